@@ -1,0 +1,70 @@
+// Import-boundary test (STYLE "Module boundaries"): scans the import specifiers of every source file
+// and checks that each module imports only what the table allows.
+import { strict as assert } from 'node:assert';
+import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
+import { join, relative, resolve, dirname, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+// Tests run from dist/tests/arch; the sources sit at the repository root.
+const root = resolve(here, '..', '..', '..');
+
+const FORBIDDEN: Record<string, string[]> = {
+  common: ['crypto', 'pfkey', 'kernel', 'setkey', 'racoon'],
+  crypto: ['pfkey', 'kernel', 'setkey', 'racoon'],
+  pfkey: ['crypto', 'kernel', 'setkey', 'racoon'],
+  kernel: ['setkey', 'racoon'],
+  setkey: ['kernel', 'racoon', 'crypto'],
+  racoon: ['kernel', 'setkey'],
+};
+
+function tsFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+/** Every module specifier in `import ... from '...'`, `export ... from '...'` and `import('...')`. */
+export function importSpecifiers(src: string): string[] {
+  const re = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g;
+  const out: string[] = [];
+  for (let m = re.exec(src); m; m = re.exec(src)) out.push(m[1]!);
+  return out;
+}
+
+function topModule(file: string): string | undefined {
+  const rel = relative(root, file);
+  if (rel.startsWith('..')) return undefined;
+  return rel.split(sep)[0];
+}
+
+describe('architecture: import boundaries', () => {
+  it('finds the source tree', () => {
+    assert.ok(existsSync(join(root, 'package.json')), `no package.json at ${root}`);
+    assert.ok(tsFiles(join(root, 'common')).length > 0);
+  });
+
+  it('parses import specifiers of every form', () => {
+    const src = `import a from './x.js';\nimport type { B } from "../kernel/y.js";\nexport * from './z.js';\nconst m = await import('../racoon/w.js');\nimport './side.js';`;
+    assert.deepEqual(importSpecifiers(src), ['./x.js', '../kernel/y.js', './z.js', '../racoon/w.js', './side.js']);
+  });
+
+  for (const [mod, banned] of Object.entries(FORBIDDEN)) {
+    it(`${mod}/ imports none of ${banned.join(', ')}`, () => {
+      const bad: string[] = [];
+      for (const f of tsFiles(join(root, mod))) {
+        for (const spec of importSpecifiers(readFileSync(f, 'utf8'))) {
+          if (!spec.startsWith('.')) continue;
+          const target = topModule(resolve(dirname(f), spec));
+          if (target && banned.includes(target)) bad.push(`${relative(root, f)} -> ${spec}`);
+        }
+      }
+      assert.deepEqual(bad, [], `forbidden imports:\n${bad.join('\n')}`);
+    });
+  }
+});
