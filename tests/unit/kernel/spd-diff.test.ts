@@ -1,0 +1,206 @@
+// Differential test (STYLE habit 8): the indexed SPD against the linear-scan oracle on random policy sets and
+// random packets from a fixed seed, over IPv4 and IPv6, all prefix lengths, ports, protocols, priorities,
+// directions, and after adds, updates and deletes.
+import { strict as assert } from 'node:assert';
+import { Spd } from '../../../kernel/spd.js';
+import { SpdError } from '../../../kernel/policy.js';
+import type { PolicyDir, PolicySpec, Policy } from '../../../kernel/policy.js';
+import { ManualClock } from '../../../common/clock.js';
+import { maskAddr } from '../../../common/inet.js';
+import type { Prefix } from '../../../common/inet.js';
+import { LinearSpd } from '../../oracle/spd-linear.js';
+import type { OracleEntry } from '../../oracle/spd-linear.js';
+
+/** mulberry32: a small seeded PRNG so the test is reproducible. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const DIRS: PolicyDir[] = ['in', 'out', 'fwd'];
+const PROTOS = [255, 6, 17, 1, 58, 50];
+const PORTS = [0, 0, 22, 80, 443, 500, 4500];
+const PRIOS = [0, 1, 0x40000000, 0x7ffffff6, 0x80000000, 0x80000000, 0xffffffff];
+
+class Gen {
+  readonly r: () => number;
+  /** A few base addresses per family; others are bit-flips of these, so prefixes overlap a lot. */
+  private readonly bases: Record<4 | 6, Uint8Array[]>;
+  constructor(seed: number) {
+    this.r = prng(seed);
+    this.bases = { 4: [0, 1, 2].map(() => this.bytes(4)), 6: [0, 1, 2].map(() => this.bytes(16)) };
+  }
+  int(n: number): number { return Math.floor(this.r() * n); }
+  pick<T>(xs: readonly T[]): T { return xs[this.int(xs.length)]!; }
+  bytes(n: number): Uint8Array { return Uint8Array.from({ length: n }, () => this.int(256)); }
+  addr(fam: 4 | 6): Uint8Array {
+    const a = new Uint8Array(this.pick(this.bases[fam]));
+    const flips = this.int(4);
+    for (let i = 0; i < flips; i++) { const b = this.int(a.length * 8); a[b >> 3]! ^= 0x80 >> (b & 7); }
+    return a;
+  }
+  prefix(fam: 4 | 6): Prefix {
+    const max = fam === 4 ? 32 : 128;
+    // Lengths of every size, with extra weight on the ends and the byte boundaries.
+    const len = this.r() < 0.3 ? this.pick([0, 8, 16, 24, max - 8, max]) : this.int(max + 1);
+    return { family: fam, addr: maskAddr(this.addr(fam), len), len };
+  }
+  /** An address inside p (random host bits). */
+  inside(p: Prefix): Uint8Array {
+    const a = this.bytes(p.addr.length);
+    for (let b = 0; b < p.len; b++) {
+      const m = 0x80 >> (b & 7);
+      a[b >> 3] = (a[b >> 3]! & ~m) | (p.addr[b >> 3]! & m);
+    }
+    return a;
+  }
+  spec(): PolicySpec {
+    const fam = this.r() < 0.5 ? 4 : 6;
+    const proto = this.pick(PROTOS);
+    return {
+      dir: this.pick(DIRS), src: this.prefix(fam), dst: this.prefix(fam), proto,
+      sport: this.pick(PORTS), dport: this.pick(PORTS),
+      action: this.pick(['discard', 'none', 'ipsec'] as const),
+      requests: undefined, priority: this.pick(PRIOS),
+    };
+  }
+}
+
+function withRequests(s: PolicySpec): PolicySpec {
+  return s.action === 'ipsec' ? { ...s, requests: [{ proto: 'esp', mode: 'transport', level: 'require' }] } : s;
+}
+
+function entry(p: Policy): OracleEntry {
+  const s = p.selector;
+  return { id: p.id, dir: p.dir, src: s.src, dst: s.dst, proto: s.proto, sport: s.sport, dport: s.dport, priority: p.priority };
+}
+
+/** Runs `count` lookups against both and returns how many matched some policy. */
+function compareLookups(g: Gen, spd: Spd, oracle: LinearSpd, count: number): number {
+  let hits = 0;
+  for (let i = 0; i < count; i++) {
+    let src: Uint8Array, dst: Uint8Array, dir: PolicyDir;
+    const anchor = oracle.entries.length && g.r() < 0.85 ? g.pick(oracle.entries) : undefined;
+    if (anchor) {
+      src = g.inside(anchor.src); dst = g.inside(anchor.dst); dir = anchor.dir as PolicyDir;
+    } else {
+      const fam = g.r() < 0.5 ? 4 : 6;
+      src = g.addr(fam); dst = g.addr(fam); dir = g.pick(DIRS);
+    }
+    // Mostly the anchor's own protocol and ports (so it can match), sometimes anything.
+    const like = (v: number | undefined, wild: number, any: () => number) =>
+      v !== undefined && v !== wild && g.r() < 0.8 ? v : any();
+    const proto = like(anchor?.proto, 255, () => (g.r() < 0.2 ? g.int(256) : g.pick(PROTOS)));
+    const sport = like(anchor?.sport, 0, () => (g.r() < 0.2 ? g.int(65536) : g.pick(PORTS)));
+    const dport = like(anchor?.dport, 0, () => (g.r() < 0.2 ? g.int(65536) : g.pick(PORTS)));
+    const want = oracle.lookup(dir, src, dst, proto, sport, dport);
+    const got = spd.lookupPolicy(dir, src, dst, proto, sport, dport);
+    if (want) hits++;
+    assert.equal(got?.id, want?.id, `lookup ${i}: ${dir} proto ${proto} ${sport}->${dport}`);
+  }
+  return hits;
+}
+
+describe('kernel/spd differential vs linear oracle', () => {
+  for (const seed of [1, 2, 3, 4]) {
+    it(`agrees on random policies and packets (seed ${seed})`, () => {
+      const g = new Gen(seed);
+      const spd = new Spd({ clock: new ManualClock(1000) });
+      const oracle = new LinearSpd();
+      let lookups = 0, hits = 0;
+      // Phase 1: adds (duplicates must be refused by both).
+      for (let i = 0; i < 300; i++) {
+        const spec = withRequests(g.spec());
+        let p: Policy | undefined;
+        try { p = spd.addPolicy(spec); } catch (e) {
+          assert.ok(e instanceof SpdError && e.code === 'EEXIST', String(e));
+        }
+        if (p) oracle.add(entry(p));
+        else assert.throws(() => oracle.add({ ...entry(spd.findBySelector(spec, spec.dir)!), id: -1 }));
+      }
+      hits += compareLookups(g, spd, oracle, 1500); lookups += 1500;
+      // Phase 2: updates of existing selectors (with new priorities) and of new ones.
+      for (let i = 0; i < 100; i++) {
+        const base = g.r() < 0.7 && oracle.entries.length ? g.pick(oracle.entries) : undefined;
+        const spec = withRequests(base
+          ? { dir: base.dir as PolicyDir, src: base.src, dst: base.dst, proto: base.proto, sport: base.sport,
+            dport: base.dport, action: 'discard', priority: g.pick(PRIOS) }
+          : g.spec());
+        oracle.update(entry(spd.updatePolicy(spec)));
+      }
+      hits += compareLookups(g, spd, oracle, 1500); lookups += 1500;
+      // Phase 3: deletes by id and by selector.
+      for (let i = 0; i < 150 && oracle.entries.length; i++) {
+        const victim = g.pick(oracle.entries);
+        if (i % 2) spd.deletePolicyById(victim.id);
+        else spd.deletePolicy({ src: victim.src, dst: victim.dst, proto: victim.proto, sport: victim.sport, dport: victim.dport }, victim.dir as PolicyDir);
+        assert.ok(oracle.removeById(victim.id));
+      }
+      assert.equal(spd.size, oracle.entries.length);
+      hits += compareLookups(g, spd, oracle, 1500); lookups += 1500;
+      // The comparison is only meaningful if many lookups found a policy.
+      assert.ok(hits > lookups / 2, `only ${hits} of ${lookups} lookups matched`);
+    });
+  }
+
+  it('agrees on large leaves (many port/proto variants of one prefix pair)', () => {
+    const g = new Gen(99);
+    const spd = new Spd({ clock: new ManualClock(0) });
+    const oracle = new LinearSpd();
+    for (let i = 0; i < 400; i++) {
+      const spec: PolicySpec = {
+        dir: 'out', src: g.pick(['10.0.0.0/8', '10.1.0.0/16', '0.0.0.0/0']), dst: g.pick(['192.0.2.0/24', '0.0.0.0/0']),
+        proto: g.pick(PROTOS), sport: g.pick(PORTS), dport: g.int(40), action: 'discard', priority: g.pick(PRIOS),
+      };
+      try { oracle.add(entry(spd.addPolicy(spec))); } catch (e) { assert.ok(e instanceof SpdError && e.code === 'EEXIST'); }
+    }
+    let hits = 0;
+    for (let i = 0; i < 3000; i++) {
+      const src = Uint8Array.of(10, g.int(3), g.int(256), g.int(256));
+      const dst = Uint8Array.of(192, 0, g.r() < 0.8 ? 2 : 3, g.int(256));
+      const proto = g.pick(PROTOS), sport = g.pick(PORTS), dport = g.int(40);
+      const want = oracle.lookup('out', src, dst, proto, sport, dport);
+      if (want) hits++;
+      assert.equal(spd.lookupPolicy('out', src, dst, proto, sport, dport)?.id, want?.id, `lookup ${i}`);
+    }
+    assert.ok(hits > 1500, `only ${hits} hits`);
+    // Shrink the leaves again (the hash index is dropped below its threshold) and compare once more.
+    for (const e of [...oracle.entries]) if (g.r() < 0.9) { spd.deletePolicyById(e.id); oracle.removeById(e.id); }
+    for (let i = 0; i < 1000; i++) {
+      const src = Uint8Array.of(10, g.int(3), g.int(256), g.int(256));
+      const dst = Uint8Array.of(192, 0, 2, g.int(256));
+      const proto = g.pick(PROTOS), sport = g.pick(PORTS), dport = g.int(40);
+      assert.equal(spd.lookupPolicy('out', src, dst, proto, sport, dport)?.id, oracle.lookup('out', src, dst, proto, sport, dport)?.id);
+    }
+  });
+
+  it('agrees for every IPv6 and IPv4 prefix length along one address', () => {
+    const g = new Gen(7);
+    for (const fam of [4, 6] as const) {
+      const spd = new Spd({ clock: new ManualClock(0) });
+      const oracle = new LinearSpd();
+      const max = fam === 4 ? 32 : 128;
+      const a = g.addr(fam);
+      // Nested destination prefixes of every length; longer ones get worse priority half of the time.
+      for (let len = 0; len <= max; len++) {
+        const prio = g.r() < 0.5 ? 1000 - len : 1000 + len;
+        const p = spd.addPolicy({ dir: 'in', src: { family: fam, addr: maskAddr(a, 0), len: 0 },
+          dst: { family: fam, addr: maskAddr(a, len), len }, action: 'none', priority: prio });
+        oracle.add(entry(p));
+      }
+      for (let i = 0; i < 1000; i++) {
+        const dst = new Uint8Array(a);
+        const flip = g.int(max + 8); // sometimes no flip at all
+        if (flip < max) dst[flip >> 3]! ^= 0x80 >> (flip & 7);
+        const src = g.bytes(a.length);
+        assert.equal(spd.lookupPolicy('in', src, dst, 6, 1, 2)?.id, oracle.lookup('in', src, dst, 6, 1, 2)?.id);
+      }
+    }
+  });
+});
