@@ -1,0 +1,412 @@
+// PF_KEY v2 wire numbers: RFC 2367 §2-3 plus the KAME/FreeBSD SADB_X_* extensions and netipsec/ipsec.h
+// constants, each with a name table for logs; and the algorithm table setkey uses to check key lengths.
+// Numbering follows FreeBSD (sys/net/pfkeyv2.h, KAME 1.37 + later additions); see docs/pfkey.md.
+
+export const PF_KEY_V2 = 2;
+export const PFKEYV2_REVISION = 199806;
+
+// --- units (RFC 2367 §2.2: lengths count 64-bit words) ---
+export const PFKEY_UNIT_BYTES = 8;
+/** Rounds a byte count up to the next multiple of 8 (PFKEY_ALIGN8). */
+export function pfkeyAlign8(bytes: number): number {
+  return (bytes + 7) & ~7;
+}
+
+// --- message types (RFC 2367 §2.3.1, KAME SPD extensions 13-22) ---
+export const SADB_RESERVED = 0;
+export const SADB_GETSPI = 1;
+export const SADB_UPDATE = 2;
+export const SADB_ADD = 3;
+export const SADB_DELETE = 4;
+export const SADB_GET = 5;
+export const SADB_ACQUIRE = 6;
+export const SADB_REGISTER = 7;
+export const SADB_EXPIRE = 8;
+export const SADB_FLUSH = 9;
+export const SADB_DUMP = 10;
+export const SADB_X_PROMISC = 11;
+export const SADB_X_PCHANGE = 12;
+export const SADB_X_SPDUPDATE = 13;
+export const SADB_X_SPDADD = 14;
+export const SADB_X_SPDDELETE = 15; // by selector
+export const SADB_X_SPDGET = 16;
+export const SADB_X_SPDACQUIRE = 17;
+export const SADB_X_SPDDUMP = 18;
+export const SADB_X_SPDFLUSH = 19;
+export const SADB_X_SPDSETIDX = 20;
+export const SADB_X_SPDEXPIRE = 21;
+export const SADB_X_SPDDELETE2 = 22; // by policy id
+/** FreeBSD's last message type. */
+export const SADB_MAX = 22;
+// Linux/NetBSD slots that racoon's dispatch table expects; decodable, never handled by a BSD kernel.
+export const SADB_X_NAT_T_NEW_MAPPING = 23;
+export const SADB_X_MIGRATE = 24;
+/** Highest message type the codec accepts. */
+export const SADB_DECODE_MAX = 24;
+
+// --- extension types (RFC 2367 §2.3, KAME/FreeBSD 17-28) ---
+export const SADB_EXT_RESERVED = 0;
+export const SADB_EXT_SA = 1;
+export const SADB_EXT_LIFETIME_CURRENT = 2;
+export const SADB_EXT_LIFETIME_HARD = 3;
+export const SADB_EXT_LIFETIME_SOFT = 4;
+export const SADB_EXT_ADDRESS_SRC = 5;
+export const SADB_EXT_ADDRESS_DST = 6;
+export const SADB_EXT_ADDRESS_PROXY = 7;
+export const SADB_EXT_KEY_AUTH = 8;
+export const SADB_EXT_KEY_ENCRYPT = 9;
+export const SADB_EXT_IDENTITY_SRC = 10;
+export const SADB_EXT_IDENTITY_DST = 11;
+export const SADB_EXT_SENSITIVITY = 12;
+export const SADB_EXT_PROPOSAL = 13;
+export const SADB_EXT_SUPPORTED_AUTH = 14;
+export const SADB_EXT_SUPPORTED_ENCRYPT = 15;
+export const SADB_EXT_SPIRANGE = 16;
+export const SADB_X_EXT_KMPRIVATE = 17;
+export const SADB_X_EXT_POLICY = 18;
+export const SADB_X_EXT_SA2 = 19;
+export const SADB_X_EXT_NAT_T_TYPE = 20;
+export const SADB_X_EXT_NAT_T_SPORT = 21;
+export const SADB_X_EXT_NAT_T_DPORT = 22;
+export const SADB_X_EXT_NAT_T_OA = 23; // deprecated alias of OAI
+export const SADB_X_EXT_NAT_T_OAI = 23;
+export const SADB_X_EXT_NAT_T_OAR = 24;
+export const SADB_X_EXT_NAT_T_FRAG = 25;
+export const SADB_X_EXT_SA_REPLAY = 26;
+export const SADB_X_EXT_NEW_ADDRESS_SRC = 27;
+export const SADB_X_EXT_NEW_ADDRESS_DST = 28;
+/** FreeBSD 12-13 SADB_EXT_MAX; 29-31 (hardware-offload lifetimes, FreeBSD 14) are not implemented. */
+export const SADB_EXT_MAX = 28;
+
+// --- SA types (RFC 2367 §2.3.1) ---
+export const SADB_SATYPE_UNSPEC = 0;
+export const SADB_SATYPE_AH = 2;
+export const SADB_SATYPE_ESP = 3;
+export const SADB_SATYPE_RSVP = 5;
+export const SADB_SATYPE_OSPFV2 = 6;
+export const SADB_SATYPE_RIPV2 = 7;
+export const SADB_SATYPE_MIP = 8;
+export const SADB_X_SATYPE_IPCOMP = 9;
+export const SADB_X_SATYPE_TCPSIGNATURE = 11;
+export const SADB_SATYPE_MAX = 12;
+/** satype value 1 is only meaningful in SADB_X_PROMISC (turn promiscuous mode on). */
+export const SADB_X_PROMISC_ON = 1;
+
+// --- SA states (RFC 2367 §2.3.2) ---
+export const SADB_SASTATE_LARVAL = 0;
+export const SADB_SASTATE_MATURE = 1;
+export const SADB_SASTATE_DYING = 2;
+export const SADB_SASTATE_DEAD = 3;
+export const SADB_SASTATE_MAX = 3;
+
+// --- sadb_sa_flags ---
+export const SADB_SAFLAGS_PFS = 0x0001;
+export const SADB_X_EXT_NONE = 0x0000;
+export const SADB_X_EXT_OLD = 0x0001;
+export const SADB_X_EXT_IV4B = 0x0010;
+export const SADB_X_EXT_DERIV = 0x0020;
+export const SADB_X_EXT_CYCSEQ = 0x0040;
+export const SADB_X_EXT_RAWCPI = 0x0080;
+export const SADB_X_EXT_PSEQ = 0x0000;
+export const SADB_X_EXT_PRAND = 0x0100;
+export const SADB_X_EXT_PZERO = 0x0200;
+export const SADB_X_EXT_PMASK = 0x0300;
+export const SADB_X_SAFLAGS_ESN = 0x0400;
+export const SADB_KEY_FLAGS_MAX = 0x0fff;
+
+// --- authentication algorithms (sadb_sa_auth) ---
+export const SADB_AALG_NONE = 0;
+export const SADB_AALG_MD5HMAC = 2;
+export const SADB_AALG_SHA1HMAC = 3;
+export const SADB_X_AALG_SHA2_256 = 5;
+export const SADB_X_AALG_SHA2_384 = 6;
+export const SADB_X_AALG_SHA2_512 = 7;
+export const SADB_X_AALG_RIPEMD160HMAC = 8;
+export const SADB_X_AALG_AES_XCBC_MAC = 9;
+export const SADB_X_AALG_AES128GMAC = 11;
+export const SADB_X_AALG_AES192GMAC = 12;
+export const SADB_X_AALG_AES256GMAC = 13;
+export const SADB_X_AALG_CHACHA20POLY1305 = 14;
+export const SADB_X_AALG_MD5 = 249; // keyed MD5
+export const SADB_X_AALG_SHA = 250; // keyed SHA-1
+export const SADB_X_AALG_NULL = 251;
+export const SADB_X_AALG_TCP_MD5 = 252;
+export const SADB_AALG_MAX = 252;
+
+// --- encryption algorithms (sadb_sa_encrypt) ---
+export const SADB_EALG_NONE = 0;
+export const SADB_EALG_DESCBC = 2;
+export const SADB_EALG_3DESCBC = 3;
+export const SADB_X_EALG_CAST128CBC = 6;
+export const SADB_X_EALG_BLOWFISHCBC = 7;
+export const SADB_EALG_NULL = 11;
+export const SADB_X_EALG_RIJNDAELCBC = 12;
+export const SADB_X_EALG_AES = 12;
+export const SADB_X_EALG_AESCBC = 12;
+export const SADB_X_EALG_AESCTR = 13; // FreeBSD >= 10 and Linux; 250 in old KAME
+export const SADB_X_EALG_CHACHA20POLY1305 = 15; // FreeBSD-current
+export const SADB_X_EALG_AESGCM8 = 18; // RFC 4106
+export const SADB_X_EALG_AESGCM12 = 19;
+export const SADB_X_EALG_AESGCM16 = 20;
+export const SADB_X_EALG_CAMELLIACBC = 22; // RFC 4312
+export const SADB_X_EALG_AESGMAC = 23; // RFC 4543
+export const SADB_X_EALG_SKIPJACK = 249;
+export const SADB_X_EALG_TWOFISHCBC = 253; // KAME private, not in FreeBSD's header
+export const SADB_EALG_MAX = 23;
+
+// --- compression algorithms (sadb_sa_encrypt for IPComp) ---
+export const SADB_X_CALG_NONE = 0;
+export const SADB_X_CALG_OUI = 1;
+export const SADB_X_CALG_DEFLATE = 2;
+export const SADB_X_CALG_LZS = 3;
+export const SADB_X_CALG_MAX = 4;
+
+// --- identity types (RFC 2367 §2.3.5) ---
+export const SADB_IDENTTYPE_RESERVED = 0;
+export const SADB_IDENTTYPE_PREFIX = 1;
+export const SADB_IDENTTYPE_FQDN = 2;
+export const SADB_IDENTTYPE_USERFQDN = 3;
+export const SADB_X_IDENTTYPE_ADDR = 4;
+export const SADB_IDENTTYPE_MAX = 4;
+
+// --- lifetime members, soft/hard ratio ---
+export const SADB_X_LIFETIME_ALLOCATIONS = 0;
+export const SADB_X_LIFETIME_BYTES = 1;
+export const SADB_X_LIFETIME_ADDTIME = 2;
+export const SADB_X_LIFETIME_USETIME = 3;
+export const PFKEY_SOFT_LIFETIME_RATE = 80; // percent
+
+// --- NAT-T encapsulation (RFC 3948; sadb_x_nat_t_type_type) ---
+export const UDP_ENCAP_ESPINUDP_NON_IKE = 1;
+export const UDP_ENCAP_ESPINUDP = 2;
+
+// --- netipsec/ipsec.h ---
+export const IPSEC_PORT_ANY = 0;
+export const IPSEC_ULPROTO_ANY = 255;
+export const IPSEC_PROTO_ANY = 255;
+export const IPSEC_MODE_ANY = 0;
+export const IPSEC_MODE_TRANSPORT = 1;
+export const IPSEC_MODE_TUNNEL = 2;
+export const IPSEC_MODE_TCPMD5 = 3;
+export const IPSEC_DIR_ANY = 0;
+export const IPSEC_DIR_INBOUND = 1;
+export const IPSEC_DIR_OUTBOUND = 2;
+export const IPSEC_DIR_MAX = 3;
+export const IPSEC_DIR_INVALID = 4;
+export const IPSEC_POLICY_DISCARD = 0;
+export const IPSEC_POLICY_NONE = 1;
+export const IPSEC_POLICY_IPSEC = 2;
+export const IPSEC_POLICY_ENTRUST = 3;
+export const IPSEC_POLICY_BYPASS = 4;
+export const IPSEC_POLICYSCOPE_ANY = 0x00;
+export const IPSEC_POLICYSCOPE_GLOBAL = 0x01;
+export const IPSEC_POLICYSCOPE_IFNET = 0x02;
+export const IPSEC_POLICYSCOPE_PCB = 0x04;
+export const IPSEC_LEVEL_DEFAULT = 0;
+export const IPSEC_LEVEL_USE = 1;
+export const IPSEC_LEVEL_REQUIRE = 2;
+export const IPSEC_LEVEL_UNIQUE = 3;
+export const IPSEC_MANUAL_REQID_MAX = 0x3fff;
+export const IPSEC_REPLAYWSIZE = 32; // packets
+export const IPSEC_MAXREQ = 4; // ipsecrequests per policy (FreeBSD)
+
+// --- IP protocol numbers used in ipsecrequests and address extensions ---
+export const IPPROTO_ESP = 50;
+export const IPPROTO_AH = 51;
+export const IPPROTO_IPCOMP = 108;
+
+// --- BSD socket address families (FreeBSD sys/socket.h). NetBSD AF_INET6 = 24, macOS = 30. ---
+export const AF_UNSPEC = 0;
+export const AF_INET = 2;
+export const AF_INET6 = 28;
+export const SOCKADDR_IN_LEN = 16; // sa_len of struct sockaddr_in
+export const SOCKADDR_IN6_LEN = 28; // sa_len of struct sockaddr_in6
+
+// --- name tables for logs ---
+function names(entries: [number, string][]): ReadonlyMap<number, string> {
+  return new Map(entries);
+}
+
+export const SADB_MSG_NAMES = names([
+  [SADB_RESERVED, 'SADB_RESERVED'], [SADB_GETSPI, 'SADB_GETSPI'], [SADB_UPDATE, 'SADB_UPDATE'],
+  [SADB_ADD, 'SADB_ADD'], [SADB_DELETE, 'SADB_DELETE'], [SADB_GET, 'SADB_GET'],
+  [SADB_ACQUIRE, 'SADB_ACQUIRE'], [SADB_REGISTER, 'SADB_REGISTER'], [SADB_EXPIRE, 'SADB_EXPIRE'],
+  [SADB_FLUSH, 'SADB_FLUSH'], [SADB_DUMP, 'SADB_DUMP'], [SADB_X_PROMISC, 'SADB_X_PROMISC'],
+  [SADB_X_PCHANGE, 'SADB_X_PCHANGE'], [SADB_X_SPDUPDATE, 'SADB_X_SPDUPDATE'], [SADB_X_SPDADD, 'SADB_X_SPDADD'],
+  [SADB_X_SPDDELETE, 'SADB_X_SPDDELETE'], [SADB_X_SPDGET, 'SADB_X_SPDGET'],
+  [SADB_X_SPDACQUIRE, 'SADB_X_SPDACQUIRE'], [SADB_X_SPDDUMP, 'SADB_X_SPDDUMP'],
+  [SADB_X_SPDFLUSH, 'SADB_X_SPDFLUSH'], [SADB_X_SPDSETIDX, 'SADB_X_SPDSETIDX'],
+  [SADB_X_SPDEXPIRE, 'SADB_X_SPDEXPIRE'], [SADB_X_SPDDELETE2, 'SADB_X_SPDDELETE2'],
+  [SADB_X_NAT_T_NEW_MAPPING, 'SADB_X_NAT_T_NEW_MAPPING'], [SADB_X_MIGRATE, 'SADB_X_MIGRATE'],
+]);
+
+export const SADB_EXT_NAMES = names([
+  [SADB_EXT_RESERVED, 'SADB_EXT_RESERVED'], [SADB_EXT_SA, 'SADB_EXT_SA'],
+  [SADB_EXT_LIFETIME_CURRENT, 'SADB_EXT_LIFETIME_CURRENT'], [SADB_EXT_LIFETIME_HARD, 'SADB_EXT_LIFETIME_HARD'],
+  [SADB_EXT_LIFETIME_SOFT, 'SADB_EXT_LIFETIME_SOFT'], [SADB_EXT_ADDRESS_SRC, 'SADB_EXT_ADDRESS_SRC'],
+  [SADB_EXT_ADDRESS_DST, 'SADB_EXT_ADDRESS_DST'], [SADB_EXT_ADDRESS_PROXY, 'SADB_EXT_ADDRESS_PROXY'],
+  [SADB_EXT_KEY_AUTH, 'SADB_EXT_KEY_AUTH'], [SADB_EXT_KEY_ENCRYPT, 'SADB_EXT_KEY_ENCRYPT'],
+  [SADB_EXT_IDENTITY_SRC, 'SADB_EXT_IDENTITY_SRC'], [SADB_EXT_IDENTITY_DST, 'SADB_EXT_IDENTITY_DST'],
+  [SADB_EXT_SENSITIVITY, 'SADB_EXT_SENSITIVITY'], [SADB_EXT_PROPOSAL, 'SADB_EXT_PROPOSAL'],
+  [SADB_EXT_SUPPORTED_AUTH, 'SADB_EXT_SUPPORTED_AUTH'], [SADB_EXT_SUPPORTED_ENCRYPT, 'SADB_EXT_SUPPORTED_ENCRYPT'],
+  [SADB_EXT_SPIRANGE, 'SADB_EXT_SPIRANGE'], [SADB_X_EXT_KMPRIVATE, 'SADB_X_EXT_KMPRIVATE'],
+  [SADB_X_EXT_POLICY, 'SADB_X_EXT_POLICY'], [SADB_X_EXT_SA2, 'SADB_X_EXT_SA2'],
+  [SADB_X_EXT_NAT_T_TYPE, 'SADB_X_EXT_NAT_T_TYPE'], [SADB_X_EXT_NAT_T_SPORT, 'SADB_X_EXT_NAT_T_SPORT'],
+  [SADB_X_EXT_NAT_T_DPORT, 'SADB_X_EXT_NAT_T_DPORT'], [SADB_X_EXT_NAT_T_OAI, 'SADB_X_EXT_NAT_T_OAI'],
+  [SADB_X_EXT_NAT_T_OAR, 'SADB_X_EXT_NAT_T_OAR'], [SADB_X_EXT_NAT_T_FRAG, 'SADB_X_EXT_NAT_T_FRAG'],
+  [SADB_X_EXT_SA_REPLAY, 'SADB_X_EXT_SA_REPLAY'], [SADB_X_EXT_NEW_ADDRESS_SRC, 'SADB_X_EXT_NEW_ADDRESS_SRC'],
+  [SADB_X_EXT_NEW_ADDRESS_DST, 'SADB_X_EXT_NEW_ADDRESS_DST'],
+]);
+
+export const SADB_SATYPE_NAMES = names([
+  [SADB_SATYPE_UNSPEC, 'SADB_SATYPE_UNSPEC'], [SADB_SATYPE_AH, 'SADB_SATYPE_AH'], [SADB_SATYPE_ESP, 'SADB_SATYPE_ESP'],
+  [SADB_SATYPE_RSVP, 'SADB_SATYPE_RSVP'], [SADB_SATYPE_OSPFV2, 'SADB_SATYPE_OSPFV2'],
+  [SADB_SATYPE_RIPV2, 'SADB_SATYPE_RIPV2'], [SADB_SATYPE_MIP, 'SADB_SATYPE_MIP'],
+  [SADB_X_SATYPE_IPCOMP, 'SADB_X_SATYPE_IPCOMP'], [SADB_X_SATYPE_TCPSIGNATURE, 'SADB_X_SATYPE_TCPSIGNATURE'],
+]);
+
+export const SADB_SASTATE_NAMES = names([
+  [SADB_SASTATE_LARVAL, 'SADB_SASTATE_LARVAL'], [SADB_SASTATE_MATURE, 'SADB_SASTATE_MATURE'],
+  [SADB_SASTATE_DYING, 'SADB_SASTATE_DYING'], [SADB_SASTATE_DEAD, 'SADB_SASTATE_DEAD'],
+]);
+
+export const SADB_AALG_NAMES = names([
+  [SADB_AALG_NONE, 'SADB_AALG_NONE'], [SADB_AALG_MD5HMAC, 'SADB_AALG_MD5HMAC'],
+  [SADB_AALG_SHA1HMAC, 'SADB_AALG_SHA1HMAC'], [SADB_X_AALG_SHA2_256, 'SADB_X_AALG_SHA2_256'],
+  [SADB_X_AALG_SHA2_384, 'SADB_X_AALG_SHA2_384'], [SADB_X_AALG_SHA2_512, 'SADB_X_AALG_SHA2_512'],
+  [SADB_X_AALG_RIPEMD160HMAC, 'SADB_X_AALG_RIPEMD160HMAC'], [SADB_X_AALG_AES_XCBC_MAC, 'SADB_X_AALG_AES_XCBC_MAC'],
+  [SADB_X_AALG_AES128GMAC, 'SADB_X_AALG_AES128GMAC'], [SADB_X_AALG_AES192GMAC, 'SADB_X_AALG_AES192GMAC'],
+  [SADB_X_AALG_AES256GMAC, 'SADB_X_AALG_AES256GMAC'], [SADB_X_AALG_CHACHA20POLY1305, 'SADB_X_AALG_CHACHA20POLY1305'],
+  [SADB_X_AALG_MD5, 'SADB_X_AALG_MD5'], [SADB_X_AALG_SHA, 'SADB_X_AALG_SHA'],
+  [SADB_X_AALG_NULL, 'SADB_X_AALG_NULL'], [SADB_X_AALG_TCP_MD5, 'SADB_X_AALG_TCP_MD5'],
+]);
+
+export const SADB_EALG_NAMES = names([
+  [SADB_EALG_NONE, 'SADB_EALG_NONE'], [SADB_EALG_DESCBC, 'SADB_EALG_DESCBC'], [SADB_EALG_3DESCBC, 'SADB_EALG_3DESCBC'],
+  [SADB_X_EALG_CAST128CBC, 'SADB_X_EALG_CAST128CBC'], [SADB_X_EALG_BLOWFISHCBC, 'SADB_X_EALG_BLOWFISHCBC'],
+  [SADB_EALG_NULL, 'SADB_EALG_NULL'], [SADB_X_EALG_AES, 'SADB_X_EALG_AES'], [SADB_X_EALG_AESCTR, 'SADB_X_EALG_AESCTR'],
+  [SADB_X_EALG_CHACHA20POLY1305, 'SADB_X_EALG_CHACHA20POLY1305'], [SADB_X_EALG_AESGCM8, 'SADB_X_EALG_AESGCM8'],
+  [SADB_X_EALG_AESGCM12, 'SADB_X_EALG_AESGCM12'], [SADB_X_EALG_AESGCM16, 'SADB_X_EALG_AESGCM16'],
+  [SADB_X_EALG_CAMELLIACBC, 'SADB_X_EALG_CAMELLIACBC'], [SADB_X_EALG_AESGMAC, 'SADB_X_EALG_AESGMAC'],
+  [SADB_X_EALG_SKIPJACK, 'SADB_X_EALG_SKIPJACK'], [SADB_X_EALG_TWOFISHCBC, 'SADB_X_EALG_TWOFISHCBC'],
+]);
+
+export const SADB_CALG_NAMES = names([
+  [SADB_X_CALG_NONE, 'SADB_X_CALG_NONE'], [SADB_X_CALG_OUI, 'SADB_X_CALG_OUI'],
+  [SADB_X_CALG_DEFLATE, 'SADB_X_CALG_DEFLATE'], [SADB_X_CALG_LZS, 'SADB_X_CALG_LZS'],
+]);
+
+export const SADB_IDENTTYPE_NAMES = names([
+  [SADB_IDENTTYPE_RESERVED, 'SADB_IDENTTYPE_RESERVED'], [SADB_IDENTTYPE_PREFIX, 'SADB_IDENTTYPE_PREFIX'],
+  [SADB_IDENTTYPE_FQDN, 'SADB_IDENTTYPE_FQDN'], [SADB_IDENTTYPE_USERFQDN, 'SADB_IDENTTYPE_USERFQDN'],
+  [SADB_X_IDENTTYPE_ADDR, 'SADB_X_IDENTTYPE_ADDR'],
+]);
+
+export const IPSEC_MODE_NAMES = names([
+  [IPSEC_MODE_ANY, 'IPSEC_MODE_ANY'], [IPSEC_MODE_TRANSPORT, 'IPSEC_MODE_TRANSPORT'],
+  [IPSEC_MODE_TUNNEL, 'IPSEC_MODE_TUNNEL'], [IPSEC_MODE_TCPMD5, 'IPSEC_MODE_TCPMD5'],
+]);
+
+export const IPSEC_DIR_NAMES = names([
+  [IPSEC_DIR_ANY, 'IPSEC_DIR_ANY'], [IPSEC_DIR_INBOUND, 'IPSEC_DIR_INBOUND'],
+  [IPSEC_DIR_OUTBOUND, 'IPSEC_DIR_OUTBOUND'], [IPSEC_DIR_MAX, 'IPSEC_DIR_MAX'], [IPSEC_DIR_INVALID, 'IPSEC_DIR_INVALID'],
+]);
+
+export const IPSEC_POLICY_NAMES = names([
+  [IPSEC_POLICY_DISCARD, 'IPSEC_POLICY_DISCARD'], [IPSEC_POLICY_NONE, 'IPSEC_POLICY_NONE'],
+  [IPSEC_POLICY_IPSEC, 'IPSEC_POLICY_IPSEC'], [IPSEC_POLICY_ENTRUST, 'IPSEC_POLICY_ENTRUST'],
+  [IPSEC_POLICY_BYPASS, 'IPSEC_POLICY_BYPASS'],
+]);
+
+export const IPSEC_LEVEL_NAMES = names([
+  [IPSEC_LEVEL_DEFAULT, 'IPSEC_LEVEL_DEFAULT'], [IPSEC_LEVEL_USE, 'IPSEC_LEVEL_USE'],
+  [IPSEC_LEVEL_REQUIRE, 'IPSEC_LEVEL_REQUIRE'], [IPSEC_LEVEL_UNIQUE, 'IPSEC_LEVEL_UNIQUE'],
+]);
+
+export const IPSEC_POLICYSCOPE_NAMES = names([
+  [IPSEC_POLICYSCOPE_ANY, 'IPSEC_POLICYSCOPE_ANY'], [IPSEC_POLICYSCOPE_GLOBAL, 'IPSEC_POLICYSCOPE_GLOBAL'],
+  [IPSEC_POLICYSCOPE_IFNET, 'IPSEC_POLICYSCOPE_IFNET'], [IPSEC_POLICYSCOPE_PCB, 'IPSEC_POLICYSCOPE_PCB'],
+]);
+
+/** Name of a number in a table, or the decimal number when unknown (logs never throw). */
+export function nameOf(table: ReadonlyMap<number, string>, value: number): string {
+  return table.get(value) ?? String(value);
+}
+
+// --- algorithm table for setkey/racoon: name -> PF_KEY id and accepted key lengths ---
+// Key lengths are what the kernel accepts in sadb_key_bits (NetBSD tests/net/ipsec/algorithms.sh and
+// FreeBSD xform tables); AEAD and counter-mode keys include the 32-bit salt/nonce (RFC 3686, 4106, 4543, 7634).
+
+export type AlgorithmKind = 'auth' | 'encrypt' | 'comp';
+
+/** One setkey algorithm name and what the kernel accepts for it. */
+export interface AlgorithmSpec {
+  name: string; // setkey token
+  kind: AlgorithmKind;
+  id: number; // sadb_sa_auth / sadb_sa_encrypt value
+  keyBits: readonly number[]; // every accepted sadb_key_bits value
+  ivBytes: number; // sadb_alg_ivlen (encryption), 0 otherwise
+  icvBits: number; // truncated ICV (auth) or AEAD tag; 0 if none
+  rfc: string;
+}
+
+function alg(name: string, kind: AlgorithmKind, id: number, keyBits: number[], ivBytes: number, icvBits: number, rfc: string): AlgorithmSpec {
+  return Object.freeze({ name, kind, id, keyBits: Object.freeze(keyBits), ivBytes, icvBits, rfc });
+}
+
+const AES_KEYS = [128, 192, 256];
+const AES_SALTED_KEYS = [160, 224, 288]; // AES key + 4-byte salt or nonce
+
+/** Every accepted setkey algorithm name (aliases are separate rows with the same id). */
+export const ALGORITHMS: readonly AlgorithmSpec[] = Object.freeze([
+  alg('null', 'encrypt', SADB_EALG_NULL, [0], 0, 0, 'RFC 2410'),
+  alg('des-cbc', 'encrypt', SADB_EALG_DESCBC, [64], 8, 0, 'RFC 2405'),
+  alg('3des-cbc', 'encrypt', SADB_EALG_3DESCBC, [192], 8, 0, 'RFC 2451'),
+  alg('aes-cbc', 'encrypt', SADB_X_EALG_AESCBC, AES_KEYS, 16, 0, 'RFC 3602'),
+  alg('rijndael-cbc', 'encrypt', SADB_X_EALG_RIJNDAELCBC, AES_KEYS, 16, 0, 'RFC 3602'),
+  alg('aes-ctr', 'encrypt', SADB_X_EALG_AESCTR, AES_SALTED_KEYS, 8, 0, 'RFC 3686'),
+  alg('aes-gcm-8', 'encrypt', SADB_X_EALG_AESGCM8, AES_SALTED_KEYS, 8, 64, 'RFC 4106'),
+  alg('aes-gcm-12', 'encrypt', SADB_X_EALG_AESGCM12, AES_SALTED_KEYS, 8, 96, 'RFC 4106'),
+  alg('aes-gcm-16', 'encrypt', SADB_X_EALG_AESGCM16, AES_SALTED_KEYS, 8, 128, 'RFC 4106'),
+  alg('aes-gmac', 'encrypt', SADB_X_EALG_AESGMAC, AES_SALTED_KEYS, 8, 128, 'RFC 4543'),
+  alg('chacha20-poly1305', 'encrypt', SADB_X_EALG_CHACHA20POLY1305, [288], 8, 128, 'RFC 7634'),
+  alg('camellia-cbc', 'encrypt', SADB_X_EALG_CAMELLIACBC, AES_KEYS, 16, 0, 'RFC 4312'),
+  alg('hmac-md5', 'auth', SADB_AALG_MD5HMAC, [128], 0, 96, 'RFC 2403'),
+  alg('hmac-sha1', 'auth', SADB_AALG_SHA1HMAC, [160], 0, 96, 'RFC 2404'),
+  alg('hmac-sha256', 'auth', SADB_X_AALG_SHA2_256, [256], 0, 128, 'RFC 4868'),
+  alg('hmac-sha2-256', 'auth', SADB_X_AALG_SHA2_256, [256], 0, 128, 'RFC 4868'),
+  alg('hmac-sha384', 'auth', SADB_X_AALG_SHA2_384, [384], 0, 192, 'RFC 4868'),
+  alg('hmac-sha2-384', 'auth', SADB_X_AALG_SHA2_384, [384], 0, 192, 'RFC 4868'),
+  alg('hmac-sha512', 'auth', SADB_X_AALG_SHA2_512, [512], 0, 256, 'RFC 4868'),
+  alg('hmac-sha2-512', 'auth', SADB_X_AALG_SHA2_512, [512], 0, 256, 'RFC 4868'),
+  alg('aes-xcbc-mac', 'auth', SADB_X_AALG_AES_XCBC_MAC, [128], 0, 96, 'RFC 3566'),
+  alg('null', 'auth', SADB_X_AALG_NULL, [0], 0, 0, 'RFC 2410'),
+  alg('deflate', 'comp', SADB_X_CALG_DEFLATE, [0], 0, 0, 'RFC 2394'),
+]);
+
+/** Legacy setkey names we recognise and refuse, with the reason setkey should print. */
+export const REFUSED_ALGORITHMS: ReadonlyMap<string, { kind: AlgorithmKind; id: number; reason: string }> = new Map([
+  ['blowfish-cbc', { kind: 'encrypt' as const, id: SADB_X_EALG_BLOWFISHCBC, reason: 'legacy 64-bit block cipher, not supported' }],
+  ['cast128-cbc', { kind: 'encrypt' as const, id: SADB_X_EALG_CAST128CBC, reason: 'legacy 64-bit block cipher, not supported' }],
+  ['twofish-cbc', { kind: 'encrypt' as const, id: SADB_X_EALG_TWOFISHCBC, reason: 'KAME-private algorithm, not supported' }],
+]);
+
+/** Finds an algorithm by its setkey name; undefined if unknown or refused. */
+export function lookupAlgorithm(kind: AlgorithmKind, name: string): AlgorithmSpec | undefined {
+  return ALGORITHMS.find((a) => a.kind === kind && a.name === name);
+}
+
+/** Finds the first (canonical) algorithm row for a PF_KEY id. */
+export function algorithmById(kind: AlgorithmKind, id: number): AlgorithmSpec | undefined {
+  return ALGORITHMS.find((a) => a.kind === kind && a.id === id);
+}
+
+/** True when `bits` is an accepted key length for the algorithm. */
+export function isKeyBitsAccepted(spec: AlgorithmSpec, bits: number): boolean {
+  return spec.keyBits.includes(bits);
+}
+
+/** The sadb_alg min/max bits the kernel announces in SADB_REGISTER replies. */
+export function keyBitsRange(spec: AlgorithmSpec): { minBits: number; maxBits: number } {
+  return { minBits: Math.min(...spec.keyBits), maxBits: Math.max(...spec.keyBits) };
+}
