@@ -1,0 +1,30 @@
+// Parse and check errors of the setkey language, reported as `file:line: message near 'token'`
+// (or `line N: ...` for stdin), as ipsec-tools' yyerror does with its `line N: ... at [tok]`.
+import { ConfigError } from '../common/errors.js';
+
+/** One diagnostic; `file` is '' for stdin. Warnings do not stop a statement. */
+export class SetkeyError extends ConfigError {
+  constructor(
+    readonly reason: string,
+    file: string,
+    line: number,
+    col: number,
+    readonly near?: string,
+    readonly severity: 'error' | 'warning' = 'error',
+  ) {
+    super(reason, file, line, col);
+    this.name = 'SetkeyError';
+    this.message = formatDiagnostic(file, line, reason, near);
+  }
+}
+
+/** Token text shown after `near`: printable, at most 40 characters. */
+export function quoteNear(text: string): string {
+  const clean = text.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return clean.length > 40 ? clean.slice(0, 37) + '...' : clean;
+}
+
+export function formatDiagnostic(file: string, line: number, reason: string, near?: string): string {
+  const where = file ? `${file}:${line}` : `line ${line}`;
+  return near === undefined ? `${where}: ${reason}` : `${where}: ${reason} near '${quoteNear(near)}'`;
+}
