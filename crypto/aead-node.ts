@@ -1,0 +1,88 @@
+// The node:crypto back-end shared by the ESP AEADs: AES-GCM (RFC 4106), AES-GMAC (RFC 4543) and
+// ChaCha20-Poly1305 (RFC 7634). All three build the nonce as salt(4) || IV(8) from the key's last 4 bytes.
+import { createCipheriv, createDecipheriv, type CipherGCMTypes, type CipherChaCha20Poly1305Types } from 'node:crypto';
+import type { AeadCtx } from './types.js';
+import { asBuffer } from '../common/bytes.js';
+import { assertLive } from './errors.js';
+
+export const SALT_LEN = 4; // RFC 4106 §4, RFC 4543 §4, RFC 7634 §2: the salt is the last 4 key bytes
+export const EXPLICIT_IV_LEN = 8; // RFC 4106 §3.1: 8-byte IV in every packet
+
+/** What an AEAD context needs to know, besides its key. */
+export interface AeadParams {
+  name: string;
+  icvLen: number;
+  /** RFC 4543: the payload is authenticated as AAD (after the IV) and left in clear. */
+  authOnly: boolean;
+}
+
+/** Checks the explicit IV and the tag window; a short tag area is a caller bug on seal, a forgery on open. */
+export function checkIv(name: string, iv: Uint8Array): void {
+  if (iv.length !== EXPLICIT_IV_LEN) throw new RangeError(`${name}: IV must be ${EXPLICIT_IV_LEN} bytes, got ${iv.length}`);
+}
+
+/** node:crypto AEAD: one OpenSSL context per packet; open decrypts into OpenSSL's output, copied back only once the tag verified. */
+export class NodeAeadCtx implements AeadCtx {
+  private key: Buffer;
+  private nonce = Buffer.alloc(SALT_LEN + EXPLICIT_IV_LEN);
+  private live = true;
+  constructor(private p: AeadParams, private cipherName: CipherGCMTypes | CipherChaCha20Poly1305Types, keyWithSalt: Uint8Array) {
+    const n = keyWithSalt.length - SALT_LEN;
+    this.key = Buffer.from(keyWithSalt.subarray(0, n));
+    this.nonce.set(keyWithSalt.subarray(n), 0);
+  }
+
+  seal(iv: Uint8Array, aad: Uint8Array, buf: Uint8Array, off: number, len: number, tag: Uint8Array, tagOff: number): void {
+    assertLive(this.p.name, this.live);
+    checkIv(this.p.name, iv);
+    if (tagOff < 0 || tagOff + this.p.icvLen > tag.length) throw new RangeError(`${this.p.name}: no room for the ${this.p.icvLen}-byte ICV`);
+    this.nonce.set(iv, SALT_LEN);
+    const c = createCipheriv(this.cipherName as CipherGCMTypes, this.key, this.nonce, { authTagLength: this.p.icvLen });
+    const data = asBuffer(buf).subarray(off, off + len);
+    c.setAAD(asBuffer(aad));
+    if (this.p.authOnly) {
+      // RFC 4543 §3.2: AAD = SPI || SN || IV || payload; nothing is encrypted.
+      c.setAAD(asBuffer(iv));
+      c.setAAD(data);
+    } else if (len > 0) {
+      buf.set(c.update(data), off);
+    }
+    c.final();
+    tag.set(c.getAuthTag(), tagOff);
+  }
+
+  open(iv: Uint8Array, aad: Uint8Array, buf: Uint8Array, off: number, len: number, tag: Uint8Array, tagOff: number): boolean {
+    assertLive(this.p.name, this.live);
+    checkIv(this.p.name, iv);
+    if (tagOff < 0 || tagOff + this.p.icvLen > tag.length) return false;
+    this.nonce.set(iv, SALT_LEN);
+    const d = createDecipheriv(this.cipherName as CipherGCMTypes, this.key, this.nonce, { authTagLength: this.p.icvLen });
+    d.setAuthTag(asBuffer(tag).subarray(tagOff, tagOff + this.p.icvLen));
+    const data = asBuffer(buf).subarray(off, off + len);
+    d.setAAD(asBuffer(aad));
+    let plain: Buffer | undefined;
+    if (this.p.authOnly) {
+      d.setAAD(asBuffer(iv));
+      d.setAAD(data);
+    } else if (len > 0) {
+      plain = d.update(data); // OpenSSL's own output buffer: the caller's bytes stay as they are
+    }
+    try {
+      d.final(); // OpenSSL compares the tag here, in constant time (CRYPTO_memcmp)
+    } catch {
+      plain?.fill(0);
+      return false;
+    }
+    if (plain) {
+      buf.set(plain, off);
+      plain.fill(0);
+    }
+    return true;
+  }
+
+  wipe(): void {
+    this.key.fill(0);
+    this.nonce.fill(0);
+    this.live = false;
+  }
+}

@@ -1,0 +1,35 @@
+// Errors raised by the algorithm registry and contexts: unknown names and bad key lengths.
+
+/** An algorithm name no back-end implements; the message names the supported ones. */
+export class UnsupportedAlgorithmError extends Error {
+  readonly code = 'EALGUNSUPP';
+  constructor(
+    readonly kind: 'encryption' | 'authentication' | 'compression',
+    readonly algName: string,
+    readonly supported: readonly string[],
+    why = '',
+  ) {
+    super(`unsupported ${kind} algorithm '${algName}'${why ? ` (${why})` : ''}; supported: ${supported.join(', ')}`);
+    this.name = 'UnsupportedAlgorithmError';
+  }
+}
+
+/** Throws RangeError unless `key` has one of the lengths in `keyBits` (bits, as setkey counts them). */
+export function checkKeyLength(alg: string, key: Uint8Array, keyBits: readonly number[]): void {
+  const bits = key.length * 8;
+  if (keyBits.includes(bits)) return;
+  const list = keyBits.length === 1 ? `${keyBits[0]}` : `${keyBits.slice(0, -1).join(', ')} or ${keyBits[keyBits.length - 1]}`;
+  throw new RangeError(`${alg}: key must be ${list} bits, got ${bits} bits`);
+}
+
+/** Refuses to run a context whose key was wiped (it would silently use an all-zero key). */
+export function assertLive(alg: string, live: boolean): void {
+  if (!live) throw new Error(`${alg}: context used after wipe()`);
+}
+
+/** Picks the requested back-end, or the first (fastest) one listed. */
+export function pickBackend<B extends string>(alg: string, backends: readonly B[], wanted: B | undefined): B {
+  if (wanted === undefined) return backends[0]!;
+  if (!backends.includes(wanted)) throw new RangeError(`${alg}: no '${wanted}' back-end; available: ${backends.join(', ')}`);
+  return wanted;
+}
