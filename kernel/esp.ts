@@ -1,0 +1,415 @@
+// ESP (RFC 4303): transport- and tunnel-mode output and input over one SA, with separate cipher + ICV
+// (§3.3.2, §3.4.4) or combined mode (RFC 4106, RFC 4543, RFC 7634), ESN (§2.2.1), TFC padding (§2.7)
+// and ESP-in-UDP framing (RFC 3948). Bad packets become KAME espstat drops, never exceptions.
+import type { SecAssoc } from './secassoc.js';
+import { drop, type TransformEnv, type TransformResult } from './transform.js';
+import type { AeadCtx, AuthCtx, CipherCtx } from '../crypto/types.js';
+import { putU32 } from '../common/bytes.js';
+import { internetChecksum } from './ip/checksum.js';
+import {
+  IPPROTO_ESP, IPPROTO_UDP, IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_NONE, IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
+  IPV4_MIN_HEADER_BYTES, IPV6_HEADER_BYTES, IPV4_MAX_PACKET_BYTES,
+} from './ip/constants.js';
+import { writeOuterHeader, outerHeaderBytes, innerProtoOf, stripOuter, tunnelDropReason, dsByteOf, type TunnelOptions } from './tunnel.js';
+import { UDP_ENCAP_HEADER_BYTES, writeUdpEncapHeader } from './udp-encap.js';
+
+/** RFC 4303 §2: SPI (4) + Sequence Number (4). */
+export const ESP_HEADER_BYTES = 8;
+/** RFC 4303 §2.4: Pad Length (1) + Next Header (1). */
+const ESP_TRAILER_BYTES = 2;
+const MAX_PAD_BYTES = 255;
+const U32_MAX = 0xffffffff;
+
+/*
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |               Security Parameters Index (SPI)                 |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                      Sequence Number                          |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |            IV (ivLen) | Payload Data | TFC padding ...          |
+ * |   Padding (0-255 bytes)   |  Pad Length   | Next Header       |
+ * |         Integrity Check Value (ICV, icvLen)                   |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ */
+
+/** Per-call options beyond the SA (tunnel outer header policy). */
+export interface EspOutputOptions {
+  tunnel?: TunnelOptions;
+}
+
+/** The SPI at `espOffset` for the SAD lookup, or -1 if fewer than 8 bytes of ESP header are present. */
+export function espSpi(packet: Uint8Array, espOffset: number): number {
+  if (espOffset < 0 || espOffset + ESP_HEADER_BYTES > packet.length) return -1;
+  return ((packet[espOffset]! << 24) >>> 0) + ((packet[espOffset + 1]! << 16) | (packet[espOffset + 2]! << 8) | packet[espOffset + 3]!);
+}
+
+/** The transforms of an SA, created on first use from the algorithm and key if the SAD has not done so. */
+interface EspXform {
+  cipher?: CipherCtx;
+  aead?: AeadCtx;
+  auth?: AuthCtx;
+  ivLen: number;
+  icvLen: number;
+  align: number;
+  /** IV source: 'random' (CBC), 'counter' (CTR and AEADs: the 64-bit sequence number), 'none'. */
+  ivKind: 'random' | 'counter' | 'none';
+}
+
+function xformOf(sa: SecAssoc): EspXform | undefined {
+  const alg = sa.encAlg;
+  if (!alg || !sa.encKey) return undefined;
+  if (alg.kind === 'aead') {
+    sa.aead ??= alg.create(sa.encKey);
+    return { aead: sa.aead, ivLen: alg.ivLen, icvLen: alg.icvLen, align: Math.max(4, alg.blockSize), ivKind: 'counter' };
+  }
+  sa.cipher ??= alg.create(sa.encKey);
+  let auth: AuthCtx | undefined;
+  if (sa.authAlg && sa.authKey) auth = sa.auth ??= sa.authAlg.create(sa.authKey);
+  const icvLen = auth ? sa.authAlg!.icvLen : 0;
+  return { cipher: sa.cipher, auth, ivLen: alg.ivLen, icvLen, align: Math.max(4, alg.blockSize), ivKind: alg.ivKind };
+}
+
+/** Where the IP header (and the IPv6 extension headers that stay outside ESP) end, and what follows. */
+interface IpSplit {
+  hdrLen: number; // bytes kept in front of ESP (transport mode)
+  nhOff: number; // offset of the protocol / next-header byte that names what follows hdrLen
+  end: number; // end of the IP packet (total length; trailing link padding excluded)
+}
+
+/** Parses an outgoing IPv4/IPv6 packet for transport mode; undefined if malformed. RFC 4303 §3.1.1. */
+function splitForTransport(p: Uint8Array): IpSplit | undefined {
+  if (p.length < 1) return undefined;
+  const v = p[0]! >> 4;
+  if (v === 4) {
+    const hl = (p[0]! & 0x0f) << 2;
+    if (p.length < IPV4_MIN_HEADER_BYTES || hl < IPV4_MIN_HEADER_BYTES) return undefined;
+    const end = (p[2]! << 8) | p[3]!;
+    if (end < hl || end > p.length) return undefined;
+    return { hdrLen: hl, nhOff: 9, end };
+  }
+  if (v !== 6 || p.length < IPV6_HEADER_BYTES) return undefined;
+  const end = IPV6_HEADER_BYTES + ((p[4]! << 8) | p[5]!);
+  if (end > p.length) return undefined;
+  // Hop-by-hop and routing headers (and destination options that precede a routing header) are
+  // examined en route, so ESP goes after them; the final destination options go inside ESP.
+  let nhOff = 6;
+  let off = IPV6_HEADER_BYTES;
+  for (;;) {
+    const nh = p[nhOff]!;
+    if (nh !== IPPROTO_HOPOPTS && nh !== IPPROTO_ROUTING && nh !== IPPROTO_DSTOPTS) break;
+    if (off + 8 > end) return undefined;
+    if (nh === IPPROTO_DSTOPTS && p[off]! !== IPPROTO_ROUTING) break;
+    nhOff = off;
+    off += (p[off + 1]! + 1) * 8;
+    if (off > end) return undefined;
+  }
+  return { hdrLen: off, nhOff, end };
+}
+
+/** Length of the whole IP packet whose header starts at 0, or -1 if the header is short or lies. */
+function ipPacketEnd(p: Uint8Array): number {
+  if (p.length < 1) return -1;
+  const v = p[0]! >> 4;
+  if (v === 4) {
+    if (p.length < IPV4_MIN_HEADER_BYTES) return -1;
+    const end = (p[2]! << 8) | p[3]!;
+    return end >= ((p[0]! & 0x0f) << 2) && end <= p.length ? end : -1;
+  }
+  if (v !== 6 || p.length < IPV6_HEADER_BYTES) return -1;
+  const end = IPV6_HEADER_BYTES + ((p[4]! << 8) | p[5]!);
+  return end <= p.length ? end : -1; // a jumbogram (payload length 0) is not supported here
+}
+
+/** Offset of the byte that says "ESP follows" for an ESP header at espOffset; -1 if the chain disagrees. */
+function espNhOffset(p: Uint8Array, espOffset: number): number {
+  const v = p[0]! >> 4;
+  if (v === 4) return espOffset === (p[0]! & 0x0f) << 2 && p[9] === IPPROTO_ESP ? 9 : -1;
+  let nhOff = 6;
+  let off = IPV6_HEADER_BYTES;
+  while (off < espOffset) {
+    if (off + 8 > espOffset) return -1;
+    nhOff = off;
+    off += (p[off + 1]! + 1) * 8;
+  }
+  return off === espOffset && p[nhOff] === IPPROTO_ESP ? nhOff : -1;
+}
+
+/** Advances the outbound counter (RFC 4303 §3.3.3); false if it would cycle and the SA forbids that. */
+function advanceSeq(sa: SecAssoc): boolean {
+  if (sa.seqOutLo !== U32_MAX) { sa.seqOutLo++; return true; }
+  if (sa.esn && sa.seqOutHi !== U32_MAX) { sa.seqOutHi++; sa.seqOutLo = 0; return true; }
+  // KAME SADB_X_EXT_CYCSEQ: wrap instead of refusing (the peer must not run anti-replay).
+  if (!sa.cyclicSeq) return false;
+  sa.seqOutLo = 0;
+  if (sa.esn) sa.seqOutHi = 0;
+  return true;
+}
+
+/** AAD for combined modes: SPI || Seq (a view of the packet), or SPI || SeqHi || SeqLo with ESN (RFC 4106 §5). */
+function aeadAad(buf: Uint8Array, espOff: number, esn: boolean, seqHi: number): Uint8Array {
+  if (!esn) return buf.subarray(espOff, espOff + ESP_HEADER_BYTES);
+  const aad = new Uint8Array(12);
+  aad.set(buf.subarray(espOff, espOff + 4), 0);
+  putU32(aad, 4, seqHi);
+  aad.set(buf.subarray(espOff + 4, espOff + 8), 8);
+  return aad;
+}
+
+/** ICV input for separate integrity: SPI..ciphertext, plus the high 32 bits with ESN (RFC 4303 §2.2.1, §3.3.2.2). */
+function icvParts(buf: Uint8Array, espOff: number, icvOff: number, esn: boolean, seqHi: number): Uint8Array[] {
+  const body = buf.subarray(espOff, icvOff);
+  if (!esn) return [body];
+  const hi = new Uint8Array(4);
+  putU32(hi, 0, seqHi);
+  return [body, hi];
+}
+
+/**
+ * Protects one IP packet with ESP (RFC 4303 §3.3). Transport mode inserts ESP after the IP header (and
+ * the IPv6 extension headers that must stay in front); tunnel mode wraps the whole packet under a new
+ * outer header from sa.src to sa.dst. With sa.natt the ESP header is carried in UDP (RFC 3948 §2).
+ * Advances the SA's sequence counter. The output is written into one buffer of the final size.
+ */
+export function espOutput(sa: SecAssoc, packet: Uint8Array, env: TransformEnv, opts: EspOutputOptions = {}): TransformResult {
+  return protect(sa, packet, env, opts, sa.mode === 'tunnel');
+}
+
+function protect(sa: SecAssoc, packet: Uint8Array, env: TransformEnv, opts: EspOutputOptions, tunnel: boolean): TransformResult {
+  const x = xformOf(sa);
+  if (!x) return drop('esps_invalid', 'SA has no encryption algorithm or key');
+  let hdrLen: number, dataStart: number, dataEnd: number, nh: number, nhOff = -1;
+  if (tunnel) {
+    const end = ipPacketEnd(packet);
+    nh = innerProtoOf(packet);
+    if (end < 0 || nh < 0) return drop('esps_hdrops', 'not an IPv4/IPv6 packet');
+    if (sa.src.length !== sa.dst.length || (sa.src.length !== 4 && sa.src.length !== 16)) return drop('esps_invalid', 'bad tunnel endpoints');
+    hdrLen = outerHeaderBytes(sa.dst);
+    dataStart = 0;
+    dataEnd = end;
+  } else {
+    const s = splitForTransport(packet);
+    if (!s) return drop('esps_hdrops', 'malformed IP header');
+    hdrLen = s.hdrLen;
+    nhOff = s.nhOff;
+    nh = packet[nhOff]!;
+    dataStart = s.hdrLen;
+    dataEnd = s.end;
+  }
+  const dataLen = dataEnd - dataStart;
+  // RFC 4303 §2.7: TFC padding only where the payload carries its own length (tunnel mode, or UDP).
+  const tfcLen = sa.tfcPadTo > dataLen && (tunnel || nh === IPPROTO_UDP) ? sa.tfcPadTo - dataLen : 0;
+  const padLen = (x.align - ((dataLen + tfcLen + ESP_TRAILER_BYTES) % x.align)) % x.align;
+  const plainLen = dataLen + tfcLen + padLen + ESP_TRAILER_BYTES;
+  const udpLen = sa.natt ? UDP_ENCAP_HEADER_BYTES : 0;
+  const espOff = hdrLen + udpLen;
+  const ivOff = espOff + ESP_HEADER_BYTES;
+  const dataOff = ivOff + x.ivLen;
+  const icvOff = dataOff + plainLen;
+  const total = icvOff + x.icvLen;
+  const v4 = tunnel ? sa.dst.length === 4 : packet[0]! >> 4 === 4;
+  if ((v4 ? total : total - IPV6_HEADER_BYTES) > IPV4_MAX_PACKET_BYTES) return drop('esps_toobig', `${total} bytes`);
+  if (!advanceSeq(sa)) return drop('esps_wrap', 'sequence number would cycle');
+
+  const out = Buffer.allocUnsafe(total);
+  const outerProto = sa.natt ? IPPROTO_UDP : IPPROTO_ESP;
+  if (tunnel) {
+    writeOuterHeader(out, 0, sa.src, sa.dst, outerProto, total - hdrLen, packet, 0, env.rng, opts.tunnel);
+  } else {
+    out.set(packet.subarray(0, hdrLen), 0);
+    fixTransportHeader(out, hdrLen, nhOff, outerProto, total);
+  }
+  if (sa.natt) writeUdpEncapHeader(out, hdrLen, sa.natt, total - hdrLen);
+  putU32(out, espOff, sa.spi);
+  putU32(out, espOff + 4, sa.seqOutLo);
+  writeIv(x, sa, out, ivOff, env);
+  out.set(packet.subarray(dataStart, dataEnd), dataOff);
+  writeTrailer(out, dataOff + dataLen, tfcLen, padLen, nh);
+  sealPayload(x, sa, out, espOff, dataOff, plainLen);
+  if (sa.natt && !v4) finishUdp6Checksum(out, hdrLen, total);
+  return { ok: true, packet: out };
+}
+
+/** Transport output: the copied IP header now announces ESP (or UDP) and the new length. */
+function fixTransportHeader(out: Uint8Array, hdrLen: number, nhOff: number, proto: number, total: number): void {
+  out[nhOff] = proto;
+  if (out[0]! >> 4 === 6) {
+    out[4] = (total - IPV6_HEADER_BYTES) >> 8;
+    out[5] = (total - IPV6_HEADER_BYTES) & 0xff;
+    return;
+  }
+  out[2] = total >> 8;
+  out[3] = total & 0xff;
+  out[10] = 0;
+  out[11] = 0;
+  const c = internetChecksum(out, 0, hdrLen);
+  out[10] = c >> 8;
+  out[11] = c & 0xff;
+}
+
+/**
+ * IVs: CBC needs unpredictable ones (RFC 3602 §2.3), drawn from the host's pooled RNG. Counter modes and
+ * AEADs need unique ones; the 64-bit sequence number is unique per SA (RFC 4106 §3.1, RFC 3686 §3.1)
+ * unless the SA may cycle its counter, in which case a random IV is used instead.
+ */
+function writeIv(x: EspXform, sa: SecAssoc, out: Uint8Array, ivOff: number, env: TransformEnv): void {
+  if (x.ivLen === 0) return;
+  if (x.ivKind === 'counter' && x.ivLen === 8 && !sa.cyclicSeq) {
+    putU32(out, ivOff, sa.seqOutHi);
+    putU32(out, ivOff + 4, sa.seqOutLo);
+    return;
+  }
+  env.rng.fill(out, ivOff, x.ivLen);
+}
+
+/** RFC 4303 §2.4/§2.7: zero TFC padding, then the monotonic pad 1, 2, 3, ..., Pad Length, Next Header. */
+function writeTrailer(out: Uint8Array, off: number, tfcLen: number, padLen: number, nh: number): void {
+  if (tfcLen > 0) out.fill(0, off, off + tfcLen);
+  const p = off + tfcLen;
+  for (let i = 0; i < padLen; i++) out[p + i] = i + 1;
+  out[p + padLen] = padLen;
+  out[p + padLen + 1] = nh;
+}
+
+/** Encrypts the plaintext in place and writes the ICV right after it. */
+function sealPayload(x: EspXform, sa: SecAssoc, out: Uint8Array, espOff: number, dataOff: number, plainLen: number): void {
+  const iv = out.subarray(espOff + ESP_HEADER_BYTES, dataOff);
+  const icvOff = dataOff + plainLen;
+  if (x.aead) {
+    x.aead.seal(iv, aeadAad(out, espOff, sa.esn, sa.seqOutHi), out, dataOff, plainLen, out, icvOff);
+    return;
+  }
+  x.cipher!.encrypt(iv, out, dataOff, plainLen);
+  if (x.auth && x.icvLen > 0) x.auth.mac(icvParts(out, espOff, icvOff, sa.esn, sa.seqOutHi), out, icvOff);
+}
+
+/** RFC 8200 §8.1: UDP over IPv6 needs a real checksum (no zero-checksum exemption for ESP-in-UDP). */
+function finishUdp6Checksum(out: Uint8Array, udpOff: number, total: number): void {
+  // Pseudo-header: src, dst, upper-layer length, next header 17.
+  let s = 0;
+  for (let i = 8; i < 40; i += 2) s += (out[i]! << 8) | out[i + 1]!;
+  const len = total - udpOff;
+  s += len + IPPROTO_UDP;
+  out[udpOff + 6] = 0;
+  out[udpOff + 7] = 0;
+  let c = internetChecksum(out, udpOff, len, s);
+  if (c === 0) c = 0xffff; // RFC 768: a computed zero is sent as all ones
+  out[udpOff + 6] = c >> 8;
+  out[udpOff + 7] = c & 0xff;
+}
+
+/**
+ * Opens one ESP packet (RFC 4303 §3.4) whose ESP header is at `espOffset` (after the IP header and any
+ * IPv6 extension headers; ESP-in-UDP must be stripped first, see udp-encap.ts). Order: lengths, replay
+ * check, ICV (constant time, before decryption), window update, decryption, padding, next header.
+ * Transport mode returns the IP packet with ESP removed and its header fixed; tunnel mode returns the
+ * inner packet. Works in place: `packet` is modified and the result is a view into it.
+ */
+export function espInput(sa: SecAssoc, packet: Uint8Array, espOffset: number, env: TransformEnv): TransformResult {
+  void env;
+  const x = xformOf(sa);
+  if (!x) return drop('esps_invalid', 'SA has no encryption algorithm or key');
+  if (sa.state === 'larval' || sa.state === 'dead') return drop('esps_invalid', `SA is ${sa.state}`);
+  const end = ipPacketEnd(packet);
+  if (end < 0 || espOffset < IPV4_MIN_HEADER_BYTES || espOffset + ESP_HEADER_BYTES > end) return drop('esps_hdrops', 'truncated ESP header');
+  const dataOff = espOffset + ESP_HEADER_BYTES + x.ivLen;
+  const icvOff = end - x.icvLen;
+  const encLen = icvOff - dataOff;
+  if (encLen < ESP_TRAILER_BYTES) return drop('esps_hdrops', `${end - espOffset} bytes of ESP`);
+  // Only the cipher's own block size is enforced; 4-byte alignment is the sender's duty (§2.4).
+  if (encLen % (x.cipher ? x.align : 1) !== 0) return drop('esps_badilen', `payload ${encLen} not a multiple of ${x.align}`);
+  if (espSpi(packet, espOffset) !== sa.spi >>> 0) return drop('esps_notdb', 'SPI does not match the SA');
+  // Transport mode rewrites the header in front of ESP: make sure it really leads to ESP first.
+  const nhOff = sa.mode === 'tunnel' ? -1 : espNhOffset(packet, espOffset);
+  if (nhOff < 0 && sa.mode === 'transport') return drop('esps_hdrops', 'IP header chain does not lead to ESP');
+  const seqLo = espSpi(packet, espOffset + 4);
+  const seqHi = sa.replay.checkSeq(seqLo);
+  if (seqHi < 0) return drop('esps_replay', `seq ${seqLo}`);
+  if (!verifyAndDecrypt(x, sa, packet, espOffset, dataOff, encLen, icvOff, seqHi)) return drop('esps_badauth');
+  sa.replay.acceptSeq(seqHi, seqLo);
+  const padLen = packet[icvOff - 2]!;
+  const nh = packet[icvOff - 1]!;
+  if (padLen + ESP_TRAILER_BYTES > encLen) return drop('esps_badpad', `pad length ${padLen} of ${encLen}`);
+  const payEnd = icvOff - ESP_TRAILER_BYTES - padLen;
+  for (let i = 0; i < padLen; i++) {
+    // RFC 4303 §2.4: the receiver checks the default pad; a mismatch means a wrong key or a forgery.
+    if (packet[payEnd + i] !== i + 1) return drop('esps_badenc', 'padding bytes not 1, 2, 3, ...');
+  }
+  if (nh === IPPROTO_NONE) return drop('esps_dummy', 'dummy packet (RFC 4303 §2.6)');
+  // KAME 'any' mode: an IP-in-IP next header means the SA was used as a tunnel.
+  const asTunnel = sa.mode === 'tunnel' || (sa.mode === 'any' && (nh === IPPROTO_IPV4 || nh === IPPROTO_IPV6));
+  if (asTunnel) {
+    const r = stripOuter(packet, dataOff, payEnd, nh, dsByteOf(packet, 0) & 3);
+    return r.ok ? r : drop(tunnelDropReason('esps', r.error), r.error);
+  }
+  if (nhOff < 0) return drop('esps_hdrops', 'IP header chain does not lead to ESP');
+  return transportDecap(packet, nhOff, espOffset, dataOff, payEnd, nh);
+}
+
+/** Integrity first (RFC 4303 §3.4.4.1), then decryption; combined modes do both in open(). */
+function verifyAndDecrypt(x: EspXform, sa: SecAssoc, p: Uint8Array, espOff: number, dataOff: number, encLen: number, icvOff: number, seqHi: number): boolean {
+  const iv = p.subarray(espOff + ESP_HEADER_BYTES, dataOff);
+  if (x.aead) return x.aead.open(iv, aeadAad(p, espOff, sa.esn, seqHi), p, dataOff, encLen, p, icvOff);
+  if (x.auth && x.icvLen > 0) {
+    if (!x.auth.verify(icvParts(p, espOff, icvOff, sa.esn, seqHi), p.subarray(icvOff, icvOff + x.icvLen))) return false;
+  }
+  x.cipher!.decrypt(iv, p, dataOff, encLen);
+  return true;
+}
+
+/** Transport input: slides the IP header up against the payload and fixes protocol, length and checksum. */
+function transportDecap(p: Uint8Array, nhOff: number, espOff: number, dataOff: number, payEnd: number, nh: number): TransformResult {
+  let end = payEnd;
+  // Trailing TFC padding after a UDP datagram (§2.7): trust the UDP length when it is smaller.
+  if (nh === IPPROTO_UDP && end - dataOff >= 8) {
+    const ulen = (p[dataOff + 4]! << 8) | p[dataOff + 5]!;
+    if (ulen >= 8 && ulen < end - dataOff) end = dataOff + ulen;
+  }
+  const start = dataOff - espOff;
+  p.copyWithin(start, 0, espOff);
+  const out = p.subarray(start, end);
+  const total = end - start;
+  out[nhOff] = nh;
+  if (out[0]! >> 4 === 6) {
+    out[4] = (total - IPV6_HEADER_BYTES) >> 8;
+    out[5] = (total - IPV6_HEADER_BYTES) & 0xff;
+  } else {
+    out[2] = total >> 8;
+    out[3] = total & 0xff;
+    out[10] = 0;
+    out[11] = 0;
+    const c = internetChecksum(out, 0, espOff);
+    out[10] = c >> 8;
+    out[11] = c & 0xff;
+  }
+  return { ok: true, packet: out };
+}
+
+/** Builds a dummy packet (RFC 4303 §2.6: Next Header 59, random payload of `payloadLen` bytes) for the SA. */
+export function espDummyOutput(sa: SecAssoc, payloadLen: number, env: TransformEnv): TransformResult {
+  if (sa.src.length !== sa.dst.length || (sa.src.length !== 4 && sa.src.length !== 16)) return drop('esps_invalid', 'bad SA addresses');
+  const v4 = sa.src.length === 4;
+  const hl = v4 ? IPV4_MIN_HEADER_BYTES : IPV6_HEADER_BYTES;
+  const p = new Uint8Array(hl + payloadLen);
+  env.rng.fill(p, hl, payloadLen);
+  if (v4) {
+    p[0] = 0x45;
+    p[2] = p.length >> 8;
+    p[3] = p.length & 0xff;
+    p[8] = 64;
+    p[9] = IPPROTO_NONE;
+    p.set(sa.src, 12);
+    p.set(sa.dst, 16);
+  } else {
+    p[0] = 0x60;
+    p[4] = payloadLen >> 8;
+    p[5] = payloadLen & 0xff;
+    p[6] = IPPROTO_NONE;
+    p[7] = 64;
+    p.set(sa.src, 8);
+    p.set(sa.dst, 24);
+  }
+  // Framed as transport even on a tunnel SA: the receiver drops Next Header 59 before any tunnel step.
+  return protect(sa, p, env, {}, false);
+}
