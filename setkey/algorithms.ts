@@ -1,7 +1,7 @@
-// setkey algorithm names (`-E`, `-A`, `-C`) with their PF_KEY ids and the key lengths setkey accepts.
-// Names from ipsec-tools token.l plus the FreeBSD/NetBSD additions; ids per KAME/FreeBSD pfkeyv2.h;
-// key sizes per setkey(8) and NetBSD tests/net/ipsec/algorithms.sh. See docs/setkey.md.
-// TODO(integration): take ids and sizes from pfkey/constants.ts once it exists (one home for wire numbers).
+// setkey algorithm names (`-E`, `-A`, `-C`): the ones uipsec implements come from pfkey/constants.ts
+// (ALGORITHMS: ids and accepted key lengths); the legacy KAME/ipsec-tools names (token.l) are recognised
+// here so that they are refused with a clear message instead of a syntax error.
+import * as C from '../pfkey/constants.js';
 
 export type AlgKind = 'enc' | 'auth' | 'comp';
 
@@ -16,82 +16,53 @@ export interface SetkeyAlg {
   keyBits: KeyBits;
   /** Takes no key token (`-E null`, `-A null`, `-C deflate`). */
   noKey: boolean;
-  /** Implemented by uipsec's kernel; legacy names parse but are refused by check. */
+  /** Implemented by uipsec (listed in pfkey ALGORITHMS); legacy names parse but are refused by check.ts. */
   supported: boolean;
+  /** Why a legacy name is refused. */
+  reason?: string;
   /** Extra sadb_sa_flags the name implies (SADB_X_EXT_DERIV, SADB_X_EXT_IV4B). */
   flags?: number;
-  /** Only valid with esp-old (des-32iv) or only without (des-deriv). */
+  /** des-32iv needs esp-old, des-deriv must not have it (parse.y "algorithm mismatched"). */
   needsOld?: boolean;
-  obsolete?: boolean;
+  /** Combined mode (RFC 4106/4543/7634): no separate -A. */
   aead?: boolean;
 }
 
-export const SADB_X_EXT_OLD = 0x0001;
-export const SADB_X_EXT_IV4B = 0x0010;
-export const SADB_X_EXT_DERIV = 0x0020;
-export const SADB_X_EXT_CYCSEQ = 0x0040;
-export const SADB_X_EXT_RAWCPI = 0x0080;
-export const SADB_X_EXT_PRAND = 0x0100;
-export const SADB_X_EXT_PZERO = 0x0200;
-export const SADB_X_EXT_PSEQ = 0x0000;
+const KIND_OF: Record<C.AlgorithmKind, AlgKind> = { encrypt: 'enc', auth: 'auth', comp: 'comp' };
+const range = (min: number, max: number): KeyBits => ({ min, max, step: 8 });
 
-const r = (min: number, max: number, step = 8): KeyBits => ({ min, max, step });
-type Row = [name: string, id: number, bits: KeyBits, supported: boolean, extra?: Partial<SetkeyAlg>];
-
-const ENC: Row[] = [
-  ['des-cbc', 2, [64], true],
-  ['3des-cbc', 3, [192], true],
-  ['null', 11, [0], true, { noKey: true }],
-  ['simple', 11, [0], false, { noKey: true, obsolete: true }],
-  ['blowfish-cbc', 7, r(40, 448), true],
-  ['cast128-cbc', 6, r(40, 128), true],
-  ['des-deriv', 2, [64], false, { flags: SADB_X_EXT_DERIV, needsOld: false }],
-  ['des-32iv', 2, [64], false, { flags: SADB_X_EXT_IV4B, needsOld: true }],
-  ['3des-deriv', 3, [192], false],
-  ['rijndael-cbc', 12, [128, 192, 256], true],
-  ['aes-cbc', 12, [128, 192, 256], true],
-  ['twofish-cbc', 253, r(0, 256), false],
-  ['aes-ctr', 13, [160, 224, 288], true],
-  ['camellia-cbc', 22, [128, 192, 256], true],
-  ['aes-gcm-16', 20, [160, 224, 288], true, { aead: true }],
-  ['aes-gmac', 23, [160, 224, 288], true, { aead: true }],
-  ['chacha20-poly1305', 24, [288], true, { aead: true }],
+// Names setkey knows but uipsec does not implement; sizes from setkey(8) for the message.
+const LEGACY: readonly SetkeyAlg[] = [
+  { kind: 'enc', name: 'simple', id: C.SADB_EALG_NULL, keyBits: [0], noKey: true, supported: false, reason: 'obsolete spelling of null' },
+  { kind: 'enc', name: 'des-deriv', id: C.SADB_EALG_DESCBC, keyBits: [64], noKey: false, supported: false, flags: C.SADB_X_EXT_DERIV, needsOld: false, reason: 'KAME derived-IV DES' },
+  { kind: 'enc', name: 'des-32iv', id: C.SADB_EALG_DESCBC, keyBits: [64], noKey: false, supported: false, flags: C.SADB_X_EXT_IV4B, needsOld: true, reason: 'RFC 1829 4-byte-IV DES' },
+  { kind: 'enc', name: '3des-deriv', id: C.SADB_EALG_3DESCBC, keyBits: [192], noKey: false, supported: false, reason: 'never implemented by KAME' },
+  { kind: 'enc', name: 'blowfish-cbc', id: C.SADB_X_EALG_BLOWFISHCBC, keyBits: range(40, 448), noKey: false, supported: false },
+  { kind: 'enc', name: 'cast128-cbc', id: C.SADB_X_EALG_CAST128CBC, keyBits: range(40, 128), noKey: false, supported: false },
+  { kind: 'enc', name: 'twofish-cbc', id: C.SADB_X_EALG_TWOFISHCBC, keyBits: range(0, 256), noKey: false, supported: false },
+  { kind: 'auth', name: 'keyed-md5', id: C.SADB_X_AALG_MD5, keyBits: [128], noKey: false, supported: false, reason: 'RFC 1828 keyed MD5' },
+  { kind: 'auth', name: 'keyed-sha1', id: C.SADB_X_AALG_SHA, keyBits: [160], noKey: false, supported: false, reason: 'RFC 1852 keyed SHA-1' },
+  { kind: 'auth', name: 'hmac-ripemd160', id: C.SADB_X_AALG_RIPEMD160HMAC, keyBits: [160], noKey: false, supported: false },
+  { kind: 'auth', name: 'tcp-md5', id: C.SADB_X_AALG_TCP_MD5, keyBits: range(8, 640), noKey: false, supported: false, reason: 'RFC 2385 TCP-MD5 signatures' },
+  { kind: 'comp', name: 'oui', id: C.SADB_X_CALG_OUI, keyBits: [0], noKey: true, supported: false },
+  { kind: 'comp', name: 'lzs', id: C.SADB_X_CALG_LZS, keyBits: [0], noKey: true, supported: false },
 ];
 
-const AUTH: Row[] = [
-  ['hmac-md5', 2, [128], true],
-  ['hmac-sha1', 3, [160], true],
-  ['keyed-md5', 249, [128], false],
-  ['keyed-sha1', 250, [160], false],
-  ['hmac-sha256', 5, [256], true],
-  ['hmac-sha2-256', 5, [256], true],
-  ['hmac-sha384', 6, [384], true],
-  ['hmac-sha2-384', 6, [384], true],
-  ['hmac-sha512', 7, [512], true],
-  ['hmac-sha2-512', 7, [512], true],
-  ['hmac-ripemd160', 8, [160], true],
-  ['aes-xcbc-mac', 9, [128], true],
-  ['tcp-md5', 252, r(8, 640), true],
-  ['null', 251, [0], true, { noKey: true }],
-];
-
-const COMP: Row[] = [
-  ['oui', 1, [0], false, { noKey: true }],
-  ['deflate', 2, [0], true, { noKey: true }],
-  ['lzs', 3, [0], false, { noKey: true }],
-];
-
-function build(kind: AlgKind, rows: Row[]): ReadonlyMap<string, SetkeyAlg> {
-  const m = new Map<string, SetkeyAlg>();
-  for (const [name, id, keyBits, supported, extra] of rows) m.set(name, { kind, name, id, keyBits, supported, noKey: false, ...extra });
-  return m;
+function buildTables(): Record<AlgKind, Map<string, SetkeyAlg>> {
+  const t: Record<AlgKind, Map<string, SetkeyAlg>> = { enc: new Map(), auth: new Map(), comp: new Map() };
+  for (const a of C.ALGORITHMS) {
+    const kind = KIND_OF[a.kind];
+    const noKey = a.keyBits.length === 1 && a.keyBits[0] === 0;
+    t[kind].set(a.name, { kind, name: a.name, id: a.id, keyBits: a.keyBits, noKey, supported: true, aead: kind === 'enc' && a.icvBits > 0 });
+  }
+  for (const a of LEGACY) {
+    const refused = C.REFUSED_ALGORITHMS.get(a.name);
+    if (!t[a.kind].has(a.name)) t[a.kind].set(a.name, refused ? { ...a, reason: refused.reason } : a);
+  }
+  return t;
 }
 
-const TABLES: Record<AlgKind, ReadonlyMap<string, SetkeyAlg>> = {
-  enc: build('enc', ENC),
-  auth: build('auth', AUTH),
-  comp: build('comp', COMP),
-};
+const TABLES = buildTables();
 
 export function lookupAlg(kind: AlgKind, name: string): SetkeyAlg | undefined {
   return TABLES[kind].get(name);
@@ -102,19 +73,18 @@ export function supportedAlgNames(kind: AlgKind): string[] {
   return [...TABLES[kind].values()].filter((a) => a.supported).map((a) => a.name);
 }
 
+function isRange(spec: KeyBits): spec is { min: number; max: number; step: number } {
+  return !Array.isArray(spec);
+}
+
 export function keyBitsAllowed(spec: KeyBits, bits: number): boolean {
-  if (Array.isArray(spec)) return spec.includes(bits);
-  const { min, max, step } = spec as { min: number; max: number; step: number };
-  return bits >= min && bits <= max && (bits - min) % step === 0;
+  if (!isRange(spec)) return spec.includes(bits);
+  return bits >= spec.min && bits <= spec.max && (bits - spec.min) % spec.step === 0;
 }
 
 /** "128, 192 or 256 bits" / "40 to 448 bits" for messages. */
 export function describeKeyBits(spec: KeyBits): string {
-  if (!Array.isArray(spec)) {
-    const { min, max } = spec as { min: number; max: number };
-    return `${min} to ${max} bits`;
-  }
-  const list = spec as readonly number[];
-  if (list.length === 1) return `${list[0]} bits`;
-  return `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]} bits`;
+  if (isRange(spec)) return `${spec.min} to ${spec.max} bits`;
+  if (spec.length === 1) return `${spec[0]} bits`;
+  return `${spec.slice(0, -1).join(', ')} or ${spec[spec.length - 1]} bits`;
 }

@@ -5,7 +5,7 @@ import type * as A from './ast.js';
 import { SetkeyError } from './diagnostics.js';
 import { lookupAlg, supportedAlgNames, keyBitsAllowed, describeKeyBits, type AlgKind } from './algorithms.js';
 import { protoHasPorts, protoName } from './netdb.js';
-import { IPSEC_MANUAL_REQID_MAX } from './policy.js';
+import { IPSEC_MANUAL_REQID_MAX } from '../pfkey/constants.js';
 
 type Out = SetkeyError[];
 
@@ -18,7 +18,7 @@ function at(st: A.Statement, out: Out, reason: string, pos: A.Pos | undefined, n
 function checkKey(st: A.Statement, out: Out, kind: AlgKind, spec: A.AlgSpec, oldProto: boolean): void {
   const alg = lookupAlg(kind, spec.name)!;
   if (!alg.supported) {
-    at(st, out, `unsupported ${KIND_WORD[kind]} algorithm; supported: ${supportedAlgNames(kind).join(', ')}`, spec.pos, spec.name);
+    at(st, out, `unsupported ${KIND_WORD[kind]} algorithm${alg.reason ? ` (${alg.reason})` : ''}; supported: ${supportedAlgNames(kind).join(', ')}`, spec.pos, spec.name);
     return;
   }
   if (alg.needsOld !== undefined && alg.needsOld !== oldProto) at(st, out, 'algorithm mismatched', spec.pos, spec.name);

@@ -14,8 +14,6 @@ export const PRIORITY_LOW = 0xc0000000;
 /** Limits of `base + N` / `base - N` (libipsec libpfkey.h). */
 export const PRIORITY_OFFSET_NEGATIVE_MAX = 0x40000000;
 export const PRIORITY_OFFSET_POSITIVE_MAX = 0x3fffffff;
-/** reqids above this are kernel-assigned and dump with `#` (IPSEC_MANUAL_REQID_MAX). */
-export const IPSEC_MANUAL_REQID_MAX = 0x3fff;
 
 interface PTok {
   kind: 'word' | 'slash' | 'hyphen' | 'plus' | 'port' | 'bad' | 'end';

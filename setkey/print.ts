@@ -3,7 +3,8 @@
 // from the neutral views of view.ts. Times are formatted like ctime() in the zone given (UTC by default).
 import type { LifetimeView, PolicyView, RequestView, SaView, U64 } from './view.js';
 import { protoName, protoHasTypeCode, IPPROTO_GRE } from './netdb.js';
-import { PRIORITY_DEFAULT, PRIORITY_HIGH, PRIORITY_LOW, IPSEC_MANUAL_REQID_MAX } from './policy.js';
+import { PRIORITY_DEFAULT, PRIORITY_HIGH, PRIORITY_LOW } from './policy.js';
+import * as C from '../pfkey/constants.js';
 
 export interface PrintOptions {
   /** Seconds since the epoch: the `current:` time and the base of `diff:`. */
@@ -21,21 +22,25 @@ const SATYPE = ['unspec', 'unknown', 'ah', 'esp', 'unknown', 'rsvp', 'ospfv2', '
 const MODE = ['any', 'transport', 'tunnel'];
 const STATE = ['larval', 'mature', 'dying', 'dead'];
 const ENC_NAMES: Record<number, string> = {
-  0: 'none', 2: 'des-cbc', 3: '3des-cbc', 11: 'null', 6: 'cast128-cbc', 7: 'blowfish-cbc', 12: 'aes-cbc',
-  253: 'twofish-cbc', 13: 'aes-ctr', 22: 'camellia-cbc',
-  20: 'aes-gcm-16', 23: 'aes-gmac', // NetBSD libipsec names; ipsec-tools 0.8.2 has none for these
+  [C.SADB_EALG_NONE]: 'none', [C.SADB_EALG_DESCBC]: 'des-cbc', [C.SADB_EALG_3DESCBC]: '3des-cbc', [C.SADB_EALG_NULL]: 'null',
+  [C.SADB_X_EALG_CAST128CBC]: 'cast128-cbc', [C.SADB_X_EALG_BLOWFISHCBC]: 'blowfish-cbc', [C.SADB_X_EALG_AESCBC]: 'aes-cbc',
+  [C.SADB_X_EALG_TWOFISHCBC]: 'twofish-cbc', [C.SADB_X_EALG_AESCTR]: 'aes-ctr', [C.SADB_X_EALG_CAMELLIACBC]: 'camellia-cbc',
+  // ipsec-tools 0.8.2 has no names for these; NetBSD/FreeBSD libipsec print them so
+  [C.SADB_X_EALG_AESGCM16]: 'aes-gcm-16', [C.SADB_X_EALG_AESGMAC]: 'aes-gmac', [C.SADB_X_EALG_CHACHA20POLY1305]: 'chacha20-poly1305',
 };
 const AUTH_NAMES: Record<number, string> = {
-  0: 'none', 2: 'hmac-md5', 3: 'hmac-sha1', 249: 'md5', 250: 'sha', 251: 'null', 252: 'tcp-md5',
-  5: 'hmac-sha256', 6: 'hmac-sha384', 7: 'hmac-sha512', 8: 'hmac-ripemd160', 9: 'aes-xcbc-mac',
+  [C.SADB_AALG_NONE]: 'none', [C.SADB_AALG_MD5HMAC]: 'hmac-md5', [C.SADB_AALG_SHA1HMAC]: 'hmac-sha1', [C.SADB_X_AALG_MD5]: 'md5',
+  [C.SADB_X_AALG_SHA]: 'sha', [C.SADB_X_AALG_NULL]: 'null', [C.SADB_X_AALG_TCP_MD5]: 'tcp-md5',
+  [C.SADB_X_AALG_SHA2_256]: 'hmac-sha256', [C.SADB_X_AALG_SHA2_384]: 'hmac-sha384', [C.SADB_X_AALG_SHA2_512]: 'hmac-sha512',
+  [C.SADB_X_AALG_RIPEMD160HMAC]: 'hmac-ripemd160', [C.SADB_X_AALG_AES_XCBC_MAC]: 'aes-xcbc-mac',
 };
-const COMP_NAMES: Record<number, string> = { 0: 'none', 1: 'oui', 2: 'deflate', 3: 'lzs' };
+const COMP_NAMES: Record<number, string> = {
+  [C.SADB_X_CALG_NONE]: 'none', [C.SADB_X_CALG_OUI]: 'oui', [C.SADB_X_CALG_DEFLATE]: 'deflate', [C.SADB_X_CALG_LZS]: 'lzs',
+};
 const DIR = ['any', 'in', 'out', 'fwd'];
 const POLICY_TYPE = ['discard', 'none', 'ipsec', 'entrust', 'bypass'];
 const LEVEL = ['default', 'use', 'require', 'unique'];
-const REQ_PROTO: Record<number, string> = { 50: 'esp', 51: 'ah', 108: 'ipcomp' };
-const SADB_SATYPE_ESP = 3, SADB_X_SATYPE_IPCOMP = 9, SADB_SASTATE_DEAD = 3;
-const IPSEC_POLICY_IPSEC = 2;
+const REQ_PROTO: Record<number, string> = { [C.IPPROTO_ESP]: 'esp', [C.IPPROTO_AH]: 'ah', [C.IPPROTO_IPCOMP]: 'ipcomp' };
 
 /** GETMSGSTR / GETMSGV2S: the name and a space, or the number and a space. */
 function nameOr(table: readonly string[] | Record<number, string>, v: number): string {
@@ -121,14 +126,14 @@ export function printSa(sa: SaView, o: PrintOptions): string {
   const host = (e: SaView['src'], nattPort: number | undefined): string =>
     formatInetAddr(e.addr) + (o.withPorts ? `[${e.port}]` : '') + (natt && nattPort !== undefined ? `[${nattPort}]` : '');
   let s = `${host(sa.src, sa.natt?.sport)} ${host(sa.dst, sa.natt?.dport)} \n\t`;
-  if (natt && sa.satype === SADB_SATYPE_ESP) s += 'esp-udp ';
+  if (natt && sa.satype === C.SADB_SATYPE_ESP) s += 'esp-udp ';
   else s += (natt ? 'natt+' : '') + nameOr(SATYPE, sa.satype);
   s += `mode=${nameOr(MODE, sa.mode)}`;
   const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
   s += `spi=${sa.spi >>> 0}(0x${hex8(sa.spi)}) reqid=${sa.reqid >>> 0}(0x${hex8(sa.reqid)})\n`;
   if (natt && sa.natt!.oa) s += `\tNAT OA=${formatInetAddr(sa.natt!.oa)}\n`;
-  if (sa.satype === SADB_X_SATYPE_IPCOMP) s += `\tC: ${nameOr(COMP_NAMES, sa.encAlg)}`; // no newline: ipsec-tools quirk
-  else if (sa.satype === SADB_SATYPE_ESP && sa.encKey) s += `\tE: ${nameOr(ENC_NAMES, sa.encAlg)}${hexdump(sa.encKey)}\n`;
+  if (sa.satype === C.SADB_X_SATYPE_IPCOMP) s += `\tC: ${nameOr(COMP_NAMES, sa.encAlg)}`; // no newline: ipsec-tools quirk
+  else if (sa.satype === C.SADB_SATYPE_ESP && sa.encKey) s += `\tE: ${nameOr(ENC_NAMES, sa.encAlg)}${hexdump(sa.encKey)}\n`;
   if (sa.authKey) s += `\tA: ${nameOr(AUTH_NAMES, sa.authAlg)}${hexdump(sa.authKey)}\n`;
   s += `\tseq=0x${hex8(sa.seq)} replay=${sa.replay} flags=0x${hex8(sa.flags)} state=${nameOr(STATE, sa.state)}\n`;
   if (sa.current) s += saLifetimes(sa, o);
@@ -139,7 +144,7 @@ export function printSa(sa: SaView, o: PrintOptions): string {
 /** The whole `setkey -D` output: DEAD SAs filtered unless `all`; `No SAD entries.` when empty. */
 export function printSad(sas: readonly SaView[], o: PrintOptions): string {
   if (sas.length === 0) return 'No SAD entries.\n';
-  return sas.filter((sa) => o.all || sa.state !== SADB_SASTATE_DEAD).map((sa) => printSa(sa, o)).join('');
+  return sas.filter((sa) => o.all || sa.state !== C.SADB_SASTATE_DEAD).map((sa) => printSa(sa, o)).join('');
 }
 
 /** str_prefport: `/prefix` unless a host prefix, then `[port]`/`[any]` unless ICMP, ICMPv6, MH or GRE. */
@@ -168,7 +173,7 @@ export function dumpPolicy(pv: PolicyView, delimiter: string, withPorts = false)
     head += off === 0 ? `prio ${word} ` : `prio ${word} ${off < 0 ? '-' : '+'} ${Math.abs(off)} `;
   }
   head += POLICY_TYPE[pv.type] ?? String(pv.type);
-  if (pv.type !== IPSEC_POLICY_IPSEC) return head;
+  if (pv.type !== C.IPSEC_POLICY_IPSEC) return head;
   return head + pv.requests.map((r) => delimiter + dumpRequest(r, withPorts)).join('');
 }
 
@@ -177,7 +182,7 @@ function dumpRequest(r: RequestView, withPorts: boolean): string {
   const addrs = r.src && r.dst ? `${ep(r.src)}-${ep(r.dst)}` : '';
   const base = `${REQ_PROTO[r.proto] ?? r.proto}/${MODE[r.mode] ?? r.mode}/${addrs}/${LEVEL[r.level] ?? r.level}`;
   if (r.reqid === 0) return base;
-  return `${base}${r.reqid > IPSEC_MANUAL_REQID_MAX ? '#' : ':'}${r.reqid >>> 0}`;
+  return `${base}${r.reqid > C.IPSEC_MANUAL_REQID_MAX ? '#' : ':'}${r.reqid >>> 0}`;
 }
 
 /** One SP block of `setkey -DP` (pfkey_spdump1). */
