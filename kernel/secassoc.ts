@@ -63,4 +63,6 @@ export interface SecAssoc {
   /** Owner PF_KEY socket id for larval SAs (GETSPI -> UPDATE), 0 if none. */
   ownerPid: number;
   seq: number; // sadb_msg_seq of the message that created it
+  /** KAME sadb_sa_flags (SADB_X_EXT_*: CYCSEQ 0x40, RAWCPI 0x80, ...) as given to ADD/UPDATE. */
+  flags?: number;
 }
