@@ -2,7 +2,6 @@
 // ChaCha20-Poly1305 (RFC 7634). All three build the nonce as salt(4) || IV(8) from the key's last 4 bytes.
 import { createCipheriv, createDecipheriv, type CipherGCMTypes, type CipherChaCha20Poly1305Types } from 'node:crypto';
 import type { AeadCtx } from './types.js';
-import { asBuffer } from '../common/bytes.js';
 import { assertLive } from './errors.js';
 
 export const SALT_LEN = 4; // RFC 4106 §4, RFC 4543 §4, RFC 7634 §2: the salt is the last 4 key bytes
@@ -26,10 +25,12 @@ export class NodeAeadCtx implements AeadCtx {
   private key: Buffer;
   private nonce = Buffer.alloc(SALT_LEN + EXPLICIT_IV_LEN);
   private live = true;
+  private opts: { authTagLength: number };
   constructor(private p: AeadParams, private cipherName: CipherGCMTypes | CipherChaCha20Poly1305Types, keyWithSalt: Uint8Array) {
     const n = keyWithSalt.length - SALT_LEN;
     this.key = Buffer.from(keyWithSalt.subarray(0, n));
     this.nonce.set(keyWithSalt.subarray(n), 0);
+    this.opts = { authTagLength: p.icvLen };
   }
 
   seal(iv: Uint8Array, aad: Uint8Array, buf: Uint8Array, off: number, len: number, tag: Uint8Array, tagOff: number): void {
@@ -37,12 +38,12 @@ export class NodeAeadCtx implements AeadCtx {
     checkIv(this.p.name, iv);
     if (tagOff < 0 || tagOff + this.p.icvLen > tag.length) throw new RangeError(`${this.p.name}: no room for the ${this.p.icvLen}-byte ICV`);
     this.nonce.set(iv, SALT_LEN);
-    const c = createCipheriv(this.cipherName as CipherGCMTypes, this.key, this.nonce, { authTagLength: this.p.icvLen });
-    const data = asBuffer(buf).subarray(off, off + len);
-    c.setAAD(asBuffer(aad));
+    const c = createCipheriv(this.cipherName as CipherGCMTypes, this.key, this.nonce, this.opts);
+    const data = buf.subarray(off, off + len);
+    c.setAAD(aad);
     if (this.p.authOnly) {
       // RFC 4543 §3.2: AAD = SPI || SN || IV || payload; nothing is encrypted.
-      c.setAAD(asBuffer(iv));
+      c.setAAD(iv);
       c.setAAD(data);
     } else if (len > 0) {
       buf.set(c.update(data), off);
@@ -56,13 +57,13 @@ export class NodeAeadCtx implements AeadCtx {
     checkIv(this.p.name, iv);
     if (tagOff < 0 || tagOff + this.p.icvLen > tag.length) return false;
     this.nonce.set(iv, SALT_LEN);
-    const d = createDecipheriv(this.cipherName as CipherGCMTypes, this.key, this.nonce, { authTagLength: this.p.icvLen });
-    d.setAuthTag(asBuffer(tag).subarray(tagOff, tagOff + this.p.icvLen));
-    const data = asBuffer(buf).subarray(off, off + len);
-    d.setAAD(asBuffer(aad));
+    const d = createDecipheriv(this.cipherName as CipherGCMTypes, this.key, this.nonce, this.opts);
+    d.setAuthTag(tag.subarray(tagOff, tagOff + this.p.icvLen));
+    const data = buf.subarray(off, off + len);
+    d.setAAD(aad);
     let plain: Buffer | undefined;
     if (this.p.authOnly) {
-      d.setAAD(asBuffer(iv));
+      d.setAAD(iv);
       d.setAAD(data);
     } else if (len > 0) {
       plain = d.update(data); // OpenSSL's own output buffer: the caller's bytes stay as they are

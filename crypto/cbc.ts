@@ -4,7 +4,6 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { cbc as nobleCbc } from '@noble/ciphers/aes.js';
 import forge from 'node-forge';
 import type { Backend, CipherAlg, CipherCtx } from './types.js';
-import { asBuffer } from '../common/bytes.js';
 import { assertLive, checkKeyLength, pickBackend } from './errors.js';
 import { nobleInPlace } from './noble-inplace.js';
 
@@ -35,14 +34,14 @@ class NodeCbcCtx implements CipherCtx {
     assertLive(this.spec.name, this.live);
     checkBlocks(this.spec.name, this.spec.blockSize, this.spec.blockSize, iv, len);
     const c = createCipheriv(this.cipherName, this.key, iv).setAutoPadding(false);
-    buf.set(c.update(asBuffer(buf).subarray(off, off + len)), off);
+    buf.set(c.update(buf.subarray(off, off + len)), off);
     c.final();
   }
   decrypt(iv: Uint8Array, buf: Uint8Array, off: number, len: number): void {
     assertLive(this.spec.name, this.live);
     checkBlocks(this.spec.name, this.spec.blockSize, this.spec.blockSize, iv, len);
     const d = createDecipheriv(this.cipherName, this.key, iv).setAutoPadding(false);
-    buf.set(d.update(asBuffer(buf).subarray(off, off + len)), off);
+    buf.set(d.update(buf.subarray(off, off + len)), off);
     d.final();
   }
   wipe(): void {

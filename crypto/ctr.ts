@@ -3,7 +3,7 @@
 import { createCipheriv } from 'node:crypto';
 import { ctr as nobleCtr } from '@noble/ciphers/aes.js';
 import type { Backend, CipherAlg, CipherCtx } from './types.js';
-import { asBuffer, putU32 } from '../common/bytes.js';
+import { putU32 } from '../common/bytes.js';
 import { assertLive, checkKeyLength, pickBackend } from './errors.js';
 import { nobleInPlace } from './noble-inplace.js';
 
@@ -34,7 +34,7 @@ class CtrCtx implements CipherCtx {
       return;
     }
     const c = createCipheriv(`aes-${this.key.length * 8}-ctr`, this.key, this.block);
-    buf.set(c.update(asBuffer(buf).subarray(off, off + len)), off);
+    buf.set(c.update(buf.subarray(off, off + len)), off);
     c.final();
   }
   encrypt(iv: Uint8Array, buf: Uint8Array, off: number, len: number): void {
