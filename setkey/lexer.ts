@@ -96,7 +96,7 @@ function readPolicy(src: string, from: number): string {
   return src.slice(from, j);
 }
 
-/** Removes `#...` comments (up to a newline) from policy text. */
+/** Blanks `#...` comments (up to a newline) in policy text, keeping columns. */
 export function stripPolicyComments(text: string): string {
-  return text.replace(/#[^\n]*/g, '');
+  return text.replace(/#[^\n]*/g, (c) => ' '.repeat(c.length));
 }

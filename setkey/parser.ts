@@ -21,7 +21,7 @@
 // next ';' so that one run reports every bad statement (STYLE habit 11). POLICY is parsed by policy.ts.
 import { parseAddr, addrFamily, type Family } from '../common/inet.js';
 import type * as A from './ast.js';
-import { tokenize, type Token } from './lexer.js';
+import { tokenize, stripPolicyComments, type Token } from './lexer.js';
 import { parsePolicy } from './policy.js';
 import { SetkeyError } from './diagnostics.js';
 import { lookupAlg, type AlgKind } from './algorithms.js';
@@ -350,7 +350,7 @@ class Parser {
     if (f.kind !== 'flag' || f.text !== '-P') this.fail('syntax error: expected -P policy', f);
     const t = this.next();
     if (t.kind !== 'policy') this.fail('missing policy after -P', t);
-    const r = parsePolicy(t.text, { line: t.line, col: t.col });
+    const r = parsePolicy(stripPolicyComments(t.text), { line: t.line, col: t.col });
     if (!r.ok) throw new Fail(new SetkeyError(`policy: ${r.error.message}`, this.file, r.error.line, r.error.col, r.error.near), t);
     return r.value;
   }
