@@ -117,7 +117,7 @@ function addCombination(cases: PyCase[], checks: Map<number, Check>, s: Suite, l
       assert.ok(a.ok, a.error);
       const rx: SecAssoc = peerSa(tx);
       if (esn) rx.replay.acceptSeq(ESN_HI, SEQ - 1); // so ESN inference lands on the sender's high word
-      let pkt = Uint8Array.from(Buffer.from(a.packet!, 'hex'));
+      let pkt: Uint8Array = Uint8Array.from(Buffer.from(a.packet!, 'hex'));
       let espOffset = pkt[0]! >> 4 === 4 ? (pkt[0]! & 15) * 4 : 40;
       if (natt) {
         const k = classifyUdpEncap(pkt);
