@@ -85,7 +85,7 @@ describe('kernel/ip/frag: fragmentation', () => {
     const p = buildIpv6Packet({ src: A6, dst: B6, nextHeader: 0 }, concat(hbh, rt, dst, udp));
     const r = fragmentIpv6(p, 1280, 0xcafe0001);
     assert.ok(r.ok);
-    let data = new Uint8Array(0);
+    let data: Uint8Array = new Uint8Array(0);
     r.fragments.forEach((f, i) => {
       assert.ok(f.length <= 1280);
       const c = walkIpv6Chain(f);
