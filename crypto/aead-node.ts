@@ -74,10 +74,7 @@ export class NodeAeadCtx implements AeadCtx {
       plain?.fill(0);
       return false;
     }
-    if (plain) {
-      buf.set(plain, off);
-      plain.fill(0);
-    }
+    if (plain) buf.set(plain, off);
     return true;
   }
 

@@ -52,7 +52,9 @@ class NodeHmacCtx extends HmacCtxBase {
     this.checkOut(out, outOff);
     const h = createHmac(this.spec.nodeHash, this.key!);
     for (const p of parts) h.update(p);
-    out.set(h.digest().subarray(0, this.spec.icvLen), outOff);
+    const d = h.digest();
+    for (let i = 0; i < this.spec.icvLen; i++) out[outOff + i] = d[i]!; // no view object per packet
+    d.fill(0);
   }
   wipe(): void {
     // A KeyObject cannot be zeroed from JS; dropping the only reference lets OpenSSL free (and cleanse) it.
