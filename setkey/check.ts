@@ -2,7 +2,7 @@
 // algorithm/protocol agreement, key lengths (setkey(8), RFC 4303 §3.2, RFC 4106 §8.1), address families,
 // ports only on protocols that have them (RFC 4301 §4.4.1.1), reserved SPIs (RFC 4303 §2.1), manual reqids.
 import type * as A from './ast.js';
-import { SetkeyError } from './diagnostics.js';
+import { diagnostic, type SetkeyError } from './diagnostics.js';
 import { lookupAlg, supportedAlgNames, keyBitsAllowed, describeKeyBits, type AlgKind } from './algorithms.js';
 import { protoHasPorts, protoName } from './netdb.js';
 import { IPSEC_MANUAL_REQID_MAX } from '../pfkey/constants.js';
@@ -12,7 +12,7 @@ type Out = SetkeyError[];
 const KIND_WORD: Record<AlgKind, string> = { enc: 'encryption', auth: 'authentication', comp: 'compression' };
 
 function at(st: A.Statement, out: Out, reason: string, pos: A.Pos | undefined, near?: string, severity: 'error' | 'warning' = 'error'): void {
-  out.push(new SetkeyError(reason, st.file, pos?.line ?? st.line, pos?.col ?? 0, near, severity));
+  out.push(diagnostic(reason, st.file, pos?.line ?? st.line, pos?.col ?? 0, near, severity));
 }
 
 function checkKey(st: A.Statement, out: Out, kind: AlgKind, spec: A.AlgSpec, oldProto: boolean): void {

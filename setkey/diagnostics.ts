@@ -18,6 +18,22 @@ export class SetkeyError extends ConfigError {
   }
 }
 
+/**
+ * Builds a diagnostic without capturing a stack trace: scripts with many errors (and the fuzzer) make
+ * thousands of them, and a stack says nothing about where in the script the problem is.
+ */
+export function diagnostic(
+  reason: string, file: string, line: number, col: number, near?: string, severity: 'error' | 'warning' = 'error',
+): SetkeyError {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new SetkeyError(reason, file, line, col, near, severity);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Token text shown after `near`: printable, at most 40 characters. */
 export function quoteNear(text: string): string {
   const clean = text.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);

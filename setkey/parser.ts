@@ -23,7 +23,7 @@ import { parseAddr, addrFamily, type Family } from '../common/inet.js';
 import type * as A from './ast.js';
 import { tokenize, stripPolicyComments, type Token } from './lexer.js';
 import { parsePolicy } from './policy.js';
-import { SetkeyError } from './diagnostics.js';
+import { diagnostic, type SetkeyError } from './diagnostics.js';
 import { lookupAlg, type AlgKind } from './algorithms.js';
 import { ULPROTO_ANY, protoByName, portByName, protoHasTypeCode, IPPROTO_GRE } from './netdb.js';
 import { checkStatement } from './check.js';
@@ -43,9 +43,9 @@ export interface ParseResult {
   warnings: SetkeyError[];
 }
 
-class Fail extends Error {
-  /** `at` is the offending token; parsing resumes after the first ';' from there. */
-  constructor(readonly err: SetkeyError, readonly at: Token) { super(err.message); }
+/** Thrown inside the parser only (not an Error: no stack to capture); `at` is where to resynchronise. */
+class Fail {
+  constructor(readonly err: SetkeyError, readonly at: Token) {}
 }
 
 const SA_PROTOS = new Set<A.SaProtoName>(['esp', 'esp-old', 'ah', 'ah-old', 'ipcomp', 'tcp', 'esp-udp']);
@@ -66,12 +66,12 @@ class Parser {
   err(reason: string, t: Token | undefined = this.peek()): SetkeyError {
     const at = t ?? this.peek();
     const near = at.kind === 'eof' ? 'end of input' : at.kind === 'policy' ? at.text.trim() : at.text;
-    return new SetkeyError(reason, this.file, at.line, at.col, near);
+    return diagnostic(reason, this.file, at.line, at.col, near);
   }
   fail(reason: string, t?: Token): never { throw new Fail(this.err(reason, t), t ?? this.peek()); }
-  warn(reason: string, t?: Token): void {
-    const e = this.err(reason, t);
-    this.warnings.push(new SetkeyError(reason, this.file, e.line, e.col, e.near, 'warning'));
+  warn(reason: string, t: Token): void {
+    const near = t.kind === 'eof' ? 'end of input' : t.text;
+    this.warnings.push(diagnostic(reason, this.file, t.line, t.col, near, 'warning'));
   }
 
   /** Continues just after the first ';' at or after token `at` (or at the end). */
@@ -351,7 +351,7 @@ class Parser {
     const t = this.next();
     if (t.kind !== 'policy') this.fail('missing policy after -P', t);
     const r = parsePolicy(stripPolicyComments(t.text), { line: t.line, col: t.col });
-    if (!r.ok) throw new Fail(new SetkeyError(`policy: ${r.error.message}`, this.file, r.error.line, r.error.col, r.error.near), t);
+    if (!r.ok) throw new Fail(diagnostic(`policy: ${r.error.message}`, this.file, r.error.line, r.error.col, r.error.near), t);
     return r.value;
   }
 

@@ -56,8 +56,9 @@ function lex(text: string, start: Pos): PTok[] {
   return out;
 }
 
-class Fail extends Error {
-  constructor(readonly perr: PolicyError) { super(perr.message); }
+/** Thrown inside the policy parser only (not an Error: no stack to capture). */
+class Fail {
+  constructor(readonly perr: PolicyError) {}
 }
 
 class PolicyParser {

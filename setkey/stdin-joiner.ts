@@ -2,7 +2,7 @@
 // `#...` comment, empty lines are skipped, lines are joined with one space until a `;` is seen, and each
 // `;`-terminated piece is handed over on its own; text after the last `;` waits for the next line.
 import { parseSetkey, type ParseOptions, type ParseResult } from './parser.js';
-import { SetkeyError } from './diagnostics.js';
+import { diagnostic, type SetkeyError } from './diagnostics.js';
 
 /** One complete statement (ending with `;`) and the physical lines it came from. */
 export interface JoinedStatement {
@@ -82,7 +82,7 @@ export function* joinStatements(lines: Iterable<string>): Generator<JoinedStatem
 export function parseJoined(st: JoinedStatement, opts: ParseOptions = {}): ParseResult {
   const r = parseSetkey(st.text, opts);
   const remap = (e: SetkeyError): SetkeyError =>
-    new SetkeyError(e.reason, e.file, e.col > 0 ? st.lineOf(e.col - 1) : st.firstLine, e.col, e.near, e.severity);
+    diagnostic(e.reason, e.file, e.col > 0 ? st.lineOf(e.col - 1) : st.firstLine, e.col, e.near, e.severity);
   for (const s of r.statements) { s.line = st.firstLine; s.endLine = st.lastLine; }
   return { statements: r.statements, errors: r.errors.map(remap), warnings: r.warnings.map(remap) };
 }
