@@ -120,7 +120,7 @@ function ourView(pkt: Uint8Array): Fields {
 (haveScapy ? describe : describe.skip)(`interop: kernel/ip against scapy${haveScapy ? '' : ' (skipped: /usr/bin/python3 cannot import scapy)'}`, () => {
   const ours = haveScapy ? ourPackets() : [];
   let frags4: Uint8Array[] = [], frags6: Uint8Array[] = [];
-  let whole4 = new Uint8Array(0), whole6 = new Uint8Array(0);
+  let whole4: Uint8Array = new Uint8Array(0), whole6: Uint8Array = new Uint8Array(0);
   let answer: Answer;
 
   before(() => {
