@@ -3,7 +3,6 @@
 // and ESP-in-UDP framing (RFC 3948). Bad packets become KAME espstat drops, never exceptions.
 import type { SecAssoc } from './secassoc.js';
 import { drop, type TransformEnv, type TransformResult } from './transform.js';
-import type { AeadCtx, AuthCtx, CipherCtx } from '../crypto/types.js';
 import { putU32 } from '../common/bytes.js';
 import { internetChecksum } from './ip/checksum.js';
 import {
@@ -38,6 +37,7 @@ const U32_MAX = 0xffffffff;
 export interface EspOutputOptions {
   tunnel?: TunnelOptions;
 }
+const NO_OPTIONS: Readonly<EspOutputOptions> = Object.freeze({});
 
 /** The SPI at `espOffset` for the SAD lookup, or -1 if fewer than 8 bytes of ESP header are present. */
 export function espSpi(packet: Uint8Array, espOffset: number): number {
@@ -45,30 +45,32 @@ export function espSpi(packet: Uint8Array, espOffset: number): number {
   return ((packet[espOffset]! << 24) >>> 0) + ((packet[espOffset + 1]! << 16) | (packet[espOffset + 2]! << 8) | packet[espOffset + 3]!);
 }
 
-/** The transforms of an SA, created on first use from the algorithm and key if the SAD has not done so. */
-interface EspXform {
-  cipher?: CipherCtx;
-  aead?: AeadCtx;
-  auth?: AuthCtx;
-  ivLen: number;
-  icvLen: number;
-  align: number;
-  /** IV source: 'random' (CBC), 'counter' (CTR and AEADs: the 64-bit sequence number), 'none'. */
-  ivKind: 'random' | 'counter' | 'none';
-}
-
-function xformOf(sa: SecAssoc): EspXform | undefined {
+/**
+ * Creates the SA's transform contexts on first use if the SAD has not (no per-packet allocation after
+ * that); false if the SA has no encryption algorithm or key.
+ */
+function ensureContexts(sa: SecAssoc): boolean {
   const alg = sa.encAlg;
-  if (!alg || !sa.encKey) return undefined;
+  if (!alg || !sa.encKey) return false;
   if (alg.kind === 'aead') {
     sa.aead ??= alg.create(sa.encKey);
-    return { aead: sa.aead, ivLen: alg.ivLen, icvLen: alg.icvLen, align: Math.max(4, alg.blockSize), ivKind: 'counter' };
+    return true;
   }
   sa.cipher ??= alg.create(sa.encKey);
-  let auth: AuthCtx | undefined;
-  if (sa.authAlg && sa.authKey) auth = sa.auth ??= sa.authAlg.create(sa.authKey);
-  const icvLen = auth ? sa.authAlg!.icvLen : 0;
-  return { cipher: sa.cipher, auth, ivLen: alg.ivLen, icvLen, align: Math.max(4, alg.blockSize), ivKind: alg.ivKind };
+  if (sa.authAlg && sa.authKey) sa.auth ??= sa.authAlg.create(sa.authKey);
+  return true;
+}
+
+/** ICV bytes: the AEAD tag, or the integrity algorithm's truncated output, or none. */
+function icvLenOf(sa: SecAssoc): number {
+  const alg = sa.encAlg!;
+  if (alg.kind === 'aead') return alg.icvLen;
+  return sa.auth && sa.authAlg ? sa.authAlg.icvLen : 0;
+}
+
+/** RFC 4303 §2.4: the padded plaintext is a multiple of the cipher block and of 4 bytes. */
+function alignOf(sa: SecAssoc): number {
+  return Math.max(4, sa.encAlg!.blockSize);
 }
 
 /** Where the IP header (and the IPv6 extension headers that stay outside ESP) end, and what follows. */
@@ -172,13 +174,15 @@ function icvParts(buf: Uint8Array, espOff: number, icvOff: number, esn: boolean,
  * outer header from sa.src to sa.dst. With sa.natt the ESP header is carried in UDP (RFC 3948 §2).
  * Advances the SA's sequence counter. The output is written into one buffer of the final size.
  */
-export function espOutput(sa: SecAssoc, packet: Uint8Array, env: TransformEnv, opts: EspOutputOptions = {}): TransformResult {
+export function espOutput(sa: SecAssoc, packet: Uint8Array, env: TransformEnv, opts: EspOutputOptions = NO_OPTIONS): TransformResult {
   return protect(sa, packet, env, opts, sa.mode === 'tunnel');
 }
 
 function protect(sa: SecAssoc, packet: Uint8Array, env: TransformEnv, opts: EspOutputOptions, tunnel: boolean): TransformResult {
-  const x = xformOf(sa);
-  if (!x) return drop('esps_invalid', 'SA has no encryption algorithm or key');
+  if (!ensureContexts(sa)) return drop('esps_invalid', 'SA has no encryption algorithm or key');
+  const ivLen = sa.encAlg!.ivLen;
+  const icvLen = icvLenOf(sa);
+  const align = alignOf(sa);
   let hdrLen: number, dataStart: number, dataEnd: number, nh: number, nhOff = -1;
   if (tunnel) {
     const end = ipPacketEnd(packet);
@@ -200,14 +204,14 @@ function protect(sa: SecAssoc, packet: Uint8Array, env: TransformEnv, opts: EspO
   const dataLen = dataEnd - dataStart;
   // RFC 4303 §2.7: TFC padding only where the payload carries its own length (tunnel mode, or UDP).
   const tfcLen = sa.tfcPadTo > dataLen && (tunnel || nh === IPPROTO_UDP) ? sa.tfcPadTo - dataLen : 0;
-  const padLen = (x.align - ((dataLen + tfcLen + ESP_TRAILER_BYTES) % x.align)) % x.align;
+  const padLen = (align - ((dataLen + tfcLen + ESP_TRAILER_BYTES) % align)) % align;
   const plainLen = dataLen + tfcLen + padLen + ESP_TRAILER_BYTES;
   const udpLen = sa.natt ? UDP_ENCAP_HEADER_BYTES : 0;
   const espOff = hdrLen + udpLen;
   const ivOff = espOff + ESP_HEADER_BYTES;
-  const dataOff = ivOff + x.ivLen;
+  const dataOff = ivOff + ivLen;
   const icvOff = dataOff + plainLen;
-  const total = icvOff + x.icvLen;
+  const total = icvOff + icvLen;
   const v4 = tunnel ? sa.dst.length === 4 : packet[0]! >> 4 === 4;
   if ((v4 ? total : total - IPV6_HEADER_BYTES) > IPV4_MAX_PACKET_BYTES) return drop('esps_toobig', `${total} bytes`);
   if (!advanceSeq(sa)) return drop('esps_wrap', 'sequence number would cycle');
@@ -223,10 +227,10 @@ function protect(sa: SecAssoc, packet: Uint8Array, env: TransformEnv, opts: EspO
   if (sa.natt) writeUdpEncapHeader(out, hdrLen, sa.natt, total - hdrLen);
   putU32(out, espOff, sa.spi);
   putU32(out, espOff + 4, sa.seqOutLo);
-  writeIv(x, sa, out, ivOff, env);
+  writeIv(sa, out, ivOff, ivLen, env);
   out.set(packet.subarray(dataStart, dataEnd), dataOff);
   writeTrailer(out, dataOff + dataLen, tfcLen, padLen, nh);
-  sealPayload(x, sa, out, espOff, dataOff, plainLen);
+  sealPayload(sa, out, espOff, dataOff, plainLen, icvLen);
   if (sa.natt && !v4) finishUdp6Checksum(out, hdrLen, total);
   return { ok: true, packet: out };
 }
@@ -253,14 +257,16 @@ function fixTransportHeader(out: Uint8Array, hdrLen: number, nhOff: number, prot
  * AEADs need unique ones; the 64-bit sequence number is unique per SA (RFC 4106 §3.1, RFC 3686 §3.1)
  * unless the SA may cycle its counter, in which case a random IV is used instead.
  */
-function writeIv(x: EspXform, sa: SecAssoc, out: Uint8Array, ivOff: number, env: TransformEnv): void {
-  if (x.ivLen === 0) return;
-  if (x.ivKind === 'counter' && x.ivLen === 8 && !sa.cyclicSeq) {
+function writeIv(sa: SecAssoc, out: Uint8Array, ivOff: number, ivLen: number, env: TransformEnv): void {
+  if (ivLen === 0) return;
+  const alg = sa.encAlg!;
+  const counter = alg.kind === 'aead' || alg.ivKind === 'counter';
+  if (counter && ivLen === 8 && !sa.cyclicSeq) {
     putU32(out, ivOff, sa.seqOutHi);
     putU32(out, ivOff + 4, sa.seqOutLo);
     return;
   }
-  env.rng.fill(out, ivOff, x.ivLen);
+  env.rng.fill(out, ivOff, ivLen);
 }
 
 /** RFC 4303 §2.4/§2.7: zero TFC padding, then the monotonic pad 1, 2, 3, ..., Pad Length, Next Header. */
@@ -273,15 +279,15 @@ function writeTrailer(out: Uint8Array, off: number, tfcLen: number, padLen: numb
 }
 
 /** Encrypts the plaintext in place and writes the ICV right after it. */
-function sealPayload(x: EspXform, sa: SecAssoc, out: Uint8Array, espOff: number, dataOff: number, plainLen: number): void {
+function sealPayload(sa: SecAssoc, out: Uint8Array, espOff: number, dataOff: number, plainLen: number, icvLen: number): void {
   const iv = out.subarray(espOff + ESP_HEADER_BYTES, dataOff);
   const icvOff = dataOff + plainLen;
-  if (x.aead) {
-    x.aead.seal(iv, aeadAad(out, espOff, sa.esn, sa.seqOutHi), out, dataOff, plainLen, out, icvOff);
+  if (sa.encAlg!.kind === 'aead') {
+    sa.aead!.seal(iv, aeadAad(out, espOff, sa.esn, sa.seqOutHi), out, dataOff, plainLen, out, icvOff);
     return;
   }
-  x.cipher!.encrypt(iv, out, dataOff, plainLen);
-  if (x.auth && x.icvLen > 0) x.auth.mac(icvParts(out, espOff, icvOff, sa.esn, sa.seqOutHi), out, icvOff);
+  sa.cipher!.encrypt(iv, out, dataOff, plainLen);
+  if (icvLen > 0) sa.auth!.mac(icvParts(out, espOff, icvOff, sa.esn, sa.seqOutHi), out, icvOff);
 }
 
 /** RFC 8200 §8.1: UDP over IPv6 needs a real checksum (no zero-checksum exemption for ESP-in-UDP). */
@@ -308,17 +314,18 @@ function finishUdp6Checksum(out: Uint8Array, udpOff: number, total: number): voi
  */
 export function espInput(sa: SecAssoc, packet: Uint8Array, espOffset: number, env: TransformEnv): TransformResult {
   void env;
-  const x = xformOf(sa);
-  if (!x) return drop('esps_invalid', 'SA has no encryption algorithm or key');
+  if (!ensureContexts(sa)) return drop('esps_invalid', 'SA has no encryption algorithm or key');
   if (sa.state === 'larval' || sa.state === 'dead') return drop('esps_invalid', `SA is ${sa.state}`);
   const end = ipPacketEnd(packet);
   if (end < 0 || espOffset < IPV4_MIN_HEADER_BYTES || espOffset + ESP_HEADER_BYTES > end) return drop('esps_hdrops', 'truncated ESP header');
-  const dataOff = espOffset + ESP_HEADER_BYTES + x.ivLen;
-  const icvOff = end - x.icvLen;
+  const icvLen = icvLenOf(sa);
+  const dataOff = espOffset + ESP_HEADER_BYTES + sa.encAlg!.ivLen;
+  const icvOff = end - icvLen;
   const encLen = icvOff - dataOff;
   if (encLen < ESP_TRAILER_BYTES) return drop('esps_hdrops', `${end - espOffset} bytes of ESP`);
   // Only the cipher's own block size is enforced; 4-byte alignment is the sender's duty (§2.4).
-  if (encLen % (x.cipher ? x.align : 1) !== 0) return drop('esps_badilen', `payload ${encLen} not a multiple of ${x.align}`);
+  const block = sa.encAlg!.kind === 'aead' ? 1 : alignOf(sa);
+  if (encLen % block !== 0) return drop('esps_badilen', `payload ${encLen} not a multiple of ${block}`);
   if (espSpi(packet, espOffset) !== sa.spi >>> 0) return drop('esps_notdb', 'SPI does not match the SA');
   // Transport mode rewrites the header in front of ESP: make sure it really leads to ESP first.
   const nhOff = sa.mode === 'tunnel' ? -1 : espNhOffset(packet, espOffset);
@@ -326,7 +333,7 @@ export function espInput(sa: SecAssoc, packet: Uint8Array, espOffset: number, en
   const seqLo = espSpi(packet, espOffset + 4);
   const seqHi = sa.replay.checkSeq(seqLo);
   if (seqHi < 0) return drop('esps_replay', `seq ${seqLo}`);
-  if (!verifyAndDecrypt(x, sa, packet, espOffset, dataOff, encLen, icvOff, seqHi)) return drop('esps_badauth');
+  if (!verifyAndDecrypt(sa, packet, espOffset, dataOff, encLen, icvOff, icvLen, seqHi)) return drop('esps_badauth');
   sa.replay.acceptSeq(seqHi, seqLo);
   const padLen = packet[icvOff - 2]!;
   const nh = packet[icvOff - 1]!;
@@ -348,13 +355,11 @@ export function espInput(sa: SecAssoc, packet: Uint8Array, espOffset: number, en
 }
 
 /** Integrity first (RFC 4303 §3.4.4.1), then decryption; combined modes do both in open(). */
-function verifyAndDecrypt(x: EspXform, sa: SecAssoc, p: Uint8Array, espOff: number, dataOff: number, encLen: number, icvOff: number, seqHi: number): boolean {
+function verifyAndDecrypt(sa: SecAssoc, p: Uint8Array, espOff: number, dataOff: number, encLen: number, icvOff: number, icvLen: number, seqHi: number): boolean {
   const iv = p.subarray(espOff + ESP_HEADER_BYTES, dataOff);
-  if (x.aead) return x.aead.open(iv, aeadAad(p, espOff, sa.esn, seqHi), p, dataOff, encLen, p, icvOff);
-  if (x.auth && x.icvLen > 0) {
-    if (!x.auth.verify(icvParts(p, espOff, icvOff, sa.esn, seqHi), p.subarray(icvOff, icvOff + x.icvLen))) return false;
-  }
-  x.cipher!.decrypt(iv, p, dataOff, encLen);
+  if (sa.encAlg!.kind === 'aead') return sa.aead!.open(iv, aeadAad(p, espOff, sa.esn, seqHi), p, dataOff, encLen, p, icvOff);
+  if (icvLen > 0 && !sa.auth!.verify(icvParts(p, espOff, icvOff, sa.esn, seqHi), p.subarray(icvOff, icvOff + icvLen))) return false;
+  sa.cipher!.decrypt(iv, p, dataOff, encLen);
   return true;
 }
 
@@ -411,5 +416,5 @@ export function espDummyOutput(sa: SecAssoc, payloadLen: number, env: TransformE
     p.set(sa.dst, 24);
   }
   // Framed as transport even on a tunnel SA: the receiver drops Next Header 59 before any tunnel step.
-  return protect(sa, p, env, {}, false);
+  return protect(sa, p, env, NO_OPTIONS, false);
 }
