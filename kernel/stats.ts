@@ -40,7 +40,6 @@ export const EXTRA_STAT_DOCS: Readonly<Record<string, string>> = {
   esps_badinner: 'tunnel next header is not IPv4/IPv6 or disagrees with the inner version',
   ahs_ecn: 'AH tunnel packets dropped by the ECN decapsulation rule (RFC 6040 §4.2)',
   ahs_badinner: 'AH tunnel next header is not IPv4/IPv6 or disagrees with the inner version',
-  ahs_badnh: 'AH input: the IP header chain does not lead to the AH header (bad protocol chain)',
   ipcomps_ecn: 'IPComp tunnel packets dropped by the ECN decapsulation rule (RFC 6040 §4.2)',
   ipcomps_badinner: 'IPComp tunnel next header is not IPv4/IPv6 or disagrees with the inner version',
   ipcomps_badcomp: 'IPComp payload that does not decompress (corrupt stream)',
