@@ -1,0 +1,191 @@
+// The token cursor shared by the racoon.conf section parsers: typed value readers (numbers, units, on/off),
+// error collection with file:line:col, and resynchronisation at `;` or `}` so one run reports every error.
+import { ConfigError } from '../../common/errors.js';
+import { isKeyword } from './keywords.js';
+import type { Token } from './lexer.js';
+import type { Pos } from './ast.js';
+
+/** Thrown inside a statement; caught by `statement()`, recorded, and followed by a resync. */
+export class StatementError extends Error {
+  constructor(readonly tok: Token, message: string) {
+    super(message);
+  }
+}
+
+const TIME_UNITS: Readonly<Record<string, number>> = {
+  sec: 1, secs: 1, second: 1, seconds: 1, min: 60, mins: 60, minute: 60, minutes: 60, hour: 3600, hours: 3600,
+};
+const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, byte: 1, bytes: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+export type Handler = (r: TokenReader, kw: Token) => void;
+
+export function posOf(t: Token): Pos {
+  return { file: t.file, line: t.line, col: t.col };
+}
+
+/** A cursor over one file's tokens (racoon's lexer state for one include level). */
+export class TokenReader {
+  private i = 0;
+
+  constructor(private readonly toks: Token[], readonly errors: ConfigError[]) {}
+
+  peek(ahead = 0): Token {
+    return this.toks[Math.min(this.i + ahead, this.toks.length - 1)]!;
+  }
+
+  next(): Token {
+    const t = this.peek();
+    if (this.i < this.toks.length - 1) this.i++;
+    return t;
+  }
+
+  fail(t: Token, message: string): never {
+    throw new StatementError(t, message);
+  }
+
+  error(t: Token | Pos, message: string): void {
+    this.errors.push(new ConfigError(message, t.file, t.line, t.col));
+  }
+
+  /** Consumes the next token if it is the word `w`. */
+  accept(w: string): boolean {
+    const t = this.peek();
+    if (t.kind === 'word' && t.text === w) { this.next(); return true; }
+    return false;
+  }
+
+  acceptKind(kind: Token['kind']): Token | undefined {
+    return this.peek().kind === kind ? this.next() : undefined;
+  }
+
+  expectKind(kind: Token['kind'], what = `'${kind}'`): Token {
+    const t = this.peek();
+    if (t.kind !== kind) this.fail(t, `expected ${what}, found ${describe(t)}`);
+    return this.next();
+  }
+
+  semi(): void {
+    this.expectKind(';');
+  }
+
+  word(what = 'a word'): Token {
+    return this.expectKind('word', what);
+  }
+
+  str(what = 'a quoted string'): string {
+    return this.expectKind('string', what).text;
+  }
+
+  /** A string or a bare word (names, addresses written either way). */
+  strOrWord(what: string): Token {
+    const t = this.peek();
+    if (t.kind !== 'string' && t.kind !== 'word') this.fail(t, `expected ${what}, found ${describe(t)}`);
+    return this.next();
+  }
+
+  /** One of `choices` (as a word). */
+  choice<T extends string>(choices: readonly T[], what: string): T {
+    const t = this.word(what);
+    if (!(choices as readonly string[]).includes(t.text)) this.fail(t, `bad ${what} '${t.text}', expected ${choices.join('|')}`);
+    return t.text as T;
+  }
+
+  onOff(what: string): boolean {
+    return this.choice(['on', 'off'], what) === 'on';
+  }
+
+  /** A decimal or 0x-hex integer in [min, max]. */
+  num(what = 'a number', min = 0, max = 0xffffffff): number {
+    const t = this.word(what);
+    return checkNumber(this, t, what, min, max);
+  }
+
+  /** `N unit` in seconds (sec|min|hour and their plurals). */
+  timeSec(what: string): number {
+    const n = this.num(what);
+    const u = this.word(`a time unit after ${n}`);
+    const f = Object.hasOwn(TIME_UNITS, u.text) ? TIME_UNITS[u.text] : undefined;
+    if (f === undefined) this.fail(u, `bad time unit '${u.text}', expected sec|min|hour`);
+    return n * f;
+  }
+
+  /** `N unit` in bytes (B|KB|MB|GB). */
+  bytes(what: string): number {
+    const n = this.num(what);
+    const u = this.word(`a byte unit after ${n}`);
+    const key = u.text.toLowerCase();
+    const f = Object.hasOwn(BYTE_UNITS, key) ? BYTE_UNITS[key] : undefined;
+    if (f === undefined) this.fail(u, `bad byte unit '${u.text}', expected B|KB|MB|GB`);
+    return n * f;
+  }
+
+  /**
+   * Runs one statement; on error records it and resynchronises: skips to the next `;` (consumed) or `}`
+   * (left for the enclosing block), skipping any nested `{ }` whole.
+   */
+  statement(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (!(e instanceof StatementError)) throw e;
+      this.error(e.tok, e.message);
+      this.resync();
+    }
+  }
+
+  resync(): void {
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === 'eof' || t.kind === '}') return;
+      this.next();
+      if (t.kind === ';') return;
+      if (t.kind === '{') { this.skipBlockBody(); return; }
+    }
+  }
+
+  /** Skips to the `}` matching an already consumed `{`; returns false at end of file. */
+  skipBlockBody(): boolean {
+    let depth = 1;
+    for (;;) {
+      const t = this.next();
+      if (t.kind === 'eof') return false;
+      if (t.kind === '{') depth++;
+      if (t.kind === '}' && --depth === 0) return true;
+    }
+  }
+
+  /** `{ statement* }` with handlers keyed by keyword; `section` names the block in messages. */
+  block(section: string, open: Token, handlers: Readonly<Record<string, Handler>>): void {
+    this.expectKind('{', `'{' to open ${section}`);
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === '}') { this.next(); return; }
+      if (t.kind === 'eof') { this.error(t, `missing '}' for ${section} opened at line ${open.line}`); return; }
+      this.statement(() => {
+        const kw = this.next();
+        if (kw.kind !== 'word') this.fail(kw, `expected a directive in ${section}, found ${describe(kw)}`);
+        const h = Object.hasOwn(handlers, kw.text) ? handlers[kw.text] : undefined;
+        if (!h) this.fail(kw, isKeyword(kw.text) ? `'${kw.text}' is not allowed in ${section}` : `unknown directive '${kw.text}' in ${section}`);
+        h(this, kw);
+      });
+    }
+  }
+}
+
+export function checkNumber(r: TokenReader, t: Token, what: string, min: number, max: number): number {
+  const s = t.text;
+  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(s)) r.fail(t, `expected ${what}, found '${s}'`);
+  const n = s.startsWith('0x') ? parseInt(s.slice(2), 16) : parseInt(s, 10);
+  if (!Number.isSafeInteger(n) || n < min || n > max) r.fail(t, `${what} ${s} out of range ${min}..${max}`);
+  return n;
+}
+
+export function describe(t: Token): string {
+  switch (t.kind) {
+    case 'eof': return 'end of file';
+    case 'string': return `"${t.text.slice(0, 40)}"`;
+    case 'port': return `[${t.text}]`;
+    case 'word': return `'${t.text.slice(0, 40)}'`;
+    default: return `'${t.kind}'`;
+  }
+}

@@ -1,0 +1,93 @@
+// Semantic checks over a parsed racoon.conf (what ipsec-tools' cfparse.y actions and racoon.conf(5) require):
+// complete proposals, sainfo algorithm classes, duplicates, ranges — and every directive of a racoon feature
+// uipsec lacks is reported "not supported yet" at its file:line, never silently ignored.
+import { ConfigError } from '../../common/errors.js';
+import { formatPrefix } from '../../common/inet.js';
+import { ISAKMP_ETYPE_AGG, ISAKMP_NONCE_MAX, ISAKMP_NONCE_MIN } from '../isakmp/constants.js';
+import type { Pos, ProposalConf, RacoonConf, RemoteConf, SainfoConf, SainfoId } from './ast.js';
+
+function err(out: ConfigError[], pos: Pos, message: string): void {
+  out.push(new ConfigError(message, pos.file, pos.line, pos.col));
+}
+
+function validateProposal(p: ProposalConf, rm: RemoteConf, out: ConfigError[]): void {
+  const missing = [
+    ['encryption_algorithm', p.enc], ['hash_algorithm', p.hash], ['authentication_method', p.authMethod], ['dh_group', p.dhGroup],
+  ].filter(([, v]) => !v).map(([k]) => k);
+  if (missing.length) err(out, p.pos, `proposal in remote ${rm.name} lacks ${missing.join(', ')}`);
+  if (p.lifetimeSec === 0) err(out, p.pos, 'proposal lifetime must be positive');
+}
+
+function validateRemote(rm: RemoteConf, out: ConfigError[]): void {
+  if (rm.proposals.length === 0) err(out, rm.pos, `remote ${rm.name} has no proposal`);
+  for (const p of rm.proposals) validateProposal(p, rm, out);
+  // racoon.conf(5): in aggressive mode every proposal must use the same DH group (KE goes in message 1).
+  if (rm.exchangeMode.includes(ISAKMP_ETYPE_AGG)) {
+    const groups = new Set(rm.proposals.map((p) => p.dhGroup?.id).filter((g) => g !== undefined));
+    if (groups.size > 1) err(out, rm.pos, `remote ${rm.name}: aggressive mode needs the same dh_group in every proposal`);
+  }
+  // RFC 2409 §5: nonces are 8..256 bytes.
+  if (rm.nonceSize < ISAKMP_NONCE_MIN || rm.nonceSize > ISAKMP_NONCE_MAX) err(out, rm.pos, `remote ${rm.name}: nonce_size ${rm.nonceSize} outside ${ISAKMP_NONCE_MIN}..${ISAKMP_NONCE_MAX}`);
+  if (rm.lifetimeSec === 0) err(out, rm.pos, `remote ${rm.name}: lifetime must be positive`);
+  if (rm.dpdDelaySec > 0 && (rm.dpdRetrySec === 0 || rm.dpdMaxfail === 0)) err(out, rm.pos, `remote ${rm.name}: dpd_retry and dpd_maxfail must be positive when dpd_delay is set`);
+  if (rm.verifyIdentifier && rm.peersIdentifiers.length === 0) err(out, rm.pos, `remote ${rm.name}: verify_identifier on needs a peers_identifier`);
+}
+
+function sideText(s: SainfoId | string): string {
+  return typeof s === 'string' ? s : `${s.kind} ${formatPrefix(s.prefix)}[${s.port}] ${s.proto}`;
+}
+
+export function sainfoText(sa: SainfoConf): string {
+  return `sainfo ${sideText(sa.local)} ${sideText(sa.remote)}${sa.from ? ` from ${sa.from.type} ${sa.from.value ?? ''}`.trimEnd() : ''}`;
+}
+
+function validateSainfoId(id: SainfoId, out: ConfigError[]): void {
+  if (id.kind === 'address' && id.prefix.len !== id.prefix.addr.length * 8 && !id.rangeEnd) {
+    err(out, id.pos, `address ${formatPrefix(id.prefix)} has a prefix; write subnet for a network`);
+  }
+}
+
+function validateSainfo(sa: SainfoConf, out: ConfigError[]): void {
+  // cfparse.y: all three algorithm classes are mandatory.
+  if (sa.encryption.length === 0) err(out, sa.pos, `no encryption algorithm at ${sainfoText(sa)}`);
+  if (sa.authentication.length === 0) err(out, sa.pos, `no authentication algorithm at ${sainfoText(sa)}`);
+  if (sa.compression.length === 0) err(out, sa.pos, `no compression algorithm at ${sainfoText(sa)}`);
+  if (sa.lifetimeSec === 0) err(out, sa.pos, 'sainfo lifetime must be positive');
+  for (const side of [sa.local, sa.remote]) if (typeof side !== 'string') validateSainfoId(side, out);
+  if (typeof sa.local !== 'string' && typeof sa.remote !== 'string' && sa.local.prefix.family !== sa.remote.prefix.family) {
+    err(out, sa.pos, `${sainfoText(sa)} mixes IPv4 and IPv6`);
+  }
+}
+
+function remoteKey(rm: RemoteConf): string {
+  return rm.address ? `${rm.name}[${rm.port}]` : rm.name;
+}
+
+/** All semantic errors of `conf`, in file order of the directives they concern. */
+export function validateRacoonConf(conf: RacoonConf): ConfigError[] {
+  const out: ConfigError[] = [];
+  for (const l of conf.later) err(out, l.pos, `${l.what}: not supported yet`);
+  const remotes = new Map<string, RemoteConf>();
+  for (const rm of conf.remotes) {
+    const k = remoteKey(rm);
+    const prev = remotes.get(k);
+    if (prev) err(out, rm.pos, `duplicate remote ${k} (first at ${prev.pos.file}:${prev.pos.line})`);
+    else remotes.set(k, rm);
+    validateRemote(rm, out);
+  }
+  const sainfos = new Map<string, SainfoConf>();
+  for (const sa of conf.sainfos) {
+    const k = sainfoText(sa);
+    const prev = sainfos.get(k);
+    if (prev) err(out, sa.pos, `duplicated ${k} (first at ${prev.pos.file}:${prev.pos.line})`);
+    else sainfos.set(k, sa);
+    validateSainfo(sa, out);
+  }
+  const t = conf.timer;
+  const tpos: Pos = { file: conf.files[0] ?? '', line: 0, col: 0 };
+  if (t.counter === 0) err(out, tpos, 'timer counter must be at least 1');
+  if (t.persend === 0) err(out, tpos, 'timer persend must be at least 1');
+  if (t.intervalSec === 0) err(out, tpos, 'timer interval must be positive');
+  const fileIndex = (f: string) => { const i = conf.files.indexOf(f); return i < 0 ? conf.files.length : i; };
+  return out.sort((a, b) => fileIndex(a.file) - fileIndex(b.file) || a.line - b.line || a.col - b.col);
+}
