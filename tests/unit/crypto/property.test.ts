@@ -138,4 +138,19 @@ describe('crypto: properties across back-ends', () => {
       }
     }), runs(1000));
   });
+
+  it('deflate: a valid stream with bytes flipped or cut gives a value, a RangeError or a ParseError', () => {
+    const d = findCompAlg('deflate');
+    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 2000 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
+      fc.nat(), fc.integer({ min: 0, max: 4096 }), (data, flips, cut, limit) => {
+        const z = Uint8Array.from(d.compress(data));
+        for (const [at, x] of flips) z[at % z.length]! ^= x;
+        const input = z.subarray(0, z.length - (cut % 3));
+        try {
+          assert.ok(d.decompress(input, limit).length <= limit);
+        } catch (e) {
+          assert.ok(e instanceof ParseError || e instanceof RangeError, `unexpected ${String(e)}`);
+        }
+      }), runs(300));
+  });
 });
