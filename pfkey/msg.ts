@@ -195,23 +195,26 @@ function orderedExts(m: PfkeyMessage): ExtName[] {
   return present.sort((a, b) => key(a) - key(b));
 }
 
+function extCodec(name: ExtName): { type: number; codec: ExtCodec<unknown> } {
+  return EXT_TABLE[name] as { type: number; codec: ExtCodec<unknown> };
+}
+
 /** Bytes the encoded message will take. */
 export function messageLength(m: PfkeyMessage): number {
-  let n = SADB_MSG.size;
-  for (const name of orderedExts(m)) n += (EXT_TABLE[name].codec as ExtCodec<unknown>).encodedLength(m.ext[name]);
-  return n;
+  return orderedExts(m).reduce((n, name) => n + extCodec(name).codec.encodedLength(m.ext[name]), SADB_MSG.size);
 }
 
 /** Encodes a message; sadb_msg_len is computed. Throws PfkeyError(EINVAL) for values that do not fit. */
 export function encodeMessage(m: PfkeyMessage): Uint8Array {
-  const total = messageLength(m);
+  const names = orderedExts(m);
+  const total = names.reduce((n, name) => n + extCodec(name).codec.encodedLength(m.ext[name]), SADB_MSG.size);
   if (total / 8 > 0xffff) invalid(`message of ${total} bytes exceeds sadb_msg_len`);
   const out = new Uint8Array(total);
   const dv = viewOf(out);
   encodeSadbMsg(m.msg, dv, total);
   let p = SADB_MSG.size;
-  for (const name of orderedExts(m)) {
-    const { type, codec } = EXT_TABLE[name] as { type: number; codec: ExtCodec<unknown> };
+  for (const name of names) {
+    const { type, codec } = extCodec(name);
     p = codec.encode(m.ext[name], dv, p, type);
   }
   return out;
@@ -227,7 +230,7 @@ export function makeSadbMsg(type: number, satype: number, seq = 0, pid = 0): Sad
  * Works on any buffer of at least a header, even one that failed to decode.
  */
 export function withErrno(original: Uint8Array, errno: number): Uint8Array {
-  const out = original.slice();
+  const out = new Uint8Array(original); // a copy even when given a Buffer (whose slice is a view)
   if (out.length >= SADB_MSG.size) setField(viewOf(out), 0, SADB_MSG.fields.errno!, errno, 'sadb_msg_errno');
   return out;
 }

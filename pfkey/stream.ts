@@ -47,10 +47,10 @@ export class PfkeyStreamSplitter {
         return { messages, error: this.poison };
       }
       if (data.length - off < len) break;
-      messages.push(data.slice(off, off + len));
+      messages.push(copyOf(data, off, off + len));
       off += len;
     }
-    this.pending = data.slice(off);
+    this.pending = copyOf(data, off, data.length); // never keep a view of the caller's buffer
     return { messages };
   }
 
@@ -71,6 +71,11 @@ export class PfkeyStreamSplitter {
     else if (len > this.maxMessageBytes) this.poison = new PfkeyError('EMSGSIZE', `stream: message of ${len} bytes exceeds ${this.maxMessageBytes}`, off);
     return this.poison ? undefined : len;
   }
+}
+
+/** A copy (Buffer#slice would return a view, so Uint8Array's is used explicitly). */
+function copyOf(data: Uint8Array, start: number, end: number): Uint8Array {
+  return Uint8Array.prototype.slice.call(data, start, end);
 }
 
 function concat2(a: Uint8Array, b: Uint8Array): Uint8Array {

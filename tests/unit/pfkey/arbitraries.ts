@@ -78,20 +78,17 @@ export const sadbMsgArb: fc.Arbitrary<SadbMsg> = rec({
   reserved: u16, seq: u32, pid: u32,
 });
 
-/** A valid message with a random subset of extensions in a random wire order. */
-export const messageArb: fc.Arbitrary<PfkeyMessage> = rec({
-  msg: sadbMsgArb,
-  ext: rec(EXT_ARBS, { requiredKeys: [] }) as fc.Arbitrary<PfkeyExts>,
-  seed: fc.integer(),
-}).map(({ msg, ext, seed }) => ({ msg, ext, extOrder: shuffledTypes(ext, seed) }));
+const EXT_NAMES = Object.keys(EXT_TABLE) as ExtName[];
 
-function shuffledTypes(ext: PfkeyExts, seed: number): number[] {
-  const types = (Object.keys(ext) as ExtName[]).filter((k) => ext[k] !== undefined).map((k) => EXT_TABLE[k].type);
-  let s = seed >>> 0;
-  for (let i = types.length - 1; i > 0; i--) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    const j = s % (i + 1);
-    [types[i], types[j]] = [types[j]!, types[i]!];
-  }
-  return types;
+/** A valid message with a random subset of at most `maxExts` extensions, in a random wire order. */
+export function messageArbWith(maxExts: number): fc.Arbitrary<PfkeyMessage> {
+  return fc.tuple(sadbMsgArb, fc.shuffledSubarray(EXT_NAMES, { maxLength: maxExts })).chain(([msg, names]) =>
+    fc.tuple(...names.map((n) => EXT_ARBS[n] as fc.Arbitrary<unknown>)).map((values) => {
+      const ext: Record<string, unknown> = {};
+      names.forEach((n, i) => { ext[n] = values[i]; });
+      return { msg, ext: ext as PfkeyExts, extOrder: names.map((n) => EXT_TABLE[n].type) };
+    }));
 }
+
+/** Messages with any number of extensions (up to all 28). */
+export const messageArb: fc.Arbitrary<PfkeyMessage> = messageArbWith(EXT_NAMES.length);
