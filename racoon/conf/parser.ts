@@ -108,11 +108,15 @@ class ConfParser {
     this.errors.push(at ? new ConfigError(message, at.file, at.line, at.col) : new ConfigError(message, path, 0));
   }
 
-  /** `include "file"`: absolute, else under `path include`, else next to the including file; globs allowed. */
+  /**
+   * `include "file"`: absolute, else under `path include` (itself relative to the file that set it), else next
+   * to the including file; a `*`/`?` glob in the last component includes every match in name order.
+   */
   private include(r: TokenReader, kw: Token): void {
     const spec = r.str('include file');
     r.semi();
-    const base = this.conf.paths.include?.value ?? dirname(kw.file);
+    const pi = this.conf.paths.include;
+    const base = pi ? resolve(dirname(pi.pos.file), pi.value) : dirname(kw.file);
     const full = isAbsolute(spec) ? spec : resolve(base, spec);
     if (!/[*?]/.test(basename(full))) { this.parseFile(full, kw); return; }
     let names: string[];
@@ -184,9 +188,9 @@ class ConfParser {
         },
       }),
       timer: (r, kw) => r.block('timer', kw, {
-        counter: (rr) => { c.timer.counter = rr.num('counter'); rr.semi(); },
-        interval: (rr) => { c.timer.intervalSec = rr.timeSec('interval'); rr.semi(); },
-        persend: (rr) => { c.timer.persend = rr.num('persend'); rr.semi(); },
+        counter: (rr) => { c.timer.counter = rr.num('counter', 1); rr.semi(); },
+        interval: (rr) => { c.timer.intervalSec = rr.timeSec('interval', 1); rr.semi(); },
+        persend: (rr) => { c.timer.persend = rr.num('persend', 1); rr.semi(); },
         phase1: (rr) => { c.timer.phase1Sec = rr.timeSec('phase1'); rr.semi(); },
         phase2: (rr) => { c.timer.phase2Sec = rr.timeSec('phase2'); rr.semi(); },
         natt_keepalive: (rr) => { c.timer.nattKeepaliveSec = rr.timeSec('natt_keepalive'); rr.semi(); },

@@ -101,8 +101,8 @@ export class TokenReader {
   }
 
   /** `N unit` in seconds (sec|min|hour and their plurals). */
-  timeSec(what: string): number {
-    const n = this.num(what);
+  timeSec(what: string, min = 0): number {
+    const n = this.num(what, min);
     const u = this.word(`a time unit after ${n}`);
     const f = Object.hasOwn(TIME_UNITS, u.text) ? TIME_UNITS[u.text] : undefined;
     if (f === undefined) this.fail(u, `bad time unit '${u.text}', expected sec|min|hour`);

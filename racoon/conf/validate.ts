@@ -2,7 +2,7 @@
 // complete proposals, sainfo algorithm classes, duplicates, ranges — and every directive of a racoon feature
 // uipsec lacks is reported "not supported yet" at its file:line, never silently ignored.
 import { ConfigError } from '../../common/errors.js';
-import { formatPrefix } from '../../common/inet.js';
+import { formatAddr, formatPrefix } from '../../common/inet.js';
 import { ISAKMP_ETYPE_AGG, ISAKMP_NONCE_MAX, ISAKMP_NONCE_MIN } from '../isakmp/constants.js';
 import type { Pos, ProposalConf, RacoonConf, RemoteConf, SainfoConf, SainfoId } from './ast.js';
 
@@ -34,7 +34,10 @@ function validateRemote(rm: RemoteConf, out: ConfigError[]): void {
 }
 
 function sideText(s: SainfoId | string): string {
-  return typeof s === 'string' ? s : `${s.kind} ${formatPrefix(s.prefix)}[${s.port}] ${s.proto}`;
+  if (typeof s === 'string') return s;
+  const full = s.prefix.len === s.prefix.addr.length * 8;
+  const addr = s.rangeEnd ? `${formatAddr(s.prefix.addr)}-${formatAddr(s.rangeEnd)}` : full && s.kind === 'address' ? formatAddr(s.prefix.addr) : formatPrefix(s.prefix);
+  return `${s.kind} ${addr}[${s.port === 0 ? 'any' : s.port}] ${s.proto === 0 ? 'any' : s.proto}`;
 }
 
 export function sainfoText(sa: SainfoConf): string {
@@ -83,11 +86,6 @@ export function validateRacoonConf(conf: RacoonConf): ConfigError[] {
     else sainfos.set(k, sa);
     validateSainfo(sa, out);
   }
-  const t = conf.timer;
-  const tpos: Pos = { file: conf.files[0] ?? '', line: 0, col: 0 };
-  if (t.counter === 0) err(out, tpos, 'timer counter must be at least 1');
-  if (t.persend === 0) err(out, tpos, 'timer persend must be at least 1');
-  if (t.intervalSec === 0) err(out, tpos, 'timer interval must be positive');
   const fileIndex = (f: string) => { const i = conf.files.indexOf(f); return i < 0 ? conf.files.length : i; };
   return out.sort((a, b) => fileIndex(a.file) - fileIndex(b.file) || a.line - b.line || a.col - b.col);
 }
