@@ -1,9 +1,9 @@
 // HMAC integrity algorithms for ESP and AH: HMAC-MD5-96 (RFC 2403), HMAC-SHA-1-96 (RFC 2404) and
-// HMAC-SHA-256-128/384-192/512-256 (RFC 4868). The ICV is the leftmost icvLen bytes of the HMAC (RFC 2104 §5).
+// HMAC-SHA-256-128/384-192/512-256 (RFC 4868) and HMAC-RIPEMD-160-96 (RFC 2857). The ICV is the leftmost icvLen bytes of the HMAC (RFC 2104 §5).
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
-import { md5, sha1 } from '@noble/hashes/legacy.js';
+import { md5, ripemd160, sha1 } from '@noble/hashes/legacy.js';
 import type { CHash } from '@noble/hashes/utils.js';
 import type { AuthAlg, AuthCtx, Backend } from './types.js';
 import { equalCT } from '../common/bytes.js';
@@ -108,6 +108,8 @@ function hmacAlg(spec: HmacSpec): AuthAlg {
 export const hmacMd5 = hmacAlg({ name: 'hmac-md5', aliases: ['hmac-md5-96', 'md5'], keyBits: [128], icvLen: 12, nodeHash: 'md5', nobleHash: md5 });
 /** RFC 2404: 160-bit key, 96-bit ICV. */
 export const hmacSha1 = hmacAlg({ name: 'hmac-sha1', aliases: ['hmac-sha1-96', 'sha1', 'hmac(sha1)'], keyBits: [160], icvLen: 12, nodeHash: 'sha1', nobleHash: sha1 });
+/** RFC 2857: 160-bit key, 96-bit ICV (setkey `hmac-ripemd160`). */
+export const hmacRipemd160 = hmacAlg({ name: 'hmac-ripemd160', aliases: ['hmac-ripemd160-96', 'ripemd160', 'hmac(rmd160)'], keyBits: [160], icvLen: 12, nodeHash: 'ripemd160', nobleHash: ripemd160 });
 /** RFC 4868 §2.1: key = output length (256 bits), ICV = half of it. */
 export const hmacSha256 = hmacAlg({ name: 'hmac-sha256', aliases: ['hmac-sha2-256', 'hmac-sha256-128', 'sha256', 'hmac(sha256)'], keyBits: [256], icvLen: 16, nodeHash: 'sha256', nobleHash: sha256 });
 /** RFC 4868 §2.1: 384-bit key, 192-bit ICV. */
@@ -116,12 +118,13 @@ export const hmacSha384 = hmacAlg({ name: 'hmac-sha384', aliases: ['hmac-sha2-38
 export const hmacSha512 = hmacAlg({ name: 'hmac-sha512', aliases: ['hmac-sha2-512', 'hmac-sha512-256', 'sha512', 'hmac(sha512)'], keyBits: [512], icvLen: 32, nodeHash: 'sha512', nobleHash: sha512 });
 
 /** Hash names for HMAC used as a PRF (IKE's prf, RFC 2409 §5; RFC 4231 vectors). */
-export type PrfHash = 'md5' | 'sha1' | 'sha256' | 'sha384' | 'sha512';
+export type PrfHash = 'md5' | 'sha1' | 'ripemd160' | 'sha256' | 'sha384' | 'sha512';
 export const PRF_BACKENDS: readonly Backend[] = ['node', 'noble'];
 
 const PRF_SPECS: Record<PrfHash, HmacSpec> = {
   md5: { name: 'hmac-md5-prf', aliases: [], keyBits: [], icvLen: 16, nodeHash: 'md5', nobleHash: md5 },
   sha1: { name: 'hmac-sha1-prf', aliases: [], keyBits: [], icvLen: 20, nodeHash: 'sha1', nobleHash: sha1 },
+  ripemd160: { name: 'hmac-ripemd160-prf', aliases: [], keyBits: [], icvLen: 20, nodeHash: 'ripemd160', nobleHash: ripemd160 },
   sha256: { name: 'hmac-sha256-prf', aliases: [], keyBits: [], icvLen: 32, nodeHash: 'sha256', nobleHash: sha256 },
   sha384: { name: 'hmac-sha384-prf', aliases: [], keyBits: [], icvLen: 48, nodeHash: 'sha384', nobleHash: sha384 },
   sha512: { name: 'hmac-sha512-prf', aliases: [], keyBits: [], icvLen: 64, nodeHash: 'sha512', nobleHash: sha512 },

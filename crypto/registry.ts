@@ -8,7 +8,7 @@ import { aesCtr } from './ctr.js';
 import { aesGcm16, aesGcm12, aesGcm8, aesGmac } from './gcm.js';
 import { chacha20Poly1305 } from './chacha20-poly1305.js';
 import { aesXcbcMac } from './xcbc.js';
-import { hmacMd5, hmacSha1, hmacSha256, hmacSha384, hmacSha512 } from './hmac.js';
+import { hmacMd5, hmacRipemd160, hmacSha1, hmacSha256, hmacSha384, hmacSha512 } from './hmac.js';
 import { deflate } from './deflate.js';
 
 export { UnsupportedAlgorithmError } from './errors.js';
@@ -19,7 +19,7 @@ export type EncAlg = CipherAlg | AeadAlg;
 export const ENC_ALGS: readonly EncAlg[] = [
   nullCipher, desCbc, tripleDesCbc, aesCbc, aesCtr, camelliaCbc, aesGcm16, aesGcm12, aesGcm8, aesGmac, chacha20Poly1305,
 ];
-export const AUTH_ALGS: readonly AuthAlg[] = [nullAuth, hmacMd5, hmacSha1, hmacSha256, hmacSha384, hmacSha512, aesXcbcMac];
+export const AUTH_ALGS: readonly AuthAlg[] = [nullAuth, hmacMd5, hmacSha1, hmacSha256, hmacSha384, hmacSha512, hmacRipemd160, aesXcbcMac];
 export const COMP_ALGS: readonly CompAlg[] = [deflate];
 
 /** Canonical names, in the order above (aliases are accepted by the find functions too). */
