@@ -141,7 +141,7 @@ export const aesCbc = cbcAlg({
 /** RFC 4312: Camellia-CBC for ESP (OpenSSL only; neither @noble nor node-forge has Camellia). */
 export const camelliaCbc = cbcAlg({
   name: 'camellia-cbc',
-  aliases: ['camellia'],
+  aliases: ['camellia', 'camellia_cbc'],
   keyBits: [128, 192, 256],
   blockSize: 16,
   backends: ['node'],

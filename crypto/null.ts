@@ -12,7 +12,7 @@ const nullCipherCtx: CipherCtx = {
 export const nullCipher: CipherAlg = {
   kind: 'cipher',
   name: 'null',
-  aliases: ['null-enc', 'enc-null'],
+  aliases: ['null-enc', 'enc-null', 'null_enc'], // null_enc: racoon.conf
   keyBits: [0],
   blockSize: 4,
   ivLen: 0,
@@ -37,7 +37,7 @@ const nullAuthCtx: AuthCtx = {
 export const nullAuth: AuthAlg = {
   kind: 'auth',
   name: 'null',
-  aliases: ['auth-null'],
+  aliases: ['auth-null', 'non_auth'], // non_auth: racoon.conf
   keyBits: [0],
   icvLen: 0,
   backends: ['node'],

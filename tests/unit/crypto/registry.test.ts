@@ -22,11 +22,23 @@ describe('crypto: registry', () => {
     assert.ok(!isAead(findEncAlg('aes-cbc')));
   });
 
+  it('knows the racoon.conf spellings', () => {
+    for (const [n, want] of [['aes', 'aes-cbc'], ['rijndael', 'aes-cbc'], ['3des', '3des-cbc'], ['des', 'des-cbc'], ['camellia', 'camellia-cbc'], ['null_enc', 'null']]) {
+      assert.equal(findEncAlg(n).name, want, n);
+    }
+    for (const [n, want] of [['hmac_md5', 'hmac-md5'], ['hmac_sha1', 'hmac-sha1'], ['hmac_sha2_256', 'hmac-sha256'], ['hmac_sha2_384', 'hmac-sha384'], ['hmac_sha2_512', 'hmac-sha512'], ['non_auth', 'null']]) {
+      assert.equal(findAuthAlg(n).name, want, n);
+    }
+  });
+
   it('has no alias shared by two algorithms', () => {
     const seen = new Map<string, string>();
-    for (const a of [...ENC_ALGS]) for (const n of [a.name, ...a.aliases]) {
-      assert.ok(!seen.has(n), `${n} used by ${seen.get(n)} and ${a.name}`);
-      seen.set(n, a.name);
+    for (const list of [ENC_ALGS, AUTH_ALGS]) {
+      seen.clear();
+      for (const a of list) for (const n of [a.name, ...a.aliases]) {
+        assert.ok(!seen.has(n.toLowerCase()), `${n} used by ${seen.get(n.toLowerCase())} and ${a.name}`);
+        seen.set(n.toLowerCase(), a.name);
+      }
     }
   });
 
