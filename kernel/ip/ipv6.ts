@@ -155,7 +155,7 @@ export function walkIpv6Headers(pkt: Uint8Array, start: number, first: number, n
       if (at + IPV6_FRAG_HEADER_BYTES > end) throw new ParseError('truncated IPv6 fragment header', at, 'ipv6.fragment');
       const w = u16(pkt, at + 2);
       const fragment = { offset: at, fragOffset: w & IP6F_OFF_MASK, more: (w & IP6F_MORE_FRAG) !== 0, id: u32(pkt, at + 4), nextHeader: pkt[at]! };
-      chain.fragment = fragment;
+      chain.fragment ??= fragment; // the outermost fragment header is the one that counts
       chain.exts.push({ type, offset: at, length: IPV6_FRAG_HEADER_BYTES, nextHeader: fragment.nextHeader });
       nh = at; type = fragment.nextHeader; at += IPV6_FRAG_HEADER_BYTES;
       if (fragment.fragOffset !== 0) break; // RFC 8200 §4.5: what follows is fragment data, not headers

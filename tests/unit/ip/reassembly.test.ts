@@ -297,3 +297,38 @@ describe('kernel/ip/reassembly', () => {
     assert.deepEqual([h.ttl, h.totalLength, h.mf], [10, 44, false]);
   });
 });
+
+describe('kernel/ip/reassembly: IPv6 header handling', () => {
+  it('restores per-fragment headers (hop-by-hop and routing) with the next header from the first fragment', () => {
+    const hbh = fromHex('2b00 0104 00000000');
+    const rt = new Uint8Array(24); rt[0] = 17; rt[1] = 2; rt.set(B6, 8);
+    const udp = buildUdpPacket({ src: A6, dst: B6 }, 5, 6, pattern(3000)).subarray(40);
+    const pkt = buildIpv6Packet({ src: A6, dst: B6, nextHeader: 0 }, concat(hbh, rt, udp));
+    const fr = fragmentIpv6(pkt, 1280, 0x77);
+    assert.ok(fr.ok);
+    const { r } = make();
+    const out = completed(feed(r, [...fr.fragments].reverse()))[0]!;
+    assert.equal(toHex(out), toHex(pkt));
+    assert.deepEqual(walkIpv6Chain(out).exts.map((e) => e.type), [0, 43]);
+  });
+
+  it('drops a first fragment whose header chain is cut off by the fragment end (RFC 8200 §4.5, RFC 7112)', () => {
+    // Fragment header, then a destination options header claiming 64 bytes but only 16 present.
+    const dst = new Uint8Array(16); dst[0] = 17; dst[1] = 7;
+    const first = buildIpv6Packet({ src: A6, dst: B6, nextHeader: 44 }, concat(fromHex('3c00000100000009'), dst));
+    const { r } = make();
+    assert.deepEqual(r.input(first), { kind: 'dropped', reason: 'malformed' });
+  });
+
+  it('drops a datagram whose reassembled IPv6 payload would exceed 65535 bytes', () => {
+    // A 64-byte per-fragment header set plus fragment data ending at 65528 + 8 - 8: payload > 65535.
+    const hbh = new Uint8Array(64); hbh[0] = 44; hbh[1] = 7;
+    const mk = (off: number, more: boolean, len: number) => buildIpv6Packet({ src: A6, dst: B6, nextHeader: 0 },
+      concat(hbh, fromHex(`1100${(off | (more ? 1 : 0)).toString(16).padStart(4, '0')}00000033`), pattern(len)));
+    const { r } = make({ maxFragments: 64, maxBytes: 1 << 20 });
+    for (let off = 0; off < 64064; off += 1232) assert.equal(r.input(mk(off, true, 1232)).kind, 'held');
+    // The last piece ends at 65528: within the fragment limit, but 64 bytes of headers make the payload too long.
+    assert.deepEqual(r.input(mk(64064, false, 1464)), { kind: 'dropped', reason: 'tooLong' });
+    assert.equal(r.bytesHeld, 0);
+  });
+});
