@@ -2,7 +2,7 @@
 // ChaCha20-Poly1305 (RFC 7634). All three build the nonce as salt(4) || IV(8) from the key's last 4 bytes.
 import { createCipheriv, createDecipheriv, type CipherGCMTypes, type CipherChaCha20Poly1305Types } from 'node:crypto';
 import type { AeadCtx } from './types.js';
-import { assertLive } from './errors.js';
+import { assertLive, checkRange, inRange } from './errors.js';
 
 export const SALT_LEN = 4; // RFC 4106 §4, RFC 4543 §4, RFC 7634 §2: the salt is the last 4 key bytes
 export const EXPLICIT_IV_LEN = 8; // RFC 4106 §3.1: 8-byte IV in every packet
@@ -37,6 +37,7 @@ export class NodeAeadCtx implements AeadCtx {
     assertLive(this.p.name, this.live);
     checkIv(this.p.name, iv);
     if (tagOff < 0 || tagOff + this.p.icvLen > tag.length) throw new RangeError(`${this.p.name}: no room for the ${this.p.icvLen}-byte ICV`);
+    checkRange(this.p.name, buf, off, len);
     this.nonce.set(iv, SALT_LEN);
     const c = createCipheriv(this.cipherName as CipherGCMTypes, this.key, this.nonce, this.opts);
     const data = buf.subarray(off, off + len);
@@ -56,6 +57,7 @@ export class NodeAeadCtx implements AeadCtx {
     assertLive(this.p.name, this.live);
     checkIv(this.p.name, iv);
     if (tagOff < 0 || tagOff + this.p.icvLen > tag.length) return false;
+    if (!inRange(buf, off, len)) return false;
     this.nonce.set(iv, SALT_LEN);
     const d = createDecipheriv(this.cipherName as CipherGCMTypes, this.key, this.nonce, this.opts);
     d.setAuthTag(tag.subarray(tagOff, tagOff + this.p.icvLen));

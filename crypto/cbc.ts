@@ -4,7 +4,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { cbc as nobleCbc } from '@noble/ciphers/aes.js';
 import forge from 'node-forge';
 import type { Backend, CipherAlg, CipherCtx } from './types.js';
-import { assertLive, checkKeyLength, pickBackend } from './errors.js';
+import { assertLive, checkKeyLength, checkRange, pickBackend } from './errors.js';
 import { nobleInPlace } from './noble-inplace.js';
 
 /** Block cipher parameters; `nodeName(bits)` maps a key length to an OpenSSL cipher name. */
@@ -18,7 +18,8 @@ interface CbcSpec {
   forgeName?: 'DES-CBC' | '3DES-CBC';
 }
 
-function checkBlocks(alg: string, blockSize: number, ivLen: number, iv: Uint8Array, len: number): void {
+function checkBlocks(alg: string, blockSize: number, ivLen: number, iv: Uint8Array, buf: Uint8Array, off: number, len: number): void {
+  checkRange(alg, buf, off, len);
   if (len % blockSize !== 0) throw new RangeError(`${alg}: length ${len} is not a multiple of ${blockSize}`);
   if (iv.length !== ivLen) throw new RangeError(`${alg}: IV must be ${ivLen} bytes, got ${iv.length}`);
 }
@@ -32,14 +33,14 @@ class NodeCbcCtx implements CipherCtx {
   }
   encrypt(iv: Uint8Array, buf: Uint8Array, off: number, len: number): void {
     assertLive(this.spec.name, this.live);
-    checkBlocks(this.spec.name, this.spec.blockSize, this.spec.blockSize, iv, len);
+    checkBlocks(this.spec.name, this.spec.blockSize, this.spec.blockSize, iv, buf, off, len);
     const c = createCipheriv(this.cipherName, this.key, iv).setAutoPadding(false);
     buf.set(c.update(buf.subarray(off, off + len)), off);
     c.final();
   }
   decrypt(iv: Uint8Array, buf: Uint8Array, off: number, len: number): void {
     assertLive(this.spec.name, this.live);
-    checkBlocks(this.spec.name, this.spec.blockSize, this.spec.blockSize, iv, len);
+    checkBlocks(this.spec.name, this.spec.blockSize, this.spec.blockSize, iv, buf, off, len);
     const d = createDecipheriv(this.cipherName, this.key, iv).setAutoPadding(false);
     buf.set(d.update(buf.subarray(off, off + len)), off);
     d.final();
@@ -59,13 +60,13 @@ class NobleCbcCtx implements CipherCtx {
   }
   encrypt(iv: Uint8Array, buf: Uint8Array, off: number, len: number): void {
     assertLive(this.spec.name, this.live);
-    checkBlocks(this.spec.name, 16, 16, iv, len);
+    checkBlocks(this.spec.name, 16, 16, iv, buf, off, len);
     const data = buf.subarray(off, off + len);
     nobleInPlace(data, (i, o) => nobleCbc(this.key, iv, { disablePadding: true }).encrypt(i, o));
   }
   decrypt(iv: Uint8Array, buf: Uint8Array, off: number, len: number): void {
     assertLive(this.spec.name, this.live);
-    checkBlocks(this.spec.name, 16, 16, iv, len);
+    checkBlocks(this.spec.name, 16, 16, iv, buf, off, len);
     const data = buf.subarray(off, off + len);
     nobleInPlace(data, (i, o) => nobleCbc(this.key, iv, { disablePadding: true }).decrypt(i, o));
   }
@@ -86,7 +87,7 @@ class ForgeCbcCtx implements CipherCtx {
   }
   private run(decrypt: boolean, iv: Uint8Array, buf: Uint8Array, off: number, len: number): void {
     assertLive(this.spec.name, this.live);
-    checkBlocks(this.spec.name, 8, 8, iv, len);
+    checkBlocks(this.spec.name, 8, 8, iv, buf, off, len);
     const make = decrypt ? forge.cipher.createDecipher : forge.cipher.createCipher;
     const c = make(this.spec.forgeName!, bin(this.key)) as forge.cipher.BlockCipher & { finish(pad?: () => boolean): boolean };
     c.start({ iv: bin(iv) });

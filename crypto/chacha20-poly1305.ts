@@ -2,7 +2,7 @@
 // a 4-byte salt; nonce = salt || 8-byte IV (RFC 7634 §2), 16-byte ICV, 4-byte alignment.
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import type { AeadAlg, AeadCtx, Backend } from './types.js';
-import { assertLive, checkKeyLength, pickBackend } from './errors.js';
+import { assertLive, checkKeyLength, checkRange, inRange, pickBackend } from './errors.js';
 import { NodeAeadCtx, SALT_LEN, checkIv, type AeadParams } from './aead-node.js';
 
 const NAME = 'chacha20-poly1305';
@@ -22,6 +22,7 @@ class NobleChachaCtx implements AeadCtx {
     assertLive(NAME, this.live);
     checkIv(NAME, iv);
     if (tagOff < 0 || tagOff + ICV_LEN > tag.length) throw new RangeError(`${NAME}: no room for the ${ICV_LEN}-byte ICV`);
+    checkRange(NAME, buf, off, len);
     this.nonce.set(iv, SALT_LEN);
     const out = chacha20poly1305(this.key, this.nonce, aad).encrypt(buf.subarray(off, off + len));
     buf.set(out.subarray(0, len), off);
@@ -31,6 +32,7 @@ class NobleChachaCtx implements AeadCtx {
     assertLive(NAME, this.live);
     checkIv(NAME, iv);
     if (tagOff < 0 || tagOff + ICV_LEN > tag.length) return false;
+    if (!inRange(buf, off, len)) return false;
     this.nonce.set(iv, SALT_LEN);
     const sealed = new Uint8Array(len + ICV_LEN);
     sealed.set(buf.subarray(off, off + len));

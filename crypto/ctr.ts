@@ -4,7 +4,7 @@ import { createCipheriv } from 'node:crypto';
 import { ctr as nobleCtr } from '@noble/ciphers/aes.js';
 import type { Backend, CipherAlg, CipherCtx } from './types.js';
 import { putU32 } from '../common/bytes.js';
-import { assertLive, checkKeyLength, pickBackend } from './errors.js';
+import { assertLive, checkKeyLength, checkRange, pickBackend } from './errors.js';
 import { nobleInPlace } from './noble-inplace.js';
 
 const NAME = 'aes-ctr';
@@ -26,6 +26,7 @@ class CtrCtx implements CipherCtx {
   private xor(iv: Uint8Array, buf: Uint8Array, off: number, len: number): void {
     assertLive(NAME, this.live);
     if (iv.length !== IV_LEN) throw new RangeError(`${NAME}: IV must be ${IV_LEN} bytes, got ${iv.length}`);
+    checkRange(NAME, buf, off, len);
     this.block.set(iv, NONCE_LEN);
     if (len === 0) return;
     if (this.backend === 'noble') {

@@ -33,3 +33,13 @@ export function pickBackend<B extends string>(alg: string, backends: readonly B[
   if (!backends.includes(wanted)) throw new RangeError(`${alg}: no '${wanted}' back-end; available: ${backends.join(', ')}`);
   return wanted;
 }
+
+/** True when [off, off+len) lies inside `buf` (subarray would silently clamp a bad range). */
+export function inRange(buf: Uint8Array, off: number, len: number): boolean {
+  return Number.isInteger(off) && Number.isInteger(len) && off >= 0 && len >= 0 && off + len <= buf.length;
+}
+
+/** Throws RangeError unless [off, off+len) lies inside `buf`. */
+export function checkRange(alg: string, buf: Uint8Array, off: number, len: number): void {
+  if (!inRange(buf, off, len)) throw new RangeError(`${alg}: range ${off}+${len} outside a ${buf.length}-byte buffer`);
+}

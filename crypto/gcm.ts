@@ -4,7 +4,7 @@ import { gcm, ecb, ctr } from '@noble/ciphers/aes.js';
 import { ghash } from '@noble/ciphers/_polyval.js';
 import type { AeadAlg, AeadCtx, Backend } from './types.js';
 import { equalCT, putU32 } from '../common/bytes.js';
-import { assertLive, checkKeyLength, pickBackend } from './errors.js';
+import { assertLive, checkKeyLength, checkRange, inRange, pickBackend } from './errors.js';
 import { nobleInPlace } from './noble-inplace.js';
 import { NodeAeadCtx, SALT_LEN, checkIv, type AeadParams } from './aead-node.js';
 
@@ -52,6 +52,7 @@ class NobleGcmCtx implements AeadCtx {
     assertLive(this.p.name, this.live);
     checkIv(this.p.name, iv);
     if (tagOff < 0 || tagOff + this.p.icvLen > tag.length) throw new RangeError(`${this.p.name}: no room for the ${this.p.icvLen}-byte ICV`);
+    checkRange(this.p.name, buf, off, len);
     this.nonce.set(iv, SALT_LEN);
     const data = buf.subarray(off, off + len);
     const out = gcm(this.key, this.nonce, this.fullAad(aad, iv, data)).encrypt(this.p.authOnly ? EMPTY : data);
@@ -64,6 +65,7 @@ class NobleGcmCtx implements AeadCtx {
     assertLive(this.p.name, this.live);
     checkIv(this.p.name, iv);
     if (tagOff < 0 || tagOff + this.p.icvLen > tag.length) return false;
+    if (!inRange(buf, off, len)) return false;
     this.nonce.set(iv, SALT_LEN);
     const data = buf.subarray(off, off + len);
     const ct = this.p.authOnly ? EMPTY : data;

@@ -101,6 +101,27 @@ describe('crypto: argument checks', () => {
     assert.throws(() => mac.mac([new Uint8Array(3)], new Uint8Array(20), 8), /no room/);
   });
 
+  it('a range outside the buffer is a RangeError (seal/encrypt) or a refusal (open), never a silent clamp', () => {
+    for (const name of ['aes-cbc', 'aes-ctr', '3des-cbc']) {
+      const alg = findEncAlg(name) as CipherAlg;
+      for (const be of alg.backends) {
+        const ctx = alg.create(new Uint8Array(Math.max(...alg.keyBits) / 8), be);
+        const iv = new Uint8Array(alg.ivLen);
+        assert.throws(() => ctx.encrypt(iv, new Uint8Array(32), 16, 32), /outside a 32-byte buffer/);
+        assert.throws(() => ctx.decrypt(iv, new Uint8Array(32), -16, 16), /outside/);
+      }
+    }
+    for (const name of ['aes-gcm-16', 'chacha20-poly1305', 'aes-gmac']) {
+      const alg = findEncAlg(name) as AeadAlg;
+      for (const be of alg.backends) {
+        const ctx = alg.create(new Uint8Array(Math.max(...alg.keyBits) / 8), be);
+        const buf = new Uint8Array(40);
+        assert.throws(() => ctx.seal(IV8, new Uint8Array(8), buf, 8, 40, new Uint8Array(16), 0), /outside/);
+        assert.equal(ctx.open(IV8, new Uint8Array(8), buf, 8, 40, new Uint8Array(16), 0), false);
+      }
+    }
+  });
+
   it('null encryption and null auth are identities', () => {
     const enc = findEncAlg('null') as CipherAlg;
     const buf = Uint8Array.from([1, 2, 3, 4]);
