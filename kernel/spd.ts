@@ -11,6 +11,7 @@ import {
   IPSEC_REQID_MAX,
 } from './policy.js';
 import { SelectorIndex, addrWords } from './spd-index.js';
+import { SpdCache, CACHE_MISS } from './spd-cache.js';
 
 const DIR_ORDER: readonly PolicyDir[] = ['in', 'out', 'fwd'];
 
@@ -23,6 +24,8 @@ export interface SpdOptions {
   defaultPolicy?: 'none' | 'discard';
   /** Refuse what the KAME/FreeBSD kernel refuses on SPDADD: fwd, entrust and bypass (EINVAL). */
   kameStrict?: boolean;
+  /** Flow-cache entries in front of the index (FreeBSD spdcache idea); 0 disables. Default 16384. */
+  cacheEntries?: number;
 }
 
 /** What a packet gets: the outcome of the socket policy, the SPD and the default policy. */
@@ -94,6 +97,8 @@ export class Spd {
   private readonly sw6 = new Int32Array(4);
   private readonly dw6 = new Int32Array(4);
   private readonly defaultResolution: PolicyResolution;
+  private readonly cache: SpdCache | undefined;
+  private stamp = 1;
   private lastId = 0;
   private lastReqid = IPSEC_MANUAL_REQID_MAX;
   private nextSeq = 1;
@@ -104,6 +109,13 @@ export class Spd {
     this.defaultAction = opts.defaultPolicy ?? 'none';
     this.kameStrict = opts.kameStrict ?? false;
     this.defaultResolution = { action: this.defaultAction, requests: [], source: 'default' };
+    const entries = opts.cacheEntries ?? 16384;
+    this.cache = entries > 0 ? new SpdCache(entries) : undefined;
+  }
+
+  /** Flow-cache counters (hits, misses), or undefined when the cache is off. */
+  get cacheStats(): { hits: number; misses: number } | undefined {
+    return this.cache && { hits: this.cache.hits, misses: this.cache.misses };
   }
 
   /** Bumped by every change; callers may cache lookups against it. */
@@ -166,7 +178,7 @@ export class Spd {
     this.byId.clear();
     this.byKey.clear();
     this.indexes.fill(undefined);
-    if (n) this.gen++;
+    if (n) this.changed();
     return n;
   }
 
@@ -195,8 +207,20 @@ export class Spd {
     const sw = fam === 4 ? this.sw4 : this.sw6, dw = fam === 4 ? this.dw4 : this.dw6;
     addrWords(src, sw);
     addrWords(dst, dw);
-    const p = idx.lookup(sw, dw, proto, sport, dport);
-    if (p === null) return undefined;
+    const cache = this.cache;
+    // Only well-formed numbers go through the cache, whose key packs them into 32-bit words.
+    const cacheable = cache !== undefined && (proto & 0xff) === proto && (sport & 0xffff) === sport && (dport & 0xffff) === dport;
+    let p: Policy | undefined;
+    if (cacheable) {
+      const meta = (dirSlot(dir) << 9) | (fam === 6 ? 256 : 0) | proto, ports = (sport << 16) | dport;
+      const words = fam === 4 ? 1 : 4;
+      const r = cache.get(this.stamp, meta, ports, sw, dw, words);
+      if (r === CACHE_MISS) {
+        p = idx.lookup(sw, dw, proto, sport, dport);
+        cache.put(this.stamp, meta, ports, sw, dw, words, p);
+      } else p = r;
+    } else p = idx.lookup(sw, dw, proto, sport, dport);
+    if (p === undefined) return undefined;
     p.lastusedMs = this.clock.now();
     return p;
   }
@@ -222,6 +246,13 @@ export class Spd {
     return this.defaultResolution;
   }
 
+  /** Every change bumps the generation and voids the flow cache. */
+  private changed(): void {
+    this.gen++;
+    this.stamp = this.stamp >= 0x7fffffff ? 1 : this.stamp + 1;
+    if (this.stamp === 1) this.cache?.clear();
+  }
+
   private check(spec: PolicySpec) {
     const c = checkPolicySpec(spec);
     if (this.kameStrict && (c.dir === 'fwd' || c.action === 'entrust' || c.action === 'bypass')) {
@@ -240,7 +271,7 @@ export class Spd {
     this.byId.set(p.id, p);
     this.byKey.set(selectorKey(p.dir, p.selector), p);
     this.indexFor(p.dir, p.selector).add(p);
-    this.gen++;
+    this.changed();
     if (p.lifetime.addtimeSec || p.lifetime.usetimeSec) this.arm(p);
     return p;
   }
@@ -253,7 +284,7 @@ export class Spd {
     if (idx) { idx.remove(p); if (idx.size === 0) this.indexes[slot] = undefined; }
     this.timers.get(p.id)?.();
     this.timers.delete(p.id);
-    this.gen++;
+    this.changed();
   }
 
   private indexFor(dir: PolicyDir, s: Selector): SelectorIndex {

@@ -84,7 +84,13 @@ function entry(p: Policy): OracleEntry {
 /** Runs `count` lookups against both and returns how many matched some policy. */
 function compareLookups(g: Gen, spd: Spd, oracle: LinearSpd, count: number): number {
   let hits = 0;
+  // Recent packets are replayed now and then, so a flow cache gets hits (and must stay correct).
+  const recent: [PolicyDir, Uint8Array, Uint8Array, number, number, number][] = [];
   for (let i = 0; i < count; i++) {
+    if (recent.length && g.r() < 0.3) {
+      const [d, s, t, pr, sp, dp] = g.pick(recent);
+      assert.equal(spd.lookupPolicy(d, s, t, pr, sp, dp)?.id, oracle.lookup(d, s, t, pr, sp, dp)?.id, `replay ${i}`);
+    }
     let src: Uint8Array, dst: Uint8Array, dir: PolicyDir;
     const anchor = oracle.entries.length && g.r() < 0.85 ? g.pick(oracle.entries) : undefined;
     if (anchor) {
@@ -101,6 +107,8 @@ function compareLookups(g: Gen, spd: Spd, oracle: LinearSpd, count: number): num
     const dport = like(anchor?.dport, 0, () => (g.r() < 0.2 ? g.int(65536) : g.pick(PORTS)));
     const want = oracle.lookup(dir, src, dst, proto, sport, dport);
     const got = spd.lookupPolicy(dir, src, dst, proto, sport, dport);
+    recent.push([dir, src, dst, proto, sport, dport]);
+    if (recent.length > 24) recent.shift();
     if (want) hits++;
     assert.equal(got?.id, want?.id, `lookup ${i}: ${dir} proto ${proto} ${sport}->${dport}`);
   }
@@ -108,10 +116,12 @@ function compareLookups(g: Gen, spd: Spd, oracle: LinearSpd, count: number): num
 }
 
 describe('kernel/spd differential vs linear oracle', () => {
+  // Seeds 1-2 run the bare index, 3-4 a tiny flow cache (64 ways) that evicts all the time.
   for (const seed of [1, 2, 3, 4]) {
-    it(`agrees on random policies and packets (seed ${seed})`, () => {
+    const cacheEntries = seed <= 2 ? 0 : 64;
+    it(`agrees on random policies and packets (seed ${seed}, cache ${cacheEntries})`, () => {
       const g = new Gen(seed);
-      const spd = new Spd({ clock: new ManualClock(1000) });
+      const spd = new Spd({ clock: new ManualClock(1000), cacheEntries });
       const oracle = new LinearSpd();
       let lookups = 0, hits = 0;
       // Phase 1: adds (duplicates must be refused by both).
@@ -151,7 +161,7 @@ describe('kernel/spd differential vs linear oracle', () => {
 
   it('agrees on large leaves (many port/proto variants of one prefix pair)', () => {
     const g = new Gen(99);
-    const spd = new Spd({ clock: new ManualClock(0) });
+    const spd = new Spd({ clock: new ManualClock(0), cacheEntries: 0 });
     const oracle = new LinearSpd();
     for (let i = 0; i < 400; i++) {
       const spec: PolicySpec = {
@@ -183,7 +193,7 @@ describe('kernel/spd differential vs linear oracle', () => {
   it('agrees for every IPv6 and IPv4 prefix length along one address', () => {
     const g = new Gen(7);
     for (const fam of [4, 6] as const) {
-      const spd = new Spd({ clock: new ManualClock(0) });
+      const spd = new Spd({ clock: new ManualClock(0), cacheEntries: 0 });
       const oracle = new LinearSpd();
       const max = fam === 4 ? 32 : 128;
       const a = g.addr(fam);
