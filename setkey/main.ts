@@ -10,6 +10,7 @@ import { parseSetkey } from './parser.js';
 import { StatementJoiner, parseJoined } from './stdin-joiner.js';
 import { formatMessageFile, formatReply, type ReplyOptions } from './from-pfkey.js';
 import type { SetkeyError } from './diagnostics.js';
+import { statementToMessages } from './to-pfkey.js';
 import type { Statement } from './ast.js';
 
 export interface SetkeyIo {
@@ -21,7 +22,8 @@ export interface SetkeyIo {
   pid: number;
   /** Sends one message and resolves with every reply (a dump ends with seq 0). Absent: no kernel. */
   request?: (m: PfkeyMessage) => Promise<PfkeyMessage[]>;
-  /** Carries out parsed statements (to-pfkey integration). Absent: only -n works for scripts. */
+  /** Carries out one parsed statement and returns what to print; when absent, statements go through
+   *  to-pfkey.ts and `request`. With neither, only -n works for scripts. */
   execute?: (st: Statement) => Promise<string>;
 }
 
@@ -93,7 +95,7 @@ async function runScript(f: Flags, io: SetkeyIo): Promise<number> {
   const r = parseSetkey(text, { file: f.file === '-' ? '' : f.file });
   report(io, r.errors, r.warnings);
   if (r.errors.length > 0) return 1;
-  return f.notReally ? 0 : execute(r.statements, io);
+  return f.notReally ? 0 : execute(r.statements, io, f.file === '-' ? undefined : f.file);
 }
 
 async function runStdin(f: Flags, io: SetkeyIo): Promise<number> {
@@ -111,15 +113,32 @@ async function runStdin(f: Flags, io: SetkeyIo): Promise<number> {
   return failed ? 1 : 0;
 }
 
-async function execute(sts: readonly Statement[], io: SetkeyIo): Promise<number> {
+async function execute(sts: readonly Statement[], io: SetkeyIo, script?: string): Promise<number> {
   const todo = sts.filter((s) => s.kind !== 'exit');
   if (todo.length === 0) return 0;
-  if (!io.execute) {
+  if (!io.execute && !io.request) {
     io.err('setkey: no PF_KEY connection (use -n to check the syntax only)\n');
     return 1;
   }
-  for (const st of todo) io.out(await io.execute(st));
-  return 0;
+  let status = 0;
+  for (const st of todo) {
+    if (io.execute) { io.out(await io.execute(st)); continue; }
+    const t = statementToMessages(st, { pid: io.pid });
+    if (!t.ok) {
+      io.err(`${script ? `${script}:` : 'line '}${st.line}: ${t.reason}\n`);
+      status = 1;
+      continue;
+    }
+    for (const m of t.messages) {
+      for (const reply of await io.request!(m)) {
+        const text = formatReply(reply, { nowSec: io.nowSec() });
+        // setkey.c postproc: in -f mode kernel errors go to stderr with the file and line.
+        if (reply.msg.errno !== 0 && script) io.err(`setkey: ${script},${st.line}: ${text.replace(/\.\n$/, '\n')}`);
+        else io.out(text);
+      }
+    }
+  }
+  return status;
 }
 
 async function runDump(f: Flags, io: SetkeyIo): Promise<number> {

@@ -7,6 +7,8 @@ import { parseSetkey } from '../../../setkey/parser.js';
 import { parsePolicy } from '../../../setkey/policy.js';
 import { joinStatements, parseJoined } from '../../../setkey/stdin-joiner.js';
 import { formatMessageFile } from '../../../setkey/from-pfkey.js';
+import { statementToMessages } from '../../../setkey/to-pfkey.js';
+import { encodeMessage, decodeMessage } from '../../../pfkey/msg.js';
 
 const SLOW = process.env.UIPSEC_SLOW ? 10 : 1;
 const K16 = '0x00112233445566778899aabbccddeeff';
@@ -64,7 +66,12 @@ function checkParse(src: string, file: string): void {
     assert.ok(m, `bad message format: ${e.message}`);
     assert.ok(e.line >= 1 && e.line <= lines && Number(m[1]) === e.line, `line ${e.line} of ${lines}: ${e.message}`);
   }
-  for (const s of r.statements) assert.ok(s.line >= 1 && s.line <= s.endLine && s.endLine <= lines);
+  for (const s of r.statements) {
+    assert.ok(s.line >= 1 && s.line <= s.endLine && s.endLine <= lines);
+    // A statement that passed the checks must become messages pfkey can encode and decode again.
+    const t = statementToMessages(s, { pid: 1 });
+    if (t.ok) for (const m of t.messages) decodeMessage(encodeMessage(m));
+  }
 }
 
 describe('setkey/fuzz: the parser never throws (fast-check, fixed seeds)', () => {

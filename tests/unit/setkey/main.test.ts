@@ -72,6 +72,23 @@ describe('setkey/main: command line', () => {
     assert.equal(await runSetkey(['-D'], none.io), 1);
   });
 
+  it('-f with a kernel: statements go out as PF_KEY messages; kernel errors name file and line', async () => {
+    const sent: PfkeyMessage[] = [];
+    const request = async (m: PfkeyMessage): Promise<PfkeyMessage[]> => {
+      sent.push(m);
+      const dup = m.msg.type === C.SADB_X_SPDADD && sent.filter((x) => x.msg.type === C.SADB_X_SPDADD).length > 1;
+      return [{ msg: { ...m.msg, errno: dup ? 17 : 0 }, ext: {} }];
+    };
+    const w = world({ 's.conf': 'flush;\nspdadd 10.0.0.1 10.0.0.2 any -P out none;\nspdadd 10.0.0.1 10.0.0.2 any -P out none;\nspdadd tagged "t" -P out none;\n' }, [], { request });
+    assert.equal(await runSetkey(['-f', 's.conf'], w.io), 1);
+    assert.deepEqual(sent.map((m) => m.msg.type), [C.SADB_FLUSH, C.SADB_X_SPDADD, C.SADB_X_SPDADD]);
+    assert.deepEqual(w.err, [
+      'setkey: s.conf,3: File exists\n',
+      's.conf:4: tagged policies need SADB_X_EXT_TAG, which pfkey/ does not carry\n',
+    ]);
+    assert.deepEqual(w.out.join(''), '');
+  });
+
   it('setkey file...: prints a file of raw PF_KEY messages', async () => {
     const reply: PfkeyMessage = { msg: { ...makeSadbMsg(C.SADB_X_SPDDUMP, 0), errno: 2 }, ext: {} };
     const w = world({ 'dump.bin': encodeMessage(reply) });
