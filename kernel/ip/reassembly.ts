@@ -310,7 +310,7 @@ export class Reassembler {
   private discard(p: Pending, reason: ReassemblyDrop): ReassemblyResult {
     this.stats.dropped[reason] += p.pieces.length;
     this.held -= p.bytes;
-    p.pieces = []; p.bytes = 0; p.have = 0; p.header = undefined; p.discarded = true;
+    p.pieces = []; p.bytes = 0; p.have = 0; p.header = undefined; p.rawHead = undefined; p.discarded = true;
     return this.drop(reason);
   }
 }

@@ -1,11 +1,14 @@
 // Fragmentation of outgoing packets (RFC 791 §3.2, RFC 8200 §4.5).
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import { concat, fromHex, toHex, u16 } from '../../../common/bytes.js';
 import { parseAddr } from '../../../common/inet.js';
 import { decodeIpv4, buildIpv4Packet } from '../../../kernel/ip/ipv4.js';
 import { walkIpv6Chain, buildIpv6Packet } from '../../../kernel/ip/ipv6.js';
 import { fragmentIpv4, fragmentIpv6 } from '../../../kernel/ip/frag.js';
-import { buildUdpPacket } from '../../../kernel/ip/packet.js';
+import { buildUdpPacket, decodeIpPacket } from '../../../kernel/ip/packet.js';
+import { Reassembler } from '../../../kernel/ip/reassembly.js';
+import { ManualClock } from '../../../common/clock.js';
 
 const A4 = parseAddr('192.0.2.1')!, B4 = parseAddr('192.0.2.2')!;
 const A6 = parseAddr('2001:db8::1')!, B6 = parseAddr('2001:db8::2')!;
@@ -114,5 +117,28 @@ describe('kernel/ip/frag: fragmentation', () => {
     const q = buildIpv6Packet({ src: A6, dst: B6, nextHeader: 60 }, concat(hugeDst, buildUdpPacket({ src: A6, dst: B6 }, 1, 2, pattern(10)).subarray(40)));
     assert.deepEqual(fragmentIpv6(q, 1280, 3), { ok: false, reason: 'headers-too-long', mtu: 1280 });
     assert.ok(r.ok && u16(r.fragments[0]!, 4) === 1280 - 40);
+  });
+});
+
+describe('kernel/ip/frag: fragment then reassemble, any size and MTU (property)', () => {
+  it('IPv4 and IPv6 round-trip through fragmentation and the Reassembler in any order', () => {
+    fc.assert(fc.property(fc.boolean(), fc.integer({ min: 0, max: 9000 }), fc.integer({ min: 0, max: 8000 }), fc.integer(),
+      (v6, size, mtuPick, shuffleSeed) => {
+        const pkt = v6 ? buildUdpPacket({ src: A6, dst: B6 }, 1, 2, pattern(size)) : buildIpv4Packet({ protocol: 17, id: size, src: A4, dst: B4 }, pattern(size));
+        const mtu = v6 ? 1280 + mtuPick : 68 + mtuPick;
+        const r = v6 ? fragmentIpv6(pkt, mtu, size) : fragmentIpv4(pkt, mtu);
+        assert.ok(r.ok);
+        for (const f of r.fragments) assert.ok(f.length <= mtu);
+        if (r.fragments.length === 1) { assert.equal(toHex(r.fragments[0]!), toHex(pkt)); return; }
+        for (const f of r.fragments) assert.ok(decodeIpPacket(f).isFragment);
+        // Fisher-Yates with a small LCG from the seed.
+        const order = [...r.fragments];
+        let x = shuffleSeed >>> 0;
+        for (let i = order.length - 1; i > 0; i--) { x = (Math.imul(x, 1664525) + 1013904223) >>> 0; const j = x % (i + 1); [order[i], order[j]] = [order[j]!, order[i]!]; }
+        const ra = new Reassembler({ clock: new ManualClock(), maxFragments: 200 });
+        const done = order.map((f) => ra.input(f)).filter((x) => x.kind === 'complete');
+        assert.equal(done.length, 1);
+        assert.equal(toHex((done[0] as { packet: Uint8Array }).packet), toHex(pkt));
+      }), { seed: 8200, numRuns: 300 });
   });
 });
