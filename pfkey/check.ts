@@ -79,7 +79,19 @@ function checkSaPayload(m: PfkeyMessage): CheckFailure | undefined {
     return fail('EINVAL', 'AH SA with SADB_EXT_KEY_ENCRYPT');
   }
   if (!ext.lifetimeHard !== !ext.lifetimeSoft) return fail('EINVAL', 'LIFETIME_HARD and LIFETIME_SOFT must come together');
-  return checkNatT(m);
+  return checkKeyPresence(m) ?? checkNatT(m);
+}
+
+/** key_setsaval: an empty key only for the null algorithm; IPComp's KEY_ENCRYPT, if sent, must be empty. */
+function checkKeyPresence(m: PfkeyMessage): CheckFailure | undefined {
+  const { sa, keyAuth, keyEncrypt } = m.ext;
+  if (!sa) return undefined;
+  if (keyAuth && keyAuth.bits === 0 && sa.auth !== C.SADB_X_AALG_NULL) return fail('EINVAL', 'empty KEY_AUTH for a keyed algorithm');
+  if (keyEncrypt && m.msg.satype === C.SADB_X_SATYPE_IPCOMP) {
+    return keyEncrypt.bits === 0 ? undefined : fail('EINVAL', 'IPComp SA with a non-empty KEY_ENCRYPT');
+  }
+  if (keyEncrypt && keyEncrypt.bits === 0 && sa.encrypt !== C.SADB_EALG_NULL) return fail('EINVAL', 'empty KEY_ENCRYPT for a keyed cipher');
+  return undefined;
 }
 
 function checkNatT(m: PfkeyMessage): CheckFailure | undefined {

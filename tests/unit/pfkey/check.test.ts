@@ -12,6 +12,7 @@ const v4 = (last: number, prefixlen = 32, proto = 255): SadbAddress => ({ proto,
 const v6 = (prefixlen = 128): SadbAddress => ({ proto: 255, prefixlen, addr: { family: 6, port: 0, addr: new Uint8Array(16), flowinfo: 0, scopeId: 0 } });
 const SA = { spi: 0x1000, replay: 4, state: 0, auth: 3, encrypt: 12, flags: 0 };
 const KEY = { bits: 128, key: new Uint8Array(16) };
+const EMPTY = { bits: 0, key: new Uint8Array(0) };
 const LT = { allocations: 0, bytes: 0n, addtime: 60n, usetime: 0n };
 const ENDS = { addressSrc: v4(1), addressDst: v4(2) };
 const ESP_TUNNEL = { proto: C.IPPROTO_ESP, mode: C.IPSEC_MODE_TUNNEL, level: C.IPSEC_LEVEL_REQUIRE, reqid: 0, src: v4(1).addr, dst: v4(2).addr };
@@ -54,6 +55,12 @@ const ROWS: [string, PfkeyMessage, string | undefined][] = [
   ['ADD AH with an encryption key', m(C.SADB_ADD, C.SADB_SATYPE_AH, { sa: SA, ...ENDS, keyAuth: KEY, keyEncrypt: KEY }), 'EINVAL'],
   ['ADD IPComp with an auth key', m(C.SADB_ADD, C.SADB_X_SATYPE_IPCOMP, { sa: SA, ...ENDS, keyAuth: KEY }), 'EINVAL'],
   ['ADD IPComp without keys', m(C.SADB_ADD, C.SADB_X_SATYPE_IPCOMP, { sa: SA, ...ENDS }), undefined],
+  ['ADD IPComp with an empty KEY_ENCRYPT', m(C.SADB_ADD, C.SADB_X_SATYPE_IPCOMP, { sa: SA, ...ENDS, keyEncrypt: EMPTY }), undefined],
+  ['ADD IPComp with a KEY_ENCRYPT', m(C.SADB_ADD, C.SADB_X_SATYPE_IPCOMP, { sa: SA, ...ENDS, keyEncrypt: KEY }), 'EINVAL'],
+  ['ADD ESP aes-cbc with an empty key', m(C.SADB_ADD, C.SADB_SATYPE_ESP, { sa: SA, ...ENDS, keyEncrypt: EMPTY }), 'EINVAL'],
+  ['ADD ESP null cipher with an empty key', m(C.SADB_ADD, C.SADB_SATYPE_ESP, { sa: { ...SA, encrypt: C.SADB_EALG_NULL }, ...ENDS, keyEncrypt: EMPTY }), undefined],
+  ['ADD ESP hmac-sha1 with an empty auth key', m(C.SADB_ADD, C.SADB_SATYPE_ESP, { sa: SA, ...ENDS, keyEncrypt: KEY, keyAuth: EMPTY }), 'EINVAL'],
+  ['ADD AH null auth with an empty key', m(C.SADB_ADD, C.SADB_SATYPE_AH, { sa: { ...SA, auth: C.SADB_X_AALG_NULL, encrypt: 0 }, ...ENDS, keyAuth: EMPTY }), undefined],
   ['ADD ESP with hard lifetime only', m(C.SADB_ADD, C.SADB_SATYPE_ESP, { sa: SA, ...ENDS, keyEncrypt: KEY, lifetimeHard: LT }), 'EINVAL'],
   ['ADD ESP with soft lifetime only', m(C.SADB_ADD, C.SADB_SATYPE_ESP, { sa: SA, ...ENDS, keyEncrypt: KEY, lifetimeSoft: LT }), 'EINVAL'],
   ['ADD ESP with both lifetimes', m(C.SADB_ADD, C.SADB_SATYPE_ESP, { sa: SA, ...ENDS, keyEncrypt: KEY, lifetimeHard: LT, lifetimeSoft: LT }), undefined],
