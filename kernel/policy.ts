@@ -138,13 +138,20 @@ function inval(msg: string): SpdError {
   return new SpdError('EINVAL', msg);
 }
 
+/** A short, never-throwing description of an untrusted value for error messages. */
+export function showValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.slice(0, 24));
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${v}`;
+  return v === null ? 'null' : typeof v;
+}
+
 function isObj(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null;
 }
 
 function checkInt(v: unknown, min: number, max: number, what: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    throw inval(`${what} must be an integer in ${min}..${max}, got ${String(v)}`);
+    throw inval(`${what} must be an integer in ${min}..${max}, got ${showValue(v)}`);
   }
   return v;
 }
@@ -212,7 +219,7 @@ export function checkSelector(spec: unknown): Selector {
 }
 
 export function checkDir(d: unknown): PolicyDir {
-  if (typeof d !== 'string' || !DIRS.includes(d)) throw inval(`bad direction ${String(d).slice(0, 16)}`);
+  if (typeof d !== 'string' || !DIRS.includes(d)) throw inval(`bad direction ${showValue(d)}`);
   return d as PolicyDir;
 }
 

@@ -7,7 +7,7 @@ import type {
   Policy, PolicyDir, PolicySpec, SelectorSpec, IpsecRequest, IpsecRequestSpec, PolicyAction, Selector,
 } from './policy.js';
 import {
-  SpdError, checkPolicySpec, checkSelector, checkDir, checkRequests, selectorKey, IPSEC_MANUAL_REQID_MAX,
+  SpdError, showValue, checkPolicySpec, checkSelector, checkDir, checkRequests, selectorKey, IPSEC_MANUAL_REQID_MAX,
   IPSEC_REQID_MAX,
 } from './policy.js';
 import { SelectorIndex, addrWords } from './spd-index.js';
@@ -60,7 +60,7 @@ function checkSocketDir(spec: unknown, privileged: boolean): SocketDirPolicy {
   const action = (spec as { action?: unknown }).action;
   // KAME ipsec_set_policy: sockets take ipsec, entrust and bypass only; bypass needs privilege.
   if (action !== 'entrust' && action !== 'bypass' && action !== 'ipsec') {
-    throw new SpdError('EINVAL', `socket policy must be entrust, bypass or ipsec, got ${String(action).slice(0, 16)}`);
+    throw new SpdError('EINVAL', `socket policy must be entrust, bypass or ipsec, got ${showValue(action)}`);
   }
   if (action === 'bypass' && !privileged) throw new SpdError('EACCES', 'bypass needs a privileged socket');
   const requests = checkRequests(action, (spec as { requests?: unknown }).requests);
@@ -159,7 +159,7 @@ export class Spd {
   /** SADB_X_SPDGET: by policy id; ENOENT when absent. */
   getPolicy(id: number): Policy {
     const p = this.byId.get(id);
-    if (!p) throw new SpdError('ENOENT', `no policy with id ${String(id).slice(0, 16)}`);
+    if (!p) throw new SpdError('ENOENT', `no policy with id ${showValue(id)}`);
     return p;
   }
 
