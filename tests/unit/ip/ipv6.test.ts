@@ -76,6 +76,11 @@ describe('kernel/ip/ipv6', () => {
     assert.deepEqual([c.upperProto, c.upperOffset, c.fragment!.fragOffset], [DST, 48, 1232]);
   });
 
+  it('keeps the outermost fragment header when a first fragment carries another one inside', () => {
+    const c = walkIpv6Chain(pkt(FRAG, fragHdr(FRAG, 0, true, 1), fragHdr(UDP, 0, false, 2), udp8));
+    assert.deepEqual([c.fragment!.id, c.fragment!.offset, c.exts.length, c.upperProto], [1, 40, 2, UDP]);
+  });
+
   it('continues a walk after AH (walkIpv6Headers from an offset)', () => {
     const b = pkt(AH, new Uint8Array(24), ext(UDP, 1), udp8);
     const c0 = walkIpv6Chain(b);
