@@ -1,6 +1,7 @@
 // racoon.conf lexer: words, "strings", [ports], punctuation; `#` comments; every token carries file:line:col.
 // Unlike ipsec-tools' start-condition lexer (cftoken.l) keywords are recognised by the parser (keywords.ts).
-import { ConfigError } from '../../common/errors.js';
+import type { ConfigError } from '../../common/errors.js';
+import { configError } from './diagnostic.js';
 
 export type TokenKind = 'word' | 'string' | 'port' | '{' | '}' | ';' | ',' | 'eof';
 
@@ -14,8 +15,12 @@ export interface Token {
 }
 
 /** Characters that make up a bare word: keywords, numbers, addresses, prefixes, ranges, names. */
+const WORD_CHARS = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-/@%*+=!~$') WORD_CHARS[c.charCodeAt(0)] = 1;
+
 function isWordChar(c: string): boolean {
-  return /[A-Za-z0-9_.:\-/@%*+=!~$]/.test(c);
+  const code = c.charCodeAt(0);
+  return code < 128 && WORD_CHARS[code] === 1;
 }
 
 /** Splits `text` into tokens; malformed pieces become errors in `errors` and are skipped. */
@@ -36,7 +41,7 @@ export function tokenize(text: string, file: string, errors: ConfigError[]): Tok
       const close = text.indexOf('"', i + 1);
       const nl = text.indexOf('\n', i + 1);
       if (close < 0 || (nl >= 0 && nl < close)) {
-        errors.push(new ConfigError('unterminated string', file, line, start - lineStart + 1));
+        errors.push(configError('unterminated string', file, line, start - lineStart + 1));
         i = nl < 0 ? text.length : nl;
         continue;
       }
@@ -48,7 +53,7 @@ export function tokenize(text: string, file: string, errors: ConfigError[]): Tok
       const start = i;
       const m = /^\[\s*([0-9]+|any)\s*\]/.exec(text.slice(i, i + 16));
       if (!m) {
-        errors.push(new ConfigError("bad port: expected '[number]' or '[any]'", file, line, start - lineStart + 1));
+        errors.push(configError("bad port: expected '[number]' or '[any]'", file, line, start - lineStart + 1));
         i++;
         while (i < text.length && text[i] !== ']' && text[i] !== '\n' && text[i] !== ';') i++;
         if (text[i] === ']') i++;
@@ -64,7 +69,7 @@ export function tokenize(text: string, file: string, errors: ConfigError[]): Tok
       out.push(at('word', text.slice(start, i), start));
       continue;
     }
-    errors.push(new ConfigError(`unexpected character ${JSON.stringify(c)}`, file, line, i - lineStart + 1));
+    errors.push(configError(`unexpected character ${JSON.stringify(c)}`, file, line, i - lineStart + 1));
     i++;
   }
   out.push({ kind: 'eof', text: '', file, line, col: i - lineStart + 1 });

@@ -8,7 +8,8 @@
 //              | privsep { ... } | mode_cfg { ... } | ldapcfg { ... } | radiuscfg { ... } | gss_id_enc E ;  (later)
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { ConfigError } from '../../common/errors.js';
+import type { ConfigError } from '../../common/errors.js';
+import { configError } from './diagnostic.js';
 import {
   DEFAULT_PADDING, DEFAULT_TIMER, ISAKMP_NATT_PORT, ISAKMP_PORT, type LogLevel, type PathType, type RacoonConf,
 } from './ast.js';
@@ -105,7 +106,7 @@ class ConfParser {
   }
 
   private report(at: Token | undefined, message: string, path: string): void {
-    this.errors.push(at ? new ConfigError(message, at.file, at.line, at.col) : new ConfigError(message, path, 0));
+    this.errors.push(at ? configError(message, at.file, at.line, at.col) : configError(message, path, 0));
   }
 
   /**

@@ -1,15 +1,17 @@
 // The token cursor shared by the racoon.conf section parsers: typed value readers (numbers, units, on/off),
 // error collection with file:line:col, and resynchronisation at `;` or `}` so one run reports every error.
-import { ConfigError } from '../../common/errors.js';
+import type { ConfigError } from '../../common/errors.js';
+import { configError } from './diagnostic.js';
 import { isKeyword } from './keywords.js';
 import type { Token } from './lexer.js';
 import type { Pos } from './ast.js';
 
-/** Thrown inside a statement; caught by `statement()`, recorded, and followed by a resync. */
-export class StatementError extends Error {
-  constructor(readonly tok: Token, message: string) {
-    super(message);
-  }
+/**
+ * Thrown inside a statement; caught by `statement()`, recorded as a ConfigError, and followed by a resync.
+ * A control-flow signal rather than an Error, so no stack trace is captured for each bad line.
+ */
+export class StatementError {
+  constructor(readonly tok: Token, readonly message: string) {}
 }
 
 const TIME_UNITS: Readonly<Record<string, number>> = {
@@ -44,7 +46,7 @@ export class TokenReader {
   }
 
   error(t: Token | Pos, message: string): void {
-    this.errors.push(new ConfigError(message, t.file, t.line, t.col));
+    this.errors.push(configError(message, t.file, t.line, t.col));
   }
 
   /** Consumes the next token if it is the word `w`. */

@@ -1,13 +1,14 @@
 // Semantic checks over a parsed racoon.conf (what ipsec-tools' cfparse.y actions and racoon.conf(5) require):
 // complete proposals, sainfo algorithm classes, duplicates, ranges — and every directive of a racoon feature
 // uipsec lacks is reported "not supported yet" at its file:line, never silently ignored.
-import { ConfigError } from '../../common/errors.js';
+import type { ConfigError } from '../../common/errors.js';
+import { configError } from './diagnostic.js';
 import { formatAddr, formatPrefix } from '../../common/inet.js';
 import { ISAKMP_ETYPE_AGG, ISAKMP_NONCE_MAX, ISAKMP_NONCE_MIN } from '../isakmp/constants.js';
 import type { Pos, ProposalConf, RacoonConf, RemoteConf, SainfoConf, SainfoId } from './ast.js';
 
 function err(out: ConfigError[], pos: Pos, message: string): void {
-  out.push(new ConfigError(message, pos.file, pos.line, pos.col));
+  out.push(configError(message, pos.file, pos.line, pos.col));
 }
 
 function validateProposal(p: ProposalConf, rm: RemoteConf, out: ConfigError[]): void {
