@@ -10,6 +10,7 @@ import {
 import { decodeIpPacket, buildUdpPacket, buildEchoRequestPacket } from '../../../kernel/ip/packet.js';
 import { internetChecksum, pseudoHeaderSum } from '../../../kernel/ip/checksum.js';
 import { ipprotoName } from '../../../kernel/ip/constants.js';
+import { setIpv4Checksum } from '../../../kernel/ip/ipv4.js';
 import { KNOWN_PACKETS, packetBytes } from './known-packets.js';
 
 const A4 = parseAddr('192.0.2.1')!, B4 = parseAddr('192.0.2.2')!;
@@ -162,8 +163,7 @@ describe('kernel/ip/packet summary', () => {
     const v4 = buildUdpPacket({ src: A4, dst: B4, id: 3 }, 1, 2, new Uint8Array(4));
     const s4 = decodeIpPacket(v4);
     assert.deepEqual([s4.family, s4.protocol, s4.payloadOffset, s4.end, s4.isFragment], [4, 17, 20, 32, false]);
-    const f4 = v4.slice(); f4[6] = 0x20; f4[10] = 0; f4[11] = 0;
-    f4.set([(internetChecksum(f4, 0, 20) >> 8) & 0xff, internetChecksum(f4, 0, 20) & 0xff], 10);
+    const f4 = v4.slice(); f4[6] = 0x20; setIpv4Checksum(f4); // MF set
     assert.equal(decodeIpPacket(f4).isFragment, true);
     const s6 = decodeIpPacket(buildEchoRequestPacket({ src: A6, dst: B6 }, 1, 1, new Uint8Array(0)));
     assert.deepEqual([s6.family, s6.protocol, s6.payloadOffset, s6.end, s6.isFragment], [6, 58, 40, 48, false]);
