@@ -71,6 +71,14 @@ export interface SaExtensions {
   hard: LifetimeSpec; // -lh / -bh
   soft: LifetimeSpec; // -ls / -bs
   ctx?: SecCtx;
+  /** FreeBSD `-natt oai[sport] oar[dport]`: manual NAT-T (RFC 3948) with both original addresses. */
+  natt?: { oai: HostSpec; oar: HostSpec };
+  /** FreeBSD `-natt_mtu N` (SADB_X_EXT_NAT_T_FRAG). */
+  nattFragLen?: number;
+  /** FreeBSD `-esn`: 64-bit extended sequence numbers (RFC 4303 §2.2.1, SADB_X_SAFLAGS_ESN). */
+  esn: boolean;
+  /** FreeBSD `-hwif ifname` (hardware offload). */
+  hwif?: string;
 }
 
 /** A key as written: `0x...` hex or `"..."` raw bytes. */

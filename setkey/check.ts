@@ -34,6 +34,12 @@ function checkSa(st: A.SaStatement, out: Out): void {
   if (st.src.family !== st.dst.family) at(st, out, 'address family mismatch between source and destination', st.dst.pos, st.dst.text);
   if (p === 'esp-old' || p === 'ah-old') at(st, out, `${p} (RFC 1826/1827 format) is not supported`, st.proto.pos, p);
   if (p !== 'esp-udp' && (st.src.port || st.dst.port)) at(st, out, 'a port on an SA is ignored unless the protocol is esp-udp', st.src.pos, st.src.text, 'warning');
+  if (st.ext.natt) {
+    if (p !== 'esp') at(st, out, '-natt is only valid for esp (use esp-udp for the ipsec-tools form)', st.proto.pos, p);
+    if (st.ext.natt.oai.family !== st.ext.natt.oar.family) at(st, out, 'address family mismatch between -natt addresses', st.ext.natt.oar.pos, st.ext.natt.oar.text);
+  }
+  if (st.ext.nattFragLen !== undefined && !st.ext.natt && p !== 'esp-udp') at(st, out, '-natt_mtu needs NAT-T (-natt or esp-udp)', st.proto.pos, p);
+  if (st.ext.esn && (st.ext.replay ?? 0) === 0) at(st, out, '-esn without a replay window (-r): RFC 4303 §2.2.1 ESN needs anti-replay', st.proto.pos, p, 'warning');
   if (!st.alg) return; // get / delete
   const { enc, auth, comp } = st.alg;
   const old = p === 'esp-old' || p === 'ah-old';

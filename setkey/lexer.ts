@@ -17,7 +17,7 @@ export interface Token extends Pos {
 // token.l STRING is [A-Za-z0-9:][A-Za-z0-9:%.-]* plus [0-9,]+ for ICMP type,code; we take the union.
 const WORD_START = /[A-Za-z0-9:]/;
 const WORD_CHAR = /[A-Za-z0-9:%.,_-]/;
-const FLAG_CHAR = /[A-Za-z0-9]/;
+const FLAG_CHAR = /[A-Za-z0-9_]/; // `_` for FreeBSD's -natt_mtu
 
 /** Splits the whole input into tokens; never throws. Unknown characters become `bad` tokens. */
 export function tokenize(src: string): Token[] {

@@ -14,6 +14,7 @@
 //   spi       := DEC | 0xHEX                         upper := any | DEC | protocol-name (icmp6, ip4, ...)
 //   ext       := -m (transport|tunnel|any) | -r DEC | -u DEC | -f (zero-pad|random-pad|seq-pad|nocyclic-seq)
 //              | (-lh|-ls|-bh|-bs) DEC | -ctx DEC DEC QUOTED
+//              | -natt ADDR '[' port ']' ADDR '[' port ']' | -natt_mtu DEC | -esn | -hwif WORD   (FreeBSD)
 //   algs      := -E ealg [key] [-A aalg [key]] | -A aalg [key] | -C calg [-R]
 //   key       := 0xHEX | QUOTED                      misc := type[,code] (icmp/icmp6/mh) | key (gre)
 //
@@ -199,7 +200,7 @@ class Parser {
   }
 
   extensions(proto: A.SaProto): A.SaExtensions {
-    const ext: A.SaExtensions = { nocyclicSeq: false, hard: {}, soft: {} };
+    const ext: A.SaExtensions = { nocyclicSeq: false, hard: {}, soft: {}, esn: false };
     for (;;) {
       const f = this.peek();
       if (f.kind !== 'flag') return ext;
@@ -230,6 +231,17 @@ class Parser {
         case '-bh': this.next(); ext.hard.bytes = this.decimal('-bh byte lifetime'); break;
         case '-bs': this.next(); ext.soft.bytes = this.decimal('-bs byte lifetime'); break;
         case '-ctx': this.next(); ext.ctx = this.secCtx(); break;
+        case '-natt': {
+          this.next();
+          const oai = this.host({ numericOnly: true }, true);
+          const oar = this.host({ numericOnly: true }, true);
+          if (oai.port === undefined || oar.port === undefined) this.fail('-natt needs oai[port] oar[port]', f);
+          ext.natt = { oai, oar };
+          break;
+        }
+        case '-natt_mtu': this.next(); ext.nattFragLen = this.decimal('-natt_mtu', 0xffff); break;
+        case '-esn': this.next(); ext.esn = true; break;
+        case '-hwif': this.next(); ext.hwif = this.word('an interface name').text; break;
         default: return ext;
       }
     }

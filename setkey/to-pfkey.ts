@@ -53,6 +53,7 @@ export function saFlags(st: A.SaStatement): number {
   if (st.ext.pad === 'zero-pad') f |= C.SADB_X_EXT_PZERO;
   if (st.alg?.rawCpi) f |= C.SADB_X_EXT_RAWCPI;
   if (st.alg?.enc) f |= lookupAlg('enc', st.alg.enc.name)?.flags ?? 0;
+  if (st.ext.esn) f |= C.SADB_X_SAFLAGS_ESN;
   return f;
 }
 
@@ -87,18 +88,26 @@ function addMessage(st: A.SaStatement, pid: number): PfkeyMessage {
   ext.lifetimeSoft = lifetime(st.ext.soft);
   saExts(st, ext);
   const plen = st.src.addr.length * 8;
+  const natt = st.ext.natt;
   if (st.proto.name === 'esp-udp') {
     ext.natTType = { type: C.UDP_ENCAP_ESPINUDP };
     if (st.proto.natOa) ext.natTOai = address(st.proto.natOa.addr, 0, C.IPSEC_ULPROTO_ANY, st.proto.natOa.addr.length * 8);
     ext.natTSport = { port: st.src.port || DEFAULT_NATT_PORT };
     ext.natTDport = { port: st.dst.port || DEFAULT_NATT_PORT };
+  } else if (natt) { // FreeBSD -natt oai[sport] oar[dport]
+    ext.natTType = { type: C.UDP_ENCAP_ESPINUDP };
+    ext.natTOai = address(natt.oai.addr, 0, C.IPSEC_ULPROTO_ANY, natt.oai.addr.length * 8);
+    ext.natTOar = address(natt.oar.addr, 0, C.IPSEC_ULPROTO_ANY, natt.oar.addr.length * 8);
+    ext.natTSport = { port: natt.oai.port! };
+    ext.natTDport = { port: natt.oar.port! };
   }
+  if (st.ext.nattFragLen !== undefined) ext.natTFrag = { fraglen: st.ext.nattFragLen };
   ext.addressSrc = address(st.src.addr, st.src.port ?? 0, C.IPSEC_ULPROTO_ANY, plen);
   ext.addressDst = address(st.dst.addr, st.dst.port ?? 0, C.IPSEC_ULPROTO_ANY, plen);
   const extOrder = [
     C.SADB_EXT_KEY_ENCRYPT, C.SADB_EXT_KEY_AUTH, C.SADB_EXT_LIFETIME_HARD, C.SADB_EXT_LIFETIME_SOFT, C.SADB_EXT_SA,
-    C.SADB_X_EXT_SA_REPLAY, C.SADB_X_EXT_SA2, C.SADB_X_EXT_NAT_T_TYPE, C.SADB_X_EXT_NAT_T_OAI, C.SADB_EXT_ADDRESS_SRC,
-    C.SADB_EXT_ADDRESS_DST, C.SADB_X_EXT_NAT_T_SPORT, C.SADB_X_EXT_NAT_T_DPORT,
+    C.SADB_X_EXT_SA_REPLAY, C.SADB_X_EXT_SA2, C.SADB_X_EXT_NAT_T_TYPE, C.SADB_X_EXT_NAT_T_OAI, C.SADB_X_EXT_NAT_T_OAR,
+    C.SADB_X_EXT_NAT_T_FRAG, C.SADB_EXT_ADDRESS_SRC, C.SADB_EXT_ADDRESS_DST, C.SADB_X_EXT_NAT_T_SPORT, C.SADB_X_EXT_NAT_T_DPORT,
   ];
   return { msg: makeSadbMsg(MSG_TYPE[st.kind], SATYPE[st.proto.name], 0, pid), ext: prune(ext), extOrder };
 }
@@ -147,6 +156,7 @@ export function statementToMessages(st: A.Statement, o: ToPfkeyOptions): ToPfkey
   switch (st.kind) {
     case 'add': case 'update':
       if (st.ext.ctx) return { ok: false, reason: 'security contexts (-ctx) are not supported' };
+      if (st.ext.hwif) return { ok: false, reason: 'hardware offload (-hwif) is not supported' };
       return { ok: true, messages: [addMessage(st, o.pid)] };
     case 'get': case 'delete': case 'deleteall':
       return { ok: true, messages: [addrMessage(st, o.pid)] };

@@ -18,6 +18,7 @@ const VALID = [
   'add -6 2001:db8::1 2001:db8::2 ah 4096 -A hmac-sha256 0x00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff;',
   'add 10.0.0.1[4500] 10.0.0.2[4500] esp-udp 0x2000 -u 3 -r 8 -lh 60 -ls 50 -E aes-gcm-16 0x00112233445566778899aabbccddeeff01020304;',
   'add 10.0.0.1 10.0.0.2 ipcomp 0x100 -C deflate -R;',
+  'add 198.51.100.1 203.0.113.9 esp 0x3000 -r 64 -esn -natt 10.0.0.1[4500] 10.0.0.2[4501] -natt_mtu 1400 -E null;',
   'get 10.0.0.1 10.0.0.2 esp 0x1000;', 'delete -4n 10.0.0.1 10.0.0.2 ah 300;', 'deleteall 10.0.0.1 10.0.0.2 esp;',
   'flush;', 'dump esp;', 'spdflush;', 'spddump;',
   'spdadd 10.0.0.0/24[any] 10.0.1.0/24[80] tcp -P out ipsec\n  esp/tunnel/192.0.2.1-192.0.2.2/require\n  ah/transport//unique:7;',
@@ -33,7 +34,7 @@ const VOCAB = [
   ';', '/', '[', ']', '"', '#', '-P', '-E', '-A', '-C', '-R', '-m', '-r', '-u', '-f', '-lh', '-ls', '-bh', '-bs', '-ctx', '-4',
   '-6', '-n', 'add', 'spdadd', 'esp', 'ah', 'ipcomp', 'esp-udp', 'tcp', 'any', 'in', 'out', 'fwd', 'ipsec', 'prio', 'priority',
   'high', '+', '-', 'esp/tunnel/', 'unique:', '0x', '0xZZ', '4294967296', '99999999999999999999', '::', '1.2.3.4',
-  '10.0.0.0/99', 'me-any', 'any-me', '\n', ' ', '\t', '\u0000', '\u00ff', '€', 'tagged', 'exit;',
+  '10.0.0.0/99', 'me-any', 'any-me', '\n', ' ', '\t', '\u0000', '\u00ff', '€', 'tagged', 'exit;', '-esn', '-natt', '-natt_mtu', '-hwif',
 ];
 
 const script = fc.array(fc.constantFrom(...VALID), { minLength: 1, maxLength: 6 }).map((a) => a.join('\n'));

@@ -120,6 +120,17 @@ describe('setkey/parser: SA statements', () => {
     assert.match(numericOnly.errors[0]!.message, /not a numeric address/);
   });
 
+  it('FreeBSD extensions: -natt oai[sport] oar[dport], -natt_mtu, -esn, -hwif', () => {
+    const s = one<A.SaStatement>(`add 198.51.100.1 203.0.113.9 esp 0x3000 -m tunnel -r 64 -esn -natt 10.0.0.1[4500] 10.0.0.2[4501] -natt_mtu 1400 -E aes-gcm-16 ${K20};`);
+    assert.equal(s.ext.esn, true);
+    assert.deepEqual([formatAddr(s.ext.natt!.oai.addr), s.ext.natt!.oai.port, formatAddr(s.ext.natt!.oar.addr), s.ext.natt!.oar.port], ['10.0.0.1', 4500, '10.0.0.2', 4501]);
+    assert.equal(s.ext.nattFragLen, 1400);
+    const h = parseSetkey('add 10.0.0.1 10.0.0.2 esp 0x3000 -hwif ixl0 -E null;', { check: false }).statements[0] as A.SaStatement;
+    assert.equal(h.ext.hwif, 'ixl0');
+    assert.match(parseSetkey('add 10.0.0.1 10.0.0.2 esp 0x3000 -natt 10.0.0.1 10.0.0.2 -E null;').errors[0]!.message, /-natt needs oai\[port\] oar\[port\]/);
+    assert.match(parseSetkey('add 10.0.0.1 10.0.0.2 esp 0x3000 -esn -E null;').warnings[0]!.message, /-esn without a replay window/);
+  });
+
   it('stops at exit / quit / bye', () => {
     const r = parseSetkey('flush;\nquit;\nthis is not parsed;');
     assert.deepEqual(r.statements.map((s) => s.kind), ['flush', 'exit']);

@@ -44,6 +44,16 @@ describe('setkey/to-pfkey: statements to PF_KEY messages', () => {
     assert.equal(m!.ext.sa!.auth, C.SADB_X_AALG_NULL);
   });
 
+  it('add with FreeBSD -natt/-natt_mtu/-esn: OAI, OAR, FRAG and the ESN flag', () => {
+    const [m] = wire('add 198.51.100.1 203.0.113.9 esp 0x3000 -r 64 -esn -natt 10.0.0.1[4500] 10.0.0.2[4501] -natt_mtu 1400 -E null;');
+    assert.deepEqual(m!.extOrder, [9, 1, 19, 20, 23, 24, 25, 5, 6, 21, 22]);
+    assert.equal(m!.ext.sa!.flags, C.SADB_X_EXT_CYCSEQ | C.SADB_X_SAFLAGS_ESN);
+    assert.deepEqual([m!.ext.natTSport!.port, m!.ext.natTDport!.port, m!.ext.natTFrag!.fraglen], [4500, 4501, 1400]);
+    assert.deepEqual([m!.ext.natTOai!.addr.addr.join('.'), m!.ext.natTOar!.addr.addr.join('.')], ['10.0.0.1', '10.0.0.2']);
+    const hw = parseSetkey('add 10.0.0.1 10.0.0.2 esp 0x3000 -hwif ixl0 -E null;');
+    assert.deepEqual(statementToMessages(hw.statements[0]!, { pid: 1 }), { ok: false, reason: 'hardware offload (-hwif) is not supported' });
+  });
+
   it('add ipcomp: the compression id in sadb_sa_encrypt, RAWCPI, no key extensions', () => {
     const [m] = wire('add 10.0.0.1 10.0.0.2 ipcomp 0x100 -f nocyclic-seq -C deflate -R;');
     assert.deepEqual(m!.extOrder, [1, 19, 5, 6]);
