@@ -5,9 +5,14 @@ import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative, resolve, dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const here = dirname(fileURLToPath(import.meta.url));
-// Tests run from dist/tests/arch; the sources sit at the repository root.
-const root = resolve(here, '..', '..', '..');
+// Tests run compiled (dist/tests/arch) or from source (tests/arch): walk up to the directory holding package.json.
+function findRoot(from: string): string {
+  for (let d = from; ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    if (dirname(d) === d) throw new Error(`no package.json above ${from}`);
+  }
+}
+const root = findRoot(dirname(fileURLToPath(import.meta.url)));
 
 const FORBIDDEN: Record<string, string[]> = {
   common: ['crypto', 'pfkey', 'kernel', 'setkey', 'racoon'],
