@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as C from '../../../pfkey/constants.js';
 import { ALL_LAYOUTS, type StructLayout } from '../../../pfkey/layout.js';
+import { type PfkeyMessage, decodeMessage, encodeMessage } from '../../../pfkey/msg.js';
 
 const LINUX_HEADER = '/usr/include/linux/pfkeyv2.h';
 
@@ -98,9 +99,93 @@ function findCompiler(): string | undefined {
   return undefined;
 }
 
+// A whole message built in C with the structs above (native host order, htonl/htons where RFC 2367 says
+// network order), printed as hex; it must equal encodeMessage(C_MESSAGE).
+const C_BUILDER = `
+static unsigned char msgbuf[2048];
+static size_t msgoff = sizeof(struct sadb_msg);
+static void *take(size_t n) { void *p = msgbuf + msgoff; msgoff += (n + 7) & ~(size_t)7; return p; }
+#define EXT(p, T, type, extra) do { size_t n_ = sizeof(T) + (extra); n_ = (n_ + 7) & ~(size_t)7; \\
+  ((struct sadb_ext *)(p))->sadb_ext_len = n_ / 8; ((struct sadb_ext *)(p))->sadb_ext_type = (type); } while (0)
+static void build_message(void) {
+  struct sadb_sa *sa = take(sizeof *sa); EXT(sa, struct sadb_sa, SADB_EXT_SA, 0);
+  sa->sadb_sa_spi = htonl(0xc0ffee01u); sa->sadb_sa_replay = 4; sa->sadb_sa_state = SADB_SASTATE_MATURE;
+  sa->sadb_sa_auth = SADB_AALG_SHA1HMAC; sa->sadb_sa_encrypt = SADB_X_EALG_AESCBC; sa->sadb_sa_flags = 0x40;
+  struct sadb_lifetime *lt = take(sizeof *lt); EXT(lt, struct sadb_lifetime, SADB_EXT_LIFETIME_HARD, 0);
+  lt->sadb_lifetime_allocations = 0x11223344u; lt->sadb_lifetime_bytes = 0x0102030405060708ull;
+  lt->sadb_lifetime_addtime = 3600; lt->sadb_lifetime_usetime = 0xfffffffffffffffeull;
+  struct sadb_address *src = take(sizeof *src + sizeof(struct bsd_sockaddr_in));
+  EXT(src, struct sadb_address, SADB_EXT_ADDRESS_SRC, sizeof(struct bsd_sockaddr_in));
+  src->sadb_address_proto = 6; src->sadb_address_prefixlen = 24;
+  struct bsd_sockaddr_in *sin = (void *)(src + 1); sin->sin_len = 16; sin->sin_family = 2; sin->sin_port = htons(8080);
+  sin->sin_addr.s_addr = htonl(0xc0000201u);
+  struct sadb_address *dst = take(sizeof *dst + sizeof(struct bsd_sockaddr_in6));
+  EXT(dst, struct sadb_address, SADB_EXT_ADDRESS_DST, sizeof(struct bsd_sockaddr_in6));
+  dst->sadb_address_proto = 6; dst->sadb_address_prefixlen = 64;
+  struct bsd_sockaddr_in6 *sin6 = (void *)(dst + 1); sin6->sin6_len = 28; sin6->sin6_family = 28; sin6->sin6_port = htons(443);
+  sin6->sin6_flowinfo = htonl(0x000abcdeu); sin6->sin6_scope_id = 7;
+  for (int i = 0; i < 16; i++) sin6->sin6_addr.s6_addr[i] = (unsigned char)(0x20 + i);
+  struct sadb_key *key = take(sizeof *key + 20); EXT(key, struct sadb_key, SADB_EXT_KEY_AUTH, 20); key->sadb_key_bits = 160;
+  for (int i = 0; i < 20; i++) ((unsigned char *)(key + 1))[i] = (unsigned char)(i + 1);
+  const char *fqdn = "host.example";
+  struct sadb_ident *id = take(sizeof *id + 13); EXT(id, struct sadb_ident, SADB_EXT_IDENTITY_SRC, 13);
+  id->sadb_ident_type = SADB_IDENTTYPE_FQDN; id->sadb_ident_id = 0x8877665544332211ull; memcpy(id + 1, fqdn, 13);
+  struct sadb_prop *prop = take(sizeof *prop + sizeof(struct sadb_comb));
+  EXT(prop, struct sadb_prop, SADB_EXT_PROPOSAL, sizeof(struct sadb_comb)); prop->sadb_prop_replay = 32;
+  struct sadb_comb *comb = (void *)(prop + 1); comb->sadb_comb_auth = 5; comb->sadb_comb_encrypt = 12; comb->sadb_comb_flags = 0x1234;
+  comb->sadb_comb_auth_minbits = 256; comb->sadb_comb_auth_maxbits = 256; comb->sadb_comb_encrypt_minbits = 128;
+  comb->sadb_comb_encrypt_maxbits = 256; comb->sadb_comb_soft_allocations = 1; comb->sadb_comb_hard_allocations = 2;
+  comb->sadb_comb_soft_bytes = 3; comb->sadb_comb_hard_bytes = 4; comb->sadb_comb_soft_addtime = 5; comb->sadb_comb_hard_addtime = 6;
+  comb->sadb_comb_soft_usetime = 7; comb->sadb_comb_hard_usetime = 0x0102030405060708ull;
+  struct sadb_supported *sup = take(sizeof *sup + 2 * sizeof(struct sadb_alg));
+  EXT(sup, struct sadb_supported, SADB_EXT_SUPPORTED_ENCRYPT, 2 * sizeof(struct sadb_alg));
+  struct sadb_alg *alg = (void *)(sup + 1); alg[0].sadb_alg_id = 12; alg[0].sadb_alg_ivlen = 16; alg[0].sadb_alg_minbits = 128;
+  alg[0].sadb_alg_maxbits = 256; alg[1].sadb_alg_id = 20; alg[1].sadb_alg_ivlen = 8; alg[1].sadb_alg_minbits = 160; alg[1].sadb_alg_maxbits = 288;
+  struct sadb_spirange *spi = take(sizeof *spi); EXT(spi, struct sadb_spirange, SADB_EXT_SPIRANGE, 0);
+  spi->sadb_spirange_min = 0x100; spi->sadb_spirange_max = 0x0fffffff;
+  struct sadb_x_policy *pol = take(sizeof *pol); EXT(pol, struct sadb_x_policy, SADB_X_EXT_POLICY, 0);
+  pol->sadb_x_policy_type = IPSEC_POLICY_DISCARD; pol->sadb_x_policy_dir = IPSEC_DIR_INBOUND; pol->sadb_x_policy_reserved = 1;
+  pol->sadb_x_policy_id = 0xdeadbeefu; pol->sadb_x_policy_priority = 0x01020304u;
+  struct sadb_x_sa2 *sa2 = take(sizeof *sa2); EXT(sa2, struct sadb_x_sa2, SADB_X_EXT_SA2, 0);
+  sa2->sadb_x_sa2_mode = IPSEC_MODE_TUNNEL; sa2->sadb_x_sa2_sequence = 0xabcdef01u; sa2->sadb_x_sa2_reqid = 16385;
+  struct sadb_x_nat_t_type *ntt = take(sizeof *ntt); EXT(ntt, struct sadb_x_nat_t_type, SADB_X_EXT_NAT_T_TYPE, 0); ntt->sadb_x_nat_t_type_type = 2;
+  struct sadb_x_nat_t_port *ntp = take(sizeof *ntp); EXT(ntp, struct sadb_x_nat_t_port, SADB_X_EXT_NAT_T_SPORT, 0); ntp->sadb_x_nat_t_port_port = htons(4500);
+  struct bsd_sadb_x_nat_t_frag *frag = take(sizeof *frag); EXT(frag, struct bsd_sadb_x_nat_t_frag, 25, 0); frag->sadb_x_nat_t_frag_fraglen = 1400;
+  struct bsd_sadb_x_sa_replay *rp = take(sizeof *rp); EXT(rp, struct bsd_sadb_x_sa_replay, 26, 0); rp->sadb_x_sa_replay_replay = 4096;
+  struct sadb_msg *m = (void *)msgbuf; m->sadb_msg_version = PF_KEY_V2; m->sadb_msg_type = SADB_DUMP; m->sadb_msg_errno = 0;
+  m->sadb_msg_satype = SADB_SATYPE_ESP; m->sadb_msg_len = msgoff / 8; m->sadb_msg_reserved = 3; m->sadb_msg_seq = 0x01020304u; m->sadb_msg_pid = 4242;
+  printf("msg ");
+  for (size_t i = 0; i < msgoff; i++) printf("%02x", msgbuf[i]);
+  printf("\\n");
+}
+`;
+
+/** The message build_message() writes, as a typed object. */
+const C_MESSAGE: PfkeyMessage = {
+  msg: { version: 2, type: C.SADB_DUMP, errno: 0, satype: C.SADB_SATYPE_ESP, reserved: 3, seq: 0x01020304, pid: 4242 },
+  ext: {
+    sa: { spi: 0xc0ffee01, replay: 4, state: 1, auth: 3, encrypt: 12, flags: 0x40 },
+    lifetimeHard: { allocations: 0x11223344, bytes: 0x0102030405060708n, addtime: 3600n, usetime: 0xfffffffffffffffen },
+    addressSrc: { proto: 6, prefixlen: 24, addr: { family: 4, port: 8080, addr: Uint8Array.of(192, 0, 2, 1) } },
+    addressDst: { proto: 6, prefixlen: 64, addr: { family: 6, port: 443, addr: Uint8Array.from({ length: 16 }, (_, i) => 0x20 + i), flowinfo: 0xabcde, scopeId: 7 } },
+    keyAuth: { bits: 160, key: Uint8Array.from({ length: 20 }, (_, i) => i + 1) },
+    identitySrc: { type: C.SADB_IDENTTYPE_FQDN, id: 0x8877665544332211n, data: new TextEncoder().encode('host.example') },
+    proposal: { replay: 32, combs: [{ auth: 5, encrypt: 12, flags: 0x1234, authMinbits: 256, authMaxbits: 256, encryptMinbits: 128,
+      encryptMaxbits: 256, softAllocations: 1, hardAllocations: 2, softBytes: 3n, hardBytes: 4n, softAddtime: 5n, hardAddtime: 6n,
+      softUsetime: 7n, hardUsetime: 0x0102030405060708n }] },
+    supportedEncrypt: { algs: [{ id: 12, ivlen: 16, minbits: 128, maxbits: 256 }, { id: 20, ivlen: 8, minbits: 160, maxbits: 288 }] },
+    spirange: { min: 0x100, max: 0x0fffffff },
+    policy: { type: C.IPSEC_POLICY_DISCARD, dir: C.IPSEC_DIR_INBOUND, scope: 1, id: 0xdeadbeef, priority: 0x01020304, requests: [] },
+    sa2: { mode: C.IPSEC_MODE_TUNNEL, sequence: 0xabcdef01, reqid: 16385 },
+    natTType: { type: 2 }, natTSport: { port: 4500 }, natTFrag: { fraglen: 1400 }, saReplay: { replay: 4096 },
+  },
+  extOrder: [1, 3, 5, 6, 8, 10, 13, 15, 16, 18, 19, 20, 21, 25, 26],
+};
+
 function cProgram(): string {
-  const lines = ['#include <stdio.h>', '#include <stddef.h>', '#include <stdint.h>', '#include <netinet/in.h>',
-    '#include <linux/pfkeyv2.h>', '#include <linux/ipsec.h>', BSD_DECLS, 'int main(void) {'];
+  const lines = ['#include <stdio.h>', '#include <stddef.h>', '#include <stdint.h>', '#include <string.h>',
+    '#include <netinet/in.h>', '#include <arpa/inet.h>', '#include <linux/pfkeyv2.h>', '#include <linux/ipsec.h>',
+    BSD_DECLS, C_BUILDER, 'int main(void) {', 'build_message();'];
   const size = (tag: string, s: string) => lines.push(`printf("size ${tag} %zu\\n", sizeof(struct ${s}));`);
   const field = (tag: string, s: string, m: string, ours: string) =>
     lines.push(`printf("field ${tag} ${ours} %zu %zu\\n", offsetof(struct ${s}, ${m}), sizeof(((struct ${s} *)0)->${m}));`);
@@ -129,7 +214,7 @@ function cProgram(): string {
   return lines.join('\n');
 }
 
-interface CFacts { sizes: Map<string, number>; fields: Map<string, [number, number]>; consts: Map<string, number> }
+interface CFacts { sizes: Map<string, number>; fields: Map<string, [number, number]>; consts: Map<string, number>; msgHex: string }
 
 function runProgram(cc: string): CFacts {
   const dir = mkdtempSync(join(tmpdir(), 'uipsec-pfkey-layout-'));
@@ -138,12 +223,13 @@ function runProgram(cc: string): CFacts {
     const isCxx = cc === 'g++';
     execFileSync(cc, [...(isCxx ? ['-x', 'c++'] : []), '-o', join(dir, 'layout'), join(dir, 'layout.c')], { stdio: 'pipe' });
     const out = execFileSync(join(dir, 'layout'), { encoding: 'utf8' });
-    const facts: CFacts = { sizes: new Map(), fields: new Map(), consts: new Map() };
+    const facts: CFacts = { sizes: new Map(), fields: new Map(), consts: new Map(), msgHex: '' };
     for (const line of out.trim().split('\n')) {
       const p = line.split(' ');
       if (p[0] === 'size') facts.sizes.set(p[1]!, Number(p[2]));
       if (p[0] === 'field') facts.fields.set(`${p[1]}.${p[2]}`, [Number(p[3]), Number(p[4])]);
       if (p[0] === 'const') facts.consts.set(p[1]!, Number(p[2]));
+      if (p[0] === 'msg') facts.msgHex = p[1]!;
     }
     return facts;
   } finally {
@@ -206,6 +292,12 @@ describe('pfkey layouts against a C compiler and <linux/pfkeyv2.h>', function ()
 
   it('slots Linux reuses with another meaning (ext 24-26, ealg 15) have the same number', () => {
     for (const [ours, mac] of SAME_SLOT) assert.equal(C[ours], facts.consts.get(mac), `${ours} vs ${mac}`);
+  });
+
+  it('a message built in C with native structs equals encodeMessage, and decodes to the same value', () => {
+    assert.ok(facts.msgHex.length > 32, 'the C program printed the message');
+    assert.equal(Buffer.from(encodeMessage(C_MESSAGE)).toString('hex'), facts.msgHex);
+    assert.deepStrictEqual(decodeMessage(new Uint8Array(Buffer.from(facts.msgHex, 'hex'))), C_MESSAGE);
   });
 
   it('documented BSD-vs-Linux number differences still differ', () => {
