@@ -9,6 +9,7 @@ import { makeSadbMsg, type PfkeyMessage } from '../pfkey/msg.js';
 import { parseSetkey } from './parser.js';
 import { StatementJoiner, parseJoined } from './stdin-joiner.js';
 import { formatMessageFile, formatReply, type ReplyOptions } from './from-pfkey.js';
+import { printShortHeader } from './print.js';
 import type { SetkeyError } from './diagnostics.js';
 import { statementToMessages } from './to-pfkey.js';
 import type { Statement } from './ast.js';
@@ -149,6 +150,8 @@ async function runDump(f: Flags, io: SetkeyIo): Promise<number> {
   const type = f.mode === 'dump' ? (f.policy ? C.SADB_X_SPDDUMP : C.SADB_DUMP) : (f.policy ? C.SADB_X_SPDFLUSH : C.SADB_FLUSH);
   const replies = await io.request({ msg: makeSadbMsg(type, C.SADB_SATYPE_UNSPEC, 0, io.pid), ext: {} });
   const o: ReplyOptions = { nowSec: io.nowSec(), all: f.all, withPorts: f.withPorts, short: f.forever };
+  // -l: setkey prints the short header once, then re-dumps every second; we make one pass.
+  if (f.forever && type === C.SADB_DUMP) io.out(printShortHeader());
   for (const m of replies) io.out(formatReply(m, o));
   return 0;
 }

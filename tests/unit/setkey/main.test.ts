@@ -70,6 +70,9 @@ describe('setkey/main: command line', () => {
     assert.equal(sent[1]!.msg.type, C.SADB_X_SPDDUMP);
     const none = world({});
     assert.equal(await runSetkey(['-D'], none.io), 1);
+    const l = world({}, [], { request: async () => [] });
+    await runSetkey(['-Dl'], l.io);
+    assert.deepEqual(l.out, [golden('sa-short.txt').split('\n')[0] + '\n']);
   });
 
   it('-f with a kernel: statements go out as PF_KEY messages; kernel errors name file and line', async () => {

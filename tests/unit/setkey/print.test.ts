@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { printSad, printSpd, printShortHeader, printShortSa, formatInetAddr, strTime, hexdump, type PrintOptions } from '../../../setkey/print.js';
 import { formatMessageFile, formatReply } from '../../../setkey/from-pfkey.js';
 import type { PolicyView, SaView } from '../../../setkey/view.js';
-import { encodeMessage, makeSadbMsg, type PfkeyMessage } from '../../../pfkey/msg.js';
+import { decodeMessage, encodeMessage, makeSadbMsg, type PfkeyMessage } from '../../../pfkey/msg.js';
 import { makeSockaddr } from '../../../pfkey/sockaddr.js';
 import * as C from '../../../pfkey/constants.js';
 import { parseAddr } from '../../../common/inet.js';
@@ -198,7 +198,63 @@ function referencePolicyMessage(): PfkeyMessage {
   };
 }
 
+/** The SADB_DUMP reply carrying a view (test-side inverse of saViewFromMessage). */
+function saMessage(v: SaView): PfkeyMessage {
+  const life = (l: SaView['current']) => l && { allocations: l.allocations, bytes: BigInt(l.bytes), addtime: BigInt(l.addtime), usetime: BigInt(l.usetime) };
+  return {
+    msg: { ...makeSadbMsg(C.SADB_DUMP, v.satype, v.msgSeq, v.pid), reserved: v.refcnt },
+    ext: {
+      sa: { spi: v.spi, replay: v.replay, state: v.state, auth: v.authAlg, encrypt: v.encAlg, flags: v.flags },
+      sa2: { mode: v.mode, sequence: v.seq, reqid: v.reqid },
+      addressSrc: { proto: v.src.proto ?? 255, prefixlen: v.src.addr.length * 8, addr: makeSockaddr(v.src.addr, v.src.port) },
+      addressDst: { proto: v.dst.proto ?? 255, prefixlen: v.dst.addr.length * 8, addr: makeSockaddr(v.dst.addr, v.dst.port) },
+      ...(v.encKey ? { keyEncrypt: { bits: v.encKey.length * 8, key: v.encKey } } : {}),
+      ...(v.authKey ? { keyAuth: { bits: v.authKey.length * 8, key: v.authKey } } : {}),
+      ...(v.current ? { lifetimeCurrent: life(v.current) } : {}),
+      ...(v.hard ? { lifetimeHard: life(v.hard) } : {}),
+      ...(v.soft ? { lifetimeSoft: life(v.soft) } : {}),
+      ...(v.natt ? { natTType: { type: v.natt.type }, natTSport: { port: v.natt.sport! }, natTDport: { port: v.natt.dport! },
+        natTOai: { proto: 255, prefixlen: 32, addr: makeSockaddr(v.natt.oa!) } } : {}),
+    },
+  };
+}
+
+function policyMessage(v: PolicyView): PfkeyMessage {
+  const sel = (s: PolicyView['src']) => s && { proto: v.upperProto, prefixlen: s.prefixLen, addr: makeSockaddr(s.addr, s.port) };
+  return {
+    msg: { ...makeSadbMsg(C.SADB_X_SPDDUMP, 0, v.msgSeq, v.pid), reserved: v.refcnt },
+    ext: {
+      policy: { type: v.type, dir: v.dir, scope: 0, id: v.id, priority: v.priority, requests: v.requests.map((r) => ({
+        proto: r.proto, mode: r.mode, level: r.level, reqid: r.reqid,
+        ...(r.src && r.dst ? { src: makeSockaddr(r.src.addr, r.src.port), dst: makeSockaddr(r.dst.addr, r.dst.port) } : {}),
+      })) },
+      ...(v.src ? { addressSrc: sel(v.src), addressDst: sel(v.dst) } : {}),
+      ...(v.current ? { lifetimeCurrent: { allocations: 0, bytes: 0n, addtime: BigInt(v.current.addtime), usetime: BigInt(v.current.usetime) } } : {}),
+      ...(v.hard ? { lifetimeHard: { allocations: 0, bytes: 0n, addtime: BigInt(v.hard.addtime), usetime: BigInt(v.hard.usetime) } } : {}),
+    },
+  };
+}
+
+const concat = (parts: Uint8Array[]): Uint8Array => Uint8Array.from(parts.flatMap((p) => [...p]));
+
 describe('setkey/from-pfkey: PF_KEY replies to text', () => {
+  it('a whole SAD dump of encoded messages prints like the golden file (DEAD filtered)', () => {
+    const bytes = concat(multiSas.map((v) => encodeMessage(saMessage(v))));
+    assert.equal(formatMessageFile(bytes, { nowSec: 1709251210 }), golden('sa-multi.txt'));
+    assert.match(formatMessageFile(bytes, { nowSec: 1709251210, all: true }), /state=dead \n/);
+  });
+
+  it('a whole SPD dump of encoded messages prints like the golden file (per-socket: no addresses)', () => {
+    const bytes = concat(multiPolicies.map((v) => encodeMessage(policyMessage(v))));
+    assert.equal(formatMessageFile(bytes, opts), golden('spd-multi.txt'));
+  });
+
+  it('the -l form from DUMP replies', () => {
+    const withLife = { ...referenceSa, hard: lt(0, 0, 3600, 0), soft: lt(0, 0, 2880, 0) };
+    assert.equal(formatReply(decodeMessage(encodeMessage(saMessage(withLife))), { ...opts, short: true }),
+      golden('sa-short.txt').split('\n')[1] + '\n');
+  });
+
   it('prints encoded SADB_DUMP and SADB_X_SPDDUMP replies like the golden files', () => {
     const sa = encodeMessage(referenceSaMessage());
     const sp = encodeMessage(referencePolicyMessage());
