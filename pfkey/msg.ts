@@ -187,12 +187,15 @@ export function decodeMessage(buf: Uint8Array): PfkeyMessage {
   return { msg, ext: ext as PfkeyExts, extOrder };
 }
 
+const NAMES_BY_TYPE_ORDER: readonly ExtName[] = NAME_BY_TYPE.filter((n): n is ExtName => n !== undefined);
+
 /** The present extensions in wire order: `extOrder` first, then the rest by ascending type. */
 function orderedExts(m: PfkeyMessage): ExtName[] {
-  const present = (Object.keys(m.ext) as ExtName[]).filter((k) => m.ext[k] !== undefined && k in EXT_TABLE);
-  const rank = new Map<number, number>((m.extOrder ?? []).map((t, i) => [t, i]));
-  const key = (n: ExtName) => rank.get(EXT_TABLE[n].type) ?? 1000 + EXT_TABLE[n].type;
-  return present.sort((a, b) => key(a) - key(b));
+  const out: ExtName[] = [];
+  const add = (n: ExtName | undefined) => { if (n !== undefined && m.ext[n] !== undefined && !out.includes(n)) out.push(n); };
+  if (m.extOrder) for (const t of m.extOrder) add(NAME_BY_TYPE[t]);
+  for (const n of NAMES_BY_TYPE_ORDER) add(n);
+  return out;
 }
 
 function extCodec(name: ExtName): { type: number; codec: ExtCodec<unknown> } {
