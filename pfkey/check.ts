@@ -79,6 +79,8 @@ function checkSaPayload(m: PfkeyMessage): CheckFailure | undefined {
     return fail('EINVAL', 'AH SA with SADB_EXT_KEY_ENCRYPT');
   }
   if (!ext.lifetimeHard !== !ext.lifetimeSoft) return fail('EINVAL', 'LIFETIME_HARD and LIFETIME_SOFT must come together');
+  if (ext.sa && (ext.sa.flags & ~C.SADB_KEY_FLAGS_MAX) !== 0) return fail('EINVAL', `invalid sa_flags 0x${ext.sa.flags.toString(16)}`);
+  if (ext.saReplay && ext.saReplay.replay > 0xffffffff - 32) return fail('EINVAL', 'replay window too big');
   return checkKeyPresence(m) ?? checkNatT(m);
 }
 

@@ -6,6 +6,7 @@ export * from './sockaddr.js';
 export * from './msg.js';
 export * from './check.js';
 export * from './stream.js';
+export * from './replay-window.js';
 export type { ExtCodec } from './ext/codec.js';
 export type { SadbSa } from './ext/sa.js';
 export type { SadbLifetime } from './ext/lifetime.js';
