@@ -8,6 +8,7 @@ import { addrEqual, addrKey } from '../common/inet.js';
 import { wipe } from '../common/bytes.js';
 import { findAuthAlg, findCompAlg, findEncAlg } from '../crypto/registry.js';
 import { ReplayWindow, REPLAY_MAX_BITS } from './replay.js';
+import { ipcompWireCpi, IPCOMP_CPI_NEGOTIATE_MIN } from './ipcomp.js';
 import type { IpsecMode, IpsecProto, Lifetime, NatT, SaState, SecAssoc } from './secassoc.js';
 
 /** KAME sadb_sa_flags SADB_X_EXT_CYCSEQ: the outbound counter may wrap. */
@@ -199,6 +200,23 @@ export class Sad {
   /** The usable (mature or dying) SA for an inbound packet; the source address is not compared (RFC 4301 §4.1). */
   lookupIn(dst: Uint8Array, proto: IpsecProto, spi: number): SecAssoc | undefined {
     return this.findIn(dst, proto, spi, false)?.sa;
+  }
+
+  /**
+   * The SA for an inbound IPComp CPI (KAME ipcomp_input): a negotiated CPI (>= 256) is looked up like an
+   * SPI; a well-known one (an algorithm number, sent by SAs without SADB_X_EXT_RAWCPI) matches the newest
+   * usable IPComp SA to `dst` that puts that CPI on the wire.
+   */
+  lookupIpcompIn(dst: Uint8Array, cpi: number): SecAssoc | undefined {
+    const direct = this.lookupIn(dst, 'ipcomp', cpi);
+    if (direct || cpi >= IPCOMP_CPI_NEGOTIATE_MIN) return direct;
+    let best: Entry | undefined;
+    for (const e of this.entries.values()) {
+      const sa = e.sa;
+      if (sa.proto !== 'ipcomp' || (sa.state !== 'mature' && sa.state !== 'dying') || !addrEqual(sa.dst, dst)) continue;
+      if (ipcompWireCpi(sa) === cpi && (!best || better(e, best, false))) best = e;
+    }
+    return best?.sa;
   }
 
   /** SADB_GET: any SA in a live state (larval included), matched on src too. */
