@@ -26,7 +26,8 @@ import { tokenize, stripPolicyComments, type Token } from './lexer.js';
 import { parsePolicy } from './policy.js';
 import { diagnostic, type SetkeyError } from './diagnostics.js';
 import { lookupAlg, type AlgKind } from './algorithms.js';
-import { ULPROTO_ANY, protoByName, portByName, protoHasTypeCode, IPPROTO_GRE } from './netdb.js';
+import { ULPROTO_ANY, protoByName, portByName } from './netdb.js';
+import { upperMiscPorts } from './upper-spec.js';
 import { checkStatement } from './check.js';
 
 export interface ParseOptions {
@@ -341,20 +342,10 @@ class Parser {
   applyUpperMisc(up: A.UpperSpec, src: A.Selector, dst: A.Selector, at: Token): void {
     if (up.misc === undefined) return;
     if (src.portGiven || dst.portGiven) this.fail('ports and an upper-layer spec cannot be combined', at);
-    let sp: number, dp: number;
-    const m = /^(\d{1,3})(?:,(\d{1,3}))?$/.exec(up.misc);
-    const g = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(up.misc);
-    if (protoHasTypeCode(up.proto) && m && Number(m[1]) <= 255 && Number(m[2] ?? 0) <= 255) {
-      sp = Number(m[1]); dp = Number(m[2] ?? 0);
-    } else if (up.proto === IPPROTO_GRE && g && g.slice(1).every((x) => Number(x) <= 255)) {
-      sp = (Number(g[1]) << 8) + Number(g[2]); dp = (Number(g[3]) << 8) + Number(g[4]);
-    } else if (up.proto === IPPROTO_GRE && /^\d{1,10}$/.test(up.misc) && Number(up.misc) <= 0xffffffff) {
-      sp = Math.floor(Number(up.misc) / 65536); dp = Number(up.misc) % 65536;
-    } else {
-      this.fail(protoHasTypeCode(up.proto) || up.proto === IPPROTO_GRE ? 'invalid an upper layer protocol spec'
-        : 'an upper-layer spec is only valid for icmp, icmp6, mh and gre', at);
-    }
-    src.port = sp; dst.port = dp;
+    const r = upperMiscPorts(up.proto, up.misc);
+    if (typeof r === 'string') this.fail(r, at);
+    src.port = r.sport;
+    dst.port = r.dport;
   }
 
   policy(): A.PolicySpec {

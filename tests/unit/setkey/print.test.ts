@@ -105,6 +105,21 @@ describe('setkey/print: setkey -D text (pfkey_sadump1)', () => {
     assert.equal(printSad([sa], { nowSec: 0, withPorts: true }), golden('sa-withports.txt'));
   });
 
+  it('prints the Linux security-context lines before sadb_seq', () => {
+    const sa: SaView = { ...referenceSa, current: undefined, secCtx: { doi: 1, alg: 1, text: 'system_u:object_r:ipsec_spd_t:s0' } };
+    assert.ok(printSad([sa], opts).endsWith(
+      '\tseq=0x00000000 replay=0 flags=0x00000000 state=mature \n'
+      + '\tsecurity context doi: 1\n\tsecurity context algorithm: 1\n\tsecurity context length: 33\n'
+      + '\tsecurity context: system_u:object_r:ipsec_spd_t:s0\n\tsadb_seq=1 pid=4242 refcnt=0\n'));
+  });
+
+  it('prints NAT-T of a non-ESP SA as natt+ and out-of-table values as numbers', () => {
+    const sa: SaView = { ...referenceSa, satype: 2, mode: 7, state: 9, encKey: undefined, authKey: undefined, current: undefined,
+      natt: { type: 2, sport: 4500, dport: 4500 } };
+    assert.equal(printSad([sa], opts).split('\n').slice(0, 3).join('\n'),
+      '10.0.0.1[4500] 10.0.0.2[4500] \n\tnatt+ah mode=7 spi=4096(0x00001000) reqid=0(0x00000000)\n\tseq=0x00000000 replay=0 flags=0x00000000 state=9 ');
+  });
+
   it('prints No SAD entries. for an empty dump', () => {
     assert.equal(printSad([], opts), golden('sad-empty.txt'));
   });
