@@ -1,4 +1,4 @@
-// A per-flow cache in front of the SPD index (the idea of FreeBSD's key_spdcache): a 2-way set-associative
+// A per-flow cache in front of the SPD index (the idea of FreeBSD's key_spdcache): a 4-way set-associative
 // table keyed by (direction, family, protocol, ports, source, destination) holding the lookup's answer,
 // "no policy" included. Entries are stamped with the SPD generation, so any change to the SPD voids them all.
 import type { Policy } from './policy.js';
@@ -10,30 +10,38 @@ const W_STAMP = 0, W_META = 1, W_PORTS = 2, W_SRC = 3, W_DST = 7;
 /** Returned by get() when the flow is not cached. */
 export const CACHE_MISS: unique symbol = Symbol('spd-cache-miss');
 
+const WAYS = 4;
+
 export class SpdCache {
+  /** Per way: the key hash (| 1, so 0 means empty), checked before the full key. */
+  private readonly tags: Int32Array;
   private readonly keys: Int32Array;
   private readonly results: (Policy | undefined)[];
+  /** Per set: the way the next insertion replaces (FIFO). */
+  private readonly next: Uint8Array;
   private readonly setMask: number;
   hits = 0;
   misses = 0;
 
-  /** entries: total ways, rounded up to a power of two (at least 2). */
+  /** entries: total ways, rounded up to a power of two (at least 4). */
   constructor(entries: number) {
-    let n = 2;
+    let n = WAYS;
     while (n < entries) n *= 2;
+    this.tags = new Int32Array(n);
     this.keys = new Int32Array(n * WSTRIDE);
     this.results = new Array<Policy | undefined>(n).fill(undefined);
-    this.setMask = n / 2 - 1;
+    this.next = new Uint8Array(n / WAYS);
+    this.setMask = n / WAYS - 1;
   }
 
-  private set(meta: number, ports: number, sw: Int32Array, dw: Int32Array, words: number): number {
+  private hash(meta: number, ports: number, sw: Int32Array, dw: Int32Array, words: number): number {
     let h = Math.imul(meta ^ 0x2545f491, 0x9e3779b1) ^ ports;
     for (let i = 0; i < words; i++) {
       h = Math.imul(h ^ sw[i]!, 0x85ebca6b);
       h = Math.imul(h ^ dw[i]!, 0xc2b2ae35);
       h ^= h >>> 15;
     }
-    return (h ^ (h >>> 13)) & this.setMask;
+    return h ^ (h >>> 13);
   }
 
   private same(w: number, stamp: number, meta: number, ports: number, sw: Int32Array, dw: Int32Array, words: number): boolean {
@@ -45,18 +53,22 @@ export class SpdCache {
 
   /** The cached answer for this flow at SPD stamp `stamp` (non-zero), or CACHE_MISS. */
   get(stamp: number, meta: number, ports: number, sw: Int32Array, dw: Int32Array, words: number): Policy | undefined | typeof CACHE_MISS {
-    const w = this.set(meta, ports, sw, dw, words) * 2;
-    if (this.same(w, stamp, meta, ports, sw, dw, words)) { this.hits++; return this.results[w]; }
-    if (this.same(w + 1, stamp, meta, ports, sw, dw, words)) { this.hits++; return this.results[w + 1]; }
+    const h = this.hash(meta, ports, sw, dw, words), tag = h | 1;
+    const w0 = (h & this.setMask) * WAYS, tags = this.tags;
+    for (let w = w0; w < w0 + WAYS; w++) {
+      if (tags[w] === tag && this.same(w, stamp, meta, ports, sw, dw, words)) { this.hits++; return this.results[w]; }
+    }
     this.misses++;
     return CACHE_MISS;
   }
 
-  /** Stores an answer in the first way, pushing the previous one to the second (most recent first). */
+  /** Stores an answer, replacing the set's ways in turn. */
   put(stamp: number, meta: number, ports: number, sw: Int32Array, dw: Int32Array, words: number, p: Policy | undefined): void {
-    const w = this.set(meta, ports, sw, dw, words) * 2, k = this.keys, b = w * WSTRIDE;
-    k.copyWithin(b + WSTRIDE, b, b + WSTRIDE);
-    this.results[w + 1] = this.results[w];
+    const h = this.hash(meta, ports, sw, dw, words), set = h & this.setMask;
+    const w = set * WAYS + this.next[set]!;
+    this.next[set] = (this.next[set]! + 1) % WAYS;
+    const k = this.keys, b = w * WSTRIDE;
+    this.tags[w] = h | 1;
     k[b + W_STAMP] = stamp; k[b + W_META] = meta; k[b + W_PORTS] = ports;
     for (let i = 0; i < 4; i++) {
       k[b + W_SRC + i] = i < words ? sw[i]! : 0;
@@ -65,8 +77,9 @@ export class SpdCache {
     this.results[w] = p;
   }
 
-  /** Drops every entry (for example when the generation counter would wrap). */
+  /** Drops every entry (for example when the generation stamp wraps). */
   clear(): void {
+    this.tags.fill(0);
     this.keys.fill(0);
     this.results.fill(undefined);
   }
