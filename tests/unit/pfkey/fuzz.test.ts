@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { PfkeyError } from '../../../pfkey/errors.js';
 import { checkUserMessage } from '../../../pfkey/check.js';
-import { decodeMessage, encodeMessage } from '../../../pfkey/msg.js';
+import { EXT_TABLE, decodeMessage, encodeMessage } from '../../../pfkey/msg.js';
 import { messageArbWith } from './arbitraries.js';
 
 const SEED = 0x2367;
@@ -44,11 +44,25 @@ function mutate(base: Uint8Array, muts: Mutation[], fixLen: boolean): Uint8Array
   return b;
 }
 
+/** A valid header followed by one extension of a chosen type with a random body (reaches each codec directly). */
+const oneExtArb: fc.Arbitrary<Uint8Array> = fc.tuple(
+  fc.integer({ min: 1, max: 24 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 12 }), fc.uint8Array({ minLength: 92, maxLength: 92 }),
+).map(([type, extType, units, body]) => {
+  const b = new Uint8Array(16 + units * 8);
+  b.set(body.subarray(0, b.length - 16 - 4), 20);
+  b[0] = 2; b[1] = type; b[4] = b.length / 8;
+  b[16] = units; b[18] = extType;
+  return b;
+});
+
 const inputArb: fc.Arbitrary<Uint8Array> = fc.oneof(
+  { weight: 2, arbitrary: oneExtArb },
   { weight: 6, arbitrary: fc.tuple(fc.nat({ max: POOL.length - 1 }), fc.array(mutationArb, { minLength: 1, maxLength: 4 }), fc.boolean()).map(([i, m, fix]) => mutate(POOL[i]!, m, fix)) },
   { weight: 1, arbitrary: fc.integer({ min: 2, max: 24 }).chain((units) => fc.uint8Array({ minLength: units * 8, maxLength: units * 8 })).map((b) => mutate(b, [], true)) },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 96 }) },
 );
+
+const seenExts = new Set<string>();
 
 /** The property: PfkeyError or a stable decode. Returns whether the input decoded. */
 function checkInput(bytes: Uint8Array): boolean {
@@ -59,6 +73,7 @@ function checkInput(bytes: Uint8Array): boolean {
     if (e instanceof PfkeyError) return false;
     throw e;
   }
+  for (const k of Object.keys(decoded.ext)) seenExts.add(k);
   checkUserMessage(decoded);
   const once = encodeMessage(decoded);
   const again = decodeMessage(once);
@@ -78,10 +93,12 @@ describe('pfkey decoder fuzz (fixed seed)', () => {
   it(`${RUNS.toLocaleString('en')} random and mutated messages: only PfkeyError, and decode∘encode is stable`, () => {
     let decodedCount = 0;
     let total = 0;
+    seenExts.clear();
     fc.assert(fc.property(inputArb, (b) => { total++; if (checkInput(b)) decodedCount++; }), { seed: SEED, numRuns: RUNS });
     assert.equal(total, RUNS);
     // Both outcomes must be exercised in bulk, or the fuzz is not reaching the parsers.
     assert.ok(decodedCount > RUNS / 50, `only ${decodedCount} inputs decoded`);
     assert.ok(RUNS - decodedCount > RUNS / 50, `only ${RUNS - decodedCount} inputs were refused`);
+    assert.equal(seenExts.size, Object.keys(EXT_TABLE).length, 'every extension type decoded at least once');
   });
 });
