@@ -50,7 +50,7 @@ function nameOr(table: readonly string[] | Record<number, string>, v: number): s
 
 /** A u64 as C prints it with %lu. */
 function u64(v: U64): string {
-  return BigInt(v).toString();
+  return typeof v === 'bigint' ? v.toString() : String(Math.trunc(v));
 }
 
 /** inet_ntop text (glibc): IPv4-mapped and IPv4-compatible IPv6 keep a dotted tail. */
@@ -107,7 +107,7 @@ function lifetimeBytes(l: LifetimeView | undefined, label: string): string {
 function saLifetimes(sa: SaView, o: PrintOptions): string {
   const c = sa.current!, h = sa.hard, s = sa.soft;
   const off = o.utcOffsetSec ?? 0;
-  const diff = Number(c.addtime) === 0 ? '0' : (BigInt(o.nowSec) - BigInt(c.addtime)).toString();
+  const diff = Number(c.addtime) === 0 ? '0' : (BigInt(Math.trunc(o.nowSec)) - BigInt(u64(c.addtime))).toString();
   return `\tcreated: ${strTime(c.addtime, off)}\tcurrent: ${strTime(o.nowSec, off)}\n`
     + `\tdiff: ${diff}(s)\thard: ${u64(h?.addtime ?? 0)}(s)\tsoft: ${u64(s?.addtime ?? 0)}(s)\n`
     + `\tlast: ${strTime(c.usetime, off)}\thard: ${u64(h?.usetime ?? 0)}(s)\tsoft: ${u64(s?.usetime ?? 0)}(s)\n`

@@ -9,6 +9,7 @@ import { joinStatements, parseJoined } from '../../../setkey/stdin-joiner.js';
 import { formatMessageFile } from '../../../setkey/from-pfkey.js';
 import { statementToMessages } from '../../../setkey/to-pfkey.js';
 import { encodeMessage, decodeMessage } from '../../../pfkey/msg.js';
+import * as C from '../../../pfkey/constants.js';
 
 const SLOW = process.env.UIPSEC_SLOW ? 10 : 1;
 const K16 = '0x00112233445566778899aabbccddeeff';
@@ -108,6 +109,26 @@ describe('setkey/fuzz: the parser never throws (fast-check, fixed seeds)', () =>
         for (const e of r.errors) assert.ok(e.line >= 1 && e.line <= lines.length, e.message);
       }
     }), { seed: 0x5e7c05, numRuns: 1000 * SLOW });
+  });
+
+  it('mutated valid dump replies: printed or reported, never thrown (2,000 cases)', () => {
+    // Replies built from statements that parse, turned into DUMP/SPDDUMP answers, then bit-flipped and cut.
+    const replies = ['add 10.0.0.1 10.0.0.2 esp-udp 10.9.9.9 0x1000 -lh 9 -ls 8 -E aes-cbc "1234567890123456" -A hmac-sha1 "12345678901234567890";',
+      'spdadd 10.0.0.0/8[22] 10.1.0.0/16 tcp -P out prio 3 ipsec esp/tunnel/10.0.0.1-10.0.0.2/unique:4;',
+      'add -6 ::1 ::2 ipcomp 0x100 -C deflate;'].map((src) => {
+      const st = parseSetkey(src).statements[0]!;
+      const t = statementToMessages(st, { pid: 7 });
+      assert.ok(t.ok, src);
+      const m = t.messages[0]!;
+      m.msg.type = m.msg.type === C.SADB_X_SPDADD ? C.SADB_X_SPDDUMP : C.SADB_DUMP;
+      return encodeMessage(m);
+    });
+    fc.assert(fc.property(fc.nat(replies.length - 1), fc.array(fc.tuple(fc.nat(), fc.nat(7)), { maxLength: 6 }), fc.nat(), (which, flips, cut) => {
+      const b = replies[which]!.slice();
+      for (const [at, bit] of flips) b[at % b.length]! ^= 1 << bit;
+      const out = formatMessageFile(b.subarray(0, b.length - (cut % 9)), { nowSec: 1e9 });
+      assert.equal(typeof out, 'string');
+    }), { seed: 0x5e7c07, numRuns: 2000 * SLOW });
   });
 
   it('raw PF_KEY dump files: formatMessageFile prints or reports, never throws (1,000 cases)', () => {
