@@ -328,6 +328,22 @@ export const IPSEC_POLICYSCOPE_NAMES = names([
   [IPSEC_POLICYSCOPE_IFNET, 'IPSEC_POLICYSCOPE_IFNET'], [IPSEC_POLICYSCOPE_PCB, 'IPSEC_POLICYSCOPE_PCB'],
 ]);
 
+/** Single-bit sadb_sa_flags (PSEQ is the absence of PRAND/PZERO). */
+export const SADB_SAFLAG_NAMES = names([
+  [SADB_X_EXT_OLD, 'SADB_X_EXT_OLD'], [SADB_X_EXT_IV4B, 'SADB_X_EXT_IV4B'], [SADB_X_EXT_DERIV, 'SADB_X_EXT_DERIV'],
+  [SADB_X_EXT_CYCSEQ, 'SADB_X_EXT_CYCSEQ'], [SADB_X_EXT_RAWCPI, 'SADB_X_EXT_RAWCPI'], [SADB_X_EXT_PRAND, 'SADB_X_EXT_PRAND'],
+  [SADB_X_EXT_PZERO, 'SADB_X_EXT_PZERO'], [SADB_X_SAFLAGS_ESN, 'SADB_X_SAFLAGS_ESN'],
+]);
+
+/** sadb_sa_flags as "NAME|NAME|0x..." for logs (0 gives "0"; unnamed bits stay in hex). */
+export function formatSaFlags(flags: number): string {
+  const parts: string[] = [];
+  let rest = flags >>> 0;
+  for (const [bit, name] of SADB_SAFLAG_NAMES) if ((rest & bit) !== 0) { parts.push(name); rest &= ~bit; }
+  if (rest !== 0) parts.push(`0x${(rest >>> 0).toString(16)}`);
+  return parts.length ? parts.join('|') : '0';
+}
+
 /** Name of a number in a table, or the decimal number when unknown (logs never throw). */
 export function nameOf(table: ReadonlyMap<number, string>, value: number): string {
   return table.get(value) ?? String(value);

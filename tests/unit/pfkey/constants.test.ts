@@ -21,7 +21,7 @@ const TABLES: [string, ReadonlyMap<number, string>][] = [
   ['SADB_SASTATE_NAMES', C.SADB_SASTATE_NAMES], ['SADB_AALG_NAMES', C.SADB_AALG_NAMES], ['SADB_EALG_NAMES', C.SADB_EALG_NAMES],
   ['SADB_CALG_NAMES', C.SADB_CALG_NAMES], ['SADB_IDENTTYPE_NAMES', C.SADB_IDENTTYPE_NAMES], ['IPSEC_MODE_NAMES', C.IPSEC_MODE_NAMES],
   ['IPSEC_DIR_NAMES', C.IPSEC_DIR_NAMES], ['IPSEC_POLICY_NAMES', C.IPSEC_POLICY_NAMES], ['IPSEC_LEVEL_NAMES', C.IPSEC_LEVEL_NAMES],
-  ['IPSEC_POLICYSCOPE_NAMES', C.IPSEC_POLICYSCOPE_NAMES],
+  ['IPSEC_POLICYSCOPE_NAMES', C.IPSEC_POLICYSCOPE_NAMES], ['SADB_SAFLAG_NAMES', C.SADB_SAFLAG_NAMES],
 ];
 
 describe('pfkey constants', () => {
@@ -46,6 +46,12 @@ describe('pfkey constants', () => {
   it('nameOf falls back to the decimal number', () => {
     assert.equal(C.nameOf(C.SADB_MSG_NAMES, C.SADB_X_SPDADD), 'SADB_X_SPDADD');
     assert.equal(C.nameOf(C.SADB_EXT_NAMES, 99), '99');
+  });
+
+  it('formatSaFlags names each set bit and keeps unknown bits in hex', () => {
+    assert.equal(C.formatSaFlags(0), '0');
+    assert.equal(C.formatSaFlags(C.SADB_X_EXT_CYCSEQ | C.SADB_X_EXT_PZERO), 'SADB_X_EXT_CYCSEQ|SADB_X_EXT_PZERO');
+    assert.equal(C.formatSaFlags(0x80000001), 'SADB_X_EXT_OLD|0x80000000');
   });
 
   it('pfkeyAlign8 rounds up to 8 (PFKEY_ALIGN8)', () => {
