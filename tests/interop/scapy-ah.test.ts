@@ -99,10 +99,13 @@ describe('interop: AH against scapy (tests/interop/scapy-ah.py)', function () {
 
   let run: ReturnType<typeof runScapy>;
   before(function () {
-    if (!existsSync(PYTHON)) this.skip(); // no /usr/bin/python3 on this machine
+    if (!existsSync(PYTHON)) {
+      console.log(`      (skipped: ${PYTHON} is missing; install the Debian packages python3 and python3-scapy)`);
+      this.skip();
+    }
     run = runScapy(cases);
     if (run.status === 3) {
-      console.log(`      (skipped: scapy is not installed for ${PYTHON}: ${run.stderr.trim()})`);
+      console.log(`      (skipped: scapy is not installed for ${PYTHON}; install the Debian package python3-scapy: ${run.stderr.trim()})`);
       this.skip();
     }
     assert.equal(run.status, 0, `scapy-ah.py failed: ${run.stderr}`);

@@ -13,6 +13,8 @@ import { ManualClock } from '../../../common/clock.js';
 import { SeededRng, randomBytes } from '../../../common/rng.js';
 import { parseAddr } from '../../../common/inet.js';
 
+// 100,000 in the normal suite; UIPSEC_SLOW=1 (npm run test:slow) runs ten times as many.
+const FUZZ_RUNS = process.env.UIPSEC_SLOW ? 1_000_000 : 100_000;
 const env = { rng: new SeededRng('ipcomp'), now: 0 };
 const A4 = parseAddr('192.0.2.1')!, B4 = parseAddr('192.0.2.2')!;
 const A6 = parseAddr('2001:db8::1')!, B6 = parseAddr('2001:db8::2')!;
@@ -203,7 +205,7 @@ describe('kernel/ipcomp', () => {
         seen.set(k, (seen.get(k) ?? 0) + 1);
         if (!r.ok) assert.ok(isStatName(r.reason), r.reason);
       },
-    ), { seed: 3173, numRuns: 100_000 });
+    ), { seed: 3173, numRuns: FUZZ_RUNS });
     for (const want of ['ok', 'ipcomps_crypto', 'ipcomps_hdrops', 'ipcomps_notdb']) assert.ok(seen.has(want), `fuzz reached ${want}: ${[...seen.keys()]}`);
   });
 });
