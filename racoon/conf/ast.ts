@@ -9,7 +9,7 @@ export interface Pos {
   col: number;
 }
 
-export type PathType = 'include' | 'pre_shared_key' | 'certificate' | 'script' | 'backupsa' | 'pidfile' | 'logfile';
+export type PathType = 'include' | 'pre_shared_key' | 'certificate' | 'script' | 'backupsa' | 'pidfile';
 export type LogLevel = 'error' | 'warning' | 'notify' | 'info' | 'debug' | 'debug2';
 export type OnOffForce = 'on' | 'off' | 'force';
 export type ProposalCheck = 'obey' | 'strict' | 'claim' | 'exact';

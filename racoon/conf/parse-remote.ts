@@ -3,7 +3,7 @@ import { formatAddr, parseAddr } from '../../common/inet.js';
 import { ISAKMP_ETYPE_AGG, ISAKMP_ETYPE_BASE, ISAKMP_ETYPE_IDENT, IPSEC_DOI, IPSECDOI_SIT_IDENTITY_ONLY } from '../isakmp/constants.js';
 import { DH_GROUPS, PH1_AUTH, PH1_ENC, PH1_HASH } from './algorithms.js';
 import {
-  DEFAULT_NONCE_SIZE, DEFAULT_PH1_LIFETIME_SEC, ISAKMP_PORT, type LaterFeature, type ProposalConf, type RacoonConf,
+  DEFAULT_NONCE_SIZE, DEFAULT_PH1_LIFETIME_SEC, ISAKMP_PORT, type AlgorithmRef, type LaterFeature, type ProposalConf, type RacoonConf,
   type RemoteConf,
 } from './ast.js';
 import { posOf, type Handler, type TokenReader } from './reader.js';
@@ -51,7 +51,7 @@ function laterStatement(what: string, later: LaterFeature[], args: (r: TokenRead
   return (r, kw) => { args(r); r.semi(); later.push({ what, pos: posOf(kw) }); };
 }
 
-function remoteHandlers(rm: RemoteConf, later: LaterFeature[], proposals: ProposalConf[]): Record<string, Handler> {
+function remoteHandlers(rm: RemoteConf, later: LaterFeature[], proposals: ProposalConf[], remoteDh: { group?: AlgorithmRef }): Record<string, Handler> {
   const flag = (set: (v: boolean) => void, what: string): Handler => (r) => { set(r.onOff(what)); r.semi(); };
   const cert = (r: TokenReader) => {
     const t = r.choice(['x509', 'plain_rsa'], 'certificate type');
@@ -129,11 +129,10 @@ function remoteHandlers(rm: RemoteConf, later: LaterFeature[], proposals: Propos
     weak_phase1_check: flag((v) => { rm.weakPhase1Check = v; }, 'weak_phase1_check'),
     rekey: (r) => { rm.rekey = r.choice(['on', 'off', 'force'] as const, 'rekey'); r.semi(); },
     ph1id: (r) => { rm.ph1id = r.num('ph1id'); r.semi(); },
-    dh_group: (r, kw) => {
+    dh_group: (r) => {
       // Deprecated remote-level dh_group (aggressive mode); racoon copies it into proposals without one.
-      const g = algorithmRef(r, DH_GROUPS, 'dh_group', later);
+      remoteDh.group = algorithmRef(r, DH_GROUPS, 'dh_group', later);
       r.semi();
-      proposals.push({ pos: posOf(kw), dhGroup: g });
     },
     proposal: (r, kw) => {
       const p: ProposalConf = { pos: posOf(kw) };
@@ -167,11 +166,10 @@ export function parseRemote(r: TokenReader, kw: Token, conf: RacoonConf): void {
     return;
   }
   const proposals: ProposalConf[] = [];
-  r.block(`remote ${name}`, kw, remoteHandlers(rm, conf.later, proposals));
-  // A remote-level dh_group fills proposals that lack one; its own placeholder is dropped.
-  const dh = proposals.filter((p) => !p.enc && !p.hash && !p.authMethod && p.dhGroup && p.lifetimeSec === undefined);
-  const real = proposals.filter((p) => !dh.includes(p));
-  for (const p of real) if (!p.dhGroup && dh.length > 0) p.dhGroup = dh[dh.length - 1]!.dhGroup;
-  if (real.length > 0) rm.proposals = real;
+  const remoteDh: { group?: AlgorithmRef } = {};
+  r.block(`remote ${name}`, kw, remoteHandlers(rm, conf.later, proposals, remoteDh));
+  // A remote-level dh_group fills the proposals that lack one.
+  if (remoteDh.group) for (const p of proposals) p.dhGroup ??= remoteDh.group;
+  if (proposals.length > 0) rm.proposals = proposals;
   conf.remotes.push(rm);
 }

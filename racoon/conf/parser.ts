@@ -38,7 +38,7 @@ export interface ParseResult {
   errors: ConfigError[];
 }
 
-const PATH_TYPES: readonly PathType[] = ['include', 'pre_shared_key', 'certificate', 'script', 'backupsa', 'pidfile', 'logfile'];
+const PATH_TYPES: readonly PathType[] = ['include', 'pre_shared_key', 'certificate', 'script', 'backupsa', 'pidfile'];
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warning', 'notify', 'info', 'debug', 'debug2'];
 
 export function emptyConf(): RacoonConf {

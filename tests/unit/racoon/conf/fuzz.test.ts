@@ -11,7 +11,7 @@ import { validateRacoonConf } from '../../../../racoon/conf/validate.js';
 
 const SLOW = Boolean(process.env.UIPSEC_SLOW);
 const SEED = 0x2ac00;
-const FIXTURES = ['psk-minimal.conf', 'full.conf', 'inherit.conf', 'roadwarrior-server.conf', 'ipv6.conf', 'later-features.conf', 'errors/syntax.conf', 'errors/semantic.conf'];
+const FIXTURES = ['psk-minimal.conf', 'full.conf', 'inherit.conf', 'roadwarrior-server.conf', 'ipv6.conf', 'later-features.conf', 'roadwarrior-client.conf', 'gssapi.conf', 'errors/syntax.conf', 'errors/semantic.conf'];
 
 /** An in-memory file system: includes resolve to two tiny files or ENOENT, never the real disk. */
 const memFs: ConfFs = {

@@ -150,6 +150,26 @@ describe('racoon/conf parser: fixture configurations', () => {
     assert.deepEqual(c.sainfos[0]!.encryption.map((a) => a.keyLen), [256, 128]);
   });
 
+  it('roadwarrior-client.conf: aggressive mode initiator with NAT-T, DPD and a subnet-to-anything sainfo', () => {
+    const c = load('roadwarrior-client.conf');
+    const rm = c.remotes[0]!;
+    assert.deepEqual([rm.myIdentifier?.type, rm.myIdentifier?.value, rm.peersIdentifiers[0]?.value], ['user_fqdn', 'laptop@example.com', 'vpn.example.com']);
+    assert.deepEqual([rm.natTraversal, rm.dpdDelaySec, rm.dpdRetrySec, rm.dpdMaxfail, rm.proposalCheck], ['on', 20, 3, 4, 'exact']);
+    assert.equal(rm.proposals[0]!.lifetimeSec, 86400);
+    assert.deepEqual({ ...c.listen.adminsock, pos: undefined }, { disabled: true, pos: undefined });
+    const sa = c.sainfos[0]!;
+    assert.deepEqual([side(sa.local), sa.remote, sa.lifetimeSec, sa.lifetimeBytes], ['subnet 192.168.50.0/24[0] 0', 'anonymous', 28800, 2 * 1024 ** 3]);
+  });
+
+  it('gssapi.conf: GSS-API pieces are reported as a later feature at their lines', () => {
+    const r = checkConfig(conf('gssapi.conf'));
+    assert.deepEqual(r.errors.map((e) => [e.line, e.message.replace(/^.*gssapi\.conf:\d+: /, '')]), [
+      [2, 'gss_id_enc (GSS-API): not supported yet'],
+      [9, 'authentication_method gssapi_krb (GSS-API authentication): not supported yet'],
+      [10, 'gss_id (GSS-API authentication): not supported yet'],
+    ]);
+  });
+
   it('ipv6.conf: IPv6 remotes and sainfo ids with ports and numeric protocols', () => {
     const c = load('ipv6.conf');
     assert.equal(formatAddr(c.remotes[0]!.address!), '2001:db8:1::2');
@@ -173,6 +193,18 @@ describe('racoon/conf parser: fixture configurations', () => {
     assert.equal(r.conf.remotes[0]!.proposals.length, 3);
     assert.equal(r.conf.remotes[0]!.ikeFrag, 'force');
     assert.equal(r.conf.remotes[0]!.espFrag, 552);
+  });
+
+  it('a remote-level dh_group (aggressive mode, racoon.conf(5)) fills the proposals that lack one', () => {
+    const { conf: c, errors } = parseRacoonConf(`remote 192.0.2.1 {
+  exchange_mode aggressive;
+  dh_group modp2048;
+  proposal { encryption_algorithm aes; hash_algorithm sha1; authentication_method pre_shared_key; }
+  proposal { encryption_algorithm 3des; hash_algorithm sha1; authentication_method pre_shared_key; dh_group 14; }
+}`, 'agg.conf');
+    assert.deepEqual(errors, []);
+    assert.deepEqual(c.remotes[0]!.proposals.map((p) => [p.enc?.name, p.dhGroup?.id]), [['aes', 14], ['3des', 14]]);
+    assert.deepEqual(validateRacoonConf(c), []);
   });
 
   it('an "off" setting of a later feature is honoured, not reported', () => {

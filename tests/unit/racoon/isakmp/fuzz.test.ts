@@ -127,7 +127,7 @@ describe('racoon/isakmp fuzz (fast-check, fixed seed)', () => {
     assert.ok(seen.error > RUNS / 4, `only ${seen.error} mutants refused`);
   });
 
-  it('20,000 random byte strings behind a valid-looking header', () => {
+  it('10,000 random byte strings behind a valid-looking header', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 96 }), (np, flags, body) => {
         const b = new Uint8Array(28 + body.length);
@@ -141,7 +141,7 @@ describe('racoon/isakmp fuzz (fast-check, fixed seed)', () => {
           try { decodePayloadChain(t, body, 0, undefined, { allowTrailing: (flags & 1) === 1 }); } catch (e) { if (!(e instanceof IsakmpError)) throw e; }
         }
       }),
-      { seed: SEED + 1, numRuns: 20_000, endOnFailure: true },
+      { seed: SEED + 1, numRuns: 10_000, endOnFailure: true },
     );
   });
 });
