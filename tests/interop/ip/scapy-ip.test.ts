@@ -16,8 +16,11 @@ import { buildEchoRequest, decodeIcmp, decodeIcmpv6 } from '../../../kernel/ip/i
 import { fragmentIpv4, fragmentIpv6, Reassembler } from '../../../kernel/ip/frag.js';
 import { buildUdpPacket, buildEchoRequestPacket, decodeIpPacket } from '../../../kernel/ip/packet.js';
 import { internetChecksum, pseudoHeaderSum } from '../../../kernel/ip/checksum.js';
+import { randomChain } from '../../unit/ip/chains.js';
 
 const PYTHON = '/usr/bin/python3';
+/** Random well-formed extension-header chains (tests/unit/ip/chains.ts) that scapy also walks. */
+const CHAIN_SEEDS = Array.from({ length: 40 }, (_, i) => i + 1);
 
 /** The repository root: the nearest directory above this file holding package.json (source or dist/ run). */
 function repoRoot(): string {
@@ -43,6 +46,7 @@ interface Fields {
 }
 interface Answer {
   ours: Fields[];
+  chains: Fields[];
   built: { name: string; hex: string; fields: Fields }[];
   fragmented: { name: string; whole: string; frags: string[] }[];
   defrag4: string[];
@@ -129,7 +133,7 @@ function ourView(pkt: Uint8Array): Fields {
     const f4 = fragmentIpv4(whole4, 1000), f6 = fragmentIpv6(whole6, 1280, 0xfeed);
     assert.ok(f4.ok && f6.ok);
     frags4 = f4.fragments; frags6 = f6.fragments;
-    const req = { ours: ours.map((o) => toHex(o.pkt)), frags4: frags4.map(toHex), frags6: frags6.map(toHex) };
+    const req = { ours: ours.map((o) => toHex(o.pkt)), chains: CHAIN_SEEDS.map((s) => toHex(randomChain(s).pkt)), frags4: frags4.map(toHex), frags6: frags6.map(toHex) };
     const run = spawnSync(PYTHON, [join(repoRoot(), 'tests', 'interop', 'ip', 'scapy_ip.py')], { input: JSON.stringify(req), encoding: 'utf8', maxBuffer: 1 << 26 });
     assert.equal(run.status, 0, run.stderr);
     answer = JSON.parse(run.stdout) as Answer;
@@ -145,6 +149,19 @@ function ourView(pkt: Uint8Array): Fields {
       if (l4) assert.equal(l4.chksum_scapy, l4.chksum, `${o.name}: upper-layer checksum`);
     });
     assert.ok(answer.ours.filter((f) => f.udp || f.icmp).length >= 6);
+  });
+
+  it('scapy walks 40 random extension-header chains to the same headers, offsets and upper layer', () => {
+    assert.equal(answer.chains.length, CHAIN_SEEDS.length);
+    let longest = 0;
+    CHAIN_SEEDS.forEach((seed, i) => {
+      const c = walkIpv6Chain(randomChain(seed).pkt);
+      const theirs = answer.chains[i]!;
+      assert.deepEqual([c.header.nextHeader, c.header.payloadLength, c.exts.map((e) => [e.type, e.offset, e.length]), c.upperOffset],
+        [theirs.nh, theirs.plen, theirs.exts, theirs.upper_offset], `chain seed ${seed}`);
+      longest = Math.max(longest, c.exts.length);
+    });
+    assert.ok(longest >= 4, 'the chains exercise several headers');
   });
 
   it('we read packets scapy builds, with the same fields, and verify its checksums', () => {

@@ -43,8 +43,9 @@ def describe(b):
             d['exts'].append([kind, off, size])
             off += size
             if kind == 44 and (layer.offset != 0 or layer.m):
-                fragmented = True
-                break
+                fragmented = True  # no upper-layer checksum to compare on a piece
+            if kind == 44 and layer.offset != 0:
+                break  # behind a non-first fragment header there is only data
             layer = layer.payload
         d['upper_offset'] = off
     if not fragmented:
@@ -93,9 +94,10 @@ def scapy_fragments():
 def main():
     req = json.load(sys.stdin)
     ours = [describe(bytes.fromhex(h)) for h in req['ours']]
+    chains = [describe(bytes.fromhex(h)) for h in req.get('chains', [])]
     v4 = [raw(p).hex() for p in defragment([IP(bytes.fromhex(h)) for h in req['frags4']])]
     v6 = raw(defragment6([IPv6(bytes.fromhex(h)) for h in req['frags6']])).hex() if req['frags6'] else ''
-    json.dump(dict(ours=ours, built=scapy_built(), fragmented=scapy_fragments(), defrag4=v4, defrag6=v6), sys.stdout)
+    json.dump(dict(ours=ours, chains=chains, built=scapy_built(), fragmented=scapy_fragments(), defrag4=v4, defrag6=v6), sys.stdout)
 
 
 if __name__ == '__main__':

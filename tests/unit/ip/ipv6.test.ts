@@ -8,28 +8,11 @@ import {
   buildIpv6OptionsHeader,
 } from '../../../kernel/ip/ipv6.js';
 import { KNOWN_PACKETS, packetBytes } from './known-packets.js';
+import { CHAIN_SRC, CHAIN_DST, HOP, RT, FRAG, DST, UDP, ESP, AH, NONE, ext, routing, fragHdr, udp8, chainPacket, randomChain } from './chains.js';
 
-const S = parseAddr('2001:db8::1')!, D = parseAddr('2001:db8::2')!;
-const HOP = 0, RT = 43, FRAG = 44, DST = 60, UDP = 17, ESP = 50, AH = 51, NONE = 59;
+const S = CHAIN_SRC, D = CHAIN_DST;
+const pkt = chainPacket;
 
-/** A generic extension header (hop-by-hop, routing, destination options) of 8 * units bytes. */
-function ext(nh: number, units: number, fill = 0): Uint8Array {
-  const b = new Uint8Array(8 * units).fill(fill);
-  b[0] = nh; b[1] = units - 1;
-  if (fill === 0 && units >= 1) { b[2] = 1; b[3] = 8 * units - 4; } // one PadN covering the rest
-  return b;
-}
-function routing(nh: number, segmentsLeft: number): Uint8Array {
-  const b = new Uint8Array(24); b[0] = nh; b[1] = 2; b[2] = 0; b[3] = segmentsLeft; return b;
-}
-function fragHdr(nh: number, offBytes: number, more: boolean, id: number): Uint8Array {
-  const b = new Uint8Array(8); b[0] = nh; b[2] = offBytes >> 8; b[3] = (offBytes & 0xf8) | (more ? 1 : 0);
-  b[4] = id >>> 24; b[5] = (id >>> 16) & 0xff; b[6] = (id >>> 8) & 0xff; b[7] = id & 0xff; return b;
-}
-const udp8 = fromHex('0035003500080000');
-function pkt(first: number, ...parts: Uint8Array[]): Uint8Array {
-  return buildIpv6Packet({ src: S, dst: D, nextHeader: first }, concat(...parts));
-}
 function expectParseError(fn: () => unknown, field: string): void {
   assert.throws(fn, (e: unknown) => e instanceof ParseError && e.field === field);
 }
@@ -161,5 +144,21 @@ describe('kernel/ip/ipv6', () => {
     assert.throws(() => encodeIpv6({ src: new Uint8Array(4), dst: D, nextHeader: 0 }, 0, new Uint8Array(40)), RangeError);
     assert.throws(() => encodeIpv6({ src: S, dst: D, nextHeader: 0 }, 70000, new Uint8Array(40)), RangeError);
     assert.throws(() => encodeIpv6({ src: S, dst: D, nextHeader: 0 }, 0, new Uint8Array(39)), RangeError);
+  });
+});
+
+describe('kernel/ip/ipv6 against a generated-chain oracle', () => {
+  it('walks 2000 random chains to the offsets they were built with, and inserts AH/ESP where RFC 4302 says', () => {
+    for (let seed = 1; seed <= 2000; seed++) {
+      const { pkt: b, types, sizes, insertAfter } = randomChain(seed);
+      const c = walkIpv6Chain(b);
+      const offsets = sizes.map((_, i) => 40 + sizes.slice(0, i).reduce((a, n) => a + n, 0));
+      assert.deepEqual(c.exts.map((e) => [e.type, e.offset, e.length]), types.map((t, i) => [t, offsets[i], sizes[i]]), `seed ${seed}`);
+      const end = 40 + sizes.reduce((a, n) => a + n, 0);
+      assert.deepEqual([c.upperProto, c.upperOffset], [UDP, end]);
+      const ip = ipsecInsertPoint(c);
+      assert.equal(ip.offset, insertAfter < 0 ? 40 : offsets[insertAfter]! + sizes[insertAfter]!, `seed ${seed} ${types}`);
+      assert.equal(ip.nextHeaderAt, insertAfter < 0 ? 6 : offsets[insertAfter]!);
+    }
   });
 });
