@@ -142,9 +142,12 @@ class ConfParser {
         if (t.kind === '}') { r.next(); return; }
         if (t.kind === 'eof') { r.error(t, `missing '}' for ${kw.text} opened at line ${kw.line}`); return; }
         r.statement(() => {
-          for (let n = r.next(); n.kind !== ';'; n = r.next()) {
+          // Peek before consuming, so a `}` that ends the section is left for the loop above.
+          for (let n = r.peek(); n.kind !== ';'; n = r.peek()) {
             if (n.kind === '{' || n.kind === '}' || n.kind === 'eof') r.fail(n, `expected ';' in ${kw.text}, found ${describe(n)}`);
+            r.next();
           }
+          r.next();
         });
       }
     };

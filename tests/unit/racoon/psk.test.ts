@@ -1,6 +1,7 @@
 // psk.txt reader: the format of racoon's getpsk (identifier, blanks, key; `#` comments; 0x hex keys) and
 // racoon's safefile() refusal of secrets files open to group or others.
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,5 +84,18 @@ describe('racoon/psk', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('fuzz: 5,000 random psk files give entries and file:line errors, never an exception', () => {
+    const piece = fc.constantFrom('192.0.2.1', 'a@b', '#', ' ', '\t', '0x', '0xab', 'zz', 'key', '\r', '', 'é', '\u0000');
+    fc.assert(fc.property(fc.array(fc.array(piece, { maxLength: 6 }).map((p) => p.join('')), { maxLength: 20 }), (lines) => {
+      const f = parsePskText(lines.join('\n'), 'r.txt');
+      for (const e of f.errors) assert.ok(e.line >= 1 && e.line <= lines.length, e.message);
+      for (const e of f.entries) {
+        assert.ok(!/\s/.test(e.id) && e.id.length > 0 && !e.id.startsWith('#'));
+        assert.ok(e.line >= 1 && e.line <= lines.length);
+      }
+      assert.equal(new Set(f.entries.map((e) => e.id)).size, f.entries.length);
+    }), { seed: 0x95c, numRuns: 5000 });
   });
 });

@@ -1,6 +1,7 @@
 // racoon.conf parser over fixture files written after racoon.conf(5) and the ipsec-tools samples
 // (tests/fixtures/racoon/conf/*.conf): resolved values, includes, later features, and error positions.
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import { dirname, join } from 'node:path';
 import { fixturePath } from '../support/codec-check.js';
 import { formatAddr, formatPrefix } from '../../../../common/inet.js';
@@ -53,6 +54,25 @@ describe('racoon/conf keywords and lexer', () => {
       [2, 9, 'lex.conf:2: unexpected character "^"'],
     ]);
     assert.deepEqual(toks.map((t) => t.text), ['a', 'b', 'c', 'any', 'd', '']);
+  });
+});
+
+describe('racoon/conf lexer properties', () => {
+  it('every word and string token points at its own text (line:col), also with CRLF line ends', () => {
+    const pieces = ['remote', '192.0.2.1', '[500]', '{', '}', ';', ',', '"a b"', '""', '# c', 'aes', '2001:db8::1', '10.0.0.0/8'];
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat({ max: pieces.length - 1 }), fc.constantFrom(' ', '\t', '\n', '\r\n', '  ')), { maxLength: 40 }), (parts) => {
+      const text = parts.map(([i, sep]) => pieces[i]! + sep).join('');
+      const errs: ConfigError[] = [];
+      const toks = tokenize(text, 'p.conf', errs);
+      assert.deepEqual(errs, []);
+      const lines = text.split('\n');
+      for (const t of toks) {
+        if (t.kind === 'eof') continue;
+        const at = lines[t.line - 1]!.slice(t.col - 1);
+        const shown = t.kind === 'string' ? `"${t.text}"` : t.kind === 'port' ? `[${t.text}]` : t.text;
+        assert.ok(at.startsWith(shown), `${t.kind} ${shown} at ${t.line}:${t.col} reads ${JSON.stringify(at.slice(0, 10))}`);
+      }
+    }), { seed: 0x1e7, numRuns: 2000 });
   });
 });
 
@@ -205,6 +225,32 @@ describe('racoon/conf parser: fixture configurations', () => {
     assert.deepEqual(errors, []);
     assert.deepEqual(c.remotes[0]!.proposals.map((p) => [p.enc?.name, p.dhGroup?.id]), [['aes', 14], ['3des', 14]]);
     assert.deepEqual(validateRacoonConf(c), []);
+  });
+
+  it('reports the remaining later features: ldapcfg, radiuscfg, complex_bundle, labelled situations, EC2N groups', () => {
+    const text = [
+      'ldapcfg { version 3; host "ldap.example"; port 389; }',
+      'radiuscfg { auth 10.0.0.5 1812 "secret"; timeout 5; }',
+      'complex_bundle on;',
+      'remote 192.0.2.1 { situation secrecy; proposal { encryption_algorithm aes; hash_algorithm sha1; authentication_method pre_shared_key; dh_group ec2n155; } }',
+      'sainfo anonymous { my_identifier fqdn "x.example"; encryption_algorithm aes; authentication_algorithm hmac_sha1; compression_algorithm deflate; }',
+    ].join('\n');
+    const { conf: c, errors } = parseRacoonConf(text, 'l.conf');
+    assert.deepEqual(errors, []);
+    assert.deepEqual(validateRacoonConf(c).map((e) => e.message), [
+      'l.conf:1: ldapcfg (XAuth LDAP): not supported yet',
+      'l.conf:2: radiuscfg (XAuth RADIUS): not supported yet',
+      'l.conf:3: complex_bundle on: not supported yet',
+      'l.conf:4: situation secrecy (labelled IPsec): not supported yet',
+      'l.conf:4: dh_group ec2n155 (EC2N groups): not supported yet',
+      'l.conf:5: sainfo my_identifier (XAuth): not supported yet',
+    ]);
+  });
+
+  it('a later-feature section with a statement missing its ";" is a syntax error, not silently skipped', () => {
+    const r = parseRacoonConf('privsep {\n user "racoon"\n}\nlog info;\n', 'ps.conf');
+    assert.deepEqual(r.errors.map((e) => e.message), ["ps.conf:3: expected ';' in privsep, found '}'"]);
+    assert.equal(r.conf.log?.level, 'info');
   });
 
   it('an "off" setting of a later feature is honoured, not reported', () => {
