@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
+import type { SecAssoc } from '../../../kernel/secassoc.js';
 import { Sad, SADB_X_EXT_RAWCPI, SADB_X_EXT_CYCSEQ, type SadEvent, type SaParams } from '../../../kernel/sad.js';
 import { ManualClock } from '../../../common/clock.js';
 import { SeededRng } from '../../../common/rng.js';
@@ -255,5 +257,162 @@ describe('kernel/sad', () => {
       assert.equal(sad.size, 0);
       assert.deepEqual(sad.dump(), []);
     });
+  });
+});
+
+// ---- differential test: random operation sequences against a naive list-of-records model ----
+
+interface ModelSa {
+  spi: number; proto: 'esp' | 'ah'; src: number; dst: number; mode: 'transport' | 'tunnel' | 'any'; reqid: number;
+  state: 'larval' | 'mature' | 'dying'; serial: number; bornMs: number; matureMs: number; usedMs: number; pid: number;
+  hard: { addtimeSec: number; usetimeSec: number; bytes: number; allocations: number };
+  soft: { addtimeSec: number; usetimeSec: number; bytes: number; allocations: number };
+  bytes: number; allocs: number;
+}
+
+type Op =
+  | { t: 'add'; spi: number; proto: 'esp' | 'ah'; src: number; dst: number; mode: 'transport' | 'tunnel' | 'any'; reqid: number; hard: number[]; soft: number[] }
+  | { t: 'getspi'; proto: 'esp' | 'ah'; src: number; dst: number; lo: number; pid: number }
+  | { t: 'update'; pick: number; pid: number; mode: 'transport' | 'tunnel' | 'any'; reqid: number }
+  | { t: 'delete'; pick: number }
+  | { t: 'use'; pick: number; bytes: number }
+  | { t: 'time'; ms: number };
+
+class SadModel {
+  sas: ModelSa[] = [];
+  serial = 0;
+  events: string[] = [];
+  constructor(public now: number) {}
+  find(dst: number, proto: string, spi: number, anyLive: boolean): ModelSa | undefined {
+    return this.sas.find((s) => s.dst === dst && s.proto === proto && s.spi === spi && (anyLive || s.state !== 'larval'));
+  }
+  kill(s: ModelSa, ev?: string): void {
+    this.sas = this.sas.filter((x) => x !== s);
+    if (ev) this.events.push(`${ev}:${s.spi}`);
+  }
+  timeReason(s: ModelSa, l: ModelSa['hard']): string | undefined {
+    if (l.addtimeSec > 0 && this.now - s.matureMs >= l.addtimeSec * 1000) return 'addtime';
+    if (l.usetimeSec > 0 && s.usedMs !== 0 && this.now - s.usedMs >= l.usetimeSec * 1000) return 'usetime';
+    return undefined;
+  }
+  countReason(s: ModelSa, l: ModelSa['hard']): string | undefined {
+    if (l.bytes > 0 && s.bytes >= l.bytes) return 'bytes';
+    if (l.allocations > 0 && s.allocs >= l.allocations) return 'allocations';
+    return undefined;
+  }
+  tick(): void {
+    for (const s of [...this.sas]) {
+      if (s.state === 'larval') { if (this.now >= s.bornMs + 30_000) this.kill(s, 'larval-expired'); continue; }
+      const h = this.timeReason(s, s.hard);
+      if (h) { this.kill(s, `hard-${h}`); continue; }
+      if (s.state === 'mature') {
+        const r = this.timeReason(s, s.soft);
+        if (r) { s.state = 'dying'; this.events.push(`soft-${r}:${s.spi}`); }
+      }
+    }
+  }
+  lookupOut(src: number, dst: number, proto: string, mode: string, reqid: number): ModelSa | undefined {
+    const c = this.sas.filter((s) => s.src === src && s.dst === dst && s.proto === proto && s.state !== 'larval'
+      && (mode === 'any' || s.mode === 'any' || s.mode === mode) && (reqid === 0 || s.reqid === reqid));
+    c.sort((a, b) => (a.state === b.state ? b.serial - a.serial : a.state === 'mature' ? -1 : 1));
+    return c[0];
+  }
+}
+
+describe('kernel/sad differential against a list model (fast-check, fixed seed)', () => {
+  const ADDRS = [parseAddr('10.0.0.1')!, parseAddr('10.0.0.2')!, parseAddr('10.0.0.3')!];
+  const lifetime = fc.tuple(fc.constantFrom(0, 0, 2, 5), fc.constantFrom(0, 0, 3), fc.constantFrom(0, 0, 500, 3000), fc.constantFrom(0, 0, 3, 10));
+  const mode = fc.constantFrom('transport' as const, 'tunnel' as const, 'any' as const);
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ t: fc.constant('add' as const), spi: fc.integer({ min: 0x100, max: 0x10a }), proto: fc.constantFrom('esp' as const, 'ah' as const),
+      src: fc.nat({ max: 2 }), dst: fc.nat({ max: 2 }), mode, reqid: fc.nat({ max: 2 }), hard: lifetime, soft: lifetime }),
+    fc.record({ t: fc.constant('getspi' as const), proto: fc.constantFrom('esp' as const, 'ah' as const), src: fc.nat({ max: 2 }), dst: fc.nat({ max: 2 }),
+      lo: fc.integer({ min: 0x100, max: 0x108 }), pid: fc.nat({ max: 2 }) }),
+    fc.record({ t: fc.constant('update' as const), pick: fc.nat({ max: 50 }), pid: fc.nat({ max: 2 }), mode, reqid: fc.nat({ max: 2 }) }),
+    fc.record({ t: fc.constant('delete' as const), pick: fc.nat({ max: 50 }) }),
+    fc.record({ t: fc.constant('use' as const), pick: fc.nat({ max: 50 }), bytes: fc.nat({ max: 1500 }) }),
+    fc.record({ t: fc.constant('time' as const), ms: fc.constantFrom(100, 999, 1000, 2500, 7000, 31000) }),
+  );
+  const lt = (a: number[]) => ({ addtimeSec: a[0]!, usetimeSec: a[1]!, bytes: a[2]!, allocations: a[3]! });
+
+  it('lookups, states, events and dump order agree over 120 random sequences of 20-80 operations', () => {
+    fc.assert(fc.property(fc.array(op, { minLength: 20, maxLength: 80, size: 'max' }), (ops) => {
+      let now = 1_000_000;
+      const clock = { now: () => now, setTimer: () => () => {} }; // ticks are driven by hand below
+      const events: string[] = [];
+      const sad = new Sad({ clock, rng: new SeededRng('model'), listener: (e) => events.push(`${e.type === 'hard' || e.type === 'soft' ? `${e.type}-${e.reason}` : e.type}:${e.sa.spi}`) });
+      const m = new SadModel(now);
+      const real = new Map<ModelSa, SecAssoc>();
+      for (const o of ops) {
+        if (o.t === 'add') {
+          const p: SaParams = { spi: o.spi, proto: o.proto, mode: o.mode, reqid: o.reqid, src: ADDRS[o.src]!, dst: ADDRS[o.dst]!,
+            authAlg: 'hmac-sha1', authKey: SHA1_KEY, hard: lt(o.hard), soft: lt(o.soft), ...(o.proto === 'esp' ? { encAlg: 'null', authAlg: 'hmac-sha1' } : {}) };
+          const exists = m.find(o.dst, o.proto, o.spi, true);
+          let sa: SecAssoc | undefined;
+          const got = errno(() => { sa = sad.add(p); });
+          assert.equal(got, exists ? 'EEXIST' : 'no error');
+          if (!exists) {
+            const rec: ModelSa = { spi: o.spi, proto: o.proto, src: o.src, dst: o.dst, mode: o.mode, reqid: o.reqid, state: 'mature',
+              serial: ++m.serial, bornMs: now, matureMs: now, usedMs: 0, pid: 0, hard: lt(o.hard), soft: lt(o.soft), bytes: 0, allocs: 0 };
+            m.sas.push(rec);
+            real.set(rec, sa!);
+          }
+        } else if (o.t === 'getspi') {
+          const free = [0, 1, 2].map((i) => o.lo + i).filter((s) => !m.find(o.dst, o.proto, s, true));
+          let sa: SecAssoc | undefined;
+          const got = errno(() => { sa = sad.getSpi({ proto: o.proto, src: ADDRS[o.src]!, dst: ADDRS[o.dst]!, min: o.lo, max: o.lo + 2, pid: o.pid }); });
+          if (free.length === 0) { assert.equal(got, 'EEXIST'); continue; }
+          assert.equal(got, 'no error');
+          assert.ok(free.includes(sa!.spi), 'picked a free SPI in range');
+          const rec: ModelSa = { spi: sa!.spi, proto: o.proto, src: o.src, dst: o.dst, mode: 'any', reqid: 0, state: 'larval', serial: ++m.serial,
+            bornMs: now, matureMs: now, usedMs: 0, pid: o.pid, hard: lt([0, 0, 0, 0]), soft: lt([0, 0, 0, 0]), bytes: 0, allocs: 0 };
+          m.sas.push(rec);
+          real.set(rec, sa!);
+        } else if (o.t === 'update') {
+          const s = m.sas[o.pick % Math.max(1, m.sas.length)];
+          if (!s) continue;
+          const got = errno(() => sad.update({ spi: s.spi, proto: s.proto, src: ADDRS[s.src]!, dst: ADDRS[s.dst]!, pid: o.pid, mode: o.mode, reqid: o.reqid,
+            ...(s.state === 'larval' ? { authAlg: 'hmac-sha1', authKey: SHA1_KEY, ...(s.proto === 'esp' ? { encAlg: 'null' } : {}) } : {}) }));
+          if (s.pid !== o.pid) { assert.equal(got, 'EINVAL'); continue; }
+          assert.equal(got, 'no error');
+          if (s.state === 'larval') { s.state = 'mature'; s.matureMs = now; s.mode = o.mode; s.reqid = o.reqid; }
+        } else if (o.t === 'delete') {
+          const s = m.sas[o.pick % Math.max(1, m.sas.length)];
+          if (!s) continue;
+          assert.equal(sad.delete(ADDRS[s.src]!, ADDRS[s.dst]!, s.proto, s.spi), real.get(s));
+          m.kill(s);
+        } else if (o.t === 'use') {
+          const s = m.sas.filter((x) => x.state !== 'larval')[o.pick % Math.max(1, m.sas.length)];
+          if (!s) continue;
+          const alive = sad.recordUse(real.get(s)!, o.bytes);
+          if (s.usedMs === 0) s.usedMs = now;
+          s.bytes += o.bytes;
+          s.allocs++;
+          const h = m.countReason(s, s.hard);
+          if (h) m.kill(s, `hard-${h}`);
+          else if (s.state === 'mature') { const r = m.countReason(s, s.soft); if (r) { s.state = 'dying'; m.events.push(`soft-${r}:${s.spi}`); } }
+          assert.equal(alive, !h);
+        } else {
+          now += o.ms;
+          m.now = now;
+          sad.tick();
+          m.tick();
+        }
+        // Compare everything observable after each step.
+        assert.deepEqual([...events].sort(), [...m.events].sort());
+        assert.equal(sad.size, m.sas.length);
+        for (const s of m.sas) {
+          const r = real.get(s)!;
+          assert.equal(r.state, s.state);
+          assert.equal(sad.lookupIn(ADDRS[s.dst]!, s.proto, s.spi), s.state === 'larval' ? undefined : r);
+        }
+        for (let src = 0; src < 3; src++) for (let dst = 0; dst < 3; dst++) for (const proto of ['esp', 'ah'] as const) {
+          for (const md of ['transport', 'tunnel', 'any'] as const) for (const reqid of [0, 1]) {
+            const want = m.lookupOut(src, dst, proto, md, reqid);
+            assert.equal(sad.lookupOut(ADDRS[src]!, ADDRS[dst]!, proto, md, reqid), want ? real.get(want) : undefined, `lookupOut ${src}>${dst} ${proto} ${md} ${reqid}`);
+          }
+        }
+      }
+    }), { seed: 2367, numRuns: 120 });
   });
 });
