@@ -103,6 +103,11 @@ export function formatReply(m: PfkeyMessage, o: ReplyOptions): string {
   }
 }
 
+/** All replies of one request (a multi-part dump) as setkey prints them. */
+export function formatReplies(ms: readonly PfkeyMessage[], o: ReplyOptions): string {
+  return ms.map((m) => formatReply(m, o)).join('');
+}
+
 /**
  * `setkey file...`: a file of raw PF_KEY messages back to back (setkey.c fileproc), printed as replies.
  * A message that does not decode prints the codec's reason, and reading stops there.

@@ -8,7 +8,7 @@ import * as C from '../pfkey/constants.js';
 import { makeSadbMsg, type PfkeyMessage } from '../pfkey/msg.js';
 import { parseSetkey } from './parser.js';
 import { StatementJoiner, parseJoined } from './stdin-joiner.js';
-import { formatMessageFile, formatReply, type ReplyOptions } from './from-pfkey.js';
+import { formatMessageFile, formatReplies, formatReply, type ReplyOptions } from './from-pfkey.js';
 import { printShortHeader } from './print.js';
 import type { SetkeyError } from './diagnostics.js';
 import { statementToMessages } from './to-pfkey.js';
@@ -152,7 +152,7 @@ async function runDump(f: Flags, io: SetkeyIo): Promise<number> {
   const o: ReplyOptions = { nowSec: io.nowSec(), all: f.all, withPorts: f.withPorts, short: f.forever };
   // -l: setkey prints the short header once, then re-dumps every second; we make one pass.
   if (f.forever && type === C.SADB_DUMP) io.out(printShortHeader());
-  for (const m of replies) io.out(formatReply(m, o));
+  io.out(formatReplies(replies, o));
   return 0;
 }
 

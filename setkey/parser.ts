@@ -134,12 +134,21 @@ class Parser {
     else if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(t.text)) this.fail('invalid address', t);
     else if (o.numericOnly) this.fail('not a numeric address (-n given)', t);
     else if (!this.opts.resolveHost) this.fail('cannot resolve host name: give a numeric address', t);
-    else list = this.opts.resolveHost(t.text, o.family);
+    else list = this.resolve(t, o);
     list = list!.filter((a) => a.length === 4 || a.length === 16);
     if (o.family) list = list.filter((a) => addrFamily(a) === o.family);
     if (list.length === 0) this.fail(o.family ? `no IPv${o.family} address (-${o.family} given)` : 'host has no address', t);
     if (list.length > 1) this.fail('multiple address specified', t);
     return { addr: list[0]!, family: addrFamily(list[0]!) };
+  }
+
+  /** Calls the injected resolver; its failures become errors on this token, not exceptions. */
+  resolve(t: Token, o: A.AddrOptions): Uint8Array[] {
+    try {
+      return this.opts.resolveHost!(t.text, o.family);
+    } catch (e) {
+      this.fail(`cannot resolve host name: ${e instanceof Error ? e.message : String(e)}`, t);
+    }
   }
 
   /** `[port]` contents: decimal, `any`, or a service name. */

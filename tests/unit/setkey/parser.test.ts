@@ -116,6 +116,8 @@ describe('setkey/parser: SA statements', () => {
     assert.match(n.errors[0]!.message, /^line 1: cannot resolve host name: give a numeric address near 'gw.example'$/);
     const multi = parseSetkey('deleteall h 10.0.0.2 esp;', { resolveHost: () => [Uint8Array.of(1, 1, 1, 1), Uint8Array.of(2, 2, 2, 2)] });
     assert.match(multi.errors[0]!.message, /multiple address specified/);
+    const failing = parseSetkey('deleteall gw.example 10.0.0.2 esp;', { resolveHost: () => { throw new Error('ENOTFOUND'); } });
+    assert.equal(failing.errors[0]!.message, "line 1: cannot resolve host name: ENOTFOUND near 'gw.example'");
     const numericOnly = parseSetkey('deleteall -n gw.example 10.0.0.2 esp;', { resolveHost });
     assert.match(numericOnly.errors[0]!.message, /not a numeric address/);
   });
