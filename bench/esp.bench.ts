@@ -1,7 +1,7 @@
 // ESP throughput: espOutput + espInput of a 1400-byte IPv4 packet (transport mode) against the raw
 // node:crypto calls the same packet needs (seal + open with a fresh IV), measured alternately in one run.
 // Target: ESP framing costs at most 30% over the raw crypto (ratio >= 0.77).
-import { createCipheriv, createDecipheriv, createHmac, randomFillSync, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomFillSync, timingSafeEqual } from 'node:crypto';
 import { compare, fmtRate } from './harness.js';
 import { espOutput, espInput } from '../kernel/esp.js';
 import { ReplayWindow } from '../kernel/replay.js';
@@ -12,6 +12,9 @@ import type { TransformEnv } from '../kernel/transform.js';
 
 const PACKET_BYTES = 1400;
 const BATCH = 200;
+// Many short alternating rounds, best of each side: on a shared 2-vCPU machine a long round is rarely quiet.
+const ROUNDS = 12;
+const ROUND_MS = 250;
 
 function ipv4Packet(len: number): Uint8Array {
   const p = new Uint8Array(len);
@@ -66,8 +69,9 @@ function rawGcm(key: Buffer, payloadLen: number): () => void {
 }
 
 /** The raw cipher + HMAC: CBC-encrypt and HMAC, then HMAC-verify and CBC-decrypt (random IV from a pool). */
-function rawCbcSha1(key: Buffer, macKey: Buffer, payloadLen: number, rng: PooledRng): () => void {
+function rawCbcSha1(key: Buffer, macKeyBytes: Buffer, payloadLen: number, rng: PooledRng): () => void {
   const data = Buffer.alloc(payloadLen, 7);
+  const macKey = createSecretKey(macKeyBytes); // imported once, as an SA would
   const iv = Buffer.alloc(16);
   return () => {
     for (let i = 0; i < BATCH; i++) {
@@ -85,6 +89,25 @@ function rawCbcSha1(key: Buffer, macKey: Buffer, payloadLen: number, rng: Pooled
   };
 }
 
+/**
+ * Fine-grained interleaving: time one batch of `a`, then one of `b`, many times, and take the median of
+ * the per-pair speed ratios. Load from other processes hits both halves of a pair alike.
+ */
+function pairedRatio(a: () => void, b: () => void, pairs = 300): number {
+  a(); b();
+  const r: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const t0 = performance.now();
+    a();
+    const t1 = performance.now();
+    b();
+    const t2 = performance.now();
+    r.push((t2 - t1) / Math.max(1e-6, t1 - t0));
+  }
+  r.sort((x, y) => x - y);
+  return r[r.length >> 1]!;
+}
+
 export default function run(): void {
   const rng = new PooledRng();
   const env: TransformEnv = { rng, now: 0 };
@@ -93,20 +116,24 @@ export default function run(): void {
 
   const gcmKey = Buffer.alloc(20);
   randomFillSync(gcmKey);
-  const [espGcm, rawG] = compare(espLoop(sa('aes-gcm-16', gcmKey), sa('aes-gcm-16', gcmKey), pkt, env), rawGcm(gcmKey.subarray(0, 16), payload + 2 + 2), BATCH);
-  report('AES-128-GCM-16', espGcm.opsPerSec, rawG.opsPerSec, fmtRate(espGcm), fmtRate(rawG));
+  const espG = espLoop(sa('aes-gcm-16', gcmKey), sa('aes-gcm-16', gcmKey), pkt, env);
+  const rawG = rawGcm(gcmKey.subarray(0, 16), payload + 2 + 2);
+  const [eg, rg] = compare(espG, rawG, BATCH, ROUNDS, ROUND_MS);
+  report('AES-128-GCM-16', eg.opsPerSec, rg.opsPerSec, fmtRate(eg), fmtRate(rg), pairedRatio(espG, rawG));
 
   const cbcKey = Buffer.alloc(16), macKey = Buffer.alloc(20);
   randomFillSync(cbcKey);
   randomFillSync(macKey);
   const padded = Math.ceil((payload + 2) / 16) * 16;
-  const [espCbc, rawC] = compare(
-    espLoop(sa('aes-cbc', cbcKey, 'hmac-sha1', macKey), sa('aes-cbc', cbcKey, 'hmac-sha1', macKey), pkt, env),
-    rawCbcSha1(cbcKey, macKey, padded, rng), BATCH);
-  report('AES-128-CBC + HMAC-SHA1-96', espCbc.opsPerSec, rawC.opsPerSec, fmtRate(espCbc), fmtRate(rawC));
+  const espC = espLoop(sa('aes-cbc', cbcKey, 'hmac-sha1', macKey), sa('aes-cbc', cbcKey, 'hmac-sha1', macKey), pkt, env);
+  const rawC = rawCbcSha1(cbcKey, macKey, padded, rng);
+  const [ec, rc] = compare(espC, rawC, BATCH, ROUNDS, ROUND_MS);
+  report('AES-128-CBC + HMAC-SHA1-96', ec.opsPerSec, rc.opsPerSec, fmtRate(ec), fmtRate(rc), pairedRatio(espC, rawC));
 }
 
-function report(name: string, esp: number, raw: number, espTxt: string, rawTxt: string): void {
+function report(name: string, esp: number, raw: number, espTxt: string, rawTxt: string, paired: number): void {
   const ratio = esp / raw;
-  console.log(`${name}: ESP out+in ${espTxt} packets, raw node:crypto ${rawTxt}, ratio ${ratio.toFixed(2)} (target >= 0.77)${ratio < 0.77 ? '  BELOW TARGET' : ''}`);
+  const flag = (x: number): string => (x < 0.77 ? ' BELOW TARGET' : '');
+  console.log(`${name}, ${PACKET_BYTES}-byte packets: ESP out+in ${espTxt}, raw node:crypto ${rawTxt}; ` +
+    `ratio ${ratio.toFixed(2)}${flag(ratio)} (best rounds), ${paired.toFixed(2)}${flag(paired)} (median of interleaved pairs); target >= 0.77`);
 }

@@ -217,22 +217,31 @@ function protect(sa: SecAssoc, packet: Uint8Array, env: TransformEnv, opts: EspO
   if (!advanceSeq(sa)) return drop('esps_wrap', 'sequence number would cycle');
 
   const out = Buffer.allocUnsafe(total);
+  copyPayload(out, packet, dataStart, dataEnd, dataOff);
   const outerProto = sa.natt ? IPPROTO_UDP : IPPROTO_ESP;
   if (tunnel) {
     writeOuterHeader(out, 0, sa.src, sa.dst, outerProto, total - hdrLen, packet, 0, env.rng, opts.tunnel);
   } else {
-    out.set(packet.subarray(0, hdrLen), 0);
+    for (let i = 0; i < hdrLen; i++) out[i] = packet[i]!;
     fixTransportHeader(out, hdrLen, nhOff, outerProto, total);
   }
   if (sa.natt) writeUdpEncapHeader(out, hdrLen, sa.natt, total - hdrLen);
   putU32(out, espOff, sa.spi);
   putU32(out, espOff + 4, sa.seqOutLo);
   writeIv(sa, out, ivOff, ivLen, env);
-  out.set(packet.subarray(dataStart, dataEnd), dataOff);
   writeTrailer(out, dataOff + dataLen, tfcLen, padLen, nh);
   sealPayload(sa, out, espOff, dataOff, plainLen, icvLen);
   if (sa.natt && !v4) finishUdp6Checksum(out, hdrLen, total);
   return { ok: true, packet: out };
+}
+
+/**
+ * Copies packet[start, end) to out[at..]. When the packet has no trailing bytes, the whole packet is copied
+ * (no subarray view on the hot path); the bytes that land before `at` are overwritten by the headers later.
+ */
+function copyPayload(out: Uint8Array, packet: Uint8Array, start: number, end: number, at: number): void {
+  if (end === packet.length && at >= start) out.set(packet, at - start);
+  else out.set(packet.subarray(start, end), at);
 }
 
 /** Transport output: the copied IP header now announces ESP (or UDP) and the new length. */
