@@ -152,7 +152,8 @@ async function runDump(f: Flags, io: SetkeyIo): Promise<number> {
   const o: ReplyOptions = { nowSec: io.nowSec(), all: f.all, withPorts: f.withPorts, short: f.forever };
   // -l: setkey prints the short header once, then re-dumps every second; we make one pass.
   if (f.forever && type === C.SADB_DUMP) io.out(printShortHeader());
-  io.out(formatReplies(replies, o));
+  const text = formatReplies(replies, o);
+  if (text) io.out(text);
   return 0;
 }
 
