@@ -16,9 +16,13 @@ const SA_SATYPES = new Set([C.SADB_SATYPE_AH, C.SADB_SATYPE_ESP, C.SADB_X_SATYPE
 const UNSUPPORTED_SATYPES = new Set([C.SADB_SATYPE_RSVP, C.SADB_SATYPE_OSPFV2, C.SADB_SATYPE_RIPV2, C.SADB_SATYPE_MIP]);
 // Messages that act on one SA and so need a real satype.
 const NEEDS_SATYPE = new Set([C.SADB_GETSPI, C.SADB_UPDATE, C.SADB_ADD, C.SADB_DELETE, C.SADB_GET, C.SADB_ACQUIRE, C.SADB_EXPIRE]);
+// SPD messages that refuse an SA satype (SPDDUMP is special: its satype is a policy-scope mask).
 const SPD_TYPES = new Set([
-  C.SADB_X_SPDADD, C.SADB_X_SPDDELETE, C.SADB_X_SPDGET, C.SADB_X_SPDDUMP, C.SADB_X_SPDFLUSH,
+  C.SADB_X_SPDADD, C.SADB_X_SPDDELETE, C.SADB_X_SPDGET, C.SADB_X_SPDFLUSH,
   C.SADB_X_SPDSETIDX, C.SADB_X_SPDUPDATE, C.SADB_X_SPDDELETE2,
+]);
+const SPDDUMP_SCOPES = new Set([
+  C.IPSEC_POLICYSCOPE_ANY, C.IPSEC_POLICYSCOPE_GLOBAL, C.IPSEC_POLICYSCOPE_IFNET, C.IPSEC_POLICYSCOPE_PCB,
 ]);
 // Kernel-to-user messages (and Linux-only ones) a BSD kernel has no handler for.
 const NO_HANDLER = new Set([
@@ -47,6 +51,10 @@ function fail(errno: PfkeyErrno, reason: string): CheckFailure {
 
 /** key_parse's satype rules. */
 function checkSatype(type: number, satype: number): CheckFailure | undefined {
+  if (type === C.SADB_X_SPDDUMP) {
+    // FreeBSD setkey -DP sends the scope (-g global, -t ifnet) in sadb_msg_satype.
+    return SPDDUMP_SCOPES.has(satype) ? undefined : fail('EINVAL', `SPDDUMP scope ${satype} invalid`);
+  }
   if (satype === C.SADB_SATYPE_UNSPEC) {
     return NEEDS_SATYPE.has(type) ? fail('EINVAL', `${C.nameOf(C.SADB_MSG_NAMES, type)} needs an satype`) : undefined;
   }

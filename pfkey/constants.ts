@@ -78,6 +78,9 @@ export const SADB_X_EXT_NEW_ADDRESS_DST = 28;
 /** FreeBSD 12-13 SADB_EXT_MAX; 29-31 (hardware-offload lifetimes, FreeBSD 14) are not implemented. */
 export const SADB_EXT_MAX = 28;
 
+/** FreeBSD key_parse refuses user messages longer than MCLBYTES with ENOBUFS (the caller applies it). */
+export const KEY_USER_MESSAGE_MAX_BYTES = 2048;
+
 // --- SA types (RFC 2367 §2.3.1) ---
 export const SADB_SATYPE_UNSPEC = 0;
 export const SADB_SATYPE_AH = 2;

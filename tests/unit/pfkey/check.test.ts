@@ -103,6 +103,12 @@ const ROWS: [string, PfkeyMessage, string | undefined][] = [
   ['SPDDELETE2 without policy', m(C.SADB_X_SPDDELETE2, 0, {}), 'EINVAL'],
   ['SPDGET without policy', m(C.SADB_X_SPDGET, 0, {}), 'EINVAL'],
   ['SPDDUMP', m(C.SADB_X_SPDDUMP, 0, {}), undefined],
+  ['SPDDUMP scope global (setkey -DPg)', m(C.SADB_X_SPDDUMP, C.IPSEC_POLICYSCOPE_GLOBAL, {}), undefined],
+  ['SPDDUMP scope ifnet (setkey -DPt)', m(C.SADB_X_SPDDUMP, C.IPSEC_POLICYSCOPE_IFNET, {}), undefined],
+  ['SPDDUMP scope pcb', m(C.SADB_X_SPDDUMP, C.IPSEC_POLICYSCOPE_PCB, {}), undefined],
+  ['SPDDUMP scope 3 (global|ifnet)', m(C.SADB_X_SPDDUMP, 3, {}), 'EINVAL'],
+  ['SPDDUMP scope 9', m(C.SADB_X_SPDDUMP, 9, {}), 'EINVAL'],
+  ['SPDFLUSH with satype AH', m(C.SADB_X_SPDFLUSH, C.SADB_SATYPE_AH, {}), 'EINVAL'],
   ['SPDFLUSH', m(C.SADB_X_SPDFLUSH, 0, {}), undefined],
 ];
 
