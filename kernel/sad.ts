@@ -189,9 +189,10 @@ export class Sad {
       if (p.natt) sa.natt = { ...p.natt };
       return sa;
     }
-    if (p.mode !== undefined && sa.mode !== p.mode) this.rehead(e, p.mode, p.reqid ?? sa.reqid);
-    else if (p.reqid !== undefined && p.reqid !== sa.reqid) this.rehead(e, sa.mode, p.reqid);
-    applyParams(sa, p);
+    applyParams(sa, p); // throws before anything else changes
+    const mode = p.mode ?? sa.mode;
+    const reqid = p.reqid ?? sa.reqid;
+    if (mode !== sa.mode || reqid !== sa.reqid) this.rehead(e, mode, reqid);
     if (p.seq !== undefined) sa.seq = p.seq;
     this.setState(e, 'mature');
     return sa;

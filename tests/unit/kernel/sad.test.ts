@@ -123,6 +123,15 @@ describe('kernel/sad', () => {
       sad.update({ spi: l.spi, proto: 'esp', src: A, dst: B, pid: 42, hard: { addtimeSec: 99 } });
       assert.equal(m.hard.addtimeSec, 99);
     });
+    it('a refused UPDATE leaves the larval SA where it was, and a correct retry succeeds', () => {
+      const { sad } = setup();
+      const l = sad.getSpi({ proto: 'esp', src: A, dst: B, pid: 5 });
+      assert.equal(errno(() => sad.update(esp(l.spi, { pid: 5, mode: 'tunnel', encKey: new Uint8Array(3) }))), 'EINVAL');
+      assert.equal(l.state, 'larval');
+      assert.equal(l.mode, 'any');
+      assert.equal(sad.update(esp(l.spi, { pid: 5, mode: 'tunnel' })).state, 'mature');
+      assert.equal(sad.lookupOut(A, B, 'esp', 'tunnel', 0), l);
+    });
     it('removes a larval SA that is not updated within 30 s', () => {
       const { sad, clock, events } = setup();
       const l = sad.getSpi({ proto: 'ah', src: A, dst: B, pid: 1 });
