@@ -74,7 +74,8 @@ export class MemWire {
     if (this.chance(this.opts.loss)) { this.stats.lost++; return; }
     const copies = this.chance(this.opts.duplicate) ? 2 : 1;
     if (copies === 2) this.stats.duplicated++;
-    for (let i = 0; i < copies; i++) this.schedule(to, packet.slice());
+    // new Uint8Array(...) copies; Buffer#slice (ESP output builds Buffers) would only make a view.
+    for (let i = 0; i < copies; i++) this.schedule(to, new Uint8Array(packet));
   }
 
   private schedule(to: MemPort, frame: Uint8Array): void {
