@@ -36,7 +36,7 @@ export const REQUIRED_EXTS: ReadonlyMap<number, readonly ExtName[]> = new Map<nu
   [C.SADB_ADD, ['sa', 'addressSrc', 'addressDst']],
   [C.SADB_DELETE, ['addressSrc', 'addressDst']], // no SA = KAME "delete all" between src and dst
   [C.SADB_GET, ['sa', 'addressSrc', 'addressDst']],
-  [C.SADB_ACQUIRE, ['addressSrc', 'addressDst', 'proposal']], // unless sadb_msg_errno != 0 (a KM failure report)
+  [C.SADB_ACQUIRE, ['addressSrc', 'addressDst', 'proposal']], // unless header-only (a KM failure report)
   [C.SADB_X_SPDADD, ['addressSrc', 'addressDst', 'policy']],
   [C.SADB_X_SPDUPDATE, ['addressSrc', 'addressDst', 'policy']],
   [C.SADB_X_SPDSETIDX, ['addressSrc', 'addressDst', 'policy']],
@@ -131,7 +131,9 @@ function checkPolicy(p: SadbXPolicy, withRequests: boolean): CheckFailure | unde
 }
 
 function checkMissing(m: PfkeyMessage): CheckFailure | undefined {
-  if (m.msg.type === C.SADB_ACQUIRE && m.msg.errno !== 0) return undefined; // KM reports a failed negotiation
+  // A header-only ACQUIRE is a key manager's failure report (FreeBSD key_acquire2 never answers it: with
+  // seq and errno set it resets the acquire entry, otherwise it is ignored).
+  if (m.msg.type === C.SADB_ACQUIRE && Object.values(m.ext).every((v) => v === undefined)) return undefined;
   for (const name of REQUIRED_EXTS.get(m.msg.type) ?? []) {
     if (m.ext[name] === undefined) return fail('EINVAL', `${C.nameOf(C.SADB_MSG_NAMES, m.msg.type)} without ${name}`);
   }

@@ -73,6 +73,8 @@ const ROWS: [string, PfkeyMessage, string | undefined][] = [
   ['DELETE without SA (deleteall)', m(C.SADB_DELETE, C.SADB_SATYPE_ESP, ENDS), undefined],
   ['GET without SA', m(C.SADB_GET, C.SADB_SATYPE_ESP, ENDS), 'EINVAL'],
   ['ACQUIRE failure report (errno set, base only)', m(C.SADB_ACQUIRE, C.SADB_SATYPE_ESP, {}, 60), undefined],
+  ['ACQUIRE base only without errno (ignored by the kernel, no reply)', m(C.SADB_ACQUIRE, C.SADB_SATYPE_ESP, {}), undefined],
+  ['ACQUIRE with errno but an incomplete body', m(C.SADB_ACQUIRE, C.SADB_SATYPE_ESP, ENDS, 60), 'EINVAL'],
   ['ACQUIRE request without proposal', m(C.SADB_ACQUIRE, C.SADB_SATYPE_ESP, ENDS), 'EINVAL'],
   ['EXPIRE from user space', m(C.SADB_EXPIRE, C.SADB_SATYPE_ESP, { sa: SA, ...ENDS }), 'EINVAL'],
   ['X_SPDEXPIRE from user space', m(C.SADB_X_SPDEXPIRE, 0, { policy: pol() }), 'EINVAL'],
