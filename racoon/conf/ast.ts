@@ -103,7 +103,10 @@ export interface RemoteConf {
   name: string;
   anonymous: boolean;
   address?: Uint8Array;
+  /** The port to contact (default 500). */
   port: number;
+  /** True when a `[port]` was written; without one the remote matches its address on any port (NAT-T 4500). */
+  portGiven: boolean;
   inherit?: string;
   /** ISAKMP_ETYPE_* in preference order. */
   exchangeMode: number[];

@@ -15,7 +15,7 @@ const EXCHANGE_MODES: Readonly<Record<string, number>> = { main: ISAKMP_ETYPE_ID
 /** A remote with racoon's defaults (racoon `newrmconf`). */
 export function defaultRemote(kw: Token, name: string): RemoteConf {
   return {
-    pos: posOf(kw), name, anonymous: false, port: ISAKMP_PORT, exchangeMode: [ISAKMP_ETYPE_IDENT], doi: IPSEC_DOI,
+    pos: posOf(kw), name, anonymous: false, port: ISAKMP_PORT, portGiven: false, exchangeMode: [ISAKMP_ETYPE_IDENT], doi: IPSEC_DOI,
     situation: IPSECDOI_SIT_IDENTITY_ONLY, peersIdentifiers: [], verifyIdentifier: false, sendCert: true, sendCr: true,
     verifyCert: true, matchEmptyCr: false, lifetimeSec: DEFAULT_PH1_LIFETIME_SEC, initialContact: true, passive: false,
     supportProxy: false, proposalCheck: 'strict', natTraversal: 'off', generatePolicy: 'off', nonceSize: DEFAULT_NONCE_SIZE,
@@ -59,7 +59,11 @@ function remoteHandlers(rm: RemoteConf, later: LaterFeature[], proposals: Propos
     if (t === 'x509') r.str('private key file');
   };
   return {
-    remote_address: (r) => { rm.address = address(r, 'remote_address'); rm.port = optionalPort(r, rm.port); r.semi(); },
+    remote_address: (r) => {
+      rm.address = address(r, 'remote_address');
+      if (r.peek().kind === 'port') { rm.port = optionalPort(r, rm.port); rm.portGiven = true; }
+      r.semi();
+    },
     exchange_mode: (r) => {
       const modes: number[] = [];
       do {
@@ -159,7 +163,7 @@ export function parseRemote(r: TokenReader, kw: Token, conf: RacoonConf): void {
   }
   rm.anonymous = anonymous;
   if (addr) rm.address = addr;
-  if (addr || portGiven) rm.port = port;
+  if (addr || portGiven) { rm.port = port; rm.portGiven = portGiven; }
   if (r.acceptKind(';')) {
     if (!rm.inherit) r.error(kw, `remote '${name}' without a body must inherit from another remote`);
     conf.remotes.push(rm);

@@ -64,7 +64,7 @@ function validateSainfo(sa: SainfoConf, out: ConfigError[]): void {
 }
 
 function remoteKey(rm: RemoteConf): string {
-  return rm.address ? `${rm.name}[${rm.port}]` : rm.name;
+  return rm.address ? `${rm.name}[${rm.portGiven ? rm.port : 'any'}]` : rm.name;
 }
 
 /** All semantic errors of `conf`, in file order of the directives they concern. */

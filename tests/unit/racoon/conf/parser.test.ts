@@ -340,7 +340,7 @@ describe('racoon/conf errors: every one reported with file:line, parsing goes on
       '2: remote 192.0.2.2: nonce_size 4 outside 8..256',
       '2: remote 192.0.2.2: verify_identifier on needs a peers_identifier',
       '18: proposal in remote 192.0.2.2 lacks encryption_algorithm, authentication_method, dh_group',
-      '22: duplicate remote 192.0.2.2[500]',
+      '22: duplicate remote 192.0.2.2[any]',
       '30: remote 192.0.2.3 has no proposal',
       '33: no encryption algorithm at sainfo address 10.0.0.0/8[any] any address 10.1.0.1[any] any',
       '33: no compression algorithm at sainfo address 10.0.0.0/8[any] any address 10.1.0.1[any] any',
