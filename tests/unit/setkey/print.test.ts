@@ -1,7 +1,7 @@
 // setkey -D / -DP / -D -l text against hand-written golden files (tests/fixtures/setkey, each naming its
 // ipsec-tools source), from views directly and from PF_KEY messages through pfkey's codec.
 import { strict as assert } from 'node:assert';
-import { printSad, printSpd, printShortHeader, printShortSa, formatInetAddr, strTime, hexdump, type PrintOptions } from '../../../setkey/print.js';
+import { printSad, printSpd, printShortHeader, printShortSa, formatInetAddr, strTime, hexdump, dumpPolicy, type PrintOptions } from '../../../setkey/print.js';
 import { formatMessageFile, formatReply } from '../../../setkey/from-pfkey.js';
 import type { PolicyView, SaView } from '../../../setkey/view.js';
 import { decodeMessage, encodeMessage, makeSadbMsg, type PfkeyMessage } from '../../../pfkey/msg.js';
@@ -120,6 +120,22 @@ describe('setkey/print: setkey -D text (pfkey_sadump1)', () => {
       '10.0.0.1[4500] 10.0.0.2[4500] \n\tnatt+ah mode=7 spi=4096(0x00001000) reqid=0(0x00000000)\n\tseq=0x00000000 replay=0 flags=0x00000000 state=9 ');
   });
 
+  it('reproduces real setkey -D output (KAME/ipsec-tools, 2003): blowfish keys wrapping, lifetimes, used SA', () => {
+    const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h.replace(/ /g, ''), 'hex'));
+    const created = 1058731525, used = 1058731548, now = 1058731618;
+    const common = { satype: 3, mode: 1, reqid: 0, seq: 0, state: 1, encAlg: 7, authAlg: 3, replay: 4, flags: 0, pid: 2052, refcnt: 0,
+      hard: lt(0, 0, 120, 0), soft: lt(0, 0, 96, 0) };
+    const sas: SaView[] = [
+      { ...common, src: { addr: ip('192.168.0.3'), port: 0 }, dst: { addr: ip('192.168.0.1'), port: 0 }, spi: 186578041,
+        encKey: hex('6047c0a9 b1244f40 37937606 2246d408 f3de362c 31f21b89 4cab6800 abde86ff b002ae5a 08681d2a d55c99fa ad2a626d d1f3a064 15f898d1'),
+        authKey: hex('a27c176b 40e0f619 c3a16111 72742867 acfc9b89'), current: lt(0, 0, created, 0), msgSeq: 1 },
+      { ...common, src: { addr: ip('192.168.0.1'), port: 0 }, dst: { addr: ip('192.168.0.3'), port: 0 }, spi: 55613933,
+        encKey: hex('d4ae888d 41f40471 9d51d800 bb52e89d a29e48ef 1f7e826f f16ac829 06e3fb74 e8731ee8 579b4f04 01e7e8a6 8f4d5ff0 cb57b801 e6cf4036'),
+        authKey: hex('ca60673d bdab7f98 9b258c9e 6a6e6da3 8ff07b20'), current: lt(2, 3008, created, used), msgSeq: 0 },
+    ];
+    assert.equal(printSad(sas, { nowSec: now }), golden('sa-real-2003.txt'));
+  });
+
   it('prints No SAD entries. for an empty dump', () => {
     assert.equal(printSad([], opts), golden('sad-empty.txt'));
   });
@@ -153,6 +169,29 @@ describe('setkey/print: setkey -DP text (pfkey_spdump1, ipsec_dump_policy)', () 
       msgSeq: 0, pid: 0, refcnt: 1,
     };
     assert.equal(printSpd([pv], { nowSec: 0, withPorts: true }), golden('spd-withports.txt'));
+  });
+
+  it('reproduces real Linux setkey -DP output (2018): fwd/in/out with prio def', () => {
+    const created = 1539872710;
+    const pol = (dir: number, id: number, seq: number, used: number, refcnt: number): PolicyView => ({
+      src: { addr: ip('192.168.1.0'), prefixLen: 24, port: 0 }, dst: { addr: ip('192.168.1.0'), prefixLen: 24, port: 0 },
+      upperProto: 255, dir, type: 2, priority: 0x80000000, id, requests: [{ proto: 50, mode: 1, level: 2, reqid: 0 }],
+      current: lt(0, 0, created, used), hard: lt(0, 0, 0, 0), msgSeq: seq, pid: 24623, refcnt,
+    });
+    assert.equal(printSpd([pol(3, 370, 1, 0, 1), pol(1, 360, 2, 1539874825, 1), pol(2, 353, 3, 1539873908, 4)], { nowSec: created }),
+      golden('spd-real-2018.txt'));
+  });
+
+  it('matches the policy lines of a real 2005 dump: prio high + offset, kernel-assigned reqids with #', () => {
+    // From the same corpus: sadb_x_policy priority=2344 printed as "in prio high + 1073739480 ipsec".
+    const pv: PolicyView = {
+      upperProto: 255, dir: 1, type: 2, priority: 2344, id: 104, msgSeq: 6, pid: 6052, refcnt: 1,
+      requests: [
+        { proto: 108, mode: 2, level: 1, reqid: 16386, src: { addr: ip('172.16.1.226'), port: 0 }, dst: { addr: ip('172.16.1.247'), port: 0 } },
+        { proto: 50, mode: 1, level: 3, reqid: 16385 },
+      ],
+    };
+    assert.equal(dumpPolicy(pv, '\n '), 'in prio high + 1073739480 ipsec\n ipcomp/tunnel/172.16.1.226-172.16.1.247/use#16386\n esp/transport//unique#16385');
   });
 
   it('prints No SPD entries. for an empty dump', () => {
