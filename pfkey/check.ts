@@ -80,8 +80,12 @@ function checkAddresses(m: PfkeyMessage): CheckFailure | undefined {
 /** ADD/UPDATE: keys by satype, lifetimes in pairs, NAT-T ports with the type (key_add, key_setsaval, key_setnatt). */
 function checkSaPayload(m: PfkeyMessage): CheckFailure | undefined {
   const { ext, msg } = m;
-  if (msg.satype === C.SADB_SATYPE_ESP && !ext.keyEncrypt) return fail('EINVAL', 'ESP SA without SADB_EXT_KEY_ENCRYPT');
-  if (msg.satype === C.SADB_SATYPE_AH && !ext.keyAuth) return fail('EINVAL', 'AH SA without SADB_EXT_KEY_AUTH');
+  // ADD always needs the keys; UPDATE needs them only for a LARVAL SA (FreeBSD key_update), which the
+  // kernel checks once it has found the SA.
+  if (msg.type === C.SADB_ADD) {
+    if (msg.satype === C.SADB_SATYPE_ESP && !ext.keyEncrypt) return fail('EINVAL', 'ESP SA without SADB_EXT_KEY_ENCRYPT');
+    if (msg.satype === C.SADB_SATYPE_AH && !ext.keyAuth) return fail('EINVAL', 'AH SA without SADB_EXT_KEY_AUTH');
+  }
   if (msg.satype === C.SADB_X_SATYPE_IPCOMP && ext.keyAuth) return fail('EINVAL', 'IPComp SA with SADB_EXT_KEY_AUTH');
   if ((msg.satype === C.SADB_SATYPE_AH || msg.satype === C.SADB_X_SATYPE_TCPSIGNATURE) && ext.keyEncrypt) {
     return fail('EINVAL', 'AH SA with SADB_EXT_KEY_ENCRYPT');
@@ -104,9 +108,16 @@ function checkKeyPresence(m: PfkeyMessage): CheckFailure | undefined {
   return undefined;
 }
 
+/**
+ * NAT-T (FreeBSD key_setnatt, ESP only): the type needs both ports; only UDP_ENCAP_ESPINUDP; ports non-zero.
+ * FreeBSD silently ignores an incomplete triple; we refuse it, as a half-configured NAT-T SA is a KM bug.
+ */
 function checkNatT(m: PfkeyMessage): CheckFailure | undefined {
   const { natTType, natTSport, natTDport } = m.ext;
   if (natTType && (!natTSport || !natTDport)) return fail('EINVAL', 'NAT_T_TYPE without NAT_T_SPORT and NAT_T_DPORT');
+  if (!natTType || !natTSport || !natTDport || m.msg.satype !== C.SADB_SATYPE_ESP || m.msg.type === C.SADB_GETSPI) return undefined;
+  if (natTType.type !== C.UDP_ENCAP_ESPINUDP) return fail('EINVAL', `unsupported NAT-T type ${natTType.type}`);
+  if (natTSport.port === 0 || natTDport.port === 0) return fail('EINVAL', 'NAT-T port 0');
   return undefined;
 }
 
