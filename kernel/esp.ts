@@ -124,6 +124,11 @@ function ipPacketEnd(p: Uint8Array): number {
   return end <= p.length ? end : -1; // a jumbogram (payload length 0) is not supported here
 }
 
+/** The fixed IP header size (IPv4 IHL, or the 40-byte IPv6 header) of a packet whose length ipPacketEnd accepted. */
+function ipHeaderBytes(p: Uint8Array): number {
+  return p[0]! >> 4 === 4 ? (p[0]! & 0x0f) << 2 : IPV6_HEADER_BYTES;
+}
+
 /** Offset of the byte that says "ESP follows" for an ESP header at espOffset; -1 if the chain disagrees. */
 function espNhOffset(p: Uint8Array, espOffset: number): number {
   const v = p[0]! >> 4;
@@ -326,7 +331,9 @@ export function espInput(sa: SecAssoc, packet: Uint8Array, espOffset: number, en
   if (!ensureContexts(sa)) return drop('esps_invalid', 'SA has no encryption algorithm or key');
   if (sa.state === 'larval' || sa.state === 'dead') return drop('esps_invalid', `SA is ${sa.state}`);
   const end = ipPacketEnd(packet);
-  if (end < 0 || espOffset < IPV4_MIN_HEADER_BYTES || espOffset + ESP_HEADER_BYTES > end) return drop('esps_hdrops', 'truncated ESP header');
+  if (end < 0 || espOffset < ipHeaderBytes(packet) || espOffset + ESP_HEADER_BYTES > end) return drop('esps_hdrops', 'truncated ESP header');
+  // ESP is processed after reassembly (RFC 4303 §3.4.1): a fragment here is the caller's mistake or an attack.
+  if (packet[0]! >> 4 === 4 && ((packet[6]! & 0x3f) | packet[7]!) !== 0) return drop('esps_hdrops', 'IPv4 fragment');
   const icvLen = icvLenOf(sa);
   const dataOff = espOffset + ESP_HEADER_BYTES + sa.encAlg!.ivLen;
   const icvOff = end - icvLen;

@@ -385,6 +385,22 @@ describe('kernel/esp: bad input is a counted drop', () => {
     expectDrop(espInput(peerSa(sa), shifted, 24, env()), 'esps_hdrops'); // IHL says 20: ESP cannot be at 24
   });
 
+  it('IPv4 fragments and an ESP offset inside the IP header: esps_hdrops', () => {
+    for (const mode of ['transport', 'tunnel'] as const) {
+      const sa = makeSa({ enc: 'aes-gcm-16', mode });
+      const out = ok(espOutput(sa, pkt, env()));
+      for (const [b6, b7] of [[0x20, 0], [0, 1], [0x1f, 0xff]]) {
+        const frag = copy(out); frag[6] = b6!; frag[7] = b7!;
+        expectDrop(espInput(peerSa(sa), frag, 20, env()), 'esps_hdrops');
+      }
+      const df = copy(out); df[6] = 0x40; // DF alone is not a fragment
+      assert.ok(ok(espInput(peerSa(sa), df, 20, env())));
+      expectDrop(espInput(peerSa(sa), copy(out), 12, env()), 'esps_hdrops');
+      const v6 = ok(espOutput(makeSa({ enc: 'aes-gcm-16', mode, src: '2001:db8::1', dst: '2001:db8::2' }), ipv6('2001:db8::1', '2001:db8::2', 17, bytes(9)), env()));
+      expectDrop(espInput(peerSa(sa), copy(v6), 24, env()), 'esps_hdrops');
+    }
+  });
+
   it('a bit flipped anywhere in SPI..ICV fails the ICV, before decryption', () => {
     for (const s of [{ enc: 'aes-cbc', auth: 'hmac-sha256' }, { enc: 'aes-gcm-16' }, { enc: 'aes-gmac' }]) {
       const sa = makeSa(s);
