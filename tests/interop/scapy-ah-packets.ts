@@ -44,10 +44,21 @@ function routing0(nextHeader: number, addrs: Uint8Array[]): Uint8Array {
  * IPv6/UDP. With `exts`: hop-by-hop [Router Alert, a "may change" option 0x3e], a type 0 routing header
  * (first hop in the destination field, then hop2, then the final destination), and destination options.
  */
-export function ipv6Packet(exts = true, len = 40): Uint8Array {
+export function ipv6Packet(exts: boolean | 'no-routing' = true, len = 40): Uint8Array {
   const finalDst = V6.dst;
   const udp = buildUdp(40000, 7, data(len, 9), { src: V6.src, dst: finalDst });
   if (!exts) return buildIpv6Packet({ nextHeader: 17, src: V6.src, dst: finalDst, trafficClass: 0x28, flowLabel: 0x12345, hopLimit: 61 }, udp);
+  if (exts === 'no-routing') {
+    // Hop-by-hop then destination options and no routing header: RFC 4302 §3.1.1 puts AH before the
+    // destination options, scapy (following Linux) after them; a receiver must take either.
+    const dst = buildIpv6OptionsHeader(17, new Uint8Array([0x1e, 2, 0xab, 0xcd, 0x3f, 2, 0x11, 0x22]));
+    const hbh = buildIpv6OptionsHeader(60, new Uint8Array([5, 2, 0, 0, 0x3e, 4, 0xaa, 0xbb, 0xcc, 0xdd]));
+    const body = new Uint8Array(hbh.length + dst.length + udp.length);
+    body.set(hbh, 0);
+    body.set(dst, hbh.length);
+    body.set(udp, hbh.length + dst.length);
+    return buildIpv6Packet({ nextHeader: 0, src: V6.src, dst: finalDst, trafficClass: 0x28, flowLabel: 0x12345, hopLimit: 61 }, body);
+  }
   const dstopts = buildIpv6OptionsHeader(17, new Uint8Array([0x1e, 2, 0xab, 0xcd]));
   const rh = routing0(60, [V6.hop2, finalDst]);
   const hbh = buildIpv6OptionsHeader(43, new Uint8Array([5, 2, 0, 0, 0x3e, 4, 0xaa, 0xbb, 0xcc, 0xdd]));

@@ -172,6 +172,37 @@ describe('kernel/ah', () => {
     });
   });
 
+  describe('tunnel details (tunnel.ts)', () => {
+    it('outer CE is folded into an ECN-capable inner header (RFC 6040 §4.2) and the result is authentic', () => {
+      const [o, i] = pair({ mode: 'tunnel' });
+      const inner = ipv4Packet(false);
+      inner[1] = 0x2a; // DSCP 10, ECT(0)
+      inner[10] = 0; inner[11] = 0;
+      const r = pkt(ahOutput(o, inner, env));
+      assert.equal(r[1]! & 3, 2, 'outer copies ECT(0) (normal mode)');
+      r[1] = r[1]! | 3; // a router marks congestion on the outer header: TOS is not in the ICV
+      const back = ahInput(i, r, 20, env);
+      assert.ok(back.ok, reason(back));
+      assert.equal(back.packet[1]! & 3, 3, 'inner now CE');
+    });
+    it('a tunnel SA refuses a next header that is not IP (ahs_badinner)', () => {
+      const [o] = pair();
+      const [, ti] = pair({ mode: 'tunnel' });
+      assert.equal(reason(ahInput(ti, pkt(ahOutput(o, ipv4Packet(false), env)), 20, env)), 'ahs_badinner');
+    });
+    it("an 'any' mode SA sends as transport and takes IP-in-IP as a tunnel", () => {
+      const [o, i] = pair({ mode: 'any' });
+      const [t] = pair({ mode: 'tunnel' });
+      const plain = ipv4Packet(false);
+      const tp = pkt(ahOutput(o, plain, env));
+      assert.equal(tp[20], 17, 'transport: AH next header is UDP');
+      assert.deepEqual(new Uint8Array(pkt(ahInput(i, tp, 20, env))), plain);
+      t.seqOutLo = 10; // another sender on the same SA: a fresh sequence number
+      const tunneled = pkt(ahOutput(t, plain, env));
+      assert.deepEqual(new Uint8Array(pkt(ahInput(i, tunneled, 20, env))), plain);
+    });
+  });
+
   describe('sequence counter (RFC 4302 §3.3.2)', () => {
     it('refuses to cycle without ESN, wraps with CYCSEQ, carries into the high bits with ESN', () => {
       const o = mkSa();
