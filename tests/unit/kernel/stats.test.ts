@@ -55,7 +55,7 @@ describe('kernel/stats', () => {
     assert.equal(s.group('esp').esps_typo, 1);
   });
 
-  it('knows every drop reason the transforms return (scans kernel/*.ts for drop literals)', () => {
+  it('knows every drop reason the transforms return (scans kernel/*.ts for drop/reason/stat literals)', () => {
     const root = repoRoot();
     const files = ['kernel/esp.ts', 'kernel/ah.ts', 'kernel/ipcomp.ts', 'kernel/tunnel.ts'].filter((f) => existsSync(join(root, f)));
     assert.ok(files.length > 0);
@@ -63,6 +63,8 @@ describe('kernel/stats', () => {
     for (const f of files) {
       const src = readFileSync(join(root, f), 'utf8');
       for (const m of src.matchAll(/drop\('([a-z_]+)'/g)) reasons.add(m[1]!);
+      for (const m of src.matchAll(/reason: '([a-z_]+)'/g)) reasons.add(m[1]!);
+      for (const m of src.matchAll(/stat: '([a-z_]+)'/g)) reasons.add(m[1]!);
       for (const m of src.matchAll(/tunnelDropReason\('([a-z]+)'/g)) {
         for (const suffix of ['_hdrops', '_ecn', '_badinner']) reasons.add(m[1] + suffix);
       }
