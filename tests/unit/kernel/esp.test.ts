@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDecipheriv, createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import { espOutput, espInput, espSpi, espDummyOutput } from '../../../kernel/esp.js';
 import { ENC_ALGS, AUTH_ALGS, findEncAlg } from '../../../crypto/registry.js';
 import { internetChecksum } from '../../../kernel/ip/checksum.js';
@@ -147,6 +147,25 @@ describe('kernel/esp: framing checked with node:crypto directly', () => {
     d.setAuthTag(esp.subarray(esp.length - 16));
     d.update(esp.subarray(16, esp.length - 16));
     d.final(); // throws if the AAD were wrong
+  });
+
+  it('AES-GMAC: payload in clear, tag = GCM over AAD SPI || seq(hi||lo) || IV || plaintext (RFC 4543 §3.2)', () => {
+    for (const esn of [false, true]) {
+      const sa = makeSa({ enc: 'aes-gmac', spi: 0x0a0b0c0d, esn });
+      sa.seqOutHi = esn ? 2 : 0;
+      sa.seqOutLo = 6;
+      const pkt = ipv4('10.1.1.1', '10.2.2.2', 17, bytes(21));
+      const esp = Buffer.from(ok(espOutput(sa, pkt, env())).subarray(20));
+      const iv = esp.subarray(8, 16);
+      const plain = esp.subarray(16, esp.length - 16);
+      assert.deepEqual(plain.subarray(0, 21), Buffer.from(pkt.subarray(20)), 'GMAC leaves the payload in clear');
+      const key = sa.encKey!;
+      const c = createCipheriv('aes-128-gcm', key.subarray(0, 16), Buffer.concat([key.subarray(16), iv]));
+      const hiBytes = esn ? Buffer.from([0, 0, 0, 2]) : Buffer.alloc(0);
+      c.setAAD(Buffer.concat([esp.subarray(0, 4), hiBytes, esp.subarray(4, 8), iv, plain]));
+      c.final();
+      assert.deepEqual(esp.subarray(esp.length - 16), c.getAuthTag(), `esn=${esn}`);
+    }
   });
 
   it('HMAC-SHA-256 with ESN: the high 32 bits are appended to the ICV input (RFC 4303 §2.2.1)', () => {
@@ -308,6 +327,44 @@ describe('kernel/esp: sequence numbers and IVs', () => {
     const rng = new ScriptedRng();
     rng.push(hex('a1a2a3a4a5a6a7a8'));
     assert.equal(Buffer.from(ok(espOutput(cyc, pkt, { rng, now: 0 })).subarray(28, 36)).toString('hex'), 'a1a2a3a4a5a6a7a8');
+  });
+});
+
+describe('kernel/esp: options and less common SA settings', () => {
+  it('passes tunnel options to the outer header (DF set/clear, ECN compatibility mode, TTL)', () => {
+    const sa = makeSa({ enc: 'aes-gcm-16', mode: 'tunnel', src: '198.51.100.1', dst: '198.51.100.2' });
+    const inner = ipv4('10.0.0.1', '10.0.0.2', 6, bytes(20), { df: true, tos: 0x03 });
+    const dflt = ok(espOutput(sa, inner, env()));
+    assert.deepEqual([dflt[1], dflt[6]! & 0x40, dflt[8]], [0x03, 0x40, 64]);
+    const o = ok(espOutput(sa, inner, env(), { tunnel: { ttl: 17, df: 'clear', ecn: 'compat' } }));
+    assert.deepEqual([o[1], o[6]! & 0x40, o[8]], [0x00, 0, 17]);
+    assert.equal(internetChecksum(o, 0, 20), 0);
+  });
+
+  it('ESN with anti-replay off still infers the high word', () => {
+    const sa = makeSa({ enc: 'aes-cbc', auth: 'hmac-sha1', esn: true, replayBits: 0 });
+    const rx = peerSa(sa);
+    sa.seqOutLo = 0xfffffffe;
+    const pkt = ipv4('192.0.2.1', '192.0.2.2', 17, bytes(8));
+    rx.replay.acceptSeq(0, 0xfffffff0);
+    for (let i = 0; i < 3; i++) ok(espInput(rx, copy(ok(espOutput(sa, pkt, env()))), 20, env()));
+    assert.deepEqual([rx.replay.lastHi, rx.replay.lastLo], [1, 1]);
+    const again = peerSa(sa);
+    again.replay.acceptSeq(0, 0xfffffff0);
+    sa.seqOutHi = 0; sa.seqOutLo = 0xfffffff4;
+    ok(espInput(again, copy(ok(espOutput(sa, pkt, env()))), 20, env()));
+    ok(espInput(again, copy(ok(espOutput(sa, pkt, env()))), 20, env()));
+  });
+
+  it('dummy packets over IPv6 SAs, and anti-replay counts them (they carry sequence numbers)', () => {
+    const sa = makeSa({ enc: 'chacha20-poly1305', mode: 'tunnel', src: '2001:db8::1', dst: '2001:db8::2' });
+    const rx = peerSa(sa);
+    const d = ok(espDummyOutput(sa, 0, env()));
+    assert.equal(d[0]! >> 4, 6);
+    const r = espInput(rx, copy(d), 40, env());
+    assert.equal(!r.ok && r.reason, 'esps_dummy');
+    const r2 = espInput(rx, copy(d), 40, env());
+    assert.equal(!r2.ok && r2.reason, 'esps_replay');
   });
 });
 
