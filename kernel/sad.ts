@@ -247,6 +247,17 @@ export class Sad {
   }
 
   /**
+   * True if a larval SA of `proto` exists between `a` and `b` in either direction (GETSPI creates the
+   * inbound one): the key manager is already negotiating, so an ACQUIRE is pending. O(1) per direction.
+   */
+  hasLarvalBetween(a: Uint8Array, b: Uint8Array, proto: IpsecProto): boolean {
+    for (const key of [pairKey(proto, a, b), pairKey(proto, b, a)]) {
+      for (const e of this.byPair.get(key) ?? []) if (e.sa.state === 'larval') return true;
+    }
+    return false;
+  }
+
+  /**
    * Lifetime accounting for one packet through the SA (KAME key_sa_recordxfer: allocations count
    * packets). Crossing a soft limit makes the SA dying, a hard one kills it. Returns false if the SA is
    * no longer usable afterwards.

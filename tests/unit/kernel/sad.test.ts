@@ -132,6 +132,17 @@ describe('kernel/sad', () => {
       assert.equal(sad.update(esp(l.spi, { pid: 5, mode: 'tunnel' })).state, 'mature');
       assert.equal(sad.lookupOut(A, B, 'esp', 'tunnel', 0), l);
     });
+    it('hasLarvalBetween sees a pending GETSPI in either direction, and only while larval', () => {
+      const { sad } = setup();
+      assert.equal(sad.hasLarvalBetween(A, B, 'esp'), false);
+      const l = sad.getSpi({ proto: 'esp', src: B, dst: A, pid: 1 });
+      assert.equal(sad.hasLarvalBetween(A, B, 'esp'), true);
+      assert.equal(sad.hasLarvalBetween(B, A, 'esp'), true);
+      assert.equal(sad.hasLarvalBetween(A, B, 'ah'), false);
+      assert.equal(sad.hasLarvalBetween(A, C, 'esp'), false);
+      sad.update(esp(l.spi, { src: B, dst: A, pid: 1 }));
+      assert.equal(sad.hasLarvalBetween(A, B, 'esp'), false);
+    });
     it('removes a larval SA that is not updated within 30 s', () => {
       const { sad, clock, events } = setup();
       const l = sad.getSpi({ proto: 'ah', src: A, dst: B, pid: 1 });
