@@ -88,7 +88,7 @@ export interface Policy {
   readonly lifetime: PolicyLifetime;
   readonly createdMs: number;
   /** Last lookup that returned this policy (ms); equals createdMs until first use. */
-  lastusedMs: number;
+  readonly lastusedMs: number;
   /** Insertion order; breaks priority ties (older first), as KAME's per-direction list does. */
   readonly seq: number;
 }

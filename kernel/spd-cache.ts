@@ -1,14 +1,10 @@
 // A per-flow cache in front of the SPD index (the idea of FreeBSD's key_spdcache): a 4-way set-associative
-// table keyed by (direction, family, protocol, ports, source, destination) holding the lookup's answer,
-// "no policy" included. Entries are stamped with the SPD generation, so any change to the SPD voids them all.
-import type { Policy } from './policy.js';
-
+// table keyed by (direction, family, protocol, ports, source, destination) holding the lookup's answer as
+// an index slot, "no policy" (0) included. Entries are stamped with the SPD generation, so any change to the SPD voids them all.
 /** Ints per way: stamp, meta, ports, source words (4), destination words (4), pad. */
 const WSTRIDE = 12;
 const W_STAMP = 0, W_META = 1, W_PORTS = 2, W_SRC = 3, W_DST = 7;
 
-/** Returned by get() when the flow is not cached. */
-export const CACHE_MISS: unique symbol = Symbol('spd-cache-miss');
 
 const WAYS = 4;
 
@@ -16,7 +12,7 @@ export class SpdCache {
   /** Per way: the key hash (| 1, so 0 means empty), checked before the full key. */
   private readonly tags: Int32Array;
   private readonly keys: Int32Array;
-  private readonly results: (Policy | undefined)[];
+  private readonly results: Int32Array;
   /** Per set: the way the next insertion replaces (FIFO). */
   private readonly next: Uint8Array;
   private readonly setMask: number;
@@ -29,7 +25,7 @@ export class SpdCache {
     while (n < entries) n *= 2;
     this.tags = new Int32Array(n);
     this.keys = new Int32Array(n * WSTRIDE);
-    this.results = new Array<Policy | undefined>(n).fill(undefined);
+    this.results = new Int32Array(n);
     this.next = new Uint8Array(n / WAYS);
     this.setMask = n / WAYS - 1;
   }
@@ -51,19 +47,19 @@ export class SpdCache {
     return true;
   }
 
-  /** The cached answer for this flow at SPD stamp `stamp` (non-zero), or CACHE_MISS. */
-  get(stamp: number, meta: number, ports: number, sw: Int32Array, dw: Int32Array, words: number): Policy | undefined | typeof CACHE_MISS {
+  /** The cached slot for this flow at SPD stamp `stamp` (non-zero): 0 = no policy, -1 = not cached. */
+  get(stamp: number, meta: number, ports: number, sw: Int32Array, dw: Int32Array, words: number): number {
     const h = this.hash(meta, ports, sw, dw, words), tag = h | 1;
     const w0 = (h & this.setMask) * WAYS, tags = this.tags;
     for (let w = w0; w < w0 + WAYS; w++) {
-      if (tags[w] === tag && this.same(w, stamp, meta, ports, sw, dw, words)) { this.hits++; return this.results[w]; }
+      if (tags[w] === tag && this.same(w, stamp, meta, ports, sw, dw, words)) { this.hits++; return this.results[w]!; }
     }
     this.misses++;
-    return CACHE_MISS;
+    return -1;
   }
 
   /** Stores an answer, replacing the set's ways in turn. */
-  put(stamp: number, meta: number, ports: number, sw: Int32Array, dw: Int32Array, words: number, p: Policy | undefined): void {
+  put(stamp: number, meta: number, ports: number, sw: Int32Array, dw: Int32Array, words: number, slot: number): void {
     const h = this.hash(meta, ports, sw, dw, words), set = h & this.setMask;
     const w = set * WAYS + this.next[set]!;
     this.next[set] = (this.next[set]! + 1) % WAYS;
@@ -74,13 +70,13 @@ export class SpdCache {
       k[b + W_SRC + i] = i < words ? sw[i]! : 0;
       k[b + W_DST + i] = i < words ? dw[i]! : 0;
     }
-    this.results[w] = p;
+    this.results[w] = slot;
   }
 
   /** Drops every entry (for example when the generation stamp wraps). */
   clear(): void {
     this.tags.fill(0);
     this.keys.fill(0);
-    this.results.fill(undefined);
+    this.results.fill(0);
   }
 }

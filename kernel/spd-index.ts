@@ -4,16 +4,38 @@
 // KAME key_allocsp). Everything a lookup reads lives in flat Int32Arrays: main-memory misses, not
 // instructions, decide the speed of a 100,000-policy SPD.
 import type { Policy } from './policy.js';
-import { IPSEC_ULPROTO_ANY, IPSEC_PORT_ANY } from './policy.js';
-import { TriePool, addrWords, matchFrom, STRIDE, LEN, C0, VAL } from './spd-trie.js';
+import { TriePool } from './spd-trie.js';
 
-export { addrWords } from './spd-trie.js';
+// Local copies of ULPROTO_ANY, PORT_ANY (policy.ts) and VAL_MASK (spd-trie.ts): the hot loops
+// read these, and under a CommonJS-style loader (tsx) each imported binding is a getter call.
+const ULPROTO_ANY = 255;
+const PORT_ANY = 0;
+const VAL_MASK = 0xffffff;
 
 /** Leaves with more policies than this get a (proto, sport, dport) hash beside their ranked list. */
 const LEAF_MAP_MIN = 8;
 /** Ints per policy slot: ports (sport << 16 | dport), proto, biased priority, seq, next slot, leaf count. */
 const PSTRIDE = 8;
 const P_PORTS = 0, P_PROTO = 1, P_PRIO = 2, P_SEQ = 3, P_NEXT = 4, P_COUNT = 5;
+
+/** Writes an address as big-endian 32-bit words (signed int32, compared bitwise only). */
+export function addrWords(a: Uint8Array, out: Int32Array): void {
+  for (let i = 0, j = 0; j < a.length; i++, j += 4) {
+    out[i] = (a[j]! << 24) | (a[j + 1]! << 16) | (a[j + 2]! << 8) | a[j + 3]!;
+  }
+}
+
+/** True when a's bits [from, len) equal the node's (bits before `from` were checked on the way down). */
+function matchFrom(nd: Int32Array, b: number, a: Int32Array, from: number, len: number, words: number): boolean {
+  if (words === 1) {
+    return len === 0 || ((nd[b]! ^ a[0]!) & (-1 << (32 - len))) === 0;
+  }
+  const full = len >>> 5;
+  let i = from >>> 5;
+  for (; i < full; i++) if (nd[b + i] !== a[i]) return false;
+  const rem = len & 31;
+  return rem === 0 || ((nd[b + i]! ^ a[i]!) & (-1 << (32 - rem))) === 0;
+}
 
 /** Lower priority wins; equal priorities go to the older policy (KAME key_insertsp + key_allocsp). */
 export function isBetter(a: Policy, b: Policy): boolean {
@@ -30,6 +52,8 @@ export class SelectorIndex {
   private readonly dstRoot: number;
   /** Policy slots (1-based; PSTRIDE ints each) and the policies they stand for. */
   private pol = new Int32Array(PSTRIDE * 64);
+  /** Last use (ms) per slot: kept here so a lookup does not have to touch the Policy object. */
+  private used = new Float64Array(64);
   private readonly policies: (Policy | undefined)[] = [undefined];
   private readonly freeSlots: number[] = [];
   private readonly slotById = new Map<number, number>();
@@ -37,7 +61,10 @@ export class SelectorIndex {
   private readonly leafMaps = new Map<number, Map<number, number>>();
   private readonly sw: Int32Array;
   private readonly dw: Int32Array;
-  private readonly words: 1 | 4;
+  /** The words of the addresses of the current query (setQuery), for lookup() and the flow cache. */
+  readonly qs: Int32Array;
+  readonly qd: Int32Array;
+  readonly words: 1 | 4;
   size = 0;
 
   constructor(readonly bits: 32 | 128) {
@@ -46,6 +73,14 @@ export class SelectorIndex {
     this.dstRoot = this.pool.newRoot();
     this.sw = new Int32Array(this.words);
     this.dw = new Int32Array(this.words);
+    this.qs = new Int32Array(this.words);
+    this.qd = new Int32Array(this.words);
+  }
+
+  /** Loads the packet addresses (of this index's family) into qs/qd. */
+  setQuery(src: Uint8Array, dst: Uint8Array): void {
+    addrWords(src, this.qs);
+    addrWords(dst, this.qd);
   }
 
   add(p: Policy): void {
@@ -72,7 +107,6 @@ export class SelectorIndex {
     if (sn === 0 || !this.leafUnlink(sn, slot)) return false;
     if (pool.val(sn) === 0) {
       // The leaf is empty: drop the source node, and the destination node once its trie is empty.
-      pool.setVal(sn, -1);
       pool.remove(srcRoot, this.sw, s.src.len);
       if (pool.isEmptyRoot(srcRoot)) {
         pool.remove(this.dstRoot, this.dw, s.dst.len);
@@ -84,35 +118,52 @@ export class SelectorIndex {
     return true;
   }
 
-  /** Best policy for the packet; sw/dw are the address words (see addrWords). */
+  /** The policy in a slot returned by lookupSlot. */
+  policyAt(slot: number): Policy | undefined { return this.policies[slot]; }
+  /** Records a use of the policy in slot (KAME key_allocsp sets lastused). */
+  touch(slot: number, nowMs: number): void { this.used[slot] = nowMs; }
+  /** Last use of an indexed policy, or undefined if it is not in this index. */
+  lastUsedOf(p: Policy): number | undefined {
+    const slot = this.slotById.get(p.id);
+    return slot !== undefined && this.policies[slot] === p ? this.used[slot] : undefined;
+  }
+
+  /** Best policy for the packet; sw/dw are the address words (see setQuery). */
   lookup(sw: Int32Array, dw: Int32Array, proto: number, sport: number, dport: number): Policy | undefined {
-    const nd = this.pool.nodes, words = this.words, bits = this.bits;
+    const slot = this.lookupSlot(sw, dw, proto, sport, dport);
+    return slot === 0 ? undefined : this.policies[slot];
+  }
+
+  /** The slot of the best policy for the packet, 0 if none. */
+  lookupSlot(sw: Int32Array, dw: Int32Array, proto: number, sport: number, dport: number): number {
+    const pool = this.pool, nd = pool.nodes, words = this.words, bits = this.bits;
+    const st = pool.stride, oc0 = pool.oc0, olv = pool.olv;
     let best = 0;
     let n = this.dstRoot, from = 0;
     while (n !== 0) {
-      const b = n * STRIDE, len = nd[b + LEN]!;
+      const b = n * st, lv = nd[b + olv]!, len = lv >>> 24;
       if (!matchFrom(nd, b, dw, from, len, words)) break;
-      const v = nd[b + VAL]!;
+      const v = lv & VAL_MASK;
       if (v !== 0) best = this.scanSources(nd, v, sw, proto, sport, dport, best);
       if (len === bits) break;
       from = len;
-      n = nd[b + C0 + ((dw[from >>> 5]! >>> (31 - (from & 31))) & 1)]!;
+      n = nd[b + oc0 + ((dw[from >>> 5]! >>> (31 - (from & 31))) & 1)]!;
     }
-    return best === 0 ? undefined : this.policies[best];
+    return best;
   }
 
   private scanSources(nd: Int32Array, root: number, sw: Int32Array, proto: number, sport: number, dport: number,
     best: number): number {
-    const words = this.words, bits = this.bits;
+    const words = this.words, bits = this.bits, st = this.pool.stride, oc0 = this.pool.oc0, olv = this.pool.olv;
     let n = root, from = 0;
     while (n !== 0) {
-      const b = n * STRIDE, len = nd[b + LEN]!;
+      const b = n * st, lv = nd[b + olv]!, len = lv >>> 24;
       if (!matchFrom(nd, b, sw, from, len, words)) break;
-      const v = nd[b + VAL]!;
+      const v = lv & VAL_MASK;
       if (v !== 0) best = this.scanLeaf(n, v, proto, sport, dport, best);
       if (len === bits) break;
       from = len;
-      n = nd[b + C0 + ((sw[from >>> 5]! >>> (31 - (from & 31))) & 1)]!;
+      n = nd[b + oc0 + ((sw[from >>> 5]! >>> (31 - (from & 31))) & 1)]!;
     }
     return best;
   }
@@ -126,8 +177,8 @@ export class SelectorIndex {
       for (let s = head; s !== 0; s = pol[s * PSTRIDE + P_NEXT]!) {
         const b = s * PSTRIDE, ports = pol[b + P_PORTS]!, pr = pol[b + P_PROTO]!;
         const sp = ports >>> 16, dp = ports & 0xffff;
-        if ((pr === IPSEC_ULPROTO_ANY || pr === proto) && (sp === IPSEC_PORT_ANY || sp === sport)
-          && (dp === IPSEC_PORT_ANY || dp === dport)) {
+        if ((pr === ULPROTO_ANY || pr === proto) && (sp === PORT_ANY || sp === sport)
+          && (dp === PORT_ANY || dp === dport)) {
           return best === 0 || this.slotBetter(s, best) ? s : best;
         }
       }
@@ -136,7 +187,7 @@ export class SelectorIndex {
     // Large leaf: at most one policy per (proto, sport, dport), so probe the 8 wildcard combinations.
     const map = this.leafMaps.get(node)!;
     for (let k = 0; k < 8; k++) {
-      const s = map.get(ulKey(k & 4 ? IPSEC_ULPROTO_ANY : proto, k & 2 ? IPSEC_PORT_ANY : sport, k & 1 ? IPSEC_PORT_ANY : dport));
+      const s = map.get(ulKey(k & 4 ? ULPROTO_ANY : proto, k & 2 ? PORT_ANY : sport, k & 1 ? PORT_ANY : dport));
       if (s !== undefined && (best === 0 || this.slotBetter(s, best))) best = s;
     }
     return best;
@@ -156,6 +207,9 @@ export class SelectorIndex {
         const grown = new Int32Array(this.pol.length * 2);
         grown.set(this.pol);
         this.pol = grown;
+        const used = new Float64Array(this.used.length * 2);
+        used.set(this.used);
+        this.used = used;
       }
     }
     const s = p.selector, b = slot * PSTRIDE, pol = this.pol;
@@ -166,6 +220,7 @@ export class SelectorIndex {
     pol[b + P_NEXT] = 0;
     pol[b + P_COUNT] = 0;
     this.policies[slot] = p;
+    this.used[slot] = p.createdMs;
     this.slotById.set(p.id, slot);
     return slot;
   }

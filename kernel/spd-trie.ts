@@ -1,16 +1,10 @@
-// Path-compressed binary tries of address prefixes kept in one flat Int32Array (a node = 8 ints, no object
-// hops): the storage behind the SPD index (spd-index.ts). Node 0 means "none".
+// Path-compressed binary tries of address prefixes kept in one flat Int32Array with no object hops: the
+// storage behind the SPD index (spd-index.ts). A node is its prefix words (1 for IPv4, 4 for IPv6), child 0,
+// child 1, and one int packing the prefix length (top 8 bits) with the value (low 24 bits): 16 bytes for
+// IPv4, 32 (padded) for IPv6, so more of a large trie stays in the caches. Node 0 means "none".
 
-/** Ints per node: prefix words (1 or 4, padded to 4), then length, child 0, child 1, value. */
-export const STRIDE = 8;
-export const LEN = 4, C0 = 5, C1 = 6, VAL = 7;
-
-/** Writes an address as big-endian 32-bit words (signed int32, compared bitwise only). */
-export function addrWords(a: Uint8Array, out: Int32Array): void {
-  for (let i = 0, j = 0; j < a.length; i++, j += 4) {
-    out[i] = (a[j]! << 24) | (a[j + 1]! << 16) | (a[j + 2]! << 8) | a[j + 3]!;
-  }
-}
+/** Values and node numbers must fit the 24 bits beside the length. */
+export const TRIE_VAL_MAX = 0xffffff;
 
 export function bitAt(w: Int32Array, b: number): number {
   return (w[b >>> 5]! >>> (31 - (b & 31))) & 1;
@@ -22,10 +16,17 @@ export function bitAt(w: Int32Array, b: number): number {
  */
 export class TriePool {
   nodes: Int32Array;
+  /** Ints per node, and the offsets of child 0 (child 1 follows) and of the length/value int. */
+  readonly stride: number;
+  readonly oc0: number;
+  readonly olv: number;
   private top = 1;
   private readonly free: number[] = [];
   constructor(readonly words: 1 | 4) {
-    this.nodes = new Int32Array(STRIDE * 64);
+    this.stride = words === 1 ? 4 : 8;
+    this.oc0 = words;
+    this.olv = words + 2;
+    this.nodes = new Int32Array(this.stride * 64);
   }
 
   /** A new empty root (length 0). */
@@ -34,32 +35,33 @@ export class TriePool {
   }
 
   freeNode(n: number): void {
-    this.nodes.fill(0, n * STRIDE, n * STRIDE + STRIDE);
+    this.nodes.fill(0, n * this.stride, (n + 1) * this.stride);
     this.free.push(n);
   }
 
   private alloc(w: Int32Array | null, len: number): number {
     let n = this.free.pop();
     if (n === undefined) {
-      if ((this.top + 1) * STRIDE > this.nodes.length) {
+      if (this.top >= TRIE_VAL_MAX) throw new RangeError('SPD trie full');
+      if ((this.top + 1) * this.stride > this.nodes.length) {
         const grown = new Int32Array(this.nodes.length * 2);
         grown.set(this.nodes);
         this.nodes = grown;
       }
       n = this.top++;
     }
-    const b = n * STRIDE, nd = this.nodes;
+    const b = n * this.stride, nd = this.nodes;
     for (let i = 0; i < this.words; i++) {
       const bits = len - i * 32;
       nd[b + i] = w === null || bits <= 0 ? 0 : bits >= 32 ? w[i]! : w[i]! & (-1 << (32 - bits));
     }
-    nd[b + LEN] = len; nd[b + C0] = 0; nd[b + C1] = 0; nd[b + VAL] = 0;
+    nd[b + this.oc0] = 0; nd[b + this.oc0 + 1] = 0; nd[b + this.olv] = len << 24;
     return n;
   }
 
   /** Common leading bits of node n's prefix and w, at most max. */
   private common(n: number, w: Int32Array, max: number): number {
-    const b = n * STRIDE, nd = this.nodes;
+    const b = n * this.stride, nd = this.nodes;
     for (let i = 0; i * 32 < max; i++) {
       const d = nd[b + i]! ^ w[i]!;
       if (d !== 0) return Math.min(max, i * 32 + Math.clz32(d));
@@ -68,23 +70,26 @@ export class TriePool {
   }
 
   private nodeBit(n: number, bit: number): number {
-    return (this.nodes[n * STRIDE + (bit >>> 5)]! >>> (31 - (bit & 31))) & 1;
+    return (this.nodes[n * this.stride + (bit >>> 5)]! >>> (31 - (bit & 31))) & 1;
   }
 
   private child(n: number, bit: number): number {
-    return this.nodes[n * STRIDE + C0 + bit]!;
+    return this.nodes[n * this.stride + this.oc0 + bit]!;
   }
 
   private setChild(n: number, bit: number, c: number): void {
-    this.nodes[n * STRIDE + C0 + bit] = c;
+    this.nodes[n * this.stride + this.oc0 + bit] = c;
   }
 
-  len(n: number): number { return this.nodes[n * STRIDE + LEN]!; }
-  val(n: number): number { return this.nodes[n * STRIDE + VAL]!; }
-  setVal(n: number, v: number): void { this.nodes[n * STRIDE + VAL] = v; }
+  len(n: number): number { return this.nodes[n * this.stride + this.olv]! >>> 24; }
+  val(n: number): number { return this.nodes[n * this.stride + this.olv]! & TRIE_VAL_MAX; }
+  setVal(n: number, v: number): void {
+    if (v < 0 || v > TRIE_VAL_MAX) throw new RangeError('SPD trie value out of range');
+    const i = n * this.stride + this.olv;
+    this.nodes[i] = (this.nodes[i]! & ~TRIE_VAL_MAX) | v;
+  }
   isEmptyRoot(root: number): boolean {
-    const b = root * STRIDE, nd = this.nodes;
-    return nd[b + VAL] === 0 && nd[b + C0] === 0 && nd[b + C1] === 0;
+    return this.val(root) === 0 && this.child(root, 0) === 0 && this.child(root, 1) === 0;
   }
 
   /** The node holding exactly (w, len) under root, or 0. */
@@ -130,7 +135,7 @@ export class TriePool {
     }
   }
 
-  /** Clears the value at exactly (w, len) under root and restores the invariant; false if absent. */
+  /** Clears the value (even 0) at exactly (w, len) under root and restores the invariant; false if no node. */
   remove(root: number, w: Int32Array, len: number): boolean {
     const path = [root];
     let n = root;
@@ -139,7 +144,7 @@ export class TriePool {
       if (n === 0 || this.len(n) > len || this.common(n, w, this.len(n)) < this.len(n)) return false;
       path.push(n);
     }
-    if (this.len(n) !== len || this.val(n) === 0) return false;
+    if (this.len(n) !== len) return false;
     this.setVal(n, 0);
     for (let i = path.length - 1; i > 0; i--) {
       const m = path[i]!, c0 = this.child(m, 0), c1 = this.child(m, 1);
@@ -151,16 +156,3 @@ export class TriePool {
     return true;
   }
 }
-
-/** True when a's bits [from, len) equal the node's (bits before `from` were checked on the way down). */
-export function matchFrom(nd: Int32Array, b: number, a: Int32Array, from: number, len: number, words: number): boolean {
-  if (words === 1) {
-    return len === 0 || ((nd[b]! ^ a[0]!) & (-1 << (32 - len))) === 0;
-  }
-  const full = len >>> 5;
-  let i = from >>> 5;
-  for (; i < full; i++) if (nd[b + i] !== a[i]) return false;
-  const rem = len & 31;
-  return rem === 0 || ((nd[b + i]! ^ a[i]!) & (-1 << (32 - rem))) === 0;
-}
-

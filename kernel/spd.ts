@@ -10,8 +10,8 @@ import {
   SpdError, showValue, checkPolicySpec, checkSelector, checkDir, checkRequests, selectorKey, IPSEC_MANUAL_REQID_MAX,
   IPSEC_REQID_MAX,
 } from './policy.js';
-import { SelectorIndex, addrWords } from './spd-index.js';
-import { SpdCache, CACHE_MISS } from './spd-cache.js';
+import { SelectorIndex } from './spd-index.js';
+import { SpdCache } from './spd-cache.js';
 
 const DIR_ORDER: readonly PolicyDir[] = ['in', 'out', 'fwd'];
 
@@ -92,10 +92,6 @@ export class Spd {
   private readonly byKey = new Map<string, Policy>();
   private readonly timers = new Map<number, () => void>();
   private readonly listeners = new Set<ExpireListener>();
-  private readonly sw4 = new Int32Array(1);
-  private readonly dw4 = new Int32Array(1);
-  private readonly sw6 = new Int32Array(4);
-  private readonly dw6 = new Int32Array(4);
   private readonly defaultResolution: PolicyResolution;
   private readonly cache: SpdCache | undefined;
   private stamp = 1;
@@ -173,6 +169,7 @@ export class Spd {
   /** SADB_X_SPDFLUSH: removes every policy; returns how many. */
   flush(): number {
     const n = this.byId.size;
+    for (const p of this.byId.values()) if (p instanceof PolicyRecord) p.freeze();
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
     this.byId.clear();
@@ -204,25 +201,23 @@ export class Spd {
     if (fam === 0 || src.length !== dst.length) return undefined;
     const idx = this.indexes[dirSlot(dir) * 2 + (fam === 6 ? 1 : 0)];
     if (idx === undefined) return undefined;
-    const sw = fam === 4 ? this.sw4 : this.sw6, dw = fam === 4 ? this.dw4 : this.dw6;
-    addrWords(src, sw);
-    addrWords(dst, dw);
+    idx.setQuery(src, dst);
+    const sw = idx.qs, dw = idx.qd, words = idx.words;
     const cache = this.cache;
     // Only well-formed numbers go through the cache, whose key packs them into 32-bit words.
     const cacheable = cache !== undefined && (proto & 0xff) === proto && (sport & 0xffff) === sport && (dport & 0xffff) === dport;
-    let p: Policy | undefined;
+    let slot: number;
     if (cacheable) {
       const meta = (dirSlot(dir) << 9) | (fam === 6 ? 256 : 0) | proto, ports = (sport << 16) | dport;
-      const words = fam === 4 ? 1 : 4;
-      const r = cache.get(this.stamp, meta, ports, sw, dw, words);
-      if (r === CACHE_MISS) {
-        p = idx.lookup(sw, dw, proto, sport, dport);
-        cache.put(this.stamp, meta, ports, sw, dw, words, p);
-      } else p = r;
-    } else p = idx.lookup(sw, dw, proto, sport, dport);
-    if (p === undefined) return undefined;
-    p.lastusedMs = this.clock.now();
-    return p;
+      slot = cache.get(this.stamp, meta, ports, sw, dw, words);
+      if (slot < 0) {
+        slot = idx.lookupSlot(sw, dw, proto, sport, dport);
+        cache.put(this.stamp, meta, ports, sw, dw, words, slot);
+      }
+    } else slot = idx.lookupSlot(sw, dw, proto, sport, dport);
+    if (slot === 0) return undefined;
+    idx.touch(slot, this.clock.now());
+    return idx.policyAt(slot);
   }
 
   /**
@@ -264,10 +259,8 @@ export class Spd {
   private insert(c: ReturnType<typeof checkPolicySpec>): Policy {
     const now = this.clock.now();
     const requests = c.requests.map((r) => (r.level === 'unique' && r.reqid === 0 ? { ...r, reqid: this.newReqid() } : r));
-    const p: Policy = {
-      id: this.newId(), dir: c.dir, selector: c.selector, action: c.action, requests, priority: c.priority,
-      lifetime: c.lifetime, createdMs: now, lastusedMs: now, seq: this.nextSeq++,
-    };
+    const p = new PolicyRecord(this.newId(), c.dir, c.selector, c.action, requests, c.priority, c.lifetime, now,
+      this.nextSeq++, this.lastUsedOf);
     this.byId.set(p.id, p);
     this.byKey.set(selectorKey(p.dir, p.selector), p);
     this.indexFor(p.dir, p.selector).add(p);
@@ -276,7 +269,12 @@ export class Spd {
     return p;
   }
 
+  /** Where a Policy's lastusedMs comes from: its index slot while installed. */
+  private readonly lastUsedOf = (p: PolicyRecord): number | undefined =>
+    this.indexes[dirSlot(p.dir) * 2 + (p.selector.family === 6 ? 1 : 0)]?.lastUsedOf(p);
+
   private unlink(p: Policy): void {
+    if (p instanceof PolicyRecord) p.freeze();
     this.byId.delete(p.id);
     this.byKey.delete(selectorKey(p.dir, p.selector));
     const slot = dirSlot(p.dir) * 2 + (p.selector.family === 6 ? 1 : 0);
@@ -334,6 +332,23 @@ export class Spd {
       for (const fn of [...this.listeners]) fn(p, reason);
     };
     schedule();
+  }
+}
+
+/** The installed policy object; its lastusedMs reads the index while installed and is frozen on removal. */
+class PolicyRecord implements Policy {
+  private frozenMs: number | undefined;
+  constructor(
+    readonly id: number, readonly dir: PolicyDir, readonly selector: Selector, readonly action: PolicyAction,
+    readonly requests: readonly IpsecRequest[], readonly priority: number, readonly lifetime: Policy['lifetime'],
+    readonly createdMs: number, readonly seq: number,
+    private readonly usage: (p: PolicyRecord) => number | undefined,
+  ) {}
+  get lastusedMs(): number {
+    return this.frozenMs ?? this.usage(this) ?? this.createdMs;
+  }
+  freeze(): void {
+    if (this.frozenMs === undefined) this.frozenMs = this.lastusedMs;
   }
 }
 

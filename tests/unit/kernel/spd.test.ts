@@ -223,8 +223,15 @@ for (const cache of [true, false]) {
       assert.equal(spd.lookupPolicy('out', A('10.0.0.1'), A('10.0.0.2'), 6, 1, 2), b);
       spd.deletePolicyById(b.id);
       assert.equal(spd.lookupPolicy('out', A('10.0.0.1'), A('10.0.0.2'), 6, 1, 2), a);
+      clock.advance(10);
       spd.deletePolicyById(a.id);
+      assert.equal(a.lastusedMs, a.createdMs + 1235, 'lastused survives removal (last use was at +1235)');
       assert.equal(spd.lookupPolicy('out', A('10.0.0.1'), A('10.0.0.2'), 6, 1, 2), undefined);
+      const c = spd.addPolicy({ dir: 'out', src: '10.0.0.0/8', dst: '10.0.0.0/8', action: 'none' });
+      clock.advance(7);
+      spd.lookupPolicy('out', A('10.0.0.1'), A('10.0.0.2'), 6, 1, 2);
+      spd.flush();
+      assert.equal(c.lastusedMs, c.createdMs + 7, 'and a flush');
     });
   });
 }
