@@ -16,7 +16,6 @@ import { UDP_ENCAP_HEADER_BYTES, writeUdpEncapHeader } from './udp-encap.js';
 export const ESP_HEADER_BYTES = 8;
 /** RFC 4303 §2.4: Pad Length (1) + Next Header (1). */
 const ESP_TRAILER_BYTES = 2;
-const MAX_PAD_BYTES = 255;
 const U32_MAX = 0xffffffff;
 
 /*
@@ -47,18 +46,23 @@ export function espSpi(packet: Uint8Array, espOffset: number): number {
 
 /**
  * Creates the SA's transform contexts on first use if the SAD has not (no per-packet allocation after
- * that); false if the SA has no encryption algorithm or key.
+ * that); false if the SA has no encryption algorithm or key, or the key does not fit the algorithm.
  */
 function ensureContexts(sa: SecAssoc): boolean {
   const alg = sa.encAlg;
   if (!alg || !sa.encKey) return false;
-  if (alg.kind === 'aead') {
-    sa.aead ??= alg.create(sa.encKey);
+  if (alg.kind === 'aead' ? sa.aead : sa.cipher && (sa.auth || !sa.authAlg || !sa.authKey)) return true;
+  try {
+    if (alg.kind === 'aead') {
+      sa.aead ??= alg.create(sa.encKey);
+      return true;
+    }
+    sa.cipher ??= alg.create(sa.encKey);
+    if (sa.authAlg && sa.authKey) sa.auth ??= sa.authAlg.create(sa.authKey);
     return true;
+  } catch {
+    return false; // a wrong key length is an SA bug; on the packet path it is a counted drop
   }
-  sa.cipher ??= alg.create(sa.encKey);
-  if (sa.authAlg && sa.authKey) sa.auth ??= sa.authAlg.create(sa.authKey);
-  return true;
 }
 
 /** ICV bytes: the AEAD tag, or the integrity algorithm's truncated output, or none. */

@@ -519,6 +519,8 @@ describe('kernel/esp: bad input is a counted drop', () => {
     const nokey = peerSa(sa); nokey.encKey = undefined;
     expectDrop(espInput(nokey, copy(out), 20, env()), 'esps_invalid');
     expectDrop(espOutput(nokey, pkt, env()), 'esps_invalid');
+    const badKey = peerSa(sa); badKey.encKey = new Uint8Array(7);
+    expectDrop(espInput(badKey, copy(out), 20, env()), 'esps_invalid');
   });
 
   it('output larger than 65535 bytes: esps_toobig', () => {
