@@ -77,7 +77,7 @@ function headerDropName(v6: boolean, e: ParseError): string {
   const p = v6 ? 'ip6s_' : 'ips_';
   const f = e.field;
   if (f.endsWith('checksum')) return `${p}badsum`;
-  if (f.endsWith('.header') || e.message.startsWith('truncated') || f === 'ip.version') return `${p}tooshort`;
+  if (f.endsWith('.header') || e.message.startsWith('truncated') || e.message === 'empty packet') return `${p}tooshort`;
   if (f.endsWith('version')) return `${p}badvers`;
   if (f.endsWith('ihl')) return `${p}badhlen`;
   if (f.endsWith('Length')) return `${p}badlen`;
