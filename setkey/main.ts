@@ -42,12 +42,14 @@ interface Flags {
   mode?: 'stdin' | 'script' | 'dump' | 'flush' | 'promisc';
   file?: string;
   all: boolean; forever: boolean; notReally: boolean; policy: boolean; withPorts: boolean; version: boolean;
+  /** -r (Linux RFC mode): `in` policies also installed as `fwd`; -k turns it off (the default here). */
+  fwdCopies: boolean;
   files: string[];
 }
 
 /** getopt over "acdf:HlnvxDFPphVrk?"; returns undefined on a bad option. */
 export function parseArgs(argv: readonly string[]): Flags | undefined {
-  const f: Flags = { all: false, forever: false, notReally: false, policy: false, withPorts: false, version: false, files: [] };
+  const f: Flags = { all: false, forever: false, notReally: false, policy: false, withPorts: false, version: false, fwdCopies: false, files: [] };
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i]!;
@@ -71,7 +73,9 @@ export function parseArgs(argv: readonly string[]): Flags | undefined {
         case 'P': f.policy = true; break;
         case 'p': f.withPorts = true; break;
         case 'V': f.version = true; break;
-        case 'v': case 'H': case 'd': case 'r': case 'k': break; // accepted, no effect here
+        case 'r': f.fwdCopies = true; break;
+        case 'k': f.fwdCopies = false; break;
+        case 'v': case 'H': case 'd': break; // accepted, no effect here
         default: return undefined;
       }
     }
@@ -96,7 +100,7 @@ async function runScript(f: Flags, io: SetkeyIo): Promise<number> {
   const r = parseSetkey(text, { file: f.file === '-' ? '' : f.file });
   report(io, r.errors, r.warnings);
   if (r.errors.length > 0) return 1;
-  return f.notReally ? 0 : execute(r.statements, io, f.file === '-' ? undefined : f.file);
+  return f.notReally ? 0 : execute(r.statements, io, f, f.file === '-' ? undefined : f.file);
 }
 
 async function runStdin(f: Flags, io: SetkeyIo): Promise<number> {
@@ -107,14 +111,14 @@ async function runStdin(f: Flags, io: SetkeyIo): Promise<number> {
       const r = parseJoined(st);
       report(io, r.errors, r.warnings);
       failed ||= r.errors.length > 0;
-      if (!f.notReally && (await execute(r.statements, io)) !== 0) failed = true;
+      if (!f.notReally && (await execute(r.statements, io, f)) !== 0) failed = true;
       if (r.statements.some((s) => s.kind === 'exit')) return failed ? 1 : 0;
     }
   }
   return failed ? 1 : 0;
 }
 
-async function execute(sts: readonly Statement[], io: SetkeyIo, script?: string): Promise<number> {
+async function execute(sts: readonly Statement[], io: SetkeyIo, f: Flags, script?: string): Promise<number> {
   const todo = sts.filter((s) => s.kind !== 'exit');
   if (todo.length === 0) return 0;
   if (!io.execute && !io.request) {
@@ -124,7 +128,7 @@ async function execute(sts: readonly Statement[], io: SetkeyIo, script?: string)
   let status = 0;
   for (const st of todo) {
     if (io.execute) { io.out(await io.execute(st)); continue; }
-    const t = statementToMessages(st, { pid: io.pid });
+    const t = statementToMessages(st, { pid: io.pid, fwdCopies: f.fwdCopies });
     if (!t.ok) {
       io.err(`${script ? `${script}:` : 'line '}${st.line}: ${t.reason}\n`);
       status = 1;

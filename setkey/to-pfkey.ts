@@ -12,6 +12,9 @@ export interface ToPfkeyOptions {
   pid: number;
   /** Linux ipsec-tools (HAVE_PFKEY_POLICY_PRIORITY): a policy without `prio` gets PRIORITY_DEFAULT, not 0. */
   defaultPriority?: boolean;
+  /** Linux `setkey -r` ("RFC mode"): every `in` policy is also installed as `fwd`, its first request's
+   *  `unique` level lowered to `require` without a reqid (setkeymsg_spdaddr, HAVE_POLICY_FWD). */
+  fwdCopies?: boolean;
 }
 
 export type ToPfkeyResult = { ok: true; messages: PfkeyMessage[] } | { ok: false; reason: string };
@@ -151,6 +154,13 @@ function spdMessage(st: A.SpdStatement, o: ToPfkeyOptions): PfkeyMessage {
   return { msg: makeSadbMsg(MSG_TYPE[st.kind], C.SADB_SATYPE_UNSPEC, 0, o.pid), ext, extOrder };
 }
 
+/** The fwd twin of an inbound policy message (only the first request is relaxed, as ipsec-tools does). */
+function fwdCopy(m: PfkeyMessage): PfkeyMessage {
+  const pol = m.ext.policy!;
+  const requests = pol.requests.map((r, i) => (i === 0 && r.level === C.IPSEC_LEVEL_UNIQUE ? { ...r, level: C.IPSEC_LEVEL_REQUIRE, reqid: 0 } : r));
+  return { ...m, ext: { ...m.ext, policy: { ...pol, dir: IPSEC_DIR_FWD, requests } } };
+}
+
 /** The messages one statement sends (none for exit). Refuses what pfkey/ cannot carry (tags, SELinux labels). */
 export function statementToMessages(st: A.Statement, o: ToPfkeyOptions): ToPfkeyResult {
   switch (st.kind) {
@@ -164,9 +174,11 @@ export function statementToMessages(st: A.Statement, o: ToPfkeyOptions): ToPfkey
       return { ok: true, messages: [{ msg: makeSadbMsg(MSG_TYPE[st.kind], st.proto ? SATYPE[st.proto.name] : C.SADB_SATYPE_UNSPEC, 0, o.pid), ext: {} }] };
     case 'spdflush': case 'spddump':
       return { ok: true, messages: [{ msg: makeSadbMsg(MSG_TYPE[st.kind], C.SADB_SATYPE_UNSPEC, 0, o.pid), ext: {} }] };
-    case 'spdadd': case 'spdupdate': case 'spddelete':
+    case 'spdadd': case 'spdupdate': case 'spddelete': {
       if (st.ctx) return { ok: false, reason: 'security contexts (-ctx) are not supported' };
-      return { ok: true, messages: [spdMessage(st, o)] };
+      const m = spdMessage(st, o);
+      return { ok: true, messages: o.fwdCopies && st.policy.dir === 'in' ? [m, fwdCopy(m)] : [m] };
+    }
     case 'spdadd-tagged': case 'spdupdate-tagged':
       return { ok: false, reason: 'tagged policies need SADB_X_EXT_TAG, which pfkey/ does not carry' };
     case 'exit':

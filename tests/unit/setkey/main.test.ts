@@ -90,6 +90,10 @@ describe('setkey/main: command line', () => {
       's.conf:4: tagged policies need SADB_X_EXT_TAG, which pfkey/ does not carry\n',
     ]);
     assert.deepEqual(w.out.join(''), '');
+    const sentR: PfkeyMessage[] = [];
+    const r = world({ 'in.conf': 'spdadd 10.0.0.1 10.0.0.2 any -P in none;' }, [], { request: async (m) => { sentR.push(m); return []; } });
+    assert.equal(await runSetkey(['-r', '-f', 'in.conf'], r.io), 0);
+    assert.deepEqual(sentR.map((m) => m.ext.policy!.dir), [C.IPSEC_DIR_INBOUND, 3]);
   });
 
   it('setkey file...: prints a file of raw PF_KEY messages', async () => {

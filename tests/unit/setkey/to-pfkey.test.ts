@@ -97,6 +97,17 @@ describe('setkey/to-pfkey: statements to PF_KEY messages', () => {
     assert.equal(wire('spddelete 10.0.0.1 10.0.0.2 any -P in;', true)[0]!.ext.policy!.priority, 0);
   });
 
+  it('Linux -r mode: an in policy also goes out as fwd with its first unique request lowered to require', () => {
+    const r = parseSetkey('spdadd 10.1.0.0/16 10.2.0.0/16 any -P in ipsec esp/tunnel/192.0.2.1-192.0.2.2/unique:5 ah/transport//unique:6;');
+    const t = statementToMessages(r.statements[0]!, { pid: 1, fwdCopies: true });
+    assert.ok(t.ok);
+    assert.deepEqual(t.messages.map((m) => m.ext.policy!.dir), [C.IPSEC_DIR_INBOUND, 3]);
+    assert.deepEqual(t.messages[1]!.ext.policy!.requests.map((q) => [q.level, q.reqid]), [[C.IPSEC_LEVEL_REQUIRE, 0], [C.IPSEC_LEVEL_UNIQUE, 6]]);
+    assert.deepEqual(t.messages[0]!.ext.policy!.requests.map((q) => [q.level, q.reqid]), [[C.IPSEC_LEVEL_UNIQUE, 5], [C.IPSEC_LEVEL_UNIQUE, 6]]);
+    const out = parseSetkey('spdadd 10.1.0.0/16 10.2.0.0/16 any -P out none;');
+    assert.equal((statementToMessages(out.statements[0]!, { pid: 1, fwdCopies: true }) as { messages: unknown[] }).messages.length, 1);
+  });
+
   it('saFlags follows parse.y p_ext (CYCSEQ by default)', () => {
     const st = parseSetkey('add 10.0.0.1 10.0.0.2 esp 0x1000 -f random-pad -E null;').statements[0] as SaStatement;
     assert.equal(saFlags(st), C.SADB_X_EXT_CYCSEQ | C.SADB_X_EXT_PRAND);
