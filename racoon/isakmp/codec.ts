@@ -72,3 +72,9 @@ export function opaqueCodec(field: string, min = 0, max = Infinity): Codec<Uint8
     },
   };
 }
+
+/** Encoders refuse values that do not fit their field (a programming error, never silently truncated). */
+export function checkField(v: number, bits: 8 | 16 | 32, field: string): number {
+  if (!Number.isInteger(v) || v < 0 || v > 2 ** bits - 1) throw new RangeError(`${field} ${v} does not fit ${bits} bits`);
+  return v;
+}

@@ -4,7 +4,7 @@ import {
   ISAKMP_COOKIE_LEN, ISAKMP_HEADER_LEN, ISAKMP_MAJOR_VERSION, ISAKMP_MINOR_VERSION,
   ISAKMP_NTYPE_INVALID_MAJOR_VERSION, ISAKMP_NTYPE_INVALID_MINOR_VERSION, ISAKMP_NTYPE_UNEQUAL_PAYLOAD_LENGTHS,
 } from './constants.js';
-import { IsakmpError, needBytes, target, window, type Codec } from './codec.js';
+import { IsakmpError, checkField, needBytes, target, window, type Codec } from './codec.js';
 
 /*
  *                      1                   2                   3
@@ -72,15 +72,16 @@ export function decodeIsakmpHeader(buf: Uint8Array, offset = 0, end?: number): {
 
 export function encodeIsakmpHeader(h: IsakmpHeader, buf?: Uint8Array, offset = 0): Uint8Array {
   if (h.icookie.length !== ISAKMP_COOKIE_LEN || h.rcookie.length !== ISAKMP_COOKIE_LEN) throw new RangeError('cookies must be 8 bytes');
+  if (h.majorVersion > 15 || h.minorVersion > 15) throw new RangeError('versions are 4-bit fields');
   const out = target(buf, offset, ISAKMP_HEADER_LEN);
   out.set(h.icookie, offset);
   out.set(h.rcookie, offset + 8);
-  out[offset + 16] = h.np;
-  out[offset + 17] = ((h.majorVersion & 0x0f) << 4) | (h.minorVersion & 0x0f);
-  out[offset + 18] = h.etype;
-  out[offset + 19] = h.flags;
-  putU32(out, offset + 20, h.msgid);
-  putU32(out, offset + 24, h.length);
+  out[offset + 16] = checkField(h.np, 8, 'next payload');
+  out[offset + 17] = (checkField(h.majorVersion, 8, 'major version') << 4) | checkField(h.minorVersion, 8, 'minor version');
+  out[offset + 18] = checkField(h.etype, 8, 'exchange type');
+  out[offset + 19] = checkField(h.flags, 8, 'flags');
+  putU32(out, offset + 20, checkField(h.msgid, 32, 'message id'));
+  putU32(out, offset + 24, checkField(h.length, 32, 'length'));
   return out;
 }
 

@@ -1,6 +1,6 @@
 // Attribute payload of ISAKMP Mode Config (draft-dukes-ike-mode-cfg §3.2, payload type 14).
 import { u16, putU16 } from '../../../common/bytes.js';
-import { needBytes, target, window, type Codec } from '../codec.js';
+import { checkField, needBytes, target, window, type Codec } from '../codec.js';
 import { attributesLength, decodeAttributes, encodeAttributes, type IsakmpAttribute } from './attributes.js';
 
 /*
@@ -29,9 +29,9 @@ export function decodeCfg(buf: Uint8Array, offset = 0, end?: number): { value: I
 
 export function encodeCfg(c: IsakmpCfg, buf?: Uint8Array, offset = 0): Uint8Array {
   const out = target(buf, offset, cfgLength(c));
-  out[offset] = c.cfgType;
+  out[offset] = checkField(c.cfgType, 8, 'mode-cfg type');
   out[offset + 1] = 0;
-  putU16(out, offset + 2, c.identifier);
+  putU16(out, offset + 2, checkField(c.identifier, 16, 'identifier'));
   encodeAttributes(c.attrs, out, offset + 4);
   return out;
 }

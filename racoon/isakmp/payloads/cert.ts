@@ -1,5 +1,5 @@
 // CERT (RFC 2408 §3.9) and CERTIFICATE REQUEST (§3.10) payloads.
-import { copyOf, needBytes, target, window, type Codec } from '../codec.js';
+import { checkField, copyOf, needBytes, target, window, type Codec } from '../codec.js';
 
 /*
  * CERT:                                        CR:
@@ -28,7 +28,7 @@ function decodeTyped(buf: Uint8Array, offset: number, end: number | undefined, f
 
 function encodeTyped(type: number, data: Uint8Array, buf: Uint8Array | undefined, offset: number): Uint8Array {
   const out = target(buf, offset, 1 + data.length);
-  out[offset] = type;
+  out[offset] = checkField(type, 8, 'certificate type');
   out.set(data, offset + 1);
   return out;
 }

@@ -1,6 +1,6 @@
 // Delete payload, RFC 2408 §3.15.
 import { u16, u32, putU16, putU32 } from '../../../common/bytes.js';
-import { copyOf, malformed, needBytes, target, window, type Codec } from '../codec.js';
+import { checkField, copyOf, malformed, needBytes, target, window, type Codec } from '../codec.js';
 
 /*
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
@@ -39,8 +39,8 @@ export function encodeDelete(d: IsakmpDelete, buf?: Uint8Array, offset = 0): Uin
   if (d.spis.some((s) => s.length !== d.spiSize)) throw new RangeError('every SPI must be spiSize bytes');
   if (d.spiSize > 255 || d.spis.length > 0xffff) throw new RangeError('delete does not fit its fields');
   const out = target(buf, offset, deleteLength(d));
-  putU32(out, offset, d.doi);
-  out[offset + 4] = d.protoId;
+  putU32(out, offset, checkField(d.doi, 32, 'DOI'));
+  out[offset + 4] = checkField(d.protoId, 8, 'protocol id');
   out[offset + 5] = d.spiSize;
   putU16(out, offset + 6, d.spis.length);
   d.spis.forEach((s, i) => out.set(s, offset + 8 + i * d.spiSize));

@@ -6,7 +6,7 @@ import {
   IPSECDOI_ID_IPV6_ADDR, IPSECDOI_ID_IPV6_ADDR_RANGE, IPSECDOI_ID_IPV6_ADDR_SUBNET, IPSECDOI_ID_NAMES,
   IPSECDOI_ID_USER_FQDN, ISAKMP_NTYPE_INVALID_ID_INFORMATION, nameOf,
 } from '../constants.js';
-import { IsakmpError, copyOf, needBytes, target, window, type Codec } from '../codec.js';
+import { IsakmpError, checkField, copyOf, needBytes, target, window, type Codec } from '../codec.js';
 
 /*
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
@@ -57,9 +57,9 @@ export function decodeId(buf: Uint8Array, offset = 0, end?: number): { value: Is
 
 export function encodeId(id: IsakmpId, buf?: Uint8Array, offset = 0): Uint8Array {
   const out = target(buf, offset, idLength(id));
-  out[offset] = id.idType;
-  out[offset + 1] = id.protocol;
-  putU16(out, offset + 2, id.port);
+  out[offset] = checkField(id.idType, 8, 'id type');
+  out[offset + 1] = checkField(id.protocol, 8, 'protocol');
+  putU16(out, offset + 2, checkField(id.port, 16, 'port'));
   out.set(id.data, offset + 4);
   return out;
 }

@@ -1,6 +1,6 @@
 // Notification payload, RFC 2408 §3.14 (types in constants.ts: §3.14.1, RFC 2407 §4.6.3, RFC 3706).
 import { u16, u32, putU16, putU32 } from '../../../common/bytes.js';
-import { copyOf, needBytes, target, window, type Codec } from '../codec.js';
+import { checkField, copyOf, needBytes, target, window, type Codec } from '../codec.js';
 
 /*
  * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
@@ -43,10 +43,10 @@ export function decodeNotify(buf: Uint8Array, offset = 0, end?: number): { value
 export function encodeNotify(n: IsakmpNotify, buf?: Uint8Array, offset = 0): Uint8Array {
   if (n.spi.length > 255) throw new RangeError('notify SPI longer than 255 bytes');
   const out = target(buf, offset, notifyLength(n));
-  putU32(out, offset, n.doi);
-  out[offset + 4] = n.protoId;
+  putU32(out, offset, checkField(n.doi, 32, 'DOI'));
+  out[offset + 4] = checkField(n.protoId, 8, 'protocol id');
   out[offset + 5] = n.spi.length;
-  putU16(out, offset + 6, n.notifyType);
+  putU16(out, offset + 6, checkField(n.notifyType, 16, 'notify type'));
   out.set(n.spi, offset + 8);
   out.set(n.data, offset + 8 + n.spi.length);
   return out;

@@ -5,7 +5,7 @@ import {
   ISAKMP_NPTYPE_P, ISAKMP_NPTYPE_T, ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX, ISAKMP_NTYPE_DOI_NOT_SUPPORTED,
   ISAKMP_NTYPE_SITUATION_NOT_SUPPORTED,
 } from '../constants.js';
-import { IsakmpError, copyOf, malformed, needBytes, target, window, type Codec } from '../codec.js';
+import { IsakmpError, checkField, copyOf, malformed, needBytes, target, window, type Codec } from '../codec.js';
 import { attributesLength, decodeAttributes, encodeAttributes, type IsakmpAttribute } from './attributes.js';
 
 /*
@@ -144,8 +144,8 @@ function encodeTransform(t: IsakmpTransform, last: boolean, out: Uint8Array, off
   out[off] = last ? ISAKMP_NPTYPE_NONE : ISAKMP_NPTYPE_T;
   out[off + 1] = 0;
   putU16(out, off + 2, len);
-  out[off + 4] = t.num;
-  out[off + 5] = t.id;
+  out[off + 4] = checkField(t.num, 8, 'transform number');
+  out[off + 5] = checkField(t.id, 8, 'transform id');
   putU16(out, off + 6, 0);
   encodeAttributes(t.attrs, out, off + TRANSFORM_HEADER_LEN);
   return off + len;
@@ -157,8 +157,8 @@ function encodeProposal(p: IsakmpProposal, last: boolean, out: Uint8Array, off: 
   out[off] = last ? ISAKMP_NPTYPE_NONE : ISAKMP_NPTYPE_P;
   out[off + 1] = 0;
   putU16(out, off + 2, len);
-  out[off + 4] = p.num;
-  out[off + 5] = p.protoId;
+  out[off + 4] = checkField(p.num, 8, 'proposal number');
+  out[off + 5] = checkField(p.protoId, 8, 'protocol id');
   out[off + 6] = p.spi.length;
   out[off + 7] = p.transforms.length;
   out.set(p.spi, off + 8);
@@ -169,8 +169,8 @@ function encodeProposal(p: IsakmpProposal, last: boolean, out: Uint8Array, off: 
 
 export function encodeSa(sa: IsakmpSa, buf?: Uint8Array, offset = 0): Uint8Array {
   const out = target(buf, offset, saLength(sa));
-  putU32(out, offset, sa.doi);
-  putU32(out, offset + 4, sa.situation);
+  putU32(out, offset, checkField(sa.doi, 32, 'DOI'));
+  putU32(out, offset + 4, checkField(sa.situation, 32, 'situation'));
   let off = offset + 8;
   sa.proposals.forEach((p, i) => { off = encodeProposal(p, i === sa.proposals.length - 1, out, off); });
   return out;

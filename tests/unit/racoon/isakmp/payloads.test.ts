@@ -192,6 +192,22 @@ describe('racoon/isakmp payloads: golden bytes', () => {
     refuses(() => cfg.decode(hex('01 00 12')), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED);
   });
 
+  it('encoders refuse values that do not fit their fields instead of truncating them', () => {
+    const h = { icookie: seq(8), rcookie: seq(8), np: 0, majorVersion: 1, minorVersion: 0, etype: 2, flags: 0, msgid: 0, length: 28 };
+    assert.throws(() => isakmpHeader.encode({ ...h, etype: 256 }), RangeError);
+    assert.throws(() => isakmpHeader.encode({ ...h, majorVersion: 16 }), RangeError);
+    assert.throws(() => isakmpHeader.encode({ ...h, msgid: -1 }), RangeError);
+    assert.throws(() => isakmpHeader.encode({ ...h, icookie: seq(7) }), RangeError);
+    assert.throws(() => id.encode({ idType: 1, protocol: 0, port: 65536, data: seq(4) }), RangeError);
+    assert.throws(() => notify.encode({ doi: 1, protoId: 1, notifyType: 70000, spi: seq(0), data: seq(0) }), RangeError);
+    assert.throws(() => sa.encode({ ...p1, proposals: [{ ...p1.proposals[0]!, protoId: 300 }] }), RangeError);
+    assert.throws(() => attribute.encode(attrTV(1, 0x10000)), RangeError);
+    assert.throws(() => attribute.encode(attrTV(0x8000, 1)), RangeError);
+    assert.throws(() => del.encode({ doi: 1, protoId: 3, spiSize: 4, spis: [seq(3)] }), RangeError);
+    assert.throws(() => natOa.encode({ addr: seq(5) }), RangeError);
+    assert.throws(() => hash.encode(seq(4), new Uint8Array(3)), RangeError); // no room in the caller's buffer
+  });
+
   it('name tables cover the values and print unknowns', () => {
     assert.equal(C.nameOf(C.ISAKMP_NTYPE_NAMES, 16), 'PAYLOAD-MALFORMED');
     assert.equal(C.nameOf(C.ISAKMP_NTYPE_NAMES, 36137), 'R-U-THERE-ACK');
