@@ -1,6 +1,6 @@
 // Fuzz of the PF_KEY decoder with a fixed seed (STYLE habit 10): random and mutated messages must either
-// decode or raise PfkeyError — nothing else — and whatever decodes must be stable under encode∘decode
-// (same value, same bytes on the second round). checkUserMessage must accept any decoded message without
+// decode or raise PfkeyError — nothing else — with the same verdict (ok or errno) as the naive oracle in
+// oracle.ts, and whatever decodes must be stable under encode∘decode (same value, same bytes again). checkUserMessage must accept any decoded message without
 // throwing. 100,000 inputs in the normal suite; UIPSEC_SLOW=1 runs 1,000,000.
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
@@ -8,6 +8,7 @@ import { PfkeyError } from '../../../pfkey/errors.js';
 import { checkUserMessage } from '../../../pfkey/check.js';
 import { EXT_TABLE, decodeMessage, encodeMessage } from '../../../pfkey/msg.js';
 import { messageArbWith } from './arbitraries.js';
+import { oracleVerdict } from './oracle.js';
 
 const SEED = 0x2367;
 const RUNS = process.env.UIPSEC_SLOW ? 1_000_000 : 100_000;
@@ -64,15 +65,18 @@ const inputArb: fc.Arbitrary<Uint8Array> = fc.oneof(
 
 const seenExts = new Set<string>();
 
-/** The property: PfkeyError or a stable decode. Returns whether the input decoded. */
+/** The property: PfkeyError or a stable decode, agreeing with the naive oracle. Returns whether it decoded. */
 function checkInput(bytes: Uint8Array): boolean {
   let decoded;
+  const verdict = oracleVerdict(bytes);
   try {
     decoded = decodeMessage(bytes);
   } catch (e) {
-    if (e instanceof PfkeyError) return false;
-    throw e;
+    if (!(e instanceof PfkeyError)) throw e;
+    assert.equal(e.errno, verdict, `oracle says ${verdict}, decoder refused: ${e.message}`);
+    return false;
   }
+  assert.equal(verdict, 'ok', 'the decoder accepted what the oracle refuses');
   for (const k of Object.keys(decoded.ext)) seenExts.add(k);
   checkUserMessage(decoded);
   const once = encodeMessage(decoded);

@@ -1,16 +1,18 @@
 // Strict validation: each malformation KAME's key_parse/key_align/key_validate_ext (and key_msg2sp for
 // ipsecrequests) refuses gives a PfkeyError with errno EINVAL (EAFNOSUPPORT for an unknown sockaddr family),
-// never another exception. Inputs are assembled by hand with raw.ts.
+// never another exception. Inputs are assembled by hand with raw.ts; the naive oracle must agree on each.
 import { strict as assert } from 'node:assert';
 import { PfkeyError, type PfkeyErrno } from '../../../pfkey/errors.js';
 import { decodeMessage } from '../../../pfkey/msg.js';
 import * as R from './raw.js';
+import { oracleVerdict } from './oracle.js';
 
 const V4A = [192, 0, 2, 1];
 const V4B = [198, 51, 100, 7];
 const V6A = Array.from({ length: 16 }, (_, i) => i);
 
 function expectError(bytes: Uint8Array, errno: PfkeyErrno = 'EINVAL', re?: RegExp): void {
+  assert.equal(oracleVerdict(bytes), errno, 'the naive oracle agrees');
   assert.throws(() => decodeMessage(bytes), (e: unknown) => {
     assert.ok(e instanceof PfkeyError, `expected PfkeyError, got ${String(e)}`);
     assert.equal(e.errno, errno, e.message);
@@ -30,8 +32,11 @@ const SPDADD = (policy: Buffer) => R.rawMsg({ type: 14, satype: 0 }, [ADDR_SRC, 
 
 describe('pfkey decoder refuses malformed messages with PfkeyError', () => {
   it('accepts the unmodified base messages used below', () => {
-    decodeMessage(R.rawMsg({ type: 3, satype: 3 }, [R.rawSa(0x1000, 0, 0, 0, 0, 0), ADDR_SRC, ADDR_DST]));
-    decodeMessage(SPDADD(R.rawPolicy(2, 2, 0, [R.rawRequest(50, 2, 2, 0, R.rawSin(V4A), R.rawSin(V4B))])));
+    for (const b of [R.rawMsg({ type: 3, satype: 3 }, [R.rawSa(0x1000, 0, 0, 0, 0, 0), ADDR_SRC, ADDR_DST]),
+      SPDADD(R.rawPolicy(2, 2, 0, [R.rawRequest(50, 2, 2, 0, R.rawSin(V4A), R.rawSin(V4B))]))]) {
+      decodeMessage(b);
+      assert.equal(oracleVerdict(b), 'ok');
+    }
   });
 
   describe('header', () => {
