@@ -13,7 +13,7 @@ import type { IpsecMode, IpsecProto, Lifetime, NatT, SaState, SecAssoc } from '.
 
 /** KAME sadb_sa_flags SADB_X_EXT_CYCSEQ: the outbound counter may wrap. */
 export const SADB_X_EXT_CYCSEQ = 0x40;
-/** KAME SADB_X_EXT_RAWCPI: an IPComp CPI may use all 32 bits of the SPI field. */
+/** KAME SADB_X_EXT_RAWCPI: IPComp sends the SPI as its CPI (not the algorithm's well-known CPI). */
 export const SADB_X_EXT_RAWCPI = 0x80;
 /** KAME key.c: a larval SA not made mature by UPDATE within this many seconds is removed. */
 export const LARVAL_LIFETIME_SEC = 30;
@@ -131,7 +131,8 @@ function checkAddrs(src: Uint8Array, dst: Uint8Array): void {
 export class Sad {
   private readonly byIn = new Map<number, Entry[]>();
   private readonly byPair = new Map<string, Entry[]>();
-  private readonly heads = new Map<string, number>(); // saidx -> head serial (KAME SAH, newest first)
+  /** saidx -> the SA head (KAME secashead): creation serial for the newest-first dump order, SA count. */
+  private readonly heads = new Map<string, { serial: number; count: number }>();
   private readonly entries = new Map<SecAssoc, Entry>();
   private serial = 0;
   private cancelTimer: (() => void) | undefined;
@@ -306,7 +307,7 @@ export class Sad {
   dump(proto?: IpsecProto): SecAssoc[] {
     const list = [...this.entries.values()].filter((e) => !proto || e.sa.proto === proto);
     list.sort((a, b) =>
-      (this.heads.get(b.headKey)! - this.heads.get(a.headKey)!) ||
+      (this.heads.get(b.headKey)!.serial - this.heads.get(a.headKey)!.serial) ||
       (STATE_ORDER[a.sa.state] - STATE_ORDER[b.sa.state]) ||
       (a.stateSerial - b.stateSerial));
     return list.map((e) => e.sa);
@@ -359,7 +360,9 @@ export class Sad {
   }
 
   private addHead(key: string): void {
-    if (!this.heads.has(key)) this.heads.set(key, ++this.serial);
+    const h = this.heads.get(key);
+    if (h) h.count++;
+    else this.heads.set(key, { serial: ++this.serial, count: 1 });
   }
 
   /** Moves an entry to another SA head (UPDATE may set mode/reqid that GETSPI did not know). */
@@ -369,12 +372,13 @@ export class Sad {
     e.sa.reqid = reqid;
     e.headKey = saidxKey(e.sa.proto, mode, reqid, e.sa.src, e.sa.dst);
     this.addHead(e.headKey);
-    this.dropHeadIfEmpty(old);
+    this.releaseHead(old);
   }
 
-  private dropHeadIfEmpty(key: string): void {
-    for (const x of this.entries.values()) if (x.headKey === key) return;
-    this.heads.delete(key);
+  /** KAME frees an SA head once it holds no SA (key_timehandler); we do it at once. */
+  private releaseHead(key: string): void {
+    const h = this.heads.get(key);
+    if (h && --h.count === 0) this.heads.delete(key);
   }
 
   private findIn(dst: Uint8Array, proto: IpsecProto, spi: number, anyLive: boolean): Entry | undefined {
@@ -457,7 +461,7 @@ export class Sad {
     removeFrom(this.byIn, spiKey(sa.proto, sa.spi), e);
     removeFrom(this.byPair, pairKey(sa.proto, sa.src, sa.dst), e);
     this.entries.delete(sa);
-    this.dropHeadIfEmpty(e.headKey);
+    this.releaseHead(e.headKey);
     wipe(sa.encKey, sa.authKey);
     sa.cipher?.wipe();
     sa.aead?.wipe();
