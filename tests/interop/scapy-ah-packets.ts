@@ -21,9 +21,11 @@ function data(n: number, seed: number): Uint8Array {
 
 // UDP ports avoid 500/4500: scapy dissects 4500 as ESP-in-UDP and then signs the wrong layer.
 /** IPv4/UDP with NOP, Router Alert (immutable) and Record Route (mutable) options. */
-export function ipv4Packet(withOptions = true, len = 40): Uint8Array {
+export function ipv4Packet(withOptions: boolean | 'more' = true, len = 40): Uint8Array {
+  // 'more' adds Basic Security (130, immutable) and Internet Timestamp (68, mutable): RFC 4302 App. A.1.
+  const more = withOptions === 'more' ? [130, 11, 0xab, 0xcd, 0, 0, 0, 0, 0, 0, 0, 68, 12, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0] : [];
   const opts = withOptions
-    ? new Uint8Array([1, 148, 4, 0, 0, 7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0])
+    ? new Uint8Array([1, 148, 4, 0, 0, 7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, ...more])
     : undefined;
   const udp = buildUdp(40000, 7, data(len, 7), { src: V4.src, dst: V4.dst });
   return buildIpv4Packet({ protocol: 17, src: V4.src, dst: V4.dst, tos: 0x28, id: 0x1234, df: true, ttl: 61, options: opts }, udp);
@@ -104,6 +106,7 @@ export function mutateInTransit(src: Uint8Array): Uint8Array {
       if (t === 0) break;
       if (t === 1) { i++; continue; }
       if (t === 7) { p[i + 2] = 12; p.set([198, 51, 100, 9], i + 3); } // a router recorded itself
+      if (t === 68) { p[i + 2] = 9; p.set([0, 1, 0x86, 0xa0], i + 4); } // and stamped the time
       i += p[i + 1]!;
     }
     p[10] = 0;

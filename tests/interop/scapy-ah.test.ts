@@ -31,7 +31,7 @@ const ALGS: [string, number][] = [['hmac-md5', 16], ['hmac-sha1', 20], ['hmac-sh
 const env = { rng: new SeededRng('ah-interop'), now: 0 };
 
 type Fam = 4 | 6 | 46 | 64; // 46 = IPv4 inner in an IPv6 tunnel, 64 = IPv6 inside IPv4
-interface Combo { alg: string; keyLen: number; mode: 'transport' | 'tunnel'; fam: Fam; esn: boolean; noRouting?: boolean }
+interface Combo { alg: string; keyLen: number; mode: 'transport' | 'tunnel'; fam: Fam; esn: boolean; noRouting?: boolean; moreOptions?: boolean }
 
 const combos: Combo[] = [];
 for (const [alg, keyLen] of ALGS) {
@@ -40,6 +40,7 @@ for (const [alg, keyLen] of ALGS) {
   }
   combos.push({ alg, keyLen, mode: 'tunnel', fam: 46, esn: false }, { alg, keyLen, mode: 'tunnel', fam: 64, esn: true });
   combos.push({ alg, keyLen, mode: 'transport', fam: 6, esn: alg.endsWith('256'), noRouting: true });
+  combos.push({ alg, keyLen, mode: 'transport', fam: 4, esn: alg.endsWith('384'), moreOptions: true });
 }
 
 function key(c: Combo): Uint8Array {
@@ -49,7 +50,7 @@ function key(c: Combo): Uint8Array {
 }
 const innerV6 = (c: Combo) => c.fam === 6 || c.fam === 64;
 const outerV6 = (c: Combo) => c.fam === 6 || c.fam === 46;
-const plain = (c: Combo) => (innerV6(c) ? ipv6Packet(c.noRouting ? 'no-routing' : true) : ipv4Packet(true));
+const plain = (c: Combo) => (innerV6(c) ? ipv6Packet(c.noRouting ? 'no-routing' : true) : ipv4Packet(c.moreOptions ? 'more' : true));
 const ends = (c: Combo) => (outerV6(c) ? [V6.src, V6.dst] : [V4.src, V4.dst]);
 const spiOf = (i: number) => 0x1000 + i;
 
@@ -114,7 +115,7 @@ describe('interop: AH against scapy (tests/interop/scapy-ah.py)', function () {
   });
 
   combos.forEach((c, i) => {
-    const name = `${c.alg} ${c.mode} ${c.fam === 46 ? '4-in-6' : c.fam === 64 ? '6-in-4' : `IPv${c.fam}`}${c.noRouting ? ' (dest opts, no routing header)' : ''}${c.esn ? ' ESN' : ''}`;
+    const name = `${c.alg} ${c.mode} ${c.fam === 46 ? '4-in-6' : c.fam === 64 ? '6-in-4' : `IPv${c.fam}`}${c.noRouting ? ' (dest opts, no routing header)' : ''}${c.moreOptions ? ' (+ security, timestamp options)' : ''}${c.esn ? ' ESN' : ''}`;
     it(`${name}: scapy verifies ours (after routers changed mutable fields), rejects a flipped bit`, () => {
       const ok = run.results[3 * i]!;
       assert.equal(ok.ok, true, String(ok.error));

@@ -65,8 +65,11 @@ describe('kernel/ah', () => {
             assert.ok(back.ok, reason(back));
             const want = mode === 'tunnel' ? plain : mutateInTransit(routeHops(plain));
             assert.deepEqual(new Uint8Array(back.packet), want);
-            // Any change to an immutable byte is caught: the last payload byte, the source address.
-            for (const pos of [wire.length - 1, v6 ? 8 : 12]) {
+            // Any change to an immutable byte is caught: the last payload byte, the source address, and
+            // (transport) the Router Alert value, an immutable option (App. A.1; IPv6: action bits 00, no 0x20).
+            const immutable = [wire.length - 1, v6 ? 8 : 12];
+            if (mode === 'transport') immutable.push(v6 ? 45 : 24);
+            for (const pos of immutable) {
               const bad = mutateInTransit(routeHops(pkt(ahOutput(o, plain, env))));
               bad[pos] = bad[pos]! ^ 0x80;
               assert.equal(reason(ahInput(i, bad, ahOff, env)), 'ahs_badauth');
