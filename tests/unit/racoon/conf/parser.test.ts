@@ -283,6 +283,13 @@ describe('racoon/conf includes', () => {
     assert.match(r.errors[3]!.message, /no file matches/);
   });
 
+  it('checkConfig of a missing file reports it with line 0', () => {
+    const r = checkConfig(conf('does-not-exist.conf'));
+    assert.equal(r.ok, false);
+    assert.equal(r.errors.length, 1);
+    assert.match(r.text, /does-not-exist\.conf:0: cannot read .*does-not-exist\.conf: ENOENT/);
+  });
+
   it('reads through an injected file system and stops runaway self-inclusion', () => {
     const files: Record<string, string> = {
       '/etc/racoon/racoon.conf': 'include "a.conf";\nlog debug2;\n',
