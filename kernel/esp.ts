@@ -158,6 +158,11 @@ function advanceSeq(sa: SecAssoc): boolean {
   return true;
 }
 
+/** A plain Uint8Array view of buf[start, end): cheaper than Buffer#subarray, which runs Buffer's constructor. */
+function view(buf: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
+}
+
 /** AAD for combined modes: SPI || Seq (a view of the packet), or SPI || SeqHi || SeqLo with ESN (RFC 4106 §5). */
 function aeadAad(buf: Uint8Array, espOff: number, esn: boolean, seqHi: number): Uint8Array {
   if (!esn) return buf.subarray(espOff, espOff + ESP_HEADER_BYTES);
@@ -298,7 +303,7 @@ function writeTrailer(out: Uint8Array, off: number, tfcLen: number, padLen: numb
 
 /** Encrypts the plaintext in place and writes the ICV right after it. */
 function sealPayload(sa: SecAssoc, out: Uint8Array, espOff: number, dataOff: number, plainLen: number, icvLen: number): void {
-  const iv = out.subarray(espOff + ESP_HEADER_BYTES, dataOff);
+  const iv = view(out, espOff + ESP_HEADER_BYTES, dataOff);
   const icvOff = dataOff + plainLen;
   if (sa.encAlg!.kind === 'aead') {
     sa.aead!.seal(iv, aeadAad(out, espOff, sa.esn, sa.seqOutHi), out, dataOff, plainLen, out, icvOff);
@@ -376,7 +381,7 @@ export function espInput(sa: SecAssoc, packet: Uint8Array, espOffset: number, en
 
 /** Integrity first (RFC 4303 §3.4.4.1), then decryption; combined modes do both in open(). */
 function verifyAndDecrypt(sa: SecAssoc, p: Uint8Array, espOff: number, dataOff: number, encLen: number, icvOff: number, icvLen: number, seqHi: number): boolean {
-  const iv = p.subarray(espOff + ESP_HEADER_BYTES, dataOff);
+  const iv = view(p, espOff + ESP_HEADER_BYTES, dataOff);
   if (sa.encAlg!.kind === 'aead') return sa.aead!.open(iv, aeadAad(p, espOff, sa.esn, seqHi), p, dataOff, encLen, p, icvOff);
   if (icvLen > 0 && !sa.auth!.verify(icvParts(p, espOff, icvOff, sa.esn, seqHi), p.subarray(icvOff, icvOff + icvLen))) return false;
   sa.cipher!.decrypt(iv, p, dataOff, encLen);
