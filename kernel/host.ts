@@ -144,6 +144,9 @@ export class Host implements UdpStack, PingStack {
       this.routes.add({ prefix: ia.prefix, ifname: name, metric: 0 });
     }
     this.ifaces.set(name, ifc);
+    // A NAT-T socket link (link/natt-socket.ts) names the UDP port whose datagrams are ESP-in-UDP.
+    const encap = (link as { encapPort?: unknown }).encapPort;
+    if (typeof encap === 'number') this.encapPorts.add(encap);
     link.onReceive((p) => this.input(p, name));
     return ifc;
   }

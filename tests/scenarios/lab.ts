@@ -3,6 +3,8 @@
 // to let queued deliveries run. Keys are deterministic (SeededRng), never real secrets.
 import { Host, type HostOptions } from '../../kernel/host.js';
 import { MemWire, type WireOptions } from '../../kernel/link/memwire.js';
+import { UdpUnderlay } from '../../kernel/link/udp-underlay.js';
+import type { Link } from '../../kernel/link/link.js';
 import { ManualClock } from '../../common/clock.js';
 import { SeededRng } from '../../common/rng.js';
 import { parseAddr } from '../../common/inet.js';
@@ -127,4 +129,45 @@ export function protocols(frames: Frame[]): number[] {
 /** True if `needle` occurs in any frame (the plaintext leak check). */
 export function anyFrameContains(frames: Frame[], needle: Uint8Array): boolean {
   return frames.some((f) => Buffer.from(f.bytes).indexOf(Buffer.from(needle)) >= 0);
+}
+
+/** Two hosts joined by real UDP underlays on 127.0.0.1 (systemClock: real sockets, real time). */
+export interface UnderlayPair { a: Host; b: Host; close(): void }
+
+export const UA = { v4: '10.9.0.1', v6: 'fd00:9::1' };
+export const UB = { v4: '10.9.0.2', v6: 'fd00:9::2' };
+
+/**
+ * Host a (10.9.0.1, fd00:9::1) and host b (10.9.0.2, fd00:9::2), each on its own UdpUnderlay bound to an
+ * ephemeral loopback port with the other as its static neighbour. `wrap` may wrap each link (capture).
+ */
+export async function underlayPair(wrap: (l: Link, name: string) => Link = (l) => l): Promise<UnderlayPair> {
+  const ua = await UdpUnderlay.open({ bind: { host: '127.0.0.1', port: 0 } });
+  const ub = await UdpUnderlay.open({ bind: { host: '127.0.0.1', port: 0 } });
+  ua.setNeighbour(UB.v4, ub.address()); ua.setNeighbour(UB.v6, ub.address());
+  ub.setNeighbour(UA.v4, ua.address()); ub.setNeighbour(UA.v6, ua.address());
+  const a = new Host({ name: 'a', rng: new SeededRng('ua') });
+  const b = new Host({ name: 'b', rng: new SeededRng('ub') });
+  a.addInterface('ul0', wrap(ua, 'a'), [`${UA.v4}/24`, `${UA.v6}/64`]);
+  b.addInterface('ul0', wrap(ub, 'b'), [`${UB.v4}/24`, `${UB.v6}/64`]);
+  return { a, b, close: () => { a.close(); b.close(); } };
+}
+
+/** Resolves with the first `n` datagrams a socket bound on `port` receives. */
+export function receiveN(h: Host, port: number, n: number): Promise<Uint8Array[]> {
+  const s = h.udpSocket();
+  s.bind(port);
+  const got: Uint8Array[] = [];
+  return new Promise((resolve) => {
+    s.onMessage((d) => { got.push(d); if (got.length === n) { s.close(); resolve(got); } });
+  });
+}
+
+/** SAs and a require policy pair between the underlay hosts' addresses of one family. */
+export function protectPair(p: UnderlayPair, proto: IpsecProto, mode: 'transport' | 'tunnel', fam: 'v4' | 'v6', spi: number): void {
+  const a = UA[fam], b = UB[fam];
+  addSaPair([p.a, p.b], { proto, mode }, a, b, spi);
+  const host = fam === 'v4' ? 32 : 128;
+  policyPair(p.a, p.b, `${a}/${host}`, `${b}/${host}`,
+    [{ proto, mode, tunnel: mode === 'tunnel' ? [a, b] : undefined }]);
 }
