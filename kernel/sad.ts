@@ -10,6 +10,7 @@ import { findAuthAlg, findCompAlg, findEncAlg } from '../crypto/registry.js';
 import { ReplayWindow, REPLAY_MAX_BITS } from './replay.js';
 import { ipcompWireCpi, IPCOMP_CPI_NEGOTIATE_MIN } from './ipcomp.js';
 import type { IpsecMode, IpsecProto, Lifetime, NatT, SaState, SecAssoc } from './secassoc.js';
+import type { Backend } from '../crypto/types.js';
 
 /** KAME sadb_sa_flags SADB_X_EXT_CYCSEQ: the outbound counter may wrap. */
 export const SADB_X_EXT_CYCSEQ = 0x40;
@@ -53,6 +54,8 @@ export interface SaParams {
   pid?: number;
   /** sadb_msg_seq. */
   seq?: number;
+  /** Crypto implementation for the contexts (default: the algorithm's first, node:crypto). For tests. */
+  backend?: Backend;
 }
 
 /** GETSPI: a larval SA for (proto, src, dst[, mode, reqid]) with an SPI picked in [min, max]. */
@@ -545,13 +548,13 @@ function setAlgorithms(sa: SecAssoc, p: SaParams): void {
       if (alg.kind === 'aead' && p.authAlg && p.authAlg !== 'null') throw new ErrnoError('EINVAL', `${alg.name} is combined mode: no -A`);
       sa.encAlg = alg;
       sa.encKey = new Uint8Array(p.encKey ?? []);
-      if (alg.kind === 'aead') sa.aead = alg.create(sa.encKey);
-      else sa.cipher = alg.create(sa.encKey);
+      if (alg.kind === 'aead') sa.aead = alg.create(sa.encKey, p.backend);
+      else sa.cipher = alg.create(sa.encKey, p.backend);
     }
     if (p.authAlg) {
       sa.authAlg = findAuthAlg(p.authAlg);
       sa.authKey = new Uint8Array(p.authKey ?? []);
-      sa.auth = sa.authAlg.create(sa.authKey);
+      sa.auth = sa.authAlg.create(sa.authKey, p.backend);
     }
   } catch (err) {
     wipe(sa.encKey, sa.authKey);
