@@ -69,11 +69,16 @@ export class NattSocket implements Link {
 
   onIke(fn: (msg: Uint8Array, from: NattEndpoint) => void): void { this.ike = fn; }
 
-  /** Link.send: an IP/UDP packet from the host; its UDP payload goes to (IP dst, UDP dport). */
+  /**
+   * Link.send: an ESP-in-UDP packet from the host (UDP source port = this socket's, payload = ESP with a
+   * non-zero SPI); its UDP payload goes to (IP dst, UDP dport). Anything else cannot travel here: dropped.
+   */
   send(packet: Uint8Array, nextHop: Uint8Array): void {
     void nextHop;
     const u = udpOf(packet);
-    if (!u) { this.stats.notEspInUdp++; return; }
+    const esp = u !== undefined && u.sport === this.encapPort && u.end - u.dataOff >= ESP_MIN_BYTES
+      && (packet[u.dataOff]! | packet[u.dataOff + 1]! | packet[u.dataOff + 2]! | packet[u.dataOff + 3]!) !== 0;
+    if (!esp) { this.stats.notEspInUdp++; return; }
     this.stats.espOut++;
     this.sock.send(packet.subarray(u.dataOff, u.end), u.dport, formatAddr(u.dst), (err) => { if (err) this.stats.sendErrors++; });
   }
@@ -110,7 +115,7 @@ export class NattSocket implements Link {
 }
 
 /** The UDP header of an IPv4/IPv6 packet (no IPv6 extension headers: ESP-in-UDP does not need them). */
-function udpOf(p: Uint8Array): { dst: Uint8Array; dport: number; dataOff: number; end: number } | undefined {
+function udpOf(p: Uint8Array): { dst: Uint8Array; sport: number; dport: number; dataOff: number; end: number } | undefined {
   if (p.length < 1) return undefined;
   const v6 = p[0]! >> 4 === 6;
   const hl = v6 ? IPV6_HEADER_BYTES : (p[0]! & 0x0f) << 2;
@@ -119,5 +124,8 @@ function udpOf(p: Uint8Array): { dst: Uint8Array; dport: number; dataOff: number
   const end = v6 ? IPV6_HEADER_BYTES + ((p[4]! << 8) | p[5]!) : (p[2]! << 8) | p[3]!;
   const ulen = (p[hl + 4]! << 8) | p[hl + 5]!;
   if (end > p.length || ulen < 8 || hl + ulen > end) return undefined;
-  return { dst: v6 ? p.subarray(24, 40) : p.subarray(16, 20), dport: (p[hl + 2]! << 8) | p[hl + 3]!, dataOff: hl + 8, end: hl + ulen };
+  return {
+    dst: v6 ? p.subarray(24, 40) : p.subarray(16, 20), sport: (p[hl]! << 8) | p[hl + 1]!, dport: (p[hl + 2]! << 8) | p[hl + 3]!,
+    dataOff: hl + 8, end: hl + ulen,
+  };
 }
