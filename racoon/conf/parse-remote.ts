@@ -51,36 +51,20 @@ function laterStatement(what: string, later: LaterFeature[], args: (r: TokenRead
   return (r, kw) => { args(r); r.semi(); later.push({ what, pos: posOf(kw) }); };
 }
 
-function remoteHandlers(rm: RemoteConf, later: LaterFeature[], proposals: ProposalConf[], remoteDh: { group?: AlgorithmRef }): Record<string, Handler> {
-  const flag = (set: (v: boolean) => void, what: string): Handler => (r) => { set(r.onOff(what)); r.semi(); };
-  const cert = (r: TokenReader) => {
-    const t = r.choice(['x509', 'plain_rsa'], 'certificate type');
-    r.str('certificate file');
-    if (t === 'x509') r.str('private key file');
-  };
+/** A `name on|off;` statement setting one boolean. */
+function flag(set: (v: boolean) => void, what: string): Handler {
+  return (r) => { set(r.onOff(what)); r.semi(); };
+}
+
+function certificateArgs(r: TokenReader): void {
+  const t = r.choice(['x509', 'plain_rsa'], 'certificate type');
+  r.str('certificate file');
+  if (t === 'x509') r.str('private key file');
+}
+
+/** Identities, certificates, XAuth and script hooks of a remote. */
+function identityHandlers(rm: RemoteConf, later: LaterFeature[]): Record<string, Handler> {
   return {
-    remote_address: (r) => {
-      rm.address = address(r, 'remote_address');
-      if (r.peek().kind === 'port') { rm.port = optionalPort(r, rm.port); rm.portGiven = true; }
-      r.semi();
-    },
-    exchange_mode: (r) => {
-      const modes: number[] = [];
-      do {
-        const t = r.word('exchange mode');
-        const m = Object.hasOwn(EXCHANGE_MODES, t.text) ? EXCHANGE_MODES[t.text]! : r.fail(t, `bad exchange mode '${t.text}', expected main|aggressive|base`);
-        if (modes.includes(m)) r.fail(t, `exchange mode '${t.text}' listed twice`);
-        modes.push(m);
-      } while (r.acceptKind(','));
-      rm.exchangeMode = modes;
-      r.semi();
-    },
-    doi: (r) => { r.choice(['ipsec_doi'], 'doi'); rm.doi = IPSEC_DOI; r.semi(); },
-    situation: (r, kw) => {
-      const s = r.choice(['identity_only', 'secrecy', 'integrity'], 'situation');
-      if (s !== 'identity_only') later.push({ what: `situation ${s} (labelled IPsec)`, pos: posOf(kw) });
-      r.semi();
-    },
     my_identifier: (r) => { rm.myIdentifier = idSpec(r, 'my_identifier'); r.semi(); },
     peers_identifier: (r) => { rm.peersIdentifiers.push(idSpec(r, 'peers_identifier')); r.semi(); },
     verify_identifier: flag((v) => { rm.verifyIdentifier = v; }, 'verify_identifier'),
@@ -88,7 +72,7 @@ function remoteHandlers(rm: RemoteConf, later: LaterFeature[], proposals: Propos
     send_cr: flag((v) => { rm.sendCr = v; }, 'send_cr'),
     verify_cert: flag((v) => { rm.verifyCert = v; }, 'verify_cert'),
     match_empty_cr: flag((v) => { rm.matchEmptyCr = v; }, 'match_empty_cr'),
-    certificate_type: laterStatement('certificate_type (certificates)', later, cert),
+    certificate_type: laterStatement('certificate_type (certificates)', later, certificateArgs),
     ca_type: laterStatement('ca_type (certificates)', later, (r) => { r.choice(['x509'], 'CA type'); r.str('CA file'); }),
     peers_certfile: laterStatement('peers_certfile (certificates)', later, (r) => {
       if (r.accept('dnssec')) return;
@@ -103,6 +87,12 @@ function remoteHandlers(rm: RemoteConf, later: LaterFeature[], proposals: Propos
       rm.scripts.push({ event: ev, path, pos: posOf(kw) });
       later.push({ what: `script ${ev} (script hooks)`, pos: posOf(kw) });
     },
+  };
+}
+
+/** Lifetimes, negotiation policy, NAT-T, DPD, fragmentation and re-keying of a remote. */
+function behaviourHandlers(rm: RemoteConf, later: LaterFeature[]): Record<string, Handler> {
+  return {
     lifetime: (r) => {
       if (r.accept('time')) rm.lifetimeSec = r.timeSec('lifetime');
       else if (r.accept('byte')) rm.lifetimeBytes = r.bytes('lifetime');
@@ -133,6 +123,35 @@ function remoteHandlers(rm: RemoteConf, later: LaterFeature[], proposals: Propos
     weak_phase1_check: flag((v) => { rm.weakPhase1Check = v; }, 'weak_phase1_check'),
     rekey: (r) => { rm.rekey = r.choice(['on', 'off', 'force'] as const, 'rekey'); r.semi(); },
     ph1id: (r) => { rm.ph1id = r.num('ph1id'); r.semi(); },
+  };
+}
+
+function remoteHandlers(rm: RemoteConf, later: LaterFeature[], proposals: ProposalConf[], remoteDh: { group?: AlgorithmRef }): Record<string, Handler> {
+  return {
+    ...identityHandlers(rm, later),
+    ...behaviourHandlers(rm, later),
+    remote_address: (r) => {
+      rm.address = address(r, 'remote_address');
+      if (r.peek().kind === 'port') { rm.port = optionalPort(r, rm.port); rm.portGiven = true; }
+      r.semi();
+    },
+    exchange_mode: (r) => {
+      const modes: number[] = [];
+      do {
+        const t = r.word('exchange mode');
+        const m = Object.hasOwn(EXCHANGE_MODES, t.text) ? EXCHANGE_MODES[t.text]! : r.fail(t, `bad exchange mode '${t.text}', expected main|aggressive|base`);
+        if (modes.includes(m)) r.fail(t, `exchange mode '${t.text}' listed twice`);
+        modes.push(m);
+      } while (r.acceptKind(','));
+      rm.exchangeMode = modes;
+      r.semi();
+    },
+    doi: (r) => { r.choice(['ipsec_doi'], 'doi'); rm.doi = IPSEC_DOI; r.semi(); },
+    situation: (r, kw) => {
+      const s = r.choice(['identity_only', 'secrecy', 'integrity'], 'situation');
+      if (s !== 'identity_only') later.push({ what: `situation ${s} (labelled IPsec)`, pos: posOf(kw) });
+      r.semi();
+    },
     dh_group: (r) => {
       // Deprecated remote-level dh_group (aggressive mode); racoon copies it into proposals without one.
       remoteDh.group = algorithmRef(r, DH_GROUPS, 'dh_group', later);

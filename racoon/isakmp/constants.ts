@@ -283,6 +283,9 @@ export const OAKLEY_ATTR_GRP_TYPE_ECP = 2;
 export const OAKLEY_ATTR_GRP_TYPE_EC2N = 3;
 export const OAKLEY_ATTR_SA_LD_TYPE_SEC = 1;
 export const OAKLEY_ATTR_SA_LD_TYPE_KB = 2;
+export const OAKLEY_ATTR_GRP_TYPE_NAMES: NameTable = { 1: 'MODP', 2: 'ECP', 3: 'EC2N' };
+/** Life types, shared by phase 1 (RFC 2409 App. A) and phase 2 (RFC 2407 §4.5). */
+export const SA_LD_TYPE_NAMES: NameTable = { 1: 'seconds', 2: 'kilobytes' };
 
 // RFC 2407 §4.5: phase 2 (IPsec DOI) attribute classes.
 export const IPSECDOI_ATTR_SA_LD_TYPE = 1; // B
