@@ -164,6 +164,7 @@ export function ahOutput(sa: SecAssoc, packet: Uint8Array, env: TransformEnv, op
   out.set(packet.subarray(dataStart, dataEnd), hdrLen + ahLen);
   if (!tunnel) setTransportHeader(out, hdrLen, nhOff, IPPROTO_AH, total);
   const parts = icvParts(out, hdrLen, ahLen, icvLen, total, true, sa.esn, sa.seqOutHi);
+  // A drop here leaves a gap in the sequence numbers, which the receiver's window tolerates (§3.3.2).
   if (!parts) return drop('ahs_hdrops', 'malformed IP options or extension headers');
   auth.mac(parts, out, hdrLen + AH_HEADER_BYTES);
   return { ok: true, packet: out };

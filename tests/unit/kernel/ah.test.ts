@@ -148,7 +148,7 @@ describe('kernel/ah', () => {
   });
 
   describe('drops with ahstat reasons', () => {
-    const [o0, i0] = pair();
+    const [o0] = pair();
     const good = ahOutput(o0, ipv4Packet(false), env);
     assert.ok(good.ok);
     const G = good.packet;
