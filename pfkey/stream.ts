@@ -14,9 +14,15 @@ export interface StreamChunkResult {
   error?: PfkeyError;
 }
 
-/** Reassembles messages from arbitrary chunks; one instance per connection. */
+/**
+ * Reassembles messages from arbitrary chunks; one instance per connection. Work is linear in the bytes
+ * received (each byte is copied once into its message), so a peer trickling a large message byte by byte
+ * costs no more than sending it at once.
+ */
 export class PfkeyStreamSplitter {
-  private pending: Uint8Array = new Uint8Array(0);
+  private readonly head = new Uint8Array(SADB_MSG.size);
+  private frame: Uint8Array | undefined; // the message being filled, once its header is known
+  private fill = 0; // bytes of the header (frame undefined) or of the frame received so far
   private poison: PfkeyError | undefined;
   readonly maxMessageBytes: number;
 
@@ -31,56 +37,68 @@ export class PfkeyStreamSplitter {
 
   /** Bytes held while waiting for the rest of a message. */
   get bufferedBytes(): number {
-    return this.pending.length;
+    return this.fill;
   }
 
-  /** Feeds bytes; returns every message they complete (each a fresh copy). */
+  /** Feeds bytes; returns every message they complete (each a fresh copy, never a view of `chunk`). */
   push(chunk: Uint8Array): StreamChunkResult {
-    if (this.poison) return { messages: [], error: this.poison };
-    const data = this.pending.length ? concat2(this.pending, chunk) : chunk;
     const messages: Uint8Array[] = [];
     let off = 0;
-    while (data.length - off >= SADB_MSG.size) {
-      const len = this.frameLength(data, off);
-      if (len === undefined) {
-        this.pending = new Uint8Array(0);
-        return { messages, error: this.poison };
-      }
-      if (data.length - off < len) break;
-      messages.push(copyOf(data, off, off + len));
-      off += len;
+    while (!this.poison && off < chunk.length) {
+      off = this.frame ? this.fillFrame(chunk, off, messages) : this.fillHead(chunk, off, messages);
     }
-    this.pending = copyOf(data, off, data.length); // never keep a view of the caller's buffer
-    return { messages };
+    return this.poison ? { messages, error: this.poison } : { messages };
   }
 
   /** At end of stream: an error if a partial message was left over. */
   end(): PfkeyError | undefined {
     if (this.poison) return this.poison;
-    if (this.pending.length === 0) return undefined;
-    return new PfkeyError('EINVAL', `stream ended inside a message (${this.pending.length} bytes pending)`);
+    if (this.fill === 0) return undefined;
+    return new PfkeyError('EINVAL', `stream ended inside a message (${this.fill} bytes pending)`);
   }
 
-  /** The whole-message length from the header at `off`, or undefined after poisoning the stream. */
-  private frameLength(data: Uint8Array, off: number): number | undefined {
-    const version = data[off]!;
-    const units = getField(viewOf(data), off, SADB_MSG.fields.len!); // host order, like every length
+  private fillHead(chunk: Uint8Array, off: number, out: Uint8Array[]): number {
+    const n = Math.min(SADB_MSG.size - this.fill, chunk.length - off);
+    this.head.set(chunk.subarray(off, off + n), this.fill);
+    this.fill += n;
+    if (this.fill < SADB_MSG.size) return off + n;
+    const len = this.frameLength(this.head);
+    if (len === undefined) {
+      this.fill = 0;
+      return chunk.length; // poisoned: the rest of the stream is not looked at
+    }
+    const frame = new Uint8Array(len);
+    frame.set(this.head);
+    if (len === SADB_MSG.size) {
+      out.push(frame); // a header-only message is complete already
+      this.fill = 0;
+    } else {
+      this.frame = frame;
+    }
+    return off + n;
+  }
+
+  private fillFrame(chunk: Uint8Array, off: number, out: Uint8Array[]): number {
+    const frame = this.frame!;
+    const n = Math.min(frame.length - this.fill, chunk.length - off);
+    frame.set(chunk.subarray(off, off + n), this.fill);
+    this.fill += n;
+    if (this.fill === frame.length) {
+      out.push(frame);
+      this.frame = undefined;
+      this.fill = 0;
+    }
+    return off + n;
+  }
+
+  /** The whole-message length from a complete header, or undefined after poisoning the stream. */
+  private frameLength(head: Uint8Array): number | undefined {
+    const version = head[0]!;
+    const units = getField(viewOf(head), 0, SADB_MSG.fields.len!); // host order, like every length
     const len = units * 8;
-    if (version !== PF_KEY_V2) this.poison = new PfkeyError('EINVAL', `stream: sadb_msg_version ${version}`, off);
-    else if (len < SADB_MSG.size) this.poison = new PfkeyError('EINVAL', `stream: sadb_msg_len ${units} below the header`, off);
-    else if (len > this.maxMessageBytes) this.poison = new PfkeyError('EMSGSIZE', `stream: message of ${len} bytes exceeds ${this.maxMessageBytes}`, off);
+    if (version !== PF_KEY_V2) this.poison = new PfkeyError('EINVAL', `stream: sadb_msg_version ${version}`);
+    else if (len < SADB_MSG.size) this.poison = new PfkeyError('EINVAL', `stream: sadb_msg_len ${units} below the header`);
+    else if (len > this.maxMessageBytes) this.poison = new PfkeyError('EMSGSIZE', `stream: message of ${len} bytes exceeds ${this.maxMessageBytes}`);
     return this.poison ? undefined : len;
   }
-}
-
-/** A copy (Buffer#slice would return a view, so Uint8Array's is used explicitly). */
-function copyOf(data: Uint8Array, start: number, end: number): Uint8Array {
-  return Uint8Array.prototype.slice.call(data, start, end);
-}
-
-function concat2(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }

@@ -81,6 +81,20 @@ describe('pfkey stream splitter', () => {
     });
   }
 
+  it('reassembles a message of exactly the maximum size trickled one byte at a time', () => {
+    const big = R.rawMsg({ type: 24, satype: 3 }, [R.rawKmprivate(Uint8Array.from({ length: 65536 - 16 - 8 }, (_, i) => i & 0xff))]);
+    assert.equal(big.length, 65536);
+    const s = new PfkeyStreamSplitter();
+    const got: Uint8Array[] = [];
+    for (let i = 0; i < big.length; i++) {
+      got.push(...s.push(big.subarray(i, i + 1)).messages);
+      if (i === 1000) assert.equal(s.bufferedBytes, 1001);
+    }
+    assert.equal(got.length, 1);
+    assert.ok(Buffer.from(got[0]!).equals(big));
+    assert.equal(s.bufferedBytes, 0);
+  });
+
   it('honours a custom maximum message size', () => {
     const s = new PfkeyStreamSplitter({ maxMessageBytes: 64 });
     const r = s.push(Buffer.concat([M1, M2]));
