@@ -1,11 +1,12 @@
 // Cross-check of our encoder against an independent dissector: scapy 2.5's scapy.layers.isakmp parses the
 // messages we build and reports the fields it sees. Skipped (with the reason) when scapy is not installed.
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import { spawnSync } from 'node:child_process';
 import { hex } from '../support/codec-check.js';
 import * as C from '../../../../racoon/isakmp/constants.js';
-import { attrTLVNumber, attrTV } from '../../../../racoon/isakmp/payloads/attributes.js';
-import { encodeIsakmpMessage, type IsakmpPayload } from '../../../../racoon/isakmp/message.js';
+import { attrTLVNumber, attrTV, type IsakmpAttribute } from '../../../../racoon/isakmp/payloads/attributes.js';
+import { encodeIsakmpMessage, payloadLength, type IsakmpPayload } from '../../../../racoon/isakmp/message.js';
 
 const PYTHON = '/usr/bin/python3';
 const DISSECT = `
@@ -40,6 +41,22 @@ for line in sys.stdin.read().split():
         nxt = pl.payload
         pl = nxt if hasattr(nxt, "next_payload") else None
     out.append(r)
+print(json.dumps(out))
+`;
+
+/** Walks each message's payload chain the way scapy does and prints [header np, [next payload, length]...]. */
+const WALK = `
+import sys, json
+from scapy.layers.isakmp import ISAKMP
+out = []
+for line in sys.stdin.read().split():
+    p = ISAKMP(bytes.fromhex(line))
+    chain = []
+    pl = p.payload
+    while hasattr(pl, "next_payload") and pl.name != "NoPayload":
+        chain.append([pl.next_payload, pl.length])
+        pl = pl.payload
+    out.append([p.next_payload, p.length, chain])
 print(json.dumps(out))
 `;
 
@@ -97,5 +114,41 @@ describe('racoon/isakmp vs scapy (independent dissector)', function () {
     assert.deepEqual(got[2].payloads[1].props[0].spi, '0badcafe');
     assert.equal(got[2].payloads[1].props[0].proto, 3);
     assert.equal(got[2].payloads[1].props[0].trans[0].id, 12);
+  });
+
+  it('scapy walks 300 random messages of every payload type along the same chain (types and lengths)', () => {
+    const bytes = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max });
+    const u8 = fc.integer({ min: 0, max: 255 });
+    const rec = <T>(m: { [K in keyof T]: fc.Arbitrary<T[K]> }) => fc.record(m, { noNullPrototype: true }) as fc.Arbitrary<T>;
+    const payload: fc.Arbitrary<IsakmpPayload> = fc.oneof(
+      rec({ doi: fc.constant(1), situation: fc.constant(1), proposals: fc.array(rec({ num: u8, protoId: u8, spi: bytes(0, 8), transforms: fc.array(rec({ num: u8, id: u8, attrs: fc.array(fc.integer({ min: 1, max: 20 }).map((t) => attrTV(t, 7)), { maxLength: 4 }) }), { minLength: 1, maxLength: 3 }) }), { minLength: 1, maxLength: 2 }) })
+        .map((body) => ({ type: C.ISAKMP_NPTYPE_SA, body }) as IsakmpPayload),
+      bytes(1, 64).map((body) => ({ type: C.ISAKMP_NPTYPE_KE, body }) as IsakmpPayload),
+      rec({ idType: fc.constant(2), protocol: u8, port: fc.integer({ min: 0, max: 65535 }), data: bytes(1, 20) }).map((body) => ({ type: C.ISAKMP_NPTYPE_ID, body }) as IsakmpPayload),
+      rec({ encoding: u8, data: bytes(0, 20) }).map((body) => ({ type: C.ISAKMP_NPTYPE_CERT, body }) as IsakmpPayload),
+      rec({ certType: u8, authority: bytes(0, 20) }).map((body) => ({ type: C.ISAKMP_NPTYPE_CR, body }) as IsakmpPayload),
+      bytes(8, 40).map((body) => ({ type: C.ISAKMP_NPTYPE_NONCE, body }) as IsakmpPayload),
+      rec({ doi: fc.constant(1), protoId: u8, notifyType: fc.integer({ min: 0, max: 65535 }), spi: bytes(0, 16), data: bytes(0, 12) }).map((body) => ({ type: C.ISAKMP_NPTYPE_N, body }) as IsakmpPayload),
+      fc.array(bytes(4, 4), { maxLength: 3 }).map((spis) => ({ type: C.ISAKMP_NPTYPE_D, body: { doi: 1, protoId: 3, spiSize: 4, spis } }) as IsakmpPayload),
+      bytes(1, 20).map((body) => ({ type: C.ISAKMP_NPTYPE_VID, body }) as IsakmpPayload),
+      bytes(16, 20).map((body) => ({ type: C.ISAKMP_NPTYPE_NATD_RFC, body }) as IsakmpPayload),
+      bytes(4, 4).map((addr) => ({ type: C.ISAKMP_NPTYPE_NATOA_RFC, body: { addr } }) as IsakmpPayload),
+      rec({ cfgType: u8, identifier: fc.integer({ min: 0, max: 65535 }), attrs: fc.constant([] as IsakmpAttribute[]) }).map((body) => ({ type: C.ISAKMP_NPTYPE_ATTR, body }) as IsakmpPayload),
+    );
+    const once = [{ type: C.ISAKMP_NPTYPE_HASH, body: new Uint8Array(20).fill(9) }, { type: C.ISAKMP_NPTYPE_SIG, body: new Uint8Array(9).fill(8) }] as IsakmpPayload[];
+    const lists = fc.sample(fc.tuple(fc.array(payload, { maxLength: 6 }), fc.subarray(once)), { seed: 0x5ca9, numRuns: 300 })
+      .map(([many, single]) => [...single, ...many.filter((p, i, a) => p.type !== C.ISAKMP_NPTYPE_ID || a.slice(0, i).filter((q) => q.type === C.ISAKMP_NPTYPE_ID).length < 2)]);
+    const header = { icookie: new Uint8Array(8).fill(1), rcookie: new Uint8Array(8), np: 0, majorVersion: 1, minorVersion: 0, etype: C.ISAKMP_ETYPE_INFO, flags: 0, msgid: 0, length: 0 };
+    const msgs = lists.map((payloads) => encodeIsakmpMessage({ header, payloads }));
+    const r = spawnSync(PYTHON, ['-c', WALK], { input: msgs.map((m) => Buffer.from(m).toString('hex')).join('\n'), encoding: 'utf8', maxBuffer: 1 << 24 });
+    assert.equal(r.status, 0, r.stderr);
+    const walked = JSON.parse(r.stdout) as [number, number, [number, number][]][];
+    assert.equal(walked.length, 300);
+    walked.forEach(([np, length, chain], i) => {
+      const ps = lists[i]!;
+      assert.equal(length, msgs[i]!.length, `message ${i} length`);
+      assert.equal(np, ps[0]?.type ?? 0, `message ${i} first payload`);
+      assert.deepEqual(chain, ps.map((p, k) => [ps[k + 1]?.type ?? 0, payloadLength(p)]), `message ${i} chain`);
+    });
   });
 });
