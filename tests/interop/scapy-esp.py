@@ -75,7 +75,13 @@ def strip_udp(b):
 
 
 def esp_offset(b):
-    return (b[0] & 15) * 4 if b[0] >> 4 == 4 else 40
+    """Offset of what follows the IP header and the IPv6 hop-by-hop/routing/destination-options chain."""
+    if b[0] >> 4 == 4:
+        return (b[0] & 15) * 4
+    nh, off = b[6], 40
+    while nh in (0, 43, 60):
+        nh, off = b[off], off + (b[off + 1] + 1) * 8
+    return off
 
 
 def do_open(c):
