@@ -287,6 +287,18 @@ describe('kernel/ah', () => {
     });
   });
 
+  it('fuzz: 20,000 mutated plain packets into ahOutput (both modes), no exception (fixed seed)', () => {
+    const sas = [mkSa(), mkSa({ mode: 'tunnel' }), mkSa({ src: parseAddr('2001:db8::a')!, dst: parseAddr('2001:db8::b')! })];
+    const plains = [ipv4Packet(true), ipv6Packet(true), ipv6Packet('no-routing')];
+    fc.assert(fc.property(fc.nat({ max: 2 }), fc.nat({ max: 2 }), fc.array(fc.tuple(fc.nat({ max: 127 }), fc.nat({ max: 255 })), { maxLength: 4 }), fc.nat({ max: 130 }),
+      (s, p, edits, cut) => {
+        const q = plains[p]!.slice(0, Math.max(0, plains[p]!.length - cut));
+        for (const [pos, val] of edits) if (q.length) q[pos % q.length] = val;
+        const r = ahOutput(sas[s]!, q, env);
+        if (!r.ok) assert.ok(isStatName(r.reason), r.reason);
+      }), { seed: 0xa40, numRuns: 20_000 });
+  });
+
   it('fuzz: 100,000 mutated AH packets into ahInput, no exception, only ahstat reasons (fixed seed)', () => {
     const bases: { sa: SecAssoc; pkt: Uint8Array; off: number }[] = [];
     for (const v6 of [false, true]) {

@@ -180,6 +180,19 @@ describe('kernel/ipcomp', () => {
     assert.equal(sad.lookupIpcompIn(B4, 3), undefined, 'LZS: none');
   });
 
+  it('fuzz: 10,000 mutated plain packets into ipcompOutput (both modes), no exception (fixed seed)', () => {
+    const sas = [mkSa(), mkSa({ mode: 'tunnel' }), mkSa({ src: A6, dst: B6 })];
+    const plains = [v4(TEXT.subarray(0, 200)), v6(TEXT.subarray(0, 200))];
+    fc.assert(fc.property(fc.nat({ max: 2 }), fc.nat({ max: 1 }), fc.array(fc.tuple(fc.nat({ max: 63 }), fc.nat({ max: 255 })), { maxLength: 4 }), fc.nat({ max: 250 }),
+      (s, p, edits, cut) => {
+        const q = plains[p]!.slice(0, Math.max(0, plains[p]!.length - cut));
+        for (const [pos, val] of edits) if (q.length) q[pos % q.length] = val;
+        const r = ipcompOutput(sas[s]!, q, env);
+        if (!r.ok) assert.ok(isStatName(r.reason), r.reason);
+        else if (r.stat) assert.ok(isStatName(r.stat));
+      }), { seed: 0x3173, numRuns: 10_000 });
+  });
+
   it('fuzz: 100,000 mutated IPComp packets into ipcompInput, no exception, only ipcompstat reasons (fixed seed)', () => {
     const bases = [
       { sa: mkSa(), p: out(ipcompOutput(mkSa(), v4(TEXT.subarray(0, 300)), env)) },
