@@ -160,6 +160,55 @@ static void build_message(void) {
 }
 `;
 
+// An SPDADD with BSD ipsecrequests (length in bytes, then src and dst sockaddrs back to back, padded to 8).
+const C_POLICY_BUILDER = `
+static unsigned char polbuf[1024];
+static void build_policy(void) {
+  size_t off = sizeof(struct sadb_msg);
+  struct sadb_address *src = (void *)(polbuf + off); off += 8 + 16;
+  src->sadb_address_len = 3; src->sadb_address_exttype = SADB_EXT_ADDRESS_SRC; src->sadb_address_proto = 255; src->sadb_address_prefixlen = 24;
+  struct bsd_sockaddr_in *s4 = (void *)(src + 1); s4->sin_len = 16; s4->sin_family = 2; s4->sin_addr.s_addr = htonl(0x0a000100u);
+  struct sadb_address *dst = (void *)(polbuf + off); off += 8 + 16;
+  dst->sadb_address_len = 3; dst->sadb_address_exttype = SADB_EXT_ADDRESS_DST; dst->sadb_address_proto = 255; dst->sadb_address_prefixlen = 24;
+  struct bsd_sockaddr_in *d4 = (void *)(dst + 1); d4->sin_len = 16; d4->sin_family = 2; d4->sin_addr.s_addr = htonl(0x0a000200u);
+  struct sadb_x_policy *pol = (void *)(polbuf + off); size_t pstart = off; off += sizeof *pol;
+  pol->sadb_x_policy_exttype = SADB_X_EXT_POLICY; pol->sadb_x_policy_type = IPSEC_POLICY_IPSEC; pol->sadb_x_policy_dir = IPSEC_DIR_OUTBOUND;
+  pol->sadb_x_policy_id = 7; pol->sadb_x_policy_priority = 0x100;
+  struct bsd_sadb_x_ipsecrequest *r1 = (void *)(polbuf + off);
+  r1->sadb_x_ipsecrequest_proto = IPPROTO_ESP; r1->sadb_x_ipsecrequest_mode = IPSEC_MODE_TUNNEL;
+  r1->sadb_x_ipsecrequest_level = IPSEC_LEVEL_UNIQUE; r1->sadb_x_ipsecrequest_reqid = 0x4001;
+  struct bsd_sockaddr_in6 *a = (void *)(r1 + 1), *b = a + 1;
+  a->sin6_len = b->sin6_len = 28; a->sin6_family = b->sin6_family = 28;
+  for (int i = 0; i < 16; i++) { a->sin6_addr.s6_addr[i] = (unsigned char)i; b->sin6_addr.s6_addr[i] = (unsigned char)(0xf0 + i); }
+  size_t r1len = (sizeof *r1 + 2 * sizeof *a + 7) & ~(size_t)7; r1->sadb_x_ipsecrequest_len = r1len; off += r1len;
+  struct bsd_sadb_x_ipsecrequest *r2 = (void *)(polbuf + off); off += sizeof *r2;
+  r2->sadb_x_ipsecrequest_len = sizeof *r2; r2->sadb_x_ipsecrequest_proto = IPPROTO_AH;
+  r2->sadb_x_ipsecrequest_mode = IPSEC_MODE_TRANSPORT; r2->sadb_x_ipsecrequest_level = IPSEC_LEVEL_REQUIRE;
+  pol->sadb_x_policy_len = (off - pstart) / 8;
+  struct sadb_msg *m = (void *)polbuf; m->sadb_msg_version = PF_KEY_V2; m->sadb_msg_type = SADB_X_SPDADD; m->sadb_msg_len = off / 8;
+  m->sadb_msg_seq = 9; m->sadb_msg_pid = 77;
+  printf("pol ");
+  for (size_t i = 0; i < off; i++) printf("%02x", polbuf[i]);
+  printf("\\n");
+}
+`;
+
+/** The message build_policy() writes. */
+const C_POLICY: PfkeyMessage = {
+  msg: { version: 2, type: C.SADB_X_SPDADD, errno: 0, satype: 0, reserved: 0, seq: 9, pid: 77 },
+  ext: {
+    addressSrc: { proto: 255, prefixlen: 24, addr: { family: 4, port: 0, addr: Uint8Array.of(10, 0, 1, 0) } },
+    addressDst: { proto: 255, prefixlen: 24, addr: { family: 4, port: 0, addr: Uint8Array.of(10, 0, 2, 0) } },
+    policy: { type: C.IPSEC_POLICY_IPSEC, dir: C.IPSEC_DIR_OUTBOUND, scope: 0, id: 7, priority: 0x100, requests: [
+      { proto: C.IPPROTO_ESP, mode: C.IPSEC_MODE_TUNNEL, level: C.IPSEC_LEVEL_UNIQUE, reqid: 0x4001,
+        src: { family: 6, port: 0, addr: Uint8Array.from({ length: 16 }, (_, i) => i), flowinfo: 0, scopeId: 0 },
+        dst: { family: 6, port: 0, addr: Uint8Array.from({ length: 16 }, (_, i) => 0xf0 + i), flowinfo: 0, scopeId: 0 } },
+      { proto: C.IPPROTO_AH, mode: C.IPSEC_MODE_TRANSPORT, level: C.IPSEC_LEVEL_REQUIRE, reqid: 0 },
+    ] },
+  },
+  extOrder: [5, 6, 18],
+};
+
 /** The message build_message() writes, as a typed object. */
 const C_MESSAGE: PfkeyMessage = {
   msg: { version: 2, type: C.SADB_DUMP, errno: 0, satype: C.SADB_SATYPE_ESP, reserved: 3, seq: 0x01020304, pid: 4242 },
@@ -185,7 +234,7 @@ const C_MESSAGE: PfkeyMessage = {
 function cProgram(): string {
   const lines = ['#include <stdio.h>', '#include <stddef.h>', '#include <stdint.h>', '#include <string.h>',
     '#include <netinet/in.h>', '#include <arpa/inet.h>', '#include <linux/pfkeyv2.h>', '#include <linux/ipsec.h>',
-    BSD_DECLS, C_BUILDER, 'int main(void) {', 'build_message();'];
+    BSD_DECLS, C_BUILDER, C_POLICY_BUILDER, 'int main(void) {', 'build_message();', 'build_policy();'];
   const size = (tag: string, s: string) => lines.push(`printf("size ${tag} %zu\\n", sizeof(struct ${s}));`);
   const field = (tag: string, s: string, m: string, ours: string) =>
     lines.push(`printf("field ${tag} ${ours} %zu %zu\\n", offsetof(struct ${s}, ${m}), sizeof(((struct ${s} *)0)->${m}));`);
@@ -214,7 +263,7 @@ function cProgram(): string {
   return lines.join('\n');
 }
 
-interface CFacts { sizes: Map<string, number>; fields: Map<string, [number, number]>; consts: Map<string, number>; msgHex: string }
+interface CFacts { sizes: Map<string, number>; fields: Map<string, [number, number]>; consts: Map<string, number>; msgHex: string; polHex: string }
 
 function runProgram(cc: string): CFacts {
   const dir = mkdtempSync(join(tmpdir(), 'uipsec-pfkey-layout-'));
@@ -223,13 +272,14 @@ function runProgram(cc: string): CFacts {
     const isCxx = cc === 'g++';
     execFileSync(cc, [...(isCxx ? ['-x', 'c++'] : []), '-o', join(dir, 'layout'), join(dir, 'layout.c')], { stdio: 'pipe' });
     const out = execFileSync(join(dir, 'layout'), { encoding: 'utf8' });
-    const facts: CFacts = { sizes: new Map(), fields: new Map(), consts: new Map(), msgHex: '' };
+    const facts: CFacts = { sizes: new Map(), fields: new Map(), consts: new Map(), msgHex: '', polHex: '' };
     for (const line of out.trim().split('\n')) {
       const p = line.split(' ');
       if (p[0] === 'size') facts.sizes.set(p[1]!, Number(p[2]));
       if (p[0] === 'field') facts.fields.set(`${p[1]}.${p[2]}`, [Number(p[3]), Number(p[4])]);
       if (p[0] === 'const') facts.consts.set(p[1]!, Number(p[2]));
       if (p[0] === 'msg') facts.msgHex = p[1]!;
+      if (p[0] === 'pol') facts.polHex = p[1]!;
     }
     return facts;
   } finally {
@@ -298,6 +348,12 @@ describe('pfkey layouts against a C compiler and <linux/pfkeyv2.h>', function ()
     assert.ok(facts.msgHex.length > 32, 'the C program printed the message');
     assert.equal(Buffer.from(encodeMessage(C_MESSAGE)).toString('hex'), facts.msgHex);
     assert.deepStrictEqual(decodeMessage(new Uint8Array(Buffer.from(facts.msgHex, 'hex'))), C_MESSAGE);
+  });
+
+  it('an SPDADD with BSD ipsecrequests built in C equals encodeMessage, and decodes to the same value', () => {
+    assert.ok(facts.polHex.length > 32, 'the C program printed the policy message');
+    assert.equal(Buffer.from(encodeMessage(C_POLICY)).toString('hex'), facts.polHex);
+    assert.deepStrictEqual(decodeMessage(new Uint8Array(Buffer.from(facts.polHex, 'hex'))), C_POLICY);
   });
 
   it('documented BSD-vs-Linux number differences still differ', () => {
