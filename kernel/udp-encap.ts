@@ -174,8 +174,14 @@ function nhOffsetBefore(p: Uint8Array, at: number): number {
  */
 export function fixupTransportChecksum(packet: Uint8Array, natt: NatT | undefined): boolean {
   const v4 = packet[0]! >> 4 === 4;
-  const hl = v4 ? (packet[0]! & 0x0f) << 2 : IPV6_HEADER_BYTES;
-  const proto = v4 ? packet[9]! : packet[6]!;
+  let hl = v4 ? (packet[0]! & 0x0f) << 2 : IPV6_HEADER_BYTES;
+  let proto = v4 ? packet[9]! : packet[6]!;
+  // IPv6: the upper-layer header may follow hop-by-hop, routing and destination-options headers.
+  while (!v4 && (proto === 0 || proto === 43 || proto === 60)) {
+    if (hl + 8 > packet.length) return false;
+    proto = packet[hl]!;
+    hl += (packet[hl + 1]! + 1) * 8;
+  }
   if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return true;
   const csumOff = hl + (proto === IPPROTO_TCP ? 16 : 6);
   if (packet.length < csumOff + 2) return false;

@@ -141,6 +141,15 @@ describe('kernel/udp-encap: transport checksum fix-up (RFC 3948 §3.1.2)', () =>
     assert.ok(checksumValid(p6, 40, 6));
   });
 
+  it('IPv6: finds TCP behind a destination-options header', () => {
+    const seg = tcp('fd00::5', '2001:db8::2', 1, 2, bytes(11));
+    const p6 = ipv6('2001:db8::9', '2001:db8::2', 6, seg, 0, 0, { firstNh: 60, bytes: new Uint8Array([6, 0, 1, 4, 0, 0, 0, 0]) });
+    assert.ok(fixupTransportChecksum(p6, { sport: 4500, dport: 4500, oai: addr('fd00::5'), oar: addr('2001:db8::2') }));
+    assert.ok(checksumValid(p6.subarray(0), 48, 6));
+    const cut = p6.subarray(0, 44);
+    assert.equal(fixupTransportChecksum(cut, undefined), false);
+  });
+
   it('leaves a zero IPv4 UDP checksum, other protocols, and reports truncation', () => {
     const u = udp(origSrc, origDst, 1, 2, bytes(5)); u[6] = 0; u[7] = 0;
     const p = ipv4(natSrc, origDst, 17, u);
