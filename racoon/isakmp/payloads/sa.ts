@@ -1,7 +1,7 @@
 // SA payload with its nested Proposal and Transform payloads, RFC 2408 §3.4–§3.6 and RFC 2407 §4.6.1.
 import { u16, u32, putU16, putU32 } from '../../../common/bytes.js';
 import {
-  IPSEC_DOI, IPSECDOI_SIT_INTEGRITY, IPSECDOI_SIT_SECRECY, ISAKMP_DOI_ISAKMP, ISAKMP_NPTYPE_NONE,
+  IPSEC_DOI, IPSECDOI_PROTO_ISAKMP, IPSECDOI_SIT_INTEGRITY, IPSECDOI_SIT_SECRECY, ISAKMP_DOI_ISAKMP, ISAKMP_NPTYPE_NONE,
   ISAKMP_NPTYPE_P, ISAKMP_NPTYPE_T, ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX, ISAKMP_NTYPE_DOI_NOT_SUPPORTED,
   ISAKMP_NTYPE_SITUATION_NOT_SUPPORTED,
 } from '../constants.js';
@@ -52,6 +52,21 @@ export interface IsakmpSa {
 const PROPOSAL_HEADER_LEN = 8;
 const TRANSFORM_HEADER_LEN = 8;
 
+/**
+ * Attribute classes that are Basic (TV only): RFC 2409 App. A for the ISAKMP protocol ("attributes described
+ * as basic MUST NOT be encoded as variable"), RFC 2407 §4.5 for AH/ESP/IPCOMP. Variable ones may be either.
+ */
+const PH1_BASIC = new Set([1, 2, 3, 4, 5, 11, 13, 14, 15]);
+const PH2_BASIC = new Set([1, 3, 4, 5, 6, 7, 8]);
+
+/** Refuses a Basic attribute sent in TLV form (the proposal is malformed for the IPsec DOI). */
+export function checkAttributeForms(protoId: number, attrs: readonly IsakmpAttribute[], offset = -1): void {
+  const basic = protoId === IPSECDOI_PROTO_ISAKMP ? PH1_BASIC : PH2_BASIC;
+  for (const a of attrs) {
+    if (!a.tv && basic.has(a.type)) badSyntax(`basic attribute ${a.type} encoded as variable (TLV)`, offset);
+  }
+}
+
 function badSyntax(message: string, offset: number): never {
   throw new IsakmpError(ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX, message, offset);
 }
@@ -85,9 +100,11 @@ export function decodeProposal(buf: Uint8Array, offset = 0, end?: number): { val
   const spi = copyOf(buf, offset + 8, offset + 8 + spiSize);
   if (count === 0) badSyntax('proposal with no transforms', offset + 7);
   const transforms: IsakmpTransform[] = [];
+  const protoId = buf[offset + 5]!;
   let off = offset + 8 + spiSize;
   for (let i = 0; i < count; i++) {
     const t = decodeTransform(buf, off, pend);
+    checkAttributeForms(protoId, t.value.attrs, off);
     transforms.push(t.value);
     off = t.next;
     const last = i === count - 1;
@@ -95,7 +112,7 @@ export function decodeProposal(buf: Uint8Array, offset = 0, end?: number): { val
     if (last !== (t.np === ISAKMP_NPTYPE_NONE)) badSyntax(`transform ${i + 1} of ${count} has next payload ${t.np}`, off);
   }
   if (off !== pend) malformed(`proposal declares ${len} bytes but its transforms use ${off - offset}`, offset + 2);
-  return { value: { num: buf[offset + 4]!, protoId: buf[offset + 5]!, spi, transforms }, next: pend, np };
+  return { value: { num: buf[offset + 4]!, protoId, spi, transforms }, next: pend, np };
 }
 
 export function decodeSa(buf: Uint8Array, offset = 0, end?: number): { value: IsakmpSa; next: number } {

@@ -117,6 +117,18 @@ describe('racoon/isakmp payloads: golden bytes', () => {
     refuses(() => sa.decode(bad((b) => { b[8] = 2; })), C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX, /another follows/);
   });
 
+  it('SA refuses a Basic attribute in TLV form (RFC 2409 App. A, RFC 2407 §4.5); variable ones may be TV', () => {
+    const withAttrs = (protoId: number, attrs: IsakmpSa['proposals'][0]['transforms'][0]['attrs']): IsakmpSa =>
+      ({ doi: 1, situation: 1, proposals: [{ num: 1, protoId, spi: new Uint8Array(protoId === 1 ? 0 : 4), transforms: [{ num: 1, id: 1, attrs }] }] });
+    // phase 1: Encryption Algorithm (1) is Basic; Life Duration (12) is Variable and may be TV
+    refuses(() => sa.decode(sa.encode(withAttrs(C.IPSECDOI_PROTO_ISAKMP, [attrTLV(1, hex('0007'))]))), C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX, /basic attribute 1/);
+    assert.equal(sa.decode(sa.encode(withAttrs(C.IPSECDOI_PROTO_ISAKMP, [attrTV(12, 3600)]))).value.proposals.length, 1);
+    // phase 2: Encapsulation Mode (4) is Basic; SA Life Duration (2) is Variable — but class 2 is Basic in phase 1
+    refuses(() => sa.decode(sa.encode(withAttrs(C.IPSECDOI_PROTO_IPSEC_ESP, [attrTLV(4, hex('0001'))]))), C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX);
+    assert.equal(sa.decode(sa.encode(withAttrs(C.IPSECDOI_PROTO_IPSEC_ESP, [attrTLV(2, hex('00000e10'))]))).value.proposals.length, 1);
+    refuses(() => sa.decode(sa.encode(withAttrs(C.IPSECDOI_PROTO_ISAKMP, [attrTLV(2, hex('0002'))]))), C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX);
+  });
+
   it('KE, HASH, SIG, VID, NAT-D, fragment: opaque bodies; empty ones refused', () => {
     const d = seq(20, 0x40);
     for (const [name, codec] of [['ke', ke], ['hash', hash], ['sig', sig], ['vid', vendorId], ['natd', natD], ['frag', frag]] as const) {

@@ -30,7 +30,12 @@ const attr: fc.Arbitrary<IsakmpAttribute> = fc.oneof(
   rec({ type: fc.integer({ min: 0, max: 0x7fff }), tv: fc.constant(true as const), value: fc.integer({ min: 0, max: 0xffff }) }),
   rec({ type: fc.integer({ min: 0, max: 0x7fff }), tv: fc.constant(false as const), data: bytes(0, 24) }),
 );
-const transform = rec({ num: u8, id: u8, attrs: fc.array(attr, { maxLength: 6 }) });
+// In SA transforms Basic classes must be TV (RFC 2409 App. A, RFC 2407 §4.5): TLV only for variable/unknown classes.
+const saAttr: fc.Arbitrary<IsakmpAttribute> = fc.oneof(
+  rec({ type: fc.integer({ min: 0, max: 0x7fff }), tv: fc.constant(true as const), value: fc.integer({ min: 0, max: 0xffff }) }),
+  rec({ type: fc.constantFrom(9, 12, 16, 16384, 20, 30, 0x7fff), tv: fc.constant(false as const), data: bytes(0, 24) }),
+);
+const transform = rec({ num: u8, id: u8, attrs: fc.array(saAttr, { maxLength: 6 }) });
 const proposal = rec({ num: u8, protoId: u8, spi: bytes(0, 16), transforms: fc.array(transform, { minLength: 1, maxLength: 4 }) });
 const saValue: fc.Arbitrary<IsakmpSa> = rec({
   doi: fc.constantFrom(C.ISAKMP_DOI_ISAKMP, C.IPSEC_DOI),

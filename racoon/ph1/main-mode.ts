@@ -1,0 +1,276 @@
+// Phase 1 main mode with pre-shared keys (RFC 2409 §5, §5.4), with the RFC 3947 NAT-T vendor ID and NAT-D
+// payloads. Each step consumes one peer message and builds our next one; the dispatch tables below pick the
+// step from the side and the state, as racoon's ph1exchange[][][] does.
+//
+//      Initiator                          Responder
+//     -----------                        -----------
+//  i1  HDR, SA [, VID]             -->
+//                                  <--   HDR, SA [, VID]                 r1
+//  i2  HDR, KE, Ni [, NAT-D x2]    -->
+//                                  <--   HDR, KE, Nr [, NAT-D x2]        r2
+//  i3  HDR*, IDii, HASH_I [, N]    -->
+//                                  <--   HDR*, IDir, HASH_R              r3
+//  i4  (established)
+import { equalCT } from '../../common/bytes.js';
+import { formatAddr } from '../../common/inet.js';
+import type { Rng } from '../../common/rng.js';
+import { randomBytes } from '../../common/rng.js';
+import { DhError, DhKeyPair } from '../../crypto/dh.js';
+import { ikeCipher } from '../../crypto/ike-cipher.js';
+import * as C from '../isakmp/constants.js';
+import { IsakmpError } from '../isakmp/codec.js';
+import type { IsakmpMessage, IsakmpPayload } from '../isakmp/message.js';
+import { encodeId, type IsakmpId } from '../isakmp/payloads/id.js';
+import { encodeSa } from '../isakmp/payloads/sa.js';
+import { idSpecMatches } from '../conf/lookup.js';
+import type { IdSpec } from '../conf/ast.js';
+import * as O from '../oakley.js';
+import { acceptPh1Reply, buildPh1Sa, selectPh1Proposal } from './proposal.js';
+import { allPayloads, buildMessage, findPayload, openMessage, rawChain, type Phase1 } from '../phase1.js';
+
+/** RFC 3947 §3.1: the NAT-T vendor ID is MD5("RFC 3947"). */
+export const VID_RFC3947 = new Uint8Array(Buffer.from('4a131c81070358455c5728f20e95452f', 'hex'));
+/** draft-ietf-ipsec-nat-t-ike-02\n, still sent by many peers. */
+export const VID_NATT_DRAFT02N = new Uint8Array(Buffer.from('90cb80913ebb696e086381b5ec427b1f', 'hex'));
+
+/** What main mode needs from its daemon. */
+export interface Ph1Ctx {
+  rng: Rng;
+  /** The pre-shared key for a peer (by address in main mode, racoon getpskbyaddr). */
+  psk(ph1: Phase1): Uint8Array | undefined;
+  /** Whether to send INITIAL-CONTACT in message 5 (no other phase 1 with this peer exists). */
+  initialContact(ph1: Phase1): boolean;
+}
+
+function fail(notify: number, msg: string): never {
+  throw new IsakmpError(notify, msg);
+}
+
+function nattWanted(ph1: Phase1): boolean {
+  return ph1.rmconf.natTraversal !== 'off';
+}
+
+/** Our phase 1 identity from `my_identifier` (default: the local address, RFC 2407 §4.6.2). */
+export function myPh1Id(ph1: Phase1): IsakmpId {
+  const spec: IdSpec | undefined = ph1.rmconf.myIdentifier;
+  const text = (s: string | undefined) => new Uint8Array(Buffer.from(s ?? '', 'latin1'));
+  switch (spec?.type) {
+    case 'fqdn': return { idType: C.IPSECDOI_ID_FQDN, protocol: 0, port: 0, data: text(spec.value) };
+    case 'user_fqdn': return { idType: C.IPSECDOI_ID_USER_FQDN, protocol: 0, port: 0, data: text(spec.value) };
+    case 'keyid': return { idType: C.IPSECDOI_ID_KEY_ID, protocol: 0, port: 0, data: text(spec.value) };
+    default: {
+      const a = spec?.addr ?? ph1.local.addr;
+      return { idType: a.length === 4 ? C.IPSECDOI_ID_IPV4_ADDR : C.IPSECDOI_ID_IPV6_ADDR, protocol: 0, port: 0, data: a };
+    }
+  }
+}
+
+function vids(ph1: Phase1): IsakmpPayload[] {
+  return nattWanted(ph1) ? [{ type: C.ISAKMP_NPTYPE_VID, body: VID_RFC3947 }] : [];
+}
+
+function noteVids(ph1: Phase1, msg: IsakmpMessage): void {
+  if (!nattWanted(ph1)) return;
+  for (const v of allPayloads(msg.payloads, C.ISAKMP_NPTYPE_VID)) {
+    if (equalCT(v.body, VID_RFC3947)) ph1.nattPeer = true;
+  }
+}
+
+/** RFC 3947 §3.2: NAT-D for the peer's address, then ours; `force` spoils ours so both sides see a NAT. */
+function natdPayloads(ph1: Phase1): IsakmpPayload[] {
+  if (!ph1.nattPeer) return [];
+  const h = ph1.approval!.hash;
+  const remote = O.natdHash(h, ph1.icookie, ph1.rcookie, ph1.remote.addr, ph1.remote.port);
+  const localAddr = ph1.rmconf.natTraversal === 'force' ? new Uint8Array(ph1.local.addr.length) : ph1.local.addr;
+  const local = O.natdHash(h, ph1.icookie, ph1.rcookie, localAddr, ph1.local.port);
+  return [{ type: C.ISAKMP_NPTYPE_NATD_RFC, body: remote }, { type: C.ISAKMP_NPTYPE_NATD_RFC, body: local }];
+}
+
+/** Compares the peer's NAT-D payloads with what the addresses hash to (RFC 3947 §3.2). */
+function checkNatd(ph1: Phase1, msg: IsakmpMessage): void {
+  if (!ph1.nattPeer) return;
+  const list = msg.payloads.filter((p) => p.type === C.ISAKMP_NPTYPE_NATD_RFC).map((p) => p.body as Uint8Array);
+  if (list.length < 2) { ph1.nattPeer = false; return; }
+  const h = ph1.approval!.hash;
+  const meAsSeen = O.natdHash(h, ph1.icookie, ph1.rcookie, ph1.local.addr, ph1.local.port);
+  const peer = O.natdHash(h, ph1.icookie, ph1.rcookie, ph1.remote.addr, ph1.remote.port);
+  const iAmNatted = !equalCT(list[0]!, meAsSeen);
+  const peerNatted = !list.slice(1).some((d) => equalCT(d, peer));
+  ph1.natDetected = iAmNatted || peerNatted || ph1.rmconf.natTraversal === 'force';
+}
+
+/** Receives KE and the nonce, then derives SKEYID.. and the phase 1 IV (both sides, after msg 3/4). */
+function takeKeNonce(ph1: Phase1, msg: IsakmpMessage, isInitiator: boolean): void {
+  const ke = findPayload(msg.payloads, C.ISAKMP_NPTYPE_KE);
+  const nonce = findPayload(msg.payloads, C.ISAKMP_NPTYPE_NONCE);
+  if (!ke || !nonce) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'KE or NONCE missing');
+  if (nonce.body.length < C.ISAKMP_NONCE_MIN || nonce.body.length > C.ISAKMP_NONCE_MAX) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, `nonce of ${nonce.body.length} bytes`);
+  try {
+    ph1.gxy = ph1.dh!.computeSecret(ke.body);
+  } catch (e) {
+    if (e instanceof DhError) fail(C.ISAKMP_NTYPE_INVALID_KEY_INFORMATION, e.message);
+    throw e;
+  }
+  if (isInitiator) { ph1.gxr = ke.body; ph1.nr = nonce.body; } else { ph1.gxi = ke.body; ph1.ni = nonce.body; }
+}
+
+function deriveKeys(ph1: Phase1, psk: Uint8Array): void {
+  const a = ph1.approval!;
+  const skeyid = O.skeyidPsk(a.hash, psk, ph1.ni!, ph1.nr!);
+  const dae = O.skeyidDae(a.hash, skeyid, ph1.gxy!, ph1.icookie, ph1.rcookie);
+  const cipher = ikeCipher(a.enc, a.keyBits);
+  ph1.keys = { skeyid, ...dae, encKey: O.encryptionKey(a.hash, dae.e, cipher.keyLen), cipher, hash: a.hash };
+  ph1.iv = O.phase1Iv(a.hash, ph1.gxi!, ph1.gxr!, cipher.blockSize);
+}
+
+function pskOf(ph1: Phase1, ctx: Ph1Ctx): Uint8Array {
+  if (ph1.approval!.authMethod !== C.OAKLEY_ATTR_AUTH_METHOD_PSKEY) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'only pre-shared keys are supported');
+  const k = ctx.psk(ph1);
+  if (!k) fail(C.ISAKMP_NTYPE_AUTHENTICATION_FAILED, `no pre-shared key for ${formatAddr(ph1.remote.addr)}`);
+  return k;
+}
+
+function keNonce(ph1: Phase1, ctx: Ph1Ctx, isInitiator: boolean): IsakmpPayload[] {
+  ph1.dh = new DhKeyPair(ph1.approval!.group, ctx.rng);
+  const nonce = randomBytes(ctx.rng, ph1.rmconf.nonceSize);
+  if (isInitiator) { ph1.gxi = ph1.dh.publicKey; ph1.ni = nonce; } else { ph1.gxr = ph1.dh.publicKey; ph1.nr = nonce; }
+  return [{ type: C.ISAKMP_NPTYPE_KE, body: ph1.dh.publicKey }, { type: C.ISAKMP_NPTYPE_NONCE, body: nonce }, ...natdPayloads(ph1)];
+}
+
+function verifyPeerId(ph1: Phase1, id: IsakmpId): void {
+  const rm = ph1.rmconf;
+  if (rm.verifyIdentifier && rm.peersIdentifiers.length > 0 && !rm.peersIdentifiers.some((s) => idSpecMatches(s, id))) {
+    fail(C.ISAKMP_NTYPE_INVALID_ID_INFORMATION, 'peer identifier does not match peers_identifier');
+  }
+  ph1.peerId = id;
+}
+
+/** Decrypts msg 5/6 and checks the peer's HASH_I / HASH_R. */
+function checkAuth(ph1: Phase1, msg: IsakmpMessage, peerIsInitiator: boolean): IsakmpPayload[] {
+  if (!msg.encrypted) fail(C.ISAKMP_NTYPE_INVALID_FLAGS, 'message 5/6 must be encrypted');
+  const opened = openMessage(ph1, msg.header.np, msg.encrypted, ph1.iv!);
+  ph1.iv = opened.ivOut;
+  const id = findPayload(opened.payloads, C.ISAKMP_NPTYPE_ID);
+  const h = findPayload(opened.payloads, C.ISAKMP_NPTYPE_HASH);
+  if (!id || !h) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'ID or HASH missing');
+  const k = ph1.keys!;
+  const idB = encodeIdBody(opened.plain, msg.header.np);
+  const want = peerIsInitiator
+    ? O.hashI(k.hash, k.skeyid, ph1.gxi!, ph1.gxr!, ph1.icookie, ph1.rcookie, ph1.saiB!, idB)
+    : O.hashR(k.hash, k.skeyid, ph1.gxi!, ph1.gxr!, ph1.icookie, ph1.rcookie, ph1.saiB!, idB);
+  if (!equalCT(want, h.body)) fail(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, `HASH_${peerIsInitiator ? 'I' : 'R'} mismatch (wrong pre-shared key?)`);
+  verifyPeerId(ph1, id.body);
+  return opened.payloads;
+}
+
+/** The ID payload body exactly as received (IDii_b / IDir_b). */
+function encodeIdBody(plain: Uint8Array, np: number): Uint8Array {
+  const raw = rawChain(plain, np).find((p) => p.type === C.ISAKMP_NPTYPE_ID)!;
+  return plain.slice(raw.start + 4, raw.end);
+}
+
+function idHashPayloads(ph1: Phase1, isInitiator: boolean): IsakmpPayload[] {
+  const id = myPh1Id(ph1);
+  ph1.myId = id;
+  const k = ph1.keys!;
+  const idB = encodeId(id);
+  const h = isInitiator
+    ? O.hashI(k.hash, k.skeyid, ph1.gxi!, ph1.gxr!, ph1.icookie, ph1.rcookie, ph1.saiB!, idB)
+    : O.hashR(k.hash, k.skeyid, ph1.gxi!, ph1.gxr!, ph1.icookie, ph1.rcookie, ph1.saiB!, idB);
+  return [{ type: C.ISAKMP_NPTYPE_ID, body: id }, { type: C.ISAKMP_NPTYPE_HASH, body: h }];
+}
+
+function encrypted(ph1: Phase1, payloads: IsakmpPayload[]): Uint8Array {
+  const m = buildMessage(ph1, C.ISAKMP_ETYPE_IDENT, 0, payloads, { iv: ph1.iv! });
+  ph1.iv = m.ivOut;
+  return m.bytes;
+}
+
+function clear(ph1: Phase1, payloads: IsakmpPayload[]): Uint8Array {
+  return buildMessage(ph1, C.ISAKMP_ETYPE_IDENT, 0, payloads).bytes;
+}
+
+/** i1: HDR, SA [, VID] --> */
+export function i1Send(ph1: Phase1): Uint8Array {
+  const sa = buildPh1Sa(ph1.rmconf);
+  ph1.offered = sa;
+  ph1.saiB = encodeSa(sa);
+  ph1.state = 'msg1-sent';
+  return clear(ph1, [{ type: C.ISAKMP_NPTYPE_SA, body: sa }, ...vids(ph1)]);
+}
+
+/** r1: receives HDR, SA [, VID]; replies HDR, SA [, VID] with the one chosen transform. */
+export function r1Step(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array): Uint8Array {
+  const sa = findPayload(msg.payloads, C.ISAKMP_NPTYPE_SA);
+  if (!sa) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'SA missing');
+  const approval = selectPh1Proposal(sa.body, ph1.rmconf);
+  if (!approval) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no acceptable phase 1 proposal');
+  ph1.approval = approval;
+  const rawSa = rawChain(raw, msg.header.np, C.ISAKMP_HEADER_LEN).find((p) => p.type === C.ISAKMP_NPTYPE_SA)!;
+  ph1.saiB = raw.slice(rawSa.start + 4, rawSa.end);
+  noteVids(ph1, msg);
+  const prop = sa.body.proposals.find((p) => p.transforms.includes(approval.transform))!;
+  const reply = { doi: sa.body.doi, situation: sa.body.situation, proposals: [{ ...prop, transforms: [approval.transform] }] };
+  ph1.state = 'msg2-sent';
+  return clear(ph1, [{ type: C.ISAKMP_NPTYPE_SA, body: reply }, ...(ph1.nattPeer ? vids(ph1) : [])]);
+}
+
+/** i2: receives HDR, SA [, VID]; sends HDR, KE, Ni [, NAT-D, NAT-D]. */
+export function i2Step(ph1: Phase1, msg: IsakmpMessage, _raw: Uint8Array, ctx: Ph1Ctx): Uint8Array {
+  const sa = findPayload(msg.payloads, C.ISAKMP_NPTYPE_SA);
+  if (!sa) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'SA missing');
+  const approval = acceptPh1Reply(sa.body, ph1.offered!, ph1.rmconf);
+  if (!approval) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'responder chose a transform we did not offer');
+  ph1.approval = approval;
+  noteVids(ph1, msg);
+  ph1.state = 'msg3-sent';
+  return clear(ph1, keNonce(ph1, ctx, true));
+}
+
+/** r2: receives HDR, KE, Ni [, NAT-D]; sends HDR, KE, Nr [, NAT-D] and derives the keys. */
+export function r2Step(ph1: Phase1, msg: IsakmpMessage, _raw: Uint8Array, ctx: Ph1Ctx): Uint8Array {
+  const psk = pskOf(ph1, ctx);
+  const out = keNonce(ph1, ctx, false);
+  takeKeNonce(ph1, msg, false);
+  checkNatd(ph1, msg);
+  deriveKeys(ph1, psk);
+  ph1.state = 'msg4-sent';
+  return clear(ph1, out);
+}
+
+/** i3: receives HDR, KE, Nr [, NAT-D]; sends HDR*, IDii, HASH_I [, N(INITIAL-CONTACT)]. */
+export function i3Step(ph1: Phase1, msg: IsakmpMessage, _raw: Uint8Array, ctx: Ph1Ctx): Uint8Array {
+  const psk = pskOf(ph1, ctx);
+  takeKeNonce(ph1, msg, true);
+  checkNatd(ph1, msg);
+  deriveKeys(ph1, psk);
+  const payloads = idHashPayloads(ph1, true);
+  if (ph1.rmconf.initialContact && ctx.initialContact(ph1)) {
+    const spi = new Uint8Array(16);
+    spi.set(ph1.icookie);
+    spi.set(ph1.rcookie, 8);
+    payloads.push({ type: C.ISAKMP_NPTYPE_N, body: { doi: C.IPSEC_DOI, protoId: C.IPSECDOI_PROTO_ISAKMP, notifyType: C.IPSECDOI_NTYPE_INITIAL_CONTACT, spi, data: new Uint8Array(0) } });
+    ph1.initialContactSent = true;
+  }
+  ph1.state = 'msg5-sent';
+  return encrypted(ph1, payloads);
+}
+
+/** r3: receives HDR*, IDii, HASH_I [, N]; sends HDR*, IDir, HASH_R; the SA is established. */
+export function r3Step(ph1: Phase1, msg: IsakmpMessage): { reply: Uint8Array; payloads: IsakmpPayload[] } {
+  const payloads = checkAuth(ph1, msg, true);
+  const reply = encrypted(ph1, idHashPayloads(ph1, false));
+  ph1.state = 'established';
+  return { reply, payloads };
+}
+
+/** i4: receives HDR*, IDir, HASH_R; the SA is established. */
+export function i4Step(ph1: Phase1, msg: IsakmpMessage): IsakmpPayload[] {
+  const payloads = checkAuth(ph1, msg, false);
+  ph1.state = 'established';
+  return payloads;
+}
+
+/** Which step handles a peer message, by side and state (racoon ph1exchange, main mode column). */
+export const INITIATOR_STEPS = { 'msg1-sent': i2Step, 'msg3-sent': i3Step } as const;
+export const RESPONDER_STEPS = { 'msg2-sent': r2Step } as const;
