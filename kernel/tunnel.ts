@@ -2,7 +2,7 @@
 // header for 4-in-4, 6-in-6, 4-in-6 and 6-in-4 (§5.1.2.1/§5.1.2.2), and check and strip on input with
 // the ECN rules of RFC 6040 §4.1/§4.2.
 import { IPPROTO_IPV4, IPPROTO_IPV6, IPV6_HEADER_BYTES, IPV4_MIN_HEADER_BYTES, IP_DF } from './ip/constants.js';
-import { internetChecksum } from './ip/checksum.js';
+import { internetChecksum, updateChecksum16 } from './ip/checksum.js';
 import { ecnEncap, ecnDecap, type EcnMode } from './ecn.js';
 import type { Rng } from '../common/rng.js';
 
@@ -42,12 +42,10 @@ export function dsByteOf(pkt: Uint8Array, off = 0): number {
 
 function setDsByte(pkt: Uint8Array, off: number, ds: number): void {
   if (pkt[off]! >> 4 === 4) {
+    // RFC 1624 incremental update of the header checksum: a corrupt inner header stays detectably corrupt.
+    const oldWord = (pkt[off]! << 8) | pkt[off + 1]!;
     pkt[off + 1] = ds;
-    // RFC 791: the header checksum covers the TOS byte; recompute over the whole header (≤ 60 bytes).
-    const hl = (pkt[off]! & 0x0f) << 2;
-    pkt[off + 10] = 0;
-    pkt[off + 11] = 0;
-    const c = internetChecksum(pkt, off, hl);
+    const c = updateChecksum16((pkt[off + 10]! << 8) | pkt[off + 11]!, oldWord, (pkt[off]! << 8) | ds);
     pkt[off + 10] = c >> 8;
     pkt[off + 11] = c & 0xff;
   } else {

@@ -126,6 +126,11 @@ describe('kernel/tunnel: strip on input', () => {
       assert.equal(dsByteOf(r6.packet), 0x20 | CE);
       assert.equal(((r6.packet[1]! & 0x0f) << 16) | (r6.packet[2]! << 8) | r6.packet[3]!, 0x54321, 'flow label kept');
     }
+    const corrupt = ipv4('10.0.0.1', '10.0.0.2', 6, bytes(12), { tos: E1 });
+    corrupt[8]! ^= 0x40; // a bit flipped in transit: the header checksum no longer verifies
+    const rc = stripOuter(corrupt, 0, corrupt.length, 4, CE);
+    assert.ok(rc.ok);
+    if (rc.ok) assert.notEqual(internetChecksum(rc.packet, 0, 20), 0, 'the CE update must not repair a bad checksum');
     const notEct = ipv4('10.0.0.1', '10.0.0.2', 6, bytes(12));
     assert.deepEqual(stripOuter(notEct, 0, notEct.length, 4, CE), { ok: false, error: 'ecn-drop' });
   });
