@@ -179,6 +179,7 @@ export function ipsecOutput(ctx: OutputContext, packet: Uint8Array, sel: PacketS
       if (isStrict(req)) return { ok: false, reason: 'ips_out_nosa', detail: `no ${req.proto} SA` };
       continue; // use/default: this layer is optional (KAME ipsec_nextisr IPSEC_LEVEL_USE)
     }
+    if (ctx.acquires.size > 0) ctx.acquires.resolved(idx); // an SA exists now: the next miss asks at once
     const inPlace = tunnel && tunnelled && addrEqual(src, curSrc) && addrEqual(dst, curDst);
     const r = applySa(ctx, sa, pkt, env, inPlace);
     if (!r.ok) return r;

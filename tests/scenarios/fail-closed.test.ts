@@ -96,6 +96,11 @@ describe('scenario fail-closed output', () => {
     assert.equal(got.length, 1);
     assert.deepEqual(protocols(seg.frames), [50]);
     assert.equal(anyFrameContains(seg.frames, SECRET), false);
+    // The SA served its index, so the acquire entry is gone: losing the SA asks again at once.
+    a.sad.delete(ip(A), ip(B), 'esp', 0x5000);
+    assert.equal(a.udpSocket().send(SECRET, B, 9), false);
+    assert.equal(acq.length, 2);
+    assert.notEqual(acq[1]!.seq, acq[0]!.seq);
   });
 
   it('use with no SA: sent in plain (that is what use means) and an ACQUIRE is still raised', async () => {
