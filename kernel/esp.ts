@@ -419,6 +419,7 @@ function transportDecap(p: Uint8Array, nhOff: number, espOff: number, dataOff: n
 /** Builds a dummy packet (RFC 4303 §2.6: Next Header 59, random payload of `payloadLen` bytes) for the SA. */
 export function espDummyOutput(sa: SecAssoc, payloadLen: number, env: TransformEnv): TransformResult {
   if (sa.src.length !== sa.dst.length || (sa.src.length !== 4 && sa.src.length !== 16)) return drop('esps_invalid', 'bad SA addresses');
+  if (!Number.isInteger(payloadLen) || payloadLen < 0 || payloadLen > IPV4_MAX_PACKET_BYTES) return drop('esps_toobig', `dummy of ${payloadLen} bytes`);
   const v4 = sa.src.length === 4;
   const hl = v4 ? IPV4_MIN_HEADER_BYTES : IPV6_HEADER_BYTES;
   const p = new Uint8Array(hl + payloadLen);

@@ -365,6 +365,12 @@ describe('kernel/esp: options and less common SA settings', () => {
     assert.equal(!r.ok && r.reason, 'esps_dummy');
     const r2 = espInput(rx, copy(d), 40, env());
     assert.equal(!r2.ok && r2.reason, 'esps_replay');
+    for (const n of [-1, 1.5, 70000]) {
+      const r3 = espDummyOutput(sa, n, env());
+      assert.equal(!r3.ok && r3.reason, 'esps_toobig');
+    }
+    const r4 = espDummyOutput(sa, 65535, env());
+    assert.equal(!r4.ok && r4.reason, 'esps_toobig', 'header and trailer push it past 65535');
   });
 });
 
