@@ -18,8 +18,7 @@ export interface Token {
 const WORD_CHARS = new Uint8Array(128);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-/@%*+=!~$') WORD_CHARS[c.charCodeAt(0)] = 1;
 
-function isWordChar(c: string): boolean {
-  const code = c.charCodeAt(0);
+function isWordCode(code: number): boolean {
   return code < 128 && WORD_CHARS[code] === 1;
 }
 
@@ -34,7 +33,7 @@ export function tokenize(text: string, file: string, errors: ConfigError[]): Tok
     const c = text[i]!;
     if (c === '\n') { line++; lineStart = ++i; continue; }
     if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') { i++; continue; }
-    if (c === '#') { while (i < text.length && text[i] !== '\n') i++; continue; }
+    if (c === '#') { const nl = text.indexOf('\n', i); i = nl < 0 ? text.length : nl; continue; }
     if (c === '{' || c === '}' || c === ';' || c === ',') { out.push(at(c, c, i)); i++; continue; }
     if (c === '"') {
       const start = i;
@@ -51,7 +50,7 @@ export function tokenize(text: string, file: string, errors: ConfigError[]): Tok
     }
     if (c === '[') {
       const start = i;
-      const m = /^\[\s*([0-9]+|any)\s*\]/.exec(text.slice(i, i + 16));
+      const m = /^\[[ \t]*([0-9]+|any)[ \t]*\]/.exec(text.slice(i, i + 16));
       if (!m) {
         errors.push(configError("bad port: expected '[number]' or '[any]'", file, line, start - lineStart + 1));
         i++;
@@ -63,9 +62,9 @@ export function tokenize(text: string, file: string, errors: ConfigError[]): Tok
       i += m[0].length;
       continue;
     }
-    if (isWordChar(c)) {
+    if (isWordCode(text.charCodeAt(i))) {
       const start = i;
-      while (i < text.length && isWordChar(text[i]!)) i++;
+      while (i < text.length && isWordCode(text.charCodeAt(i))) i++;
       out.push(at('word', text.slice(start, i), start));
       continue;
     }

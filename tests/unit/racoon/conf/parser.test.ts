@@ -45,6 +45,13 @@ describe('racoon/conf keywords and lexer', () => {
     ]);
   });
 
+  it('a newline inside a port bracket is an error and does not throw off the line count', () => {
+    const errs: ConfigError[] = [];
+    const toks = tokenize('a [\n500]\nb', 'nl.conf', errs);
+    assert.deepEqual(errs.map((e) => [e.line, e.col]), [[1, 3], [2, 4]]); // the bad bracket, then the stray ']'
+    assert.deepEqual(toks.filter((t) => t.kind === 'word').map((t) => [t.text, t.line]), [['a', 1], ['500', 2], ['b', 3]]);
+  });
+
   it('reports lexical errors with their position and continues', () => {
     const errs: ConfigError[] = [];
     const toks = tokenize('a "open\nb [x] c ^ [any] d', 'lex.conf', errs);
