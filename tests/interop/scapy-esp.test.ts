@@ -163,6 +163,17 @@ for (const s of run.filter((x) => ['aes-gcm-16', 'aes-cbc'].includes(x.enc) && (
   for (const l of LAYOUTS.filter((x) => !x.name.includes('+hbh'))) addCombination(cases, checks, s, l, false, true);
 }
 
+// Padding sweep: every pad length of a 16-byte and an 8-byte block cipher and of 4-byte alignment.
+for (const s of run.filter((x) => ['aes-cbc', '3des-cbc', 'aes-ctr', 'chacha20-poly1305'].includes(x.enc) && (x.auth === undefined || x.auth === 'hmac-sha1'))) {
+  for (let n = 0; n < 16; n++) {
+    const sweep: Layout = {
+      name: `transport/IPv4 ${n + 8}-byte payload`, mode: 'transport', outer: ['192.0.2.1', '192.0.2.2'],
+      make: () => ipv4('192.0.2.1', '192.0.2.2', 17, udp('192.0.2.1', '192.0.2.2', 9, 9, bytes(n, `sweep${n}`))),
+    };
+    addCombination(cases, checks, s, sweep, false, false);
+  }
+}
+
 (missing ? describe.skip : describe)(`interop: scapy ESP cross-check${missing ? ` (skipped: ${missing})` : ''}`, () => {
   const answers = new Map<number, { ok: boolean; packet?: string; error?: string }>();
 
