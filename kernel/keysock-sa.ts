@@ -83,16 +83,18 @@ export function handleGet(ctx: HandlerCtx): HandlerResult {
 }
 
 /**
- * SADB_ACQUIRE from user space (KAME key_acquire2). With sadb_msg_errno set it is the key manager's
- * failure report: the pending ACQUIRE is held off (no reply). Otherwise it asks for a negotiation:
+ * SADB_ACQUIRE from user space (KAME key_acquire2). Header-only (or with sadb_msg_errno set) it is the
+ * key manager's failure report: the pending ACQUIRE is held off (no reply). Otherwise it asks for a negotiation:
  * EEXIST if one is pending for that SA index, else the message goes to the registered sockets.
  */
 export function handleAcquire(ctx: HandlerCtx): HandlerResult {
   const { m, kernel } = ctx;
-  if (m.msg.errno !== 0) {
+  // FreeBSD key_acquire2: a header-only ACQUIRE (errno set by the KM) is the failure report, never answered.
+  if (m.msg.errno !== 0 || Object.values(m.ext).every((v) => v === undefined)) {
     kernel.acquireRefresh?.(m.msg.seq);
     return { kind: 'none' };
   }
+  if (!m.ext.addressSrc || !m.ext.addressDst) throw new PfkeyError('EINVAL', 'ACQUIRE without addresses');
   const proto = protoOfSatype(m.msg.satype);
   const mode = m.ext.sa2 ? modeOf(m.ext.sa2.mode) : 'transport';
   const idx = { proto, mode: mode === 'any' ? 'transport' as const : mode, reqid: m.ext.sa2?.reqid ?? 0, src: m.ext.addressSrc!.addr.addr, dst: m.ext.addressDst!.addr.addr };
