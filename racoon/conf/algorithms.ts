@@ -67,6 +67,10 @@ export const DH_GROUPS: Readonly<Record<string, AlgorithmDef>> = {
   modp4096: { id: C.OAKLEY_ATTR_GRP_DESC_MODP4096 }, '16': { id: 16 },
   modp6144: { id: C.OAKLEY_ATTR_GRP_DESC_MODP6144 }, '17': { id: 17 },
   modp8192: { id: C.OAKLEY_ATTR_GRP_DESC_MODP8192 }, '18': { id: 18 },
+  // RFC 5903 random ECP groups (not in racoon 0.8.2; strongSwan offers them in IKEv1).
+  ecp256: { id: C.OAKLEY_ATTR_GRP_DESC_ECP256 }, '19': { id: 19 },
+  ecp384: { id: C.OAKLEY_ATTR_GRP_DESC_ECP384 }, '20': { id: 20 },
+  ecp521: { id: C.OAKLEY_ATTR_GRP_DESC_ECP521 }, '21': { id: 21 },
   ec2n155: { id: C.OAKLEY_ATTR_GRP_DESC_EC2N155, later: 'EC2N groups' },
   ec2n185: { id: C.OAKLEY_ATTR_GRP_DESC_EC2N185, later: 'EC2N groups' },
 };
@@ -88,6 +92,10 @@ export const PH2_ENC: Readonly<Record<string, AlgorithmDef>> = {
   aes: { id: C.IPSECDOI_ESP_AES, keyLens: AES_KEYS },
   rijndael: { id: C.IPSECDOI_ESP_AES, keyLens: AES_KEYS },
   camellia: { id: C.IPSECDOI_ESP_CAMELLIA, keyLens: AES_KEYS },
+  // RFC 4106 AES-GCM ESP (RFC 4106 §8.1: KEY_LENGTH attribute, no authentication attribute).
+  aes_gcm_16: { id: C.IPSECDOI_ESP_AES_GCM_16, keyLens: AES_KEYS },
+  aes_gcm_12: { id: C.IPSECDOI_ESP_AES_GCM_12, keyLens: AES_KEYS },
+  aes_gcm_8: { id: C.IPSECDOI_ESP_AES_GCM_8, keyLens: AES_KEYS },
 };
 
 export const PH2_AUTH: Readonly<Record<string, AlgorithmDef>> = {

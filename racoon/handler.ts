@@ -1,0 +1,708 @@
+// The racoon engine (ipsec-tools isakmp.c + handler.c + parts of pfkey.c): the phase 1 and phase 2 tables,
+// datagram input with duplicate/late packet handling, retransmission with backoff, the half-open cap, the
+// ACQUIRE -> main mode -> quick mode -> UPDATE/ADD flow, EXPIRE rekeying and DELETE both ways. The world is
+// injected: an IKE datagram sender, a PfkeyClient, a clock, an Rng and a logger.
+import { equalCT } from '../common/bytes.js';
+import type { Clock } from '../common/clock.js';
+import { addrEqual, formatAddr } from '../common/inet.js';
+import type { Logger } from '../common/log.js';
+import { randomBytes, type Rng } from '../common/rng.js';
+import * as P from '../pfkey/constants.js';
+import type { PfkeyClient } from '../pfkey/client.js';
+import type { PfkeyMessage } from '../pfkey/msg.js';
+import type { RacoonConf, RemoteConf } from './conf/ast.js';
+import { ISAKMP_NATT_PORT, ISAKMP_PORT } from './conf/ast.js';
+import { lookupRemote, lookupSainfo, phase2IdOf } from './conf/lookup.js';
+import * as C from './isakmp/constants.js';
+import { IsakmpError } from './isakmp/codec.js';
+import { decodeIsakmpMessage, type IsakmpMessage, type IsakmpPayload } from './isakmp/message.js';
+import type { IsakmpId } from './isakmp/payloads/id.js';
+import { lookupPsk, type PskFile } from './psk.js';
+import { cookieKey, findPayload, type Endpoint, type Phase1 } from './phase1.js';
+import * as MM from './ph1/main-mode.js';
+import * as QM from './ph2/quick-mode.js';
+import { doiProtoOfIpproto, doiProtoOfSatype, satypeOfDoiProto, type Ph2Request } from './ph2/proposal.js';
+import { PfkeyBridge, type SpEntry } from './pfkey-bridge.js';
+import { buildInfo, deleteIsakmpPayload, deletePayload, openInfo } from './informational.js';
+
+/** Sends one IKE datagram (UDP payload, non-ESP marker included when on the NAT-T port). */
+export interface IkeSender {
+  send(data: Uint8Array, from: Endpoint, to: Endpoint): void;
+}
+
+export interface RacoonOptions {
+  conf: RacoonConf;
+  psk: PskFile;
+  pfkey: PfkeyClient;
+  ike: IkeSender;
+  clock: Clock;
+  rng: Rng;
+  log: Logger;
+  /** Responder phase 1 negotiations in progress allowed at once (unauthenticated state). Default 64. */
+  maxHalfOpen?: number;
+  /** IKE and NAT-T ports (racoon -p / -P). */
+  port?: number;
+  nattPort?: number;
+}
+
+/** Counters (racoon has none; named after the reasons a message is dropped). */
+export interface RacoonStats {
+  received: number;
+  malformed: number;
+  unknownSa: number;
+  duplicates: number;
+  retransmits: number;
+  halfOpenRefused: number;
+  authFailed: number;
+  noProposal: number;
+  ph1Established: number;
+  ph2Established: number;
+  ph1Failed: number;
+  ph2Failed: number;
+  deletesSent: number;
+  deletesReceived: number;
+}
+
+const NON_ESP_MARKER_LEN = 4;
+const MAX_BACKOFF_SHIFT = 4;
+
+function hx(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}
+
+/** The racoon daemon core (one per host). */
+export class Racoon {
+  readonly stats: RacoonStats = {
+    received: 0, malformed: 0, unknownSa: 0, duplicates: 0, retransmits: 0, halfOpenRefused: 0, authFailed: 0, noProposal: 0,
+    ph1Established: 0, ph2Established: 0, ph1Failed: 0, ph2Failed: 0, deletesSent: 0, deletesReceived: 0,
+  };
+  readonly bridge: PfkeyBridge;
+  /** Phase 1 SAs by initiator cookie (the responder cookie is unknown to the initiator until msg 2). */
+  readonly ph1s = new Map<string, Phase1>();
+  readonly ph2s = new Set<QM.Phase2>();
+  private nextId = 1;
+  private readonly maxHalfOpen: number;
+  private readonly port: number;
+  private readonly nattPort: number;
+  private closed = false;
+
+  constructor(private readonly o: RacoonOptions) {
+    this.maxHalfOpen = o.maxHalfOpen ?? 64;
+    this.port = o.port ?? ISAKMP_PORT;
+    this.nattPort = o.nattPort ?? ISAKMP_NATT_PORT;
+    this.bridge = new PfkeyBridge(o.pfkey, {
+      acquire: (m) => this.onAcquire(m),
+      expire: (m) => this.onExpire(m),
+      deleted: (m) => this.onKernelDelete(m),
+      flushed: (satype) => this.onFlush(satype),
+    }, o.log);
+  }
+
+  async start(): Promise<void> {
+    await this.bridge.start();
+    this.log('info', `PF_KEY registered; ${this.bridge.spd.size} policies mirrored`);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const p of this.ph1s.values()) { p.cancelTimer?.(); p.cancelExpire?.(); }
+    for (const p of this.ph2s) p.cancelTimer?.();
+    this.bridge.close();
+  }
+
+  private log(level: 'error' | 'warn' | 'notice' | 'info' | 'debug', msg: string): void {
+    this.o.log.log(level, msg);
+  }
+
+  // ---- datagram input ----
+
+  /** One UDP payload received on `local` from `remote` (racoon isakmp_handler). Never throws. */
+  input(data: Uint8Array, local: Endpoint, remote: Endpoint): void {
+    if (this.closed) return;
+    this.stats.received++;
+    let d = data;
+    if (local.port === this.nattPort) {
+      // RFC 3948 §2.2: IKE on the NAT-T port carries a zero non-ESP marker; anything else is ESP, not ours.
+      if (d.length < NON_ESP_MARKER_LEN || d[0] || d[1] || d[2] || d[3]) { this.stats.malformed++; return; }
+      d = d.subarray(NON_ESP_MARKER_LEN);
+    }
+    if (d.length === 1 && d[0] === 0xff) return; // NAT-T keepalive (RFC 3948 §2.3)
+    let msg: IsakmpMessage;
+    try {
+      msg = decodeIsakmpMessage(d).value;
+    } catch (e) {
+      this.stats.malformed++;
+      this.log('debug', `malformed ISAKMP message from ${formatAddr(remote.addr)}: ${(e as Error).message}`);
+      return;
+    }
+    try {
+      this.dispatch(msg, d, local, remote);
+    } catch (e) {
+      this.failed(msg, e, remote);
+    }
+  }
+
+  private failed(msg: IsakmpMessage, e: unknown, remote: Endpoint): void {
+    const ph1 = this.ph1s.get(hx(msg.header.icookie));
+    if (e instanceof IsakmpError) {
+      if (e.notifyType === C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION || e.notifyType === C.ISAKMP_NTYPE_AUTHENTICATION_FAILED) this.stats.authFailed++;
+      if (e.notifyType === C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN) this.stats.noProposal++;
+      this.log('warn', `${C.nameOf(C.ISAKMP_ETYPE_NAMES, msg.header.etype)} from ${formatAddr(remote.addr)}: ${e.message}`);
+    } else {
+      this.log('error', `internal error on a message from ${formatAddr(remote.addr)}: ${(e as Error).stack ?? e}`);
+    }
+    // A phase 1 that failed before authentication is dropped (racoon: remph1 after a failed exchange).
+    if (ph1 && ph1.state !== 'established' && msg.header.etype === C.ISAKMP_ETYPE_IDENT) this.killPh1(ph1, 'negotiation failed');
+  }
+
+  private dispatch(msg: IsakmpMessage, raw: Uint8Array, local: Endpoint, remote: Endpoint): void {
+    const h = msg.header;
+    let ph1 = this.ph1s.get(hx(h.icookie));
+    if (ph1 && !ph1.rcookie.every((b) => b === 0) && !equalCT(ph1.rcookie, h.rcookie) && !h.rcookie.every((b) => b === 0)) {
+      this.stats.unknownSa++;
+      return;
+    }
+    if (h.etype === C.ISAKMP_ETYPE_IDENT) {
+      if (!ph1) {
+        if (!h.rcookie.every((b) => b === 0)) { this.stats.unknownSa++; return; }
+        ph1 = this.newResponderPh1(msg, local, remote);
+        if (!ph1) return;
+        this.replyPh1(ph1, raw, MM.r1Step(ph1, msg, raw));
+        return;
+      }
+      this.ph1Input(ph1, msg, raw, local, remote);
+      return;
+    }
+    if (!ph1 || ph1.state !== 'established') { this.stats.unknownSa++; return; }
+    this.float(ph1, local, remote);
+    if (h.etype === C.ISAKMP_ETYPE_QUICK) this.quickInput(ph1, msg, raw);
+    else if (h.etype === C.ISAKMP_ETYPE_INFO) this.infoInput(ph1, msg);
+    else this.stats.unknownSa++;
+  }
+
+  /** A peer that moved to the NAT-T port (or behind a NAT, to another port) is followed (RFC 3947 §4). */
+  private float(ph1: Phase1, local: Endpoint, remote: Endpoint): void {
+    if (remote.port !== ph1.remote.port || local.port !== ph1.local.port) {
+      if (local.port === this.nattPort) ph1.floated = true;
+      ph1.remote = { addr: remote.addr, port: remote.port };
+      ph1.local = { addr: local.addr, port: local.port };
+    }
+  }
+
+  private isDuplicate(rec: { lastRecv?: Uint8Array; lastSent?: Uint8Array }, raw: Uint8Array, ph1: Phase1): boolean {
+    if (rec.lastRecv && rec.lastRecv.length === raw.length && equalCT(rec.lastRecv, raw)) {
+      // A retransmission of the peer's last message: our reply was lost, send it again (racoon isakmp_ph1resend).
+      this.stats.duplicates++;
+      if (rec.lastSent) this.sendRaw(ph1, rec.lastSent);
+      return true;
+    }
+    return false;
+  }
+
+  private ph1Input(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, local: Endpoint, remote: Endpoint): void {
+    if (this.isDuplicate(ph1, raw, ph1)) return;
+    if (!addrEqual(remote.addr, ph1.remote.addr)) { this.stats.unknownSa++; return; }
+    const ctx = this.ph1Ctx();
+    if (ph1.side === 'initiator') {
+      if (ph1.state === 'msg1-sent') {
+        ph1.rcookie = msg.header.rcookie.slice();
+        this.ph1s.set(hx(ph1.icookie), ph1);
+        this.sendPh1(ph1, raw, MM.i2Step(ph1, msg, raw, ctx));
+      } else if (ph1.state === 'msg3-sent') {
+        const out = MM.i3Step(ph1, msg, raw, ctx);
+        if (ph1.natDetected) this.floatOut(ph1);
+        this.sendPh1(ph1, raw, out);
+      } else if (ph1.state === 'msg5-sent') {
+        this.float(ph1, local, remote);
+        MM.i4Step(ph1, msg);
+        ph1.lastRecv = raw;
+        this.established(ph1);
+      } else {
+        this.stats.duplicates++; // late packet for a finished step
+      }
+      return;
+    }
+    if (ph1.state === 'msg2-sent') {
+      this.replyPh1(ph1, raw, MM.r2Step(ph1, msg, raw, ctx));
+    } else if (ph1.state === 'msg4-sent') {
+      this.float(ph1, local, remote);
+      const { reply, payloads } = MM.r3Step(ph1, msg);
+      this.replyPh1(ph1, raw, reply);
+      this.established(ph1);
+      if (payloads.some((p) => p.type === C.ISAKMP_NPTYPE_N && p.body.notifyType === C.IPSECDOI_NTYPE_INITIAL_CONTACT)) void this.initialContact(ph1);
+    } else {
+      this.stats.duplicates++;
+    }
+  }
+
+  /** The initiator moves to the NAT-T port for message 5 when a NAT was detected (RFC 3947 §4). */
+  private floatOut(ph1: Phase1): void {
+    ph1.local = { addr: ph1.local.addr, port: this.nattPort };
+    ph1.remote = { addr: ph1.remote.addr, port: this.nattPort };
+    ph1.floated = true;
+  }
+
+  private ph1Ctx(): MM.Ph1Ctx {
+    return {
+      rng: this.o.rng,
+      psk: (ph1) => lookupPsk(this.o.psk, formatAddr(ph1.remote.addr)),
+      initialContact: (ph1) => ![...this.ph1s.values()].some((p) => p !== ph1 && p.state === 'established' && addrEqual(p.remote.addr, ph1.remote.addr)),
+    };
+  }
+
+  private halfOpen(): number {
+    let n = 0;
+    for (const p of this.ph1s.values()) if (p.side === 'responder' && p.state !== 'established') n++;
+    return n;
+  }
+
+  private newPh1(side: Phase1['side'], rm: RemoteConf, local: Endpoint, remote: Endpoint, icookie: Uint8Array, rcookie: Uint8Array): Phase1 {
+    return {
+      id: this.nextId++, side, state: side === 'initiator' ? 'msg1-sent' : 'msg2-sent', icookie, rcookie,
+      local: { ...local }, remote: { ...remote }, rmconf: rm, createdMs: this.o.clock.now(), nattPeer: false,
+      natDetected: false, floated: false, retries: 0, waiting: [], msgids: new Set(), initialContactSent: false,
+    };
+  }
+
+  private newResponderPh1(msg: IsakmpMessage, local: Endpoint, remote: Endpoint): Phase1 | undefined {
+    if (this.halfOpen() >= this.maxHalfOpen) {
+      this.stats.halfOpenRefused++;
+      this.log('warn', `half-open phase 1 limit (${this.maxHalfOpen}) reached; dropping a new negotiation from ${formatAddr(remote.addr)}`);
+      return undefined;
+    }
+    const rm = lookupRemote(this.o.conf, remote.addr, remote.port);
+    if (!rm) { this.log('notice', `no remote configuration for ${formatAddr(remote.addr)}[${remote.port}]`); this.stats.unknownSa++; return undefined; }
+    const ph1 = this.newPh1('responder', rm, local, remote, msg.header.icookie.slice(), randomBytes(this.o.rng, 8));
+    this.ph1s.set(hx(ph1.icookie), ph1);
+    this.armPh1Timeout(ph1);
+    this.log('info', `respond new phase 1 negotiation: ${formatAddr(local.addr)}[${local.port}]<=>${formatAddr(remote.addr)}[${remote.port}]`);
+    return ph1;
+  }
+
+  /** A responder phase 1 that never completes is removed after timer.phase1 × counter (unauthenticated state). */
+  private armPh1Timeout(ph1: Phase1): void {
+    const t = this.o.conf.timer;
+    ph1.cancelExpire = this.o.clock.setTimer(Math.max(t.phase1Sec, t.intervalSec * t.counter) * 1000, () => {
+      if (ph1.state !== 'established') this.killPh1(ph1, 'phase 1 negotiation timed out');
+    });
+  }
+
+  // ---- sending and retransmission ----
+
+  private sendRaw(ph1: Phase1, bytes: Uint8Array): void {
+    let out = bytes;
+    if (ph1.local.port === this.nattPort || ph1.remote.port === this.nattPort) {
+      out = new Uint8Array(NON_ESP_MARKER_LEN + bytes.length);
+      out.set(bytes, NON_ESP_MARKER_LEN);
+    }
+    this.o.ike.send(out, ph1.local, ph1.remote);
+  }
+
+  /** Responder: sends a reply; it is resent only when the peer retransmits (duplicate detection). */
+  private replyPh1(ph1: Phase1, raw: Uint8Array, out: Uint8Array): void {
+    ph1.lastRecv = raw;
+    ph1.lastSent = out;
+    this.sendRaw(ph1, out);
+  }
+
+  /** Initiator: sends and arms the retransmission timer (timer.counter tries, interval doubling). */
+  private sendPh1(ph1: Phase1, raw: Uint8Array | undefined, out: Uint8Array): void {
+    if (raw) ph1.lastRecv = raw;
+    ph1.lastSent = out;
+    ph1.retries = 0;
+    this.sendRaw(ph1, out);
+    this.armRetransmit(ph1, ph1, () => { this.stats.ph1Failed++; this.killPh1(ph1, 'phase 1 peer did not answer'); });
+  }
+
+  private armRetransmit(ph1: Phase1, rec: { retries: number; cancelTimer?: () => void; lastSent?: Uint8Array; state: string }, giveUp: () => void): void {
+    rec.cancelTimer?.();
+    const t = this.o.conf.timer;
+    const state = rec.state;
+    const fire = () => {
+      if (rec.state !== state || this.closed) return;
+      if (rec.retries >= t.counter) { giveUp(); return; }
+      rec.retries++;
+      this.stats.retransmits++;
+      this.sendRaw(ph1, rec.lastSent!);
+      rec.cancelTimer = this.o.clock.setTimer(t.intervalSec * 1000 * 2 ** Math.min(rec.retries, MAX_BACKOFF_SHIFT), fire);
+    };
+    rec.cancelTimer = this.o.clock.setTimer(t.intervalSec * 1000, fire);
+  }
+
+  // ---- phase 1 lifecycle ----
+
+  /** Starts main mode with a peer (ACQUIRE or racoonctl establish-sa). */
+  initiatePh1(local: Endpoint, remote: Endpoint): Phase1 | undefined {
+    const rm = lookupRemote(this.o.conf, remote.addr, remote.port);
+    if (!rm) { this.log('warn', `no remote configuration for ${formatAddr(remote.addr)}`); return undefined; }
+    if (!rm.exchangeMode.includes(C.ISAKMP_ETYPE_IDENT)) { this.log('warn', `remote ${rm.name}: only main mode is supported`); return undefined; }
+    const ph1 = this.newPh1('initiator', rm, local, { addr: remote.addr, port: rm.portGiven ? rm.port : remote.port }, randomBytes(this.o.rng, 8), new Uint8Array(8));
+    this.ph1s.set(hx(ph1.icookie), ph1);
+    this.log('info', `initiate new phase 1 negotiation: ${formatAddr(local.addr)}[${local.port}]<=>${formatAddr(remote.addr)}[${ph1.remote.port}]`);
+    this.sendPh1(ph1, undefined, MM.i1Send(ph1));
+    return ph1;
+  }
+
+  private established(ph1: Phase1): void {
+    ph1.cancelTimer?.();
+    ph1.cancelExpire?.();
+    ph1.establishedMs = this.o.clock.now();
+    ph1.dh?.wipe();
+    this.stats.ph1Established++;
+    this.log('notice', `ISAKMP-SA established ${formatAddr(ph1.local.addr)}[${ph1.local.port}]-${formatAddr(ph1.remote.addr)}[${ph1.remote.port}] spi:${hx(ph1.icookie)}:${hx(ph1.rcookie)}`);
+    const life = ph1.approval!.lifetimeSec * 1000;
+    ph1.cancelExpire = this.o.clock.setTimer(life, () => this.expirePh1(ph1));
+    const waiting = ph1.waiting.splice(0);
+    for (const fn of waiting) fn();
+  }
+
+  /** Phase 1 lifetime over: delete it and, when phase 2 SAs remain with the peer, negotiate a new one. */
+  private expirePh1(ph1: Phase1): void {
+    const hasPh2 = [...this.ph2s].some((p) => p.ph1 === ph1 && p.state === 'established');
+    this.sendInfo(ph1, [deleteIsakmpPayload(ph1)]);
+    this.killPh1(ph1, 'ISAKMP-SA expired');
+    if (hasPh2 && ph1.rmconf.rekey !== 'off' && ph1.side === 'initiator') this.initiatePh1(ph1.local, ph1.remote);
+  }
+
+  private killPh1(ph1: Phase1, why: string): void {
+    ph1.cancelTimer?.();
+    ph1.cancelExpire?.();
+    if (ph1.state !== 'established') this.stats.ph1Failed += 0;
+    ph1.state = ph1.state === 'established' ? 'expired' : 'dead';
+    ph1.dh?.wipe();
+    if (ph1.keys) for (const k of [ph1.keys.skeyid, ph1.keys.d, ph1.keys.a, ph1.keys.e, ph1.keys.encKey]) k.fill(0);
+    this.ph1s.delete(hx(ph1.icookie));
+    for (const p of this.ph2s) if (p.ph1 === ph1 && p.state !== 'established') this.failPh2(p, why);
+    this.log('info', `phase 1 ${hx(ph1.icookie)}:${hx(ph1.rcookie)} with ${formatAddr(ph1.remote.addr)} removed: ${why}`);
+  }
+
+  /** The established (or negotiating) phase 1 with a peer address. */
+  findPh1(remote: Uint8Array, established = true): Phase1 | undefined {
+    let best: Phase1 | undefined;
+    for (const p of this.ph1s.values()) {
+      if (!addrEqual(p.remote.addr, remote)) continue;
+      if (p.state === 'established') return p;
+      if (!established && p.state !== 'dead' && p.state !== 'expired') best ??= p;
+    }
+    return best;
+  }
+
+  // ---- informational ----
+
+  private sendInfo(ph1: Phase1, payloads: IsakmpPayload[]): void {
+    if (ph1.state !== 'established') return;
+    if (payloads.some((p) => p.type === C.ISAKMP_NPTYPE_D)) this.stats.deletesSent++;
+    this.sendRaw(ph1, buildInfo(ph1, this.o.rng, payloads));
+  }
+
+  private infoInput(ph1: Phase1, msg: IsakmpMessage): void {
+    for (const p of openInfo(ph1, msg)) {
+      if (p.type === C.ISAKMP_NPTYPE_D) {
+        this.stats.deletesReceived++;
+        void this.peerDelete(ph1, p.body.protoId, p.body.spis);
+      } else if (p.type === C.ISAKMP_NPTYPE_N) {
+        const n = p.body;
+        if (n.notifyType === C.IPSECDOI_NTYPE_INITIAL_CONTACT) void this.initialContact(ph1);
+        else this.log('notice', `notification ${C.nameOf(C.ISAKMP_NTYPE_NAMES, n.notifyType)} from ${formatAddr(ph1.remote.addr)}`);
+      }
+    }
+  }
+
+  /** ISAKMP DELETE from the peer: remove our SAs with those SPIs (both directions of each pair). */
+  private async peerDelete(ph1: Phase1, protoId: number, spis: Uint8Array[]): Promise<void> {
+    if (protoId === C.IPSECDOI_PROTO_ISAKMP) {
+      this.killPh1(ph1, 'peer deleted the ISAKMP-SA');
+      return;
+    }
+    for (const spi of spis) {
+      for (const ph2 of [...this.ph2s]) {
+        const sa = ph2.approval?.sas.find((s) => s.protoId === protoId && equalCT(s.peerSpi, spi));
+        if (!sa || ph2.state !== 'established') continue;
+        this.log('info', `peer deleted ${C.nameOf(C.IPSECDOI_PROTO_NAMES, protoId)} SPI ${hx(spi)}`);
+        await this.removePh2Sas(ph2, false);
+      }
+    }
+  }
+
+  /** RFC 2407 §4.6.3.3 INITIAL-CONTACT: the peer rebooted; drop every SA and other phase 1 we have with it. */
+  private async initialContact(ph1: Phase1): Promise<void> {
+    for (const p of [...this.ph1s.values()]) if (p !== ph1 && addrEqual(p.remote.addr, ph1.remote.addr)) this.killPh1(p, 'INITIAL-CONTACT');
+    for (const ph2 of [...this.ph2s]) if (ph2.ph1 !== ph1 && addrEqual(ph2.dst.addr, ph1.remote.addr)) this.ph2s.delete(ph2);
+    let dump: PfkeyMessage[] = [];
+    try { dump = await this.o.pfkey.dumpAll(P.SADB_DUMP); } catch { return; }
+    for (const m of dump) {
+      const s = m.ext.addressSrc?.addr.addr; const d = m.ext.addressDst?.addr.addr;
+      if (!s || !d || !m.ext.sa) continue;
+      if (addrEqual(s, ph1.remote.addr) || addrEqual(d, ph1.remote.addr)) {
+        const mine = [...this.ph2s].some((p) => p.ph1 === ph1 && p.approval?.sas.some((x) => Buffer.from(x.mySpi).readUIntBE(0, x.mySpi.length) === m.ext.sa!.spi >>> 0 || Buffer.from(x.peerSpi).readUIntBE(0, x.peerSpi.length) === m.ext.sa!.spi >>> 0));
+        if (!mine) await this.bridge.deleteSa(m.msg.satype, s, d, m.ext.sa.spi);
+      }
+    }
+  }
+
+  // ---- phase 2 ----
+
+  private reqsOf(sp: SpEntry): Ph2Request[] {
+    const reqs: Ph2Request[] = [];
+    for (const r of sp.requests) {
+      const protoId = doiProtoOfIpproto(r.proto);
+      if (protoId !== undefined) reqs.push({ protoId, mode: r.mode === P.IPSEC_MODE_TUNNEL ? 'tunnel' : 'transport', reqid: r.reqid });
+    }
+    return reqs;
+  }
+
+  private idOf(p: SpEntry['src'], proto: number): IsakmpId {
+    const full = p.len === p.addr.length * 8;
+    const v4 = p.addr.length === 4;
+    const ulp = proto === P.IPSEC_ULPROTO_ANY ? 0 : proto;
+    if (full) return { idType: v4 ? C.IPSECDOI_ID_IPV4_ADDR : C.IPSECDOI_ID_IPV6_ADDR, protocol: ulp, port: p.port, data: p.addr };
+    const mask = new Uint8Array(p.addr.length);
+    for (let i = 0; i < p.len; i++) mask[i >> 3]! |= 0x80 >> (i & 7);
+    const data = new Uint8Array(p.addr.length * 2);
+    data.set(p.addr.map((b, i) => b & mask[i]!));
+    data.set(mask, p.addr.length);
+    return { idType: v4 ? C.IPSECDOI_ID_IPV4_ADDR_SUBNET : C.IPSECDOI_ID_IPV6_ADDR_SUBNET, protocol: ulp, port: p.port, data };
+  }
+
+  /** SADB_ACQUIRE (racoon pk_recvacquire): find the policy, then start or reuse phase 1 and run quick mode. */
+  private onAcquire(m: PfkeyMessage): void {
+    const spid = m.ext.policy?.id ?? 0;
+    const sp = this.bridge.spd.get(spid);
+    if (!sp || sp.type !== P.IPSEC_POLICY_IPSEC) { this.log('warn', `ACQUIRE for unknown policy id ${spid}`); return; }
+    if ([...this.ph2s].some((p) => p.spid === spid && p.state !== 'established' && p.state !== 'dead')) return; // already negotiating
+    const me = { addr: m.ext.addressSrc!.addr.addr, port: this.port };
+    const peer = { addr: m.ext.addressDst!.addr.addr, port: this.port };
+    this.startPh2(sp, me, peer, m.msg.seq, m.msg.satype);
+  }
+
+  /** A new initiator quick mode for a policy (ACQUIRE or rekey on soft EXPIRE). */
+  startPh2(sp: SpEntry, me: Endpoint, peer: Endpoint, seq: number, satype = P.SADB_SATYPE_ESP): QM.Phase2 | undefined {
+    const reqs = this.reqsOf(sp);
+    const idci = this.idOf(sp.src, sp.proto);
+    const idcr = this.idOf(sp.dst, sp.proto);
+    const sainfo = lookupSainfo(this.o.conf, { local: phase2IdOf(idci), remote: phase2IdOf(idcr) });
+    if (!sainfo || reqs.length === 0) {
+      this.log('warn', `no sainfo for policy ${spid(sp)}`);
+      this.bridge.sendAcquireError(satype, seq);
+      return undefined;
+    }
+    const ph2: QM.Phase2 = {
+      id: this.nextId++, side: 'initiator', state: 'getspi', msgid: 0, src: me, dst: peer, spid: sp.id, seq, reqs, sainfo,
+      idci, idcr, mySpis: new Map(), retries: 0, createdMs: this.o.clock.now(),
+    };
+    this.ph2s.add(ph2);
+    const ph1 = this.findPh1(peer.addr, false) ?? this.initiatePh1(me, peer);
+    if (!ph1) { this.failPh2(ph2, 'no phase 1'); return ph2; }
+    ph2.ph1 = ph1;
+    if (ph1.state === 'established') void this.runQuick(ph1, ph2);
+    else ph1.waiting.push(() => void this.runQuick(ph1, ph2));
+    return ph2;
+  }
+
+  private async getSpis(ph1: Phase1, ph2: QM.Phase2, protos: { protoId: number; mode: string; reqid: number }[]): Promise<void> {
+    for (const r of protos) {
+      const mode = r.mode === 'tunnel' ? P.IPSEC_MODE_TUNNEL : P.IPSEC_MODE_TRANSPORT;
+      ph2.mySpis.set(r.protoId, await this.bridge.getspi(satypeOfDoiProto(r.protoId), ph1.remote, ph1.local, mode, r.reqid, ph2.seq));
+    }
+  }
+
+  private async runQuick(ph1: Phase1, ph2: QM.Phase2): Promise<void> {
+    try {
+      ph2.ph1 = ph1;
+      await this.getSpis(ph1, ph2, ph2.reqs);
+      if (ph2.state !== 'getspi' || ph1.state !== 'established') return;
+      ph2.lastSent = QM.qi1Send(ph1, ph2, this.o.rng, ph1.natDetected);
+      this.sendRaw(ph1, ph2.lastSent);
+      this.armRetransmit(ph1, ph2, () => this.failPh2(ph2, 'quick mode peer did not answer'));
+    } catch (e) {
+      this.failPh2(ph2, (e as Error).message);
+    }
+  }
+
+  private failPh2(ph2: QM.Phase2, why: string): void {
+    ph2.cancelTimer?.();
+    if (ph2.state === 'dead') return;
+    ph2.state = 'dead';
+    this.ph2s.delete(ph2);
+    this.stats.ph2Failed++;
+    this.log('warn', `phase 2 negotiation ${ph2.id} with ${formatAddr(ph2.dst.addr)} failed: ${why}`);
+    if (ph2.side === 'initiator' && ph2.seq) this.bridge.sendAcquireError(satypeOfDoiProto(ph2.reqs[0]?.protoId ?? C.IPSECDOI_PROTO_IPSEC_ESP), ph2.seq);
+  }
+
+  private quickInput(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array): void {
+    const ph2 = [...this.ph2s].find((p) => p.ph1 === ph1 && p.msgid === msg.header.msgid && p.msgid !== 0);
+    if (ph2) {
+      if (this.isDuplicate(ph2, raw, ph1)) return;
+      if (ph2.side === 'initiator' && ph2.state === 'msg1-sent') {
+        ph2.cancelTimer?.();
+        ph2.lastRecv = raw;
+        ph2.lastSent = QM.qi2Step(ph1, ph2, msg);
+        this.sendRaw(ph1, ph2.lastSent);
+        void this.installPh2(ph1, ph2);
+      } else if (ph2.side === 'responder' && ph2.state === 'msg2-sent') {
+        ph2.cancelTimer?.();
+        ph2.lastRecv = raw;
+        QM.qr2Step(ph1, ph2, msg);
+        void this.installPh2(ph1, ph2);
+      } else {
+        this.stats.duplicates++;
+      }
+      return;
+    }
+    if (ph1.msgids.has(msg.header.msgid)) { this.stats.duplicates++; return; }
+    const nph2: QM.Phase2 = {
+      id: this.nextId++, side: 'responder', state: 'getspi', ph1, msgid: msg.header.msgid, src: ph1.local, dst: ph1.remote,
+      spid: 0, seq: 0, reqs: [], mySpis: new Map(), retries: 0, createdMs: this.o.clock.now(),
+    };
+    QM.qr1Recv(ph1, nph2, msg);
+    ph1.msgids.add(msg.header.msgid);
+    nph2.lastRecv = raw;
+    this.ph2s.add(nph2);
+    void this.respondQuick(ph1, nph2);
+  }
+
+  /** Responder: policy and sainfo for the peer's ids, the proposal, GETSPI, then HASH(2). */
+  private async respondQuick(ph1: Phase1, ph2: QM.Phase2): Promise<void> {
+    try {
+      // The peer's IDci/IDcr are, from our side, the remote and local selectors of our inbound policy.
+      const ci = ph2.idci ? phase2IdOf(ph2.idci) : { prefix: { family: ph1.remote.addr.length === 4 ? 4 : 6, addr: ph1.remote.addr, len: ph1.remote.addr.length * 8 } as const, proto: 0, port: 0 };
+      const cr = ph2.idcr ? phase2IdOf(ph2.idcr) : { prefix: { family: ph1.local.addr.length === 4 ? 4 : 6, addr: ph1.local.addr, len: ph1.local.addr.length * 8 } as const, proto: 0, port: 0 };
+      if (!ci || !cr) throw new IsakmpError(C.ISAKMP_NTYPE_INVALID_ID_INFORMATION, 'unsupported client identity type');
+      const sp = [...this.bridge.spd.values()].find((s) => s.dir === P.IPSEC_DIR_INBOUND && s.type === P.IPSEC_POLICY_IPSEC
+        && s.src.len === ci.prefix.len && addrEqual(s.src.addr, ci.prefix.addr) && s.dst.len === cr.prefix.len && addrEqual(s.dst.addr, cr.prefix.addr)
+        && (s.proto === P.IPSEC_ULPROTO_ANY ? ci.proto === 0 : s.proto === ci.proto));
+      if (!sp) throw new IsakmpError(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, `no inbound policy for ${ph2.idci ? 'the proposed identities' : 'the peer'}`);
+      ph2.spid = sp.id;
+      ph2.reqs = this.reqsOf(sp);
+      ph2.sainfo = lookupSainfo(this.o.conf, { local: cr, remote: ci, peer: ph1.peerId });
+      if (!ph2.sainfo) throw new IsakmpError(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no matching sainfo');
+      if (!QM.qrSelect(ph1, ph2)) throw new IsakmpError(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no acceptable phase 2 proposal');
+      await this.getSpis(ph1, ph2, ph2.approval!.sas);
+      if (ph2.state !== 'getspi' || ph1.state !== 'established') return;
+      ph2.lastSent = QM.qr1Send(ph1, ph2, this.o.rng);
+      this.sendRaw(ph1, ph2.lastSent);
+      this.armRetransmit(ph1, ph2, () => this.failPh2(ph2, 'no HASH(3) from the initiator'));
+    } catch (e) {
+      if (e instanceof IsakmpError && e.notifyType === C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN) this.stats.noProposal++;
+      this.failPh2(ph2, (e as Error).message);
+    }
+  }
+
+  private async installPh2(ph1: Phase1, ph2: QM.Phase2): Promise<void> {
+    try {
+      const keys = QM.ph2Keys(ph1, ph2);
+      const natt = ph1.floated ? { localPort: ph1.local.port, remotePort: ph1.remote.port } : undefined;
+      for (const k of keys) await this.bridge.install(k, ph1.local, ph1.remote, ph2.approval!.lifetimeSec, natt);
+      for (const k of keys) { k.inbound.encKey.fill(0); k.inbound.authKey.fill(0); k.outbound.encKey.fill(0); k.outbound.authKey.fill(0); }
+      ph2.dh?.wipe();
+      this.stats.ph2Established++;
+      const spis = ph2.approval!.sas.map((s) => `${C.nameOf(C.IPSECDOI_PROTO_NAMES, s.protoId)}/${s.mode} in ${hx(s.mySpi)} out ${hx(s.peerSpi)}`).join(', ');
+      this.log('notice', `IPsec-SA established with ${formatAddr(ph1.remote.addr)}: ${spis}`);
+    } catch (e) {
+      this.failPh2(ph2, `SA installation failed: ${(e as Error).message}`);
+    }
+  }
+
+  private ph2BySpi(satype: number, spi: number): { ph2: QM.Phase2; inbound: boolean } | undefined {
+    const protoId = doiProtoOfSatype(satype);
+    const num = (b: Uint8Array) => Buffer.from(b).readUIntBE(0, b.length);
+    for (const ph2 of this.ph2s) {
+      for (const s of ph2.approval?.sas ?? []) {
+        if (s.protoId !== protoId || s.mySpi.length === 0) continue;
+        if (num(s.mySpi) === spi) return { ph2, inbound: true };
+        if (num(s.peerSpi) === spi) return { ph2, inbound: false };
+      }
+    }
+    return undefined;
+  }
+
+  /** SADB_EXPIRE (racoon pk_recvexpire): soft -> rekey (initiator side), hard -> forget and tell the peer. */
+  private onExpire(m: PfkeyMessage): void {
+    if (!m.ext.sa) return;
+    const hit = this.ph2BySpi(m.msg.satype, m.ext.sa.spi >>> 0);
+    if (!hit) return;
+    const { ph2 } = hit;
+    if (m.ext.lifetimeSoft && !m.ext.lifetimeHard) {
+      if (ph2.rekeyed || ph2.state !== 'established' || ph2.side !== 'initiator') return;
+      ph2.rekeyed = true;
+      const sp = this.bridge.spd.get(ph2.spid);
+      if (sp) {
+        this.log('info', `soft expiry of SPI 0x${(m.ext.sa.spi >>> 0).toString(16)}: rekeying`);
+        this.startPh2(sp, ph2.src, ph2.dst, 0, m.msg.satype);
+      }
+      return;
+    }
+    if (hit.inbound) void this.removePh2Sas(ph2, true, true);
+  }
+
+  /** The kernel deleted one of our SAs (setkey -D / delete): tell the peer and drop the pair. */
+  private onKernelDelete(m: PfkeyMessage): void {
+    if (!m.ext.sa) return;
+    const hit = this.ph2BySpi(m.msg.satype, m.ext.sa.spi >>> 0);
+    if (hit) void this.removePh2Sas(hit.ph2, true);
+  }
+
+  private onFlush(satype: number): void {
+    for (const ph2 of [...this.ph2s]) {
+      if (satype === P.SADB_SATYPE_UNSPEC || ph2.approval?.sas.some((s) => satypeOfDoiProto(s.protoId) === satype)) this.ph2s.delete(ph2);
+    }
+  }
+
+  /** Removes a negotiated pair from the kernel (both SAs of every protocol) and, if asked, DELETEs at the peer. */
+  async removePh2Sas(ph2: QM.Phase2, notifyPeer: boolean, kernelAlreadyGone = false): Promise<void> {
+    if (!this.ph2s.delete(ph2)) return;
+    ph2.cancelTimer?.();
+    ph2.state = 'expired';
+    const sas = ph2.approval?.sas ?? [];
+    const ph1 = ph2.ph1 && ph2.ph1.state === 'established' ? ph2.ph1 : this.findPh1(ph2.dst.addr);
+    if (notifyPeer && ph1) {
+      for (const s of sas) this.sendInfo(ph1, [deletePayload(s.protoId, [s.mySpi])]);
+    }
+    const num = (b: Uint8Array) => Buffer.from(b).readUIntBE(0, b.length);
+    const local = ph2.ph1?.local.addr ?? ph2.src.addr;
+    const remote = ph2.ph1?.remote.addr ?? ph2.dst.addr;
+    for (const s of sas) {
+      const satype = satypeOfDoiProto(s.protoId);
+      if (!kernelAlreadyGone) await this.bridge.deleteSa(satype, remote, local, num(s.mySpi));
+      await this.bridge.deleteSa(satype, local, remote, num(s.peerSpi));
+    }
+  }
+
+  // ---- administration (racoonctl) ----
+
+  /** ISAKMP SAs as racoonctl show-sa isakmp prints them. */
+  showIsakmp(): string[] {
+    return [...this.ph1s.values()].map((p) => `${formatAddr(p.local.addr)}.${p.local.port} ${formatAddr(p.remote.addr)}.${p.remote.port} ${hx(p.icookie)}:${hx(p.rcookie)} ${p.side} ${p.state}`);
+  }
+
+  /** flush-sa isakmp: delete every phase 1 (with a DELETE to the peer when established). */
+  flushIsakmp(): number {
+    let n = 0;
+    for (const p of [...this.ph1s.values()]) {
+      this.sendInfo(p, [deleteIsakmpPayload(p)]);
+      this.killPh1(p, 'flushed by racoonctl');
+      n++;
+    }
+    return n;
+  }
+
+  /** delete-sa isakmp SRC DST. */
+  deleteIsakmp(remote: Uint8Array): boolean {
+    const p = this.findPh1(remote, false);
+    if (!p) return false;
+    this.sendInfo(p, [deleteIsakmpPayload(p)]);
+    this.killPh1(p, 'deleted by racoonctl');
+    return true;
+  }
+
+  /** establish-sa isakmp SRC DST. */
+  establishIsakmp(local: Uint8Array, remote: Uint8Array): Phase1 | undefined {
+    return this.findPh1(remote, false) ?? this.initiatePh1({ addr: local, port: this.port }, { addr: remote, port: this.port });
+  }
+}
+
+function spid(sp: SpEntry): string {
+  return `${sp.id} ${formatAddr(sp.src.addr)}/${sp.src.len} -> ${formatAddr(sp.dst.addr)}/${sp.dst.len}`;
+}
+
+export { findPayload };

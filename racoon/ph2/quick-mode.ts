@@ -1,0 +1,222 @@
+// Phase 2 quick mode (RFC 2409 §5.5) with optional PFS and client identities, over an established phase 1.
+// The daemon gets SPIs from the kernel (GETSPI) before qi1Send / qr1Send and installs the SAs after
+// qi2Step / qr2Step with the KEYMAT computed here.
+//
+//      Initiator                                   Responder
+//  qi1  HDR*, HASH(1), SA, Ni [, KE] [, IDci, IDcr] -->
+//                                               <--  HDR*, HASH(2), SA, Nr [, KE] [, IDci, IDcr]   qr1
+//  qi2  HDR*, HASH(3)                           -->
+//                                                    (SAs installed)                            qr2
+import { equalCT } from '../../common/bytes.js';
+import type { Rng } from '../../common/rng.js';
+import { randomBytes } from '../../common/rng.js';
+import { DhError, DhKeyPair, findDhGroup } from '../../crypto/dh.js';
+import * as C from '../isakmp/constants.js';
+import { IsakmpError } from '../isakmp/codec.js';
+import { encodePayloadChain, type IsakmpMessage, type IsakmpPayload } from '../isakmp/message.js';
+import type { IsakmpId } from '../isakmp/payloads/id.js';
+import type { IsakmpSa } from '../isakmp/payloads/sa.js';
+import type { SainfoConf } from '../conf/ast.js';
+import * as O from '../oakley.js';
+import { buildMessage, exchangeIv, findPayload, openMessage, rawChain, type Endpoint, type Phase1 } from '../phase1.js';
+import { acceptPh2Reply, buildPh2Sa, sadbAlgsOf, selectPh2Proposal, type Ph2Approval, type Ph2Request, type Ph2Sa } from './proposal.js';
+
+export type Ph2State = 'getspi' | 'msg1-sent' | 'msg2-sent' | 'established' | 'expired' | 'dead';
+
+/** An IPsec SA negotiation (racoon `struct ph2handle`). */
+export interface Phase2 {
+  id: number;
+  side: 'initiator' | 'responder';
+  state: Ph2State;
+  ph1?: Phase1;
+  msgid: number;
+  iv?: Uint8Array;
+  /** SA endpoints: ours and the peer's (the IKE addresses in transport mode, tunnel ends in tunnel mode). */
+  src: Endpoint;
+  dst: Endpoint;
+  /** The outbound policy id that caused it (ACQUIRE) or that matched (responder), and the ACQUIRE seq. */
+  spid: number;
+  seq: number;
+  reqs: Ph2Request[];
+  sainfo?: SainfoConf;
+  idci?: IsakmpId;
+  idcr?: IsakmpId;
+  offered?: IsakmpSa;
+  /** The peer's SA payload when we are responder (selected after GETSPI). */
+  peerSa?: IsakmpSa;
+  chosen?: IsakmpSa;
+  approval?: Ph2Approval;
+  mySpis: Map<number, Uint8Array>;
+  ni?: Uint8Array;
+  nr?: Uint8Array;
+  dh?: DhKeyPair;
+  gqmxy?: Uint8Array;
+  lastSent?: Uint8Array;
+  lastRecv?: Uint8Array;
+  retries: number;
+  cancelTimer?: () => void;
+  createdMs: number;
+  /** The decrypted payloads of the peer's first message (responder, until qr1Send). */
+  lastRecvPayloads?: IsakmpPayload[];
+  /** A rekey replaces this negotiation's SAs; set on the old one so its expiry is not renegotiated twice. */
+  rekeyed?: boolean;
+}
+
+/** One installed SA's KEYMAT split, for PF_KEY UPDATE (inbound) / ADD (outbound). */
+export interface Ph2Keys {
+  sa: Ph2Sa;
+  inbound: { spi: Uint8Array; encKey: Uint8Array; authKey: Uint8Array };
+  outbound: { spi: Uint8Array; encKey: Uint8Array; authKey: Uint8Array };
+}
+
+function fail(notify: number, msg: string): never {
+  throw new IsakmpError(notify, msg);
+}
+
+function bodies(ph2: Phase2, sa: IsakmpSa, nonce: Uint8Array): IsakmpPayload[] {
+  const list: IsakmpPayload[] = [{ type: C.ISAKMP_NPTYPE_SA, body: sa }, { type: C.ISAKMP_NPTYPE_NONCE, body: nonce }];
+  if (ph2.dh) list.push({ type: C.ISAKMP_NPTYPE_KE, body: ph2.dh.publicKey });
+  if (ph2.idci && ph2.idcr) list.push({ type: C.ISAKMP_NPTYPE_ID, body: ph2.idci }, { type: C.ISAKMP_NPTYPE_ID, body: ph2.idcr });
+  return list;
+}
+
+function send(ph1: Phase1, ph2: Phase2, payloads: IsakmpPayload[]): Uint8Array {
+  const m = buildMessage(ph1, C.ISAKMP_ETYPE_QUICK, ph2.msgid, payloads, { iv: ph2.iv! });
+  ph2.iv = m.ivOut;
+  return m.bytes;
+}
+
+/** Decrypts a quick mode message and returns its payloads and the raw bytes after the HASH payload. */
+function open(ph1: Phase1, ph2: Phase2, msg: IsakmpMessage): { payloads: IsakmpPayload[]; hash: Uint8Array; rest: Uint8Array } {
+  if (!msg.encrypted) fail(C.ISAKMP_NTYPE_INVALID_FLAGS, 'quick mode message not encrypted');
+  const o = openMessage(ph1, msg.header.np, msg.encrypted, ph2.iv!);
+  ph2.iv = o.ivOut;
+  const raw = rawChain(o.plain, msg.header.np);
+  // RFC 2409 §5.5: HASH must be the first payload.
+  if (raw[0]?.type !== C.ISAKMP_NPTYPE_HASH) fail(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'quick mode message does not start with HASH');
+  const hash = (o.payloads[0]!.body as Uint8Array);
+  return { payloads: o.payloads, hash, rest: o.plain.slice(raw[0]!.end) };
+}
+
+function takePeer(ph2: Phase2, payloads: IsakmpPayload[], initiator: boolean): void {
+  const nonce = findPayload(payloads, C.ISAKMP_NPTYPE_NONCE);
+  if (!nonce || nonce.body.length < C.ISAKMP_NONCE_MIN || nonce.body.length > C.ISAKMP_NONCE_MAX) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'bad or missing nonce');
+  if (initiator) ph2.nr = nonce.body; else ph2.ni = nonce.body;
+  const ke = findPayload(payloads, C.ISAKMP_NPTYPE_KE);
+  if (ph2.dh || ke) {
+    if (!ph2.dh || !ke) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'PFS mismatch: KE present on one side only');
+    try {
+      ph2.gqmxy = ph2.dh.computeSecret(ke.body);
+    } catch (e) {
+      if (e instanceof DhError) fail(C.ISAKMP_NTYPE_INVALID_KEY_INFORMATION, e.message);
+      throw e;
+    }
+  }
+}
+
+/** A fresh message ID unused with this phase 1 (never 0, RFC 2408 §3.1). */
+export function newMsgid(ph1: Phase1, rng: Rng): number {
+  for (;;) {
+    const b = randomBytes(rng, 4);
+    const id = Buffer.from(b).readUInt32BE(0);
+    if (id !== 0 && !ph1.msgids.has(id)) { ph1.msgids.add(id); return id; }
+  }
+}
+
+/** qi1: HDR*, HASH(1), SA, Ni [, KE] [, IDci, IDcr] --> (SPIs in ph2.mySpis already). */
+export function qi1Send(ph1: Phase1, ph2: Phase2, rng: Rng, udpEncap: boolean): Uint8Array {
+  const sainfo = ph2.sainfo!;
+  ph2.msgid = newMsgid(ph1, rng);
+  ph2.iv = exchangeIv(ph1, ph2.msgid);
+  ph2.offered = buildPh2Sa(ph2.reqs, sainfo, ph2.mySpis, udpEncap);
+  ph2.ni = randomBytes(rng, ph1.rmconf.nonceSize);
+  if (sainfo.pfsGroup) ph2.dh = new DhKeyPair(findDhGroup(sainfo.pfsGroup.id)!, rng);
+  const rest = bodies(ph2, ph2.offered, ph2.ni);
+  const k = ph1.keys!;
+  const h = O.qmHash1(k.hash, k.a, ph2.msgid, encodePayloadChain(rest));
+  ph2.state = 'msg1-sent';
+  return send(ph1, ph2, [{ type: C.ISAKMP_NPTYPE_HASH, body: h }, ...rest]);
+}
+
+/** qr1 (receive): checks HASH(1), reads the peer's ids and SA; the daemon then finds sainfo/policy. */
+export function qr1Recv(ph1: Phase1, ph2: Phase2, msg: IsakmpMessage): void {
+  ph2.msgid = msg.header.msgid;
+  ph2.iv = exchangeIv(ph1, ph2.msgid);
+  const o = open(ph1, ph2, msg);
+  const k = ph1.keys!;
+  if (!equalCT(O.qmHash1(k.hash, k.a, ph2.msgid, o.rest), o.hash)) fail(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'HASH(1) mismatch');
+  const sa = findPayload(o.payloads, C.ISAKMP_NPTYPE_SA);
+  if (!sa) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'SA missing');
+  ph2.peerSa = sa.body;
+  const ids = o.payloads.filter((p) => p.type === C.ISAKMP_NPTYPE_ID).map((p) => p.body as IsakmpId);
+  if (ids.length === 1) fail(C.ISAKMP_NTYPE_INVALID_ID_INFORMATION, 'only one client identity');
+  if (ids.length === 2) { ph2.idci = ids[0]; ph2.idcr = ids[1]; }
+  ph2.ni = findPayload(o.payloads, C.ISAKMP_NPTYPE_NONCE)?.body;
+  ph2.lastRecvPayloads = o.payloads;
+}
+
+/** Responder: chooses the proposal for its policy requests and sainfo; undefined = NO-PROPOSAL-CHOSEN. */
+export function qrSelect(ph1: Phase1, ph2: Phase2): boolean {
+  const sel = selectPh2Proposal(ph2.peerSa!, ph2.reqs, ph2.sainfo!, ph1.rmconf.proposalCheck);
+  if (!sel) return false;
+  ph2.approval = sel.approval;
+  ph2.chosen = sel.chosen;
+  return true;
+}
+
+/** qr1 (send): <-- HDR*, HASH(2), SA, Nr [, KE] [, IDci, IDcr], with our SPIs (from GETSPI) in the SA. */
+export function qr1Send(ph1: Phase1, ph2: Phase2, rng: Rng): Uint8Array {
+  const a = ph2.approval!;
+  for (const sa of a.sas) sa.mySpi = ph2.mySpis.get(sa.protoId)!;
+  const reply: IsakmpSa = { ...ph2.chosen!, proposals: ph2.chosen!.proposals.map((p) => ({ ...p, spi: ph2.mySpis.get(p.protoId)! })) };
+  if (a.pfsGroup !== undefined) {
+    const g = findDhGroup(a.pfsGroup);
+    if (!g) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, `PFS group ${a.pfsGroup} not supported`);
+    ph2.dh = new DhKeyPair(g, rng);
+  }
+  takePeer(ph2, ph2.lastRecvPayloads!, false);
+  ph2.lastRecvPayloads = undefined;
+  ph2.nr = randomBytes(rng, ph1.rmconf.nonceSize);
+  const rest = bodies(ph2, reply, ph2.nr);
+  const k = ph1.keys!;
+  const h = O.qmHash2(k.hash, k.a, ph2.msgid, ph2.ni!, encodePayloadChain(rest));
+  ph2.state = 'msg2-sent';
+  return send(ph1, ph2, [{ type: C.ISAKMP_NPTYPE_HASH, body: h }, ...rest]);
+}
+
+/** qi2: receives HASH(2), SA, Nr [, KE] [, IDs]; sends HDR*, HASH(3); the SAs can be installed. */
+export function qi2Step(ph1: Phase1, ph2: Phase2, msg: IsakmpMessage): Uint8Array {
+  const o = open(ph1, ph2, msg);
+  const k = ph1.keys!;
+  if (!equalCT(O.qmHash2(k.hash, k.a, ph2.msgid, ph2.ni!, o.rest), o.hash)) fail(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'HASH(2) mismatch');
+  const sa = findPayload(o.payloads, C.ISAKMP_NPTYPE_SA);
+  if (!sa) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'SA missing');
+  const approval = acceptPh2Reply(sa.body, ph2.offered!, ph2.reqs, ph2.sainfo!, ph2.mySpis);
+  if (!approval) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'responder chose a transform we did not offer');
+  ph2.approval = approval;
+  takePeer(ph2, o.payloads, true);
+  const reply = send(ph1, ph2, [{ type: C.ISAKMP_NPTYPE_HASH, body: O.qmHash3(k.hash, k.a, ph2.msgid, ph2.ni!, ph2.nr!) }]);
+  ph2.state = 'established';
+  return reply;
+}
+
+/** qr2: receives HDR*, HASH(3); the SAs can be installed. */
+export function qr2Step(ph1: Phase1, ph2: Phase2, msg: IsakmpMessage): void {
+  const o = open(ph1, ph2, msg);
+  const k = ph1.keys!;
+  if (!equalCT(O.qmHash3(k.hash, k.a, ph2.msgid, ph2.ni!, ph2.nr!), o.hash)) fail(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'HASH(3) mismatch');
+  ph2.state = 'established';
+}
+
+/** KEYMAT for both directions of every negotiated SA (RFC 2409 §5.5; the SPI is the receiver's). */
+export function ph2Keys(ph1: Phase1, ph2: Phase2): Ph2Keys[] {
+  const k = ph1.keys!;
+  return ph2.approval!.sas.map((sa) => {
+    const algs = sadbAlgsOf(sa);
+    if (!algs) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, `no kernel algorithm for transform ${sa.transformId}`);
+    const len = algs.encKeyBytes + algs.authKeyBytes;
+    const km = (spi: Uint8Array) => O.keymat(k.hash, k.d, ph2.gqmxy, sa.protoId, spi, ph2.ni!, ph2.nr!, len);
+    const split = (spi: Uint8Array) => { const m = km(spi); return { spi, encKey: m.slice(0, algs.encKeyBytes), authKey: m.slice(algs.encKeyBytes) }; };
+    return { sa, inbound: split(sa.mySpi), outbound: split(sa.peerSpi) };
+  });
+}
