@@ -10,6 +10,7 @@ import { hex } from '../support/codec-check.js';
 import * as C from '../../../../racoon/isakmp/constants.js';
 import { attrTLVNumber, attrTV } from '../../../../racoon/isakmp/payloads/attributes.js';
 import { encodeIsakmpMessage, type IsakmpPayload } from '../../../../racoon/isakmp/message.js';
+import { KNOWN_VENDOR_IDS } from '../../../../racoon/isakmp/vendor-ids.js';
 
 /** A pcap (linktype 101, raw IP) with one IPv4/UDP datagram per message, 192.0.2.1:500 → 192.0.2.2:500. */
 function pcapOf(messages: Uint8Array[]): Buffer {
@@ -37,6 +38,19 @@ const FIELDS = ['isakmp.ispi', 'isakmp.rspi', 'isakmp.exchangetype', 'isakmp.mes
   'isakmp.prop.protoid', 'isakmp.trans.id', 'isakmp.spi', 'isakmp.notify.msgtype', 'isakmp.delete.spi', 'isakmp.vid_bytes',
   'isakmp.ike.nat_hash', 'isakmp.ike.nat_original_address_ipv4', 'isakmp.id.data.ipv4_addr', 'isakmp.id.data.ipv4_subnet', 'isakmp.ipsec.attr.encap_mode',
   'isakmp.ipsec.attr.life_duration', 'isakmp.nonce', '_ws.malformed', '_ws.expert.message'];
+
+function tshark(messages: Uint8Array[], fields: string[]): string[][] {
+  const dir = mkdtempSync(join(tmpdir(), 'uipsec-tshark-'));
+  try {
+    const file = join(dir, 'ike.pcap');
+    writeFileSync(file, pcapOf(messages));
+    const r = spawnSync('tshark', ['-n', '-r', file, '-T', 'fields', '-E', 'separator=|', '-E', 'occurrence=a', '-E', 'aggregator=\t', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim().split('\n').map((line) => line.split('|'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function tsharkAvailable(): boolean {
   return spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;
@@ -117,5 +131,17 @@ describe('racoon/isakmp vs tshark (Wireshark ISAKMP dissector)', function () {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('tshark names every vendor id we know the way we do (RFC 3947 §3.1, RFC 3706 §5, racoon vendorid.c)', () => {
+    const header = { icookie: hex('0101010101010101'), rcookie: new Uint8Array(8), np: 0, majorVersion: 1, minorVersion: 0, etype: C.ISAKMP_ETYPE_IDENT, flags: 0, msgid: 0, length: 0 };
+    const payloads = KNOWN_VENDOR_IDS.map((k) => ({ type: C.ISAKMP_NPTYPE_VID, body: k.vid }) as IsakmpPayload);
+    const [row] = tshark([encodeIsakmpMessage({ header, payloads })], ['isakmp.vid_string']);
+    const theirs = row![0]!.split('\t');
+    const WIRESHARK_NAME: Record<string, string> = {
+      'RFC 3947': 'RFC 3947 Negotiation of NAT-Traversal in the IKE', DPD: 'RFC 3706 DPD (Dead Peer Detection)',
+      FRAGMENTATION: 'Cisco Fragmentation',
+    };
+    assert.deepEqual(theirs, KNOWN_VENDOR_IDS.map((k) => WIRESHARK_NAME[k.name] ?? k.name));
   });
 });
