@@ -214,12 +214,12 @@ export function encodeMessage(m: PfkeyMessage): Uint8Array {
   if (total / 8 > 0xffff) invalid(`message of ${total} bytes exceeds sadb_msg_len`);
   const out = new Uint8Array(total);
   const dv = viewOf(out);
-  encodeSadbMsg(m.msg, dv, total);
   let p = SADB_MSG.size;
   for (const name of names) {
     const { type, codec } = extCodec(name);
     p = codec.encode(m.ext[name], dv, p, type);
   }
+  encodeSadbMsg(m.msg, dv, total); // last, so an extension's own error is the one reported
   return out;
 }
 

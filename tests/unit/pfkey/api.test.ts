@@ -42,6 +42,15 @@ describe('pfkey API edges', () => {
     assert.equal(new TextDecoder().decode(m.ext.identitySrc!.data), 'abcdefgh');
     assert.equal(encodeMessage(m).length, 16 + 16 + 8);
   });
+  it('refuses a message too long for sadb_msg_len (over 65535 units)', () => {
+    expectEinval(() => encodeMessage({ ...BASE, ext: { kmprivate: { data: new Uint8Array(0xffff * 8) } } }), /exceeds sadb_msg_len/);
+    assert.equal(encodeMessage({ ...BASE, ext: { kmprivate: { data: new Uint8Array(0xffff * 8 - 24) } } }).length, 0xffff * 8, 'the largest message fits');
+  });
+  it('refuses payloads the wire cannot carry: wrong address length, ragged bitmaps and KM data', () => {
+    expectEinval(() => encodeMessage({ ...BASE, ext: { addressSrc: { proto: 0, prefixlen: 0, addr: { family: 4, port: 0, addr: new Uint8Array(16) } } } }), /address of 16 bytes/);
+    expectEinval(() => encodeMessage({ ...BASE, ext: { sensitivity: { dpd: 0, sensLevel: 0, sensBitmap: new Uint8Array(5), integLevel: 0, integBitmap: new Uint8Array(0) } } }), /bitmap/);
+    expectEinval(() => encodeMessage({ ...BASE, ext: { kmprivate: { data: new Uint8Array(3) } } }), /multiple of 8/);
+  });
   it('withErrno copies the original message and sets sadb_msg_errno', () => {
     const orig = Buffer.from(encodeMessage(BASE));
     const reply = withErrno(orig, ERRNO_NUMBERS.EEXIST);

@@ -78,6 +78,7 @@ describe('pfkey stream splitter', () => {
       assert.deepEqual(after.messages, [], 'a poisoned stream yields nothing more');
       assert.equal(after.error, r.error);
       assert.deepEqual(hex(other.push(ALL).messages), hex([M1, M2, M3]), 'another connection is unaffected');
+      assert.equal(s.end(), r.error, 'end() reports the poisoning error');
     });
   }
 
