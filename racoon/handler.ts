@@ -81,6 +81,8 @@ export class Racoon {
   readonly ph1s = new Map<string, Phase1>();
   readonly ph2s = new Set<QM.Phase2>();
   private nextId = 1;
+  /** Peers we sent INITIAL-CONTACT to (racoon's contacted list: once per peer per daemon lifetime). */
+  private readonly contacted = new Set<string>();
   private readonly maxHalfOpen: number;
   private readonly port: number;
   private readonly nattPort: number;
@@ -246,7 +248,12 @@ export class Racoon {
     return {
       rng: this.o.rng,
       psk: (ph1) => lookupPsk(this.o.psk, formatAddr(ph1.remote.addr)),
-      initialContact: (ph1) => ![...this.ph1s.values()].some((p) => p !== ph1 && p.state === 'established' && addrEqual(p.remote.addr, ph1.remote.addr)),
+      initialContact: (ph1) => {
+        const k = formatAddr(ph1.remote.addr);
+        if (this.contacted.has(k)) return false;
+        this.contacted.add(k);
+        return true;
+      },
     };
   }
 

@@ -148,7 +148,14 @@ function verifyPeerId(ph1: Phase1, id: IsakmpId): void {
 /** Decrypts msg 5/6 and checks the peer's HASH_I / HASH_R. */
 function checkAuth(ph1: Phase1, msg: IsakmpMessage, peerIsInitiator: boolean): IsakmpPayload[] {
   if (!msg.encrypted) fail(C.ISAKMP_NTYPE_INVALID_FLAGS, 'message 5/6 must be encrypted');
-  const opened = openMessage(ph1, msg.header.np, msg.encrypted, ph1.iv!);
+  let opened: ReturnType<typeof openMessage>;
+  try {
+    opened = openMessage(ph1, msg.header.np, msg.encrypted, ph1.iv!);
+  } catch (e) {
+    // A body that does not parse after decryption almost always means different keys (pre-shared keys).
+    if (e instanceof IsakmpError) fail(C.ISAKMP_NTYPE_AUTHENTICATION_FAILED, `message ${peerIsInitiator ? 5 : 6} does not decrypt to valid payloads (wrong pre-shared key?): ${e.message}`);
+    throw e;
+  }
   ph1.iv = opened.ivOut;
   const id = findPayload(opened.payloads, C.ISAKMP_NPTYPE_ID);
   const h = findPayload(opened.payloads, C.ISAKMP_NPTYPE_HASH);

@@ -1,0 +1,202 @@
+// Exchange tests for the failure paths: lost and duplicated messages (retransmission with backoff), a wrong
+// pre-shared key, no common proposal, the half-open phase 1 cap, rekeying on the kernel's soft EXPIRE,
+// DELETE propagated both ways, phase 1 expiry, and forced NAT-T (ESP-in-UDP SAs with the NAT-T extensions).
+import { strict as assert } from 'node:assert';
+import type { Host } from '../../kernel/host.js';
+import * as P from '../../pfkey/constants.js';
+import { makeSockaddr } from '../../pfkey/sockaddr.js';
+import { policyPair } from '../scenarios/lab.js';
+import { confFor, ikeLab, ip, settle, type IkeLab } from './ike-lab.js';
+
+const A = '192.0.2.1', B = '192.0.2.2';
+const esp = (a: Host, b: Host) => policyPair(a, b, `${A}/32`, `${B}/32`, [{ proto: 'esp' }]);
+
+function mature(h: Host): number {
+  return h.sad.dump().filter((s) => s.state === 'mature').length;
+}
+
+describe('exchange: failure paths, rekey, delete, NAT-T', function () {
+  let lab: IkeLab;
+  afterEach(() => lab?.close());
+
+  it('a lost reply is recovered: the initiator retransmits, the responder answers the duplicate', async () => {
+    lab = await ikeLab({ confA: confFor(B), confB: confFor(A), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await settle(8);
+    await lab.deliver(); // msg1 -> b
+    lab.drop(); // msg2 lost
+    assert.equal(lab.queue.length, 0);
+    lab.clock.advance(10_000); // timer interval 10 sec
+    await settle(8);
+    assert.equal(lab.a.racoon.stats.retransmits, 1);
+    await lab.deliver(); // msg1 again: b recognises the duplicate and resends msg2
+    assert.equal(lab.b.racoon.stats.duplicates, 1);
+    assert.equal(lab.b.racoon.ph1s.size, 1, 'the duplicate did not open a second phase 1');
+    await lab.run();
+    assert.equal(mature(lab.a.host), 2);
+    assert.equal(mature(lab.b.host), 2);
+  });
+
+  it('a late duplicate of an old message changes nothing', async () => {
+    lab = await ikeLab({ confA: confFor(B), confB: confFor(A), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await settle(8);
+    const first = lab.queue[0]!;
+    await lab.run();
+    assert.equal(mature(lab.b.host), 2);
+    lab.b.racoon.input(first.data, first.to, first.from);
+    await settle(8);
+    assert.equal(lab.b.racoon.ph1s.size, 1);
+    assert.equal(mature(lab.b.host), 2);
+  });
+
+  it('backoff: retransmissions double the interval and give up after timer.counter tries, failing the ACQUIRE', async () => {
+    lab = await ikeLab({ confA: confFor(B), confB: confFor(A), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await settle(8);
+    lab.queue.length = 0;
+    const times: number[] = [];
+    const t0 = lab.clock.now();
+    for (let i = 0; i < 200 && lab.a.racoon.ph1s.size > 0; i++) {
+      lab.clock.advance(1000);
+      await settle(2);
+      while (lab.queue.length) { lab.queue.shift(); times.push((lab.clock.now() - t0) / 1000); }
+    }
+    assert.deepEqual(times, [10, 30, 70], 'counter 3: resent after 10 s, then 20 s, then 40 s');
+    assert.equal(lab.a.racoon.ph1s.size, 0);
+    assert.equal(lab.a.racoon.stats.ph2Failed, 1);
+  });
+
+  it('a wrong pre-shared key fails HASH_I at the responder; nothing is installed', async () => {
+    lab = await ikeLab({ confA: confFor(B), confB: confFor(A), pskB: `${A} not-the-same\n`, policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    assert.equal(lab.b.racoon.stats.authFailed, 1);
+    assert.equal(lab.b.racoon.ph1s.size, 0, 'the failed phase 1 is removed');
+    assert.equal(mature(lab.a.host) + mature(lab.b.host), 0);
+  });
+
+  it('no common proposal: NO-PROPOSAL-CHOSEN, counted, nothing installed', async () => {
+    lab = await ikeLab({ confA: confFor(B, { enc: '3des' }), confB: confFor(A, { enc: 'aes 256' }), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    assert.equal(lab.b.racoon.stats.noProposal, 1);
+    assert.equal(lab.b.racoon.ph1s.size, 0);
+  });
+
+  it('proposal_check strict refuses a longer initiator lifetime; obey accepts it', async () => {
+    lab = await ikeLab({ confA: confFor(B, { ph1life: '10 hour' }), confB: confFor(A, { ph1life: '1 hour' }), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    assert.equal(lab.b.racoon.stats.noProposal, 1);
+    lab.close();
+    lab = await ikeLab({ confA: confFor(B, { ph1life: '10 hour' }), confB: confFor(A, { ph1life: '1 hour', check: 'obey' }), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    const ph1 = [...lab.b.racoon.ph1s.values()][0]!;
+    assert.equal(ph1.approval!.lifetimeSec, 36000);
+  });
+
+  it('caps half-open phase 1 negotiations and says so in the log', async () => {
+    lab = await ikeLab({ confA: confFor(B), confB: confFor(A), policies: esp, racoon: { maxHalfOpen: 2 } });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await settle(8);
+    const msg1 = lab.queue.shift()!;
+    for (let i = 0; i < 5; i++) {
+      const d = new Uint8Array(msg1.data);
+      d[0] = i + 1; // a new initiator cookie: a new negotiation
+      lab.b.racoon.input(d, msg1.to, msg1.from);
+    }
+    assert.equal(lab.b.racoon.ph1s.size, 2);
+    assert.equal(lab.b.racoon.stats.halfOpenRefused, 3);
+    assert.ok(lab.b.log.some((l) => /half-open phase 1 limit \(2\) reached/.test(l)));
+    // Half-open state expires (timer.phase1), freeing the slots.
+    lab.clock.advance(31_000);
+    await settle(4);
+    assert.equal(lab.b.racoon.ph1s.size, 0);
+  });
+
+  it('rekeys phase 2 on the soft EXPIRE, before the hard one, so traffic keeps flowing', async () => {
+    lab = await ikeLab({ confA: confFor(B, { lifetime: '100 sec' }), confB: confFor(A, { lifetime: '100 sec' }), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    assert.equal(mature(lab.a.host), 2);
+    // KAME sends a soft EXPIRE only for an SA that carried traffic.
+    const first = lab.a.host.ping(B, { count: 1, intervalMs: 0 });
+    await settle(8);
+    lab.clock.advance(1000);
+    assert.equal((await first).length, 1);
+    lab.clock.advance(80_000); // soft lifetime = 80 s
+    await lab.run();
+    assert.equal(lab.a.racoon.stats.ph2Established, 2, lab.a.log.join('\n'));
+    assert.equal(lab.a.host.sad.dump().length, 4, 'old (dying) and new pairs');
+    lab.clock.advance(20_000); // hard lifetime of the first pair
+    await lab.run();
+    assert.equal(lab.a.host.sad.dump().length, 2);
+    assert.equal(lab.b.host.sad.dump().length, 2);
+    const pings = lab.a.host.ping(B, { count: 1, intervalMs: 0 });
+    await settle(8);
+    lab.clock.advance(1000);
+    assert.equal((await pings).length, 1);
+  });
+
+  it('DELETE propagates: an SA removed on a (setkey delete) is deleted at b through ISAKMP DELETE', async () => {
+    lab = await ikeLab({ confA: confFor(B), confB: confFor(A), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    const inbound = lab.a.host.sad.dump().find((s) => Buffer.from(s.dst).join('.') === A)!;
+    // Another PF_KEY user (setkey) deletes a's inbound SA.
+    const { PfkeyClient } = await import('../../pfkey/client.js');
+    const { InprocTransport } = await import('../../pfkey/transport-inproc.js');
+    const setkey = new PfkeyClient(new InprocTransport(lab.a.keysock), { pid: 999 });
+    await setkey.request({
+      msg: setkey.header(P.SADB_DELETE, P.SADB_SATYPE_ESP),
+      ext: {
+        sa: { spi: inbound.spi, replay: 0, state: 0, auth: 0, encrypt: 0, flags: 0 },
+        addressSrc: { proto: 255, prefixlen: 32, addr: makeSockaddr(ip(B)) }, addressDst: { proto: 255, prefixlen: 32, addr: makeSockaddr(ip(A)) },
+      },
+    });
+    setkey.close();
+    await lab.run();
+    assert.equal(lab.a.racoon.stats.deletesSent, 1);
+    assert.equal(lab.b.racoon.stats.deletesReceived, 1);
+    assert.equal(lab.a.host.sad.dump().length, 0);
+    assert.equal(lab.b.host.sad.dump().length, 0);
+    assert.equal(lab.b.racoon.ph2s.size, 0);
+  });
+
+  it('phase 1 expiry with phase 2 SAs left: DELETE of the ISAKMP-SA and a new phase 1 (rekey)', async () => {
+    lab = await ikeLab({ confA: confFor(B, { ph1life: '600 sec' }), confB: confFor(A, { ph1life: '600 sec' }), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    const old = [...lab.a.racoon.ph1s.values()][0]!;
+    lab.clock.advance(600_000);
+    await lab.run();
+    const now = [...lab.a.racoon.ph1s.values()];
+    assert.equal(now.length, 1);
+    assert.notEqual(now[0], old);
+    assert.equal(now[0]!.state, 'established');
+    assert.equal(lab.a.racoon.stats.ph1Established, 2);
+    assert.equal(mature(lab.b.host), 2, 'phase 2 SAs stay');
+  });
+
+  it('nat_traversal force: vendor IDs, NAT-D, float to 4500, ESP-in-UDP SAs with the NAT-T extensions', async () => {
+    lab = await ikeLab({ confA: confFor(B, { natt: 'force' }), confB: confFor(A, { natt: 'force' }), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await settle(8);
+    const ports: number[] = [];
+    while (lab.queue.length) { ports.push(lab.queue[0]!.to.port); await lab.deliver(); }
+    assert.deepEqual(ports, [500, 500, 500, 500, 4500, 4500, 4500, 4500, 4500]);
+    const ph1 = [...lab.a.racoon.ph1s.values()][0]!;
+    assert.ok(ph1.nattPeer && ph1.natDetected && ph1.floated);
+    for (const h of [lab.a.host, lab.b.host]) {
+      const sas = h.sad.dump();
+      assert.equal(sas.length, 2);
+      for (const s of sas) assert.deepEqual([s.natt?.sport, s.natt?.dport].sort(), [4500, 4500]);
+    }
+    const pings = lab.a.host.ping(B, { count: 1, intervalMs: 0 });
+    await settle(8);
+    lab.clock.advance(1000);
+    assert.equal((await pings).length, 1);
+  });
+});
