@@ -139,6 +139,19 @@ describe('racoon/isakmp message', () => {
       const vids = [1, 2, 3].map((i) => ({ type: C.ISAKMP_NPTYPE_VID, body: new Uint8Array(16).fill(i) })) as IsakmpPayload[];
       assert.deepEqual(decodePayloadChain(C.ISAKMP_NPTYPE_VID, encodePayloadChain(vids)).value, vids);
     });
+    it('errors point at the offending field (IsakmpError.offset)', () => {
+      const at = (b: Uint8Array): number => {
+        try { decodeIsakmpMessage(b); } catch (e) { if (e instanceof IsakmpError) return e.offset; throw e; }
+        return assert.fail('no error');
+      };
+      assert.equal(at(patched((b) => { b[17] = 0x20; })), 17); // version byte
+      assert.equal(at(patched((b) => { b[27] = 0x91; })), 24); // length field
+      assert.equal(at(patched((b) => { b[30] = 0; b[31] = 3; })), 30); // SA payload length
+      assert.equal(at(patched((b) => { b[126] = 0; b[127] = 21; })), 126); // last VID length
+      assert.equal(at(patched((b) => { b[16] = 99; })), 28); // first payload, of an unknown type
+      assert.equal(at(patched((b) => { b[39] = 3; })), 36); // SA situation (bytes 36..39): secrecy bit set
+    });
+
     it('a bad header version is refused before the payloads are read', () => {
       refuses(() => decodeIsakmpMessage(patched((b) => { b[17] = 0x20; b[16] = 99; })), C.ISAKMP_NTYPE_INVALID_MAJOR_VERSION);
     });
