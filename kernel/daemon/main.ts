@@ -1,0 +1,114 @@
+// uipsecd: one Host (interfaces on a UDP underlay, routes, SPD/SAD, ESP-in-UDP ports) served through PF_KEY
+// on a Unix stream socket and an IKE/app datagram channel on a second one. `startDaemon` runs it in-process
+// (tests, embedding); `cli` is the program: parse, start, log to stderr, stop cleanly on SIGINT/SIGTERM.
+import type { Clock } from '../../common/clock.js';
+import type { Rng } from '../../common/rng.js';
+import { makeLogger, type Logger } from '../../common/log.js';
+import { ConfigError } from '../../common/errors.js';
+import { Host } from '../host.js';
+import { KeySock } from '../keysock.js';
+import { UdpUnderlay } from '../link/udp-underlay.js';
+import { parseArgs, type DaemonConfig } from './config.js';
+import { PfkeyServer } from './pfkey-server.js';
+import { IkeServer } from './ike-server.js';
+import { ListenError } from './unix-listener.js';
+
+export interface DaemonOptions {
+  log?: Logger;
+  clock?: Clock;
+  rng?: Rng;
+}
+
+/** A running daemon. */
+export interface Daemon {
+  readonly config: DaemonConfig;
+  readonly host: Host;
+  readonly keysock: KeySock;
+  readonly pfkey: PfkeyServer;
+  readonly ike: IkeServer;
+  readonly underlay?: UdpUnderlay;
+  /** Stops serving, removes both socket files, closes the host. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Starts a daemon from a checked configuration; rejects with ListenError or ErrnoError, leaving nothing behind. */
+export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}): Promise<Daemon> {
+  const log = opts.log ?? makeLogger(config.logLevel, undefined, 'uipsecd');
+  const host = new Host({ name: config.name, clock: opts.clock, rng: opts.rng, log, forwarding: config.forwarding, nattPorts: config.nattPorts });
+  const keysock = new KeySock(host, { log });
+  const pfkey = new PfkeyServer(keysock, config.socketPath, log);
+  const ike = new IkeServer(host, config.ikeSocketPath, log);
+  let underlay: UdpUnderlay | undefined;
+  try {
+    if (config.underlay) {
+      underlay = await UdpUnderlay.open({ bind: config.underlay, neighbours: config.neighbours, mtu: config.mtu });
+      host.addInterface('ul0', underlay, config.addresses);
+      for (const r of config.routes) host.addRoute(r.prefix, 'ul0', r.gateway);
+    }
+    await pfkey.start();
+    await ike.start().catch(async (e) => { await pfkey.close(); throw e; });
+  } catch (e) {
+    keysock.close();
+    host.close();
+    throw e;
+  }
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await Promise.all([pfkey.close(), ike.close()]);
+    keysock.close();
+    host.close();
+    log.log('notice', 'stopped');
+  };
+  log.log('notice', `${config.name} up: ${config.addresses.join(' ') || 'no addresses'}${config.underlay ? ` on underlay ${config.underlay.host}:${config.underlay.port}` : ''}`);
+  return { config, host, keysock, pfkey, ike, underlay, close };
+}
+
+export interface CliIo {
+  err(s: string): void;
+  out(s: string): void;
+  env: Record<string, string | undefined>;
+  /** Installs the stop handler for SIGINT/SIGTERM; returns its remover. */
+  onSignal(fn: (sig: string) => void): () => void;
+}
+
+const processIo: CliIo = {
+  err: (s) => process.stderr.write(s),
+  out: (s) => process.stdout.write(s),
+  env: process.env,
+  onSignal(fn) {
+    const h = (sig: NodeJS.Signals) => fn(sig);
+    process.on('SIGINT', h);
+    process.on('SIGTERM', h);
+    return () => { process.off('SIGINT', h); process.off('SIGTERM', h); };
+  },
+};
+
+/**
+ * The uipsecd program. Resolves with the exit status once the daemon has stopped (or failed to start).
+ * Exit codes: 0 clean stop or check OK, 1 cannot start (socket in use, permission), 2 bad configuration.
+ */
+export async function cli(argv: string[], io: CliIo = processIo): Promise<number> {
+  const args = parseArgs(argv, io.env);
+  if (args.help) { io.out(args.help); return 0; }
+  for (const e of args.errors) io.err(`uipsecd: ${e.line > 0 ? e.message : e.message.replace(/:0: /, ': ')}\n`);
+  if (args.errors.length) return 2;
+  if (args.checkOnly) { io.out('configuration OK\n'); return 0; }
+  const log = makeLogger(args.config.logLevel, (l) => io.err(l + '\n'), 'uipsecd');
+  let d: Daemon;
+  try {
+    d = await startDaemon(args.config, { log });
+  } catch (e) {
+    const why = e instanceof ListenError || e instanceof ConfigError ? e.message : `cannot start: ${(e as Error).message}`;
+    io.err(`uipsecd: ${why}\n`);
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    const off = io.onSignal((sig) => {
+      off();
+      log.log('notice', `${sig}: shutting down`);
+      void d.close().then(() => resolve(0));
+    });
+  });
+}

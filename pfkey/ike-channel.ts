@@ -1,0 +1,223 @@
+// The IKE/app datagram channel to uipsecd ("the stack owns the wire", libuinet): the daemon's host stack
+// owns UDP 500/4500, so racoon (and `uipsec send/listen/ping`) bind ports and exchange datagrams through a
+// second Unix stream socket. Frames (all integers big-endian):
+//   u32 length of what follows | u8 type | body
+//   BIND    (1, client->daemon): u16 port (0 = any) | u8 flags (1 = IPsec bypass) | u8 family (0 any, 4, 6) | addr
+//   BOUND   (2, daemon->client): u16 requested port | u16 bound port | u8 errno (0 ok; FreeBSD numbers)
+//   DGRAM   (3, both ways):      u16 local port | u16 remote port | u8 family | local addr | remote addr | payload
+//   UNBIND  (4, client->daemon): u16 port
+// See docs/uipsecd.md.
+import { connect, type Socket } from 'node:net';
+
+export const IKE_FRAME_BIND = 1;
+export const IKE_FRAME_BOUND = 2;
+export const IKE_FRAME_DGRAM = 3;
+export const IKE_FRAME_UNBIND = 4;
+/** BIND flag: the socket bypasses IPsec (racoon's IP_IPSEC_POLICY "bypass" on its IKE sockets). */
+export const IKE_BIND_BYPASS = 1;
+/** Largest frame body accepted (a UDP payload is at most 65,507 bytes, plus the addresses). */
+export const IKE_FRAME_MAX = 65536 + 64;
+export const DEFAULT_IKE_SOCKET = '/var/run/uipsec/ike.sock';
+export const IKE_SOCKET_ENV = 'UIPSEC_IKE_SOCKET';
+
+export type IkeFrame =
+  | { type: 'bind'; port: number; bypass: boolean; addr?: Uint8Array }
+  | { type: 'bound'; requested: number; port: number; errno: number }
+  | { type: 'dgram'; localPort: number; remotePort: number; local: Uint8Array; remote: Uint8Array; payload: Uint8Array }
+  | { type: 'unbind'; port: number };
+
+/** A malformed frame: the stream that carried it is closed. */
+export class IkeFrameError extends Error {
+  readonly code = 'EIKEFRAME';
+  constructor(message: string) {
+    super(message);
+    this.name = 'IkeFrameError';
+  }
+}
+
+export function defaultIkeSocketPath(env: Record<string, string | undefined> = process.env): string {
+  const p = env[IKE_SOCKET_ENV];
+  return p !== undefined && p !== '' ? p : DEFAULT_IKE_SOCKET;
+}
+
+function addrLen(family: number): number {
+  if (family === 4) return 4;
+  if (family === 6) return 16;
+  throw new IkeFrameError(`address family ${family}`);
+}
+
+function familyOf(a: Uint8Array): number {
+  if (a.length === 4) return 4;
+  if (a.length === 16) return 6;
+  throw new IkeFrameError(`address of ${a.length} bytes`);
+}
+
+/** Decodes one frame body (after the length word). Throws IkeFrameError. */
+export function decodeIkeFrame(b: Uint8Array): IkeFrame {
+  if (b.length < 1) throw new IkeFrameError('empty frame');
+  const dv = new DataView(b.buffer, b.byteOffset, b.length);
+  const need = (n: number) => { if (b.length < n) throw new IkeFrameError(`frame type ${b[0]}: ${b.length} bytes, need ${n}`); };
+  switch (b[0]) {
+    case IKE_FRAME_BIND: {
+      need(5);
+      const fam = b[4]!;
+      const n = fam === 0 ? 0 : addrLen(fam);
+      if (b.length !== 5 + n) throw new IkeFrameError('BIND length');
+      return { type: 'bind', port: dv.getUint16(1), bypass: (b[3]! & IKE_BIND_BYPASS) !== 0, addr: n ? b.slice(5, 5 + n) : undefined };
+    }
+    case IKE_FRAME_BOUND:
+      if (b.length !== 6) throw new IkeFrameError('BOUND length');
+      return { type: 'bound', requested: dv.getUint16(1), port: dv.getUint16(3), errno: b[5]! };
+    case IKE_FRAME_DGRAM: {
+      need(6);
+      const n = addrLen(b[5]!);
+      need(6 + 2 * n);
+      return {
+        type: 'dgram', localPort: dv.getUint16(1), remotePort: dv.getUint16(3),
+        local: b.slice(6, 6 + n), remote: b.slice(6 + n, 6 + 2 * n), payload: b.slice(6 + 2 * n),
+      };
+    }
+    case IKE_FRAME_UNBIND:
+      if (b.length !== 3) throw new IkeFrameError('UNBIND length');
+      return { type: 'unbind', port: dv.getUint16(1) };
+    default:
+      throw new IkeFrameError(`unknown frame type ${b[0]}`);
+  }
+}
+
+/** Encodes a frame with its length word. */
+export function encodeIkeFrame(f: IkeFrame): Uint8Array {
+  let body: Uint8Array;
+  if (f.type === 'bind') {
+    const n = f.addr ? f.addr.length : 0;
+    body = new Uint8Array(5 + n);
+    body[0] = IKE_FRAME_BIND;
+    new DataView(body.buffer).setUint16(1, f.port);
+    body[3] = f.bypass ? IKE_BIND_BYPASS : 0;
+    body[4] = f.addr ? familyOf(f.addr) : 0;
+    if (f.addr) body.set(f.addr, 5);
+  } else if (f.type === 'bound') {
+    body = Uint8Array.of(IKE_FRAME_BOUND, f.requested >> 8, f.requested & 0xff, f.port >> 8, f.port & 0xff, f.errno);
+  } else if (f.type === 'unbind') {
+    body = Uint8Array.of(IKE_FRAME_UNBIND, f.port >> 8, f.port & 0xff);
+  } else {
+    const fam = familyOf(f.local);
+    if (familyOf(f.remote) !== fam) throw new IkeFrameError('local and remote families differ');
+    const n = f.local.length;
+    body = new Uint8Array(6 + 2 * n + f.payload.length);
+    const dv = new DataView(body.buffer);
+    body[0] = IKE_FRAME_DGRAM;
+    dv.setUint16(1, f.localPort);
+    dv.setUint16(3, f.remotePort);
+    body[5] = fam;
+    body.set(f.local, 6);
+    body.set(f.remote, 6 + n);
+    body.set(f.payload, 6 + 2 * n);
+  }
+  const out = new Uint8Array(4 + body.length);
+  new DataView(out.buffer).setUint32(0, body.length);
+  out.set(body, 4);
+  return out;
+}
+
+/** Splits a byte stream into frame bodies; a length above IKE_FRAME_MAX poisons the stream. */
+export class IkeFrameSplitter {
+  private pending = new Uint8Array(0);
+
+  push(chunk: Uint8Array): Uint8Array[] {
+    let data = chunk;
+    if (this.pending.length) {
+      data = new Uint8Array(this.pending.length + chunk.length);
+      data.set(this.pending);
+      data.set(chunk, this.pending.length);
+    }
+    const out: Uint8Array[] = [];
+    let off = 0;
+    while (data.length - off >= 4) {
+      const len = new DataView(data.buffer, data.byteOffset + off, 4).getUint32(0);
+      if (len === 0 || len > IKE_FRAME_MAX) throw new IkeFrameError(`frame length ${len}`);
+      if (data.length - off - 4 < len) break;
+      out.push(data.slice(off + 4, off + 4 + len));
+      off += 4 + len;
+    }
+    this.pending = data.slice(off);
+    return out;
+  }
+}
+
+/** A datagram received through the channel. */
+export interface IkeDatagram {
+  localPort: number;
+  remotePort: number;
+  local: Uint8Array;
+  remote: Uint8Array;
+  payload: Uint8Array;
+}
+
+/** Client side of the channel (racoon, uipsec tools). */
+export class IkeChannel {
+  private readonly splitter = new IkeFrameSplitter();
+  private readonly waiting = new Map<number, ((f: Extract<IkeFrame, { type: 'bound' }>) => void)[]>();
+  private rx: (d: IkeDatagram) => void = () => {};
+  private closeFns: ((err?: Error) => void)[] = [];
+
+  private constructor(private readonly sock: Socket) {
+    sock.on('data', (c: Buffer) => this.data(c));
+    sock.on('error', (e) => this.end(e));
+    sock.on('close', () => this.end());
+  }
+
+  static connect(path: string = defaultIkeSocketPath()): Promise<IkeChannel> {
+    return new Promise((resolve, reject) => {
+      const s = connect(path);
+      s.once('error', reject);
+      s.once('connect', () => { s.off('error', reject); resolve(new IkeChannel(s)); });
+    });
+  }
+
+  /** Binds a UDP port of the daemon's host stack; resolves with the port, rejects with the errno number. */
+  bind(port: number, opts: { bypass?: boolean; addr?: Uint8Array } = {}): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const list = this.waiting.get(port) ?? [];
+      list.push((f) => (f.errno === 0 ? resolve(f.port) : reject(Object.assign(new Error(`bind ${port}: errno ${f.errno}`), { errno: f.errno }))));
+      this.waiting.set(port, list);
+      this.sock.write(encodeIkeFrame({ type: 'bind', port, bypass: opts.bypass ?? false, addr: opts.addr }));
+    });
+  }
+
+  send(localPort: number, remote: Uint8Array, remotePort: number, payload: Uint8Array): void {
+    const local = new Uint8Array(remote.length); // the daemon picks the source address
+    this.sock.write(encodeIkeFrame({ type: 'dgram', localPort, remotePort, local, remote, payload }));
+  }
+
+  unbind(port: number): void { this.sock.write(encodeIkeFrame({ type: 'unbind', port })); }
+  onDatagram(fn: (d: IkeDatagram) => void): void { this.rx = fn; }
+  onClose(fn: (err?: Error) => void): void { this.closeFns.push(fn); }
+  close(): void { this.sock.end(); }
+
+  private data(c: Buffer): void {
+    let frames: Uint8Array[];
+    try {
+      frames = this.splitter.push(new Uint8Array(c.buffer, c.byteOffset, c.length));
+      for (const b of frames) this.frame(decodeIkeFrame(b));
+    } catch (e) {
+      this.sock.destroy();
+      this.end(e as Error);
+    }
+  }
+
+  private frame(f: IkeFrame): void {
+    if (f.type === 'dgram') { this.rx(f); return; }
+    if (f.type !== 'bound') return;
+    const list = this.waiting.get(f.requested);
+    const fn = list?.shift();
+    if (list && list.length === 0) this.waiting.delete(f.requested);
+    fn?.(f);
+  }
+
+  private end(err?: Error): void {
+    const fns = this.closeFns;
+    this.closeFns = [];
+    for (const fn of fns) fn(err);
+  }
+}
