@@ -59,7 +59,6 @@ export interface IsakmpMessage {
 }
 
 /** Body codecs by payload type; a type missing here is INVALID-PAYLOAD-TYPE (RFC 2408 §5.1). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const BODY_CODECS: ReadonlyMap<number, Codec<any>> = new Map<number, Codec<any>>([
   [ISAKMP_NPTYPE_SA, sa], [ISAKMP_NPTYPE_KE, ke], [ISAKMP_NPTYPE_ID, id], [ISAKMP_NPTYPE_CERT, cert],
   [ISAKMP_NPTYPE_CR, certRequest], [ISAKMP_NPTYPE_HASH, hash], [ISAKMP_NPTYPE_SIG, sig],
