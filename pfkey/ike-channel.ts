@@ -40,6 +40,11 @@ export function defaultIkeSocketPath(env: Record<string, string | undefined> = p
   return p !== undefined && p !== '' ? p : DEFAULT_IKE_SOCKET;
 }
 
+/** A plain Uint8Array copy (Buffer#slice would return a view of the socket's buffer). */
+function copy(b: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(b.subarray(start, end));
+}
+
 function addrLen(family: number): number {
   if (family === 4) return 4;
   if (family === 6) return 16;
@@ -63,7 +68,7 @@ export function decodeIkeFrame(b: Uint8Array): IkeFrame {
       const fam = b[4]!;
       const n = fam === 0 ? 0 : addrLen(fam);
       if (b.length !== 5 + n) throw new IkeFrameError('BIND length');
-      return { type: 'bind', port: dv.getUint16(1), bypass: (b[3]! & IKE_BIND_BYPASS) !== 0, addr: n ? b.slice(5, 5 + n) : undefined };
+      return { type: 'bind', port: dv.getUint16(1), bypass: (b[3]! & IKE_BIND_BYPASS) !== 0, addr: n ? copy(b, 5, 5 + n) : undefined };
     }
     case IKE_FRAME_BOUND:
       if (b.length !== 6) throw new IkeFrameError('BOUND length');
@@ -74,7 +79,7 @@ export function decodeIkeFrame(b: Uint8Array): IkeFrame {
       need(6 + 2 * n);
       return {
         type: 'dgram', localPort: dv.getUint16(1), remotePort: dv.getUint16(3),
-        local: b.slice(6, 6 + n), remote: b.slice(6 + n, 6 + 2 * n), payload: b.slice(6 + 2 * n),
+        local: copy(b, 6, 6 + n), remote: copy(b, 6 + n, 6 + 2 * n), payload: copy(b, 6 + 2 * n, b.length),
       };
     }
     case IKE_FRAME_UNBIND:
@@ -137,10 +142,10 @@ export class IkeFrameSplitter {
       const len = new DataView(data.buffer, data.byteOffset + off, 4).getUint32(0);
       if (len === 0 || len > IKE_FRAME_MAX) throw new IkeFrameError(`frame length ${len}`);
       if (data.length - off - 4 < len) break;
-      out.push(data.slice(off + 4, off + 4 + len));
+      out.push(copy(data, off + 4, off + 4 + len));
       off += 4 + len;
     }
-    this.pending = data.slice(off);
+    this.pending = copy(data, off, data.length);
     return out;
   }
 }
