@@ -1,0 +1,46 @@
+// racoonctl(8): sends one command to racoon's admin socket and prints the reply.
+//   racoonctl [-s socket] show-sa [isakmp|esp|ah|ipsec] | flush-sa [...] | delete-sa isakmp inet SRC DST
+//             | establish-sa isakmp inet SRC DST
+import { connect } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import type { AdminReply } from './admin.js';
+
+export const DEFAULT_ADMIN_SOCKET = '/var/racoon/racoon.sock';
+const USAGE = 'usage: racoonctl [-s socket] {show-sa|ss|flush-sa|fs|delete-sa|ds|establish-sa|es} [args...]\n';
+
+export async function runRacoonctl(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const args = [...argv];
+  let socket = DEFAULT_ADMIN_SOCKET;
+  while (args[0]?.startsWith('-')) {
+    const f = args.shift()!;
+    if (f === '-s' && args.length) socket = args.shift()!;
+    else if (f === '-d' || f === '-l') continue;
+    else { err(USAGE); return 1; }
+  }
+  const cmd = args.shift();
+  if (!cmd) { err(USAGE); return 1; }
+  try {
+    const rep = await new Promise<AdminReply>((resolve, reject) => {
+      const s = connect(socket);
+      let buf = '';
+      s.setEncoding('utf8');
+      s.on('connect', () => s.write(JSON.stringify({ cmd, args }) + '\n'));
+      s.on('data', (c: string) => {
+        buf += c;
+        const nl = buf.indexOf('\n');
+        if (nl >= 0) { s.end(); resolve(JSON.parse(buf.slice(0, nl)) as AdminReply); }
+      });
+      s.on('error', reject);
+    });
+    for (const l of rep.lines) out(l + '\n');
+    if (!rep.ok) { err(`racoonctl: ${rep.error ?? 'failed'}\n`); return 1; }
+    return 0;
+  } catch (e) {
+    err(`racoonctl: ${socket}: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runRacoonctl(process.argv.slice(2), (s) => process.stdout.write(s), (s) => process.stderr.write(s)).then((c) => { process.exitCode = c; });
+}
