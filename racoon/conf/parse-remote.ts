@@ -1,4 +1,5 @@
 // `remote` sections and their phase 1 `proposal` blocks (racoon.conf(5) "Remote Nodes Specifications").
+// The handler tables are built once; each statement gets the section being filled as its context.
 import { formatAddr, parseAddr } from '../../common/inet.js';
 import { ISAKMP_ETYPE_AGG, ISAKMP_ETYPE_BASE, ISAKMP_ETYPE_IDENT, IPSEC_DOI, IPSECDOI_SIT_IDENTITY_ONLY } from '../isakmp/constants.js';
 import { DH_GROUPS, PH1_AUTH, PH1_ENC, PH1_HASH } from './algorithms.js';
@@ -11,6 +12,19 @@ import type { Token } from './lexer.js';
 import { address, algorithmRef, idSpec, optionalPort } from './values.js';
 
 const EXCHANGE_MODES: Readonly<Record<string, number>> = { main: ISAKMP_ETYPE_IDENT, aggressive: ISAKMP_ETYPE_AGG, base: ISAKMP_ETYPE_BASE };
+
+/** What the statements of one `remote { }` fill in. */
+interface RemoteCtx {
+  rm: RemoteConf;
+  later: LaterFeature[];
+  proposals: ProposalConf[];
+  remoteDh?: AlgorithmRef;
+}
+
+interface ProposalCtx {
+  p: ProposalConf;
+  later: LaterFeature[];
+}
 
 /** A remote with racoon's defaults (racoon `newrmconf`). */
 export function defaultRemote(kw: Token, name: string): RemoteConf {
@@ -31,29 +45,41 @@ function inheritFrom(parent: RemoteConf, kw: Token, name: string): RemoteConf {
   };
 }
 
-function proposalHandlers(p: ProposalConf, later: LaterFeature[]): Record<string, Handler> {
-  return {
-    encryption_algorithm: (r) => { p.enc = algorithmRef(r, PH1_ENC, 'encryption_algorithm'); r.semi(); },
-    hash_algorithm: (r) => { p.hash = algorithmRef(r, PH1_HASH, 'hash_algorithm'); r.semi(); },
-    authentication_method: (r) => { p.authMethod = algorithmRef(r, PH1_AUTH, 'authentication_method', later); r.semi(); },
-    dh_group: (r) => { p.dhGroup = algorithmRef(r, DH_GROUPS, 'dh_group', later); r.semi(); },
-    lifetime: (r) => {
-      if (r.accept('time')) p.lifetimeSec = r.timeSec('lifetime');
-      else if (r.accept('byte')) p.lifetimeBytes = r.bytes('lifetime');
-      else r.fail(r.peek(), "expected 'time' or 'byte' after lifetime");
-      r.semi();
-    },
-    gss_id: (r, kw) => { r.str('GSS-API id'); later.push({ what: 'gss_id (GSS-API authentication)', pos: posOf(kw) }); r.semi(); },
-  };
+/** `lifetime time N unit;` or `lifetime byte N unit;` into the given setters. */
+function lifetime(r: TokenReader, setSec: (v: number) => void, setBytes: (v: number) => void): void {
+  if (r.accept('time')) setSec(r.timeSec('lifetime'));
+  else if (r.accept('byte')) setBytes(r.bytes('lifetime'));
+  else r.fail(r.peek(), "expected 'time' or 'byte' after lifetime");
+  r.semi();
 }
 
-function laterStatement(what: string, later: LaterFeature[], args: (r: TokenReader) => void): Handler {
-  return (r, kw) => { args(r); r.semi(); later.push({ what, pos: posOf(kw) }); };
+const PROPOSAL_HANDLERS: Readonly<Record<string, Handler<ProposalCtx>>> = {
+  encryption_algorithm: (r, _kw, { p }) => { p.enc = algorithmRef(r, PH1_ENC, 'encryption_algorithm'); r.semi(); },
+  hash_algorithm: (r, _kw, { p }) => { p.hash = algorithmRef(r, PH1_HASH, 'hash_algorithm'); r.semi(); },
+  authentication_method: (r, _kw, { p, later }) => { p.authMethod = algorithmRef(r, PH1_AUTH, 'authentication_method', later); r.semi(); },
+  dh_group: (r, _kw, { p, later }) => { p.dhGroup = algorithmRef(r, DH_GROUPS, 'dh_group', later); r.semi(); },
+  lifetime: (r, _kw, { p }) => lifetime(r, (v) => { p.lifetimeSec = v; }, (v) => { p.lifetimeBytes = v; }),
+  gss_id: (r, kw, { later }) => { r.str('GSS-API id'); later.push({ what: 'gss_id (GSS-API authentication)', pos: posOf(kw) }); r.semi(); },
+};
+
+/** A statement of a later racoon feature: its arguments are parsed, then it is recorded for validation. */
+function laterStatement(what: string, args: (r: TokenReader, c: RemoteCtx) => void): Handler<RemoteCtx> {
+  return (r, kw, c) => { args(r, c); r.semi(); c.later.push({ what, pos: posOf(kw) }); };
 }
 
-/** A `name on|off;` statement setting one boolean. */
-function flag(set: (v: boolean) => void, what: string): Handler {
-  return (r) => { set(r.onOff(what)); r.semi(); };
+/** A `name on|off;` statement setting one boolean of the remote. */
+function flag(set: (rm: RemoteConf, v: boolean) => void, what: string): Handler<RemoteCtx> {
+  return (r, _kw, c) => { set(c.rm, r.onOff(what)); r.semi(); };
+}
+
+/** A `name CHOICE;` statement setting one field of the remote. */
+function choice<T extends string>(choices: readonly T[], what: string, set: (rm: RemoteConf, v: T) => void): Handler<RemoteCtx> {
+  return (r, _kw, c) => { set(c.rm, r.choice(choices, what)); r.semi(); };
+}
+
+/** A `name N;` statement setting one number of the remote. */
+function number(what: string, set: (rm: RemoteConf, v: number) => void): Handler<RemoteCtx> {
+  return (r, _kw, c) => { set(c.rm, r.num(what)); r.semi(); };
 }
 
 function certificateArgs(r: TokenReader): void {
@@ -63,107 +89,96 @@ function certificateArgs(r: TokenReader): void {
 }
 
 /** Identities, certificates, XAuth and script hooks of a remote. */
-function identityHandlers(rm: RemoteConf, later: LaterFeature[]): Record<string, Handler> {
-  return {
-    my_identifier: (r) => { rm.myIdentifier = idSpec(r, 'my_identifier'); r.semi(); },
-    peers_identifier: (r) => { rm.peersIdentifiers.push(idSpec(r, 'peers_identifier')); r.semi(); },
-    verify_identifier: flag((v) => { rm.verifyIdentifier = v; }, 'verify_identifier'),
-    send_cert: flag((v) => { rm.sendCert = v; }, 'send_cert'),
-    send_cr: flag((v) => { rm.sendCr = v; }, 'send_cr'),
-    verify_cert: flag((v) => { rm.verifyCert = v; }, 'verify_cert'),
-    match_empty_cr: flag((v) => { rm.matchEmptyCr = v; }, 'match_empty_cr'),
-    certificate_type: laterStatement('certificate_type (certificates)', later, certificateArgs),
-    ca_type: laterStatement('ca_type (certificates)', later, (r) => { r.choice(['x509'], 'CA type'); r.str('CA file'); }),
-    peers_certfile: laterStatement('peers_certfile (certificates)', later, (r) => {
-      if (r.accept('dnssec')) return;
-      if (r.accept('x509') || r.accept('plain_rsa')) { r.str('certificate file'); return; }
-      r.str('certificate file');
-    }),
-    xauth_login: laterStatement('xauth_login (XAuth)', later, (r) => { r.strOrWord('login'); }),
-    script: (r, kw) => {
-      const path = r.str('script path');
-      const ev = r.choice(['phase1_up', 'phase1_down', 'phase1_dead'] as const, 'script event');
-      r.semi();
-      rm.scripts.push({ event: ev, path, pos: posOf(kw) });
-      later.push({ what: `script ${ev} (script hooks)`, pos: posOf(kw) });
-    },
-  };
-}
+const IDENTITY_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
+  my_identifier: (r, _kw, { rm }) => { rm.myIdentifier = idSpec(r, 'my_identifier'); r.semi(); },
+  peers_identifier: (r, _kw, { rm }) => { rm.peersIdentifiers.push(idSpec(r, 'peers_identifier')); r.semi(); },
+  verify_identifier: flag((rm, v) => { rm.verifyIdentifier = v; }, 'verify_identifier'),
+  send_cert: flag((rm, v) => { rm.sendCert = v; }, 'send_cert'),
+  send_cr: flag((rm, v) => { rm.sendCr = v; }, 'send_cr'),
+  verify_cert: flag((rm, v) => { rm.verifyCert = v; }, 'verify_cert'),
+  match_empty_cr: flag((rm, v) => { rm.matchEmptyCr = v; }, 'match_empty_cr'),
+  certificate_type: laterStatement('certificate_type (certificates)', certificateArgs),
+  ca_type: laterStatement('ca_type (certificates)', (r) => { r.choice(['x509'], 'CA type'); r.str('CA file'); }),
+  peers_certfile: laterStatement('peers_certfile (certificates)', (r) => {
+    if (r.accept('dnssec')) return;
+    if (r.accept('x509') || r.accept('plain_rsa')) { r.str('certificate file'); return; }
+    r.str('certificate file');
+  }),
+  xauth_login: laterStatement('xauth_login (XAuth)', (r) => { r.strOrWord('login'); }),
+  script: (r, kw, { rm, later }) => {
+    const path = r.str('script path');
+    const ev = r.choice(['phase1_up', 'phase1_down', 'phase1_dead'] as const, 'script event');
+    r.semi();
+    rm.scripts.push({ event: ev, path, pos: posOf(kw) });
+    later.push({ what: `script ${ev} (script hooks)`, pos: posOf(kw) });
+  },
+};
 
 /** Lifetimes, negotiation policy, NAT-T, DPD, fragmentation and re-keying of a remote. */
-function behaviourHandlers(rm: RemoteConf, later: LaterFeature[]): Record<string, Handler> {
-  return {
-    lifetime: (r) => {
-      if (r.accept('time')) rm.lifetimeSec = r.timeSec('lifetime');
-      else if (r.accept('byte')) rm.lifetimeBytes = r.bytes('lifetime');
-      else r.fail(r.peek(), "expected 'time' or 'byte' after lifetime");
-      r.semi();
-    },
-    initial_contact: flag((v) => { rm.initialContact = v; }, 'initial_contact'),
-    passive: flag((v) => { rm.passive = v; }, 'passive'),
-    support_proxy: flag((v) => { rm.supportProxy = v; }, 'support_proxy'),
-    proposal_check: (r) => { rm.proposalCheck = r.choice(['obey', 'strict', 'claim', 'exact'] as const, 'proposal_check'); r.semi(); },
-    nat_traversal: (r) => { rm.natTraversal = r.choice(['on', 'off', 'force'] as const, 'nat_traversal'); r.semi(); },
-    generate_policy: (r) => { rm.generatePolicy = r.choice(['on', 'off', 'require', 'unique'] as const, 'generate_policy'); r.semi(); },
-    nonce_size: (r) => { rm.nonceSize = r.num('nonce_size'); r.semi(); },
-    dpd_delay: (r) => { rm.dpdDelaySec = r.num('dpd_delay'); r.semi(); },
-    dpd_retry: (r) => { rm.dpdRetrySec = r.num('dpd_retry'); r.semi(); },
-    dpd_maxfail: (r) => { rm.dpdMaxfail = r.num('dpd_maxfail'); r.semi(); },
-    ike_frag: (r, kw) => {
-      rm.ikeFrag = r.choice(['on', 'off', 'force'] as const, 'ike_frag');
-      if (rm.ikeFrag !== 'off') later.push({ what: `ike_frag ${rm.ikeFrag} (IKE fragmentation)`, pos: posOf(kw) });
-      r.semi();
-    },
-    esp_frag: laterStatement('esp_frag (ESP pre-fragmentation)', later, (r) => { rm.espFrag = r.num('esp_frag', 0, 65535); }),
-    mode_cfg: (r, kw) => {
-      rm.modeCfg = r.onOff('mode_cfg');
-      if (rm.modeCfg) later.push({ what: 'mode_cfg on (ISAKMP mode config)', pos: posOf(kw) });
-      r.semi();
-    },
-    weak_phase1_check: flag((v) => { rm.weakPhase1Check = v; }, 'weak_phase1_check'),
-    rekey: (r) => { rm.rekey = r.choice(['on', 'off', 'force'] as const, 'rekey'); r.semi(); },
-    ph1id: (r) => { rm.ph1id = r.num('ph1id'); r.semi(); },
-  };
-}
+const BEHAVIOUR_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
+  lifetime: (r, _kw, { rm }) => lifetime(r, (v) => { rm.lifetimeSec = v; }, (v) => { rm.lifetimeBytes = v; }),
+  initial_contact: flag((rm, v) => { rm.initialContact = v; }, 'initial_contact'),
+  passive: flag((rm, v) => { rm.passive = v; }, 'passive'),
+  support_proxy: flag((rm, v) => { rm.supportProxy = v; }, 'support_proxy'),
+  proposal_check: choice(['obey', 'strict', 'claim', 'exact'] as const, 'proposal_check', (rm, v) => { rm.proposalCheck = v; }),
+  nat_traversal: choice(['on', 'off', 'force'] as const, 'nat_traversal', (rm, v) => { rm.natTraversal = v; }),
+  generate_policy: choice(['on', 'off', 'require', 'unique'] as const, 'generate_policy', (rm, v) => { rm.generatePolicy = v; }),
+  nonce_size: number('nonce_size', (rm, v) => { rm.nonceSize = v; }),
+  dpd_delay: number('dpd_delay', (rm, v) => { rm.dpdDelaySec = v; }),
+  dpd_retry: number('dpd_retry', (rm, v) => { rm.dpdRetrySec = v; }),
+  dpd_maxfail: number('dpd_maxfail', (rm, v) => { rm.dpdMaxfail = v; }),
+  ike_frag: (r, kw, { rm, later }) => {
+    rm.ikeFrag = r.choice(['on', 'off', 'force'] as const, 'ike_frag');
+    if (rm.ikeFrag !== 'off') later.push({ what: `ike_frag ${rm.ikeFrag} (IKE fragmentation)`, pos: posOf(kw) });
+    r.semi();
+  },
+  esp_frag: laterStatement('esp_frag (ESP pre-fragmentation)', (r, { rm }) => { rm.espFrag = r.num('esp_frag', 0, 65535); }),
+  mode_cfg: (r, kw, { rm, later }) => {
+    rm.modeCfg = r.onOff('mode_cfg');
+    if (rm.modeCfg) later.push({ what: 'mode_cfg on (ISAKMP mode config)', pos: posOf(kw) });
+    r.semi();
+  },
+  weak_phase1_check: flag((rm, v) => { rm.weakPhase1Check = v; }, 'weak_phase1_check'),
+  rekey: choice(['on', 'off', 'force'] as const, 'rekey', (rm, v) => { rm.rekey = v; }),
+  ph1id: number('ph1id', (rm, v) => { rm.ph1id = v; }),
+};
 
-function remoteHandlers(rm: RemoteConf, later: LaterFeature[], proposals: ProposalConf[], remoteDh: { group?: AlgorithmRef }): Record<string, Handler> {
-  return {
-    ...identityHandlers(rm, later),
-    ...behaviourHandlers(rm, later),
-    remote_address: (r) => {
-      rm.address = address(r, 'remote_address');
-      if (r.peek().kind === 'port') { rm.port = optionalPort(r, rm.port); rm.portGiven = true; }
-      r.semi();
-    },
-    exchange_mode: (r) => {
-      const modes: number[] = [];
-      do {
-        const t = r.word('exchange mode');
-        const m = Object.hasOwn(EXCHANGE_MODES, t.text) ? EXCHANGE_MODES[t.text]! : r.fail(t, `bad exchange mode '${t.text}', expected main|aggressive|base`);
-        if (modes.includes(m)) r.fail(t, `exchange mode '${t.text}' listed twice`);
-        modes.push(m);
-      } while (r.acceptKind(','));
-      rm.exchangeMode = modes;
-      r.semi();
-    },
-    doi: (r) => { r.choice(['ipsec_doi'], 'doi'); rm.doi = IPSEC_DOI; r.semi(); },
-    situation: (r, kw) => {
-      const s = r.choice(['identity_only', 'secrecy', 'integrity'], 'situation');
-      if (s !== 'identity_only') later.push({ what: `situation ${s} (labelled IPsec)`, pos: posOf(kw) });
-      r.semi();
-    },
-    dh_group: (r) => {
-      // Deprecated remote-level dh_group (aggressive mode); racoon copies it into proposals without one.
-      remoteDh.group = algorithmRef(r, DH_GROUPS, 'dh_group', later);
-      r.semi();
-    },
-    proposal: (r, kw) => {
-      const p: ProposalConf = { pos: posOf(kw) };
-      r.block('proposal', kw, proposalHandlers(p, later));
-      proposals.push(p);
-    },
-  };
-}
+const REMOTE_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
+  ...IDENTITY_HANDLERS,
+  ...BEHAVIOUR_HANDLERS,
+  remote_address: (r, _kw, { rm }) => {
+    rm.address = address(r, 'remote_address');
+    if (r.peek().kind === 'port') { rm.port = optionalPort(r, rm.port); rm.portGiven = true; }
+    r.semi();
+  },
+  exchange_mode: (r, _kw, { rm }) => {
+    const modes: number[] = [];
+    do {
+      const t = r.word('exchange mode');
+      const m = Object.hasOwn(EXCHANGE_MODES, t.text) ? EXCHANGE_MODES[t.text]! : r.fail(t, `bad exchange mode '${t.text}', expected main|aggressive|base`);
+      if (modes.includes(m)) r.fail(t, `exchange mode '${t.text}' listed twice`);
+      modes.push(m);
+    } while (r.acceptKind(','));
+    rm.exchangeMode = modes;
+    r.semi();
+  },
+  doi: (r, _kw, { rm }) => { r.choice(['ipsec_doi'], 'doi'); rm.doi = IPSEC_DOI; r.semi(); },
+  situation: (r, kw, { later }) => {
+    const s = r.choice(['identity_only', 'secrecy', 'integrity'], 'situation');
+    if (s !== 'identity_only') later.push({ what: `situation ${s} (labelled IPsec)`, pos: posOf(kw) });
+    r.semi();
+  },
+  dh_group: (r, _kw, c) => {
+    // Deprecated remote-level dh_group (aggressive mode); racoon copies it into proposals without one.
+    c.remoteDh = algorithmRef(r, DH_GROUPS, 'dh_group', c.later);
+    r.semi();
+  },
+  proposal: (r, kw, { proposals, later }) => {
+    const p: ProposalConf = { pos: posOf(kw) };
+    r.block('proposal', kw, PROPOSAL_HANDLERS, { p, later });
+    proposals.push(p);
+  },
+};
 
 /** `remote (ADDRESS|anonymous|NAME) [port] [inherit PARENT] ({ ... } | ;)` */
 export function parseRemote(r: TokenReader, kw: Token, conf: RacoonConf): void {
@@ -176,7 +191,8 @@ export function parseRemote(r: TokenReader, kw: Token, conf: RacoonConf): void {
   let rm = defaultRemote(kw, name);
   if (r.accept('inherit')) {
     const p = r.strOrWord('parent remote');
-    const parent = conf.remotes.find((x) => x.name === p.text || (parseAddr(p.text) && x.address && x.name === formatAddr(parseAddr(p.text)!)));
+    const pa = parseAddr(p.text);
+    const parent = conf.remotes.find((x) => x.name === p.text || (pa !== undefined && x.address !== undefined && x.name === formatAddr(pa)));
     if (!parent) r.fail(p, `inherit: no remote '${p.text}' defined before this one`);
     rm = inheritFrom(parent, kw, name);
   }
@@ -188,11 +204,10 @@ export function parseRemote(r: TokenReader, kw: Token, conf: RacoonConf): void {
     conf.remotes.push(rm);
     return;
   }
-  const proposals: ProposalConf[] = [];
-  const remoteDh: { group?: AlgorithmRef } = {};
-  r.block(`remote ${name}`, kw, remoteHandlers(rm, conf.later, proposals, remoteDh));
+  const ctx: RemoteCtx = { rm, later: conf.later, proposals: [] };
+  r.block(`remote ${name}`, kw, REMOTE_HANDLERS, ctx);
   // A remote-level dh_group fills the proposals that lack one.
-  if (remoteDh.group) for (const p of proposals) p.dhGroup ??= remoteDh.group;
-  if (proposals.length > 0) rm.proposals = proposals;
+  if (ctx.remoteDh) for (const p of ctx.proposals) p.dhGroup ??= ctx.remoteDh;
+  if (ctx.proposals.length > 0) rm.proposals = ctx.proposals;
   conf.remotes.push(rm);
 }

@@ -1,8 +1,8 @@
 // `sainfo` sections (racoon.conf(5) "Policy Specifications"): the phase 2 proposal for a pair of ids.
 import { parseAddr, parsePrefix } from '../../common/inet.js';
 import { DH_GROUPS, PH2_AUTH, PH2_COMP, PH2_ENC, UL_PROTOS } from './algorithms.js';
-import { DEFAULT_PH2_LIFETIME_SEC, type RacoonConf, type SainfoConf, type SainfoId } from './ast.js';
-import { checkNumber, posOf, type TokenReader } from './reader.js';
+import { DEFAULT_PH2_LIFETIME_SEC, type LaterFeature, type RacoonConf, type SainfoConf, type SainfoId } from './ast.js';
+import { checkNumber, posOf, type Handler, type TokenReader } from './reader.js';
 import type { Token } from './lexer.js';
 import { algorithmList, algorithmRef, idSpec, optionalPort } from './values.js';
 
@@ -38,6 +38,26 @@ function remoteSide(r: TokenReader): SainfoId | 'anonymous' | 'clientaddr' {
   return localSide(r);
 }
 
+interface SainfoCtx {
+  sa: SainfoConf;
+  later: LaterFeature[];
+}
+
+const SAINFO_HANDLERS: Readonly<Record<string, Handler<SainfoCtx>>> = {
+  pfs_group: (r, _kw, { sa, later }) => { sa.pfsGroup = algorithmRef(r, DH_GROUPS, 'pfs_group', later); r.semi(); },
+  lifetime: (r, _kw, { sa }) => {
+    if (r.accept('time')) sa.lifetimeSec = r.timeSec('lifetime');
+    else if (r.accept('byte')) sa.lifetimeBytes = r.bytes('lifetime');
+    else r.fail(r.peek(), "expected 'time' or 'byte' after lifetime");
+    r.semi();
+  },
+  remoteid: (r, _kw, { sa }) => { sa.remoteid = r.num('remoteid'); r.semi(); },
+  my_identifier: (r, kw, { later }) => { idSpec(r, 'my_identifier'); r.semi(); later.push({ what: 'sainfo my_identifier (XAuth)', pos: posOf(kw) }); },
+  encryption_algorithm: (r, _kw, { sa }) => { sa.encryption.push(...algorithmList(r, PH2_ENC, 'encryption_algorithm')); r.semi(); },
+  authentication_algorithm: (r, _kw, { sa }) => { sa.authentication.push(...algorithmList(r, PH2_AUTH, 'authentication_algorithm')); r.semi(); },
+  compression_algorithm: (r, _kw, { sa }) => { sa.compression.push(...algorithmList(r, PH2_COMP, 'compression_algorithm')); r.semi(); },
+};
+
 /** `sainfo (anonymous | LOCAL REMOTE) [from idtype ["str"]] [group "name"] { ... }` */
 export function parseSainfo(r: TokenReader, kw: Token, conf: RacoonConf): void {
   const local = localSide(r);
@@ -50,19 +70,6 @@ export function parseSainfo(r: TokenReader, kw: Token, conf: RacoonConf): void {
     sa.group = r.strOrWord('group name').text;
     conf.later.push({ what: 'sainfo group (XAuth groups)', pos: posOf(kw) });
   }
-  r.block('sainfo', kw, {
-    pfs_group: (rr) => { sa.pfsGroup = algorithmRef(rr, DH_GROUPS, 'pfs_group', conf.later); rr.semi(); },
-    lifetime: (rr) => {
-      if (rr.accept('time')) sa.lifetimeSec = rr.timeSec('lifetime');
-      else if (rr.accept('byte')) sa.lifetimeBytes = rr.bytes('lifetime');
-      else rr.fail(rr.peek(), "expected 'time' or 'byte' after lifetime");
-      rr.semi();
-    },
-    remoteid: (rr) => { sa.remoteid = rr.num('remoteid'); rr.semi(); },
-    my_identifier: (rr, k) => { idSpec(rr, 'my_identifier'); rr.semi(); conf.later.push({ what: 'sainfo my_identifier (XAuth)', pos: posOf(k) }); },
-    encryption_algorithm: (rr) => { sa.encryption.push(...algorithmList(rr, PH2_ENC, 'encryption_algorithm')); rr.semi(); },
-    authentication_algorithm: (rr) => { sa.authentication.push(...algorithmList(rr, PH2_AUTH, 'authentication_algorithm')); rr.semi(); },
-    compression_algorithm: (rr) => { sa.compression.push(...algorithmList(rr, PH2_COMP, 'compression_algorithm')); rr.semi(); },
-  });
+  r.block('sainfo', kw, SAINFO_HANDLERS, { sa, later: conf.later });
   conf.sainfos.push(sa);
 }

@@ -11,7 +11,8 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ConfigError } from '../../common/errors.js';
 import { configError } from './diagnostic.js';
 import {
-  DEFAULT_PADDING, DEFAULT_TIMER, ISAKMP_NATT_PORT, ISAKMP_PORT, type LogLevel, type PathType, type RacoonConf,
+  DEFAULT_PADDING, DEFAULT_TIMER, ISAKMP_NATT_PORT, ISAKMP_PORT, type AdminSock, type ListenConf, type LogLevel, type PaddingConf,
+  type PathType, type RacoonConf, type TimerConf,
 } from './ast.js';
 import { tokenize, type Token } from './lexer.js';
 import { parseRemote } from './parse-remote.js';
@@ -40,6 +41,45 @@ export interface ParseResult {
 
 const PATH_TYPES: readonly PathType[] = ['include', 'pre_shared_key', 'certificate', 'script', 'backupsa', 'pidfile'];
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warning', 'notify', 'info', 'debug', 'debug2'];
+
+const LISTEN_HANDLERS: Readonly<Record<string, Handler<ListenConf>>> = {
+  isakmp: (r, kw, l) => { l.isakmp.push({ addr: address(r, 'listen address'), port: optionalPort(r, ISAKMP_PORT), natt: false, pos: posOf(kw) }); r.semi(); },
+  isakmp_natt: (r, kw, l) => { l.isakmp.push({ addr: address(r, 'listen address'), port: optionalPort(r, ISAKMP_NATT_PORT), natt: true, pos: posOf(kw) }); r.semi(); },
+  strict_address: (r, _kw, l) => { l.strictAddress = true; r.semi(); },
+  adminsock: (r, kw, l) => {
+    if (r.accept('disabled')) l.adminsock = { disabled: true, pos: posOf(kw) };
+    else {
+      const s: AdminSock = { disabled: false, path: r.str('adminsock path'), pos: posOf(kw) };
+      const o = r.acceptKind('string');
+      if (o) {
+        s.owner = o.text;
+        s.group = r.str('adminsock group');
+        const m = r.word('adminsock mode');
+        if (!/^[0-7]{1,4}$/.test(m.text)) r.fail(m, `bad adminsock mode '${m.text}' (octal)`);
+        s.mode = parseInt(m.text, 8);
+      }
+      l.adminsock = s;
+    }
+    r.semi();
+  },
+};
+
+const TIMER_HANDLERS: Readonly<Record<string, Handler<TimerConf>>> = {
+  counter: (r, _kw, t) => { t.counter = r.num('counter', 1); r.semi(); },
+  interval: (r, _kw, t) => { t.intervalSec = r.timeSec('interval', 1); r.semi(); },
+  persend: (r, _kw, t) => { t.persend = r.num('persend', 1); r.semi(); },
+  phase1: (r, _kw, t) => { t.phase1Sec = r.timeSec('phase1'); r.semi(); },
+  phase2: (r, _kw, t) => { t.phase2Sec = r.timeSec('phase2'); r.semi(); },
+  natt_keepalive: (r, _kw, t) => { t.nattKeepaliveSec = r.timeSec('natt_keepalive'); r.semi(); },
+};
+
+const PADDING_HANDLERS: Readonly<Record<string, Handler<PaddingConf>>> = {
+  randomize: (r, _kw, p) => { p.randomize = r.onOff('randomize'); r.semi(); },
+  randomize_length: (r, _kw, p) => { p.randomizeLength = r.onOff('randomize_length'); r.semi(); },
+  maximum_length: (r, _kw, p) => { p.maximumLength = r.num('maximum_length'); r.semi(); },
+  exclusive_tail: (r, _kw, p) => { p.exclusiveTail = r.onOff('exclusive_tail'); r.semi(); },
+  strict_check: (r, _kw, p) => { p.strictCheck = r.onOff('strict_check'); r.semi(); },
+};
 
 export function emptyConf(): RacoonConf {
   return {
@@ -170,42 +210,9 @@ class ConfParser {
         r.semi();
       },
       gss_id_enc: (r, kw) => { r.choice(['latin1', 'utf-16le'], 'gss_id_enc'); r.semi(); c.later.push({ what: 'gss_id_enc (GSS-API)', pos: posOf(kw) }); },
-      listen: (r, kw) => r.block('listen', kw, {
-        isakmp: (rr, k) => { c.listen.isakmp.push({ addr: address(rr, 'listen address'), port: optionalPort(rr, ISAKMP_PORT), natt: false, pos: posOf(k) }); rr.semi(); },
-        isakmp_natt: (rr, k) => { c.listen.isakmp.push({ addr: address(rr, 'listen address'), port: optionalPort(rr, ISAKMP_NATT_PORT), natt: true, pos: posOf(k) }); rr.semi(); },
-        strict_address: (rr) => { c.listen.strictAddress = true; rr.semi(); },
-        adminsock: (rr, k) => {
-          if (rr.accept('disabled')) c.listen.adminsock = { disabled: true, pos: posOf(k) };
-          else {
-            const s: NonNullable<RacoonConf['listen']['adminsock']> = { disabled: false, path: rr.str('adminsock path'), pos: posOf(k) };
-            const o = rr.acceptKind('string');
-            if (o) {
-              s.owner = o.text;
-              s.group = rr.str('adminsock group');
-              const m = rr.word('adminsock mode');
-              if (!/^[0-7]{1,4}$/.test(m.text)) rr.fail(m, `bad adminsock mode '${m.text}' (octal)`);
-              s.mode = parseInt(m.text, 8);
-            }
-            c.listen.adminsock = s;
-          }
-          rr.semi();
-        },
-      }),
-      timer: (r, kw) => r.block('timer', kw, {
-        counter: (rr) => { c.timer.counter = rr.num('counter', 1); rr.semi(); },
-        interval: (rr) => { c.timer.intervalSec = rr.timeSec('interval', 1); rr.semi(); },
-        persend: (rr) => { c.timer.persend = rr.num('persend', 1); rr.semi(); },
-        phase1: (rr) => { c.timer.phase1Sec = rr.timeSec('phase1'); rr.semi(); },
-        phase2: (rr) => { c.timer.phase2Sec = rr.timeSec('phase2'); rr.semi(); },
-        natt_keepalive: (rr) => { c.timer.nattKeepaliveSec = rr.timeSec('natt_keepalive'); rr.semi(); },
-      }),
-      padding: (r, kw) => r.block('padding', kw, {
-        randomize: (rr) => { c.padding.randomize = rr.onOff('randomize'); rr.semi(); },
-        randomize_length: (rr) => { c.padding.randomizeLength = rr.onOff('randomize_length'); rr.semi(); },
-        maximum_length: (rr) => { c.padding.maximumLength = rr.num('maximum_length'); rr.semi(); },
-        exclusive_tail: (rr) => { c.padding.exclusiveTail = rr.onOff('exclusive_tail'); rr.semi(); },
-        strict_check: (rr) => { c.padding.strictCheck = rr.onOff('strict_check'); rr.semi(); },
-      }),
+      listen: (r, kw) => r.block('listen', kw, LISTEN_HANDLERS, c.listen),
+      timer: (r, kw) => r.block('timer', kw, TIMER_HANDLERS, c.timer),
+      padding: (r, kw) => r.block('padding', kw, PADDING_HANDLERS, c.padding),
       remote: (r, kw) => parseRemote(r, kw, c),
       sainfo: (r, kw) => parseSainfo(r, kw, c),
       privsep: this.laterBlock('privsep (privilege separation)'),

@@ -19,7 +19,8 @@ const TIME_UNITS: Readonly<Record<string, number>> = {
 };
 const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, byte: 1, bytes: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
-export type Handler = (r: TokenReader, kw: Token) => void;
+/** One statement's parser: gets the cursor, the keyword token and the section being filled. */
+export type Handler<C = void> = (r: TokenReader, kw: Token, ctx: C) => void;
 
 export function posOf(t: Token): Pos {
   return { file: t.file, line: t.line, col: t.col };
@@ -156,8 +157,8 @@ export class TokenReader {
     }
   }
 
-  /** `{ statement* }` with handlers keyed by keyword; `section` names the block in messages. */
-  block(section: string, open: Token, handlers: Readonly<Record<string, Handler>>): void {
+  /** `{ statement* }` with handlers keyed by keyword and called with `ctx`; `section` names the block in messages. */
+  block<C>(section: string, open: Token, handlers: Readonly<Record<string, Handler<C>>>, ctx: C): void {
     this.expectKind('{', `'{' to open ${section}`);
     for (;;) {
       const t = this.peek();
@@ -168,7 +169,7 @@ export class TokenReader {
         if (kw.kind !== 'word') this.fail(kw, `expected a directive in ${section}, found ${describe(kw)}`);
         const h = Object.hasOwn(handlers, kw.text) ? handlers[kw.text] : undefined;
         if (!h) this.fail(kw, isKeyword(kw.text) ? `'${kw.text}' is not allowed in ${section}` : `unknown directive '${kw.text}' in ${section}`);
-        h(this, kw);
+        h(this, kw, ctx);
       });
     }
   }
