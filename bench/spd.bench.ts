@@ -92,6 +92,7 @@ export function buildSpd(n: number, seed = 42, cacheEntries?: number): { spd: Sp
     const s = m.policy();
     try { spd.addPolicy(s); specs.push(s); } catch (e) { if (!(e instanceof SpdError)) throw e; }
   }
+  spd.compact(); // as after a bulk load (setkey -f); lookups give the same answers either way
   const pkts: Pkt[] = [];
   const aimable = specs.length > BROAD.length ? specs.slice(BROAD.length) : specs;
   for (let i = 0; i < 4096; i++) {

@@ -49,7 +49,7 @@ function ulKey(proto: number, sport: number, dport: number): number {
 /** The index of one (direction, family): add, remove and the best-match lookup. */
 export class SelectorIndex {
   private readonly pool: TriePool;
-  private readonly dstRoot: number;
+  private dstRoot: number;
   /** Policy slots (1-based; PSTRIDE ints each) and the policies they stand for. */
   private pol = new Int32Array(PSTRIDE * 64);
   /** Last use (ms) per slot: kept here so a lookup does not have to touch the Policy object. */
@@ -93,6 +93,42 @@ export class SelectorIndex {
     const slot = this.newSlot(p);
     this.leafInsert(sn, slot);
     this.size++;
+    this.maybeCompact();
+  }
+
+  /**
+   * Rewrites the node pool in depth-first order: each destination node, then its source trie, then its
+   * children. Runs by itself when the pool has allocated as many nodes as it held at the last compaction
+   * (amortised O(1) per add); callers may also run it after a bulk load.
+   */
+  compact(): void {
+    const pool = this.pool;
+    const srcNodes = new Set<number>();
+    const moved = pool.compact((place) => {
+      const walkSrc = (n: number): void => {
+        if (n === 0) return;
+        place(n); srcNodes.add(n);
+        walkSrc(pool.child(n, 0)); walkSrc(pool.child(n, 1));
+      };
+      const walkDst = (n: number): void => {
+        if (n === 0) return;
+        place(n);
+        walkSrc(pool.val(n));
+        walkDst(pool.child(n, 0)); walkDst(pool.child(n, 1));
+      };
+      walkDst(this.dstRoot);
+    });
+    // Destination values are source roots (node numbers); source values are policy slots and stay.
+    for (const [o, m] of moved) if (!srcNodes.has(o) && pool.val(m) !== 0) pool.setVal(m, moved.get(pool.val(m))!);
+    const maps = [...this.leafMaps];
+    this.leafMaps.clear();
+    for (const [o, map] of maps) this.leafMaps.set(moved.get(o)!, map);
+    this.dstRoot = moved.get(this.dstRoot)!;
+  }
+
+  private maybeCompact(): void {
+    const pool = this.pool;
+    if (pool.allocs >= 4096 && pool.allocs >= pool.liveAtCompact) this.compact();
   }
 
   remove(p: Policy): boolean {

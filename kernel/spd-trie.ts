@@ -21,7 +21,10 @@ export class TriePool {
   readonly oc0: number;
   readonly olv: number;
   private top = 1;
-  private readonly free: number[] = [];
+  private free: number[] = [];
+  /** Nodes allocated since the last compaction, and the live count then (see SelectorIndex.compact). */
+  allocs = 0;
+  liveAtCompact = 0;
   constructor(readonly words: 1 | 4) {
     this.stride = words === 1 ? 4 : 8;
     this.oc0 = words;
@@ -39,7 +42,42 @@ export class TriePool {
     this.free.push(n);
   }
 
+  /** Live nodes. */
+  get live(): number { return this.top - 1 - this.free.length; }
+
+  /**
+   * Copies the tries into a fresh array in depth-first order (a node, then what its value leads to, then its
+   * children), so that the lower nodes of a lookup path share cache lines and pages. `order` walks the old
+   * nodes and calls `place` for each, in the new order; place returns the new node number.
+   */
+  compact(order: (place: (old: number) => number) => void): Map<number, number> {
+    const old = this.nodes, st = this.stride;
+    const fresh = new Int32Array(Math.max(64, this.live + 2) * st);
+    const moved = new Map<number, number>();
+    let next = 1;
+    order((o) => {
+      const m = next++;
+      fresh.set(old.subarray(o * st, o * st + st), m * st);
+      moved.set(o, m);
+      return m;
+    });
+    // Children and values that are node numbers are rewritten by the caller through `moved`.
+    for (let m = 1; m < next; m++) {
+      for (const k of [this.oc0, this.oc0 + 1]) {
+        const c = fresh[m * st + k]!;
+        if (c !== 0) fresh[m * st + k] = moved.get(c)!;
+      }
+    }
+    this.nodes = fresh;
+    this.top = next;
+    this.free = [];
+    this.allocs = 0;
+    this.liveAtCompact = next - 1;
+    return moved;
+  }
+
   private alloc(w: Int32Array | null, len: number): number {
+    this.allocs++;
     let n = this.free.pop();
     if (n === undefined) {
       if (this.top >= TRIE_VAL_MAX) throw new RangeError('SPD trie full');
@@ -73,7 +111,7 @@ export class TriePool {
     return (this.nodes[n * this.stride + (bit >>> 5)]! >>> (31 - (bit & 31))) & 1;
   }
 
-  private child(n: number, bit: number): number {
+  child(n: number, bit: number): number {
     return this.nodes[n * this.stride + this.oc0 + bit]!;
   }
 

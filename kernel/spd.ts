@@ -185,6 +185,12 @@ export class Spd {
     return [...this.byId.values()].sort((a, b) => rank(a) - rank(b) || a.priority - b.priority || a.seq - b.seq);
   }
 
+  /** Lays the lookup tries out again in depth-first order (also automatic as they grow); worth a call after
+   * a bulk load of many policies. Changes no answer. */
+  compact(): void {
+    for (const idx of this.indexes) idx?.compact();
+  }
+
   /** Registers a listener for lifetime expiry (X_SPDEXPIRE); the policy is already removed when it runs. */
   onExpire(fn: ExpireListener): () => void {
     this.listeners.add(fn);

@@ -135,6 +135,7 @@ describe('kernel/spd differential vs linear oracle', () => {
         else assert.throws(() => oracle.add({ ...entry(spd.findBySelector(spec, spec.dir)!), id: -1 }));
       }
       hits += compareLookups(g, spd, oracle, 1500); lookups += 1500;
+      if (seed % 2) spd.compact(); // the depth-first re-layout must not change any answer
       // Phase 2: updates of existing selectors (with new priorities) and of new ones.
       for (let i = 0; i < 100; i++) {
         const base = g.r() < 0.7 && oracle.entries.length ? g.pick(oracle.entries) : undefined;
@@ -145,6 +146,7 @@ describe('kernel/spd differential vs linear oracle', () => {
         oracle.update(entry(spd.updatePolicy(spec)));
       }
       hits += compareLookups(g, spd, oracle, 1500); lookups += 1500;
+      spd.compact();
       // Phase 3: deletes by id and by selector.
       for (let i = 0; i < 150 && oracle.entries.length; i++) {
         const victim = g.pick(oracle.entries);
@@ -180,6 +182,7 @@ describe('kernel/spd differential vs linear oracle', () => {
       assert.equal(spd.lookupPolicy('out', src, dst, proto, sport, dport)?.id, want?.id, `lookup ${i}`);
     }
     assert.ok(hits > 1500, `only ${hits} hits`);
+    spd.compact(); // large leaves keep their hash index across a re-layout
     // Shrink the leaves again (the hash index is dropped below its threshold) and compare once more.
     for (const e of [...oracle.entries]) if (g.r() < 0.9) { spd.deletePolicyById(e.id); oracle.removeById(e.id); }
     for (let i = 0; i < 1000; i++) {
@@ -188,6 +191,36 @@ describe('kernel/spd differential vs linear oracle', () => {
       const proto = g.pick(PROTOS), sport = g.pick(PORTS), dport = g.int(40);
       assert.equal(spd.lookupPolicy('out', src, dst, proto, sport, dport)?.id, oracle.lookup('out', src, dst, proto, sport, dport)?.id);
     }
+  });
+
+  it('agrees across automatic re-layouts of a growing index (2,000 IPv4 policies, deletes in between)', () => {
+    const g = new Gen(11);
+    const spd = new Spd({ clock: new ManualClock(0), cacheEntries: 0 });
+    const oracle = new LinearSpd();
+    for (let i = 0; spd.size < 2000 && i < 10000; i++) {
+      const spec = { ...g.spec(), src: g.prefix(4), dst: g.prefix(4), dir: 'out' as const, action: 'discard' as const };
+      try { oracle.add(entry(spd.addPolicy(spec))); } catch (e) { assert.ok(e instanceof SpdError && e.code === 'EEXIST'); }
+      if (i % 7 === 6 && oracle.entries.length > 10) {
+        const v = g.pick(oracle.entries);
+        spd.deletePolicyById(v.id); oracle.removeById(v.id);
+      }
+    }
+    assert.ok(spd.size >= 1500, `only ${spd.size} policies`);
+    // White-box: the pools must really have been re-laid out on the way.
+    const pools = (spd as unknown as { indexes: ({ pool: { liveAtCompact: number } } | undefined)[] }).indexes
+      .filter((x) => x !== undefined).map((x) => x!.pool.liveAtCompact);
+    assert.ok(pools.some((n) => n > 0), `no compaction happened: ${pools.join(',')}`);
+    let hits = 0;
+    for (let i = 0; i < 1000; i++) {
+      const e = g.pick(oracle.entries);
+      const src = g.inside(e.src), dst = g.inside(e.dst);
+      const proto = e.proto === 255 ? g.pick(PROTOS) : e.proto;
+      const sport = e.sport || g.pick(PORTS), dport = e.dport || g.pick(PORTS);
+      const want = oracle.lookup('out', src, dst, proto, sport, dport);
+      if (want) hits++;
+      assert.equal(spd.lookupPolicy('out', src, dst, proto, sport, dport)?.id, want?.id, `lookup ${i}`);
+    }
+    assert.equal(hits, 1000);
   });
 
   it('agrees for every IPv6 and IPv4 prefix length along one address', () => {

@@ -80,6 +80,7 @@ describe('kernel/spd fuzz (fast-check, fixed seed)', () => {
       fc.record({ kind: fc.constant('add' as const), spec }),
       fc.record({ kind: fc.constant('update' as const), spec }),
       fc.record({ kind: fc.constant('delete' as const), pick: fc.nat() }),
+      fc.record({ kind: fc.constant('compact' as const) }),
       fc.record({ kind: fc.constant('lookup' as const), dir: fc.constantFrom(...dirs), src: prefix4, dst: prefix4,
         proto: fc.constantFrom(6, 17, 1), dport: fc.constantFrom(22, 80, 443) }),
     );
@@ -95,7 +96,8 @@ describe('kernel/spd fuzz (fast-check, fixed seed)', () => {
         else if (o.kind === 'delete') {
           const victim = oracle.entries[o.pick % Math.max(1, oracle.entries.length)];
           if (victim) { spd.deletePolicyById(victim.id); oracle.removeById(victim.id); }
-        } else {
+        } else if (o.kind === 'compact') spd.compact();
+        else {
           const src = o.src.addr, dst = o.dst.addr;
           assert.equal(spd.lookupPolicy(o.dir, src, dst, o.proto, 1234, o.dport)?.id,
             oracle.lookup(o.dir, src, dst, o.proto, 1234, o.dport)?.id);
