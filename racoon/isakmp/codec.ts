@@ -2,12 +2,31 @@
 // error carrying the RFC 2408 §3.14.1 notify type a responder would send back.
 import { ISAKMP_NTYPE_NAMES, ISAKMP_NTYPE_PAYLOAD_MALFORMED, nameOf } from './constants.js';
 
-/** Raised by every ISAKMP decoder; `notifyType` is what a responder would put in its NOTIFY. */
+/**
+ * Raised by every ISAKMP decoder; `notifyType` is what a responder would put in its NOTIFY and `offset` points
+ * at the offending field. It describes bad input, not a bug, so no stack trace is captured: a flood of garbage
+ * datagrams costs the decode and nothing more.
+ */
 export class IsakmpError extends Error {
-  readonly code = 'EISAKMP';
-  constructor(readonly notifyType: number, message: string, readonly offset = -1) {
-    super(`${nameOf(ISAKMP_NTYPE_NAMES, notifyType)}: ${message}`);
+  declare readonly notifyType: number;
+  declare readonly offset: number;
+
+  constructor(notifyType: number, message: string, offset = -1) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(`${nameOf(ISAKMP_NTYPE_NAMES, notifyType)}: ${message}`);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    this.notifyType = notifyType;
+    this.offset = offset;
     this.name = 'IsakmpError';
+  }
+
+  /** A stable code, as every uipsec error class has. */
+  get code(): 'EISAKMP' {
+    return 'EISAKMP';
   }
 }
 
