@@ -7,13 +7,16 @@ import { ErrnoError } from '../common/errors.js';
 import { addrEqual } from '../common/inet.js';
 import type { SecAssoc } from './secassoc.js';
 import { getSpiParamsOf, modeOf, protoOfSatype, saParamsOf, saToMessage } from './keysock-convert.js';
-import { echoReply, type HandlerCtx, type HandlerResult } from './keysock-types.js';
+import { echoRaw, echoReply, type HandlerCtx, type HandlerResult } from './keysock-types.js';
 
 /** key_getmsgbuf_x1: what UPDATE and ADD replies carry (keys stripped), plus the NAT-T extensions. */
-const X1_EXTS = [
-  'sa', 'sa2', 'addressSrc', 'addressDst', 'lifetimeHard', 'lifetimeSoft', 'identitySrc', 'identityDst',
-  'natTType', 'natTSport', 'natTDport', 'natTOai', 'natTOar', 'saReplay',
-] as const;
+const X1_TYPES: ReadonlySet<number> = new Set([
+  C.SADB_EXT_SA, C.SADB_X_EXT_SA2, C.SADB_EXT_ADDRESS_SRC, C.SADB_EXT_ADDRESS_DST, C.SADB_EXT_LIFETIME_HARD,
+  C.SADB_EXT_LIFETIME_SOFT, C.SADB_EXT_IDENTITY_SRC, C.SADB_EXT_IDENTITY_DST, C.SADB_X_EXT_NAT_T_TYPE,
+  C.SADB_X_EXT_NAT_T_SPORT, C.SADB_X_EXT_NAT_T_DPORT, C.SADB_X_EXT_NAT_T_OAI, C.SADB_X_EXT_NAT_T_OAR, C.SADB_X_EXT_SA_REPLAY,
+]);
+const DELETE_TYPES: ReadonlySet<number> = new Set([C.SADB_EXT_SA, C.SADB_EXT_ADDRESS_SRC, C.SADB_EXT_ADDRESS_DST]);
+const PAIR_TYPES: ReadonlySet<number> = new Set([C.SADB_EXT_ADDRESS_SRC, C.SADB_EXT_ADDRESS_DST]);
 
 /** The SA became usable: forget the pending ACQUIRE for its index (KAME key_update/key_add). */
 function resolveAcquire(ctx: HandlerCtx, sa: SecAssoc): void {
@@ -47,14 +50,14 @@ export function handleGetspi(ctx: HandlerCtx): HandlerResult {
 export function handleUpdate(ctx: HandlerCtx): HandlerResult {
   const sa = ctx.kernel.sad.update(saParamsOf(ctx.m));
   resolveAcquire(ctx, sa);
-  return echoReply(ctx.m, X1_EXTS, 'all');
+  return echoRaw(ctx.raw, X1_TYPES, 'all');
 }
 
 /** SADB_ADD: a new mature SA (EEXIST for a taken SPI); reply to all. */
 export function handleAdd(ctx: HandlerCtx): HandlerResult {
   const sa = ctx.kernel.sad.add(saParamsOf(ctx.m));
   resolveAcquire(ctx, sa);
-  return echoReply(ctx.m, X1_EXTS, 'all');
+  return echoRaw(ctx.raw, X1_TYPES, 'all');
 }
 
 /** SADB_DELETE: one SA by SPI (ENOENT if absent) or, without SADB_EXT_SA, every non-larval SA of the pair. */
@@ -65,12 +68,12 @@ export function handleDelete(ctx: HandlerCtx): HandlerResult {
   const dst = m.ext.addressDst!.addr.addr;
   if (m.ext.sa) {
     if (!kernel.sad.delete(src, dst, proto, m.ext.sa.spi >>> 0)) throw new PfkeyError('ENOENT', `no SA with SPI 0x${(m.ext.sa.spi >>> 0).toString(16)}`);
-    return echoReply(m, ['sa', 'addressSrc', 'addressDst'], 'all');
+    return echoRaw(ctx.raw, DELETE_TYPES, 'all');
   }
   // KAME key_delete_all keeps larval SAs (a negotiation in progress) and answers even when nothing matched.
   const victims = kernel.sad.dump(proto).filter((sa) => sa.state !== 'larval' && addrEqual(sa.src, src) && addrEqual(sa.dst, dst));
   for (const sa of victims) kernel.sad.delete(src, dst, proto, sa.spi);
-  return echoReply(m, ['addressSrc', 'addressDst'], 'all');
+  return echoRaw(ctx.raw, PAIR_TYPES, 'all');
 }
 
 /** SADB_GET: the whole SA, keys included, to the caller only. */

@@ -149,12 +149,13 @@ export class KeySock implements PfkeyEndpoint {
     if (!h) { this.errorReply(s, raw, ERRNO_NUMBERS.EINVAL); return; }
     let r: HandlerResult;
     try {
-      r = h({ kernel: this.kernel, m }, s);
+      r = h({ kernel: this.kernel, m, raw }, s);
     } catch (e) {
       this.fail(s, raw, e);
       return;
     }
     if (r.kind === 'reply') this.sendupMessage(r.reply, r.target, s);
+    else if (r.kind === 'bytes') this.sendup(r.bytes, r.target, s);
     else if (r.kind === 'dump') this.startDump(s, r.messages, raw);
   }
 

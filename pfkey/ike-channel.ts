@@ -127,7 +127,7 @@ export function encodeIkeFrame(f: IkeFrame): Uint8Array {
 
 /** Splits a byte stream into frame bodies; a length above IKE_FRAME_MAX poisons the stream. */
 export class IkeFrameSplitter {
-  private pending = new Uint8Array(0);
+  private pending: Uint8Array = new Uint8Array(0);
 
   push(chunk: Uint8Array): Uint8Array[] {
     let data = chunk;

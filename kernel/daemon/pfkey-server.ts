@@ -44,16 +44,33 @@ export class PfkeyServer {
     this.clients.add(conn);
     const id = this.stats.connections;
     const splitter = new PfkeyStreamSplitter({ maxMessageBytes: 65536 });
-    let ksock: KeySocket | undefined;
-    ksock = this.keysock.openSocket({
+    // Messages for this client are gathered and written once per event-loop turn (one syscall for a
+    // burst of replies); `wantResume` remembers a dump paused for room.
+    const out: Uint8Array[] = [];
+    let outBytes = 0;
+    let scheduled = false;
+    let wantResume = false;
+    const flush = () => {
+      scheduled = false;
+      if (out.length === 0 || conn.destroyed) return;
+      const ok = conn.write(out.length === 1 ? out[0]! : Buffer.concat(out, outBytes));
+      out.length = 0;
+      outBytes = 0;
+      if (ok && wantResume) { wantResume = false; ksock?.resume(); }
+    };
+    let ksock: KeySocket | undefined = this.keysock.openSocket({
       deliver: (msg) => {
         if (conn.destroyed) return true;
-        if (conn.writableLength > CLIENT_QUEUE_LIMIT) { this.stats.dropped++; return false; }
-        conn.write(msg);
-        return conn.writableLength < DUMP_HIGH_WATER;
+        if (conn.writableLength + outBytes > CLIENT_QUEUE_LIMIT) { this.stats.dropped++; return false; }
+        out.push(msg);
+        outBytes += msg.length;
+        if (!scheduled) { scheduled = true; setImmediate(flush); }
+        const room = conn.writableLength + outBytes < DUMP_HIGH_WATER;
+        if (!room) wantResume = true;
+        return room;
       },
     });
-    conn.on('drain', () => ksock?.resume());
+    conn.on('drain', () => { if (wantResume) { wantResume = false; ksock?.resume(); } });
     conn.on('data', (chunk: Buffer) => {
       const r = splitter.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
       for (const m of r.messages) ksock?.send(m);
