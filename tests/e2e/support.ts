@@ -1,0 +1,25 @@
+// e2e support: the repository root (tests run from source and compiled), and how to start one of our
+// programs as a real process either way (tsx from source, node on dist/ when compiled).
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export function repoRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json'))) {
+    const up = dirname(d);
+    if (up === d) throw new Error('package.json not found');
+    d = up;
+  }
+  return d;
+}
+
+/** True when this test file runs compiled from dist/. */
+export const compiled = fileURLToPath(import.meta.url).endsWith('.js');
+
+/** node arguments that run the module `rel` (a path like 'app/demo', without extension) as a program. */
+export function programArgs(rel: string): string[] {
+  const root = repoRoot();
+  if (compiled) return [join(root, 'dist', `${rel}.js`)];
+  return ['--import', 'tsx', join(root, `${rel}.ts`)];
+}
