@@ -153,7 +153,8 @@ function modeOf(attr: number | undefined): { mode: 'transport' | 'tunnel'; udp: 
 function transformOk(t: IsakmpTransform, r: ReadT, req: Ph2Request, sainfo: SainfoConf): boolean {
   const m = modeOf(r.mode);
   if (!m || m.mode !== req.mode) return false;
-  if (sainfo.pfsGroup && r.group !== sainfo.pfsGroup.id) return false;
+  // PFS: the group must be ours (IPComp transforms carry no group, RFC 2407 §4.5 lists it per SA but we omit it there).
+  if (sainfo.pfsGroup && req.protoId !== C.IPSECDOI_PROTO_IPCOMP && r.group !== sainfo.pfsGroup.id) return false;
   if (req.protoId === C.IPSECDOI_PROTO_IPSEC_ESP) {
     const enc = sainfo.encryption.find((e) => e.id === t.id && (e.keyLen ?? ((e.id === C.IPSECDOI_ESP_AES || isAeadTransform(e.id)) ? 128 : undefined)) === (r.keyBits ?? ((t.id === C.IPSECDOI_ESP_AES) ? 128 : undefined)));
     if (!enc || !EALG[t.id]) return false;
