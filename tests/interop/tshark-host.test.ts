@@ -5,7 +5,7 @@
 // (shared/reference/peer-notes.md) tshark decrypts the ESP and shows the inner ICMP and UDP.
 // Skipped, with the reason, when tshark is not installed (Debian: tshark).
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,6 +165,42 @@ describe('interop tshark: the UDP underlay and the NAT-T socket decode as ESP/AH
     const nhs = comp.map((r) => parseInt(col(r, 'ipcomp.next_header'), 16));
     assert.deepEqual(nhs.filter((x) => x === 4).length, 5, 'tunnel mode: IPv4 inside');
     assert.deepEqual(nhs.filter((x) => x === 1 || x === 17).length, 5, 'transport mode: ICMP or UDP inside');
+  });
+
+  it('NAT-T socket, live capture on lo: real datagrams (ESP, IKE with the non-ESP marker, keepalive) decode and decrypt', async function () {
+    const p = await nattPair();
+    const [pa, pb] = [p.na.encapPort, p.nb.encapPort];
+    const file = join(dir, 'natt-live.pcapng');
+    // -c 7: tshark stops by itself after the seven datagrams below, so nothing has to be interrupted; the
+    // duration autostop only guarantees that the capture process always ends (a lost datagram would else hang).
+    const cap = spawn('tshark', ['-i', 'lo', '-c', '7', '-a', 'duration:60', '-f', `udp port ${pa} or udp port ${pb}`, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const exited = new Promise<void>((resolve) => { cap.once('exit', () => resolve()); cap.once('error', () => resolve()); });
+    let err = '';
+    try {
+      const started = await new Promise<boolean>((resolve) => {
+        cap.stderr!.on('data', (d: Buffer) => { err += d.toString(); if (/Capture started/.test(err)) resolve(true); });
+        void exited.then(() => resolve(false));
+      });
+      if (!started) { this.skip(); return; } // no capture permission here; the pcap-writer tests above still ran
+      nattEsp(p, 'transport', 0x8200);
+      p.na.sendIke(Uint8Array.from({ length: 28 }, (_, i) => i + 1), p.nb.address());
+      p.na.sendKeepalive(p.nb.address());
+      await exchange(p.a, p.b, '127.0.0.2', 64);
+      await exited;
+    } finally {
+      p.close();
+      if (cap.exitCode === null && cap.signalCode === null) { cap.kill('SIGTERM'); await exited; }
+    }
+    const keys = [uat({ family: 4, src: '127.0.0.1', dst: '127.0.0.2', spi: 0x8200, mode: 'transport', enc: 'aes-gcm-16' }),
+      uat({ family: 4, src: '127.0.0.2', dst: '127.0.0.1', spi: 0x8201, mode: 'transport', enc: 'aes-gcm-16' })];
+    const opts = ['-d', `udp.port==${pa},udpencap`, '-d', `udp.port==${pb},udpencap`,
+      '-o', 'esp.enable_encryption_decode:TRUE', ...keys.flatMap((k) => ['-o', k])];
+    const rows = fields(file, ['udp.srcport', 'udp.dstport', 'udpencap.non_esp_marker', 'udpencap.nat_keepalive', 'esp.spi', 'esp.sequence', 'icmp.type'], opts);
+    const show = rows.map((r) => r[2] ? 'ike' : r[3] ? 'keepalive' : `${first(r[0])}>${first(r[1])} ${r[4]}#${r[5]} ${r[6]}`);
+    // UDP delivery order between the IKE/keepalive sends and the ESP ones is the kernel's: compare as sets.
+    assert.deepEqual(show.sort(), ['ike', 'keepalive',
+      `${pa}>${pb} 0x00008200#1 8`, `${pa}>${pb} 0x00008200#2 8`, `${pb}>${pa} 0x00008201#1 0`, `${pb}>${pa} 0x00008201#2 0`,
+      `${pa}>${pb} 0x00008200#3 `].sort(), err);
   });
 
   for (const mode of ['transport', 'tunnel'] as const) {
