@@ -19,6 +19,8 @@ export interface DaemonConfig {
   /** Interface addresses with prefix length, e.g. 10.0.0.1/24. */
   addresses: string[];
   underlay?: Endpoint;
+  /** A real ESP-in-UDP (RFC 3948) socket: where it binds (port 4500 by default) and extra interface addresses. */
+  natt?: { bind: Endpoint; addresses: string[] };
   /** Peer IP address (text) -> its underlay endpoint. */
   neighbours: Record<string, Endpoint>;
   routes: { prefix: string; gateway?: string }[];
@@ -68,6 +70,12 @@ const KEYWORDS: Record<string, Apply> = {
   mtu: (c, a) => { const n = Number(a[0]); if (a.length !== 1 || !Number.isInteger(n) || n < 576 || n > 65000) return 'mtu needs a number in 576..65000'; c.mtu = n; return undefined; },
   name: (c, a) => { if (a.length !== 1) return 'name needs one word'; c.name = a[0]!; return undefined; },
   'natt-port': (c, a) => { const n = Number(a[0]); if (a.length !== 1 || !Number.isInteger(n) || n < 1 || n > 65535) return 'natt-port needs a port'; if (!c.nattPorts.includes(n)) c.nattPorts.push(n); return undefined; },
+  natt: (c, a) => {
+    const e = a.length >= 1 ? (parseEndpoint(a[0]!) ?? (parseAddr(a[0]!) ? { host: a[0]!, port: 4500 } : undefined)) : undefined;
+    if (!e || e.host === '0.0.0.0' || e.host === '::' || a.slice(1).some((x) => !x.includes('/') || !parsePrefix(x))) return 'natt needs HOST[:PORT] (a specific address) [ADDR/LEN...]';
+    c.natt = { bind: e, addresses: a.slice(1) };
+    return undefined;
+  },
   neighbour: (c, a) => { const n = a.length === 1 ? parseNeighbour(a[0]!) : undefined; if (!n) return 'neighbour needs IP=HOST:PORT'; c.neighbours[n[0]] = n[1]; return undefined; },
   route: (c, a) => { if (a.length < 1 || a.length > 2 || !parsePrefix(a[0]!) || (a[1] !== undefined && !parseAddr(a[1]))) return 'route needs PREFIX [GATEWAY]'; c.routes.push({ prefix: a[0]!, gateway: a[1] }); return undefined; },
   socket: (c, a) => { if (a.length !== 1) return 'socket needs a path'; c.socketPath = a[0]!; return undefined; },
@@ -111,6 +119,7 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
     .option('-a, --address <addr/len>', 'interface address (repeatable)', collect, [])
     .option('-u, --underlay <host:port>', 'UDP underlay endpoint to bind')
     .option('--neighbour <ip=host:port>', 'underlay neighbour (repeatable)', collect, [])
+    .option('--natt <host[:port]>', 'real ESP-in-UDP socket (RFC 3948; port 4500 by default)')
     .option('--route <prefix[,gateway]>', 'static route (repeatable)', collect, [])
     .option('--forwarding', 'forward packets not addressed to this host')
     .option('-d, --debug', 'log at debug level')
@@ -145,6 +154,7 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   for (const a of o.address as string[]) cli('address', [a]);
   if (typeof o.underlay === 'string') cli('underlay', [o.underlay]);
   for (const n of o.neighbour as string[]) cli('neighbour', [n]);
+  if (typeof o.natt === 'string') cli('natt', [o.natt]);
   for (const r of o.route as string[]) cli('route', r.split(','));
   if (o.forwarding === true) cfg.forwarding = true;
   if (o.verbose === true) cfg.logLevel = 'info';

@@ -10,6 +10,11 @@ import { IkeFrameSplitter, decodeIkeFrame, encodeIkeFrame, type IkeFrame } from 
 import type { Host } from '../host.js';
 import { createSocketPolicy } from '../spd.js';
 import type { UdpSocket } from '../socket.js';
+import type { NattSocket } from '../link/natt-socket.js';
+import { formatAddr, parseAddr } from '../../common/inet.js';
+
+/** RFC 3948 §2.2: IKE on the NAT-T port carries four zero bytes in front. */
+const NON_ESP_MARKER = 4;
 import { closeUnix, listenUnix } from './unix-listener.js';
 
 const BYPASS = createSocketPolicy({ privileged: true, in: { action: 'bypass' }, out: { action: 'bypass' } });
@@ -23,7 +28,31 @@ export class IkeServer {
   private readonly clients = new Set<Socket>();
   private server: Server | undefined;
 
-  constructor(private readonly host: Host, readonly path: string, private readonly log: Logger) {}
+  constructor(private readonly host: Host, readonly path: string, private readonly log: Logger, private readonly natt?: NattSocket) {
+    natt?.onIke((msg, from) => this.ikeFromNatt(msg, from));
+  }
+
+  /** IKE that arrived on the real NAT-T socket goes to whoever bound its port, marker in front (as on 4500). */
+  private ikeFromNatt(msg: Uint8Array, from: { host: string; port: number }): void {
+    const natt = this.natt!;
+    const local = parseAddr(natt.address().host);
+    const remote = parseAddr(from.host);
+    const sock = local && this.host.udpTable.lookup(local, natt.encapPort);
+    if (!sock || !remote || remote.length !== local.length) { this.stats.sendDrops++; return; }
+    const payload = new Uint8Array(NON_ESP_MARKER + msg.length);
+    payload.set(msg, NON_ESP_MARKER);
+    sock.deliver(payload, { address: remote, port: from.port, local, layers: [] });
+  }
+
+  /** A datagram from the encap port to a peer behind the NAT-T interface leaves through the real socket. */
+  private viaNatt(f: { localPort: number; remote: Uint8Array; remotePort: number; payload: Uint8Array }): boolean {
+    const natt = this.natt;
+    if (!natt || f.localPort !== natt.encapPort || this.host.routes.lookup(f.remote)?.ifname !== 'natt0') return false;
+    const p = f.payload;
+    const marked = p.length >= NON_ESP_MARKER && (p[0]! | p[1]! | p[2]! | p[3]!) === 0;
+    natt.sendIke(marked ? p.subarray(NON_ESP_MARKER) : p, { host: formatAddr(f.remote), port: f.remotePort });
+    return true;
+  }
 
   async start(): Promise<void> {
     this.server = await listenUnix(this.path, (s) => this.accept(s));
@@ -65,6 +94,7 @@ export class IkeServer {
     else if (f.type === 'dgram') {
       const s = socks.get(f.localPort);
       if (!s) { this.stats.sendDrops++; return; }
+      if (this.viaNatt(f)) { this.stats.datagramsOut++; return; }
       if (s.send(f.payload, f.remote, f.remotePort)) this.stats.datagramsOut++;
       else this.stats.sendDrops++;
     }

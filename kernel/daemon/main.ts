@@ -8,6 +8,7 @@ import { ConfigError } from '../../common/errors.js';
 import { Host } from '../host.js';
 import { KeySock } from '../keysock.js';
 import { UdpUnderlay } from '../link/udp-underlay.js';
+import { NattSocket } from '../link/natt-socket.js';
 import { parseArgs, type DaemonConfig } from './config.js';
 import { PfkeyServer } from './pfkey-server.js';
 import { IkeServer } from './ike-server.js';
@@ -27,6 +28,7 @@ export interface Daemon {
   readonly pfkey: PfkeyServer;
   readonly ike: IkeServer;
   readonly underlay?: UdpUnderlay;
+  readonly natt?: NattSocket;
   /** Stops serving, removes both socket files, closes the host. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -37,32 +39,40 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
   const host = new Host({ name: config.name, clock: opts.clock, rng: opts.rng, log, forwarding: config.forwarding, nattPorts: config.nattPorts });
   const keysock = new KeySock(host, { log });
   const pfkey = new PfkeyServer(keysock, config.socketPath, log);
-  const ike = new IkeServer(host, config.ikeSocketPath, log);
   let underlay: UdpUnderlay | undefined;
+  let natt: NattSocket | undefined;
+  let ike: IkeServer | undefined;
   try {
     if (config.underlay) {
       underlay = await UdpUnderlay.open({ bind: config.underlay, neighbours: config.neighbours, mtu: config.mtu });
       host.addInterface('ul0', underlay, config.addresses);
-      for (const r of config.routes) host.addRoute(r.prefix, 'ul0', r.gateway);
     }
+    if (config.natt) {
+      natt = await NattSocket.open({ bind: config.natt.bind });
+      const bits = config.natt.bind.host.includes(':') ? 128 : 32;
+      host.addInterface('natt0', natt, [`${config.natt.bind.host}/${bits}`, ...config.natt.addresses]);
+    }
+    for (const r of config.routes) host.addRoute(r.prefix, underlay ? 'ul0' : 'natt0', r.gateway);
+    ike = new IkeServer(host, config.ikeSocketPath, log, natt);
     await pfkey.start();
     await ike.start().catch(async (e) => { await pfkey.close(); throw e; });
   } catch (e) {
     keysock.close();
-    host.close();
+    host.close(); // closes the links too
     throw e;
   }
+  const ikeServer = ike;
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    await Promise.all([pfkey.close(), ike.close()]);
+    await Promise.all([pfkey.close(), ikeServer.close()]);
     keysock.close();
     host.close();
     log.log('notice', 'stopped');
   };
-  log.log('notice', `${config.name} up: ${config.addresses.join(' ') || 'no addresses'}${config.underlay ? ` on underlay ${config.underlay.host}:${config.underlay.port}` : ''}`);
-  return { config, host, keysock, pfkey, ike, underlay, close };
+  log.log('notice', `${config.name} up: ${config.addresses.join(' ') || 'no addresses'}${config.underlay ? ` on underlay ${config.underlay.host}:${config.underlay.port}` : ''}${natt ? `, ESP-in-UDP on ${natt.address().host}:${natt.encapPort}` : ''}`);
+  return { config, host, keysock, pfkey, ike: ikeServer, underlay, natt, close };
 }
 
 export interface CliIo {

@@ -15,6 +15,7 @@ import { ListenError } from '../../kernel/daemon/unix-listener.js';
 import { msg, saMsg } from '../unit/keysock/support.js';
 import { settle, sockDir, testConfig } from './support.js';
 import fc from 'fast-check';
+import dgram from 'node:dgram';
 
 function rawConnect(path: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -184,5 +185,31 @@ describe('pfkey/ike-channel: frames', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 60 }), (b) => {
       try { decodeIkeFrame(b); } catch (e) { assert.ok(e instanceof IkeFrameError, String(e)); }
     }), { seed: 500, numRuns: 20000 });
+  });
+});
+
+describe('uipsecd: the real ESP-in-UDP (NAT-T) socket', () => {
+  it('IKE arriving on the NAT-T socket reaches the channel client bound to its port (marker kept), and back out', async () => {
+    const d = await startDaemon(testConfig(sockDir(), { natt: { bind: { host: '127.0.0.1', port: 0 }, addresses: [] } }));
+    const port = d.natt!.encapPort;
+    assert.ok(d.host.encapPorts.has(port), 'the host decapsulates ESP-in-UDP on that port');
+    const ch = await IkeChannel.connect(d.config.ikeSocketPath);
+    assert.equal(await ch.bind(port, { bypass: true }), port);
+    const peer = dgram.createSocket('udp4');
+    await new Promise<void>((r) => peer.bind(0, '127.0.0.1', () => r()));
+    const got = new Promise<import('../../pfkey/ike-channel.js').IkeDatagram>((r) => ch.onDatagram(r));
+    peer.send(Buffer.concat([Buffer.alloc(4), Buffer.from('ike-hello')]), port, '127.0.0.1');
+    const dg = await got;
+    assert.deepEqual([...dg.payload.subarray(0, 4)], [0, 0, 0, 0]);
+    assert.equal(Buffer.from(dg.payload.subarray(4)).toString(), 'ike-hello');
+    assert.equal(dg.remotePort, peer.address().port);
+    const back = new Promise<Buffer>((r) => peer.once('message', (m) => r(m)));
+    ch.send(port, dg.remote, dg.remotePort, Uint8Array.from([0, 0, 0, 0, ...Buffer.from('ike-reply')]));
+    const m = await back;
+    assert.deepEqual([...m.subarray(0, 4)], [0, 0, 0, 0], 'the NAT-T socket puts the non-ESP marker back');
+    assert.equal(m.subarray(4).toString(), 'ike-reply');
+    peer.close();
+    ch.close();
+    await d.close();
   });
 });
