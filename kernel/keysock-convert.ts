@@ -255,5 +255,6 @@ export function policyToMessage(p: Policy, type: number, seq: number, pid: numbe
     lifetimeHard: { allocations: 0, bytes: 0n, addtime: BigInt(p.lifetime.addtimeSec), usetime: BigInt(p.lifetime.usetimeSec) },
   };
   const order = [C.SADB_EXT_ADDRESS_SRC, C.SADB_EXT_ADDRESS_DST, C.SADB_X_EXT_POLICY, C.SADB_EXT_LIFETIME_CURRENT, C.SADB_EXT_LIFETIME_HARD];
-  return { msg: makeSadbMsg(type, C.SADB_SATYPE_UNSPEC, seq, pid), ext, extOrder: order };
+  // sadb_msg_reserved carries the refcount in KAME dumps: an installed policy holds the SPD's reference.
+  return { msg: { ...makeSadbMsg(type, C.SADB_SATYPE_UNSPEC, seq, pid), reserved: 1 }, ext, extOrder: order };
 }
