@@ -81,7 +81,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * duplicate sequence number or data that differs from what was sent are ignored.
  */
 export function ping(stack: PingStack, dst: Uint8Array, opts: PingOptions = {}): Promise<PingReply[]> {
-  const count = Math.max(1, Math.floor(opts.count ?? 1));
+  const count = Math.min(0x10000, Math.max(1, Math.floor(opts.count ?? 1))); // the echo sequence is 16 bits
   const size = Math.max(0, Math.min(65000, Math.floor(opts.size ?? PING_DEFAULT_SIZE)));
   const interval = Math.max(0, opts.intervalMs ?? PING_DEFAULT_INTERVAL_MS);
   const timeout = Math.max(0, opts.timeoutMs ?? PING_DEFAULT_TIMEOUT_MS);
@@ -106,18 +106,17 @@ export function ping(stack: PingStack, dst: Uint8Array, opts: PingOptions = {}):
       replies.push({ seq, rttMs: clock.now() - t, bytes, ttl, from: new Uint8Array(from) });
       if (sent === count && sentAt.size === 0) finish();
     });
-    const sendNext = (): void => {
-      cancel = undefined;
+    const sendOne = (): void => {
       const seq = sent++;
       sentAt.set(seq, clock.now());
       stack.sendEchoRequest(dst, id, seq, patternData(size, seq));
+    };
+    const sendNext = (): void => {
+      cancel = undefined;
+      // With no interval every request goes out now (a loop, not recursion: count may be large).
+      do sendOne(); while (interval === 0 && sent < count && !done);
       if (done) return;
-      if (sent < count) {
-        if (interval === 0) { sendNext(); return; }
-        cancel = clock.setTimer(interval, sendNext);
-      } else {
-        cancel = clock.setTimer(timeout, finish);
-      }
+      cancel = clock.setTimer(sent < count ? interval : timeout, sent < count ? sendNext : finish);
     };
     sendNext();
   });
