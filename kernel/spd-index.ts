@@ -103,27 +103,27 @@ export class SelectorIndex {
    */
   compact(): void {
     const pool = this.pool;
-    const srcNodes = new Set<number>();
+    const dstNodes: number[] = [];
     const moved = pool.compact((place) => {
       const walkSrc = (n: number): void => {
         if (n === 0) return;
-        place(n); srcNodes.add(n);
+        place(n);
         walkSrc(pool.child(n, 0)); walkSrc(pool.child(n, 1));
       };
       const walkDst = (n: number): void => {
         if (n === 0) return;
-        place(n);
+        dstNodes.push(place(n));
         walkSrc(pool.val(n));
         walkDst(pool.child(n, 0)); walkDst(pool.child(n, 1));
       };
       walkDst(this.dstRoot);
     });
     // Destination values are source roots (node numbers); source values are policy slots and stay.
-    for (const [o, m] of moved) if (!srcNodes.has(o) && pool.val(m) !== 0) pool.setVal(m, moved.get(pool.val(m))!);
+    for (const m of dstNodes) if (pool.val(m) !== 0) pool.setVal(m, moved[pool.val(m)]!);
     const maps = [...this.leafMaps];
     this.leafMaps.clear();
-    for (const [o, map] of maps) this.leafMaps.set(moved.get(o)!, map);
-    this.dstRoot = moved.get(this.dstRoot)!;
+    for (const [o, map] of maps) this.leafMaps.set(moved[o]!, map);
+    this.dstRoot = moved[this.dstRoot]!;
   }
 
   private maybeCompact(): void {

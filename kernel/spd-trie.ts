@@ -50,23 +50,23 @@ export class TriePool {
    * children), so that the lower nodes of a lookup path share cache lines and pages. `order` walks the old
    * nodes and calls `place` for each, in the new order; place returns the new node number.
    */
-  compact(order: (place: (old: number) => number) => void): Map<number, number> {
+  compact(order: (place: (old: number) => number) => void): Int32Array {
     const old = this.nodes, st = this.stride;
     const fresh = new Int32Array(Math.max(64, this.live + 2) * st);
-    const moved = new Map<number, number>();
+    /** Old node number -> new one (0 for nodes not placed). */
+    const moved = new Int32Array(this.top);
     let next = 1;
     order((o) => {
       const m = next++;
-      fresh.set(old.subarray(o * st, o * st + st), m * st);
-      moved.set(o, m);
+      for (let i = 0; i < st; i++) fresh[m * st + i] = old[o * st + i]!;
+      moved[o] = m;
       return m;
     });
-    // Children and values that are node numbers are rewritten by the caller through `moved`.
+    // Children are node numbers: rewrite them. Values are the caller's business (see SelectorIndex.compact).
     for (let m = 1; m < next; m++) {
-      for (const k of [this.oc0, this.oc0 + 1]) {
-        const c = fresh[m * st + k]!;
-        if (c !== 0) fresh[m * st + k] = moved.get(c)!;
-      }
+      const b = m * st + this.oc0;
+      if (fresh[b] !== 0) fresh[b] = moved[fresh[b]!]!;
+      if (fresh[b + 1] !== 0) fresh[b + 1] = moved[fresh[b + 1]!]!;
     }
     this.nodes = fresh;
     this.top = next;
