@@ -1,7 +1,7 @@
 // The Unix-domain stream transport to uipsecd: plain PF_KEY v2 messages back to back, each delimited by its
 // own sadb_msg_len (RFC 2367 §2.1), no extra framing (stream.ts splits them). Framing only, no semantics.
 import { connect, type Socket } from 'node:net';
-import type { PfkeyTransport } from './client.js';
+import { PfkeyClient, type PfkeyClientOptions, type PfkeyTransport } from './client.js';
 import { PfkeyStreamSplitter } from './stream.js';
 
 /** Where uipsecd serves PF_KEY unless told otherwise. */
@@ -79,4 +79,9 @@ export class UnixTransport implements PfkeyTransport {
     this.ended = true;
     for (const fn of this.closeFns) fn(err);
   }
+}
+
+/** Connects a PfkeyClient to uipsecd (setkey, racoon): path from defaultSocketPath() unless given. */
+export async function connectPfkey(path: string = defaultSocketPath(), opts: PfkeyClientOptions = {}): Promise<PfkeyClient> {
+  return new PfkeyClient(await UnixTransport.connect(path), opts);
 }

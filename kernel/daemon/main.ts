@@ -81,6 +81,17 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Installs the stop handler for SIGINT/SIGTERM; returns its remover. */
   onSignal(fn: (sig: string) => void): () => void;
+  /** Installs the statistics handler for SIGUSR1 (optional); returns its remover. */
+  onStatsSignal?(fn: () => void): () => void;
+}
+
+/** One line of counters for the log (SIGUSR1), like racoon's and netstat's summaries. */
+export function statsLine(d: Daemon): string {
+  const k = d.keysock.stats, p = d.pfkey.stats, i = d.ike.stats;
+  const mem = process.memoryUsage();
+  return `SAs ${d.host.sad.size} SPs ${d.host.spd.size}; pfkey clients ${p.open} (total ${p.connections}), messages ${k.received}, ` +
+    `errors ${k.errors}, delivered ${k.delivered}, dropped ${k.dropped + p.dropped}, framing errors ${p.framingErrors}, internal ${k.internalErrors}; ` +
+    `ike in ${i.datagramsIn} out ${i.datagramsOut} drops ${i.sendDrops}; rss ${(mem.rss / 1048576).toFixed(1)} MiB heap ${(mem.heapUsed / 1048576).toFixed(1)} MiB`;
 }
 
 const processIo: CliIo = {
@@ -92,6 +103,10 @@ const processIo: CliIo = {
     process.on('SIGINT', h);
     process.on('SIGTERM', h);
     return () => { process.off('SIGINT', h); process.off('SIGTERM', h); };
+  },
+  onStatsSignal(fn) {
+    process.on('SIGUSR1', fn);
+    return () => { process.off('SIGUSR1', fn); };
   },
 };
 
@@ -114,9 +129,11 @@ export async function cli(argv: string[], io: CliIo = processIo): Promise<number
     io.err(`uipsecd: ${why}\n`);
     return 1;
   }
+  const offStats = io.onStatsSignal?.(() => log.log('notice', statsLine(d)));
   return new Promise<number>((resolve) => {
     const off = io.onSignal((sig) => {
       off();
+      offStats?.();
       log.log('notice', `${sig}: shutting down`);
       void d.close().then(() => resolve(0));
     });

@@ -7,8 +7,7 @@ import { accessSync, constants, existsSync, writeFileSync, chmodSync } from 'nod
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as C from '../../pfkey/constants.js';
-import { PfkeyClient } from '../../pfkey/client.js';
-import { UnixTransport } from '../../pfkey/transport-unix.js';
+import { connectPfkey } from '../../pfkey/transport-unix.js';
 import { msg, saMsg } from '../unit/keysock/support.js';
 import { repoRoot, sockDir } from './support.js';
 
@@ -51,12 +50,15 @@ describe(`uipsecd as a process (${BUILT ? 'node bin/uipsecd' : 'source via tsx; 
     const sock = join(dir, 'pfkey.sock');
     const d = run(['--socket', sock, '-v']);
     await waitFor(d, 'PF_KEY listening');
-    const c = new PfkeyClient(await UnixTransport.connect(sock), { pid: 31337 });
+    const c = await connectPfkey(sock, { pid: 31337 });
     const reg = await c.request(msg(C.SADB_REGISTER, C.SADB_SATYPE_ESP, {}, c.nextSeq(), c.pid));
     assert.ok(reg.ext.supportedAuth!.algs.length > 0);
     await c.request(saMsg({ spi: 0x5000, pid: c.pid, seq: c.nextSeq() }));
     const dump = await c.dumpAll(C.SADB_DUMP);
     assert.deepEqual(dump.map((m) => [m.ext.sa!.spi, m.msg.seq, m.msg.pid]), [[0x5000, 0, 31337]]);
+
+    d.child.kill('SIGUSR1');
+    await waitFor(d, 'SAs 1 SPs 0; pfkey clients 1');
 
     const second = run(['--socket', sock]);
     assert.equal(await second.exit, 1);
