@@ -18,7 +18,7 @@ import type { TransformEnv } from './transform.js';
 import { AcquireTable, type SaIndex } from './acquire.js';
 import {
   IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
-  IPPROTO_FRAGMENT, IPV4_MIN_HEADER_BYTES, IPV6_HEADER_BYTES, IP_MF, IP_OFFMASK,
+  IPPROTO_FRAGMENT, IPV4_MIN_HEADER_BYTES, IPV6_HEADER_BYTES, IP_OFFMASK,
 } from './ip/constants.js';
 
 /** What the SPD is asked about a packet (RFC 4301 §4.4.1.1); ICMP type/code travel as sport/dport (KAME). */
