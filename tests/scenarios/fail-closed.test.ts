@@ -148,6 +148,18 @@ describe('scenario fail-closed output', () => {
     assert.equal(seg.frames.length, 1);
   });
 
+  it('a socket policy (IP_IPSEC_POLICY) requiring ESP on a host without SPD entries: ACQUIRE with policy id 0', async () => {
+    const { a, seg, acq } = pair();
+    const s = a.udpSocket();
+    s.setPolicy(createSocketPolicy({ out: { action: 'ipsec', requests: [{ proto: 'esp', mode: 'transport', level: 'require' }] } }));
+    assert.equal(s.send(SECRET, B, 9), false);
+    assert.equal(a.udpSocket().send(SECRET, B, 9), true, 'another socket of the same host is not affected');
+    await settle();
+    assert.equal(acq.length, 1);
+    assert.equal(acq[0]!.policyId, 0);
+    assert.equal(seg.frames.length, 1);
+  });
+
   it('an SA past its hard lifetime is gone: require drops again and ACQUIREs', async () => {
     const { a, b, clock, acq } = pair();
     requireOut(a, A, B);
@@ -180,6 +192,23 @@ describe('scenario fail-closed input', () => {
     assert.equal(n, 0);
     assert.equal(b.stats.get('ips_in_polvio'), 3);
     assert.equal(b.netstat.get('icps_reflect'), 0);
+  });
+
+  it('a socket whose inbound policy requires ESP does not receive plaintext; a socket without one does', async () => {
+    const { a, b } = pair();
+    const strict = b.udpSocket();
+    strict.bind(9);
+    strict.setPolicy(createSocketPolicy({ in: { action: 'ipsec', requests: [{ proto: 'esp', mode: 'transport', level: 'require' }] } }));
+    const lax = b.udpSocket();
+    lax.bind(10);
+    let nStrict = 0, nLax = 0;
+    strict.onMessage(() => nStrict++);
+    lax.onMessage(() => nLax++);
+    a.udpSocket().send(SECRET, B, 9);
+    a.udpSocket().send(SECRET, B, 10);
+    await settle();
+    assert.deepEqual([nStrict, nLax], [0, 1]);
+    assert.equal(b.stats.get('ips_in_polvio'), 1);
   });
 
   it('protected the wrong way (AH when ESP is required, transport when tunnel is required) is dropped', async () => {
