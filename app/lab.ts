@@ -9,8 +9,9 @@ import { parseAddr } from '../common/inet.js';
 import { Host } from '../kernel/host.js';
 import { KeySock } from '../kernel/keysock.js';
 import { MemWire } from '../kernel/link/memwire.js';
-import { InprocTransport } from '../pfkey/transport-inproc.js';
-import { runSetkey, type SetkeyIo } from '../setkey/main.js';
+import { runSetkeyInproc, type SetkeyRun } from './setkey-inproc.js';
+
+export type { SetkeyRun } from './setkey-inproc.js';
 
 /** A frame seen on the wire: which port sent it, when (ms on the lab clock), and a copy of the bytes. */
 export interface TapFrame { from: string; atMs: number; bytes: Uint8Array }
@@ -22,9 +23,6 @@ export interface LabHost {
   host: Host;
   keysock: KeySock;
 }
-
-/** What one setkey run printed and returned. */
-export interface SetkeyRun { code: number; out: string; err: string }
 
 export interface LabOptions {
   clock?: Clock;
@@ -74,22 +72,7 @@ export class Lab {
    * read (`-f NAME`); `stdin` feeds `-c`.
    */
   async setkey(name: string, argv: readonly string[], files: Record<string, string> = {}, stdin = ''): Promise<SetkeyRun> {
-    const h = this.get(name);
-    let out = '', err = '';
-    const io: SetkeyIo = {
-      out: (t) => { out += t; },
-      err: (t) => { err += t; },
-      readFile: (p) => {
-        if (!Object.hasOwn(files, p)) throw new Error(`no such file ${p}`);
-        return new TextEncoder().encode(files[p]!);
-      },
-      stdinLines: async function* () { for (const l of stdin.split('\n')) yield l; },
-      nowSec: () => Math.floor(this.nowMs() / 1000),
-      pid: 4242,
-      connect: async () => new InprocTransport(h.keysock),
-    };
-    const code = await runSetkey(argv, io);
-    return { code, out, err };
+    return runSetkeyInproc(this.get(name).keysock, argv, { files, stdin, nowMs: this.nowMs });
   }
 
   /** Frames seen since index `from`. */

@@ -2,7 +2,7 @@
 // programs as a real process either way (tsx from source, node on dist/ when compiled).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export function repoRoot(): string {
   let d = dirname(fileURLToPath(import.meta.url));
@@ -21,5 +21,6 @@ export const compiled = fileURLToPath(import.meta.url).endsWith('.js');
 export function programArgs(rel: string): string[] {
   const root = repoRoot();
   if (compiled) return [join(root, 'dist', `${rel}.js`)];
-  return ['--import', 'tsx', join(root, `${rel}.ts`)];
+  // The loader by path, so that the child may run in any working directory.
+  return ['--import', pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href, join(root, `${rel}.ts`)];
 }

@@ -1,0 +1,162 @@
+// `uipsec send`, `listen` and `ping`: UDP through uipsecd's host stack over its app channel (the IKE
+// channel of pfkey/ike-channel.ts, ports bound without bypass, so the SPD applies as to any application).
+// ping is a UDP echo (RFC 862) answered by `uipsec listen --echo`: the channel carries UDP only.
+import { dirname, join } from 'node:path';
+import { formatAddr, parseAddr } from '../common/inet.js';
+import { IKE_SOCKET_ENV, IkeChannel, type IkeDatagram } from '../pfkey/ike-channel.js';
+import { DEFAULT_PFKEY_SOCKET, PFKEY_SOCKET_ENV } from '../pfkey/transport-unix.js';
+import { EXIT_FAIL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, errorText, type CliIo } from './cli-io.js';
+
+export interface ChannelOptions { appSocket?: string; socket?: string }
+
+/** The app channel path: --app-socket, $UIPSEC_IKE_SOCKET, else ike.sock beside the PF_KEY socket (as uipsecd does). */
+export function appSocketPath(o: ChannelOptions, env: Record<string, string | undefined>): string {
+  if (o.appSocket) return o.appSocket;
+  if (env[IKE_SOCKET_ENV]) return env[IKE_SOCKET_ENV]!;
+  return join(dirname(o.socket || env[PFKEY_SOCKET_ENV] || DEFAULT_PFKEY_SOCKET), 'ike.sock');
+}
+
+async function open(o: ChannelOptions, io: CliIo, cmd: string): Promise<IkeChannel | undefined> {
+  const path = appSocketPath(o, io.env);
+  try {
+    return await IkeChannel.connect(path);
+  } catch (e) {
+    io.err(`uipsec ${cmd}: no uipsecd app channel at ${path} (${errorText(e)}).\n`
+      + 'Start uipsecd (see `uipsecd --help`), or pass --app-socket PATH / --socket PATH, or set UIPSEC_IKE_SOCKET.\n');
+    return undefined;
+  }
+}
+
+async function bindPort(ch: IkeChannel, port: number, io: CliIo, cmd: string): Promise<number | undefined> {
+  try {
+    return await ch.bind(port);
+  } catch (e) {
+    const errno = (e as { errno?: number }).errno;
+    io.err(`uipsec ${cmd}: cannot bind UDP port ${port} in uipsecd's host stack${errno === 48 ? ': address in use' : ''} (${errorText(e)})\n`);
+    return undefined;
+  }
+}
+
+function address(text: string, io: CliIo, cmd: string): Uint8Array | undefined {
+  const a = parseAddr(text);
+  if (!a) io.err(`uipsec ${cmd}: "${text.slice(0, 64)}" is not an IPv4 or IPv6 address\n`);
+  return a;
+}
+
+/** Resolves once `ch`'s socket has flushed what was written and closed. */
+function closeFlushed(ch: IkeChannel): Promise<void> {
+  return new Promise((resolve) => { ch.onClose(() => resolve()); ch.close(); });
+}
+
+export interface SendOptions extends ChannelOptions { address: string; port: number; message: string; sport: number; count: number; stdin?: boolean }
+
+export async function runSend(o: SendOptions, io: CliIo): Promise<number> {
+  const dst = address(o.address, io, 'send');
+  if (!dst) return EXIT_USAGE;
+  const payloads = o.stdin ? (await io.readStdin()).split('\n').filter((l, i, all) => l !== '' || i < all.length - 1) : Array(o.count).fill(o.message);
+  const ch = await open(o, io, 'send');
+  if (!ch) return EXIT_FAIL;
+  const port = await bindPort(ch, o.sport, io, 'send');
+  if (port === undefined) { ch.close(); return EXIT_FAIL; }
+  const enc = new TextEncoder();
+  for (const p of payloads) ch.send(port, dst, o.port, enc.encode(p));
+  await closeFlushed(ch);
+  io.out(`sent ${payloads.length} datagram${payloads.length === 1 ? '' : 's'} from port ${port} to ${formatAddr(dst)}:${o.port} (the host's SPD decides how they leave; see uipsec status)\n`);
+  return EXIT_OK;
+}
+
+export interface ListenOptions extends ChannelOptions { port: number; count?: number; echo?: boolean; json?: boolean }
+
+/** Printable text of a payload: UTF-8 if it decodes cleanly and has no control characters, else hex. */
+export function payloadText(p: Uint8Array): string {
+  const s = Buffer.from(p).toString('utf8');
+  // eslint-disable-next-line no-control-regex
+  return !s.includes('\uFFFD') && !/[\u0000-\u0008\u000e-\u001f\u007f]/.test(s) ? JSON.stringify(s) : `0x${Buffer.from(p).toString('hex')}`;
+}
+
+export async function runListen(o: ListenOptions, io: CliIo): Promise<number> {
+  const ch = await open(o, io, 'listen');
+  if (!ch) return EXIT_FAIL;
+  const port = await bindPort(ch, o.port, io, 'listen');
+  if (port === undefined) { ch.close(); return EXIT_FAIL; }
+  if (!o.json) io.out(`listening on UDP port ${port} of uipsecd's host${o.echo ? ' (echoing)' : ''}\n`);
+  let n = 0;
+  return new Promise<number>((resolve) => {
+    let done = false;
+    const finish = (code: number) => { if (done) return; done = true; ch.close(); resolve(code); };
+    ch.onDatagram((d: IkeDatagram) => {
+      if (done) return;
+      n++;
+      if (o.echo) ch.send(port, d.remote, d.remotePort, d.payload);
+      if (o.json) {
+        io.out(`${JSON.stringify({ from: formatAddr(d.remote), fromPort: d.remotePort, to: formatAddr(d.local), port: d.localPort, bytes: d.payload.length, text: payloadText(d.payload) })}\n`);
+      } else {
+        io.out(`${formatAddr(d.remote)}:${d.remotePort} -> ${formatAddr(d.local)}:${d.localPort}  ${d.payload.length} bytes  ${payloadText(d.payload)}\n`);
+      }
+      if (o.count !== undefined && n >= o.count) finish(EXIT_OK);
+    });
+    ch.onClose((err) => {
+      if (done) return;
+      io.err(`uipsec listen: uipsecd closed the app channel${err ? ` (${errorText(err)})` : ''}\n`);
+      finish(EXIT_FAIL);
+    });
+    io.interrupt?.addEventListener('abort', () => finish(o.count !== undefined && n < o.count ? EXIT_PARTIAL : EXIT_OK));
+  });
+}
+
+export interface PingOptions extends ChannelOptions { address: string; count: number; port: number; interval: number; timeout: number; size: number }
+
+/** Echo payload: "upng", the sequence number, then filler (RFC 862 echoes whatever it gets). */
+function pingPayload(seq: number, size: number): Uint8Array {
+  const p = new Uint8Array(size);
+  p.set([0x75, 0x70, 0x6e, 0x67]);
+  new DataView(p.buffer).setUint32(4, seq);
+  for (let i = 8; i < size; i++) p[i] = i & 0xff;
+  return p;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runPing(o: PingOptions, io: CliIo): Promise<number> {
+  const dst = address(o.address, io, 'ping');
+  if (!dst) return EXIT_USAGE;
+  const ch = await open(o, io, 'ping');
+  if (!ch) return EXIT_FAIL;
+  const port = await bindPort(ch, 0, io, 'ping');
+  if (port === undefined) { ch.close(); return EXIT_FAIL; }
+  const sentAt = new Map<number, number>();
+  const rtts: number[] = [];
+  let allIn: () => void = () => {};
+  const complete = new Promise<void>((r) => { allIn = r; });
+  ch.onDatagram((d) => {
+    if (formatAddr(d.remote) !== formatAddr(dst) || d.remotePort !== o.port || d.payload.length !== o.size) return;
+    const seq = new DataView(d.payload.buffer, d.payload.byteOffset, d.payload.length).getUint32(4);
+    const t = sentAt.get(seq);
+    if (t === undefined || !equalBytes(d.payload, pingPayload(seq, o.size))) return;
+    sentAt.delete(seq);
+    const rtt = performance.now() - t;
+    rtts.push(rtt);
+    io.out(`${o.size} bytes from ${formatAddr(dst)}:${o.port}: seq=${seq} time=${rtt.toFixed(3)} ms\n`);
+    if (rtts.length === o.count) allIn();
+  });
+  io.out(`UDP ECHO ${formatAddr(dst)}:${o.port} from port ${port}: ${o.size} data bytes\n`);
+  for (let seq = 0; seq < o.count && !io.interrupt?.aborted; seq++) {
+    sentAt.set(seq, performance.now());
+    ch.send(port, dst, o.port, pingPayload(seq, o.size));
+    if (seq + 1 < o.count) await sleep(o.interval);
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([complete, new Promise<void>((r) => { timer = setTimeout(r, o.timeout); })]);
+  clearTimeout(timer);
+  ch.close();
+  const sent = o.count, got = rtts.length;
+  io.out(`--- ${formatAddr(dst)} uipsec ping statistics ---\n${sent} packets transmitted, ${got} packets received, ${(((sent - got) / sent) * 100).toFixed(1)}% packet loss\n`);
+  if (got) io.out(`round-trip min/avg/max = ${Math.min(...rtts).toFixed(3)}/${(rtts.reduce((a, b) => a + b, 0) / got).toFixed(3)}/${Math.max(...rtts).toFixed(3)} ms\n`);
+  return got === sent ? EXIT_OK : EXIT_PARTIAL;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,56 @@
+// Wireshark's ESP SA table (the `esp_sa` UAT file in a Wireshark profile, or `tshark -o uat:esp_sa:REC`):
+// one quoted CSV record per ESP SA, "IPv4|IPv6","src","dst","0xSPI","encryption","0xkey","authentication",
+// "0xkey", with the algorithm names Wireshark's ESP preferences use (epan/dissectors/packet-ipsec.c, 4.0).
+// AES-GCM keys include the 4-byte salt (RFC 4106 §8.1), as PF_KEY carries them. SAs Wireshark 4.0 cannot
+// decrypt (AES-GMAC, ChaCha20-Poly1305, Camellia) are written as comments that say so.
+import { toHex } from '../../common/bytes.js';
+import { formatAddr } from '../../common/inet.js';
+import type { SecAssoc } from '../../kernel/secassoc.js';
+
+const WS_ENC: Readonly<Record<string, string>> = {
+  'null': 'NULL',
+  'des-cbc': 'DES-CBC [RFC2405]',
+  '3des-cbc': 'TripleDES-CBC [RFC2451]',
+  'aes-cbc': 'AES-CBC [RFC3602]',
+  'aes-ctr': 'AES-CTR [RFC3686]',
+  'aes-gcm-8': 'AES-GCM with 8 octet ICV [RFC4106]',
+  'aes-gcm-12': 'AES-GCM with 12 octet ICV [RFC4106]',
+  'aes-gcm-16': 'AES-GCM with 16 octet ICV [RFC4106]',
+};
+
+const WS_AUTH: Readonly<Record<string, string>> = {
+  'null': 'NULL',
+  'hmac-md5': 'HMAC-MD5-96 [RFC2403]',
+  'hmac-sha1': 'HMAC-SHA-1-96 [RFC2404]',
+  'hmac-sha256': 'HMAC-SHA-256-128 [RFC4868]',
+  'hmac-sha384': 'HMAC-SHA-384-192 [RFC4868]',
+  'hmac-sha512': 'HMAC-SHA-512-256 [RFC4868]',
+  'hmac-ripemd160': 'MAC-RIPEMD-160-96 [RFC2857]',
+  // Wireshark has no AES-XCBC-MAC-96 check; it can still decrypt with the ICV length known.
+  'aes-xcbc-mac': 'ANY 96 bit authentication [no checking]',
+};
+
+const q = (s: string) => `"${s}"`;
+const hex = (k: Uint8Array | undefined) => (k && k.length ? `0x${toHex(k)}` : '');
+
+/** The esp_sa record for one SA, or a `#` comment saying why there is none. */
+export function espSaRecord(sa: SecAssoc): string {
+  const spi = `0x${sa.spi.toString(16).padStart(8, '0')}`;
+  const where = `${formatAddr(sa.src)} -> ${formatAddr(sa.dst)} spi ${spi}`;
+  if (sa.proto !== 'esp') return `# ${where}: ${sa.proto.toUpperCase()} (the esp_sa table is for ESP only)`;
+  const encName = sa.encAlg?.name ?? 'null';
+  const enc = WS_ENC[encName];
+  const aead = sa.encAlg?.kind === 'aead';
+  const authName = aead ? 'null' : sa.authAlg?.name ?? 'null';
+  const auth = WS_AUTH[authName];
+  if (!enc || !auth) return `# ${where}: ${enc ? authName : encName} cannot be decrypted by Wireshark 4.0`;
+  const family = sa.src.length === 16 ? 'IPv6' : 'IPv4';
+  return [family, formatAddr(sa.src), formatAddr(sa.dst), spi, enc, hex(sa.encKey), auth, hex(aead ? undefined : sa.authKey)].map(q).join(',');
+}
+
+/** The whole file: a header comment and one line per SA (live ones only). */
+export function espSaTable(sas: readonly SecAssoc[]): string {
+  const lines = ['# Wireshark esp_sa table written by uipsec (Preferences > Protocols > ESP > ESP SAs, or tshark -o uat:esp_sa:LINE)'];
+  for (const sa of sas) if (sa.state === 'mature' || sa.state === 'dying') lines.push(espSaRecord(sa));
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,107 @@
+// `uipsec status`: what a host holds, read the way setkey reads it (SADB_DUMP and SADB_X_SPDDUMP over
+// PF_KEY, RFC 2367 §2.3.2 / KAME X_SPDDUMP) and shown for a person at a glance, or as one JSON object.
+// SA counters are the CURRENT lifetime (bytes and packets through each SA). Interfaces and the host's
+// espstat/ipsecstat counters are not carried by PF_KEY: they come from the daemon's config file, or from
+// the Host itself when it is in this process.
+import * as C from '../pfkey/constants.js';
+import type { PfkeyClient } from '../pfkey/client.js';
+import type { PfkeyMessage } from '../pfkey/msg.js';
+import { policyViewFromMessage, saViewFromMessage } from '../setkey/from-pfkey.js';
+import { saToJson, policyToJson } from '../setkey/json.js';
+import { dumpPolicy, formatInetAddr, DUMP_NAMES } from '../setkey/print.js';
+import type { PolicyView, SaView } from '../setkey/view.js';
+import type { Host } from '../kernel/host.js';
+import { formatPrefix } from '../common/inet.js';
+import { formatTable, section } from './table.js';
+
+export interface InterfaceStatus { name: string; addresses: string[]; mtu?: number; link?: string }
+
+export interface StatusReport {
+  /** Where it came from: a socket path or "in-process host NAME". */
+  source: string;
+  interfaces?: InterfaceStatus[];
+  routes?: { prefix: string; via?: string; iface?: string }[];
+  sas: SaView[];
+  policies: PolicyView[];
+  /** Non-zero espstat/ahstat/ipcompstat/ipsecstat and IP counters, when the host is at hand. */
+  counters?: Record<string, number>;
+}
+
+const ENOENT = 2;
+
+/** SAs and policies from a PF_KEY dump (an empty table is ENOENT, not an error). */
+export async function dumpTables(client: PfkeyClient): Promise<{ sas: SaView[]; policies: PolicyView[] }> {
+  const views = async <T>(type: number, conv: (m: PfkeyMessage) => T | string): Promise<T[]> => {
+    const out: T[] = [];
+    for (const m of await client.dumpAll(type)) {
+      if (m.msg.errno === ENOENT) continue;
+      if (m.msg.errno !== 0) throw new Error(`PF_KEY dump failed: errno ${m.msg.errno}`);
+      const v = conv(m);
+      if (typeof v !== 'string') out.push(v);
+    }
+    return out;
+  };
+  return { sas: await views(C.SADB_DUMP, saViewFromMessage), policies: await views(C.SADB_X_SPDDUMP, policyViewFromMessage) };
+}
+
+/** Interfaces, routes and counters of a Host in this process (what uipsecd does not export). */
+export function hostExtras(host: Host): Pick<StatusReport, 'interfaces' | 'routes' | 'counters'> {
+  const interfaces = host.interfaces().map((i) => ({ name: i.name, addresses: i.addrs.map((a) => `${formatInetAddr(a.addr)}/${a.prefix.len}`), mtu: i.mtu }));
+  const routes = host.routes.list().map((r) => ({ prefix: formatPrefix(r.prefix), via: r.gateway ? formatInetAddr(r.gateway) : undefined, iface: r.ifname }));
+  return { interfaces, routes, counters: { ...host.stats.nonZero(), ...host.netstat.nonZero() } };
+}
+
+const name = (t: Readonly<Record<number, string>> | readonly string[], v: number) => (t as Record<number, string>)[v] ?? String(v);
+const spiText = (spi: number) => `0x${(spi >>> 0).toString(16).padStart(8, '0')}`;
+
+function algText(sa: SaView): string {
+  if (sa.satype === C.SADB_X_SATYPE_IPCOMP) return name(DUMP_NAMES.comp, sa.encAlg);
+  const parts: string[] = [];
+  if (sa.satype === C.SADB_SATYPE_ESP) parts.push(name(DUMP_NAMES.enc, sa.encAlg));
+  if (sa.authAlg !== 0) parts.push(name(DUMP_NAMES.auth, sa.authAlg));
+  return parts.join(' + ');
+}
+
+function selector(pv: PolicyView): string {
+  if (!pv.src || !pv.dst) return '(socket)';
+  const one = (s: NonNullable<PolicyView['src']>) => `${formatInetAddr(s.addr)}/${s.prefixLen}${s.port ? `[${s.port}]` : ''}`;
+  return `${one(pv.src)} > ${one(pv.dst)}`;
+}
+
+/** The report for a person: short sections with aligned columns. */
+export function formatStatus(r: StatusReport, nowSec = Math.floor(Date.now() / 1000)): string {
+  let s = `uipsec status of ${r.source}\n`;
+  if (r.interfaces) {
+    s += section('Interfaces');
+    s += formatTable(['interface', 'addresses', 'mtu', 'link'], r.interfaces.map((i) => [i.name, i.addresses.join(' ') || '-', i.mtu ?? '', i.link ?? '']));
+  }
+  if (r.routes?.length) s += formatTable(['route', 'via', 'interface'], r.routes.map((x) => [x.prefix, x.via ?? '-', x.iface ?? '']));
+  s += section(`Security associations (${r.sas.length})`);
+  if (r.sas.length === 0) s += '  none\n';
+  else {
+    s += formatTable(['src > dst', 'proto', 'mode', 'SPI', 'state', 'algorithms', 'packets', 'bytes', 'age'], r.sas.map((sa) => {
+      const age = sa.current ? `${Math.max(0, nowSec - Number(sa.current.addtime))}s` : '';
+      return [`${formatInetAddr(sa.src.addr)} > ${formatInetAddr(sa.dst.addr)}`, name(DUMP_NAMES.satype, sa.satype), name(DUMP_NAMES.mode, sa.mode),
+        spiText(sa.spi), name(DUMP_NAMES.state, sa.state), algText(sa), sa.current?.allocations ?? 0, Number(sa.current?.bytes ?? 0), age];
+    }));
+  }
+  s += section(`Policies (${r.policies.length})`);
+  if (r.policies.length === 0) s += '  none\n';
+  else s += formatTable(['selector', 'upper', 'policy'], r.policies.map((p) => [selector(p), p.upperProto === 255 ? 'any' : String(p.upperProto), dumpPolicy(p, ' ')]));
+  if (r.counters) {
+    s += section('Counters (non-zero)');
+    const rows = Object.entries(r.counters);
+    s += rows.length ? formatTable(['counter', 'value'], rows.map(([k, v]) => [k, v])) : '  all zero\n';
+  } else {
+    s += '\n(host counters: not exported by uipsecd over PF_KEY; per-SA packets/bytes above are the SA lifetimes)\n';
+  }
+  return s;
+}
+
+/** The report for scripts: SAs and policies as `setkey -D/-DP --json` print them, plus the rest. */
+export function statusJson(r: StatusReport): string {
+  return `${JSON.stringify({
+    source: r.source, interfaces: r.interfaces ?? null, routes: r.routes ?? null,
+    sas: r.sas.map(saToJson), policies: r.policies.map(policyToJson), counters: r.counters ?? null,
+  }, null, 2)}\n`;
+}
