@@ -1,18 +1,26 @@
-// The setkey command line (ipsec-tools setkey.c main: getopt "acdf:HlnvxDFPphVrk?"), with the world
-// injected: output, files, stdin lines, clock and an optional PF_KEY requester. With -n nothing is sent,
-// so `setkey -n -f file` and `setkey -n -c` check a script with no daemon running.
+// The setkey command (ipsec-tools setkey.c main) with the world injected: output, files, stdin lines, clock,
+// and the PF_KEY connection (`connect` to uipsecd's Unix socket, or a bare `request` hook in tests). With -n
+// nothing is sent, so `setkey -n -f file` and `setkey -n -c` check a script with no daemon running.
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import * as C from '../pfkey/constants.js';
-import { makeSadbMsg, type PfkeyMessage } from '../pfkey/msg.js';
+import type { PfkeyTransport } from '../pfkey/client.js';
+import { decodeSadbMsg, encodeMessage, makeSadbMsg, type PfkeyMessage } from '../pfkey/msg.js';
+import { UnixTransport, defaultSocketPath } from '../pfkey/transport-unix.js';
 import { parseSetkey } from './parser.js';
 import { StatementJoiner, parseJoined } from './stdin-joiner.js';
-import { formatMessageFile, formatReplies, formatReply, type ReplyOptions } from './from-pfkey.js';
+import { formatMessageFile, formatReply, policyViewFromMessage, saViewFromMessage, type ReplyOptions } from './from-pfkey.js';
 import { printShortHeader } from './print.js';
 import type { SetkeyError } from './diagnostics.js';
 import { statementToMessages } from './to-pfkey.js';
 import type { Statement } from './ast.js';
+import { HELP, USAGE, parseArgs, type Flags } from './options.js';
+import { SetkeySession, runPromisc, type PfkeyTracer } from './session.js';
+import { hexLines, kdebugSadb } from './kdebug.js';
+import { policyToJson, saToJson } from './json.js';
+
+export { parseArgs } from './options.js';
 
 export interface SetkeyIo {
   out(text: string): void;
@@ -21,72 +29,86 @@ export interface SetkeyIo {
   stdinLines(): AsyncIterable<string>;
   nowSec(): number;
   pid: number;
-  /** Sends one message and resolves with every reply (a dump ends with seq 0). Absent: no kernel. */
+  /** Opens the PF_KEY socket of uipsecd at `path` (rejects when none is listening). */
+  connect?: (path: string) => Promise<PfkeyTransport>;
+  /** Environment for UIPSEC_PFKEY_SOCKET (default: none). */
+  env?: Record<string, string | undefined>;
+  /** Sends one message and resolves with every reply (a dump ends with seq 0). Used when `connect` is absent. */
   request?: (m: PfkeyMessage) => Promise<PfkeyMessage[]>;
-  /** Carries out one parsed statement and returns what to print; when absent, statements go through
-   *  to-pfkey.ts and `request`. With neither, only -n works for scripts. */
+  /** Carries out one parsed statement and returns what to print (an embedding without PF_KEY). */
   execute?: (st: Statement) => Promise<string>;
+  /** The -l pause between dumps (default: a 1 s timer). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Ends -x and -l (SIGINT for the process). */
+  interrupt?: () => AbortSignal;
+  /** Milliseconds since the epoch for -x time stamps (default nowSec() * 1000). */
+  nowMs?: () => number;
+  /** Local time offset from UTC for printed times (default 0). */
+  utcOffsetSec?: number;
 }
 
-const USAGE = [
-  'usage: setkey [-v] file ...',
-  '       setkey [-nv] -c',
-  '       setkey [-nv] -f filename',
-  '       setkey [-Palpv] -D',
-  '       setkey [-Pv] -F',
-  '       setkey [-H] -x',
-  '       setkey [-V] [-h]',
-].join('\n') + '\n';
+/** Requests kept in flight by -f / -c before waiting for the oldest reply (setkey pipelines the script). */
+export const PIPELINE_WINDOW = 256;
 
-interface Flags {
-  mode?: 'stdin' | 'script' | 'dump' | 'flush' | 'promisc';
-  file?: string;
-  all: boolean; forever: boolean; notReally: boolean; policy: boolean; withPorts: boolean; version: boolean;
-  /** -r (Linux RFC mode): `in` policies also installed as `fwd`; -k turns it off (the default here). */
-  fwdCopies: boolean;
-  files: string[];
-}
+const VERSION = 'setkey @(#) uipsec 0.1.0 (userland IPsec in the KAME tradition)\n';
 
-/** getopt over "acdf:HlnvxDFPphVrk?"; returns undefined on a bad option. */
-export function parseArgs(argv: readonly string[]): Flags | undefined {
-  const f: Flags = { all: false, forever: false, notReally: false, policy: false, withPorts: false, version: false, fwdCopies: false, files: [] };
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') { i++; break; }
-    if (!a.startsWith('-') || a === '-') break;
-    for (let k = 1; k < a.length; k++) {
-      const c = a[k]!;
-      switch (c) {
-        case 'c': f.mode = 'stdin'; break;
-        case 'f': {
-          const arg = a.slice(k + 1) || argv[++i];
-          if (arg === undefined) return undefined;
-          f.mode = 'script'; f.file = arg; k = a.length; break;
-        }
-        case 'D': f.mode = 'dump'; break;
-        case 'F': f.mode = 'flush'; break;
-        case 'x': f.mode = 'promisc'; break;
-        case 'a': f.all = true; break;
-        case 'l': f.forever = true; break;
-        case 'n': f.notReally = true; break;
-        case 'P': f.policy = true; break;
-        case 'p': f.withPorts = true; break;
-        case 'V': f.version = true; break;
-        case 'r': f.fwdCopies = true; break;
-        case 'k': f.fwdCopies = false; break;
-        case 'v': case 'H': case 'd': break; // accepted, no effect here
-        default: return undefined;
-      }
-    }
-  }
-  f.files = argv.slice(i) as string[];
-  return f;
+/** An open PF_KEY connection as main uses it. */
+interface Link {
+  request(m: PfkeyMessage): Promise<PfkeyMessage[]>;
+  close(): void;
 }
 
 function report(io: SetkeyIo, errors: readonly SetkeyError[], warnings: readonly SetkeyError[]): void {
   for (const w of warnings) io.err(`${w.message}\n`);
   for (const e of errors) io.err(`${e.message}\n`);
+}
+
+/** -v and -H output for one message (setkey.c sendkeymsg / kdebug_sadb). */
+function tracer(f: Flags, io: SetkeyIo): PfkeyTracer | undefined {
+  if (!f.verbose && !f.hex) return undefined;
+  return (dir, raw) => {
+    if (f.verbose) io.out(`${kdebugSadb(raw)}\n`);
+    if (f.hex && dir === 'send') io.out(hexLines(raw));
+  };
+}
+
+function socketPath(f: Flags, io: SetkeyIo): string {
+  return f.socket ?? defaultSocketPath(io.env ?? {});
+}
+
+function noDaemon(io: SetkeyIo, path: string, e: unknown): void {
+  const why = (e as NodeJS.ErrnoException)?.code ?? (e as Error)?.message ?? String(e);
+  io.err(`setkey: no uipsecd is listening on ${path} (${why}).\n`
+    + `Start one with \`uipsecd --socket ${path}\` (see \`uipsecd --help\`), or pass --socket PATH / set UIPSEC_PFKEY_SOCKET.\n`);
+}
+
+/** Connects as the flags say; undefined (after printing why) when there is no kernel to talk to. */
+async function openLink(f: Flags, io: SetkeyIo): Promise<Link | undefined> {
+  const trace = tracer(f, io);
+  if (io.connect) {
+    const path = socketPath(f, io);
+    let t: PfkeyTransport;
+    try {
+      t = await io.connect(path);
+    } catch (e) {
+      noDaemon(io, path, e);
+      return undefined;
+    }
+    const s = new SetkeySession(t, { pid: io.pid, tracer: trace });
+    return { request: (m) => s.request(m), close: () => s.close() };
+  }
+  const req = io.request;
+  if (!req) return undefined;
+  if (!trace) return { request: req, close() {} };
+  return {
+    async request(m) {
+      trace('send', encodeMessage(m));
+      const rs = await req(m);
+      for (const r of rs) trace('recv', encodeMessage(r));
+      return rs;
+    },
+    close() {},
+  };
 }
 
 async function runScript(f: Flags, io: SetkeyIo): Promise<number> {
@@ -97,13 +119,20 @@ async function runScript(f: Flags, io: SetkeyIo): Promise<number> {
     io.err(`setkey: Can't open \`${f.file}': ${(e as Error).message}\n`);
     return 1;
   }
-  const r = parseSetkey(text, { file: f.file === '-' ? '' : f.file });
+  const where = f.file === '-' ? '' : f.file;
+  const r = parseSetkey(text, { file: where });
   report(io, r.errors, r.warnings);
   if (r.errors.length > 0) return 1;
-  return f.notReally ? 0 : execute(r.statements, io, f, f.file === '-' ? undefined : f.file);
+  if (f.notReally) return 0;
+  return withLink(f, io, (link) => execute(r.statements, io, f, link, where));
 }
 
 async function runStdin(f: Flags, io: SetkeyIo): Promise<number> {
+  if (f.notReally || io.execute) return stdinLoop(f, io, undefined);
+  return withLink(f, io, (link) => stdinLoop(f, io, link));
+}
+
+async function stdinLoop(f: Flags, io: SetkeyIo, link: Link | undefined): Promise<number> {
   const j = new StatementJoiner();
   let failed = false;
   for await (const line of io.stdinLines()) {
@@ -111,82 +140,223 @@ async function runStdin(f: Flags, io: SetkeyIo): Promise<number> {
       const r = parseJoined(st);
       report(io, r.errors, r.warnings);
       failed ||= r.errors.length > 0;
-      if (!f.notReally && (await execute(r.statements, io, f)) !== 0) failed = true;
+      if (!f.notReally && (await execute(r.statements, io, f, link)) !== 0) failed = true;
       if (r.statements.some((s) => s.kind === 'exit')) return failed ? 1 : 0;
     }
   }
   return failed ? 1 : 0;
 }
 
-async function execute(sts: readonly Statement[], io: SetkeyIo, f: Flags, script?: string): Promise<number> {
-  const todo = sts.filter((s) => s.kind !== 'exit');
-  if (todo.length === 0) return 0;
-  if (!io.execute && !io.request) {
-    io.err('setkey: no PF_KEY connection (use -n to check the syntax only)\n');
+/** Runs `fn` over a connection (closed afterwards); 1 when there is none. */
+async function withLink(f: Flags, io: SetkeyIo, fn: (link: Link | undefined) => Promise<number>): Promise<number> {
+  if (io.execute) return fn(undefined);
+  const link = await openLink(f, io);
+  if (!link) {
+    if (!io.connect) io.err('setkey: no PF_KEY connection (use -n to check the syntax only)\n');
     return 1;
   }
-  let status = 0;
+  try {
+    return await fn(link);
+  } finally {
+    link.close();
+  }
+}
+
+type Outcome = { replies: PfkeyMessage[] } | { error: Error };
+
+interface InFlight { st: Statement; p: Promise<Outcome> }
+
+/**
+ * Sends the statements in order, up to PIPELINE_WINDOW requests ahead of the replies (one socket keeps them
+ * in order), and prints each reply as setkey.c postproc does. A kernel error is printed with the statement's
+ * file:line and the run goes on; the status is 1 if anything failed. dump/spddump wait for the queue.
+ */
+async function execute(sts: readonly Statement[], io: SetkeyIo, f: Flags, link: Link | undefined, script?: string): Promise<number> {
+  const todo = sts.filter((s) => s.kind !== 'exit');
+  if (todo.length === 0) return 0;
+  if (io.execute) {
+    for (const st of todo) io.out(await io.execute(st));
+    return 0;
+  }
+  if (!link) return 1;
+  const where = (st: Statement): string => (script ? `${script}:${st.line}` : `line ${st.line}`);
+  const o: ReplyOptions = { nowSec: io.nowSec(), all: f.all, withPorts: f.withPorts, utcOffsetSec: io.utcOffsetSec };
+  const queue: InFlight[] = [];
+  let status = 0, lost = false;
+  const settle = async (): Promise<void> => {
+    const x = queue.shift()!;
+    const r = await x.p;
+    if ('error' in r) {
+      if (!lost) io.err(`setkey: ${where(x.st)}: PF_KEY connection lost: ${r.error.message}\n`);
+      lost = true; status = 1;
+      return;
+    }
+    for (const reply of r.replies) {
+      const text = formatReply(reply, o);
+      if (reply.msg.errno !== 0 && !isEmptyDump(reply)) {
+        io.err(`${where(x.st)}: ${x.st.kind}: ${text}`);
+        status = 1;
+      } else if (text) io.out(text);
+    }
+  };
+  const drain = async (): Promise<void> => { while (queue.length > 0) await settle(); };
   for (const st of todo) {
-    if (io.execute) { io.out(await io.execute(st)); continue; }
+    if (lost) break;
     const t = statementToMessages(st, { pid: io.pid, fwdCopies: f.fwdCopies });
+    const barrier = st.kind === 'dump' || st.kind === 'spddump';
+    if (!t.ok || barrier) await drain();
     if (!t.ok) {
-      io.err(`${script ? `${script}:` : 'line '}${st.line}: ${t.reason}\n`);
+      io.err(`${where(st)}: ${t.reason}\n`);
       status = 1;
       continue;
     }
     for (const m of t.messages) {
-      for (const reply of await io.request!(m)) {
-        const text = formatReply(reply, { nowSec: io.nowSec() });
-        // setkey.c postproc: in -f mode kernel errors go to stderr with the file and line.
-        if (reply.msg.errno !== 0 && script) io.err(`setkey: ${script},${st.line}: ${text.replace(/\.\n$/, '\n')}`);
-        else io.out(text);
-      }
+      queue.push({ st, p: link.request(m).then((replies) => ({ replies }), (error: Error) => ({ error })) });
+      if (queue.length >= PIPELINE_WINDOW) await settle();
     }
+    if (barrier) await drain();
   }
+  await drain();
   return status;
 }
 
+/** `No SAD entries.` / `No SPD entries.` are answers, not failures. */
+function isEmptyDump(m: PfkeyMessage): boolean {
+  return m.msg.errno === 2 && (m.msg.type === C.SADB_DUMP || m.msg.type === C.SADB_X_SPDDUMP);
+}
+
+function dumpJson(replies: readonly PfkeyMessage[], policy: boolean): { json: string } | { error: string } {
+  const items: Record<string, unknown>[] = [];
+  for (const r of replies) {
+    if (r.msg.errno !== 0) {
+      if (isEmptyDump(r)) continue;
+      return { error: formatReply(r, { nowSec: 0 }) };
+    }
+    const v = policy ? policyViewFromMessage(r) : saViewFromMessage(r);
+    if (typeof v === 'string') return { error: `${v}\n` };
+    if (!policy && 'state' in v && v.state === C.SADB_SASTATE_DEAD) continue;
+    items.push(policy ? policyToJson(v as Parameters<typeof policyToJson>[0]) : saToJson(v as Parameters<typeof saToJson>[0]));
+  }
+  return { json: `${JSON.stringify(items, null, 2)}\n` };
+}
+
+/** -D, -DP (-l: again every second until interrupted), -F, -FP. */
 async function runDump(f: Flags, io: SetkeyIo): Promise<number> {
-  if (!io.request) {
-    io.err('setkey: no PF_KEY connection\n');
+  return withLink(f, io, async (link) => {
+    const dump = f.mode === 'dump';
+    const type = dump ? (f.policy ? C.SADB_X_SPDDUMP : C.SADB_DUMP) : (f.policy ? C.SADB_X_SPDFLUSH : C.SADB_FLUSH);
+    const forever = dump && f.forever && !f.json;
+    // -l runs until interrupted; a world that cannot interrupt (no `interrupt`) gets one pass.
+    const signal = forever ? io.interrupt?.() : undefined;
+    if (forever && type === C.SADB_DUMP) io.out(printShortHeader());
+    for (;;) {
+      const replies = await link!.request({ msg: makeSadbMsg(type, C.SADB_SATYPE_UNSPEC, 0, io.pid), ext: {} });
+      if (dump && f.json) {
+        const j = dumpJson(replies, f.policy);
+        if ('error' in j) { io.err(j.error); return 1; }
+        io.out(j.json);
+        return 0;
+      }
+      const o: ReplyOptions = { nowSec: io.nowSec(), all: f.all, withPorts: f.withPorts, short: forever, utcOffsetSec: io.utcOffsetSec };
+      let failed = false;
+      for (const r of replies) {
+        const text = formatReply(r, o);
+        if (r.msg.errno !== 0 && !isEmptyDump(r)) { io.err(text); failed = true; } else if (text) io.out(text);
+      }
+      if (!forever || !signal || signal.aborted) return failed ? 1 : 0;
+      await (io.sleep ?? sleepMs)(1000);
+      if (signal?.aborted) return failed ? 1 : 0;
+    }
+  });
+}
+
+function sleepMs(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** setkey.c printdate: `HH:MM:SS.uuuuuu ` (local) for -x, `sec.usec ` for -xx, then a newline. */
+export function promiscStamp(ms: number, level: number, utcOffsetSec = 0): string {
+  const sec = Math.floor(ms / 1000), usec = String(Math.floor((ms % 1000) * 1000)).padStart(6, '0');
+  if (level > 1) return `${sec >>> 0}.${usec} \n`;
+  const s = (((sec + utcOffsetSec) % 86400) + 86400) % 86400;
+  const p2 = (n: number): string => String(n).padStart(2, '0');
+  return `${p2(Math.floor(s / 3600))}:${p2(Math.floor((s % 3600) / 60))}:${p2(s % 60)}.${usec} \n`;
+}
+
+/** One message of the -x monitor: stamp, -H hex, then kdebug_sadb of the inner message of a promisc copy. */
+export function formatPromisc(raw: Uint8Array, ms: number, f: Pick<Flags, 'promisc' | 'hex'>, utcOffsetSec = 0): string {
+  let s = promiscStamp(ms, f.promisc, utcOffsetSec);
+  if (f.hex) s += hexLines(raw);
+  let inner: Uint8Array | undefined = raw;
+  if (raw.length >= 16 && decodeSadbMsg(raw).value.type === C.SADB_X_PROMISC) inner = raw.length > 16 ? raw.subarray(16) : undefined;
+  return inner ? `${s}${kdebugSadb(inner)}\n` : s;
+}
+
+async function runMonitor(f: Flags, io: SetkeyIo): Promise<number> {
+  if (!io.connect) {
+    io.err('setkey: -x needs a PF_KEY socket\n');
     return 1;
   }
-  const type = f.mode === 'dump' ? (f.policy ? C.SADB_X_SPDDUMP : C.SADB_DUMP) : (f.policy ? C.SADB_X_SPDFLUSH : C.SADB_FLUSH);
-  const replies = await io.request({ msg: makeSadbMsg(type, C.SADB_SATYPE_UNSPEC, 0, io.pid), ext: {} });
-  const o: ReplyOptions = { nowSec: io.nowSec(), all: f.all, withPorts: f.withPorts, short: f.forever };
-  // -l: setkey prints the short header once, then re-dumps every second; we make one pass.
-  if (f.forever && type === C.SADB_DUMP) io.out(printShortHeader());
-  const text = formatReplies(replies, o);
-  if (text) io.out(text);
+  const path = socketPath(f, io);
+  let t: PfkeyTransport;
+  try {
+    t = await io.connect(path);
+  } catch (e) {
+    noDaemon(io, path, e);
+    return 1;
+  }
+  const now = io.nowMs ?? (() => io.nowSec() * 1000);
+  const err = await runPromisc(t, io.pid, (raw) => io.out(formatPromisc(raw, now(), f, io.utcOffsetSec)), io.interrupt?.());
+  if (err) { io.err(`setkey: PF_KEY socket closed: ${err.message}\n`); return 1; }
   return 0;
 }
 
 /** Runs one setkey invocation; resolves with the exit status. */
 export async function runSetkey(argv: readonly string[], io: SetkeyIo): Promise<number> {
   const f = parseArgs(argv);
-  if (argv.length === 0 || !f) { io.out(`setkey @(#) uipsec\n${USAGE}`); return 1; }
-  if (f.version) { io.out('setkey @(#) uipsec\n'); return 1; }
+  if (f?.help) { io.out(HELP); return 0; }
+  if (argv.length === 0 || !f) { io.out(`${VERSION}${USAGE}`); return 1; }
+  if (f.version) { io.out(VERSION); return 1; }
   if (f.files.length > 0) {
-    for (const name of f.files) io.out(formatMessageFile(io.readFile(name), { nowSec: io.nowSec(), all: f.all, withPorts: f.withPorts }));
+    for (const name of f.files) {
+      let bytes: Uint8Array;
+      try {
+        bytes = io.readFile(name);
+      } catch (e) {
+        io.err(`setkey: ${name}: ${(e as Error).message}\n`);
+        return 1;
+      }
+      io.out(formatMessageFile(bytes, { nowSec: io.nowSec(), all: f.all, withPorts: f.withPorts, utcOffsetSec: io.utcOffsetSec }));
+    }
     return 0;
   }
   switch (f.mode) {
     case 'script': return runScript(f, io);
     case 'stdin': return runStdin(f, io);
     case 'dump': case 'flush': return runDump(f, io);
-    default: io.out(`setkey @(#) uipsec\n${USAGE}`); return 1;
+    case 'promisc': return runMonitor(f, io);
+    default: io.out(`${VERSION}${USAGE}`); return 1;
   }
 }
 
-/** The process-backed world (no PF_KEY connection yet: scripts need -n). */
+/** The process-backed world: real stdout/stderr, files, stdin, clock, SIGINT, and uipsecd's Unix socket. */
 export function processIo(): SetkeyIo {
   return {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
+    out: (t) => { process.stdout.write(t); },
+    err: (t) => { process.stderr.write(t); },
     readFile: (p) => (p === '-' ? readFileSync(0) : readFileSync(p)),
     stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Infinity }),
     nowSec: () => Math.floor(Date.now() / 1000),
+    nowMs: () => Date.now(),
     pid: process.pid,
+    env: process.env,
+    connect: (path) => UnixTransport.connect(path),
+    interrupt: () => {
+      const ac = new AbortController();
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ac.abort());
+      return ac.signal;
+    },
+    utcOffsetSec: -new Date().getTimezoneOffset() * 60,
   };
 }
 

@@ -42,6 +42,12 @@ const POLICY_TYPE = ['discard', 'none', 'ipsec', 'entrust', 'bypass'];
 const LEVEL = ['default', 'use', 'require', 'unique'];
 const REQ_PROTO: Record<number, string> = { [C.IPPROTO_ESP]: 'esp', [C.IPPROTO_AH]: 'ah', [C.IPPROTO_IPCOMP]: 'ipcomp' };
 
+/** The name tables above, for other printers (the --json form); index = wire value. */
+export const DUMP_NAMES = {
+  satype: SATYPE, mode: MODE, state: STATE, enc: ENC_NAMES, auth: AUTH_NAMES, comp: COMP_NAMES,
+  dir: DIR, policyType: POLICY_TYPE, level: LEVEL, reqProto: REQ_PROTO,
+} as const;
+
 /** GETMSGSTR / GETMSGV2S: the name and a space, or the number and a space. */
 function nameOr(table: readonly string[] | Record<number, string>, v: number): string {
   const s = (table as Record<number, string>)[v];

@@ -86,7 +86,7 @@ describe('setkey/main: command line', () => {
     assert.equal(await runSetkey(['-f', 's.conf'], w.io), 1);
     assert.deepEqual(sent.map((m) => m.msg.type), [C.SADB_FLUSH, C.SADB_X_SPDADD, C.SADB_X_SPDADD]);
     assert.deepEqual(w.err, [
-      'setkey: s.conf,3: File exists\n',
+      's.conf:3: spdadd: File exists.\n',
       's.conf:4: tagged policies need SADB_X_EXT_TAG, which pfkey/ does not carry\n',
     ]);
     assert.deepEqual(w.out.join(''), '');
