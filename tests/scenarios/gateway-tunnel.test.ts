@@ -88,6 +88,30 @@ describe('scenario gateway-to-gateway tunnel', () => {
     });
   }
 
+  it('IPv4 networks over an IPv6 WAN (4-in-6 tunnel, RFC 4301 §5.1.2.2)', async () => {
+    const p4 = PLANS[0]!, p6 = PLANS[1]!;
+    const clock = new ManualClock(1_700_000_000_000);
+    const lan1 = segment(), lan2 = segment(), wan = segment();
+    const h1 = makeHost('h1', clock), h2 = makeHost('h2', clock);
+    const gw1 = makeHost('gw1', clock, { forwarding: true }), gw2 = makeHost('gw2', clock, { forwarding: true });
+    attach(h1, lan1, 'eth0', [`${p4.h1}/24`]);
+    attach(gw1, lan1, 'eth0', [`${p4.g1l}/24`]);
+    attach(gw1, wan, 'eth1', [`${p6.g1w}/64`]);
+    attach(gw2, wan, 'eth1', [`${p6.g2w}/64`]);
+    attach(gw2, lan2, 'eth0', [`${p4.g2l}/24`]);
+    attach(h2, lan2, 'eth0', [`${p4.h2}/24`]);
+    h1.addRoute('0.0.0.0/0', 'eth0', p4.g1l);
+    h2.addRoute('0.0.0.0/0', 'eth0', p4.g2l);
+    addSaPair([gw1, gw2], { proto: 'esp', mode: 'tunnel' }, p6.g1w, p6.g2w, 0x4600);
+    policyPair(gw1, gw2, p4.lan1, p4.lan2, [{ proto: 'esp', mode: 'tunnel', tunnel: [p6.g1w, p6.g2w] }]);
+    const pr = h1.ping(p4.h2, { count: 2, intervalMs: 0 });
+    await settle(8);
+    assert.equal((await pr).length, 2);
+    assert.ok(wan.frames.length === 4 && wan.frames.every((f) => f.bytes[0]! >> 4 === 6 && f.bytes[6] === 50), 'IPv6 ESP on the WAN');
+    assert.ok(lan2.frames.every((f) => f.bytes[0]! >> 4 === 4), 'IPv4 behind the gateway');
+    assert.equal(gw2.stats.get('ips_in_polvio'), 0);
+  });
+
   it('IPComp+ESP tunnel bundle: one outer header, ESP around IPComp around the inner packet', async () => {
     const p = PLANS[0]!;
     const n = build(p);
