@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { ManualClock } from '../../../common/clock.js';
-import { Host } from '../../../kernel/host.js';
+import { Host, type HostOptions } from '../../../kernel/host.js';
 import { MemWire } from '../../../kernel/link/memwire.js';
 import { SeededRng } from '../../../common/rng.js';
 import { buildUdpPacket, buildEchoRequestPacket } from '../../../kernel/ip/packet.js';
@@ -17,7 +17,7 @@ import { ip, settle, saParams } from '../../scenarios/lab.js';
 const A = '192.0.2.1', B = '192.0.2.2', A6 = '2001:db8::1', B6 = '2001:db8::2';
 const RUNS = process.env.UIPSEC_SLOW ? 200_000 : 5_000;
 
-function host(extra: ConstructorParameters<typeof Host>[0] extends infer O ? Partial<O> : never = {}): { b: Host; wire: MemWire; sent: Uint8Array[] } {
+function host(extra: Partial<HostOptions> = {}): { b: Host; wire: MemWire; sent: Uint8Array[] } {
   const clock = new ManualClock(1_700_000_000_000);
   const sent: Uint8Array[] = [];
   const wire = new MemWire({ tap: (p) => sent.push(new Uint8Array(p)) });
