@@ -251,6 +251,15 @@ describe('host plumbing', () => {
     assert.equal(b.netstat.get('icps_reflect'), 2);
   });
 
+  it('a packet for one of its own addresses loops back without touching the wire', async () => {
+    const { a, seg } = two();
+    const p = a.ping(A, { count: 2, intervalMs: 0 });
+    await settle();
+    assert.equal((await p).length, 2);
+    assert.equal(seg.frames.length, 0);
+    assert.equal(a.netstat.get('icps_reflect'), 2);
+  });
+
   it('emits spd-expire when a policy lifetime runs out, and soft/hard SA expiry by time', () => {
     const { a, clock } = two();
     const ev: string[] = [];
