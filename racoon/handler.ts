@@ -18,7 +18,7 @@ import { IsakmpError } from './isakmp/codec.js';
 import { decodeIsakmpMessage, type IsakmpMessage, type IsakmpPayload } from './isakmp/message.js';
 import type { IsakmpId } from './isakmp/payloads/id.js';
 import { lookupPsk, type PskFile } from './psk.js';
-import { cookieKey, findPayload, type Endpoint, type Phase1 } from './phase1.js';
+import { buildMessage, findPayload, type Endpoint, type Phase1 } from './phase1.js';
 import * as MM from './ph1/main-mode.js';
 import * as QM from './ph2/quick-mode.js';
 import { doiProtoOfIpproto, doiProtoOfSatype, satypeOfDoiProto, type Ph2Request } from './ph2/proposal.js';
@@ -61,6 +61,8 @@ export interface RacoonStats {
   ph2Failed: number;
   deletesSent: number;
   deletesReceived: number;
+  notifiesSent: number;
+  notifiesReceived: number;
 }
 
 const NON_ESP_MARKER_LEN = 4;
@@ -74,7 +76,7 @@ function hx(b: Uint8Array): string {
 export class Racoon {
   readonly stats: RacoonStats = {
     received: 0, malformed: 0, unknownSa: 0, duplicates: 0, retransmits: 0, halfOpenRefused: 0, authFailed: 0, noProposal: 0,
-    ph1Established: 0, ph2Established: 0, ph1Failed: 0, ph2Failed: 0, deletesSent: 0, deletesReceived: 0,
+    ph1Established: 0, ph2Established: 0, ph1Failed: 0, ph2Failed: 0, deletesSent: 0, deletesReceived: 0, notifiesSent: 0, notifiesReceived: 0,
   };
   readonly bridge: PfkeyBridge;
   /** Phase 1 SAs by initiator cookie (the responder cookie is unknown to the initiator until msg 2). */
@@ -153,8 +155,23 @@ export class Racoon {
     } else {
       this.log('error', `internal error on a message from ${formatAddr(remote.addr)}: ${(e as Error).stack ?? e}`);
     }
-    // A phase 1 that failed before authentication is dropped (racoon: remph1 after a failed exchange).
-    if (ph1 && ph1.state !== 'established' && msg.header.etype === C.ISAKMP_ETYPE_IDENT) this.killPh1(ph1, 'negotiation failed');
+    // A phase 1 that failed before authentication is dropped (racoon: remph1 after a failed exchange); before
+    // any key exists the reason goes back in a clear notification (racoon isakmp_info_send_n1). Authentication
+    // failures are not explained to an unauthenticated peer.
+    if (ph1 && ph1.state !== 'established' && msg.header.etype === C.ISAKMP_ETYPE_IDENT) {
+      if (e instanceof IsakmpError && !ph1.keys && ph1.side === 'responder') this.sendClearNotify(ph1, e.notifyType);
+      this.killPh1(ph1, 'negotiation failed');
+    }
+  }
+
+  /** An unencrypted informational with one notification about the ISAKMP SA (cookies as SPI). */
+  private sendClearNotify(ph1: Phase1, notifyType: number): void {
+    const spi = new Uint8Array(16);
+    spi.set(ph1.icookie);
+    spi.set(ph1.rcookie, 8);
+    const n: IsakmpPayload = { type: C.ISAKMP_NPTYPE_N, body: { doi: C.IPSEC_DOI, protoId: C.IPSECDOI_PROTO_ISAKMP, notifyType, spi, data: new Uint8Array(0) } };
+    this.stats.notifiesSent++;
+    this.sendRaw(ph1, buildMessage(ph1, C.ISAKMP_ETYPE_INFO, QM.newMsgid(ph1, this.o.rng), [n]).bytes);
   }
 
   private dispatch(msg: IsakmpMessage, raw: Uint8Array, local: Endpoint, remote: Endpoint): void {
@@ -173,6 +190,12 @@ export class Racoon {
         return;
       }
       this.ph1Input(ph1, msg, raw, local, remote);
+      return;
+    }
+    if (ph1 && ph1.state !== 'established' && h.etype === C.ISAKMP_ETYPE_INFO && !msg.encrypted) {
+      // A clear notification during phase 1 is unauthenticated: logged and counted, never acted on.
+      this.stats.notifiesReceived++;
+      for (const p of msg.payloads) if (p.type === C.ISAKMP_NPTYPE_N) this.log('notice', `unauthenticated notification ${C.nameOf(C.ISAKMP_NTYPE_NAMES, p.body.notifyType)} from ${formatAddr(remote.addr)}`);
       return;
     }
     if (!ph1 || ph1.state !== 'established') { this.stats.unknownSa++; return; }
@@ -409,8 +432,14 @@ export class Racoon {
         void this.peerDelete(ph1, p.body.protoId, p.body.spis);
       } else if (p.type === C.ISAKMP_NPTYPE_N) {
         const n = p.body;
-        if (n.notifyType === C.IPSECDOI_NTYPE_INITIAL_CONTACT) void this.initialContact(ph1);
-        else this.log('notice', `notification ${C.nameOf(C.ISAKMP_NTYPE_NAMES, n.notifyType)} from ${formatAddr(ph1.remote.addr)}`);
+        this.stats.notifiesReceived++;
+        if (n.notifyType === C.IPSECDOI_NTYPE_INITIAL_CONTACT) { void this.initialContact(ph1); continue; }
+        this.log('notice', `notification ${C.nameOf(C.ISAKMP_NTYPE_NAMES, n.notifyType)} from ${formatAddr(ph1.remote.addr)}`);
+        // An authenticated error about one of our quick modes ends it now instead of after the retransmissions.
+        if (n.notifyType < 8192) {
+          const ph2 = [...this.ph2s].find((p) => p.ph1 === ph1 && p.side === 'initiator' && p.state === 'msg1-sent' && [...p.mySpis.values()].some((x) => equalCT(x, n.spi)));
+          if (ph2) this.failPh2(ph2, `peer answered ${C.nameOf(C.ISAKMP_NTYPE_NAMES, n.notifyType)}`);
+        }
       }
     }
   }
@@ -590,7 +619,13 @@ export class Racoon {
       this.sendRaw(ph1, ph2.lastSent);
       this.armRetransmit(ph1, ph2, () => this.failPh2(ph2, 'no HASH(3) from the initiator'));
     } catch (e) {
-      if (e instanceof IsakmpError && e.notifyType === C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN) this.stats.noProposal++;
+      if (e instanceof IsakmpError) {
+        if (e.notifyType === C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN) this.stats.noProposal++;
+        // Tell the initiator, under the phase 1 keys, with the SPI of its first proposal (racoon isakmp_info_send_n2).
+        const p = ph2.peerSa?.proposals[0];
+        this.stats.notifiesSent++;
+        this.sendInfo(ph1, [{ type: C.ISAKMP_NPTYPE_N, body: { doi: C.IPSEC_DOI, protoId: p?.protoId ?? C.IPSECDOI_PROTO_IPSEC_ESP, notifyType: e.notifyType, spi: p?.spi ?? new Uint8Array(0), data: new Uint8Array(0) } }]);
+      }
       this.failPh2(ph2, (e as Error).message);
     }
   }

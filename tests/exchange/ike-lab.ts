@@ -41,6 +41,8 @@ export interface IkeLab {
   drop(): Datagram;
   /** Delivers until the queue stays empty (bounded). */
   run(max?: number): Promise<number>;
+  /** A racoon restart on one side: the old daemon is closed, a new one (fresh state and RNG) starts. */
+  restart(side: 'a' | 'b'): Promise<void>;
   close(): void;
 }
 
@@ -72,14 +74,15 @@ export async function ikeLab(o: LabOptions): Promise<IkeLab> {
   attach(ha, seg, 'eth0', [`${addrA}/24`]);
   attach(hb, seg, 'eth0', [`${addrB}/24`]);
   o.policies(ha, hb);
-  const side = async (name: string, host: Host, addr: string, conf: string, psk: string, pid: number): Promise<Side> => {
-    const keysock = new KeySock(host);
+  let generation = 0;
+  const side = async (name: string, host: Host, addr: string, conf: string, psk: string, pid: number, ks?: KeySock): Promise<Side> => {
+    const keysock = ks ?? new KeySock(host);
     const client = new PfkeyClient(new InprocTransport(keysock), { pid, firstSeq: pid * 1000 });
     const parsed = parseRacoonConf(conf, `${name}.conf`);
     if (parsed.errors.length) throw new Error(parsed.errors.map((e) => e.message).join('\n'));
     const log: string[] = [];
     const racoon = new Racoon({
-      conf: parsed.conf, psk: parsePskText(psk, `${name}.psk`), pfkey: client, clock, rng: new SeededRng(`${o.seed ?? 'ike'}:${name}`),
+      conf: parsed.conf, psk: parsePskText(psk, `${name}.psk`), pfkey: client, clock, rng: new SeededRng(`${o.seed ?? 'ike'}:${name}:${generation}`),
       log: logger(log, o.verbose ?? false, name),
       ike: { send: (data, from, to) => queue.push({ data: new Uint8Array(data), from: { ...from }, to: { ...to }, sender: name }) },
       ...o.racoon,
@@ -87,9 +90,9 @@ export async function ikeLab(o: LabOptions): Promise<IkeLab> {
     await racoon.start();
     return { name, addr, host, keysock, client, racoon, log };
   };
-  const a = await side('a', ha, addrA, o.confA, o.pskA ?? `${addrB} uipsec-secret\n`, 101);
-  const b = await side('b', hb, addrB, o.confB, o.pskB ?? `${addrA} uipsec-secret\n`, 202);
-  const byAddr = (e: Endpoint) => (formatAddr(e.addr) === addrA ? a : b);
+  let a = await side('a', ha, addrA, o.confA, o.pskA ?? `${addrB} uipsec-secret\n`, 101);
+  let b = await side('b', hb, addrB, o.confB, o.pskB ?? `${addrA} uipsec-secret\n`, 202);
+  const byAddr = (e: Endpoint) => (formatAddr(e.addr) === addrA ? lab.a : lab.b);
   const lab: IkeLab = {
     clock, seg, a, b, queue,
     async deliver() {
@@ -110,7 +113,18 @@ export async function ikeLab(o: LabOptions): Promise<IkeLab> {
       while (queue.length > 0 && n < max) { await lab.deliver(); n++; }
       return n;
     },
+    async restart(which) {
+      const old = lab[which];
+      old.racoon.close();
+      old.client.close();
+      generation++;
+      const fresh = which === 'a'
+        ? await side('a', ha, addrA, o.confA, o.pskA ?? `${addrB} uipsec-secret\n`, 101 + generation, old.keysock)
+        : await side('b', hb, addrB, o.confB, o.pskB ?? `${addrA} uipsec-secret\n`, 202 + generation, old.keysock);
+      if (which === 'a') { a = fresh; lab.a = fresh; } else { b = fresh; lab.b = fresh; }
+    },
     close() {
+      a = lab.a; b = lab.b;
       a.racoon.close(); b.racoon.close();
       a.client.close(); b.client.close();
       a.keysock.close(); b.keysock.close();

@@ -200,3 +200,48 @@ describe('exchange: failure paths, rekey, delete, NAT-T', function () {
     assert.equal((await pings).length, 1);
   });
 });
+
+describe('exchange: notifications and INITIAL-CONTACT', function () {
+  let lab: IkeLab;
+  afterEach(() => lab?.close());
+
+  it('no common phase 2 proposal: an encrypted NO-PROPOSAL-CHOSEN ends the initiator\'s quick mode at once', async () => {
+    lab = await ikeLab({ confA: confFor(B, { ph2enc: '3des' }), confB: confFor(A, { ph2enc: 'aes 256' }), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    assert.equal(lab.b.racoon.stats.noProposal, 1);
+    assert.equal(lab.b.racoon.stats.notifiesSent, 1);
+    assert.equal(lab.a.racoon.stats.notifiesReceived, 1);
+    assert.equal(lab.a.racoon.stats.ph2Failed, 1, 'failed without waiting for retransmissions');
+    assert.equal(lab.a.racoon.stats.retransmits, 0);
+    assert.ok(lab.a.log.some((l) => /NO-PROPOSAL-CHOSEN/.test(l)));
+    assert.equal(lab.a.host.sad.dump().filter((s) => s.state === 'mature').length, 0);
+  });
+
+  it('no common phase 1 proposal: a clear notification is sent, logged, but not trusted', async () => {
+    lab = await ikeLab({ confA: confFor(B, { group: 'modp1024' }), confB: confFor(A, { group: 'modp2048' }), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    assert.equal(lab.b.racoon.stats.notifiesSent, 1);
+    assert.equal(lab.a.racoon.stats.notifiesReceived, 1);
+    assert.ok(lab.a.log.some((l) => /unauthenticated notification NO-PROPOSAL-CHOSEN/.test(l)));
+    assert.deepEqual([...lab.a.racoon.ph1s.values()].map((p) => p.state), ['msg1-sent'], 'still waiting: an unauthenticated notify cannot kill it');
+  });
+
+  it('INITIAL-CONTACT from a restarted peer purges the SAs it had with us', async () => {
+    lab = await ikeLab({ confA: confFor(B), confB: confFor(A), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    const oldSpis = lab.b.host.sad.dump().map((s) => s.spi).sort();
+    assert.equal(oldSpis.length, 2);
+    // a reboots: its daemon and SAs are gone, b still holds the old pair.
+    await lab.restart('a');
+    lab.a.host.sad.flush();
+    lab.a.host.sendEchoRequest(ip(B), 1, 2, new Uint8Array(8));
+    await lab.run();
+    const now = lab.b.host.sad.dump().map((s) => s.spi).sort();
+    assert.equal(now.length, 2, lab.b.log.join('\n'));
+    assert.ok(now.every((spi) => !oldSpis.includes(spi)), 'the old pair was purged');
+    assert.equal(lab.b.racoon.ph1s.size, 1);
+  });
+});
