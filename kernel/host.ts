@@ -348,7 +348,7 @@ export class Host implements UdpStack, PingStack {
     if (this.encapPorts.has(dport)) {
       const k = classifyUdpEncap(pkt);
       if (k.kind === 'keepalive') { this.netstat.bump('udps_natt_keepalive'); return; }
-      if (k.kind === 'drop') { this.stats.bump(k.reason); return; }
+      if (k.kind === 'drop') { (k.reason.startsWith('udps_') ? this.netstat : this.stats).bump(k.reason); return; }
       if (k.kind === 'esp') {
         const s = stripUdpEncap(pkt);
         if (!s) { this.stats.bump('esps_hdrops'); return; }
