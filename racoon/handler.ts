@@ -63,6 +63,7 @@ export interface RacoonStats {
   deletesReceived: number;
   notifiesSent: number;
   notifiesReceived: number;
+  keepalivesSent: number;
 }
 
 const NON_ESP_MARKER_LEN = 4;
@@ -76,7 +77,7 @@ function hx(b: Uint8Array): string {
 export class Racoon {
   readonly stats: RacoonStats = {
     received: 0, malformed: 0, unknownSa: 0, duplicates: 0, retransmits: 0, halfOpenRefused: 0, authFailed: 0, noProposal: 0,
-    ph1Established: 0, ph2Established: 0, ph1Failed: 0, ph2Failed: 0, deletesSent: 0, deletesReceived: 0, notifiesSent: 0, notifiesReceived: 0,
+    ph1Established: 0, ph2Established: 0, ph1Failed: 0, ph2Failed: 0, deletesSent: 0, deletesReceived: 0, notifiesSent: 0, notifiesReceived: 0, keepalivesSent: 0,
   };
   readonly bridge: PfkeyBridge;
   /** Phase 1 SAs by initiator cookie (the responder cookie is unknown to the initiator until msg 2). */
@@ -109,7 +110,7 @@ export class Racoon {
 
   close(): void {
     this.closed = true;
-    for (const p of this.ph1s.values()) { p.cancelTimer?.(); p.cancelExpire?.(); }
+    for (const p of this.ph1s.values()) { p.cancelTimer?.(); p.cancelExpire?.(); p.cancelKeepalive?.(); }
     for (const p of this.ph2s) p.cancelTimer?.();
     this.bridge.close();
   }
@@ -125,12 +126,12 @@ export class Racoon {
     if (this.closed) return;
     this.stats.received++;
     let d = data;
+    if (d.length === 1 && d[0] === 0xff) return; // NAT-T keepalive (RFC 3948 §2.3)
     if (local.port === this.nattPort) {
       // RFC 3948 §2.2: IKE on the NAT-T port carries a zero non-ESP marker; anything else is ESP, not ours.
       if (d.length < NON_ESP_MARKER_LEN || d[0] || d[1] || d[2] || d[3]) { this.stats.malformed++; return; }
       d = d.subarray(NON_ESP_MARKER_LEN);
     }
-    if (d.length === 1 && d[0] === 0xff) return; // NAT-T keepalive (RFC 3948 §2.3)
     let msg: IsakmpMessage;
     try {
       msg = decodeIsakmpMessage(d).value;
@@ -382,8 +383,22 @@ export class Racoon {
     this.log('notice', `ISAKMP-SA established ${formatAddr(ph1.local.addr)}[${ph1.local.port}]-${formatAddr(ph1.remote.addr)}[${ph1.remote.port}] spi:${hx(ph1.icookie)}:${hx(ph1.rcookie)}`);
     const life = ph1.approval!.lifetimeSec * 1000;
     ph1.cancelExpire = this.o.clock.setTimer(life, () => this.expirePh1(ph1));
+    this.armKeepalive(ph1);
     const waiting = ph1.waiting.splice(0);
     for (const fn of waiting) fn();
+  }
+
+  /** RFC 3948 §2.3: behind a NAT, a one-byte 0xFF datagram every natt_keepalive seconds keeps the mapping. */
+  private armKeepalive(ph1: Phase1): void {
+    const sec = this.o.conf.timer.nattKeepaliveSec;
+    if (!ph1.floated || !ph1.natDetected || sec <= 0) return;
+    const tick = () => {
+      if (ph1.state !== 'established' || this.closed) return;
+      this.stats.keepalivesSent++;
+      this.o.ike.send(Uint8Array.of(0xff), ph1.local, ph1.remote);
+      ph1.cancelKeepalive = this.o.clock.setTimer(sec * 1000, tick);
+    };
+    ph1.cancelKeepalive = this.o.clock.setTimer(sec * 1000, tick);
   }
 
   /** Phase 1 lifetime over: delete it and, when phase 2 SAs remain with the peer, negotiate a new one. */
@@ -397,6 +412,7 @@ export class Racoon {
   private killPh1(ph1: Phase1, why: string): void {
     ph1.cancelTimer?.();
     ph1.cancelExpire?.();
+    ph1.cancelKeepalive?.();
     if (ph1.state !== 'established') this.stats.ph1Failed += 0;
     ph1.state = ph1.state === 'established' ? 'expired' : 'dead';
     ph1.dh?.wipe();

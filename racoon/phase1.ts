@@ -72,6 +72,7 @@ export interface Phase1 {
   retries: number;
   cancelTimer?: () => void;
   cancelExpire?: () => void;
+  cancelKeepalive?: () => void;
   /** Quick modes waiting for this phase 1 to complete. */
   waiting: (() => void)[];
   /** Message IDs already used with this phase 1 (RFC 2408 §3.1: unique per exchange). */

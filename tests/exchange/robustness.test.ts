@@ -198,6 +198,14 @@ describe('exchange: failure paths, rekey, delete, NAT-T', function () {
     await settle(8);
     lab.clock.advance(1000);
     assert.equal((await pings).length, 1);
+    // RFC 3948 §2.3 keepalives every natt_keepalive (20 s): one 0xFF byte to the peer's NAT-T port, no marker.
+    lab.queue.length = 0;
+    lab.clock.advance(20_000);
+    const ka = lab.queue.filter((d) => d.data.length === 1 && d.data[0] === 0xff);
+    assert.equal(ka.length, 2, 'one from each side');
+    assert.ok(ka.every((d) => d.to.port === 4500));
+    await lab.run();
+    assert.equal(lab.b.racoon.stats.malformed, 0, 'keepalives are not counted as bad input');
   });
 });
 
