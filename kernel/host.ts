@@ -21,7 +21,7 @@ import type { SecAssoc } from './secassoc.js';
 import { Stats } from './stats.js';
 import { AcquireTable, type AcquireOptions } from './acquire.js';
 import { ipsecOutput, packetSelector, type AcquireEvent, type PacketSelector } from './ipsec-output.js';
-import { ipsecInputStep, inboundPolicyCheck, IPSEC_MAX_INPUT_DEPTH, type InputLayer } from './ipsec-input.js';
+import { ipsecInputStep, ipcompUncompressedStep, inboundPolicyCheck, IPSEC_MAX_INPUT_DEPTH, type InputLayer } from './ipsec-input.js';
 import { UdpSocket, UdpTable, type UdpStack } from './socket.js';
 import { ping, PingTable, type PingOptions, type PingReply, type PingStack } from './ping.js';
 import { classifyUdpEncap, stripUdpEncap, NAT_T_PORT } from './udp-encap.js';
@@ -32,7 +32,7 @@ import { decodeUdp } from './ip/udp.js';
 import { decodeIcmp, decodeIcmpv6, buildEchoReply } from './ip/icmp.js';
 import { setIpv4Checksum } from './ip/ipv4.js';
 import {
-  IPPROTO_ESP, IPPROTO_AH, IPPROTO_IPCOMP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, ICMP_ECHO, ICMP_ECHOREPLY,
+  IPPROTO_ESP, IPPROTO_AH, IPPROTO_IPCOMP, IPPROTO_UDP, IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_ICMP, IPPROTO_ICMPV6, ICMP_ECHO, ICMP_ECHOREPLY,
   ICMP6_ECHO_REQUEST, ICMP6_ECHO_REPLY, ICMP_HEADER_BYTES, UDP_HEADER_BYTES,
 } from './ip/constants.js';
 
@@ -318,6 +318,11 @@ export class Host implements UdpStack, PingStack {
       if (!step.ok) { this.stats.bump(step.reason); return; }
       this.ipInput(step.packet, [...history, step.layer], depth + 1);
       return;
+    }
+    if (p === IPPROTO_IPV4 || p === IPPROTO_IPV6) {
+      const step = ipcompUncompressedStep(this, pkt, p, sum.payloadOffset, sum.end, sum.src, sum.dst);
+      if (step?.ok) { this.ipInput(step.packet, [...history, step.layer], depth + 1); return; }
+      if (step) { this.stats.bump(step.reason); return; }
     }
     if (p === IPPROTO_UDP) { this.udpInput(pkt, sum, history, depth); return; }
     if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) { this.icmpInput(pkt, sum, history); return; }

@@ -14,6 +14,7 @@ import { espInput, espSpi } from './esp.js';
 import { ahInput, ahSpi } from './ah.js';
 import { ipcompInput, ipcompCpi } from './ipcomp.js';
 import { fixupTransportChecksum } from './udp-encap.js';
+import { stripOuter, tunnelDropReason, dsByteOf } from './tunnel.js';
 import type { TransformEnv, TransformResult } from './transform.js';
 import type { PacketSelector } from './ipsec-output.js';
 import { IPPROTO_ESP, IPPROTO_AH, IPPROTO_IPV4, IPPROTO_IPV6 } from './ip/constants.js';
@@ -106,6 +107,24 @@ export function ipsecInputStep(ctx: InputContext, packet: Uint8Array, proto: num
     if (!tunnelled && !fixupTransportChecksum(out, sa.natt)) return { ok: false, reason: 'esps_hdrops', detail: 'short transport header after NAT-T' };
   }
   return { ok: true, packet: out, layer: { proto: sa.proto, mode: sa.mode, sa, udpEncap } };
+}
+
+/**
+ * An IP-in-IP packet (protocol 4 or 41, inner header at `off`) from a peer that has an IPComp tunnel SA to
+ * us is an IPComp packet sent uncompressed (RFC 3173 §2.2: small or incompressible payloads go without the
+ * IPComp header; FreeBSD ipcomp_nonexp_input accepts them the same way). Undefined when there is no such SA:
+ * then it is plain IP-in-IP, which this host does not terminate.
+ */
+export function ipcompUncompressedStep(ctx: InputContext, packet: Uint8Array, proto: number, off: number, end: number,
+  src: Uint8Array, dst: Uint8Array): InputStep | undefined {
+  const sa = ctx.sad.lookupOut(src, dst, 'ipcomp', 'tunnel', 0);
+  if (!sa) return undefined;
+  const r = stripOuter(packet, off, end, proto, dsByteOf(packet, 0) & 3);
+  if (!r.ok) return { ok: false, reason: tunnelDropReason('ipcomps', r.error) };
+  ctx.stats.bump('ipcomps_input');
+  ctx.stats.addBytes('ipcomps_ibytes', end);
+  ctx.sad.recordUse(sa, end);
+  return { ok: true, packet: r.packet, layer: { proto: 'ipcomp', mode: sa.mode, sa, udpEncap: false } };
 }
 
 function layerMatches(req: IpsecRequest, l: InputLayer): boolean {

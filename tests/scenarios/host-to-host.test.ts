@@ -6,9 +6,9 @@
 import { strict as assert } from 'node:assert';
 import { ManualClock } from '../../common/clock.js';
 import type { Host } from '../../kernel/host.js';
-import { decodeIpPacket } from '../../kernel/ip/packet.js';
+import { decodeIpPacket, buildEchoRequestPacket, buildIpPacket } from '../../kernel/ip/packet.js';
 import {
-  settle, makeHost, attach, segment, addSaPair, policyPair, protocols, anyFrameContains, type Req, type SaSpec, type Segment,
+  settle, makeHost, attach, segment, addSaPair, policyPair, protocols, anyFrameContains, ip, type Req, type SaSpec, type Segment,
 } from './lab.js';
 
 interface Case { name: string; sas: SaSpec[]; reqs: Req[]; outer: number; next?: number; encrypts: boolean; layers?: string[] }
@@ -40,7 +40,7 @@ function setup(c: Case, f: (typeof FAMILIES)[number]): { a: Host; b: Host; seg: 
   attach(b, seg, 'eth0', [`${f.b}/${f.len}`]);
   c.sas.forEach((s, i) => addSaPair([a, b], s, f.a, f.b, 0x1000 + 0x100 * i));
   const host = f.fam === 'IPv4' ? 32 : 128;
-  policyPair(a, b, `${f.a}/${host}`, `${f.b}/${host}`, c.reqs);
+  if (c.reqs.length) policyPair(a, b, `${f.a}/${host}`, `${f.b}/${host}`, c.reqs);
   return { a, b, seg, clock };
 }
 
@@ -94,6 +94,34 @@ describe('scenario host-to-host transport', () => {
       });
     }
   }
+
+  for (const f of FAMILIES) {
+    it(`IPComp tunnel over ${f.fam}: small payloads go uncompressed as IP-in-IP and are accepted (RFC 3173 §2.2)`, async () => {
+      const c: Case = { name: 'ipcomp tunnel', sas: [{ proto: 'ipcomp', mode: 'tunnel' }], reqs: [{ proto: 'ipcomp', mode: 'tunnel', tunnel: [f.a, f.b] }], outer: 0, encrypts: false };
+      const { a, b, seg } = setup(c, f);
+      const small = await Promise.all([a.ping(f.b, { count: 2, intervalMs: 0, size: 16 }), settle()]).then(([r]) => r);
+      const big = await Promise.all([a.ping(f.b, { count: 2, intervalMs: 0, size: 1200 }), settle()]).then(([r]) => r);
+      assert.equal(small.length, 2);
+      assert.equal(big.length, 2);
+      const ipip = f.fam === 'IPv4' ? 4 : 41;
+      assert.deepEqual(protocols(seg.frames), [ipip, ipip, ipip, ipip, 108, 108, 108, 108]);
+      assert.equal(a.stats.get('ipcomps_threshold'), 2);
+      assert.equal(b.stats.get('ipcomps_input'), 4);
+      assert.equal(b.stats.get('ips_in_polvio'), 0);
+      a.close(); b.close();
+    });
+  }
+
+  it('IP-in-IP from a peer without an IPComp tunnel SA is not terminated (ips_noproto)', async () => {
+    const f = FAMILIES[0]!;
+    const { a, b } = setup({ name: 'none', sas: [], reqs: [], outer: 0, encrypts: false }, f);
+    const inner = buildEchoRequestPacket({ src: ip('10.0.0.1'), dst: ip('10.0.0.2') }, 1, 1, new Uint8Array(8));
+    b.input(buildIpPacket({ src: ip(f.a), dst: ip(f.b) }, 4, inner));
+    await settle();
+    assert.equal(b.netstat.get('ips_noproto'), 1);
+    assert.equal(b.stats.get('ipcomps_input'), 0);
+    a.close(); b.close();
+  });
 
   it('the SAs count bytes and packets (lifetime accounting) and a soft byte limit raises EXPIRE once', async () => {
     const f = FAMILIES[0]!;
