@@ -92,12 +92,15 @@ describe('e2e: uipsecd + racoon per host, setkey -f policies, ACQUIRE, negotiati
       procs.push(run('uipsecd', ['-s', h.sock, '--ike-socket', h.ike, '--name', h.name, '-a', `${h.addr}/24`, '-u', `127.0.0.1:${h.port}`, '--neighbour', `${h.peer}=127.0.0.1:${h.peerPort}`], logs));
     }
     await until('uipsecd sockets', () => hosts.every((h) => existsSync(h.sock) && existsSync(h.ike)), logs);
-    for (const h of hosts) {
+    // setkey -f on both hosts at once, then both racoons.
+    const codes = await Promise.all(hosts.map((h) => {
       const pol = join(dir, `${h.name}.setkey`);
       writeFileSync(pol, `spdadd ${h.addr} ${h.peer} any -P out ipsec esp/transport//require;\nspdadd ${h.peer} ${h.addr} any -P in ipsec esp/transport//require;\n`);
       const sk = run('setkey', ['--socket', h.sock, '-f', pol], logs);
-      const code = await new Promise<number | null>((r) => sk.on('exit', r));
-      assert.equal(code, 0, logs.join(''));
+      return new Promise<number | null>((r) => sk.on('exit', r));
+    }));
+    assert.deepEqual(codes, [0, 0], logs.join(''));
+    for (const h of hosts) {
       const psk = join(dir, `${h.name}.psk`);
       writeFileSync(psk, `${h.peer}\tthe-e2e-secret\n`, { mode: 0o600 });
       const conf = join(dir, `${h.name}.conf`);
