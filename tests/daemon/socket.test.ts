@@ -7,10 +7,10 @@ import { statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as C from '../../pfkey/constants.js';
 import { PfkeyClient } from '../../pfkey/client.js';
-import { UnixTransport, defaultSocketPath, DEFAULT_PFKEY_SOCKET } from '../../pfkey/transport-unix.js';
+import { UnixTransport, connectPfkey, defaultSocketPath, DEFAULT_PFKEY_SOCKET } from '../../pfkey/transport-unix.js';
 import { IkeChannel, IkeFrameSplitter, decodeIkeFrame, encodeIkeFrame, IkeFrameError } from '../../pfkey/ike-channel.js';
 import { encodeMessage } from '../../pfkey/index.js';
-import { startDaemon, type Daemon } from '../../kernel/daemon/main.js';
+import { cli, startDaemon, type Daemon } from '../../kernel/daemon/main.js';
 import { ListenError } from '../../kernel/daemon/unix-listener.js';
 import { msg, saMsg } from '../unit/keysock/support.js';
 import { settle, sockDir, testConfig } from './support.js';
@@ -211,5 +211,35 @@ describe('uipsecd: the real ESP-in-UDP (NAT-T) socket', () => {
     peer.close();
     ch.close();
     await d.close();
+  });
+});
+
+describe('uipsecd: cli() in-process', () => {
+  it('starts from argv, serves, and on the stop signal closes and resolves 0 with the socket removed', async () => {
+    const dir = sockDir();
+    const sock = join(dir, 'pfkey.sock');
+    let stop: ((sig: string) => void) | undefined;
+    let err = '';
+    const io = {
+      err: (s: string) => { err += s; }, out: (s: string) => { err += s; }, env: {},
+      onSignal: (fn: (sig: string) => void) => { stop = fn; return () => { stop = undefined; }; },
+    };
+    const done = cli(['--socket', sock, '-v'], io);
+    while (!existsSync(sock) || !stop) await new Promise((r) => setImmediate(r));
+    const c = await connectPfkey(sock);
+    assert.equal((await c.request(msg(C.SADB_REGISTER, 0, {}, c.nextSeq(), c.pid))).msg.errno, 0);
+    c.close();
+    stop('SIGTERM');
+    assert.equal(await done, 0);
+    assert.equal(existsSync(sock), false);
+    assert.match(err, /PF_KEY listening on .*pfkey\.sock/);
+    assert.match(err, /SIGTERM: shutting down/);
+  });
+
+  it('a usage error is reported on stderr with exit 2, without starting', async () => {
+    let err = '';
+    const io = { err: (s: string) => { err += s; }, out: () => {}, env: {}, onSignal: () => () => {} };
+    assert.equal(await cli(['--neighbour', 'nonsense'], io), 2);
+    assert.match(err, /uipsecd: command line: neighbour needs IP=HOST:PORT/);
   });
 });
