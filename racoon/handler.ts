@@ -303,6 +303,7 @@ export class Racoon {
     }
     const rm = lookupRemote(this.o.conf, remote.addr, remote.port);
     if (!rm) { this.log('notice', `no remote configuration for ${formatAddr(remote.addr)}[${remote.port}]`); this.stats.unknownSa++; return undefined; }
+    if (!rm.exchangeMode.includes(C.ISAKMP_ETYPE_IDENT)) { this.log('notice', `remote ${rm.name}: main mode not in exchange_mode`); this.stats.unknownSa++; return undefined; }
     const ph1 = this.newPh1('responder', rm, local, remote, msg.header.icookie.slice(), randomBytes(this.o.rng, 8));
     this.ph1s.set(hx(ph1.icookie), ph1);
     this.armPh1Timeout(ph1);
@@ -367,6 +368,7 @@ export class Racoon {
     const rm = lookupRemote(this.o.conf, remote.addr, remote.port);
     if (!rm) { this.log('warn', `no remote configuration for ${formatAddr(remote.addr)}`); return undefined; }
     if (!rm.exchangeMode.includes(C.ISAKMP_ETYPE_IDENT)) { this.log('warn', `remote ${rm.name}: only main mode is supported`); return undefined; }
+    if (rm.passive) { this.log('info', `remote ${rm.name} is passive: not initiating`); return undefined; }
     const ph1 = this.newPh1('initiator', rm, local, { addr: remote.addr, port: rm.portGiven ? rm.port : remote.port }, randomBytes(this.o.rng, 8), new Uint8Array(8));
     this.ph1s.set(hx(ph1.icookie), ph1);
     this.log('info', `initiate new phase 1 negotiation: ${formatAddr(local.addr)}[${local.port}]<=>${formatAddr(remote.addr)}[${ph1.remote.port}]`);

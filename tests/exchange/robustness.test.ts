@@ -253,3 +253,28 @@ describe('exchange: notifications and INITIAL-CONTACT', function () {
     assert.equal(lab.b.racoon.ph1s.size, 1);
   });
 });
+
+describe('exchange: remote settings', function () {
+  let lab: IkeLab;
+  afterEach(() => lab?.close());
+
+  it('a passive remote never initiates; the other side can still negotiate with it', async () => {
+    const passive = confFor(B).replace('exchange_mode main;', 'exchange_mode main; passive on;');
+    lab = await ikeLab({ confA: passive, confB: confFor(A), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    assert.equal(lab.a.racoon.ph1s.size, 0);
+    assert.equal(lab.a.racoon.stats.ph2Failed, 1, 'the ACQUIRE is answered with an error');
+    lab.b.host.sendEchoRequest(ip(A), 1, 1, new Uint8Array(8));
+    await lab.run();
+    assert.equal(lab.a.racoon.stats.ph2Established, 1);
+  });
+
+  it('a responder whose exchange_mode lacks main mode ignores main mode', async () => {
+    lab = await ikeLab({ confA: confFor(B), confB: confFor(A).replace('exchange_mode main;', 'exchange_mode aggressive;'), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    assert.equal(lab.b.racoon.ph1s.size, 0);
+    assert.ok(lab.b.log.some((l) => /main mode not in exchange_mode/.test(l)));
+  });
+});
