@@ -33,6 +33,8 @@ export interface Ph2Approval {
   sas: Ph2Sa[];
   lifetimeSec: number;
   pfsGroup?: number;
+  /** Responder under `claim`: our lifetime is shorter than the initiator's, so we tell it (RFC 2407 §4.6.3.1). */
+  responderLifetime?: boolean;
 }
 
 const AEAD_IDS = new Set([C.IPSECDOI_ESP_AES_GCM_8, C.IPSECDOI_ESP_AES_GCM_12, C.IPSECDOI_ESP_AES_GCM_16]);
@@ -176,19 +178,25 @@ export function selectPh2Proposal(peer: IsakmpSa, reqs: readonly Ph2Request[], s
     if (group.length !== reqs.length || !reqs.every((r) => group.some((p) => p.protoId === r.protoId))) continue;
     const sas: Ph2Sa[] = [];
     const chosen: IsakmpProposal[] = [];
-    let lifetimeSec = sainfo.lifetimeSec;
+    let lifetimeSec = Infinity;
     let pfsGroup: number | undefined;
+    let peerLifetime = Infinity;
     for (const p of group) {
       const req = reqs.find((r) => r.protoId === p.protoId)!;
       const hit = p.transforms.map((t) => ({ t, r: readT(t) })).find(({ t, r }) => transformOk(t, r, req, sainfo) && checkLifetime(check, sainfo.lifetimeSec, r.lifetimeSec) !== undefined);
       if (!hit) break;
       lifetimeSec = Math.min(lifetimeSec, checkLifetime(check, sainfo.lifetimeSec, hit.r.lifetimeSec)!);
+      peerLifetime = Math.min(peerLifetime, hit.r.lifetimeSec ?? Infinity);
       pfsGroup ??= hit.r.group;
       const m = modeOf(hit.r.mode)!;
       sas.push({ protoId: p.protoId, transformId: hit.t.id, authAttr: hit.r.auth, keyBits: hit.r.keyBits, mode: m.mode, udpEncap: m.udp, mySpi: new Uint8Array(0), peerSpi: p.spi, reqid: req.reqid });
       chosen.push({ ...p, transforms: [hit.t] });
     }
-    if (sas.length === group.length) return { approval: { sas, lifetimeSec, pfsGroup }, chosen: { doi: peer.doi, situation: peer.situation, proposals: chosen } };
+    if (sas.length === group.length) {
+      if (lifetimeSec === Infinity) lifetimeSec = sainfo.lifetimeSec;
+      const approval: Ph2Approval = { sas, lifetimeSec, pfsGroup, responderLifetime: check === 'claim' && lifetimeSec < peerLifetime };
+      return { approval, chosen: { doi: peer.doi, situation: peer.situation, proposals: chosen } };
+    }
   }
   return undefined;
 }

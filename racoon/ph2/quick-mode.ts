@@ -16,6 +16,8 @@ import { IsakmpError } from '../isakmp/codec.js';
 import { encodePayloadChain, type IsakmpMessage, type IsakmpPayload } from '../isakmp/message.js';
 import type { IsakmpId } from '../isakmp/payloads/id.js';
 import type { IsakmpSa } from '../isakmp/payloads/sa.js';
+import { attrNumber, attrTV, decodeAttributes, encodeAttributes, findAttr } from '../isakmp/payloads/attributes.js';
+import { lifeAttr } from '../ph1/proposal.js';
 import type { SainfoConf } from '../conf/ast.js';
 import * as O from '../oakley.js';
 import { buildMessage, exchangeIv, findPayload, openMessage, rawChain, type Endpoint, type Phase1 } from '../phase1.js';
@@ -178,6 +180,12 @@ export function qr1Send(ph1: Phase1, ph2: Phase2, rng: Rng): Uint8Array {
   ph2.lastRecvPayloads = undefined;
   ph2.nr = randomBytes(rng, ph1.rmconf.nonceSize);
   const rest = bodies(ph2, reply, ph2.nr);
+  if (a.responderLifetime) {
+    // RFC 2407 §4.6.3.1 RESPONDER-LIFETIME: our shorter lifetime, as SA attributes, for the first protocol.
+    const p = ph2.peerSa!.proposals[0]!;
+    const data = encodeAttributes([attrTV(C.IPSECDOI_ATTR_SA_LD_TYPE, C.IPSECDOI_ATTR_SA_LD_TYPE_SEC), lifeAttr(C.IPSECDOI_ATTR_SA_LD, a.lifetimeSec)]);
+    rest.push({ type: C.ISAKMP_NPTYPE_N, body: { doi: C.IPSEC_DOI, protoId: p.protoId, notifyType: C.IPSECDOI_NTYPE_RESPONDER_LIFETIME, spi: p.spi, data } });
+  }
   const k = ph1.keys!;
   const h = O.qmHash2(k.hash, k.a, ph2.msgid, ph2.ni!, encodePayloadChain(rest));
   ph2.state = 'msg2-sent';
@@ -194,6 +202,19 @@ export function qi2Step(ph1: Phase1, ph2: Phase2, msg: IsakmpMessage): Uint8Arra
   const approval = acceptPh2Reply(sa.body, ph2.offered!, ph2.reqs, ph2.sainfo!, ph2.mySpis);
   if (!approval) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'responder chose a transform we did not offer');
   ph2.approval = approval;
+  for (const n of o.payloads) {
+    if (n.type !== C.ISAKMP_NPTYPE_N || n.body.notifyType !== C.IPSECDOI_NTYPE_RESPONDER_LIFETIME) continue;
+    // The responder's shorter lifetime wins (RFC 2407 §4.6.3.1); malformed data is ignored.
+    try {
+      const attrs = decodeAttributes(n.body.data).value;
+      const ld = findAttr(attrs, C.IPSECDOI_ATTR_SA_LD);
+      const type = findAttr(attrs, C.IPSECDOI_ATTR_SA_LD_TYPE);
+      const sec = ld && (!type || attrNumber(type) === C.IPSECDOI_ATTR_SA_LD_TYPE_SEC) ? attrNumber(ld) : undefined;
+      if (sec !== undefined && sec > 0) approval.lifetimeSec = Math.min(approval.lifetimeSec, sec);
+    } catch {
+      // not a valid attribute list: keep the negotiated lifetime
+    }
+  }
   takePeer(ph2, o.payloads, true);
   const reply = send(ph1, ph2, [{ type: C.ISAKMP_NPTYPE_HASH, body: O.qmHash3(k.hash, k.a, ph2.msgid, ph2.ni!, ph2.nr!) }]);
   ph2.state = 'established';

@@ -278,3 +278,26 @@ describe('exchange: remote settings', function () {
     assert.ok(lab.b.log.some((l) => /main mode not in exchange_mode/.test(l)));
   });
 });
+
+describe('exchange: phase 2 lifetimes', function () {
+  let lab: IkeLab;
+  afterEach(() => lab?.close());
+
+  it('proposal_check claim: the responder uses its shorter lifetime and sends RESPONDER-LIFETIME; both install it', async () => {
+    lab = await ikeLab({ confA: confFor(B, { lifetime: '2 hour' }), confB: confFor(A, { lifetime: '1 hour', check: 'claim' }), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    for (const h of [lab.a.host, lab.b.host]) {
+      const sas = h.sad.dump();
+      assert.equal(sas.length, 2);
+      for (const s of sas) assert.deepEqual([s.hard.addtimeSec, s.soft.addtimeSec], [3600, 2880]);
+    }
+  });
+
+  it('proposal_check obey: the responder takes the initiator\'s longer lifetime', async () => {
+    lab = await ikeLab({ confA: confFor(B, { lifetime: '2 hour' }), confB: confFor(A, { lifetime: '1 hour', check: 'obey' }), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    for (const h of [lab.a.host, lab.b.host]) for (const s of h.sad.dump()) assert.equal(s.hard.addtimeSec, 7200);
+  });
+});
