@@ -111,7 +111,7 @@ function advanceSeq(sa: SecAssoc): boolean {
  * the sequence number appended (§3.3.3.2.2 implicit). Undefined if the headers are malformed.
  */
 function icvParts(p: Uint8Array, ahOff: number, ahLen: number, icvLen: number, end: number, sending: boolean, esn: boolean, seqHi: number): Uint8Array[] | undefined {
-  const head = p.slice(0, ahOff + ahLen);
+  const head = new Uint8Array(p.subarray(0, ahOff + ahLen)); // a copy even when p is a Buffer (Buffer#slice is a view)
   const ok = head[0]! >> 4 === 4 ? zeroMutableIpv4(head, sending) : zeroMutableIpv6(head, ahOff, sending);
   if (!ok) return undefined;
   head.fill(0, ahOff + AH_HEADER_BYTES, ahOff + AH_HEADER_BYTES + icvLen);
