@@ -84,6 +84,15 @@ function headerDropName(v6: boolean, e: ParseError): string {
   return `${p}badoptions`;
 }
 
+/**
+ * A plain Uint8Array over the same bytes. Node Buffers (zlib and ESP output make them) have a `slice` that
+ * returns a view, not a copy; decoders and transforms that copy with `slice` and then write must never write
+ * into the packet by accident. No bytes are copied here.
+ */
+function plainView(p: Uint8Array): Uint8Array {
+  return Buffer.isBuffer(p) ? new Uint8Array(p.buffer, p.byteOffset, p.length) : p;
+}
+
 function toAddr(a: string | Uint8Array): Uint8Array {
   if (typeof a !== 'string') return a;
   const r = parseAddr(a);
@@ -282,7 +291,7 @@ export class Host implements UdpStack, PingStack {
   input(packet: Uint8Array, ifname = ''): void {
     if (this.closed) return;
     void ifname;
-    this.ipInput(packet, [], 0);
+    this.ipInput(plainView(packet), [], 0);
   }
 
   private ipInput(pkt: Uint8Array, history: InputLayer[], depth: number): void {
@@ -316,7 +325,7 @@ export class Host implements UdpStack, PingStack {
     if (p === IPPROTO_ESP || p === IPPROTO_AH || p === IPPROTO_IPCOMP) {
       const step = ipsecInputStep(this, pkt, p, sum.payloadOffset, sum.dst);
       if (!step.ok) { this.stats.bump(step.reason); return; }
-      this.ipInput(step.packet, [...history, step.layer], depth + 1);
+      this.ipInput(plainView(step.packet), [...history, step.layer], depth + 1);
       return;
     }
     if (p === IPPROTO_IPV4 || p === IPPROTO_IPV6) {
@@ -359,7 +368,7 @@ export class Host implements UdpStack, PingStack {
         if (!s) { this.stats.bump('esps_hdrops'); return; }
         const step = ipsecInputStep(this, s.packet, IPPROTO_ESP, s.espOffset, sum.dst, true);
         if (!step.ok) { this.stats.bump(step.reason); return; }
-        this.ipInput(step.packet, [...history, step.layer], depth + 1);
+        this.ipInput(plainView(step.packet), [...history, step.layer], depth + 1);
         return;
       }
       // Non-ESP marker: IKE, delivered to the socket bound on the port, marker included (as racoon reads it).

@@ -133,6 +133,23 @@ describe('kernel/socket UdpTable and UdpSocket', () => {
   });
 });
 
+describe('Buffer inputs (zlib and ESP output hand out Node Buffers, whose slice is a view)', () => {
+  it('ahInput verifies a packet held in a Buffer (its ICV is not zeroed by the mutable-field copy)', async () => {
+    const { Sad } = await import('../../../kernel/sad.js');
+    const { ahOutput, ahInput } = await import('../../../kernel/ah.js');
+    const { SeededRng } = await import('../../../common/rng.js');
+    const sad = new Sad({ clock: new ManualClock(0), rng: new SeededRng(1) });
+    const out = sad.add(saParams({ proto: 'ah' }, A, B, 0x1000));
+    const env = { rng: new SeededRng(2), now: 0 };
+    const r = ahOutput(out, buildUdpPacket({ src: ip(A), dst: ip(B) }, 1, 9, new Uint8Array(48).fill(65)), env);
+    assert.ok(r.ok);
+    const inSa = new Sad({ clock: new ManualClock(0), rng: new SeededRng(1) }).add(saParams({ proto: 'ah' }, A, B, 0x1000));
+    const asBuffer = Buffer.from(r.packet);
+    const back = ahInput(inSa, asBuffer, 20, env);
+    assert.ok(back.ok, JSON.stringify(back));
+  });
+});
+
 describe('host plumbing', () => {
   function two(mtu?: number) {
     const clock = new ManualClock(1_700_000_000_000);
