@@ -74,14 +74,14 @@ export function decodePcap(b: Uint8Array): PcapFile {
 
 /** Writes a pcap file (little-endian, the resolution given by `nanos`). */
 export function encodePcap(f: Pick<PcapFile, 'linktype' | 'snaplen' | 'nanos' | 'records'>): Uint8Array {
-  let size = PCAP_HEADER_BYTES;
-  for (const r of f.records) size += PCAP_RECORD_HEADER_BYTES + r.data.length;
+  let size = PCAP_HEADER_BYTES, snaplen = f.snaplen;
+  for (const r of f.records) { size += PCAP_RECORD_HEADER_BYTES + r.data.length; snaplen = Math.max(snaplen, r.data.length); }
   const out = new Uint8Array(size);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, f.nanos ? PCAP_MAGIC_NSEC : PCAP_MAGIC_USEC, true);
   dv.setUint16(4, 2, true);
   dv.setUint16(6, 4, true);
-  dv.setUint32(16, Math.max(f.snaplen, ...f.records.map((r) => r.data.length), 0), true);
+  dv.setUint32(16, snaplen, true);
   dv.setUint32(20, f.linktype, true);
   let off = PCAP_HEADER_BYTES;
   for (const r of f.records) {
