@@ -1,5 +1,6 @@
 // Property (fast-check, fixed seed): for a random bundle (a random subset of ESP/AH/IPComp in a random order,
-// each in transport or tunnel mode), random family, payload size and ESP suite, installed on both hosts as
+// each in transport or tunnel mode), random family, payload size, ESP suite, ESP-in-UDP or not, and link MTU
+// (1280-1500, so packets are fragmented after IPsec), installed on both hosts as
 // setkey would, a UDP datagram arrives intact and exactly once; the inbound policy accepts it; the receiver's
 // ESP/AH history is the bundle's ESP/AH layers outermost first; and when ESP is in the bundle no frame on
 // the wire carries the plaintext.
@@ -19,16 +20,18 @@ const bundleArb = fc.uniqueArray(fc.constantFrom<IpsecProto>('esp', 'ah', 'ipcom
 describe(`host bundles (${RUNS} random bundles, fixed seed)`, () => {
   it('deliver intact, pass the inbound check, peel in order, and never leak ESP-protected plaintext', async () => {
     await fc.assert(fc.asyncProperty(
-      bundleArb, fc.boolean(), fc.integer({ min: 1, max: 3000 }), fc.constantFrom('gcm', 'cbc'),
-      async (bundle, v6, size, suite) => {
+      bundleArb, fc.boolean(), fc.integer({ min: 1, max: 3000 }), fc.constantFrom('gcm', 'cbc'), fc.boolean(),
+      fc.integer({ min: 0, max: 220 }),
+      async (bundle, v6, size, suite, natt, mtuCut) => {
         const [A, B, len] = v6 ? ['2001:db8::1', '2001:db8::2', 128] : ['192.0.2.1', '192.0.2.2', 32];
         const clock = new ManualClock(1_700_000_000_000);
-        const seg = segment();
+        const seg = segment({ mtu: 1500 - mtuCut }); // fragmentation after IPsec, reassembly before it
         const a = makeHost('a', clock), b = makeHost('b', clock);
         attach(a, seg, 'eth0', [`${A}/${len === 32 ? 24 : 64}`]);
         attach(b, seg, 'eth0', [`${B}/${len === 32 ? 24 : 64}`]);
         bundle.forEach((l, i) => addSaPair([a, b], {
           proto: l.proto, mode: l.mode, ...(l.proto === 'esp' && suite === 'cbc' ? { enc: 'aes-cbc', auth: 'hmac-sha1' } : {}),
+          ...(l.proto === 'esp' && natt ? { natt: { sport: 4500, dport: 4500 } } : {}),
         }, A, B, 0x1000 + 0x10 * i));
         const reqs: Req[] = bundle.map((l) => ({ proto: l.proto, mode: l.mode, tunnel: l.mode === 'tunnel' ? [A, B] : undefined }));
         policyPair(a, b, `${A}/${len}`, `${B}/${len}`, reqs);
