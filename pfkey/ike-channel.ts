@@ -180,7 +180,7 @@ export class IkeChannel {
     });
   }
 
-  /** Binds a UDP port of the daemon's host stack; resolves with the port, rejects with the errno number. */
+  /** Binds a UDP port of the daemon's host stack; resolves with the port, rejects with the errno number (EPIPE 32 if the channel closes first). */
   bind(port: number, opts: { bypass?: boolean; addr?: Uint8Array } = {}): Promise<number> {
     return new Promise((resolve, reject) => {
       const list = this.waiting.get(port) ?? [];
@@ -221,6 +221,8 @@ export class IkeChannel {
   }
 
   private end(err?: Error): void {
+    for (const list of this.waiting.values()) for (const fn of list) fn({ type: 'bound', requested: 0, port: 0, errno: 32 }); // EPIPE
+    this.waiting.clear();
     const fns = this.closeFns;
     this.closeFns = [];
     for (const fn of fns) fn(err);

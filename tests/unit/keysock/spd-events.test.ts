@@ -267,3 +267,24 @@ describe('keysock: ACQUIRE and EXPIRE from the kernel', () => {
     assert.equal(b.msgs()[0]!.ext.lifetimeSoft!.bytes, 1000n);
   });
 });
+
+describe('keysock: delivery order (key_sendup_mbuf)', () => {
+  it('promiscuous copies and other sockets first, the originator last', () => {
+    const k = bareKernel();
+    const ks = new KeySock(k);
+    const order: string[] = [];
+    const open = (name: string) => ks.openSocket({ deliver: (m) => { order.push(`${name}${m[1] === C.SADB_X_PROMISC && m.length > 16 && m[16] === 2 ? '*' : ''}`); return true; } });
+    const a = open('a'), b = open('b'), p = open('p'), c = open('c');
+    p.send(encodeMessage(msg(C.SADB_X_PROMISC, 1)));
+    b.send(encodeMessage(msg(C.SADB_REGISTER, C.SADB_SATYPE_ESP)));
+    order.length = 0;
+    c.send(encodeMessage(saMsg({ spi: 0x1000 })));
+    // p sees c's message (echo), then for the ALL reply: a, b, p* (wrapped) and p, then c last.
+    assert.deepEqual(order, ['p*', 'a', 'b', 'p*', 'p', 'c']);
+    order.length = 0;
+    a.send(encodeMessage(msg(C.SADB_REGISTER, C.SADB_SATYPE_AH)));
+    // REGISTERED: b (registered), the promiscuous copy, then a; c and unregistered p get no plain copy.
+    assert.deepEqual(order, ['p*', 'b', 'p*', 'a']);
+    void c;
+  });
+});
