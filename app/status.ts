@@ -10,6 +10,7 @@ import { policyViewFromMessage, saViewFromMessage } from '../setkey/from-pfkey.j
 import { saToJson, policyToJson } from '../setkey/json.js';
 import { dumpPolicy, formatInetAddr, DUMP_NAMES } from '../setkey/print.js';
 import type { PolicyView, SaView } from '../setkey/view.js';
+import { protoName } from '../setkey/netdb.js';
 import type { Host } from '../kernel/host.js';
 import { formatPrefix } from '../common/inet.js';
 import { formatTable, section } from './table.js';
@@ -75,7 +76,7 @@ export function formatStatus(r: StatusReport, nowSec = Math.floor(Date.now() / 1
     s += section('Interfaces');
     s += formatTable(['interface', 'addresses', 'mtu', 'link'], r.interfaces.map((i) => [i.name, i.addresses.join(' ') || '-', i.mtu ?? '', i.link ?? '']));
   }
-  if (r.routes?.length) s += formatTable(['route', 'via', 'interface'], r.routes.map((x) => [x.prefix, x.via ?? '-', x.iface ?? '']));
+  if (r.routes?.length) s += '\n' + formatTable(['route', 'via', 'interface'], r.routes.map((x) => [x.prefix, x.via ?? '-', x.iface ?? '']));
   s += section(`Security associations (${r.sas.length})`);
   if (r.sas.length === 0) s += '  none\n';
   else {
@@ -87,7 +88,7 @@ export function formatStatus(r: StatusReport, nowSec = Math.floor(Date.now() / 1
   }
   s += section(`Policies (${r.policies.length})`);
   if (r.policies.length === 0) s += '  none\n';
-  else s += formatTable(['selector', 'upper', 'policy'], r.policies.map((p) => [selector(p), p.upperProto === 255 ? 'any' : String(p.upperProto), dumpPolicy(p, ' ')]));
+  else s += formatTable(['selector', 'upper', 'policy'], r.policies.map((p) => [selector(p), p.upperProto === 255 ? 'any' : protoName(p.upperProto) ?? String(p.upperProto), dumpPolicy(p, ' ')]));
   if (r.counters) {
     s += section('Counters (non-zero)');
     const rows = Object.entries(r.counters);

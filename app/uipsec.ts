@@ -10,6 +10,8 @@ import { runStatus } from './cmd-status.js';
 import { EXIT_FAIL, EXIT_USAGE, errorText, processCliIo, type CliIo } from './cli-io.js';
 import { packageVersion } from './version.js';
 
+export { processCliIo } from './cli-io.js';
+
 const EXIT_CODES = `
 Exit status: 0 success; 1 runtime failure (no daemon, unreadable file); 2 bad usage or configuration;
 3 partial result (packets dropped, replies missing, fewer datagrams than --count).`;

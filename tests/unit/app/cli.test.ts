@@ -57,7 +57,7 @@ describe('uipsec command line (in-process uipsecd)', function () {
     assert.match(s, /10\.9\.0\.1 > 10\.9\.0\.2 +esp +transport +0x00003001 +mature +aes-cbc \+ hmac-sha256 +0 +0 /);
     assert.match(s, /10\.9\.0\.1 > 10\.9\.0\.2 +ipcomp +\S+ +0x00003002 +mature +deflate/);
     assert.match(s, /Policies \(1\)/);
-    assert.match(s, /10\.9\.0\.1\/32 > 10\.9\.0\.2\/32\[5000\] +17 +out ipsec ipcomp\/transport\/\/use esp\/transport\/\/require/);
+    assert.match(s, /10\.9\.0\.1\/32 > 10\.9\.0\.2\/32\[5000\] +udp +out ipsec ipcomp\/transport\/\/use esp\/transport\/\/require/);
     const j = io(dir);
     assert.equal(await main(['status', '--socket', sock, '--json'], j), 0);
     const o = JSON.parse(j.text()) as { sas: { spi: number; satype: string; encryption?: { key: string } }[]; policies: { dir: string; requests: unknown[] }[] };
