@@ -175,10 +175,12 @@ export class SelectorIndex {
     const pool = this.pool, nd = pool.nodes, words = this.words, bits = this.bits;
     const st = pool.stride, oc0 = pool.oc0, olv = pool.olv;
     let best = 0;
-    let n = this.dstRoot, from = 0;
+    let n = this.dstRoot, from = 0, prev = -1;
     while (n !== 0) {
       const b = n * st, lv = nd[b + olv]!, len = lv >>> 24;
-      if (!matchFrom(nd, b, dw, from, len, words)) break;
+      // Lengths grow strictly down a path; the check bounds the walk even if the pool were corrupt.
+      if (len <= prev || !matchFrom(nd, b, dw, from, len, words)) break;
+      prev = len;
       const v = lv & VAL_MASK;
       if (v !== 0) best = this.scanSources(nd, v, sw, proto, sport, dport, best);
       if (len === bits) break;
@@ -191,10 +193,11 @@ export class SelectorIndex {
   private scanSources(nd: Int32Array, root: number, sw: Int32Array, proto: number, sport: number, dport: number,
     best: number): number {
     const words = this.words, bits = this.bits, st = this.pool.stride, oc0 = this.pool.oc0, olv = this.pool.olv;
-    let n = root, from = 0;
+    let n = root, from = 0, prev = -1;
     while (n !== 0) {
       const b = n * st, lv = nd[b + olv]!, len = lv >>> 24;
-      if (!matchFrom(nd, b, sw, from, len, words)) break;
+      if (len <= prev || !matchFrom(nd, b, sw, from, len, words)) break;
+      prev = len;
       const v = lv & VAL_MASK;
       if (v !== 0) best = this.scanLeaf(n, v, proto, sport, dport, best);
       if (len === bits) break;
