@@ -74,7 +74,11 @@ export class PfkeyClient {
     return makeSadbMsg(type, satype, seq, this.pid);
   }
 
-  /** Receives every message not consumed as a reply to one of our requests (ACQUIRE, EXPIRE, broadcasts). */
+  /**
+   * Receives every message not consumed as a reply to one of our requests (ACQUIRE, EXPIRE, broadcasts),
+   * and, on a promiscuous socket, the inner message of each X_PROMISC copy (then raw[1] is SADB_X_PROMISC).
+   * Messages that never get a reply (a header-only ACQUIRE) should be sent with send(), not request().
+   */
   onMessage(fn: (m: PfkeyMessage, raw: Uint8Array) => void): () => void {
     this.listeners.add(fn);
     return () => { this.listeners.delete(fn); };
@@ -142,6 +146,10 @@ export class PfkeyClient {
   }
 
   private receive(raw: Uint8Array): void {
+    if (raw.length > 16 && raw[1] === C.SADB_X_PROMISC && raw[16] === C.PF_KEY_V2) {
+      this.promiscCopy(raw);
+      return;
+    }
     let m: PfkeyMessage;
     try {
       m = decodeMessage(raw);
@@ -159,6 +167,18 @@ export class PfkeyClient {
       return;
     }
     for (const fn of [...this.listeners]) fn(m, raw);
+  }
+
+  /** A promiscuous copy (X_PROMISC header + a whole message): the inner message goes to listeners, with the wrapper as raw. */
+  private promiscCopy(raw: Uint8Array): void {
+    let inner: PfkeyMessage;
+    try {
+      inner = decodeMessage(raw.subarray(16));
+    } catch {
+      this.badMessages++;
+      return;
+    }
+    for (const fn of [...this.listeners]) fn(inner, raw);
   }
 
   /** Dump replies: entries until seq 0; an error reply ends the dump (ENOENT = empty). */

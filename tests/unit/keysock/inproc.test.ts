@@ -97,3 +97,19 @@ describe('keysock over the in-process transport (Host, memwire, IPv6)', () => {
     assert.ok(maxQueued <= INPROC_HIGH_WATER, `at most ${INPROC_HIGH_WATER} queued, saw ${maxQueued}`);
   });
 });
+
+describe('PfkeyClient on a promiscuous socket', () => {
+  it('hands the inner message of each X_PROMISC copy to listeners, and still matches its own replies', async () => {
+    const ks = new KeySock(bareKernel());
+    const { c: spy } = client(ks, 1), { c: other } = client(ks, 2);
+    await req(spy, msg(C.SADB_X_PROMISC, 1, {}, 0));
+    const seen: [number, boolean][] = [];
+    spy.onMessage((m, raw) => seen.push([m.msg.type, raw[1] === C.SADB_X_PROMISC]));
+    await req(other, saMsg({ spi: 0x1000, seq: 0 }));
+    await settle();
+    // other's ADD as sent (echo), the wrapped ALL reply, and the plain ALL reply.
+    assert.deepEqual(seen, [[C.SADB_ADD, true], [C.SADB_ADD, true], [C.SADB_ADD, false]]);
+    assert.equal((await req(spy, msg(C.SADB_REGISTER, 0, {}, 0))).msg.type, C.SADB_REGISTER);
+    assert.equal(spy.badMessages, 0);
+  });
+});
