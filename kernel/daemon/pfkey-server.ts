@@ -61,7 +61,7 @@ export class PfkeyServer {
     let ksock: KeySocket | undefined = this.keysock.openSocket({
       deliver: (msg) => {
         if (conn.destroyed) return true;
-        if (conn.writableLength + outBytes > CLIENT_QUEUE_LIMIT) { this.stats.dropped++; return false; }
+        if (conn.writableLength + outBytes > CLIENT_QUEUE_LIMIT) { this.stats.dropped++; wantResume = true; return false; }
         out.push(msg);
         outBytes += msg.length;
         if (!scheduled) { scheduled = true; setImmediate(flush); }
