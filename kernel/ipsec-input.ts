@@ -137,18 +137,19 @@ function layerMatches(req: IpsecRequest, l: InputLayer): boolean {
 
 /**
  * Does the history (outermost first, as processed) satisfy the requests (innermost first)? Every ESP/AH
- * request at level require/unique must be matched, in order; use/default requests may be missing. IPComp
+ * request at level require/unique must be matched, in order, by a layer (protocol, mode, tunnel endpoints,
+ * reqid for unique:N). Optional requests (use/default) are not matched at all, so they can never take a
+ * layer a later mandatory request needs; extra layers are accepted (KAME accepts more than asked). IPComp
  * is never required on input: small or incompressible payloads are sent without it (RFC 3173 §2.2; KAME
  * ipsec_in_reject skips IPComp for the same reason).
  */
 export function historySatisfies(requests: readonly IpsecRequest[], history: readonly InputLayer[]): boolean {
-  const inner = [...history].reverse();
-  let pos = 0;
+  let pos = history.length - 1; // innermost layer first
   for (const req of requests) {
-    let j = pos;
-    while (j < inner.length && !layerMatches(req, inner[j]!)) j++;
-    if (j < inner.length) { pos = j + 1; continue; }
-    if ((req.level === 'require' || req.level === 'unique') && req.proto !== 'ipcomp') return false;
+    if ((req.level !== 'require' && req.level !== 'unique') || req.proto === 'ipcomp') continue;
+    while (pos >= 0 && !layerMatches(req, history[pos]!)) pos--;
+    if (pos < 0) return false;
+    pos--;
   }
   return true;
 }

@@ -77,6 +77,11 @@ describe('kernel/ipsec-input historySatisfies (inbound policy check)', () => {
     ['ESP inside AH, in that order', [req('esp'), req('ah')], [layer(sa('ah', 'transport')), layer(sa('esp', 'transport'))], true],
     ['AH inside ESP when ESP inside AH is required', [req('esp'), req('ah')], [layer(sa('esp', 'transport')), layer(sa('ah', 'transport'))], false],
     ['extra protection is accepted', [req('esp')], [layer(sa('ah', 'transport')), layer(sa('esp', 'transport'))], true],
+    // Optional and IPComp requests never take a layer that a later mandatory request needs.
+    ['IPComp tunnel request listed before AH, AH applied inside IPComp', [req('ipcomp', 'require', 'tunnel', [A, B]), req('ah')],
+      [layer(sa('ipcomp', 'tunnel')), layer(sa('ah', 'transport'))], true],
+    ['ESP use listed first, AH required, only AH applied under ESP', [req('esp', 'use'), req('ah')],
+      [layer(sa('esp', 'transport')), layer(sa('ah', 'transport'))], true],
   ];
   for (const [name, reqs, hist, ok] of T) it(`${name}: ${ok ? 'accepted' : 'rejected'}`, () => assert.equal(historySatisfies(reqs, hist), ok));
 });
