@@ -12,18 +12,17 @@ import type { PfkeyClient } from '../pfkey/client.js';
 import type { PfkeyMessage } from '../pfkey/msg.js';
 import type { RacoonConf, RemoteConf } from './conf/ast.js';
 import { ISAKMP_NATT_PORT, ISAKMP_PORT } from './conf/ast.js';
-import { lookupRemote, lookupSainfo, phase2IdOf } from './conf/lookup.js';
+import { lookupRemote } from './conf/lookup.js';
 import * as C from './isakmp/constants.js';
 import { IsakmpError } from './isakmp/codec.js';
 import { decodeIsakmpMessage, type IsakmpMessage, type IsakmpPayload } from './isakmp/message.js';
-import type { IsakmpId } from './isakmp/payloads/id.js';
 import { lookupPsk, type PskFile } from './psk.js';
 import { buildMessage, findPayload, type Endpoint, type Phase1 } from './phase1.js';
 import * as MM from './ph1/main-mode.js';
 import * as QM from './ph2/quick-mode.js';
-import { doiProtoOfIpproto, doiProtoOfSatype, satypeOfDoiProto, type Ph2Request } from './ph2/proposal.js';
 import { PfkeyBridge, type SpEntry } from './pfkey-bridge.js';
-import { buildInfo, deleteIsakmpPayload, deletePayload, openInfo } from './informational.js';
+import { Ph2Engine } from './ph2-engine.js';
+import { buildInfo, deleteIsakmpPayload, openInfo } from './informational.js';
 
 /** Sends one IKE datagram (UDP payload, non-ESP marker included when on the NAT-T port). */
 export interface IkeSender {
@@ -82,25 +81,42 @@ export class Racoon {
   readonly bridge: PfkeyBridge;
   /** Phase 1 SAs by initiator cookie (the responder cookie is unknown to the initiator until msg 2). */
   readonly ph1s = new Map<string, Phase1>();
-  readonly ph2s = new Set<QM.Phase2>();
+  /** The phase 2 side (quick modes, SA installation, kernel events). */
+  readonly ph2: Ph2Engine;
   private nextId = 1;
   /** Peers we sent INITIAL-CONTACT to (racoon's contacted list: once per peer per daemon lifetime). */
   private readonly contacted = new Set<string>();
   private readonly maxHalfOpen: number;
-  private readonly port: number;
+  readonly port: number;
   private readonly nattPort: number;
   private closed = false;
 
-  constructor(private readonly o: RacoonOptions) {
+  constructor(readonly o: RacoonOptions) {
     this.maxHalfOpen = o.maxHalfOpen ?? 64;
     this.port = o.port ?? ISAKMP_PORT;
     this.nattPort = o.nattPort ?? ISAKMP_NATT_PORT;
     this.bridge = new PfkeyBridge(o.pfkey, {
-      acquire: (m) => this.onAcquire(m),
-      expire: (m) => this.onExpire(m),
-      deleted: (m) => this.onKernelDelete(m),
-      flushed: (satype) => this.onFlush(satype),
+      acquire: (m) => this.ph2.onAcquire(m),
+      expire: (m) => this.ph2.onExpire(m),
+      deleted: (m) => this.ph2.onKernelDelete(m),
+      flushed: (satype) => this.ph2.onFlush(satype),
     }, o.log);
+    this.ph2 = new Ph2Engine(this);
+  }
+
+  /** Phase 2 negotiations in progress or established. */
+  get ph2s(): Set<QM.Phase2> {
+    return this.ph2.ph2s;
+  }
+
+  /** @internal A fresh id for a phase 1 or phase 2 record. */
+  newId(): number {
+    return this.nextId++;
+  }
+
+  /** A new initiator quick mode for a policy (ACQUIRE, rekey, tests and the benchmark). */
+  startPh2(sp: SpEntry, me: Endpoint, peer: Endpoint, seq: number, satype = P.SADB_SATYPE_ESP): QM.Phase2 | undefined {
+    return this.ph2.startPh2(sp, me, peer, seq, satype);
   }
 
   async start(): Promise<void> {
@@ -115,7 +131,8 @@ export class Racoon {
     this.bridge.close();
   }
 
-  private log(level: 'error' | 'warn' | 'notice' | 'info' | 'debug', msg: string): void {
+  /** @internal */
+  log(level: 'error' | 'warn' | 'notice' | 'info' | 'debug', msg: string): void {
     this.o.log.log(level, msg);
   }
 
@@ -201,7 +218,7 @@ export class Racoon {
     }
     if (!ph1 || ph1.state !== 'established') { this.stats.unknownSa++; return; }
     this.float(ph1, local, remote);
-    if (h.etype === C.ISAKMP_ETYPE_QUICK) this.quickInput(ph1, msg, raw);
+    if (h.etype === C.ISAKMP_ETYPE_QUICK) this.ph2.quickInput(ph1, msg, raw);
     else if (h.etype === C.ISAKMP_ETYPE_INFO) this.infoInput(ph1, msg);
     else this.stats.unknownSa++;
   }
@@ -215,7 +232,8 @@ export class Racoon {
     }
   }
 
-  private isDuplicate(rec: { lastRecv?: Uint8Array; lastSent?: Uint8Array }, raw: Uint8Array, ph1: Phase1): boolean {
+  /** @internal */
+  isDuplicate(rec: { lastRecv?: Uint8Array; lastSent?: Uint8Array }, raw: Uint8Array, ph1: Phase1): boolean {
     if (rec.lastRecv && rec.lastRecv.length === raw.length && equalCT(rec.lastRecv, raw)) {
       // A retransmission of the peer's last message: our reply was lost, send it again (racoon isakmp_ph1resend).
       this.stats.duplicates++;
@@ -321,7 +339,8 @@ export class Racoon {
 
   // ---- sending and retransmission ----
 
-  private sendRaw(ph1: Phase1, bytes: Uint8Array): void {
+  /** @internal */
+  sendRaw(ph1: Phase1, bytes: Uint8Array): void {
     let out = bytes;
     if (ph1.local.port === this.nattPort || ph1.remote.port === this.nattPort) {
       out = new Uint8Array(NON_ESP_MARKER_LEN + bytes.length);
@@ -346,7 +365,8 @@ export class Racoon {
     this.armRetransmit(ph1, ph1, () => { this.stats.ph1Failed++; this.killPh1(ph1, 'phase 1 peer did not answer'); });
   }
 
-  private armRetransmit(ph1: Phase1, rec: { retries: number; cancelTimer?: () => void; lastSent?: Uint8Array; state: string }, giveUp: () => void): void {
+  /** @internal */
+  armRetransmit(ph1: Phase1, rec: { retries: number; cancelTimer?: () => void; lastSent?: Uint8Array; state: string }, giveUp: () => void): void {
     rec.cancelTimer?.();
     const t = this.o.conf.timer;
     const state = rec.state;
@@ -420,7 +440,7 @@ export class Racoon {
     ph1.dh?.wipe();
     if (ph1.keys) for (const k of [ph1.keys.skeyid, ph1.keys.d, ph1.keys.a, ph1.keys.e, ph1.keys.encKey]) k.fill(0);
     this.ph1s.delete(hx(ph1.icookie));
-    for (const p of this.ph2s) if (p.ph1 === ph1 && p.state !== 'established') this.failPh2(p, why);
+    for (const p of this.ph2s) if (p.ph1 === ph1 && p.state !== 'established') this.ph2.failPh2(p, why);
     this.log('info', `phase 1 ${hx(ph1.icookie)}:${hx(ph1.rcookie)} with ${formatAddr(ph1.remote.addr)} removed: ${why}`);
   }
 
@@ -437,7 +457,8 @@ export class Racoon {
 
   // ---- informational ----
 
-  private sendInfo(ph1: Phase1, payloads: IsakmpPayload[]): void {
+  /** @internal */
+  sendInfo(ph1: Phase1, payloads: IsakmpPayload[]): void {
     if (ph1.state !== 'established') return;
     if (payloads.some((p) => p.type === C.ISAKMP_NPTYPE_D)) this.stats.deletesSent++;
     this.sendRaw(ph1, buildInfo(ph1, this.o.rng, payloads));
@@ -456,7 +477,7 @@ export class Racoon {
         // An authenticated error about one of our quick modes ends it now instead of after the retransmissions.
         if (n.notifyType < 8192) {
           const ph2 = [...this.ph2s].find((p) => p.ph1 === ph1 && p.side === 'initiator' && p.state === 'msg1-sent' && [...p.mySpis.values()].some((x) => equalCT(x, n.spi)));
-          if (ph2) this.failPh2(ph2, `peer answered ${C.nameOf(C.ISAKMP_NTYPE_NAMES, n.notifyType)}`);
+          if (ph2) this.ph2.failPh2(ph2, `peer answered ${C.nameOf(C.ISAKMP_NTYPE_NAMES, n.notifyType)}`);
         }
       }
     }
@@ -473,7 +494,7 @@ export class Racoon {
         const sa = ph2.approval?.sas.find((s) => s.protoId === protoId && equalCT(s.peerSpi, spi));
         if (!sa || ph2.state !== 'established') continue;
         this.log('info', `peer deleted ${C.nameOf(C.IPSECDOI_PROTO_NAMES, protoId)} SPI ${hx(spi)}`);
-        await this.removePh2Sas(ph2, false);
+        await this.ph2.removePh2Sas(ph2, false);
       }
     }
   }
@@ -491,240 +512,6 @@ export class Racoon {
         const mine = [...this.ph2s].some((p) => p.ph1 === ph1 && p.approval?.sas.some((x) => Buffer.from(x.mySpi).readUIntBE(0, x.mySpi.length) === m.ext.sa!.spi >>> 0 || Buffer.from(x.peerSpi).readUIntBE(0, x.peerSpi.length) === m.ext.sa!.spi >>> 0));
         if (!mine) await this.bridge.deleteSa(m.msg.satype, s, d, m.ext.sa.spi);
       }
-    }
-  }
-
-  // ---- phase 2 ----
-
-  private reqsOf(sp: SpEntry): Ph2Request[] {
-    const reqs: Ph2Request[] = [];
-    for (const r of sp.requests) {
-      const protoId = doiProtoOfIpproto(r.proto);
-      if (protoId !== undefined) reqs.push({ protoId, mode: r.mode === P.IPSEC_MODE_TUNNEL ? 'tunnel' : 'transport', reqid: r.reqid });
-    }
-    return reqs;
-  }
-
-  private idOf(p: SpEntry['src'], proto: number): IsakmpId {
-    const full = p.len === p.addr.length * 8;
-    const v4 = p.addr.length === 4;
-    const ulp = proto === P.IPSEC_ULPROTO_ANY ? 0 : proto;
-    if (full) return { idType: v4 ? C.IPSECDOI_ID_IPV4_ADDR : C.IPSECDOI_ID_IPV6_ADDR, protocol: ulp, port: p.port, data: p.addr };
-    const mask = new Uint8Array(p.addr.length);
-    for (let i = 0; i < p.len; i++) mask[i >> 3]! |= 0x80 >> (i & 7);
-    const data = new Uint8Array(p.addr.length * 2);
-    data.set(p.addr.map((b, i) => b & mask[i]!));
-    data.set(mask, p.addr.length);
-    return { idType: v4 ? C.IPSECDOI_ID_IPV4_ADDR_SUBNET : C.IPSECDOI_ID_IPV6_ADDR_SUBNET, protocol: ulp, port: p.port, data };
-  }
-
-  /** SADB_ACQUIRE (racoon pk_recvacquire): find the policy, then start or reuse phase 1 and run quick mode. */
-  private onAcquire(m: PfkeyMessage): void {
-    const spid = m.ext.policy?.id ?? 0;
-    const sp = this.bridge.spd.get(spid);
-    if (!sp || sp.type !== P.IPSEC_POLICY_IPSEC) { this.log('warn', `ACQUIRE for unknown policy id ${spid}`); return; }
-    if ([...this.ph2s].some((p) => p.spid === spid && p.state !== 'established' && p.state !== 'dead')) return; // already negotiating
-    const me = { addr: m.ext.addressSrc!.addr.addr, port: this.port };
-    const peer = { addr: m.ext.addressDst!.addr.addr, port: this.port };
-    this.startPh2(sp, me, peer, m.msg.seq, m.msg.satype);
-  }
-
-  /** A new initiator quick mode for a policy (ACQUIRE or rekey on soft EXPIRE). */
-  startPh2(sp: SpEntry, me: Endpoint, peer: Endpoint, seq: number, satype = P.SADB_SATYPE_ESP): QM.Phase2 | undefined {
-    const reqs = this.reqsOf(sp);
-    const idci = this.idOf(sp.src, sp.proto);
-    const idcr = this.idOf(sp.dst, sp.proto);
-    const sainfo = lookupSainfo(this.o.conf, { local: phase2IdOf(idci), remote: phase2IdOf(idcr) });
-    if (!sainfo || reqs.length === 0) {
-      this.log('warn', `no sainfo for policy ${spid(sp)}`);
-      this.bridge.sendAcquireError(satype, seq);
-      return undefined;
-    }
-    const ph2: QM.Phase2 = {
-      id: this.nextId++, side: 'initiator', state: 'getspi', msgid: 0, src: me, dst: peer, spid: sp.id, seq, reqs, sainfo,
-      idci, idcr, mySpis: new Map(), retries: 0, createdMs: this.o.clock.now(),
-    };
-    this.ph2s.add(ph2);
-    const ph1 = this.findPh1(peer.addr, false) ?? this.initiatePh1(me, peer);
-    if (!ph1) { this.failPh2(ph2, 'no phase 1'); return ph2; }
-    ph2.ph1 = ph1;
-    if (ph1.state === 'established') void this.runQuick(ph1, ph2);
-    else ph1.waiting.push(() => void this.runQuick(ph1, ph2));
-    return ph2;
-  }
-
-  private async getSpis(ph1: Phase1, ph2: QM.Phase2, protos: { protoId: number; mode: string; reqid: number }[]): Promise<void> {
-    for (const r of protos) {
-      const mode = r.mode === 'tunnel' ? P.IPSEC_MODE_TUNNEL : P.IPSEC_MODE_TRANSPORT;
-      ph2.mySpis.set(r.protoId, await this.bridge.getspi(satypeOfDoiProto(r.protoId), ph1.remote, ph1.local, mode, r.reqid, ph2.seq));
-    }
-  }
-
-  private async runQuick(ph1: Phase1, ph2: QM.Phase2): Promise<void> {
-    try {
-      ph2.ph1 = ph1;
-      await this.getSpis(ph1, ph2, ph2.reqs);
-      if (ph2.state !== 'getspi' || ph1.state !== 'established') return;
-      ph2.lastSent = QM.qi1Send(ph1, ph2, this.o.rng, ph1.natDetected);
-      this.sendRaw(ph1, ph2.lastSent);
-      this.armRetransmit(ph1, ph2, () => this.failPh2(ph2, 'quick mode peer did not answer'));
-    } catch (e) {
-      this.failPh2(ph2, (e as Error).message);
-    }
-  }
-
-  private failPh2(ph2: QM.Phase2, why: string): void {
-    ph2.cancelTimer?.();
-    if (ph2.state === 'dead') return;
-    ph2.state = 'dead';
-    this.ph2s.delete(ph2);
-    this.stats.ph2Failed++;
-    this.log('warn', `phase 2 negotiation ${ph2.id} with ${formatAddr(ph2.dst.addr)} failed: ${why}`);
-    if (ph2.side === 'initiator' && ph2.seq) this.bridge.sendAcquireError(satypeOfDoiProto(ph2.reqs[0]?.protoId ?? C.IPSECDOI_PROTO_IPSEC_ESP), ph2.seq);
-  }
-
-  private quickInput(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array): void {
-    const ph2 = [...this.ph2s].find((p) => p.ph1 === ph1 && p.msgid === msg.header.msgid && p.msgid !== 0);
-    if (ph2) {
-      if (this.isDuplicate(ph2, raw, ph1)) return;
-      if (ph2.side === 'initiator' && ph2.state === 'msg1-sent') {
-        ph2.cancelTimer?.();
-        ph2.lastRecv = raw;
-        ph2.lastSent = QM.qi2Step(ph1, ph2, msg);
-        this.sendRaw(ph1, ph2.lastSent);
-        void this.installPh2(ph1, ph2);
-      } else if (ph2.side === 'responder' && ph2.state === 'msg2-sent') {
-        ph2.cancelTimer?.();
-        ph2.lastRecv = raw;
-        QM.qr2Step(ph1, ph2, msg);
-        void this.installPh2(ph1, ph2);
-      } else {
-        this.stats.duplicates++;
-      }
-      return;
-    }
-    if (ph1.msgids.has(msg.header.msgid)) { this.stats.duplicates++; return; }
-    const nph2: QM.Phase2 = {
-      id: this.nextId++, side: 'responder', state: 'getspi', ph1, msgid: msg.header.msgid, src: ph1.local, dst: ph1.remote,
-      spid: 0, seq: 0, reqs: [], mySpis: new Map(), retries: 0, createdMs: this.o.clock.now(),
-    };
-    QM.qr1Recv(ph1, nph2, msg);
-    ph1.msgids.add(msg.header.msgid);
-    nph2.lastRecv = raw;
-    this.ph2s.add(nph2);
-    void this.respondQuick(ph1, nph2);
-  }
-
-  /** Responder: policy and sainfo for the peer's ids, the proposal, GETSPI, then HASH(2). */
-  private async respondQuick(ph1: Phase1, ph2: QM.Phase2): Promise<void> {
-    try {
-      // The peer's IDci/IDcr are, from our side, the remote and local selectors of our inbound policy.
-      const ci = ph2.idci ? phase2IdOf(ph2.idci) : { prefix: { family: ph1.remote.addr.length === 4 ? 4 : 6, addr: ph1.remote.addr, len: ph1.remote.addr.length * 8 } as const, proto: 0, port: 0 };
-      const cr = ph2.idcr ? phase2IdOf(ph2.idcr) : { prefix: { family: ph1.local.addr.length === 4 ? 4 : 6, addr: ph1.local.addr, len: ph1.local.addr.length * 8 } as const, proto: 0, port: 0 };
-      if (!ci || !cr) throw new IsakmpError(C.ISAKMP_NTYPE_INVALID_ID_INFORMATION, 'unsupported client identity type');
-      const sp = [...this.bridge.spd.values()].find((s) => s.dir === P.IPSEC_DIR_INBOUND && s.type === P.IPSEC_POLICY_IPSEC
-        && s.src.len === ci.prefix.len && addrEqual(s.src.addr, ci.prefix.addr) && s.dst.len === cr.prefix.len && addrEqual(s.dst.addr, cr.prefix.addr)
-        && (s.proto === P.IPSEC_ULPROTO_ANY ? ci.proto === 0 : s.proto === ci.proto));
-      if (!sp) throw new IsakmpError(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, `no inbound policy for ${ph2.idci ? 'the proposed identities' : 'the peer'}`);
-      ph2.spid = sp.id;
-      ph2.reqs = this.reqsOf(sp);
-      ph2.sainfo = lookupSainfo(this.o.conf, { local: cr, remote: ci, peer: ph1.peerId });
-      if (!ph2.sainfo) throw new IsakmpError(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no matching sainfo');
-      if (!QM.qrSelect(ph1, ph2)) throw new IsakmpError(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no acceptable phase 2 proposal');
-      await this.getSpis(ph1, ph2, ph2.approval!.sas);
-      if (ph2.state !== 'getspi' || ph1.state !== 'established') return;
-      ph2.lastSent = QM.qr1Send(ph1, ph2, this.o.rng);
-      this.sendRaw(ph1, ph2.lastSent);
-      this.armRetransmit(ph1, ph2, () => this.failPh2(ph2, 'no HASH(3) from the initiator'));
-    } catch (e) {
-      if (e instanceof IsakmpError) {
-        if (e.notifyType === C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN) this.stats.noProposal++;
-        // Tell the initiator, under the phase 1 keys, with the SPI of its first proposal (racoon isakmp_info_send_n2).
-        const p = ph2.peerSa?.proposals[0];
-        this.stats.notifiesSent++;
-        this.sendInfo(ph1, [{ type: C.ISAKMP_NPTYPE_N, body: { doi: C.IPSEC_DOI, protoId: p?.protoId ?? C.IPSECDOI_PROTO_IPSEC_ESP, notifyType: e.notifyType, spi: p?.spi ?? new Uint8Array(0), data: new Uint8Array(0) } }]);
-      }
-      this.failPh2(ph2, (e as Error).message);
-    }
-  }
-
-  private async installPh2(ph1: Phase1, ph2: QM.Phase2): Promise<void> {
-    try {
-      const keys = QM.ph2Keys(ph1, ph2);
-      const natt = ph1.floated ? { localPort: ph1.local.port, remotePort: ph1.remote.port } : undefined;
-      for (const k of keys) await this.bridge.install(k, ph1.local, ph1.remote, ph2.approval!.lifetimeSec, natt);
-      for (const k of keys) { k.inbound.encKey.fill(0); k.inbound.authKey.fill(0); k.outbound.encKey.fill(0); k.outbound.authKey.fill(0); }
-      ph2.dh?.wipe();
-      this.stats.ph2Established++;
-      const spis = ph2.approval!.sas.map((s) => `${C.nameOf(C.IPSECDOI_PROTO_NAMES, s.protoId)}/${s.mode} in ${hx(s.mySpi)} out ${hx(s.peerSpi)}`).join(', ');
-      this.log('notice', `IPsec-SA established with ${formatAddr(ph1.remote.addr)}: ${spis}`);
-    } catch (e) {
-      this.failPh2(ph2, `SA installation failed: ${(e as Error).message}`);
-    }
-  }
-
-  private ph2BySpi(satype: number, spi: number): { ph2: QM.Phase2; inbound: boolean } | undefined {
-    const protoId = doiProtoOfSatype(satype);
-    const num = (b: Uint8Array) => Buffer.from(b).readUIntBE(0, b.length);
-    for (const ph2 of this.ph2s) {
-      for (const s of ph2.approval?.sas ?? []) {
-        if (s.protoId !== protoId || s.mySpi.length === 0) continue;
-        if (num(s.mySpi) === spi) return { ph2, inbound: true };
-        if (num(s.peerSpi) === spi) return { ph2, inbound: false };
-      }
-    }
-    return undefined;
-  }
-
-  /** SADB_EXPIRE (racoon pk_recvexpire): soft -> rekey (initiator side), hard -> forget and tell the peer. */
-  private onExpire(m: PfkeyMessage): void {
-    if (!m.ext.sa) return;
-    const hit = this.ph2BySpi(m.msg.satype, m.ext.sa.spi >>> 0);
-    if (!hit) return;
-    const { ph2 } = hit;
-    if (m.ext.lifetimeSoft && !m.ext.lifetimeHard) {
-      if (ph2.rekeyed || ph2.state !== 'established' || ph2.side !== 'initiator') return;
-      ph2.rekeyed = true;
-      const sp = this.bridge.spd.get(ph2.spid);
-      if (sp) {
-        this.log('info', `soft expiry of SPI 0x${(m.ext.sa.spi >>> 0).toString(16)}: rekeying`);
-        this.startPh2(sp, ph2.src, ph2.dst, 0, m.msg.satype);
-      }
-      return;
-    }
-    if (hit.inbound) void this.removePh2Sas(ph2, true, true);
-  }
-
-  /** The kernel deleted one of our SAs (setkey -D / delete): tell the peer and drop the pair. */
-  private onKernelDelete(m: PfkeyMessage): void {
-    if (!m.ext.sa) return;
-    const hit = this.ph2BySpi(m.msg.satype, m.ext.sa.spi >>> 0);
-    if (hit) void this.removePh2Sas(hit.ph2, true);
-  }
-
-  private onFlush(satype: number): void {
-    for (const ph2 of [...this.ph2s]) {
-      if (satype === P.SADB_SATYPE_UNSPEC || ph2.approval?.sas.some((s) => satypeOfDoiProto(s.protoId) === satype)) this.ph2s.delete(ph2);
-    }
-  }
-
-  /** Removes a negotiated pair from the kernel (both SAs of every protocol) and, if asked, DELETEs at the peer. */
-  async removePh2Sas(ph2: QM.Phase2, notifyPeer: boolean, kernelAlreadyGone = false): Promise<void> {
-    if (!this.ph2s.delete(ph2)) return;
-    ph2.cancelTimer?.();
-    ph2.state = 'expired';
-    const sas = ph2.approval?.sas ?? [];
-    const ph1 = ph2.ph1 && ph2.ph1.state === 'established' ? ph2.ph1 : this.findPh1(ph2.dst.addr);
-    if (notifyPeer && ph1) {
-      for (const s of sas) this.sendInfo(ph1, [deletePayload(s.protoId, [s.mySpi])]);
-    }
-    const num = (b: Uint8Array) => Buffer.from(b).readUIntBE(0, b.length);
-    const local = ph2.ph1?.local.addr ?? ph2.src.addr;
-    const remote = ph2.ph1?.remote.addr ?? ph2.dst.addr;
-    for (const s of sas) {
-      const satype = satypeOfDoiProto(s.protoId);
-      if (!kernelAlreadyGone) await this.bridge.deleteSa(satype, remote, local, num(s.mySpi));
-      await this.bridge.deleteSa(satype, local, remote, num(s.peerSpi));
     }
   }
 
@@ -759,10 +546,6 @@ export class Racoon {
   establishIsakmp(local: Uint8Array, remote: Uint8Array): Phase1 | undefined {
     return this.findPh1(remote, false) ?? this.initiatePh1({ addr: local, port: this.port }, { addr: remote, port: this.port });
   }
-}
-
-function spid(sp: SpEntry): string {
-  return `${sp.id} ${formatAddr(sp.src.addr)}/${sp.src.len} -> ${formatAddr(sp.dst.addr)}/${sp.dst.len}`;
 }
 
 export { findPayload };
