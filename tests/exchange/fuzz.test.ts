@@ -29,6 +29,7 @@ describe('exchange fuzz: malformed ISAKMP never crashes racoon', function () {
     while (lab.queue.length) { corpus.push(lab.queue[0]!); await lab.deliver(); }
     assert.equal(corpus.length, 9);
     const toB = corpus.filter((d) => d.sender === 'a');
+    const toA = corpus.filter((d) => d.sender === 'b');
 
     const mutation = fc.record({
       base: fc.nat(toB.length - 1),
@@ -37,18 +38,20 @@ describe('exchange fuzz: malformed ISAKMP never crashes racoon', function () {
       random: fc.option(fc.uint8Array({ maxLength: 120 }), { nil: undefined, freq: 8 }),
     });
     let n = 0;
-    await fc.assert(fc.asyncProperty(mutation, async (m) => {
-      const d = toB[m.base]!;
+    await fc.assert(fc.asyncProperty(mutation, fc.boolean(), async (m, atInitiator) => {
+      // Half the inputs go to the initiator (mutated responder messages), half to the responder.
+      const list = atInitiator ? toA : toB;
+      const d = list[m.base % list.length]!;
+      const target = atInitiator ? lab.a : lab.b;
       let bytes = m.random ?? new Uint8Array(d.data);
       for (const f of m.flips) if (bytes.length) bytes[f.at % bytes.length] = f.v;
       if (m.cut !== undefined && bytes.length) bytes = bytes.subarray(0, m.cut % bytes.length);
-      lab.b.racoon.input(bytes, d.to, d.from); // must not throw
+      target.racoon.input(bytes, d.to, d.from); // must not throw
       if (++n % 100 === 0) await settle(2);
     }), { seed: 20260611, numRuns: RUNS });
     await settle(8);
     assert.deepEqual(rejections, []);
-    const st = lab.b.racoon.stats;
-    assert.ok(st.malformed > 0, 'some inputs were counted as malformed');
+    assert.ok(lab.b.racoon.stats.malformed > 0 && lab.a.racoon.stats.malformed > 0, 'some inputs were counted as malformed on each side');
     assert.ok(lab.b.racoon.ph1s.size <= 16 + 1, 'half-open state stays capped');
 
     // Still alive: the established phase 1 carries a new quick mode.

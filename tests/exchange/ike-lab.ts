@@ -71,8 +71,9 @@ export async function ikeLab(o: LabOptions): Promise<IkeLab> {
   const queue: Datagram[] = [];
   const addrA = o.addrA ?? '192.0.2.1', addrB = o.addrB ?? '192.0.2.2';
   const ha = makeHost('a', clock), hb = makeHost('b', clock);
-  attach(ha, seg, 'eth0', [`${addrA}/24`]);
-  attach(hb, seg, 'eth0', [`${addrB}/24`]);
+  const plen = addrA.includes(":") ? 64 : 24;
+  attach(ha, seg, 'eth0', [`${addrA}/${plen}`]);
+  attach(hb, seg, 'eth0', [`${addrB}/${plen}`]);
   o.policies(ha, hb);
   let generation = 0;
   const side = async (name: string, host: Host, addr: string, conf: string, psk: string, pid: number, ks?: KeySock): Promise<Side> => {

@@ -153,4 +153,21 @@ describe('exchange: main mode + quick mode with PSK between two racoons and two 
     const modes = lab.b.host.sad.dump().map((s) => s.mode);
     assert.deepEqual(modes, ['tunnel', 'tunnel']);
   });
+
+  it('IPv6: main mode and quick mode between 2001:db8::1 and 2001:db8::2', async () => {
+    const A6 = '2001:db8::1', B6 = '2001:db8::2';
+    lab = await ikeLab({
+      addrA: A6, addrB: B6, confA: confFor(B6), confB: confFor(A6),
+      pskA: `${B6} v6-secret\n`, pskB: `${A6} v6-secret\n`,
+      policies: (a, b) => policyPair(a, b, `${A6}/128`, `${B6}/128`, [{ proto: 'esp' }]),
+    });
+    lab.a.host.sendEchoRequest(ip(B6), 7, 1, new Uint8Array(16));
+    await lab.run();
+    assert.deepEqual(ph2States(lab, 'b'), ['responder:established'], lab.b.log.join('\n'));
+    assert.equal(lab.b.host.sad.dump().filter((s) => s.src.length === 16).length, 2);
+    const pings = lab.a.host.ping(B6, { count: 1, intervalMs: 0 });
+    await settle(8);
+    lab.clock.advance(1000);
+    assert.equal((await pings).length, 1);
+  });
 });
