@@ -150,6 +150,15 @@ export function saParamsOf(m: PfkeyMessage): SaParams {
   };
 }
 
+/** UPDATE of a mature SA (FreeBSD key_update): only lifetimes and NAT-T may change, so no algorithms. */
+export function saLifetimeParamsOf(m: PfkeyMessage): SaParams {
+  const { ext, msg } = m;
+  return {
+    spi: ext.sa!.spi >>> 0, proto: protoOfSatype(msg.satype), src: ext.addressSrc!.addr.addr, dst: ext.addressDst!.addr.addr,
+    hard: lifetimeIn(ext.lifetimeHard), soft: lifetimeIn(ext.lifetimeSoft), natt: nattOf(ext), pid: msg.pid, seq: msg.seq,
+  };
+}
+
 // --- SAs -> messages ---
 
 function algIds(sa: SecAssoc): { auth: number; encrypt: number } {

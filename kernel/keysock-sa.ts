@@ -6,7 +6,7 @@ import { PfkeyError, makeSadbMsg } from '../pfkey/index.js';
 import { ErrnoError } from '../common/errors.js';
 import { addrEqual } from '../common/inet.js';
 import type { SecAssoc } from './secassoc.js';
-import { getSpiParamsOf, modeOf, protoOfSatype, saParamsOf, saToMessage } from './keysock-convert.js';
+import { getSpiParamsOf, modeOf, protoOfSatype, saLifetimeParamsOf, saParamsOf, saToMessage } from './keysock-convert.js';
 import { echoRaw, echoReply, type HandlerCtx, type HandlerResult } from './keysock-types.js';
 
 /** key_getmsgbuf_x1: what UPDATE and ADD replies carry (keys stripped), plus the NAT-T extensions. */
@@ -48,7 +48,17 @@ export function handleGetspi(ctx: HandlerCtx): HandlerResult {
 
 /** SADB_UPDATE: mature the caller's larval SA (or change a mature SA's lifetimes); reply to all. */
 export function handleUpdate(ctx: HandlerCtx): HandlerResult {
-  const sa = ctx.kernel.sad.update(saParamsOf(ctx.m));
+  const { m, kernel } = ctx;
+  const cur = kernel.sad.get(m.ext.addressSrc!.addr.addr, m.ext.addressDst!.addr.addr, protoOfSatype(m.msg.satype), m.ext.sa!.spi >>> 0);
+  let params;
+  if (cur && cur.state !== 'larval') {
+    // FreeBSD key_update: a mature SA's keys cannot change; lifetimes and NAT-T ports can.
+    if (m.ext.keyAuth || m.ext.keyEncrypt) throw new PfkeyError('EINVAL', 'keys of a mature SA cannot change');
+    params = saLifetimeParamsOf(m);
+  } else {
+    params = saParamsOf(m);
+  }
+  const sa = kernel.sad.update(params);
   resolveAcquire(ctx, sa);
   return echoRaw(ctx.raw, X1_TYPES, 'all');
 }

@@ -359,3 +359,64 @@ describe('keysock: NAT-T and replay extensions', () => {
     assert.equal(a.msgs()[0]!.ext.sa!.flags & C.SADB_X_SAFLAGS_ESN, C.SADB_X_SAFLAGS_ESN);
   });
 });
+
+describe('keysock: IPComp, AH, IPv6 and UPDATE of a mature SA', () => {
+  it('IPComp ADD (deflate, no keys) and its dump (sadb_sa_encrypt = SADB_X_CALG_DEFLATE)', () => {
+    const { k, a } = setup();
+    const m = saMsg({ spi: 0x4000, satype: C.SADB_X_SATYPE_IPCOMP, enc: C.SADB_X_CALG_DEFLATE, auth: C.SADB_AALG_NONE });
+    delete m.ext.keyEncrypt;
+    a.send(m);
+    assert.equal(a.msgs()[0]!.msg.errno, 0);
+    assert.equal(k.sad.dump()[0]!.compAlg?.name, 'deflate');
+    a.clear();
+    a.send(msg(C.SADB_DUMP, C.SADB_X_SATYPE_IPCOMP));
+    const d = a.msgs()[0]!;
+    assert.deepEqual([d.msg.satype, d.ext.sa!.encrypt, d.ext.sa!.auth, d.ext.keyEncrypt], [C.SADB_X_SATYPE_IPCOMP, C.SADB_X_CALG_DEFLATE, 0, undefined]);
+  });
+
+  it('IPComp with an authentication algorithm, or AH with a cipher, is EINVAL', () => {
+    const { k, a } = setup();
+    const ipc = saMsg({ spi: 0x4000, satype: C.SADB_X_SATYPE_IPCOMP, enc: C.SADB_X_CALG_DEFLATE, auth: C.SADB_X_AALG_SHA2_256 });
+    delete ipc.ext.keyEncrypt; delete ipc.ext.keyAuth;
+    a.send(ipc);
+    a.send(saMsg({ spi: 0x4001, satype: C.SADB_SATYPE_AH, enc: C.SADB_X_EALG_AESCBC, auth: C.SADB_X_AALG_SHA2_256, authKey: hexKey(32, 1) }));
+    assert.deepEqual(a.msgs().map((m) => m.msg.errno), [E.EINVAL, E.EINVAL]);
+    assert.equal(k.sad.size, 0);
+  });
+
+  it('AH over IPv6 through GETSPI -> UPDATE; GET answers with the IPv6 sockaddrs', () => {
+    const { k, a } = setup();
+    a.send(msg(C.SADB_GETSPI, C.SADB_SATYPE_AH, { addressSrc: addr('fd00::2'), addressDst: addr('fd00::1'), spirange: { min: 0x9000, max: 0x9000 } }, 4, 100));
+    a.send(saMsg({ type: C.SADB_UPDATE, satype: C.SADB_SATYPE_AH, spi: 0x9000, src: 'fd00::2', dst: 'fd00::1', seq: 4, auth: C.SADB_X_AALG_SHA2_512, authKey: hexKey(64, 9) }));
+    assert.equal(a.msgs()[1]!.msg.errno, 0);
+    assert.equal(k.sad.lookupIn(ip('fd00::1'), 'ah', 0x9000)!.authAlg!.name, 'hmac-sha512');
+    a.clear();
+    a.send(msg(C.SADB_GET, C.SADB_SATYPE_AH, { sa: { spi: 0x9000, replay: 0, state: 0, auth: 0, encrypt: 0, flags: 0 }, addressSrc: addr('fd00::2'), addressDst: addr('fd00::1') }));
+    const g = a.msgs()[0]!;
+    assert.equal(g.ext.addressDst!.addr.family, 6);
+    assert.equal(g.ext.addressDst!.prefixlen, 128);
+    assert.equal(g.ext.keyAuth!.bits, 512);
+  });
+
+  it('UPDATE of a mature SA by its owner changes the lifetimes only', () => {
+    const { k, a } = setup();
+    const lt = (s: number) => ({ allocations: 0, bytes: 0n, addtime: BigInt(s), usetime: 0n });
+    a.send(saMsg({ spi: 0x1000, pid: 100 }));
+    const upd = saMsg({ type: C.SADB_UPDATE, spi: 0x1000, pid: 100, extra: { lifetimeHard: lt(600), lifetimeSoft: lt(500) } });
+    delete upd.ext.keyEncrypt; delete upd.ext.keyAuth;
+    upd.ext.sa!.auth = 0; upd.ext.sa!.encrypt = 0;
+    a.send(upd);
+    const sa = k.sad.lookupIn(ip('10.0.0.2'), 'esp', 0x1000)!;
+    assert.deepEqual([a.msgs()[1]!.msg.errno, sa.hard.addtimeSec, sa.soft.addtimeSec, sa.encAlg?.name], [0, 600, 500, 'aes-cbc']);
+  });
+});
+
+describe('keysock: UPDATE of a mature SA with keys', () => {
+  it('is EINVAL and changes nothing (FreeBSD key_update)', () => {
+    const { k, a } = setup();
+    a.send(saMsg({ spi: 0x1000, pid: 100 }));
+    a.send(saMsg({ type: C.SADB_UPDATE, spi: 0x1000, pid: 100, encKey: hexKey(16, 0x77) }));
+    assert.equal(a.msgs()[1]!.msg.errno, E.EINVAL);
+    assert.deepEqual(k.sad.lookupIn(ip('10.0.0.2'), 'esp', 0x1000)!.encKey, new Uint8Array(16).fill(0x11));
+  });
+});
