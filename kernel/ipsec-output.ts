@@ -126,8 +126,7 @@ function isStrict(r: IpsecRequest): boolean {
 
 /** A larval SA between the endpoints (either direction: GETSPI is for the inbound SA) holds the acquire state. */
 function hasLarval(sad: Sad, idx: SaIndex): boolean {
-  return sad.dump(idx.proto).some((sa) => sa.state === 'larval'
-    && ((addrEqual(sa.src, idx.src) && addrEqual(sa.dst, idx.dst)) || (addrEqual(sa.src, idx.dst) && addrEqual(sa.dst, idx.src))));
+  return sad.hasLarvalBetween(idx.src, idx.dst, idx.proto);
 }
 
 function acquire(ctx: OutputContext, req: IpsecRequest, idx: SaIndex, res: PolicyResolution, sel: PacketSelector): void {
