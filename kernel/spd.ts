@@ -14,6 +14,8 @@ import { SelectorIndex } from './spd-index.js';
 import { SpdCache } from './spd-cache.js';
 
 const DIR_ORDER: readonly PolicyDir[] = ['in', 'out', 'fwd'];
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 0x7fffffff;
 
 export type ExpireReason = 'addtime' | 'usetime';
 export type ExpireListener = (policy: Policy, reason: ExpireReason) => void;
@@ -322,7 +324,8 @@ export class Spd {
       return Math.min(a, u);
     };
     const schedule = (): void => {
-      const wait = Math.max(0, deadline() - this.clock.now());
+      // Timers cannot wait longer than 2^31-1 ms (Node fires at once beyond): wake up and look again.
+      const wait = Math.min(MAX_TIMER_MS, Math.max(0, deadline() - this.clock.now()));
       this.timers.set(p.id, this.clock.setTimer(wait, fire));
     };
     const fire = (): void => {

@@ -271,6 +271,22 @@ describe('kernel/spd lifetimes (X_SPDEXPIRE)', () => {
     assert.equal(spd.size, 0);
   });
 
+  it('handles lifetimes longer than a timer can wait (2^31-1 ms, about 24.8 days)', () => {
+    const clock = new ManualClock(0);
+    const delays: number[] = [];
+    const spy = { now: () => clock.now(), setTimer: (ms: number, fn: () => void) => { delays.push(ms); return clock.setTimer(ms, fn); } };
+    const spd = new Spd({ clock: spy });
+    const seen: string[] = [];
+    spd.onExpire((_p, why) => seen.push(why));
+    spd.addPolicy({ dir: 'out', src: '10.0.0.0/8', dst: '0.0.0.0/0', action: 'none', lifetime: { addtimeSec: 60 * 86400 } });
+    clock.advance(59 * 86400_000);
+    assert.deepEqual(seen, []);
+    assert.equal(spd.size, 1);
+    clock.advance(86400_000);
+    assert.deepEqual(seen, ['addtime']);
+    assert.ok(delays.length >= 3 && delays.every((d) => d <= 0x7fffffff), delays.join(','));
+  });
+
   it('a deleted, updated or flushed policy never expires later', () => {
     const { spd, clock } = mk();
     let calls = 0;
