@@ -246,37 +246,22 @@ export class Racoon {
   private ph1Input(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, local: Endpoint, remote: Endpoint): void {
     if (this.isDuplicate(ph1, raw, ph1)) return;
     if (!addrEqual(remote.addr, ph1.remote.addr)) { this.stats.unknownSa++; return; }
-    const ctx = this.ph1Ctx();
+    const step = MM.PH1_STEPS[ph1.side][ph1.state];
+    if (!step) { this.stats.duplicates++; return; } // late packet for a finished step
+    if (ph1.side === 'initiator' && ph1.state === 'msg1-sent') ph1.rcookie = msg.header.rcookie.slice();
+    // Messages 5 and 6 may arrive on the NAT-T port: follow the peer there.
+    if (ph1.state === 'msg4-sent' || ph1.state === 'msg5-sent') this.float(ph1, local, remote);
+    const res = step(ph1, msg, raw, this.ph1Ctx());
     if (ph1.side === 'initiator') {
-      if (ph1.state === 'msg1-sent') {
-        ph1.rcookie = msg.header.rcookie.slice();
-        this.ph1s.set(hx(ph1.icookie), ph1);
-        this.sendPh1(ph1, raw, MM.i2Step(ph1, msg, raw, ctx));
-      } else if (ph1.state === 'msg3-sent') {
-        const out = MM.i3Step(ph1, msg, raw, ctx);
-        if (ph1.natDetected) this.floatOut(ph1);
-        this.sendPh1(ph1, raw, out);
-      } else if (ph1.state === 'msg5-sent') {
-        this.float(ph1, local, remote);
-        MM.i4Step(ph1, msg);
-        ph1.lastRecv = raw;
-        this.established(ph1);
-      } else {
-        this.stats.duplicates++; // late packet for a finished step
-      }
-      return;
+      if (ph1.state === 'msg5-sent' && ph1.natDetected && !ph1.floated) this.floatOut(ph1);
+      if (res.reply) this.sendPh1(ph1, raw, res.reply);
+      else ph1.lastRecv = raw;
+    } else if (res.reply) {
+      this.replyPh1(ph1, raw, res.reply);
     }
-    if (ph1.state === 'msg2-sent') {
-      this.replyPh1(ph1, raw, MM.r2Step(ph1, msg, raw, ctx));
-    } else if (ph1.state === 'msg4-sent') {
-      this.float(ph1, local, remote);
-      const { reply, payloads } = MM.r3Step(ph1, msg);
-      this.replyPh1(ph1, raw, reply);
-      this.established(ph1);
-      if (payloads.some((p) => p.type === C.ISAKMP_NPTYPE_N && p.body.notifyType === C.IPSECDOI_NTYPE_INITIAL_CONTACT)) void this.initialContact(ph1);
-    } else {
-      this.stats.duplicates++;
-    }
+    if (!res.established) return;
+    this.established(ph1);
+    if (res.payloads?.some((p) => p.type === C.ISAKMP_NPTYPE_N && p.body.notifyType === C.IPSECDOI_NTYPE_INITIAL_CONTACT)) void this.initialContact(ph1);
   }
 
   /** The initiator moves to the NAT-T port for message 5 when a NAT was detected (RFC 3947 §4). */

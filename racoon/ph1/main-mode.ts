@@ -278,6 +278,29 @@ export function i4Step(ph1: Phase1, msg: IsakmpMessage): IsakmpPayload[] {
   return payloads;
 }
 
-/** Which step handles a peer message, by side and state (racoon ph1exchange, main mode column). */
-export const INITIATOR_STEPS = { 'msg1-sent': i2Step, 'msg3-sent': i3Step } as const;
-export const RESPONDER_STEPS = { 'msg2-sent': r2Step } as const;
+/** What a step produced: our next message, and whether the ISAKMP SA is now established. */
+export interface Ph1StepResult {
+  reply?: Uint8Array;
+  established?: boolean;
+  /** The decrypted payloads of message 5/6 (INITIAL-CONTACT and other notifications). */
+  payloads?: IsakmpPayload[];
+}
+
+export type Ph1Step = (ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, ctx: Ph1Ctx) => Ph1StepResult;
+
+/**
+ * The step for a peer message, by side and by the state we are in (racoon's ph1exchange[][][], main mode
+ * column). A state with no entry expects nothing more: the message is late or a duplicate. The responder's
+ * first message (no state yet) is r1Step.
+ */
+export const PH1_STEPS: Readonly<Record<Phase1['side'], Partial<Record<Phase1['state'], Ph1Step>>>> = {
+  initiator: {
+    'msg1-sent': (p, m, r, c) => ({ reply: i2Step(p, m, r, c) }),
+    'msg3-sent': (p, m, r, c) => ({ reply: i3Step(p, m, r, c) }),
+    'msg5-sent': (p, m) => ({ established: true, payloads: i4Step(p, m) }),
+  },
+  responder: {
+    'msg2-sent': (p, m, r, c) => ({ reply: r2Step(p, m, r, c) }),
+    'msg4-sent': (p, m) => ({ ...r3Step(p, m), established: true }),
+  },
+};
