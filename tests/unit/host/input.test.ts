@@ -125,6 +125,23 @@ describe('host input: fragments', () => {
     });
   }
 
+  it('an IPv6 fragment flood (first fragments with 8,000 identifications) stays within the limits', () => {
+    const { b } = host({ reassembly: { maxBytes: 128 * 1024, maxDatagrams: 100 } });
+    const f = fragmentIpv6(buildUdpPacket({ src: ip(A6), dst: ip(B6) }, 1, 9, new Uint8Array(3000)), 1280, 0);
+    assert.ok(f.ok);
+    const first = f.fragments[0]!;
+    let peak = 0;
+    for (let id = 0; id < 8_000; id++) {
+      const p = first.slice();
+      p[44] = id >> 24; p[45] = (id >> 16) & 0xff; p[46] = (id >> 8) & 0xff; p[47] = id & 0xff; // fragment header id
+      b.input(p);
+      peak = Math.max(peak, b.reassembler.bytesHeld);
+      assert.ok(b.reassembler.datagrams <= 100);
+    }
+    assert.ok(peak <= 128 * 1024, `held ${peak}`);
+    assert.equal(b.netstat.get('ip6s_fragments'), 8_000);
+  });
+
   it('IPv6 fragments are reassembled too', async () => {
     const { b } = host();
     const s = b.udpSocket();
