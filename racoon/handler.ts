@@ -63,6 +63,7 @@ export interface RacoonStats {
   notifiesSent: number;
   notifiesReceived: number;
   keepalivesSent: number;
+  ph2Refused: number;
 }
 
 const NON_ESP_MARKER_LEN = 4;
@@ -76,7 +77,7 @@ function hx(b: Uint8Array): string {
 export class Racoon {
   readonly stats: RacoonStats = {
     received: 0, malformed: 0, unknownSa: 0, duplicates: 0, retransmits: 0, halfOpenRefused: 0, authFailed: 0, noProposal: 0,
-    ph1Established: 0, ph2Established: 0, ph1Failed: 0, ph2Failed: 0, deletesSent: 0, deletesReceived: 0, notifiesSent: 0, notifiesReceived: 0, keepalivesSent: 0,
+    ph1Established: 0, ph2Established: 0, ph1Failed: 0, ph2Failed: 0, deletesSent: 0, deletesReceived: 0, notifiesSent: 0, notifiesReceived: 0, keepalivesSent: 0, ph2Refused: 0,
   };
   readonly bridge: PfkeyBridge;
   /** Phase 1 SAs by initiator cookie (the responder cookie is unknown to the initiator until msg 2). */

@@ -16,6 +16,9 @@ import type { SpEntry } from './pfkey-bridge.js';
 import { deletePayload } from './informational.js';
 import type { Racoon } from './handler.js';
 
+/** Responder quick modes one phase 1 may have in progress at once. */
+export const MAX_PH2_IN_FLIGHT = 32;
+
 function hx(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');
 }
@@ -138,6 +141,15 @@ export class Ph2Engine {
       return;
     }
     if (ph1.msgids.has(msg.header.msgid)) { this.r.stats.duplicates++; return; }
+    // Each responder quick mode holds larval SAs in the kernel until it completes: an authenticated peer gets
+    // a bounded number in flight (racoon has no such limit; GETSPI larval SAs would pile up otherwise).
+    let inFlight = 0;
+    for (const p of this.ph2s) if (p.ph1 === ph1 && p.side === 'responder' && p.state !== 'established') inFlight++;
+    if (inFlight >= MAX_PH2_IN_FLIGHT) {
+      this.r.stats.ph2Refused++;
+      this.r.log('warn', `${inFlight} quick modes in progress with ${formatAddr(ph1.remote.addr)}: refusing another`);
+      return;
+    }
     const nph2: QM.Phase2 = {
       id: this.r.newId(), side: 'responder', state: 'getspi', ph1, msgid: msg.header.msgid, src: ph1.local, dst: ph1.remote,
       spid: 0, seq: 0, reqs: [], mySpis: new Map(), retries: 0, createdMs: this.r.o.clock.now(),

@@ -301,3 +301,25 @@ describe('exchange: phase 2 lifetimes', function () {
     for (const h of [lab.a.host, lab.b.host]) for (const s of h.sad.dump()) assert.equal(s.hard.addtimeSec, 7200);
   });
 });
+
+describe('exchange: bounded responder state', function () {
+  let lab: IkeLab;
+  afterEach(() => lab?.close());
+
+  it('an authenticated peer gets at most 32 responder quick modes in flight (each holds larval SAs)', async () => {
+    lab = await ikeLab({ confA: confFor(B), confB: confFor(A), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    const sp = [...lab.a.racoon.bridge.spd.values()].find((s) => s.dir === 2)!;
+    for (let i = 0; i < 40; i++) lab.a.racoon.startPh2(sp, { addr: ip(A), port: 500 }, { addr: ip(B), port: 500 }, 0);
+    await settle(16);
+    // Deliver a's quick mode messages; b's answers are lost, so b's negotiations stay open.
+    for (let i = 0; i < 200 && lab.queue.length; i++) {
+      if (lab.queue[0]!.sender === 'a') await lab.deliver(); else lab.drop();
+    }
+    const open = [...lab.b.racoon.ph2s].filter((p) => p.side === 'responder' && p.state !== 'established').length;
+    assert.equal(open, 32);
+    assert.equal(lab.b.racoon.stats.ph2Refused, 8);
+    assert.equal(lab.b.host.sad.dump().filter((s) => s.state === 'larval').length, 32);
+  });
+});
