@@ -323,3 +323,20 @@ describe('exchange: bounded responder state', function () {
     assert.equal(lab.b.host.sad.dump().filter((s) => s.state === 'larval').length, 32);
   });
 });
+
+describe('exchange: nat_traversal on without a NAT', function () {
+  let lab: IkeLab;
+  afterEach(() => lab?.close());
+
+  it('NAT-D hashes match: no float, plain ESP SAs', async () => {
+    lab = await ikeLab({ confA: confFor(B, { natt: 'on' }), confB: confFor(A, { natt: 'on' }), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await settle(8);
+    const ports: number[] = [];
+    while (lab.queue.length) { ports.push(lab.queue[0]!.to.port); await lab.deliver(); }
+    assert.ok(ports.every((p) => p === 500));
+    const ph1 = [...lab.b.racoon.ph1s.values()][0]!;
+    assert.ok(ph1.nattPeer && !ph1.natDetected && !ph1.floated);
+    for (const s of lab.a.host.sad.dump()) assert.equal(s.natt, undefined);
+  });
+});
