@@ -14,7 +14,7 @@ import { ManualClock } from '../../common/clock.js';
 import type { Sad } from '../../kernel/sad.js';
 import { sockDir, testConfig } from './support.js';
 
-const COUNT = process.env.UIPSEC_SLOW !== undefined ? 50_000 : 5_000;
+const COUNT = Boolean(process.env.UIPSEC_SLOW) ? 50_000 : 5_000;
 
 /** version 2, a whole number of 8-byte units, sadb_msg_len matching: the stream splitter accepts it. */
 function frameable(b: Uint8Array): Uint8Array {

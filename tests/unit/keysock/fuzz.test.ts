@@ -9,7 +9,7 @@ import { KeySock } from '../../../kernel/keysock.js';
 import { bareKernel, openRec } from './support.js';
 import { messageArb, sadFingerprint, sadState, spdState } from './arbitraries.js';
 
-const SLOW = process.env.UIPSEC_SLOW !== undefined;
+const SLOW = Boolean(process.env.UIPSEC_SLOW);
 const RUNS = SLOW ? 2000 : 200;
 const PER_RUN = 500; // 200 x 500 = 100,000 messages in the normal suite
 
