@@ -83,7 +83,7 @@ export async function negotiateWithRacoon(lab: Lab, io: Out, ck: Checker): Promi
   const { racoon: rb, stop: stopB } = await startRacoon(lab, 'b', DEMO_ADDR.a);
   // The first packet needs an SA: the kernel drops it and sends ACQUIRE to racoon a (fail closed).
   const a = lab.get('a').host, b = lab.get('b').host;
-  a.udpSocket().send(new TextEncoder().encode('trigger'), DEMO_ADDR.b, 9);
+  const sent = a.udpSocket().send(new TextEncoder().encode('trigger'), DEMO_ADDR.b, 9);
   const start = Date.now();
   const ready = () => [a, b].every((h) => h.sad.dump().filter((s) => s.state === 'mature' && s.proto === 'esp').length >= 2);
   while (!ready() && Date.now() - start < NEGOTIATION_WAIT_MS) {
@@ -91,7 +91,8 @@ export async function negotiateWithRacoon(lab: Lab, io: Out, ck: Checker): Promi
     await new Promise((r) => setTimeout(r, 5));
   }
   const ms = Date.now() - start;
-  io.out(`  racoon a: phase 1 ${ra.stats.ph1Established} established, phase 2 ${ra.stats.ph2Established}; racoon b: ${rb.stats.ph1Established} / ${rb.stats.ph2Established}\n`);
+  ck.check(!sent && a.stats.get('ips_out_nosa') === 1, 'a sends one datagram: no SA yet, so its kernel drops it (ips_out_nosa 1) and asks racoon a (SADB_ACQUIRE)');
+  io.out(`  racoon a: ${ra.stats.ph1Established} phase 1 and ${ra.stats.ph2Established} phase 2 established; racoon b: ${rb.stats.ph1Established} and ${rb.stats.ph2Established}\n`);
   const spis = a.sad.dump().map((s) => `${formatAddr(s.src)}->${formatAddr(s.dst)} spi 0x${s.spi.toString(16).padStart(8, '0')}`);
   io.out(`  SAs in a's kernel: ${spis.join(', ')}\n`);
   ck.check(ready(), `ACQUIRE -> main mode -> quick mode -> SAs installed on both hosts (${ms} ms)`);

@@ -2,7 +2,6 @@
 // the in-process PF_KEY socket and SAs negotiated by racoon (or, with --manual, loaded by setkey too), then ping and UDP in transport-mode
 // ESP, what crossed the wire, the SA table as `setkey -D` prints it, and fail-closed behaviour. It checks
 // its own results and exits 1 if any check failed. No daemon, no root, no configuration.
-import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { formatAddr, parseAddr } from '../common/inet.js';
 import { buildUdpPacket } from '../kernel/ip/packet.js';
@@ -15,6 +14,7 @@ import { formatTable, section } from './table.js';
 import { containsBytes, spiHex, summarizeFrame } from './wire-summary.js';
 import { packageVersion } from './version.js';
 import { negotiateWithRacoon } from './demo-racoon.js';
+import { isMainModule } from './main-module.js';
 
 export interface DemoIo { out(s: string): void; err(s: string): void }
 export interface DemoOptions { keying: 'manual' | 'racoon' }
@@ -228,7 +228,7 @@ export async function main(argv: readonly string[], io: DemoIo): Promise<number>
   return runDemo({ keying: o.manual ? 'manual' : 'racoon' }, io);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) })
     .then((code) => { process.exitCode = code; }, (e: unknown) => { process.stderr.write(`uipsec-demo: ${(e as Error).stack ?? String(e)}\n`); process.exitCode = 1; });
 }

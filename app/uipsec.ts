@@ -1,7 +1,6 @@
 // The `uipsec` operator tool (commander): demo, ping/send/listen through uipsecd's app channel, status over
 // PF_KEY, and pcap encap/decap offline. Every command has --help with examples; exit statuses are the
 // EXIT_* constants of cli-io.ts (0 ok, 1 runtime failure, 2 usage/configuration, 3 partial).
-import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { runDemo } from './demo.js';
 import { runPcap } from './cmd-pcap.js';
@@ -9,6 +8,7 @@ import { runListen, runPing, runSend } from './cmd-app-channel.js';
 import { runStatus } from './cmd-status.js';
 import { EXIT_FAIL, EXIT_USAGE, errorText, processCliIo, type CliIo } from './cli-io.js';
 import { packageVersion } from './version.js';
+import { isMainModule } from './main-module.js';
 
 export { processCliIo } from './cli-io.js';
 
@@ -150,6 +150,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMainModule(import.meta.url)) {
   main(process.argv.slice(2), processCliIo()).then((code) => { process.exit(code); });
 }

@@ -2,7 +2,6 @@
 // keys and policies loaded with setkey text over the in-process PF_KEY socket, a UDP exchange protected by
 // transport-mode ESP, and the SA table read back over PF_KEY. Run it with
 //   npx tsx examples/embed-host.ts        (or node dist/examples/embed-host.js after npm run build)
-import { pathToFileURL } from 'node:url';
 import { Host } from '../kernel/host.js';
 import { KeySock } from '../kernel/keysock.js';
 import { MemWire } from '../kernel/link/memwire.js';
@@ -11,6 +10,7 @@ import { PfkeyClient } from '../pfkey/client.js';
 import { InprocTransport } from '../pfkey/transport-inproc.js';
 import { runSetkeyInproc } from '../app/setkey-inproc.js';
 import { dumpTables, formatStatus, hostExtras } from '../app/status.js';
+import { isMainModule } from '../app/main-module.js';
 
 const SETKEY = (me: string, peer: string) => `
 add 192.168.7.1 192.168.7.2 esp 0x700 -m transport -E aes-gcm-16 0x00112233445566778899aabbccddeeff00112233;
@@ -52,6 +52,6 @@ export async function main(print: (s: string) => void = (s) => process.stdout.wr
   for (const h of hosts) { h.keysock.close(); h.host.close(); }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (isMainModule(import.meta.url)) {
   main().catch((e: unknown) => { process.stderr.write(`${(e as Error).stack}\n`); process.exitCode = 1; });
 }
