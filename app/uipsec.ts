@@ -96,7 +96,7 @@ ${EXIT_CODES}`)
       run(runSend({ ...o, address, port: int('<port>', 1, 65535)(port), message: words.join(' ') }, io)));
 
   root.command('listen <port>')
-    .description("receive UDP datagrams on a port of uipsecd's host stack; prints sender, protection-free payload")
+    .description("receive UDP datagrams on a port of uipsecd's host stack; prints each one (sender, size, payload)")
     .addOption(appSocketOpt())
     .addOption(socketOpt())
     .option('-n, --count <n>', 'exit after n datagrams', int('--count', 1, 1_000_000))

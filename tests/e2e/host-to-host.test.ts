@@ -144,6 +144,13 @@ describe('e2e: host-to-host transport mode across processes (uipsecd + setkey -f
     assert.equal(await l1.exited, 0, l1.out + l1.err);
     assert.deepEqual(received(l1.out), ['esp hidden', 'esp hidden', 'after restore']);
     await echo.stop();
+    // uipsec status (a process, over PF_KEY) counts the two AH datagrams on the AH SA at both ends.
+    for (const h of ['a', 'b'] as const) {
+      const st = await uipsec(h, ['status', '--json']);
+      assert.equal(st.code, 0, st.err);
+      const sas = (JSON.parse(st.out) as { sas: { spi: number; satype: string; lifetime: { current: { allocations: number } } }[] }).sas;
+      assert.equal(sas.find((x) => x.satype === 'ah' && x.spi === 0x1002)?.lifetime.current.allocations, 2, `${h}: ${st.out}`);
+    }
     assert.equal([...echo.out.matchAll(/ -> 10\.7\.0\.2:7 {2}56 bytes /g)].length, 3, echo.out);
   });
 
