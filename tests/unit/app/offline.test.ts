@@ -66,6 +66,25 @@ describe('app/pcap/offline', () => {
     lax.close();
   });
 
+  it('ESP-in-UDP (setkey esp-udp, RFC 3948): encap gives UDP 4500 -> 4500 with checksum 0 before the SPI; decap restores the packet', async () => {
+    const e = new OfflineIpsec();
+    const r = await e.load('natt.conf', `add 192.0.2.1[4500] 192.0.2.2[4500] esp-udp 0x600 -m transport -E aes-gcm-16 0x000102030405060708090a0b0c0d0e0f10111213;
+spdadd 192.0.2.1 192.0.2.2 any -P out ipsec esp/transport//require;
+spdadd 192.0.2.1 192.0.2.2 any -P in ipsec esp/transport//require;`);
+    assert.equal(r.code, 0, r.err);
+    const p = udp('192.0.2.1', '192.0.2.2', 'behind a NAT');
+    const v = e.encap(p);
+    assert.equal(v.kind, 'changed');
+    if (v.kind !== 'changed') return;
+    assert.equal(v.ip[9], 17, 'UDP');
+    // UDP header: ports 4500/4500, length, checksum 0 (RFC 3948 §2.1), then the ESP SPI.
+    assert.deepEqual([...v.ip.subarray(20, 24)], [0x11, 0x94, 0x11, 0x94]);
+    assert.deepEqual([...v.ip.subarray(26, 32)], [0, 0, 0, 0, 6, 0]);
+    const d = e.decap(v.ip);
+    assert.ok(d.kind === 'changed' && Buffer.from(d.ip).equals(Buffer.from(p)));
+    e.close();
+  });
+
   it('a seeded engine gives the same bytes twice (IVs from the seed); another seed differs', async () => {
     const p = udp('10.1.2.3', '10.9.8.7');
     const run = async (seed: string) => { const e = await engine(seed); const v = e.encap(p); e.close(); return v.kind === 'changed' ? Buffer.from(v.ip) : undefined; };
