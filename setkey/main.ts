@@ -18,6 +18,8 @@ import type { Statement } from './ast.js';
 import { HELP, USAGE, parseArgs, type Flags } from './options.js';
 import { SetkeySession, runPromisc, type PfkeyTracer } from './session.js';
 import { hexLines, kdebugSadb } from './kdebug.js';
+import { WriteBatchTransport } from './write-batch.js';
+import { splitScript } from './lexer.js';
 import { policyToJson, saToJson } from './json.js';
 
 export { parseArgs } from './options.js';
@@ -120,11 +122,27 @@ async function runScript(f: Flags, io: SetkeyIo): Promise<number> {
     return 1;
   }
   const where = f.file === '-' ? '' : f.file;
-  const r = parseSetkey(text, { file: where });
+  const r = parseScript(text, where ?? '');
   report(io, r.errors, r.warnings);
   if (r.errors.length > 0) return 1;
   if (f.notReally) return 0;
   return withLink(f, io, (link) => execute(r.statements, io, f, link, where));
+}
+
+/** Statements parsed per piece of a big script (keeps only one piece's tokens alive at a time). */
+const PARSE_PIECE = 2000;
+
+/** The whole script parsed piece by piece; stops after `exit`, as parseSetkey does. */
+function parseScript(text: string, file: string): ReturnType<typeof parseSetkey> {
+  const all: ReturnType<typeof parseSetkey> = { statements: [], errors: [], warnings: [] };
+  for (const piece of splitScript(text, PARSE_PIECE)) {
+    const r = parseSetkey(piece.text, { file, firstLine: piece.firstLine });
+    for (const x of r.statements) all.statements.push(x);
+    for (const x of r.errors) all.errors.push(x);
+    for (const x of r.warnings) all.warnings.push(x);
+    if (r.statements.some((x) => x.kind === 'exit')) break;
+  }
+  return all;
 }
 
 async function runStdin(f: Flags, io: SetkeyIo): Promise<number> {
@@ -350,7 +368,7 @@ export function processIo(): SetkeyIo {
     nowMs: () => Date.now(),
     pid: process.pid,
     env: process.env,
-    connect: (path) => UnixTransport.connect(path),
+    connect: async (path) => new WriteBatchTransport(await UnixTransport.connect(path)),
     interrupt: () => {
       const ac = new AbortController();
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ac.abort());

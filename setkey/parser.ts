@@ -37,6 +37,8 @@ export interface ParseOptions {
   resolveHost?: (name: string, family?: Family) => Uint8Array[];
   /** Run the semantic checks of check.ts (default true). */
   check?: boolean;
+  /** Line number of the first line of `src` (a piece of a larger script; default 1). */
+  firstLine?: number;
 }
 
 export interface ParseResult {
@@ -399,7 +401,7 @@ export function hexKeyBytes(hex: string): Uint8Array {
 /** Parses a whole script. Never throws on bad input: every problem is in `errors` with its line. */
 export function parseSetkey(src: string, opts: ParseOptions = {}): ParseResult {
   const file = opts.file ?? '';
-  const p = new Parser(tokenize(src), opts, file);
+  const p = new Parser(tokenize(src, opts.firstLine), opts, file);
   const statements: A.Statement[] = [];
   const errors: SetkeyError[] = [];
   while (!p.atEnd()) {

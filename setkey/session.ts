@@ -2,9 +2,9 @@
 // its Unix socket, or an in-process keysock), requests with their replies (a dump runs until seq 0, RFC 2367
 // §3.1.10), every raw message shown to an optional tracer (-v, -H), and the promiscuous mode of -x.
 import * as C from '../pfkey/constants.js';
-import { PfkeyClient, type PfkeyTransport } from '../pfkey/client.js';
-import { PfkeyError } from '../pfkey/errors.js';
-import { encodeMessage, makeSadbMsg, type PfkeyMessage } from '../pfkey/msg.js';
+import type { PfkeyTransport } from '../pfkey/client.js';
+import { HOST_LITTLE_ENDIAN } from '../pfkey/layout.js';
+import { decodeMessage, encodeMessage, makeSadbMsg, type PfkeyMessage } from '../pfkey/msg.js';
 
 /** Sees every message on the socket: 'send' before it leaves, 'recv' as it arrives (raw bytes). */
 export type PfkeyTracer = (dir: 'send' | 'recv', raw: Uint8Array) => void;
@@ -23,12 +23,9 @@ export class TracingTransport implements PfkeyTransport {
 }
 
 const DUMPS = new Set([C.SADB_DUMP, C.SADB_X_SPDDUMP]);
-
-/** The reply setkey prints for a refused request: the request's header with sadb_msg_errno (key_senderror). */
-function errorReply(m: PfkeyMessage, e: unknown): PfkeyMessage {
-  if (!(e instanceof PfkeyError)) throw e;
-  return { msg: { ...m.msg, errno: e.errnoNumber }, ext: {} };
-}
+/** Replies setkey prints from their body (postproc); the others need only their header. */
+const PRINTED = new Set([C.SADB_GET, C.SADB_X_SPDGET]);
+const ENOENT = 2;
 
 export interface SessionOptions {
   /** sadb_msg_pid of every request (setkey sends getpid()). */
@@ -36,50 +33,109 @@ export interface SessionOptions {
   tracer?: PfkeyTracer;
 }
 
-/** One PF_KEY socket as setkey uses it. */
+interface Waiter { type: number; resolve(m: PfkeyMessage[]): void; reject(e: Error): void }
+interface DumpWaiter extends Waiter { got: PfkeyMessage[] }
+
+/** sadb_msg fields read straight from the bytes (host order, RFC 2367 §2.1). */
+function header(raw: Uint8Array): { type: number; errno: number; seq: number; pid: number } | undefined {
+  if (raw.length < 16) return undefined;
+  const dv = new DataView(raw.buffer, raw.byteOffset, 16);
+  return { type: raw[1]!, errno: raw[2]!, seq: dv.getUint32(8, HOST_LITTLE_ENDIAN), pid: dv.getUint32(12, HOST_LITTLE_ENDIAN) };
+}
+
+/**
+ * One PF_KEY socket as setkey uses it. Requests are numbered (setkey sends seq 0; numbering lets pipelined
+ * replies find their request) and matched by (type, seq, pid); a reply that setkey does not print is not
+ * decoded beyond its header. A dump collects every message of its type for our pid until seq 0 (§3.1.10).
+ * Messages for other sockets (broadcasts, ACQUIRE, EXPIRE) are ignored, as setkey.c's recv loop skips them.
+ */
 export class SetkeySession {
-  private readonly client: PfkeyClient;
   readonly transport: PfkeyTransport;
+  private seq = 0;
+  private readonly waiting = new Map<number, Waiter>();
+  private dumpWaiter: DumpWaiter | undefined;
+  private closedErr: Error | undefined;
+  /** Replies that did not decode (counted, answered as EINVAL to the caller). */
+  badReplies = 0;
 
   constructor(transport: PfkeyTransport, readonly opts: SessionOptions) {
     this.transport = opts.tracer ? new TracingTransport(transport, opts.tracer) : transport;
-    this.client = new PfkeyClient(this.transport, { pid: opts.pid, firstSeq: 0 });
+    this.transport.onMessage((raw) => this.receive(raw));
+    this.transport.onClose((err) => this.closed(err ?? new Error('PF_KEY socket closed')));
   }
 
   /**
    * Sends one message and resolves with every reply: one for most requests, the whole table for
-   * SADB_DUMP / SADB_X_SPDDUMP (an empty table is the single ENOENT reply, as the kernel sends it).
-   * A kernel error resolves as a reply with sadb_msg_errno set; only a lost connection rejects.
-   * Requests may be issued without waiting (pipelined): replies come back in order on one socket.
+   * SADB_DUMP / SADB_X_SPDDUMP (an empty table is the single ENOENT reply). A kernel error resolves as a
+   * reply with sadb_msg_errno set; a lost connection rejects. Requests may be issued without waiting.
    */
-  async request(m: PfkeyMessage): Promise<PfkeyMessage[]> {
-    if (DUMPS.has(m.msg.type)) return this.dump(m);
-    // setkey sends seq 0; we number requests so that pipelined replies are matched to their request.
-    const req: PfkeyMessage = { ...m, msg: { ...m.msg, seq: this.client.nextSeq(), pid: this.opts.pid } };
+  request(m: PfkeyMessage): Promise<PfkeyMessage[]> {
+    if (this.closedErr) return Promise.reject(this.closedErr);
+    this.seq = this.seq >= 0xffffffff ? 1 : this.seq + 1;
+    const req: PfkeyMessage = { ...m, msg: { ...m.msg, seq: this.seq, pid: this.opts.pid } };
+    let bytes: Uint8Array;
     try {
-      return [await this.client.request(req)];
+      bytes = encodeMessage(req);
     } catch (e) {
-      return [errorReply(req, e)];
+      return Promise.reject(e);
+    }
+    const p = new Promise<PfkeyMessage[]>((resolve, reject) => {
+      if (DUMPS.has(m.msg.type)) this.dumpWaiter = { type: m.msg.type, got: [], resolve, reject };
+      else this.waiting.set(this.seq, { type: m.msg.type, resolve, reject });
+    });
+    this.transport.send(bytes);
+    return p;
+  }
+
+  private receive(raw: Uint8Array): void {
+    const h = header(raw);
+    if (!h || h.pid !== this.opts.pid) return;
+    const d = this.dumpWaiter;
+    if (d && h.type === d.type) { this.dumpReply(d, raw, h.errno, h.seq); return; }
+    const w = this.waiting.get(h.seq);
+    if (!w || w.type !== h.type) return;
+    this.waiting.delete(h.seq);
+    w.resolve([this.reply(raw, h, PRINTED.has(h.type) && h.errno === 0)]);
+  }
+
+  private dumpReply(d: DumpWaiter, raw: Uint8Array, errno: number, seq: number): void {
+    if (errno !== 0) {
+      this.dumpWaiter = undefined;
+      d.resolve(errno === ENOENT && d.got.length === 0 ? [this.reply(raw, header(raw)!, false)] : [...d.got, this.reply(raw, header(raw)!, false)]);
+      return;
+    }
+    d.got.push(this.reply(raw, header(raw)!, true));
+    if (seq === 0) { this.dumpWaiter = undefined; d.resolve(d.got); }
+  }
+
+  /** The reply decoded (or only its header); a reply that does not decode reads as an EINVAL answer. */
+  private reply(raw: Uint8Array, h: { type: number; errno: number; seq: number; pid: number }, full: boolean): PfkeyMessage {
+    const msg = { version: raw[0]!, type: h.type, errno: h.errno, satype: raw[3]!, reserved: 0, seq: h.seq, pid: h.pid };
+    if (!full) return { msg, ext: {} };
+    try {
+      return decodeMessage(raw);
+    } catch {
+      this.badReplies++;
+      return { msg: { ...msg, errno: 22 }, ext: {} };
     }
   }
 
-  private async dump(m: PfkeyMessage): Promise<PfkeyMessage[]> {
-    const out: PfkeyMessage[] = [];
-    try {
-      for await (const r of this.client.dump(m.msg.type, m.msg.satype)) out.push(r);
-    } catch (e) {
-      return [...out, errorReply(m, e)];
-    }
-    if (out.length === 0) return [{ msg: { ...m.msg, pid: this.opts.pid, errno: 2 }, ext: {} }];
-    return out;
+  private closed(err: Error): void {
+    if (this.closedErr) return;
+    this.closedErr = err;
+    const ws = [...this.waiting.values()];
+    this.waiting.clear();
+    const d = this.dumpWaiter;
+    this.dumpWaiter = undefined;
+    // every request still waiting fails with the reason, so no caller hangs
+    for (const w of ws) w.reject(err);
+    d?.reject(err);
   }
 
-  /** Messages nobody asked for (other processes' broadcasts, ACQUIRE, EXPIRE). */
-  onUnsolicited(fn: (m: PfkeyMessage, raw: Uint8Array) => void): () => void {
-    return this.client.onMessage(fn);
+  close(): void {
+    this.transport.close();
+    this.closed(new Error('PF_KEY socket closed'));
   }
-
-  close(): void { this.client.close(); }
 }
 
 /**
