@@ -268,7 +268,13 @@ async function runDump(f: Flags, io: SetkeyIo): Promise<number> {
     const signal = forever ? io.interrupt?.() : undefined;
     if (forever && type === C.SADB_DUMP) io.out(printShortHeader());
     for (;;) {
-      const replies = await link!.request({ msg: makeSadbMsg(type, C.SADB_SATYPE_UNSPEC, 0, io.pid), ext: {} });
+      let replies: PfkeyMessage[];
+      try {
+        replies = await link!.request({ msg: makeSadbMsg(type, C.SADB_SATYPE_UNSPEC, 0, io.pid), ext: {} });
+      } catch (e) {
+        io.err(`setkey: PF_KEY connection lost: ${(e as Error).message}\n`);
+        return 1;
+      }
       if (dump && f.json) {
         const j = dumpJson(replies, f.policy);
         if ('error' in j) { io.err(j.error); return 1; }

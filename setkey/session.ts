@@ -83,7 +83,13 @@ export class SetkeySession {
       if (DUMPS.has(m.msg.type)) this.dumpWaiter = { type: m.msg.type, got: [], resolve, reject };
       else this.waiting.set(this.seq, { type: m.msg.type, resolve, reject });
     });
-    this.transport.send(bytes);
+    try {
+      this.transport.send(bytes);
+    } catch (e) {
+      // the socket went away under us (the close notice may come later): fail this request now
+      if (DUMPS.has(m.msg.type)) this.dumpWaiter = undefined; else this.waiting.delete(this.seq);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
     return p;
   }
 
