@@ -23,7 +23,13 @@ export const EXIT_USAGE = 2;
 /** Partial result: pcap packets dropped, ping replies missing, listen stopped before --count. */
 export const EXIT_PARTIAL = 3;
 
+/** A closed pipe on stdout (`uipsec status | head`) ends the program quietly, as it does for C tools. */
+export function exitQuietlyOnEpipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
+}
+
 export function processCliIo(): CliIo {
+  exitQuietlyOnEpipe();
   const ac = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ac.abort());
   return {

@@ -15,6 +15,7 @@ import { containsBytes, spiHex, summarizeFrame } from './wire-summary.js';
 import { packageVersion } from './version.js';
 import { negotiateWithRacoon } from './demo-racoon.js';
 import { isMainModule } from './main-module.js';
+import { exitQuietlyOnEpipe } from './cli-io.js';
 
 export interface DemoIo { out(s: string): void; err(s: string): void }
 export interface DemoOptions { keying: 'manual' | 'racoon' }
@@ -229,6 +230,7 @@ export async function main(argv: readonly string[], io: DemoIo): Promise<number>
 }
 
 if (isMainModule(import.meta.url)) {
+  exitQuietlyOnEpipe();
   main(process.argv.slice(2), { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) })
     .then((code) => { process.exitCode = code; }, (e: unknown) => { process.stderr.write(`uipsec-demo: ${(e as Error).stack ?? String(e)}\n`); process.exitCode = 1; });
 }
