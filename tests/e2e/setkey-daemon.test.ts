@@ -100,6 +100,18 @@ describe(`setkey and uipsecd as processes (${BUILT ? 'bin/ launchers' : 'source 
     assert.deepEqual(await setkey(['--socket', sock, '-c'], 'flush;\nspdflush;\n'), { code: 0, out: '', err: '' });
   });
 
+  it('bsd-regress.conf (the BSD regression-test features) loads through the daemon; --json dumps count its entries', async () => {
+    const load = await setkey(['--socket', sock, '-f', join(ROOT, 'tests/fixtures/setkey/bsd-regress.conf')]);
+    assert.equal(load.err, '');
+    assert.equal(load.code, 0);
+    assert.match(load.out, /^10\.0\.0\.1 10\.0\.0\.2 \n\tesp mode=transport spi=10000\(0x00002710\)/); // the script's `get`
+    const sad = JSON.parse((await setkey(['--socket', sock, '-D', '--json'])).out) as { spi: number }[];
+    assert.deepEqual(sad.map((s) => s.spi).sort((a, b) => a - b), [10000, 10001, 10002, 10003, 10004, 10005, 10006, 10007]);
+    const spd = JSON.parse((await setkey(['--socket', sock, '-DP', '--json'])).out) as { dir: string }[];
+    assert.deepEqual(spd.map((p) => p.dir), ['in', 'in', 'in', 'out', 'out', 'out', 'out', 'out']);
+    assert.deepEqual(await setkey(['--socket', sock, '-c'], 'flush;\nspdflush;\n'), { code: 0, out: '', err: '' });
+  });
+
   it('setkey -x shows ACQUIRE, ADD and EXPIRE of a negotiation, and stops on SIGINT', async () => {
     assert.equal((await setkey(['--socket', sock, '-c'], 'spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//require;\n')).code, 0);
     const mon = start(setkeyArgv(['--socket', sock, '-x']));
@@ -136,7 +148,7 @@ describe(`setkey and uipsecd as processes (${BUILT ? 'bin/ launchers' : 'source 
     assert.match(r.err, /no uipsecd is listening on .*none\.sock \((ENOENT|ECONNREFUSED)\)\.\nStart one with `uipsecd --socket .*none\.sock` \(see `uipsecd --help`\)/);
   });
 
-  it('--help and -V', async () => {
+  it('--help prints usage, options and examples', async () => {
     const h = await setkey(['--help']);
     assert.equal(h.code, 0);
     assert.match(h.out, /Examples:\n/);

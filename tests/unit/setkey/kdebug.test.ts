@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { kdebugSadb } from '../../../setkey/kdebug.js';
 import { parseArgs } from '../../../setkey/options.js';
+import { runSetkey } from '../../../setkey/main.js';
 import { splitScript } from '../../../setkey/lexer.js';
 import { parseSetkey } from '../../../setkey/parser.js';
 
@@ -95,6 +96,15 @@ describe('setkey/options: long options and the new short ones', () => {
     assert.equal(parseArgs(['--help'])!.help, true);
     assert.deepEqual([parseArgs(['-xx'])!.promisc, parseArgs(['-x', '-H'])!.hex, parseArgs(['-hx'])!.hex], [2, true, true]);
     assert.equal(parseArgs(['-vf', 'a.conf'])!.verbose, true);
+  });
+
+  it('-V prints the version (exit 1, as ipsec-tools usage(1)); --help exits 0', async () => {
+    const out: string[] = [];
+    const w = { out: (t: string) => { out.push(t); }, err: () => {}, readFile: () => new Uint8Array(), stdinLines: async function* () {}, nowSec: () => 0, pid: 1 };
+    assert.equal(await runSetkey(['-V'], w), 1);
+    assert.match(out.join(''), /^setkey @\(#\) uipsec \d+\.\d+\.\d+/);
+    assert.equal(await runSetkey(['--help'], w), 0);
+    assert.match(out.join(''), /--socket PATH/);
   });
 });
 
