@@ -243,7 +243,7 @@ function isEmptyDump(m: PfkeyMessage): boolean {
   return m.msg.errno === 2 && (m.msg.type === C.SADB_DUMP || m.msg.type === C.SADB_X_SPDDUMP);
 }
 
-function dumpJson(replies: readonly PfkeyMessage[], policy: boolean): { json: string } | { error: string } {
+function dumpJson(replies: readonly PfkeyMessage[], policy: boolean, all: boolean): { json: string } | { error: string } {
   const items: Record<string, unknown>[] = [];
   for (const r of replies) {
     if (r.msg.errno !== 0) {
@@ -252,7 +252,7 @@ function dumpJson(replies: readonly PfkeyMessage[], policy: boolean): { json: st
     }
     const v = policy ? policyViewFromMessage(r) : saViewFromMessage(r);
     if (typeof v === 'string') return { error: `${v}\n` };
-    if (!policy && 'state' in v && v.state === C.SADB_SASTATE_DEAD) continue;
+    if (!policy && !all && 'state' in v && v.state === C.SADB_SASTATE_DEAD) continue;
     items.push(policy ? policyToJson(v as Parameters<typeof policyToJson>[0]) : saToJson(v as Parameters<typeof saToJson>[0]));
   }
   return { json: `${JSON.stringify(items, null, 2)}\n` };
@@ -276,7 +276,7 @@ async function runDump(f: Flags, io: SetkeyIo): Promise<number> {
         return 1;
       }
       if (dump && f.json) {
-        const j = dumpJson(replies, f.policy);
+        const j = dumpJson(replies, f.policy, f.all);
         if ('error' in j) { io.err(j.error); return 1; }
         io.out(j.json);
         return 0;
