@@ -1,16 +1,16 @@
-// SPD lookup index: per (direction, family) a path-compressed binary trie on the destination prefix whose
-// nodes hold a second trie on the source prefix; a source node heads the ranked list of the policies that
-// share both prefixes. A lookup visits only prefixes containing the packet's addresses (RFC 4301 §4.4.1,
-// KAME key_allocsp). Everything a lookup reads lives in flat Int32Arrays: main-memory misses, not
-// instructions, decide the speed of a 100,000-policy SPD.
+// SPD lookup index by tuple space search: per (direction, family), one hash table per (destination prefix
+// length, source prefix length) pair present, keyed on the masked prefixes (spd-tuple.ts); an entry heads
+// the ranked list of the policies sharing both prefixes. A lookup probes each table once with the packet's
+// masked addresses — independent probes, not a chain of dependent trie loads — in order of the best priority
+// each table holds, and stops when no later table can win (RFC 4301 §4.4.1, KAME key_allocsp order).
 import type { Policy } from './policy.js';
-import { TriePool } from './spd-trie.js';
+import { TupleTable } from './spd-tuple.js';
 
-// Local copies of ULPROTO_ANY, PORT_ANY (policy.ts) and VAL_MASK (spd-trie.ts): the hot loops
-// read these, and under a CommonJS-style loader (tsx) each imported binding is a getter call.
+// Local copies of ULPROTO_ANY, PORT_ANY (policy.ts) and the E_* offsets (spd-tuple.ts): the hot loops read
+// these, and under a CommonJS-style loader (tsx) each imported binding is a getter call.
 const ULPROTO_ANY = 255;
 const PORT_ANY = 0;
-const VAL_MASK = 0xffffff;
+const E_HEAD = 0, E_PORTS = 1, E_PROTO = 2, E_PRIO = 3, E_SEQ = 4, E_LEAF = 5;
 
 /** Leaves with more policies than this get a (proto, sport, dport) hash beside their ranked list. */
 const LEAF_MAP_MIN = 8;
@@ -25,18 +25,6 @@ export function addrWords(a: Uint8Array, out: Int32Array): void {
   }
 }
 
-/** True when a's bits [from, len) equal the node's (bits before `from` were checked on the way down). */
-function matchFrom(nd: Int32Array, b: number, a: Int32Array, from: number, len: number, words: number): boolean {
-  if (words === 1) {
-    return len === 0 || ((nd[b]! ^ a[0]!) & (-1 << (32 - len))) === 0;
-  }
-  const full = len >>> 5;
-  let i = from >>> 5;
-  for (; i < full; i++) if (nd[b + i] !== a[i]) return false;
-  const rem = len & 31;
-  return rem === 0 || ((nd[b + i]! ^ a[i]!) & (-1 << (32 - rem))) === 0;
-}
-
 /** Lower priority wins; equal priorities go to the older policy (KAME key_insertsp + key_allocsp). */
 export function isBetter(a: Policy, b: Policy): boolean {
   return a.priority < b.priority || (a.priority === b.priority && a.seq < b.seq);
@@ -48,8 +36,9 @@ function ulKey(proto: number, sport: number, dport: number): number {
 
 /** The index of one (direction, family): add, remove and the best-match lookup. */
 export class SelectorIndex {
-  private readonly pool: TriePool;
-  private dstRoot: number;
+  /** Tables by dlen << 8 | slen, and the same tables sorted by their priority bound (lookup order). */
+  private readonly tuples = new Map<number, TupleTable>();
+  private order: TupleTable[] = [];
   /** Policy slots (1-based; PSTRIDE ints each) and the policies they stand for. */
   private pol = new Int32Array(PSTRIDE * 64);
   /** Last use (ms) per slot: kept here so a lookup does not have to touch the Policy object. */
@@ -57,10 +46,15 @@ export class SelectorIndex {
   private readonly policies: (Policy | undefined)[] = [undefined];
   private readonly freeSlots: number[] = [];
   private readonly slotById = new Map<number, number>();
-  /** Hash of the large leaves, by source-trie node. */
+  /** Hash of the large leaves, by leaf number (E_LEAF). */
   private readonly leafMaps = new Map<number, Map<number, number>>();
+  private nextLeaf = 1;
+  private readonly freeLeaves: number[] = [];
   private readonly sw: Int32Array;
   private readonly dw: Int32Array;
+  /** Masked address words of the current probe. */
+  private readonly ms: Int32Array;
+  private readonly md: Int32Array;
   /** The words of the addresses of the current query (setQuery), for lookup() and the flow cache. */
   readonly qs: Int32Array;
   readonly qd: Int32Array;
@@ -69,10 +63,10 @@ export class SelectorIndex {
 
   constructor(readonly bits: 32 | 128) {
     this.words = bits === 32 ? 1 : 4;
-    this.pool = new TriePool(this.words);
-    this.dstRoot = this.pool.newRoot();
     this.sw = new Int32Array(this.words);
     this.dw = new Int32Array(this.words);
+    this.ms = new Int32Array(this.words);
+    this.md = new Int32Array(this.words);
     this.qs = new Int32Array(this.words);
     this.qd = new Int32Array(this.words);
   }
@@ -83,70 +77,48 @@ export class SelectorIndex {
     addrWords(dst, this.qd);
   }
 
+  /** Number of (destination length, source length) tables: what a lookup may probe. */
+  get tupleCount(): number { return this.order.length; }
+
   add(p: Policy): void {
-    const s = p.selector, pool = this.pool;
-    addrWords(s.dst.addr, this.dw);
-    addrWords(s.src.addr, this.sw);
-    const dn = pool.insert(this.dstRoot, this.dw, s.dst.len);
-    if (pool.val(dn) === 0) pool.setVal(dn, pool.newRoot());
-    const sn = pool.insert(pool.val(dn), this.sw, s.src.len);
+    const s = p.selector;
+    let t = this.tuples.get((s.dst.len << 8) | s.src.len);
+    if (t === undefined) {
+      t = new TupleTable(s.dst.len, s.src.len, this.words);
+      this.tuples.set((s.dst.len << 8) | s.src.len, t);
+      this.order.push(t);
+    }
+    this.maskedKey(t, s.dst.addr, s.src.addr);
+    let e = t.find(this.md, this.ms);
+    if (e < 0) e = t.insert(this.md, this.ms, this.newLeaf());
     const slot = this.newSlot(p);
-    this.leafInsert(sn, slot);
+    this.leafInsert(t, e + t.base, slot);
+    if (t.lowerBound(this.pol[slot * PSTRIDE + P_PRIO]!, p.seq)) this.sortOrder();
     this.size++;
-    this.maybeCompact();
   }
 
-  /**
-   * Rewrites the node pool in depth-first order: each destination node, then its source trie, then its
-   * children. Runs by itself when the pool has allocated as many nodes as it held at the last compaction
-   * (amortised O(1) per add); callers may also run it after a bulk load.
-   */
+  /** Right-sizes every table and makes the priority bounds exact again (they only loosen on removal). */
   compact(): void {
-    const pool = this.pool;
-    const dstNodes: number[] = [];
-    const moved = pool.compact((place) => {
-      const walkSrc = (n: number): void => {
-        if (n === 0) return;
-        place(n);
-        walkSrc(pool.child(n, 0)); walkSrc(pool.child(n, 1));
-      };
-      const walkDst = (n: number): void => {
-        if (n === 0) return;
-        dstNodes.push(place(n));
-        walkSrc(pool.val(n));
-        walkDst(pool.child(n, 0)); walkDst(pool.child(n, 1));
-      };
-      walkDst(this.dstRoot);
-    });
-    // Destination values are source roots (node numbers); source values are policy slots and stay.
-    for (const m of dstNodes) if (pool.val(m) !== 0) pool.setVal(m, moved[pool.val(m)]!);
-    const maps = [...this.leafMaps];
-    this.leafMaps.clear();
-    for (const [o, map] of maps) this.leafMaps.set(moved[o]!, map);
-    this.dstRoot = moved[this.dstRoot]!;
-  }
-
-  private maybeCompact(): void {
-    const pool = this.pool;
-    if (pool.allocs >= 4096 && pool.allocs >= pool.liveAtCompact) this.compact();
+    for (const t of this.order) t.rebuild();
+    this.sortOrder();
   }
 
   remove(p: Policy): boolean {
     const slot = this.slotById.get(p.id);
     if (slot === undefined || this.policies[slot] !== p) return false;
-    const s = p.selector, pool = this.pool;
-    addrWords(s.dst.addr, this.dw);
-    addrWords(s.src.addr, this.sw);
-    const dn = pool.find(this.dstRoot, this.dw, s.dst.len);
-    const srcRoot = dn === 0 ? 0 : pool.val(dn);
-    const sn = srcRoot === 0 ? 0 : pool.find(srcRoot, this.sw, s.src.len);
-    if (sn === 0 || !this.leafUnlink(sn, slot)) return false;
-    if (pool.val(sn) === 0) {
-      // The leaf is empty: drop the source node, and the destination node once its trie is empty.
-      pool.remove(srcRoot, this.sw, s.src.len);
-      if (pool.isEmptyRoot(srcRoot)) {
-        pool.remove(this.dstRoot, this.dw, s.dst.len);
-        pool.freeNode(srcRoot);
+    const s = p.selector, key = (s.dst.len << 8) | s.src.len;
+    const t = this.tuples.get(key);
+    if (t === undefined) return false;
+    this.maskedKey(t, s.dst.addr, s.src.addr);
+    const e = t.find(this.md, this.ms);
+    if (e < 0 || !this.leafUnlink(t, e + t.base, slot)) return false;
+    if (t.ents[e + t.base + E_HEAD] === 0) {
+      // The pair has no policy left: drop its entry, and the table once it is empty.
+      this.freeLeaves.push(t.ents[e + t.base + E_LEAF]!);
+      t.delete(e);
+      if (t.count === 0) {
+        this.tuples.delete(key);
+        this.order = this.order.filter((x) => x !== t);
       }
     }
     this.freeSlot(slot, p);
@@ -172,59 +144,50 @@ export class SelectorIndex {
 
   /** The slot of the best policy for the packet, 0 if none. */
   lookupSlot(sw: Int32Array, dw: Int32Array, proto: number, sport: number, dport: number): number {
-    const pool = this.pool, nd = pool.nodes, words = this.words, bits = this.bits;
-    const st = pool.stride, oc0 = pool.oc0, olv = pool.olv;
-    let best = 0;
-    let n = this.dstRoot, from = 0, prev = -1;
-    while (n !== 0) {
-      const b = n * st, lv = nd[b + olv]!, len = lv >>> 24;
-      // Lengths grow strictly down a path; the check bounds the walk even if the pool were corrupt.
-      if (len <= prev || !matchFrom(nd, b, dw, from, len, words)) break;
-      prev = len;
-      const v = lv & VAL_MASK;
-      if (v !== 0) best = this.scanSources(nd, v, sw, proto, sport, dport, best);
-      if (len === bits) break;
-      from = len;
-      n = nd[b + oc0 + ((dw[from >>> 5]! >>> (31 - (from & 31))) & 1)]!;
+    const order = this.order, pol = this.pol, v4 = this.words === 1, md = this.md, ms = this.ms;
+    let best = 0, bp = 0, bs = 0;
+    for (let k = 0; k < order.length; k++) {
+      const t = order[k]!;
+      // Tables are sorted by bound: once the best so far beats this one's, it beats all that follow.
+      if (best !== 0 && (bp < t.boundPrio || (bp === t.boundPrio && bs < t.boundSeq))) break;
+      let e: number;
+      if (v4) e = t.find4(dw[0]! & t.dm0, sw[0]! & t.sm0);
+      else {
+        const dm = t.dmask, sm = t.smask;
+        for (let i = 0; i < 4; i++) { md[i] = dw[i]! & dm[i]!; ms[i] = sw[i]! & sm[i]!; }
+        e = t.find(md, ms);
+      }
+      if (e < 0) continue;
+      const ents = t.ents, eb = e + t.base, hp = ents[eb + E_PRIO]!;
+      // The list is ranked: if its head cannot beat `best`, nothing in it can.
+      if (best !== 0 && (bp < hp || (bp === hp && bs < ents[eb + E_SEQ]!))) continue;
+      const s = this.leafMatch(ents, eb, proto, sport, dport);
+      if (s === 0) continue;
+      const sp = pol[s * PSTRIDE + P_PRIO]!, ss = pol[s * PSTRIDE + P_SEQ]!;
+      if (best === 0 || sp < bp || (sp === bp && ss < bs)) { best = s; bp = sp; bs = ss; }
     }
     return best;
   }
 
-  private scanSources(nd: Int32Array, root: number, sw: Int32Array, proto: number, sport: number, dport: number,
-    best: number): number {
-    const words = this.words, bits = this.bits, st = this.pool.stride, oc0 = this.pool.oc0, olv = this.pool.olv;
-    let n = root, from = 0, prev = -1;
-    while (n !== 0) {
-      const b = n * st, lv = nd[b + olv]!, len = lv >>> 24;
-      if (len <= prev || !matchFrom(nd, b, sw, from, len, words)) break;
-      prev = len;
-      const v = lv & VAL_MASK;
-      if (v !== 0) best = this.scanLeaf(n, v, proto, sport, dport, best);
-      if (len === bits) break;
-      from = len;
-      n = nd[b + oc0 + ((sw[from >>> 5]! >>> (31 - (from & 31))) & 1)]!;
-    }
-    return best;
-  }
-
-  /** The best of `best` and the leaf headed by slot `head` (source node `node`) for this packet. */
-  private scanLeaf(node: number, head: number, proto: number, sport: number, dport: number, best: number): number {
+  /** The first policy of the ranked list at entry field offset eb that matches proto/ports, 0 if none. */
+  private leafMatch(ents: Int32Array, eb: number, proto: number, sport: number, dport: number): number {
+    const head = ents[eb + E_HEAD]!, hports = ents[eb + E_PORTS]!, hpr = ents[eb + E_PROTO]!;
+    // The head's match data is inline in the entry: the usual one-policy pair needs no other load.
+    if ((hpr === ULPROTO_ANY || hpr === proto) && ((hports >>> 16) === PORT_ANY || (hports >>> 16) === sport)
+      && ((hports & 0xffff) === PORT_ANY || (hports & 0xffff) === dport)) return head;
     const pol = this.pol;
-    // The list is ranked: if its head cannot beat `best`, nothing in it can.
-    if (best !== 0 && !this.slotBetter(head, best)) return best;
     if (pol[head * PSTRIDE + P_COUNT]! <= LEAF_MAP_MIN) {
-      for (let s = head; s !== 0; s = pol[s * PSTRIDE + P_NEXT]!) {
+      for (let s = pol[head * PSTRIDE + P_NEXT]!; s !== 0; s = pol[s * PSTRIDE + P_NEXT]!) {
         const b = s * PSTRIDE, ports = pol[b + P_PORTS]!, pr = pol[b + P_PROTO]!;
         const sp = ports >>> 16, dp = ports & 0xffff;
         if ((pr === ULPROTO_ANY || pr === proto) && (sp === PORT_ANY || sp === sport)
-          && (dp === PORT_ANY || dp === dport)) {
-          return best === 0 || this.slotBetter(s, best) ? s : best;
-        }
+          && (dp === PORT_ANY || dp === dport)) return s;
       }
-      return best;
+      return 0;
     }
     // Large leaf: at most one policy per (proto, sport, dport), so probe the 8 wildcard combinations.
-    const map = this.leafMaps.get(node)!;
+    const map = this.leafMaps.get(ents[eb + E_LEAF]!)!;
+    let best = 0;
     for (let k = 0; k < 8; k++) {
       const s = map.get(ulKey(k & 4 ? ULPROTO_ANY : proto, k & 2 ? PORT_ANY : sport, k & 1 ? PORT_ANY : dport));
       if (s !== undefined && (best === 0 || this.slotBetter(s, best))) best = s;
@@ -232,9 +195,27 @@ export class SelectorIndex {
     return best;
   }
 
+  /** Loads md/ms with the selector's prefixes masked to the table's lengths. */
+  private maskedKey(t: TupleTable, dst: Uint8Array, src: Uint8Array): void {
+    addrWords(dst, this.dw);
+    addrWords(src, this.sw);
+    for (let i = 0; i < this.words; i++) {
+      this.md[i] = this.dw[i]! & t.dmask[i]!;
+      this.ms[i] = this.sw[i]! & t.smask[i]!;
+    }
+  }
+
+  private sortOrder(): void {
+    this.order.sort((a, b) => a.boundPrio - b.boundPrio || a.boundSeq - b.boundSeq);
+  }
+
   private slotBetter(a: number, b: number): boolean {
     const pol = this.pol, pa = pol[a * PSTRIDE + P_PRIO]!, pb = pol[b * PSTRIDE + P_PRIO]!;
     return pa < pb || (pa === pb && pol[a * PSTRIDE + P_SEQ]! < pol[b * PSTRIDE + P_SEQ]!);
+  }
+
+  private newLeaf(): number {
+    return this.freeLeaves.pop() ?? this.nextLeaf++;
   }
 
   private newSlot(p: Policy): number {
@@ -276,49 +257,58 @@ export class SelectorIndex {
     return ulKey(this.pol[b + P_PROTO]!, ports >>> 16, ports & 0xffff);
   }
 
-  /** Links slot into the ranked list of source node sn (behind equal priorities: KAME key_insertsp). */
-  private leafInsert(sn: number, slot: number): void {
-    const pool = this.pool, pol = this.pol;
-    const head = pool.val(sn);
+  /** Makes slot the head of the list at entry field offset eb, copying its match data inline. */
+  private setHead(t: TupleTable, eb: number, slot: number): void {
+    const e = t.ents, b = slot * PSTRIDE, pol = this.pol;
+    e[eb + E_HEAD] = slot;
+    e[eb + E_PORTS] = slot === 0 ? 0 : pol[b + P_PORTS]!;
+    e[eb + E_PROTO] = slot === 0 ? 0 : pol[b + P_PROTO]!;
+    e[eb + E_PRIO] = slot === 0 ? 0 : pol[b + P_PRIO]!;
+    e[eb + E_SEQ] = slot === 0 ? 0 : pol[b + P_SEQ]!;
+  }
+
+  /** Links slot into the ranked list at entry field offset eb (behind equal priorities: KAME key_insertsp). */
+  private leafInsert(t: TupleTable, eb: number, slot: number): void {
+    const pol = this.pol, head = t.ents[eb + E_HEAD]!;
     const count = head === 0 ? 1 : pol[head * PSTRIDE + P_COUNT]! + 1;
     if (head === 0 || this.slotBetter(slot, head)) {
       pol[slot * PSTRIDE + P_NEXT] = head;
-      pool.setVal(sn, slot);
+      this.setHead(t, eb, slot);
     } else {
       let prev = head;
       for (let next = pol[prev * PSTRIDE + P_NEXT]!; next !== 0 && !this.slotBetter(slot, next); next = pol[next * PSTRIDE + P_NEXT]!) prev = next;
       pol[slot * PSTRIDE + P_NEXT] = pol[prev * PSTRIDE + P_NEXT]!;
       pol[prev * PSTRIDE + P_NEXT] = slot;
     }
-    pol[pool.val(sn) * PSTRIDE + P_COUNT] = count;
-    let map = this.leafMaps.get(sn);
+    const newHead = t.ents[eb + E_HEAD]!, leaf = t.ents[eb + E_LEAF]!;
+    pol[newHead * PSTRIDE + P_COUNT] = count;
+    let map = this.leafMaps.get(leaf);
     if (map) map.set(this.slotKey(slot), slot);
     else if (count > LEAF_MAP_MIN) {
       map = new Map();
-      for (let s = pool.val(sn); s !== 0; s = pol[s * PSTRIDE + P_NEXT]!) map.set(this.slotKey(s), s);
-      this.leafMaps.set(sn, map);
+      for (let s = newHead; s !== 0; s = pol[s * PSTRIDE + P_NEXT]!) map.set(this.slotKey(s), s);
+      this.leafMaps.set(leaf, map);
     }
   }
 
-  /** Unlinks slot from the list of source node sn; the node's value becomes 0 when the list empties. */
-  private leafUnlink(sn: number, slot: number): boolean {
-    const pool = this.pool, pol = this.pol;
-    const head = pool.val(sn);
+  /** Unlinks slot from the list at entry field offset eb; the head becomes 0 when the list empties. */
+  private leafUnlink(t: TupleTable, eb: number, slot: number): boolean {
+    const pol = this.pol, head = t.ents[eb + E_HEAD]!;
     const count = pol[head * PSTRIDE + P_COUNT]! - 1;
     if (head === slot) {
-      pool.setVal(sn, pol[slot * PSTRIDE + P_NEXT]!);
+      this.setHead(t, eb, pol[slot * PSTRIDE + P_NEXT]!);
     } else {
       let prev = head;
       while (prev !== 0 && pol[prev * PSTRIDE + P_NEXT] !== slot) prev = pol[prev * PSTRIDE + P_NEXT]!;
       if (prev === 0) return false;
       pol[prev * PSTRIDE + P_NEXT] = pol[slot * PSTRIDE + P_NEXT]!;
     }
-    const newHead = pool.val(sn);
+    const newHead = t.ents[eb + E_HEAD]!, leaf = t.ents[eb + E_LEAF]!;
     if (newHead !== 0) pol[newHead * PSTRIDE + P_COUNT] = count;
-    const map = this.leafMaps.get(sn);
+    const map = this.leafMaps.get(leaf);
     if (map) {
       map.delete(this.slotKey(slot));
-      if (count <= LEAF_MAP_MIN / 2) this.leafMaps.delete(sn);
+      if (count <= LEAF_MAP_MIN / 2) this.leafMaps.delete(leaf);
     }
     return true;
   }

@@ -1,0 +1,187 @@
+// One "tuple" of the SPD index (tuple space search, as in Open vSwitch's classifier and the idea behind
+// Linux xfrm's inexact policy bins): every (destination, source) prefix pair of one (destination length,
+// source length) lives in an open-addressing hash table keyed on the two masked prefixes. A one-byte tag per
+// bucket sits in its own small array, so a lookup that misses (the common case) reads only the tags.
+
+/** Entry layout (ints): destination words, source words, then the head of the pair's ranked policy list
+ * copied inline (slot, ports, proto, biased priority, seq) and the pair's leaf number. */
+export const E_HEAD = 0, E_PORTS = 1, E_PROTO = 2, E_PRIO = 3, E_SEQ = 4, E_LEAF = 5;
+/** Fewest buckets; tables grow at 1/2 load and shrink below 1/8. */
+const MIN_CAP = 8;
+
+/** Folds one key word into h: multiply, then bring the high bits down (masked prefixes have zero low bits). */
+function mixWord(h: number, k: number): number {
+  h = Math.imul(h ^ k, 0x9e3779b1);
+  return h ^ (h >>> 16);
+}
+
+/** Final avalanche, so that the bucket index (low bits) and the tag (top byte) both depend on every key bit. */
+function finalMix(h: number): number {
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** The hash of a masked (destination, source) pair given as words. */
+export function pairHash(d: Int32Array, s: Int32Array, words: number): number {
+  let h = 0;
+  for (let i = 0; i < words; i++) h = mixWord(mixWord(h, d[i]!), s[i]!);
+  return finalMix(h);
+}
+
+/** pairHash of the key stored in the entry at offset b. */
+function entryHash(e: Int32Array, b: number, words: number): number {
+  let h = 0;
+  for (let i = 0; i < words; i++) h = mixWord(mixWord(h, e[b + i]!), e[b + words + i]!);
+  return finalMix(h);
+}
+
+/** Mask words for a prefix length (big-endian words, as addrWords writes them). */
+export function maskWords(len: number, words: number): Int32Array {
+  const m = new Int32Array(words);
+  for (let i = 0; i < words; i++) {
+    const bits = len - 32 * i;
+    m[i] = bits <= 0 ? 0 : bits >= 32 ? -1 : -1 << (32 - bits);
+  }
+  return m;
+}
+
+/** The hash table of one (destination length, source length) pair. */
+export class TupleTable {
+  /** Ints per entry: 2 * words key words and the six E_* fields, padded to a power of two. */
+  readonly stride: number;
+  /** Offset of the E_* fields in an entry. */
+  readonly base: number;
+  readonly dmask: Int32Array;
+  readonly smask: Int32Array;
+  /** For IPv4, the single mask words (the hot loop reads these instead of the arrays). */
+  readonly dm0: number;
+  readonly sm0: number;
+  tags: Uint8Array;
+  ents: Int32Array;
+  mask: number;
+  count = 0;
+  /** A lower bound on the (biased priority, seq) of every policy here: lookups stop before a tuple whose
+   * bound cannot beat the best found so far. Exact after rebuild(), only lowered by inserts. */
+  boundPrio = 0x7fffffff;
+  boundSeq = 0x7fffffff;
+
+  constructor(readonly dlen: number, readonly slen: number, readonly words: 1 | 4, cap = MIN_CAP) {
+    this.base = 2 * words;
+    this.stride = words === 1 ? 8 : 16;
+    this.dmask = maskWords(dlen, words);
+    this.smask = maskWords(slen, words);
+    this.dm0 = this.dmask[0]!;
+    this.sm0 = this.smask[0]!;
+    this.mask = cap - 1;
+    this.tags = new Uint8Array(cap);
+    this.ents = new Int32Array(cap * this.stride);
+  }
+
+  /** The entry offset holding (d, s) (already masked), or -1. */
+  find(d: Int32Array, s: Int32Array): number {
+    const h = pairHash(d, s, this.words), tag = (h >>> 24) | 1, tags = this.tags, mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const g = tags[i]!;
+      if (g === 0) return -1;
+      if (g === tag && this.keyIs(i * this.stride, d, s)) return i * this.stride;
+    }
+  }
+
+  /** find() for IPv4 (one word each), with the hash inlined: the lookup's hot path. */
+  find4(d: number, s: number): number {
+    const h = finalMix(mixWord(mixWord(0, d), s)), tag = (h >>> 24) | 1, tags = this.tags, mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const g = tags[i]!;
+      if (g === 0) return -1;
+      if (g === tag && this.ents[i << 3] === d && this.ents[(i << 3) + 1] === s) return i << 3;
+    }
+  }
+
+  private keyIs(b: number, d: Int32Array, s: Int32Array): boolean {
+    const e = this.ents, w = this.words;
+    for (let i = 0; i < w; i++) if (e[b + i] !== d[i] || e[b + w + i] !== s[i]) return false;
+    return true;
+  }
+
+  /** Adds (d, s), which must be absent, with leaf number `leaf` and no policies; returns its entry offset. */
+  insert(d: Int32Array, s: Int32Array, leaf: number): number {
+    if ((this.count + 1) * 2 > this.tags.length) this.resize(this.tags.length * 2);
+    const h = pairHash(d, s, this.words), mask = this.mask;
+    let i = h & mask;
+    while (this.tags[i] !== 0) i = (i + 1) & mask;
+    this.tags[i] = (h >>> 24) | 1;
+    const b = i * this.stride, e = this.ents, w = this.words;
+    e.fill(0, b, b + this.stride);
+    for (let k = 0; k < w; k++) { e[b + k] = d[k]!; e[b + w + k] = s[k]!; }
+    e[b + this.base + E_LEAF] = leaf;
+    this.count++;
+    return b;
+  }
+
+  /** Removes the entry at offset b (backward-shift deletion: no tombstones, probe chains stay short). */
+  delete(b: number): void {
+    const tags = this.tags, e = this.ents, st = this.stride, mask = this.mask;
+    let hole = b / st;
+    for (let j = (hole + 1) & mask; tags[j] !== 0; j = (j + 1) & mask) {
+      const home = entryHash(e, j * st, this.words) & mask;
+      // The entry at j may fill the hole unless its home bucket lies cyclically in (hole, j].
+      const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (stays) continue;
+      tags[hole] = tags[j]!;
+      e.copyWithin(hole * st, j * st, j * st + st);
+      hole = j;
+    }
+    tags[hole] = 0;
+    e.fill(0, hole * st, hole * st + st);
+    this.count--;
+    if (this.count * 8 < this.tags.length && this.tags.length > MIN_CAP) this.resize(this.tags.length / 2);
+  }
+
+
+  /** Every entry offset (a snapshot: safe to modify the table while using it). */
+  entries(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.tags.length; i++) if (this.tags[i] !== 0) out.push(i * this.stride);
+    return out;
+  }
+
+  /** Re-hashes into `cap` buckets (>= 2 * count) and recomputes the exact priority bound. */
+  resize(cap: number): void {
+    const oldTags = this.tags, old = this.ents, st = this.stride;
+    cap = Math.max(MIN_CAP, cap);
+    this.tags = new Uint8Array(cap);
+    this.ents = new Int32Array(cap * st);
+    this.mask = cap - 1;
+    this.boundPrio = 0x7fffffff;
+    this.boundSeq = 0x7fffffff;
+    for (let i = 0; i < oldTags.length; i++) {
+      if (oldTags[i] === 0) continue;
+      const h = entryHash(old, i * st, this.words);
+      let j = h & this.mask;
+      while (this.tags[j] !== 0) j = (j + 1) & this.mask;
+      this.tags[j] = oldTags[i]!;
+      this.ents.set(old.subarray(i * st, i * st + st), j * st);
+      this.lowerBound(old[i * st + this.base + E_PRIO]!, old[i * st + this.base + E_SEQ]!);
+    }
+  }
+
+
+  /** Right-sizes the table (load about 1/4) with an exact bound. */
+  rebuild(): void {
+    let cap = MIN_CAP;
+    while (cap < this.count * 4) cap *= 2;
+    this.resize(cap);
+  }
+
+  /** Lowers the bound to (prio, seq) if that is better; true if it changed. */
+  lowerBound(prio: number, seq: number): boolean {
+    if (prio < this.boundPrio || (prio === this.boundPrio && seq < this.boundSeq)) {
+      this.boundPrio = prio;
+      this.boundSeq = seq;
+      return true;
+    }
+    return false;
+  }
+}
