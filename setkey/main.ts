@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import * as C from '../pfkey/constants.js';
 import type { PfkeyTransport } from '../pfkey/client.js';
-import { decodeSadbMsg, encodeMessage, makeSadbMsg, type PfkeyMessage } from '../pfkey/msg.js';
+import { encodeMessage, makeSadbMsg, type PfkeyMessage } from '../pfkey/msg.js';
 import { UnixTransport, defaultSocketPath } from '../pfkey/transport-unix.js';
 import { parseSetkey } from './parser.js';
 import { StatementJoiner, parseJoined } from './stdin-joiner.js';
@@ -18,11 +18,13 @@ import type { Statement } from './ast.js';
 import { HELP, USAGE, parseArgs, type Flags } from './options.js';
 import { SetkeySession, runPromisc, type PfkeyTracer } from './session.js';
 import { hexLines, kdebugSadb } from './kdebug.js';
+import { formatPromisc } from './monitor.js';
 import { WriteBatchTransport } from './write-batch.js';
 import { splitScript } from './lexer.js';
 import { policyToJson, saToJson } from './json.js';
 
 export { parseArgs } from './options.js';
+export { formatPromisc, promiscStamp } from './monitor.js';
 
 export interface SetkeyIo {
   out(text: string): void;
@@ -296,24 +298,6 @@ async function runDump(f: Flags, io: SetkeyIo): Promise<number> {
 
 function sleepMs(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-/** setkey.c printdate: `HH:MM:SS.uuuuuu ` (local) for -x, `sec.usec ` for -xx, then a newline. */
-export function promiscStamp(ms: number, level: number, utcOffsetSec = 0): string {
-  const sec = Math.floor(ms / 1000), usec = String(Math.floor((ms % 1000) * 1000)).padStart(6, '0');
-  if (level > 1) return `${sec >>> 0}.${usec} \n`;
-  const s = (((sec + utcOffsetSec) % 86400) + 86400) % 86400;
-  const p2 = (n: number): string => String(n).padStart(2, '0');
-  return `${p2(Math.floor(s / 3600))}:${p2(Math.floor((s % 3600) / 60))}:${p2(s % 60)}.${usec} \n`;
-}
-
-/** One message of the -x monitor: stamp, -H hex, then kdebug_sadb of the inner message of a promisc copy. */
-export function formatPromisc(raw: Uint8Array, ms: number, f: Pick<Flags, 'promisc' | 'hex'>, utcOffsetSec = 0): string {
-  let s = promiscStamp(ms, f.promisc, utcOffsetSec);
-  if (f.hex) s += hexLines(raw);
-  let inner: Uint8Array | undefined = raw;
-  if (raw.length >= 16 && decodeSadbMsg(raw).value.type === C.SADB_X_PROMISC) inner = raw.length > 16 ? raw.subarray(16) : undefined;
-  return inner ? `${s}${kdebugSadb(inner)}\n` : s;
 }
 
 async function runMonitor(f: Flags, io: SetkeyIo): Promise<number> {
