@@ -19,6 +19,7 @@ import { HELP, USAGE, parseArgs, type Flags } from './options.js';
 import { SetkeySession, runPromisc, type PfkeyTracer } from './session.js';
 import { hexLines, kdebugSadb } from './kdebug.js';
 import { formatPromisc } from './monitor.js';
+import { PIPELINE_WINDOW, Pipeline, isEmptyDump } from './pipeline.js';
 import { WriteBatchTransport } from './write-batch.js';
 import { splitScript } from './lexer.js';
 import { policyToJson, saToJson } from './json.js';
@@ -51,8 +52,7 @@ export interface SetkeyIo {
   utcOffsetSec?: number;
 }
 
-/** Requests kept in flight by -f / -c before waiting for the oldest reply (setkey pipelines the script). */
-export const PIPELINE_WINDOW = 256;
+export { PIPELINE_WINDOW } from './pipeline.js';
 
 const VERSION = 'setkey @(#) uipsec 0.1.0 (userland IPsec in the KAME tradition)\n';
 
@@ -128,7 +128,12 @@ async function runScript(f: Flags, io: SetkeyIo): Promise<number> {
   report(io, r.errors, r.warnings);
   if (r.errors.length > 0) return 1;
   if (f.notReally) return 0;
-  return withLink(f, io, (link) => execute(r.statements, io, f, link, where));
+  return withLink(f, io, async (link) => {
+    const pipe = newPipeline(io, f, where);
+    await execute(r.statements, io, f, link, pipe);
+    await pipe.drain();
+    return pipe.status;
+  });
 }
 
 /** Statements parsed per piece of a big script (keeps only one piece's tokens alive at a time). */
@@ -154,17 +159,19 @@ async function runStdin(f: Flags, io: SetkeyIo): Promise<number> {
 
 async function stdinLoop(f: Flags, io: SetkeyIo, link: Link | undefined): Promise<number> {
   const j = new StatementJoiner();
+  const pipe = link ? newPipeline(io, f) : undefined;
   let failed = false;
-  for await (const line of io.stdinLines()) {
+  input: for await (const line of io.stdinLines()) {
     for (const st of j.push(line)) {
       const r = parseJoined(st);
       report(io, r.errors, r.warnings);
       failed ||= r.errors.length > 0;
-      if (!f.notReally && (await execute(r.statements, io, f, link)) !== 0) failed = true;
-      if (r.statements.some((s) => s.kind === 'exit')) return failed ? 1 : 0;
+      if (!f.notReally) await execute(r.statements, io, f, link, pipe);
+      if (r.statements.some((s) => s.kind === 'exit')) break input;
     }
   }
-  return failed ? 1 : 0;
+  await pipe?.drain();
+  return failed || pipe?.status ? 1 : 0;
 }
 
 /** Runs `fn` over a connection (closed afterwards); 1 when there is none. */
@@ -182,67 +189,34 @@ async function withLink(f: Flags, io: SetkeyIo, fn: (link: Link | undefined) => 
   }
 }
 
-type Outcome = { replies: PfkeyMessage[] } | { error: Error };
-
-interface InFlight { st: Statement; p: Promise<Outcome> }
-
 /**
- * Sends the statements in order, up to PIPELINE_WINDOW requests ahead of the replies (one socket keeps them
- * in order), and prints each reply as setkey.c postproc does. A kernel error is printed with the statement's
- * file:line and the run goes on; the status is 1 if anything failed. dump/spddump wait for the queue.
+ * Sends the statements in order through `pipe` (requests in flight up to PIPELINE_WINDOW; replies printed in
+ * statement order as they arrive). dump/spddump wait for everything before them, and are waited for.
  */
-async function execute(sts: readonly Statement[], io: SetkeyIo, f: Flags, link: Link | undefined, script?: string): Promise<number> {
+async function execute(sts: readonly Statement[], io: SetkeyIo, f: Flags, link: Link | undefined, pipe: Pipeline | undefined): Promise<void> {
   const todo = sts.filter((s) => s.kind !== 'exit');
-  if (todo.length === 0) return 0;
   if (io.execute) {
     for (const st of todo) io.out(await io.execute(st));
-    return 0;
+    return;
   }
-  if (!link) return 1;
-  const where = (st: Statement): string => (script ? `${script}:${st.line}` : `line ${st.line}`);
-  const o: ReplyOptions = { nowSec: io.nowSec(), all: f.all, withPorts: f.withPorts, utcOffsetSec: io.utcOffsetSec };
-  const queue: InFlight[] = [];
-  let status = 0, lost = false;
-  const settle = async (): Promise<void> => {
-    const x = queue.shift()!;
-    const r = await x.p;
-    if ('error' in r) {
-      if (!lost) io.err(`setkey: ${where(x.st)}: PF_KEY connection lost: ${r.error.message}\n`);
-      lost = true; status = 1;
-      return;
-    }
-    for (const reply of r.replies) {
-      const text = formatReply(reply, o);
-      if (reply.msg.errno !== 0 && !isEmptyDump(reply)) {
-        io.err(`${where(x.st)}: ${x.st.kind}: ${text}`);
-        status = 1;
-      } else if (text) io.out(text);
-    }
-  };
-  const drain = async (): Promise<void> => { while (queue.length > 0) await settle(); };
+  if (!link || !pipe) return;
   for (const st of todo) {
-    if (lost) break;
+    if (pipe.lost) return;
     const t = statementToMessages(st, { pid: io.pid, fwdCopies: f.fwdCopies });
+    if (!t.ok) { pipe.fail(st, t.reason); continue; }
     const barrier = st.kind === 'dump' || st.kind === 'spddump';
-    if (!t.ok || barrier) await drain();
-    if (!t.ok) {
-      io.err(`${where(st)}: ${t.reason}\n`);
-      status = 1;
-      continue;
-    }
+    if (barrier) await pipe.drain();
     for (const m of t.messages) {
-      queue.push({ st, p: link.request(m).then((replies) => ({ replies }), (error: Error) => ({ error })) });
-      if (queue.length >= PIPELINE_WINDOW) await settle();
+      pipe.push(st, link.request(m));
+      if (pipe.inFlight >= PIPELINE_WINDOW) await pipe.waitBelow(PIPELINE_WINDOW);
     }
-    if (barrier) await drain();
+    if (barrier) await pipe.drain();
   }
-  await drain();
-  return status;
 }
 
-/** `No SAD entries.` / `No SPD entries.` are answers, not failures. */
-function isEmptyDump(m: PfkeyMessage): boolean {
-  return m.msg.errno === 2 && (m.msg.type === C.SADB_DUMP || m.msg.type === C.SADB_X_SPDDUMP);
+function newPipeline(io: SetkeyIo, f: Flags, script?: string): Pipeline {
+  const o: ReplyOptions = { nowSec: io.nowSec(), all: f.all, withPorts: f.withPorts, utcOffsetSec: io.utcOffsetSec };
+  return new Pipeline(io, o, (st) => (script ? `${script}:${st.line}` : `line ${st.line}`));
 }
 
 function dumpJson(replies: readonly PfkeyMessage[], policy: boolean, all: boolean): { json: string } | { error: string } {
