@@ -85,6 +85,23 @@ describe('setkey with a kernel (in-process keysock on a Host)', () => {
     assert.deepEqual([c.code, c.err], [1, 'line 1: spdadd: File exists.\n']);
   });
 
+  it('-c answers each statement as soon as the kernel does, before the next line is read (interactive use)', async () => {
+    const w = kernelWorld();
+    const out: string[] = [];
+    let seenBeforeNextLine = '';
+    async function* typed() {
+      yield 'add 10.0.0.1 10.0.0.2 esp 0x1000 -E null -A hmac-md5 0x000102030405060708090a0b0c0d0e0f;';
+      yield 'get 10.0.0.1 10.0.0.2 esp 0x1000;';
+      for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); // the user thinks
+      seenBeforeNextLine = out.join('');
+      yield 'delete 10.0.0.1 10.0.0.2 esp 0x1000;';
+    }
+    const r = await w.run(['-c'], { extra: { stdinLines: typed, out: (t) => { out.push(t); } } });
+    assert.equal(r.code, 0);
+    assert.match(seenBeforeNextLine, /^10\.0\.0\.1 10\.0\.0\.2 \n\tesp mode=any spi=4096\(0x00001000\)/);
+    assert.equal(w.host.sad.size, 0);
+  });
+
   it('-F and -FP flush silently; -D/-DP of empty tables say so; -p prints ports', async () => {
     const w = kernelWorld();
     await w.run(['-f', 'n.conf'], { files: { 'n.conf': fixtureText('ipv6-natt.conf') } });
