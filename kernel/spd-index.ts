@@ -163,7 +163,9 @@ export class SelectorIndex {
       if (best !== 0 && (bp < hp || (bp === hp && bs < ents[eb + E_SEQ]!))) continue;
       const s = this.leafMatch(ents, eb, proto, sport, dport);
       if (s === 0) continue;
-      const sp = pol[s * PSTRIDE + P_PRIO]!, ss = pol[s * PSTRIDE + P_SEQ]!;
+      // The head's rank is inline too; only a later list entry costs a load from the policy slots.
+      const head = s === ents[eb + E_HEAD];
+      const sp = head ? hp : pol[s * PSTRIDE + P_PRIO]!, ss = head ? ents[eb + E_SEQ]! : pol[s * PSTRIDE + P_SEQ]!;
       if (best === 0 || sp < bp || (sp === bp && ss < bs)) { best = s; bp = sp; bs = ss; }
     }
     return best;
