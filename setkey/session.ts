@@ -101,7 +101,9 @@ export class SetkeySession {
     const w = this.waiting.get(h.seq);
     if (!w || w.type !== h.type) return;
     this.waiting.delete(h.seq);
-    w.resolve([this.reply(raw, h, PRINTED.has(h.type) && h.errno === 0)]);
+    const r = this.reply(raw, h, PRINTED.has(h.type) && h.errno === 0);
+    // The kernel echoes our request number; setkey sends 0 and so prints sadb_seq=0 for a `get`.
+    w.resolve([{ ...r, msg: { ...r.msg, seq: 0 } }]);
   }
 
   private dumpReply(d: DumpWaiter, raw: Uint8Array, errno: number, seq: number): void {

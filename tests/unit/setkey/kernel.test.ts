@@ -44,6 +44,7 @@ describe('setkey with a kernel (in-process keysock on a Host)', () => {
     const r = await w.run(['-f', 'b.conf'], { files: { 'b.conf': fixtureText('bsd-regress.conf') } });
     const got = readSad(r.out);
     assert.deepEqual(got.map((s) => [s.src, s.dst, s.spi, s.enc]), [['10.0.0.1', '10.0.0.2', 10000, { alg: 'aes-cbc', key: Buffer.from('0123456789012345').toString('hex') }]]);
+    assert.equal(got[0]!.sadbSeq, 0, 'a get shows sadb_seq=0, as for the seq-0 request ipsec-tools sends');
     const sad = readSad((await w.run(['-D'])).out);
     assert.ok(!sad.some((s) => s.src === '10.0.0.9'), 'delete and deleteall removed the 10.0.0.9 SAs');
     const comp = sad.find((s) => s.satype === 'ipcomp')!;
