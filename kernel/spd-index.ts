@@ -10,7 +10,9 @@ import { TupleTable } from './spd-tuple.js';
 // these, and under a CommonJS-style loader (tsx) each imported binding is a getter call.
 const ULPROTO_ANY = 255;
 const PORT_ANY = 0;
-const E_HEAD = 0, E_PORTS = 1, E_PROTO = 2, E_PRIO = 3, E_SEQ = 4, E_LEAF = 5;
+const E_HP = 0, E_PORTS = 1, E_PRIO = 2, E_SEQ = 3, E_USED = 4;
+/** Slot bits of E_HP (the proto is in the top 8): at most 2^24 - 1 policy slots per index. */
+const HEAD_MASK = 0xffffff;
 
 /** Leaves with more policies than this get a (proto, sport, dport) hash beside their ranked list. */
 const LEAF_MAP_MIN = 8;
@@ -46,10 +48,12 @@ export class SelectorIndex {
   private readonly policies: (Policy | undefined)[] = [undefined];
   private readonly freeSlots: number[] = [];
   private readonly slotById = new Map<number, number>();
-  /** Hash of the large leaves, by leaf number (E_LEAF). */
+  /** Hash of the large leaves, by the slot heading the leaf. */
   private readonly leafMaps = new Map<number, Map<number, number>>();
-  private nextLeaf = 1;
-  private readonly freeLeaves: number[] = [];
+  /** Where the last lookup's winner keeps its last use when it heads its list (touch writes there). */
+  private hitSlot = 0;
+  private hitF64: Float64Array = new Float64Array(1);
+  private hitIdx = 0;
   private readonly sw: Int32Array;
   private readonly dw: Int32Array;
   /** Masked address words of the current probe. */
@@ -90,7 +94,8 @@ export class SelectorIndex {
     }
     this.maskedKey(t, s.dst.addr, s.src.addr);
     let e = t.find(this.md, this.ms);
-    if (e < 0) e = t.insert(this.md, this.ms, this.newLeaf());
+    if (e < 0) e = t.insert(this.md, this.ms);
+    this.hitSlot = 0;
     const slot = this.newSlot(p);
     this.leafInsert(t, e + t.base, slot);
     if (t.lowerBound(this.pol[slot * PSTRIDE + P_PRIO]!, p.seq)) this.sortOrder();
@@ -99,6 +104,7 @@ export class SelectorIndex {
 
   /** Right-sizes every table and makes the priority bounds exact again (they only loosen on removal). */
   compact(): void {
+    this.hitSlot = 0;
     for (const t of this.order) t.rebuild();
     this.sortOrder();
   }
@@ -112,9 +118,9 @@ export class SelectorIndex {
     this.maskedKey(t, s.dst.addr, s.src.addr);
     const e = t.find(this.md, this.ms);
     if (e < 0 || !this.leafUnlink(t, e + t.base, slot)) return false;
-    if (t.ents[e + t.base + E_HEAD] === 0) {
+    this.hitSlot = 0;
+    if ((t.ents[e + t.base + E_HP]! & HEAD_MASK) === 0) {
       // The pair has no policy left: drop its entry, and the table once it is empty.
-      this.freeLeaves.push(t.ents[e + t.base + E_LEAF]!);
       t.delete(e);
       if (t.count === 0) {
         this.tuples.delete(key);
@@ -128,12 +134,24 @@ export class SelectorIndex {
 
   /** The policy in a slot returned by lookupSlot. */
   policyAt(slot: number): Policy | undefined { return this.policies[slot]; }
-  /** Records a use of the policy in slot (KAME key_allocsp sets lastused). */
-  touch(slot: number, nowMs: number): void { this.used[slot] = nowMs; }
+  /** Records a use of the policy in slot (KAME key_allocsp sets lastused). A list head's use goes to its
+   * entry, which the lookup that found it has just read; the last use is the later of the two places. */
+  touch(slot: number, nowMs: number): void {
+    if (slot === this.hitSlot) this.hitF64[this.hitIdx] = nowMs;
+    else this.used[slot] = nowMs;
+  }
   /** Last use of an indexed policy, or undefined if it is not in this index. */
   lastUsedOf(p: Policy): number | undefined {
     const slot = this.slotById.get(p.id);
-    return slot !== undefined && this.policies[slot] === p ? this.used[slot] : undefined;
+    if (slot === undefined || this.policies[slot] !== p) return undefined;
+    const s = p.selector, t = this.tuples.get((s.dst.len << 8) | s.src.len);
+    let u = this.used[slot]!;
+    if (t !== undefined) {
+      this.maskedKey(t, s.dst.addr, s.src.addr);
+      const e = t.find(this.md, this.ms);
+      if (e >= 0 && (t.ents[e + t.base + E_HP]! & HEAD_MASK) === slot) u = Math.max(u, t.f64[(e + t.base + E_USED) >> 1]!);
+    }
+    return u;
   }
 
   /** Best policy for the packet; sw/dw are the address words (see setQuery). */
@@ -145,7 +163,7 @@ export class SelectorIndex {
   /** The slot of the best policy for the packet, 0 if none. */
   lookupSlot(sw: Int32Array, dw: Int32Array, proto: number, sport: number, dport: number): number {
     const order = this.order, pol = this.pol, v4 = this.words === 1, md = this.md, ms = this.ms;
-    let best = 0, bp = 0, bs = 0;
+    let best = 0, bp = 0, bs = 0, hitF64 = this.hitF64, hitIdx = -1;
     for (let k = 0; k < order.length; k++) {
       const t = order[k]!;
       // Tables are sorted by bound: once the best so far beats this one's, it beats all that follow.
@@ -164,16 +182,22 @@ export class SelectorIndex {
       const s = this.leafMatch(ents, eb, proto, sport, dport);
       if (s === 0) continue;
       // The head's rank is inline too; only a later list entry costs a load from the policy slots.
-      const head = s === ents[eb + E_HEAD];
+      const head = s === (ents[eb + E_HP]! & HEAD_MASK);
       const sp = head ? hp : pol[s * PSTRIDE + P_PRIO]!, ss = head ? ents[eb + E_SEQ]! : pol[s * PSTRIDE + P_SEQ]!;
-      if (best === 0 || sp < bp || (sp === bp && ss < bs)) { best = s; bp = sp; bs = ss; }
+      if (best === 0 || sp < bp || (sp === bp && ss < bs)) {
+        best = s; bp = sp; bs = ss;
+        if (head) { hitF64 = t.f64; hitIdx = (eb + E_USED) >> 1; } else hitIdx = -1;
+      }
     }
+    this.hitSlot = hitIdx < 0 ? 0 : best;
+    this.hitF64 = hitF64;
+    this.hitIdx = hitIdx;
     return best;
   }
 
   /** The first policy of the ranked list at entry field offset eb that matches proto/ports, 0 if none. */
   private leafMatch(ents: Int32Array, eb: number, proto: number, sport: number, dport: number): number {
-    const head = ents[eb + E_HEAD]!, hports = ents[eb + E_PORTS]!, hpr = ents[eb + E_PROTO]!;
+    const hp = ents[eb + E_HP]!, head = hp & HEAD_MASK, hpr = hp >>> 24, hports = ents[eb + E_PORTS]!;
     // The head's match data is inline in the entry: the usual one-policy pair needs no other load.
     if ((hpr === ULPROTO_ANY || hpr === proto) && ((hports >>> 16) === PORT_ANY || (hports >>> 16) === sport)
       && ((hports & 0xffff) === PORT_ANY || (hports & 0xffff) === dport)) return head;
@@ -188,7 +212,7 @@ export class SelectorIndex {
       return 0;
     }
     // Large leaf: at most one policy per (proto, sport, dport), so probe the 8 wildcard combinations.
-    const map = this.leafMaps.get(ents[eb + E_LEAF]!)!;
+    const map = this.leafMaps.get(head)!;
     let best = 0;
     for (let k = 0; k < 8; k++) {
       const s = map.get(ulKey(k & 4 ? ULPROTO_ANY : proto, k & 2 ? PORT_ANY : sport, k & 1 ? PORT_ANY : dport));
@@ -216,14 +240,11 @@ export class SelectorIndex {
     return pa < pb || (pa === pb && pol[a * PSTRIDE + P_SEQ]! < pol[b * PSTRIDE + P_SEQ]!);
   }
 
-  private newLeaf(): number {
-    return this.freeLeaves.pop() ?? this.nextLeaf++;
-  }
-
   private newSlot(p: Policy): number {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
       slot = this.policies.length;
+      if (slot > HEAD_MASK) throw new RangeError('SPD index full');
       this.policies.push(undefined);
       if ((slot + 1) * PSTRIDE > this.pol.length) {
         const grown = new Int32Array(this.pol.length * 2);
@@ -259,19 +280,26 @@ export class SelectorIndex {
     return ulKey(this.pol[b + P_PROTO]!, ports >>> 16, ports & 0xffff);
   }
 
-  /** Makes slot the head of the list at entry field offset eb, copying its match data inline. */
+  /** Makes slot the head of the list at entry field offset eb, copying its match data inline; the old
+   * head's last use moves back to `used`, and a large leaf's hash moves to the new head. */
   private setHead(t: TupleTable, eb: number, slot: number): void {
-    const e = t.ents, b = slot * PSTRIDE, pol = this.pol;
-    e[eb + E_HEAD] = slot;
+    const e = t.ents, b = slot * PSTRIDE, pol = this.pol, old = e[eb + E_HP]! & HEAD_MASK;
+    if (old !== 0) {
+      this.used[old] = Math.max(this.used[old]!, t.f64[(eb + E_USED) >> 1]!);
+      const map = this.leafMaps.get(old);
+      if (map) { this.leafMaps.delete(old); if (slot !== 0) this.leafMaps.set(slot, map); }
+    }
+    e[eb + E_HP] = slot === 0 ? 0 : slot | (pol[b + P_PROTO]! << 24);
     e[eb + E_PORTS] = slot === 0 ? 0 : pol[b + P_PORTS]!;
-    e[eb + E_PROTO] = slot === 0 ? 0 : pol[b + P_PROTO]!;
     e[eb + E_PRIO] = slot === 0 ? 0 : pol[b + P_PRIO]!;
     e[eb + E_SEQ] = slot === 0 ? 0 : pol[b + P_SEQ]!;
+    t.f64[(eb + E_USED) >> 1] = -Infinity;
+    this.hitSlot = 0;
   }
 
   /** Links slot into the ranked list at entry field offset eb (behind equal priorities: KAME key_insertsp). */
   private leafInsert(t: TupleTable, eb: number, slot: number): void {
-    const pol = this.pol, head = t.ents[eb + E_HEAD]!;
+    const pol = this.pol, head = t.ents[eb + E_HP]! & HEAD_MASK;
     const count = head === 0 ? 1 : pol[head * PSTRIDE + P_COUNT]! + 1;
     if (head === 0 || this.slotBetter(slot, head)) {
       pol[slot * PSTRIDE + P_NEXT] = head;
@@ -282,20 +310,20 @@ export class SelectorIndex {
       pol[slot * PSTRIDE + P_NEXT] = pol[prev * PSTRIDE + P_NEXT]!;
       pol[prev * PSTRIDE + P_NEXT] = slot;
     }
-    const newHead = t.ents[eb + E_HEAD]!, leaf = t.ents[eb + E_LEAF]!;
+    const newHead = t.ents[eb + E_HP]! & HEAD_MASK;
     pol[newHead * PSTRIDE + P_COUNT] = count;
-    let map = this.leafMaps.get(leaf);
+    let map = this.leafMaps.get(newHead);
     if (map) map.set(this.slotKey(slot), slot);
     else if (count > LEAF_MAP_MIN) {
       map = new Map();
       for (let s = newHead; s !== 0; s = pol[s * PSTRIDE + P_NEXT]!) map.set(this.slotKey(s), s);
-      this.leafMaps.set(leaf, map);
+      this.leafMaps.set(newHead, map);
     }
   }
 
   /** Unlinks slot from the list at entry field offset eb; the head becomes 0 when the list empties. */
   private leafUnlink(t: TupleTable, eb: number, slot: number): boolean {
-    const pol = this.pol, head = t.ents[eb + E_HEAD]!;
+    const pol = this.pol, head = t.ents[eb + E_HP]! & HEAD_MASK;
     const count = pol[head * PSTRIDE + P_COUNT]! - 1;
     if (head === slot) {
       this.setHead(t, eb, pol[slot * PSTRIDE + P_NEXT]!);
@@ -305,12 +333,12 @@ export class SelectorIndex {
       if (prev === 0) return false;
       pol[prev * PSTRIDE + P_NEXT] = pol[slot * PSTRIDE + P_NEXT]!;
     }
-    const newHead = t.ents[eb + E_HEAD]!, leaf = t.ents[eb + E_LEAF]!;
+    const newHead = t.ents[eb + E_HP]! & HEAD_MASK;
     if (newHead !== 0) pol[newHead * PSTRIDE + P_COUNT] = count;
-    const map = this.leafMaps.get(leaf);
+    const map = this.leafMaps.get(newHead);
     if (map) {
       map.delete(this.slotKey(slot));
-      if (count <= LEAF_MAP_MIN / 2) this.leafMaps.delete(leaf);
+      if (count <= LEAF_MAP_MIN / 2) this.leafMaps.delete(newHead);
     }
     return true;
   }

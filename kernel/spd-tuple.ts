@@ -4,8 +4,9 @@
 // bucket sits in its own small array, so a lookup that misses (the common case) reads only the tags.
 
 /** Entry layout (ints): destination words, source words, then the head of the pair's ranked policy list
- * copied inline (slot, ports, proto, biased priority, seq) and the pair's leaf number. */
-export const E_HEAD = 0, E_PORTS = 1, E_PROTO = 2, E_PRIO = 3, E_SEQ = 4, E_LEAF = 5;
+ * copied inline: slot (low 24 bits) with proto (top 8), ports, biased priority, seq, and its last use as a
+ * float64 over two ints (8-byte aligned: see the strides). A lookup that picks a head touches only this. */
+export const E_HP = 0, E_PORTS = 1, E_PRIO = 2, E_SEQ = 3, E_USED = 4;
 /** Fewest buckets; tables grow at 1/2 load and shrink below 1/8. */
 const MIN_CAP = 8;
 
@@ -60,6 +61,8 @@ export class TupleTable {
   readonly sm0: number;
   tags: Uint8Array;
   ents: Int32Array;
+  /** The same memory as ents, for the E_USED fields (index = int offset / 2). */
+  f64: Float64Array;
   mask: number;
   count = 0;
   /** A lower bound on the (biased priority, seq) of every policy here: lookups stop before a tuple whose
@@ -77,6 +80,7 @@ export class TupleTable {
     this.mask = cap - 1;
     this.tags = new Uint8Array(cap);
     this.ents = new Int32Array(cap * this.stride);
+    this.f64 = new Float64Array(this.ents.buffer);
   }
 
   /** The entry offset holding (d, s) (already masked), or -1. */
@@ -105,8 +109,8 @@ export class TupleTable {
     return true;
   }
 
-  /** Adds (d, s), which must be absent, with leaf number `leaf` and no policies; returns its entry offset. */
-  insert(d: Int32Array, s: Int32Array, leaf: number): number {
+  /** Adds (d, s), which must be absent, with no policies; returns its entry offset. */
+  insert(d: Int32Array, s: Int32Array): number {
     if ((this.count + 1) * 2 > this.tags.length) this.resize(this.tags.length * 2);
     const h = pairHash(d, s, this.words), mask = this.mask;
     let i = h & mask;
@@ -115,7 +119,6 @@ export class TupleTable {
     const b = i * this.stride, e = this.ents, w = this.words;
     e.fill(0, b, b + this.stride);
     for (let k = 0; k < w; k++) { e[b + k] = d[k]!; e[b + w + k] = s[k]!; }
-    e[b + this.base + E_LEAF] = leaf;
     this.count++;
     return b;
   }
@@ -153,6 +156,7 @@ export class TupleTable {
     cap = Math.max(MIN_CAP, cap);
     this.tags = new Uint8Array(cap);
     this.ents = new Int32Array(cap * st);
+    this.f64 = new Float64Array(this.ents.buffer);
     this.mask = cap - 1;
     this.boundPrio = 0x7fffffff;
     this.boundSeq = 0x7fffffff;
