@@ -3,6 +3,7 @@
 import { createCipheriv, createDecipheriv, type CipherGCMTypes, type CipherChaCha20Poly1305Types } from 'node:crypto';
 import type { AeadCtx } from './types.js';
 import { assertLive, checkRange, inRange } from './errors.js';
+import { byteView } from '../common/byte-view.js';
 
 export const SALT_LEN = 4; // RFC 4106 §4, RFC 4543 §4, RFC 7634 §2: the salt is the last 4 key bytes
 export const EXPLICIT_IV_LEN = 8; // RFC 4106 §3.1: 8-byte IV in every packet
@@ -26,54 +27,59 @@ export class NodeAeadCtx implements AeadCtx {
   private nonce = Buffer.alloc(SALT_LEN + EXPLICIT_IV_LEN);
   private live = true;
   private opts: { authTagLength: number };
+  private tagIn: Uint8Array; // the received ICV, copied here for setAuthTag (cheaper than a view object)
   constructor(private p: AeadParams, private cipherName: CipherGCMTypes | CipherChaCha20Poly1305Types, keyWithSalt: Uint8Array) {
     const n = keyWithSalt.length - SALT_LEN;
     this.key = Buffer.from(keyWithSalt.subarray(0, n));
     this.nonce.set(keyWithSalt.subarray(n), 0);
     this.opts = { authTagLength: p.icvLen };
+    this.tagIn = new Uint8Array(p.icvLen);
   }
 
   seal(iv: Uint8Array, aad: Uint8Array, buf: Uint8Array, off: number, len: number, tag: Uint8Array, tagOff: number): void {
-    assertLive(this.p.name, this.live);
-    checkIv(this.p.name, iv);
-    if (tagOff < 0 || tagOff + this.p.icvLen > tag.length) throw new RangeError(`${this.p.name}: no room for the ${this.p.icvLen}-byte ICV`);
-    checkRange(this.p.name, buf, off, len);
+    const p = this.p;
+    assertLive(p.name, this.live);
+    checkIv(p.name, iv);
+    if (tagOff < 0 || tagOff + p.icvLen > tag.length) throw new RangeError(`${p.name}: no room for the ${p.icvLen}-byte ICV`);
+    checkRange(p.name, buf, off, len);
     this.nonce.set(iv, SALT_LEN);
     const c = createCipheriv(this.cipherName as CipherGCMTypes, this.key, this.nonce, this.opts);
-    const data = buf.subarray(off, off + len);
     c.setAAD(aad);
-    if (this.p.authOnly) {
+    if (p.authOnly) {
       // RFC 4543 §3.2: AAD = SPI || SN || IV || payload; nothing is encrypted.
       c.setAAD(iv);
-      c.setAAD(data);
+      c.setAAD(byteView(buf, off, len));
     } else if (len > 0) {
-      buf.set(c.update(data), off);
+      // OpenSSL writes into a fresh buffer (node:crypto has no update-into); one copy puts it in place.
+      buf.set(c.update(byteView(buf, off, len)), off);
     }
     c.final();
     tag.set(c.getAuthTag(), tagOff);
   }
 
   open(iv: Uint8Array, aad: Uint8Array, buf: Uint8Array, off: number, len: number, tag: Uint8Array, tagOff: number): boolean {
-    assertLive(this.p.name, this.live);
-    checkIv(this.p.name, iv);
-    if (tagOff < 0 || tagOff + this.p.icvLen > tag.length) return false;
+    const p = this.p;
+    assertLive(p.name, this.live);
+    checkIv(p.name, iv);
+    if (tagOff < 0 || tagOff + p.icvLen > tag.length) return false;
     if (!inRange(buf, off, len)) return false;
     this.nonce.set(iv, SALT_LEN);
     const d = createDecipheriv(this.cipherName as CipherGCMTypes, this.key, this.nonce, this.opts);
-    d.setAuthTag(tag.subarray(tagOff, tagOff + this.p.icvLen));
-    const data = buf.subarray(off, off + len);
+    const t = this.tagIn;
+    for (let i = 0; i < t.length; i++) t[i] = tag[tagOff + i]!;
+    d.setAuthTag(t);
     d.setAAD(aad);
     let plain: Buffer | undefined;
-    if (this.p.authOnly) {
+    if (p.authOnly) {
       d.setAAD(iv);
-      d.setAAD(data);
+      d.setAAD(byteView(buf, off, len));
     } else if (len > 0) {
-      plain = d.update(data); // OpenSSL's own output buffer: the caller's bytes stay as they are
+      plain = d.update(byteView(buf, off, len)); // OpenSSL's own output buffer: the caller's bytes stay as they are
     }
     try {
       d.final(); // OpenSSL compares the tag here, in constant time (CRYPTO_memcmp)
     } catch {
-      plain?.fill(0);
+      plain?.fill(0); // the keystream-revealing output of a forgery never outlives this call
       return false;
     }
     if (plain) buf.set(plain, off);

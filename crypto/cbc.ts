@@ -6,6 +6,7 @@ import forge from 'node-forge';
 import type { Backend, CipherAlg, CipherCtx } from './types.js';
 import { assertLive, checkKeyLength, checkRange, pickBackend } from './errors.js';
 import { nobleInPlace } from './noble-inplace.js';
+import { byteView } from '../common/byte-view.js';
 
 /** Block cipher parameters; `nodeName(bits)` maps a key length to an OpenSSL cipher name. */
 interface CbcSpec {
@@ -35,14 +36,14 @@ class NodeCbcCtx implements CipherCtx {
     assertLive(this.spec.name, this.live);
     checkBlocks(this.spec.name, this.spec.blockSize, this.spec.blockSize, iv, buf, off, len);
     const c = createCipheriv(this.cipherName, this.key, iv).setAutoPadding(false);
-    buf.set(c.update(buf.subarray(off, off + len)), off);
+    buf.set(c.update(byteView(buf, off, len)), off); // OpenSSL's fresh output, copied into place
     c.final();
   }
   decrypt(iv: Uint8Array, buf: Uint8Array, off: number, len: number): void {
     assertLive(this.spec.name, this.live);
     checkBlocks(this.spec.name, this.spec.blockSize, this.spec.blockSize, iv, buf, off, len);
     const d = createDecipheriv(this.cipherName, this.key, iv).setAutoPadding(false);
-    buf.set(d.update(buf.subarray(off, off + len)), off);
+    buf.set(d.update(byteView(buf, off, len)), off);
     d.final();
   }
   wipe(): void {

@@ -18,6 +18,8 @@ interface HmacSpec {
   icvLen: number;
   nodeHash: string;
   nobleHash: NobleHash;
+  /** The output is key material (IKE prf): wipe the digest buffer. An ESP/AH ICV is over public bytes and goes on the wire. */
+  secretOutput?: boolean;
 }
 
 /** Shared verify: compute into a scratch area, compare in constant time (the ICV length is public). */
@@ -53,8 +55,9 @@ class NodeHmacCtx extends HmacCtxBase {
     const h = createHmac(this.spec.nodeHash, this.key!);
     for (const p of parts) h.update(p);
     const d = h.digest();
-    for (let i = 0; i < this.spec.icvLen; i++) out[outOff + i] = d[i]!; // no view object per packet
-    d.fill(0);
+    const n = this.spec.icvLen;
+    for (let i = 0; i < n; i++) out[outOff + i] = d[i]!; // no view object per packet
+    if (this.spec.secretOutput) d.fill(0);
   }
   wipe(): void {
     // A KeyObject cannot be zeroed from JS; dropping the only reference lets OpenSSL free (and cleanse) it.
@@ -122,12 +125,12 @@ export type PrfHash = 'md5' | 'sha1' | 'ripemd160' | 'sha256' | 'sha384' | 'sha5
 export const PRF_BACKENDS: readonly Backend[] = ['node', 'noble'];
 
 const PRF_SPECS: Record<PrfHash, HmacSpec> = {
-  md5: { name: 'hmac-md5-prf', aliases: [], keyBits: [], icvLen: 16, nodeHash: 'md5', nobleHash: md5 },
-  sha1: { name: 'hmac-sha1-prf', aliases: [], keyBits: [], icvLen: 20, nodeHash: 'sha1', nobleHash: sha1 },
-  ripemd160: { name: 'hmac-ripemd160-prf', aliases: [], keyBits: [], icvLen: 20, nodeHash: 'ripemd160', nobleHash: ripemd160 },
-  sha256: { name: 'hmac-sha256-prf', aliases: [], keyBits: [], icvLen: 32, nodeHash: 'sha256', nobleHash: sha256 },
-  sha384: { name: 'hmac-sha384-prf', aliases: [], keyBits: [], icvLen: 48, nodeHash: 'sha384', nobleHash: sha384 },
-  sha512: { name: 'hmac-sha512-prf', aliases: [], keyBits: [], icvLen: 64, nodeHash: 'sha512', nobleHash: sha512 },
+  md5: { name: 'hmac-md5-prf', aliases: [], keyBits: [], icvLen: 16, nodeHash: 'md5', nobleHash: md5, secretOutput: true },
+  sha1: { name: 'hmac-sha1-prf', aliases: [], keyBits: [], icvLen: 20, nodeHash: 'sha1', nobleHash: sha1, secretOutput: true },
+  ripemd160: { name: 'hmac-ripemd160-prf', aliases: [], keyBits: [], icvLen: 20, nodeHash: 'ripemd160', nobleHash: ripemd160, secretOutput: true },
+  sha256: { name: 'hmac-sha256-prf', aliases: [], keyBits: [], icvLen: 32, nodeHash: 'sha256', nobleHash: sha256, secretOutput: true },
+  sha384: { name: 'hmac-sha384-prf', aliases: [], keyBits: [], icvLen: 48, nodeHash: 'sha384', nobleHash: sha384, secretOutput: true },
+  sha512: { name: 'hmac-sha512-prf', aliases: [], keyBits: [], icvLen: 64, nodeHash: 'sha512', nobleHash: sha512, secretOutput: true },
 };
 
 /**

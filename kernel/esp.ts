@@ -4,6 +4,7 @@
 import type { SecAssoc } from './secassoc.js';
 import { drop, type TransformEnv, type TransformResult } from './transform.js';
 import { putU32 } from '../common/bytes.js';
+import { byteView } from '../common/byte-view.js';
 import { internetChecksum } from './ip/checksum.js';
 import {
   IPPROTO_ESP, IPPROTO_UDP, IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_NONE, IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
@@ -158,28 +159,59 @@ function advanceSeq(sa: SecAssoc): boolean {
   return true;
 }
 
-/** A plain Uint8Array view of buf[start, end): cheaper than Buffer#subarray, which runs Buffer's constructor. */
-function view(buf: Uint8Array, start: number, end: number): Uint8Array {
-  return new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
+/*
+ * Per-call scratch: the IV, the AAD, the ICV to compare and the ICV parts list are copied into these
+ * (a few bytes, all of them on the wire anyway) and handed to a crypto context, which consumes them
+ * synchronously; the parts list is cleared again after use. They carry nothing from one packet to the
+ * next and no host shares anything through them: they only replace per-packet view objects, which
+ * cost more than copying 8-16 bytes.
+ */
+const EMPTY = new Uint8Array(0);
+const aad8 = new Uint8Array(ESP_HEADER_BYTES);
+const aad12 = new Uint8Array(ESP_HEADER_BYTES + 4);
+const esnHi = new Uint8Array(4);
+const parts1: Uint8Array[] = [EMPTY];
+const parts2: Uint8Array[] = [EMPTY, esnHi];
+/** Scratch arrays indexed by length: IVs (8 or 16 bytes) and received ICVs (8 to 32), kept apart. */
+const ivScratch: (Uint8Array | undefined)[] = [];
+const icvScratch: (Uint8Array | undefined)[] = [];
+
+/** A copy of buf[off, off+len) in the pool's reused array of exactly that length. */
+function scratchCopy(pool: (Uint8Array | undefined)[], buf: Uint8Array, off: number, len: number): Uint8Array {
+  if (len === 0) return EMPTY;
+  const s = pool[len] ?? (pool[len] = new Uint8Array(len));
+  for (let i = 0; i < len; i++) s[i] = buf[off + i]!;
+  return s;
 }
 
-/** AAD for combined modes: SPI || Seq (a view of the packet), or SPI || SeqHi || SeqLo with ESN (RFC 4106 §5). */
+/** AAD for combined modes: SPI || Seq, or SPI || SeqHi || SeqLo with ESN (RFC 4106 §5, RFC 7634 §2.1). */
 function aeadAad(buf: Uint8Array, espOff: number, esn: boolean, seqHi: number): Uint8Array {
-  if (!esn) return buf.subarray(espOff, espOff + ESP_HEADER_BYTES);
-  const aad = new Uint8Array(12);
-  aad.set(buf.subarray(espOff, espOff + 4), 0);
-  putU32(aad, 4, seqHi);
-  aad.set(buf.subarray(espOff + 4, espOff + 8), 8);
-  return aad;
+  if (!esn) {
+    for (let i = 0; i < 8; i++) aad8[i] = buf[espOff + i]!;
+    return aad8;
+  }
+  for (let i = 0; i < 4; i++) aad12[i] = buf[espOff + i]!;
+  putU32(aad12, 4, seqHi);
+  for (let i = 4; i < 8; i++) aad12[4 + i] = buf[espOff + i]!;
+  return aad12;
 }
 
 /** ICV input for separate integrity: SPI..ciphertext, plus the high 32 bits with ESN (RFC 4303 §2.2.1, §3.3.2.2). */
 function icvParts(buf: Uint8Array, espOff: number, icvOff: number, esn: boolean, seqHi: number): Uint8Array[] {
-  const body = buf.subarray(espOff, icvOff);
-  if (!esn) return [body];
-  const hi = new Uint8Array(4);
-  putU32(hi, 0, seqHi);
-  return [body, hi];
+  const body = byteView(buf, espOff, icvOff - espOff);
+  if (!esn) {
+    parts1[0] = body;
+    return parts1;
+  }
+  putU32(esnHi, 0, seqHi);
+  parts2[0] = body;
+  return parts2;
+}
+
+/** Drops the packet reference the parts list held for one ICV computation. */
+function releaseParts(): void {
+  parts1[0] = EMPTY;
+  parts2[0] = EMPTY;
 }
 
 /**
@@ -268,11 +300,22 @@ function fixTransportHeader(out: Uint8Array, hdrLen: number, nhOff: number, prot
   }
   out[2] = total >> 8;
   out[3] = total & 0xff;
-  out[10] = 0;
-  out[11] = 0;
-  const c = internetChecksum(out, 0, hdrLen);
+  const c = ipv4HeaderChecksum(out, hdrLen);
   out[10] = c >> 8;
   out[11] = c & 0xff;
+}
+
+/**
+ * RFC 791 §3.1 header checksum of p[0, hl) with the checksum field (bytes 10-11) counted as zero. A
+ * specialised RFC 1071 sum for the one header the packet path rewrites (at most 30 words: no overflow).
+ */
+function ipv4HeaderChecksum(p: Uint8Array, hl: number): number {
+  let s = 0;
+  for (let i = 0; i < hl; i += 2) s += (p[i]! << 8) | p[i + 1]!;
+  s -= (p[10]! << 8) | p[11]!;
+  s = (s & 0xffff) + (s >>> 16);
+  s = (s & 0xffff) + (s >>> 16);
+  return ~s & 0xffff;
 }
 
 /**
@@ -303,14 +346,17 @@ function writeTrailer(out: Uint8Array, off: number, tfcLen: number, padLen: numb
 
 /** Encrypts the plaintext in place and writes the ICV right after it. */
 function sealPayload(sa: SecAssoc, out: Uint8Array, espOff: number, dataOff: number, plainLen: number, icvLen: number): void {
-  const iv = view(out, espOff + ESP_HEADER_BYTES, dataOff);
+  const iv = scratchCopy(ivScratch, out, espOff + ESP_HEADER_BYTES, dataOff - espOff - ESP_HEADER_BYTES);
   const icvOff = dataOff + plainLen;
   if (sa.encAlg!.kind === 'aead') {
     sa.aead!.seal(iv, aeadAad(out, espOff, sa.esn, sa.seqOutHi), out, dataOff, plainLen, out, icvOff);
     return;
   }
   sa.cipher!.encrypt(iv, out, dataOff, plainLen);
-  if (icvLen > 0) sa.auth!.mac(icvParts(out, espOff, icvOff, sa.esn, sa.seqOutHi), out, icvOff);
+  if (icvLen > 0) {
+    sa.auth!.mac(icvParts(out, espOff, icvOff, sa.esn, sa.seqOutHi), out, icvOff);
+    releaseParts();
+  }
 }
 
 /** RFC 8200 §8.1: UDP over IPv6 needs a real checksum (no zero-checksum exemption for ESP-in-UDP). */
@@ -381,9 +427,13 @@ export function espInput(sa: SecAssoc, packet: Uint8Array, espOffset: number, en
 
 /** Integrity first (RFC 4303 §3.4.4.1), then decryption; combined modes do both in open(). */
 function verifyAndDecrypt(sa: SecAssoc, p: Uint8Array, espOff: number, dataOff: number, encLen: number, icvOff: number, icvLen: number, seqHi: number): boolean {
-  const iv = view(p, espOff + ESP_HEADER_BYTES, dataOff);
+  const iv = scratchCopy(ivScratch, p, espOff + ESP_HEADER_BYTES, dataOff - espOff - ESP_HEADER_BYTES);
   if (sa.encAlg!.kind === 'aead') return sa.aead!.open(iv, aeadAad(p, espOff, sa.esn, seqHi), p, dataOff, encLen, p, icvOff);
-  if (icvLen > 0 && !sa.auth!.verify(icvParts(p, espOff, icvOff, sa.esn, seqHi), p.subarray(icvOff, icvOff + icvLen))) return false;
+  if (icvLen > 0) {
+    const ok = sa.auth!.verify(icvParts(p, espOff, icvOff, sa.esn, seqHi), scratchCopy(icvScratch, p, icvOff, icvLen));
+    releaseParts();
+    if (!ok) return false;
+  }
   sa.cipher!.decrypt(iv, p, dataOff, encLen);
   return true;
 }
@@ -407,9 +457,7 @@ function transportDecap(p: Uint8Array, nhOff: number, espOff: number, dataOff: n
   } else {
     out[2] = total >> 8;
     out[3] = total & 0xff;
-    out[10] = 0;
-    out[11] = 0;
-    const c = internetChecksum(out, 0, espOff);
+    const c = ipv4HeaderChecksum(out, espOff);
     out[10] = c >> 8;
     out[11] = c & 0xff;
   }
