@@ -223,6 +223,46 @@ describe('kernel/spd differential vs linear oracle', () => {
     assert.equal(hits, 1000);
   });
 
+  it('agrees with hundreds of prefix-length pairs, port/proto residuals and priorities inverting specificity', () => {
+    const g = new Gen(23);
+    for (const fam of [4, 6] as const) {
+      const spd = new Spd({ clock: new ManualClock(0), cacheEntries: 0 });
+      const oracle = new LinearSpd();
+      const max = fam === 4 ? 32 : 128;
+      const pairs: [Prefix, Prefix][] = [];
+      for (let i = 0; i < 1200; i++) {
+        // A new prefix pair of random lengths, or another proto/port variant of an existing pair.
+        const reuse = pairs.length > 0 && g.r() < 0.4;
+        const [src, dst] = reuse ? g.pick(pairs) : [g.prefix(fam), g.prefix(fam)];
+        if (!reuse) pairs.push([src, dst]);
+        // Shorter prefixes often get the better priority (inverting specificity), or a random one.
+        const spec = g.r() < 0.6 ? 1000 - (max * 2 - src.len - dst.len) : g.pick(PRIOS);
+        const s: PolicySpec = { dir: 'in', src, dst, proto: g.pick(PROTOS), sport: g.pick(PORTS), dport: g.pick(PORTS),
+          action: 'none', priority: spec };
+        try { oracle.add(entry(spd.addPolicy(s))); } catch (e) { assert.ok(e instanceof SpdError && e.code === 'EEXIST'); }
+        if (i % 5 === 4) {
+          const v = g.pick(oracle.entries);
+          spd.deletePolicyById(v.id); oracle.removeById(v.id);
+        }
+        if (i === 600) spd.compact();
+      }
+      const tables = (spd as unknown as { indexes: ({ order: unknown[] } | undefined)[] }).indexes
+        .reduce((n, x) => n + (x ? x.order.length : 0), 0);
+      assert.ok(tables >= 200, `only ${tables} length-pair tables`);
+      let hits = 0;
+      for (let i = 0; i < 2500; i++) {
+        const e = g.pick(oracle.entries);
+        const src = g.r() < 0.9 ? g.inside(e.src) : g.addr(fam), dst = g.r() < 0.9 ? g.inside(e.dst) : g.addr(fam);
+        const proto = e.proto !== 255 && g.r() < 0.8 ? e.proto : g.pick(PROTOS);
+        const sport = e.sport && g.r() < 0.8 ? e.sport : g.pick(PORTS), dport = e.dport && g.r() < 0.8 ? e.dport : g.pick(PORTS);
+        const want = oracle.lookup('in', src, dst, proto, sport, dport);
+        if (want) hits++;
+        assert.equal(spd.lookupPolicy('in', src, dst, proto, sport, dport)?.id, want?.id, `IPv${fam} lookup ${i}`);
+      }
+      assert.ok(hits > 1500, `only ${hits} hits`);
+    }
+  });
+
   it('agrees for every IPv6 and IPv4 prefix length along one address', () => {
     const g = new Gen(7);
     for (const fam of [4, 6] as const) {
