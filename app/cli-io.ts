@@ -1,6 +1,7 @@
 // The world of the uipsec command line, injected so tests run commands in-process: output streams,
 // files, environment, and an abort signal for commands that run until interrupted (listen).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { exitQuietlyOnEpipe } from '../common/stdio.js';
 
 export interface CliIo {
   out(s: string): void;
@@ -24,9 +25,7 @@ export const EXIT_USAGE = 2;
 export const EXIT_PARTIAL = 3;
 
 /** A closed pipe on stdout (`uipsec status | head`) ends the program quietly, as it does for C tools. */
-export function exitQuietlyOnEpipe(): void {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
-}
+export { exitQuietlyOnEpipe };
 
 export function processCliIo(): CliIo {
   exitQuietlyOnEpipe();

@@ -23,6 +23,7 @@ import { PIPELINE_WINDOW, Pipeline, isEmptyDump } from './pipeline.js';
 import { WriteBatchTransport } from './write-batch.js';
 import { splitScript } from './lexer.js';
 import { policyToJson, saToJson } from './json.js';
+import { exitQuietlyOnEpipe } from '../common/stdio.js';
 
 export { parseArgs } from './options.js';
 export { formatPromisc, promiscStamp } from './monitor.js';
@@ -323,6 +324,7 @@ export async function runSetkey(argv: readonly string[], io: SetkeyIo): Promise<
 
 /** The process-backed world: real stdout/stderr, files, stdin, clock, SIGINT, and uipsecd's Unix socket. */
 export function processIo(): SetkeyIo {
+  exitQuietlyOnEpipe();
   return {
     out: (t) => { process.stdout.write(t); },
     err: (t) => { process.stderr.write(t); },
