@@ -93,12 +93,15 @@ export class SelectorIndex {
       this.order.push(t);
     }
     this.maskedKey(t, s.dst.addr, s.src.addr);
+    // A growth re-computes the bound exactly, which may raise it (after removals); an insert may lower it.
+    const bp = t.boundPrio, bs = t.boundSeq;
     let e = t.find(this.md, this.ms);
     if (e < 0) e = t.insert(this.md, this.ms);
     this.hitSlot = 0;
     const slot = this.newSlot(p);
     this.leafInsert(t, e + t.base, slot);
-    if (t.lowerBound(this.pol[slot * PSTRIDE + P_PRIO]!, p.seq)) this.sortOrder();
+    t.lowerBound(this.pol[slot * PSTRIDE + P_PRIO]!, p.seq);
+    if (t.boundPrio !== bp || t.boundSeq !== bs) this.sortOrder();
     this.size++;
   }
 
@@ -121,11 +124,12 @@ export class SelectorIndex {
     this.hitSlot = 0;
     if ((t.ents[e + t.base + E_HP]! & HEAD_MASK) === 0) {
       // The pair has no policy left: drop its entry, and the table once it is empty.
+      const bp = t.boundPrio, bs = t.boundSeq;
       t.delete(e);
       if (t.count === 0) {
         this.tuples.delete(key);
         this.order = this.order.filter((x) => x !== t);
-      }
+      } else if (t.boundPrio !== bp || t.boundSeq !== bs) this.sortOrder(); // a shrink made the bound exact
     }
     this.freeSlot(slot, p);
     this.size--;

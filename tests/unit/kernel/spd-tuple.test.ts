@@ -145,6 +145,41 @@ describe('kernel/spd tuple index behaviours', () => {
     check('old head removed');
   });
 
+  it('keeps the table order right when a re-size tightens a bound that a delete had left loose', () => {
+    const spd = new Spd({ clock: new ManualClock(0), cacheEntries: 0 });
+    const out = 'out' as const;
+    // Table (8, 8): bound 0; table (16, 16): bound 1 until its best policy goes; table (24, 24): bound 10.
+    spd.addPolicy({ dir: out, src: '10.0.0.0/8', dst: '172.0.0.0/8', proto: 'udp', dport: 53, action: 'none', priority: 0 });
+    const d2 = spd.addPolicy({ dir: out, src: '10.0.0.0/8', dst: '172.0.0.0/8', action: 'discard', priority: 20 });
+    const a1 = spd.addPolicy({ dir: out, src: '10.9.0.0/16', dst: '172.9.0.0/16', action: 'none', priority: 1 });
+    spd.addPolicy({ dir: out, src: '10.8.0.0/16', dst: '172.8.0.0/16', action: 'none', priority: 100 }); // keeps the table
+    const b1 = spd.addPolicy({ dir: out, src: '10.1.2.0/24', dst: '172.1.2.0/24', action: 'none', priority: 10 });
+    spd.deletePolicyById(a1.id);
+    // Enough new pairs in (16, 16) to make it grow: the re-size computes its bound exactly (100).
+    for (let i = 0; i < 12; i++) {
+      spd.addPolicy({ dir: out, src: `10.${20 + i}.0.0/16`, dst: `172.${20 + i}.0.0/16`, action: 'none', priority: 100 });
+    }
+    assert.equal(spd.lookupPolicy(out, A('10.1.2.3'), A('172.1.2.3'), 6, 1, 2), b1);
+    assert.equal(spd.lookupPolicy(out, A('10.7.7.7'), A('172.7.7.7'), 6, 1, 2), d2);
+  });
+
+  it('keeps the table order right when a shrink tightens a bound that a delete had left loose', () => {
+    const spd = new Spd({ clock: new ManualClock(0), cacheEntries: 0 });
+    const out = 'out' as const;
+    spd.addPolicy({ dir: out, src: '10.0.0.0/8', dst: '172.0.0.0/8', proto: 'udp', dport: 53, action: 'none', priority: 0 });
+    const d2 = spd.addPolicy({ dir: out, src: '10.0.0.0/8', dst: '172.0.0.0/8', action: 'discard', priority: 20 });
+    const a1 = spd.addPolicy({ dir: out, src: '10.9.0.0/16', dst: '172.9.0.0/16', action: 'none', priority: 1 });
+    const b1 = spd.addPolicy({ dir: out, src: '10.1.2.0/24', dst: '172.1.2.0/24', action: 'none', priority: 10 });
+    const many = [];
+    for (let i = 0; i < 40; i++) {
+      many.push(spd.addPolicy({ dir: out, src: `10.${20 + i}.0.0/16`, dst: `172.${20 + i}.0.0/16`, action: 'none', priority: 100 }));
+    }
+    spd.deletePolicyById(a1.id);
+    for (const p of many.slice(0, 36)) spd.deletePolicyById(p.id); // the (16, 16) table shrinks
+    assert.equal(spd.lookupPolicy(out, A('10.1.2.3'), A('172.1.2.3'), 6, 1, 2), b1);
+    assert.equal(spd.lookupPolicy(out, A('10.7.7.7'), A('172.7.7.7'), 6, 1, 2), d2);
+  });
+
   it('stops early only when no later table can win (priorities that invert specificity)', () => {
     const spd = new Spd({ clock: new ManualClock(0), cacheEntries: 0 });
     // Broad policies are better than specific ones here, except one specific policy better than all.
