@@ -24,17 +24,20 @@ function finalMix(h: number): number {
   return h ^ (h >>> 16);
 }
 
-/** The hash of a masked (destination, source) pair given as words. */
-export function pairHash(d: Int32Array, s: Int32Array, words: number): number {
+/** The hash of a masked (destination, source) pair: the first hd destination words, then the first hs
+ * source words (the others are zero once masked, so a table hashes only the words its lengths cover). */
+export function pairHash(d: Int32Array, s: Int32Array, hd: number, hs: number): number {
   let h = 0;
-  for (let i = 0; i < words; i++) h = mixWord(mixWord(h, d[i]!), s[i]!);
+  for (let i = 0; i < hd; i++) h = mixWord(h, d[i]!);
+  for (let i = 0; i < hs; i++) h = mixWord(h, s[i]!);
   return finalMix(h);
 }
 
-/** pairHash of the key stored in the entry at offset b. */
-function entryHash(e: Int32Array, b: number, words: number): number {
+/** pairHash of the key stored in the entry at offset b of a table with `words` words per address. */
+function entryHash(e: Int32Array, b: number, words: number, hd: number, hs: number): number {
   let h = 0;
-  for (let i = 0; i < words; i++) h = mixWord(mixWord(h, e[b + i]!), e[b + words + i]!);
+  for (let i = 0; i < hd; i++) h = mixWord(h, e[b + i]!);
+  for (let i = 0; i < hs; i++) h = mixWord(h, e[b + words + i]!);
   return finalMix(h);
 }
 
@@ -56,6 +59,9 @@ export class TupleTable {
   readonly base: number;
   readonly dmask: Int32Array;
   readonly smask: Int32Array;
+  /** Words hashed per address: 1 for IPv4 (find4), the words the prefix length covers for IPv6. */
+  readonly hd: number;
+  readonly hs: number;
   /** For IPv4, the single mask words (the hot loop reads these instead of the arrays). */
   readonly dm0: number;
   readonly sm0: number;
@@ -75,6 +81,8 @@ export class TupleTable {
     this.stride = words === 1 ? 8 : 16;
     this.dmask = maskWords(dlen, words);
     this.smask = maskWords(slen, words);
+    this.hd = words === 1 ? 1 : Math.ceil(dlen / 32);
+    this.hs = words === 1 ? 1 : Math.ceil(slen / 32);
     this.dm0 = this.dmask[0]!;
     this.sm0 = this.smask[0]!;
     this.mask = cap - 1;
@@ -85,7 +93,7 @@ export class TupleTable {
 
   /** The entry offset holding (d, s) (already masked), or -1. */
   find(d: Int32Array, s: Int32Array): number {
-    const h = pairHash(d, s, this.words), tag = (h >>> 24) | 1, tags = this.tags, mask = this.mask;
+    const h = pairHash(d, s, this.hd, this.hs), tag = (h >>> 24) | 1, tags = this.tags, mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const g = tags[i]!;
       if (g === 0) return -1;
@@ -112,7 +120,7 @@ export class TupleTable {
   /** Adds (d, s), which must be absent, with no policies; returns its entry offset. */
   insert(d: Int32Array, s: Int32Array): number {
     if ((this.count + 1) * 2 > this.tags.length) this.resize(this.tags.length * 2);
-    const h = pairHash(d, s, this.words), mask = this.mask;
+    const h = pairHash(d, s, this.hd, this.hs), mask = this.mask;
     let i = h & mask;
     while (this.tags[i] !== 0) i = (i + 1) & mask;
     this.tags[i] = (h >>> 24) | 1;
@@ -128,7 +136,7 @@ export class TupleTable {
     const tags = this.tags, e = this.ents, st = this.stride, mask = this.mask;
     let hole = b / st;
     for (let j = (hole + 1) & mask; tags[j] !== 0; j = (j + 1) & mask) {
-      const home = entryHash(e, j * st, this.words) & mask;
+      const home = entryHash(e, j * st, this.words, this.hd, this.hs) & mask;
       // The entry at j may fill the hole unless its home bucket lies cyclically in (hole, j].
       const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (stays) continue;
@@ -162,7 +170,7 @@ export class TupleTable {
     this.boundSeq = 0x7fffffff;
     for (let i = 0; i < oldTags.length; i++) {
       if (oldTags[i] === 0) continue;
-      const h = entryHash(old, i * st, this.words);
+      const h = entryHash(old, i * st, this.words, this.hd, this.hs);
       let j = h & this.mask;
       while (this.tags[j] !== 0) j = (j + 1) & this.mask;
       this.tags[j] = oldTags[i]!;

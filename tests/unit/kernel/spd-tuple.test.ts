@@ -70,7 +70,7 @@ describe('kernel/spd-tuple table', () => {
     assert.deepEqual([...maskWords(0, 1)], [0]);
     assert.deepEqual([...maskWords(20, 1)], [-4096]);
     assert.deepEqual([...maskWords(33, 4)], [-1, -0x80000000, 0, 0]);
-    const a = pairHash(Int32Array.of(1), Int32Array.of(2), 1), b = pairHash(Int32Array.of(2), Int32Array.of(1), 1);
+    const a = pairHash(Int32Array.of(1), Int32Array.of(2), 1, 1), b = pairHash(Int32Array.of(2), Int32Array.of(1), 1, 1);
     assert.notEqual(a, b, 'destination and source are not interchangeable');
   });
 });
