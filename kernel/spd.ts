@@ -187,8 +187,8 @@ export class Spd {
     return [...this.byId.values()].sort((a, b) => rank(a) - rank(b) || a.priority - b.priority || a.seq - b.seq);
   }
 
-  /** Lays the lookup tries out again in depth-first order (also automatic as they grow); worth a call after
-   * a bulk load of many policies. Changes no answer. */
+  /** Right-sizes the lookup tables (load 1/4) and makes their priority bounds exact again (removals only
+   * loosen them); worth a call after a bulk load or many deletes. Changes no answer. */
   compact(): void {
     for (const idx of this.indexes) idx?.compact();
   }
