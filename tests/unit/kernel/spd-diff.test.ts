@@ -263,6 +263,32 @@ describe('kernel/spd differential vs linear oracle', () => {
     }
   });
 
+  it('agrees while deletes of the best policies and table re-sizes move the priority bounds', () => {
+    const g = new Gen(31);
+    const spd = new Spd({ clock: new ManualClock(0), cacheEntries: 0 });
+    const oracle = new LinearSpd();
+    const lens = [8, 16, 24];
+    const v4 = (len: number) => maskAddr(Uint8Array.of(10, g.int(4), g.int(4), g.int(4)), len);
+    for (let op = 0; op < 3000; op++) {
+      const k = g.r();
+      if (k < 0.6 || oracle.entries.length < 5) {
+        const sl = g.pick(lens), dl = g.pick(lens);
+        const spec: PolicySpec = { dir: 'out', src: { family: 4, addr: v4(sl), len: sl }, dst: { family: 4, addr: v4(dl), len: dl },
+          proto: g.pick([255, 6, 17]), dport: g.pick([0, 0, 80]), action: 'none', priority: g.int(50) };
+        try { oracle.add(entry(spd.addPolicy(spec))); } catch (e) { assert.ok(e instanceof SpdError && e.code === 'EEXIST'); }
+      } else if (k < 0.9) {
+        // Mostly the best-ranked policy: that leaves its table's bound loose until a re-size.
+        const v = g.r() < 0.7 ? oracle.entries.reduce((a, b) => (b.priority < a.priority ? b : a)) : g.pick(oracle.entries);
+        spd.deletePolicyById(v.id); oracle.removeById(v.id);
+      } else if (k < 0.905) spd.compact();
+      for (let i = 0; i < 3; i++) {
+        const e = g.pick(oracle.entries);
+        const src = g.inside(e.src), dst = g.inside(e.dst), proto = g.pick([6, 17]), dport = g.pick([80, 443]);
+        assert.equal(spd.lookupPolicy('out', src, dst, proto, 1, dport)?.id, oracle.lookup('out', src, dst, proto, 1, dport)?.id, `op ${op}`);
+      }
+    }
+  });
+
   it('agrees for every IPv6 and IPv4 prefix length along one address', () => {
     const g = new Gen(7);
     for (const fam of [4, 6] as const) {
