@@ -5,7 +5,6 @@ import type { SecAssoc } from './secassoc.js';
 import type { AuthCtx } from '../crypto/types.js';
 import { drop, type TransformEnv, type TransformResult } from './transform.js';
 import { putU32 } from '../common/bytes.js';
-import { internetChecksum } from './ip/checksum.js';
 import {
   IPPROTO_AH, IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
   IPV4_MIN_HEADER_BYTES, IPV4_MAX_PACKET_BYTES, IPV6_HEADER_BYTES, IP_MF, IP_OFFMASK,
@@ -13,6 +12,7 @@ import {
 import { walkIpv6Chain, ipsecInsertPoint } from './ip/ipv6.js';
 import { writeOuterHeader, outerHeaderBytes, innerProtoOf, stripOuter, tunnelDropReason, dsByteOf, type TunnelOptions } from './tunnel.js';
 import { zeroMutableIpv4, zeroMutableIpv6 } from './ah-mutable.js';
+import { setTransportHeader } from './ip/rewrite.js';
 
 /** RFC 4302 §2: Next Header, Payload Len, Reserved, SPI, Sequence Number; the ICV follows. */
 export const AH_HEADER_BYTES = 12;
@@ -178,23 +178,6 @@ function writeAhHeader(out: Uint8Array, off: number, nh: number, ahLen: number, 
   out[off + 3] = 0;
   putU32(out, off + 4, spi);
   putU32(out, off + 8, seqLo);
-}
-
-/** Transport mode: the copied header now names `proto` and carries the new length (and IPv4 checksum). */
-function setTransportHeader(out: Uint8Array, hdrLen: number, nhOff: number, proto: number, total: number): void {
-  out[nhOff] = proto;
-  if (out[0]! >> 4 === 6) {
-    out[4] = (total - IPV6_HEADER_BYTES) >> 8;
-    out[5] = (total - IPV6_HEADER_BYTES) & 0xff;
-    return;
-  }
-  out[2] = total >> 8;
-  out[3] = total & 0xff;
-  out[10] = 0;
-  out[11] = 0;
-  const c = internetChecksum(out, 0, hdrLen);
-  out[10] = c >> 8;
-  out[11] = c & 0xff;
 }
 
 /** Offset of the byte naming AH at `ahOff`, walking only headers AH may follow; -1 if the chain disagrees. */

@@ -12,6 +12,7 @@ import {
 } from './ip/constants.js';
 import { writeOuterHeader, outerHeaderBytes, innerProtoOf, stripOuter, tunnelDropReason, dsByteOf, type TunnelOptions } from './tunnel.js';
 import { UDP_ENCAP_HEADER_BYTES, writeUdpEncapHeader } from './udp-encap.js';
+import { setTransportHeader } from './ip/rewrite.js';
 
 /** RFC 4303 §2: SPI (4) + Sequence Number (4). */
 export const ESP_HEADER_BYTES = 8;
@@ -269,7 +270,7 @@ function protect(sa: SecAssoc, packet: Uint8Array, env: TransformEnv, opts: EspO
     writeOuterHeader(out, 0, sa.src, sa.dst, outerProto, total - hdrLen, packet, 0, env.rng, opts.tunnel);
   } else {
     for (let i = 0; i < hdrLen; i++) out[i] = packet[i]!;
-    fixTransportHeader(out, hdrLen, nhOff, outerProto, total);
+    setTransportHeader(out, hdrLen, nhOff, outerProto, total);
   }
   if (sa.natt) writeUdpEncapHeader(out, hdrLen, sa.natt, total - hdrLen);
   putU32(out, espOff, sa.spi);
@@ -288,34 +289,6 @@ function protect(sa: SecAssoc, packet: Uint8Array, env: TransformEnv, opts: EspO
 function copyPayload(out: Uint8Array, packet: Uint8Array, start: number, end: number, at: number): void {
   if (end === packet.length && at >= start) out.set(packet, at - start);
   else out.set(packet.subarray(start, end), at);
-}
-
-/** Transport output: the copied IP header now announces ESP (or UDP) and the new length. */
-function fixTransportHeader(out: Uint8Array, hdrLen: number, nhOff: number, proto: number, total: number): void {
-  out[nhOff] = proto;
-  if (out[0]! >> 4 === 6) {
-    out[4] = (total - IPV6_HEADER_BYTES) >> 8;
-    out[5] = (total - IPV6_HEADER_BYTES) & 0xff;
-    return;
-  }
-  out[2] = total >> 8;
-  out[3] = total & 0xff;
-  const c = ipv4HeaderChecksum(out, hdrLen);
-  out[10] = c >> 8;
-  out[11] = c & 0xff;
-}
-
-/**
- * RFC 791 §3.1 header checksum of p[0, hl) with the checksum field (bytes 10-11) counted as zero. A
- * specialised RFC 1071 sum for the one header the packet path rewrites (at most 30 words: no overflow).
- */
-function ipv4HeaderChecksum(p: Uint8Array, hl: number): number {
-  let s = 0;
-  for (let i = 0; i < hl; i += 2) s += (p[i]! << 8) | p[i + 1]!;
-  s -= (p[10]! << 8) | p[11]!;
-  s = (s & 0xffff) + (s >>> 16);
-  s = (s & 0xffff) + (s >>> 16);
-  return ~s & 0xffff;
 }
 
 /**
@@ -450,17 +423,7 @@ function transportDecap(p: Uint8Array, nhOff: number, espOff: number, dataOff: n
   p.copyWithin(start, 0, espOff);
   const out = p.subarray(start, end);
   const total = end - start;
-  out[nhOff] = nh;
-  if (out[0]! >> 4 === 6) {
-    out[4] = (total - IPV6_HEADER_BYTES) >> 8;
-    out[5] = (total - IPV6_HEADER_BYTES) & 0xff;
-  } else {
-    out[2] = total >> 8;
-    out[3] = total & 0xff;
-    const c = ipv4HeaderChecksum(out, espOff);
-    out[10] = c >> 8;
-    out[11] = c & 0xff;
-  }
+  setTransportHeader(out, espOff, nhOff, nh, total);
   return { ok: true, packet: out };
 }
 

@@ -3,13 +3,13 @@
 // (§3.3, decompression bombs). Bad packets become KAME ipcompstat drops, never exceptions.
 import type { SecAssoc } from './secassoc.js';
 import { drop, type TransformEnv, type TransformResult } from './transform.js';
-import { internetChecksum } from './ip/checksum.js';
 import {
   IPPROTO_IPCOMP, IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
   IPV4_MIN_HEADER_BYTES, IPV4_MAX_PACKET_BYTES, IPV6_HEADER_BYTES, IP_MF, IP_OFFMASK,
 } from './ip/constants.js';
 import { walkIpv6Chain, ipsecInsertPoint } from './ip/ipv6.js';
 import { writeOuterHeader, outerHeaderBytes, innerProtoOf, stripOuter, tunnelDropReason, dsByteOf, type TunnelOptions } from './tunnel.js';
+import { setTransportHeader } from './ip/rewrite.js';
 
 /** RFC 3173 §2.2: Next Header (1), Flags (1, reserved), CPI (2). */
 export const IPCOMP_HEADER_BYTES = 4;
@@ -96,23 +96,6 @@ function splitForTransport(p: Uint8Array): Split | undefined {
   } catch {
     return undefined; // malformed extension headers (ParseError)
   }
-}
-
-/** Transport mode: the header now names `proto` and carries the new length (and IPv4 checksum). */
-function setTransportHeader(out: Uint8Array, hdrLen: number, nhOff: number, proto: number, total: number): void {
-  out[nhOff] = proto;
-  if (out[0]! >> 4 === 6) {
-    out[4] = (total - IPV6_HEADER_BYTES) >> 8;
-    out[5] = (total - IPV6_HEADER_BYTES) & 0xff;
-    return;
-  }
-  out[2] = total >> 8;
-  out[3] = total & 0xff;
-  out[10] = 0;
-  out[11] = 0;
-  const c = internetChecksum(out, 0, hdrLen);
-  out[10] = c >> 8;
-  out[11] = c & 0xff;
 }
 
 /** Largest total for a packet whose first header is IPv4 (total length) or IPv6 (payload length + 40). */

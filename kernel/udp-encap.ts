@@ -4,6 +4,7 @@
 import type { NatT } from './secassoc.js';
 import { internetChecksum, pseudoHeaderSum, sumWords, finishChecksum, updateChecksumBytes } from './ip/checksum.js';
 import { IPPROTO_ESP, IPPROTO_UDP, IPPROTO_TCP, IPV4_MIN_HEADER_BYTES, IPV6_HEADER_BYTES } from './ip/constants.js';
+import { setIpLength } from './ip/rewrite.js';
 
 /*
  *  0                   1                   2                   3
@@ -113,22 +114,6 @@ export function stripUdpEncap(packet: Uint8Array): { packet: Uint8Array; espOffs
   out[loc.nhOff] = IPPROTO_ESP;
   setIpLength(out, loc.udpOff, out.length);
   return { packet: out, espOffset: loc.udpOff };
-}
-
-/** Sets the IPv4 total length (and checksum) or the IPv6 payload length. */
-function setIpLength(p: Uint8Array, hdrLen: number, total: number): void {
-  if (p[0]! >> 4 === 6) {
-    p[4] = (total - IPV6_HEADER_BYTES) >> 8;
-    p[5] = (total - IPV6_HEADER_BYTES) & 0xff;
-    return;
-  }
-  p[2] = total >> 8;
-  p[3] = total & 0xff;
-  p[10] = 0;
-  p[11] = 0;
-  const c = internetChecksum(p, 0, hdrLen);
-  p[10] = c >> 8;
-  p[11] = c & 0xff;
 }
 
 /**
