@@ -1,6 +1,7 @@
 // `uipsec send`, `listen` and `ping`: UDP through uipsecd's host stack over its app channel (the IKE
 // channel of pfkey/ike-channel.ts, ports bound without bypass, so the SPD applies as to any application).
-// ping is a UDP echo (RFC 862) answered by `uipsec listen --echo`: the channel carries UDP only.
+// ping is ICMP/ICMPv6 echo (RFC 792, RFC 4443 §4.1) sent by the daemon's host itself (PING frame), so a
+// policy covering ICMP protects it; `ping --udp PORT` is the UDP echo (RFC 862) of `uipsec listen --echo`.
 import { dirname, join } from 'node:path';
 import { formatAddr, parseAddr } from '../common/inet.js';
 import { IKE_SOCKET_ENV, IkeChannel, type IkeDatagram } from '../pfkey/ike-channel.js';
@@ -104,7 +105,64 @@ export async function runListen(o: ListenOptions, io: CliIo): Promise<number> {
   });
 }
 
-export interface PingOptions extends ChannelOptions { address: string; count: number; port: number; interval: number; timeout: number; size: number }
+export interface PingOptions extends ChannelOptions {
+  address: string; count: number; interval: number; timeout: number; size: number;
+  /** UDP echo (RFC 862) to this port instead of ICMP echo. */
+  udp?: number;
+}
+
+/** errno numbers a PINGDONE may carry (FreeBSD), as ping(8) would word them. */
+const PING_ERRNO_TEXT: Record<number, string> = { 16: 'another ping of this client is running', 65: 'no route to host' };
+
+function pingSummary(dst: Uint8Array, sent: number, rttsMs: number[], io: CliIo, what: string): void {
+  const got = rttsMs.length;
+  const loss = sent ? (((sent - got) / sent) * 100).toFixed(1) : '0.0';
+  io.out(`--- ${formatAddr(dst)} ${what} statistics ---\n${sent} packets transmitted, ${got} packets received, ${loss}% packet loss\n`);
+  if (!got) return;
+  const avg = rttsMs.reduce((a, b) => a + b, 0) / got;
+  const sd = Math.sqrt(rttsMs.reduce((a, b) => a + (b - avg) ** 2, 0) / got);
+  io.out(`round-trip min/avg/max/stddev = ${Math.min(...rttsMs).toFixed(3)}/${avg.toFixed(3)}/${Math.max(...rttsMs).toFixed(3)}/${sd.toFixed(3)} ms\n`);
+}
+
+/** ping(8) through uipsecd: exit 0 when any reply came back, 1 when none (or no daemon), 2 on a bad address. */
+export async function runPing(o: PingOptions, io: CliIo): Promise<number> {
+  if (o.udp !== undefined) return runUdpPing({ ...o, port: o.udp }, io);
+  const dst = address(o.address, io, 'ping');
+  if (!dst) return EXIT_USAGE;
+  const ch = await open(o, io, 'ping');
+  if (!ch) return EXIT_FAIL;
+  const rtts: number[] = [];
+  let lastSeq = -1;
+  const onAbort = () => ch.close(); // the daemon stops sending when the client goes
+  io.interrupt?.addEventListener('abort', onAbort);
+  io.out(`PING ${formatAddr(dst)}: ${o.size} data bytes (ICMP${dst.length === 16 ? 'v6' : ''} echo from uipsecd's host)\n`);
+  let sent: number;
+  try {
+    const done = await ch.ping(dst, { count: o.count, size: o.size, intervalMs: o.interval, timeoutMs: o.timeout }, (r) => {
+      rtts.push(r.rttUs / 1000);
+      lastSeq = Math.max(lastSeq, r.seq);
+      io.out(`${r.bytes} bytes from ${formatAddr(r.from)}: icmp_seq=${r.seq} ttl=${r.ttl} time=${(r.rttUs / 1000).toFixed(3)} ms\n`);
+    });
+    if (done.errno) {
+      io.err(`uipsec ping: ${formatAddr(dst)}: ${PING_ERRNO_TEXT[done.errno] ?? `errno ${done.errno}`}\n`);
+      return EXIT_FAIL;
+    }
+    sent = done.transmitted;
+  } catch (e) {
+    if (!io.interrupt?.aborted) {
+      io.err(`uipsec ping: uipsecd closed the app channel (${errorText(e)}); an older uipsecd has no ICMP ping: try --udp PORT\n`);
+      return EXIT_FAIL;
+    }
+    sent = lastSeq + 1; // interrupted: at least as many went out as were answered
+  } finally {
+    io.interrupt?.removeEventListener('abort', onAbort);
+    ch.close();
+  }
+  pingSummary(dst, sent, rtts, io, 'ping');
+  return rtts.length ? EXIT_OK : EXIT_FAIL;
+}
+
+interface UdpPingOptions extends ChannelOptions { address: string; count: number; port: number; interval: number; timeout: number; size: number }
 
 /** Echo payload: "upng", the sequence number, then filler (RFC 862 echoes whatever it gets). */
 function pingPayload(seq: number, size: number): Uint8Array {
@@ -117,9 +175,10 @@ function pingPayload(seq: number, size: number): Uint8Array {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function runPing(o: PingOptions, io: CliIo): Promise<number> {
+async function runUdpPing(o: UdpPingOptions, io: CliIo): Promise<number> {
   const dst = address(o.address, io, 'ping');
   if (!dst) return EXIT_USAGE;
+  if (o.size < 8) { io.err('uipsec ping --udp: the payload needs at least 8 bytes (-s 8)\n'); return EXIT_USAGE; }
   const ch = await open(o, io, 'ping');
   if (!ch) return EXIT_FAIL;
   const port = await bindPort(ch, 0, io, 'ping');
@@ -140,19 +199,19 @@ export async function runPing(o: PingOptions, io: CliIo): Promise<number> {
     if (rtts.length === o.count) allIn();
   });
   io.out(`UDP ECHO ${formatAddr(dst)}:${o.port} from port ${port}: ${o.size} data bytes\n`);
+  let sent = 0;
   for (let seq = 0; seq < o.count && !io.interrupt?.aborted; seq++) {
     sentAt.set(seq, performance.now());
     ch.send(port, dst, o.port, pingPayload(seq, o.size));
+    sent++;
     if (seq + 1 < o.count) await sleep(o.interval);
   }
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([complete, new Promise<void>((r) => { timer = setTimeout(r, o.timeout); })]);
   clearTimeout(timer);
   ch.close();
-  const sent = o.count, got = rtts.length;
-  io.out(`--- ${formatAddr(dst)} uipsec ping statistics ---\n${sent} packets transmitted, ${got} packets received, ${(((sent - got) / sent) * 100).toFixed(1)}% packet loss\n`);
-  if (got) io.out(`round-trip min/avg/max = ${Math.min(...rtts).toFixed(3)}/${(rtts.reduce((a, b) => a + b, 0) / got).toFixed(3)}/${Math.max(...rtts).toFixed(3)} ms\n`);
-  return got === sent ? EXIT_OK : EXIT_PARTIAL;
+  pingSummary(dst, sent, rtts, io, 'uipsec ping --udp');
+  return rtts.length ? EXIT_OK : EXIT_FAIL;
 }
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

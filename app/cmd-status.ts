@@ -1,12 +1,17 @@
-// `uipsec status [--socket PATH] [--json] [-f uipsecd.conf]`: the running uipsecd's SAs and policies over
-// PF_KEY (status.ts), with the interfaces, neighbours and routes of its config file when given.
+// `uipsec status [--socket PATH] [--app-socket PATH] [--json] [-f uipsecd.conf]`: the running uipsecd's SAs
+// and policies over PF_KEY, its interfaces, routes, counters and table sizes from the STATUS frame of its app
+// channel (status.ts), and, when the daemon cannot be asked, the interfaces and routes of its config file.
 import { parseArgs as parseDaemonArgs } from '../kernel/daemon/config.js';
 import { PfkeyClient } from '../pfkey/client.js';
+import { IkeChannel } from '../pfkey/ike-channel.js';
 import { UnixTransport, defaultSocketPath } from '../pfkey/transport-unix.js';
+import { appSocketPath } from './cmd-app-channel.js';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE, errorText, type CliIo } from './cli-io.js';
-import { dumpTables, formatStatus, statusJson, type StatusReport } from './status.js';
+import { dumpTables, formatStatus, hostPartFromStatus, statusJson, type StatusReport } from './status.js';
 
-export interface StatusOptions { socket?: string; json?: boolean; daemonConfig?: string }
+export interface StatusOptions { socket?: string; appSocket?: string; json?: boolean; daemonConfig?: string }
+
+type HostPart = Pick<StatusReport, 'interfaces' | 'routes' | 'counters' | 'tables'>;
 
 /** Interfaces and routes from a uipsecd config file (the same parser uipsecd uses). */
 function fromDaemonConfig(file: string, io: CliIo): Pick<StatusReport, 'interfaces' | 'routes'> | undefined {
@@ -23,25 +28,51 @@ function fromDaemonConfig(file: string, io: CliIo): Pick<StatusReport, 'interfac
   };
 }
 
+/** The host part from the daemon's app channel; undefined (with a note on stderr) if it cannot tell. */
+async function fromDaemon(o: StatusOptions, io: CliIo): Promise<HostPart | undefined> {
+  const path = appSocketPath(o, io.env);
+  let ch: IkeChannel;
+  try {
+    ch = await IkeChannel.connect(path);
+  } catch (e) {
+    io.err(`uipsec status: no app channel at ${path} (${errorText(e)}): interfaces and counters not shown\n`);
+    return undefined;
+  }
+  try {
+    return hostPartFromStatus(await ch.status());
+  } catch (e) {
+    io.err(`uipsec status: uipsecd at ${path} did not answer STATUS (${errorText(e)}): interfaces and counters not shown\n`);
+    return undefined;
+  } finally {
+    ch.close();
+  }
+}
+
 export async function runStatus(o: StatusOptions, io: CliIo): Promise<number> {
-  let extra: Pick<StatusReport, 'interfaces' | 'routes'> = {};
+  let fromConfig: Pick<StatusReport, 'interfaces' | 'routes'> | undefined;
   if (o.daemonConfig) {
-    const x = fromDaemonConfig(o.daemonConfig, io);
-    if (!x) return EXIT_USAGE;
-    extra = x;
+    fromConfig = fromDaemonConfig(o.daemonConfig, io);
+    if (!fromConfig) return EXIT_USAGE;
   }
   const path = o.socket ?? defaultSocketPath(io.env);
   let t: UnixTransport;
   try {
     t = await UnixTransport.connect(path);
   } catch (e) {
+    if (fromConfig) {
+      // -f works offline: show what the config says, and say plainly that the daemon is not there.
+      const report: StatusReport = { source: o.daemonConfig!, ...fromConfig, sas: [], policies: [], offline: `no uipsecd on ${path}: ${errorText(e)}` };
+      io.out(o.json ? statusJson(report) : formatStatus(report));
+      return EXIT_OK;
+    }
     io.err(`uipsec status: no uipsecd is listening on ${path} (${errorText(e)}).\nStart one with \`uipsecd --socket ${path}\`, or pass --socket PATH / set UIPSEC_PFKEY_SOCKET.\n`);
     return EXIT_FAIL;
   }
   const client = new PfkeyClient(t);
   try {
     const tables = await dumpTables(client);
-    const report: StatusReport = { source: path, ...extra, ...tables };
+    const host = await fromDaemon(o, io);
+    const report: StatusReport = { source: path, ...(host ?? fromConfig ?? {}), ...tables };
     io.out(o.json ? statusJson(report) : formatStatus(report));
     return EXIT_OK;
   } catch (e) {

@@ -1,8 +1,8 @@
 // `uipsec status`: what a host holds, read the way setkey reads it (SADB_DUMP and SADB_X_SPDDUMP over
 // PF_KEY, RFC 2367 §2.3.2 / KAME X_SPDDUMP) and shown for a person at a glance, or as one JSON object.
-// SA counters are the CURRENT lifetime (bytes and packets through each SA). Interfaces and the host's
-// espstat/ipsecstat counters are not carried by PF_KEY: they come from the daemon's config file, or from
-// the Host itself when it is in this process.
+// SA counters are the CURRENT lifetime (bytes and packets through each SA). Interfaces, routes and the
+// host's espstat/ipsecstat/netstat counters are not carried by PF_KEY: they come from the daemon's STATUS
+// frame on its app channel, from the Host itself when it is in this process, or from the daemon's config file.
 import * as C from '../pfkey/constants.js';
 import type { PfkeyClient } from '../pfkey/client.js';
 import type { PfkeyMessage } from '../pfkey/msg.js';
@@ -26,6 +26,41 @@ export interface StatusReport {
   policies: PolicyView[];
   /** Non-zero espstat/ahstat/ipcompstat/ipsecstat and IP counters, when the host is at hand. */
   counters?: Record<string, number>;
+  /** SAD and SPD sizes as the host counts them (larval SAs included). */
+  tables?: { sad: number; spd: number };
+  /** Set when the daemon could not be asked: why (SAs and policies are then unknown, not empty). */
+  offline?: string;
+}
+
+type HostPart = Pick<StatusReport, 'interfaces' | 'routes' | 'counters' | 'tables'>;
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v.slice(0, 256) : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+function countersOf(v: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (isObj(v)) for (const [k, x] of Object.entries(v)) if (num(x) !== undefined) out[k.slice(0, 64)] = x as number;
+  return out;
+}
+
+/**
+ * The host part of a report from the daemon's STATUS JSON (kernel/daemon/ike-server.ts hostStatus). Fields of
+ * the wrong type are left out rather than trusted; throws TypeError if it is not a host status at all.
+ */
+export function hostPartFromStatus(j: Record<string, unknown>): HostPart {
+  if (!Array.isArray(j.interfaces) || !Array.isArray(j.routes)) throw new TypeError('STATUS without interfaces and routes');
+  const interfaces = j.interfaces.filter(isObj).map((i) => ({
+    name: str(i.name) ?? '?', addresses: Array.isArray(i.addresses) ? i.addresses.map(str).filter((a): a is string => a !== undefined) : [],
+    mtu: num(i.mtu), link: str(i.link),
+  }));
+  const routes = j.routes.filter(isObj).map((r) => ({ prefix: str(r.prefix) ?? '?', via: str(r.via), iface: str(r.iface) }));
+  const sad = num(j.sadSize), spd = num(j.spdSize);
+  return {
+    interfaces, routes,
+    counters: { ...countersOf(j.ipsecCounters), ...countersOf(j.netCounters) },
+    tables: sad !== undefined && spd !== undefined ? { sad, spd } : undefined,
+  };
 }
 
 const ENOENT = 2;
@@ -46,10 +81,10 @@ export async function dumpTables(client: PfkeyClient): Promise<{ sas: SaView[]; 
 }
 
 /** Interfaces, routes and counters of a Host in this process (what uipsecd does not export). */
-export function hostExtras(host: Host): Pick<StatusReport, 'interfaces' | 'routes' | 'counters'> {
+export function hostExtras(host: Host): HostPart {
   const interfaces = host.interfaces().map((i) => ({ name: i.name, addresses: i.addrs.map((a) => `${formatInetAddr(a.addr)}/${a.prefix.len}`), mtu: i.mtu }));
   const routes = host.routes.list().map((r) => ({ prefix: formatPrefix(r.prefix), via: r.gateway ? formatInetAddr(r.gateway) : undefined, iface: r.ifname }));
-  return { interfaces, routes, counters: { ...host.stats.nonZero(), ...host.netstat.nonZero() } };
+  return { interfaces, routes, counters: { ...host.stats.nonZero(), ...host.netstat.nonZero() }, tables: { sad: host.sad.size, spd: host.spd.size } };
 }
 
 const name = (t: Readonly<Record<number, string>> | readonly string[], v: number) => (t as Record<number, string>)[v] ?? String(v);
@@ -77,6 +112,8 @@ export function formatStatus(r: StatusReport, nowSec = Math.floor(Date.now() / 1
     s += formatTable(['interface', 'addresses', 'mtu', 'link'], r.interfaces.map((i) => [i.name, i.addresses.join(' ') || '-', i.mtu ?? '', i.link ?? '']));
   }
   if (r.routes?.length) s += '\n' + formatTable(['route', 'via', 'interface'], r.routes.map((x) => [x.prefix, x.via ?? '-', x.iface ?? '']));
+  if (r.offline !== undefined) return s + `\nuipsecd not reachable (${r.offline}): interfaces and routes above are from its config file; SAs, policies and counters unknown\n`;
+  if (r.tables) s += `\nSAD ${r.tables.sad} SA${r.tables.sad === 1 ? '' : 's'}, SPD ${r.tables.spd} polic${r.tables.spd === 1 ? 'y' : 'ies'}\n`;
   s += section(`Security associations (${r.sas.length})`);
   if (r.sas.length === 0) s += '  none\n';
   else {
@@ -94,7 +131,7 @@ export function formatStatus(r: StatusReport, nowSec = Math.floor(Date.now() / 1
     const rows = Object.entries(r.counters);
     s += rows.length ? formatTable(['counter', 'value'], rows.map(([k, v]) => [k, v])) : '  all zero\n';
   } else {
-    s += '\n(host counters: not exported by uipsecd over PF_KEY; per-SA packets/bytes above are the SA lifetimes)\n';
+    s += '\n(host counters: this uipsecd does not answer STATUS on its app channel; per-SA packets/bytes above are the SA lifetimes)\n';
   }
   return s;
 }
@@ -102,7 +139,8 @@ export function formatStatus(r: StatusReport, nowSec = Math.floor(Date.now() / 1
 /** The report for scripts: SAs and policies as `setkey -D/-DP --json` print them, plus the rest. */
 export function statusJson(r: StatusReport): string {
   return `${JSON.stringify({
-    source: r.source, interfaces: r.interfaces ?? null, routes: r.routes ?? null,
-    sas: r.sas.map(saToJson), policies: r.policies.map(policyToJson), counters: r.counters ?? null,
+    source: r.source, offline: r.offline ?? null, interfaces: r.interfaces ?? null, routes: r.routes ?? null,
+    tables: r.tables ?? null, counters: r.counters ?? null,
+    sas: r.offline !== undefined ? null : r.sas.map(saToJson), policies: r.offline !== undefined ? null : r.policies.map(policyToJson),
   }, null, 2)}\n`;
 }

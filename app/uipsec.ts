@@ -40,7 +40,7 @@ function program(io: CliIo, run: (p: Promise<number>) => void): Command {
     .addHelpText('after', `
 Examples:
   uipsec demo                                   two hosts in this process, no daemon needed
-  uipsec status                                 SAs, policies and counters of the local uipsecd
+  uipsec status                                 interfaces, counters, SAs and policies of the local uipsecd
   uipsec listen 5000 --count 1 &  uipsec send 10.0.0.2 5000 hello
   uipsec pcap encap --config ipsec.conf plain.pcap esp.pcap --wireshark-keys esp_sa
 ${EXIT_CODES}`);
@@ -77,12 +77,13 @@ ${EXIT_CODES}`)
   }
 
   root.command('status')
-    .description('SAs, policies and per-SA counters of a running uipsecd (over PF_KEY)')
+    .description("interfaces, routes, counters, SAs and policies of a running uipsecd (PF_KEY dumps plus its app channel's STATUS)")
     .addOption(socketOpt())
+    .addOption(appSocketOpt())
     .option('--json', 'one JSON object for scripts')
-    .option('-f, --daemon-config <file>', "also show the interfaces, neighbours and routes of uipsecd's config file")
-    .addHelpText('after', `\nExamples:\n  uipsec status\n  uipsec status --json | jq '.sas[] | select(.state == "mature")'\n  uipsec status -s /tmp/a/pfkey.sock -f a.conf\n${SOCKETS}\n${EXIT_CODES}`)
-    .action((o: { socket?: string; json?: boolean; daemonConfig?: string }) => run(runStatus(o, io)));
+    .option('-f, --daemon-config <file>', "uipsecd's config file: its interfaces and routes when the daemon cannot tell (not running, or older)")
+    .addHelpText('after', `\nExamples:\n  uipsec status\n  uipsec status --json | jq '.counters.esps_output'\n  uipsec status --json | jq '.sas[] | select(.state == "mature")'\n  uipsec status -s /tmp/a/pfkey.sock -f a.conf\n${SOCKETS}\n${EXIT_CODES}`)
+    .action((o: { socket?: string; appSocket?: string; json?: boolean; daemonConfig?: string }) => run(runStatus(o, io)));
 
   root.command('send <address> <port> [message...]')
     .description("send UDP datagrams through uipsecd's host stack (the SPD applies: they leave protected or not at all)")
@@ -107,16 +108,16 @@ ${EXIT_CODES}`)
       run(runListen({ ...o, port: int('<port>', 0, 65535)(port) }, io)));
 
   root.command('ping <address>')
-    .description('UDP echo (RFC 862) through the host stack, answered by `uipsec listen --echo` on the peer')
+    .description("ICMP/ICMPv6 echo sent by uipsecd's host (its SPD applies: protected when a policy covers ICMP), ping(8)-style")
     .addOption(appSocketOpt())
-    .addOption(socketOpt())
-    .option('-c, --count <n>', 'requests', int('--count', 1, 100_000), 3)
-    .option('-p, --port <port>', 'echo port on the peer', int('--port', 1, 65535), 7)
-    .option('-i, --interval <ms>', 'between requests', int('--interval', 0, 60_000), 1000)
-    .option('-W, --timeout <ms>', 'wait for replies after the last request', int('--timeout', 1, 600_000), 2000)
-    .option('--size <bytes>', 'payload bytes', int('--size', 8, 60_000), 56)
-    .addHelpText('after', `\nExamples:\n  uipsec ping 10.0.0.2              (on 10.0.0.2: uipsec listen 7 --echo)\n  uipsec ping -c 10 -i 200 10.0.0.2\n${SOCKETS}\n${EXIT_CODES}`)
-    .action((address: string, o: { appSocket?: string; socket?: string; count: number; port: number; interval: number; timeout: number; size: number }) =>
+    .option('--socket <path>', "uipsecd's PF_KEY socket (the app channel is ike.sock beside it)")
+    .option('-c, --count <n>', 'requests', int('--count', 1, 10_000), 3)
+    .option('-s, --size <bytes>', 'echo data bytes', int('--size', 0, 65_000), 56)
+    .option('-i, --interval <ms>', 'milliseconds between requests (ping(8) takes seconds)', int('--interval', 0, 60_000), 1000)
+    .option('-W, --timeout <ms>', 'milliseconds to wait for replies after the last request', int('--timeout', 0, 600_000), 2000)
+    .option('--udp <port>', 'UDP echo (RFC 862) to this port instead, answered by `uipsec listen PORT --echo`', int('--udp', 1, 65535))
+    .addHelpText('after', `\nExamples:\n  uipsec ping 10.0.0.2\n  uipsec ping -c 10 -i 200 -s 1400 10.0.0.2\n  uipsec ping --udp 7 10.0.0.2        (on 10.0.0.2: uipsec listen 7 --echo)\nExit status: 0 when any reply came back, 1 when none (or no uipsecd), 2 bad usage.\n${SOCKETS}`)
+    .action((address: string, o: { appSocket?: string; socket?: string; count: number; udp?: number; interval: number; timeout: number; size: number }) =>
       run(runPing({ ...o, address }, io)));
 
   return root;

@@ -6,6 +6,12 @@
 //   BOUND   (2, daemon->client): u16 requested port | u16 bound port | u8 errno (0 ok; FreeBSD numbers)
 //   DGRAM   (3, both ways):      u16 local port | u16 remote port | u8 family | local addr | remote addr | payload
 //   UNBIND  (4, client->daemon): u16 port
+//   PING    (5, client->daemon): u32 tag | u16 count | u16 size | u32 interval ms | u32 timeout ms | u8 family | dst
+//   PINGREPLY (6, daemon->client): u32 tag | u16 seq | u32 rtt us | u16 bytes | u8 ttl | u8 family | from
+//   PINGDONE  (7, daemon->client): u32 tag | u16 transmitted | u16 received | u8 errno (0 ok; FreeBSD numbers)
+//   STATUSREQ (8, client->daemon): nothing
+//   STATUS    (9, daemon->client): UTF-8 JSON object (the host's interfaces, routes, counters, table sizes)
+// PING runs ICMP/ICMPv6 echo (RFC 792, RFC 4443 §4.1) from the daemon's host, through its SPD and SAD.
 // See docs/uipsecd.md.
 import { connect, type Socket } from 'node:net';
 
@@ -13,6 +19,16 @@ export const IKE_FRAME_BIND = 1;
 export const IKE_FRAME_BOUND = 2;
 export const IKE_FRAME_DGRAM = 3;
 export const IKE_FRAME_UNBIND = 4;
+export const IKE_FRAME_PING = 5;
+export const IKE_FRAME_PINGREPLY = 6;
+export const IKE_FRAME_PINGDONE = 7;
+export const IKE_FRAME_STATUSREQ = 8;
+export const IKE_FRAME_STATUS = 9;
+/** PING bounds (a frame outside them is malformed): requests, echo data bytes, ms between, ms to wait. */
+export const PING_MAX_COUNT = 10_000;
+export const PING_MAX_SIZE = 65_000;
+export const PING_MAX_INTERVAL_MS = 60_000;
+export const PING_MAX_TIMEOUT_MS = 600_000;
 /** BIND flag: the socket bypasses IPsec (racoon's IP_IPSEC_POLICY "bypass" on its IKE sockets). */
 export const IKE_BIND_BYPASS = 1;
 /** Largest frame body accepted (a UDP payload is at most 65,507 bytes, plus the addresses). */
@@ -24,7 +40,12 @@ export type IkeFrame =
   | { type: 'bind'; port: number; bypass: boolean; addr?: Uint8Array }
   | { type: 'bound'; requested: number; port: number; errno: number }
   | { type: 'dgram'; localPort: number; remotePort: number; local: Uint8Array; remote: Uint8Array; payload: Uint8Array }
-  | { type: 'unbind'; port: number };
+  | { type: 'unbind'; port: number }
+  | { type: 'ping'; tag: number; count: number; size: number; intervalMs: number; timeoutMs: number; dst: Uint8Array }
+  | { type: 'pingreply'; tag: number; seq: number; rttUs: number; bytes: number; ttl: number; from: Uint8Array }
+  | { type: 'pingdone'; tag: number; transmitted: number; received: number; errno: number }
+  | { type: 'statusreq' }
+  | { type: 'status'; report: Record<string, unknown> };
 
 /** A malformed frame: the stream that carried it is closed. */
 export class IkeFrameError extends Error {
@@ -57,6 +78,74 @@ function familyOf(a: Uint8Array): number {
   throw new IkeFrameError(`address of ${a.length} bytes`);
 }
 
+function decodePing(b: Uint8Array, dv: DataView): IkeFrame {
+  if (b.length < 18) throw new IkeFrameError('PING length');
+  const n = addrLen(b[17]!);
+  if (b.length !== 18 + n) throw new IkeFrameError('PING length');
+  const f = { type: 'ping' as const, tag: dv.getUint32(1), count: dv.getUint16(5), size: dv.getUint16(7), intervalMs: dv.getUint32(9), timeoutMs: dv.getUint32(13), dst: copy(b, 18, 18 + n) };
+  checkPing(f);
+  return f;
+}
+
+function checkPing(f: { count: number; size: number; intervalMs: number; timeoutMs: number }): void {
+  if (f.count < 1 || f.count > PING_MAX_COUNT) throw new IkeFrameError(`PING count ${f.count}`);
+  if (f.size > PING_MAX_SIZE) throw new IkeFrameError(`PING size ${f.size}`);
+  if (f.intervalMs > PING_MAX_INTERVAL_MS) throw new IkeFrameError(`PING interval ${f.intervalMs}`);
+  if (f.timeoutMs > PING_MAX_TIMEOUT_MS) throw new IkeFrameError(`PING timeout ${f.timeoutMs}`);
+}
+
+function decodeStatusJson(b: Uint8Array): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(b));
+  } catch {
+    throw new IkeFrameError('STATUS is not UTF-8 JSON');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new IkeFrameError('STATUS is not a JSON object');
+  return v as Record<string, unknown>;
+}
+
+function encodeBody(f: IkeFrame): Uint8Array | undefined {
+  if (f.type === 'ping') {
+    checkPing(f);
+    const b = new Uint8Array(18 + f.dst.length);
+    const dv = new DataView(b.buffer);
+    b[0] = IKE_FRAME_PING;
+    dv.setUint32(1, f.tag); dv.setUint16(5, f.count); dv.setUint16(7, f.size); dv.setUint32(9, f.intervalMs); dv.setUint32(13, f.timeoutMs);
+    b[17] = familyOf(f.dst);
+    b.set(f.dst, 18);
+    return b;
+  }
+  if (f.type === 'pingreply') {
+    const b = new Uint8Array(15 + f.from.length);
+    const dv = new DataView(b.buffer);
+    b[0] = IKE_FRAME_PINGREPLY;
+    dv.setUint32(1, f.tag); dv.setUint16(5, f.seq); dv.setUint32(7, Math.min(0xffffffff, Math.max(0, Math.round(f.rttUs)))); dv.setUint16(11, f.bytes);
+    b[13] = f.ttl;
+    b[14] = familyOf(f.from);
+    b.set(f.from, 15);
+    return b;
+  }
+  if (f.type === 'pingdone') {
+    const b = new Uint8Array(10);
+    const dv = new DataView(b.buffer);
+    b[0] = IKE_FRAME_PINGDONE;
+    dv.setUint32(1, f.tag); dv.setUint16(5, f.transmitted); dv.setUint16(7, f.received);
+    b[9] = f.errno;
+    return b;
+  }
+  if (f.type === 'statusreq') return Uint8Array.of(IKE_FRAME_STATUSREQ);
+  if (f.type === 'status') {
+    const j = new TextEncoder().encode(JSON.stringify(f.report));
+    if (j.length + 1 > IKE_FRAME_MAX) throw new IkeFrameError(`STATUS of ${j.length} bytes`);
+    const b = new Uint8Array(1 + j.length);
+    b[0] = IKE_FRAME_STATUS;
+    b.set(j, 1);
+    return b;
+  }
+  return undefined;
+}
+
 /** Decodes one frame body (after the length word). Throws IkeFrameError. */
 export function decodeIkeFrame(b: Uint8Array): IkeFrame {
   if (b.length < 1) throw new IkeFrameError('empty frame');
@@ -85,6 +174,20 @@ export function decodeIkeFrame(b: Uint8Array): IkeFrame {
     case IKE_FRAME_UNBIND:
       if (b.length !== 3) throw new IkeFrameError('UNBIND length');
       return { type: 'unbind', port: dv.getUint16(1) };
+    case IKE_FRAME_PING: return decodePing(b, dv);
+    case IKE_FRAME_PINGREPLY: {
+      need(15);
+      const n = addrLen(b[14]!);
+      if (b.length !== 15 + n) throw new IkeFrameError('PINGREPLY length');
+      return { type: 'pingreply', tag: dv.getUint32(1), seq: dv.getUint16(5), rttUs: dv.getUint32(7), bytes: dv.getUint16(11), ttl: b[13]!, from: copy(b, 15, 15 + n) };
+    }
+    case IKE_FRAME_PINGDONE:
+      if (b.length !== 10) throw new IkeFrameError('PINGDONE length');
+      return { type: 'pingdone', tag: dv.getUint32(1), transmitted: dv.getUint16(5), received: dv.getUint16(7), errno: b[9]! };
+    case IKE_FRAME_STATUSREQ:
+      if (b.length !== 1) throw new IkeFrameError('STATUSREQ length');
+      return { type: 'statusreq' };
+    case IKE_FRAME_STATUS: return { type: 'status', report: decodeStatusJson(b.subarray(1)) };
     default:
       throw new IkeFrameError(`unknown frame type ${b[0]}`);
   }
@@ -93,7 +196,9 @@ export function decodeIkeFrame(b: Uint8Array): IkeFrame {
 /** Encodes a frame with its length word. */
 export function encodeIkeFrame(f: IkeFrame): Uint8Array {
   let body: Uint8Array;
-  if (f.type === 'bind') {
+  const pingOrStatus = encodeBody(f);
+  if (pingOrStatus) body = pingOrStatus;
+  else if (f.type === 'bind') {
     const n = f.addr ? f.addr.length : 0;
     body = new Uint8Array(5 + n);
     body[0] = IKE_FRAME_BIND;
@@ -105,7 +210,7 @@ export function encodeIkeFrame(f: IkeFrame): Uint8Array {
     body = Uint8Array.of(IKE_FRAME_BOUND, f.requested >> 8, f.requested & 0xff, f.port >> 8, f.port & 0xff, f.errno);
   } else if (f.type === 'unbind') {
     body = Uint8Array.of(IKE_FRAME_UNBIND, f.port >> 8, f.port & 0xff);
-  } else {
+  } else if (f.type === 'dgram') {
     const fam = familyOf(f.local);
     if (familyOf(f.remote) !== fam) throw new IkeFrameError('local and remote families differ');
     const n = f.local.length;
@@ -118,6 +223,8 @@ export function encodeIkeFrame(f: IkeFrame): Uint8Array {
     body.set(f.local, 6);
     body.set(f.remote, 6 + n);
     body.set(f.payload, 6 + 2 * n);
+  } else {
+    throw new IkeFrameError(`cannot encode ${f.type}`);
   }
   const out = new Uint8Array(4 + body.length);
   new DataView(out.buffer).setUint32(0, body.length);
@@ -159,10 +266,24 @@ export interface IkeDatagram {
   payload: Uint8Array;
 }
 
+/** One echo reply as the daemon reports it. */
+export type IkePingReply = Omit<Extract<IkeFrame, { type: 'pingreply' }>, 'type' | 'tag'>;
+/** The end of a PING: what was sent and answered, or an errno (EHOSTUNREACH 65, EBUSY 16) when nothing was sent. */
+export type IkePingDone = Omit<Extract<IkeFrame, { type: 'pingdone' }>, 'type' | 'tag'>;
+
+export interface IkePingRequest { count: number; size: number; intervalMs: number; timeoutMs: number }
+
+/** Errno for a request the channel closed under (EPIPE). */
+const EPIPE = 32;
+const closedError = () => Object.assign(new Error('the app channel closed'), { errno: EPIPE });
+
 /** Client side of the channel (racoon, uipsec tools). */
 export class IkeChannel {
   private readonly splitter = new IkeFrameSplitter();
   private readonly waiting = new Map<number, ((f: Extract<IkeFrame, { type: 'bound' }>) => void)[]>();
+  private readonly pingsOut = new Map<number, { reply: (r: IkePingReply) => void; done: (d: IkePingDone) => void; fail: (e: Error) => void }>();
+  private statusWait: { ok: (r: Record<string, unknown>) => void; fail: (e: Error) => void }[] = [];
+  private nextTag = 1;
   private rx: (d: IkeDatagram) => void = () => {};
   private closeFns: ((err?: Error) => void)[] = [];
 
@@ -195,6 +316,28 @@ export class IkeChannel {
     this.sock.write(encodeIkeFrame({ type: 'dgram', localPort, remotePort, local, remote, payload }));
   }
 
+  /**
+   * ICMP/ICMPv6 echo from the daemon's host to `dst` (its SPD and SAD apply); `onReply` sees each answer as it
+   * arrives. Resolves with the summary; rejects with errno EPIPE if the channel closes first.
+   */
+  ping(dst: Uint8Array, req: IkePingRequest, onReply: (r: IkePingReply) => void = () => {}): Promise<IkePingDone> {
+    const tag = this.nextTag;
+    this.nextTag = (this.nextTag % 0xffffffff) + 1;
+    const frame = encodeIkeFrame({ type: 'ping', tag, dst, ...req }); // throws IkeFrameError outside the bounds
+    return new Promise((resolve, reject) => {
+      this.pingsOut.set(tag, { reply: onReply, done: (d) => { this.pingsOut.delete(tag); resolve(d); }, fail: reject });
+      this.sock.write(frame);
+    });
+  }
+
+  /** The daemon's host status (interfaces, routes, counters, table sizes) as a JSON object. */
+  status(): Promise<Record<string, unknown>> {
+    return new Promise((ok, fail) => {
+      this.statusWait.push({ ok, fail });
+      this.sock.write(encodeIkeFrame({ type: 'statusreq' }));
+    });
+  }
+
   unbind(port: number): void { this.sock.write(encodeIkeFrame({ type: 'unbind', port })); }
   onDatagram(fn: (d: IkeDatagram) => void): void { this.rx = fn; }
   onClose(fn: (err?: Error) => void): void { this.closeFns.push(fn); }
@@ -213,6 +356,9 @@ export class IkeChannel {
 
   private frame(f: IkeFrame): void {
     if (f.type === 'dgram') { this.rx(f); return; }
+    if (f.type === 'pingreply') { const { type: _t, tag, ...r } = f; this.pingsOut.get(tag)?.reply(r); return; }
+    if (f.type === 'pingdone') { const { type: _t, tag, ...d } = f; this.pingsOut.get(tag)?.done(d); return; }
+    if (f.type === 'status') { this.statusWait.shift()?.ok(f.report); return; }
     if (f.type !== 'bound') return;
     const list = this.waiting.get(f.requested);
     const fn = list?.shift();
@@ -223,6 +369,10 @@ export class IkeChannel {
   private end(err?: Error): void {
     for (const list of this.waiting.values()) for (const fn of list) fn({ type: 'bound', requested: 0, port: 0, errno: 32 }); // EPIPE
     this.waiting.clear();
+    for (const p of this.pingsOut.values()) p.fail(closedError());
+    this.pingsOut.clear();
+    for (const w of this.statusWait) w.fail(closedError());
+    this.statusWait = [];
     const fns = this.closeFns;
     this.closeFns = [];
     for (const fn of fns) fn(err);

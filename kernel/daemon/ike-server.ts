@@ -1,7 +1,8 @@
 // The IKE/app datagram channel, daemon side (frames in pfkey/ike-channel.ts, design in docs/uipsecd.md):
 // each client binds UDP ports of the daemon's host stack (racoon: 500 and 4500 with IPsec bypass; tools:
 // any port, subject to the SPD) and exchanges datagrams through them. A client's sockets close with it; a
-// client sending a malformed frame is disconnected alone.
+// client sending a malformed frame is disconnected alone. PING runs ICMP echo from the host (through its
+// SPD/SAD, as ping(8) on a KAME host would) and STATUS reports its interfaces, routes and counters.
 import type { Server, Socket } from 'node:net';
 import { ErrnoError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
@@ -10,8 +11,10 @@ import { IkeFrameSplitter, decodeIkeFrame, encodeIkeFrame, type IkeFrame } from 
 import type { Host } from '../host.js';
 import { createSocketPolicy } from '../spd.js';
 import type { UdpSocket } from '../socket.js';
-import type { NattSocket } from '../link/natt-socket.js';
-import { formatAddr, parseAddr } from '../../common/inet.js';
+import { formatAddr, formatPrefix, parseAddr } from '../../common/inet.js';
+import type { Link } from '../link/link.js';
+import { UdpUnderlay } from '../link/udp-underlay.js';
+import { NattSocket } from '../link/natt-socket.js';
 
 /** RFC 3948 §2.2: IKE on the NAT-T port carries four zero bytes in front. */
 const NON_ESP_MARKER = 4;
@@ -20,6 +23,44 @@ import { closeUnix, listenUnix } from './unix-listener.js';
 const BYPASS = createSocketPolicy({ privileged: true, in: { action: 'bypass' }, out: { action: 'bypass' } });
 /** errno numbers for bind failures not in the PF_KEY vocabulary (FreeBSD). */
 const EXTRA_ERRNO: Record<string, number> = { EADDRINUSE: 48, EBADF: 9, EAGAIN: 35 };
+/** PINGDONE errnos (FreeBSD): another PING of this client still runs; no route to the destination. */
+const EBUSY = 16;
+const EHOSTUNREACH = 65;
+/** STATUS bounds: the JSON must fit one frame (IKE_FRAME_MAX). */
+const STATUS_MAX_INTERFACES = 64;
+const STATUS_MAX_ROUTES = 256;
+
+/** What one client connection holds: its bound sockets and its running PING, if any. */
+interface ClientState { socks: Map<number, UdpSocket>; pinging: boolean; stopPing?: () => void }
+
+function linkText(link: Link): string {
+  if (link instanceof UdpUnderlay) { const a = link.address(); return `udp underlay ${a.host}:${a.port}`; }
+  if (link instanceof NattSocket) { const a = link.address(); return `ESP-in-UDP socket ${a.host}:${a.port}`; }
+  return link.constructor.name;
+}
+
+/**
+ * The host's status as the STATUS frame carries it: interfaces (addresses, MTU, link), routes, the non-zero
+ * KAME IPsec counters (espstat, ahstat, ipcompstat, ipsecstat) and netstat counters, and the SAD/SPD sizes.
+ */
+export function hostStatus(host: Host, channel?: IkeServerStats): Record<string, unknown> {
+  const ifs = host.interfaces();
+  const routes = host.routes.list();
+  return {
+    name: host.name,
+    interfaces: ifs.slice(0, STATUS_MAX_INTERFACES).map((i) => ({
+      name: i.name, addresses: i.addrs.map((a) => `${formatAddr(a.addr)}/${a.prefix.len}`), mtu: i.mtu, link: linkText(i.link),
+    })),
+    interfacesTotal: ifs.length,
+    routes: routes.slice(0, STATUS_MAX_ROUTES).map((r) => ({ prefix: formatPrefix(r.prefix), via: r.gateway ? formatAddr(r.gateway) : undefined, iface: r.ifname })),
+    routesTotal: routes.length,
+    ipsecCounters: host.stats.nonZero(),
+    netCounters: host.netstat.nonZero(),
+    sadSize: host.sad.size,
+    spdSize: host.spd.size,
+    channel: channel ? { ...channel } : undefined,
+  };
+}
 
 export interface IkeServerStats { connections: number; framingErrors: number; datagramsIn: number; datagramsOut: number; sendDrops: number }
 
@@ -68,11 +109,12 @@ export class IkeServer {
     this.stats.connections++;
     this.clients.add(conn);
     const id = this.stats.connections;
-    const socks = new Map<number, UdpSocket>();
+    const state: ClientState = { socks: new Map(), pinging: false };
+    const socks = state.socks;
     const splitter = new IkeFrameSplitter();
     conn.on('data', (chunk: Buffer) => {
       try {
-        for (const b of splitter.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))) this.frame(conn, socks, decodeIkeFrame(b));
+        for (const b of splitter.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))) this.frame(conn, state, decodeIkeFrame(b));
       } catch (e) {
         this.stats.framingErrors++;
         this.log.log('info', `ike client ${id}: ${(e as Error).message}; disconnecting it`);
@@ -83,13 +125,17 @@ export class IkeServer {
       if (!this.clients.delete(conn)) return;
       for (const s of socks.values()) s.close();
       socks.clear();
+      state.stopPing?.();
     };
     conn.on('error', done);
     conn.on('close', done);
   }
 
-  private frame(conn: Socket, socks: Map<number, UdpSocket>, f: IkeFrame): void {
-    if (f.type === 'bind') this.bind(conn, socks, f);
+  private frame(conn: Socket, state: ClientState, f: IkeFrame): void {
+    const socks = state.socks;
+    if (f.type === 'ping') this.ping(conn, state, f);
+    else if (f.type === 'statusreq') conn.write(encodeIkeFrame({ type: 'status', report: hostStatus(this.host, this.stats) }));
+    else if (f.type === 'bind') this.bind(conn, socks, f);
     else if (f.type === 'unbind') { socks.get(f.port)?.close(); socks.delete(f.port); }
     else if (f.type === 'dgram') {
       const s = socks.get(f.localPort);
@@ -98,7 +144,47 @@ export class IkeServer {
       if (s.send(f.payload, f.remote, f.remotePort)) this.stats.datagramsOut++;
       else this.stats.sendDrops++;
     }
-    // 'bound' from a client is meaningless and ignored.
+    // 'bound', 'pingreply', 'pingdone' and 'status' from a client are meaningless and ignored.
+  }
+
+  /**
+   * ping(8) inside the host: request i goes out i intervals after the first, each as its own Host.ping so that
+   * its reply is reported the moment it arrives; request i waits for its reply until `timeoutMs` after the last.
+   */
+  private ping(conn: Socket, state: ClientState, f: Extract<IkeFrame, { type: 'ping' }>): void {
+    const done = (transmitted: number, received: number, errno: number) => {
+      if (!conn.destroyed) conn.write(encodeIkeFrame({ type: 'pingdone', tag: f.tag, transmitted, received, errno }));
+    };
+    if (state.pinging) { done(0, 0, EBUSY); return; }
+    if (!this.host.sourceFor(f.dst)) { done(0, 0, EHOSTUNREACH); return; }
+    state.pinging = true;
+    const clock = this.host.clock;
+    const pending: Promise<void>[] = [];
+    let sent = 0, received = 0, stopped = false;
+    let cancelTimer: (() => void) | undefined;
+    state.stopPing = () => { stopped = true; cancelTimer?.(); };
+    const finish = () => {
+      void Promise.all(pending).then(() => { state.pinging = false; state.stopPing = undefined; done(sent, received, 0); });
+    };
+    const sendOne = () => {
+      cancelTimer = undefined;
+      if (stopped) return;
+      const seq = sent++;
+      const waitMs = (f.count - 1 - seq) * f.intervalMs + f.timeoutMs;
+      // The host clock counts whole milliseconds (Date.now); ping(8) prints microseconds, so the daemon times
+      // the round trip itself with the monotonic clock (the request leaves synchronously inside Host.ping).
+      const t0 = performance.now();
+      pending.push(this.host.ping(f.dst, { count: 1, size: f.size, intervalMs: 0, timeoutMs: waitMs }).then((replies) => {
+        const rttUs = (performance.now() - t0) * 1000;
+        for (const r of replies) {
+          received++;
+          if (!conn.destroyed) conn.write(encodeIkeFrame({ type: 'pingreply', tag: f.tag, seq, rttUs, bytes: r.bytes, ttl: r.ttl, from: r.from }));
+        }
+      }));
+      if (sent < f.count) cancelTimer = clock.setTimer(f.intervalMs, sendOne);
+      else finish();
+    };
+    sendOne();
   }
 
   private bind(conn: Socket, socks: Map<number, UdpSocket>, f: Extract<IkeFrame, { type: 'bind' }>): void {

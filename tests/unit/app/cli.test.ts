@@ -1,5 +1,6 @@
 // The uipsec command line in-process against a real uipsecd started in this process (its Unix sockets are
-// real): status (text and --json) over PF_KEY, send/listen/ping on the app channel, and the documented
+// real): status (text and --json) over PF_KEY and the app channel's STATUS, send/listen on the app channel,
+// ping as ICMP echo from the daemon's host (PING frame) and as UDP echo (--udp), and the documented
 // exit statuses for usage errors, missing daemons, unreadable or malformed files.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,10 +50,14 @@ describe('uipsec command line (in-process uipsecd)', function () {
   });
   after(async () => { await d?.close(); rmSync(dir, { recursive: true, force: true }); });
 
-  it('status: the SAs and the policy at a glance; --json has the setkey -D/-DP --json fields', async () => {
+  it('status: interfaces, tables, SAs and the policy at a glance; --json has the setkey -D/-DP --json fields and the host part', async () => {
     const t = io(dir);
     assert.equal(await main(['status', '--socket', sock], t), 0, t.errText());
     const s = t.text();
+    const ul = d.underlay!.address();
+    assert.match(s, new RegExp(`ul0 +10\\.9\\.0\\.1/24 +1400 +udp underlay 127\\.0\\.0\\.1:${ul.port}\n`));
+    assert.match(s, /10\.9\.0\.0\/24 +- +ul0/);
+    assert.match(s, /SAD 2 SAs, SPD 1 policy/);
     assert.match(s, /Security associations \(2\)/);
     assert.match(s, /10\.9\.0\.1 > 10\.9\.0\.2 +esp +transport +0x00003001 +mature +aes-cbc \+ hmac-sha256 +0 +0 /);
     assert.match(s, /10\.9\.0\.1 > 10\.9\.0\.2 +ipcomp +\S+ +0x00003002 +mature +deflate/);
@@ -60,18 +65,35 @@ describe('uipsec command line (in-process uipsecd)', function () {
     assert.match(s, /10\.9\.0\.1\/32 > 10\.9\.0\.2\/32\[5000\] +udp +out ipsec ipcomp\/transport\/\/use esp\/transport\/\/require/);
     const j = io(dir);
     assert.equal(await main(['status', '--socket', sock, '--json'], j), 0);
-    const o = JSON.parse(j.text()) as { sas: { spi: number; satype: string; encryption?: { key: string } }[]; policies: { dir: string; requests: unknown[] }[] };
+    const o = JSON.parse(j.text()) as { sas: { spi: number; satype: string; encryption?: { key: string } }[]; policies: { dir: string; requests: unknown[] }[];
+      interfaces: { name: string; addresses: string[]; mtu: number }[]; tables: { sad: number; spd: number }; counters: Record<string, number>; offline: null };
+    assert.deepEqual(o.interfaces.map((i) => [i.name, i.addresses, i.mtu]), [['ul0', ['10.9.0.1/24'], 1400]]);
+    assert.deepEqual(o.tables, { sad: 2, spd: 1 });
+    assert.equal(o.offline, null);
+    assert.equal(typeof o.counters, 'object');
     assert.deepEqual(o.sas.map((x) => [x.satype, x.spi]).sort(), [['esp', 0x3001], ['ipcomp', 0x3002]]);
     assert.equal(o.sas.find((x) => x.satype === 'esp')!.encryption!.key, '000102030405060708090a0b0c0d0e0f');
     assert.deepEqual(o.policies.map((p) => [p.dir, p.requests.length]), [['out', 2]]);
   });
 
-  it('status -f uipsecd.conf adds the interfaces and routes from the daemon config', async () => {
+  it("status -f uipsecd.conf: the daemon's own view wins when it answers; offline, the config's interfaces and routes", async () => {
     writeFileSync(join(dir, 'uipsecd.conf'), 'address 10.9.0.1/24\nunderlay 127.0.0.1:7001\nneighbour 10.9.0.2=127.0.0.2:7002\nroute 10.8.0.0/16 10.9.0.2\n');
     const t = io(dir);
     assert.equal(await main(['status', '-s', sock, '-f', join(dir, 'uipsecd.conf')], t), 0, t.errText());
-    assert.match(t.text(), /ul0 +10\.9\.0\.1\/24 +1400 +udp underlay 127\.0\.0\.1:7001; neighbours 10\.9\.0\.2=127\.0\.0\.2:7002/);
-    assert.match(t.text(), /10\.8\.0\.0\/16 +10\.9\.0\.2 +ul0/);
+    assert.match(t.text(), new RegExp(`udp underlay 127\\.0\\.0\\.1:${d.underlay!.address().port}\n`));
+    assert.doesNotMatch(t.text(), /127\.0\.0\.1:7001/);
+    const off = io(dir);
+    const nope = join(dir, 'nope.sock');
+    assert.equal(await main(['status', '-s', nope, '-f', join(dir, 'uipsecd.conf')], off), 0, off.errText());
+    assert.match(off.text(), /ul0 +10\.9\.0\.1\/24 +1400 +udp underlay 127\.0\.0\.1:7001; neighbours 10\.9\.0\.2=127\.0\.0\.2:7002/);
+    assert.match(off.text(), /10\.8\.0\.0\/16 +10\.9\.0\.2 +ul0/);
+    assert.match(off.text(), /uipsecd not reachable \(no uipsecd on .*nope\.sock/);
+    assert.doesNotMatch(off.text(), /Security associations/);
+    const offJ = io(dir);
+    assert.equal(await main(['status', '-s', nope, '-f', join(dir, 'uipsecd.conf'), '--json'], offJ), 0);
+    const oj = JSON.parse(offJ.text()) as { sas: unknown; policies: unknown; offline: string; interfaces: unknown[] };
+    assert.deepEqual([oj.sas, oj.policies, oj.interfaces.length], [null, null, 1]);
+    assert.match(oj.offline, /nope\.sock/);
     writeFileSync(join(dir, 'bad.conf'), 'address nonsense\n');
     const b = io(dir);
     assert.equal(await main(['status', '-s', sock, '-f', join(dir, 'bad.conf')], b), 2);
@@ -89,20 +111,45 @@ describe('uipsec command line (in-process uipsecd)', function () {
     const got = l.text().trim().split('\n').map((x) => JSON.parse(x) as { from: string; to: string; port: number; text: string });
     assert.deepEqual(got.map((g) => [g.from, g.to, g.port, g.text]), [['10.9.0.1', '10.9.0.1', 6000, '"line one"'], ['10.9.0.1', '10.9.0.1', 6000, '"line two"']]);
 
+    // ICMP echo from the daemon's host to its own address (RFC 792: 8 header bytes + 56 data bytes).
+    const icmpBefore = d.host.netstat.get('icps_reflect');
+    const p = io(dir);
+    assert.equal(await main(['ping', '10.9.0.1', '-c', '3', '-i', '0', '--socket', sock], p), 0, p.text() + p.errText());
+    assert.match(p.text(), /^PING 10\.9\.0\.1: 56 data bytes/);
+    for (const seq of [0, 1, 2]) assert.match(p.text(), new RegExp(`64 bytes from 10\\.9\\.0\\.1: icmp_seq=${seq} ttl=64 time=\\d+\\.\\d{3} ms`));
+    assert.match(p.text(), /3 packets transmitted, 3 packets received, 0\.0% packet loss\nround-trip min\/avg\/max\/stddev = /);
+    assert.equal(d.host.netstat.get('icps_reflect'), icmpBefore + 3, 'the host answered three echo requests');
+    const big = io(dir);
+    assert.equal(await main(['ping', '10.9.0.1', '-c', '1', '-s', '3000', '--socket', sock], big), 0, big.errText());
+    assert.match(big.text(), /3008 bytes from 10\.9\.0\.1: icmp_seq=0/);
+
+    // UDP echo (RFC 862) answered by `uipsec listen --echo`.
     const e = io(dir);
     const echo = main(['listen', '7', '--echo', '--socket', sock], e);
     await until(() => e.text().includes('listening'));
-    const p = io(dir);
-    assert.equal(await main(['ping', '10.9.0.1', '-c', '3', '-i', '0', '--socket', sock], p), 0, p.text() + p.errText());
-    assert.match(p.text(), /3 packets transmitted, 3 packets received, 0\.0% packet loss/);
-    assert.match(p.text(), /56 bytes from 10\.9\.0\.1:7: seq=2 time=/);
+    const u = io(dir);
+    assert.equal(await main(['ping', '--udp', '7', '10.9.0.1', '-c', '3', '-i', '0', '--socket', sock], u), 0, u.text() + u.errText());
+    assert.match(u.text(), /3 packets transmitted, 3 packets received, 0\.0% packet loss/);
+    assert.match(u.text(), /56 bytes from 10\.9\.0\.1:7: seq=2 time=/);
     e.abort();
     assert.equal(await echo, 0);
   });
 
-  it('ping with nobody echoing: replies missing -> exit 3; a policy that needs a missing SA refuses the datagrams', async () => {
+  it('ping without replies exits 1: no neighbour on the link, no route (EHOSTUNREACH), nobody on the UDP echo port', async () => {
+    const lost = io(dir);
+    assert.equal(await main(['ping', '10.9.0.2', '-c', '2', '-i', '0', '-W', '50', '--socket', sock], lost), 1);
+    assert.match(lost.text(), /2 packets transmitted, 0 packets received, 100\.0% packet loss\n$/);
+    const noRoute = io(dir);
+    assert.equal(await main(['ping', '192.0.2.1', '-c', '1', '--socket', sock], noRoute), 1);
+    assert.match(noRoute.errText(), /192\.0\.2\.1: no route to host/);
+    const bad = io(dir);
+    assert.equal(await main(['ping', 'nonsense', '--socket', sock], bad), 2);
+    assert.equal(await main(['ping', '10.9.0.1', '-c', '0', '--socket', sock], io(dir)), 2);
+  });
+
+  it('UDP ping with nobody echoing: exit 1; a policy that needs a missing SA refuses the datagrams', async () => {
     const p = io(dir);
-    assert.equal(await main(['ping', '10.9.0.1', '-p', '9', '-c', '1', '-W', '50', '--socket', sock], p), 3);
+    assert.equal(await main(['ping', '10.9.0.1', '--udp', '9', '-c', '1', '-W', '50', '--socket', sock], p), 1);
     assert.match(p.text(), /1 packets transmitted, 0 packets received, 100\.0% packet loss/);
     const before = d.host.stats.get('ips_out_nosa');
     await runSetkeyInproc(d.keysock, ['-c'], { stdin: 'spdadd 10.9.0.1 10.9.0.1[6001] udp -P out ipsec esp/transport//require;\n' });
