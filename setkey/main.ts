@@ -209,7 +209,8 @@ async function execute(sts: readonly Statement[], io: SetkeyIo, f: Flags, link: 
     if (barrier) await pipe.drain();
     for (const m of t.messages) {
       pipe.push(st, link.request(m));
-      if (pipe.inFlight >= PIPELINE_WINDOW) await pipe.waitBelow(PIPELINE_WINDOW);
+      // Refill in bursts from half the window: one write per burst, not one per reply.
+      if (pipe.inFlight >= PIPELINE_WINDOW) await pipe.waitBelow(PIPELINE_WINDOW / 2);
     }
     if (barrier) await pipe.drain();
   }
