@@ -9,10 +9,10 @@ import {
   IPPROTO_AH, IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
   IPV4_MIN_HEADER_BYTES, IPV4_MAX_PACKET_BYTES, IPV6_HEADER_BYTES, IP_MF, IP_OFFMASK,
 } from './ip/constants.js';
-import { walkIpv6Chain, ipsecInsertPoint } from './ip/ipv6.js';
 import { writeOuterHeader, outerHeaderBytes, innerProtoOf, stripOuter, tunnelDropReason, dsByteOf, type TunnelOptions } from './tunnel.js';
 import { zeroMutableIpv4, zeroMutableIpv6 } from './ah-mutable.js';
 import { setTransportHeader } from './ip/rewrite.js';
+import { ipPacketEnd, splitForTransport } from './ip/transport-split.js';
 
 /** RFC 4302 §2: Next Header, Payload Len, Reserved, SPI, Sequence Number; the ICV follows. */
 export const AH_HEADER_BYTES = 12;
@@ -59,40 +59,6 @@ function u32At(p: Uint8Array, o: number): number {
 function authOf(sa: SecAssoc): AuthCtx | undefined {
   if (!sa.authAlg || !sa.authKey) return undefined;
   return (sa.auth ??= sa.authAlg.create(sa.authKey));
-}
-
-/** End of the IP packet at 0 (its own length, link padding excluded), or -1 if the header lies. */
-function ipPacketEnd(p: Uint8Array): number {
-  if (p.length < 1) return -1;
-  const v = p[0]! >> 4;
-  if (v === 4) {
-    if (p.length < IPV4_MIN_HEADER_BYTES) return -1;
-    const end = (p[2]! << 8) | p[3]!;
-    return end >= ((p[0]! & 0x0f) << 2) && end <= p.length && (p[0]! & 0x0f) >= 5 ? end : -1;
-  }
-  if (v !== 6 || p.length < IPV6_HEADER_BYTES) return -1;
-  const end = IPV6_HEADER_BYTES + ((p[4]! << 8) | p[5]!);
-  return end <= p.length ? end : -1;
-}
-
-/** Where transport-mode AH goes: after the IPv4 header, or at the RFC 4302 §3.1.1 point of the IPv6 chain. */
-interface Split { hdrLen: number; nhOff: number; end: number }
-
-function splitForTransport(p: Uint8Array): Split | undefined {
-  const end = ipPacketEnd(p);
-  if (end < 0) return undefined;
-  if (p[0]! >> 4 === 4) {
-    if ((((p[6]! << 8) | p[7]!) & (IP_MF | IP_OFFMASK)) !== 0) return undefined; // AH is never applied to fragments
-    return { hdrLen: (p[0]! & 0x0f) << 2, nhOff: 9, end };
-  }
-  try {
-    const chain = walkIpv6Chain(p.subarray(0, end));
-    if (chain.fragment) return undefined;
-    const ins = ipsecInsertPoint(chain);
-    return { hdrLen: ins.offset, nhOff: ins.nextHeaderAt, end };
-  } catch {
-    return undefined; // malformed extension headers (ParseError)
-  }
 }
 
 /** Advances the outbound counter (RFC 4302 §3.3.2); false if it would cycle and the SA forbids that. */

@@ -13,6 +13,7 @@ import {
 import { writeOuterHeader, outerHeaderBytes, innerProtoOf, stripOuter, tunnelDropReason, dsByteOf, type TunnelOptions } from './tunnel.js';
 import { UDP_ENCAP_HEADER_BYTES, writeUdpEncapHeader } from './udp-encap.js';
 import { setTransportHeader } from './ip/rewrite.js';
+import { ipPacketEnd } from './ip/transport-split.js';
 
 /** RFC 4303 §2: SPI (4) + Sequence Number (4). */
 export const ESP_HEADER_BYTES = 8;
@@ -114,20 +115,6 @@ function splitForTransport(p: Uint8Array): IpSplit | undefined {
     if (off > end) return undefined;
   }
   return { hdrLen: off, nhOff, end };
-}
-
-/** Length of the whole IP packet whose header starts at 0, or -1 if the header is short or lies. */
-function ipPacketEnd(p: Uint8Array): number {
-  if (p.length < 1) return -1;
-  const v = p[0]! >> 4;
-  if (v === 4) {
-    if (p.length < IPV4_MIN_HEADER_BYTES) return -1;
-    const end = (p[2]! << 8) | p[3]!;
-    return end >= ((p[0]! & 0x0f) << 2) && end <= p.length ? end : -1;
-  }
-  if (v !== 6 || p.length < IPV6_HEADER_BYTES) return -1;
-  const end = IPV6_HEADER_BYTES + ((p[4]! << 8) | p[5]!);
-  return end <= p.length ? end : -1; // a jumbogram (payload length 0) is not supported here
 }
 
 /** The fixed IP header size (IPv4 IHL, or the 40-byte IPv6 header) of a packet whose length ipPacketEnd accepted. */

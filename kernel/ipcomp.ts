@@ -7,9 +7,9 @@ import {
   IPPROTO_IPCOMP, IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
   IPV4_MIN_HEADER_BYTES, IPV4_MAX_PACKET_BYTES, IPV6_HEADER_BYTES, IP_MF, IP_OFFMASK,
 } from './ip/constants.js';
-import { walkIpv6Chain, ipsecInsertPoint } from './ip/ipv6.js';
 import { writeOuterHeader, outerHeaderBytes, innerProtoOf, stripOuter, tunnelDropReason, dsByteOf, type TunnelOptions } from './tunnel.js';
 import { setTransportHeader } from './ip/rewrite.js';
+import { ipPacketEnd, splitForTransport } from './ip/transport-split.js';
 
 /** RFC 3173 §2.2: Next Header (1), Flags (1, reserved), CPI (2). */
 export const IPCOMP_HEADER_BYTES = 4;
@@ -61,41 +61,6 @@ export function ipcompWireCpi(sa: SecAssoc): number {
 export function ipcompCpi(packet: Uint8Array, off: number): number {
   if (off < 0 || off + IPCOMP_HEADER_BYTES > packet.length) return -1;
   return (packet[off + 2]! << 8) | packet[off + 3]!;
-}
-
-/** End of the IP packet at 0 (its own length, link padding excluded), or -1 if the header lies. */
-function ipPacketEnd(p: Uint8Array): number {
-  if (p.length < 1) return -1;
-  const v = p[0]! >> 4;
-  if (v === 4) {
-    const hl = (p[0]! & 0x0f) << 2;
-    if (p.length < IPV4_MIN_HEADER_BYTES || hl < IPV4_MIN_HEADER_BYTES) return -1;
-    const end = (p[2]! << 8) | p[3]!;
-    return end >= hl && end <= p.length ? end : -1;
-  }
-  if (v !== 6 || p.length < IPV6_HEADER_BYTES) return -1;
-  const end = IPV6_HEADER_BYTES + ((p[4]! << 8) | p[5]!);
-  return end <= p.length ? end : -1;
-}
-
-interface Split { hdrLen: number; nhOff: number; end: number }
-
-/** Transport mode: IPComp goes after the IPv4 header, or at the RFC 4302 §3.1.1-style IPv6 insertion point. */
-function splitForTransport(p: Uint8Array): Split | undefined {
-  const end = ipPacketEnd(p);
-  if (end < 0) return undefined;
-  if (p[0]! >> 4 === 4) {
-    if ((((p[6]! << 8) | p[7]!) & (IP_MF | IP_OFFMASK)) !== 0) return undefined;
-    return { hdrLen: (p[0]! & 0x0f) << 2, nhOff: 9, end };
-  }
-  try {
-    const chain = walkIpv6Chain(p.subarray(0, end));
-    if (chain.fragment) return undefined;
-    const ins = ipsecInsertPoint(chain);
-    return { hdrLen: ins.offset, nhOff: ins.nextHeaderAt, end };
-  } catch {
-    return undefined; // malformed extension headers (ParseError)
-  }
 }
 
 /** Largest total for a packet whose first header is IPv4 (total length) or IPv6 (payload length + 40). */
