@@ -1,8 +1,9 @@
 // Cross-process host-to-host transport mode (issue 7, docs/quickstart.md): two uipsecd processes on two
 // loopback addresses joined by the UDP underlay, policies and SAs loaded with `setkey -f` (a process), the
-// hosts' applications (`uipsec listen`/`send`/`ping`, processes on uipsecd's app channel) protected by ESP,
-// AH and IPComp+ESP, seen on the wire by tshark (live capture on lo, decrypted with the SA keys), and
-// refused when an SA is deleted (fail closed: nothing in clear, nothing delivered).
+// hosts' applications (`uipsec listen`/`send`/`ping --udp`, processes on uipsecd's app channel) protected by
+// ESP, AH and IPComp+ESP, ICMP echo between the hosts (`uipsec ping`, sent by uipsecd's own stack) under ESP
+// with the ESP counters of `uipsec status --json` rising on both hosts, seen on the wire by tshark (live
+// capture on lo, decrypted with the SA keys), and refused when an SA is deleted (fail closed).
 //
 //   uipsec send ──app channel── uipsecd a (10.7.0.1) ══ UDP 127.0.0.1:PA <-> 127.0.0.2:PB ══ uipsecd b (10.7.0.2) ──app channel── uipsec listen
 import { strict as assert } from 'node:assert';
@@ -37,6 +38,8 @@ spdadd ${A} ${B}[5002] udp -P ${out} ipsec ah/transport//require;
 spdadd ${A} ${B}[5003] udp -P ${out} ipsec ipcomp/transport//use esp/transport//require;
 spdadd ${A} ${B}[7] udp -P ${out} ipsec esp/transport//require;
 spdadd ${B}[7] ${A} udp -P ${back} ipsec esp/transport//require;
+spdadd ${A} ${B} icmp -P ${out} ipsec esp/transport//require;
+spdadd ${B} ${A} icmp -P ${back} ipsec esp/transport//require;
 `;
 }
 
@@ -114,7 +117,7 @@ describe('e2e: host-to-host transport mode across processes (uipsecd + setkey -f
     }
   });
 
-  it('ESP, AH and IPComp+ESP carry the applications\' datagrams; UDP echo through ESP both ways; fail closed after DELETE', async () => {
+  it('ESP, AH and IPComp+ESP carry the applications\' datagrams; UDP echo through ESP both ways; fail closed after DELETE; ICMP ping under ESP with status counters', async () => {
     const [l1, l2, l3, echo] = await Promise.all([listen(5001, ['--count', '3']), listen(5002, ['--count', '2']), listen(5003, ['--count', '2']), listen(7, ['--echo'])]);
     const big = 'compress me '.repeat(50);
     for (const [p, msg] of [[5001, 'esp hidden'], [5002, 'ah signed'], [5003, big]] as const) {
@@ -126,7 +129,7 @@ describe('e2e: host-to-host transport mode across processes (uipsecd + setkey -f
     assert.deepEqual(received(l2.out), ['ah signed', 'ah signed']);
     assert.equal(await l3.exited, 0);
     assert.deepEqual(received(l3.out), [big, big]);
-    const ping = await uipsec('a', ['ping', B, '-c', '3', '-i', '50']);
+    const ping = await uipsec('a', ['ping', '--udp', '7', B, '-c', '3', '-i', '50']);
     assert.equal(ping.code, 0, ping.out + ping.err);
     assert.match(ping.out, /3 packets transmitted, 3 packets received, 0\.0% packet loss/);
 
@@ -144,6 +147,26 @@ describe('e2e: host-to-host transport mode across processes (uipsecd + setkey -f
     assert.equal(await l1.exited, 0, l1.out + l1.err);
     assert.deepEqual(received(l1.out), ['esp hidden', 'esp hidden', 'after restore']);
     await echo.stop();
+
+    // ICMP echo from a's stack to b's (RFC 792), under the ESP policies for ICMP: both status counters rise.
+    type Status = { counters: Record<string, number>; interfaces: { name: string; addresses: string[]; mtu: number }[]; tables: { sad: number; spd: number } };
+    const status = async (h: 'a' | 'b') => {
+      const st = await uipsec(h, ['status', '--json']);
+      assert.equal(st.code, 0, st.err);
+      return JSON.parse(st.out) as Status;
+    };
+    const c = (s: Status, k: string) => s.counters[k] ?? 0;
+    const [a0, b0] = [await status('a'), await status('b')];
+    assert.deepEqual(a0.interfaces.map((i) => [i.name, i.addresses]), [['ul0', [`${A}/24`]]]);
+    assert.deepEqual(a0.tables, { sad: 4, spd: 7 });
+    const icmp = await uipsec('a', ['ping', B, '-c', '3', '-i', '20']);
+    assert.equal(icmp.code, 0, icmp.out + icmp.err);
+    for (const seq of [0, 1, 2]) assert.match(icmp.out, new RegExp(`64 bytes from 10\\.7\\.0\\.2: icmp_seq=${seq} ttl=64 time=`));
+    assert.match(icmp.out, /3 packets transmitted, 3 packets received, 0\.0% packet loss/);
+    const [a1, b1] = [await status('a'), await status('b')];
+    assert.deepEqual([c(a1, 'esps_output') - c(a0, 'esps_output'), c(b1, 'esps_input') - c(b0, 'esps_input')], [3, 3], 'requests a -> b in ESP');
+    assert.deepEqual([c(b1, 'esps_output') - c(b0, 'esps_output'), c(a1, 'esps_input') - c(a0, 'esps_input')], [3, 3], 'replies b -> a in ESP');
+    assert.equal(c(b1, 'icps_reflect') - c(b0, 'icps_reflect'), 3, 'b answered three echo requests');
     // uipsec status (a process, over PF_KEY) counts the two AH datagrams on the AH SA at both ends.
     for (const h of ['a', 'b'] as const) {
       const st = await uipsec(h, ['status', '--json']);
@@ -154,10 +177,10 @@ describe('e2e: host-to-host transport mode across processes (uipsecd + setkey -f
     assert.equal([...echo.out.matchAll(/ -> 10\.7\.0\.2:7 {2}56 bytes /g)].length, 3, echo.out);
   });
 
-  it('tshark on lo: only ESP/AH/IPComp between the hosts, SPIs and sequence numbers, decrypted with the keys; no secret in clear', async function () {
+  it('tshark on lo: only ESP/AH/IPComp between the hosts, SPIs and sequence numbers, decrypted with the keys (ICMP echo inside ESP); no secret in clear', async function () {
     if (captureSkip) { this.skip(); return; }
-    // dumpcap writes with a delay: wait until the 14 frames of the test above are in the file (bounded).
-    for (let i = 0; i < 100 && countFrames(captureFile) < 14; i++) await new Promise((r) => setTimeout(r, 100));
+    // dumpcap writes with a delay: wait until the 20 frames of the test above are in the file (bounded).
+    for (let i = 0; i < 100 && countFrames(captureFile) < 20; i++) await new Promise((r) => setTimeout(r, 100));
     const done = new Promise((res) => capture!.once('exit', res));
     capture!.kill('SIGINT');
     await done;
@@ -168,20 +191,23 @@ describe('e2e: host-to-host transport mode across processes (uipsecd + setkey -f
     ];
     const t = spawnSync('tshark', ['-r', captureFile, ...dec, '-o', 'esp.enable_encryption_decode:TRUE', '-o', 'esp.enable_authentication_check:TRUE',
       ...keys.flatMap((k) => ['-o', `uat:esp_sa:${k}`]), '-T', 'fields', '-e', 'ip.src', '-e', 'ip.proto', '-e', 'esp.spi', '-e', 'esp.sequence',
-      '-e', 'ah.spi', '-e', 'ah.sequence', '-e', 'ipcomp.cpi', '-e', 'udp.dstport', '-e', 'esp.icv_good'], { encoding: 'utf8' });
+      '-e', 'ah.spi', '-e', 'ah.sequence', '-e', 'ipcomp.cpi', '-e', 'udp.dstport', '-e', 'esp.icv_good', '-e', 'icmp.type'], { encoding: 'utf8' });
     assert.equal(t.status, 0, t.stderr);
     const rows = t.stdout.trimEnd().split('\n').map((l) => l.split('\t'));
     // The inner protocol (second ip.proto value) is always ESP (50) or AH (51) from the hosts' point of view.
     const outer = rows.map((r) => r[1]!.split(',')[1]);
     assert.ok(outer.every((p) => p === '50' || p === '51'), `only ESP/AH inside the underlay: ${outer.join(' ')}`);
     const esp1001 = rows.filter((r) => r[2] === '0x00001001');
-    // 2 ESP + 2 IPComp+ESP + 3 echo requests, then "secret after b deleted" (seq 8), then after the re-add seq 1.
-    assert.deepEqual(esp1001.map((r) => r[3]), ['1', '2', '3', '4', '5', '6', '7', '8', '1'], rows.map((r) => r.join(' ')).join('\n'));
+    // 2 ESP + 2 IPComp+ESP + 3 UDP echo requests, then "secret after b deleted" (seq 8), then after the re-add
+    // seq 1, then the three ICMP echo requests.
+    assert.deepEqual(esp1001.map((r) => r[3]), ['1', '2', '3', '4', '5', '6', '7', '8', '1', '2', '3', '4'], rows.map((r) => r.join(' ')).join('\n'));
+    assert.deepEqual(esp1001.filter((r) => r[9] !== '').map((r) => [r[3], r[9]]), [['2', '8'], ['3', '8'], ['4', '8']], 'ICMP echo requests inside ESP');
     assert.ok(esp1001.every((r) => r[8] === '1'), 'tshark verified every HMAC');
     assert.deepEqual(rows.filter((r) => r[4] === '0x00001002').map((r) => r[5]), ['1', '2'], 'AH sequence numbers');
     assert.equal(rows.filter((r) => r[6] !== '').length, 2, 'two IPComp headers inside ESP (decrypted)');
-    assert.deepEqual(rows.filter((r) => r[2] === '0x00002001').map((r) => r[3]), ['1', '2', '3'], 'echo replies b -> a under ESP');
-    assert.ok(esp1001.every((r) => ['5001', '5003', '7'].includes(r[7]!.split(',').pop()!)), 'decrypted: the inner UDP ports');
+    const esp2001 = rows.filter((r) => r[2] === '0x00002001');
+    assert.deepEqual(esp2001.map((r) => [r[3], r[9]]), [['1', ''], ['2', ''], ['3', ''], ['4', '0'], ['5', '0'], ['6', '0']], 'UDP then ICMP echo replies b -> a under ESP');
+    assert.ok(esp1001.every((r) => r[9] !== '' || ['5001', '5003', '7'].includes(r[7]!.split(',').pop()!)), 'decrypted: the inner UDP ports');
     const bytes = readFileSync(captureFile).toString('latin1');
     for (const s of ['secret after', 'after restore', 'esp hidden', 'compress me']) assert.ok(!bytes.includes(s), `"${s}" never in clear on the wire`);
     assert.ok(bytes.includes('ah signed'), 'AH authenticates but does not encrypt: its payload is visible, as RFC 4302 says');
