@@ -1,19 +1,11 @@
 // Loads tests/vectors/crypto-*.json from the repository root (found by walking up to package.json,
 // so the same code works from source and from dist/tests/...).
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fromHex } from '../../../common/bytes.js';
+import { repoRoot } from '../../support/root.js';
 
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-  return dir;
-}
+export { repoRoot };
 
 export function loadVectors<T>(name: string): T {
   return JSON.parse(readFileSync(join(repoRoot(), 'tests', 'vectors', name), 'utf8')) as T;

@@ -1,8 +1,5 @@
 // Test helpers for the ESP/tunnel/UDP-encap suites: SA records built from registry names, small IPv4/IPv6
 // packet builders with correct checksums, and the repository root for fixture files.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { SecAssoc, NatT } from '../../../kernel/secassoc.js';
 import { ReplayWindow } from '../../../kernel/replay.js';
 import { findEncAlg, findAuthAlg } from '../../../crypto/registry.js';
@@ -12,16 +9,7 @@ import { parseAddr } from '../../../common/inet.js';
 import { internetChecksum, pseudoHeaderSum } from '../../../kernel/ip/checksum.js';
 import type { TransformEnv } from '../../../kernel/transform.js';
 
-/** The directory holding package.json, found by walking up (tests also run from dist/tests/...). */
-export function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) {
-    const up = dirname(d);
-    if (up === d) throw new Error('package.json not found above the test file');
-    d = up;
-  }
-  return d;
-}
+export { repoRoot } from '../../support/root.js';
 
 export function addr(s: string): Uint8Array {
   const a = parseAddr(s);

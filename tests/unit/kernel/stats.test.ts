@@ -1,20 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
   Stats, STAT_NAMES, ESPSTAT_NAMES, AHSTAT_NAMES, IPCOMPSTAT_NAMES, IPSECSTAT_NAMES, EXTRA_STAT_DOCS, isStatName, statGroupOf,
 } from '../../../kernel/stats.js';
-
-function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) {
-    const up = dirname(d);
-    if (up === d) throw new Error('package.json not found above the test');
-    d = up;
-  }
-  return d;
-}
+import { repoRoot } from '../../support/root.js';
 
 describe('kernel/stats', () => {
   it('has the KAME counter names (netipsec/esp_var.h, ah_var.h, ipcomp_var.h, ipsec.h)', () => {

@@ -1,19 +1,10 @@
 // Constants: BSD-only numbers against tests/vectors/pfkey-numbers.json (sources per entry), name tables
 // consistent with the exported constants, and nameOf never throwing.
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as C from '../../../pfkey/constants.js';
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    if (dirname(dir) === dir) throw new Error('package.json not found above the test file');
-    dir = dirname(dir);
-  }
-  return dir;
-}
+import { repoRoot } from '../../support/root.js';
 
 const numbers = JSON.parse(readFileSync(join(repoRoot(), 'tests/vectors/pfkey-numbers.json'), 'utf8')) as { cases: { name: string; value: number; source: string }[] };
 const TABLES: [string, ReadonlyMap<number, string>][] = [

@@ -2,23 +2,12 @@
 // decode to the recorded value and encode back to the same bytes; the algorithm key-length table must
 // agree with NetBSD's tests/net/ipsec/algorithms.sh and the RFCs listed per entry.
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as C from '../../../pfkey/constants.js';
 import { type PfkeyMessage, decodeMessage, encodeMessage } from '../../../pfkey/msg.js';
 import { HOST_LITTLE_ENDIAN } from '../../../pfkey/layout.js';
-
-/** The repository root: the nearest ancestor holding package.json (tests also run from dist/). */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above the test file');
-    dir = up;
-  }
-  return dir;
-}
+import { repoRoot } from '../../support/root.js';
 
 function loadVectors<T>(name: string): T {
   return JSON.parse(readFileSync(join(repoRoot(), 'tests', 'vectors', name), 'utf8'), (_k, v) => {

@@ -1,18 +1,10 @@
 // Locates tests/fixtures/setkey from the repository root (found by walking up to package.json),
 // so the tests run from source (tsx) and compiled (dist/tests/...).
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../support/root.js';
 
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above the test file');
-    dir = up;
-  }
-  return dir;
-}
+export { repoRoot };
 
 /** A golden output: the file's text after its `# source` header and the `---` line. */
 export function golden(name: string): string {

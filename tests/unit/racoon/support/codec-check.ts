@@ -1,10 +1,9 @@
 // Round-trip checks shared by the racoon codec tests (STYLE habit 4): decode∘encode, the declared length,
 // and encoding at an offset inside a larger buffer without touching the bytes around it.
 import { strict as assert } from 'node:assert';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Codec } from '../../../../racoon/isakmp/codec.js';
+import { repoRoot } from '../../../support/root.js';
 
 /** Checks that `bytes` decodes to `value` and `value` encodes to exactly `bytes`, also at an offset. */
 export function checkCodec<T>(codec: Codec<T>, value: T, bytes: Uint8Array, label = ''): void {
@@ -30,16 +29,7 @@ export function hex(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(h, 'hex'));
 }
 
-/** The repository root: the nearest ancestor of this file holding package.json (works from dist/ too). */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-  return dir;
-}
+export { repoRoot };
 
 export function fixturePath(...parts: string[]): string {
   return join(repoRoot(), 'tests', 'fixtures', 'racoon', ...parts);
