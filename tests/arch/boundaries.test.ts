@@ -3,16 +3,9 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative, resolve, dirname, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../support/root.js';
 
-// Tests run compiled (dist/tests/arch) or from source (tests/arch): walk up to the directory holding package.json.
-function findRoot(from: string): string {
-  for (let d = from; ; d = dirname(d)) {
-    if (existsSync(join(d, 'package.json'))) return d;
-    if (dirname(d) === d) throw new Error(`no package.json above ${from}`);
-  }
-}
-const root = findRoot(dirname(fileURLToPath(import.meta.url)));
+const root = repoRoot();
 
 // app/ (the demo and the uipsec tool) may import anything; no library module imports app/.
 const FORBIDDEN: Record<string, string[]> = {

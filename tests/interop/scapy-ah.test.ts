@@ -4,8 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ahOutput, ahInput } from '../../kernel/ah.js';
 import { Sad } from '../../kernel/sad.js';
 import type { SecAssoc } from '../../kernel/secassoc.js';
@@ -14,16 +13,7 @@ import { SeededRng } from '../../common/rng.js';
 import { toHex, fromHex } from '../../common/bytes.js';
 import { formatAddr } from '../../common/inet.js';
 import { ipv4Packet, ipv6Packet, mutateInTransit, routeHops, ahOffsetOf, V4, V6 } from './scapy-ah-packets.js';
-
-function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) {
-    const up = dirname(d);
-    if (up === d) throw new Error('package.json not found');
-    d = up;
-  }
-  return d;
-}
+import { repoRoot } from '../support/root.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(repoRoot(), 'tests', 'interop', 'scapy-ah.py');

@@ -3,9 +3,7 @@
 // fragments. Skipped, with the reason in the title, when /usr/bin/python3 cannot import scapy.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { concat, fromHex, toHex } from '../../../common/bytes.js';
 import { formatAddr, parseAddr } from '../../../common/inet.js';
 import { ManualClock } from '../../../common/clock.js';
@@ -17,21 +15,11 @@ import { fragmentIpv4, fragmentIpv6, Reassembler } from '../../../kernel/ip/frag
 import { buildUdpPacket, buildEchoRequestPacket, decodeIpPacket } from '../../../kernel/ip/packet.js';
 import { internetChecksum, pseudoHeaderSum } from '../../../kernel/ip/checksum.js';
 import { randomChain } from '../../unit/ip/chains.js';
+import { repoRoot } from '../../support/root.js';
 
 const PYTHON = '/usr/bin/python3';
 /** Random well-formed extension-header chains (tests/unit/ip/chains.ts) that scapy also walks. */
 const CHAIN_SEEDS = Array.from({ length: 40 }, (_, i) => i + 1);
-
-/** The repository root: the nearest directory above this file holding package.json (source or dist/ run). */
-function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) {
-    const up = dirname(d);
-    if (up === d) throw new Error('package.json not found above the test');
-    d = up;
-  }
-  return d;
-}
 
 const probe = spawnSync(PYTHON, ['-c', 'import scapy'], { stdio: 'ignore' });
 const haveScapy = probe.status === 0;
