@@ -1,23 +1,13 @@
 // Daemon test support: temporary socket directories, the repository root (tests also run from dist/),
 // waiting for a message that satisfies a predicate, and PF_KEY message builders shared with keysock tests.
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { PfkeyClient } from '../../pfkey/client.js';
 import type { PfkeyMessage } from '../../pfkey/index.js';
 import { defaultConfig, type DaemonConfig } from '../../kernel/daemon/config.js';
 
-/** The directory holding package.json, found by walking up from this file. */
-export function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) {
-    const up = dirname(d);
-    if (up === d) throw new Error('package.json not found');
-    d = up;
-  }
-  return d;
-}
+export { repoRoot } from '../support/root.js';
 
 /** A fresh directory for socket files (Unix socket paths must stay short). */
 export function sockDir(): string {

@@ -7,20 +7,11 @@ import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { IkeChannel } from '../../pfkey/ike-channel.js';
 import { parseAddr } from '../../common/inet.js';
-
-function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) {
-    const up = dirname(d);
-    if (up === d) throw new Error('package.json not found');
-    d = up;
-  }
-  return d;
-}
+import { repoRoot } from '../support/root.js';
 
 const ROOT = repoRoot();
 const BUILT = existsSync(join(ROOT, 'dist/setkey/main.js')) && existsSync(join(ROOT, 'dist/kernel/daemon/main.js'));

@@ -1,18 +1,10 @@
 // e2e support: the repository root (tests run from source and compiled), and how to start one of our
 // programs as a real process either way (tsx from source, node on dist/ when compiled).
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { repoRoot } from '../support/root.js';
 
-export function repoRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json'))) {
-    const up = dirname(d);
-    if (up === d) throw new Error('package.json not found');
-    d = up;
-  }
-  return d;
-}
+export { repoRoot };
 
 /** True when this test file runs compiled from dist/. */
 export const compiled = fileURLToPath(import.meta.url).endsWith('.js');
