@@ -10,18 +10,7 @@ import { maskAddr } from '../../../common/inet.js';
 import type { Prefix } from '../../../common/inet.js';
 import { LinearSpd } from '../../oracle/spd-linear.js';
 import type { OracleEntry } from '../../oracle/spd-linear.js';
-
-/** mulberry32: a small seeded PRNG so the test is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../support/prng.js';
 
 const DIRS: PolicyDir[] = ['in', 'out', 'fwd'];
 const PROTOS = [255, 6, 17, 1, 58, 50];

@@ -9,17 +9,7 @@ import type { PolicyDir } from '../../../kernel/policy.js';
 import { ManualClock } from '../../../common/clock.js';
 import { parseAddr } from '../../../common/inet.js';
 import { LinearSpd } from '../../oracle/spd-linear.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../support/prng.js';
 
 const A = (s: string): Uint8Array => parseAddr(s)!;
 
