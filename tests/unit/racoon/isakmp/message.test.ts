@@ -2,7 +2,7 @@
 // round trips, and the notify type for each malformed shape (RFC 2408 §3.1–§3.2, §5.1).
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { fixturePath, hex } from '../support/codec-check.js';
+import { fixturePath, hex, refuses } from '../support/codec-check.js';
 import { IsakmpError } from '../../../../racoon/isakmp/codec.js';
 import * as C from '../../../../racoon/isakmp/constants.js';
 import { attrNumber, attrTV } from '../../../../racoon/isakmp/payloads/attributes.js';
@@ -16,15 +16,6 @@ interface Vector {
   expect: { icookie: string; etype: number; length: number; payloadTypes: number[]; transformCount?: number; transformAttrs: [number, number][]; vendorIds?: string[]; id?: { idType: number; protocol: number; port: number; data: string } };
 }
 const vectors = (JSON.parse(readFileSync(fixturePath('isakmp-messages.json'), 'utf8')) as { messages: Vector[] }).messages;
-
-function refuses(fn: () => unknown, notifyType: number, re?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof IsakmpError, `expected IsakmpError, got ${String(e)}`);
-    assert.equal(e.notifyType, notifyType, e.message);
-    if (re) assert.match(e.message, re);
-    return true;
-  });
-}
 
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const cookies = { icookie: hex('a1a2a3a4a5a6a7a8'), rcookie: hex('b1b2b3b4b5b6b7b8') };

@@ -1,8 +1,7 @@
 // Golden bytes for every ISAKMP payload body, hand-built from the RFC diagrams (RFC 2408 §3.2–§3.16,
 // RFC 2407 §4.6, RFC 3947 §3.2/§5.2, draft-dukes-ike-mode-cfg §3.2), plus the refusals each decoder owes.
 import { strict as assert } from 'node:assert';
-import { checkCodec, hex } from '../support/codec-check.js';
-import { IsakmpError } from '../../../../racoon/isakmp/codec.js';
+import { checkCodec, hex, refuses } from '../support/codec-check.js';
 import * as C from '../../../../racoon/isakmp/constants.js';
 import { isakmpHeader } from '../../../../racoon/isakmp/header.js';
 import { attribute, attributes, attrNumber, attrTLV, attrTLVNumber, attrTV } from '../../../../racoon/isakmp/payloads/attributes.js';
@@ -20,16 +19,6 @@ import { natD } from '../../../../racoon/isakmp/payloads/nat-d.js';
 import { natOa } from '../../../../racoon/isakmp/payloads/nat-oa.js';
 import { cfg } from '../../../../racoon/isakmp/payloads/attr.js';
 import { frag } from '../../../../racoon/isakmp/payloads/frag.js';
-
-/** Asserts that decoding throws IsakmpError with the given notify type. */
-function refuses(fn: () => unknown, notifyType: number, re?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof IsakmpError, `expected IsakmpError, got ${String(e)}`);
-    assert.equal(e.notifyType, notifyType, e.message);
-    if (re) assert.match(e.message, re);
-    return true;
-  });
-}
 
 const seq = (n: number, from = 0) => Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
 

@@ -1,8 +1,8 @@
 // Round-trip checks shared by the racoon codec tests (STYLE habit 4): decode∘encode, the declared length,
-// and encoding at an offset inside a larger buffer without touching the bytes around it.
+// encoding at an offset inside a larger buffer without touching the bytes around it, and refusals (IsakmpError).
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
-import type { Codec } from '../../../../racoon/isakmp/codec.js';
+import { IsakmpError, type Codec } from '../../../../racoon/isakmp/codec.js';
 import { repoRoot } from '../../../support/root.js';
 
 /** Checks that `bytes` decodes to `value` and `value` encodes to exactly `bytes`, also at an offset. */
@@ -30,6 +30,16 @@ export function hex(s: string): Uint8Array {
 }
 
 export { repoRoot };
+
+/** Asserts that decoding throws IsakmpError with the given notify type (and a message matching `re`). */
+export function refuses(fn: () => unknown, notifyType: number, re?: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof IsakmpError, `expected IsakmpError, got ${String(e)}`);
+    assert.equal(e.notifyType, notifyType, e.message);
+    if (re) assert.match(e.message, re);
+    return true;
+  });
+}
 
 export function fixturePath(...parts: string[]): string {
   return join(repoRoot(), 'tests', 'fixtures', 'racoon', ...parts);
