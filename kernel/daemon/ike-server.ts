@@ -7,7 +7,7 @@ import type { Server, Socket } from 'node:net';
 import { ErrnoError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { ERRNO_NUMBERS, type PfkeyErrno } from '../../pfkey/errors.js';
-import { IkeFrameSplitter, decodeIkeFrame, encodeIkeFrame, type IkeFrame } from '../../pfkey/ike-channel.js';
+import { IkeFrameError, IkeFrameSplitter, decodeIkeFrame, encodeIkeFrame, type IkeFrame } from '../../pfkey/ike-channel.js';
 import type { Host } from '../host.js';
 import { createSocketPolicy } from '../spd.js';
 import type { UdpSocket } from '../socket.js';
@@ -26,8 +26,9 @@ const EXTRA_ERRNO: Record<string, number> = { EADDRINUSE: 48, EBADF: 9, EAGAIN: 
 /** PINGDONE errnos (FreeBSD): another PING of this client still runs; no route to the destination. */
 const EBUSY = 16;
 const EHOSTUNREACH = 65;
-/** STATUS bounds: the JSON must fit one frame (IKE_FRAME_MAX). */
-const STATUS_MAX_INTERFACES = 64;
+/** STATUS bounds: the JSON must fit one frame (IKE_FRAME_MAX, 64 KiB); the totals say what was left out. */
+const STATUS_MAX_INTERFACES = 32;
+const STATUS_MAX_ADDRESSES = 16;
 const STATUS_MAX_ROUTES = 256;
 
 /** What one client connection holds: its bound sockets and its running PING, if any. */
@@ -49,7 +50,8 @@ export function hostStatus(host: Host, channel?: IkeServerStats): Record<string,
   return {
     name: host.name,
     interfaces: ifs.slice(0, STATUS_MAX_INTERFACES).map((i) => ({
-      name: i.name, addresses: i.addrs.map((a) => `${formatAddr(a.addr)}/${a.prefix.len}`), mtu: i.mtu, link: linkText(i.link),
+      name: i.name, addresses: i.addrs.slice(0, STATUS_MAX_ADDRESSES).map((a) => `${formatAddr(a.addr)}/${a.prefix.len}`),
+      addressesTotal: i.addrs.length, mtu: i.mtu, link: linkText(i.link),
     })),
     interfacesTotal: ifs.length,
     routes: routes.slice(0, STATUS_MAX_ROUTES).map((r) => ({ prefix: formatPrefix(r.prefix), via: r.gateway ? formatAddr(r.gateway) : undefined, iface: r.ifname })),
@@ -134,7 +136,7 @@ export class IkeServer {
   private frame(conn: Socket, state: ClientState, f: IkeFrame): void {
     const socks = state.socks;
     if (f.type === 'ping') this.ping(conn, state, f);
-    else if (f.type === 'statusreq') conn.write(encodeIkeFrame({ type: 'status', report: hostStatus(this.host, this.stats) }));
+    else if (f.type === 'statusreq') conn.write(this.statusFrame());
     else if (f.type === 'bind') this.bind(conn, socks, f);
     else if (f.type === 'unbind') { socks.get(f.port)?.close(); socks.delete(f.port); }
     else if (f.type === 'dgram') {
@@ -145,6 +147,17 @@ export class IkeServer {
       else this.stats.sendDrops++;
     }
     // 'bound', 'pingreply', 'pingdone' and 'status' from a client are meaningless and ignored.
+  }
+
+  /** The STATUS frame; should the lists still not fit (very long interface names), they go and counters stay. */
+  private statusFrame(): Uint8Array {
+    const report = hostStatus(this.host, this.stats);
+    try {
+      return encodeIkeFrame({ type: 'status', report });
+    } catch (e) {
+      if (!(e instanceof IkeFrameError)) throw e;
+      return encodeIkeFrame({ type: 'status', report: { ...report, interfaces: [], routes: [], truncated: true } });
+    }
   }
 
   /**
