@@ -5,26 +5,18 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as C from '../../pfkey/constants.js';
 import { connectPfkey } from '../../pfkey/transport-unix.js';
 import { msg, saMsg } from '../unit/keysock/support.js';
-import { repoRoot, sockDir } from './support.js';
+import { daemonArgv, repoRoot, sockDir } from './support.js';
 
 const ROOT = repoRoot();
 const BUILT = existsSync(join(ROOT, 'dist/kernel/daemon/main.js'));
 
-/** argv for running uipsecd with `args`: the real launcher when built, else the source through tsx. */
-function daemonArgv(args: string[]): string[] {
-  if (BUILT) return [join(ROOT, 'bin/uipsecd'), ...args];
-  const main = pathToFileURL(join(ROOT, 'kernel/daemon/main.ts')).href;
-  return ['--import', 'tsx', '-e', `import(${JSON.stringify(main)}).then(async (m) => { process.exitCode = await m.cli(process.argv.slice(1)); })`, '--', ...args];
-}
-
 interface Run { child: ChildProcess; stderr: () => string; exit: Promise<number | null> }
 
 function run(args: string[], opts: { uid?: number; gid?: number } = {}): Run {
-  const child = spawn(process.execPath, daemonArgv(args), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  const child = spawn(process.execPath, daemonArgv(args, BUILT), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
   let err = '';
   child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
   child.stdout!.on('data', (b: Buffer) => { err += b.toString(); });

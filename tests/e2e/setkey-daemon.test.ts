@@ -8,10 +8,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { IkeChannel } from '../../pfkey/ike-channel.js';
 import { parseAddr } from '../../common/inet.js';
 import { repoRoot } from '../support/root.js';
+import { daemonArgv } from '../daemon/support.js';
 
 const ROOT = repoRoot();
 const BUILT = existsSync(join(ROOT, 'dist/setkey/main.js')) && existsSync(join(ROOT, 'dist/kernel/daemon/main.js'));
@@ -19,12 +19,6 @@ const BUILT = existsSync(join(ROOT, 'dist/setkey/main.js')) && existsSync(join(R
 function setkeyArgv(args: string[]): string[] {
   if (BUILT) return [join(ROOT, 'bin/setkey'), ...args];
   return ['--import', 'tsx', join(ROOT, 'setkey/main.ts'), ...args];
-}
-
-function daemonArgv(args: string[]): string[] {
-  if (BUILT) return [join(ROOT, 'bin/uipsecd'), ...args];
-  const main = pathToFileURL(join(ROOT, 'kernel/daemon/main.ts')).href;
-  return ['--import', 'tsx', '-e', `import(${JSON.stringify(main)}).then(async (m) => { process.exitCode = await m.cli(process.argv.slice(1)); })`, '--', ...args];
 }
 
 interface Proc { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> }
@@ -68,7 +62,7 @@ describe(`setkey and uipsecd as processes (${BUILT ? 'bin/ launchers' : 'source 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'setkey-e2e-'));
     sock = join(dir, 'pfkey.sock');
-    daemon = start(daemonArgv(['--socket', sock, '--ike-socket', join(dir, 'ike.sock'), '-a', '10.0.0.1/24', '-u', '127.0.0.1:0']));
+    daemon = start(daemonArgv(['--socket', sock, '--ike-socket', join(dir, 'ike.sock'), '-a', '10.0.0.1/24', '-u', '127.0.0.1:0'], BUILT));
     await waitFor(daemon, () => daemon.err().includes(' up: '), 'the daemon came up');
   });
 
