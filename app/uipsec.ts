@@ -101,7 +101,7 @@ ${EXIT_CODES}`)
     .addOption(appSocketOpt())
     .addOption(socketOpt())
     .option('-n, --count <n>', 'exit after n datagrams', int('--count', 1, 1_000_000))
-    .option('--echo', 'send every datagram back to its sender (the peer of `uipsec ping`)')
+    .option('--echo', 'send every datagram back to its sender (the peer of `uipsec ping --udp`)')
     .option('--json', 'one JSON object per datagram')
     .addHelpText('after', `\nExamples:\n  uipsec listen 5000\n  uipsec listen 7 --echo\n  uipsec listen 5000 --count 1 --json\n${SOCKETS}\n${EXIT_CODES}`)
     .action((port: string, o: { appSocket?: string; socket?: string; count?: number; echo?: boolean; json?: boolean }) =>

@@ -5,6 +5,7 @@
 // and a client that goes away in the middle of a PING.
 import assert from 'node:assert/strict';
 import { SeededRng } from '../../common/rng.js';
+import { ManualClock } from '../../common/clock.js';
 import { nullLogger } from '../../common/log.js';
 import { IkeChannel, type IkePingReply } from '../../pfkey/ike-channel.js';
 import { startDaemon, type Daemon } from '../../kernel/daemon/main.js';
@@ -121,5 +122,29 @@ describe('uipsecd app channel: PING (ICMP echo from the host) and STATUS', () =>
     await settle();
     // The daemon still serves after the client left in the middle of its PING.
     assert.deepEqual((await statusOf(A)).interfaces.map((i) => i.name), ['ul0']);
+  });
+
+  it('a client leaving stops its PING: no request after it, on a manual clock', async () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const M = await startDaemon(testConfig(sockDir(), { name: 'M', addresses: ['10.3.0.1/24'], underlay: { host: '127.0.0.1', port: 0 } }), { clock, log: nullLogger });
+    try {
+      const ch = await IkeChannel.connect(M.config.ikeSocketPath);
+      const first = new Promise<IkePingReply>((r) => { void ch.ping(ip('10.3.0.1'), { count: 5, size: 8, intervalMs: 1000, timeoutMs: 1000 }, r).catch(() => {}); });
+      assert.equal((await first).seq, 0);
+      assert.equal(M.host.netstat.get('icps_reflect'), 1);
+      clock.advance(1000); // the second request goes out on the host's own clock
+      for (let i = 0; i < 50 && M.host.netstat.get('icps_reflect') < 2; i++) await settle();
+      assert.equal(M.host.netstat.get('icps_reflect'), 2);
+      const gone = new Promise((r) => ch.onClose(() => r(undefined)));
+      ch.close();
+      await gone;
+      for (let i = 0; i < 50 && M.ike.stats.connections > 0 && M.host.netstat.get('icps_reflect') === 2; i++) await settle();
+      await settle(10);
+      clock.advance(10_000);
+      await settle(10);
+      assert.equal(M.host.netstat.get('icps_reflect'), 2, 'requests 3..5 never left');
+    } finally {
+      await M.close();
+    }
   });
 });

@@ -147,6 +147,15 @@ describe('uipsec command line (in-process uipsecd)', function () {
     assert.equal(await main(['ping', '10.9.0.1', '-c', '0', '--socket', sock], io(dir)), 2);
   });
 
+  it('ping interrupted (SIGINT) after the first reply: the summary counts what came back, exit 0', async () => {
+    const p = io(dir);
+    const running = main(['ping', '10.9.0.1', '-c', '5', '-i', '60000', '--socket', sock], p);
+    await until(() => p.text().includes('icmp_seq=0'));
+    p.abort();
+    assert.equal(await running, 0, p.errText());
+    assert.match(p.text(), /1 packets transmitted, 1 packets received, 0\.0% packet loss/);
+  });
+
   it('UDP ping with nobody echoing: exit 1; a policy that needs a missing SA refuses the datagrams', async () => {
     const p = io(dir);
     assert.equal(await main(['ping', '10.9.0.1', '--udp', '9', '-c', '1', '-W', '50', '--socket', sock], p), 1);
