@@ -4,7 +4,8 @@
 // only the client sending a malformed or out-of-bounds PING.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
 import { nullLogger } from '../../common/log.js';
 import {
   IkeChannel, IkeFrameError, IkeFrameSplitter, decodeIkeFrame, encodeIkeFrame, type IkeFrame,
@@ -128,5 +129,34 @@ describe('uipsecd: a malformed PING disconnects only its client', () => {
     const st = await good.status();
     assert.equal((st.channel as { framingErrors: number }).framingErrors, before + 1);
     good.close();
+  });
+});
+
+describe('IkeChannel client: a daemon that answers badly', () => {
+  it('a STATUS that is not a JSON object closes the channel: status() and a running ping() reject with EPIPE', async () => {
+    const path = join(sockDir(), 'bad.sock');
+    const server = createServer((c) => {
+      const sp = new IkeFrameSplitter();
+      c.on('data', (chunk: Buffer) => {
+        for (const b of sp.push(chunk)) {
+          if (decodeIkeFrame(b).type !== 'statusreq') continue;
+          const bad = Buffer.from('\x09[1,2]', 'latin1');
+          const len = Buffer.alloc(4);
+          len.writeUInt32BE(bad.length);
+          c.write(Buffer.concat([len, bad]));
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(path, r));
+    try {
+      const ch = await IkeChannel.connect(path);
+      const closed = new Promise<Error | undefined>((r) => ch.onClose(r));
+      const ping = ch.ping(Uint8Array.of(10, 0, 0, 1), { count: 1, size: 8, intervalMs: 0, timeoutMs: 0 });
+      await assert.rejects(ch.status(), (e: { errno?: number }) => e.errno === 32);
+      await assert.rejects(ping, (e: { errno?: number }) => e.errno === 32);
+      assert.ok((await closed) instanceof IkeFrameError);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
