@@ -114,6 +114,12 @@ export function formatStatus(r: StatusReport, nowSec = Math.floor(Date.now() / 1
   if (r.routes?.length) s += '\n' + formatTable(['route', 'via', 'interface'], r.routes.map((x) => [x.prefix, x.via ?? '-', x.iface ?? '']));
   if (r.offline !== undefined) return s + `\nuipsecd not reachable (${r.offline}): interfaces and routes above are from its config file; SAs, policies and counters unknown\n`;
   if (r.tables) s += `\nSAD ${r.tables.sad} SA${r.tables.sad === 1 ? '' : 's'}, SPD ${r.tables.spd} polic${r.tables.spd === 1 ? 'y' : 'ies'}\n`;
+  if (r.counters) {
+    // KAME espstat/ahstat/ipcompstat/ipsecstat and netstat names, sorted so that families stay together.
+    s += section('Host counters (non-zero)');
+    const rows = Object.entries(r.counters).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+    s += rows.length ? formatTable(['counter', 'value'], rows.map(([k, v]) => [k, v])) : '  all zero\n';
+  }
   s += section(`Security associations (${r.sas.length})`);
   if (r.sas.length === 0) s += '  none\n';
   else {
@@ -126,13 +132,7 @@ export function formatStatus(r: StatusReport, nowSec = Math.floor(Date.now() / 1
   s += section(`Policies (${r.policies.length})`);
   if (r.policies.length === 0) s += '  none\n';
   else s += formatTable(['selector', 'upper', 'policy'], r.policies.map((p) => [selector(p), p.upperProto === 255 ? 'any' : protoName(p.upperProto) ?? String(p.upperProto), dumpPolicy(p, ' ')]));
-  if (r.counters) {
-    s += section('Counters (non-zero)');
-    const rows = Object.entries(r.counters);
-    s += rows.length ? formatTable(['counter', 'value'], rows.map(([k, v]) => [k, v])) : '  all zero\n';
-  } else {
-    s += '\n(host counters: this uipsecd does not answer STATUS on its app channel; per-SA packets/bytes above are the SA lifetimes)\n';
-  }
+  if (!r.counters) s += '\n(host counters: this uipsecd does not answer STATUS on its app channel; per-SA packets/bytes above are the SA lifetimes)\n';
   return s;
 }
 
