@@ -21,7 +21,7 @@ export const EXIT_OK = 0;
 export const EXIT_FAIL = 1;
 /** Bad usage or a bad configuration (setkey file errors). */
 export const EXIT_USAGE = 2;
-/** Partial result: pcap packets dropped, ping replies missing, listen stopped before --count. */
+/** Partial result: pcap packets dropped, listen stopped before --count. */
 export const EXIT_PARTIAL = 3;
 
 /** A closed pipe on stdout (`uipsec status | head`) ends the program quietly, as it does for C tools. */
