@@ -75,7 +75,7 @@ export const SADB_X_EXT_NAT_T_FRAG = 25;
 export const SADB_X_EXT_SA_REPLAY = 26;
 export const SADB_X_EXT_NEW_ADDRESS_SRC = 27;
 export const SADB_X_EXT_NEW_ADDRESS_DST = 28;
-/** FreeBSD 12-13 SADB_EXT_MAX; 29-31 (hardware-offload lifetimes, FreeBSD 14) are not implemented. */
+/** FreeBSD 12-13 SADB_EXT_MAX; 29-31 (hardware-offload lifetimes, FreeBSD 14) are refused as unknown (not supported here). */
 export const SADB_EXT_MAX = 28;
 
 /** FreeBSD key_parse refuses user messages longer than MCLBYTES with ENOBUFS (the caller applies it). */
