@@ -29,7 +29,7 @@ export const PSK_FORBIDDEN_MODE = 0o077;
 function decodeKey(raw: string): Uint8Array | string {
   if (!/^0x/i.test(raw)) return new TextEncoder().encode(raw);
   const h = raw.slice(2).trimEnd();
-  if (h.length === 0 || h.length % 2 !== 0 || /[^0-9a-fA-F]/.test(h)) return `bad hex key '${raw.slice(0, 12)}...'`;
+  if (h.length === 0 || h.length % 2 !== 0 || /[^0-9a-fA-F]/.test(h)) return 'bad hex key (needs an even number of hex digits after 0x)'; // the key itself is never echoed
   return new Uint8Array(Buffer.from(h, 'hex'));
 }
 

@@ -37,10 +37,10 @@ describe('racoon/psk', () => {
   it('reports each bad line as file:line', () => {
     const f = parsePskText(text, 'psk.txt');
     assert.deepEqual(f.errors.map((e) => e.message), [
-      "psk.txt:7: bad hex key '0x123...'",
+      "psk.txt:7: bad hex key (needs an even number of hex digits after 0x)",
       "psk.txt:8: no key for identifier 'lonely.example'",
       "psk.txt:9: no key for identifier 'lonely2.example'",
-      "psk.txt:10: bad hex key '0xzz...'",
+      "psk.txt:10: bad hex key (needs an even number of hex digits after 0x)",
       "psk.txt:11: duplicate identifier '192.0.2.2'",
     ]);
   });
