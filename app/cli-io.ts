@@ -32,8 +32,12 @@ export function processCliIo(): CliIo {
   const ac = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ac.abort());
   return {
-    out: (s) => { process.stdout.write(s); },
-    err: (s) => { process.stderr.write(s); },
+    out: (s) => {
+      process.stdout.write(s);
+    },
+    err: (s) => {
+      process.stderr.write(s);
+    },
     readFile: (p) => readFileSync(p),
     writeFile: (p, d) => writeFileSync(p, d),
     env: process.env,
@@ -49,5 +53,7 @@ export function processCliIo(): CliIo {
 /** The message of an error for a person: the errno code first when there is one. */
 export function errorText(e: unknown): string {
   const x = e as NodeJS.ErrnoException;
-  return x?.code && typeof x.message === 'string' && !x.message.includes(x.code) ? `${x.code}: ${x.message}` : (x?.message ?? String(e));
+  return x?.code && typeof x.message === 'string' && !x.message.includes(x.code)
+    ? `${x.code}: ${x.message}`
+    : (x?.message ?? String(e));
 }

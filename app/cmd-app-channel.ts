@@ -8,7 +8,10 @@ import { IKE_SOCKET_ENV, IkeChannel, type IkeDatagram } from '../pfkey/ike-chann
 import { DEFAULT_PFKEY_SOCKET, PFKEY_SOCKET_ENV } from '../pfkey/transport-unix.js';
 import { EXIT_FAIL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, errorText, type CliIo } from './cli-io.js';
 
-export interface ChannelOptions { appSocket?: string; socket?: string }
+export interface ChannelOptions {
+  appSocket?: string;
+  socket?: string;
+}
 
 /** The app channel path: --app-socket, $UIPSEC_IKE_SOCKET, else ike.sock beside the PF_KEY socket (as uipsecd does). */
 export function appSocketPath(o: ChannelOptions, env: Record<string, string | undefined>): string {
@@ -22,8 +25,10 @@ async function open(o: ChannelOptions, io: CliIo, cmd: string): Promise<IkeChann
   try {
     return await IkeChannel.connect(path);
   } catch (e) {
-    io.err(`uipsec ${cmd}: no uipsecd app channel at ${path} (${errorText(e)}).\n`
-      + 'Start uipsecd (see `uipsecd --help`), or pass --app-socket PATH / --socket PATH, or set UIPSEC_IKE_SOCKET.\n');
+    io.err(
+      `uipsec ${cmd}: no uipsecd app channel at ${path} (${errorText(e)}).\n` +
+        'Start uipsecd (see `uipsecd --help`), or pass --app-socket PATH / --socket PATH, or set UIPSEC_IKE_SOCKET.\n',
+    );
     return undefined;
   }
 }
@@ -33,7 +38,9 @@ async function bindPort(ch: IkeChannel, port: number, io: CliIo, cmd: string): P
     return await ch.bind(port);
   } catch (e) {
     const errno = (e as { errno?: number }).errno;
-    io.err(`uipsec ${cmd}: cannot bind UDP port ${port} in uipsecd's host stack${errno === 48 ? ': address in use' : ''} (${errorText(e)})\n`);
+    io.err(
+      `uipsec ${cmd}: cannot bind UDP port ${port} in uipsecd's host stack${errno === 48 ? ': address in use' : ''} (${errorText(e)})\n`,
+    );
     return undefined;
   }
 }
@@ -46,53 +53,89 @@ function address(text: string, io: CliIo, cmd: string): Uint8Array | undefined {
 
 /** Resolves once `ch`'s socket has flushed what was written and closed. */
 function closeFlushed(ch: IkeChannel): Promise<void> {
-  return new Promise((resolve) => { ch.onClose(() => resolve()); ch.close(); });
+  return new Promise((resolve) => {
+    ch.onClose(() => resolve());
+    ch.close();
+  });
 }
 
-export interface SendOptions extends ChannelOptions { address: string; port: number; message: string; sport: number; count: number; stdin?: boolean }
+export interface SendOptions extends ChannelOptions {
+  address: string;
+  port: number;
+  message: string;
+  sport: number;
+  count: number;
+  stdin?: boolean;
+}
 
 export async function runSend(o: SendOptions, io: CliIo): Promise<number> {
   const dst = address(o.address, io, 'send');
   if (!dst) return EXIT_USAGE;
-  const payloads = o.stdin ? (await io.readStdin()).split('\n').filter((l, i, all) => l !== '' || i < all.length - 1) : Array(o.count).fill(o.message);
+  const payloads = o.stdin
+    ? (await io.readStdin()).split('\n').filter((l, i, all) => l !== '' || i < all.length - 1)
+    : Array(o.count).fill(o.message);
   const ch = await open(o, io, 'send');
   if (!ch) return EXIT_FAIL;
   const port = await bindPort(ch, o.sport, io, 'send');
-  if (port === undefined) { ch.close(); return EXIT_FAIL; }
+  if (port === undefined) {
+    ch.close();
+    return EXIT_FAIL;
+  }
   const enc = new TextEncoder();
   for (const p of payloads) ch.send(port, dst, o.port, enc.encode(p));
   await closeFlushed(ch);
-  io.out(`sent ${payloads.length} datagram${payloads.length === 1 ? '' : 's'} from port ${port} to ${formatAddr(dst)}:${o.port} (the host's SPD decides how they leave; see uipsec status)\n`);
+  io.out(
+    `sent ${payloads.length} datagram${payloads.length === 1 ? '' : 's'} from port ${port} to ${formatAddr(dst)}:${o.port} (the host's SPD decides how they leave; see uipsec status)\n`,
+  );
   return EXIT_OK;
 }
 
-export interface ListenOptions extends ChannelOptions { port: number; count?: number; echo?: boolean; json?: boolean }
+export interface ListenOptions extends ChannelOptions {
+  port: number;
+  count?: number;
+  echo?: boolean;
+  json?: boolean;
+}
 
 /** Printable text of a payload: UTF-8 if it decodes cleanly and has no control characters, else hex. */
 export function payloadText(p: Uint8Array): string {
   const s = Buffer.from(p).toString('utf8');
   // eslint-disable-next-line no-control-regex
-  return !s.includes('\uFFFD') && !/[\u0000-\u0008\u000e-\u001f\u007f]/.test(s) ? JSON.stringify(s) : `0x${Buffer.from(p).toString('hex')}`;
+  return !s.includes('\uFFFD') && !/[\u0000-\u0008\u000e-\u001f\u007f]/.test(s)
+    ? JSON.stringify(s)
+    : `0x${Buffer.from(p).toString('hex')}`;
 }
 
 export async function runListen(o: ListenOptions, io: CliIo): Promise<number> {
   const ch = await open(o, io, 'listen');
   if (!ch) return EXIT_FAIL;
   const port = await bindPort(ch, o.port, io, 'listen');
-  if (port === undefined) { ch.close(); return EXIT_FAIL; }
+  if (port === undefined) {
+    ch.close();
+    return EXIT_FAIL;
+  }
   if (!o.json) io.out(`listening on UDP port ${port} of uipsecd's host${o.echo ? ' (echoing)' : ''}\n`);
   let n = 0;
   return new Promise<number>((resolve) => {
     let done = false;
-    const finish = (code: number) => { if (done) return; done = true; ch.close(); resolve(code); };
+    const finish = (code: number) => {
+      if (done) return;
+      done = true;
+      ch.close();
+      resolve(code);
+    };
     ch.onDatagram((d: IkeDatagram) => {
       if (done) return;
       n++;
       if (o.echo) ch.send(port, d.remote, d.remotePort, d.payload);
       if (o.json) {
-        io.out(`${JSON.stringify({ from: formatAddr(d.remote), fromPort: d.remotePort, to: formatAddr(d.local), port: d.localPort, bytes: d.payload.length, text: payloadText(d.payload) })}\n`);
+        io.out(
+          `${JSON.stringify({ from: formatAddr(d.remote), fromPort: d.remotePort, to: formatAddr(d.local), port: d.localPort, bytes: d.payload.length, text: payloadText(d.payload) })}\n`,
+        );
       } else {
-        io.out(`${formatAddr(d.remote)}:${d.remotePort} -> ${formatAddr(d.local)}:${d.localPort}  ${d.payload.length} bytes  ${payloadText(d.payload)}\n`);
+        io.out(
+          `${formatAddr(d.remote)}:${d.remotePort} -> ${formatAddr(d.local)}:${d.localPort}  ${d.payload.length} bytes  ${payloadText(d.payload)}\n`,
+        );
       }
       if (o.count !== undefined && n >= o.count) finish(EXIT_OK);
     });
@@ -101,27 +144,40 @@ export async function runListen(o: ListenOptions, io: CliIo): Promise<number> {
       io.err(`uipsec listen: uipsecd closed the app channel${err ? ` (${errorText(err)})` : ''}\n`);
       finish(EXIT_FAIL);
     });
-    io.interrupt?.addEventListener('abort', () => finish(o.count !== undefined && n < o.count ? EXIT_PARTIAL : EXIT_OK));
+    io.interrupt?.addEventListener('abort', () =>
+      finish(o.count !== undefined && n < o.count ? EXIT_PARTIAL : EXIT_OK),
+    );
   });
 }
 
 export interface PingOptions extends ChannelOptions {
-  address: string; count: number; interval: number; timeout: number; size: number;
+  address: string;
+  count: number;
+  interval: number;
+  timeout: number;
+  size: number;
   /** UDP echo (RFC 862) to this port instead of ICMP echo. */
   udp?: number;
 }
 
 /** errno numbers a PINGDONE may carry (FreeBSD), as ping(8) would word them. */
-const PING_ERRNO_TEXT: Record<number, string> = { 16: 'another ping of this client is running', 65: 'no route to host' };
+const PING_ERRNO_TEXT: Record<number, string> = {
+  16: 'another ping of this client is running',
+  65: 'no route to host',
+};
 
 function pingSummary(dst: Uint8Array, sent: number, rttsMs: number[], io: CliIo, what: string): void {
   const got = rttsMs.length;
   const loss = sent ? (((sent - got) / sent) * 100).toFixed(1) : '0.0';
-  io.out(`--- ${formatAddr(dst)} ${what} statistics ---\n${sent} packets transmitted, ${got} packets received, ${loss}% packet loss\n`);
+  io.out(
+    `--- ${formatAddr(dst)} ${what} statistics ---\n${sent} packets transmitted, ${got} packets received, ${loss}% packet loss\n`,
+  );
   if (!got) return;
   const avg = rttsMs.reduce((a, b) => a + b, 0) / got;
   const sd = Math.sqrt(rttsMs.reduce((a, b) => a + (b - avg) ** 2, 0) / got);
-  io.out(`round-trip min/avg/max/stddev = ${Math.min(...rttsMs).toFixed(3)}/${avg.toFixed(3)}/${Math.max(...rttsMs).toFixed(3)}/${sd.toFixed(3)} ms\n`);
+  io.out(
+    `round-trip min/avg/max/stddev = ${Math.min(...rttsMs).toFixed(3)}/${avg.toFixed(3)}/${Math.max(...rttsMs).toFixed(3)}/${sd.toFixed(3)} ms\n`,
+  );
 }
 
 /** ping(8) through uipsecd: exit 0 when any reply came back, 1 when none (or no daemon), 2 on a bad address. */
@@ -135,14 +191,22 @@ export async function runPing(o: PingOptions, io: CliIo): Promise<number> {
   let lastSeq = -1;
   const onAbort = () => ch.close(); // the daemon stops sending when the client goes
   io.interrupt?.addEventListener('abort', onAbort);
-  io.out(`PING ${formatAddr(dst)}: ${o.size} data bytes (ICMP${dst.length === 16 ? 'v6' : ''} echo from uipsecd's host)\n`);
+  io.out(
+    `PING ${formatAddr(dst)}: ${o.size} data bytes (ICMP${dst.length === 16 ? 'v6' : ''} echo from uipsecd's host)\n`,
+  );
   let sent: number;
   try {
-    const done = await ch.ping(dst, { count: o.count, size: o.size, intervalMs: o.interval, timeoutMs: o.timeout }, (r) => {
-      rtts.push(r.rttUs / 1000);
-      lastSeq = Math.max(lastSeq, r.seq);
-      io.out(`${r.bytes} bytes from ${formatAddr(r.from)}: icmp_seq=${r.seq} ttl=${r.ttl} time=${(r.rttUs / 1000).toFixed(3)} ms\n`);
-    });
+    const done = await ch.ping(
+      dst,
+      { count: o.count, size: o.size, intervalMs: o.interval, timeoutMs: o.timeout },
+      (r) => {
+        rtts.push(r.rttUs / 1000);
+        lastSeq = Math.max(lastSeq, r.seq);
+        io.out(
+          `${r.bytes} bytes from ${formatAddr(r.from)}: icmp_seq=${r.seq} ttl=${r.ttl} time=${(r.rttUs / 1000).toFixed(3)} ms\n`,
+        );
+      },
+    );
     if (done.errno) {
       io.err(`uipsec ping: ${formatAddr(dst)}: ${PING_ERRNO_TEXT[done.errno] ?? `errno ${done.errno}`}\n`);
       return EXIT_FAIL;
@@ -150,7 +214,9 @@ export async function runPing(o: PingOptions, io: CliIo): Promise<number> {
     sent = done.transmitted;
   } catch (e) {
     if (!io.interrupt?.aborted) {
-      io.err(`uipsec ping: uipsecd closed the app channel (${errorText(e)}); an older uipsecd has no ICMP ping: try --udp PORT\n`);
+      io.err(
+        `uipsec ping: uipsecd closed the app channel (${errorText(e)}); an older uipsecd has no ICMP ping: try --udp PORT\n`,
+      );
       return EXIT_FAIL;
     }
     sent = lastSeq + 1; // interrupted: at least as many went out as were answered
@@ -162,7 +228,14 @@ export async function runPing(o: PingOptions, io: CliIo): Promise<number> {
   return rtts.length ? EXIT_OK : EXIT_FAIL;
 }
 
-interface UdpPingOptions extends ChannelOptions { address: string; count: number; port: number; interval: number; timeout: number; size: number }
+interface UdpPingOptions extends ChannelOptions {
+  address: string;
+  count: number;
+  port: number;
+  interval: number;
+  timeout: number;
+  size: number;
+}
 
 /** Echo payload: "upng", the sequence number, then filler (RFC 862 echoes whatever it gets). */
 function pingPayload(seq: number, size: number): Uint8Array {
@@ -178,15 +251,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function runUdpPing(o: UdpPingOptions, io: CliIo): Promise<number> {
   const dst = address(o.address, io, 'ping');
   if (!dst) return EXIT_USAGE;
-  if (o.size < 8) { io.err('uipsec ping --udp: the payload needs at least 8 bytes (-s 8)\n'); return EXIT_USAGE; }
+  if (o.size < 8) {
+    io.err('uipsec ping --udp: the payload needs at least 8 bytes (-s 8)\n');
+    return EXIT_USAGE;
+  }
   const ch = await open(o, io, 'ping');
   if (!ch) return EXIT_FAIL;
   const port = await bindPort(ch, 0, io, 'ping');
-  if (port === undefined) { ch.close(); return EXIT_FAIL; }
+  if (port === undefined) {
+    ch.close();
+    return EXIT_FAIL;
+  }
   const sentAt = new Map<number, number>();
   const rtts: number[] = [];
   let allIn: () => void = () => {};
-  const complete = new Promise<void>((r) => { allIn = r; });
+  const complete = new Promise<void>((r) => {
+    allIn = r;
+  });
   ch.onDatagram((d) => {
     if (formatAddr(d.remote) !== formatAddr(dst) || d.remotePort !== o.port || d.payload.length !== o.size) return;
     const seq = new DataView(d.payload.buffer, d.payload.byteOffset, d.payload.length).getUint32(4);
@@ -207,7 +288,12 @@ async function runUdpPing(o: UdpPingOptions, io: CliIo): Promise<number> {
     if (seq + 1 < o.count) await sleep(o.interval);
   }
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([complete, new Promise<void>((r) => { timer = setTimeout(r, o.timeout); })]);
+  await Promise.race([
+    complete,
+    new Promise<void>((r) => {
+      timer = setTimeout(r, o.timeout);
+    }),
+  ]);
   clearTimeout(timer);
   ch.close();
   pingSummary(dst, sent, rtts, io, 'uipsec ping --udp');

@@ -20,7 +20,13 @@ export interface PcapCommandOptions {
 }
 
 /** Runs one pcap conversion; resolves with the exit status. */
-export async function runPcap(dir: Direction, input: string, output: string, o: PcapCommandOptions, io: CliIo): Promise<number> {
+export async function runPcap(
+  dir: Direction,
+  input: string,
+  output: string,
+  o: PcapCommandOptions,
+  io: CliIo,
+): Promise<number> {
   let conf: Uint8Array, raw: Uint8Array;
   try {
     conf = io.readFile(o.config);
@@ -43,16 +49,32 @@ export async function runPcap(dir: Direction, input: string, output: string, o: 
     return EXIT_FAIL;
   }
   if (!SUPPORTED_LINKTYPES.has(file.linktype)) {
-    io.err(`uipsec pcap: ${input}: link type ${file.linktype} is not supported (${[...SUPPORTED_LINKTYPES].map(([n, s]) => `${n} ${s}`).join(', ')})\n`);
+    io.err(
+      `uipsec pcap: ${input}: link type ${file.linktype} is not supported (${[...SUPPORTED_LINKTYPES].map(([n, s]) => `${n} ${s}`).join(', ')})\n`,
+    );
     return EXIT_FAIL;
   }
   // Lifetimes are judged against the capture's own clock: start at the first packet's time.
   const t0 = file.records.length ? file.records[0]!.tsSec * 1000 : Date.now();
-  const engine = new OfflineIpsec({ policyCheck: o.policyCheck, rng: o.seed !== undefined ? new SeededRng(o.seed) : undefined, clock: new ManualClock(t0) });
+  const engine = new OfflineIpsec({
+    policyCheck: o.policyCheck,
+    rng: o.seed !== undefined ? new SeededRng(o.seed) : undefined,
+    clock: new ManualClock(t0),
+  });
   try {
     const r = await engine.load(o.config, conf);
-    if (r.err) io.err(r.err.split('\n').filter(Boolean).map((l) => `uipsec pcap: ${l}\n`).join(''));
-    if (r.code !== 0) { io.err(`uipsec pcap: ${o.config} was not loaded (setkey exit ${r.code})\n`); return EXIT_USAGE; }
+    if (r.err)
+      io.err(
+        r.err
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => `uipsec pcap: ${l}\n`)
+          .join(''),
+      );
+    if (r.code !== 0) {
+      io.err(`uipsec pcap: ${o.config} was not loaded (setkey exit ${r.code})\n`);
+      return EXIT_USAGE;
+    }
     const { file: outFile, stats } = transformCapture(file, engine, dir);
     try {
       io.writeFile(output, encodePcap(outFile));
@@ -63,10 +85,21 @@ export async function runPcap(dir: Direction, input: string, output: string, o: 
     }
     if (!o.quiet) {
       const what = dir === 'encap' ? 'encapsulated' : 'decapsulated';
-      io.out(`${input} -> ${output}: ${stats.packets} packets, ${stats.changed} ${what}, ${stats.passed} unchanged (no IPsec policy/header), ${stats.notIp} not IP or truncated (copied), ${stats.dropped} dropped\n`);
+      io.out(
+        `${input} -> ${output}: ${stats.packets} packets, ${stats.changed} ${what}, ${stats.passed} unchanged (no IPsec policy/header), ${stats.notIp} not IP or truncated (copied), ${stats.dropped} dropped\n`,
+      );
       const reasons = Object.entries(stats.reasons);
-      if (reasons.length) io.out(formatTable(['drop reason', 'packets'], reasons.map(([k, v]) => [k, v])));
-      if (o.wiresharkKeys) io.out(`ESP keys for Wireshark written to ${o.wiresharkKeys} (tshark -o esp.enable_encryption_decode:TRUE -o uat:esp_sa:LINE ...)\n`);
+      if (reasons.length)
+        io.out(
+          formatTable(
+            ['drop reason', 'packets'],
+            reasons.map(([k, v]) => [k, v]),
+          ),
+        );
+      if (o.wiresharkKeys)
+        io.out(
+          `ESP keys for Wireshark written to ${o.wiresharkKeys} (tshark -o esp.enable_encryption_decode:TRUE -o uat:esp_sa:LINE ...)\n`,
+        );
     }
     return stats.dropped > 0 ? EXIT_PARTIAL : EXIT_OK;
   } finally {

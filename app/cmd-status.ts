@@ -9,7 +9,12 @@ import { appSocketPath } from './cmd-app-channel.js';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE, errorText, type CliIo } from './cli-io.js';
 import { dumpTables, formatStatus, hostPartFromStatus, statusJson, type StatusReport } from './status.js';
 
-export interface StatusOptions { socket?: string; appSocket?: string; json?: boolean; daemonConfig?: string }
+export interface StatusOptions {
+  socket?: string;
+  appSocket?: string;
+  json?: boolean;
+  daemonConfig?: string;
+}
 
 type HostPart = Pick<StatusReport, 'interfaces' | 'routes' | 'counters' | 'tables'>;
 
@@ -21,7 +26,13 @@ function fromDaemonConfig(file: string, io: CliIo): Pick<StatusReport, 'interfac
     return undefined;
   }
   const c = r.config;
-  const link = c.underlay ? `udp underlay ${c.underlay.host}:${c.underlay.port}; neighbours ${Object.entries(c.neighbours).map(([ip, e]) => `${ip}=${e.host}:${e.port}`).join(' ') || 'none'}` : 'none';
+  const link = c.underlay
+    ? `udp underlay ${c.underlay.host}:${c.underlay.port}; neighbours ${
+        Object.entries(c.neighbours)
+          .map(([ip, e]) => `${ip}=${e.host}:${e.port}`)
+          .join(' ') || 'none'
+      }`
+    : 'none';
   return {
     interfaces: [{ name: 'ul0', addresses: c.addresses, mtu: c.mtu, link }],
     routes: c.routes.map((x) => ({ prefix: x.prefix, via: x.gateway, iface: 'ul0' })),
@@ -41,7 +52,9 @@ async function fromDaemon(o: StatusOptions, io: CliIo): Promise<HostPart | undef
   try {
     return hostPartFromStatus(await ch.status());
   } catch (e) {
-    io.err(`uipsec status: uipsecd at ${path} did not answer STATUS (${errorText(e)}): interfaces and counters not shown\n`);
+    io.err(
+      `uipsec status: uipsecd at ${path} did not answer STATUS (${errorText(e)}): interfaces and counters not shown\n`,
+    );
     return undefined;
   } finally {
     ch.close();
@@ -61,11 +74,19 @@ export async function runStatus(o: StatusOptions, io: CliIo): Promise<number> {
   } catch (e) {
     if (fromConfig) {
       // -f works offline: show what the config says, and say plainly that the daemon is not there.
-      const report: StatusReport = { source: o.daemonConfig!, ...fromConfig, sas: [], policies: [], offline: `no uipsecd on ${path}: ${errorText(e)}` };
+      const report: StatusReport = {
+        source: o.daemonConfig!,
+        ...fromConfig,
+        sas: [],
+        policies: [],
+        offline: `no uipsecd on ${path}: ${errorText(e)}`,
+      };
       io.out(o.json ? statusJson(report) : formatStatus(report));
       return EXIT_OK;
     }
-    io.err(`uipsec status: no uipsecd is listening on ${path} (${errorText(e)}).\nStart one with \`uipsecd --socket ${path}\`, or pass --socket PATH / set UIPSEC_PFKEY_SOCKET.\n`);
+    io.err(
+      `uipsec status: no uipsecd is listening on ${path} (${errorText(e)}).\nStart one with \`uipsecd --socket ${path}\`, or pass --socket PATH / set UIPSEC_PFKEY_SOCKET.\n`,
+    );
     return EXIT_FAIL;
   }
   const client = new PfkeyClient(t);

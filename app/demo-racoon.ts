@@ -21,8 +21,12 @@ export const DEMO_PSK = 'uipsec-demo-secret';
 /** Wall-clock bound on the negotiation (DH MODP-2048 twice per side takes tens of milliseconds). */
 const NEGOTIATION_WAIT_MS = 10_000;
 
-interface Checker { check(ok: boolean, what: string): boolean }
-interface Out { out(s: string): void }
+interface Checker {
+  check(ok: boolean, what: string): boolean;
+}
+interface Out {
+  out(s: string): void;
+}
 
 /** racoon.conf for one side: main mode with PSK to `peer`, AES-128/SHA-256/MODP-2048, anonymous sainfo. */
 export function demoRacoonConf(peer: string): string {
@@ -60,14 +64,30 @@ async function startRacoon(lab: Lab, name: 'a' | 'b', peer: string): Promise<{ r
   sock.setPolicy(createSocketPolicy({ privileged: true, in: { action: 'bypass' }, out: { action: 'bypass' } }));
   const pfkey = new PfkeyClient(new InprocTransport(h.keysock), { pid: name === 'a' ? 501 : 502 });
   const racoon = new Racoon({
-    conf: parsed.conf, psk: parsePskText(`${peer} ${DEMO_PSK}\n`, `${name}-psk.txt`), pfkey,
-    clock: h.host.clock, rng: lab.seeded ? new SeededRng(`racoon:${name}`) : h.host.rng, log: nullLogger,
-    ike: { send: (data, _from, to) => { sock.send(data, to.addr, to.port); } },
+    conf: parsed.conf,
+    psk: parsePskText(`${peer} ${DEMO_PSK}\n`, `${name}-psk.txt`),
+    pfkey,
+    clock: h.host.clock,
+    rng: lab.seeded ? new SeededRng(`racoon:${name}`) : h.host.rng,
+    log: nullLogger,
+    ike: {
+      send: (data, _from, to) => {
+        sock.send(data, to.addr, to.port);
+      },
+    },
   });
-  sock.onMessage((data, from) => racoon.input(data, { addr: from.local, port: IKE_PORT }, { addr: from.address, port: from.port }));
+  sock.onMessage((data, from) =>
+    racoon.input(data, { addr: from.local, port: IKE_PORT }, { addr: from.address, port: from.port }),
+  );
   await racoon.start();
   let stopped = false;
-  const stop = () => { if (stopped) return; stopped = true; racoon.close(); pfkey.close(); sock.close(); };
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    racoon.close();
+    pfkey.close();
+    sock.close();
+  };
   lab.onClose(stop);
   return { racoon, stop };
 }
@@ -82,19 +102,31 @@ export async function negotiateWithRacoon(lab: Lab, io: Out, ck: Checker): Promi
   const { racoon: ra, stop: stopA } = await startRacoon(lab, 'a', DEMO_ADDR.b);
   const { racoon: rb, stop: stopB } = await startRacoon(lab, 'b', DEMO_ADDR.a);
   // The first packet needs an SA: the kernel drops it and sends ACQUIRE to racoon a (fail closed).
-  const a = lab.get('a').host, b = lab.get('b').host;
+  const a = lab.get('a').host,
+    b = lab.get('b').host;
   const sent = a.udpSocket().send(new TextEncoder().encode('trigger'), DEMO_ADDR.b, 9);
   const start = Date.now();
-  const ready = () => [a, b].every((h) => h.sad.dump().filter((s) => s.state === 'mature' && s.proto === 'esp').length >= 2);
+  const ready = () =>
+    [a, b].every((h) => h.sad.dump().filter((s) => s.state === 'mature' && s.proto === 'esp').length >= 2);
   while (!ready() && Date.now() - start < NEGOTIATION_WAIT_MS) {
     await settle(4);
     await new Promise((r) => setTimeout(r, 5));
   }
   const ms = Date.now() - start;
-  ck.check(!sent && a.stats.get('ips_out_nosa') === 1, 'a sends one datagram: no SA yet, so its kernel drops it (ips_out_nosa 1) and asks racoon a (SADB_ACQUIRE)');
-  io.out(`  racoon a: ${ra.stats.ph1Established} phase 1 and ${ra.stats.ph2Established} phase 2 established; racoon b: ${rb.stats.ph1Established} and ${rb.stats.ph2Established}\n`);
-  const spis = a.sad.dump().map((s) => `${formatAddr(s.src)}->${formatAddr(s.dst)} spi 0x${s.spi.toString(16).padStart(8, '0')}`);
+  ck.check(
+    !sent && a.stats.get('ips_out_nosa') === 1,
+    'a sends one datagram: no SA yet, so its kernel drops it (ips_out_nosa 1) and asks racoon a (SADB_ACQUIRE)',
+  );
+  io.out(
+    `  racoon a: ${ra.stats.ph1Established} phase 1 and ${ra.stats.ph2Established} phase 2 established; racoon b: ${rb.stats.ph1Established} and ${rb.stats.ph2Established}\n`,
+  );
+  const spis = a.sad
+    .dump()
+    .map((s) => `${formatAddr(s.src)}->${formatAddr(s.dst)} spi 0x${s.spi.toString(16).padStart(8, '0')}`);
   io.out(`  SAs in a's kernel: ${spis.join(', ')}\n`);
   ck.check(ready(), `ACQUIRE -> main mode -> quick mode -> SAs installed on both hosts (${ms} ms)`);
-  return () => { stopA(); stopB(); };
+  return () => {
+    stopA();
+    stopB();
+  };
 }

@@ -14,7 +14,11 @@ import { runSetkeyInproc, type SetkeyRun } from './setkey-inproc.js';
 export type { SetkeyRun } from './setkey-inproc.js';
 
 /** A frame seen on the wire: which port sent it, when (ms on the lab clock), and a copy of the bytes. */
-export interface TapFrame { from: string; atMs: number; bytes: Uint8Array }
+export interface TapFrame {
+  from: string;
+  atMs: number;
+  bytes: Uint8Array;
+}
 
 export interface LabHost {
   name: string;
@@ -40,7 +44,10 @@ export class Lab {
 
   constructor(private readonly opts: LabOptions = {}) {
     this.nowMs = () => (opts.clock ?? { now: Date.now }).now();
-    this.wire = new MemWire({ mtu: opts.mtu, tap: (p, from) => this.frames.push({ from, atMs: this.nowMs(), bytes: new Uint8Array(p) }) });
+    this.wire = new MemWire({
+      mtu: opts.mtu,
+      tap: (p, from) => this.frames.push({ from, atMs: this.nowMs(), bytes: new Uint8Array(p) }),
+    });
   }
 
   /** Adds a host with one interface `eth0` on the wire. */
@@ -56,10 +63,14 @@ export class Lab {
   }
 
   /** True when the hosts use seeded random sources (deterministic runs). */
-  get seeded(): boolean { return this.opts.seed !== undefined; }
+  get seeded(): boolean {
+    return this.opts.seed !== undefined;
+  }
 
   /** Runs `fn` when the lab closes (before the hosts), e.g. to stop a daemon attached to a host. */
-  onClose(fn: () => void): void { this.closers.push(fn); }
+  onClose(fn: () => void): void {
+    this.closers.push(fn);
+  }
 
   get(name: string): LabHost {
     const h = this.hosts.get(name);
@@ -71,7 +82,12 @@ export class Lab {
    * Runs `setkey ARGV` against a host through an in-process PF_KEY socket. `files` are the files setkey may
    * read (`-f NAME`); `stdin` feeds `-c`.
    */
-  async setkey(name: string, argv: readonly string[], files: Record<string, string> = {}, stdin = ''): Promise<SetkeyRun> {
+  async setkey(
+    name: string,
+    argv: readonly string[],
+    files: Record<string, string> = {},
+    stdin = '',
+  ): Promise<SetkeyRun> {
     return runSetkeyInproc(this.get(name).keysock, argv, { files, stdin, nowMs: this.nowMs });
   }
 
@@ -82,7 +98,10 @@ export class Lab {
 
   close(): void {
     for (const fn of this.closers.splice(0)) fn();
-    for (const h of this.hosts.values()) { h.keysock.close(); h.host.close(); }
+    for (const h of this.hosts.values()) {
+      h.keysock.close();
+      h.host.close();
+    }
     this.hosts.clear();
   }
 }

@@ -7,7 +7,11 @@ import { InprocTransport } from '../pfkey/transport-inproc.js';
 import { runSetkey, type SetkeyIo } from '../setkey/main.js';
 
 /** What one setkey run printed and returned. */
-export interface SetkeyRun { code: number; out: string; err: string }
+export interface SetkeyRun {
+  code: number;
+  out: string;
+  err: string;
+}
 
 export interface InprocSetkeyOptions {
   /** Files setkey may open (`-f NAME`). */
@@ -20,19 +24,30 @@ export interface InprocSetkeyOptions {
 }
 
 /** Runs `setkey ARGV` with PF_KEY going to `keysock` in this process. */
-export async function runSetkeyInproc(keysock: KeySock, argv: readonly string[], o: InprocSetkeyOptions = {}): Promise<SetkeyRun> {
-  let out = '', err = '';
+export async function runSetkeyInproc(
+  keysock: KeySock,
+  argv: readonly string[],
+  o: InprocSetkeyOptions = {},
+): Promise<SetkeyRun> {
+  let out = '',
+    err = '';
   const files = o.files ?? {};
   const nowMs = o.nowMs ?? Date.now;
   const io: SetkeyIo = {
-    out: (t) => { out += t; },
-    err: (t) => { err += t; },
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
     readFile: (p) => {
       if (!Object.hasOwn(files, p)) throw new Error(`no such file ${p}`);
       const f = files[p]!;
       return typeof f === 'string' ? new TextEncoder().encode(f) : f;
     },
-    stdinLines: async function* () { for (const l of (o.stdin ?? '').split('\n')) yield l; },
+    stdinLines: async function* () {
+      for (const l of (o.stdin ?? '').split('\n')) yield l;
+    },
     nowSec: () => Math.floor(nowMs() / 1000),
     pid: o.pid ?? 4242,
     connect: async () => new InprocTransport(keysock),

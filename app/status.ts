@@ -15,7 +15,12 @@ import type { Host } from '../kernel/host.js';
 import { formatPrefix } from '../common/inet.js';
 import { formatTable, section } from './table.js';
 
-export interface InterfaceStatus { name: string; addresses: string[]; mtu?: number; link?: string }
+export interface InterfaceStatus {
+  name: string;
+  addresses: string[];
+  mtu?: number;
+  link?: string;
+}
 
 export interface StatusReport {
   /** Where it came from: a socket path or "in-process host NAME". */
@@ -49,15 +54,22 @@ function countersOf(v: unknown): Record<string, number> {
  * the wrong type are left out rather than trusted; throws TypeError if it is not a host status at all.
  */
 export function hostPartFromStatus(j: Record<string, unknown>): HostPart {
-  if (!Array.isArray(j.interfaces) || !Array.isArray(j.routes)) throw new TypeError('STATUS without interfaces and routes');
+  if (!Array.isArray(j.interfaces) || !Array.isArray(j.routes))
+    throw new TypeError('STATUS without interfaces and routes');
   const interfaces = j.interfaces.filter(isObj).map((i) => ({
-    name: str(i.name) ?? '?', addresses: Array.isArray(i.addresses) ? i.addresses.map(str).filter((a): a is string => a !== undefined) : [],
-    mtu: num(i.mtu), link: str(i.link),
+    name: str(i.name) ?? '?',
+    addresses: Array.isArray(i.addresses) ? i.addresses.map(str).filter((a): a is string => a !== undefined) : [],
+    mtu: num(i.mtu),
+    link: str(i.link),
   }));
-  const routes = j.routes.filter(isObj).map((r) => ({ prefix: str(r.prefix) ?? '?', via: str(r.via), iface: str(r.iface) }));
-  const sad = num(j.sadSize), spd = num(j.spdSize);
+  const routes = j.routes
+    .filter(isObj)
+    .map((r) => ({ prefix: str(r.prefix) ?? '?', via: str(r.via), iface: str(r.iface) }));
+  const sad = num(j.sadSize),
+    spd = num(j.spdSize);
   return {
-    interfaces, routes,
+    interfaces,
+    routes,
     counters: { ...countersOf(j.ipsecCounters), ...countersOf(j.netCounters) },
     tables: sad !== undefined && spd !== undefined ? { sad, spd } : undefined,
   };
@@ -77,17 +89,34 @@ export async function dumpTables(client: PfkeyClient): Promise<{ sas: SaView[]; 
     }
     return out;
   };
-  return { sas: await views(C.SADB_DUMP, saViewFromMessage), policies: await views(C.SADB_X_SPDDUMP, policyViewFromMessage) };
+  return {
+    sas: await views(C.SADB_DUMP, saViewFromMessage),
+    policies: await views(C.SADB_X_SPDDUMP, policyViewFromMessage),
+  };
 }
 
 /** Interfaces, routes and counters of a Host in this process (what uipsecd does not export). */
 export function hostExtras(host: Host): HostPart {
-  const interfaces = host.interfaces().map((i) => ({ name: i.name, addresses: i.addrs.map((a) => `${formatInetAddr(a.addr)}/${a.prefix.len}`), mtu: i.mtu }));
-  const routes = host.routes.list().map((r) => ({ prefix: formatPrefix(r.prefix), via: r.gateway ? formatInetAddr(r.gateway) : undefined, iface: r.ifname }));
-  return { interfaces, routes, counters: { ...host.stats.nonZero(), ...host.netstat.nonZero() }, tables: { sad: host.sad.size, spd: host.spd.size } };
+  const interfaces = host.interfaces().map((i) => ({
+    name: i.name,
+    addresses: i.addrs.map((a) => `${formatInetAddr(a.addr)}/${a.prefix.len}`),
+    mtu: i.mtu,
+  }));
+  const routes = host.routes.list().map((r) => ({
+    prefix: formatPrefix(r.prefix),
+    via: r.gateway ? formatInetAddr(r.gateway) : undefined,
+    iface: r.ifname,
+  }));
+  return {
+    interfaces,
+    routes,
+    counters: { ...host.stats.nonZero(), ...host.netstat.nonZero() },
+    tables: { sad: host.sad.size, spd: host.spd.size },
+  };
 }
 
-const name = (t: Readonly<Record<number, string>> | readonly string[], v: number) => (t as Record<number, string>)[v] ?? String(v);
+const name = (t: Readonly<Record<number, string>> | readonly string[], v: number) =>
+  (t as Record<number, string>)[v] ?? String(v);
 const spiText = (spi: number) => `0x${(spi >>> 0).toString(16).padStart(8, '0')}`;
 
 function algText(sa: SaView): string {
@@ -100,7 +129,8 @@ function algText(sa: SaView): string {
 
 function selector(pv: PolicyView): string {
   if (!pv.src || !pv.dst) return '(socket)';
-  const one = (s: NonNullable<PolicyView['src']>) => `${formatInetAddr(s.addr)}/${s.prefixLen}${s.port ? `[${s.port}]` : ''}`;
+  const one = (s: NonNullable<PolicyView['src']>) =>
+    `${formatInetAddr(s.addr)}/${s.prefixLen}${s.port ? `[${s.port}]` : ''}`;
   return `${one(pv.src)} > ${one(pv.dst)}`;
 }
 
@@ -109,38 +139,88 @@ export function formatStatus(r: StatusReport, nowSec = Math.floor(Date.now() / 1
   let s = `uipsec status of ${r.source}\n`;
   if (r.interfaces) {
     s += section('Interfaces');
-    s += formatTable(['interface', 'addresses', 'mtu', 'link'], r.interfaces.map((i) => [i.name, i.addresses.join(' ') || '-', i.mtu ?? '', i.link ?? '']));
+    s += formatTable(
+      ['interface', 'addresses', 'mtu', 'link'],
+      r.interfaces.map((i) => [i.name, i.addresses.join(' ') || '-', i.mtu ?? '', i.link ?? '']),
+    );
   }
-  if (r.routes?.length) s += '\n' + formatTable(['route', 'via', 'interface'], r.routes.map((x) => [x.prefix, x.via ?? '-', x.iface ?? '']));
-  if (r.offline !== undefined) return s + `\nuipsecd not reachable (${r.offline}): interfaces and routes above are from its config file; SAs, policies and counters unknown\n`;
-  if (r.tables) s += `\nSAD ${r.tables.sad} SA${r.tables.sad === 1 ? '' : 's'}, SPD ${r.tables.spd} polic${r.tables.spd === 1 ? 'y' : 'ies'}\n`;
+  if (r.routes?.length)
+    s +=
+      '\n' +
+      formatTable(
+        ['route', 'via', 'interface'],
+        r.routes.map((x) => [x.prefix, x.via ?? '-', x.iface ?? '']),
+      );
+  if (r.offline !== undefined)
+    return (
+      s +
+      `\nuipsecd not reachable (${r.offline}): interfaces and routes above are from its config file; SAs, policies and counters unknown\n`
+    );
+  if (r.tables)
+    s += `\nSAD ${r.tables.sad} SA${r.tables.sad === 1 ? '' : 's'}, SPD ${r.tables.spd} polic${r.tables.spd === 1 ? 'y' : 'ies'}\n`;
   if (r.counters) {
     // KAME espstat/ahstat/ipcompstat/ipsecstat and netstat names, sorted so that families stay together.
     s += section('Host counters (non-zero)');
     const rows = Object.entries(r.counters).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
-    s += rows.length ? formatTable(['counter', 'value'], rows.map(([k, v]) => [k, v])) : '  all zero\n';
+    s += rows.length
+      ? formatTable(
+          ['counter', 'value'],
+          rows.map(([k, v]) => [k, v]),
+        )
+      : '  all zero\n';
   }
   s += section(`Security associations (${r.sas.length})`);
   if (r.sas.length === 0) s += '  none\n';
   else {
-    s += formatTable(['src > dst', 'proto', 'mode', 'SPI', 'state', 'algorithms', 'packets', 'bytes', 'age'], r.sas.map((sa) => {
-      const age = sa.current ? `${Math.max(0, nowSec - Number(sa.current.addtime))}s` : '';
-      return [`${formatInetAddr(sa.src.addr)} > ${formatInetAddr(sa.dst.addr)}`, name(DUMP_NAMES.satype, sa.satype), name(DUMP_NAMES.mode, sa.mode),
-        spiText(sa.spi), name(DUMP_NAMES.state, sa.state), algText(sa), sa.current?.allocations ?? 0, Number(sa.current?.bytes ?? 0), age];
-    }));
+    s += formatTable(
+      ['src > dst', 'proto', 'mode', 'SPI', 'state', 'algorithms', 'packets', 'bytes', 'age'],
+      r.sas.map((sa) => {
+        const age = sa.current ? `${Math.max(0, nowSec - Number(sa.current.addtime))}s` : '';
+        return [
+          `${formatInetAddr(sa.src.addr)} > ${formatInetAddr(sa.dst.addr)}`,
+          name(DUMP_NAMES.satype, sa.satype),
+          name(DUMP_NAMES.mode, sa.mode),
+          spiText(sa.spi),
+          name(DUMP_NAMES.state, sa.state),
+          algText(sa),
+          sa.current?.allocations ?? 0,
+          Number(sa.current?.bytes ?? 0),
+          age,
+        ];
+      }),
+    );
   }
   s += section(`Policies (${r.policies.length})`);
   if (r.policies.length === 0) s += '  none\n';
-  else s += formatTable(['selector', 'upper', 'policy'], r.policies.map((p) => [selector(p), p.upperProto === 255 ? 'any' : protoName(p.upperProto) ?? String(p.upperProto), dumpPolicy(p, ' ')]));
-  if (!r.counters) s += '\n(host counters: this uipsecd does not answer STATUS on its app channel; per-SA packets/bytes above are the SA lifetimes)\n';
+  else
+    s += formatTable(
+      ['selector', 'upper', 'policy'],
+      r.policies.map((p) => [
+        selector(p),
+        p.upperProto === 255 ? 'any' : (protoName(p.upperProto) ?? String(p.upperProto)),
+        dumpPolicy(p, ' '),
+      ]),
+    );
+  if (!r.counters)
+    s +=
+      '\n(host counters: this uipsecd does not answer STATUS on its app channel; per-SA packets/bytes above are the SA lifetimes)\n';
   return s;
 }
 
 /** The report for scripts: SAs and policies as `setkey -D/-DP --json` print them, plus the rest. */
 export function statusJson(r: StatusReport): string {
-  return `${JSON.stringify({
-    source: r.source, offline: r.offline ?? null, interfaces: r.interfaces ?? null, routes: r.routes ?? null,
-    tables: r.tables ?? null, counters: r.counters ?? null,
-    sas: r.offline !== undefined ? null : r.sas.map(saToJson), policies: r.offline !== undefined ? null : r.policies.map(policyToJson),
-  }, null, 2)}\n`;
+  return `${JSON.stringify(
+    {
+      source: r.source,
+      offline: r.offline ?? null,
+      interfaces: r.interfaces ?? null,
+      routes: r.routes ?? null,
+      tables: r.tables ?? null,
+      counters: r.counters ?? null,
+      sas: r.offline !== undefined ? null : r.sas.map(saToJson),
+      policies: r.offline !== undefined ? null : r.policies.map(policyToJson),
+    },
+    null,
+    2,
+  )}\n`;
 }

@@ -2,14 +2,23 @@
 // look), used by the demo and `uipsec status`.
 
 /** Renders rows under headers with every column padded to its widest cell; numbers align right. */
-export function formatTable(headers: readonly string[], rows: readonly (readonly (string | number)[])[], indent = '  '): string {
+export function formatTable(
+  headers: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+  indent = '  ',
+): string {
   const cells = rows.map((r) => headers.map((_, i) => String(r[i] ?? '')));
   const width = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
-  const line = (r: readonly string[]) => indent + r.map((c, i) => {
-    if (i === r.length - 1 && !numeric[i]) return c;
-    return numeric[i] ? c.padStart(width[i]!) : c.padEnd(width[i]!);
-  }).join('  ').trimEnd();
+  const line = (r: readonly string[]) =>
+    indent +
+    r
+      .map((c, i) => {
+        if (i === r.length - 1 && !numeric[i]) return c;
+        return numeric[i] ? c.padStart(width[i]!) : c.padEnd(width[i]!);
+      })
+      .join('  ')
+      .trimEnd();
   const rule = indent + width.map((w) => '-'.repeat(w)).join('  ');
   return [line(headers), rule, ...cells.map(line)].join('\n') + '\n';
 }

@@ -5,12 +5,25 @@ import { ParseError, u16, u32 } from '../common/bytes.js';
 import { formatAddr } from '../common/inet.js';
 import { decodeIpPacket } from '../kernel/ip/packet.js';
 
-const IPPROTO_ICMP = 1, IPPROTO_UDP = 17, IPPROTO_ESP = 50, IPPROTO_AH = 51, IPPROTO_ICMPV6 = 58, IPPROTO_IPCOMP = 108;
+const IPPROTO_ICMP = 1,
+  IPPROTO_UDP = 17,
+  IPPROTO_ESP = 50,
+  IPPROTO_AH = 51,
+  IPPROTO_ICMPV6 = 58,
+  IPPROTO_IPCOMP = 108;
 /** RFC 3948 §2.1: the UDP port that carries ESP-in-UDP (and IKE behind a zero non-ESP marker). */
 const NAT_T_PORT = 4500;
 /** RFC 2408 §2.5.1 (ISAKMP port). */
 const ISAKMP_PORT = 500;
-const NAMES: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 50: 'ESP', 51: 'AH', 58: 'ICMPv6', 108: 'IPComp' };
+const NAMES: Record<number, string> = {
+  1: 'ICMP',
+  6: 'TCP',
+  17: 'UDP',
+  50: 'ESP',
+  51: 'AH',
+  58: 'ICMPv6',
+  108: 'IPComp',
+};
 
 export interface FrameSummary {
   src: string;
@@ -46,19 +59,29 @@ export function summarizeFrame(frame: Uint8Array): FrameSummary {
     return { src: '?', dst: '?', proto: 'malformed', detail: e.message, length: frame.length };
   }
   const base = { src: formatAddr(s.src), dst: formatAddr(s.dst), length: frame.length };
-  const p = s.protocol, off = s.payloadOffset, end = Math.min(s.end, frame.length);
+  const p = s.protocol,
+    off = s.payloadOffset,
+    end = Math.min(s.end, frame.length);
   if (s.isFragment) return { ...base, proto: `${NAMES[p] ?? `proto ${p}`} fragment` };
-  if (p === IPPROTO_ESP || p === IPPROTO_AH || p === IPPROTO_IPCOMP) return { ...base, proto: NAMES[p]!, ...ipsecFields(frame, p, off, end) };
+  if (p === IPPROTO_ESP || p === IPPROTO_AH || p === IPPROTO_IPCOMP)
+    return { ...base, proto: NAMES[p]!, ...ipsecFields(frame, p, off, end) };
   if (p === IPPROTO_UDP && end - off >= 8) {
-    const sport = u16(frame, off), dport = u16(frame, off + 2);
+    const sport = u16(frame, off),
+      dport = u16(frame, off + 2);
     // RFC 3948 §2.2: a zero first word is the non-ESP marker (IKE); one 0xFF byte is a keepalive.
     if ((sport === NAT_T_PORT || dport === NAT_T_PORT) && end - off >= 16 && u32(frame, off + 8) !== 0) {
-      return { ...base, proto: 'ESP-in-UDP', ...ipsecFields(frame, IPPROTO_ESP, off + 8, end), detail: `${sport} > ${dport}` };
+      return {
+        ...base,
+        proto: 'ESP-in-UDP',
+        ...ipsecFields(frame, IPPROTO_ESP, off + 8, end),
+        detail: `${sport} > ${dport}`,
+      };
     }
     const ike = sport === ISAKMP_PORT || dport === ISAKMP_PORT || sport === NAT_T_PORT || dport === NAT_T_PORT;
     return { ...base, proto: ike ? 'IKE' : 'UDP', detail: `${sport} > ${dport}` };
   }
-  if ((p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) && end - off >= 1) return { ...base, proto: NAMES[p]!, detail: `type ${frame[off]}` };
+  if ((p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) && end - off >= 1)
+    return { ...base, proto: NAMES[p]!, detail: `type ${frame[off]}` };
   return { ...base, proto: NAMES[p] ?? `proto ${p}` };
 }
 

@@ -1,7 +1,15 @@
 // ESP throughput: espOutput + espInput of a 1400-byte IPv4 packet (transport mode) against exactly the
 // node:crypto calls ESP must make for it, measured interleaved in small batches (harness.interleave).
 // Target: ESP framing costs at most 30% over the raw crypto (ratio >= 0.77), for the median round.
-import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomFillSync, timingSafeEqual, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  randomFillSync,
+  timingSafeEqual,
+  type KeyObject,
+} from 'node:crypto';
 import { fmtOps, fmtSpread, interleave, youngGc, type Interleaved, type InterleaveOptions } from './harness.js';
 import { espOutput, espInput } from '../kernel/esp.js';
 import { ReplayWindow } from '../kernel/replay.js';
@@ -26,10 +34,29 @@ function ipv4Packet(len: number): Uint8Array {
 function sa(enc: string, encKey: Uint8Array, auth?: string, authKey?: Uint8Array): SecAssoc {
   const life = { allocations: 0, bytes: 0, addtimeSec: 0, usetimeSec: 0 };
   return {
-    spi: 0x1234, proto: 'esp', mode: 'transport', src: new Uint8Array([192, 0, 2, 1]), dst: new Uint8Array([192, 0, 2, 2]),
-    reqid: 0, state: 'mature', esn: false, replayBits: 64, replay: new ReplayWindow(64, false), seqOutHi: 0, seqOutLo: 0,
-    cyclicSeq: false, encAlg: findEncAlg(enc), encKey, authAlg: auth ? findAuthAlg(auth) : undefined, authKey,
-    tfcPadTo: 0, hard: { ...life }, soft: { ...life }, current: { ...life }, ownerPid: 0, seq: 0,
+    spi: 0x1234,
+    proto: 'esp',
+    mode: 'transport',
+    src: new Uint8Array([192, 0, 2, 1]),
+    dst: new Uint8Array([192, 0, 2, 2]),
+    reqid: 0,
+    state: 'mature',
+    esn: false,
+    replayBits: 64,
+    replay: new ReplayWindow(64, false),
+    seqOutHi: 0,
+    seqOutLo: 0,
+    cyclicSeq: false,
+    encAlg: findEncAlg(enc),
+    encKey,
+    authAlg: auth ? findAuthAlg(auth) : undefined,
+    authKey,
+    tfcPadTo: 0,
+    hard: { ...life },
+    soft: { ...life },
+    current: { ...life },
+    ownerPid: 0,
+    seq: 0,
   };
 }
 
@@ -97,7 +124,12 @@ function rawCbcSha1Once(key: Buffer, macKey: KeyObject, iv: Buffer, data: Buffer
   return pt;
 }
 
-function rawCbcSha1(key: Buffer, macKeyBytes: Buffer, plainLen: number, n: number): { loop: () => void; check(): boolean } {
+function rawCbcSha1(
+  key: Buffer,
+  macKeyBytes: Buffer,
+  plainLen: number,
+  n: number,
+): { loop: () => void; check(): boolean } {
   const data = Buffer.alloc(plainLen, 7);
   const macKey = createSecretKey(macKeyBytes); // imported once, as an SA does
   const iv = Buffer.alloc(16, 3);
@@ -122,16 +154,19 @@ export default function run(): void {
 
   const gcmKey = Buffer.alloc(20);
   randomFillSync(gcmKey);
-  const gTx = sa('aes-gcm-16', gcmKey), gRx = sa('aes-gcm-16', gcmKey);
+  const gTx = sa('aes-gcm-16', gcmKey),
+    gRx = sa('aes-gcm-16', gcmKey);
   const gLen = espPlainLen(gTx, pkt, env, 8, 16);
   const rawG = rawGcm(gcmKey.subarray(0, 16), gLen, SHAPE.batch);
   if (!rawG.check()) throw new Error('raw GCM does not round-trip');
   report('AES-128-GCM-16', gLen, interleave(espLoop(gTx, gRx, pkt, env, SHAPE.batch), rawG.loop, OPTS));
 
-  const cbcKey = Buffer.alloc(16), macKey = Buffer.alloc(20);
+  const cbcKey = Buffer.alloc(16),
+    macKey = Buffer.alloc(20);
   randomFillSync(cbcKey);
   randomFillSync(macKey);
-  const cTx = sa('aes-cbc', cbcKey, 'hmac-sha1', macKey), cRx = sa('aes-cbc', cbcKey, 'hmac-sha1', macKey);
+  const cTx = sa('aes-cbc', cbcKey, 'hmac-sha1', macKey),
+    cRx = sa('aes-cbc', cbcKey, 'hmac-sha1', macKey);
   const cLen = espPlainLen(cTx, pkt, env, 16, 12);
   const rawC = rawCbcSha1(cbcKey, macKey, cLen, SHAPE.batch);
   if (!rawC.check()) throw new Error('raw CBC does not round-trip');
@@ -140,11 +175,19 @@ export default function run(): void {
 
 function report(name: string, plainLen: number, r: Interleaved): void {
   const flag = (x: number): string => (x < TARGET ? ' BELOW TARGET' : '');
-  console.log(`${name}, ${PACKET_BYTES}-byte packets (${plainLen}-byte ESP plaintext; the raw calls get the same ${plainLen} bytes):`);
-  console.log(`  ESP out+in ${fmtOps(r.aWallRate)} wall, ${fmtOps(r.aCpuRate)} per CPU-second; ` +
-    `raw node:crypto ${fmtOps(r.bWallRate)} wall, ${fmtOps(r.bCpuRate)} per CPU-second`);
-  console.log(`  ratio ESP/raw (target >= ${TARGET}), median of rounds: CPU  ${fmtSpread(r.cpuRatio)}${flag(r.cpuRatio.median)}`);
+  console.log(
+    `${name}, ${PACKET_BYTES}-byte packets (${plainLen}-byte ESP plaintext; the raw calls get the same ${plainLen} bytes):`,
+  );
+  console.log(
+    `  ESP out+in ${fmtOps(r.aWallRate)} wall, ${fmtOps(r.aCpuRate)} per CPU-second; ` +
+      `raw node:crypto ${fmtOps(r.bWallRate)} wall, ${fmtOps(r.bCpuRate)} per CPU-second`,
+  );
+  console.log(
+    `  ratio ESP/raw (target >= ${TARGET}), median of rounds: CPU  ${fmtSpread(r.cpuRatio)}${flag(r.cpuRatio.median)}`,
+  );
   console.log(`                                           wall ${fmtSpread(r.wallRatio)}${flag(r.wallRatio.median)}`);
-  console.log(`  whole run: CPU ${r.cpuRatioAll.toFixed(2)}, wall ${r.wallRatioAll.toFixed(2)}; ` +
-    `young GC after each batch ${(r.settleCpuMs * 1000).toFixed(0)} µs alone (subtracted)`);
+  console.log(
+    `  whole run: CPU ${r.cpuRatioAll.toFixed(2)}, wall ${r.wallRatioAll.toFixed(2)}; ` +
+      `young GC after each batch ${(r.settleCpuMs * 1000).toFixed(0)} µs alone (subtracted)`,
+  );
 }

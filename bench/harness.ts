@@ -3,7 +3,11 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-export interface Rate { opsPerSec: number; ops: number; ms: number }
+export interface Rate {
+  opsPerSec: number;
+  ops: number;
+  ms: number;
+}
 
 /** Runs `fn` (which performs `batch` operations per call) for about `budgetMs`, after a short warm-up. */
 export function measure(fn: () => void, batch = 1, budgetMs = 1000): Rate {
@@ -12,7 +16,11 @@ export function measure(fn: () => void, batch = 1, budgetMs = 1000): Rate {
   let ops = 0;
   const t0 = performance.now();
   let t = t0;
-  while (t - t0 < budgetMs) { fn(); ops += batch; t = performance.now(); }
+  while (t - t0 < budgetMs) {
+    fn();
+    ops += batch;
+    t = performance.now();
+  }
   const ms = t - t0;
   return { opsPerSec: (ops * 1000) / ms, ops, ms };
 }
@@ -21,7 +29,8 @@ export function measure(fn: () => void, batch = 1, budgetMs = 1000): Rate {
 export function compare(a: () => void, b: () => void, batch = 1, rounds = 3, budgetMs = 700): [Rate, Rate] {
   let ra: Rate | undefined, rb: Rate | undefined;
   for (let i = 0; i < rounds; i++) {
-    const x = measure(a, batch, budgetMs), y = measure(b, batch, budgetMs);
+    const x = measure(a, batch, budgetMs),
+      y = measure(b, batch, budgetMs);
     if (!ra || x.opsPerSec > ra.opsPerSec) ra = x;
     if (!rb || y.opsPerSec > rb.opsPerSec) rb = y;
   }
@@ -33,13 +42,21 @@ export function fmtRate(r: Rate): string {
 }
 
 /** Spread of a sample: median, quartiles and extremes. */
-export interface Spread { median: number; p25: number; p75: number; min: number; max: number; n: number }
+export interface Spread {
+  median: number;
+  p25: number;
+  p75: number;
+  min: number;
+  max: number;
+  n: number;
+}
 
 export function spreadOf(xs: readonly number[]): Spread {
   const s = [...xs].sort((x, y) => x - y);
   const at = (q: number): number => {
     const i = q * (s.length - 1);
-    const lo = Math.floor(i), hi = Math.ceil(i);
+    const lo = Math.floor(i),
+      hi = Math.ceil(i);
     return s[lo]! + (s[hi]! - s[lo]!) * (i - lo);
   };
   return { median: at(0.5), p25: at(0.25), p75: at(0.75), min: s[0]!, max: s[s.length - 1]!, n: s.length };
@@ -58,7 +75,10 @@ export interface Interleaved {
   wallRatioAll: number;
   cpuRatioAll: number;
   /** Operations per second of each side from wall time and from CPU time, over all rounds. */
-  aWallRate: number; bWallRate: number; aCpuRate: number; bCpuRate: number;
+  aWallRate: number;
+  bWallRate: number;
+  aCpuRate: number;
+  bCpuRate: number;
   /** Median cost of one `settle` call alone (ms CPU), subtracted from every batch. */
   settleCpuMs: number;
 }
@@ -93,7 +113,10 @@ export function youngGc(): () => void {
   const f = gc;
   // The second scavenge first finishes the first one's concurrent work (freeing the dead ArrayBuffers'
   // memory), which would otherwise run on a helper thread during whatever is timed next.
-  return () => { f({ type: 'minor', execution: 'sync' }); f({ type: 'minor', execution: 'sync' }); };
+  return () => {
+    f({ type: 'minor', execution: 'sync' });
+    f({ type: 'minor', execution: 'sync' });
+  };
 }
 
 /**
@@ -105,7 +128,12 @@ export function youngGc(): () => void {
  */
 export function interleave(a: () => void, b: () => void, o: InterleaveOptions): Interleaved {
   const settle = o.settle ?? ((): void => {});
-  for (let i = 0; i < o.warmup; i++) { a(); settle(); b(); settle(); }
+  for (let i = 0; i < o.warmup; i++) {
+    a();
+    settle();
+    b();
+    settle();
+  }
   const t = { w: 0, c: 0 };
   const timed = (fn: () => void): void => {
     const c0 = process.cpuUsage();
@@ -119,15 +147,28 @@ export function interleave(a: () => void, b: () => void, o: InterleaveOptions): 
   const nop = (): void => {};
   // Per round, per side: [wall, cpu] sums of its 2 * cycles batches.
   const sums: { aw: number; bw: number; ac: number; bc: number }[] = [];
-  const settleWall: number[] = [], settleCpu: number[] = [];
+  const settleWall: number[] = [],
+    settleCpu: number[] = [];
   for (let r = 0; r < o.rounds; r++) {
     const x = { aw: 0, bw: 0, ac: 0, bc: 0 };
     for (let k = 0; k < o.cycles; k++) {
-      timed(a); x.aw += t.w; x.ac += t.c;
-      timed(b); x.bw += t.w; x.bc += t.c;
-      timed(b); x.bw += t.w; x.bc += t.c;
-      timed(a); x.aw += t.w; x.ac += t.c;
-      if (o.settle) { timed(nop); settleWall.push(t.w); settleCpu.push(t.c); }
+      timed(a);
+      x.aw += t.w;
+      x.ac += t.c;
+      timed(b);
+      x.bw += t.w;
+      x.bc += t.c;
+      timed(b);
+      x.bw += t.w;
+      x.bc += t.c;
+      timed(a);
+      x.aw += t.w;
+      x.ac += t.c;
+      if (o.settle) {
+        timed(nop);
+        settleWall.push(t.w);
+        settleCpu.push(t.c);
+      }
     }
     sums.push(x);
   }
@@ -135,20 +176,34 @@ export function interleave(a: () => void, b: () => void, o: InterleaveOptions): 
   const perSide = 2 * o.cycles;
   const sw = o.settle ? perSide * spreadOf(settleWall).median : 0;
   const scpu = o.settle ? perSide * spreadOf(settleCpu).median : 0;
-  const wall: number[] = [], cpu: number[] = [];
-  let aw = 0, bw = 0, ac = 0, bc = 0;
+  const wall: number[] = [],
+    cpu: number[] = [];
+  let aw = 0,
+    bw = 0,
+    ac = 0,
+    bc = 0;
   for (const x of sums) {
-    const xa = Math.max(1e-3, x.aw - sw), xb = Math.max(1e-3, x.bw - sw);
-    const ya = Math.max(1e-3, x.ac - scpu), yb = Math.max(1e-3, x.bc - scpu);
+    const xa = Math.max(1e-3, x.aw - sw),
+      xb = Math.max(1e-3, x.bw - sw);
+    const ya = Math.max(1e-3, x.ac - scpu),
+      yb = Math.max(1e-3, x.bc - scpu);
     wall.push(xb / xa);
     cpu.push(yb / ya);
-    aw += xa; bw += xb; ac += ya; bc += yb;
+    aw += xa;
+    bw += xb;
+    ac += ya;
+    bc += yb;
   }
   const ops = o.rounds * perSide * o.batch;
   return {
-    wallRatio: spreadOf(wall), cpuRatio: spreadOf(cpu), wallRatioAll: bw / aw, cpuRatioAll: bc / ac,
-    aWallRate: (ops * 1000) / aw, bWallRate: (ops * 1000) / bw,
-    aCpuRate: (ops * 1000) / ac, bCpuRate: (ops * 1000) / bc,
+    wallRatio: spreadOf(wall),
+    cpuRatio: spreadOf(cpu),
+    wallRatioAll: bw / aw,
+    cpuRatioAll: bc / ac,
+    aWallRate: (ops * 1000) / aw,
+    bWallRate: (ops * 1000) / bw,
+    aCpuRate: (ops * 1000) / ac,
+    bCpuRate: (ops * 1000) / bc,
     settleCpuMs: scpu / perSide,
   };
 }

@@ -10,10 +10,15 @@ import { parseAddr } from '../common/inet.js';
 import type { Rate } from './harness.js';
 import { fmtRate } from './harness.js';
 
-const A = '192.0.2.1', B = '192.0.2.2';
+const A = '192.0.2.1',
+  B = '192.0.2.2';
 const BATCH = 256;
 
-interface Rig { send(): void; received(): number; close(): void }
+interface Rig {
+  send(): void;
+  received(): number;
+  close(): void;
+}
 
 function rig(esp: boolean, payload: number): Rig {
   const clock = new ManualClock(1_700_000_000_000);
@@ -25,7 +30,16 @@ function rig(esp: boolean, payload: number): Rig {
   if (esp) {
     const key = new Uint8Array(20).fill(0x42); // AES-128 key + 4-byte salt (RFC 4106 §8.1)
     for (const h of [a, b]) {
-      h.sad.add({ spi: 0x1000, proto: 'esp', mode: 'transport', src: parseAddr(A)!, dst: parseAddr(B)!, encAlg: 'aes-gcm-16', encKey: key, replayBits: 64 });
+      h.sad.add({
+        spi: 0x1000,
+        proto: 'esp',
+        mode: 'transport',
+        src: parseAddr(A)!,
+        dst: parseAddr(B)!,
+        encAlg: 'aes-gcm-16',
+        encKey: key,
+        replayBits: 64,
+      });
     }
     const req = [{ proto: 'esp' as const, mode: 'transport' as const, level: 'require' as const }];
     a.spd.addPolicy({ src: `${A}/32`, dst: `${B}/32`, dir: 'out', action: 'ipsec', requests: req });
@@ -34,11 +48,22 @@ function rig(esp: boolean, payload: number): Rig {
   const rx = b.udpSocket();
   rx.bind(9);
   let n = 0;
-  rx.onMessage(() => { n++; });
+  rx.onMessage(() => {
+    n++;
+  });
   const tx = a.udpSocket();
   const data = new Uint8Array(payload).fill(0x61);
   const dst = parseAddr(B)!;
-  return { send: () => { tx.send(data, dst, 9); }, received: () => n, close: () => { a.close(); b.close(); } };
+  return {
+    send: () => {
+      tx.send(data, dst, 9);
+    },
+    received: () => n,
+    close: () => {
+      a.close();
+      b.close();
+    },
+  };
 }
 
 const drain = () => new Promise<void>((r) => setImmediate(r));
@@ -46,7 +71,10 @@ const drain = () => new Promise<void>((r) => setImmediate(r));
 /** Sends batches for about `budgetMs` after a warm-up; counts datagrams that arrived. */
 async function measureRig(r: Rig, budgetMs: number): Promise<Rate> {
   const warm = performance.now();
-  while (performance.now() - warm < 150) { for (let i = 0; i < BATCH; i++) r.send(); await drain(); }
+  while (performance.now() - warm < 150) {
+    for (let i = 0; i < BATCH; i++) r.send();
+    await drain();
+  }
   const start = r.received();
   const t0 = performance.now();
   let t = t0;
@@ -61,14 +89,19 @@ async function measureRig(r: Rig, budgetMs: number): Promise<Rate> {
 
 export default async function main(): Promise<void> {
   for (const payload of [64, 1400]) {
-    const plain = rig(false, payload), esp = rig(true, payload);
+    const plain = rig(false, payload),
+      esp = rig(true, payload);
     let bp: Rate | undefined, be: Rate | undefined;
     for (let round = 0; round < 3; round++) {
-      const x = await measureRig(plain, 700), y = await measureRig(esp, 700);
+      const x = await measureRig(plain, 700),
+        y = await measureRig(esp, 700);
       if (!bp || x.opsPerSec > bp.opsPerSec) bp = x;
       if (!be || y.opsPerSec > be.opsPerSec) be = y;
     }
-    plain.close(); esp.close();
-    console.log(`host-to-host UDP ${payload} B: no policy ${fmtRate(bp!)} | ESP AES-128-GCM transport ${fmtRate(be!)} | ratio ${(be!.opsPerSec / bp!.opsPerSec).toFixed(2)}`);
+    plain.close();
+    esp.close();
+    console.log(
+      `host-to-host UDP ${payload} B: no policy ${fmtRate(bp!)} | ESP AES-128-GCM transport ${fmtRate(be!)} | ratio ${(be!.opsPerSec / bp!.opsPerSec).toFixed(2)}`,
+    );
   }
 }

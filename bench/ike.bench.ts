@@ -18,7 +18,8 @@ import { parseRacoonConf } from '../racoon/conf/parser.js';
 import { parsePskText } from '../racoon/psk.js';
 import { Racoon } from '../racoon/handler.js';
 
-const A = '127.0.0.1', B = '127.0.0.2';
+const A = '127.0.0.1',
+  B = '127.0.0.2';
 const ip = (s: string) => parseAddr(s)!;
 
 function conf(peer: string): string {
@@ -31,18 +32,37 @@ async function side(name: string, addr: string, peer: string, port: number, wire
   const host = new Host({ name, clock });
   host.addInterface('eth0', wire.attach(name, [ip(addr)]), [`${addr}/8`]);
   // Transport-mode ESP between the two addresses (as setkey spdadd ... -P out/in ipsec esp/transport//require).
-  host.spd.addPolicy({ src: `${addr}/32`, dst: `${peer}/32`, dir: 'out', action: 'ipsec', requests: [{ proto: 'esp', mode: 'transport', level: 'require' }] });
-  host.spd.addPolicy({ src: `${peer}/32`, dst: `${addr}/32`, dir: 'in', action: 'ipsec', requests: [{ proto: 'esp', mode: 'transport', level: 'require' }] });
+  host.spd.addPolicy({
+    src: `${addr}/32`,
+    dst: `${peer}/32`,
+    dir: 'out',
+    action: 'ipsec',
+    requests: [{ proto: 'esp', mode: 'transport', level: 'require' }],
+  });
+  host.spd.addPolicy({
+    src: `${peer}/32`,
+    dst: `${addr}/32`,
+    dir: 'in',
+    action: 'ipsec',
+    requests: [{ proto: 'esp', mode: 'transport', level: 'require' }],
+  });
   const keysock = new KeySock(host);
   const client = new PfkeyClient(new InprocTransport(keysock), { pid: port });
   const sock: Socket = createSocket('udp4');
   await new Promise<void>((r) => sock.bind(port, addr, () => r()));
   const racoon = new Racoon({
-    conf: parseRacoonConf(conf(peer), name).conf, psk: parsePskText(`${peer} bench-secret\n`, 'psk'), pfkey: client, clock,
-    rng: new PooledRng(), log: nullLogger, port,
+    conf: parseRacoonConf(conf(peer), name).conf,
+    psk: parsePskText(`${peer} bench-secret\n`, 'psk'),
+    pfkey: client,
+    clock,
+    rng: new PooledRng(),
+    log: nullLogger,
+    port,
     ike: { send: (d, _from, to) => sock.send(d, to.port, formatAddr(to.addr)) },
   });
-  sock.on('message', (m, r) => racoon.input(new Uint8Array(m), { addr: ip(addr), port }, { addr: ip(r.address), port: r.port }));
+  sock.on('message', (m, r) =>
+    racoon.input(new Uint8Array(m), { addr: ip(addr), port }, { addr: ip(r.address), port: r.port }),
+  );
   await racoon.start();
   return { host, keysock, client, sock, racoon };
 }
@@ -76,7 +96,11 @@ export default async function main(): Promise<void> {
       await new Promise((r) => setImmediate(r));
     }
     // Forget the negotiation so the next one runs main mode again; empty the kernels' SADs.
-    for (const s of [a, b]) { s.racoon.ph1s.clear(); s.racoon.ph2s.clear(); s.host.sad.flush(); }
+    for (const s of [a, b]) {
+      s.racoon.ph1s.clear();
+      s.racoon.ph2s.clear();
+      s.host.sad.flush();
+    }
   };
   await once(); // warm-up (first use of MODP-2048 objects, JIT)
   const t0 = performance.now();
@@ -87,6 +111,14 @@ export default async function main(): Promise<void> {
   const dhMs = 2 * (dh.genMs + dh.computeMs);
   console.log(`ike: ${n} negotiations (main mode + quick mode, PSK, MODP-2048, AES-128/SHA-256) over UDP loopback`);
   console.log(`ike: ${(1000 / ms).toFixed(1)} negotiations/s (${ms.toFixed(2)} ms each)`);
-  console.log(`ike: Diffie-Hellman ${dhMs.toFixed(2)} ms per negotiation (keygen ${dh.genMs.toFixed(2)} ms, g^xy ${dh.computeMs.toFixed(2)} ms, x2 sides) = ${((100 * dhMs) / ms).toFixed(0)}% of the time`);
-  for (const s of [a, b]) { s.racoon.close(); s.client.close(); s.keysock.close(); s.sock.close(); s.host.close(); }
+  console.log(
+    `ike: Diffie-Hellman ${dhMs.toFixed(2)} ms per negotiation (keygen ${dh.genMs.toFixed(2)} ms, g^xy ${dh.computeMs.toFixed(2)} ms, x2 sides) = ${((100 * dhMs) / ms).toFixed(0)}% of the time`,
+  );
+  for (const s of [a, b]) {
+    s.racoon.close();
+    s.client.close();
+    s.keysock.close();
+    s.sock.close();
+    s.host.close();
+  }
 }

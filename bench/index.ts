@@ -6,7 +6,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const files = readdirSync(here).filter((f) => f.endsWith('.bench.js')).sort();
+const files = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.js'))
+  .sort();
 for (const f of files) {
   const name = f.replace(/\.bench\.js$/, '');
   if (only.length && !only.includes(name)) continue;

@@ -26,12 +26,24 @@ function startDaemon(sock: string): Promise<ChildProcess> {
   const compiled = import.meta.url.endsWith('.js') && existsSync(join(root, 'dist/kernel/daemon/main.js'));
   const argv = compiled
     ? [join(root, 'bin/uipsecd'), '--socket', sock]
-    : ['--import', 'tsx', '-e', `import(${JSON.stringify(pathToFileURL(join(root, 'kernel/daemon/main.ts')).href)}).then(async (m) => { process.exitCode = await m.cli(process.argv.slice(1)); })`, '--', '--socket', sock, '-v'];
+    : [
+        '--import',
+        'tsx',
+        '-e',
+        `import(${JSON.stringify(pathToFileURL(join(root, 'kernel/daemon/main.ts')).href)}).then(async (m) => { process.exitCode = await m.cli(process.argv.slice(1)); })`,
+        '--',
+        '--socket',
+        sock,
+        '-v',
+      ];
   if (process.env.UIPSEC_BENCH_PROF) argv.unshift('--cpu-prof', `--cpu-prof-dir=${process.env.UIPSEC_BENCH_PROF}`);
   const child = spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
-    child.stderr!.on('data', (b: Buffer) => { err += b.toString(); if (err.includes('PF_KEY listening')) resolve(child); });
+    child.stderr!.on('data', (b: Buffer) => {
+      err += b.toString();
+      if (err.includes('PF_KEY listening')) resolve(child);
+    });
     child.on('close', () => reject(new Error(`uipsecd exited:\n${err}`)));
   });
 }
@@ -50,7 +62,12 @@ function cpuSec(pid: number): number {
 }
 
 function resetPeak(pid: number): boolean {
-  try { writeFileSync(`/proc/${pid}/clear_refs`, '5'); return true; } catch { return false; }
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function addMessage(i: number, pid: number): PfkeyMessage {
@@ -59,10 +76,19 @@ function addMessage(i: number, pid: number): PfkeyMessage {
   return {
     msg: makeSadbMsg(C.SADB_ADD, C.SADB_SATYPE_ESP, i + 1, pid),
     ext: {
-      sa: { spi: 0x10000 + i, replay: 4, state: 0, auth: C.SADB_X_AALG_SHA2_256, encrypt: C.SADB_X_EALG_AESCBC, flags: 0 },
+      sa: {
+        spi: 0x10000 + i,
+        replay: 4,
+        state: 0,
+        auth: C.SADB_X_AALG_SHA2_256,
+        encrypt: C.SADB_X_EALG_AESCBC,
+        flags: 0,
+      },
       sa2: { mode: C.IPSEC_MODE_TRANSPORT, sequence: 0, reqid: 0 },
-      addressSrc: { proto: 255, prefixlen: 32, addr: src }, addressDst: { proto: 255, prefixlen: 32, addr: dst },
-      keyEncrypt: { bits: 128, key: new Uint8Array(16).fill(i & 0xff) }, keyAuth: { bits: 256, key: new Uint8Array(32).fill(7) },
+      addressSrc: { proto: 255, prefixlen: 32, addr: src },
+      addressDst: { proto: 255, prefixlen: 32, addr: dst },
+      keyEncrypt: { bits: 128, key: new Uint8Array(16).fill(i & 0xff) },
+      keyAuth: { bits: 256, key: new Uint8Array(32).fill(7) },
     },
   };
 }
@@ -75,7 +101,10 @@ class ReplyCounter {
   private done: (() => void) | undefined;
   constructor(t: UnixTransport, forward: (raw: Uint8Array) => void) {
     t.onMessage((raw) => {
-      if (raw[1] !== C.SADB_ADD) { forward(raw); return; }
+      if (raw[1] !== C.SADB_ADD) {
+        forward(raw);
+        return;
+      }
       this.adds++;
       if (raw[2] !== 0) this.errors++;
       if (this.adds === this.target) this.done?.();
@@ -83,11 +112,19 @@ class ReplyCounter {
   }
   until(n: number): Promise<void> {
     this.target = n;
-    return this.adds >= n ? Promise.resolve() : new Promise((r) => { this.done = r; });
+    return this.adds >= n
+      ? Promise.resolve()
+      : new Promise((r) => {
+          this.done = r;
+        });
   }
 }
 
-async function addRate(t: UnixTransport, counter: ReplyCounter, msgs: Uint8Array[]): Promise<{ perSec: number; errors: number }> {
+async function addRate(
+  t: UnixTransport,
+  counter: ReplyCounter,
+  msgs: Uint8Array[],
+): Promise<{ perSec: number; errors: number }> {
   const errors0 = counter.errors;
   const finished = counter.until(counter.adds + msgs.length);
   const t0 = performance.now();
@@ -108,16 +145,27 @@ export default async function main(): Promise<void> {
     const t = await UnixTransport.connect(sock);
     // The client sees the transport through a wrapper: ADD replies are counted from their bytes first.
     let toClient: (raw: Uint8Array) => void = () => {};
-    const c = new PfkeyClient({
-      send: (m) => t.send(m), onMessage: (fn) => { toClient = fn; }, onClose: (fn) => t.onClose(fn),
-      pause: () => t.pause(), resume: () => t.resume(), close: () => t.close(),
-    }, { pid: 777 });
+    const c = new PfkeyClient(
+      {
+        send: (m) => t.send(m),
+        onMessage: (fn) => {
+          toClient = fn;
+        },
+        onClose: (fn) => t.onClose(fn),
+        pause: () => t.pause(),
+        resume: () => t.resume(),
+        close: () => t.close(),
+      },
+      { pid: 777 },
+    );
     const counter = new ReplyCounter(t, (raw) => toClient(raw));
     const msgs = Array.from({ length: N_ADD }, (_, i) => encodeMessage(addMessage(i, 777)));
     const idle = mem(pid);
     console.log(`daemon RSS idle: ${idle.rss.toFixed(1)} MiB`);
     // Four stages: add a quarter of the SAs, then dump the whole table, watching the daemon's memory.
-    let addMs = 0, cpu = 0, errors = 0;
+    let addMs = 0,
+      cpu = 0,
+      errors = 0;
     for (let stage = 1; stage <= 4; stage++) {
       const part = msgs.slice(((stage - 1) * N_ADD) / 4, (stage * N_ADD) / 4);
       const cpu0 = cpuSec(pid);
@@ -138,11 +186,15 @@ export default async function main(): Promise<void> {
       const after = mem(pid);
       if (peakReset) peak = Math.max(peak, after.hwm);
       const dumpMiB = (n * (msgs[0]!.length + 48)) / 1048576; // each entry also carries CURRENT lifetime and SA2
-      console.log(`DUMP of ${n} SAs (~${dumpMiB.toFixed(0)} MiB of messages) streamed in ${ms.toFixed(0)} ms: daemon RSS ${before.rss.toFixed(1)} -> peak ` +
-        `${peak.toFixed(1)} MiB (${peakReset ? 'VmHWM reset before the dump' : 'sampled'}), growth ${(peak - before.rss).toFixed(1)} MiB`);
+      console.log(
+        `DUMP of ${n} SAs (~${dumpMiB.toFixed(0)} MiB of messages) streamed in ${ms.toFixed(0)} ms: daemon RSS ${before.rss.toFixed(1)} -> peak ` +
+          `${peak.toFixed(1)} MiB (${peakReset ? 'VmHWM reset before the dump' : 'sampled'}), growth ${(peak - before.rss).toFixed(1)} MiB`,
+      );
     }
-    console.log(`SADB_ADD over the Unix socket, pipelined: ${N_ADD} SAs at ${((N_ADD * 1000) / addMs / 1000).toFixed(1)} k SAs/s wall clock ` +
-      `(target >= 20 k/s), ${(N_ADD / cpu / 1000).toFixed(1)} k SAs per daemon CPU-second, ${errors} errors`);
+    console.log(
+      `SADB_ADD over the Unix socket, pipelined: ${N_ADD} SAs at ${((N_ADD * 1000) / addMs / 1000).toFixed(1)} k SAs/s wall clock ` +
+        `(target >= 20 k/s), ${(N_ADD / cpu / 1000).toFixed(1)} k SAs per daemon CPU-second, ${errors} errors`,
+    );
     c.close();
   } finally {
     daemon.kill('SIGTERM');

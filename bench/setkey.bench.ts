@@ -23,7 +23,17 @@ const COMPILED = import.meta.url.endsWith('.js') && existsSync(join(ROOT, 'dist/
 function daemonArgv(sock: string): string[] {
   if (COMPILED) return [join(ROOT, 'bin/uipsecd'), '--socket', sock, '--ike-socket', `${sock}.ike`];
   const main = pathToFileURL(join(ROOT, 'kernel/daemon/main.ts')).href;
-  return ['--import', 'tsx', '-e', `import(${JSON.stringify(main)}).then(async (m) => { process.exitCode = await m.cli(process.argv.slice(1)); })`, '--', '--socket', sock, '--ike-socket', `${sock}.ike`];
+  return [
+    '--import',
+    'tsx',
+    '-e',
+    `import(${JSON.stringify(main)}).then(async (m) => { process.exitCode = await m.cli(process.argv.slice(1)); })`,
+    '--',
+    '--socket',
+    sock,
+    '--ike-socket',
+    `${sock}.ike`,
+  ];
 }
 
 function setkeyArgv(args: string[]): string[] {
@@ -34,7 +44,10 @@ function startDaemon(sock: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, daemonArgv(sock), { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let err = '';
-    child.stderr!.on('data', (b: Buffer) => { err += b.toString(); if (err.includes(' up: ')) resolve(child); });
+    child.stderr!.on('data', (b: Buffer) => {
+      err += b.toString();
+      if (err.includes(' up: ')) resolve(child);
+    });
     child.on('close', () => reject(new Error(`uipsecd exited:\n${err}`)));
   });
 }
@@ -42,22 +55,44 @@ function startDaemon(sock: string): Promise<ChildProcess> {
 const TIME = '/usr/bin/time';
 const HAS_TIME = existsSync(TIME);
 
-interface SetkeyRun { ms: number; cpuSec?: number; code: number | null; out: string; err: string }
+interface SetkeyRun {
+  ms: number;
+  cpuSec?: number;
+  code: number | null;
+  out: string;
+  err: string;
+}
 
 /** Runs setkey; resolves with its wall time in ms, its CPU seconds (user + system, via /usr/bin/time) and output. */
 function runSetkey(args: string[]): Promise<SetkeyRun> {
   const t0 = performance.now();
   const argv = setkeyArgv(args);
   const child = HAS_TIME
-    ? spawn(TIME, ['-f', 'SETKEY-CPU %U %S', process.execPath, ...argv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    ? spawn(TIME, ['-f', 'SETKEY-CPU %U %S', process.execPath, ...argv], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
     : spawn(process.execPath, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '', err = '';
-  child.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
-  child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
-  return new Promise((resolve) => child.on('close', (code) => {
-    const m = /SETKEY-CPU ([\d.]+) ([\d.]+)\n?$/.exec(err);
-    resolve({ ms: performance.now() - t0, cpuSec: m ? Number(m[1]) + Number(m[2]) : undefined, code, out, err: m ? err.slice(0, m.index) : err });
-  }));
+  let out = '',
+    err = '';
+  child.stdout!.on('data', (b: Buffer) => {
+    out += b.toString();
+  });
+  child.stderr!.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      const m = /SETKEY-CPU ([\d.]+) ([\d.]+)\n?$/.exec(err);
+      resolve({
+        ms: performance.now() - t0,
+        cpuSec: m ? Number(m[1]) + Number(m[2]) : undefined,
+        code,
+        out,
+        err: m ? err.slice(0, m.index) : err,
+      });
+    }),
+  );
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
@@ -72,16 +107,25 @@ function procCpuSec(pid: number): number | undefined {
 }
 
 const ip = (net: number, i: number) => `10.${net}.${(i >> 8) & 255}.${i & 255}`;
-const hex = (i: number, bytes: number) => (i >>> 0).toString(16).padStart(8, '0').repeat(Math.ceil(bytes / 4)).slice(0, bytes * 2);
+const hex = (i: number, bytes: number) =>
+  (i >>> 0)
+    .toString(16)
+    .padStart(8, '0')
+    .repeat(Math.ceil(bytes / 4))
+    .slice(0, bytes * 2);
 
 /** n spdadd and n add statements, every selector and SPI distinct. */
 export function benchScript(n: number): string {
   const lines: string[] = ['flush;', 'spdflush;'];
   for (let i = 0; i < n; i++) {
-    lines.push(`spdadd ${ip(1 + (i >> 16), i & 0xffff)} ${ip(100 + (i >> 16), i & 0xffff)} any -P out ipsec esp/transport//require;`);
+    lines.push(
+      `spdadd ${ip(1 + (i >> 16), i & 0xffff)} ${ip(100 + (i >> 16), i & 0xffff)} any -P out ipsec esp/transport//require;`,
+    );
   }
   for (let i = 0; i < n; i++) {
-    lines.push(`add ${ip(1 + (i >> 16), i & 0xffff)} ${ip(100 + (i >> 16), i & 0xffff)} esp ${0x10000 + i} -m transport -E aes-cbc 0x${hex(i, 16)} -A hmac-sha1 0x${hex(~i, 20)};`);
+    lines.push(
+      `add ${ip(1 + (i >> 16), i & 0xffff)} ${ip(100 + (i >> 16), i & 0xffff)} esp ${0x10000 + i} -m transport -E aes-cbc 0x${hex(i, 16)} -A hmac-sha1 0x${hex(~i, 20)};`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -104,9 +148,15 @@ export default async function main(): Promise<void> {
     const total = 2 * N + 2;
     console.log(`setkey -f, ${N} spdadd + ${N} add through uipsecd (${COMPILED ? 'compiled' : 'source via tsx'}):`);
     const rate = (sec: number | undefined) => (sec ? `${(total / sec).toFixed(0)}/s` : 'n/a');
-    console.log(`  end to end ${(total / (load.ms / 1000)).toFixed(0)} statements/s wall (${(load.ms / 1000).toFixed(2)} s, process start to exit; load avg ${loadavg()[0]!.toFixed(1)})`);
-    console.log(`  per CPU-second: setkey ${rate(load.cpuSec)} (${load.cpuSec?.toFixed(2)} s CPU), uipsecd ${rate(d0 !== undefined && d1 !== undefined ? d1 - d0 : undefined)} (${d0 !== undefined && d1 !== undefined ? (d1 - d0).toFixed(2) : '?'} s CPU)`);
-    console.log(`  parse and check only (-n) ${(total / (parse.ms / 1000)).toFixed(0)} statements/s wall, ${rate(parse.cpuSec)} per CPU-second`);
+    console.log(
+      `  end to end ${(total / (load.ms / 1000)).toFixed(0)} statements/s wall (${(load.ms / 1000).toFixed(2)} s, process start to exit; load avg ${loadavg()[0]!.toFixed(1)})`,
+    );
+    console.log(
+      `  per CPU-second: setkey ${rate(load.cpuSec)} (${load.cpuSec?.toFixed(2)} s CPU), uipsecd ${rate(d0 !== undefined && d1 !== undefined ? d1 - d0 : undefined)} (${d0 !== undefined && d1 !== undefined ? (d1 - d0).toFixed(2) : '?'} s CPU)`,
+    );
+    console.log(
+      `  parse and check only (-n) ${(total / (parse.ms / 1000)).toFixed(0)} statements/s wall, ${rate(parse.cpuSec)} per CPU-second`,
+    );
     console.log(`  setkey -D afterwards: ${sas} SAs in ${(dump.ms / 1000).toFixed(2)} s`);
   } finally {
     daemon.kill('SIGTERM');

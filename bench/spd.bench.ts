@@ -23,15 +23,28 @@ function prng(seed: number): () => number {
   };
 }
 
-interface Pkt { dir: PolicyDir; src: Uint8Array; dst: Uint8Array; proto: number; sport: number; dport: number }
+interface Pkt {
+  dir: PolicyDir;
+  src: Uint8Array;
+  dst: Uint8Array;
+  proto: number;
+  sport: number;
+  dport: number;
+}
 
 const PORTS = [22, 80, 443, 500, 4500, 1194, 3306, 5432, 8080, 8443];
 
 class Mix {
   readonly r: () => number;
-  constructor(seed: number) { this.r = prng(seed); }
-  int(n: number): number { return Math.floor(this.r() * n); }
-  pick<T>(xs: readonly T[]): T { return xs[this.int(xs.length)]!; }
+  constructor(seed: number) {
+    this.r = prng(seed);
+  }
+  int(n: number): number {
+    return Math.floor(this.r() * n);
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)]!;
+  }
   v4(a: number, len: number): Prefix {
     const addr = Uint8Array.of(a, this.int(256), this.int(256), this.int(256));
     return { family: 4, addr: maskAddr(addr, len), len };
@@ -49,7 +62,13 @@ class Mix {
       const src = v6 ? this.v6(this.pick([48, 56, 64])) : this.v4(10, this.pick([16, 24, 24, 24]));
       const dst = v6 ? this.v6(this.pick([48, 56, 64])) : this.v4(172, this.pick([16, 24, 24, 28]));
       const fam = v6 ? '2001:db8::' : '192.0.2.';
-      return { dir, src, dst, action: 'ipsec', requests: [{ proto: 'esp', mode: 'tunnel', src: `${fam}1`, dst: `${fam}2`, level: 'require' }] };
+      return {
+        dir,
+        src,
+        dst,
+        action: 'ipsec',
+        requests: [{ proto: 'esp', mode: 'tunnel', src: `${fam}1`, dst: `${fam}2`, level: 'require' }],
+      };
     }
     if (k < 0.85) {
       // Host-to-host transport, often for one service.
@@ -57,8 +76,13 @@ class Mix {
       const dst = v6 ? this.v6(128) : this.v4(172, 32);
       const svc = this.r() < 0.6;
       return {
-        dir, src, dst, proto: svc ? this.pick(['tcp', 'udp'] as const) : 'any', dport: svc ? this.pick(PORTS) : 0,
-        action: 'ipsec', requests: [{ proto: 'esp', mode: 'transport', level: 'require' }],
+        dir,
+        src,
+        dst,
+        proto: svc ? this.pick(['tcp', 'udp'] as const) : 'any',
+        dport: svc ? this.pick(PORTS) : 0,
+        action: 'ipsec',
+        requests: [{ proto: 'esp', mode: 'transport', level: 'require' }],
       };
     }
     // Host to subnet with a port, or a subnet pair discard.
@@ -89,10 +113,18 @@ export function buildSpd(n: number, seed = 42, cacheEntries?: number): { spd: Sp
   const m = new Mix(seed);
   const spd = new Spd({ clock: systemClock, cacheEntries });
   const specs: PolicySpec[] = [];
-  for (const b of BROAD.slice(0, Math.min(BROAD.length, n))) { spd.addPolicy(b); specs.push(b); }
+  for (const b of BROAD.slice(0, Math.min(BROAD.length, n))) {
+    spd.addPolicy(b);
+    specs.push(b);
+  }
   while (spd.size < n) {
     const s = m.policy();
-    try { spd.addPolicy(s); specs.push(s); } catch (e) { if (!(e instanceof SpdError)) throw e; }
+    try {
+      spd.addPolicy(s);
+      specs.push(s);
+    } catch (e) {
+      if (!(e instanceof SpdError)) throw e;
+    }
   }
   spd.compact(); // as after a bulk load (setkey -f); lookups give the same answers either way
   const pkts: Pkt[] = [];
@@ -100,13 +132,16 @@ export function buildSpd(n: number, seed = 42, cacheEntries?: number): { spd: Sp
   for (let i = 0; i < 4096; i++) {
     const s = m.pick(aimable);
     const aimed = m.r() < 0.8;
-    const src = s.src as Prefix, dst = s.dst as Prefix;
+    const src = s.src as Prefix,
+      dst = s.dst as Prefix;
     const proto = s.proto === 'tcp' ? 6 : s.proto === 'udp' ? 17 : m.pick([6, 17, 1]);
     pkts.push({
       dir: s.dir,
       src: aimed ? m.inside(src) : m.inside({ ...src, len: 0 }),
       dst: aimed ? m.inside(dst) : m.inside({ ...dst, len: 8 }),
-      proto, sport: 1024 + m.int(60000), dport: s.dport || m.pick(PORTS),
+      proto,
+      sport: 1024 + m.int(60000),
+      dport: s.dport || m.pick(PORTS),
     });
   }
   return { spd, pkts };
@@ -128,14 +163,19 @@ function hitRate(spd: Spd, pkts: Pkt[]): number {
 }
 
 function line(label: string, n: number, r: Rate, base: Rate, extra: string): string {
-  return `spd lookup ${label}, ${String(n).padStart(6)} policies: ${fmtRate(r)} `
-    + `(${Math.round(r.opsPerSec).toLocaleString('en-US')} lookups/s), ${(base.opsPerSec / r.opsPerSec).toFixed(2)}x `
-    + `the 10-policy time; ${extra}`;
+  return (
+    `spd lookup ${label}, ${String(n).padStart(6)} policies: ${fmtRate(r)} ` +
+    `(${Math.round(r.opsPerSec).toLocaleString('en-US')} lookups/s), ${(base.opsPerSec / r.opsPerSec).toFixed(2)}x ` +
+    `the 10-policy time; ${extra}`
+  );
 }
 
 /** Each size is measured alternately with the 10-policy SPD (harness compare), so the ratio is same-run. */
 export default function main(): void {
-  for (const [label, cacheEntries] of [['uncached (index)', 0], ['with flow cache', undefined]] as const) {
+  for (const [label, cacheEntries] of [
+    ['uncached (index)', 0],
+    ['with flow cache', undefined],
+  ] as const) {
     const small = buildSpd(10, 42, cacheEntries);
     for (const n of [10, 1000, 100000]) {
       const t0 = performance.now();
@@ -145,7 +185,15 @@ export default function main(): void {
       const cs = big.spd.cacheStats;
       const cache = cs ? `, cache hits ${((100 * cs.hits) / Math.max(1, cs.hits + cs.misses)).toFixed(1)}%` : '';
       const note = n === 10 ? ' (the same SPD measured twice: this ratio is the run-to-run noise)' : '';
-      console.log(line(label, n, rb, rs, `${(100 * hitRate(big.spd, big.pkts)).toFixed(0)}% of packets match${cache}; built in ${buildMs.toFixed(0)} ms${note}`));
+      console.log(
+        line(
+          label,
+          n,
+          rb,
+          rs,
+          `${(100 * hitRate(big.spd, big.pkts)).toFixed(0)}% of packets match${cache}; built in ${buildMs.toFixed(0)} ms${note}`,
+        ),
+      );
     }
   }
 }

@@ -5,7 +5,11 @@ import { timingSafeEqual } from 'node:crypto';
 /** Raised by codecs when input is malformed; `offset` and `field` say where. */
 export class ParseError extends Error {
   readonly code = 'EPARSE';
-  constructor(message: string, readonly offset = -1, readonly field = '') {
+  constructor(
+    message: string,
+    readonly offset = -1,
+    readonly field = '',
+  ) {
     super(message);
     this.name = 'ParseError';
   }
@@ -14,7 +18,11 @@ export class ParseError extends Error {
 /** Throws ParseError unless `need` bytes are available at `offset`. */
 export function need(buf: Uint8Array, offset: number, need: number, field: string): void {
   if (offset < 0 || need < 0 || offset + need > buf.length) {
-    throw new ParseError(`truncated ${field}: need ${need} bytes at ${offset}, have ${Math.max(0, buf.length - offset)}`, offset, field);
+    throw new ParseError(
+      `truncated ${field}: need ${need} bytes at ${offset}, have ${Math.max(0, buf.length - offset)}`,
+      offset,
+      field,
+    );
   }
 }
 
@@ -65,7 +73,10 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 

@@ -21,11 +21,15 @@ export class ManualClock implements Clock {
   private timers: { at: number; fn: () => void; id: number }[] = [];
   private nextId = 1;
   constructor(private t = 0) {}
-  now(): number { return this.t; }
+  now(): number {
+    return this.t;
+  }
   setTimer(ms: number, fn: () => void): () => void {
     const id = this.nextId++;
     this.timers.push({ at: this.t + ms, fn, id });
-    return () => { this.timers = this.timers.filter((x) => x.id !== id); };
+    return () => {
+      this.timers = this.timers.filter((x) => x.id !== id);
+    };
   }
   /** Advances time, firing due timers in order. */
   advance(ms: number): void {

@@ -26,14 +26,21 @@ export function parseAddr(s: string): Uint8Array | undefined {
   let tail4: number[] = [];
   const lastColon = text.lastIndexOf(':');
   if (text.slice(lastColon + 1).includes('.')) {
-    tail4 = text.slice(lastColon + 1).split('.').map(Number);
+    tail4 = text
+      .slice(lastColon + 1)
+      .split('.')
+      .map(Number);
     text = text.slice(0, lastColon + 1) + '0:0';
   }
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
   const h = head ? head.split(':') : [];
   const t = tail !== undefined ? (tail ? tail.split(':') : []) : [];
   const groups = tail !== undefined ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
-  groups.forEach((g, i) => { const v = parseInt(g, 16); out[2 * i] = v >> 8; out[2 * i + 1] = v & 0xff; });
+  groups.forEach((g, i) => {
+    const v = parseInt(g, 16);
+    out[2 * i] = v >> 8;
+    out[2 * i + 1] = v & 0xff;
+  });
   if (tail4.length === 4) out.set(tail4, 12);
   return out;
 }
@@ -44,12 +51,19 @@ export function formatAddr(a: Uint8Array): string {
   const g: number[] = [];
   for (let i = 0; i < 16; i += 2) g.push((a[i]! << 8) | a[i + 1]!);
   // RFC 5952 §4.2: compress the longest run (>1) of zero groups, the first on ties.
-  let best = -1, bestLen = 1;
+  let best = -1,
+    bestLen = 1;
   for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = g.map((x) => x.toString(16));
@@ -70,7 +84,8 @@ export function parsePrefix(s: string): Prefix | undefined {
   if (!addr) return undefined;
   const max = addr.length * 8;
   const len = slash >= 0 ? Number(s.slice(slash + 1)) : max;
-  if (!Number.isInteger(len) || len < 0 || len > max || (slash >= 0 && !/^\d+$/.test(s.slice(slash + 1)))) return undefined;
+  if (!Number.isInteger(len) || len < 0 || len > max || (slash >= 0 && !/^\d+$/.test(s.slice(slash + 1))))
+    return undefined;
   return { family: addrFamily(addr), addr: maskAddr(addr, len), len };
 }
 

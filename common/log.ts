@@ -9,10 +9,16 @@ export interface Logger {
   enabled(level: LogLevel): boolean;
 }
 
-export function makeLogger(level: LogLevel = 'notice', sink: (line: string) => void = (l) => process.stderr.write(l + '\n'), tag = ''): Logger {
+export function makeLogger(
+  level: LogLevel = 'notice',
+  sink: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+  tag = '',
+): Logger {
   return {
     level,
-    enabled(l) { return ORDER[l] <= ORDER[this.level]; },
+    enabled(l) {
+      return ORDER[l] <= ORDER[this.level];
+    },
     log(l, msg) {
       if (ORDER[l] > ORDER[this.level]) return;
       sink(`${new Date().toISOString()} ${l.toUpperCase()}${tag ? ' ' + tag : ''}: ${msg}`);

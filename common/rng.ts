@@ -14,8 +14,14 @@ export class PooledRng implements Rng {
   private pool = Buffer.allocUnsafe(POOL_SIZE);
   private pos = POOL_SIZE;
   fill(out: Uint8Array, offset = 0, length = out.length - offset): void {
-    if (length > POOL_SIZE / 4) { randomFillSync(out, offset, length); return; }
-    if (this.pos + length > POOL_SIZE) { randomFillSync(this.pool); this.pos = 0; }
+    if (length > POOL_SIZE / 4) {
+      randomFillSync(out, offset, length);
+      return;
+    }
+    if (this.pos + length > POOL_SIZE) {
+      randomFillSync(this.pool);
+      this.pos = 0;
+    }
     // Copy then zero the used bytes so they can never be handed out twice.
     this.pool.copy(out, offset, this.pos, this.pos + length);
     this.pool.fill(0, this.pos, this.pos + length);

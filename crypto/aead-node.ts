@@ -18,7 +18,8 @@ export interface AeadParams {
 
 /** Checks the explicit IV and the tag window; a short tag area is a caller bug on seal, a forgery on open. */
 export function checkIv(name: string, iv: Uint8Array): void {
-  if (iv.length !== EXPLICIT_IV_LEN) throw new RangeError(`${name}: IV must be ${EXPLICIT_IV_LEN} bytes, got ${iv.length}`);
+  if (iv.length !== EXPLICIT_IV_LEN)
+    throw new RangeError(`${name}: IV must be ${EXPLICIT_IV_LEN} bytes, got ${iv.length}`);
 }
 
 /** node:crypto AEAD: one OpenSSL context per packet; open decrypts into OpenSSL's output, copied back only once the tag verified. */
@@ -28,7 +29,11 @@ export class NodeAeadCtx implements AeadCtx {
   private live = true;
   private opts: { authTagLength: number };
   private tagIn: Uint8Array; // the received ICV, copied here for setAuthTag (cheaper than a view object)
-  constructor(private p: AeadParams, private cipherName: CipherGCMTypes | CipherChaCha20Poly1305Types, keyWithSalt: Uint8Array) {
+  constructor(
+    private p: AeadParams,
+    private cipherName: CipherGCMTypes | CipherChaCha20Poly1305Types,
+    keyWithSalt: Uint8Array,
+  ) {
     const n = keyWithSalt.length - SALT_LEN;
     this.key = Buffer.from(keyWithSalt.subarray(0, n));
     this.nonce.set(keyWithSalt.subarray(n), 0);
@@ -36,11 +41,20 @@ export class NodeAeadCtx implements AeadCtx {
     this.tagIn = new Uint8Array(p.icvLen);
   }
 
-  seal(iv: Uint8Array, aad: Uint8Array, buf: Uint8Array, off: number, len: number, tag: Uint8Array, tagOff: number): void {
+  seal(
+    iv: Uint8Array,
+    aad: Uint8Array,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    tag: Uint8Array,
+    tagOff: number,
+  ): void {
     const p = this.p;
     assertLive(p.name, this.live);
     checkIv(p.name, iv);
-    if (tagOff < 0 || tagOff + p.icvLen > tag.length) throw new RangeError(`${p.name}: no room for the ${p.icvLen}-byte ICV`);
+    if (tagOff < 0 || tagOff + p.icvLen > tag.length)
+      throw new RangeError(`${p.name}: no room for the ${p.icvLen}-byte ICV`);
     checkRange(p.name, buf, off, len);
     this.nonce.set(iv, SALT_LEN);
     const c = createCipheriv(this.cipherName as CipherGCMTypes, this.key, this.nonce, this.opts);
@@ -57,7 +71,15 @@ export class NodeAeadCtx implements AeadCtx {
     tag.set(c.getAuthTag(), tagOff);
   }
 
-  open(iv: Uint8Array, aad: Uint8Array, buf: Uint8Array, off: number, len: number, tag: Uint8Array, tagOff: number): boolean {
+  open(
+    iv: Uint8Array,
+    aad: Uint8Array,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    tag: Uint8Array,
+    tagOff: number,
+  ): boolean {
     const p = this.p;
     assertLive(p.name, this.live);
     checkIv(p.name, iv);

@@ -19,7 +19,15 @@ interface CbcSpec {
   forgeName?: 'DES-CBC' | '3DES-CBC';
 }
 
-function checkBlocks(alg: string, blockSize: number, ivLen: number, iv: Uint8Array, buf: Uint8Array, off: number, len: number): void {
+function checkBlocks(
+  alg: string,
+  blockSize: number,
+  ivLen: number,
+  iv: Uint8Array,
+  buf: Uint8Array,
+  off: number,
+  len: number,
+): void {
   checkRange(alg, buf, off, len);
   if (len % blockSize !== 0) throw new RangeError(`${alg}: length ${len} is not a multiple of ${blockSize}`);
   if (iv.length !== ivLen) throw new RangeError(`${alg}: IV must be ${ivLen} bytes, got ${iv.length}`);
@@ -29,7 +37,11 @@ function checkBlocks(alg: string, blockSize: number, ivLen: number, iv: Uint8Arr
 class NodeCbcCtx implements CipherCtx {
   private key: Buffer;
   private live = true;
-  constructor(private spec: CbcSpec, key: Uint8Array, private cipherName: string) {
+  constructor(
+    private spec: CbcSpec,
+    key: Uint8Array,
+    private cipherName: string,
+  ) {
     this.key = Buffer.from(key);
   }
   encrypt(iv: Uint8Array, buf: Uint8Array, off: number, len: number): void {
@@ -56,7 +68,10 @@ class NodeCbcCtx implements CipherCtx {
 class NobleCbcCtx implements CipherCtx {
   private key: Uint8Array;
   private live = true;
-  constructor(private spec: CbcSpec, key: Uint8Array) {
+  constructor(
+    private spec: CbcSpec,
+    key: Uint8Array,
+  ) {
     this.key = Uint8Array.from(key);
   }
   encrypt(iv: Uint8Array, buf: Uint8Array, off: number, len: number): void {
@@ -83,14 +98,19 @@ const bin = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
 class ForgeCbcCtx implements CipherCtx {
   private key: Uint8Array;
   private live = true;
-  constructor(private spec: CbcSpec, key: Uint8Array) {
+  constructor(
+    private spec: CbcSpec,
+    key: Uint8Array,
+  ) {
     this.key = Uint8Array.from(key);
   }
   private run(decrypt: boolean, iv: Uint8Array, buf: Uint8Array, off: number, len: number): void {
     assertLive(this.spec.name, this.live);
     checkBlocks(this.spec.name, 8, 8, iv, buf, off, len);
     const make = decrypt ? forge.cipher.createDecipher : forge.cipher.createCipher;
-    const c = make(this.spec.forgeName!, bin(this.key)) as forge.cipher.BlockCipher & { finish(pad?: () => boolean): boolean };
+    const c = make(this.spec.forgeName!, bin(this.key)) as forge.cipher.BlockCipher & {
+      finish(pad?: () => boolean): boolean;
+    };
     c.start({ iv: bin(iv) });
     c.update(forge.util.createBuffer(bin(buf.subarray(off, off + len))));
     // No padding: ESP has already padded; a finish(pad) hook that returns true skips PKCS#7 both ways.

@@ -18,17 +18,34 @@ class NobleChachaCtx implements AeadCtx {
     this.key = Uint8Array.from(keyWithSalt.subarray(0, 32));
     this.nonce.set(keyWithSalt.subarray(32));
   }
-  seal(iv: Uint8Array, aad: Uint8Array, buf: Uint8Array, off: number, len: number, tag: Uint8Array, tagOff: number): void {
+  seal(
+    iv: Uint8Array,
+    aad: Uint8Array,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    tag: Uint8Array,
+    tagOff: number,
+  ): void {
     assertLive(NAME, this.live);
     checkIv(NAME, iv);
-    if (tagOff < 0 || tagOff + ICV_LEN > tag.length) throw new RangeError(`${NAME}: no room for the ${ICV_LEN}-byte ICV`);
+    if (tagOff < 0 || tagOff + ICV_LEN > tag.length)
+      throw new RangeError(`${NAME}: no room for the ${ICV_LEN}-byte ICV`);
     checkRange(NAME, buf, off, len);
     this.nonce.set(iv, SALT_LEN);
     const out = chacha20poly1305(this.key, this.nonce, aad).encrypt(buf.subarray(off, off + len));
     buf.set(out.subarray(0, len), off);
     tag.set(out.subarray(len), tagOff);
   }
-  open(iv: Uint8Array, aad: Uint8Array, buf: Uint8Array, off: number, len: number, tag: Uint8Array, tagOff: number): boolean {
+  open(
+    iv: Uint8Array,
+    aad: Uint8Array,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    tag: Uint8Array,
+    tagOff: number,
+  ): boolean {
     assertLive(NAME, this.live);
     checkIv(NAME, iv);
     if (tagOff < 0 || tagOff + ICV_LEN > tag.length) return false;

@@ -17,9 +17,13 @@ class CtrCtx implements CipherCtx {
   private key: Uint8Array;
   private block = new Uint8Array(16);
   private live = true;
-  constructor(keyWithNonce: Uint8Array, private backend: Backend) {
+  constructor(
+    keyWithNonce: Uint8Array,
+    private backend: Backend,
+  ) {
     const n = keyWithNonce.length - NONCE_LEN;
-    this.key = backend === 'node' ? Buffer.from(keyWithNonce.subarray(0, n)) : Uint8Array.from(keyWithNonce.subarray(0, n));
+    this.key =
+      backend === 'node' ? Buffer.from(keyWithNonce.subarray(0, n)) : Uint8Array.from(keyWithNonce.subarray(0, n));
     this.block.set(keyWithNonce.subarray(n), 0);
     putU32(this.block, 12, 1); // RFC 3686 §4: the block counter of the first block is 1
   }

@@ -40,7 +40,17 @@ const MODP_PRIV_MAX = 64;
 const GROUPS: ReadonlyMap<number, GroupImpl> = new Map<number, GroupImpl>([
   ...Object.entries(MODP_PRIMES).map(([id, hex]): [number, GroupImpl] => {
     const n = hex.length / 2;
-    return [Number(id), { id: Number(id), name: `modp${n * 8}`, kind: 'modp', publicLen: n, sharedLen: n, privLen: Math.min(n - 1, MODP_PRIV_MAX) }];
+    return [
+      Number(id),
+      {
+        id: Number(id),
+        name: `modp${n * 8}`,
+        kind: 'modp',
+        publicLen: n,
+        sharedLen: n,
+        privLen: Math.min(n - 1, MODP_PRIV_MAX),
+      },
+    ];
   }),
   // RFC 5903 §3: 256-, 384- and 521-bit random ECP groups = NIST P-256/P-384/P-521.
   [19, { id: 19, name: 'ecp256', kind: 'ecp', publicLen: 64, sharedLen: 32, privLen: 32, curve: 'prime256v1' }],
@@ -82,10 +92,15 @@ function leftPad(b: Uint8Array, len: number): Uint8Array {
 
 /** RFC 2412 App. E / SP 800-56A §5.6.2.3.1: a MODP public value must satisfy 1 < y < p - 1. */
 function checkModpPublic(g: GroupImpl, y: Uint8Array): void {
-  if (y.length !== g.publicLen) throw new DhError(`${g.name} public value of ${y.length} bytes, expected ${g.publicLen}`);
+  if (y.length !== g.publicLen)
+    throw new DhError(`${g.name} public value of ${y.length} bytes, expected ${g.publicLen}`);
   const p = Buffer.from(MODP_PRIMES[g.id]!, 'hex');
   let allZeroHigh = true;
-  for (let i = 0; i < y.length - 1; i++) if (y[i] !== 0) { allZeroHigh = false; break; }
+  for (let i = 0; i < y.length - 1; i++)
+    if (y[i] !== 0) {
+      allZeroHigh = false;
+      break;
+    }
   if (allZeroHigh && y[y.length - 1]! <= 1) throw new DhError(`${g.name} public value 0 or 1`);
   // y < p - 1: compare against p - 1 (p ends in 0xff, so p - 1 only changes the last byte).
   const pm1 = Buffer.from(p);
@@ -98,7 +113,11 @@ export class DhKeyPair {
   readonly publicKey: Uint8Array;
   private priv: Uint8Array;
 
-  constructor(readonly group: DhGroup, rng: Rng, priv?: Uint8Array) {
+  constructor(
+    readonly group: DhGroup,
+    rng: Rng,
+    priv?: Uint8Array,
+  ) {
     const g = group as GroupImpl;
     this.priv = priv ? Uint8Array.from(priv) : new Uint8Array(g.privLen);
     if (!priv) rng.fill(this.priv);
@@ -133,7 +152,8 @@ export class DhKeyPair {
       dh.setPrivateKey(Buffer.from(this.priv));
       return leftPad(dh.computeSecret(Buffer.from(peer)), g.sharedLen);
     }
-    if (peer.length !== g.publicLen) throw new DhError(`${g.name} public value of ${peer.length} bytes, expected ${g.publicLen}`);
+    if (peer.length !== g.publicLen)
+      throw new DhError(`${g.name} public value of ${peer.length} bytes, expected ${g.publicLen}`);
     const ec = createECDH(g.curve!);
     ec.setPrivateKey(Buffer.from(this.priv));
     const point = Buffer.concat([Buffer.from([4]), Buffer.from(peer)]);

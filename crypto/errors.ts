@@ -18,7 +18,8 @@ export class UnsupportedAlgorithmError extends Error {
 export function checkKeyLength(alg: string, key: Uint8Array, keyBits: readonly number[]): void {
   const bits = key.length * 8;
   if (keyBits.includes(bits)) return;
-  const list = keyBits.length === 1 ? `${keyBits[0]}` : `${keyBits.slice(0, -1).join(', ')} or ${keyBits[keyBits.length - 1]}`;
+  const list =
+    keyBits.length === 1 ? `${keyBits[0]}` : `${keyBits.slice(0, -1).join(', ')} or ${keyBits[keyBits.length - 1]}`;
   throw new RangeError(`${alg}: key must be ${list} bits, got ${bits} bits`);
 }
 
@@ -30,7 +31,8 @@ export function assertLive(alg: string, live: boolean): void {
 /** Picks the requested back-end, or the first (fastest) one listed. */
 export function pickBackend<B extends string>(alg: string, backends: readonly B[], wanted: B | undefined): B {
   if (wanted === undefined) return backends[0]!;
-  if (!backends.includes(wanted)) throw new RangeError(`${alg}: no '${wanted}' back-end; available: ${backends.join(', ')}`);
+  if (!backends.includes(wanted))
+    throw new RangeError(`${alg}: no '${wanted}' back-end; available: ${backends.join(', ')}`);
   return wanted;
 }
 

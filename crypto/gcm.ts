@@ -18,7 +18,10 @@ class NobleGcmCtx implements AeadCtx {
   private nonce = new Uint8Array(12);
   private block = new Uint8Array(16);
   private live = true;
-  constructor(private p: AeadParams, keyWithSalt: Uint8Array) {
+  constructor(
+    private p: AeadParams,
+    keyWithSalt: Uint8Array,
+  ) {
     const n = keyWithSalt.length - SALT_LEN;
     this.key = Uint8Array.from(keyWithSalt.subarray(0, n));
     this.nonce.set(keyWithSalt.subarray(n));
@@ -40,7 +43,12 @@ class NobleGcmCtx implements AeadCtx {
     const lens = new Uint8Array(16);
     new DataView(lens.buffer).setBigUint64(0, BigInt(aad.length) * 8n);
     new DataView(lens.buffer).setBigUint64(8, BigInt(ct.length) * 8n);
-    const s = ghash.create(this.hashKey, aad.length + ct.length).update(aad).update(ct).update(lens).digest();
+    const s = ghash
+      .create(this.hashKey, aad.length + ct.length)
+      .update(aad)
+      .update(ct)
+      .update(lens)
+      .digest();
     this.block.set(this.nonce);
     putU32(this.block, 12, 1); // J0 = nonce || 0^31 || 1
     const mask = ecb(this.key, { disablePadding: true }).encrypt(this.block);
@@ -48,10 +56,19 @@ class NobleGcmCtx implements AeadCtx {
     return s;
   }
 
-  seal(iv: Uint8Array, aad: Uint8Array, buf: Uint8Array, off: number, len: number, tag: Uint8Array, tagOff: number): void {
+  seal(
+    iv: Uint8Array,
+    aad: Uint8Array,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    tag: Uint8Array,
+    tagOff: number,
+  ): void {
     assertLive(this.p.name, this.live);
     checkIv(this.p.name, iv);
-    if (tagOff < 0 || tagOff + this.p.icvLen > tag.length) throw new RangeError(`${this.p.name}: no room for the ${this.p.icvLen}-byte ICV`);
+    if (tagOff < 0 || tagOff + this.p.icvLen > tag.length)
+      throw new RangeError(`${this.p.name}: no room for the ${this.p.icvLen}-byte ICV`);
     checkRange(this.p.name, buf, off, len);
     this.nonce.set(iv, SALT_LEN);
     const data = buf.subarray(off, off + len);
@@ -61,7 +78,15 @@ class NobleGcmCtx implements AeadCtx {
     tag.set(out.subarray(ctLen, ctLen + this.p.icvLen), tagOff);
   }
 
-  open(iv: Uint8Array, aad: Uint8Array, buf: Uint8Array, off: number, len: number, tag: Uint8Array, tagOff: number): boolean {
+  open(
+    iv: Uint8Array,
+    aad: Uint8Array,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    tag: Uint8Array,
+    tagOff: number,
+  ): boolean {
     assertLive(this.p.name, this.live);
     checkIv(this.p.name, iv);
     if (tagOff < 0 || tagOff + this.p.icvLen > tag.length) return false;
@@ -111,7 +136,12 @@ function gcmAlg(name: string, aliases: string[], icvLen: number, authOnly: boole
 }
 
 /** RFC 4106 with a 16-byte ICV (SADB_X_EALG_AESGCM16, IKEv2 ENCR_AES_GCM_16). */
-export const aesGcm16 = gcmAlg('aes-gcm-16', ['aes-gcm', 'aes-gcm-icv16', 'aes_gcm_16', 'rfc4106(gcm(aes))'], 16, false);
+export const aesGcm16 = gcmAlg(
+  'aes-gcm-16',
+  ['aes-gcm', 'aes-gcm-icv16', 'aes_gcm_16', 'rfc4106(gcm(aes))'],
+  16,
+  false,
+);
 /** RFC 4106 with a 12-byte ICV (SADB_X_EALG_AESGCM12). */
 export const aesGcm12 = gcmAlg('aes-gcm-12', ['aes-gcm-icv12', 'aes_gcm_12'], 12, false);
 /** RFC 4106 with an 8-byte ICV (SADB_X_EALG_AESGCM8). */

@@ -37,7 +37,8 @@ abstract class HmacCtxBase implements AuthCtx {
   }
   protected checkOut(out: Uint8Array, outOff: number): void {
     assertLive(this.spec.name, this.live);
-    if (outOff < 0 || outOff + this.spec.icvLen > out.length) throw new RangeError(`${this.spec.name}: no room for the ${this.spec.icvLen}-byte ICV`);
+    if (outOff < 0 || outOff + this.spec.icvLen > out.length)
+      throw new RangeError(`${this.spec.name}: no room for the ${this.spec.icvLen}-byte ICV`);
   }
   abstract wipe(): void;
 }
@@ -108,38 +109,133 @@ function hmacAlg(spec: HmacSpec): AuthAlg {
 }
 
 /** RFC 2403: 128-bit key, 96-bit ICV. Aliases include racoon.conf's underscore spellings (hmac_md5, ...). */
-export const hmacMd5 = hmacAlg({ name: 'hmac-md5', aliases: ['hmac-md5-96', 'md5', 'hmac_md5'], keyBits: [128], icvLen: 12, nodeHash: 'md5', nobleHash: md5 });
+export const hmacMd5 = hmacAlg({
+  name: 'hmac-md5',
+  aliases: ['hmac-md5-96', 'md5', 'hmac_md5'],
+  keyBits: [128],
+  icvLen: 12,
+  nodeHash: 'md5',
+  nobleHash: md5,
+});
 /** RFC 2404: 160-bit key, 96-bit ICV. */
-export const hmacSha1 = hmacAlg({ name: 'hmac-sha1', aliases: ['hmac-sha1-96', 'sha1', 'hmac(sha1)', 'hmac_sha1'], keyBits: [160], icvLen: 12, nodeHash: 'sha1', nobleHash: sha1 });
+export const hmacSha1 = hmacAlg({
+  name: 'hmac-sha1',
+  aliases: ['hmac-sha1-96', 'sha1', 'hmac(sha1)', 'hmac_sha1'],
+  keyBits: [160],
+  icvLen: 12,
+  nodeHash: 'sha1',
+  nobleHash: sha1,
+});
 /** RFC 2857: 160-bit key, 96-bit ICV (setkey `hmac-ripemd160`). */
-export const hmacRipemd160 = hmacAlg({ name: 'hmac-ripemd160', aliases: ['hmac-ripemd160-96', 'ripemd160', 'hmac(rmd160)'], keyBits: [160], icvLen: 12, nodeHash: 'ripemd160', nobleHash: ripemd160 });
+export const hmacRipemd160 = hmacAlg({
+  name: 'hmac-ripemd160',
+  aliases: ['hmac-ripemd160-96', 'ripemd160', 'hmac(rmd160)'],
+  keyBits: [160],
+  icvLen: 12,
+  nodeHash: 'ripemd160',
+  nobleHash: ripemd160,
+});
 /** RFC 4868 §2.1: key = output length (256 bits), ICV = half of it. */
-export const hmacSha256 = hmacAlg({ name: 'hmac-sha256', aliases: ['hmac-sha2-256', 'hmac-sha256-128', 'sha256', 'hmac(sha256)', 'hmac_sha2_256'], keyBits: [256], icvLen: 16, nodeHash: 'sha256', nobleHash: sha256 });
+export const hmacSha256 = hmacAlg({
+  name: 'hmac-sha256',
+  aliases: ['hmac-sha2-256', 'hmac-sha256-128', 'sha256', 'hmac(sha256)', 'hmac_sha2_256'],
+  keyBits: [256],
+  icvLen: 16,
+  nodeHash: 'sha256',
+  nobleHash: sha256,
+});
 /** RFC 4868 §2.1: 384-bit key, 192-bit ICV. */
-export const hmacSha384 = hmacAlg({ name: 'hmac-sha384', aliases: ['hmac-sha2-384', 'hmac-sha384-192', 'sha384', 'hmac(sha384)', 'hmac_sha2_384'], keyBits: [384], icvLen: 24, nodeHash: 'sha384', nobleHash: sha384 });
+export const hmacSha384 = hmacAlg({
+  name: 'hmac-sha384',
+  aliases: ['hmac-sha2-384', 'hmac-sha384-192', 'sha384', 'hmac(sha384)', 'hmac_sha2_384'],
+  keyBits: [384],
+  icvLen: 24,
+  nodeHash: 'sha384',
+  nobleHash: sha384,
+});
 /** RFC 4868 §2.1: 512-bit key, 256-bit ICV. */
-export const hmacSha512 = hmacAlg({ name: 'hmac-sha512', aliases: ['hmac-sha2-512', 'hmac-sha512-256', 'sha512', 'hmac(sha512)', 'hmac_sha2_512'], keyBits: [512], icvLen: 32, nodeHash: 'sha512', nobleHash: sha512 });
+export const hmacSha512 = hmacAlg({
+  name: 'hmac-sha512',
+  aliases: ['hmac-sha2-512', 'hmac-sha512-256', 'sha512', 'hmac(sha512)', 'hmac_sha2_512'],
+  keyBits: [512],
+  icvLen: 32,
+  nodeHash: 'sha512',
+  nobleHash: sha512,
+});
 
 /** Hash names for HMAC used as a PRF (IKE's prf, RFC 2409 §5; RFC 4231 vectors). */
 export type PrfHash = 'md5' | 'sha1' | 'ripemd160' | 'sha256' | 'sha384' | 'sha512';
 export const PRF_BACKENDS: readonly Backend[] = ['node', 'noble'];
 
 const PRF_SPECS: Record<PrfHash, HmacSpec> = {
-  md5: { name: 'hmac-md5-prf', aliases: [], keyBits: [], icvLen: 16, nodeHash: 'md5', nobleHash: md5, secretOutput: true },
-  sha1: { name: 'hmac-sha1-prf', aliases: [], keyBits: [], icvLen: 20, nodeHash: 'sha1', nobleHash: sha1, secretOutput: true },
-  ripemd160: { name: 'hmac-ripemd160-prf', aliases: [], keyBits: [], icvLen: 20, nodeHash: 'ripemd160', nobleHash: ripemd160, secretOutput: true },
-  sha256: { name: 'hmac-sha256-prf', aliases: [], keyBits: [], icvLen: 32, nodeHash: 'sha256', nobleHash: sha256, secretOutput: true },
-  sha384: { name: 'hmac-sha384-prf', aliases: [], keyBits: [], icvLen: 48, nodeHash: 'sha384', nobleHash: sha384, secretOutput: true },
-  sha512: { name: 'hmac-sha512-prf', aliases: [], keyBits: [], icvLen: 64, nodeHash: 'sha512', nobleHash: sha512, secretOutput: true },
+  md5: {
+    name: 'hmac-md5-prf',
+    aliases: [],
+    keyBits: [],
+    icvLen: 16,
+    nodeHash: 'md5',
+    nobleHash: md5,
+    secretOutput: true,
+  },
+  sha1: {
+    name: 'hmac-sha1-prf',
+    aliases: [],
+    keyBits: [],
+    icvLen: 20,
+    nodeHash: 'sha1',
+    nobleHash: sha1,
+    secretOutput: true,
+  },
+  ripemd160: {
+    name: 'hmac-ripemd160-prf',
+    aliases: [],
+    keyBits: [],
+    icvLen: 20,
+    nodeHash: 'ripemd160',
+    nobleHash: ripemd160,
+    secretOutput: true,
+  },
+  sha256: {
+    name: 'hmac-sha256-prf',
+    aliases: [],
+    keyBits: [],
+    icvLen: 32,
+    nodeHash: 'sha256',
+    nobleHash: sha256,
+    secretOutput: true,
+  },
+  sha384: {
+    name: 'hmac-sha384-prf',
+    aliases: [],
+    keyBits: [],
+    icvLen: 48,
+    nodeHash: 'sha384',
+    nobleHash: sha384,
+    secretOutput: true,
+  },
+  sha512: {
+    name: 'hmac-sha512-prf',
+    aliases: [],
+    keyBits: [],
+    icvLen: 64,
+    nodeHash: 'sha512',
+    nobleHash: sha512,
+    secretOutput: true,
+  },
 };
 
 /**
  * Full-length HMAC with a key of any length (RFC 2104 §2 hashes long keys, pads short ones), for IKE's
  * prf and for the RFC 4231 vectors. ESP/AH use `alg.create`, which enforces the RFC 4868 §2.1 key sizes.
  */
-export function createHmacPrf(hash: PrfHash, key: Uint8Array, backend: Backend = 'node'): AuthCtx & { outputLen: number } {
+export function createHmacPrf(
+  hash: PrfHash,
+  key: Uint8Array,
+  backend: Backend = 'node',
+): AuthCtx & { outputLen: number } {
   const spec = PRF_SPECS[hash];
-  if (!spec) throw new RangeError(`unknown PRF hash '${String(hash)}'; supported: ${Object.keys(PRF_SPECS).join(', ')}`);
+  if (!spec)
+    throw new RangeError(`unknown PRF hash '${String(hash)}'; supported: ${Object.keys(PRF_SPECS).join(', ')}`);
   const be = pickBackend(spec.name, PRF_BACKENDS, backend);
   const ctx = be === 'noble' ? new NobleHmacCtx(spec, key) : new NodeHmacCtx(spec, key);
   return Object.assign(ctx, { outputLen: spec.icvLen });

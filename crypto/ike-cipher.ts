@@ -20,10 +20,12 @@ const REGISTRY_NAME: Readonly<Record<IkeCipherName, string>> = { des: 'des-cbc',
 /** The cipher for `name` with a key of `keyBits` (AES: 128/192/256; DES/3DES fixed at 64/192). */
 export function ikeCipher(name: IkeCipherName, keyBits?: number): IkeCipher {
   const alg = findEncAlg(REGISTRY_NAME[name]) as CipherAlg;
-  const bits = name === 'aes' ? keyBits ?? 128 : alg.keyBits[0]!;
-  if (!alg.keyBits.includes(bits)) throw new RangeError(`${name}: key length ${bits} not one of ${alg.keyBits.join(', ')}`);
+  const bits = name === 'aes' ? (keyBits ?? 128) : alg.keyBits[0]!;
+  if (!alg.keyBits.includes(bits))
+    throw new RangeError(`${name}: key length ${bits} not one of ${alg.keyBits.join(', ')}`);
   const run = (dir: 'encrypt' | 'decrypt', key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array => {
-    if (data.length % alg.blockSize !== 0) throw new RangeError(`${name}: ${data.length} bytes is not a multiple of ${alg.blockSize}`);
+    if (data.length % alg.blockSize !== 0)
+      throw new RangeError(`${name}: ${data.length} bytes is not a multiple of ${alg.blockSize}`);
     const ctx = alg.create(key);
     const out = Uint8Array.from(data);
     try {

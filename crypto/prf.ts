@@ -30,12 +30,20 @@ function joined(parts: readonly Uint8Array[]): Uint8Array {
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
 /** prf(key, parts[0] | parts[1] | ...) = HMAC-hash (RFC 2104). */
-export function prf(h: PrfHash, key: Uint8Array, parts: readonly Uint8Array[], backend: PrfBackend = 'node'): Uint8Array {
+export function prf(
+  h: PrfHash,
+  key: Uint8Array,
+  parts: readonly Uint8Array[],
+  backend: PrfBackend = 'node',
+): Uint8Array {
   if (backend === 'noble') return hmac(NOBLE[h], key, joined(parts));
   const m = createHmac(h, key);
   for (const p of parts) m.update(p);

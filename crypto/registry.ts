@@ -17,9 +17,28 @@ export { UnsupportedAlgorithmError } from './errors.js';
 export type EncAlg = CipherAlg | AeadAlg;
 
 export const ENC_ALGS: readonly EncAlg[] = [
-  nullCipher, desCbc, tripleDesCbc, aesCbc, aesCtr, camelliaCbc, aesGcm16, aesGcm12, aesGcm8, aesGmac, chacha20Poly1305,
+  nullCipher,
+  desCbc,
+  tripleDesCbc,
+  aesCbc,
+  aesCtr,
+  camelliaCbc,
+  aesGcm16,
+  aesGcm12,
+  aesGcm8,
+  aesGmac,
+  chacha20Poly1305,
 ];
-export const AUTH_ALGS: readonly AuthAlg[] = [nullAuth, hmacMd5, hmacSha1, hmacSha256, hmacSha384, hmacSha512, hmacRipemd160, aesXcbcMac];
+export const AUTH_ALGS: readonly AuthAlg[] = [
+  nullAuth,
+  hmacMd5,
+  hmacSha1,
+  hmacSha256,
+  hmacSha384,
+  hmacSha512,
+  hmacRipemd160,
+  aesXcbcMac,
+];
 export const COMP_ALGS: readonly CompAlg[] = [deflate];
 
 /** Canonical names, in the order above (aliases are accepted by the find functions too). */
@@ -35,12 +54,12 @@ const REFUSED: Record<string, string> = {
   'des-deriv': 'RFC 1829 derived-IV DES (esp-old) is not supported',
   '3des-deriv': 'RFC 1851 derived-IV 3DES (esp-old) is not supported',
   'des-32iv': 'RFC 1829 32-bit-IV DES (esp-old) is not supported',
-  'simple': 'obsolete synonym of null encryption; use null',
+  simple: 'obsolete synonym of null encryption; use null',
   'keyed-md5': 'RFC 1828 keyed MD5 (ah-old) is not supported',
   'keyed-sha1': 'RFC 1852 keyed SHA-1 (ah-old) is not supported',
   'tcp-md5': 'TCP-MD5 (RFC 2385) signs TCP segments, not IPsec packets',
-  'oui': 'vendor-specific IPComp algorithm',
-  'lzs': 'LZS (RFC 2395) is patent-encumbered and not implemented',
+  oui: 'vendor-specific IPComp algorithm',
+  lzs: 'LZS (RFC 2395) is patent-encumbered and not implemented',
 };
 
 function indexByName<T extends { name: string; aliases: readonly string[] }>(algs: readonly T[]): Map<string, T> {

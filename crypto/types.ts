@@ -50,9 +50,25 @@ export interface AeadCtx {
    * Encrypts `len` bytes at `buf[off]` in place and writes the ICV to `tag` at `tagOff`.
    * `iv` is the 8-byte explicit IV; the salt comes from the key.
    */
-  seal(iv: Uint8Array, aad: Uint8Array, buf: Uint8Array, off: number, len: number, tag: Uint8Array, tagOff: number): void;
+  seal(
+    iv: Uint8Array,
+    aad: Uint8Array,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    tag: Uint8Array,
+    tagOff: number,
+  ): void;
   /** Verifies the tag (constant time) and then decrypts in place; returns false, leaving buf untouched, on a bad tag. */
-  open(iv: Uint8Array, aad: Uint8Array, buf: Uint8Array, off: number, len: number, tag: Uint8Array, tagOff: number): boolean;
+  open(
+    iv: Uint8Array,
+    aad: Uint8Array,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    tag: Uint8Array,
+    tagOff: number,
+  ): boolean;
   wipe(): void;
 }
 

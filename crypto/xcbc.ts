@@ -24,7 +24,11 @@ function deriveKeys(key: Uint8Array, backend: Backend): [Uint8Array, Uint8Array,
     c.final();
   }
   // Copies, not views: `out` may be a Buffer, whose slice() shares memory, and it is zeroed next.
-  const keys: [Uint8Array, Uint8Array, Uint8Array] = [Uint8Array.from(out.subarray(0, 16)), Uint8Array.from(out.subarray(16, 32)), Uint8Array.from(out.subarray(32, 48))];
+  const keys: [Uint8Array, Uint8Array, Uint8Array] = [
+    Uint8Array.from(out.subarray(0, 16)),
+    Uint8Array.from(out.subarray(16, 32)),
+    Uint8Array.from(out.subarray(32, 48)),
+  ];
   out.fill(0);
   return keys;
 }
@@ -36,7 +40,10 @@ class XcbcCtx implements AuthCtx {
   private last = new Uint8Array(BLOCK);
   private scratch = new Uint8Array(ICV_LEN);
   private live = true;
-  constructor(key: Uint8Array, private backend: Backend) {
+  constructor(
+    key: Uint8Array,
+    private backend: Backend,
+  ) {
     [this.k1, this.k2, this.k3] = deriveKeys(key, backend);
   }
 
@@ -58,7 +65,8 @@ class XcbcCtx implements AuthCtx {
 
   mac(parts: readonly Uint8Array[], out: Uint8Array, outOff: number): void {
     assertLive(NAME, this.live);
-    if (outOff < 0 || outOff + ICV_LEN > out.length) throw new RangeError(`${NAME}: no room for the ${ICV_LEN}-byte ICV`);
+    if (outOff < 0 || outOff + ICV_LEN > out.length)
+      throw new RangeError(`${NAME}: no room for the ${ICV_LEN}-byte ICV`);
     let total = 0;
     for (const p of parts) total += p.length;
     const lastStart = total === 0 ? 0 : Math.floor((total - 1) / BLOCK) * BLOCK;

@@ -28,20 +28,29 @@ export async function main(print: (s: string) => void = (s) => process.stdout.wr
     host.addInterface('eth0', wire.attach(`h${i + 1}`, [parseAddr(addr)!]), [`${addr}/24`]);
     return { addr, host, keysock: new KeySock(host) };
   });
-  const [a, b] = hosts as [typeof hosts[0], typeof hosts[0]];
+  const [a, b] = hosts as [(typeof hosts)[0], (typeof hosts)[0]];
 
   // 2. Keys and policies: the same text `setkey -f` takes, sent as PF_KEY messages.
-  for (const [me, peer] of [[a, b], [b, a]] as const) {
-    const r = await runSetkeyInproc(me.keysock, ['-f', 'ipsec.conf'], { files: { 'ipsec.conf': SETKEY(me.addr, peer.addr) } });
+  for (const [me, peer] of [
+    [a, b],
+    [b, a],
+  ] as const) {
+    const r = await runSetkeyInproc(me.keysock, ['-f', 'ipsec.conf'], {
+      files: { 'ipsec.conf': SETKEY(me.addr, peer.addr) },
+    });
     if (r.code !== 0) throw new Error(r.err);
   }
 
   // 3. Applications: UDP sockets of the hosts' stacks.
   const server = b.host.udpSocket();
   server.bind(9000);
-  const got = new Promise<string>((resolve) => server.onMessage((data, from) => {
-    resolve(`${new TextDecoder().decode(data)} (from ${from.port}, via ${from.layers.map((l) => `${l.proto} spi 0x${l.sa.spi.toString(16)}`).join(', ')})`);
-  }));
+  const got = new Promise<string>((resolve) =>
+    server.onMessage((data, from) => {
+      resolve(
+        `${new TextDecoder().decode(data)} (from ${from.port}, via ${from.layers.map((l) => `${l.proto} spi 0x${l.sa.spi.toString(16)}`).join(', ')})`,
+      );
+    }),
+  );
   a.host.udpSocket().send(new TextEncoder().encode('hello, protected world'), b.addr, 9000);
   print(`b received: ${await got}\n`);
 
@@ -49,9 +58,15 @@ export async function main(print: (s: string) => void = (s) => process.stdout.wr
   const client = new PfkeyClient(new InprocTransport(a.keysock));
   print(formatStatus({ source: 'in-process host h1', ...hostExtras(a.host), ...(await dumpTables(client)) }));
   client.close();
-  for (const h of hosts) { h.keysock.close(); h.host.close(); }
+  for (const h of hosts) {
+    h.keysock.close();
+    h.host.close();
+  }
 }
 
 if (isMainModule(import.meta.url)) {
-  main().catch((e: unknown) => { process.stderr.write(`${(e as Error).stack}\n`); process.exitCode = 1; });
+  main().catch((e: unknown) => {
+    process.stderr.write(`${(e as Error).stack}\n`);
+    process.exitCode = 1;
+  });
 }

@@ -49,7 +49,9 @@ export class AcquireTable {
     this.lifetimeMs = (opts.lifetimeSec ?? BLOCKACQ_LIFETIME_SEC) * 1000;
   }
 
-  get size(): number { return this.entries.size; }
+  get size(): number {
+    return this.entries.size;
+  }
 
   /**
    * A packet needs an SA for `idx` and none is usable. Returns the ACQUIRE sequence number to send, or
@@ -104,7 +106,10 @@ export class AcquireTable {
   expire(nowMs: number): number {
     let n = 0;
     for (const [k, e] of this.entries) {
-      if (nowMs - e.createdMs >= this.lifetimeMs) { this.forget(k, e); n++; }
+      if (nowMs - e.createdMs >= this.lifetimeMs) {
+        this.forget(k, e);
+        n++;
+      }
     }
     return n;
   }

@@ -2,8 +2,17 @@
 // transit are zeroed, "mutable but predictable" ones are set to their value at the receiver. The functions
 // work in place on a COPY of the headers in front of AH (the packet itself is never touched).
 import {
-  IPPROTO_DSTOPTS, IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPV4_MIN_HEADER_BYTES, IPV6_HEADER_BYTES,
-  IPOPT_EOL, IPOPT_NOP, IPOPT_LSRR, IPOPT_SSRR, IP6OPT_PAD1, IP6OPT_MUTABLE,
+  IPPROTO_DSTOPTS,
+  IPPROTO_HOPOPTS,
+  IPPROTO_ROUTING,
+  IPV4_MIN_HEADER_BYTES,
+  IPV6_HEADER_BYTES,
+  IPOPT_EOL,
+  IPOPT_NOP,
+  IPOPT_LSRR,
+  IPOPT_SSRR,
+  IP6OPT_PAD1,
+  IP6OPT_MUTABLE,
 } from './ip/constants.js';
 
 /** RFC 4302 Appendix A.1: the IPv4 options included as they are; every other option is zeroed whole. */
@@ -39,8 +48,14 @@ export function zeroMutableIpv4(h: Uint8Array, sending: boolean): boolean {
   let finalDst = -1;
   for (let i = IPV4_MIN_HEADER_BYTES; i < hl;) {
     const type = h[i]!;
-    if (type === IPOPT_EOL) { h.fill(0, i, hl); break; }
-    if (type === IPOPT_NOP) { i++; continue; }
+    if (type === IPOPT_EOL) {
+      h.fill(0, i, hl);
+      break;
+    }
+    if (type === IPOPT_NOP) {
+      i++;
+      continue;
+    }
     if (i + 1 >= hl) return false;
     const len = h[i + 1]!;
     if (len < 2 || i + len > hl) return false;
@@ -96,7 +111,10 @@ export function zeroMutableIpv6(h: Uint8Array, ahOffset: number, sending: boolea
 function zeroMutableOptions(h: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end;) {
     const type = h[i]!;
-    if (type === IP6OPT_PAD1) { i++; continue; }
+    if (type === IP6OPT_PAD1) {
+      i++;
+      continue;
+    }
     if (i + 2 > end) return false;
     const len = 2 + h[i + 1]!;
     if (i + len > end) return false;

@@ -6,10 +6,27 @@ import type { AuthCtx } from '../crypto/types.js';
 import { drop, type TransformEnv, type TransformResult } from './transform.js';
 import { putU32 } from '../common/bytes.js';
 import {
-  IPPROTO_AH, IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
-  IPV4_MIN_HEADER_BYTES, IPV4_MAX_PACKET_BYTES, IPV6_HEADER_BYTES, IP_MF, IP_OFFMASK,
+  IPPROTO_AH,
+  IPPROTO_IPV4,
+  IPPROTO_IPV6,
+  IPPROTO_HOPOPTS,
+  IPPROTO_ROUTING,
+  IPPROTO_DSTOPTS,
+  IPV4_MIN_HEADER_BYTES,
+  IPV4_MAX_PACKET_BYTES,
+  IPV6_HEADER_BYTES,
+  IP_MF,
+  IP_OFFMASK,
 } from './ip/constants.js';
-import { writeOuterHeader, outerHeaderBytes, innerProtoOf, stripOuter, tunnelDropReason, dsByteOf, type TunnelOptions } from './tunnel.js';
+import {
+  writeOuterHeader,
+  outerHeaderBytes,
+  innerProtoOf,
+  stripOuter,
+  tunnelDropReason,
+  dsByteOf,
+  type TunnelOptions,
+} from './tunnel.js';
 import { zeroMutableIpv4, zeroMutableIpv6 } from './ah-mutable.js';
 import { setTransportHeader } from './ip/rewrite.js';
 import { ipPacketEnd, splitForTransport } from './ip/transport-split.js';
@@ -63,8 +80,15 @@ function authOf(sa: SecAssoc): AuthCtx | undefined {
 
 /** Advances the outbound counter (RFC 4302 §3.3.2); false if it would cycle and the SA forbids that. */
 function advanceSeq(sa: SecAssoc): boolean {
-  if (sa.seqOutLo !== U32_MAX) { sa.seqOutLo++; return true; }
-  if (sa.esn && sa.seqOutHi !== U32_MAX) { sa.seqOutHi++; sa.seqOutLo = 0; return true; }
+  if (sa.seqOutLo !== U32_MAX) {
+    sa.seqOutLo++;
+    return true;
+  }
+  if (sa.esn && sa.seqOutHi !== U32_MAX) {
+    sa.seqOutHi++;
+    sa.seqOutLo = 0;
+    return true;
+  }
   if (!sa.cyclicSeq) return false; // KAME SADB_X_EXT_CYCSEQ: wrap instead of refusing
   sa.seqOutLo = 0;
   if (sa.esn) sa.seqOutHi = 0;
@@ -76,7 +100,16 @@ function advanceSeq(sa: SecAssoc): boolean {
  * (padding kept, §3.3.3.2.1), the rest of the packet as it is, and with ESN the high-order 32 bits of
  * the sequence number appended (§3.3.3.2.2 implicit). Undefined if the headers are malformed.
  */
-function icvParts(p: Uint8Array, ahOff: number, ahLen: number, icvLen: number, end: number, sending: boolean, esn: boolean, seqHi: number): Uint8Array[] | undefined {
+function icvParts(
+  p: Uint8Array,
+  ahOff: number,
+  ahLen: number,
+  icvLen: number,
+  end: number,
+  sending: boolean,
+  esn: boolean,
+  seqHi: number,
+): Uint8Array[] | undefined {
   const head = new Uint8Array(p.subarray(0, ahOff + ahLen)); // a copy even when p is a Buffer (Buffer#slice is a view)
   const ok = head[0]! >> 4 === 4 ? zeroMutableIpv4(head, sending) : zeroMutableIpv6(head, ahOff, sending);
   if (!ok) return undefined;
@@ -95,18 +128,29 @@ function icvParts(p: Uint8Array, ahOff: number, ahLen: number, icvLen: number, e
  * after the IPv6 extension headers examined en route; tunnel mode puts the whole packet behind a new
  * outer header from sa.src to sa.dst (tunnel.ts). Advances the SA's sequence counter.
  */
-export function ahOutput(sa: SecAssoc, packet: Uint8Array, env: TransformEnv, opts: AhOutputOptions = {}): TransformResult {
+export function ahOutput(
+  sa: SecAssoc,
+  packet: Uint8Array,
+  env: TransformEnv,
+  opts: AhOutputOptions = {},
+): TransformResult {
   if (sa.state !== 'mature' && sa.state !== 'dying') return drop('ahs_invalid', `SA is ${sa.state}`);
   const auth = authOf(sa);
   if (!auth) return drop('ahs_noxform', 'SA has no authentication algorithm or key');
   const icvLen = sa.authAlg!.icvLen;
   const tunnel = sa.mode === 'tunnel';
-  let hdrLen: number, nhOff = -1, nh: number, dataStart: number, dataEnd: number, v6: boolean;
+  let hdrLen: number,
+    nhOff = -1,
+    nh: number,
+    dataStart: number,
+    dataEnd: number,
+    v6: boolean;
   if (tunnel) {
     dataEnd = ipPacketEnd(packet);
     nh = innerProtoOf(packet);
     if (dataEnd < 0 || nh < 0) return drop('ahs_hdrops', 'not an IPv4/IPv6 packet');
-    if (sa.src.length !== sa.dst.length || (sa.src.length !== 4 && sa.src.length !== 16)) return drop('ahs_invalid', 'bad tunnel endpoints');
+    if (sa.src.length !== sa.dst.length || (sa.src.length !== 4 && sa.src.length !== 16))
+      return drop('ahs_invalid', 'bad tunnel endpoints');
     hdrLen = outerHeaderBytes(sa.dst);
     dataStart = 0;
     v6 = sa.dst.length === 16;
@@ -174,9 +218,11 @@ export function ahInput(sa: SecAssoc, packet: Uint8Array, ahOffset: number, env:
   if (!auth) return drop('ahs_noxform', 'SA has no authentication algorithm or key');
   const icvLen = sa.authAlg!.icvLen;
   const end = ipPacketEnd(packet);
-  if (end < 0 || ahOffset < IPV4_MIN_HEADER_BYTES || ahOffset + AH_HEADER_BYTES > end) return drop('ahs_hdrops', 'truncated AH header');
+  if (end < 0 || ahOffset < IPV4_MIN_HEADER_BYTES || ahOffset + AH_HEADER_BYTES > end)
+    return drop('ahs_hdrops', 'truncated AH header');
   const v6 = packet[0]! >> 4 === 6;
-  if (!v6 && (((packet[6]! << 8) | packet[7]!) & (IP_MF | IP_OFFMASK)) !== 0) return drop('ahs_hdrops', 'IPv4 fragment (reassemble before AH)');
+  if (!v6 && (((packet[6]! << 8) | packet[7]!) & (IP_MF | IP_OFFMASK)) !== 0)
+    return drop('ahs_hdrops', 'IPv4 fragment (reassemble before AH)');
   const nhOff = ahNhOffset(packet, ahOffset);
   if (nhOff < 0) return drop('ahs_hdrops', 'IP header chain does not lead to AH');
   const ahLen = (packet[ahOffset + 1]! + 2) * 4;

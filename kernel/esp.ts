@@ -7,10 +7,27 @@ import { putU32 } from '../common/bytes.js';
 import { byteView } from '../common/byte-view.js';
 import { internetChecksum } from './ip/checksum.js';
 import {
-  IPPROTO_ESP, IPPROTO_UDP, IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_NONE, IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
-  IPV4_MIN_HEADER_BYTES, IPV6_HEADER_BYTES, IPV4_MAX_PACKET_BYTES,
+  IPPROTO_ESP,
+  IPPROTO_UDP,
+  IPPROTO_IPV4,
+  IPPROTO_IPV6,
+  IPPROTO_NONE,
+  IPPROTO_HOPOPTS,
+  IPPROTO_ROUTING,
+  IPPROTO_DSTOPTS,
+  IPV4_MIN_HEADER_BYTES,
+  IPV6_HEADER_BYTES,
+  IPV4_MAX_PACKET_BYTES,
 } from './ip/constants.js';
-import { writeOuterHeader, outerHeaderBytes, innerProtoOf, stripOuter, tunnelDropReason, dsByteOf, type TunnelOptions } from './tunnel.js';
+import {
+  writeOuterHeader,
+  outerHeaderBytes,
+  innerProtoOf,
+  stripOuter,
+  tunnelDropReason,
+  dsByteOf,
+  type TunnelOptions,
+} from './tunnel.js';
 import { UDP_ENCAP_HEADER_BYTES, writeUdpEncapHeader } from './udp-encap.js';
 import { setTransportHeader } from './ip/rewrite.js';
 import { ipPacketEnd } from './ip/transport-split.js';
@@ -44,7 +61,10 @@ const NO_OPTIONS: Readonly<EspOutputOptions> = Object.freeze({});
 /** The SPI at `espOffset` for the SAD lookup, or -1 if fewer than 8 bytes of ESP header are present. */
 export function espSpi(packet: Uint8Array, espOffset: number): number {
   if (espOffset < 0 || espOffset + ESP_HEADER_BYTES > packet.length) return -1;
-  return ((packet[espOffset]! << 24) >>> 0) + ((packet[espOffset + 1]! << 16) | (packet[espOffset + 2]! << 8) | packet[espOffset + 3]!);
+  return (
+    ((packet[espOffset]! << 24) >>> 0) +
+    ((packet[espOffset + 1]! << 16) | (packet[espOffset + 2]! << 8) | packet[espOffset + 3]!)
+  );
 }
 
 /**
@@ -138,8 +158,15 @@ function espNhOffset(p: Uint8Array, espOffset: number): number {
 
 /** Advances the outbound counter (RFC 4303 §3.3.3); false if it would cycle and the SA forbids that. */
 function advanceSeq(sa: SecAssoc): boolean {
-  if (sa.seqOutLo !== U32_MAX) { sa.seqOutLo++; return true; }
-  if (sa.esn && sa.seqOutHi !== U32_MAX) { sa.seqOutHi++; sa.seqOutLo = 0; return true; }
+  if (sa.seqOutLo !== U32_MAX) {
+    sa.seqOutLo++;
+    return true;
+  }
+  if (sa.esn && sa.seqOutHi !== U32_MAX) {
+    sa.seqOutHi++;
+    sa.seqOutLo = 0;
+    return true;
+  }
   // KAME SADB_X_EXT_CYCSEQ: wrap instead of refusing (the peer must not run anti-replay).
   if (!sa.cyclicSeq) return false;
   sa.seqOutLo = 0;
@@ -208,21 +235,37 @@ function releaseParts(): void {
  * outer header from sa.src to sa.dst. With sa.natt the ESP header is carried in UDP (RFC 3948 §2).
  * Advances the SA's sequence counter. The output is written into one buffer of the final size.
  */
-export function espOutput(sa: SecAssoc, packet: Uint8Array, env: TransformEnv, opts: EspOutputOptions = NO_OPTIONS): TransformResult {
+export function espOutput(
+  sa: SecAssoc,
+  packet: Uint8Array,
+  env: TransformEnv,
+  opts: EspOutputOptions = NO_OPTIONS,
+): TransformResult {
   return protect(sa, packet, env, opts, sa.mode === 'tunnel');
 }
 
-function protect(sa: SecAssoc, packet: Uint8Array, env: TransformEnv, opts: EspOutputOptions, tunnel: boolean): TransformResult {
+function protect(
+  sa: SecAssoc,
+  packet: Uint8Array,
+  env: TransformEnv,
+  opts: EspOutputOptions,
+  tunnel: boolean,
+): TransformResult {
   if (!ensureContexts(sa)) return drop('esps_invalid', 'SA has no encryption algorithm or key');
   const ivLen = sa.encAlg!.ivLen;
   const icvLen = icvLenOf(sa);
   const align = alignOf(sa);
-  let hdrLen: number, dataStart: number, dataEnd: number, nh: number, nhOff = -1;
+  let hdrLen: number,
+    dataStart: number,
+    dataEnd: number,
+    nh: number,
+    nhOff = -1;
   if (tunnel) {
     const end = ipPacketEnd(packet);
     nh = innerProtoOf(packet);
     if (end < 0 || nh < 0) return drop('esps_hdrops', 'not an IPv4/IPv6 packet');
-    if (sa.src.length !== sa.dst.length || (sa.src.length !== 4 && sa.src.length !== 16)) return drop('esps_invalid', 'bad tunnel endpoints');
+    if (sa.src.length !== sa.dst.length || (sa.src.length !== 4 && sa.src.length !== 16))
+      return drop('esps_invalid', 'bad tunnel endpoints');
     hdrLen = outerHeaderBytes(sa.dst);
     dataStart = 0;
     dataEnd = end;
@@ -305,7 +348,14 @@ function writeTrailer(out: Uint8Array, off: number, tfcLen: number, padLen: numb
 }
 
 /** Encrypts the plaintext in place and writes the ICV right after it. */
-function sealPayload(sa: SecAssoc, out: Uint8Array, espOff: number, dataOff: number, plainLen: number, icvLen: number): void {
+function sealPayload(
+  sa: SecAssoc,
+  out: Uint8Array,
+  espOff: number,
+  dataOff: number,
+  plainLen: number,
+  icvLen: number,
+): void {
   const iv = scratchCopy(ivScratch, out, espOff + ESP_HEADER_BYTES, dataOff - espOff - ESP_HEADER_BYTES);
   const icvOff = dataOff + plainLen;
   if (sa.encAlg!.kind === 'aead') {
@@ -346,7 +396,8 @@ export function espInput(sa: SecAssoc, packet: Uint8Array, espOffset: number, en
   if (!ensureContexts(sa)) return drop('esps_invalid', 'SA has no encryption algorithm or key');
   if (sa.state === 'larval' || sa.state === 'dead') return drop('esps_invalid', `SA is ${sa.state}`);
   const end = ipPacketEnd(packet);
-  if (end < 0 || espOffset < ipHeaderBytes(packet) || espOffset + ESP_HEADER_BYTES > end) return drop('esps_hdrops', 'truncated ESP header');
+  if (end < 0 || espOffset < ipHeaderBytes(packet) || espOffset + ESP_HEADER_BYTES > end)
+    return drop('esps_hdrops', 'truncated ESP header');
   // ESP is processed after reassembly (RFC 4303 §3.4.1): a fragment here is the caller's mistake or an attack.
   if (packet[0]! >> 4 === 4 && ((packet[6]! & 0x3f) | packet[7]!) !== 0) return drop('esps_hdrops', 'IPv4 fragment');
   const icvLen = icvLenOf(sa);
@@ -386,9 +437,19 @@ export function espInput(sa: SecAssoc, packet: Uint8Array, espOffset: number, en
 }
 
 /** Integrity first (RFC 4303 §3.4.4.1), then decryption; combined modes do both in open(). */
-function verifyAndDecrypt(sa: SecAssoc, p: Uint8Array, espOff: number, dataOff: number, encLen: number, icvOff: number, icvLen: number, seqHi: number): boolean {
+function verifyAndDecrypt(
+  sa: SecAssoc,
+  p: Uint8Array,
+  espOff: number,
+  dataOff: number,
+  encLen: number,
+  icvOff: number,
+  icvLen: number,
+  seqHi: number,
+): boolean {
   const iv = scratchCopy(ivScratch, p, espOff + ESP_HEADER_BYTES, dataOff - espOff - ESP_HEADER_BYTES);
-  if (sa.encAlg!.kind === 'aead') return sa.aead!.open(iv, aeadAad(p, espOff, sa.esn, seqHi), p, dataOff, encLen, p, icvOff);
+  if (sa.encAlg!.kind === 'aead')
+    return sa.aead!.open(iv, aeadAad(p, espOff, sa.esn, seqHi), p, dataOff, encLen, p, icvOff);
   if (icvLen > 0) {
     const ok = sa.auth!.verify(icvParts(p, espOff, icvOff, sa.esn, seqHi), scratchCopy(icvScratch, p, icvOff, icvLen));
     releaseParts();
@@ -399,7 +460,14 @@ function verifyAndDecrypt(sa: SecAssoc, p: Uint8Array, espOff: number, dataOff: 
 }
 
 /** Transport input: slides the IP header up against the payload and fixes protocol, length and checksum. */
-function transportDecap(p: Uint8Array, nhOff: number, espOff: number, dataOff: number, payEnd: number, nh: number): TransformResult {
+function transportDecap(
+  p: Uint8Array,
+  nhOff: number,
+  espOff: number,
+  dataOff: number,
+  payEnd: number,
+  nh: number,
+): TransformResult {
   let end = payEnd;
   // Trailing TFC padding after a UDP datagram (§2.7): trust the UDP length when it is smaller.
   if (nh === IPPROTO_UDP && end - dataOff >= 8) {
@@ -416,8 +484,10 @@ function transportDecap(p: Uint8Array, nhOff: number, espOff: number, dataOff: n
 
 /** Builds a dummy packet (RFC 4303 §2.6: Next Header 59, random payload of `payloadLen` bytes) for the SA. */
 export function espDummyOutput(sa: SecAssoc, payloadLen: number, env: TransformEnv): TransformResult {
-  if (sa.src.length !== sa.dst.length || (sa.src.length !== 4 && sa.src.length !== 16)) return drop('esps_invalid', 'bad SA addresses');
-  if (!Number.isInteger(payloadLen) || payloadLen < 0 || payloadLen > IPV4_MAX_PACKET_BYTES) return drop('esps_toobig', `dummy of ${payloadLen} bytes`);
+  if (sa.src.length !== sa.dst.length || (sa.src.length !== 4 && sa.src.length !== 16))
+    return drop('esps_invalid', 'bad SA addresses');
+  if (!Number.isInteger(payloadLen) || payloadLen < 0 || payloadLen > IPV4_MAX_PACKET_BYTES)
+    return drop('esps_toobig', `dummy of ${payloadLen} bytes`);
   const v4 = sa.src.length === 4;
   const hl = v4 ? IPV4_MIN_HEADER_BYTES : IPV6_HEADER_BYTES;
   const p = new Uint8Array(hl + payloadLen);

@@ -21,7 +21,13 @@ import type { SecAssoc } from './secassoc.js';
 import { Stats } from './stats.js';
 import { AcquireTable, type AcquireOptions } from './acquire.js';
 import { ipsecOutput, packetSelector, type AcquireEvent, type PacketSelector } from './ipsec-output.js';
-import { ipsecInputStep, ipcompUncompressedStep, inboundPolicyCheck, IPSEC_MAX_INPUT_DEPTH, type InputLayer } from './ipsec-input.js';
+import {
+  ipsecInputStep,
+  ipcompUncompressedStep,
+  inboundPolicyCheck,
+  IPSEC_MAX_INPUT_DEPTH,
+  type InputLayer,
+} from './ipsec-input.js';
 import { UdpSocket, UdpTable, type UdpStack } from './socket.js';
 import { ping, PingTable, type PingOptions, type PingReply, type PingStack } from './ping.js';
 import { classifyUdpEncap, stripUdpEncap, NAT_T_PORT } from './udp-encap.js';
@@ -32,8 +38,20 @@ import { decodeUdp } from './ip/udp.js';
 import { decodeIcmp, decodeIcmpv6, buildEchoReply } from './ip/icmp.js';
 import { setIpv4Checksum } from './ip/ipv4.js';
 import {
-  IPPROTO_ESP, IPPROTO_AH, IPPROTO_IPCOMP, IPPROTO_UDP, IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_ICMP, IPPROTO_ICMPV6, ICMP_ECHO, ICMP_ECHOREPLY,
-  ICMP6_ECHO_REQUEST, ICMP6_ECHO_REPLY, ICMP_HEADER_BYTES, UDP_HEADER_BYTES,
+  IPPROTO_ESP,
+  IPPROTO_AH,
+  IPPROTO_IPCOMP,
+  IPPROTO_UDP,
+  IPPROTO_IPV4,
+  IPPROTO_IPV6,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  ICMP_ECHO,
+  ICMP_ECHOREPLY,
+  ICMP6_ECHO_REQUEST,
+  ICMP6_ECHO_REPLY,
+  ICMP_HEADER_BYTES,
+  UDP_HEADER_BYTES,
 } from './ip/constants.js';
 
 /** Default TTL / hop limit of locally generated packets (BSD net.inet.ip.ttl). */
@@ -66,10 +84,18 @@ export interface HostOptions {
 /** Host-level IP/UDP/ICMP counters with BSD `netstat -s` names (ipstat, ip6stat, udpstat, icmpstat). */
 export class NetCounters {
   private readonly m = new Map<string, number>();
-  bump(name: string, n = 1): void { this.m.set(name, (this.m.get(name) ?? 0) + n); }
-  get(name: string): number { return this.m.get(name) ?? 0; }
-  nonZero(): Record<string, number> { return Object.fromEntries([...this.m].filter(([, v]) => v !== 0)); }
-  reset(): void { this.m.clear(); }
+  bump(name: string, n = 1): void {
+    this.m.set(name, (this.m.get(name) ?? 0) + n);
+  }
+  get(name: string): number {
+    return this.m.get(name) ?? 0;
+  }
+  nonZero(): Record<string, number> {
+    return Object.fromEntries([...this.m].filter(([, v]) => v !== 0));
+  }
+  reset(): void {
+    this.m.clear();
+  }
 }
 
 /** The ipstat/ip6stat counter for a header the decoder refused (by the ParseError field). */
@@ -132,7 +158,12 @@ export class Host implements UdpStack, PingStack {
     this.log = opts.log ?? nullLogger;
     this.forwarding = opts.forwarding ?? false;
     this.spd = new Spd({ ...opts.spd, clock: this.clock });
-    this.sad = new Sad({ clock: this.clock, rng: this.rng, preferOld: opts.preferOldSa, listener: (ev) => this.onSad(ev) });
+    this.sad = new Sad({
+      clock: this.clock,
+      rng: this.rng,
+      preferOld: opts.preferOldSa,
+      listener: (ev) => this.onSad(ev),
+    });
     this.reassembler = new Reassembler({ ...opts.reassembly, clock: this.clock });
     this.acquires = new AcquireTable(opts.acquire);
     this.encapPorts = new Set(opts.nattPorts ?? [NAT_T_PORT]);
@@ -160,8 +191,12 @@ export class Host implements UdpStack, PingStack {
     return ifc;
   }
 
-  interface(name: string): Interface | undefined { return this.ifaces.get(name); }
-  interfaces(): Interface[] { return [...this.ifaces.values()]; }
+  interface(name: string): Interface | undefined {
+    return this.ifaces.get(name);
+  }
+  interfaces(): Interface[] {
+    return [...this.ifaces.values()];
+  }
 
   /** `route add prefix [gateway] -interface ifname`. */
   addRoute(prefix: string | Prefix, ifname: string, gateway?: string | Uint8Array, metric = 1): void {
@@ -174,7 +209,9 @@ export class Host implements UdpStack, PingStack {
   }
 
   /** A UDP port that carries ESP-in-UDP (the UDP_ENCAP socket option's effect). */
-  addEncapPort(port: number): void { this.encapPorts.add(port); }
+  addEncapPort(port: number): void {
+    this.encapPorts.add(port);
+  }
 
   isLocal(addr: Uint8Array): boolean {
     for (const i of this.ifaces.values()) if (i.has(addr)) return true;
@@ -194,7 +231,9 @@ export class Host implements UdpStack, PingStack {
   /** Subscribes to ACQUIRE/EXPIRE/SPD-expiry events; returns the unsubscribe function. */
   onEvent(fn: (ev: HostEvent) => void): () => void {
     this.listeners.add(fn);
-    return () => { this.listeners.delete(fn); };
+    return () => {
+      this.listeners.delete(fn);
+    };
   }
 
   /** GETSPI with seq = an ACQUIRE's seq, or the key manager's ACQUIRE failure: hold off re-ACQUIRE (KAME). */
@@ -208,7 +247,8 @@ export class Host implements UdpStack, PingStack {
 
   private onSad(ev: SadEvent): void {
     if (ev.type === 'larval-expired') this.emit({ type: 'larval-expired', sa: ev.sa });
-    else if (ev.type === 'soft') this.emit({ type: 'expire', kind: 'soft', sa: ev.sa, reason: ev.reason, used: ev.used });
+    else if (ev.type === 'soft')
+      this.emit({ type: 'expire', kind: 'soft', sa: ev.sa, reason: ev.reason, used: ev.used });
     else this.emit({ type: 'expire', kind: 'hard', sa: ev.sa, reason: ev.reason });
   }
 
@@ -221,20 +261,32 @@ export class Host implements UdpStack, PingStack {
   output(packet: Uint8Array, sock?: SocketPolicy): boolean {
     if (this.closed) return false;
     const sel = packetSelector(packet);
-    if (!sel) { this.netstat.bump('ips_odropped'); return false; }
+    if (!sel) {
+      this.netstat.bump('ips_odropped');
+      return false;
+    }
     const res = this.spd.resolvePolicy(sock, 'out', sel.src, sel.dst, sel.proto, sel.sport, sel.dport);
-    if (res.action === 'discard') { this.stats.bump('ips_out_polvio'); return false; }
+    if (res.action === 'discard') {
+      this.stats.bump('ips_out_polvio');
+      return false;
+    }
     let pkt = packet;
     if (res.action === 'ipsec') {
       const v = ipsecOutput(this, packet, sel, res);
-      if (!v.ok) { this.stats.bump(v.reason); this.log.log('debug', `${this.name}: output drop ${v.reason} ${v.detail ?? ''}`); return false; }
+      if (!v.ok) {
+        this.stats.bump(v.reason);
+        this.log.log('debug', `${this.name}: output drop ${v.reason} ${v.detail ?? ''}`);
+        return false;
+      }
       pkt = v.packet;
     }
     return this.transmit(pkt);
   }
 
   /** emitAcquire for ipsec-output.ts. */
-  emitAcquire(ev: AcquireEvent): void { this.emit(ev); }
+  emitAcquire(ev: AcquireEvent): void {
+    this.emit(ev);
+  }
 
   /** Routes and fragments one finished packet onto its interface, or loops it back when it is for us. */
   private transmit(pkt: Uint8Array): boolean {
@@ -247,10 +299,16 @@ export class Host implements UdpStack, PingStack {
     }
     const route = this.routes.lookup(dst);
     const ifc = route && this.ifaces.get(route.ifname);
-    if (!route || !ifc) { this.netstat.bump(v6 ? 'ip6s_noroute' : 'ips_noroute'); return false; }
+    if (!route || !ifc) {
+      this.netstat.bump(v6 ? 'ip6s_noroute' : 'ips_noroute');
+      return false;
+    }
     const nextHop = route.gateway ?? new Uint8Array(dst);
     const mtu = ifc.mtu;
-    if (pkt.length <= mtu) { ifc.link.send(pkt, nextHop); return true; }
+    if (pkt.length <= mtu) {
+      ifc.link.send(pkt, nextHop);
+      return true;
+    }
     let frags;
     try {
       frags = v6 ? fragmentIpv6(pkt, mtu, this.fragId()) : fragmentIpv4(pkt, mtu);
@@ -259,7 +317,10 @@ export class Host implements UdpStack, PingStack {
       this.netstat.bump(v6 ? 'ip6s_odropped' : 'ips_odropped');
       return false;
     }
-    if (!frags.ok) { this.netstat.bump(v6 ? 'ip6s_cantfrag' : 'ips_cantfrag'); return false; }
+    if (!frags.ok) {
+      this.netstat.bump(v6 ? 'ip6s_cantfrag' : 'ips_cantfrag');
+      return false;
+    }
     this.netstat.bump(v6 ? 'ip6s_fragmented' : 'ips_fragmented');
     this.netstat.bump(v6 ? 'ip6s_ofragments' : 'ips_ofragments', frags.fragments.length);
     for (const f of frags.fragments) ifc.link.send(f, nextHop);
@@ -280,9 +341,15 @@ export class Host implements UdpStack, PingStack {
   /** Builds and sends an IP packet from this host; `src` defaults to the outgoing interface's address. */
   sendIp(dst: Uint8Array, protocol: number, payload: Uint8Array, sock?: SocketPolicy, src?: Uint8Array): boolean {
     const s = src ?? this.sourceFor(dst);
-    if (!s) { this.netstat.bump(dst.length === 16 ? 'ip6s_noroute' : 'ips_noroute'); return false; }
+    if (!s) {
+      this.netstat.bump(dst.length === 16 ? 'ip6s_noroute' : 'ips_noroute');
+      return false;
+    }
     this.netstat.bump(dst.length === 16 ? 'ip6s_localout' : 'ips_localout');
-    return this.output(buildIpPacket({ src: s, dst, ttl: IP_DEFAULT_TTL, id: this.nextIpId() }, protocol, payload), sock);
+    return this.output(
+      buildIpPacket({ src: s, dst, ttl: IP_DEFAULT_TTL, id: this.nextIpId() }, protocol, payload),
+      sock,
+    );
   }
 
   // --- input ---
@@ -297,7 +364,10 @@ export class Host implements UdpStack, PingStack {
   private ipInput(pkt: Uint8Array, history: InputLayer[], depth: number): void {
     const v6 = pkt.length > 0 && pkt[0]! >> 4 === 6;
     this.netstat.bump(v6 ? 'ip6s_total' : 'ips_total');
-    if (depth > IPSEC_MAX_INPUT_DEPTH) { this.stats.bump('ips_in_inval'); return; }
+    if (depth > IPSEC_MAX_INPUT_DEPTH) {
+      this.stats.bump('ips_in_inval');
+      return;
+    }
     let sum: IpSummary;
     try {
       sum = decodeIpPacket(pkt);
@@ -308,15 +378,24 @@ export class Host implements UdpStack, PingStack {
     }
     if (sum.isFragment || sum.ipv6?.fragment) {
       const r = this.reassembler.input(pkt);
-      if (r.kind === 'held') { this.netstat.bump(v6 ? 'ip6s_fragments' : 'ips_fragments'); return; }
-      if (r.kind === 'dropped') { this.netstat.bump(v6 ? 'ip6s_fragdropped' : 'ips_fragdropped'); return; }
+      if (r.kind === 'held') {
+        this.netstat.bump(v6 ? 'ip6s_fragments' : 'ips_fragments');
+        return;
+      }
+      if (r.kind === 'dropped') {
+        this.netstat.bump(v6 ? 'ip6s_fragdropped' : 'ips_fragdropped');
+        return;
+      }
       if (r.kind === 'complete') {
         this.netstat.bump(v6 ? 'ip6s_reassembled' : 'ips_reassembled');
         this.ipInput(r.packet, history, depth);
         return;
       }
     }
-    if (!this.isLocal(sum.dst)) { this.forward(pkt, sum, history); return; }
+    if (!this.isLocal(sum.dst)) {
+      this.forward(pkt, sum, history);
+      return;
+    }
     this.localInput(pkt, sum, history, depth);
   }
 
@@ -324,28 +403,54 @@ export class Host implements UdpStack, PingStack {
     const p = sum.protocol;
     if (p === IPPROTO_ESP || p === IPPROTO_AH || p === IPPROTO_IPCOMP) {
       const step = ipsecInputStep(this, pkt, p, sum.payloadOffset, sum.dst);
-      if (!step.ok) { this.stats.bump(step.reason); return; }
+      if (!step.ok) {
+        this.stats.bump(step.reason);
+        return;
+      }
       this.ipInput(plainView(step.packet), [...history, step.layer], depth + 1);
       return;
     }
     if (p === IPPROTO_IPV4 || p === IPPROTO_IPV6) {
       const step = ipcompUncompressedStep(this, pkt, p, sum.payloadOffset, sum.end, sum.src, sum.dst);
-      if (step?.ok) { this.ipInput(step.packet, [...history, step.layer], depth + 1); return; }
-      if (step) { this.stats.bump(step.reason); return; }
+      if (step?.ok) {
+        this.ipInput(step.packet, [...history, step.layer], depth + 1);
+        return;
+      }
+      if (step) {
+        this.stats.bump(step.reason);
+        return;
+      }
     }
-    if (p === IPPROTO_UDP) { this.udpInput(pkt, sum, history, depth); return; }
-    if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) { this.icmpInput(pkt, sum, history); return; }
+    if (p === IPPROTO_UDP) {
+      this.udpInput(pkt, sum, history, depth);
+      return;
+    }
+    if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) {
+      this.icmpInput(pkt, sum, history);
+      return;
+    }
     const sel = packetSelector(pkt);
     if (sel && this.policyReject(sel, history)) return;
     this.netstat.bump(sum.family === 6 ? 'ip6s_noproto' : 'ips_noproto');
   }
 
   /** The inbound policy check; true (and counted) when the packet must be dropped. */
-  private policyReject(sel: PacketSelector, history: InputLayer[], sock?: SocketPolicy, dir: 'in' | 'fwd' = 'in'): boolean {
+  private policyReject(
+    sel: PacketSelector,
+    history: InputLayer[],
+    sock?: SocketPolicy,
+    dir: 'in' | 'fwd' = 'in',
+  ): boolean {
     const why = inboundPolicyCheck(this.spd, sock, dir, sel, history);
-    if (why === undefined) { if (history.length) this.stats.bump('ips_in_success'); return false; }
+    if (why === undefined) {
+      if (history.length) this.stats.bump('ips_in_success');
+      return false;
+    }
     this.stats.bump(why);
-    this.log.log('debug', `${this.name}: inbound policy violation ${formatAddr(sel.src)} -> ${formatAddr(sel.dst)} proto ${sel.proto}`);
+    this.log.log(
+      'debug',
+      `${this.name}: inbound policy violation ${formatAddr(sel.src)} -> ${formatAddr(sel.dst)} proto ${sel.proto}`,
+    );
     return true;
   }
 
@@ -353,28 +458,47 @@ export class Host implements UdpStack, PingStack {
     let sport: number, dport: number, len: number;
     try {
       const { value } = decodeUdp(pkt, sum.payloadOffset, sum.end, { src: sum.src, dst: sum.dst });
-      sport = value.srcPort; dport = value.dstPort; len = value.length;
+      sport = value.srcPort;
+      dport = value.dstPort;
+      len = value.length;
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
-      this.netstat.bump(e.field === 'udp.checksum' ? 'udps_badsum' : e.field === 'udp.length' ? 'udps_badlen' : 'udps_hdrops');
+      this.netstat.bump(
+        e.field === 'udp.checksum' ? 'udps_badsum' : e.field === 'udp.length' ? 'udps_badlen' : 'udps_hdrops',
+      );
       return;
     }
     if (this.encapPorts.has(dport)) {
       const k = classifyUdpEncap(pkt);
-      if (k.kind === 'keepalive') { this.netstat.bump('udps_natt_keepalive'); return; }
-      if (k.kind === 'drop') { (k.reason.startsWith('udps_') ? this.netstat : this.stats).bump(k.reason); return; }
+      if (k.kind === 'keepalive') {
+        this.netstat.bump('udps_natt_keepalive');
+        return;
+      }
+      if (k.kind === 'drop') {
+        (k.reason.startsWith('udps_') ? this.netstat : this.stats).bump(k.reason);
+        return;
+      }
       if (k.kind === 'esp') {
         const s = stripUdpEncap(pkt);
-        if (!s) { this.stats.bump('esps_hdrops'); return; }
+        if (!s) {
+          this.stats.bump('esps_hdrops');
+          return;
+        }
         const step = ipsecInputStep(this, s.packet, IPPROTO_ESP, s.espOffset, sum.dst, true);
-        if (!step.ok) { this.stats.bump(step.reason); return; }
+        if (!step.ok) {
+          this.stats.bump(step.reason);
+          return;
+        }
         this.ipInput(plainView(step.packet), [...history, step.layer], depth + 1);
         return;
       }
       // Non-ESP marker: IKE, delivered to the socket bound on the port, marker included (as racoon reads it).
     }
     const sock = this.udpTable.lookup(sum.dst, dport);
-    if (!sock) { this.netstat.bump('udps_noport'); return; }
+    if (!sock) {
+      this.netstat.bump('udps_noport');
+      return;
+    }
     const sel: PacketSelector = { src: sum.src, dst: sum.dst, proto: IPPROTO_UDP, sport, dport };
     if (this.policyReject(sel, history, sock.policy)) return;
     this.netstat.bump('udps_ipackets');
@@ -388,7 +512,8 @@ export class Host implements UdpStack, PingStack {
     const v6 = sum.family === 6;
     let type: number, id: number, seq: number;
     try {
-      const h = v6 ? decodeIcmpv6(pkt, sum.payloadOffset, sum.end, { src: sum.src, dst: sum.dst }).value
+      const h = v6
+        ? decodeIcmpv6(pkt, sum.payloadOffset, sum.end, { src: sum.src, dst: sum.dst }).value
         : decodeIcmp(pkt, sum.payloadOffset, sum.end).value;
       ({ type, id, seq } = h);
     } catch (e) {
@@ -405,7 +530,8 @@ export class Host implements UdpStack, PingStack {
     if (type === (v6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY)) {
       const ttl = v6 ? pkt[7]! : pkt[8]!;
       const data = pkt.subarray(sum.payloadOffset + ICMP_HEADER_BYTES, sum.end);
-      if (!this.pings.dispatch(id, seq, sum.src, ttl, sum.end - sum.payloadOffset, data)) this.netstat.bump('icps_noping');
+      if (!this.pings.dispatch(id, seq, sum.src, ttl, sum.end - sum.payloadOffset, data))
+        this.netstat.bump('icps_noping');
       return;
     }
     this.netstat.bump(v6 ? 'icp6s_unhandled' : 'icps_unhandled');
@@ -423,9 +549,15 @@ export class Host implements UdpStack, PingStack {
   /** ip_forward: TTL, the inbound (fwd) policy check, then the output path with the outbound policy. */
   private forward(pkt: Uint8Array, sum: IpSummary, history: InputLayer[]): void {
     const v6 = sum.family === 6;
-    if (!this.forwarding) { this.netstat.bump(v6 ? 'ip6s_cantforward' : 'ips_cantforward'); return; }
+    if (!this.forwarding) {
+      this.netstat.bump(v6 ? 'ip6s_cantforward' : 'ips_cantforward');
+      return;
+    }
     const ttlAt = v6 ? 7 : 8;
-    if (pkt[ttlAt]! <= 1) { this.netstat.bump(v6 ? 'ip6s_timeexceed' : 'ips_timeexceed'); return; }
+    if (pkt[ttlAt]! <= 1) {
+      this.netstat.bump(v6 ? 'ip6s_timeexceed' : 'ips_timeexceed');
+      return;
+    }
     const sel = packetSelector(pkt);
     if (!sel || this.policyReject(sel, history, undefined, 'fwd')) return;
     const out = pkt.slice(0, sum.end);
@@ -444,7 +576,10 @@ export class Host implements UdpStack, PingStack {
   /** UdpStack: builds the datagram from the socket's address (or the route's) and sends it. */
   udpSend(sock: UdpSocket, data: Uint8Array, dst: Uint8Array, dport: number): boolean {
     const src = sock.localAddr ?? this.sourceFor(dst);
-    if (!src || src.length !== dst.length) { this.netstat.bump('udps_noroute'); return false; }
+    if (!src || src.length !== dst.length) {
+      this.netstat.bump('udps_noroute');
+      return false;
+    }
     this.netstat.bump('udps_opackets');
     const pkt = buildUdpPacket({ src, dst, ttl: IP_DEFAULT_TTL, id: this.nextIpId() }, sock.localPort, dport, data);
     return this.output(pkt, sock.policy);
@@ -453,7 +588,10 @@ export class Host implements UdpStack, PingStack {
   /** PingStack: one echo request to dst. */
   sendEchoRequest(dst: Uint8Array, id: number, seq: number, data: Uint8Array): boolean {
     const src = this.sourceFor(dst);
-    if (!src) { this.netstat.bump(dst.length === 16 ? 'ip6s_noroute' : 'ips_noroute'); return false; }
+    if (!src) {
+      this.netstat.bump(dst.length === 16 ? 'ip6s_noroute' : 'ips_noroute');
+      return false;
+    }
     return this.output(buildEchoRequestPacket({ src, dst, ttl: IP_DEFAULT_TTL, id: this.nextIpId() }, id, seq, data));
   }
 
@@ -472,4 +610,3 @@ export class Host implements UdpStack, PingStack {
     this.listeners.clear();
   }
 }
-

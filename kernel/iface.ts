@@ -12,9 +12,14 @@ export interface IfAddr {
 /** An interface of one Host. */
 export class Interface {
   readonly addrs: IfAddr[] = [];
-  constructor(readonly name: string, readonly link: Link) {}
+  constructor(
+    readonly name: string,
+    readonly link: Link,
+  ) {}
 
-  get mtu(): number { return this.link.mtu; }
+  get mtu(): number {
+    return this.link.mtu;
+  }
 
   /** Adds `addr/len`; throws RangeError on text that is not an address with an optional prefix length. */
   addAddress(text: string): IfAddr {

@@ -4,10 +4,27 @@
 import type { SecAssoc } from './secassoc.js';
 import { drop, type TransformEnv, type TransformResult } from './transform.js';
 import {
-  IPPROTO_IPCOMP, IPPROTO_IPV4, IPPROTO_IPV6, IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
-  IPV4_MIN_HEADER_BYTES, IPV4_MAX_PACKET_BYTES, IPV6_HEADER_BYTES, IP_MF, IP_OFFMASK,
+  IPPROTO_IPCOMP,
+  IPPROTO_IPV4,
+  IPPROTO_IPV6,
+  IPPROTO_HOPOPTS,
+  IPPROTO_ROUTING,
+  IPPROTO_DSTOPTS,
+  IPV4_MIN_HEADER_BYTES,
+  IPV4_MAX_PACKET_BYTES,
+  IPV6_HEADER_BYTES,
+  IP_MF,
+  IP_OFFMASK,
 } from './ip/constants.js';
-import { writeOuterHeader, outerHeaderBytes, innerProtoOf, stripOuter, tunnelDropReason, dsByteOf, type TunnelOptions } from './tunnel.js';
+import {
+  writeOuterHeader,
+  outerHeaderBytes,
+  innerProtoOf,
+  stripOuter,
+  tunnelDropReason,
+  dsByteOf,
+  type TunnelOptions,
+} from './tunnel.js';
 import { setTransportHeader } from './ip/rewrite.js';
 import { ipPacketEnd, splitForTransport } from './ip/transport-split.js';
 
@@ -74,16 +91,27 @@ function maxTotal(v6: boolean): number {
  * below the threshold, or one that does not shrink, goes out as it is (tunnel mode: plain IP-in-IP) and
  * the result's `stat` names the counter to bump.
  */
-export function ipcompOutput(sa: SecAssoc, packet: Uint8Array, env: TransformEnv, opts: IpcompOutputOptions = {}): IpcompOutputResult {
-  if (sa.state !== 'mature' && sa.state !== 'dying') return { ok: false, reason: 'ipcomps_invalid', detail: `SA is ${sa.state}` };
+export function ipcompOutput(
+  sa: SecAssoc,
+  packet: Uint8Array,
+  env: TransformEnv,
+  opts: IpcompOutputOptions = {},
+): IpcompOutputResult {
+  if (sa.state !== 'mature' && sa.state !== 'dying')
+    return { ok: false, reason: 'ipcomps_invalid', detail: `SA is ${sa.state}` };
   if (!sa.compAlg) return { ok: false, reason: 'ipcomps_noxform', detail: 'SA has no compression algorithm' };
   const tunnel = sa.mode === 'tunnel';
-  let hdrLen: number, nhOff = -1, nh: number, dataStart: number, dataEnd: number;
+  let hdrLen: number,
+    nhOff = -1,
+    nh: number,
+    dataStart: number,
+    dataEnd: number;
   if (tunnel) {
     dataEnd = ipPacketEnd(packet);
     nh = innerProtoOf(packet);
     if (dataEnd < 0 || nh < 0) return { ok: false, reason: 'ipcomps_hdrops', detail: 'not an IPv4/IPv6 packet' };
-    if (sa.src.length !== sa.dst.length || (sa.src.length !== 4 && sa.src.length !== 16)) return { ok: false, reason: 'ipcomps_invalid', detail: 'bad tunnel endpoints' };
+    if (sa.src.length !== sa.dst.length || (sa.src.length !== 4 && sa.src.length !== 16))
+      return { ok: false, reason: 'ipcomps_invalid', detail: 'bad tunnel endpoints' };
     hdrLen = outerHeaderBytes(sa.dst);
     dataStart = 0;
   } else {
@@ -147,18 +175,27 @@ function ipcompNhOffset(p: Uint8Array, off: number): number {
  * length limit) before any output is allocated beyond it. Transport mode returns the packet with the
  * payload restored and its header fixed; tunnel mode returns the inner packet.
  */
-export function ipcompInput(sa: SecAssoc, packet: Uint8Array, off: number, env: TransformEnv, opts: IpcompInputOptions = {}): TransformResult {
+export function ipcompInput(
+  sa: SecAssoc,
+  packet: Uint8Array,
+  off: number,
+  env: TransformEnv,
+  opts: IpcompInputOptions = {},
+): TransformResult {
   void env;
   if (sa.state !== 'mature' && sa.state !== 'dying') return drop('ipcomps_invalid', `SA is ${sa.state}`);
   if (!sa.compAlg) return drop('ipcomps_noxform', 'SA has no compression algorithm');
   const end = ipPacketEnd(packet);
-  if (end < 0 || off < IPV4_MIN_HEADER_BYTES || off + IPCOMP_HEADER_BYTES > end) return drop('ipcomps_hdrops', 'truncated IPComp header');
+  if (end < 0 || off < IPV4_MIN_HEADER_BYTES || off + IPCOMP_HEADER_BYTES > end)
+    return drop('ipcomps_hdrops', 'truncated IPComp header');
   const v6 = packet[0]! >> 4 === 6;
-  if (!v6 && (((packet[6]! << 8) | packet[7]!) & (IP_MF | IP_OFFMASK)) !== 0) return drop('ipcomps_hdrops', 'IPv4 fragment (reassemble first)');
+  if (!v6 && (((packet[6]! << 8) | packet[7]!) & (IP_MF | IP_OFFMASK)) !== 0)
+    return drop('ipcomps_hdrops', 'IPv4 fragment (reassemble first)');
   const nhOff = ipcompNhOffset(packet, off);
   if (nhOff < 0) return drop('ipcomps_hdrops', 'IP header chain does not lead to IPComp');
   const cpi = ipcompCpi(packet, off);
-  if (cpi !== ipcompWireCpi(sa) && cpi !== (sa.spi & 0xffff)) return drop('ipcomps_notdb', `CPI ${cpi} is not this SA's`);
+  if (cpi !== ipcompWireCpi(sa) && cpi !== (sa.spi & 0xffff))
+    return drop('ipcomps_notdb', `CPI ${cpi} is not this SA's`);
   const nh = packet[off]!;
   if (nh === IPPROTO_IPCOMP) return drop('ipcomps_hdrops', 'IPComp inside IPComp (RFC 3173 §3.2)');
   const asTunnel = sa.mode === 'tunnel' || (sa.mode === 'any' && (nh === IPPROTO_IPV4 || nh === IPPROTO_IPV6));

@@ -40,8 +40,7 @@ export interface InputContext {
 }
 
 export type InputStep =
-  | { ok: true; packet: Uint8Array; layer: InputLayer }
-  | { ok: false; reason: string; detail?: string };
+  { ok: true; packet: Uint8Array; layer: InputLayer } | { ok: false; reason: string; detail?: string };
 
 const PREFIX: Record<IpsecProto, string> = { esp: 'esps', ah: 'ahs', ipcomp: 'ipcomps' };
 
@@ -79,7 +78,14 @@ function ipEnd(p: Uint8Array): number {
  * mode, so that a bundle whose later tunnel request was applied in place (ipsec-output.ts) also opens.
  * Returns the resulting IP packet (transport: same header; tunnel: the inner packet) and the layer.
  */
-export function ipsecInputStep(ctx: InputContext, packet: Uint8Array, proto: number, off: number, dst: Uint8Array, udpEncap = false): InputStep {
+export function ipsecInputStep(
+  ctx: InputContext,
+  packet: Uint8Array,
+  proto: number,
+  off: number,
+  dst: Uint8Array,
+  udpEncap = false,
+): InputStep {
   const found = lookupSa(ctx, proto, packet, off, dst);
   if (typeof found === 'string') {
     if (found.endsWith('_notdb')) ctx.stats.bump('ips_in_nosa');
@@ -104,7 +110,8 @@ export function ipsecInputStep(ctx: InputContext, packet: Uint8Array, proto: num
     // RFC 3948 §3.1.2: after transport-mode decapsulation the TCP/UDP checksum needs the NAT fix-up.
     const nh = packet[end - espIcvLen(sa) - 1];
     const tunnelled = sa.mode !== 'transport' && (nh === IPPROTO_IPV4 || nh === IPPROTO_IPV6);
-    if (!tunnelled && !fixupTransportChecksum(out, sa.natt)) return { ok: false, reason: 'esps_hdrops', detail: 'short transport header after NAT-T' };
+    if (!tunnelled && !fixupTransportChecksum(out, sa.natt))
+      return { ok: false, reason: 'esps_hdrops', detail: 'short transport header after NAT-T' };
   }
   return { ok: true, packet: out, layer: { proto: sa.proto, mode: sa.mode, sa, udpEncap } };
 }
@@ -115,8 +122,15 @@ export function ipsecInputStep(ctx: InputContext, packet: Uint8Array, proto: num
  * IPComp header; FreeBSD ipcomp_nonexp_input accepts them the same way). Undefined when there is no such SA:
  * then it is plain IP-in-IP, which this host does not terminate.
  */
-export function ipcompUncompressedStep(ctx: InputContext, packet: Uint8Array, proto: number, off: number, end: number,
-  src: Uint8Array, dst: Uint8Array): InputStep | undefined {
+export function ipcompUncompressedStep(
+  ctx: InputContext,
+  packet: Uint8Array,
+  proto: number,
+  off: number,
+  end: number,
+  src: Uint8Array,
+  dst: Uint8Array,
+): InputStep | undefined {
   const sa = ctx.sad.lookupOut(src, dst, 'ipcomp', 'tunnel', 0);
   if (!sa) return undefined;
   const r = stripOuter(packet, off, end, proto, dsByteOf(packet, 0) & 3);
@@ -160,10 +174,16 @@ export function historySatisfies(requests: readonly IpsecRequest[], history: rea
  * forwarded packet (falling back to the `in` policy when no `fwd` one matches, as KAME checks forwarded
  * packets against its inbound policy). Returns undefined when accepted, else the counter to bump.
  */
-export function inboundPolicyCheck(spd: Spd, sock: SocketPolicy | undefined, dir: Exclude<PolicyDir, 'out'>,
-  sel: PacketSelector, history: readonly InputLayer[]): string | undefined {
+export function inboundPolicyCheck(
+  spd: Spd,
+  sock: SocketPolicy | undefined,
+  dir: Exclude<PolicyDir, 'out'>,
+  sel: PacketSelector,
+  history: readonly InputLayer[],
+): string | undefined {
   let d: PolicyDir = dir;
-  if (dir === 'fwd' && spd.lookupPolicy('fwd', sel.src, sel.dst, sel.proto, sel.sport, sel.dport) === undefined) d = 'in';
+  if (dir === 'fwd' && spd.lookupPolicy('fwd', sel.src, sel.dst, sel.proto, sel.sport, sel.dport) === undefined)
+    d = 'in';
   const res = spd.resolvePolicy(sock, d, sel.src, sel.dst, sel.proto, sel.sport, sel.dport);
   if (res.action === 'discard') return 'ips_in_polvio';
   if (res.action === 'none') return undefined;

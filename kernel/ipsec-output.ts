@@ -17,8 +17,17 @@ import { ipcompOutput } from './ipcomp.js';
 import type { TransformEnv } from './transform.js';
 import { AcquireTable, type SaIndex } from './acquire.js';
 import {
-  IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
-  IPPROTO_FRAGMENT, IPV4_MIN_HEADER_BYTES, IPV6_HEADER_BYTES, IP_OFFMASK,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_HOPOPTS,
+  IPPROTO_ROUTING,
+  IPPROTO_DSTOPTS,
+  IPPROTO_FRAGMENT,
+  IPV4_MIN_HEADER_BYTES,
+  IPV6_HEADER_BYTES,
+  IP_OFFMASK,
 } from './ip/constants.js';
 
 /** What the SPD is asked about a packet (RFC 4301 §4.4.1.1); ICMP type/code travel as sport/dport (KAME). */
@@ -53,9 +62,7 @@ export interface OutputContext {
   emitAcquire(ev: AcquireEvent): void;
 }
 
-export type OutputVerdict =
-  | { ok: true; packet: Uint8Array }
-  | { ok: false; reason: string; detail?: string };
+export type OutputVerdict = { ok: true; packet: Uint8Array } | { ok: false; reason: string; detail?: string };
 
 /** Bounds the acquire table: expired entries are swept when it grows past this. */
 const ACQ_SWEEP_SIZE = 1024;
@@ -67,7 +74,12 @@ const ACQ_SWEEP_SIZE = 1024;
 export function packetSelector(p: Uint8Array): PacketSelector | undefined {
   if (p.length < 1) return undefined;
   const v = p[0]! >> 4;
-  let proto: number, off: number, end: number, src: Uint8Array, dst: Uint8Array, opaque = false;
+  let proto: number,
+    off: number,
+    end: number,
+    src: Uint8Array,
+    dst: Uint8Array,
+    opaque = false;
   if (v === 4) {
     const hl = (p[0]! & 0x0f) << 2;
     if (p.length < IPV4_MIN_HEADER_BYTES || hl < IPV4_MIN_HEADER_BYTES) return undefined;
@@ -87,7 +99,12 @@ export function packetSelector(p: Uint8Array): PacketSelector | undefined {
     proto = p[6]!;
     off = IPV6_HEADER_BYTES;
     // Skip the extension headers to the upper layer (a fragment header with an offset makes it opaque).
-    while (proto === IPPROTO_HOPOPTS || proto === IPPROTO_ROUTING || proto === IPPROTO_DSTOPTS || proto === IPPROTO_FRAGMENT) {
+    while (
+      proto === IPPROTO_HOPOPTS ||
+      proto === IPPROTO_ROUTING ||
+      proto === IPPROTO_DSTOPTS ||
+      proto === IPPROTO_FRAGMENT
+    ) {
       if (off + 8 > end) return undefined;
       if (proto === IPPROTO_FRAGMENT) {
         if ((((p[off + 2]! << 8) | p[off + 3]!) & 0xfff8) !== 0) opaque = true;
@@ -102,7 +119,8 @@ export function packetSelector(p: Uint8Array): PacketSelector | undefined {
   } else {
     return undefined;
   }
-  let sport = 0, dport = 0;
+  let sport = 0,
+    dport = 0;
   if (!opaque && off + 4 <= end) {
     if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) {
       sport = (p[off]! << 8) | p[off + 1]!;
@@ -129,7 +147,13 @@ function hasLarval(sad: Sad, idx: SaIndex): boolean {
   return sad.hasLarvalBetween(idx.src, idx.dst, idx.proto);
 }
 
-function acquire(ctx: OutputContext, req: IpsecRequest, idx: SaIndex, res: PolicyResolution, sel: PacketSelector): void {
+function acquire(
+  ctx: OutputContext,
+  req: IpsecRequest,
+  idx: SaIndex,
+  res: PolicyResolution,
+  sel: PacketSelector,
+): void {
   const now = ctx.clock.now();
   if (ctx.acquires.size > ACQ_SWEEP_SIZE) ctx.acquires.expire(now);
   const seq = ctx.acquires.trigger(idx, now, () => hasLarval(ctx.sad, idx));
@@ -138,7 +162,13 @@ function acquire(ctx: OutputContext, req: IpsecRequest, idx: SaIndex, res: Polic
 }
 
 /** Runs one SA's transform; `inPlace` applies a tunnel SA without a new outer header (bundle rule above). */
-function applySa(ctx: OutputContext, sa: SecAssoc, pkt: Uint8Array, env: TransformEnv, inPlace: boolean): OutputVerdict {
+function applySa(
+  ctx: OutputContext,
+  sa: SecAssoc,
+  pkt: Uint8Array,
+  env: TransformEnv,
+  inPlace: boolean,
+): OutputVerdict {
   const use = inPlace ? { ...sa, mode: 'transport' as const } : sa;
   let r: OutputVerdict;
   const before = pkt.length;
@@ -149,7 +179,10 @@ function applySa(ctx: OutputContext, sa: SecAssoc, pkt: Uint8Array, env: Transfo
     if (c.ok && c.stat) ctx.stats.bump(c.stat);
     r = c;
   }
-  if (use !== sa) { sa.seqOutHi = use.seqOutHi; sa.seqOutLo = use.seqOutLo; }
+  if (use !== sa) {
+    sa.seqOutHi = use.seqOutHi;
+    sa.seqOutLo = use.seqOutLo;
+  }
   if (!r.ok) return r;
   const grp = sa.proto === 'esp' ? 'esps' : sa.proto === 'ah' ? 'ahs' : 'ipcomps';
   ctx.stats.bump(`${grp}_output`);
@@ -162,7 +195,12 @@ function applySa(ctx: OutputContext, sa: SecAssoc, pkt: Uint8Array, env: Transfo
  * Applies `res` (an `ipsec` resolution) to `packet`. Returns the protected packet, or a drop whose reason is
  * a KAME counter name (the caller bumps it). Transforms that fail return their own espstat/ahstat reason.
  */
-export function ipsecOutput(ctx: OutputContext, packet: Uint8Array, sel: PacketSelector, res: PolicyResolution): OutputVerdict {
+export function ipsecOutput(
+  ctx: OutputContext,
+  packet: Uint8Array,
+  sel: PacketSelector,
+  res: PolicyResolution,
+): OutputVerdict {
   const env: TransformEnv = { rng: ctx.rng, now: ctx.clock.now() };
   let pkt = packet;
   let tunnelled = false;

@@ -9,7 +9,12 @@ import type { IpsecProto } from './secassoc.js';
 /** KAME key_getcomb_*: default hard lifetime of proposed SAs (seconds), soft at PFKEY_SOFT_LIFETIME_RATE %. */
 export const PROPOSAL_HARD_ADDTIME_SEC = 86400;
 
-interface Named { name: string; aliases: readonly string[]; keyBits?: readonly number[]; ivLen?: number }
+interface Named {
+  name: string;
+  aliases: readonly string[];
+  keyBits?: readonly number[];
+  ivLen?: number;
+}
 
 /** Ids the constants table does not name by a crypto alias. */
 const EXTRA_IDS: Record<string, number> = { 'hmac-ripemd160': C.SADB_X_AALG_RIPEMD160HMAC };
@@ -22,7 +27,14 @@ function idOf(kind: C.AlgorithmKind, a: Named): number | undefined {
   return EXTRA_IDS[a.name];
 }
 
-interface AlgRow { id: number; name: string; minBits: number; maxBits: number; ivLen: number; aead: boolean }
+interface AlgRow {
+  id: number;
+  name: string;
+  minBits: number;
+  maxBits: number;
+  ivLen: number;
+  aead: boolean;
+}
 
 function rows(kind: C.AlgorithmKind, algs: readonly (Named & { kind?: string })[]): AlgRow[] {
   const out: AlgRow[] = [];
@@ -30,7 +42,14 @@ function rows(kind: C.AlgorithmKind, algs: readonly (Named & { kind?: string })[
     const id = idOf(kind, a);
     if (id === undefined || out.some((r) => r.id === id)) continue;
     const bits = a.keyBits ?? [0];
-    out.push({ id, name: a.name, minBits: Math.min(...bits), maxBits: Math.max(...bits), ivLen: a.ivLen ?? 0, aead: a.kind === 'aead' });
+    out.push({
+      id,
+      name: a.name,
+      minBits: Math.min(...bits),
+      maxBits: Math.max(...bits),
+      ivLen: a.ivLen ?? 0,
+      aead: a.kind === 'aead',
+    });
   }
   return out;
 }
@@ -46,14 +65,26 @@ const AUTH_BY_NAME = new Map(AUTH_ROWS.map((r) => [r.name, r]));
 const COMP_BY_NAME = new Map(COMP_ROWS.map((r) => [r.name, r]));
 
 /** The crypto registry name for a sadb_sa_encrypt id (ESP), or undefined when the kernel lacks it. */
-export function encNameOf(id: number): string | undefined { return ENC_BY_ID.get(id)?.name; }
-export function authNameOf(id: number): string | undefined { return AUTH_BY_ID.get(id)?.name; }
-export function compNameOf(id: number): string | undefined { return COMP_BY_ID.get(id)?.name; }
+export function encNameOf(id: number): string | undefined {
+  return ENC_BY_ID.get(id)?.name;
+}
+export function authNameOf(id: number): string | undefined {
+  return AUTH_BY_ID.get(id)?.name;
+}
+export function compNameOf(id: number): string | undefined {
+  return COMP_BY_ID.get(id)?.name;
+}
 
 /** The PF_KEY id of a crypto registry algorithm name (canonical names, as SecAssoc holds them). */
-export function encIdOf(name: string): number { return ENC_BY_NAME.get(name)?.id ?? C.SADB_EALG_NONE; }
-export function authIdOf(name: string): number { return AUTH_BY_NAME.get(name)?.id ?? C.SADB_AALG_NONE; }
-export function compIdOf(name: string): number { return COMP_BY_NAME.get(name)?.id ?? C.SADB_X_CALG_NONE; }
+export function encIdOf(name: string): number {
+  return ENC_BY_NAME.get(name)?.id ?? C.SADB_EALG_NONE;
+}
+export function authIdOf(name: string): number {
+  return AUTH_BY_NAME.get(name)?.id ?? C.SADB_AALG_NONE;
+}
+export function compIdOf(name: string): number {
+  return COMP_BY_NAME.get(name)?.id ?? C.SADB_X_CALG_NONE;
+}
 
 /** True when the key length is one the kernel accepts for that algorithm (xform_init's check). */
 export function keyBitsOk(kind: C.AlgorithmKind, id: number, bits: number): boolean {
@@ -74,11 +105,21 @@ export function supportedEncrypt(): SadbAlg[] {
 function comb(auth: AlgRow | undefined, enc: AlgRow | undefined): SadbComb {
   const hard = BigInt(PROPOSAL_HARD_ADDTIME_SEC);
   return {
-    auth: auth?.id ?? C.SADB_AALG_NONE, encrypt: enc?.id ?? C.SADB_EALG_NONE, flags: 0,
-    authMinbits: auth?.minBits ?? 0, authMaxbits: auth?.maxBits ?? 0,
-    encryptMinbits: enc?.minBits ?? 0, encryptMaxbits: enc?.maxBits ?? 0,
-    softAllocations: 0, hardAllocations: 0, softBytes: 0n, hardBytes: 0n,
-    softAddtime: (hard * BigInt(C.PFKEY_SOFT_LIFETIME_RATE)) / 100n, hardAddtime: hard, softUsetime: 0n, hardUsetime: 0n,
+    auth: auth?.id ?? C.SADB_AALG_NONE,
+    encrypt: enc?.id ?? C.SADB_EALG_NONE,
+    flags: 0,
+    authMinbits: auth?.minBits ?? 0,
+    authMaxbits: auth?.maxBits ?? 0,
+    encryptMinbits: enc?.minBits ?? 0,
+    encryptMaxbits: enc?.maxBits ?? 0,
+    softAllocations: 0,
+    hardAllocations: 0,
+    softBytes: 0n,
+    hardBytes: 0n,
+    softAddtime: (hard * BigInt(C.PFKEY_SOFT_LIFETIME_RATE)) / 100n,
+    hardAddtime: hard,
+    softUsetime: 0n,
+    hardUsetime: 0n,
   };
 }
 

@@ -6,14 +6,32 @@ import { PfkeyError, makeSadbMsg } from '../pfkey/index.js';
 import { ErrnoError } from '../common/errors.js';
 import { addrEqual } from '../common/inet.js';
 import type { SecAssoc } from './secassoc.js';
-import { getSpiParamsOf, modeOf, protoOfSatype, saLifetimeParamsOf, saParamsOf, saToMessage } from './keysock-convert.js';
+import {
+  getSpiParamsOf,
+  modeOf,
+  protoOfSatype,
+  saLifetimeParamsOf,
+  saParamsOf,
+  saToMessage,
+} from './keysock-convert.js';
 import { echoRaw, echoReply, type HandlerCtx, type HandlerResult } from './keysock-types.js';
 
 /** key_getmsgbuf_x1: what UPDATE and ADD replies carry (keys stripped), plus the NAT-T extensions. */
 const X1_TYPES: ReadonlySet<number> = new Set([
-  C.SADB_EXT_SA, C.SADB_X_EXT_SA2, C.SADB_EXT_ADDRESS_SRC, C.SADB_EXT_ADDRESS_DST, C.SADB_EXT_LIFETIME_HARD,
-  C.SADB_EXT_LIFETIME_SOFT, C.SADB_EXT_IDENTITY_SRC, C.SADB_EXT_IDENTITY_DST, C.SADB_X_EXT_NAT_T_TYPE,
-  C.SADB_X_EXT_NAT_T_SPORT, C.SADB_X_EXT_NAT_T_DPORT, C.SADB_X_EXT_NAT_T_OAI, C.SADB_X_EXT_NAT_T_OAR, C.SADB_X_EXT_SA_REPLAY,
+  C.SADB_EXT_SA,
+  C.SADB_X_EXT_SA2,
+  C.SADB_EXT_ADDRESS_SRC,
+  C.SADB_EXT_ADDRESS_DST,
+  C.SADB_EXT_LIFETIME_HARD,
+  C.SADB_EXT_LIFETIME_SOFT,
+  C.SADB_EXT_IDENTITY_SRC,
+  C.SADB_EXT_IDENTITY_DST,
+  C.SADB_X_EXT_NAT_T_TYPE,
+  C.SADB_X_EXT_NAT_T_SPORT,
+  C.SADB_X_EXT_NAT_T_DPORT,
+  C.SADB_X_EXT_NAT_T_OAI,
+  C.SADB_X_EXT_NAT_T_OAR,
+  C.SADB_X_EXT_SA_REPLAY,
 ]);
 const DELETE_TYPES: ReadonlySet<number> = new Set([C.SADB_EXT_SA, C.SADB_EXT_ADDRESS_SRC, C.SADB_EXT_ADDRESS_DST]);
 const PAIR_TYPES: ReadonlySet<number> = new Set([C.SADB_EXT_ADDRESS_SRC, C.SADB_EXT_ADDRESS_DST]);
@@ -49,7 +67,12 @@ export function handleGetspi(ctx: HandlerCtx): HandlerResult {
 /** SADB_UPDATE: mature the caller's larval SA (or change a mature SA's lifetimes); reply to all. */
 export function handleUpdate(ctx: HandlerCtx): HandlerResult {
   const { m, kernel } = ctx;
-  const cur = kernel.sad.get(m.ext.addressSrc!.addr.addr, m.ext.addressDst!.addr.addr, protoOfSatype(m.msg.satype), m.ext.sa!.spi >>> 0);
+  const cur = kernel.sad.get(
+    m.ext.addressSrc!.addr.addr,
+    m.ext.addressDst!.addr.addr,
+    protoOfSatype(m.msg.satype),
+    m.ext.sa!.spi >>> 0,
+  );
   let params;
   if (cur && cur.state !== 'larval') {
     // FreeBSD key_update: a mature SA's keys cannot change; lifetimes and NAT-T ports can.
@@ -77,11 +100,14 @@ export function handleDelete(ctx: HandlerCtx): HandlerResult {
   const src = m.ext.addressSrc!.addr.addr;
   const dst = m.ext.addressDst!.addr.addr;
   if (m.ext.sa) {
-    if (!kernel.sad.delete(src, dst, proto, m.ext.sa.spi >>> 0)) throw new PfkeyError('ENOENT', `no SA with SPI 0x${(m.ext.sa.spi >>> 0).toString(16)}`);
+    if (!kernel.sad.delete(src, dst, proto, m.ext.sa.spi >>> 0))
+      throw new PfkeyError('ENOENT', `no SA with SPI 0x${(m.ext.sa.spi >>> 0).toString(16)}`);
     return echoRaw(ctx.raw, DELETE_TYPES, 'all');
   }
   // KAME key_delete_all keeps larval SAs (a negotiation in progress) and answers even when nothing matched.
-  const victims = kernel.sad.dump(proto).filter((sa) => sa.state !== 'larval' && addrEqual(sa.src, src) && addrEqual(sa.dst, dst));
+  const victims = kernel.sad
+    .dump(proto)
+    .filter((sa) => sa.state !== 'larval' && addrEqual(sa.src, src) && addrEqual(sa.dst, dst));
   for (const sa of victims) kernel.sad.delete(src, dst, proto, sa.spi);
   return echoRaw(ctx.raw, PAIR_TYPES, 'all');
 }
@@ -110,7 +136,13 @@ export function handleAcquire(ctx: HandlerCtx): HandlerResult {
   if (!m.ext.addressSrc || !m.ext.addressDst) throw new PfkeyError('EINVAL', 'ACQUIRE without addresses');
   const proto = protoOfSatype(m.msg.satype);
   const mode = m.ext.sa2 ? modeOf(m.ext.sa2.mode) : 'transport';
-  const idx = { proto, mode: mode === 'any' ? 'transport' as const : mode, reqid: m.ext.sa2?.reqid ?? 0, src: m.ext.addressSrc!.addr.addr, dst: m.ext.addressDst!.addr.addr };
+  const idx = {
+    proto,
+    mode: mode === 'any' ? ('transport' as const) : mode,
+    reqid: m.ext.sa2?.reqid ?? 0,
+    src: m.ext.addressSrc!.addr.addr,
+    dst: m.ext.addressDst!.addr.addr,
+  };
   if (kernel.acquires && kernel.acquires.trigger(idx, kernel.clock.now(), () => false) === undefined) {
     throw new PfkeyError('EEXIST', 'an ACQUIRE for this SA index is pending');
   }

@@ -19,7 +19,9 @@ function selectorOf(m: PfkeyMessage): SelectorSpec {
   return {
     src: { family: s!.addr.family, addr: s!.addr.addr, len: s!.prefixlen },
     dst: { family: d!.addr.family, addr: d!.addr.addr, len: d!.prefixlen },
-    proto: s!.proto, sport: s!.addr.port, dport: d!.addr.port,
+    proto: s!.proto,
+    sport: s!.addr.port,
+    dport: d!.addr.port,
   };
 }
 

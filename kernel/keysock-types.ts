@@ -37,7 +37,11 @@ export interface HandlerCtx {
 }
 
 /** The reply KAME builds by copying the request's header and some of its extensions (key_gather_mbuf). */
-export function echoReply(m: PfkeyMessage, names: readonly (keyof PfkeyMessage['ext'])[], target: SendupTarget): HandlerResult {
+export function echoReply(
+  m: PfkeyMessage,
+  names: readonly (keyof PfkeyMessage['ext'])[],
+  target: SendupTarget,
+): HandlerResult {
   const ext: PfkeyMessage['ext'] = {};
   for (const n of names) if (m.ext[n] !== undefined) (ext as Record<string, unknown>)[n] = m.ext[n];
   return { kind: 'reply', reply: { msg: { ...m.msg, errno: 0 }, ext, extOrder: m.extOrder }, target };
@@ -53,13 +57,19 @@ export function echoRaw(raw: Uint8Array, keepTypes: ReadonlySet<number>, target:
   let total = SADB_MSG.size;
   for (let p = SADB_MSG.size; p < raw.length;) {
     const len = getField(dv, p, SADB_EXT.fields.len!) * 8;
-    if (keepTypes.has(getField(dv, p, SADB_EXT.fields.type!))) { spans.push(p, len); total += len; }
+    if (keepTypes.has(getField(dv, p, SADB_EXT.fields.type!))) {
+      spans.push(p, len);
+      total += len;
+    }
     p += len;
   }
   const out = new Uint8Array(total);
   out.set(raw.subarray(0, SADB_MSG.size));
   let q = SADB_MSG.size;
-  for (let i = 0; i < spans.length; i += 2) { out.set(raw.subarray(spans[i]!, spans[i]! + spans[i + 1]!), q); q += spans[i + 1]!; }
+  for (let i = 0; i < spans.length; i += 2) {
+    out.set(raw.subarray(spans[i]!, spans[i]! + spans[i + 1]!), q);
+    q += spans[i + 1]!;
+  }
   const odv = viewOf(out);
   setField(odv, 0, SADB_MSG.fields.errno!, 0);
   setField(odv, 0, SADB_MSG.fields.len!, total / 8);

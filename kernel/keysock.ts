@@ -5,8 +5,15 @@
 // own messages (ACQUIRE, EXPIRE, X_SPDEXPIRE) built from the host's events.
 import * as C from '../pfkey/constants.js';
 import {
-  ERRNO_NUMBERS, PfkeyError, checkUserMessage, decodeMessage, encodeMessage, makeSadbMsg, withErrno,
-  type PfkeyErrno, type PfkeyMessage,
+  ERRNO_NUMBERS,
+  PfkeyError,
+  checkUserMessage,
+  decodeMessage,
+  encodeMessage,
+  makeSadbMsg,
+  withErrno,
+  type PfkeyErrno,
+  type PfkeyMessage,
 } from '../pfkey/index.js';
 import type { PfkeyEndpoint, PfkeyKernelSocket, PfkeySink } from '../pfkey/transport-inproc.js';
 import { ErrnoError } from '../common/errors.js';
@@ -18,9 +25,24 @@ import type { SecAssoc } from './secassoc.js';
 import type { Policy } from './policy.js';
 import { expireMessage, hostAddress, modeNum, policyToMessage, satypeOf } from './keysock-convert.js';
 import { proposalFor, supportedAuth, supportedEncrypt } from './keysock-algs.js';
-import { handleAcquire, handleAdd, handleDelete, handleDump, handleFlush, handleGet, handleGetspi, handleUpdate } from './keysock-sa.js';
 import {
-  handleSpdAdd, handleSpdDelete, handleSpdDelete2, handleSpdDump, handleSpdFlush, handleSpdGet, handleSpdUpdate,
+  handleAcquire,
+  handleAdd,
+  handleDelete,
+  handleDump,
+  handleFlush,
+  handleGet,
+  handleGetspi,
+  handleUpdate,
+} from './keysock-sa.js';
+import {
+  handleSpdAdd,
+  handleSpdDelete,
+  handleSpdDelete2,
+  handleSpdDump,
+  handleSpdFlush,
+  handleSpdGet,
+  handleSpdUpdate,
 } from './keysock-spd.js';
 import type { HandlerCtx, HandlerResult, KeysockKernel, SendupTarget } from './keysock-types.js';
 
@@ -56,10 +78,18 @@ export class KeySocket implements PfkeyKernelSocket {
   closed = false;
   dump: Iterator<PfkeyMessage> | undefined;
 
-  constructor(private readonly owner: KeySock, readonly id: number, private readonly sink: PfkeySink) {}
+  constructor(
+    private readonly owner: KeySock,
+    readonly id: number,
+    private readonly sink: PfkeySink,
+  ) {}
 
-  send(msg: Uint8Array): void { this.owner.input(this, msg); }
-  resume(): void { this.owner.pump(this); }
+  send(msg: Uint8Array): void {
+    this.owner.input(this, msg);
+  }
+  resume(): void {
+    this.owner.pump(this);
+  }
 
   close(): void {
     if (this.closed) return;
@@ -90,17 +120,31 @@ export class KeySock implements PfkeyEndpoint {
   private nextId = 1;
   private readonly handlers: ReadonlyMap<number, Handler>;
 
-  constructor(readonly kernel: KeysockKernel, opts: KeySockOptions = {}) {
+  constructor(
+    readonly kernel: KeysockKernel,
+    opts: KeySockOptions = {},
+  ) {
     this.log = opts.log ?? nullLogger;
     this.unsubscribe = kernel.onEvent((ev) => this.onKernelEvent(ev));
     this.handlers = new Map<number, Handler>([
-      [C.SADB_GETSPI, handleGetspi], [C.SADB_UPDATE, handleUpdate], [C.SADB_ADD, handleAdd],
-      [C.SADB_DELETE, handleDelete], [C.SADB_GET, handleGet], [C.SADB_ACQUIRE, handleAcquire],
-      [C.SADB_REGISTER, (ctx, s) => this.register(ctx, s)], [C.SADB_FLUSH, handleFlush], [C.SADB_DUMP, handleDump],
+      [C.SADB_GETSPI, handleGetspi],
+      [C.SADB_UPDATE, handleUpdate],
+      [C.SADB_ADD, handleAdd],
+      [C.SADB_DELETE, handleDelete],
+      [C.SADB_GET, handleGet],
+      [C.SADB_ACQUIRE, handleAcquire],
+      [C.SADB_REGISTER, (ctx, s) => this.register(ctx, s)],
+      [C.SADB_FLUSH, handleFlush],
+      [C.SADB_DUMP, handleDump],
       [C.SADB_X_PROMISC, (ctx, s) => this.setPromisc(ctx, s)],
-      [C.SADB_X_SPDADD, handleSpdAdd], [C.SADB_X_SPDSETIDX, handleSpdAdd], [C.SADB_X_SPDUPDATE, handleSpdUpdate],
-      [C.SADB_X_SPDDELETE, handleSpdDelete], [C.SADB_X_SPDDELETE2, handleSpdDelete2], [C.SADB_X_SPDGET, handleSpdGet],
-      [C.SADB_X_SPDDUMP, handleSpdDump], [C.SADB_X_SPDFLUSH, handleSpdFlush],
+      [C.SADB_X_SPDADD, handleSpdAdd],
+      [C.SADB_X_SPDSETIDX, handleSpdAdd],
+      [C.SADB_X_SPDUPDATE, handleSpdUpdate],
+      [C.SADB_X_SPDDELETE, handleSpdDelete],
+      [C.SADB_X_SPDDELETE2, handleSpdDelete2],
+      [C.SADB_X_SPDGET, handleSpdGet],
+      [C.SADB_X_SPDDUMP, handleSpdDump],
+      [C.SADB_X_SPDFLUSH, handleSpdFlush],
     ]);
   }
 
@@ -111,7 +155,9 @@ export class KeySock implements PfkeyEndpoint {
     return s;
   }
 
-  get socketCount(): number { return this.sockets.size; }
+  get socketCount(): number {
+    return this.sockets.size;
+  }
 
   /** Stops listening to the kernel and closes every socket. */
   close(): void {
@@ -120,13 +166,18 @@ export class KeySock implements PfkeyEndpoint {
   }
 
   /** @internal KeySocket.close */
-  detach(s: KeySocket): void { this.sockets.delete(s); }
+  detach(s: KeySocket): void {
+    this.sockets.delete(s);
+  }
 
   /** @internal One user message from socket `s` (key_output -> key_parse). Never throws. */
   input(s: KeySocket, raw: Uint8Array): void {
     if (s.closed) return;
     this.stats.received++;
-    if (raw.length < 16) { this.stats.tooShort++; return; }
+    if (raw.length < 16) {
+      this.stats.tooShort++;
+      return;
+    }
     this.echoToPromisc(raw, s);
     let m: PfkeyMessage;
     try {
@@ -146,7 +197,10 @@ export class KeySock implements PfkeyEndpoint {
 
   private dispatch(s: KeySocket, m: PfkeyMessage, raw: Uint8Array): void {
     const h = this.handlers.get(m.msg.type);
-    if (!h) { this.errorReply(s, raw, ERRNO_NUMBERS.EINVAL); return; }
+    if (!h) {
+      this.errorReply(s, raw, ERRNO_NUMBERS.EINVAL);
+      return;
+    }
     let r: HandlerResult;
     try {
       r = h({ kernel: this.kernel, m, raw }, s);
@@ -217,7 +271,10 @@ export class KeySock implements PfkeyEndpoint {
   // --- dumps ---
 
   private startDump(s: KeySocket, messages: Iterator<PfkeyMessage>, raw: Uint8Array): void {
-    if (s.dump) { this.errorReply(s, raw, ERRNO_NUMBERS.EBUSY); return; }
+    if (s.dump) {
+      this.errorReply(s, raw, ERRNO_NUMBERS.EBUSY);
+      return;
+    }
     s.dump = messages;
     this.pump(s);
   }
@@ -234,7 +291,10 @@ export class KeySock implements PfkeyEndpoint {
         this.log.log('error', `pfkey: dump failed: ${(e as Error).message}`);
         return;
       }
-      if (r.done) { s.dump = undefined; return; }
+      if (r.done) {
+        s.dump = undefined;
+        return;
+      }
       if (!this.sendupMessage(r.value, 'one', s)) return;
     }
   }
@@ -266,7 +326,8 @@ export class KeySock implements PfkeyEndpoint {
   private onKernelEvent(ev: HostEvent): void {
     try {
       if (ev.type === 'acquire') this.sendupMessage(acquireMessage(ev, this.kernel), 'registered');
-      else if (ev.type === 'expire') this.onExpire(ev.sa, ev.kind, ev.kind === 'soft' ? ev.reason === 'addtime' && !ev.used : false);
+      else if (ev.type === 'expire')
+        this.onExpire(ev.sa, ev.kind, ev.kind === 'soft' ? ev.reason === 'addtime' && !ev.used : false);
       else if (ev.type === 'spd-expire') this.sendupMessage(spdExpireMessage(ev.policy), 'registered');
     } catch (e) {
       this.stats.internalErrors++;
@@ -276,7 +337,10 @@ export class KeySock implements PfkeyEndpoint {
 
   /** KAME key_timehandler: a soft EXPIRE only for an SA that has been used; a hard EXPIRE always. */
   private onExpire(sa: SecAssoc, kind: 'soft' | 'hard', unusedSoft: boolean): void {
-    if (unusedSoft) { this.log.log('debug', `pfkey: SA 0x${sa.spi.toString(16)} dying unused, no EXPIRE`); return; }
+    if (unusedSoft) {
+      this.log.log('debug', `pfkey: SA 0x${sa.spi.toString(16)} dying unused, no EXPIRE`);
+      return;
+    }
     this.sendupMessage(expireMessage(sa, kind), 'registered');
   }
 }
@@ -297,14 +361,26 @@ export function acquireMessage(ev: AcquireEvent, kernel: KeysockKernel): PfkeyMe
   return {
     msg: makeSadbMsg(C.SADB_ACQUIRE, satypeOf(x.proto), ev.seq, 0),
     ext: {
-      addressSrc: hostAddress(x.src), addressDst: hostAddress(x.dst),
+      addressSrc: hostAddress(x.src),
+      addressDst: hostAddress(x.dst),
       policy: {
-        type: C.IPSEC_POLICY_IPSEC, dir: C.IPSEC_DIR_OUTBOUND, scope: 0, id: ev.policyId, priority: p?.priority ?? 0, requests: [],
+        type: C.IPSEC_POLICY_IPSEC,
+        dir: C.IPSEC_DIR_OUTBOUND,
+        scope: 0,
+        id: ev.policyId,
+        priority: p?.priority ?? 0,
+        requests: [],
       },
       sa2: { mode: modeNum(x.mode), sequence: 0, reqid: x.reqid },
       proposal: proposalFor(x.proto),
     },
-    extOrder: [C.SADB_EXT_ADDRESS_SRC, C.SADB_EXT_ADDRESS_DST, C.SADB_X_EXT_POLICY, C.SADB_X_EXT_SA2, C.SADB_EXT_PROPOSAL],
+    extOrder: [
+      C.SADB_EXT_ADDRESS_SRC,
+      C.SADB_EXT_ADDRESS_DST,
+      C.SADB_X_EXT_POLICY,
+      C.SADB_X_EXT_SA2,
+      C.SADB_EXT_PROPOSAL,
+    ],
   };
 }
 
@@ -312,4 +388,3 @@ export function acquireMessage(ev: AcquireEvent, kernel: KeysockKernel): PfkeyMe
 export function spdExpireMessage(p: Policy): PfkeyMessage {
   return policyToMessage(p, C.SADB_X_SPDEXPIRE, 0, 0);
 }
-

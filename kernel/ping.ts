@@ -47,12 +47,17 @@ export class PingTable {
     for (let i = 0; i < 0x10000; i++) {
       const id = this.nextId;
       this.nextId = (this.nextId % 0xffff) + 1;
-      if (!this.sessions.has(id)) { this.sessions.set(id, fn); return id; }
+      if (!this.sessions.has(id)) {
+        this.sessions.set(id, fn);
+        return id;
+      }
     }
     throw new RangeError('no free ICMP echo identifier');
   }
 
-  close(id: number): void { this.sessions.delete(id); }
+  close(id: number): void {
+    this.sessions.delete(id);
+  }
 
   /** An echo reply arrived for this host; false if no session waits for its identifier. */
   dispatch(id: number, seq: number, from: Uint8Array, ttl: number, bytes: number, data: Uint8Array): boolean {
@@ -114,7 +119,8 @@ export function ping(stack: PingStack, dst: Uint8Array, opts: PingOptions = {}):
     const sendNext = (): void => {
       cancel = undefined;
       // With no interval every request goes out now (a loop, not recursion: count may be large).
-      do sendOne(); while (interval === 0 && sent < count && !done);
+      do sendOne();
+      while (interval === 0 && sent < count && !done);
       if (done) return;
       cancel = clock.setTimer(sent < count ? interval : timeout, sent < count ? sendNext : finish);
     };

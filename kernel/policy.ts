@@ -241,7 +241,14 @@ function checkRequest(r: unknown, i: number): IpsecRequest {
   const dport = optInt(r.dport, 0, 0xffff, `${what} destination port`, 0);
   if ((sport || dport) && !src) throw inval(`${what}: endpoint ports need endpoints`);
   return {
-    proto: r.proto as IpsecProto, mode: r.mode, src, dst, sport, dport, level: level as IpsecLevel, reqid,
+    proto: r.proto as IpsecProto,
+    mode: r.mode,
+    src,
+    dst,
+    sport,
+    dport,
+    level: level as IpsecLevel,
+    reqid,
   };
 }
 
@@ -301,7 +308,14 @@ export function resolvePriority(form?: { base?: PriorityBase; offset?: number })
     if (offset > 0x80000000 || offset < -0x7fffffff) throw inval('priority offset out of range');
     return (PRIORITY_DEFAULT - offset) >>> 0;
   }
-  const base = form.base === 'low' ? PRIORITY_LOW : form.base === 'high' ? PRIORITY_HIGH : form.base === 'def' ? PRIORITY_DEFAULT : -1;
+  const base =
+    form.base === 'low'
+      ? PRIORITY_LOW
+      : form.base === 'high'
+        ? PRIORITY_HIGH
+        : form.base === 'def'
+          ? PRIORITY_DEFAULT
+          : -1;
   if (base < 0) throw inval('priority base must be low, def or high');
   if (offset > PRIORITY_OFFSET_NEGATIVE_MAX || -offset > PRIORITY_OFFSET_POSITIVE_MAX) {
     throw inval('priority base offset out of range');

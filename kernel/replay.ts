@@ -17,7 +17,10 @@ export class ReplayWindow {
   private lo = 0;
 
   /** windowBits 0 = anti-replay off (only the ESN inference runs); esn = 64-bit sequence numbers. */
-  constructor(windowBits: number, readonly esn: boolean) {
+  constructor(
+    windowBits: number,
+    readonly esn: boolean,
+  ) {
     if (!Number.isInteger(windowBits) || windowBits < 0 || windowBits > REPLAY_MAX_BITS) {
       throw new RangeError(`replay window must be 0..${REPLAY_MAX_BITS} packets, got ${windowBits}`);
     }
@@ -29,11 +32,17 @@ export class ReplayWindow {
     this.ringMask = words - 1;
   }
 
-  get windowBits(): number { return this.bits; }
+  get windowBits(): number {
+    return this.bits;
+  }
   /** High 32 bits of the highest authenticated sequence number (0 without ESN). */
-  get lastHi(): number { return this.hi; }
+  get lastHi(): number {
+    return this.hi;
+  }
   /** Low 32 bits of the highest authenticated sequence number. */
-  get lastLo(): number { return this.lo; }
+  get lastLo(): number {
+    return this.lo;
+  }
 
   /**
    * RFC 4303 §3.4.3 + App. A: the inferred high-order 32 bits for this low-order sequence number,

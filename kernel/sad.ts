@@ -147,12 +147,15 @@ export class Sad {
     this.tickMs = opts.tickMs ?? TICK_MS_DEFAULT;
   }
 
-  get size(): number { return this.entries.size; }
+  get size(): number {
+    return this.entries.size;
+  }
 
   /** SADB_ADD: a new mature SA. EEXIST if (dst, proto, spi) is taken; EINVAL for bad parameters. */
   add(p: SaParams): SecAssoc {
     checkAddrs(p.src, p.dst);
-    if (this.findIn(p.dst, p.proto, p.spi, true)) throw new ErrnoError('EEXIST', `SPI 0x${(p.spi >>> 0).toString(16)} exists`);
+    if (this.findIn(p.dst, p.proto, p.spi, true))
+      throw new ErrnoError('EEXIST', `SPI 0x${(p.spi >>> 0).toString(16)} exists`);
     const sa = this.blankSa(p.proto, p.mode ?? 'any', p.src, p.dst, p.reqid ?? 0, p.spi >>> 0, p.pid ?? 0, p.seq ?? 0);
     applyParams(sa, p);
     sa.state = 'mature';
@@ -183,11 +186,14 @@ export class Sad {
   update(p: SaParams): SecAssoc {
     checkAddrs(p.src, p.dst);
     const e = this.findIn(p.dst, p.proto, p.spi, true);
-    if (!e || !addrEqual(e.sa.src, p.src)) throw new ErrnoError('ENOENT', `no SA with SPI 0x${(p.spi >>> 0).toString(16)}`);
+    if (!e || !addrEqual(e.sa.src, p.src))
+      throw new ErrnoError('ENOENT', `no SA with SPI 0x${(p.spi >>> 0).toString(16)}`);
     const sa = e.sa;
-    if (sa.ownerPid !== (p.pid ?? 0)) throw new ErrnoError('EINVAL', 'UPDATE from a process other than the GETSPI caller');
+    if (sa.ownerPid !== (p.pid ?? 0))
+      throw new ErrnoError('EINVAL', 'UPDATE from a process other than the GETSPI caller');
     if (sa.state !== 'larval') {
-      if (p.encKey || p.authKey || p.encAlg || p.authAlg || p.compAlg) throw new ErrnoError('EINVAL', 'keys of a mature SA cannot change');
+      if (p.encKey || p.authKey || p.encAlg || p.authAlg || p.compAlg)
+        throw new ErrnoError('EINVAL', 'keys of a mature SA cannot change');
       if (p.hard) sa.hard = lifetimeOf(p.hard);
       if (p.soft) sa.soft = lifetimeOf(p.soft);
       if (p.natt) sa.natt = { ...p.natt };
@@ -309,10 +315,12 @@ export class Sad {
   /** SADB_DUMP order: SA heads newest first; within a head mature, dying, larval, each oldest first. */
   dump(proto?: IpsecProto): SecAssoc[] {
     const list = [...this.entries.values()].filter((e) => !proto || e.sa.proto === proto);
-    list.sort((a, b) =>
-      (this.heads.get(b.headKey)!.serial - this.heads.get(a.headKey)!.serial) ||
-      (STATE_ORDER[a.sa.state] - STATE_ORDER[b.sa.state]) ||
-      (a.stateSerial - b.stateSerial));
+    list.sort(
+      (a, b) =>
+        this.heads.get(b.headKey)!.serial - this.heads.get(a.headKey)!.serial ||
+        STATE_ORDER[a.sa.state] - STATE_ORDER[b.sa.state] ||
+        a.stateSerial - b.stateSerial,
+    );
     return list.map((e) => e.sa);
   }
 
@@ -325,7 +333,10 @@ export class Sad {
         continue;
       }
       const hard = this.timeReason(e, e.sa.hard, now);
-      if (hard) { this.expireHard(e, hard); continue; }
+      if (hard) {
+        this.expireHard(e, hard);
+        continue;
+      }
       if (e.sa.state === 'mature') {
         const soft = this.timeReason(e, e.sa.soft, now);
         if (soft) this.expireSoft(e, soft);
@@ -341,20 +352,52 @@ export class Sad {
 
   // --- internals ---
 
-  private blankSa(proto: IpsecProto, mode: IpsecMode, src: Uint8Array, dst: Uint8Array, reqid: number, spi: number, pid: number, seq: number): SecAssoc {
+  private blankSa(
+    proto: IpsecProto,
+    mode: IpsecMode,
+    src: Uint8Array,
+    dst: Uint8Array,
+    reqid: number,
+    spi: number,
+    pid: number,
+    seq: number,
+  ): SecAssoc {
     const nowSec = Math.floor(this.opts.clock.now() / 1000);
     return {
-      spi, proto, mode, src: new Uint8Array(src), dst: new Uint8Array(dst), reqid, state: 'larval',
-      esn: false, replayBits: 0, replay: new ReplayWindow(0, false), seqOutHi: 0, seqOutLo: 0, cyclicSeq: false,
-      tfcPadTo: 0, hard: lifetimeOf(undefined), soft: lifetimeOf(undefined),
-      current: { allocations: 0, bytes: 0, addtimeSec: nowSec, usetimeSec: 0 }, ownerPid: pid, seq,
+      spi,
+      proto,
+      mode,
+      src: new Uint8Array(src),
+      dst: new Uint8Array(dst),
+      reqid,
+      state: 'larval',
+      esn: false,
+      replayBits: 0,
+      replay: new ReplayWindow(0, false),
+      seqOutHi: 0,
+      seqOutLo: 0,
+      cyclicSeq: false,
+      tfcPadTo: 0,
+      hard: lifetimeOf(undefined),
+      soft: lifetimeOf(undefined),
+      current: { allocations: 0, bytes: 0, addtimeSec: nowSec, usetimeSec: 0 },
+      ownerPid: pid,
+      seq,
     };
   }
 
   private insert(sa: SecAssoc): void {
     const now = this.opts.clock.now();
     const headKey = saidxKey(sa.proto, sa.mode, sa.reqid, sa.src, sa.dst);
-    const e: Entry = { sa, serial: ++this.serial, stateSerial: this.serial, createdMs: now, usedMs: 0, larvalDeadlineMs: now + this.larvalMs, headKey };
+    const e: Entry = {
+      sa,
+      serial: ++this.serial,
+      stateSerial: this.serial,
+      createdMs: now,
+      usedMs: 0,
+      larvalDeadlineMs: now + this.larvalMs,
+      headKey,
+    };
     this.addHead(headKey);
     pushTo(this.byIn, spiKey(sa.proto, sa.spi), e);
     pushTo(this.byPair, pairKey(sa.proto, sa.src, sa.dst), e);
@@ -405,11 +448,15 @@ export class Sad {
     for (let i = 0; i < SPI_TRY_COUNT; i++) {
       this.opts.rng.fill(r);
       // 48 random bits modulo a span of at most 2^32: the bias is below 2^-16.
-      const v = (r[0]! * 2 ** 40 + r[1]! * 2 ** 32 + ((r[2]! << 24) >>> 0) + (r[3]! << 16) + (r[4]! << 8) + r[5]!) % span;
+      const v =
+        (r[0]! * 2 ** 40 + r[1]! * 2 ** 32 + ((r[2]! << 24) >>> 0) + (r[3]! << 16) + (r[4]! << 8) + r[5]!) % span;
       const spi = min + v;
       if (!this.findIn(dst, proto, spi, true)) return spi;
     }
-    throw new ErrnoError('EEXIST', `no free SPI in 0x${min.toString(16)}..0x${max.toString(16)} after ${SPI_TRY_COUNT} tries`);
+    throw new ErrnoError(
+      'EEXIST',
+      `no free SPI in 0x${min.toString(16)}..0x${max.toString(16)} after ${SPI_TRY_COUNT} tries`,
+    );
   }
 
   private setState(e: Entry, st: SaState): void {
@@ -436,7 +483,10 @@ export class Sad {
 
   private checkCounts(e: Entry): void {
     const hard = this.countReason(e.sa.current, e.sa.hard);
-    if (hard) { this.expireHard(e, hard); return; }
+    if (hard) {
+      this.expireHard(e, hard);
+      return;
+    }
     if (e.sa.state !== 'mature') return;
     const soft = this.countReason(e.sa.current, e.sa.soft);
     if (soft) this.expireSoft(e, soft);
@@ -509,13 +559,15 @@ function removeFrom<K>(m: Map<K, Entry[]>, k: K, e: Entry): void {
  * (KAME key_setsaval + key_mature). Throws ErrnoError EINVAL on anything KAME refuses.
  */
 function applyParams(sa: SecAssoc, p: SaParams): void {
-  if (sa.proto !== 'ipcomp' && sa.spi <= 0xff) throw new ErrnoError('EINVAL', 'SPIs 0..255 are reserved (RFC 4303 §2.1)');
+  if (sa.proto !== 'ipcomp' && sa.spi <= 0xff)
+    throw new ErrnoError('EINVAL', 'SPIs 0..255 are reserved (RFC 4303 §2.1)');
   const flags = p.flags ?? 0;
   if (sa.proto === 'ipcomp' && !(flags & SADB_X_EXT_RAWCPI) && sa.spi > IPCOMP_CPI_MAX) {
     throw new ErrnoError('EINVAL', 'IPComp CPI must fit in 16 bits (RFC 3173 §2.2)');
   }
   const replayBits = p.replayBits ?? 0;
-  if (!Number.isInteger(replayBits) || replayBits < 0 || replayBits > REPLAY_MAX_BITS) throw new ErrnoError('EINVAL', `replay window ${replayBits}`);
+  if (!Number.isInteger(replayBits) || replayBits < 0 || replayBits > REPLAY_MAX_BITS)
+    throw new ErrnoError('EINVAL', `replay window ${replayBits}`);
   setAlgorithms(sa, p);
   sa.esn = p.esn === true;
   sa.replayBits = replayBits;
@@ -531,7 +583,8 @@ function applyParams(sa: SecAssoc, p: SaParams): void {
 function setAlgorithms(sa: SecAssoc, p: SaParams): void {
   try {
     if (sa.proto === 'ipcomp') {
-      if (p.encAlg || p.authAlg || p.encKey?.length || p.authKey?.length) throw new ErrnoError('EINVAL', 'IPComp takes no keys');
+      if (p.encAlg || p.authAlg || p.encKey?.length || p.authKey?.length)
+        throw new ErrnoError('EINVAL', 'IPComp takes no keys');
       if (!p.compAlg) throw new ErrnoError('EINVAL', 'IPComp needs a compression algorithm');
       sa.compAlg = findCompAlg(p.compAlg);
       return;
@@ -545,7 +598,8 @@ function setAlgorithms(sa: SecAssoc, p: SaParams): void {
     }
     if (p.encAlg) {
       const alg = findEncAlg(p.encAlg);
-      if (alg.kind === 'aead' && p.authAlg && p.authAlg !== 'null') throw new ErrnoError('EINVAL', `${alg.name} is combined mode: no -A`);
+      if (alg.kind === 'aead' && p.authAlg && p.authAlg !== 'null')
+        throw new ErrnoError('EINVAL', `${alg.name} is combined mode: no -A`);
       sa.encAlg = alg;
       sa.encKey = new Uint8Array(p.encKey ?? []);
       if (alg.kind === 'aead') sa.aead = alg.create(sa.encKey, p.backend);

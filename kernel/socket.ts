@@ -67,10 +67,14 @@ export class UdpSocket {
     return this.stack.udpSend(this, data, toAddr(dst), checkPort(dport));
   }
 
-  onMessage(fn: UdpHandler): void { this.handler = fn; }
+  onMessage(fn: UdpHandler): void {
+    this.handler = fn;
+  }
 
   /** IP_IPSEC_POLICY: the socket's own in/out policy (build it with createSocketPolicy). */
-  setPolicy(p: SocketPolicy | undefined): void { this.policy = p; }
+  setPolicy(p: SocketPolicy | undefined): void {
+    this.policy = p;
+  }
 
   /** @internal called by the host for a datagram that passed the inbound policy check. */
   deliver(data: Uint8Array, from: UdpRemote): void {

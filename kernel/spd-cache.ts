@@ -3,8 +3,11 @@
 // an index slot, "no policy" (0) included. Entries are stamped with the SPD generation, so any change to the SPD voids them all.
 /** Ints per way: stamp, meta, ports, source words (4), destination words (4), pad. */
 const WSTRIDE = 12;
-const W_STAMP = 0, W_META = 1, W_PORTS = 2, W_SRC = 3, W_DST = 7;
-
+const W_STAMP = 0,
+  W_META = 1,
+  W_PORTS = 2,
+  W_SRC = 3,
+  W_DST = 7;
 
 const WAYS = 4;
 
@@ -40,8 +43,17 @@ export class SpdCache {
     return h ^ (h >>> 13);
   }
 
-  private same(w: number, stamp: number, meta: number, ports: number, sw: Int32Array, dw: Int32Array, words: number): boolean {
-    const k = this.keys, b = w * WSTRIDE;
+  private same(
+    w: number,
+    stamp: number,
+    meta: number,
+    ports: number,
+    sw: Int32Array,
+    dw: Int32Array,
+    words: number,
+  ): boolean {
+    const k = this.keys,
+      b = w * WSTRIDE;
     if (k[b + W_STAMP] !== stamp || k[b + W_META] !== meta || k[b + W_PORTS] !== ports) return false;
     for (let i = 0; i < words; i++) if (k[b + W_SRC + i] !== sw[i] || k[b + W_DST + i] !== dw[i]) return false;
     return true;
@@ -49,10 +61,15 @@ export class SpdCache {
 
   /** The cached slot for this flow at SPD stamp `stamp` (non-zero): 0 = no policy, -1 = not cached. */
   get(stamp: number, meta: number, ports: number, sw: Int32Array, dw: Int32Array, words: number): number {
-    const h = this.hash(meta, ports, sw, dw, words), tag = h | 1;
-    const w0 = (h & this.setMask) * WAYS, tags = this.tags;
+    const h = this.hash(meta, ports, sw, dw, words),
+      tag = h | 1;
+    const w0 = (h & this.setMask) * WAYS,
+      tags = this.tags;
     for (let w = w0; w < w0 + WAYS; w++) {
-      if (tags[w] === tag && this.same(w, stamp, meta, ports, sw, dw, words)) { this.hits++; return this.results[w]!; }
+      if (tags[w] === tag && this.same(w, stamp, meta, ports, sw, dw, words)) {
+        this.hits++;
+        return this.results[w]!;
+      }
     }
     this.misses++;
     return -1;
@@ -60,12 +77,16 @@ export class SpdCache {
 
   /** Stores an answer, replacing the set's ways in turn. */
   put(stamp: number, meta: number, ports: number, sw: Int32Array, dw: Int32Array, words: number, slot: number): void {
-    const h = this.hash(meta, ports, sw, dw, words), set = h & this.setMask;
+    const h = this.hash(meta, ports, sw, dw, words),
+      set = h & this.setMask;
     const w = set * WAYS + this.next[set]!;
     this.next[set] = (this.next[set]! + 1) % WAYS;
-    const k = this.keys, b = w * WSTRIDE;
+    const k = this.keys,
+      b = w * WSTRIDE;
     this.tags[w] = h | 1;
-    k[b + W_STAMP] = stamp; k[b + W_META] = meta; k[b + W_PORTS] = ports;
+    k[b + W_STAMP] = stamp;
+    k[b + W_META] = meta;
+    k[b + W_PORTS] = ports;
     for (let i = 0; i < 4; i++) {
       k[b + W_SRC + i] = i < words ? sw[i]! : 0;
       k[b + W_DST + i] = i < words ? dw[i]! : 0;

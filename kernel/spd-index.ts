@@ -10,7 +10,11 @@ import { TupleTable } from './spd-tuple.js';
 // these, and under a CommonJS-style loader (tsx) each imported binding is a getter call.
 const ULPROTO_ANY = 255;
 const PORT_ANY = 0;
-const E_HP = 0, E_PORTS = 1, E_PRIO = 2, E_SEQ = 3, E_USED = 4;
+const E_HP = 0,
+  E_PORTS = 1,
+  E_PRIO = 2,
+  E_SEQ = 3,
+  E_USED = 4;
 /** Slot bits of E_HP (the proto is in the top 8): at most 2^24 - 1 policy slots per index. */
 const HEAD_MASK = 0xffffff;
 
@@ -18,7 +22,12 @@ const HEAD_MASK = 0xffffff;
 const LEAF_MAP_MIN = 8;
 /** Ints per policy slot: ports (sport << 16 | dport), proto, biased priority, seq, next slot, leaf count. */
 const PSTRIDE = 8;
-const P_PORTS = 0, P_PROTO = 1, P_PRIO = 2, P_SEQ = 3, P_NEXT = 4, P_COUNT = 5;
+const P_PORTS = 0,
+  P_PROTO = 1,
+  P_PRIO = 2,
+  P_SEQ = 3,
+  P_NEXT = 4,
+  P_COUNT = 5;
 
 /** Writes an address as big-endian 32-bit words (signed int32, compared bitwise only). */
 export function addrWords(a: Uint8Array, out: Int32Array): void {
@@ -82,7 +91,9 @@ export class SelectorIndex {
   }
 
   /** Number of (destination length, source length) tables: what a lookup may probe. */
-  get tupleCount(): number { return this.order.length; }
+  get tupleCount(): number {
+    return this.order.length;
+  }
 
   add(p: Policy): void {
     const s = p.selector;
@@ -94,7 +105,8 @@ export class SelectorIndex {
     }
     this.maskedKey(t, s.dst.addr, s.src.addr);
     // A growth re-computes the bound exactly, which may raise it (after removals); an insert may lower it.
-    const bp = t.boundPrio, bs = t.boundSeq;
+    const bp = t.boundPrio,
+      bs = t.boundSeq;
     let e = t.find(this.md, this.ms);
     if (e < 0) e = t.insert(this.md, this.ms);
     this.hitSlot = 0;
@@ -115,7 +127,8 @@ export class SelectorIndex {
   remove(p: Policy): boolean {
     const slot = this.slotById.get(p.id);
     if (slot === undefined || this.policies[slot] !== p) return false;
-    const s = p.selector, key = (s.dst.len << 8) | s.src.len;
+    const s = p.selector,
+      key = (s.dst.len << 8) | s.src.len;
     const t = this.tuples.get(key);
     if (t === undefined) return false;
     this.maskedKey(t, s.dst.addr, s.src.addr);
@@ -124,7 +137,8 @@ export class SelectorIndex {
     this.hitSlot = 0;
     if ((t.ents[e + t.base + E_HP]! & HEAD_MASK) === 0) {
       // The pair has no policy left: drop its entry, and the table once it is empty.
-      const bp = t.boundPrio, bs = t.boundSeq;
+      const bp = t.boundPrio,
+        bs = t.boundSeq;
       t.delete(e);
       if (t.count === 0) {
         this.tuples.delete(key);
@@ -137,7 +151,9 @@ export class SelectorIndex {
   }
 
   /** The policy in a slot returned by lookupSlot. */
-  policyAt(slot: number): Policy | undefined { return this.policies[slot]; }
+  policyAt(slot: number): Policy | undefined {
+    return this.policies[slot];
+  }
   /** Records a use of the policy in slot (KAME key_allocsp sets lastused). A list head's use goes to its
    * entry, which the lookup that found it has just read; the last use is the later of the two places. */
   touch(slot: number, nowMs: number): void {
@@ -148,12 +164,14 @@ export class SelectorIndex {
   lastUsedOf(p: Policy): number | undefined {
     const slot = this.slotById.get(p.id);
     if (slot === undefined || this.policies[slot] !== p) return undefined;
-    const s = p.selector, t = this.tuples.get((s.dst.len << 8) | s.src.len);
+    const s = p.selector,
+      t = this.tuples.get((s.dst.len << 8) | s.src.len);
     let u = this.used[slot]!;
     if (t !== undefined) {
       this.maskedKey(t, s.dst.addr, s.src.addr);
       const e = t.find(this.md, this.ms);
-      if (e >= 0 && (t.ents[e + t.base + E_HP]! & HEAD_MASK) === slot) u = Math.max(u, t.f64[(e + t.base + E_USED) >> 1]!);
+      if (e >= 0 && (t.ents[e + t.base + E_HP]! & HEAD_MASK) === slot)
+        u = Math.max(u, t.f64[(e + t.base + E_USED) >> 1]!);
     }
     return u;
   }
@@ -166,8 +184,16 @@ export class SelectorIndex {
 
   /** The slot of the best policy for the packet, 0 if none. */
   lookupSlot(sw: Int32Array, dw: Int32Array, proto: number, sport: number, dport: number): number {
-    const order = this.order, pol = this.pol, v4 = this.words === 1, md = this.md, ms = this.ms;
-    let best = 0, bp = 0, bs = 0, hitF64 = this.hitF64, hitIdx = -1;
+    const order = this.order,
+      pol = this.pol,
+      v4 = this.words === 1,
+      md = this.md,
+      ms = this.ms;
+    let best = 0,
+      bp = 0,
+      bs = 0,
+      hitF64 = this.hitF64,
+      hitIdx = -1;
     for (let k = 0; k < order.length; k++) {
       const t = order[k]!;
       // Tables are sorted by bound: once the best so far beats this one's, it beats all that follow.
@@ -175,22 +201,34 @@ export class SelectorIndex {
       let e: number;
       if (v4) e = t.find4(dw[0]! & t.dm0, sw[0]! & t.sm0);
       else {
-        const dm = t.dmask, sm = t.smask;
-        for (let i = 0; i < 4; i++) { md[i] = dw[i]! & dm[i]!; ms[i] = sw[i]! & sm[i]!; }
+        const dm = t.dmask,
+          sm = t.smask;
+        for (let i = 0; i < 4; i++) {
+          md[i] = dw[i]! & dm[i]!;
+          ms[i] = sw[i]! & sm[i]!;
+        }
         e = t.find(md, ms);
       }
       if (e < 0) continue;
-      const ents = t.ents, eb = e + t.base, hp = ents[eb + E_PRIO]!;
+      const ents = t.ents,
+        eb = e + t.base,
+        hp = ents[eb + E_PRIO]!;
       // The list is ranked: if its head cannot beat `best`, nothing in it can.
       if (best !== 0 && (bp < hp || (bp === hp && bs < ents[eb + E_SEQ]!))) continue;
       const s = this.leafMatch(ents, eb, proto, sport, dport);
       if (s === 0) continue;
       // The head's rank is inline too; only a later list entry costs a load from the policy slots.
       const head = s === (ents[eb + E_HP]! & HEAD_MASK);
-      const sp = head ? hp : pol[s * PSTRIDE + P_PRIO]!, ss = head ? ents[eb + E_SEQ]! : pol[s * PSTRIDE + P_SEQ]!;
+      const sp = head ? hp : pol[s * PSTRIDE + P_PRIO]!,
+        ss = head ? ents[eb + E_SEQ]! : pol[s * PSTRIDE + P_SEQ]!;
       if (best === 0 || sp < bp || (sp === bp && ss < bs)) {
-        best = s; bp = sp; bs = ss;
-        if (head) { hitF64 = t.f64; hitIdx = (eb + E_USED) >> 1; } else hitIdx = -1;
+        best = s;
+        bp = sp;
+        bs = ss;
+        if (head) {
+          hitF64 = t.f64;
+          hitIdx = (eb + E_USED) >> 1;
+        } else hitIdx = -1;
       }
     }
     this.hitSlot = hitIdx < 0 ? 0 : best;
@@ -201,17 +239,31 @@ export class SelectorIndex {
 
   /** The first policy of the ranked list at entry field offset eb that matches proto/ports, 0 if none. */
   private leafMatch(ents: Int32Array, eb: number, proto: number, sport: number, dport: number): number {
-    const hp = ents[eb + E_HP]!, head = hp & HEAD_MASK, hpr = hp >>> 24, hports = ents[eb + E_PORTS]!;
+    const hp = ents[eb + E_HP]!,
+      head = hp & HEAD_MASK,
+      hpr = hp >>> 24,
+      hports = ents[eb + E_PORTS]!;
     // The head's match data is inline in the entry: the usual one-policy pair needs no other load.
-    if ((hpr === ULPROTO_ANY || hpr === proto) && ((hports >>> 16) === PORT_ANY || (hports >>> 16) === sport)
-      && ((hports & 0xffff) === PORT_ANY || (hports & 0xffff) === dport)) return head;
+    if (
+      (hpr === ULPROTO_ANY || hpr === proto) &&
+      (hports >>> 16 === PORT_ANY || hports >>> 16 === sport) &&
+      ((hports & 0xffff) === PORT_ANY || (hports & 0xffff) === dport)
+    )
+      return head;
     const pol = this.pol;
     if (pol[head * PSTRIDE + P_COUNT]! <= LEAF_MAP_MIN) {
       for (let s = pol[head * PSTRIDE + P_NEXT]!; s !== 0; s = pol[s * PSTRIDE + P_NEXT]!) {
-        const b = s * PSTRIDE, ports = pol[b + P_PORTS]!, pr = pol[b + P_PROTO]!;
-        const sp = ports >>> 16, dp = ports & 0xffff;
-        if ((pr === ULPROTO_ANY || pr === proto) && (sp === PORT_ANY || sp === sport)
-          && (dp === PORT_ANY || dp === dport)) return s;
+        const b = s * PSTRIDE,
+          ports = pol[b + P_PORTS]!,
+          pr = pol[b + P_PROTO]!;
+        const sp = ports >>> 16,
+          dp = ports & 0xffff;
+        if (
+          (pr === ULPROTO_ANY || pr === proto) &&
+          (sp === PORT_ANY || sp === sport) &&
+          (dp === PORT_ANY || dp === dport)
+        )
+          return s;
       }
       return 0;
     }
@@ -240,7 +292,9 @@ export class SelectorIndex {
   }
 
   private slotBetter(a: number, b: number): boolean {
-    const pol = this.pol, pa = pol[a * PSTRIDE + P_PRIO]!, pb = pol[b * PSTRIDE + P_PRIO]!;
+    const pol = this.pol,
+      pa = pol[a * PSTRIDE + P_PRIO]!,
+      pb = pol[b * PSTRIDE + P_PRIO]!;
     return pa < pb || (pa === pb && pol[a * PSTRIDE + P_SEQ]! < pol[b * PSTRIDE + P_SEQ]!);
   }
 
@@ -259,7 +313,9 @@ export class SelectorIndex {
         this.used = used;
       }
     }
-    const s = p.selector, b = slot * PSTRIDE, pol = this.pol;
+    const s = p.selector,
+      b = slot * PSTRIDE,
+      pol = this.pol;
     pol[b + P_PORTS] = (s.sport << 16) | s.dport;
     pol[b + P_PROTO] = s.proto;
     pol[b + P_PRIO] = (p.priority ^ 0x80000000) | 0; // unsigned order as signed int32
@@ -280,18 +336,25 @@ export class SelectorIndex {
   }
 
   private slotKey(s: number): number {
-    const b = s * PSTRIDE, ports = this.pol[b + P_PORTS]!;
+    const b = s * PSTRIDE,
+      ports = this.pol[b + P_PORTS]!;
     return ulKey(this.pol[b + P_PROTO]!, ports >>> 16, ports & 0xffff);
   }
 
   /** Makes slot the head of the list at entry field offset eb, copying its match data inline; the old
    * head's last use moves back to `used`, and a large leaf's hash moves to the new head. */
   private setHead(t: TupleTable, eb: number, slot: number): void {
-    const e = t.ents, b = slot * PSTRIDE, pol = this.pol, old = e[eb + E_HP]! & HEAD_MASK;
+    const e = t.ents,
+      b = slot * PSTRIDE,
+      pol = this.pol,
+      old = e[eb + E_HP]! & HEAD_MASK;
     if (old !== 0) {
       this.used[old] = Math.max(this.used[old]!, t.f64[(eb + E_USED) >> 1]!);
       const map = this.leafMaps.get(old);
-      if (map) { this.leafMaps.delete(old); if (slot !== 0) this.leafMaps.set(slot, map); }
+      if (map) {
+        this.leafMaps.delete(old);
+        if (slot !== 0) this.leafMaps.set(slot, map);
+      }
     }
     e[eb + E_HP] = slot === 0 ? 0 : slot | (pol[b + P_PROTO]! << 24);
     e[eb + E_PORTS] = slot === 0 ? 0 : pol[b + P_PORTS]!;
@@ -303,14 +366,20 @@ export class SelectorIndex {
 
   /** Links slot into the ranked list at entry field offset eb (behind equal priorities: KAME key_insertsp). */
   private leafInsert(t: TupleTable, eb: number, slot: number): void {
-    const pol = this.pol, head = t.ents[eb + E_HP]! & HEAD_MASK;
+    const pol = this.pol,
+      head = t.ents[eb + E_HP]! & HEAD_MASK;
     const count = head === 0 ? 1 : pol[head * PSTRIDE + P_COUNT]! + 1;
     if (head === 0 || this.slotBetter(slot, head)) {
       pol[slot * PSTRIDE + P_NEXT] = head;
       this.setHead(t, eb, slot);
     } else {
       let prev = head;
-      for (let next = pol[prev * PSTRIDE + P_NEXT]!; next !== 0 && !this.slotBetter(slot, next); next = pol[next * PSTRIDE + P_NEXT]!) prev = next;
+      for (
+        let next = pol[prev * PSTRIDE + P_NEXT]!;
+        next !== 0 && !this.slotBetter(slot, next);
+        next = pol[next * PSTRIDE + P_NEXT]!
+      )
+        prev = next;
       pol[slot * PSTRIDE + P_NEXT] = pol[prev * PSTRIDE + P_NEXT]!;
       pol[prev * PSTRIDE + P_NEXT] = slot;
     }
@@ -327,7 +396,8 @@ export class SelectorIndex {
 
   /** Unlinks slot from the list at entry field offset eb; the head becomes 0 when the list empties. */
   private leafUnlink(t: TupleTable, eb: number, slot: number): boolean {
-    const pol = this.pol, head = t.ents[eb + E_HP]! & HEAD_MASK;
+    const pol = this.pol,
+      head = t.ents[eb + E_HP]! & HEAD_MASK;
     const count = pol[head * PSTRIDE + P_COUNT]! - 1;
     if (head === slot) {
       this.setHead(t, eb, pol[slot * PSTRIDE + P_NEXT]!);

@@ -6,7 +6,11 @@
 /** Entry layout (ints): destination words, source words, then the head of the pair's ranked policy list
  * copied inline: slot (low 24 bits) with proto (top 8), ports, biased priority, seq, and its last use as a
  * float64 over two ints (8-byte aligned: see the strides). A lookup that picks a head touches only this. */
-export const E_HP = 0, E_PORTS = 1, E_PRIO = 2, E_SEQ = 3, E_USED = 4;
+export const E_HP = 0,
+  E_PORTS = 1,
+  E_PRIO = 2,
+  E_SEQ = 3,
+  E_USED = 4;
 /** Fewest buckets; tables grow at 1/2 load and shrink below 1/8. */
 const MIN_CAP = 8;
 
@@ -76,7 +80,12 @@ export class TupleTable {
   boundPrio = 0x7fffffff;
   boundSeq = 0x7fffffff;
 
-  constructor(readonly dlen: number, readonly slen: number, readonly words: 1 | 4, cap = MIN_CAP) {
+  constructor(
+    readonly dlen: number,
+    readonly slen: number,
+    readonly words: 1 | 4,
+    cap = MIN_CAP,
+  ) {
     this.base = 2 * words;
     this.stride = words === 1 ? 8 : 16;
     this.dmask = maskWords(dlen, words);
@@ -93,7 +102,10 @@ export class TupleTable {
 
   /** The entry offset holding (d, s) (already masked), or -1. */
   find(d: Int32Array, s: Int32Array): number {
-    const h = pairHash(d, s, this.hd, this.hs), tag = (h >>> 24) | 1, tags = this.tags, mask = this.mask;
+    const h = pairHash(d, s, this.hd, this.hs),
+      tag = (h >>> 24) | 1,
+      tags = this.tags,
+      mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const g = tags[i]!;
       if (g === 0) return -1;
@@ -103,7 +115,10 @@ export class TupleTable {
 
   /** find() for IPv4 (one word each), with the hash inlined: the lookup's hot path. */
   find4(d: number, s: number): number {
-    const h = finalMix(mixWord(mixWord(0, d), s)), tag = (h >>> 24) | 1, tags = this.tags, mask = this.mask;
+    const h = finalMix(mixWord(mixWord(0, d), s)),
+      tag = (h >>> 24) | 1,
+      tags = this.tags,
+      mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const g = tags[i]!;
       if (g === 0) return -1;
@@ -112,7 +127,8 @@ export class TupleTable {
   }
 
   private keyIs(b: number, d: Int32Array, s: Int32Array): boolean {
-    const e = this.ents, w = this.words;
+    const e = this.ents,
+      w = this.words;
     for (let i = 0; i < w; i++) if (e[b + i] !== d[i] || e[b + w + i] !== s[i]) return false;
     return true;
   }
@@ -120,20 +136,29 @@ export class TupleTable {
   /** Adds (d, s), which must be absent, with no policies; returns its entry offset. */
   insert(d: Int32Array, s: Int32Array): number {
     if ((this.count + 1) * 2 > this.tags.length) this.resize(this.tags.length * 2);
-    const h = pairHash(d, s, this.hd, this.hs), mask = this.mask;
+    const h = pairHash(d, s, this.hd, this.hs),
+      mask = this.mask;
     let i = h & mask;
     while (this.tags[i] !== 0) i = (i + 1) & mask;
     this.tags[i] = (h >>> 24) | 1;
-    const b = i * this.stride, e = this.ents, w = this.words;
+    const b = i * this.stride,
+      e = this.ents,
+      w = this.words;
     e.fill(0, b, b + this.stride);
-    for (let k = 0; k < w; k++) { e[b + k] = d[k]!; e[b + w + k] = s[k]!; }
+    for (let k = 0; k < w; k++) {
+      e[b + k] = d[k]!;
+      e[b + w + k] = s[k]!;
+    }
     this.count++;
     return b;
   }
 
   /** Removes the entry at offset b (backward-shift deletion: no tombstones, probe chains stay short). */
   delete(b: number): void {
-    const tags = this.tags, e = this.ents, st = this.stride, mask = this.mask;
+    const tags = this.tags,
+      e = this.ents,
+      st = this.stride,
+      mask = this.mask;
     let hole = b / st;
     for (let j = (hole + 1) & mask; tags[j] !== 0; j = (j + 1) & mask) {
       const home = entryHash(e, j * st, this.words, this.hd, this.hs) & mask;
@@ -150,7 +175,6 @@ export class TupleTable {
     if (this.count * 8 < this.tags.length && this.tags.length > MIN_CAP) this.resize(this.tags.length / 2);
   }
 
-
   /** Every entry offset (a snapshot: safe to modify the table while using it). */
   entries(): number[] {
     const out: number[] = [];
@@ -160,7 +184,9 @@ export class TupleTable {
 
   /** Re-hashes into `cap` buckets (>= 2 * count) and recomputes the exact priority bound. */
   resize(cap: number): void {
-    const oldTags = this.tags, old = this.ents, st = this.stride;
+    const oldTags = this.tags,
+      old = this.ents,
+      st = this.stride;
     cap = Math.max(MIN_CAP, cap);
     this.tags = new Uint8Array(cap);
     this.ents = new Int32Array(cap * st);
@@ -178,7 +204,6 @@ export class TupleTable {
       this.lowerBound(old[i * st + this.base + E_PRIO]!, old[i * st + this.base + E_SEQ]!);
     }
   }
-
 
   /** Right-sizes the table (load about 1/4) with an exact bound. */
   rebuild(): void {

@@ -4,10 +4,24 @@
 import type { Clock } from '../common/clock.js';
 import type { Family } from '../common/inet.js';
 import type {
-  Policy, PolicyDir, PolicySpec, SelectorSpec, IpsecRequest, IpsecRequestSpec, PolicyAction, Selector,
+  Policy,
+  PolicyDir,
+  PolicySpec,
+  SelectorSpec,
+  IpsecRequest,
+  IpsecRequestSpec,
+  PolicyAction,
+  Selector,
 } from './policy.js';
 import {
-  SpdError, showValue, checkPolicySpec, checkSelector, checkDir, checkRequests, selectorKey, IPSEC_MANUAL_REQID_MAX,
+  SpdError,
+  showValue,
+  checkPolicySpec,
+  checkSelector,
+  checkDir,
+  checkRequests,
+  selectorKey,
+  IPSEC_MANUAL_REQID_MAX,
   IPSEC_REQID_MAX,
 } from './policy.js';
 import { SelectorIndex } from './spd-index.js';
@@ -52,7 +66,10 @@ export interface SocketPolicy {
   readonly out: SocketDirPolicy;
 }
 
-export interface SocketDirPolicySpec { action: 'entrust' | 'bypass' | 'ipsec'; requests?: IpsecRequestSpec[] }
+export interface SocketDirPolicySpec {
+  action: 'entrust' | 'bypass' | 'ipsec';
+  requests?: IpsecRequestSpec[];
+}
 
 const ENTRUST: SocketDirPolicy = { action: 'entrust' };
 
@@ -70,7 +87,11 @@ function checkSocketDir(spec: unknown, privileged: boolean): SocketDirPolicy {
 }
 
 /** Validates and builds a per-socket policy; a missing direction means entrust. */
-export function createSocketPolicy(spec: { privileged?: boolean; in?: SocketDirPolicySpec; out?: SocketDirPolicySpec }): SocketPolicy {
+export function createSocketPolicy(spec: {
+  privileged?: boolean;
+  in?: SocketDirPolicySpec;
+  out?: SocketDirPolicySpec;
+}): SocketPolicy {
   if (typeof spec !== 'object' || spec === null) throw new SpdError('EINVAL', 'socket policy spec expected');
   const privileged = spec.privileged === true;
   return { privileged, in: checkSocketDir(spec.in, privileged), out: checkSocketDir(spec.out, privileged) };
@@ -89,7 +110,14 @@ export class Spd {
   private readonly defaultAction: 'none' | 'discard';
   private readonly kameStrict: boolean;
   /** Slot dirSlot(dir) * 2 + (family === 6 ? 1 : 0). */
-  private readonly indexes: (SelectorIndex | undefined)[] = [undefined, undefined, undefined, undefined, undefined, undefined];
+  private readonly indexes: (SelectorIndex | undefined)[] = [
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ];
   private readonly byId = new Map<number, Policy>();
   private readonly byKey = new Map<string, Policy>();
   private readonly timers = new Map<number, () => void>();
@@ -117,8 +145,12 @@ export class Spd {
   }
 
   /** Bumped by every change; callers may cache lookups against it. */
-  get generation(): number { return this.gen; }
-  get size(): number { return this.byId.size; }
+  get generation(): number {
+    return this.gen;
+  }
+  get size(): number {
+    return this.byId.size;
+  }
 
   /** SADB_X_SPDADD: EEXIST if the same selector and direction is installed. */
   addPolicy(spec: PolicySpec): Policy {
@@ -161,7 +193,9 @@ export class Spd {
     return p;
   }
 
-  findPolicy(id: number): Policy | undefined { return this.byId.get(id); }
+  findPolicy(id: number): Policy | undefined {
+    return this.byId.get(id);
+  }
 
   /** The installed policy with exactly this selector and direction, if any. */
   findBySelector(sel: SelectorSpec, dir: PolicyDir): Policy | undefined {
@@ -196,7 +230,9 @@ export class Spd {
   /** Registers a listener for lifetime expiry (X_SPDEXPIRE); the policy is already removed when it runs. */
   onExpire(fn: ExpireListener): () => void {
     this.listeners.add(fn);
-    return () => { this.listeners.delete(fn); };
+    return () => {
+      this.listeners.delete(fn);
+    };
   }
 
   /**
@@ -204,19 +240,30 @@ export class Spd {
    * this direction whose selector contains the packet. For ICMP/ICMPv6 pass the type as sport and the code
    * as dport. Updates lastused. Returns undefined when nothing matches or the addresses are malformed.
    */
-  lookupPolicy(dir: PolicyDir, src: Uint8Array, dst: Uint8Array, proto: number, sport: number, dport: number): Policy | undefined {
+  lookupPolicy(
+    dir: PolicyDir,
+    src: Uint8Array,
+    dst: Uint8Array,
+    proto: number,
+    sport: number,
+    dport: number,
+  ): Policy | undefined {
     const fam = familyOf(dst);
     if (fam === 0 || src.length !== dst.length) return undefined;
     const idx = this.indexes[dirSlot(dir) * 2 + (fam === 6 ? 1 : 0)];
     if (idx === undefined) return undefined;
     idx.setQuery(src, dst);
-    const sw = idx.qs, dw = idx.qd, words = idx.words;
+    const sw = idx.qs,
+      dw = idx.qd,
+      words = idx.words;
     const cache = this.cache;
     // Only well-formed numbers go through the cache, whose key packs them into 32-bit words.
-    const cacheable = cache !== undefined && (proto & 0xff) === proto && (sport & 0xffff) === sport && (dport & 0xffff) === dport;
+    const cacheable =
+      cache !== undefined && (proto & 0xff) === proto && (sport & 0xffff) === sport && (dport & 0xffff) === dport;
     let slot: number;
     if (cacheable) {
-      const meta = (dirSlot(dir) << 9) | (fam === 6 ? 256 : 0) | proto, ports = (sport << 16) | dport;
+      const meta = (dirSlot(dir) << 9) | (fam === 6 ? 256 : 0) | proto,
+        ports = (sport << 16) | dport;
       slot = cache.get(this.stamp, meta, ports, sw, dw, words);
       if (slot < 0) {
         slot = idx.lookupSlot(sw, dw, proto, sport, dport);
@@ -234,8 +281,15 @@ export class Spd {
    * uses its own ipsec policy only when the SPD has none. Then the system default. fwd ignores sockets.
    * SPD `bypass` reads as none and SPD `entrust` as "no policy here".
    */
-  resolvePolicy(sock: SocketPolicy | undefined, dir: PolicyDir, src: Uint8Array, dst: Uint8Array,
-    proto: number, sport: number, dport: number): PolicyResolution {
+  resolvePolicy(
+    sock: SocketPolicy | undefined,
+    dir: PolicyDir,
+    src: Uint8Array,
+    dst: Uint8Array,
+    proto: number,
+    sport: number,
+    dport: number,
+  ): PolicyResolution {
     const mine = sock === undefined || dir === 'fwd' ? undefined : dir === 'in' ? sock.in : sock.out;
     if (mine !== undefined && sock!.privileged && mine.action !== 'entrust') return fromSocket(mine);
     const p = this.lookupPolicy(dir, src, dst, proto, sport, dport);
@@ -266,9 +320,21 @@ export class Spd {
 
   private insert(c: ReturnType<typeof checkPolicySpec>): Policy {
     const now = this.clock.now();
-    const requests = c.requests.map((r) => (r.level === 'unique' && r.reqid === 0 ? { ...r, reqid: this.newReqid() } : r));
-    const p = new PolicyRecord(this.newId(), c.dir, c.selector, c.action, requests, c.priority, c.lifetime, now,
-      this.nextSeq++, this.lastUsedOf);
+    const requests = c.requests.map((r) =>
+      r.level === 'unique' && r.reqid === 0 ? { ...r, reqid: this.newReqid() } : r,
+    );
+    const p = new PolicyRecord(
+      this.newId(),
+      c.dir,
+      c.selector,
+      c.action,
+      requests,
+      c.priority,
+      c.lifetime,
+      now,
+      this.nextSeq++,
+      this.lastUsedOf,
+    );
     this.byId.set(p.id, p);
     this.byKey.set(selectorKey(p.dir, p.selector), p);
     this.indexFor(p.dir, p.selector).add(p);
@@ -287,7 +353,10 @@ export class Spd {
     this.byKey.delete(selectorKey(p.dir, p.selector));
     const slot = dirSlot(p.dir) * 2 + (p.selector.family === 6 ? 1 : 0);
     const idx = this.indexes[slot];
-    if (idx) { idx.remove(p); if (idx.size === 0) this.indexes[slot] = undefined; }
+    if (idx) {
+      idx.remove(p);
+      if (idx.size === 0) this.indexes[slot] = undefined;
+    }
     this.timers.get(p.id)?.();
     this.timers.delete(p.id);
     this.changed();
@@ -296,7 +365,10 @@ export class Spd {
   private indexFor(dir: PolicyDir, s: Selector): SelectorIndex {
     const slot = dirSlot(dir) * 2 + (s.family === 6 ? 1 : 0);
     let idx = this.indexes[slot];
-    if (!idx) { idx = new SelectorIndex(s.family === 4 ? 32 : 128); this.indexes[slot] = idx; }
+    if (!idx) {
+      idx = new SelectorIndex(s.family === 4 ? 32 : 128);
+      this.indexes[slot] = idx;
+    }
     return idx;
   }
 
@@ -335,7 +407,10 @@ export class Spd {
       let reason: ExpireReason | undefined;
       if (addtimeSec && now >= p.createdMs + addtimeSec * 1000) reason = 'addtime';
       else if (usetimeSec && now >= p.lastusedMs + usetimeSec * 1000) reason = 'usetime';
-      if (reason === undefined) { schedule(); return; }
+      if (reason === undefined) {
+        schedule();
+        return;
+      }
       this.timers.delete(p.id);
       this.unlink(p);
       for (const fn of [...this.listeners]) fn(p, reason);
@@ -348,9 +423,15 @@ export class Spd {
 class PolicyRecord implements Policy {
   private frozenMs: number | undefined;
   constructor(
-    readonly id: number, readonly dir: PolicyDir, readonly selector: Selector, readonly action: PolicyAction,
-    readonly requests: readonly IpsecRequest[], readonly priority: number, readonly lifetime: Policy['lifetime'],
-    readonly createdMs: number, readonly seq: number,
+    readonly id: number,
+    readonly dir: PolicyDir,
+    readonly selector: Selector,
+    readonly action: PolicyAction,
+    readonly requests: readonly IpsecRequest[],
+    readonly priority: number,
+    readonly lifetime: Policy['lifetime'],
+    readonly createdMs: number,
+    readonly seq: number,
     private readonly usage: (p: PolicyRecord) => number | undefined,
   ) {}
   get lastusedMs(): number {

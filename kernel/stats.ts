@@ -4,29 +4,85 @@
 
 /** struct espstat (netipsec/esp_var.h), without the per-algorithm histogram. */
 export const ESPSTAT_NAMES = [
-  'esps_hdrops', 'esps_nopf', 'esps_notdb', 'esps_badkcr', 'esps_qfull', 'esps_noxform', 'esps_badilen',
-  'esps_wrap', 'esps_badenc', 'esps_badauth', 'esps_replay', 'esps_input', 'esps_output', 'esps_invalid',
-  'esps_ibytes', 'esps_obytes', 'esps_toobig', 'esps_pdrops', 'esps_crypto', 'esps_tunnel',
+  'esps_hdrops',
+  'esps_nopf',
+  'esps_notdb',
+  'esps_badkcr',
+  'esps_qfull',
+  'esps_noxform',
+  'esps_badilen',
+  'esps_wrap',
+  'esps_badenc',
+  'esps_badauth',
+  'esps_replay',
+  'esps_input',
+  'esps_output',
+  'esps_invalid',
+  'esps_ibytes',
+  'esps_obytes',
+  'esps_toobig',
+  'esps_pdrops',
+  'esps_crypto',
+  'esps_tunnel',
 ] as const;
 
 /** struct ahstat (netipsec/ah_var.h). */
 export const AHSTAT_NAMES = [
-  'ahs_hdrops', 'ahs_nopf', 'ahs_notdb', 'ahs_badkcr', 'ahs_badauth', 'ahs_noxform', 'ahs_qfull', 'ahs_wrap',
-  'ahs_replay', 'ahs_badauthl', 'ahs_input', 'ahs_output', 'ahs_invalid', 'ahs_ibytes', 'ahs_obytes',
-  'ahs_toobig', 'ahs_pdrops', 'ahs_crypto', 'ahs_tunnel',
+  'ahs_hdrops',
+  'ahs_nopf',
+  'ahs_notdb',
+  'ahs_badkcr',
+  'ahs_badauth',
+  'ahs_noxform',
+  'ahs_qfull',
+  'ahs_wrap',
+  'ahs_replay',
+  'ahs_badauthl',
+  'ahs_input',
+  'ahs_output',
+  'ahs_invalid',
+  'ahs_ibytes',
+  'ahs_obytes',
+  'ahs_toobig',
+  'ahs_pdrops',
+  'ahs_crypto',
+  'ahs_tunnel',
 ] as const;
 
 /** struct ipcompstat (netipsec/ipcomp_var.h). */
 export const IPCOMPSTAT_NAMES = [
-  'ipcomps_hdrops', 'ipcomps_nopf', 'ipcomps_notdb', 'ipcomps_badkcr', 'ipcomps_qfull', 'ipcomps_noxform',
-  'ipcomps_wrap', 'ipcomps_input', 'ipcomps_output', 'ipcomps_invalid', 'ipcomps_ibytes', 'ipcomps_obytes',
-  'ipcomps_toobig', 'ipcomps_pdrops', 'ipcomps_crypto', 'ipcomps_threshold', 'ipcomps_uncompr',
+  'ipcomps_hdrops',
+  'ipcomps_nopf',
+  'ipcomps_notdb',
+  'ipcomps_badkcr',
+  'ipcomps_qfull',
+  'ipcomps_noxform',
+  'ipcomps_wrap',
+  'ipcomps_input',
+  'ipcomps_output',
+  'ipcomps_invalid',
+  'ipcomps_ibytes',
+  'ipcomps_obytes',
+  'ipcomps_toobig',
+  'ipcomps_pdrops',
+  'ipcomps_crypto',
+  'ipcomps_threshold',
+  'ipcomps_uncompr',
 ] as const;
 
 /** struct ipsecstat (netipsec/ipsec.h): policy-level counters, inbound and outbound. */
 export const IPSECSTAT_NAMES = [
-  'ips_in_polvio', 'ips_in_nomem', 'ips_in_inval', 'ips_out_polvio', 'ips_out_nosa', 'ips_out_nomem',
-  'ips_out_noroute', 'ips_out_inval', 'ips_out_bundlesa', 'ips_spdcache_hits', 'ips_spdcache_misses',
+  'ips_in_polvio',
+  'ips_in_nomem',
+  'ips_in_inval',
+  'ips_out_polvio',
+  'ips_out_nosa',
+  'ips_out_nomem',
+  'ips_out_noroute',
+  'ips_out_inval',
+  'ips_out_bundlesa',
+  'ips_spdcache_hits',
+  'ips_spdcache_misses',
 ] as const;
 
 /**
@@ -53,7 +109,11 @@ const GROUP_PREFIX: Record<StatGroup, string> = { esp: 'esps_', ah: 'ahs_', ipco
 
 /** Every counter name this module knows, KAME's first, then ours. */
 export const STAT_NAMES: readonly string[] = [
-  ...ESPSTAT_NAMES, ...AHSTAT_NAMES, ...IPCOMPSTAT_NAMES, ...IPSECSTAT_NAMES, ...Object.keys(EXTRA_STAT_DOCS),
+  ...ESPSTAT_NAMES,
+  ...AHSTAT_NAMES,
+  ...IPCOMPSTAT_NAMES,
+  ...IPSECSTAT_NAMES,
+  ...Object.keys(EXTRA_STAT_DOCS),
 ];
 
 const KNOWN = new Map<string, number>(STAT_NAMES.map((n, i) => [n, i]));
@@ -92,14 +152,16 @@ export class Stats {
 
   get(name: string): number {
     const i = KNOWN.get(name);
-    return i !== undefined ? this.counts[i]! : this.unknown.get(name) ?? 0;
+    return i !== undefined ? this.counts[i]! : (this.unknown.get(name) ?? 0);
   }
 
   /** All counters of a group (zeros included), in declaration order, like a `netstat -s -p esp` table. */
   group(g: StatGroup): Record<string, number> {
     const out: Record<string, number> = {};
     const prefix = GROUP_PREFIX[g];
-    STAT_NAMES.forEach((n, i) => { if (n.startsWith(prefix)) out[n] = this.counts[i]!; });
+    STAT_NAMES.forEach((n, i) => {
+      if (n.startsWith(prefix)) out[n] = this.counts[i]!;
+    });
     for (const [n, v] of this.unknown) if (n.startsWith(prefix)) out[n] = v;
     return out;
   }
@@ -107,7 +169,9 @@ export class Stats {
   /** Every counter that is not zero. */
   nonZero(): Record<string, number> {
     const out: Record<string, number> = {};
-    STAT_NAMES.forEach((n, i) => { if (this.counts[i]! !== 0) out[n] = this.counts[i]!; });
+    STAT_NAMES.forEach((n, i) => {
+      if (this.counts[i]! !== 0) out[n] = this.counts[i]!;
+    });
     for (const [n, v] of this.unknown) out[n] = v;
     return out;
   }

@@ -3,9 +3,7 @@
 // (the output/input path) increments the host's counters from `reason` (STYLE habit 3).
 import type { Rng } from '../common/rng.js';
 
-export type TransformResult =
-  | { ok: true; packet: Uint8Array }
-  | { ok: false; reason: string; detail?: string };
+export type TransformResult = { ok: true; packet: Uint8Array } | { ok: false; reason: string; detail?: string };
 
 /** What a transform may need from the host besides the SA. */
 export interface TransformEnv {

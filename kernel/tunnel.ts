@@ -60,8 +60,16 @@ function setDsByte(pkt: Uint8Array, off: number, ds: number): void {
  * at inner[innerOff..]. Returns the header length. The IPv4 identification comes from `rng`.
  */
 export function writeOuterHeader(
-  out: Uint8Array, off: number, src: Uint8Array, dst: Uint8Array, proto: number, payloadLen: number,
-  inner: Uint8Array, innerOff: number, rng: Rng, opts: Readonly<TunnelOptions> = DEFAULT_TUNNEL_OPTIONS,
+  out: Uint8Array,
+  off: number,
+  src: Uint8Array,
+  dst: Uint8Array,
+  proto: number,
+  payloadLen: number,
+  inner: Uint8Array,
+  innerOff: number,
+  rng: Rng,
+  opts: Readonly<TunnelOptions> = DEFAULT_TUNNEL_OPTIONS,
 ): number {
   const innerDs = dsByteOf(inner, innerOff);
   const ds = (innerDs & 0xfc) | ecnEncap(innerDs & 3, opts.ecn);
@@ -111,7 +119,13 @@ function outerDf(inner: Uint8Array, innerOff: number, df: DfPolicy): boolean {
  * any trailing TFC padding to the inner header's own length (RFC 4303 §2.7), and folds the outer ECN
  * field into the inner header in place (RFC 6040 §4.2). Returns a view of buf.
  */
-export function stripOuter(buf: Uint8Array, start: number, end: number, nextHeader: number, outerEcn: number): InnerResult {
+export function stripOuter(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  nextHeader: number,
+  outerEcn: number,
+): InnerResult {
   const avail = end - start;
   if (avail < 1) return { ok: false, error: 'inner-short' };
   const v = buf[start]! >> 4;

@@ -15,18 +15,39 @@ export interface CheckFailure {
 const SA_SATYPES = new Set([C.SADB_SATYPE_AH, C.SADB_SATYPE_ESP, C.SADB_X_SATYPE_IPCOMP, C.SADB_X_SATYPE_TCPSIGNATURE]);
 const UNSUPPORTED_SATYPES = new Set([C.SADB_SATYPE_RSVP, C.SADB_SATYPE_OSPFV2, C.SADB_SATYPE_RIPV2, C.SADB_SATYPE_MIP]);
 // Messages that act on one SA and so need a real satype.
-const NEEDS_SATYPE = new Set([C.SADB_GETSPI, C.SADB_UPDATE, C.SADB_ADD, C.SADB_DELETE, C.SADB_GET, C.SADB_ACQUIRE, C.SADB_EXPIRE]);
+const NEEDS_SATYPE = new Set([
+  C.SADB_GETSPI,
+  C.SADB_UPDATE,
+  C.SADB_ADD,
+  C.SADB_DELETE,
+  C.SADB_GET,
+  C.SADB_ACQUIRE,
+  C.SADB_EXPIRE,
+]);
 // SPD messages that refuse an SA satype (SPDDUMP is special: its satype is a policy-scope mask).
 const SPD_TYPES = new Set([
-  C.SADB_X_SPDADD, C.SADB_X_SPDDELETE, C.SADB_X_SPDGET, C.SADB_X_SPDFLUSH,
-  C.SADB_X_SPDSETIDX, C.SADB_X_SPDUPDATE, C.SADB_X_SPDDELETE2,
+  C.SADB_X_SPDADD,
+  C.SADB_X_SPDDELETE,
+  C.SADB_X_SPDGET,
+  C.SADB_X_SPDFLUSH,
+  C.SADB_X_SPDSETIDX,
+  C.SADB_X_SPDUPDATE,
+  C.SADB_X_SPDDELETE2,
 ]);
 const SPDDUMP_SCOPES = new Set([
-  C.IPSEC_POLICYSCOPE_ANY, C.IPSEC_POLICYSCOPE_GLOBAL, C.IPSEC_POLICYSCOPE_IFNET, C.IPSEC_POLICYSCOPE_PCB,
+  C.IPSEC_POLICYSCOPE_ANY,
+  C.IPSEC_POLICYSCOPE_GLOBAL,
+  C.IPSEC_POLICYSCOPE_IFNET,
+  C.IPSEC_POLICYSCOPE_PCB,
 ]);
 // Kernel-to-user messages (and Linux-only ones) a BSD kernel has no handler for.
 const NO_HANDLER = new Set([
-  C.SADB_EXPIRE, C.SADB_X_PCHANGE, C.SADB_X_SPDACQUIRE, C.SADB_X_SPDEXPIRE, C.SADB_X_NAT_T_NEW_MAPPING, C.SADB_X_MIGRATE,
+  C.SADB_EXPIRE,
+  C.SADB_X_PCHANGE,
+  C.SADB_X_SPDACQUIRE,
+  C.SADB_X_SPDEXPIRE,
+  C.SADB_X_NAT_T_NEW_MAPPING,
+  C.SADB_X_MIGRATE,
 ]);
 
 /** Extensions each message type must carry from user space (before the satype-dependent key rules). */
@@ -83,15 +104,18 @@ function checkSaPayload(m: PfkeyMessage): CheckFailure | undefined {
   // ADD always needs the keys; UPDATE needs them only for a LARVAL SA (FreeBSD key_update), which the
   // kernel checks once it has found the SA.
   if (msg.type === C.SADB_ADD) {
-    if (msg.satype === C.SADB_SATYPE_ESP && !ext.keyEncrypt) return fail('EINVAL', 'ESP SA without SADB_EXT_KEY_ENCRYPT');
+    if (msg.satype === C.SADB_SATYPE_ESP && !ext.keyEncrypt)
+      return fail('EINVAL', 'ESP SA without SADB_EXT_KEY_ENCRYPT');
     if (msg.satype === C.SADB_SATYPE_AH && !ext.keyAuth) return fail('EINVAL', 'AH SA without SADB_EXT_KEY_AUTH');
   }
   if (msg.satype === C.SADB_X_SATYPE_IPCOMP && ext.keyAuth) return fail('EINVAL', 'IPComp SA with SADB_EXT_KEY_AUTH');
   if ((msg.satype === C.SADB_SATYPE_AH || msg.satype === C.SADB_X_SATYPE_TCPSIGNATURE) && ext.keyEncrypt) {
     return fail('EINVAL', 'AH SA with SADB_EXT_KEY_ENCRYPT');
   }
-  if (!ext.lifetimeHard !== !ext.lifetimeSoft) return fail('EINVAL', 'LIFETIME_HARD and LIFETIME_SOFT must come together');
-  if (ext.sa && (ext.sa.flags & ~C.SADB_KEY_FLAGS_MAX) !== 0) return fail('EINVAL', `invalid sa_flags 0x${ext.sa.flags.toString(16)}`);
+  if (!ext.lifetimeHard !== !ext.lifetimeSoft)
+    return fail('EINVAL', 'LIFETIME_HARD and LIFETIME_SOFT must come together');
+  if (ext.sa && (ext.sa.flags & ~C.SADB_KEY_FLAGS_MAX) !== 0)
+    return fail('EINVAL', `invalid sa_flags 0x${ext.sa.flags.toString(16)}`);
   if (ext.saReplay && ext.saReplay.replay > 0xffffffff - 32) return fail('EINVAL', 'replay window too big');
   return checkKeyPresence(m) ?? checkNatT(m);
 }
@@ -100,11 +124,13 @@ function checkSaPayload(m: PfkeyMessage): CheckFailure | undefined {
 function checkKeyPresence(m: PfkeyMessage): CheckFailure | undefined {
   const { sa, keyAuth, keyEncrypt } = m.ext;
   if (!sa) return undefined;
-  if (keyAuth && keyAuth.bits === 0 && sa.auth !== C.SADB_X_AALG_NULL) return fail('EINVAL', 'empty KEY_AUTH for a keyed algorithm');
+  if (keyAuth && keyAuth.bits === 0 && sa.auth !== C.SADB_X_AALG_NULL)
+    return fail('EINVAL', 'empty KEY_AUTH for a keyed algorithm');
   if (keyEncrypt && m.msg.satype === C.SADB_X_SATYPE_IPCOMP) {
     return keyEncrypt.bits === 0 ? undefined : fail('EINVAL', 'IPComp SA with a non-empty KEY_ENCRYPT');
   }
-  if (keyEncrypt && keyEncrypt.bits === 0 && sa.encrypt !== C.SADB_EALG_NULL) return fail('EINVAL', 'empty KEY_ENCRYPT for a keyed cipher');
+  if (keyEncrypt && keyEncrypt.bits === 0 && sa.encrypt !== C.SADB_EALG_NULL)
+    return fail('EINVAL', 'empty KEY_ENCRYPT for a keyed cipher');
   return undefined;
 }
 
@@ -115,7 +141,8 @@ function checkKeyPresence(m: PfkeyMessage): CheckFailure | undefined {
 function checkNatT(m: PfkeyMessage): CheckFailure | undefined {
   const { natTType, natTSport, natTDport } = m.ext;
   if (natTType && (!natTSport || !natTDport)) return fail('EINVAL', 'NAT_T_TYPE without NAT_T_SPORT and NAT_T_DPORT');
-  if (!natTType || !natTSport || !natTDport || m.msg.satype !== C.SADB_SATYPE_ESP || m.msg.type === C.SADB_GETSPI) return undefined;
+  if (!natTType || !natTSport || !natTDport || m.msg.satype !== C.SADB_SATYPE_ESP || m.msg.type === C.SADB_GETSPI)
+    return undefined;
   if (natTType.type !== C.UDP_ENCAP_ESPINUDP) return fail('EINVAL', `unsupported NAT-T type ${natTType.type}`);
   if (natTSport.port === 0 || natTDport.port === 0) return fail('EINVAL', 'NAT-T port 0');
   return undefined;
@@ -123,7 +150,8 @@ function checkNatT(m: PfkeyMessage): CheckFailure | undefined {
 
 /** key_spdadd/key_spddelete direction and type rules, and key_msg2sp's request rules. */
 function checkPolicy(p: SadbXPolicy, withRequests: boolean): CheckFailure | undefined {
-  if (p.dir !== C.IPSEC_DIR_INBOUND && p.dir !== C.IPSEC_DIR_OUTBOUND) return fail('EINVAL', `invalid SP direction ${p.dir}`);
+  if (p.dir !== C.IPSEC_DIR_INBOUND && p.dir !== C.IPSEC_DIR_OUTBOUND)
+    return fail('EINVAL', `invalid SP direction ${p.dir}`);
   if (p.type !== C.IPSEC_POLICY_DISCARD && p.type !== C.IPSEC_POLICY_NONE && p.type !== C.IPSEC_POLICY_IPSEC) {
     return fail('EINVAL', `invalid policy type ${p.type}`);
   }
@@ -134,7 +162,8 @@ function checkPolicy(p: SadbXPolicy, withRequests: boolean): CheckFailure | unde
     if (r.proto !== C.IPPROTO_ESP && r.proto !== C.IPPROTO_AH && r.proto !== C.IPPROTO_IPCOMP) {
       return fail('EPROTONOSUPPORT', `invalid request proto ${r.proto}`);
     }
-    if (r.mode !== C.IPSEC_MODE_TRANSPORT && r.mode !== C.IPSEC_MODE_TUNNEL) return fail('EINVAL', `invalid request mode ${r.mode}`);
+    if (r.mode !== C.IPSEC_MODE_TRANSPORT && r.mode !== C.IPSEC_MODE_TUNNEL)
+      return fail('EINVAL', `invalid request mode ${r.mode}`);
     if (r.level > C.IPSEC_LEVEL_UNIQUE) return fail('EINVAL', `invalid request level ${r.level}`);
     if (r.mode === C.IPSEC_MODE_TUNNEL && !r.src) return fail('EINVAL', 'tunnel request without endpoint addresses');
   }
@@ -157,13 +186,21 @@ function checkByType(m: PfkeyMessage): CheckFailure | undefined {
   const missing = checkMissing(m);
   if (missing) return missing;
   switch (t) {
-    case C.SADB_GETSPI: return checkNatT(m);
-    case C.SADB_ADD: case C.SADB_UPDATE: return checkSaPayload(m);
+    case C.SADB_GETSPI:
+      return checkNatT(m);
+    case C.SADB_ADD:
+    case C.SADB_UPDATE:
+      return checkSaPayload(m);
     case C.SADB_X_PROMISC:
       return m.msg.satype > C.SADB_X_PROMISC_ON ? fail('EINVAL', 'X_PROMISC takes satype 0 or 1') : undefined;
-    case C.SADB_X_SPDADD: case C.SADB_X_SPDUPDATE: case C.SADB_X_SPDSETIDX: return checkPolicy(m.ext.policy!, true);
-    case C.SADB_X_SPDDELETE: return checkPolicy(m.ext.policy!, false);
-    default: return undefined;
+    case C.SADB_X_SPDADD:
+    case C.SADB_X_SPDUPDATE:
+    case C.SADB_X_SPDSETIDX:
+      return checkPolicy(m.ext.policy!, true);
+    case C.SADB_X_SPDDELETE:
+      return checkPolicy(m.ext.policy!, false);
+    default:
+      return undefined;
   }
 }
 

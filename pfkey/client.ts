@@ -55,7 +55,10 @@ export class PfkeyClient {
   /** Messages that did not decode (a broken kernel), counted and dropped. */
   badMessages = 0;
 
-  constructor(private readonly transport: PfkeyTransport, opts: PfkeyClientOptions = {}) {
+  constructor(
+    private readonly transport: PfkeyTransport,
+    opts: PfkeyClientOptions = {},
+  ) {
     this.pid = (opts.pid ?? process.pid) >>> 0;
     this.seq = (opts.firstSeq ?? Math.floor(Math.random() * 0x7fffffff)) >>> 0;
     this.highWater = opts.dumpHighWater ?? 1024;
@@ -81,7 +84,9 @@ export class PfkeyClient {
    */
   onMessage(fn: (m: PfkeyMessage, raw: Uint8Array) => void): () => void {
     this.listeners.add(fn);
-    return () => { this.listeners.delete(fn); };
+    return () => {
+      this.listeners.delete(fn);
+    };
   }
 
   /** Sends without waiting (pipelining); the reply, if any, reaches onMessage listeners. */
@@ -97,7 +102,8 @@ export class PfkeyClient {
   request(m: PfkeyMessage): Promise<PfkeyMessage> {
     if (this.closedErr) return Promise.reject(this.closedErr);
     const key = replyKey(m.msg.type, m.msg.seq, m.msg.pid);
-    if (this.pending.has(key)) return Promise.reject(new PfkeyError('EBUSY', `a request with seq ${m.msg.seq} is outstanding`));
+    if (this.pending.has(key))
+      return Promise.reject(new PfkeyError('EBUSY', `a request with seq ${m.msg.seq} is outstanding`));
     const p = new Promise<PfkeyMessage>((resolve, reject) => this.pending.set(key, { resolve, reject }));
     try {
       this.transport.send(encodeMessage(m));
@@ -120,7 +126,10 @@ export class PfkeyClient {
     try {
       this.send({ msg: this.header(type, satype), ext: {} });
       for (;;) {
-        while (st.queue.length === 0) await new Promise<void>((r) => { st.wake = r; });
+        while (st.queue.length === 0)
+          await new Promise<void>((r) => {
+            st.wake = r;
+          });
         const item = st.queue.shift()!;
         if (st.queue.length < this.highWater / 2) this.transport.resume?.();
         if (item === null) return;

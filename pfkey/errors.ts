@@ -3,18 +3,36 @@
 
 /** The errno vocabulary a KAME kernel uses in PF_KEY replies. */
 export type PfkeyErrno =
-  | 'ENOENT' | 'ESRCH' | 'ENOMEM' | 'EEXIST' | 'EINVAL' | 'EMSGSIZE' | 'EPROTONOSUPPORT'
-  | 'EOPNOTSUPP' | 'EAFNOSUPPORT' | 'ENOBUFS' | 'EBUSY' | 'EPERM';
+  | 'ENOENT'
+  | 'ESRCH'
+  | 'ENOMEM'
+  | 'EEXIST'
+  | 'EINVAL'
+  | 'EMSGSIZE'
+  | 'EPROTONOSUPPORT'
+  | 'EOPNOTSUPP'
+  | 'EAFNOSUPPORT'
+  | 'ENOBUFS'
+  | 'EBUSY'
+  | 'EPERM';
 
 /** FreeBSD errno numbers (what goes in the u8 sadb_msg_errno). */
 export const ERRNO_NUMBERS: Readonly<Record<PfkeyErrno, number>> = Object.freeze({
-  EPERM: 1, ENOENT: 2, ESRCH: 3, ENOMEM: 12, EBUSY: 16, EEXIST: 17, EINVAL: 22, EMSGSIZE: 40,
-  EPROTONOSUPPORT: 43, EOPNOTSUPP: 45, EAFNOSUPPORT: 47, ENOBUFS: 55,
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  ENOMEM: 12,
+  EBUSY: 16,
+  EEXIST: 17,
+  EINVAL: 22,
+  EMSGSIZE: 40,
+  EPROTONOSUPPORT: 43,
+  EOPNOTSUPP: 45,
+  EAFNOSUPPORT: 47,
+  ENOBUFS: 55,
 });
 
-const ERRNO_NAMES = new Map<number, PfkeyErrno>(
-  Object.entries(ERRNO_NUMBERS).map(([k, v]) => [v, k as PfkeyErrno]),
-);
+const ERRNO_NAMES = new Map<number, PfkeyErrno>(Object.entries(ERRNO_NUMBERS).map(([k, v]) => [v, k as PfkeyErrno]));
 
 /** The errno name for a number found in sadb_msg_errno, or undefined if outside our vocabulary. */
 export function errnoName(n: number): PfkeyErrno | undefined {
@@ -24,7 +42,11 @@ export function errnoName(n: number): PfkeyErrno | undefined {
 /** A malformed or unacceptable PF_KEY message; `errno` is what the kernel answers with. */
 export class PfkeyError extends Error {
   readonly code = 'EPFKEY';
-  constructor(readonly errno: PfkeyErrno, message: string, readonly offset = -1) {
+  constructor(
+    readonly errno: PfkeyErrno,
+    message: string,
+    readonly offset = -1,
+  ) {
     super(`${errno}: ${message}${offset >= 0 ? ` (at byte ${offset})` : ''}`);
     this.name = 'PfkeyError';
   }

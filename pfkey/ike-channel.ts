@@ -82,7 +82,15 @@ function decodePing(b: Uint8Array, dv: DataView): IkeFrame {
   if (b.length < 18) throw new IkeFrameError('PING length');
   const n = addrLen(b[17]!);
   if (b.length !== 18 + n) throw new IkeFrameError('PING length');
-  const f = { type: 'ping' as const, tag: dv.getUint32(1), count: dv.getUint16(5), size: dv.getUint16(7), intervalMs: dv.getUint32(9), timeoutMs: dv.getUint32(13), dst: copy(b, 18, 18 + n) };
+  const f = {
+    type: 'ping' as const,
+    tag: dv.getUint32(1),
+    count: dv.getUint16(5),
+    size: dv.getUint16(7),
+    intervalMs: dv.getUint32(9),
+    timeoutMs: dv.getUint32(13),
+    dst: copy(b, 18, 18 + n),
+  };
   checkPing(f);
   return f;
 }
@@ -111,7 +119,11 @@ function encodeBody(f: IkeFrame): Uint8Array | undefined {
     const b = new Uint8Array(18 + f.dst.length);
     const dv = new DataView(b.buffer);
     b[0] = IKE_FRAME_PING;
-    dv.setUint32(1, f.tag); dv.setUint16(5, f.count); dv.setUint16(7, f.size); dv.setUint32(9, f.intervalMs); dv.setUint32(13, f.timeoutMs);
+    dv.setUint32(1, f.tag);
+    dv.setUint16(5, f.count);
+    dv.setUint16(7, f.size);
+    dv.setUint32(9, f.intervalMs);
+    dv.setUint32(13, f.timeoutMs);
     b[17] = familyOf(f.dst);
     b.set(f.dst, 18);
     return b;
@@ -120,7 +132,10 @@ function encodeBody(f: IkeFrame): Uint8Array | undefined {
     const b = new Uint8Array(15 + f.from.length);
     const dv = new DataView(b.buffer);
     b[0] = IKE_FRAME_PINGREPLY;
-    dv.setUint32(1, f.tag); dv.setUint16(5, f.seq); dv.setUint32(7, Math.min(0xffffffff, Math.max(0, Math.round(f.rttUs)))); dv.setUint16(11, f.bytes);
+    dv.setUint32(1, f.tag);
+    dv.setUint16(5, f.seq);
+    dv.setUint32(7, Math.min(0xffffffff, Math.max(0, Math.round(f.rttUs))));
+    dv.setUint16(11, f.bytes);
     b[13] = f.ttl;
     b[14] = familyOf(f.from);
     b.set(f.from, 15);
@@ -130,7 +145,9 @@ function encodeBody(f: IkeFrame): Uint8Array | undefined {
     const b = new Uint8Array(10);
     const dv = new DataView(b.buffer);
     b[0] = IKE_FRAME_PINGDONE;
-    dv.setUint32(1, f.tag); dv.setUint16(5, f.transmitted); dv.setUint16(7, f.received);
+    dv.setUint32(1, f.tag);
+    dv.setUint16(5, f.transmitted);
+    dv.setUint16(7, f.received);
     b[9] = f.errno;
     return b;
   }
@@ -150,14 +167,21 @@ function encodeBody(f: IkeFrame): Uint8Array | undefined {
 export function decodeIkeFrame(b: Uint8Array): IkeFrame {
   if (b.length < 1) throw new IkeFrameError('empty frame');
   const dv = new DataView(b.buffer, b.byteOffset, b.length);
-  const need = (n: number) => { if (b.length < n) throw new IkeFrameError(`frame type ${b[0]}: ${b.length} bytes, need ${n}`); };
+  const need = (n: number) => {
+    if (b.length < n) throw new IkeFrameError(`frame type ${b[0]}: ${b.length} bytes, need ${n}`);
+  };
   switch (b[0]) {
     case IKE_FRAME_BIND: {
       need(5);
       const fam = b[4]!;
       const n = fam === 0 ? 0 : addrLen(fam);
       if (b.length !== 5 + n) throw new IkeFrameError('BIND length');
-      return { type: 'bind', port: dv.getUint16(1), bypass: (b[3]! & IKE_BIND_BYPASS) !== 0, addr: n ? copy(b, 5, 5 + n) : undefined };
+      return {
+        type: 'bind',
+        port: dv.getUint16(1),
+        bypass: (b[3]! & IKE_BIND_BYPASS) !== 0,
+        addr: n ? copy(b, 5, 5 + n) : undefined,
+      };
     }
     case IKE_FRAME_BOUND:
       if (b.length !== 6) throw new IkeFrameError('BOUND length');
@@ -167,27 +191,47 @@ export function decodeIkeFrame(b: Uint8Array): IkeFrame {
       const n = addrLen(b[5]!);
       need(6 + 2 * n);
       return {
-        type: 'dgram', localPort: dv.getUint16(1), remotePort: dv.getUint16(3),
-        local: copy(b, 6, 6 + n), remote: copy(b, 6 + n, 6 + 2 * n), payload: copy(b, 6 + 2 * n, b.length),
+        type: 'dgram',
+        localPort: dv.getUint16(1),
+        remotePort: dv.getUint16(3),
+        local: copy(b, 6, 6 + n),
+        remote: copy(b, 6 + n, 6 + 2 * n),
+        payload: copy(b, 6 + 2 * n, b.length),
       };
     }
     case IKE_FRAME_UNBIND:
       if (b.length !== 3) throw new IkeFrameError('UNBIND length');
       return { type: 'unbind', port: dv.getUint16(1) };
-    case IKE_FRAME_PING: return decodePing(b, dv);
+    case IKE_FRAME_PING:
+      return decodePing(b, dv);
     case IKE_FRAME_PINGREPLY: {
       need(15);
       const n = addrLen(b[14]!);
       if (b.length !== 15 + n) throw new IkeFrameError('PINGREPLY length');
-      return { type: 'pingreply', tag: dv.getUint32(1), seq: dv.getUint16(5), rttUs: dv.getUint32(7), bytes: dv.getUint16(11), ttl: b[13]!, from: copy(b, 15, 15 + n) };
+      return {
+        type: 'pingreply',
+        tag: dv.getUint32(1),
+        seq: dv.getUint16(5),
+        rttUs: dv.getUint32(7),
+        bytes: dv.getUint16(11),
+        ttl: b[13]!,
+        from: copy(b, 15, 15 + n),
+      };
     }
     case IKE_FRAME_PINGDONE:
       if (b.length !== 10) throw new IkeFrameError('PINGDONE length');
-      return { type: 'pingdone', tag: dv.getUint32(1), transmitted: dv.getUint16(5), received: dv.getUint16(7), errno: b[9]! };
+      return {
+        type: 'pingdone',
+        tag: dv.getUint32(1),
+        transmitted: dv.getUint16(5),
+        received: dv.getUint16(7),
+        errno: b[9]!,
+      };
     case IKE_FRAME_STATUSREQ:
       if (b.length !== 1) throw new IkeFrameError('STATUSREQ length');
       return { type: 'statusreq' };
-    case IKE_FRAME_STATUS: return { type: 'status', report: decodeStatusJson(b.subarray(1)) };
+    case IKE_FRAME_STATUS:
+      return { type: 'status', report: decodeStatusJson(b.subarray(1)) };
     default:
       throw new IkeFrameError(`unknown frame type ${b[0]}`);
   }
@@ -271,7 +315,12 @@ export type IkePingReply = Omit<Extract<IkeFrame, { type: 'pingreply' }>, 'type'
 /** The end of a PING: what was sent and answered, or an errno (EHOSTUNREACH 65, EBUSY 16) when nothing was sent. */
 export type IkePingDone = Omit<Extract<IkeFrame, { type: 'pingdone' }>, 'type' | 'tag'>;
 
-export interface IkePingRequest { count: number; size: number; intervalMs: number; timeoutMs: number }
+export interface IkePingRequest {
+  count: number;
+  size: number;
+  intervalMs: number;
+  timeoutMs: number;
+}
 
 /** Errno for a request the channel closed under (EPIPE). */
 const EPIPE = 32;
@@ -281,7 +330,10 @@ const closedError = () => Object.assign(new Error('the app channel closed'), { e
 export class IkeChannel {
   private readonly splitter = new IkeFrameSplitter();
   private readonly waiting = new Map<number, ((f: Extract<IkeFrame, { type: 'bound' }>) => void)[]>();
-  private readonly pingsOut = new Map<number, { reply: (r: IkePingReply) => void; done: (d: IkePingDone) => void; fail: (e: Error) => void }>();
+  private readonly pingsOut = new Map<
+    number,
+    { reply: (r: IkePingReply) => void; done: (d: IkePingDone) => void; fail: (e: Error) => void }
+  >();
   private statusWait: { ok: (r: Record<string, unknown>) => void; fail: (e: Error) => void }[] = [];
   private nextTag = 1;
   private rx: (d: IkeDatagram) => void = () => {};
@@ -297,7 +349,10 @@ export class IkeChannel {
     return new Promise((resolve, reject) => {
       const s = connect(path);
       s.once('error', reject);
-      s.once('connect', () => { s.off('error', reject); resolve(new IkeChannel(s)); });
+      s.once('connect', () => {
+        s.off('error', reject);
+        resolve(new IkeChannel(s));
+      });
     });
   }
 
@@ -305,7 +360,11 @@ export class IkeChannel {
   bind(port: number, opts: { bypass?: boolean; addr?: Uint8Array } = {}): Promise<number> {
     return new Promise((resolve, reject) => {
       const list = this.waiting.get(port) ?? [];
-      list.push((f) => (f.errno === 0 ? resolve(f.port) : reject(Object.assign(new Error(`bind ${port}: errno ${f.errno}`), { errno: f.errno }))));
+      list.push((f) =>
+        f.errno === 0
+          ? resolve(f.port)
+          : reject(Object.assign(new Error(`bind ${port}: errno ${f.errno}`), { errno: f.errno })),
+      );
       this.waiting.set(port, list);
       this.sock.write(encodeIkeFrame({ type: 'bind', port, bypass: opts.bypass ?? false, addr: opts.addr }));
     });
@@ -325,7 +384,14 @@ export class IkeChannel {
     this.nextTag = (this.nextTag % 0xffffffff) + 1;
     const frame = encodeIkeFrame({ type: 'ping', tag, dst, ...req }); // throws IkeFrameError outside the bounds
     return new Promise((resolve, reject) => {
-      this.pingsOut.set(tag, { reply: onReply, done: (d) => { this.pingsOut.delete(tag); resolve(d); }, fail: reject });
+      this.pingsOut.set(tag, {
+        reply: onReply,
+        done: (d) => {
+          this.pingsOut.delete(tag);
+          resolve(d);
+        },
+        fail: reject,
+      });
       this.sock.write(frame);
     });
   }
@@ -338,10 +404,18 @@ export class IkeChannel {
     });
   }
 
-  unbind(port: number): void { this.sock.write(encodeIkeFrame({ type: 'unbind', port })); }
-  onDatagram(fn: (d: IkeDatagram) => void): void { this.rx = fn; }
-  onClose(fn: (err?: Error) => void): void { this.closeFns.push(fn); }
-  close(): void { this.sock.end(); }
+  unbind(port: number): void {
+    this.sock.write(encodeIkeFrame({ type: 'unbind', port }));
+  }
+  onDatagram(fn: (d: IkeDatagram) => void): void {
+    this.rx = fn;
+  }
+  onClose(fn: (err?: Error) => void): void {
+    this.closeFns.push(fn);
+  }
+  close(): void {
+    this.sock.end();
+  }
 
   private data(c: Buffer): void {
     let frames: Uint8Array[];
@@ -355,10 +429,24 @@ export class IkeChannel {
   }
 
   private frame(f: IkeFrame): void {
-    if (f.type === 'dgram') { this.rx(f); return; }
-    if (f.type === 'pingreply') { const { type: _t, tag, ...r } = f; this.pingsOut.get(tag)?.reply(r); return; }
-    if (f.type === 'pingdone') { const { type: _t, tag, ...d } = f; this.pingsOut.get(tag)?.done(d); return; }
-    if (f.type === 'status') { this.statusWait.shift()?.ok(f.report); return; }
+    if (f.type === 'dgram') {
+      this.rx(f);
+      return;
+    }
+    if (f.type === 'pingreply') {
+      const { type: _t, tag, ...r } = f;
+      this.pingsOut.get(tag)?.reply(r);
+      return;
+    }
+    if (f.type === 'pingdone') {
+      const { type: _t, tag, ...d } = f;
+      this.pingsOut.get(tag)?.done(d);
+      return;
+    }
+    if (f.type === 'status') {
+      this.statusWait.shift()?.ok(f.report);
+      return;
+    }
     if (f.type !== 'bound') return;
     const list = this.waiting.get(f.requested);
     const fn = list?.shift();
@@ -367,7 +455,8 @@ export class IkeChannel {
   }
 
   private end(err?: Error): void {
-    for (const list of this.waiting.values()) for (const fn of list) fn({ type: 'bound', requested: 0, port: 0, errno: 32 }); // EPIPE
+    for (const list of this.waiting.values())
+      for (const fn of list) fn({ type: 'bound', requested: 0, port: 0, errno: 32 }); // EPIPE
     this.waiting.clear();
     for (const p of this.pingsOut.values()) p.fail(closedError());
     this.pingsOut.clear();

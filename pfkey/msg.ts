@@ -26,7 +26,14 @@ import { type SadbSpirange, spirangeCodec } from './ext/spirange.js';
 import { type SadbXKmprivate, kmprivateCodec } from './ext/x-kmprivate.js';
 import { type SadbXPolicy, policyCodec } from './ext/x-policy.js';
 import { type SadbXSa2, sa2Codec } from './ext/x-sa2.js';
-import { type SadbXNatTFrag, type SadbXNatTPort, type SadbXNatTType, natTFragCodec, natTPortCodec, natTTypeCodec } from './ext/x-nat-t.js';
+import {
+  type SadbXNatTFrag,
+  type SadbXNatTPort,
+  type SadbXNatTType,
+  natTFragCodec,
+  natTPortCodec,
+  natTTypeCodec,
+} from './ext/x-nat-t.js';
 import { type SadbXSaReplay, saReplayCodec } from './ext/x-sa-replay.js';
 
 /** struct sadb_msg (len is derived on encode). */
@@ -134,12 +141,17 @@ export function decodeSadbMsg(buf: Uint8Array, off = 0): { value: SadbMsg; lenBy
   const dv = viewOf(buf);
   const f = SADB_MSG.fields;
   const value: SadbMsg = {
-    version: getField(dv, off, f.version!), type: getField(dv, off, f.type!), errno: getField(dv, off, f.errno!),
-    satype: getField(dv, off, f.satype!), reserved: getField(dv, off, f.reserved!),
-    seq: getField(dv, off, f.seq!), pid: getField(dv, off, f.pid!),
+    version: getField(dv, off, f.version!),
+    type: getField(dv, off, f.type!),
+    errno: getField(dv, off, f.errno!),
+    satype: getField(dv, off, f.satype!),
+    reserved: getField(dv, off, f.reserved!),
+    seq: getField(dv, off, f.seq!),
+    pid: getField(dv, off, f.pid!),
   };
   if (value.version !== C.PF_KEY_V2) invalid(`sadb_msg_version ${value.version}, must be ${C.PF_KEY_V2}`, off);
-  if (value.type === C.SADB_RESERVED || value.type > C.SADB_DECODE_MAX) invalid(`sadb_msg_type ${value.type} unknown`, off);
+  if (value.type === C.SADB_RESERVED || value.type > C.SADB_DECODE_MAX)
+    invalid(`sadb_msg_type ${value.type} unknown`, off);
   const lenBytes = getField(dv, off, f.len!) * 8;
   if (lenBytes < SADB_MSG.size) invalid(`sadb_msg_len ${lenBytes / 8} shorter than the header`, off);
   return { value, lenBytes, next: off + SADB_MSG.size };
@@ -192,7 +204,9 @@ const NAMES_BY_TYPE_ORDER: readonly ExtName[] = NAME_BY_TYPE.filter((n): n is Ex
 /** The present extensions in wire order: `extOrder` first, then the rest by ascending type. */
 function orderedExts(m: PfkeyMessage): ExtName[] {
   const out: ExtName[] = [];
-  const add = (n: ExtName | undefined) => { if (n !== undefined && m.ext[n] !== undefined && !out.includes(n)) out.push(n); };
+  const add = (n: ExtName | undefined) => {
+    if (n !== undefined && m.ext[n] !== undefined && !out.includes(n)) out.push(n);
+  };
   if (m.extOrder) for (const t of m.extOrder) add(NAME_BY_TYPE[t]);
   for (const n of NAMES_BY_TYPE_ORDER) add(n);
   return out;

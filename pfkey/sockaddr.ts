@@ -51,8 +51,11 @@ export function decodeSockaddr(dv: DataView, off: number, avail: number): { valu
   }
   const f = SOCKADDR_IN6.fields;
   const value: Sockaddr6 = {
-    family: 6, port, addr: bytesAt(dv, off + f.addr!.off, 16),
-    flowinfo: getField(dv, off, f.flowinfo!), scopeId: getField(dv, off, f.scope_id!),
+    family: 6,
+    port,
+    addr: bytesAt(dv, off + f.addr!.off, 16),
+    flowinfo: getField(dv, off, f.flowinfo!),
+    scopeId: getField(dv, off, f.scope_id!),
   };
   return { value, next: off + saLen };
 }
@@ -60,7 +63,8 @@ export function decodeSockaddr(dv: DataView, off: number, avail: number): { valu
 /** Encodes a sockaddr at `off`; returns the offset after it (off + sa_len). */
 export function encodeSockaddr(sa: Sockaddr, dv: DataView, off: number): number {
   const len = sockaddrLength(sa);
-  if (sa.addr.length !== (sa.family === 4 ? 4 : 16)) invalid(`sockaddr: inet${sa.family === 6 ? '6' : ''} address of ${sa.addr.length} bytes`);
+  if (sa.addr.length !== (sa.family === 4 ? 4 : 16))
+    invalid(`sockaddr: inet${sa.family === 6 ? '6' : ''} address of ${sa.addr.length} bytes`);
   zeroBytes(dv, off, len);
   const layout = sa.family === 4 ? SOCKADDR_IN : SOCKADDR_IN6;
   setField(dv, off, layout.fields.len!, len);

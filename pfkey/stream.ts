@@ -97,8 +97,10 @@ export class PfkeyStreamSplitter {
     const units = getField(viewOf(head), 0, SADB_MSG.fields.len!); // host order, like every length
     const len = units * 8;
     if (version !== PF_KEY_V2) this.poison = new PfkeyError('EINVAL', `stream: sadb_msg_version ${version}`);
-    else if (len < SADB_MSG.size) this.poison = new PfkeyError('EINVAL', `stream: sadb_msg_len ${units} below the header`);
-    else if (len > this.maxMessageBytes) this.poison = new PfkeyError('EMSGSIZE', `stream: message of ${len} bytes exceeds ${this.maxMessageBytes}`);
+    else if (len < SADB_MSG.size)
+      this.poison = new PfkeyError('EINVAL', `stream: sadb_msg_len ${units} below the header`);
+    else if (len > this.maxMessageBytes)
+      this.poison = new PfkeyError('EMSGSIZE', `stream: message of ${len} bytes exceeds ${this.maxMessageBytes}`);
     return this.poison ? undefined : len;
   }
 }

@@ -46,10 +46,16 @@ export class InprocTransport implements PfkeyTransport {
     this.ksock.send(new Uint8Array(msg));
   }
 
-  onMessage(fn: (msg: Uint8Array) => void): void { this.rx = fn; }
-  onClose(fn: (err?: Error) => void): void { this.closeFns.push(fn); }
+  onMessage(fn: (msg: Uint8Array) => void): void {
+    this.rx = fn;
+  }
+  onClose(fn: (err?: Error) => void): void {
+    this.closeFns.push(fn);
+  }
 
-  pause(): void { this.paused = true; }
+  pause(): void {
+    this.paused = true;
+  }
 
   resume(): void {
     if (!this.paused) return;
@@ -58,7 +64,9 @@ export class InprocTransport implements PfkeyTransport {
   }
 
   /** Messages waiting to be read. */
-  get queued(): number { return this.queue.length; }
+  get queued(): number {
+    return this.queue.length;
+  }
 
   close(): void {
     if (this.closed) return;

@@ -46,13 +46,23 @@ export class UnixTransport implements PfkeyTransport {
     this.sock.write(msg);
   }
 
-  onMessage(fn: (msg: Uint8Array) => void): void { this.rx = fn; }
-  onClose(fn: (err?: Error) => void): void { this.closeFns.push(fn); }
-  pause(): void { this.sock.pause(); }
-  resume(): void { this.sock.resume(); }
+  onMessage(fn: (msg: Uint8Array) => void): void {
+    this.rx = fn;
+  }
+  onClose(fn: (err?: Error) => void): void {
+    this.closeFns.push(fn);
+  }
+  pause(): void {
+    this.sock.pause();
+  }
+  resume(): void {
+    this.sock.resume();
+  }
 
   /** Bytes written but not yet flushed to the kernel (for pipelining senders). */
-  get writableLength(): number { return this.sock.writableLength; }
+  get writableLength(): number {
+    return this.sock.writableLength;
+  }
 
   /** Resolves when the socket's write buffer has drained. */
   drained(): Promise<void> {
@@ -82,6 +92,9 @@ export class UnixTransport implements PfkeyTransport {
 }
 
 /** Connects a PfkeyClient to uipsecd (setkey, racoon): path from defaultSocketPath() unless given. */
-export async function connectPfkey(path: string = defaultSocketPath(), opts: PfkeyClientOptions = {}): Promise<PfkeyClient> {
+export async function connectPfkey(
+  path: string = defaultSocketPath(),
+  opts: PfkeyClientOptions = {},
+): Promise<PfkeyClient> {
   return new PfkeyClient(await UnixTransport.connect(path), opts);
 }

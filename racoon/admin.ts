@@ -17,34 +17,56 @@ export interface AdminReply {
   error?: string;
 }
 
-const SATYPES: Readonly<Record<string, number>> = { esp: P.SADB_SATYPE_ESP, ah: P.SADB_SATYPE_AH, ipsec: P.SADB_SATYPE_UNSPEC };
+const SATYPES: Readonly<Record<string, number>> = {
+  esp: P.SADB_SATYPE_ESP,
+  ah: P.SADB_SATYPE_AH,
+  ipsec: P.SADB_SATYPE_UNSPEC,
+};
 
 /** Runs one admin command against the daemon. */
 export async function runAdminCommand(r: Racoon, req: AdminRequest): Promise<AdminReply> {
   const [what = 'isakmp', ...rest] = req.args;
-  const addr = (s: string | undefined) => { const a = s ? parseAddr(s.split('/')[0]!) : undefined; if (!a) throw new Error(`bad address '${s}'`); return a; };
+  const addr = (s: string | undefined) => {
+    const a = s ? parseAddr(s.split('/')[0]!) : undefined;
+    if (!a) throw new Error(`bad address '${s}'`);
+    return a;
+  };
   switch (req.cmd) {
-    case 'show-sa': case 'ss': {
+    case 'show-sa':
+    case 'ss': {
       if (what === 'isakmp') return { ok: true, lines: r.showIsakmp() };
       const satype = SATYPES[what];
       if (satype === undefined) throw new Error(`show-sa: unknown SA type '${what}'`);
       const dump = await r.bridge.client.dumpAll(P.SADB_DUMP, satype);
-      return { ok: true, lines: dump.map((m) => `${formatAddr(m.ext.addressSrc!.addr.addr)} ${formatAddr(m.ext.addressDst!.addr.addr)} ${P.nameOf(P.SADB_SATYPE_NAMES, m.msg.satype)} spi=0x${(m.ext.sa!.spi >>> 0).toString(16)} state=${m.ext.sa!.state}`) };
+      return {
+        ok: true,
+        lines: dump.map(
+          (m) =>
+            `${formatAddr(m.ext.addressSrc!.addr.addr)} ${formatAddr(m.ext.addressDst!.addr.addr)} ${P.nameOf(P.SADB_SATYPE_NAMES, m.msg.satype)} spi=0x${(m.ext.sa!.spi >>> 0).toString(16)} state=${m.ext.sa!.state}`,
+        ),
+      };
     }
-    case 'flush-sa': case 'fs': {
+    case 'flush-sa':
+    case 'fs': {
       if (what === 'isakmp') return { ok: true, lines: [`${r.flushIsakmp()} ISAKMP-SA(s) flushed`] };
       const satype = SATYPES[what];
       if (satype === undefined) throw new Error(`flush-sa: unknown SA type '${what}'`);
       await r.bridge.client.request({ msg: r.bridge.client.header(P.SADB_FLUSH, satype), ext: {} });
       return { ok: true, lines: ['flushed'] };
     }
-    case 'delete-sa': case 'ds':
+    case 'delete-sa':
+    case 'ds':
       if (what !== 'isakmp') throw new Error('delete-sa: only "isakmp {inet|inet6} SRC DST" is supported');
       return { ok: r.deleteIsakmp(addr(rest[2])), lines: [] };
-    case 'establish-sa': case 'es': {
+    case 'establish-sa':
+    case 'es': {
       if (what !== 'isakmp') throw new Error('establish-sa: only "isakmp {inet|inet6} SRC DST" is supported');
       const ph1 = r.establishIsakmp(addr(rest[1]), addr(rest[2]));
-      return { ok: ph1 !== undefined, lines: ph1 ? [`phase 1 ${ph1.state}`] : [], error: ph1 ? undefined : 'no remote configuration for that peer' };
+      return {
+        ok: ph1 !== undefined,
+        lines: ph1 ? [`phase 1 ${ph1.state}`] : [],
+        error: ph1 ? undefined : 'no remote configuration for that peer',
+      };
     }
     default:
       throw new Error(`unknown command '${req.cmd}'`);
@@ -59,14 +81,18 @@ export function serveAdmin(r: Racoon, path: string, mode = 0o600): Server {
     sock.setEncoding('utf8');
     sock.on('data', (chunk: string) => {
       buf += chunk;
-      if (buf.length > 65536) { sock.destroy(); return; }
+      if (buf.length > 65536) {
+        sock.destroy();
+        return;
+      }
       for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         let req: AdminRequest;
         try {
           const v = JSON.parse(line) as AdminRequest;
-          if (typeof v.cmd !== 'string' || !Array.isArray(v.args) || !v.args.every((a) => typeof a === 'string')) throw new Error('bad request');
+          if (typeof v.cmd !== 'string' || !Array.isArray(v.args) || !v.args.every((a) => typeof a === 'string'))
+            throw new Error('bad request');
           req = v;
         } catch {
           sock.write(JSON.stringify({ ok: false, lines: [], error: 'malformed request' }) + '\n');
@@ -80,6 +106,12 @@ export function serveAdmin(r: Racoon, path: string, mode = 0o600): Server {
     });
     sock.on('error', () => {});
   });
-  srv.listen(path, () => { try { chmodSync(path, mode); } catch { /* best effort */ } });
+  srv.listen(path, () => {
+    try {
+      chmodSync(path, mode);
+    } catch {
+      /* best effort */
+    }
+  });
   return srv;
 }

@@ -76,8 +76,24 @@ function hx(b: Uint8Array): string {
 /** The racoon daemon core (one per host). */
 export class Racoon {
   readonly stats: RacoonStats = {
-    received: 0, malformed: 0, unknownSa: 0, duplicates: 0, retransmits: 0, halfOpenRefused: 0, authFailed: 0, noProposal: 0,
-    ph1Established: 0, ph2Established: 0, ph1Failed: 0, ph2Failed: 0, deletesSent: 0, deletesReceived: 0, notifiesSent: 0, notifiesReceived: 0, keepalivesSent: 0, ph2Refused: 0,
+    received: 0,
+    malformed: 0,
+    unknownSa: 0,
+    duplicates: 0,
+    retransmits: 0,
+    halfOpenRefused: 0,
+    authFailed: 0,
+    noProposal: 0,
+    ph1Established: 0,
+    ph2Established: 0,
+    ph1Failed: 0,
+    ph2Failed: 0,
+    deletesSent: 0,
+    deletesReceived: 0,
+    notifiesSent: 0,
+    notifiesReceived: 0,
+    keepalivesSent: 0,
+    ph2Refused: 0,
   };
   readonly bridge: PfkeyBridge;
   /** Phase 1 SAs by initiator cookie (the responder cookie is unknown to the initiator until msg 2). */
@@ -96,12 +112,16 @@ export class Racoon {
     this.maxHalfOpen = o.maxHalfOpen ?? 64;
     this.port = o.port ?? ISAKMP_PORT;
     this.nattPort = o.nattPort ?? ISAKMP_NATT_PORT;
-    this.bridge = new PfkeyBridge(o.pfkey, {
-      acquire: (m) => this.ph2.onAcquire(m),
-      expire: (m) => this.ph2.onExpire(m),
-      deleted: (m) => this.ph2.onKernelDelete(m),
-      flushed: (satype) => this.ph2.onFlush(satype),
-    }, o.log);
+    this.bridge = new PfkeyBridge(
+      o.pfkey,
+      {
+        acquire: (m) => this.ph2.onAcquire(m),
+        expire: (m) => this.ph2.onExpire(m),
+        deleted: (m) => this.ph2.onKernelDelete(m),
+        flushed: (satype) => this.ph2.onFlush(satype),
+      },
+      o.log,
+    );
     this.ph2 = new Ph2Engine(this);
   }
 
@@ -127,7 +147,11 @@ export class Racoon {
 
   close(): void {
     this.closed = true;
-    for (const p of this.ph1s.values()) { p.cancelTimer?.(); p.cancelExpire?.(); p.cancelKeepalive?.(); }
+    for (const p of this.ph1s.values()) {
+      p.cancelTimer?.();
+      p.cancelExpire?.();
+      p.cancelKeepalive?.();
+    }
     for (const p of this.ph2s) p.cancelTimer?.();
     this.bridge.close();
   }
@@ -147,7 +171,10 @@ export class Racoon {
     if (d.length === 1 && d[0] === 0xff) return; // NAT-T keepalive (RFC 3948 §2.3)
     if (local.port === this.nattPort) {
       // RFC 3948 §2.2: IKE on the NAT-T port carries a zero non-ESP marker; anything else is ESP, not ours.
-      if (d.length < NON_ESP_MARKER_LEN || d[0] || d[1] || d[2] || d[3]) { this.stats.malformed++; return; }
+      if (d.length < NON_ESP_MARKER_LEN || d[0] || d[1] || d[2] || d[3]) {
+        this.stats.malformed++;
+        return;
+      }
       d = d.subarray(NON_ESP_MARKER_LEN);
     }
     let msg: IsakmpMessage;
@@ -168,9 +195,16 @@ export class Racoon {
   private failed(msg: IsakmpMessage, e: unknown, remote: Endpoint): void {
     const ph1 = this.ph1s.get(hx(msg.header.icookie));
     if (e instanceof IsakmpError) {
-      if (e.notifyType === C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION || e.notifyType === C.ISAKMP_NTYPE_AUTHENTICATION_FAILED) this.stats.authFailed++;
+      if (
+        e.notifyType === C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION ||
+        e.notifyType === C.ISAKMP_NTYPE_AUTHENTICATION_FAILED
+      )
+        this.stats.authFailed++;
       if (e.notifyType === C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN) this.stats.noProposal++;
-      this.log('warn', `${C.nameOf(C.ISAKMP_ETYPE_NAMES, msg.header.etype)} from ${formatAddr(remote.addr)}: ${e.message}`);
+      this.log(
+        'warn',
+        `${C.nameOf(C.ISAKMP_ETYPE_NAMES, msg.header.etype)} from ${formatAddr(remote.addr)}: ${e.message}`,
+      );
     } else {
       this.log('error', `internal error on a message from ${formatAddr(remote.addr)}: ${(e as Error).stack ?? e}`);
     }
@@ -188,7 +222,10 @@ export class Racoon {
     const spi = new Uint8Array(16);
     spi.set(ph1.icookie);
     spi.set(ph1.rcookie, 8);
-    const n: IsakmpPayload = { type: C.ISAKMP_NPTYPE_N, body: { doi: C.IPSEC_DOI, protoId: C.IPSECDOI_PROTO_ISAKMP, notifyType, spi, data: new Uint8Array(0) } };
+    const n: IsakmpPayload = {
+      type: C.ISAKMP_NPTYPE_N,
+      body: { doi: C.IPSEC_DOI, protoId: C.IPSECDOI_PROTO_ISAKMP, notifyType, spi, data: new Uint8Array(0) },
+    };
     this.stats.notifiesSent++;
     this.sendRaw(ph1, buildMessage(ph1, C.ISAKMP_ETYPE_INFO, QM.newMsgid(ph1, this.o.rng), [n]).bytes);
   }
@@ -196,13 +233,21 @@ export class Racoon {
   private dispatch(msg: IsakmpMessage, raw: Uint8Array, local: Endpoint, remote: Endpoint): void {
     const h = msg.header;
     let ph1 = this.ph1s.get(hx(h.icookie));
-    if (ph1 && !ph1.rcookie.every((b) => b === 0) && !equalCT(ph1.rcookie, h.rcookie) && !h.rcookie.every((b) => b === 0)) {
+    if (
+      ph1 &&
+      !ph1.rcookie.every((b) => b === 0) &&
+      !equalCT(ph1.rcookie, h.rcookie) &&
+      !h.rcookie.every((b) => b === 0)
+    ) {
       this.stats.unknownSa++;
       return;
     }
     if (h.etype === C.ISAKMP_ETYPE_IDENT) {
       if (!ph1) {
-        if (!h.rcookie.every((b) => b === 0)) { this.stats.unknownSa++; return; }
+        if (!h.rcookie.every((b) => b === 0)) {
+          this.stats.unknownSa++;
+          return;
+        }
         ph1 = this.newResponderPh1(msg, local, remote);
         if (!ph1) return;
         this.replyPh1(ph1, raw, MM.r1Step(ph1, msg, raw));
@@ -214,10 +259,18 @@ export class Racoon {
     if (ph1 && ph1.state !== 'established' && h.etype === C.ISAKMP_ETYPE_INFO && !msg.encrypted) {
       // A clear notification during phase 1 is unauthenticated: logged and counted, never acted on.
       this.stats.notifiesReceived++;
-      for (const p of msg.payloads) if (p.type === C.ISAKMP_NPTYPE_N) this.log('notice', `unauthenticated notification ${C.nameOf(C.ISAKMP_NTYPE_NAMES, p.body.notifyType)} from ${formatAddr(remote.addr)}`);
+      for (const p of msg.payloads)
+        if (p.type === C.ISAKMP_NPTYPE_N)
+          this.log(
+            'notice',
+            `unauthenticated notification ${C.nameOf(C.ISAKMP_NTYPE_NAMES, p.body.notifyType)} from ${formatAddr(remote.addr)}`,
+          );
       return;
     }
-    if (!ph1 || ph1.state !== 'established') { this.stats.unknownSa++; return; }
+    if (!ph1 || ph1.state !== 'established') {
+      this.stats.unknownSa++;
+      return;
+    }
     this.float(ph1, local, remote);
     if (h.etype === C.ISAKMP_ETYPE_QUICK) this.ph2.quickInput(ph1, msg, raw);
     else if (h.etype === C.ISAKMP_ETYPE_INFO) this.infoInput(ph1, msg);
@@ -246,9 +299,15 @@ export class Racoon {
 
   private ph1Input(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, local: Endpoint, remote: Endpoint): void {
     if (this.isDuplicate(ph1, raw, ph1)) return;
-    if (!addrEqual(remote.addr, ph1.remote.addr)) { this.stats.unknownSa++; return; }
+    if (!addrEqual(remote.addr, ph1.remote.addr)) {
+      this.stats.unknownSa++;
+      return;
+    }
     const step = MM.PH1_STEPS[ph1.side][ph1.state];
-    if (!step) { this.stats.duplicates++; return; } // late packet for a finished step
+    if (!step) {
+      this.stats.duplicates++;
+      return;
+    } // late packet for a finished step
     if (ph1.side === 'initiator' && ph1.state === 'msg1-sent') ph1.rcookie = msg.header.rcookie.slice();
     // Messages 5 and 6 may arrive on the NAT-T port: follow the peer there.
     if (ph1.state === 'msg4-sent' || ph1.state === 'msg5-sent') this.float(ph1, local, remote);
@@ -262,7 +321,10 @@ export class Racoon {
     }
     if (!res.established) return;
     this.established(ph1);
-    if (res.payloads?.some((p) => p.type === C.ISAKMP_NPTYPE_N && p.body.notifyType === C.IPSECDOI_NTYPE_INITIAL_CONTACT)) void this.initialContact(ph1);
+    if (
+      res.payloads?.some((p) => p.type === C.ISAKMP_NPTYPE_N && p.body.notifyType === C.IPSECDOI_NTYPE_INITIAL_CONTACT)
+    )
+      void this.initialContact(ph1);
   }
 
   /** The initiator moves to the NAT-T port for message 5 when a NAT was detected (RFC 3947 §4). */
@@ -291,27 +353,61 @@ export class Racoon {
     return n;
   }
 
-  private newPh1(side: Phase1['side'], rm: RemoteConf, local: Endpoint, remote: Endpoint, icookie: Uint8Array, rcookie: Uint8Array): Phase1 {
+  private newPh1(
+    side: Phase1['side'],
+    rm: RemoteConf,
+    local: Endpoint,
+    remote: Endpoint,
+    icookie: Uint8Array,
+    rcookie: Uint8Array,
+  ): Phase1 {
     return {
-      id: this.nextId++, side, state: side === 'initiator' ? 'msg1-sent' : 'msg2-sent', icookie, rcookie,
-      local: { ...local }, remote: { ...remote }, rmconf: rm, createdMs: this.o.clock.now(), nattPeer: false,
-      natDetected: false, floated: false, retries: 0, waiting: [], msgids: new Set(), initialContactSent: false,
+      id: this.nextId++,
+      side,
+      state: side === 'initiator' ? 'msg1-sent' : 'msg2-sent',
+      icookie,
+      rcookie,
+      local: { ...local },
+      remote: { ...remote },
+      rmconf: rm,
+      createdMs: this.o.clock.now(),
+      nattPeer: false,
+      natDetected: false,
+      floated: false,
+      retries: 0,
+      waiting: [],
+      msgids: new Set(),
+      initialContactSent: false,
     };
   }
 
   private newResponderPh1(msg: IsakmpMessage, local: Endpoint, remote: Endpoint): Phase1 | undefined {
     if (this.halfOpen() >= this.maxHalfOpen) {
       this.stats.halfOpenRefused++;
-      this.log('warn', `half-open phase 1 limit (${this.maxHalfOpen}) reached; dropping a new negotiation from ${formatAddr(remote.addr)}`);
+      this.log(
+        'warn',
+        `half-open phase 1 limit (${this.maxHalfOpen}) reached; dropping a new negotiation from ${formatAddr(remote.addr)}`,
+      );
       return undefined;
     }
     const rm = lookupRemote(this.o.conf, remote.addr, remote.port);
-    if (!rm) { this.log('notice', `no remote configuration for ${formatAddr(remote.addr)}[${remote.port}]`); this.stats.unknownSa++; return undefined; }
-    if (!rm.exchangeMode.includes(C.ISAKMP_ETYPE_IDENT)) { this.log('notice', `remote ${rm.name}: main mode not in exchange_mode`); this.stats.unknownSa++; return undefined; }
+    if (!rm) {
+      this.log('notice', `no remote configuration for ${formatAddr(remote.addr)}[${remote.port}]`);
+      this.stats.unknownSa++;
+      return undefined;
+    }
+    if (!rm.exchangeMode.includes(C.ISAKMP_ETYPE_IDENT)) {
+      this.log('notice', `remote ${rm.name}: main mode not in exchange_mode`);
+      this.stats.unknownSa++;
+      return undefined;
+    }
     const ph1 = this.newPh1('responder', rm, local, remote, msg.header.icookie.slice(), randomBytes(this.o.rng, 8));
     this.ph1s.set(hx(ph1.icookie), ph1);
     this.armPh1Timeout(ph1);
-    this.log('info', `respond new phase 1 negotiation: ${formatAddr(local.addr)}[${local.port}]<=>${formatAddr(remote.addr)}[${remote.port}]`);
+    this.log(
+      'info',
+      `respond new phase 1 negotiation: ${formatAddr(local.addr)}[${local.port}]<=>${formatAddr(remote.addr)}[${remote.port}]`,
+    );
     return ph1;
   }
 
@@ -348,21 +444,34 @@ export class Racoon {
     ph1.lastSent = out;
     ph1.retries = 0;
     this.sendRaw(ph1, out);
-    this.armRetransmit(ph1, ph1, () => { this.stats.ph1Failed++; this.killPh1(ph1, 'phase 1 peer did not answer'); });
+    this.armRetransmit(ph1, ph1, () => {
+      this.stats.ph1Failed++;
+      this.killPh1(ph1, 'phase 1 peer did not answer');
+    });
   }
 
   /** @internal */
-  armRetransmit(ph1: Phase1, rec: { retries: number; cancelTimer?: () => void; lastSent?: Uint8Array; state: string }, giveUp: () => void): void {
+  armRetransmit(
+    ph1: Phase1,
+    rec: { retries: number; cancelTimer?: () => void; lastSent?: Uint8Array; state: string },
+    giveUp: () => void,
+  ): void {
     rec.cancelTimer?.();
     const t = this.o.conf.timer;
     const state = rec.state;
     const fire = () => {
       if (rec.state !== state || this.closed) return;
-      if (rec.retries >= t.counter) { giveUp(); return; }
+      if (rec.retries >= t.counter) {
+        giveUp();
+        return;
+      }
       rec.retries++;
       this.stats.retransmits++;
       this.sendRaw(ph1, rec.lastSent!);
-      rec.cancelTimer = this.o.clock.setTimer(t.intervalSec * 1000 * 2 ** Math.min(rec.retries, MAX_BACKOFF_SHIFT), fire);
+      rec.cancelTimer = this.o.clock.setTimer(
+        t.intervalSec * 1000 * 2 ** Math.min(rec.retries, MAX_BACKOFF_SHIFT),
+        fire,
+      );
     };
     rec.cancelTimer = this.o.clock.setTimer(t.intervalSec * 1000, fire);
   }
@@ -372,12 +481,31 @@ export class Racoon {
   /** Starts main mode with a peer (ACQUIRE or racoonctl establish-sa). */
   initiatePh1(local: Endpoint, remote: Endpoint): Phase1 | undefined {
     const rm = lookupRemote(this.o.conf, remote.addr, remote.port);
-    if (!rm) { this.log('warn', `no remote configuration for ${formatAddr(remote.addr)}`); return undefined; }
-    if (!rm.exchangeMode.includes(C.ISAKMP_ETYPE_IDENT)) { this.log('warn', `remote ${rm.name}: only main mode is supported`); return undefined; }
-    if (rm.passive) { this.log('info', `remote ${rm.name} is passive: not initiating`); return undefined; }
-    const ph1 = this.newPh1('initiator', rm, local, { addr: remote.addr, port: rm.portGiven ? rm.port : remote.port }, randomBytes(this.o.rng, 8), new Uint8Array(8));
+    if (!rm) {
+      this.log('warn', `no remote configuration for ${formatAddr(remote.addr)}`);
+      return undefined;
+    }
+    if (!rm.exchangeMode.includes(C.ISAKMP_ETYPE_IDENT)) {
+      this.log('warn', `remote ${rm.name}: only main mode is supported`);
+      return undefined;
+    }
+    if (rm.passive) {
+      this.log('info', `remote ${rm.name} is passive: not initiating`);
+      return undefined;
+    }
+    const ph1 = this.newPh1(
+      'initiator',
+      rm,
+      local,
+      { addr: remote.addr, port: rm.portGiven ? rm.port : remote.port },
+      randomBytes(this.o.rng, 8),
+      new Uint8Array(8),
+    );
     this.ph1s.set(hx(ph1.icookie), ph1);
-    this.log('info', `initiate new phase 1 negotiation: ${formatAddr(local.addr)}[${local.port}]<=>${formatAddr(remote.addr)}[${ph1.remote.port}]`);
+    this.log(
+      'info',
+      `initiate new phase 1 negotiation: ${formatAddr(local.addr)}[${local.port}]<=>${formatAddr(remote.addr)}[${ph1.remote.port}]`,
+    );
     this.sendPh1(ph1, undefined, MM.i1Send(ph1));
     return ph1;
   }
@@ -388,7 +516,10 @@ export class Racoon {
     ph1.establishedMs = this.o.clock.now();
     ph1.dh?.wipe();
     this.stats.ph1Established++;
-    this.log('notice', `ISAKMP-SA established ${formatAddr(ph1.local.addr)}[${ph1.local.port}]-${formatAddr(ph1.remote.addr)}[${ph1.remote.port}] spi:${hx(ph1.icookie)}:${hx(ph1.rcookie)}`);
+    this.log(
+      'notice',
+      `ISAKMP-SA established ${formatAddr(ph1.local.addr)}[${ph1.local.port}]-${formatAddr(ph1.remote.addr)}[${ph1.remote.port}] spi:${hx(ph1.icookie)}:${hx(ph1.rcookie)}`,
+    );
     const life = ph1.approval!.lifetimeSec * 1000;
     ph1.cancelExpire = this.o.clock.setTimer(life, () => this.expirePh1(ph1));
     this.armKeepalive(ph1);
@@ -427,7 +558,10 @@ export class Racoon {
     if (ph1.keys) for (const k of [ph1.keys.skeyid, ph1.keys.d, ph1.keys.a, ph1.keys.e, ph1.keys.encKey]) k.fill(0);
     this.ph1s.delete(hx(ph1.icookie));
     for (const p of this.ph2s) if (p.ph1 === ph1 && p.state !== 'established') this.ph2.failPh2(p, why);
-    this.log('info', `phase 1 ${hx(ph1.icookie)}:${hx(ph1.rcookie)} with ${formatAddr(ph1.remote.addr)} removed: ${why}`);
+    this.log(
+      'info',
+      `phase 1 ${hx(ph1.icookie)}:${hx(ph1.rcookie)} with ${formatAddr(ph1.remote.addr)} removed: ${why}`,
+    );
   }
 
   /** The established (or negotiating) phase 1 with a peer address. */
@@ -458,11 +592,23 @@ export class Racoon {
       } else if (p.type === C.ISAKMP_NPTYPE_N) {
         const n = p.body;
         this.stats.notifiesReceived++;
-        if (n.notifyType === C.IPSECDOI_NTYPE_INITIAL_CONTACT) { void this.initialContact(ph1); continue; }
-        this.log('notice', `notification ${C.nameOf(C.ISAKMP_NTYPE_NAMES, n.notifyType)} from ${formatAddr(ph1.remote.addr)}`);
+        if (n.notifyType === C.IPSECDOI_NTYPE_INITIAL_CONTACT) {
+          void this.initialContact(ph1);
+          continue;
+        }
+        this.log(
+          'notice',
+          `notification ${C.nameOf(C.ISAKMP_NTYPE_NAMES, n.notifyType)} from ${formatAddr(ph1.remote.addr)}`,
+        );
         // An authenticated error about one of our quick modes ends it now instead of after the retransmissions.
         if (n.notifyType < 8192) {
-          const ph2 = [...this.ph2s].find((p) => p.ph1 === ph1 && p.side === 'initiator' && p.state === 'msg1-sent' && [...p.mySpis.values()].some((x) => equalCT(x, n.spi)));
+          const ph2 = [...this.ph2s].find(
+            (p) =>
+              p.ph1 === ph1 &&
+              p.side === 'initiator' &&
+              p.state === 'msg1-sent' &&
+              [...p.mySpis.values()].some((x) => equalCT(x, n.spi)),
+          );
           if (ph2) this.ph2.failPh2(ph2, `peer answered ${C.nameOf(C.ISAKMP_NTYPE_NAMES, n.notifyType)}`);
         }
       }
@@ -487,15 +633,30 @@ export class Racoon {
 
   /** RFC 2407 §4.6.3.3 INITIAL-CONTACT: the peer rebooted; drop every SA and other phase 1 we have with it. */
   private async initialContact(ph1: Phase1): Promise<void> {
-    for (const p of [...this.ph1s.values()]) if (p !== ph1 && addrEqual(p.remote.addr, ph1.remote.addr)) this.killPh1(p, 'INITIAL-CONTACT');
-    for (const ph2 of [...this.ph2s]) if (ph2.ph1 !== ph1 && addrEqual(ph2.dst.addr, ph1.remote.addr)) this.ph2s.delete(ph2);
+    for (const p of [...this.ph1s.values()])
+      if (p !== ph1 && addrEqual(p.remote.addr, ph1.remote.addr)) this.killPh1(p, 'INITIAL-CONTACT');
+    for (const ph2 of [...this.ph2s])
+      if (ph2.ph1 !== ph1 && addrEqual(ph2.dst.addr, ph1.remote.addr)) this.ph2s.delete(ph2);
     let dump: PfkeyMessage[] = [];
-    try { dump = await this.o.pfkey.dumpAll(P.SADB_DUMP); } catch { return; }
+    try {
+      dump = await this.o.pfkey.dumpAll(P.SADB_DUMP);
+    } catch {
+      return;
+    }
     for (const m of dump) {
-      const s = m.ext.addressSrc?.addr.addr; const d = m.ext.addressDst?.addr.addr;
+      const s = m.ext.addressSrc?.addr.addr;
+      const d = m.ext.addressDst?.addr.addr;
       if (!s || !d || !m.ext.sa) continue;
       if (addrEqual(s, ph1.remote.addr) || addrEqual(d, ph1.remote.addr)) {
-        const mine = [...this.ph2s].some((p) => p.ph1 === ph1 && p.approval?.sas.some((x) => Buffer.from(x.mySpi).readUIntBE(0, x.mySpi.length) === m.ext.sa!.spi >>> 0 || Buffer.from(x.peerSpi).readUIntBE(0, x.peerSpi.length) === m.ext.sa!.spi >>> 0));
+        const mine = [...this.ph2s].some(
+          (p) =>
+            p.ph1 === ph1 &&
+            p.approval?.sas.some(
+              (x) =>
+                Buffer.from(x.mySpi).readUIntBE(0, x.mySpi.length) === m.ext.sa!.spi >>> 0 ||
+                Buffer.from(x.peerSpi).readUIntBE(0, x.peerSpi.length) === m.ext.sa!.spi >>> 0,
+            ),
+        );
         if (!mine) await this.bridge.deleteSa(m.msg.satype, s, d, m.ext.sa.spi);
       }
     }
@@ -505,7 +666,10 @@ export class Racoon {
 
   /** ISAKMP SAs as racoonctl show-sa isakmp prints them. */
   showIsakmp(): string[] {
-    return [...this.ph1s.values()].map((p) => `${formatAddr(p.local.addr)}.${p.local.port} ${formatAddr(p.remote.addr)}.${p.remote.port} ${hx(p.icookie)}:${hx(p.rcookie)} ${p.side} ${p.state}`);
+    return [...this.ph1s.values()].map(
+      (p) =>
+        `${formatAddr(p.local.addr)}.${p.local.port} ${formatAddr(p.remote.addr)}.${p.remote.port} ${hx(p.icookie)}:${hx(p.rcookie)} ${p.side} ${p.state}`,
+    );
   }
 
   /** flush-sa isakmp: delete every phase 1 (with a DELETE to the peer when established). */
@@ -530,7 +694,10 @@ export class Racoon {
 
   /** establish-sa isakmp SRC DST. */
   establishIsakmp(local: Uint8Array, remote: Uint8Array): Phase1 | undefined {
-    return this.findPh1(remote, false) ?? this.initiatePh1({ addr: local, port: this.port }, { addr: remote, port: this.port });
+    return (
+      this.findPh1(remote, false) ??
+      this.initiatePh1({ addr: local, port: this.port }, { addr: remote, port: this.port })
+    );
   }
 }
 

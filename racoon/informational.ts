@@ -15,7 +15,9 @@ export function buildInfo(ph1: Phase1, rng: Rng, payloads: IsakmpPayload[]): Uin
   const msgid = newMsgid(ph1, rng);
   const k = ph1.keys!;
   const h = infoHash(k.hash, k.a, msgid, encodePayloadChain(payloads));
-  return buildMessage(ph1, C.ISAKMP_ETYPE_INFO, msgid, [{ type: C.ISAKMP_NPTYPE_HASH, body: h }, ...payloads], { iv: exchangeIv(ph1, msgid) }).bytes;
+  return buildMessage(ph1, C.ISAKMP_ETYPE_INFO, msgid, [{ type: C.ISAKMP_NPTYPE_HASH, body: h }, ...payloads], {
+    iv: exchangeIv(ph1, msgid),
+  }).bytes;
 }
 
 /** DELETE payloads for IPsec SPIs of one protocol (our inbound SPIs, which the peer uses outbound). */
@@ -28,7 +30,10 @@ export function deleteIsakmpPayload(ph1: Phase1): IsakmpPayload {
   const spi = new Uint8Array(16);
   spi.set(ph1.icookie);
   spi.set(ph1.rcookie, 8);
-  return { type: C.ISAKMP_NPTYPE_D, body: { doi: C.IPSEC_DOI, protoId: C.IPSECDOI_PROTO_ISAKMP, spiSize: 16, spis: [spi] } };
+  return {
+    type: C.ISAKMP_NPTYPE_D,
+    body: { doi: C.IPSEC_DOI, protoId: C.IPSECDOI_PROTO_ISAKMP, spiSize: 16, spis: [spi] },
+  };
 }
 
 /** Decrypts and authenticates a received informational message; throws IsakmpError when HASH(1) is wrong. */
@@ -36,9 +41,11 @@ export function openInfo(ph1: Phase1, msg: IsakmpMessage): IsakmpPayload[] {
   if (!msg.encrypted) throw new IsakmpError(C.ISAKMP_NTYPE_INVALID_FLAGS, 'unencrypted informational after phase 1');
   const o = openMessage(ph1, msg.header.np, msg.encrypted, exchangeIv(ph1, msg.header.msgid));
   const raw = rawChain(o.plain, msg.header.np);
-  if (raw[0]?.type !== C.ISAKMP_NPTYPE_HASH) throw new IsakmpError(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'informational without HASH');
+  if (raw[0]?.type !== C.ISAKMP_NPTYPE_HASH)
+    throw new IsakmpError(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'informational without HASH');
   const k = ph1.keys!;
   const want = infoHash(k.hash, k.a, msg.header.msgid, o.plain.slice(raw[0]!.end));
-  if (!equalCT(want, o.payloads[0]!.body as Uint8Array)) throw new IsakmpError(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'informational HASH mismatch');
+  if (!equalCT(want, o.payloads[0]!.body as Uint8Array))
+    throw new IsakmpError(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'informational HASH mismatch');
   return o.payloads.slice(1);
 }

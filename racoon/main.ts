@@ -42,33 +42,73 @@ export interface RacoonArgs {
 const USAGE = 'usage: racoon [-BdFv46] [-f (file)] [-l (file)] [-p port] [-P natt port] [-C] [--socket path]\n';
 
 /** racoon's command line; undefined (with a message) when malformed. */
-export function parseRacoonArgs(argv: readonly string[], env: Record<string, string | undefined> = process.env): RacoonArgs | string {
-  const a: RacoonArgs = { foreground: false, file: DEFAULT_CONF, debug: 0, verbose: false, check: false, socket: defaultSocketPath(env) };
+export function parseRacoonArgs(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): RacoonArgs | string {
+  const a: RacoonArgs = {
+    foreground: false,
+    file: DEFAULT_CONF,
+    debug: 0,
+    verbose: false,
+    check: false,
+    socket: defaultSocketPath(env),
+  };
   const num = (s: string | undefined, what: string): number | string => {
     const n = Number(s);
     return Number.isInteger(n) && n > 0 && n < 65536 ? n : `bad ${what} '${s}'`;
   };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
-    if (f === '--socket') { const v = argv[++i]; if (!v) return USAGE; a.socket = v; continue; }
-    if (f === '--ike-socket') { const v = argv[++i]; if (!v) return USAGE; a.ikeSocket = v; continue; }
+    if (f === '--socket') {
+      const v = argv[++i];
+      if (!v) return USAGE;
+      a.socket = v;
+      continue;
+    }
+    if (f === '--ike-socket') {
+      const v = argv[++i];
+      if (!v) return USAGE;
+      a.ikeSocket = v;
+      continue;
+    }
     if (!/^-[A-Za-z0-9]+$/.test(f)) return USAGE;
     for (const c of f.slice(1)) {
       switch (c) {
-        case 'F': a.foreground = true; break;
-        case 'd': a.debug++; break;
-        case 'v': a.verbose = true; break;
-        case 'C': a.check = true; break;
-        case '4': case '6': case 'B': break;
-        case 'f': case 'l': case 'p': case 'P': {
+        case 'F':
+          a.foreground = true;
+          break;
+        case 'd':
+          a.debug++;
+          break;
+        case 'v':
+          a.verbose = true;
+          break;
+        case 'C':
+          a.check = true;
+          break;
+        case '4':
+        case '6':
+        case 'B':
+          break;
+        case 'f':
+        case 'l':
+        case 'p':
+        case 'P': {
           const v = argv[++i];
           if (v === undefined) return USAGE;
           if (c === 'f') a.file = v;
           else if (c === 'l') a.logfile = v;
-          else { const n = num(v, c === 'p' ? 'port' : 'NAT-T port'); if (typeof n === 'string') return n; if (c === 'p') a.port = n; else a.nattPort = n; }
+          else {
+            const n = num(v, c === 'p' ? 'port' : 'NAT-T port');
+            if (typeof n === 'string') return n;
+            if (c === 'p') a.port = n;
+            else a.nattPort = n;
+          }
           break;
         }
-        default: return USAGE;
+        default:
+          return USAGE;
       }
     }
   }
@@ -79,11 +119,17 @@ function logLevelOf(a: RacoonArgs, conf: RacoonConf): LogLevel {
   if (a.debug >= 1) return 'debug';
   if (a.verbose) return 'info';
   switch (conf.log?.level) {
-    case 'error': return 'error';
-    case 'warning': return 'warn';
-    case 'notify': return 'notice';
-    case 'debug': case 'debug2': return 'debug';
-    default: return 'info';
+    case 'error':
+      return 'error';
+    case 'warning':
+      return 'warn';
+    case 'notify':
+      return 'notice';
+    case 'debug':
+    case 'debug2':
+      return 'debug';
+    default:
+      return 'info';
   }
 }
 
@@ -94,7 +140,12 @@ export interface RacoonProcess {
 }
 
 /** Binds the IKE sockets: each `listen isakmp` address on its port and on the NAT-T port (or the wildcard). */
-function bindIke(conf: RacoonConf, port: number, nattPort: number, onMsg: (d: Uint8Array, local: Endpoint, remote: Endpoint) => void): Promise<Map<string, Socket>> {
+function bindIke(
+  conf: RacoonConf,
+  port: number,
+  nattPort: number,
+  onMsg: (d: Uint8Array, local: Endpoint, remote: Endpoint) => void,
+): Promise<Map<string, Socket>> {
   const socks = new Map<string, Socket>();
   const wanted: { addr: string; port: number }[] = [];
   const listens = conf.listen.isakmp;
@@ -104,27 +155,47 @@ function bindIke(conf: RacoonConf, port: number, nattPort: number, onMsg: (d: Ui
     wanted.push({ addr, port: l.natt ? nattPort : port });
     if (!l.natt) wanted.push({ addr, port: nattPort });
   }
-  const firstLocal = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address ?? '127.0.0.1';
-  return Promise.all(wanted.filter((w, i) => wanted.findIndex((x) => x.addr === w.addr && x.port === w.port) === i).map((w) => new Promise<void>((resolve, reject) => {
-    const s = createSocket({ type: w.addr.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
-    s.on('error', reject);
-    s.on('message', (msg, rinfo) => {
-      const local = parseAddr(w.addr === '0.0.0.0' ? firstLocal : w.addr)!;
-      const remote = parseAddr(rinfo.address);
-      if (remote) onMsg(new Uint8Array(msg), { addr: local, port: w.port }, { addr: remote, port: rinfo.port });
-    });
-    s.bind(w.port, w.addr, () => { s.off('error', reject); s.on('error', () => {}); socks.set(`${w.addr}:${w.port}`, s); resolve(); });
-  }))).then(() => socks);
+  const firstLocal =
+    Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal)?.address ?? '127.0.0.1';
+  return Promise.all(
+    wanted
+      .filter((w, i) => wanted.findIndex((x) => x.addr === w.addr && x.port === w.port) === i)
+      .map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            const s = createSocket({ type: w.addr.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
+            s.on('error', reject);
+            s.on('message', (msg, rinfo) => {
+              const local = parseAddr(w.addr === '0.0.0.0' ? firstLocal : w.addr)!;
+              const remote = parseAddr(rinfo.address);
+              if (remote) onMsg(new Uint8Array(msg), { addr: local, port: w.port }, { addr: remote, port: rinfo.port });
+            });
+            s.bind(w.port, w.addr, () => {
+              s.off('error', reject);
+              s.on('error', () => {});
+              socks.set(`${w.addr}:${w.port}`, s);
+              resolve();
+            });
+          }),
+      ),
+  ).then(() => socks);
 }
 
 /** Starts the daemon from parsed arguments; resolves once PF_KEY is registered and the sockets are bound. */
-export async function startRacoon(a: RacoonArgs, conf: RacoonConf, write: (line: string) => void): Promise<RacoonProcess> {
+export async function startRacoon(
+  a: RacoonArgs,
+  conf: RacoonConf,
+  write: (line: string) => void,
+): Promise<RacoonProcess> {
   const log = makeLogger(logLevelOf(a, conf), write, 'racoon');
   const pskPath = conf.paths.pre_shared_key?.value ?? DEFAULT_PSK;
   const psk = loadPskFile(isAbsolute(pskPath) ? pskPath : join(dirname(a.file), pskPath));
   for (const e of psk.errors) log.log('error', e.message);
   // racoon refuses a key file others can read (safefile.c); so do we, rather than run without keys.
-  if (psk.entries.length === 0 && psk.errors.length > 0) throw new Error(`refusing to start: ${psk.errors[0]!.message}`);
+  if (psk.entries.length === 0 && psk.errors.length > 0)
+    throw new Error(`refusing to start: ${psk.errors[0]!.message}`);
   const client = new PfkeyClient(await UnixTransport.connect(a.socket));
   const port = a.port ?? conf.listen.isakmp.find((l) => !l.natt)?.port ?? ISAKMP_PORT;
   const nattPort = a.nattPort ?? ISAKMP_NATT_PORT;
@@ -138,17 +209,32 @@ export async function startRacoon(a: RacoonArgs, conf: RacoonConf, write: (line:
     channel = undefined;
   }
   const racoon = new Racoon({
-    conf, psk, pfkey: client, clock: systemClock, rng: systemRng, log, port, nattPort,
+    conf,
+    psk,
+    pfkey: client,
+    clock: systemClock,
+    rng: systemRng,
+    log,
+    port,
+    nattPort,
     ike: {
       send(data, from, to) {
-        if (channel) { channel.send(from.port, to.addr, to.port, data); return; }
-        const s = socks.get(`${formatAddr(from.addr)}:${from.port}`) ?? socks.get(`0.0.0.0:${from.port}`) ?? [...socks.values()][0];
+        if (channel) {
+          channel.send(from.port, to.addr, to.port, data);
+          return;
+        }
+        const s =
+          socks.get(`${formatAddr(from.addr)}:${from.port}`) ??
+          socks.get(`0.0.0.0:${from.port}`) ??
+          [...socks.values()][0];
         s?.send(data, to.port, formatAddr(to.addr));
       },
     },
   });
   if (channel) {
-    channel.onDatagram((d) => racoon.input(d.payload, { addr: d.local, port: d.localPort }, { addr: d.remote, port: d.remotePort }));
+    channel.onDatagram((d) =>
+      racoon.input(d.payload, { addr: d.local, port: d.localPort }, { addr: d.remote, port: d.remotePort }),
+    );
     for (const p of [port, nattPort]) await channel.bind(p, { bypass: true });
   } else {
     socks = await bindIke(conf, port, nattPort, (d, l, r) => racoon.input(d, l, r));
@@ -156,7 +242,10 @@ export async function startRacoon(a: RacoonArgs, conf: RacoonConf, write: (line:
   await racoon.start();
   const as = conf.listen.adminsock;
   const admin = as?.disabled ? undefined : serveAdmin(racoon, as?.path ?? DEFAULT_ADMINSOCK, as?.mode ?? 0o600);
-  log.log('notice', `racoon started: IKE on ${channel ? `uipsecd's channel, ports ${port}/${nattPort}` : [...socks.keys()].join(', ')}; PF_KEY ${a.socket}`);
+  log.log(
+    'notice',
+    `racoon started: IKE on ${channel ? `uipsecd's channel, ports ${port}/${nattPort}` : [...socks.keys()].join(', ')}; PF_KEY ${a.socket}`,
+  );
   return {
     racoon,
     close() {
@@ -172,13 +261,18 @@ export async function startRacoon(a: RacoonArgs, conf: RacoonConf, write: (line:
 /** The process entry: exit status as racoon's. */
 export async function main(argv: readonly string[]): Promise<number> {
   const a = parseRacoonArgs(argv);
-  if (typeof a === 'string') { process.stderr.write(a.endsWith('\n') ? a : a + '\n'); return 1; }
+  if (typeof a === 'string') {
+    process.stderr.write(a.endsWith('\n') ? a : a + '\n');
+    return 1;
+  }
   const checked = checkConfig(a.file);
   if (a.check || !checked.ok) {
     (checked.ok ? process.stdout : process.stderr).write(checked.text + '\n');
     return checked.ok ? 0 : 1;
   }
-  const write = a.logfile ? (l: string) => appendFileSync(a.logfile!, l + '\n') : (l: string) => process.stderr.write(l + '\n');
+  const write = a.logfile
+    ? (l: string) => appendFileSync(a.logfile!, l + '\n')
+    : (l: string) => process.stderr.write(l + '\n');
   // Node cannot fork(2): without -F racoon still runs attached; run it under a service manager.
   let proc: RacoonProcess;
   try {
@@ -195,5 +289,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then((c) => { process.exitCode = c; process.exit(c); });
+  main(process.argv.slice(2)).then((c) => {
+    process.exitCode = c;
+    process.exit(c);
+  });
 }

@@ -36,7 +36,13 @@ export interface SkeyidDae {
  * RFC 2409 §5: SKEYID_d = prf(SKEYID, g^xy | CKY-I | CKY-R | 0),
  * SKEYID_a = prf(SKEYID, SKEYID_d | g^xy | CKY-I | CKY-R | 1), SKEYID_e = prf(SKEYID, SKEYID_a | g^xy | CKY-I | CKY-R | 2).
  */
-export function skeyidDae(h: PrfHash, skeyid: Uint8Array, gxy: Uint8Array, ckyI: Uint8Array, ckyR: Uint8Array): SkeyidDae {
+export function skeyidDae(
+  h: PrfHash,
+  skeyid: Uint8Array,
+  gxy: Uint8Array,
+  ckyI: Uint8Array,
+  ckyR: Uint8Array,
+): SkeyidDae {
   const d = prf(h, skeyid, [gxy, ckyI, ckyR, ZERO]);
   const a = prf(h, skeyid, [d, gxy, ckyI, ckyR, new Uint8Array([1])]);
   const e = prf(h, skeyid, [a, gxy, ckyI, ckyR, new Uint8Array([2])]);
@@ -72,12 +78,30 @@ export function phase2Iv(h: PrfHash, lastBlock: Uint8Array, msgid: number, block
 }
 
 /** HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b) (RFC 2409 §5). */
-export function hashI(h: PrfHash, skeyid: Uint8Array, gxi: Uint8Array, gxr: Uint8Array, ckyI: Uint8Array, ckyR: Uint8Array, saiB: Uint8Array, idiiB: Uint8Array): Uint8Array {
+export function hashI(
+  h: PrfHash,
+  skeyid: Uint8Array,
+  gxi: Uint8Array,
+  gxr: Uint8Array,
+  ckyI: Uint8Array,
+  ckyR: Uint8Array,
+  saiB: Uint8Array,
+  idiiB: Uint8Array,
+): Uint8Array {
   return prf(h, skeyid, [gxi, gxr, ckyI, ckyR, saiB, idiiB]);
 }
 
 /** HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) (RFC 2409 §5). */
-export function hashR(h: PrfHash, skeyid: Uint8Array, gxi: Uint8Array, gxr: Uint8Array, ckyI: Uint8Array, ckyR: Uint8Array, saiB: Uint8Array, idirB: Uint8Array): Uint8Array {
+export function hashR(
+  h: PrfHash,
+  skeyid: Uint8Array,
+  gxi: Uint8Array,
+  gxr: Uint8Array,
+  ckyI: Uint8Array,
+  ckyR: Uint8Array,
+  saiB: Uint8Array,
+  idirB: Uint8Array,
+): Uint8Array {
   return prf(h, skeyid, [gxr, gxi, ckyR, ckyI, saiB, idirB]);
 }
 
@@ -106,7 +130,16 @@ export function infoHash(h: PrfHash, skeyidA: Uint8Array, msgid: number, rest: U
  * Kn = prf(SKEYID_d, K(n-1) | [g(qm)^xy |] protocol | SPI | Ni_b | Nr_b), concatenated to `len` bytes.
  * `spi` is the SPI of the SA's receiver (each direction has its own KEYMAT).
  */
-export function keymat(h: PrfHash, skeyidD: Uint8Array, gqmxy: Uint8Array | undefined, protocol: number, spi: Uint8Array, niB: Uint8Array, nrB: Uint8Array, len: number): Uint8Array {
+export function keymat(
+  h: PrfHash,
+  skeyidD: Uint8Array,
+  gqmxy: Uint8Array | undefined,
+  protocol: number,
+  spi: Uint8Array,
+  niB: Uint8Array,
+  nrB: Uint8Array,
+  len: number,
+): Uint8Array {
   const seed: Uint8Array[] = [...(gqmxy ? [gqmxy] : []), new Uint8Array([protocol]), spi, niB, nrB];
   const out = new Uint8Array(len);
   let prev: Uint8Array | undefined;

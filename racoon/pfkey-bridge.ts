@@ -40,7 +40,11 @@ function spOf(m: PfkeyMessage): SpEntry | undefined {
   const { policy, addressSrc, addressDst } = m.ext;
   if (!policy || !addressSrc || !addressDst) return undefined;
   return {
-    id: policy.id, dir: policy.dir, type: policy.type, requests: policy.requests, proto: addressSrc.proto,
+    id: policy.id,
+    dir: policy.dir,
+    type: policy.type,
+    requests: policy.requests,
+    proto: addressSrc.proto,
     src: { addr: addressSrc.addr.addr, len: addressSrc.prefixlen, port: addressSrc.addr.port },
     dst: { addr: addressDst.addr.addr, len: addressDst.prefixlen, port: addressDst.addr.port },
   };
@@ -57,7 +61,11 @@ export class PfkeyBridge {
   ignored = 0;
   private off: () => void;
 
-  constructor(readonly client: PfkeyClient, private readonly events: BridgeEvents, private readonly log: Logger) {
+  constructor(
+    readonly client: PfkeyClient,
+    private readonly events: BridgeEvents,
+    private readonly log: Logger,
+  ) {
     this.off = client.onMessage((m) => this.dispatch(m));
   }
 
@@ -79,34 +87,64 @@ export class PfkeyBridge {
   private dispatch(m: PfkeyMessage): void {
     if (m.msg.errno !== 0) return;
     switch (m.msg.type) {
-      case P.SADB_ACQUIRE: if (m.ext.addressSrc && m.ext.addressDst) this.events.acquire(m); else this.ignored++; break;
-      case P.SADB_EXPIRE: this.events.expire(m); break;
-      case P.SADB_DELETE: if (m.msg.pid !== this.client.pid) this.events.deleted(m); break;
-      case P.SADB_FLUSH: this.events.flushed(m.msg.satype); break;
-      case P.SADB_X_SPDADD: case P.SADB_X_SPDUPDATE: case P.SADB_X_SPDSETIDX: {
+      case P.SADB_ACQUIRE:
+        if (m.ext.addressSrc && m.ext.addressDst) this.events.acquire(m);
+        else this.ignored++;
+        break;
+      case P.SADB_EXPIRE:
+        this.events.expire(m);
+        break;
+      case P.SADB_DELETE:
+        if (m.msg.pid !== this.client.pid) this.events.deleted(m);
+        break;
+      case P.SADB_FLUSH:
+        this.events.flushed(m.msg.satype);
+        break;
+      case P.SADB_X_SPDADD:
+      case P.SADB_X_SPDUPDATE:
+      case P.SADB_X_SPDSETIDX: {
         const sp = spOf(m);
-        if (sp) this.spd.set(sp.id, sp); else this.ignored++;
+        if (sp) this.spd.set(sp.id, sp);
+        else this.ignored++;
         break;
       }
-      case P.SADB_X_SPDDELETE: case P.SADB_X_SPDDELETE2: case P.SADB_X_SPDEXPIRE:
+      case P.SADB_X_SPDDELETE:
+      case P.SADB_X_SPDDELETE2:
+      case P.SADB_X_SPDEXPIRE:
         if (m.ext.policy) this.spd.delete(m.ext.policy.id);
         break;
-      case P.SADB_X_SPDFLUSH: this.spd.clear(); break;
-      default: break;
+      case P.SADB_X_SPDFLUSH:
+        this.spd.clear();
+        break;
+      default:
+        break;
     }
   }
 
   /** The outbound policy whose selector is the reverse of an inbound one (and vice versa). */
   findReverse(sp: SpEntry): SpEntry | undefined {
-    const eq = (a: SpEntry['src'], b: SpEntry['src']) => a.len === b.len && a.port === b.port && Buffer.compare(a.addr, b.addr) === 0;
-    return [...this.spd.values()].find((x) => x.dir !== sp.dir && x.proto === sp.proto && eq(x.src, sp.dst) && eq(x.dst, sp.src));
+    const eq = (a: SpEntry['src'], b: SpEntry['src']) =>
+      a.len === b.len && a.port === b.port && Buffer.compare(a.addr, b.addr) === 0;
+    return [...this.spd.values()].find(
+      (x) => x.dir !== sp.dir && x.proto === sp.proto && eq(x.src, sp.dst) && eq(x.dst, sp.src),
+    );
   }
 
   /** GETSPI for an inbound SA from `peer` to `me` (racoon pk_sendgetspi); IPComp gets a 16-bit CPI range. */
-  async getspi(satype: number, peer: Endpoint, me: Endpoint, mode: number, reqid: number, seq: number): Promise<Uint8Array> {
+  async getspi(
+    satype: number,
+    peer: Endpoint,
+    me: Endpoint,
+    mode: number,
+    reqid: number,
+    seq: number,
+  ): Promise<Uint8Array> {
     const ext: PfkeyExts = { addressSrc: hostAddr(peer), addressDst: hostAddr(me), sa2: { mode, sequence: 0, reqid } };
     if (satype === P.SADB_X_SATYPE_IPCOMP) ext.spirange = { min: 0x100, max: 0xffff };
-    const r = await this.client.request({ msg: this.client.header(P.SADB_GETSPI, satype, seq || this.client.nextSeq()), ext });
+    const r = await this.client.request({
+      msg: this.client.header(P.SADB_GETSPI, satype, seq || this.client.nextSeq()),
+      ext,
+    });
     const spi = r.ext.sa!.spi >>> 0;
     const size = satype === P.SADB_X_SATYPE_IPCOMP ? 2 : 4;
     const b = new Uint8Array(size);
@@ -115,20 +153,40 @@ export class PfkeyBridge {
   }
 
   /** The UPDATE (inbound) and ADD (outbound) messages for one negotiated SA (racoon pk_sendupdate/pk_sendadd). */
-  saMessages(keys: Ph2Keys, me: Endpoint, peer: Endpoint, lifetimeSec: number, natt?: { localPort: number; remotePort: number }): PfkeyMessage[] {
+  saMessages(
+    keys: Ph2Keys,
+    me: Endpoint,
+    peer: Endpoint,
+    lifetimeSec: number,
+    natt?: { localPort: number; remotePort: number },
+  ): PfkeyMessage[] {
     const sa: Ph2Sa = keys.sa;
     const algs = sadbAlgsOf(sa)!;
     const mode = sa.mode === 'tunnel' ? P.IPSEC_MODE_TUNNEL : P.IPSEC_MODE_TRANSPORT;
-    const life = (pct: number) => ({ allocations: 0, bytes: 0n, addtime: BigInt(Math.floor((lifetimeSec * pct) / 100)), usetime: 0n });
+    const life = (pct: number) => ({
+      allocations: 0,
+      bytes: 0n,
+      addtime: BigInt(Math.floor((lifetimeSec * pct) / 100)),
+      usetime: 0n,
+    });
     const one = (type: number, dir: 'in' | 'out'): PfkeyMessage => {
       const k = dir === 'in' ? keys.inbound : keys.outbound;
       const spi = Buffer.from(k.spi).readUIntBE(0, k.spi.length);
       const [src, dst] = dir === 'in' ? [peer, me] : [me, peer];
       const ext: PfkeyExts = {
-        sa: { spi, replay: sa.protoId === 4 ? 0 : REPLAY_BYTES, state: P.SADB_SASTATE_MATURE, auth: algs.auth, encrypt: algs.encrypt, flags: 0 },
+        sa: {
+          spi,
+          replay: sa.protoId === 4 ? 0 : REPLAY_BYTES,
+          state: P.SADB_SASTATE_MATURE,
+          auth: algs.auth,
+          encrypt: algs.encrypt,
+          flags: 0,
+        },
         sa2: { mode, sequence: 0, reqid: sa.reqid },
-        addressSrc: hostAddr(src), addressDst: hostAddr(dst),
-        lifetimeHard: life(100), lifetimeSoft: life(SOFT_LIFETIME_PERCENT),
+        addressSrc: hostAddr(src),
+        addressDst: hostAddr(dst),
+        lifetimeHard: life(100),
+        lifetimeSoft: life(SOFT_LIFETIME_PERCENT),
       };
       if (algs.encKeyBytes > 0) ext.keyEncrypt = { bits: algs.encKeyBytes * 8, key: k.encKey };
       if (algs.authKeyBytes > 0) ext.keyAuth = { bits: algs.authKeyBytes * 8, key: k.authKey };
@@ -144,7 +202,13 @@ export class PfkeyBridge {
   }
 
   /** Installs the pair: UPDATE for the larval inbound SA, ADD for the outbound one. */
-  async install(keys: Ph2Keys, me: Endpoint, peer: Endpoint, lifetimeSec: number, natt?: { localPort: number; remotePort: number }): Promise<void> {
+  async install(
+    keys: Ph2Keys,
+    me: Endpoint,
+    peer: Endpoint,
+    lifetimeSec: number,
+    natt?: { localPort: number; remotePort: number },
+  ): Promise<void> {
     for (const m of this.saMessages(keys, me, peer, lifetimeSec, natt)) await this.client.request(m);
   }
 
@@ -153,10 +217,18 @@ export class PfkeyBridge {
     try {
       await this.client.request({
         msg: this.client.header(P.SADB_DELETE, satype),
-        ext: { sa: { spi, replay: 0, state: 0, auth: 0, encrypt: 0, flags: 0 }, addressSrc: hostAddr({ addr: src, port: 0 }), addressDst: hostAddr({ addr: dst, port: 0 }) },
+        ext: {
+          sa: { spi, replay: 0, state: 0, auth: 0, encrypt: 0, flags: 0 },
+          addressSrc: hostAddr({ addr: src, port: 0 }),
+          addressDst: hostAddr({ addr: dst, port: 0 }),
+        },
       });
     } catch (e) {
-      if ((e as { errno?: string }).errno !== 'ENOENT') this.log.log('warn', `DELETE spi 0x${spi.toString(16)} ${formatAddr(src)}->${formatAddr(dst)}: ${(e as Error).message}`);
+      if ((e as { errno?: string }).errno !== 'ENOENT')
+        this.log.log(
+          'warn',
+          `DELETE spi 0x${spi.toString(16)} ${formatAddr(src)}->${formatAddr(dst)}: ${(e as Error).message}`,
+        );
     }
   }
 

@@ -37,7 +37,8 @@ export class Ph2Engine {
     const reqs: Ph2Request[] = [];
     for (const r of sp.requests) {
       const protoId = doiProtoOfIpproto(r.proto);
-      if (protoId !== undefined) reqs.push({ protoId, mode: r.mode === P.IPSEC_MODE_TUNNEL ? 'tunnel' : 'transport', reqid: r.reqid });
+      if (protoId !== undefined)
+        reqs.push({ protoId, mode: r.mode === P.IPSEC_MODE_TUNNEL ? 'tunnel' : 'transport', reqid: r.reqid });
     }
     return reqs;
   }
@@ -46,20 +47,34 @@ export class Ph2Engine {
     const full = p.len === p.addr.length * 8;
     const v4 = p.addr.length === 4;
     const ulp = proto === P.IPSEC_ULPROTO_ANY ? 0 : proto;
-    if (full) return { idType: v4 ? C.IPSECDOI_ID_IPV4_ADDR : C.IPSECDOI_ID_IPV6_ADDR, protocol: ulp, port: p.port, data: p.addr };
+    if (full)
+      return {
+        idType: v4 ? C.IPSECDOI_ID_IPV4_ADDR : C.IPSECDOI_ID_IPV6_ADDR,
+        protocol: ulp,
+        port: p.port,
+        data: p.addr,
+      };
     const mask = new Uint8Array(p.addr.length);
     for (let i = 0; i < p.len; i++) mask[i >> 3]! |= 0x80 >> (i & 7);
     const data = new Uint8Array(p.addr.length * 2);
     data.set(p.addr.map((b, i) => b & mask[i]!));
     data.set(mask, p.addr.length);
-    return { idType: v4 ? C.IPSECDOI_ID_IPV4_ADDR_SUBNET : C.IPSECDOI_ID_IPV6_ADDR_SUBNET, protocol: ulp, port: p.port, data };
+    return {
+      idType: v4 ? C.IPSECDOI_ID_IPV4_ADDR_SUBNET : C.IPSECDOI_ID_IPV6_ADDR_SUBNET,
+      protocol: ulp,
+      port: p.port,
+      data,
+    };
   }
 
   /** SADB_ACQUIRE (racoon pk_recvacquire): find the policy, then start or reuse phase 1 and run quick mode. */
   onAcquire(m: PfkeyMessage): void {
     const spid = m.ext.policy?.id ?? 0;
     const sp = this.r.bridge.spd.get(spid);
-    if (!sp || sp.type !== P.IPSEC_POLICY_IPSEC) { this.r.log('warn', `ACQUIRE for unknown policy id ${spid}`); return; }
+    if (!sp || sp.type !== P.IPSEC_POLICY_IPSEC) {
+      this.r.log('warn', `ACQUIRE for unknown policy id ${spid}`);
+      return;
+    }
     if ([...this.ph2s].some((p) => p.spid === spid && p.state !== 'established' && p.state !== 'dead')) return; // already negotiating
     const me = { addr: m.ext.addressSrc!.addr.addr, port: this.r.port };
     const peer = { addr: m.ext.addressDst!.addr.addr, port: this.r.port };
@@ -78,22 +93,45 @@ export class Ph2Engine {
       return undefined;
     }
     const ph2: QM.Phase2 = {
-      id: this.r.newId(), side: 'initiator', state: 'getspi', msgid: 0, src: me, dst: peer, spid: sp.id, seq, reqs, sainfo,
-      idci, idcr, mySpis: new Map(), retries: 0, createdMs: this.r.o.clock.now(),
+      id: this.r.newId(),
+      side: 'initiator',
+      state: 'getspi',
+      msgid: 0,
+      src: me,
+      dst: peer,
+      spid: sp.id,
+      seq,
+      reqs,
+      sainfo,
+      idci,
+      idcr,
+      mySpis: new Map(),
+      retries: 0,
+      createdMs: this.r.o.clock.now(),
     };
     this.ph2s.add(ph2);
     const ph1 = this.r.findPh1(peer.addr, false) ?? this.r.initiatePh1(me, peer);
-    if (!ph1) { this.failPh2(ph2, 'no phase 1'); return ph2; }
+    if (!ph1) {
+      this.failPh2(ph2, 'no phase 1');
+      return ph2;
+    }
     ph2.ph1 = ph1;
     if (ph1.state === 'established') void this.runQuick(ph1, ph2);
     else ph1.waiting.push(() => void this.runQuick(ph1, ph2));
     return ph2;
   }
 
-  private async getSpis(ph1: Phase1, ph2: QM.Phase2, protos: { protoId: number; mode: string; reqid: number }[]): Promise<void> {
+  private async getSpis(
+    ph1: Phase1,
+    ph2: QM.Phase2,
+    protos: { protoId: number; mode: string; reqid: number }[],
+  ): Promise<void> {
     for (const r of protos) {
       const mode = r.mode === 'tunnel' ? P.IPSEC_MODE_TUNNEL : P.IPSEC_MODE_TRANSPORT;
-      ph2.mySpis.set(r.protoId, await this.r.bridge.getspi(satypeOfDoiProto(r.protoId), ph1.remote, ph1.local, mode, r.reqid, ph2.seq));
+      ph2.mySpis.set(
+        r.protoId,
+        await this.r.bridge.getspi(satypeOfDoiProto(r.protoId), ph1.remote, ph1.local, mode, r.reqid, ph2.seq),
+      );
     }
   }
 
@@ -117,7 +155,8 @@ export class Ph2Engine {
     this.ph2s.delete(ph2);
     this.r.stats.ph2Failed++;
     this.r.log('warn', `phase 2 negotiation ${ph2.id} with ${formatAddr(ph2.dst.addr)} failed: ${why}`);
-    if (ph2.side === 'initiator' && ph2.seq) this.r.bridge.sendAcquireError(satypeOfDoiProto(ph2.reqs[0]?.protoId ?? C.IPSECDOI_PROTO_IPSEC_ESP), ph2.seq);
+    if (ph2.side === 'initiator' && ph2.seq)
+      this.r.bridge.sendAcquireError(satypeOfDoiProto(ph2.reqs[0]?.protoId ?? C.IPSECDOI_PROTO_IPSEC_ESP), ph2.seq);
   }
 
   quickInput(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array): void {
@@ -140,7 +179,10 @@ export class Ph2Engine {
       }
       return;
     }
-    if (ph1.msgids.has(msg.header.msgid)) { this.r.stats.duplicates++; return; }
+    if (ph1.msgids.has(msg.header.msgid)) {
+      this.r.stats.duplicates++;
+      return;
+    }
     // Each responder quick mode holds larval SAs in the kernel until it completes: an authenticated peer gets
     // a bounded number in flight (racoon has no such limit; GETSPI larval SAs would pile up otherwise).
     let inFlight = 0;
@@ -151,8 +193,19 @@ export class Ph2Engine {
       return;
     }
     const nph2: QM.Phase2 = {
-      id: this.r.newId(), side: 'responder', state: 'getspi', ph1, msgid: msg.header.msgid, src: ph1.local, dst: ph1.remote,
-      spid: 0, seq: 0, reqs: [], mySpis: new Map(), retries: 0, createdMs: this.r.o.clock.now(),
+      id: this.r.newId(),
+      side: 'responder',
+      state: 'getspi',
+      ph1,
+      msgid: msg.header.msgid,
+      src: ph1.local,
+      dst: ph1.remote,
+      spid: 0,
+      seq: 0,
+      reqs: [],
+      mySpis: new Map(),
+      retries: 0,
+      createdMs: this.r.o.clock.now(),
     };
     QM.qr1Recv(ph1, nph2, msg);
     ph1.msgids.add(msg.header.msgid);
@@ -165,18 +218,50 @@ export class Ph2Engine {
   private async respondQuick(ph1: Phase1, ph2: QM.Phase2): Promise<void> {
     try {
       // The peer's IDci/IDcr are, from our side, the remote and local selectors of our inbound policy.
-      const ci = ph2.idci ? phase2IdOf(ph2.idci) : { prefix: { family: ph1.remote.addr.length === 4 ? 4 : 6, addr: ph1.remote.addr, len: ph1.remote.addr.length * 8 } as const, proto: 0, port: 0 };
-      const cr = ph2.idcr ? phase2IdOf(ph2.idcr) : { prefix: { family: ph1.local.addr.length === 4 ? 4 : 6, addr: ph1.local.addr, len: ph1.local.addr.length * 8 } as const, proto: 0, port: 0 };
+      const ci = ph2.idci
+        ? phase2IdOf(ph2.idci)
+        : {
+            prefix: {
+              family: ph1.remote.addr.length === 4 ? 4 : 6,
+              addr: ph1.remote.addr,
+              len: ph1.remote.addr.length * 8,
+            } as const,
+            proto: 0,
+            port: 0,
+          };
+      const cr = ph2.idcr
+        ? phase2IdOf(ph2.idcr)
+        : {
+            prefix: {
+              family: ph1.local.addr.length === 4 ? 4 : 6,
+              addr: ph1.local.addr,
+              len: ph1.local.addr.length * 8,
+            } as const,
+            proto: 0,
+            port: 0,
+          };
       if (!ci || !cr) throw new IsakmpError(C.ISAKMP_NTYPE_INVALID_ID_INFORMATION, 'unsupported client identity type');
-      const sp = [...this.r.bridge.spd.values()].find((s) => s.dir === P.IPSEC_DIR_INBOUND && s.type === P.IPSEC_POLICY_IPSEC
-        && s.src.len === ci.prefix.len && addrEqual(s.src.addr, ci.prefix.addr) && s.dst.len === cr.prefix.len && addrEqual(s.dst.addr, cr.prefix.addr)
-        && (s.proto === P.IPSEC_ULPROTO_ANY ? ci.proto === 0 : s.proto === ci.proto));
-      if (!sp) throw new IsakmpError(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, `no inbound policy for ${ph2.idci ? 'the proposed identities' : 'the peer'}`);
+      const sp = [...this.r.bridge.spd.values()].find(
+        (s) =>
+          s.dir === P.IPSEC_DIR_INBOUND &&
+          s.type === P.IPSEC_POLICY_IPSEC &&
+          s.src.len === ci.prefix.len &&
+          addrEqual(s.src.addr, ci.prefix.addr) &&
+          s.dst.len === cr.prefix.len &&
+          addrEqual(s.dst.addr, cr.prefix.addr) &&
+          (s.proto === P.IPSEC_ULPROTO_ANY ? ci.proto === 0 : s.proto === ci.proto),
+      );
+      if (!sp)
+        throw new IsakmpError(
+          C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN,
+          `no inbound policy for ${ph2.idci ? 'the proposed identities' : 'the peer'}`,
+        );
       ph2.spid = sp.id;
       ph2.reqs = this.reqsOf(sp);
       ph2.sainfo = lookupSainfo(this.r.o.conf, { local: cr, remote: ci, peer: ph1.peerId });
       if (!ph2.sainfo) throw new IsakmpError(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no matching sainfo');
-      if (!QM.qrSelect(ph1, ph2)) throw new IsakmpError(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no acceptable phase 2 proposal');
+      if (!QM.qrSelect(ph1, ph2))
+        throw new IsakmpError(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no acceptable phase 2 proposal');
       await this.getSpis(ph1, ph2, ph2.approval!.sas);
       if (ph2.state !== 'getspi' || ph1.state !== 'established') return;
       ph2.lastSent = QM.qr1Send(ph1, ph2, this.r.o.rng);
@@ -188,7 +273,18 @@ export class Ph2Engine {
         // Tell the initiator, under the phase 1 keys, with the SPI of its first proposal (racoon isakmp_info_send_n2).
         const p = ph2.peerSa?.proposals[0];
         this.r.stats.notifiesSent++;
-        this.r.sendInfo(ph1, [{ type: C.ISAKMP_NPTYPE_N, body: { doi: C.IPSEC_DOI, protoId: p?.protoId ?? C.IPSECDOI_PROTO_IPSEC_ESP, notifyType: e.notifyType, spi: p?.spi ?? new Uint8Array(0), data: new Uint8Array(0) } }]);
+        this.r.sendInfo(ph1, [
+          {
+            type: C.ISAKMP_NPTYPE_N,
+            body: {
+              doi: C.IPSEC_DOI,
+              protoId: p?.protoId ?? C.IPSECDOI_PROTO_IPSEC_ESP,
+              notifyType: e.notifyType,
+              spi: p?.spi ?? new Uint8Array(0),
+              data: new Uint8Array(0),
+            },
+          },
+        ]);
       }
       this.failPh2(ph2, (e as Error).message);
     }
@@ -199,10 +295,19 @@ export class Ph2Engine {
       const keys = QM.ph2Keys(ph1, ph2);
       const natt = ph1.floated ? { localPort: ph1.local.port, remotePort: ph1.remote.port } : undefined;
       for (const k of keys) await this.r.bridge.install(k, ph1.local, ph1.remote, ph2.approval!.lifetimeSec, natt);
-      for (const k of keys) { k.inbound.encKey.fill(0); k.inbound.authKey.fill(0); k.outbound.encKey.fill(0); k.outbound.authKey.fill(0); }
+      for (const k of keys) {
+        k.inbound.encKey.fill(0);
+        k.inbound.authKey.fill(0);
+        k.outbound.encKey.fill(0);
+        k.outbound.authKey.fill(0);
+      }
       ph2.dh?.wipe();
       this.r.stats.ph2Established++;
-      const spis = ph2.approval!.sas.map((s) => `${C.nameOf(C.IPSECDOI_PROTO_NAMES, s.protoId)}/${s.mode} in ${hx(s.mySpi)} out ${hx(s.peerSpi)}`).join(', ');
+      const spis = ph2
+        .approval!.sas.map(
+          (s) => `${C.nameOf(C.IPSECDOI_PROTO_NAMES, s.protoId)}/${s.mode} in ${hx(s.mySpi)} out ${hx(s.peerSpi)}`,
+        )
+        .join(', ');
       this.r.log('notice', `IPsec-SA established with ${formatAddr(ph1.remote.addr)}: ${spis}`);
     } catch (e) {
       this.failPh2(ph2, `SA installation failed: ${(e as Error).message}`);
@@ -250,7 +355,8 @@ export class Ph2Engine {
 
   onFlush(satype: number): void {
     for (const ph2 of [...this.ph2s]) {
-      if (satype === P.SADB_SATYPE_UNSPEC || ph2.approval?.sas.some((s) => satypeOfDoiProto(s.protoId) === satype)) this.ph2s.delete(ph2);
+      if (satype === P.SADB_SATYPE_UNSPEC || ph2.approval?.sas.some((s) => satypeOfDoiProto(s.protoId) === satype))
+        this.ph2s.delete(ph2);
     }
   }
 
@@ -273,5 +379,4 @@ export class Ph2Engine {
       await this.r.bridge.deleteSa(satype, local, remote, num(s.peerSpi));
     }
   }
-
 }

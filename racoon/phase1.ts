@@ -5,7 +5,13 @@ import { u16 } from '../common/bytes.js';
 import type { DhKeyPair } from '../crypto/dh.js';
 import type { IkeCipher } from '../crypto/ike-cipher.js';
 import type { PrfHash } from '../crypto/prf.js';
-import { ISAKMP_FLAG_E, ISAKMP_HEADER_LEN, ISAKMP_MAJOR_VERSION, ISAKMP_NPTYPE_NONE, ISAKMP_NTYPE_PAYLOAD_MALFORMED } from './isakmp/constants.js';
+import {
+  ISAKMP_FLAG_E,
+  ISAKMP_HEADER_LEN,
+  ISAKMP_MAJOR_VERSION,
+  ISAKMP_NPTYPE_NONE,
+  ISAKMP_NTYPE_PAYLOAD_MALFORMED,
+} from './isakmp/constants.js';
 import { IsakmpError } from './isakmp/codec.js';
 import { encodeIsakmpHeader } from './isakmp/header.js';
 import { decodePayloadChain, encodePayloadChain, type IsakmpPayload } from './isakmp/message.js';
@@ -21,7 +27,8 @@ export interface Endpoint {
   port: number;
 }
 
-export type Ph1State = 'msg1-sent' | 'msg2-sent' | 'msg3-sent' | 'msg4-sent' | 'msg5-sent' | 'established' | 'expired' | 'dead';
+export type Ph1State =
+  'msg1-sent' | 'msg2-sent' | 'msg3-sent' | 'msg4-sent' | 'msg5-sent' | 'established' | 'expired' | 'dead';
 
 /** The phase 1 keys once SKEYID is known. */
 export interface Ph1Keys {
@@ -86,7 +93,13 @@ export function cookieKey(icookie: Uint8Array, rcookie: Uint8Array): string {
 }
 
 /** A whole message: header plus (optionally encrypted) payload chain. */
-export function buildMessage(ph1: Phase1, etype: number, msgid: number, payloads: readonly IsakmpPayload[], enc?: { iv: Uint8Array }): { bytes: Uint8Array; ivOut?: Uint8Array } {
+export function buildMessage(
+  ph1: Phase1,
+  etype: number,
+  msgid: number,
+  payloads: readonly IsakmpPayload[],
+  enc?: { iv: Uint8Array },
+): { bytes: Uint8Array; ivOut?: Uint8Array } {
   const body = encodePayloadChain(payloads);
   let wire = body;
   let ivOut: Uint8Array | undefined;
@@ -96,20 +109,39 @@ export function buildMessage(ph1: Phase1, etype: number, msgid: number, payloads
     ivOut = lastBlock(wire, k.cipher.blockSize);
   }
   const out = new Uint8Array(ISAKMP_HEADER_LEN + wire.length);
-  encodeIsakmpHeader({
-    icookie: ph1.icookie, rcookie: ph1.rcookie, np: payloads[0]?.type ?? ISAKMP_NPTYPE_NONE,
-    majorVersion: ISAKMP_MAJOR_VERSION, minorVersion: 0, etype, flags: enc ? ISAKMP_FLAG_E : 0, msgid,
-    length: out.length,
-  }, out, 0);
+  encodeIsakmpHeader(
+    {
+      icookie: ph1.icookie,
+      rcookie: ph1.rcookie,
+      np: payloads[0]?.type ?? ISAKMP_NPTYPE_NONE,
+      majorVersion: ISAKMP_MAJOR_VERSION,
+      minorVersion: 0,
+      etype,
+      flags: enc ? ISAKMP_FLAG_E : 0,
+      msgid,
+      length: out.length,
+    },
+    out,
+    0,
+  );
   out.set(wire, ISAKMP_HEADER_LEN);
   return { bytes: out, ivOut };
 }
 
 /** Decrypts an encrypted body and decodes its chain; returns the plaintext too (for hashes over raw bytes). */
-export function openMessage(ph1: Phase1, np: number, ct: Uint8Array, iv: Uint8Array): { payloads: IsakmpPayload[]; plain: Uint8Array; ivOut: Uint8Array } {
+export function openMessage(
+  ph1: Phase1,
+  np: number,
+  ct: Uint8Array,
+  iv: Uint8Array,
+): { payloads: IsakmpPayload[]; plain: Uint8Array; ivOut: Uint8Array } {
   const k = ph1.keys!;
   const plain = decryptBody(k.cipher, k.encKey, iv, ct);
-  if (!plain) throw new IsakmpError(ISAKMP_NTYPE_PAYLOAD_MALFORMED, `encrypted body of ${ct.length} bytes is not a whole number of blocks`);
+  if (!plain)
+    throw new IsakmpError(
+      ISAKMP_NTYPE_PAYLOAD_MALFORMED,
+      `encrypted body of ${ct.length} bytes is not a whole number of blocks`,
+    );
   const r = decodePayloadChain(np, plain, 0, plain.length, { allowTrailing: true });
   return { payloads: r.value, plain: plain.subarray(0, r.next), ivOut: lastBlock(ct, k.cipher.blockSize) };
 }
@@ -141,11 +173,17 @@ export function rawChain(buf: Uint8Array, np: number, start = 0, end = buf.lengt
 }
 
 /** The first payload of `type` in a decoded list. */
-export function findPayload<T extends IsakmpPayload['type']>(list: readonly IsakmpPayload[], type: T): Extract<IsakmpPayload, { type: T }> | undefined {
+export function findPayload<T extends IsakmpPayload['type']>(
+  list: readonly IsakmpPayload[],
+  type: T,
+): Extract<IsakmpPayload, { type: T }> | undefined {
   return list.find((p) => p.type === type) as Extract<IsakmpPayload, { type: T }> | undefined;
 }
 
 /** Every payload of `type`. */
-export function allPayloads<T extends IsakmpPayload['type']>(list: readonly IsakmpPayload[], type: T): Extract<IsakmpPayload, { type: T }>[] {
+export function allPayloads<T extends IsakmpPayload['type']>(
+  list: readonly IsakmpPayload[],
+  type: T,
+): Extract<IsakmpPayload, { type: T }>[] {
   return list.filter((p) => p.type === type) as Extract<IsakmpPayload, { type: T }>[];
 }

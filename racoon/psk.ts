@@ -29,7 +29,8 @@ export const PSK_FORBIDDEN_MODE = 0o077;
 function decodeKey(raw: string): Uint8Array | string {
   if (!/^0x/i.test(raw)) return new TextEncoder().encode(raw);
   const h = raw.slice(2).trimEnd();
-  if (h.length === 0 || h.length % 2 !== 0 || /[^0-9a-fA-F]/.test(h)) return 'bad hex key (needs an even number of hex digits after 0x)'; // the key itself is never echoed
+  if (h.length === 0 || h.length % 2 !== 0 || /[^0-9a-fA-F]/.test(h))
+    return 'bad hex key (needs an even number of hex digits after 0x)'; // the key itself is never echoed
   return new Uint8Array(Buffer.from(h, 'hex'));
 }
 
@@ -42,10 +43,19 @@ export function parsePskText(text: string, file: string): PskFile {
     const body = line.replace(/^[ \t]+/, '');
     if (body === '' || body.startsWith('#')) return;
     const m = /^(\S+)[ \t]+(.*)$/.exec(body);
-    if (!m || m[2]!.length === 0) { errors.push(new ConfigError(`no key for identifier '${body.split(/\s/)[0]}'`, file, i + 1)); return; }
+    if (!m || m[2]!.length === 0) {
+      errors.push(new ConfigError(`no key for identifier '${body.split(/\s/)[0]}'`, file, i + 1));
+      return;
+    }
     const key = decodeKey(m[2]!);
-    if (typeof key === 'string') { errors.push(new ConfigError(key, file, i + 1)); return; }
-    if (entries.some((e) => e.id === m[1])) { errors.push(new ConfigError(`duplicate identifier '${m[1]}'`, file, i + 1)); return; }
+    if (typeof key === 'string') {
+      errors.push(new ConfigError(key, file, i + 1));
+      return;
+    }
+    if (entries.some((e) => e.id === m[1])) {
+      errors.push(new ConfigError(`duplicate identifier '${m[1]}'`, file, i + 1));
+      return;
+    }
     entries.push({ id: m[1]!, key, line: i + 1 });
   });
   return { file, entries, errors };
@@ -53,20 +63,33 @@ export function parsePskText(text: string, file: string): PskFile {
 
 /** racoon safefile(): owned by root or by us, and no group/other permission bits. */
 export function checkPskMode(st: PskStat, file: string, myUid: number | undefined): ConfigError | undefined {
-  if (myUid !== undefined && st.uid !== 0 && st.uid !== myUid) return new ConfigError(`${file} is owned by uid ${st.uid}, not by root or uid ${myUid}`, file, 0);
+  if (myUid !== undefined && st.uid !== 0 && st.uid !== myUid)
+    return new ConfigError(`${file} is owned by uid ${st.uid}, not by root or uid ${myUid}`, file, 0);
   if (st.mode & PSK_FORBIDDEN_MODE) {
-    return new ConfigError(`${file} has mode 0${(st.mode & 0o777).toString(8)}: group/others must have no access (chmod 600)`, file, 0);
+    return new ConfigError(
+      `${file} has mode 0${(st.mode & 0o777).toString(8)}: group/others must have no access (chmod 600)`,
+      file,
+      0,
+    );
   }
   return undefined;
 }
 
 /** Reads psk.txt after the mode check; a refused file yields no entries. */
-export function loadPskFile(path: string, stat: (p: string) => PskStat = statSync, read: (p: string) => string = (p) => readFileSync(p, 'utf8')): PskFile {
+export function loadPskFile(
+  path: string,
+  stat: (p: string) => PskStat = statSync,
+  read: (p: string) => string = (p) => readFileSync(p, 'utf8'),
+): PskFile {
   let st: PskStat;
   try {
     st = stat(path);
   } catch (e) {
-    return { file: path, entries: [], errors: [new ConfigError(`cannot stat: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path, 0)] };
+    return {
+      file: path,
+      entries: [],
+      errors: [new ConfigError(`cannot stat: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path, 0)],
+    };
   }
   const bad = checkPskMode(st, path, process.getuid?.());
   if (bad) return { file: path, entries: [], errors: [bad] };

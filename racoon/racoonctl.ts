@@ -8,17 +8,27 @@ import type { AdminReply } from './admin.js';
 export const DEFAULT_ADMIN_SOCKET = '/var/racoon/racoon.sock';
 const USAGE = 'usage: racoonctl [-s socket] {show-sa|ss|flush-sa|fs|delete-sa|ds|establish-sa|es} [args...]\n';
 
-export async function runRacoonctl(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function runRacoonctl(
+  argv: readonly string[],
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   const args = [...argv];
   let socket = DEFAULT_ADMIN_SOCKET;
   while (args[0]?.startsWith('-')) {
     const f = args.shift()!;
     if (f === '-s' && args.length) socket = args.shift()!;
     else if (f === '-d' || f === '-l') continue;
-    else { err(USAGE); return 1; }
+    else {
+      err(USAGE);
+      return 1;
+    }
   }
   const cmd = args.shift();
-  if (!cmd) { err(USAGE); return 1; }
+  if (!cmd) {
+    err(USAGE);
+    return 1;
+  }
   try {
     const rep = await new Promise<AdminReply>((resolve, reject) => {
       const s = connect(socket);
@@ -28,12 +38,18 @@ export async function runRacoonctl(argv: readonly string[], out: (s: string) => 
       s.on('data', (c: string) => {
         buf += c;
         const nl = buf.indexOf('\n');
-        if (nl >= 0) { s.end(); resolve(JSON.parse(buf.slice(0, nl)) as AdminReply); }
+        if (nl >= 0) {
+          s.end();
+          resolve(JSON.parse(buf.slice(0, nl)) as AdminReply);
+        }
       });
       s.on('error', reject);
     });
     for (const l of rep.lines) out(l + '\n');
-    if (!rep.ok) { err(`racoonctl: ${rep.error ?? 'failed'}\n`); return 1; }
+    if (!rep.ok) {
+      err(`racoonctl: ${rep.error ?? 'failed'}\n`);
+      return 1;
+    }
     return 0;
   } catch (e) {
     err(`racoonctl: ${socket}: ${(e as Error).message}\n`);
@@ -42,5 +58,11 @@ export async function runRacoonctl(argv: readonly string[], out: (s: string) => 
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runRacoonctl(process.argv.slice(2), (s) => process.stdout.write(s), (s) => process.stderr.write(s)).then((c) => { process.exitCode = c; });
+  runRacoonctl(
+    process.argv.slice(2),
+    (s) => process.stdout.write(s),
+    (s) => process.stderr.write(s),
+  ).then((c) => {
+    process.exitCode = c;
+  });
 }

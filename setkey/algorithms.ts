@@ -33,17 +33,105 @@ const range = (min: number, max: number): KeyBits => ({ min, max, step: 8 });
 
 // Names setkey knows but uipsec does not implement; sizes from setkey(8) for the message.
 const LEGACY: readonly SetkeyAlg[] = [
-  { kind: 'enc', name: 'simple', id: C.SADB_EALG_NULL, keyBits: [0], noKey: true, supported: false, reason: 'obsolete spelling of null' },
-  { kind: 'enc', name: 'des-deriv', id: C.SADB_EALG_DESCBC, keyBits: [64], noKey: false, supported: false, flags: C.SADB_X_EXT_DERIV, needsOld: false, reason: 'KAME derived-IV DES' },
-  { kind: 'enc', name: 'des-32iv', id: C.SADB_EALG_DESCBC, keyBits: [64], noKey: false, supported: false, flags: C.SADB_X_EXT_IV4B, needsOld: true, reason: 'RFC 1829 4-byte-IV DES' },
-  { kind: 'enc', name: '3des-deriv', id: C.SADB_EALG_3DESCBC, keyBits: [192], noKey: false, supported: false, reason: 'never implemented by KAME' },
-  { kind: 'enc', name: 'blowfish-cbc', id: C.SADB_X_EALG_BLOWFISHCBC, keyBits: range(40, 448), noKey: false, supported: false },
-  { kind: 'enc', name: 'cast128-cbc', id: C.SADB_X_EALG_CAST128CBC, keyBits: range(40, 128), noKey: false, supported: false },
-  { kind: 'enc', name: 'twofish-cbc', id: C.SADB_X_EALG_TWOFISHCBC, keyBits: range(0, 256), noKey: false, supported: false },
-  { kind: 'auth', name: 'keyed-md5', id: C.SADB_X_AALG_MD5, keyBits: [128], noKey: false, supported: false, reason: 'RFC 1828 keyed MD5' },
-  { kind: 'auth', name: 'keyed-sha1', id: C.SADB_X_AALG_SHA, keyBits: [160], noKey: false, supported: false, reason: 'RFC 1852 keyed SHA-1' },
-  { kind: 'auth', name: 'hmac-ripemd160', id: C.SADB_X_AALG_RIPEMD160HMAC, keyBits: [160], noKey: false, supported: false },
-  { kind: 'auth', name: 'tcp-md5', id: C.SADB_X_AALG_TCP_MD5, keyBits: range(8, 640), noKey: false, supported: false, reason: 'RFC 2385 TCP-MD5 signatures' },
+  {
+    kind: 'enc',
+    name: 'simple',
+    id: C.SADB_EALG_NULL,
+    keyBits: [0],
+    noKey: true,
+    supported: false,
+    reason: 'obsolete spelling of null',
+  },
+  {
+    kind: 'enc',
+    name: 'des-deriv',
+    id: C.SADB_EALG_DESCBC,
+    keyBits: [64],
+    noKey: false,
+    supported: false,
+    flags: C.SADB_X_EXT_DERIV,
+    needsOld: false,
+    reason: 'KAME derived-IV DES',
+  },
+  {
+    kind: 'enc',
+    name: 'des-32iv',
+    id: C.SADB_EALG_DESCBC,
+    keyBits: [64],
+    noKey: false,
+    supported: false,
+    flags: C.SADB_X_EXT_IV4B,
+    needsOld: true,
+    reason: 'RFC 1829 4-byte-IV DES',
+  },
+  {
+    kind: 'enc',
+    name: '3des-deriv',
+    id: C.SADB_EALG_3DESCBC,
+    keyBits: [192],
+    noKey: false,
+    supported: false,
+    reason: 'never implemented by KAME',
+  },
+  {
+    kind: 'enc',
+    name: 'blowfish-cbc',
+    id: C.SADB_X_EALG_BLOWFISHCBC,
+    keyBits: range(40, 448),
+    noKey: false,
+    supported: false,
+  },
+  {
+    kind: 'enc',
+    name: 'cast128-cbc',
+    id: C.SADB_X_EALG_CAST128CBC,
+    keyBits: range(40, 128),
+    noKey: false,
+    supported: false,
+  },
+  {
+    kind: 'enc',
+    name: 'twofish-cbc',
+    id: C.SADB_X_EALG_TWOFISHCBC,
+    keyBits: range(0, 256),
+    noKey: false,
+    supported: false,
+  },
+  {
+    kind: 'auth',
+    name: 'keyed-md5',
+    id: C.SADB_X_AALG_MD5,
+    keyBits: [128],
+    noKey: false,
+    supported: false,
+    reason: 'RFC 1828 keyed MD5',
+  },
+  {
+    kind: 'auth',
+    name: 'keyed-sha1',
+    id: C.SADB_X_AALG_SHA,
+    keyBits: [160],
+    noKey: false,
+    supported: false,
+    reason: 'RFC 1852 keyed SHA-1',
+  },
+  {
+    kind: 'auth',
+    name: 'hmac-ripemd160',
+    id: C.SADB_X_AALG_RIPEMD160HMAC,
+    keyBits: [160],
+    noKey: false,
+    supported: false,
+  },
+  {
+    kind: 'auth',
+    name: 'tcp-md5',
+    id: C.SADB_X_AALG_TCP_MD5,
+    keyBits: range(8, 640),
+    noKey: false,
+    supported: false,
+    reason: 'RFC 2385 TCP-MD5 signatures',
+  },
   { kind: 'comp', name: 'oui', id: C.SADB_X_CALG_OUI, keyBits: [0], noKey: true, supported: false },
   { kind: 'comp', name: 'lzs', id: C.SADB_X_CALG_LZS, keyBits: [0], noKey: true, supported: false },
 ];
@@ -53,7 +141,15 @@ function buildTables(): Record<AlgKind, Map<string, SetkeyAlg>> {
   for (const a of C.ALGORITHMS) {
     const kind = KIND_OF[a.kind];
     const noKey = a.keyBits.length === 1 && a.keyBits[0] === 0;
-    t[kind].set(a.name, { kind, name: a.name, id: a.id, keyBits: a.keyBits, noKey, supported: true, aead: kind === 'enc' && a.icvBits > 0 });
+    t[kind].set(a.name, {
+      kind,
+      name: a.name,
+      id: a.id,
+      keyBits: a.keyBits,
+      noKey,
+      supported: true,
+      aead: kind === 'enc' && a.icvBits > 0,
+    });
   }
   for (const a of LEGACY) {
     const refused = C.REFUSED_ALGORITHMS.get(a.name);

@@ -191,9 +191,4 @@ export interface BareStatement extends StatementBase {
 }
 
 export type Statement =
-  | SaStatement
-  | DeleteAllStatement
-  | FlushDumpStatement
-  | SpdStatement
-  | SpdTaggedStatement
-  | BareStatement;
+  SaStatement | DeleteAllStatement | FlushDumpStatement | SpdStatement | SpdTaggedStatement | BareStatement;

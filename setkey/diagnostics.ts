@@ -23,7 +23,12 @@ export class SetkeyError extends ConfigError {
  * thousands of them, and a stack says nothing about where in the script the problem is.
  */
 export function diagnostic(
-  reason: string, file: string, line: number, col: number, near?: string, severity: 'error' | 'warning' = 'error',
+  reason: string,
+  file: string,
+  line: number,
+  col: number,
+  near?: string,
+  severity: 'error' | 'warning' = 'error',
 ): SetkeyError {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;

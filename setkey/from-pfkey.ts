@@ -20,19 +20,34 @@ export function saViewFromMessage(m: PfkeyMessage): SaView | string {
   if (!ext.sa) return 'no SA extension.';
   if (!ext.sa2) return 'no SA2 extension.';
   const natt = ext.natTType && {
-    type: ext.natTType.type, sport: ext.natTSport?.port, dport: ext.natTDport?.port, oa: ext.natTOai?.addr.addr,
+    type: ext.natTType.type,
+    sport: ext.natTSport?.port,
+    dport: ext.natTDport?.port,
+    oa: ext.natTOai?.addr.addr,
   };
   return {
     satype: msg.satype,
     src: { addr: ext.addressSrc.addr.addr, port: ext.addressSrc.addr.port, proto: ext.addressSrc.proto },
     dst: { addr: ext.addressDst.addr.addr, port: ext.addressDst.addr.port, proto: ext.addressDst.proto },
-    spi: ext.sa.spi, mode: ext.sa2.mode, reqid: ext.sa2.reqid, seq: ext.sa2.sequence, state: ext.sa.state,
-    encAlg: ext.sa.encrypt, authAlg: ext.sa.auth, encKey: ext.keyEncrypt?.key, authKey: ext.keyAuth?.key,
+    spi: ext.sa.spi,
+    mode: ext.sa2.mode,
+    reqid: ext.sa2.reqid,
+    seq: ext.sa2.sequence,
+    state: ext.sa.state,
+    encAlg: ext.sa.encrypt,
+    authAlg: ext.sa.auth,
+    encKey: ext.keyEncrypt?.key,
+    authKey: ext.keyAuth?.key,
     // FreeBSD sends windows above 255 packets in SADB_X_EXT_SA_REPLAY (in packets); show bytes as sadb_sa_replay does.
     replay: ext.saReplay ? ext.saReplay.replay >>> 3 : ext.sa.replay,
-    flags: ext.sa.flags, natt,
-    current: lifetime(ext.lifetimeCurrent), hard: lifetime(ext.lifetimeHard), soft: lifetime(ext.lifetimeSoft),
-    msgSeq: msg.seq, pid: msg.pid, refcnt: msg.reserved,
+    flags: ext.sa.flags,
+    natt,
+    current: lifetime(ext.lifetimeCurrent),
+    hard: lifetime(ext.lifetimeHard),
+    soft: lifetime(ext.lifetimeSoft),
+    msgSeq: msg.seq,
+    pid: msg.pid,
+    refcnt: msg.reserved,
   };
 }
 
@@ -40,30 +55,48 @@ export function saViewFromMessage(m: PfkeyMessage): SaView | string {
 export function policyViewFromMessage(m: PfkeyMessage): PolicyView | string {
   const { ext, msg } = m;
   if (!ext.policy) return 'no X_POLICY extension.';
-  const sel = (a: PfkeyMessage['ext']['addressSrc']) => a && { addr: a.addr.addr, prefixLen: a.prefixlen, port: a.addr.port };
-  const src = sel(ext.addressSrc), dst = sel(ext.addressDst);
+  const sel = (a: PfkeyMessage['ext']['addressSrc']) =>
+    a && { addr: a.addr.addr, prefixLen: a.prefixlen, port: a.addr.port };
+  const src = sel(ext.addressSrc),
+    dst = sel(ext.addressDst);
   return {
     src: src && dst ? src : undefined,
     dst: src && dst ? dst : undefined,
     upperProto: ext.addressSrc?.proto ?? C.IPSEC_ULPROTO_ANY,
-    dir: ext.policy.dir, type: ext.policy.type,
+    dir: ext.policy.dir,
+    type: ext.policy.type,
     // FreeBSD reuses the priority field as an ifindex for ifnet-scope policies.
     priority: ext.policy.scope === C.IPSEC_POLICYSCOPE_IFNET ? 0 : ext.policy.priority,
     id: ext.policy.id,
     requests: ext.policy.requests.map((r) => ({
-      proto: r.proto, mode: r.mode, level: r.level, reqid: r.reqid,
-      src: r.src && { addr: r.src.addr, port: r.src.port }, dst: r.dst && { addr: r.dst.addr, port: r.dst.port },
+      proto: r.proto,
+      mode: r.mode,
+      level: r.level,
+      reqid: r.reqid,
+      src: r.src && { addr: r.src.addr, port: r.src.port },
+      dst: r.dst && { addr: r.dst.addr, port: r.dst.port },
     })),
-    current: lifetime(ext.lifetimeCurrent), hard: lifetime(ext.lifetimeHard),
-    msgSeq: msg.seq, pid: msg.pid, refcnt: msg.reserved,
+    current: lifetime(ext.lifetimeCurrent),
+    hard: lifetime(ext.lifetimeHard),
+    msgSeq: msg.seq,
+    pid: msg.pid,
+    refcnt: msg.reserved,
   };
 }
 
 // strerror() texts of the errnos a KAME kernel answers with (FreeBSD numbering, pfkey/errors.ts).
 const STRERROR: Record<number, string> = {
-  1: 'Operation not permitted', 2: 'No such file or directory', 3: 'No such process', 12: 'Cannot allocate memory',
-  16: 'Device busy', 17: 'File exists', 22: 'Invalid argument', 40: 'Message too long',
-  43: 'Protocol not supported', 45: 'Operation not supported', 47: 'Address family not supported by protocol family',
+  1: 'Operation not permitted',
+  2: 'No such file or directory',
+  3: 'No such process',
+  12: 'Cannot allocate memory',
+  16: 'Device busy',
+  17: 'File exists',
+  22: 'Invalid argument',
+  40: 'Message too long',
+  43: 'Protocol not supported',
+  45: 'Operation not supported',
+  47: 'Address family not supported by protocol family',
   55: 'No buffer space available',
 };
 const ENOENT = 2;
@@ -81,7 +114,8 @@ export function formatReply(m: PfkeyMessage, o: ReplyOptions): string {
     if (msg.errno === ENOENT) {
       if (msg.type === C.SADB_DUMP) text = 'No SAD entries';
       else if (msg.type === C.SADB_X_SPDDUMP) text = 'No SPD entries';
-      else if (msg.type === C.SADB_DELETE || msg.type === C.SADB_GET || msg.type === C.SADB_X_SPDDELETE) text = 'No entry';
+      else if (msg.type === C.SADB_DELETE || msg.type === C.SADB_GET || msg.type === C.SADB_X_SPDDELETE)
+        text = 'No entry';
     }
     return `${text}.\n`;
   }

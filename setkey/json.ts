@@ -20,7 +20,12 @@ function hex(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');
 }
 
-export interface LifetimeJson { allocations: number; bytes: number | string; addtime: number | string; usetime: number | string }
+export interface LifetimeJson {
+  allocations: number;
+  bytes: number | string;
+  addtime: number | string;
+  usetime: number | string;
+}
 
 function lifetime(l: LifetimeView | undefined): LifetimeJson | undefined {
   return l && { allocations: l.allocations, bytes: num(l.bytes), addtime: num(l.addtime), usetime: num(l.usetime) };
@@ -29,23 +34,47 @@ function lifetime(l: LifetimeView | undefined): LifetimeJson | undefined {
 /** One SA: the values of pfkey_sadump's lines. */
 export function saToJson(sa: SaView): Record<string, unknown> {
   const o: Record<string, unknown> = {
-    src: formatInetAddr(sa.src.addr), dst: formatInetAddr(sa.dst.addr), srcPort: sa.src.port, dstPort: sa.dst.port,
-    satype: name(DUMP_NAMES.satype, sa.satype), mode: name(DUMP_NAMES.mode, sa.mode), spi: sa.spi >>> 0, reqid: sa.reqid >>> 0,
+    src: formatInetAddr(sa.src.addr),
+    dst: formatInetAddr(sa.dst.addr),
+    srcPort: sa.src.port,
+    dstPort: sa.dst.port,
+    satype: name(DUMP_NAMES.satype, sa.satype),
+    mode: name(DUMP_NAMES.mode, sa.mode),
+    spi: sa.spi >>> 0,
+    reqid: sa.reqid >>> 0,
   };
   if (sa.natt && sa.natt.type !== 0) {
-    o.natt = { type: sa.natt.type, sport: sa.natt.sport ?? null, dport: sa.natt.dport ?? null, oa: sa.natt.oa ? formatInetAddr(sa.natt.oa) : null };
+    o.natt = {
+      type: sa.natt.type,
+      sport: sa.natt.sport ?? null,
+      dport: sa.natt.dport ?? null,
+      oa: sa.natt.oa ? formatInetAddr(sa.natt.oa) : null,
+    };
   }
   if (sa.satype === C.SADB_X_SATYPE_IPCOMP) o.compression = name(DUMP_NAMES.comp, sa.encAlg);
-  else if (sa.satype === C.SADB_SATYPE_ESP && sa.encKey) o.encryption = { alg: name(DUMP_NAMES.enc, sa.encAlg), key: hex(sa.encKey) };
+  else if (sa.satype === C.SADB_SATYPE_ESP && sa.encKey)
+    o.encryption = { alg: name(DUMP_NAMES.enc, sa.encAlg), key: hex(sa.encKey) };
   if (sa.authKey) o.authentication = { alg: name(DUMP_NAMES.auth, sa.authAlg), key: hex(sa.authKey) };
-  Object.assign(o, { seq: sa.seq >>> 0, replay: sa.replay, flags: sa.flags >>> 0, state: name(DUMP_NAMES.state, sa.state) });
-  if (sa.current) o.lifetime = { current: lifetime(sa.current), hard: lifetime(sa.hard) ?? null, soft: lifetime(sa.soft) ?? null };
+  Object.assign(o, {
+    seq: sa.seq >>> 0,
+    replay: sa.replay,
+    flags: sa.flags >>> 0,
+    state: name(DUMP_NAMES.state, sa.state),
+  });
+  if (sa.current)
+    o.lifetime = { current: lifetime(sa.current), hard: lifetime(sa.hard) ?? null, soft: lifetime(sa.soft) ?? null };
   return Object.assign(o, { sadbSeq: sa.msgSeq >>> 0, pid: sa.pid >>> 0, refcnt: sa.refcnt });
 }
 
 function reqToJson(r: PolicyView['requests'][number]): Record<string, unknown> {
   const o: Record<string, unknown> = { proto: name(DUMP_NAMES.reqProto, r.proto), mode: name(DUMP_NAMES.mode, r.mode) };
-  if (r.src && r.dst) Object.assign(o, { src: formatInetAddr(r.src.addr), srcPort: r.src.port, dst: formatInetAddr(r.dst.addr), dstPort: r.dst.port });
+  if (r.src && r.dst)
+    Object.assign(o, {
+      src: formatInetAddr(r.src.addr),
+      srcPort: r.src.port,
+      dst: formatInetAddr(r.dst.addr),
+      dstPort: r.dst.port,
+    });
   return Object.assign(o, { level: name(DUMP_NAMES.level, r.level), reqid: r.reqid >>> 0 });
 }
 
@@ -54,14 +83,21 @@ export function policyToJson(pv: PolicyView): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   if (pv.src && pv.dst) {
     Object.assign(o, {
-      src: formatInetAddr(pv.src.addr), srcPrefix: pv.src.prefixLen, srcPort: pv.src.port,
-      dst: formatInetAddr(pv.dst.addr), dstPrefix: pv.dst.prefixLen, dstPort: pv.dst.port,
+      src: formatInetAddr(pv.src.addr),
+      srcPrefix: pv.src.prefixLen,
+      srcPort: pv.src.port,
+      dst: formatInetAddr(pv.dst.addr),
+      dstPrefix: pv.dst.prefixLen,
+      dstPort: pv.dst.port,
     });
   }
   if (pv.tag !== undefined) o.tag = pv.tag;
   Object.assign(o, {
-    upper: protoName(pv.upperProto) ?? pv.upperProto, upperProto: pv.upperProto,
-    dir: name(DUMP_NAMES.dir, pv.dir), priority: pv.priority >>> 0, action: name(DUMP_NAMES.policyType, pv.type),
+    upper: protoName(pv.upperProto) ?? pv.upperProto,
+    upperProto: pv.upperProto,
+    dir: name(DUMP_NAMES.dir, pv.dir),
+    priority: pv.priority >>> 0,
+    action: name(DUMP_NAMES.policyType, pv.type),
     requests: pv.type === C.IPSEC_POLICY_IPSEC ? pv.requests.map(reqToJson) : [],
   });
   if (pv.current) Object.assign(o, { created: num(pv.current.addtime), lastused: num(pv.current.usetime) });

@@ -19,20 +19,35 @@ export function hexLines(b: Uint8Array): string {
 
 class Reader {
   readonly dv: DataView;
-  constructor(readonly b: Uint8Array) { this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength); }
-  u8(o: number): number { return this.dv.getUint8(o); }
-  u16(o: number): number { return this.dv.getUint16(o, HOST_LITTLE_ENDIAN); }
-  u32(o: number): number { return this.dv.getUint32(o, HOST_LITTLE_ENDIAN); }
+  constructor(readonly b: Uint8Array) {
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+  u8(o: number): number {
+    return this.dv.getUint8(o);
+  }
+  u16(o: number): number {
+    return this.dv.getUint16(o, HOST_LITTLE_ENDIAN);
+  }
+  u32(o: number): number {
+    return this.dv.getUint32(o, HOST_LITTLE_ENDIAN);
+  }
   /** A u64 truncated to u32, as key_debug.c casts the lifetime fields. */
-  u64lo(o: number): number { return HOST_LITTLE_ENDIAN ? this.u32(o) : this.u32(o + 4); }
-  n16(o: number): number { return this.dv.getUint16(o, false); }
-  n32(o: number): number { return this.dv.getUint32(o, false); }
+  u64lo(o: number): number {
+    return HOST_LITTLE_ENDIAN ? this.u32(o) : this.u32(o + 4);
+  }
+  n16(o: number): number {
+    return this.dv.getUint16(o, false);
+  }
+  n32(o: number): number {
+    return this.dv.getUint32(o, false);
+  }
 }
 
 /** kdebug_sockaddr: `sockaddr{ len= family= port=` then the address bytes and `  }`. */
 function sockaddr(r: Reader, o: number, end: number): string {
   if (end - o < 2) return 'sockaddr{ truncated }\n';
-  const len = r.u8(o), family = r.u8(o + 1);
+  const len = r.u8(o),
+    family = r.u8(o + 1);
   let s = `sockaddr{ len=${len} family=${family}`;
   if (family === C.AF_INET && end - o >= 8) {
     s += ` port=${r.n16(o + 2)}\n${hexdump(r.b.subarray(o + 4, o + 8))}`;
@@ -43,20 +58,32 @@ function sockaddr(r: Reader, o: number, end: number): string {
   return `${s}  }\n`;
 }
 
-function hex8(n: number): string { return (n >>> 0).toString(16).padStart(8, '0'); }
+function hex8(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, '0');
+}
 
 function sa(r: Reader, o: number): string {
-  return `sadb_sa{ spi=${r.n32(o + 4)} replay=${r.u8(o + 8)} state=${r.u8(o + 9)}\n`
-    + `  auth=${r.u8(o + 10)} encrypt=${r.u8(o + 11)} flags=0x${hex8(r.u32(o + 12))} }\n`;
+  return (
+    `sadb_sa{ spi=${r.n32(o + 4)} replay=${r.u8(o + 8)} state=${r.u8(o + 9)}\n` +
+    `  auth=${r.u8(o + 10)} encrypt=${r.u8(o + 11)} flags=0x${hex8(r.u32(o + 12))} }\n`
+  );
 }
 
 function lifetime(r: Reader, o: number): string {
-  return `sadb_lifetime{ alloc=${r.u32(o + 4)}, bytes=${r.u64lo(o + 8)}\n`
-    + `  addtime=${r.u64lo(o + 16)}, usetime=${r.u64lo(o + 24)} }\n`;
+  return (
+    `sadb_lifetime{ alloc=${r.u32(o + 4)}, bytes=${r.u64lo(o + 8)}\n` +
+    `  addtime=${r.u64lo(o + 16)}, usetime=${r.u64lo(o + 24)} }\n`
+  );
 }
 
 function address(r: Reader, o: number, end: number): string {
-  const res = `0x${r.u8(o + 6).toString(16).padStart(2, '0')}${r.u8(o + 7).toString(16).padStart(2, '0')}`;
+  const res = `0x${r
+    .u8(o + 6)
+    .toString(16)
+    .padStart(2, '0')}${r
+    .u8(o + 7)
+    .toString(16)
+    .padStart(2, '0')}`;
   return `sadb_address{ proto=${r.u8(o + 4)} prefixlen=${r.u8(o + 5)} reserved=${res} }\n` + sockaddr(r, o + 8, end);
 }
 
@@ -84,7 +111,10 @@ function ident(r: Reader, o: number, end: number, type: number): string {
 function prop(r: Reader, o: number, end: number): string {
   let s = `sadb_prop{ replay=${r.u8(o + 4)}\n`;
   for (let p = o + 8; p + 72 <= end; p += 72) {
-    s += `sadb_comb{ auth=${r.u8(p)} encrypt=${r.u8(p + 1)} flags=0x${r.u16(p + 2).toString(16).padStart(4, '0')} reserved=0x${hex8(r.u32(p + 12))}\n`;
+    s += `sadb_comb{ auth=${r.u8(p)} encrypt=${r.u8(p + 1)} flags=0x${r
+      .u16(p + 2)
+      .toString(16)
+      .padStart(4, '0')} reserved=0x${hex8(r.u32(p + 12))}\n`;
     s += `  auth_minbits=${r.u16(p + 4)} auth_maxbits=${r.u16(p + 6)} encrypt_minbits=${r.u16(p + 8)} encrypt_maxbits=${r.u16(p + 10)}\n`;
     s += `  soft_alloc=${r.u32(p + 16)} hard_alloc=${r.u32(p + 20)} soft_bytes=${r.u64lo(p + 24)} hard_bytes=${r.u64lo(p + 32)}\n`;
     // key_debug.c labels the four time fields "soft_alloc hard_alloc soft_bytes hard_bytes" again; kept.
@@ -102,8 +132,10 @@ function supported(r: Reader, o: number, end: number): string {
 }
 
 function sa2(r: Reader, o: number): string {
-  return `sadb_x_sa2{ mode=${r.u8(o + 4)} reqid=${r.u32(o + 12)}\n`
-    + `  reserved1=${r.u8(o + 5)} reserved2=${r.u16(o + 6)} sequence=${r.u32(o + 8)} }\n`;
+  return (
+    `sadb_x_sa2{ mode=${r.u8(o + 4)} reqid=${r.u32(o + 12)}\n` +
+    `  reserved1=${r.u8(o + 5)} reserved2=${r.u16(o + 6)} sequence=${r.u32(o + 8)} }\n`
+  );
 }
 
 /** kdebug_sadb_x_policy (the HAVE_PFKEY_POLICY_PRIORITY form) with its ipsecrequests. */
@@ -114,7 +146,8 @@ function policy(r: Reader, o: number, end: number): string {
   for (let p = o + 16; p + 8 <= end;) {
     const len = r.u16(p);
     s += ` { len=${len} proto=${r.u16(p + 2)} mode=${r.u8(p + 4)} level=${r.u8(p + 5)} reqid=${r.u16(p + 6)}\n`;
-    if (len > 8 && p + 10 <= end) { // BSD sadb_x_ipsecrequest: 8 bytes, u16 reqid
+    if (len > 8 && p + 10 <= end) {
+      // BSD sadb_x_ipsecrequest: 8 bytes, u16 reqid
       const a = p + 8;
       s += sockaddr(r, a, Math.min(end, p + len));
       const alen = r.u8(a);
@@ -131,33 +164,73 @@ function policy(r: Reader, o: number, end: number): string {
 /** One extension's lines; undefined for a type key_debug.c does not know (which ends the walk). */
 function extension(r: Reader, type: number, o: number, end: number): string | undefined {
   switch (type) {
-    case C.SADB_EXT_SA: return sa(r, o);
-    case C.SADB_EXT_LIFETIME_CURRENT: case C.SADB_EXT_LIFETIME_HARD: case C.SADB_EXT_LIFETIME_SOFT: return lifetime(r, o);
-    case C.SADB_EXT_ADDRESS_SRC: case C.SADB_EXT_ADDRESS_DST: case C.SADB_EXT_ADDRESS_PROXY:
-    case C.SADB_X_EXT_NAT_T_OAI: case C.SADB_X_EXT_NAT_T_OAR:
+    case C.SADB_EXT_SA:
+      return sa(r, o);
+    case C.SADB_EXT_LIFETIME_CURRENT:
+    case C.SADB_EXT_LIFETIME_HARD:
+    case C.SADB_EXT_LIFETIME_SOFT:
+      return lifetime(r, o);
+    case C.SADB_EXT_ADDRESS_SRC:
+    case C.SADB_EXT_ADDRESS_DST:
+    case C.SADB_EXT_ADDRESS_PROXY:
+    case C.SADB_X_EXT_NAT_T_OAI:
+    case C.SADB_X_EXT_NAT_T_OAR:
       return address(r, o, end);
-    case C.SADB_EXT_KEY_AUTH: case C.SADB_EXT_KEY_ENCRYPT: return key(r, o, end);
-    case C.SADB_EXT_IDENTITY_SRC: case C.SADB_EXT_IDENTITY_DST: return ident(r, o, end, type);
-    case C.SADB_EXT_PROPOSAL: return prop(r, o, end);
-    case C.SADB_EXT_SUPPORTED_AUTH: case C.SADB_EXT_SUPPORTED_ENCRYPT: return supported(r, o, end);
-    case C.SADB_EXT_SENSITIVITY: case C.SADB_EXT_SPIRANGE: case C.SADB_X_EXT_KMPRIVATE: return '';
-    case C.SADB_X_EXT_POLICY: return policy(r, o, end);
-    case C.SADB_X_EXT_SA2: return sa2(r, o);
-    case C.SADB_X_EXT_NAT_T_TYPE: return `sadb_x_nat_t_type{ type=${r.u8(o + 4)} }\n`;
-    case C.SADB_X_EXT_NAT_T_SPORT: case C.SADB_X_EXT_NAT_T_DPORT: return `sadb_x_nat_t_port{ port=${r.n16(o + 4)} }\n`;
-    case C.SADB_X_EXT_SA_REPLAY: return `sadb_x_sa_replay{ replay=${r.u32(o + 4)} }\n`; // FreeBSD key_debug.c
-    default: return undefined;
+    case C.SADB_EXT_KEY_AUTH:
+    case C.SADB_EXT_KEY_ENCRYPT:
+      return key(r, o, end);
+    case C.SADB_EXT_IDENTITY_SRC:
+    case C.SADB_EXT_IDENTITY_DST:
+      return ident(r, o, end, type);
+    case C.SADB_EXT_PROPOSAL:
+      return prop(r, o, end);
+    case C.SADB_EXT_SUPPORTED_AUTH:
+    case C.SADB_EXT_SUPPORTED_ENCRYPT:
+      return supported(r, o, end);
+    case C.SADB_EXT_SENSITIVITY:
+    case C.SADB_EXT_SPIRANGE:
+    case C.SADB_X_EXT_KMPRIVATE:
+      return '';
+    case C.SADB_X_EXT_POLICY:
+      return policy(r, o, end);
+    case C.SADB_X_EXT_SA2:
+      return sa2(r, o);
+    case C.SADB_X_EXT_NAT_T_TYPE:
+      return `sadb_x_nat_t_type{ type=${r.u8(o + 4)} }\n`;
+    case C.SADB_X_EXT_NAT_T_SPORT:
+    case C.SADB_X_EXT_NAT_T_DPORT:
+      return `sadb_x_nat_t_port{ port=${r.n16(o + 4)} }\n`;
+    case C.SADB_X_EXT_SA_REPLAY:
+      return `sadb_x_sa_replay{ replay=${r.u32(o + 4)} }\n`; // FreeBSD key_debug.c
+    default:
+      return undefined;
   }
 }
 
 /** Minimum bytes each extension's printer reads (its fixed struct). */
 const EXT_MIN: Record<number, number> = {
-  [C.SADB_EXT_SA]: 16, [C.SADB_EXT_LIFETIME_CURRENT]: 32, [C.SADB_EXT_LIFETIME_HARD]: 32, [C.SADB_EXT_LIFETIME_SOFT]: 32,
-  [C.SADB_EXT_ADDRESS_SRC]: 8, [C.SADB_EXT_ADDRESS_DST]: 8, [C.SADB_EXT_ADDRESS_PROXY]: 8, [C.SADB_X_EXT_NAT_T_OAI]: 8,
-  [C.SADB_X_EXT_NAT_T_OAR]: 8, [C.SADB_EXT_KEY_AUTH]: 8, [C.SADB_EXT_KEY_ENCRYPT]: 8, [C.SADB_EXT_IDENTITY_SRC]: 16,
-  [C.SADB_EXT_IDENTITY_DST]: 16, [C.SADB_EXT_PROPOSAL]: 8, [C.SADB_EXT_SUPPORTED_AUTH]: 8, [C.SADB_EXT_SUPPORTED_ENCRYPT]: 8,
-  [C.SADB_X_EXT_POLICY]: 16, [C.SADB_X_EXT_SA2]: 16, [C.SADB_X_EXT_NAT_T_TYPE]: 8, [C.SADB_X_EXT_NAT_T_SPORT]: 8,
-  [C.SADB_X_EXT_NAT_T_DPORT]: 8, [C.SADB_X_EXT_SA_REPLAY]: 8,
+  [C.SADB_EXT_SA]: 16,
+  [C.SADB_EXT_LIFETIME_CURRENT]: 32,
+  [C.SADB_EXT_LIFETIME_HARD]: 32,
+  [C.SADB_EXT_LIFETIME_SOFT]: 32,
+  [C.SADB_EXT_ADDRESS_SRC]: 8,
+  [C.SADB_EXT_ADDRESS_DST]: 8,
+  [C.SADB_EXT_ADDRESS_PROXY]: 8,
+  [C.SADB_X_EXT_NAT_T_OAI]: 8,
+  [C.SADB_X_EXT_NAT_T_OAR]: 8,
+  [C.SADB_EXT_KEY_AUTH]: 8,
+  [C.SADB_EXT_KEY_ENCRYPT]: 8,
+  [C.SADB_EXT_IDENTITY_SRC]: 16,
+  [C.SADB_EXT_IDENTITY_DST]: 16,
+  [C.SADB_EXT_PROPOSAL]: 8,
+  [C.SADB_EXT_SUPPORTED_AUTH]: 8,
+  [C.SADB_EXT_SUPPORTED_ENCRYPT]: 8,
+  [C.SADB_X_EXT_POLICY]: 16,
+  [C.SADB_X_EXT_SA2]: 16,
+  [C.SADB_X_EXT_NAT_T_TYPE]: 8,
+  [C.SADB_X_EXT_NAT_T_SPORT]: 8,
+  [C.SADB_X_EXT_NAT_T_DPORT]: 8,
+  [C.SADB_X_EXT_SA_REPLAY]: 8,
 };
 
 /**
@@ -174,7 +247,8 @@ export function kdebugSadb(b: Uint8Array): string {
   const end = Math.min(b.length, lenUnits * 8);
   for (let o = 16; o < end;) {
     if (end - o < 4) return `${s}kdebug_sadb: ext_len exceeds end of buffer.\n`;
-    const len = r.u16(o), type = r.u16(o + 2);
+    const len = r.u16(o),
+      type = r.u16(o + 2);
     s += `sadb_ext{ len=${len} type=${type} }\n`;
     if (len === 0) return `${s}kdebug_sadb: invalid ext_len=0 was passed.\n`;
     if (o + len * 8 > end) return `${s}kdebug_sadb: ext_len exceeds end of buffer.\n`;

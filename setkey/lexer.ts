@@ -2,7 +2,8 @@
 // `/ [ ] ;`, `#` comments to end of line, and the `-P` state that swallows the policy text up to `;`.
 import type { Pos } from './ast.js';
 
-export type TokenKind = 'word' | 'flag' | 'quoted' | 'slash' | 'lbracket' | 'rbracket' | 'semi' | 'policy' | 'bad' | 'eof';
+export type TokenKind =
+  'word' | 'flag' | 'quoted' | 'slash' | 'lbracket' | 'rbracket' | 'semi' | 'policy' | 'bad' | 'eof';
 
 export interface Token extends Pos {
   kind: TokenKind;
@@ -32,14 +33,22 @@ const inClass = (t: Uint8Array, c: number): boolean => c < 128 && t[c] === 1;
 /** Splits the whole input into tokens (lines counted from `firstLine`); never throws. Unknown characters become `bad` tokens. */
 export function tokenize(src: string, firstLine = 1): Token[] {
   const out: Token[] = [];
-  let i = 0, line = firstLine, col = 1;
+  let i = 0,
+    line = firstLine,
+    col = 1;
   const advance = (n: number): void => {
     for (let k = 0; k < n; k++, i++) {
-      if (src.charCodeAt(i) === 10) { line++; col = 1; } else col++;
+      if (src.charCodeAt(i) === 10) {
+        line++;
+        col = 1;
+      } else col++;
     }
   };
   /** Skips `n` characters known to hold no newline. */
-  const skip = (n: number): void => { i += n; col += n; };
+  const skip = (n: number): void => {
+    i += n;
+    col += n;
+  };
   const push = (kind: TokenKind, text: string, l: number, c: number): void => {
     out.push({ kind, text, line: l, col: c, endLine: line, index: out.length });
   };
@@ -47,7 +56,8 @@ export function tokenize(src: string, firstLine = 1): Token[] {
   const n = src.length;
   while (i < n) {
     const ch = src.charCodeAt(i);
-    const l = line, c = col;
+    const l = line,
+      c = col;
     if (policyNext) {
       policyNext = false;
       const text = readPolicy(src, i);
@@ -55,16 +65,48 @@ export function tokenize(src: string, firstLine = 1): Token[] {
       if (text.trim() !== '') push('policy', text, l, c);
       continue;
     }
-    if (ch === 10) { i++; line++; col = 1; continue; }
-    if (ch === 32 || ch === 9 || ch === 13 || ch === 12 || ch === 11) { skip(1); continue; }
-    if (ch === 35 /* # */) { while (i < n && src.charCodeAt(i) !== 10) skip(1); continue; }
-    if (ch === 59 /* ; */) { skip(1); push('semi', ';', l, c); continue; }
-    if (ch === 47 /* / */) { skip(1); push('slash', '/', l, c); continue; }
-    if (ch === 91 /* [ */) { skip(1); push('lbracket', '[', l, c); continue; }
-    if (ch === 93 /* ] */) { skip(1); push('rbracket', ']', l, c); continue; }
+    if (ch === 10) {
+      i++;
+      line++;
+      col = 1;
+      continue;
+    }
+    if (ch === 32 || ch === 9 || ch === 13 || ch === 12 || ch === 11) {
+      skip(1);
+      continue;
+    }
+    if (ch === 35 /* # */) {
+      while (i < n && src.charCodeAt(i) !== 10) skip(1);
+      continue;
+    }
+    if (ch === 59 /* ; */) {
+      skip(1);
+      push('semi', ';', l, c);
+      continue;
+    }
+    if (ch === 47 /* / */) {
+      skip(1);
+      push('slash', '/', l, c);
+      continue;
+    }
+    if (ch === 91 /* [ */) {
+      skip(1);
+      push('lbracket', '[', l, c);
+      continue;
+    }
+    if (ch === 93 /* ] */) {
+      skip(1);
+      push('rbracket', ']', l, c);
+      continue;
+    }
     if (ch === 34 /* " */) {
       const end = src.indexOf('"', i + 1);
-      if (end < 0) { const rest = src.slice(i); advance(rest.length); push('bad', rest, l, c); continue; }
+      if (end < 0) {
+        const rest = src.slice(i);
+        advance(rest.length);
+        push('bad', rest, l, c);
+        continue;
+      }
       const text = src.slice(i + 1, end);
       advance(end + 1 - i);
       push('quoted', text, l, c);
@@ -122,20 +164,26 @@ export function stripPolicyComments(text: string): string {
  * the token lists of a 200,000-statement file from being alive at once.
  */
 export function* splitScript(src: string, perPiece: number): Generator<{ text: string; firstLine: number }> {
-  let start = 0, line = 1, startLine = 1, count = 0;
+  let start = 0,
+    line = 1,
+    startLine = 1,
+    count = 0;
   const n = src.length;
   for (let i = 0; i < n; i++) {
     const ch = src.charCodeAt(i);
     if (ch === 10) line++;
-    else if (ch === 35 /* # */) { while (i + 1 < n && src.charCodeAt(i + 1) !== 10) i++; }
-    else if (ch === 34 /* " */) {
+    else if (ch === 35 /* # */) {
+      while (i + 1 < n && src.charCodeAt(i + 1) !== 10) i++;
+    } else if (ch === 34 /* " */) {
       const end = src.indexOf('"', i + 1);
       if (end < 0) break;
       for (let k = i + 1; k < end; k++) if (src.charCodeAt(k) === 10) line++;
       i = end;
     } else if (ch === 59 /* ; */ && ++count >= perPiece) {
       yield { text: src.slice(start, i + 1), firstLine: startLine };
-      start = i + 1; startLine = line; count = 0;
+      start = i + 1;
+      startLine = line;
+      count = 0;
     }
   }
   if (start < n) yield { text: src.slice(start), firstLine: startLine };

@@ -10,7 +10,13 @@ import { encodeMessage, makeSadbMsg, type PfkeyMessage } from '../pfkey/msg.js';
 import { UnixTransport, defaultSocketPath } from '../pfkey/transport-unix.js';
 import { parseSetkey } from './parser.js';
 import { StatementJoiner, parseJoined } from './stdin-joiner.js';
-import { formatMessageFile, formatReply, policyViewFromMessage, saViewFromMessage, type ReplyOptions } from './from-pfkey.js';
+import {
+  formatMessageFile,
+  formatReply,
+  policyViewFromMessage,
+  saViewFromMessage,
+  type ReplyOptions,
+} from './from-pfkey.js';
 import { printShortHeader } from './print.js';
 import type { SetkeyError } from './diagnostics.js';
 import { statementToMessages } from './to-pfkey.js';
@@ -83,8 +89,10 @@ function socketPath(f: Flags, io: SetkeyIo): string {
 
 function noDaemon(io: SetkeyIo, path: string, e: unknown): void {
   const why = (e as NodeJS.ErrnoException)?.code ?? (e as Error)?.message ?? String(e);
-  io.err(`setkey: no uipsecd is listening on ${path} (${why}).\n`
-    + `Start one with \`uipsecd --socket ${path}\` (see \`uipsecd --help\`), or pass --socket PATH / set UIPSEC_PFKEY_SOCKET.\n`);
+  io.err(
+    `setkey: no uipsecd is listening on ${path} (${why}).\n` +
+      `Start one with \`uipsecd --socket ${path}\` (see \`uipsecd --help\`), or pass --socket PATH / set UIPSEC_PFKEY_SOCKET.\n`,
+  );
 }
 
 /** Connects as the flags say; undefined (after printing why) when there is no kernel to talk to. */
@@ -194,7 +202,13 @@ async function withLink(f: Flags, io: SetkeyIo, fn: (link: Link | undefined) => 
  * Sends the statements in order through `pipe` (requests in flight up to PIPELINE_WINDOW; replies printed in
  * statement order as they arrive). dump/spddump wait for everything before them, and are waited for.
  */
-async function execute(sts: readonly Statement[], io: SetkeyIo, f: Flags, link: Link | undefined, pipe: Pipeline | undefined): Promise<void> {
+async function execute(
+  sts: readonly Statement[],
+  io: SetkeyIo,
+  f: Flags,
+  link: Link | undefined,
+  pipe: Pipeline | undefined,
+): Promise<void> {
   const todo = sts.filter((s) => s.kind !== 'exit');
   if (io.execute) {
     for (const st of todo) io.out(await io.execute(st));
@@ -204,7 +218,10 @@ async function execute(sts: readonly Statement[], io: SetkeyIo, f: Flags, link: 
   for (const st of todo) {
     if (pipe.lost) return;
     const t = statementToMessages(st, { pid: io.pid, fwdCopies: f.fwdCopies });
-    if (!t.ok) { pipe.fail(st, t.reason); continue; }
+    if (!t.ok) {
+      pipe.fail(st, t.reason);
+      continue;
+    }
     const barrier = st.kind === 'dump' || st.kind === 'spddump';
     if (barrier) await pipe.drain();
     for (const m of t.messages) {
@@ -221,7 +238,11 @@ function newPipeline(io: SetkeyIo, f: Flags, script?: string): Pipeline {
   return new Pipeline(io, o, (st) => (script ? `${script}:${st.line}` : `line ${st.line}`));
 }
 
-function dumpJson(replies: readonly PfkeyMessage[], policy: boolean, all: boolean): { json: string } | { error: string } {
+function dumpJson(
+  replies: readonly PfkeyMessage[],
+  policy: boolean,
+  all: boolean,
+): { json: string } | { error: string } {
   const items: Record<string, unknown>[] = [];
   for (const r of replies) {
     if (r.msg.errno !== 0) {
@@ -231,7 +252,9 @@ function dumpJson(replies: readonly PfkeyMessage[], policy: boolean, all: boolea
     const v = policy ? policyViewFromMessage(r) : saViewFromMessage(r);
     if (typeof v === 'string') return { error: `${v}\n` };
     if (!policy && !all && 'state' in v && v.state === C.SADB_SASTATE_DEAD) continue;
-    items.push(policy ? policyToJson(v as Parameters<typeof policyToJson>[0]) : saToJson(v as Parameters<typeof saToJson>[0]));
+    items.push(
+      policy ? policyToJson(v as Parameters<typeof policyToJson>[0]) : saToJson(v as Parameters<typeof saToJson>[0]),
+    );
   }
   return { json: `${JSON.stringify(items, null, 2)}\n` };
 }
@@ -240,7 +263,7 @@ function dumpJson(replies: readonly PfkeyMessage[], policy: boolean, all: boolea
 async function runDump(f: Flags, io: SetkeyIo): Promise<number> {
   return withLink(f, io, async (link) => {
     const dump = f.mode === 'dump';
-    const type = dump ? (f.policy ? C.SADB_X_SPDDUMP : C.SADB_DUMP) : (f.policy ? C.SADB_X_SPDFLUSH : C.SADB_FLUSH);
+    const type = dump ? (f.policy ? C.SADB_X_SPDDUMP : C.SADB_DUMP) : f.policy ? C.SADB_X_SPDFLUSH : C.SADB_FLUSH;
     const forever = dump && f.forever && !f.json;
     // -l runs until interrupted; a world that cannot interrupt (no `interrupt`) gets one pass.
     const signal = forever ? io.interrupt?.() : undefined;
@@ -255,15 +278,27 @@ async function runDump(f: Flags, io: SetkeyIo): Promise<number> {
       }
       if (dump && f.json) {
         const j = dumpJson(replies, f.policy, f.all);
-        if ('error' in j) { io.err(j.error); return 1; }
+        if ('error' in j) {
+          io.err(j.error);
+          return 1;
+        }
         io.out(j.json);
         return 0;
       }
-      const o: ReplyOptions = { nowSec: io.nowSec(), all: f.all, withPorts: f.withPorts, short: forever, utcOffsetSec: io.utcOffsetSec };
+      const o: ReplyOptions = {
+        nowSec: io.nowSec(),
+        all: f.all,
+        withPorts: f.withPorts,
+        short: forever,
+        utcOffsetSec: io.utcOffsetSec,
+      };
       let failed = false;
       for (const r of replies) {
         const text = formatReply(r, o);
-        if (r.msg.errno !== 0 && !isEmptyDump(r)) { io.err(text); failed = true; } else if (text) io.out(text);
+        if (r.msg.errno !== 0 && !isEmptyDump(r)) {
+          io.err(text);
+          failed = true;
+        } else if (text) io.out(text);
       }
       if (!forever || !signal || signal.aborted) return failed ? 1 : 0;
       await (io.sleep ?? sleepMs)(1000);
@@ -290,17 +325,34 @@ async function runMonitor(f: Flags, io: SetkeyIo): Promise<number> {
     return 1;
   }
   const now = io.nowMs ?? (() => io.nowSec() * 1000);
-  const err = await runPromisc(t, io.pid, (raw) => io.out(formatPromisc(raw, now(), f, io.utcOffsetSec)), io.interrupt?.());
-  if (err) { io.err(`setkey: PF_KEY socket closed: ${err.message}\n`); return 1; }
+  const err = await runPromisc(
+    t,
+    io.pid,
+    (raw) => io.out(formatPromisc(raw, now(), f, io.utcOffsetSec)),
+    io.interrupt?.(),
+  );
+  if (err) {
+    io.err(`setkey: PF_KEY socket closed: ${err.message}\n`);
+    return 1;
+  }
   return 0;
 }
 
 /** Runs one setkey invocation; resolves with the exit status. */
 export async function runSetkey(argv: readonly string[], io: SetkeyIo): Promise<number> {
   const f = parseArgs(argv);
-  if (f?.help) { io.out(HELP); return 0; }
-  if (argv.length === 0 || !f) { io.out(`${VERSION}${USAGE}`); return 1; }
-  if (f.version) { io.out(VERSION); return 1; }
+  if (f?.help) {
+    io.out(HELP);
+    return 0;
+  }
+  if (argv.length === 0 || !f) {
+    io.out(`${VERSION}${USAGE}`);
+    return 1;
+  }
+  if (f.version) {
+    io.out(VERSION);
+    return 1;
+  }
   if (f.files.length > 0) {
     for (const name of f.files) {
       let bytes: Uint8Array;
@@ -310,16 +362,30 @@ export async function runSetkey(argv: readonly string[], io: SetkeyIo): Promise<
         io.err(`setkey: ${name}: ${(e as Error).message}\n`);
         return 1;
       }
-      io.out(formatMessageFile(bytes, { nowSec: io.nowSec(), all: f.all, withPorts: f.withPorts, utcOffsetSec: io.utcOffsetSec }));
+      io.out(
+        formatMessageFile(bytes, {
+          nowSec: io.nowSec(),
+          all: f.all,
+          withPorts: f.withPorts,
+          utcOffsetSec: io.utcOffsetSec,
+        }),
+      );
     }
     return 0;
   }
   switch (f.mode) {
-    case 'script': return runScript(f, io);
-    case 'stdin': return runStdin(f, io);
-    case 'dump': case 'flush': return runDump(f, io);
-    case 'promisc': return runMonitor(f, io);
-    default: io.out(`${VERSION}${USAGE}`); return 1;
+    case 'script':
+      return runScript(f, io);
+    case 'stdin':
+      return runStdin(f, io);
+    case 'dump':
+    case 'flush':
+      return runDump(f, io);
+    case 'promisc':
+      return runMonitor(f, io);
+    default:
+      io.out(`${VERSION}${USAGE}`);
+      return 1;
   }
 }
 
@@ -327,8 +393,12 @@ export async function runSetkey(argv: readonly string[], io: SetkeyIo): Promise<
 export function processIo(): SetkeyIo {
   exitQuietlyOnEpipe();
   return {
-    out: (t) => { process.stdout.write(t); },
-    err: (t) => { process.stderr.write(t); },
+    out: (t) => {
+      process.stdout.write(t);
+    },
+    err: (t) => {
+      process.stderr.write(t);
+    },
     readFile: (p) => (p === '-' ? readFileSync(0) : readFileSync(p)),
     stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Infinity }),
     nowSec: () => Math.floor(Date.now() / 1000),
@@ -346,5 +416,7 @@ export function processIo(): SetkeyIo {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runSetkey(process.argv.slice(2), processIo()).then((code) => { process.exitCode = code; });
+  runSetkey(process.argv.slice(2), processIo()).then((code) => {
+    process.exitCode = code;
+  });
 }

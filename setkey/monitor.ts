@@ -7,7 +7,8 @@ import type { Flags } from './options.js';
 
 /** setkey.c printdate: `HH:MM:SS.uuuuuu ` (local) for -x, `sec.usec ` for -xx, then a newline. */
 export function promiscStamp(ms: number, level: number, utcOffsetSec = 0): string {
-  const sec = Math.floor(ms / 1000), usec = String(Math.floor((ms % 1000) * 1000)).padStart(6, '0');
+  const sec = Math.floor(ms / 1000),
+    usec = String(Math.floor((ms % 1000) * 1000)).padStart(6, '0');
   if (level > 1) return `${sec >>> 0}.${usec} \n`;
   const s = (((sec + utcOffsetSec) % 86400) + 86400) % 86400;
   const p2 = (n: number): string => String(n).padStart(2, '0');
@@ -15,11 +16,16 @@ export function promiscStamp(ms: number, level: number, utcOffsetSec = 0): strin
 }
 
 /** One message of the -x monitor: stamp, -H hex, then kdebug_sadb of the inner message of a promisc copy. */
-export function formatPromisc(raw: Uint8Array, ms: number, f: Pick<Flags, 'promisc' | 'hex'>, utcOffsetSec = 0): string {
+export function formatPromisc(
+  raw: Uint8Array,
+  ms: number,
+  f: Pick<Flags, 'promisc' | 'hex'>,
+  utcOffsetSec = 0,
+): string {
   let s = promiscStamp(ms, f.promisc, utcOffsetSec);
   if (f.hex) s += hexLines(raw);
   let inner: Uint8Array | undefined = raw;
-  if (raw.length >= 16 && decodeSadbMsg(raw).value.type === C.SADB_X_PROMISC) inner = raw.length > 16 ? raw.subarray(16) : undefined;
+  if (raw.length >= 16 && decodeSadbMsg(raw).value.type === C.SADB_X_PROMISC)
+    inner = raw.length > 16 ? raw.subarray(16) : undefined;
   return inner ? `${s}${kdebugSadb(inner)}\n` : s;
 }
-

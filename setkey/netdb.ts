@@ -70,9 +70,28 @@ export function protoHasTypeCode(num: number): boolean {
 }
 
 const SERVICES: Readonly<Record<string, number>> = {
-  ftp: 21, ssh: 22, telnet: 23, smtp: 25, domain: 53, bootps: 67, bootpc: 68, tftp: 69, http: 80, www: 80,
-  pop3: 110, ntp: 123, imap: 143, snmp: 161, bgp: 179, ldap: 389, https: 443, isakmp: 500, syslog: 514,
-  l2tp: 1701, radius: 1812, 'ipsec-nat-t': 4500,
+  ftp: 21,
+  ssh: 22,
+  telnet: 23,
+  smtp: 25,
+  domain: 53,
+  bootps: 67,
+  bootpc: 68,
+  tftp: 69,
+  http: 80,
+  www: 80,
+  pop3: 110,
+  ntp: 123,
+  imap: 143,
+  snmp: 161,
+  bgp: 179,
+  ldap: 389,
+  https: 443,
+  isakmp: 500,
+  syslog: 514,
+  l2tp: 1701,
+  radius: 1812,
+  'ipsec-nat-t': 4500,
 };
 
 /** Port for `[name]`: a decimal number (0..65535) or a service name; undefined if neither. */

@@ -4,7 +4,12 @@
 export interface Flags {
   mode?: 'stdin' | 'script' | 'dump' | 'flush' | 'promisc';
   file?: string;
-  all: boolean; forever: boolean; notReally: boolean; policy: boolean; withPorts: boolean; version: boolean;
+  all: boolean;
+  forever: boolean;
+  notReally: boolean;
+  policy: boolean;
+  withPorts: boolean;
+  version: boolean;
   /** -r (Linux RFC mode): `in` policies also installed as `fwd`; -k turns it off (the default here). */
   fwdCopies: boolean;
   /** -v: every PF_KEY message sent and received, decoded (kdebug_sadb). */
@@ -21,15 +26,16 @@ export interface Flags {
   files: string[];
 }
 
-export const USAGE = [
-  'usage: setkey [-v] file ...',
-  '       setkey [-nv] -c',
-  '       setkey [-nv] -f filename',
-  '       setkey [-Palpv] [--json] -D',
-  '       setkey [-Pv] -F',
-  '       setkey [-H] -x',
-  '       setkey [-V] [-h] [--help]',
-].join('\n') + '\n';
+export const USAGE =
+  [
+    'usage: setkey [-v] file ...',
+    '       setkey [-nv] -c',
+    '       setkey [-nv] -f filename',
+    '       setkey [-Palpv] [--json] -D',
+    '       setkey [-Pv] -F',
+    '       setkey [-H] -x',
+    '       setkey [-V] [-h] [--help]',
+  ].join('\n') + '\n';
 
 export const HELP = `${USAGE}
 Manipulates the SAD and SPD of a uipsec kernel (uipsecd) over PF_KEY v2 (RFC 2367), as ipsec-tools setkey(8).
@@ -62,8 +68,19 @@ Examples:
 
 function emptyFlags(): Flags {
   return {
-    all: false, forever: false, notReally: false, policy: false, withPorts: false, version: false, fwdCopies: false,
-    verbose: false, hex: false, promisc: 0, json: false, help: false, files: [],
+    all: false,
+    forever: false,
+    notReally: false,
+    policy: false,
+    withPorts: false,
+    version: false,
+    fwdCopies: false,
+    verbose: false,
+    hex: false,
+    promisc: 0,
+    json: false,
+    help: false,
+    files: [],
   };
 }
 
@@ -73,27 +90,61 @@ function shortOpts(f: Flags, argv: readonly string[], i: number): number {
   for (let k = 1; k < a.length; k++) {
     const c = a[k]!;
     switch (c) {
-      case 'c': f.mode = 'stdin'; break;
+      case 'c':
+        f.mode = 'stdin';
+        break;
       case 'f': {
         const arg = a.slice(k + 1) || argv[++i];
         if (arg === undefined) return -1;
-        f.mode = 'script'; f.file = arg; return i;
+        f.mode = 'script';
+        f.file = arg;
+        return i;
       }
-      case 'D': f.mode = 'dump'; break;
-      case 'F': f.mode = 'flush'; break;
-      case 'x': f.mode = 'promisc'; f.promisc++; break;
-      case 'a': f.all = true; break;
-      case 'l': f.forever = true; break;
-      case 'n': f.notReally = true; break;
-      case 'P': f.policy = true; break;
-      case 'p': f.withPorts = true; break;
-      case 'V': f.version = true; break;
-      case 'r': f.fwdCopies = true; break;
-      case 'k': f.fwdCopies = false; break;
-      case 'v': f.verbose = true; break;
-      case 'H': case 'h': f.hex = true; break;
-      case 'd': break; // ipsec-tools accepts -d (debug) and ignores it
-      default: return -1;
+      case 'D':
+        f.mode = 'dump';
+        break;
+      case 'F':
+        f.mode = 'flush';
+        break;
+      case 'x':
+        f.mode = 'promisc';
+        f.promisc++;
+        break;
+      case 'a':
+        f.all = true;
+        break;
+      case 'l':
+        f.forever = true;
+        break;
+      case 'n':
+        f.notReally = true;
+        break;
+      case 'P':
+        f.policy = true;
+        break;
+      case 'p':
+        f.withPorts = true;
+        break;
+      case 'V':
+        f.version = true;
+        break;
+      case 'r':
+        f.fwdCopies = true;
+        break;
+      case 'k':
+        f.fwdCopies = false;
+        break;
+      case 'v':
+        f.verbose = true;
+        break;
+      case 'H':
+      case 'h':
+        f.hex = true;
+        break;
+      case 'd':
+        break; // ipsec-tools accepts -d (debug) and ignores it
+      default:
+        return -1;
     }
   }
   return i;
@@ -105,9 +156,18 @@ export function parseArgs(argv: readonly string[]): Flags | undefined {
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--') { i++; break; }
-    if (a === '--json') { f.json = true; continue; }
-    if (a === '--help') { f.help = true; continue; }
+    if (a === '--') {
+      i++;
+      break;
+    }
+    if (a === '--json') {
+      f.json = true;
+      continue;
+    }
+    if (a === '--help') {
+      f.help = true;
+      continue;
+    }
     if (a === '--socket' || a.startsWith('--socket=')) {
       const v = a === '--socket' ? argv[++i] : a.slice('--socket='.length);
       if (v === undefined || v === '') return undefined;

@@ -49,7 +49,10 @@ export interface ParseResult {
 
 /** Thrown inside the parser only (not an Error: no stack to capture); `at` is where to resynchronise. */
 class Fail {
-  constructor(readonly err: SetkeyError, readonly at: Token) {}
+  constructor(
+    readonly err: SetkeyError,
+    readonly at: Token,
+  ) {}
 }
 
 const SA_PROTOS = new Set<A.SaProtoName>(['esp', 'esp-old', 'ah', 'ah-old', 'ipcomp', 'tcp', 'esp-udp']);
@@ -61,18 +64,32 @@ class Parser {
   private i = 0;
   readonly warnings: SetkeyError[] = [];
 
-  constructor(private readonly toks: Token[], private readonly opts: ParseOptions, private readonly file: string) {}
+  constructor(
+    private readonly toks: Token[],
+    private readonly opts: ParseOptions,
+    private readonly file: string,
+  ) {}
 
-  peek(k = 0): Token { return this.toks[Math.min(this.i + k, this.toks.length - 1)]!; }
-  next(): Token { const t = this.peek(); if (t.kind !== 'eof') this.i++; return t; }
-  atEnd(): boolean { return this.peek().kind === 'eof'; }
+  peek(k = 0): Token {
+    return this.toks[Math.min(this.i + k, this.toks.length - 1)]!;
+  }
+  next(): Token {
+    const t = this.peek();
+    if (t.kind !== 'eof') this.i++;
+    return t;
+  }
+  atEnd(): boolean {
+    return this.peek().kind === 'eof';
+  }
 
   err(reason: string, t: Token | undefined = this.peek()): SetkeyError {
     const at = t ?? this.peek();
     const near = at.kind === 'eof' ? 'end of input' : at.kind === 'policy' ? at.text.trim() : at.text;
     return diagnostic(reason, this.file, at.line, at.col, near);
   }
-  fail(reason: string, t?: Token): never { throw new Fail(this.err(reason, t), t ?? this.peek()); }
+  fail(reason: string, t?: Token): never {
+    throw new Fail(this.err(reason, t), t ?? this.peek());
+  }
   warn(reason: string, t: Token): void {
     const near = t.kind === 'eof' ? 'end of input' : t.text;
     this.warnings.push(diagnostic(reason, this.file, t.line, t.col, near, 'warning'));
@@ -92,7 +109,8 @@ class Parser {
 
   end(first: Token): { file: string; line: number; endLine: number } {
     const t = this.next();
-    if (t.kind !== 'semi') this.fail(t.kind === 'eof' ? "missing ';' at end of statement" : "syntax error: expected ';'", t);
+    if (t.kind !== 'semi')
+      this.fail(t.kind === 'eof' ? "missing ';' at end of statement" : "syntax error: expected ';'", t);
     return { file: this.file, line: first.line, endLine: t.line };
   }
 
@@ -101,14 +119,25 @@ class Parser {
     if (first.kind !== 'word') this.fail('syntax error: expected a command', first);
     const cmd = first.text;
     switch (cmd) {
-      case 'add': case 'update': case 'get': case 'delete': return this.saCommand(first, cmd);
-      case 'deleteall': return this.deleteAll(first);
-      case 'flush': case 'dump': {
+      case 'add':
+      case 'update':
+      case 'get':
+      case 'delete':
+        return this.saCommand(first, cmd);
+      case 'deleteall':
+        return this.deleteAll(first);
+      case 'flush':
+      case 'dump': {
         const proto = this.peek().kind === 'word' ? this.saProto(false) : undefined;
         return { kind: cmd, proto, ...this.end(first) };
       }
-      case 'spdadd': case 'spdupdate': case 'spddelete': return this.spdCommand(first, cmd);
-      case 'spdflush': case 'spddump': return { kind: cmd, ...this.end(first) };
+      case 'spdadd':
+      case 'spdupdate':
+      case 'spddelete':
+        return this.spdCommand(first, cmd);
+      case 'spdflush':
+      case 'spddump':
+        return { kind: cmd, ...this.end(first) };
       default:
         if (EXIT_WORDS.has(cmd)) return { kind: 'exit', ...this.end(first) };
         this.fail('syntax error: unknown command', first);
@@ -139,7 +168,8 @@ class Parser {
     else list = this.resolve(t, o);
     list = list!.filter((a) => a.length === 4 || a.length === 16);
     if (o.family) list = list.filter((a) => addrFamily(a) === o.family);
-    if (list.length === 0) this.fail(o.family ? `no IPv${o.family} address (-${o.family} given)` : 'host has no address', t);
+    if (list.length === 0)
+      this.fail(o.family ? `no IPv${o.family} address (-${o.family} given)` : 'host has no address', t);
     if (list.length > 1) this.fail('multiple address specified', t);
     return { addr: list[0]!, family: addrFamily(list[0]!) };
   }
@@ -179,7 +209,8 @@ class Parser {
     if (!SA_PROTOS.has(t.text as A.SaProtoName)) this.fail('unknown security protocol', t);
     const p: A.SaProto = { name: t.text as A.SaProtoName, pos: { line: t.line, col: t.col } };
     const n = this.peek();
-    if (p.name === 'esp-udp' && allowOa && n.kind === 'word' && !SPI_RE.test(n.text)) p.natOa = this.host({ numericOnly: false }, false);
+    if (p.name === 'esp-udp' && allowOa && n.kind === 'word' && !SPI_RE.test(n.text))
+      p.natOa = this.host({ numericOnly: false }, false);
     return p;
   }
 
@@ -226,10 +257,14 @@ class Parser {
         }
         case '-r':
           this.next();
-          if (proto.name === 'esp-old' || proto.name === 'ah-old') this.fail('replay prevention cannot be used with ah/esp-old', f);
+          if (proto.name === 'esp-old' || proto.name === 'ah-old')
+            this.fail('replay prevention cannot be used with ah/esp-old', f);
           ext.replay = this.decimal('-r replay window', 0xffffffff);
           break;
-        case '-u': this.next(); ext.reqid = this.decimal('-u reqid', 0xffffffff); break;
+        case '-u':
+          this.next();
+          ext.reqid = this.decimal('-u reqid', 0xffffffff);
+          break;
         case '-f': {
           this.next();
           const w = this.word('zero-pad, random-pad, seq-pad or nocyclic-seq');
@@ -238,11 +273,26 @@ class Parser {
           else this.fail('invalid -f extension', w);
           break;
         }
-        case '-lh': this.next(); ext.hard.addtimeSec = this.decimal('-lh lifetime'); break;
-        case '-ls': this.next(); ext.soft.addtimeSec = this.decimal('-ls lifetime'); break;
-        case '-bh': this.next(); ext.hard.bytes = this.decimal('-bh byte lifetime'); break;
-        case '-bs': this.next(); ext.soft.bytes = this.decimal('-bs byte lifetime'); break;
-        case '-ctx': this.next(); ext.ctx = this.secCtx(); break;
+        case '-lh':
+          this.next();
+          ext.hard.addtimeSec = this.decimal('-lh lifetime');
+          break;
+        case '-ls':
+          this.next();
+          ext.soft.addtimeSec = this.decimal('-ls lifetime');
+          break;
+        case '-bh':
+          this.next();
+          ext.hard.bytes = this.decimal('-bh byte lifetime');
+          break;
+        case '-bs':
+          this.next();
+          ext.soft.bytes = this.decimal('-bs byte lifetime');
+          break;
+        case '-ctx':
+          this.next();
+          ext.ctx = this.secCtx();
+          break;
         case '-natt': {
           this.next();
           const oai = this.host({ numericOnly: true }, true);
@@ -251,10 +301,20 @@ class Parser {
           ext.natt = { oai, oar };
           break;
         }
-        case '-natt_mtu': this.next(); ext.nattFragLen = this.decimal('-natt_mtu', 0xffff); break;
-        case '-esn': this.next(); ext.esn = true; break;
-        case '-hwif': this.next(); ext.hwif = this.word('an interface name').text; break;
-        default: return ext;
+        case '-natt_mtu':
+          this.next();
+          ext.nattFragLen = this.decimal('-natt_mtu', 0xffff);
+          break;
+        case '-esn':
+          this.next();
+          ext.esn = true;
+          break;
+        case '-hwif':
+          this.next();
+          ext.hwif = this.word('an interface name').text;
+          break;
+        default:
+          return ext;
       }
     }
   }
@@ -273,10 +333,19 @@ class Parser {
   }
 
   algorithm(kind: AlgKind): A.AlgSpec {
-    const what = kind === 'enc' ? 'an encryption algorithm' : kind === 'auth' ? 'an authentication algorithm' : 'a compression algorithm';
+    const what =
+      kind === 'enc'
+        ? 'an encryption algorithm'
+        : kind === 'auth'
+          ? 'an authentication algorithm'
+          : 'a compression algorithm';
     const t = this.word(what);
     const alg = lookupAlg(kind, t.text);
-    if (!alg) this.fail(`unknown ${kind === 'enc' ? 'encryption' : kind === 'auth' ? 'authentication' : 'compression'} algorithm`, t);
+    if (!alg)
+      this.fail(
+        `unknown ${kind === 'enc' ? 'encryption' : kind === 'auth' ? 'authentication' : 'compression'} algorithm`,
+        t,
+      );
     const spec: A.AlgSpec = { name: t.text, pos: { line: t.line, col: t.col } };
     // ipsec-tools: null takes no key token; FreeBSD's `-E null ""` form is accepted too.
     if (kind !== 'comp' && (!alg.noKey || this.isKeyNext())) spec.key = this.key();
@@ -288,12 +357,18 @@ class Parser {
     const f = this.next();
     if (f.text === '-E' && f.kind === 'flag') {
       a.enc = this.algorithm('enc');
-      if (this.peek().kind === 'flag' && this.peek().text === '-A') { this.next(); a.auth = this.algorithm('auth'); }
+      if (this.peek().kind === 'flag' && this.peek().text === '-A') {
+        this.next();
+        a.auth = this.algorithm('auth');
+      }
     } else if (f.text === '-A' && f.kind === 'flag') {
       a.auth = this.algorithm('auth');
     } else if (f.text === '-C' && f.kind === 'flag') {
       a.comp = this.algorithm('comp');
-      if (this.peek().kind === 'flag' && this.peek().text === '-R') { this.next(); a.rawCpi = true; }
+      if (this.peek().kind === 'flag' && this.peek().text === '-R') {
+        this.next();
+        a.rawCpi = true;
+      }
     } else {
       this.fail('syntax error: expected -E, -A or -C', f);
     }
@@ -308,7 +383,8 @@ class Parser {
     const spi = this.spi();
     const ext = this.extensions(proto);
     const alg = kind === 'add' || kind === 'update' ? this.algorithms() : undefined;
-    if ((kind === 'get' || kind === 'delete') && ext.mode && ext.mode !== 'any') this.warn('WARNING: mode is obsolete', first);
+    if ((kind === 'get' || kind === 'delete') && ext.mode && ext.mode !== 'any')
+      this.warn('WARNING: mode is obsolete', first);
     return { kind, opts, src, dst, proto, spi, ext, alg, ...this.end(first) };
   }
 
@@ -324,7 +400,16 @@ class Parser {
     const t = this.word('an address');
     const { addr, family } = this.address(t, o);
     const max = family === 4 ? 32 : 128;
-    const sel: A.Selector = { text: t.text, addr, family, prefixLen: max, prefixGiven: false, port: 0, portGiven: false, pos: { line: t.line, col: t.col } };
+    const sel: A.Selector = {
+      text: t.text,
+      addr,
+      family,
+      prefixLen: max,
+      prefixGiven: false,
+      port: 0,
+      portGiven: false,
+      pos: { line: t.line, col: t.col },
+    };
     if (this.peek().kind === 'slash') {
       this.next();
       sel.prefixLen = this.decimal('prefix length', max);
@@ -365,7 +450,8 @@ class Parser {
     const t = this.next();
     if (t.kind !== 'policy') this.fail('missing policy after -P', t);
     const r = parsePolicy(stripPolicyComments(t.text), { line: t.line, col: t.col });
-    if (!r.ok) throw new Fail(diagnostic(`policy: ${r.error.message}`, this.file, r.error.line, r.error.col, r.error.near), t);
+    if (!r.ok)
+      throw new Fail(diagnostic(`policy: ${r.error.message}`, this.file, r.error.line, r.error.col, r.error.near), t);
     return r.value;
   }
 
@@ -383,7 +469,10 @@ class Parser {
     const upper = this.upper();
     this.applyUpperMisc(upper, src, dst, upTok);
     let ctx: A.SecCtx | undefined;
-    if (this.peek().kind === 'flag' && this.peek().text === '-ctx') { this.next(); ctx = this.secCtx(); }
+    if (this.peek().kind === 'flag' && this.peek().text === '-ctx') {
+      this.next();
+      ctx = this.secCtx();
+    }
     const policy = this.policy();
     return { kind, opts, src, dst, upper, ctx, policy, ...this.end(first) };
   }
@@ -405,7 +494,10 @@ export function parseSetkey(src: string, opts: ParseOptions = {}): ParseResult {
   const statements: A.Statement[] = [];
   const errors: SetkeyError[] = [];
   while (!p.atEnd()) {
-    if (p.peek().kind === 'semi') { p.next(); continue; } // an empty statement
+    if (p.peek().kind === 'semi') {
+      p.next();
+      continue;
+    } // an empty statement
     try {
       const st = p.statement();
       const problems = opts.check === false ? [] : checkStatement(st);

@@ -12,7 +12,10 @@ export const PIPELINE_WINDOW = 256;
 
 type Outcome = { replies: PfkeyMessage[] } | { error: Error };
 
-interface InFlight { st: Statement; outcome?: Outcome }
+interface InFlight {
+  st: Statement;
+  outcome?: Outcome;
+}
 
 export interface PipelineOut {
   out(text: string): void;
@@ -32,16 +35,25 @@ export class Pipeline {
   /** The connection is gone: nothing more will be answered. */
   lost = false;
 
-  constructor(private readonly io: PipelineOut, private readonly o: ReplyOptions, private readonly where: (st: Statement) => string) {}
+  constructor(
+    private readonly io: PipelineOut,
+    private readonly o: ReplyOptions,
+    private readonly where: (st: Statement) => string,
+  ) {}
 
   /** Queues one request of `st`; its replies are printed in order when they arrive. */
   push(st: Statement, reply: Promise<PfkeyMessage[]>): void {
     const x: InFlight = { st };
     this.queue.push(x);
-    reply.then((replies) => ({ replies }), (error: Error) => ({ error })).then((o) => {
-      x.outcome = o;
-      this.printReady();
-    });
+    reply
+      .then(
+        (replies) => ({ replies }),
+        (error: Error) => ({ error }),
+      )
+      .then((o) => {
+        x.outcome = o;
+        this.printReady();
+      });
   }
 
   /** A failure of a statement that never reached the kernel, printed in its place in the order. */
@@ -50,15 +62,22 @@ export class Pipeline {
     this.printReady();
   }
 
-  get inFlight(): number { return this.queue.length; }
+  get inFlight(): number {
+    return this.queue.length;
+  }
 
   /** Resolves once fewer than `n` requests are waiting for their answers. */
   async waitBelow(n: number): Promise<void> {
-    while (this.queue.length >= n) await new Promise<void>((r) => { this.wake = r; });
+    while (this.queue.length >= n)
+      await new Promise<void>((r) => {
+        this.wake = r;
+      });
   }
 
   /** Resolves when every queued request has been answered and printed. */
-  drain(): Promise<void> { return this.waitBelow(1); }
+  drain(): Promise<void> {
+    return this.waitBelow(1);
+  }
 
   private printReady(): void {
     while (this.queue.length > 0 && this.queue[0]!.outcome) this.print(this.queue.shift()!);
@@ -71,7 +90,10 @@ export class Pipeline {
     const r = x.outcome!;
     if ('error' in r) {
       this.status = 1;
-      if ((r.error as { local?: boolean }).local) { this.io.err(`${this.where(x.st)}: ${r.error.message}\n`); return; }
+      if ((r.error as { local?: boolean }).local) {
+        this.io.err(`${this.where(x.st)}: ${r.error.message}\n`);
+        return;
+      }
       if (!this.lost) this.io.err(`setkey: ${this.where(x.st)}: PF_KEY connection lost: ${r.error.message}\n`);
       this.lost = true;
       return;

@@ -38,16 +38,37 @@ const LEVELS = new Set<Level>(['default', 'use', 'require', 'unique']);
 
 function lex(text: string, start: Pos): PTok[] {
   const out: PTok[] = [];
-  let line = start.line, col = start.col, i = 0;
+  let line = start.line,
+    col = start.col,
+    i = 0;
   const re = /[A-Za-z0-9:._%]+|\[[0-9]+\]|./gsy;
   while (i < text.length) {
     re.lastIndex = i;
     const m = re.exec(text)!;
     const t = m[0];
-    if (t === '\n') { line++; col = 1; i++; continue; }
-    if (t === ' ' || t === '\t' || t === '\r') { col++; i++; continue; }
-    const kind: PTok['kind'] = t === '/' ? 'slash' : t === '-' ? 'hyphen' : t === '+' ? 'plus'
-      : t.startsWith('[') && t.length > 2 ? 'port' : /^[A-Za-z0-9:._%]+$/.test(t) ? 'word' : 'bad';
+    if (t === '\n') {
+      line++;
+      col = 1;
+      i++;
+      continue;
+    }
+    if (t === ' ' || t === '\t' || t === '\r') {
+      col++;
+      i++;
+      continue;
+    }
+    const kind: PTok['kind'] =
+      t === '/'
+        ? 'slash'
+        : t === '-'
+          ? 'hyphen'
+          : t === '+'
+            ? 'plus'
+            : t.startsWith('[') && t.length > 2
+              ? 'port'
+              : /^[A-Za-z0-9:._%]+$/.test(t)
+                ? 'word'
+                : 'bad';
     out.push({ kind, text: t, line, col });
     col += t.length;
     i += t.length;
@@ -65,8 +86,14 @@ class PolicyParser {
   private i = 0;
   constructor(private readonly toks: PTok[]) {}
 
-  peek(): PTok { return this.toks[this.i]!; }
-  next(): PTok { const t = this.toks[this.i]!; if (t.kind !== 'end') this.i++; return t; }
+  peek(): PTok {
+    return this.toks[this.i]!;
+  }
+  next(): PTok {
+    const t = this.toks[this.i]!;
+    if (t.kind !== 'end') this.i++;
+    return t;
+  }
   fail(message: string, t: PTok = this.peek()): never {
     throw new Fail({ message, near: t.kind === 'end' ? 'end of policy' : t.text, line: t.line, col: t.col });
   }
@@ -82,7 +109,8 @@ class PolicyParser {
       priority = this.priority();
     }
     const a = this.next();
-    if (a.kind !== 'word' || !ACTIONS.has(a.text as PolicyAction)) this.fail('invalid policy action (want discard, none, ipsec, entrust or bypass)', a);
+    if (a.kind !== 'word' || !ACTIONS.has(a.text as PolicyAction))
+      this.fail('invalid policy action (want discard, none, ipsec, entrust or bypass)', a);
     const action = a.text as PolicyAction;
     const requests: PolicyRequest[] = [];
     while (this.peek().kind !== 'end') requests.push(this.rule(dir));
@@ -99,7 +127,8 @@ class PolicyParser {
 
   private priority(): number {
     const t = this.peek();
-    if (t.kind === 'hyphen') { // prio -N: lower priority, larger value
+    if (t.kind === 'hyphen') {
+      // prio -N: lower priority, larger value
       this.next();
       return (PRIORITY_DEFAULT + this.number(0x7fffffff, 'priority offset')) >>> 0;
     }
@@ -107,8 +136,14 @@ class PolicyParser {
       this.next();
       const base = BASES[t.text]!;
       const op = this.peek();
-      if (op.kind === 'plus') { this.next(); return (base - this.number(PRIORITY_OFFSET_NEGATIVE_MAX, 'priority offset')) >>> 0; }
-      if (op.kind === 'hyphen') { this.next(); return (base + this.number(PRIORITY_OFFSET_POSITIVE_MAX, 'priority offset')) >>> 0; }
+      if (op.kind === 'plus') {
+        this.next();
+        return (base - this.number(PRIORITY_OFFSET_NEGATIVE_MAX, 'priority offset')) >>> 0;
+      }
+      if (op.kind === 'hyphen') {
+        this.next();
+        return (base + this.number(PRIORITY_OFFSET_POSITIVE_MAX, 'priority offset')) >>> 0;
+      }
       return base;
     }
     return (PRIORITY_DEFAULT - this.number(0x80000000, 'priority offset')) >>> 0;
@@ -116,11 +151,18 @@ class PolicyParser {
 
   private rule(dir: Direction): PolicyRequest {
     const p = this.next();
-    if (p.kind !== 'word' || !['esp', 'ah', 'ipcomp'].includes(p.text)) this.fail('invalid IPsec protocol (want esp, ah or ipcomp)', p);
+    if (p.kind !== 'word' || !['esp', 'ah', 'ipcomp'].includes(p.text))
+      this.fail('invalid IPsec protocol (want esp, ah or ipcomp)', p);
     if (this.next().kind !== 'slash') this.fail('too few arguments in IPsec request', this.toks[this.i - 1]);
     const m = this.next();
-    if (m.kind !== 'word' || (m.text !== 'transport' && m.text !== 'tunnel')) this.fail('invalid IPsec mode (want transport or tunnel)', m);
-    const req: PolicyRequest = { proto: p.text as PolicyRequest['proto'], mode: m.text as PolicyRequest['mode'], level: 'default', reqid: 0 };
+    if (m.kind !== 'word' || (m.text !== 'transport' && m.text !== 'tunnel'))
+      this.fail('invalid IPsec mode (want transport or tunnel)', m);
+    const req: PolicyRequest = {
+      proto: p.text as PolicyRequest['proto'],
+      mode: m.text as PolicyRequest['mode'],
+      level: 'default',
+      reqid: 0,
+    };
     if (this.peek().kind !== 'slash') return this.checked(req, p);
     this.next();
     if (this.peek().kind === 'slash') {
@@ -156,7 +198,8 @@ class PolicyParser {
       req.reqid = id;
       return;
     }
-    if (t.kind !== 'word' || !LEVELS.has(t.text as Level)) this.fail('invalid IPsec level (want default, use, require or unique[:id])', t);
+    if (t.kind !== 'word' || !LEVELS.has(t.text as Level))
+      this.fail('invalid IPsec level (want default, use, require or unique[:id])', t);
     req.level = t.text as Level;
   }
 
@@ -165,15 +208,25 @@ class PolicyParser {
     if (a.text === 'me' || a.text === 'any') {
       if (this.next().kind !== 'hyphen') this.fail('invalid address specification', this.toks[this.i - 1]);
       const b = this.next();
-      if (a.text === 'me' && b.text === 'any') { if (dir !== 'out') this.fail("'me-any' is only valid for out policies", a); return; }
-      if (a.text === 'any' && b.text === 'me') { if (dir !== 'in') this.fail("'any-me' is only valid for in policies", a); return; }
+      if (a.text === 'me' && b.text === 'any') {
+        if (dir !== 'out') this.fail("'me-any' is only valid for out policies", a);
+        return;
+      }
+      if (a.text === 'any' && b.text === 'me') {
+        if (dir !== 'in') this.fail("'any-me' is only valid for in policies", a);
+        return;
+      }
       this.fail('invalid address specification', b);
     }
     req.src = this.endpoint(a);
-    if (this.next().kind !== 'hyphen') this.fail("invalid address specification (want src-dst)", this.toks[this.i - 1]);
+    if (this.next().kind !== 'hyphen') this.fail('invalid address specification (want src-dst)', this.toks[this.i - 1]);
     req.dst = this.endpoint(this.next());
-    if ((req.src.port === -1) !== (req.dst.port === -1)) this.fail('give ports on both tunnel endpoints or on neither', this.toks[this.i - 1]);
-    if (req.src.port === -1) { req.src.port = 0; req.dst.port = 0; }
+    if ((req.src.port === -1) !== (req.dst.port === -1))
+      this.fail('give ports on both tunnel endpoints or on neither', this.toks[this.i - 1]);
+    if (req.src.port === -1) {
+      req.src.port = 0;
+      req.dst.port = 0;
+    }
   }
 
   private endpoint(t: PTok): NonNullable<PolicyRequest['src']> {
@@ -191,7 +244,8 @@ class PolicyParser {
   /** libipsec rule_check: tunnel needs both endpoints, and their families must agree. */
   private checked(req: PolicyRequest, at: PTok): PolicyRequest {
     if (req.mode === 'tunnel' && !req.src) this.fail('tunnel mode needs src-dst endpoints', at);
-    if (req.src && req.dst && req.src.family !== req.dst.family) this.fail('address family mismatch between tunnel endpoints', at);
+    if (req.src && req.dst && req.src.family !== req.dst.family)
+      this.fail('address family mismatch between tunnel endpoints', at);
     return req;
   }
 }

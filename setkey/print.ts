@@ -18,34 +18,79 @@ export interface PrintOptions {
 }
 
 // Name tables of pfkey_dump.c; index = wire value. Unknown values print as decimal.
-const SATYPE = ['unspec', 'unknown', 'ah', 'esp', 'unknown', 'rsvp', 'ospfv2', 'ripv2', 'mip', 'ipcomp', 'policy', 'tcp'];
+const SATYPE = [
+  'unspec',
+  'unknown',
+  'ah',
+  'esp',
+  'unknown',
+  'rsvp',
+  'ospfv2',
+  'ripv2',
+  'mip',
+  'ipcomp',
+  'policy',
+  'tcp',
+];
 const MODE = ['any', 'transport', 'tunnel'];
 const STATE = ['larval', 'mature', 'dying', 'dead'];
 const ENC_NAMES: Record<number, string> = {
-  [C.SADB_EALG_NONE]: 'none', [C.SADB_EALG_DESCBC]: 'des-cbc', [C.SADB_EALG_3DESCBC]: '3des-cbc', [C.SADB_EALG_NULL]: 'null',
-  [C.SADB_X_EALG_CAST128CBC]: 'cast128-cbc', [C.SADB_X_EALG_BLOWFISHCBC]: 'blowfish-cbc', [C.SADB_X_EALG_AESCBC]: 'aes-cbc',
-  [C.SADB_X_EALG_TWOFISHCBC]: 'twofish-cbc', [C.SADB_X_EALG_AESCTR]: 'aes-ctr', [C.SADB_X_EALG_CAMELLIACBC]: 'camellia-cbc',
+  [C.SADB_EALG_NONE]: 'none',
+  [C.SADB_EALG_DESCBC]: 'des-cbc',
+  [C.SADB_EALG_3DESCBC]: '3des-cbc',
+  [C.SADB_EALG_NULL]: 'null',
+  [C.SADB_X_EALG_CAST128CBC]: 'cast128-cbc',
+  [C.SADB_X_EALG_BLOWFISHCBC]: 'blowfish-cbc',
+  [C.SADB_X_EALG_AESCBC]: 'aes-cbc',
+  [C.SADB_X_EALG_TWOFISHCBC]: 'twofish-cbc',
+  [C.SADB_X_EALG_AESCTR]: 'aes-ctr',
+  [C.SADB_X_EALG_CAMELLIACBC]: 'camellia-cbc',
   // ipsec-tools 0.8.2 has no names for these; NetBSD/FreeBSD libipsec print them so
-  [C.SADB_X_EALG_AESGCM16]: 'aes-gcm-16', [C.SADB_X_EALG_AESGMAC]: 'aes-gmac', [C.SADB_X_EALG_CHACHA20POLY1305]: 'chacha20-poly1305',
+  [C.SADB_X_EALG_AESGCM16]: 'aes-gcm-16',
+  [C.SADB_X_EALG_AESGMAC]: 'aes-gmac',
+  [C.SADB_X_EALG_CHACHA20POLY1305]: 'chacha20-poly1305',
 };
 const AUTH_NAMES: Record<number, string> = {
-  [C.SADB_AALG_NONE]: 'none', [C.SADB_AALG_MD5HMAC]: 'hmac-md5', [C.SADB_AALG_SHA1HMAC]: 'hmac-sha1', [C.SADB_X_AALG_MD5]: 'md5',
-  [C.SADB_X_AALG_SHA]: 'sha', [C.SADB_X_AALG_NULL]: 'null', [C.SADB_X_AALG_TCP_MD5]: 'tcp-md5',
-  [C.SADB_X_AALG_SHA2_256]: 'hmac-sha256', [C.SADB_X_AALG_SHA2_384]: 'hmac-sha384', [C.SADB_X_AALG_SHA2_512]: 'hmac-sha512',
-  [C.SADB_X_AALG_RIPEMD160HMAC]: 'hmac-ripemd160', [C.SADB_X_AALG_AES_XCBC_MAC]: 'aes-xcbc-mac',
+  [C.SADB_AALG_NONE]: 'none',
+  [C.SADB_AALG_MD5HMAC]: 'hmac-md5',
+  [C.SADB_AALG_SHA1HMAC]: 'hmac-sha1',
+  [C.SADB_X_AALG_MD5]: 'md5',
+  [C.SADB_X_AALG_SHA]: 'sha',
+  [C.SADB_X_AALG_NULL]: 'null',
+  [C.SADB_X_AALG_TCP_MD5]: 'tcp-md5',
+  [C.SADB_X_AALG_SHA2_256]: 'hmac-sha256',
+  [C.SADB_X_AALG_SHA2_384]: 'hmac-sha384',
+  [C.SADB_X_AALG_SHA2_512]: 'hmac-sha512',
+  [C.SADB_X_AALG_RIPEMD160HMAC]: 'hmac-ripemd160',
+  [C.SADB_X_AALG_AES_XCBC_MAC]: 'aes-xcbc-mac',
 };
 const COMP_NAMES: Record<number, string> = {
-  [C.SADB_X_CALG_NONE]: 'none', [C.SADB_X_CALG_OUI]: 'oui', [C.SADB_X_CALG_DEFLATE]: 'deflate', [C.SADB_X_CALG_LZS]: 'lzs',
+  [C.SADB_X_CALG_NONE]: 'none',
+  [C.SADB_X_CALG_OUI]: 'oui',
+  [C.SADB_X_CALG_DEFLATE]: 'deflate',
+  [C.SADB_X_CALG_LZS]: 'lzs',
 };
 const DIR = ['any', 'in', 'out', 'fwd'];
 const POLICY_TYPE = ['discard', 'none', 'ipsec', 'entrust', 'bypass'];
 const LEVEL = ['default', 'use', 'require', 'unique'];
-const REQ_PROTO: Record<number, string> = { [C.IPPROTO_ESP]: 'esp', [C.IPPROTO_AH]: 'ah', [C.IPPROTO_IPCOMP]: 'ipcomp' };
+const REQ_PROTO: Record<number, string> = {
+  [C.IPPROTO_ESP]: 'esp',
+  [C.IPPROTO_AH]: 'ah',
+  [C.IPPROTO_IPCOMP]: 'ipcomp',
+};
 
 /** The name tables above, for other printers (the --json form); index = wire value. */
 export const DUMP_NAMES = {
-  satype: SATYPE, mode: MODE, state: STATE, enc: ENC_NAMES, auth: AUTH_NAMES, comp: COMP_NAMES,
-  dir: DIR, policyType: POLICY_TYPE, level: LEVEL, reqProto: REQ_PROTO,
+  satype: SATYPE,
+  mode: MODE,
+  state: STATE,
+  enc: ENC_NAMES,
+  auth: AUTH_NAMES,
+  comp: COMP_NAMES,
+  dir: DIR,
+  policyType: POLICY_TYPE,
+  level: LEVEL,
+  reqProto: REQ_PROTO,
 } as const;
 
 /** GETMSGSTR / GETMSGV2S: the name and a space, or the number and a space. */
@@ -69,12 +114,19 @@ export function formatInetAddr(a: Uint8Array): string {
   const dotted = `${a[12]}.${a[13]}.${a[14]}.${a[15]}`;
   if (zero5 && w[5] === 0xffff) return `::ffff:${dotted}`;
   if (zero5 && w[5] === 0 && (w[6] !== 0 || w[7]! > 1)) return `::${dotted}`;
-  let best = -1, bestLen = 1;
+  let best = -1,
+    bestLen = 1;
   for (let i = 0; i < 8;) {
-    if (w[i] !== 0) { i++; continue; }
+    if (w[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && w[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   const hex = w.map((x) => x.toString(16));
@@ -91,7 +143,10 @@ export function strTime(t: U64, utcOffsetSec = 0): string {
   const d = new Date((sec + utcOffsetSec) * 1000);
   if (Number.isNaN(d.getTime())) return '?'.repeat(20);
   const p2 = (n: number): string => String(n).padStart(2, '0');
-  return `${MONTHS[d.getUTCMonth()]}${String(d.getUTCDate()).padStart(3)} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} ${d.getUTCFullYear()}`.slice(0, 20);
+  return `${MONTHS[d.getUTCMonth()]}${String(d.getUTCDate()).padStart(3)} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} ${d.getUTCFullYear()}`.slice(
+    0,
+    20,
+  );
 }
 
 /** libipsec ipsec_hexdump: a space before each 4-byte group, a newline every 32 bytes. */
@@ -111,26 +166,34 @@ function lifetimeBytes(l: LifetimeView | undefined, label: string): string {
 }
 
 function saLifetimes(sa: SaView, o: PrintOptions): string {
-  const c = sa.current!, h = sa.hard, s = sa.soft;
+  const c = sa.current!,
+    h = sa.hard,
+    s = sa.soft;
   const off = o.utcOffsetSec ?? 0;
   const diff = Number(c.addtime) === 0 ? '0' : (BigInt(Math.trunc(o.nowSec)) - BigInt(u64(c.addtime))).toString();
-  return `\tcreated: ${strTime(c.addtime, off)}\tcurrent: ${strTime(o.nowSec, off)}\n`
-    + `\tdiff: ${diff}(s)\thard: ${u64(h?.addtime ?? 0)}(s)\tsoft: ${u64(s?.addtime ?? 0)}(s)\n`
-    + `\tlast: ${strTime(c.usetime, off)}\thard: ${u64(h?.usetime ?? 0)}(s)\tsoft: ${u64(s?.usetime ?? 0)}(s)\n`
-    + `${lifetimeBytes(c, 'current')}${lifetimeBytes(h, 'hard')}${lifetimeBytes(s, 'soft')}\n`
-    + `\tallocated: ${c.allocations}\thard: ${h?.allocations ?? 0}\tsoft: ${s?.allocations ?? 0}\n`;
+  return (
+    `\tcreated: ${strTime(c.addtime, off)}\tcurrent: ${strTime(o.nowSec, off)}\n` +
+    `\tdiff: ${diff}(s)\thard: ${u64(h?.addtime ?? 0)}(s)\tsoft: ${u64(s?.addtime ?? 0)}(s)\n` +
+    `\tlast: ${strTime(c.usetime, off)}\thard: ${u64(h?.usetime ?? 0)}(s)\tsoft: ${u64(s?.usetime ?? 0)}(s)\n` +
+    `${lifetimeBytes(c, 'current')}${lifetimeBytes(h, 'hard')}${lifetimeBytes(s, 'soft')}\n` +
+    `\tallocated: ${c.allocations}\thard: ${h?.allocations ?? 0}\tsoft: ${s?.allocations ?? 0}\n`
+  );
 }
 
 function secCtxLines(c: { doi: number; alg: number; text: string }): string {
-  return `\tsecurity context doi: ${c.doi}\n\tsecurity context algorithm: ${c.alg}\n`
-    + `\tsecurity context length: ${Buffer.byteLength(c.text) + 1}\n\tsecurity context: ${c.text}\n`;
+  return (
+    `\tsecurity context doi: ${c.doi}\n\tsecurity context algorithm: ${c.alg}\n` +
+    `\tsecurity context length: ${Buffer.byteLength(c.text) + 1}\n\tsecurity context: ${c.text}\n`
+  );
 }
 
 /** One SA block of `setkey -D` (pfkey_sadump1). */
 export function printSa(sa: SaView, o: PrintOptions): string {
   const natt = !!sa.natt && sa.natt.type !== 0;
   const host = (e: SaView['src'], nattPort: number | undefined): string =>
-    formatInetAddr(e.addr) + (o.withPorts ? `[${e.port}]` : '') + (natt && nattPort !== undefined ? `[${nattPort}]` : '');
+    formatInetAddr(e.addr) +
+    (o.withPorts ? `[${e.port}]` : '') +
+    (natt && nattPort !== undefined ? `[${nattPort}]` : '');
   let s = `${host(sa.src, sa.natt?.sport)} ${host(sa.dst, sa.natt?.dport)} \n\t`;
   if (natt && sa.satype === C.SADB_SATYPE_ESP) s += 'esp-udp ';
   else s += (natt ? 'natt+' : '') + nameOr(SATYPE, sa.satype);
@@ -138,8 +201,10 @@ export function printSa(sa: SaView, o: PrintOptions): string {
   const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
   s += `spi=${sa.spi >>> 0}(0x${hex8(sa.spi)}) reqid=${sa.reqid >>> 0}(0x${hex8(sa.reqid)})\n`;
   if (natt && sa.natt!.oa) s += `\tNAT OA=${formatInetAddr(sa.natt!.oa)}\n`;
-  if (sa.satype === C.SADB_X_SATYPE_IPCOMP) s += `\tC: ${nameOr(COMP_NAMES, sa.encAlg)}`; // no newline: ipsec-tools quirk
-  else if (sa.satype === C.SADB_SATYPE_ESP && sa.encKey) s += `\tE: ${nameOr(ENC_NAMES, sa.encAlg)}${hexdump(sa.encKey)}\n`;
+  if (sa.satype === C.SADB_X_SATYPE_IPCOMP)
+    s += `\tC: ${nameOr(COMP_NAMES, sa.encAlg)}`; // no newline: ipsec-tools quirk
+  else if (sa.satype === C.SADB_SATYPE_ESP && sa.encKey)
+    s += `\tE: ${nameOr(ENC_NAMES, sa.encAlg)}${hexdump(sa.encKey)}\n`;
   if (sa.authKey) s += `\tA: ${nameOr(AUTH_NAMES, sa.authAlg)}${hexdump(sa.authKey)}\n`;
   s += `\tseq=0x${hex8(sa.seq)} replay=${sa.replay} flags=0x${hex8(sa.flags)} state=${nameOr(STATE, sa.state)}\n`;
   if (sa.current) s += saLifetimes(sa, o);
@@ -150,7 +215,10 @@ export function printSa(sa: SaView, o: PrintOptions): string {
 /** The whole `setkey -D` output: DEAD SAs filtered unless `all`; `No SAD entries.` when empty. */
 export function printSad(sas: readonly SaView[], o: PrintOptions): string {
   if (sas.length === 0) return 'No SAD entries.\n';
-  return sas.filter((sa) => o.all || sa.state !== C.SADB_SASTATE_DEAD).map((sa) => printSa(sa, o)).join('');
+  return sas
+    .filter((sa) => o.all || sa.state !== C.SADB_SASTATE_DEAD)
+    .map((sa) => printSa(sa, o))
+    .join('');
 }
 
 /** str_prefport: `/prefix` unless a host prefix, then `[port]`/`[any]` unless ICMP, ICMPv6, MH or GRE. */
@@ -174,7 +242,12 @@ export function dumpPolicy(pv: PolicyView, delimiter: string, withPorts = false)
   let head = `${DIR[pv.dir] ?? pv.dir} `;
   if (pv.priority !== 0) {
     const pr = pv.priority >>> 0;
-    const [base, word] = pr < (PRIORITY_DEFAULT / 4) * 3 ? [PRIORITY_HIGH, 'high'] : pr < (PRIORITY_DEFAULT / 4) * 5 ? [PRIORITY_DEFAULT, 'def'] : [PRIORITY_LOW, 'low'];
+    const [base, word] =
+      pr < (PRIORITY_DEFAULT / 4) * 3
+        ? [PRIORITY_HIGH, 'high']
+        : pr < (PRIORITY_DEFAULT / 4) * 5
+          ? [PRIORITY_DEFAULT, 'def']
+          : [PRIORITY_LOW, 'low'];
     const off = -((pr - base) | 0); // "+ n" means n below the base value
     head += off === 0 ? `prio ${word} ` : `prio ${word} ${off < 0 ? '-' : '+'} ${Math.abs(off)} `;
   }
@@ -184,7 +257,8 @@ export function dumpPolicy(pv: PolicyView, delimiter: string, withPorts = false)
 }
 
 function dumpRequest(r: RequestView, withPorts: boolean): string {
-  const ep = (e: { addr: Uint8Array; port: number }): string => formatInetAddr(e.addr) + (withPorts ? `[${e.port}]` : '');
+  const ep = (e: { addr: Uint8Array; port: number }): string =>
+    formatInetAddr(e.addr) + (withPorts ? `[${e.port}]` : '');
   const addrs = r.src && r.dst ? `${ep(r.src)}-${ep(r.dst)}` : '';
   const base = `${REQ_PROTO[r.proto] ?? r.proto}/${MODE[r.mode] ?? r.mode}/${addrs}/${LEVEL[r.level] ?? r.level}`;
   if (r.reqid === 0) return base;
@@ -196,9 +270,10 @@ export function printPolicy(pv: PolicyView, o: PrintOptions): string {
   let s: string;
   if (pv.src && pv.dst) {
     const ulp = pv.upperProto;
-    s = `${formatInetAddr(pv.src.addr)}${prefPort(pv.src.addr.length, pv.src.prefixLen, pv.src.port, ulp)} `
-      + `${formatInetAddr(pv.dst.addr)}${prefPort(pv.dst.addr.length, pv.dst.prefixLen, pv.dst.port, ulp)} `
-      + upperSpec(ulp, pv.src.port, pv.dst.port);
+    s =
+      `${formatInetAddr(pv.src.addr)}${prefPort(pv.src.addr.length, pv.src.prefixLen, pv.src.port, ulp)} ` +
+      `${formatInetAddr(pv.dst.addr)}${prefPort(pv.dst.addr.length, pv.dst.prefixLen, pv.dst.port, ulp)} ` +
+      upperSpec(ulp, pv.src.port, pv.dst.port);
   } else if (pv.tag !== undefined) {
     s = `tagged "${pv.tag}" `;
   } else {
@@ -206,7 +281,8 @@ export function printPolicy(pv: PolicyView, o: PrintOptions): string {
   }
   s += `\n\t${dumpPolicy(pv, '\n\t', o.withPorts)}\n`;
   const off = o.utcOffsetSec ?? 0;
-  if (pv.current) s += `\tcreated: ${strTime(pv.current.addtime, off)}  lastused: ${strTime(pv.current.usetime, off)}\n`;
+  if (pv.current)
+    s += `\tcreated: ${strTime(pv.current.addtime, off)}  lastused: ${strTime(pv.current.usetime, off)}\n`;
   if (pv.hard) s += `\tlifetime: ${u64(pv.hard.addtime)}(s) validtime: ${u64(pv.hard.usetime)}(s)\n`;
   if (pv.secCtx) s += secCtxLines(pv.secCtx);
   return s + `\tspid=${pv.id >>> 0} seq=${pv.msgSeq >>> 0} pid=${pv.pid >>> 0}\n\trefcnt=${pv.refcnt}\n`;
@@ -222,8 +298,26 @@ export function printSpd(pvs: readonly PolicyView[], o: PrintOptions): string {
 const SHORT_SATYPE: Record<number, string> = { 2: 'ah', 3: 'esp' };
 const SHORT_STATE = ['L', 'M', 'D', 'd'];
 const SHORT_PROTO: Record<number, string> = {
-  0: 'ip', 1: 'icmp', 2: 'igmp', 3: 'ggp', 4: 'ip4', 6: 'tcp', 8: 'egp', 17: 'udp', 22: 'idp', 29: 'tp', 41: 'ip6',
-  43: 'rt6', 44: 'frag6', 46: 'rsvp', 47: 'gre', 50: 'esp', 51: 'ah', 58: 'icmp6', 59: 'none', 60: 'dst6',
+  0: 'ip',
+  1: 'icmp',
+  2: 'igmp',
+  3: 'ggp',
+  4: 'ip4',
+  6: 'tcp',
+  8: 'egp',
+  17: 'udp',
+  22: 'idp',
+  29: 'tp',
+  41: 'ip6',
+  43: 'rt6',
+  44: 'frag6',
+  46: 'rsvp',
+  47: 'gre',
+  50: 'esp',
+  51: 'ah',
+  58: 'icmp6',
+  59: 'none',
+  60: 'dst6',
 };
 
 /** The `setkey -D -l` header line (shortdump_hdr). */
@@ -235,7 +329,8 @@ export function printShortHeader(): string {
 export function printShortSa(sa: SaView, o: PrintOptions): string {
   const cur = o.nowSec;
   const p2 = (n: number): string => String(n).padStart(2, '0');
-  const idOr = (t: Record<number, string> | readonly string[], v: number): string => (t as Record<number, string>)[v] ?? `#${v}`;
+  const idOr = (t: Record<number, string> | readonly string[], v: number): string =>
+    (t as Record<number, string>)[v] ?? `#${v}`;
   let s = `${p2(Math.floor((cur % 3600) / 60))}${p2(cur % 60)}`;
   s += ` ${idOr(SHORT_SATYPE, sa.satype).padEnd(3)}`;
   s += ` ${idOr(SHORT_STATE, sa.state).padEnd(1)} ${(sa.spi >>> 0).toString(16).padStart(8, '0')}`;

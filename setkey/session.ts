@@ -11,15 +11,32 @@ export type PfkeyTracer = (dir: 'send' | 'recv', raw: Uint8Array) => void;
 
 /** A transport that shows every message to a tracer on its way through (setkey -v / -H). */
 export class TracingTransport implements PfkeyTransport {
-  constructor(private readonly inner: PfkeyTransport, private readonly trace: PfkeyTracer) {}
-  send(msg: Uint8Array): void { this.trace('send', msg); this.inner.send(msg); }
-  onMessage(fn: (msg: Uint8Array) => void): void {
-    this.inner.onMessage((m) => { this.trace('recv', m); fn(m); });
+  constructor(
+    private readonly inner: PfkeyTransport,
+    private readonly trace: PfkeyTracer,
+  ) {}
+  send(msg: Uint8Array): void {
+    this.trace('send', msg);
+    this.inner.send(msg);
   }
-  onClose(fn: (err?: Error) => void): void { this.inner.onClose(fn); }
-  pause(): void { this.inner.pause?.(); }
-  resume(): void { this.inner.resume?.(); }
-  close(): void { this.inner.close(); }
+  onMessage(fn: (msg: Uint8Array) => void): void {
+    this.inner.onMessage((m) => {
+      this.trace('recv', m);
+      fn(m);
+    });
+  }
+  onClose(fn: (err?: Error) => void): void {
+    this.inner.onClose(fn);
+  }
+  pause(): void {
+    this.inner.pause?.();
+  }
+  resume(): void {
+    this.inner.resume?.();
+  }
+  close(): void {
+    this.inner.close();
+  }
 }
 
 const DUMPS = new Set([C.SADB_DUMP, C.SADB_X_SPDDUMP]);
@@ -33,14 +50,25 @@ export interface SessionOptions {
   tracer?: PfkeyTracer;
 }
 
-interface Waiter { type: number; resolve(m: PfkeyMessage[]): void; reject(e: Error): void }
-interface DumpWaiter extends Waiter { got: PfkeyMessage[] }
+interface Waiter {
+  type: number;
+  resolve(m: PfkeyMessage[]): void;
+  reject(e: Error): void;
+}
+interface DumpWaiter extends Waiter {
+  got: PfkeyMessage[];
+}
 
 /** sadb_msg fields read straight from the bytes (host order, RFC 2367 §2.1). */
 function header(raw: Uint8Array): { type: number; errno: number; seq: number; pid: number } | undefined {
   if (raw.length < 16) return undefined;
   const dv = new DataView(raw.buffer, raw.byteOffset, 16);
-  return { type: raw[1]!, errno: raw[2]!, seq: dv.getUint32(8, HOST_LITTLE_ENDIAN), pid: dv.getUint32(12, HOST_LITTLE_ENDIAN) };
+  return {
+    type: raw[1]!,
+    errno: raw[2]!,
+    seq: dv.getUint32(8, HOST_LITTLE_ENDIAN),
+    pid: dv.getUint32(12, HOST_LITTLE_ENDIAN),
+  };
 }
 
 /**
@@ -58,7 +86,10 @@ export class SetkeySession {
   /** Replies that did not decode (counted, answered as EINVAL to the caller). */
   badReplies = 0;
 
-  constructor(transport: PfkeyTransport, readonly opts: SessionOptions) {
+  constructor(
+    transport: PfkeyTransport,
+    readonly opts: SessionOptions,
+  ) {
     this.transport = opts.tracer ? new TracingTransport(transport, opts.tracer) : transport;
     this.transport.onMessage((raw) => this.receive(raw));
     this.transport.onClose((err) => this.closed(err ?? new Error('PF_KEY socket closed')));
@@ -87,7 +118,8 @@ export class SetkeySession {
       this.transport.send(bytes);
     } catch (e) {
       // the socket went away under us (the close notice may come later): fail this request now
-      if (DUMPS.has(m.msg.type)) this.dumpWaiter = undefined; else this.waiting.delete(this.seq);
+      if (DUMPS.has(m.msg.type)) this.dumpWaiter = undefined;
+      else this.waiting.delete(this.seq);
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
     return p;
@@ -97,7 +129,10 @@ export class SetkeySession {
     const h = header(raw);
     if (!h || h.pid !== this.opts.pid) return;
     const d = this.dumpWaiter;
-    if (d && h.type === d.type) { this.dumpReply(d, raw, h.errno, h.seq); return; }
+    if (d && h.type === d.type) {
+      this.dumpReply(d, raw, h.errno, h.seq);
+      return;
+    }
     const w = this.waiting.get(h.seq);
     if (!w || w.type !== h.type) return;
     this.waiting.delete(h.seq);
@@ -109,16 +144,35 @@ export class SetkeySession {
   private dumpReply(d: DumpWaiter, raw: Uint8Array, errno: number, seq: number): void {
     if (errno !== 0) {
       this.dumpWaiter = undefined;
-      d.resolve(errno === ENOENT && d.got.length === 0 ? [this.reply(raw, header(raw)!, false)] : [...d.got, this.reply(raw, header(raw)!, false)]);
+      d.resolve(
+        errno === ENOENT && d.got.length === 0
+          ? [this.reply(raw, header(raw)!, false)]
+          : [...d.got, this.reply(raw, header(raw)!, false)],
+      );
       return;
     }
     d.got.push(this.reply(raw, header(raw)!, true));
-    if (seq === 0) { this.dumpWaiter = undefined; d.resolve(d.got); }
+    if (seq === 0) {
+      this.dumpWaiter = undefined;
+      d.resolve(d.got);
+    }
   }
 
   /** The reply decoded (or only its header); a reply that does not decode reads as an EINVAL answer. */
-  private reply(raw: Uint8Array, h: { type: number; errno: number; seq: number; pid: number }, full: boolean): PfkeyMessage {
-    const msg = { version: raw[0]!, type: h.type, errno: h.errno, satype: raw[3]!, reserved: 0, seq: h.seq, pid: h.pid };
+  private reply(
+    raw: Uint8Array,
+    h: { type: number; errno: number; seq: number; pid: number },
+    full: boolean,
+  ): PfkeyMessage {
+    const msg = {
+      version: raw[0]!,
+      type: h.type,
+      errno: h.errno,
+      satype: raw[3]!,
+      reserved: 0,
+      seq: h.seq,
+      pid: h.pid,
+    };
     if (!full) return { msg, ext: {} };
     try {
       return decodeMessage(raw);
@@ -151,7 +205,10 @@ export class SetkeySession {
  * the signal aborts or the socket closes. Resolves with the close error, if any.
  */
 export function runPromisc(
-  transport: PfkeyTransport, pid: number, fn: (raw: Uint8Array) => void, signal?: AbortSignal,
+  transport: PfkeyTransport,
+  pid: number,
+  fn: (raw: Uint8Array) => void,
+  signal?: AbortSignal,
 ): Promise<Error | undefined> {
   return new Promise((resolve) => {
     let done = false;
@@ -161,10 +218,18 @@ export function runPromisc(
       signal?.removeEventListener('abort', onAbort);
       resolve(err);
     };
-    const onAbort = (): void => { transport.close(); finish(); };
-    transport.onMessage((raw) => { if (!done) fn(raw); });
+    const onAbort = (): void => {
+      transport.close();
+      finish();
+    };
+    transport.onMessage((raw) => {
+      if (!done) fn(raw);
+    });
     transport.onClose((err) => finish(err));
-    if (signal?.aborted) { onAbort(); return; }
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
     signal?.addEventListener('abort', onAbort);
     try {
       transport.send(encodeMessage({ msg: makeSadbMsg(C.SADB_X_PROMISC, C.SADB_X_PROMISC_ON, 0, pid), ext: {} }));

@@ -83,6 +83,9 @@ export function parseJoined(st: JoinedStatement, opts: ParseOptions = {}): Parse
   const r = parseSetkey(st.text, opts);
   const remap = (e: SetkeyError): SetkeyError =>
     diagnostic(e.reason, e.file, e.col > 0 ? st.lineOf(e.col - 1) : st.firstLine, e.col, e.near, e.severity);
-  for (const s of r.statements) { s.line = st.firstLine; s.endLine = st.lastLine; }
+  for (const s of r.statements) {
+    s.line = st.firstLine;
+    s.endLine = st.lastLine;
+  }
   return { statements: r.statements, errors: r.errors.map(remap), warnings: r.warnings.map(remap) };
 }

@@ -15,7 +15,8 @@ export function upperMiscPorts(proto: number, misc: string): { sport: number; dp
     if (g && g.slice(1).every((x) => Number(x) <= 255)) {
       return { sport: (Number(g[1]) << 8) + Number(g[2]), dport: (Number(g[3]) << 8) + Number(g[4]) };
     }
-    if (/^\d{1,10}$/.test(misc) && Number(misc) <= 0xffffffff) return { sport: Math.floor(Number(misc) / 65536), dport: Number(misc) % 65536 };
+    if (/^\d{1,10}$/.test(misc) && Number(misc) <= 0xffffffff)
+      return { sport: Math.floor(Number(misc) / 65536), dport: Number(misc) % 65536 };
     return 'invalid an upper layer protocol spec';
   }
   return 'an upper-layer spec is only valid for icmp, icmp6, mh and gre';

@@ -9,12 +9,18 @@ export class WriteBatchTransport implements PfkeyTransport {
   private bytes = 0;
   private scheduled = false;
 
-  constructor(private readonly inner: PfkeyTransport, private readonly maxBatchBytes = 256 * 1024) {}
+  constructor(
+    private readonly inner: PfkeyTransport,
+    private readonly maxBatchBytes = 256 * 1024,
+  ) {}
 
   send(msg: Uint8Array): void {
     this.queue.push(msg);
     this.bytes += msg.length;
-    if (this.bytes >= this.maxBatchBytes) { this.flush(); return; }
+    if (this.bytes >= this.maxBatchBytes) {
+      this.flush();
+      return;
+    }
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(() => this.flush());
@@ -31,9 +37,20 @@ export class WriteBatchTransport implements PfkeyTransport {
     this.inner.send(out);
   }
 
-  onMessage(fn: (msg: Uint8Array) => void): void { this.inner.onMessage(fn); }
-  onClose(fn: (err?: Error) => void): void { this.inner.onClose(fn); }
-  pause(): void { this.inner.pause?.(); }
-  resume(): void { this.inner.resume?.(); }
-  close(): void { this.flush(); this.inner.close(); }
+  onMessage(fn: (msg: Uint8Array) => void): void {
+    this.inner.onMessage(fn);
+  }
+  onClose(fn: (err?: Error) => void): void {
+    this.inner.onClose(fn);
+  }
+  pause(): void {
+    this.inner.pause?.();
+  }
+  resume(): void {
+    this.inner.resume?.();
+  }
+  close(): void {
+    this.flush();
+    this.inner.close();
+  }
 }

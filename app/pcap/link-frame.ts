@@ -11,12 +11,14 @@ const ETHERTYPE_VLAN = new Set([0x8100, 0x88a8, 0x9100]);
 const VLAN_TAG_BYTES = 4;
 
 export const SUPPORTED_LINKTYPES: ReadonlyMap<number, string> = new Map([
-  [LINKTYPE_ETHERNET, 'EN10MB (Ethernet)'], [LINKTYPE_RAW, 'RAW (IPv4/IPv6)'], [LINKTYPE_IPV4, 'IPV4'], [LINKTYPE_IPV6, 'IPV6'],
+  [LINKTYPE_ETHERNET, 'EN10MB (Ethernet)'],
+  [LINKTYPE_RAW, 'RAW (IPv4/IPv6)'],
+  [LINKTYPE_IPV4, 'IPV4'],
+  [LINKTYPE_IPV6, 'IPV6'],
 ]);
 
 export type SplitFrame =
-  | { kind: 'ip'; link: Uint8Array; ip: Uint8Array; trailer: Uint8Array }
-  | { kind: 'other'; why: string };
+  { kind: 'ip'; link: Uint8Array; ip: Uint8Array; trailer: Uint8Array } | { kind: 'other'; why: string };
 
 /** The IP packet's length from its own header, or undefined when the header does not say. */
 function ipLength(p: Uint8Array): number | undefined {
@@ -34,8 +36,12 @@ export function splitFrame(linktype: number, frame: Uint8Array): SplitFrame {
     for (;;) {
       if (frame.length < off + 2) return { kind: 'other', why: 'short Ethernet header' };
       const type = (frame[off]! << 8) | frame[off + 1]!;
-      if (ETHERTYPE_VLAN.has(type)) { off += VLAN_TAG_BYTES; continue; }
-      if (type !== ETHERTYPE_IPV4 && type !== ETHERTYPE_IPV6) return { kind: 'other', why: `EtherType 0x${type.toString(16).padStart(4, '0')}` };
+      if (ETHERTYPE_VLAN.has(type)) {
+        off += VLAN_TAG_BYTES;
+        continue;
+      }
+      if (type !== ETHERTYPE_IPV4 && type !== ETHERTYPE_IPV6)
+        return { kind: 'other', why: `EtherType 0x${type.toString(16).padStart(4, '0')}` };
       off += 2;
       break;
     }

@@ -10,13 +10,21 @@ import { Host } from '../../kernel/host.js';
 import { KeySock } from '../../kernel/keysock.js';
 import { decodeIpPacket } from '../../kernel/ip/packet.js';
 import { ipsecOutput, packetSelector } from '../../kernel/ipsec-output.js';
-import { ipsecInputStep, inboundPolicyCheck, IPSEC_MAX_INPUT_DEPTH, type InputLayer } from '../../kernel/ipsec-input.js';
+import {
+  ipsecInputStep,
+  inboundPolicyCheck,
+  IPSEC_MAX_INPUT_DEPTH,
+  type InputLayer,
+} from '../../kernel/ipsec-input.js';
 import { classifyUdpEncap, stripUdpEncap } from '../../kernel/udp-encap.js';
 import { runSetkeyInproc, type SetkeyRun } from '../setkey-inproc.js';
 import { splitFrame, joinFrame } from './link-frame.js';
 import type { PcapFile, PcapRecord } from './pcap-file.js';
 
-const IPPROTO_UDP = 17, IPPROTO_ESP = 50, IPPROTO_AH = 51, IPPROTO_IPCOMP = 108;
+const IPPROTO_UDP = 17,
+  IPPROTO_ESP = 50,
+  IPPROTO_AH = 51,
+  IPPROTO_IPCOMP = 108;
 
 export type Direction = 'encap' | 'decap';
 
@@ -96,7 +104,8 @@ export class OfflineIpsec {
 
   /** One ESP/AH/IPComp (or ESP-in-UDP) header, or undefined when the packet has none. */
   private inputStep(pkt: Uint8Array, proto: number, off: number, dst: Uint8Array) {
-    if (proto === IPPROTO_ESP || proto === IPPROTO_AH || proto === IPPROTO_IPCOMP) return ipsecInputStep(this.host, pkt, proto, off, dst);
+    if (proto === IPPROTO_ESP || proto === IPPROTO_AH || proto === IPPROTO_IPCOMP)
+      return ipsecInputStep(this.host, pkt, proto, off, dst);
     if (proto !== IPPROTO_UDP || pkt.length < off + 4) return undefined;
     const dport = (pkt[off + 2]! << 8) | pkt[off + 3]!;
     if (!this.host.encapPorts.has(dport)) return undefined;
@@ -126,7 +135,11 @@ export interface PcapRunStats {
 }
 
 /** Applies `dir` to every record; dropped packets are left out of the result. */
-export function transformCapture(file: PcapFile, engine: OfflineIpsec, dir: Direction): { file: PcapFile; stats: PcapRunStats } {
+export function transformCapture(
+  file: PcapFile,
+  engine: OfflineIpsec,
+  dir: Direction,
+): { file: PcapFile; stats: PcapRunStats } {
   const stats: PcapRunStats = { packets: 0, changed: 0, passed: 0, dropped: 0, notIp: 0, reasons: {} };
   const records: PcapRecord[] = [];
   for (const r of file.records) {
@@ -144,7 +157,11 @@ export function transformCapture(file: PcapFile, engine: OfflineIpsec, dir: Dire
       stats.reasons[v.reason] = (stats.reasons[v.reason] ?? 0) + 1;
       continue;
     }
-    if (v.kind === 'passed') { stats.passed++; records.push(r); continue; }
+    if (v.kind === 'passed') {
+      stats.passed++;
+      records.push(r);
+      continue;
+    }
     stats.changed++;
     const data = joinFrame(file.linktype, f.link, v.ip);
     records.push({ tsSec: r.tsSec, tsFrac: r.tsFrac, data, origLen: data.length });

@@ -41,8 +41,10 @@ export interface PcapFile {
 function header(b: Uint8Array): { dv: DataView; le: boolean; nanos: boolean } {
   if (b.length < 4) throw new ParseError('not a pcap file: shorter than its magic number', 0, 'pcap.magic');
   const dv = new DataView(b.buffer, b.byteOffset, b.length);
-  const le = dv.getUint32(0, true), be = dv.getUint32(0, false);
-  if (be === PCAPNG_MAGIC) throw new ParseError('pcapng is not supported; convert it with `editcap -F pcap IN OUT`', 0, 'pcap.magic');
+  const le = dv.getUint32(0, true),
+    be = dv.getUint32(0, false);
+  if (be === PCAPNG_MAGIC)
+    throw new ParseError('pcapng is not supported; convert it with `editcap -F pcap IN OUT`', 0, 'pcap.magic');
   if (le === PCAP_MAGIC_USEC || le === PCAP_MAGIC_NSEC) return { dv, le: true, nanos: le === PCAP_MAGIC_NSEC };
   if (be === PCAP_MAGIC_USEC || be === PCAP_MAGIC_NSEC) return { dv, le: false, nanos: be === PCAP_MAGIC_NSEC };
   throw new ParseError(`not a pcap file: magic 0x${le.toString(16).padStart(8, '0')}`, 0, 'pcap.magic');
@@ -51,22 +53,41 @@ function header(b: Uint8Array): { dv: DataView; le: boolean; nanos: boolean } {
 /** Parses a whole pcap file. */
 export function decodePcap(b: Uint8Array): PcapFile {
   const { dv, le, nanos } = header(b);
-  if (b.length < PCAP_HEADER_BYTES) throw new ParseError(`pcap file header truncated (${b.length} of ${PCAP_HEADER_BYTES} bytes)`, 0, 'pcap.header');
+  if (b.length < PCAP_HEADER_BYTES)
+    throw new ParseError(`pcap file header truncated (${b.length} of ${PCAP_HEADER_BYTES} bytes)`, 0, 'pcap.header');
   const major = dv.getUint16(4, le);
-  if (major !== 2) throw new ParseError(`pcap version ${major}.${dv.getUint16(6, le)} (only 2.x exists)`, 4, 'pcap.version');
+  if (major !== 2)
+    throw new ParseError(`pcap version ${major}.${dv.getUint16(6, le)} (only 2.x exists)`, 4, 'pcap.version');
   const snaplen = dv.getUint32(16, le);
   // The low 16 bits are the link type; the FCS bits above it (draft-ietf-opsawg-pcap §4) are ignored.
   const linktype = dv.getUint32(20, le) & 0xffff;
   const records: PcapRecord[] = [];
   let off = PCAP_HEADER_BYTES;
   while (off < b.length) {
-    if (b.length - off < PCAP_RECORD_HEADER_BYTES) throw new ParseError(`record header truncated at offset ${off}`, off, 'pcap.record');
-    const incl = dv.getUint32(off + 8, le), orig = dv.getUint32(off + 12, le);
-    if (incl > PCAP_MAX_RECORD_BYTES) throw new ParseError(`record of ${incl} bytes at offset ${off} (limit ${PCAP_MAX_RECORD_BYTES})`, off + 8, 'pcap.incl_len');
+    if (b.length - off < PCAP_RECORD_HEADER_BYTES)
+      throw new ParseError(`record header truncated at offset ${off}`, off, 'pcap.record');
+    const incl = dv.getUint32(off + 8, le),
+      orig = dv.getUint32(off + 12, le);
+    if (incl > PCAP_MAX_RECORD_BYTES)
+      throw new ParseError(
+        `record of ${incl} bytes at offset ${off} (limit ${PCAP_MAX_RECORD_BYTES})`,
+        off + 8,
+        'pcap.incl_len',
+      );
     const start = off + PCAP_RECORD_HEADER_BYTES;
-    if (b.length - start < incl) throw new ParseError(`record at offset ${off} truncated (${b.length - start} of ${incl} bytes)`, off, 'pcap.record');
+    if (b.length - start < incl)
+      throw new ParseError(
+        `record at offset ${off} truncated (${b.length - start} of ${incl} bytes)`,
+        off,
+        'pcap.record',
+      );
     const tsFrac = dv.getUint32(off + 4, le);
-    records.push({ tsSec: dv.getUint32(off, le), tsFrac, data: b.slice(start, start + incl), origLen: Math.max(orig, incl) });
+    records.push({
+      tsSec: dv.getUint32(off, le),
+      tsFrac,
+      data: b.slice(start, start + incl),
+      origLen: Math.max(orig, incl),
+    });
     off = start + incl;
   }
   return { linktype, snaplen, nanos, bigEndian: !le, records };
@@ -74,8 +95,12 @@ export function decodePcap(b: Uint8Array): PcapFile {
 
 /** Writes a pcap file (little-endian, the resolution given by `nanos`). */
 export function encodePcap(f: Pick<PcapFile, 'linktype' | 'snaplen' | 'nanos' | 'records'>): Uint8Array {
-  let size = PCAP_HEADER_BYTES, snaplen = f.snaplen;
-  for (const r of f.records) { size += PCAP_RECORD_HEADER_BYTES + r.data.length; snaplen = Math.max(snaplen, r.data.length); }
+  let size = PCAP_HEADER_BYTES,
+    snaplen = f.snaplen;
+  for (const r of f.records) {
+    size += PCAP_RECORD_HEADER_BYTES + r.data.length;
+    snaplen = Math.max(snaplen, r.data.length);
+  }
   const out = new Uint8Array(size);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, f.nanos ? PCAP_MAGIC_NSEC : PCAP_MAGIC_USEC, true);

@@ -8,7 +8,7 @@ import { formatAddr } from '../../common/inet.js';
 import type { SecAssoc } from '../../kernel/secassoc.js';
 
 const WS_ENC: Readonly<Record<string, string>> = {
-  'null': 'NULL',
+  null: 'NULL',
   'des-cbc': 'DES-CBC [RFC2405]',
   '3des-cbc': 'TripleDES-CBC [RFC2451]',
   'aes-cbc': 'AES-CBC [RFC3602]',
@@ -19,7 +19,7 @@ const WS_ENC: Readonly<Record<string, string>> = {
 };
 
 const WS_AUTH: Readonly<Record<string, string>> = {
-  'null': 'NULL',
+  null: 'NULL',
   'hmac-md5': 'HMAC-MD5-96 [RFC2403]',
   'hmac-sha1': 'HMAC-SHA-1-96 [RFC2404]',
   'hmac-sha256': 'HMAC-SHA-256-128 [RFC4868]',
@@ -41,16 +41,29 @@ export function espSaRecord(sa: SecAssoc): string {
   const encName = sa.encAlg?.name ?? 'null';
   const enc = WS_ENC[encName];
   const aead = sa.encAlg?.kind === 'aead';
-  const authName = aead ? 'null' : sa.authAlg?.name ?? 'null';
+  const authName = aead ? 'null' : (sa.authAlg?.name ?? 'null');
   const auth = WS_AUTH[authName];
   if (!enc || !auth) return `# ${where}: ${enc ? authName : encName} cannot be decrypted by Wireshark 4.0`;
   const family = sa.src.length === 16 ? 'IPv6' : 'IPv4';
-  return [family, formatAddr(sa.src), formatAddr(sa.dst), spi, enc, hex(sa.encKey), auth, hex(aead ? undefined : sa.authKey)].map(q).join(',');
+  return [
+    family,
+    formatAddr(sa.src),
+    formatAddr(sa.dst),
+    spi,
+    enc,
+    hex(sa.encKey),
+    auth,
+    hex(aead ? undefined : sa.authKey),
+  ]
+    .map(q)
+    .join(',');
 }
 
 /** The whole file: a header comment and one line per SA (live ones only). */
 export function espSaTable(sas: readonly SecAssoc[]): string {
-  const lines = ['# Wireshark esp_sa table written by uipsec (Preferences > Protocols > ESP > ESP SAs, or tshark -o uat:esp_sa:LINE)'];
+  const lines = [
+    '# Wireshark esp_sa table written by uipsec (Preferences > Protocols > ESP > ESP SAs, or tshark -o uat:esp_sa:LINE)',
+  ];
   for (const sa of sas) if (sa.state === 'mature' || sa.state === 'dying') lines.push(espSaRecord(sa));
   return lines.join('\n') + '\n';
 }

@@ -10,7 +10,10 @@ import { parseAddr, parsePrefix } from '../../common/inet.js';
 import { DEFAULT_PFKEY_SOCKET, PFKEY_SOCKET_ENV } from '../../pfkey/transport-unix.js';
 import { IKE_SOCKET_ENV } from '../../pfkey/ike-channel.js';
 
-export interface Endpoint { host: string; port: number }
+export interface Endpoint {
+  host: string;
+  port: number;
+}
 
 export interface DaemonConfig {
   socketPath: string;
@@ -34,8 +37,16 @@ export interface DaemonConfig {
 export function defaultConfig(env: Record<string, string | undefined> = process.env): DaemonConfig {
   const socketPath = env[PFKEY_SOCKET_ENV] || DEFAULT_PFKEY_SOCKET;
   return {
-    socketPath, ikeSocketPath: env[IKE_SOCKET_ENV] || join(dirname(socketPath), 'ike.sock'), name: 'uipsecd',
-    addresses: [], neighbours: {}, routes: [], nattPorts: [4500], forwarding: false, logLevel: 'notice', mtu: 1400,
+    socketPath,
+    ikeSocketPath: env[IKE_SOCKET_ENV] || join(dirname(socketPath), 'ike.sock'),
+    name: 'uipsecd',
+    addresses: [],
+    neighbours: {},
+    routes: [],
+    nattPorts: [4500],
+    forwarding: false,
+    logLevel: 'notice',
+    mtu: 1400,
   };
 }
 
@@ -59,27 +70,82 @@ export function parseNeighbour(s: string): [string, Endpoint] | undefined {
 
 type Apply = (cfg: DaemonConfig, args: string[]) => string | undefined; // error text or undefined
 
-const onOff = (v: string | undefined): boolean | undefined => (v === 'on' || v === 'yes' ? true : v === 'off' || v === 'no' ? false : undefined);
+const onOff = (v: string | undefined): boolean | undefined =>
+  v === 'on' || v === 'yes' ? true : v === 'off' || v === 'no' ? false : undefined;
 
 /** Keyword -> how to apply it (sorted, as STYLE habit 11 asks). */
 const KEYWORDS: Record<string, Apply> = {
-  address: (c, a) => { if (a.length !== 1 || !parsePrefix(a[0]!) || !a[0]!.includes('/')) return 'address needs ADDR/PREFIXLEN'; c.addresses.push(a[0]!); return undefined; },
-  forwarding: (c, a) => { const v = onOff(a[0]); if (v === undefined || a.length !== 1) return 'forwarding needs on or off'; c.forwarding = v; return undefined; },
-  'ike-socket': (c, a) => { if (a.length !== 1) return 'ike-socket needs a path'; c.ikeSocketPath = a[0]!; return undefined; },
-  log: (c, a) => { if (a.length !== 1 || !isLogLevel(a[0]!)) return 'log needs error, warn, notice, info or debug'; c.logLevel = a[0] as LogLevel; return undefined; },
-  mtu: (c, a) => { const n = Number(a[0]); if (a.length !== 1 || !Number.isInteger(n) || n < 576 || n > 65000) return 'mtu needs a number in 576..65000'; c.mtu = n; return undefined; },
-  name: (c, a) => { if (a.length !== 1) return 'name needs one word'; c.name = a[0]!; return undefined; },
-  'natt-port': (c, a) => { const n = Number(a[0]); if (a.length !== 1 || !Number.isInteger(n) || n < 1 || n > 65535) return 'natt-port needs a port'; if (!c.nattPorts.includes(n)) c.nattPorts.push(n); return undefined; },
+  address: (c, a) => {
+    if (a.length !== 1 || !parsePrefix(a[0]!) || !a[0]!.includes('/')) return 'address needs ADDR/PREFIXLEN';
+    c.addresses.push(a[0]!);
+    return undefined;
+  },
+  forwarding: (c, a) => {
+    const v = onOff(a[0]);
+    if (v === undefined || a.length !== 1) return 'forwarding needs on or off';
+    c.forwarding = v;
+    return undefined;
+  },
+  'ike-socket': (c, a) => {
+    if (a.length !== 1) return 'ike-socket needs a path';
+    c.ikeSocketPath = a[0]!;
+    return undefined;
+  },
+  log: (c, a) => {
+    if (a.length !== 1 || !isLogLevel(a[0]!)) return 'log needs error, warn, notice, info or debug';
+    c.logLevel = a[0] as LogLevel;
+    return undefined;
+  },
+  mtu: (c, a) => {
+    const n = Number(a[0]);
+    if (a.length !== 1 || !Number.isInteger(n) || n < 576 || n > 65000) return 'mtu needs a number in 576..65000';
+    c.mtu = n;
+    return undefined;
+  },
+  name: (c, a) => {
+    if (a.length !== 1) return 'name needs one word';
+    c.name = a[0]!;
+    return undefined;
+  },
+  'natt-port': (c, a) => {
+    const n = Number(a[0]);
+    if (a.length !== 1 || !Number.isInteger(n) || n < 1 || n > 65535) return 'natt-port needs a port';
+    if (!c.nattPorts.includes(n)) c.nattPorts.push(n);
+    return undefined;
+  },
   natt: (c, a) => {
-    const e = a.length >= 1 ? (parseEndpoint(a[0]!) ?? (parseAddr(a[0]!) ? { host: a[0]!, port: 4500 } : undefined)) : undefined;
-    if (!e || e.host === '0.0.0.0' || e.host === '::' || a.slice(1).some((x) => !x.includes('/') || !parsePrefix(x))) return 'natt needs HOST[:PORT] (a specific address) [ADDR/LEN...]';
+    const e =
+      a.length >= 1
+        ? (parseEndpoint(a[0]!) ?? (parseAddr(a[0]!) ? { host: a[0]!, port: 4500 } : undefined))
+        : undefined;
+    if (!e || e.host === '0.0.0.0' || e.host === '::' || a.slice(1).some((x) => !x.includes('/') || !parsePrefix(x)))
+      return 'natt needs HOST[:PORT] (a specific address) [ADDR/LEN...]';
     c.natt = { bind: e, addresses: a.slice(1) };
     return undefined;
   },
-  neighbour: (c, a) => { const n = a.length === 1 ? parseNeighbour(a[0]!) : undefined; if (!n) return 'neighbour needs IP=HOST:PORT'; c.neighbours[n[0]] = n[1]; return undefined; },
-  route: (c, a) => { if (a.length < 1 || a.length > 2 || !parsePrefix(a[0]!) || (a[1] !== undefined && !parseAddr(a[1]))) return 'route needs PREFIX [GATEWAY]'; c.routes.push({ prefix: a[0]!, gateway: a[1] }); return undefined; },
-  socket: (c, a) => { if (a.length !== 1) return 'socket needs a path'; c.socketPath = a[0]!; return undefined; },
-  underlay: (c, a) => { const e = a.length === 1 ? parseEndpoint(a[0]!) : undefined; if (!e) return 'underlay needs HOST:PORT'; c.underlay = e; return undefined; },
+  neighbour: (c, a) => {
+    const n = a.length === 1 ? parseNeighbour(a[0]!) : undefined;
+    if (!n) return 'neighbour needs IP=HOST:PORT';
+    c.neighbours[n[0]] = n[1];
+    return undefined;
+  },
+  route: (c, a) => {
+    if (a.length < 1 || a.length > 2 || !parsePrefix(a[0]!) || (a[1] !== undefined && !parseAddr(a[1])))
+      return 'route needs PREFIX [GATEWAY]';
+    c.routes.push({ prefix: a[0]!, gateway: a[1] });
+    return undefined;
+  },
+  socket: (c, a) => {
+    if (a.length !== 1) return 'socket needs a path';
+    c.socketPath = a[0]!;
+    return undefined;
+  },
+  underlay: (c, a) => {
+    const e = a.length === 1 ? parseEndpoint(a[0]!) : undefined;
+    if (!e) return 'underlay needs HOST:PORT';
+    c.underlay = e;
+    return undefined;
+  },
 };
 
 /** Applies a config file's text; returns every error (file:line), the config changed by the good lines. */
@@ -104,7 +170,9 @@ export interface ParsedArgs {
   help?: string;
 }
 
-function collect(v: string, prev: string[]): string[] { return [...prev, v]; }
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
 
 /** Parses argv (without node and script) and the optional -f file into a DaemonConfig. */
 export function parseArgs(argv: string[], env: Record<string, string | undefined> = process.env): ParsedArgs {
@@ -138,7 +206,11 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   const o = prog.opts<Record<string, unknown>>();
   if (typeof o.config === 'string') {
     let text: string | undefined;
-    try { text = readFileSync(o.config, 'utf8'); } catch (e) { errors.push(new ConfigError(`cannot read: ${(e as Error).message}`, o.config, 0)); }
+    try {
+      text = readFileSync(o.config, 'utf8');
+    } catch (e) {
+      errors.push(new ConfigError(`cannot read: ${(e as Error).message}`, o.config, 0));
+    }
     if (text !== undefined) errors.push(...applyConfigText(cfg, text, o.config));
   }
   const cli = (word: string, args: string[]) => {
@@ -147,7 +219,8 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   };
   if (typeof o.socket === 'string') {
     cfg.socketPath = o.socket;
-    if (typeof o.ikeSocket !== 'string' && !env[IKE_SOCKET_ENV]) cfg.ikeSocketPath = join(dirname(o.socket), 'ike.sock');
+    if (typeof o.ikeSocket !== 'string' && !env[IKE_SOCKET_ENV])
+      cfg.ikeSocketPath = join(dirname(o.socket), 'ike.sock');
   }
   if (typeof o.ikeSocket === 'string') cfg.ikeSocketPath = o.ikeSocket;
   if (typeof o.name === 'string') cli('name', [o.name]);
@@ -159,6 +232,9 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   if (o.forwarding === true) cfg.forwarding = true;
   if (o.verbose === true) cfg.logLevel = 'info';
   if (o.debug === true) cfg.logLevel = 'debug';
-  if (cfg.addresses.length > 0 && !cfg.underlay) errors.push(new ConfigError('addresses need an underlay (where the interface sends its packets)', 'command line', 0));
+  if (cfg.addresses.length > 0 && !cfg.underlay)
+    errors.push(
+      new ConfigError('addresses need an underlay (where the interface sends its packets)', 'command line', 0),
+    );
   return { config: cfg, errors, checkOnly: o.check === true };
 }

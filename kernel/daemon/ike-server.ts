@@ -7,7 +7,13 @@ import type { Server, Socket } from 'node:net';
 import { ErrnoError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { ERRNO_NUMBERS, type PfkeyErrno } from '../../pfkey/errors.js';
-import { IkeFrameError, IkeFrameSplitter, decodeIkeFrame, encodeIkeFrame, type IkeFrame } from '../../pfkey/ike-channel.js';
+import {
+  IkeFrameError,
+  IkeFrameSplitter,
+  decodeIkeFrame,
+  encodeIkeFrame,
+  type IkeFrame,
+} from '../../pfkey/ike-channel.js';
 import type { Host } from '../host.js';
 import { createSocketPolicy } from '../spd.js';
 import type { UdpSocket } from '../socket.js';
@@ -32,11 +38,21 @@ const STATUS_MAX_ADDRESSES = 16;
 const STATUS_MAX_ROUTES = 256;
 
 /** What one client connection holds: its bound sockets and its running PING, if any. */
-interface ClientState { socks: Map<number, UdpSocket>; pinging: boolean; stopPing?: () => void }
+interface ClientState {
+  socks: Map<number, UdpSocket>;
+  pinging: boolean;
+  stopPing?: () => void;
+}
 
 function linkText(link: Link): string {
-  if (link instanceof UdpUnderlay) { const a = link.address(); return `udp underlay ${a.host}:${a.port}`; }
-  if (link instanceof NattSocket) { const a = link.address(); return `ESP-in-UDP socket ${a.host}:${a.port}`; }
+  if (link instanceof UdpUnderlay) {
+    const a = link.address();
+    return `udp underlay ${a.host}:${a.port}`;
+  }
+  if (link instanceof NattSocket) {
+    const a = link.address();
+    return `ESP-in-UDP socket ${a.host}:${a.port}`;
+  }
   return link.constructor.name;
 }
 
@@ -50,11 +66,18 @@ export function hostStatus(host: Host, channel?: IkeServerStats): Record<string,
   return {
     name: host.name,
     interfaces: ifs.slice(0, STATUS_MAX_INTERFACES).map((i) => ({
-      name: i.name, addresses: i.addrs.slice(0, STATUS_MAX_ADDRESSES).map((a) => `${formatAddr(a.addr)}/${a.prefix.len}`),
-      addressesTotal: i.addrs.length, mtu: i.mtu, link: linkText(i.link),
+      name: i.name,
+      addresses: i.addrs.slice(0, STATUS_MAX_ADDRESSES).map((a) => `${formatAddr(a.addr)}/${a.prefix.len}`),
+      addressesTotal: i.addrs.length,
+      mtu: i.mtu,
+      link: linkText(i.link),
     })),
     interfacesTotal: ifs.length,
-    routes: routes.slice(0, STATUS_MAX_ROUTES).map((r) => ({ prefix: formatPrefix(r.prefix), via: r.gateway ? formatAddr(r.gateway) : undefined, iface: r.ifname })),
+    routes: routes.slice(0, STATUS_MAX_ROUTES).map((r) => ({
+      prefix: formatPrefix(r.prefix),
+      via: r.gateway ? formatAddr(r.gateway) : undefined,
+      iface: r.ifname,
+    })),
     routesTotal: routes.length,
     ipsecCounters: host.stats.nonZero(),
     netCounters: host.netstat.nonZero(),
@@ -64,14 +87,25 @@ export function hostStatus(host: Host, channel?: IkeServerStats): Record<string,
   };
 }
 
-export interface IkeServerStats { connections: number; framingErrors: number; datagramsIn: number; datagramsOut: number; sendDrops: number }
+export interface IkeServerStats {
+  connections: number;
+  framingErrors: number;
+  datagramsIn: number;
+  datagramsOut: number;
+  sendDrops: number;
+}
 
 export class IkeServer {
   readonly stats: IkeServerStats = { connections: 0, framingErrors: 0, datagramsIn: 0, datagramsOut: 0, sendDrops: 0 };
   private readonly clients = new Set<Socket>();
   private server: Server | undefined;
 
-  constructor(private readonly host: Host, readonly path: string, private readonly log: Logger, private readonly natt?: NattSocket) {
+  constructor(
+    private readonly host: Host,
+    readonly path: string,
+    private readonly log: Logger,
+    private readonly natt?: NattSocket,
+  ) {
     natt?.onIke((msg, from) => this.ikeFromNatt(msg, from));
   }
 
@@ -81,7 +115,10 @@ export class IkeServer {
     const local = parseAddr(natt.address().host);
     const remote = parseAddr(from.host);
     const sock = local && this.host.udpTable.lookup(local, natt.encapPort);
-    if (!sock || !remote || remote.length !== local.length) { this.stats.sendDrops++; return; }
+    if (!sock || !remote || remote.length !== local.length) {
+      this.stats.sendDrops++;
+      return;
+    }
     const payload = new Uint8Array(NON_ESP_MARKER + msg.length);
     payload.set(msg, NON_ESP_MARKER);
     sock.deliver(payload, { address: remote, port: from.port, local, layers: [] });
@@ -116,7 +153,8 @@ export class IkeServer {
     const splitter = new IkeFrameSplitter();
     conn.on('data', (chunk: Buffer) => {
       try {
-        for (const b of splitter.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length))) this.frame(conn, state, decodeIkeFrame(b));
+        for (const b of splitter.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)))
+          this.frame(conn, state, decodeIkeFrame(b));
       } catch (e) {
         this.stats.framingErrors++;
         this.log.log('info', `ike client ${id}: ${(e as Error).message}; disconnecting it`);
@@ -138,11 +176,19 @@ export class IkeServer {
     if (f.type === 'ping') this.ping(conn, state, f);
     else if (f.type === 'statusreq') conn.write(this.statusFrame());
     else if (f.type === 'bind') this.bind(conn, socks, f);
-    else if (f.type === 'unbind') { socks.get(f.port)?.close(); socks.delete(f.port); }
-    else if (f.type === 'dgram') {
+    else if (f.type === 'unbind') {
+      socks.get(f.port)?.close();
+      socks.delete(f.port);
+    } else if (f.type === 'dgram') {
       const s = socks.get(f.localPort);
-      if (!s) { this.stats.sendDrops++; return; }
-      if (this.viaNatt(f)) { this.stats.datagramsOut++; return; }
+      if (!s) {
+        this.stats.sendDrops++;
+        return;
+      }
+      if (this.viaNatt(f)) {
+        this.stats.datagramsOut++;
+        return;
+      }
       if (s.send(f.payload, f.remote, f.remotePort)) this.stats.datagramsOut++;
       else this.stats.sendDrops++;
     }
@@ -168,16 +214,31 @@ export class IkeServer {
     const done = (transmitted: number, received: number, errno: number) => {
       if (!conn.destroyed) conn.write(encodeIkeFrame({ type: 'pingdone', tag: f.tag, transmitted, received, errno }));
     };
-    if (state.pinging) { done(0, 0, EBUSY); return; }
-    if (!this.host.sourceFor(f.dst)) { done(0, 0, EHOSTUNREACH); return; }
+    if (state.pinging) {
+      done(0, 0, EBUSY);
+      return;
+    }
+    if (!this.host.sourceFor(f.dst)) {
+      done(0, 0, EHOSTUNREACH);
+      return;
+    }
     state.pinging = true;
     const clock = this.host.clock;
     const pending: Promise<void>[] = [];
-    let sent = 0, received = 0, stopped = false;
+    let sent = 0,
+      received = 0,
+      stopped = false;
     let cancelTimer: (() => void) | undefined;
-    state.stopPing = () => { stopped = true; cancelTimer?.(); };
+    state.stopPing = () => {
+      stopped = true;
+      cancelTimer?.();
+    };
     const finish = () => {
-      void Promise.all(pending).then(() => { state.pinging = false; state.stopPing = undefined; done(sent, received, 0); });
+      void Promise.all(pending).then(() => {
+        state.pinging = false;
+        state.stopPing = undefined;
+        done(sent, received, 0);
+      });
     };
     const sendOne = () => {
       cancelTimer = undefined;
@@ -187,13 +248,18 @@ export class IkeServer {
       // The host clock counts whole milliseconds (Date.now); ping(8) prints microseconds, so the daemon times
       // the round trip itself with the monotonic clock (the request leaves synchronously inside Host.ping).
       const t0 = performance.now();
-      pending.push(this.host.ping(f.dst, { count: 1, size: f.size, intervalMs: 0, timeoutMs: waitMs }).then((replies) => {
-        const rttUs = (performance.now() - t0) * 1000;
-        for (const r of replies) {
-          received++;
-          if (!conn.destroyed) conn.write(encodeIkeFrame({ type: 'pingreply', tag: f.tag, seq, rttUs, bytes: r.bytes, ttl: r.ttl, from: r.from }));
-        }
-      }));
+      pending.push(
+        this.host.ping(f.dst, { count: 1, size: f.size, intervalMs: 0, timeoutMs: waitMs }).then((replies) => {
+          const rttUs = (performance.now() - t0) * 1000;
+          for (const r of replies) {
+            received++;
+            if (!conn.destroyed)
+              conn.write(
+                encodeIkeFrame({ type: 'pingreply', tag: f.tag, seq, rttUs, bytes: r.bytes, ttl: r.ttl, from: r.from }),
+              );
+          }
+        }),
+      );
       if (sent < f.count) cancelTimer = clock.setTimer(f.intervalMs, sendOne);
       else finish();
     };
@@ -209,7 +275,17 @@ export class IkeServer {
       if (f.bypass) s.setPolicy(BYPASS);
       s.onMessage((payload, from) => {
         this.stats.datagramsIn++;
-        if (!conn.destroyed) conn.write(encodeIkeFrame({ type: 'dgram', localPort: port, remotePort: from.port, local: from.local, remote: from.address, payload }));
+        if (!conn.destroyed)
+          conn.write(
+            encodeIkeFrame({
+              type: 'dgram',
+              localPort: port,
+              remotePort: from.port,
+              local: from.local,
+              remote: from.address,
+              payload,
+            }),
+          );
       });
       socks.set(port, s);
     } catch (e) {

@@ -36,7 +36,14 @@ export interface Daemon {
 /** Starts a daemon from a checked configuration; rejects with ListenError or ErrnoError, leaving nothing behind. */
 export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}): Promise<Daemon> {
   const log = opts.log ?? makeLogger(config.logLevel, undefined, 'uipsecd');
-  const host = new Host({ name: config.name, clock: opts.clock, rng: opts.rng, log, forwarding: config.forwarding, nattPorts: config.nattPorts });
+  const host = new Host({
+    name: config.name,
+    clock: opts.clock,
+    rng: opts.rng,
+    log,
+    forwarding: config.forwarding,
+    nattPorts: config.nattPorts,
+  });
   const keysock = new KeySock(host, { log });
   const pfkey = new PfkeyServer(keysock, config.socketPath, log);
   let underlay: UdpUnderlay | undefined;
@@ -55,7 +62,10 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     for (const r of config.routes) host.addRoute(r.prefix, underlay ? 'ul0' : 'natt0', r.gateway);
     ike = new IkeServer(host, config.ikeSocketPath, log, natt);
     await pfkey.start();
-    await ike.start().catch(async (e) => { await pfkey.close(); throw e; });
+    await ike.start().catch(async (e) => {
+      await pfkey.close();
+      throw e;
+    });
   } catch (e) {
     keysock.close();
     host.close(); // closes the links too
@@ -71,7 +81,10 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     host.close();
     log.log('notice', 'stopped');
   };
-  log.log('notice', `${config.name} up: ${config.addresses.join(' ') || 'no addresses'}${config.underlay ? ` on underlay ${config.underlay.host}:${config.underlay.port}` : ''}${natt ? `, ESP-in-UDP on ${natt.address().host}:${natt.encapPort}` : ''}`);
+  log.log(
+    'notice',
+    `${config.name} up: ${config.addresses.join(' ') || 'no addresses'}${config.underlay ? ` on underlay ${config.underlay.host}:${config.underlay.port}` : ''}${natt ? `, ESP-in-UDP on ${natt.address().host}:${natt.encapPort}` : ''}`,
+  );
   return { config, host, keysock, pfkey, ike: ikeServer, underlay, natt, close };
 }
 
@@ -87,11 +100,15 @@ export interface CliIo {
 
 /** One line of counters for the log (SIGUSR1), like racoon's and netstat's summaries. */
 export function statsLine(d: Daemon): string {
-  const k = d.keysock.stats, p = d.pfkey.stats, i = d.ike.stats;
+  const k = d.keysock.stats,
+    p = d.pfkey.stats,
+    i = d.ike.stats;
   const mem = process.memoryUsage();
-  return `SAs ${d.host.sad.size} SPs ${d.host.spd.size}; pfkey clients ${p.open} (total ${p.connections}), messages ${k.received}, ` +
+  return (
+    `SAs ${d.host.sad.size} SPs ${d.host.spd.size}; pfkey clients ${p.open} (total ${p.connections}), messages ${k.received}, ` +
     `errors ${k.errors}, delivered ${k.delivered}, dropped ${k.dropped + p.dropped}, framing errors ${p.framingErrors}, internal ${k.internalErrors}; ` +
-    `ike in ${i.datagramsIn} out ${i.datagramsOut} drops ${i.sendDrops}; rss ${(mem.rss / 1048576).toFixed(1)} MiB heap ${(mem.heapUsed / 1048576).toFixed(1)} MiB`;
+    `ike in ${i.datagramsIn} out ${i.datagramsOut} drops ${i.sendDrops}; rss ${(mem.rss / 1048576).toFixed(1)} MiB heap ${(mem.heapUsed / 1048576).toFixed(1)} MiB`
+  );
 }
 
 const processIo: CliIo = {
@@ -102,11 +119,16 @@ const processIo: CliIo = {
     const h = (sig: NodeJS.Signals) => fn(sig);
     process.on('SIGINT', h);
     process.on('SIGTERM', h);
-    return () => { process.off('SIGINT', h); process.off('SIGTERM', h); };
+    return () => {
+      process.off('SIGINT', h);
+      process.off('SIGTERM', h);
+    };
   },
   onStatsSignal(fn) {
     process.on('SIGUSR1', fn);
-    return () => { process.off('SIGUSR1', fn); };
+    return () => {
+      process.off('SIGUSR1', fn);
+    };
   },
 };
 
@@ -116,16 +138,23 @@ const processIo: CliIo = {
  */
 export async function cli(argv: string[], io: CliIo = processIo): Promise<number> {
   const args = parseArgs(argv, io.env);
-  if (args.help) { io.out(args.help); return 0; }
+  if (args.help) {
+    io.out(args.help);
+    return 0;
+  }
   for (const e of args.errors) io.err(`uipsecd: ${e.line > 0 ? e.message : e.message.replace(/:0: /, ': ')}\n`);
   if (args.errors.length) return 2;
-  if (args.checkOnly) { io.out('configuration OK\n'); return 0; }
+  if (args.checkOnly) {
+    io.out('configuration OK\n');
+    return 0;
+  }
   const log = makeLogger(args.config.logLevel, (l) => io.err(l + '\n'), 'uipsecd');
   let d: Daemon;
   try {
     d = await startDaemon(args.config, { log });
   } catch (e) {
-    const why = e instanceof ListenError || e instanceof ConfigError ? e.message : `cannot start: ${(e as Error).message}`;
+    const why =
+      e instanceof ListenError || e instanceof ConfigError ? e.message : `cannot start: ${(e as Error).message}`;
     io.err(`uipsecd: ${why}\n`);
     return 1;
   }

@@ -26,7 +26,11 @@ export class PfkeyServer {
   private readonly clients = new Set<Socket>();
   private server: Server | undefined;
 
-  constructor(private readonly keysock: KeySock, readonly path: string, private readonly log: Logger) {}
+  constructor(
+    private readonly keysock: KeySock,
+    readonly path: string,
+    private readonly log: Logger,
+  ) {}
 
   async start(): Promise<void> {
     this.server = await listenUnix(this.path, (s) => this.accept(s));
@@ -56,21 +60,36 @@ export class PfkeyServer {
       const ok = conn.write(out.length === 1 ? out[0]! : Buffer.concat(out, outBytes));
       out.length = 0;
       outBytes = 0;
-      if (ok && wantResume) { wantResume = false; ksock?.resume(); }
+      if (ok && wantResume) {
+        wantResume = false;
+        ksock?.resume();
+      }
     };
     let ksock: KeySocket | undefined = this.keysock.openSocket({
       deliver: (msg) => {
         if (conn.destroyed) return true;
-        if (conn.writableLength + outBytes > CLIENT_QUEUE_LIMIT) { this.stats.dropped++; wantResume = true; return false; }
+        if (conn.writableLength + outBytes > CLIENT_QUEUE_LIMIT) {
+          this.stats.dropped++;
+          wantResume = true;
+          return false;
+        }
         out.push(msg);
         outBytes += msg.length;
-        if (!scheduled) { scheduled = true; setImmediate(flush); }
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
         const room = conn.writableLength + outBytes < DUMP_HIGH_WATER;
         if (!room) wantResume = true;
         return room;
       },
     });
-    conn.on('drain', () => { if (wantResume) { wantResume = false; ksock?.resume(); } });
+    conn.on('drain', () => {
+      if (wantResume) {
+        wantResume = false;
+        ksock?.resume();
+      }
+    });
     conn.on('data', (chunk: Buffer) => {
       const r = splitter.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
       for (const m of r.messages) ksock?.send(m);
@@ -87,7 +106,10 @@ export class PfkeyServer {
       ksock = undefined;
       this.log.log('debug', `pfkey client ${id} gone`);
     };
-    conn.on('error', (e) => { this.log.log('debug', `pfkey client ${id}: ${e.message}`); done(); });
+    conn.on('error', (e) => {
+      this.log.log('debug', `pfkey client ${id}: ${e.message}`);
+      done();
+    });
     conn.on('close', done);
     this.log.log('debug', `pfkey client ${id} connected`);
   }

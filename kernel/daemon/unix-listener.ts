@@ -8,7 +8,11 @@ import { dirname } from 'node:path';
 /** Why a listener could not start. */
 export class ListenError extends Error {
   readonly code = 'ELISTEN';
-  constructor(readonly path: string, readonly reason: 'in-use' | 'permission' | 'not-socket' | 'other', message: string) {
+  constructor(
+    readonly path: string,
+    readonly reason: 'in-use' | 'permission' | 'not-socket' | 'other',
+    message: string,
+  ) {
     super(message);
     this.name = 'ListenError';
   }
@@ -17,14 +21,21 @@ export class ListenError extends Error {
 function isLive(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const c = createConnection(path);
-    c.once('connect', () => { c.destroy(); resolve(true); });
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
     c.once('error', () => resolve(false));
   });
 }
 
 function explain(path: string, e: NodeJS.ErrnoException): ListenError {
   if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') {
-    return new ListenError(path, 'permission', `cannot create ${path}: permission denied (${e.code}); run as root or choose --socket`);
+    return new ListenError(
+      path,
+      'permission',
+      `cannot create ${path}: permission denied (${e.code}); run as root or choose --socket`,
+    );
   }
   if (e.code === 'EADDRINUSE') return new ListenError(path, 'in-use', `${path} is in use by another process`);
   return new ListenError(path, 'other', `cannot listen on ${path}: ${e.message}`);
@@ -33,13 +44,27 @@ function explain(path: string, e: NodeJS.ErrnoException): ListenError {
 /** Listens on `path` (mode 0600) and calls onConnection for every client. */
 export async function listenUnix(path: string, onConnection: (s: Socket) => void): Promise<Server> {
   let st;
-  try { st = lstatSync(path); } catch { st = undefined; }
-  if (st) {
-    if (!st.isSocket()) throw new ListenError(path, 'not-socket', `${path} exists and is not a socket; refusing to replace it`);
-    if (await isLive(path)) throw new ListenError(path, 'in-use', `${path} is in use: another daemon is answering on it`);
-    try { unlinkSync(path); } catch (e) { throw explain(path, e as NodeJS.ErrnoException); }
+  try {
+    st = lstatSync(path);
+  } catch {
+    st = undefined;
   }
-  try { mkdirSync(dirname(path), { recursive: true, mode: 0o755 }); } catch (e) { throw explain(path, e as NodeJS.ErrnoException); }
+  if (st) {
+    if (!st.isSocket())
+      throw new ListenError(path, 'not-socket', `${path} exists and is not a socket; refusing to replace it`);
+    if (await isLive(path))
+      throw new ListenError(path, 'in-use', `${path} is in use: another daemon is answering on it`);
+    try {
+      unlinkSync(path);
+    } catch (e) {
+      throw explain(path, e as NodeJS.ErrnoException);
+    }
+  }
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  } catch (e) {
+    throw explain(path, e as NodeJS.ErrnoException);
+  }
   const server = createServer({ allowHalfOpen: false }, onConnection);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e) => reject(explain(path, e as NodeJS.ErrnoException)));
@@ -58,8 +83,14 @@ export async function listenUnix(path: string, onConnection: (s: Socket) => void
 /** Closes the server, ends its clients and removes the socket file. */
 export function closeUnix(server: Server, path: string, clients: Iterable<Socket>): Promise<void> {
   for (const c of clients) c.destroy();
-  return new Promise((resolve) => server.close(() => {
-    try { unlinkSync(path); } catch { /* already gone */ }
-    resolve();
-  }));
+  return new Promise((resolve) =>
+    server.close(() => {
+      try {
+        unlinkSync(path);
+      } catch {
+        /* already gone */
+      }
+      resolve();
+    }),
+  );
 }

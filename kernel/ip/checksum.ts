@@ -12,8 +12,11 @@ export function sumWords(buf: Uint8Array, off: number, len: number, acc = 0): nu
   let i = off;
   // Unrolled by 4 words; a JS number holds 2^53, so 65535 * (2^37 words) cannot overflow.
   for (; i + 8 <= even; i += 8) {
-    s += ((buf[i]! << 8) | buf[i + 1]!) + ((buf[i + 2]! << 8) | buf[i + 3]!)
-      + ((buf[i + 4]! << 8) | buf[i + 5]!) + ((buf[i + 6]! << 8) | buf[i + 7]!);
+    s +=
+      ((buf[i]! << 8) | buf[i + 1]!) +
+      ((buf[i + 2]! << 8) | buf[i + 3]!) +
+      ((buf[i + 4]! << 8) | buf[i + 5]!) +
+      ((buf[i + 6]! << 8) | buf[i + 7]!);
   }
   for (; i < even; i += 2) s += (buf[i]! << 8) | buf[i + 1]!;
   if (len & 1) s += buf[end - 1]! << 8;
@@ -64,7 +67,7 @@ export function updateChecksum16(hc: number, oldWord: number, newWord: number): 
 
 /** RFC 1624 applied to an even-length run of bytes (e.g. an address rewritten by NAT). */
 export function updateChecksumBytes(hc: number, oldBytes: Uint8Array, newBytes: Uint8Array): number {
-  if (oldBytes.length !== newBytes.length || (oldBytes.length & 1)) {
+  if (oldBytes.length !== newBytes.length || oldBytes.length & 1) {
     throw new RangeError('updateChecksumBytes needs two even-length arrays of the same size');
   }
   let s = ~hc & 0xffff;

@@ -18,8 +18,20 @@ export const IPPROTO_DSTOPTS = 60; // RFC 8200 §4.6
 export const IPPROTO_IPCOMP = 108; // RFC 3173
 
 export const IPPROTO_NAMES: Readonly<Record<number, string>> = {
-  0: 'hopopts', 1: 'icmp', 4: 'ipv4', 6: 'tcp', 17: 'udp', 41: 'ipv6', 43: 'routing', 44: 'fragment',
-  50: 'esp', 51: 'ah', 58: 'icmpv6', 59: 'none', 60: 'dstopts', 108: 'ipcomp',
+  0: 'hopopts',
+  1: 'icmp',
+  4: 'ipv4',
+  6: 'tcp',
+  17: 'udp',
+  41: 'ipv6',
+  43: 'routing',
+  44: 'fragment',
+  50: 'esp',
+  51: 'ah',
+  58: 'icmpv6',
+  59: 'none',
+  60: 'dstopts',
+  108: 'ipcomp',
 };
 
 /** Name for logs; unknown numbers print as digits. */

@@ -4,8 +4,16 @@ import { putU16, putU32 } from '../../common/bytes.js';
 import { decodeIpv4, encodeIpv4, ipv4HeaderLength, isIpv4OptionCopied } from './ipv4.js';
 import { walkIpv6Chain } from './ipv6.js';
 import {
-  IPV4_MIN_MTU, IPV6_MIN_MTU, IPV6_HEADER_BYTES, IPV6_FRAG_HEADER_BYTES, IPPROTO_FRAGMENT, IPPROTO_ROUTING,
-  IPPROTO_HOPOPTS, IPOPT_NOP, IPOPT_EOL, IP6F_MORE_FRAG,
+  IPV4_MIN_MTU,
+  IPV6_MIN_MTU,
+  IPV6_HEADER_BYTES,
+  IPV6_FRAG_HEADER_BYTES,
+  IPPROTO_FRAGMENT,
+  IPPROTO_ROUTING,
+  IPPROTO_HOPOPTS,
+  IPOPT_NOP,
+  IPOPT_EOL,
+  IP6F_MORE_FRAG,
 } from './constants.js';
 
 export { Reassembler } from './reassembly.js';
@@ -23,8 +31,7 @@ export type FragmentRefusal =
   | 'already-fragment';
 
 export type FragmentResult =
-  | { ok: true; fragments: Uint8Array[] }
-  | { ok: false; reason: FragmentRefusal; mtu: number };
+  { ok: true; fragments: Uint8Array[] } | { ok: false; reason: FragmentRefusal; mtu: number };
 
 /** The options repeated in every fragment after the first (RFC 791 §3.1 "copied flag"). */
 function copiedOptions(opts: Uint8Array, list: { type: number; offset: number; length: number }[]): Uint8Array {
@@ -47,7 +54,8 @@ export function fragmentIpv4(pkt: Uint8Array, mtu: number): FragmentResult {
   if (h.df) return { ok: false, reason: 'needs-frag', mtu };
   if (mtu < IPV4_MIN_MTU) return { ok: false, reason: 'mtu-too-small', mtu };
   const laterOpts = copiedOptions(h.options, h.optionList);
-  const firstHl = h.headerLength, laterHl = ipv4HeaderLength(laterOpts);
+  const firstHl = h.headerLength,
+    laterHl = ipv4HeaderLength(laterOpts);
   const data = pkt.subarray(next, h.totalLength);
   const frags: Uint8Array[] = [];
   for (let at = 0; at < data.length;) {
@@ -57,10 +65,23 @@ export function fragmentIpv4(pkt: Uint8Array, mtu: number): FragmentResult {
     const n = Math.min(room, data.length - at);
     const last = at + n === data.length;
     const frag = new Uint8Array(hl + n);
-    encodeIpv4({
-      tos: h.tos, id: h.id, df: false, mf: !last || h.mf, fragOffset: h.fragOffset + (at >> 3), ttl: h.ttl,
-      protocol: h.protocol, src: h.src, dst: h.dst, options: at === 0 ? h.options : laterOpts,
-    }, frag.length, frag, 0);
+    encodeIpv4(
+      {
+        tos: h.tos,
+        id: h.id,
+        df: false,
+        mf: !last || h.mf,
+        fragOffset: h.fragOffset + (at >> 3),
+        ttl: h.ttl,
+        protocol: h.protocol,
+        src: h.src,
+        dst: h.dst,
+        options: at === 0 ? h.options : laterOpts,
+      },
+      frag.length,
+      frag,
+      0,
+    );
     frag.set(data.subarray(at, at + n), hl);
     frags.push(frag);
     at += n;
@@ -79,7 +100,9 @@ export function fragmentIpv6(pkt: Uint8Array, mtu: number, id: number): Fragment
   if (mtu < IPV6_MIN_MTU) return { ok: false, reason: 'mtu-too-small', mtu };
   if (chain.fragment) return { ok: false, reason: 'already-fragment', mtu };
   let perIdx = -1;
-  chain.exts.forEach((e, i) => { if (e.type === IPPROTO_ROUTING) perIdx = i; });
+  chain.exts.forEach((e, i) => {
+    if (e.type === IPPROTO_ROUTING) perIdx = i;
+  });
   if (perIdx < 0 && chain.exts[0]?.type === IPPROTO_HOPOPTS) perIdx = 0;
   const perEnd = perIdx >= 0 ? chain.exts[perIdx]!.offset + chain.exts[perIdx]!.length : IPV6_HEADER_BYTES;
   const nhAt = perIdx >= 0 ? chain.exts[perIdx]!.offset : 6;

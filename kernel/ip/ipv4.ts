@@ -3,9 +3,7 @@
 import { ParseError, need, u16, putU16 } from '../../common/bytes.js';
 import { checksumOk, internetChecksum } from './checksum.js';
 import type { Decoded } from './decoded.js';
-import {
-  IPV4_MIN_HEADER_BYTES, IPOPT_EOL, IPOPT_NOP, IP_DF, IP_MF, IP_OFFMASK,
-} from './constants.js';
+import { IPV4_MIN_HEADER_BYTES, IPOPT_EOL, IPOPT_NOP, IP_DF, IP_MF, IP_OFFMASK } from './constants.js';
 
 /*  RFC 791 §3.1
     0                   1                   2                   3
@@ -84,11 +82,19 @@ export function walkIpv4Options(buf: Uint8Array, hdrOff: number, start: number, 
   let i = start;
   while (i < end) {
     const type = buf[i]!;
-    if (type === IPOPT_EOL) { out.push({ type, offset: i - hdrOff, length: 1 }); break; }
-    if (type === IPOPT_NOP) { out.push({ type, offset: i - hdrOff, length: 1 }); i++; continue; }
+    if (type === IPOPT_EOL) {
+      out.push({ type, offset: i - hdrOff, length: 1 });
+      break;
+    }
+    if (type === IPOPT_NOP) {
+      out.push({ type, offset: i - hdrOff, length: 1 });
+      i++;
+      continue;
+    }
     if (i + 1 >= end) throw new ParseError(`IPv4 option ${type} has no length octet`, i, 'ipv4.option.length');
     const len = buf[i + 1]!;
-    if (len < 2 || i + len > end) throw new ParseError(`IPv4 option ${type} length ${len} does not fit`, i + 1, 'ipv4.option.length');
+    if (len < 2 || i + len > end)
+      throw new ParseError(`IPv4 option ${type} length ${len} does not fit`, i + 1, 'ipv4.option.length');
     out.push({ type, offset: i - hdrOff, length: len });
     i += len;
   }
@@ -111,10 +117,18 @@ export function decodeIpv4(pkt: Uint8Array, off = 0, verifyChecksum = true): Dec
   need(pkt, off, headerLength, 'ipv4.header');
   const totalLength = u16(pkt, off + 2);
   if (totalLength < headerLength) {
-    throw new ParseError(`IPv4 total length ${totalLength} < header length ${headerLength}`, off + 2, 'ipv4.totalLength');
+    throw new ParseError(
+      `IPv4 total length ${totalLength} < header length ${headerLength}`,
+      off + 2,
+      'ipv4.totalLength',
+    );
   }
   if (totalLength > pkt.length - off) {
-    throw new ParseError(`IPv4 total length ${totalLength} > ${pkt.length - off} bytes available`, off + 2, 'ipv4.totalLength');
+    throw new ParseError(
+      `IPv4 total length ${totalLength} > ${pkt.length - off} bytes available`,
+      off + 2,
+      'ipv4.totalLength',
+    );
   }
   const optionList = walkIpv4Options(pkt, off, off + IPV4_MIN_HEADER_BYTES, off + headerLength);
   if (verifyChecksum && !checksumOk(pkt, off, headerLength)) {
@@ -122,11 +136,23 @@ export function decodeIpv4(pkt: Uint8Array, off = 0, verifyChecksum = true): Dec
   }
   const fw = u16(pkt, off + 6);
   const value: Ipv4Header = {
-    version: 4, ihl, headerLength, tos: pkt[off + 1]!, totalLength, id: u16(pkt, off + 4),
-    flags: fw >>> 13, df: (fw & IP_DF) !== 0, mf: (fw & IP_MF) !== 0, fragOffset: fw & IP_OFFMASK,
-    ttl: pkt[off + 8]!, protocol: pkt[off + 9]!, checksum: u16(pkt, off + 10),
-    src: pkt.slice(off + 12, off + 16), dst: pkt.slice(off + 16, off + 20),
-    options: pkt.slice(off + 20, off + headerLength), optionList,
+    version: 4,
+    ihl,
+    headerLength,
+    tos: pkt[off + 1]!,
+    totalLength,
+    id: u16(pkt, off + 4),
+    flags: fw >>> 13,
+    df: (fw & IP_DF) !== 0,
+    mf: (fw & IP_MF) !== 0,
+    fragOffset: fw & IP_OFFMASK,
+    ttl: pkt[off + 8]!,
+    protocol: pkt[off + 9]!,
+    checksum: u16(pkt, off + 10),
+    src: pkt.slice(off + 12, off + 16),
+    dst: pkt.slice(off + 16, off + 20),
+    options: pkt.slice(off + 20, off + headerLength),
+    optionList,
   };
   return { value, next: off + headerLength };
 }

@@ -4,8 +4,16 @@
 import { ParseError, need, u16, u32, putU16, putU32 } from '../../common/bytes.js';
 import type { Decoded } from './decoded.js';
 import {
-  IPV6_HEADER_BYTES, IPV6_FRAG_HEADER_BYTES, IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_FRAGMENT,
-  IPPROTO_DSTOPTS, IP6OPT_PAD1, IP6OPT_MUTABLE, IP6F_MORE_FRAG, IP6F_OFF_MASK,
+  IPV6_HEADER_BYTES,
+  IPV6_FRAG_HEADER_BYTES,
+  IPPROTO_HOPOPTS,
+  IPPROTO_ROUTING,
+  IPPROTO_FRAGMENT,
+  IPPROTO_DSTOPTS,
+  IP6OPT_PAD1,
+  IP6OPT_MUTABLE,
+  IP6F_MORE_FRAG,
+  IP6F_OFF_MASK,
 } from './constants.js';
 
 /*  RFC 8200 §3
@@ -111,13 +119,22 @@ export function decodeIpv6(pkt: Uint8Array, off = 0): Decoded<Ipv6Header> {
   need(pkt, off, IPV6_HEADER_BYTES, 'ipv6.header');
   const payloadLength = u16(pkt, off + 4);
   if (payloadLength > pkt.length - off - IPV6_HEADER_BYTES) {
-    throw new ParseError(`IPv6 payload length ${payloadLength} > ${pkt.length - off - IPV6_HEADER_BYTES} bytes available`, off + 4, 'ipv6.payloadLength');
+    throw new ParseError(
+      `IPv6 payload length ${payloadLength} > ${pkt.length - off - IPV6_HEADER_BYTES} bytes available`,
+      off + 4,
+      'ipv6.payloadLength',
+    );
   }
   const w = u32(pkt, off);
   const value: Ipv6Header = {
-    version: 6, trafficClass: (w >>> 20) & 0xff, flowLabel: w & 0xfffff, payloadLength,
-    nextHeader: pkt[off + 6]!, hopLimit: pkt[off + 7]!,
-    src: pkt.slice(off + 8, off + 24), dst: pkt.slice(off + 24, off + 40),
+    version: 6,
+    trafficClass: (w >>> 20) & 0xff,
+    flowLabel: w & 0xfffff,
+    payloadLength,
+    nextHeader: pkt[off + 6]!,
+    hopLimit: pkt[off + 7]!,
+    src: pkt.slice(off + 8, off + 24),
+    dst: pkt.slice(off + 24, off + 40),
   };
   return { value, next: off + IPV6_HEADER_BYTES };
 }
@@ -134,7 +151,12 @@ export function walkIpv6Options(buf: Uint8Array, extOff: number): Ipv6Option[] {
     if (type !== IP6OPT_PAD1) {
       if (i + 2 > end) throw new ParseError(`IPv6 option ${type} has no length octet`, i, 'ipv6.option.length');
       length = 2 + buf[i + 1]!;
-      if (i + length > end) throw new ParseError(`IPv6 option ${type} length ${length - 2} overruns its header`, i + 1, 'ipv6.option.length');
+      if (i + length > end)
+        throw new ParseError(
+          `IPv6 option ${type} length ${length - 2} overruns its header`,
+          i + 1,
+          'ipv6.option.length',
+        );
     }
     out.push({ type, offset: i, length, action: type >> 6, mayChange: (type & IP6OPT_MUTABLE) !== 0 });
     i += length;
@@ -146,18 +168,45 @@ export function walkIpv6Options(buf: Uint8Array, extOff: number): Ipv6Option[] {
  * Walks extension headers from `start`, where the header named `first` begins; `nhAt` is the offset of the
  * byte that named it and `end` bounds the packet. Used for a whole packet and again after AH is removed.
  */
-export function walkIpv6Headers(pkt: Uint8Array, start: number, first: number, nhAt: number, end: number,
-  header: Ipv6Header, headerOffset: number, fromFixedHeader = false): Ipv6Chain {
-  const chain: Ipv6Chain = { headerOffset, header, exts: [], upperProto: first, upperOffset: start, upperNextHeaderAt: nhAt, end };
-  let type = first, at = start, nh = nhAt;
+export function walkIpv6Headers(
+  pkt: Uint8Array,
+  start: number,
+  first: number,
+  nhAt: number,
+  end: number,
+  header: Ipv6Header,
+  headerOffset: number,
+  fromFixedHeader = false,
+): Ipv6Chain {
+  const chain: Ipv6Chain = {
+    headerOffset,
+    header,
+    exts: [],
+    upperProto: first,
+    upperOffset: start,
+    upperNextHeaderAt: nhAt,
+    end,
+  };
+  let type = first,
+    at = start,
+    nh = nhAt;
   for (;;) {
     if (type === IPPROTO_FRAGMENT) {
-      if (at + IPV6_FRAG_HEADER_BYTES > end) throw new ParseError('truncated IPv6 fragment header', at, 'ipv6.fragment');
+      if (at + IPV6_FRAG_HEADER_BYTES > end)
+        throw new ParseError('truncated IPv6 fragment header', at, 'ipv6.fragment');
       const w = u16(pkt, at + 2);
-      const fragment = { offset: at, fragOffset: w & IP6F_OFF_MASK, more: (w & IP6F_MORE_FRAG) !== 0, id: u32(pkt, at + 4), nextHeader: pkt[at]! };
+      const fragment = {
+        offset: at,
+        fragOffset: w & IP6F_OFF_MASK,
+        more: (w & IP6F_MORE_FRAG) !== 0,
+        id: u32(pkt, at + 4),
+        nextHeader: pkt[at]!,
+      };
       chain.fragment ??= fragment; // the outermost fragment header is the one that counts
       chain.exts.push({ type, offset: at, length: IPV6_FRAG_HEADER_BYTES, nextHeader: fragment.nextHeader });
-      nh = at; type = fragment.nextHeader; at += IPV6_FRAG_HEADER_BYTES;
+      nh = at;
+      type = fragment.nextHeader;
+      at += IPV6_FRAG_HEADER_BYTES;
       if (fragment.fragOffset !== 0) break; // RFC 8200 §4.5: what follows is fragment data, not headers
       continue;
     }
@@ -167,16 +216,25 @@ export function walkIpv6Headers(pkt: Uint8Array, start: number, first: number, n
     }
     if (at + 2 > end) throw new ParseError(`truncated IPv6 extension header ${type}`, at, 'ipv6.ext');
     const length = (pkt[at + 1]! + 1) * 8;
-    if (at + length > end) throw new ParseError(`IPv6 extension header ${type} of ${length} bytes overruns the packet`, at + 1, 'ipv6.ext.length');
+    if (at + length > end)
+      throw new ParseError(
+        `IPv6 extension header ${type} of ${length} bytes overruns the packet`,
+        at + 1,
+        'ipv6.ext.length',
+      );
     if (type === IPPROTO_ROUTING) {
       chain.routing = { offset: at, routingType: pkt[at + 2]!, segmentsLeft: pkt[at + 3]! };
     } else {
       walkIpv6Options(pkt, at); // validates the TLVs; malformed options are a ParseError
     }
     chain.exts.push({ type, offset: at, length, nextHeader: pkt[at]! });
-    nh = at; type = pkt[at]!; at += length;
+    nh = at;
+    type = pkt[at]!;
+    at += length;
   }
-  chain.upperProto = type; chain.upperOffset = at; chain.upperNextHeaderAt = nh;
+  chain.upperProto = type;
+  chain.upperOffset = at;
+  chain.upperNextHeaderAt = nh;
   return chain;
 }
 
@@ -196,7 +254,9 @@ export function ipsecInsertPoint(chain: Ipv6Chain): IpsecInsertPoint {
   let nextHeaderAt = chain.headerOffset + 6;
   let nextHeader = chain.header.nextHeader;
   let lastRouting = -1;
-  chain.exts.forEach((e, i) => { if (e.type === IPPROTO_ROUTING) lastRouting = i; });
+  chain.exts.forEach((e, i) => {
+    if (e.type === IPPROTO_ROUTING) lastRouting = i;
+  });
   for (let i = 0; i < chain.exts.length; i++) {
     const e = chain.exts[i]!;
     if (e.type === IPPROTO_DSTOPTS && i > lastRouting) break;
@@ -210,9 +270,10 @@ export function ipsecInsertPoint(chain: Ipv6Chain): IpsecInsertPoint {
 /** Writes the fixed header for `payloadLength` bytes of payload at buf[off]; returns off + 40. */
 export function encodeIpv6(h: Ipv6HeaderInit, payloadLength: number, buf: Uint8Array, off = 0): number {
   if (h.src.length !== 16 || h.dst.length !== 16) throw new RangeError('IPv6 addresses must be 16 bytes');
-  if (payloadLength < 0 || payloadLength > 0xffff) throw new RangeError(`IPv6 payload length ${payloadLength} out of range`);
+  if (payloadLength < 0 || payloadLength > 0xffff)
+    throw new RangeError(`IPv6 payload length ${payloadLength} out of range`);
   if (off + IPV6_HEADER_BYTES > buf.length) throw new RangeError('buffer too small for the IPv6 header');
-  putU32(buf, off, (6 << 28 | ((h.trafficClass ?? 0) & 0xff) << 20 | ((h.flowLabel ?? 0) & 0xfffff)) >>> 0);
+  putU32(buf, off, ((6 << 28) | (((h.trafficClass ?? 0) & 0xff) << 20) | ((h.flowLabel ?? 0) & 0xfffff)) >>> 0);
   putU16(buf, off + 4, payloadLength);
   buf[off + 6] = h.nextHeader & 0xff;
   buf[off + 7] = h.hopLimit ?? 64;
@@ -234,13 +295,16 @@ export function buildIpv6Packet(h: Ipv6HeaderInit, payload: Uint8Array): Uint8Ar
  * multiple of 8 bytes (RFC 8200 §4.2).
  */
 export function buildIpv6OptionsHeader(nextHeader: number, options: Uint8Array): Uint8Array {
-  const len = (((options.length + 2) + 7) >> 3) << 3;
+  const len = ((options.length + 2 + 7) >> 3) << 3;
   const out = new Uint8Array(len);
   out[0] = nextHeader;
   out[1] = len / 8 - 1;
   out.set(options, 2);
   const pad = len - 2 - options.length;
   if (pad === 1) out[2 + options.length] = IP6OPT_PAD1;
-  else if (pad > 1) { out[2 + options.length] = 1; out[3 + options.length] = pad - 2; } // PadN
+  else if (pad > 1) {
+    out[2 + options.length] = 1;
+    out[3 + options.length] = pad - 2;
+  } // PadN
   return out;
 }

@@ -29,14 +29,30 @@ export function decodeIpPacket(pkt: Uint8Array): IpSummary {
   const v = pkt[0]! >> 4;
   if (v === 4) {
     const { value: h, next } = decodeIpv4(pkt, 0);
-    return { family: 4, src: h.src, dst: h.dst, protocol: h.protocol, payloadOffset: next, end: h.totalLength,
-      isFragment: h.mf || h.fragOffset !== 0, ipv4: h };
+    return {
+      family: 4,
+      src: h.src,
+      dst: h.dst,
+      protocol: h.protocol,
+      payloadOffset: next,
+      end: h.totalLength,
+      isFragment: h.mf || h.fragOffset !== 0,
+      ipv4: h,
+    };
   }
   if (v === 6) {
     const c = walkIpv6Chain(pkt, 0);
     const isFragment = c.fragment !== undefined && (c.fragment.more || c.fragment.fragOffset !== 0);
-    return { family: 6, src: c.header.src, dst: c.header.dst, protocol: c.upperProto, payloadOffset: c.upperOffset,
-      end: c.end, isFragment, ipv6: c };
+    return {
+      family: 6,
+      src: c.header.src,
+      dst: c.header.dst,
+      protocol: c.upperProto,
+      payloadOffset: c.upperOffset,
+      end: c.end,
+      isFragment,
+      ipv6: c,
+    };
   }
   throw new ParseError(`IP version ${v} is neither 4 nor 6`, 0, 'ip.version');
 }
@@ -57,9 +73,15 @@ export interface IpInit {
 /** An IPv4 or IPv6 packet (by address length) carrying `payload` as `protocol`. */
 export function buildIpPacket(ip: IpInit, protocol: number, payload: Uint8Array): Uint8Array {
   if (ip.src.length === 4) {
-    return buildIpv4Packet({ src: ip.src, dst: ip.dst, protocol, ttl: ip.ttl, id: ip.id, df: ip.df, tos: ip.tos }, payload);
+    return buildIpv4Packet(
+      { src: ip.src, dst: ip.dst, protocol, ttl: ip.ttl, id: ip.id, df: ip.df, tos: ip.tos },
+      payload,
+    );
   }
-  return buildIpv6Packet({ src: ip.src, dst: ip.dst, nextHeader: protocol, hopLimit: ip.ttl, trafficClass: ip.tos }, payload);
+  return buildIpv6Packet(
+    { src: ip.src, dst: ip.dst, nextHeader: protocol, hopLimit: ip.ttl, trafficClass: ip.tos },
+    payload,
+  );
 }
 
 /** An IP packet carrying one UDP datagram with a correct checksum. */

@@ -7,8 +7,13 @@ import type { Clock } from '../../common/clock.js';
 import { decodeIpv4, setIpv4Checksum } from './ipv4.js';
 import { walkIpv6Chain } from './ipv6.js';
 import {
-  IPV4_MAX_PACKET_BYTES, IPV6_HEADER_BYTES, IPV6_FRAG_HEADER_BYTES, IP_MF, IP_OFFMASK,
-  IPV4_REASS_TIMEOUT_MS, IPV6_REASS_TIMEOUT_MS,
+  IPV4_MAX_PACKET_BYTES,
+  IPV6_HEADER_BYTES,
+  IPV6_FRAG_HEADER_BYTES,
+  IP_MF,
+  IP_OFFMASK,
+  IPV4_REASS_TIMEOUT_MS,
+  IPV6_REASS_TIMEOUT_MS,
 } from './constants.js';
 
 /** Why a fragment was dropped (held fragments freed with their datagram count under the datagram's reason). */
@@ -26,8 +31,17 @@ export type ReassemblyDrop =
   | 'noRoom'; // one fragment larger than maxBytes by itself
 
 export const REASSEMBLY_DROPS: readonly ReassemblyDrop[] = [
-  'malformed', 'duplicate', 'overlap', 'inconsistent', 'tooLong', 'tooManyFragments', 'afterDiscard',
-  'timeout', 'evictedMemory', 'evictedCount', 'noRoom',
+  'malformed',
+  'duplicate',
+  'overlap',
+  'inconsistent',
+  'tooLong',
+  'tooManyFragments',
+  'afterDiscard',
+  'timeout',
+  'evictedMemory',
+  'evictedCount',
+  'noRoom',
 ];
 
 export type ReassemblyResult =
@@ -70,7 +84,11 @@ export interface ExpiredDatagram {
   firstFragment?: Uint8Array;
 }
 
-interface Piece { off: number; end: number; data: Uint8Array }
+interface Piece {
+  off: number;
+  end: number;
+  data: Uint8Array;
+}
 
 interface Pending {
   key: string;
@@ -147,7 +165,10 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Fragment reassembly for one host (BSD `ipq`/`ip6q`); time comes from the injected clock. */
 export class Reassembler {
   readonly stats: ReassemblyStats = {
-    fragments: 0, reassembled: 0, atomic: 0, timedOut: 0,
+    fragments: 0,
+    reassembled: 0,
+    atomic: 0,
+    timedOut: 0,
     dropped: Object.fromEntries(REASSEMBLY_DROPS.map((r) => [r, 0])) as Record<ReassemblyDrop, number>,
   };
   /** Called for each datagram whose timer runs out while its first fragment is held (RFC 792, RFC 8200 §4.5). */
@@ -173,9 +194,13 @@ export class Reassembler {
   }
 
   /** Bytes of fragments and headers held now. */
-  get bytesHeld(): number { return this.held; }
+  get bytesHeld(): number {
+    return this.held;
+  }
   /** Datagrams in flight (discarded ones waiting out their timer included). */
-  get datagrams(): number { return this.queues[4].size + this.queues[6].size; }
+  get datagrams(): number {
+    return this.queues[4].size + this.queues[6].size;
+  }
 
   /** Takes one received packet. Never throws on bad input: malformed packets are counted drops. */
   input(pkt: Uint8Array): ReassemblyResult {
@@ -185,7 +210,10 @@ export class Reassembler {
       f = pkt.length > 0 && pkt[0]! >> 4 === 6 ? parseV6(pkt) : parseV4(pkt);
       if (f === undefined) return { kind: 'not-fragment' };
       this.stats.fragments++;
-      if (f === 'atomic') { this.stats.atomic++; return { kind: 'complete', packet: stripAtomic(pkt) }; }
+      if (f === 'atomic') {
+        this.stats.atomic++;
+        return { kind: 'complete', packet: stripAtomic(pkt) };
+      }
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
       this.stats.fragments++;
@@ -208,7 +236,8 @@ export class Reassembler {
         const first = p.pieces[0];
         if (this.onTimeout && p.rawHead && first?.off === 0) {
           const ff = new Uint8Array(p.rawHead.length + first.data.length);
-          ff.set(p.rawHead); ff.set(first.data, p.rawHead.length);
+          ff.set(p.rawHead);
+          ff.set(first.data, p.rawHead.length);
           this.onTimeout({ family: fam, firstFragment: ff });
         }
       }
@@ -217,7 +246,8 @@ export class Reassembler {
   }
 
   private add(f: Frag, pkt: Uint8Array): ReassemblyResult {
-    const len = f.data.length, end = f.off + len;
+    const len = f.data.length,
+      end = f.off + len;
     if (f.more && (len === 0 || (len & 7) !== 0)) return this.drop('malformed'); // RFC 8200 §4.5, RFC 791
     const minHead = f.family === 4 ? 20 : 0; // IPv6 counts the payload only
     if (end + minHead > IPV4_MAX_PACKET_BYTES) return this.drop('tooLong');
@@ -226,7 +256,16 @@ export class Reassembler {
     if (p?.discarded) return this.drop('afterDiscard');
     if (!p) {
       while (this.datagrams >= this.maxDatagrams) this.remove(this.oldest()!, 'evictedCount');
-      p = { key: f.key, family: f.family, createdMs: this.clock.now(), pieces: [], have: 0, totalLen: -1, bytes: 0, discarded: false };
+      p = {
+        key: f.key,
+        family: f.family,
+        createdMs: this.clock.now(),
+        pieces: [],
+        have: 0,
+        totalLen: -1,
+        bytes: 0,
+        discarded: false,
+      };
       q.set(f.key, p);
     }
     const lastEnd = p.pieces.length ? p.pieces[p.pieces.length - 1]!.end : 0;
@@ -235,8 +274,10 @@ export class Reassembler {
     }
     let at = 0;
     for (; at < p.pieces.length && p.pieces[at]!.off < f.off; at++);
-    const prev = p.pieces[at - 1], nextPiece = p.pieces[at];
-    if (nextPiece && nextPiece.off === f.off && nextPiece.end === end && sameBytes(nextPiece.data, f.data)) return this.drop('duplicate');
+    const prev = p.pieces[at - 1],
+      nextPiece = p.pieces[at];
+    if (nextPiece && nextPiece.off === f.off && nextPiece.end === end && sameBytes(nextPiece.data, f.data))
+      return this.drop('duplicate');
     if ((prev && prev.end > f.off) || (nextPiece && nextPiece.off < end) || (nextPiece && nextPiece.off === f.off)) {
       return this.discard(p, 'overlap');
     }
@@ -245,7 +286,10 @@ export class Reassembler {
     if (cost > this.maxBytes) return this.drop('noRoom');
     while (this.held + cost > this.maxBytes) {
       const victim = this.oldest(p);
-      if (!victim) { this.remove(p, 'evictedMemory'); return this.drop('evictedMemory'); }
+      if (!victim) {
+        this.remove(p, 'evictedMemory');
+        return this.drop('evictedMemory');
+      }
       this.remove(victim, 'evictedMemory');
     }
     p.pieces.splice(at, 0, { off: f.off, end, data: f.data.slice() });
@@ -265,7 +309,8 @@ export class Reassembler {
   private assemble(p: Pending): ReassemblyResult {
     const h = p.header!;
     const out = new Uint8Array(h.length + p.totalLen);
-    if (out.length > IPV4_MAX_PACKET_BYTES + (p.family === 6 ? IPV6_HEADER_BYTES : 0)) return this.discard(p, 'tooLong');
+    if (out.length > IPV4_MAX_PACKET_BYTES + (p.family === 6 ? IPV6_HEADER_BYTES : 0))
+      return this.discard(p, 'tooLong');
     out.set(h);
     for (const piece of p.pieces) out.set(piece.data, h.length + piece.off);
     if (p.family === 4) {
@@ -310,7 +355,12 @@ export class Reassembler {
   private discard(p: Pending, reason: ReassemblyDrop): ReassemblyResult {
     this.stats.dropped[reason] += p.pieces.length;
     this.held -= p.bytes;
-    p.pieces = []; p.bytes = 0; p.have = 0; p.header = undefined; p.rawHead = undefined; p.discarded = true;
+    p.pieces = [];
+    p.bytes = 0;
+    p.have = 0;
+    p.header = undefined;
+    p.rawHead = undefined;
+    p.discarded = true;
     return this.drop(reason);
   }
 }

@@ -19,7 +19,11 @@ export function ipPacketEnd(p: Uint8Array): number {
 }
 
 /** Bytes kept in front of the IPsec header, the offset of the byte naming what follows them, and the packet end. */
-export interface TransportSplit { hdrLen: number; nhOff: number; end: number }
+export interface TransportSplit {
+  hdrLen: number;
+  nhOff: number;
+  end: number;
+}
 
 /**
  * Transport mode for AH and IPComp: after the IPv4 header, or at the RFC 4302 §3.1.1 insertion point of the

@@ -48,8 +48,10 @@ export function decodeUdp(buf: Uint8Array, off: number, end = buf.length, ip?: P
   need(buf.subarray(0, end), off, UDP_HEADER_BYTES, 'udp.header');
   const length = u16(buf, off + 4);
   if (length < UDP_HEADER_BYTES) throw new ParseError(`UDP length ${length} < 8`, off + 4, 'udp.length');
-  if (off + length > end) throw new ParseError(`UDP length ${length} > ${end - off} bytes available`, off + 4, 'udp.length');
-  if (ip && !udpChecksumOk(buf, off, length, ip)) throw new ParseError('UDP checksum mismatch', off + 6, 'udp.checksum');
+  if (off + length > end)
+    throw new ParseError(`UDP length ${length} > ${end - off} bytes available`, off + 4, 'udp.length');
+  if (ip && !udpChecksumOk(buf, off, length, ip))
+    throw new ParseError('UDP checksum mismatch', off + 6, 'udp.checksum');
   const value = { srcPort: u16(buf, off), dstPort: u16(buf, off + 2), length, checksum: u16(buf, off + 6) };
   return { value, next: off + UDP_HEADER_BYTES };
 }
@@ -58,8 +60,15 @@ export function decodeUdp(buf: Uint8Array, off: number, end = buf.length, ip?: P
  * Writes a UDP header at buf[off] for `dataLength` bytes of data already at off + 8, and its checksum
  * (a computed 0 is sent as 0xffff, RFC 768). With `noChecksum` (IPv4 only) the field is left 0.
  */
-export function encodeUdp(buf: Uint8Array, off: number, srcPort: number, dstPort: number, dataLength: number,
-  ip: PseudoAddrs, noChecksum = false): number {
+export function encodeUdp(
+  buf: Uint8Array,
+  off: number,
+  srcPort: number,
+  dstPort: number,
+  dataLength: number,
+  ip: PseudoAddrs,
+  noChecksum = false,
+): number {
   const length = UDP_HEADER_BYTES + dataLength;
   if (length > 0xffff) throw new RangeError(`UDP datagram of ${length} bytes is too long`);
   if (off + length > buf.length) throw new RangeError('buffer too small for the UDP datagram');
@@ -76,7 +85,13 @@ export function encodeUdp(buf: Uint8Array, off: number, srcPort: number, dstPort
 }
 
 /** A new UDP datagram (header + data) with its checksum. */
-export function buildUdp(srcPort: number, dstPort: number, data: Uint8Array, ip: PseudoAddrs, noChecksum = false): Uint8Array {
+export function buildUdp(
+  srcPort: number,
+  dstPort: number,
+  data: Uint8Array,
+  ip: PseudoAddrs,
+  noChecksum = false,
+): Uint8Array {
   const out = new Uint8Array(UDP_HEADER_BYTES + data.length);
   out.set(data, UDP_HEADER_BYTES);
   encodeUdp(out, 0, srcPort, dstPort, data.length, ip, noChecksum);

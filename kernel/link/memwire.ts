@@ -67,11 +67,20 @@ export class MemWire {
   /** @internal called by MemPort.send */
   transmit(from: MemPort, packet: Uint8Array, nextHop: Uint8Array): void {
     this.stats.sent++;
-    if (packet.length > this.mtu) { this.stats.tooBig++; return; }
+    if (packet.length > this.mtu) {
+      this.stats.tooBig++;
+      return;
+    }
     this.opts.tap?.(packet, from.name);
     const to = this.byAddr.get(addrKey(nextHop));
-    if (!to || to === from) { this.stats.noNeighbour++; return; }
-    if (this.chance(this.opts.loss)) { this.stats.lost++; return; }
+    if (!to || to === from) {
+      this.stats.noNeighbour++;
+      return;
+    }
+    if (this.chance(this.opts.loss)) {
+      this.stats.lost++;
+      return;
+    }
     const copies = this.chance(this.opts.duplicate) ? 2 : 1;
     if (copies === 2) this.stats.duplicated++;
     // new Uint8Array(...) copies; Buffer#slice (ESP output builds Buffers) would only make a view.
@@ -80,7 +89,10 @@ export class MemWire {
 
   private schedule(to: MemPort, frame: Uint8Array): void {
     const delay = (this.opts.delayMs ?? 0) + this.jitter();
-    const deliver = () => { this.stats.delivered++; to.deliver(frame); };
+    const deliver = () => {
+      this.stats.delivered++;
+      to.deliver(frame);
+    };
     if (delay > 0 && this.opts.clock) this.opts.clock.setTimer(delay, deliver);
     else queueMicrotask(deliver);
   }
@@ -89,13 +101,25 @@ export class MemWire {
 export class MemPort implements Link {
   private rx: (packet: Uint8Array) => void = () => {};
   private closed = false;
-  constructor(private wire: MemWire, readonly name: string) {}
-  get mtu(): number { return this.wire.mtu; }
+  constructor(
+    private wire: MemWire,
+    readonly name: string,
+  ) {}
+  get mtu(): number {
+    return this.wire.mtu;
+  }
   send(packet: Uint8Array, nextHop: Uint8Array): void {
     if (!this.closed) this.wire.transmit(this, packet, nextHop);
   }
-  onReceive(fn: (packet: Uint8Array) => void): void { this.rx = fn; }
+  onReceive(fn: (packet: Uint8Array) => void): void {
+    this.rx = fn;
+  }
   /** @internal */
-  deliver(frame: Uint8Array): void { if (!this.closed) this.rx(frame); }
-  close(): void { this.closed = true; this.wire.detach(this); }
+  deliver(frame: Uint8Array): void {
+    if (!this.closed) this.rx(frame);
+  }
+  close(): void {
+    this.closed = true;
+    this.wire.detach(this);
+  }
 }

@@ -16,7 +16,10 @@ const ESP_MIN_BYTES = 8;
 /** The largest datagram payload over IPv4 (65535 - 20 - 8); the kernel of the real host fragments. */
 const UDP_MAX_PAYLOAD = 65507;
 
-export interface NattEndpoint { host: string; port: number }
+export interface NattEndpoint {
+  host: string;
+  port: number;
+}
 
 export interface NattSocketOptions {
   /** Local address (a specific one: it becomes the destination of the packets handed to the host) and port. */
@@ -28,18 +31,32 @@ export interface NattSocketOptions {
 export class NattSocket implements Link {
   /** Large: the host must not fragment ESP-in-UDP itself; the real stack does. */
   readonly mtu = UDP_MAX_PAYLOAD + IPV4_MIN_HEADER_BYTES + 8;
-  readonly stats = { espOut: 0, espIn: 0, ikeOut: 0, ikeIn: 0, keepalivesIn: 0, notEspInUdp: 0, short: 0, sendErrors: 0 };
+  readonly stats = {
+    espOut: 0,
+    espIn: 0,
+    ikeOut: 0,
+    ikeIn: 0,
+    keepalivesIn: 0,
+    notEspInUdp: 0,
+    short: 0,
+    sendErrors: 0,
+  };
   private rx: (packet: Uint8Array) => void = () => {};
   private ike: ((msg: Uint8Array, from: NattEndpoint) => void) | undefined;
   private readonly local: Uint8Array;
 
-  private constructor(private readonly sock: Socket, opts: NattSocketOptions) {
+  private constructor(
+    private readonly sock: Socket,
+    opts: NattSocketOptions,
+  ) {
     this.ike = opts.onIke;
     const a = parseAddr(opts.bind.host);
     if (!a || a.every((x) => x === 0)) throw new RangeError('NattSocket needs a specific local address');
     this.local = a;
     sock.on('message', (msg, rinfo) => this.receive(new Uint8Array(msg.buffer, msg.byteOffset, msg.length), rinfo));
-    sock.on('error', () => { this.stats.sendErrors++; });
+    sock.on('error', () => {
+      this.stats.sendErrors++;
+    });
   }
 
   /** Binds (default port 4500) and resolves when listening. */
@@ -47,7 +64,10 @@ export class NattSocket implements Link {
     const sock = createSocket({ type: opts.bind.host.includes(':') ? 'udp6' : 'udp4' });
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject);
-      sock.bind(opts.bind.port ?? NAT_T_PORT, opts.bind.host, () => { sock.off('error', reject); resolve(); });
+      sock.bind(opts.bind.port ?? NAT_T_PORT, opts.bind.host, () => {
+        sock.off('error', reject);
+        resolve();
+      });
     });
     try {
       return new NattSocket(sock, opts);
@@ -58,16 +78,22 @@ export class NattSocket implements Link {
   }
 
   /** The UDP port the host must treat as ESP-in-UDP (Host.addInterface picks this up). */
-  get encapPort(): number { return this.sock.address().port; }
+  get encapPort(): number {
+    return this.sock.address().port;
+  }
 
   address(): NattEndpoint {
     const a = this.sock.address();
     return { host: a.address, port: a.port };
   }
 
-  onReceive(fn: (packet: Uint8Array) => void): void { this.rx = fn; }
+  onReceive(fn: (packet: Uint8Array) => void): void {
+    this.rx = fn;
+  }
 
-  onIke(fn: (msg: Uint8Array, from: NattEndpoint) => void): void { this.ike = fn; }
+  onIke(fn: (msg: Uint8Array, from: NattEndpoint) => void): void {
+    this.ike = fn;
+  }
 
   /**
    * Link.send: an ESP-in-UDP packet from the host (UDP source port = this socket's, payload = ESP with a
@@ -76,11 +102,19 @@ export class NattSocket implements Link {
   send(packet: Uint8Array, nextHop: Uint8Array): void {
     void nextHop;
     const u = udpOf(packet);
-    const esp = u !== undefined && u.sport === this.encapPort && u.end - u.dataOff >= ESP_MIN_BYTES
-      && (packet[u.dataOff]! | packet[u.dataOff + 1]! | packet[u.dataOff + 2]! | packet[u.dataOff + 3]!) !== 0;
-    if (!esp) { this.stats.notEspInUdp++; return; }
+    const esp =
+      u !== undefined &&
+      u.sport === this.encapPort &&
+      u.end - u.dataOff >= ESP_MIN_BYTES &&
+      (packet[u.dataOff]! | packet[u.dataOff + 1]! | packet[u.dataOff + 2]! | packet[u.dataOff + 3]!) !== 0;
+    if (!esp) {
+      this.stats.notEspInUdp++;
+      return;
+    }
     this.stats.espOut++;
-    this.sock.send(packet.subarray(u.dataOff, u.end), u.dport, formatAddr(u.dst), (err) => { if (err) this.stats.sendErrors++; });
+    this.sock.send(packet.subarray(u.dataOff, u.end), u.dport, formatAddr(u.dst), (err) => {
+      if (err) this.stats.sendErrors++;
+    });
   }
 
   /** Sends an IKE message with the non-ESP marker in front (RFC 3948 §2.2). */
@@ -88,34 +122,50 @@ export class NattSocket implements Link {
     const d = new Uint8Array(NON_ESP_MARKER_BYTES + msg.length);
     d.set(msg, NON_ESP_MARKER_BYTES);
     this.stats.ikeOut++;
-    this.sock.send(d, to.port, to.host, (err) => { if (err) this.stats.sendErrors++; });
+    this.sock.send(d, to.port, to.host, (err) => {
+      if (err) this.stats.sendErrors++;
+    });
   }
 
   /** Sends a NAT-keepalive (RFC 3948 §2.3). */
   sendKeepalive(to: NattEndpoint): void {
-    this.sock.send(Uint8Array.of(NATT_KEEPALIVE_BYTE), to.port, to.host, (err) => { if (err) this.stats.sendErrors++; });
+    this.sock.send(Uint8Array.of(NATT_KEEPALIVE_BYTE), to.port, to.host, (err) => {
+      if (err) this.stats.sendErrors++;
+    });
   }
 
   close(): void {
-    try { this.sock.close(); } catch { /* already closed */ }
+    try {
+      this.sock.close();
+    } catch {
+      /* already closed */
+    }
   }
 
   private receive(d: Uint8Array, rinfo: RemoteInfo): void {
-    if (d.length === 1 && d[0] === NATT_KEEPALIVE_BYTE) { this.stats.keepalivesIn++; return; }
+    if (d.length === 1 && d[0] === NATT_KEEPALIVE_BYTE) {
+      this.stats.keepalivesIn++;
+      return;
+    }
     if (d.length >= NON_ESP_MARKER_BYTES && (d[0]! | d[1]! | d[2]! | d[3]!) === 0) {
       this.stats.ikeIn++;
       this.ike?.(d.slice(NON_ESP_MARKER_BYTES), { host: rinfo.address, port: rinfo.port });
       return;
     }
     const src = parseAddr(rinfo.address);
-    if (d.length < ESP_MIN_BYTES || !src || src.length !== this.local.length) { this.stats.short++; return; }
+    if (d.length < ESP_MIN_BYTES || !src || src.length !== this.local.length) {
+      this.stats.short++;
+      return;
+    }
     this.stats.espIn++;
     this.rx(buildUdpPacket({ src, dst: this.local }, rinfo.port, this.encapPort, d));
   }
 }
 
 /** The UDP header of an IPv4/IPv6 packet (no IPv6 extension headers: ESP-in-UDP does not need them). */
-function udpOf(p: Uint8Array): { dst: Uint8Array; sport: number; dport: number; dataOff: number; end: number } | undefined {
+function udpOf(
+  p: Uint8Array,
+): { dst: Uint8Array; sport: number; dport: number; dataOff: number; end: number } | undefined {
   if (p.length < 1) return undefined;
   const v6 = p[0]! >> 4 === 6;
   const hl = v6 ? IPV6_HEADER_BYTES : (p[0]! & 0x0f) << 2;
@@ -125,7 +175,10 @@ function udpOf(p: Uint8Array): { dst: Uint8Array; sport: number; dport: number; 
   const ulen = (p[hl + 4]! << 8) | p[hl + 5]!;
   if (end > p.length || ulen < 8 || hl + ulen > end) return undefined;
   return {
-    dst: v6 ? p.subarray(24, 40) : p.subarray(16, 20), sport: (p[hl]! << 8) | p[hl + 1]!, dport: (p[hl + 2]! << 8) | p[hl + 3]!,
-    dataOff: hl + 8, end: hl + ulen,
+    dst: v6 ? p.subarray(24, 40) : p.subarray(16, 20),
+    sport: (p[hl]! << 8) | p[hl + 1]!,
+    dport: (p[hl + 2]! << 8) | p[hl + 3]!,
+    dataOff: hl + 8,
+    end: hl + ulen,
   };
 }

@@ -4,7 +4,10 @@ import { createSocket, type Socket } from 'node:dgram';
 import { formatAddr } from '../../common/inet.js';
 import type { Link } from './link.js';
 
-export interface UnderlayEndpoint { host: string; port: number }
+export interface UnderlayEndpoint {
+  host: string;
+  port: number;
+}
 
 export interface UnderlayOptions {
   /** Local UDP address and port to bind (port 0 picks one). */
@@ -25,8 +28,13 @@ export class UdpUnderlay implements Link {
   private constructor(sock: Socket, opts: UnderlayOptions) {
     this.sock = sock;
     this.mtu = opts.mtu ?? 1400;
-    sock.on('message', (msg) => { this.stats.received++; this.rx(new Uint8Array(msg.buffer, msg.byteOffset, msg.length)); });
-    sock.on('error', () => { this.stats.sendErrors++; });
+    sock.on('message', (msg) => {
+      this.stats.received++;
+      this.rx(new Uint8Array(msg.buffer, msg.byteOffset, msg.length));
+    });
+    sock.on('error', () => {
+      this.stats.sendErrors++;
+    });
   }
 
   /** Binds the UDP socket and resolves when it is listening. */
@@ -35,7 +43,10 @@ export class UdpUnderlay implements Link {
     const sock = createSocket({ type, reuseAddr: false });
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject);
-      sock.bind(opts.bind.port, opts.bind.host, () => { sock.off('error', reject); resolve(); });
+      sock.bind(opts.bind.port, opts.bind.host, () => {
+        sock.off('error', reject);
+        resolve();
+      });
     });
     const u = new UdpUnderlay(sock, opts);
     for (const [ip, ep] of Object.entries(opts.neighbours ?? {})) u.setNeighbour(ip, ep);
@@ -53,17 +64,30 @@ export class UdpUnderlay implements Link {
   }
 
   send(packet: Uint8Array, nextHop: Uint8Array): void {
-    if (packet.length > this.mtu) { this.stats.tooBig++; return; }
+    if (packet.length > this.mtu) {
+      this.stats.tooBig++;
+      return;
+    }
     const ep = this.neigh.get(formatAddr(nextHop));
-    if (!ep) { this.stats.noNeighbour++; return; }
+    if (!ep) {
+      this.stats.noNeighbour++;
+      return;
+    }
     this.stats.sent++;
-    this.sock.send(packet, ep.port, ep.host, (err) => { if (err) this.stats.sendErrors++; });
+    this.sock.send(packet, ep.port, ep.host, (err) => {
+      if (err) this.stats.sendErrors++;
+    });
   }
 
-  onReceive(fn: (packet: Uint8Array) => void): void { this.rx = fn; }
+  onReceive(fn: (packet: Uint8Array) => void): void {
+    this.rx = fn;
+  }
 
   close(): void {
-    try { this.sock.close(); } catch { /* already closed */ }
+    try {
+      this.sock.close();
+    } catch {
+      /* already closed */
+    }
   }
 }
-

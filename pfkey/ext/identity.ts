@@ -7,7 +7,7 @@ import { SADB_X_IDENTTYPE_ADDR, pfkeyAlign8 } from '../constants.js';
 import { invalid } from '../errors.js';
 import { SADB_IDENT, getField, getField64, setField, setField64 } from '../layout.js';
 import { type Sockaddr, decodeSockaddr, encodeSockaddr, sockaddrLength } from '../sockaddr.js';
-import { type ExtCodec, bytesAt, expectAtLeast, putBytes, putExtHeader, zeroBytes } from './codec.js';
+import { type ExtCodec, expectAtLeast, putBytes, putExtHeader, zeroBytes } from './codec.js';
 
 /** struct sadb_ident with its string (`data`, no NUL) or, for SADB_X_IDENTTYPE_ADDR, its sockaddr. */
 export interface SadbIdent {
@@ -35,7 +35,8 @@ export const identityCodec: ExtCodec<SadbIdent> = {
       return { value: { type, id, data: decodeString(dv, body, len - SADB_IDENT.size) }, next: off + len };
     }
     const { value: addr, next } = decodeSockaddr(dv, body, len - SADB_IDENT.size);
-    if (SADB_IDENT.size + pfkeyAlign8(next - body) !== len) invalid(`sadb_ident: length ${len} does not match its sockaddr`, off);
+    if (SADB_IDENT.size + pfkeyAlign8(next - body) !== len)
+      invalid(`sadb_ident: length ${len} does not match its sockaddr`, off);
     return { value: { type, id, data: new Uint8Array(0), addr }, next: off + len };
   },
   encode(v, dv, off, exttype) {

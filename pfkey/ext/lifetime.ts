@@ -18,8 +18,10 @@ export const lifetimeCodec: ExtCodec<SadbLifetime> = {
   decode(dv, off, len) {
     expectLength(len, SADB_LIFETIME.size, 'sadb_lifetime', off);
     const value: SadbLifetime = {
-      allocations: getField(dv, off, F.allocations!), bytes: getField64(dv, off, F.bytes!),
-      addtime: getField64(dv, off, F.addtime!), usetime: getField64(dv, off, F.usetime!),
+      allocations: getField(dv, off, F.allocations!),
+      bytes: getField64(dv, off, F.bytes!),
+      addtime: getField64(dv, off, F.addtime!),
+      usetime: getField64(dv, off, F.usetime!),
     };
     return { value, next: off + len };
   },

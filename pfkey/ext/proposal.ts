@@ -32,13 +32,23 @@ export interface SadbProp {
 
 // Member name in the C struct for each small (u8/u16/u32) and 64-bit comb field.
 const SMALL: [keyof SadbComb, string][] = [
-  ['auth', 'auth'], ['encrypt', 'encrypt'], ['flags', 'flags'], ['authMinbits', 'auth_minbits'],
-  ['authMaxbits', 'auth_maxbits'], ['encryptMinbits', 'encrypt_minbits'], ['encryptMaxbits', 'encrypt_maxbits'],
-  ['softAllocations', 'soft_allocations'], ['hardAllocations', 'hard_allocations'],
+  ['auth', 'auth'],
+  ['encrypt', 'encrypt'],
+  ['flags', 'flags'],
+  ['authMinbits', 'auth_minbits'],
+  ['authMaxbits', 'auth_maxbits'],
+  ['encryptMinbits', 'encrypt_minbits'],
+  ['encryptMaxbits', 'encrypt_maxbits'],
+  ['softAllocations', 'soft_allocations'],
+  ['hardAllocations', 'hard_allocations'],
 ];
 const WIDE: [keyof SadbComb, string][] = [
-  ['softBytes', 'soft_bytes'], ['hardBytes', 'hard_bytes'], ['softAddtime', 'soft_addtime'],
-  ['hardAddtime', 'hard_addtime'], ['softUsetime', 'soft_usetime'], ['hardUsetime', 'hard_usetime'],
+  ['softBytes', 'soft_bytes'],
+  ['hardBytes', 'hard_bytes'],
+  ['softAddtime', 'soft_addtime'],
+  ['hardAddtime', 'hard_addtime'],
+  ['softUsetime', 'soft_usetime'],
+  ['hardUsetime', 'hard_usetime'],
 ];
 
 function field(l: StructLayout, name: string) {
@@ -61,7 +71,8 @@ function encodeComb(c: SadbComb, dv: DataView, off: number): void {
 export const proposalCodec: ExtCodec<SadbProp> = {
   decode(dv, off, len) {
     expectAtLeast(len, SADB_PROP.size, 'sadb_prop', off);
-    if ((len - SADB_PROP.size) % SADB_COMB.size !== 0) invalid(`sadb_prop: ${len - SADB_PROP.size} bytes is not whole sadb_combs`, off);
+    if ((len - SADB_PROP.size) % SADB_COMB.size !== 0)
+      invalid(`sadb_prop: ${len - SADB_PROP.size} bytes is not whole sadb_combs`, off);
     const combs: SadbComb[] = [];
     for (let p = off + SADB_PROP.size; p < off + len; p += SADB_COMB.size) combs.push(decodeComb(dv, p));
     return { value: { replay: getField(dv, off, SADB_PROP.fields.replay!), combs }, next: off + len };

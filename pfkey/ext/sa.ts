@@ -27,8 +27,12 @@ export const saCodec: ExtCodec<SadbSa> = {
   decode(dv, off, len) {
     expectLength(len, SADB_SA.size, 'sadb_sa', off);
     const value: SadbSa = {
-      spi: getField(dv, off, F.spi!), replay: getField(dv, off, F.replay!), state: getField(dv, off, F.state!),
-      auth: getField(dv, off, F.auth!), encrypt: getField(dv, off, F.encrypt!), flags: getField(dv, off, F.flags!),
+      spi: getField(dv, off, F.spi!),
+      replay: getField(dv, off, F.replay!),
+      state: getField(dv, off, F.state!),
+      auth: getField(dv, off, F.auth!),
+      encrypt: getField(dv, off, F.encrypt!),
+      flags: getField(dv, off, F.flags!),
     };
     return { value, next: off + len };
   },

@@ -26,14 +26,17 @@ export const sensitivityCodec: ExtCodec<SadbSens> = {
     }
     const b = off + SADB_SENS.size;
     const value: SadbSens = {
-      dpd: getField(dv, off, F.dpd!), sensLevel: getField(dv, off, F.sens_level!),
-      sensBitmap: bytesAt(dv, b, 8 * sensWords), integLevel: getField(dv, off, F.integ_level!),
+      dpd: getField(dv, off, F.dpd!),
+      sensLevel: getField(dv, off, F.sens_level!),
+      sensBitmap: bytesAt(dv, b, 8 * sensWords),
+      integLevel: getField(dv, off, F.integ_level!),
       integBitmap: bytesAt(dv, b + 8 * sensWords, 8 * integWords),
     };
     return { value, next: off + len };
   },
   encode(v, dv, off, exttype) {
-    if (v.sensBitmap.length % 8 !== 0 || v.integBitmap.length % 8 !== 0) invalid('sadb_sens: bitmap not a multiple of 8 bytes');
+    if (v.sensBitmap.length % 8 !== 0 || v.integBitmap.length % 8 !== 0)
+      invalid('sadb_sens: bitmap not a multiple of 8 bytes');
     const len = sensitivityCodec.encodedLength(v);
     putExtHeader(dv, off, len, exttype);
     setField(dv, off, F.dpd!, v.dpd, 'sadb_sens_dpd');

@@ -24,7 +24,12 @@ export const supportedCodec: ExtCodec<SadbSupported> = {
     const algs: SadbAlg[] = [];
     // len is a multiple of 8 and sadb_alg is 8 bytes, so the list always divides evenly.
     for (let p = off + SADB_SUPPORTED.size; p < off + len; p += SADB_ALG.size) {
-      algs.push({ id: getField(dv, p, A.id!), ivlen: getField(dv, p, A.ivlen!), minbits: getField(dv, p, A.minbits!), maxbits: getField(dv, p, A.maxbits!) });
+      algs.push({
+        id: getField(dv, p, A.id!),
+        ivlen: getField(dv, p, A.ivlen!),
+        minbits: getField(dv, p, A.minbits!),
+        maxbits: getField(dv, p, A.maxbits!),
+      });
     }
     return { value: { algs }, next: off + len };
   },

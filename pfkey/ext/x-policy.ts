@@ -37,7 +37,8 @@ function decodeEndpoints(dv: DataView, p: number, rlen: number): { src: Sockaddr
   const d = decodeSockaddr(dv, s.next, p + rlen - s.next);
   const saLen = s.next - p - R.size;
   if (d.value.family !== s.value.family) invalid('sadb_x_ipsecrequest: src and dst families differ', s.next);
-  if (pfkeyAlign8(R.size + 2 * saLen) !== rlen) invalid(`sadb_x_ipsecrequest: length ${rlen} does not match two ${saLen}-byte sockaddrs`, p);
+  if (pfkeyAlign8(R.size + 2 * saLen) !== rlen)
+    invalid(`sadb_x_ipsecrequest: length ${rlen} does not match two ${saLen}-byte sockaddrs`, p);
   return { src: s.value, dst: d.value };
 }
 
@@ -47,8 +48,10 @@ function decodeRequest(dv: DataView, p: number, remaining: number): { value: Sad
     invalid(`sadb_x_ipsecrequest: length ${rlen} bytes (${remaining} left, must be >= 8 and a multiple of 8)`, p);
   }
   const value: SadbXIpsecrequest = {
-    proto: getField(dv, p, R.fields.proto!), mode: getField(dv, p, R.fields.mode!),
-    level: getField(dv, p, R.fields.level!), reqid: getField(dv, p, R.fields.reqid!),
+    proto: getField(dv, p, R.fields.proto!),
+    mode: getField(dv, p, R.fields.mode!),
+    level: getField(dv, p, R.fields.level!),
+    reqid: getField(dv, p, R.fields.reqid!),
   };
   if (rlen > R.size) Object.assign(value, decodeEndpoints(dv, p, rlen));
   return { value, next: p + rlen };
@@ -83,8 +86,12 @@ export const policyCodec: ExtCodec<SadbXPolicy> = {
       p = r.next;
     }
     const value: SadbXPolicy = {
-      type: getField(dv, off, P.type!), dir: getField(dv, off, P.dir!), scope: getField(dv, off, P.scope!),
-      id: getField(dv, off, P.id!), priority: getField(dv, off, P.priority!), requests,
+      type: getField(dv, off, P.type!),
+      dir: getField(dv, off, P.dir!),
+      scope: getField(dv, off, P.scope!),
+      id: getField(dv, off, P.id!),
+      priority: getField(dv, off, P.priority!),
+      requests,
     };
     return { value, next: off + len };
   },

@@ -15,7 +15,11 @@ const F = SADB_X_SA2.fields;
 export const sa2Codec: ExtCodec<SadbXSa2> = {
   decode(dv, off, len) {
     expectLength(len, SADB_X_SA2.size, 'sadb_x_sa2', off);
-    const value = { mode: getField(dv, off, F.mode!), sequence: getField(dv, off, F.sequence!), reqid: getField(dv, off, F.reqid!) };
+    const value = {
+      mode: getField(dv, off, F.mode!),
+      sequence: getField(dv, off, F.sequence!),
+      reqid: getField(dv, off, F.reqid!),
+    };
     return { value, next: off + len };
   },
   encode(v, dv, off, exttype) {

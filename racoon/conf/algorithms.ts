@@ -59,18 +59,29 @@ export const PH1_AUTH: Readonly<Record<string, AlgorithmDef>> = {
 
 /** DH groups by name and by RFC number (racoon accepts both: `dh_group modp1024;` or `dh_group 2;`). */
 export const DH_GROUPS: Readonly<Record<string, AlgorithmDef>> = {
-  modp768: { id: C.OAKLEY_ATTR_GRP_DESC_MODP768 }, '1': { id: 1 },
-  modp1024: { id: C.OAKLEY_ATTR_GRP_DESC_MODP1024 }, '2': { id: 2 },
-  modp1536: { id: C.OAKLEY_ATTR_GRP_DESC_MODP1536 }, '5': { id: 5 },
-  modp2048: { id: C.OAKLEY_ATTR_GRP_DESC_MODP2048 }, '14': { id: 14 },
-  modp3072: { id: C.OAKLEY_ATTR_GRP_DESC_MODP3072 }, '15': { id: 15 },
-  modp4096: { id: C.OAKLEY_ATTR_GRP_DESC_MODP4096 }, '16': { id: 16 },
-  modp6144: { id: C.OAKLEY_ATTR_GRP_DESC_MODP6144 }, '17': { id: 17 },
-  modp8192: { id: C.OAKLEY_ATTR_GRP_DESC_MODP8192 }, '18': { id: 18 },
+  modp768: { id: C.OAKLEY_ATTR_GRP_DESC_MODP768 },
+  '1': { id: 1 },
+  modp1024: { id: C.OAKLEY_ATTR_GRP_DESC_MODP1024 },
+  '2': { id: 2 },
+  modp1536: { id: C.OAKLEY_ATTR_GRP_DESC_MODP1536 },
+  '5': { id: 5 },
+  modp2048: { id: C.OAKLEY_ATTR_GRP_DESC_MODP2048 },
+  '14': { id: 14 },
+  modp3072: { id: C.OAKLEY_ATTR_GRP_DESC_MODP3072 },
+  '15': { id: 15 },
+  modp4096: { id: C.OAKLEY_ATTR_GRP_DESC_MODP4096 },
+  '16': { id: 16 },
+  modp6144: { id: C.OAKLEY_ATTR_GRP_DESC_MODP6144 },
+  '17': { id: 17 },
+  modp8192: { id: C.OAKLEY_ATTR_GRP_DESC_MODP8192 },
+  '18': { id: 18 },
   // RFC 5903 random ECP groups (not in racoon 0.8.2; strongSwan offers them in IKEv1).
-  ecp256: { id: C.OAKLEY_ATTR_GRP_DESC_ECP256 }, '19': { id: 19 },
-  ecp384: { id: C.OAKLEY_ATTR_GRP_DESC_ECP384 }, '20': { id: 20 },
-  ecp521: { id: C.OAKLEY_ATTR_GRP_DESC_ECP521 }, '21': { id: 21 },
+  ecp256: { id: C.OAKLEY_ATTR_GRP_DESC_ECP256 },
+  '19': { id: 19 },
+  ecp384: { id: C.OAKLEY_ATTR_GRP_DESC_ECP384 },
+  '20': { id: 20 },
+  ecp521: { id: C.OAKLEY_ATTR_GRP_DESC_ECP521 },
+  '21': { id: 21 },
   ec2n155: { id: C.OAKLEY_ATTR_GRP_DESC_EC2N155, later: 'EC2N groups' },
   ec2n185: { id: C.OAKLEY_ATTR_GRP_DESC_EC2N185, later: 'EC2N groups' },
 };
@@ -120,7 +131,16 @@ export const PH2_COMP: Readonly<Record<string, AlgorithmDef>> = {
 
 /** Upper-layer protocols accepted in sainfo ids (racoon's UL_PROTO), 0 = any. */
 export const UL_PROTOS: Readonly<Record<string, number>> = {
-  any: 0, icmp: 1, tcp: 6, udp: 17, gre: 47, esp: 50, ah: 51, icmp6: 58, ipv6_icmp: 58, ipcomp: 108,
+  any: 0,
+  icmp: 1,
+  tcp: 6,
+  udp: 17,
+  gre: 47,
+  esp: 50,
+  ah: 51,
+  icmp6: 58,
+  ipv6_icmp: 58,
+  ipcomp: 108,
 };
 
 /** racoon's default key length when none is given (racoon `default_keylen`). */

@@ -185,8 +185,21 @@ export interface RacoonConf {
 }
 
 /** racoon.conf(5) defaults. */
-export const DEFAULT_TIMER: Readonly<TimerConf> = { counter: 5, intervalSec: 10, persend: 1, phase1Sec: 15, phase2Sec: 10, nattKeepaliveSec: 20 };
-export const DEFAULT_PADDING: Readonly<PaddingConf> = { randomize: true, randomizeLength: false, maximumLength: 20, exclusiveTail: true, strictCheck: false };
+export const DEFAULT_TIMER: Readonly<TimerConf> = {
+  counter: 5,
+  intervalSec: 10,
+  persend: 1,
+  phase1Sec: 15,
+  phase2Sec: 10,
+  nattKeepaliveSec: 20,
+};
+export const DEFAULT_PADDING: Readonly<PaddingConf> = {
+  randomize: true,
+  randomizeLength: false,
+  maximumLength: 20,
+  exclusiveTail: true,
+  strictCheck: false,
+};
 export const DEFAULT_PH1_LIFETIME_SEC = 28800;
 export const DEFAULT_PH2_LIFETIME_SEC = 28800;
 export const DEFAULT_NONCE_SIZE = 16;

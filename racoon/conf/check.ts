@@ -17,5 +17,10 @@ export interface CheckResult {
 export function checkConfig(path: string, fs: ConfFs = nodeFs): CheckResult {
   const { conf, errors } = loadRacoonConf(path, fs);
   const all = [...errors, ...validateRacoonConf(conf)];
-  return { ok: all.length === 0, conf, errors: all, text: all.length ? all.map((e) => e.message).join('\n') : 'configuration OK' };
+  return {
+    ok: all.length === 0,
+    conf,
+    errors: all,
+    text: all.length ? all.map((e) => e.message).join('\n') : 'configuration OK',
+  };
 }

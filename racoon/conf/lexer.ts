@@ -16,7 +16,8 @@ export interface Token {
 
 /** Characters that make up a bare word: keywords, numbers, addresses, prefixes, ranges, names. */
 const WORD_CHARS = new Uint8Array(128);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-/@%*+=!~$') WORD_CHARS[c.charCodeAt(0)] = 1;
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-/@%*+=!~$')
+  WORD_CHARS[c.charCodeAt(0)] = 1;
 
 function isWordCode(code: number): boolean {
   return code < 128 && WORD_CHARS[code] === 1;
@@ -28,13 +29,34 @@ export function tokenize(text: string, file: string, errors: ConfigError[]): Tok
   let line = 1;
   let lineStart = 0;
   let i = 0;
-  const at = (kind: TokenKind, t: string, start: number): Token => ({ kind, text: t, file, line, col: start - lineStart + 1 });
+  const at = (kind: TokenKind, t: string, start: number): Token => ({
+    kind,
+    text: t,
+    file,
+    line,
+    col: start - lineStart + 1,
+  });
   while (i < text.length) {
     const c = text[i]!;
-    if (c === '\n') { line++; lineStart = ++i; continue; }
-    if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') { i++; continue; }
-    if (c === '#') { const nl = text.indexOf('\n', i); i = nl < 0 ? text.length : nl; continue; }
-    if (c === '{' || c === '}' || c === ';' || c === ',') { out.push(at(c, c, i)); i++; continue; }
+    if (c === '\n') {
+      line++;
+      lineStart = ++i;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\f' || c === '\v') {
+      i++;
+      continue;
+    }
+    if (c === '#') {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl;
+      continue;
+    }
+    if (c === '{' || c === '}' || c === ';' || c === ',') {
+      out.push(at(c, c, i));
+      i++;
+      continue;
+    }
     if (c === '"') {
       const start = i;
       const close = text.indexOf('"', i + 1);

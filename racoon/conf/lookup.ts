@@ -2,8 +2,13 @@
 // sainfo for a pair of quick mode ids (racoon getsainfo, with its priority order from sainfo.c).
 import { addrEqual, maskAddr, type Prefix } from '../../common/inet.js';
 import {
-  IPSECDOI_ID_FQDN, IPSECDOI_ID_IPV4_ADDR, IPSECDOI_ID_IPV4_ADDR_SUBNET, IPSECDOI_ID_IPV6_ADDR,
-  IPSECDOI_ID_IPV6_ADDR_SUBNET, IPSECDOI_ID_KEY_ID, IPSECDOI_ID_USER_FQDN,
+  IPSECDOI_ID_FQDN,
+  IPSECDOI_ID_IPV4_ADDR,
+  IPSECDOI_ID_IPV4_ADDR_SUBNET,
+  IPSECDOI_ID_IPV6_ADDR,
+  IPSECDOI_ID_IPV6_ADDR_SUBNET,
+  IPSECDOI_ID_KEY_ID,
+  IPSECDOI_ID_USER_FQDN,
 } from '../isakmp/constants.js';
 import type { IsakmpId } from '../isakmp/payloads/id.js';
 import type { IdSpec, RacoonConf, RemoteConf, SainfoConf, SainfoId } from './ast.js';
@@ -25,13 +30,23 @@ function prefixLen(mask: Uint8Array): number | undefined {
 export function phase2IdOf(id: IsakmpId): Phase2Id | undefined {
   const d = id.data;
   switch (id.idType) {
-    case IPSECDOI_ID_IPV4_ADDR: case IPSECDOI_ID_IPV6_ADDR:
-      return { prefix: { family: d.length === 4 ? 4 : 6, addr: d, len: d.length * 8 }, proto: id.protocol, port: id.port };
-    case IPSECDOI_ID_IPV4_ADDR_SUBNET: case IPSECDOI_ID_IPV6_ADDR_SUBNET: {
+    case IPSECDOI_ID_IPV4_ADDR:
+    case IPSECDOI_ID_IPV6_ADDR:
+      return {
+        prefix: { family: d.length === 4 ? 4 : 6, addr: d, len: d.length * 8 },
+        proto: id.protocol,
+        port: id.port,
+      };
+    case IPSECDOI_ID_IPV4_ADDR_SUBNET:
+    case IPSECDOI_ID_IPV6_ADDR_SUBNET: {
       const h = d.length / 2;
       const len = prefixLen(d.subarray(h));
       if (len === undefined) return undefined; // a non-contiguous mask matches no sainfo
-      return { prefix: { family: h === 4 ? 4 : 6, addr: maskAddr(d.subarray(0, h), len), len }, proto: id.protocol, port: id.port };
+      return {
+        prefix: { family: h === 4 ? 4 : 6, addr: maskAddr(d.subarray(0, h), len), len },
+        proto: id.protocol,
+        port: id.port,
+      };
     }
     default:
       return undefined;
@@ -51,22 +66,34 @@ export function idSpecMatches(spec: IdSpec, id: IsakmpId): boolean {
   const text = () => Buffer.from(id.data).toString('latin1');
   switch (spec.type) {
     case 'address':
-      return (id.idType === IPSECDOI_ID_IPV4_ADDR || id.idType === IPSECDOI_ID_IPV6_ADDR) && (!spec.addr || addrEqual(spec.addr, id.data));
-    case 'fqdn': return id.idType === IPSECDOI_ID_FQDN && text() === spec.value;
-    case 'user_fqdn': return id.idType === IPSECDOI_ID_USER_FQDN && text() === spec.value;
-    case 'keyid': return spec.keyidKind === 'tag' && id.idType === IPSECDOI_ID_KEY_ID && text() === spec.value;
-    default: return false; // asn1dn and keyid files need certificate support
+      return (
+        (id.idType === IPSECDOI_ID_IPV4_ADDR || id.idType === IPSECDOI_ID_IPV6_ADDR) &&
+        (!spec.addr || addrEqual(spec.addr, id.data))
+      );
+    case 'fqdn':
+      return id.idType === IPSECDOI_ID_FQDN && text() === spec.value;
+    case 'user_fqdn':
+      return id.idType === IPSECDOI_ID_USER_FQDN && text() === spec.value;
+    case 'keyid':
+      return spec.keyidKind === 'tag' && id.idType === IPSECDOI_ID_KEY_ID && text() === spec.value;
+    default:
+      return false; // asn1dn and keyid files need certificate support
   }
 }
 
 /** sainfo.c prisainfo(): remoteid and `from` weigh 3, each non-anonymous side 1. */
 export function sainfoPriority(sa: SainfoConf): number {
-  return (sa.remoteid ? 3 : 0) + (sa.from ? 3 : 0) + (sa.local !== 'anonymous' ? 1 : 0) + (sa.remote !== 'anonymous' ? 1 : 0);
+  return (
+    (sa.remoteid ? 3 : 0) + (sa.from ? 3 : 0) + (sa.local !== 'anonymous' ? 1 : 0) + (sa.remote !== 'anonymous' ? 1 : 0)
+  );
 }
 
 /** The sainfos in racoon's search order: by priority, then in file order. */
 export function sainfoSearchOrder(conf: RacoonConf): SainfoConf[] {
-  return conf.sainfos.map((s, i) => ({ s, i })).sort((a, b) => sainfoPriority(b.s) - sainfoPriority(a.s) || a.i - b.i).map((x) => x.s);
+  return conf.sainfos
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => sainfoPriority(b.s) - sainfoPriority(a.s) || a.i - b.i)
+    .map((x) => x.s);
 }
 
 export interface SainfoQuery {
@@ -90,7 +117,13 @@ export function lookupSainfo(conf: RacoonConf, q: SainfoQuery): SainfoConf | und
     if (s.remote === 'anonymous') return s;
     if (s.remote === 'clientaddr') {
       // The remote id must be the client's own address (racoon enforces rmt == client).
-      if (q.client && q.remote && q.client.prefix.len === q.remote.prefix.len && addrEqual(q.client.prefix.addr, q.remote.prefix.addr)) return s;
+      if (
+        q.client &&
+        q.remote &&
+        q.client.prefix.len === q.remote.prefix.len &&
+        addrEqual(q.client.prefix.addr, q.remote.prefix.addr)
+      )
+        return s;
       continue;
     }
     if (sainfoIdMatches(s.remote, q.remote)) return s;
@@ -105,7 +138,9 @@ export function lookupSainfo(conf: RacoonConf, q: SainfoQuery): SainfoConf | und
  */
 export function lookupRemote(conf: RacoonConf, addr: Uint8Array, port: number): RemoteConf | undefined {
   const byAddr = conf.remotes.filter((r) => !r.anonymous && r.address && addrEqual(r.address, addr));
-  return byAddr.find((r) => r.portGiven && r.port === port)
-    ?? byAddr.find((r) => !r.portGiven)
-    ?? conf.remotes.find((r) => r.anonymous && (!r.portGiven || r.port === port));
+  return (
+    byAddr.find((r) => r.portGiven && r.port === port) ??
+    byAddr.find((r) => !r.portGiven) ??
+    conf.remotes.find((r) => r.anonymous && (!r.portGiven || r.port === port))
+  );
 }

@@ -10,7 +10,8 @@ import { algorithmList, algorithmRef, idSpec, optionalPort } from './values.js';
 function sainfoId(r: TokenReader): SainfoId {
   const kindTok = r.word('address or subnet');
   const kind = kindTok.text;
-  if (kind !== 'address' && kind !== 'subnet') r.fail(kindTok, `expected address, subnet or anonymous, found '${kind}'`);
+  if (kind !== 'address' && kind !== 'subnet')
+    r.fail(kindTok, `expected address, subnet or anonymous, found '${kind}'`);
   const a = r.word(`${kind} value`);
   let text = a.text;
   let rangeEnd: Uint8Array | undefined;
@@ -25,7 +26,9 @@ function sainfoId(r: TokenReader): SainfoId {
   if (rangeEnd && rangeEnd.length !== prefix.addr.length) r.fail(a, `address range '${a.text}' mixes families`);
   const port = optionalPort(r, 0);
   const p = r.word('upper-layer protocol (any, tcp, udp, icmp, ... or a number)');
-  const proto = Object.hasOwn(UL_PROTOS, p.text) ? UL_PROTOS[p.text]! : checkNumber(r, p, 'upper-layer protocol', 0, 255);
+  const proto = Object.hasOwn(UL_PROTOS, p.text)
+    ? UL_PROTOS[p.text]!
+    : checkNumber(r, p, 'upper-layer protocol', 0, 255);
   return { kind, prefix, rangeEnd, port, proto, pos: posOf(a) };
 }
 
@@ -44,18 +47,37 @@ interface SainfoCtx {
 }
 
 const SAINFO_HANDLERS: Readonly<Record<string, Handler<SainfoCtx>>> = {
-  pfs_group: (r, _kw, { sa, later }) => { sa.pfsGroup = algorithmRef(r, DH_GROUPS, 'pfs_group', later); r.semi(); },
+  pfs_group: (r, _kw, { sa, later }) => {
+    sa.pfsGroup = algorithmRef(r, DH_GROUPS, 'pfs_group', later);
+    r.semi();
+  },
   lifetime: (r, _kw, { sa }) => {
     if (r.accept('time')) sa.lifetimeSec = r.timeSec('lifetime');
     else if (r.accept('byte')) sa.lifetimeBytes = r.bytes('lifetime');
     else r.fail(r.peek(), "expected 'time' or 'byte' after lifetime");
     r.semi();
   },
-  remoteid: (r, _kw, { sa }) => { sa.remoteid = r.num('remoteid'); r.semi(); },
-  my_identifier: (r, kw, { later }) => { idSpec(r, 'my_identifier'); r.semi(); later.push({ what: 'sainfo my_identifier (XAuth)', pos: posOf(kw) }); },
-  encryption_algorithm: (r, _kw, { sa }) => { sa.encryption.push(...algorithmList(r, PH2_ENC, 'encryption_algorithm')); r.semi(); },
-  authentication_algorithm: (r, _kw, { sa }) => { sa.authentication.push(...algorithmList(r, PH2_AUTH, 'authentication_algorithm')); r.semi(); },
-  compression_algorithm: (r, _kw, { sa }) => { sa.compression.push(...algorithmList(r, PH2_COMP, 'compression_algorithm')); r.semi(); },
+  remoteid: (r, _kw, { sa }) => {
+    sa.remoteid = r.num('remoteid');
+    r.semi();
+  },
+  my_identifier: (r, kw, { later }) => {
+    idSpec(r, 'my_identifier');
+    r.semi();
+    later.push({ what: 'sainfo my_identifier (XAuth)', pos: posOf(kw) });
+  },
+  encryption_algorithm: (r, _kw, { sa }) => {
+    sa.encryption.push(...algorithmList(r, PH2_ENC, 'encryption_algorithm'));
+    r.semi();
+  },
+  authentication_algorithm: (r, _kw, { sa }) => {
+    sa.authentication.push(...algorithmList(r, PH2_AUTH, 'authentication_algorithm'));
+    r.semi();
+  },
+  compression_algorithm: (r, _kw, { sa }) => {
+    sa.compression.push(...algorithmList(r, PH2_COMP, 'compression_algorithm'));
+    r.semi();
+  },
 };
 
 /** `sainfo (anonymous | LOCAL REMOTE) [from idtype ["str"]] [group "name"] { ... }` */
@@ -63,8 +85,19 @@ export function parseSainfo(r: TokenReader, kw: Token, conf: RacoonConf): void {
   const local = localSide(r);
   // `sainfo anonymous { }` means anonymous on both sides.
   const n = r.peek();
-  const remote = local === 'anonymous' && (n.kind === '{' || (n.kind === 'word' && (n.text === 'from' || n.text === 'group'))) ? 'anonymous' : remoteSide(r);
-  const sa: SainfoConf = { pos: posOf(kw), local, remote, lifetimeSec: DEFAULT_PH2_LIFETIME_SEC, encryption: [], authentication: [], compression: [] };
+  const remote =
+    local === 'anonymous' && (n.kind === '{' || (n.kind === 'word' && (n.text === 'from' || n.text === 'group')))
+      ? 'anonymous'
+      : remoteSide(r);
+  const sa: SainfoConf = {
+    pos: posOf(kw),
+    local,
+    remote,
+    lifetimeSec: DEFAULT_PH2_LIFETIME_SEC,
+    encryption: [],
+    authentication: [],
+    compression: [],
+  };
   if (r.accept('from')) sa.from = idSpec(r, 'from');
   if (r.accept('group')) {
     sa.group = r.strOrWord('group name').text;

@@ -11,8 +11,17 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ConfigError } from '../../common/errors.js';
 import { configError } from './diagnostic.js';
 import {
-  DEFAULT_PADDING, DEFAULT_TIMER, ISAKMP_NATT_PORT, ISAKMP_PORT, type AdminSock, type ListenConf, type LogLevel, type PaddingConf,
-  type PathType, type RacoonConf, type TimerConf,
+  DEFAULT_PADDING,
+  DEFAULT_TIMER,
+  ISAKMP_NATT_PORT,
+  ISAKMP_PORT,
+  type AdminSock,
+  type ListenConf,
+  type LogLevel,
+  type PaddingConf,
+  type PathType,
+  type RacoonConf,
+  type TimerConf,
 } from './ast.js';
 import { tokenize, type Token } from './lexer.js';
 import { parseRemote } from './parse-remote.js';
@@ -43,9 +52,28 @@ const PATH_TYPES: readonly PathType[] = ['include', 'pre_shared_key', 'certifica
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warning', 'notify', 'info', 'debug', 'debug2'];
 
 const LISTEN_HANDLERS: Readonly<Record<string, Handler<ListenConf>>> = {
-  isakmp: (r, kw, l) => { l.isakmp.push({ addr: address(r, 'listen address'), port: optionalPort(r, ISAKMP_PORT), natt: false, pos: posOf(kw) }); r.semi(); },
-  isakmp_natt: (r, kw, l) => { l.isakmp.push({ addr: address(r, 'listen address'), port: optionalPort(r, ISAKMP_NATT_PORT), natt: true, pos: posOf(kw) }); r.semi(); },
-  strict_address: (r, _kw, l) => { l.strictAddress = true; r.semi(); },
+  isakmp: (r, kw, l) => {
+    l.isakmp.push({
+      addr: address(r, 'listen address'),
+      port: optionalPort(r, ISAKMP_PORT),
+      natt: false,
+      pos: posOf(kw),
+    });
+    r.semi();
+  },
+  isakmp_natt: (r, kw, l) => {
+    l.isakmp.push({
+      addr: address(r, 'listen address'),
+      port: optionalPort(r, ISAKMP_NATT_PORT),
+      natt: true,
+      pos: posOf(kw),
+    });
+    r.semi();
+  },
+  strict_address: (r, _kw, l) => {
+    l.strictAddress = true;
+    r.semi();
+  },
   adminsock: (r, kw, l) => {
     if (r.accept('disabled')) l.adminsock = { disabled: true, pos: posOf(kw) };
     else {
@@ -65,26 +93,66 @@ const LISTEN_HANDLERS: Readonly<Record<string, Handler<ListenConf>>> = {
 };
 
 const TIMER_HANDLERS: Readonly<Record<string, Handler<TimerConf>>> = {
-  counter: (r, _kw, t) => { t.counter = r.num('counter', 1); r.semi(); },
-  interval: (r, _kw, t) => { t.intervalSec = r.timeSec('interval', 1); r.semi(); },
-  persend: (r, _kw, t) => { t.persend = r.num('persend', 1); r.semi(); },
-  phase1: (r, _kw, t) => { t.phase1Sec = r.timeSec('phase1'); r.semi(); },
-  phase2: (r, _kw, t) => { t.phase2Sec = r.timeSec('phase2'); r.semi(); },
-  natt_keepalive: (r, _kw, t) => { t.nattKeepaliveSec = r.timeSec('natt_keepalive'); r.semi(); },
+  counter: (r, _kw, t) => {
+    t.counter = r.num('counter', 1);
+    r.semi();
+  },
+  interval: (r, _kw, t) => {
+    t.intervalSec = r.timeSec('interval', 1);
+    r.semi();
+  },
+  persend: (r, _kw, t) => {
+    t.persend = r.num('persend', 1);
+    r.semi();
+  },
+  phase1: (r, _kw, t) => {
+    t.phase1Sec = r.timeSec('phase1');
+    r.semi();
+  },
+  phase2: (r, _kw, t) => {
+    t.phase2Sec = r.timeSec('phase2');
+    r.semi();
+  },
+  natt_keepalive: (r, _kw, t) => {
+    t.nattKeepaliveSec = r.timeSec('natt_keepalive');
+    r.semi();
+  },
 };
 
 const PADDING_HANDLERS: Readonly<Record<string, Handler<PaddingConf>>> = {
-  randomize: (r, _kw, p) => { p.randomize = r.onOff('randomize'); r.semi(); },
-  randomize_length: (r, _kw, p) => { p.randomizeLength = r.onOff('randomize_length'); r.semi(); },
-  maximum_length: (r, _kw, p) => { p.maximumLength = r.num('maximum_length'); r.semi(); },
-  exclusive_tail: (r, _kw, p) => { p.exclusiveTail = r.onOff('exclusive_tail'); r.semi(); },
-  strict_check: (r, _kw, p) => { p.strictCheck = r.onOff('strict_check'); r.semi(); },
+  randomize: (r, _kw, p) => {
+    p.randomize = r.onOff('randomize');
+    r.semi();
+  },
+  randomize_length: (r, _kw, p) => {
+    p.randomizeLength = r.onOff('randomize_length');
+    r.semi();
+  },
+  maximum_length: (r, _kw, p) => {
+    p.maximumLength = r.num('maximum_length');
+    r.semi();
+  },
+  exclusive_tail: (r, _kw, p) => {
+    p.exclusiveTail = r.onOff('exclusive_tail');
+    r.semi();
+  },
+  strict_check: (r, _kw, p) => {
+    p.strictCheck = r.onOff('strict_check');
+    r.semi();
+  },
 };
 
 export function emptyConf(): RacoonConf {
   return {
-    files: [], paths: {}, listen: { isakmp: [], strictAddress: false }, timer: { ...DEFAULT_TIMER },
-    padding: { ...DEFAULT_PADDING }, complexBundle: false, remotes: [], sainfos: [], later: [],
+    files: [],
+    paths: {},
+    listen: { isakmp: [], strictAddress: false },
+    timer: { ...DEFAULT_TIMER },
+    padding: { ...DEFAULT_PADDING },
+    complexBundle: false,
+    remotes: [],
+    sainfos: [],
+    later: [],
   };
 }
 
@@ -103,7 +171,10 @@ export function loadRacoonConf(path: string, fs: ConfFs = nodeFs): ParseResult {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const re = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const re = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
   return new RegExp(`^${re}$`);
 }
 
@@ -116,8 +187,14 @@ class ConfParser {
   constructor(private readonly fs: ConfFs) {}
 
   parseFile(path: string, from: Token | undefined): void {
-    if (this.stack.includes(path)) { this.report(from, `include loop: ${path} is already being read`, path); return; }
-    if (this.stack.length >= MAX_INCLUDE_DEPTH) { this.report(from, `includes nested deeper than ${MAX_INCLUDE_DEPTH}`, path); return; }
+    if (this.stack.includes(path)) {
+      this.report(from, `include loop: ${path} is already being read`, path);
+      return;
+    }
+    if (this.stack.length >= MAX_INCLUDE_DEPTH) {
+      this.report(from, `includes nested deeper than ${MAX_INCLUDE_DEPTH}`, path);
+      return;
+    }
     let text: string;
     try {
       text = this.fs.readFile(path);
@@ -159,12 +236,18 @@ class ConfParser {
     const pi = this.conf.paths.include;
     const base = pi ? resolve(dirname(pi.pos.file), pi.value) : dirname(kw.file);
     const full = isAbsolute(spec) ? spec : resolve(base, spec);
-    if (!/[*?]/.test(basename(full))) { this.parseFile(full, kw); return; }
+    if (!/[*?]/.test(basename(full))) {
+      this.parseFile(full, kw);
+      return;
+    }
     let names: string[];
     try {
       names = this.fs.readdir(dirname(full));
     } catch (e) {
-      r.error(kw, `cannot read directory ${dirname(full)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      r.error(
+        kw,
+        `cannot read directory ${dirname(full)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
       return;
     }
     const re = globToRegExp(basename(full));
@@ -179,12 +262,19 @@ class ConfParser {
       r.expectKind('{', `'{' after ${kw.text}`);
       for (;;) {
         const t = r.peek();
-        if (t.kind === '}') { r.next(); return; }
-        if (t.kind === 'eof') { r.error(t, `missing '}' for ${kw.text} opened at line ${kw.line}`); return; }
+        if (t.kind === '}') {
+          r.next();
+          return;
+        }
+        if (t.kind === 'eof') {
+          r.error(t, `missing '}' for ${kw.text} opened at line ${kw.line}`);
+          return;
+        }
         r.statement(() => {
           // Peek before consuming, so a `}` that ends the section is left for the loop above.
           for (let n = r.peek(); n.kind !== ';'; n = r.peek()) {
-            if (n.kind === '{' || n.kind === '}' || n.kind === 'eof') r.fail(n, `expected ';' in ${kw.text}, found ${describe(n)}`);
+            if (n.kind === '{' || n.kind === '}' || n.kind === 'eof')
+              r.fail(n, `expected ';' in ${kw.text}, found ${describe(n)}`);
             r.next();
           }
           r.next();
@@ -202,14 +292,24 @@ class ConfParser {
         r.semi();
       },
       include: (r, kw) => this.include(r, kw),
-      log: (r, kw) => { c.log = { level: r.choice(LOG_LEVELS, 'log level'), pos: posOf(kw) }; r.semi(); },
-      pfkey_buffer: (r) => { c.pfkeyBufferKB = r.num('pfkey_buffer', 1, 1 << 20); r.semi(); },
+      log: (r, kw) => {
+        c.log = { level: r.choice(LOG_LEVELS, 'log level'), pos: posOf(kw) };
+        r.semi();
+      },
+      pfkey_buffer: (r) => {
+        c.pfkeyBufferKB = r.num('pfkey_buffer', 1, 1 << 20);
+        r.semi();
+      },
       complex_bundle: (r, kw) => {
         c.complexBundle = r.onOff('complex_bundle');
         if (c.complexBundle) c.later.push({ what: 'complex_bundle on', pos: posOf(kw) });
         r.semi();
       },
-      gss_id_enc: (r, kw) => { r.choice(['latin1', 'utf-16le'], 'gss_id_enc'); r.semi(); c.later.push({ what: 'gss_id_enc (GSS-API)', pos: posOf(kw) }); },
+      gss_id_enc: (r, kw) => {
+        r.choice(['latin1', 'utf-16le'], 'gss_id_enc');
+        r.semi();
+        c.later.push({ what: 'gss_id_enc (GSS-API)', pos: posOf(kw) });
+      },
       listen: (r, kw) => r.block('listen', kw, LISTEN_HANDLERS, c.listen),
       timer: (r, kw) => r.block('timer', kw, TIMER_HANDLERS, c.timer),
       padding: (r, kw) => r.block('padding', kw, PADDING_HANDLERS, c.padding),

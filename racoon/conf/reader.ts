@@ -11,13 +11,32 @@ import type { Pos } from './ast.js';
  * A control-flow signal rather than an Error, so no stack trace is captured for each bad line.
  */
 export class StatementError {
-  constructor(readonly tok: Token, readonly message: string) {}
+  constructor(
+    readonly tok: Token,
+    readonly message: string,
+  ) {}
 }
 
 const TIME_UNITS: Readonly<Record<string, number>> = {
-  sec: 1, secs: 1, second: 1, seconds: 1, min: 60, mins: 60, minute: 60, minutes: 60, hour: 3600, hours: 3600,
+  sec: 1,
+  secs: 1,
+  second: 1,
+  seconds: 1,
+  min: 60,
+  mins: 60,
+  minute: 60,
+  minutes: 60,
+  hour: 3600,
+  hours: 3600,
 };
-const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, byte: 1, bytes: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+const BYTE_UNITS: Readonly<Record<string, number>> = {
+  b: 1,
+  byte: 1,
+  bytes: 1,
+  kb: 1024,
+  mb: 1024 ** 2,
+  gb: 1024 ** 3,
+};
 
 /** One statement's parser: gets the cursor, the keyword token and the section being filled. */
 export type Handler<C = void> = (r: TokenReader, kw: Token, ctx: C) => void;
@@ -30,7 +49,10 @@ export function posOf(t: Token): Pos {
 export class TokenReader {
   private i = 0;
 
-  constructor(private readonly toks: Token[], readonly errors: ConfigError[]) {}
+  constructor(
+    private readonly toks: Token[],
+    readonly errors: ConfigError[],
+  ) {}
 
   peek(ahead = 0): Token {
     return this.toks[Math.min(this.i + ahead, this.toks.length - 1)]!;
@@ -53,7 +75,10 @@ export class TokenReader {
   /** Consumes the next token if it is the word `w`. */
   accept(w: string): boolean {
     const t = this.peek();
-    if (t.kind === 'word' && t.text === w) { this.next(); return true; }
+    if (t.kind === 'word' && t.text === w) {
+      this.next();
+      return true;
+    }
     return false;
   }
 
@@ -89,7 +114,8 @@ export class TokenReader {
   /** One of `choices` (as a word). */
   choice<T extends string>(choices: readonly T[], what: string): T {
     const t = this.word(what);
-    if (!(choices as readonly string[]).includes(t.text)) this.fail(t, `bad ${what} '${t.text}', expected ${choices.join('|')}`);
+    if (!(choices as readonly string[]).includes(t.text))
+      this.fail(t, `bad ${what} '${t.text}', expected ${choices.join('|')}`);
     return t.text as T;
   }
 
@@ -142,7 +168,10 @@ export class TokenReader {
       if (t.kind === 'eof' || t.kind === '}') return;
       this.next();
       if (t.kind === ';') return;
-      if (t.kind === '{') { this.skipBlockBody(); return; }
+      if (t.kind === '{') {
+        this.skipBlockBody();
+        return;
+      }
     }
   }
 
@@ -162,13 +191,25 @@ export class TokenReader {
     this.expectKind('{', `'{' to open ${section}`);
     for (;;) {
       const t = this.peek();
-      if (t.kind === '}') { this.next(); return; }
-      if (t.kind === 'eof') { this.error(t, `missing '}' for ${section} opened at line ${open.line}`); return; }
+      if (t.kind === '}') {
+        this.next();
+        return;
+      }
+      if (t.kind === 'eof') {
+        this.error(t, `missing '}' for ${section} opened at line ${open.line}`);
+        return;
+      }
       this.statement(() => {
         const kw = this.next();
         if (kw.kind !== 'word') this.fail(kw, `expected a directive in ${section}, found ${describe(kw)}`);
         const h = Object.hasOwn(handlers, kw.text) ? handlers[kw.text] : undefined;
-        if (!h) this.fail(kw, isKeyword(kw.text) ? `'${kw.text}' is not allowed in ${section}` : `unknown directive '${kw.text}' in ${section}`);
+        if (!h)
+          this.fail(
+            kw,
+            isKeyword(kw.text)
+              ? `'${kw.text}' is not allowed in ${section}`
+              : `unknown directive '${kw.text}' in ${section}`,
+          );
         h(this, kw, ctx);
       });
     }
@@ -185,10 +226,15 @@ export function checkNumber(r: TokenReader, t: Token, what: string, min: number,
 
 export function describe(t: Token): string {
   switch (t.kind) {
-    case 'eof': return 'end of file';
-    case 'string': return `"${t.text.slice(0, 40)}"`;
-    case 'port': return `[${t.text}]`;
-    case 'word': return `'${t.text.slice(0, 40)}'`;
-    default: return `'${t.kind}'`;
+    case 'eof':
+      return 'end of file';
+    case 'string':
+      return `"${t.text.slice(0, 40)}"`;
+    case 'port':
+      return `[${t.text}]`;
+    case 'word':
+      return `'${t.text.slice(0, 40)}'`;
+    default:
+      return `'${t.kind}'`;
   }
 }

@@ -13,8 +13,13 @@ function err(out: ConfigError[], pos: Pos, message: string): void {
 
 function validateProposal(p: ProposalConf, rm: RemoteConf, out: ConfigError[]): void {
   const missing = [
-    ['encryption_algorithm', p.enc], ['hash_algorithm', p.hash], ['authentication_method', p.authMethod], ['dh_group', p.dhGroup],
-  ].filter(([, v]) => !v).map(([k]) => k);
+    ['encryption_algorithm', p.enc],
+    ['hash_algorithm', p.hash],
+    ['authentication_method', p.authMethod],
+    ['dh_group', p.dhGroup],
+  ]
+    .filter(([, v]) => !v)
+    .map(([k]) => k);
   if (missing.length) err(out, p.pos, `proposal in remote ${rm.name} lacks ${missing.join(', ')}`);
   if (p.lifetimeSec === 0) err(out, p.pos, 'proposal lifetime must be positive');
 }
@@ -25,19 +30,27 @@ function validateRemote(rm: RemoteConf, out: ConfigError[]): void {
   // racoon.conf(5): in aggressive mode every proposal must use the same DH group (KE goes in message 1).
   if (rm.exchangeMode.includes(ISAKMP_ETYPE_AGG)) {
     const groups = new Set(rm.proposals.map((p) => p.dhGroup?.id).filter((g) => g !== undefined));
-    if (groups.size > 1) err(out, rm.pos, `remote ${rm.name}: aggressive mode needs the same dh_group in every proposal`);
+    if (groups.size > 1)
+      err(out, rm.pos, `remote ${rm.name}: aggressive mode needs the same dh_group in every proposal`);
   }
   // RFC 2409 §5: nonces are 8..256 bytes.
-  if (rm.nonceSize < ISAKMP_NONCE_MIN || rm.nonceSize > ISAKMP_NONCE_MAX) err(out, rm.pos, `remote ${rm.name}: nonce_size ${rm.nonceSize} outside ${ISAKMP_NONCE_MIN}..${ISAKMP_NONCE_MAX}`);
+  if (rm.nonceSize < ISAKMP_NONCE_MIN || rm.nonceSize > ISAKMP_NONCE_MAX)
+    err(out, rm.pos, `remote ${rm.name}: nonce_size ${rm.nonceSize} outside ${ISAKMP_NONCE_MIN}..${ISAKMP_NONCE_MAX}`);
   if (rm.lifetimeSec === 0) err(out, rm.pos, `remote ${rm.name}: lifetime must be positive`);
-  if (rm.dpdDelaySec > 0 && (rm.dpdRetrySec === 0 || rm.dpdMaxfail === 0)) err(out, rm.pos, `remote ${rm.name}: dpd_retry and dpd_maxfail must be positive when dpd_delay is set`);
-  if (rm.verifyIdentifier && rm.peersIdentifiers.length === 0) err(out, rm.pos, `remote ${rm.name}: verify_identifier on needs a peers_identifier`);
+  if (rm.dpdDelaySec > 0 && (rm.dpdRetrySec === 0 || rm.dpdMaxfail === 0))
+    err(out, rm.pos, `remote ${rm.name}: dpd_retry and dpd_maxfail must be positive when dpd_delay is set`);
+  if (rm.verifyIdentifier && rm.peersIdentifiers.length === 0)
+    err(out, rm.pos, `remote ${rm.name}: verify_identifier on needs a peers_identifier`);
 }
 
 function sideText(s: SainfoId | string): string {
   if (typeof s === 'string') return s;
   const full = s.prefix.len === s.prefix.addr.length * 8;
-  const addr = s.rangeEnd ? `${formatAddr(s.prefix.addr)}-${formatAddr(s.rangeEnd)}` : full && s.kind === 'address' ? formatAddr(s.prefix.addr) : formatPrefix(s.prefix);
+  const addr = s.rangeEnd
+    ? `${formatAddr(s.prefix.addr)}-${formatAddr(s.rangeEnd)}`
+    : full && s.kind === 'address'
+      ? formatAddr(s.prefix.addr)
+      : formatPrefix(s.prefix);
   return `${s.kind} ${addr}[${s.port === 0 ? 'any' : s.port}] ${s.proto === 0 ? 'any' : s.proto}`;
 }
 
@@ -58,7 +71,11 @@ function validateSainfo(sa: SainfoConf, out: ConfigError[]): void {
   if (sa.compression.length === 0) err(out, sa.pos, `no compression algorithm at ${sainfoText(sa)}`);
   if (sa.lifetimeSec === 0) err(out, sa.pos, 'sainfo lifetime must be positive');
   for (const side of [sa.local, sa.remote]) if (typeof side !== 'string') validateSainfoId(side, out);
-  if (typeof sa.local !== 'string' && typeof sa.remote !== 'string' && sa.local.prefix.family !== sa.remote.prefix.family) {
+  if (
+    typeof sa.local !== 'string' &&
+    typeof sa.remote !== 'string' &&
+    sa.local.prefix.family !== sa.remote.prefix.family
+  ) {
     err(out, sa.pos, `${sainfoText(sa)} mixes IPv4 and IPv6`);
   }
 }
@@ -87,6 +104,9 @@ export function validateRacoonConf(conf: RacoonConf): ConfigError[] {
     else sainfos.set(k, sa);
     validateSainfo(sa, out);
   }
-  const fileIndex = (f: string) => { const i = conf.files.indexOf(f); return i < 0 ? conf.files.length : i; };
+  const fileIndex = (f: string) => {
+    const i = conf.files.indexOf(f);
+    return i < 0 ? conf.files.length : i;
+  };
   return out.sort((a, b) => fileIndex(a.file) - fileIndex(b.file) || a.line - b.line || a.col - b.col);
 }

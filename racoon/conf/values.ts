@@ -6,7 +6,12 @@ import type { AlgorithmRef, IdSpec, LaterFeature } from './ast.js';
 import { checkNumber, posOf, type TokenReader } from './reader.js';
 
 /** `name [keylen]`: a named algorithm from `table`, with a key length when the cipher takes one. */
-export function algorithmRef(r: TokenReader, table: Readonly<Record<string, AlgorithmDef>>, what: string, later?: LaterFeature[]): AlgorithmRef {
+export function algorithmRef(
+  r: TokenReader,
+  table: Readonly<Record<string, AlgorithmDef>>,
+  what: string,
+  later?: LaterFeature[],
+): AlgorithmRef {
   const t = r.word(what);
   const def = lookupAlgorithm(table, t.text);
   if (!def) r.fail(t, `unknown ${what} '${t.text}', expected one of ${Object.keys(table).join(', ')}`);
@@ -24,7 +29,11 @@ export function algorithmRef(r: TokenReader, table: Readonly<Record<string, Algo
 }
 
 /** `alg [keylen], alg [keylen], ...` */
-export function algorithmList(r: TokenReader, table: Readonly<Record<string, AlgorithmDef>>, what: string): AlgorithmRef[] {
+export function algorithmList(
+  r: TokenReader,
+  table: Readonly<Record<string, AlgorithmDef>>,
+  what: string,
+): AlgorithmRef[] {
   const out = [algorithmRef(r, table, what)];
   while (r.acceptKind(',')) out.push(algorithmRef(r, table, what));
   return out;
@@ -56,10 +65,12 @@ export function idSpec(r: TokenReader, what: string): IdSpec {
   switch (t.text) {
     case 'address': {
       const n = r.peek();
-      if (n.kind === 'string' || (n.kind === 'word' && parseAddr(n.text))) return { type: 'address', addr: address(r, 'address'), pos };
+      if (n.kind === 'string' || (n.kind === 'word' && parseAddr(n.text)))
+        return { type: 'address', addr: address(r, 'address'), pos };
       return { type: 'address', pos };
     }
-    case 'fqdn': case 'user_fqdn': {
+    case 'fqdn':
+    case 'user_fqdn': {
       const v = r.strOrWord(`${t.text} value`).text;
       if (v.length === 0) r.fail(t, `empty ${t.text}`);
       if (t.text === 'user_fqdn' && !v.includes('@')) r.fail(t, `user_fqdn '${v}' lacks '@'`);

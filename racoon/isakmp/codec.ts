@@ -44,7 +44,11 @@ export interface Codec<T> {
 /** Throws PAYLOAD-MALFORMED unless `n` bytes are available in `[offset, end)`. */
 export function needBytes(offset: number, end: number, n: number, field: string): void {
   if (n < 0 || offset + n > end) {
-    throw new IsakmpError(ISAKMP_NTYPE_PAYLOAD_MALFORMED, `truncated ${field}: need ${n} bytes at ${offset}, have ${Math.max(0, end - offset)}`, offset);
+    throw new IsakmpError(
+      ISAKMP_NTYPE_PAYLOAD_MALFORMED,
+      `truncated ${field}: need ${n} bytes at ${offset}, have ${Math.max(0, end - offset)}`,
+      offset,
+    );
   }
 }
 
@@ -56,14 +60,16 @@ export function malformed(message: string, offset = -1): never {
 /** Clamps `end` to the buffer and checks `offset <= end` (a caller passing a bad window is a bug, not input). */
 export function window(buf: Uint8Array, offset: number, end: number | undefined): number {
   const e = end ?? buf.length;
-  if (offset < 0 || e > buf.length || offset > e) throw new RangeError(`bad decode window [${offset}, ${e}) of ${buf.length}`);
+  if (offset < 0 || e > buf.length || offset > e)
+    throw new RangeError(`bad decode window [${offset}, ${e}) of ${buf.length}`);
   return e;
 }
 
 /** The destination buffer for an encode: the caller's, checked for room, or a fresh one. */
 export function target(buf: Uint8Array | undefined, offset: number, len: number): Uint8Array {
   const out = buf ?? new Uint8Array(offset + len);
-  if (offset < 0 || offset + len > out.length) throw new RangeError(`encode needs ${len} bytes at ${offset}, buffer has ${out.length}`);
+  if (offset < 0 || offset + len > out.length)
+    throw new RangeError(`encode needs ${len} bytes at ${offset}, buffer has ${out.length}`);
   return out;
 }
 
@@ -94,6 +100,7 @@ export function opaqueCodec(field: string, min = 0, max = Infinity): Codec<Uint8
 
 /** Encoders refuse values that do not fit their field (a programming error, never silently truncated). */
 export function checkField(v: number, bits: 8 | 16 | 32, field: string): number {
-  if (!Number.isInteger(v) || v < 0 || v > 2 ** bits - 1) throw new RangeError(`${field} ${v} does not fit ${bits} bits`);
+  if (!Number.isInteger(v) || v < 0 || v > 2 ** bits - 1)
+    throw new RangeError(`${field} ${v} does not fit ${bits} bits`);
   return v;
 }

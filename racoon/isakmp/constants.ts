@@ -34,7 +34,15 @@ export const ISAKMP_ETYPE_CFG = 6; // draft-dukes-ike-mode-cfg transaction
 export const ISAKMP_ETYPE_QUICK = 32;
 export const ISAKMP_ETYPE_NEWGRP = 33;
 export const ISAKMP_ETYPE_NAMES: NameTable = {
-  0: 'none', 1: 'base', 2: 'ident', 3: 'auth', 4: 'agg', 5: 'info', 6: 'cfg', 32: 'quick', 33: 'newgrp',
+  0: 'none',
+  1: 'base',
+  2: 'ident',
+  3: 'auth',
+  4: 'agg',
+  5: 'info',
+  6: 'cfg',
+  32: 'quick',
+  33: 'newgrp',
 };
 
 // RFC 2408 §3.1 payload types; RFC 3947 §3.2/§5.2; draft-ietf-ipsec-nat-t-ike-02/03 private numbers.
@@ -59,8 +67,25 @@ export const ISAKMP_NPTYPE_NATD_DRAFT = 130;
 export const ISAKMP_NPTYPE_NATOA_DRAFT = 131;
 export const ISAKMP_NPTYPE_FRAG = 132; // racoon/Cisco IKE fragmentation (vendor-ID negotiated)
 export const ISAKMP_NPTYPE_NAMES: NameTable = {
-  0: 'none', 1: 'sa', 2: 'p', 3: 't', 4: 'ke', 5: 'id', 6: 'cert', 7: 'cr', 8: 'hash', 9: 'sig', 10: 'nonce',
-  11: 'n', 12: 'd', 13: 'vid', 14: 'attr', 20: 'nat-d', 21: 'nat-oa', 130: 'nat-d(draft)', 131: 'nat-oa(draft)',
+  0: 'none',
+  1: 'sa',
+  2: 'p',
+  3: 't',
+  4: 'ke',
+  5: 'id',
+  6: 'cert',
+  7: 'cr',
+  8: 'hash',
+  9: 'sig',
+  10: 'nonce',
+  11: 'n',
+  12: 'd',
+  13: 'vid',
+  14: 'attr',
+  20: 'nat-d',
+  21: 'nat-oa',
+  130: 'nat-d(draft)',
+  131: 'nat-oa(draft)',
   132: 'frag',
 };
 
@@ -104,17 +129,42 @@ export const IPSECDOI_NTYPE_INITIAL_CONTACT = 24578;
 export const ISAKMP_NTYPE_R_U_THERE = 36136;
 export const ISAKMP_NTYPE_R_U_THERE_ACK = 36137;
 export const ISAKMP_NTYPE_NAMES: NameTable = {
-  1: 'INVALID-PAYLOAD-TYPE', 2: 'DOI-NOT-SUPPORTED', 3: 'SITUATION-NOT-SUPPORTED', 4: 'INVALID-COOKIE',
-  5: 'INVALID-MAJOR-VERSION', 6: 'INVALID-MINOR-VERSION', 7: 'INVALID-EXCHANGE-TYPE', 8: 'INVALID-FLAGS',
-  9: 'INVALID-MESSAGE-ID', 10: 'INVALID-PROTOCOL-ID', 11: 'INVALID-SPI', 12: 'INVALID-TRANSFORM-ID',
-  13: 'ATTRIBUTES-NOT-SUPPORTED', 14: 'NO-PROPOSAL-CHOSEN', 15: 'BAD-PROPOSAL-SYNTAX', 16: 'PAYLOAD-MALFORMED',
-  17: 'INVALID-KEY-INFORMATION', 18: 'INVALID-ID-INFORMATION', 19: 'INVALID-CERT-ENCODING',
-  20: 'INVALID-CERTIFICATE', 21: 'BAD-CERT-REQUEST-SYNTAX', 22: 'INVALID-CERT-AUTHORITY',
-  23: 'INVALID-HASH-INFORMATION', 24: 'AUTHENTICATION-FAILED', 25: 'INVALID-SIGNATURE',
-  26: 'ADDRESS-NOTIFICATION', 27: 'NOTIFY-SA-LIFETIME', 28: 'CERTIFICATE-UNAVAILABLE',
-  29: 'UNSUPPORTED-EXCHANGE-TYPE', 30: 'UNEQUAL-PAYLOAD-LENGTHS', 16384: 'CONNECTED',
-  24576: 'RESPONDER-LIFETIME', 24577: 'REPLAY-STATUS', 24578: 'INITIAL-CONTACT',
-  36136: 'R-U-THERE', 36137: 'R-U-THERE-ACK',
+  1: 'INVALID-PAYLOAD-TYPE',
+  2: 'DOI-NOT-SUPPORTED',
+  3: 'SITUATION-NOT-SUPPORTED',
+  4: 'INVALID-COOKIE',
+  5: 'INVALID-MAJOR-VERSION',
+  6: 'INVALID-MINOR-VERSION',
+  7: 'INVALID-EXCHANGE-TYPE',
+  8: 'INVALID-FLAGS',
+  9: 'INVALID-MESSAGE-ID',
+  10: 'INVALID-PROTOCOL-ID',
+  11: 'INVALID-SPI',
+  12: 'INVALID-TRANSFORM-ID',
+  13: 'ATTRIBUTES-NOT-SUPPORTED',
+  14: 'NO-PROPOSAL-CHOSEN',
+  15: 'BAD-PROPOSAL-SYNTAX',
+  16: 'PAYLOAD-MALFORMED',
+  17: 'INVALID-KEY-INFORMATION',
+  18: 'INVALID-ID-INFORMATION',
+  19: 'INVALID-CERT-ENCODING',
+  20: 'INVALID-CERTIFICATE',
+  21: 'BAD-CERT-REQUEST-SYNTAX',
+  22: 'INVALID-CERT-AUTHORITY',
+  23: 'INVALID-HASH-INFORMATION',
+  24: 'AUTHENTICATION-FAILED',
+  25: 'INVALID-SIGNATURE',
+  26: 'ADDRESS-NOTIFICATION',
+  27: 'NOTIFY-SA-LIFETIME',
+  28: 'CERTIFICATE-UNAVAILABLE',
+  29: 'UNSUPPORTED-EXCHANGE-TYPE',
+  30: 'UNEQUAL-PAYLOAD-LENGTHS',
+  16384: 'CONNECTED',
+  24576: 'RESPONDER-LIFETIME',
+  24577: 'REPLAY-STATUS',
+  24578: 'INITIAL-CONTACT',
+  36136: 'R-U-THERE',
+  36137: 'R-U-THERE-ACK',
 };
 
 // RFC 2408 §3.4 / RFC 2407 §4.2: DOI and situation bits.
@@ -140,7 +190,12 @@ export const IPSECDOI_AH_SHA2_256 = 5;
 export const IPSECDOI_AH_SHA2_384 = 6;
 export const IPSECDOI_AH_SHA2_512 = 7;
 export const IPSECDOI_AH_NAMES: NameTable = {
-  2: 'AH_MD5', 3: 'AH_SHA', 4: 'AH_DES', 5: 'AH_SHA2_256', 6: 'AH_SHA2_384', 7: 'AH_SHA2_512',
+  2: 'AH_MD5',
+  3: 'AH_SHA',
+  4: 'AH_DES',
+  5: 'AH_SHA2_256',
+  6: 'AH_SHA2_384',
+  7: 'AH_SHA2_512',
 };
 export const IPSECDOI_ESP_DES_IV64 = 1;
 export const IPSECDOI_ESP_DES = 2;
@@ -165,16 +220,39 @@ export const IPSECDOI_ESP_CAMELLIA = 22;
 export const IPSECDOI_ESP_NULL_AUTH_AES_GMAC = 23;
 export const IPSECDOI_ESP_TWOFISH = 253; // racoon private value
 export const IPSECDOI_ESP_NAMES: NameTable = {
-  1: 'ESP_DES_IV64', 2: 'ESP_DES', 3: 'ESP_3DES', 4: 'ESP_RC5', 5: 'ESP_IDEA', 6: 'ESP_CAST', 7: 'ESP_BLOWFISH',
-  8: 'ESP_3IDEA', 9: 'ESP_DES_IV32', 10: 'ESP_RC4', 11: 'ESP_NULL', 12: 'ESP_AES', 13: 'ESP_AES_CTR',
-  14: 'ESP_AES_CCM_8', 15: 'ESP_AES_CCM_12', 16: 'ESP_AES_CCM_16', 18: 'ESP_AES_GCM_8', 19: 'ESP_AES_GCM_12',
-  20: 'ESP_AES_GCM_16', 22: 'ESP_CAMELLIA', 23: 'ESP_NULL_AUTH_AES_GMAC', 253: 'ESP_TWOFISH',
+  1: 'ESP_DES_IV64',
+  2: 'ESP_DES',
+  3: 'ESP_3DES',
+  4: 'ESP_RC5',
+  5: 'ESP_IDEA',
+  6: 'ESP_CAST',
+  7: 'ESP_BLOWFISH',
+  8: 'ESP_3IDEA',
+  9: 'ESP_DES_IV32',
+  10: 'ESP_RC4',
+  11: 'ESP_NULL',
+  12: 'ESP_AES',
+  13: 'ESP_AES_CTR',
+  14: 'ESP_AES_CCM_8',
+  15: 'ESP_AES_CCM_12',
+  16: 'ESP_AES_CCM_16',
+  18: 'ESP_AES_GCM_8',
+  19: 'ESP_AES_GCM_12',
+  20: 'ESP_AES_GCM_16',
+  22: 'ESP_CAMELLIA',
+  23: 'ESP_NULL_AUTH_AES_GMAC',
+  253: 'ESP_TWOFISH',
 };
 export const IPSECDOI_IPCOMP_OUI = 1;
 export const IPSECDOI_IPCOMP_DEFLATE = 2;
 export const IPSECDOI_IPCOMP_LZS = 3;
 export const IPSECDOI_IPCOMP_LZJH = 4;
-export const IPSECDOI_IPCOMP_NAMES: NameTable = { 1: 'IPCOMP_OUI', 2: 'IPCOMP_DEFLATE', 3: 'IPCOMP_LZS', 4: 'IPCOMP_LZJH' };
+export const IPSECDOI_IPCOMP_NAMES: NameTable = {
+  1: 'IPCOMP_OUI',
+  2: 'IPCOMP_DEFLATE',
+  3: 'IPCOMP_LZS',
+  4: 'IPCOMP_LZJH',
+};
 
 // RFC 2408 §3.3: data attribute format bit (1 = TV, 0 = TLV).
 export const ISAKMP_GEN_TV = 0x8000;
@@ -199,10 +277,23 @@ export const OAKLEY_ATTR_FIELD_SIZE = 15; // B
 export const OAKLEY_ATTR_GRP_ORDER = 16; // V
 export const OAKLEY_ATTR_GSS_ID = 16384; // V, draft-ietf-ipsec-isakmp-gss-auth
 export const OAKLEY_ATTR_NAMES: NameTable = {
-  1: 'Encryption Algorithm', 2: 'Hash Algorithm', 3: 'Authentication Method', 4: 'Group Description',
-  5: 'Group Type', 6: 'Group Prime/Irreducible Polynomial', 7: 'Group Generator One', 8: 'Group Generator Two',
-  9: 'Group Curve A', 10: 'Group Curve B', 11: 'Life Type', 12: 'Life Duration', 13: 'PRF', 14: 'Key Length',
-  15: 'Field Size', 16: 'Group Order', 16384: 'GSS-API ID',
+  1: 'Encryption Algorithm',
+  2: 'Hash Algorithm',
+  3: 'Authentication Method',
+  4: 'Group Description',
+  5: 'Group Type',
+  6: 'Group Prime/Irreducible Polynomial',
+  7: 'Group Generator One',
+  8: 'Group Generator Two',
+  9: 'Group Curve A',
+  10: 'Group Curve B',
+  11: 'Life Type',
+  12: 'Life Duration',
+  13: 'PRF',
+  14: 'Key Length',
+  15: 'Field Size',
+  16: 'Group Order',
+  16384: 'GSS-API ID',
 };
 
 export const OAKLEY_ATTR_ENC_ALG_DES = 1;
@@ -214,8 +305,14 @@ export const OAKLEY_ATTR_ENC_ALG_CAST = 6;
 export const OAKLEY_ATTR_ENC_ALG_AES = 7; // RFC 3602 §5
 export const OAKLEY_ATTR_ENC_ALG_CAMELLIA = 8; // RFC 4312
 export const OAKLEY_ATTR_ENC_ALG_NAMES: NameTable = {
-  1: 'DES-CBC', 2: 'IDEA-CBC', 3: 'Blowfish-CBC', 4: 'RC5-R16-B64-CBC', 5: '3DES-CBC', 6: 'CAST-CBC',
-  7: 'AES-CBC', 8: 'Camellia-CBC',
+  1: 'DES-CBC',
+  2: 'IDEA-CBC',
+  3: 'Blowfish-CBC',
+  4: 'RC5-R16-B64-CBC',
+  5: '3DES-CBC',
+  6: 'CAST-CBC',
+  7: 'AES-CBC',
+  8: 'Camellia-CBC',
 };
 
 export const OAKLEY_ATTR_HASH_ALG_MD5 = 1;
@@ -225,7 +322,12 @@ export const OAKLEY_ATTR_HASH_ALG_SHA2_256 = 4; // RFC 4868
 export const OAKLEY_ATTR_HASH_ALG_SHA2_384 = 5;
 export const OAKLEY_ATTR_HASH_ALG_SHA2_512 = 6;
 export const OAKLEY_ATTR_HASH_ALG_NAMES: NameTable = {
-  1: 'MD5', 2: 'SHA', 3: 'Tiger', 4: 'SHA2-256', 5: 'SHA2-384', 6: 'SHA2-512',
+  1: 'MD5',
+  2: 'SHA',
+  3: 'Tiger',
+  4: 'SHA2-256',
+  5: 'SHA2-384',
+  6: 'SHA2-512',
 };
 
 export const OAKLEY_ATTR_AUTH_METHOD_PSKEY = 1;
@@ -251,12 +353,24 @@ export const OAKLEY_ATTR_AUTH_METHOD_XAUTH_RSAREV_R = 65010;
 /** GSS-API Kerberos; the same number as XAUTH_PSKEY_I (the two drafts clash; racoon prefers GSS-API). */
 export const OAKLEY_ATTR_AUTH_METHOD_GSSAPI_KRB = 65001;
 export const OAKLEY_ATTR_AUTH_METHOD_NAMES: NameTable = {
-  1: 'pre-shared key', 2: 'DSS signatures', 3: 'RSA signatures', 4: 'RSA encryption', 5: 'revised RSA encryption',
-  64221: 'hybrid RSA (initiator)', 64222: 'hybrid RSA (responder)', 64223: 'hybrid DSS (initiator)',
-  64224: 'hybrid DSS (responder)', 65001: 'XAuth PSK (initiator) / GSS-API Kerberos',
-  65002: 'XAuth PSK (responder)', 65003: 'XAuth DSS (initiator)', 65004: 'XAuth DSS (responder)',
-  65005: 'XAuth RSA (initiator)', 65006: 'XAuth RSA (responder)', 65007: 'XAuth RSA enc (initiator)',
-  65008: 'XAuth RSA enc (responder)', 65009: 'XAuth revised RSA enc (initiator)',
+  1: 'pre-shared key',
+  2: 'DSS signatures',
+  3: 'RSA signatures',
+  4: 'RSA encryption',
+  5: 'revised RSA encryption',
+  64221: 'hybrid RSA (initiator)',
+  64222: 'hybrid RSA (responder)',
+  64223: 'hybrid DSS (initiator)',
+  64224: 'hybrid DSS (responder)',
+  65001: 'XAuth PSK (initiator) / GSS-API Kerberos',
+  65002: 'XAuth PSK (responder)',
+  65003: 'XAuth DSS (initiator)',
+  65004: 'XAuth DSS (responder)',
+  65005: 'XAuth RSA (initiator)',
+  65006: 'XAuth RSA (responder)',
+  65007: 'XAuth RSA enc (initiator)',
+  65008: 'XAuth RSA enc (responder)',
+  65009: 'XAuth revised RSA enc (initiator)',
   65010: 'XAuth revised RSA enc (responder)',
 };
 
@@ -275,8 +389,19 @@ export const OAKLEY_ATTR_GRP_DESC_ECP256 = 19;
 export const OAKLEY_ATTR_GRP_DESC_ECP384 = 20;
 export const OAKLEY_ATTR_GRP_DESC_ECP521 = 21;
 export const OAKLEY_ATTR_GRP_DESC_NAMES: NameTable = {
-  1: 'modp768', 2: 'modp1024', 3: 'ec2n155', 4: 'ec2n185', 5: 'modp1536', 14: 'modp2048', 15: 'modp3072',
-  16: 'modp4096', 17: 'modp6144', 18: 'modp8192', 19: 'ecp256', 20: 'ecp384', 21: 'ecp521',
+  1: 'modp768',
+  2: 'modp1024',
+  3: 'ec2n155',
+  4: 'ec2n185',
+  5: 'modp1536',
+  14: 'modp2048',
+  15: 'modp3072',
+  16: 'modp4096',
+  17: 'modp6144',
+  18: 'modp8192',
+  19: 'ecp256',
+  20: 'ecp384',
+  21: 'ecp521',
 };
 export const OAKLEY_ATTR_GRP_TYPE_MODP = 1;
 export const OAKLEY_ATTR_GRP_TYPE_ECP = 2;
@@ -298,8 +423,14 @@ export const IPSECDOI_ATTR_KEY_ROUNDS = 7; // B
 export const IPSECDOI_ATTR_COMP_DICT_SIZE = 8; // B
 export const IPSECDOI_ATTR_COMP_PRIVALG = 9; // V
 export const IPSECDOI_ATTR_NAMES: NameTable = {
-  1: 'SA Life Type', 2: 'SA Life Duration', 3: 'Group Description', 4: 'Encapsulation Mode',
-  5: 'Authentication Algorithm', 6: 'Key Length', 7: 'Key Rounds', 8: 'Compress Dictionary Size',
+  1: 'SA Life Type',
+  2: 'SA Life Duration',
+  3: 'Group Description',
+  4: 'Encapsulation Mode',
+  5: 'Authentication Algorithm',
+  6: 'Key Length',
+  7: 'Key Rounds',
+  8: 'Compress Dictionary Size',
   9: 'Compress Private Algorithm',
 };
 export const IPSECDOI_ATTR_SA_LD_TYPE_SEC = 1;
@@ -311,8 +442,12 @@ export const IPSECDOI_ATTR_ENC_MODE_UDPTRNS_RFC = 4;
 export const IPSECDOI_ATTR_ENC_MODE_UDPTUNNEL_DRAFT = 61443; // draft-ietf-ipsec-nat-t-ike-00..03
 export const IPSECDOI_ATTR_ENC_MODE_UDPTRNS_DRAFT = 61444;
 export const IPSECDOI_ATTR_ENC_MODE_NAMES: NameTable = {
-  1: 'Tunnel', 2: 'Transport', 3: 'UDP-Encapsulated-Tunnel', 4: 'UDP-Encapsulated-Transport',
-  61443: 'UDP-Encapsulated-Tunnel(draft)', 61444: 'UDP-Encapsulated-Transport(draft)',
+  1: 'Tunnel',
+  2: 'Transport',
+  3: 'UDP-Encapsulated-Tunnel',
+  4: 'UDP-Encapsulated-Transport',
+  61443: 'UDP-Encapsulated-Tunnel(draft)',
+  61444: 'UDP-Encapsulated-Transport(draft)',
 };
 export const IPSECDOI_ATTR_AUTH_HMAC_MD5 = 1;
 export const IPSECDOI_ATTR_AUTH_HMAC_SHA1 = 2;
@@ -324,8 +459,15 @@ export const IPSECDOI_ATTR_AUTH_HMAC_SHA2_512 = 7;
 export const IPSECDOI_ATTR_AUTH_AES_XCBC_MAC = 9; // RFC 3566
 export const IPSECDOI_ATTR_AUTH_NONE = 254; // racoon private value for "non_auth"
 export const IPSECDOI_ATTR_AUTH_NAMES: NameTable = {
-  1: 'HMAC-MD5', 2: 'HMAC-SHA', 3: 'DES-MAC', 4: 'KPDK', 5: 'HMAC-SHA2-256', 6: 'HMAC-SHA2-384',
-  7: 'HMAC-SHA2-512', 9: 'AES-XCBC-MAC', 254: 'none',
+  1: 'HMAC-MD5',
+  2: 'HMAC-SHA',
+  3: 'DES-MAC',
+  4: 'KPDK',
+  5: 'HMAC-SHA2-256',
+  6: 'HMAC-SHA2-384',
+  7: 'HMAC-SHA2-512',
+  9: 'AES-XCBC-MAC',
+  254: 'none',
 };
 
 // RFC 2407 §4.6.2.1 identification types; RFC 3554 ID_LIST.
@@ -342,9 +484,18 @@ export const IPSECDOI_ID_DER_ASN1_GN = 10;
 export const IPSECDOI_ID_KEY_ID = 11;
 export const IPSECDOI_ID_LIST = 12;
 export const IPSECDOI_ID_NAMES: NameTable = {
-  1: 'ID_IPV4_ADDR', 2: 'ID_FQDN', 3: 'ID_USER_FQDN', 4: 'ID_IPV4_ADDR_SUBNET', 5: 'ID_IPV6_ADDR',
-  6: 'ID_IPV6_ADDR_SUBNET', 7: 'ID_IPV4_ADDR_RANGE', 8: 'ID_IPV6_ADDR_RANGE', 9: 'ID_DER_ASN1_DN',
-  10: 'ID_DER_ASN1_GN', 11: 'ID_KEY_ID', 12: 'ID_LIST',
+  1: 'ID_IPV4_ADDR',
+  2: 'ID_FQDN',
+  3: 'ID_USER_FQDN',
+  4: 'ID_IPV4_ADDR_SUBNET',
+  5: 'ID_IPV6_ADDR',
+  6: 'ID_IPV6_ADDR_SUBNET',
+  7: 'ID_IPV4_ADDR_RANGE',
+  8: 'ID_IPV6_ADDR_RANGE',
+  9: 'ID_DER_ASN1_DN',
+  10: 'ID_DER_ASN1_GN',
+  11: 'ID_KEY_ID',
+  12: 'ID_LIST',
 };
 
 // RFC 2408 §3.9 certificate encodings (plus racoon's plain RSA).
@@ -361,8 +512,17 @@ export const ISAKMP_CERT_SPKI = 9;
 export const ISAKMP_CERT_X509ATTR = 10;
 export const ISAKMP_CERT_PLAINRSA = 11;
 export const ISAKMP_CERT_NAMES: NameTable = {
-  0: 'NONE', 1: 'PKCS #7 wrapped X.509', 2: 'PGP', 3: 'DNS signed key', 4: 'X.509 signature',
-  5: 'X.509 key exchange', 6: 'Kerberos tokens', 7: 'CRL', 8: 'ARL', 9: 'SPKI', 10: 'X.509 attribute',
+  0: 'NONE',
+  1: 'PKCS #7 wrapped X.509',
+  2: 'PGP',
+  3: 'DNS signed key',
+  4: 'X.509 signature',
+  5: 'X.509 key exchange',
+  6: 'Kerberos tokens',
+  7: 'CRL',
+  8: 'ARL',
+  9: 'SPKI',
+  10: 'X.509 attribute',
   11: 'plain RSA',
 };
 

@@ -1,8 +1,13 @@
 // The ISAKMP fixed header, RFC 2408 §3.1.
 import { u32, putU32 } from '../../common/bytes.js';
 import {
-  ISAKMP_COOKIE_LEN, ISAKMP_HEADER_LEN, ISAKMP_MAJOR_VERSION, ISAKMP_MINOR_VERSION,
-  ISAKMP_NTYPE_INVALID_MAJOR_VERSION, ISAKMP_NTYPE_INVALID_MINOR_VERSION, ISAKMP_NTYPE_UNEQUAL_PAYLOAD_LENGTHS,
+  ISAKMP_COOKIE_LEN,
+  ISAKMP_HEADER_LEN,
+  ISAKMP_MAJOR_VERSION,
+  ISAKMP_MINOR_VERSION,
+  ISAKMP_NTYPE_INVALID_MAJOR_VERSION,
+  ISAKMP_NTYPE_INVALID_MINOR_VERSION,
+  ISAKMP_NTYPE_UNEQUAL_PAYLOAD_LENGTHS,
 } from './constants.js';
 import { IsakmpError, checkField, needBytes, target, window, type Codec } from './codec.js';
 
@@ -40,13 +45,25 @@ export interface IsakmpHeader {
 /** RFC 2408 §5.2: versions are checked before anything else is interpreted. */
 export function validateIsakmpHeader(h: IsakmpHeader, offset = 0): void {
   if (h.majorVersion !== ISAKMP_MAJOR_VERSION) {
-    throw new IsakmpError(ISAKMP_NTYPE_INVALID_MAJOR_VERSION, `major version ${h.majorVersion}, expected ${ISAKMP_MAJOR_VERSION}`, offset + 17);
+    throw new IsakmpError(
+      ISAKMP_NTYPE_INVALID_MAJOR_VERSION,
+      `major version ${h.majorVersion}, expected ${ISAKMP_MAJOR_VERSION}`,
+      offset + 17,
+    );
   }
   if (h.minorVersion > ISAKMP_MINOR_VERSION) {
-    throw new IsakmpError(ISAKMP_NTYPE_INVALID_MINOR_VERSION, `minor version ${h.minorVersion}, expected ${ISAKMP_MINOR_VERSION}`, offset + 17);
+    throw new IsakmpError(
+      ISAKMP_NTYPE_INVALID_MINOR_VERSION,
+      `minor version ${h.minorVersion}, expected ${ISAKMP_MINOR_VERSION}`,
+      offset + 17,
+    );
   }
   if (h.length < ISAKMP_HEADER_LEN) {
-    throw new IsakmpError(ISAKMP_NTYPE_UNEQUAL_PAYLOAD_LENGTHS, `message length ${h.length} shorter than the header`, offset + 24);
+    throw new IsakmpError(
+      ISAKMP_NTYPE_UNEQUAL_PAYLOAD_LENGTHS,
+      `message length ${h.length} shorter than the header`,
+      offset + 24,
+    );
   }
 }
 
@@ -71,13 +88,15 @@ export function decodeIsakmpHeader(buf: Uint8Array, offset = 0, end?: number): {
 }
 
 export function encodeIsakmpHeader(h: IsakmpHeader, buf?: Uint8Array, offset = 0): Uint8Array {
-  if (h.icookie.length !== ISAKMP_COOKIE_LEN || h.rcookie.length !== ISAKMP_COOKIE_LEN) throw new RangeError('cookies must be 8 bytes');
+  if (h.icookie.length !== ISAKMP_COOKIE_LEN || h.rcookie.length !== ISAKMP_COOKIE_LEN)
+    throw new RangeError('cookies must be 8 bytes');
   if (h.majorVersion > 15 || h.minorVersion > 15) throw new RangeError('versions are 4-bit fields');
   const out = target(buf, offset, ISAKMP_HEADER_LEN);
   out.set(h.icookie, offset);
   out.set(h.rcookie, offset + 8);
   out[offset + 16] = checkField(h.np, 8, 'next payload');
-  out[offset + 17] = (checkField(h.majorVersion, 8, 'major version') << 4) | checkField(h.minorVersion, 8, 'minor version');
+  out[offset + 17] =
+    (checkField(h.majorVersion, 8, 'major version') << 4) | checkField(h.minorVersion, 8, 'minor version');
   out[offset + 18] = checkField(h.etype, 8, 'exchange type');
   out[offset + 19] = checkField(h.flags, 8, 'flags');
   putU32(out, offset + 20, checkField(h.msgid, 32, 'message id'));

@@ -2,11 +2,31 @@
 // validated before its body is read; an encrypted body (E flag) is left as bytes for the exchange layer.
 import { u16, putU16 } from '../../common/bytes.js';
 import {
-  ISAKMP_FLAG_E, ISAKMP_GEN_HEADER_LEN, ISAKMP_HEADER_LEN, ISAKMP_MAX_MESSAGE_LEN, ISAKMP_NPTYPE_ATTR,
-  ISAKMP_NPTYPE_CERT, ISAKMP_NPTYPE_CR, ISAKMP_NPTYPE_D, ISAKMP_NPTYPE_FRAG, ISAKMP_NPTYPE_HASH, ISAKMP_NPTYPE_ID,
-  ISAKMP_NPTYPE_KE, ISAKMP_NPTYPE_N, ISAKMP_NPTYPE_NAMES, ISAKMP_NPTYPE_NATD_DRAFT, ISAKMP_NPTYPE_NATD_RFC,
-  ISAKMP_NPTYPE_NATOA_DRAFT, ISAKMP_NPTYPE_NATOA_RFC, ISAKMP_NPTYPE_NONCE, ISAKMP_NPTYPE_NONE, ISAKMP_NPTYPE_SA,
-  ISAKMP_NPTYPE_SIG, ISAKMP_NPTYPE_VID, ISAKMP_NTYPE_INVALID_PAYLOAD_TYPE, ISAKMP_NTYPE_UNEQUAL_PAYLOAD_LENGTHS,
+  ISAKMP_FLAG_E,
+  ISAKMP_GEN_HEADER_LEN,
+  ISAKMP_HEADER_LEN,
+  ISAKMP_MAX_MESSAGE_LEN,
+  ISAKMP_NPTYPE_ATTR,
+  ISAKMP_NPTYPE_CERT,
+  ISAKMP_NPTYPE_CR,
+  ISAKMP_NPTYPE_D,
+  ISAKMP_NPTYPE_FRAG,
+  ISAKMP_NPTYPE_HASH,
+  ISAKMP_NPTYPE_ID,
+  ISAKMP_NPTYPE_KE,
+  ISAKMP_NPTYPE_N,
+  ISAKMP_NPTYPE_NAMES,
+  ISAKMP_NPTYPE_NATD_DRAFT,
+  ISAKMP_NPTYPE_NATD_RFC,
+  ISAKMP_NPTYPE_NATOA_DRAFT,
+  ISAKMP_NPTYPE_NATOA_RFC,
+  ISAKMP_NPTYPE_NONCE,
+  ISAKMP_NPTYPE_NONE,
+  ISAKMP_NPTYPE_SA,
+  ISAKMP_NPTYPE_SIG,
+  ISAKMP_NPTYPE_VID,
+  ISAKMP_NTYPE_INVALID_PAYLOAD_TYPE,
+  ISAKMP_NTYPE_UNEQUAL_PAYLOAD_LENGTHS,
   nameOf,
 } from './constants.js';
 import { IsakmpError, malformed, needBytes, target, window, type Codec } from './codec.js';
@@ -59,12 +79,24 @@ export interface IsakmpMessage {
 }
 
 /** Body codecs by payload type; a type missing here is INVALID-PAYLOAD-TYPE (RFC 2408 §5.1). */
-const BODY_CODECS: ReadonlyMap<number, Codec<any>> = new Map<number, Codec<any>>([
-  [ISAKMP_NPTYPE_SA, sa], [ISAKMP_NPTYPE_KE, ke], [ISAKMP_NPTYPE_ID, id], [ISAKMP_NPTYPE_CERT, cert],
-  [ISAKMP_NPTYPE_CR, certRequest], [ISAKMP_NPTYPE_HASH, hash], [ISAKMP_NPTYPE_SIG, sig],
-  [ISAKMP_NPTYPE_NONCE, nonce], [ISAKMP_NPTYPE_N, notify], [ISAKMP_NPTYPE_D, del], [ISAKMP_NPTYPE_VID, vendorId],
-  [ISAKMP_NPTYPE_ATTR, cfg], [ISAKMP_NPTYPE_NATD_RFC, natD], [ISAKMP_NPTYPE_NATD_DRAFT, natD],
-  [ISAKMP_NPTYPE_NATOA_RFC, natOa], [ISAKMP_NPTYPE_NATOA_DRAFT, natOa], [ISAKMP_NPTYPE_FRAG, frag],
+const BODY_CODECS: ReadonlyMap<number, Codec<unknown>> = new Map<number, Codec<unknown>>([
+  [ISAKMP_NPTYPE_SA, sa],
+  [ISAKMP_NPTYPE_KE, ke],
+  [ISAKMP_NPTYPE_ID, id],
+  [ISAKMP_NPTYPE_CERT, cert],
+  [ISAKMP_NPTYPE_CR, certRequest],
+  [ISAKMP_NPTYPE_HASH, hash],
+  [ISAKMP_NPTYPE_SIG, sig],
+  [ISAKMP_NPTYPE_NONCE, nonce],
+  [ISAKMP_NPTYPE_N, notify],
+  [ISAKMP_NPTYPE_D, del],
+  [ISAKMP_NPTYPE_VID, vendorId],
+  [ISAKMP_NPTYPE_ATTR, cfg],
+  [ISAKMP_NPTYPE_NATD_RFC, natD],
+  [ISAKMP_NPTYPE_NATD_DRAFT, natD],
+  [ISAKMP_NPTYPE_NATOA_RFC, natOa],
+  [ISAKMP_NPTYPE_NATOA_DRAFT, natOa],
+  [ISAKMP_NPTYPE_FRAG, frag],
 ]);
 
 /**
@@ -72,7 +104,10 @@ const BODY_CODECS: ReadonlyMap<number, Codec<any>> = new Map<number, Codec<any>>
  * IDs (IDci, IDcr). More copies are refused; SA (several in one quick mode), N, D, VID, CERT, CR repeat.
  */
 const MAX_COPIES: ReadonlyMap<number, number> = new Map([
-  [ISAKMP_NPTYPE_KE, 1], [ISAKMP_NPTYPE_NONCE, 1], [ISAKMP_NPTYPE_HASH, 1], [ISAKMP_NPTYPE_SIG, 1],
+  [ISAKMP_NPTYPE_KE, 1],
+  [ISAKMP_NPTYPE_NONCE, 1],
+  [ISAKMP_NPTYPE_HASH, 1],
+  [ISAKMP_NPTYPE_SIG, 1],
   [ISAKMP_NPTYPE_ID, 2],
 ]);
 
@@ -81,17 +116,33 @@ export function isKnownPayloadType(t: number): boolean {
 }
 
 /** Decodes one payload at `offset` whose type `type` was named by the previous next-payload field. */
-export function decodePayload(type: number, buf: Uint8Array, offset: number, end?: number): { value: IsakmpPayload; next: number; np: number } {
+export function decodePayload(
+  type: number,
+  buf: Uint8Array,
+  offset: number,
+  end?: number,
+): { value: IsakmpPayload; next: number; np: number } {
   const e = window(buf, offset, end);
   const codec = BODY_CODECS.get(type);
-  if (!codec) throw new IsakmpError(ISAKMP_NTYPE_INVALID_PAYLOAD_TYPE, `payload type ${type} (${nameOf(ISAKMP_NPTYPE_NAMES, type)})`, offset);
+  if (!codec)
+    throw new IsakmpError(
+      ISAKMP_NTYPE_INVALID_PAYLOAD_TYPE,
+      `payload type ${type} (${nameOf(ISAKMP_NPTYPE_NAMES, type)})`,
+      offset,
+    );
   needBytes(offset, e, ISAKMP_GEN_HEADER_LEN, 'generic payload header');
   const np = buf[offset]!;
   const len = u16(buf, offset + 2);
-  if (len < ISAKMP_GEN_HEADER_LEN) malformed(`${nameOf(ISAKMP_NPTYPE_NAMES, type)} payload length ${len} < 4`, offset + 2);
-  if (offset + len > e) malformed(`${nameOf(ISAKMP_NPTYPE_NAMES, type)} payload length ${len} runs ${offset + len - e} bytes past the message`, offset + 2);
+  if (len < ISAKMP_GEN_HEADER_LEN)
+    malformed(`${nameOf(ISAKMP_NPTYPE_NAMES, type)} payload length ${len} < 4`, offset + 2);
+  if (offset + len > e)
+    malformed(
+      `${nameOf(ISAKMP_NPTYPE_NAMES, type)} payload length ${len} runs ${offset + len - e} bytes past the message`,
+      offset + 2,
+    );
   const body = codec.decode(buf, offset + ISAKMP_GEN_HEADER_LEN, offset + len);
-  if (body.next !== offset + len) malformed(`${nameOf(ISAKMP_NPTYPE_NAMES, type)} body left ${offset + len - body.next} bytes unread`, body.next);
+  if (body.next !== offset + len)
+    malformed(`${nameOf(ISAKMP_NPTYPE_NAMES, type)} body left ${offset + len - body.next} bytes unread`, body.next);
   return { value: { type, body: body.value } as IsakmpPayload, next: offset + len, np };
 }
 
@@ -101,7 +152,13 @@ export interface ChainOptions {
 }
 
 /** Decodes the chain that starts with payload type `np` at `offset`, up to `end`. */
-export function decodePayloadChain(np: number, buf: Uint8Array, offset = 0, end?: number, opts: ChainOptions = {}): { value: IsakmpPayload[]; next: number } {
+export function decodePayloadChain(
+  np: number,
+  buf: Uint8Array,
+  offset = 0,
+  end?: number,
+  opts: ChainOptions = {},
+): { value: IsakmpPayload[]; next: number } {
   const e = window(buf, offset, end);
   const value: IsakmpPayload[] = [];
   const seen = new Map<number, number>();
@@ -124,7 +181,11 @@ export function decodeIsakmpMessage(buf: Uint8Array, offset = 0, end?: number): 
   const e = window(buf, offset, end);
   const header = decodeIsakmpHeader(buf, offset, e).value;
   if (header.length !== e - offset) {
-    throw new IsakmpError(ISAKMP_NTYPE_UNEQUAL_PAYLOAD_LENGTHS, `header says ${header.length} bytes, datagram has ${e - offset}`, offset + 24);
+    throw new IsakmpError(
+      ISAKMP_NTYPE_UNEQUAL_PAYLOAD_LENGTHS,
+      `header says ${header.length} bytes, datagram has ${e - offset}`,
+      offset + 24,
+    );
   }
   const bodyStart = offset + ISAKMP_HEADER_LEN;
   if (header.flags & ISAKMP_FLAG_E) {
@@ -173,7 +234,8 @@ export function isakmpMessageLength(m: IsakmpMessage): number {
  */
 export function encodeIsakmpMessage(m: IsakmpMessage, buf?: Uint8Array, offset = 0): Uint8Array {
   const length = isakmpMessageLength(m);
-  if (length > ISAKMP_MAX_MESSAGE_LEN) throw new RangeError(`message of ${length} bytes exceeds ${ISAKMP_MAX_MESSAGE_LEN}`);
+  if (length > ISAKMP_MAX_MESSAGE_LEN)
+    throw new RangeError(`message of ${length} bytes exceeds ${ISAKMP_MAX_MESSAGE_LEN}`);
   const out = target(buf, offset, length);
   const np = m.encrypted ? m.header.np : (m.payloads[0]?.type ?? ISAKMP_NPTYPE_NONE);
   const flags = m.encrypted ? m.header.flags | ISAKMP_FLAG_E : m.header.flags & ~ISAKMP_FLAG_E;

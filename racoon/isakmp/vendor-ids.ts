@@ -41,9 +41,14 @@ export const VENDORID_KAME = hashed('KAME/racoon');
 
 /** Every vendor id this module knows, NAT-T drafts included. */
 export const KNOWN_VENDOR_IDS: readonly KnownVendorId[] = [
-  VENDORID_KAME, VENDORID_NATT_RFC,
+  VENDORID_KAME,
+  VENDORID_NATT_RFC,
   ...['00', '01', '02', '03', '04', '05', '06', '07', '08'].map((n) => hashed(`draft-ietf-ipsec-nat-t-ike-${n}`)),
-  VENDORID_NATT_02_N, VENDORID_DPD, VENDORID_FRAG, VENDORID_XAUTH, VENDORID_UNITY,
+  VENDORID_NATT_02_N,
+  VENDORID_DPD,
+  VENDORID_FRAG,
+  VENDORID_XAUTH,
+  VENDORID_UNITY,
 ];
 
 /** The name of a received vendor id, matching on each id's fixed prefix (racoon `check_vendorid`). */

@@ -55,12 +55,20 @@ export function myPh1Id(ph1: Phase1): IsakmpId {
   const spec: IdSpec | undefined = ph1.rmconf.myIdentifier;
   const text = (s: string | undefined) => new Uint8Array(Buffer.from(s ?? '', 'latin1'));
   switch (spec?.type) {
-    case 'fqdn': return { idType: C.IPSECDOI_ID_FQDN, protocol: 0, port: 0, data: text(spec.value) };
-    case 'user_fqdn': return { idType: C.IPSECDOI_ID_USER_FQDN, protocol: 0, port: 0, data: text(spec.value) };
-    case 'keyid': return { idType: C.IPSECDOI_ID_KEY_ID, protocol: 0, port: 0, data: text(spec.value) };
+    case 'fqdn':
+      return { idType: C.IPSECDOI_ID_FQDN, protocol: 0, port: 0, data: text(spec.value) };
+    case 'user_fqdn':
+      return { idType: C.IPSECDOI_ID_USER_FQDN, protocol: 0, port: 0, data: text(spec.value) };
+    case 'keyid':
+      return { idType: C.IPSECDOI_ID_KEY_ID, protocol: 0, port: 0, data: text(spec.value) };
     default: {
       const a = spec?.addr ?? ph1.local.addr;
-      return { idType: a.length === 4 ? C.IPSECDOI_ID_IPV4_ADDR : C.IPSECDOI_ID_IPV6_ADDR, protocol: 0, port: 0, data: a };
+      return {
+        idType: a.length === 4 ? C.IPSECDOI_ID_IPV4_ADDR : C.IPSECDOI_ID_IPV6_ADDR,
+        protocol: 0,
+        port: 0,
+        data: a,
+      };
     }
   }
 }
@@ -83,14 +91,20 @@ function natdPayloads(ph1: Phase1): IsakmpPayload[] {
   const remote = O.natdHash(h, ph1.icookie, ph1.rcookie, ph1.remote.addr, ph1.remote.port);
   const localAddr = ph1.rmconf.natTraversal === 'force' ? new Uint8Array(ph1.local.addr.length) : ph1.local.addr;
   const local = O.natdHash(h, ph1.icookie, ph1.rcookie, localAddr, ph1.local.port);
-  return [{ type: C.ISAKMP_NPTYPE_NATD_RFC, body: remote }, { type: C.ISAKMP_NPTYPE_NATD_RFC, body: local }];
+  return [
+    { type: C.ISAKMP_NPTYPE_NATD_RFC, body: remote },
+    { type: C.ISAKMP_NPTYPE_NATD_RFC, body: local },
+  ];
 }
 
 /** Compares the peer's NAT-D payloads with what the addresses hash to (RFC 3947 §3.2). */
 function checkNatd(ph1: Phase1, msg: IsakmpMessage): void {
   if (!ph1.nattPeer) return;
   const list = msg.payloads.filter((p) => p.type === C.ISAKMP_NPTYPE_NATD_RFC).map((p) => p.body as Uint8Array);
-  if (list.length < 2) { ph1.nattPeer = false; return; }
+  if (list.length < 2) {
+    ph1.nattPeer = false;
+    return;
+  }
   const h = ph1.approval!.hash;
   const meAsSeen = O.natdHash(h, ph1.icookie, ph1.rcookie, ph1.local.addr, ph1.local.port);
   const peer = O.natdHash(h, ph1.icookie, ph1.rcookie, ph1.remote.addr, ph1.remote.port);
@@ -104,14 +118,21 @@ function takeKeNonce(ph1: Phase1, msg: IsakmpMessage, isInitiator: boolean): voi
   const ke = findPayload(msg.payloads, C.ISAKMP_NPTYPE_KE);
   const nonce = findPayload(msg.payloads, C.ISAKMP_NPTYPE_NONCE);
   if (!ke || !nonce) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'KE or NONCE missing');
-  if (nonce.body.length < C.ISAKMP_NONCE_MIN || nonce.body.length > C.ISAKMP_NONCE_MAX) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, `nonce of ${nonce.body.length} bytes`);
+  if (nonce.body.length < C.ISAKMP_NONCE_MIN || nonce.body.length > C.ISAKMP_NONCE_MAX)
+    fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, `nonce of ${nonce.body.length} bytes`);
   try {
     ph1.gxy = ph1.dh!.computeSecret(ke.body);
   } catch (e) {
     if (e instanceof DhError) fail(C.ISAKMP_NTYPE_INVALID_KEY_INFORMATION, e.message);
     throw e;
   }
-  if (isInitiator) { ph1.gxr = ke.body; ph1.nr = nonce.body; } else { ph1.gxi = ke.body; ph1.ni = nonce.body; }
+  if (isInitiator) {
+    ph1.gxr = ke.body;
+    ph1.nr = nonce.body;
+  } else {
+    ph1.gxi = ke.body;
+    ph1.ni = nonce.body;
+  }
 }
 
 function deriveKeys(ph1: Phase1, psk: Uint8Array): void {
@@ -124,7 +145,8 @@ function deriveKeys(ph1: Phase1, psk: Uint8Array): void {
 }
 
 function pskOf(ph1: Phase1, ctx: Ph1Ctx): Uint8Array {
-  if (ph1.approval!.authMethod !== C.OAKLEY_ATTR_AUTH_METHOD_PSKEY) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'only pre-shared keys are supported');
+  if (ph1.approval!.authMethod !== C.OAKLEY_ATTR_AUTH_METHOD_PSKEY)
+    fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'only pre-shared keys are supported');
   const k = ctx.psk(ph1);
   if (!k) fail(C.ISAKMP_NTYPE_AUTHENTICATION_FAILED, `no pre-shared key for ${formatAddr(ph1.remote.addr)}`);
   return k;
@@ -133,8 +155,18 @@ function pskOf(ph1: Phase1, ctx: Ph1Ctx): Uint8Array {
 function keNonce(ph1: Phase1, ctx: Ph1Ctx, isInitiator: boolean): IsakmpPayload[] {
   ph1.dh = new DhKeyPair(ph1.approval!.group, ctx.rng);
   const nonce = randomBytes(ctx.rng, ph1.rmconf.nonceSize);
-  if (isInitiator) { ph1.gxi = ph1.dh.publicKey; ph1.ni = nonce; } else { ph1.gxr = ph1.dh.publicKey; ph1.nr = nonce; }
-  return [{ type: C.ISAKMP_NPTYPE_KE, body: ph1.dh.publicKey }, { type: C.ISAKMP_NPTYPE_NONCE, body: nonce }, ...natdPayloads(ph1)];
+  if (isInitiator) {
+    ph1.gxi = ph1.dh.publicKey;
+    ph1.ni = nonce;
+  } else {
+    ph1.gxr = ph1.dh.publicKey;
+    ph1.nr = nonce;
+  }
+  return [
+    { type: C.ISAKMP_NPTYPE_KE, body: ph1.dh.publicKey },
+    { type: C.ISAKMP_NPTYPE_NONCE, body: nonce },
+    ...natdPayloads(ph1),
+  ];
 }
 
 function verifyPeerId(ph1: Phase1, id: IsakmpId): void {
@@ -153,7 +185,11 @@ function checkAuth(ph1: Phase1, msg: IsakmpMessage, peerIsInitiator: boolean): I
     opened = openMessage(ph1, msg.header.np, msg.encrypted, ph1.iv!);
   } catch (e) {
     // A body that does not parse after decryption almost always means different keys (pre-shared keys).
-    if (e instanceof IsakmpError) fail(C.ISAKMP_NTYPE_AUTHENTICATION_FAILED, `message ${peerIsInitiator ? 5 : 6} does not decrypt to valid payloads (wrong pre-shared key?): ${e.message}`);
+    if (e instanceof IsakmpError)
+      fail(
+        C.ISAKMP_NTYPE_AUTHENTICATION_FAILED,
+        `message ${peerIsInitiator ? 5 : 6} does not decrypt to valid payloads (wrong pre-shared key?): ${e.message}`,
+      );
     throw e;
   }
   ph1.iv = opened.ivOut;
@@ -165,7 +201,11 @@ function checkAuth(ph1: Phase1, msg: IsakmpMessage, peerIsInitiator: boolean): I
   const want = peerIsInitiator
     ? O.hashI(k.hash, k.skeyid, ph1.gxi!, ph1.gxr!, ph1.icookie, ph1.rcookie, ph1.saiB!, idB)
     : O.hashR(k.hash, k.skeyid, ph1.gxi!, ph1.gxr!, ph1.icookie, ph1.rcookie, ph1.saiB!, idB);
-  if (!equalCT(want, h.body)) fail(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, `HASH_${peerIsInitiator ? 'I' : 'R'} mismatch (wrong pre-shared key?)`);
+  if (!equalCT(want, h.body))
+    fail(
+      C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION,
+      `HASH_${peerIsInitiator ? 'I' : 'R'} mismatch (wrong pre-shared key?)`,
+    );
   verifyPeerId(ph1, id.body);
   return opened.payloads;
 }
@@ -184,7 +224,10 @@ function idHashPayloads(ph1: Phase1, isInitiator: boolean): IsakmpPayload[] {
   const h = isInitiator
     ? O.hashI(k.hash, k.skeyid, ph1.gxi!, ph1.gxr!, ph1.icookie, ph1.rcookie, ph1.saiB!, idB)
     : O.hashR(k.hash, k.skeyid, ph1.gxi!, ph1.gxr!, ph1.icookie, ph1.rcookie, ph1.saiB!, idB);
-  return [{ type: C.ISAKMP_NPTYPE_ID, body: id }, { type: C.ISAKMP_NPTYPE_HASH, body: h }];
+  return [
+    { type: C.ISAKMP_NPTYPE_ID, body: id },
+    { type: C.ISAKMP_NPTYPE_HASH, body: h },
+  ];
 }
 
 function encrypted(ph1: Phase1, payloads: IsakmpPayload[]): Uint8Array {
@@ -217,7 +260,11 @@ export function r1Step(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array): Uint8A
   ph1.saiB = raw.slice(rawSa.start + 4, rawSa.end);
   noteVids(ph1, msg);
   const prop = sa.body.proposals.find((p) => p.transforms.includes(approval.transform))!;
-  const reply = { doi: sa.body.doi, situation: sa.body.situation, proposals: [{ ...prop, transforms: [approval.transform] }] };
+  const reply = {
+    doi: sa.body.doi,
+    situation: sa.body.situation,
+    proposals: [{ ...prop, transforms: [approval.transform] }],
+  };
   ph1.state = 'msg2-sent';
   return clear(ph1, [{ type: C.ISAKMP_NPTYPE_SA, body: reply }, ...(ph1.nattPeer ? vids(ph1) : [])]);
 }
@@ -256,7 +303,16 @@ export function i3Step(ph1: Phase1, msg: IsakmpMessage, _raw: Uint8Array, ctx: P
     const spi = new Uint8Array(16);
     spi.set(ph1.icookie);
     spi.set(ph1.rcookie, 8);
-    payloads.push({ type: C.ISAKMP_NPTYPE_N, body: { doi: C.IPSEC_DOI, protoId: C.IPSECDOI_PROTO_ISAKMP, notifyType: C.IPSECDOI_NTYPE_INITIAL_CONTACT, spi, data: new Uint8Array(0) } });
+    payloads.push({
+      type: C.ISAKMP_NPTYPE_N,
+      body: {
+        doi: C.IPSEC_DOI,
+        protoId: C.IPSECDOI_PROTO_ISAKMP,
+        notifyType: C.IPSECDOI_NTYPE_INITIAL_CONTACT,
+        spi,
+        data: new Uint8Array(0),
+      },
+    });
     ph1.initialContactSent = true;
   }
   ph1.state = 'msg5-sent';

@@ -24,11 +24,16 @@ export interface Ph1Approval {
 }
 
 const ENC_BY_ID: Readonly<Record<number, IkeCipherName>> = {
-  [C.OAKLEY_ATTR_ENC_ALG_DES]: 'des', [C.OAKLEY_ATTR_ENC_ALG_3DES]: '3des', [C.OAKLEY_ATTR_ENC_ALG_AES]: 'aes',
+  [C.OAKLEY_ATTR_ENC_ALG_DES]: 'des',
+  [C.OAKLEY_ATTR_ENC_ALG_3DES]: '3des',
+  [C.OAKLEY_ATTR_ENC_ALG_AES]: 'aes',
 };
 const HASH_BY_ID: Readonly<Record<number, PrfHash>> = {
-  [C.OAKLEY_ATTR_HASH_ALG_MD5]: 'md5', [C.OAKLEY_ATTR_HASH_ALG_SHA]: 'sha1', [C.OAKLEY_ATTR_HASH_ALG_SHA2_256]: 'sha256',
-  [C.OAKLEY_ATTR_HASH_ALG_SHA2_384]: 'sha384', [C.OAKLEY_ATTR_HASH_ALG_SHA2_512]: 'sha512',
+  [C.OAKLEY_ATTR_HASH_ALG_MD5]: 'md5',
+  [C.OAKLEY_ATTR_HASH_ALG_SHA]: 'sha1',
+  [C.OAKLEY_ATTR_HASH_ALG_SHA2_256]: 'sha256',
+  [C.OAKLEY_ATTR_HASH_ALG_SHA2_384]: 'sha384',
+  [C.OAKLEY_ATTR_HASH_ALG_SHA2_512]: 'sha512',
 };
 const FIXED_KEY_BITS: Readonly<Record<IkeCipherName, number>> = { des: 64, '3des': 192, aes: 128 };
 
@@ -42,7 +47,10 @@ function transformOf(p: ProposalConf, num: number, defaultLifetime: number): Isa
   if (p.enc!.keyLen) attrs.push(attrTV(C.OAKLEY_ATTR_KEY_LEN, p.enc!.keyLen));
   attrs.push(attrTV(C.OAKLEY_ATTR_HASH_ALG, p.hash!.id), attrTV(C.OAKLEY_ATTR_AUTH_METHOD, p.authMethod!.id));
   attrs.push(attrTV(C.OAKLEY_ATTR_GRP_DESC, p.dhGroup!.id));
-  attrs.push(attrTV(C.OAKLEY_ATTR_SA_LD_TYPE, C.OAKLEY_ATTR_SA_LD_TYPE_SEC), lifeAttr(C.OAKLEY_ATTR_SA_LD, p.lifetimeSec ?? defaultLifetime));
+  attrs.push(
+    attrTV(C.OAKLEY_ATTR_SA_LD_TYPE, C.OAKLEY_ATTR_SA_LD_TYPE_SEC),
+    lifeAttr(C.OAKLEY_ATTR_SA_LD, p.lifetimeSec ?? defaultLifetime),
+  );
   return { num, id: C.IPSECDOI_KEY_IKE, attrs };
 }
 
@@ -50,33 +58,56 @@ function transformOf(p: ProposalConf, num: number, defaultLifetime: number): Isa
 export function buildPh1Sa(rm: RemoteConf): IsakmpSa {
   const transforms = rm.proposals.map((p, i) => transformOf(p, i + 1, rm.lifetimeSec));
   return {
-    doi: C.IPSEC_DOI, situation: C.IPSECDOI_SIT_IDENTITY_ONLY,
+    doi: C.IPSEC_DOI,
+    situation: C.IPSECDOI_SIT_IDENTITY_ONLY,
     proposals: [{ num: 1, protoId: C.IPSECDOI_PROTO_ISAKMP, spi: new Uint8Array(0), transforms }],
   };
 }
 
 interface PeerTransform {
-  encId: number; keyBits?: number; hashId: number; authMethod: number; groupId: number; lifetimeSec?: number;
+  encId: number;
+  keyBits?: number;
+  hashId: number;
+  authMethod: number;
+  groupId: number;
+  lifetimeSec?: number;
 }
 
 function readTransform(t: IsakmpTransform): PeerTransform | undefined {
-  const n = (type: number) => { const a = findAttr(t.attrs, type); return a ? attrNumber(a) : undefined; };
-  const encId = n(C.OAKLEY_ATTR_ENC_ALG); const hashId = n(C.OAKLEY_ATTR_HASH_ALG);
-  const authMethod = n(C.OAKLEY_ATTR_AUTH_METHOD); const groupId = n(C.OAKLEY_ATTR_GRP_DESC);
-  if (encId === undefined || hashId === undefined || authMethod === undefined || groupId === undefined) return undefined;
+  const n = (type: number) => {
+    const a = findAttr(t.attrs, type);
+    return a ? attrNumber(a) : undefined;
+  };
+  const encId = n(C.OAKLEY_ATTR_ENC_ALG);
+  const hashId = n(C.OAKLEY_ATTR_HASH_ALG);
+  const authMethod = n(C.OAKLEY_ATTR_AUTH_METHOD);
+  const groupId = n(C.OAKLEY_ATTR_GRP_DESC);
+  if (encId === undefined || hashId === undefined || authMethod === undefined || groupId === undefined)
+    return undefined;
   const ldType = n(C.OAKLEY_ATTR_SA_LD_TYPE);
   const ld = n(C.OAKLEY_ATTR_SA_LD);
-  return { encId, keyBits: n(C.OAKLEY_ATTR_KEY_LEN), hashId, authMethod, groupId, lifetimeSec: ldType === C.OAKLEY_ATTR_SA_LD_TYPE_SEC ? ld : undefined };
+  return {
+    encId,
+    keyBits: n(C.OAKLEY_ATTR_KEY_LEN),
+    hashId,
+    authMethod,
+    groupId,
+    lifetimeSec: ldType === C.OAKLEY_ATTR_SA_LD_TYPE_SEC ? ld : undefined,
+  };
 }
 
 /** racoon proposal_check on one value pair; returns the value to use, or undefined to refuse. */
 export function checkLifetime(check: ProposalCheck, mine: number, peer: number | undefined): number | undefined {
   const p = peer ?? mine;
   switch (check) {
-    case 'obey': return p;
-    case 'strict': return p <= mine ? p : undefined;
-    case 'claim': return Math.min(p, mine);
-    case 'exact': return p === mine ? p : undefined;
+    case 'obey':
+      return p;
+    case 'strict':
+      return p <= mine ? p : undefined;
+    case 'claim':
+      return Math.min(p, mine);
+    case 'exact':
+      return p === mine ? p : undefined;
   }
 }
 
@@ -86,7 +117,13 @@ function approve(pt: PeerTransform, t: IsakmpTransform, mine: ProposalConf, rm: 
   const hash = HASH_BY_ID[pt.hashId];
   const group = findDhGroup(pt.groupId);
   if (!enc || !hash || !group) return undefined;
-  if (mine.enc?.id !== pt.encId || mine.hash?.id !== pt.hashId || mine.authMethod?.id !== pt.authMethod || mine.dhGroup?.id !== pt.groupId) return undefined;
+  if (
+    mine.enc?.id !== pt.encId ||
+    mine.hash?.id !== pt.hashId ||
+    mine.authMethod?.id !== pt.authMethod ||
+    mine.dhGroup?.id !== pt.groupId
+  )
+    return undefined;
   const myBits = mine.enc.keyLen ?? FIXED_KEY_BITS[enc];
   const peerBits = pt.keyBits ?? FIXED_KEY_BITS[enc];
   // Key length: equal, except obey takes the initiator's (RFC 2409 App. A: KEY_LEN must be sent for AES).
@@ -94,7 +131,17 @@ function approve(pt: PeerTransform, t: IsakmpTransform, mine: ProposalConf, rm: 
   if (enc === 'aes' && ![128, 192, 256].includes(peerBits)) return undefined;
   const lifetimeSec = checkLifetime(rm.proposalCheck, mine.lifetimeSec ?? rm.lifetimeSec, pt.lifetimeSec);
   if (lifetimeSec === undefined) return undefined;
-  return { enc, encId: pt.encId, keyBits: peerBits, hash, hashId: pt.hashId, authMethod: pt.authMethod, group, lifetimeSec, transform: t };
+  return {
+    enc,
+    encId: pt.encId,
+    keyBits: peerBits,
+    hash,
+    hashId: pt.hashId,
+    authMethod: pt.authMethod,
+    group,
+    lifetimeSec,
+    transform: t,
+  };
 }
 
 /** Responder side: the first peer transform (in the peer's order) that one of our proposals accepts. */
@@ -116,7 +163,10 @@ export function selectPh1Proposal(peer: IsakmpSa, rm: RemoteConf): Ph1Approval |
 
 /** Initiator side: the responder's reply must carry exactly one of the transforms we offered. */
 export function acceptPh1Reply(reply: IsakmpSa, offered: IsakmpSa, rm: RemoteConf): Ph1Approval | undefined {
-  const t = reply.proposals.length === 1 && reply.proposals[0]!.transforms.length === 1 ? reply.proposals[0]!.transforms[0]! : undefined;
+  const t =
+    reply.proposals.length === 1 && reply.proposals[0]!.transforms.length === 1
+      ? reply.proposals[0]!.transforms[0]!
+      : undefined;
   if (!t) return undefined;
   const pt = readTransform(t);
   if (!pt) return undefined;

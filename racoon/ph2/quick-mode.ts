@@ -21,7 +21,15 @@ import { lifeAttr } from '../ph1/proposal.js';
 import type { SainfoConf } from '../conf/ast.js';
 import * as O from '../oakley.js';
 import { buildMessage, exchangeIv, findPayload, openMessage, rawChain, type Endpoint, type Phase1 } from '../phase1.js';
-import { acceptPh2Reply, buildPh2Sa, sadbAlgsOf, selectPh2Proposal, type Ph2Approval, type Ph2Request, type Ph2Sa } from './proposal.js';
+import {
+  acceptPh2Reply,
+  buildPh2Sa,
+  sadbAlgsOf,
+  selectPh2Proposal,
+  type Ph2Approval,
+  type Ph2Request,
+  type Ph2Sa,
+} from './proposal.js';
 
 export type Ph2State = 'getspi' | 'msg1-sent' | 'msg2-sent' | 'established' | 'expired' | 'dead';
 
@@ -76,9 +84,13 @@ function fail(notify: number, msg: string): never {
 }
 
 function bodies(ph2: Phase2, sa: IsakmpSa, nonce: Uint8Array): IsakmpPayload[] {
-  const list: IsakmpPayload[] = [{ type: C.ISAKMP_NPTYPE_SA, body: sa }, { type: C.ISAKMP_NPTYPE_NONCE, body: nonce }];
+  const list: IsakmpPayload[] = [
+    { type: C.ISAKMP_NPTYPE_SA, body: sa },
+    { type: C.ISAKMP_NPTYPE_NONCE, body: nonce },
+  ];
   if (ph2.dh) list.push({ type: C.ISAKMP_NPTYPE_KE, body: ph2.dh.publicKey });
-  if (ph2.idci && ph2.idcr) list.push({ type: C.ISAKMP_NPTYPE_ID, body: ph2.idci }, { type: C.ISAKMP_NPTYPE_ID, body: ph2.idcr });
+  if (ph2.idci && ph2.idcr)
+    list.push({ type: C.ISAKMP_NPTYPE_ID, body: ph2.idci }, { type: C.ISAKMP_NPTYPE_ID, body: ph2.idcr });
   return list;
 }
 
@@ -89,21 +101,28 @@ function send(ph1: Phase1, ph2: Phase2, payloads: IsakmpPayload[]): Uint8Array {
 }
 
 /** Decrypts a quick mode message and returns its payloads and the raw bytes after the HASH payload. */
-function open(ph1: Phase1, ph2: Phase2, msg: IsakmpMessage): { payloads: IsakmpPayload[]; hash: Uint8Array; rest: Uint8Array } {
+function open(
+  ph1: Phase1,
+  ph2: Phase2,
+  msg: IsakmpMessage,
+): { payloads: IsakmpPayload[]; hash: Uint8Array; rest: Uint8Array } {
   if (!msg.encrypted) fail(C.ISAKMP_NTYPE_INVALID_FLAGS, 'quick mode message not encrypted');
   const o = openMessage(ph1, msg.header.np, msg.encrypted, ph2.iv!);
   ph2.iv = o.ivOut;
   const raw = rawChain(o.plain, msg.header.np);
   // RFC 2409 §5.5: HASH must be the first payload.
-  if (raw[0]?.type !== C.ISAKMP_NPTYPE_HASH) fail(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'quick mode message does not start with HASH');
-  const hash = (o.payloads[0]!.body as Uint8Array);
+  if (raw[0]?.type !== C.ISAKMP_NPTYPE_HASH)
+    fail(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'quick mode message does not start with HASH');
+  const hash = o.payloads[0]!.body as Uint8Array;
   return { payloads: o.payloads, hash, rest: o.plain.slice(raw[0]!.end) };
 }
 
 function takePeer(ph2: Phase2, payloads: IsakmpPayload[], initiator: boolean): void {
   const nonce = findPayload(payloads, C.ISAKMP_NPTYPE_NONCE);
-  if (!nonce || nonce.body.length < C.ISAKMP_NONCE_MIN || nonce.body.length > C.ISAKMP_NONCE_MAX) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'bad or missing nonce');
-  if (initiator) ph2.nr = nonce.body; else ph2.ni = nonce.body;
+  if (!nonce || nonce.body.length < C.ISAKMP_NONCE_MIN || nonce.body.length > C.ISAKMP_NONCE_MAX)
+    fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'bad or missing nonce');
+  if (initiator) ph2.nr = nonce.body;
+  else ph2.ni = nonce.body;
   const ke = findPayload(payloads, C.ISAKMP_NPTYPE_KE);
   if (ph2.dh || ke) {
     if (!ph2.dh || !ke) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'PFS mismatch: KE present on one side only');
@@ -121,7 +140,10 @@ export function newMsgid(ph1: Phase1, rng: Rng): number {
   for (;;) {
     const b = randomBytes(rng, 4);
     const id = Buffer.from(b).readUInt32BE(0);
-    if (id !== 0 && !ph1.msgids.has(id)) { ph1.msgids.add(id); return id; }
+    if (id !== 0 && !ph1.msgids.has(id)) {
+      ph1.msgids.add(id);
+      return id;
+    }
   }
 }
 
@@ -146,13 +168,17 @@ export function qr1Recv(ph1: Phase1, ph2: Phase2, msg: IsakmpMessage): void {
   ph2.iv = exchangeIv(ph1, ph2.msgid);
   const o = open(ph1, ph2, msg);
   const k = ph1.keys!;
-  if (!equalCT(O.qmHash1(k.hash, k.a, ph2.msgid, o.rest), o.hash)) fail(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'HASH(1) mismatch');
+  if (!equalCT(O.qmHash1(k.hash, k.a, ph2.msgid, o.rest), o.hash))
+    fail(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'HASH(1) mismatch');
   const sa = findPayload(o.payloads, C.ISAKMP_NPTYPE_SA);
   if (!sa) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'SA missing');
   ph2.peerSa = sa.body;
   const ids = o.payloads.filter((p) => p.type === C.ISAKMP_NPTYPE_ID).map((p) => p.body as IsakmpId);
   if (ids.length === 1) fail(C.ISAKMP_NTYPE_INVALID_ID_INFORMATION, 'only one client identity');
-  if (ids.length === 2) { ph2.idci = ids[0]; ph2.idcr = ids[1]; }
+  if (ids.length === 2) {
+    ph2.idci = ids[0];
+    ph2.idcr = ids[1];
+  }
   ph2.ni = findPayload(o.payloads, C.ISAKMP_NPTYPE_NONCE)?.body;
   ph2.lastRecvPayloads = o.payloads;
 }
@@ -170,7 +196,10 @@ export function qrSelect(ph1: Phase1, ph2: Phase2): boolean {
 export function qr1Send(ph1: Phase1, ph2: Phase2, rng: Rng): Uint8Array {
   const a = ph2.approval!;
   for (const sa of a.sas) sa.mySpi = ph2.mySpis.get(sa.protoId)!;
-  const reply: IsakmpSa = { ...ph2.chosen!, proposals: ph2.chosen!.proposals.map((p) => ({ ...p, spi: ph2.mySpis.get(p.protoId)! })) };
+  const reply: IsakmpSa = {
+    ...ph2.chosen!,
+    proposals: ph2.chosen!.proposals.map((p) => ({ ...p, spi: ph2.mySpis.get(p.protoId)! })),
+  };
   if (a.pfsGroup !== undefined) {
     const g = findDhGroup(a.pfsGroup);
     if (!g) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, `PFS group ${a.pfsGroup} not supported`);
@@ -183,8 +212,14 @@ export function qr1Send(ph1: Phase1, ph2: Phase2, rng: Rng): Uint8Array {
   if (a.responderLifetime) {
     // RFC 2407 §4.6.3.1 RESPONDER-LIFETIME: our shorter lifetime, as SA attributes, for the first protocol.
     const p = ph2.peerSa!.proposals[0]!;
-    const data = encodeAttributes([attrTV(C.IPSECDOI_ATTR_SA_LD_TYPE, C.IPSECDOI_ATTR_SA_LD_TYPE_SEC), lifeAttr(C.IPSECDOI_ATTR_SA_LD, a.lifetimeSec)]);
-    rest.push({ type: C.ISAKMP_NPTYPE_N, body: { doi: C.IPSEC_DOI, protoId: p.protoId, notifyType: C.IPSECDOI_NTYPE_RESPONDER_LIFETIME, spi: p.spi, data } });
+    const data = encodeAttributes([
+      attrTV(C.IPSECDOI_ATTR_SA_LD_TYPE, C.IPSECDOI_ATTR_SA_LD_TYPE_SEC),
+      lifeAttr(C.IPSECDOI_ATTR_SA_LD, a.lifetimeSec),
+    ]);
+    rest.push({
+      type: C.ISAKMP_NPTYPE_N,
+      body: { doi: C.IPSEC_DOI, protoId: p.protoId, notifyType: C.IPSECDOI_NTYPE_RESPONDER_LIFETIME, spi: p.spi, data },
+    });
   }
   const k = ph1.keys!;
   const h = O.qmHash2(k.hash, k.a, ph2.msgid, ph2.ni!, encodePayloadChain(rest));
@@ -196,7 +231,8 @@ export function qr1Send(ph1: Phase1, ph2: Phase2, rng: Rng): Uint8Array {
 export function qi2Step(ph1: Phase1, ph2: Phase2, msg: IsakmpMessage): Uint8Array {
   const o = open(ph1, ph2, msg);
   const k = ph1.keys!;
-  if (!equalCT(O.qmHash2(k.hash, k.a, ph2.msgid, ph2.ni!, o.rest), o.hash)) fail(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'HASH(2) mismatch');
+  if (!equalCT(O.qmHash2(k.hash, k.a, ph2.msgid, ph2.ni!, o.rest), o.hash))
+    fail(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'HASH(2) mismatch');
   const sa = findPayload(o.payloads, C.ISAKMP_NPTYPE_SA);
   if (!sa) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'SA missing');
   const approval = acceptPh2Reply(sa.body, ph2.offered!, ph2.reqs, ph2.sainfo!, ph2.mySpis);
@@ -216,7 +252,9 @@ export function qi2Step(ph1: Phase1, ph2: Phase2, msg: IsakmpMessage): Uint8Arra
     }
   }
   takePeer(ph2, o.payloads, true);
-  const reply = send(ph1, ph2, [{ type: C.ISAKMP_NPTYPE_HASH, body: O.qmHash3(k.hash, k.a, ph2.msgid, ph2.ni!, ph2.nr!) }]);
+  const reply = send(ph1, ph2, [
+    { type: C.ISAKMP_NPTYPE_HASH, body: O.qmHash3(k.hash, k.a, ph2.msgid, ph2.ni!, ph2.nr!) },
+  ]);
   ph2.state = 'established';
   return reply;
 }
@@ -225,7 +263,8 @@ export function qi2Step(ph1: Phase1, ph2: Phase2, msg: IsakmpMessage): Uint8Arra
 export function qr2Step(ph1: Phase1, ph2: Phase2, msg: IsakmpMessage): void {
   const o = open(ph1, ph2, msg);
   const k = ph1.keys!;
-  if (!equalCT(O.qmHash3(k.hash, k.a, ph2.msgid, ph2.ni!, ph2.nr!), o.hash)) fail(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'HASH(3) mismatch');
+  if (!equalCT(O.qmHash3(k.hash, k.a, ph2.msgid, ph2.ni!, ph2.nr!), o.hash))
+    fail(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'HASH(3) mismatch');
   ph2.state = 'established';
 }
 
@@ -237,7 +276,10 @@ export function ph2Keys(ph1: Phase1, ph2: Phase2): Ph2Keys[] {
     if (!algs) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, `no kernel algorithm for transform ${sa.transformId}`);
     const len = algs.encKeyBytes + algs.authKeyBytes;
     const km = (spi: Uint8Array) => O.keymat(k.hash, k.d, ph2.gqmxy, sa.protoId, spi, ph2.ni!, ph2.nr!, len);
-    const split = (spi: Uint8Array) => { const m = km(spi); return { spi, encKey: m.slice(0, algs.encKeyBytes), authKey: m.slice(algs.encKeyBytes) }; };
+    const split = (spi: Uint8Array) => {
+      const m = km(spi);
+      return { spi, encKey: m.slice(0, algs.encKeyBytes), authKey: m.slice(algs.encKeyBytes) };
+    };
     return { sa, inbound: split(sa.mySpi), outbound: split(sa.peerSpi) };
   });
 }

@@ -28,8 +28,14 @@ describe('uipsecd: key manager conversation over the PF_KEY Unix socket', () => 
 
   before(async () => {
     clockA = new ManualClock(T0);
-    A = await startDaemon(testConfig(sockDir(), { name: 'A', addresses: ['10.0.0.1/24'], underlay: { host: '127.0.0.1', port: 0 } }), { clock: clockA, rng: new SeededRng('A') });
-    B = await startDaemon(testConfig(sockDir(), { name: 'B', addresses: ['10.0.0.2/24'], underlay: { host: '127.0.0.1', port: 0 } }), { rng: new SeededRng('B') });
+    A = await startDaemon(
+      testConfig(sockDir(), { name: 'A', addresses: ['10.0.0.1/24'], underlay: { host: '127.0.0.1', port: 0 } }),
+      { clock: clockA, rng: new SeededRng('A') },
+    );
+    B = await startDaemon(
+      testConfig(sockDir(), { name: 'B', addresses: ['10.0.0.2/24'], underlay: { host: '127.0.0.1', port: 0 } }),
+      { rng: new SeededRng('B') },
+    );
     A.underlay!.setNeighbour('10.0.0.2', B.underlay!.address());
     B.underlay!.setNeighbour('10.0.0.1', A.underlay!.address());
   });
@@ -45,8 +51,15 @@ describe('uipsecd: key manager conversation over the PF_KEY Unix socket', () => 
   it('REGISTER, ACQUIRE, GETSPI -> UPDATE + ADD, traffic, soft EXPIRE, DELETE', async () => {
     const kmA = new PfkeyClient(await UnixTransport.connect(A.config.socketPath), { pid: 1001 });
     const kmB = new PfkeyClient(await UnixTransport.connect(B.config.socketPath), { pid: 1002 });
-    closers.push(() => kmA.close(), () => kmB.close());
-    const req = (km: PfkeyClient, m: PfkeyMessage) => { m.msg.pid = km.pid; m.msg.seq = m.msg.seq || km.nextSeq(); return km.request(m); };
+    closers.push(
+      () => kmA.close(),
+      () => kmB.close(),
+    );
+    const req = (km: PfkeyClient, m: PfkeyMessage) => {
+      m.msg.pid = km.pid;
+      m.msg.seq = m.msg.seq || km.nextSeq();
+      return km.request(m);
+    };
 
     // 1. Both key managers register for ESP and learn the algorithms.
     const reg = await req(kmA, msg(C.SADB_REGISTER, C.SADB_SATYPE_ESP, {}, 0));
@@ -64,7 +77,12 @@ describe('uipsecd: key manager conversation over the PF_KEY Unix socket', () => 
     const ikeB = await IkeChannel.connect(B.config.ikeSocketPath);
     const appA = await IkeChannel.connect(A.config.ikeSocketPath);
     const appB = await IkeChannel.connect(B.config.ikeSocketPath);
-    closers.push(() => ikeA.close(), () => ikeB.close(), () => appA.close(), () => appB.close());
+    closers.push(
+      () => ikeA.close(),
+      () => ikeB.close(),
+      () => appA.close(),
+      () => appB.close(),
+    );
     assert.equal(await ikeA.bind(500, { bypass: true }), 500);
     assert.equal(await ikeB.bind(500, { bypass: true }), 500);
     const appPortA = await appA.bind(0);
@@ -80,13 +98,28 @@ describe('uipsecd: key manager conversation over the PF_KEY Unix socket', () => 
     assert.ok(acq.ext.proposal!.combs.length > 0);
 
     // 5. GETSPI on A (inbound SA, seq = the ACQUIRE's), then the "IKE" exchange of SPIs over UDP 500.
-    const spiA = (await req(kmA, msg(C.SADB_GETSPI, C.SADB_SATYPE_ESP, { addressSrc: addr('10.0.0.2'), addressDst: addr('10.0.0.1') }, acq.msg.seq))).ext.sa!.spi;
+    const spiA = (
+      await req(
+        kmA,
+        msg(
+          C.SADB_GETSPI,
+          C.SADB_SATYPE_ESP,
+          { addressSrc: addr('10.0.0.2'), addressDst: addr('10.0.0.1') },
+          acq.msg.seq,
+        ),
+      )
+    ).ext.sa!.spi;
     const atB = nextDatagram(ikeB);
     ikeA.send(500, ip('10.0.0.2'), 500, new TextEncoder().encode(JSON.stringify({ spi: spiA })));
     const i1 = await atB;
     assert.deepEqual([i1.remotePort, i1.localPort, [...i1.remote]], [500, 500, [10, 0, 0, 1]]);
     assert.equal(JSON.parse(new TextDecoder().decode(i1.payload)).spi, spiA);
-    const spiB = (await req(kmB, msg(C.SADB_GETSPI, C.SADB_SATYPE_ESP, { addressSrc: addr('10.0.0.1'), addressDst: addr('10.0.0.2') }, 0))).ext.sa!.spi;
+    const spiB = (
+      await req(
+        kmB,
+        msg(C.SADB_GETSPI, C.SADB_SATYPE_ESP, { addressSrc: addr('10.0.0.1'), addressDst: addr('10.0.0.2') }, 0),
+      )
+    ).ext.sa!.spi;
     const atA = nextDatagram(ikeA);
     ikeB.send(500, ip('10.0.0.1'), 500, new TextEncoder().encode(JSON.stringify({ spi: spiB })));
     assert.equal(JSON.parse(new TextDecoder().decode((await atA).payload)).spi, spiB);
@@ -95,8 +128,21 @@ describe('uipsecd: key manager conversation over the PF_KEY Unix socket', () => 
     const kAB = { encKey: hexKey(16, 0xab), authKey: hexKey(20, 0xcd) };
     const kBA = { encKey: hexKey(16, 0xba), authKey: hexKey(20, 0xdc) };
     const lt = (s: number) => ({ allocations: 0, bytes: 0n, addtime: BigInt(s), usetime: 0n });
-    await req(kmA, saMsg({ type: C.SADB_UPDATE, spi: spiA, src: '10.0.0.2', dst: '10.0.0.1', seq: acq.msg.seq, ...kBA }));
-    await req(kmA, saMsg({ spi: spiB, src: '10.0.0.1', dst: '10.0.0.2', seq: acq.msg.seq, ...kAB, extra: { lifetimeSoft: lt(10), lifetimeHard: lt(20) } }));
+    await req(
+      kmA,
+      saMsg({ type: C.SADB_UPDATE, spi: spiA, src: '10.0.0.2', dst: '10.0.0.1', seq: acq.msg.seq, ...kBA }),
+    );
+    await req(
+      kmA,
+      saMsg({
+        spi: spiB,
+        src: '10.0.0.1',
+        dst: '10.0.0.2',
+        seq: acq.msg.seq,
+        ...kAB,
+        extra: { lifetimeSoft: lt(10), lifetimeHard: lt(20) },
+      }),
+    );
     await req(kmB, saMsg({ type: C.SADB_UPDATE, spi: spiB, src: '10.0.0.1', dst: '10.0.0.2', seq: 0, ...kAB }));
     await req(kmB, saMsg({ spi: spiA, src: '10.0.0.2', dst: '10.0.0.1', seq: 0, ...kBA }));
     assert.equal(A.host.sad.lookupIn(ip('10.0.0.1'), 'esp', spiA)?.state, 'mature');
@@ -118,7 +164,19 @@ describe('uipsecd: key manager conversation over the PF_KEY Unix socket', () => 
     assert.equal(ex.ext.lifetimeHard, undefined);
 
     // 9. DELETE removes it; the reply goes to every PF_KEY socket of A.
-    const del = await req(kmA, msg(C.SADB_DELETE, C.SADB_SATYPE_ESP, { sa: { spi: spiB, replay: 0, state: 0, auth: 0, encrypt: 0, flags: 0 }, addressSrc: addr('10.0.0.1'), addressDst: addr('10.0.0.2') }, 0));
+    const del = await req(
+      kmA,
+      msg(
+        C.SADB_DELETE,
+        C.SADB_SATYPE_ESP,
+        {
+          sa: { spi: spiB, replay: 0, state: 0, auth: 0, encrypt: 0, flags: 0 },
+          addressSrc: addr('10.0.0.1'),
+          addressDst: addr('10.0.0.2'),
+        },
+        0,
+      ),
+    );
     assert.equal(del.msg.errno, 0);
     assert.equal(A.host.sad.get(ip('10.0.0.1'), ip('10.0.0.2'), 'esp', spiB), undefined);
     assert.equal(A.keysock.stats.internalErrors, 0);

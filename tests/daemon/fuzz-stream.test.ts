@@ -14,7 +14,7 @@ import { ManualClock } from '../../common/clock.js';
 import type { Sad } from '../../kernel/sad.js';
 import { sockDir, testConfig } from './support.js';
 
-const COUNT = Boolean(process.env.UIPSEC_SLOW) ? 50_000 : 5_000;
+const COUNT = process.env.UIPSEC_SLOW ? 50_000 : 5_000;
 
 /** version 2, a whole number of 8-byte units, sadb_msg_len matching: the stream splitter accepts it. */
 function frameable(b: Uint8Array): Uint8Array {
@@ -28,7 +28,11 @@ function frameable(b: Uint8Array): Uint8Array {
 
 /** Mature/dying SAs only: larval SPIs may come from each kernel's own RNG. */
 function settledSas(sad: Sad): string {
-  return sad.dump().filter((s) => s.state !== 'larval').map((s) => `${s.proto}:${s.spi}:${s.state}:${s.mode}:${s.reqid}:${s.encAlg?.name}:${s.authAlg?.name}`).join('\n');
+  return sad
+    .dump()
+    .filter((s) => s.state !== 'larval')
+    .map((s) => `${s.proto}:${s.spi}:${s.state}:${s.mode}:${s.reqid}:${s.encAlg?.name}:${s.authAlg?.name}`)
+    .join('\n');
 }
 
 describe('uipsecd stream fuzz (fast-check, fixed seed)', () => {
@@ -38,17 +42,23 @@ describe('uipsecd stream fuzz (fast-check, fixed seed)', () => {
     try {
       const c = await connectPfkey(d.config.socketPath, { pid: 3 });
       let received = 0;
-      c.onMessage(() => { received++; });
+      c.onMessage(() => {
+        received++;
+      });
       const k = bareKernel('stream');
       const s = openRec(new KeySock(k));
-      let compared = 0, nonEmpty = 0;
+      let compared = 0,
+        nonEmpty = 0;
       for (let i = 0; i < list.length; i += 250) {
         const part = list.slice(i, i + 250);
         for (const b of part) c.send(b);
         // A request after them: its reply proves every earlier message was processed, in order.
         const r = await c.request(msg(C.SADB_REGISTER, 0, {}, c.nextSeq(), c.pid));
         assert.equal(r.msg.errno, 0);
-        for (const b of part) { s.send(b); s.clear(); }
+        for (const b of part) {
+          s.send(b);
+          s.clear();
+        }
         assert.equal(settledSas(d.host.sad), settledSas(k.sad), `SAD after ${i + part.length} messages`);
         assert.equal(spdState(d.host.spd), spdState(k.spd), `SPD after ${i + part.length} messages`);
         compared++;
@@ -61,7 +71,8 @@ describe('uipsecd stream fuzz (fast-check, fixed seed)', () => {
       assert.equal(d.pfkey.stats.framingErrors, 0);
       const other = await connectPfkey(d.config.socketPath, { pid: 4 });
       assert.equal((await other.request(msg(C.SADB_REGISTER, 0, {}, other.nextSeq(), other.pid))).msg.errno, 0);
-      c.close(); other.close();
+      c.close();
+      other.close();
     } finally {
       await d.close();
     }

@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import * as C from '../../pfkey/constants.js';
 import { PfkeyClient } from '../../pfkey/client.js';
 import { UnixTransport, connectPfkey, defaultSocketPath, DEFAULT_PFKEY_SOCKET } from '../../pfkey/transport-unix.js';
-import { IkeChannel, IkeFrameSplitter, decodeIkeFrame, encodeIkeFrame, IkeFrameError } from '../../pfkey/ike-channel.js';
+import {
+  IkeChannel,
+  IkeFrameSplitter,
+  decodeIkeFrame,
+  encodeIkeFrame,
+  IkeFrameError,
+} from '../../pfkey/ike-channel.js';
 import { encodeMessage } from '../../pfkey/index.js';
 import { cli, startDaemon, type Daemon } from '../../kernel/daemon/main.js';
 import { ListenError } from '../../kernel/daemon/unix-listener.js';
@@ -26,14 +32,22 @@ function rawConnect(path: string): Promise<Socket> {
 }
 
 function closed(s: Socket): Promise<void> {
-  return new Promise((resolve) => { if (s.destroyed) resolve(); else s.once('close', () => resolve()); });
+  return new Promise((resolve) => {
+    if (s.destroyed) resolve();
+    else s.once('close', () => resolve());
+  });
 }
 
 describe('uipsecd: Unix socket behaviour', () => {
   let d: Daemon;
   let dir: string;
-  beforeEach(async () => { dir = sockDir(); d = await startDaemon(testConfig(dir)); });
-  afterEach(async () => { await d.close(); });
+  beforeEach(async () => {
+    dir = sockDir();
+    d = await startDaemon(testConfig(dir));
+  });
+  afterEach(async () => {
+    await d.close();
+  });
 
   it('the PF_KEY and IKE socket files are mode 0600', () => {
     assert.equal(statSync(d.config.socketPath).mode & 0o777, 0o600);
@@ -41,7 +55,10 @@ describe('uipsecd: Unix socket behaviour', () => {
   });
 
   it('a second daemon on the same live socket refuses to start (ListenError in-use) and leaves the first intact', async () => {
-    await assert.rejects(startDaemon(testConfig(dir)), (e: unknown) => e instanceof ListenError && e.reason === 'in-use' && /in use/.test(e.message));
+    await assert.rejects(
+      startDaemon(testConfig(dir)),
+      (e: unknown) => e instanceof ListenError && e.reason === 'in-use' && /in use/.test(e.message),
+    );
     const c = new PfkeyClient(await UnixTransport.connect(d.config.socketPath));
     const r = await c.request(msg(C.SADB_REGISTER, 0, {}, c.nextSeq(), c.pid));
     assert.equal(r.msg.type, C.SADB_REGISTER);
@@ -67,15 +84,27 @@ describe('uipsecd: Unix socket behaviour', () => {
   });
 
   it('many clients at once: each gets its replies, broadcasts reach all', async () => {
-    const clients = await Promise.all(Array.from({ length: 8 }, async (_, i) => new PfkeyClient(await UnixTransport.connect(d.config.socketPath), { pid: 500 + i })));
+    const clients = await Promise.all(
+      Array.from(
+        { length: 8 },
+        async (_, i) => new PfkeyClient(await UnixTransport.connect(d.config.socketPath), { pid: 500 + i }),
+      ),
+    );
     // One round trip each, so that the daemon has accepted every connection before the ADDs.
     await Promise.all(clients.map((c) => c.request(msg(C.SADB_REGISTER, 0, {}, c.nextSeq(), c.pid))));
     const seen = clients.map(() => 0);
-    clients.forEach((c, i) => c.onMessage((m) => { if (m.msg.type === C.SADB_ADD) seen[i]!++; }));
+    clients.forEach((c, i) =>
+      c.onMessage((m) => {
+        if (m.msg.type === C.SADB_ADD) seen[i]!++;
+      }),
+    );
     await Promise.all(clients.map((c, i) => c.request(saMsg({ spi: 0x2000 + i, pid: c.pid, seq: c.nextSeq() }))));
     await settle(10);
     // each client saw the 7 other ADD broadcasts (its own reply was consumed by request()).
-    assert.deepEqual(seen, clients.map(() => 7));
+    assert.deepEqual(
+      seen,
+      clients.map(() => 7),
+    );
     assert.equal(d.host.sad.size, 8);
     clients.forEach((c) => c.close());
   });
@@ -85,7 +114,9 @@ describe('uipsecd: Unix socket behaviour', () => {
     const c = new PfkeyClient(t, { pid: 4242 });
     const N = 2000;
     let replies = 0;
-    c.onMessage((m) => { if (m.msg.type === C.SADB_ADD && m.msg.errno === 0) replies++; });
+    c.onMessage((m) => {
+      if (m.msg.type === C.SADB_ADD && m.msg.errno === 0) replies++;
+    });
     for (let i = 0; i < N; i++) c.send(saMsg({ spi: 0x10000 + i, pid: 4242, seq: i + 1 }));
     const seqs: number[] = [];
     for await (const m of c.dump(C.SADB_DUMP)) seqs.push(m.msg.seq);
@@ -105,10 +136,23 @@ describe('uipsecd: Unix socket behaviour', () => {
 
   it('request() rejects with a typed PfkeyError carrying the errno name', async () => {
     const c = new PfkeyClient(await UnixTransport.connect(d.config.socketPath));
-    await assert.rejects(c.request(msg(C.SADB_GET, C.SADB_SATYPE_ESP, {
-      sa: { spi: 0x999, replay: 0, state: 0, auth: 0, encrypt: 0, flags: 0 },
-      addressSrc: saMsg({ spi: 1 }).ext.addressSrc, addressDst: saMsg({ spi: 1 }).ext.addressDst,
-    }, c.nextSeq(), c.pid)), (e: unknown) => (e as { name: string; errno: string }).name === 'PfkeyError' && (e as { errno: string }).errno === 'ENOENT');
+    await assert.rejects(
+      c.request(
+        msg(
+          C.SADB_GET,
+          C.SADB_SATYPE_ESP,
+          {
+            sa: { spi: 0x999, replay: 0, state: 0, auth: 0, encrypt: 0, flags: 0 },
+            addressSrc: saMsg({ spi: 1 }).ext.addressSrc,
+            addressDst: saMsg({ spi: 1 }).ext.addressDst,
+          },
+          c.nextSeq(),
+          c.pid,
+        ),
+      ),
+      (e: unknown) =>
+        (e as { name: string; errno: string }).name === 'PfkeyError' && (e as { errno: string }).errno === 'ENOENT',
+    );
     c.close();
   });
 
@@ -121,8 +165,9 @@ describe('uipsecd: Unix socket behaviour', () => {
     raw.write(Uint8Array.of(0, 0, 0, 2, 99, 0));
     await closed(raw);
     assert.equal(d.ike.stats.framingErrors, 1);
-    assert.ok(await b.bind(0) >= 49152, 'the other clients still work');
-    a.close(); b.close();
+    assert.ok((await b.bind(0)) >= 49152, 'the other clients still work');
+    a.close();
+    b.close();
   });
 });
 
@@ -143,12 +188,18 @@ describe('uipsecd: starting over an existing path', () => {
   it('refuses to replace a regular file', async () => {
     const dir = sockDir();
     writeFileSync(join(dir, 'pfkey.sock'), 'not a socket');
-    await assert.rejects(startDaemon(testConfig(dir)), (e: unknown) => e instanceof ListenError && e.reason === 'not-socket');
+    await assert.rejects(
+      startDaemon(testConfig(dir)),
+      (e: unknown) => e instanceof ListenError && e.reason === 'not-socket',
+    );
   });
 
-  it("says \"permission denied\" when the directory is not writable (skipped as root, who may write anywhere; see the spawned test)", async function () {
+  it('says "permission denied" when the directory is not writable (skipped as root, who may write anywhere; see the spawned test)', async function () {
     if (process.getuid?.() === 0) this.skip(); // root may write anywhere: no way to provoke EACCES here
-    await assert.rejects(startDaemon(testConfig('/proc/uipsec-test')), (e: unknown) => e instanceof ListenError && /permission denied|cannot/.test(e.message));
+    await assert.rejects(
+      startDaemon(testConfig('/proc/uipsec-test')),
+      (e: unknown) => e instanceof ListenError && /permission denied|cannot/.test(e.message),
+    );
   });
 });
 
@@ -167,30 +218,56 @@ describe('pfkey/ike-channel: frames', () => {
       { type: 'bind' as const, port: 500, bypass: true, addr: Uint8Array.of(10, 0, 0, 1) },
       { type: 'bind' as const, port: 0, bypass: false, addr: undefined },
       { type: 'bound' as const, requested: 500, port: 500, errno: 0 },
-      { type: 'dgram' as const, localPort: 4500, remotePort: 4500, local: new Uint8Array(16).fill(1), remote: new Uint8Array(16).fill(2), payload: Uint8Array.of(0, 0, 0, 0, 1, 2) },
+      {
+        type: 'dgram' as const,
+        localPort: 4500,
+        remotePort: 4500,
+        local: new Uint8Array(16).fill(1),
+        remote: new Uint8Array(16).fill(2),
+        payload: Uint8Array.of(0, 0, 0, 0, 1, 2),
+      },
       { type: 'unbind' as const, port: 4500 },
     ];
     const wire = Buffer.concat(frames.map((f) => encodeIkeFrame(f)));
-    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 17 }), { maxLength: 20 }), (cuts) => {
-      const sp = new IkeFrameSplitter();
-      const got: Uint8Array[] = [];
-      let off = 0;
-      for (const n of cuts) { got.push(...sp.push(wire.subarray(off, off + n))); off += n; if (off >= wire.length) break; }
-      got.push(...sp.push(wire.subarray(Math.min(off, wire.length))));
-      assert.deepEqual(got.map((b) => decodeIkeFrame(b)), frames);
-    }), { seed: 4500, numRuns: 300 });
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 17 }), { maxLength: 20 }), (cuts) => {
+        const sp = new IkeFrameSplitter();
+        const got: Uint8Array[] = [];
+        let off = 0;
+        for (const n of cuts) {
+          got.push(...sp.push(wire.subarray(off, off + n)));
+          off += n;
+          if (off >= wire.length) break;
+        }
+        got.push(...sp.push(wire.subarray(Math.min(off, wire.length))));
+        assert.deepEqual(
+          got.map((b) => decodeIkeFrame(b)),
+          frames,
+        );
+      }),
+      { seed: 4500, numRuns: 300 },
+    );
   });
 
   it('random bodies decode or throw IkeFrameError, nothing else (fuzz, fixed seed)', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 60 }), (b) => {
-      try { decodeIkeFrame(b); } catch (e) { assert.ok(e instanceof IkeFrameError, String(e)); }
-    }), { seed: 500, numRuns: 20000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 60 }), (b) => {
+        try {
+          decodeIkeFrame(b);
+        } catch (e) {
+          assert.ok(e instanceof IkeFrameError, String(e));
+        }
+      }),
+      { seed: 500, numRuns: 20000 },
+    );
   });
 });
 
 describe('uipsecd: the real ESP-in-UDP (NAT-T) socket', () => {
   it('IKE arriving on the NAT-T socket reaches the channel client bound to its port (marker kept), and back out', async () => {
-    const d = await startDaemon(testConfig(sockDir(), { natt: { bind: { host: '127.0.0.1', port: 0 }, addresses: [] } }));
+    const d = await startDaemon(
+      testConfig(sockDir(), { natt: { bind: { host: '127.0.0.1', port: 0 }, addresses: [] } }),
+    );
     const port = d.natt!.encapPort;
     assert.ok(d.host.encapPorts.has(port), 'the host decapsulates ESP-in-UDP on that port');
     const ch = await IkeChannel.connect(d.config.ikeSocketPath);
@@ -221,8 +298,19 @@ describe('uipsecd: cli() in-process', () => {
     let stop: ((sig: string) => void) | undefined;
     let err = '';
     const io = {
-      err: (s: string) => { err += s; }, out: (s: string) => { err += s; }, env: {},
-      onSignal: (fn: (sig: string) => void) => { stop = fn; return () => { stop = undefined; }; },
+      err: (s: string) => {
+        err += s;
+      },
+      out: (s: string) => {
+        err += s;
+      },
+      env: {},
+      onSignal: (fn: (sig: string) => void) => {
+        stop = fn;
+        return () => {
+          stop = undefined;
+        };
+      },
     };
     const done = cli(['--socket', sock, '-v'], io);
     while (!existsSync(sock) || !stop) await new Promise((r) => setImmediate(r));
@@ -238,7 +326,14 @@ describe('uipsecd: cli() in-process', () => {
 
   it('a usage error is reported on stderr with exit 2, without starting', async () => {
     let err = '';
-    const io = { err: (s: string) => { err += s; }, out: () => {}, env: {}, onSignal: () => () => {} };
+    const io = {
+      err: (s: string) => {
+        err += s;
+      },
+      out: () => {},
+      env: {},
+      onSignal: () => () => {},
+    };
     assert.equal(await cli(['--neighbour', 'nonsense'], io), 2);
     assert.match(err, /uipsecd: command line: neighbour needs IP=HOST:PORT/);
   });

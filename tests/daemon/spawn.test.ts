@@ -13,13 +13,25 @@ import { daemonArgv, repoRoot, sockDir } from './support.js';
 const ROOT = repoRoot();
 const BUILT = existsSync(join(ROOT, 'dist/kernel/daemon/main.js'));
 
-interface Run { child: ChildProcess; stderr: () => string; exit: Promise<number | null> }
+interface Run {
+  child: ChildProcess;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
 
 function run(args: string[], opts: { uid?: number; gid?: number } = {}): Run {
-  const child = spawn(process.execPath, daemonArgv(args, BUILT), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  const child = spawn(process.execPath, daemonArgv(args, BUILT), {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...opts,
+  });
   let err = '';
-  child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
-  child.stdout!.on('data', (b: Buffer) => { err += b.toString(); });
+  child.stderr!.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
+  child.stdout!.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, stderr: () => err, exit };
 }
@@ -27,9 +39,21 @@ function run(args: string[], opts: { uid?: number; gid?: number } = {}): Run {
 /** Resolves once the process has written `text` (or rejects when it exits first). */
 function waitFor(r: Run, text: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const check = () => { if (r.stderr().includes(text)) { cleanup(); resolve(); } };
-    const onExit = () => { cleanup(); if (r.stderr().includes(text)) resolve(); else reject(new Error(`exited before "${text}":\n${r.stderr()}`)); };
-    const cleanup = () => { r.child.stderr!.off('data', check); r.child.off('close', onExit); };
+    const check = () => {
+      if (r.stderr().includes(text)) {
+        cleanup();
+        resolve();
+      }
+    };
+    const onExit = () => {
+      cleanup();
+      if (r.stderr().includes(text)) resolve();
+      else reject(new Error(`exited before "${text}":\n${r.stderr()}`));
+    };
+    const cleanup = () => {
+      r.child.stderr!.off('data', check);
+      r.child.off('close', onExit);
+    };
     r.child.stderr!.on('data', check);
     r.child.on('close', onExit);
     check();
@@ -47,7 +71,10 @@ describe(`uipsecd as a process (${BUILT ? 'node bin/uipsecd' : 'source via tsx; 
     assert.ok(reg.ext.supportedAuth!.algs.length > 0);
     await c.request(saMsg({ spi: 0x5000, pid: c.pid, seq: c.nextSeq() }));
     const dump = await c.dumpAll(C.SADB_DUMP);
-    assert.deepEqual(dump.map((m) => [m.ext.sa!.spi, m.msg.seq, m.msg.pid]), [[0x5000, 0, 31337]]);
+    assert.deepEqual(
+      dump.map((m) => [m.ext.sa!.spi, m.msg.seq, m.msg.pid]),
+      [[0x5000, 0, 31337]],
+    );
 
     d.child.kill('SIGUSR1');
     await waitFor(d, 'SAs 1 SPs 0; pfkey clients 1');
@@ -81,24 +108,45 @@ describe(`uipsecd as a process (${BUILT ? 'node bin/uipsecd' : 'source via tsx; 
   });
 
   it('node bin/uipsecd itself: -n says "configuration OK" when built, else names the missing build', async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/uipsecd'), '-n'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/uipsecd'), '-n'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      out += b.toString();
+    });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    if (BUILT) { assert.equal(code, 0, out); assert.match(out, /configuration OK/); } else { assert.equal(code, 1); assert.match(out, /npm run build/); }
+    if (BUILT) {
+      assert.equal(code, 0, out);
+      assert.match(out, /configuration OK/);
+    } else {
+      assert.equal(code, 1);
+      assert.match(out, /npm run build/);
+    }
   });
 
   it('says "permission denied" when it may not create its socket (run as nobody)', async function () {
     // Needs root to drop to uid 65534, and a repository that user can read; otherwise there is no way
     // to provoke EACCES here, and the test says so by skipping.
     if (process.getuid?.() !== 0) this.skip();
-    try { accessSync(join(ROOT, 'package.json'), constants.R_OK); } catch { this.skip(); }
+    try {
+      accessSync(join(ROOT, 'package.json'), constants.R_OK);
+    } catch {
+      this.skip();
+    }
     const dir = sockDir();
     chmodSync(dir, 0o700); // root-owned, nobody cannot create files in it
     const r = run(['--socket', join(dir, 'pfkey.sock')], { uid: 65534, gid: 65534 });
     const code = await r.exit;
-    if (/Cannot find|EACCES: permission denied, open|ERR_MODULE_NOT_FOUND/.test(r.stderr()) && !/uipsecd:/.test(r.stderr())) this.skip(); // nobody cannot load the code
+    if (
+      /Cannot find|EACCES: permission denied, open|ERR_MODULE_NOT_FOUND/.test(r.stderr()) &&
+      !/uipsecd:/.test(r.stderr())
+    )
+      this.skip(); // nobody cannot load the code
     assert.equal(code, 1, r.stderr());
     assert.match(r.stderr(), /permission denied/);
   });

@@ -18,7 +18,14 @@ export function daemonArgv(args: string[], built: boolean): string[] {
   const root = repoRoot();
   if (built) return [join(root, 'bin/uipsecd'), ...args];
   const main = pathToFileURL(join(root, 'kernel/daemon/main.ts')).href;
-  return ['--import', 'tsx', '-e', `import(${JSON.stringify(main)}).then(async (m) => { process.exitCode = await m.cli(process.argv.slice(1)); })`, '--', ...args];
+  return [
+    '--import',
+    'tsx',
+    '-e',
+    `import(${JSON.stringify(main)}).then(async (m) => { process.exitCode = await m.cli(process.argv.slice(1)); })`,
+    '--',
+    ...args,
+  ];
 }
 
 /** A fresh directory for socket files (Unix socket paths must stay short). */
@@ -28,7 +35,13 @@ export function sockDir(): string {
 
 /** A config for an in-process daemon in `dir`. */
 export function testConfig(dir: string, over: Partial<DaemonConfig> = {}): DaemonConfig {
-  return { ...defaultConfig({}), socketPath: join(dir, 'pfkey.sock'), ikeSocketPath: join(dir, 'ike.sock'), logLevel: 'error', ...over };
+  return {
+    ...defaultConfig({}),
+    socketPath: join(dir, 'pfkey.sock'),
+    ikeSocketPath: join(dir, 'ike.sock'),
+    logLevel: 'error',
+    ...over,
+  };
 }
 
 /** Resolves with the first message (from now on) that satisfies `pred`. */

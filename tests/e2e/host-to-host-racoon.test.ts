@@ -17,7 +17,8 @@ import { UnixTransport } from '../../pfkey/transport-unix.js';
 import * as P from '../../pfkey/constants.js';
 import { formatAddr } from '../../common/inet.js';
 
-const A = '10.8.0.1', B = '10.8.0.2';
+const A = '10.8.0.1',
+  B = '10.8.0.2';
 const here = fileURLToPath(import.meta.url);
 
 /** racoon through tests/e2e/racoon-launch (the racoon helper's launcher), from source or compiled. */
@@ -43,7 +44,13 @@ sainfo anonymous {
 `;
 }
 
-interface SaJson { src: string; dst: string; spi: number; satype: string; state: string }
+interface SaJson {
+  src: string;
+  dst: string;
+  spi: number;
+  satype: string;
+  state: string;
+}
 
 function tsharkMissing(): string | undefined {
   return spawnSync('tshark', ['-v']).error ? 'tshark not installed (Debian package: tshark)' : undefined;
@@ -59,14 +66,21 @@ describe('e2e: host-to-host across processes with racoon negotiating (uipsecd + 
   let captureSkip = tsharkMissing();
   const captureFile = join(dir, 'lo.pcapng');
 
-  const uipsec = (h: 'a' | 'b', args: string[]) => runProc(`uipsec ${args[0]}`, [...programArgs('app/uipsec'), ...args, '--socket', sock[h]]);
+  const uipsec = (h: 'a' | 'b', args: string[]) =>
+    runProc(`uipsec ${args[0]}`, [...programArgs('app/uipsec'), ...args, '--socket', sock[h]]);
   /** Mature ESP SAs of a host, read over PF_KEY in this process (polling through processes would be slow). */
   const esp = async (h: 'a' | 'b'): Promise<SaJson[]> => {
     const c = new PfkeyClient(await UnixTransport.connect(sock[h]), { pid: 50000 + Math.floor(Math.random() * 10000) });
     try {
       return (await c.dumpAll(P.SADB_DUMP, P.SADB_SATYPE_ESP))
         .filter((m) => m.msg.errno === 0 && m.ext.sa?.state === P.SADB_SASTATE_MATURE)
-        .map((m) => ({ src: formatAddr(m.ext.addressSrc!.addr.addr), dst: formatAddr(m.ext.addressDst!.addr.addr), spi: m.ext.sa!.spi >>> 0, satype: 'esp', state: 'mature' }));
+        .map((m) => ({
+          src: formatAddr(m.ext.addressSrc!.addr.addr),
+          dst: formatAddr(m.ext.addressDst!.addr.addr),
+          spi: m.ext.sa!.spi >>> 0,
+          satype: 'esp',
+          state: 'mature',
+        }));
     } finally {
       c.close();
     }
@@ -84,28 +98,60 @@ describe('e2e: host-to-host across processes with racoon negotiating (uipsecd + 
 
   before(async function () {
     for (const h of ['a', 'b'] as const) {
-      const me = h === 'a' ? A : B, peer = h === 'a' ? B : A, other = h === 'a' ? 'b' : 'a';
-      const d = new Proc(`uipsecd ${h}`, daemonArgs(['--socket', sock[h], '--name', h, '--address', `${me}/24`,
-        '--underlay', `127.0.0.1:${port[h]}`, '--neighbour', `${peer}=127.0.0.1:${port[other]}`]));
+      const me = h === 'a' ? A : B,
+        peer = h === 'a' ? B : A,
+        other = h === 'a' ? 'b' : 'a';
+      const d = new Proc(
+        `uipsecd ${h}`,
+        daemonArgs([
+          '--socket',
+          sock[h],
+          '--name',
+          h,
+          '--address',
+          `${me}/24`,
+          '--underlay',
+          `127.0.0.1:${port[h]}`,
+          '--neighbour',
+          `${peer}=127.0.0.1:${port[other]}`,
+        ]),
+      );
       procs.push(d);
       await d.waitFor(/ up: /);
       const out = h === 'a' ? 'out' : 'in';
-      writeFileSync(join(dir, `${h}.conf`), `spdadd ${A} ${B}[5001] udp -P ${out} ipsec esp/transport//require;\n`
-        + `spdadd ${B}[5001] ${A} udp -P ${h === 'a' ? 'in' : 'out'} ipsec esp/transport//require;\n`);
-      const r = await runProc('setkey', [...programArgs('setkey/main'), '--socket', sock[h], '-f', join(dir, `${h}.conf`)]);
+      writeFileSync(
+        join(dir, `${h}.conf`),
+        `spdadd ${A} ${B}[5001] udp -P ${out} ipsec esp/transport//require;\n` +
+          `spdadd ${B}[5001] ${A} udp -P ${h === 'a' ? 'in' : 'out'} ipsec esp/transport//require;\n`,
+      );
+      const r = await runProc('setkey', [
+        ...programArgs('setkey/main'),
+        '--socket',
+        sock[h],
+        '-f',
+        join(dir, `${h}.conf`),
+      ]);
       assert.equal(r.code, 0, r.out + r.err);
       const psk = join(dir, `${h}.psk`);
       writeFileSync(psk, `${peer}\tuipsec-e2e-secret\n`, { mode: 0o600 });
       writeFileSync(join(dir, `${h}-racoon.conf`), racoonConf(peer, join(dir, `${h}-admin.sock`), psk));
-      const rc = new Proc(`racoon ${h}`, racoonArgs(['-F', '-f', join(dir, `${h}-racoon.conf`), '-v', '--socket', sock[h]]));
+      const rc = new Proc(
+        `racoon ${h}`,
+        racoonArgs(['-F', '-f', join(dir, `${h}-racoon.conf`), '-v', '--socket', sock[h]]),
+      );
       procs.push(rc);
       await rc.waitFor(/policies mirrored/);
     }
     if (!captureSkip) {
-      capture = spawn('tshark', ['-i', 'lo', '-f', `udp port ${port.a} or udp port ${port.b}`, '-w', captureFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+      capture = spawn('tshark', ['-i', 'lo', '-f', `udp port ${port.a} or udp port ${port.b}`, '-w', captureFile], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       captureSkip = await new Promise<string | undefined>((resolve) => {
         let err = '';
-        capture!.stderr!.on('data', (x: Buffer) => { err += x.toString(); if (/Capturing on|Capture started/.test(err)) resolve(undefined); });
+        capture!.stderr!.on('data', (x: Buffer) => {
+          err += x.toString();
+          if (/Capturing on|Capture started/.test(err)) resolve(undefined);
+        });
         capture!.on('exit', () => resolve(`live capture on lo not permitted here: ${err.trim().split('\n').pop()}`));
         capture!.on('error', (e) => resolve(e.message));
       });
@@ -113,13 +159,25 @@ describe('e2e: host-to-host across processes with racoon negotiating (uipsecd + 
   });
 
   after(async () => {
-    if (capture && capture.exitCode === null) { const done = new Promise((r) => capture!.once('exit', r)); capture.kill('SIGINT'); await done; }
+    if (capture && capture.exitCode === null) {
+      const done = new Promise((r) => capture!.once('exit', r));
+      capture.kill('SIGINT');
+      await done;
+    }
     await Promise.all(procs.map((p) => p.stop()));
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('first datagram dropped while racoon negotiates; then ESP with the negotiated SPIs; after DELETE dropped again, then renegotiated', async function () {
-    const l = new Proc('listen 5001', [...programArgs('app/uipsec'), 'listen', '5001', '--count', '2', '--socket', sock.b]);
+    const l = new Proc('listen 5001', [
+      ...programArgs('app/uipsec'),
+      'listen',
+      '5001',
+      '--count',
+      '2',
+      '--socket',
+      sock.b,
+    ]);
     procs.push(l);
     await l.waitFor(/listening on UDP port/);
     assert.equal((await uipsec('a', ['send', B, '5001', 'first, before any SA'])).code, 0);
@@ -127,7 +185,11 @@ describe('e2e: host-to-host across processes with racoon negotiating (uipsecd + 
     const spiAb = first.find((s) => s.src === A)!.spi;
     assert.equal((await uipsec('a', ['send', B, '5001', 'second, under ESP'])).code, 0);
     // b deletes the pair's inbound SA; racoon b tells racoon a (ISAKMP DELETE), both pairs go.
-    const del = await runProc('setkey', [...programArgs('setkey/main'), '--socket', sock.b, '-c'], `delete ${A} ${B} esp 0x${spiAb.toString(16)};\n`);
+    const del = await runProc(
+      'setkey',
+      [...programArgs('setkey/main'), '--socket', sock.b, '-c'],
+      `delete ${A} ${B} esp 0x${spiAb.toString(16)};\n`,
+    );
     assert.equal(del.code, 0, del.err);
     while ((await esp('a')).some((s) => s.spi === spiAb)) await new Promise((r) => setTimeout(r, 50));
     assert.equal((await uipsec('a', ['send', B, '5001', 'third, after the DELETE'])).code, 0);
@@ -143,23 +205,53 @@ describe('e2e: host-to-host across processes with racoon negotiating (uipsecd + 
     // dumpcap writes with a delay: wait (bounded) until the last datagram, ESP under the new SA, is in the file.
     const decode = ['-d', `udp.port==${port.a},ip`, '-d', `udp.port==${port.b},ip`];
     for (let i = 0; i < 100; i++) {
-      const seen = spawnSync('tshark', ['-r', captureFile, ...decode, '-Y', `esp.spi == ${spiAb2}`], { encoding: 'utf8' }).stdout.trim();
+      const seen = spawnSync('tshark', ['-r', captureFile, ...decode, '-Y', `esp.spi == ${spiAb2}`], {
+        encoding: 'utf8',
+      }).stdout.trim();
       if (seen) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const done = new Promise((r) => capture!.once('exit', r));
     capture!.kill('SIGINT');
     await done;
-    const t = spawnSync('tshark', ['-r', captureFile, ...decode,
-      '-T', 'fields', '-e', 'ip.proto', '-e', 'udp.dstport', '-e', 'esp.spi', '-e', 'isakmp.ispi'], { encoding: 'utf8' });
+    const t = spawnSync(
+      'tshark',
+      [
+        '-r',
+        captureFile,
+        ...decode,
+        '-T',
+        'fields',
+        '-e',
+        'ip.proto',
+        '-e',
+        'udp.dstport',
+        '-e',
+        'esp.spi',
+        '-e',
+        'isakmp.ispi',
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(t.status, 0, t.stderr);
-    const rows = t.stdout.trimEnd().split('\n').map((x) => x.split('\t'));
+    const rows = t.stdout
+      .trimEnd()
+      .split('\n')
+      .map((x) => x.split('\t'));
     const kind = rows.map((r) => (r[2] ? `esp ${parseInt(r[2], 16)}` : r[3] ? 'ike' : `other ${r[0]} ${r[1]}`));
-    assert.ok(kind.every((k) => k === 'ike' || k.startsWith('esp')), `only IKE and ESP between the hosts: ${kind.join(', ')}`);
+    assert.ok(
+      kind.every((k) => k === 'ike' || k.startsWith('esp')),
+      `only IKE and ESP between the hosts: ${kind.join(', ')}`,
+    );
     const espA = kind.filter((k) => k === `esp ${spiAb}` || k === `esp ${spiAb2}`);
-    assert.deepEqual(espA, [`esp ${spiAb}`, `esp ${spiAb2}`], 'a -> b: one datagram under each SA; the two without an SA never left');
+    assert.deepEqual(
+      espA,
+      [`esp ${spiAb}`, `esp ${spiAb2}`],
+      'a -> b: one datagram under each SA; the two without an SA never left',
+    );
     assert.ok(kind.indexOf(`esp ${spiAb}`) > kind.indexOf('ike'), 'ESP after the negotiation');
     const bytes = readFileSync(captureFile).toString('latin1');
-    for (const s of ['first, before', 'second, under', 'third, after', 'fourth, under']) assert.ok(!bytes.includes(s), `"${s}" not in clear`);
+    for (const s of ['first, before', 'second, under', 'third, after', 'fourth, under'])
+      assert.ok(!bytes.includes(s), `"${s}" not in clear`);
   });
 });

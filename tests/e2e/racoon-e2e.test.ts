@@ -20,12 +20,15 @@ import { parseAddr } from '../../common/inet.js';
 const here = fileURLToPath(import.meta.url);
 const fromSource = here.endsWith('.ts');
 const launcher = join(here, '..', fromSource ? 'racoon-launch.ts' : 'racoon-launch.js');
-const A = '10.0.0.1', B = '10.0.0.2';
+const A = '10.0.0.1',
+  B = '10.0.0.2';
 const ip = (s: string) => parseAddr(s)!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function run(program: string, args: string[], log: string[]): ChildProcess {
-  const p = spawn(process.execPath, [...(fromSource ? ['--import', 'tsx'] : []), launcher, program, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(process.execPath, [...(fromSource ? ['--import', 'tsx'] : []), launcher, program, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   p.stdout!.on('data', (c: Buffer) => log.push(c.toString()));
   p.stderr!.on('data', (c: Buffer) => log.push(c.toString()));
   return p;
@@ -48,7 +51,8 @@ async function sas(sock: string): Promise<{ src: string; spi: number }[]> {
   const c = new PfkeyClient(await UnixTransport.connect(sock), { pid: 40000 + Math.floor(Math.random() * 10000) });
   try {
     const all = await c.dumpAll(P.SADB_DUMP);
-    return all.filter((m) => m.ext.sa?.state === P.SADB_SASTATE_MATURE || m.ext.sa?.state === P.SADB_SASTATE_DYING)
+    return all
+      .filter((m) => m.ext.sa?.state === P.SADB_SASTATE_MATURE || m.ext.sa?.state === P.SADB_SASTATE_DYING)
       .map((m) => ({ src: Buffer.from(m.ext.addressSrc!.addr.addr).join('.'), spi: m.ext.sa!.spi >>> 0 }));
   } finally {
     c.close();
@@ -87,18 +91,47 @@ describe('e2e: uipsecd + racoon per host, setkey -f policies, ACQUIRE, negotiati
     const hosts = [
       { name: 'a', addr: A, peer: B, port: base, peerPort: base + 1 },
       { name: 'b', addr: B, peer: A, port: base + 1, peerPort: base },
-    ].map((h) => ({ ...h, sock: join(dir, `${h.name}.pfkey`), ike: join(dir, `${h.name}.ike`), admin: join(dir, `${h.name}.admin`) }));
+    ].map((h) => ({
+      ...h,
+      sock: join(dir, `${h.name}.pfkey`),
+      ike: join(dir, `${h.name}.ike`),
+      admin: join(dir, `${h.name}.admin`),
+    }));
     for (const h of hosts) {
-      procs.push(run('uipsecd', ['-s', h.sock, '--ike-socket', h.ike, '--name', h.name, '-a', `${h.addr}/24`, '-u', `127.0.0.1:${h.port}`, '--neighbour', `${h.peer}=127.0.0.1:${h.peerPort}`], logs));
+      procs.push(
+        run(
+          'uipsecd',
+          [
+            '-s',
+            h.sock,
+            '--ike-socket',
+            h.ike,
+            '--name',
+            h.name,
+            '-a',
+            `${h.addr}/24`,
+            '-u',
+            `127.0.0.1:${h.port}`,
+            '--neighbour',
+            `${h.peer}=127.0.0.1:${h.peerPort}`,
+          ],
+          logs,
+        ),
+      );
     }
     await until('uipsecd sockets', () => hosts.every((h) => existsSync(h.sock) && existsSync(h.ike)), logs);
     // setkey -f on both hosts at once, then both racoons.
-    const codes = await Promise.all(hosts.map((h) => {
-      const pol = join(dir, `${h.name}.setkey`);
-      writeFileSync(pol, `spdadd ${h.addr} ${h.peer} any -P out ipsec esp/transport//require;\nspdadd ${h.peer} ${h.addr} any -P in ipsec esp/transport//require;\n`);
-      const sk = run('setkey', ['--socket', h.sock, '-f', pol], logs);
-      return new Promise<number | null>((r) => sk.on('exit', r));
-    }));
+    const codes = await Promise.all(
+      hosts.map((h) => {
+        const pol = join(dir, `${h.name}.setkey`);
+        writeFileSync(
+          pol,
+          `spdadd ${h.addr} ${h.peer} any -P out ipsec esp/transport//require;\nspdadd ${h.peer} ${h.addr} any -P in ipsec esp/transport//require;\n`,
+        );
+        const sk = run('setkey', ['--socket', h.sock, '-f', pol], logs);
+        return new Promise<number | null>((r) => sk.on('exit', r));
+      }),
+    );
     assert.deepEqual(codes, [0, 0], logs.join(''));
     for (const h of hosts) {
       const psk = join(dir, `${h.name}.psk`);
@@ -118,23 +151,39 @@ describe('e2e: uipsecd + racoon per host, setkey -f policies, ACQUIRE, negotiati
     const send = (n: number) => ca!.send(7000, ip(B), 7000, new TextEncoder().encode(`datagram ${n}`));
 
     send(0); // no SA yet: ACQUIRE to racoon a
-    await until('SAs on both hosts', async () => (await sas(hosts[0]!.sock)).length === 2 && (await sas(hosts[1]!.sock)).length === 2, logs);
+    await until(
+      'SAs on both hosts',
+      async () => (await sas(hosts[0]!.sock)).length === 2 && (await sas(hosts[1]!.sock)).length === 2,
+      logs,
+    );
     const first = await sas(hosts[0]!.sock);
     send(1);
-    await until('protected datagram at b', () => got.some((d) => new TextDecoder().decode(d.payload) === 'datagram 1'), logs);
+    await until(
+      'protected datagram at b',
+      () => got.some((d) => new TextDecoder().decode(d.payload) === 'datagram 1'),
+      logs,
+    );
 
     // Rekey: the soft lifetime (80% of 4 s) of a used SA makes racoon a negotiate a new pair before the hard one.
     let n = 2;
-    await until('a new SA pair', async () => {
-      send(n++);
-      const now = await sas(hosts[0]!.sock);
-      return now.some((s) => !first.some((f) => f.spi === s.spi));
-    }, logs);
-    await until('old pair gone, traffic still flowing', async () => {
-      send(n++);
-      const now = await sas(hosts[0]!.sock);
-      return now.length === 2 && !now.some((s) => first.some((f) => f.spi === s.spi)) && got.length >= 3;
-    }, logs);
+    await until(
+      'a new SA pair',
+      async () => {
+        send(n++);
+        const now = await sas(hosts[0]!.sock);
+        return now.some((s) => !first.some((f) => f.spi === s.spi));
+      },
+      logs,
+    );
+    await until(
+      'old pair gone, traffic still flowing',
+      async () => {
+        send(n++);
+        const now = await sas(hosts[0]!.sock);
+        return now.length === 2 && !now.some((s) => first.some((f) => f.spi === s.spi)) && got.length >= 3;
+      },
+      logs,
+    );
     const seen = got.length;
     send(n++);
     await until('datagram after rekey', () => got.length > seen, logs);
@@ -146,7 +195,8 @@ describe('e2e: uipsecd + racoon per host, setkey -f policies, ACQUIRE, negotiati
       msg: c.header(P.SADB_DELETE, P.SADB_SATYPE_ESP),
       ext: {
         sa: { spi: inbound.spi, replay: 0, state: 0, auth: 0, encrypt: 0, flags: 0 },
-        addressSrc: { proto: 255, prefixlen: 32, addr: makeSockaddr(ip(B)) }, addressDst: { proto: 255, prefixlen: 32, addr: makeSockaddr(ip(A)) },
+        addressSrc: { proto: 255, prefixlen: 32, addr: makeSockaddr(ip(B)) },
+        addressDst: { proto: 255, prefixlen: 32, addr: makeSockaddr(ip(A)) },
       },
     });
     c.close();

@@ -14,7 +14,11 @@ export function programArgs(rel: string): string[] {
   const root = repoRoot();
   if (compiled) return [join(root, 'dist', `${rel}.js`)];
   // The loader by path, so that the child may run in any working directory.
-  return ['--import', pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href, join(root, `${rel}.ts`)];
+  return [
+    '--import',
+    pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href,
+    join(root, `${rel}.ts`),
+  ];
 }
 
 /** node arguments that run uipsecd: bin/uipsecd when compiled, else its cli() from source through tsx. */
@@ -23,5 +27,12 @@ export function daemonArgs(args: string[]): string[] {
   if (compiled) return [join(root, 'bin', 'uipsecd'), ...args];
   const loader = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
   const mainTs = pathToFileURL(join(root, 'kernel', 'daemon', 'main.ts')).href;
-  return ['--import', loader, '-e', `import(${JSON.stringify(mainTs)}).then(async (m) => { process.exitCode = await m.cli(process.argv.slice(1)); })`, '--', ...args];
+  return [
+    '--import',
+    loader,
+    '-e',
+    `import(${JSON.stringify(mainTs)}).then(async (m) => { process.exitCode = await m.cli(process.argv.slice(1)); })`,
+    '--',
+    ...args,
+  ];
 }

@@ -11,22 +11,40 @@ import { runRacoonctl } from '../../racoon/racoonctl.js';
 import { policyPair } from '../scenarios/lab.js';
 import { confFor, ikeLab, ip, type IkeLab } from './ike-lab.js';
 
-const A = '192.0.2.1', B = '192.0.2.2';
+const A = '192.0.2.1',
+  B = '192.0.2.2';
 
 describe('racoonctl over the admin socket', () => {
   let lab: IkeLab;
   let srv: Server;
   let dir = '';
-  afterEach(() => { srv?.close(); lab?.close(); if (dir) rmSync(dir, { recursive: true, force: true }); });
+  afterEach(() => {
+    srv?.close();
+    lab?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   async function ctl(sock: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '', err = '';
-    const code = await runRacoonctl(['-s', sock, ...args], (s) => { out += s; }, (s) => { err += s; });
+    let out = '',
+      err = '';
+    const code = await runRacoonctl(
+      ['-s', sock, ...args],
+      (s) => {
+        out += s;
+      },
+      (s) => {
+        err += s;
+      },
+    );
     return { code, out, err };
   }
 
   it('establish-sa, show-sa, delete-sa, flush-sa', async () => {
-    lab = await ikeLab({ confA: confFor(B), confB: confFor(A), policies: (a: Host, b: Host) => policyPair(a, b, `${A}/32`, `${B}/32`, [{ proto: 'esp' }]) });
+    lab = await ikeLab({
+      confA: confFor(B),
+      confB: confFor(A),
+      policies: (a: Host, b: Host) => policyPair(a, b, `${A}/32`, `${B}/32`, [{ proto: 'esp' }]),
+    });
     dir = mkdtempSync(join(tmpdir(), 'uipsec-racoonctl-'));
     const sock = join(dir, 'racoon.sock');
     srv = serveAdmin(lab.a.racoon, sock);

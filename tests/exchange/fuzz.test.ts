@@ -8,7 +8,8 @@ import type { Host } from '../../kernel/host.js';
 import { policyPair } from '../scenarios/lab.js';
 import { confFor, ikeLab, ip, settle, type Datagram, type IkeLab } from './ike-lab.js';
 
-const A = '192.0.2.1', B = '192.0.2.2';
+const A = '192.0.2.1',
+  B = '192.0.2.2';
 const esp = (a: Host, b: Host) => policyPair(a, b, `${A}/32`, `${B}/32`, [{ proto: 'esp' }]);
 const RUNS = process.env.UIPSEC_SLOW ? 50_000 : 3_000;
 
@@ -21,12 +22,20 @@ describe('exchange fuzz: malformed ISAKMP never crashes racoon', function () {
   afterEach(() => lab?.close());
 
   it(`${RUNS} mutated or random datagrams (seed 20260611)`, async () => {
-    lab = await ikeLab({ confA: confFor(B, { pfs: 'modp1024' }), confB: confFor(A, { pfs: 'modp1024' }), policies: esp, racoon: { maxHalfOpen: 16 } });
+    lab = await ikeLab({
+      confA: confFor(B, { pfs: 'modp1024' }),
+      confB: confFor(A, { pfs: 'modp1024' }),
+      policies: esp,
+      racoon: { maxHalfOpen: 16 },
+    });
     // Record one full negotiation: the corpus.
     const corpus: Datagram[] = [];
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await settle(8);
-    while (lab.queue.length) { corpus.push(lab.queue[0]!); await lab.deliver(); }
+    while (lab.queue.length) {
+      corpus.push(lab.queue[0]!);
+      await lab.deliver();
+    }
     assert.equal(corpus.length, 9);
     const toB = corpus.filter((d) => d.sender === 'a');
     const toA = corpus.filter((d) => d.sender === 'b');
@@ -38,20 +47,26 @@ describe('exchange fuzz: malformed ISAKMP never crashes racoon', function () {
       random: fc.option(fc.uint8Array({ maxLength: 120 }), { nil: undefined, freq: 8 }),
     });
     let n = 0;
-    await fc.assert(fc.asyncProperty(mutation, fc.boolean(), async (m, atInitiator) => {
-      // Half the inputs go to the initiator (mutated responder messages), half to the responder.
-      const list = atInitiator ? toA : toB;
-      const d = list[m.base % list.length]!;
-      const target = atInitiator ? lab.a : lab.b;
-      let bytes = m.random ?? new Uint8Array(d.data);
-      for (const f of m.flips) if (bytes.length) bytes[f.at % bytes.length] = f.v;
-      if (m.cut !== undefined && bytes.length) bytes = bytes.subarray(0, m.cut % bytes.length);
-      target.racoon.input(bytes, d.to, d.from); // must not throw
-      if (++n % 100 === 0) await settle(2);
-    }), { seed: 20260611, numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(mutation, fc.boolean(), async (m, atInitiator) => {
+        // Half the inputs go to the initiator (mutated responder messages), half to the responder.
+        const list = atInitiator ? toA : toB;
+        const d = list[m.base % list.length]!;
+        const target = atInitiator ? lab.a : lab.b;
+        let bytes = m.random ?? new Uint8Array(d.data);
+        for (const f of m.flips) if (bytes.length) bytes[f.at % bytes.length] = f.v;
+        if (m.cut !== undefined && bytes.length) bytes = bytes.subarray(0, m.cut % bytes.length);
+        target.racoon.input(bytes, d.to, d.from); // must not throw
+        if (++n % 100 === 0) await settle(2);
+      }),
+      { seed: 20260611, numRuns: RUNS },
+    );
     await settle(8);
     assert.deepEqual(rejections, []);
-    assert.ok(lab.b.racoon.stats.malformed > 0 && lab.a.racoon.stats.malformed > 0, 'some inputs were counted as malformed on each side');
+    assert.ok(
+      lab.b.racoon.stats.malformed > 0 && lab.a.racoon.stats.malformed > 0,
+      'some inputs were counted as malformed on each side',
+    );
     assert.ok(lab.b.racoon.ph1s.size <= 16 + 1, 'half-open state stays capped');
 
     // Still alive: the established phase 1 carries a new quick mode.

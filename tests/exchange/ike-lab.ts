@@ -17,7 +17,12 @@ import { attach, ip, makeHost, segment, settle, type Segment } from '../scenario
 
 export { settle, ip };
 
-export interface Datagram { data: Uint8Array; from: Endpoint; to: Endpoint; sender: string }
+export interface Datagram {
+  data: Uint8Array;
+  from: Endpoint;
+  to: Endpoint;
+  sender: string;
+}
 
 export interface Side {
   name: string;
@@ -61,31 +66,63 @@ export interface LabOptions {
 }
 
 function logger(lines: string[], verbose: boolean, tag: string): Logger {
-  if (!verbose) return { ...nullLogger, level: 'debug', enabled: () => true, log: (_l, m) => { lines.push(m); } };
-  return makeLogger('debug', (l) => { lines.push(l); process.stderr.write(l + '\n'); }, tag);
+  if (!verbose)
+    return {
+      ...nullLogger,
+      level: 'debug',
+      enabled: () => true,
+      log: (_l, m) => {
+        lines.push(m);
+      },
+    };
+  return makeLogger(
+    'debug',
+    (l) => {
+      lines.push(l);
+      process.stderr.write(l + '\n');
+    },
+    tag,
+  );
 }
 
 export async function ikeLab(o: LabOptions): Promise<IkeLab> {
   const clock = new ManualClock(1_700_000_000_000);
   const seg = segment();
   const queue: Datagram[] = [];
-  const addrA = o.addrA ?? '192.0.2.1', addrB = o.addrB ?? '192.0.2.2';
-  const ha = makeHost('a', clock), hb = makeHost('b', clock);
-  const plen = addrA.includes(":") ? 64 : 24;
+  const addrA = o.addrA ?? '192.0.2.1',
+    addrB = o.addrB ?? '192.0.2.2';
+  const ha = makeHost('a', clock),
+    hb = makeHost('b', clock);
+  const plen = addrA.includes(':') ? 64 : 24;
   attach(ha, seg, 'eth0', [`${addrA}/${plen}`]);
   attach(hb, seg, 'eth0', [`${addrB}/${plen}`]);
   o.policies(ha, hb);
   let generation = 0;
-  const side = async (name: string, host: Host, addr: string, conf: string, psk: string, pid: number, ks?: KeySock): Promise<Side> => {
+  const side = async (
+    name: string,
+    host: Host,
+    addr: string,
+    conf: string,
+    psk: string,
+    pid: number,
+    ks?: KeySock,
+  ): Promise<Side> => {
     const keysock = ks ?? new KeySock(host);
     const client = new PfkeyClient(new InprocTransport(keysock), { pid, firstSeq: pid * 1000 });
     const parsed = parseRacoonConf(conf, `${name}.conf`);
     if (parsed.errors.length) throw new Error(parsed.errors.map((e) => e.message).join('\n'));
     const log: string[] = [];
     const racoon = new Racoon({
-      conf: parsed.conf, psk: parsePskText(psk, `${name}.psk`), pfkey: client, clock, rng: new SeededRng(`${o.seed ?? 'ike'}:${name}:${generation}`),
+      conf: parsed.conf,
+      psk: parsePskText(psk, `${name}.psk`),
+      pfkey: client,
+      clock,
+      rng: new SeededRng(`${o.seed ?? 'ike'}:${name}:${generation}`),
       log: logger(log, o.verbose ?? false, name),
-      ike: { send: (data, from, to) => queue.push({ data: new Uint8Array(data), from: { ...from }, to: { ...to }, sender: name }) },
+      ike: {
+        send: (data, from, to) =>
+          queue.push({ data: new Uint8Array(data), from: { ...from }, to: { ...to }, sender: name }),
+      },
       ...o.racoon,
     });
     await racoon.start();
@@ -95,7 +132,11 @@ export async function ikeLab(o: LabOptions): Promise<IkeLab> {
   let b = await side('b', hb, addrB, o.confB, o.pskB ?? `${addrA} uipsec-secret\n`, 202);
   const byAddr = (e: Endpoint) => (formatAddr(e.addr) === addrA ? lab.a : lab.b);
   const lab: IkeLab = {
-    clock, seg, a, b, queue,
+    clock,
+    seg,
+    a,
+    b,
+    queue,
     async deliver() {
       const d = queue.shift();
       if (!d) throw new Error('no datagram queued');
@@ -111,7 +152,10 @@ export async function ikeLab(o: LabOptions): Promise<IkeLab> {
     async run(max = 50) {
       let n = 0;
       await settle(8);
-      while (queue.length > 0 && n < max) { await lab.deliver(); n++; }
+      while (queue.length > 0 && n < max) {
+        await lab.deliver();
+        n++;
+      }
       return n;
     },
     async restart(which) {
@@ -119,24 +163,51 @@ export async function ikeLab(o: LabOptions): Promise<IkeLab> {
       old.racoon.close();
       old.client.close();
       generation++;
-      const fresh = which === 'a'
-        ? await side('a', ha, addrA, o.confA, o.pskA ?? `${addrB} uipsec-secret\n`, 101 + generation, old.keysock)
-        : await side('b', hb, addrB, o.confB, o.pskB ?? `${addrA} uipsec-secret\n`, 202 + generation, old.keysock);
-      if (which === 'a') { a = fresh; lab.a = fresh; } else { b = fresh; lab.b = fresh; }
+      const fresh =
+        which === 'a'
+          ? await side('a', ha, addrA, o.confA, o.pskA ?? `${addrB} uipsec-secret\n`, 101 + generation, old.keysock)
+          : await side('b', hb, addrB, o.confB, o.pskB ?? `${addrA} uipsec-secret\n`, 202 + generation, old.keysock);
+      if (which === 'a') {
+        a = fresh;
+        lab.a = fresh;
+      } else {
+        b = fresh;
+        lab.b = fresh;
+      }
     },
     close() {
-      a = lab.a; b = lab.b;
-      a.racoon.close(); b.racoon.close();
-      a.client.close(); b.client.close();
-      a.keysock.close(); b.keysock.close();
-      ha.close(); hb.close();
+      a = lab.a;
+      b = lab.b;
+      a.racoon.close();
+      b.racoon.close();
+      a.client.close();
+      b.client.close();
+      a.keysock.close();
+      b.keysock.close();
+      ha.close();
+      hb.close();
     },
   };
   return lab;
 }
 
 /** racoon.conf for one side: main mode PSK to `peer`, and an anonymous sainfo. */
-export function confFor(peer: string, o: { enc?: string; hash?: string; group?: string; pfs?: string; ph2enc?: string; ph2auth?: string; comp?: boolean; check?: string; lifetime?: string; ph1life?: string; natt?: string } = {}): string {
+export function confFor(
+  peer: string,
+  o: {
+    enc?: string;
+    hash?: string;
+    group?: string;
+    pfs?: string;
+    ph2enc?: string;
+    ph2auth?: string;
+    comp?: boolean;
+    check?: string;
+    lifetime?: string;
+    ph1life?: string;
+    natt?: string;
+  } = {},
+): string {
   return `
 timer { counter 3; interval 10 sec; phase1 30 sec; }
 remote ${peer} {

@@ -10,11 +10,15 @@ import * as C from '../../racoon/isakmp/constants.js';
 import { decodeIsakmpMessage } from '../../racoon/isakmp/message.js';
 import { confFor, ikeLab, ip, settle, type IkeLab } from './ike-lab.js';
 
-const A = '192.0.2.1', B = '192.0.2.2';
+const A = '192.0.2.1',
+  B = '192.0.2.2';
 
 /** The kernel's SAs as `src->dst proto spi state` lines, sorted. */
 function sas(h: Host): string[] {
-  return h.sad.dump().map((s) => `${s.proto} ${Buffer.from(s.src).join('.')}->${Buffer.from(s.dst).join('.')} ${s.state}`).sort();
+  return h.sad
+    .dump()
+    .map((s) => `${s.proto} ${Buffer.from(s.src).join('.')}->${Buffer.from(s.dst).join('.')} ${s.state}`)
+    .sort();
 }
 
 function ph1State(lab: IkeLab, side: 'a' | 'b'): string[] {
@@ -46,7 +50,8 @@ describe('exchange: main mode + quick mode with PSK between two racoons and two 
 
   it('ACQUIRE -> main mode -> quick mode -> UPDATE/ADD, asserted one message at a time', async () => {
     lab = await ikeLab({
-      confA: confFor(B, { pfs: 'modp2048' }), confB: confFor(A, { pfs: 'modp2048' }),
+      confA: confFor(B, { pfs: 'modp2048' }),
+      confB: confFor(A, { pfs: 'modp2048' }),
       policies: (a, b) => policyPair(a, b, `${A}/32`, `${B}/32`, [{ proto: 'esp' }]),
     });
     assert.equal(lab.a.racoon.bridge.spd.size, 2, 'racoon a mirrored its two policies with SPDDUMP');
@@ -96,7 +101,7 @@ describe('exchange: main mode + quick mode with PSK between two racoons and two 
     // The SPIs pair up: a's outbound is b's inbound and vice versa, with the same keys.
     const out = lab.a.host.sad.dump().find((s) => Buffer.from(s.src).join('.') === A)!;
     const bin = lab.b.host.sad.get(ip(A), ip(B), 'esp', out.spi)!;
-    assert.ok(bin, 'b holds a\'s outbound SPI as inbound');
+    assert.ok(bin, "b holds a's outbound SPI as inbound");
 
     // Protected traffic flows both ways.
     const pings = lab.a.host.ping(B, { count: 2, intervalMs: 0 });
@@ -109,13 +114,23 @@ describe('exchange: main mode + quick mode with PSK between two racoons and two 
   });
 
   for (const v of [
-    { name: '3DES/MD5/modp1024, no PFS', o: { enc: '3des', hash: 'md5', group: 'modp1024', ph2enc: '3des', ph2auth: 'hmac_sha1' } },
-    { name: 'AES-256/SHA-512/ecp256 with PFS ecp384', o: { enc: 'aes 256', hash: 'sha512', group: 'ecp256', pfs: 'ecp384' } },
-    { name: 'DES/SHA-1/modp768, AES-GCM-16 in phase 2', o: { enc: 'des', hash: 'sha1', group: 'modp768', ph2enc: 'aes_gcm_16 128' } },
+    {
+      name: '3DES/MD5/modp1024, no PFS',
+      o: { enc: '3des', hash: 'md5', group: 'modp1024', ph2enc: '3des', ph2auth: 'hmac_sha1' },
+    },
+    {
+      name: 'AES-256/SHA-512/ecp256 with PFS ecp384',
+      o: { enc: 'aes 256', hash: 'sha512', group: 'ecp256', pfs: 'ecp384' },
+    },
+    {
+      name: 'DES/SHA-1/modp768, AES-GCM-16 in phase 2',
+      o: { enc: 'des', hash: 'sha1', group: 'modp768', ph2enc: 'aes_gcm_16 128' },
+    },
   ]) {
     it(`negotiates ${v.name}`, async () => {
       lab = await ikeLab({
-        confA: confFor(B, v.o), confB: confFor(A, v.o),
+        confA: confFor(B, v.o),
+        confB: confFor(A, v.o),
         policies: (a, b) => policyPair(a, b, `${A}/32`, `${B}/32`, [{ proto: 'esp' }]),
       });
       await negotiate(lab);
@@ -130,22 +145,29 @@ describe('exchange: main mode + quick mode with PSK between two racoons and two 
 
   it('IPComp + ESP bundle and AH: one proposal with a payload per protocol', async () => {
     lab = await ikeLab({
-      confA: confFor(B, { comp: true }), confB: confFor(A, { comp: true }),
-      policies: (a, b) => policyPair(a, b, `${A}/32`, `${B}/32`, [{ proto: 'ipcomp', level: 'use' }, { proto: 'esp' }, { proto: 'ah' }]),
+      confA: confFor(B, { comp: true }),
+      confB: confFor(A, { comp: true }),
+      policies: (a, b) =>
+        policyPair(a, b, `${A}/32`, `${B}/32`, [{ proto: 'ipcomp', level: 'use' }, { proto: 'esp' }, { proto: 'ah' }]),
     });
     await negotiate(lab);
     assert.deepEqual(ph2States(lab, 'b'), ['responder:established'], lab.b.log.join('\n'));
     assert.deepEqual(sas(lab.a.host), [
-      'ah 192.0.2.1->192.0.2.2 mature', 'ah 192.0.2.2->192.0.2.1 mature',
-      'esp 192.0.2.1->192.0.2.2 mature', 'esp 192.0.2.2->192.0.2.1 mature',
-      'ipcomp 192.0.2.1->192.0.2.2 mature', 'ipcomp 192.0.2.2->192.0.2.1 mature',
+      'ah 192.0.2.1->192.0.2.2 mature',
+      'ah 192.0.2.2->192.0.2.1 mature',
+      'esp 192.0.2.1->192.0.2.2 mature',
+      'esp 192.0.2.2->192.0.2.1 mature',
+      'ipcomp 192.0.2.1->192.0.2.2 mature',
+      'ipcomp 192.0.2.2->192.0.2.1 mature',
     ]);
   });
 
   it('tunnel mode between gateways with subnet identities', async () => {
     lab = await ikeLab({
-      confA: confFor(B), confB: confFor(A),
-      policies: (a, b) => policyPair(a, b, '10.1.0.0/16', '10.2.0.0/16', [{ proto: 'esp', mode: 'tunnel', tunnel: [A, B] }]),
+      confA: confFor(B),
+      confB: confFor(A),
+      policies: (a, b) =>
+        policyPair(a, b, '10.1.0.0/16', '10.2.0.0/16', [{ proto: 'esp', mode: 'tunnel', tunnel: [A, B] }]),
     });
     lab.a.host.sendIp(ip('10.2.0.5'), 17, new Uint8Array(8), undefined, ip('10.1.0.5'));
     await lab.run();
@@ -155,10 +177,15 @@ describe('exchange: main mode + quick mode with PSK between two racoons and two 
   });
 
   it('IPv6: main mode and quick mode between 2001:db8::1 and 2001:db8::2', async () => {
-    const A6 = '2001:db8::1', B6 = '2001:db8::2';
+    const A6 = '2001:db8::1',
+      B6 = '2001:db8::2';
     lab = await ikeLab({
-      addrA: A6, addrB: B6, confA: confFor(B6), confB: confFor(A6),
-      pskA: `${B6} v6-secret\n`, pskB: `${A6} v6-secret\n`,
+      addrA: A6,
+      addrB: B6,
+      confA: confFor(B6),
+      confB: confFor(A6),
+      pskA: `${B6} v6-secret\n`,
+      pskB: `${A6} v6-secret\n`,
       policies: (a, b) => policyPair(a, b, `${A6}/128`, `${B6}/128`, [{ proto: 'esp' }]),
     });
     lab.a.host.sendEchoRequest(ip(B6), 7, 1, new Uint8Array(16));

@@ -8,7 +8,8 @@ import { makeSockaddr } from '../../pfkey/sockaddr.js';
 import { policyPair } from '../scenarios/lab.js';
 import { confFor, ikeLab, ip, settle, type IkeLab } from './ike-lab.js';
 
-const A = '192.0.2.1', B = '192.0.2.2';
+const A = '192.0.2.1',
+  B = '192.0.2.2';
 const esp = (a: Host, b: Host) => policyPair(a, b, `${A}/32`, `${B}/32`, [{ proto: 'esp' }]);
 
 function mature(h: Host): number {
@@ -60,7 +61,10 @@ describe('exchange: failure paths, rekey, delete, NAT-T', function () {
     for (let i = 0; i < 200 && lab.a.racoon.ph1s.size > 0; i++) {
       lab.clock.advance(1000);
       await settle(2);
-      while (lab.queue.length) { lab.queue.shift(); times.push((lab.clock.now() - t0) / 1000); }
+      while (lab.queue.length) {
+        lab.queue.shift();
+        times.push((lab.clock.now() - t0) / 1000);
+      }
     }
     assert.deepEqual(times, [10, 30, 70], 'counter 3: resent after 10 s, then 20 s, then 40 s');
     assert.equal(lab.a.racoon.ph1s.size, 0);
@@ -85,12 +89,20 @@ describe('exchange: failure paths, rekey, delete, NAT-T', function () {
   });
 
   it('proposal_check strict refuses a longer initiator lifetime; obey accepts it', async () => {
-    lab = await ikeLab({ confA: confFor(B, { ph1life: '10 hour' }), confB: confFor(A, { ph1life: '1 hour' }), policies: esp });
+    lab = await ikeLab({
+      confA: confFor(B, { ph1life: '10 hour' }),
+      confB: confFor(A, { ph1life: '1 hour' }),
+      policies: esp,
+    });
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await lab.run();
     assert.equal(lab.b.racoon.stats.noProposal, 1);
     lab.close();
-    lab = await ikeLab({ confA: confFor(B, { ph1life: '10 hour' }), confB: confFor(A, { ph1life: '1 hour', check: 'obey' }), policies: esp });
+    lab = await ikeLab({
+      confA: confFor(B, { ph1life: '10 hour' }),
+      confB: confFor(A, { ph1life: '1 hour', check: 'obey' }),
+      policies: esp,
+    });
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await lab.run();
     const ph1 = [...lab.b.racoon.ph1s.values()][0]!;
@@ -117,7 +129,11 @@ describe('exchange: failure paths, rekey, delete, NAT-T', function () {
   });
 
   it('rekeys phase 2 on the soft EXPIRE, before the hard one, so traffic keeps flowing', async () => {
-    lab = await ikeLab({ confA: confFor(B, { lifetime: '100 sec' }), confB: confFor(A, { lifetime: '100 sec' }), policies: esp });
+    lab = await ikeLab({
+      confA: confFor(B, { lifetime: '100 sec' }),
+      confB: confFor(A, { lifetime: '100 sec' }),
+      policies: esp,
+    });
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await lab.run();
     assert.equal(mature(lab.a.host), 2);
@@ -153,7 +169,8 @@ describe('exchange: failure paths, rekey, delete, NAT-T', function () {
       msg: setkey.header(P.SADB_DELETE, P.SADB_SATYPE_ESP),
       ext: {
         sa: { spi: inbound.spi, replay: 0, state: 0, auth: 0, encrypt: 0, flags: 0 },
-        addressSrc: { proto: 255, prefixlen: 32, addr: makeSockaddr(ip(B)) }, addressDst: { proto: 255, prefixlen: 32, addr: makeSockaddr(ip(A)) },
+        addressSrc: { proto: 255, prefixlen: 32, addr: makeSockaddr(ip(B)) },
+        addressDst: { proto: 255, prefixlen: 32, addr: makeSockaddr(ip(A)) },
       },
     });
     setkey.close();
@@ -166,7 +183,11 @@ describe('exchange: failure paths, rekey, delete, NAT-T', function () {
   });
 
   it('phase 1 expiry with phase 2 SAs left: DELETE of the ISAKMP-SA and a new phase 1 (rekey)', async () => {
-    lab = await ikeLab({ confA: confFor(B, { ph1life: '600 sec' }), confB: confFor(A, { ph1life: '600 sec' }), policies: esp });
+    lab = await ikeLab({
+      confA: confFor(B, { ph1life: '600 sec' }),
+      confB: confFor(A, { ph1life: '600 sec' }),
+      policies: esp,
+    });
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await lab.run();
     const old = [...lab.a.racoon.ph1s.values()][0]!;
@@ -185,7 +206,10 @@ describe('exchange: failure paths, rekey, delete, NAT-T', function () {
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await settle(8);
     const ports: number[] = [];
-    while (lab.queue.length) { ports.push(lab.queue[0]!.to.port); await lab.deliver(); }
+    while (lab.queue.length) {
+      ports.push(lab.queue[0]!.to.port);
+      await lab.deliver();
+    }
     assert.deepEqual(ports, [500, 500, 500, 500, 4500, 4500, 4500, 4500, 4500]);
     const ph1 = [...lab.a.racoon.ph1s.values()][0]!;
     assert.ok(ph1.nattPeer && ph1.natDetected && ph1.floated);
@@ -213,8 +237,12 @@ describe('exchange: notifications and INITIAL-CONTACT', function () {
   let lab: IkeLab;
   afterEach(() => lab?.close());
 
-  it('no common phase 2 proposal: an encrypted NO-PROPOSAL-CHOSEN ends the initiator\'s quick mode at once', async () => {
-    lab = await ikeLab({ confA: confFor(B, { ph2enc: '3des' }), confB: confFor(A, { ph2enc: 'aes 256' }), policies: esp });
+  it("no common phase 2 proposal: an encrypted NO-PROPOSAL-CHOSEN ends the initiator's quick mode at once", async () => {
+    lab = await ikeLab({
+      confA: confFor(B, { ph2enc: '3des' }),
+      confB: confFor(A, { ph2enc: 'aes 256' }),
+      policies: esp,
+    });
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await lab.run();
     assert.equal(lab.b.racoon.stats.noProposal, 1);
@@ -227,29 +255,46 @@ describe('exchange: notifications and INITIAL-CONTACT', function () {
   });
 
   it('no common phase 1 proposal: a clear notification is sent, logged, but not trusted', async () => {
-    lab = await ikeLab({ confA: confFor(B, { group: 'modp1024' }), confB: confFor(A, { group: 'modp2048' }), policies: esp });
+    lab = await ikeLab({
+      confA: confFor(B, { group: 'modp1024' }),
+      confB: confFor(A, { group: 'modp2048' }),
+      policies: esp,
+    });
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await lab.run();
     assert.equal(lab.b.racoon.stats.notifiesSent, 1);
     assert.equal(lab.a.racoon.stats.notifiesReceived, 1);
     assert.ok(lab.a.log.some((l) => /unauthenticated notification NO-PROPOSAL-CHOSEN/.test(l)));
-    assert.deepEqual([...lab.a.racoon.ph1s.values()].map((p) => p.state), ['msg1-sent'], 'still waiting: an unauthenticated notify cannot kill it');
+    assert.deepEqual(
+      [...lab.a.racoon.ph1s.values()].map((p) => p.state),
+      ['msg1-sent'],
+      'still waiting: an unauthenticated notify cannot kill it',
+    );
   });
 
   it('INITIAL-CONTACT from a restarted peer purges the SAs it had with us', async () => {
     lab = await ikeLab({ confA: confFor(B), confB: confFor(A), policies: esp });
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await lab.run();
-    const oldSpis = lab.b.host.sad.dump().map((s) => s.spi).sort();
+    const oldSpis = lab.b.host.sad
+      .dump()
+      .map((s) => s.spi)
+      .sort();
     assert.equal(oldSpis.length, 2);
     // a reboots: its daemon and SAs are gone, b still holds the old pair.
     await lab.restart('a');
     lab.a.host.sad.flush();
     lab.a.host.sendEchoRequest(ip(B), 1, 2, new Uint8Array(8));
     await lab.run();
-    const now = lab.b.host.sad.dump().map((s) => s.spi).sort();
+    const now = lab.b.host.sad
+      .dump()
+      .map((s) => s.spi)
+      .sort();
     assert.equal(now.length, 2, lab.b.log.join('\n'));
-    assert.ok(now.every((spi) => !oldSpis.includes(spi)), 'the old pair was purged');
+    assert.ok(
+      now.every((spi) => !oldSpis.includes(spi)),
+      'the old pair was purged',
+    );
     assert.equal(lab.b.racoon.ph1s.size, 1);
   });
 });
@@ -271,7 +316,11 @@ describe('exchange: remote settings', function () {
   });
 
   it('a responder whose exchange_mode lacks main mode ignores main mode', async () => {
-    lab = await ikeLab({ confA: confFor(B), confB: confFor(A).replace('exchange_mode main;', 'exchange_mode aggressive;'), policies: esp });
+    lab = await ikeLab({
+      confA: confFor(B),
+      confB: confFor(A).replace('exchange_mode main;', 'exchange_mode aggressive;'),
+      policies: esp,
+    });
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await lab.run();
     assert.equal(lab.b.racoon.ph1s.size, 0);
@@ -284,7 +333,11 @@ describe('exchange: phase 2 lifetimes', function () {
   afterEach(() => lab?.close());
 
   it('proposal_check claim: the responder uses its shorter lifetime and sends RESPONDER-LIFETIME; both install it', async () => {
-    lab = await ikeLab({ confA: confFor(B, { lifetime: '2 hour' }), confB: confFor(A, { lifetime: '1 hour', check: 'claim' }), policies: esp });
+    lab = await ikeLab({
+      confA: confFor(B, { lifetime: '2 hour' }),
+      confB: confFor(A, { lifetime: '1 hour', check: 'claim' }),
+      policies: esp,
+    });
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await lab.run();
     for (const h of [lab.a.host, lab.b.host]) {
@@ -294,8 +347,12 @@ describe('exchange: phase 2 lifetimes', function () {
     }
   });
 
-  it('proposal_check obey: the responder takes the initiator\'s longer lifetime', async () => {
-    lab = await ikeLab({ confA: confFor(B, { lifetime: '2 hour' }), confB: confFor(A, { lifetime: '1 hour', check: 'obey' }), policies: esp });
+  it("proposal_check obey: the responder takes the initiator's longer lifetime", async () => {
+    lab = await ikeLab({
+      confA: confFor(B, { lifetime: '2 hour' }),
+      confB: confFor(A, { lifetime: '1 hour', check: 'obey' }),
+      policies: esp,
+    });
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await lab.run();
     for (const h of [lab.a.host, lab.b.host]) for (const s of h.sad.dump()) assert.equal(s.hard.addtimeSec, 7200);
@@ -315,7 +372,8 @@ describe('exchange: bounded responder state', function () {
     await settle(16);
     // Deliver a's quick mode messages; b's answers are lost, so b's negotiations stay open.
     for (let i = 0; i < 200 && lab.queue.length; i++) {
-      if (lab.queue[0]!.sender === 'a') await lab.deliver(); else lab.drop();
+      if (lab.queue[0]!.sender === 'a') await lab.deliver();
+      else lab.drop();
     }
     const open = [...lab.b.racoon.ph2s].filter((p) => p.side === 'responder' && p.state !== 'established').length;
     assert.equal(open, 32);
@@ -333,7 +391,10 @@ describe('exchange: nat_traversal on without a NAT', function () {
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await settle(8);
     const ports: number[] = [];
-    while (lab.queue.length) { ports.push(lab.queue[0]!.to.port); await lab.deliver(); }
+    while (lab.queue.length) {
+      ports.push(lab.queue[0]!.to.port);
+      await lab.deliver();
+    }
     assert.ok(ports.every((p) => p === 500));
     const ph1 = [...lab.b.racoon.ph1s.values()][0]!;
     assert.ok(ph1.nattPeer && !ph1.natDetected && !ph1.floated);

@@ -7,10 +7,17 @@ import { buildUdp } from '../../kernel/ip/udp.js';
 import { internetChecksum } from '../../kernel/ip/checksum.js';
 import { parseAddr } from '../../common/inet.js';
 
-export const V4 = { src: parseAddr('192.0.2.1')!, dst: parseAddr('192.0.2.2')!, gw1: parseAddr('198.51.100.1')!, gw2: parseAddr('198.51.100.2')! };
+export const V4 = {
+  src: parseAddr('192.0.2.1')!,
+  dst: parseAddr('192.0.2.2')!,
+  gw1: parseAddr('198.51.100.1')!,
+  gw2: parseAddr('198.51.100.2')!,
+};
 export const V6 = {
-  src: parseAddr('2001:db8::1')!, dst: parseAddr('2001:db8::2')!,
-  hop1: parseAddr('2001:db8:1::1')!, hop2: parseAddr('2001:db8:2::1')!,
+  src: parseAddr('2001:db8::1')!,
+  dst: parseAddr('2001:db8::2')!,
+  hop1: parseAddr('2001:db8:1::1')!,
+  hop2: parseAddr('2001:db8:2::1')!,
 };
 
 function data(n: number, seed: number): Uint8Array {
@@ -23,12 +30,14 @@ function data(n: number, seed: number): Uint8Array {
 /** IPv4/UDP with NOP, Router Alert (immutable) and Record Route (mutable) options. */
 export function ipv4Packet(withOptions: boolean | 'more' = true, len = 40): Uint8Array {
   // 'more' adds Basic Security (130, immutable) and Internet Timestamp (68, mutable): RFC 4302 App. A.1.
-  const more = withOptions === 'more' ? [130, 11, 0xab, 0xcd, 0, 0, 0, 0, 0, 0, 0, 68, 12, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0] : [];
-  const opts = withOptions
-    ? new Uint8Array([1, 148, 4, 0, 0, 7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, ...more])
-    : undefined;
+  const more =
+    withOptions === 'more' ? [130, 11, 0xab, 0xcd, 0, 0, 0, 0, 0, 0, 0, 68, 12, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0] : [];
+  const opts = withOptions ? new Uint8Array([1, 148, 4, 0, 0, 7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, ...more]) : undefined;
   const udp = buildUdp(40000, 7, data(len, 7), { src: V4.src, dst: V4.dst });
-  return buildIpv4Packet({ protocol: 17, src: V4.src, dst: V4.dst, tos: 0x28, id: 0x1234, df: true, ttl: 61, options: opts }, udp);
+  return buildIpv4Packet(
+    { protocol: 17, src: V4.src, dst: V4.dst, tos: 0x28, id: 0x1234, df: true, ttl: 61, options: opts },
+    udp,
+  );
 }
 
 /** A type 0 routing header listing `addrs`, with all of them still to visit. */
@@ -49,7 +58,11 @@ function routing0(nextHeader: number, addrs: Uint8Array[]): Uint8Array {
 export function ipv6Packet(exts: boolean | 'no-routing' = true, len = 40): Uint8Array {
   const finalDst = V6.dst;
   const udp = buildUdp(40000, 7, data(len, 9), { src: V6.src, dst: finalDst });
-  if (!exts) return buildIpv6Packet({ nextHeader: 17, src: V6.src, dst: finalDst, trafficClass: 0x28, flowLabel: 0x12345, hopLimit: 61 }, udp);
+  if (!exts)
+    return buildIpv6Packet(
+      { nextHeader: 17, src: V6.src, dst: finalDst, trafficClass: 0x28, flowLabel: 0x12345, hopLimit: 61 },
+      udp,
+    );
   if (exts === 'no-routing') {
     // Hop-by-hop then destination options and no routing header: RFC 4302 §3.1.1 puts AH before the
     // destination options, scapy (following Linux) after them; a receiver must take either.
@@ -59,7 +72,10 @@ export function ipv6Packet(exts: boolean | 'no-routing' = true, len = 40): Uint8
     body.set(hbh, 0);
     body.set(dst, hbh.length);
     body.set(udp, hbh.length + dst.length);
-    return buildIpv6Packet({ nextHeader: 0, src: V6.src, dst: finalDst, trafficClass: 0x28, flowLabel: 0x12345, hopLimit: 61 }, body);
+    return buildIpv6Packet(
+      { nextHeader: 0, src: V6.src, dst: finalDst, trafficClass: 0x28, flowLabel: 0x12345, hopLimit: 61 },
+      body,
+    );
   }
   const dstopts = buildIpv6OptionsHeader(17, new Uint8Array([0x1e, 2, 0xab, 0xcd]));
   const rh = routing0(60, [V6.hop2, finalDst]);
@@ -69,7 +85,10 @@ export function ipv6Packet(exts: boolean | 'no-routing' = true, len = 40): Uint8
   payload.set(rh, hbh.length);
   payload.set(dstopts, hbh.length + rh.length);
   payload.set(udp, hbh.length + rh.length + dstopts.length);
-  return buildIpv6Packet({ nextHeader: 0, src: V6.src, dst: V6.hop1, trafficClass: 0x28, flowLabel: 0x12345, hopLimit: 61 }, payload);
+  return buildIpv6Packet(
+    { nextHeader: 0, src: V6.src, dst: V6.hop1, trafficClass: 0x28, flowLabel: 0x12345, hopLimit: 61 },
+    payload,
+  );
 }
 
 /** Offsets of the IPv6 extension headers in front of the first header that is not 0/43/60. */
@@ -104,9 +123,18 @@ export function mutateInTransit(src: Uint8Array): Uint8Array {
     for (let i = 20; i < hl;) {
       const t = p[i]!;
       if (t === 0) break;
-      if (t === 1) { i++; continue; }
-      if (t === 7) { p[i + 2] = 12; p.set([198, 51, 100, 9], i + 3); } // a router recorded itself
-      if (t === 68) { p[i + 2] = 9; p.set([0, 1, 0x86, 0xa0], i + 4); } // and stamped the time
+      if (t === 1) {
+        i++;
+        continue;
+      }
+      if (t === 7) {
+        p[i + 2] = 12;
+        p.set([198, 51, 100, 9], i + 3);
+      } // a router recorded itself
+      if (t === 68) {
+        p[i + 2] = 9;
+        p.set([0, 1, 0x86, 0xa0], i + 4);
+      } // and stamped the time
       i += p[i + 1]!;
     }
     p[10] = 0;
@@ -124,7 +152,10 @@ export function mutateInTransit(src: Uint8Array): Uint8Array {
   for (const e of v6Exts(p)) {
     if (e.type !== 0) continue;
     for (let i = e.off + 2; i < e.off + e.len;) {
-      if (p[i] === 0) { i++; continue; }
+      if (p[i] === 0) {
+        i++;
+        continue;
+      }
       if (p[i]! & 0x20) p.fill(0x5a, i + 2, i + 2 + p[i + 1]!);
       i += 2 + p[i + 1]!;
     }

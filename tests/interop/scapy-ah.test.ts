@@ -17,18 +17,35 @@ import { repoRoot } from '../support/root.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(repoRoot(), 'tests', 'interop', 'scapy-ah.py');
-const ALGS: [string, number][] = [['hmac-md5', 16], ['hmac-sha1', 20], ['hmac-sha256', 32], ['hmac-sha384', 48], ['hmac-sha512', 64]];
+const ALGS: [string, number][] = [
+  ['hmac-md5', 16],
+  ['hmac-sha1', 20],
+  ['hmac-sha256', 32],
+  ['hmac-sha384', 48],
+  ['hmac-sha512', 64],
+];
 const env = { rng: new SeededRng('ah-interop'), now: 0 };
 
 type Fam = 4 | 6 | 46 | 64; // 46 = IPv4 inner in an IPv6 tunnel, 64 = IPv6 inside IPv4
-interface Combo { alg: string; keyLen: number; mode: 'transport' | 'tunnel'; fam: Fam; esn: boolean; noRouting?: boolean; moreOptions?: boolean }
+interface Combo {
+  alg: string;
+  keyLen: number;
+  mode: 'transport' | 'tunnel';
+  fam: Fam;
+  esn: boolean;
+  noRouting?: boolean;
+  moreOptions?: boolean;
+}
 
 const combos: Combo[] = [];
 for (const [alg, keyLen] of ALGS) {
   for (const mode of ['transport', 'tunnel'] as const) {
     for (const fam of [4, 6] as const) for (const esn of [false, true]) combos.push({ alg, keyLen, mode, fam, esn });
   }
-  combos.push({ alg, keyLen, mode: 'tunnel', fam: 46, esn: false }, { alg, keyLen, mode: 'tunnel', fam: 64, esn: true });
+  combos.push(
+    { alg, keyLen, mode: 'tunnel', fam: 46, esn: false },
+    { alg, keyLen, mode: 'tunnel', fam: 64, esn: true },
+  );
   combos.push({ alg, keyLen, mode: 'transport', fam: 6, esn: alg.endsWith('256'), noRouting: true });
   combos.push({ alg, keyLen, mode: 'transport', fam: 4, esn: alg.endsWith('384'), moreOptions: true });
 }
@@ -40,19 +57,37 @@ function key(c: Combo): Uint8Array {
 }
 const innerV6 = (c: Combo) => c.fam === 6 || c.fam === 64;
 const outerV6 = (c: Combo) => c.fam === 6 || c.fam === 46;
-const plain = (c: Combo) => (innerV6(c) ? ipv6Packet(c.noRouting ? 'no-routing' : true) : ipv4Packet(c.moreOptions ? 'more' : true));
+const plain = (c: Combo) =>
+  innerV6(c) ? ipv6Packet(c.noRouting ? 'no-routing' : true) : ipv4Packet(c.moreOptions ? 'more' : true);
 const ends = (c: Combo) => (outerV6(c) ? [V6.src, V6.dst] : [V4.src, V4.dst]);
 const spiOf = (i: number) => 0x1000 + i;
 
 function sa(c: Combo, spi: number): SecAssoc {
   const sad = new Sad({ clock: new ManualClock(), rng: new SeededRng('x') });
   const [src, dst] = ends(c);
-  return sad.add({ spi, proto: 'ah', mode: c.mode, src: src!, dst: dst!, authAlg: c.alg, authKey: key(c), replayBits: 64, esn: c.esn });
+  return sad.add({
+    spi,
+    proto: 'ah',
+    mode: c.mode,
+    src: src!,
+    dst: dst!,
+    authAlg: c.alg,
+    authKey: key(c),
+    replayBits: 64,
+    esn: c.esn,
+  });
 }
 
 function saFields(c: Combo, spi: number) {
   const [src, dst] = ends(c);
-  return { alg: c.alg, key: toHex(key(c)), spi, esn: c.esn, esnHi: c.esn ? 7 : 0, tunnel: c.mode === 'tunnel' ? [formatAddr(src!), formatAddr(dst!)] : null };
+  return {
+    alg: c.alg,
+    key: toHex(key(c)),
+    spi,
+    esn: c.esn,
+    esnHi: c.esn ? 7 : 0,
+    tunnel: c.mode === 'tunnel' ? [formatAddr(src!), formatAddr(dst!)] : null,
+  };
 }
 
 function runScapy(cases: object[]): { status: number | null; results: Record<string, unknown>[]; stderr: string } {
@@ -72,7 +107,10 @@ describe('interop: AH against scapy (tests/interop/scapy-ah.py)', function () {
   const expect: { kind: 'ours' | 'tampered' | 'theirs'; c: Combo; plain: Uint8Array; built?: Uint8Array }[] = [];
   combos.forEach((c, i) => {
     const out = sa(c, spiOf(i));
-    if (c.esn) { out.seqOutHi = 7; out.seqOutLo = 0xfffffffe; } // the packet carries 7:ffffffff
+    if (c.esn) {
+      out.seqOutHi = 7;
+      out.seqOutLo = 0xfffffffe;
+    } // the packet carries 7:ffffffff
     else out.seqOutLo = 41;
     const p = plain(c);
     const r = ahOutput(out, p, env);
@@ -97,7 +135,9 @@ describe('interop: AH against scapy (tests/interop/scapy-ah.py)', function () {
     }
     run = runScapy(cases);
     if (run.status === 3) {
-      console.log(`      (skipped: scapy is not installed for ${PYTHON}; install the Debian package python3-scapy: ${run.stderr.trim()})`);
+      console.log(
+        `      (skipped: scapy is not installed for ${PYTHON}; install the Debian package python3-scapy: ${run.stderr.trim()})`,
+      );
       this.skip();
     }
     assert.equal(run.status, 0, `scapy-ah.py failed: ${run.stderr}`);

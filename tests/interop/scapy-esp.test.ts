@@ -23,16 +23,27 @@ function scapyMissing(): string | undefined {
 
 // uipsec name -> scapy name (scapy.layers.ipsec CRYPT_ALGOS / AUTH_ALGOS).
 const CRYPT: Record<string, string> = {
-  'null': 'NULL', 'aes-cbc': 'AES-CBC', 'aes-ctr': 'AES-CTR', 'aes-gcm-16': 'AES-GCM',
-  'chacha20-poly1305': 'CHACHA20-POLY1305', 'des-cbc': 'DES', '3des-cbc': '3DES',
+  null: 'NULL',
+  'aes-cbc': 'AES-CBC',
+  'aes-ctr': 'AES-CTR',
+  'aes-gcm-16': 'AES-GCM',
+  'chacha20-poly1305': 'CHACHA20-POLY1305',
+  'des-cbc': 'DES',
+  '3des-cbc': '3DES',
 };
 const AUTH: Record<string, string> = {
-  'null': 'NULL', 'hmac-sha1': 'HMAC-SHA1-96', 'hmac-sha256': 'SHA2-256-128', 'hmac-sha384': 'SHA2-384-192',
-  'hmac-sha512': 'SHA2-512-256', 'hmac-md5': 'HMAC-MD5-96',
+  null: 'NULL',
+  'hmac-sha1': 'HMAC-SHA1-96',
+  'hmac-sha256': 'SHA2-256-128',
+  'hmac-sha384': 'SHA2-384-192',
+  'hmac-sha512': 'SHA2-512-256',
+  'hmac-md5': 'HMAC-MD5-96',
 };
 
 /** HBH (PadN) -> routing type 0 with segments left 0 and one address -> destination options (PadN) -> UDP. */
-const EXT_CHAIN = Uint8Array.from(Buffer.from('2b000104000000003c020000000000002001' + '0db8000000000000000000000009' + '1100010400000000', 'hex'));
+const EXT_CHAIN = Uint8Array.from(
+  Buffer.from('2b000104000000003c020000000000002001' + '0db8000000000000000000000009' + '1100010400000000', 'hex'),
+);
 
 interface Layout {
   name: string;
@@ -41,25 +52,81 @@ interface Layout {
   make(i: number): Uint8Array;
 }
 const LAYOUTS: Layout[] = [
-  { name: 'transport/IPv4', mode: 'transport', outer: ['192.0.2.1', '192.0.2.2'], make: (i) => ipv4('192.0.2.1', '192.0.2.2', 17, udp('192.0.2.1', '192.0.2.2', 1000, 2000, bytes(20 + i, `t4${i}`))) },
-  { name: 'transport/IPv6', mode: 'transport', outer: ['2001:db8::1', '2001:db8::2'], make: (i) => ipv6('2001:db8::1', '2001:db8::2', 6, tcp('2001:db8::1', '2001:db8::2', 80, 9000, bytes(13 + i, `t6${i}`))) },
+  {
+    name: 'transport/IPv4',
+    mode: 'transport',
+    outer: ['192.0.2.1', '192.0.2.2'],
+    make: (i) => ipv4('192.0.2.1', '192.0.2.2', 17, udp('192.0.2.1', '192.0.2.2', 1000, 2000, bytes(20 + i, `t4${i}`))),
+  },
+  {
+    name: 'transport/IPv6',
+    mode: 'transport',
+    outer: ['2001:db8::1', '2001:db8::2'],
+    make: (i) =>
+      ipv6('2001:db8::1', '2001:db8::2', 6, tcp('2001:db8::1', '2001:db8::2', 80, 9000, bytes(13 + i, `t6${i}`))),
+  },
   // Hop-by-hop and routing headers stay in front of ESP, the destination options after a routing header go
   // inside (RFC 4303 §3.1.1; scapy follows Linux, uipsec KAME, and both agree on this chain).
-  { name: 'transport/IPv6+hbh+rthdr+dstopts', mode: 'transport', outer: ['2001:db8::1', '2001:db8::2'], make: (i) => ipv6('2001:db8::1', '2001:db8::2', 17, udp('2001:db8::1', '2001:db8::2', 5, 6, bytes(9 + i, `x6${i}`)), 0, 0, { firstNh: 0, bytes: EXT_CHAIN }) },
-  { name: 'tunnel/4-in-4', mode: 'tunnel', outer: ['198.51.100.1', '198.51.100.2'], make: (i) => ipv4('10.0.0.1', '10.0.0.2', 1, bytes(37 + i, `n4${i}`)) },
-  { name: 'tunnel/6-in-6', mode: 'tunnel', outer: ['2001:db8:1::1', '2001:db8:2::2'], make: (i) => ipv6('fd00::1', 'fd00::2', 17, udp('fd00::1', 'fd00::2', 7, 8, bytes(5 + i, `n6${i}`))) },
-  { name: 'tunnel/4-in-6', mode: 'tunnel', outer: ['2001:db8:1::1', '2001:db8:2::2'], make: (i) => ipv4('10.0.0.1', '10.0.0.2', 6, bytes(21 + i, `n46${i}`)) },
-  { name: 'tunnel/6-in-4', mode: 'tunnel', outer: ['198.51.100.1', '198.51.100.2'], make: (i) => ipv6('fd00::1', 'fd00::2', 58, bytes(16 + i, `n64${i}`)) },
+  {
+    name: 'transport/IPv6+hbh+rthdr+dstopts',
+    mode: 'transport',
+    outer: ['2001:db8::1', '2001:db8::2'],
+    make: (i) =>
+      ipv6('2001:db8::1', '2001:db8::2', 17, udp('2001:db8::1', '2001:db8::2', 5, 6, bytes(9 + i, `x6${i}`)), 0, 0, {
+        firstNh: 0,
+        bytes: EXT_CHAIN,
+      }),
+  },
+  {
+    name: 'tunnel/4-in-4',
+    mode: 'tunnel',
+    outer: ['198.51.100.1', '198.51.100.2'],
+    make: (i) => ipv4('10.0.0.1', '10.0.0.2', 1, bytes(37 + i, `n4${i}`)),
+  },
+  {
+    name: 'tunnel/6-in-6',
+    mode: 'tunnel',
+    outer: ['2001:db8:1::1', '2001:db8:2::2'],
+    make: (i) => ipv6('fd00::1', 'fd00::2', 17, udp('fd00::1', 'fd00::2', 7, 8, bytes(5 + i, `n6${i}`))),
+  },
+  {
+    name: 'tunnel/4-in-6',
+    mode: 'tunnel',
+    outer: ['2001:db8:1::1', '2001:db8:2::2'],
+    make: (i) => ipv4('10.0.0.1', '10.0.0.2', 6, bytes(21 + i, `n46${i}`)),
+  },
+  {
+    name: 'tunnel/6-in-4',
+    mode: 'tunnel',
+    outer: ['198.51.100.1', '198.51.100.2'],
+    make: (i) => ipv6('fd00::1', 'fd00::2', 58, bytes(16 + i, `n64${i}`)),
+  },
 ];
 
-interface Suite { enc: string; auth?: string }
+interface Suite {
+  enc: string;
+  auth?: string;
+}
 function suites(): { run: Suite[]; missing: string[] } {
   const run: Suite[] = [];
   const missing: string[] = [];
-  const has = (f: () => unknown): boolean => { try { f(); return true; } catch { return false; } };
+  const has = (f: () => unknown): boolean => {
+    try {
+      f();
+      return true;
+    } catch {
+      return false;
+    }
+  };
   for (const enc of Object.keys(CRYPT)) {
-    if (!has(() => findEncAlg(enc))) { missing.push(enc); continue; }
-    if (findEncAlg(enc).kind === 'aead') { run.push({ enc }); continue; }
+    if (!has(() => findEncAlg(enc))) {
+      missing.push(enc);
+      continue;
+    }
+    if (findEncAlg(enc).kind === 'aead') {
+      run.push({ enc });
+      continue;
+    }
     for (const auth of Object.keys(AUTH)) {
       if (enc === 'null' && auth === 'null') continue; // RFC 4303 §3.2: not both NULL
       if (has(() => findAuthAlg(auth))) run.push({ enc, auth });
@@ -69,11 +136,25 @@ function suites(): { run: Suite[]; missing: string[] } {
 }
 
 interface PyCase {
-  id: number; op: 'open' | 'seal'; crypt: string; ckey: string; auth: string; akey: string; spi: number;
-  mode: string; tunnel?: { src: string; dst: string }; esn: boolean; esnHi: number; seq: number;
-  natt?: { sport: number; dport: number }; packet: string;
+  id: number;
+  op: 'open' | 'seal';
+  crypt: string;
+  ckey: string;
+  auth: string;
+  akey: string;
+  spi: number;
+  mode: string;
+  tunnel?: { src: string; dst: string };
+  esn: boolean;
+  esnHi: number;
+  seq: number;
+  natt?: { sport: number; dport: number };
+  packet: string;
 }
-interface Check { name: string; run(answer: { ok: boolean; packet?: string; error?: string }): void }
+interface Check {
+  name: string;
+  run(answer: { ok: boolean; packet?: string; error?: string }): void;
+}
 
 /** Walks an IPv4 header or an IPv6 chain (hop-by-hop, routing, destination options) to the ESP or UDP header. */
 function espOffsetOf(p: Uint8Array): number {
@@ -93,17 +174,41 @@ const SEQ = 17;
 
 function pyCase(id: number, op: 'open' | 'seal', sa: SecAssoc, s: Suite, l: Layout, packet: Uint8Array): PyCase {
   return {
-    id, op, crypt: CRYPT[s.enc]!, ckey: hex(sa.encKey!), auth: AUTH[s.auth ?? 'null']!, akey: sa.authKey ? hex(sa.authKey) : '',
-    spi: sa.spi, mode: l.mode, tunnel: l.mode === 'tunnel' ? { src: l.outer[0], dst: l.outer[1] } : undefined,
-    esn: sa.esn, esnHi: sa.esn ? ESN_HI : 0, seq: SEQ, natt: sa.natt, packet: hex(packet),
+    id,
+    op,
+    crypt: CRYPT[s.enc]!,
+    ckey: hex(sa.encKey!),
+    auth: AUTH[s.auth ?? 'null']!,
+    akey: sa.authKey ? hex(sa.authKey) : '',
+    spi: sa.spi,
+    mode: l.mode,
+    tunnel: l.mode === 'tunnel' ? { src: l.outer[0], dst: l.outer[1] } : undefined,
+    esn: sa.esn,
+    esnHi: sa.esn ? ESN_HI : 0,
+    seq: SEQ,
+    natt: sa.natt,
+    packet: hex(packet),
   };
 }
 
 /** Builds both directions for one suite/layout/ESN/NAT-T combination. */
-function addCombination(cases: PyCase[], checks: Map<number, Check>, s: Suite, l: Layout, esn: boolean, natt: boolean): void {
+function addCombination(
+  cases: PyCase[],
+  checks: Map<number, Check>,
+  s: Suite,
+  l: Layout,
+  esn: boolean,
+  natt: boolean,
+): void {
   const encAlg = findEncAlg(s.enc);
   const spec = {
-    enc: s.enc, auth: s.auth, mode: l.mode, esn, src: l.outer[0], dst: l.outer[1], spi: 0x3000 + cases.length,
+    enc: s.enc,
+    auth: s.auth,
+    mode: l.mode,
+    esn,
+    src: l.outer[0],
+    dst: l.outer[1],
+    spi: 0x3000 + cases.length,
     encKey: keyFor(encAlg.keyBits[0]!, `scapy:${s.enc}:${cases.length}`),
     authKey: s.auth ? keyFor(findAuthAlg(s.auth).keyBits[0]!, `scapy:${s.auth}:${cases.length}`) : undefined,
     natt: natt ? { sport: 4500, dport: 4500 } : undefined,
@@ -156,18 +261,27 @@ const missing = scapyMissing();
 const { run, missing: notInRegistry } = suites();
 const cases: PyCase[] = [];
 const checks = new Map<number, Check>();
-for (const s of run) for (const l of LAYOUTS) for (const esn of [false, true]) addCombination(cases, checks, s, l, esn, false);
+for (const s of run)
+  for (const l of LAYOUTS) for (const esn of [false, true]) addCombination(cases, checks, s, l, esn, false);
 // ESP-in-UDP (RFC 3948) for a few suites in every layout.
-for (const s of run.filter((x) => ['aes-gcm-16', 'aes-cbc'].includes(x.enc) && (x.auth === undefined || x.auth === 'hmac-sha256'))) {
+for (const s of run.filter(
+  (x) => ['aes-gcm-16', 'aes-cbc'].includes(x.enc) && (x.auth === undefined || x.auth === 'hmac-sha256'),
+)) {
   // (no extension-header chain here: the python side strips UDP at a fixed offset)
   for (const l of LAYOUTS.filter((x) => !x.name.includes('+hbh'))) addCombination(cases, checks, s, l, false, true);
 }
 
 // Padding sweep: every pad length of a 16-byte and an 8-byte block cipher and of 4-byte alignment.
-for (const s of run.filter((x) => ['aes-cbc', '3des-cbc', 'aes-ctr', 'chacha20-poly1305'].includes(x.enc) && (x.auth === undefined || x.auth === 'hmac-sha1'))) {
+for (const s of run.filter(
+  (x) =>
+    ['aes-cbc', '3des-cbc', 'aes-ctr', 'chacha20-poly1305'].includes(x.enc) &&
+    (x.auth === undefined || x.auth === 'hmac-sha1'),
+)) {
   for (let n = 0; n < 16; n++) {
     const sweep: Layout = {
-      name: `transport/IPv4 ${n + 8}-byte payload`, mode: 'transport', outer: ['192.0.2.1', '192.0.2.2'],
+      name: `transport/IPv4 ${n + 8}-byte payload`,
+      mode: 'transport',
+      outer: ['192.0.2.1', '192.0.2.2'],
       make: () => ipv4('192.0.2.1', '192.0.2.2', 17, udp('192.0.2.1', '192.0.2.2', 9, 9, bytes(n, `sweep${n}`))),
     };
     addCombination(cases, checks, s, sweep, false, false);
@@ -180,7 +294,8 @@ for (const s of run.filter((x) => ['aes-cbc', '3des-cbc', 'aes-ctr', 'chacha20-p
   before(() => {
     const r = spawnSync(PYTHON, [SCRIPT], { input: JSON.stringify(cases), encoding: 'utf8', maxBuffer: 64 << 20 });
     assert.equal(r.status, 0, r.stderr);
-    for (const a of JSON.parse(r.stdout) as { id: number; ok: boolean; packet?: string; error?: string }[]) answers.set(a.id, a);
+    for (const a of JSON.parse(r.stdout) as { id: number; ok: boolean; packet?: string; error?: string }[])
+      answers.set(a.id, a);
   });
 
   it(`covers ${run.length} algorithm suites (${notInRegistry.length ? 'not in registry: ' + notInRegistry.join(', ') : 'all scapy ciphers present'})`, () => {

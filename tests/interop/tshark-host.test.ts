@@ -23,17 +23,40 @@ function tsharkMissing(): string | undefined {
 }
 
 /** Wireshark's ESP preference names (epan/dissectors/packet-ipsec.c UAT choices) for our algorithms. */
-const WS_ENC: Record<string, string> = { 'aes-gcm-16': 'AES-GCM with 16 octet ICV [RFC4106]', 'aes-cbc': 'AES-CBC [RFC3602]', 'null': 'NULL' };
-const WS_AUTH: Record<string, string> = { 'hmac-sha1': 'HMAC-SHA-1-96 [RFC2404]', 'hmac-sha256': 'HMAC-SHA-256-128 [RFC4868]' };
+const WS_ENC: Record<string, string> = {
+  'aes-gcm-16': 'AES-GCM with 16 octet ICV [RFC4106]',
+  'aes-cbc': 'AES-CBC [RFC3602]',
+  null: 'NULL',
+};
+const WS_AUTH: Record<string, string> = {
+  'hmac-sha1': 'HMAC-SHA-1-96 [RFC2404]',
+  'hmac-sha256': 'HMAC-SHA-256-128 [RFC4868]',
+};
 
-interface EspKey { family: 4 | 6; src: string; dst: string; spi: number; enc: string; auth?: string; mode: 'transport' | 'tunnel' }
+interface EspKey {
+  family: 4 | 6;
+  src: string;
+  dst: string;
+  spi: number;
+  enc: string;
+  auth?: string;
+  mode: 'transport' | 'tunnel';
+}
 
 /** One `-o uat:esp_sa:` record with the SA's keys, rebuilt from the same deterministic parameters. */
 function uat(k: EspKey): string {
   const p = saParams({ proto: 'esp', mode: k.mode, enc: k.enc, auth: k.auth }, k.src, k.dst, k.spi);
   const q = (s: string) => `"${s}"`;
-  return `uat:esp_sa:${[q(k.family === 4 ? 'IPv4' : 'IPv6'), q(k.src), q(k.dst), q(`0x${k.spi.toString(16).padStart(8, '0')}`),
-    q(WS_ENC[k.enc]!), q(`0x${toHex(p.encKey!)}`), q(k.auth ? WS_AUTH[k.auth]! : 'NULL'), q(p.authKey ? `0x${toHex(p.authKey)}` : '')].join(',')}`;
+  return `uat:esp_sa:${[
+    q(k.family === 4 ? 'IPv4' : 'IPv6'),
+    q(k.src),
+    q(k.dst),
+    q(`0x${k.spi.toString(16).padStart(8, '0')}`),
+    q(WS_ENC[k.enc]!),
+    q(`0x${toHex(p.encKey!)}`),
+    q(k.auth ? WS_AUTH[k.auth]! : 'NULL'),
+    q(p.authKey ? `0x${toHex(p.authKey)}` : ''),
+  ].join(',')}`;
 }
 
 function tshark(file: string, args: string[]): string {
@@ -45,14 +68,21 @@ function tshark(file: string, args: string[]): string {
 /** `-T fields` rows split on tabs. */
 function fields(file: string, names: string[], extra: string[] = []): string[][] {
   const out = tshark(file, [...extra, '-T', 'fields', ...names.flatMap((n) => ['-e', n])]);
-  return out.replace(/\n$/, '').split('\n').map((l) => l.split('\t'));
+  return out
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((l) => l.split('\t'));
 }
 
 async function exchange(a: Host, b: Host, dst: string, size: number): Promise<void> {
   const replies = await a.ping(dst, { count: 2, intervalMs: 0, timeoutMs: 5000, size });
   assert.equal(replies.length, 2);
   const got = receiveN(b, 4242, 1);
-  a.udpSocket().send(new TextEncoder().encode('tshark sees this after decryption '.repeat(size > 500 ? 30 : 1)), dst, 4242);
+  a.udpSocket().send(
+    new TextEncoder().encode('tshark sees this after decryption '.repeat(size > 500 ? 30 : 1)),
+    dst,
+    4242,
+  );
   await got;
 }
 
@@ -85,19 +115,24 @@ async function underlayCases(pcap: PcapWriter): Promise<Case[]> {
         }
         protectPairPolicies(p, 'esp', c.mode, c.fam);
         const family = c.fam === 'v4' ? 4 : 6;
-        keys.push(uat({ family, src: UA[c.fam], dst: UB[c.fam], spi, mode: c.mode, ...suite }),
-          uat({ family, src: UB[c.fam], dst: UA[c.fam], spi: spi + 1, mode: c.mode, ...suite }));
+        keys.push(
+          uat({ family, src: UA[c.fam], dst: UB[c.fam], spi, mode: c.mode, ...suite }),
+          uat({ family, src: UB[c.fam], dst: UA[c.fam], spi: spi + 1, mode: c.mode, ...suite }),
+        );
       } else {
         protectPair(p, c.proto, c.mode, c.fam, spi);
       }
       await exchange(p.a, p.b, UB[c.fam], c.proto === 'ipcomp' ? 1000 : 64);
-    } finally { p.close(); }
+    } finally {
+      p.close();
+    }
     cases.push({ ...c, spi, keys });
     spi += 0x10;
   };
   for (const fam of ['v4', 'v6'] as const) {
     for (const mode of ['transport', 'tunnel'] as const) {
-      for (const suite of ESP_SUITES) await run({ name: `ESP ${suite.enc} ${mode} ${fam}`, proto: 'esp', fam, mode }, suite);
+      for (const suite of ESP_SUITES)
+        await run({ name: `ESP ${suite.enc} ${mode} ${fam}`, proto: 'esp', fam, mode }, suite);
     }
   }
   for (const mode of ['transport', 'tunnel'] as const) {
@@ -117,15 +152,23 @@ describe('interop tshark: the UDP underlay and the NAT-T socket decode as ESP/AH
   let cases: Case[] = [];
   let underlay = '';
   before(async function () {
-    if (skip) { this.skip(); return; }
+    if (skip) {
+      this.skip();
+      return;
+    }
     dir = mkdtempSync(join(tmpdir(), 'uipsec-tshark-'));
     const pcap = new PcapWriter();
     cases = await underlayCases(pcap);
     underlay = join(dir, 'underlay.pcap');
     pcap.write(underlay);
   });
-  after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
-  if (skip) it(`skipped: ${skip}`, function () { this.skip(); });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  if (skip)
+    it(`skipped: ${skip}`, function () {
+      this.skip();
+    });
 
   it('tshark -V names ESP, AH and IPComp and every SPI we used', () => {
     const v = tshark(underlay, ['-V']);
@@ -133,30 +176,68 @@ describe('interop tshark: the UDP underlay and the NAT-T socket decode as ESP/AH
     assert.match(v, /Authentication Header/);
     assert.match(v, /IP Payload Compression/);
     for (const c of cases) {
-      if (c.proto === 'esp') for (const s of [c.spi, c.spi + 1]) assert.match(v, new RegExp(`ESP SPI: ${spiText(s)} `), c.name);
-      if (c.proto === 'ah') for (const s of [c.spi, c.spi + 1]) assert.match(v, new RegExp(`AH SPI: ${spiText(s)}`), c.name);
+      if (c.proto === 'esp')
+        for (const s of [c.spi, c.spi + 1]) assert.match(v, new RegExp(`ESP SPI: ${spiText(s)} `), c.name);
+      if (c.proto === 'ah')
+        for (const s of [c.spi, c.spi + 1]) assert.match(v, new RegExp(`AH SPI: ${spiText(s)}`), c.name);
     }
   });
 
   it('per SA: sequence numbers 1, 2, 3 (a -> b: two echoes and a datagram) and 1, 2 (b -> a: two replies); with the keys tshark decrypts ESP to the inner ICMP/UDP', () => {
     const keys = cases.flatMap((c) => c.keys.flatMap((k) => ['-o', k]));
-    const names = ['esp.spi', 'esp.sequence', 'ah.spi', 'ah.sequence', 'ip.proto', 'ipcomp.cpi', 'ipcomp.next_header', 'icmp.type', 'icmpv6.type', 'udp.dstport', 'esp.icv_good'];
-    const rows = fields(underlay, names, ['-o', 'esp.enable_encryption_decode:TRUE', '-o', 'esp.enable_authentication_check:TRUE', ...keys]);
+    const names = [
+      'esp.spi',
+      'esp.sequence',
+      'ah.spi',
+      'ah.sequence',
+      'ip.proto',
+      'ipcomp.cpi',
+      'ipcomp.next_header',
+      'icmp.type',
+      'icmpv6.type',
+      'udp.dstport',
+      'esp.icv_good',
+    ];
+    const rows = fields(underlay, names, [
+      '-o',
+      'esp.enable_encryption_decode:TRUE',
+      '-o',
+      'esp.enable_authentication_check:TRUE',
+      ...keys,
+    ]);
     const col = (r: string[], n: string) => r[names.indexOf(n)] ?? '';
     for (const c of cases) {
       if (c.proto === 'ipcomp') continue;
-      const spiF = c.proto === 'esp' ? 'esp.spi' : 'ah.spi', seqF = c.proto === 'esp' ? 'esp.sequence' : 'ah.sequence';
+      const spiF = c.proto === 'esp' ? 'esp.spi' : 'ah.spi',
+        seqF = c.proto === 'esp' ? 'esp.sequence' : 'ah.sequence';
       const mine = rows.filter((r) => [spiText(c.spi), spiText(c.spi + 1)].includes(first(col(r, spiF))));
-      assert.deepEqual(mine.map((r) => `${first(col(r, spiF))}#${first(col(r, seqF))}`), [
-        `${spiText(c.spi)}#1`, `${spiText(c.spi)}#2`, `${spiText(c.spi + 1)}#1`, `${spiText(c.spi + 1)}#2`, `${spiText(c.spi)}#3`,
-      ], c.name);
+      assert.deepEqual(
+        mine.map((r) => `${first(col(r, spiF))}#${first(col(r, seqF))}`),
+        [
+          `${spiText(c.spi)}#1`,
+          `${spiText(c.spi)}#2`,
+          `${spiText(c.spi + 1)}#1`,
+          `${spiText(c.spi + 1)}#2`,
+          `${spiText(c.spi)}#3`,
+        ],
+        c.name,
+      );
       // Decrypted (ESP) or in clear (AH): echo request, request, reply, reply, then the UDP datagram to 4242.
       const icmp = c.fam === 'v4' ? 'icmp.type' : 'icmpv6.type';
       const want = c.fam === 'v4' ? ['8', '8', '0', '0', ''] : ['128', '128', '129', '129', ''];
-      assert.deepEqual(mine.map((r) => col(r, icmp)), want, `${c.name}: inner ICMP`);
+      assert.deepEqual(
+        mine.map((r) => col(r, icmp)),
+        want,
+        `${c.name}: inner ICMP`,
+      );
       assert.ok(col(mine[4]!, 'udp.dstport').split(',').includes('4242'), `${c.name}: inner UDP`);
       // tshark recomputes the HMAC-SHA1-96 ICV itself (it does not check GCM tags).
-      if (c.name.includes('aes-cbc')) assert.deepEqual(mine.map((r) => col(r, 'esp.icv_good')), ['1', '1', '1', '1', '1'], `${c.name}: ICV`);
+      if (c.name.includes('aes-cbc'))
+        assert.deepEqual(
+          mine.map((r) => col(r, 'esp.icv_good')),
+          ['1', '1', '1', '1', '1'],
+          `${c.name}: ICV`,
+        );
     }
     const comp = rows.filter((r) => first(col(r, 'ip.proto')) === '108');
     assert.equal(comp.length, 10, 'five compressed packets per IPComp case');
@@ -173,34 +254,86 @@ describe('interop tshark: the UDP underlay and the NAT-T socket decode as ESP/AH
     const file = join(dir, 'natt-live.pcapng');
     // -c 7: tshark stops by itself after the seven datagrams below, so nothing has to be interrupted; the
     // duration autostop only guarantees that the capture process always ends (a lost datagram would else hang).
-    const cap = spawn('tshark', ['-i', 'lo', '-c', '7', '-a', 'duration:60', '-f', `udp port ${pa} or udp port ${pb}`, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const exited = new Promise<void>((resolve) => { cap.once('exit', () => resolve()); cap.once('error', () => resolve()); });
+    const cap = spawn(
+      'tshark',
+      ['-i', 'lo', '-c', '7', '-a', 'duration:60', '-f', `udp port ${pa} or udp port ${pb}`, '-w', file],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const exited = new Promise<void>((resolve) => {
+      cap.once('exit', () => resolve());
+      cap.once('error', () => resolve());
+    });
     let err = '';
     try {
       const started = await new Promise<boolean>((resolve) => {
-        cap.stderr!.on('data', (d: Buffer) => { err += d.toString(); if (/Capture started/.test(err)) resolve(true); });
+        cap.stderr!.on('data', (d: Buffer) => {
+          err += d.toString();
+          if (/Capture started/.test(err)) resolve(true);
+        });
         void exited.then(() => resolve(false));
       });
-      if (!started) { this.skip(); return; } // no capture permission here; the pcap-writer tests above still ran
+      if (!started) {
+        this.skip();
+        return;
+      } // no capture permission here; the pcap-writer tests above still ran
       nattEsp(p, 'transport', 0x8200);
-      p.na.sendIke(Uint8Array.from({ length: 28 }, (_, i) => i + 1), p.nb.address());
+      p.na.sendIke(
+        Uint8Array.from({ length: 28 }, (_, i) => i + 1),
+        p.nb.address(),
+      );
       p.na.sendKeepalive(p.nb.address());
       await exchange(p.a, p.b, '127.0.0.2', 64);
       await exited;
     } finally {
       p.close();
-      if (cap.exitCode === null && cap.signalCode === null) { cap.kill('SIGTERM'); await exited; }
+      if (cap.exitCode === null && cap.signalCode === null) {
+        cap.kill('SIGTERM');
+        await exited;
+      }
     }
-    const keys = [uat({ family: 4, src: '127.0.0.1', dst: '127.0.0.2', spi: 0x8200, mode: 'transport', enc: 'aes-gcm-16' }),
-      uat({ family: 4, src: '127.0.0.2', dst: '127.0.0.1', spi: 0x8201, mode: 'transport', enc: 'aes-gcm-16' })];
-    const opts = ['-d', `udp.port==${pa},udpencap`, '-d', `udp.port==${pb},udpencap`,
-      '-o', 'esp.enable_encryption_decode:TRUE', ...keys.flatMap((k) => ['-o', k])];
-    const rows = fields(file, ['udp.srcport', 'udp.dstport', 'udpencap.non_esp_marker', 'udpencap.nat_keepalive', 'esp.spi', 'esp.sequence', 'icmp.type'], opts);
-    const show = rows.map((r) => r[2] ? 'ike' : r[3] ? 'keepalive' : `${first(r[0])}>${first(r[1])} ${r[4]}#${r[5]} ${r[6]}`);
+    const keys = [
+      uat({ family: 4, src: '127.0.0.1', dst: '127.0.0.2', spi: 0x8200, mode: 'transport', enc: 'aes-gcm-16' }),
+      uat({ family: 4, src: '127.0.0.2', dst: '127.0.0.1', spi: 0x8201, mode: 'transport', enc: 'aes-gcm-16' }),
+    ];
+    const opts = [
+      '-d',
+      `udp.port==${pa},udpencap`,
+      '-d',
+      `udp.port==${pb},udpencap`,
+      '-o',
+      'esp.enable_encryption_decode:TRUE',
+      ...keys.flatMap((k) => ['-o', k]),
+    ];
+    const rows = fields(
+      file,
+      [
+        'udp.srcport',
+        'udp.dstport',
+        'udpencap.non_esp_marker',
+        'udpencap.nat_keepalive',
+        'esp.spi',
+        'esp.sequence',
+        'icmp.type',
+      ],
+      opts,
+    );
+    const show = rows.map((r) =>
+      r[2] ? 'ike' : r[3] ? 'keepalive' : `${first(r[0])}>${first(r[1])} ${r[4]}#${r[5]} ${r[6]}`,
+    );
     // UDP delivery order between the IKE/keepalive sends and the ESP ones is the kernel's: compare as sets.
-    assert.deepEqual(show.sort(), ['ike', 'keepalive',
-      `${pa}>${pb} 0x00008200#1 8`, `${pa}>${pb} 0x00008200#2 8`, `${pb}>${pa} 0x00008201#1 0`, `${pb}>${pa} 0x00008201#2 0`,
-      `${pa}>${pb} 0x00008200#3 `].sort(), err);
+    assert.deepEqual(
+      show.sort(),
+      [
+        'ike',
+        'keepalive',
+        `${pa}>${pb} 0x00008200#1 8`,
+        `${pa}>${pb} 0x00008200#2 8`,
+        `${pb}>${pa} 0x00008201#1 0`,
+        `${pb}>${pa} 0x00008201#2 0`,
+        `${pa}>${pb} 0x00008200#3 `,
+      ].sort(),
+      err,
+    );
   });
 
   for (const mode of ['transport', 'tunnel'] as const) {
@@ -212,28 +345,54 @@ describe('interop tshark: the UDP underlay and the NAT-T socket decode as ESP/AH
       try {
         nattEsp(p, mode, spi);
         await exchange(p.a, p.b, mode === 'transport' ? '127.0.0.2' : '10.8.0.2', 64);
-      } finally { p.close(); }
+      } finally {
+        p.close();
+      }
       const file = join(dir, `natt-${mode}.pcap`);
       pcap.write(file);
-      const keys = [uat({ family: 4, src: '127.0.0.1', dst: '127.0.0.2', spi, mode, enc: 'aes-gcm-16' }),
-        uat({ family: 4, src: '127.0.0.2', dst: '127.0.0.1', spi: spi + 1, mode, enc: 'aes-gcm-16' })];
-      const opts = ['-d', `udp.port==${pa},udpencap`, '-d', `udp.port==${pb},udpencap`,
-        '-o', 'esp.enable_encryption_decode:TRUE', ...keys.flatMap((k) => ['-o', k])];
+      const keys = [
+        uat({ family: 4, src: '127.0.0.1', dst: '127.0.0.2', spi, mode, enc: 'aes-gcm-16' }),
+        uat({ family: 4, src: '127.0.0.2', dst: '127.0.0.1', spi: spi + 1, mode, enc: 'aes-gcm-16' }),
+      ];
+      const opts = [
+        '-d',
+        `udp.port==${pa},udpencap`,
+        '-d',
+        `udp.port==${pb},udpencap`,
+        '-o',
+        'esp.enable_encryption_decode:TRUE',
+        ...keys.flatMap((k) => ['-o', k]),
+      ];
       const names = ['udp.srcport', 'udp.dstport', 'esp.spi', 'esp.sequence', 'icmp.type'];
       const rows = fields(file, names, opts);
-      assert.deepEqual(rows.map((r) => `${first(r[0])}>${first(r[1])} ${r[2]}#${r[3]} ${r[4]}`), [
-        `${pa}>${pb} ${spiText(spi)}#1 8`, `${pa}>${pb} ${spiText(spi)}#2 8`,
-        `${pb}>${pa} ${spiText(spi + 1)}#1 0`, `${pb}>${pa} ${spiText(spi + 1)}#2 0`, `${pa}>${pb} ${spiText(spi)}#3 `,
-      ]);
+      assert.deepEqual(
+        rows.map((r) => `${first(r[0])}>${first(r[1])} ${r[2]}#${r[3]} ${r[4]}`),
+        [
+          `${pa}>${pb} ${spiText(spi)}#1 8`,
+          `${pa}>${pb} ${spiText(spi)}#2 8`,
+          `${pb}>${pa} ${spiText(spi + 1)}#1 0`,
+          `${pb}>${pa} ${spiText(spi + 1)}#2 0`,
+          `${pa}>${pb} ${spiText(spi)}#3 `,
+        ],
+      );
       assert.ok(rows[4]![1]!.split(',').includes('4242'), 'the inner UDP datagram to 4242, decrypted');
     });
   }
 });
 
 /** The policy half of protectPair (the SAs are added by the caller with a chosen suite). */
-function protectPairPolicies(p: { a: Host; b: Host }, proto: IpsecProto, mode: 'transport' | 'tunnel', fam: 'v4' | 'v6'): void {
-  const a = UA[fam], b = UB[fam], host = fam === 'v4' ? 32 : 128;
-  const req = (s: string, d: string) => [{ proto, mode, level: 'require' as const, ...(mode === 'tunnel' ? { src: s, dst: d } : {}) }];
+function protectPairPolicies(
+  p: { a: Host; b: Host },
+  proto: IpsecProto,
+  mode: 'transport' | 'tunnel',
+  fam: 'v4' | 'v6',
+): void {
+  const a = UA[fam],
+    b = UB[fam],
+    host = fam === 'v4' ? 32 : 128;
+  const req = (s: string, d: string) => [
+    { proto, mode, level: 'require' as const, ...(mode === 'tunnel' ? { src: s, dst: d } : {}) },
+  ];
   p.a.spd.addPolicy({ src: `${a}/${host}`, dst: `${b}/${host}`, dir: 'out', action: 'ipsec', requests: req(a, b) });
   p.a.spd.addPolicy({ src: `${b}/${host}`, dst: `${a}/${host}`, dir: 'in', action: 'ipsec', requests: req(b, a) });
   p.b.spd.addPolicy({ src: `${b}/${host}`, dst: `${a}/${host}`, dir: 'out', action: 'ipsec', requests: req(b, a) });

@@ -9,10 +9,17 @@ export class ReplaySetOracle {
   private seen = new Set<bigint>();
   private top = 0n;
 
-  constructor(private readonly windowBits: number, private readonly esn: boolean) {}
+  constructor(
+    private readonly windowBits: number,
+    private readonly esn: boolean,
+  ) {}
 
-  get lastHi(): number { return Number(this.top >> 32n); }
-  get lastLo(): number { return Number(this.top & 0xffffffffn); }
+  get lastHi(): number {
+    return Number(this.top >> 32n);
+  }
+  get lastLo(): number {
+    return Number(this.top & 0xffffffffn);
+  }
 
   /** The full 64-bit number the low bits stand for, or undefined if it would fall outside 1..2^64-1. */
   infer(seqLow: number): bigint | undefined {

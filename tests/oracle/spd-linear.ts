@@ -15,10 +15,16 @@ export interface OracleEntry {
 }
 
 function sameSelector(a: OracleEntry, b: OracleEntry): boolean {
-  const eq = (x: Prefix, y: Prefix) => x.len === y.len && x.addr.length === y.addr.length
-    && x.addr.every((v, i) => v === y.addr[i]);
-  return a.dir === b.dir && eq(a.src, b.src) && eq(a.dst, b.dst)
-    && a.proto === b.proto && a.sport === b.sport && a.dport === b.dport;
+  const eq = (x: Prefix, y: Prefix) =>
+    x.len === y.len && x.addr.length === y.addr.length && x.addr.every((v, i) => v === y.addr[i]);
+  return (
+    a.dir === b.dir &&
+    eq(a.src, b.src) &&
+    eq(a.dst, b.dst) &&
+    a.proto === b.proto &&
+    a.sport === b.sport &&
+    a.dport === b.dport
+  );
 }
 
 export class LinearSpd {
@@ -43,7 +49,14 @@ export class LinearSpd {
   }
 
   /** Every entry that matches, then the lowest priority; on a tie the first in list order. */
-  lookup(dir: string, src: Uint8Array, dst: Uint8Array, proto: number, sport: number, dport: number): OracleEntry | undefined {
+  lookup(
+    dir: string,
+    src: Uint8Array,
+    dst: Uint8Array,
+    proto: number,
+    sport: number,
+    dport: number,
+  ): OracleEntry | undefined {
     let best: OracleEntry | undefined;
     for (const e of this.entries) {
       if (e.dir !== dir) continue;

@@ -10,26 +10,51 @@ import { BLOCKACQ_COUNT, BLOCKACQ_LIFETIME_SEC } from '../../kernel/acquire.js';
 import { formatAddr } from '../../common/inet.js';
 import { settle, makeHost, attach, segment, addSaPair, ip, anyFrameContains, protocols, type Segment } from './lab.js';
 
-const A = '192.0.2.1', B = '192.0.2.2';
+const A = '192.0.2.1',
+  B = '192.0.2.2';
 const SECRET = new TextEncoder().encode('this must never be seen in plaintext');
 
-function pair(): { a: Host; b: Host; seg: Segment; clock: ManualClock; acq: Extract<HostEvent, { type: 'acquire' }>[] } {
+function pair(): {
+  a: Host;
+  b: Host;
+  seg: Segment;
+  clock: ManualClock;
+  acq: Extract<HostEvent, { type: 'acquire' }>[];
+} {
   const clock = new ManualClock(1_700_000_000_000);
   const seg = segment();
-  const a = makeHost('a', clock), b = makeHost('b', clock);
+  const a = makeHost('a', clock),
+    b = makeHost('b', clock);
   attach(a, seg, 'eth0', [`${A}/24`]);
   attach(b, seg, 'eth0', [`${B}/24`]);
   const acq: Extract<HostEvent, { type: 'acquire' }>[] = [];
-  a.onEvent((ev) => { if (ev.type === 'acquire') acq.push(ev); });
+  a.onEvent((ev) => {
+    if (ev.type === 'acquire') acq.push(ev);
+  });
   return { a, b, seg, clock, acq };
 }
 
-function requireOut(h: Host, src: string, dst: string, level: 'require' | 'use' | 'unique' = 'require', proto: 'esp' | 'ah' = 'esp') {
-  return h.spd.addPolicy({ src: `${src}/32`, dst: `${dst}/32`, dir: 'out', action: 'ipsec', requests: [{ proto, mode: 'transport', level }] });
+function requireOut(
+  h: Host,
+  src: string,
+  dst: string,
+  level: 'require' | 'use' | 'unique' = 'require',
+  proto: 'esp' | 'ah' = 'esp',
+) {
+  return h.spd.addPolicy({
+    src: `${src}/32`,
+    dst: `${dst}/32`,
+    dir: 'out',
+    action: 'ipsec',
+    requests: [{ proto, mode: 'transport', level }],
+  });
 }
 
 function requireIn(h: Host, src: string, dst: string, mode: 'transport' | 'tunnel' = 'transport') {
-  const req = mode === 'tunnel' ? { proto: 'esp' as const, mode, src, dst, level: 'require' as const } : { proto: 'esp' as const, mode, level: 'require' as const };
+  const req =
+    mode === 'tunnel'
+      ? { proto: 'esp' as const, mode, src, dst, level: 'require' as const }
+      : { proto: 'esp' as const, mode, level: 'require' as const };
   return h.spd.addPolicy({ src: `${src}/32`, dst: `${dst}/32`, dir: 'in', action: 'ipsec', requests: [req] });
 }
 
@@ -120,7 +145,13 @@ describe('scenario fail-closed output', () => {
 
   it('unique:N looks the SA up by reqid and asks for that reqid', async () => {
     const { a, acq } = pair();
-    a.spd.addPolicy({ src: `${A}/32`, dst: `${B}/32`, dir: 'out', action: 'ipsec', requests: [{ proto: 'esp', mode: 'transport', level: 'unique', reqid: 77 }] });
+    a.spd.addPolicy({
+      src: `${A}/32`,
+      dst: `${B}/32`,
+      dir: 'out',
+      action: 'ipsec',
+      requests: [{ proto: 'esp', mode: 'transport', level: 'unique', reqid: 77 }],
+    });
     addSaPair([a], { proto: 'esp', reqid: 5 }, A, B, 0x5100); // wrong reqid: must not be used
     assert.equal(a.udpSocket().send(SECRET, B, 9), false);
     assert.equal(acq.length, 1);
@@ -151,7 +182,11 @@ describe('scenario fail-closed output', () => {
   it('a socket policy (IP_IPSEC_POLICY) requiring ESP on a host without SPD entries: ACQUIRE with policy id 0', async () => {
     const { a, seg, acq } = pair();
     const s = a.udpSocket();
-    s.setPolicy(createSocketPolicy({ out: { action: 'ipsec', requests: [{ proto: 'esp', mode: 'transport', level: 'require' }] } }));
+    s.setPolicy(
+      createSocketPolicy({
+        out: { action: 'ipsec', requests: [{ proto: 'esp', mode: 'transport', level: 'require' }] },
+      }),
+    );
     assert.equal(s.send(SECRET, B, 9), false);
     assert.equal(a.udpSocket().send(SECRET, B, 9), true, 'another socket of the same host is not affected');
     await settle();
@@ -164,11 +199,22 @@ describe('scenario fail-closed output', () => {
     const { a, b, clock, acq } = pair();
     requireOut(a, A, B);
     for (const h of [a, b]) {
-      h.sad.add({ spi: 0x6000, proto: 'esp', mode: 'transport', src: ip(A), dst: ip(B), encAlg: 'aes-gcm-16', encKey: new Uint8Array(20).fill(7), hard: { addtimeSec: 60 } });
+      h.sad.add({
+        spi: 0x6000,
+        proto: 'esp',
+        mode: 'transport',
+        src: ip(A),
+        dst: ip(B),
+        encAlg: 'aes-gcm-16',
+        encKey: new Uint8Array(20).fill(7),
+        hard: { addtimeSec: 60 },
+      });
     }
     assert.equal(a.udpSocket().send(SECRET, B, 9), true);
     const events: string[] = [];
-    a.onEvent((ev) => { if (ev.type === 'expire') events.push(`${ev.kind}:${ev.reason}`); });
+    a.onEvent((ev) => {
+      if (ev.type === 'expire') events.push(`${ev.kind}:${ev.reason}`);
+    });
     clock.advance(61_000);
     assert.deepEqual(events, ['hard:addtime']);
     assert.equal(a.udpSocket().send(SECRET, B, 9), false);
@@ -198,10 +244,15 @@ describe('scenario fail-closed input', () => {
     const { a, b } = pair();
     const strict = b.udpSocket();
     strict.bind(9);
-    strict.setPolicy(createSocketPolicy({ in: { action: 'ipsec', requests: [{ proto: 'esp', mode: 'transport', level: 'require' }] } }));
+    strict.setPolicy(
+      createSocketPolicy({
+        in: { action: 'ipsec', requests: [{ proto: 'esp', mode: 'transport', level: 'require' }] },
+      }),
+    );
     const lax = b.udpSocket();
     lax.bind(10);
-    let nStrict = 0, nLax = 0;
+    let nStrict = 0,
+      nLax = 0;
     strict.onMessage(() => nStrict++);
     lax.onMessage(() => nLax++);
     a.udpSocket().send(SECRET, B, 9);

@@ -14,28 +14,85 @@ import { formatAddr } from '../../common/inet.js';
 import { espInput, espSpi } from '../../kernel/esp.js';
 import { ReplayWindow } from '../../kernel/replay.js';
 import {
-  settle, makeHost, attach, segment, addSaPair, policyPair, protocols, anyFrameContains, ip, type Segment, type Req, type SaSpec,
+  settle,
+  makeHost,
+  attach,
+  segment,
+  addSaPair,
+  policyPair,
+  protocols,
+  anyFrameContains,
+  ip,
+  type Segment,
+  type Req,
+  type SaSpec,
 } from './lab.js';
 
 interface Plan {
   fam: string;
-  lan1: string; lan2: string; h1: string; h2: string; g1l: string; g2l: string; g1w: string; g2w: string; len: number; wlen: number;
+  lan1: string;
+  lan2: string;
+  h1: string;
+  h2: string;
+  g1l: string;
+  g2l: string;
+  g1w: string;
+  g2w: string;
+  len: number;
+  wlen: number;
   deflt: string;
 }
 const PLANS: Plan[] = [
-  { fam: 'IPv4', lan1: '10.1.0.0/24', lan2: '10.2.0.0/24', h1: '10.1.0.10', h2: '10.2.0.10', g1l: '10.1.0.1', g2l: '10.2.0.1',
-    g1w: '198.51.100.1', g2w: '198.51.100.2', len: 24, wlen: 24, deflt: '0.0.0.0/0' },
-  { fam: 'IPv6', lan1: '2001:db8:1::/64', lan2: '2001:db8:2::/64', h1: '2001:db8:1::10', h2: '2001:db8:2::10', g1l: '2001:db8:1::1',
-    g2l: '2001:db8:2::1', g1w: '2001:db8:ff::1', g2w: '2001:db8:ff::2', len: 64, wlen: 64, deflt: '::/0' },
+  {
+    fam: 'IPv4',
+    lan1: '10.1.0.0/24',
+    lan2: '10.2.0.0/24',
+    h1: '10.1.0.10',
+    h2: '10.2.0.10',
+    g1l: '10.1.0.1',
+    g2l: '10.2.0.1',
+    g1w: '198.51.100.1',
+    g2w: '198.51.100.2',
+    len: 24,
+    wlen: 24,
+    deflt: '0.0.0.0/0',
+  },
+  {
+    fam: 'IPv6',
+    lan1: '2001:db8:1::/64',
+    lan2: '2001:db8:2::/64',
+    h1: '2001:db8:1::10',
+    h2: '2001:db8:2::10',
+    g1l: '2001:db8:1::1',
+    g2l: '2001:db8:2::1',
+    g1w: '2001:db8:ff::1',
+    g2w: '2001:db8:ff::2',
+    len: 64,
+    wlen: 64,
+    deflt: '::/0',
+  },
 ];
 
-interface Net { h1: Host; h2: Host; gw1: Host; gw2: Host; lan1: Segment; lan2: Segment; wan: Segment; all: Host[] }
+interface Net {
+  h1: Host;
+  h2: Host;
+  gw1: Host;
+  gw2: Host;
+  lan1: Segment;
+  lan2: Segment;
+  wan: Segment;
+  all: Host[];
+}
 
 function build(p: Plan): Net {
   const clock = new ManualClock(1_700_000_000_000);
-  const lan1 = segment(), lan2 = segment(), wan = segment();
-  const h1 = makeHost('h1', clock), h2 = makeHost('h2', clock);
-  const gw1 = makeHost('gw1', clock, { forwarding: true }), gw2 = makeHost('gw2', clock, { forwarding: true });
+  const lan1 = segment(),
+    lan2 = segment(),
+    wan = segment();
+  const h1 = makeHost('h1', clock),
+    h2 = makeHost('h2', clock);
+  const gw1 = makeHost('gw1', clock, { forwarding: true }),
+    gw2 = makeHost('gw2', clock, { forwarding: true });
   attach(h1, lan1, 'eth0', [`${p.h1}/${p.len}`]);
   attach(gw1, lan1, 'eth0', [`${p.g1l}/${p.len}`]);
   attach(gw1, wan, 'eth1', [`${p.g1w}/${p.wlen}`]);
@@ -51,7 +108,13 @@ function build(p: Plan): Net {
 
 function tunnel(n: Net, p: Plan, sas: SaSpec[], reqs: Req[]): void {
   sas.forEach((s, i) => addSaPair([n.gw1, n.gw2], { ...s, mode: 'tunnel' }, p.g1w, p.g2w, 0x2000 + 0x100 * i));
-  policyPair(n.gw1, n.gw2, p.lan1, p.lan2, reqs.map((r) => ({ ...r, mode: 'tunnel', tunnel: [p.g1w, p.g2w] as [string, string] })));
+  policyPair(
+    n.gw1,
+    n.gw2,
+    p.lan1,
+    p.lan2,
+    reqs.map((r) => ({ ...r, mode: 'tunnel', tunnel: [p.g1w, p.g2w] as [string, string] })),
+  );
 }
 
 function outerAddrs(bytes: Uint8Array): string {
@@ -72,7 +135,10 @@ describe('scenario gateway-to-gateway tunnel', () => {
       const s2 = n.h2.udpSocket();
       s2.bind(5353);
       const got: string[] = [];
-      s2.onMessage((d, from) => { got.push(`${formatAddr(from.address)}:${new TextDecoder().decode(d)}`); assert.equal(from.layers.length, 0); });
+      s2.onMessage((d, from) => {
+        got.push(`${formatAddr(from.address)}:${new TextDecoder().decode(d)}`);
+        assert.equal(from.layers.length, 0);
+      });
       n.h1.udpSocket().send(secret, p.h2, 5353);
       await settle(8);
       assert.deepEqual(got, [`${p.h1}:tunnelled secret payload 0123456789`]);
@@ -89,11 +155,16 @@ describe('scenario gateway-to-gateway tunnel', () => {
   }
 
   it('IPv4 networks over an IPv6 WAN (4-in-6 tunnel, RFC 4301 §5.1.2.2)', async () => {
-    const p4 = PLANS[0]!, p6 = PLANS[1]!;
+    const p4 = PLANS[0]!,
+      p6 = PLANS[1]!;
     const clock = new ManualClock(1_700_000_000_000);
-    const lan1 = segment(), lan2 = segment(), wan = segment();
-    const h1 = makeHost('h1', clock), h2 = makeHost('h2', clock);
-    const gw1 = makeHost('gw1', clock, { forwarding: true }), gw2 = makeHost('gw2', clock, { forwarding: true });
+    const lan1 = segment(),
+      lan2 = segment(),
+      wan = segment();
+    const h1 = makeHost('h1', clock),
+      h2 = makeHost('h2', clock);
+    const gw1 = makeHost('gw1', clock, { forwarding: true }),
+      gw2 = makeHost('gw2', clock, { forwarding: true });
     attach(h1, lan1, 'eth0', [`${p4.h1}/24`]);
     attach(gw1, lan1, 'eth0', [`${p4.g1l}/24`]);
     attach(gw1, wan, 'eth1', [`${p6.g1w}/64`]);
@@ -107,8 +178,14 @@ describe('scenario gateway-to-gateway tunnel', () => {
     const pr = h1.ping(p4.h2, { count: 2, intervalMs: 0 });
     await settle(8);
     assert.equal((await pr).length, 2);
-    assert.ok(wan.frames.length === 4 && wan.frames.every((f) => f.bytes[0]! >> 4 === 6 && f.bytes[6] === 50), 'IPv6 ESP on the WAN');
-    assert.ok(lan2.frames.every((f) => f.bytes[0]! >> 4 === 4), 'IPv4 behind the gateway');
+    assert.ok(
+      wan.frames.length === 4 && wan.frames.every((f) => f.bytes[0]! >> 4 === 6 && f.bytes[6] === 50),
+      'IPv6 ESP on the WAN',
+    );
+    assert.ok(
+      lan2.frames.every((f) => f.bytes[0]! >> 4 === 4),
+      'IPv4 behind the gateway',
+    );
     assert.equal(gw2.stats.get('ips_in_polvio'), 0);
   });
 
@@ -121,7 +198,10 @@ describe('scenario gateway-to-gateway tunnel', () => {
     assert.equal((await pr).length, 3);
     // Each WAN frame: IPv4 (gw1>gw2 or back) | ESP, and the decrypted payload was IPComp, then the inner packet.
     assert.deepEqual([...new Set(protocols(n.wan.frames))], [50]);
-    assert.ok(n.wan.frames.every((f) => f.bytes.length < 1200), 'compressed below the echo size');
+    assert.ok(
+      n.wan.frames.every((f) => f.bytes.length < 1200),
+      'compressed below the echo size',
+    );
     assert.equal(n.gw2.stats.get('ipcomps_input'), 3);
     assert.equal(n.gw1.stats.get('ipcomps_input'), 3);
     // Open one WAN frame by hand: ESP's payload is IPComp (108) behind the single outer header, and IPComp
@@ -129,7 +209,10 @@ describe('scenario gateway-to-gateway tunnel', () => {
     const frame = new Uint8Array(n.wan.frames[0]!.bytes);
     const sum = decodeIpPacket(frame);
     const sa = n.gw2.sad.lookupIn(ip(p.g2w), 'esp', espSpi(frame, sum.payloadOffset))!;
-    const r = espInput({ ...sa, mode: 'any', replay: new ReplayWindow(0, false) }, frame, sum.payloadOffset, { rng: n.gw2.rng, now: 0 });
+    const r = espInput({ ...sa, mode: 'any', replay: new ReplayWindow(0, false) }, frame, sum.payloadOffset, {
+      rng: n.gw2.rng,
+      now: 0,
+    });
     assert.ok(r.ok);
     const afterEsp = decodeIpPacket(r.packet);
     assert.equal(afterEsp.protocol, 108);
@@ -142,7 +225,9 @@ describe('scenario gateway-to-gateway tunnel', () => {
     const p = PLANS[0]!;
     const n = build(p);
     addSaPair([n.gw1, n.gw2], { proto: 'esp', mode: 'tunnel' }, p.g1w, p.g2w, 0x3000);
-    const req = (s: string, d: string) => [{ proto: 'esp' as const, mode: 'tunnel' as const, src: s, dst: d, level: 'require' as const }];
+    const req = (s: string, d: string) => [
+      { proto: 'esp' as const, mode: 'tunnel' as const, src: s, dst: d, level: 'require' as const },
+    ];
     n.gw1.spd.addPolicy({ src: p.lan1, dst: p.lan2, dir: 'out', action: 'ipsec', requests: req(p.g1w, p.g2w) });
     n.gw1.spd.addPolicy({ src: p.lan2, dst: p.lan1, dir: 'fwd', action: 'ipsec', requests: req(p.g2w, p.g1w) });
     n.gw2.spd.addPolicy({ src: p.lan2, dst: p.lan1, dir: 'out', action: 'ipsec', requests: req(p.g2w, p.g1w) });
@@ -167,16 +252,27 @@ describe('scenario gateway-to-gateway tunnel', () => {
 describe('scenario road warrior (three hosts)', () => {
   it('a host tunnels to a gateway to reach a host behind it; the gateway answers pings itself in plain', async () => {
     const clock = new ManualClock(1_700_000_000_000);
-    const wan = segment(), lan = segment();
-    const rw = makeHost('rw', clock), gw = makeHost('gw', clock, { forwarding: true }), h = makeHost('h', clock);
+    const wan = segment(),
+      lan = segment();
+    const rw = makeHost('rw', clock),
+      gw = makeHost('gw', clock, { forwarding: true }),
+      h = makeHost('h', clock);
     attach(rw, wan, 'eth0', ['198.51.100.10/24']);
     attach(gw, wan, 'eth1', ['198.51.100.1/24']);
     attach(gw, lan, 'eth0', ['10.2.0.1/24']);
     attach(h, lan, 'eth0', ['10.2.0.10/24']);
     rw.addRoute('10.2.0.0/24', 'eth0', '198.51.100.1');
     h.addRoute('0.0.0.0/0', 'eth0', '10.2.0.1');
-    addSaPair([rw, gw], { proto: 'esp', mode: 'tunnel', enc: 'aes-cbc', auth: 'hmac-sha256' }, '198.51.100.10', '198.51.100.1', 0x4000);
-    policyPair(rw, gw, '198.51.100.10/32', '10.2.0.0/24', [{ proto: 'esp', mode: 'tunnel', tunnel: ['198.51.100.10', '198.51.100.1'] }]);
+    addSaPair(
+      [rw, gw],
+      { proto: 'esp', mode: 'tunnel', enc: 'aes-cbc', auth: 'hmac-sha256' },
+      '198.51.100.10',
+      '198.51.100.1',
+      0x4000,
+    );
+    policyPair(rw, gw, '198.51.100.10/32', '10.2.0.0/24', [
+      { proto: 'esp', mode: 'tunnel', tunnel: ['198.51.100.10', '198.51.100.1'] },
+    ]);
     const pr = rw.ping('10.2.0.10', { count: 2, intervalMs: 0 });
     const pg = rw.ping('198.51.100.1', { count: 1, intervalMs: 0 });
     await settle(8);

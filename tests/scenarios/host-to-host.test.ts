@@ -8,17 +8,72 @@ import { ManualClock } from '../../common/clock.js';
 import type { Host } from '../../kernel/host.js';
 import { decodeIpPacket, buildEchoRequestPacket, buildIpPacket } from '../../kernel/ip/packet.js';
 import {
-  settle, makeHost, attach, segment, addSaPair, policyPair, protocols, anyFrameContains, ip, type Req, type SaSpec, type Segment,
+  settle,
+  makeHost,
+  attach,
+  segment,
+  addSaPair,
+  policyPair,
+  protocols,
+  anyFrameContains,
+  ip,
+  type Req,
+  type SaSpec,
+  type Segment,
 } from './lab.js';
 
-interface Case { name: string; sas: SaSpec[]; reqs: Req[]; outer: number; next?: number; encrypts: boolean; layers?: string[] }
+interface Case {
+  name: string;
+  sas: SaSpec[];
+  reqs: Req[];
+  outer: number;
+  next?: number;
+  encrypts: boolean;
+  layers?: string[];
+}
 
 const CASES: Case[] = [
-  { name: 'ESP (AES-128-GCM)', sas: [{ proto: 'esp' }], reqs: [{ proto: 'esp' }], outer: 50, encrypts: true, layers: ['esp'] },
-  { name: 'ESP (AES-CBC + HMAC-SHA1)', sas: [{ proto: 'esp', enc: 'aes-cbc', auth: 'hmac-sha1' }], reqs: [{ proto: 'esp' }], outer: 50, encrypts: true, layers: ['esp'] },
-  { name: 'AH (HMAC-SHA256)', sas: [{ proto: 'ah' }], reqs: [{ proto: 'ah' }], outer: 51, encrypts: false, layers: ['ah'] },
-  { name: 'ESP+AH', sas: [{ proto: 'esp' }, { proto: 'ah' }], reqs: [{ proto: 'esp' }, { proto: 'ah' }], outer: 51, next: 50, encrypts: true, layers: ['ah', 'esp'] },
-  { name: 'IPComp+ESP', sas: [{ proto: 'ipcomp' }, { proto: 'esp' }], reqs: [{ proto: 'ipcomp', level: 'use' }, { proto: 'esp' }], outer: 50, encrypts: true, layers: ['esp', 'ipcomp'] },
+  {
+    name: 'ESP (AES-128-GCM)',
+    sas: [{ proto: 'esp' }],
+    reqs: [{ proto: 'esp' }],
+    outer: 50,
+    encrypts: true,
+    layers: ['esp'],
+  },
+  {
+    name: 'ESP (AES-CBC + HMAC-SHA1)',
+    sas: [{ proto: 'esp', enc: 'aes-cbc', auth: 'hmac-sha1' }],
+    reqs: [{ proto: 'esp' }],
+    outer: 50,
+    encrypts: true,
+    layers: ['esp'],
+  },
+  {
+    name: 'AH (HMAC-SHA256)',
+    sas: [{ proto: 'ah' }],
+    reqs: [{ proto: 'ah' }],
+    outer: 51,
+    encrypts: false,
+    layers: ['ah'],
+  },
+  {
+    name: 'ESP+AH',
+    sas: [{ proto: 'esp' }, { proto: 'ah' }],
+    reqs: [{ proto: 'esp' }, { proto: 'ah' }],
+    outer: 51,
+    next: 50,
+    encrypts: true,
+    layers: ['ah', 'esp'],
+  },
+  {
+    name: 'IPComp+ESP',
+    sas: [{ proto: 'ipcomp' }, { proto: 'esp' }],
+    reqs: [{ proto: 'ipcomp', level: 'use' }, { proto: 'esp' }],
+    outer: 50,
+    encrypts: true,
+    layers: ['esp', 'ipcomp'],
+  },
 ];
 
 const FAMILIES = [
@@ -35,7 +90,8 @@ function afterAh(bytes: Uint8Array): number {
 function setup(c: Case, f: (typeof FAMILIES)[number]): { a: Host; b: Host; seg: Segment; clock: ManualClock } {
   const clock = new ManualClock(1_700_000_000_000);
   const seg = segment();
-  const a = makeHost('a', clock), b = makeHost('b', clock);
+  const a = makeHost('a', clock),
+    b = makeHost('b', clock);
   attach(a, seg, 'eth0', [`${f.a}/${f.len}`]);
   attach(b, seg, 'eth0', [`${f.b}/${f.len}`]);
   c.sas.forEach((s, i) => addSaPair([a, b], s, f.a, f.b, 0x1000 + 0x100 * i));
@@ -61,11 +117,17 @@ describe('scenario host-to-host transport', () => {
         const sb = b.udpSocket();
         sb.bind(7000);
         const got: Uint8Array[] = [];
-        sb.onMessage((d, from) => { got.push(d); sb.send(d.slice().reverse(), from.address, from.port); });
+        sb.onMessage((d, from) => {
+          got.push(d);
+          sb.send(d.slice().reverse(), from.address, from.port);
+        });
         const sa = a.udpSocket();
         const back: Uint8Array[] = [];
         const layers: string[][] = [];
-        sa.onMessage((d, from) => { back.push(d); layers.push(from.layers.map((l) => l.proto)); });
+        sa.onMessage((d, from) => {
+          back.push(d);
+          layers.push(from.layers.map((l) => l.proto));
+        });
         assert.ok(sa.send(secret, f.b, 7000));
         await settle();
         assert.equal(got.length, 1);
@@ -90,14 +152,21 @@ describe('scenario host-to-host transport', () => {
           assert.ok(a.stats.get('ipcomps_output') >= 3, 'the large echoes were compressed');
           assert.ok(b.stats.get('ipcomps_input') >= 3);
         }
-        a.close(); b.close();
+        a.close();
+        b.close();
       });
     }
   }
 
   for (const f of FAMILIES) {
     it(`IPComp tunnel over ${f.fam}: small payloads go uncompressed as IP-in-IP and are accepted (RFC 3173 §2.2)`, async () => {
-      const c: Case = { name: 'ipcomp tunnel', sas: [{ proto: 'ipcomp', mode: 'tunnel' }], reqs: [{ proto: 'ipcomp', mode: 'tunnel', tunnel: [f.a, f.b] }], outer: 0, encrypts: false };
+      const c: Case = {
+        name: 'ipcomp tunnel',
+        sas: [{ proto: 'ipcomp', mode: 'tunnel' }],
+        reqs: [{ proto: 'ipcomp', mode: 'tunnel', tunnel: [f.a, f.b] }],
+        outer: 0,
+        encrypts: false,
+      };
       const { a, b, seg } = setup(c, f);
       const small = await Promise.all([a.ping(f.b, { count: 2, intervalMs: 0, size: 16 }), settle()]).then(([r]) => r);
       const big = await Promise.all([a.ping(f.b, { count: 2, intervalMs: 0, size: 1200 }), settle()]).then(([r]) => r);
@@ -108,7 +177,8 @@ describe('scenario host-to-host transport', () => {
       assert.equal(a.stats.get('ipcomps_threshold'), 2);
       assert.equal(b.stats.get('ipcomps_input'), 4);
       assert.equal(b.stats.get('ips_in_polvio'), 0);
-      a.close(); b.close();
+      a.close();
+      b.close();
     });
   }
 
@@ -120,22 +190,38 @@ describe('scenario host-to-host transport', () => {
     await settle();
     assert.equal(b.netstat.get('ips_noproto'), 1);
     assert.equal(b.stats.get('ipcomps_input'), 0);
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   it('the SAs count bytes and packets (lifetime accounting) and a soft byte limit raises EXPIRE once', async () => {
     const f = FAMILIES[0]!;
-    const c: Case = { name: 'esp', sas: [{ proto: 'esp', soft: { bytes: 300 }, hard: { bytes: 100_000 } }], reqs: [{ proto: 'esp' }], outer: 50, encrypts: true };
+    const c: Case = {
+      name: 'esp',
+      sas: [{ proto: 'esp', soft: { bytes: 300 }, hard: { bytes: 100_000 } }],
+      reqs: [{ proto: 'esp' }],
+      outer: 50,
+      encrypts: true,
+    };
     const { a, b } = setup(c, f);
     const events: string[] = [];
-    a.onEvent((ev) => { if (ev.type === 'expire') events.push(`${ev.kind}:${ev.reason}:${ev.sa.spi.toString(16)}`); });
+    a.onEvent((ev) => {
+      if (ev.type === 'expire') events.push(`${ev.kind}:${ev.reason}:${ev.sa.spi.toString(16)}`);
+    });
     const replies = await Promise.all([a.ping(f.b, { count: 5, intervalMs: 0 }), settle()]).then(([r]) => r);
     assert.equal(replies.length, 5);
-    const out = a.sad.lookupOut(a.interfaces()[0]!.addrs[0]!.addr, b.interfaces()[0]!.addrs[0]!.addr, 'esp', 'transport', 0)!;
+    const out = a.sad.lookupOut(
+      a.interfaces()[0]!.addrs[0]!.addr,
+      b.interfaces()[0]!.addrs[0]!.addr,
+      'esp',
+      'transport',
+      0,
+    )!;
     assert.equal(out.current.allocations, 5);
     assert.equal(out.current.bytes, 5 * 84); // 20 IP + 8 ICMP + 56 data per request
     assert.equal(out.state, 'dying');
     assert.deepEqual(events, ['soft:bytes:1000', 'soft:bytes:1001']);
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 });

@@ -32,7 +32,10 @@ export function keyBytes(bits: number, seed: string): Uint8Array {
 }
 
 /** A frame seen on a wire: when, from which port, and the bytes. */
-export interface Frame { from: string; bytes: Uint8Array }
+export interface Frame {
+  from: string;
+  bytes: Uint8Array;
+}
 
 export interface Segment {
   wire: MemWire;
@@ -51,7 +54,10 @@ export function makeHost(name: string, clock: ManualClock, extra: Partial<HostOp
 
 /** Attaches `host` to `seg` as interface `ifname` with the given addresses (`addr/len`). */
 export function attach(host: Host, seg: Segment, ifname: string, addrs: string[]): void {
-  const port = seg.wire.attach(`${host.name}.${ifname}`, addrs.map((a) => ip(a.split('/')[0]!)));
+  const port = seg.wire.attach(
+    `${host.name}.${ifname}`,
+    addrs.map((a) => ip(a.split('/')[0]!)),
+  );
   host.addInterface(ifname, port, addrs);
 }
 
@@ -70,15 +76,28 @@ export interface SaSpec {
 
 /** The ADD parameters for one direction, with deterministic keys of the algorithms' first sizes. */
 export function saParams(spec: SaSpec, src: string, dst: string, spi: number): SaParams {
-  const p: SaParams = { spi, proto: spec.proto, mode: spec.mode ?? 'transport', src: ip(src), dst: ip(dst), reqid: spec.reqid ?? 0 };
-  if (spec.proto === 'ipcomp') { p.compAlg = spec.comp ?? 'deflate'; return p; }
+  const p: SaParams = {
+    spi,
+    proto: spec.proto,
+    mode: spec.mode ?? 'transport',
+    src: ip(src),
+    dst: ip(dst),
+    reqid: spec.reqid ?? 0,
+  };
+  if (spec.proto === 'ipcomp') {
+    p.compAlg = spec.comp ?? 'deflate';
+    return p;
+  }
   if (spec.proto === 'esp') {
     const enc = spec.enc ?? 'aes-gcm-16';
     p.encAlg = enc;
     p.encKey = keyBytes(findEncAlg(enc).keyBits[0]!, `enc:${enc}:${spi}`);
   }
   const auth = spec.auth ?? (spec.proto === 'ah' ? 'hmac-sha256' : undefined);
-  if (auth) { p.authAlg = auth; p.authKey = keyBytes(findAuthAlg(auth).keyBits[0]!, `auth:${auth}:${spi}`); }
+  if (auth) {
+    p.authAlg = auth;
+    p.authKey = keyBytes(findAuthAlg(auth).keyBits[0]!, `auth:${auth}:${spi}`);
+  }
   p.replayBits = spec.replayBits ?? 64;
   if (spec.natt) p.natt = spec.natt;
   if (spec.soft) p.soft = spec.soft;
@@ -94,13 +113,22 @@ export function addSaPair(hosts: Host[], spec: SaSpec, a: string, b: string, spi
   }
 }
 
-export interface Req { proto: IpsecProto; mode?: 'transport' | 'tunnel'; level?: IpsecRequestSpec['level']; tunnel?: [string, string]; reqid?: number }
+export interface Req {
+  proto: IpsecProto;
+  mode?: 'transport' | 'tunnel';
+  level?: IpsecRequestSpec['level'];
+  tunnel?: [string, string];
+  reqid?: number;
+}
 
 function requests(reqs: Req[], reverse: boolean): IpsecRequestSpec[] {
   return reqs.map((r) => {
     const out: IpsecRequestSpec = { proto: r.proto, mode: r.mode ?? 'transport', level: r.level ?? 'require' };
     if (r.reqid !== undefined) out.reqid = r.reqid;
-    if (r.tunnel) { out.src = reverse ? r.tunnel[1] : r.tunnel[0]; out.dst = reverse ? r.tunnel[0] : r.tunnel[1]; }
+    if (r.tunnel) {
+      out.src = reverse ? r.tunnel[1] : r.tunnel[0];
+      out.dst = reverse ? r.tunnel[0] : r.tunnel[1];
+    }
     return out;
   });
 }
@@ -109,10 +137,24 @@ function requests(reqs: Req[], reverse: boolean): IpsecRequestSpec[] {
  * `spdadd srcNet dstNet any -P out ipsec ...` on host `x` and the mirror `-P in` policy, and on host `y`
  * the same two reversed. `reqs` are written from x's point of view (tunnel endpoints x-side first).
  */
-export function policyPair(x: Host, y: Host, srcNet: string, dstNet: string, reqs: Req[], extra: Partial<PolicySpec> = {}): void {
-  const fwd = requests(reqs, false), rev = requests(reqs, true);
-  const pol = (src: string, dst: string, dir: 'in' | 'out' | 'fwd', r: IpsecRequestSpec[]): PolicySpec =>
-    ({ src, dst, dir, action: 'ipsec', requests: r, ...extra });
+export function policyPair(
+  x: Host,
+  y: Host,
+  srcNet: string,
+  dstNet: string,
+  reqs: Req[],
+  extra: Partial<PolicySpec> = {},
+): void {
+  const fwd = requests(reqs, false),
+    rev = requests(reqs, true);
+  const pol = (src: string, dst: string, dir: 'in' | 'out' | 'fwd', r: IpsecRequestSpec[]): PolicySpec => ({
+    src,
+    dst,
+    dir,
+    action: 'ipsec',
+    requests: r,
+    ...extra,
+  });
   x.spd.addPolicy(pol(srcNet, dstNet, 'out', fwd));
   x.spd.addPolicy(pol(dstNet, srcNet, 'in', rev));
   y.spd.addPolicy(pol(dstNet, srcNet, 'out', rev));
@@ -122,7 +164,11 @@ export function policyPair(x: Host, y: Host, srcNet: string, dstNet: string, req
 /** The IP protocol numbers of the frames (outermost header). */
 export function protocols(frames: Frame[]): number[] {
   return frames.map((f) => {
-    try { return decodeIpPacket(f.bytes).protocol; } catch { return -1; }
+    try {
+      return decodeIpPacket(f.bytes).protocol;
+    } catch {
+      return -1;
+    }
   });
 }
 
@@ -132,7 +178,11 @@ export function anyFrameContains(frames: Frame[], needle: Uint8Array): boolean {
 }
 
 /** Two hosts joined by real UDP underlays on 127.0.0.1 (systemClock: real sockets, real time). */
-export interface UnderlayPair { a: Host; b: Host; close(): void }
+export interface UnderlayPair {
+  a: Host;
+  b: Host;
+  close(): void;
+}
 
 export const UA = { v4: '10.9.0.1', v6: 'fd00:9::1' };
 export const UB = { v4: '10.9.0.2', v6: 'fd00:9::2' };
@@ -144,13 +194,22 @@ export const UB = { v4: '10.9.0.2', v6: 'fd00:9::2' };
 export async function underlayPair(wrap: (l: Link, name: string) => Link = (l) => l): Promise<UnderlayPair> {
   const ua = await UdpUnderlay.open({ bind: { host: '127.0.0.1', port: 0 } });
   const ub = await UdpUnderlay.open({ bind: { host: '127.0.0.1', port: 0 } });
-  ua.setNeighbour(UB.v4, ub.address()); ua.setNeighbour(UB.v6, ub.address());
-  ub.setNeighbour(UA.v4, ua.address()); ub.setNeighbour(UA.v6, ua.address());
+  ua.setNeighbour(UB.v4, ub.address());
+  ua.setNeighbour(UB.v6, ub.address());
+  ub.setNeighbour(UA.v4, ua.address());
+  ub.setNeighbour(UA.v6, ua.address());
   const a = new Host({ name: 'a', rng: new SeededRng('ua') });
   const b = new Host({ name: 'b', rng: new SeededRng('ub') });
   a.addInterface('ul0', wrap(ua, 'a'), [`${UA.v4}/24`, `${UA.v6}/64`]);
   b.addInterface('ul0', wrap(ub, 'b'), [`${UB.v4}/24`, `${UB.v6}/64`]);
-  return { a, b, close: () => { a.close(); b.close(); } };
+  return {
+    a,
+    b,
+    close: () => {
+      a.close();
+      b.close();
+    },
+  };
 }
 
 /** Resolves with the first `n` datagrams a socket bound on `port` receives. */
@@ -159,15 +218,29 @@ export function receiveN(h: Host, port: number, n: number): Promise<Uint8Array[]
   s.bind(port);
   const got: Uint8Array[] = [];
   return new Promise((resolve) => {
-    s.onMessage((d) => { got.push(d); if (got.length === n) { s.close(); resolve(got); } });
+    s.onMessage((d) => {
+      got.push(d);
+      if (got.length === n) {
+        s.close();
+        resolve(got);
+      }
+    });
   });
 }
 
 /** SAs and a require policy pair between the underlay hosts' addresses of one family. */
-export function protectPair(p: UnderlayPair, proto: IpsecProto, mode: 'transport' | 'tunnel', fam: 'v4' | 'v6', spi: number): void {
-  const a = UA[fam], b = UB[fam];
+export function protectPair(
+  p: UnderlayPair,
+  proto: IpsecProto,
+  mode: 'transport' | 'tunnel',
+  fam: 'v4' | 'v6',
+  spi: number,
+): void {
+  const a = UA[fam],
+    b = UB[fam];
   addSaPair([p.a, p.b], { proto, mode }, a, b, spi);
   const host = fam === 'v4' ? 32 : 128;
-  policyPair(p.a, p.b, `${a}/${host}`, `${b}/${host}`,
-    [{ proto, mode, tunnel: mode === 'tunnel' ? [a, b] : undefined }]);
+  policyPair(p.a, p.b, `${a}/${host}`, `${b}/${host}`, [
+    { proto, mode, tunnel: mode === 'tunnel' ? [a, b] : undefined },
+  ]);
 }

@@ -36,7 +36,8 @@ describe('scenario ESP-in-UDP over a real NAT-T socket', () => {
       p.na.sendKeepalive(p.nb.address());
       // No policy: a plain datagram toward b has nowhere to go on a NAT-T link.
       p.a.udpSocket().send(new Uint8Array(8), '127.0.0.2', 9);
-      for (let i = 0; i < 50 && (p.ikeB.length === 0 || p.nb.stats.keepalivesIn === 0); i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 50 && (p.ikeB.length === 0 || p.nb.stats.keepalivesIn === 0); i++)
+        await new Promise((r) => setTimeout(r, 10));
       assert.equal(p.ikeB.length, 1);
       assert.deepEqual(p.ikeB[0]![0], msg);
       assert.deepEqual(p.ikeB[0]![1], p.na.address());

@@ -21,7 +21,10 @@ export interface PcapRecord {
 /** Collects packets and renders them as one pcap file. */
 export class PcapWriter {
   readonly records: PcapRecord[] = [];
-  constructor(readonly snaplen = 65535, readonly linktype = LINKTYPE_RAW) {}
+  constructor(
+    readonly snaplen = 65535,
+    readonly linktype = LINKTYPE_RAW,
+  ) {}
 
   /** Adds a copy of `packet` (the caller may reuse its buffer). */
   add(packet: Uint8Array, timeMs = Date.now()): void {
@@ -62,9 +65,25 @@ export class PcapWriter {
 /** A Link that records every packet it sends (and, with `inbound`, receives) into `pcap`, then passes it on. */
 export function capturingLink(link: Link, pcap: PcapWriter, inbound = false): Link {
   return {
-    get mtu() { return link.mtu; },
-    send(packet, nextHop) { pcap.add(packet); link.send(packet, nextHop); },
-    onReceive(fn) { link.onReceive(inbound ? (p) => { pcap.add(p); fn(p); } : fn); },
-    close() { link.close(); },
+    get mtu() {
+      return link.mtu;
+    },
+    send(packet, nextHop) {
+      pcap.add(packet);
+      link.send(packet, nextHop);
+    },
+    onReceive(fn) {
+      link.onReceive(
+        inbound
+          ? (p) => {
+              pcap.add(p);
+              fn(p);
+            }
+          : fn,
+      );
+    },
+    close() {
+      link.close();
+    },
   };
 }

@@ -17,9 +17,7 @@ import { copyOf, needBytes, target, window, type Codec } from '../codec.js';
  */
 
 /** One data attribute (racoon `struct isakmp_data`): TV carries a 16-bit value, TLV a byte string. */
-export type IsakmpAttribute =
-  | { type: number; tv: true; value: number }
-  | { type: number; tv: false; data: Uint8Array };
+export type IsakmpAttribute = { type: number; tv: true; value: number } | { type: number; tv: false; data: Uint8Array };
 
 export function attrTV(type: number, value: number): IsakmpAttribute {
   return { type, tv: true, value };
@@ -82,7 +80,11 @@ export function attributeLength(a: IsakmpAttribute): number {
 }
 
 /** Decodes attributes filling `[offset, end)` exactly; a TLV running past `end` is PAYLOAD-MALFORMED. */
-export function decodeAttributes(buf: Uint8Array, offset = 0, end?: number): { value: IsakmpAttribute[]; next: number } {
+export function decodeAttributes(
+  buf: Uint8Array,
+  offset = 0,
+  end?: number,
+): { value: IsakmpAttribute[]; next: number } {
   const e = window(buf, offset, end);
   const value: IsakmpAttribute[] = [];
   let off = offset;
@@ -110,5 +112,13 @@ export function attributesLength(list: readonly IsakmpAttribute[]): number {
   return n;
 }
 
-export const attribute: Codec<IsakmpAttribute> = { decode: decodeAttribute, encode: encodeAttribute, encodedLength: attributeLength };
-export const attributes: Codec<IsakmpAttribute[]> = { decode: decodeAttributes, encode: encodeAttributes, encodedLength: attributesLength };
+export const attribute: Codec<IsakmpAttribute> = {
+  decode: decodeAttribute,
+  encode: encodeAttribute,
+  encodedLength: attributeLength,
+};
+export const attributes: Codec<IsakmpAttribute[]> = {
+  decode: decodeAttributes,
+  encode: encodeAttributes,
+  encodedLength: attributesLength,
+};

@@ -20,7 +20,12 @@ export interface IsakmpCertRequest {
   authority: Uint8Array;
 }
 
-function decodeTyped(buf: Uint8Array, offset: number, end: number | undefined, field: string): { type: number; data: Uint8Array; next: number } {
+function decodeTyped(
+  buf: Uint8Array,
+  offset: number,
+  end: number | undefined,
+  field: string,
+): { type: number; data: Uint8Array; next: number } {
   const e = window(buf, offset, end);
   needBytes(offset, e, 1, field);
   return { type: buf[offset]!, data: copyOf(buf, offset + 1, e), next: e };

@@ -28,7 +28,8 @@ export function decodeDelete(buf: Uint8Array, offset = 0, end?: number): { value
   const spiSize = buf[offset + 5]!;
   const count = u16(buf, offset + 6);
   // The SPI list must fill the payload exactly: #SPIs × SPI size.
-  if (e - (offset + 8) !== count * spiSize) malformed(`delete declares ${count} SPIs of ${spiSize} bytes but carries ${e - offset - 8}`, offset + 6);
+  if (e - (offset + 8) !== count * spiSize)
+    malformed(`delete declares ${count} SPIs of ${spiSize} bytes but carries ${e - offset - 8}`, offset + 6);
   if (spiSize === 0 && count > 0) malformed('delete with zero-size SPIs', offset + 5);
   const spis: Uint8Array[] = [];
   for (let i = 0, o = offset + 8; i < count; i++, o += spiSize) spis.push(copyOf(buf, o, o + spiSize));

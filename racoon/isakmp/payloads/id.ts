@@ -2,9 +2,17 @@
 import { u16, putU16 } from '../../../common/bytes.js';
 import { formatAddr } from '../../../common/inet.js';
 import {
-  IPSECDOI_ID_FQDN, IPSECDOI_ID_IPV4_ADDR, IPSECDOI_ID_IPV4_ADDR_RANGE, IPSECDOI_ID_IPV4_ADDR_SUBNET,
-  IPSECDOI_ID_IPV6_ADDR, IPSECDOI_ID_IPV6_ADDR_RANGE, IPSECDOI_ID_IPV6_ADDR_SUBNET, IPSECDOI_ID_NAMES,
-  IPSECDOI_ID_USER_FQDN, ISAKMP_NTYPE_INVALID_ID_INFORMATION, nameOf,
+  IPSECDOI_ID_FQDN,
+  IPSECDOI_ID_IPV4_ADDR,
+  IPSECDOI_ID_IPV4_ADDR_RANGE,
+  IPSECDOI_ID_IPV4_ADDR_SUBNET,
+  IPSECDOI_ID_IPV6_ADDR,
+  IPSECDOI_ID_IPV6_ADDR_RANGE,
+  IPSECDOI_ID_IPV6_ADDR_SUBNET,
+  IPSECDOI_ID_NAMES,
+  IPSECDOI_ID_USER_FQDN,
+  ISAKMP_NTYPE_INVALID_ID_INFORMATION,
+  nameOf,
 } from '../constants.js';
 import { IsakmpError, checkField, copyOf, needBytes, target, window, type Codec } from '../codec.js';
 
@@ -40,7 +48,11 @@ const ADDRESS_ID_LEN: Readonly<Record<number, number>> = {
 export function validateId(id: IsakmpId, offset = -1): void {
   const want = ADDRESS_ID_LEN[id.idType];
   if (want !== undefined && id.data.length !== want) {
-    throw new IsakmpError(ISAKMP_NTYPE_INVALID_ID_INFORMATION, `${nameOf(IPSECDOI_ID_NAMES, id.idType)} with ${id.data.length} bytes, expected ${want}`, offset);
+    throw new IsakmpError(
+      ISAKMP_NTYPE_INVALID_ID_INFORMATION,
+      `${nameOf(IPSECDOI_ID_NAMES, id.idType)} with ${id.data.length} bytes, expected ${want}`,
+      offset,
+    );
   }
   if (want === undefined && id.data.length === 0) {
     throw new IsakmpError(ISAKMP_NTYPE_INVALID_ID_INFORMATION, `empty ${nameOf(IPSECDOI_ID_NAMES, id.idType)}`, offset);
@@ -50,7 +62,12 @@ export function validateId(id: IsakmpId, offset = -1): void {
 export function decodeId(buf: Uint8Array, offset = 0, end?: number): { value: IsakmpId; next: number } {
   const e = window(buf, offset, end);
   needBytes(offset, e, 4, 'ID type/protocol/port');
-  const value: IsakmpId = { idType: buf[offset]!, protocol: buf[offset + 1]!, port: u16(buf, offset + 2), data: copyOf(buf, offset + 4, e) };
+  const value: IsakmpId = {
+    idType: buf[offset]!,
+    protocol: buf[offset + 1]!,
+    port: u16(buf, offset + 2),
+    data: copyOf(buf, offset + 4, e),
+  };
   validateId(value, offset);
   return { value, next: e };
 }
@@ -70,7 +87,7 @@ export function idLength(id: IsakmpId): number {
 
 function prefixLen(mask: Uint8Array): number | undefined {
   let n = 0;
-  while (n < mask.length * 8 && (mask[n >> 3]! & (0x80 >> (n & 7)))) n++;
+  while (n < mask.length * 8 && mask[n >> 3]! & (0x80 >> (n & 7))) n++;
   for (let i = n; i < mask.length * 8; i++) if (mask[i >> 3]! & (0x80 >> (i & 7))) return undefined;
   return n;
 }
@@ -79,18 +96,22 @@ function prefixLen(mask: Uint8Array): number | undefined {
 export function formatIdData(id: IsakmpId): string {
   const d = id.data;
   switch (id.idType) {
-    case IPSECDOI_ID_IPV4_ADDR: case IPSECDOI_ID_IPV6_ADDR:
+    case IPSECDOI_ID_IPV4_ADDR:
+    case IPSECDOI_ID_IPV6_ADDR:
       return formatAddr(d);
-    case IPSECDOI_ID_IPV4_ADDR_SUBNET: case IPSECDOI_ID_IPV6_ADDR_SUBNET: {
+    case IPSECDOI_ID_IPV4_ADDR_SUBNET:
+    case IPSECDOI_ID_IPV6_ADDR_SUBNET: {
       const h = d.length / 2;
       const len = prefixLen(d.subarray(h));
       return `${formatAddr(d.subarray(0, h))}/${len ?? formatAddr(d.subarray(h))}`;
     }
-    case IPSECDOI_ID_IPV4_ADDR_RANGE: case IPSECDOI_ID_IPV6_ADDR_RANGE: {
+    case IPSECDOI_ID_IPV4_ADDR_RANGE:
+    case IPSECDOI_ID_IPV6_ADDR_RANGE: {
       const h = d.length / 2;
       return `${formatAddr(d.subarray(0, h))}-${formatAddr(d.subarray(h))}`;
     }
-    case IPSECDOI_ID_FQDN: case IPSECDOI_ID_USER_FQDN:
+    case IPSECDOI_ID_FQDN:
+    case IPSECDOI_ID_USER_FQDN:
       return Buffer.from(d).toString('latin1');
     default:
       return Buffer.from(d).toString('hex');

@@ -1,8 +1,16 @@
 // SA payload with its nested Proposal and Transform payloads, RFC 2408 §3.4–§3.6 and RFC 2407 §4.6.1.
 import { u16, u32, putU16, putU32 } from '../../../common/bytes.js';
 import {
-  IPSEC_DOI, IPSECDOI_PROTO_ISAKMP, IPSECDOI_SIT_INTEGRITY, IPSECDOI_SIT_SECRECY, ISAKMP_DOI_ISAKMP, ISAKMP_NPTYPE_NONE,
-  ISAKMP_NPTYPE_P, ISAKMP_NPTYPE_T, ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX, ISAKMP_NTYPE_DOI_NOT_SUPPORTED,
+  IPSEC_DOI,
+  IPSECDOI_PROTO_ISAKMP,
+  IPSECDOI_SIT_INTEGRITY,
+  IPSECDOI_SIT_SECRECY,
+  ISAKMP_DOI_ISAKMP,
+  ISAKMP_NPTYPE_NONE,
+  ISAKMP_NPTYPE_P,
+  ISAKMP_NPTYPE_T,
+  ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX,
+  ISAKMP_NTYPE_DOI_NOT_SUPPORTED,
   ISAKMP_NTYPE_SITUATION_NOT_SUPPORTED,
 } from '../constants.js';
 import { IsakmpError, checkField, copyOf, malformed, needBytes, target, window, type Codec } from '../codec.js';
@@ -72,7 +80,13 @@ function badSyntax(message: string, offset: number): never {
 }
 
 /** Reads a nested generic header and checks its length against the enclosing end. */
-function nestedHeader(buf: Uint8Array, off: number, end: number, min: number, what: string): { np: number; len: number } {
+function nestedHeader(
+  buf: Uint8Array,
+  off: number,
+  end: number,
+  min: number,
+  what: string,
+): { np: number; len: number } {
   needBytes(off, end, min, `${what} header`);
   const np = buf[off]!;
   const len = u16(buf, off + 2);
@@ -81,18 +95,28 @@ function nestedHeader(buf: Uint8Array, off: number, end: number, min: number, wh
   return { np, len };
 }
 
-export function decodeTransform(buf: Uint8Array, offset = 0, end?: number): { value: IsakmpTransform; next: number; np: number } {
+export function decodeTransform(
+  buf: Uint8Array,
+  offset = 0,
+  end?: number,
+): { value: IsakmpTransform; next: number; np: number } {
   const e = window(buf, offset, end);
   const { np, len } = nestedHeader(buf, offset, e, TRANSFORM_HEADER_LEN, 'transform');
-  if (np !== ISAKMP_NPTYPE_T && np !== ISAKMP_NPTYPE_NONE) badSyntax(`transform next payload ${np}, must be 3 or 0`, offset);
+  if (np !== ISAKMP_NPTYPE_T && np !== ISAKMP_NPTYPE_NONE)
+    badSyntax(`transform next payload ${np}, must be 3 or 0`, offset);
   const attrs = decodeAttributes(buf, offset + TRANSFORM_HEADER_LEN, offset + len).value;
   return { value: { num: buf[offset + 4]!, id: buf[offset + 5]!, attrs }, next: offset + len, np };
 }
 
-export function decodeProposal(buf: Uint8Array, offset = 0, end?: number): { value: IsakmpProposal; next: number; np: number } {
+export function decodeProposal(
+  buf: Uint8Array,
+  offset = 0,
+  end?: number,
+): { value: IsakmpProposal; next: number; np: number } {
   const e = window(buf, offset, end);
   const { np, len } = nestedHeader(buf, offset, e, PROPOSAL_HEADER_LEN, 'proposal');
-  if (np !== ISAKMP_NPTYPE_P && np !== ISAKMP_NPTYPE_NONE) badSyntax(`proposal next payload ${np}, must be 2 or 0`, offset);
+  if (np !== ISAKMP_NPTYPE_P && np !== ISAKMP_NPTYPE_NONE)
+    badSyntax(`proposal next payload ${np}, must be 2 or 0`, offset);
   const pend = offset + len;
   const spiSize = buf[offset + 6]!;
   const count = buf[offset + 7]!;
@@ -109,7 +133,8 @@ export function decodeProposal(buf: Uint8Array, offset = 0, end?: number): { val
     off = t.next;
     const last = i === count - 1;
     // RFC 2408 §3.6: "3" while more transforms follow, "0" on the last one.
-    if (last !== (t.np === ISAKMP_NPTYPE_NONE)) badSyntax(`transform ${i + 1} of ${count} has next payload ${t.np}`, off);
+    if (last !== (t.np === ISAKMP_NPTYPE_NONE))
+      badSyntax(`transform ${i + 1} of ${count} has next payload ${t.np}`, off);
   }
   if (off !== pend) malformed(`proposal declares ${len} bytes but its transforms use ${off - offset}`, offset + 2);
   return { value: { num: buf[offset + 4]!, protoId, spi, transforms }, next: pend, np };
@@ -119,7 +144,8 @@ export function decodeSa(buf: Uint8Array, offset = 0, end?: number): { value: Is
   const e = window(buf, offset, end);
   needBytes(offset, e, 8, 'SA DOI and situation');
   const doi = u32(buf, offset);
-  if (doi !== IPSEC_DOI && doi !== ISAKMP_DOI_ISAKMP) throw new IsakmpError(ISAKMP_NTYPE_DOI_NOT_SUPPORTED, `DOI ${doi}`, offset);
+  if (doi !== IPSEC_DOI && doi !== ISAKMP_DOI_ISAKMP)
+    throw new IsakmpError(ISAKMP_NTYPE_DOI_NOT_SUPPORTED, `DOI ${doi}`, offset);
   const situation = u32(buf, offset + 4);
   // RFC 2407 §4.6.1: secrecy/integrity situations carry labelled-domain fields; racoon supports neither.
   if (situation & (IPSECDOI_SIT_SECRECY | IPSECDOI_SIT_INTEGRITY)) {
@@ -170,7 +196,8 @@ function encodeTransform(t: IsakmpTransform, last: boolean, out: Uint8Array, off
 
 function encodeProposal(p: IsakmpProposal, last: boolean, out: Uint8Array, off: number): number {
   const len = proposalLength(p);
-  if (len > 0xffff || p.spi.length > 255 || p.transforms.length > 255) throw new RangeError('proposal does not fit its fields');
+  if (len > 0xffff || p.spi.length > 255 || p.transforms.length > 255)
+    throw new RangeError('proposal does not fit its fields');
   out[off] = last ? ISAKMP_NPTYPE_NONE : ISAKMP_NPTYPE_P;
   out[off + 1] = 0;
   putU16(out, off + 2, len);
@@ -180,7 +207,9 @@ function encodeProposal(p: IsakmpProposal, last: boolean, out: Uint8Array, off: 
   out[off + 7] = p.transforms.length;
   out.set(p.spi, off + 8);
   let o = off + 8 + p.spi.length;
-  p.transforms.forEach((t, i) => { o = encodeTransform(t, i === p.transforms.length - 1, out, o); });
+  p.transforms.forEach((t, i) => {
+    o = encodeTransform(t, i === p.transforms.length - 1, out, o);
+  });
   return o;
 }
 
@@ -189,7 +218,9 @@ export function encodeSa(sa: IsakmpSa, buf?: Uint8Array, offset = 0): Uint8Array
   putU32(out, offset, checkField(sa.doi, 32, 'DOI'));
   putU32(out, offset + 4, checkField(sa.situation, 32, 'situation'));
   let off = offset + 8;
-  sa.proposals.forEach((p, i) => { off = encodeProposal(p, i === sa.proposals.length - 1, out, off); });
+  sa.proposals.forEach((p, i) => {
+    off = encodeProposal(p, i === sa.proposals.length - 1, out, off);
+  });
   return out;
 }
 

@@ -31,7 +31,10 @@ import { Racoon } from '../../../racoon/handler.js';
 
 const CHARON = '/usr/lib/ipsec/charon';
 const SWANCTL = '/usr/sbin/swanctl';
-const OUT_U = '198.51.100.1', OUT_S = '198.51.100.2', IN_U = '10.91.1.1', IN_S = '10.91.2.1';
+const OUT_U = '198.51.100.1',
+  OUT_S = '198.51.100.2',
+  IN_U = '10.91.1.1',
+  IN_S = '10.91.2.1';
 const NS = `uipsec-ss-${process.pid}`;
 const VETH = `uvs${process.pid % 100000}`;
 const SECRET = 'interop-secret-9f3a';
@@ -40,10 +43,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function whyNot(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (network namespaces)';
-  if (!existsSync(CHARON) || !existsSync(SWANCTL)) return 'strongSwan is not installed (apt: strongswan strongswan-swanctl libcharon-extra-plugins)';
-  if (!existsSync('/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so')) return 'kernel-libipsec plugin missing (apt: libcharon-extra-plugins)';
+  if (!existsSync(CHARON) || !existsSync(SWANCTL))
+    return 'strongSwan is not installed (apt: strongswan strongswan-swanctl libcharon-extra-plugins)';
+  if (!existsSync('/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so'))
+    return 'kernel-libipsec plugin missing (apt: libcharon-extra-plugins)';
   if (!existsSync('/dev/net/tun')) return 'no /dev/net/tun for libipsec';
-  try { execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' }); } catch { return 'ip netns unavailable'; }
+  try {
+    execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' });
+  } catch {
+    return 'ip netns unavailable';
+  }
   return undefined;
 }
 
@@ -55,22 +64,37 @@ describe('interop: racoon <-> strongSwan 5.9 (IKEv1 PSK, tunnel, forced NAT-T, l
   const reason = whyNot();
   let dir = '';
   let charon: ChildProcess | undefined;
-  let host: Host | undefined, natt: NattSocket | undefined, ike500: Socket | undefined, racoon: Racoon | undefined, keysock: KeySock | undefined, client: PfkeyClient | undefined;
+  let host: Host | undefined,
+    natt: NattSocket | undefined,
+    ike500: Socket | undefined,
+    racoon: Racoon | undefined,
+    keysock: KeySock | undefined,
+    client: PfkeyClient | undefined;
   const log: string[] = [];
 
   before(async function () {
-    if (reason) { this.skip(); return; }
+    if (reason) {
+      this.skip();
+      return;
+    }
     dir = mkdtempSync(join(tmpdir(), 'uipsec-ss-'));
     sh(['ip', 'netns', 'add', NS]);
     sh(['ip', 'link', 'add', VETH, 'type', 'veth', 'peer', 'name', `${VETH}p`]);
     sh(['ip', 'link', 'set', `${VETH}p`, 'netns', NS]);
     sh(['ip', 'addr', 'add', `${OUT_U}/24`, 'dev', VETH]);
     sh(['ip', 'link', 'set', VETH, 'up']);
-    for (const c of [['ip', 'link', 'set', 'lo', 'up'], ['ip', 'addr', 'add', `${OUT_S}/24`, 'dev', `${VETH}p`], ['ip', 'link', 'set', `${VETH}p`, 'up'], ['ip', 'addr', 'add', `${IN_S}/32`, 'dev', 'lo']]) {
+    for (const c of [
+      ['ip', 'link', 'set', 'lo', 'up'],
+      ['ip', 'addr', 'add', `${OUT_S}/24`, 'dev', `${VETH}p`],
+      ['ip', 'link', 'set', `${VETH}p`, 'up'],
+      ['ip', 'addr', 'add', `${IN_S}/32`, 'dev', 'lo'],
+    ]) {
       sh(['ip', 'netns', 'exec', NS, ...c]);
     }
     const vici = `unix://${join(dir, 'charon.vici')}`;
-    writeFileSync(join(dir, 'strongswan.conf'), `charon {
+    writeFileSync(
+      join(dir, 'strongswan.conf'),
+      `charon {
   load = random nonce aes sha1 sha2 md5 hmac kdf gmp curve25519 kernel-libipsec kernel-netlink socket-default vici
   port = 500
   port_nat_t = 4500
@@ -81,8 +105,11 @@ describe('interop: racoon <-> strongSwan 5.9 (IKEv1 PSK, tunnel, forced NAT-T, l
     flush_line = yes } }
   plugins { vici { socket = ${vici} } }
 }
-`);
-    writeFileSync(join(dir, 'swanctl.conf'), `connections {
+`,
+    );
+    writeFileSync(
+      join(dir, 'swanctl.conf'),
+      `connections {
   uipsec {
     version = 1
     local_addrs = ${OUT_S}
@@ -103,12 +130,25 @@ describe('interop: racoon <-> strongSwan 5.9 (IKEv1 PSK, tunnel, forced NAT-T, l
 secrets { ike-u { id-1 = ${OUT_U}
   id-2 = ${OUT_S}
   secret = "${SECRET}" } }
-`);
-    charon = spawn('ip', ['netns', 'exec', NS, 'unshare', '-m', 'sh', '-c', `mount -t tmpfs none /run && exec ${CHARON}`], {
-      env: { ...process.env, STRONGSWAN_CONF: join(dir, 'strongswan.conf') }, stdio: 'ignore',
-    });
-    for (let i = 0; !existsSync(join(dir, 'charon.vici')); i++) { if (charon.exitCode !== null) throw new Error('charon exited'); await sleep(50); }
-    execFileSync('ip', ['netns', 'exec', NS, SWANCTL, '--load-all', '--file', join(dir, 'swanctl.conf'), '--uri', vici], { env: { ...process.env, STRONGSWAN_CONF: join(dir, 'strongswan.conf') }, stdio: 'pipe' });
+`,
+    );
+    charon = spawn(
+      'ip',
+      ['netns', 'exec', NS, 'unshare', '-m', 'sh', '-c', `mount -t tmpfs none /run && exec ${CHARON}`],
+      {
+        env: { ...process.env, STRONGSWAN_CONF: join(dir, 'strongswan.conf') },
+        stdio: 'ignore',
+      },
+    );
+    for (let i = 0; !existsSync(join(dir, 'charon.vici')); i++) {
+      if (charon.exitCode !== null) throw new Error('charon exited');
+      await sleep(50);
+    }
+    execFileSync(
+      'ip',
+      ['netns', 'exec', NS, SWANCTL, '--load-all', '--file', join(dir, 'swanctl.conf'), '--uri', vici],
+      { env: { ...process.env, STRONGSWAN_CONF: join(dir, 'strongswan.conf') }, stdio: 'pipe' },
+    );
 
     // The uipsec side: a Host whose outer interface is a real UDP 4500 socket, plus an inner address.
     host = new Host({ name: 'u', clock: systemClock });
@@ -118,17 +158,30 @@ secrets { ike-u { id-1 = ${OUT_U}
     host.addRoute('10.91.2.0/24', 'in0'); // picks 10.91.1.1 as the source; IPsec tunnels the packet out natt0
     const req = [{ proto: 'esp' as const, mode: 'tunnel' as const, level: 'require' as const, src: OUT_U, dst: OUT_S }];
     host.spd.addPolicy({ src: '10.91.1.0/24', dst: '10.91.2.0/24', dir: 'out', action: 'ipsec', requests: req });
-    host.spd.addPolicy({ src: '10.91.2.0/24', dst: '10.91.1.0/24', dir: 'in', action: 'ipsec', requests: [{ ...req[0]!, src: OUT_S, dst: OUT_U }] });
+    host.spd.addPolicy({
+      src: '10.91.2.0/24',
+      dst: '10.91.1.0/24',
+      dir: 'in',
+      action: 'ipsec',
+      requests: [{ ...req[0]!, src: OUT_S, dst: OUT_U }],
+    });
     keysock = new KeySock(host);
     client = new PfkeyClient(new InprocTransport(keysock));
     ike500 = createSocket('udp4');
     await new Promise<void>((r) => ike500!.bind(500, OUT_U, () => r()));
-    const conf = parseRacoonConf(`remote ${OUT_S} { exchange_mode main; nat_traversal force;
+    const conf = parseRacoonConf(
+      `remote ${OUT_S} { exchange_mode main; nat_traversal force;
       proposal { encryption_algorithm aes 128; hash_algorithm sha256; authentication_method pre_shared_key; dh_group modp2048; } }
       sainfo anonymous { lifetime time 2 hour; # strongSwan proposes 3960 s; proposal_check strict refuses a longer initiator lifetime
-      encryption_algorithm aes 128; authentication_algorithm hmac_sha256; compression_algorithm deflate; }`, 'interop.conf');
+      encryption_algorithm aes 128; authentication_algorithm hmac_sha256; compression_algorithm deflate; }`,
+      'interop.conf',
+    );
     racoon = new Racoon({
-      conf: conf.conf, psk: parsePskText(`${OUT_S} ${SECRET}\n`, 'psk'), pfkey: client, clock: systemClock, rng: new PooledRng(),
+      conf: conf.conf,
+      psk: parsePskText(`${OUT_S} ${SECRET}\n`, 'psk'),
+      pfkey: client,
+      clock: systemClock,
+      rng: new PooledRng(),
       log: makeLogger('debug', (l) => log.push(l), 'racoon'),
       ike: {
         send(data, from, to) {
@@ -137,17 +190,36 @@ secrets { ike-u { id-1 = ${OUT_U}
         },
       },
     });
-    natt.onIke((m, from) => { const d = new Uint8Array(4 + m.length); d.set(m, 4); racoon!.input(d, { addr: ip(OUT_U), port: 4500 }, { addr: ip(from.host), port: from.port }); });
-    ike500.on('message', (m, r) => racoon!.input(new Uint8Array(m), { addr: ip(OUT_U), port: 500 }, { addr: ip(r.address), port: r.port }));
+    natt.onIke((m, from) => {
+      const d = new Uint8Array(4 + m.length);
+      d.set(m, 4);
+      racoon!.input(d, { addr: ip(OUT_U), port: 4500 }, { addr: ip(from.host), port: from.port });
+    });
+    ike500.on('message', (m, r) =>
+      racoon!.input(new Uint8Array(m), { addr: ip(OUT_U), port: 500 }, { addr: ip(r.address), port: r.port }),
+    );
     await racoon.start();
   });
 
   after(() => {
-    racoon?.close(); client?.close(); keysock?.close(); ike500?.close(); natt?.close(); host?.close();
+    racoon?.close();
+    client?.close();
+    keysock?.close();
+    ike500?.close();
+    natt?.close();
+    host?.close();
     charon?.kill('SIGTERM');
     if (!reason) {
-      try { sh(['ip', 'link', 'del', VETH]); } catch { /* gone with the namespace */ }
-      try { sh(['ip', 'netns', 'del', NS]); } catch { /* not created */ }
+      try {
+        sh(['ip', 'link', 'del', VETH]);
+      } catch {
+        /* gone with the namespace */
+      }
+      try {
+        sh(['ip', 'netns', 'del', NS]);
+      } catch {
+        /* not created */
+      }
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -161,29 +233,54 @@ secrets { ike-u { id-1 = ${OUT_U}
     return 0;
   }
 
-  it(reason ? `skipped: ${reason}` : 'racoon initiates (ACQUIRE from a ping), strongSwan responds; the ping is answered through the tunnel', async function () {
-    if (reason) this.skip();
-    assert.equal(await pingInner(), 1, log.slice(-20).join('\n') + (existsSync(join(dir, 'charon.log')) ? readFileSync(join(dir, 'charon.log'), 'utf8').slice(-3000) : ''));
-    assert.ok(racoon!.stats.ph2Established >= 1);
-    const ph1 = [...racoon!.ph1s.values()][0]!;
-    assert.ok(ph1.floated, 'moved to port 4500');
-    for (const s of host!.sad.dump()) assert.ok(s.natt, 'ESP-in-UDP SA');
-  });
+  it(
+    reason
+      ? `skipped: ${reason}`
+      : 'racoon initiates (ACQUIRE from a ping), strongSwan responds; the ping is answered through the tunnel',
+    async function () {
+      if (reason) this.skip();
+      assert.equal(
+        await pingInner(),
+        1,
+        log.slice(-20).join('\n') +
+          (existsSync(join(dir, 'charon.log')) ? readFileSync(join(dir, 'charon.log'), 'utf8').slice(-3000) : ''),
+      );
+      assert.ok(racoon!.stats.ph2Established >= 1);
+      const ph1 = [...racoon!.ph1s.values()][0]!;
+      assert.ok(ph1.floated, 'moved to port 4500');
+      for (const s of host!.sad.dump()) assert.ok(s.natt, 'ESP-in-UDP SA');
+    },
+  );
 
-  it(reason ? `skipped: ${reason}` : 'strongSwan initiates (swanctl --initiate), racoon responds; traffic flows', async function () {
-    if (reason) this.skip();
-    const env = { ...process.env, STRONGSWAN_CONF: join(dir, 'strongswan.conf') };
-    const uri = `unix://${join(dir, 'charon.vici')}`;
-    execFileSync('ip', ['netns', 'exec', NS, SWANCTL, '--terminate', '--ike', 'uipsec', '--uri', uri], { env, stdio: 'pipe' });
-    for (let i = 0; i < 100 && host!.sad.dump().length > 0; i++) await sleep(50);
-    const responderBefore = [...racoon!.ph2s].filter((p) => p.side === 'responder').length;
-    try {
-      // Asynchronously: swanctl returns only when the exchange with our racoon (in this event loop) is done.
-      await promisify(execFile)('ip', ['netns', 'exec', NS, SWANCTL, '--initiate', '--child', 'net', '--timeout', '20', '--uri', uri], { env });
-    } catch (e) {
-      assert.fail(`swanctl --initiate failed ${JSON.stringify(racoon!.stats)} ph1s=${racoon!.ph1s.size}\n${log.slice(-30).join('\n')}\n${readFileSync(join(dir, 'charon.log'), 'utf8').slice(-4000)}`);
-    }
-    assert.ok([...racoon!.ph2s].filter((p) => p.side === 'responder' && p.state === 'established').length > responderBefore, log.slice(-20).join('\n'));
-    assert.equal(await pingInner(), 1);
-  });
+  it(
+    reason ? `skipped: ${reason}` : 'strongSwan initiates (swanctl --initiate), racoon responds; traffic flows',
+    async function () {
+      if (reason) this.skip();
+      const env = { ...process.env, STRONGSWAN_CONF: join(dir, 'strongswan.conf') };
+      const uri = `unix://${join(dir, 'charon.vici')}`;
+      execFileSync('ip', ['netns', 'exec', NS, SWANCTL, '--terminate', '--ike', 'uipsec', '--uri', uri], {
+        env,
+        stdio: 'pipe',
+      });
+      for (let i = 0; i < 100 && host!.sad.dump().length > 0; i++) await sleep(50);
+      const responderBefore = [...racoon!.ph2s].filter((p) => p.side === 'responder').length;
+      try {
+        // Asynchronously: swanctl returns only when the exchange with our racoon (in this event loop) is done.
+        await promisify(execFile)(
+          'ip',
+          ['netns', 'exec', NS, SWANCTL, '--initiate', '--child', 'net', '--timeout', '20', '--uri', uri],
+          { env },
+        );
+      } catch (e) {
+        assert.fail(
+          `swanctl --initiate failed ${JSON.stringify(racoon!.stats)} ph1s=${racoon!.ph1s.size}\n${log.slice(-30).join('\n')}\n${readFileSync(join(dir, 'charon.log'), 'utf8').slice(-4000)}`,
+        );
+      }
+      assert.ok(
+        [...racoon!.ph2s].filter((p) => p.side === 'responder' && p.state === 'established').length > responderBefore,
+        log.slice(-20).join('\n'),
+      );
+      assert.equal(await pingInner(), 1);
+    },
+  );
 });

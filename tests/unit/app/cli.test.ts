@@ -13,16 +13,31 @@ import type { CliIo } from '../../../app/cli-io.js';
 import { runSetkeyInproc } from '../../../app/setkey-inproc.js';
 import { nullLogger } from '../../../common/log.js';
 
-interface TestIo extends CliIo { text(): string; errText(): string; abort(): void }
+interface TestIo extends CliIo {
+  text(): string;
+  errText(): string;
+  abort(): void;
+}
 
 function io(dir: string, stdin = ''): TestIo {
-  let out = '', err = '';
+  let out = '',
+    err = '';
   const ac = new AbortController();
   return {
-    out: (s) => { out += s; }, err: (s) => { err += s; },
-    readFile: (p) => readFileSync(join(dir, p)), writeFile: (p, d) => writeFileSync(join(dir, p), d),
-    env: {}, readStdin: async () => stdin, interrupt: ac.signal,
-    text: () => out, errText: () => err, abort: () => ac.abort(),
+    out: (s) => {
+      out += s;
+    },
+    err: (s) => {
+      err += s;
+    },
+    readFile: (p) => readFileSync(join(dir, p)),
+    writeFile: (p, d) => writeFileSync(join(dir, p), d),
+    env: {},
+    readStdin: async () => stdin,
+    interrupt: ac.signal,
+    text: () => out,
+    errText: () => err,
+    abort: () => ac.abort(),
   };
 }
 
@@ -43,12 +58,25 @@ describe('uipsec command line (in-process uipsecd)', function () {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'uipsec-cli-'));
     sock = join(dir, 'pfkey.sock');
-    d = await startDaemon({ ...defaultConfig({}), name: 'cli', socketPath: sock, ikeSocketPath: join(dir, 'ike.sock'), logLevel: 'error',
-      addresses: ['10.9.0.1/24'], underlay: { host: '127.0.0.1', port: 0 } }, { log: nullLogger });
+    d = await startDaemon(
+      {
+        ...defaultConfig({}),
+        name: 'cli',
+        socketPath: sock,
+        ikeSocketPath: join(dir, 'ike.sock'),
+        logLevel: 'error',
+        addresses: ['10.9.0.1/24'],
+        underlay: { host: '127.0.0.1', port: 0 },
+      },
+      { log: nullLogger },
+    );
     const r = await runSetkeyInproc(d.keysock, ['-f', 'c.conf'], { files: { 'c.conf': CONF } });
     assert.equal(r.code, 0, r.err);
   });
-  after(async () => { await d?.close(); rmSync(dir, { recursive: true, force: true }); });
+  after(async () => {
+    await d?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('status: interfaces, tables, SAs and the policy at a glance; --json has the setkey -D/-DP --json fields and the host part', async () => {
     const t = io(dir);
@@ -62,22 +90,43 @@ describe('uipsec command line (in-process uipsecd)', function () {
     assert.match(s, /10\.9\.0\.1 > 10\.9\.0\.2 +esp +transport +0x00003001 +mature +aes-cbc \+ hmac-sha256 +0 +0 /);
     assert.match(s, /10\.9\.0\.1 > 10\.9\.0\.2 +ipcomp +\S+ +0x00003002 +mature +deflate/);
     assert.match(s, /Policies \(1\)/);
-    assert.match(s, /10\.9\.0\.1\/32 > 10\.9\.0\.2\/32\[5000\] +udp +out ipsec ipcomp\/transport\/\/use esp\/transport\/\/require/);
+    assert.match(
+      s,
+      /10\.9\.0\.1\/32 > 10\.9\.0\.2\/32\[5000\] +udp +out ipsec ipcomp\/transport\/\/use esp\/transport\/\/require/,
+    );
     const j = io(dir);
     assert.equal(await main(['status', '--socket', sock, '--json'], j), 0);
-    const o = JSON.parse(j.text()) as { sas: { spi: number; satype: string; encryption?: { key: string } }[]; policies: { dir: string; requests: unknown[] }[];
-      interfaces: { name: string; addresses: string[]; mtu: number }[]; tables: { sad: number; spd: number }; counters: Record<string, number>; offline: null };
-    assert.deepEqual(o.interfaces.map((i) => [i.name, i.addresses, i.mtu]), [['ul0', ['10.9.0.1/24'], 1400]]);
+    const o = JSON.parse(j.text()) as {
+      sas: { spi: number; satype: string; encryption?: { key: string } }[];
+      policies: { dir: string; requests: unknown[] }[];
+      interfaces: { name: string; addresses: string[]; mtu: number }[];
+      tables: { sad: number; spd: number };
+      counters: Record<string, number>;
+      offline: null;
+    };
+    assert.deepEqual(
+      o.interfaces.map((i) => [i.name, i.addresses, i.mtu]),
+      [['ul0', ['10.9.0.1/24'], 1400]],
+    );
     assert.deepEqual(o.tables, { sad: 2, spd: 1 });
     assert.equal(o.offline, null);
     assert.equal(typeof o.counters, 'object');
-    assert.deepEqual(o.sas.map((x) => [x.satype, x.spi]).sort(), [['esp', 0x3001], ['ipcomp', 0x3002]]);
+    assert.deepEqual(o.sas.map((x) => [x.satype, x.spi]).sort(), [
+      ['esp', 0x3001],
+      ['ipcomp', 0x3002],
+    ]);
     assert.equal(o.sas.find((x) => x.satype === 'esp')!.encryption!.key, '000102030405060708090a0b0c0d0e0f');
-    assert.deepEqual(o.policies.map((p) => [p.dir, p.requests.length]), [['out', 2]]);
+    assert.deepEqual(
+      o.policies.map((p) => [p.dir, p.requests.length]),
+      [['out', 2]],
+    );
   });
 
   it("status -f uipsecd.conf: the daemon's own view wins when it answers; offline, the config's interfaces and routes", async () => {
-    writeFileSync(join(dir, 'uipsecd.conf'), 'address 10.9.0.1/24\nunderlay 127.0.0.1:7001\nneighbour 10.9.0.2=127.0.0.2:7002\nroute 10.8.0.0/16 10.9.0.2\n');
+    writeFileSync(
+      join(dir, 'uipsecd.conf'),
+      'address 10.9.0.1/24\nunderlay 127.0.0.1:7001\nneighbour 10.9.0.2=127.0.0.2:7002\nroute 10.8.0.0/16 10.9.0.2\n',
+    );
     const t = io(dir);
     assert.equal(await main(['status', '-s', sock, '-f', join(dir, 'uipsecd.conf')], t), 0, t.errText());
     assert.match(t.text(), new RegExp(`udp underlay 127\\.0\\.0\\.1:${d.underlay!.address().port}\n`));
@@ -85,7 +134,10 @@ describe('uipsec command line (in-process uipsecd)', function () {
     const off = io(dir);
     const nope = join(dir, 'nope.sock');
     assert.equal(await main(['status', '-s', nope, '-f', join(dir, 'uipsecd.conf')], off), 0, off.errText());
-    assert.match(off.text(), /ul0 +10\.9\.0\.1\/24 +1400 +udp underlay 127\.0\.0\.1:7001; neighbours 10\.9\.0\.2=127\.0\.0\.2:7002/);
+    assert.match(
+      off.text(),
+      /ul0 +10\.9\.0\.1\/24 +1400 +udp underlay 127\.0\.0\.1:7001; neighbours 10\.9\.0\.2=127\.0\.0\.2:7002/,
+    );
     assert.match(off.text(), /10\.8\.0\.0\/16 +10\.9\.0\.2 +ul0/);
     assert.match(off.text(), /uipsecd not reachable \(no uipsecd on .*nope\.sock/);
     assert.doesNotMatch(off.text(), /Security associations/);
@@ -100,24 +152,44 @@ describe('uipsec command line (in-process uipsecd)', function () {
     assert.match(b.errText(), /bad\.conf:1/);
   });
 
-  it('listen / send / ping through the app channel (to the host\'s own address, no policy there)', async () => {
+  it("listen / send / ping through the app channel (to the host's own address, no policy there)", async () => {
     const l = io(dir);
     const listening = main(['listen', '6000', '--count', '2', '--json', '--socket', sock], l);
-    await until(() => d.ike.stats.connections >= 1 && d.host.udpTable.lookup(new Uint8Array([10, 9, 0, 1]), 6000) !== undefined);
+    await until(
+      () => d.ike.stats.connections >= 1 && d.host.udpTable.lookup(new Uint8Array([10, 9, 0, 1]), 6000) !== undefined,
+    );
     const s = io(dir, 'line one\nline two\n');
     assert.equal(await main(['send', '--stdin', '10.9.0.1', '6000', '--socket', sock], s), 0, s.errText());
     assert.match(s.text(), /sent 2 datagrams from port \d+ to 10\.9\.0\.1:6000/);
     assert.equal(await listening, 0);
-    const got = l.text().trim().split('\n').map((x) => JSON.parse(x) as { from: string; to: string; port: number; text: string });
-    assert.deepEqual(got.map((g) => [g.from, g.to, g.port, g.text]), [['10.9.0.1', '10.9.0.1', 6000, '"line one"'], ['10.9.0.1', '10.9.0.1', 6000, '"line two"']]);
+    const got = l
+      .text()
+      .trim()
+      .split('\n')
+      .map((x) => JSON.parse(x) as { from: string; to: string; port: number; text: string });
+    assert.deepEqual(
+      got.map((g) => [g.from, g.to, g.port, g.text]),
+      [
+        ['10.9.0.1', '10.9.0.1', 6000, '"line one"'],
+        ['10.9.0.1', '10.9.0.1', 6000, '"line two"'],
+      ],
+    );
 
     // ICMP echo from the daemon's host to its own address (RFC 792: 8 header bytes + 56 data bytes).
     const icmpBefore = d.host.netstat.get('icps_reflect');
     const p = io(dir);
-    assert.equal(await main(['ping', '10.9.0.1', '-c', '3', '-i', '0', '--socket', sock], p), 0, p.text() + p.errText());
+    assert.equal(
+      await main(['ping', '10.9.0.1', '-c', '3', '-i', '0', '--socket', sock], p),
+      0,
+      p.text() + p.errText(),
+    );
     assert.match(p.text(), /^PING 10\.9\.0\.1: 56 data bytes/);
-    for (const seq of [0, 1, 2]) assert.match(p.text(), new RegExp(`64 bytes from 10\\.9\\.0\\.1: icmp_seq=${seq} ttl=64 time=\\d+\\.\\d{3} ms`));
-    assert.match(p.text(), /3 packets transmitted, 3 packets received, 0\.0% packet loss\nround-trip min\/avg\/max\/stddev = /);
+    for (const seq of [0, 1, 2])
+      assert.match(p.text(), new RegExp(`64 bytes from 10\\.9\\.0\\.1: icmp_seq=${seq} ttl=64 time=\\d+\\.\\d{3} ms`));
+    assert.match(
+      p.text(),
+      /3 packets transmitted, 3 packets received, 0\.0% packet loss\nround-trip min\/avg\/max\/stddev = /,
+    );
     assert.equal(d.host.netstat.get('icps_reflect'), icmpBefore + 3, 'the host answered three echo requests');
     const big = io(dir);
     assert.equal(await main(['ping', '10.9.0.1', '-c', '1', '-s', '3000', '--socket', sock], big), 0, big.errText());
@@ -128,7 +200,11 @@ describe('uipsec command line (in-process uipsecd)', function () {
     const echo = main(['listen', '7', '--echo', '--socket', sock], e);
     await until(() => e.text().includes('listening'));
     const u = io(dir);
-    assert.equal(await main(['ping', '--udp', '7', '10.9.0.1', '-c', '3', '-i', '0', '--socket', sock], u), 0, u.text() + u.errText());
+    assert.equal(
+      await main(['ping', '--udp', '7', '10.9.0.1', '-c', '3', '-i', '0', '--socket', sock], u),
+      0,
+      u.text() + u.errText(),
+    );
     assert.match(u.text(), /3 packets transmitted, 3 packets received, 0\.0% packet loss/);
     assert.match(u.text(), /56 bytes from 10\.9\.0\.1:7: seq=2 time=/);
     e.abort();
@@ -161,7 +237,9 @@ describe('uipsec command line (in-process uipsecd)', function () {
     assert.equal(await main(['ping', '10.9.0.1', '--udp', '9', '-c', '1', '-W', '50', '--socket', sock], p), 1);
     assert.match(p.text(), /1 packets transmitted, 0 packets received, 100\.0% packet loss/);
     const before = d.host.stats.get('ips_out_nosa');
-    await runSetkeyInproc(d.keysock, ['-c'], { stdin: 'spdadd 10.9.0.1 10.9.0.1[6001] udp -P out ipsec esp/transport//require;\n' });
+    await runSetkeyInproc(d.keysock, ['-c'], {
+      stdin: 'spdadd 10.9.0.1 10.9.0.1[6001] udp -P out ipsec esp/transport//require;\n',
+    });
     const s = io(dir);
     assert.equal(await main(['send', '10.9.0.1', '6001', 'x', '--socket', sock], s), 0);
     await until(() => d.host.stats.get('ips_out_nosa') > before);
@@ -189,14 +267,26 @@ describe('uipsec command line (in-process uipsecd)', function () {
     assert.equal(await main(['pcap', 'decap', '-c', 'ok.conf', 'junk.pcap', 'o.pcap'], t), 1);
     assert.match(t.errText(), /junk\.pcap: not a pcap file: magic/);
     writeFileSync(join(dir, 'bad.setkey'), 'add 10.0.0.1 10.0.0.2 esp 0x100 -E aes-cbc 0x00;\n');
-    writeFileSync(join(dir, 'empty.pcap'), Uint8Array.from([0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 101, 0, 0, 0]));
+    writeFileSync(
+      join(dir, 'empty.pcap'),
+      Uint8Array.from([0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 101, 0, 0, 0]),
+    );
     t = io(dir);
     assert.equal(await main(['pcap', 'encap', '-c', 'bad.setkey', 'empty.pcap', 'o.pcap'], t), 2);
     assert.match(t.errText(), /bad\.setkey:1: .*invalid key length/);
     t = io(dir);
     assert.equal(await main(['--version'], t), 0);
     assert.match(t.text(), /^\d+\.\d+\.\d+\n$/);
-    for (const cmd of [[], ['pcap', 'encap'], ['pcap', 'decap'], ['status'], ['send'], ['listen'], ['ping'], ['demo']]) {
+    for (const cmd of [
+      [],
+      ['pcap', 'encap'],
+      ['pcap', 'decap'],
+      ['status'],
+      ['send'],
+      ['listen'],
+      ['ping'],
+      ['demo'],
+    ]) {
       t = io(dir);
       assert.equal(await main([...cmd, '--help'], t), 0, cmd.join(' '));
       assert.match(t.text(), /Examples:/, cmd.join(' '));

@@ -5,22 +5,35 @@ import { main } from '../../../app/demo.js';
 import { DEMO_KEY, DEMO_SPI } from '../../../app/demo-config.js';
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const code = await main(argv, { out: (s) => { out += s; }, err: (s) => { err += s; } });
+  let out = '',
+    err = '';
+  const code = await main(argv, {
+    out: (s) => {
+      out += s;
+    },
+    err: (s) => {
+      err += s;
+    },
+  });
   return { code, out, err };
 }
 
 /** Rows of the wire table: [#, sent by, addresses, proto, SPI, seq, bytes]. */
 function wireRows(out: string): string[][] {
   const s = out.split('== 5.')[1]!.split('\n==')[0]!;
-  return s.split('\n').slice(3).filter((l) => /^\s+\d+\s/.test(l)).map((l) => l.trim().split(/\s{2,}/));
+  return s
+    .split('\n')
+    .slice(3)
+    .filter((l) => /^\s+\d+\s/.test(l))
+    .map((l) => l.trim().split(/\s{2,}/));
 }
 
 describe('app/demo', function () {
   it('--manual: keys from setkey text, ping and UDP in ESP, the wire, setkey -D, fail closed; exit 0', async () => {
     const r = await run(['--manual']);
     assert.equal(r.code, 0, r.out + r.err);
-    for (const t of ['== 1.', '== 2.', '== 3.', '== 4.', '== 5.', '== 6.', '== 7.', '== 8.', '== Result ==']) assert.ok(r.out.includes(t), t);
+    for (const t of ['== 1.', '== 2.', '== 3.', '== 4.', '== 5.', '== 6.', '== 7.', '== 8.', '== Result =='])
+      assert.ok(r.out.includes(t), t);
     assert.match(r.out, /all \d+ checks passed/);
     assert.doesNotMatch(r.out, /FAILED/);
     // The wire: a -> b uses SPI 0x1001 with sequence numbers 1..6 (3 echo requests, 3 datagrams), b -> a 0x2001 1..3.
@@ -29,7 +42,10 @@ describe('app/demo', function () {
     const ba = rows.filter((x) => x[4] === `0x0000${DEMO_SPI.ba.toString(16)}`).map((x) => Number(x[5]));
     assert.deepEqual(ab, [1, 2, 3, 4, 5, 6]);
     assert.deepEqual(ba, [1, 2, 3]);
-    assert.ok(rows.every((x) => x[3] === 'ESP'), 'only ESP on the wire');
+    assert.ok(
+      rows.every((x) => x[3] === 'ESP'),
+      'only ESP on the wire',
+    );
     // setkey -D shows the key that the script loaded, in pfkey_dump's 4-byte groups.
     const hex = DEMO_KEY.ab.slice(2).match(/.{8}/g)!.join(' ');
     assert.ok(r.out.includes(`\tE: aes-gcm-16  ${hex}\n`), 'the a->b key as setkey -D prints it');

@@ -5,7 +5,9 @@ import { main } from '../../../examples/embed-host.js';
 describe('examples/embed-host', () => {
   it('delivers the datagram through ESP SPI 0x700 and prints the tables read over PF_KEY', async () => {
     let out = '';
-    await main((s) => { out += s; });
+    await main((s) => {
+      out += s;
+    });
     assert.match(out, /^b received: hello, protected world \(from \d+, via esp spi 0x700\)\n/);
     assert.match(out, /192\.168\.7\.1 > 192\.168\.7\.2 +esp +transport +0x00000700 +mature +aes-gcm-16 +1 +\d+ /);
     assert.match(out, /192\.168\.7\.1\/32 > 192\.168\.7\.2\/32 +udp +out ipsec esp\/transport\/\/require/);

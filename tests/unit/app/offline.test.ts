@@ -19,7 +19,8 @@ spdadd 192.0.2.1 192.0.2.66 any -P out discard;
 `;
 
 const ip = (s: string) => parseAddr(s)!;
-const udp = (src: string, dst: string, text = 'payload') => buildUdpPacket({ src: ip(src), dst: ip(dst), id: 9 }, 1000, 2000, new TextEncoder().encode(text));
+const udp = (src: string, dst: string, text = 'payload') =>
+  buildUdpPacket({ src: ip(src), dst: ip(dst), id: 9 }, 1000, 2000, new TextEncoder().encode(text));
 
 async function engine(seed?: string, policyCheck = true): Promise<OfflineIpsec> {
   const e = new OfflineIpsec({ rng: seed ? new SeededRng(seed) : undefined, policyCheck });
@@ -68,9 +69,12 @@ describe('app/pcap/offline', () => {
 
   it('ESP-in-UDP (setkey esp-udp, RFC 3948): encap gives UDP 4500 -> 4500 with checksum 0 before the SPI; decap restores the packet', async () => {
     const e = new OfflineIpsec();
-    const r = await e.load('natt.conf', `add 192.0.2.1[4500] 192.0.2.2[4500] esp-udp 0x600 -m transport -E aes-gcm-16 0x000102030405060708090a0b0c0d0e0f10111213;
+    const r = await e.load(
+      'natt.conf',
+      `add 192.0.2.1[4500] 192.0.2.2[4500] esp-udp 0x600 -m transport -E aes-gcm-16 0x000102030405060708090a0b0c0d0e0f10111213;
 spdadd 192.0.2.1 192.0.2.2 any -P out ipsec esp/transport//require;
-spdadd 192.0.2.1 192.0.2.2 any -P in ipsec esp/transport//require;`);
+spdadd 192.0.2.1 192.0.2.2 any -P in ipsec esp/transport//require;`,
+    );
     assert.equal(r.code, 0, r.err);
     const p = udp('192.0.2.1', '192.0.2.2', 'behind a NAT');
     const v = e.encap(p);
@@ -87,7 +91,12 @@ spdadd 192.0.2.1 192.0.2.2 any -P in ipsec esp/transport//require;`);
 
   it('a seeded engine gives the same bytes twice (IVs from the seed); another seed differs', async () => {
     const p = udp('10.1.2.3', '10.9.8.7');
-    const run = async (seed: string) => { const e = await engine(seed); const v = e.encap(p); e.close(); return v.kind === 'changed' ? Buffer.from(v.ip) : undefined; };
+    const run = async (seed: string) => {
+      const e = await engine(seed);
+      const v = e.encap(p);
+      e.close();
+      return v.kind === 'changed' ? Buffer.from(v.ip) : undefined;
+    };
     const [x, y, z] = [await run('s1'), await run('s1'), await run('s2')];
     assert.ok(x && y && z);
     assert.ok(x.equals(y));
@@ -99,15 +108,32 @@ spdadd 192.0.2.1 192.0.2.2 any -P in ipsec esp/transport//require;`);
     const good = e.encap(udp('192.0.2.1', '192.0.2.2', 'fuzz me'));
     assert.equal(good.kind, 'changed');
     const base = good.kind === 'changed' ? good.ip : new Uint8Array();
-    const mutated = fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 })
-      .map((edits) => { const b = base.slice(); for (const [i, x] of edits) b[i] = b[i]! ^ x; return b; });
-    fc.assert(fc.property(mutated, (b) => {
-      const v = e.decap(b);
-      // Any change to the ESP part must fail the ICV; header-only changes may still decap (the IPv4
-      // header is not covered by ESP) but never to a different payload.
-      if (v.kind === 'changed') assert.ok(Buffer.from(v.ip.subarray(20)).equals(Buffer.from(udp('192.0.2.1', '192.0.2.2', 'fuzz me').subarray(20))));
-    }), { seed: 0xe5b, numRuns: process.env.UIPSEC_SLOW ? 100_000 : 2_000 });
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 120 }), (b) => { e.decap(b); e.encap(b); }), { seed: 0xe5c, numRuns: process.env.UIPSEC_SLOW ? 100_000 : 2_000 });
+    const mutated = fc
+      .array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 })
+      .map((edits) => {
+        const b = base.slice();
+        for (const [i, x] of edits) b[i] = b[i]! ^ x;
+        return b;
+      });
+    fc.assert(
+      fc.property(mutated, (b) => {
+        const v = e.decap(b);
+        // Any change to the ESP part must fail the ICV; header-only changes may still decap (the IPv4
+        // header is not covered by ESP) but never to a different payload.
+        if (v.kind === 'changed')
+          assert.ok(
+            Buffer.from(v.ip.subarray(20)).equals(Buffer.from(udp('192.0.2.1', '192.0.2.2', 'fuzz me').subarray(20))),
+          );
+      }),
+      { seed: 0xe5b, numRuns: process.env.UIPSEC_SLOW ? 100_000 : 2_000 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 120 }), (b) => {
+        e.decap(b);
+        e.encap(b);
+      }),
+      { seed: 0xe5c, numRuns: process.env.UIPSEC_SLOW ? 100_000 : 2_000 },
+    );
     e.close();
   });
 });

@@ -9,19 +9,24 @@ import { formatTable } from '../../../app/table.js';
 function ipv4(proto: number, payload: number[]): Uint8Array {
   const h = [0x45, 0, 0, 0, 0, 1, 0, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
   const len = 20 + payload.length;
-  h[2] = len >> 8; h[3] = len & 255;
+  h[2] = len >> 8;
+  h[3] = len & 255;
   let sum = 0;
   for (let i = 0; i < 20; i += 2) sum += (h[i]! << 8) | h[i + 1]!;
   while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
   const c = ~sum & 0xffff;
-  h[10] = c >> 8; h[11] = c & 255;
+  h[10] = c >> 8;
+  h[11] = c & 255;
   return Uint8Array.from([...h, ...payload]);
 }
 
 describe('app/wire-summary and app/table', () => {
   it('ESP: SPI and sequence number from the first 8 bytes', () => {
     const s = summarizeFrame(ipv4(50, [0, 0, 0x10, 0x01, 0, 0, 0, 7, 1, 2, 3, 4]));
-    assert.deepEqual({ p: s.proto, spi: s.spi, seq: s.seq, src: s.src, dst: s.dst }, { p: 'ESP', spi: 0x1001, seq: 7, src: '10.0.0.1', dst: '10.0.0.2' });
+    assert.deepEqual(
+      { p: s.proto, spi: s.spi, seq: s.seq, src: s.src, dst: s.dst },
+      { p: 'ESP', spi: 0x1001, seq: 7, src: '10.0.0.1', dst: '10.0.0.2' },
+    );
   });
   it('AH: SPI at +4, sequence at +8', () => {
     const s = summarizeFrame(ipv4(51, [17, 4, 0, 0, 0, 0, 0x20, 0x02, 0, 0, 0, 3, ...new Array(12).fill(0)]));
@@ -32,7 +37,8 @@ describe('app/wire-summary and app/table', () => {
     assert.deepEqual([s.proto, s.cpi], ['IPComp', 2]);
   });
   it('UDP 4500: ESP-in-UDP with a non-zero first word, IKE behind the zero marker; UDP 500 is IKE', () => {
-    const udp = (sp: number, dp: number, body: number[]) => ipv4(17, [sp >> 8, sp & 255, dp >> 8, dp & 255, 0, 8 + body.length, 0, 0, ...body]);
+    const udp = (sp: number, dp: number, body: number[]) =>
+      ipv4(17, [sp >> 8, sp & 255, dp >> 8, dp & 255, 0, 8 + body.length, 0, 0, ...body]);
     const e = summarizeFrame(udp(4500, 4500, [0, 0, 0, 9, 0, 0, 0, 1]));
     assert.deepEqual([e.proto, e.spi, e.seq], ['ESP-in-UDP', 9, 1]);
     assert.equal(summarizeFrame(udp(4500, 4500, [0, 0, 0, 0, 1, 2, 3, 4])).proto, 'IKE');
@@ -41,12 +47,26 @@ describe('app/wire-summary and app/table', () => {
   });
   it('malformed headers are summarised, not thrown; fuzz with a fixed seed', () => {
     assert.equal(summarizeFrame(Uint8Array.from([0x45, 0, 0])).proto, 'malformed');
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (b) => { summarizeFrame(b); }), { seed: 0x5a, numRuns: 5_000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (b) => {
+        summarizeFrame(b);
+      }),
+      { seed: 0x5a, numRuns: 5_000 },
+    );
   });
   it('helpers: spiHex, containsBytes, formatTable aligns columns and right-aligns numbers', () => {
     assert.equal(spiHex(0x1001), '0x00001001');
     assert.ok(containsBytes(Uint8Array.from([1, 2, 3, 4]), Uint8Array.from([3, 4])));
     assert.ok(!containsBytes(Uint8Array.from([1, 2, 3]), Uint8Array.from([3, 4])));
-    assert.equal(formatTable(['a', 'num'], [['xyz', 5], ['b', 123]]), '  a    num\n  ---  ---\n  xyz    5\n  b    123\n');
+    assert.equal(
+      formatTable(
+        ['a', 'num'],
+        [
+          ['xyz', 5],
+          ['b', 123],
+        ],
+      ),
+      '  a    num\n  ---  ---\n  xyz    5\n  b    123\n',
+    );
   });
 });

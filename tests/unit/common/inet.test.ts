@@ -48,13 +48,16 @@ describe('common/bytes, rng, clock', () => {
   });
 
   it('seeded rng is deterministic, pooled rng is not repeating', () => {
-    const a = new Uint8Array(40), b = new Uint8Array(40);
+    const a = new Uint8Array(40),
+      b = new Uint8Array(40);
     new SeededRng(7).fill(a);
     new SeededRng(7).fill(b);
     assert.deepEqual(a, b);
     const r = new PooledRng();
-    const x = new Uint8Array(16), y = new Uint8Array(16);
-    r.fill(x); r.fill(y);
+    const x = new Uint8Array(16),
+      y = new Uint8Array(16);
+    r.fill(x);
+    r.fill(y);
     assert.notDeepEqual(x, y);
   });
 

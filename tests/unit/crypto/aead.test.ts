@@ -30,10 +30,27 @@ describe('crypto: AEAD known answers', () => {
             const ct = hex(v.ciphertext);
             const tag = hex(v.tag);
             const flips: Array<[string, (b: Uint8Array, t: Uint8Array, a: Uint8Array) => void]> = [
-              ['tag', (_b, t) => { t[t.length - 1]! ^= 0x01; }],
-              ['aad', (_b, _t, a) => { if (a.length) a[0]! ^= 0x80; else _t[0]! ^= 0x80; }],
+              [
+                'tag',
+                (_b, t) => {
+                  t[t.length - 1]! ^= 0x01;
+                },
+              ],
+              [
+                'aad',
+                (_b, _t, a) => {
+                  if (a.length) a[0]! ^= 0x80;
+                  else _t[0]! ^= 0x80;
+                },
+              ],
             ];
-            if (ct.length) flips.push(['payload', (b) => { b[b.length - 1]! ^= 0x40; }]);
+            if (ct.length)
+              flips.push([
+                'payload',
+                (b) => {
+                  b[b.length - 1]! ^= 0x40;
+                },
+              ]);
             for (const [what, flip] of flips) {
               const b = Uint8Array.from(ct);
               const t = Uint8Array.from(tag);

@@ -23,7 +23,9 @@ describe('crypto: cipher known answers', () => {
             buf.set(pt, 3);
             ctx.encrypt(hex(v.iv), buf, 3, pt.length);
             assert.deepEqual(buf.subarray(3, 3 + pt.length), ct);
-            assert.ok(buf.subarray(0, 3).every((b) => b === 0xee) && buf.subarray(3 + pt.length).every((b) => b === 0xee));
+            assert.ok(
+              buf.subarray(0, 3).every((b) => b === 0xee) && buf.subarray(3 + pt.length).every((b) => b === 0xee),
+            );
             ctx.decrypt(hex(v.iv), buf, 3, pt.length);
             assert.deepEqual(buf.subarray(3, 3 + pt.length), pt);
           });

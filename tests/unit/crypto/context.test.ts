@@ -4,7 +4,8 @@ import { strict as assert } from 'node:assert';
 import { AUTH_ALGS, ENC_ALGS, findAuthAlg, findEncAlg } from '../../../crypto/registry.js';
 import type { AeadAlg, AeadCtx, AuthCtx, CipherAlg, CipherCtx } from '../../../crypto/types.js';
 
-const keyFor = (bits: readonly number[]): Uint8Array => Uint8Array.from({ length: Math.max(...bits) / 8 }, (_, i) => i * 7 + 1);
+const keyFor = (bits: readonly number[]): Uint8Array =>
+  Uint8Array.from({ length: Math.max(...bits) / 8 }, (_, i) => i * 7 + 1);
 const IV8 = new Uint8Array(8).fill(9);
 
 function useCipher(ctx: CipherCtx, alg: CipherAlg): Uint8Array {
@@ -28,7 +29,8 @@ describe('crypto: context life cycle', () => {
     for (const be of alg.backends) {
       it(`${alg.name} [${be}]: keeps its own key copy and refuses use after wipe()`, () => {
         const key = keyFor(alg.keyBits);
-        const use = (): Uint8Array => alg.kind === 'aead' ? useAead(alg.create(key, be), alg) : useCipher(alg.create(key, be), alg);
+        const use = (): Uint8Array =>
+          alg.kind === 'aead' ? useAead(alg.create(key, be), alg) : useCipher(alg.create(key, be), alg);
         const expected = use();
         const ctx = alg.create(key, be);
         key.fill(0xff); // the caller wipes or reuses its buffer
@@ -38,7 +40,19 @@ describe('crypto: context life cycle', () => {
         ctx.wipe();
         if (alg.kind === 'aead') {
           assert.throws(() => useAead(ctx as AeadCtx, alg), /after wipe/);
-          assert.throws(() => (ctx as AeadCtx).open(IV8, new Uint8Array(8), new Uint8Array(alg.icvLen), 0, 0, new Uint8Array(alg.icvLen), 0), /after wipe/);
+          assert.throws(
+            () =>
+              (ctx as AeadCtx).open(
+                IV8,
+                new Uint8Array(8),
+                new Uint8Array(alg.icvLen),
+                0,
+                0,
+                new Uint8Array(alg.icvLen),
+                0,
+              ),
+            /after wipe/,
+          );
         } else {
           assert.throws(() => useCipher(ctx as CipherCtx, alg), /after wipe/);
         }
@@ -71,16 +85,28 @@ describe('crypto: argument checks', () => {
       assert.throws(() => ctx.decrypt(new Uint8Array(8), new Uint8Array(16), 0, 16), /IV must be 16 bytes/);
     }
     const des3 = findEncAlg('3des-cbc') as CipherAlg;
-    assert.throws(() => des3.create(new Uint8Array(24)).encrypt(new Uint8Array(8), new Uint8Array(12), 0, 12), /multiple of 8/);
+    assert.throws(
+      () => des3.create(new Uint8Array(24)).encrypt(new Uint8Array(8), new Uint8Array(12), 0, 12),
+      /multiple of 8/,
+    );
   });
 
   it('CTR and the AEADs want an 8-byte IV', () => {
-    assert.throws(() => (findEncAlg('aes-ctr') as CipherAlg).create(new Uint8Array(20)).encrypt(new Uint8Array(16), new Uint8Array(4), 0, 4), /IV must be 8 bytes/);
+    assert.throws(
+      () =>
+        (findEncAlg('aes-ctr') as CipherAlg)
+          .create(new Uint8Array(20))
+          .encrypt(new Uint8Array(16), new Uint8Array(4), 0, 4),
+      /IV must be 8 bytes/,
+    );
     for (const name of ['aes-gcm-16', 'chacha20-poly1305', 'aes-gmac']) {
       const alg = findEncAlg(name) as AeadAlg;
       for (const be of alg.backends) {
         const ctx = alg.create(new Uint8Array(Math.max(...alg.keyBits) / 8), be);
-        assert.throws(() => ctx.seal(new Uint8Array(12), new Uint8Array(8), new Uint8Array(32), 0, 16, new Uint8Array(32), 16), /IV must be 8 bytes/);
+        assert.throws(
+          () => ctx.seal(new Uint8Array(12), new Uint8Array(8), new Uint8Array(32), 0, 16, new Uint8Array(32), 16),
+          /IV must be 8 bytes/,
+        );
       }
     }
   });

@@ -2,8 +2,16 @@
 // and wrong key lengths are a RangeError naming the accepted lengths.
 import { strict as assert } from 'node:assert';
 import {
-  AUTH_ALGS, AUTH_ALG_NAMES, COMP_ALG_NAMES, ENC_ALGS, ENC_ALG_NAMES, UnsupportedAlgorithmError,
-  findAuthAlg, findCompAlg, findEncAlg, isAead,
+  AUTH_ALGS,
+  AUTH_ALG_NAMES,
+  COMP_ALG_NAMES,
+  ENC_ALGS,
+  ENC_ALG_NAMES,
+  UnsupportedAlgorithmError,
+  findAuthAlg,
+  findCompAlg,
+  findEncAlg,
+  isAead,
 } from '../../../crypto/registry.js';
 
 describe('crypto: registry', () => {
@@ -23,10 +31,24 @@ describe('crypto: registry', () => {
   });
 
   it('knows the racoon.conf spellings', () => {
-    for (const [n, want] of [['aes', 'aes-cbc'], ['rijndael', 'aes-cbc'], ['3des', '3des-cbc'], ['des', 'des-cbc'], ['camellia', 'camellia-cbc'], ['null_enc', 'null']]) {
+    for (const [n, want] of [
+      ['aes', 'aes-cbc'],
+      ['rijndael', 'aes-cbc'],
+      ['3des', '3des-cbc'],
+      ['des', 'des-cbc'],
+      ['camellia', 'camellia-cbc'],
+      ['null_enc', 'null'],
+    ] as const) {
       assert.equal(findEncAlg(n).name, want, n);
     }
-    for (const [n, want] of [['hmac_md5', 'hmac-md5'], ['hmac_sha1', 'hmac-sha1'], ['hmac_sha2_256', 'hmac-sha256'], ['hmac_sha2_384', 'hmac-sha384'], ['hmac_sha2_512', 'hmac-sha512'], ['non_auth', 'null']]) {
+    for (const [n, want] of [
+      ['hmac_md5', 'hmac-md5'],
+      ['hmac_sha1', 'hmac-sha1'],
+      ['hmac_sha2_256', 'hmac-sha256'],
+      ['hmac_sha2_384', 'hmac-sha384'],
+      ['hmac_sha2_512', 'hmac-sha512'],
+      ['non_auth', 'null'],
+    ] as const) {
       assert.equal(findAuthAlg(n).name, want, n);
     }
   });
@@ -35,35 +57,54 @@ describe('crypto: registry', () => {
     const seen = new Map<string, string>();
     for (const list of [ENC_ALGS, AUTH_ALGS]) {
       seen.clear();
-      for (const a of list) for (const n of [a.name, ...a.aliases]) {
-        assert.ok(!seen.has(n.toLowerCase()), `${n} used by ${seen.get(n.toLowerCase())} and ${a.name}`);
-        seen.set(n.toLowerCase(), a.name);
-      }
+      for (const a of list)
+        for (const n of [a.name, ...a.aliases]) {
+          assert.ok(!seen.has(n.toLowerCase()), `${n} used by ${seen.get(n.toLowerCase())} and ${a.name}`);
+          seen.set(n.toLowerCase(), a.name);
+        }
     }
   });
 
   for (const name of ['blowfish-cbc', 'cast128-cbc', 'twofish-cbc']) {
     it(`refuses legacy ${name} naming the supported ciphers`, () => {
-      assert.throws(() => findEncAlg(name), (e: unknown) => {
-        assert.ok(e instanceof UnsupportedAlgorithmError);
-        assert.equal(e.code, 'EALGUNSUPP');
-        assert.match(e.message, /no maintained library/);
-        for (const n of ENC_ALG_NAMES) assert.ok(e.message.includes(n), `message lacks ${n}`);
-        return true;
-      });
+      assert.throws(
+        () => findEncAlg(name),
+        (e: unknown) => {
+          assert.ok(e instanceof UnsupportedAlgorithmError);
+          assert.equal(e.code, 'EALGUNSUPP');
+          assert.match(e.message, /no maintained library/);
+          for (const n of ENC_ALG_NAMES) assert.ok(e.message.includes(n), `message lacks ${n}`);
+          return true;
+        },
+      );
     });
   }
 
   it('refuses unknown auth and compression names with the supported lists', () => {
-    assert.throws(() => findAuthAlg('keyed-md5'), (e: unknown) => e instanceof UnsupportedAlgorithmError && AUTH_ALG_NAMES.every((n) => e.message.includes(n)));
-    assert.throws(() => findCompAlg('lzs'), (e: unknown) => e instanceof UnsupportedAlgorithmError && COMP_ALG_NAMES.every((n) => e.message.includes(n)));
+    assert.throws(
+      () => findAuthAlg('keyed-md5'),
+      (e: unknown) => e instanceof UnsupportedAlgorithmError && AUTH_ALG_NAMES.every((n) => e.message.includes(n)),
+    );
+    assert.throws(
+      () => findCompAlg('lzs'),
+      (e: unknown) => e instanceof UnsupportedAlgorithmError && COMP_ALG_NAMES.every((n) => e.message.includes(n)),
+    );
     assert.throws(() => findEncAlg('no-such-cipher'), UnsupportedAlgorithmError);
   });
 
   it('rejects a wrong key length with a RangeError naming the accepted lengths', () => {
-    assert.throws(() => findEncAlg('aes-cbc').create(new Uint8Array(15)), /aes-cbc: key must be 128, 192 or 256 bits, got 120 bits/);
-    assert.throws(() => findEncAlg('aes-gcm-16').create(new Uint8Array(16)), /aes-gcm-16: key must be 160, 224 or 288 bits, got 128 bits/);
-    assert.throws(() => findAuthAlg('hmac-sha1').create(new Uint8Array(16)), /hmac-sha1: key must be 160 bits, got 128 bits/);
+    assert.throws(
+      () => findEncAlg('aes-cbc').create(new Uint8Array(15)),
+      /aes-cbc: key must be 128, 192 or 256 bits, got 120 bits/,
+    );
+    assert.throws(
+      () => findEncAlg('aes-gcm-16').create(new Uint8Array(16)),
+      /aes-gcm-16: key must be 160, 224 or 288 bits, got 128 bits/,
+    );
+    assert.throws(
+      () => findAuthAlg('hmac-sha1').create(new Uint8Array(16)),
+      /hmac-sha1: key must be 160 bits, got 128 bits/,
+    );
     assert.throws(() => findEncAlg('null').create(new Uint8Array(1)), RangeError);
     for (const a of [...ENC_ALGS, ...AUTH_ALGS]) {
       const bad = (Math.max(...a.keyBits) + 8) / 8;
@@ -72,7 +113,10 @@ describe('crypto: registry', () => {
   });
 
   it('refuses a back-end an algorithm does not list', () => {
-    assert.throws(() => findEncAlg('camellia-cbc').create(new Uint8Array(16), 'noble'), /no 'noble' back-end; available: node/);
+    assert.throws(
+      () => findEncAlg('camellia-cbc').create(new Uint8Array(16), 'noble'),
+      /no 'noble' back-end; available: node/,
+    );
   });
 
   it('lists key sizes as setkey counts them (with nonce/salt)', () => {

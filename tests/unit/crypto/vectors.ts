@@ -13,7 +13,30 @@ export function loadVectors<T>(name: string): T {
 
 export const hex = fromHex;
 
-export interface CipherVector { alg: string; source: string; key: string; iv: string; plaintext: string; ciphertext: string }
-export interface AeadVector extends CipherVector { aad: string; tag: string }
-export interface IcvVector { alg: string; source: string; key: string; data: string; icv: string }
-export interface PrfVector { hash: string; source: string; key: string; data: string; mac: string; truncatedTo?: number }
+export interface CipherVector {
+  alg: string;
+  source: string;
+  key: string;
+  iv: string;
+  plaintext: string;
+  ciphertext: string;
+}
+export interface AeadVector extends CipherVector {
+  aad: string;
+  tag: string;
+}
+export interface IcvVector {
+  alg: string;
+  source: string;
+  key: string;
+  data: string;
+  icv: string;
+}
+export interface PrfVector {
+  hash: string;
+  source: string;
+  key: string;
+  data: string;
+  mac: string;
+  truncatedTo?: number;
+}

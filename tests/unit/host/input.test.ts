@@ -14,7 +14,10 @@ import { espOutput } from '../../../kernel/esp.js';
 import { IPSEC_MAX_INPUT_DEPTH } from '../../../kernel/ipsec-input.js';
 import { ip, settle, saParams } from '../../scenarios/lab.js';
 
-const A = '192.0.2.1', B = '192.0.2.2', A6 = '2001:db8::1', B6 = '2001:db8::2';
+const A = '192.0.2.1',
+  B = '192.0.2.2',
+  A6 = '2001:db8::1',
+  B6 = '2001:db8::2';
 const RUNS = process.env.UIPSEC_SLOW ? 200_000 : 5_000;
 
 function host(extra: Partial<HostOptions> = {}): { b: Host; wire: MemWire; sent: Uint8Array[] } {
@@ -34,15 +37,76 @@ function udp4(len = 20, src = A): Uint8Array {
 describe('host input: malformed IP headers are counted drops', () => {
   const cases: { name: string; make: () => Uint8Array; counter: string }[] = [
     { name: 'empty', make: () => new Uint8Array(0), counter: 'ips_tooshort' },
-    { name: 'version 5', make: () => { const p = udp4(); p[0] = 0x55; return p; }, counter: 'ips_badvers' },
-    { name: 'IHL 4', make: () => { const p = udp4(); p[0] = 0x44; return p; }, counter: 'ips_badhlen' },
+    {
+      name: 'version 5',
+      make: () => {
+        const p = udp4();
+        p[0] = 0x55;
+        return p;
+      },
+      counter: 'ips_badvers',
+    },
+    {
+      name: 'IHL 4',
+      make: () => {
+        const p = udp4();
+        p[0] = 0x44;
+        return p;
+      },
+      counter: 'ips_badhlen',
+    },
     { name: 'truncated header', make: () => udp4().subarray(0, 12), counter: 'ips_tooshort' },
-    { name: 'total length beyond the buffer', make: () => { const p = udp4(); p[3] = p[3]! + 40; setIpv4Checksum(p); return p; }, counter: 'ips_badlen' },
-    { name: 'bad header checksum', make: () => { const p = udp4(); p[10] ^= 0xff; return p; }, counter: 'ips_badsum' },
-    { name: 'IPv6 payload length beyond the buffer', make: () => { const p = buildUdpPacket({ src: ip(A6), dst: ip(B6) }, 1, 9, new Uint8Array(4)); p[5] = 200; return p; }, counter: 'ip6s_badlen' },
-    { name: 'IPv6 truncated', make: () => buildUdpPacket({ src: ip(A6), dst: ip(B6) }, 1, 9, new Uint8Array(4)).subarray(0, 30), counter: 'ip6s_tooshort' },
-    { name: 'UDP bad checksum', make: () => { const p = udp4(); p[30] ^= 1; return p; }, counter: 'udps_badsum' },
-    { name: 'UDP length beyond IP', make: () => { const p = udp4(); p[25] = 200; return p; }, counter: 'udps_badlen' },
+    {
+      name: 'total length beyond the buffer',
+      make: () => {
+        const p = udp4();
+        p[3] = p[3]! + 40;
+        setIpv4Checksum(p);
+        return p;
+      },
+      counter: 'ips_badlen',
+    },
+    {
+      name: 'bad header checksum',
+      make: () => {
+        const p = udp4();
+        p[10]! ^= 0xff;
+        return p;
+      },
+      counter: 'ips_badsum',
+    },
+    {
+      name: 'IPv6 payload length beyond the buffer',
+      make: () => {
+        const p = buildUdpPacket({ src: ip(A6), dst: ip(B6) }, 1, 9, new Uint8Array(4));
+        p[5] = 200;
+        return p;
+      },
+      counter: 'ip6s_badlen',
+    },
+    {
+      name: 'IPv6 truncated',
+      make: () => buildUdpPacket({ src: ip(A6), dst: ip(B6) }, 1, 9, new Uint8Array(4)).subarray(0, 30),
+      counter: 'ip6s_tooshort',
+    },
+    {
+      name: 'UDP bad checksum',
+      make: () => {
+        const p = udp4();
+        p[30]! ^= 1;
+        return p;
+      },
+      counter: 'udps_badsum',
+    },
+    {
+      name: 'UDP length beyond IP',
+      make: () => {
+        const p = udp4();
+        p[25] = 200;
+        return p;
+      },
+      counter: 'udps_badlen',
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {
@@ -61,13 +125,17 @@ describe('host input: malformed IP headers are counted drops', () => {
   it('ESP/AH/IPComp with no SA or cut short: notdb / hdrops', () => {
     const { b } = host();
     const esp = udp4(40);
-    esp[9] = 50; setIpv4Checksum(esp);
+    esp[9] = 50;
+    setIpv4Checksum(esp);
     b.input(esp);
     const ah = udp4(40);
-    ah[9] = 51; setIpv4Checksum(ah);
+    ah[9] = 51;
+    setIpv4Checksum(ah);
     b.input(ah);
     const short = udp4(0).subarray(0, 24);
-    short[3] = 24; short[9] = 50; setIpv4Checksum(short);
+    short[3] = 24;
+    short[9] = 50;
+    setIpv4Checksum(short);
     b.input(short);
     assert.equal(b.stats.get('esps_notdb'), 1);
     assert.equal(b.stats.get('ahs_notdb'), 1);
@@ -95,23 +163,35 @@ describe('host input: fragments', () => {
     assert.ok(g.ok);
     const [f0, f1, f2] = g.fragments;
     const evil = f1!.slice();
-    evil[7] = evil[7]! - 1; evil[40] ^= 0xff; setIpv4Checksum(evil);
-    b.input(f0!); b.input(evil); b.input(f1!); b.input(f2!);
+    evil[7] = evil[7]! - 1;
+    evil[40]! ^= 0xff;
+    setIpv4Checksum(evil);
+    b.input(f0!);
+    b.input(evil);
+    b.input(f1!);
+    b.input(f2!);
     await settle();
     assert.deepEqual(got, [3000]);
     assert.ok(b.reassembler.stats.dropped.overlap + b.reassembler.stats.dropped.afterDiscard >= 2);
     assert.ok(b.netstat.get('ips_fragdropped') >= 2);
   });
 
-  for (const lim of [{ maxBytes: 256 * 1024, maxDatagrams: 64 }, { maxBytes: 64 * 1024, maxDatagrams: 100_000 }]) {
+  for (const lim of [
+    { maxBytes: 256 * 1024, maxDatagrams: 64 },
+    { maxBytes: 64 * 1024, maxDatagrams: 100_000 },
+  ]) {
     it(`a fragment flood stays within maxBytes ${lim.maxBytes} and maxDatagrams ${lim.maxDatagrams}, counted`, () => {
       const { b } = host({ reassembly: lim });
       const base = udp4(1400);
-      let peakBytes = 0, peakDatagrams = 0;
+      let peakBytes = 0,
+        peakDatagrams = 0;
       for (let id = 0; id < 8_000; id++) {
         const p = base.slice();
-        p[4] = id >> 8; p[5] = id & 0xff; p[6] = 0x20; // MF, offset 0: a first fragment that never completes
-        p[12] = 10; p[13] = (id >> 16) & 0xff; // varied sources
+        p[4] = id >> 8;
+        p[5] = id & 0xff;
+        p[6] = 0x20; // MF, offset 0: a first fragment that never completes
+        p[12] = 10;
+        p[13] = (id >> 16) & 0xff; // varied sources
         setIpv4Checksum(p);
         b.input(p);
         peakBytes = Math.max(peakBytes, b.reassembler.bytesHeld);
@@ -133,7 +213,10 @@ describe('host input: fragments', () => {
     let peak = 0;
     for (let id = 0; id < 8_000; id++) {
       const p = first.slice();
-      p[44] = id >> 24; p[45] = (id >> 16) & 0xff; p[46] = (id >> 8) & 0xff; p[47] = id & 0xff; // fragment header id
+      p[44] = id >> 24;
+      p[45] = (id >> 16) & 0xff;
+      p[46] = (id >> 8) & 0xff;
+      p[47] = id & 0xff; // fragment header id
       b.input(p);
       peak = Math.max(peak, b.reassembler.bytesHeld);
       assert.ok(b.reassembler.datagrams <= 100);
@@ -187,16 +270,28 @@ describe('host input: nesting bound', () => {
 
 /** xorshift32 over one fast-check integer: 1-4 byte sets, bit flips, truncations or extensions. */
 function mutate(src: Uint8Array, seed: number): Uint8Array {
-  let x = (seed | 0) || 0x9e3779b9;
-  const r = (): number => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return x >>> 0; };
+  let x = seed | 0 || 0x9e3779b9;
+  const r = (): number => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return x >>> 0;
+  };
   let b = src.slice();
   for (let n = 1 + (r() & 3); n > 0; n--) {
-    const op = r() % 5, at = b.length ? r() % b.length : 0;
+    const op = r() % 5,
+      at = b.length ? r() % b.length : 0;
     if (op === 0 && b.length) b[at] = r() & 0xff;
     else if (op === 1 && b.length) b[at] = b[at]! ^ (1 << (r() & 7));
     else if (op === 2) b = b.subarray(0, at);
-    else if (op === 3) { const e = new Uint8Array(b.length + 1 + (r() & 31)); e.set(b); b = e; }
-    else if (b.length >= 2) { b[at] = 0xff; b[(at + 1) % b.length] = 0; }
+    else if (op === 3) {
+      const e = new Uint8Array(b.length + 1 + (r() & 31));
+      e.set(b);
+      b = e;
+    } else if (b.length >= 2) {
+      b[at] = 0xff;
+      b[(at + 1) % b.length] = 0;
+    }
   }
   return b;
 }
@@ -204,7 +299,11 @@ function mutate(src: Uint8Array, seed: number): Uint8Array {
 describe(`host input fuzz (${RUNS} mutated packets, fixed seed)`, () => {
   it('never throws, and the host still answers a clean ping afterwards', async () => {
     const { b, sent } = host();
-    for (const [proto, spi] of [['esp', 0x100], ['ah', 0x200], ['ipcomp', 0x300]] as const) {
+    for (const [proto, spi] of [
+      ['esp', 0x100],
+      ['ah', 0x200],
+      ['ipcomp', 0x300],
+    ] as const) {
       b.sad.add(saParams({ proto }, A, B, spi));
       b.sad.add(saParams({ proto, mode: 'tunnel' }, A6, B6, spi + 1));
     }
@@ -214,19 +313,44 @@ describe(`host input fuzz (${RUNS} mutated packets, fixed seed)`, () => {
     s.bind(9);
     const peer = new Host({ name: 'a', clock: new ManualClock(), rng: new SeededRng('a') });
     const env = { rng: new SeededRng('env'), now: 0 };
-    const seeds: Uint8Array[] = [udp4(30), buildEchoRequestPacket({ src: ip(A), dst: ip(B) }, 1, 2, new Uint8Array(20)),
-      buildUdpPacket({ src: ip(A6), dst: ip(B6) }, 1, 9, new Uint8Array(33)), ...(() => { const f = fragmentIpv4(udp4(2000), 600); return f.ok ? f.fragments : []; })()];
-    for (const [spi, big] of [[0x100, false], [0x200, false], [0x300, true], [0x400, false]] as const) {
-      const sa = peer.sad.add(saParams({ proto: spi === 0x200 ? 'ah' : spi === 0x300 ? 'ipcomp' : 'esp', natt: spi === 0x400 ? { sport: 4500, dport: 4500 } : undefined }, A, B, spi));
+    const seeds: Uint8Array[] = [
+      udp4(30),
+      buildEchoRequestPacket({ src: ip(A), dst: ip(B) }, 1, 2, new Uint8Array(20)),
+      buildUdpPacket({ src: ip(A6), dst: ip(B6) }, 1, 9, new Uint8Array(33)),
+      ...(() => {
+        const f = fragmentIpv4(udp4(2000), 600);
+        return f.ok ? f.fragments : [];
+      })(),
+    ];
+    for (const [spi, big] of [
+      [0x100, false],
+      [0x200, false],
+      [0x300, true],
+      [0x400, false],
+    ] as const) {
+      const sa = peer.sad.add(
+        saParams(
+          {
+            proto: spi === 0x200 ? 'ah' : spi === 0x300 ? 'ipcomp' : 'esp',
+            natt: spi === 0x400 ? { sport: 4500, dport: 4500 } : undefined,
+          },
+          A,
+          B,
+          spi,
+        ),
+      );
       const out = sa.proto === 'esp' ? espOutput(sa, udp4(big ? 500 : 30), env) : undefined;
       if (out?.ok) seeds.push(out.packet);
     }
     const v6sa = peer.sad.add(saParams({ proto: 'esp', mode: 'tunnel' }, A6, B6, 0x101));
     const t = espOutput(v6sa, udp4(25), env);
     if (t.ok) seeds.push(t.packet);
-    fc.assert(fc.property(fc.nat(seeds.length - 1), fc.integer(), (i, sd) => {
-      b.input(mutate(seeds[i]!, sd), 'eth0');
-    }), { seed: 20261122, numRuns: RUNS });
+    fc.assert(
+      fc.property(fc.nat(seeds.length - 1), fc.integer(), (i, sd) => {
+        b.input(mutate(seeds[i]!, sd), 'eth0');
+      }),
+      { seed: 20261122, numRuns: RUNS },
+    );
     await settle();
     assert.deepEqual(b.stats.unknownNames(), [], 'every IPsec drop reason is a known KAME/extra counter');
     const before = sent.length;

@@ -28,16 +28,22 @@ describe('kernel/link/natt-socket on bad input', () => {
         fc.uint8Array({ minLength: 0, maxLength: 64 }),
         fc.uint8Array({ minLength: 0, maxLength: 40 }).map((b) => Uint8Array.from([0, 0, 0, 0, ...b])),
         fc.constant(Uint8Array.of(0xff)),
-        fc.uint8Array({ minLength: 8, maxLength: 200 }).map((b) => { b[0] = b[0]! | 1; return b; }),
+        fc.uint8Array({ minLength: 8, maxLength: 200 }).map((b) => {
+          b[0] = b[0]! | 1;
+          return b;
+        }),
       );
       const s = n.stats;
       const counted = () => s.espIn + s.ikeIn + s.keepalivesIn + s.short;
-      await fc.assert(fc.asyncProperty(datagram, async (d) => {
-        await new Promise<void>((r) => tx.send(d, n.encapPort, '127.0.0.1', () => r()));
-        sent.n++;
-        // One at a time: loopback UDP drops what the receive buffer cannot hold, and that is not under test.
-        for (let i = 0; i < 1000 && counted() < sent.n; i++) await new Promise((r) => setImmediate(r));
-      }), { seed: 3948, numRuns: RUNS });
+      await fc.assert(
+        fc.asyncProperty(datagram, async (d) => {
+          await new Promise<void>((r) => tx.send(d, n.encapPort, '127.0.0.1', () => r()));
+          sent.n++;
+          // One at a time: loopback UDP drops what the receive buffer cannot hold, and that is not under test.
+          for (let i = 0; i < 1000 && counted() < sent.n; i++) await new Promise((r) => setImmediate(r));
+        }),
+        { seed: 3948, numRuns: RUNS },
+      );
       assert.equal(s.espIn + s.ikeIn + s.keepalivesIn + s.short, sent.n, JSON.stringify(s));
       assert.equal(ike, s.ikeIn);
       assert.ok(s.espIn > 0 && s.ikeIn > 0 && s.keepalivesIn > 0 && s.short > 0);
@@ -52,7 +58,8 @@ describe('kernel/link/natt-socket on bad input', () => {
   it('refuses on output anything that is not ESP-in-UDP from its own port', async () => {
     const n = await NattSocket.open({ bind: { host: '127.0.0.1', port: 0 } });
     try {
-      const src = ip('127.0.0.1'), dst = ip('127.0.0.2');
+      const src = ip('127.0.0.1'),
+        dst = ip('127.0.0.2');
       n.send(buildUdpPacket({ src, dst }, 1234, 4500, new Uint8Array(16).fill(1)), dst); // wrong source port
       n.send(buildUdpPacket({ src, dst }, n.encapPort, 4500, new Uint8Array(16)), dst); // zero SPI (IKE marker)
       n.send(buildUdpPacket({ src, dst }, n.encapPort, 4500, new Uint8Array(4).fill(1)), dst); // shorter than ESP
@@ -74,7 +81,8 @@ describe('kernel/ping timing (manual clock)', () => {
   function pair() {
     const clock = new ManualClock(1_000_000);
     const seg = segment();
-    const a = makeHost('a', clock), b = makeHost('b', clock);
+    const a = makeHost('a', clock),
+      b = makeHost('b', clock);
     attach(a, seg, 'eth0', ['192.0.2.1/24']);
     attach(b, seg, 'eth0', ['192.0.2.2/24']);
     return { a, b, clock, seg };
@@ -90,8 +98,14 @@ describe('kernel/ping timing (manual clock)', () => {
     clock.advance(1000);
     await settle();
     const r = await p;
-    assert.deepEqual(r.map((x) => x.seq), [0, 1, 2]);
-    assert.ok(r.every((x) => x.rttMs === 0), 'the memwire delivers within the same clock instant');
+    assert.deepEqual(
+      r.map((x) => x.seq),
+      [0, 1, 2],
+    );
+    assert.ok(
+      r.every((x) => x.rttMs === 0),
+      'the memwire delivers within the same clock instant',
+    );
   });
 
   it('resolves with the replies received when the timeout after the last request runs out', async () => {
@@ -103,6 +117,9 @@ describe('kernel/ping timing (manual clock)', () => {
     await settle();
     clock.advance(300);
     const r = await p;
-    assert.deepEqual(r.map((x) => x.seq), [0]);
+    assert.deepEqual(
+      r.map((x) => x.seq),
+      [0],
+    );
   });
 });

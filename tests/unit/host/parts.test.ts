@@ -15,16 +15,30 @@ import { buildIpv6OptionsHeader } from '../../../kernel/ip/ipv6.js';
 import { buildUdp } from '../../../kernel/ip/udp.js';
 import { fragmentIpv4 } from '../../../kernel/ip/frag.js';
 import { setIpv4Checksum } from '../../../kernel/ip/ipv4.js';
-import { ip, settle, makeHost, attach, segment, addSaPair, policyPair, protocols, saParams } from '../../scenarios/lab.js';
+import {
+  ip,
+  settle,
+  makeHost,
+  attach,
+  segment,
+  addSaPair,
+  policyPair,
+  protocols,
+  saParams,
+} from '../../scenarios/lab.js';
 
-const A = '192.0.2.1', B = '192.0.2.2';
+const A = '192.0.2.1',
+  B = '192.0.2.2';
 
 describe('kernel/acquire AcquireTable (KAME blockacq)', () => {
   const idx: SaIndex = { proto: 'esp', mode: 'transport', reqid: 0, src: ip(A), dst: ip(B) };
   it('sends on the 1st trigger, suppresses the next 10, sends again on the 12th, same seq', () => {
     const t = new AcquireTable({ blockCount: 10, lifetimeSec: 20 });
     const sent: number[] = [];
-    for (let i = 1; i <= 23; i++) { const s = t.trigger(idx, 0, () => false); if (s !== undefined) sent.push(i); }
+    for (let i = 1; i <= 23; i++) {
+      const s = t.trigger(idx, 0, () => false);
+      if (s !== undefined) sent.push(i);
+    }
     assert.deepEqual(sent, [1, 12, 23]);
     assert.deepEqual(t.stats, { sent: 3, suppressed: 20 });
   });
@@ -32,9 +46,17 @@ describe('kernel/acquire AcquireTable (KAME blockacq)', () => {
     const t = new AcquireTable({ blockCount: 2, lifetimeSec: 20 });
     const seq = t.trigger(idx, 0, () => true)!;
     assert.equal(typeof seq, 'number');
-    for (let i = 0; i < 10; i++) assert.equal(t.trigger(idx, 1000, () => true), undefined);
+    for (let i = 0; i < 10; i++)
+      assert.equal(
+        t.trigger(idx, 1000, () => true),
+        undefined,
+      );
     assert.equal(t.refresh(seq, 15_000), true);
-    assert.equal(t.trigger(idx, 30_000, () => false), undefined, 'refreshed at 15 s: still alive at 30 s');
+    assert.equal(
+      t.trigger(idx, 30_000, () => false),
+      undefined,
+      'refreshed at 15 s: still alive at 30 s',
+    );
     const again = t.trigger(idx, 35_000, () => false);
     assert.ok(again !== undefined && again !== seq, 'expired at 35 s: a new entry and seq');
     assert.equal(t.refresh(0xdead, 0), false);
@@ -44,11 +66,23 @@ describe('kernel/acquire AcquireTable (KAME blockacq)', () => {
   it('different SA indexes are limited separately; resolved() forgets one', () => {
     const t = new AcquireTable();
     const other = { ...idx, proto: 'ah' as const };
-    assert.notEqual(t.trigger(idx, 0, () => false), undefined);
-    assert.notEqual(t.trigger(other, 0, () => false), undefined);
-    assert.equal(t.trigger(idx, 0, () => false), undefined);
+    assert.notEqual(
+      t.trigger(idx, 0, () => false),
+      undefined,
+    );
+    assert.notEqual(
+      t.trigger(other, 0, () => false),
+      undefined,
+    );
+    assert.equal(
+      t.trigger(idx, 0, () => false),
+      undefined,
+    );
     t.resolved(idx);
-    assert.notEqual(t.trigger(idx, 0, () => false), undefined);
+    assert.notEqual(
+      t.trigger(idx, 0, () => false),
+      undefined,
+    );
   });
 });
 
@@ -56,8 +90,21 @@ function sa(proto: SecAssoc['proto'], mode: SecAssoc['mode'], src = A, dst = B, 
   return { proto, mode, src: ip(src), dst: ip(dst), reqid } as SecAssoc;
 }
 const layer = (s: SecAssoc): InputLayer => ({ proto: s.proto, mode: s.mode, sa: s, udpEncap: false });
-const req = (proto: IpsecRequest['proto'], level: IpsecRequest['level'] = 'require', mode: IpsecRequest['mode'] = 'transport', ends?: [string, string], reqid = 0): IpsecRequest =>
-  ({ proto, mode, level, reqid, sport: 0, dport: 0, ...(ends ? { src: ip(ends[0]), dst: ip(ends[1]) } : {}) });
+const req = (
+  proto: IpsecRequest['proto'],
+  level: IpsecRequest['level'] = 'require',
+  mode: IpsecRequest['mode'] = 'transport',
+  ends?: [string, string],
+  reqid = 0,
+): IpsecRequest => ({
+  proto,
+  mode,
+  level,
+  reqid,
+  sport: 0,
+  dport: 0,
+  ...(ends ? { src: ip(ends[0]), dst: ip(ends[1]) } : {}),
+});
 
 describe('kernel/ipsec-input historySatisfies (inbound policy check)', () => {
   // history is outermost first (as processed); requests innermost first (as in the policy).
@@ -67,23 +114,72 @@ describe('kernel/ipsec-input historySatisfies (inbound policy check)', () => {
     ['AH, ESP required', [req('esp')], [layer(sa('ah', 'transport'))], false],
     ['plain packet, ESP use', [req('esp', 'use')], [], true],
     ['plain packet, ESP default', [req('esp', 'default')], [], true],
-    ['IPComp required but absent (uncompressed), ESP present', [req('ipcomp'), req('esp')], [layer(sa('esp', 'transport'))], true],
-    ['ESP tunnel with matching endpoints', [req('esp', 'require', 'tunnel', [A, B])], [layer(sa('esp', 'tunnel'))], true],
-    ['ESP tunnel from other endpoints', [req('esp', 'require', 'tunnel', [A, B])], [layer(sa('esp', 'tunnel', '192.0.2.9', B))], false],
-    ['transport ESP when tunnel required', [req('esp', 'require', 'tunnel', [A, B])], [layer(sa('esp', 'transport'))], false],
+    [
+      'IPComp required but absent (uncompressed), ESP present',
+      [req('ipcomp'), req('esp')],
+      [layer(sa('esp', 'transport'))],
+      true,
+    ],
+    [
+      'ESP tunnel with matching endpoints',
+      [req('esp', 'require', 'tunnel', [A, B])],
+      [layer(sa('esp', 'tunnel'))],
+      true,
+    ],
+    [
+      'ESP tunnel from other endpoints',
+      [req('esp', 'require', 'tunnel', [A, B])],
+      [layer(sa('esp', 'tunnel', '192.0.2.9', B))],
+      false,
+    ],
+    [
+      'transport ESP when tunnel required',
+      [req('esp', 'require', 'tunnel', [A, B])],
+      [layer(sa('esp', 'transport'))],
+      false,
+    ],
     ["an 'any' SA matches either mode", [req('esp', 'require', 'tunnel', [A, B])], [layer(sa('esp', 'any'))], true],
-    ['unique:5 vs an SA of reqid 6', [req('esp', 'unique', 'transport', undefined, 5)], [layer(sa('esp', 'transport', A, B, 6))], false],
-    ['unique:5 vs an SA of reqid 5', [req('esp', 'unique', 'transport', undefined, 5)], [layer(sa('esp', 'transport', A, B, 5))], true],
-    ['ESP inside AH, in that order', [req('esp'), req('ah')], [layer(sa('ah', 'transport')), layer(sa('esp', 'transport'))], true],
-    ['AH inside ESP when ESP inside AH is required', [req('esp'), req('ah')], [layer(sa('esp', 'transport')), layer(sa('ah', 'transport'))], false],
+    [
+      'unique:5 vs an SA of reqid 6',
+      [req('esp', 'unique', 'transport', undefined, 5)],
+      [layer(sa('esp', 'transport', A, B, 6))],
+      false,
+    ],
+    [
+      'unique:5 vs an SA of reqid 5',
+      [req('esp', 'unique', 'transport', undefined, 5)],
+      [layer(sa('esp', 'transport', A, B, 5))],
+      true,
+    ],
+    [
+      'ESP inside AH, in that order',
+      [req('esp'), req('ah')],
+      [layer(sa('ah', 'transport')), layer(sa('esp', 'transport'))],
+      true,
+    ],
+    [
+      'AH inside ESP when ESP inside AH is required',
+      [req('esp'), req('ah')],
+      [layer(sa('esp', 'transport')), layer(sa('ah', 'transport'))],
+      false,
+    ],
     ['extra protection is accepted', [req('esp')], [layer(sa('ah', 'transport')), layer(sa('esp', 'transport'))], true],
     // Optional and IPComp requests never take a layer that a later mandatory request needs.
-    ['IPComp tunnel request listed before AH, AH applied inside IPComp', [req('ipcomp', 'require', 'tunnel', [A, B]), req('ah')],
-      [layer(sa('ipcomp', 'tunnel')), layer(sa('ah', 'transport'))], true],
-    ['ESP use listed first, AH required, only AH applied under ESP', [req('esp', 'use'), req('ah')],
-      [layer(sa('esp', 'transport')), layer(sa('ah', 'transport'))], true],
+    [
+      'IPComp tunnel request listed before AH, AH applied inside IPComp',
+      [req('ipcomp', 'require', 'tunnel', [A, B]), req('ah')],
+      [layer(sa('ipcomp', 'tunnel')), layer(sa('ah', 'transport'))],
+      true,
+    ],
+    [
+      'ESP use listed first, AH required, only AH applied under ESP',
+      [req('esp', 'use'), req('ah')],
+      [layer(sa('esp', 'transport')), layer(sa('ah', 'transport'))],
+      true,
+    ],
   ];
-  for (const [name, reqs, hist, ok] of T) it(`${name}: ${ok ? 'accepted' : 'rejected'}`, () => assert.equal(historySatisfies(reqs, hist), ok));
+  for (const [name, reqs, hist, ok] of T)
+    it(`${name}: ${ok ? 'accepted' : 'rejected'}`, () => assert.equal(historySatisfies(reqs, hist), ok));
 });
 
 describe('kernel/ipsec-output packetSelector', () => {
@@ -109,14 +205,26 @@ describe('kernel/ipsec-output packetSelector', () => {
 
 describe('kernel/socket UdpTable and UdpSocket', () => {
   const stack = (): UdpStack & { sent: number } => {
-    const s = { udpTable: new UdpTable(), sent: 0, udpSend() { s.sent++; return true; } };
+    const s = {
+      udpTable: new UdpTable(),
+      sent: 0,
+      udpSend() {
+        s.sent++;
+        return true;
+      },
+    };
     return s;
   };
   it('binds, refuses a clash (EADDRINUSE), prefers the exact address over the wildcard, frees on close', () => {
     const st = stack();
-    const w = new UdpSocket(st), x = new UdpSocket(st), y = new UdpSocket(st);
+    const w = new UdpSocket(st),
+      x = new UdpSocket(st),
+      y = new UdpSocket(st);
     w.bind(500);
-    assert.throws(() => x.bind(500), (e: unknown) => e instanceof ErrnoError && e.errno === 'EADDRINUSE');
+    assert.throws(
+      () => x.bind(500),
+      (e: unknown) => e instanceof ErrnoError && e.errno === 'EADDRINUSE',
+    );
     x.bind(501, A);
     y.bind(501, B);
     assert.equal(st.udpTable.lookup(ip(A), 501), x);
@@ -148,7 +256,9 @@ describe('Buffer inputs (zlib and ESP output hand out Node Buffers, whose slice 
     const env = { rng: new SeededRng(2), now: 0 };
     const r = ahOutput(out, buildUdpPacket({ src: ip(A), dst: ip(B) }, 1, 9, new Uint8Array(48).fill(65)), env);
     assert.ok(r.ok);
-    const inSa = new Sad({ clock: new ManualClock(0), rng: new SeededRng(1) }).add(saParams({ proto: 'ah' }, A, B, 0x1000));
+    const inSa = new Sad({ clock: new ManualClock(0), rng: new SeededRng(1) }).add(
+      saParams({ proto: 'ah' }, A, B, 0x1000),
+    );
     const asBuffer = Buffer.from(r.packet);
     const back = ahInput(inSa, asBuffer, 20, env);
     assert.ok(back.ok, JSON.stringify(back));
@@ -159,7 +269,8 @@ describe('host plumbing', () => {
   function two(mtu?: number) {
     const clock = new ManualClock(1_700_000_000_000);
     const seg = segment(mtu ? { mtu } : {});
-    const a = makeHost('a', clock), b = makeHost('b', clock);
+    const a = makeHost('a', clock),
+      b = makeHost('b', clock);
     attach(a, seg, 'eth0', [`${A}/24`, '2001:db8::1/64']);
     attach(b, seg, 'eth0', [`${B}/24`, '2001:db8::2/64']);
     return { a, b, seg, clock };
@@ -237,7 +348,8 @@ describe('host plumbing', () => {
     b.input(transit.slice());
     assert.equal(b.netstat.get('ips_timeexceed'), 1);
     const ok = transit.slice();
-    ok[8] = 9; setIpv4Checksum(ok);
+    ok[8] = 9;
+    setIpv4Checksum(ok);
     b.input(ok);
     assert.equal(b.netstat.get('ips_noroute'), 1);
     assert.equal(a.udpSocket().send(new Uint8Array(1), '203.0.113.1', 9), false);
@@ -260,10 +372,12 @@ describe('host plumbing', () => {
     const forged = buildEchoRequestPacket({ src: ip(B), dst: ip(A) }, 1, 0, new Uint8Array(16).fill(9));
     const fs = decodeIpPacket(forged);
     forged[fs.payloadOffset] = 0; // echo reply
-    forged[fs.payloadOffset + 2] = 0; forged[fs.payloadOffset + 3] = 0;
+    forged[fs.payloadOffset + 2] = 0;
+    forged[fs.payloadOffset + 3] = 0;
     const { internetChecksum } = await import('../../../kernel/ip/checksum.js');
     const c = internetChecksum(forged, fs.payloadOffset, forged.length - fs.payloadOffset);
-    forged[fs.payloadOffset + 2] = c >> 8; forged[fs.payloadOffset + 3] = c & 0xff;
+    forged[fs.payloadOffset + 2] = c >> 8;
+    forged[fs.payloadOffset + 3] = c & 0xff;
     a.input(forged);
     await settle();
     clock.advance(50);

@@ -4,7 +4,13 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { fromHex, u16 } from '../../../common/bytes.js';
 import {
-  sumWords, foldSum, internetChecksum, checksumOk, updateChecksum16, updateChecksumBytes, pseudoHeaderSum,
+  sumWords,
+  foldSum,
+  internetChecksum,
+  checksumOk,
+  updateChecksum16,
+  updateChecksumBytes,
+  pseudoHeaderSum,
 } from '../../../kernel/ip/checksum.js';
 import { WIKIPEDIA_IPV4_HEADER } from './known-packets.js';
 
@@ -28,7 +34,8 @@ describe('kernel/ip/checksum', () => {
   it('computes and verifies the Wikipedia IPv4 header example (442e)', () => {
     const h = fromHex(WIKIPEDIA_IPV4_HEADER.hex);
     assert.ok(checksumOk(h, 0, h.length));
-    h[10] = 0; h[11] = 0;
+    h[10] = 0;
+    h[11] = 0;
     assert.equal(internetChecksum(h), WIKIPEDIA_IPV4_HEADER.checksum);
     assert.ok(!checksumOk(h, 0, h.length));
   });
@@ -38,18 +45,24 @@ describe('kernel/ip/checksum', () => {
   });
 
   it('matches the naive oracle on random data, any offset and length', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(7), (b, skip) => {
-      const off = Math.min(skip, b.length);
-      assert.equal(internetChecksum(b, off, b.length - off), naiveChecksum(b.subarray(off)));
-    }), { seed: 1071, numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(7), (b, skip) => {
+        const off = Math.min(skip, b.length);
+        assert.equal(internetChecksum(b, off, b.length - off), naiveChecksum(b.subarray(off)));
+      }),
+      { seed: 1071, numRuns: 2000 },
+    );
   });
 
   it('sums split at even boundaries equal the whole sum', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 2, maxLength: 200 }), fc.nat(), (b, k) => {
-      const cut = (k % (b.length >> 1)) * 2;
-      const whole = foldSum(sumWords(b, 0, b.length));
-      assert.equal(foldSum(sumWords(b, cut, b.length - cut, sumWords(b, 0, cut))), whole);
-    }), { seed: 7, numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 2, maxLength: 200 }), fc.nat(), (b, k) => {
+        const cut = (k % (b.length >> 1)) * 2;
+        const whole = foldSum(sumWords(b, 0, b.length));
+        assert.equal(foldSum(sumWords(b, cut, b.length - cut, sumWords(b, 0, cut))), whole);
+      }),
+      { seed: 7, numRuns: 1000 },
+    );
   });
 
   it('RFC 1624 eqn. 3: the +0/-0 boundary case of §3 gives 0x0000 as a full recomputation does', () => {
@@ -65,28 +78,43 @@ describe('kernel/ip/checksum', () => {
   });
 
   it('incremental updates equal recomputation for random headers and changes (RFC 1624)', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 20, maxLength: 60 }), fc.nat(), fc.integer({ min: 0, max: 0xffff }), (raw, pick, nw) => {
-      const h = raw.subarray(0, raw.length & ~1);
-      h[10] = 0; h[11] = 0;
-      const hc = internetChecksum(h);
-      h[10] = hc >> 8; h[11] = hc & 0xff;
-      let w = (pick % (h.length >> 1)) * 2;
-      if (w === 10) w = 12;
-      const old = u16(h, w);
-      const inc = updateChecksum16(hc, old, nw);
-      h[w] = nw >> 8; h[w + 1] = nw & 0xff;
-      h[10] = 0; h[11] = 0;
-      const full = internetChecksum(h);
-      // Both are valid; the only allowed difference is the two zeros of one's complement when the sum is zero.
-      assert.ok(inc === full || (inc ^ full) === 0xffff && (inc === 0 || full === 0), `${inc} vs ${full}`);
-    }), { seed: 1624, numRuns: 3000 });
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 20, maxLength: 60 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 0xffff }),
+        (raw, pick, nw) => {
+          const h = raw.subarray(0, raw.length & ~1);
+          h[10] = 0;
+          h[11] = 0;
+          const hc = internetChecksum(h);
+          h[10] = hc >> 8;
+          h[11] = hc & 0xff;
+          let w = (pick % (h.length >> 1)) * 2;
+          if (w === 10) w = 12;
+          const old = u16(h, w);
+          const inc = updateChecksum16(hc, old, nw);
+          h[w] = nw >> 8;
+          h[w + 1] = nw & 0xff;
+          h[10] = 0;
+          h[11] = 0;
+          const full = internetChecksum(h);
+          // Both are valid; the only allowed difference is the two zeros of one's complement when the sum is zero.
+          assert.ok(inc === full || ((inc ^ full) === 0xffff && (inc === 0 || full === 0)), `${inc} vs ${full}`);
+        },
+      ),
+      { seed: 1624, numRuns: 3000 },
+    );
   });
 
   it('updates a checksum after an address rewrite (updateChecksumBytes)', () => {
     const pkt = fromHex(WIKIPEDIA_IPV4_HEADER.hex);
-    const oldSrc = pkt.slice(12, 16), newSrc = new Uint8Array([10, 1, 2, 3]);
+    const oldSrc = pkt.slice(12, 16),
+      newSrc = new Uint8Array([10, 1, 2, 3]);
     const inc = updateChecksumBytes(u16(pkt, 10), oldSrc, newSrc);
-    pkt.set(newSrc, 12); pkt[10] = 0; pkt[11] = 0;
+    pkt.set(newSrc, 12);
+    pkt[10] = 0;
+    pkt[11] = 0;
     assert.equal(inc, internetChecksum(pkt));
     assert.throws(() => updateChecksumBytes(0, new Uint8Array(3), new Uint8Array(3)), RangeError);
   });

@@ -2,15 +2,39 @@
 // RFC 4303 §3.1.1) and the options TLV walk (RFC 8200 §4.2), on hand-built packets.
 import { strict as assert } from 'node:assert';
 import { ParseError, concat, fromHex, toHex } from '../../../common/bytes.js';
-import { formatAddr, parseAddr } from '../../../common/inet.js';
+import { formatAddr } from '../../../common/inet.js';
 import {
-  decodeIpv6, encodeIpv6, buildIpv6Packet, walkIpv6Chain, walkIpv6Headers, walkIpv6Options, ipsecInsertPoint,
+  decodeIpv6,
+  encodeIpv6,
+  buildIpv6Packet,
+  walkIpv6Chain,
+  walkIpv6Headers,
+  walkIpv6Options,
+  ipsecInsertPoint,
   buildIpv6OptionsHeader,
 } from '../../../kernel/ip/ipv6.js';
 import { KNOWN_PACKETS, packetBytes } from './known-packets.js';
-import { CHAIN_SRC, CHAIN_DST, HOP, RT, FRAG, DST, UDP, ESP, AH, NONE, ext, routing, fragHdr, udp8, chainPacket, randomChain } from './chains.js';
+import {
+  CHAIN_SRC,
+  CHAIN_DST,
+  HOP,
+  RT,
+  FRAG,
+  DST,
+  UDP,
+  ESP,
+  AH,
+  NONE,
+  ext,
+  routing,
+  fragHdr,
+  udp8,
+  chainPacket,
+  randomChain,
+} from './chains.js';
 
-const S = CHAIN_SRC, D = CHAIN_DST;
+const S = CHAIN_SRC,
+  D = CHAIN_DST;
 const pkt = chainPacket;
 
 function expectParseError(fn: () => unknown, field: string): void {
@@ -24,14 +48,20 @@ describe('kernel/ip/ipv6', () => {
     const { value: h, next } = decodeIpv6(b);
     assert.equal(formatAddr(h.src), k.expect.src);
     assert.equal(formatAddr(h.dst), k.expect.dst);
-    assert.deepEqual([h.trafficClass, h.flowLabel, h.payloadLength, h.nextHeader, h.hopLimit, next], [0, 0, 64, 58, 64, 40]);
+    assert.deepEqual(
+      [h.trafficClass, h.flowLabel, h.payloadLength, h.nextHeader, h.hopLimit, next],
+      [0, 0, 64, 58, 64, 40],
+    );
     const again = new Uint8Array(40);
     encodeIpv6({ src: h.src, dst: h.dst, nextHeader: h.nextHeader, hopLimit: h.hopLimit }, h.payloadLength, again);
     assert.equal(toHex(again), toHex(b.subarray(0, 40)));
   });
 
   it('round-trips traffic class and flow label', () => {
-    const b = buildIpv6Packet({ src: S, dst: D, nextHeader: NONE, trafficClass: 0xb8, flowLabel: 0xabcde, hopLimit: 1 }, new Uint8Array(0));
+    const b = buildIpv6Packet(
+      { src: S, dst: D, nextHeader: NONE, trafficClass: 0xb8, flowLabel: 0xabcde, hopLimit: 1 },
+      new Uint8Array(0),
+    );
     assert.equal(toHex(b.subarray(0, 8)), '6b8abcde00003b01');
     const h = decodeIpv6(b).value;
     assert.deepEqual([h.trafficClass, h.flowLabel, h.payloadLength, h.hopLimit], [0xb8, 0xabcde, 0, 1]);
@@ -40,14 +70,28 @@ describe('kernel/ip/ipv6', () => {
   it('walks hop-by-hop, destination options, routing, fragment and destination options to UDP', () => {
     const b = pkt(HOP, ext(DST, 1), ext(RT, 2), routing(FRAG, 1), fragHdr(DST, 0, true, 7), ext(UDP, 1), udp8);
     const c = walkIpv6Chain(b);
-    assert.deepEqual(c.exts.map((e) => [e.type, e.offset, e.length, e.nextHeader]),
-      [[HOP, 40, 8, DST], [DST, 48, 16, RT], [RT, 64, 24, FRAG], [FRAG, 88, 8, DST], [DST, 96, 8, UDP]]);
+    assert.deepEqual(
+      c.exts.map((e) => [e.type, e.offset, e.length, e.nextHeader]),
+      [
+        [HOP, 40, 8, DST],
+        [DST, 48, 16, RT],
+        [RT, 64, 24, FRAG],
+        [FRAG, 88, 8, DST],
+        [DST, 96, 8, UDP],
+      ],
+    );
     assert.deepEqual([c.upperProto, c.upperOffset, c.upperNextHeaderAt, c.end], [UDP, 104, 96, 112]);
     assert.deepEqual(c.fragment, { offset: 88, fragOffset: 0, more: true, id: 7, nextHeader: DST });
     assert.deepEqual(c.routing, { offset: 64, routingType: 0, segmentsLeft: 1 });
   });
 
-  for (const [name, proto] of [['ESP', ESP], ['AH', AH], ['IPComp', 108], ['no next header', NONE], ['TCP', 6]] as const) {
+  for (const [name, proto] of [
+    ['ESP', ESP],
+    ['AH', AH],
+    ['IPComp', 108],
+    ['no next header', NONE],
+    ['TCP', 6],
+  ] as const) {
     it(`stops at ${name} (${proto})`, () => {
       const c = walkIpv6Chain(pkt(DST, ext(proto, 1), new Uint8Array(16)));
       assert.deepEqual([c.upperProto, c.upperOffset, c.upperNextHeaderAt], [proto, 48, 40]);
@@ -80,9 +124,20 @@ describe('kernel/ip/ipv6', () => {
       ['after hop-by-hop', pkt(HOP, ext(UDP, 1), udp8), 48, 40, UDP],
       ['before an end-to-end destination options header', pkt(DST, ext(UDP, 1), udp8), 40, 6, DST],
       ['after hop-by-hop, before trailing destination options', pkt(HOP, ext(DST, 1), ext(UDP, 1), udp8), 48, 40, DST],
-      ['after destination options that precede routing, and after routing',
-        pkt(HOP, ext(DST, 1), ext(RT, 1), routing(DST, 0), ext(UDP, 1), udp8), 80, 56, DST],
-      ['after routing and fragment', pkt(HOP, ext(RT, 1), routing(FRAG, 0), fragHdr(UDP, 0, true, 1), udp8), 80, 72, UDP],
+      [
+        'after destination options that precede routing, and after routing',
+        pkt(HOP, ext(DST, 1), ext(RT, 1), routing(DST, 0), ext(UDP, 1), udp8),
+        80,
+        56,
+        DST,
+      ],
+      [
+        'after routing and fragment',
+        pkt(HOP, ext(RT, 1), routing(FRAG, 0), fragHdr(UDP, 0, true, 1), udp8),
+        80,
+        72,
+        UDP,
+      ],
     ];
     for (const [name, b, offset, nextHeaderAt, nextHeader] of cases) {
       it(name, () => {
@@ -99,8 +154,17 @@ describe('kernel/ip/ipv6', () => {
     const h = buildIpv6OptionsHeader(UDP, opts);
     assert.equal(h.length, 16);
     const list = walkIpv6Options(h, 0);
-    assert.deepEqual(list.map((o) => [o.type, o.offset, o.length, o.action, o.mayChange]),
-      [[0, 2, 1, 0, false], [5, 3, 4, 0, false], [0x3e, 7, 4, 0, true], [0x9e, 11, 2, 2, false], [1, 13, 2, 0, false], [0, 15, 1, 0, false]]);
+    assert.deepEqual(
+      list.map((o) => [o.type, o.offset, o.length, o.action, o.mayChange]),
+      [
+        [0, 2, 1, 0, false],
+        [5, 3, 4, 0, false],
+        [0x3e, 7, 4, 0, true],
+        [0x9e, 11, 2, 2, false],
+        [1, 13, 2, 0, false],
+        [0, 15, 1, 0, false],
+      ],
+    );
   });
 
   it('pads option headers with Pad1 or PadN', () => {
@@ -121,7 +185,8 @@ describe('kernel/ip/ipv6', () => {
       expectParseError(() => walkIpv6Chain(pkt(DST, ext(HOP, 1), ext(UDP, 1), udp8)), 'ipv6.nextHeader');
     });
     it('refuses an extension header that overruns the payload', () => {
-      const e = ext(UDP, 1); e[1] = 3;
+      const e = ext(UDP, 1);
+      e[1] = 3;
       expectParseError(() => walkIpv6Chain(pkt(DST, e, udp8)), 'ipv6.ext.length');
       expectParseError(() => walkIpv6Chain(pkt(DST, new Uint8Array([UDP]))), 'ipv6.ext');
     });
@@ -129,9 +194,13 @@ describe('kernel/ip/ipv6', () => {
       expectParseError(() => walkIpv6Chain(pkt(FRAG, new Uint8Array(6))), 'ipv6.fragment');
     });
     it('refuses malformed option TLVs', () => {
-      const e = ext(UDP, 1); e[2] = 0x05; e[3] = 9; // option length runs past the header
+      const e = ext(UDP, 1);
+      e[2] = 0x05;
+      e[3] = 9; // option length runs past the header
       expectParseError(() => walkIpv6Chain(pkt(HOP, e, udp8)), 'ipv6.option.length');
-      const f = ext(UDP, 1); f.fill(0, 2); f[7] = 0x05; // an option type in the last byte, no length
+      const f = ext(UDP, 1);
+      f.fill(0, 2);
+      f[7] = 0x05; // an option type in the last byte, no length
       expectParseError(() => walkIpv6Chain(pkt(DST, f, udp8)), 'ipv6.option.length');
     });
     it('ignores bytes after the payload length (link padding)', () => {
@@ -141,7 +210,10 @@ describe('kernel/ip/ipv6', () => {
   });
 
   it('refuses impossible headers when building', () => {
-    assert.throws(() => encodeIpv6({ src: new Uint8Array(4), dst: D, nextHeader: 0 }, 0, new Uint8Array(40)), RangeError);
+    assert.throws(
+      () => encodeIpv6({ src: new Uint8Array(4), dst: D, nextHeader: 0 }, 0, new Uint8Array(40)),
+      RangeError,
+    );
     assert.throws(() => encodeIpv6({ src: S, dst: D, nextHeader: 0 }, 70000, new Uint8Array(40)), RangeError);
     assert.throws(() => encodeIpv6({ src: S, dst: D, nextHeader: 0 }, 0, new Uint8Array(39)), RangeError);
   });
@@ -153,11 +225,19 @@ describe('kernel/ip/ipv6 against a generated-chain oracle', () => {
       const { pkt: b, types, sizes, insertAfter } = randomChain(seed);
       const c = walkIpv6Chain(b);
       const offsets = sizes.map((_, i) => 40 + sizes.slice(0, i).reduce((a, n) => a + n, 0));
-      assert.deepEqual(c.exts.map((e) => [e.type, e.offset, e.length]), types.map((t, i) => [t, offsets[i], sizes[i]]), `seed ${seed}`);
+      assert.deepEqual(
+        c.exts.map((e) => [e.type, e.offset, e.length]),
+        types.map((t, i) => [t, offsets[i], sizes[i]]),
+        `seed ${seed}`,
+      );
       const end = 40 + sizes.reduce((a, n) => a + n, 0);
       assert.deepEqual([c.upperProto, c.upperOffset], [UDP, end]);
       const ip = ipsecInsertPoint(c);
-      assert.equal(ip.offset, insertAfter < 0 ? 40 : offsets[insertAfter]! + sizes[insertAfter]!, `seed ${seed} ${types}`);
+      assert.equal(
+        ip.offset,
+        insertAfter < 0 ? 40 : offsets[insertAfter]! + sizes[insertAfter]!,
+        `seed ${seed} ${types}`,
+      );
       assert.equal(ip.nextHeaderAt, insertAfter < 0 ? 6 : offsets[insertAfter]!);
     }
   });

@@ -11,8 +11,10 @@ import { fragmentIpv4, fragmentIpv6, Reassembler } from '../../../kernel/ip/frag
 import type { ReassemblerOptions, ReassemblyResult } from '../../../kernel/ip/reassembly.js';
 import { buildUdpPacket } from '../../../kernel/ip/packet.js';
 
-const A4 = parseAddr('192.0.2.1')!, B4 = parseAddr('192.0.2.2')!;
-const A6 = parseAddr('2001:db8::1')!, B6 = parseAddr('2001:db8::2')!;
+const A4 = parseAddr('192.0.2.1')!,
+  B4 = parseAddr('192.0.2.2')!;
+const A6 = parseAddr('2001:db8::1')!,
+  B6 = parseAddr('2001:db8::2')!;
 
 function pattern(n: number, seed = 0): Uint8Array {
   const b = new Uint8Array(n);
@@ -49,7 +51,9 @@ function completed(res: ReassemblyResult[]): Uint8Array[] {
 describe('kernel/ip/reassembly', () => {
   it('passes non-fragments through untouched', () => {
     const { r } = make();
-    assert.deepEqual(r.input(buildIpv4Packet({ protocol: 1, src: A4, dst: B4 }, pattern(10))), { kind: 'not-fragment' });
+    assert.deepEqual(r.input(buildIpv4Packet({ protocol: 1, src: A4, dst: B4 }, pattern(10))), {
+      kind: 'not-fragment',
+    });
     assert.deepEqual(r.input(buildUdpPacket({ src: A6, dst: B6 }, 1, 2, pattern(10))), { kind: 'not-fragment' });
     assert.equal(r.stats.fragments, 0);
   });
@@ -61,31 +65,47 @@ describe('kernel/ip/reassembly', () => {
         const { pkt, frags } = gen();
         const { r } = make();
         const res = feed(r, rev ? [...frags].reverse() : frags);
-        assert.deepEqual(res.slice(0, -1).map((x) => x.kind), Array(frags.length - 1).fill('held'));
+        assert.deepEqual(
+          res.slice(0, -1).map((x) => x.kind),
+          Array(frags.length - 1).fill('held'),
+        );
         assert.equal(toHex(completed(res)[0]!), toHex(pkt));
-        assert.equal(r.bytesHeld, 0); assert.equal(r.datagrams, 0); assert.equal(r.stats.reassembled, 1);
+        assert.equal(r.bytesHeld, 0);
+        assert.equal(r.datagrams, 0);
+        assert.equal(r.stats.reassembled, 1);
       }
     });
 
     it(`IPv${fam}: reassembles any permutation, with exact duplicates dropped alone (RFC 8200 §4.5)`, () => {
       const { pkt, frags } = gen();
-      fc.assert(fc.property(fc.shuffledSubarray(frags.map((_, i) => i), { minLength: frags.length, maxLength: frags.length }),
-        fc.array(fc.nat(frags.length - 1), { maxLength: 3 }), (order, dups) => {
-          const { r } = make();
-          // Duplicates repeat pieces already delivered, before the last piece, while the datagram is open.
-          const early = order.slice(0, -1);
-          const seq = [...early, ...dups.map((d) => early[d % early.length]!), order[order.length - 1]!].map((i) => frags[i]!);
-          const res = feed(r, seq);
-          const done = completed(res);
-          assert.equal(done.length, 1);
-          assert.equal(toHex(done[0]!), toHex(pkt));
-          assert.equal(r.stats.dropped.duplicate, dups.length);
-          assert.equal(r.bytesHeld, 0);
-        }), { seed: 5722, numRuns: 200 });
+      fc.assert(
+        fc.property(
+          fc.shuffledSubarray(
+            frags.map((_, i) => i),
+            { minLength: frags.length, maxLength: frags.length },
+          ),
+          fc.array(fc.nat(frags.length - 1), { maxLength: 3 }),
+          (order, dups) => {
+            const { r } = make();
+            // Duplicates repeat pieces already delivered, before the last piece, while the datagram is open.
+            const early = order.slice(0, -1);
+            const seq = [...early, ...dups.map((d) => early[d % early.length]!), order[order.length - 1]!].map(
+              (i) => frags[i]!,
+            );
+            const res = feed(r, seq);
+            const done = completed(res);
+            assert.equal(done.length, 1);
+            assert.equal(toHex(done[0]!), toHex(pkt));
+            assert.equal(r.stats.dropped.duplicate, dups.length);
+            assert.equal(r.bytesHeld, 0);
+          },
+        ),
+        { seed: 5722, numRuns: 200 },
+      );
     });
   }
 
-  it('IPv4: the reassembled header is the first fragment\'s, with MF cleared and a fresh checksum', () => {
+  it("IPv4: the reassembled header is the first fragment's, with MF cleared and a fresh checksum", () => {
     const options = fromHex('82040000 07070400000000 01');
     const pkt = buildIpv4Packet({ protocol: 17, id: 3, tos: 0x10, src: A4, dst: B4, options }, pattern(600));
     const fr = fragmentIpv4(pkt, 200);
@@ -94,17 +114,24 @@ describe('kernel/ip/reassembly', () => {
     const out = completed(feed(r, [...fr.fragments].reverse()))[0]!;
     assert.equal(toHex(out), toHex(pkt));
     const h = decodeIpv4(out).value;
-    assert.deepEqual([h.mf, h.fragOffset, h.totalLength, h.optionList.map((o) => o.type)], [false, 0, pkt.length, [130, 7, 1]]);
+    assert.deepEqual(
+      [h.mf, h.fragOffset, h.totalLength, h.optionList.map((o) => o.type)],
+      [false, 0, pkt.length, [130, 7, 1]],
+    );
   });
 
   it('IPv6: an atomic fragment (offset 0, M clear) is handed back alone without its fragment header (RFC 6946)', () => {
     const inner = buildUdpPacket({ src: A6, dst: B6 }, 1, 2, pattern(20));
-    const atomic = buildIpv6Packet({ src: A6, dst: B6, nextHeader: 44 }, concat(fromHex('1100000000000063'), inner.subarray(40)));
+    const atomic = buildIpv6Packet(
+      { src: A6, dst: B6, nextHeader: 44 },
+      concat(fromHex('1100000000000063'), inner.subarray(40)),
+    );
     const { r } = make();
     const res = r.input(atomic);
     assert.equal(res.kind, 'complete');
     assert.equal(toHex((res as { packet: Uint8Array }).packet), toHex(inner));
-    assert.equal(r.stats.atomic, 1); assert.equal(r.datagrams, 0);
+    assert.equal(r.stats.atomic, 1);
+    assert.equal(r.datagrams, 0);
   });
 
   it('keeps datagrams apart by key: same id with another protocol (IPv4) or another source', () => {
@@ -172,9 +199,11 @@ describe('kernel/ip/reassembly', () => {
     assert.deepEqual(r.input(v4frag(8, new Uint8Array(0), true)), { kind: 'dropped', reason: 'malformed' });
     assert.deepEqual(r.input(fromHex('4f00')), { kind: 'dropped', reason: 'malformed' });
     assert.deepEqual(r.input(new Uint8Array(0)), { kind: 'dropped', reason: 'malformed' });
-    const bad = v4frag(0, pattern(8), true); bad[8]! ^= 0xff; // header checksum now wrong
+    const bad = v4frag(0, pattern(8), true);
+    bad[8]! ^= 0xff; // header checksum now wrong
     assert.deepEqual(r.input(bad), { kind: 'dropped', reason: 'malformed' });
-    assert.equal(r.stats.dropped.malformed, 5); assert.equal(r.datagrams, 0);
+    assert.equal(r.stats.dropped.malformed, 5);
+    assert.equal(r.datagrams, 0);
   });
 
   it('drops a fragment that would make the datagram exceed 65535 bytes', () => {
@@ -205,8 +234,10 @@ describe('kernel/ip/reassembly', () => {
       assert.equal(r.datagrams, 1);
       clock.advance(1);
       assert.equal(r.expire(), 1);
-      assert.equal(r.datagrams, 0); assert.equal(r.bytesHeld, 0);
-      assert.equal(r.stats.timedOut, 1); assert.equal(r.stats.dropped.timeout, 2);
+      assert.equal(r.datagrams, 0);
+      assert.equal(r.bytesHeld, 0);
+      assert.equal(r.stats.timedOut, 1);
+      assert.equal(r.stats.dropped.timeout, 2);
       assert.equal(expired.length, 1);
       assert.equal(toHex(expired[0]!.first!), toHex(frags[0]!));
       // The late piece starts a new datagram rather than completing the old one.
@@ -217,7 +248,9 @@ describe('kernel/ip/reassembly', () => {
       const { frags } = frags6(3000, 11);
       const { r, clock } = make();
       let calls = 0;
-      r.onTimeout = () => { calls++; };
+      r.onTimeout = () => {
+        calls++;
+      };
       r.input(frags[1]!);
       clock.advance(59_999);
       r.input(frags[2]!); // input() runs the timer check too
@@ -281,14 +314,27 @@ describe('kernel/ip/reassembly', () => {
 
   it('has a counter for every drop reason, all starting at zero', () => {
     const { r } = make();
-    assert.deepEqual(Object.keys(r.stats.dropped).sort(),
-      ['afterDiscard', 'duplicate', 'evictedCount', 'evictedMemory', 'inconsistent', 'malformed', 'noRoom', 'overlap', 'timeout', 'tooLong', 'tooManyFragments']);
+    assert.deepEqual(Object.keys(r.stats.dropped).sort(), [
+      'afterDiscard',
+      'duplicate',
+      'evictedCount',
+      'evictedMemory',
+      'inconsistent',
+      'malformed',
+      'noRoom',
+      'overlap',
+      'timeout',
+      'tooLong',
+      'tooManyFragments',
+    ]);
     assert.ok(Object.values(r.stats.dropped).every((n) => n === 0));
   });
 
   it('IPv4 checksum of a reassembled packet is recomputed (fragment headers differ from the original)', () => {
     const { r } = make();
-    const a = v4frag(0, pattern(16), true, 8); a[8] = 10; setIpv4Checksum(a); // TTL differs between fragments
+    const a = v4frag(0, pattern(16), true, 8);
+    a[8] = 10;
+    setIpv4Checksum(a); // TTL differs between fragments
     const b = v4frag(16, pattern(8), false, 8);
     r.input(a);
     const res = r.input(b);
@@ -301,7 +347,10 @@ describe('kernel/ip/reassembly', () => {
 describe('kernel/ip/reassembly: IPv6 header handling', () => {
   it('restores per-fragment headers (hop-by-hop and routing) with the next header from the first fragment', () => {
     const hbh = fromHex('2b00 0104 00000000');
-    const rt = new Uint8Array(24); rt[0] = 17; rt[1] = 2; rt.set(B6, 8);
+    const rt = new Uint8Array(24);
+    rt[0] = 17;
+    rt[1] = 2;
+    rt.set(B6, 8);
     const udp = buildUdpPacket({ src: A6, dst: B6 }, 5, 6, pattern(3000)).subarray(40);
     const pkt = buildIpv6Packet({ src: A6, dst: B6, nextHeader: 0 }, concat(hbh, rt, udp));
     const fr = fragmentIpv6(pkt, 1280, 0x77);
@@ -309,12 +358,17 @@ describe('kernel/ip/reassembly: IPv6 header handling', () => {
     const { r } = make();
     const out = completed(feed(r, [...fr.fragments].reverse()))[0]!;
     assert.equal(toHex(out), toHex(pkt));
-    assert.deepEqual(walkIpv6Chain(out).exts.map((e) => e.type), [0, 43]);
+    assert.deepEqual(
+      walkIpv6Chain(out).exts.map((e) => e.type),
+      [0, 43],
+    );
   });
 
   it('drops a first fragment whose header chain is cut off by the fragment end (RFC 8200 §4.5, RFC 7112)', () => {
     // Fragment header, then a destination options header claiming 64 bytes but only 16 present.
-    const dst = new Uint8Array(16); dst[0] = 17; dst[1] = 7;
+    const dst = new Uint8Array(16);
+    dst[0] = 17;
+    dst[1] = 7;
     const first = buildIpv6Packet({ src: A6, dst: B6, nextHeader: 44 }, concat(fromHex('3c00000100000009'), dst));
     const { r } = make();
     assert.deepEqual(r.input(first), { kind: 'dropped', reason: 'malformed' });
@@ -322,9 +376,14 @@ describe('kernel/ip/reassembly: IPv6 header handling', () => {
 
   it('drops a datagram whose reassembled IPv6 payload would exceed 65535 bytes', () => {
     // A 64-byte per-fragment header set plus fragment data ending at 65528 + 8 - 8: payload > 65535.
-    const hbh = new Uint8Array(64); hbh[0] = 44; hbh[1] = 7;
-    const mk = (off: number, more: boolean, len: number) => buildIpv6Packet({ src: A6, dst: B6, nextHeader: 0 },
-      concat(hbh, fromHex(`1100${(off | (more ? 1 : 0)).toString(16).padStart(4, '0')}00000033`), pattern(len)));
+    const hbh = new Uint8Array(64);
+    hbh[0] = 44;
+    hbh[1] = 7;
+    const mk = (off: number, more: boolean, len: number) =>
+      buildIpv6Packet(
+        { src: A6, dst: B6, nextHeader: 0 },
+        concat(hbh, fromHex(`1100${(off | (more ? 1 : 0)).toString(16).padStart(4, '0')}00000033`), pattern(len)),
+      );
     const { r } = make({ maxFragments: 64, maxBytes: 1 << 20 });
     for (let off = 0; off < 64064; off += 1232) assert.equal(r.input(mk(off, true, 1232)).kind, 'held');
     // The last piece ends at 65528: within the fragment limit, but 64 bytes of headers make the payload too long.

@@ -5,7 +5,12 @@ import { ParseError, fromHex, toHex, u16 } from '../../../common/bytes.js';
 import { parseAddr } from '../../../common/inet.js';
 import { decodeUdp, encodeUdp, buildUdp, udpChecksumOk } from '../../../kernel/ip/udp.js';
 import {
-  decodeIcmp, decodeIcmpv6, buildEchoRequest, buildEchoReply, buildIcmp, icmpErrorQuote,
+  decodeIcmp,
+  decodeIcmpv6,
+  buildEchoRequest,
+  buildEchoReply,
+  buildIcmp,
+  icmpErrorQuote,
 } from '../../../kernel/ip/icmp.js';
 import { decodeIpPacket, buildUdpPacket, buildEchoRequestPacket } from '../../../kernel/ip/packet.js';
 import { internetChecksum, pseudoHeaderSum } from '../../../kernel/ip/checksum.js';
@@ -13,8 +18,10 @@ import { ipprotoName } from '../../../kernel/ip/constants.js';
 import { setIpv4Checksum } from '../../../kernel/ip/ipv4.js';
 import { KNOWN_PACKETS, packetBytes } from './known-packets.js';
 
-const A4 = parseAddr('192.0.2.1')!, B4 = parseAddr('192.0.2.2')!;
-const A6 = parseAddr('2001:db8::1')!, B6 = parseAddr('2001:db8::2')!;
+const A4 = parseAddr('192.0.2.1')!,
+  B4 = parseAddr('192.0.2.2')!;
+const A6 = parseAddr('2001:db8::1')!,
+  B6 = parseAddr('2001:db8::2')!;
 
 function expectParseError(fn: () => unknown, field: string): void {
   assert.throws(fn, (e: unknown) => e instanceof ParseError && e.field === field);
@@ -27,27 +34,43 @@ describe('kernel/ip/udp and icmp', () => {
         const b = packetBytes(k);
         const s = decodeIpPacket(b);
         assert.equal(s.protocol, k.expect.protocol);
-        const off = s.payloadOffset, end = s.end;
+        const off = s.payloadOffset,
+          end = s.end;
         const copy = b.slice();
         copy[off + (k.expect.protocol === 6 ? 16 : k.expect.protocol === 17 ? 6 : 2)] = 0;
         copy[off + (k.expect.protocol === 6 ? 17 : k.expect.protocol === 17 ? 7 : 3)] = 0;
         if (k.expect.protocol === 1) {
           const h = decodeIcmp(b, off, end).value;
-          assert.deepEqual([h.type, h.checksum, h.id, h.seq], [k.expect.icmpType, k.expect.l4Checksum, k.expect.id, k.expect.seq]);
+          assert.deepEqual(
+            [h.type, h.checksum, h.id, h.seq],
+            [k.expect.icmpType, k.expect.l4Checksum, k.expect.id, k.expect.seq],
+          );
           assert.equal(internetChecksum(copy, off, end - off), k.expect.l4Checksum);
         } else if (k.expect.protocol === 58) {
           const h = decodeIcmpv6(b, off, end, s).value;
-          assert.deepEqual([h.type, h.checksum, h.id, h.seq], [k.expect.icmpType, k.expect.l4Checksum, k.expect.id, k.expect.seq]);
-          assert.equal(internetChecksum(copy, off, end - off, pseudoHeaderSum(s.src, s.dst, 58, end - off)), k.expect.l4Checksum);
+          assert.deepEqual(
+            [h.type, h.checksum, h.id, h.seq],
+            [k.expect.icmpType, k.expect.l4Checksum, k.expect.id, k.expect.seq],
+          );
+          assert.equal(
+            internetChecksum(copy, off, end - off, pseudoHeaderSum(s.src, s.dst, 58, end - off)),
+            k.expect.l4Checksum,
+          );
         } else if (k.expect.protocol === 17) {
           const h = decodeUdp(b, off, end, s).value;
-          assert.deepEqual([h.srcPort, h.dstPort, h.checksum, h.length], [k.expect.srcPort, k.expect.dstPort, k.expect.l4Checksum, end - off]);
+          assert.deepEqual(
+            [h.srcPort, h.dstPort, h.checksum, h.length],
+            [k.expect.srcPort, k.expect.dstPort, k.expect.l4Checksum, end - off],
+          );
           // Rebuilding the datagram from its fields gives the published bytes.
           const again = buildUdp(h.srcPort, h.dstPort, b.subarray(off + 8, end), s);
           assert.equal(toHex(again), toHex(b.subarray(off, end)));
         } else {
           // TCP: the same pseudo-header sum (RFC 793 §3.1) checks the published checksum.
-          assert.equal(internetChecksum(copy, off, end - off, pseudoHeaderSum(s.src, s.dst, 6, end - off)), k.expect.l4Checksum);
+          assert.equal(
+            internetChecksum(copy, off, end - off, pseudoHeaderSum(s.src, s.dst, 6, end - off)),
+            k.expect.l4Checksum,
+          );
         }
       });
     }
@@ -66,7 +89,10 @@ describe('kernel/ip/udp and icmp', () => {
 
   describe('UDP', () => {
     it('round-trips over IPv4 and IPv6 and checks the pseudo-header', () => {
-      for (const [s, d] of [[A4, B4], [A6, B6]] as const) {
+      for (const [s, d] of [
+        [A4, B4],
+        [A6, B6],
+      ] as const) {
         const p = buildUdpPacket({ src: s, dst: d }, 500, 4500, fromHex('deadbeef01'));
         const sum = decodeIpPacket(p);
         const { value: h, next } = decodeUdp(p, sum.payloadOffset, sum.end, sum);
@@ -83,7 +109,8 @@ describe('kernel/ip/udp and icmp', () => {
       assert.equal(u16(d4, 6), 0);
       assert.ok(udpChecksumOk(d4, 0, d4.length, { src: A4, dst: B4 }));
       const d6 = buildUdp(1, 2, fromHex('00'), { src: A6, dst: B6 });
-      d6[6] = 0; d6[7] = 0;
+      d6[6] = 0;
+      d6[7] = 0;
       assert.ok(!udpChecksumOk(d6, 0, d6.length, { src: A6, dst: B6 }));
       assert.throws(() => buildUdp(1, 2, fromHex('00'), { src: A6, dst: B6 }, true), RangeError);
     });
@@ -92,7 +119,7 @@ describe('kernel/ip/udp and icmp', () => {
       // Choose data so that the sum over pseudo-header and datagram (checksum field zero) is 0xffff.
       const ip = { src: new Uint8Array(4), dst: new Uint8Array(4) };
       const base = buildUdp(0, 0, new Uint8Array(2), ip);
-      const partial = (~u16(base, 6) & 0xffff); // the folded sum with data word 0
+      const partial = ~u16(base, 6) & 0xffff; // the folded sum with data word 0
       const word = (0xffff - partial) & 0xffff;
       const d = buildUdp(0, 0, new Uint8Array([word >> 8, word & 0xff]), ip);
       assert.equal(u16(d, 6), 0xffff);
@@ -102,13 +129,16 @@ describe('kernel/ip/udp and icmp', () => {
     it('refuses short headers and bad length fields', () => {
       const d = buildUdp(7, 7, new Uint8Array(4), { src: A4, dst: B4 });
       expectParseError(() => decodeUdp(d.subarray(0, 7), 0), 'udp.header');
-      const short = d.slice(); short[5] = 7;
+      const short = d.slice();
+      short[5] = 7;
       expectParseError(() => decodeUdp(short, 0), 'udp.length');
-      const long = d.slice(); long[5] = 13;
+      const long = d.slice();
+      long[5] = 13;
       expectParseError(() => decodeUdp(long, 0), 'udp.length');
       expectParseError(() => decodeUdp(d, 0, 20), 'udp');
       // A length field shorter than the IP payload is valid; the data ends where it says.
-      const trimmed = d.slice(); trimmed[5] = 10;
+      const trimmed = d.slice();
+      trimmed[5] = 10;
       assert.equal(decodeUdp(trimmed, 0).value.length, 10);
       assert.throws(() => encodeUdp(new Uint8Array(10), 0, 1, 2, 4, { src: A4, dst: B4 }), RangeError);
     });
@@ -116,11 +146,16 @@ describe('kernel/ip/udp and icmp', () => {
 
   describe('ICMP', () => {
     it('builds echo requests for both families, and replies to them', () => {
-      for (const [s, d] of [[A4, B4], [A6, B6]] as const) {
+      for (const [s, d] of [
+        [A4, B4],
+        [A6, B6],
+      ] as const) {
         const p = buildEchoRequestPacket({ src: s, dst: d }, 0x1234, 7, fromHex('6162636465'));
         const sum = decodeIpPacket(p);
         const v6 = s.length === 16;
-        const h = v6 ? decodeIcmpv6(p, sum.payloadOffset, sum.end, sum).value : decodeIcmp(p, sum.payloadOffset, sum.end).value;
+        const h = v6
+          ? decodeIcmpv6(p, sum.payloadOffset, sum.end, sum).value
+          : decodeIcmp(p, sum.payloadOffset, sum.end).value;
         assert.deepEqual([h.type, h.code, h.id, h.seq], [v6 ? 128 : 8, 0, 0x1234, 7]);
         const back = { src: d, dst: s };
         const r = buildEchoReply(p, sum.payloadOffset, sum.end, v6 ? back : undefined);
@@ -132,7 +167,10 @@ describe('kernel/ip/udp and icmp', () => {
 
     it('uses the pseudo-header for ICMPv6 only (RFC 4443 §2.3)', () => {
       const m = buildEchoRequest(1, 1, fromHex('00'), { src: A6, dst: B6 });
-      expectParseError(() => decodeIcmpv6(m, 0, m.length, { src: A6, dst: parseAddr('2001:db8::9')! }), 'icmpv6.checksum');
+      expectParseError(
+        () => decodeIcmpv6(m, 0, m.length, { src: A6, dst: parseAddr('2001:db8::9')! }),
+        'icmpv6.checksum',
+      );
       expectParseError(() => decodeIcmp(m, 0, m.length), 'icmp.checksum');
       const m4 = buildEchoRequest(1, 1, fromHex('00'));
       assert.equal(m4[0], 8);
@@ -163,7 +201,9 @@ describe('kernel/ip/packet summary', () => {
     const v4 = buildUdpPacket({ src: A4, dst: B4, id: 3 }, 1, 2, new Uint8Array(4));
     const s4 = decodeIpPacket(v4);
     assert.deepEqual([s4.family, s4.protocol, s4.payloadOffset, s4.end, s4.isFragment], [4, 17, 20, 32, false]);
-    const f4 = v4.slice(); f4[6] = 0x20; setIpv4Checksum(f4); // MF set
+    const f4 = v4.slice();
+    f4[6] = 0x20;
+    setIpv4Checksum(f4); // MF set
     assert.equal(decodeIpPacket(f4).isFragment, true);
     const s6 = decodeIpPacket(buildEchoRequestPacket({ src: A6, dst: B6 }, 1, 1, new Uint8Array(0)));
     assert.deepEqual([s6.family, s6.protocol, s6.payloadOffset, s6.end, s6.isFragment], [6, 58, 40, 48, false]);

@@ -16,14 +16,27 @@ import { ipv4Packet, ipv6Packet, mutateInTransit, routeHops, ahOffsetOf } from '
 // 100,000 in the normal suite; UIPSEC_SLOW=1 (npm run test:slow) runs ten times as many.
 const FUZZ_RUNS = process.env.UIPSEC_SLOW ? 1_000_000 : 100_000;
 const env = { rng: new SeededRng('ah-unit'), now: 0 };
-const ALGS: [string, number, number][] = [['hmac-md5', 16, 12], ['hmac-sha1', 20, 12], ['hmac-sha256', 32, 16], ['hmac-sha384', 48, 24], ['hmac-sha512', 64, 32]];
+const ALGS: [string, number, number][] = [
+  ['hmac-md5', 16, 12],
+  ['hmac-sha1', 20, 12],
+  ['hmac-sha256', 32, 16],
+  ['hmac-sha384', 48, 24],
+  ['hmac-sha512', 64, 32],
+];
 
 function mkSa(over: Partial<SaParams> = {}): SecAssoc {
   const sad = new Sad({ clock: new ManualClock(), rng: new SeededRng('s') });
   const v6 = over.src?.length === 16;
   return sad.add({
-    spi: 0x4242, proto: 'ah', mode: 'transport', src: v6 ? parseAddr('2001:db8::a')! : parseAddr('10.0.0.1')!,
-    dst: v6 ? parseAddr('2001:db8::b')! : parseAddr('10.0.0.2')!, authAlg: 'hmac-sha1', authKey: new Uint8Array(20).fill(3), replayBits: 32, ...over,
+    spi: 0x4242,
+    proto: 'ah',
+    mode: 'transport',
+    src: v6 ? parseAddr('2001:db8::a')! : parseAddr('10.0.0.1')!,
+    dst: v6 ? parseAddr('2001:db8::b')! : parseAddr('10.0.0.2')!,
+    authAlg: 'hmac-sha1',
+    authKey: new Uint8Array(20).fill(3),
+    replayBits: 32,
+    ...over,
   });
 }
 
@@ -102,17 +115,40 @@ describe('kernel/ah', () => {
     // key bytes are (i * 13 + 1) & 0xff.
     const vectors = [
       {
-        name: 'hmac-sha256, IPv4 transport, Router Alert + Record Route options', alg: 'hmac-sha256', keyLen: 32, spi: 0x2001, esn: false, esnHi: 0, seq: 9, tunnel: false,
-        packet: '4928003c123440003d1192b2c0000201c00002020194040000070b0400000000000000009c4000070018db760726456483a2c1e0ff1e3d5c7b9ab9d8',
+        name: 'hmac-sha256, IPv4 transport, Router Alert + Record Route options',
+        alg: 'hmac-sha256',
+        keyLen: 32,
+        spi: 0x2001,
+        esn: false,
+        esnHi: 0,
+        seq: 9,
+        tunnel: false,
+        packet:
+          '4928003c123440003d1192b2c0000201c00002020194040000070b0400000000000000009c4000070018db760726456483a2c1e0ff1e3d5c7b9ab9d8',
         ah: '49280058123440003d339274c0000201c00002020194040000070b04000000000000000011050000000020010000000946d6aa5323fa97880955d6b7b21e1afd9c4000070018db760726456483a2c1e0ff1e3d5c7b9ab9d8',
       },
       {
-        name: 'hmac-sha512 + ESN (high bits 3), IPv6 transport, HBH + routing type 0 (2 left) + dest options', alg: 'hmac-sha512', keyLen: 64, spi: 0x2002, esn: true, esnHi: 3, seq: 2, tunnel: false,
-        packet: '628123450058003d20010db800000000000000000000000120010db80001000000000000000000012b01050200003e04aabbccdd010200003c0400020000000020010db800020000000000000000000120010db800000000000000000000000211001e02abcd01009c4000070018f3f60928476685a4c3e201203f5e7d9cbbda',
+        name: 'hmac-sha512 + ESN (high bits 3), IPv6 transport, HBH + routing type 0 (2 left) + dest options',
+        alg: 'hmac-sha512',
+        keyLen: 64,
+        spi: 0x2002,
+        esn: true,
+        esnHi: 3,
+        seq: 2,
+        tunnel: false,
+        packet:
+          '628123450058003d20010db800000000000000000000000120010db80001000000000000000000012b01050200003e04aabbccdd010200003c0400020000000020010db800020000000000000000000120010db800000000000000000000000211001e02abcd01009c4000070018f3f60928476685a4c3e201203f5e7d9cbbda',
         ah: '628123450088003d20010db800000000000000000000000120010db80001000000000000000000012b01050200003e04aabbccdd01020000330400020000000020010db800020000000000000000000120010db80000000000000000000000023c0a000000002002000000024fee28ad0e2eaa1fdb4ddf5982602d97f1f2c7af708ccf71d163a742a7dd910b0000000011001e02abcd01009c4000070018f3f60928476685a4c3e201203f5e7d9cbbda',
       },
       {
-        name: 'hmac-sha1, IPv4 in an IPv6 tunnel', alg: 'hmac-sha1', keyLen: 20, spi: 0x2003, esn: false, esnHi: 0, seq: 1, tunnel: true,
+        name: 'hmac-sha1, IPv4 in an IPv6 tunnel',
+        alg: 'hmac-sha1',
+        keyLen: 20,
+        spi: 0x2003,
+        esn: false,
+        esnHi: 0,
+        seq: 1,
+        tunnel: true,
         packet: '45280024123440003d11a769c0000201c00002029c40000700104d750726456483a2c1e0',
         ah: '60000000003c334020010db800000000000000000000000a20010db800000000000000000000000b0404000000002003000000016d7aa233f838cfb75ace96f545280024123440003d11a769c0000201c00002029c40000700104d750726456483a2c1e0',
       },
@@ -122,7 +158,14 @@ describe('kernel/ah', () => {
       const p = fromHex(v.packet);
       const v6 = fromHex(v.ah)[0]! >> 4 === 6;
       const ends = v6 ? { src: parseAddr('2001:db8::a')!, dst: parseAddr('2001:db8::b')! } : {};
-      const params = { spi: v.spi, authAlg: v.alg, authKey: key, esn: v.esn, mode: v.tunnel ? 'tunnel' as const : 'transport' as const, ...ends };
+      const params = {
+        spi: v.spi,
+        authAlg: v.alg,
+        authKey: key,
+        esn: v.esn,
+        mode: v.tunnel ? ('tunnel' as const) : ('transport' as const),
+        ...ends,
+      };
       it(`${v.name}: our output has scapy's ICV`, () => {
         const o = mkSa(params);
         o.seqOutHi = v.esnHi;
@@ -158,18 +201,94 @@ describe('kernel/ah', () => {
       ['truncated AH header', () => ahInput(fresh(), patchLen(G.slice(0, 28)), 20, env), 'ahs_hdrops'],
       ['IP total length beyond the buffer', () => ahInput(fresh(), G.slice(0, G.length - 1), 20, env), 'ahs_hdrops'],
       ['AH offset not where the header says', () => ahInput(fresh(), new Uint8Array(G), 24, env), 'ahs_hdrops'],
-      ['protocol is not 51', () => { const p = new Uint8Array(G); p[9] = 50; return ahInput(fresh(), p, 20, env); }, 'ahs_hdrops'],
-      ['Payload Len too small', () => { const p = new Uint8Array(G); p[21] = 3; return ahInput(fresh(), p, 20, env); }, 'ahs_badauthl'],
-      ['Payload Len with excess padding', () => { const p = new Uint8Array(G); p[21] = 5; return ahInput(fresh(), p, 20, env); }, 'ahs_badauthl'],
-      ['Payload Len 255', () => { const p = new Uint8Array(G); p[21] = 255; return ahInput(fresh(), p, 20, env); }, 'ahs_badauthl'],
-      ['wrong SPI', () => { const p = new Uint8Array(G); p[27] ^= 1; return ahInput(fresh(), p, 20, env); }, 'ahs_notdb'],
-      ['bad ICV', () => { const p = new Uint8Array(G); p[35] ^= 1; return ahInput(fresh(), p, 20, env); }, 'ahs_badauth'],
-      ['IPv4 fragment', () => { const p = new Uint8Array(G); p[6] |= 0x20; return ahInput(fresh(), p, 20, env); }, 'ahs_hdrops'],
-      ['dead SA', () => { const s = fresh(); s.state = 'dead'; return ahInput(s, new Uint8Array(G), 20, env); }, 'ahs_invalid'],
-      ['SA without an algorithm', () => { const s = fresh(); s.authAlg = undefined; return ahInput(s, new Uint8Array(G), 20, env); }, 'ahs_noxform'],
+      [
+        'protocol is not 51',
+        () => {
+          const p = new Uint8Array(G);
+          p[9] = 50;
+          return ahInput(fresh(), p, 20, env);
+        },
+        'ahs_hdrops',
+      ],
+      [
+        'Payload Len too small',
+        () => {
+          const p = new Uint8Array(G);
+          p[21] = 3;
+          return ahInput(fresh(), p, 20, env);
+        },
+        'ahs_badauthl',
+      ],
+      [
+        'Payload Len with excess padding',
+        () => {
+          const p = new Uint8Array(G);
+          p[21] = 5;
+          return ahInput(fresh(), p, 20, env);
+        },
+        'ahs_badauthl',
+      ],
+      [
+        'Payload Len 255',
+        () => {
+          const p = new Uint8Array(G);
+          p[21] = 255;
+          return ahInput(fresh(), p, 20, env);
+        },
+        'ahs_badauthl',
+      ],
+      [
+        'wrong SPI',
+        () => {
+          const p = new Uint8Array(G);
+          p[27]! ^= 1;
+          return ahInput(fresh(), p, 20, env);
+        },
+        'ahs_notdb',
+      ],
+      [
+        'bad ICV',
+        () => {
+          const p = new Uint8Array(G);
+          p[35]! ^= 1;
+          return ahInput(fresh(), p, 20, env);
+        },
+        'ahs_badauth',
+      ],
+      [
+        'IPv4 fragment',
+        () => {
+          const p = new Uint8Array(G);
+          p[6]! |= 0x20;
+          return ahInput(fresh(), p, 20, env);
+        },
+        'ahs_hdrops',
+      ],
+      [
+        'dead SA',
+        () => {
+          const s = fresh();
+          s.state = 'dead';
+          return ahInput(s, new Uint8Array(G), 20, env);
+        },
+        'ahs_invalid',
+      ],
+      [
+        'SA without an algorithm',
+        () => {
+          const s = fresh();
+          s.authAlg = undefined;
+          return ahInput(s, new Uint8Array(G), 20, env);
+        },
+        'ahs_noxform',
+      ],
       ['malformed IPv4 option', () => ahInput(fresh(), badOptionPacket(), 24, env), 'ahs_hdrops'],
     ];
-    for (const [name, run, want] of cases) it(`${name} -> ${want}`, () => { assert.equal(reason(run()), want); assert.ok(isStatName(want)); });
+    for (const [name, run, want] of cases)
+      it(`${name} -> ${want}`, () => {
+        assert.equal(reason(run()), want);
+        assert.ok(isStatName(want));
+      });
 
     it('replayed and too-old sequence numbers -> ahs_replay; the window only moves after the ICV passed', () => {
       const [o, i] = pair({ replayBits: 32 });
@@ -177,7 +296,7 @@ describe('kernel/ah', () => {
       assert.equal(reason(ahInput(i, new Uint8Array(pkts[0]!), 20, env)), 'ok');
       assert.equal(reason(ahInput(i, new Uint8Array(pkts[0]!), 20, env)), 'ahs_replay');
       const forged = new Uint8Array(pkts[39]!);
-      forged[forged.length - 1] ^= 1;
+      forged[forged.length - 1]! ^= 1;
       assert.equal(reason(ahInput(i, forged, 20, env)), 'ahs_badauth');
       assert.equal(i.replay.lastLo, 1, 'a forged packet does not move the window');
       assert.equal(reason(ahInput(i, new Uint8Array(pkts[39]!), 20, env)), 'ok'); // seq 40
@@ -197,7 +316,8 @@ describe('kernel/ah', () => {
       const [o, i] = pair({ mode: 'tunnel' });
       const inner = ipv4Packet(false);
       inner[1] = 0x2a; // DSCP 10, ECT(0)
-      inner[10] = 0; inner[11] = 0;
+      inner[10] = 0;
+      inner[11] = 0;
       const r = pkt(ahOutput(o, inner, env));
       assert.equal(r[1]! & 3, 2, 'outer copies ECT(0) (normal mode)');
       r[1] = r[1]! | 3; // a router marks congestion on the outer header: TOS is not in the ICV
@@ -241,7 +361,11 @@ describe('kernel/ah', () => {
       const w = ahOutput(e, ipv4Packet(false), env);
       assert.ok(w.ok);
       assert.deepEqual([e.seqOutHi, e.seqOutLo, u32(w.packet, 28)], [1, 0, 0]);
-      assert.equal(reason(ahInput(ei, new Uint8Array(w.packet), 20, env)), 'ok', 'receiver infers high bits 1 (RFC 4303 App. A)');
+      assert.equal(
+        reason(ahInput(ei, new Uint8Array(w.packet), 20, env)),
+        'ok',
+        'receiver infers high bits 1 (RFC 4303 App. A)',
+      );
       assert.equal(ei.replay.lastHi, 1);
       // The ESN high bits are in the ICV: a receiver that guesses them wrong fails the ICV.
       const [e2, e2i] = pair({ esn: true, replayBits: 64 });
@@ -253,29 +377,36 @@ describe('kernel/ah', () => {
       const o = mkSa();
       const big = new Uint8Array(65535);
       big.set(ipv4Packet(false).subarray(0, 20));
-      big[2] = 0xff; big[3] = 0xff;
+      big[2] = 0xff;
+      big[3] = 0xff;
       assert.equal(reason(ahOutput(o, big, env)), 'ahs_toobig');
     });
   });
 
   describe('mutable-field zeroing vs a field-by-field reference (fast-check, fixed seed)', () => {
     it('IPv4 (RFC 4302 §3.3.3.1.1, App. A.1), 3000 random headers', () => {
-      fc.assert(fc.property(ipv4HeaderArb(), fc.boolean(), (h, sending) => {
-        const a = new Uint8Array(h);
-        const ok = zeroMutableIpv4(a, sending);
-        const ref = refZeroIpv4(h, sending);
-        assert.equal(ok, ref !== undefined);
-        if (ref) assert.deepEqual(a, ref);
-      }), { seed: 4302, numRuns: 3000 });
+      fc.assert(
+        fc.property(ipv4HeaderArb(), fc.boolean(), (h, sending) => {
+          const a = new Uint8Array(h);
+          const ok = zeroMutableIpv4(a, sending);
+          const ref = refZeroIpv4(h, sending);
+          assert.equal(ok, ref !== undefined);
+          if (ref) assert.deepEqual(a, ref);
+        }),
+        { seed: 4302, numRuns: 3000 },
+      );
     });
     it('IPv6 (RFC 4302 §3.3.3.1.2, App. A.2), 3000 random chains', () => {
-      fc.assert(fc.property(ipv6ChainArb(), fc.boolean(), ({ buf, ahOff }, sending) => {
-        const a = new Uint8Array(buf);
-        const ok = zeroMutableIpv6(a, ahOff, sending);
-        const ref = refZeroIpv6(buf, ahOff, sending);
-        assert.equal(ok, ref !== undefined);
-        if (ref) assert.deepEqual(a, ref);
-      }), { seed: 4303, numRuns: 3000 });
+      fc.assert(
+        fc.property(ipv6ChainArb(), fc.boolean(), ({ buf, ahOff }, sending) => {
+          const a = new Uint8Array(buf);
+          const ok = zeroMutableIpv6(a, ahOff, sending);
+          const ref = refZeroIpv6(buf, ahOff, sending);
+          assert.equal(ok, ref !== undefined);
+          if (ref) assert.deepEqual(a, ref);
+        }),
+        { seed: 4303, numRuns: 3000 },
+      );
     });
     it('IPv4 loose source route: the sender authenticates the final destination', () => {
       const h = ipv4WithLsrr();
@@ -288,15 +419,27 @@ describe('kernel/ah', () => {
   });
 
   it('fuzz: 20,000 mutated plain packets into ahOutput (both modes), no exception (fixed seed)', () => {
-    const sas = [mkSa(), mkSa({ mode: 'tunnel' }), mkSa({ src: parseAddr('2001:db8::a')!, dst: parseAddr('2001:db8::b')! })];
+    const sas = [
+      mkSa(),
+      mkSa({ mode: 'tunnel' }),
+      mkSa({ src: parseAddr('2001:db8::a')!, dst: parseAddr('2001:db8::b')! }),
+    ];
     const plains = [ipv4Packet(true), ipv6Packet(true), ipv6Packet('no-routing')];
-    fc.assert(fc.property(fc.nat({ max: 2 }), fc.nat({ max: 2 }), fc.array(fc.tuple(fc.nat({ max: 127 }), fc.nat({ max: 255 })), { maxLength: 4 }), fc.nat({ max: 130 }),
-      (s, p, edits, cut) => {
-        const q = plains[p]!.slice(0, Math.max(0, plains[p]!.length - cut));
-        for (const [pos, val] of edits) if (q.length) q[pos % q.length] = val;
-        const r = ahOutput(sas[s]!, q, env);
-        if (!r.ok) assert.ok(isStatName(r.reason), r.reason);
-      }), { seed: 0xa40, numRuns: 20_000 });
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 2 }),
+        fc.nat({ max: 2 }),
+        fc.array(fc.tuple(fc.nat({ max: 127 }), fc.nat({ max: 255 })), { maxLength: 4 }),
+        fc.nat({ max: 130 }),
+        (s, p, edits, cut) => {
+          const q = plains[p]!.slice(0, Math.max(0, plains[p]!.length - cut));
+          for (const [pos, val] of edits) if (q.length) q[pos % q.length] = val;
+          const r = ahOutput(sas[s]!, q, env);
+          if (!r.ok) assert.ok(isStatName(r.reason), r.reason);
+        },
+      ),
+      { seed: 0xa40, numRuns: 20_000 },
+    );
   });
 
   it('fuzz: 100,000 mutated AH packets into ahInput, no exception, only ahstat reasons (fixed seed)', () => {
@@ -304,7 +447,14 @@ describe('kernel/ah', () => {
     for (const v6 of [false, true]) {
       for (const mode of ['transport', 'tunnel'] as const) {
         const ends = v6 ? { src: parseAddr('2001:db8::a')!, dst: parseAddr('2001:db8::b')! } : {};
-        const [o, i] = pair({ mode, ...ends, esn: mode === 'tunnel', replayBits: 64, authAlg: 'hmac-sha256', authKey: new Uint8Array(32) });
+        const [o, i] = pair({
+          mode,
+          ...ends,
+          esn: mode === 'tunnel',
+          replayBits: 64,
+          authAlg: 'hmac-sha256',
+          authKey: new Uint8Array(32),
+        });
         const r = ahOutput(o, v6 ? ipv6Packet(true) : ipv4Packet(true), env);
         assert.ok(r.ok);
         bases.push({ sa: i, pkt: r.packet, off: ahOffsetOf(r.packet) });
@@ -317,16 +467,20 @@ describe('kernel/ah', () => {
       fc.nat({ max: 300 }),
       fc.integer({ min: -8, max: 8 }),
     );
-    fc.assert(fc.property(mutation, ([b, edits, cut, offDelta]) => {
-      const base = bases[b]!;
-      const p = base.pkt.slice(0, Math.max(0, base.pkt.length - (cut > 250 ? cut - 250 : 0)));
-      for (const [pos, val] of edits) if (p.length) p[(pos * 7) % p.length] = val;
-      const r = ahInput(base.sa, p, base.off + (cut % 9 === 0 ? offDelta : 0), env);
-      const k = r.ok ? 'ok' : r.reason;
-      seen.set(k, (seen.get(k) ?? 0) + 1);
-      if (!r.ok) assert.ok(isStatName(r.reason), r.reason);
-    }), { seed: 0xa4, numRuns: FUZZ_RUNS });
-    for (const want of ['ahs_badauth', 'ahs_hdrops', 'ahs_badauthl', 'ahs_notdb']) assert.ok(seen.has(want), `fuzz reached ${want}: ${[...seen.keys()]}`);
+    fc.assert(
+      fc.property(mutation, ([b, edits, cut, offDelta]) => {
+        const base = bases[b]!;
+        const p = base.pkt.slice(0, Math.max(0, base.pkt.length - (cut > 250 ? cut - 250 : 0)));
+        for (const [pos, val] of edits) if (p.length) p[(pos * 7) % p.length] = val;
+        const r = ahInput(base.sa, p, base.off + (cut % 9 === 0 ? offDelta : 0), env);
+        const k = r.ok ? 'ok' : r.reason;
+        seen.set(k, (seen.get(k) ?? 0) + 1);
+        if (!r.ok) assert.ok(isStatName(r.reason), r.reason);
+      }),
+      { seed: 0xa4, numRuns: FUZZ_RUNS },
+    );
+    for (const want of ['ahs_badauth', 'ahs_hdrops', 'ahs_badauthl', 'ahs_notdb'])
+      assert.ok(seen.has(want), `fuzz reached ${want}: ${[...seen.keys()]}`);
   });
 });
 
@@ -364,11 +518,30 @@ function refZeroIpv4(h: Uint8Array, sending: boolean): Uint8Array | undefined {
   const hl = (h[0]! & 0x0f) * 4;
   if (hl < 20 || hl > h.length) return undefined;
   let opts;
-  try { opts = walkIpv4Options(h, 0, 20, hl); } catch { return undefined; }
+  try {
+    opts = walkIpv4Options(h, 0, 20, hl);
+  } catch {
+    return undefined;
+  }
   const out = new Uint8Array(h);
-  const fields = { versionIhl: h[0]!, tos: 0, totalLength: [h[2]!, h[3]!], id: [h[4]!, h[5]!], flagsFrag: [0, 0], ttl: 0, protocol: h[9]!, checksum: [0, 0] };
-  out[0] = fields.versionIhl; out[1] = fields.tos; out.set(fields.totalLength, 2); out.set(fields.id, 4);
-  out.set(fields.flagsFrag, 6); out[8] = fields.ttl; out[9] = fields.protocol; out.set(fields.checksum, 10);
+  const fields = {
+    versionIhl: h[0]!,
+    tos: 0,
+    totalLength: [h[2]!, h[3]!],
+    id: [h[4]!, h[5]!],
+    flagsFrag: [0, 0],
+    ttl: 0,
+    protocol: h[9]!,
+    checksum: [0, 0],
+  };
+  out[0] = fields.versionIhl;
+  out[1] = fields.tos;
+  out.set(fields.totalLength, 2);
+  out.set(fields.id, 4);
+  out.set(fields.flagsFrag, 6);
+  out[8] = fields.ttl;
+  out[9] = fields.protocol;
+  out.set(fields.checksum, 10);
   let dst = h.slice(16, 20);
   out.fill(0, 20, hl);
   for (const o of opts) {
@@ -395,13 +568,17 @@ function refZeroIpv6(buf: Uint8Array, ahOff: number, sending: boolean): Uint8Arr
     if (at + len > ahOff) return undefined;
     if (type === 0 || type === 60) {
       let opts;
-      try { opts = walkIpv6Options(buf.subarray(0, at + len), at); } catch { return undefined; }
+      try {
+        opts = walkIpv6Options(buf.subarray(0, at + len), at);
+      } catch {
+        return undefined;
+      }
       for (const o of opts) if (o.mayChange && o.length > 1) out.fill(0, o.offset + 2, o.offset + o.length);
     } else if (type === 43) {
       const segLeft = buf[at + 3]!;
       if (sending && segLeft > 0) {
         if (buf[at + 2] !== 0 && buf[at + 2] !== 2) return undefined;
-        const n = (len - 8) / 16 | 0;
+        const n = ((len - 8) / 16) | 0;
         if (n === 0 || segLeft > n) return undefined;
         const addrs = Array.from({ length: n }, (_, i) => buf.slice(at + 8 + 16 * i, at + 24 + 16 * i));
         const k = n - segLeft;
@@ -425,13 +602,23 @@ function refZeroIpv6(buf: Uint8Array, ahOff: number, sending: boolean): Uint8Arr
 const optionArb: fc.Arbitrary<number[]> = fc.oneof(
   fc.constant<number[]>([1]),
   fc.constant<number[]>([0]),
-  fc.tuple(fc.constantFrom(7, 68, 130, 131, 133, 134, 137, 148, 149, 25, 0x44), fc.uint8Array({ minLength: 0, maxLength: 10 }), fc.nat({ max: 16 }))
+  fc
+    .tuple(
+      fc.constantFrom(7, 68, 130, 131, 133, 134, 137, 148, 149, 25, 0x44),
+      fc.uint8Array({ minLength: 0, maxLength: 10 }),
+      fc.nat({ max: 16 }),
+    )
     .map(([t, d, ptr]) => [t, d.length + 3, ptr, ...d]),
   fc.tuple(fc.nat({ max: 255 }), fc.nat({ max: 255 })).map(([t, l]) => [t, l]), // often malformed
 );
 
 function ipv4HeaderArb(): fc.Arbitrary<Uint8Array> {
-  return fc.tuple(fc.uint8Array({ minLength: 20, maxLength: 20 }), fc.array(optionArb, { maxLength: 6 }), fc.uint8Array({ minLength: 0, maxLength: 12 }))
+  return fc
+    .tuple(
+      fc.uint8Array({ minLength: 20, maxLength: 20 }),
+      fc.array(optionArb, { maxLength: 6 }),
+      fc.uint8Array({ minLength: 0, maxLength: 12 }),
+    )
     .map(([base, opts, tail]) => {
       const o = opts.flat().slice(0, 40);
       const optLen = (o.length + 3) & ~3;
@@ -457,21 +644,32 @@ function ipv6ChainArb(): fc.Arbitrary<{ buf: Uint8Array; ahOff: number }> {
       h.set(body.slice(0, len - 2), 2);
       const pad = len - 2 - Math.min(body.length, len - 2);
       if (pad === 1) h[len - 1] = 0;
-      else if (pad > 1) { h[len - pad] = 1; h[len - pad + 1] = pad - 2; }
+      else if (pad > 1) {
+        h[len - pad] = 1;
+        h[len - pad + 1] = pad - 2;
+      }
       h[1] = len / 8 - 1;
       return { type, h };
     }),
-    fc.tuple(fc.constantFrom(0, 2, 4), fc.nat({ max: 3 }), fc.nat({ max: 4 }), fc.integer({ min: 0, max: 9999 })).map(([rt, n, sl, seed]) => {
-      const h = new Uint8Array(8 + 16 * n);
-      for (let i = 8; i < h.length; i++) h[i] = (i * 17 + seed) & 0xff;
-      h[1] = 2 * n;
-      h[2] = rt;
-      h[3] = sl;
-      return { type: 43, h };
-    }),
+    fc
+      .tuple(fc.constantFrom(0, 2, 4), fc.nat({ max: 3 }), fc.nat({ max: 4 }), fc.integer({ min: 0, max: 9999 }))
+      .map(([rt, n, sl, seed]) => {
+        const h = new Uint8Array(8 + 16 * n);
+        for (let i = 8; i < h.length; i++) h[i] = (i * 17 + seed) & 0xff;
+        h[1] = 2 * n;
+        h[2] = rt;
+        h[3] = sl;
+        return { type: 43, h };
+      }),
     fc.uint8Array({ minLength: 8, maxLength: 24 }).map((h) => ({ type: 44, h })),
   );
-  return fc.tuple(fc.uint8Array({ minLength: 40, maxLength: 40 }), fc.array(ext, { maxLength: 3 }), fc.integer({ min: -9, max: 9 }), fc.nat({ max: 3 }))
+  return fc
+    .tuple(
+      fc.uint8Array({ minLength: 40, maxLength: 40 }),
+      fc.array(ext, { maxLength: 3 }),
+      fc.integer({ min: -9, max: 9 }),
+      fc.nat({ max: 3 }),
+    )
     .map(([base, exts, delta, corrupt]) => {
       const total = 40 + exts.reduce((s, e) => s + e.h.length, 0);
       const buf = new Uint8Array(total + 12);

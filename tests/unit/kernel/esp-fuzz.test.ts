@@ -13,7 +13,11 @@ const SLOW = Boolean(process.env.UIPSEC_SLOW);
 const ESP_RUNS = SLOW ? 2_000_000 : 100_000;
 const OTHER_RUNS = SLOW ? 500_000 : 20_000;
 
-interface Base { rx: SecAssoc; pkt: Uint8Array; espOffset: number }
+interface Base {
+  rx: SecAssoc;
+  pkt: Uint8Array;
+  espOffset: number;
+}
 
 /** Valid packets from a few SAs; the NULL/no-ICV ones let mutations reach padding and header checks. */
 function bases(): Base[] {
@@ -29,7 +33,10 @@ function bases(): Base[] {
     ipv4('192.0.2.1', '192.0.2.2', 17, udp('192.0.2.1', '192.0.2.2', 1, 2, bytes(23))),
     ipv6('2001:db8::1', '2001:db8::2', 6, tcp('2001:db8::1', '2001:db8::2', 3, 4, bytes(7))),
     ipv4('192.0.2.1', '192.0.2.2', 59, new Uint8Array(0)),
-    ipv6('2001:db8::1', '2001:db8::2', 17, bytes(1), 0, 0, { firstNh: 0, bytes: new Uint8Array([17, 0, 1, 4, 0, 0, 0, 0]) }),
+    ipv6('2001:db8::1', '2001:db8::2', 17, bytes(1), 0, 0, {
+      firstNh: 0,
+      bytes: new Uint8Array([17, 0, 1, 4, 0, 0, 0, 0]),
+    }),
   ];
   const out: Base[] = [];
   for (const s of specs) {
@@ -103,15 +110,27 @@ describe('kernel/esp: fuzz', () => {
     const tx = makeSa({ enc: 'null', mode: 'transport', replayBits: 0, natt: { sport: 4500, dport: 4500 } });
     const rx = peerSa(tx);
     const seeds = [
-      (espOutput(tx, ipv4('192.0.2.1', '192.0.2.2', 6, tcp('192.0.2.1', '192.0.2.2', 1, 2, bytes(30))), env()) as { packet: Uint8Array }).packet,
+      (
+        espOutput(tx, ipv4('192.0.2.1', '192.0.2.2', 6, tcp('192.0.2.1', '192.0.2.2', 1, 2, bytes(30))), env()) as {
+          packet: Uint8Array;
+        }
+      ).packet,
       ipv4('192.0.2.1', '192.0.2.2', 17, udp('192.0.2.1', '192.0.2.2', 4500, 4500, new Uint8Array([0xff]))),
-      ipv6('2001:db8::1', '2001:db8::2', 17, udp('2001:db8::1', '2001:db8::2', 4500, 4500, new Uint8Array([0, 0, 0, 0, 1, 2, 3]))),
+      ipv6(
+        '2001:db8::1',
+        '2001:db8::2',
+        17,
+        udp('2001:db8::1', '2001:db8::2', 4500, 4500, new Uint8Array([0, 0, 0, 0, 1, 2, 3])),
+      ),
     ];
     fc.assert(
       fc.property(mutation, (m) => {
         const p = mutate({ rx, pkt: seeds[m.base % seeds.length]!, espOffset: 0 }, m);
         const k = classifyUdpEncap(p);
-        if (k.kind === 'drop') { assert.match(k.reason, /^(udps|esps)_[a-z]+$/); return; }
+        if (k.kind === 'drop') {
+          assert.match(k.reason, /^(udps|esps)_[a-z]+$/);
+          return;
+        }
         if (k.kind !== 'esp') return;
         const s = stripUdpEncap(p);
         if (!s) return;
@@ -125,12 +144,18 @@ describe('kernel/esp: fuzz', () => {
 
   it(`${OTHER_RUNS} byte strings into stripOuter (seed 6040)`, () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 80 }), fc.nat(), fc.constantFrom(4, 41, 0, 50), fc.integer({ min: 0, max: 3 }), (b, start, nh, ecn) => {
-        const s = b.length ? start % b.length : 0;
-        const r = stripOuter(b, s, b.length, nh, ecn);
-        if (r.ok) assert.ok(r.packet.length <= b.length - s);
-        else assert.ok(['inner-proto', 'inner-short', 'inner-length', 'ecn-drop'].includes(r.error));
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 80 }),
+        fc.nat(),
+        fc.constantFrom(4, 41, 0, 50),
+        fc.integer({ min: 0, max: 3 }),
+        (b, start, nh, ecn) => {
+          const s = b.length ? start % b.length : 0;
+          const r = stripOuter(b, s, b.length, nh, ecn);
+          if (r.ok) assert.ok(r.packet.length <= b.length - s);
+          else assert.ok(['inner-proto', 'inner-short', 'inner-length', 'ecn-drop'].includes(r.error));
+        },
+      ),
       { seed: 6040, numRuns: OTHER_RUNS },
     );
   });

@@ -8,7 +8,11 @@ import type { SecAssoc } from '../../../kernel/secassoc.js';
 import type { Backend } from '../../../crypto/types.js';
 import { makeSa, peerSa, env, ipv4, udp, bytes } from './esp-support.js';
 
-interface Shape { enc: string; auth?: string; backends: Backend[] }
+interface Shape {
+  enc: string;
+  auth?: string;
+  backends: Backend[];
+}
 const SHAPES: Shape[] = [
   { enc: 'aes-cbc', auth: 'hmac-sha256', backends: ['node', 'noble'] }, // IV 16, ICV 16
   { enc: 'aes-cbc', auth: 'hmac-sha1', backends: ['node', 'noble'] }, // IV 16, ICV 12
@@ -20,7 +24,11 @@ const SHAPES: Shape[] = [
   { enc: 'chacha20-poly1305', backends: ['node', 'noble'] },
 ];
 
-interface Pair { name: string; tx: SecAssoc; rx: SecAssoc }
+interface Pair {
+  name: string;
+  tx: SecAssoc;
+  rx: SecAssoc;
+}
 
 function pairs(esn: boolean): Pair[] {
   const out: Pair[] = [];
@@ -37,7 +45,8 @@ function pairs(esn: boolean): Pair[] {
       }
       if (esn) {
         // A non-zero high word, so the 12-byte AAD / ICV suffix carry it (RFC 4303 §2.2.1).
-        tx.seqOutHi = 2; tx.seqOutLo = 100;
+        tx.seqOutHi = 2;
+        tx.seqOutLo = 100;
         rx.replay.acceptSeq(2, 90);
       }
       out.push({ name: `${s.enc}${s.auth ? `+${s.auth}` : ''}/${backend}`, tx, rx });

@@ -9,16 +9,50 @@ import { ENC_ALGS, AUTH_ALGS, findEncAlg } from '../../../crypto/registry.js';
 import { internetChecksum } from '../../../kernel/ip/checksum.js';
 import type { SecAssoc } from '../../../kernel/secassoc.js';
 import type { TransformResult } from '../../../kernel/transform.js';
-import { makeSa, peerSa, env, ipv4, ipv6, udp, tcp, bytes, hex, addr, repoRoot, ScriptedRng, keyFor } from './esp-support.js';
+import {
+  makeSa,
+  peerSa,
+  env,
+  ipv4,
+  ipv6,
+  udp,
+  tcp,
+  bytes,
+  hex,
+  addr,
+  repoRoot,
+  ScriptedRng,
+  keyFor,
+} from './esp-support.js';
 
 interface Vector {
-  name: string; source: string; enc: string; key: string; spi: string; seqHi: number; seqLo: number; esn: boolean;
-  iv: string; src?: string; dst?: string; payload?: string; nextHeader?: number; plaintext?: string; packet: string;
+  name: string;
+  source: string;
+  enc: string;
+  key: string;
+  spi: string;
+  seqHi: number;
+  seqLo: number;
+  esn: boolean;
+  iv: string;
+  src?: string;
+  dst?: string;
+  payload?: string;
+  nextHeader?: number;
+  plaintext?: string;
+  packet: string;
 }
-const vectors = (JSON.parse(readFileSync(join(repoRoot(), 'tests/vectors/esp-packets.json'), 'utf8')) as { cases: Vector[] }).cases;
+const vectors = (
+  JSON.parse(readFileSync(join(repoRoot(), 'tests/vectors/esp-packets.json'), 'utf8')) as { cases: Vector[] }
+).cases;
 
 function hasEnc(name: string): boolean {
-  try { findEncAlg(name); return true; } catch { return false; }
+  try {
+    findEncAlg(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function ok(r: TransformResult): Uint8Array {
@@ -35,7 +69,16 @@ function vectorPayload(v: Vector): { payload: Uint8Array; nh: number } {
 }
 
 function vectorSa(v: Vector, mode: 'transport' | 'tunnel'): SecAssoc {
-  return makeSa({ enc: v.enc, encKey: hex(v.key), auth: undefined, spi: parseInt(v.spi, 16), esn: v.esn, mode, src: v.src, dst: v.dst });
+  return makeSa({
+    enc: v.enc,
+    encKey: hex(v.key),
+    auth: undefined,
+    spi: parseInt(v.spi, 16),
+    esn: v.esn,
+    mode,
+    src: v.src,
+    dst: v.dst,
+  });
 }
 
 /** Primes a receiver's window just below the vector's sequence number so ESN inference lands on seqHi. */
@@ -55,7 +98,8 @@ describe('kernel/esp: published ESP packets', () => {
     }
     const { payload, nh } = vectorPayload(v);
     const mode = nh === 4 ? 'tunnel' : 'transport';
-    const src = v.src ?? '10.0.0.1', dst = v.dst ?? '10.0.0.2';
+    const src = v.src ?? '10.0.0.1',
+      dst = v.dst ?? '10.0.0.2';
 
     it(`espInput opens ${label}`, () => {
       const sa = vectorSa(v, mode);
@@ -102,7 +146,10 @@ describe('kernel/esp: framing checked with node:crypto directly', () => {
       assert.equal(esp.readUInt32BE(0), 0xabcdef01);
       assert.equal(esp.readUInt32BE(4), 1);
       const icv = esp.subarray(esp.length - 12);
-      const mac = createHmac('sha1', sa.authKey!).update(esp.subarray(0, esp.length - 12)).digest().subarray(0, 12);
+      const mac = createHmac('sha1', sa.authKey!)
+        .update(esp.subarray(0, esp.length - 12))
+        .digest()
+        .subarray(0, 12);
       assert.deepEqual(icv, mac);
       const ct = esp.subarray(24, esp.length - 12);
       assert.equal(ct.length % 16, 0);
@@ -124,7 +171,11 @@ describe('kernel/esp: framing checked with node:crypto directly', () => {
     const esp = Buffer.from(out.subarray(20));
     assert.equal(esp.subarray(8, 16).toString('hex'), '000000000000002a');
     const key = sa.encKey!;
-    const d = createDecipheriv('aes-128-gcm', key.subarray(0, 16), Buffer.concat([key.subarray(16), esp.subarray(8, 16)]));
+    const d = createDecipheriv(
+      'aes-128-gcm',
+      key.subarray(0, 16),
+      Buffer.concat([key.subarray(16), esp.subarray(8, 16)]),
+    );
     d.setAAD(esp.subarray(0, 8));
     d.setAuthTag(esp.subarray(esp.length - 16));
     const pt = Buffer.concat([d.update(esp.subarray(16, esp.length - 16)), d.final()]);
@@ -142,7 +193,11 @@ describe('kernel/esp: framing checked with node:crypto directly', () => {
     const esp = Buffer.from(out.subarray(20));
     assert.equal(esp.readUInt32BE(4), 0, 'only the low 32 bits are sent');
     const key = sa.encKey!;
-    const d = createDecipheriv('aes-128-gcm', key.subarray(0, 16), Buffer.concat([key.subarray(16), esp.subarray(8, 16)]));
+    const d = createDecipheriv(
+      'aes-128-gcm',
+      key.subarray(0, 16),
+      Buffer.concat([key.subarray(16), esp.subarray(8, 16)]),
+    );
     d.setAAD(Buffer.from('112233440000000800000000', 'hex'));
     d.setAuthTag(esp.subarray(esp.length - 16));
     d.update(esp.subarray(16, esp.length - 16));
@@ -174,18 +229,52 @@ describe('kernel/esp: framing checked with node:crypto directly', () => {
     sa.seqOutLo = 9;
     const esp = Buffer.from(ok(espOutput(sa, ipv4('10.1.1.1', '10.2.2.2', 6, bytes(20)), env())).subarray(20));
     const body = esp.subarray(0, esp.length - 16);
-    const want = createHmac('sha256', sa.authKey!).update(body).update(Buffer.from([0, 0, 0, 3])).digest().subarray(0, 16);
+    const want = createHmac('sha256', sa.authKey!)
+      .update(body)
+      .update(Buffer.from([0, 0, 0, 3]))
+      .digest()
+      .subarray(0, 16);
     assert.deepEqual(esp.subarray(esp.length - 16), want);
   });
 });
 
 const MODES: { name: string; mode: 'transport' | 'tunnel'; outer: [string, string]; make: () => Uint8Array }[] = [
-  { name: 'transport IPv4', mode: 'transport', outer: ['192.0.2.1', '192.0.2.2'], make: () => ipv4('192.0.2.1', '192.0.2.2', 17, udp('192.0.2.1', '192.0.2.2', 500, 4500, bytes(77))) },
-  { name: 'transport IPv6', mode: 'transport', outer: ['2001:db8::1', '2001:db8::2'], make: () => ipv6('2001:db8::1', '2001:db8::2', 6, tcp('2001:db8::1', '2001:db8::2', 1, 2, bytes(50))) },
-  { name: 'tunnel 4-in-4', mode: 'tunnel', outer: ['198.51.100.1', '198.51.100.2'], make: () => ipv4('10.0.0.1', '10.0.0.2', 1, bytes(56), { df: true, tos: 0xb9 }) },
-  { name: 'tunnel 6-in-6', mode: 'tunnel', outer: ['2001:db8:1::1', '2001:db8:2::2'], make: () => ipv6('fd00::1', 'fd00::2', 58, bytes(40), 0xb8, 0x12345) },
-  { name: 'tunnel 4-in-6', mode: 'tunnel', outer: ['2001:db8:1::1', '2001:db8:2::2'], make: () => ipv4('10.0.0.1', '10.0.0.2', 6, bytes(31)) },
-  { name: 'tunnel 6-in-4', mode: 'tunnel', outer: ['198.51.100.1', '198.51.100.2'], make: () => ipv6('fd00::1', 'fd00::2', 17, bytes(9)) },
+  {
+    name: 'transport IPv4',
+    mode: 'transport',
+    outer: ['192.0.2.1', '192.0.2.2'],
+    make: () => ipv4('192.0.2.1', '192.0.2.2', 17, udp('192.0.2.1', '192.0.2.2', 500, 4500, bytes(77))),
+  },
+  {
+    name: 'transport IPv6',
+    mode: 'transport',
+    outer: ['2001:db8::1', '2001:db8::2'],
+    make: () => ipv6('2001:db8::1', '2001:db8::2', 6, tcp('2001:db8::1', '2001:db8::2', 1, 2, bytes(50))),
+  },
+  {
+    name: 'tunnel 4-in-4',
+    mode: 'tunnel',
+    outer: ['198.51.100.1', '198.51.100.2'],
+    make: () => ipv4('10.0.0.1', '10.0.0.2', 1, bytes(56), { df: true, tos: 0xb9 }),
+  },
+  {
+    name: 'tunnel 6-in-6',
+    mode: 'tunnel',
+    outer: ['2001:db8:1::1', '2001:db8:2::2'],
+    make: () => ipv6('fd00::1', 'fd00::2', 58, bytes(40), 0xb8, 0x12345),
+  },
+  {
+    name: 'tunnel 4-in-6',
+    mode: 'tunnel',
+    outer: ['2001:db8:1::1', '2001:db8:2::2'],
+    make: () => ipv4('10.0.0.1', '10.0.0.2', 6, bytes(31)),
+  },
+  {
+    name: 'tunnel 6-in-4',
+    mode: 'tunnel',
+    outer: ['198.51.100.1', '198.51.100.2'],
+    make: () => ipv6('fd00::1', 'fd00::2', 17, bytes(9)),
+  },
 ];
 
 /** Checks the outer IP header of a protected packet and returns the ESP offset. */
@@ -204,7 +293,9 @@ describe('kernel/esp: every registry algorithm round-trips in every mode', () =>
   const suites: { enc: string; auth?: string }[] = [];
   for (const e of ENC_ALGS) {
     if (e.kind === 'aead') suites.push({ enc: e.name });
-    else for (const a of AUTH_ALGS) if (!(e.name === 'null' && a.name === 'null')) suites.push({ enc: e.name, auth: a.name });
+    else
+      for (const a of AUTH_ALGS)
+        if (!(e.name === 'null' && a.name === 'null')) suites.push({ enc: e.name, auth: a.name });
   }
   for (const s of suites) {
     it(`${s.enc}${s.auth ? ' + ' + s.auth : ''}: 6 modes x ESN on/off`, () => {
@@ -321,12 +412,16 @@ describe('kernel/esp: sequence numbers and IVs', () => {
     const iv2 = Buffer.from(ok(espOutput(cbc, pkt, e)).subarray(28, 44));
     assert.notDeepEqual(iv1, iv2);
     const gcm = makeSa({ enc: 'aes-gcm-16' });
-    gcm.seqOutHi = 0; gcm.seqOutLo = 0x01020303;
+    gcm.seqOutHi = 0;
+    gcm.seqOutLo = 0x01020303;
     assert.equal(Buffer.from(ok(espOutput(gcm, pkt, e)).subarray(28, 36)).toString('hex'), '0000000001020304');
     const cyc = makeSa({ enc: 'aes-gcm-16', cyclicSeq: true });
     const rng = new ScriptedRng();
     rng.push(hex('a1a2a3a4a5a6a7a8'));
-    assert.equal(Buffer.from(ok(espOutput(cyc, pkt, { rng, now: 0 })).subarray(28, 36)).toString('hex'), 'a1a2a3a4a5a6a7a8');
+    assert.equal(
+      Buffer.from(ok(espOutput(cyc, pkt, { rng, now: 0 })).subarray(28, 36)).toString('hex'),
+      'a1a2a3a4a5a6a7a8',
+    );
   });
 });
 
@@ -351,7 +446,8 @@ describe('kernel/esp: options and less common SA settings', () => {
     assert.deepEqual([rx.replay.lastHi, rx.replay.lastLo], [1, 1]);
     const again = peerSa(sa);
     again.replay.acceptSeq(0, 0xfffffff0);
-    sa.seqOutHi = 0; sa.seqOutLo = 0xfffffff4;
+    sa.seqOutHi = 0;
+    sa.seqOutLo = 0xfffffff4;
     ok(espInput(again, copy(ok(espOutput(sa, pkt, env()))), 20, env()));
     ok(espInput(again, copy(ok(espOutput(sa, pkt, env()))), 20, env()));
   });
@@ -426,7 +522,8 @@ describe('kernel/esp: bad input is a counted drop', () => {
       if (!r.ok) seen.add(r.reason);
       // The same bytes with a header that admits the cut: no longer a header drop, still refused.
       if (n >= 20) {
-        t[2] = n >> 8; t[3] = n & 0xff;
+        t[2] = n >> 8;
+        t[3] = n & 0xff;
         const r2 = espInput(peerSa(sa), t, 20, env());
         assert.equal(r2.ok, false);
         if (!r2.ok) seen.add(r2.reason);
@@ -439,7 +536,8 @@ describe('kernel/esp: bad input is a counted drop', () => {
     const sa = makeSa({ enc: 'aes-gcm-16' });
     const out = ok(espOutput(sa, pkt, env()));
     expectDrop(espInput(peerSa(sa), copy(out), out.length - 4, env()), 'esps_hdrops');
-    const long = copy(out); long[2] = 0xff;
+    const long = copy(out);
+    long[2] = 0xff;
     expectDrop(espInput(peerSa(sa), long, 20, env()), 'esps_hdrops');
     expectDrop(espInput(peerSa(sa), new Uint8Array(0), 20, env()), 'esps_hdrops');
     expectDrop(espInput(peerSa(sa), bytes(100), 20, env()), 'esps_hdrops');
@@ -452,14 +550,27 @@ describe('kernel/esp: bad input is a counted drop', () => {
     for (const mode of ['transport', 'tunnel'] as const) {
       const sa = makeSa({ enc: 'aes-gcm-16', mode });
       const out = ok(espOutput(sa, pkt, env()));
-      for (const [b6, b7] of [[0x20, 0], [0, 1], [0x1f, 0xff]]) {
-        const frag = copy(out); frag[6] = b6!; frag[7] = b7!;
+      for (const [b6, b7] of [
+        [0x20, 0],
+        [0, 1],
+        [0x1f, 0xff],
+      ]) {
+        const frag = copy(out);
+        frag[6] = b6!;
+        frag[7] = b7!;
         expectDrop(espInput(peerSa(sa), frag, 20, env()), 'esps_hdrops');
       }
-      const df = copy(out); df[6] = 0x40; // DF alone is not a fragment
+      const df = copy(out);
+      df[6] = 0x40; // DF alone is not a fragment
       assert.ok(ok(espInput(peerSa(sa), df, 20, env())));
       expectDrop(espInput(peerSa(sa), copy(out), 12, env()), 'esps_hdrops');
-      const v6 = ok(espOutput(makeSa({ enc: 'aes-gcm-16', mode, src: '2001:db8::1', dst: '2001:db8::2' }), ipv6('2001:db8::1', '2001:db8::2', 17, bytes(9)), env()));
+      const v6 = ok(
+        espOutput(
+          makeSa({ enc: 'aes-gcm-16', mode, src: '2001:db8::1', dst: '2001:db8::2' }),
+          ipv6('2001:db8::1', '2001:db8::2', 17, bytes(9)),
+          env(),
+        ),
+      );
       expectDrop(espInput(peerSa(sa), copy(v6), 24, env()), 'esps_hdrops');
     }
   });
@@ -475,7 +586,8 @@ describe('kernel/esp: bad input is a counted drop', () => {
         expectDrop(espInput(peerSa(sa), bad, 20, env()), 'esps_badauth');
         assert.deepEqual(bad, before, 'nothing decrypted or moved on a bad ICV');
       }
-      const badSpi = copy(out); badSpi[20]! ^= 1;
+      const badSpi = copy(out);
+      badSpi[20]! ^= 1;
       expectDrop(espInput(peerSa(sa), badSpi, 20, env()), 'esps_notdb');
     }
   });
@@ -487,9 +599,11 @@ describe('kernel/esp: bad input is a counted drop', () => {
     // 5 + 3 pad + 2 = 10 -> aligned to 12: pad length 5? Check from the bytes themselves.
     const padLen = base[base.length - 2]!;
     assert.equal((5 + padLen + 2) % 4, 0);
-    const tooLong = copy(base); tooLong[tooLong.length - 2] = 200;
+    const tooLong = copy(base);
+    tooLong[tooLong.length - 2] = 200;
     expectDrop(espInput(peerSa(sa), tooLong, 20, env()), 'esps_badpad');
-    const wrong = copy(base); wrong[wrong.length - 3] = 9;
+    const wrong = copy(base);
+    wrong[wrong.length - 3] = 9;
     expectDrop(espInput(peerSa(sa), wrong, 20, env()), 'esps_badenc');
     assert.ok(ok(espInput(peerSa(sa), copy(base), 20, env())));
   });
@@ -497,7 +611,12 @@ describe('kernel/esp: bad input is a counted drop', () => {
   it('CBC ciphertext that is not a whole number of blocks: esps_badilen', () => {
     const sa = makeSa({ enc: 'aes-cbc', auth: 'hmac-sha1' });
     const out = ok(espOutput(sa, pkt, env()));
-    const cut = ipv4('192.0.2.1', '192.0.2.2', 50, new Uint8Array([...out.subarray(20, out.length - 13), ...out.subarray(out.length - 12)]));
+    const cut = ipv4(
+      '192.0.2.1',
+      '192.0.2.2',
+      50,
+      new Uint8Array([...out.subarray(20, out.length - 13), ...out.subarray(out.length - 12)]),
+    );
     expectDrop(espInput(peerSa(sa), cut, 20, env()), 'esps_badilen');
   });
 
@@ -512,7 +631,8 @@ describe('kernel/esp: bad input is a counted drop', () => {
     expectDrop(espInput(rx, copy(sent[50]!), 20, env()), 'esps_replay'); // 50 behind a 32-packet window
     ok(espInput(rx, copy(sent[80]!), 20, env()));
     // A forged packet with a fresh sequence number does not move the window.
-    const forged = copy(sent[98]!); forged[forged.length - 1]! ^= 1;
+    const forged = copy(sent[98]!);
+    forged[forged.length - 1]! ^= 1;
     expectDrop(espInput(rx, forged, 20, env()), 'esps_badauth');
     ok(espInput(rx, copy(sent[98]!), 20, env()));
   });
@@ -520,12 +640,15 @@ describe('kernel/esp: bad input is a counted drop', () => {
   it('larval/dead SAs and SAs without keys: esps_invalid', () => {
     const sa = makeSa({ enc: 'aes-gcm-16' });
     const out = ok(espOutput(sa, pkt, env()));
-    const dead = peerSa(sa); dead.state = 'dead';
+    const dead = peerSa(sa);
+    dead.state = 'dead';
     expectDrop(espInput(dead, copy(out), 20, env()), 'esps_invalid');
-    const nokey = peerSa(sa); nokey.encKey = undefined;
+    const nokey = peerSa(sa);
+    nokey.encKey = undefined;
     expectDrop(espInput(nokey, copy(out), 20, env()), 'esps_invalid');
     expectDrop(espOutput(nokey, pkt, env()), 'esps_invalid');
-    const badKey = peerSa(sa); badKey.encKey = new Uint8Array(7);
+    const badKey = peerSa(sa);
+    badKey.encKey = new Uint8Array(7);
     expectDrop(espInput(badKey, copy(out), 20, env()), 'esps_invalid');
   });
 
@@ -533,7 +656,8 @@ describe('kernel/esp: bad input is a counted drop', () => {
     const sa = makeSa({ enc: 'aes-cbc', auth: 'hmac-sha1', mode: 'tunnel' });
     const big = new Uint8Array(65535);
     big.set(ipv4('10.0.0.1', '10.0.0.2', 17, new Uint8Array(0)));
-    big[2] = 0xff; big[3] = 0xff;
+    big[2] = 0xff;
+    big[3] = 0xff;
     expectDrop(espOutput(sa, big, env()), 'esps_toobig');
     assert.equal(sa.seqOutLo, 0);
   });

@@ -2,7 +2,13 @@ import { strict as assert } from 'node:assert';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import {
-  ipcompOutput, ipcompInput, ipcompCpi, ipcompWireCpi, IPCOMP_HEADER_BYTES, IPCOMP_THRESHOLD_DEFAULT, type IpcompOutputResult,
+  ipcompOutput,
+  ipcompInput,
+  ipcompCpi,
+  ipcompWireCpi,
+  IPCOMP_HEADER_BYTES,
+  IPCOMP_THRESHOLD_DEFAULT,
+  type IpcompOutputResult,
 } from '../../../kernel/ipcomp.js';
 import { Sad, SADB_X_EXT_RAWCPI, type SaParams } from '../../../kernel/sad.js';
 import { isStatName } from '../../../kernel/stats.js';
@@ -16,17 +22,33 @@ import { parseAddr } from '../../../common/inet.js';
 // 100,000 in the normal suite; UIPSEC_SLOW=1 (npm run test:slow) runs ten times as many.
 const FUZZ_RUNS = process.env.UIPSEC_SLOW ? 1_000_000 : 100_000;
 const env = { rng: new SeededRng('ipcomp'), now: 0 };
-const A4 = parseAddr('192.0.2.1')!, B4 = parseAddr('192.0.2.2')!;
-const A6 = parseAddr('2001:db8::1')!, B6 = parseAddr('2001:db8::2')!;
+const A4 = parseAddr('192.0.2.1')!,
+  B4 = parseAddr('192.0.2.2')!;
+const A6 = parseAddr('2001:db8::1')!,
+  B6 = parseAddr('2001:db8::2')!;
 const TEXT = new TextEncoder().encode('IP Payload Compression Protocol (IPComp), RFC 3173. '.repeat(30));
 
-function mkSa(over: Partial<SaParams> = {}, sad = new Sad({ clock: new ManualClock(), rng: new SeededRng('s') })): SecAssoc {
+function mkSa(
+  over: Partial<SaParams> = {},
+  sad = new Sad({ clock: new ManualClock(), rng: new SeededRng('s') }),
+): SecAssoc {
   const v6 = over.src?.length === 16;
-  return sad.add({ spi: 0x4100, proto: 'ipcomp', mode: 'transport', src: v6 ? A6 : A4, dst: v6 ? B6 : B4, compAlg: 'deflate', ...over });
+  return sad.add({
+    spi: 0x4100,
+    proto: 'ipcomp',
+    mode: 'transport',
+    src: v6 ? A6 : A4,
+    dst: v6 ? B6 : B4,
+    compAlg: 'deflate',
+    ...over,
+  });
 }
 
 function v4(payload: Uint8Array, proto = 17): Uint8Array {
-  return buildIpv4Packet({ protocol: proto, src: A4, dst: B4, ttl: 64, id: 7, options: new Uint8Array([148, 4, 0, 0]) }, payload);
+  return buildIpv4Packet(
+    { protocol: proto, src: A4, dst: B4, ttl: 64, id: 7, options: new Uint8Array([148, 4, 0, 0]) },
+    payload,
+  );
 }
 
 function v6(payload: Uint8Array, proto = 17): Uint8Array {
@@ -71,7 +93,11 @@ describe('kernel/ipcomp', () => {
         assert.ok(p.length < plain.length / 4, `compressed ${plain.length} -> ${p.length}`);
         const tunnel = over.mode === 'tunnel';
         const off = tunnel ? (over.src?.length === 16 ? 40 : 20) : compOff(plain);
-        assert.equal(p[tunnel ? (over.src?.length === 16 ? 6 : 9) : (plain[0]! >> 4 === 4 ? 9 : 40)], 108, 'protocol/next header is IPComp');
+        assert.equal(
+          p[tunnel ? (over.src?.length === 16 ? 6 : 9) : plain[0]! >> 4 === 4 ? 9 : 40],
+          108,
+          'protocol/next header is IPComp',
+        );
         assert.equal(p[off + 1], 0, 'flags zero');
         assert.equal(ipcompCpi(p, off), 2, 'well-known DEFLATE CPI without RAWCPI (KAME ipcomp_output)');
         // The body is a raw DEFLATE stream (RFC 2394 §2) that zlib itself inflates back to the payload.
@@ -134,15 +160,67 @@ describe('kernel/ipcomp', () => {
       ['empty', () => ipcompInput(mkSa(), new Uint8Array(0), 24, env), 'ipcomps_hdrops'],
       ['header cut short', () => ipcompInput(mkSa(), fixLen(good.slice(0, 26)), 24, env), 'ipcomps_hdrops'],
       ['wrong offset', () => ipcompInput(mkSa(), new Uint8Array(good), 20, env), 'ipcomps_hdrops'],
-      ['wrong CPI', () => { const p = new Uint8Array(good); p[27] = 9; return ipcompInput(mkSa(), p, 24, env); }, 'ipcomps_notdb'],
-      ['IPComp inside IPComp', () => { const p = new Uint8Array(good); p[24] = 108; return ipcompInput(mkSa(), p, 24, env); }, 'ipcomps_hdrops'],
-      ['corrupt DEFLATE stream', () => { const p = new Uint8Array(good); p.fill(0xff, 28, 40); return ipcompInput(mkSa(), p, 24, env); }, 'ipcomps_crypto'],
-      ['stream cut short', () => ipcompInput(mkSa(), fixLen(good.slice(0, good.length - 5)), 24, env), 'ipcomps_crypto'],
-      ['fragment', () => { const p = new Uint8Array(good); p[6] = 0x20; return ipcompInput(mkSa(), p, 24, env); }, 'ipcomps_hdrops'],
-      ['dead SA', () => { const s = mkSa(); s.state = 'dead'; return ipcompInput(s, new Uint8Array(good), 24, env); }, 'ipcomps_invalid'],
-      ['tunnel SA, inner not IP', () => ipcompInput(mkSa({ mode: 'tunnel' }), new Uint8Array(good), 24, env), 'ipcomps_badinner'],
+      [
+        'wrong CPI',
+        () => {
+          const p = new Uint8Array(good);
+          p[27] = 9;
+          return ipcompInput(mkSa(), p, 24, env);
+        },
+        'ipcomps_notdb',
+      ],
+      [
+        'IPComp inside IPComp',
+        () => {
+          const p = new Uint8Array(good);
+          p[24] = 108;
+          return ipcompInput(mkSa(), p, 24, env);
+        },
+        'ipcomps_hdrops',
+      ],
+      [
+        'corrupt DEFLATE stream',
+        () => {
+          const p = new Uint8Array(good);
+          p.fill(0xff, 28, 40);
+          return ipcompInput(mkSa(), p, 24, env);
+        },
+        'ipcomps_crypto',
+      ],
+      [
+        'stream cut short',
+        () => ipcompInput(mkSa(), fixLen(good.slice(0, good.length - 5)), 24, env),
+        'ipcomps_crypto',
+      ],
+      [
+        'fragment',
+        () => {
+          const p = new Uint8Array(good);
+          p[6] = 0x20;
+          return ipcompInput(mkSa(), p, 24, env);
+        },
+        'ipcomps_hdrops',
+      ],
+      [
+        'dead SA',
+        () => {
+          const s = mkSa();
+          s.state = 'dead';
+          return ipcompInput(s, new Uint8Array(good), 24, env);
+        },
+        'ipcomps_invalid',
+      ],
+      [
+        'tunnel SA, inner not IP',
+        () => ipcompInput(mkSa({ mode: 'tunnel' }), new Uint8Array(good), 24, env),
+        'ipcomps_badinner',
+      ],
     ];
-    for (const [name, run, want] of cases) it(`${name} -> ${want}`, () => { assert.equal(reason(run()), want); assert.ok(isStatName(want)); });
+    for (const [name, run, want] of cases)
+      it(`${name} -> ${want}`, () => {
+        assert.equal(reason(run()), want);
+        assert.ok(isStatName(want));
+      });
 
     it('decompression bombs: 16 MiB of zeros in ~16 KiB is refused as ipcomps_toobig, as is anything over a set cap', () => {
       const bomb = deflateRawSync(new Uint8Array(16 << 20), { level: 9 });
@@ -154,8 +232,14 @@ describe('kernel/ipcomp', () => {
       fixLen(p);
       assert.equal(reason(ipcompInput(mkSa(), p, 24, env)), 'ipcomps_toobig');
       const ok = out(ipcompOutput(mkSa(), v4(TEXT), env));
-      assert.equal(reason(ipcompInput(mkSa(), new Uint8Array(ok), 24, env, { maxDecompressedBytes: TEXT.length - 1 })), 'ipcomps_toobig');
-      assert.equal(reason(ipcompInput(mkSa(), new Uint8Array(ok), 24, env, { maxDecompressedBytes: TEXT.length })), 'ok');
+      assert.equal(
+        reason(ipcompInput(mkSa(), new Uint8Array(ok), 24, env, { maxDecompressedBytes: TEXT.length - 1 })),
+        'ipcomps_toobig',
+      );
+      assert.equal(
+        reason(ipcompInput(mkSa(), new Uint8Array(ok), 24, env, { maxDecompressedBytes: TEXT.length })),
+        'ok',
+      );
       // The IP length field caps it too: a transport packet may not grow past 65535 bytes.
       const withBody = (n: number) => {
         const big = deflateRawSync(new Uint8Array(n));
@@ -183,43 +267,59 @@ describe('kernel/ipcomp', () => {
   it('fuzz: 10,000 mutated plain packets into ipcompOutput (both modes), no exception (fixed seed)', () => {
     const sas = [mkSa(), mkSa({ mode: 'tunnel' }), mkSa({ src: A6, dst: B6 })];
     const plains = [v4(TEXT.subarray(0, 200)), v6(TEXT.subarray(0, 200))];
-    fc.assert(fc.property(fc.nat({ max: 2 }), fc.nat({ max: 1 }), fc.array(fc.tuple(fc.nat({ max: 63 }), fc.nat({ max: 255 })), { maxLength: 4 }), fc.nat({ max: 250 }),
-      (s, p, edits, cut) => {
-        const q = plains[p]!.slice(0, Math.max(0, plains[p]!.length - cut));
-        for (const [pos, val] of edits) if (q.length) q[pos % q.length] = val;
-        const r = ipcompOutput(sas[s]!, q, env);
-        if (!r.ok) assert.ok(isStatName(r.reason), r.reason);
-        else if (r.stat) assert.ok(isStatName(r.stat));
-      }), { seed: 0x3173, numRuns: 10_000 });
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 2 }),
+        fc.nat({ max: 1 }),
+        fc.array(fc.tuple(fc.nat({ max: 63 }), fc.nat({ max: 255 })), { maxLength: 4 }),
+        fc.nat({ max: 250 }),
+        (s, p, edits, cut) => {
+          const q = plains[p]!.slice(0, Math.max(0, plains[p]!.length - cut));
+          for (const [pos, val] of edits) if (q.length) q[pos % q.length] = val;
+          const r = ipcompOutput(sas[s]!, q, env);
+          if (!r.ok) assert.ok(isStatName(r.reason), r.reason);
+          else if (r.stat) assert.ok(isStatName(r.stat));
+        },
+      ),
+      { seed: 0x3173, numRuns: 10_000 },
+    );
   });
 
   it('fuzz: 100,000 mutated IPComp packets into ipcompInput, no exception, only ipcompstat reasons (fixed seed)', () => {
     const bases = [
       { sa: mkSa(), p: out(ipcompOutput(mkSa(), v4(TEXT.subarray(0, 300)), env)) },
-      { sa: mkSa({ src: A6, dst: B6 }), p: out(ipcompOutput(mkSa({ src: A6, dst: B6 }), v6(TEXT.subarray(0, 300)), env)) },
+      {
+        sa: mkSa({ src: A6, dst: B6 }),
+        p: out(ipcompOutput(mkSa({ src: A6, dst: B6 }), v6(TEXT.subarray(0, 300)), env)),
+      },
       { sa: mkSa({ mode: 'tunnel' }), p: out(ipcompOutput(mkSa({ mode: 'tunnel' }), v4(TEXT.subarray(0, 300)), env)) },
     ].map((b) => ({ ...b, off: b.sa.mode === 'tunnel' ? 20 : compOff(b.p) }));
     const seen = new Map<string, number>();
     // Most edits land in the headers (our parsing); one in twelve anywhere, mostly the DEFLATE body, where
     // a failing zlib inflate costs ~100-250 µs: that keeps 100,000 runs to a few seconds.
     const edit = fc.tuple(fc.nat({ max: 11 }), fc.nat({ max: 4095 }), fc.nat({ max: 255 }));
-    fc.assert(fc.property(
-      fc.nat({ max: bases.length - 1 }),
-      fc.array(edit, { minLength: 1, maxLength: 3 }),
-      fc.nat({ max: 100 }),
-      (b, edits, cut) => {
-        const base = bases[b]!;
-        const p = base.p.slice(0, base.p.length - (cut > 97 ? cut - 97 : 0));
-        for (const [where, pos, val] of edits) {
-          if (p.length) p[where === 0 ? pos % p.length : pos % Math.min(p.length, base.off + IPCOMP_HEADER_BYTES)] = val;
-        }
-        const r = ipcompInput(base.sa, p, base.off, env);
-        const k = reason(r);
-        seen.set(k, (seen.get(k) ?? 0) + 1);
-        if (!r.ok) assert.ok(isStatName(r.reason), r.reason);
-      },
-    ), { seed: 3173, numRuns: FUZZ_RUNS });
-    for (const want of ['ok', 'ipcomps_crypto', 'ipcomps_hdrops', 'ipcomps_notdb']) assert.ok(seen.has(want), `fuzz reached ${want}: ${[...seen.keys()]}`);
+    fc.assert(
+      fc.property(
+        fc.nat({ max: bases.length - 1 }),
+        fc.array(edit, { minLength: 1, maxLength: 3 }),
+        fc.nat({ max: 100 }),
+        (b, edits, cut) => {
+          const base = bases[b]!;
+          const p = base.p.slice(0, base.p.length - (cut > 97 ? cut - 97 : 0));
+          for (const [where, pos, val] of edits) {
+            if (p.length)
+              p[where === 0 ? pos % p.length : pos % Math.min(p.length, base.off + IPCOMP_HEADER_BYTES)] = val;
+          }
+          const r = ipcompInput(base.sa, p, base.off, env);
+          const k = reason(r);
+          seen.set(k, (seen.get(k) ?? 0) + 1);
+          if (!r.ok) assert.ok(isStatName(r.reason), r.reason);
+        },
+      ),
+      { seed: 3173, numRuns: FUZZ_RUNS },
+    );
+    for (const want of ['ok', 'ipcomps_crypto', 'ipcomps_hdrops', 'ipcomps_notdb'])
+      assert.ok(seen.has(want), `fuzz reached ${want}: ${[...seen.keys()]}`);
   });
 });
 

@@ -126,7 +126,10 @@ describe('kernel/replay', () => {
       assert.equal(w.checkSeq(0x80000004), 0);
       assert.equal(w.checkSeq(0x80000003), 1);
       const n = new ReplayWindow(0, false);
-      for (const s of [0, 1, 1, 0xffffffff, 7]) { assert.equal(n.checkSeq(s), 0); n.acceptSeq(0, s); }
+      for (const s of [0, 1, 1, 0xffffffff, 7]) {
+        assert.equal(n.checkSeq(s), 0);
+        n.acceptSeq(0, s);
+      }
     });
   });
 
@@ -151,7 +154,10 @@ describe('kernel/replay', () => {
           { weight: 6, arbitrary: fc.integer({ min: 1, max: 3 }).map((n) => ({ t: 'adv' as const, n })) },
           { weight: 2, arbitrary: fc.integer({ min: 1, max: 3 * scale }).map((n) => ({ t: 'adv' as const, n })) },
           { weight: 1, arbitrary: fc.integer({ min: 1, max: 2 ** 33 }).map((n) => ({ t: 'adv' as const, n })) },
-          { weight: 6, arbitrary: fc.integer({ min: 0, max: 2 * scale }).map((back) => ({ t: 'late' as const, back })) },
+          {
+            weight: 6,
+            arbitrary: fc.integer({ min: 0, max: 2 * scale }).map((back) => ({ t: 'late' as const, back })),
+          },
           { weight: 1, arbitrary: fc.nat({ max: 0xffffffff }).map((lo) => ({ t: 'forge' as const, lo })) },
         );
         fc.assert(
@@ -166,14 +172,19 @@ describe('kernel/replay', () => {
               if (hi > 0xffffffff) return;
               const got = w.checkSeq(lo);
               assert.equal(got, o.checkSeq(lo), `checkSeq(${lo}) at top ${o.lastHi}:${o.lastLo}`);
-              if (got === hi) { w.acceptSeq(hi, lo); o.acceptSeq(hi, lo); }
+              if (got === hi) {
+                w.acceptSeq(hi, lo);
+                o.acceptSeq(hi, lo);
+              }
               assert.equal(w.lastHi, o.lastHi);
               assert.equal(w.lastLo, o.lastLo);
             };
             deliver(sent);
             for (const x of ops) {
-              if (x.t === 'adv') { sent += x.n; deliver(sent); }
-              else if (x.t === 'late') deliver(sent - x.back);
+              if (x.t === 'adv') {
+                sent += x.n;
+                deliver(sent);
+              } else if (x.t === 'late') deliver(sent - x.back);
               else assert.equal(w.checkSeq(x.lo), o.checkSeq(x.lo));
             }
           }),

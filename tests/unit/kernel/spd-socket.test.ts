@@ -12,7 +12,12 @@ const ah = [{ proto: 'ah' as const, mode: 'transport' as const, level: 'require'
 const esp = [{ proto: 'esp' as const, mode: 'transport' as const, level: 'require' as const }];
 
 function errCode(fn: () => unknown): string {
-  try { fn(); } catch (e) { assert.ok(e instanceof SpdError, String(e)); return e.code; }
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof SpdError, String(e));
+    return e.code;
+  }
   return 'no error';
 }
 
@@ -30,24 +35,51 @@ describe('kernel/spd socket policies', () => {
   it('creates socket policies: entrust by default; bypass only when privileged; no discard/none', () => {
     const s = createSocketPolicy({});
     assert.deepEqual([s.privileged, s.in.action, s.out.action], [false, 'entrust', 'entrust']);
-    assert.equal(errCode(() => createSocketPolicy({ out: { action: 'bypass' } })), 'EACCES');
+    assert.equal(
+      errCode(() => createSocketPolicy({ out: { action: 'bypass' } })),
+      'EACCES',
+    );
     assert.equal(createSocketPolicy({ privileged: true, out: { action: 'bypass' } }).out.action, 'bypass');
-    assert.equal(errCode(() => createSocketPolicy({ out: { action: 'discard' as never } })), 'EINVAL');
-    assert.equal(errCode(() => createSocketPolicy({ out: { action: 'none' as never } })), 'EINVAL');
-    assert.equal(errCode(() => createSocketPolicy({ out: { action: 'ipsec' } })), 'EINVAL');
-    assert.equal(errCode(() => createSocketPolicy({ in: { action: 'entrust', requests: ah } })), 'EINVAL');
-    assert.equal(errCode(() => createSocketPolicy(null as never)), 'EINVAL');
+    assert.equal(
+      errCode(() => createSocketPolicy({ out: { action: 'discard' as never } })),
+      'EINVAL',
+    );
+    assert.equal(
+      errCode(() => createSocketPolicy({ out: { action: 'none' as never } })),
+      'EINVAL',
+    );
+    assert.equal(
+      errCode(() => createSocketPolicy({ out: { action: 'ipsec' } })),
+      'EINVAL',
+    );
+    assert.equal(
+      errCode(() => createSocketPolicy({ in: { action: 'entrust', requests: ah } })),
+      'EINVAL',
+    );
+    assert.equal(
+      errCode(() => createSocketPolicy(null as never)),
+      'EINVAL',
+    );
     const ipsec = createSocketPolicy({ in: { action: 'ipsec', requests: ah } });
     assert.equal(ipsec.in.action === 'ipsec' && ipsec.in.requests[0]!.proto, 'ah');
   });
 
   it('without a socket policy: the SPD, then the system default', () => {
     const { r, protect, drop } = setup();
-    assert.deepEqual(r(undefined, '10.1.1.1'), { action: 'ipsec', requests: protect.requests, source: 'spd', policy: protect });
+    assert.deepEqual(r(undefined, '10.1.1.1'), {
+      action: 'ipsec',
+      requests: protect.requests,
+      source: 'spd',
+      policy: protect,
+    });
     assert.equal(r(undefined, '192.0.2.7').policy, drop);
     assert.equal(r(undefined, '192.0.2.7').action, 'discard');
     assert.deepEqual(r(undefined, '203.0.113.5'), { action: 'none', requests: [], source: 'default' });
-    assert.deepEqual(setup('discard').r(undefined, '203.0.113.5'), { action: 'discard', requests: [], source: 'default' });
+    assert.deepEqual(setup('discard').r(undefined, '203.0.113.5'), {
+      action: 'discard',
+      requests: [],
+      source: 'default',
+    });
   });
 
   it('privileged bypass wins over the SPD (-> none); privileged ipsec uses the socket requests', () => {
@@ -83,7 +115,11 @@ describe('kernel/spd socket policies', () => {
   it('uses the direction of the packet, and ignores sockets for fwd', () => {
     const { spd, r } = setup();
     const fwd = spd.addPolicy({ dir: 'fwd', src: '0.0.0.0/0', dst: '10.0.0.0/8', action: 'discard' });
-    const s = createSocketPolicy({ privileged: true, in: { action: 'bypass' }, out: { action: 'ipsec', requests: ah } });
+    const s = createSocketPolicy({
+      privileged: true,
+      in: { action: 'bypass' },
+      out: { action: 'ipsec', requests: ah },
+    });
     assert.deepEqual(r(s, '10.1.1.1', 'in'), { action: 'none', requests: [], source: 'socket' });
     assert.equal(r(s, '10.1.1.1', 'out').requests[0]!.proto, 'ah');
     assert.equal(r(s, '10.1.1.1', 'fwd').policy, fwd);
@@ -95,8 +131,11 @@ describe('kernel/spd socket policies', () => {
     spd.addPolicy({ dir: 'in', src: '0.0.0.0/0', dst: '172.16.0.0/12', action: 'entrust' });
     const res = spd.resolvePolicy(undefined, 'in', A('1.1.1.1'), A('10.0.0.1'), 17, 1, 2);
     assert.deepEqual([res.action, res.source, res.policy], ['none', 'spd', b]);
-    assert.deepEqual(spd.resolvePolicy(undefined, 'in', A('1.1.1.1'), A('172.16.0.1'), 17, 1, 2),
-      { action: 'discard', requests: [], source: 'default' });
+    assert.deepEqual(spd.resolvePolicy(undefined, 'in', A('1.1.1.1'), A('172.16.0.1'), 17, 1, 2), {
+      action: 'discard',
+      requests: [],
+      source: 'default',
+    });
   });
 
   it('drops for a hand-made unprivileged bypass the SPD does not cover (KAME: EINVAL)', () => {

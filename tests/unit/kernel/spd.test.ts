@@ -2,9 +2,7 @@
 // ICMP type/code, families, directions, lifetimes (X_SPDEXPIRE), reqid allocation, and API-edge errors.
 import { strict as assert } from 'node:assert';
 import { Spd } from '../../../kernel/spd.js';
-import {
-  SpdError, resolvePriority, PRIORITY_DEFAULT, IPSEC_MANUAL_REQID_MAX,
-} from '../../../kernel/policy.js';
+import { SpdError, resolvePriority, PRIORITY_DEFAULT, IPSEC_MANUAL_REQID_MAX } from '../../../kernel/policy.js';
 import type { PolicySpec } from '../../../kernel/policy.js';
 import { ManualClock } from '../../../common/clock.js';
 import { parseAddr } from '../../../common/inet.js';
@@ -13,7 +11,9 @@ const A = (s: string) => parseAddr(s)!;
 const esp = [{ proto: 'esp' as const, mode: 'transport' as const, level: 'require' as const }];
 
 function errCode(fn: () => unknown): string {
-  try { fn(); } catch (e) {
+  try {
+    fn();
+  } catch (e) {
     assert.ok(e instanceof SpdError, `expected SpdError, got ${String(e)}`);
     return e.code;
   }
@@ -28,7 +28,15 @@ function mk(opts: { cache?: boolean } = {}) {
 describe('kernel/spd table operations', () => {
   it('adds with KAME ids 1, 2, ..., clock times, the default priority and a normalised selector', () => {
     const { spd, clock } = mk();
-    const p1 = spd.addPolicy({ dir: 'out', src: '10.0.0.1/8', dst: '192.0.2.0/24', proto: 'tcp', dport: 22, action: 'ipsec', requests: esp });
+    const p1 = spd.addPolicy({
+      dir: 'out',
+      src: '10.0.0.1/8',
+      dst: '192.0.2.0/24',
+      proto: 'tcp',
+      dport: 22,
+      action: 'ipsec',
+      requests: esp,
+    });
     clock.advance(5000);
     const p2 = spd.addPolicy({ dir: 'in', src: '2001:db8::/32', dst: '::/0', action: 'discard' });
     assert.deepEqual([p1.id, p2.id], [1, 2]);
@@ -47,11 +55,24 @@ describe('kernel/spd table operations', () => {
 
   it('refuses a duplicate selector+direction with EEXIST, but not another direction or port', () => {
     const { spd } = mk();
-    const base: PolicySpec = { dir: 'out', src: '10.0.0.0/8', dst: '0.0.0.0/0', proto: 'udp', dport: 500, action: 'none' };
+    const base: PolicySpec = {
+      dir: 'out',
+      src: '10.0.0.0/8',
+      dst: '0.0.0.0/0',
+      proto: 'udp',
+      dport: 500,
+      action: 'none',
+    };
     spd.addPolicy(base);
-    assert.equal(errCode(() => spd.addPolicy({ ...base, action: 'discard' })), 'EEXIST');
+    assert.equal(
+      errCode(() => spd.addPolicy({ ...base, action: 'discard' })),
+      'EEXIST',
+    );
     // Same prefix written with host bits set is the same selector.
-    assert.equal(errCode(() => spd.addPolicy({ ...base, src: '10.9.9.9/8' })), 'EEXIST');
+    assert.equal(
+      errCode(() => spd.addPolicy({ ...base, src: '10.9.9.9/8' })),
+      'EEXIST',
+    );
     spd.addPolicy({ ...base, dir: 'in' });
     spd.addPolicy({ ...base, dir: 'fwd' });
     spd.addPolicy({ ...base, dport: 4500 });
@@ -66,7 +87,10 @@ describe('kernel/spd table operations', () => {
     const neu = spd.updatePolicy({ dir: 'out', ...sel, action: 'none', priority: 7 });
     assert.notEqual(neu.id, old.id);
     assert.equal(spd.size, 1);
-    assert.equal(errCode(() => spd.getPolicy(old.id)), 'ENOENT');
+    assert.equal(
+      errCode(() => spd.getPolicy(old.id)),
+      'ENOENT',
+    );
     assert.equal(spd.getPolicy(neu.id).action, 'none');
     assert.equal(spd.findBySelector(sel, 'out'), neu);
     const added = spd.updatePolicy({ dir: 'in', ...sel, action: 'none' });
@@ -76,14 +100,33 @@ describe('kernel/spd table operations', () => {
 
   it('deletes by selector (SPDDELETE) and by id (SPDDELETE2), ENOENT when absent', () => {
     const { spd } = mk();
-    const a = spd.addPolicy({ dir: 'out', src: '10.0.0.0/8', dst: '10.1.0.0/16', proto: 'icmp', icmpType: 8, action: 'discard' });
+    const a = spd.addPolicy({
+      dir: 'out',
+      src: '10.0.0.0/8',
+      dst: '10.1.0.0/16',
+      proto: 'icmp',
+      icmpType: 8,
+      action: 'discard',
+    });
     const b = spd.addPolicy({ dir: 'in', src: '10.0.0.0/8', dst: '10.1.0.0/16', action: 'discard' });
-    assert.equal(errCode(() => spd.deletePolicy({ src: '10.0.0.0/8', dst: '10.1.0.0/16' }, 'out')), 'ENOENT');
+    assert.equal(
+      errCode(() => spd.deletePolicy({ src: '10.0.0.0/8', dst: '10.1.0.0/16' }, 'out')),
+      'ENOENT',
+    );
     assert.equal(spd.deletePolicy({ src: '10.0.0.0/8', dst: '10.1.0.0/16', proto: 1, sport: 8 }, 'out'), a);
-    assert.equal(errCode(() => spd.deletePolicy({ src: '10.0.0.0/8', dst: '10.1.0.0/16', proto: 1, sport: 8 }, 'out')), 'ENOENT');
+    assert.equal(
+      errCode(() => spd.deletePolicy({ src: '10.0.0.0/8', dst: '10.1.0.0/16', proto: 1, sport: 8 }, 'out')),
+      'ENOENT',
+    );
     assert.equal(spd.deletePolicyById(b.id), b);
-    assert.equal(errCode(() => spd.deletePolicyById(b.id)), 'ENOENT');
-    assert.equal(errCode(() => spd.getPolicy(12345)), 'ENOENT');
+    assert.equal(
+      errCode(() => spd.deletePolicyById(b.id)),
+      'ENOENT',
+    );
+    assert.equal(
+      errCode(() => spd.getPolicy(12345)),
+      'ENOENT',
+    );
     assert.equal(spd.findPolicy(b.id), undefined);
     assert.equal(spd.size, 0);
   });
@@ -96,7 +139,10 @@ describe('kernel/spd table operations', () => {
     assert.equal(spd.generation, g0 + 2);
     spd.lookupPolicy('out', A('10.1.1.1'), A('8.8.8.8'), 6, 1, 2);
     assert.equal(spd.generation, g0 + 2);
-    assert.equal(errCode(() => spd.addPolicy({ dir: 'in', src: '0.0.0.0/0', dst: '10.0.0.0/8', action: 'none' })), 'EEXIST');
+    assert.equal(
+      errCode(() => spd.addPolicy({ dir: 'in', src: '0.0.0.0/0', dst: '10.0.0.0/8', action: 'none' })),
+      'EEXIST',
+    );
     assert.equal(spd.generation, g0 + 2, 'a refused add changes nothing');
     assert.equal(spd.flush(), 2);
     assert.equal(spd.generation, g0 + 3);
@@ -113,7 +159,10 @@ describe('kernel/spd table operations', () => {
     const i1 = spd.addPolicy({ dir: 'in', src: '10.0.0.1', dst: '10.0.0.2', action: 'none' });
     const o2 = spd.addPolicy({ dir: 'out', src: '10.0.0.3', dst: '10.0.0.2', action: 'none', priority: 5 });
     const o3 = spd.addPolicy({ dir: 'out', src: '10.0.0.4', dst: '10.0.0.2', action: 'none' });
-    assert.deepEqual(spd.dump().map((p) => p.id), [i1.id, o2.id, o1.id, o3.id, f1.id]);
+    assert.deepEqual(
+      spd.dump().map((p) => p.id),
+      [i1.id, o2.id, o1.id, o3.id, f1.id],
+    );
   });
 
   it('allocates policy ids past the last one, wrapping to 1 and skipping ids in use (key_getnewspid)', () => {
@@ -130,13 +179,24 @@ describe('kernel/spd table operations', () => {
 
   it('assigns kernel reqids above IPSEC_MANUAL_REQID_MAX to unique requests without one', () => {
     const { spd } = mk();
-    const p = spd.addPolicy({ dir: 'out', src: '10.0.0.0/24', dst: '10.0.1.0/24', action: 'ipsec', requests: [
-      { proto: 'esp', mode: 'tunnel', src: '192.0.2.1', dst: '192.0.2.2', level: 'unique' },
-      { proto: 'ah', mode: 'transport', level: 'unique', reqid: 7 },
-      { proto: 'ipcomp', mode: 'transport', level: 'use' },
-    ] });
-    const q = spd.addPolicy({ dir: 'in', src: '10.0.1.0/24', dst: '10.0.0.0/24', action: 'ipsec', requests: [
-      { proto: 'esp', mode: 'transport', level: 'unique' }] });
+    const p = spd.addPolicy({
+      dir: 'out',
+      src: '10.0.0.0/24',
+      dst: '10.0.1.0/24',
+      action: 'ipsec',
+      requests: [
+        { proto: 'esp', mode: 'tunnel', src: '192.0.2.1', dst: '192.0.2.2', level: 'unique' },
+        { proto: 'ah', mode: 'transport', level: 'unique', reqid: 7 },
+        { proto: 'ipcomp', mode: 'transport', level: 'use' },
+      ],
+    });
+    const q = spd.addPolicy({
+      dir: 'in',
+      src: '10.0.1.0/24',
+      dst: '10.0.0.0/24',
+      action: 'ipsec',
+      requests: [{ proto: 'esp', mode: 'transport', level: 'unique' }],
+    });
     assert.ok(p.requests[0]!.reqid > IPSEC_MANUAL_REQID_MAX);
     assert.equal(p.requests[1]!.reqid, 7);
     assert.equal(p.requests[2]!.reqid, 0);
@@ -152,7 +212,15 @@ for (const cache of [true, false]) {
     it('a lower priority value wins over a more specific selector', () => {
       const { spd } = mk({ cache });
       const broad = spd.addPolicy({ dir: 'out', src: '0.0.0.0/0', dst: '0.0.0.0/0', action: 'discard', priority: 100 });
-      spd.addPolicy({ dir: 'out', src: '10.0.0.1', dst: '10.0.0.2', proto: 'tcp', dport: 22, action: 'none', priority: 200 });
+      spd.addPolicy({
+        dir: 'out',
+        src: '10.0.0.1',
+        dst: '10.0.0.2',
+        proto: 'tcp',
+        dport: 22,
+        action: 'none',
+        priority: 200,
+      });
       assert.equal(spd.lookupPolicy('out', A('10.0.0.1'), A('10.0.0.2'), 6, 4000, 22), broad);
     });
 
@@ -170,10 +238,34 @@ for (const cache of [true, false]) {
 
     it('matches ports and protocols with 0 and 255 as wildcards', () => {
       const { spd } = mk({ cache });
-      const ssh = spd.addPolicy({ dir: 'in', src: '0.0.0.0/0', dst: '10.0.0.0/8', proto: 'tcp', dport: 22, action: 'none', priority: 1 });
-      const fromIke = spd.addPolicy({ dir: 'in', src: '0.0.0.0/0', dst: '10.0.0.0/8', proto: 17, sport: 500, action: 'none', priority: 2 });
-      const rest = spd.addPolicy({ dir: 'in', src: '0.0.0.0/0', dst: '10.0.0.0/8', action: 'ipsec', requests: esp, priority: 3 });
-      const l = (proto: number, sport: number, dport: number) => spd.lookupPolicy('in', A('1.2.3.4'), A('10.9.9.9'), proto, sport, dport);
+      const ssh = spd.addPolicy({
+        dir: 'in',
+        src: '0.0.0.0/0',
+        dst: '10.0.0.0/8',
+        proto: 'tcp',
+        dport: 22,
+        action: 'none',
+        priority: 1,
+      });
+      const fromIke = spd.addPolicy({
+        dir: 'in',
+        src: '0.0.0.0/0',
+        dst: '10.0.0.0/8',
+        proto: 17,
+        sport: 500,
+        action: 'none',
+        priority: 2,
+      });
+      const rest = spd.addPolicy({
+        dir: 'in',
+        src: '0.0.0.0/0',
+        dst: '10.0.0.0/8',
+        action: 'ipsec',
+        requests: esp,
+        priority: 3,
+      });
+      const l = (proto: number, sport: number, dport: number) =>
+        spd.lookupPolicy('in', A('1.2.3.4'), A('10.9.9.9'), proto, sport, dport);
       assert.equal(l(6, 5555, 22), ssh);
       assert.equal(l(17, 5555, 22), rest, 'udp/22 is not tcp/22');
       assert.equal(l(17, 500, 500), fromIke);
@@ -184,8 +276,26 @@ for (const cache of [true, false]) {
 
     it('matches ICMP type in the source port and code in the destination port; 0 is any', () => {
       const { spd } = mk({ cache });
-      const ns = spd.addPolicy({ dir: 'in', src: '::/0', dst: '::/0', proto: 'icmp6', icmpType: 135, icmpCode: 0, action: 'none', priority: 1 });
-      const unreachPort = spd.addPolicy({ dir: 'in', src: '::/0', dst: '::/0', proto: 58, icmpType: 1, icmpCode: 4, action: 'none', priority: 2 });
+      const ns = spd.addPolicy({
+        dir: 'in',
+        src: '::/0',
+        dst: '::/0',
+        proto: 'icmp6',
+        icmpType: 135,
+        icmpCode: 0,
+        action: 'none',
+        priority: 1,
+      });
+      const unreachPort = spd.addPolicy({
+        dir: 'in',
+        src: '::/0',
+        dst: '::/0',
+        proto: 58,
+        icmpType: 1,
+        icmpCode: 4,
+        action: 'none',
+        priority: 2,
+      });
       const all = spd.addPolicy({ dir: 'in', src: '::/0', dst: '::/0', action: 'discard', priority: 3 });
       const l = (type: number, code: number) => spd.lookupPolicy('in', A('fe80::1'), A('fe80::2'), 58, type, code);
       assert.equal(l(135, 0), ns);
@@ -241,7 +351,13 @@ describe('kernel/spd lifetimes (X_SPDEXPIRE)', () => {
     const { spd, clock } = mk();
     const seen: [number, string, boolean][] = [];
     spd.onExpire((p, why) => seen.push([p.id, why, spd.findPolicy(p.id) === undefined]));
-    const p = spd.addPolicy({ dir: 'out', src: '10.0.0.0/8', dst: '0.0.0.0/0', action: 'none', lifetime: { addtimeSec: 30 } });
+    const p = spd.addPolicy({
+      dir: 'out',
+      src: '10.0.0.0/8',
+      dst: '0.0.0.0/0',
+      action: 'none',
+      lifetime: { addtimeSec: 30 },
+    });
     const g = spd.generation;
     clock.advance(29_999);
     assert.deepEqual(seen, []);
@@ -257,7 +373,13 @@ describe('kernel/spd lifetimes (X_SPDEXPIRE)', () => {
     const { spd, clock } = mk();
     const seen: string[] = [];
     const off = spd.onExpire((_p, why) => seen.push(why));
-    const p = spd.addPolicy({ dir: 'in', src: '0.0.0.0/0', dst: '10.0.0.0/8', action: 'none', lifetime: { usetimeSec: 10 } });
+    const p = spd.addPolicy({
+      dir: 'in',
+      src: '0.0.0.0/0',
+      dst: '10.0.0.0/8',
+      action: 'none',
+      lifetime: { usetimeSec: 10 },
+    });
     clock.advance(8000);
     spd.lookupPolicy('in', A('1.1.1.1'), A('10.0.0.1'), 6, 1, 2);
     clock.advance(8000); // 16 s since creation, 8 s since use
@@ -274,11 +396,23 @@ describe('kernel/spd lifetimes (X_SPDEXPIRE)', () => {
   it('handles lifetimes longer than a timer can wait (2^31-1 ms, about 24.8 days)', () => {
     const clock = new ManualClock(0);
     const delays: number[] = [];
-    const spy = { now: () => clock.now(), setTimer: (ms: number, fn: () => void) => { delays.push(ms); return clock.setTimer(ms, fn); } };
+    const spy = {
+      now: () => clock.now(),
+      setTimer: (ms: number, fn: () => void) => {
+        delays.push(ms);
+        return clock.setTimer(ms, fn);
+      },
+    };
     const spd = new Spd({ clock: spy });
     const seen: string[] = [];
     spd.onExpire((_p, why) => seen.push(why));
-    spd.addPolicy({ dir: 'out', src: '10.0.0.0/8', dst: '0.0.0.0/0', action: 'none', lifetime: { addtimeSec: 60 * 86400 } });
+    spd.addPolicy({
+      dir: 'out',
+      src: '10.0.0.0/8',
+      dst: '0.0.0.0/0',
+      action: 'none',
+      lifetime: { addtimeSec: 60 * 86400 },
+    });
     clock.advance(59 * 86400_000);
     assert.deepEqual(seen, []);
     assert.equal(spd.size, 1);
@@ -323,16 +457,38 @@ describe('kernel/spd priorities (ipsec-tools policy_parse.y forms)', () => {
     it(`${JSON.stringify(form)} -> 0x${want.toString(16)}`, () => assert.equal(resolvePriority(form), want));
   }
   it('refuses offsets beyond the parser limits', () => {
-    assert.equal(errCode(() => resolvePriority({ base: 'high', offset: 0x40000001 })), 'EINVAL');
-    assert.equal(errCode(() => resolvePriority({ base: 'low', offset: -0x40000000 })), 'EINVAL');
-    assert.equal(errCode(() => resolvePriority({ offset: 0x80000001 })), 'EINVAL');
-    assert.equal(errCode(() => resolvePriority({ offset: 1.5 })), 'EINVAL');
-    assert.equal(errCode(() => resolvePriority({ base: 'mid' as never })), 'EINVAL');
+    assert.equal(
+      errCode(() => resolvePriority({ base: 'high', offset: 0x40000001 })),
+      'EINVAL',
+    );
+    assert.equal(
+      errCode(() => resolvePriority({ base: 'low', offset: -0x40000000 })),
+      'EINVAL',
+    );
+    assert.equal(
+      errCode(() => resolvePriority({ offset: 0x80000001 })),
+      'EINVAL',
+    );
+    assert.equal(
+      errCode(() => resolvePriority({ offset: 1.5 })),
+      'EINVAL',
+    );
+    assert.equal(
+      errCode(() => resolvePriority({ base: 'mid' as never })),
+      'EINVAL',
+    );
   });
   it('uses the resolved priority in lookups (prio high beats the default)', () => {
     const { spd } = mk();
     spd.addPolicy({ dir: 'out', src: '0.0.0.0/0', dst: '0.0.0.0/0', action: 'discard' });
-    const hi = spd.addPolicy({ dir: 'out', src: '0.0.0.0/0', dst: '0.0.0.0/0', proto: 'tcp', action: 'none', priority: resolvePriority({ base: 'high' }) });
+    const hi = spd.addPolicy({
+      dir: 'out',
+      src: '0.0.0.0/0',
+      dst: '0.0.0.0/0',
+      proto: 'tcp',
+      action: 'none',
+      priority: resolvePriority({ base: 'high' }),
+    });
     assert.equal(hi.priority < PRIORITY_DEFAULT, true);
     assert.equal(spd.lookupPolicy('out', A('1.1.1.1'), A('2.2.2.2'), 6, 1, 2), hi);
   });
@@ -356,7 +512,10 @@ describe('kernel/spd bad input at the API edge -> EINVAL', () => {
     ['mode any', { ...ok, requests: [{ proto: 'esp', mode: 'any' }] }],
     ['tunnel without endpoints', { ...ok, requests: [{ proto: 'esp', mode: 'tunnel' }] }],
     ['tunnel with one endpoint', { ...ok, requests: [{ proto: 'esp', mode: 'tunnel', src: '192.0.2.1' }] }],
-    ['tunnel endpoint families differ', { ...ok, requests: [{ proto: 'esp', mode: 'tunnel', src: '192.0.2.1', dst: '2001:db8::1' }] }],
+    [
+      'tunnel endpoint families differ',
+      { ...ok, requests: [{ proto: 'esp', mode: 'tunnel', src: '192.0.2.1', dst: '2001:db8::1' }] },
+    ],
     ['bad request proto', { ...ok, requests: [{ proto: 'gre', mode: 'transport' }] }],
     ['bad level', { ...ok, requests: [{ proto: 'esp', mode: 'transport', level: 'always' }] }],
     ['reqid over 16 bits', { ...ok, requests: [{ proto: 'esp', mode: 'transport', level: 'unique', reqid: 0x10000 }] }],
@@ -378,24 +537,45 @@ describe('kernel/spd bad input at the API edge -> EINVAL', () => {
   for (const [name, spec] of bad) {
     it(name, () => {
       const { spd } = mk();
-      assert.equal(errCode(() => spd.addPolicy(spec as PolicySpec)), 'EINVAL');
-      assert.equal(errCode(() => spd.updatePolicy(spec as PolicySpec)), 'EINVAL');
+      assert.equal(
+        errCode(() => spd.addPolicy(spec as PolicySpec)),
+        'EINVAL',
+      );
+      assert.equal(
+        errCode(() => spd.updatePolicy(spec as PolicySpec)),
+        'EINVAL',
+      );
       assert.equal(spd.size, 0);
       assert.equal(spd.generation, 0);
     });
   }
   it('kameStrict refuses fwd, entrust and bypass as the KAME kernel does', () => {
     const spd = new Spd({ clock: new ManualClock(0), kameStrict: true });
-    assert.equal(errCode(() => spd.addPolicy({ ...ok, dir: 'fwd' })), 'EINVAL');
-    assert.equal(errCode(() => spd.addPolicy({ ...ok, action: 'entrust', requests: undefined })), 'EINVAL');
-    assert.equal(errCode(() => spd.addPolicy({ ...ok, action: 'bypass', requests: undefined })), 'EINVAL');
+    assert.equal(
+      errCode(() => spd.addPolicy({ ...ok, dir: 'fwd' })),
+      'EINVAL',
+    );
+    assert.equal(
+      errCode(() => spd.addPolicy({ ...ok, action: 'entrust', requests: undefined })),
+      'EINVAL',
+    );
+    assert.equal(
+      errCode(() => spd.addPolicy({ ...ok, action: 'bypass', requests: undefined })),
+      'EINVAL',
+    );
     spd.addPolicy(ok);
     assert.equal(spd.size, 1);
   });
   it('delete with a bad selector or direction is EINVAL, not ENOENT', () => {
     const { spd } = mk();
-    assert.equal(errCode(() => spd.deletePolicy({ src: '10.0.0.0/40', dst: '10.0.0.0/8' }, 'out')), 'EINVAL');
-    assert.equal(errCode(() => spd.deletePolicy({ src: '10.0.0.0/8', dst: '10.0.0.0/8' }, 'up' as never)), 'EINVAL');
+    assert.equal(
+      errCode(() => spd.deletePolicy({ src: '10.0.0.0/40', dst: '10.0.0.0/8' }, 'out')),
+      'EINVAL',
+    );
+    assert.equal(
+      errCode(() => spd.deletePolicy({ src: '10.0.0.0/8', dst: '10.0.0.0/8' }, 'up' as never)),
+      'EINVAL',
+    );
   });
 });
 
@@ -429,7 +609,15 @@ describe('kernel/spd flow cache', () => {
 
   it('serves lookups with out-of-range numbers from the index (no key aliasing)', () => {
     const spd = new Spd({ clock: new ManualClock(0), cacheEntries: 2 });
-    const p = spd.addPolicy({ dir: 'out', src: '10.0.0.1', dst: '10.0.0.2', proto: 6, sport: 1, dport: 22, action: 'none' });
+    const p = spd.addPolicy({
+      dir: 'out',
+      src: '10.0.0.1',
+      dst: '10.0.0.2',
+      proto: 6,
+      sport: 1,
+      dport: 22,
+      action: 'none',
+    });
     assert.equal(spd.lookupPolicy('out', A('10.0.0.1'), A('10.0.0.2'), 6, 1, 22), p);
     // 0x10001 would pack like port 1 if it reached the cache key.
     assert.equal(spd.lookupPolicy('out', A('10.0.0.1'), A('10.0.0.2'), 6, 0x10001, 22), undefined);

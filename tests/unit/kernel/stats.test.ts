@@ -2,7 +2,15 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  Stats, STAT_NAMES, ESPSTAT_NAMES, AHSTAT_NAMES, IPCOMPSTAT_NAMES, IPSECSTAT_NAMES, EXTRA_STAT_DOCS, isStatName, statGroupOf,
+  Stats,
+  STAT_NAMES,
+  ESPSTAT_NAMES,
+  AHSTAT_NAMES,
+  IPCOMPSTAT_NAMES,
+  IPSECSTAT_NAMES,
+  EXTRA_STAT_DOCS,
+  isStatName,
+  statGroupOf,
 } from '../../../kernel/stats.js';
 import { repoRoot } from '../../support/root.js';
 
@@ -11,7 +19,15 @@ describe('kernel/stats', () => {
     assert.equal(ESPSTAT_NAMES.length, 20);
     assert.equal(AHSTAT_NAMES.length, 19);
     assert.equal(IPCOMPSTAT_NAMES.length, 17);
-    for (const n of ['esps_badauth', 'esps_replay', 'ahs_badauthl', 'ipcomps_threshold', 'ipcomps_uncompr', 'ips_out_nosa', 'ips_in_polvio']) {
+    for (const n of [
+      'esps_badauth',
+      'esps_replay',
+      'ahs_badauthl',
+      'ipcomps_threshold',
+      'ipcomps_uncompr',
+      'ips_out_nosa',
+      'ips_in_polvio',
+    ]) {
       assert.ok(isStatName(n), n);
     }
     assert.equal(new Set(STAT_NAMES).size, STAT_NAMES.length, 'no duplicates');
@@ -47,7 +63,9 @@ describe('kernel/stats', () => {
 
   it('knows every drop reason the transforms return (scans kernel/*.ts for drop/reason/stat literals)', () => {
     const root = repoRoot();
-    const files = ['kernel/esp.ts', 'kernel/ah.ts', 'kernel/ipcomp.ts', 'kernel/tunnel.ts'].filter((f) => existsSync(join(root, f)));
+    const files = ['kernel/esp.ts', 'kernel/ah.ts', 'kernel/ipcomp.ts', 'kernel/tunnel.ts'].filter((f) =>
+      existsSync(join(root, f)),
+    );
     assert.ok(files.length > 0);
     const reasons = new Set<string>();
     for (const f of files) {

@@ -1,13 +1,23 @@
 // Tunnel outer headers (RFC 4301 §5.1.2) and ECN handling (RFC 6040 §4.1/§4.2), alone and through ESP.
 import { strict as assert } from 'node:assert';
 import { ecnEncap, ecnDecap, ECN_NOT_ECT, ECN_ECT0, ECN_ECT1, ECN_CE } from '../../../kernel/ecn.js';
-import { writeOuterHeader, stripOuter, outerHeaderBytes, innerProtoOf, dsByteOf, tunnelDropReason } from '../../../kernel/tunnel.js';
+import {
+  writeOuterHeader,
+  stripOuter,
+  outerHeaderBytes,
+  innerProtoOf,
+  dsByteOf,
+  tunnelDropReason,
+} from '../../../kernel/tunnel.js';
 import { espOutput, espInput } from '../../../kernel/esp.js';
 import { internetChecksum } from '../../../kernel/ip/checksum.js';
 import { SeededRng } from '../../../common/rng.js';
 import { makeSa, peerSa, env, ipv4, ipv6, bytes, addr } from './esp-support.js';
 
-const N = ECN_NOT_ECT, E0 = ECN_ECT0, E1 = ECN_ECT1, CE = ECN_CE;
+const N = ECN_NOT_ECT,
+  E0 = ECN_ECT0,
+  E1 = ECN_ECT1,
+  CE = ECN_CE;
 
 describe('kernel/ecn (RFC 6040)', () => {
   it('§4.1 Figure 3: normal mode copies, compatibility mode clears', () => {
@@ -27,7 +37,9 @@ describe('kernel/ecn (RFC 6040)', () => {
     };
     const outers = [N, E0, E1, CE];
     for (const inner of [N, E0, E1, CE]) {
-      outers.forEach((outer, i) => assert.equal(ecnDecap(inner, outer), table[inner]![i], `inner ${inner} outer ${outer}`));
+      outers.forEach((outer, i) =>
+        assert.equal(ecnDecap(inner, outer), table[inner]![i], `inner ${inner} outer ${outer}`),
+      );
     }
   });
 });
@@ -39,7 +51,10 @@ describe('kernel/tunnel: outer header build', () => {
     for (const df of [true, false]) {
       const inner = ipv4('10.0.0.1', '10.0.0.2', 6, bytes(20), { tos: 0xb8 | E1, df, ttl: 3 });
       const out = new Uint8Array(20 + inner.length);
-      assert.equal(writeOuterHeader(out, 0, addr('198.51.100.1'), addr('198.51.100.2'), 50, inner.length, inner, 0, rng), 20);
+      assert.equal(
+        writeOuterHeader(out, 0, addr('198.51.100.1'), addr('198.51.100.2'), 50, inner.length, inner, 0, rng),
+        20,
+      );
       assert.equal(out[0], 0x45);
       assert.equal(out[1], 0xb8 | E1);
       assert.equal((out[2]! << 8) | out[3]!, 20 + inner.length);
@@ -54,7 +69,11 @@ describe('kernel/tunnel: outer header build', () => {
   it('DF policy set/clear and ECN compatibility mode', () => {
     const inner = ipv4('10.0.0.1', '10.0.0.2', 6, bytes(4), { tos: CE, df: false });
     const out = new Uint8Array(20);
-    writeOuterHeader(out, 0, addr('192.0.2.1'), addr('192.0.2.2'), 50, 0, inner, 0, rng, { ttl: 9, df: 'set', ecn: 'compat' });
+    writeOuterHeader(out, 0, addr('192.0.2.1'), addr('192.0.2.2'), 50, 0, inner, 0, rng, {
+      ttl: 9,
+      df: 'set',
+      ecn: 'compat',
+    });
     assert.equal(out[6]! & 0x40, 0x40);
     assert.equal(out[1]! & 3, N);
     assert.equal(out[8], 9);
@@ -64,11 +83,11 @@ describe('kernel/tunnel: outer header build', () => {
   });
 
   it('6-in-6 and 4-in-6: traffic class from the inner header, flow label copied from an IPv6 inner', () => {
-    const inner6 = ipv6('fd00::1', 'fd00::2', 58, bytes(8), 0x2a << 2 | E0, 0xabcde);
+    const inner6 = ipv6('fd00::1', 'fd00::2', 58, bytes(8), (0x2a << 2) | E0, 0xabcde);
     const out = new Uint8Array(40);
     assert.equal(writeOuterHeader(out, 0, addr('2001:db8::1'), addr('2001:db8::2'), 50, 123, inner6, 0, rng), 40);
     assert.equal(out[0]! >> 4, 6);
-    assert.equal(dsByteOf(out), 0x2a << 2 | E0);
+    assert.equal(dsByteOf(out), (0x2a << 2) | E0);
     assert.equal(((out[1]! & 0x0f) << 16) | (out[2]! << 8) | out[3]!, 0xabcde);
     assert.equal((out[4]! << 8) | out[5]!, 123);
     assert.equal(out[6], 50);
@@ -107,7 +126,8 @@ describe('kernel/tunnel: strip on input', () => {
     assert.deepEqual(stripOuter(i6, 0, 39, 41, N), { ok: false, error: 'inner-short' });
     assert.deepEqual(stripOuter(i6, 0, 47, 41, N), { ok: false, error: 'inner-length' });
     assert.ok(stripOuter(i6, 0, 48, 41, N).ok);
-    const badHl = Uint8Array.from(inner); badHl[0] = 0x44;
+    const badHl = Uint8Array.from(inner);
+    badHl[0] = 0x44;
     assert.deepEqual(stripOuter(badHl, 0, badHl.length, 4, N), { ok: false, error: 'inner-length' });
   });
 
@@ -156,7 +176,12 @@ describe('kernel/tunnel: strip on input', () => {
     const tx = makeSa({ enc: 'null', auth: 'hmac-sha1', mode: 'transport' });
     const rx = peerSa(tx);
     rx.mode = 'tunnel';
-    const r = espInput(rx, (espOutput(tx, ipv4('192.0.2.1', '192.0.2.2', 6, bytes(30)), env()) as { packet: Uint8Array }).packet, 20, env());
+    const r = espInput(
+      rx,
+      (espOutput(tx, ipv4('192.0.2.1', '192.0.2.2', 6, bytes(30)), env()) as { packet: Uint8Array }).packet,
+      20,
+      env(),
+    );
     assert.equal(!r.ok && r.reason, 'esps_badinner');
     // NULL encryption without integrity lets the test edit the inner header after encapsulation.
     const tt = makeSa({ enc: 'null', mode: 'tunnel', replayBits: 0 });
@@ -168,13 +193,15 @@ describe('kernel/tunnel: strip on input', () => {
 
   it("KAME 'any' mode decapsulates IP-in-IP and passes other next headers as transport", () => {
     const tx = makeSa({ enc: 'aes-cbc', auth: 'hmac-sha1', mode: 'tunnel' });
-    const rx = peerSa(tx); rx.mode = 'any';
+    const rx = peerSa(tx);
+    rx.mode = 'any';
     const inner = ipv6('fd00::1', 'fd00::2', 17, bytes(20));
     const r = espInput(rx, (espOutput(tx, inner, env()) as { packet: Uint8Array }).packet, 20, env());
     assert.ok(r.ok);
     if (r.ok) assert.deepEqual(Buffer.from(r.packet), Buffer.from(inner));
     const tt = makeSa({ enc: 'aes-cbc', auth: 'hmac-sha1', mode: 'transport' });
-    const rt = peerSa(tt); rt.mode = 'any';
+    const rt = peerSa(tt);
+    rt.mode = 'any';
     const p = ipv4('192.0.2.1', '192.0.2.2', 6, bytes(20));
     const r2 = espInput(rt, (espOutput(tt, p, env()) as { packet: Uint8Array }).packet, 20, env());
     assert.ok(r2.ok);

@@ -1,7 +1,13 @@
 // ESP-in-UDP (RFC 3948): framing on output, port-4500 demultiplexing, stripping, checksum fix-up.
 import { strict as assert } from 'node:assert';
 import { espOutput, espInput } from '../../../kernel/esp.js';
-import { classifyUdpEncap, stripUdpEncap, udpEncapsulate, fixupTransportChecksum, NAT_T_PORT } from '../../../kernel/udp-encap.js';
+import {
+  classifyUdpEncap,
+  stripUdpEncap,
+  udpEncapsulate,
+  fixupTransportChecksum,
+  NAT_T_PORT,
+} from '../../../kernel/udp-encap.js';
 import { internetChecksum, pseudoHeaderSum } from '../../../kernel/ip/checksum.js';
 import type { TransformResult } from '../../../kernel/transform.js';
 import { makeSa, peerSa, env, ipv4, ipv6, udp, tcp, bytes, addr } from './esp-support.js';
@@ -22,10 +28,38 @@ function checksumValid(p: Uint8Array, hl: number, proto: number): boolean {
 
 describe('kernel/udp-encap: output through espOutput', () => {
   const cases = [
-    { name: 'IPv4 transport', mode: 'transport' as const, src: '192.0.2.1', dst: '192.0.2.2', pkt: () => ipv4('192.0.2.1', '192.0.2.2', 6, bytes(40)), hl: 20 },
-    { name: 'IPv4 tunnel', mode: 'tunnel' as const, src: '198.51.100.1', dst: '198.51.100.2', pkt: () => ipv4('10.0.0.1', '10.0.0.2', 17, bytes(40)), hl: 20 },
-    { name: 'IPv6 transport', mode: 'transport' as const, src: '2001:db8::1', dst: '2001:db8::2', pkt: () => ipv6('2001:db8::1', '2001:db8::2', 6, bytes(40)), hl: 40 },
-    { name: 'IPv6 tunnel', mode: 'tunnel' as const, src: '2001:db8::a', dst: '2001:db8::b', pkt: () => ipv4('10.0.0.1', '10.0.0.2', 17, bytes(40)), hl: 40 },
+    {
+      name: 'IPv4 transport',
+      mode: 'transport' as const,
+      src: '192.0.2.1',
+      dst: '192.0.2.2',
+      pkt: () => ipv4('192.0.2.1', '192.0.2.2', 6, bytes(40)),
+      hl: 20,
+    },
+    {
+      name: 'IPv4 tunnel',
+      mode: 'tunnel' as const,
+      src: '198.51.100.1',
+      dst: '198.51.100.2',
+      pkt: () => ipv4('10.0.0.1', '10.0.0.2', 17, bytes(40)),
+      hl: 20,
+    },
+    {
+      name: 'IPv6 transport',
+      mode: 'transport' as const,
+      src: '2001:db8::1',
+      dst: '2001:db8::2',
+      pkt: () => ipv6('2001:db8::1', '2001:db8::2', 6, bytes(40)),
+      hl: 40,
+    },
+    {
+      name: 'IPv6 tunnel',
+      mode: 'tunnel' as const,
+      src: '2001:db8::a',
+      dst: '2001:db8::b',
+      pkt: () => ipv4('10.0.0.1', '10.0.0.2', 17, bytes(40)),
+      hl: 40,
+    },
   ];
   for (const c of cases) {
     it(`${c.name}: UDP header, checksum rule, classify -> strip -> espInput`, () => {
@@ -71,7 +105,8 @@ describe('kernel/udp-encap: output through espOutput', () => {
 });
 
 describe('kernel/udp-encap: port 4500 demultiplexing (RFC 3948 §2.2, §2.3)', () => {
-  const src = '192.0.2.1', dst = '192.0.2.2';
+  const src = '192.0.2.1',
+    dst = '192.0.2.2';
   const dgram = (data: Uint8Array): Uint8Array => ipv4(src, dst, 17, udp(src, dst, 4500, 4500, data));
 
   it('0xFF alone is a NAT-keepalive; the non-ESP marker means IKE; otherwise ESP', () => {
@@ -106,15 +141,21 @@ describe('kernel/udp-encap: port 4500 demultiplexing (RFC 3948 §2.2, §2.3)', (
     const u = udp('2001:db8::1', '2001:db8::2', 4500, 4500, bytes(20));
     const good = ipv6('2001:db8::1', '2001:db8::2', 17, u);
     assert.equal(classifyUdpEncap(good).kind, 'esp');
-    const zero = Uint8Array.from(good); zero[46] = 0; zero[47] = 0;
+    const zero = Uint8Array.from(good);
+    zero[46] = 0;
+    zero[47] = 0;
     assert.deepEqual(classifyUdpEncap(zero), { kind: 'drop', reason: 'udps_badsum' });
-    const wrong = Uint8Array.from(good); wrong[47]! ^= 1;
+    const wrong = Uint8Array.from(good);
+    wrong[47]! ^= 1;
     assert.deepEqual(classifyUdpEncap(wrong), { kind: 'drop', reason: 'udps_badsum' });
   });
 
   it('IPv6 with a destination-options header before UDP', () => {
     const u = udp('2001:db8::1', '2001:db8::2', 4500, 4500, new Uint8Array([0xff]));
-    const p = ipv6('2001:db8::1', '2001:db8::2', 17, u, 0, 0, { firstNh: 60, bytes: new Uint8Array([17, 0, 1, 4, 0, 0, 0, 0]) });
+    const p = ipv6('2001:db8::1', '2001:db8::2', 17, u, 0, 0, {
+      firstNh: 60,
+      bytes: new Uint8Array([17, 0, 1, 4, 0, 0, 0, 0]),
+    });
     assert.deepEqual(classifyUdpEncap(p), { kind: 'keepalive' });
   });
 });
@@ -122,7 +163,9 @@ describe('kernel/udp-encap: port 4500 demultiplexing (RFC 3948 §2.2, §2.3)', (
 describe('kernel/udp-encap: transport checksum fix-up (RFC 3948 §3.1.2)', () => {
   // The peer (10.0.0.5, behind a NAT) computed its TCP checksum over its own address; we receive it as
   // coming from the NAT's public address 203.0.113.9.
-  const origSrc = '10.0.0.5', origDst = '192.0.2.2', natSrc = '203.0.113.9';
+  const origSrc = '10.0.0.5',
+    origDst = '192.0.2.2',
+    natSrc = '203.0.113.9';
 
   it('incremental update from NAT-OA addresses (option 1) gives a valid checksum', () => {
     const seg = tcp(origSrc, origDst, 1234, 80, bytes(37));
@@ -143,7 +186,10 @@ describe('kernel/udp-encap: transport checksum fix-up (RFC 3948 §3.1.2)', () =>
 
   it('IPv6: finds TCP behind a destination-options header', () => {
     const seg = tcp('fd00::5', '2001:db8::2', 1, 2, bytes(11));
-    const p6 = ipv6('2001:db8::9', '2001:db8::2', 6, seg, 0, 0, { firstNh: 60, bytes: new Uint8Array([6, 0, 1, 4, 0, 0, 0, 0]) });
+    const p6 = ipv6('2001:db8::9', '2001:db8::2', 6, seg, 0, 0, {
+      firstNh: 60,
+      bytes: new Uint8Array([6, 0, 1, 4, 0, 0, 0, 0]),
+    });
     assert.ok(fixupTransportChecksum(p6, { sport: 4500, dport: 4500, oai: addr('fd00::5'), oar: addr('2001:db8::2') }));
     assert.ok(checksumValid(p6.subarray(0), 48, 6));
     const cut = p6.subarray(0, 44);
@@ -151,7 +197,9 @@ describe('kernel/udp-encap: transport checksum fix-up (RFC 3948 §3.1.2)', () =>
   });
 
   it('leaves a zero IPv4 UDP checksum, other protocols, and reports truncation', () => {
-    const u = udp(origSrc, origDst, 1, 2, bytes(5)); u[6] = 0; u[7] = 0;
+    const u = udp(origSrc, origDst, 1, 2, bytes(5));
+    u[6] = 0;
+    u[7] = 0;
     const p = ipv4(natSrc, origDst, 17, u);
     assert.ok(fixupTransportChecksum(p, undefined));
     assert.equal(p[26]! | p[27]!, 0);
@@ -168,9 +216,11 @@ describe('kernel/udp-encap: transport checksum fix-up (RFC 3948 §3.1.2)', () =>
     const out = Uint8Array.from(ok(espOutput(sa, ipv4(origSrc, origDst, 6, seg), env())));
     // The NAT rewrites the source address and the IPv4 header checksum (UDP checksum is zero).
     out.set(addr(natSrc), 12);
-    out[10] = 0; out[11] = 0;
+    out[10] = 0;
+    out[11] = 0;
     const c = internetChecksum(out, 0, 20);
-    out[10] = c >> 8; out[11] = c & 0xff;
+    out[10] = c >> 8;
+    out[11] = c & 0xff;
     const s = stripUdpEncap(out)!;
     const rx = peerSa(sa);
     rx.natt = { sport: 4500, dport: 4500, oai: addr(origSrc), oar: addr(origDst) };

@@ -21,7 +21,16 @@ describe('keysock dumps printed by setkey match the ipsec-tools golden files', (
   it('setkey -D: ESP transport, AES-128-CBC + HMAC-SHA1 (sa-esp-transport.txt)', () => {
     const k = kernelAt(T0);
     const a = openRec(new KeySock(k));
-    a.send(saMsg({ spi: 4096, replay: 0, seq: 1, pid: 4242, encKey: ascii('1234567890123456'), authKey: ascii('12345678901234567890') }));
+    a.send(
+      saMsg({
+        spi: 4096,
+        replay: 0,
+        seq: 1,
+        pid: 4242,
+        encKey: ascii('1234567890123456'),
+        authKey: ascii('12345678901234567890'),
+      }),
+    );
     a.clear();
     a.send(msg(C.SADB_DUMP, C.SADB_SATYPE_UNSPEC, {}, 1, 4242));
     // The golden file shows sadb_seq=1; a dump of one SA counts down to 0 (KAME key_dump: --cnt).

@@ -12,7 +12,14 @@ function setup() {
   return { k, ks, a: openRec(ks), b: openRec(ks), c: openRec(ks) };
 }
 
-const polExt = (id: number, dir = C.IPSEC_DIR_OUTBOUND) => ({ type: C.IPSEC_POLICY_IPSEC, dir, scope: 0, id, priority: 0, requests: [] });
+const polExt = (id: number, dir = C.IPSEC_DIR_OUTBOUND) => ({
+  type: C.IPSEC_POLICY_IPSEC,
+  dir,
+  scope: 0,
+  id,
+  priority: 0,
+  requests: [],
+});
 
 describe('keysock: SPD messages', () => {
   it('X_SPDADD installs the policy and tells every socket its id; the same selector again is EEXIST', () => {
@@ -25,7 +32,10 @@ describe('keysock: SPD messages', () => {
     const p = k.spd.getPolicy(1);
     assert.equal(p.dir, 'out');
     assert.equal(p.action, 'ipsec');
-    assert.deepEqual(p.requests.map((q) => [q.proto, q.mode, q.level]), [['esp', 'transport', 'require']]);
+    assert.deepEqual(
+      p.requests.map((q) => [q.proto, q.mode, q.level]),
+      [['esp', 'transport', 'require']],
+    );
     a.clear();
     a.send(spMsg());
     assert.equal(a.msgs()[0]!.msg.errno, E.EEXIST);
@@ -33,17 +43,36 @@ describe('keysock: SPD messages', () => {
 
   it('selector ports, prefixes, upper-layer protocol, tunnel endpoints, priority and lifetime survive a round trip (SPDGET)', () => {
     const { a } = setup();
-    a.send(spMsg({
-      src: '10.1.0.0', srcLen: 16, dst: '10.2.0.0', dstLen: 24, ulproto: 6, sport: 0, dport: 443,
-      tunnel: ['192.0.2.1', '192.0.2.2'], priority: 0x7fffff00, lifetime: [3600, 600], level: C.IPSEC_LEVEL_UNIQUE,
-    }));
+    a.send(
+      spMsg({
+        src: '10.1.0.0',
+        srcLen: 16,
+        dst: '10.2.0.0',
+        dstLen: 24,
+        ulproto: 6,
+        sport: 0,
+        dport: 443,
+        tunnel: ['192.0.2.1', '192.0.2.2'],
+        priority: 0x7fffff00,
+        lifetime: [3600, 600],
+        level: C.IPSEC_LEVEL_UNIQUE,
+      }),
+    );
     const id = a.msgs()[0]!.ext.policy!.id;
     a.clear();
     a.send(msg(C.SADB_X_SPDGET, 0, { policy: polExt(id) }, 8, 31));
     const [g] = a.msgs();
     assert.equal(g!.msg.type, C.SADB_X_SPDGET);
     assert.equal(g!.msg.pid, 31);
-    assert.deepEqual([g!.ext.addressSrc!.prefixlen, g!.ext.addressDst!.prefixlen, g!.ext.addressDst!.proto, g!.ext.addressDst!.addr.port], [16, 24, 6, 443]);
+    assert.deepEqual(
+      [
+        g!.ext.addressSrc!.prefixlen,
+        g!.ext.addressDst!.prefixlen,
+        g!.ext.addressDst!.proto,
+        g!.ext.addressDst!.addr.port,
+      ],
+      [16, 24, 6, 443],
+    );
     const pol = g!.ext.policy!;
     assert.equal(pol.priority, 0x7fffff00);
     const req = pol.requests[0]!;
@@ -76,7 +105,13 @@ describe('keysock: SPD messages', () => {
     assert.equal(k.spd.size, 0);
     a.send(msg(C.SADB_X_SPDDELETE2, 0, { policy: polExt(inId) }));
     a.send(msg(C.SADB_X_SPDGET, 0, { policy: polExt(inId) }));
-    assert.deepEqual(a.msgs().slice(3).map((m) => m.msg.errno), [E.ENOENT, E.ENOENT]);
+    assert.deepEqual(
+      a
+        .msgs()
+        .slice(3)
+        .map((m) => m.msg.errno),
+      [E.ENOENT, E.ENOENT],
+    );
   });
 
   it('X_SPDDUMP: inbound before outbound, seq down to 0, caller only; ENOENT when empty; X_SPDFLUSH to all', () => {
@@ -86,13 +121,19 @@ describe('keysock: SPD messages', () => {
     a.send(spMsg({ dst: '10.0.0.5' }));
     a.send(spMsg({ dir: C.IPSEC_DIR_INBOUND, src: '10.0.0.2', dst: '10.0.0.1' }));
     a.send(spMsg({ dst: '10.0.0.6', policy: C.IPSEC_POLICY_NONE }));
-    a.clear(); b.clear();
+    a.clear();
+    b.clear();
     a.send(msg(C.SADB_X_SPDDUMP, 0, {}, 1, 900));
     const d = a.msgs();
     assert.equal(b.raw.length, 0);
-    assert.deepEqual(d.map((m) => [m.ext.policy!.dir, m.msg.seq, m.msg.pid]), [
-      [C.IPSEC_DIR_INBOUND, 2, 900], [C.IPSEC_DIR_OUTBOUND, 1, 900], [C.IPSEC_DIR_OUTBOUND, 0, 900],
-    ]);
+    assert.deepEqual(
+      d.map((m) => [m.ext.policy!.dir, m.msg.seq, m.msg.pid]),
+      [
+        [C.IPSEC_DIR_INBOUND, 2, 900],
+        [C.IPSEC_DIR_OUTBOUND, 1, 900],
+        [C.IPSEC_DIR_OUTBOUND, 0, 900],
+      ],
+    );
     a.send(msg(C.SADB_X_SPDFLUSH, 0));
     assert.equal(k.spd.size, 0);
     assert.equal(b.msgs()[0]!.msg.type, C.SADB_X_SPDFLUSH);
@@ -108,7 +149,10 @@ describe('keysock: SPD messages', () => {
     const noReq = spMsg();
     noReq.ext.policy!.requests = [];
     a.send(noReq);
-    assert.deepEqual(a.msgs().map((m) => m.msg.errno), [E.EINVAL, E.EINVAL, E.EINVAL, E.EINVAL]);
+    assert.deepEqual(
+      a.msgs().map((m) => m.msg.errno),
+      [E.EINVAL, E.EINVAL, E.EINVAL, E.EINVAL],
+    );
     assert.equal(k.spd.size, 0);
   });
 
@@ -116,7 +160,8 @@ describe('keysock: SPD messages', () => {
     const { k, a, b } = setup();
     b.send(msg(C.SADB_REGISTER, C.SADB_SATYPE_ESP));
     a.send(spMsg({ lifetime: [10, 0] }));
-    a.clear(); b.clear();
+    a.clear();
+    b.clear();
     k.clock.advance(10_000);
     assert.equal(k.spd.size, 0);
     assert.equal(a.raw.length, 0, 'unregistered socket gets no SPDEXPIRE');
@@ -132,8 +177,16 @@ describe('keysock: X_PROMISC', () => {
     const { a, b, c } = setup();
     c.send(msg(C.SADB_X_PROMISC, 1));
     assert.equal(a.msgs()[0]!.msg.type, C.SADB_X_PROMISC, 'the toggle is echoed to all');
-    a.clear(); b.clear(); c.clear();
-    const get = encodeMessage(msg(C.SADB_GET, C.SADB_SATYPE_ESP, { sa: { spi: 0x1000, replay: 0, state: 0, auth: 0, encrypt: 0, flags: 0 }, addressSrc: addr('10.0.0.1'), addressDst: addr('10.0.0.2') }));
+    a.clear();
+    b.clear();
+    c.clear();
+    const get = encodeMessage(
+      msg(C.SADB_GET, C.SADB_SATYPE_ESP, {
+        sa: { spi: 0x1000, replay: 0, state: 0, auth: 0, encrypt: 0, flags: 0 },
+        addressSrc: addr('10.0.0.1'),
+        addressDst: addr('10.0.0.2'),
+      }),
+    );
     a.send(get);
     // c sees: a's message (echo), then the ENOENT error meant for a only (wrapped).
     const seen = c.msgs();
@@ -158,7 +211,13 @@ describe('keysock: X_PROMISC', () => {
     a.clear();
     a.send(saMsg({ spi: 0x1000 }));
     const got = a.msgs();
-    assert.deepEqual(got.map((m) => [m.msg.type, m.promisc === true]), [[C.SADB_ADD, true], [C.SADB_ADD, false]]);
+    assert.deepEqual(
+      got.map((m) => [m.msg.type, m.promisc === true]),
+      [
+        [C.SADB_ADD, true],
+        [C.SADB_ADD, false],
+      ],
+    );
   });
 
   it('X_PROMISC with satype > 1 is EINVAL', () => {
@@ -169,14 +228,28 @@ describe('keysock: X_PROMISC', () => {
 });
 
 describe('keysock: ACQUIRE and EXPIRE from the kernel', () => {
-  const saidx = { proto: 'esp' as const, mode: 'transport' as const, reqid: 0, src: ip('10.0.0.1'), dst: ip('10.0.0.2') };
+  const saidx = {
+    proto: 'esp' as const,
+    mode: 'transport' as const,
+    reqid: 0,
+    src: ip('10.0.0.1'),
+    dst: ip('10.0.0.2'),
+  };
 
   it('ACQUIRE goes to registered sockets only, with addresses, policy id, SA2 and a PROPOSAL', () => {
     const { k, a, b } = setup();
     b.send(msg(C.SADB_REGISTER, C.SADB_SATYPE_ESP));
     a.send(spMsg());
-    a.clear(); b.clear();
-    k.emit({ type: 'acquire', seq: 12, policyId: 1, saidx, level: 'require', selector: { src: saidx.src, dst: saidx.dst, proto: 17, sport: 1, dport: 2 } });
+    a.clear();
+    b.clear();
+    k.emit({
+      type: 'acquire',
+      seq: 12,
+      policyId: 1,
+      saidx,
+      level: 'require',
+      selector: { src: saidx.src, dst: saidx.dst, proto: 17, sport: 1, dport: 2 },
+    });
     assert.equal(a.raw.length, 0);
     const [q] = b.msgs();
     assert.equal(q!.msg.type, C.SADB_ACQUIRE);
@@ -187,8 +260,19 @@ describe('keysock: ACQUIRE and EXPIRE from the kernel', () => {
     assert.equal(q!.ext.addressSrc!.prefixlen, 32);
     assert.equal(q!.ext.addressSrc!.proto, C.IPSEC_ULPROTO_ANY);
     const combs = q!.ext.proposal!.combs;
-    assert.ok(combs.some((x) => x.encrypt === C.SADB_X_EALG_AESCBC && x.auth === C.SADB_X_AALG_SHA2_256 && x.encryptMinbits === 128 && x.encryptMaxbits === 256));
-    assert.ok(combs.some((x) => x.encrypt === C.SADB_X_EALG_AESGCM16 && x.auth === C.SADB_AALG_NONE), 'AEAD alone');
+    assert.ok(
+      combs.some(
+        (x) =>
+          x.encrypt === C.SADB_X_EALG_AESCBC &&
+          x.auth === C.SADB_X_AALG_SHA2_256 &&
+          x.encryptMinbits === 128 &&
+          x.encryptMaxbits === 256,
+      ),
+    );
+    assert.ok(
+      combs.some((x) => x.encrypt === C.SADB_X_EALG_AESGCM16 && x.auth === C.SADB_AALG_NONE),
+      'AEAD alone',
+    );
     assert.ok(!combs.some((x) => x.encrypt === C.SADB_EALG_NULL));
   });
 
@@ -201,14 +285,22 @@ describe('keysock: ACQUIRE and EXPIRE from the kernel', () => {
     a.send(m);
     assert.equal(a.raw.length, 0);
     // the counter was reset: the next trigger is suppressed again instead of re-sending
-    assert.equal(k.acquires.trigger(saidx, k.clock.now(), () => false), undefined);
+    assert.equal(
+      k.acquires.trigger(saidx, k.clock.now(), () => false),
+      undefined,
+    );
   });
 
   it('a full ACQUIRE from user space goes to registered sockets; a second for the same index is EEXIST', () => {
     const { a, b } = setup();
     b.send(msg(C.SADB_REGISTER, C.SADB_SATYPE_ESP));
     b.clear();
-    const q = msg(C.SADB_ACQUIRE, C.SADB_SATYPE_ESP, { addressSrc: addr('10.0.0.1'), addressDst: addr('10.0.0.2'), proposal: { replay: 32, combs: [] } }, 5);
+    const q = msg(
+      C.SADB_ACQUIRE,
+      C.SADB_SATYPE_ESP,
+      { addressSrc: addr('10.0.0.1'), addressDst: addr('10.0.0.2'), proposal: { replay: 32, combs: [] } },
+      5,
+    );
     a.send(q);
     assert.equal(b.msgs()[0]!.msg.type, C.SADB_ACQUIRE);
     assert.equal(a.msgs()[0]!.msg.type, C.SADB_ACQUIRE, 'the sender gets its copy');
@@ -224,7 +316,8 @@ describe('keysock: ACQUIRE and EXPIRE from the kernel', () => {
     a.send(saMsg({ spi: 0x1000, seq: 61, extra: { lifetimeHard: lt(20), lifetimeSoft: lt(10) } }));
     const sa = k.sad.lookupIn(ip('10.0.0.2'), 'esp', 0x1000)!;
     k.sad.recordUse(sa, 100);
-    a.clear(); b.clear();
+    a.clear();
+    b.clear();
     k.clock.advance(10_000);
     assert.equal(a.raw.length, 0, 'EXPIRE goes to registered sockets');
     const [soft] = b.msgs();
@@ -273,8 +366,17 @@ describe('keysock: delivery order (key_sendup_mbuf)', () => {
     const k = bareKernel();
     const ks = new KeySock(k);
     const order: string[] = [];
-    const open = (name: string) => ks.openSocket({ deliver: (m) => { order.push(`${name}${m[1] === C.SADB_X_PROMISC && m.length > 16 && m[16] === 2 ? '*' : ''}`); return true; } });
-    const a = open('a'), b = open('b'), p = open('p'), c = open('c');
+    const open = (name: string) =>
+      ks.openSocket({
+        deliver: (m) => {
+          order.push(`${name}${m[1] === C.SADB_X_PROMISC && m.length > 16 && m[16] === 2 ? '*' : ''}`);
+          return true;
+        },
+      });
+    const a = open('a'),
+      b = open('b'),
+      p = open('p'),
+      c = open('c');
     p.send(encodeMessage(msg(C.SADB_X_PROMISC, 1)));
     b.send(encodeMessage(msg(C.SADB_REGISTER, C.SADB_SATYPE_ESP)));
     order.length = 0;

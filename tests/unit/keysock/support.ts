@@ -5,8 +5,13 @@ import { SeededRng } from '../../../common/rng.js';
 import { parseAddr } from '../../../common/inet.js';
 import * as C from '../../../pfkey/constants.js';
 import {
-  decodeMessage, encodeMessage, makeSadbMsg, makeSockaddr,
-  type PfkeyExts, type PfkeyMessage, type SadbAddress,
+  decodeMessage,
+  encodeMessage,
+  makeSadbMsg,
+  makeSockaddr,
+  type PfkeyExts,
+  type PfkeyMessage,
+  type SadbAddress,
 } from '../../../pfkey/index.js';
 import { Sad } from '../../../kernel/sad.js';
 import { Spd } from '../../../kernel/spd.js';
@@ -27,9 +32,12 @@ export interface BareKernel extends KeysockKernel {
 export function bareKernel(seed = 'keysock'): BareKernel {
   const clock = new ManualClock(T0);
   const listeners = new Set<(ev: HostEvent) => void>();
-  const emit = (ev: HostEvent) => { for (const fn of [...listeners]) fn(ev); };
+  const emit = (ev: HostEvent) => {
+    for (const fn of [...listeners]) fn(ev);
+  };
   const sad = new Sad({
-    clock, rng: new SeededRng(seed),
+    clock,
+    rng: new SeededRng(seed),
     listener: (ev) => {
       if (ev.type === 'larval-expired') emit({ type: 'larval-expired', sa: ev.sa });
       else if (ev.type === 'soft') emit({ type: 'expire', kind: 'soft', sa: ev.sa, reason: ev.reason, used: ev.used });
@@ -40,9 +48,20 @@ export function bareKernel(seed = 'keysock'): BareKernel {
   spd.onExpire((policy, reason) => emit({ type: 'spd-expire', policy, reason }));
   const acquires = new AcquireTable();
   return {
-    sad, spd, clock, acquires, emit,
-    onEvent(fn) { listeners.add(fn); return () => { listeners.delete(fn); }; },
-    acquireRefresh(seq) { return acquires.refresh(seq, clock.now()); },
+    sad,
+    spd,
+    clock,
+    acquires,
+    emit,
+    onEvent(fn) {
+      listeners.add(fn);
+      return () => {
+        listeners.delete(fn);
+      };
+    },
+    acquireRefresh(seq) {
+      return acquires.refresh(seq, clock.now());
+    },
   };
 }
 
@@ -60,15 +79,26 @@ export interface Rec {
 export function openRec(ks: KeySock): Rec {
   const raw: Uint8Array[] = [];
   const rec: Rec = {
-    sock: undefined as unknown as KeySocket, raw, room: true,
-    msgs: () => raw.map((b) => {
-      if (b[1] === C.SADB_X_PROMISC && b.length > 16 && b[16] === C.PF_KEY_V2) return { ...decodeMessage(b.slice(16)), promisc: true };
-      return decodeMessage(b);
-    }),
-    clear: () => { raw.length = 0; },
+    sock: undefined as unknown as KeySocket,
+    raw,
+    room: true,
+    msgs: () =>
+      raw.map((b) => {
+        if (b[1] === C.SADB_X_PROMISC && b.length > 16 && b[16] === C.PF_KEY_V2)
+          return { ...decodeMessage(b.slice(16)), promisc: true };
+        return decodeMessage(b);
+      }),
+    clear: () => {
+      raw.length = 0;
+    },
     send: (m) => rec.sock.send(m instanceof Uint8Array ? m : encodeMessage(m)),
   };
-  rec.sock = ks.openSocket({ deliver: (m) => { raw.push(new Uint8Array(m)); return rec.room; } });
+  rec.sock = ks.openSocket({
+    deliver: (m) => {
+      raw.push(new Uint8Array(m));
+      return rec.room;
+    },
+  });
   return rec;
 }
 
@@ -110,9 +140,17 @@ export interface SaSpec {
 export function saMsg(s: SaSpec): PfkeyMessage {
   const satype = s.satype ?? C.SADB_SATYPE_ESP;
   const ext: PfkeyExts = {
-    sa: { spi: s.spi, replay: s.replay ?? 4, state: 0, auth: s.auth ?? C.SADB_AALG_SHA1HMAC, encrypt: s.enc ?? (satype === C.SADB_SATYPE_AH ? 0 : C.SADB_X_EALG_AESCBC), flags: s.flags ?? 0 },
+    sa: {
+      spi: s.spi,
+      replay: s.replay ?? 4,
+      state: 0,
+      auth: s.auth ?? C.SADB_AALG_SHA1HMAC,
+      encrypt: s.enc ?? (satype === C.SADB_SATYPE_AH ? 0 : C.SADB_X_EALG_AESCBC),
+      flags: s.flags ?? 0,
+    },
     sa2: { mode: s.mode ?? C.IPSEC_MODE_TRANSPORT, sequence: 0, reqid: s.reqid ?? 0 },
-    addressSrc: addr(s.src ?? '10.0.0.1'), addressDst: addr(s.dst ?? '10.0.0.2'),
+    addressSrc: addr(s.src ?? '10.0.0.1'),
+    addressDst: addr(s.dst ?? '10.0.0.2'),
     ...(satype === C.SADB_SATYPE_AH ? {} : { keyEncrypt: s.encKey ?? hexKey(16, 0x11) }),
     keyAuth: s.authKey ?? hexKey(20, 0x22),
     ...s.extra,
@@ -155,14 +193,27 @@ export function spMsg(s: SpSpec = {}): PfkeyMessage {
     addressSrc: addr(s.src ?? '10.0.0.1', s.sport ?? 0, s.srcLen, s.ulproto ?? C.IPSEC_ULPROTO_ANY),
     addressDst: addr(s.dst ?? '10.0.0.2', s.dport ?? 0, s.dstLen, s.ulproto ?? C.IPSEC_ULPROTO_ANY),
     policy: {
-      type, dir: s.dir ?? C.IPSEC_DIR_OUTBOUND, scope: 0, id: s.id ?? 0, priority: s.priority ?? 0,
-      requests: type === C.IPSEC_POLICY_IPSEC ? [{
-        proto: C.IPPROTO_ESP, mode, level: s.level ?? C.IPSEC_LEVEL_REQUIRE, reqid: 0,
-        ...(s.tunnel ? { src: makeSockaddr(ip(s.tunnel[0])), dst: makeSockaddr(ip(s.tunnel[1])) } : {}),
-      }] : [],
+      type,
+      dir: s.dir ?? C.IPSEC_DIR_OUTBOUND,
+      scope: 0,
+      id: s.id ?? 0,
+      priority: s.priority ?? 0,
+      requests:
+        type === C.IPSEC_POLICY_IPSEC
+          ? [
+              {
+                proto: C.IPPROTO_ESP,
+                mode,
+                level: s.level ?? C.IPSEC_LEVEL_REQUIRE,
+                reqid: 0,
+                ...(s.tunnel ? { src: makeSockaddr(ip(s.tunnel[0])), dst: makeSockaddr(ip(s.tunnel[1])) } : {}),
+              },
+            ]
+          : [],
     },
   };
-  if (s.lifetime) ext.lifetimeHard = { allocations: 0, bytes: 0n, addtime: BigInt(s.lifetime[0]), usetime: BigInt(s.lifetime[1]) };
+  if (s.lifetime)
+    ext.lifetimeHard = { allocations: 0, bytes: 0n, addtime: BigInt(s.lifetime[0]), usetime: BigInt(s.lifetime[1]) };
   return { msg: makeSadbMsg(s.type ?? C.SADB_X_SPDADD, C.SADB_SATYPE_UNSPEC, s.seq ?? 1, s.pid ?? 100), ext };
 }
 

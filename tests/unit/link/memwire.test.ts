@@ -5,13 +5,17 @@ import { parseAddr, parsePrefix } from '../../../common/inet.js';
 import { ManualClock } from '../../../common/clock.js';
 import { SeededRng } from '../../../common/rng.js';
 
-const A = parseAddr('192.0.2.1')!, B = parseAddr('192.0.2.2')!, C = parseAddr('192.0.2.3')!;
+const A = parseAddr('192.0.2.1')!,
+  B = parseAddr('192.0.2.2')!,
+  C = parseAddr('192.0.2.3')!;
 const tick = () => new Promise((r) => setImmediate(r));
 
 describe('kernel/link/memwire', () => {
   it('delivers a copy to the port owning the next hop only', async () => {
     const w = new MemWire();
-    const pa = w.attach('a', [A]), pb = w.attach('b', [B]), pc = w.attach('c', [C]);
+    const pa = w.attach('a', [A]),
+      pb = w.attach('b', [B]),
+      pc = w.attach('c', [C]);
     const got: string[] = [];
     pb.onReceive((p) => got.push('b:' + p[0]));
     pc.onReceive((p) => got.push('c:' + p[0]));
@@ -27,7 +31,8 @@ describe('kernel/link/memwire', () => {
 
   it('enforces the MTU', async () => {
     const w = new MemWire({ mtu: 100 });
-    const pa = w.attach('a', [A]), pb = w.attach('b', [B]);
+    const pa = w.attach('a', [A]),
+      pb = w.attach('b', [B]);
     let n = 0;
     pb.onReceive(() => n++);
     pa.send(new Uint8Array(101), B);
@@ -40,7 +45,8 @@ describe('kernel/link/memwire', () => {
   it('loses, duplicates and delays frames as configured (seeded)', async () => {
     const clock = new ManualClock();
     const w = new MemWire({ loss: 0.3, duplicate: 0.2, delayMs: 5, jitterMs: 10, clock, rng: new SeededRng(1) });
-    const pa = w.attach('a', [A]), pb = w.attach('b', [B]);
+    const pa = w.attach('a', [A]),
+      pb = w.attach('b', [B]);
     const seen: number[] = [];
     pb.onReceive((p) => seen.push(p[0]! | (p[1]! << 8)));
     for (let i = 0; i < 1000; i++) pa.send(new Uint8Array([i & 0xff, i >> 8]), B);
@@ -69,7 +75,10 @@ describe('kernel/route', () => {
     assert.equal(t.lookup(parseAddr('8.8.8.8')!)!.ifname, 'wan');
     assert.equal(t.lookup(parseAddr('2001:db8::1')!)!.ifname, 'v6');
     assert.equal(t.lookup(parseAddr('2001:db9::1')!), undefined);
-    assert.equal(t.remove((r) => r.ifname === 'lan3'), 1);
+    assert.equal(
+      t.remove((r) => r.ifname === 'lan3'),
+      1,
+    );
     assert.equal(t.lookup(parseAddr('10.1.2.3')!)!.ifname, 'lan2');
   });
 });

@@ -23,9 +23,24 @@ const LINUX_HEADER = '/usr/include/linux/pfkeyv2.h';
 
 // Structs that exist in <linux/pfkeyv2.h> with the same members as BSD.
 const LINUX_SAME = [
-  'sadb_msg', 'sadb_ext', 'sadb_sa', 'sadb_lifetime', 'sadb_address', 'sadb_key', 'sadb_ident', 'sadb_sens',
-  'sadb_prop', 'sadb_comb', 'sadb_supported', 'sadb_alg', 'sadb_spirange', 'sadb_x_kmprivate', 'sadb_x_sa2',
-  'sadb_x_policy', 'sadb_x_nat_t_type', 'sadb_x_nat_t_port',
+  'sadb_msg',
+  'sadb_ext',
+  'sadb_sa',
+  'sadb_lifetime',
+  'sadb_address',
+  'sadb_key',
+  'sadb_ident',
+  'sadb_sens',
+  'sadb_prop',
+  'sadb_comb',
+  'sadb_supported',
+  'sadb_alg',
+  'sadb_spirange',
+  'sadb_x_kmprivate',
+  'sadb_x_sa2',
+  'sadb_x_policy',
+  'sadb_x_nat_t_type',
+  'sadb_x_nat_t_port',
 ];
 // Our field name -> Linux member suffix where they differ.
 const LINUX_RENAMES: Record<string, Record<string, string>> = { sadb_x_policy: { scope: 'reserved' } };
@@ -57,29 +72,133 @@ const BSD_ONLY: Record<string, [string, string]> = {
 // Our constant -> Linux macro, for numbers both kernels share.
 const SAME_NUMBERS: [keyof typeof C, string][] = [
   ['PF_KEY_V2', 'PF_KEY_V2'],
-  ...(['RESERVED', 'GETSPI', 'UPDATE', 'ADD', 'DELETE', 'GET', 'ACQUIRE', 'REGISTER', 'EXPIRE', 'FLUSH', 'DUMP',
-    'X_PROMISC', 'X_PCHANGE', 'X_SPDUPDATE', 'X_SPDADD', 'X_SPDDELETE', 'X_SPDGET', 'X_SPDACQUIRE', 'X_SPDDUMP',
-    'X_SPDFLUSH', 'X_SPDSETIDX', 'X_SPDEXPIRE', 'X_SPDDELETE2', 'X_NAT_T_NEW_MAPPING', 'X_MIGRATE'] as const)
-    .map((n) => [`SADB_${n}`, `SADB_${n}`] as [keyof typeof C, string]),
-  ...(['EXT_RESERVED', 'EXT_SA', 'EXT_LIFETIME_CURRENT', 'EXT_LIFETIME_HARD', 'EXT_LIFETIME_SOFT', 'EXT_ADDRESS_SRC',
-    'EXT_ADDRESS_DST', 'EXT_ADDRESS_PROXY', 'EXT_KEY_AUTH', 'EXT_KEY_ENCRYPT', 'EXT_IDENTITY_SRC', 'EXT_IDENTITY_DST',
-    'EXT_SENSITIVITY', 'EXT_PROPOSAL', 'EXT_SUPPORTED_AUTH', 'EXT_SUPPORTED_ENCRYPT', 'EXT_SPIRANGE', 'X_EXT_KMPRIVATE',
-    'X_EXT_POLICY', 'X_EXT_SA2', 'X_EXT_NAT_T_TYPE', 'X_EXT_NAT_T_SPORT', 'X_EXT_NAT_T_DPORT', 'X_EXT_NAT_T_OA',
-    'SATYPE_UNSPEC', 'SATYPE_AH', 'SATYPE_ESP', 'SATYPE_RSVP', 'SATYPE_OSPFV2', 'SATYPE_RIPV2', 'SATYPE_MIP',
-    'X_SATYPE_IPCOMP', 'SASTATE_LARVAL', 'SASTATE_MATURE', 'SASTATE_DYING', 'SASTATE_DEAD', 'SASTATE_MAX',
-    'SAFLAGS_PFS', 'AALG_NONE', 'AALG_MD5HMAC', 'AALG_SHA1HMAC', 'X_AALG_RIPEMD160HMAC', 'X_AALG_AES_XCBC_MAC',
-    'X_AALG_NULL', 'EALG_NONE', 'EALG_DESCBC', 'EALG_3DESCBC', 'X_EALG_BLOWFISHCBC', 'EALG_NULL', 'X_EALG_AESCBC',
-    'X_EALG_AESCTR', 'X_EALG_CAMELLIACBC', 'X_EALG_TWOFISHCBC', 'X_CALG_NONE', 'X_CALG_OUI', 'X_CALG_DEFLATE',
-    'X_CALG_LZS', 'X_CALG_MAX', 'IDENTTYPE_RESERVED', 'IDENTTYPE_PREFIX', 'IDENTTYPE_FQDN', 'IDENTTYPE_USERFQDN'] as const)
-    .map((n) => [`SADB_${n}`, `SADB_${n}`] as [keyof typeof C, string]),
-  ['SADB_X_AALG_SHA2_256', 'SADB_X_AALG_SHA2_256HMAC'], ['SADB_X_AALG_SHA2_384', 'SADB_X_AALG_SHA2_384HMAC'],
-  ['SADB_X_AALG_SHA2_512', 'SADB_X_AALG_SHA2_512HMAC'], ['SADB_X_EALG_CAST128CBC', 'SADB_X_EALG_CASTCBC'],
-  ['SADB_X_EALG_AESGCM8', 'SADB_X_EALG_AES_GCM_ICV8'], ['SADB_X_EALG_AESGCM12', 'SADB_X_EALG_AES_GCM_ICV12'],
-  ['SADB_X_EALG_AESGCM16', 'SADB_X_EALG_AES_GCM_ICV16'], ['SADB_X_EALG_AESGMAC', 'SADB_X_EALG_NULL_AES_GMAC'],
-  ...(['PORT_ANY', 'ULPROTO_ANY', 'PROTO_ANY', 'MODE_ANY', 'MODE_TRANSPORT', 'MODE_TUNNEL', 'DIR_ANY', 'DIR_INBOUND',
-    'DIR_OUTBOUND', 'POLICY_DISCARD', 'POLICY_NONE', 'POLICY_IPSEC', 'POLICY_ENTRUST', 'POLICY_BYPASS',
-    'LEVEL_DEFAULT', 'LEVEL_USE', 'LEVEL_REQUIRE', 'LEVEL_UNIQUE', 'MANUAL_REQID_MAX', 'REPLAYWSIZE'] as const)
-    .map((n) => [`IPSEC_${n}`, `IPSEC_${n}`] as [keyof typeof C, string]),
+  ...(
+    [
+      'RESERVED',
+      'GETSPI',
+      'UPDATE',
+      'ADD',
+      'DELETE',
+      'GET',
+      'ACQUIRE',
+      'REGISTER',
+      'EXPIRE',
+      'FLUSH',
+      'DUMP',
+      'X_PROMISC',
+      'X_PCHANGE',
+      'X_SPDUPDATE',
+      'X_SPDADD',
+      'X_SPDDELETE',
+      'X_SPDGET',
+      'X_SPDACQUIRE',
+      'X_SPDDUMP',
+      'X_SPDFLUSH',
+      'X_SPDSETIDX',
+      'X_SPDEXPIRE',
+      'X_SPDDELETE2',
+      'X_NAT_T_NEW_MAPPING',
+      'X_MIGRATE',
+    ] as const
+  ).map((n) => [`SADB_${n}`, `SADB_${n}`] as [keyof typeof C, string]),
+  ...(
+    [
+      'EXT_RESERVED',
+      'EXT_SA',
+      'EXT_LIFETIME_CURRENT',
+      'EXT_LIFETIME_HARD',
+      'EXT_LIFETIME_SOFT',
+      'EXT_ADDRESS_SRC',
+      'EXT_ADDRESS_DST',
+      'EXT_ADDRESS_PROXY',
+      'EXT_KEY_AUTH',
+      'EXT_KEY_ENCRYPT',
+      'EXT_IDENTITY_SRC',
+      'EXT_IDENTITY_DST',
+      'EXT_SENSITIVITY',
+      'EXT_PROPOSAL',
+      'EXT_SUPPORTED_AUTH',
+      'EXT_SUPPORTED_ENCRYPT',
+      'EXT_SPIRANGE',
+      'X_EXT_KMPRIVATE',
+      'X_EXT_POLICY',
+      'X_EXT_SA2',
+      'X_EXT_NAT_T_TYPE',
+      'X_EXT_NAT_T_SPORT',
+      'X_EXT_NAT_T_DPORT',
+      'X_EXT_NAT_T_OA',
+      'SATYPE_UNSPEC',
+      'SATYPE_AH',
+      'SATYPE_ESP',
+      'SATYPE_RSVP',
+      'SATYPE_OSPFV2',
+      'SATYPE_RIPV2',
+      'SATYPE_MIP',
+      'X_SATYPE_IPCOMP',
+      'SASTATE_LARVAL',
+      'SASTATE_MATURE',
+      'SASTATE_DYING',
+      'SASTATE_DEAD',
+      'SASTATE_MAX',
+      'SAFLAGS_PFS',
+      'AALG_NONE',
+      'AALG_MD5HMAC',
+      'AALG_SHA1HMAC',
+      'X_AALG_RIPEMD160HMAC',
+      'X_AALG_AES_XCBC_MAC',
+      'X_AALG_NULL',
+      'EALG_NONE',
+      'EALG_DESCBC',
+      'EALG_3DESCBC',
+      'X_EALG_BLOWFISHCBC',
+      'EALG_NULL',
+      'X_EALG_AESCBC',
+      'X_EALG_AESCTR',
+      'X_EALG_CAMELLIACBC',
+      'X_EALG_TWOFISHCBC',
+      'X_CALG_NONE',
+      'X_CALG_OUI',
+      'X_CALG_DEFLATE',
+      'X_CALG_LZS',
+      'X_CALG_MAX',
+      'IDENTTYPE_RESERVED',
+      'IDENTTYPE_PREFIX',
+      'IDENTTYPE_FQDN',
+      'IDENTTYPE_USERFQDN',
+    ] as const
+  ).map((n) => [`SADB_${n}`, `SADB_${n}`] as [keyof typeof C, string]),
+  ['SADB_X_AALG_SHA2_256', 'SADB_X_AALG_SHA2_256HMAC'],
+  ['SADB_X_AALG_SHA2_384', 'SADB_X_AALG_SHA2_384HMAC'],
+  ['SADB_X_AALG_SHA2_512', 'SADB_X_AALG_SHA2_512HMAC'],
+  ['SADB_X_EALG_CAST128CBC', 'SADB_X_EALG_CASTCBC'],
+  ['SADB_X_EALG_AESGCM8', 'SADB_X_EALG_AES_GCM_ICV8'],
+  ['SADB_X_EALG_AESGCM12', 'SADB_X_EALG_AES_GCM_ICV12'],
+  ['SADB_X_EALG_AESGCM16', 'SADB_X_EALG_AES_GCM_ICV16'],
+  ['SADB_X_EALG_AESGMAC', 'SADB_X_EALG_NULL_AES_GMAC'],
+  ...(
+    [
+      'PORT_ANY',
+      'ULPROTO_ANY',
+      'PROTO_ANY',
+      'MODE_ANY',
+      'MODE_TRANSPORT',
+      'MODE_TUNNEL',
+      'DIR_ANY',
+      'DIR_INBOUND',
+      'DIR_OUTBOUND',
+      'POLICY_DISCARD',
+      'POLICY_NONE',
+      'POLICY_IPSEC',
+      'POLICY_ENTRUST',
+      'POLICY_BYPASS',
+      'LEVEL_DEFAULT',
+      'LEVEL_USE',
+      'LEVEL_REQUIRE',
+      'LEVEL_UNIQUE',
+      'MANUAL_REQID_MAX',
+      'REPLAYWSIZE',
+    ] as const
+  ).map((n) => [`IPSEC_${n}`, `IPSEC_${n}`] as [keyof typeof C, string]),
 ];
 // Extension slots with the same number and a different meaning: [BSD name, Linux name].
 const SAME_SLOT: [keyof typeof C, string][] = [
@@ -90,8 +209,12 @@ const SAME_SLOT: [keyof typeof C, string][] = [
 ];
 // Numbers where BSD and Linux differ: [our constant, Linux macro].
 const KNOWN_DIFFERENT: [keyof typeof C, string][] = [
-  ['SADB_EXT_MAX', 'SADB_EXT_MAX'], ['SADB_SATYPE_MAX', 'SADB_SATYPE_MAX'], ['SADB_MAX', 'SADB_MAX'],
-  ['SADB_EALG_MAX', 'SADB_EALG_MAX'], ['SADB_AALG_MAX', 'SADB_AALG_MAX'], ['IPSEC_DIR_MAX', 'IPSEC_DIR_MAX'],
+  ['SADB_EXT_MAX', 'SADB_EXT_MAX'],
+  ['SADB_SATYPE_MAX', 'SADB_SATYPE_MAX'],
+  ['SADB_MAX', 'SADB_MAX'],
+  ['SADB_EALG_MAX', 'SADB_EALG_MAX'],
+  ['SADB_AALG_MAX', 'SADB_AALG_MAX'],
+  ['IPSEC_DIR_MAX', 'IPSEC_DIR_MAX'],
 ];
 
 function findCompiler(): string | undefined {
@@ -199,12 +322,30 @@ const C_POLICY: PfkeyMessage = {
   ext: {
     addressSrc: { proto: 255, prefixlen: 24, addr: { family: 4, port: 0, addr: Uint8Array.of(10, 0, 1, 0) } },
     addressDst: { proto: 255, prefixlen: 24, addr: { family: 4, port: 0, addr: Uint8Array.of(10, 0, 2, 0) } },
-    policy: { type: C.IPSEC_POLICY_IPSEC, dir: C.IPSEC_DIR_OUTBOUND, scope: 0, id: 7, priority: 0x100, requests: [
-      { proto: C.IPPROTO_ESP, mode: C.IPSEC_MODE_TUNNEL, level: C.IPSEC_LEVEL_UNIQUE, reqid: 0x4001,
-        src: { family: 6, port: 0, addr: Uint8Array.from({ length: 16 }, (_, i) => i), flowinfo: 0, scopeId: 0 },
-        dst: { family: 6, port: 0, addr: Uint8Array.from({ length: 16 }, (_, i) => 0xf0 + i), flowinfo: 0, scopeId: 0 } },
-      { proto: C.IPPROTO_AH, mode: C.IPSEC_MODE_TRANSPORT, level: C.IPSEC_LEVEL_REQUIRE, reqid: 0 },
-    ] },
+    policy: {
+      type: C.IPSEC_POLICY_IPSEC,
+      dir: C.IPSEC_DIR_OUTBOUND,
+      scope: 0,
+      id: 7,
+      priority: 0x100,
+      requests: [
+        {
+          proto: C.IPPROTO_ESP,
+          mode: C.IPSEC_MODE_TUNNEL,
+          level: C.IPSEC_LEVEL_UNIQUE,
+          reqid: 0x4001,
+          src: { family: 6, port: 0, addr: Uint8Array.from({ length: 16 }, (_, i) => i), flowinfo: 0, scopeId: 0 },
+          dst: {
+            family: 6,
+            port: 0,
+            addr: Uint8Array.from({ length: 16 }, (_, i) => 0xf0 + i),
+            flowinfo: 0,
+            scopeId: 0,
+          },
+        },
+        { proto: C.IPPROTO_AH, mode: C.IPSEC_MODE_TRANSPORT, level: C.IPSEC_LEVEL_REQUIRE, reqid: 0 },
+      ],
+    },
   },
   extOrder: [5, 6, 18],
 };
@@ -216,32 +357,96 @@ const C_MESSAGE: PfkeyMessage = {
     sa: { spi: 0xc0ffee01, replay: 4, state: 1, auth: 3, encrypt: 12, flags: 0x40 },
     lifetimeHard: { allocations: 0x11223344, bytes: 0x0102030405060708n, addtime: 3600n, usetime: 0xfffffffffffffffen },
     addressSrc: { proto: 6, prefixlen: 24, addr: { family: 4, port: 8080, addr: Uint8Array.of(192, 0, 2, 1) } },
-    addressDst: { proto: 6, prefixlen: 64, addr: { family: 6, port: 443, addr: Uint8Array.from({ length: 16 }, (_, i) => 0x20 + i), flowinfo: 0xabcde, scopeId: 7 } },
+    addressDst: {
+      proto: 6,
+      prefixlen: 64,
+      addr: {
+        family: 6,
+        port: 443,
+        addr: Uint8Array.from({ length: 16 }, (_, i) => 0x20 + i),
+        flowinfo: 0xabcde,
+        scopeId: 7,
+      },
+    },
     keyAuth: { bits: 160, key: Uint8Array.from({ length: 20 }, (_, i) => i + 1) },
-    identitySrc: { type: C.SADB_IDENTTYPE_FQDN, id: 0x8877665544332211n, data: new TextEncoder().encode('host.example') },
-    proposal: { replay: 32, combs: [{ auth: 5, encrypt: 12, flags: 0x1234, authMinbits: 256, authMaxbits: 256, encryptMinbits: 128,
-      encryptMaxbits: 256, softAllocations: 1, hardAllocations: 2, softBytes: 3n, hardBytes: 4n, softAddtime: 5n, hardAddtime: 6n,
-      softUsetime: 7n, hardUsetime: 0x0102030405060708n }] },
-    supportedEncrypt: { algs: [{ id: 12, ivlen: 16, minbits: 128, maxbits: 256 }, { id: 20, ivlen: 8, minbits: 160, maxbits: 288 }] },
+    identitySrc: {
+      type: C.SADB_IDENTTYPE_FQDN,
+      id: 0x8877665544332211n,
+      data: new TextEncoder().encode('host.example'),
+    },
+    proposal: {
+      replay: 32,
+      combs: [
+        {
+          auth: 5,
+          encrypt: 12,
+          flags: 0x1234,
+          authMinbits: 256,
+          authMaxbits: 256,
+          encryptMinbits: 128,
+          encryptMaxbits: 256,
+          softAllocations: 1,
+          hardAllocations: 2,
+          softBytes: 3n,
+          hardBytes: 4n,
+          softAddtime: 5n,
+          hardAddtime: 6n,
+          softUsetime: 7n,
+          hardUsetime: 0x0102030405060708n,
+        },
+      ],
+    },
+    supportedEncrypt: {
+      algs: [
+        { id: 12, ivlen: 16, minbits: 128, maxbits: 256 },
+        { id: 20, ivlen: 8, minbits: 160, maxbits: 288 },
+      ],
+    },
     spirange: { min: 0x100, max: 0x0fffffff },
-    policy: { type: C.IPSEC_POLICY_DISCARD, dir: C.IPSEC_DIR_INBOUND, scope: 1, id: 0xdeadbeef, priority: 0x01020304, requests: [] },
+    policy: {
+      type: C.IPSEC_POLICY_DISCARD,
+      dir: C.IPSEC_DIR_INBOUND,
+      scope: 1,
+      id: 0xdeadbeef,
+      priority: 0x01020304,
+      requests: [],
+    },
     sa2: { mode: C.IPSEC_MODE_TUNNEL, sequence: 0xabcdef01, reqid: 16385 },
-    natTType: { type: 2 }, natTSport: { port: 4500 }, natTFrag: { fraglen: 1400 }, saReplay: { replay: 4096 },
+    natTType: { type: 2 },
+    natTSport: { port: 4500 },
+    natTFrag: { fraglen: 1400 },
+    saReplay: { replay: 4096 },
   },
   extOrder: [1, 3, 5, 6, 8, 10, 13, 15, 16, 18, 19, 20, 21, 25, 26],
 };
 
 function cProgram(): string {
-  const lines = ['#include <stdio.h>', '#include <stddef.h>', '#include <stdint.h>', '#include <string.h>',
-    '#include <netinet/in.h>', '#include <arpa/inet.h>', '#include <linux/pfkeyv2.h>', '#include <linux/ipsec.h>',
-    BSD_DECLS, C_BUILDER, C_POLICY_BUILDER, 'int main(void) {', 'build_message();', 'build_policy();'];
+  const lines = [
+    '#include <stdio.h>',
+    '#include <stddef.h>',
+    '#include <stdint.h>',
+    '#include <string.h>',
+    '#include <netinet/in.h>',
+    '#include <arpa/inet.h>',
+    '#include <linux/pfkeyv2.h>',
+    '#include <linux/ipsec.h>',
+    BSD_DECLS,
+    C_BUILDER,
+    C_POLICY_BUILDER,
+    'int main(void) {',
+    'build_message();',
+    'build_policy();',
+  ];
   const size = (tag: string, s: string) => lines.push(`printf("size ${tag} %zu\\n", sizeof(struct ${s}));`);
   const field = (tag: string, s: string, m: string, ours: string) =>
-    lines.push(`printf("field ${tag} ${ours} %zu %zu\\n", offsetof(struct ${s}, ${m}), sizeof(((struct ${s} *)0)->${m}));`);
+    lines.push(
+      `printf("field ${tag} ${ours} %zu %zu\\n", offsetof(struct ${s}, ${m}), sizeof(((struct ${s} *)0)->${m}));`,
+    );
   for (const l of ALL_LAYOUTS) {
     if (LINUX_SAME.includes(l.name)) {
       size(`linux.${l.name}`, l.name);
-      for (const f of Object.keys(l.fields)) field(`linux.${l.name}`, l.name, `${l.name}_${LINUX_RENAMES[l.name]?.[f] ?? f}`, f);
+      for (const f of Object.keys(l.fields))
+        field(`linux.${l.name}`, l.name, `${l.name}_${LINUX_RENAMES[l.name]?.[f] ?? f}`, f);
     }
     const bsd = BSD_ONLY[l.name];
     if (bsd) {
@@ -250,27 +455,42 @@ function cProgram(): string {
     }
   }
   size('linux.sadb_x_ipsecrequest', 'sadb_x_ipsecrequest');
-  for (const f of IPSECREQUEST_COMMON) field('linux.sadb_x_ipsecrequest', 'sadb_x_ipsecrequest', `sadb_x_ipsecrequest_${f}`, f);
+  for (const f of IPSECREQUEST_COMMON)
+    field('linux.sadb_x_ipsecrequest', 'sadb_x_ipsecrequest', `sadb_x_ipsecrequest_${f}`, f);
   size('linux.sockaddr_in', 'sockaddr_in');
   field('linux.sockaddr_in', 'sockaddr_in', 'sin_port', 'port');
   field('linux.sockaddr_in', 'sockaddr_in', 'sin_addr', 'addr');
   size('linux.sockaddr_in6', 'sockaddr_in6');
-  for (const [m, f] of [['sin6_port', 'port'], ['sin6_flowinfo', 'flowinfo'], ['sin6_addr', 'addr'], ['sin6_scope_id', 'scope_id']]) {
+  for (const [m, f] of [
+    ['sin6_port', 'port'],
+    ['sin6_flowinfo', 'flowinfo'],
+    ['sin6_addr', 'addr'],
+    ['sin6_scope_id', 'scope_id'],
+  ]) {
     field('linux.sockaddr_in6', 'sockaddr_in6', m!, f!);
   }
-  for (const [, mac] of [...SAME_NUMBERS, ...SAME_SLOT, ...KNOWN_DIFFERENT]) lines.push(`printf("const ${mac} %lld\\n", (long long)(${mac}));`);
+  for (const [, mac] of [...SAME_NUMBERS, ...SAME_SLOT, ...KNOWN_DIFFERENT])
+    lines.push(`printf("const ${mac} %lld\\n", (long long)(${mac}));`);
   lines.push('return 0; }');
   return lines.join('\n');
 }
 
-interface CFacts { sizes: Map<string, number>; fields: Map<string, [number, number]>; consts: Map<string, number>; msgHex: string; polHex: string }
+interface CFacts {
+  sizes: Map<string, number>;
+  fields: Map<string, [number, number]>;
+  consts: Map<string, number>;
+  msgHex: string;
+  polHex: string;
+}
 
 function runProgram(cc: string): CFacts {
   const dir = mkdtempSync(join(tmpdir(), 'uipsec-pfkey-layout-'));
   try {
     writeFileSync(join(dir, 'layout.c'), cProgram());
     const isCxx = cc === 'g++';
-    execFileSync(cc, [...(isCxx ? ['-x', 'c++'] : []), '-o', join(dir, 'layout'), join(dir, 'layout.c')], { stdio: 'pipe' });
+    execFileSync(cc, [...(isCxx ? ['-x', 'c++'] : []), '-o', join(dir, 'layout'), join(dir, 'layout.c')], {
+      stdio: 'pipe',
+    });
     const out = execFileSync(join(dir, 'layout'), { encoding: 'utf8' });
     const facts: CFacts = { sizes: new Map(), fields: new Map(), consts: new Map(), msgHex: '', polHex: '' };
     for (const line of out.trim().split('\n')) {
@@ -299,8 +519,14 @@ describe('pfkey layouts against a C compiler and <linux/pfkeyv2.h>', function ()
   let facts: CFacts;
   before(function () {
     const cc = findCompiler();
-    if (!cc) { console.log('      (skipped: no C compiler on this machine)'); this.skip(); }
-    if (!existsSync(LINUX_HEADER)) { console.log(`      (skipped: ${LINUX_HEADER} not installed)`); this.skip(); }
+    if (!cc) {
+      console.log('      (skipped: no C compiler on this machine)');
+      this.skip();
+    }
+    if (!existsSync(LINUX_HEADER)) {
+      console.log(`      (skipped: ${LINUX_HEADER} not installed)`);
+      this.skip();
+    }
     facts = runProgram(cc!);
   });
 
@@ -331,7 +557,8 @@ describe('pfkey layouts against a C compiler and <linux/pfkeyv2.h>', function ()
     const ours = new Set<string>();
     for (const l of ALL_LAYOUTS) {
       if (!LINUX_SAME.includes(l.name)) continue;
-      for (const [f, spec] of Object.entries(l.fields)) if (spec.kind === 'n16' || spec.kind === 'n32') ours.add(`${l.name}_${f}`);
+      for (const [f, spec] of Object.entries(l.fields))
+        if (spec.kind === 'n16' || spec.kind === 'n32') ours.add(`${l.name}_${f}`);
     }
     assert.deepEqual([...ours].sort(), [...be].sort());
   });

@@ -6,13 +6,24 @@ import { join } from 'node:path';
 import * as C from '../../../pfkey/constants.js';
 import { repoRoot } from '../../support/root.js';
 
-const numbers = JSON.parse(readFileSync(join(repoRoot(), 'tests/vectors/pfkey-numbers.json'), 'utf8')) as { cases: { name: string; value: number; source: string }[] };
+const numbers = JSON.parse(readFileSync(join(repoRoot(), 'tests/vectors/pfkey-numbers.json'), 'utf8')) as {
+  cases: { name: string; value: number; source: string }[];
+};
 const TABLES: [string, ReadonlyMap<number, string>][] = [
-  ['SADB_MSG_NAMES', C.SADB_MSG_NAMES], ['SADB_EXT_NAMES', C.SADB_EXT_NAMES], ['SADB_SATYPE_NAMES', C.SADB_SATYPE_NAMES],
-  ['SADB_SASTATE_NAMES', C.SADB_SASTATE_NAMES], ['SADB_AALG_NAMES', C.SADB_AALG_NAMES], ['SADB_EALG_NAMES', C.SADB_EALG_NAMES],
-  ['SADB_CALG_NAMES', C.SADB_CALG_NAMES], ['SADB_IDENTTYPE_NAMES', C.SADB_IDENTTYPE_NAMES], ['IPSEC_MODE_NAMES', C.IPSEC_MODE_NAMES],
-  ['IPSEC_DIR_NAMES', C.IPSEC_DIR_NAMES], ['IPSEC_POLICY_NAMES', C.IPSEC_POLICY_NAMES], ['IPSEC_LEVEL_NAMES', C.IPSEC_LEVEL_NAMES],
-  ['IPSEC_POLICYSCOPE_NAMES', C.IPSEC_POLICYSCOPE_NAMES], ['SADB_SAFLAG_NAMES', C.SADB_SAFLAG_NAMES],
+  ['SADB_MSG_NAMES', C.SADB_MSG_NAMES],
+  ['SADB_EXT_NAMES', C.SADB_EXT_NAMES],
+  ['SADB_SATYPE_NAMES', C.SADB_SATYPE_NAMES],
+  ['SADB_SASTATE_NAMES', C.SADB_SASTATE_NAMES],
+  ['SADB_AALG_NAMES', C.SADB_AALG_NAMES],
+  ['SADB_EALG_NAMES', C.SADB_EALG_NAMES],
+  ['SADB_CALG_NAMES', C.SADB_CALG_NAMES],
+  ['SADB_IDENTTYPE_NAMES', C.SADB_IDENTTYPE_NAMES],
+  ['IPSEC_MODE_NAMES', C.IPSEC_MODE_NAMES],
+  ['IPSEC_DIR_NAMES', C.IPSEC_DIR_NAMES],
+  ['IPSEC_POLICY_NAMES', C.IPSEC_POLICY_NAMES],
+  ['IPSEC_LEVEL_NAMES', C.IPSEC_LEVEL_NAMES],
+  ['IPSEC_POLICYSCOPE_NAMES', C.IPSEC_POLICYSCOPE_NAMES],
+  ['SADB_SAFLAG_NAMES', C.SADB_SAFLAG_NAMES],
 ];
 
 describe('pfkey constants', () => {

@@ -25,41 +25,79 @@ type Mutation =
 
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), pos: fc.nat(), val: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('u16' as const), pos: fc.nat(), val: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 0xffff })) }),
+  fc.record({
+    kind: fc.constant('u16' as const),
+    pos: fc.nat(),
+    val: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 0xffff })),
+  }),
   fc.record({ kind: fc.constant('truncate' as const), by: fc.integer({ min: 1, max: 64 }) }),
   fc.record({ kind: fc.constant('append' as const), bytes: fc.uint8Array({ minLength: 1, maxLength: 48 }) }),
-  fc.record({ kind: fc.constant('splice' as const), pos: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 24 }) }),
+  fc.record({
+    kind: fc.constant('splice' as const),
+    pos: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 24 }),
+  }),
 );
 
 function mutate(base: Uint8Array, muts: Mutation[], fixLen: boolean): Uint8Array {
   let b = new Uint8Array(base);
   for (const m of muts) {
     if (m.kind === 'set' && b.length) b[m.pos % b.length] = m.val;
-    if (m.kind === 'u16' && b.length >= 2) { const p = (m.pos % (b.length - 1)) & ~1; b[p] = m.val & 0xff; b[p + 1] = m.val >> 8; }
+    if (m.kind === 'u16' && b.length >= 2) {
+      const p = (m.pos % (b.length - 1)) & ~1;
+      b[p] = m.val & 0xff;
+      b[p + 1] = m.val >> 8;
+    }
     if (m.kind === 'truncate') b = b.slice(0, Math.max(0, b.length - m.by));
     if (m.kind === 'append') b = Uint8Array.from([...b, ...m.bytes]);
-    if (m.kind === 'splice') { const p = b.length ? m.pos % b.length : 0; b = Uint8Array.from([...b.subarray(0, p), ...m.bytes, ...b.subarray(p)]); }
+    if (m.kind === 'splice') {
+      const p = b.length ? m.pos % b.length : 0;
+      b = Uint8Array.from([...b.subarray(0, p), ...m.bytes, ...b.subarray(p)]);
+    }
   }
   // Usually keep the header consistent so the mutation reaches the extension parsers.
-  if (fixLen && b.length >= 16 && b.length % 8 === 0) { b[0] = 2; b[4] = (b.length / 8) & 0xff; b[5] = (b.length / 8) >> 8; }
+  if (fixLen && b.length >= 16 && b.length % 8 === 0) {
+    b[0] = 2;
+    b[4] = (b.length / 8) & 0xff;
+    b[5] = (b.length / 8) >> 8;
+  }
   return b;
 }
 
 /** A valid header followed by one extension of a chosen type with a random body (reaches each codec directly). */
-const oneExtArb: fc.Arbitrary<Uint8Array> = fc.tuple(
-  fc.integer({ min: 1, max: 24 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 12 }), fc.uint8Array({ minLength: 92, maxLength: 92 }),
-).map(([type, extType, units, body]) => {
-  const b = new Uint8Array(16 + units * 8);
-  b.set(body.subarray(0, b.length - 16 - 4), 20);
-  b[0] = 2; b[1] = type; b[4] = b.length / 8;
-  b[16] = units; b[18] = extType;
-  return b;
-});
+const oneExtArb: fc.Arbitrary<Uint8Array> = fc
+  .tuple(
+    fc.integer({ min: 1, max: 24 }),
+    fc.integer({ min: 0, max: 30 }),
+    fc.integer({ min: 1, max: 12 }),
+    fc.uint8Array({ minLength: 92, maxLength: 92 }),
+  )
+  .map(([type, extType, units, body]) => {
+    const b = new Uint8Array(16 + units * 8);
+    b.set(body.subarray(0, b.length - 16 - 4), 20);
+    b[0] = 2;
+    b[1] = type;
+    b[4] = b.length / 8;
+    b[16] = units;
+    b[18] = extType;
+    return b;
+  });
 
 const inputArb: fc.Arbitrary<Uint8Array> = fc.oneof(
   { weight: 2, arbitrary: oneExtArb },
-  { weight: 6, arbitrary: fc.tuple(fc.nat({ max: POOL.length - 1 }), fc.array(mutationArb, { minLength: 1, maxLength: 4 }), fc.boolean()).map(([i, m, fix]) => mutate(POOL[i]!, m, fix)) },
-  { weight: 1, arbitrary: fc.integer({ min: 2, max: 24 }).chain((units) => fc.uint8Array({ minLength: units * 8, maxLength: units * 8 })).map((b) => mutate(b, [], true)) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(fc.nat({ max: POOL.length - 1 }), fc.array(mutationArb, { minLength: 1, maxLength: 4 }), fc.boolean())
+      .map(([i, m, fix]) => mutate(POOL[i]!, m, fix)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 2, max: 24 })
+      .chain((units) => fc.uint8Array({ minLength: units * 8, maxLength: units * 8 }))
+      .map((b) => mutate(b, [], true)),
+  },
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 96 }) },
 );
 
@@ -98,7 +136,13 @@ describe('pfkey decoder fuzz (fixed seed)', () => {
     let decodedCount = 0;
     let total = 0;
     seenExts.clear();
-    fc.assert(fc.property(inputArb, (b) => { total++; if (checkInput(b)) decodedCount++; }), { seed: SEED, numRuns: RUNS });
+    fc.assert(
+      fc.property(inputArb, (b) => {
+        total++;
+        if (checkInput(b)) decodedCount++;
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
     assert.equal(total, RUNS);
     // Both outcomes must be exercised in bulk, or the fuzz is not reaching the parsers.
     assert.ok(decodedCount > RUNS / 50, `only ${decodedCount} inputs decoded`);

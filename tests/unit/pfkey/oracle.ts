@@ -5,10 +5,14 @@
 type Verdict = 'ok' | 'EINVAL' | 'EAFNOSUPPORT';
 
 class Refused extends Error {
-  constructor(readonly verdict: Verdict) { super(verdict); }
+  constructor(readonly verdict: Verdict) {
+    super(verdict);
+  }
 }
 
-const bad = (v: Verdict = 'EINVAL'): never => { throw new Refused(v); };
+const bad = (v: Verdict = 'EINVAL'): never => {
+  throw new Refused(v);
+};
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
 // Extension types with one fixed size (bytes).
@@ -20,7 +24,11 @@ function sockaddr(b: Buffer, off: number, avail: number): { len: number; family:
   if (avail < 2) bad();
   const len = b[off]!;
   const family = b[off + 1]!;
-  if (family === 2) { if (len !== 16) bad(); } else if (family === 28) { if (len !== 28) bad(); } else bad('EAFNOSUPPORT');
+  if (family === 2) {
+    if (len !== 16) bad();
+  } else if (family === 28) {
+    if (len !== 28) bad();
+  } else bad('EAFNOSUPPORT');
   if (len > avail) bad();
   return { len, family };
 }
@@ -42,22 +50,36 @@ function policy(b: Buffer, p: number, elen: number): void {
 }
 
 function extension(b: Buffer, p: number, type: number, elen: number): void {
-  if (FIXED[type] !== undefined) { if (elen !== FIXED[type]) bad(); return; }
+  if (FIXED[type] !== undefined) {
+    if (elen !== FIXED[type]) bad();
+    return;
+  }
   if (ADDRESS_TYPES.has(type)) {
     if (elen < 16) bad();
     if (8 + align8(sockaddr(b, p + 8, elen - 8).len) !== elen) bad();
     return;
   }
   switch (type) {
-    case 8: case 9: if (8 + align8(Math.ceil(b.readUInt16LE(p + 4) / 8)) !== elen) bad(); return;
-    case 10: case 11:
+    case 8:
+    case 9:
+      if (8 + align8(Math.ceil(b.readUInt16LE(p + 4) / 8)) !== elen) bad();
+      return;
+    case 10:
+    case 11:
       if (elen < 16) bad();
       if (b.readUInt16LE(p + 4) === 4 && 16 + align8(sockaddr(b, p + 16, elen - 16).len) !== elen) bad();
       return;
-    case 12: if (elen < 16 || 16 + 8 * (b[p + 9]! + b[p + 11]!) !== elen) bad(); return;
-    case 13: if ((elen - 8) % 72 !== 0) bad(); return;
-    case 18: policy(b, p, elen); return;
-    default: return; // 14, 15 (supported), 17 (kmprivate): any multiple of 8 from 8 up
+    case 12:
+      if (elen < 16 || 16 + 8 * (b[p + 9]! + b[p + 11]!) !== elen) bad();
+      return;
+    case 13:
+      if ((elen - 8) % 72 !== 0) bad();
+      return;
+    case 18:
+      policy(b, p, elen);
+      return;
+    default:
+      return; // 14, 15 (supported), 17 (kmprivate): any multiple of 8 from 8 up
   }
 }
 

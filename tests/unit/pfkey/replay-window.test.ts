@@ -8,7 +8,11 @@ const sa = (replay: number, flags = 0) => ({ spi: 0x1000, replay, state: 1, auth
 
 describe('pfkey replay window on the wire', () => {
   const toWire: [number, number, number | undefined][] = [
-    [0, 0, undefined], [4, 4, undefined], [255, 255, undefined], [256, 255, 2048], [512, 255, 4096],
+    [0, 0, undefined],
+    [4, 4, undefined],
+    [255, 255, undefined],
+    [256, 255, 2048],
+    [512, 255, 4096],
   ];
   for (const [bytes, saReplay, packets] of toWire) {
     it(`a ${bytes}-byte window -> sadb_sa_replay ${saReplay}${packets ? `, SA_REPLAY ${packets} packets` : ''}`, () => {

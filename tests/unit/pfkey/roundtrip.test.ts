@@ -19,7 +19,10 @@ export function checkExtCodec<T>(codec: ExtCodec<T>, exttype: number, value: T):
   assert.equal(codec.encode(value, dv, PAD, exttype), PAD + len, 'encode returns the next offset');
   assert.equal(dv.getUint16(PAD, true), len / 8, 'sadb_ext_len in 8-byte units, little-endian');
   assert.equal(dv.getUint16(PAD + 2, true), exttype, 'sadb_ext_type');
-  assert.ok(buf.subarray(0, PAD).every((b) => b === 0xee) && buf.subarray(PAD + len).every((b) => b === 0xee), 'no bytes written outside the extension');
+  assert.ok(
+    buf.subarray(0, PAD).every((b) => b === 0xee) && buf.subarray(PAD + len).every((b) => b === 0xee),
+    'no bytes written outside the extension',
+  );
   const { value: back, next } = codec.decode(dv, PAD, len);
   assert.equal(next, PAD + len);
   assert.deepStrictEqual(back, value);
@@ -29,16 +32,22 @@ describe('pfkey extension round trips', () => {
   for (const name of Object.keys(EXT_TABLE) as ExtName[]) {
     it(`${name} (type ${EXT_TABLE[name].type}) survives encode/decode at an offset`, () => {
       const { type, codec } = EXT_TABLE[name] as { type: number; codec: ExtCodec<unknown> };
-      fc.assert(fc.property(EXT_ARBS[name] as fc.Arbitrary<unknown>, (v) => checkExtCodec(codec, type, v)), { seed: SEED, numRuns: 300 });
+      fc.assert(
+        fc.property(EXT_ARBS[name] as fc.Arbitrary<unknown>, (v) => checkExtCodec(codec, type, v)),
+        { seed: SEED, numRuns: 300 },
+      );
     });
   }
 
   it('whole messages survive encode/decode with their extension order', () => {
-    fc.assert(fc.property(messageArb, (m) => {
-      const bytes = encodeMessage(m);
-      assert.equal(bytes.length, messageLength(m));
-      assert.equal(new DataView(bytes.buffer).getUint16(4, true) * 8, bytes.length, 'sadb_msg_len');
-      assert.deepStrictEqual(decodeMessage(bytes), m);
-    }), { seed: SEED, numRuns: 2000 });
+    fc.assert(
+      fc.property(messageArb, (m) => {
+        const bytes = encodeMessage(m);
+        assert.equal(bytes.length, messageLength(m));
+        assert.equal(new DataView(bytes.buffer).getUint16(4, true) * 8, bytes.length, 'sadb_msg_len');
+        assert.deepStrictEqual(decodeMessage(bytes), m);
+      }),
+      { seed: SEED, numRuns: 2000 },
+    );
   });
 });

@@ -7,7 +7,11 @@ import { PfkeyError } from '../../../pfkey/errors.js';
 import * as R from './raw.js';
 
 const M1 = R.rawMsg({ type: 9, satype: 0, seq: 1 }, []);
-const M2 = R.rawMsg({ type: 4, satype: 3, seq: 2 }, [R.rawSa(0x1000, 0, 0, 0, 0, 0), R.rawAddress(5, 255, 32, R.rawSin([10, 0, 0, 1])), R.rawAddress(6, 255, 32, R.rawSin([10, 0, 0, 2]))]);
+const M2 = R.rawMsg({ type: 4, satype: 3, seq: 2 }, [
+  R.rawSa(0x1000, 0, 0, 0, 0, 0),
+  R.rawAddress(5, 255, 32, R.rawSin([10, 0, 0, 1])),
+  R.rawAddress(6, 255, 32, R.rawSin([10, 0, 0, 2])),
+]);
 const M3 = R.rawMsg({ type: 18, satype: 0, seq: 3 }, []);
 const ALL = Buffer.concat([M1, M2, M3]);
 
@@ -33,15 +37,21 @@ describe('pfkey stream splitter', () => {
   });
 
   it('gives the same messages for any chunking (fixed-seed property)', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: ALL.length }), { maxLength: 8 }), (cuts) => {
-      const points = [...new Set(cuts)].sort((a, b) => a - b);
-      const s = new PfkeyStreamSplitter();
-      const got: Uint8Array[] = [];
-      let prev = 0;
-      for (const p of [...points, ALL.length]) { got.push(...s.push(ALL.subarray(prev, p)).messages); prev = p; }
-      assert.deepEqual(hex(got), hex([M1, M2, M3]));
-      assert.equal(s.end(), undefined);
-    }), { seed: 2367, numRuns: 500 });
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: ALL.length }), { maxLength: 8 }), (cuts) => {
+        const points = [...new Set(cuts)].sort((a, b) => a - b);
+        const s = new PfkeyStreamSplitter();
+        const got: Uint8Array[] = [];
+        let prev = 0;
+        for (const p of [...points, ALL.length]) {
+          got.push(...s.push(ALL.subarray(prev, p)).messages);
+          prev = p;
+        }
+        assert.deepEqual(hex(got), hex([M1, M2, M3]));
+        assert.equal(s.end(), undefined);
+      }),
+      { seed: 2367, numRuns: 500 },
+    );
   });
 
   it('returned messages are copies, not views of the input', () => {
@@ -83,7 +93,9 @@ describe('pfkey stream splitter', () => {
   }
 
   it('reassembles a message of exactly the maximum size trickled one byte at a time', () => {
-    const big = R.rawMsg({ type: 24, satype: 3 }, [R.rawKmprivate(Uint8Array.from({ length: 65536 - 16 - 8 }, (_, i) => i & 0xff))]);
+    const big = R.rawMsg({ type: 24, satype: 3 }, [
+      R.rawKmprivate(Uint8Array.from({ length: 65536 - 16 - 8 }, (_, i) => i & 0xff)),
+    ]);
     assert.equal(big.length, 65536);
     const s = new PfkeyStreamSplitter();
     const got: Uint8Array[] = [];

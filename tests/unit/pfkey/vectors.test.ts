@@ -17,8 +17,20 @@ function loadVectors<T>(name: string): T {
   }) as T;
 }
 
-interface GoldenCase { name: string; source: string; hex: string; expect: PfkeyMessage }
-interface AlgCase { name: string; kind: C.AlgorithmKind; id: number; valid: number[]; invalid: number[]; source: string }
+interface GoldenCase {
+  name: string;
+  source: string;
+  hex: string;
+  expect: PfkeyMessage;
+}
+interface AlgCase {
+  name: string;
+  kind: C.AlgorithmKind;
+  id: number;
+  valid: number[];
+  invalid: number[];
+  source: string;
+}
 
 describe('pfkey recorded vectors', () => {
   const golden = loadVectors<{ cases: GoldenCase[] }>('pfkey-golden.json');
@@ -48,7 +60,10 @@ describe('pfkey recorded vectors', () => {
 
   it('every ALGORITHMS row is covered by a recorded vector', () => {
     for (const spec of C.ALGORITHMS) {
-      assert.ok(algs.cases.some((a) => a.kind === spec.kind && a.name === spec.name), `${spec.kind} ${spec.name} has no vector`);
+      assert.ok(
+        algs.cases.some((a) => a.kind === spec.kind && a.name === spec.name),
+        `${spec.kind} ${spec.name} has no vector`,
+      );
     }
   });
 

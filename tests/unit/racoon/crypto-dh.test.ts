@@ -9,9 +9,30 @@ import { ikeCipher } from '../../../crypto/ike-cipher.js';
 import { SeededRng } from '../../../common/rng.js';
 import { hex, readJson, toh } from './root.js';
 
-interface EcpCase { source: string; group: number; i: string; gi?: string; r: string; gr?: string; girx: string }
-interface HmacCase { source: string; hash: PrfHash; key: string; data: string; mac: string }
-interface ModpCase { group: number; xi: string; xr: string; gxi: string; gxr: string; gxy: string }
+interface EcpCase {
+  source: string;
+  group: number;
+  i: string;
+  gi?: string;
+  r: string;
+  gr?: string;
+  girx: string;
+}
+interface HmacCase {
+  source: string;
+  hash: PrfHash;
+  key: string;
+  data: string;
+  mac: string;
+}
+interface ModpCase {
+  group: number;
+  xi: string;
+  xr: string;
+  gxi: string;
+  gxr: string;
+  gxy: string;
+}
 
 const ecp = readJson<{ ecp: EcpCase[]; hmac: HmacCase[] }>('tests/vectors/ike-ecp.json');
 const oak = readJson<{ modp: ModpCase[] }>('tests/vectors/ike-oakley.json');
@@ -26,7 +47,16 @@ describe('crypto/dh', () => {
   });
 
   it('MODP primes equal the copies OpenSSL ships (RFC 2409 §6, RFC 3526)', () => {
-    const openssl: Record<number, string> = { 1: 'modp1', 2: 'modp2', 5: 'modp5', 14: 'modp14', 15: 'modp15', 16: 'modp16', 17: 'modp17', 18: 'modp18' };
+    const openssl: Record<number, string> = {
+      1: 'modp1',
+      2: 'modp2',
+      5: 'modp5',
+      14: 'modp14',
+      15: 'modp15',
+      16: 'modp16',
+      17: 'modp17',
+      18: 'modp18',
+    };
     for (const [id, name] of Object.entries(openssl)) {
       assert.equal(MODP_PRIMES[Number(id)]!.toLowerCase(), getDiffieHellman(name).getPrime('hex'), `group ${id}`);
     }
@@ -117,7 +147,13 @@ describe('crypto/prf', () => {
   });
 
   it('phase 1 ciphers round-trip and refuse partial blocks', () => {
-    for (const [name, bits] of [['des', 64], ['3des', 192], ['aes', 128], ['aes', 192], ['aes', 256]] as const) {
+    for (const [name, bits] of [
+      ['des', 64],
+      ['3des', 192],
+      ['aes', 128],
+      ['aes', 192],
+      ['aes', 256],
+    ] as const) {
       const c = ikeCipher(name, bits);
       assert.equal(c.keyLen, bits / 8);
       const key = new Uint8Array(c.keyLen).map((_, i) => i * 7 + 1);

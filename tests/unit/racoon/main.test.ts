@@ -9,13 +9,21 @@ import { runRacoonctl } from '../../../racoon/racoonctl.js';
 
 describe('racoon main', () => {
   let dir = '';
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'uipsec-racoon-main-')); });
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'uipsec-racoon-main-'));
+  });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('parses racoon flags', () => {
-    const a = parseRacoonArgs(['-F', '-dd', '-f', '/x/r.conf', '-l', '/tmp/log', '-p', '7500', '-P', '7501', '--socket', '/s'], {});
+    const a = parseRacoonArgs(
+      ['-F', '-dd', '-f', '/x/r.conf', '-l', '/tmp/log', '-p', '7500', '-P', '7501', '--socket', '/s'],
+      {},
+    );
     assert.ok(typeof a !== 'string');
-    assert.deepEqual([a.foreground, a.debug, a.file, a.logfile, a.port, a.nattPort, a.socket, a.check], [true, 2, '/x/r.conf', '/tmp/log', 7500, 7501, '/s', false]);
+    assert.deepEqual(
+      [a.foreground, a.debug, a.file, a.logfile, a.port, a.nattPort, a.socket, a.check],
+      [true, 2, '/x/r.conf', '/tmp/log', 7500, 7501, '/s', false],
+    );
     const c = parseRacoonArgs(['-C', '-f', 'x'], { UIPSEC_PFKEY_SOCKET: '/env.sock' });
     assert.ok(typeof c !== 'string' && c.check && c.socket === '/env.sock');
     assert.equal(typeof parseRacoonArgs(['-p', '0'], {}), 'string');
@@ -28,13 +36,41 @@ describe('racoon main', () => {
     writeFileSync(psk, '192.0.2.2 secret\n', { mode: 0o644 });
     const conf = parseRacoonConf(`path pre_shared_key "${psk}";`, 'r.conf').conf;
     const lines: string[] = [];
-    await assert.rejects(startRacoon({ foreground: true, file: join(dir, 'r.conf'), debug: 0, verbose: false, check: false, socket: join(dir, 'none.sock') }, conf, (l) => lines.push(l)), /refusing to start: .*mode 0644/);
+    await assert.rejects(
+      startRacoon(
+        {
+          foreground: true,
+          file: join(dir, 'r.conf'),
+          debug: 0,
+          verbose: false,
+          check: false,
+          socket: join(dir, 'none.sock'),
+        },
+        conf,
+        (l) => lines.push(l),
+      ),
+      /refusing to start: .*mode 0644/,
+    );
   });
 
   it('racoonctl reports a missing admin socket', async () => {
     const err: string[] = [];
-    assert.equal(await runRacoonctl(['-s', join(dir, 'nope.sock'), 'show-sa', 'isakmp'], () => {}, (s) => err.push(s)), 1);
+    assert.equal(
+      await runRacoonctl(
+        ['-s', join(dir, 'nope.sock'), 'show-sa', 'isakmp'],
+        () => {},
+        (s) => err.push(s),
+      ),
+      1,
+    );
     assert.match(err.join(''), /ENOENT/);
-    assert.equal(await runRacoonctl([], () => {}, (s) => err.push(s)), 1);
+    assert.equal(
+      await runRacoonctl(
+        [],
+        () => {},
+        (s) => err.push(s),
+      ),
+      1,
+    );
   });
 });

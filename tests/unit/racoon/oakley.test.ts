@@ -6,7 +6,13 @@ import { ikeCipher, type IkeCipherName } from '../../../crypto/ike-cipher.js';
 import type { PrfHash } from '../../../crypto/prf.js';
 import { hex, readJson, toh } from './root.js';
 
-type Case = Record<string, string> & { hash: PrfHash; cipher: IkeCipherName; keyLen: number; blockSize: number; natdPort: number };
+type Case = Record<string, string> & {
+  hash: PrfHash;
+  cipher: IkeCipherName;
+  keyLen: number;
+  blockSize: number;
+  natdPort: number;
+};
 const { oakley } = readJson<{ oakley: Case[] }>('tests/vectors/ike-oakley.json');
 
 describe('racoon/oakley (known answers from an independent Python implementation)', () => {
@@ -33,8 +39,14 @@ describe('racoon/oakley (known answers from an independent Python implementation
       });
 
       it('HASH_I / HASH_R', () => {
-        assert.equal(toh(O.hashI(h, v('skeyid'), v('gxi'), v('gxr'), v('ckyI'), v('ckyR'), v('saiB'), v('idiiB'))), c.hashI);
-        assert.equal(toh(O.hashR(h, v('skeyid'), v('gxi'), v('gxr'), v('ckyI'), v('ckyR'), v('saiB'), v('idirB'))), c.hashR);
+        assert.equal(
+          toh(O.hashI(h, v('skeyid'), v('gxi'), v('gxr'), v('ckyI'), v('ckyR'), v('saiB'), v('idiiB'))),
+          c.hashI,
+        );
+        assert.equal(
+          toh(O.hashR(h, v('skeyid'), v('gxi'), v('gxr'), v('ckyI'), v('ckyR'), v('saiB'), v('idirB'))),
+          c.hashR,
+        );
       });
 
       it('quick mode HASH(1)/(2)/(3), informational HASH, NAT-D', () => {

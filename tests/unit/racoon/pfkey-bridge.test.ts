@@ -15,13 +15,34 @@ const peer = { addr: new Uint8Array([192, 0, 2, 2]), port: 500 };
 
 function bridge(): PfkeyBridge {
   const transport = { send() {}, onMessage() {}, onClose() {}, close() {} };
-  return new PfkeyBridge(new PfkeyClient(transport, { pid: 7, firstSeq: 1 }), { acquire() {}, expire() {}, deleted() {}, flushed() {} }, nullLogger);
+  return new PfkeyBridge(
+    new PfkeyClient(transport, { pid: 7, firstSeq: 1 }),
+    { acquire() {}, expire() {}, deleted() {}, flushed() {} },
+    nullLogger,
+  );
 }
 
-function keys(protoId: number, transformId: number, authAttr: number | undefined, keyBits: number | undefined, enc: number, auth: number): Ph2Keys {
+function keys(
+  protoId: number,
+  transformId: number,
+  authAttr: number | undefined,
+  keyBits: number | undefined,
+  enc: number,
+  auth: number,
+): Ph2Keys {
   const k = (n: number, v: number) => new Uint8Array(n).fill(v);
   return {
-    sa: { protoId, transformId, authAttr, keyBits, mode: 'tunnel', udpEncap: false, mySpi: new Uint8Array([0, 0, 0x12, 0x34]), peerSpi: new Uint8Array([0, 0, 0x56, 0x78]), reqid: 5 },
+    sa: {
+      protoId,
+      transformId,
+      authAttr,
+      keyBits,
+      mode: 'tunnel',
+      udpEncap: false,
+      mySpi: new Uint8Array([0, 0, 0x12, 0x34]),
+      peerSpi: new Uint8Array([0, 0, 0x56, 0x78]),
+      reqid: 5,
+    },
     inbound: { spi: new Uint8Array([0, 0, 0x12, 0x34]), encKey: k(enc, 1), authKey: k(auth, 2) },
     outbound: { spi: new Uint8Array([0, 0, 0x56, 0x78]), encKey: k(enc, 3), authKey: k(auth, 4) },
   };
@@ -29,7 +50,13 @@ function keys(protoId: number, transformId: number, authAttr: number | undefined
 
 describe('racoon PF_KEY bridge: UPDATE (inbound) and ADD (outbound)', () => {
   it('ESP AES-CBC-256 + HMAC-SHA-256, tunnel, with NAT-T', () => {
-    const [upd, add] = bridge().saMessages(keys(C.IPSECDOI_PROTO_IPSEC_ESP, C.IPSECDOI_ESP_AES, C.IPSECDOI_ATTR_AUTH_HMAC_SHA2_256, 256, 32, 32), me, peer, 3600, { localPort: 4500, remotePort: 4501 });
+    const [upd, add] = bridge().saMessages(
+      keys(C.IPSECDOI_PROTO_IPSEC_ESP, C.IPSECDOI_ESP_AES, C.IPSECDOI_ATTR_AUTH_HMAC_SHA2_256, 256, 32, 32),
+      me,
+      peer,
+      3600,
+      { localPort: 4500, remotePort: 4501 },
+    );
     for (const m of [upd!, add!]) {
       assert.equal(checkUserMessage(m), undefined);
       const back = decodeMessage(encodeMessage(m));
@@ -59,16 +86,35 @@ describe('racoon PF_KEY bridge: UPDATE (inbound) and ADD (outbound)', () => {
 
   it('AES-GCM-16 (key + salt, no auth), AH HMAC-SHA-1, IPComp deflate (no keys, no replay)', () => {
     const b = bridge();
-    const [gcm] = b.saMessages(keys(C.IPSECDOI_PROTO_IPSEC_ESP, C.IPSECDOI_ESP_AES_GCM_16, undefined, 128, 20, 0), me, peer, 600);
+    const [gcm] = b.saMessages(
+      keys(C.IPSECDOI_PROTO_IPSEC_ESP, C.IPSECDOI_ESP_AES_GCM_16, undefined, 128, 20, 0),
+      me,
+      peer,
+      600,
+    );
     assert.equal(checkUserMessage(gcm!), undefined);
-    assert.deepEqual([gcm!.ext.sa!.encrypt, gcm!.ext.sa!.auth, gcm!.ext.keyEncrypt!.bits, gcm!.ext.keyAuth], [P.SADB_X_EALG_AESGCM16, P.SADB_AALG_NONE, 160, undefined]);
-    const [ah] = b.saMessages(keys(C.IPSECDOI_PROTO_IPSEC_AH, C.IPSECDOI_AH_SHA, C.IPSECDOI_ATTR_AUTH_HMAC_SHA1, undefined, 0, 20), me, peer, 600);
+    assert.deepEqual(
+      [gcm!.ext.sa!.encrypt, gcm!.ext.sa!.auth, gcm!.ext.keyEncrypt!.bits, gcm!.ext.keyAuth],
+      [P.SADB_X_EALG_AESGCM16, P.SADB_AALG_NONE, 160, undefined],
+    );
+    const [ah] = b.saMessages(
+      keys(C.IPSECDOI_PROTO_IPSEC_AH, C.IPSECDOI_AH_SHA, C.IPSECDOI_ATTR_AUTH_HMAC_SHA1, undefined, 0, 20),
+      me,
+      peer,
+      600,
+    );
     assert.equal(checkUserMessage(ah!), undefined);
-    assert.deepEqual([ah!.msg.satype, ah!.ext.sa!.auth, ah!.ext.keyAuth!.bits, ah!.ext.keyEncrypt], [P.SADB_SATYPE_AH, P.SADB_AALG_SHA1HMAC, 160, undefined]);
+    assert.deepEqual(
+      [ah!.msg.satype, ah!.ext.sa!.auth, ah!.ext.keyAuth!.bits, ah!.ext.keyEncrypt],
+      [P.SADB_SATYPE_AH, P.SADB_AALG_SHA1HMAC, 160, undefined],
+    );
     const comp = keys(C.IPSECDOI_PROTO_IPCOMP, C.IPSECDOI_IPCOMP_DEFLATE, undefined, undefined, 0, 0);
     comp.inbound.spi = new Uint8Array([0x01, 0x23]);
     const [ipcomp] = b.saMessages(comp, me, peer, 600, { localPort: 4500, remotePort: 4500 });
     assert.equal(checkUserMessage(ipcomp!), undefined);
-    assert.deepEqual([ipcomp!.msg.satype, ipcomp!.ext.sa!.encrypt, ipcomp!.ext.sa!.spi, ipcomp!.ext.sa!.replay, ipcomp!.ext.natTType], [P.SADB_X_SATYPE_IPCOMP, P.SADB_X_CALG_DEFLATE, 0x123, 0, undefined]);
+    assert.deepEqual(
+      [ipcomp!.msg.satype, ipcomp!.ext.sa!.encrypt, ipcomp!.ext.sa!.spi, ipcomp!.ext.sa!.replay, ipcomp!.ext.natTType],
+      [P.SADB_X_SATYPE_IPCOMP, P.SADB_X_CALG_DEFLATE, 0x123, 0, undefined],
+    );
   });
 });

@@ -25,24 +25,30 @@ const text = [
 describe('racoon/psk', () => {
   it('parses identifiers and keys, hex keys, comments and blank lines', () => {
     const f = parsePskText(text, 'psk.txt');
-    assert.deepEqual(f.entries.map((e) => [e.id, Buffer.from(e.key).toString('latin1'), e.line]), [
-      ['192.0.2.2', 'simple-secret', 2],
-      ['2001:db8::2', 'key with  spaces ', 3],
-      ['gw2.example.net', '\x01\x02\xab\xcd\xef', 5],
-      ['ops@example.org', '\xff\xee', 6],
-      ['crlf.example', 'secret', 12],
-    ]);
+    assert.deepEqual(
+      f.entries.map((e) => [e.id, Buffer.from(e.key).toString('latin1'), e.line]),
+      [
+        ['192.0.2.2', 'simple-secret', 2],
+        ['2001:db8::2', 'key with  spaces ', 3],
+        ['gw2.example.net', '\x01\x02\xab\xcd\xef', 5],
+        ['ops@example.org', '\xff\xee', 6],
+        ['crlf.example', 'secret', 12],
+      ],
+    );
   });
 
   it('reports each bad line as file:line', () => {
     const f = parsePskText(text, 'psk.txt');
-    assert.deepEqual(f.errors.map((e) => e.message), [
-      "psk.txt:7: bad hex key (needs an even number of hex digits after 0x)",
-      "psk.txt:8: no key for identifier 'lonely.example'",
-      "psk.txt:9: no key for identifier 'lonely2.example'",
-      "psk.txt:10: bad hex key (needs an even number of hex digits after 0x)",
-      "psk.txt:11: duplicate identifier '192.0.2.2'",
-    ]);
+    assert.deepEqual(
+      f.errors.map((e) => e.message),
+      [
+        'psk.txt:7: bad hex key (needs an even number of hex digits after 0x)',
+        "psk.txt:8: no key for identifier 'lonely.example'",
+        "psk.txt:9: no key for identifier 'lonely2.example'",
+        'psk.txt:10: bad hex key (needs an even number of hex digits after 0x)',
+        "psk.txt:11: duplicate identifier '192.0.2.2'",
+      ],
+    );
   });
 
   it('looks keys up by exact identifier and compares in constant time', () => {
@@ -87,15 +93,38 @@ describe('racoon/psk', () => {
   });
 
   it('fuzz: 5,000 random psk files give entries and file:line errors, never an exception', () => {
-    const piece = fc.constantFrom('192.0.2.1', 'a@b', '#', ' ', '\t', '0x', '0xab', 'zz', 'key', '\r', '', 'é', '\u0000');
-    fc.assert(fc.property(fc.array(fc.array(piece, { maxLength: 6 }).map((p) => p.join('')), { maxLength: 20 }), (lines) => {
-      const f = parsePskText(lines.join('\n'), 'r.txt');
-      for (const e of f.errors) assert.ok(e.line >= 1 && e.line <= lines.length, e.message);
-      for (const e of f.entries) {
-        assert.ok(!/\s/.test(e.id) && e.id.length > 0 && !e.id.startsWith('#'));
-        assert.ok(e.line >= 1 && e.line <= lines.length);
-      }
-      assert.equal(new Set(f.entries.map((e) => e.id)).size, f.entries.length);
-    }), { seed: 0x95c, numRuns: 5000 });
+    const piece = fc.constantFrom(
+      '192.0.2.1',
+      'a@b',
+      '#',
+      ' ',
+      '\t',
+      '0x',
+      '0xab',
+      'zz',
+      'key',
+      '\r',
+      '',
+      'é',
+      '\u0000',
+    );
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.array(piece, { maxLength: 6 }).map((p) => p.join('')),
+          { maxLength: 20 },
+        ),
+        (lines) => {
+          const f = parsePskText(lines.join('\n'), 'r.txt');
+          for (const e of f.errors) assert.ok(e.line >= 1 && e.line <= lines.length, e.message);
+          for (const e of f.entries) {
+            assert.ok(!/\s/.test(e.id) && e.id.length > 0 && !e.id.startsWith('#'));
+            assert.ok(e.line >= 1 && e.line <= lines.length);
+          }
+          assert.equal(new Set(f.entries.map((e) => e.id)).size, f.entries.length);
+        },
+      ),
+      { seed: 0x95c, numRuns: 5000 },
+    );
   });
 });

@@ -10,7 +10,8 @@ export { repoRoot };
 export function golden(name: string): string {
   const text = readFileSync(join(repoRoot(), 'tests', 'fixtures', 'setkey', name), 'utf8');
   const cut = text.indexOf('\n---\n');
-  if (cut < 0 || !text.startsWith('# source:')) throw new Error(`${name}: golden files start with '# source:' and a '---' line`);
+  if (cut < 0 || !text.startsWith('# source:'))
+    throw new Error(`${name}: golden files start with '# source:' and a '---' line`);
   return text.slice(cut + 5);
 }
 

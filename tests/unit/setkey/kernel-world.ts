@@ -15,7 +15,10 @@ export interface KernelWorld {
   keysock: KeySock;
   clock: ManualClock;
   /** Runs setkey with these args; stdin lines and files as given. */
-  run(args: string[], opts?: { stdin?: string[]; files?: Record<string, string | Uint8Array>; extra?: Partial<SetkeyIo> }): Promise<{ code: number; out: string; err: string }>;
+  run(
+    args: string[],
+    opts?: { stdin?: string[]; files?: Record<string, string | Uint8Array>; extra?: Partial<SetkeyIo> },
+  ): Promise<{ code: number; out: string; err: string }>;
 }
 
 export function kernelWorld(seed = 'setkey'): KernelWorld {
@@ -23,16 +26,26 @@ export function kernelWorld(seed = 'setkey'): KernelWorld {
   const host = new Host({ name: 'a', clock, rng: new SeededRng(seed) });
   const keysock = new KeySock(host);
   const run: KernelWorld['run'] = async (args, opts = {}) => {
-    const out: string[] = [], err: string[] = [];
+    const out: string[] = [],
+      err: string[] = [];
     const io: SetkeyIo = {
-      out: (t) => { out.push(t); }, err: (t) => { err.push(t); },
+      out: (t) => {
+        out.push(t);
+      },
+      err: (t) => {
+        err.push(t);
+      },
       readFile: (p) => {
         const f = opts.files?.[p];
         if (f === undefined) throw new Error('No such file or directory');
         return typeof f === 'string' ? new Uint8Array(Buffer.from(f)) : f;
       },
-      stdinLines: async function* () { yield* opts.stdin ?? []; },
-      nowSec: () => Math.floor(clock.now() / 1000), nowMs: () => clock.now(), pid: 4242,
+      stdinLines: async function* () {
+        yield* opts.stdin ?? [];
+      },
+      nowSec: () => Math.floor(clock.now() / 1000),
+      nowMs: () => clock.now(),
+      pid: 4242,
       connect: async () => new InprocTransport(keysock),
       ...opts.extra,
     };

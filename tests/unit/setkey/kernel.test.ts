@@ -43,7 +43,10 @@ describe('setkey with a kernel (in-process keysock on a Host)', () => {
     const w = kernelWorld();
     const r = await w.run(['-f', 'b.conf'], { files: { 'b.conf': fixtureText('bsd-regress.conf') } });
     const got = readSad(r.out);
-    assert.deepEqual(got.map((s) => [s.src, s.dst, s.spi, s.enc]), [['10.0.0.1', '10.0.0.2', 10000, { alg: 'aes-cbc', key: Buffer.from('0123456789012345').toString('hex') }]]);
+    assert.deepEqual(
+      got.map((s) => [s.src, s.dst, s.spi, s.enc]),
+      [['10.0.0.1', '10.0.0.2', 10000, { alg: 'aes-cbc', key: Buffer.from('0123456789012345').toString('hex') }]],
+    );
     assert.equal(got[0]!.sadbSeq, 0, 'a get shows sadb_seq=0, as for the seq-0 request ipsec-tools sends');
     const sad = readSad((await w.run(['-D'])).out);
     assert.ok(!sad.some((s) => s.src === '10.0.0.9'), 'delete and deleteall removed the 10.0.0.9 SAs');
@@ -53,10 +56,16 @@ describe('setkey with a kernel (in-process keysock on a Host)', () => {
     assert.deepEqual([life.hardAdd, life.softAdd, life.hardBytes, life.softBytes], [2, 1, 10000, 5000]);
     const text = (await w.run(['-DP'])).out;
     assert.match(text, /^10\.0\.0\.1 10\.0\.0\.5 icmp 8,0\n\tout ipsec\n\tipcomp\/transport\/\/use\n/m);
-    assert.match(text, /^fd00:1::\/64\[any\] fd00:2::\/64\[any\] 255\n\tout ipsec\n\tesp\/tunnel\/fd00::1-fd00::2\/require\n/m);
+    assert.match(
+      text,
+      /^fd00:1::\/64\[any\] fd00:2::\/64\[any\] 255\n\tout ipsec\n\tesp\/tunnel\/fd00::1-fd00::2\/require\n/m,
+    );
     assert.match(text, /^10\.0\.0\.1\[22\] 10\.0\.0\.0\/8\[any\] tcp\n\tout none\n/m);
     // spdupdate replaced the first policy with a two-request bundle
-    assert.match(text, /^10\.0\.0\.1\[any\] 10\.0\.0\.2\[any\] 255\n\tout ipsec\n\tesp\/transport\/\/require\n\tah\/transport\/\/require\n/m);
+    assert.match(
+      text,
+      /^10\.0\.0\.1\[any\] 10\.0\.0\.2\[any\] 255\n\tout ipsec\n\tesp\/transport\/\/require\n\tah\/transport\/\/require\n/m,
+    );
   });
 
   it('kernel errors print file:line and the statement, the run goes on, exit status 1', async () => {
@@ -74,13 +83,16 @@ describe('setkey with a kernel (in-process keysock on a Host)', () => {
     ].join('\n');
     const r = await w.run(['-f', 'e.conf'], { files: { 'e.conf': script } });
     assert.equal(r.code, 1);
-    assert.equal(r.err, [
-      'e.conf:2: add: File exists.',
-      'e.conf:3: delete: No entry.',
-      'e.conf:5: spdadd: File exists.',
-      'e.conf:6: spddelete: No entry.',
-      'e.conf:7: update: Invalid argument.',
-    ].join('\n') + '\n');
+    assert.equal(
+      r.err,
+      [
+        'e.conf:2: add: File exists.',
+        'e.conf:3: delete: No entry.',
+        'e.conf:5: spdadd: File exists.',
+        'e.conf:6: spddelete: No entry.',
+        'e.conf:7: update: Invalid argument.',
+      ].join('\n') + '\n',
+    );
     assert.equal(w.host.sad.size, 2, 'the last add went through after the errors');
     const c = await w.run(['-c'], { stdin: ['spdadd 10.0.0.1 10.0.0.2 any', '  -P out none;'] });
     assert.deepEqual([c.code, c.err], [1, 'line 1: spdadd: File exists.\n']);
@@ -97,7 +109,14 @@ describe('setkey with a kernel (in-process keysock on a Host)', () => {
       seenBeforeNextLine = out.join('');
       yield 'delete 10.0.0.1 10.0.0.2 esp 0x1000;';
     }
-    const r = await w.run(['-c'], { extra: { stdinLines: typed, out: (t) => { out.push(t); } } });
+    const r = await w.run(['-c'], {
+      extra: {
+        stdinLines: typed,
+        out: (t) => {
+          out.push(t);
+        },
+      },
+    });
     assert.equal(r.code, 0);
     assert.match(seenBeforeNextLine, /^10\.0\.0\.1 10\.0\.0\.2 \n\tesp mode=any spi=4096\(0x00001000\)/);
     assert.equal(w.host.sad.size, 0);
@@ -120,7 +139,9 @@ describe('setkey with a kernel (in-process keysock on a Host)', () => {
 
   it('-v decodes the request and the reply in key_debug.c form', async () => {
     const w = kernelWorld();
-    const r = await w.run(['-v', '-c'], { stdin: ['add 10.0.0.1 10.0.0.2 ah 0x1000 -A hmac-md5 0x000102030405060708090a0b0c0d0e0f;'] });
+    const r = await w.run(['-v', '-c'], {
+      stdin: ['add 10.0.0.1 10.0.0.2 ah 0x1000 -A hmac-md5 0x000102030405060708090a0b0c0d0e0f;'],
+    });
     assert.equal(r.code, 0);
     const msgs = r.out.split('\n\n').filter((s) => s);
     assert.equal(msgs.length, 2, 'one message sent, one received');
@@ -128,19 +149,34 @@ describe('setkey with a kernel (in-process keysock on a Host)', () => {
     assert.match(msgs[0]!, /^sadb_msg\{ version=2 type=3 errno=0 satype=2\n {2}len=\d+ reserved=0 seq=\d+ pid=4242\n/);
     assert.match(msgs[0]!, /\nsadb_key\{ bits=128 reserved=0\n {2}key= 00010203 04050607 08090a0b 0c0d0e0f \}\n/);
     assert.match(msgs[0]!, /\nsadb_sa\{ spi=4096 replay=0 state=0\n {2}auth=2 encrypt=0 flags=0x00000040 \}\n/);
-    assert.match(msgs[0]!, /\nsadb_address\{ proto=255 prefixlen=32 reserved=0x0000 \}\nsockaddr\{ len=16 family=2 port=0\n 0a000001 {2}\}\n/);
+    assert.match(
+      msgs[0]!,
+      /\nsadb_address\{ proto=255 prefixlen=32 reserved=0x0000 \}\nsockaddr\{ len=16 family=2 port=0\n 0a000001 {2}\}\n/,
+    );
     assert.match(msgs[1]!, /^sadb_msg\{ version=2 type=3 errno=0 satype=2\n/);
   });
 
   it('-l re-dumps until interrupted, with the short header once', async () => {
     const w = kernelWorld();
-    assert.equal((await w.run(['-c'], { stdin: ['add 10.0.0.1 10.0.0.2 esp 0x1234 -lh 600 -ls 500 -E null -A hmac-md5 0x000102030405060708090a0b0c0d0e0f;'] })).code, 0);
+    assert.equal(
+      (
+        await w.run(['-c'], {
+          stdin: [
+            'add 10.0.0.1 10.0.0.2 esp 0x1234 -lh 600 -ls 500 -E null -A hmac-md5 0x000102030405060708090a0b0c0d0e0f;',
+          ],
+        })
+      ).code,
+      0,
+    );
     const ac = new AbortController();
     let passes = 0;
     const r = await w.run(['-Dl'], {
       extra: {
         interrupt: () => ac.signal,
-        sleep: async () => { w.clock.advance(1000); if (++passes === 3) ac.abort(); },
+        sleep: async () => {
+          w.clock.advance(1000);
+          if (++passes === 3) ac.abort();
+        },
       },
     });
     assert.equal(r.code, 0);
@@ -149,18 +185,35 @@ describe('setkey with a kernel (in-process keysock on a Host)', () => {
     // three passes, one SA each: age 0, 1, 2 seconds of a 600 s SA. shortdump prints a non-zero
     // sadb_address_proto through its own table, which has no 255, so as "#255" (setkey.c STR_OR_ID/numstr).
     const row = (age: number) => ` esp M 00001234 ${String(age).padStart(3)}/600 #255 10.0.0.1 -> #255 10.0.0.2`;
-    assert.deepEqual(lines.slice(1).map((l) => l.slice(4)), [row(0), row(1), row(2)]);
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.slice(4)),
+      [row(0), row(1), row(2)],
+    );
   });
 
   it('with no uipsecd listening it says so and how to start one, exit 1', async () => {
-    const out: string[] = [], err: string[] = [];
+    const out: string[] = [],
+      err: string[] = [];
     const code = await runSetkey(['--socket', '/nonexistent/pfkey.sock', '-D'], {
-      out: (t) => { out.push(t); }, err: (t) => { err.push(t); }, readFile: () => new Uint8Array(), stdinLines: async function* () {},
-      nowSec: () => 0, pid: 1,
-      connect: async (p) => { throw Object.assign(new Error(`connect ENOENT ${p}`), { code: 'ENOENT' }); },
+      out: (t) => {
+        out.push(t);
+      },
+      err: (t) => {
+        err.push(t);
+      },
+      readFile: () => new Uint8Array(),
+      stdinLines: async function* () {},
+      nowSec: () => 0,
+      pid: 1,
+      connect: async (p) => {
+        throw Object.assign(new Error(`connect ENOENT ${p}`), { code: 'ENOENT' });
+      },
     });
     assert.equal(code, 1);
     assert.deepEqual(out, []);
-    assert.match(err.join(''), /^setkey: no uipsecd is listening on \/nonexistent\/pfkey\.sock \(ENOENT\)\.\nStart one with `uipsecd --socket \/nonexistent\/pfkey\.sock` \(see `uipsecd --help`\)/);
+    assert.match(
+      err.join(''),
+      /^setkey: no uipsecd is listening on \/nonexistent\/pfkey\.sock \(ENOENT\)\.\nStart one with `uipsecd --socket \/nonexistent\/pfkey\.sock` \(see `uipsecd --help`\)/,
+    );
   });
 });

@@ -6,16 +6,26 @@ import * as C from '../../../pfkey/constants.js';
 import { golden } from './fixtures.js';
 
 function world(files: Record<string, string | Uint8Array>, stdin: string[] = [], extra: Partial<SetkeyIo> = {}) {
-  const out: string[] = [], err: string[] = [];
+  const out: string[] = [],
+    err: string[] = [];
   const io: SetkeyIo = {
-    out: (t) => { out.push(t); }, err: (t) => { err.push(t); },
+    out: (t) => {
+      out.push(t);
+    },
+    err: (t) => {
+      err.push(t);
+    },
     readFile: (p) => {
       const f = files[p];
       if (f === undefined) throw new Error('No such file or directory');
       return typeof f === 'string' ? new Uint8Array(Buffer.from(f)) : f;
     },
-    stdinLines: async function* () { yield* stdin; },
-    nowSec: () => 1704459669, pid: 4242, ...extra,
+    stdinLines: async function* () {
+      yield* stdin;
+    },
+    nowSec: () => 1704459669,
+    pid: 4242,
+    ...extra,
   };
   return { io, out, err };
 }
@@ -62,7 +72,12 @@ describe('setkey/main: command line', () => {
   it('-D and -DP print the kernel replies; -D with no kernel fails', async () => {
     const sent: PfkeyMessage[] = [];
     const sa: PfkeyMessage = { msg: { ...makeSadbMsg(C.SADB_DUMP, 0), errno: 2 }, ext: {} };
-    const w = world({}, [], { request: async (m) => { sent.push(m); return [sa]; } });
+    const w = world({}, [], {
+      request: async (m) => {
+        sent.push(m);
+        return [sa];
+      },
+    });
     assert.equal(await runSetkey(['-D'], w.io), 0);
     assert.deepEqual(w.out, [golden('sad-empty.txt')]);
     assert.deepEqual([sent[0]!.msg.type, sent[0]!.msg.satype, sent[0]!.msg.pid], [C.SADB_DUMP, 0, 4242]);
@@ -82,18 +97,36 @@ describe('setkey/main: command line', () => {
       const dup = m.msg.type === C.SADB_X_SPDADD && sent.filter((x) => x.msg.type === C.SADB_X_SPDADD).length > 1;
       return [{ msg: { ...m.msg, errno: dup ? 17 : 0 }, ext: {} }];
     };
-    const w = world({ 's.conf': 'flush;\nspdadd 10.0.0.1 10.0.0.2 any -P out none;\nspdadd 10.0.0.1 10.0.0.2 any -P out none;\nspdadd tagged "t" -P out none;\n' }, [], { request });
+    const w = world(
+      {
+        's.conf':
+          'flush;\nspdadd 10.0.0.1 10.0.0.2 any -P out none;\nspdadd 10.0.0.1 10.0.0.2 any -P out none;\nspdadd tagged "t" -P out none;\n',
+      },
+      [],
+      { request },
+    );
     assert.equal(await runSetkey(['-f', 's.conf'], w.io), 1);
-    assert.deepEqual(sent.map((m) => m.msg.type), [C.SADB_FLUSH, C.SADB_X_SPDADD, C.SADB_X_SPDADD]);
+    assert.deepEqual(
+      sent.map((m) => m.msg.type),
+      [C.SADB_FLUSH, C.SADB_X_SPDADD, C.SADB_X_SPDADD],
+    );
     assert.deepEqual(w.err, [
       's.conf:3: spdadd: File exists.\n',
       's.conf:4: tagged policies need SADB_X_EXT_TAG, which pfkey/ does not carry\n',
     ]);
     assert.deepEqual(w.out.join(''), '');
     const sentR: PfkeyMessage[] = [];
-    const r = world({ 'in.conf': 'spdadd 10.0.0.1 10.0.0.2 any -P in none;' }, [], { request: async (m) => { sentR.push(m); return []; } });
+    const r = world({ 'in.conf': 'spdadd 10.0.0.1 10.0.0.2 any -P in none;' }, [], {
+      request: async (m) => {
+        sentR.push(m);
+        return [];
+      },
+    });
     assert.equal(await runSetkey(['-r', '-f', 'in.conf'], r.io), 0);
-    assert.deepEqual(sentR.map((m) => m.ext.policy!.dir), [C.IPSEC_DIR_INBOUND, 3]);
+    assert.deepEqual(
+      sentR.map((m) => m.ext.policy!.dir),
+      [C.IPSEC_DIR_INBOUND, 3],
+    );
   });
 
   it('setkey file...: prints a file of raw PF_KEY messages', async () => {

@@ -15,7 +15,10 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 
 /** The sadb_msg type and satype of every message the monitor printed, in order. */
 function typesSeen(out: string): [number, number][] {
-  return [...out.matchAll(/^sadb_msg\{ version=2 type=(\d+) errno=\d+ satype=(\d+)$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+  return [...out.matchAll(/^sadb_msg\{ version=2 type=(\d+) errno=\d+ satype=(\d+)$/gm)].map((m) => [
+    Number(m[1]),
+    Number(m[2]),
+  ]);
 }
 
 describe('setkey -x: the promiscuous monitor', () => {
@@ -27,7 +30,14 @@ describe('setkey -x: the promiscuous monitor', () => {
 
     const ac = new AbortController();
     const chunks: string[] = [];
-    const monitor = w.run(['-x'], { extra: { interrupt: () => ac.signal, out: (t) => { chunks.push(t); } } });
+    const monitor = w.run(['-x'], {
+      extra: {
+        interrupt: () => ac.signal,
+        out: (t) => {
+          chunks.push(t);
+        },
+      },
+    });
     await tick();
     const startAt = chunks.length;
 
@@ -52,16 +62,28 @@ describe('setkey -x: the promiscuous monitor', () => {
 
     const out = chunks.slice(startAt).join('');
     const seen = typesSeen(out);
-    const ACQ = C.SADB_ACQUIRE, ADD = C.SADB_ADD, EXP = C.SADB_EXPIRE, ESP = C.SADB_SATYPE_ESP;
+    const ACQ = C.SADB_ACQUIRE,
+      ADD = C.SADB_ADD,
+      EXP = C.SADB_EXPIRE,
+      ESP = C.SADB_SATYPE_ESP;
     // ACQUIRE first; each ADD three times: the request echoed to promiscuous sockets, then the broadcast
     // reply both wrapped and plain (KAME key_sendup_mbuf: "in promiscuous mode ... you'll get two PF_KEY
     // messages" for a broadcast reply); then the EXPIRE
     const adds = Array.from({ length: 6 }, () => [ADD, ESP] as [number, number]);
-    assert.deepEqual(seen.filter(([t]) => t !== C.SADB_X_PROMISC), [[ACQ, ESP], ...adds, [EXP, ESP]]);
+    assert.deepEqual(
+      seen.filter(([t]) => t !== C.SADB_X_PROMISC),
+      [[ACQ, ESP], ...adds, [EXP, ESP]],
+    );
     // the ACQUIRE names the addresses the packet needs an SA between
     const acq = out.slice(out.indexOf(`type=${ACQ} `));
-    assert.match(acq, /sadb_address\{ proto=\d+ prefixlen=32 reserved=0x0000 \}\nsockaddr\{ len=16 family=2 port=0\n 0a000001 {2}\}\n/);
-    assert.match(acq, /sadb_address\{ proto=\d+ prefixlen=32 reserved=0x0000 \}\nsockaddr\{ len=16 family=2 port=0\n 0a000002 {2}\}\n/);
+    assert.match(
+      acq,
+      /sadb_address\{ proto=\d+ prefixlen=32 reserved=0x0000 \}\nsockaddr\{ len=16 family=2 port=0\n 0a000001 {2}\}\n/,
+    );
+    assert.match(
+      acq,
+      /sadb_address\{ proto=\d+ prefixlen=32 reserved=0x0000 \}\nsockaddr\{ len=16 family=2 port=0\n 0a000002 {2}\}\n/,
+    );
     // the EXPIRE is the hard one for SPI 0x1000 (4096): it carries LIFETIME_HARD with addtime 2
     const exp = out.slice(out.indexOf(`type=${EXP} `));
     assert.match(exp, /sadb_sa\{ spi=4096 /);
@@ -80,10 +102,13 @@ describe('setkey -x: the promiscuous monitor', () => {
     wrapped.set(inner, 16);
     new DataView(wrapped.buffer).setUint16(4, 4, true); // sadb_msg_len covers both (little-endian host)
     const text = formatPromisc(wrapped, 0, { promisc: 2, hex: true });
-    assert.equal(text, '0.000000 \n'
-      + '00000000: 02 0b 00 00 04 00 00 00 00 00 00 00 00 00 00 00 \n'
-      + '00000010: 02 09 00 00 02 00 00 00 07 00 00 00 63 00 00 00 \n'
-      + 'sadb_msg{ version=2 type=9 errno=0 satype=0\n  len=2 reserved=0 seq=7 pid=99\n\n');
+    assert.equal(
+      text,
+      '0.000000 \n' +
+        '00000000: 02 0b 00 00 04 00 00 00 00 00 00 00 00 00 00 00 \n' +
+        '00000010: 02 09 00 00 02 00 00 00 07 00 00 00 63 00 00 00 \n' +
+        'sadb_msg{ version=2 type=9 errno=0 satype=0\n  len=2 reserved=0 seq=7 pid=99\n\n',
+    );
     // a bare X_PROMISC header (the answer to our own request) prints only the stamp
     assert.equal(formatPromisc(wrapped.subarray(0, 16), 0, { promisc: 2, hex: false }), '0.000000 \n');
     assert.equal(hexLines(new Uint8Array([1, 2, 3])), '00000000: 01 02 03 \n');

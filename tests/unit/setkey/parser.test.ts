@@ -12,7 +12,11 @@ const K32 = `${K16}${K16.slice(2)}`;
 
 function one<T extends A.Statement>(src: string): T {
   const r = parseSetkey(src, { file: 't.conf' });
-  assert.deepEqual(r.errors.map((e) => e.message), [], src);
+  assert.deepEqual(
+    r.errors.map((e) => e.message),
+    [],
+    src,
+  );
   assert.equal(r.statements.length, 1, src);
   return r.statements[0] as T;
 }
@@ -48,8 +52,22 @@ describe('setkey/parser: SA statements', () => {
     const s = one<A.SaStatement>(`add 192.0.2.1 192.0.2.2 esp 4096 -u 7 -r 32 -f random-pad -f nocyclic-seq
       -lh 3600 -ls 2880 -bh 1000000 -bs 800000 -E aes-ctr ${K20} -A aes-xcbc-mac ${K16};`);
     assert.deepEqual(
-      { reqid: s.ext.reqid, replay: s.ext.replay, pad: s.ext.pad, nocyc: s.ext.nocyclicSeq, hard: s.ext.hard, soft: s.ext.soft },
-      { reqid: 7, replay: 32, pad: 'random-pad', nocyc: true, hard: { addtimeSec: 3600, bytes: 1000000 }, soft: { addtimeSec: 2880, bytes: 800000 } },
+      {
+        reqid: s.ext.reqid,
+        replay: s.ext.replay,
+        pad: s.ext.pad,
+        nocyc: s.ext.nocyclicSeq,
+        hard: s.ext.hard,
+        soft: s.ext.soft,
+      },
+      {
+        reqid: 7,
+        replay: 32,
+        pad: 'random-pad',
+        nocyc: true,
+        hard: { addtimeSec: 3600, bytes: 1000000 },
+        soft: { addtimeSec: 2880, bytes: 800000 },
+      },
     );
     assert.equal(s.line, 1);
     assert.equal(s.endLine, 2);
@@ -69,7 +87,9 @@ describe('setkey/parser: SA statements', () => {
   });
 
   it('add: esp-udp with NAT-T ports, quoted keys, and with an OA address', () => {
-    const s = one<A.SaStatement>('add 10.0.0.1[4500] 10.0.0.2[4501] esp-udp 0x2000 -m tunnel -E aes-cbc "0123456789abcdef" -A hmac-sha1 "0123456789abcdefghij";');
+    const s = one<A.SaStatement>(
+      'add 10.0.0.1[4500] 10.0.0.2[4501] esp-udp 0x2000 -m tunnel -E aes-cbc "0123456789abcdef" -A hmac-sha1 "0123456789abcdefghij";',
+    );
     assert.equal(s.src.port, 4500);
     assert.equal(s.dst.port, 4501);
     assert.equal(Buffer.from(s.alg!.enc!.key!.bytes).toString(), '0123456789abcdef');
@@ -92,20 +112,31 @@ describe('setkey/parser: SA statements', () => {
   });
 
   it('get, delete -4n, deleteall, flush and dump with and without a protocol', () => {
-    const r = parseSetkey('get 10.0.0.1 10.0.0.2 esp 0x1000;\ndelete -4n 10.0.0.1 10.0.0.2 ah 4096;\ndeleteall 10.0.0.1 10.0.0.2 esp;\nflush;\nflush ah;\ndump esp;\ndump;');
+    const r = parseSetkey(
+      'get 10.0.0.1 10.0.0.2 esp 0x1000;\ndelete -4n 10.0.0.1 10.0.0.2 ah 4096;\ndeleteall 10.0.0.1 10.0.0.2 esp;\nflush;\nflush ah;\ndump esp;\ndump;',
+    );
     assert.deepEqual(r.errors, []);
-    assert.deepEqual(r.statements.map((s) => s.kind), ['get', 'delete', 'deleteall', 'flush', 'flush', 'dump', 'dump']);
+    assert.deepEqual(
+      r.statements.map((s) => s.kind),
+      ['get', 'delete', 'deleteall', 'flush', 'flush', 'dump', 'dump'],
+    );
     const del = r.statements[1] as A.SaStatement;
     assert.deepEqual(del.opts, { numericOnly: true, family: 4 });
     assert.equal((r.statements[4] as A.FlushDumpStatement).proto?.name, 'ah');
     assert.equal((r.statements[3] as A.FlushDumpStatement).proto, undefined);
-    assert.deepEqual(r.statements.map((s) => s.line), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(
+      r.statements.map((s) => s.line),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
   });
 
   it('warns that -m is obsolete on get and delete', () => {
     const r = parseSetkey('get 10.0.0.1 10.0.0.2 esp 0x1000 -m tunnel;');
     assert.equal(r.statements.length, 1);
-    assert.deepEqual(r.warnings.map((w) => w.message), ["line 1: WARNING: mode is obsolete near 'get'"]);
+    assert.deepEqual(
+      r.warnings.map((w) => w.message),
+      ["line 1: WARNING: mode is obsolete near 'get'"],
+    );
   });
 
   it('resolves host names only through the injected resolver', () => {
@@ -114,35 +145,58 @@ describe('setkey/parser: SA statements', () => {
     assert.equal(formatAddr((r.statements[0] as A.DeleteAllStatement).src.addr), '192.0.2.9');
     const n = parseSetkey('deleteall gw.example 10.0.0.2 esp;');
     assert.match(n.errors[0]!.message, /^line 1: cannot resolve host name: give a numeric address near 'gw.example'$/);
-    const multi = parseSetkey('deleteall h 10.0.0.2 esp;', { resolveHost: () => [Uint8Array.of(1, 1, 1, 1), Uint8Array.of(2, 2, 2, 2)] });
+    const multi = parseSetkey('deleteall h 10.0.0.2 esp;', {
+      resolveHost: () => [Uint8Array.of(1, 1, 1, 1), Uint8Array.of(2, 2, 2, 2)],
+    });
     assert.match(multi.errors[0]!.message, /multiple address specified/);
-    const failing = parseSetkey('deleteall gw.example 10.0.0.2 esp;', { resolveHost: () => { throw new Error('ENOTFOUND'); } });
+    const failing = parseSetkey('deleteall gw.example 10.0.0.2 esp;', {
+      resolveHost: () => {
+        throw new Error('ENOTFOUND');
+      },
+    });
     assert.equal(failing.errors[0]!.message, "line 1: cannot resolve host name: ENOTFOUND near 'gw.example'");
     const numericOnly = parseSetkey('deleteall -n gw.example 10.0.0.2 esp;', { resolveHost });
     assert.match(numericOnly.errors[0]!.message, /not a numeric address/);
   });
 
   it('FreeBSD extensions: -natt oai[sport] oar[dport], -natt_mtu, -esn, -hwif', () => {
-    const s = one<A.SaStatement>(`add 198.51.100.1 203.0.113.9 esp 0x3000 -m tunnel -r 64 -esn -natt 10.0.0.1[4500] 10.0.0.2[4501] -natt_mtu 1400 -E aes-gcm-16 ${K20};`);
+    const s = one<A.SaStatement>(
+      `add 198.51.100.1 203.0.113.9 esp 0x3000 -m tunnel -r 64 -esn -natt 10.0.0.1[4500] 10.0.0.2[4501] -natt_mtu 1400 -E aes-gcm-16 ${K20};`,
+    );
     assert.equal(s.ext.esn, true);
-    assert.deepEqual([formatAddr(s.ext.natt!.oai.addr), s.ext.natt!.oai.port, formatAddr(s.ext.natt!.oar.addr), s.ext.natt!.oar.port], ['10.0.0.1', 4500, '10.0.0.2', 4501]);
+    assert.deepEqual(
+      [formatAddr(s.ext.natt!.oai.addr), s.ext.natt!.oai.port, formatAddr(s.ext.natt!.oar.addr), s.ext.natt!.oar.port],
+      ['10.0.0.1', 4500, '10.0.0.2', 4501],
+    );
     assert.equal(s.ext.nattFragLen, 1400);
-    const h = parseSetkey('add 10.0.0.1 10.0.0.2 esp 0x3000 -hwif ixl0 -E null;', { check: false }).statements[0] as A.SaStatement;
+    const h = parseSetkey('add 10.0.0.1 10.0.0.2 esp 0x3000 -hwif ixl0 -E null;', { check: false })
+      .statements[0] as A.SaStatement;
     assert.equal(h.ext.hwif, 'ixl0');
-    assert.match(parseSetkey('add 10.0.0.1 10.0.0.2 esp 0x3000 -natt 10.0.0.1 10.0.0.2 -E null;').errors[0]!.message, /-natt needs oai\[port\] oar\[port\]/);
-    assert.match(parseSetkey('add 10.0.0.1 10.0.0.2 esp 0x3000 -esn -E null;').warnings[0]!.message, /-esn without a replay window/);
+    assert.match(
+      parseSetkey('add 10.0.0.1 10.0.0.2 esp 0x3000 -natt 10.0.0.1 10.0.0.2 -E null;').errors[0]!.message,
+      /-natt needs oai\[port\] oar\[port\]/,
+    );
+    assert.match(
+      parseSetkey('add 10.0.0.1 10.0.0.2 esp 0x3000 -esn -E null;').warnings[0]!.message,
+      /-esn without a replay window/,
+    );
   });
 
   it('stops at exit / quit / bye', () => {
     const r = parseSetkey('flush;\nquit;\nthis is not parsed;');
-    assert.deepEqual(r.statements.map((s) => s.kind), ['flush', 'exit']);
+    assert.deepEqual(
+      r.statements.map((s) => s.kind),
+      ['flush', 'exit'],
+    );
     assert.deepEqual(r.errors, []);
   });
 });
 
 describe('setkey/parser: SPD statements', () => {
   it('spdadd: prefixes, [any], a tunnel request', () => {
-    const s = one<A.SpdStatement>('spdadd 10.0.0.0/24[any] 10.0.1.0/24[any] any -P out ipsec esp/tunnel/192.0.2.1-192.0.2.2/require;');
+    const s = one<A.SpdStatement>(
+      'spdadd 10.0.0.0/24[any] 10.0.1.0/24[any] any -P out ipsec esp/tunnel/192.0.2.1-192.0.2.2/require;',
+    );
     assert.equal(s.kind, 'spdadd');
     assert.deepEqual([s.src.prefixLen, s.src.prefixGiven, s.src.port, s.src.portGiven], [24, true, 0, true]);
     assert.equal(s.upper.proto, 255);
@@ -164,9 +218,14 @@ describe('setkey/parser: SPD statements', () => {
   });
 
   it('spdadd: ports, a service name, and a transport bundle', () => {
-    const s = one<A.SpdStatement>('spdadd 10.0.0.1[80] 10.0.0.2[ssh] tcp -P out ipsec esp/transport//use ah/transport//require;');
+    const s = one<A.SpdStatement>(
+      'spdadd 10.0.0.1[80] 10.0.0.2[ssh] tcp -P out ipsec esp/transport//use ah/transport//require;',
+    );
     assert.deepEqual([s.src.port, s.dst.port, s.src.prefixLen, s.upper.proto], [80, 22, 32, 6]);
-    assert.deepEqual(s.policy.requests.map((r) => `${r.proto}/${r.mode}/${r.level}`), ['esp/transport/use', 'ah/transport/require']);
+    assert.deepEqual(
+      s.policy.requests.map((r) => `${r.proto}/${r.mode}/${r.level}`),
+      ['esp/transport/use', 'ah/transport/require'],
+    );
     assert.equal(s.policy.requests[0]!.src, undefined);
   });
 
@@ -178,7 +237,16 @@ describe('setkey/parser: SPD statements', () => {
   });
 
   it('upper-layer protocols by name, number, any, and ipsec-tools extras', () => {
-    const cases: [string, number][] = [['udp', 17], ['tcp', 6], ['any', 255], ['50', 50], ['icmp6', 58], ['ip4', 4], ['ipv6-icmp', 58], ['sctp', 132]];
+    const cases: [string, number][] = [
+      ['udp', 17],
+      ['tcp', 6],
+      ['any', 255],
+      ['50', 50],
+      ['icmp6', 58],
+      ['ip4', 4],
+      ['ipv6-icmp', 58],
+      ['sctp', 132],
+    ];
     for (const [name, num] of cases) {
       const s = one<A.SpdStatement>(`spdadd 10.0.0.1 10.0.0.2 ${name} -P out none;`);
       assert.equal(s.upper.proto, num, name);
@@ -186,7 +254,9 @@ describe('setkey/parser: SPD statements', () => {
   });
 
   it('spdupdate with priorities (Linux ipsec-tools): prio N, prio -N, base ± N', () => {
-    const pr = (p: string): number | undefined => one<A.SpdStatement>(`spdupdate 10.0.0.0/8 10.0.0.0/8 udp -P in ${p} ipsec esp/transport//unique:42;`).policy.priority;
+    const pr = (p: string): number | undefined =>
+      one<A.SpdStatement>(`spdupdate 10.0.0.0/8 10.0.0.0/8 udp -P in ${p} ipsec esp/transport//unique:42;`).policy
+        .priority;
     assert.equal(pr('prio 5'), 0x80000000 - 5);
     assert.equal(pr('priority -5'), 0x80000000 + 5);
     assert.equal(pr('prio def'), 0x80000000);
@@ -210,15 +280,23 @@ describe('setkey/parser: SPD statements', () => {
   });
 
   it('a policy spanning lines, with comments that contain ;', () => {
-    const r = parseSetkey([
-      'spdadd 10.0.0.0/24 10.0.1.0/24 any   # the selector',
-      '   -P out ipsec            # a comment; with a semicolon',
-      '   esp/tunnel/1.1.1.1-2.2.2.2/require',
-      '   ;',
-      'spdflush;',
-    ].join('\n'));
+    const r = parseSetkey(
+      [
+        'spdadd 10.0.0.0/24 10.0.1.0/24 any   # the selector',
+        '   -P out ipsec            # a comment; with a semicolon',
+        '   esp/tunnel/1.1.1.1-2.2.2.2/require',
+        '   ;',
+        'spdflush;',
+      ].join('\n'),
+    );
     assert.deepEqual(r.errors, []);
-    assert.deepEqual(r.statements.map((s) => [s.kind, s.line, s.endLine]), [['spdadd', 1, 4], ['spdflush', 5, 5]]);
+    assert.deepEqual(
+      r.statements.map((s) => [s.kind, s.line, s.endLine]),
+      [
+        ['spdadd', 1, 4],
+        ['spdflush', 5, 5],
+      ],
+    );
     assert.equal((r.statements[0] as A.SpdStatement).policy.requests.length, 1);
   });
 

@@ -17,22 +17,49 @@ describe('setkey: sample configuration files', () => {
   for (const [name, kinds] of SAMPLES) {
     it(`${name} parses, checks and encodes`, () => {
       const r = parseSetkey(fixtureText(name), { file: name });
-      assert.deepEqual(r.errors.map((e) => e.message), []);
-      assert.deepEqual(r.warnings.map((e) => e.message), []);
-      assert.deepEqual(r.statements.map((s) => s.kind), kinds);
+      assert.deepEqual(
+        r.errors.map((e) => e.message),
+        [],
+      );
+      assert.deepEqual(
+        r.warnings.map((e) => e.message),
+        [],
+      );
+      assert.deepEqual(
+        r.statements.map((s) => s.kind),
+        kinds,
+      );
       for (const st of r.statements) {
         const t = statementToMessages(st, { pid: 1 });
         assert.ok(t.ok);
         for (const m of t.messages) assert.deepEqual(decodeMessage(encodeMessage(m)).ext, m.ext);
       }
-      const saReqids = r.statements.filter((s): s is SaStatement => s.kind === 'add').map((s) => s.ext.reqid).filter((x) => x);
-      const spReqids = r.statements.filter((s): s is SpdStatement => s.kind === 'spdadd').flatMap((s) => s.policy.requests.map((q) => q.reqid)).filter((x) => x);
+      const saReqids = r.statements
+        .filter((s): s is SaStatement => s.kind === 'add')
+        .map((s) => s.ext.reqid)
+        .filter((x) => x);
+      const spReqids = r.statements
+        .filter((s): s is SpdStatement => s.kind === 'spdadd')
+        .flatMap((s) => s.policy.requests.map((q) => q.reqid))
+        .filter((x) => x);
       assert.deepEqual([...saReqids].sort(), [...spReqids].sort());
     });
   }
 
   it('statement lines point at the first line of each multi-line statement', () => {
     const r = parseSetkey(fixtureText('host-transport.conf'));
-    assert.deepEqual(r.statements.map((s) => [s.line, s.endLine]), [[3, 3], [4, 4], [7, 9], [10, 12], [15, 15], [16, 16], [18, 20], [21, 23]]);
+    assert.deepEqual(
+      r.statements.map((s) => [s.line, s.endLine]),
+      [
+        [3, 3],
+        [4, 4],
+        [7, 9],
+        [10, 12],
+        [15, 15],
+        [16, 16],
+        [18, 20],
+        [21, 23],
+      ],
+    );
   });
 });

@@ -18,26 +18,46 @@ class ScriptedKernel implements PfkeyTransport {
     const n = ++this.received;
     const replies = this.answer(new Uint8Array(msg), n, this);
     // replies sent before a drop still arrive (they were on the wire), as on a real socket
-    queueMicrotask(() => { for (const r of replies) this.rx(r); });
+    queueMicrotask(() => {
+      for (const r of replies) this.rx(r);
+    });
   }
-  onMessage(fn: (m: Uint8Array) => void): void { this.rx = fn; }
-  onClose(fn: (e?: Error) => void): void { this.closeFns.push(fn); }
-  close(): void { this.drop(); }
+  onMessage(fn: (m: Uint8Array) => void): void {
+    this.rx = fn;
+  }
+  onClose(fn: (e?: Error) => void): void {
+    this.closeFns.push(fn);
+  }
+  close(): void {
+    this.drop();
+  }
   drop(err?: Error): void {
     if (this.closed) return;
     this.closed = true;
-    queueMicrotask(() => { for (const fn of this.closeFns) fn(err); });
+    queueMicrotask(() => {
+      for (const fn of this.closeFns) fn(err);
+    });
   }
 }
 
 function io(k: ScriptedKernel, files: Record<string, string>): { io: SetkeyIo; out: string[]; err: string[] } {
-  const out: string[] = [], err: string[] = [];
+  const out: string[] = [],
+    err: string[] = [];
   return {
-    out, err,
+    out,
+    err,
     io: {
-      out: (t) => { out.push(t); }, err: (t) => { err.push(t); },
-      readFile: (p) => new Uint8Array(Buffer.from(files[p] ?? '')), stdinLines: async function* () {},
-      nowSec: () => 0, pid: 77, connect: async () => k,
+      out: (t) => {
+        out.push(t);
+      },
+      err: (t) => {
+        err.push(t);
+      },
+      readFile: (p) => new Uint8Array(Buffer.from(files[p] ?? '')),
+      stdinLines: async function* () {},
+      nowSec: () => 0,
+      pid: 77,
+      connect: async () => k,
     },
   };
 }
@@ -47,7 +67,10 @@ const script = Array.from({ length: 20 }, (_, i) => `spdadd 10.0.0.${i + 1} 10.0
 describe('setkey/session with a misbehaving kernel', () => {
   it('the connection drops in the middle of a pipelined script: reported once, status 1, no hang', async () => {
     const k = new ScriptedKernel((req, n, self) => {
-      if (n === 5) { self.drop(new Error('reset by peer')); return []; }
+      if (n === 5) {
+        self.drop(new Error('reset by peer'));
+        return [];
+      }
       return [req]; // an echo is a success reply with the same type, seq and pid
     });
     const w = io(k, { 's.conf': script });
@@ -88,7 +111,10 @@ describe('setkey/session with a misbehaving kernel', () => {
   });
 
   it('-D when the kernel closes before the dump ends: reported, status 1', async () => {
-    const k = new ScriptedKernel((req, _n, self) => { self.drop(); return []; });
+    const k = new ScriptedKernel((req, _n, self) => {
+      self.drop();
+      return [];
+    });
     const w = io(k, {});
     const code = await runSetkey(['-D'], w.io);
     assert.equal(code, 1);

@@ -4,22 +4,30 @@ import { StatementJoiner, joinStatements, parseJoined } from '../../../setkey/st
 
 describe('setkey/stdin-joiner: the -c line joiner', () => {
   it('joins lines with one space until a ; and cuts # comments per line', () => {
-    const got = [...joinStatements([
-      'add 10.0.0.1 10.0.0.2 esp 0x1000   # first part',
-      '',
-      '# a whole comment line; with a semicolon',
-      '  -E null;',
-      'flush; dump',
-      ' esp;spddump;',
-      'spdflush',
-    ])];
-    assert.deepEqual(got.map((s) => s.text), [
-      'add 10.0.0.1 10.0.0.2 esp 0x1000      -E null;',
-      'flush;',
-      ' dump  esp;',
-      'spddump;',
-    ]);
-    assert.deepEqual(got.map((s) => [s.firstLine, s.lastLine]), [[1, 4], [5, 5], [5, 6], [6, 6]]);
+    const got = [
+      ...joinStatements([
+        'add 10.0.0.1 10.0.0.2 esp 0x1000   # first part',
+        '',
+        '# a whole comment line; with a semicolon',
+        '  -E null;',
+        'flush; dump',
+        ' esp;spddump;',
+        'spdflush',
+      ]),
+    ];
+    assert.deepEqual(
+      got.map((s) => s.text),
+      ['add 10.0.0.1 10.0.0.2 esp 0x1000      -E null;', 'flush;', ' dump  esp;', 'spddump;'],
+    );
+    assert.deepEqual(
+      got.map((s) => [s.firstLine, s.lastLine]),
+      [
+        [1, 4],
+        [5, 5],
+        [5, 6],
+        [6, 6],
+      ],
+    );
   });
 
   it('keeps text without ; pending (dropped at end of input, as ipsec-tools does)', () => {
@@ -39,9 +47,15 @@ describe('setkey/stdin-joiner: the -c line joiner', () => {
   it('maps error columns back to the physical line that was typed', () => {
     const sts = [...joinStatements(['add 10.0.0.1 10.0.0.2 esp 0x1000', '  -E aes-cbc 0x00;', 'bogus;'])];
     const r1 = parseJoined(sts[0]!);
-    assert.deepEqual(r1.errors.map((e) => e.message), ["line 2: invalid key length 8 bits for aes-cbc, which takes 128, 192 or 256 bits near 'aes-cbc'"]);
+    assert.deepEqual(
+      r1.errors.map((e) => e.message),
+      ["line 2: invalid key length 8 bits for aes-cbc, which takes 128, 192 or 256 bits near 'aes-cbc'"],
+    );
     const r2 = parseJoined(sts[1]!);
-    assert.deepEqual(r2.errors.map((e) => e.message), ["line 3: syntax error: unknown command near 'bogus'"]);
+    assert.deepEqual(
+      r2.errors.map((e) => e.message),
+      ["line 3: syntax error: unknown command near 'bogus'"],
+    );
     const ok = parseJoined([...joinStatements(['', 'spdadd 10.0.0.1 10.0.0.2 any', '-P out none;'])][0]!);
     assert.deepEqual(ok.errors, []);
     assert.deepEqual([ok.statements[0]!.line, ok.statements[0]!.endLine], [2, 3]);

@@ -17,12 +17,21 @@ import type { SainfoId } from '../../../../racoon/conf/ast.js';
 const conf = (name: string) => fixturePath('conf', name);
 function load(name: string) {
   const r = loadRacoonConf(conf(name));
-  assert.deepEqual(r.errors.map((e) => e.message), [], `syntax errors in ${name}`);
-  assert.deepEqual(validateRacoonConf(r.conf).map((e) => e.message), [], `semantic errors in ${name}`);
+  assert.deepEqual(
+    r.errors.map((e) => e.message),
+    [],
+    `syntax errors in ${name}`,
+  );
+  assert.deepEqual(
+    validateRacoonConf(r.conf).map((e) => e.message),
+    [],
+    `semantic errors in ${name}`,
+  );
   return r.conf;
 }
 const where = (errs: ConfigError[]) => errs.map((e) => `${e.file.split('/').slice(-2).join('/')}:${e.line}`);
-const side = (s: SainfoId | string) => (typeof s === 'string' ? s : `${s.kind} ${formatPrefix(s.prefix)}[${s.port}] ${s.proto}`);
+const side = (s: SainfoId | string) =>
+  typeof s === 'string' ? s : `${s.kind} ${formatPrefix(s.prefix)}[${s.port}] ${s.proto}`;
 
 describe('racoon/conf keywords and lexer', () => {
   it('keeps the keyword table sorted (binary search depends on it)', () => {
@@ -37,49 +46,106 @@ describe('racoon/conf keywords and lexer', () => {
     const errs: ConfigError[] = [];
     const toks = tokenize('remote 2001:db8::1 [500] { # note\n  path "a b";\n\tlist a, b;}', 'f', errs);
     assert.deepEqual(errs, []);
-    assert.deepEqual(toks.map((t) => [t.kind, t.text, t.line, t.col]), [
-      ['word', 'remote', 1, 1], ['word', '2001:db8::1', 1, 8], ['port', '500', 1, 20], ['{', '{', 1, 26],
-      ['word', 'path', 2, 3], ['string', 'a b', 2, 8], [';', ';', 2, 13],
-      ['word', 'list', 3, 2], ['word', 'a', 3, 7], [',', ',', 3, 8], ['word', 'b', 3, 10], [';', ';', 3, 11], ['}', '}', 3, 12],
-      ['eof', '', 3, 13],
-    ]);
+    assert.deepEqual(
+      toks.map((t) => [t.kind, t.text, t.line, t.col]),
+      [
+        ['word', 'remote', 1, 1],
+        ['word', '2001:db8::1', 1, 8],
+        ['port', '500', 1, 20],
+        ['{', '{', 1, 26],
+        ['word', 'path', 2, 3],
+        ['string', 'a b', 2, 8],
+        [';', ';', 2, 13],
+        ['word', 'list', 3, 2],
+        ['word', 'a', 3, 7],
+        [',', ',', 3, 8],
+        ['word', 'b', 3, 10],
+        [';', ';', 3, 11],
+        ['}', '}', 3, 12],
+        ['eof', '', 3, 13],
+      ],
+    );
   });
 
   it('a newline inside a port bracket is an error and does not throw off the line count', () => {
     const errs: ConfigError[] = [];
     const toks = tokenize('a [\n500]\nb', 'nl.conf', errs);
-    assert.deepEqual(errs.map((e) => [e.line, e.col]), [[1, 3], [2, 4]]); // the bad bracket, then the stray ']'
-    assert.deepEqual(toks.filter((t) => t.kind === 'word').map((t) => [t.text, t.line]), [['a', 1], ['500', 2], ['b', 3]]);
+    assert.deepEqual(
+      errs.map((e) => [e.line, e.col]),
+      [
+        [1, 3],
+        [2, 4],
+      ],
+    ); // the bad bracket, then the stray ']'
+    assert.deepEqual(
+      toks.filter((t) => t.kind === 'word').map((t) => [t.text, t.line]),
+      [
+        ['a', 1],
+        ['500', 2],
+        ['b', 3],
+      ],
+    );
   });
 
   it('reports lexical errors with their position and continues', () => {
     const errs: ConfigError[] = [];
     const toks = tokenize('a "open\nb [x] c ^ [any] d', 'lex.conf', errs);
-    assert.deepEqual(errs.map((e) => [e.line, e.col, e.message]), [
-      [1, 3, 'lex.conf:1: unterminated string'],
-      [2, 3, "lex.conf:2: bad port: expected '[number]' or '[any]'"],
-      [2, 9, 'lex.conf:2: unexpected character "^"'],
-    ]);
-    assert.deepEqual(toks.map((t) => t.text), ['a', 'b', 'c', 'any', 'd', '']);
+    assert.deepEqual(
+      errs.map((e) => [e.line, e.col, e.message]),
+      [
+        [1, 3, 'lex.conf:1: unterminated string'],
+        [2, 3, "lex.conf:2: bad port: expected '[number]' or '[any]'"],
+        [2, 9, 'lex.conf:2: unexpected character "^"'],
+      ],
+    );
+    assert.deepEqual(
+      toks.map((t) => t.text),
+      ['a', 'b', 'c', 'any', 'd', ''],
+    );
   });
 });
 
 describe('racoon/conf lexer properties', () => {
   it('every word and string token points at its own text (line:col), also with CRLF line ends', () => {
-    const pieces = ['remote', '192.0.2.1', '[500]', '{', '}', ';', ',', '"a b"', '""', '# c', 'aes', '2001:db8::1', '10.0.0.0/8'];
-    fc.assert(fc.property(fc.array(fc.tuple(fc.nat({ max: pieces.length - 1 }), fc.constantFrom(' ', '\t', '\n', '\r\n', '  ')), { maxLength: 40 }), (parts) => {
-      const text = parts.map(([i, sep]) => pieces[i]! + sep).join('');
-      const errs: ConfigError[] = [];
-      const toks = tokenize(text, 'p.conf', errs);
-      assert.deepEqual(errs, []);
-      const lines = text.split('\n');
-      for (const t of toks) {
-        if (t.kind === 'eof') continue;
-        const at = lines[t.line - 1]!.slice(t.col - 1);
-        const shown = t.kind === 'string' ? `"${t.text}"` : t.kind === 'port' ? `[${t.text}]` : t.text;
-        assert.ok(at.startsWith(shown), `${t.kind} ${shown} at ${t.line}:${t.col} reads ${JSON.stringify(at.slice(0, 10))}`);
-      }
-    }), { seed: 0x1e7, numRuns: 2000 });
+    const pieces = [
+      'remote',
+      '192.0.2.1',
+      '[500]',
+      '{',
+      '}',
+      ';',
+      ',',
+      '"a b"',
+      '""',
+      '# c',
+      'aes',
+      '2001:db8::1',
+      '10.0.0.0/8',
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: pieces.length - 1 }), fc.constantFrom(' ', '\t', '\n', '\r\n', '  ')), {
+          maxLength: 40,
+        }),
+        (parts) => {
+          const text = parts.map(([i, sep]) => pieces[i]! + sep).join('');
+          const errs: ConfigError[] = [];
+          const toks = tokenize(text, 'p.conf', errs);
+          assert.deepEqual(errs, []);
+          const lines = text.split('\n');
+          for (const t of toks) {
+            if (t.kind === 'eof') continue;
+            const at = lines[t.line - 1]!.slice(t.col - 1);
+            const shown = t.kind === 'string' ? `"${t.text}"` : t.kind === 'port' ? `[${t.text}]` : t.text;
+            assert.ok(
+              at.startsWith(shown),
+              `${t.kind} ${shown} at ${t.line}:${t.col} reads ${JSON.stringify(at.slice(0, 10))}`,
+            );
+          }
+        },
+      ),
+      { seed: 0x1e7, numRuns: 2000 },
+    );
   });
 });
 
@@ -92,21 +158,41 @@ describe('racoon/conf parser: fixture configurations', () => {
     assert.equal(formatAddr(rm.address!), '192.0.2.2');
     assert.equal(rm.port, 500);
     assert.deepEqual(rm.exchangeMode, [C.ISAKMP_ETYPE_IDENT]);
-    assert.deepEqual(rm.proposals.map((p) => [p.enc?.id, p.enc?.keyLen, p.hash?.id, p.authMethod?.id, p.dhGroup?.id]),
-      [[C.OAKLEY_ATTR_ENC_ALG_AES, undefined, C.OAKLEY_ATTR_HASH_ALG_SHA, C.OAKLEY_ATTR_AUTH_METHOD_PSKEY, C.OAKLEY_ATTR_GRP_DESC_MODP1024]]);
+    assert.deepEqual(
+      rm.proposals.map((p) => [p.enc?.id, p.enc?.keyLen, p.hash?.id, p.authMethod?.id, p.dhGroup?.id]),
+      [
+        [
+          C.OAKLEY_ATTR_ENC_ALG_AES,
+          undefined,
+          C.OAKLEY_ATTR_HASH_ALG_SHA,
+          C.OAKLEY_ATTR_AUTH_METHOD_PSKEY,
+          C.OAKLEY_ATTR_GRP_DESC_MODP1024,
+        ],
+      ],
+    );
     // racoon.conf(5) defaults
     assert.equal(rm.lifetimeSec, 28800);
     assert.equal(rm.initialContact, true);
     assert.equal(rm.proposalCheck, 'strict');
     assert.equal(rm.natTraversal, 'off');
     assert.equal(rm.nonceSize, 16);
-    assert.deepEqual(c.timer, { counter: 5, intervalSec: 10, persend: 1, phase1Sec: 15, phase2Sec: 10, nattKeepaliveSec: 20 });
+    assert.deepEqual(c.timer, {
+      counter: 5,
+      intervalSec: 10,
+      persend: 1,
+      phase1Sec: 15,
+      phase2Sec: 10,
+      nattKeepaliveSec: 20,
+    });
     const sa = c.sainfos[0]!;
     assert.equal(sa.local, 'anonymous');
     assert.equal(sa.remote, 'anonymous');
     assert.equal(sa.lifetimeSec, 3600);
     assert.equal(sa.pfsGroup?.id, 2);
-    assert.deepEqual([sa.encryption[0]!.id, sa.authentication[0]!.id, sa.compression[0]!.id], [C.IPSECDOI_ESP_AES, C.IPSECDOI_ATTR_AUTH_HMAC_SHA1, C.IPSECDOI_IPCOMP_DEFLATE]);
+    assert.deepEqual(
+      [sa.encryption[0]!.id, sa.authentication[0]!.id, sa.compression[0]!.id],
+      [C.IPSECDOI_ESP_AES, C.IPSECDOI_ATTR_AUTH_HMAC_SHA1, C.IPSECDOI_IPCOMP_DEFLATE],
+    );
     assert.equal(checkConfig(conf('psk-minimal.conf')).text, 'configuration OK');
   });
 
@@ -115,23 +201,73 @@ describe('racoon/conf parser: fixture configurations', () => {
     assert.deepEqual(Object.keys(c.paths).sort(), ['backupsa', 'include', 'pidfile', 'pre_shared_key']);
     assert.equal(c.log?.level, 'debug');
     assert.equal(c.pfkeyBufferKB, 1024);
-    assert.deepEqual(c.listen.isakmp.map((l) => [formatAddr(l.addr), l.port, l.natt]), [['192.0.2.1', 500, false], ['2001:db8::1', 500, false], ['192.0.2.1', 4500, true]]);
-    assert.deepEqual({ ...c.listen.adminsock, pos: undefined }, { disabled: false, path: '/var/racoon/racoon.sock', owner: 'root', group: 'operator', mode: 0o660, pos: undefined });
+    assert.deepEqual(
+      c.listen.isakmp.map((l) => [formatAddr(l.addr), l.port, l.natt]),
+      [
+        ['192.0.2.1', 500, false],
+        ['2001:db8::1', 500, false],
+        ['192.0.2.1', 4500, true],
+      ],
+    );
+    assert.deepEqual(
+      { ...c.listen.adminsock, pos: undefined },
+      {
+        disabled: false,
+        path: '/var/racoon/racoon.sock',
+        owner: 'root',
+        group: 'operator',
+        mode: 0o660,
+        pos: undefined,
+      },
+    );
     assert.equal(c.listen.strictAddress, true);
-    assert.deepEqual(c.timer, { counter: 7, intervalSec: 20, persend: 2, phase1Sec: 30, phase2Sec: 120, nattKeepaliveSec: 15 });
-    assert.deepEqual(c.padding, { randomize: false, randomizeLength: true, maximumLength: 64, exclusiveTail: false, strictCheck: true });
+    assert.deepEqual(c.timer, {
+      counter: 7,
+      intervalSec: 20,
+      persend: 2,
+      phase1Sec: 30,
+      phase2Sec: 120,
+      nattKeepaliveSec: 15,
+    });
+    assert.deepEqual(c.padding, {
+      randomize: false,
+      randomizeLength: true,
+      maximumLength: 64,
+      exclusiveTail: false,
+      strictCheck: true,
+    });
     const rm = c.remotes[0]!;
     assert.equal(rm.pos.line, 35);
     assert.deepEqual(rm.exchangeMode, [C.ISAKMP_ETYPE_IDENT, C.ISAKMP_ETYPE_AGG]);
-    assert.deepEqual({ ...rm.myIdentifier, pos: undefined }, { type: 'fqdn', value: 'gw1.example.net', pos: undefined });
-    assert.deepEqual(rm.peersIdentifiers.map((p) => [p.type, p.value ?? formatAddr(p.addr!)]), [['user_fqdn', 'ops@example.org'], ['address', '198.51.100.7']]);
+    assert.deepEqual(
+      { ...rm.myIdentifier, pos: undefined },
+      { type: 'fqdn', value: 'gw1.example.net', pos: undefined },
+    );
+    assert.deepEqual(
+      rm.peersIdentifiers.map((p) => [p.type, p.value ?? formatAddr(p.addr!)]),
+      [
+        ['user_fqdn', 'ops@example.org'],
+        ['address', '198.51.100.7'],
+      ],
+    );
     assert.equal(rm.verifyIdentifier, true);
     assert.equal(rm.lifetimeSec, 8 * 3600);
-    assert.deepEqual([rm.initialContact, rm.passive, rm.supportProxy, rm.weakPhase1Check, rm.sendCert, rm.sendCr], [false, false, true, true, false, false]);
-    assert.deepEqual([rm.proposalCheck, rm.natTraversal, rm.generatePolicy, rm.rekey], ['claim', 'off', 'off', 'force']);
+    assert.deepEqual(
+      [rm.initialContact, rm.passive, rm.supportProxy, rm.weakPhase1Check, rm.sendCert, rm.sendCr],
+      [false, false, true, true, false, false],
+    );
+    assert.deepEqual(
+      [rm.proposalCheck, rm.natTraversal, rm.generatePolicy, rm.rekey],
+      ['claim', 'off', 'off', 'force'],
+    );
     assert.deepEqual([rm.nonceSize, rm.dpdDelaySec, rm.dpdRetrySec, rm.dpdMaxfail, rm.ph1id], [32, 30, 5, 3, 4]);
-    assert.deepEqual(rm.proposals.map((p) => [p.enc?.name, p.enc?.keyLen, p.hash?.id, p.dhGroup?.id, p.lifetimeSec, p.pos.line]),
-      [['aes', 256, C.OAKLEY_ATTR_HASH_ALG_SHA2_256, 14, 3600, 60], ['3des', undefined, C.OAKLEY_ATTR_HASH_ALG_SHA, 14, undefined, 67]]);
+    assert.deepEqual(
+      rm.proposals.map((p) => [p.enc?.name, p.enc?.keyLen, p.hash?.id, p.dhGroup?.id, p.lifetimeSec, p.pos.line]),
+      [
+        ['aes', 256, C.OAKLEY_ATTR_HASH_ALG_SHA2_256, 14, 3600, 60],
+        ['3des', undefined, C.OAKLEY_ATTR_HASH_ALG_SHA, 14, undefined, 67],
+      ],
+    );
     const [s1, s2] = c.sainfos;
     assert.equal(side(s1!.local), 'subnet 10.1.0.0/16[0] 0');
     assert.equal(side(s1!.remote), 'subnet 10.2.0.0/16[0] 0');
@@ -139,12 +275,25 @@ describe('racoon/conf parser: fixture configurations', () => {
     assert.equal(s1!.lifetimeBytes, 500 * 1024 * 1024);
     assert.equal(s1!.pfsGroup?.id, 14);
     assert.equal(s1!.remoteid, 4);
-    assert.deepEqual(s1!.encryption.map((a) => [a.name, a.id, a.keyLen]), [['aes', 12, 128], ['3des', 3, undefined], ['blowfish', 7, 448]]);
-    assert.deepEqual(s1!.authentication.map((a) => a.id), [C.IPSECDOI_ATTR_AUTH_HMAC_SHA2_256, C.IPSECDOI_ATTR_AUTH_HMAC_SHA1]);
+    assert.deepEqual(
+      s1!.encryption.map((a) => [a.name, a.id, a.keyLen]),
+      [
+        ['aes', 12, 128],
+        ['3des', 3, undefined],
+        ['blowfish', 7, 448],
+      ],
+    );
+    assert.deepEqual(
+      s1!.authentication.map((a) => a.id),
+      [C.IPSECDOI_ATTR_AUTH_HMAC_SHA2_256, C.IPSECDOI_ATTR_AUTH_HMAC_SHA1],
+    );
     assert.equal(side(s2!.local), 'address 10.1.0.5/32[22] 6');
     assert.equal(side(s2!.remote), 'address 10.2.0.9/32[0] 6');
     assert.deepEqual({ ...s2!.from, pos: undefined }, { type: 'fqdn', value: 'gw1.example.net', pos: undefined });
-    assert.deepEqual([s2!.encryption[0]!.id, s2!.encryption[0]!.keyLen, s2!.lifetimeSec], [C.IPSECDOI_ESP_CAMELLIA, 192, 28800]);
+    assert.deepEqual(
+      [s2!.encryption[0]!.id, s2!.encryption[0]!.keyLen, s2!.lifetimeSec],
+      [C.IPSECDOI_ESP_CAMELLIA, 192, 28800],
+    );
   });
 
   it('inherit.conf: named remotes inherit settings and proposals, and override what they set', () => {
@@ -156,10 +305,16 @@ describe('racoon/conf parser: fixture configurations', () => {
     assert.equal(a.inherit, 'base-office');
     assert.equal(formatAddr(a.address!), '203.0.113.10');
     assert.deepEqual([a.lifetimeSec, a.natTraversal, a.dpdDelaySec, a.myIdentifier?.type], [7200, 'on', 20, 'address']);
-    assert.deepEqual(a.proposals.map((p) => [p.enc?.keyLen, p.dhGroup?.id]), [[128, 5]]);
+    assert.deepEqual(
+      a.proposals.map((p) => [p.enc?.keyLen, p.dhGroup?.id]),
+      [[128, 5]],
+    );
     const b = by['branch-b']!;
     assert.deepEqual([formatAddr(b.address!), b.port, b.lifetimeSec], ['203.0.113.20', 4500, 3600]);
-    assert.deepEqual(b.proposals.map((p) => [p.enc?.keyLen, p.hash?.id, p.dhGroup?.id]), [[256, 4, 14]]);
+    assert.deepEqual(
+      b.proposals.map((p) => [p.enc?.keyLen, p.hash?.id, p.dhGroup?.id]),
+      [[256, 4, 14]],
+    );
     const cc = by['branch-c']!;
     assert.deepEqual([cc.inherit, cc.lifetimeSec, cc.proposals.length], ['base-office', 7200, 1]);
     // the parent is not changed by its children
@@ -170,38 +325,65 @@ describe('racoon/conf parser: fixture configurations', () => {
   it('roadwarrior-server.conf: anonymous passive responder with NAT-T force and generated policies', () => {
     const c = load('roadwarrior-server.conf');
     const rm = c.remotes[0]!;
-    assert.deepEqual([rm.anonymous, rm.address, rm.passive, rm.generatePolicy, rm.natTraversal, rm.proposalCheck], [true, undefined, true, 'unique', 'force', 'obey']);
+    assert.deepEqual(
+      [rm.anonymous, rm.address, rm.passive, rm.generatePolicy, rm.natTraversal, rm.proposalCheck],
+      [true, undefined, true, 'unique', 'force', 'obey'],
+    );
     assert.deepEqual(rm.exchangeMode, [C.ISAKMP_ETYPE_AGG, C.ISAKMP_ETYPE_IDENT]);
-    assert.deepEqual(c.listen.isakmp.map((l) => [formatAddr(l.addr), l.port, l.natt]), [['0.0.0.0', 500, false], ['0.0.0.0', 4500, true]]);
+    assert.deepEqual(
+      c.listen.isakmp.map((l) => [formatAddr(l.addr), l.port, l.natt]),
+      [
+        ['0.0.0.0', 500, false],
+        ['0.0.0.0', 4500, true],
+      ],
+    );
     assert.equal(c.sainfos[0]!.remote, 'clientaddr');
-    assert.deepEqual(c.sainfos[0]!.encryption.map((a) => a.keyLen), [256, 128]);
+    assert.deepEqual(
+      c.sainfos[0]!.encryption.map((a) => a.keyLen),
+      [256, 128],
+    );
   });
 
   it('roadwarrior-client.conf: aggressive mode initiator with NAT-T, DPD and a subnet-to-anything sainfo', () => {
     const c = load('roadwarrior-client.conf');
     const rm = c.remotes[0]!;
-    assert.deepEqual([rm.myIdentifier?.type, rm.myIdentifier?.value, rm.peersIdentifiers[0]?.value], ['user_fqdn', 'laptop@example.com', 'vpn.example.com']);
-    assert.deepEqual([rm.natTraversal, rm.dpdDelaySec, rm.dpdRetrySec, rm.dpdMaxfail, rm.proposalCheck], ['on', 20, 3, 4, 'exact']);
+    assert.deepEqual(
+      [rm.myIdentifier?.type, rm.myIdentifier?.value, rm.peersIdentifiers[0]?.value],
+      ['user_fqdn', 'laptop@example.com', 'vpn.example.com'],
+    );
+    assert.deepEqual(
+      [rm.natTraversal, rm.dpdDelaySec, rm.dpdRetrySec, rm.dpdMaxfail, rm.proposalCheck],
+      ['on', 20, 3, 4, 'exact'],
+    );
     assert.equal(rm.proposals[0]!.lifetimeSec, 86400);
     assert.deepEqual({ ...c.listen.adminsock, pos: undefined }, { disabled: true, pos: undefined });
     const sa = c.sainfos[0]!;
-    assert.deepEqual([side(sa.local), sa.remote, sa.lifetimeSec, sa.lifetimeBytes], ['subnet 192.168.50.0/24[0] 0', 'anonymous', 28800, 2 * 1024 ** 3]);
+    assert.deepEqual(
+      [side(sa.local), sa.remote, sa.lifetimeSec, sa.lifetimeBytes],
+      ['subnet 192.168.50.0/24[0] 0', 'anonymous', 28800, 2 * 1024 ** 3],
+    );
   });
 
   it('gssapi.conf: GSS-API pieces are reported as a later feature at their lines', () => {
     const r = checkConfig(conf('gssapi.conf'));
-    assert.deepEqual(r.errors.map((e) => [e.line, e.message.replace(/^.*gssapi\.conf:\d+: /, '')]), [
-      [2, 'gss_id_enc (GSS-API): not supported yet'],
-      [9, 'authentication_method gssapi_krb (GSS-API authentication): not supported yet'],
-      [10, 'gss_id (GSS-API authentication): not supported yet'],
-    ]);
+    assert.deepEqual(
+      r.errors.map((e) => [e.line, e.message.replace(/^.*gssapi\.conf:\d+: /, '')]),
+      [
+        [2, 'gss_id_enc (GSS-API): not supported yet'],
+        [9, 'authentication_method gssapi_krb (GSS-API authentication): not supported yet'],
+        [10, 'gss_id (GSS-API authentication): not supported yet'],
+      ],
+    );
   });
 
   it('ipv6.conf: IPv6 remotes and sainfo ids with ports and numeric protocols', () => {
     const c = load('ipv6.conf');
     assert.equal(formatAddr(c.remotes[0]!.address!), '2001:db8:1::2');
     assert.equal(formatAddr(c.remotes[0]!.myIdentifier!.addr!), '2001:db8:1::1');
-    assert.deepEqual(c.remotes[0]!.proposals.map((p) => [p.enc?.id, p.enc?.keyLen, p.hash?.id, p.dhGroup?.id]), [[8, 256, 6, 16]]);
+    assert.deepEqual(
+      c.remotes[0]!.proposals.map((p) => [p.enc?.id, p.enc?.keyLen, p.hash?.id, p.dhGroup?.id]),
+      [[8, 256, 6, 16]],
+    );
     assert.equal(side(c.sainfos[0]!.local), 'address 2001:db8:1::1/128[0] 58');
     assert.equal(c.sainfos[0]!.encryption[0]!.id, C.IPSECDOI_ESP_NULL);
     assert.equal(c.sainfos[0]!.compression[0]!.id, C.IPSECDOI_IPCOMP_LZS);
@@ -212,7 +394,10 @@ describe('racoon/conf parser: fixture configurations', () => {
   it('later-features.conf: every directive of a later racoon feature is reported "not supported yet" at its line', () => {
     const r = checkConfig(conf('later-features.conf'));
     assert.equal(r.ok, false);
-    assert.deepEqual(r.errors.map((e) => e.line), [2, 8, 18, 19, 20, 21, 22, 23, 24, 25, 29, 35, 41, 46]);
+    assert.deepEqual(
+      r.errors.map((e) => e.line),
+      [2, 8, 18, 19, 20, 21, 22, 23, 24, 25, 29, 35, 41, 46],
+    );
     for (const e of r.errors) assert.match(e.message, /^.*later-features\.conf:\d+: .*: not supported yet$/);
     assert.match(r.errors[2]!.message, /certificate_type/);
     assert.match(r.errors[10]!.message, /authentication_method rsasig \(certificate authentication\)/);
@@ -223,14 +408,23 @@ describe('racoon/conf parser: fixture configurations', () => {
   });
 
   it('a remote-level dh_group (aggressive mode, racoon.conf(5)) fills the proposals that lack one', () => {
-    const { conf: c, errors } = parseRacoonConf(`remote 192.0.2.1 {
+    const { conf: c, errors } = parseRacoonConf(
+      `remote 192.0.2.1 {
   exchange_mode aggressive;
   dh_group modp2048;
   proposal { encryption_algorithm aes; hash_algorithm sha1; authentication_method pre_shared_key; }
   proposal { encryption_algorithm 3des; hash_algorithm sha1; authentication_method pre_shared_key; dh_group 14; }
-}`, 'agg.conf');
+}`,
+      'agg.conf',
+    );
     assert.deepEqual(errors, []);
-    assert.deepEqual(c.remotes[0]!.proposals.map((p) => [p.enc?.name, p.dhGroup?.id]), [['aes', 14], ['3des', 14]]);
+    assert.deepEqual(
+      c.remotes[0]!.proposals.map((p) => [p.enc?.name, p.dhGroup?.id]),
+      [
+        ['aes', 14],
+        ['3des', 14],
+      ],
+    );
     assert.deepEqual(validateRacoonConf(c), []);
   });
 
@@ -244,24 +438,33 @@ describe('racoon/conf parser: fixture configurations', () => {
     ].join('\n');
     const { conf: c, errors } = parseRacoonConf(text, 'l.conf');
     assert.deepEqual(errors, []);
-    assert.deepEqual(validateRacoonConf(c).map((e) => e.message), [
-      'l.conf:1: ldapcfg (XAuth LDAP): not supported yet',
-      'l.conf:2: radiuscfg (XAuth RADIUS): not supported yet',
-      'l.conf:3: complex_bundle on: not supported yet',
-      'l.conf:4: situation secrecy (labelled IPsec): not supported yet',
-      'l.conf:4: dh_group ec2n155 (EC2N groups): not supported yet',
-      'l.conf:5: sainfo my_identifier (XAuth): not supported yet',
-    ]);
+    assert.deepEqual(
+      validateRacoonConf(c).map((e) => e.message),
+      [
+        'l.conf:1: ldapcfg (XAuth LDAP): not supported yet',
+        'l.conf:2: radiuscfg (XAuth RADIUS): not supported yet',
+        'l.conf:3: complex_bundle on: not supported yet',
+        'l.conf:4: situation secrecy (labelled IPsec): not supported yet',
+        'l.conf:4: dh_group ec2n155 (EC2N groups): not supported yet',
+        'l.conf:5: sainfo my_identifier (XAuth): not supported yet',
+      ],
+    );
   });
 
   it('a later-feature section with a statement missing its ";" is a syntax error, not silently skipped', () => {
     const r = parseRacoonConf('privsep {\n user "racoon"\n}\nlog info;\n', 'ps.conf');
-    assert.deepEqual(r.errors.map((e) => e.message), ["ps.conf:3: expected ';' in privsep, found '}'"]);
+    assert.deepEqual(
+      r.errors.map((e) => e.message),
+      ["ps.conf:3: expected ';' in privsep, found '}'"],
+    );
     assert.equal(r.conf.log?.level, 'info');
   });
 
   it('an "off" setting of a later feature is honoured, not reported', () => {
-    const { conf: c, errors } = parseRacoonConf('remote 192.0.2.1 { ike_frag off; mode_cfg off; proposal { encryption_algorithm aes; hash_algorithm sha1; authentication_method pre_shared_key; dh_group 2; } }', 'x.conf');
+    const { conf: c, errors } = parseRacoonConf(
+      'remote 192.0.2.1 { ike_frag off; mode_cfg off; proposal { encryption_algorithm aes; hash_algorithm sha1; authentication_method pre_shared_key; dh_group 2; } }',
+      'x.conf',
+    );
     assert.deepEqual(errors, []);
     assert.deepEqual(validateRacoonConf(c), []);
   });
@@ -270,9 +473,15 @@ describe('racoon/conf parser: fixture configurations', () => {
 describe('racoon/conf includes', () => {
   it('includes a file and a glob relative to the including file, in name order', () => {
     const c = load('main-include.conf');
-    assert.deepEqual(c.files.map((f) => f.split('/conf/')[1]), ['main-include.conf', 'include.d/remote-a.conf', 'include.d/sainfo-1.conf', 'include.d/sainfo-2.conf']);
+    assert.deepEqual(
+      c.files.map((f) => f.split('/conf/')[1]),
+      ['main-include.conf', 'include.d/remote-a.conf', 'include.d/sainfo-1.conf', 'include.d/sainfo-2.conf'],
+    );
     assert.equal(formatAddr(c.remotes[0]!.address!), '192.0.2.50');
-    assert.deepEqual(c.sainfos.map((s) => side(s.remote)), ['address 10.0.0.2/32[0] 0', 'address 10.0.0.3/32[0] 0']);
+    assert.deepEqual(
+      c.sainfos.map((s) => side(s.remote)),
+      ['address 10.0.0.2/32[0] 0', 'address 10.0.0.3/32[0] 0'],
+    );
     assert.equal(c.sainfos[1]!.pos.file, join(dirname(conf('main-include.conf')), 'include.d', 'sainfo-2.conf'));
     assert.equal(c.log?.level, 'info');
   });
@@ -284,7 +493,12 @@ describe('racoon/conf includes', () => {
 
   it('reports errors inside included files at their own file:line, missing files, loops and empty globs', () => {
     const r = checkConfig(conf('include-errors.conf'));
-    assert.deepEqual(where(r.errors), ['include.d/broken.inc:2', 'conf/include-errors.conf:2', 'include.d/loop-back.inc:1', 'conf/include-errors.conf:4']);
+    assert.deepEqual(where(r.errors), [
+      'include.d/broken.inc:2',
+      'conf/include-errors.conf:2',
+      'include.d/loop-back.inc:1',
+      'conf/include-errors.conf:4',
+    ]);
     assert.match(r.errors[1]!.message, /cannot read .*missing\.inc: ENOENT/);
     assert.match(r.errors[2]!.message, /include loop/);
     assert.match(r.errors[3]!.message, /no file matches/);
@@ -302,9 +516,18 @@ describe('racoon/conf includes', () => {
       '/etc/racoon/racoon.conf': 'include "a.conf";\nlog debug2;\n',
       '/etc/racoon/a.conf': 'include "/etc/racoon/racoon.conf";\n',
     };
-    const fs: ConfFs = { readFile: (p) => { if (!(p in files)) throw Object.assign(new Error('nope'), { code: 'ENOENT' }); return files[p]!; }, readdir: () => Object.keys(files).map((f) => f.split('/').pop()!) };
+    const fs: ConfFs = {
+      readFile: (p) => {
+        if (!(p in files)) throw Object.assign(new Error('nope'), { code: 'ENOENT' });
+        return files[p]!;
+      },
+      readdir: () => Object.keys(files).map((f) => f.split('/').pop()!),
+    };
     const r = loadRacoonConf('/etc/racoon/racoon.conf', fs);
-    assert.deepEqual(r.errors.map((e) => e.message), ['/etc/racoon/a.conf:1: include loop: /etc/racoon/racoon.conf is already being read']);
+    assert.deepEqual(
+      r.errors.map((e) => e.message),
+      ['/etc/racoon/a.conf:1: include loop: /etc/racoon/racoon.conf is already being read'],
+    );
     assert.equal(r.conf.log?.level, 'debug2');
   });
 });
@@ -343,26 +566,32 @@ describe('racoon/conf errors: every one reported with file:line, parsing goes on
     assert.equal(r.conf.remotes[0]!.nonceSize, 16);
     assert.deepEqual(r.conf.remotes[0]!.proposals[0]!.hash?.name, 'sha1');
     assert.equal(r.conf.sainfos.length, 1);
-    assert.deepEqual(r.conf.sainfos[0]!.compression.map((a) => a.name), ['deflate']);
+    assert.deepEqual(
+      r.conf.sainfos[0]!.compression.map((a) => a.name),
+      ['deflate'],
+    );
   });
 
   it('errors/semantic.conf: validation messages at the directive that needs fixing', () => {
     const r = checkConfig(conf('errors/semantic.conf'));
-    assert.deepEqual(r.errors.map((e) => e.message.replace(/^.*?semantic\.conf:/, '').replace(/ \(first at .*\)$/, '')), [
-      '47: counter 0 out of range 1..4294967295',
-      '2: remote 192.0.2.2: aggressive mode needs the same dh_group in every proposal',
-      '2: remote 192.0.2.2: nonce_size 4 outside 8..256',
-      '2: remote 192.0.2.2: verify_identifier on needs a peers_identifier',
-      '18: proposal in remote 192.0.2.2 lacks encryption_algorithm, authentication_method, dh_group',
-      '22: duplicate remote 192.0.2.2[any]',
-      '30: remote 192.0.2.3 has no proposal',
-      '33: no encryption algorithm at sainfo address 10.0.0.0/8[any] any address 10.1.0.1[any] any',
-      '33: no compression algorithm at sainfo address 10.0.0.0/8[any] any address 10.1.0.1[any] any',
-      '33: address 10.0.0.0/8 has a prefix; write subnet for a network',
-      '36: sainfo address 10.0.0.1[any] any address 2001:db8::1[any] any mixes IPv4 and IPv6',
-      '41: duplicated sainfo address 10.0.0.1[any] any address 2001:db8::1[any] any',
-      '41: sainfo address 10.0.0.1[any] any address 2001:db8::1[any] any mixes IPv4 and IPv6',
-    ]);
+    assert.deepEqual(
+      r.errors.map((e) => e.message.replace(/^.*?semantic\.conf:/, '').replace(/ \(first at .*\)$/, '')),
+      [
+        '47: counter 0 out of range 1..4294967295',
+        '2: remote 192.0.2.2: aggressive mode needs the same dh_group in every proposal',
+        '2: remote 192.0.2.2: nonce_size 4 outside 8..256',
+        '2: remote 192.0.2.2: verify_identifier on needs a peers_identifier',
+        '18: proposal in remote 192.0.2.2 lacks encryption_algorithm, authentication_method, dh_group',
+        '22: duplicate remote 192.0.2.2[any]',
+        '30: remote 192.0.2.3 has no proposal',
+        '33: no encryption algorithm at sainfo address 10.0.0.0/8[any] any address 10.1.0.1[any] any',
+        '33: no compression algorithm at sainfo address 10.0.0.0/8[any] any address 10.1.0.1[any] any',
+        '33: address 10.0.0.0/8 has a prefix; write subnet for a network',
+        '36: sainfo address 10.0.0.1[any] any address 2001:db8::1[any] any mixes IPv4 and IPv6',
+        '41: duplicated sainfo address 10.0.0.1[any] any address 2001:db8::1[any] any',
+        '41: sainfo address 10.0.0.1[any] any address 2001:db8::1[any] any mixes IPv4 and IPv6',
+      ],
+    );
     assert.equal(r.ok, false);
     assert.notEqual(r.text, 'configuration OK');
     assert.equal(r.text.split('\n').length, r.errors.length);
@@ -370,30 +599,50 @@ describe('racoon/conf errors: every one reported with file:line, parsing goes on
 
   it('rejects timer values racoon cannot use at their line (counter 0)', () => {
     const r = parseRacoonConf('timer {\n counter 0;\n persend 0;\n interval 0 sec;\n}\n', 't.conf');
-    assert.deepEqual(r.errors.map((e) => e.line), [2, 3, 4]);
+    assert.deepEqual(
+      r.errors.map((e) => e.line),
+      [2, 3, 4],
+    );
   });
 
   it('a missing closing brace is reported with the line that opened the block', () => {
     const r = parseRacoonConf('remote 192.0.2.1 {\n  passive on;\n', 'open.conf');
-    assert.deepEqual(r.errors.map((e) => e.message), ['open.conf:3: missing \'}\' for remote 192.0.2.1 opened at line 1']);
+    assert.deepEqual(
+      r.errors.map((e) => e.message),
+      ["open.conf:3: missing '}' for remote 192.0.2.1 opened at line 1"],
+    );
     assert.equal(r.conf.remotes[0]!.passive, true);
   });
 
   it('units: sec/min/hour and B/KB/MB/GB', () => {
     const { conf: c, errors } = parseRacoonConf(
       'sainfo anonymous { lifetime time 2 hours; lifetime byte 3 GB; encryption_algorithm aes; authentication_algorithm non_auth; compression_algorithm deflate; }\n' +
-      'remote 192.0.2.1 { lifetime time 90 min; proposal { lifetime byte 10 KB; lifetime time 45 secs; encryption_algorithm aes; hash_algorithm md5; authentication_method pre_shared_key; dh_group modp768; } }', 'u.conf');
+        'remote 192.0.2.1 { lifetime time 90 min; proposal { lifetime byte 10 KB; lifetime time 45 secs; encryption_algorithm aes; hash_algorithm md5; authentication_method pre_shared_key; dh_group modp768; } }',
+      'u.conf',
+    );
     assert.deepEqual(errors, []);
     assert.deepEqual([c.sainfos[0]!.lifetimeSec, c.sainfos[0]!.lifetimeBytes], [7200, 3 * 1024 ** 3]);
-    assert.deepEqual([c.remotes[0]!.lifetimeSec, c.remotes[0]!.proposals[0]!.lifetimeBytes, c.remotes[0]!.proposals[0]!.lifetimeSec], [5400, 10240, 45]);
+    assert.deepEqual(
+      [c.remotes[0]!.lifetimeSec, c.remotes[0]!.proposals[0]!.lifetimeBytes, c.remotes[0]!.proposals[0]!.lifetimeSec],
+      [5400, 10240, 45],
+    );
     assert.equal(c.sainfos[0]!.authentication[0]!.id, C.IPSECDOI_ATTR_AUTH_NONE);
   });
 
   it('does not treat Object prototype names as algorithms, units or directives', () => {
-    const r = parseRacoonConf('constructor; remote 192.0.2.1 { toString on; proposal { encryption_algorithm constructor; hash_algorithm __proto__; } lifetime time 1 hasOwnProperty; }', 'p.conf');
-    assert.deepEqual(r.errors.map((e) => e.message.replace(/^p\.conf:1: /, '').split(',')[0]), [
-      "unknown directive 'constructor'", "unknown directive 'toString' in remote 192.0.2.1",
-      "unknown encryption_algorithm 'constructor'", "unknown hash_algorithm '__proto__'", "bad time unit 'hasOwnProperty'",
-    ]);
+    const r = parseRacoonConf(
+      'constructor; remote 192.0.2.1 { toString on; proposal { encryption_algorithm constructor; hash_algorithm __proto__; } lifetime time 1 hasOwnProperty; }',
+      'p.conf',
+    );
+    assert.deepEqual(
+      r.errors.map((e) => e.message.replace(/^p\.conf:1: /, '').split(',')[0]),
+      [
+        "unknown directive 'constructor'",
+        "unknown directive 'toString' in remote 192.0.2.1",
+        "unknown encryption_algorithm 'constructor'",
+        "unknown hash_algorithm '__proto__'",
+        "bad time unit 'hasOwnProperty'",
+      ],
+    );
   });
 });

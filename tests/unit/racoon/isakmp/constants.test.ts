@@ -7,7 +7,9 @@ const exported = C as unknown as Record<string, unknown>;
 
 /** All numeric exports whose name starts with `prefix` (minus the excluded names). */
 function group(prefix: string, exclude: RegExp = /_NAMES$/): [string, number][] {
-  return Object.entries(exported).filter(([k, v]) => k.startsWith(prefix) && typeof v === 'number' && !exclude.test(k)) as [string, number][];
+  return Object.entries(exported).filter(
+    ([k, v]) => k.startsWith(prefix) && typeof v === 'number' && !exclude.test(k),
+  ) as [string, number][];
 }
 
 describe('racoon/isakmp constants', () => {
@@ -48,12 +50,36 @@ describe('racoon/isakmp constants', () => {
 
   it('pins values to their RFCs', () => {
     // RFC 2408 §3.1 / §3.14.1, RFC 2407 §4.6.3, RFC 3706 §5, RFC 3947 §3.2/§5.1/§5.2
-    assert.deepEqual([C.ISAKMP_ETYPE_IDENT, C.ISAKMP_ETYPE_AGG, C.ISAKMP_ETYPE_INFO, C.ISAKMP_ETYPE_QUICK], [2, 4, 5, 32]);
-    assert.deepEqual([C.ISAKMP_NPTYPE_VID, C.ISAKMP_NPTYPE_NATD_RFC, C.ISAKMP_NPTYPE_NATOA_RFC, C.ISAKMP_NPTYPE_NATD_DRAFT], [13, 20, 21, 130]);
-    assert.deepEqual([C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, C.IPSECDOI_NTYPE_INITIAL_CONTACT], [16, 14, 24578]);
+    assert.deepEqual(
+      [C.ISAKMP_ETYPE_IDENT, C.ISAKMP_ETYPE_AGG, C.ISAKMP_ETYPE_INFO, C.ISAKMP_ETYPE_QUICK],
+      [2, 4, 5, 32],
+    );
+    assert.deepEqual(
+      [C.ISAKMP_NPTYPE_VID, C.ISAKMP_NPTYPE_NATD_RFC, C.ISAKMP_NPTYPE_NATOA_RFC, C.ISAKMP_NPTYPE_NATD_DRAFT],
+      [13, 20, 21, 130],
+    );
+    assert.deepEqual(
+      [C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, C.IPSECDOI_NTYPE_INITIAL_CONTACT],
+      [16, 14, 24578],
+    );
     assert.deepEqual([C.ISAKMP_NTYPE_R_U_THERE, C.ISAKMP_NTYPE_R_U_THERE_ACK], [36136, 36137]);
-    assert.deepEqual([C.IPSECDOI_ATTR_ENC_MODE_UDPTUNNEL_RFC, C.IPSECDOI_ATTR_ENC_MODE_UDPTRNS_RFC, C.IPSECDOI_ATTR_ENC_MODE_UDPTUNNEL_DRAFT], [3, 4, 61443]);
-    assert.deepEqual([C.OAKLEY_ATTR_ENC_ALG_AES, C.IPSECDOI_ESP_AES, C.OAKLEY_ATTR_HASH_ALG_SHA2_256, C.IPSECDOI_ATTR_AUTH_HMAC_SHA2_256], [7, 12, 4, 5]);
+    assert.deepEqual(
+      [
+        C.IPSECDOI_ATTR_ENC_MODE_UDPTUNNEL_RFC,
+        C.IPSECDOI_ATTR_ENC_MODE_UDPTRNS_RFC,
+        C.IPSECDOI_ATTR_ENC_MODE_UDPTUNNEL_DRAFT,
+      ],
+      [3, 4, 61443],
+    );
+    assert.deepEqual(
+      [
+        C.OAKLEY_ATTR_ENC_ALG_AES,
+        C.IPSECDOI_ESP_AES,
+        C.OAKLEY_ATTR_HASH_ALG_SHA2_256,
+        C.IPSECDOI_ATTR_AUTH_HMAC_SHA2_256,
+      ],
+      [7, 12, 4, 5],
+    );
     assert.equal(C.ISAKMP_HEADER_LEN, 28);
   });
 });

@@ -4,7 +4,14 @@ import { strict as assert } from 'node:assert';
 import { checkCodec, hex, refuses } from '../support/codec-check.js';
 import * as C from '../../../../racoon/isakmp/constants.js';
 import { isakmpHeader } from '../../../../racoon/isakmp/header.js';
-import { attribute, attributes, attrNumber, attrTLV, attrTLVNumber, attrTV } from '../../../../racoon/isakmp/payloads/attributes.js';
+import {
+  attribute,
+  attributes,
+  attrNumber,
+  attrTLV,
+  attrTLVNumber,
+  attrTV,
+} from '../../../../racoon/isakmp/payloads/attributes.js';
 import { sa, type IsakmpSa } from '../../../../racoon/isakmp/payloads/sa.js';
 import { ke } from '../../../../racoon/isakmp/payloads/ke.js';
 import { id, formatIdData } from '../../../../racoon/isakmp/payloads/id.js';
@@ -25,8 +32,15 @@ const seq = (n: number, from = 0) => Uint8Array.from({ length: n }, (_, i) => (f
 describe('racoon/isakmp payloads: golden bytes', () => {
   it('header (RFC 2408 §3.1): cookies, np, version 1.0, exchange, flags, message id, length', () => {
     const h = {
-      icookie: seq(8, 1), rcookie: seq(8, 0x11), np: C.ISAKMP_NPTYPE_HASH, majorVersion: 1, minorVersion: 0,
-      etype: C.ISAKMP_ETYPE_QUICK, flags: C.ISAKMP_FLAG_E | C.ISAKMP_FLAG_C, msgid: 0xdeadbeef, length: 0x5c,
+      icookie: seq(8, 1),
+      rcookie: seq(8, 0x11),
+      np: C.ISAKMP_NPTYPE_HASH,
+      majorVersion: 1,
+      minorVersion: 0,
+      etype: C.ISAKMP_ETYPE_QUICK,
+      flags: C.ISAKMP_FLAG_E | C.ISAKMP_FLAG_C,
+      msgid: 0xdeadbeef,
+      length: 0x5c,
     };
     checkCodec(isakmpHeader, h, hex(`0102030405060708 1112131415161718  08 10 20 03  deadbeef  0000005c`), 'header');
   });
@@ -42,7 +56,12 @@ describe('racoon/isakmp payloads: golden bytes', () => {
   it('data attributes (RFC 2408 §3.3): TV sets AF, TLV carries a length', () => {
     checkCodec(attribute, attrTV(C.OAKLEY_ATTR_ENC_ALG, C.OAKLEY_ATTR_ENC_ALG_AES), hex('8001 0007'), 'TV');
     checkCodec(attribute, attrTLV(C.OAKLEY_ATTR_SA_LD, hex('00015180')), hex('000c 0004 00015180'), 'TLV');
-    checkCodec(attributes, [attrTV(1, 5), attrTLV(2, new Uint8Array(0)), attrTV(0x7fff, 0xffff)], hex('80010005 00020000 ffffffff'), 'list');
+    checkCodec(
+      attributes,
+      [attrTV(1, 5), attrTLV(2, new Uint8Array(0)), attrTV(0x7fff, 0xffff)],
+      hex('80010005 00020000 ffffffff'),
+      'list',
+    );
     assert.deepEqual(attrTLVNumber(12, 86400), attrTLV(12, hex('015180')));
     assert.equal(attrNumber(attrTLV(12, hex('00015180'))), 86400);
     assert.equal(attrNumber(attrTLV(12, seq(7))), undefined);
@@ -52,14 +71,31 @@ describe('racoon/isakmp payloads: golden bytes', () => {
 
   // Phase 1 SA of RFC 2409 §5 / App. A: AES-128, SHA, PSK, modp1024, lifetime 28800 s.
   const p1: IsakmpSa = {
-    doi: C.IPSEC_DOI, situation: C.IPSECDOI_SIT_IDENTITY_ONLY,
-    proposals: [{
-      num: 1, protoId: C.IPSECDOI_PROTO_ISAKMP, spi: new Uint8Array(0),
-      transforms: [
-        { num: 1, id: C.IPSECDOI_KEY_IKE, attrs: [attrTV(1, 7), attrTV(14, 128), attrTV(2, 2), attrTV(3, 1), attrTV(4, 2), attrTV(11, 1), attrTLV(12, hex('00007080'))] },
-        { num: 2, id: C.IPSECDOI_KEY_IKE, attrs: [attrTV(1, 5), attrTV(2, 1), attrTV(3, 1), attrTV(4, 2)] },
-      ],
-    }],
+    doi: C.IPSEC_DOI,
+    situation: C.IPSECDOI_SIT_IDENTITY_ONLY,
+    proposals: [
+      {
+        num: 1,
+        protoId: C.IPSECDOI_PROTO_ISAKMP,
+        spi: new Uint8Array(0),
+        transforms: [
+          {
+            num: 1,
+            id: C.IPSECDOI_KEY_IKE,
+            attrs: [
+              attrTV(1, 7),
+              attrTV(14, 128),
+              attrTV(2, 2),
+              attrTV(3, 1),
+              attrTV(4, 2),
+              attrTV(11, 1),
+              attrTLV(12, hex('00007080')),
+            ],
+          },
+          { num: 2, id: C.IPSECDOI_KEY_IKE, attrs: [attrTV(1, 5), attrTV(2, 1), attrTV(3, 1), attrTV(4, 2)] },
+        ],
+      },
+    ],
   };
   const p1Bytes = hex(`
     00000001 00000001                       # DOI IPsec, SIT_IDENTITY_ONLY
@@ -75,52 +111,215 @@ describe('racoon/isakmp payloads: golden bytes', () => {
 
   it('SA: quick mode AND-bundle AH+ESP with SPIs and RFC 3947 encapsulation mode', () => {
     const v: IsakmpSa = {
-      doi: 1, situation: 1,
+      doi: 1,
+      situation: 1,
       proposals: [
-        { num: 1, protoId: C.IPSECDOI_PROTO_IPSEC_AH, spi: hex('0000c001'), transforms: [{ num: 1, id: C.IPSECDOI_AH_SHA, attrs: [attrTV(C.IPSECDOI_ATTR_AUTH, 2), attrTV(C.IPSECDOI_ATTR_ENC_MODE, C.IPSECDOI_ATTR_ENC_MODE_TRNS)] }] },
-        { num: 1, protoId: C.IPSECDOI_PROTO_IPSEC_ESP, spi: hex('0000c002'), transforms: [{ num: 1, id: C.IPSECDOI_ESP_AES, attrs: [attrTV(6, 256), attrTV(4, C.IPSECDOI_ATTR_ENC_MODE_UDPTUNNEL_RFC)] }] },
+        {
+          num: 1,
+          protoId: C.IPSECDOI_PROTO_IPSEC_AH,
+          spi: hex('0000c001'),
+          transforms: [
+            {
+              num: 1,
+              id: C.IPSECDOI_AH_SHA,
+              attrs: [attrTV(C.IPSECDOI_ATTR_AUTH, 2), attrTV(C.IPSECDOI_ATTR_ENC_MODE, C.IPSECDOI_ATTR_ENC_MODE_TRNS)],
+            },
+          ],
+        },
+        {
+          num: 1,
+          protoId: C.IPSECDOI_PROTO_IPSEC_ESP,
+          spi: hex('0000c002'),
+          transforms: [
+            {
+              num: 1,
+              id: C.IPSECDOI_ESP_AES,
+              attrs: [attrTV(6, 256), attrTV(4, C.IPSECDOI_ATTR_ENC_MODE_UDPTUNNEL_RFC)],
+            },
+          ],
+        },
       ],
     };
-    checkCodec(sa, v, hex(`00000001 00000001
+    checkCodec(
+      sa,
+      v,
+      hex(`00000001 00000001
       02 00 001c 01 02 04 01 0000c001  00 00 0010 01 03 0000 80050002 80040002
-      00 00 001c 01 03 04 01 0000c002  00 00 0010 01 0c 0000 80060100 80040003`), 'QM SA');
+      00 00 001c 01 03 04 01 0000c002  00 00 0010 01 0c 0000 80060100 80040003`),
+      'QM SA',
+    );
   });
 
   it('SA refuses inconsistent nesting with the notify a responder would send', () => {
-    const bad = (patch: (b: Uint8Array) => void) => { const b = p1Bytes.slice(); patch(b); return b; };
-    refuses(() => sa.decode(bad((b) => { b[3] = 2; })), C.ISAKMP_NTYPE_DOI_NOT_SUPPORTED);
-    refuses(() => sa.decode(bad((b) => { b[7] = 3; })), C.ISAKMP_NTYPE_SITUATION_NOT_SUPPORTED);
-    refuses(() => sa.decode(bad((b) => { b[11] = 0x49; })), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, /runs past/); // proposal too long
-    refuses(() => sa.decode(bad((b) => { b[11] = 0x47; })), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED); // proposal too short
-    refuses(() => sa.decode(bad((b) => { b[15] = 3; })), C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX, /transform 2 of 3/); // #transforms says 3
-    refuses(() => sa.decode(bad((b) => { b[15] = 1; })), C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX, /transform 1 of 1/); // #transforms says 1
-    refuses(() => sa.decode(bad((b) => { b[15] = 0; })), C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX, /no transforms/);
-    refuses(() => sa.decode(bad((b) => { b[8] = 5; })), C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX); // proposal np must be 2/0
-    refuses(() => sa.decode(bad((b) => { b[16] = 0; })), C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX); // transform 1 says last
-    refuses(() => sa.decode(bad((b) => { b[19] = 0x07; })), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED); // transform len < 8
-    refuses(() => sa.decode(bad((b) => { b[50] = 0x00; b[51] = 0x09; })), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, /attribute 12/);
+    const bad = (patch: (b: Uint8Array) => void) => {
+      const b = p1Bytes.slice();
+      patch(b);
+      return b;
+    };
+    refuses(
+      () =>
+        sa.decode(
+          bad((b) => {
+            b[3] = 2;
+          }),
+        ),
+      C.ISAKMP_NTYPE_DOI_NOT_SUPPORTED,
+    );
+    refuses(
+      () =>
+        sa.decode(
+          bad((b) => {
+            b[7] = 3;
+          }),
+        ),
+      C.ISAKMP_NTYPE_SITUATION_NOT_SUPPORTED,
+    );
+    refuses(
+      () =>
+        sa.decode(
+          bad((b) => {
+            b[11] = 0x49;
+          }),
+        ),
+      C.ISAKMP_NTYPE_PAYLOAD_MALFORMED,
+      /runs past/,
+    ); // proposal too long
+    refuses(
+      () =>
+        sa.decode(
+          bad((b) => {
+            b[11] = 0x47;
+          }),
+        ),
+      C.ISAKMP_NTYPE_PAYLOAD_MALFORMED,
+    ); // proposal too short
+    refuses(
+      () =>
+        sa.decode(
+          bad((b) => {
+            b[15] = 3;
+          }),
+        ),
+      C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX,
+      /transform 2 of 3/,
+    ); // #transforms says 3
+    refuses(
+      () =>
+        sa.decode(
+          bad((b) => {
+            b[15] = 1;
+          }),
+        ),
+      C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX,
+      /transform 1 of 1/,
+    ); // #transforms says 1
+    refuses(
+      () =>
+        sa.decode(
+          bad((b) => {
+            b[15] = 0;
+          }),
+        ),
+      C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX,
+      /no transforms/,
+    );
+    refuses(
+      () =>
+        sa.decode(
+          bad((b) => {
+            b[8] = 5;
+          }),
+        ),
+      C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX,
+    ); // proposal np must be 2/0
+    refuses(
+      () =>
+        sa.decode(
+          bad((b) => {
+            b[16] = 0;
+          }),
+        ),
+      C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX,
+    ); // transform 1 says last
+    refuses(
+      () =>
+        sa.decode(
+          bad((b) => {
+            b[19] = 0x07;
+          }),
+        ),
+      C.ISAKMP_NTYPE_PAYLOAD_MALFORMED,
+    ); // transform len < 8
+    refuses(
+      () =>
+        sa.decode(
+          bad((b) => {
+            b[50] = 0x00;
+            b[51] = 0x09;
+          }),
+        ),
+      C.ISAKMP_NTYPE_PAYLOAD_MALFORMED,
+      /attribute 12/,
+    );
     refuses(() => sa.decode(p1Bytes.subarray(0, 8)), C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX, /without proposals/);
     const extra = new Uint8Array(p1Bytes.length + 2);
     extra.set(p1Bytes);
     refuses(() => sa.decode(extra), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, /after the last proposal/);
-    refuses(() => sa.decode(bad((b) => { b[8] = 2; })), C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX, /another follows/);
+    refuses(
+      () =>
+        sa.decode(
+          bad((b) => {
+            b[8] = 2;
+          }),
+        ),
+      C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX,
+      /another follows/,
+    );
   });
 
   it('SA refuses a Basic attribute in TLV form (RFC 2409 App. A, RFC 2407 §4.5); variable ones may be TV', () => {
-    const withAttrs = (protoId: number, attrs: IsakmpSa['proposals'][0]['transforms'][0]['attrs']): IsakmpSa =>
-      ({ doi: 1, situation: 1, proposals: [{ num: 1, protoId, spi: new Uint8Array(protoId === 1 ? 0 : 4), transforms: [{ num: 1, id: 1, attrs }] }] });
+    const withAttrs = (protoId: number, attrs: IsakmpSa['proposals'][0]['transforms'][0]['attrs']): IsakmpSa => ({
+      doi: 1,
+      situation: 1,
+      proposals: [
+        { num: 1, protoId, spi: new Uint8Array(protoId === 1 ? 0 : 4), transforms: [{ num: 1, id: 1, attrs }] },
+      ],
+    });
     // phase 1: Encryption Algorithm (1) is Basic; Life Duration (12) is Variable and may be TV
-    refuses(() => sa.decode(sa.encode(withAttrs(C.IPSECDOI_PROTO_ISAKMP, [attrTLV(1, hex('0007'))]))), C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX, /basic attribute 1/);
-    assert.equal(sa.decode(sa.encode(withAttrs(C.IPSECDOI_PROTO_ISAKMP, [attrTV(12, 3600)]))).value.proposals.length, 1);
+    refuses(
+      () => sa.decode(sa.encode(withAttrs(C.IPSECDOI_PROTO_ISAKMP, [attrTLV(1, hex('0007'))]))),
+      C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX,
+      /basic attribute 1/,
+    );
+    assert.equal(
+      sa.decode(sa.encode(withAttrs(C.IPSECDOI_PROTO_ISAKMP, [attrTV(12, 3600)]))).value.proposals.length,
+      1,
+    );
     // phase 2: Encapsulation Mode (4) is Basic; SA Life Duration (2) is Variable — but class 2 is Basic in phase 1
-    refuses(() => sa.decode(sa.encode(withAttrs(C.IPSECDOI_PROTO_IPSEC_ESP, [attrTLV(4, hex('0001'))]))), C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX);
-    assert.equal(sa.decode(sa.encode(withAttrs(C.IPSECDOI_PROTO_IPSEC_ESP, [attrTLV(2, hex('00000e10'))]))).value.proposals.length, 1);
-    refuses(() => sa.decode(sa.encode(withAttrs(C.IPSECDOI_PROTO_ISAKMP, [attrTLV(2, hex('0002'))]))), C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX);
+    refuses(
+      () => sa.decode(sa.encode(withAttrs(C.IPSECDOI_PROTO_IPSEC_ESP, [attrTLV(4, hex('0001'))]))),
+      C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX,
+    );
+    assert.equal(
+      sa.decode(sa.encode(withAttrs(C.IPSECDOI_PROTO_IPSEC_ESP, [attrTLV(2, hex('00000e10'))]))).value.proposals.length,
+      1,
+    );
+    refuses(
+      () => sa.decode(sa.encode(withAttrs(C.IPSECDOI_PROTO_ISAKMP, [attrTLV(2, hex('0002'))]))),
+      C.ISAKMP_NTYPE_BAD_PROPOSAL_SYNTAX,
+    );
   });
 
   it('KE, HASH, SIG, VID, NAT-D, fragment: opaque bodies; empty ones refused', () => {
     const d = seq(20, 0x40);
-    for (const [name, codec] of [['ke', ke], ['hash', hash], ['sig', sig], ['vid', vendorId], ['natd', natD], ['frag', frag]] as const) {
+    for (const [name, codec] of [
+      ['ke', ke],
+      ['hash', hash],
+      ['sig', sig],
+      ['vid', vendorId],
+      ['natd', natD],
+      ['frag', frag],
+    ] as const) {
       checkCodec(codec, d, d, name);
       if (name !== 'frag') refuses(() => codec.decode(new Uint8Array(0)), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED);
     }
@@ -140,14 +339,23 @@ describe('racoon/isakmp payloads: golden bytes', () => {
     const sub = { idType: C.IPSECDOI_ID_IPV4_ADDR_SUBNET, protocol: 0, port: 0, data: hex('0a010000 ffff0000') };
     checkCodec(id, sub, hex('04 00 0000 0a010000ffff0000'), 'subnet');
     assert.equal(formatIdData(sub), '10.1.0.0/16');
-    const v6 = { idType: C.IPSECDOI_ID_IPV6_ADDR_SUBNET, protocol: 6, port: 80, data: hex('20010db8000000000000000000000000 ffffffff000000000000000000000000') };
+    const v6 = {
+      idType: C.IPSECDOI_ID_IPV6_ADDR_SUBNET,
+      protocol: 6,
+      port: 80,
+      data: hex('20010db8000000000000000000000000 ffffffff000000000000000000000000'),
+    };
     assert.equal(formatIdData(id.decode(id.encode(v6)).value), '2001:db8::/32');
     const rng = { idType: C.IPSECDOI_ID_IPV4_ADDR_RANGE, protocol: 0, port: 0, data: hex('0a000001 0a0000ff') };
     assert.equal(formatIdData(rng), '10.0.0.1-10.0.0.255');
     const fq = { idType: C.IPSECDOI_ID_FQDN, protocol: 0, port: 0, data: new TextEncoder().encode('gw.example.net') };
     checkCodec(id, fq, hex('02 00 0000 67772e6578616d706c652e6e6574'), 'fqdn');
     assert.equal(formatIdData(fq), 'gw.example.net');
-    refuses(() => id.decode(hex('01 00 0000 c00002')), C.ISAKMP_NTYPE_INVALID_ID_INFORMATION, /ID_IPV4_ADDR with 3 bytes/);
+    refuses(
+      () => id.decode(hex('01 00 0000 c00002')),
+      C.ISAKMP_NTYPE_INVALID_ID_INFORMATION,
+      /ID_IPV4_ADDR with 3 bytes/,
+    );
     refuses(() => id.decode(hex('06 00 0000 c0000201')), C.ISAKMP_NTYPE_INVALID_ID_INFORMATION);
     refuses(() => id.decode(hex('03 00 0000')), C.ISAKMP_NTYPE_INVALID_ID_INFORMATION, /empty/);
     refuses(() => id.decode(hex('01 00 00')), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED);
@@ -161,19 +369,47 @@ describe('racoon/isakmp payloads: golden bytes', () => {
   });
 
   it('NOTIFY (RFC 2408 §3.14): INITIAL-CONTACT with cookies as SPI; R-U-THERE with a sequence (RFC 3706 §5)', () => {
-    checkCodec(notify, { doi: 1, protoId: 1, notifyType: C.IPSECDOI_NTYPE_INITIAL_CONTACT, spi: seq(16, 1), data: new Uint8Array(0) },
-      hex('00000001 01 10 6002 0102030405060708090a0b0c0d0e0f10'), 'initial-contact');
-    checkCodec(notify, { doi: 1, protoId: 1, notifyType: C.ISAKMP_NTYPE_R_U_THERE, spi: seq(16, 1), data: hex('00000007') },
-      hex('00000001 01 10 8d28 0102030405060708090a0b0c0d0e0f10 00000007'), 'dpd');
-    checkCodec(notify, { doi: 1, protoId: 3, notifyType: C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, spi: new Uint8Array(0), data: new Uint8Array(0) },
-      hex('00000001 03 00 000e'), 'error notify');
+    checkCodec(
+      notify,
+      { doi: 1, protoId: 1, notifyType: C.IPSECDOI_NTYPE_INITIAL_CONTACT, spi: seq(16, 1), data: new Uint8Array(0) },
+      hex('00000001 01 10 6002 0102030405060708090a0b0c0d0e0f10'),
+      'initial-contact',
+    );
+    checkCodec(
+      notify,
+      { doi: 1, protoId: 1, notifyType: C.ISAKMP_NTYPE_R_U_THERE, spi: seq(16, 1), data: hex('00000007') },
+      hex('00000001 01 10 8d28 0102030405060708090a0b0c0d0e0f10 00000007'),
+      'dpd',
+    );
+    checkCodec(
+      notify,
+      {
+        doi: 1,
+        protoId: 3,
+        notifyType: C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN,
+        spi: new Uint8Array(0),
+        data: new Uint8Array(0),
+      },
+      hex('00000001 03 00 000e'),
+      'error notify',
+    );
     refuses(() => notify.decode(hex('00000001 01 10 6002 0102')), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, /notify SPI/);
     refuses(() => notify.decode(hex('00000001 01 10 60')), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED);
   });
 
   it('DELETE (RFC 2408 §3.15): two ESP SPIs; the SPI list must fill the payload', () => {
-    checkCodec(del, { doi: 1, protoId: 3, spiSize: 4, spis: [hex('11223344'), hex('55667788')] }, hex('00000001 03 04 0002 11223344 55667788'), 'delete');
-    checkCodec(del, { doi: 1, protoId: 1, spiSize: 16, spis: [seq(16)] }, hex('00000001 01 10 0001 000102030405060708090a0b0c0d0e0f'), 'delete isakmp');
+    checkCodec(
+      del,
+      { doi: 1, protoId: 3, spiSize: 4, spis: [hex('11223344'), hex('55667788')] },
+      hex('00000001 03 04 0002 11223344 55667788'),
+      'delete',
+    );
+    checkCodec(
+      del,
+      { doi: 1, protoId: 1, spiSize: 16, spis: [seq(16)] },
+      hex('00000001 01 10 0001 000102030405060708090a0b0c0d0e0f'),
+      'delete isakmp',
+    );
     refuses(() => del.decode(hex('00000001 03 04 0003 11223344 55667788')), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, /3 SPIs/);
     refuses(() => del.decode(hex('00000001 03 04 0001 11223344 55')), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED);
     refuses(() => del.decode(hex('00000001 03 00 0001')), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, /zero-size/);
@@ -181,26 +417,57 @@ describe('racoon/isakmp payloads: golden bytes', () => {
 
   it('NAT-OA (RFC 3947 §5.2): IPv4 and IPv6; a wrong id type or size is refused', () => {
     checkCodec(natOa, { addr: hex('c0a80102') }, hex('01 000000 c0a80102'), 'nat-oa v4');
-    checkCodec(natOa, { addr: hex('20010db8000000000000000000000001') }, hex('05 000000 20010db8000000000000000000000001'), 'nat-oa v6');
+    checkCodec(
+      natOa,
+      { addr: hex('20010db8000000000000000000000001') },
+      hex('05 000000 20010db8000000000000000000000001'),
+      'nat-oa v6',
+    );
     refuses(() => natOa.decode(hex('02 000000 c0a80102')), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, /id type 2/);
     refuses(() => natOa.decode(hex('05 000000 c0a80102')), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED);
   });
 
   it('ATTR (mode config): REQUEST for INTERNAL_IP4_ADDRESS and NETMASK with empty values', () => {
-    checkCodec(cfg, { cfgType: C.ISAKMP_CFG_REQUEST, identifier: 0x1234, attrs: [attrTLV(1, new Uint8Array(0)), attrTLV(2, new Uint8Array(0))] },
-      hex('01 00 1234 0001 0000 0002 0000'), 'cfg');
-    checkCodec(cfg, { cfgType: C.ISAKMP_CFG_REPLY, identifier: 1, attrs: [attrTLV(1, hex('0a000005'))] }, hex('02 00 0001 0001 0004 0a000005'), 'cfg reply');
+    checkCodec(
+      cfg,
+      {
+        cfgType: C.ISAKMP_CFG_REQUEST,
+        identifier: 0x1234,
+        attrs: [attrTLV(1, new Uint8Array(0)), attrTLV(2, new Uint8Array(0))],
+      },
+      hex('01 00 1234 0001 0000 0002 0000'),
+      'cfg',
+    );
+    checkCodec(
+      cfg,
+      { cfgType: C.ISAKMP_CFG_REPLY, identifier: 1, attrs: [attrTLV(1, hex('0a000005'))] },
+      hex('02 00 0001 0001 0004 0a000005'),
+      'cfg reply',
+    );
     refuses(() => cfg.decode(hex('01 00 12')), C.ISAKMP_NTYPE_PAYLOAD_MALFORMED);
   });
 
   it('encoders refuse values that do not fit their fields instead of truncating them', () => {
-    const h = { icookie: seq(8), rcookie: seq(8), np: 0, majorVersion: 1, minorVersion: 0, etype: 2, flags: 0, msgid: 0, length: 28 };
+    const h = {
+      icookie: seq(8),
+      rcookie: seq(8),
+      np: 0,
+      majorVersion: 1,
+      minorVersion: 0,
+      etype: 2,
+      flags: 0,
+      msgid: 0,
+      length: 28,
+    };
     assert.throws(() => isakmpHeader.encode({ ...h, etype: 256 }), RangeError);
     assert.throws(() => isakmpHeader.encode({ ...h, majorVersion: 16 }), RangeError);
     assert.throws(() => isakmpHeader.encode({ ...h, msgid: -1 }), RangeError);
     assert.throws(() => isakmpHeader.encode({ ...h, icookie: seq(7) }), RangeError);
     assert.throws(() => id.encode({ idType: 1, protocol: 0, port: 65536, data: seq(4) }), RangeError);
-    assert.throws(() => notify.encode({ doi: 1, protoId: 1, notifyType: 70000, spi: seq(0), data: seq(0) }), RangeError);
+    assert.throws(
+      () => notify.encode({ doi: 1, protoId: 1, notifyType: 70000, spi: seq(0), data: seq(0) }),
+      RangeError,
+    );
     assert.throws(() => sa.encode({ ...p1, proposals: [{ ...p1.proposals[0]!, protoId: 300 }] }), RangeError);
     assert.throws(() => attribute.encode(attrTV(1, 0x10000)), RangeError);
     assert.throws(() => attribute.encode(attrTV(0x8000, 1)), RangeError);

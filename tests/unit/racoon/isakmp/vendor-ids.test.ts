@@ -2,7 +2,14 @@
 import { strict as assert } from 'node:assert';
 import { hex } from '../support/codec-check.js';
 import {
-  identifyVendorId, KNOWN_VENDOR_IDS, NATT_VENDOR_IDS, VENDORID_DPD, VENDORID_FRAG, VENDORID_NATT_RFC, VENDORID_UNITY, VENDORID_XAUTH,
+  identifyVendorId,
+  KNOWN_VENDOR_IDS,
+  NATT_VENDOR_IDS,
+  VENDORID_DPD,
+  VENDORID_FRAG,
+  VENDORID_NATT_RFC,
+  VENDORID_UNITY,
+  VENDORID_XAUTH,
 } from '../../../../racoon/isakmp/vendor-ids.js';
 
 const h = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -14,7 +21,10 @@ describe('racoon/isakmp vendor ids', () => {
     assert.equal(h(VENDORID_XAUTH.vid), '09002689dfd6b712'); // draft-ietf-ipsra-isakmp-xauth, as Wireshark knows it
     assert.equal(h(VENDORID_UNITY.vid), '12f5f28c457168a9702d9fe274cc0100');
     assert.equal(h(VENDORID_FRAG.vid), '4048b7d56ebce88525e7de7f00d6c2d380000000');
-    assert.deepEqual(NATT_VENDOR_IDS.map((k) => k.name), ['RFC 3947', 'draft-ietf-ipsec-nat-t-ike-02\\n', 'draft-ietf-ipsec-nat-t-ike-02']);
+    assert.deepEqual(
+      NATT_VENDOR_IDS.map((k) => k.name),
+      ['RFC 3947', 'draft-ietf-ipsec-nat-t-ike-02\\n', 'draft-ietf-ipsec-nat-t-ike-02'],
+    );
     assert.equal(new Set(KNOWN_VENDOR_IDS.map((k) => h(k.vid))).size, KNOWN_VENDOR_IDS.length);
   });
 

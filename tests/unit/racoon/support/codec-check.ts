@@ -17,7 +17,10 @@ export function checkCodec<T>(codec: Codec<T>, value: T, bytes: Uint8Array, labe
   const big = new Uint8Array(bytes.length + 7).fill(0xa5);
   codec.encode(value, big, 3);
   assert.deepEqual(big.subarray(3, 3 + bytes.length), bytes, `${label}: encode at offset`);
-  assert.ok(big.subarray(0, 3).every((b) => b === 0xa5) && big.subarray(3 + bytes.length).every((b) => b === 0xa5), `${label}: sentinels`);
+  assert.ok(
+    big.subarray(0, 3).every((b) => b === 0xa5) && big.subarray(3 + bytes.length).every((b) => b === 0xa5),
+    `${label}: sentinels`,
+  );
   const dec2 = codec.decode(big, 3, 3 + bytes.length);
   assert.deepEqual(dec2.value, value, `${label}: decode at offset`);
   assert.equal(dec2.next, 3 + bytes.length);
