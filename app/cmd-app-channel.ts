@@ -1,10 +1,11 @@
 // `uipsec send`, `listen` and `ping`: UDP through uipsecd's host stack over its app channel (the IKE
-// channel of pfkey/ike-channel.ts, ports bound without bypass, so the SPD applies as to any application).
+// channel of channel/client.ts, ports bound without bypass, so the SPD applies as to any application).
 // ping is ICMP/ICMPv6 echo (RFC 792, RFC 4443 §4.1) sent by the daemon's host itself (PING frame), so a
 // policy covering ICMP protects it; `ping --udp PORT` is the UDP echo (RFC 862) of `uipsec listen --echo`.
 import { dirname, join } from 'node:path';
 import { formatAddr, parseAddr } from '../common/inet.js';
-import { IKE_SOCKET_ENV, IkeChannel, type IkeDatagram } from '../pfkey/ike-channel.js';
+import { IKE_SOCKET_ENV } from '../channel/constants.js';
+import { IkeChannel, type IkeDatagram } from '../channel/client.js';
 import { DEFAULT_PFKEY_SOCKET, PFKEY_SOCKET_ENV } from '../pfkey/transport-unix.js';
 import { EXIT_FAIL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, errorText, type CliIo } from './cli-io.js';
 

@@ -3,7 +3,7 @@
 // channel (status.ts), and, when the daemon cannot be asked, the interfaces and routes of its config file.
 import { parseArgs as parseDaemonArgs } from '../kernel/daemon/config.js';
 import { PfkeyClient } from '../pfkey/client.js';
-import { IkeChannel } from '../pfkey/ike-channel.js';
+import { IkeChannel } from '../channel/client.js';
 import { UnixTransport, defaultSocketPath } from '../pfkey/transport-unix.js';
 import { appSocketPath } from './cmd-app-channel.js';
 import { EXIT_FAIL, EXIT_OK, EXIT_USAGE, errorText, type CliIo } from './cli-io.js';

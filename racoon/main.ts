@@ -13,7 +13,7 @@ import { systemClock } from '../common/clock.js';
 import { systemRng } from '../common/rng.js';
 import { PfkeyClient } from '../pfkey/client.js';
 import { UnixTransport, defaultSocketPath } from '../pfkey/transport-unix.js';
-import { IkeChannel } from '../pfkey/ike-channel.js';
+import { IkeChannel } from '../channel/client.js';
 import { checkConfig } from './conf/check.js';
 import { ISAKMP_NATT_PORT, ISAKMP_PORT, type RacoonConf } from './conf/ast.js';
 import { loadPskFile } from './psk.js';

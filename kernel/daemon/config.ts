@@ -8,7 +8,7 @@ import { ConfigError } from '../../common/errors.js';
 import { isLogLevel, type LogLevel } from '../../common/log.js';
 import { parseAddr, parsePrefix } from '../../common/inet.js';
 import { DEFAULT_PFKEY_SOCKET, PFKEY_SOCKET_ENV } from '../../pfkey/transport-unix.js';
-import { IKE_SOCKET_ENV } from '../../pfkey/ike-channel.js';
+import { IKE_SOCKET_ENV } from '../../channel/constants.js';
 
 export interface Endpoint {
   host: string;

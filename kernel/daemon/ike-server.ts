@@ -1,4 +1,4 @@
-// The IKE/app datagram channel, daemon side (frames in pfkey/ike-channel.ts, design in docs/uipsecd.md):
+// The IKE/app datagram channel, daemon side (frames in channel/frames.ts, design in docs/uipsecd.md):
 // each client binds UDP ports of the daemon's host stack (racoon: 500 and 4500 with IPsec bypass; tools:
 // any port, subject to the SPD) and exchanges datagrams through them. A client's sockets close with it; a
 // client sending a malformed frame is disconnected alone. PING runs ICMP echo from the host (through its
@@ -13,7 +13,7 @@ import {
   decodeIkeFrame,
   encodeIkeFrame,
   type IkeFrame,
-} from '../../pfkey/ike-channel.js';
+} from '../../channel/frames.js';
 import type { Host } from '../host.js';
 import { createSocketPolicy } from '../spd.js';
 import type { UdpSocket } from '../socket.js';

@@ -9,7 +9,7 @@ import { SeededRng } from '../../common/rng.js';
 import * as C from '../../pfkey/constants.js';
 import { PfkeyClient } from '../../pfkey/client.js';
 import { UnixTransport } from '../../pfkey/transport-unix.js';
-import { IkeChannel, type IkeDatagram } from '../../pfkey/ike-channel.js';
+import { IkeChannel, type IkeDatagram } from '../../channel/index.js';
 import type { PfkeyMessage } from '../../pfkey/index.js';
 import { startDaemon, type Daemon } from '../../kernel/daemon/main.js';
 import { addr, hexKey, ip, msg, saMsg, spMsg } from '../unit/keysock/support.js';

@@ -1,4 +1,4 @@
-// The app channel's PING/PINGREPLY/PINGDONE/STATUSREQ/STATUS frames (pfkey/ike-channel.ts): byte layouts
+// The app channel's PING/PINGREPLY/PINGDONE/STATUSREQ/STATUS frames (channel/frames.ts): byte layouts
 // written out by hand from the header comment, round trips, the bounds, the old frames unchanged, a fuzz of
 // the decoder (fast-check, fixed seed: any bytes give a frame or an IkeFrameError), and a daemon that drops
 // only the client sending a malformed or out-of-bounds PING.
@@ -18,7 +18,7 @@ import {
   PING_MAX_INTERVAL_MS,
   PING_MAX_SIZE,
   PING_MAX_TIMEOUT_MS,
-} from '../../pfkey/ike-channel.js';
+} from '../../channel/index.js';
 import { startDaemon, type Daemon } from '../../kernel/daemon/main.js';
 import { settle, sockDir, testConfig } from './support.js';
 

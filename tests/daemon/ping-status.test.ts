@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { SeededRng } from '../../common/rng.js';
 import { ManualClock } from '../../common/clock.js';
 import { nullLogger } from '../../common/log.js';
-import { IkeChannel, type IkePingReply } from '../../pfkey/ike-channel.js';
+import { IkeChannel, type IkePingReply } from '../../channel/index.js';
 import { startDaemon, type Daemon } from '../../kernel/daemon/main.js';
 import { runSetkeyInproc } from '../../app/setkey-inproc.js';
 import { ip } from '../unit/keysock/support.js';

@@ -8,13 +8,7 @@ import { join } from 'node:path';
 import * as C from '../../pfkey/constants.js';
 import { PfkeyClient } from '../../pfkey/client.js';
 import { UnixTransport, connectPfkey, defaultSocketPath, DEFAULT_PFKEY_SOCKET } from '../../pfkey/transport-unix.js';
-import {
-  IkeChannel,
-  IkeFrameSplitter,
-  decodeIkeFrame,
-  encodeIkeFrame,
-  IkeFrameError,
-} from '../../pfkey/ike-channel.js';
+import { IkeChannel, IkeFrameSplitter, decodeIkeFrame, encodeIkeFrame, IkeFrameError } from '../../channel/index.js';
 import { encodeMessage } from '../../pfkey/index.js';
 import { cli, startDaemon, type Daemon } from '../../kernel/daemon/main.js';
 import { ListenError } from '../../kernel/daemon/unix-listener.js';
@@ -212,7 +206,7 @@ describe('pfkey/transport-unix: socket path', () => {
   });
 });
 
-describe('pfkey/ike-channel: frames', () => {
+describe('channel/frames', () => {
   it('round-trips every frame type and splits arbitrary chunkings', () => {
     const frames = [
       { type: 'bind' as const, port: 500, bypass: true, addr: Uint8Array.of(10, 0, 0, 1) },
@@ -274,7 +268,7 @@ describe('uipsecd: the real ESP-in-UDP (NAT-T) socket', () => {
     assert.equal(await ch.bind(port, { bypass: true }), port);
     const peer = dgram.createSocket('udp4');
     await new Promise<void>((r) => peer.bind(0, '127.0.0.1', () => r()));
-    const got = new Promise<import('../../pfkey/ike-channel.js').IkeDatagram>((r) => ch.onDatagram(r));
+    const got = new Promise<import('../../channel/index.js').IkeDatagram>((r) => ch.onDatagram(r));
     peer.send(Buffer.concat([Buffer.alloc(4), Buffer.from('ike-hello')]), port, '127.0.0.1');
     const dg = await got;
     assert.deepEqual([...dg.payload.subarray(0, 4)], [0, 0, 0, 0]);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PfkeyClient } from '../../pfkey/client.js';
 import { UnixTransport } from '../../pfkey/transport-unix.js';
-import { IkeChannel, type IkeDatagram } from '../../pfkey/ike-channel.js';
+import { IkeChannel, type IkeDatagram } from '../../channel/index.js';
 import * as P from '../../pfkey/constants.js';
 import { makeSockaddr } from '../../pfkey/sockaddr.js';
 import { parseAddr } from '../../common/inet.js';

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IkeChannel } from '../../pfkey/ike-channel.js';
+import { IkeChannel } from '../../channel/index.js';
 import { parseAddr } from '../../common/inet.js';
 import { repoRoot } from '../support/root.js';
 import { daemonArgv } from '../daemon/support.js';

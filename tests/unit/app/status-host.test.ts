@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { Host } from '../../../kernel/host.js';
 import { MemWire } from '../../../kernel/link/memwire.js';
 import { hostStatus } from '../../../kernel/daemon/ike-server.js';
-import { IKE_FRAME_MAX, encodeIkeFrame } from '../../../pfkey/ike-channel.js';
+import { IKE_FRAME_MAX, encodeIkeFrame } from '../../../channel/index.js';
 import { formatStatus, hostExtras, hostPartFromStatus, statusJson, type StatusReport } from '../../../app/status.js';
 import { ip } from '../keysock/support.js';
 

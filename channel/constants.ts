@@ -1,0 +1,29 @@
+// Numbers of uipsecd's IKE/app channel (frame layouts in channel/frames.ts, design in docs/uipsecd.md):
+// frame types, the PING bounds, the largest frame and where the daemon's socket lives.
+
+export const IKE_FRAME_BIND = 1;
+export const IKE_FRAME_BOUND = 2;
+export const IKE_FRAME_DGRAM = 3;
+export const IKE_FRAME_UNBIND = 4;
+export const IKE_FRAME_PING = 5;
+export const IKE_FRAME_PINGREPLY = 6;
+export const IKE_FRAME_PINGDONE = 7;
+export const IKE_FRAME_STATUSREQ = 8;
+export const IKE_FRAME_STATUS = 9;
+/** PING bounds (a frame outside them is malformed): requests, echo data bytes, ms between, ms to wait. */
+export const PING_MAX_COUNT = 10_000;
+export const PING_MAX_SIZE = 65_000;
+export const PING_MAX_INTERVAL_MS = 60_000;
+export const PING_MAX_TIMEOUT_MS = 600_000;
+/** BIND flag: the socket bypasses IPsec (racoon's IP_IPSEC_POLICY "bypass" on its IKE sockets). */
+export const IKE_BIND_BYPASS = 1;
+/** Largest frame body accepted (a UDP payload is at most 65,507 bytes, plus the addresses). */
+export const IKE_FRAME_MAX = 65536 + 64;
+export const DEFAULT_IKE_SOCKET = '/var/run/uipsec/ike.sock';
+export const IKE_SOCKET_ENV = 'UIPSEC_IKE_SOCKET';
+
+/** The daemon's channel socket: $UIPSEC_IKE_SOCKET when set and not empty, else DEFAULT_IKE_SOCKET. */
+export function defaultIkeSocketPath(env: Record<string, string | undefined> = process.env): string {
+  const p = env[IKE_SOCKET_ENV];
+  return p !== undefined && p !== '' ? p : DEFAULT_IKE_SOCKET;
+}
