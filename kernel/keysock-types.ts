@@ -56,8 +56,8 @@ export function echoRaw(raw: Uint8Array, keepTypes: ReadonlySet<number>, target:
   const spans: number[] = [];
   let total = SADB_MSG.size;
   for (let p = SADB_MSG.size; p < raw.length;) {
-    const len = getField(dv, p, SADB_EXT.fields.len!) * 8;
-    if (keepTypes.has(getField(dv, p, SADB_EXT.fields.type!))) {
+    const len = getField(dv, p, SADB_EXT.fields.len) * 8;
+    if (keepTypes.has(getField(dv, p, SADB_EXT.fields.type))) {
       spans.push(p, len);
       total += len;
     }
@@ -71,7 +71,7 @@ export function echoRaw(raw: Uint8Array, keepTypes: ReadonlySet<number>, target:
     q += spans[i + 1]!;
   }
   const odv = viewOf(out);
-  setField(odv, 0, SADB_MSG.fields.errno!, 0);
-  setField(odv, 0, SADB_MSG.fields.len!, total / 8);
+  setField(odv, 0, SADB_MSG.fields.errno, 0);
+  setField(odv, 0, SADB_MSG.fields.len, total / 8);
   return { kind: 'bytes', bytes: out, target };
 }

@@ -14,11 +14,21 @@ export interface FieldSpec {
   readonly kind: FieldKind;
 }
 
-export interface StructLayout {
+/**
+ * A C struct's layout. `K` is the union of its member names, so `SADB_SA.fields.spi` is a FieldSpec (a
+ * misspelt member fails to compile); a layout taken generically (StructLayout) indexes by any string.
+ */
+export interface StructLayout<K extends string = string> {
   readonly name: string; // C struct name
   readonly size: number; // sizeof
-  readonly fields: Readonly<Record<string, FieldSpec>>; // C member name without the struct prefix
+  readonly fields: Readonly<Record<K, FieldSpec>>; // C member name without the struct prefix
 }
+
+/** The member names of a layout: `FieldName<typeof SADB_COMB>` is 'auth' | 'encrypt' | ... */
+export type FieldName<L extends StructLayout> = keyof L['fields'] & string;
+
+/** One member as declared: name, kind, and the byte count of a 'pad'. */
+type Member = readonly [name: string, kind: FieldKind, padSize?: number];
 
 /** True when the host (and so the kernel) is little-endian. */
 export const HOST_LITTLE_ENDIAN = endianness() === 'LE';
@@ -26,7 +36,7 @@ export const HOST_LITTLE_ENDIAN = endianness() === 'LE';
 const KIND_SIZE: Record<Exclude<FieldKind, 'pad'>, number> = { u8: 1, u16: 2, u32: 4, u64: 8, n16: 2, n32: 4 };
 
 /** Lays members out back to back (every PF_KEY struct is naturally aligned, so C adds no padding). */
-function struct(name: string, members: [string, FieldKind, number?][]): StructLayout {
+function struct<const M extends readonly Member[]>(name: string, members: M): StructLayout<M[number][0]> {
   const fields: Record<string, FieldSpec> = {};
   let off = 0;
   for (const [field, kind, padSize] of members) {

@@ -141,39 +141,39 @@ export function decodeSadbMsg(buf: Uint8Array, off = 0): { value: SadbMsg; lenBy
   const dv = viewOf(buf);
   const f = SADB_MSG.fields;
   const value: SadbMsg = {
-    version: getField(dv, off, f.version!),
-    type: getField(dv, off, f.type!),
-    errno: getField(dv, off, f.errno!),
-    satype: getField(dv, off, f.satype!),
-    reserved: getField(dv, off, f.reserved!),
-    seq: getField(dv, off, f.seq!),
-    pid: getField(dv, off, f.pid!),
+    version: getField(dv, off, f.version),
+    type: getField(dv, off, f.type),
+    errno: getField(dv, off, f.errno),
+    satype: getField(dv, off, f.satype),
+    reserved: getField(dv, off, f.reserved),
+    seq: getField(dv, off, f.seq),
+    pid: getField(dv, off, f.pid),
   };
   if (value.version !== C.PF_KEY_V2) invalid(`sadb_msg_version ${value.version}, must be ${C.PF_KEY_V2}`, off);
   if (value.type === C.SADB_RESERVED || value.type > C.SADB_DECODE_MAX)
     invalid(`sadb_msg_type ${value.type} unknown`, off);
-  const lenBytes = getField(dv, off, f.len!) * 8;
+  const lenBytes = getField(dv, off, f.len) * 8;
   if (lenBytes < SADB_MSG.size) invalid(`sadb_msg_len ${lenBytes / 8} shorter than the header`, off);
   return { value, lenBytes, next: off + SADB_MSG.size };
 }
 
 function encodeSadbMsg(m: SadbMsg, dv: DataView, lenBytes: number): void {
   const f = SADB_MSG.fields;
-  setField(dv, 0, f.version!, m.version, 'sadb_msg_version');
-  setField(dv, 0, f.type!, m.type, 'sadb_msg_type');
-  setField(dv, 0, f.errno!, m.errno, 'sadb_msg_errno');
-  setField(dv, 0, f.satype!, m.satype, 'sadb_msg_satype');
-  setField(dv, 0, f.len!, lenBytes / 8, 'sadb_msg_len');
-  setField(dv, 0, f.reserved!, m.reserved, 'sadb_msg_reserved');
-  setField(dv, 0, f.seq!, m.seq, 'sadb_msg_seq');
-  setField(dv, 0, f.pid!, m.pid, 'sadb_msg_pid');
+  setField(dv, 0, f.version, m.version, 'sadb_msg_version');
+  setField(dv, 0, f.type, m.type, 'sadb_msg_type');
+  setField(dv, 0, f.errno, m.errno, 'sadb_msg_errno');
+  setField(dv, 0, f.satype, m.satype, 'sadb_msg_satype');
+  setField(dv, 0, f.len, lenBytes / 8, 'sadb_msg_len');
+  setField(dv, 0, f.reserved, m.reserved, 'sadb_msg_reserved');
+  setField(dv, 0, f.seq, m.seq, 'sadb_msg_seq');
+  setField(dv, 0, f.pid, m.pid, 'sadb_msg_pid');
 }
 
 // --- whole messages ---
 
 function decodeExt(dv: DataView, p: number, end: number, ext: Record<string, unknown>, order: number[]): number {
-  const extLen = getField(dv, p, SADB_EXT.fields.len!) * 8;
-  const type = getField(dv, p, SADB_EXT.fields.type!);
+  const extLen = getField(dv, p, SADB_EXT.fields.len) * 8;
+  const type = getField(dv, p, SADB_EXT.fields.type);
   if (extLen === 0) invalid(`extension type ${type} has length 0`, p);
   if (extLen > end - p) invalid(`extension type ${type} (${extLen} bytes) runs past the message end`, p);
   const name = extNameOf(type);
@@ -248,6 +248,6 @@ export function makeSadbMsg(type: number, satype: number, seq = 0, pid = 0): Sad
  */
 export function withErrno(original: Uint8Array, errno: number): Uint8Array {
   const out = new Uint8Array(original); // a copy even when given a Buffer (whose slice is a view)
-  if (out.length >= SADB_MSG.size) setField(viewOf(out), 0, SADB_MSG.fields.errno!, errno, 'sadb_msg_errno');
+  if (out.length >= SADB_MSG.size) setField(viewOf(out), 0, SADB_MSG.fields.errno, errno, 'sadb_msg_errno');
   return out;
 }

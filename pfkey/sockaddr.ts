@@ -45,17 +45,17 @@ export function decodeSockaddr(dv: DataView, off: number, avail: number): { valu
     throw new PfkeyError('EAFNOSUPPORT', `sockaddr family ${family} not supported`, off);
   }
   if (saLen > avail) invalid(`sockaddr: sa_len ${saLen} runs past its extension (${avail} bytes left)`, off);
-  const port = getField(dv, off, SOCKADDR_IN.fields.port!);
+  const port = getField(dv, off, SOCKADDR_IN.fields.port);
   if (family === AF_INET) {
-    return { value: { family: 4, port, addr: bytesAt(dv, off + SOCKADDR_IN.fields.addr!.off, 4) }, next: off + saLen };
+    return { value: { family: 4, port, addr: bytesAt(dv, off + SOCKADDR_IN.fields.addr.off, 4) }, next: off + saLen };
   }
   const f = SOCKADDR_IN6.fields;
   const value: Sockaddr6 = {
     family: 6,
     port,
-    addr: bytesAt(dv, off + f.addr!.off, 16),
-    flowinfo: getField(dv, off, f.flowinfo!),
-    scopeId: getField(dv, off, f.scope_id!),
+    addr: bytesAt(dv, off + f.addr.off, 16),
+    flowinfo: getField(dv, off, f.flowinfo),
+    scopeId: getField(dv, off, f.scope_id),
   };
   return { value, next: off + saLen };
 }
@@ -67,13 +67,13 @@ export function encodeSockaddr(sa: Sockaddr, dv: DataView, off: number): number 
     invalid(`sockaddr: inet${sa.family === 6 ? '6' : ''} address of ${sa.addr.length} bytes`);
   zeroBytes(dv, off, len);
   const layout = sa.family === 4 ? SOCKADDR_IN : SOCKADDR_IN6;
-  setField(dv, off, layout.fields.len!, len);
-  setField(dv, off, layout.fields.family!, sa.family === 4 ? AF_INET : AF_INET6);
-  setField(dv, off, layout.fields.port!, sa.port, 'port');
-  putBytes(dv, off + layout.fields.addr!.off, sa.addr);
+  setField(dv, off, layout.fields.len, len);
+  setField(dv, off, layout.fields.family, sa.family === 4 ? AF_INET : AF_INET6);
+  setField(dv, off, layout.fields.port, sa.port, 'port');
+  putBytes(dv, off + layout.fields.addr.off, sa.addr);
   if (sa.family === 6) {
-    setField(dv, off, SOCKADDR_IN6.fields.flowinfo!, sa.flowinfo, 'flowinfo');
-    setField(dv, off, SOCKADDR_IN6.fields.scope_id!, sa.scopeId, 'scope_id');
+    setField(dv, off, SOCKADDR_IN6.fields.flowinfo, sa.flowinfo, 'flowinfo');
+    setField(dv, off, SOCKADDR_IN6.fields.scope_id, sa.scopeId, 'scope_id');
   }
   return off + len;
 }

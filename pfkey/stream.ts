@@ -94,7 +94,7 @@ export class PfkeyStreamSplitter {
   /** The whole-message length from a complete header, or undefined after poisoning the stream. */
   private frameLength(head: Uint8Array): number | undefined {
     const version = head[0]!;
-    const units = getField(viewOf(head), 0, SADB_MSG.fields.len!); // host order, like every length
+    const units = getField(viewOf(head), 0, SADB_MSG.fields.len); // host order, like every length
     const len = units * 8;
     if (version !== PF_KEY_V2) this.poison = new PfkeyError('EINVAL', `stream: sadb_msg_version ${version}`);
     else if (len < SADB_MSG.size)

@@ -24,15 +24,15 @@ export const addressCodec: ExtCodec<SadbAddress> = {
     if (SADB_ADDRESS.size + pfkeyAlign8(saLen) !== len) {
       invalid(`sadb_address: length ${len} does not match sa_len ${saLen} padded to 8`, off);
     }
-    const value: SadbAddress = { proto: getField(dv, off, F.proto!), prefixlen: getField(dv, off, F.prefixlen!), addr };
+    const value: SadbAddress = { proto: getField(dv, off, F.proto), prefixlen: getField(dv, off, F.prefixlen), addr };
     return { value, next: off + len };
   },
   encode(v, dv, off, exttype) {
     const len = addressCodec.encodedLength(v);
     putExtHeader(dv, off, len, exttype);
-    setField(dv, off, F.proto!, v.proto, 'sadb_address_proto');
-    setField(dv, off, F.prefixlen!, v.prefixlen, 'sadb_address_prefixlen');
-    setField(dv, off, F.reserved!, 0);
+    setField(dv, off, F.proto, v.proto, 'sadb_address_proto');
+    setField(dv, off, F.prefixlen, v.prefixlen, 'sadb_address_prefixlen');
+    setField(dv, off, F.reserved, 0);
     const end = encodeSockaddr(v.addr, dv, off + SADB_ADDRESS.size);
     zeroBytes(dv, end, off + len - end);
     return off + len;

@@ -24,8 +24,8 @@ export function expectAtLeast(len: number, size: number, what: string, off: numb
 /** Writes the common sadb_ext header (length in 8-byte units). */
 export function putExtHeader(dv: DataView, off: number, lenBytes: number, exttype: number): void {
   if (lenBytes % 8 !== 0) invalid(`extension length ${lenBytes} is not a multiple of 8`);
-  setField(dv, off, SADB_EXT.fields.len!, lenBytes / 8, 'sadb_ext_len');
-  setField(dv, off, SADB_EXT.fields.type!, exttype, 'sadb_ext_type');
+  setField(dv, off, SADB_EXT.fields.len, lenBytes / 8, 'sadb_ext_len');
+  setField(dv, off, SADB_EXT.fields.type, exttype, 'sadb_ext_type');
 }
 
 /** A copy of `n` bytes at `off` (decoded values never alias the input buffer). */

@@ -28,8 +28,8 @@ function decodeString(dv: DataView, off: number, n: number): Uint8Array {
 export const identityCodec: ExtCodec<SadbIdent> = {
   decode(dv, off, len) {
     expectAtLeast(len, SADB_IDENT.size, 'sadb_ident', off);
-    const type = getField(dv, off, F.type!);
-    const id = getField64(dv, off, F.id!);
+    const type = getField(dv, off, F.type);
+    const id = getField64(dv, off, F.id);
     const body = off + SADB_IDENT.size;
     if (type !== SADB_X_IDENTTYPE_ADDR) {
       return { value: { type, id, data: decodeString(dv, body, len - SADB_IDENT.size) }, next: off + len };
@@ -42,9 +42,9 @@ export const identityCodec: ExtCodec<SadbIdent> = {
   encode(v, dv, off, exttype) {
     const len = identityCodec.encodedLength(v);
     putExtHeader(dv, off, len, exttype);
-    setField(dv, off, F.type!, v.type, 'sadb_ident_type');
-    setField(dv, off, F.reserved!, 0);
-    setField64(dv, off, F.id!, v.id, 'sadb_ident_id');
+    setField(dv, off, F.type, v.type, 'sadb_ident_type');
+    setField(dv, off, F.reserved, 0);
+    setField64(dv, off, F.id, v.id, 'sadb_ident_id');
     const body = off + SADB_IDENT.size;
     zeroBytes(dv, body, len - SADB_IDENT.size);
     if (v.type === SADB_X_IDENTTYPE_ADDR) {

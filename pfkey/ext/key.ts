@@ -17,7 +17,7 @@ const F = SADB_KEY.fields;
 export const keyCodec: ExtCodec<SadbKey> = {
   decode(dv, off, len) {
     expectAtLeast(len, SADB_KEY.size, 'sadb_key', off);
-    const bits = getField(dv, off, F.bits!);
+    const bits = getField(dv, off, F.bits);
     const keyBytes = Math.ceil(bits / 8);
     if (SADB_KEY.size + pfkeyAlign8(keyBytes) !== len) {
       invalid(`sadb_key: ${bits} bits need ${SADB_KEY.size + pfkeyAlign8(keyBytes)} bytes, extension has ${len}`, off);
@@ -28,8 +28,8 @@ export const keyCodec: ExtCodec<SadbKey> = {
     if (v.key.length !== Math.ceil(v.bits / 8)) invalid(`sadb_key: ${v.bits} bits but ${v.key.length} key bytes`);
     const len = keyCodec.encodedLength(v);
     putExtHeader(dv, off, len, exttype);
-    setField(dv, off, F.bits!, v.bits, 'sadb_key_bits');
-    setField(dv, off, F.reserved!, 0);
+    setField(dv, off, F.bits, v.bits, 'sadb_key_bits');
+    setField(dv, off, F.reserved, 0);
     putBytes(dv, off + SADB_KEY.size, v.key);
     zeroBytes(dv, off + SADB_KEY.size + v.key.length, len - SADB_KEY.size - v.key.length);
     return off + len;

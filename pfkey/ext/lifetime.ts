@@ -18,19 +18,19 @@ export const lifetimeCodec: ExtCodec<SadbLifetime> = {
   decode(dv, off, len) {
     expectLength(len, SADB_LIFETIME.size, 'sadb_lifetime', off);
     const value: SadbLifetime = {
-      allocations: getField(dv, off, F.allocations!),
-      bytes: getField64(dv, off, F.bytes!),
-      addtime: getField64(dv, off, F.addtime!),
-      usetime: getField64(dv, off, F.usetime!),
+      allocations: getField(dv, off, F.allocations),
+      bytes: getField64(dv, off, F.bytes),
+      addtime: getField64(dv, off, F.addtime),
+      usetime: getField64(dv, off, F.usetime),
     };
     return { value, next: off + len };
   },
   encode(v, dv, off, exttype) {
     putExtHeader(dv, off, SADB_LIFETIME.size, exttype);
-    setField(dv, off, F.allocations!, v.allocations, 'sadb_lifetime_allocations');
-    setField64(dv, off, F.bytes!, v.bytes, 'sadb_lifetime_bytes');
-    setField64(dv, off, F.addtime!, v.addtime, 'sadb_lifetime_addtime');
-    setField64(dv, off, F.usetime!, v.usetime, 'sadb_lifetime_usetime');
+    setField(dv, off, F.allocations, v.allocations, 'sadb_lifetime_allocations');
+    setField64(dv, off, F.bytes, v.bytes, 'sadb_lifetime_bytes');
+    setField64(dv, off, F.addtime, v.addtime, 'sadb_lifetime_addtime');
+    setField64(dv, off, F.usetime, v.usetime, 'sadb_lifetime_usetime');
     return off + SADB_LIFETIME.size;
   },
   encodedLength: () => SADB_LIFETIME.size,

@@ -27,23 +27,23 @@ export const saCodec: ExtCodec<SadbSa> = {
   decode(dv, off, len) {
     expectLength(len, SADB_SA.size, 'sadb_sa', off);
     const value: SadbSa = {
-      spi: getField(dv, off, F.spi!),
-      replay: getField(dv, off, F.replay!),
-      state: getField(dv, off, F.state!),
-      auth: getField(dv, off, F.auth!),
-      encrypt: getField(dv, off, F.encrypt!),
-      flags: getField(dv, off, F.flags!),
+      spi: getField(dv, off, F.spi),
+      replay: getField(dv, off, F.replay),
+      state: getField(dv, off, F.state),
+      auth: getField(dv, off, F.auth),
+      encrypt: getField(dv, off, F.encrypt),
+      flags: getField(dv, off, F.flags),
     };
     return { value, next: off + len };
   },
   encode(v, dv, off, exttype) {
     putExtHeader(dv, off, SADB_SA.size, exttype);
-    setField(dv, off, F.spi!, v.spi, 'sadb_sa_spi');
-    setField(dv, off, F.replay!, v.replay, 'sadb_sa_replay');
-    setField(dv, off, F.state!, v.state, 'sadb_sa_state');
-    setField(dv, off, F.auth!, v.auth, 'sadb_sa_auth');
-    setField(dv, off, F.encrypt!, v.encrypt, 'sadb_sa_encrypt');
-    setField(dv, off, F.flags!, v.flags, 'sadb_sa_flags');
+    setField(dv, off, F.spi, v.spi, 'sadb_sa_spi');
+    setField(dv, off, F.replay, v.replay, 'sadb_sa_replay');
+    setField(dv, off, F.state, v.state, 'sadb_sa_state');
+    setField(dv, off, F.auth, v.auth, 'sadb_sa_auth');
+    setField(dv, off, F.encrypt, v.encrypt, 'sadb_sa_encrypt');
+    setField(dv, off, F.flags, v.flags, 'sadb_sa_flags');
     return off + SADB_SA.size;
   },
   encodedLength: () => SADB_SA.size,

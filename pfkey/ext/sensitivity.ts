@@ -19,17 +19,17 @@ const F = SADB_SENS.fields;
 export const sensitivityCodec: ExtCodec<SadbSens> = {
   decode(dv, off, len) {
     expectAtLeast(len, SADB_SENS.size, 'sadb_sens', off);
-    const sensWords = getField(dv, off, F.sens_len!);
-    const integWords = getField(dv, off, F.integ_len!);
+    const sensWords = getField(dv, off, F.sens_len);
+    const integWords = getField(dv, off, F.integ_len);
     if (SADB_SENS.size + 8 * (sensWords + integWords) !== len) {
       invalid(`sadb_sens: ${sensWords}+${integWords} bitmap words do not fill ${len} bytes`, off);
     }
     const b = off + SADB_SENS.size;
     const value: SadbSens = {
-      dpd: getField(dv, off, F.dpd!),
-      sensLevel: getField(dv, off, F.sens_level!),
+      dpd: getField(dv, off, F.dpd),
+      sensLevel: getField(dv, off, F.sens_level),
       sensBitmap: bytesAt(dv, b, 8 * sensWords),
-      integLevel: getField(dv, off, F.integ_level!),
+      integLevel: getField(dv, off, F.integ_level),
       integBitmap: bytesAt(dv, b + 8 * sensWords, 8 * integWords),
     };
     return { value, next: off + len };
@@ -39,12 +39,12 @@ export const sensitivityCodec: ExtCodec<SadbSens> = {
       invalid('sadb_sens: bitmap not a multiple of 8 bytes');
     const len = sensitivityCodec.encodedLength(v);
     putExtHeader(dv, off, len, exttype);
-    setField(dv, off, F.dpd!, v.dpd, 'sadb_sens_dpd');
-    setField(dv, off, F.sens_level!, v.sensLevel, 'sadb_sens_sens_level');
-    setField(dv, off, F.sens_len!, v.sensBitmap.length / 8, 'sadb_sens_sens_len');
-    setField(dv, off, F.integ_level!, v.integLevel, 'sadb_sens_integ_level');
-    setField(dv, off, F.integ_len!, v.integBitmap.length / 8, 'sadb_sens_integ_len');
-    setField(dv, off, F.reserved!, 0);
+    setField(dv, off, F.dpd, v.dpd, 'sadb_sens_dpd');
+    setField(dv, off, F.sens_level, v.sensLevel, 'sadb_sens_sens_level');
+    setField(dv, off, F.sens_len, v.sensBitmap.length / 8, 'sadb_sens_sens_len');
+    setField(dv, off, F.integ_level, v.integLevel, 'sadb_sens_integ_level');
+    setField(dv, off, F.integ_len, v.integBitmap.length / 8, 'sadb_sens_integ_len');
+    setField(dv, off, F.reserved, 0);
     putBytes(dv, off + SADB_SENS.size, v.sensBitmap);
     putBytes(dv, off + SADB_SENS.size + v.sensBitmap.length, v.integBitmap);
     return off + len;

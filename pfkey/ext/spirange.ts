@@ -15,13 +15,13 @@ const F = SADB_SPIRANGE.fields;
 export const spirangeCodec: ExtCodec<SadbSpirange> = {
   decode(dv, off, len) {
     expectLength(len, SADB_SPIRANGE.size, 'sadb_spirange', off);
-    return { value: { min: getField(dv, off, F.min!), max: getField(dv, off, F.max!) }, next: off + len };
+    return { value: { min: getField(dv, off, F.min), max: getField(dv, off, F.max) }, next: off + len };
   },
   encode(v, dv, off, exttype) {
     putExtHeader(dv, off, SADB_SPIRANGE.size, exttype);
-    setField(dv, off, F.min!, v.min, 'sadb_spirange_min');
-    setField(dv, off, F.max!, v.max, 'sadb_spirange_max');
-    setField(dv, off, F.reserved!, 0);
+    setField(dv, off, F.min, v.min, 'sadb_spirange_min');
+    setField(dv, off, F.max, v.max, 'sadb_spirange_max');
+    setField(dv, off, F.reserved, 0);
     return off + SADB_SPIRANGE.size;
   },
   encodedLength: () => SADB_SPIRANGE.size,

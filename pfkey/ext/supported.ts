@@ -25,10 +25,10 @@ export const supportedCodec: ExtCodec<SadbSupported> = {
     // len is a multiple of 8 and sadb_alg is 8 bytes, so the list always divides evenly.
     for (let p = off + SADB_SUPPORTED.size; p < off + len; p += SADB_ALG.size) {
       algs.push({
-        id: getField(dv, p, A.id!),
-        ivlen: getField(dv, p, A.ivlen!),
-        minbits: getField(dv, p, A.minbits!),
-        maxbits: getField(dv, p, A.maxbits!),
+        id: getField(dv, p, A.id),
+        ivlen: getField(dv, p, A.ivlen),
+        minbits: getField(dv, p, A.minbits),
+        maxbits: getField(dv, p, A.maxbits),
       });
     }
     return { value: { algs }, next: off + len };
@@ -36,14 +36,14 @@ export const supportedCodec: ExtCodec<SadbSupported> = {
   encode(v, dv, off, exttype) {
     const len = supportedCodec.encodedLength(v);
     putExtHeader(dv, off, len, exttype);
-    setField(dv, off, SADB_SUPPORTED.fields.reserved!, 0);
+    setField(dv, off, SADB_SUPPORTED.fields.reserved, 0);
     v.algs.forEach((a, i) => {
       const p = off + SADB_SUPPORTED.size + i * SADB_ALG.size;
-      setField(dv, p, A.id!, a.id, 'sadb_alg_id');
-      setField(dv, p, A.ivlen!, a.ivlen, 'sadb_alg_ivlen');
-      setField(dv, p, A.minbits!, a.minbits, 'sadb_alg_minbits');
-      setField(dv, p, A.maxbits!, a.maxbits, 'sadb_alg_maxbits');
-      setField(dv, p, A.reserved!, 0);
+      setField(dv, p, A.id, a.id, 'sadb_alg_id');
+      setField(dv, p, A.ivlen, a.ivlen, 'sadb_alg_ivlen');
+      setField(dv, p, A.minbits, a.minbits, 'sadb_alg_minbits');
+      setField(dv, p, A.maxbits, a.maxbits, 'sadb_alg_maxbits');
+      setField(dv, p, A.reserved, 0);
     });
     return off + len;
   },

@@ -18,7 +18,7 @@ export const kmprivateCodec: ExtCodec<SadbXKmprivate> = {
     if (v.data.length % 8 !== 0) invalid('sadb_x_kmprivate: data not a multiple of 8 bytes');
     const len = kmprivateCodec.encodedLength(v);
     putExtHeader(dv, off, len, exttype);
-    setField(dv, off, SADB_X_KMPRIVATE.fields.reserved!, 0);
+    setField(dv, off, SADB_X_KMPRIVATE.fields.reserved, 0);
     putBytes(dv, off + SADB_X_KMPRIVATE.size, v.data);
     return off + len;
   },

@@ -24,12 +24,12 @@ export interface SadbXNatTFrag {
 export const natTTypeCodec: ExtCodec<SadbXNatTType> = {
   decode(dv, off, len) {
     expectLength(len, SADB_X_NAT_T_TYPE.size, 'sadb_x_nat_t_type', off);
-    return { value: { type: getField(dv, off, SADB_X_NAT_T_TYPE.fields.type!) }, next: off + len };
+    return { value: { type: getField(dv, off, SADB_X_NAT_T_TYPE.fields.type) }, next: off + len };
   },
   encode(v, dv, off, exttype) {
     putExtHeader(dv, off, SADB_X_NAT_T_TYPE.size, exttype);
-    setField(dv, off, SADB_X_NAT_T_TYPE.fields.type!, v.type, 'sadb_x_nat_t_type_type');
-    zeroBytes(dv, off + SADB_X_NAT_T_TYPE.fields.reserved!.off, 3);
+    setField(dv, off, SADB_X_NAT_T_TYPE.fields.type, v.type, 'sadb_x_nat_t_type_type');
+    zeroBytes(dv, off + SADB_X_NAT_T_TYPE.fields.reserved.off, 3);
     return off + SADB_X_NAT_T_TYPE.size;
   },
   encodedLength: () => SADB_X_NAT_T_TYPE.size,
@@ -38,12 +38,12 @@ export const natTTypeCodec: ExtCodec<SadbXNatTType> = {
 export const natTPortCodec: ExtCodec<SadbXNatTPort> = {
   decode(dv, off, len) {
     expectLength(len, SADB_X_NAT_T_PORT.size, 'sadb_x_nat_t_port', off);
-    return { value: { port: getField(dv, off, SADB_X_NAT_T_PORT.fields.port!) }, next: off + len };
+    return { value: { port: getField(dv, off, SADB_X_NAT_T_PORT.fields.port) }, next: off + len };
   },
   encode(v, dv, off, exttype) {
     putExtHeader(dv, off, SADB_X_NAT_T_PORT.size, exttype);
-    setField(dv, off, SADB_X_NAT_T_PORT.fields.port!, v.port, 'sadb_x_nat_t_port_port');
-    setField(dv, off, SADB_X_NAT_T_PORT.fields.reserved!, 0);
+    setField(dv, off, SADB_X_NAT_T_PORT.fields.port, v.port, 'sadb_x_nat_t_port_port');
+    setField(dv, off, SADB_X_NAT_T_PORT.fields.reserved, 0);
     return off + SADB_X_NAT_T_PORT.size;
   },
   encodedLength: () => SADB_X_NAT_T_PORT.size,
@@ -52,12 +52,12 @@ export const natTPortCodec: ExtCodec<SadbXNatTPort> = {
 export const natTFragCodec: ExtCodec<SadbXNatTFrag> = {
   decode(dv, off, len) {
     expectLength(len, SADB_X_NAT_T_FRAG.size, 'sadb_x_nat_t_frag', off);
-    return { value: { fraglen: getField(dv, off, SADB_X_NAT_T_FRAG.fields.fraglen!) }, next: off + len };
+    return { value: { fraglen: getField(dv, off, SADB_X_NAT_T_FRAG.fields.fraglen) }, next: off + len };
   },
   encode(v, dv, off, exttype) {
     putExtHeader(dv, off, SADB_X_NAT_T_FRAG.size, exttype);
-    setField(dv, off, SADB_X_NAT_T_FRAG.fields.fraglen!, v.fraglen, 'sadb_x_nat_t_frag_fraglen');
-    setField(dv, off, SADB_X_NAT_T_FRAG.fields.reserved!, 0);
+    setField(dv, off, SADB_X_NAT_T_FRAG.fields.fraglen, v.fraglen, 'sadb_x_nat_t_frag_fraglen');
+    setField(dv, off, SADB_X_NAT_T_FRAG.fields.reserved, 0);
     return off + SADB_X_NAT_T_FRAG.size;
   },
   encodedLength: () => SADB_X_NAT_T_FRAG.size,

@@ -43,15 +43,15 @@ function decodeEndpoints(dv: DataView, p: number, rlen: number): { src: Sockaddr
 }
 
 function decodeRequest(dv: DataView, p: number, remaining: number): { value: SadbXIpsecrequest; next: number } {
-  const rlen = getField(dv, p, R.fields.len!);
+  const rlen = getField(dv, p, R.fields.len);
   if (rlen < R.size || rlen > remaining || rlen % 8 !== 0) {
     invalid(`sadb_x_ipsecrequest: length ${rlen} bytes (${remaining} left, must be >= 8 and a multiple of 8)`, p);
   }
   const value: SadbXIpsecrequest = {
-    proto: getField(dv, p, R.fields.proto!),
-    mode: getField(dv, p, R.fields.mode!),
-    level: getField(dv, p, R.fields.level!),
-    reqid: getField(dv, p, R.fields.reqid!),
+    proto: getField(dv, p, R.fields.proto),
+    mode: getField(dv, p, R.fields.mode),
+    level: getField(dv, p, R.fields.level),
+    reqid: getField(dv, p, R.fields.reqid),
   };
   if (rlen > R.size) Object.assign(value, decodeEndpoints(dv, p, rlen));
   return { value, next: p + rlen };
@@ -67,11 +67,11 @@ function requestLength(r: SadbXIpsecrequest): number {
 function encodeRequest(r: SadbXIpsecrequest, dv: DataView, p: number): number {
   const rlen = requestLength(r);
   zeroBytes(dv, p, rlen);
-  setField(dv, p, R.fields.len!, rlen);
-  setField(dv, p, R.fields.proto!, r.proto, 'sadb_x_ipsecrequest_proto');
-  setField(dv, p, R.fields.mode!, r.mode, 'sadb_x_ipsecrequest_mode');
-  setField(dv, p, R.fields.level!, r.level, 'sadb_x_ipsecrequest_level');
-  setField(dv, p, R.fields.reqid!, r.reqid, 'sadb_x_ipsecrequest_reqid');
+  setField(dv, p, R.fields.len, rlen);
+  setField(dv, p, R.fields.proto, r.proto, 'sadb_x_ipsecrequest_proto');
+  setField(dv, p, R.fields.mode, r.mode, 'sadb_x_ipsecrequest_mode');
+  setField(dv, p, R.fields.level, r.level, 'sadb_x_ipsecrequest_level');
+  setField(dv, p, R.fields.reqid, r.reqid, 'sadb_x_ipsecrequest_reqid');
   if (r.src && r.dst) encodeSockaddr(r.dst, dv, encodeSockaddr(r.src, dv, p + R.size));
   return p + rlen;
 }
@@ -86,11 +86,11 @@ export const policyCodec: ExtCodec<SadbXPolicy> = {
       p = r.next;
     }
     const value: SadbXPolicy = {
-      type: getField(dv, off, P.type!),
-      dir: getField(dv, off, P.dir!),
-      scope: getField(dv, off, P.scope!),
-      id: getField(dv, off, P.id!),
-      priority: getField(dv, off, P.priority!),
+      type: getField(dv, off, P.type),
+      dir: getField(dv, off, P.dir),
+      scope: getField(dv, off, P.scope),
+      id: getField(dv, off, P.id),
+      priority: getField(dv, off, P.priority),
       requests,
     };
     return { value, next: off + len };
@@ -98,11 +98,11 @@ export const policyCodec: ExtCodec<SadbXPolicy> = {
   encode(v, dv, off, exttype) {
     const len = policyCodec.encodedLength(v);
     putExtHeader(dv, off, len, exttype);
-    setField(dv, off, P.type!, v.type, 'sadb_x_policy_type');
-    setField(dv, off, P.dir!, v.dir, 'sadb_x_policy_dir');
-    setField(dv, off, P.scope!, v.scope, 'sadb_x_policy_scope');
-    setField(dv, off, P.id!, v.id, 'sadb_x_policy_id');
-    setField(dv, off, P.priority!, v.priority, 'sadb_x_policy_priority');
+    setField(dv, off, P.type, v.type, 'sadb_x_policy_type');
+    setField(dv, off, P.dir, v.dir, 'sadb_x_policy_dir');
+    setField(dv, off, P.scope, v.scope, 'sadb_x_policy_scope');
+    setField(dv, off, P.id, v.id, 'sadb_x_policy_id');
+    setField(dv, off, P.priority, v.priority, 'sadb_x_policy_priority');
     let p = off + SADB_X_POLICY.size;
     for (const r of v.requests) p = encodeRequest(r, dv, p);
     return p;

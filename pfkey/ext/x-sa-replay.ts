@@ -12,11 +12,11 @@ export interface SadbXSaReplay {
 export const saReplayCodec: ExtCodec<SadbXSaReplay> = {
   decode(dv, off, len) {
     expectLength(len, SADB_X_SA_REPLAY.size, 'sadb_x_sa_replay', off);
-    return { value: { replay: getField(dv, off, SADB_X_SA_REPLAY.fields.replay!) }, next: off + len };
+    return { value: { replay: getField(dv, off, SADB_X_SA_REPLAY.fields.replay) }, next: off + len };
   },
   encode(v, dv, off, exttype) {
     putExtHeader(dv, off, SADB_X_SA_REPLAY.size, exttype);
-    setField(dv, off, SADB_X_SA_REPLAY.fields.replay!, v.replay, 'sadb_x_sa_replay_replay');
+    setField(dv, off, SADB_X_SA_REPLAY.fields.replay, v.replay, 'sadb_x_sa_replay_replay');
     return off + SADB_X_SA_REPLAY.size;
   },
   encodedLength: () => SADB_X_SA_REPLAY.size,
