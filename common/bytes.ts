@@ -1,5 +1,5 @@
 // Byte helpers shared by every codec: bounds-checked readers, hex, constant-time compare, wipe.
-// Decoders validate lengths before reading (STYLE habit 2); these helpers keep that cheap.
+// Decoders validate lengths before reading; these helpers keep that cheap.
 import { timingSafeEqual } from 'node:crypto';
 
 /** Raised by codecs when input is malformed; `offset` and `field` say where. */
@@ -63,7 +63,7 @@ export function equalCT(a: Uint8Array, b: Uint8Array): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** Zero-fills key material (STYLE habit 12). */
+/** Zero-fills key material, so that it does not outlive its use. */
 export function wipe(...bufs: (Uint8Array | undefined)[]): void {
   for (const b of bufs) if (b) b.fill(0);
 }

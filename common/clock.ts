@@ -1,4 +1,4 @@
-// Injected time source (STYLE habit 5): kernel and racoon never call Date.now() directly.
+// Injected time source: kernel and racoon never call Date.now() directly.
 
 export interface Clock {
   /** Milliseconds since the epoch (wall time, for lifetimes printed by setkey). */

@@ -1,4 +1,4 @@
-// Typed errors with stable codes (STYLE naming rules).
+// Typed errors with stable codes.
 
 /** A configuration error with position; used by setkey and racoon.conf parsers. */
 export class ConfigError extends Error {

@@ -1,4 +1,4 @@
-// Leveled logger, injected everywhere. Keys are printed only at debug level (STYLE habit 12).
+// Leveled logger, injected everywhere. Keys are printed only at debug level.
 
 export type LogLevel = 'error' | 'warn' | 'notice' | 'info' | 'debug';
 const ORDER: Record<LogLevel, number> = { error: 0, warn: 1, notice: 2, info: 3, debug: 4 };

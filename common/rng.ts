@@ -1,5 +1,5 @@
-// Injected random source (STYLE habit 5). The system source draws from a pooled buffer:
-// a per-packet randomFillSync costs 2-3 µs, a pooled draw 0.03 µs (shared/reference/perf-notes.md).
+// Injected random source. The system source draws from a pooled buffer:
+// a per-packet randomFillSync is a system call, a pooled draw a copy from memory.
 import { randomFillSync, createHash } from 'node:crypto';
 
 export interface Rng {

@@ -1,7 +1,8 @@
 // ACQUIRE rate limiting (KAME key.c `secacq`, key_acquire/key_getacq): one ACQUIRE per SA index, then the
 // next `blockacq_count` triggers are suppressed; an entry lives `blockacq_lifetime` seconds. A GETSPI whose
-// sequence number names the ACQUIRE (a larval SA being negotiated) refreshes the entry, so the kernel stays
-// quiet while the key manager works (reference/pfkey.md §5).
+// sequence number names the ACQUIRE (a larval SA being negotiated; RFC 2367 §3.1.1 makes its sadb_msg_seq
+// the ACQUIRE's) refreshes the entry, so the kernel stays quiet while the key manager works (KAME key.c
+// key_getspi finds the secacq by that sequence number and resets its created time and count).
 import { addrKey } from '../common/inet.js';
 import type { IpsecMode, IpsecProto } from './secassoc.js';
 

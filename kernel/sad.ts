@@ -507,7 +507,7 @@ export class Sad {
     this.opts.listener?.({ type: 'larval-expired', sa: e.sa });
   }
 
-  /** Dead: unlink, zero-fill keys and contexts (STYLE habit 12). */
+  /** Dead: unlink, zero-fill keys and contexts (key material does not outlive its SA). */
   private kill(e: Entry): void {
     const sa = e.sa;
     sa.state = 'dead';

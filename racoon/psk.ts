@@ -101,7 +101,7 @@ export function lookupPsk(psk: PskFile, id: string): Uint8Array | undefined {
   return psk.entries.find((e) => e.id === id)?.key;
 }
 
-/** True when `key` equals the stored key for `id`, compared in constant time (STYLE habit 12). */
+/** True when `key` equals the stored key for `id`, compared in constant time (no timing side channel on the key). */
 export function pskMatches(psk: PskFile, id: string, key: Uint8Array): boolean {
   const k = lookupPsk(psk, id);
   return k !== undefined && equalCT(k, key);

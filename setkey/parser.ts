@@ -19,7 +19,7 @@
 //   key       := 0xHEX | QUOTED                      misc := type[,code] (icmp/icmp6/mh) | key (gre)
 //
 // On an error the statement is dropped, the error recorded with its line, and parsing resumes after the
-// next ';' so that one run reports every bad statement (STYLE habit 11). POLICY is parsed by policy.ts.
+// next ';' so that one run reports every bad statement. POLICY is parsed by policy.ts.
 import { parseAddr, addrFamily, type Family } from '../common/inet.js';
 import type * as A from './ast.js';
 import { tokenize, stripPolicyComments, type Token } from './lexer.js';

@@ -1,5 +1,5 @@
 // Statements to the PF_KEY messages setkey sends (ipsec-tools parse.y setkeymsg_add / setkeymsg_addr /
-// setkeymsg_spdaddr / setkeymsg0), in the extension order of /work/shared/reference/setkey.md §4.
+// setkeymsg_spdaddr / setkeymsg0), in the order those functions append the extensions.
 // RFC 2367 §2-3; sadb_msg_seq is 0 and sadb_msg_pid the caller's pid, as setkey does.
 import * as C from '../pfkey/constants.js';
 import { makeSadbMsg, type PfkeyExts, type PfkeyMessage } from '../pfkey/msg.js';

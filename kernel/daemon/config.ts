@@ -73,7 +73,7 @@ type Apply = (cfg: DaemonConfig, args: string[]) => string | undefined; // error
 const onOff = (v: string | undefined): boolean | undefined =>
   v === 'on' || v === 'yes' ? true : v === 'off' || v === 'no' ? false : undefined;
 
-/** Keyword -> how to apply it (sorted, as STYLE habit 11 asks). */
+/** Keyword -> how to apply it (sorted). */
 const KEYWORDS: Record<string, Apply> = {
   address: (c, a) => {
     if (a.length !== 1 || !parsePrefix(a[0]!) || !a[0]!.includes('/')) return 'address needs ADDR/PREFIXLEN';

@@ -1,4 +1,4 @@
-// The shape every PF_KEY extension codec shares (STYLE habit 4) and the helpers they use.
+// The shape every PF_KEY extension codec shares and the helpers they use.
 // msg.ts has already checked that [off, off+len) lies inside the message and that len is a non-zero
 // multiple of 8 (RFC 2367 §2.2); each codec then checks its own size rules before reading a field.
 import { invalid } from '../errors.js';

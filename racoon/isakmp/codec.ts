@@ -31,7 +31,7 @@ export class IsakmpError extends Error {
 }
 
 /**
- * A payload body codec (STYLE habit 4). `decode` reads `[offset, end)` — the bytes the enclosing generic
+ * A payload body codec. `decode` reads `[offset, end)` — the bytes the enclosing generic
  * header declared — and returns the value and the offset after it; `encode` writes at `offset` into `buf`
  * (allocated when absent) and returns the buffer; `encodedLength` is the exact byte count `encode` writes.
  */

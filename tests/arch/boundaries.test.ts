@@ -1,4 +1,4 @@
-// Import-boundary test (STYLE "Module boundaries"): scans the import specifiers of every source file
+// Import-boundary test (the module table in CONTRIBUTING.md): scans the import specifiers of every source file
 // and checks that each module imports only what the table allows.
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';

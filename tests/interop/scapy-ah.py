@@ -37,7 +37,7 @@ def make_sa(c, seq=1):
         tunnel = IP(src=src, dst=dst) if ":" not in src else IPv6(src=src, dst=dst)
     sa = SecurityAssociation(AH, spi=c["spi"], auth_algo=ALGS[c["alg"]], auth_key=bytes.fromhex(c["key"]),
                              tunnel_header=tunnel, esn_en=bool(c.get("esn")), esn=c.get("esnHi", 0))
-    sa.seq_num = seq  # peer-notes: seq 0 cannot be passed as an argument
+    sa.seq_num = seq  # scapy's encrypt() reads seq_num=0 as not given, so set the SA's counter
     return sa
 
 

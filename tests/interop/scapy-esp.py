@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 # Cross-check oracle for uipsec ESP: reads a JSON list of cases on stdin and answers a JSON list on stdout.
 # Each case either asks scapy to decrypt a packet built by uipsec ("open") or to build one ("seal").
-# Known scapy 2.5 bugs are worked around HERE (see shared/reference/peer-notes.md), never in uipsec:
+# Known scapy 2.5 bugs (read in its scapy/layers/ipsec.py) are worked around HERE, never in uipsec:
 #  - non-AEAD ESP with ESN: scapy leaves the ESN high word out of the ICV (RFC 4303 §2.2.1 puts it in);
 #    we verify / recompute that ICV ourselves and let scapy do only the cipher part.
-#  - a sequence number of 0 cannot be passed as an argument: cases never use 0.
+#  - a sequence number of 0 cannot be passed as an argument (encrypt() reads seq_num=0 as not given and uses
+#    the SA's counter): cases never use 0.
 #  - UDP-encapsulated ESP does not decrypt for IPv6 / transport mode: we strip the UDP header first.
 #  - scapy sends IPv6 ESP-in-UDP with a zero UDP checksum, which RFC 8200 §8.1 forbids: we fill it in.
 #  - scapy writes the UDP length of IPv4 ESP-in-UDP as 8 (it builds the IP/UDP header before adding

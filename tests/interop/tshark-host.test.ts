@@ -2,7 +2,7 @@
 // an independent dissector). The packets each link sends and receives are written to a pcap file
 // (tests/support/pcap.ts, LINKTYPE_RAW); `tshark -r file -V` must show the expected ESP/AH/IPComp headers
 // (SPIs/CPIs, sequence numbers 1, 2, 3... per SA), and with the SA keys in `-o uat:esp_sa:...`
-// (shared/reference/peer-notes.md) tshark decrypts the ESP and shows the inner ICMP and UDP.
+// (the ESP SA table of Wireshark's ESP dissector, epan/dissectors/packet-ipsec.c) tshark decrypts the ESP and shows the inner ICMP and UDP.
 // Skipped, with the reason, when tshark is not installed (Debian: tshark).
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';

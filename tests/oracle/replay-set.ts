@@ -1,4 +1,4 @@
-// A deliberately naive anti-replay oracle (STYLE habit 8): every accepted 64-bit sequence number is kept in a
+// A deliberately naive anti-replay oracle: every accepted 64-bit sequence number is kept in a
 // Set of bigints, and the ESN high bits are found by searching for the one number congruent to the low bits in
 // [T - W + 1, T - W + 2^32) (RFC 4303 App. A2.1), instead of the two-case arithmetic of A2.2 that replay.ts uses.
 

@@ -1,4 +1,4 @@
-// Naive reference SPD for differential tests (STYLE habit 8): one list in insertion order, every lookup a
+// Naive reference SPD for differential tests: one list in insertion order, every lookup a
 // full scan. It shares nothing with kernel/spd-index.ts except common/inet's prefixContains.
 import { prefixContains } from '../../common/inet.js';
 import type { Prefix } from '../../common/inet.js';

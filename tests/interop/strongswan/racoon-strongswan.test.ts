@@ -7,7 +7,7 @@
 //   198.51.100.1:4500), inner 10.91.1.1; racoon on :500  <== veth ==>  ESP-in-UDP via its TUN device (libipsec)
 //
 // Needs root, `ip`, `unshare`, /dev/net/tun and the Debian packages strongswan, strongswan-swanctl,
-// libcharon-extra-plugins (see peer-notes.md); skipped with the reason otherwise.
+// libcharon-extra-plugins (it ships the kernel-libipsec plugin); skipped with the reason otherwise.
 import { strict as assert } from 'node:assert';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';

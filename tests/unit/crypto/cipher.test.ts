@@ -1,5 +1,5 @@
 // Known-answer tests for the ESP ciphers (RFC 3602, RFC 3686, RFC 3713, NESSIE, FIPS 81, NIST TDES MMT),
-// run once per back-end each algorithm lists (STYLE habit 9).
+// run once per back-end each algorithm lists.
 import { strict as assert } from 'node:assert';
 import { findEncAlg } from '../../../crypto/registry.js';
 import type { CipherAlg } from '../../../crypto/types.js';

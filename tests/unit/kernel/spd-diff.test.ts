@@ -1,4 +1,4 @@
-// Differential test (STYLE habit 8): the indexed SPD against the linear-scan oracle on random policy sets and
+// Differential test: the indexed SPD against the linear-scan oracle on random policy sets and
 // random packets from a fixed seed, over IPv4 and IPv6, all prefix lengths, ports, protocols, priorities,
 // directions, and after adds, updates and deletes.
 import { strict as assert } from 'node:assert';

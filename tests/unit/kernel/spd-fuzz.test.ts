@@ -1,4 +1,4 @@
-// Fuzz of the SPD API edge (STYLE habit 10) with fast-check and a fixed seed: any input to add/update/
+// Fuzz of the SPD API edge with fast-check and a fixed seed: any input to add/update/
 // delete/createSocketPolicy gives a value or an SpdError, never another exception; lookups never throw;
 // and a random mix of operations keeps the index equal to the linear oracle.
 import { strict as assert } from 'node:assert';

@@ -1,5 +1,5 @@
 // keysock SA messages: GETSPI/UPDATE ownership, ADD, DELETE (one and all), GET, FLUSH, DUMP streaming,
-// REGISTER, error replies. Expected values come from RFC 2367 §3.1 and KAME key.c (reference/pfkey.md §5).
+// REGISTER, error replies. Expected values come from RFC 2367 §3.1 and KAME key.c (FreeBSD sys/netipsec/key.c).
 import assert from 'node:assert/strict';
 import * as C from '../../../pfkey/constants.js';
 import { encodeMessage, withErrno } from '../../../pfkey/index.js';

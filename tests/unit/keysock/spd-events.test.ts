@@ -1,5 +1,5 @@
 // keysock SPD messages (X_SPDADD .. X_SPDFLUSH), X_PROMISC fan-out, and the kernel-originated ACQUIRE,
-// EXPIRE and X_SPDEXPIRE (RFC 2367 §3.1.6/§3.1.8, KAME key.c; reference/pfkey.md §3 and §5).
+// EXPIRE and X_SPDEXPIRE (RFC 2367 §3.1.6/§3.1.8, KAME key.c and keysock.c).
 import assert from 'node:assert/strict';
 import * as C from '../../../pfkey/constants.js';
 import { ERRNO_NUMBERS as E, encodeMessage } from '../../../pfkey/index.js';

@@ -1,4 +1,4 @@
-// Fuzz of the PF_KEY decoder with a fixed seed (STYLE habit 10): random and mutated messages must either
+// Fuzz of the PF_KEY decoder with a fixed seed: random and mutated messages must either
 // decode or raise PfkeyError — nothing else — with the same verdict (ok or errno) as the naive oracle in
 // oracle.ts, and whatever decodes must be stable under encode∘decode (same value, same bytes again). checkUserMessage must accept any decoded message without
 // throwing. 100,000 inputs in the normal suite; UIPSEC_SLOW=1 runs 1,000,000.

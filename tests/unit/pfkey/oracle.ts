@@ -1,4 +1,4 @@
-// A naive reference validator for PF_KEY messages (STYLE habit 8): written straight from the rules in
+// A naive reference validator for PF_KEY messages: written straight from the rules in
 // docs/pfkey.md with Buffer reads, sharing no code with pfkey/. It only answers "ok" or the errno, in the
 // same order of checks, so the fuzz suite can compare it with decodeMessage on every input.
 

@@ -1,4 +1,4 @@
-// Round trip of every extension codec through one helper (STYLE habit 4): encode at an offset inside a
+// Round trip of every extension codec through one helper: encode at an offset inside a
 // larger buffer, check the header, the length, that nothing outside the extension is touched, and that
 // decode gives the value back; then whole messages with random extension sets and orders.
 import { strict as assert } from 'node:assert';

@@ -1,4 +1,4 @@
-// A naive reader of `setkey -D` / `-DP` text, written from the ipsec-tools formats (reference §6, §7) with
+// A naive reader of `setkey -D` / `-DP` text, written from the ipsec-tools formats (libipsec pfkey_dump.c) with
 // regular expressions and nothing from setkey/: it turns the printed text back into plain records so tests
 // can compare what setkey printed with what was loaded. Any line it cannot place throws, so a format slip fails.
 

@@ -1,5 +1,5 @@
 // Errors: `file:line: message near 'token'` (or `line N:` for stdin), one per bad statement, with parsing
-// resumed at the next ';' (STYLE habit 11), and the semantic checks made before anything is sent.
+// resumed at the next ';', and the semantic checks made before anything is sent.
 import { strict as assert } from 'node:assert';
 import { parseSetkey } from '../../../setkey/parser.js';
 

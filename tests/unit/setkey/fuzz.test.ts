@@ -1,4 +1,4 @@
-// Fuzzing the setkey parser with fast-check (fixed seeds, STYLE habit 10): random text, random bytes and
+// Fuzzing the setkey parser with fast-check (fixed seeds): random text, random bytes and
 // mutated valid scripts always yield statements or errors with line numbers, never an exception.
 // 20,000+ cases run in the normal suite; UIPSEC_SLOW multiplies them.
 import { strict as assert } from 'node:assert';

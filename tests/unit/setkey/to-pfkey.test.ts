@@ -1,4 +1,4 @@
-// Statements to PF_KEY messages (extension order per /work/shared/reference/setkey.md §4, from ipsec-tools
+// Statements to PF_KEY messages (extension order as ipsec-tools
 // parse.y setkeymsg_*), checked through pfkey's own encoder/decoder, and end to end back to setkey -D text.
 import { strict as assert } from 'node:assert';
 import { parseSetkey } from '../../../setkey/parser.js';

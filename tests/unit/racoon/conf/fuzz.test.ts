@@ -1,4 +1,4 @@
-// fast-check fuzz of the racoon.conf parser (STYLE habit 10), fixed seed: mutated fixture files and random
+// fast-check fuzz of the racoon.conf parser with a fixed seed: mutated fixture files and random
 // token soup must give a config plus ConfigErrors with sane positions — never another exception or a hang.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// fast-check fuzz of the ISAKMP decoder (STYLE habit 10): 100,000 mutated valid messages with a fixed seed.
+// fast-check fuzz of the ISAKMP decoder: 100,000 mutated valid messages with a fixed seed.
 // Any input must decode or throw IsakmpError; whatever decodes must re-encode to bytes that decode and
 // re-encode identically (no silent corruption).
 import { strict as assert } from 'node:assert';

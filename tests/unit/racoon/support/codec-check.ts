@@ -1,4 +1,4 @@
-// Round-trip checks shared by the racoon codec tests (STYLE habit 4): decode∘encode, the declared length,
+// Round-trip checks shared by the racoon codec tests: decode∘encode, the declared length,
 // encoding at an offset inside a larger buffer without touching the bytes around it, and refusals (IsakmpError).
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
