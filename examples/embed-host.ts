@@ -2,15 +2,22 @@
 // keys and policies loaded with setkey text over the in-process PF_KEY socket, a UDP exchange protected by
 // transport-mode ESP, and the SA table read back over PF_KEY. Run it with
 //   npx tsx examples/embed-host.ts        (or node dist/examples/embed-host.js after npm run build)
-import { Host } from '../kernel/host.js';
-import { KeySock } from '../kernel/keysock.js';
-import { MemWire } from '../kernel/link/memwire.js';
-import { parseAddr } from '../common/inet.js';
-import { PfkeyClient } from '../pfkey/client.js';
-import { InprocTransport } from '../pfkey/transport-inproc.js';
-import { runSetkeyInproc } from '../app/setkey-inproc.js';
-import { dumpTables, formatStatus, hostExtras } from '../app/status.js';
-import { isMainModule } from '../app/main-module.js';
+// It imports the package the way a program that depends on uipsec does (inside this repository the name resolves
+// to the package itself, through package.json "exports").
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  Host,
+  KeySock,
+  MemWire,
+  parseAddr,
+  PfkeyClient,
+  InprocTransport,
+  runSetkeyInproc,
+  dumpTables,
+  formatStatus,
+  hostExtras,
+} from 'uipsec';
 
 const SETKEY = (me: string, peer: string) => `
 add 192.168.7.1 192.168.7.2 esp 0x700 -m transport -E aes-gcm-16 0x00112233445566778899aabbccddeeff00112233;
@@ -64,7 +71,13 @@ export async function main(print: (s: string) => void = (s) => process.stdout.wr
   }
 }
 
-if (isMainModule(import.meta.url)) {
+/** True when node was started with this file (through a symlink too). */
+function isMain(): boolean {
+  const argv1 = process.argv[1];
+  return argv1 !== undefined && realpathSync(argv1) === realpathSync(fileURLToPath(import.meta.url));
+}
+
+if (isMain()) {
   main().catch((e: unknown) => {
     process.stderr.write(`${(e as Error).stack}\n`);
     process.exitCode = 1;

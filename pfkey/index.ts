@@ -1,4 +1,5 @@
-// Public surface of the PF_KEY v2 codec: numbers, layouts, message/extension codecs, checks, stream framing.
+// Public surface of PF_KEY v2 ('uipsec/pfkey'): numbers, layouts, message/extension codecs, checks, stream
+// framing, and the key manager's side: PfkeyClient over an in-process or Unix-socket transport.
 export * from './constants.js';
 export * from './errors.js';
 export * from './layout.js';
@@ -7,6 +8,9 @@ export * from './msg.js';
 export * from './check.js';
 export * from './stream.js';
 export * from './replay-window.js';
+export * from './client.js';
+export * from './transport-inproc.js';
+export * from './transport-unix.js';
 export type { ExtCodec } from './ext/codec.js';
 export type { SadbSa } from './ext/sa.js';
 export type { SadbLifetime } from './ext/lifetime.js';
