@@ -71,6 +71,19 @@ describe('architecture: import boundaries', () => {
     assert.ok(folders.includes('channel'), 'channel/ (uipsecd IKE/app channel) is a top-level module');
   });
 
+  it('no module imports the package by name or its entry (index.ts re-exports them: cycles)', () => {
+    const bad: string[] = [];
+    for (const mod of [...Object.keys(FORBIDDEN), 'app']) {
+      for (const f of tsFiles(join(root, mod))) {
+        for (const spec of importSpecifiers(readFileSync(f, 'utf8'))) {
+          const target = spec.startsWith('.') ? relative(root, resolve(dirname(f), spec)) : spec;
+          if (target === 'index.js' || /^uipsec(\/|$)/.test(spec)) bad.push(`${relative(root, f)} -> ${spec}`);
+        }
+      }
+    }
+    assert.deepEqual(bad, [], `imports of the package entry:\n${bad.join('\n')}`);
+  });
+
   for (const [mod, banned] of Object.entries(FORBIDDEN)) {
     it(`${mod}/ imports none of ${banned.join(', ')}`, () => {
       const bad: string[] = [];
