@@ -1,0 +1,203 @@
+// A throwaway PKI made with the `openssl` command at test time (CAs, intermediates, hosts, CRLs, revocations)
+// in a temporary directory; nothing generated is committed. `openssl ca` is used so that start and end dates
+// can be chosen, and so that revocation lists come from an independent implementation.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function opensslAvailable(): boolean {
+  return spawnSync('openssl', ['version'], { encoding: 'utf8' }).status === 0;
+}
+
+/** `rsa:2048`, `rsa:3072`, `ec:P-256`, `ec:P-384`, `ed25519`. */
+export type KeySpec = string;
+
+export interface IssueOptions {
+  key?: KeySpec;
+  subj: string;
+  /** The issuing CA's name; omitted = self-signed. */
+  issuer?: string;
+  /** openssl ca dates, YYYYMMDDHHMMSSZ. */
+  start?: string;
+  end?: string;
+  /** Extension lines (openssl x509v3_config), e.g. `basicConstraints=critical,CA:TRUE`. */
+  ext?: string[];
+  /** Make this a CA with its own database (for issuing and CRLs). */
+  ca?: boolean;
+}
+
+export interface Issued {
+  name: string;
+  cert: string;
+  key: string;
+}
+
+const CA_CNF = (dir: string): string => `
+[ ca ]
+default_ca = CA_default
+[ CA_default ]
+dir = ${dir}
+database = $dir/index.txt
+new_certs_dir = $dir/newcerts
+serial = $dir/serial
+crlnumber = $dir/crlnumber
+default_md = sha256
+policy = policy_any
+unique_subject = no
+copy_extensions = none
+default_crl_days = 10000
+[ policy_any ]
+countryName = optional
+stateOrProvinceName = optional
+localityName = optional
+organizationName = optional
+organizationalUnitName = optional
+commonName = optional
+emailAddress = optional
+`;
+
+let serialBase = 0x1000;
+
+export class TestPki {
+  readonly dir: string;
+  private issued = new Map<string, Issued>();
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'uipsec-pki-'));
+  }
+
+  run(args: string[], input?: string): string {
+    return execFileSync('openssl', args, { cwd: this.dir, encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+  }
+
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  get(name: string): Issued {
+    const i = this.issued.get(name);
+    if (!i) throw new Error(`no certificate ${name}`);
+    return i;
+  }
+
+  genKey(file: string, spec: KeySpec): void {
+    const [alg, p] = spec.split(':');
+    const opts =
+      alg === 'rsa'
+        ? ['-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${p}`]
+        : alg === 'ec'
+          ? ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${p}`]
+          : ['-algorithm', spec.toUpperCase()];
+    this.run(['genpkey', ...opts, '-out', file]);
+  }
+
+  private caDir(name: string): string {
+    return this.path(`ca-${name}`);
+  }
+
+  private makeDb(name: string): void {
+    const d = this.caDir(name);
+    mkdirSync(join(d, 'newcerts'), { recursive: true });
+    writeFileSync(join(d, 'index.txt'), '');
+    writeFileSync(join(d, 'serial'), (serialBase += 0x100).toString(16).padStart(6, '0') + '\n');
+    writeFileSync(join(d, 'crlnumber'), '01\n');
+    writeFileSync(join(d, 'ca.cnf'), CA_CNF(d));
+  }
+
+  /** Issues a certificate (and its key) named `name` with `openssl ca`. */
+  issue(name: string, o: IssueOptions): Issued {
+    const key = this.path(`${name}.key`);
+    const cert = this.path(`${name}.pem`);
+    const csr = this.path(`${name}.csr`);
+    this.genKey(key, o.key ?? 'ec:P-256');
+    this.run(['req', '-new', '-key', key, '-subj', o.subj, '-out', csr, '-utf8']);
+    if (o.ca || !o.issuer) this.makeDb(name);
+    const signer = o.issuer ?? name;
+    const ext = this.path(`${name}.ext`);
+    writeFileSync(ext, `[ext]\n${(o.ext ?? []).join('\n')}\n`);
+    const cnf = join(this.caDir(signer), 'ca.cnf');
+    const args = ['ca', '-batch', '-config', cnf, '-in', csr, '-out', cert, '-notext', '-preserveDN', '-utf8'];
+    args.push('-startdate', o.start ?? '20200101000000Z', '-enddate', o.end ?? '20391231000000Z');
+    args.push('-extfile', ext, '-extensions', 'ext');
+    if (o.issuer) args.push('-cert', this.get(o.issuer).cert, '-keyfile', this.get(o.issuer).key);
+    else args.push('-selfsign', '-keyfile', key);
+    this.run(args);
+    const i = { name, cert, key };
+    this.issued.set(name, i);
+    return i;
+  }
+
+  /** Revokes `name` in its issuer's database. */
+  revoke(issuer: string, name: string, reason = 'keyCompromise'): void {
+    const c = this.get(issuer);
+    const cnf = join(this.caDir(issuer), 'ca.cnf');
+    this.run([
+      'ca',
+      '-config',
+      cnf,
+      '-cert',
+      c.cert,
+      '-keyfile',
+      c.key,
+      '-revoke',
+      this.get(name).cert,
+      '-crl_reason',
+      reason,
+    ]);
+  }
+
+  /** Writes the CA's current CRL (PEM) and returns its path. */
+  crl(issuer: string, file: string, validity: string[] = ['-crldays', '10000']): string {
+    const c = this.get(issuer);
+    const cnf = join(this.caDir(issuer), 'ca.cnf');
+    const out = this.path(file);
+    this.run(['ca', '-gencrl', '-config', cnf, '-cert', c.cert, '-keyfile', c.key, '-out', out, ...validity]);
+    return out;
+  }
+
+  /** A hashed directory (`openssl rehash`) holding copies of `files`. */
+  hashDir(dirName: string, files: string[]): string {
+    const d = this.path(dirName);
+    rmSync(d, { recursive: true, force: true });
+    mkdirSync(d);
+    for (const f of files) copyFileSync(f, join(d, f.split('/').pop()!));
+    this.run(['rehash', d]);
+    return d;
+  }
+
+  /** Concatenates files into one (a CA bundle or an untrusted list). */
+  bundle(file: string, files: string[]): string {
+    const out = this.path(file);
+    writeFileSync(out, files.map((f) => readFileSync(f, 'utf8')).join(''));
+    return out;
+  }
+
+  /**
+   * `openssl verify` on the same inputs: OK, or its first "error N at D depth lookup: reason" line.
+   * `attime` is seconds since the epoch.
+   */
+  opensslVerify(
+    leaf: string,
+    o: { capath?: string; cafile?: string; untrusted?: string; attime: number; crlAll?: boolean },
+  ) {
+    const args = ['verify', '-attime', String(o.attime)];
+    if (o.capath) args.push('-CApath', o.capath);
+    if (o.cafile) args.push('-CAfile', o.cafile);
+    if (!o.cafile) args.push('-no-CAfile');
+    args.push('-no-CAstore');
+    if (!o.capath) args.push('-no-CApath');
+    if (o.untrusted) args.push('-untrusted', o.untrusted);
+    if (o.crlAll) args.push('-crl_check_all');
+    args.push(leaf);
+    const r = spawnSync('openssl', args, { cwd: this.dir, encoding: 'utf8' });
+    const m = /error (\d+) at (\d+) depth lookup: (.*)/.exec(r.stdout + r.stderr);
+    if (r.status === 0 && !m) return { ok: true as const };
+    if (!m) throw new Error(`openssl verify: ${r.stdout}${r.stderr}`);
+    return { ok: false as const, code: Number(m[1]), depth: Number(m[2]), reason: m[3]!.trim() };
+  }
+
+  cleanup(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
