@@ -224,7 +224,19 @@ export function derSetOf(parts: readonly Uint8Array[]): Uint8Array {
   return derTlv(TAG_SET, join([...parts].sort((a, b) => Buffer.compare(a, b))));
 }
 
+const oidCache = new Map<string, Uint8Array>();
+
+/** OBJECT IDENTIFIER TLV from dotted form (cached: names and extensions use a few dozen OIDs). */
 export function derOid(dotted: string): Uint8Array {
+  let hit = oidCache.get(dotted);
+  if (!hit) {
+    hit = encodeOid(dotted);
+    if (oidCache.size < 1024) oidCache.set(dotted, hit);
+  }
+  return hit;
+}
+
+function encodeOid(dotted: string): Uint8Array {
   const arcs = dotted.split('.').map(Number);
   if (arcs.length < 2 || arcs.some((a) => !Number.isSafeInteger(a) || a < 0)) throw new Error(`bad OID ${dotted}`);
   const out: number[] = [];

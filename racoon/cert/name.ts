@@ -34,11 +34,10 @@ export interface Ava {
   rdn: number;
 }
 
-/** A decoded Name (OpenSSL X509_NAME): the DER as received, the attributes in order, the canonical encoding. */
+/** A decoded Name (OpenSSL X509_NAME): the DER as received and the attributes in order. */
 export interface Name {
   der: Uint8Array;
   avas: Ava[];
-  canon: Uint8Array;
 }
 
 /** Bounds on what a Name may hold; real names have a handful of attributes. */
@@ -66,7 +65,11 @@ export function decodeName(buf: Uint8Array, t: Tlv): Name {
       avas.push(decodeAva(buf, s.expect(TAG_SEQUENCE, 'AttributeTypeAndValue'), rdn));
     }
   }
-  return { der: rawOf(buf, t), avas, canon: canonicalEncoding(avas) };
+  const name = { der: rawOf(buf, t), avas };
+  // The canonical form is built on first use (most names are only compared once, some never), but a value
+  // that cannot be canonicalised (bad UTF-8, odd BMPString) makes the Name malformed now, as in OpenSSL.
+  for (const a of avas) if (CANON_TAGS.has(a.tag)) stringValue(a.tag, a.value);
+  return name;
 }
 
 /** Decodes a Name given as a whole DER buffer (an ID_DER_ASN1_DN payload), refusing trailing bytes. */
@@ -105,11 +108,13 @@ const CANON_TAGS = new Set([
   TAG_VISIBLE_STRING,
 ]);
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** A string value as text: UTF-8, UCS-2 (BMPString), UCS-4 (UniversalString), else one octet a character. */
 export function stringValue(tag: number, v: Uint8Array): string {
   if (tag === TAG_UTF8_STRING) {
     try {
-      return new TextDecoder('utf-8', { fatal: true }).decode(v);
+      return utf8.decode(v);
     } catch {
       throw new ParseError('Name: invalid UTF8String', -1, 'Name');
     }
@@ -170,14 +175,30 @@ export function canonicalEncoding(avas: readonly Ava[]): Uint8Array {
   return new Uint8Array(Buffer.concat(sets));
 }
 
+const canonCache = new WeakMap<Name, Uint8Array>();
+
+/** The canonical encoding of a Name, computed once. */
+export function canonOf(n: Name): Uint8Array {
+  let c = canonCache.get(n);
+  if (!c) {
+    c = canonicalEncoding(n.avas);
+    canonCache.set(n, c);
+  }
+  return c;
+}
+
 /** X509_NAME_cmp equality: the canonical encodings are the same (case and blank runs do not matter). */
 export function nameEquals(a: Name, b: Name): boolean {
-  return Buffer.compare(a.canon, b.canon) === 0;
+  return (
+    a === b ||
+    (a.der.length === b.der.length && Buffer.compare(a.der, b.der) === 0) ||
+    Buffer.compare(canonOf(a), canonOf(b)) === 0
+  );
 }
 
 /** X509_NAME_hash (OpenSSL ≥ 1.0): the first four octets of SHA-1(canonical) as a little-endian number, 8 hex digits. */
 export function nameHash(n: Name): string {
-  const d = createHash('sha1').update(n.canon).digest();
+  const d = createHash('sha1').update(canonOf(n)).digest();
   return d.readUInt32LE(0).toString(16).padStart(8, '0');
 }
 

@@ -4,7 +4,7 @@
 import { akidMatches } from './chain.js';
 import { CRL_REASON_REMOVE_FROM_CRL, findRevoked, type Crl } from './crl.js';
 import { KU_CRL_SIGN } from './extensions.js';
-import { checkSignature } from './signature.js';
+import { checkSignature, type SignatureCheck } from './signature.js';
 import type { CertSource } from './store.js';
 import type { Reporter } from './verify.js';
 import { publicKeyOf, type Certificate } from './x509.js';
@@ -63,14 +63,28 @@ function checkCrl(crl: Crl, score: number, issuer: Certificate, depth: number, n
     if (crl.thisUpdate > now) rep.fail('CRL_NOT_YET_VALID', depth);
     if (crl.nextUpdate !== undefined && crl.nextUpdate <= now) rep.fail('CRL_HAS_EXPIRED', depth);
   }
-  let key;
-  try {
-    key = publicKeyOf(issuer);
-  } catch {
-    rep.fail('UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', depth);
-    return;
+  const sig = crlSignature(crl, issuer);
+  if (sig === 'nokey') rep.fail('UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY', depth);
+  else if (sig !== 'ok') rep.fail('CRL_SIGNATURE_FAILURE', depth);
+}
+
+/** Per CRL, the outcome of its signature check by each issuer key met (a CRL in the store is checked once). */
+const crlChecks = new WeakMap<Crl, Map<string, SignatureCheck | 'nokey'>>();
+
+function crlSignature(crl: Crl, issuer: Certificate): SignatureCheck | 'nokey' {
+  let m = crlChecks.get(crl);
+  if (!m) crlChecks.set(crl, (m = new Map()));
+  const k = Buffer.from(issuer.spki).toString('latin1');
+  let r = m.get(k);
+  if (r === undefined) {
+    try {
+      r = checkSignature(crl, publicKeyOf(issuer));
+    } catch {
+      r = 'nokey';
+    }
+    if (m.size < 8) m.set(k, r);
   }
-  if (checkSignature(crl, key) !== 'ok') rep.fail('CRL_SIGNATURE_FAILURE', depth);
+  return r;
 }
 
 /** check_revocation with CRL_CHECK (last = 0) or CRL_CHECK_ALL (last = the anchor's index). */

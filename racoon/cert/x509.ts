@@ -163,14 +163,22 @@ export function decodeCertificates(data: Uint8Array): Certificate[] {
     .map((b) => decodeCertificate(b.der, b.label === 'TRUSTED CERTIFICATE'));
 }
 
-const keyCache = new WeakMap<Certificate, KeyObject>();
+/**
+ * Public keys by SubjectPublicKeyInfo bytes. Building a KeyObject goes through OpenSSL 3's decoders and costs
+ * several signature checks (bench/cert.bench.ts); the same CA and intermediate keys come back in every
+ * negotiation. A bounded memo of immutable values, oldest dropped first.
+ */
+const keyCache = new Map<string, KeyObject>();
+export const KEY_CACHE_MAX = 256;
 
-/** The certificate's public key as a Node KeyObject (cached); throws when Node cannot decode it. */
+/** The certificate's public key as a Node KeyObject; throws when Node cannot decode it. */
 export function publicKeyOf(c: Certificate): KeyObject {
-  let k = keyCache.get(c);
+  const id = Buffer.from(c.spki).toString('latin1');
+  let k = keyCache.get(id);
   if (!k) {
     k = createPublicKey({ key: Buffer.from(c.spki), format: 'der', type: 'spki' });
-    keyCache.set(c, k);
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
+    keyCache.set(id, k);
   }
   return k;
 }
