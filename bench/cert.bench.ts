@@ -7,6 +7,7 @@ import { X509Certificate, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import forge from 'node-forge';
 import { decodeCrl } from '../racoon/cert/crl.js';
+import { SIGNATURE_ALGORITHMS } from '../racoon/cert/oid.js';
 import { readPemBlocks } from '../racoon/cert/pem.js';
 import { CertStore } from '../racoon/cert/store.js';
 import { verifyCertificate } from '../racoon/cert/verify.js';
@@ -62,8 +63,8 @@ export default function run(): void {
       const keys = [...parsed.slice(1), root].map((c) => publicKeyOf(c));
       const floor = (): void => {
         parsed.forEach((c, i) => {
-          const digest = c.sigAlg.oid.endsWith('.4.3.2') ? 'sha256' : 'sha256';
-          if (!verify(digest, c.tbs, keys[i]!, c.signature)) throw new Error('floor');
+          if (!verify(SIGNATURE_ALGORITHMS.get(c.sigAlg.oid)!.digest, c.tbs, keys[i]!, c.signature))
+            throw new Error('floor');
         });
       };
       const [a, b] = compare(baseline, ours, 1, 3, 700);

@@ -82,8 +82,10 @@ export const OID_FRESHEST_CRL = '2.5.29.46';
 export const OID_INHIBIT_ANY_POLICY = '2.5.29.54';
 
 /**
- * Certificate extensions OpenSSL 3 understands when marked critical (its "supported" list in v3_purp.c);
- * any other critical extension fails verification with "unhandled critical extension".
+ * Critical certificate extensions accepted: OpenSSL 3's "supported" list (v3_purp.c) less the two it enforces
+ * and this code does not (nameConstraints, RFC 3779 address blocks), which fail closed here as "unhandled
+ * critical extension". The policy extensions are only enforced with X509_V_FLAG_POLICY_CHECK, which racoon
+ * does not set. Any other critical extension fails as in OpenSSL.
  */
 export const HANDLED_CRITICAL_CERT_EXTENSIONS: ReadonlySet<string> = new Set([
   '2.16.840.1.113730.1.1', // netscape-cert-type
@@ -94,11 +96,9 @@ export const HANDLED_CRITICAL_CERT_EXTENSIONS: ReadonlySet<string> = new Set([
   OID_EXT_KEY_USAGE,
   '1.3.6.1.5.5.7.1.14', // proxyCertInfo
   OID_POLICY_CONSTRAINTS,
-  OID_NAME_CONSTRAINTS,
   OID_POLICY_MAPPINGS,
   OID_INHIBIT_ANY_POLICY,
-  '1.3.6.1.5.5.7.1.7', // sbgp-ipAddrBlock (RFC 3779)
-  '1.3.6.1.5.5.7.1.8', // sbgp-autonomousSysNum
+  '1.3.6.1.5.5.7.1.8', // sbgp-autonomousSysNum (RFC 3779; AS numbers do not bind IPsec peers)
 ]);
 
 // Public key algorithms (RFC 3279, RFC 5480, RFC 8410).

@@ -73,6 +73,10 @@ function makePki(pki: TestPki): Case[] {
   });
   pki.issue('bynocrl', { subj: '/CN=nocrl.example', issuer: 'nocrlsign' });
 
+  const nc = ['basicConstraints=critical,CA:TRUE', 'nameConstraints=critical,permitted;DNS:.example'];
+  pki.issue('ncca', { subj: '/CN=Constrained CA', issuer: 'root', ext: nc, ca: true });
+  pki.issue('byncca', { subj: '/CN=in.example', issuer: 'ncca', ext: ['subjectAltName=DNS:in.example'] });
+
   pki.revoke('int', 'revoked');
   pki.revoke('root', 'int2', 'cACompromise');
   const crlRoot = pki.crl('root', 'root.crl');
@@ -202,6 +206,12 @@ describe('racoon/cert: chain validation against openssl verify', function () {
     assert.deepEqual(
       r.chain.map((x) => formatName(x.subject)),
       ['C=JP, O=KAME, CN=host.example', 'C=JP, O=KAME, CN=Intermediate CA', 'C=JP, O=KAME, CN=Root CA'],
+    );
+    // nameConstraints are enforced by OpenSSL but not here: a CA that carries them fails closed.
+    const nc = new CertStore(pki!.hashDir('nc-dir', [pki!.get('root').cert, pki!.get('ncca').cert]));
+    assert.throws(
+      () => verifyCertificate(c('byncca'), nc, { now: T * 1000 }),
+      (e: unknown) => e instanceof CertError && e.code === 'UNHANDLED_CRITICAL_EXTENSION' && e.depth === 1,
     );
     assert.throws(
       () => verifyCertificate(c('revoked'), store, { now: T * 1000 }),
