@@ -6,8 +6,8 @@ import * as C from '../isakmp/constants.js';
 export interface AlgorithmDef {
   id: number;
   keyLens?: readonly number[];
-  /** Parsed but belongs to a later racoon feature (certificates, XAuth, hybrid, GSS-API). */
-  later?: string;
+  /** The name a number stands for (`dh_group 2` is modp1024): the key of the support table (support.ts). */
+  canonical?: string;
 }
 
 const range8 = (lo: number, hi: number) => Array.from({ length: (hi - lo) / 8 + 1 }, (_, i) => lo + 8 * i);
@@ -37,53 +37,53 @@ export const PH1_HASH: Readonly<Record<string, AlgorithmDef>> = {
   sha2_512: { id: C.OAKLEY_ATTR_HASH_ALG_SHA2_512 },
 };
 
-const CERTS = 'certificate authentication';
-const XAUTH = 'XAuth';
-const HYBRID = 'hybrid authentication';
 export const PH1_AUTH: Readonly<Record<string, AlgorithmDef>> = {
   pre_shared_key: { id: C.OAKLEY_ATTR_AUTH_METHOD_PSKEY },
-  dsssig: { id: C.OAKLEY_ATTR_AUTH_METHOD_DSSSIG, later: CERTS },
-  rsasig: { id: C.OAKLEY_ATTR_AUTH_METHOD_RSASIG, later: CERTS },
-  rsaenc: { id: C.OAKLEY_ATTR_AUTH_METHOD_RSAENC, later: CERTS },
-  rsarev: { id: C.OAKLEY_ATTR_AUTH_METHOD_RSAREV, later: CERTS },
-  gssapi_krb: { id: C.OAKLEY_ATTR_AUTH_METHOD_GSSAPI_KRB, later: 'GSS-API authentication' },
-  hybrid_rsa_server: { id: C.OAKLEY_ATTR_AUTH_METHOD_HYBRID_RSA_R, later: HYBRID },
-  hybrid_rsa_client: { id: C.OAKLEY_ATTR_AUTH_METHOD_HYBRID_RSA_I, later: HYBRID },
-  hybrid_dss_server: { id: C.OAKLEY_ATTR_AUTH_METHOD_HYBRID_DSS_R, later: HYBRID },
-  hybrid_dss_client: { id: C.OAKLEY_ATTR_AUTH_METHOD_HYBRID_DSS_I, later: HYBRID },
-  xauth_psk_server: { id: C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_PSKEY_R, later: XAUTH },
-  xauth_psk_client: { id: C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_PSKEY_I, later: XAUTH },
-  xauth_rsa_server: { id: C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_RSASIG_R, later: XAUTH },
-  xauth_rsa_client: { id: C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_RSASIG_I, later: XAUTH },
+  dsssig: { id: C.OAKLEY_ATTR_AUTH_METHOD_DSSSIG },
+  rsasig: { id: C.OAKLEY_ATTR_AUTH_METHOD_RSASIG },
+  rsaenc: { id: C.OAKLEY_ATTR_AUTH_METHOD_RSAENC },
+  rsarev: { id: C.OAKLEY_ATTR_AUTH_METHOD_RSAREV },
+  gssapi_krb: { id: C.OAKLEY_ATTR_AUTH_METHOD_GSSAPI_KRB },
+  hybrid_rsa_server: { id: C.OAKLEY_ATTR_AUTH_METHOD_HYBRID_RSA_R },
+  hybrid_rsa_client: { id: C.OAKLEY_ATTR_AUTH_METHOD_HYBRID_RSA_I },
+  hybrid_dss_server: { id: C.OAKLEY_ATTR_AUTH_METHOD_HYBRID_DSS_R },
+  hybrid_dss_client: { id: C.OAKLEY_ATTR_AUTH_METHOD_HYBRID_DSS_I },
+  xauth_psk_server: { id: C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_PSKEY_R },
+  xauth_psk_client: { id: C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_PSKEY_I },
+  xauth_rsa_server: { id: C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_RSASIG_R },
+  xauth_rsa_client: { id: C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_RSASIG_I },
 };
 
 /** DH groups by name and by RFC number (racoon accepts both: `dh_group modp1024;` or `dh_group 2;`). */
 export const DH_GROUPS: Readonly<Record<string, AlgorithmDef>> = {
   modp768: { id: C.OAKLEY_ATTR_GRP_DESC_MODP768 },
-  '1': { id: 1 },
+  '1': { id: 1, canonical: 'modp768' },
   modp1024: { id: C.OAKLEY_ATTR_GRP_DESC_MODP1024 },
-  '2': { id: 2 },
+  '2': { id: 2, canonical: 'modp1024' },
   modp1536: { id: C.OAKLEY_ATTR_GRP_DESC_MODP1536 },
-  '5': { id: 5 },
+  '5': { id: 5, canonical: 'modp1536' },
   modp2048: { id: C.OAKLEY_ATTR_GRP_DESC_MODP2048 },
-  '14': { id: 14 },
+  '14': { id: 14, canonical: 'modp2048' },
   modp3072: { id: C.OAKLEY_ATTR_GRP_DESC_MODP3072 },
-  '15': { id: 15 },
+  '15': { id: 15, canonical: 'modp3072' },
   modp4096: { id: C.OAKLEY_ATTR_GRP_DESC_MODP4096 },
-  '16': { id: 16 },
+  '16': { id: 16, canonical: 'modp4096' },
   modp6144: { id: C.OAKLEY_ATTR_GRP_DESC_MODP6144 },
-  '17': { id: 17 },
+  '17': { id: 17, canonical: 'modp6144' },
   modp8192: { id: C.OAKLEY_ATTR_GRP_DESC_MODP8192 },
-  '18': { id: 18 },
+  '18': { id: 18, canonical: 'modp8192' },
   // RFC 5903 random ECP groups (not in racoon 0.8.2; strongSwan offers them in IKEv1).
   ecp256: { id: C.OAKLEY_ATTR_GRP_DESC_ECP256 },
-  '19': { id: 19 },
+  '19': { id: 19, canonical: 'ecp256' },
   ecp384: { id: C.OAKLEY_ATTR_GRP_DESC_ECP384 },
-  '20': { id: 20 },
+  '20': { id: 20, canonical: 'ecp384' },
   ecp521: { id: C.OAKLEY_ATTR_GRP_DESC_ECP521 },
-  '21': { id: 21 },
-  ec2n155: { id: C.OAKLEY_ATTR_GRP_DESC_EC2N155, later: 'EC2N groups' },
-  ec2n185: { id: C.OAKLEY_ATTR_GRP_DESC_EC2N185, later: 'EC2N groups' },
+  '21': { id: 21, canonical: 'ecp521' },
+  // EC2N groups: cfparse.y num2dhgroup maps 3 and 4 to them; parsed so the error says "not supported".
+  ec2n155: { id: C.OAKLEY_ATTR_GRP_DESC_EC2N155 },
+  '3': { id: C.OAKLEY_ATTR_GRP_DESC_EC2N155, canonical: 'ec2n155' },
+  ec2n185: { id: C.OAKLEY_ATTR_GRP_DESC_EC2N185 },
+  '4': { id: C.OAKLEY_ATTR_GRP_DESC_EC2N185, canonical: 'ec2n185' },
 };
 
 export const PH2_ENC: Readonly<Record<string, AlgorithmDef>> = {

@@ -23,16 +23,23 @@ export interface AlgorithmRef {
   pos: Pos;
 }
 
-/** A directive belonging to a racoon feature uipsec does not have yet; validation reports it. */
-export interface LaterFeature {
-  what: string;
+/**
+ * One directive as written, keyed for the support table (support.ts): `section.directive` or
+ * `section.directive value` when the value decides (`remote.exchange_mode aggressive`). Validation reports
+ * every use whose feature is not supported, at its file:line.
+ */
+export interface DirectiveUse {
+  key: string;
   pos: Pos;
 }
 
 /** An identifier (`my_identifier`, `peers_identifier`, sainfo `from`): racoon `struct idspec`. */
 export interface IdSpec {
   type: 'address' | 'fqdn' | 'user_fqdn' | 'keyid' | 'asn1dn';
-  /** The string (fqdn, user_fqdn, keyid file or tag, asn1dn); absent for `address` / `asn1dn` with defaults. */
+  /**
+   * The string (fqdn, user_fqdn, keyid file or tag, asn1dn subject such as `C=JP, O=KAME, CN=*`); absent for
+   * `address` and `asn1dn` without one (racoon then uses the local address or the certificate subject).
+   */
   value?: string;
   addr?: Uint8Array;
   keyidKind?: 'file' | 'tag';
@@ -87,7 +94,8 @@ export interface ProposalConf {
   authMethod?: AlgorithmRef;
   dhGroup?: AlgorithmRef;
   lifetimeSec?: number;
-  lifetimeBytes?: number;
+  /** `gss_id "name"` (also spelled `gssapi_id`): GSS-API, never supported; kept for the diagnostic. */
+  gssId?: string;
 }
 
 export interface ScriptHook {
@@ -95,6 +103,16 @@ export interface ScriptHook {
   path: string;
   pos: Pos;
 }
+
+/** `certificate_type x509 "cert" "key"` | `certificate_type plain_rsa "key"` (racoon `mycert`). */
+export type CertificateSpec =
+  | { type: 'x509'; certFile: string; keyFile: string; pos: Pos }
+  | { type: 'plain_rsa'; keyFile: string; pos: Pos };
+
+/** `peers_certfile [x509|plain_rsa] "file"` | `peers_certfile dnssec` (racoon `peerscert`). */
+export type PeersCertSpec =
+  | { type: 'x509' | 'plain_rsa'; file: string; pos: Pos }
+  | { type: 'dnssec'; pos: Pos };
 
 /** A `remote` section (racoon `struct remoteconf`). */
 export interface RemoteConf {
@@ -115,12 +133,17 @@ export interface RemoteConf {
   myIdentifier?: IdSpec;
   peersIdentifiers: IdSpec[];
   verifyIdentifier: boolean;
+  certificate?: CertificateSpec;
+  /** `ca_type x509 "file"`. */
+  caFile?: { file: string; pos: Pos };
+  peersCert?: PeersCertSpec;
+  /** `xauth_login "user"` (XAuth client login). */
+  xauthLogin?: string;
   sendCert: boolean;
   sendCr: boolean;
   verifyCert: boolean;
   matchEmptyCr: boolean;
   lifetimeSec: number;
-  lifetimeBytes?: number;
   initialContact: boolean;
   passive: boolean;
   supportProxy: boolean;
@@ -128,6 +151,8 @@ export interface RemoteConf {
   natTraversal: OnOffForce;
   generatePolicy: GeneratePolicy;
   nonceSize: number;
+  /** `dpd on|off` (racoon's switch for the DPD vendor ID; the probes need dpd_delay). Default on. */
+  dpd: boolean;
   dpdDelaySec: number;
   dpdRetrySec: number;
   dpdMaxfail: number;
@@ -141,9 +166,16 @@ export interface RemoteConf {
   proposals: ProposalConf[];
 }
 
-/** One side of a sainfo: `address|subnet A[/P] [port] proto` (racoon builds an ID payload from it). */
+/**
+ * One side of a sainfo: `address|subnet A[/P] [port] proto` or `address A-B ...`. As in racoon
+ * (ipsecdoi_sockaddr2id) the keyword does not decide the ID type: a prefix shorter than the address makes a
+ * subnet ID (`address 10.0.0.0/24` sends ID_IPV4_ADDR_SUBNET), a full one or none a host ID.
+ */
 export interface SainfoId {
+  /** The keyword written. */
   kind: 'address' | 'subnet';
+  /** The ID type racoon sends and matches: `addr` (host), `subnet`, or `range` (`A-B`). */
+  idType: 'addr' | 'subnet' | 'range';
   prefix: Prefix;
   /** An `a-b` address range end, when given. */
   rangeEnd?: Uint8Array;
@@ -152,20 +184,101 @@ export interface SainfoId {
   pos: Pos;
 }
 
+/** A sainfo side given by name: `fqdn "s"`, `user_fqdn "s"` or `keyid "s"` (racoon sainfo_id QUOTEDSTRING). */
+export interface SainfoNameId {
+  kind: 'fqdn' | 'user_fqdn' | 'keyid';
+  value: string;
+  pos: Pos;
+}
+
+export type SainfoSide = SainfoId | SainfoNameId;
+
 /** A `sainfo` section (racoon `struct sainfo`). */
 export interface SainfoConf {
   pos: Pos;
-  local: SainfoId | 'anonymous';
-  remote: SainfoId | 'anonymous' | 'clientaddr';
+  local: SainfoSide | 'anonymous';
+  remote: SainfoSide | 'anonymous' | 'clientaddr';
   from?: IdSpec;
   group?: string;
+  /** `my_identifier` inside a sainfo (XAuth: the identity for this phase 2). */
+  myIdentifier?: IdSpec;
   pfsGroup?: AlgorithmRef;
   lifetimeSec: number;
-  lifetimeBytes?: number;
   remoteid?: number;
   encryption: AlgorithmRef[];
   authentication: AlgorithmRef[];
   compression: AlgorithmRef[];
+}
+
+/** `privsep { user; group; chroot; }`: names as written (resolved when the feature lands) or numeric ids. */
+export interface PrivsepConf {
+  user?: string | number;
+  group?: string | number;
+  chroot?: string;
+  pos: Pos;
+}
+
+/** `split_network include|local_lan A/P, ...` (Cisco Unity split include / local LAN). */
+export interface SplitNetwork {
+  kind: 'include' | 'local_lan';
+  prefix: Prefix;
+}
+
+/** The global `mode_cfg { }` section (racoon `isakmp_cfg_config`), the server side of ISAKMP mode config. */
+export interface ModeCfgConf {
+  pos: Pos;
+  network4?: Uint8Array;
+  netmask4?: Uint8Array;
+  poolSize?: number;
+  dns4: Uint8Array[];
+  wins4: Uint8Array[];
+  splitNetworks: SplitNetwork[];
+  splitDns: string[];
+  defaultDomain?: string;
+  authSource?: 'system' | 'radius' | 'pam' | 'ldap';
+  authGroups: string[];
+  groupSource?: 'system' | 'ldap';
+  accounting?: 'none' | 'system' | 'radius' | 'pam';
+  confSource?: 'local' | 'radius' | 'ldap';
+  /** `banner "file"` (the MOTD file sent to clients). */
+  banner?: string;
+  authThrottleSec?: number;
+  pfsGroup?: number;
+  savePasswd?: boolean;
+}
+
+/** `ldapcfg { }` (XAuth against LDAP). */
+export interface LdapConf {
+  pos: Pos;
+  version?: number;
+  host?: string;
+  port?: number;
+  base?: string;
+  subtree?: boolean;
+  bindDn?: string;
+  /** The bind password: never printed. */
+  bindPw?: string;
+  attrUser?: string;
+  attrAddr?: string;
+  attrMask?: string;
+  attrGroup?: string;
+  attrMember?: string;
+}
+
+/** One `auth|acct "host" [port] "secret";` server of radiuscfg. The secret is never printed. */
+export interface RadiusServer {
+  host: string;
+  port?: number;
+  secret: string;
+}
+
+/** `radiuscfg { }` (XAuth and accounting against RADIUS); racoon's defaults timeout 3 s, 3 retries. */
+export interface RadiusConf {
+  pos: Pos;
+  auth: RadiusServer[];
+  acct: RadiusServer[];
+  timeoutSec: number;
+  retries: number;
 }
 
 /** The whole configuration (racoon `lcconf` plus its remote and sainfo lists). */
@@ -179,9 +292,16 @@ export interface RacoonConf {
   log?: { level: LogLevel; pos: Pos };
   pfkeyBufferKB?: number;
   complexBundle: boolean;
+  /** `gss_id_enc latin1|utf-16le` (GSS-API, never supported). */
+  gssIdEnc?: 'latin1' | 'utf-16le';
+  privsep?: PrivsepConf;
+  modeCfg?: ModeCfgConf;
+  ldap?: LdapConf;
+  radius?: RadiusConf;
   remotes: RemoteConf[];
   sainfos: SainfoConf[];
-  later: LaterFeature[];
+  /** Every directive written, in file order, for the support table (see support.ts). */
+  uses: DirectiveUse[];
 }
 
 /** racoon.conf(5) defaults. */

@@ -2,25 +2,30 @@
 import type { ConfigError } from '../../common/errors.js';
 import type { RacoonConf } from './ast.js';
 import { loadRacoonConf, nodeFs, type ConfFs } from './parser.js';
-import { validateRacoonConf } from './validate.js';
+import { validateRacoonConfFull } from './validate.js';
 
 export interface CheckResult {
   ok: boolean;
   conf: RacoonConf;
   /** Syntax errors first, then semantic ones; each message reads `file:line: text`. */
   errors: ConfigError[];
-  /** What `racoon -C` prints: one error per line, or "configuration OK". */
+  /** Directives accepted without effect (`file:line: warning: ...`); they do not make the check fail. */
+  warnings: ConfigError[];
+  /** What `racoon -C` prints: the warnings, then one error per line or "configuration OK". */
   text: string;
 }
 
 /** Parses and validates the racoon.conf at `path` (and its includes). */
 export function checkConfig(path: string, fs: ConfFs = nodeFs): CheckResult {
   const { conf, errors } = loadRacoonConf(path, fs);
-  const all = [...errors, ...validateRacoonConf(conf)];
+  const v = validateRacoonConfFull(conf);
+  const all = [...errors, ...v.errors];
+  const lines = [...v.warnings, ...all].map((e) => e.message);
   return {
     ok: all.length === 0,
     conf,
     errors: all,
-    text: all.length ? all.map((e) => e.message).join('\n') : 'configuration OK',
+    warnings: v.warnings,
+    text: [...lines, ...(all.length ? [] : ['configuration OK'])].join('\n'),
   };
 }

@@ -11,7 +11,7 @@ import {
   IPSECDOI_ID_USER_FQDN,
 } from '../isakmp/constants.js';
 import type { IsakmpId } from '../isakmp/payloads/id.js';
-import type { IdSpec, RacoonConf, RemoteConf, SainfoConf, SainfoId } from './ast.js';
+import type { IdSpec, RacoonConf, RemoteConf, SainfoConf, SainfoSide } from './ast.js';
 
 /** A quick mode id reduced to what sainfo matching compares: prefix, upper-layer protocol, port (0 = any). */
 export interface Phase2Id {
@@ -53,9 +53,12 @@ export function phase2IdOf(id: IsakmpId): Phase2Id | undefined {
   }
 }
 
-/** sainfo ids compare prefixes exactly (racoon: "IDs must equal the ID payload"); port/proto 0 in the sainfo mean any. */
-function sainfoIdMatches(s: SainfoId, id: Phase2Id | undefined): boolean {
-  if (!id || s.rangeEnd) return false;
+/**
+ * sainfo ids compare prefixes exactly (racoon: "IDs must equal the ID payload"); port/proto 0 in the sainfo mean
+ * any. Ranges and ids by name are not matched yet (the support table reports them).
+ */
+function sainfoIdMatches(s: SainfoSide, id: Phase2Id | undefined): boolean {
+  if (!id || !('prefix' in s) || s.rangeEnd) return false;
   const p = s.prefix;
   if (p.len !== id.prefix.len || !addrEqual(p.addr, id.prefix.addr)) return false;
   return (s.proto === 0 || s.proto === id.proto) && (s.port === 0 || s.port === id.port);

@@ -7,16 +7,18 @@ import {
   ISAKMP_ETYPE_IDENT,
   IPSEC_DOI,
   IPSECDOI_SIT_IDENTITY_ONLY,
+  IPSECDOI_SIT_INTEGRITY,
+  IPSECDOI_SIT_SECRECY,
 } from '../isakmp/constants.js';
 import { DH_GROUPS, PH1_AUTH, PH1_ENC, PH1_HASH } from './algorithms.js';
 import {
   DEFAULT_NONCE_SIZE,
   DEFAULT_PH1_LIFETIME_SEC,
   ISAKMP_PORT,
-  type AlgorithmRef,
-  type LaterFeature,
   type ProposalConf,
   type RacoonConf,
+  type IdSpec,
+  type PeersCertSpec,
   type RemoteConf,
 } from './ast.js';
 import { posOf, type Handler, type TokenReader } from './reader.js';
@@ -29,17 +31,20 @@ const EXCHANGE_MODES: Readonly<Record<string, number>> = {
   base: ISAKMP_ETYPE_BASE,
 };
 
+const SITUATIONS = {
+  identity_only: IPSECDOI_SIT_IDENTITY_ONLY,
+  secrecy: IPSECDOI_SIT_SECRECY,
+  integrity: IPSECDOI_SIT_INTEGRITY,
+} as const;
+
 /** What the statements of one `remote { }` fill in. */
 interface RemoteCtx {
   rm: RemoteConf;
-  later: LaterFeature[];
   proposals: ProposalConf[];
-  remoteDh?: AlgorithmRef;
 }
 
 interface ProposalCtx {
   p: ProposalConf;
-  later: LaterFeature[];
 }
 
 /** A remote with racoon's defaults (racoon `newrmconf`). */
@@ -67,6 +72,7 @@ export function defaultRemote(kw: Token, name: string): RemoteConf {
     natTraversal: 'off',
     generatePolicy: 'off',
     nonceSize: DEFAULT_NONCE_SIZE,
+    dpd: true,
     dpdDelaySec: 0,
     dpdRetrySec: 5,
     dpdMaxfail: 5,
@@ -92,100 +98,107 @@ function inheritFrom(parent: RemoteConf, kw: Token, name: string): RemoteConf {
   };
 }
 
-/** `lifetime time N unit;` or `lifetime byte N unit;` into the given setters. */
-function lifetime(r: TokenReader, setSec: (v: number) => void, setBytes: (v: number) => void): void {
+/**
+ * `lifetime time N unit;` into `setSec`, or `lifetime byte N unit;`, which is parsed and recorded as
+ * `section.lifetime byte` (ipsec-tools 0.8.2 refuses byte lifetimes; the support table says so).
+ */
+export function lifetime(r: TokenReader, kw: Token, section: string, setSec: (v: number) => void): void {
   if (r.accept('time')) setSec(r.timeSec('lifetime'));
-  else if (r.accept('byte')) setBytes(r.bytes('lifetime'));
-  else r.fail(r.peek(), "expected 'time' or 'byte' after lifetime");
+  else if (r.accept('byte')) {
+    r.bytes('lifetime');
+    r.use(`${section}.lifetime byte`, kw);
+  } else r.fail(r.peek(), "expected 'time' or 'byte' after lifetime");
   r.semi();
 }
 
+/** `gss_id "name";` (cftoken.l also takes `gssapi_id`, its older spelling). */
+const gssId: Handler<ProposalCtx> = (r, kw, { p }) => {
+  p.gssId = r.str('GSS-API id');
+  r.use('proposal.gss_id', kw);
+  r.semi();
+};
+
 const PROPOSAL_HANDLERS: Readonly<Record<string, Handler<ProposalCtx>>> = {
   encryption_algorithm: (r, _kw, { p }) => {
-    p.enc = algorithmRef(r, PH1_ENC, 'encryption_algorithm');
+    p.enc = algorithmRef(r, PH1_ENC, 'encryption_algorithm', 'proposal');
     r.semi();
   },
   hash_algorithm: (r, _kw, { p }) => {
-    p.hash = algorithmRef(r, PH1_HASH, 'hash_algorithm');
+    p.hash = algorithmRef(r, PH1_HASH, 'hash_algorithm', 'proposal');
     r.semi();
   },
-  authentication_method: (r, _kw, { p, later }) => {
-    p.authMethod = algorithmRef(r, PH1_AUTH, 'authentication_method', later);
+  authentication_method: (r, _kw, { p }) => {
+    p.authMethod = algorithmRef(r, PH1_AUTH, 'authentication_method', 'proposal');
     r.semi();
   },
-  dh_group: (r, _kw, { p, later }) => {
-    p.dhGroup = algorithmRef(r, DH_GROUPS, 'dh_group', later);
+  dh_group: (r, _kw, { p }) => {
+    p.dhGroup = algorithmRef(r, DH_GROUPS, 'dh_group', 'proposal');
     r.semi();
   },
-  lifetime: (r, _kw, { p }) =>
-    lifetime(
-      r,
-      (v) => {
-        p.lifetimeSec = v;
-      },
-      (v) => {
-        p.lifetimeBytes = v;
-      },
-    ),
-  gss_id: (r, kw, { later }) => {
-    r.str('GSS-API id');
-    later.push({ what: 'gss_id (GSS-API authentication)', pos: posOf(kw) });
-    r.semi();
-  },
+  lifetime: (r, kw, { p }) =>
+    lifetime(r, kw, 'proposal', (v) => {
+      p.lifetimeSec = v;
+    }),
+  gss_id: gssId,
+  gssapi_id: gssId,
 };
 
-/** A statement of a later racoon feature: its arguments are parsed, then it is recorded for validation. */
-function laterStatement(what: string, args: (r: TokenReader, c: RemoteCtx) => void): Handler<RemoteCtx> {
-  return (r, kw, c) => {
-    args(r, c);
-    r.semi();
-    c.later.push({ what, pos: posOf(kw) });
-  };
-}
-
-/** A `name on|off;` statement setting one boolean of the remote. */
+/** A `name on|off;` statement setting one boolean of the remote; `remote.name on` is recorded when on. */
 function flag(set: (rm: RemoteConf, v: boolean) => void, what: string): Handler<RemoteCtx> {
-  return (r, _kw, c) => {
-    set(c.rm, r.onOff(what));
+  return (r, kw, c) => {
+    const v = r.onOff(what);
+    set(c.rm, v);
+    if (v) r.use(`remote.${what} on`, kw);
     r.semi();
   };
 }
 
-/** A `name CHOICE;` statement setting one field of the remote. */
+/** A `name CHOICE;` statement setting one field of the remote; recorded as `remote.name` unless `off`. */
 function choice<T extends string>(
   choices: readonly T[],
   what: string,
   set: (rm: RemoteConf, v: T) => void,
 ): Handler<RemoteCtx> {
-  return (r, _kw, c) => {
-    set(c.rm, r.choice(choices, what));
+  return (r, kw, c) => {
+    const v = r.choice(choices, what);
+    set(c.rm, v);
+    if (v !== 'off') r.use(`remote.${what}`, kw);
     r.semi();
   };
 }
 
-/** A `name N;` statement setting one number of the remote. */
-function number(what: string, set: (rm: RemoteConf, v: number) => void): Handler<RemoteCtx> {
-  return (r, _kw, c) => {
-    set(c.rm, r.num(what));
+/** A `name N;` statement setting one number of the remote; recorded as `remote.name` unless `recordZero` is false and N is 0. */
+function number(what: string, set: (rm: RemoteConf, v: number) => void, recordZero = true): Handler<RemoteCtx> {
+  return (r, kw, c) => {
+    const v = r.num(what);
+    set(c.rm, v);
+    if (v !== 0 || recordZero) r.use(`remote.${what}`, kw);
     r.semi();
   };
 }
 
-function certificateArgs(r: TokenReader): void {
-  const t = r.choice(['x509', 'plain_rsa'], 'certificate type');
-  r.str('certificate file');
-  if (t === 'x509') r.str('private key file');
+/** `my_identifier` / `peers_identifier`, recorded by type (`keyid file` apart from `keyid tag`). */
+function identifier(r: TokenReader, what: string): IdSpec {
+  const id = idSpec(r, what);
+  r.use(`remote.${what} ${id.type}${id.type === 'keyid' ? ` ${id.keyidKind ?? 'file'}` : ''}`, id.pos);
+  r.semi();
+  return id;
+}
+
+/** `peers_certfile (dnssec | [x509|plain_rsa] "file")`; the untyped form is x509 (cfparse.y warns). */
+function peersCert(r: TokenReader, kw: Token): PeersCertSpec {
+  if (r.accept('dnssec')) return { type: 'dnssec', pos: posOf(kw) };
+  const type = r.accept('plain_rsa') ? 'plain_rsa' : (r.accept('x509'), 'x509');
+  return { type, file: r.str('certificate file'), pos: posOf(kw) };
 }
 
 /** Identities, certificates, XAuth and script hooks of a remote. */
 const IDENTITY_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
   my_identifier: (r, _kw, { rm }) => {
-    rm.myIdentifier = idSpec(r, 'my_identifier');
-    r.semi();
+    rm.myIdentifier = identifier(r, 'my_identifier');
   },
   peers_identifier: (r, _kw, { rm }) => {
-    rm.peersIdentifiers.push(idSpec(r, 'peers_identifier'));
-    r.semi();
+    rm.peersIdentifiers.push(identifier(r, 'peers_identifier'));
   },
   verify_identifier: flag((rm, v) => {
     rm.verifyIdentifier = v;
@@ -202,43 +215,47 @@ const IDENTITY_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
   match_empty_cr: flag((rm, v) => {
     rm.matchEmptyCr = v;
   }, 'match_empty_cr'),
-  certificate_type: laterStatement('certificate_type (certificates)', certificateArgs),
-  ca_type: laterStatement('ca_type (certificates)', (r) => {
+  certificate_type: (r, kw, { rm }) => {
+    const t = r.choice(['x509', 'plain_rsa'] as const, 'certificate type');
+    const first = r.str(t === 'x509' ? 'certificate file' : 'private key file');
+    rm.certificate =
+      t === 'x509'
+        ? { type: 'x509', certFile: first, keyFile: r.str('private key file'), pos: posOf(kw) }
+        : { type: 'plain_rsa', keyFile: first, pos: posOf(kw) };
+    r.use('remote.certificate_type', kw);
+    r.semi();
+  },
+  ca_type: (r, kw, { rm }) => {
     r.choice(['x509'], 'CA type');
-    r.str('CA file');
-  }),
-  peers_certfile: laterStatement('peers_certfile (certificates)', (r) => {
-    if (r.accept('dnssec')) return;
-    if (r.accept('x509') || r.accept('plain_rsa')) {
-      r.str('certificate file');
-      return;
-    }
-    r.str('certificate file');
-  }),
-  xauth_login: laterStatement('xauth_login (XAuth)', (r) => {
-    r.strOrWord('login');
-  }),
-  script: (r, kw, { rm, later }) => {
+    rm.caFile = { file: r.str('CA file'), pos: posOf(kw) };
+    r.use('remote.ca_type', kw);
+    r.semi();
+  },
+  peers_certfile: (r, kw, { rm }) => {
+    rm.peersCert = peersCert(r, kw);
+    r.use('remote.peers_certfile', kw);
+    r.semi();
+  },
+  xauth_login: (r, kw, { rm }) => {
+    rm.xauthLogin = r.strOrWord('login').text;
+    r.use('remote.xauth_login', kw);
+    r.semi();
+  },
+  script: (r, kw, { rm }) => {
     const path = r.str('script path');
     const ev = r.choice(['phase1_up', 'phase1_down', 'phase1_dead'] as const, 'script event');
     r.semi();
     rm.scripts.push({ event: ev, path, pos: posOf(kw) });
-    later.push({ what: `script ${ev} (script hooks)`, pos: posOf(kw) });
+    r.use('remote.script', kw);
   },
 };
 
 /** Lifetimes, negotiation policy, NAT-T, DPD, fragmentation and re-keying of a remote. */
 const BEHAVIOUR_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
-  lifetime: (r, _kw, { rm }) =>
-    lifetime(
-      r,
-      (v) => {
-        rm.lifetimeSec = v;
-      },
-      (v) => {
-        rm.lifetimeBytes = v;
-      },
-    ),
+  lifetime: (r, kw, { rm }) =>
+    lifetime(r, kw, 'remote', (v) => {
+      rm.lifetimeSec = v;
+    }),
   initial_contact: flag((rm, v) => {
     rm.initialContact = v;
   }, 'initial_contact'),
@@ -260,28 +277,33 @@ const BEHAVIOUR_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
   nonce_size: number('nonce_size', (rm, v) => {
     rm.nonceSize = v;
   }),
-  dpd_delay: number('dpd_delay', (rm, v) => {
-    rm.dpdDelaySec = v;
-  }),
+  dpd: flag((rm, v) => {
+    rm.dpd = v;
+  }, 'dpd'),
+  dpd_delay: number(
+    'dpd_delay',
+    (rm, v) => {
+      rm.dpdDelaySec = v;
+    },
+    false,
+  ),
   dpd_retry: number('dpd_retry', (rm, v) => {
     rm.dpdRetrySec = v;
   }),
   dpd_maxfail: number('dpd_maxfail', (rm, v) => {
     rm.dpdMaxfail = v;
   }),
-  ike_frag: (r, kw, { rm, later }) => {
-    rm.ikeFrag = r.choice(['on', 'off', 'force'] as const, 'ike_frag');
-    if (rm.ikeFrag !== 'off') later.push({ what: `ike_frag ${rm.ikeFrag} (IKE fragmentation)`, pos: posOf(kw) });
-    r.semi();
-  },
-  esp_frag: laterStatement('esp_frag (ESP pre-fragmentation)', (r, { rm }) => {
-    rm.espFrag = r.num('esp_frag', 0, 65535);
+  ike_frag: choice(['on', 'off', 'force'] as const, 'ike_frag', (rm, v) => {
+    rm.ikeFrag = v;
   }),
-  mode_cfg: (r, kw, { rm, later }) => {
-    rm.modeCfg = r.onOff('mode_cfg');
-    if (rm.modeCfg) later.push({ what: 'mode_cfg on (ISAKMP mode config)', pos: posOf(kw) });
+  esp_frag: (r, kw, { rm }) => {
+    rm.espFrag = r.num('esp_frag', 0, 65535);
+    r.use('remote.esp_frag', kw);
     r.semi();
   },
+  mode_cfg: flag((rm, v) => {
+    rm.modeCfg = v;
+  }, 'mode_cfg'),
   weak_phase1_check: flag((rm, v) => {
     rm.weakPhase1Check = v;
   }, 'weak_phase1_check'),
@@ -305,6 +327,7 @@ const REMOTE_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
     r.semi();
   },
   exchange_mode: (r, _kw, { rm }) => {
+    // cftoken.l ignores the commas: `main, aggressive` and `main aggressive` are the same list.
     const modes: number[] = [];
     do {
       const t = r.word('exchange mode');
@@ -313,7 +336,9 @@ const REMOTE_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
         : r.fail(t, `bad exchange mode '${t.text}', expected main|aggressive|base`);
       if (modes.includes(m)) r.fail(t, `exchange mode '${t.text}' listed twice`);
       modes.push(m);
-    } while (r.acceptKind(','));
+      r.use(`remote.exchange_mode ${t.text}`, t);
+      r.acceptKind(',');
+    } while (r.peek().kind === 'word');
     rm.exchangeMode = modes;
     r.semi();
   },
@@ -322,19 +347,17 @@ const REMOTE_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
     rm.doi = IPSEC_DOI;
     r.semi();
   },
-  situation: (r, kw, { later }) => {
-    const s = r.choice(['identity_only', 'secrecy', 'integrity'], 'situation');
-    if (s !== 'identity_only') later.push({ what: `situation ${s} (labelled IPsec)`, pos: posOf(kw) });
+  situation: (r, kw, { rm }) => {
+    const s = r.choice(['identity_only', 'secrecy', 'integrity'] as const, 'situation');
+    rm.situation = SITUATIONS[s];
+    r.use(`remote.situation ${s}`, kw);
     r.semi();
   },
-  dh_group: (r, _kw, c) => {
-    // Deprecated remote-level dh_group (aggressive mode); racoon copies it into proposals without one.
-    c.remoteDh = algorithmRef(r, DH_GROUPS, 'dh_group', c.later);
-    r.semi();
-  },
-  proposal: (r, kw, { proposals, later }) => {
+  dh_group: (r, kw) =>
+    r.fail(kw, "dh_group cannot be defined here (ipsec-tools 0.8.2 refuses it too): write it in each proposal"),
+  proposal: (r, kw, { proposals }) => {
     const p: ProposalConf = { pos: posOf(kw) };
-    r.block('proposal', kw, PROPOSAL_HANDLERS, { p, later });
+    r.block('proposal', kw, PROPOSAL_HANDLERS, { p });
     proposals.push(p);
   },
 };
@@ -368,10 +391,8 @@ export function parseRemote(r: TokenReader, kw: Token, conf: RacoonConf): void {
     conf.remotes.push(rm);
     return;
   }
-  const ctx: RemoteCtx = { rm, later: conf.later, proposals: [] };
+  const ctx: RemoteCtx = { rm, proposals: [] };
   r.block(`remote ${name}`, kw, REMOTE_HANDLERS, ctx);
-  // A remote-level dh_group fills the proposals that lack one.
-  if (ctx.remoteDh) for (const p of ctx.proposals) p.dhGroup ??= ctx.remoteDh;
   if (ctx.proposals.length > 0) rm.proposals = ctx.proposals;
   conf.remotes.push(rm);
 }

@@ -5,7 +5,8 @@
 //   statement := path TYPE "str" ; | include "glob" ; | log LEVEL ; | pfkey_buffer N ; | complex_bundle on|off ;
 //              | listen { listen-stmt* } | timer { timer-stmt* } | padding { padding-stmt* }
 //              | remote HEAD ( { remote-stmt* } | ; ) | sainfo IDS [from ID] [group G] { sainfo-stmt* }
-//              | privsep { ... } | mode_cfg { ... } | ldapcfg { ... } | radiuscfg { ... } | gss_id_enc E ;  (later)
+//              | privsep { ... } | mode_cfg { ... } | ldapcfg { ... } | radiuscfg { ... } | gss_id_enc E ;
+// Every directive is also recorded in `conf.uses` for the support table (support.ts), which validation reads.
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ConfigError } from '../../common/errors.js';
@@ -26,7 +27,8 @@ import {
 import { tokenize, type Token } from './lexer.js';
 import { parseRemote } from './parse-remote.js';
 import { parseSainfo } from './parse-sainfo.js';
-import { describe, posOf, TokenReader, type Handler } from './reader.js';
+import { xauthSectionHandlers } from './parse-xauth.js';
+import { describe, posOf, TokenReader, unknownDirective, type Handler } from './reader.js';
 import { address, optionalPort } from './values.js';
 
 /** racoon refuses deeper include nesting than this (a loop guard besides the stack check). */
@@ -101,16 +103,18 @@ const TIMER_HANDLERS: Readonly<Record<string, Handler<TimerConf>>> = {
     t.intervalSec = r.timeSec('interval', 1);
     r.semi();
   },
-  persend: (r, _kw, t) => {
+  persend: (r, kw, t) => {
     t.persend = r.num('persend', 1);
+    if (t.persend !== 1) r.use('timer.persend', kw);
     r.semi();
   },
   phase1: (r, _kw, t) => {
     t.phase1Sec = r.timeSec('phase1');
     r.semi();
   },
-  phase2: (r, _kw, t) => {
+  phase2: (r, kw, t) => {
     t.phase2Sec = r.timeSec('phase2');
+    r.use('timer.phase2', kw);
     r.semi();
   },
   natt_keepalive: (r, _kw, t) => {
@@ -120,24 +124,29 @@ const TIMER_HANDLERS: Readonly<Record<string, Handler<TimerConf>>> = {
 };
 
 const PADDING_HANDLERS: Readonly<Record<string, Handler<PaddingConf>>> = {
-  randomize: (r, _kw, p) => {
+  randomize: (r, kw, p) => {
     p.randomize = r.onOff('randomize');
+    if (p.randomize !== DEFAULT_PADDING.randomize) r.use('padding.randomize', kw);
     r.semi();
   },
-  randomize_length: (r, _kw, p) => {
+  randomize_length: (r, kw, p) => {
     p.randomizeLength = r.onOff('randomize_length');
+    if (p.randomizeLength !== DEFAULT_PADDING.randomizeLength) r.use('padding.randomize_length', kw);
     r.semi();
   },
-  maximum_length: (r, _kw, p) => {
+  maximum_length: (r, kw, p) => {
     p.maximumLength = r.num('maximum_length');
+    if (p.maximumLength !== DEFAULT_PADDING.maximumLength) r.use('padding.maximum_length', kw);
     r.semi();
   },
-  exclusive_tail: (r, _kw, p) => {
+  exclusive_tail: (r, kw, p) => {
     p.exclusiveTail = r.onOff('exclusive_tail');
+    if (p.exclusiveTail !== DEFAULT_PADDING.exclusiveTail) r.use('padding.exclusive_tail', kw);
     r.semi();
   },
-  strict_check: (r, _kw, p) => {
+  strict_check: (r, kw, p) => {
     p.strictCheck = r.onOff('strict_check');
+    if (p.strictCheck !== DEFAULT_PADDING.strictCheck) r.use('padding.strict_check', kw);
     r.semi();
   },
 };
@@ -152,7 +161,7 @@ export function emptyConf(): RacoonConf {
     complexBundle: false,
     remotes: [],
     sainfos: [],
-    later: [],
+    uses: [],
   };
 }
 
@@ -208,14 +217,14 @@ class ConfParser {
   parseText(text: string, file: string): void {
     this.conf.files.push(file);
     this.stack.push(file);
-    const r: TokenReader = new TokenReader(tokenize(text, file, this.errors), this.errors);
+    const r: TokenReader = new TokenReader(tokenize(text, file, this.errors), this.errors, this.conf.uses);
     const handlers = this.topHandlers();
     while (r.peek().kind !== 'eof') {
       r.statement(() => {
         const kw = r.next();
         if (kw.kind !== 'word') r.fail(kw, `expected a directive, found ${describe(kw)}`);
         const h = Object.hasOwn(handlers, kw.text) ? handlers[kw.text] : undefined;
-        if (!h) r.fail(kw, `unknown directive '${kw.text}'`);
+        if (!h) r.fail(kw, unknownDirective(kw.text));
         h(r, kw);
       });
     }
@@ -256,39 +265,13 @@ class ConfParser {
     for (const m of matches) this.parseFile(join(dirname(full), m), kw);
   }
 
-  private laterBlock(what: string): Handler {
-    return (r, kw) => {
-      this.conf.later.push({ what, pos: posOf(kw) });
-      r.expectKind('{', `'{' after ${kw.text}`);
-      for (;;) {
-        const t = r.peek();
-        if (t.kind === '}') {
-          r.next();
-          return;
-        }
-        if (t.kind === 'eof') {
-          r.error(t, `missing '}' for ${kw.text} opened at line ${kw.line}`);
-          return;
-        }
-        r.statement(() => {
-          // Peek before consuming, so a `}` that ends the section is left for the loop above.
-          for (let n = r.peek(); n.kind !== ';'; n = r.peek()) {
-            if (n.kind === '{' || n.kind === '}' || n.kind === 'eof')
-              r.fail(n, `expected ';' in ${kw.text}, found ${describe(n)}`);
-            r.next();
-          }
-          r.next();
-        });
-      }
-    };
-  }
-
   private topHandlers(): Record<string, Handler> {
     const c = this.conf;
     return {
       path: (r, kw) => {
         const t = r.choice(PATH_TYPES, 'path type');
         c.paths[t] = { value: r.str(`path ${t}`), pos: posOf(kw) };
+        r.use(`path ${t}`, kw);
         r.semi();
       },
       include: (r, kw) => this.include(r, kw),
@@ -296,29 +279,27 @@ class ConfParser {
         c.log = { level: r.choice(LOG_LEVELS, 'log level'), pos: posOf(kw) };
         r.semi();
       },
-      pfkey_buffer: (r) => {
+      pfkey_buffer: (r, kw) => {
         c.pfkeyBufferKB = r.num('pfkey_buffer', 1, 1 << 20);
+        r.use('pfkey_buffer', kw);
         r.semi();
       },
       complex_bundle: (r, kw) => {
         c.complexBundle = r.onOff('complex_bundle');
-        if (c.complexBundle) c.later.push({ what: 'complex_bundle on', pos: posOf(kw) });
+        if (c.complexBundle) r.use('complex_bundle on', kw);
         r.semi();
       },
       gss_id_enc: (r, kw) => {
-        r.choice(['latin1', 'utf-16le'], 'gss_id_enc');
+        c.gssIdEnc = r.choice(['latin1', 'utf-16le'] as const, 'gss_id_enc');
+        r.use('gss_id_enc', kw);
         r.semi();
-        c.later.push({ what: 'gss_id_enc (GSS-API)', pos: posOf(kw) });
       },
       listen: (r, kw) => r.block('listen', kw, LISTEN_HANDLERS, c.listen),
       timer: (r, kw) => r.block('timer', kw, TIMER_HANDLERS, c.timer),
       padding: (r, kw) => r.block('padding', kw, PADDING_HANDLERS, c.padding),
       remote: (r, kw) => parseRemote(r, kw, c),
       sainfo: (r, kw) => parseSainfo(r, kw, c),
-      privsep: this.laterBlock('privsep (privilege separation)'),
-      mode_cfg: this.laterBlock('mode_cfg (ISAKMP mode config)'),
-      ldapcfg: this.laterBlock('ldapcfg (XAuth LDAP)'),
-      radiuscfg: this.laterBlock('radiuscfg (XAuth RADIUS)'),
+      ...xauthSectionHandlers(c),
     };
   }
 }

@@ -4,7 +4,8 @@ import type { ConfigError } from '../../common/errors.js';
 import { configError } from './diagnostic.js';
 import { isKeyword } from './keywords.js';
 import type { Token } from './lexer.js';
-import type { Pos } from './ast.js';
+import type { DirectiveUse, Pos } from './ast.js';
+import { FOREIGN } from './support.js';
 
 /**
  * Thrown inside a statement; caught by `statement()`, recorded as a ConfigError, and followed by a resync.
@@ -36,6 +37,8 @@ const BYTE_UNITS: Readonly<Record<string, number>> = {
   kb: 1024,
   mb: 1024 ** 2,
   gb: 1024 ** 3,
+  // cftoken.l's TB unit is 1024^3 (cfparse.y unittype_byte), an ipsec-tools slip kept for compatibility.
+  tb: 1024 ** 3,
 };
 
 /** One statement's parser: gets the cursor, the keyword token and the section being filled. */
@@ -45,6 +48,13 @@ export function posOf(t: Token): Pos {
   return { file: t.file, line: t.line, col: t.col };
 }
 
+/** What to write instead of a character ipsec-tools' lexer drops silently. */
+function strayHint(t: Token, what: string): string {
+  if (t.text === '=')
+    return `unexpected '=' where ${what} belongs: racoon.conf has no '=' (ipsec-tools' lexer drops it); write 'keyword value;'`;
+  return `unexpected '${t.text}' where ${what} belongs: racoon.conf has no parentheses (ipsec-tools' lexer drops them); write 'sainfo address A any address B any { ... }'`;
+}
+
 /** A cursor over one file's tokens (racoon's lexer state for one include level). */
 export class TokenReader {
   private i = 0;
@@ -52,7 +62,14 @@ export class TokenReader {
   constructor(
     private readonly toks: Token[],
     readonly errors: ConfigError[],
+    /** Where directive uses are recorded for the support table (support.ts). */
+    readonly uses: DirectiveUse[] = [],
   ) {}
+
+  /** Records that `key` was written at `t` (validation looks it up in the support table). */
+  use(key: string, t: Token | Pos): void {
+    this.uses.push({ key, pos: { file: t.file, line: t.line, col: t.col } });
+  }
 
   peek(ahead = 0): Token {
     return this.toks[Math.min(this.i + ahead, this.toks.length - 1)]!;
@@ -88,6 +105,7 @@ export class TokenReader {
 
   expectKind(kind: Token['kind'], what = `'${kind}'`): Token {
     const t = this.peek();
+    if (t.kind === 'stray' && kind !== 'stray') this.fail(t, strayHint(t, what));
     if (t.kind !== kind) this.fail(t, `expected ${what}, found ${describe(t)}`);
     return this.next();
   }
@@ -107,6 +125,7 @@ export class TokenReader {
   /** A string or a bare word (names, addresses written either way). */
   strOrWord(what: string): Token {
     const t = this.peek();
+    if (t.kind === 'stray') this.fail(t, strayHint(t, what));
     if (t.kind !== 'string' && t.kind !== 'word') this.fail(t, `expected ${what}, found ${describe(t)}`);
     return this.next();
   }
@@ -203,17 +222,18 @@ export class TokenReader {
         const kw = this.next();
         if (kw.kind !== 'word') this.fail(kw, `expected a directive in ${section}, found ${describe(kw)}`);
         const h = Object.hasOwn(handlers, kw.text) ? handlers[kw.text] : undefined;
-        if (!h)
-          this.fail(
-            kw,
-            isKeyword(kw.text)
-              ? `'${kw.text}' is not allowed in ${section}`
-              : `unknown directive '${kw.text}' in ${section}`,
-          );
+        if (!h) this.fail(kw, unknownDirective(kw.text, section));
         h(this, kw, ctx);
       });
     }
   }
+}
+
+/** The message for a word that is no directive of `section` (the top level when absent). */
+export function unknownDirective(word: string, section?: string): string {
+  if (Object.hasOwn(FOREIGN, word)) return `'${word}': ${FOREIGN[word]!}`;
+  if (section && isKeyword(word)) return `'${word}' is not allowed in ${section}`;
+  return section ? `unknown directive '${word}' in ${section}` : `unknown directive '${word}'`;
 }
 
 export function checkNumber(r: TokenReader, t: Token, what: string, min: number, max: number): number {
@@ -232,6 +252,8 @@ export function describe(t: Token): string {
       return `"${t.text.slice(0, 40)}"`;
     case 'port':
       return `[${t.text}]`;
+    case 'stray':
+      return `'${t.text}'`;
     case 'word':
       return `'${t.text.slice(0, 40)}'`;
     default:

@@ -1,11 +1,12 @@
 // Semantic checks over a parsed racoon.conf (what ipsec-tools' cfparse.y actions and racoon.conf(5) require):
-// complete proposals, sainfo algorithm classes, duplicates, ranges — and every directive of a racoon feature
-// uipsec lacks is reported "not supported yet" at its file:line, never silently ignored.
+// complete proposals, sainfo algorithm classes, duplicates, ranges — and every directive whose feature uipsec
+// lacks is reported at its file:line from the support table (support.ts), never silently ignored.
 import type { ConfigError } from '../../common/errors.js';
 import { configError } from './diagnostic.js';
 import { formatAddr, formatPrefix } from '../../common/inet.js';
 import { ISAKMP_ETYPE_AGG, ISAKMP_NONCE_MAX, ISAKMP_NONCE_MIN } from '../isakmp/constants.js';
-import type { Pos, ProposalConf, RacoonConf, RemoteConf, SainfoConf, SainfoId } from './ast.js';
+import type { Pos, ProposalConf, RacoonConf, RemoteConf, SainfoConf, SainfoSide } from './ast.js';
+import { supportMessage } from './support.js';
 
 function err(out: ConfigError[], pos: Pos, message: string): void {
   out.push(configError(message, pos.file, pos.line, pos.col));
@@ -43,25 +44,19 @@ function validateRemote(rm: RemoteConf, out: ConfigError[]): void {
     err(out, rm.pos, `remote ${rm.name}: verify_identifier on needs a peers_identifier`);
 }
 
-function sideText(s: SainfoId | string): string {
+function sideText(s: SainfoSide | string): string {
   if (typeof s === 'string') return s;
-  const full = s.prefix.len === s.prefix.addr.length * 8;
+  if (!('prefix' in s)) return `${s.kind} "${s.value}"`;
   const addr = s.rangeEnd
     ? `${formatAddr(s.prefix.addr)}-${formatAddr(s.rangeEnd)}`
-    : full && s.kind === 'address'
+    : s.idType === 'addr'
       ? formatAddr(s.prefix.addr)
       : formatPrefix(s.prefix);
-  return `${s.kind} ${addr}[${s.port === 0 ? 'any' : s.port}] ${s.proto === 0 ? 'any' : s.proto}`;
+  return `${s.idType === 'addr' ? 'address' : 'subnet'} ${addr}[${s.port === 0 ? 'any' : s.port}] ${s.proto === 0 ? 'any' : s.proto}`;
 }
 
 export function sainfoText(sa: SainfoConf): string {
   return `sainfo ${sideText(sa.local)} ${sideText(sa.remote)}${sa.from ? ` from ${sa.from.type} ${sa.from.value ?? ''}`.trimEnd() : ''}`;
-}
-
-function validateSainfoId(id: SainfoId, out: ConfigError[]): void {
-  if (id.kind === 'address' && id.prefix.len !== id.prefix.addr.length * 8 && !id.rangeEnd) {
-    err(out, id.pos, `address ${formatPrefix(id.prefix)} has a prefix; write subnet for a network`);
-  }
 }
 
 function validateSainfo(sa: SainfoConf, out: ConfigError[]): void {
@@ -70,10 +65,11 @@ function validateSainfo(sa: SainfoConf, out: ConfigError[]): void {
   if (sa.authentication.length === 0) err(out, sa.pos, `no authentication algorithm at ${sainfoText(sa)}`);
   if (sa.compression.length === 0) err(out, sa.pos, `no compression algorithm at ${sainfoText(sa)}`);
   if (sa.lifetimeSec === 0) err(out, sa.pos, 'sainfo lifetime must be positive');
-  for (const side of [sa.local, sa.remote]) if (typeof side !== 'string') validateSainfoId(side, out);
   if (
     typeof sa.local !== 'string' &&
     typeof sa.remote !== 'string' &&
+    'prefix' in sa.local &&
+    'prefix' in sa.remote &&
     sa.local.prefix.family !== sa.remote.prefix.family
   ) {
     err(out, sa.pos, `${sainfoText(sa)} mixes IPv4 and IPv6`);
@@ -84,10 +80,20 @@ function remoteKey(rm: RemoteConf): string {
   return rm.address ? `${rm.name}[${rm.portGiven ? rm.port : 'any'}]` : rm.name;
 }
 
-/** All semantic errors of `conf`, in file order of the directives they concern. */
-export function validateRacoonConf(conf: RacoonConf): ConfigError[] {
+export interface Validation {
+  errors: ConfigError[];
+  /** Directives accepted but without effect (support status `ignored`), each with the reason. */
+  warnings: ConfigError[];
+}
+
+/** Semantic errors and warnings of `conf`, each in file order of the directives they concern. */
+export function validateRacoonConfFull(conf: RacoonConf): Validation {
+  const warnings: ConfigError[] = [];
   const out: ConfigError[] = [];
-  for (const l of conf.later) err(out, l.pos, `${l.what}: not supported yet`);
+  for (const u of conf.uses) {
+    const m = supportMessage(u);
+    if (m) err(m.warning ? warnings : out, u.pos, m.text);
+  }
   const remotes = new Map<string, RemoteConf>();
   for (const rm of conf.remotes) {
     const k = remoteKey(rm);
@@ -108,5 +114,12 @@ export function validateRacoonConf(conf: RacoonConf): ConfigError[] {
     const i = conf.files.indexOf(f);
     return i < 0 ? conf.files.length : i;
   };
-  return out.sort((a, b) => fileIndex(a.file) - fileIndex(b.file) || a.line - b.line || a.col - b.col);
+  const order = (a: ConfigError, b: ConfigError) =>
+    fileIndex(a.file) - fileIndex(b.file) || a.line - b.line || a.col - b.col;
+  return { errors: out.sort(order), warnings: warnings.sort(order) };
+}
+
+/** All semantic errors of `conf` (warnings left out), in file order. */
+export function validateRacoonConf(conf: RacoonConf): ConfigError[] {
+  return validateRacoonConfFull(conf).errors;
 }

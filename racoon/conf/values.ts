@@ -2,19 +2,31 @@
 // addresses and ports (racoon.conf(5) "my_identifier", "encryption_algorithm", "[port]").
 import { parseAddr } from '../../common/inet.js';
 import { lookupAlgorithm, type AlgorithmDef } from './algorithms.js';
-import type { AlgorithmRef, IdSpec, LaterFeature } from './ast.js';
+import type { AlgorithmRef, IdSpec } from './ast.js';
 import { checkNumber, posOf, type TokenReader } from './reader.js';
 
-/** `name [keylen]`: a named algorithm from `table`, with a key length when the cipher takes one. */
+/** The error for an unknown algorithm name, with `aes 256` suggested for `aes_256` / `aes256`. */
+function unknownAlgorithm(table: Readonly<Record<string, AlgorithmDef>>, what: string, name: string): string {
+  const m = /^([a-z0-9]*[a-z])_?([0-9]+)$/.exec(name);
+  const base = m ? lookupAlgorithm(table, m[1]!) : undefined;
+  if (m && base?.keyLens?.includes(Number(m[2])))
+    return `unknown ${what} '${name}': write '${m[1]!} ${m[2]!}' (the key length is a separate word)`;
+  return `unknown ${what} '${name}', expected one of ${Object.keys(table).join(', ')}`;
+}
+
+/**
+ * `name [keylen]`: a named algorithm from `table`, with a key length when the cipher takes one. With `section`,
+ * the use is recorded as `section.what name` for the support table.
+ */
 export function algorithmRef(
   r: TokenReader,
   table: Readonly<Record<string, AlgorithmDef>>,
   what: string,
-  later?: LaterFeature[],
+  section?: string,
 ): AlgorithmRef {
   const t = r.word(what);
   const def = lookupAlgorithm(table, t.text);
-  if (!def) r.fail(t, `unknown ${what} '${t.text}', expected one of ${Object.keys(table).join(', ')}`);
+  if (!def) r.fail(t, unknownAlgorithm(table, what, t.text));
   const ref: AlgorithmRef = { name: t.text, id: def.id, pos: posOf(t) };
   const k = r.peek();
   if (k.kind === 'word' && /^[0-9]/.test(k.text)) {
@@ -24,7 +36,7 @@ export function algorithmRef(
     if (!def.keyLens.includes(keyLen)) r.fail(k, `bad key length ${keyLen} for ${t.text}`);
     ref.keyLen = keyLen;
   }
-  if (def.later && later) later.push({ what: `${what} ${t.text} (${def.later})`, pos: posOf(t) });
+  if (section) r.use(`${section}.${what} ${def.canonical ?? t.text}`, t);
   return ref;
 }
 
@@ -71,9 +83,10 @@ export function idSpec(r: TokenReader, what: string): IdSpec {
     }
     case 'fqdn':
     case 'user_fqdn': {
+      // racoon sends the string as written; a user_fqdn without '@' is legal (RFC 2407 §4.6.2.4 only says
+      // "fully-qualified username string"), and real configurations use a bare name.
       const v = r.strOrWord(`${t.text} value`).text;
       if (v.length === 0) r.fail(t, `empty ${t.text}`);
-      if (t.text === 'user_fqdn' && !v.includes('@')) r.fail(t, `user_fqdn '${v}' lacks '@'`);
       return { type: t.text, value: v, pos };
     }
     case 'keyid': {

@@ -1,0 +1,161 @@
+// What uipsec's racoon does with each racoon.conf(5) directive: the one table a feature flips when it lands.
+// The parser records every directive (with its value when the value decides) as a DirectiveUse; validation
+// looks each one up here, so nothing that does nothing is ever accepted without a word.
+import type { DirectiveUse } from './ast.js';
+
+/**
+ * - `supported`: the directive does what racoon.conf(5) says.
+ * - `later`: a racoon feature uipsec lacks for now: an error "<directive>: not supported yet (<feature>)".
+ * - `never`: uipsec will not do it (ipsec-tools 0.8.2 refuses it too, or it is obsolete): an error with the reason.
+ * - `ignored`: accepted with a warning; it tunes local behaviour only and the peer cannot tell (the reason says).
+ */
+export type SupportStatus = 'supported' | 'later' | 'never' | 'ignored';
+
+export interface Support {
+  status: SupportStatus;
+  /** The racoon feature (for `later`) or why (for `never`/`ignored`). */
+  why?: string;
+}
+
+const CERTS = 'certificates / RSA signatures';
+const AGGR = 'aggressive mode';
+const BASE = 'base mode';
+const DPD = 'dead peer detection (RFC 3706)';
+const FRAG = 'IKE fragmentation';
+const GENPOL = 'generate_policy';
+const XAUTH = 'XAuth / hybrid authentication';
+const MODECFG = 'ISAKMP mode config';
+const SCRIPT = 'script hooks';
+const GSS = 'GSS-API (Kerberos) authentication is not planned';
+const EC2N = 'EC2N groups 3/4 (RFC 2409 §6.3/6.4) are not planned: no maintained implementation, weak';
+const BYTES = 'byte lifetimes: ipsec-tools 0.8.2 refuses them too ("byte lifetime support is deprecated")';
+const UNIMPL = 'ipsec-tools 0.8.2 does not implement this authentication method either';
+const PADDING = 'uipsec pads ISAKMP bodies to the cipher block only; peers accept any padding (RFC 2409 App. B)';
+
+const local = (feature: string): Support => ({ status: 'later', why: feature });
+const never = (why: string): Support => ({ status: 'never', why });
+const ignored = (why: string): Support => ({ status: 'ignored', why });
+const OK: Support = { status: 'supported' };
+
+/**
+ * Directive keys: `section.directive` or `section.directive value` when the value decides (an algorithm, a
+ * mode). A key absent here is supported. Keep one line per key: a feature that lands turns its lines to OK.
+ */
+export const SUPPORT: Readonly<Record<string, Support>> = {
+  // top level
+  'privsep': local('privilege separation (privsep)'),
+  'path backupsa': local('SA backup file (path backupsa)'),
+  'path pidfile': local('pid file (path pidfile)'),
+  'gss_id_enc': never(GSS),
+  'pfkey_buffer': ignored('uipsec PF_KEY channels have no socket buffer to size'),
+  'complex_bundle on': local('complex bundles (complex_bundle on)'),
+  'mode_cfg': local(MODECFG),
+  'ldapcfg': local('XAuth LDAP (ldapcfg)'),
+  'radiuscfg': local('XAuth RADIUS (radiuscfg)'),
+  'listen.strict_address': OK,
+  'timer.persend': ignored('uipsec sends each packet once per retry (persend 1)'),
+  'timer.phase2': local('a phase 2 completion timer (timer phase2)'),
+  'padding.randomize': ignored(PADDING),
+  'padding.randomize_length': ignored(PADDING),
+  'padding.maximum_length': ignored(PADDING),
+  'padding.exclusive_tail': ignored(PADDING),
+  'padding.strict_check': ignored(PADDING),
+  // remote
+  'remote.exchange_mode aggressive': local(AGGR),
+  'remote.exchange_mode base': local(BASE),
+  'remote.situation secrecy': never('labelled IPsec situations (RFC 2407 §4.2) are not planned'),
+  'remote.situation integrity': never('labelled IPsec situations (RFC 2407 §4.2) are not planned'),
+  'remote.my_identifier asn1dn': local(CERTS),
+  'remote.my_identifier keyid file': local(CERTS),
+  'remote.peers_identifier asn1dn': local(CERTS),
+  'remote.peers_identifier keyid file': local(CERTS),
+  'remote.certificate_type': local(CERTS),
+  'remote.ca_type': local(CERTS),
+  'remote.peers_certfile': local(CERTS),
+  'remote.xauth_login': local(XAUTH),
+  'remote.script': local(SCRIPT),
+  'remote.lifetime byte': never(BYTES),
+  'remote.support_proxy on': local('support_proxy (proxy ids)'),
+  'remote.generate_policy': local(GENPOL),
+  'remote.dpd on': local(DPD),
+  'remote.dpd_delay': local(DPD),
+  'remote.dpd_retry': local(DPD),
+  'remote.dpd_maxfail': local(DPD),
+  'remote.ike_frag': local(FRAG),
+  'remote.esp_frag': local('ESP pre-fragmentation (esp_frag)'),
+  'remote.mode_cfg on': local(MODECFG),
+  'remote.weak_phase1_check on': local('weak_phase1_check (unencrypted informational exchanges)'),
+  'remote.ph1id': local('ph1id / sainfo remoteid matching'),
+  // proposal
+  'proposal.lifetime byte': never(BYTES),
+  'proposal.gss_id': never(GSS),
+  'proposal.authentication_method rsasig': local(CERTS),
+  'proposal.authentication_method dsssig': never(UNIMPL),
+  'proposal.authentication_method rsaenc': never(UNIMPL),
+  'proposal.authentication_method rsarev': never(UNIMPL),
+  'proposal.authentication_method gssapi_krb': never(GSS),
+  'proposal.authentication_method hybrid_rsa_server': local(XAUTH),
+  'proposal.authentication_method hybrid_rsa_client': local(XAUTH),
+  'proposal.authentication_method hybrid_dss_server': never(UNIMPL),
+  'proposal.authentication_method hybrid_dss_client': never(UNIMPL),
+  'proposal.authentication_method xauth_psk_server': local(XAUTH),
+  'proposal.authentication_method xauth_psk_client': local(XAUTH),
+  'proposal.authentication_method xauth_rsa_server': local(XAUTH),
+  'proposal.authentication_method xauth_rsa_client': local(XAUTH),
+  'proposal.dh_group ec2n155': never(EC2N),
+  'proposal.dh_group ec2n185': never(EC2N),
+  // sainfo
+  'sainfo.clientaddr': local(MODECFG),
+  'sainfo.group': local(XAUTH),
+  'sainfo.my_identifier': local(XAUTH),
+  'sainfo.remoteid': local('ph1id / sainfo remoteid matching'),
+  'sainfo.id fqdn': local('sainfo ids by name (fqdn, user_fqdn, keyid)'),
+  'sainfo.id user_fqdn': local('sainfo ids by name (fqdn, user_fqdn, keyid)'),
+  'sainfo.id keyid': local('sainfo ids by name (fqdn, user_fqdn, keyid)'),
+  'sainfo.id range': local('sainfo address ranges (ID_IPV4_ADDR_RANGE)'),
+  'sainfo.lifetime byte': never(BYTES),
+  'sainfo.pfs_group ec2n155': never(EC2N),
+  'sainfo.pfs_group ec2n185': never(EC2N),
+};
+
+/** The table entry for `key` (absent keys are supported). */
+export function supportOf(key: string): Support {
+  return Object.hasOwn(SUPPORT, key) ? SUPPORT[key]! : OK;
+}
+
+/** The diagnostic text for a use whose status is not `supported`, or undefined. */
+export function supportMessage(use: DirectiveUse): { text: string; warning: boolean } | undefined {
+  const s = supportOf(use.key);
+  const what = use.key.replace(/^[a-z_]+\./, '');
+  switch (s.status) {
+    case 'supported':
+      return undefined;
+    case 'later':
+      return { text: `${what}: not supported yet (${s.why})`, warning: false };
+    case 'never':
+      return { text: `${what}: not supported (${s.why})`, warning: false };
+    case 'ignored':
+      return { text: `warning: ${what}: accepted and ignored (${s.why})`, warning: true };
+  }
+}
+
+/**
+ * Directives that ipsec-tools 0.8.2 does not know but other racoons wrote (KAME's racoon before ipsec-tools,
+ * Apple's racoon): a precise "where it comes from, what to write instead" instead of "unknown directive".
+ */
+export const FOREIGN: Readonly<Record<string, string>> = {
+  identifier: "KAME racoon's top-level 'identifier' is gone: write my_identifier in each remote",
+  strength: "KAME racoon's 'strength' is gone: write the algorithms in each proposal",
+  restrict_check: "KAME racoon's 'restrict_check' is now padding 'strict_check'",
+  keepalive: "KAME racoon's 'keepalive' is gone: NAT-T keepalives are timer 'natt_keepalive'",
+  support_mip6: "KAME racoon's 'support_mip6' is gone (ipsec-tools 0.8.2 does not know it)",
+  policy: "KAME racoon's 'policy' section is gone: write sainfo sections",
+  admin: "KAME racoon's 'admin [port]' is gone: write 'adminsock \"path\"'",
+  auto_exit_delay: "Apple racoon's 'auto_exit_delay' is not in ipsec-tools 0.8.2",
+  dpd_algorithm: "Apple racoon's 'dpd_algorithm' is not in ipsec-tools 0.8.2",
+  certificate_verification: "Apple racoon's 'certificate_verification' is not in ipsec-tools 0.8.2: write verify_cert",
+  open_dir_auth_group: "Apple racoon's 'open_dir_auth_group' is not in ipsec-tools 0.8.2",
+  shared_secret: "Apple racoon's 'shared_secret' is not in ipsec-tools 0.8.2: write the key in psk.txt",
+  verify_cert_by_keychain: "Apple racoon's keychain certificates are not in ipsec-tools 0.8.2",
+  transport_url: 'not a racoon.conf directive',
+};
