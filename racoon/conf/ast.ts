@@ -106,13 +106,10 @@ export interface ScriptHook {
 
 /** `certificate_type x509 "cert" "key"` | `certificate_type plain_rsa "key"` (racoon `mycert`). */
 export type CertificateSpec =
-  | { type: 'x509'; certFile: string; keyFile: string; pos: Pos }
-  | { type: 'plain_rsa'; keyFile: string; pos: Pos };
+  { type: 'x509'; certFile: string; keyFile: string; pos: Pos } | { type: 'plain_rsa'; keyFile: string; pos: Pos };
 
 /** `peers_certfile [x509|plain_rsa] "file"` | `peers_certfile dnssec` (racoon `peerscert`). */
-export type PeersCertSpec =
-  | { type: 'x509' | 'plain_rsa'; file: string; pos: Pos }
-  | { type: 'dnssec'; pos: Pos };
+export type PeersCertSpec = { type: 'x509' | 'plain_rsa'; file: string; pos: Pos } | { type: 'dnssec'; pos: Pos };
 
 /** A `remote` section (racoon `struct remoteconf`). */
 export interface RemoteConf {

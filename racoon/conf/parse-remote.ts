@@ -21,7 +21,7 @@ import {
   type PeersCertSpec,
   type RemoteConf,
 } from './ast.js';
-import { posOf, type Handler, type TokenReader } from './reader.js';
+import { posOf, unknownDirective, type Handler, type TokenReader } from './reader.js';
 import type { Token } from './lexer.js';
 import { address, algorithmRef, idSpec, optionalPort } from './values.js';
 
@@ -217,6 +217,7 @@ const IDENTITY_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
   }, 'match_empty_cr'),
   certificate_type: (r, kw, { rm }) => {
     const t = r.choice(['x509', 'plain_rsa'] as const, 'certificate type');
+    if (r.peek().text === 'in_keychain') r.fail(r.peek(), unknownDirective('verify_cert_by_keychain'));
     const first = r.str(t === 'x509' ? 'certificate file' : 'private key file');
     rm.certificate =
       t === 'x509'
@@ -354,7 +355,7 @@ const REMOTE_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
     r.semi();
   },
   dh_group: (r, kw) =>
-    r.fail(kw, "dh_group cannot be defined here (ipsec-tools 0.8.2 refuses it too): write it in each proposal"),
+    r.fail(kw, 'dh_group cannot be defined here (ipsec-tools 0.8.2 refuses it too): write it in each proposal'),
   proposal: (r, kw, { proposals }) => {
     const p: ProposalConf = { pos: posOf(kw) };
     r.block('proposal', kw, PROPOSAL_HANDLERS, { p });

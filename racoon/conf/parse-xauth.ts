@@ -73,14 +73,19 @@ const MODECFG: Readonly<Record<string, Handler<ModeCfgConf>>> = {
   split_dns: (r, _kw, m) => (m.splitDns.push(...strList(r, 'split_dns domain')), r.semi()),
   default_domain: (r, _kw, m) => ((m.defaultDomain = r.str('default_domain')), r.semi()),
   auth_source: (r, _kw, m) => (
-    (m.authSource = r.choice(['system', 'radius', 'pam', 'ldap'] as const, 'auth_source')), r.semi()
+    (m.authSource = r.choice(['system', 'radius', 'pam', 'ldap'] as const, 'auth_source')),
+    r.semi()
   ),
   auth_groups: (r, _kw, m) => (m.authGroups.push(...strList(r, 'auth group')), r.semi()),
   group_source: (r, _kw, m) => ((m.groupSource = r.choice(['system', 'ldap'] as const, 'group_source')), r.semi()),
   accounting: (r, _kw, m) => (
-    (m.accounting = r.choice(['none', 'system', 'radius', 'pam'] as const, 'accounting')), r.semi()
+    (m.accounting = r.choice(['none', 'system', 'radius', 'pam'] as const, 'accounting')),
+    r.semi()
   ),
-  conf_source: (r, _kw, m) => ((m.confSource = r.choice(['local', 'radius', 'ldap'] as const, 'conf_source')), r.semi()),
+  conf_source: (r, _kw, m) => (
+    (m.confSource = r.choice(['local', 'radius', 'ldap'] as const, 'conf_source')),
+    r.semi()
+  ),
   pool_size: (r, _kw, m) => ((m.poolSize = r.num('pool_size', 1, 0xffff)), r.semi()),
   banner: (r, _kw, m) => ((m.banner = r.str('banner file')), r.semi()),
   auth_throttle: (r, _kw, m) => ((m.authThrottleSec = r.num('auth_throttle')), r.semi()),
@@ -116,7 +121,8 @@ function radiusServer(r: TokenReader, kw: Token, list: RadiusServer[]): void {
   const n = r.peek();
   const port = n.kind === 'word' ? r.num('radius port', 1, 65535) : undefined;
   const secret = r.str('radius secret');
-  if (list.length >= RADIUS_MAX_SERVERS) r.fail(kw, `maximum radius ${kw.text} servers (${RADIUS_MAX_SERVERS}) exceeded`);
+  if (list.length >= RADIUS_MAX_SERVERS)
+    r.fail(kw, `maximum radius ${kw.text} servers (${RADIUS_MAX_SERVERS}) exceeded`);
   list.push(port === undefined ? { host, secret } : { host, port, secret });
   r.semi();
 }

@@ -210,9 +210,12 @@ describe('racoon/conf generated configurations (fast-check, fixed seed)', () => 
           [],
           text,
         );
-        // aggressive mode needs one DH group: each generated remote uses one, so validation must pass too
+        // aggressive mode needs one DH group: each generated remote uses one, so validation must pass too,
+        // apart from the support table's "not supported" reports of features uipsec lacks.
         assert.deepEqual(
-          validateRacoonConf(conf).map((e) => e.message),
+          validateRacoonConf(conf)
+            .map((e) => e.message)
+            .filter((m) => !/: not supported( yet)? \(/.test(m)),
           [],
           text,
         );
@@ -244,7 +247,10 @@ describe('racoon/conf generated configurations (fast-check, fixed seed)', () => 
         assert.equal(conf.sainfos.length, sainfos.length);
         sainfos.forEach((g, i) => {
           const sa = conf.sainfos[i]!;
-          assert.equal(typeof sa.local === 'string' ? sa.local : formatPrefix(sa.local.prefix), g.expect.local);
+          assert.equal(
+            typeof sa.local === 'string' ? sa.local : 'prefix' in sa.local ? formatPrefix(sa.local.prefix) : '',
+            g.expect.local,
+          );
           assert.deepEqual(
             sa.encryption.map((a) => a.id),
             g.expect.enc,
