@@ -1,0 +1,257 @@
+// ipsec-tools 0.8.2 grammar compatibility (cftoken.l / cfparse.y) and the support table (support.ts): forms real
+// racoon.conf files use, the hints for what ipsec-tools only accepts by dropping characters, and the
+// "not supported" report of every directive whose feature uipsec lacks, at file:line.
+import { strict as assert } from 'node:assert';
+import { fixturePath } from '../support/codec-check.js';
+import { formatAddr, formatPrefix } from '../../../../common/inet.js';
+import * as C from '../../../../racoon/isakmp/constants.js';
+import { checkConfig } from '../../../../racoon/conf/check.js';
+import { tokenize } from '../../../../racoon/conf/lexer.js';
+import { lookupSainfo } from '../../../../racoon/conf/lookup.js';
+import { parseRacoonConf } from '../../../../racoon/conf/parser.js';
+import { SUPPORT, supportOf } from '../../../../racoon/conf/support.js';
+import { validateRacoonConf, validateRacoonConfFull } from '../../../../racoon/conf/validate.js';
+
+const PROPOSAL =
+  'proposal { encryption_algorithm aes; hash_algorithm sha1; authentication_method pre_shared_key; dh_group 2; }';
+const ALGS = 'encryption_algorithm aes; authentication_algorithm hmac_sha1; compression_algorithm deflate;';
+
+/** Parse errors and validation errors of `text` (file `t.conf`), as messages. */
+function messages(text: string): string[] {
+  const r = parseRacoonConf(text, 't.conf');
+  return [...r.errors, ...validateRacoonConf(r.conf)].map((e) => e.message);
+}
+
+describe('racoon/conf ipsec-tools 0.8.2 compatibility', () => {
+  it('compat.conf: glued units, bare user_fqdn, quoted names with inherit, subnet ids from prefixes', () => {
+    const r = checkConfig(fixturePath('conf', 'compat.conf'));
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.text, 'configuration OK');
+    const c = r.conf;
+    assert.deepEqual([c.timer.nattKeepaliveSec, c.timer.phase1Sec, c.timer.intervalSec], [10, 60, 20]);
+    assert.deepEqual(
+      [c.listen.adminsock?.owner, c.listen.adminsock?.group, c.listen.adminsock?.mode],
+      ['root', 'operator', 0o660],
+    );
+    const [office, office2] = c.remotes;
+    assert.deepEqual(
+      [office!.name, office!.myIdentifier?.type, office!.myIdentifier?.value],
+      ['office', 'user_fqdn', 'gateway'],
+    );
+    assert.deepEqual([office!.dpd, office!.lifetimeSec, office!.natTraversal], [false, 8 * 3600, 'force']);
+    assert.deepEqual(
+      [office2!.inherit, formatAddr(office2!.address!), office2!.proposals.length],
+      ['office', '198.51.100.8', 1],
+    );
+    const [s1, s2] = c.sainfos;
+    const l1 = s1!.local,
+      r1 = s1!.remote,
+      l2 = s2!.local,
+      r2 = s2!.remote;
+    assert.ok(typeof l1 !== 'string' && 'prefix' in l1 && typeof r1 !== 'string' && 'prefix' in r1);
+    assert.deepEqual([l1.kind, l1.idType, formatPrefix(l1.prefix)], ['address', 'subnet', '10.1.0.0/24']);
+    assert.deepEqual([r1.idType, formatPrefix(r1.prefix)], ['subnet', '10.2.0.0/16']);
+    assert.ok(typeof l2 !== 'string' && 'prefix' in l2 && typeof r2 !== 'string' && 'prefix' in r2);
+    assert.deepEqual([l2.kind, l2.idType, l2.proto], ['subnet', 'addr', 17]);
+    assert.deepEqual([r2.idType, r2.port], ['addr', 53]);
+    assert.deepEqual(
+      s1!.encryption.map((a) => [a.name, a.keyLen]),
+      [
+        ['aes', 128],
+        ['camellia', 256],
+        ['3des', undefined],
+      ],
+    );
+  });
+
+  it('`sainfo address 10.1.0.0/24 ...` matches the subnet ID racoon sends for it', () => {
+    const { conf } = parseRacoonConf(`sainfo address 10.1.0.0/24 any address 10.2.0.0/16 any { ${ALGS} }`, 's.conf');
+    const net = (a: number[], len: number) => ({
+      prefix: { family: 4 as const, addr: new Uint8Array(a), len },
+      proto: 0,
+      port: 0,
+    });
+    assert.equal(
+      lookupSainfo(conf, { local: net([10, 1, 0, 0], 24), remote: net([10, 2, 0, 0], 16) }),
+      conf.sainfos[0],
+    );
+    assert.equal(lookupSainfo(conf, { local: net([10, 1, 0, 0], 32), remote: net([10, 2, 0, 0], 16) }), undefined);
+  });
+
+  it('the lexer splits a number glued to its unit, keeps multi-line strings, and marks = ( ) as stray', () => {
+    const toks = tokenize('natt_keepalive 10sec; x 1hour 5KB; s "a\nb"; d = ( );', 'l.conf', []);
+    assert.deepEqual(
+      toks.map((t) => [t.kind, t.text, t.line]),
+      [
+        ['word', 'natt_keepalive', 1],
+        ['word', '10', 1],
+        ['word', 'sec', 1],
+        [';', ';', 1],
+        ['word', 'x', 1],
+        ['word', '1', 1],
+        ['word', 'hour', 1],
+        ['word', '5', 1],
+        ['word', 'KB', 1],
+        [';', ';', 1],
+        ['word', 's', 1],
+        ['string', 'a\nb', 1],
+        [';', ';', 2],
+        ['word', 'd', 2],
+        ['stray', '=', 2],
+        ['stray', '(', 2],
+        ['stray', ')', 2],
+        [';', ';', 2],
+        ['eof', '', 2],
+      ],
+    );
+  });
+
+  it('gssapi_id is gss_id; pfs_group 3 and 4 are the EC2N groups, named and not supported', () => {
+    const m = messages(
+      `remote 192.0.2.1 { proposal { encryption_algorithm aes; hash_algorithm sha1; authentication_method pre_shared_key; dh_group 2; gssapi_id "host/x"; } }\n` +
+        `sainfo anonymous { pfs_group 3; ${ALGS} }\nsainfo address 10.0.0.1 any anonymous { pfs_group 4; ${ALGS} }`,
+    );
+    assert.deepEqual(m, [
+      't.conf:1: gss_id: not supported (GSS-API (Kerberos) authentication is not planned)',
+      't.conf:2: pfs_group ec2n155: not supported (EC2N groups 3/4 (RFC 2409 §6.3/6.4) are not planned: no maintained implementation, weak)',
+      't.conf:3: pfs_group ec2n185: not supported (EC2N groups 3/4 (RFC 2409 §6.3/6.4) are not planned: no maintained implementation, weak)',
+    ]);
+  });
+
+  it('exchange_mode takes commas or blanks; each mode is recorded and aggressive/base are reported', () => {
+    const { conf, errors } = parseRacoonConf(
+      `remote anonymous { exchange_mode main aggressive, base; ${PROPOSAL} }`,
+      'x.conf',
+    );
+    assert.deepEqual(errors, []);
+    assert.deepEqual(conf.remotes[0]!.exchangeMode, [C.ISAKMP_ETYPE_IDENT, C.ISAKMP_ETYPE_AGG, C.ISAKMP_ETYPE_BASE]);
+    assert.deepEqual(
+      validateRacoonConf(conf).map((e) => [e.col, e.message]),
+      [
+        [39, 'x.conf:1: exchange_mode aggressive: not supported yet (aggressive mode)'],
+        [51, 'x.conf:1: exchange_mode base: not supported yet (base mode)'],
+      ],
+    );
+  });
+
+  it('what ipsec-tools accepts only by dropping characters is refused with what to write instead', () => {
+    assert.deepEqual(messages(`remote anonymous { dpd_delay = 20; ${PROPOSAL} }`), [
+      "t.conf:1: unexpected '=' where dpd_delay belongs: racoon.conf has no '=' (ipsec-tools' lexer drops it); write 'keyword value;'",
+    ]);
+    assert.deepEqual(messages(`sainfo (address 10.0.0.0/8 any address 10.1.0.0/16 any) { ${ALGS} }`), [
+      "t.conf:1: unexpected '(' where address, subnet or anonymous belongs: racoon.conf has no parentheses (ipsec-tools' lexer drops them); write 'sainfo address A any address B any { ... }'",
+    ]);
+    assert.deepEqual(
+      messages(
+        `sainfo anonymous { encryption_algorithm aes_256; authentication_algorithm hmac_sha1; compression_algorithm deflate; }`,
+      ),
+      [
+        "t.conf:1: unknown encryption_algorithm 'aes_256': write 'aes 256' (the key length is a separate word)",
+        't.conf:1: no encryption algorithm at sainfo anonymous anonymous',
+      ],
+    );
+  });
+
+  it('directives of other racoons say where they come from; ipsec-tools-refused forms are refused', () => {
+    assert.deepEqual(messages('identifier user_fqdn "a@b";\nremote anonymous { keepalive; ' + PROPOSAL + ' }'), [
+      "t.conf:1: 'identifier': KAME racoon's top-level 'identifier' is gone: write my_identifier in each remote",
+      "t.conf:2: 'keepalive': KAME racoon's 'keepalive' is gone: NAT-T keepalives are timer 'natt_keepalive'",
+    ]);
+    assert.deepEqual(messages(`sainfo address 10.0.0.1 [7] icmp anonymous { ${ALGS} }`), [
+      't.conf:1: port number must be "any" with icmp/icmp6',
+    ]);
+    assert.deepEqual(messages(`sainfo address 10.0.0.1 icmp6 anonymous { ${ALGS} }`), [
+      't.conf:1: upper layer protocol icmp6 does not match the IPv4 address',
+    ]);
+    assert.deepEqual(messages(`remote anonymous { lifetime byte 5 MB; ${PROPOSAL} }`), [
+      't.conf:1: lifetime byte: not supported (byte lifetimes: ipsec-tools 0.8.2 refuses them too ("byte lifetime support is deprecated"))',
+    ]);
+  });
+});
+
+describe('racoon/conf support table', () => {
+  it('reports the directives the issue names, which used to pass silently, at file:line', () => {
+    const m = messages(
+      [
+        'remote anonymous {',
+        ' exchange_mode aggressive;',
+        ' generate_policy on;',
+        ' dpd_delay 20;',
+        ' ike_frag on;',
+        ' passive on;',
+        ` ${PROPOSAL}`,
+        '}',
+      ].join('\n'),
+    );
+    assert.deepEqual(m, [
+      't.conf:2: exchange_mode aggressive: not supported yet (aggressive mode)',
+      't.conf:3: generate_policy: not supported yet (generate_policy)',
+      't.conf:4: dpd_delay: not supported yet (dead peer detection (RFC 3706))',
+      't.conf:5: ike_frag: not supported yet (IKE fragmentation)',
+    ]);
+  });
+
+  it('settings that turn a feature off, and defaults, are not reported', () => {
+    assert.deepEqual(
+      messages(
+        `remote anonymous { generate_policy off; ike_frag off; dpd_delay 0; mode_cfg off; support_proxy off; ${PROPOSAL} }`,
+      ),
+      [],
+    );
+  });
+
+  it('warns about directives accepted without effect, and still says configuration OK', () => {
+    const fs = {
+      readFile: () => `padding { randomize off; maximum_length 20; }\ntimer { persend 2; }\n`,
+      readdir: () => [],
+    };
+    const r = checkConfig('/w.conf', fs);
+    assert.equal(r.ok, true);
+    assert.deepEqual(
+      r.warnings.map((w) => w.message),
+      [
+        '/w.conf:1: warning: randomize: accepted and ignored (uipsec pads ISAKMP bodies to the cipher block only; peers accept any padding (RFC 2409 App. B))',
+        '/w.conf:2: warning: persend: accepted and ignored (uipsec sends each packet once per retry (persend 1))',
+      ],
+    );
+    assert.match(r.text, /\nconfiguration OK$/);
+  });
+
+  it('every table entry names its feature or reason, and unknown keys are supported', () => {
+    for (const [key, s] of Object.entries(SUPPORT)) {
+      assert.ok(s.status === 'supported' || (s.why && s.why.length > 5), key);
+      assert.match(key, /^([a-z_]+\.)?[a-z_0-9]+( [a-z_0-9]+)*$/, key);
+    }
+    assert.equal(supportOf('remote.exchange_mode main').status, 'supported');
+    assert.equal(supportOf('constructor').status, 'supported');
+  });
+
+  it('keys every `later` use with the section, so one table line covers each directive', () => {
+    const { conf } = parseRacoonConf(
+      'privsep { user 0; }\nmode_cfg { network4 10.0.0.1; }\nremote anonymous { certificate_type plain_rsa "k"; ' +
+        PROPOSAL +
+        ' }\nsainfo anonymous clientaddr group "g" { ' +
+        ALGS +
+        ' }',
+      'k.conf',
+    );
+    const v = validateRacoonConfFull(conf);
+    assert.deepEqual(
+      conf.uses.filter((u) => supportOf(u.key).status !== 'supported').map((u) => [u.key, u.pos.line]),
+      [
+        ['privsep', 1],
+        ['mode_cfg', 2],
+        ['remote.certificate_type', 3],
+        ['sainfo.clientaddr', 4],
+        ['sainfo.group', 4],
+      ],
+    );
+    assert.equal(v.errors.length, 5);
+    assert.deepEqual(conf.remotes[0]!.certificate, {
+      type: 'plain_rsa',
+      keyFile: 'k',
+      pos: conf.remotes[0]!.certificate!.pos,
+    });
+    assert.equal(conf.privsep?.user, 0);
+  });
+});
