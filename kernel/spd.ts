@@ -320,8 +320,12 @@ export class Spd {
 
   private insert(c: ReturnType<typeof checkPolicySpec>): Policy {
     const now = this.clock.now();
+    // KAME key_msg2sp / Linux af_key parse_ipsecrequest: a unique reqid above IPSEC_MANUAL_REQID_MAX is
+    // "updated by kernel" like a missing one, not refused (ipsec-tools' sample-policy02.cf uses unique:28000).
     const requests = c.requests.map((r) =>
-      r.level === 'unique' && r.reqid === 0 ? { ...r, reqid: this.newReqid() } : r,
+      r.level === 'unique' && (r.reqid === 0 || r.reqid > IPSEC_MANUAL_REQID_MAX)
+        ? { ...r, reqid: this.newReqid() }
+        : r,
     );
     const p = new PolicyRecord(
       this.newId(),

@@ -273,6 +273,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const write = a.logfile
     ? (l: string) => appendFileSync(a.logfile!, l + '\n')
     : (l: string) => process.stderr.write(l + '\n');
+  // Directives accepted without effect are said at every start, not only under -C.
+  for (const w of checked.warnings) write(`racoon: ${w.message}`);
   // Node cannot fork(2): without -F racoon still runs attached; run it under a service manager.
   let proc: RacoonProcess;
   try {

@@ -5,7 +5,7 @@ import type * as A from './ast.js';
 import { diagnostic, type SetkeyError } from './diagnostics.js';
 import { lookupAlg, supportedAlgNames, keyBitsAllowed, describeKeyBits, type AlgKind } from './algorithms.js';
 import { protoHasPorts, protoName } from './netdb.js';
-import { IPSEC_MANUAL_REQID_MAX } from '../pfkey/constants.js';
+import { IPSEC_MANUAL_REQID_MAX, IPSEC_ULPROTO_ANY } from '../pfkey/constants.js';
 
 type Out = SetkeyError[];
 
@@ -116,7 +116,10 @@ function upperName(up: A.UpperSpec): string {
 function checkSpd(st: A.SpdStatement, out: Out): void {
   if (st.src.family !== st.dst.family)
     at(st, out, 'address family mismatch between source and destination', st.dst.pos, st.dst.text);
-  const portless = !protoHasPorts(st.upper.proto) && st.upper.misc === undefined;
+  // Ports with upper layer `any` are legal (ipsec-tools passes them on; KAME and our SPD compare the packet's
+  // ports whatever its protocol): only a protocol without ports makes them meaningless.
+  const portless =
+    !protoHasPorts(st.upper.proto) && st.upper.proto !== IPSEC_ULPROTO_ANY && st.upper.misc === undefined;
   for (const sel of [st.src, st.dst]) {
     if (portless && sel.portGiven && sel.port !== 0) {
       at(st, out, `a port is given but upper-layer protocol '${upperName(st.upper)}' has no ports`, sel.pos, sel.text);
@@ -146,14 +149,17 @@ function checkPolicy(st: A.SpdStatement | A.SpdTaggedStatement, out: Out, needAc
       pol.text,
       'warning',
     );
+  // ipsec-tools sends any unique:N (its sample-policy02.cf has unique:28000); KAME key_msg2sp and Linux af_key
+  // parse_ipsecrequest replace an N above IPSEC_MANUAL_REQID_MAX with a kernel reqid instead of refusing it.
   for (const r of pol.requests) {
     if (r.reqid > IPSEC_MANUAL_REQID_MAX)
       at(
         st,
         out,
-        `reqid ${r.reqid} is above ${IPSEC_MANUAL_REQID_MAX} (IPSEC_MANUAL_REQID_MAX); larger ids are kernel-assigned`,
+        `reqid ${r.reqid} is above ${IPSEC_MANUAL_REQID_MAX} (IPSEC_MANUAL_REQID_MAX): the kernel assigns one of its own instead`,
         pol.pos,
         `unique:${r.reqid}`,
+        'warning',
       );
   }
 }

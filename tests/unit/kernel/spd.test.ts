@@ -177,6 +177,23 @@ describe('kernel/spd table operations', () => {
     assert.equal(wrapped.id, 2, 'id 1 is in use, so the wrap lands on 2');
   });
 
+  it('replaces a unique reqid above IPSEC_MANUAL_REQID_MAX with its own, as KAME key_msg2sp does', () => {
+    const { spd } = mk();
+    const p = spd.addPolicy({
+      dir: 'out',
+      src: '10.0.0.0/24',
+      dst: '10.0.1.0/24',
+      action: 'ipsec',
+      requests: [
+        { proto: 'esp', mode: 'transport', level: 'unique', reqid: 28000 },
+        { proto: 'ah', mode: 'transport', level: 'unique', reqid: IPSEC_MANUAL_REQID_MAX },
+      ],
+    });
+    assert.ok(p.requests[0]!.reqid > IPSEC_MANUAL_REQID_MAX);
+    assert.notEqual(p.requests[0]!.reqid, 28000);
+    assert.equal(p.requests[1]!.reqid, IPSEC_MANUAL_REQID_MAX);
+  });
+
   it('assigns kernel reqids above IPSEC_MANUAL_REQID_MAX to unique requests without one', () => {
     const { spd } = mk();
     const p = spd.addPolicy({

@@ -146,10 +146,6 @@ describe('setkey/parser: errors with line numbers and resynchronisation', () => 
       ['spdadd 10.0.0.1 10.0.0.2 any;', 'syntax error: expected -P policy'],
       ['spdadd 10.0.0.1 10.0.0.2 any -P ;', 'missing policy after -P'],
       [
-        'spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//unique:20000;',
-        'reqid 20000 is above 16383 (IPSEC_MANUAL_REQID_MAX); larger ids are kernel-assigned',
-      ],
-      [
         'spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/tunnel/10.0.0.1-::1/require;',
         'policy: address family mismatch between tunnel endpoints',
       ],
@@ -186,6 +182,17 @@ describe('setkey/parser: errors with line numbers and resynchronisation', () => 
     }
   });
 
+  it('takes ports with upper layer any, as ipsec-tools does (racoon bypass policies use them)', () => {
+    for (const src of [
+      'spdadd 0.0.0.0/0[500] 0.0.0.0/0[any] any -P out none;',
+      'spdadd 10.0.0.1[4500] 10.0.0.2 any -P in none;',
+      'spdadd fec0::10[any] fec0::11[110] any -P out none;',
+    ]) {
+      const r = parseSetkey(src);
+      assert.deepEqual([r.errors, r.warnings, r.statements.length], [[], [], 1], src);
+    }
+  });
+
   it('warns (without refusing) about lifetimes, SA ports and per-socket actions', () => {
     const cases: [string, string][] = [
       [
@@ -204,6 +211,10 @@ describe('setkey/parser: errors with line numbers and resynchronisation', () => 
       ],
       ['spdadd 10.0.0.1 10.0.0.2 any -P out discard esp/transport//use;', "requests are ignored with action 'discard'"],
       ['spdadd ::1 ::2 icmp -P out none;', 'icmp on an IPv6 selector: did you mean icmp6?'],
+      [
+        'spdadd ::1 ::1[9995] tcp -P out ipsec esp/transport//unique:28000;',
+        'reqid 28000 is above 16383 (IPSEC_MANUAL_REQID_MAX): the kernel assigns one of its own instead',
+      ],
     ];
     for (const [src, reason] of cases) {
       const r = parseSetkey(src);

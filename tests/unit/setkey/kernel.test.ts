@@ -68,6 +68,27 @@ describe('setkey with a kernel (in-process keysock on a Host)', () => {
     );
   });
 
+  it('ports with upper layer any and unique:28000 (ipsec-tools sample-policy02.cf) load; the kernel replaces the reqid', async () => {
+    const w = kernelWorld();
+    const conf =
+      'spdadd 10.0.0.1[500] 10.0.0.2 any -P out none;\n' +
+      'spdadd ::1 ::1[9995] tcp -P out ipsec esp/transport//unique:28000;\n';
+    const r = await w.run(['-f', 'p.conf'], { files: { 'p.conf': conf } });
+    assert.equal(r.code, 0);
+    assert.match(
+      r.err,
+      /p\.conf:2: reqid 28000 is above 16383 \(IPSEC_MANUAL_REQID_MAX\): the kernel assigns one of its own/,
+    );
+    assert.equal(w.host.spd.size, 2);
+    const text = (await w.run(['-DP'])).out;
+    assert.match(text, /^10\.0\.0\.1\[500\] 10\.0\.0\.2\[any\] 255\n\tout none\n/m);
+    // a kernel reqid is printed with '#' (ipsec_dump_policy: above IPSEC_MANUAL_REQID_MAX)
+    const m = /^\tesp\/transport\/\/unique#(\d+)$/m.exec(text);
+    assert.ok(m, text);
+    assert.notEqual(Number(m[1]), 28000);
+    assert.ok(Number(m[1]) > 16383);
+  });
+
   it('kernel errors print file:line and the statement, the run goes on, exit status 1', async () => {
     const w = kernelWorld();
     const script = [
