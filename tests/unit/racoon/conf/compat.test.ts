@@ -2,7 +2,9 @@
 // racoon.conf files use, the hints for what ipsec-tools only accepts by dropping characters, and the
 // "not supported" report of every directive whose feature uipsec lacks, at file:line.
 import { strict as assert } from 'node:assert';
-import { fixturePath } from '../support/codec-check.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fixturePath, repoRoot } from '../support/codec-check.js';
 import { formatAddr, formatPrefix } from '../../../../common/inet.js';
 import * as C from '../../../../racoon/isakmp/constants.js';
 import { checkConfig } from '../../../../racoon/conf/check.js';
@@ -215,6 +217,12 @@ describe('racoon/conf support table', () => {
       ],
     );
     assert.match(r.text, /\nconfiguration OK$/);
+  });
+
+  it('docs/racoon-conf.md lists every key of the table with its status', () => {
+    const doc = readFileSync(join(repoRoot(), 'docs', 'racoon-conf.md'), 'utf8');
+    const label = { later: 'not yet', never: 'never', ignored: 'ignored (warning)', supported: 'supported' } as const;
+    for (const [key, s] of Object.entries(SUPPORT)) assert.ok(doc.includes(`| \`${key}\` | ${label[s.status]} |`), key);
   });
 
   it('every table entry names its feature or reason, and unknown keys are supported', () => {
