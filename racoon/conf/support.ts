@@ -126,7 +126,8 @@ export function supportOf(key: string): Support {
 /** The diagnostic text for a use whose status is not `supported`, or undefined. */
 export function supportMessage(use: DirectiveUse): { text: string; warning: boolean } | undefined {
   const s = supportOf(use.key);
-  const what = use.key.replace(/^[a-z_]+\./, '');
+  // `remote.` and `proposal.` go without saying; other sections are named (`sainfo group`, `timer phase2`).
+  const what = use.key.replace(/^(remote|proposal)\./, '').replace('.', ' ');
   switch (s.status) {
     case 'supported':
       return undefined;

@@ -115,8 +115,8 @@ describe('racoon/conf ipsec-tools 0.8.2 compatibility', () => {
     );
     assert.deepEqual(m, [
       't.conf:1: gss_id: not supported (GSS-API (Kerberos) authentication is not planned)',
-      't.conf:2: pfs_group ec2n155: not supported (EC2N groups 3/4 (RFC 2409 §6.3/6.4) are not planned: no maintained implementation, weak)',
-      't.conf:3: pfs_group ec2n185: not supported (EC2N groups 3/4 (RFC 2409 §6.3/6.4) are not planned: no maintained implementation, weak)',
+      't.conf:2: sainfo pfs_group ec2n155: not supported (EC2N groups 3/4 (RFC 2409 §6.3/6.4) are not planned: no maintained implementation, weak)',
+      't.conf:3: sainfo pfs_group ec2n185: not supported (EC2N groups 3/4 (RFC 2409 §6.3/6.4) are not planned: no maintained implementation, weak)',
     ]);
   });
 
@@ -212,8 +212,8 @@ describe('racoon/conf support table', () => {
     assert.deepEqual(
       r.warnings.map((w) => w.message),
       [
-        '/w.conf:1: warning: randomize: accepted and ignored (uipsec pads ISAKMP bodies to the cipher block only; peers accept any padding (RFC 2409 App. B))',
-        '/w.conf:2: warning: persend: accepted and ignored (uipsec sends each packet once per retry (persend 1))',
+        '/w.conf:1: warning: padding randomize: accepted and ignored (uipsec pads ISAKMP bodies to the cipher block only; peers accept any padding (RFC 2409 App. B))',
+        '/w.conf:2: warning: timer persend: accepted and ignored (uipsec sends each packet once per retry (persend 1))',
       ],
     );
     assert.match(r.text, /\nconfiguration OK$/);

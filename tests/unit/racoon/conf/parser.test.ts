@@ -480,7 +480,7 @@ describe('racoon/conf parser: fixture configurations', () => {
         'l.conf:3: complex_bundle on: not supported yet (complex bundles (complex_bundle on))',
         'l.conf:4: situation secrecy: not supported (labelled IPsec situations (RFC 2407 §4.2) are not planned)',
         'l.conf:4: dh_group ec2n155: not supported (EC2N groups 3/4 (RFC 2409 §6.3/6.4) are not planned: no maintained implementation, weak)',
-        'l.conf:5: my_identifier: not supported yet (XAuth / hybrid authentication)',
+        'l.conf:5: sainfo my_identifier: not supported yet (XAuth / hybrid authentication)',
       ],
     );
     assert.deepEqual(
