@@ -263,3 +263,75 @@ describe('racoon/conf support table', () => {
     assert.equal(conf.privsep?.user, 0);
   });
 });
+
+describe('racoon/conf mode_cfg, ldapcfg, radiuscfg, privsep: every value in the tree', () => {
+  it('parses each statement of the four sections (cfparse.y modecfg_stmt, ldapcfg_stmt, radcfg_stmt)', () => {
+    const text = [
+      'mode_cfg {',
+      ' network4 10.8.0.1; netmask4 255.255.255.0; pool_size 200;',
+      ' dns4 10.8.0.53, 10.8.0.54; wins4 10.8.0.60; nbns4 10.8.0.61;',
+      ' split_network include 10.0.0.0/8, 172.16.0.0/12; split_network local_lan 192.168.0.0/16;',
+      ' split_dns "corp.example", "lab.example"; default_domain "corp.example";',
+      ' auth_source radius; auth_groups "vpn", "admins"; group_source ldap; accounting pam; conf_source ldap;',
+      ' banner "/etc/racoon/motd"; auth_throttle 5; pfs_group 2; save_passwd on;',
+      '}',
+      'ldapcfg { version 3; host "ldap.example"; port 636; base "dc=example"; subtree on; bind_dn "cn=r"; bind_pw "pw";',
+      ' attr_user "uid"; attr_addr "ip"; attr_mask "mask"; attr_group "cn"; attr_member "member"; }',
+      'radiuscfg { auth "10.0.0.5" "s1"; acct "10.0.0.6" 1813 "s2"; timeout 7; retries 2; }',
+      'privsep { user "racoon"; group 99; chroot "/var/empty"; }',
+    ].join('\n');
+    const { conf: c, errors } = parseRacoonConf(text, 'x.conf');
+    assert.deepEqual(errors, []);
+    const m = c.modeCfg!;
+    assert.deepEqual(
+      [formatAddr(m.network4!), formatAddr(m.netmask4!), m.poolSize, m.dns4.map(formatAddr), m.wins4.map(formatAddr)],
+      ['10.8.0.1', '255.255.255.0', 200, ['10.8.0.53', '10.8.0.54'], ['10.8.0.60', '10.8.0.61']],
+    );
+    assert.deepEqual(
+      m.splitNetworks.map((n) => `${n.kind} ${formatPrefix(n.prefix)}`),
+      ['include 10.0.0.0/8', 'include 172.16.0.0/12', 'local_lan 192.168.0.0/16'],
+    );
+    assert.deepEqual(
+      [m.splitDns, m.defaultDomain, m.authSource, m.authGroups, m.groupSource, m.accounting, m.confSource],
+      [['corp.example', 'lab.example'], 'corp.example', 'radius', ['vpn', 'admins'], 'ldap', 'pam', 'ldap'],
+    );
+    assert.deepEqual([m.banner, m.authThrottleSec, m.pfsGroup, m.savePasswd], ['/etc/racoon/motd', 5, 2, true]);
+    const l = c.ldap!;
+    assert.deepEqual(
+      [l.version, l.host, l.port, l.base, l.subtree, l.bindDn, l.bindPw, l.attrUser, l.attrAddr, l.attrMask],
+      [3, 'ldap.example', 636, 'dc=example', true, 'cn=r', 'pw', 'uid', 'ip', 'mask'],
+    );
+    assert.deepEqual([l.attrGroup, l.attrMember], ['cn', 'member']);
+    assert.deepEqual(
+      [c.radius!.auth, c.radius!.acct, c.radius!.timeoutSec, c.radius!.retries],
+      [[{ host: '10.0.0.5', secret: 's1' }], [{ host: '10.0.0.6', port: 1813, secret: 's2' }], 7, 2],
+    );
+    assert.deepEqual([c.privsep!.user, c.privsep!.group, c.privsep!.chroot], ['racoon', 99, '/var/empty']);
+  });
+
+  it('reports their bad values at file:line and goes on', () => {
+    const text = [
+      'mode_cfg {',
+      ' dns4 1.1.1.1, 1.1.1.2, 1.1.1.3, 1.1.1.4, 1.1.1.5;',
+      ' network4 2001:db8::1;',
+      ' split_network include 10.0.0.0/33;',
+      ' auth_source kerberos;',
+      ' pool_size 0;',
+      '}',
+      'ldapcfg { version 4; }',
+      'radiuscfg { auth "a" "1"; auth "b" "2"; auth "c" "3"; auth "d" "4"; auth "e" "5"; auth "f" "6"; }',
+    ].join('\n');
+    assert.deepEqual(
+      parseRacoonConf(text, 'b.conf').errors.map((e) => e.message),
+      [
+        'b.conf:2: no more than 4 dns4 addresses',
+        "b.conf:3: bad IPv4 network4 '2001:db8::1'",
+        "b.conf:4: bad IPv4 split network '10.0.0.0/33'",
+        "b.conf:5: bad auth_source 'kerberos', expected system|radius|pam|ldap",
+        'b.conf:6: pool_size 0 out of range 1..65535',
+        'b.conf:8: ldap version 4 out of range 2..3',
+        'b.conf:9: maximum radius auth servers (5) exceeded',
+      ],
+    );
+  });
+});
