@@ -151,8 +151,11 @@ function checkPolicy(st: A.SpdStatement | A.SpdTaggedStatement, out: Out, needAc
     );
   // ipsec-tools sends any unique:N (its sample-policy02.cf has unique:28000); KAME key_msg2sp and Linux af_key
   // parse_ipsecrequest replace an N above IPSEC_MANUAL_REQID_MAX with a kernel reqid instead of refusing it.
+  // sadb_x_ipsecrequest_reqid is 16 bits in the KAME layout: libipsec would truncate a larger N, we refuse it.
   for (const r of pol.requests) {
-    if (r.reqid > IPSEC_MANUAL_REQID_MAX)
+    if (r.reqid > 0xffff)
+      at(st, out, `reqid ${r.reqid} does not fit the 16-bit sadb_x_ipsecrequest_reqid`, pol.pos, `unique:${r.reqid}`);
+    else if (r.reqid > IPSEC_MANUAL_REQID_MAX)
       at(
         st,
         out,

@@ -93,6 +93,13 @@ const MODECFG: Readonly<Record<string, Handler<ModeCfgConf>>> = {
   save_passwd: (r, _kw, m) => ((m.savePasswd = r.onOff('save_passwd')), r.semi()),
 };
 
+/** A secret as a quoted string; a mistake is reported without echoing what was written (keys never reach a log). */
+function secret(r: TokenReader, what: string): string {
+  const t = r.peek();
+  if (t.kind !== 'string') r.fail(t, `expected the ${what} as a quoted string`);
+  return r.next().text;
+}
+
 function ldapStr(set: (l: LdapConf, v: string) => void, what: string): Handler<LdapConf> {
   return (r, _kw, l) => {
     set(l, r.str(what));
@@ -107,7 +114,7 @@ const LDAP: Readonly<Record<string, Handler<LdapConf>>> = {
   base: ldapStr((l, v) => (l.base = v), 'base'),
   subtree: (r, _kw, l) => ((l.subtree = r.onOff('subtree')), r.semi()),
   bind_dn: ldapStr((l, v) => (l.bindDn = v), 'bind_dn'),
-  bind_pw: ldapStr((l, v) => (l.bindPw = v), 'bind_pw'),
+  bind_pw: (r, _kw, l) => ((l.bindPw = secret(r, 'bind_pw')), r.semi()),
   attr_user: ldapStr((l, v) => (l.attrUser = v), 'attr_user'),
   attr_addr: ldapStr((l, v) => (l.attrAddr = v), 'attr_addr'),
   attr_mask: ldapStr((l, v) => (l.attrMask = v), 'attr_mask'),
@@ -120,10 +127,10 @@ function radiusServer(r: TokenReader, kw: Token, list: RadiusServer[]): void {
   const host = r.str('radius host');
   const n = r.peek();
   const port = n.kind === 'word' ? r.num('radius port', 1, 65535) : undefined;
-  const secret = r.str('radius secret');
+  const key = secret(r, 'radius secret');
   if (list.length >= RADIUS_MAX_SERVERS)
     r.fail(kw, `maximum radius ${kw.text} servers (${RADIUS_MAX_SERVERS}) exceeded`);
-  list.push(port === undefined ? { host, secret } : { host, port, secret });
+  list.push(port === undefined ? { host, secret: key } : { host, port, secret: key });
   r.semi();
 }
 

@@ -143,6 +143,10 @@ describe('setkey/parser: errors with line numbers and resynchronisation', () => 
       ['spdadd 10.0.0.1 10.0.0.2 icmp 300,1 -P out none;', 'invalid an upper layer protocol spec'],
       ['spdadd 10.0.0.1[1] 10.0.0.2 icmp 3,1 -P out none;', 'ports and an upper-layer spec cannot be combined'],
       ['spdadd 10.0.0.1 10.0.0.2 any -P out;', 'spdadd needs a policy action after the direction'],
+      [
+        'spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//unique:65536;',
+        'reqid 65536 does not fit the 16-bit sadb_x_ipsecrequest_reqid',
+      ],
       ['spdadd 10.0.0.1 10.0.0.2 any;', 'syntax error: expected -P policy'],
       ['spdadd 10.0.0.1 10.0.0.2 any -P ;', 'missing policy after -P'],
       [

@@ -32,6 +32,9 @@ const VALID = [
   'spdupdate 10.0.0.1 10.0.0.2 gre 1.2.3.4 -P out priority 10 discard;',
   'spddelete 10.0.0.0/8 10.0.0.0/8 any -P out;',
   'spdadd tagged "t" -P out ipsec esp/transport//require;',
+  // ports with upper layer any, and a reqid the kernel replaces (ipsec-tools sample-policy02.cf)
+  'spdadd 0.0.0.0/0[500] 0.0.0.0/0[any] any -P in none;',
+  'spdadd ::1 ::1[9995] tcp -P out ipsec esp/transport//unique:28000;',
   '# comment\n\n',
 ];
 

@@ -309,6 +309,14 @@ describe('racoon/conf mode_cfg, ldapcfg, radiuscfg, privsep: every value in the 
     assert.deepEqual([c.privsep!.user, c.privsep!.group, c.privsep!.chroot], ['racoon', 99, '/var/empty']);
   });
 
+  it('never echoes a radius secret or an LDAP password in an error', () => {
+    const r = parseRacoonConf('radiuscfg { auth "h" 1812 hunter2; }\nldapcfg { bind_pw hunter3; }', 's.conf');
+    assert.deepEqual(
+      r.errors.map((e) => e.message),
+      ['s.conf:1: expected the radius secret as a quoted string', 's.conf:2: expected the bind_pw as a quoted string'],
+    );
+  });
+
   it('reports their bad values at file:line and goes on', () => {
     const text = [
       'mode_cfg {',
