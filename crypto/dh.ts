@@ -1,20 +1,24 @@
-// Diffie-Hellman for IKE: MODP groups 1, 2 (RFC 2409 §6.1–§6.2), 5, 14–18 (RFC 3526) and the random ECP
-// groups 19–21 (RFC 5903). node:crypto does the arithmetic; private values come from the injected Rng so
-// that exchange tests are deterministic.
+// Diffie-Hellman for IKE: MODP groups 1, 2 (RFC 2409 §6.1–§6.2), 5, 14–18 (RFC 3526), the random ECP
+// groups 19–21 (RFC 5903) and, for IKEv2, Curve25519/Curve448 (groups 31, 32; RFC 8031). node:crypto does the
+// arithmetic; private values come from the injected Rng so that exchange tests are deterministic.
 import { createDiffieHellman, createECDH, type DiffieHellman } from 'node:crypto';
 import type { Rng } from '../common/rng.js';
 import { wipe } from '../common/bytes.js';
 import { MODP_PRIMES } from './modp-primes.js';
+import { ecxPublicKey, ecxSharedSecret, type EcxCurve } from './dh-ecx.js';
 
 /** A DH group as IKE names it (racoon `struct dhgroup`). */
 export interface DhGroup {
   /** The IKE group number (OAKLEY_ATTR_GRP_DESC / IKEv2 transform id). */
   id: number;
   name: string;
-  kind: 'modp' | 'ecp';
-  /** Bytes of the KE payload data: the prime length (MODP) or 2 × coordinate length (ECP, x || y). */
+  kind: 'modp' | 'ecp' | 'ecx';
+  /**
+   * Bytes of the KE payload data: the prime length (MODP), 2 × coordinate length (ECP, x || y), or the
+   * u-coordinate length (Curve25519/448, RFC 8031 §3).
+   */
   publicLen: number;
-  /** Bytes of g^xy: the prime length (MODP, left-padded) or the x coordinate length (ECP, RFC 5903 §7). */
+  /** Bytes of g^xy: the prime length (MODP, left-padded), the x coordinate length (ECP, RFC 5903 §7), or 32/56. */
   sharedLen: number;
 }
 
@@ -31,6 +35,7 @@ interface GroupImpl extends DhGroup {
   /** Private value size in bytes drawn from the Rng. */
   privLen: number;
   curve?: string;
+  ecx?: EcxCurve;
 }
 
 // RFC 3526 §8: an exponent of twice the group's symmetric strength suffices; 64 bytes covers every group
@@ -56,6 +61,9 @@ const GROUPS: ReadonlyMap<number, GroupImpl> = new Map<number, GroupImpl>([
   [19, { id: 19, name: 'ecp256', kind: 'ecp', publicLen: 64, sharedLen: 32, privLen: 32, curve: 'prime256v1' }],
   [20, { id: 20, name: 'ecp384', kind: 'ecp', publicLen: 96, sharedLen: 48, privLen: 48, curve: 'secp384r1' }],
   [21, { id: 21, name: 'ecp521', kind: 'ecp', publicLen: 132, sharedLen: 66, privLen: 66, curve: 'secp521r1' }],
+  // RFC 8031 §2: the private value is 32/56 random bytes, clamped by X25519/X448 itself (RFC 7748 §5).
+  [31, { id: 31, name: 'curve25519', kind: 'ecx', publicLen: 32, sharedLen: 32, privLen: 32, ecx: 'x25519' }],
+  [32, { id: 32, name: 'curve448', kind: 'ecx', publicLen: 56, sharedLen: 56, privLen: 56, ecx: 'x448' }],
 ]);
 
 /** The groups supported, by IKE number. */
@@ -121,7 +129,9 @@ export class DhKeyPair {
     const g = group as GroupImpl;
     this.priv = priv ? Uint8Array.from(priv) : new Uint8Array(g.privLen);
     if (!priv) rng.fill(this.priv);
-    if (g.kind === 'modp') {
+    if (g.kind === 'ecx') {
+      this.publicKey = ecxPublicKey(g.ecx!, this.priv);
+    } else if (g.kind === 'modp') {
       const dh = modpObject(g);
       if (!priv) this.priv[0] = this.priv[0]! | 0x80; // full-length exponent
       dh.setPrivateKey(Buffer.from(this.priv));
@@ -146,6 +156,14 @@ export class DhKeyPair {
   /** g^xy for the peer's KE data, length `group.sharedLen`; DhError on an invalid peer value. */
   computeSecret(peer: Uint8Array): Uint8Array {
     const g = this.group as GroupImpl;
+    if (g.kind === 'ecx') {
+      if (peer.length !== g.publicLen)
+        throw new DhError(`${g.name} public value of ${peer.length} bytes, expected ${g.publicLen}`);
+      const s = ecxSharedSecret(g.ecx!, this.priv, peer);
+      // RFC 8031 §2.3: an all-zero shared secret (a small-order peer point) MUST be refused.
+      if (!s) throw new DhError(`${g.name} public value gives an all-zero shared secret`);
+      return s;
+    }
     if (g.kind === 'modp') {
       checkModpPublic(g, peer);
       const dh = modpObject(g);

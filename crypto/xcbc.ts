@@ -1,15 +1,15 @@
-// AES-XCBC-MAC-96 for ESP and AH (RFC 3566). node:crypto has no XCBC, so it is built as RFC 3566 §4 describes:
-// K1/K2/K3 derived with AES-ECB, then one AES-CBC pass under K1 whose last block is pre-xored with K2 or K3.
+// AES-XCBC-MAC-96 for ESP and AH (RFC 3566), and its full 128-bit form, the IKE PRF AES-XCBC-PRF-128
+// (RFC 4434). Built as RFC 3566 §4 describes: K1/K2/K3 derived with AES-ECB, then one AES-CBC pass under K1
+// whose last block is pre-xored with K2 or K3 (crypto/cbc-mac.ts).
 import { createCipheriv } from 'node:crypto';
-import { cbc as nobleCbc, ecb as nobleEcb } from '@noble/ciphers/aes.js';
+import { ecb as nobleEcb } from '@noble/ciphers/aes.js';
 import type { AuthAlg, AuthCtx, Backend } from './types.js';
 import { equalCT } from '../common/bytes.js';
 import { assertLive, checkKeyLength, pickBackend } from './errors.js';
+import { AES_BLOCK, cbcMac, tailBlock, totalLength } from './cbc-mac.js';
 
 const NAME = 'aes-xcbc-mac';
-const BLOCK = 16;
 const ICV_LEN = 12; // RFC 3566 §2.5: AES-XCBC-MAC-96
-const ZERO_IV = new Uint8Array(BLOCK);
 
 /** E(K, c^16) for c = 1, 2, 3 (RFC 3566 §4 step 1). */
 function deriveKeys(key: Uint8Array, backend: Backend): [Uint8Array, Uint8Array, Uint8Array] {
@@ -33,70 +33,37 @@ function deriveKeys(key: Uint8Array, backend: Backend): [Uint8Array, Uint8Array,
   return keys;
 }
 
+/** XCBC over parts; `outLen` is 12 for the ESP/AH ICV and 16 for the IKE PRF (RFC 4434 §2). */
 class XcbcCtx implements AuthCtx {
   private k1: Uint8Array;
   private k2: Uint8Array;
   private k3: Uint8Array;
-  private last = new Uint8Array(BLOCK);
-  private scratch = new Uint8Array(ICV_LEN);
+  private last = new Uint8Array(AES_BLOCK);
+  private scratch: Uint8Array;
   private live = true;
   constructor(
     key: Uint8Array,
     private backend: Backend,
+    private outLen = ICV_LEN,
   ) {
     [this.k1, this.k2, this.k3] = deriveKeys(key, backend);
-  }
-
-  /** Builds the final block M[n] xor K2 (complete) or pad(M[n]) xor K3 (partial or empty message), §4 step 3. */
-  private lastBlock(parts: readonly Uint8Array[], total: number, lastStart: number): Uint8Array {
-    const blk = this.last.fill(0);
-    let pos = 0;
-    for (const p of parts) {
-      const from = Math.max(lastStart - pos, 0);
-      if (from < p.length) blk.set(p.subarray(from), pos + from - lastStart);
-      pos += p.length;
-    }
-    const n = total - lastStart;
-    const k = n === BLOCK ? this.k2 : this.k3;
-    if (n < BLOCK) blk[n] = 0x80;
-    for (let i = 0; i < BLOCK; i++) blk[i]! ^= k[i]!;
-    return blk;
+    this.scratch = new Uint8Array(outLen);
   }
 
   mac(parts: readonly Uint8Array[], out: Uint8Array, outOff: number): void {
     assertLive(NAME, this.live);
-    if (outOff < 0 || outOff + ICV_LEN > out.length)
-      throw new RangeError(`${NAME}: no room for the ${ICV_LEN}-byte ICV`);
-    let total = 0;
-    for (const p of parts) total += p.length;
-    const lastStart = total === 0 ? 0 : Math.floor((total - 1) / BLOCK) * BLOCK;
-    const tail = this.lastBlock(parts, total, lastStart);
-    let res: Uint8Array;
-    if (this.backend === 'noble') {
-      const msg = new Uint8Array(lastStart + BLOCK);
-      let pos = 0;
-      for (const p of parts) {
-        if (pos < lastStart) msg.set(p.subarray(0, Math.min(p.length, lastStart - pos)), pos);
-        pos += p.length;
-      }
-      msg.set(tail, lastStart);
-      res = nobleCbc(this.k1, ZERO_IV, { disablePadding: true }).encrypt(msg);
-    } else {
-      const c = createCipheriv('aes-128-cbc', this.k1, ZERO_IV).setAutoPadding(false);
-      let pos = 0;
-      for (const p of parts) {
-        if (pos < lastStart) c.update(p.subarray(0, Math.min(p.length, lastStart - pos)));
-        pos += p.length;
-      }
-      res = c.update(tail);
-      c.final();
-    }
-    // The MAC is the last CBC output block; keep its first 96 bits (RFC 3566 §4 step 4, §2.5).
-    out.set(res.subarray(res.length - BLOCK, res.length - BLOCK + ICV_LEN), outOff);
+    if (outOff < 0 || outOff + this.outLen > out.length)
+      throw new RangeError(`${NAME}: no room for the ${this.outLen}-byte output`);
+    const total = totalLength(parts);
+    const tail = tailBlock(parts, total, this.last, this.k2, this.k3);
+    const res = cbcMac(this.k1, parts, total, tail, this.backend);
+    // The MAC is the last CBC output block; the ICV keeps its first 96 bits (RFC 3566 §4 step 4, §2.5).
+    out.set(res.subarray(0, this.outLen), outOff);
+    res.fill(0);
   }
 
   verify(parts: readonly Uint8Array[], icv: Uint8Array): boolean {
-    if (icv.length !== ICV_LEN) return false;
+    if (icv.length !== this.outLen) return false;
     this.mac(parts, this.scratch, 0);
     return equalCT(this.scratch, icv);
   }
@@ -120,3 +87,16 @@ export const aesXcbcMac: AuthAlg = {
     return new XcbcCtx(key, pickBackend(NAME, this.backends, backend));
   },
 };
+
+/** The untruncated 16-byte AES-XCBC-MAC of `parts` under a 128-bit key (RFC 4434 §2 with a 16-byte key). */
+export function aesXcbc128(key: Uint8Array, parts: readonly Uint8Array[], backend: Backend = 'node'): Uint8Array {
+  checkKeyLength('aes-xcbc-prf-128', key, [128]);
+  const ctx = new XcbcCtx(key, pickBackend(NAME, aesXcbcMac.backends, backend), AES_BLOCK);
+  const out = new Uint8Array(AES_BLOCK);
+  try {
+    ctx.mac(parts, out, 0);
+  } finally {
+    ctx.wipe();
+  }
+  return out;
+}

@@ -39,8 +39,8 @@ const oak = readJson<{ modp: ModpCase[] }>('tests/vectors/ike-oakley.json');
 const rng = new SeededRng('dh');
 
 describe('crypto/dh', () => {
-  it('supports MODP 1, 2, 5, 14-18 and ECP 19-21', () => {
-    assert.deepEqual(DH_GROUP_IDS, [1, 2, 5, 14, 15, 16, 17, 18, 19, 20, 21]);
+  it('supports MODP 1, 2, 5, 14-18, ECP 19-21 and Curve25519/448 (31, 32)', () => {
+    assert.deepEqual(DH_GROUP_IDS, [1, 2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 31, 32]);
     assert.equal(findDhGroup(3), undefined);
     assert.equal(findDhGroup(14)!.publicLen, 256);
     assert.equal(findDhGroup(21)!.publicLen, 132);
