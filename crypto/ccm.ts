@@ -10,6 +10,16 @@ import { byteView } from '../common/byte-view.js';
 export const CCM_SALT_LEN = 3; // RFC 4309 §7.1
 const KEY_BITS = [152, 216, 280]; // AES-128/192/256 + 24-bit salt
 
+/**
+ * CCM must see one update() even for an empty payload, and OpenSSL skips an update over a zero-length buffer
+ * with no memory behind it ("tag not set" at final); an empty view into real memory is processed.
+ */
+const EMPTY = new Uint8Array(1).subarray(0, 0);
+
+function dataView(buf: Uint8Array, off: number, len: number): Uint8Array {
+  return len === 0 ? EMPTY : byteView(buf, off, len);
+}
+
 class NodeCcmCtx implements AeadCtx {
   private key: Buffer;
   private nonce = Buffer.alloc(CCM_SALT_LEN + EXPLICIT_IV_LEN);
@@ -43,7 +53,7 @@ class NodeCcmCtx implements AeadCtx {
     this.nonce.set(iv, CCM_SALT_LEN);
     const c = createCipheriv(this.cipherName, this.key, this.nonce, { authTagLength: this.icvLen });
     c.setAAD(aad, { plaintextLength: len }); // CCM needs the length before the first block (RFC 3610 §2.2)
-    const out = c.update(byteView(buf, off, len));
+    const out = c.update(dataView(buf, off, len));
     c.final();
     buf.set(out, off);
     tag.set(c.getAuthTag(), tagOff);
@@ -67,7 +77,7 @@ class NodeCcmCtx implements AeadCtx {
     d.setAuthTag(tag.subarray(tagOff, tagOff + this.icvLen));
     d.setAAD(aad, { plaintextLength: len });
     // OpenSSL verifies the CBC-MAC inside update() (CCM is one-shot) and releases no plaintext on a bad tag.
-    const plain = d.update(byteView(buf, off, len));
+    const plain = d.update(dataView(buf, off, len));
     try {
       d.final();
     } catch {
