@@ -100,7 +100,8 @@ export function verifyAuth(method: number, key: KeyObject, octets: Uint8Array, d
 
 /**
  * The algorithm to sign with under RFC 7427 for `key`, given the hashes the peer announced in
- * SIGNATURE_HASH_ALGORITHMS (§4): the strongest common one; RSA uses PSS when `pss` is set.
+ * SIGNATURE_HASH_ALGORITHMS (§4): an ECDSA key's own curve hash, SHA-256 for RSA (RFC 8247 §3.2), or else the
+ * strongest common hash; RSA uses PSS when `pss` is set. Undefined when nothing is common.
  */
 export function chooseSignatureAlgorithm(
   key: KeyObject,
