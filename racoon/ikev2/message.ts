@@ -59,4 +59,11 @@ export function payloadsOf<T extends Ikev2Payload['type']>(list: readonly Ikev2P
   return out;
 }
 
-type BodyOf<T extends Ikev2Payload['type']> = Extract<Ikev2Payload, { type: T }>['body'];
+/** The body type of payload type T (distributes over the union, so IDi alone finds the IDi/IDr arm). */
+type BodyOf<T extends Ikev2Payload['type']> = Ikev2Payload extends infer P
+  ? P extends { type: infer U; body: infer B }
+    ? T extends U
+      ? B
+      : never
+    : never
+  : never;

@@ -198,7 +198,10 @@ describe('racoon/ikev2 vs tshark (Wireshark IKEv2 dissector and decryption)', fu
       },
       { type: K.IKEV2_PAYLOAD_AUTH, body: { method: 14, data: hex('0c 300a06082a8648ce3d040302 3006020101020102') } },
       { type: K.IKEV2_PAYLOAD_KE, body: { group: 31, data: new Uint8Array(32).fill(9) } },
-      { type: K.IKEV2_PAYLOAD_NOTIFY, body: ikeNotify(N.IKEV2_N_SIGNATURE_HASH_ALGORITHMS, encodeHashAlgorithms([2, 3, 4])) },
+      {
+        type: K.IKEV2_PAYLOAD_NOTIFY,
+        body: ikeNotify(N.IKEV2_N_SIGNATURE_HASH_ALGORITHMS, encodeHashAlgorithms([2, 3, 4])),
+      },
       { type: K.IKEV2_PAYLOAD_DELETE, body: { protocol: 1, spis: [] } },
     ];
     const msg = encodeIkev2Message({
@@ -283,13 +286,31 @@ describe('racoon/ikev2 vs tshark (Wireshark IKEv2 dissector and decryption)', fu
     rows.forEach((row, i) => {
       const c = cases[i]!;
       const pad = c.encr === 'ENCR_AES_CBC' ? '2' : c.encr === 'ENCR_3DES' ? '2' : '0';
-      assert.deepEqual(row, [c.spii, 'initiator.example', '2', '16384', '12', '10.0.0.0', '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff', '0,17', pad, ''], `${c.encr}/${c.integ}`);
+      assert.deepEqual(
+        row,
+        [
+          c.spii,
+          'initiator.example',
+          '2',
+          '16384',
+          '12',
+          '10.0.0.0',
+          '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff',
+          '0,17',
+          pad,
+          '',
+        ],
+        `${c.encr}/${c.integ}`,
+      );
     });
     const text = tshark(
       cases.map((c) => hex(c.message)),
       [...uat, '-V'],
     );
-    assert.equal(text.match(/Integrity Checksum Data: [0-9a-f]+ \(\d+ bytes\)( <[^>]+>)?\[correct\]/g)?.length, cases.length);
+    assert.equal(
+      text.match(/Integrity Checksum Data: [0-9a-f]+ \(\d+ bytes\)( <[^>]+>)?\[correct\]/g)?.length,
+      cases.length,
+    );
     assert.doesNotMatch(text, /\[incorrect/);
   });
 
@@ -306,7 +327,11 @@ describe('racoon/ikev2 vs tshark (Wireshark IKEv2 dissector and decryption)', fu
     const frags = fragmentSk(header, inner, k, 140, new SeededRng('skf'));
     assert.ok(frags.length >= 3);
     const uat = ['-o', `uat:ikev2_decryption_table:${uatRow(c)!}`];
-    const rows = fields(frags, ['isakmp.frag.number', 'isakmp.frag.total', 'isakmp.id.data.fqdn', 'isakmp.ts.end_ipv6'], uat);
+    const rows = fields(
+      frags,
+      ['isakmp.frag.number', 'isakmp.frag.total', 'isakmp.id.data.fqdn', 'isakmp.ts.end_ipv6'],
+      uat,
+    );
     const last = rows[rows.length - 1]!;
     assert.deepEqual(last.slice(0, 2), [String(frags.length), String(frags.length)]);
     assert.deepEqual(last.slice(2), ['initiator.example', '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff']);
