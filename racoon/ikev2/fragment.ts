@@ -65,7 +65,8 @@ export class SkfReassembly {
    * duplicate. Throws Ikev2Error (INVALID_SYNTAX) when the reassembled content does not decode.
    */
   add(p: SkfPiece): { inner: Ikev2Payload[]; ignored: number[] } | undefined {
-    if (p.totalFragments > IKEV2_MAX_FRAGMENTS || p.fragmentNumber > p.totalFragments) return undefined;
+    const n = p.fragmentNumber;
+    if (n < 1 || n > p.totalFragments || p.totalFragments > IKEV2_MAX_FRAGMENTS) return undefined;
     if (p.totalFragments > this.total) {
       this.clear();
       this.total = p.totalFragments;

@@ -253,6 +253,8 @@ describe('racoon/ikev2 SKF fragments (RFC 7383)', () => {
     assert.equal(re.held, 1);
     assert.equal(re.add(piece(9, 200)), undefined); // beyond the bound
     assert.equal(re.held, 1);
+    assert.equal(new SkfReassembly().add(piece(0, 0)), undefined); // fragment numbers start at 1 (RFC 7383 §2.5)
+    assert.equal(new SkfReassembly().add({ ...piece(0, 1) }), undefined);
   });
 
   it('skMessageLength is the length sealSk produces', () => {
