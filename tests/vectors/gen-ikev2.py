@@ -230,7 +230,7 @@ SUITES = [  # (encr name, id, key bits, integ or None)
     ('ENCR_AES_CTR', 13, 128, 'AUTH_HMAC_SHA2_256_128'), ('ENCR_AES_CTR', 13, 256, 'AUTH_HMAC_SHA1_96'),
     ('ENCR_AES_GCM_8', 18, 128, None), ('ENCR_AES_GCM_12', 19, 192, None), ('ENCR_AES_GCM_16', 20, 256, None),
     ('ENCR_AES_CCM_8', 14, 128, None), ('ENCR_AES_CCM_12', 15, 192, None), ('ENCR_AES_CCM_16', 16, 256, None),
-    ('ENCR_CHACHA20_POLY1305', 28, None, None),
+    ('ENCR_CHACHA20_POLY1305', 28, None, None), ('ENCR_CAMELLIA_CBC', 23, 128, 'AUTH_HMAC_SHA2_256_128'),
 ]
 sk = []
 inner_np, chain = inner_chain()
@@ -238,7 +238,7 @@ for ename, eid, bits, iname in SUITES:
     L = f'sk-{ename}-{bits}-{iname}'
     spii, spir = H(L + 'spii', 8), H(L + 'spir', 8)
     msgid = 1
-    if eid == 12: keylen, salt, ivlen, bs = bits // 8, 0, 16, 16
+    if eid in (12, 23): keylen, salt, ivlen, bs = bits // 8, 0, 16, 16
     elif eid == 3: keylen, salt, ivlen, bs = 24, 0, 8, 8
     elif eid == 13: keylen, salt, ivlen, bs = bits // 8, 4, 8, 1
     elif eid in (18, 19, 20): keylen, salt, ivlen, bs = bits // 8, 4, 8, 1
@@ -254,8 +254,8 @@ for ename, eid, bits, iname in SUITES:
     skhdr = bytes([inner_np, 0]) + struct.pack('!H', 4 + ivlen + len(pt) + icvlen)
     aad = hdr + skhdr
     ak = None
-    if eid in (12, 3):
-        alg = algorithms.AES(ek) if eid == 12 else algorithms.TripleDES(ek)
+    if eid in (12, 23, 3):
+        alg = algorithms.AES(ek) if eid == 12 else algorithms.Camellia(ek) if eid == 23 else algorithms.TripleDES(ek)
         e = Cipher(alg, modes.CBC(iv)).encryptor()
         ct = e.update(pt) + e.finalize()
     elif eid == 13:
