@@ -6,10 +6,9 @@ import { INIT_BYTES, INIT_HEADER, INIT_PAYLOADS, KE_DATA, NI, gen, message } fro
 import * as K from '../../../../racoon/ikev2/constants.js';
 import * as T from '../../../../racoon/ikev2/transforms.js';
 import * as N from '../../../../racoon/ikev2/notify-types.js';
-import { ikev2Header, ikeMajorVersion, isResponse, type Ikev2Header } from '../../../../racoon/ikev2/header.js';
+import { ikev2Header, ikeMajorVersion, isResponse } from '../../../../racoon/ikev2/header.js';
 import { decodeIkev2Message, encodeIkev2Message, ikev2Message, payloadsOf } from '../../../../racoon/ikev2/message.js';
-import { encodePayloadChain, type Ikev2Payload } from '../../../../racoon/ikev2/payload-chain.js';
-import { ikeNotify } from '../../../../racoon/ikev2/payloads/notify.js';
+import { encodePayloadChain } from '../../../../racoon/ikev2/payload-chain.js';
 
 describe('racoon/ikev2 messages (RFC 7296 §3.1-§3.2)', () => {
   it('an IKE_SA_INIT request round-trips byte for byte', () => {
