@@ -1,4 +1,4 @@
-// Ikev2Error and the length checks every IKEv2 decoder runs first (STYLE habit 2). The codec contract and the
+// Ikev2Error and the length checks every IKEv2 decoder runs before reading a field. The codec contract and the
 // window/target/copy helpers are ISAKMP's (racoon/isakmp/codec.ts); only the error differs: it carries the
 // IKEv2 notify type a responder answers with (RFC 7296 §2.21, §3.10.1), and optionally that notify's data.
 import { IKEV2_N_INVALID_SYNTAX, IKEV2_N_NAMES } from './notify-types.js';

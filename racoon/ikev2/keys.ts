@@ -84,7 +84,7 @@ export function deriveIkeSaKeys(
   return { d: d!, ai: ai!, ar: ar!, ei: ei!, er: er!, pi: pi!, pr: pr! };
 }
 
-/** Zero-fills every key of an IKE SA (STYLE habit 12). */
+/** Zero-fills every key of an IKE SA, for when it is deleted or replaced by a rekey. */
 export function wipeIkeSaKeys(k: IkeSaKeys): void {
   wipe(k.d, k.ai, k.ar, k.ei, k.er, k.pi, k.pr);
 }

@@ -40,7 +40,7 @@ export function sharedKeyAuth(prf: IkePrf, secret: Uint8Array, octets: Uint8Arra
   }
 }
 
-/** Constant-time check of a peer's shared-key AUTH data (STYLE habit 12). */
+/** Constant-time check of a peer's shared-key AUTH data (constant time: the comparison reveals nothing of the expected MAC). */
 export function verifySharedKeyAuth(prf: IkePrf, secret: Uint8Array, octets: Uint8Array, data: Uint8Array): boolean {
   const want = sharedKeyAuth(prf, secret, octets);
   try {

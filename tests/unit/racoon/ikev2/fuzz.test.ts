@@ -1,4 +1,4 @@
-// fast-check fuzz of every IKEv2 decoder (STYLE habit 10, iked regress/parser style), fixed seeds, bounded runs:
+// fast-check fuzz of every IKEv2 decoder (in the style of iked regress/parser), fixed seeds, bounded runs:
 // whole messages, each payload body codec alone, SK/SKF opening and fragment reassembly, and method-14 AUTH data.
 // Any input must give a value or an Ikev2Error (or a drop result), never another exception; whatever decodes must
 // re-encode to bytes that decode and re-encode identically.
