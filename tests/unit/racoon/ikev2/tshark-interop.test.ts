@@ -314,28 +314,32 @@ describe('racoon/ikev2 vs tshark (Wireshark IKEv2 dissector and decryption)', fu
     assert.doesNotMatch(text, /\[incorrect/);
   });
 
-  it('decrypts each of our SKF fragments, ICV "[correct]", and reassembles the message (RFC 7383)', () => {
-    const c = CASES.find((x) => x.encr === 'ENCR_AES_CBC' && x.integ === 'AUTH_HMAC_SHA2_256_128')!;
-    const k: SkKeys = {
-      encr: ikeEncr(c.encrId, c.keyBits!)!,
-      integ: ikeInteg(c.integId)!,
-      encKey: hex(c.encKey),
-      integKey: hex(c.integKey!),
-    };
-    const inner = decodePayloadChain(c.innerNp, hex(c.inner), 0, undefined, { inner: true }).value.payloads;
-    const header = { ...INIT_HEADER, spiI: hex(c.spii), spiR: hex(c.spir), exchangeType: 35, messageId: 1 };
-    const frags = fragmentSk(header, inner, k, 140, new SeededRng('skf'));
-    assert.ok(frags.length >= 3);
-    const uat = ['-o', `uat:ikev2_decryption_table:${uatRow(c)!}`];
-    const rows = fields(
-      frags,
-      ['isakmp.frag.number', 'isakmp.frag.total', 'isakmp.id.data.fqdn', 'isakmp.ts.end_ipv6'],
-      uat,
-    );
-    const last = rows[rows.length - 1]!;
-    assert.deepEqual(last.slice(0, 2), [String(frags.length), String(frags.length)]);
-    assert.deepEqual(last.slice(2), ['initiator.example', '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff']);
-    const text = tshark(frags, [...uat, '-V']);
-    assert.equal(text.match(/\[correct\]/g)?.length, frags.length);
-  });
+  for (const [label, pick] of [
+    ['AES-CBC + HMAC-SHA2-256', (x: SkCase) => x.encr === 'ENCR_AES_CBC' && x.integ === 'AUTH_HMAC_SHA2_256_128'],
+    ['AES-GCM-16 (AAD through Total Fragments)', (x: SkCase) => x.encr === 'ENCR_AES_GCM_16'],
+  ] as const) {
+    it(`${label}: decrypts each SKF fragment, ICV "[correct]", reassembles the message (RFC 7383)`, () => {
+      const c = CASES.find(pick)!;
+      const k: SkKeys = { encr: ikeEncr(c.encrId, c.keyBits ?? undefined)!, encKey: hex(c.encKey) };
+      if (c.integ) {
+        k.integ = ikeInteg(c.integId)!;
+        k.integKey = hex(c.integKey!);
+      }
+      const inner = decodePayloadChain(c.innerNp, hex(c.inner), 0, undefined, { inner: true }).value.payloads;
+      const header = { ...INIT_HEADER, spiI: hex(c.spii), spiR: hex(c.spir), exchangeType: 35, messageId: 1 };
+      const frags = fragmentSk(header, inner, k, 140, new SeededRng('skf'));
+      assert.ok(frags.length >= 3);
+      const uat = ['-o', `uat:ikev2_decryption_table:${uatRow(c)!}`];
+      const rows = fields(
+        frags,
+        ['isakmp.frag.number', 'isakmp.frag.total', 'isakmp.id.data.fqdn', 'isakmp.ts.end_ipv6'],
+        uat,
+      );
+      const last = rows[rows.length - 1]!;
+      assert.deepEqual(last.slice(0, 2), [String(frags.length), String(frags.length)]);
+      assert.deepEqual(last.slice(2), ['initiator.example', '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff']);
+      const text = tshark(frags, [...uat, '-V']);
+      assert.equal(text.match(/\[correct\]/g)?.length, frags.length);
+    });
+  }
 });
