@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
 import { formatAddr, parseAddr } from '../common/inet.js';
 import * as P from '../pfkey/constants.js';
-import type { Racoon } from './handler.js';
+import type { Racoon } from './ikev1/handler.js';
 
 export interface AdminRequest {
   cmd: string;

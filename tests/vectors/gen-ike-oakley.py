@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# Independent known-answer data for racoon/oakley.ts and crypto/dh.ts, computed with Python's hashlib/hmac,
+# Independent known-answer data for racoon/ikev1/oakley.ts and crypto/dh.ts, computed with Python's hashlib/hmac,
 # pow() and the `cryptography` package -- never with uipsec code. Formulas: RFC 2409 §5, §5.5, App. B;
 # RFC 3947 §3.2. Run: python3 tests/vectors/gen-ike-oakley.py > tests/vectors/ike-oakley.json
 import hashlib, hmac, json, re, os

@@ -1,20 +1,20 @@
 // Phase 2 for the racoon engine (racoon isakmp_quick.c + pfkey.c's SA side): ACQUIRE -> quick mode as
 // initiator, quick mode as responder (policy and sainfo lookup, proposal, GETSPI), SA installation with
 // UPDATE/ADD, and the kernel's EXPIRE / DELETE / FLUSH. The phase 1 side lives in handler.ts.
-import { addrEqual, formatAddr } from '../common/inet.js';
-import * as P from '../pfkey/constants.js';
-import type { PfkeyMessage } from '../pfkey/msg.js';
-import { lookupSainfo, phase2IdOf } from './conf/lookup.js';
-import * as C from './isakmp/constants.js';
-import { IsakmpError } from './isakmp/codec.js';
-import type { IsakmpMessage } from './isakmp/message.js';
-import type { IsakmpId } from './isakmp/payloads/id.js';
-import type { Endpoint, Phase1 } from './phase1.js';
-import * as QM from './ph2/quick-mode.js';
-import { doiProtoOfIpproto, doiProtoOfSatype, satypeOfDoiProto, type Ph2Request } from './ph2/proposal.js';
-import type { SpEntry } from './pfkey-bridge.js';
-import { deletePayload } from './informational.js';
-import type { Racoon } from './handler.js';
+import { addrEqual, formatAddr } from '../../../common/inet.js';
+import * as P from '../../../pfkey/constants.js';
+import type { PfkeyMessage } from '../../../pfkey/msg.js';
+import { lookupSainfo, phase2IdOf } from '../../conf/lookup.js';
+import * as C from '../../isakmp/constants.js';
+import { IsakmpError } from '../../isakmp/codec.js';
+import type { IsakmpMessage } from '../../isakmp/message.js';
+import type { IsakmpId } from '../../isakmp/payloads/id.js';
+import type { Endpoint, Phase1 } from '../message.js';
+import * as QM from './quick-mode.js';
+import { doiProtoOfIpproto, doiProtoOfSatype, satypeOfDoiProto, type Ph2Request } from './proposal.js';
+import type { SpEntry } from '../../sa/pfkey-bridge.js';
+import { deletePayload } from '../informational.js';
+import type { Racoon } from '../handler.js';
 
 /** Responder quick modes one phase 1 may have in progress at once. */
 export const MAX_PH2_IN_FLIGHT = 32;

@@ -2,26 +2,26 @@
 // datagram input with duplicate/late packet handling, retransmission with backoff, the half-open cap, the
 // ACQUIRE -> main mode -> quick mode -> UPDATE/ADD flow, EXPIRE rekeying and DELETE both ways. The world is
 // injected: an IKE datagram sender, a PfkeyClient, a clock, an Rng and a logger.
-import { equalCT } from '../common/bytes.js';
-import type { Clock } from '../common/clock.js';
-import { addrEqual, formatAddr } from '../common/inet.js';
-import type { Logger } from '../common/log.js';
-import { randomBytes, type Rng } from '../common/rng.js';
-import * as P from '../pfkey/constants.js';
-import type { PfkeyClient } from '../pfkey/client.js';
-import type { PfkeyMessage } from '../pfkey/msg.js';
-import type { RacoonConf, RemoteConf } from './conf/ast.js';
-import { ISAKMP_NATT_PORT, ISAKMP_PORT } from './conf/ast.js';
-import { lookupRemote } from './conf/lookup.js';
-import * as C from './isakmp/constants.js';
-import { IsakmpError } from './isakmp/codec.js';
-import { decodeIsakmpMessage, type IsakmpMessage, type IsakmpPayload } from './isakmp/message.js';
-import { lookupPsk, type PskFile } from './psk.js';
-import { buildMessage, findPayload, type Endpoint, type Phase1 } from './phase1.js';
+import { equalCT } from '../../common/bytes.js';
+import type { Clock } from '../../common/clock.js';
+import { addrEqual, formatAddr } from '../../common/inet.js';
+import type { Logger } from '../../common/log.js';
+import { randomBytes, type Rng } from '../../common/rng.js';
+import * as P from '../../pfkey/constants.js';
+import type { PfkeyClient } from '../../pfkey/client.js';
+import type { PfkeyMessage } from '../../pfkey/msg.js';
+import type { RacoonConf, RemoteConf } from '../conf/ast.js';
+import { ISAKMP_NATT_PORT, ISAKMP_PORT } from '../conf/ast.js';
+import { lookupRemote } from '../conf/lookup.js';
+import * as C from '../isakmp/constants.js';
+import { IsakmpError } from '../isakmp/codec.js';
+import { decodeIsakmpMessage, type IsakmpMessage, type IsakmpPayload } from '../isakmp/message.js';
+import { lookupPsk, type PskFile } from '../psk.js';
+import { buildMessage, findPayload, type Endpoint, type Phase1 } from './message.js';
 import * as MM from './ph1/main-mode.js';
 import * as QM from './ph2/quick-mode.js';
-import { PfkeyBridge, type SpEntry } from './pfkey-bridge.js';
-import { Ph2Engine } from './ph2-engine.js';
+import { PfkeyBridge, type SpEntry } from '../sa/pfkey-bridge.js';
+import { Ph2Engine } from './ph2/engine.js';
 import { buildInfo, deleteIsakmpPayload, openInfo } from './informational.js';
 
 /** Sends one IKE datagram (UDP payload, non-ESP marker included when on the NAT-T port). */

@@ -11,22 +11,22 @@
 //  i3  HDR*, IDii, HASH_I [, N]    -->
 //                                  <--   HDR*, IDir, HASH_R              r3
 //  i4  (established)
-import { equalCT } from '../../common/bytes.js';
-import { formatAddr } from '../../common/inet.js';
-import type { Rng } from '../../common/rng.js';
-import { randomBytes } from '../../common/rng.js';
-import { DhError, DhKeyPair } from '../../crypto/dh.js';
-import { ikeCipher } from '../../crypto/ike-cipher.js';
-import * as C from '../isakmp/constants.js';
-import { IsakmpError } from '../isakmp/codec.js';
-import type { IsakmpMessage, IsakmpPayload } from '../isakmp/message.js';
-import { encodeId, type IsakmpId } from '../isakmp/payloads/id.js';
-import { encodeSa } from '../isakmp/payloads/sa.js';
-import { idSpecMatches } from '../conf/lookup.js';
-import type { IdSpec } from '../conf/ast.js';
+import { equalCT } from '../../../common/bytes.js';
+import { formatAddr } from '../../../common/inet.js';
+import type { Rng } from '../../../common/rng.js';
+import { randomBytes } from '../../../common/rng.js';
+import { DhError, DhKeyPair } from '../../../crypto/dh.js';
+import { ikeCipher } from '../../../crypto/ike-cipher.js';
+import * as C from '../../isakmp/constants.js';
+import { IsakmpError } from '../../isakmp/codec.js';
+import type { IsakmpMessage, IsakmpPayload } from '../../isakmp/message.js';
+import { encodeId, type IsakmpId } from '../../isakmp/payloads/id.js';
+import { encodeSa } from '../../isakmp/payloads/sa.js';
+import { idSpecMatches } from '../../conf/lookup.js';
+import type { IdSpec } from '../../conf/ast.js';
 import * as O from '../oakley.js';
 import { acceptPh1Reply, buildPh1Sa, selectPh1Proposal } from './proposal.js';
-import { allPayloads, buildMessage, findPayload, openMessage, rawChain, type Phase1 } from '../phase1.js';
+import { allPayloads, buildMessage, findPayload, openMessage, rawChain, type Phase1 } from '../message.js';
 
 /** RFC 3947 §3.1: the NAT-T vendor ID is MD5("RFC 3947"). */
 export const VID_RFC3947 = new Uint8Array(Buffer.from('4a131c81070358455c5728f20e95452f', 'hex'));

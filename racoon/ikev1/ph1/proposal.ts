@@ -1,13 +1,13 @@
 // Phase 1 proposals (RFC 2409 App. A attributes in an ISAKMP SA payload, RFC 2408 §3.4–§3.6): the SA an
 // initiator offers from its `remote { proposal { } }` list, and the responder's choice with racoon's
 // proposal_check rules (obey / strict / claim / exact) on lifetime and key length.
-import * as C from '../isakmp/constants.js';
-import { attrNumber, attrTLVNumber, attrTV, findAttr, type IsakmpAttribute } from '../isakmp/payloads/attributes.js';
-import type { IsakmpSa, IsakmpTransform } from '../isakmp/payloads/sa.js';
-import type { ProposalCheck, ProposalConf, RemoteConf } from '../conf/ast.js';
-import { findDhGroup, type DhGroup } from '../../crypto/dh.js';
-import type { PrfHash } from '../../crypto/prf.js';
-import type { IkeCipherName } from '../../crypto/ike-cipher.js';
+import * as C from '../../isakmp/constants.js';
+import { attrNumber, attrTLVNumber, attrTV, findAttr, type IsakmpAttribute } from '../../isakmp/payloads/attributes.js';
+import type { IsakmpSa, IsakmpTransform } from '../../isakmp/payloads/sa.js';
+import type { ProposalCheck, ProposalConf, RemoteConf } from '../../conf/ast.js';
+import { findDhGroup, type DhGroup } from '../../../crypto/dh.js';
+import type { PrfHash } from '../../../crypto/prf.js';
+import type { IkeCipherName } from '../../../crypto/ike-cipher.js';
 
 /** The negotiated phase 1 parameters (racoon `struct isakmpsa` of ph1handle->approval). */
 export interface Ph1Approval {

@@ -1,9 +1,9 @@
 // IKEv1 keying (racoon oakley.c): SKEYID and SKEYID_d/_a/_e (RFC 2409 §5), the encryption key expansion and
 // IVs (App. B), HASH_I/HASH_R (§5), quick mode HASH(1)/(2)/(3) and KEYMAT (§5.5), the informational HASH
 // (§5.7), and the encryption of message bodies with IV chaining (App. B). Pure functions over bytes.
-import { hash, hashLength, prf, type PrfHash } from '../crypto/prf.js';
-import type { IkeCipher } from '../crypto/ike-cipher.js';
-import { putU32 } from '../common/bytes.js';
+import { hash, hashLength, prf, type PrfHash } from '../../crypto/prf.js';
+import type { IkeCipher } from '../../crypto/ike-cipher.js';
+import { putU32 } from '../../common/bytes.js';
 
 const ZERO = new Uint8Array([0]);
 

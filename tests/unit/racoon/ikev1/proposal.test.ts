@@ -1,12 +1,12 @@
 // Phase 1 / phase 2 proposal selection and racoon's proposal_check table (racoon.conf(5)): obey takes the
 // initiator's lifetime, strict accepts a shorter-or-equal one, claim uses the shorter, exact needs equality.
 import { strict as assert } from 'node:assert';
-import * as C from '../../../racoon/isakmp/constants.js';
-import { parseRacoonConf } from '../../../racoon/conf/parser.js';
-import { acceptPh1Reply, buildPh1Sa, checkLifetime, selectPh1Proposal } from '../../../racoon/ph1/proposal.js';
-import { buildPh2Sa, sadbAlgsOf, selectPh2Proposal, acceptPh2Reply } from '../../../racoon/ph2/proposal.js';
-import { decodeSa, encodeSa } from '../../../racoon/isakmp/payloads/sa.js';
-import * as P from '../../../pfkey/constants.js';
+import * as C from '../../../../racoon/isakmp/constants.js';
+import { parseRacoonConf } from '../../../../racoon/conf/parser.js';
+import { acceptPh1Reply, buildPh1Sa, checkLifetime, selectPh1Proposal } from '../../../../racoon/ikev1/ph1/proposal.js';
+import { buildPh2Sa, sadbAlgsOf, selectPh2Proposal, acceptPh2Reply } from '../../../../racoon/ikev1/ph2/proposal.js';
+import { decodeSa, encodeSa } from '../../../../racoon/isakmp/payloads/sa.js';
+import * as P from '../../../../pfkey/constants.js';
 
 function conf(text: string) {
   const r = parseRacoonConf(text, 't.conf');

@@ -2,13 +2,13 @@
 // algorithm numbers, key sizes split from KEYMAT, lifetimes (soft 80%), replay window, NAT-T extensions,
 // each accepted by the PF_KEY user-message checks and surviving encode/decode.
 import { strict as assert } from 'node:assert';
-import * as P from '../../../pfkey/constants.js';
-import { checkUserMessage, decodeMessage, encodeMessage } from '../../../pfkey/index.js';
-import { PfkeyClient } from '../../../pfkey/client.js';
-import { PfkeyBridge } from '../../../racoon/pfkey-bridge.js';
-import * as C from '../../../racoon/isakmp/constants.js';
-import type { Ph2Keys } from '../../../racoon/ph2/quick-mode.js';
-import { nullLogger } from '../../../common/log.js';
+import * as P from '../../../../pfkey/constants.js';
+import { checkUserMessage, decodeMessage, encodeMessage } from '../../../../pfkey/index.js';
+import { PfkeyClient } from '../../../../pfkey/client.js';
+import { PfkeyBridge } from '../../../../racoon/sa/pfkey-bridge.js';
+import * as C from '../../../../racoon/isakmp/constants.js';
+import type { Ph2Keys } from '../../../../racoon/ikev1/ph2/quick-mode.js';
+import { nullLogger } from '../../../../common/log.js';
 
 const me = { addr: new Uint8Array([192, 0, 2, 1]), port: 500 };
 const peer = { addr: new Uint8Array([192, 0, 2, 2]), port: 500 };

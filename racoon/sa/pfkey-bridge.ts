@@ -2,16 +2,16 @@
 // X_SPDDUMP and kept current from X_SPD* broadcasts, GETSPI -> UPDATE (inbound) / ADD (outbound) with
 // lifetimes and the NAT-T extensions, DELETE, and the failed-ACQUIRE report. Kernel messages that start
 // work (ACQUIRE, EXPIRE, DELETE, FLUSH) go to the daemon through the `events` callbacks.
-import * as P from '../pfkey/constants.js';
-import { PfkeyClient } from '../pfkey/client.js';
-import { makeSockaddr } from '../pfkey/sockaddr.js';
-import type { PfkeyExts, PfkeyMessage } from '../pfkey/msg.js';
-import type { SadbXIpsecrequest } from '../pfkey/ext/x-policy.js';
-import type { Logger } from '../common/log.js';
-import { formatAddr } from '../common/inet.js';
-import type { Endpoint } from './phase1.js';
-import { sadbAlgsOf, satypeOfDoiProto, type Ph2Sa } from './ph2/proposal.js';
-import type { Ph2Keys } from './ph2/quick-mode.js';
+import * as P from '../../pfkey/constants.js';
+import { PfkeyClient } from '../../pfkey/client.js';
+import { makeSockaddr } from '../../pfkey/sockaddr.js';
+import type { PfkeyExts, PfkeyMessage } from '../../pfkey/msg.js';
+import type { SadbXIpsecrequest } from '../../pfkey/ext/x-policy.js';
+import type { Logger } from '../../common/log.js';
+import { formatAddr } from '../../common/inet.js';
+import type { Endpoint } from '../ikev1/message.js';
+import { sadbAlgsOf, satypeOfDoiProto, type Ph2Sa } from '../ikev1/ph2/proposal.js';
+import type { Ph2Keys } from '../ikev1/ph2/quick-mode.js';
 
 /** One policy as racoon mirrors it (racoon `struct secpolicy` in its own SPD list). */
 export interface SpEntry {

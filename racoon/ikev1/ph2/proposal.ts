@@ -1,11 +1,11 @@
 // Phase 2 proposals (RFC 2407 §4.4–§4.5, RFC 2408 §4.2): the bundle the initiator offers from its sainfo and
 // the protocols its policy requires (ESP, AH, IPComp, one proposal payload each under one proposal number),
 // the responder's choice under proposal_check, and the wire ids mapped to PF_KEY algorithm numbers.
-import * as C from '../isakmp/constants.js';
-import * as P from '../../pfkey/constants.js';
-import { attrNumber, attrTV, findAttr, type IsakmpAttribute } from '../isakmp/payloads/attributes.js';
-import type { IsakmpProposal, IsakmpSa, IsakmpTransform } from '../isakmp/payloads/sa.js';
-import type { ProposalCheck, SainfoConf } from '../conf/ast.js';
+import * as C from '../../isakmp/constants.js';
+import * as P from '../../../pfkey/constants.js';
+import { attrNumber, attrTV, findAttr, type IsakmpAttribute } from '../../isakmp/payloads/attributes.js';
+import type { IsakmpProposal, IsakmpSa, IsakmpTransform } from '../../isakmp/payloads/sa.js';
+import type { ProposalCheck, SainfoConf } from '../../conf/ast.js';
 import { lifeAttr, checkLifetime } from '../ph1/proposal.js';
 
 /** One protocol the policy requires (from the SP's ipsecrequest list). */

@@ -1,10 +1,10 @@
-// racoon/oakley.ts against known-answer data computed independently by tests/vectors/gen-ike-oakley.py
+// racoon/ikev1/oakley.ts against known-answer data computed independently by tests/vectors/gen-ike-oakley.py
 // (Python hashlib/hmac/cryptography): RFC 2409 §5, §5.5, §5.7, App. B and RFC 3947 §3.2.
 import { strict as assert } from 'node:assert';
-import * as O from '../../../racoon/oakley.js';
-import { ikeCipher, type IkeCipherName } from '../../../crypto/ike-cipher.js';
-import type { PrfHash } from '../../../crypto/prf.js';
-import { hex, readJson, toh } from './root.js';
+import * as O from '../../../../racoon/ikev1/oakley.js';
+import { ikeCipher, type IkeCipherName } from '../../../../crypto/ike-cipher.js';
+import type { PrfHash } from '../../../../crypto/prf.js';
+import { hex, readJson, toh } from '../root.js';
 
 type Case = Record<string, string> & {
   hash: PrfHash;

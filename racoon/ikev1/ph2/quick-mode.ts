@@ -7,20 +7,28 @@
 //                                               <--  HDR*, HASH(2), SA, Nr [, KE] [, IDci, IDcr]   qr1
 //  qi2  HDR*, HASH(3)                           -->
 //                                                    (SAs installed)                            qr2
-import { equalCT } from '../../common/bytes.js';
-import type { Rng } from '../../common/rng.js';
-import { randomBytes } from '../../common/rng.js';
-import { DhError, DhKeyPair, findDhGroup } from '../../crypto/dh.js';
-import * as C from '../isakmp/constants.js';
-import { IsakmpError } from '../isakmp/codec.js';
-import { encodePayloadChain, type IsakmpMessage, type IsakmpPayload } from '../isakmp/message.js';
-import type { IsakmpId } from '../isakmp/payloads/id.js';
-import type { IsakmpSa } from '../isakmp/payloads/sa.js';
-import { attrNumber, attrTV, decodeAttributes, encodeAttributes, findAttr } from '../isakmp/payloads/attributes.js';
+import { equalCT } from '../../../common/bytes.js';
+import type { Rng } from '../../../common/rng.js';
+import { randomBytes } from '../../../common/rng.js';
+import { DhError, DhKeyPair, findDhGroup } from '../../../crypto/dh.js';
+import * as C from '../../isakmp/constants.js';
+import { IsakmpError } from '../../isakmp/codec.js';
+import { encodePayloadChain, type IsakmpMessage, type IsakmpPayload } from '../../isakmp/message.js';
+import type { IsakmpId } from '../../isakmp/payloads/id.js';
+import type { IsakmpSa } from '../../isakmp/payloads/sa.js';
+import { attrNumber, attrTV, decodeAttributes, encodeAttributes, findAttr } from '../../isakmp/payloads/attributes.js';
 import { lifeAttr } from '../ph1/proposal.js';
-import type { SainfoConf } from '../conf/ast.js';
+import type { SainfoConf } from '../../conf/ast.js';
 import * as O from '../oakley.js';
-import { buildMessage, exchangeIv, findPayload, openMessage, rawChain, type Endpoint, type Phase1 } from '../phase1.js';
+import {
+  buildMessage,
+  exchangeIv,
+  findPayload,
+  openMessage,
+  rawChain,
+  type Endpoint,
+  type Phase1,
+} from '../message.js';
 import {
   acceptPh2Reply,
   buildPh2Sa,

@@ -1,23 +1,23 @@
 // The phase 1 SA record (racoon `struct ph1handle`) and the message crypto built on its keys: phase 1
 // bodies chained on one IV, and phase 2 / informational bodies on IVs derived per message ID (RFC 2409
 // App. B). Also the raw payload walk needed for hashes over received bytes (SAi_b, quick mode HASH(1)).
-import { u16 } from '../common/bytes.js';
-import type { DhKeyPair } from '../crypto/dh.js';
-import type { IkeCipher } from '../crypto/ike-cipher.js';
-import type { PrfHash } from '../crypto/prf.js';
+import { u16 } from '../../common/bytes.js';
+import type { DhKeyPair } from '../../crypto/dh.js';
+import type { IkeCipher } from '../../crypto/ike-cipher.js';
+import type { PrfHash } from '../../crypto/prf.js';
 import {
   ISAKMP_FLAG_E,
   ISAKMP_HEADER_LEN,
   ISAKMP_MAJOR_VERSION,
   ISAKMP_NPTYPE_NONE,
   ISAKMP_NTYPE_PAYLOAD_MALFORMED,
-} from './isakmp/constants.js';
-import { IsakmpError } from './isakmp/codec.js';
-import { encodeIsakmpHeader } from './isakmp/header.js';
-import { decodePayloadChain, encodePayloadChain, type IsakmpPayload } from './isakmp/message.js';
-import type { IsakmpId } from './isakmp/payloads/id.js';
-import type { IsakmpSa } from './isakmp/payloads/sa.js';
-import type { RemoteConf } from './conf/ast.js';
+} from '../isakmp/constants.js';
+import { IsakmpError } from '../isakmp/codec.js';
+import { encodeIsakmpHeader } from '../isakmp/header.js';
+import { decodePayloadChain, encodePayloadChain, type IsakmpPayload } from '../isakmp/message.js';
+import type { IsakmpId } from '../isakmp/payloads/id.js';
+import type { IsakmpSa } from '../isakmp/payloads/sa.js';
+import type { RemoteConf } from '../conf/ast.js';
 import type { Ph1Approval } from './ph1/proposal.js';
 import { decryptBody, encryptBody, lastBlock, phase2Iv } from './oakley.js';
 

@@ -1,13 +1,13 @@
 // The informational exchange under an established phase 1 (RFC 2409 §5.7): HDR*, HASH(1), N/D with
 // HASH(1) = prf(SKEYID_a, M-ID | N/D). Builders for DELETE (RFC 2408 §3.15) and notifications, and the check
 // and decode of a received one.
-import { equalCT } from '../common/bytes.js';
-import type { Rng } from '../common/rng.js';
-import * as C from './isakmp/constants.js';
-import { IsakmpError } from './isakmp/codec.js';
-import { encodePayloadChain, type IsakmpMessage, type IsakmpPayload } from './isakmp/message.js';
+import { equalCT } from '../../common/bytes.js';
+import type { Rng } from '../../common/rng.js';
+import * as C from '../isakmp/constants.js';
+import { IsakmpError } from '../isakmp/codec.js';
+import { encodePayloadChain, type IsakmpMessage, type IsakmpPayload } from '../isakmp/message.js';
 import { infoHash } from './oakley.js';
-import { buildMessage, exchangeIv, openMessage, rawChain, type Phase1 } from './phase1.js';
+import { buildMessage, exchangeIv, openMessage, rawChain, type Phase1 } from './message.js';
 import { newMsgid } from './ph2/quick-mode.js';
 
 /** An encrypted informational message carrying `payloads` (delete or notify). */
