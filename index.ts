@@ -29,7 +29,7 @@ export { defaultConfig, type DaemonConfig } from './kernel/daemon/config.js';
 
 // setkey and racoon against an in-process host.
 export { runSetkeyInproc, type SetkeyRun, type InprocSetkeyOptions } from './app/setkey-inproc.js';
-export { Racoon, type RacoonOptions, type RacoonStats, type IkeSender } from './racoon/ikev1/handler.js';
+export { Racoon, type RacoonOptions, type RacoonStats, type IkeSender } from './racoon/daemon.js';
 
 // What `uipsec status` and `uipsec pcap` do, as functions.
 export { dumpTables, hostExtras, formatStatus, statusJson, type StatusReport } from './app/status.js';

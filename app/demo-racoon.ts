@@ -10,7 +10,7 @@ import { PfkeyClient } from '../pfkey/client.js';
 import { InprocTransport } from '../pfkey/transport-inproc.js';
 import { parseRacoonConf } from '../racoon/conf/parser.js';
 import { parsePskText } from '../racoon/psk.js';
-import { Racoon } from '../racoon/ikev1/handler.js';
+import { Racoon } from '../racoon/daemon.js';
 import { DEMO_ADDR } from './demo-config.js';
 import type { Lab } from './lab.js';
 import { settle } from './lab.js';

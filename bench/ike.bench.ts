@@ -16,7 +16,7 @@ import { PfkeyClient } from '../pfkey/client.js';
 import { InprocTransport } from '../pfkey/transport-inproc.js';
 import { parseRacoonConf } from '../racoon/conf/parser.js';
 import { parsePskText } from '../racoon/psk.js';
-import { Racoon } from '../racoon/ikev1/handler.js';
+import { Racoon } from '../racoon/daemon.js';
 
 const A = '127.0.0.1',
   B = '127.0.0.2';

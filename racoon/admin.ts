@@ -4,7 +4,16 @@ import { createServer, type Server } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
 import { formatAddr, parseAddr } from '../common/inet.js';
 import * as P from '../pfkey/constants.js';
-import type { Racoon } from './ikev1/handler.js';
+import type { PfkeyClient } from '../pfkey/client.js';
+
+/** What the admin commands reach in the daemon (racoon's Racoon satisfies it). */
+export interface AdminTarget {
+  readonly bridge: { readonly client: PfkeyClient };
+  showIsakmp(): string[];
+  flushIsakmp(): number;
+  deleteIsakmp(remote: Uint8Array): boolean;
+  establishIsakmp(local: Uint8Array, remote: Uint8Array): { state: string } | undefined;
+}
 
 export interface AdminRequest {
   cmd: string;
@@ -24,7 +33,7 @@ const SATYPES: Readonly<Record<string, number>> = {
 };
 
 /** Runs one admin command against the daemon. */
-export async function runAdminCommand(r: Racoon, req: AdminRequest): Promise<AdminReply> {
+export async function runAdminCommand(r: AdminTarget, req: AdminRequest): Promise<AdminReply> {
   const [what = 'isakmp', ...rest] = req.args;
   const addr = (s: string | undefined) => {
     const a = s ? parseAddr(s.split('/')[0]!) : undefined;
@@ -74,7 +83,7 @@ export async function runAdminCommand(r: Racoon, req: AdminRequest): Promise<Adm
 }
 
 /** Serves the admin socket at `path` (mode 0600 by default, as racoon's adminsock). */
-export function serveAdmin(r: Racoon, path: string, mode = 0o600): Server {
+export function serveAdmin(r: AdminTarget, path: string, mode = 0o600): Server {
   rmSync(path, { force: true });
   const srv = createServer((sock) => {
     let buf = '';

@@ -6,5 +6,5 @@ export { validateRacoonConf } from './conf/validate.js';
 export type { RacoonConf, RemoteConf, SainfoConf, ProposalConf } from './conf/ast.js';
 export { parsePskText, loadPskFile, lookupPsk, type PskEntry, type PskFile } from './psk.js';
 export { startRacoon, parseRacoonArgs, type RacoonArgs, type RacoonProcess } from './main.js';
-export { Racoon, type RacoonOptions, type RacoonStats, type IkeSender } from './ikev1/handler.js';
+export { Racoon, type RacoonOptions, type RacoonStats, type IkeSender } from './daemon.js';
 export { runRacoonctl } from './racoonctl.js';

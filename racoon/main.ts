@@ -17,9 +17,9 @@ import { IkeChannel } from '../channel/client.js';
 import { checkConfig } from './conf/check.js';
 import { ISAKMP_NATT_PORT, ISAKMP_PORT, type RacoonConf } from './conf/ast.js';
 import { loadPskFile } from './psk.js';
-import { Racoon } from './ikev1/handler.js';
+import { Racoon } from './daemon.js';
 import { serveAdmin } from './admin.js';
-import type { Endpoint } from './ikev1/message.js';
+import type { Endpoint } from './engine/datagram.js';
 
 export const DEFAULT_CONF = '/etc/racoon/racoon.conf';
 export const DEFAULT_PSK = '/etc/racoon/psk.txt';

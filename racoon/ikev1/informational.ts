@@ -7,8 +7,9 @@ import * as C from '../isakmp/constants.js';
 import { IsakmpError } from '../isakmp/codec.js';
 import { encodePayloadChain, type IsakmpMessage, type IsakmpPayload } from '../isakmp/message.js';
 import { infoHash } from './oakley.js';
-import { buildMessage, exchangeIv, openMessage, rawChain, type Phase1 } from './message.js';
-import { newMsgid } from './ph2/quick-mode.js';
+import type { Phase1 } from './handles.js';
+import { buildMessage, exchangeIv, newMsgid, openMessage, rawChain } from './message.js';
+import { isakmpSpi } from './notify.js';
 
 /** An encrypted informational message carrying `payloads` (delete or notify). */
 export function buildInfo(ph1: Phase1, rng: Rng, payloads: IsakmpPayload[]): Uint8Array {
@@ -27,12 +28,9 @@ export function deletePayload(protoId: number, spis: Uint8Array[]): IsakmpPayloa
 
 /** DELETE of the ISAKMP SA itself: the SPI is the cookie pair (RFC 2408 §3.15). */
 export function deleteIsakmpPayload(ph1: Phase1): IsakmpPayload {
-  const spi = new Uint8Array(16);
-  spi.set(ph1.icookie);
-  spi.set(ph1.rcookie, 8);
   return {
     type: C.ISAKMP_NPTYPE_D,
-    body: { doi: C.IPSEC_DOI, protoId: C.IPSECDOI_PROTO_ISAKMP, spiSize: 16, spis: [spi] },
+    body: { doi: C.IPSEC_DOI, protoId: C.IPSECDOI_PROTO_ISAKMP, spiSize: 16, spis: [isakmpSpi(ph1)] },
   };
 }
 

@@ -1,10 +1,10 @@
-// The phase 1 SA record (racoon `struct ph1handle`) and the message crypto built on its keys: phase 1
-// bodies chained on one IV, and phase 2 / informational bodies on IVs derived per message ID (RFC 2409
-// App. B). Also the raw payload walk needed for hashes over received bytes (SAi_b, quick mode HASH(1)).
+// IKEv1 messages under a phase 1's keys: the header and (optionally encrypted) payload chain, phase 1
+// bodies chained on one IV, phase 2 / informational bodies on IVs derived per message ID (RFC 2409 App. B),
+// fresh message IDs, and the raw payload walk that hashes over received bytes need (SAi_b, quick mode
+// HASH(1)). The ISAKMP codec itself is in ../isakmp/.
 import { u16 } from '../../common/bytes.js';
-import type { DhKeyPair } from '../../crypto/dh.js';
-import type { IkeCipher } from '../../crypto/ike-cipher.js';
-import type { PrfHash } from '../../crypto/prf.js';
+import type { Rng } from '../../common/rng.js';
+import { randomBytes } from '../../common/rng.js';
 import {
   ISAKMP_FLAG_E,
   ISAKMP_HEADER_LEN,
@@ -15,82 +15,8 @@ import {
 import { IsakmpError } from '../isakmp/codec.js';
 import { encodeIsakmpHeader } from '../isakmp/header.js';
 import { decodePayloadChain, encodePayloadChain, type IsakmpPayload } from '../isakmp/message.js';
-import type { IsakmpId } from '../isakmp/payloads/id.js';
-import type { IsakmpSa } from '../isakmp/payloads/sa.js';
-import type { RemoteConf } from '../conf/ast.js';
-import type { Ph1Approval } from './ph1/proposal.js';
+import type { Phase1 } from './handles.js';
 import { decryptBody, encryptBody, lastBlock, phase2Iv } from './oakley.js';
-
-/** One end of an IKE conversation. */
-export interface Endpoint {
-  addr: Uint8Array;
-  port: number;
-}
-
-export type Ph1State =
-  'msg1-sent' | 'msg2-sent' | 'msg3-sent' | 'msg4-sent' | 'msg5-sent' | 'established' | 'expired' | 'dead';
-
-/** The phase 1 keys once SKEYID is known. */
-export interface Ph1Keys {
-  skeyid: Uint8Array;
-  d: Uint8Array;
-  a: Uint8Array;
-  e: Uint8Array;
-  encKey: Uint8Array;
-  cipher: IkeCipher;
-  hash: PrfHash;
-}
-
-/** An ISAKMP SA under negotiation or established (racoon `ph1handle`). */
-export interface Phase1 {
-  id: number;
-  side: 'initiator' | 'responder';
-  state: Ph1State;
-  icookie: Uint8Array;
-  rcookie: Uint8Array;
-  local: Endpoint;
-  remote: Endpoint;
-  rmconf: RemoteConf;
-  createdMs: number;
-  establishedMs?: number;
-  /** The initiator's SA payload body as sent (SAi_b), and what it offered. */
-  saiB?: Uint8Array;
-  offered?: IsakmpSa;
-  approval?: Ph1Approval;
-  dh?: DhKeyPair;
-  gxi?: Uint8Array;
-  gxr?: Uint8Array;
-  gxy?: Uint8Array;
-  ni?: Uint8Array;
-  nr?: Uint8Array;
-  keys?: Ph1Keys;
-  /** The CBC chaining value for the next phase 1 message; after msg 6 the last phase 1 block. */
-  iv?: Uint8Array;
-  /** Our own and the peer's phase 1 identities (ID payload bodies). */
-  myId?: IsakmpId;
-  peerId?: IsakmpId;
-  /** NAT-T: the peer sent the RFC 3947 vendor ID; a NAT was detected (or forced); the ports floated. */
-  nattPeer: boolean;
-  natDetected: boolean;
-  floated: boolean;
-  /** The bytes of our last message (resent for retransmission and on a duplicate), and the peer's last. */
-  lastSent?: Uint8Array;
-  lastRecv?: Uint8Array;
-  retries: number;
-  cancelTimer?: () => void;
-  cancelExpire?: () => void;
-  cancelKeepalive?: () => void;
-  /** Quick modes waiting for this phase 1 to complete. */
-  waiting: (() => void)[];
-  /** Message IDs already used with this phase 1 (RFC 2408 §3.1: unique per exchange). */
-  msgids: Set<number>;
-  initialContactSent: boolean;
-}
-
-/** A cookie pair key for the phase 1 table. */
-export function cookieKey(icookie: Uint8Array, rcookie: Uint8Array): string {
-  return Buffer.from(icookie).toString('hex') + Buffer.from(rcookie).toString('hex');
-}
 
 /** A whole message: header plus (optionally encrypted) payload chain. */
 export function buildMessage(
@@ -150,6 +76,18 @@ export function openMessage(
 export function exchangeIv(ph1: Phase1, msgid: number): Uint8Array {
   const k = ph1.keys!;
   return phase2Iv(k.hash, ph1.iv!, msgid, k.cipher.blockSize);
+}
+
+/** A fresh message ID unused with this phase 1 (never 0, RFC 2408 §3.1). */
+export function newMsgid(ph1: Phase1, rng: Rng): number {
+  for (;;) {
+    const b = randomBytes(rng, 4);
+    const id = Buffer.from(b).readUInt32BE(0);
+    if (id !== 0 && !ph1.msgids.has(id)) {
+      ph1.msgids.add(id);
+      return id;
+    }
+  }
 }
 
 /** A payload inside a raw chain: its type and byte range including the generic header. */

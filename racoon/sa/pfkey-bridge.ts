@@ -1,7 +1,8 @@
-// racoon's side of PF_KEY (ipsec-tools pfkey.c): REGISTER for AH/ESP/IPCOMP, an SPD mirror loaded with
-// X_SPDDUMP and kept current from X_SPD* broadcasts, GETSPI -> UPDATE (inbound) / ADD (outbound) with
-// lifetimes and the NAT-T extensions, DELETE, and the failed-ACQUIRE report. Kernel messages that start
-// work (ACQUIRE, EXPIRE, DELETE, FLUSH) go to the daemon through the `events` callbacks.
+// racoon's side of PF_KEY (ipsec-tools pfkey.c), the same for both IKE versions: REGISTER for AH/ESP/IPCOMP,
+// an SPD mirror loaded with X_SPDDUMP and kept current from X_SPD* broadcasts, GETSPI -> UPDATE (inbound) /
+// ADD (outbound) of a negotiated SA pair with lifetimes and the NAT-T extensions, DELETE, and the
+// failed-ACQUIRE report. Kernel messages that start work (ACQUIRE, EXPIRE, DELETE, FLUSH) go out through the
+// `events` callbacks (kernel-events.ts routes them to the IKE versions).
 import * as P from '../../pfkey/constants.js';
 import { PfkeyClient } from '../../pfkey/client.js';
 import { makeSockaddr } from '../../pfkey/sockaddr.js';
@@ -9,9 +10,9 @@ import type { PfkeyExts, PfkeyMessage } from '../../pfkey/msg.js';
 import type { SadbXIpsecrequest } from '../../pfkey/ext/x-policy.js';
 import type { Logger } from '../../common/log.js';
 import { formatAddr } from '../../common/inet.js';
-import type { Endpoint } from '../ikev1/message.js';
-import { sadbAlgsOf, satypeOfDoiProto, type Ph2Sa } from '../ikev1/ph2/proposal.js';
-import type { Ph2Keys } from '../ikev1/ph2/quick-mode.js';
+import type { Endpoint } from '../engine/datagram.js';
+import { wipeSaPair, type NattPorts, type SaPairKeys } from './sa-pair.js';
+import { spiBytes, spiHex, spiNumber } from './spi.js';
 
 /** One policy as racoon mirrors it (racoon `struct secpolicy` in its own SPD list). */
 export interface SpEntry {
@@ -145,24 +146,13 @@ export class PfkeyBridge {
       msg: this.client.header(P.SADB_GETSPI, satype, seq || this.client.nextSeq()),
       ext,
     });
-    const spi = r.ext.sa!.spi >>> 0;
-    const size = satype === P.SADB_X_SATYPE_IPCOMP ? 2 : 4;
-    const b = new Uint8Array(size);
-    for (let i = 0; i < size; i++) b[size - 1 - i] = (spi >>> (8 * i)) & 0xff;
-    return b;
+    return spiBytes(r.ext.sa!.spi >>> 0, satype === P.SADB_X_SATYPE_IPCOMP ? 2 : 4);
   }
 
   /** The UPDATE (inbound) and ADD (outbound) messages for one negotiated SA (racoon pk_sendupdate/pk_sendadd). */
-  saMessages(
-    keys: Ph2Keys,
-    me: Endpoint,
-    peer: Endpoint,
-    lifetimeSec: number,
-    natt?: { localPort: number; remotePort: number },
-  ): PfkeyMessage[] {
-    const sa: Ph2Sa = keys.sa;
-    const algs = sadbAlgsOf(sa)!;
-    const mode = sa.mode === 'tunnel' ? P.IPSEC_MODE_TUNNEL : P.IPSEC_MODE_TRANSPORT;
+  saMessages(keys: SaPairKeys, me: Endpoint, peer: Endpoint, lifetimeSec: number, natt?: NattPorts): PfkeyMessage[] {
+    const algs = keys.algs;
+    const mode = keys.mode === 'tunnel' ? P.IPSEC_MODE_TUNNEL : P.IPSEC_MODE_TRANSPORT;
     const life = (pct: number) => ({
       allocations: 0,
       bytes: 0n,
@@ -171,18 +161,17 @@ export class PfkeyBridge {
     });
     const one = (type: number, dir: 'in' | 'out'): PfkeyMessage => {
       const k = dir === 'in' ? keys.inbound : keys.outbound;
-      const spi = Buffer.from(k.spi).readUIntBE(0, k.spi.length);
       const [src, dst] = dir === 'in' ? [peer, me] : [me, peer];
       const ext: PfkeyExts = {
         sa: {
-          spi,
-          replay: sa.protoId === 4 ? 0 : REPLAY_BYTES,
+          spi: spiNumber(k.spi),
+          replay: algs.satype === P.SADB_X_SATYPE_IPCOMP ? 0 : REPLAY_BYTES,
           state: P.SADB_SASTATE_MATURE,
           auth: algs.auth,
           encrypt: algs.encrypt,
           flags: 0,
         },
-        sa2: { mode, sequence: 0, reqid: sa.reqid },
+        sa2: { mode, sequence: 0, reqid: keys.reqid },
         addressSrc: hostAddr(src),
         addressDst: hostAddr(dst),
         lifetimeHard: life(100),
@@ -196,20 +185,22 @@ export class PfkeyBridge {
         ext.natTSport = { port: dir === 'in' ? natt.remotePort : natt.localPort };
         ext.natTDport = { port: dir === 'in' ? natt.localPort : natt.remotePort };
       }
-      return { msg: this.client.header(type, satypeOfDoiProto(sa.protoId)), ext };
+      return { msg: this.client.header(type, algs.satype), ext };
     };
     return [one(P.SADB_UPDATE, 'in'), one(P.SADB_ADD, 'out')];
   }
 
-  /** Installs the pair: UPDATE for the larval inbound SA, ADD for the outbound one. */
+  /** Installs each pair (UPDATE for the larval inbound SA, ADD for the outbound one), then wipes the keys. */
   async install(
-    keys: Ph2Keys,
+    pairs: readonly SaPairKeys[],
     me: Endpoint,
     peer: Endpoint,
     lifetimeSec: number,
-    natt?: { localPort: number; remotePort: number },
+    natt?: NattPorts,
   ): Promise<void> {
-    for (const m of this.saMessages(keys, me, peer, lifetimeSec, natt)) await this.client.request(m);
+    for (const k of pairs)
+      for (const m of this.saMessages(k, me, peer, lifetimeSec, natt)) await this.client.request(m);
+    for (const k of pairs) wipeSaPair(k);
   }
 
   /** SADB_DELETE of one SA (src -> dst, spi); ENOENT (already gone) is not an error. */
@@ -227,7 +218,7 @@ export class PfkeyBridge {
       if ((e as { errno?: string }).errno !== 'ENOENT')
         this.log.log(
           'warn',
-          `DELETE spi 0x${spi.toString(16)} ${formatAddr(src)}->${formatAddr(dst)}: ${(e as Error).message}`,
+          `DELETE spi ${spiHex(spi)} ${formatAddr(src)}->${formatAddr(dst)}: ${(e as Error).message}`,
         );
     }
   }

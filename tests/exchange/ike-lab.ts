@@ -11,8 +11,8 @@ import { PfkeyClient } from '../../pfkey/client.js';
 import { InprocTransport } from '../../pfkey/transport-inproc.js';
 import { parseRacoonConf } from '../../racoon/conf/parser.js';
 import { parsePskText } from '../../racoon/psk.js';
-import { Racoon, type RacoonOptions } from '../../racoon/ikev1/handler.js';
-import type { Endpoint } from '../../racoon/ikev1/message.js';
+import { Racoon, type RacoonOptions } from '../../racoon/daemon.js';
+import type { Endpoint } from '../../racoon/engine/datagram.js';
 import { attach, ip, makeHost, segment, settle, type Segment } from '../scenarios/lab.js';
 
 export { settle, ip };

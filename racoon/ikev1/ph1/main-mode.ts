@@ -26,7 +26,11 @@ import { idSpecMatches } from '../../conf/lookup.js';
 import type { IdSpec } from '../../conf/ast.js';
 import * as O from '../oakley.js';
 import { acceptPh1Reply, buildPh1Sa, selectPh1Proposal } from './proposal.js';
-import { allPayloads, buildMessage, findPayload, openMessage, rawChain, type Phase1 } from '../message.js';
+import type { IkePath } from '../../engine/datagram.js';
+import { floatToNattPort, followPeer } from '../../engine/natt.js';
+import type { Phase1 } from '../handles.js';
+import { allPayloads, buildMessage, findPayload, openMessage, rawChain } from '../message.js';
+import { isakmpNotify } from '../notify.js';
 
 /** RFC 3947 §3.1: the NAT-T vendor ID is MD5("RFC 3947"). */
 export const VID_RFC3947 = new Uint8Array(Buffer.from('4a131c81070358455c5728f20e95452f', 'hex'));
@@ -40,6 +44,8 @@ export interface Ph1Ctx {
   psk(ph1: Phase1): Uint8Array | undefined;
   /** Whether to send INITIAL-CONTACT in message 5 (no other phase 1 with this peer exists). */
   initialContact(ph1: Phase1): boolean;
+  /** The NAT-T port (racoon -P), where messages 5 and 6 move when a NAT was detected. */
+  nattPort: number;
 }
 
 function fail(notify: number, msg: string): never {
@@ -300,19 +306,7 @@ export function i3Step(ph1: Phase1, msg: IsakmpMessage, _raw: Uint8Array, ctx: P
   deriveKeys(ph1, psk);
   const payloads = idHashPayloads(ph1, true);
   if (ph1.rmconf.initialContact && ctx.initialContact(ph1)) {
-    const spi = new Uint8Array(16);
-    spi.set(ph1.icookie);
-    spi.set(ph1.rcookie, 8);
-    payloads.push({
-      type: C.ISAKMP_NPTYPE_N,
-      body: {
-        doi: C.IPSEC_DOI,
-        protoId: C.IPSECDOI_PROTO_ISAKMP,
-        notifyType: C.IPSECDOI_NTYPE_INITIAL_CONTACT,
-        spi,
-        data: new Uint8Array(0),
-      },
-    });
+    payloads.push(isakmpNotify(ph1, C.IPSECDOI_NTYPE_INITIAL_CONTACT));
     ph1.initialContactSent = true;
   }
   ph1.state = 'msg5-sent';
@@ -342,21 +336,36 @@ export interface Ph1StepResult {
   payloads?: IsakmpPayload[];
 }
 
-export type Ph1Step = (ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, ctx: Ph1Ctx) => Ph1StepResult;
+/** A step gets the peer's message, its raw bytes, the daemon context and the path the message came on. */
+export type Ph1Step = (ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, ctx: Ph1Ctx, at: IkePath) => Ph1StepResult;
 
 /**
  * The step for a peer message, by side and by the state we are in (racoon's ph1exchange[][][], main mode
  * column). A state with no entry expects nothing more: the message is late or a duplicate. The responder's
- * first message (no state yet) is r1Step.
+ * first message (no state yet) is r1Step. The initiator learns the responder cookie from message 2 and, when
+ * a NAT was detected, sends message 5 from the NAT-T port (RFC 3947 §4).
  */
 export const PH1_STEPS: Readonly<Record<Phase1['side'], Partial<Record<Phase1['state'], Ph1Step>>>> = {
   initiator: {
-    'msg1-sent': (p, m, r, c) => ({ reply: i2Step(p, m, r, c) }),
-    'msg3-sent': (p, m, r, c) => ({ reply: i3Step(p, m, r, c) }),
-    'msg5-sent': (p, m) => ({ established: true, payloads: i4Step(p, m) }),
+    'msg1-sent': (p, m, r, c) => {
+      p.rcookie = m.header.rcookie.slice();
+      return { reply: i2Step(p, m, r, c) };
+    },
+    'msg3-sent': (p, m, r, c) => {
+      const reply = i3Step(p, m, r, c);
+      if (p.natDetected && !p.floated) floatToNattPort(p, c.nattPort);
+      return { reply };
+    },
+    'msg5-sent': (p, m, _r, c, at) => {
+      followPeer(p, at.local, at.remote, c.nattPort);
+      return { established: true, payloads: i4Step(p, m) };
+    },
   },
   responder: {
     'msg2-sent': (p, m, r, c) => ({ reply: r2Step(p, m, r, c) }),
-    'msg4-sent': (p, m) => ({ ...r3Step(p, m), established: true }),
+    'msg4-sent': (p, m, _r, c, at) => {
+      followPeer(p, at.local, at.remote, c.nattPort);
+      return { ...r3Step(p, m), established: true };
+    },
   },
 };

@@ -7,6 +7,7 @@ import { attrNumber, attrTV, findAttr, type IsakmpAttribute } from '../../isakmp
 import type { IsakmpProposal, IsakmpSa, IsakmpTransform } from '../../isakmp/payloads/sa.js';
 import type { ProposalCheck, SainfoConf } from '../../conf/ast.js';
 import { lifeAttr, checkLifetime } from '../ph1/proposal.js';
+import type { SadbAlgs } from '../../sa/sa-pair.js';
 
 /** One protocol the policy requires (from the SP's ipsecrequest list). */
 export interface Ph2Request {
@@ -70,15 +71,7 @@ const AALG: Readonly<Record<number, { sadb: number; keyBytes: number }>> = {
   [C.IPSECDOI_ATTR_AUTH_NONE]: { sadb: P.SADB_AALG_NONE, keyBytes: 0 },
 };
 
-/** What PF_KEY UPDATE/ADD needs for one SA: algorithm numbers and KEYMAT split sizes (enc first, RFC 2409 §5.5). */
-export interface SadbAlgs {
-  satype: number;
-  encrypt: number;
-  auth: number;
-  encKeyBytes: number;
-  authKeyBytes: number;
-}
-
+/** The PF_KEY algorithm numbers and KEYMAT split sizes for a negotiated transform (undefined: none). */
 export function sadbAlgsOf(sa: Ph2Sa): SadbAlgs | undefined {
   if (sa.protoId === C.IPSECDOI_PROTO_IPCOMP) {
     return sa.transformId === C.IPSECDOI_IPCOMP_DEFLATE

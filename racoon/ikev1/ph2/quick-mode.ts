@@ -17,75 +17,13 @@ import { encodePayloadChain, type IsakmpMessage, type IsakmpPayload } from '../.
 import type { IsakmpId } from '../../isakmp/payloads/id.js';
 import type { IsakmpSa } from '../../isakmp/payloads/sa.js';
 import { attrNumber, attrTV, decodeAttributes, encodeAttributes, findAttr } from '../../isakmp/payloads/attributes.js';
+import type { SaPairKeys } from '../../sa/sa-pair.js';
 import { lifeAttr } from '../ph1/proposal.js';
-import type { SainfoConf } from '../../conf/ast.js';
 import * as O from '../oakley.js';
-import {
-  buildMessage,
-  exchangeIv,
-  findPayload,
-  openMessage,
-  rawChain,
-  type Endpoint,
-  type Phase1,
-} from '../message.js';
-import {
-  acceptPh2Reply,
-  buildPh2Sa,
-  sadbAlgsOf,
-  selectPh2Proposal,
-  type Ph2Approval,
-  type Ph2Request,
-  type Ph2Sa,
-} from './proposal.js';
-
-export type Ph2State = 'getspi' | 'msg1-sent' | 'msg2-sent' | 'established' | 'expired' | 'dead';
-
-/** An IPsec SA negotiation (racoon `struct ph2handle`). */
-export interface Phase2 {
-  id: number;
-  side: 'initiator' | 'responder';
-  state: Ph2State;
-  ph1?: Phase1;
-  msgid: number;
-  iv?: Uint8Array;
-  /** SA endpoints: ours and the peer's (the IKE addresses in transport mode, tunnel ends in tunnel mode). */
-  src: Endpoint;
-  dst: Endpoint;
-  /** The outbound policy id that caused it (ACQUIRE) or that matched (responder), and the ACQUIRE seq. */
-  spid: number;
-  seq: number;
-  reqs: Ph2Request[];
-  sainfo?: SainfoConf;
-  idci?: IsakmpId;
-  idcr?: IsakmpId;
-  offered?: IsakmpSa;
-  /** The peer's SA payload when we are responder (selected after GETSPI). */
-  peerSa?: IsakmpSa;
-  chosen?: IsakmpSa;
-  approval?: Ph2Approval;
-  mySpis: Map<number, Uint8Array>;
-  ni?: Uint8Array;
-  nr?: Uint8Array;
-  dh?: DhKeyPair;
-  gqmxy?: Uint8Array;
-  lastSent?: Uint8Array;
-  lastRecv?: Uint8Array;
-  retries: number;
-  cancelTimer?: () => void;
-  createdMs: number;
-  /** The decrypted payloads of the peer's first message (responder, until qr1Send). */
-  lastRecvPayloads?: IsakmpPayload[];
-  /** A rekey replaces this negotiation's SAs; set on the old one so its expiry is not renegotiated twice. */
-  rekeyed?: boolean;
-}
-
-/** One installed SA's KEYMAT split, for PF_KEY UPDATE (inbound) / ADD (outbound). */
-export interface Ph2Keys {
-  sa: Ph2Sa;
-  inbound: { spi: Uint8Array; encKey: Uint8Array; authKey: Uint8Array };
-  outbound: { spi: Uint8Array; encKey: Uint8Array; authKey: Uint8Array };
-}
+import type { Phase1, Phase2 } from '../handles.js';
+import { buildMessage, exchangeIv, findPayload, newMsgid, openMessage, rawChain } from '../message.js';
+import { notifyPayload } from '../notify.js';
+import { acceptPh2Reply, buildPh2Sa, sadbAlgsOf, selectPh2Proposal } from './proposal.js';
 
 function fail(notify: number, msg: string): never {
   throw new IsakmpError(notify, msg);
@@ -139,18 +77,6 @@ function takePeer(ph2: Phase2, payloads: IsakmpPayload[], initiator: boolean): v
     } catch (e) {
       if (e instanceof DhError) fail(C.ISAKMP_NTYPE_INVALID_KEY_INFORMATION, e.message);
       throw e;
-    }
-  }
-}
-
-/** A fresh message ID unused with this phase 1 (never 0, RFC 2408 §3.1). */
-export function newMsgid(ph1: Phase1, rng: Rng): number {
-  for (;;) {
-    const b = randomBytes(rng, 4);
-    const id = Buffer.from(b).readUInt32BE(0);
-    if (id !== 0 && !ph1.msgids.has(id)) {
-      ph1.msgids.add(id);
-      return id;
     }
   }
 }
@@ -224,10 +150,7 @@ export function qr1Send(ph1: Phase1, ph2: Phase2, rng: Rng): Uint8Array {
       attrTV(C.IPSECDOI_ATTR_SA_LD_TYPE, C.IPSECDOI_ATTR_SA_LD_TYPE_SEC),
       lifeAttr(C.IPSECDOI_ATTR_SA_LD, a.lifetimeSec),
     ]);
-    rest.push({
-      type: C.ISAKMP_NPTYPE_N,
-      body: { doi: C.IPSEC_DOI, protoId: p.protoId, notifyType: C.IPSECDOI_NTYPE_RESPONDER_LIFETIME, spi: p.spi, data },
-    });
+    rest.push(notifyPayload(p.protoId, C.IPSECDOI_NTYPE_RESPONDER_LIFETIME, p.spi, data));
   }
   const k = ph1.keys!;
   const h = O.qmHash2(k.hash, k.a, ph2.msgid, ph2.ni!, encodePayloadChain(rest));
@@ -276,8 +199,8 @@ export function qr2Step(ph1: Phase1, ph2: Phase2, msg: IsakmpMessage): void {
   ph2.state = 'established';
 }
 
-/** KEYMAT for both directions of every negotiated SA (RFC 2409 §5.5; the SPI is the receiver's). */
-export function ph2Keys(ph1: Phase1, ph2: Phase2): Ph2Keys[] {
+/** KEYMAT for both directions of every negotiated SA (RFC 2409 §5.5; the SPI is the receiver's), in PF_KEY terms. */
+export function ph2Keys(ph1: Phase1, ph2: Phase2): SaPairKeys[] {
   const k = ph1.keys!;
   return ph2.approval!.sas.map((sa) => {
     const algs = sadbAlgsOf(sa);
@@ -288,6 +211,24 @@ export function ph2Keys(ph1: Phase1, ph2: Phase2): Ph2Keys[] {
       const m = km(spi);
       return { spi, encKey: m.slice(0, algs.encKeyBytes), authKey: m.slice(algs.encKeyBytes) };
     };
-    return { sa, inbound: split(sa.mySpi), outbound: split(sa.peerSpi) };
+    return { algs, mode: sa.mode, reqid: sa.reqid, inbound: split(sa.mySpi), outbound: split(sa.peerSpi) };
   });
 }
+
+/** What a quick mode step returns: our next message, or undefined when the exchange ends without one. */
+export type QmStep = (ph1: Phase1, ph2: Phase2, msg: IsakmpMessage) => Uint8Array | undefined;
+
+/**
+ * The step for a peer message, by side and by the state we are in (racoon's ph2exchange[][][], quick mode
+ * column). A state with no entry expects nothing more: the message is late or a duplicate. The responder's
+ * first message (no record yet) is qr1Recv; after either last step the SAs can be installed.
+ */
+export const QM_STEPS: Readonly<Record<Phase2['side'], Partial<Record<Phase2['state'], QmStep>>>> = {
+  initiator: { 'msg1-sent': qi2Step },
+  responder: {
+    'msg2-sent': (ph1, ph2, msg) => {
+      qr2Step(ph1, ph2, msg);
+      return undefined;
+    },
+  },
+};

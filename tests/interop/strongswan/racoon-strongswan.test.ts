@@ -27,7 +27,7 @@ import { PfkeyClient } from '../../../pfkey/client.js';
 import { InprocTransport } from '../../../pfkey/transport-inproc.js';
 import { parseRacoonConf } from '../../../racoon/conf/parser.js';
 import { parsePskText } from '../../../racoon/psk.js';
-import { Racoon } from '../../../racoon/ikev1/handler.js';
+import { Racoon } from '../../../racoon/daemon.js';
 
 const CHARON = '/usr/lib/ipsec/charon';
 const SWANCTL = '/usr/sbin/swanctl';

@@ -7,7 +7,8 @@ import { checkUserMessage, decodeMessage, encodeMessage } from '../../../../pfke
 import { PfkeyClient } from '../../../../pfkey/client.js';
 import { PfkeyBridge } from '../../../../racoon/sa/pfkey-bridge.js';
 import * as C from '../../../../racoon/isakmp/constants.js';
-import type { Ph2Keys } from '../../../../racoon/ikev1/ph2/quick-mode.js';
+import { sadbAlgsOf, type Ph2Sa } from '../../../../racoon/ikev1/ph2/proposal.js';
+import type { SaPairKeys } from '../../../../racoon/sa/sa-pair.js';
 import { nullLogger } from '../../../../common/log.js';
 
 const me = { addr: new Uint8Array([192, 0, 2, 1]), port: 500 };
@@ -29,20 +30,24 @@ function keys(
   keyBits: number | undefined,
   enc: number,
   auth: number,
-): Ph2Keys {
+): SaPairKeys {
   const k = (n: number, v: number) => new Uint8Array(n).fill(v);
+  const sa: Ph2Sa = {
+    protoId,
+    transformId,
+    authAttr,
+    keyBits,
+    mode: 'tunnel',
+    udpEncap: false,
+    mySpi: new Uint8Array([0, 0, 0x12, 0x34]),
+    peerSpi: new Uint8Array([0, 0, 0x56, 0x78]),
+    reqid: 5,
+  };
+  // The IKEv1 transform as PF_KEY algorithms (what quick mode's ph2Keys hands the bridge).
   return {
-    sa: {
-      protoId,
-      transformId,
-      authAttr,
-      keyBits,
-      mode: 'tunnel',
-      udpEncap: false,
-      mySpi: new Uint8Array([0, 0, 0x12, 0x34]),
-      peerSpi: new Uint8Array([0, 0, 0x56, 0x78]),
-      reqid: 5,
-    },
+    algs: sadbAlgsOf(sa)!,
+    mode: sa.mode,
+    reqid: sa.reqid,
     inbound: { spi: new Uint8Array([0, 0, 0x12, 0x34]), encKey: k(enc, 1), authKey: k(auth, 2) },
     outbound: { spi: new Uint8Array([0, 0, 0x56, 0x78]), encKey: k(enc, 3), authKey: k(auth, 4) },
   };

@@ -1,0 +1,147 @@
+// The racoon daemon core, one per host: the engine context both IKE versions share, the PF_KEY bridge and
+// the routing of its events, the datagram dispatch, and the IKE versions behind it (IKEv1 today; an IKEv2
+// handler registers beside it in the dispatch and the kernel-event routing). The world is injected: an
+// IKE datagram sender, a PfkeyClient, a clock, an Rng and a logger.
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/log.js';
+import type { Rng } from '../common/rng.js';
+import * as P from '../pfkey/constants.js';
+import type { PfkeyClient } from '../pfkey/client.js';
+import { ISAKMP_NATT_PORT, ISAKMP_PORT, type RacoonConf } from './conf/ast.js';
+import type { EngineCtx } from './engine/context.js';
+import { sendIke, type Endpoint, type IkeSender } from './engine/datagram.js';
+import { IkeDispatch } from './engine/dispatch.js';
+import { HalfOpenLimit } from './engine/half-open.js';
+import { newRacoonStats, type RacoonStats } from './engine/stats.js';
+import type { Phase1, Phase2 } from './ikev1/handles.js';
+import { Ikev1Handler } from './ikev1/handler.js';
+import type { PskFile } from './psk.js';
+import { KernelEvents } from './sa/kernel-events.js';
+import { PfkeyBridge, type SpEntry } from './sa/pfkey-bridge.js';
+
+export type { RacoonStats } from './engine/stats.js';
+export type { IkeSender } from './engine/datagram.js';
+
+export interface RacoonOptions {
+  conf: RacoonConf;
+  psk: PskFile;
+  pfkey: PfkeyClient;
+  ike: IkeSender;
+  clock: Clock;
+  rng: Rng;
+  log: Logger;
+  /** Responder phase 1 negotiations in progress allowed at once (unauthenticated state). Default 64. */
+  maxHalfOpen?: number;
+  /** IKE and NAT-T ports (racoon -p / -P). */
+  port?: number;
+  nattPort?: number;
+}
+
+export class Racoon {
+  readonly stats: RacoonStats = newRacoonStats();
+  readonly bridge: PfkeyBridge;
+  readonly port: number;
+  readonly nattPort: number;
+  /** The IKEv1 side: phase 1 and phase 2 tables, main mode, quick mode, informational. */
+  readonly ikev1: Ikev1Handler;
+  private readonly dispatch: IkeDispatch;
+  private readonly kernel: KernelEvents;
+  private nextId = 1;
+  private closed = false;
+
+  constructor(readonly o: RacoonOptions) {
+    this.port = o.port ?? ISAKMP_PORT;
+    this.nattPort = o.nattPort ?? ISAKMP_NATT_PORT;
+    this.bridge = new PfkeyBridge(o.pfkey, this.kernelEvents(), o.log);
+    const ctx = this.context(new HalfOpenLimit(o.maxHalfOpen ?? 64));
+    this.ikev1 = new Ikev1Handler(ctx);
+    this.dispatch = new IkeDispatch(ctx, [this.ikev1], this.ikev1);
+    const log = ctx.log;
+    this.kernel = new KernelEvents({ spd: this.bridge.spd, port: this.port, log }, () => this.ikev1.ph2, [
+      this.ikev1.ph2s,
+    ]);
+  }
+
+  /** The bridge's events, forwarded once the routing exists (the bridge is created first). */
+  private kernelEvents(): ConstructorParameters<typeof PfkeyBridge>[1] {
+    return {
+      acquire: (m) => this.kernel.acquire(m),
+      expire: (m) => this.kernel.expire(m),
+      deleted: (m) => this.kernel.deleted(m),
+      flushed: (satype) => this.kernel.flushed(satype),
+    };
+  }
+
+  private context(halfOpen: HalfOpenLimit): EngineCtx {
+    const o = this.o;
+    return {
+      conf: o.conf,
+      psk: o.psk,
+      clock: o.clock,
+      rng: o.rng,
+      stats: this.stats,
+      bridge: this.bridge,
+      halfOpen,
+      port: this.port,
+      nattPort: this.nattPort,
+      log: (level, msg) => o.log.log(level, msg),
+      newId: () => this.nextId++,
+      closed: () => this.closed,
+      send: (path, bytes) => sendIke(o.ike, this.nattPort, path, bytes),
+      sendDatagram: (data, from, to) => o.ike.send(data, from, to),
+    };
+  }
+
+  /** IKEv1 phase 1 SAs by initiator cookie. */
+  get ph1s(): Map<string, Phase1> {
+    return this.ikev1.ph1.sas;
+  }
+
+  /** IKEv1 phase 2 negotiations in progress or established. */
+  get ph2s(): Set<Phase2> {
+    return this.ikev1.ph2s.all;
+  }
+
+  /** A new initiator quick mode for a policy (ACQUIRE, rekey, tests and the benchmark). */
+  startPh2(sp: SpEntry, me: Endpoint, peer: Endpoint, seq: number, satype = P.SADB_SATYPE_ESP): Phase2 | undefined {
+    return this.ikev1.ph2.startPh2(sp, me, peer, seq, satype);
+  }
+
+  async start(): Promise<void> {
+    await this.bridge.start();
+    this.o.log.log('info', `PF_KEY registered; ${this.bridge.spd.size} policies mirrored`);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.ikev1.close();
+    this.bridge.close();
+  }
+
+  /** One UDP payload received on `local` from `remote` (racoon isakmp_handler). Never throws. */
+  input(data: Uint8Array, local: Endpoint, remote: Endpoint): void {
+    this.dispatch.input(data, local, remote);
+  }
+
+  // ---- administration (racoonctl) ----
+
+  /** ISAKMP SAs as racoonctl show-sa isakmp prints them. */
+  showIsakmp(): string[] {
+    return this.ikev1.ph1.show();
+  }
+
+  /** flush-sa isakmp: delete every phase 1 (with a DELETE to the peer when established). */
+  flushIsakmp(): number {
+    return this.ikev1.ph1.flush();
+  }
+
+  /** delete-sa isakmp SRC DST. */
+  deleteIsakmp(remote: Uint8Array): boolean {
+    return this.ikev1.ph1.deleteWith(remote);
+  }
+
+  /** establish-sa isakmp SRC DST. */
+  establishIsakmp(local: Uint8Array, remote: Uint8Array): Phase1 | undefined {
+    return this.ikev1.ph1.establish(local, remote);
+  }
+}

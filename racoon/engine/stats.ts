@@ -1,0 +1,46 @@
+// The daemon's counters (racoon has none), named after what happened to a message or a negotiation. Both
+// IKE versions count into the same record; `racoon.stats` is what tests and tools read.
+
+export interface RacoonStats {
+  received: number;
+  malformed: number;
+  unknownSa: number;
+  duplicates: number;
+  retransmits: number;
+  halfOpenRefused: number;
+  authFailed: number;
+  noProposal: number;
+  ph1Established: number;
+  ph2Established: number;
+  ph1Failed: number;
+  ph2Failed: number;
+  deletesSent: number;
+  deletesReceived: number;
+  notifiesSent: number;
+  notifiesReceived: number;
+  keepalivesSent: number;
+  ph2Refused: number;
+}
+
+export function newRacoonStats(): RacoonStats {
+  return {
+    received: 0,
+    malformed: 0,
+    unknownSa: 0,
+    duplicates: 0,
+    retransmits: 0,
+    halfOpenRefused: 0,
+    authFailed: 0,
+    noProposal: 0,
+    ph1Established: 0,
+    ph2Established: 0,
+    ph1Failed: 0,
+    ph2Failed: 0,
+    deletesSent: 0,
+    deletesReceived: 0,
+    notifiesSent: 0,
+    notifiesReceived: 0,
+    keepalivesSent: 0,
+    ph2Refused: 0,
+  };
+}

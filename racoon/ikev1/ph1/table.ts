@@ -1,0 +1,264 @@
+// The phase 1 table (racoon handler.c's ph1handle list): ISAKMP SAs created as initiator or as responder
+// (under the daemon's half-open bound), their timers (half-open expiry, lifetime, NAT-keepalive),
+// establishment, expiry with rekey, removal, lookups, and the racoonctl operations on them.
+import type { Endpoint } from '../../engine/datagram.js';
+import type { EngineCtx } from '../../engine/context.js';
+import { armKeepalive } from '../../engine/natt.js';
+import { answer, sendAndWait } from '../../engine/retransmit.js';
+import { addrEqual, formatAddr } from '../../../common/inet.js';
+import { randomBytes } from '../../../common/rng.js';
+import type { RemoteConf } from '../../conf/ast.js';
+import { lookupRemote } from '../../conf/lookup.js';
+import * as C from '../../isakmp/constants.js';
+import type { IsakmpMessage, IsakmpPayload } from '../../isakmp/message.js';
+import type { Phase1 } from '../handles.js';
+import { buildInfo, deleteIsakmpPayload } from '../informational.js';
+import * as MM from './main-mode.js';
+
+/** What the phase 1 table needs from the phase 2 side. */
+export interface Ph2Hooks {
+  /** Fails the phase 2 negotiations still in progress over a phase 1 that goes away. */
+  failOver(ph1: Phase1, why: string): void;
+  /** Whether established phase 2 SAs exist over this phase 1 (a new phase 1 is worth it when it expires). */
+  hasEstablished(ph1: Phase1): boolean;
+}
+
+function hx(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}
+
+function ends(local: Endpoint, remote: Endpoint): string {
+  return `${formatAddr(local.addr)}[${local.port}]<=>${formatAddr(remote.addr)}[${remote.port}]`;
+}
+
+export class Ph1Table {
+  /** Phase 1 SAs by initiator cookie (the responder cookie is unknown to the initiator until msg 2). */
+  readonly sas = new Map<string, Phase1>();
+
+  constructor(
+    private readonly ctx: EngineCtx,
+    private readonly ph2: Ph2Hooks,
+  ) {
+    ctx.halfOpen.countFrom(() => this.halfOpen());
+  }
+
+  /** Responder phase 1s not yet authenticated. */
+  halfOpen(): number {
+    let n = 0;
+    for (const p of this.sas.values()) if (p.side === 'responder' && p.state !== 'established') n++;
+    return n;
+  }
+
+  /** The phase 1 a message's initiator cookie names. */
+  byCookie(icookie: Uint8Array): Phase1 | undefined {
+    return this.sas.get(hx(icookie));
+  }
+
+  private create(
+    side: Phase1['side'],
+    rm: RemoteConf,
+    local: Endpoint,
+    remote: Endpoint,
+    icookie: Uint8Array,
+    rcookie: Uint8Array,
+  ): Phase1 {
+    return {
+      id: this.ctx.newId(),
+      side,
+      state: side === 'initiator' ? 'msg1-sent' : 'msg2-sent',
+      icookie,
+      rcookie,
+      local: { ...local },
+      remote: { ...remote },
+      rmconf: rm,
+      createdMs: this.ctx.clock.now(),
+      nattPeer: false,
+      natDetected: false,
+      floated: false,
+      retries: 0,
+      waiting: [],
+      msgids: new Set(),
+      initialContactSent: false,
+    };
+  }
+
+  /** Responder: a new phase 1 for a peer's first main mode message; undefined when refused. */
+  respond(msg: IsakmpMessage, local: Endpoint, remote: Endpoint): Phase1 | undefined {
+    const { ctx } = this;
+    if (ctx.halfOpen.full()) {
+      ctx.stats.halfOpenRefused++;
+      ctx.log(
+        'warn',
+        `half-open phase 1 limit (${ctx.halfOpen.max}) reached; dropping a new negotiation from ${formatAddr(remote.addr)}`,
+      );
+      return undefined;
+    }
+    const rm = lookupRemote(ctx.conf, remote.addr, remote.port);
+    if (!rm) {
+      ctx.log('notice', `no remote configuration for ${formatAddr(remote.addr)}[${remote.port}]`);
+      ctx.stats.unknownSa++;
+      return undefined;
+    }
+    if (!rm.exchangeMode.includes(C.ISAKMP_ETYPE_IDENT)) {
+      ctx.log('notice', `remote ${rm.name}: main mode not in exchange_mode`);
+      ctx.stats.unknownSa++;
+      return undefined;
+    }
+    const ph1 = this.create('responder', rm, local, remote, msg.header.icookie.slice(), randomBytes(ctx.rng, 8));
+    this.sas.set(hx(ph1.icookie), ph1);
+    this.armHalfOpenTimeout(ph1);
+    ctx.log('info', `respond new phase 1 negotiation: ${ends(local, remote)}`);
+    return ph1;
+  }
+
+  /** A responder phase 1 that never completes is removed after timer.phase1 × counter (unauthenticated state). */
+  private armHalfOpenTimeout(ph1: Phase1): void {
+    const t = this.ctx.conf.timer;
+    ph1.cancelExpire = this.ctx.clock.setTimer(Math.max(t.phase1Sec, t.intervalSec * t.counter) * 1000, () => {
+      if (ph1.state !== 'established') this.kill(ph1, 'phase 1 negotiation timed out');
+    });
+  }
+
+  /** Initiator: starts main mode with a peer (ACQUIRE or racoonctl establish-sa). */
+  initiate(local: Endpoint, remote: Endpoint): Phase1 | undefined {
+    const { ctx } = this;
+    const rm = lookupRemote(ctx.conf, remote.addr, remote.port);
+    if (!rm) {
+      ctx.log('warn', `no remote configuration for ${formatAddr(remote.addr)}`);
+      return undefined;
+    }
+    if (!rm.exchangeMode.includes(C.ISAKMP_ETYPE_IDENT)) {
+      ctx.log('warn', `remote ${rm.name}: only main mode is supported`);
+      return undefined;
+    }
+    if (rm.passive) {
+      ctx.log('info', `remote ${rm.name} is passive: not initiating`);
+      return undefined;
+    }
+    const peer = { addr: remote.addr, port: rm.portGiven ? rm.port : remote.port };
+    const ph1 = this.create('initiator', rm, local, peer, randomBytes(ctx.rng, 8), new Uint8Array(8));
+    this.sas.set(hx(ph1.icookie), ph1);
+    ctx.log('info', `initiate new phase 1 negotiation: ${ends(local, ph1.remote)}`);
+    this.sendAndWait(ph1, undefined, MM.i1Send(ph1));
+    return ph1;
+  }
+
+  /** Responder: answers a message (resent only when the peer repeats it). */
+  answer(ph1: Phase1, raw: Uint8Array, out: Uint8Array): void {
+    answer(this.ctx, ph1, ph1, raw, out);
+  }
+
+  /** Initiator: sends a message and arms its retransmission (timer.counter tries). */
+  sendAndWait(ph1: Phase1, raw: Uint8Array | undefined, out: Uint8Array): void {
+    sendAndWait(this.ctx, ph1, ph1, raw, out, () => {
+      this.ctx.stats.ph1Failed++;
+      this.kill(ph1, 'phase 1 peer did not answer');
+    });
+  }
+
+  /** The ISAKMP SA is up: lifetime and keepalive timers, then the quick modes that waited for it. */
+  established(ph1: Phase1): void {
+    const { ctx } = this;
+    ph1.cancelTimer?.();
+    ph1.cancelExpire?.();
+    ph1.establishedMs = ctx.clock.now();
+    ph1.dh?.wipe();
+    ctx.stats.ph1Established++;
+    ctx.log(
+      'notice',
+      `ISAKMP-SA established ${formatAddr(ph1.local.addr)}[${ph1.local.port}]-${formatAddr(ph1.remote.addr)}[${ph1.remote.port}] spi:${hx(ph1.icookie)}:${hx(ph1.rcookie)}`,
+    );
+    const life = ph1.approval!.lifetimeSec * 1000;
+    ph1.cancelExpire = ctx.clock.setTimer(life, () => this.expire(ph1));
+    armKeepalive(ctx, ph1, () => ph1.state === 'established');
+    const waiting = ph1.waiting.splice(0);
+    for (const fn of waiting) fn();
+  }
+
+  /** Phase 1 lifetime over: delete it and, when phase 2 SAs remain with the peer, negotiate a new one. */
+  private expire(ph1: Phase1): void {
+    const hasPh2 = this.ph2.hasEstablished(ph1);
+    this.sendInfo(ph1, [deleteIsakmpPayload(ph1)]);
+    this.kill(ph1, 'ISAKMP-SA expired');
+    if (hasPh2 && ph1.rmconf.rekey !== 'off' && ph1.side === 'initiator') this.initiate(ph1.local, ph1.remote);
+  }
+
+  /** Removes a phase 1: timers stopped, keys wiped, its unfinished quick modes failed. */
+  kill(ph1: Phase1, why: string): void {
+    ph1.cancelTimer?.();
+    ph1.cancelExpire?.();
+    ph1.cancelKeepalive?.();
+    ph1.state = ph1.state === 'established' ? 'expired' : 'dead';
+    ph1.dh?.wipe();
+    if (ph1.keys) for (const k of [ph1.keys.skeyid, ph1.keys.d, ph1.keys.a, ph1.keys.e, ph1.keys.encKey]) k.fill(0);
+    this.sas.delete(hx(ph1.icookie));
+    this.ph2.failOver(ph1, why);
+    this.ctx.log(
+      'info',
+      `phase 1 ${hx(ph1.icookie)}:${hx(ph1.rcookie)} with ${formatAddr(ph1.remote.addr)} removed: ${why}`,
+    );
+  }
+
+  /** The established (or, with established = false, any live) phase 1 with a peer address. */
+  find(remote: Uint8Array, established = true): Phase1 | undefined {
+    let best: Phase1 | undefined;
+    for (const p of this.sas.values()) {
+      if (!addrEqual(p.remote.addr, remote)) continue;
+      if (p.state === 'established') return p;
+      if (!established && p.state !== 'dead' && p.state !== 'expired') best ??= p;
+    }
+    return best;
+  }
+
+  /** An informational exchange (DELETE, notify) under an established phase 1. */
+  sendInfo(ph1: Phase1, payloads: IsakmpPayload[]): void {
+    if (ph1.state !== 'established') return;
+    if (payloads.some((p) => p.type === C.ISAKMP_NPTYPE_D)) this.ctx.stats.deletesSent++;
+    this.ctx.send(ph1, buildInfo(ph1, this.ctx.rng, payloads));
+  }
+
+  // ---- racoonctl ----
+
+  /** ISAKMP SAs as racoonctl show-sa isakmp prints them. */
+  show(): string[] {
+    return [...this.sas.values()].map(
+      (p) =>
+        `${formatAddr(p.local.addr)}.${p.local.port} ${formatAddr(p.remote.addr)}.${p.remote.port} ${hx(p.icookie)}:${hx(p.rcookie)} ${p.side} ${p.state}`,
+    );
+  }
+
+  /** flush-sa isakmp: delete every phase 1 (with a DELETE to the peer when established). */
+  flush(): number {
+    let n = 0;
+    for (const p of [...this.sas.values()]) {
+      this.sendInfo(p, [deleteIsakmpPayload(p)]);
+      this.kill(p, 'flushed by racoonctl');
+      n++;
+    }
+    return n;
+  }
+
+  /** delete-sa isakmp SRC DST. */
+  deleteWith(remote: Uint8Array): boolean {
+    const p = this.find(remote, false);
+    if (!p) return false;
+    this.sendInfo(p, [deleteIsakmpPayload(p)]);
+    this.kill(p, 'deleted by racoonctl');
+    return true;
+  }
+
+  /** establish-sa isakmp SRC DST. */
+  establish(local: Uint8Array, remote: Uint8Array): Phase1 | undefined {
+    const port = this.ctx.port;
+    return this.find(remote, false) ?? this.initiate({ addr: local, port }, { addr: remote, port });
+  }
+
+  /** Stops every timer (daemon shutdown). */
+  close(): void {
+    for (const p of this.sas.values()) {
+      p.cancelTimer?.();
+      p.cancelExpire?.();
+      p.cancelKeepalive?.();
+    }
+  }
+}
