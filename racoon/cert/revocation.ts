@@ -6,7 +6,7 @@ import { CRL_REASON_REMOVE_FROM_CRL, findRevoked, type Crl } from './crl.js';
 import { KU_CRL_SIGN } from './extensions.js';
 import { checkSignature, type SignatureCheck } from './signature.js';
 import type { CertSource } from './store.js';
-import type { Reporter } from './verify.js';
+import type { Reporter } from './reporter.js';
 import { publicKeyOf, type Certificate } from './x509.js';
 
 // get_crl_score weights (x509_vfy.c).

@@ -5,12 +5,13 @@
 // `openssl verify` reports for the same files: build the chain, CA/path-length/critical-extension checks,
 // revocation, then signatures and validity dates from the trust anchor down.
 import { buildChain, DEFAULT_MAX_DEPTH, isSelfSigned, likelyIssued } from './chain.js';
-import { CertError, type CertErrorCode } from './errors.js';
+import type { CertError, CertErrorCode } from './errors.js';
 import { KU_KEY_CERT_SIGN } from './extensions.js';
+import { Reporter } from './reporter.js';
 import { checkRevocation } from './revocation.js';
 import { checkSignature } from './signature.js';
 import type { CertSource } from './store.js';
-import { publicKeyOf, subjectText, type Certificate } from './x509.js';
+import { publicKeyOf, type Certificate } from './x509.js';
 
 export interface VerifyOptions {
   /** The time to check validity dates and CRLs against, ms since the epoch (an injected clock's now()). */
@@ -42,22 +43,6 @@ export interface VerifyResult {
   chain: Certificate[];
   /** Errors the options tolerated, in the order met (racoon logs them as warnings). */
   warnings: CertError[];
-}
-
-/** Collects errors: tolerated ones become warnings, the first other one is thrown. */
-export class Reporter {
-  readonly warnings: CertError[] = [];
-  constructor(
-    readonly chain: readonly Certificate[],
-    private readonly tolerate: ReadonlySet<CertErrorCode>,
-  ) {}
-
-  fail(code: CertErrorCode, depth: number): void {
-    const c = this.chain[depth];
-    const err = new CertError(code, c ? subjectText(c) : '(unknown)', depth);
-    if (!this.tolerate.has(code)) throw err;
-    this.warnings.push(err);
-  }
 }
 
 /** check_ca: 0 = not a CA, 1 = a CA by basicConstraints, 3 = a v1 self-signed root, 4 = keyUsage allows signing. */
