@@ -17,7 +17,7 @@ import type { Phase1, Phase2 } from './ikev1/handles.js';
 import { Ikev1Handler } from './ikev1/handler.js';
 import type { PskFile } from './psk.js';
 import { KernelEvents } from './sa/kernel-events.js';
-import { PfkeyBridge, type SpEntry } from './sa/pfkey-bridge.js';
+import { PfkeyBridge, type BridgeEvents, type SpEntry } from './sa/pfkey-bridge.js';
 
 export type { RacoonStats } from './engine/stats.js';
 export type { IkeSender } from './engine/datagram.js';
@@ -56,14 +56,13 @@ export class Racoon {
     const ctx = this.context(new HalfOpenLimit(o.maxHalfOpen ?? 64));
     this.ikev1 = new Ikev1Handler(ctx);
     this.dispatch = new IkeDispatch(ctx, [this.ikev1], this.ikev1);
-    const log = ctx.log;
-    this.kernel = new KernelEvents({ spd: this.bridge.spd, port: this.port, log }, () => this.ikev1.ph2, [
-      this.ikev1.ph2s,
-    ]);
+    // Every ACQUIRE goes to IKEv1 until remote sections can name an IKE version.
+    const world = { spd: this.bridge.spd, port: this.port, log: ctx.log };
+    this.kernel = new KernelEvents(world, () => this.ikev1.ph2, [this.ikev1.ph2s]);
   }
 
   /** The bridge's events, forwarded once the routing exists (the bridge is created first). */
-  private kernelEvents(): ConstructorParameters<typeof PfkeyBridge>[1] {
+  private kernelEvents(): BridgeEvents {
     return {
       acquire: (m) => this.kernel.acquire(m),
       expire: (m) => this.kernel.expire(m),

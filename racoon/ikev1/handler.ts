@@ -5,7 +5,7 @@
 import { equalCT } from '../../common/bytes.js';
 import { addrEqual, formatAddr } from '../../common/inet.js';
 import type { EngineCtx } from '../engine/context.js';
-import type { Endpoint } from '../engine/datagram.js';
+import type { Endpoint, IkePath } from '../engine/datagram.js';
 import type { IkeVersionHandler } from '../engine/dispatch.js';
 import { followPeer } from '../engine/natt.js';
 import { resendOnDuplicate } from '../engine/retransmit.js';
@@ -145,7 +145,7 @@ export class Ikev1Handler implements IkeVersionHandler {
   }
 
   /** The next main mode step for this side and state (PH1_STEPS); the initiator waits, the responder answers. */
-  private ph1Input(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, at: { local: Endpoint; remote: Endpoint }): void {
+  private ph1Input(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, at: IkePath): void {
     if (resendOnDuplicate(this.ctx, ph1, ph1, raw)) return;
     if (!addrEqual(at.remote.addr, ph1.remote.addr)) {
       this.ctx.stats.unknownSa++;

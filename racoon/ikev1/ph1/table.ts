@@ -4,7 +4,7 @@
 import type { Endpoint } from '../../engine/datagram.js';
 import type { EngineCtx } from '../../engine/context.js';
 import { armKeepalive } from '../../engine/natt.js';
-import { answer, sendAndWait } from '../../engine/retransmit.js';
+import * as R from '../../engine/retransmit.js';
 import { addrEqual, formatAddr } from '../../../common/inet.js';
 import { randomBytes } from '../../../common/rng.js';
 import type { RemoteConf } from '../../conf/ast.js';
@@ -145,12 +145,12 @@ export class Ph1Table {
 
   /** Responder: answers a message (resent only when the peer repeats it). */
   answer(ph1: Phase1, raw: Uint8Array, out: Uint8Array): void {
-    answer(this.ctx, ph1, ph1, raw, out);
+    R.answer(this.ctx, ph1, ph1, raw, out);
   }
 
   /** Initiator: sends a message and arms its retransmission (timer.counter tries). */
   sendAndWait(ph1: Phase1, raw: Uint8Array | undefined, out: Uint8Array): void {
-    sendAndWait(this.ctx, ph1, ph1, raw, out, () => {
+    R.sendAndWait(this.ctx, ph1, ph1, raw, out, () => {
       this.ctx.stats.ph1Failed++;
       this.kill(ph1, 'phase 1 peer did not answer');
     });
