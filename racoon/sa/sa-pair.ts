@@ -32,7 +32,7 @@ export interface NattPorts {
   remotePort: number;
 }
 
-/** Zero-fills the key bytes of a pair once the kernel has them (STYLE habit 12). */
+/** Zero-fills the key bytes of a pair once the kernel has them: no key outlives its use in racoon. */
 export function wipeSaPair(k: SaPairKeys): void {
   k.inbound.encKey.fill(0);
   k.inbound.authKey.fill(0);
