@@ -79,6 +79,13 @@ export interface HostOptions {
   acquire?: AcquireOptions;
   /** UDP ports that carry ESP-in-UDP (RFC 3948); default [4500]. */
   nattPorts?: number[];
+  /**
+   * TUN mode (uipsecd --tun, kernel/daemon/tun-mode.ts): where a packet that arrived through IPsec goes when
+   * this host has no consumer for it (TCP, a UDP port no host socket holds, ICMP the host does not answer
+   * itself, or a destination beyond the host): the machine's kernel, which delivers or forwards it. Called
+   * after the inbound policy check; returns false if it could not take the packet.
+   */
+  upperDelivery?: (packet: Uint8Array) => boolean;
 }
 
 /** Host-level IP/UDP/ICMP counters with BSD `netstat -s` names (ipstat, ip6stat, udpstat, icmpstat). */
@@ -145,6 +152,7 @@ export class Host implements UdpStack, PingStack {
   readonly pings = new PingTable();
   readonly encapPorts: Set<number>;
   forwarding: boolean;
+  private readonly upper: ((packet: Uint8Array) => boolean) | undefined;
   private readonly ifaces = new Map<string, Interface>();
   private readonly listeners = new Set<(ev: HostEvent) => void>();
   private readonly unsubSpd: () => void;
@@ -157,6 +165,7 @@ export class Host implements UdpStack, PingStack {
     this.rng = opts.rng ?? systemRng;
     this.log = opts.log ?? nullLogger;
     this.forwarding = opts.forwarding ?? false;
+    this.upper = opts.upperDelivery;
     this.spd = new Spd({ ...opts.spd, clock: this.clock });
     this.sad = new Sad({
       clock: this.clock,
@@ -393,7 +402,8 @@ export class Host implements UdpStack, PingStack {
       }
     }
     if (!this.isLocal(sum.dst)) {
-      this.forward(pkt, sum, history);
+      if (this.upper && history.length > 0) this.forwardUp(pkt, sum, history);
+      else this.forward(pkt, sum, history);
       return;
     }
     this.localInput(pkt, sum, history, depth);
@@ -431,7 +441,26 @@ export class Host implements UdpStack, PingStack {
     }
     const sel = packetSelector(pkt);
     if (sel && this.policyReject(sel, history)) return;
+    if (this.deliverUp(pkt, sum, history)) return;
     this.netstat.bump(sum.family === 6 ? 'ip6s_noproto' : 'ips_noproto');
+  }
+
+  /** TUN mode: hands a packet that came through IPsec (policy already checked) to the machine's kernel. */
+  private deliverUp(pkt: Uint8Array, sum: IpSummary, history: InputLayer[]): boolean {
+    if (!this.upper || history.length === 0) return false;
+    if (!this.upper(pkt.subarray(0, sum.end))) {
+      this.netstat.bump(sum.family === 6 ? 'ip6s_upper_drop' : 'ips_upper_drop');
+      return true;
+    }
+    this.netstat.bump(sum.family === 6 ? 'ip6s_upper' : 'ips_upper');
+    return true;
+  }
+
+  /** TUN mode: a decapsulated packet for beyond this host (gateway): the fwd policy check, then the kernel forwards. */
+  private forwardUp(pkt: Uint8Array, sum: IpSummary, history: InputLayer[]): void {
+    const sel = packetSelector(pkt);
+    if (!sel || this.policyReject(sel, history, undefined, 'fwd')) return;
+    this.deliverUp(pkt, sum, history);
   }
 
   /** The inbound policy check; true (and counted) when the packet must be dropped. */
@@ -495,11 +524,13 @@ export class Host implements UdpStack, PingStack {
       // Non-ESP marker: IKE, delivered to the socket bound on the port, marker included (as racoon reads it).
     }
     const sock = this.udpTable.lookup(sum.dst, dport);
+    const sel: PacketSelector = { src: sum.src, dst: sum.dst, proto: IPPROTO_UDP, sport, dport };
     if (!sock) {
+      if (this.upper && history.length > 0 && !this.policyReject(sel, history) && this.deliverUp(pkt, sum, history))
+        return;
       this.netstat.bump('udps_noport');
       return;
     }
-    const sel: PacketSelector = { src: sum.src, dst: sum.dst, proto: IPPROTO_UDP, sport, dport };
     if (this.policyReject(sel, history, sock.policy)) return;
     this.netstat.bump('udps_ipackets');
     // A plain Uint8Array copy: transforms may hand us a Node Buffer, and the socket owns what it gets.
@@ -524,16 +555,18 @@ export class Host implements UdpStack, PingStack {
     const sel = packetSelector(pkt);
     if (!sel || this.policyReject(sel, history)) return;
     if (type === (v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO)) {
-      this.answerEcho(pkt, sum);
+      // TUN mode: the machine answers its own echo requests (the reply comes back through the TUN).
+      if (!this.deliverUp(pkt, sum, history)) this.answerEcho(pkt, sum);
       return;
     }
     if (type === (v6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY)) {
       const ttl = v6 ? pkt[7]! : pkt[8]!;
       const data = pkt.subarray(sum.payloadOffset + ICMP_HEADER_BYTES, sum.end);
       if (!this.pings.dispatch(id, seq, sum.src, ttl, sum.end - sum.payloadOffset, data))
-        this.netstat.bump('icps_noping');
+        if (!this.deliverUp(pkt, sum, history)) this.netstat.bump('icps_noping');
       return;
     }
+    if (this.deliverUp(pkt, sum, history)) return;
     this.netstat.bump(v6 ? 'icp6s_unhandled' : 'icps_unhandled');
   }
 
