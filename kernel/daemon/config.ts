@@ -2,13 +2,19 @@
 // one DaemonConfig. File errors are ConfigErrors with file:line; every bad line is reported, not just the
 // first. See docs/uipsecd.md for the syntax.
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../common/errors.js';
 import { isLogLevel, type LogLevel } from '../../common/log.js';
 import { parseAddr, parsePrefix } from '../../common/inet.js';
 import { DEFAULT_PFKEY_SOCKET, PFKEY_SOCKET_ENV } from '../../pfkey/transport-unix.js';
 import { IKE_SOCKET_ENV } from '../../channel/constants.js';
+import { DEFAULT_MARK, DEFAULT_TABLE } from '../os/route-sync.js';
+
+/** Linux IFNAMSIZ - 1, and the characters iproute2 accepts without quoting. */
+const TUN_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
+/** Tables the kernel reserves (unspec, default, main, local). */
+const RESERVED_TABLES = new Set([0, 253, 254, 255]);
 
 export interface Endpoint {
   host: string;
@@ -32,6 +38,13 @@ export interface DaemonConfig {
   forwarding: boolean;
   logLevel: LogLevel;
   mtu: number;
+  /** TUN mode (docs/protecting-real-traffic.md): the TUN device's name; the host runs on the machine's addresses. */
+  tun?: string;
+  /** setkey files loaded through the daemon's own PF_KEY at start (`load`, `--load`), in order. */
+  loads: string[];
+  /** SO_MARK of the wire sockets and the table of the daemon's routes (TUN mode). */
+  mark: number;
+  table: number;
 }
 
 export function defaultConfig(env: Record<string, string | undefined> = process.env): DaemonConfig {
@@ -47,6 +60,9 @@ export function defaultConfig(env: Record<string, string | undefined> = process.
     forwarding: false,
     logLevel: 'notice',
     mtu: 1400,
+    loads: [],
+    mark: DEFAULT_MARK,
+    table: DEFAULT_TABLE,
   };
 }
 
@@ -91,9 +107,20 @@ const KEYWORDS: Record<string, Apply> = {
     c.ikeSocketPath = a[0]!;
     return undefined;
   },
+  load: (c, a) => {
+    if (a.length !== 1) return 'load needs a setkey file';
+    c.loads.push(a[0]!);
+    return undefined;
+  },
   log: (c, a) => {
     if (a.length !== 1 || !isLogLevel(a[0]!)) return 'log needs error, warn, notice, info or debug';
     c.logLevel = a[0] as LogLevel;
+    return undefined;
+  },
+  mark: (c, a) => {
+    const n = Number(a[0]);
+    if (a.length !== 1 || !Number.isInteger(n) || n < 1 || n > 0xffffffff) return 'mark needs a firewall mark 1..0xffffffff';
+    c.mark = n;
     return undefined;
   },
   mtu: (c, a) => {
@@ -140,6 +167,18 @@ const KEYWORDS: Record<string, Apply> = {
     c.socketPath = a[0]!;
     return undefined;
   },
+  table: (c, a) => {
+    const n = Number(a[0]);
+    if (a.length !== 1 || !Number.isInteger(n) || n < 1 || n > 0xfffffffe || RESERVED_TABLES.has(n))
+      return 'table needs a routing table number (not 253, 254 or 255)';
+    c.table = n;
+    return undefined;
+  },
+  tun: (c, a) => {
+    if (a.length !== 1 || !TUN_NAME.test(a[0]!)) return 'tun needs an interface name (1..15 of A-Z a-z 0-9 _ . -)';
+    c.tun = a[0]!;
+    return undefined;
+  },
   underlay: (c, a) => {
     const e = a.length === 1 ? parseEndpoint(a[0]!) : undefined;
     if (!e) return 'underlay needs HOST:PORT';
@@ -158,6 +197,8 @@ export function applyConfigText(cfg: DaemonConfig, text: string, file: string): 
     const apply = Object.hasOwn(KEYWORDS, word!) ? KEYWORDS[word!] : undefined;
     const err = apply ? apply(cfg, args) : `unknown keyword "${word!.slice(0, 32)}"`;
     if (err) errors.push(new ConfigError(err, file, i + 1, raw.indexOf(word!) + 1));
+    // A file named by `load` in a config file is relative to that file, as include paths are.
+    if (!err && word === 'load') cfg.loads[cfg.loads.length - 1] = resolve(dirname(file), args[0]!);
   });
   return errors;
 }
@@ -190,6 +231,8 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
     .option('--natt <host[:port]>', 'real ESP-in-UDP socket (RFC 3948; port 4500 by default)')
     .option('--route <prefix[,gateway]>', 'static route (repeatable)', collect, [])
     .option('--forwarding', 'forward packets not addressed to this host')
+    .option('--tun <name>', "TUN mode: protect the machine's own traffic through TUN device NAME")
+    .option('--load <file>', 'setkey file to load at start (repeatable)', collect, [])
     .option('-d, --debug', 'log at debug level')
     .option('-v, --verbose', 'log at info level')
     .exitOverride()
@@ -230,9 +273,19 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   if (typeof o.natt === 'string') cli('natt', [o.natt]);
   for (const r of o.route as string[]) cli('route', r.split(','));
   if (o.forwarding === true) cfg.forwarding = true;
+  if (typeof o.tun === 'string') cli('tun', [o.tun]);
+  for (const f of o.load as string[]) cli('load', [resolve(f)]);
   if (o.verbose === true) cfg.logLevel = 'info';
   if (o.debug === true) cfg.logLevel = 'debug';
-  if (cfg.addresses.length > 0 && !cfg.underlay)
+  if (cfg.tun && (cfg.underlay || cfg.natt || cfg.addresses.length > 0))
+    errors.push(
+      new ConfigError(
+        "tun runs the host on the machine's own addresses: it cannot be combined with underlay, natt or address",
+        'command line',
+        0,
+      ),
+    );
+  else if (cfg.addresses.length > 0 && !cfg.underlay)
     errors.push(
       new ConfigError('addresses need an underlay (where the interface sends its packets)', 'command line', 0),
     );

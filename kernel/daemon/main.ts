@@ -13,6 +13,8 @@ import { parseArgs, type DaemonConfig } from './config.js';
 import { PfkeyServer } from './pfkey-server.js';
 import { IkeServer } from './ike-server.js';
 import { ListenError } from './unix-listener.js';
+import { prepareTun, type TunMode, type TunPrep } from './tun-mode.js';
+import { loadSetkeyFile } from './load.js';
 
 export interface DaemonOptions {
   log?: Logger;
@@ -29,6 +31,8 @@ export interface Daemon {
   readonly ike: IkeServer;
   readonly underlay?: UdpUnderlay;
   readonly natt?: NattSocket;
+  /** TUN mode (--tun): the machine's traffic through the host. */
+  readonly tunMode?: TunMode;
   /** Stops serving, removes both socket files, closes the host. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -36,7 +40,9 @@ export interface Daemon {
 /** Starts a daemon from a checked configuration; rejects with ListenError or ErrnoError, leaving nothing behind. */
 export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}): Promise<Daemon> {
   const log = opts.log ?? makeLogger(config.logLevel, undefined, 'uipsecd');
+  const prep: TunPrep | undefined = config.tun ? await prepareTun(config, log) : undefined;
   const host = new Host({
+    upperDelivery: prep?.upper,
     name: config.name,
     clock: opts.clock,
     rng: opts.rng,
@@ -49,7 +55,9 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
   let underlay: UdpUnderlay | undefined;
   let natt: NattSocket | undefined;
   let ike: IkeServer | undefined;
+  let tunMode: TunMode | undefined;
   try {
+    if (prep) tunMode = prep.attach(host);
     if (config.underlay) {
       underlay = await UdpUnderlay.open({ bind: config.underlay, neighbours: config.neighbours, mtu: config.mtu });
       host.addInterface('ul0', underlay, config.addresses);
@@ -66,9 +74,27 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       await pfkey.close();
       throw e;
     });
+    for (const f of config.loads) {
+      const why = await loadSetkeyFile(f, config.socketPath);
+      if (why) {
+        await Promise.all([pfkey.close(), ike.close()]);
+        throw new Error(why);
+      }
+      log.log('notice', `loaded ${f}`);
+    }
+    if (tunMode) {
+      // Routes and the kill-switch only now, from the loaded SPD: until here, whatever a crashed run left
+      // (its prohibit routes) keeps protected traffic from leaving in clear.
+      for (const e of await tunMode.sync()) log.log('error', `routes: ${e}`);
+      tunMode.follow();
+    }
   } catch (e) {
+    // A failed start leaves the kill-switch of a previous run in place (routes are removed only by a clean stop).
+    if (tunMode) await tunMode.io.close();
+    if (tunMode) tunMode.tun.close();
     keysock.close();
     host.close(); // closes the links too
+    if (prep) prep.abort();
     throw e;
   }
   const ikeServer = ike;
@@ -77,15 +103,17 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     if (closed) return;
     closed = true;
     await Promise.all([pfkey.close(), ikeServer.close()]);
+    await tunMode?.close();
     keysock.close();
     host.close();
     log.log('notice', 'stopped');
   };
+  const tunText = tunMode ? `TUN ${tunMode.tun.name} on ${prep!.addresses.map((a) => a.local).join(' ')}` : '';
   log.log(
     'notice',
-    `${config.name} up: ${config.addresses.join(' ') || 'no addresses'}${config.underlay ? ` on underlay ${config.underlay.host}:${config.underlay.port}` : ''}${natt ? `, ESP-in-UDP on ${natt.address().host}:${natt.encapPort}` : ''}`,
+    `${config.name} up: ${tunText || config.addresses.join(' ') || 'no addresses'}${config.underlay ? ` on underlay ${config.underlay.host}:${config.underlay.port}` : ''}${natt ? `, ESP-in-UDP on ${natt.address().host}:${natt.encapPort}` : ''}`,
   );
-  return { config, host, keysock, pfkey, ike: ikeServer, underlay, natt, close };
+  return { config, host, keysock, pfkey, ike: ikeServer, underlay, natt, tunMode, close };
 }
 
 export interface CliIo {

@@ -1,0 +1,147 @@
+// uipsecd --tun NAME: the daemon's host becomes the IPsec layer of the machine's own traffic
+// (docs/protecting-real-traffic.md). The machine's addresses are the host's (interface wire0, whose link is
+// kernel/link/os-wire.ts: marked raw ESP/AH/IPComp sockets and UDP 500/4500); what the machine routes into
+// the TUN goes down the host's output path; what arrives protected and passes the inbound check is written
+// back to the TUN for the machine to deliver or forward. Routes and rules follow the SPD (kernel/os/).
+import type { Logger } from '../../common/log.js';
+import { parseAddr } from '../../common/inet.js';
+import type { Host } from '../host.js';
+import type { DaemonConfig } from './config.js';
+import { openTun, configureInterface, closeTun, type TunDevice } from '../os/tun.js';
+import { setNonBlocking } from '../os/libc.js';
+import { IoLoop } from '../os/io-loop.js';
+import { machineAddresses, type MachineAddress } from '../os/ip-command.js';
+import { planRoutes } from '../os/route-plan.js';
+import { RouteSync } from '../os/route-sync.js';
+import { TunLink } from '../link/tun-link.js';
+import { OsWireLink } from '../link/os-wire.js';
+
+/** Name of the host's interface on the machine's network. */
+export const WIRE_IFNAME = 'wire0';
+/** How often the SPD generation is looked at (routes follow `setkey` changes within this). */
+const SPD_POLL_MS = 200;
+
+/** Opened before the Host exists (its upperDelivery needs the TUN); attached to it afterwards. */
+export interface TunPrep {
+  readonly tun: TunLink;
+  readonly wire: OsWireLink;
+  readonly addresses: MachineAddress[];
+  /** Host option upperDelivery: the machine's kernel takes the packet. */
+  upper(packet: Uint8Array): boolean;
+  attach(host: Host): TunMode;
+  /** Undo before attach (start-up failed). */
+  abort(): void;
+}
+
+export interface TunMode {
+  readonly tun: TunLink;
+  readonly wire: OsWireLink;
+  readonly io: IoLoop;
+  readonly routes: RouteSync;
+  /** Routes and kill-switch from the SPD as it is now; resolves with the errors ([] if none). */
+  sync(): Promise<string[]>;
+  /** Follows SPD changes from now on. */
+  follow(): void;
+  /** Clean stop: routes and rules removed, sockets and TUN closed. */
+  close(): Promise<void>;
+}
+
+/** Opens the TUN and the wire sockets; throws with what is missing (root, /dev/net/tun, a free port 500...). */
+export async function prepareTun(config: DaemonConfig, log: Logger): Promise<TunPrep> {
+  const name = config.tun!;
+  const addresses = await machineAddresses(name);
+  if (addresses.length === 0) throw new Error('no global address on an interface that is up: nothing to protect from');
+  const dev: TunDevice = openTun({ name });
+  let wire: OsWireLink | undefined;
+  try {
+    configureInterface(dev.name, config.mtu);
+    setNonBlocking(dev.fds[0]!, true);
+    const wireMtu = Math.min(...addresses.map((a) => a.mtu));
+    wire = OsWireLink.open({ addresses: addresses.map((a) => parseAddr(a.local)!), mark: config.mark, mtu: wireMtu });
+  } catch (e) {
+    closeTun(dev);
+    throw e;
+  }
+  const tun = new TunLink(dev.name, dev.fds[0]!, config.mtu);
+  const w = wire;
+  log.log('info', `TUN ${dev.name} mtu ${config.mtu}; wire: ${w.describe()}`);
+  return {
+    tun,
+    wire: w,
+    addresses,
+    upper: (p) => {
+      tun.send(p);
+      return true;
+    },
+    attach: (host) => attach(host, config, log, dev, tun, w, addresses),
+    abort: () => {
+      w.close();
+      closeTun(dev);
+    },
+  };
+}
+
+function attach(
+  host: Host,
+  config: DaemonConfig,
+  log: Logger,
+  dev: TunDevice,
+  tun: TunLink,
+  wire: OsWireLink,
+  addresses: MachineAddress[],
+): TunMode {
+  host.addInterface(WIRE_IFNAME, wire, addresses.map((a) => `${a.local}/${a.prefixlen}`));
+  if (addresses.some((a) => a.family === 4)) host.addRoute('0.0.0.0/0', WIRE_IFNAME);
+  if (addresses.some((a) => a.family === 6)) host.addRoute('::/0', WIRE_IFNAME);
+  // What the machine routes into the TUN is, for the host, traffic to send: the output path (SPD, SAs).
+  tun.onReceive((p) => {
+    host.output(p);
+  });
+  const io = new IoLoop([tun.source(), ...wire.sources()]);
+  const routes = new RouteSync({ tun: dev.name, table: config.table, mark: config.mark, log });
+  const local = addresses.map((a) => parseAddr(a.local)!);
+  let seen = -1;
+  let running: Promise<string[]> | undefined;
+  let again = false;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const sync = async (): Promise<string[]> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    seen = host.spd.generation;
+    running = routes.sync(planRoutes(host.spd.dump(), local));
+    const errors = await running;
+    running = undefined;
+    for (const e of errors) log.log('error', `routes: ${e}`);
+    if (again && !closed) {
+      again = false;
+      return sync();
+    }
+    return errors;
+  };
+  return {
+    tun,
+    wire,
+    io,
+    routes,
+    sync,
+    follow: () => {
+      timer = setInterval(() => {
+        if (host.spd.generation !== seen) void sync();
+      }, SPD_POLL_MS);
+      timer.unref();
+    },
+    close: async () => {
+      closed = true;
+      if (timer) clearInterval(timer);
+      await running;
+      await routes.removeAll();
+      await io.close();
+      tun.close();
+      wire.close();
+      closeTun(dev);
+    },
+  };
+}
