@@ -119,7 +119,8 @@ const KEYWORDS: Record<string, Apply> = {
   },
   mark: (c, a) => {
     const n = Number(a[0]);
-    if (a.length !== 1 || !Number.isInteger(n) || n < 1 || n > 0xffffffff) return 'mark needs a firewall mark 1..0xffffffff';
+    if (a.length !== 1 || !Number.isInteger(n) || n < 1 || n > 0xffffffff)
+      return 'mark needs a firewall mark 1..0xffffffff';
     c.mark = n;
     return undefined;
   },

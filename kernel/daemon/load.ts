@@ -14,7 +14,8 @@ const LOAD_TIMEOUT_MS = 60_000;
 export function setkeyBin(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bin', 'setkey'))) return join(dir, 'bin', 'setkey');
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bin', 'setkey')))
+      return join(dir, 'bin', 'setkey');
     dir = dirname(dir);
   }
   return 'setkey';
@@ -39,7 +40,10 @@ export function loadSetkeyFile(file: string, socketPath: string): Promise<string
     child.on('exit', (code, sig) => {
       clearTimeout(timer);
       if (code === 0) resolve(undefined);
-      else resolve(`setkey -f ${file} failed (${sig ?? `exit ${code}`}): ${err.trim().split('\n').slice(0, 5).join('; ')}`);
+      else
+        resolve(
+          `setkey -f ${file} failed (${sig ?? `exit ${code}`}): ${err.trim().split('\n').slice(0, 5).join('; ')}`,
+        );
     });
   });
 }

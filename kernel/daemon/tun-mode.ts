@@ -90,7 +90,11 @@ function attach(
   wire: OsWireLink,
   addresses: MachineAddress[],
 ): TunMode {
-  host.addInterface(WIRE_IFNAME, wire, addresses.map((a) => `${a.local}/${a.prefixlen}`));
+  host.addInterface(
+    WIRE_IFNAME,
+    wire,
+    addresses.map((a) => `${a.local}/${a.prefixlen}`),
+  );
   if (addresses.some((a) => a.family === 4)) host.addRoute('0.0.0.0/0', WIRE_IFNAME);
   if (addresses.some((a) => a.family === 6)) host.addRoute('::/0', WIRE_IFNAME);
   // What the machine routes into the TUN is, for the host, traffic to send: the output path (SPD, SAs).

@@ -210,6 +210,13 @@ function headerOf(p: Uint8Array): Header | undefined {
     return { v6: false, src: p.subarray(12, 16), dst: p.subarray(16, 20), proto: p[9]!, off: hl, fragment: frag };
   }
   if (v === 6 && p.length >= IPV6_HEADER_BYTES)
-    return { v6: true, src: p.subarray(8, 24), dst: p.subarray(24, 40), proto: p[6]!, off: IPV6_HEADER_BYTES, fragment: false };
+    return {
+      v6: true,
+      src: p.subarray(8, 24),
+      dst: p.subarray(24, 40),
+      proto: p[6]!,
+      off: IPV6_HEADER_BYTES,
+      fragment: false,
+    };
   return undefined;
 }

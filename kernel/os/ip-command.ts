@@ -17,7 +17,11 @@ export interface IpResult {
 export function runIp(args: string[], stdin?: string): Promise<IpResult> {
   return new Promise((resolve) => {
     const child = execFile('ip', args, { timeout: IP_TIMEOUT_MS, maxBuffer: 16 << 20 }, (err, out, errText) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 127) : 0;
+      const code = err
+        ? typeof (err as { code?: unknown }).code === 'number'
+          ? (err as { code: number }).code
+          : 127
+        : 0;
       resolve({ code, out: String(out), err: String(errText) || (err && !errText ? err.message : '') });
     });
     if (stdin !== undefined) child.stdin?.end(stdin);

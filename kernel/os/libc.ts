@@ -137,7 +137,8 @@ export function libc(): Libc {
   if (cached) return cached;
   if (loadError) throw loadError;
   try {
-    if (process.platform !== 'linux') throw new Error(`the TUN and raw-socket back-end is Linux-only (here: ${process.platform})`);
+    if (process.platform !== 'linux')
+      throw new Error(`the TUN and raw-socket back-end is Linux-only (here: ${process.platform})`);
     const k = createRequire(import.meta.url)('koffi') as Koffi;
     cached = bind(k);
     return cached;

@@ -68,7 +68,8 @@ export class RouteSync {
         const prefix = normalizeDst(r.dst, family);
         if (!prefix) continue;
         if (r.type === 'prohibit') have.set(`kill ${prefix}`, this.killCmd(prefix, 'del'));
-        else if (r.dev === this.o.tun) have.set(`tun ${prefix}`, `route del ${prefix} dev ${this.o.tun} table ${this.o.table}`);
+        else if (r.dev === this.o.tun)
+          have.set(`tun ${prefix}`, `route del ${prefix} dev ${this.o.tun} table ${this.o.table}`);
       }
     }
     return have;
@@ -80,7 +81,7 @@ export class RouteSync {
     for (const family of [4, 6] as const) {
       const rules = await ipJson<IpRuleJson>([`-${family}`, 'rule', 'show']);
       const ours = rules.filter((r) => r.priority === RULE_PREF);
-      const good = ours.some((r) => "not" in r && r.table === String(this.o.table) && Number(r.fwmark) === this.o.mark);
+      const good = ours.some((r) => 'not' in r && r.table === String(this.o.table) && Number(r.fwmark) === this.o.mark);
       if (good) continue;
       for (let i = 0; i < ours.length; i++) await runIp([`-${family}`, 'rule', 'del', 'pref', String(RULE_PREF)]);
       const r = await runIp([
@@ -119,7 +120,10 @@ export class RouteSync {
     }
     this.installed = plan;
     const kills = plan.filter((r) => r.killSwitch).length;
-    this.o.log.log('info', `routes: ${plan.length} destination(s) into ${this.o.tun}, ${kills} with a kill-switch (table ${this.o.table})`);
+    this.o.log.log(
+      'info',
+      `routes: ${plan.length} destination(s) into ${this.o.tun}, ${kills} with a kill-switch (table ${this.o.table})`,
+    );
     return errors;
   }
 

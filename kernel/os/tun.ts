@@ -48,7 +48,8 @@ export interface TunDevice {
 function ifreq(name: string, flags = 0): Uint8Array {
   const b = new Uint8Array(IFREQ_BYTES);
   const n = Buffer.from(name, 'utf8');
-  if (n.length === 0 || n.length >= IFNAMSIZ) throw new RangeError(`interface name "${name.slice(0, 32)}" must be 1..15 bytes`);
+  if (n.length === 0 || n.length >= IFNAMSIZ)
+    throw new RangeError(`interface name "${name.slice(0, 32)}" must be 1..15 bytes`);
   b.set(n, 0);
   b[IFR_DATA_OFF] = flags & 0xff;
   b[IFR_DATA_OFF + 1] = (flags >> 8) & 0xff;
@@ -62,7 +63,8 @@ function nameOf(req: Uint8Array): string {
 
 /** The reason a TUN cannot be opened, in words a user can act on. */
 function tunError(e: OsError, name: string): Error {
-  if (e.errno === ENOENT) return new Error('/dev/net/tun is missing: load the tun module or give the container the device');
+  if (e.errno === ENOENT)
+    return new Error('/dev/net/tun is missing: load the tun module or give the container the device');
   if (e.errno === EPERM || e.errno === EACCES)
     return new Error(`creating TUN ${name} needs root or CAP_NET_ADMIN (${e.message})`);
   if (e.errno === EBUSY) return new Error(`TUN ${name} is busy: another process holds it`);
