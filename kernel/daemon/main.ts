@@ -15,6 +15,7 @@ import { IkeServer } from './ike-server.js';
 import { ListenError } from './unix-listener.js';
 import { prepareTun, type TunMode, type TunPrep } from './tun-mode.js';
 import { loadSetkeyFile } from './load.js';
+import { checkTunSetup, blocking } from './check.js';
 
 export interface DaemonOptions {
   log?: Logger;
@@ -173,6 +174,14 @@ export async function cli(argv: string[], io: CliIo = processIo): Promise<number
   for (const e of args.errors) io.err(`uipsecd: ${e.line > 0 ? e.message : e.message.replace(/:0: /, ': ')}\n`);
   if (args.errors.length) return 2;
   if (args.checkOnly) {
+    if (args.config.tun) {
+      const findings = await checkTunSetup(args.config);
+      for (const f of findings) io.out(`${f.level}: ${f.text}\n`);
+      if (findings.some(blocking)) {
+        io.err('uipsecd: the machine is not ready for --tun (see the lines above)\n');
+        return 1;
+      }
+    }
     io.out('configuration OK\n');
     return 0;
   }
