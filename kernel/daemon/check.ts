@@ -76,10 +76,10 @@ export async function checkTunSetup(config: DaemonConfig): Promise<Finding[]> {
       out.push(
         attempt(`UDP ${a.local} port ${port} is free`, () => closeFd(openUdpSocket(parseAddr(a.local)!, port, 0)), ''),
       );
-    if (a.family === 4 && rpFilter(a.ifname) === 1)
+    if (a.family === 4 && rpFilter(a.ifname) !== 1)
       out.push({
-        level: 'warning',
-        text: `rp_filter is strict on ${a.ifname}: ESP from a protected peer fails the reverse-path check; set net.ipv4.conf.all.rp_filter and net.ipv4.conf.${a.ifname}.rp_filter to 2`,
+        level: 'note',
+        text: `rp_filter is not strict on ${a.ifname}: cleartext from a protected peer reaches the machine's applications; net.ipv4.conf.all.rp_filter=1 and net.ipv4.conf.${a.ifname}.rp_filter=1 make the kernel drop it`,
       });
   }
   out.push(...(await routingFindings(config, name)));

@@ -12,6 +12,20 @@ import { KILL_SWITCH_METRIC, type PlannedRoute } from './route-plan.js';
 
 /** Priority of the daemon's rule: after `local` (0), before `main` (32766). */
 export const RULE_PREF = 4500;
+/**
+ * Just before it, the wire rules: ESP, AH, IPComp and UDP from/to ports 500 and 4500 look up `main`. They
+ * matter for the reverse-path check of what arrives from a peer (the kernel swaps the ports and, with such
+ * rules present, fills in the protocol): with strict rp_filter, ESP from a protected peer then passes,
+ * while cleartext from it fails (its source routes into the TUN) — inbound fail-closed done by the kernel.
+ */
+export const WIRE_RULE_PREF = RULE_PREF - 1;
+const WIRE_RULES: string[][] = [
+  ['ipproto', '50'],
+  ['ipproto', '51'],
+  ['ipproto', '108'],
+  ['ipproto', '17', 'sport', '500'],
+  ['ipproto', '17', 'sport', '4500'],
+];
 /** Defaults for the daemon's routing table and firewall mark (`table`, `mark` config statements). */
 export const DEFAULT_TABLE = 4500;
 export const DEFAULT_MARK = 0x4500;
@@ -80,6 +94,7 @@ export class RouteSync {
     const errors: string[] = [];
     for (const family of [4, 6] as const) {
       const rules = await ipJson<IpRuleJson>([`-${family}`, 'rule', 'show']);
+      errors.push(...(await this.ensureWireRules(family, rules)));
       const ours = rules.filter((r) => r.priority === RULE_PREF);
       const good = ours.some((r) => 'not' in r && r.table === String(this.o.table) && Number(r.fwmark) === this.o.mark);
       if (good) continue;
@@ -97,6 +112,19 @@ export class RouteSync {
         String(this.o.table),
       ]);
       if (r.code !== 0) errors.push(`ip -${family} rule add: ${r.err.trim()}`);
+    }
+    return errors;
+  }
+
+  /** The wire rules (WIRE_RULE_PREF): re-added together when their number is not right (harmless meanwhile). */
+  private async ensureWireRules(family: 4 | 6, rules: IpRuleJson[]): Promise<string[]> {
+    const have = rules.filter((r) => r.priority === WIRE_RULE_PREF).length;
+    if (have === WIRE_RULES.length) return [];
+    for (let i = 0; i < have; i++) await runIp([`-${family}`, 'rule', 'del', 'pref', String(WIRE_RULE_PREF)]);
+    const errors: string[] = [];
+    for (const sel of WIRE_RULES) {
+      const r = await runIp([`-${family}`, 'rule', 'add', 'pref', String(WIRE_RULE_PREF), ...sel, 'lookup', 'main']);
+      if (r.code !== 0) errors.push(`ip -${family} rule add ${sel.join(' ')}: ${r.err.trim()}`);
     }
     return errors;
   }
@@ -131,10 +159,11 @@ export class RouteSync {
   async removeAll(): Promise<void> {
     for (const family of [4, 6] as const) {
       await runIp([`-${family}`, 'route', 'flush', 'table', String(this.o.table)]);
-      for (let i = 0; i < 8; i++) {
-        const r = await runIp([`-${family}`, 'rule', 'del', 'pref', String(RULE_PREF)]);
-        if (r.code !== 0) break;
-      }
+      for (const pref of [RULE_PREF, WIRE_RULE_PREF])
+        for (let i = 0; i < 8; i++) {
+          const r = await runIp([`-${family}`, 'rule', 'del', 'pref', String(pref)]);
+          if (r.code !== 0) break;
+        }
     }
     this.installed = [];
   }

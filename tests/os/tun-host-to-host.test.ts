@@ -193,6 +193,43 @@ describe('os: host-to-host transport mode through TUN devices (uipsecd --tun --l
     });
   }
 
+  it('strict rp_filter: ESP passes the reverse-path check (wire rules), cleartext from the protected peer is dropped', async () => {
+    for (const ns of [pair.a, pair.b]) nsRun(ns, ['sysctl', '-qw', 'net.ipv4.conf.all.rp_filter=1']);
+    try {
+      const [da, db] = [daemon('esp', 'a'), daemon('esp', 'b')];
+      await Promise.all([da.waitFor(/ up: TUN utun0/), db.waitFor(/ up: TUN utun0/)]);
+      assert.match(nsRun(pair.a, ['ip', 'rule', 'show']).out, /4499:\s+from all ipproto esp lookup main/);
+      const r = fetch('small.bin');
+      assert.equal(r.out, '200 300000', r.out);
+      // A UDP listener on a; b sends it a datagram in clear from a socket carrying the daemon's mark (so it
+      // skips b's own TUN, as a misconfigured or hostile peer would): a's kernel refuses it.
+      const listen = new NsProc('udp listener', pair.a, [
+        '/usr/bin/python3',
+        '-c',
+        `import socket,sys
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(('${pair.addrA}',9999)); s.settimeout(3)
+print('listening',flush=True)
+try: print('GOT',s.recvfrom(100)[0],flush=True)
+except socket.timeout: print('nothing',flush=True)`,
+      ]);
+      procs.push(listen);
+      await listen.waitFor(/listening/, 10_000);
+      const sent = nsRun(pair.b, [
+        '/usr/bin/python3',
+        '-c',
+        `import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.setsockopt(socket.SOL_SOCKET,36,0x4500); s.sendto(b'clear',('${pair.addrA}',9999)); print('sent')`,
+      ]);
+      assert.match(sent.out, /sent/);
+      await listen.waitFor(/nothing|GOT/, 10_000);
+      assert.match(listen.out, /nothing/, listen.out);
+      assert.equal(await da.stop('SIGTERM'), 0);
+      assert.equal(await db.stop('SIGTERM'), 0);
+      assert.doesNotMatch(nsRun(pair.a, ['ip', 'rule', 'show']).out, /4499:/);
+    } finally {
+      for (const ns of [pair.a, pair.b]) nsRun(ns, ['sysctl', '-qw', 'net.ipv4.conf.all.rp_filter=0']);
+    }
+  });
+
   it('kill -9 in the middle of a transfer: not one packet of the flow leaves in clear; after a restart with --load it flows again', async () => {
     let da = daemon('esp', 'a');
     const db = daemon('esp', 'b');
