@@ -98,7 +98,6 @@ function pipeWrap(): void {
   );
   const h = new b.Pipe(b.constants.SOCKET);
   h.open(fd);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const net = createRequire(import.meta.url)('node:net') as typeof import('node:net');
   const s = new net.Socket({ handle: h } as unknown as import('node:net').SocketConstructorOpts);
   s.on('data', (p: Buffer) => count(p));
