@@ -92,13 +92,16 @@ export interface Pair {
   b: string;
   addrA: string;
   addrB: string;
+  /** IPv6 addresses of the same veth (no duplicate address detection: usable at once). */
+  addr6A: string;
+  addr6B: string;
   ifA: string;
   ifB: string;
   destroy(): void;
 }
 
-/** Two namespaces joined by a veth pair with addresses `net.1` and `net.2` (/24). */
-export function makePair(tag: string, net: string): Pair {
+/** Two namespaces joined by a veth pair with addresses `net.1` and `net.2` (/24), `net6::1` and `net6::2` (/64). */
+export function makePair(tag: string, net: string, net6: string): Pair {
   const id = `${process.pid}`;
   const a = `uipsec-${tag}-${id}-a`,
     b = `uipsec-${tag}-${id}-b`;
@@ -106,6 +109,8 @@ export function makePair(tag: string, net: string): Pair {
     ifB = `u${tag.slice(0, 4)}${id.slice(-5)}b`.slice(0, 15);
   const addrA = `${net}.1`,
     addrB = `${net}.2`;
+  const addr6A = `${net6}::1`,
+    addr6B = `${net6}::2`;
   ip(['netns', 'add', a]);
   ip(['netns', 'add', b]);
   const destroy = () => {
@@ -116,11 +121,12 @@ export function makePair(tag: string, net: string): Pair {
     ip(['link', 'add', ifA, 'type', 'veth', 'peer', 'name', ifB]);
     ip(['link', 'set', ifA, 'netns', a]);
     ip(['link', 'set', ifB, 'netns', b]);
-    for (const [ns, dev, addr] of [
-      [a, ifA, addrA],
-      [b, ifB, addrB],
+    for (const [ns, dev, addr, addr6] of [
+      [a, ifA, addrA, addr6A],
+      [b, ifB, addrB, addr6B],
     ] as const) {
       ip(['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev]);
+      ip(['-n', ns, 'addr', 'add', `${addr6}/64`, 'dev', dev, 'nodad']);
       ip(['-n', ns, 'link', 'set', dev, 'up']);
       ip(['-n', ns, 'link', 'set', 'lo', 'up']);
     }
@@ -128,7 +134,7 @@ export function makePair(tag: string, net: string): Pair {
     destroy();
     throw e;
   }
-  return { a, b, addrA, addrB, ifA, ifB, destroy };
+  return { a, b, addrA, addrB, addr6A, addr6B, ifA, ifB, destroy };
 }
 
 /** `node bin/uipsecd ARGS` inside `ns`, as docs/protecting-real-traffic.md starts it. */

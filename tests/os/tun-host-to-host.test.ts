@@ -21,13 +21,14 @@ const KEY = {
   auth2: '0xeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100ff',
 };
 
-type Variant = 'esp' | 'ah' | 'ipcomp' | 'esp-udp';
+type Variant = 'esp' | 'ah' | 'ipcomp' | 'esp-udp' | 'esp6';
 
 /** The setkey text for machine `self` (the same SAs on both; each side's policies from its own view). */
 function policies(v: Variant, A: string, B: string, self: 'a' | 'b'): string {
   const sa = (src: string, dst: string, spi: number, enc: string, auth: string): string[] => {
     const esp = `-E aes-cbc ${enc} -A hmac-sha256 ${auth}`;
     if (v === 'ah') return [`add ${src} ${dst} ah ${spi} -m transport -A hmac-sha256 ${auth};`];
+    // esp6: the same ESP SAs between the machines' IPv6 addresses (raw IPv6 sockets, IPV6_HDRINCL).
     if (v === 'esp-udp') return [`add ${src}[4500] ${dst}[4500] esp-udp ${spi} -m transport ${esp};`];
     const out = [`add ${src} ${dst} esp ${spi} -m transport ${esp};`];
     if (v === 'ipcomp') out.push(`add ${src} ${dst} ipcomp ${spi + 0x100} -m transport -C deflate;`);
@@ -69,7 +70,7 @@ describe('os: host-to-host transport mode through TUN devices (uipsecd --tun --l
 
   before(function () {
     if (skip) this.skip();
-    pair = makePair('tun', '10.201.7');
+    pair = makePair('tun', '10.201.7', 'fd00:201:7');
     dir = mkdtempSync(join(tmpdir(), 'uipsec-tun-'));
     mkdirSync(join(dir, 'www'));
     writeFileSync(join(dir, 'www', 'small.bin'), randomBytes(300_000));
@@ -77,10 +78,11 @@ describe('os: host-to-host transport mode through TUN devices (uipsecd --tun --l
     writeFileSync(join(dir, 'www', 'text.txt'), 'uipsec protects real traffic. '.repeat(10_000));
     bigSize = 6_000_000;
     writeFileSync(join(dir, 'www', 'big.bin'), randomBytes(bigSize));
+    // Bound to :: (dual stack): the same server answers over IPv4 and IPv6.
     const http = new NsProc(
       'http.server',
       pair.b,
-      ['/usr/bin/python3', '-m', 'http.server', '8080', '--bind', pair.addrB],
+      ['/usr/bin/python3', '-m', 'http.server', '8080', '--bind', '::'],
       join(dir, 'www'),
     );
     procs.push(http);
@@ -95,7 +97,8 @@ describe('os: host-to-host transport mode through TUN devices (uipsecd --tun --l
 
   const daemon = (v: Variant, side: 'a' | 'b'): NsProc => {
     const conf = join(dir, `${v}-${side}.conf`);
-    writeFileSync(conf, policies(v, pair.addrA, pair.addrB, side));
+    const [A, B] = v === 'esp6' ? [pair.addr6A, pair.addr6B] : [pair.addrA, pair.addrB];
+    writeFileSync(conf, policies(v, A, B, side));
     const d = startDaemon(side === 'a' ? pair.a : pair.b, `uipsecd ${side}`, [
       '--socket',
       join(dir, v, side, 'pfkey.sock'),
@@ -109,9 +112,9 @@ describe('os: host-to-host transport mode through TUN devices (uipsecd --tun --l
     return d;
   };
 
-  const capture = async (name: string): Promise<{ file: string; stop: () => Promise<void> }> => {
+  const capture = async (name: string, peer = pair.addrB): Promise<{ file: string; stop: () => Promise<void> }> => {
     const file = join(dir, `${name}.pcapng`);
-    const t = new NsProc('tshark', pair.a, ['tshark', '-i', pair.ifA, '-f', `host ${pair.addrB}`, '-w', file]);
+    const t = new NsProc('tshark', pair.a, ['tshark', '-i', pair.ifA, '-f', `host ${peer}`, '-w', file]);
     procs.push(t);
     await t.waitFor(/Capturing on/, 20_000);
     return {
@@ -123,7 +126,7 @@ describe('os: host-to-host transport mode through TUN devices (uipsecd --tun --l
     };
   };
 
-  const fetch = (file: string, extra: string[] = [], timeoutS = 30) =>
+  const fetch = (file: string, extra: string[] = [], timeoutS = 30, host = pair.addrB) =>
     nsRun(
       pair.a,
       [
@@ -136,7 +139,7 @@ describe('os: host-to-host transport mode through TUN devices (uipsecd --tun --l
         join(dir, 'got.bin'),
         '-w',
         '%{http_code} %{size_download}',
-        `http://${pair.addrB}:8080/${file}`,
+        `http://${host.includes(':') ? `[${host}]` : host}:8080/${file}`,
       ],
       (timeoutS + 10) * 1000,
     );
@@ -146,23 +149,25 @@ describe('os: host-to-host transport mode through TUN devices (uipsecd --tun --l
     ah: 'ip.proto == 51',
     ipcomp: 'ip.proto == 50',
     'esp-udp': 'udp.port == 4500 && esp',
+    esp6: 'ipv6.nxt == 50',
   };
+  const re = (s: string) => s.replace(/[.:]/g, (c) => `\\${c}`);
 
-  for (const v of ['esp', 'ah', 'ipcomp', 'esp-udp'] as const) {
+  for (const v of ['esp', 'ah', 'ipcomp', 'esp-udp', 'esp6'] as const) {
     it(`${v}: curl gets the file; the veth carries only ${outerProto[v]}, never cleartext TCP; a clean stop removes rules and routes`, async () => {
       const [da, db] = [daemon(v, 'a'), daemon(v, 'b')];
       await Promise.all([da.waitFor(/ up: TUN utun0/), db.waitFor(/ up: TUN utun0/)]);
-      const rules = nsRun(pair.a, ['ip', 'rule', 'show']).out;
+      const v6 = v === 'esp6';
+      const [A, B] = v6 ? [pair.addr6A, pair.addr6B] : [pair.addrA, pair.addrB];
+      const fam = v6 ? '-6' : '-4';
+      const rules = nsRun(pair.a, ['ip', fam, 'rule', 'show']).out;
       assert.match(rules, /4500:\s+not from all fwmark 0x4500 lookup 4500/);
-      const table = nsRun(pair.a, ['ip', 'route', 'show', 'table', '4500']).out;
-      assert.match(
-        table,
-        new RegExp(`${pair.addrB.replace(/\./g, '\\.')} dev utun0 .*src ${pair.addrA.replace(/\./g, '\\.')}`),
-      );
-      assert.match(table, new RegExp(`prohibit ${pair.addrB.replace(/\./g, '\\.')} metric 4500`));
-      const cap = await capture(v);
+      const table = nsRun(pair.a, ['ip', fam, 'route', 'show', 'table', '4500']).out;
+      assert.match(table, new RegExp(`${re(B)} dev utun0 .*src ${re(A)}`), table);
+      assert.match(table, new RegExp(`prohibit ${re(B)} .*metric 4500`), table);
+      const cap = await capture(v, B);
       const file = v === 'ipcomp' ? 'text.txt' : 'small.bin';
-      const r = fetch(file);
+      const r = fetch(file, [], 30, B);
       await cap.stop();
       assert.equal(r.out, '200 300000', r.out + da.out.slice(-2000));
       assert.deepEqual(readFileSync(join(dir, 'got.bin')), readFileSync(join(dir, 'www', file)));
@@ -179,13 +184,29 @@ describe('os: host-to-host transport mode through TUN devices (uipsecd --tun --l
         const counters = (JSON.parse(st.out) as { counters: Record<string, number> }).counters;
         assert.ok((counters.ipcomps_output ?? 0) > 10, `ipcomps_output on b: ${st.out.slice(0, 2000)}`);
       }
-      assert.equal(frames(cap.file, 'ip.proto == 6'), 0, 'cleartext TCP on the wire');
+      assert.equal(frames(cap.file, 'ip.proto == 6 || ipv6.nxt == 6'), 0, 'cleartext TCP on the wire');
       assert.equal(
         frames(cap.file, 'tcp'),
         v === 'ah' ? frames(cap.file, 'ah && tcp') : 0,
         'TCP outside the IPsec header',
       );
       assert.ok(frames(cap.file, outerProto[v]) > 50, `${outerProto[v]} frames`);
+      if (v === 'esp' || v === 'esp6') {
+        // The daemon's own ICMP echo (uipsec ping) still works: b's machine answers, through its TUN, under ESP.
+        const ping = nsRun(pair.a, [
+          process.execPath,
+          ...programArgs('app/uipsec'),
+          'ping',
+          B,
+          '-c',
+          '2',
+          '-i',
+          '100',
+          '--socket',
+          join(dir, v, 'a', 'pfkey.sock'),
+        ]);
+        assert.match(ping.out, /2 packets transmitted, 2 packets received/, ping.out);
+      }
       assert.equal(await da.stop('SIGTERM'), 0);
       assert.equal(await db.stop('SIGTERM'), 0);
       assert.doesNotMatch(nsRun(pair.a, ['ip', 'rule', 'show']).out, /fwmark 0x4500/);
