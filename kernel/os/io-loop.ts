@@ -41,7 +41,9 @@ export class IoLoop {
     this.dgram = sources.map((s) => s.dgram);
     const ioSources: IoSource[] = sources.map((s, tag) => ({ fd: s.fd, tag, dgram: s.dgram, maxLen: s.maxLen }));
     const data: IoWorkerData = { ring, sources: ioSources, wakeFd: this.wakeFd };
-    this.worker = new Worker(new URL('./io-worker.js', import.meta.url), { workerData: { ioWorker: data } });
+    // Built: io-worker.js beside this file; from source (tsx, whose loader the worker inherits): io-worker.ts.
+    const entry = import.meta.url.endsWith('.ts') ? './io-worker.ts' : './io-worker.js';
+    this.worker = new Worker(new URL(entry, import.meta.url), { workerData: { ioWorker: data } });
     this.worker.unref();
     this.reader = new RingReader(ring);
     void this.reader.run((r) => this.turn(r), TURN_BATCH);
