@@ -21,6 +21,7 @@ import { formatAddr, formatPrefix, parseAddr } from '../../common/inet.js';
 import type { Link } from '../link/link.js';
 import { UdpUnderlay } from '../link/udp-underlay.js';
 import { NattSocket } from '../link/natt-socket.js';
+import { OsWireLink } from '../link/os-wire.js';
 
 /** RFC 3948 §2.2: IKE on the NAT-T port carries four zero bytes in front. */
 const NON_ESP_MARKER = 4;
@@ -53,6 +54,7 @@ function linkText(link: Link): string {
     const a = link.address();
     return `ESP-in-UDP socket ${a.host}:${a.port}`;
   }
+  if (link instanceof OsWireLink) return link.describe();
   return link.constructor.name;
 }
 

@@ -136,7 +136,20 @@ export function statsLine(d: Daemon): string {
   return (
     `SAs ${d.host.sad.size} SPs ${d.host.spd.size}; pfkey clients ${p.open} (total ${p.connections}), messages ${k.received}, ` +
     `errors ${k.errors}, delivered ${k.delivered}, dropped ${k.dropped + p.dropped}, framing errors ${p.framingErrors}, internal ${k.internalErrors}; ` +
-    `ike in ${i.datagramsIn} out ${i.datagramsOut} drops ${i.sendDrops}; rss ${(mem.rss / 1048576).toFixed(1)} MiB heap ${(mem.heapUsed / 1048576).toFixed(1)} MiB`
+    `ike in ${i.datagramsIn} out ${i.datagramsOut} drops ${i.sendDrops}; ${tunStats(d)}rss ${(mem.rss / 1048576).toFixed(1)} MiB heap ${(mem.heapUsed / 1048576).toFixed(1)} MiB`
+  );
+}
+
+/** TUN mode's part of the SIGUSR1 line: the TUN, the wire sockets and the I/O ring. */
+function tunStats(d: Daemon): string {
+  const t = d.tunMode;
+  if (!t) return '';
+  const u = t.tun.stats,
+    w = t.wire.stats;
+  return (
+    `tun ${t.tun.name} in ${u.packetsIn} out ${u.packetsOut} filtered ${u.filtered} write errors ${u.writeErrors}; ` +
+    `wire raw in ${w.rawIn} out ${w.rawOut} udp in ${w.udpIn} out ${w.udpOut} send errors ${w.sendErrors}; ` +
+    `ring batches ${t.io.stats.batches} drops ${t.io.drops}; routes ${t.routes.installed.length}; `
   );
 }
 

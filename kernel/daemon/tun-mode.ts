@@ -102,6 +102,7 @@ function attach(
     host.output(p);
   });
   const io = new IoLoop([tun.source(), ...wire.sources()]);
+  io.onFailure = (why) => log.log('error', why);
   const routes = new RouteSync({ tun: dev.name, table: config.table, mark: config.mark, log });
   const local = addresses.map((a) => parseAddr(a.local)!);
   let seen = -1;

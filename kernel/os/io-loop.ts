@@ -33,6 +33,8 @@ export class IoLoop {
   private readonly dgram: boolean[];
   private closed = false;
   readonly stats = { packets: 0, batches: 0 };
+  /** Called when the worker fails (the daemon logs it as an error). */
+  onFailure: ((why: string) => void) | undefined;
 
   constructor(sources: IoLoopSource[]) {
     const ring = createRing(RING_BYTES);
@@ -45,6 +47,8 @@ export class IoLoop {
     const entry = import.meta.url.endsWith('.ts') ? './io-worker.ts' : './io-worker.js';
     this.worker = new Worker(new URL(entry, import.meta.url), { workerData: { ioWorker: data } });
     this.worker.unref();
+    // A worker that dies would leave the daemon deaf: say so loudly (the caller logs it).
+    this.worker.on('error', (e) => this.onFailure?.(`I/O worker failed: ${e.message}`));
     this.reader = new RingReader(ring);
     void this.reader.run((r) => this.turn(r), TURN_BATCH);
   }
