@@ -4,6 +4,7 @@
 // policy covering ICMP protects it; `ping --udp PORT` is the UDP echo (RFC 862) of `uipsec listen --echo`.
 import { dirname, join } from 'node:path';
 import { formatAddr, parseAddr } from '../common/inet.js';
+import { SocketPathError } from '../common/socket-path.js';
 import { IKE_SOCKET_ENV } from '../channel/constants.js';
 import { IkeChannel, type IkeDatagram } from '../channel/client.js';
 import { DEFAULT_PFKEY_SOCKET, PFKEY_SOCKET_ENV } from '../pfkey/transport-unix.js';
@@ -26,6 +27,10 @@ async function open(o: ChannelOptions, io: CliIo, cmd: string): Promise<IkeChann
   try {
     return await IkeChannel.connect(path);
   } catch (e) {
+    if (e instanceof SocketPathError) {
+      io.err(`uipsec ${cmd}: ${e.message}\n`);
+      return undefined;
+    }
     io.err(
       `uipsec ${cmd}: no uipsecd app channel at ${path} (${errorText(e)}).\n` +
         'Start uipsecd (see `uipsecd --help`), or pass --app-socket PATH / --socket PATH, or set UIPSEC_IKE_SOCKET.\n',

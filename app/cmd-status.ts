@@ -2,6 +2,7 @@
 // and policies over PF_KEY, its interfaces, routes, counters and table sizes from the STATUS frame of its app
 // channel (status.ts), and, when the daemon cannot be asked, the interfaces and routes of its config file.
 import { parseArgs as parseDaemonArgs } from '../kernel/daemon/config.js';
+import { SocketPathError } from '../common/socket-path.js';
 import { PfkeyClient } from '../pfkey/client.js';
 import { IkeChannel } from '../channel/client.js';
 import { UnixTransport, defaultSocketPath } from '../pfkey/transport-unix.js';
@@ -46,7 +47,8 @@ async function fromDaemon(o: StatusOptions, io: CliIo): Promise<HostPart | undef
   try {
     ch = await IkeChannel.connect(path);
   } catch (e) {
-    io.err(`uipsec status: no app channel at ${path} (${errorText(e)}): interfaces and counters not shown\n`);
+    if (e instanceof SocketPathError) io.err(`uipsec status: ${e.message}: interfaces and counters not shown\n`);
+    else io.err(`uipsec status: no app channel at ${path} (${errorText(e)}): interfaces and counters not shown\n`);
     return undefined;
   }
   try {
@@ -72,6 +74,10 @@ export async function runStatus(o: StatusOptions, io: CliIo): Promise<number> {
   try {
     t = await UnixTransport.connect(path);
   } catch (e) {
+    if (e instanceof SocketPathError) {
+      io.err(`uipsec status: ${e.message}\n`);
+      return EXIT_FAIL;
+    }
     if (fromConfig) {
       // -f works offline: show what the config says, and say plainly that the daemon is not there.
       const report: StatusReport = {

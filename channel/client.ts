@@ -2,6 +2,7 @@
 // binds UDP 500/4500 of the daemon's host stack through it, the `uipsec` tools bind ports, send and receive
 // datagrams, ping and read the host's status.
 import { connect, type Socket } from 'node:net';
+import { assertSafeSocket } from '../common/socket-path.js';
 import { defaultIkeSocketPath } from './constants.js';
 import { IkeFrameSplitter, decodeIkeFrame, encodeIkeFrame, type IkeFrame } from './frames.js';
 
@@ -51,6 +52,7 @@ export class IkeChannel {
 
   static connect(path: string = defaultIkeSocketPath()): Promise<IkeChannel> {
     return new Promise((resolve, reject) => {
+      assertSafeSocket(path); // rejects (SocketPathError) when another user could own the socket
       const s = connect(path);
       s.once('error', reject);
       s.once('connect', () => {

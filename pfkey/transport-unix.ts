@@ -3,6 +3,7 @@
 import { connect, type Socket } from 'node:net';
 import { PfkeyClient, type PfkeyClientOptions, type PfkeyTransport } from './client.js';
 import { PfkeyStreamSplitter } from './stream.js';
+import { assertSafeSocket } from '../common/socket-path.js';
 
 /** Where uipsecd serves PF_KEY unless told otherwise. */
 export const DEFAULT_PFKEY_SOCKET = '/var/run/uipsec/pfkey.sock';
@@ -28,9 +29,13 @@ export class UnixTransport implements PfkeyTransport {
     sock.on('close', () => this.finish());
   }
 
-  /** Connects to the daemon's socket (default: defaultSocketPath()). Rejects with the connect error (ENOENT, ECONNREFUSED, EACCES). */
+  /**
+   * Connects to the daemon's socket (default: defaultSocketPath()). Rejects with the connect error (ENOENT,
+   * ECONNREFUSED, EACCES), or with SocketPathError when another user could have put the socket there.
+   */
   static connect(path: string = defaultSocketPath()): Promise<UnixTransport> {
     return new Promise((resolve, reject) => {
+      assertSafeSocket(path); // a throw here rejects: nothing is sent to a socket someone else controls
       const s = connect(path);
       const fail = (e: Error) => reject(e);
       s.once('error', fail);

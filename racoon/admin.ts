@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
 import { formatAddr, parseAddr } from '../common/inet.js';
+import { prepareSocketDir } from '../common/socket-path.js';
 import * as P from '../pfkey/constants.js';
 import type { PfkeyClient } from '../pfkey/client.js';
 
@@ -82,8 +83,12 @@ export async function runAdminCommand(r: AdminTarget, req: AdminRequest): Promis
   }
 }
 
-/** Serves the admin socket at `path` (mode 0600 by default, as racoon's adminsock). */
+/**
+ * Serves the admin socket at `path` (mode 0600 by default, as racoon's adminsock). Throws SocketPathError
+ * when its directory is not ours (or root's) alone: it is created 0700 if missing (issue 11 item 3).
+ */
 export function serveAdmin(r: AdminTarget, path: string, mode = 0o600): Server {
+  prepareSocketDir(path);
   rmSync(path, { force: true });
   const srv = createServer((sock) => {
     let buf = '';
@@ -115,12 +120,18 @@ export function serveAdmin(r: AdminTarget, path: string, mode = 0o600): Server {
     });
     sock.on('error', () => {});
   });
-  srv.listen(path, () => {
-    try {
-      chmodSync(path, mode);
-    } catch {
-      /* best effort */
-    }
-  });
+  // Bound with umask 0177 (Node binds within listen()), so no one else can connect before the chmod.
+  const old = process.umask(0o177);
+  try {
+    srv.listen(path, () => {
+      try {
+        chmodSync(path, mode);
+      } catch {
+        /* best effort */
+      }
+    });
+  } finally {
+    process.umask(old);
+  }
   return srv;
 }

@@ -8,6 +8,7 @@ import { networkInterfaces } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatAddr, parseAddr } from '../common/inet.js';
+import { SocketPathError } from '../common/socket-path.js';
 import { makeLogger, type LogLevel } from '../common/log.js';
 import { systemClock } from '../common/clock.js';
 import { systemRng } from '../common/rng.js';
@@ -205,7 +206,8 @@ export async function startRacoon(
   let channel: IkeChannel | undefined;
   try {
     channel = await IkeChannel.connect(a.ikeSocket ?? join(dirname(a.socket), 'ike.sock'));
-  } catch {
+  } catch (e) {
+    if (e instanceof SocketPathError) throw e; // someone else's socket: refuse rather than fall back quietly
     channel = undefined;
   }
   const racoon = new Racoon({

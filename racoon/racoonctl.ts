@@ -4,6 +4,7 @@
 import { connect } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { AdminReply } from './admin.js';
+import { SocketPathError, assertSafeSocket } from '../common/socket-path.js';
 
 export const DEFAULT_ADMIN_SOCKET = '/var/racoon/racoon.sock';
 const USAGE = 'usage: racoonctl [-s socket] {show-sa|ss|flush-sa|fs|delete-sa|ds|establish-sa|es} [args...]\n';
@@ -31,6 +32,7 @@ export async function runRacoonctl(
   }
   try {
     const rep = await new Promise<AdminReply>((resolve, reject) => {
+      assertSafeSocket(socket); // rejects when another user could own the socket (issue 11 item 3)
       const s = connect(socket);
       let buf = '';
       s.setEncoding('utf8');
@@ -52,7 +54,7 @@ export async function runRacoonctl(
     }
     return 0;
   } catch (e) {
-    err(`racoonctl: ${socket}: ${(e as Error).message}\n`);
+    err(`racoonctl: ${e instanceof SocketPathError ? '' : `${socket}: `}${(e as Error).message}\n`);
     return 1;
   }
 }

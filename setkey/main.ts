@@ -30,6 +30,7 @@ import { WriteBatchTransport } from './write-batch.js';
 import { splitScript } from './lexer.js';
 import { policyToJson, saToJson } from './json.js';
 import { exitQuietlyOnEpipe } from '../common/stdio.js';
+import { SocketPathError } from '../common/socket-path.js';
 
 export { parseArgs } from './options.js';
 export { formatPromisc, promiscStamp } from './monitor.js';
@@ -88,6 +89,10 @@ function socketPath(f: Flags, io: SetkeyIo): string {
 }
 
 function noDaemon(io: SetkeyIo, path: string, e: unknown): void {
+  if (e instanceof SocketPathError) {
+    io.err(`setkey: ${e.message}; nothing was sent\n`);
+    return;
+  }
   const why = (e as NodeJS.ErrnoException)?.code ?? (e as Error)?.message ?? String(e);
   io.err(
     `setkey: no uipsecd is listening on ${path} (${why}).\n` +

@@ -1,16 +1,17 @@
 // Listening on a Unix-domain socket path the way a daemon must: refuse to start over a live socket of
-// another daemon (try to connect first), remove a stale one, create the parent directory, and make the
-// socket file mode 0600 before anyone can connect. Errors say why in words (socket in use, permission).
+// another daemon (try to connect first), remove a stale one, create the parent directory (0700) or refuse one
+// that others own or can write to, and make the socket file mode 0600 before anyone can connect. Errors say
+// why in words (socket in use, permission, unsafe directory).
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { chmodSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { SocketPathError, prepareSocketDir } from '../../common/socket-path.js';
 
 /** Why a listener could not start. */
 export class ListenError extends Error {
   readonly code = 'ELISTEN';
   constructor(
     readonly path: string,
-    readonly reason: 'in-use' | 'permission' | 'not-socket' | 'other',
+    readonly reason: 'in-use' | 'permission' | 'not-socket' | 'unsafe' | 'other',
     message: string,
   ) {
     super(message);
@@ -30,6 +31,7 @@ function isLive(path: string): Promise<boolean> {
 }
 
 function explain(path: string, e: NodeJS.ErrnoException): ListenError {
+  if (e instanceof SocketPathError) return new ListenError(path, 'unsafe', e.message);
   if (e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS') {
     return new ListenError(
       path,
@@ -43,6 +45,11 @@ function explain(path: string, e: NodeJS.ErrnoException): ListenError {
 
 /** Listens on `path` (mode 0600) and calls onConnection for every client. */
 export async function listenUnix(path: string, onConnection: (s: Socket) => void): Promise<Server> {
+  try {
+    prepareSocketDir(path); // issue 11 item 3: a directory another user controls could swap our socket
+  } catch (e) {
+    throw explain(path, e as NodeJS.ErrnoException);
+  }
   let st;
   try {
     st = lstatSync(path);
@@ -59,11 +66,6 @@ export async function listenUnix(path: string, onConnection: (s: Socket) => void
     } catch (e) {
       throw explain(path, e as NodeJS.ErrnoException);
     }
-  }
-  try {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-  } catch (e) {
-    throw explain(path, e as NodeJS.ErrnoException);
   }
   const server = createServer({ allowHalfOpen: false }, onConnection);
   await new Promise<void>((resolve, reject) => {
