@@ -34,17 +34,24 @@ function decodeKey(raw: string): Uint8Array | string {
   return new Uint8Array(Buffer.from(h, 'hex'));
 }
 
-/** Parses psk.txt text. Everything after the blanks that follow the identifier is the key (spaces included). */
+/**
+ * Parses psk.txt text. Everything after the blanks that follow the identifier is the key (spaces included).
+ * A mistyped line may be a key in any part (`10.8.0.2:secret`, a key alone), so a diagnostic names the line
+ * and never quotes any of it (issue 11 item 8).
+ */
 export function parsePskText(text: string, file: string): PskFile {
   const entries: PskEntry[] = [];
   const errors: ConfigError[] = [];
+  const firstLine = new Map<string, number>();
   text.split('\n').forEach((rawLine, i) => {
     const line = rawLine.replace(/\r$/, '');
     const body = line.replace(/^[ \t]+/, '');
     if (body === '' || body.startsWith('#')) return;
     const m = /^(\S+)[ \t]+(.*)$/.exec(body);
     if (!m || m[2]!.length === 0) {
-      errors.push(new ConfigError(`no key for identifier '${body.split(/\s/)[0]}'`, file, i + 1));
+      errors.push(
+        new ConfigError('not IDENTIFIER <blanks> KEY (the line is not shown: it may hold a key)', file, i + 1),
+      );
       return;
     }
     const key = decodeKey(m[2]!);
@@ -52,10 +59,12 @@ export function parsePskText(text: string, file: string): PskFile {
       errors.push(new ConfigError(key, file, i + 1));
       return;
     }
-    if (entries.some((e) => e.id === m[1])) {
-      errors.push(new ConfigError(`duplicate identifier '${m[1]}'`, file, i + 1));
+    const first = firstLine.get(m[1]!);
+    if (first !== undefined) {
+      errors.push(new ConfigError(`same identifier as line ${first}; this line is ignored`, file, i + 1));
       return;
     }
+    firstLine.set(m[1]!, i + 1);
     entries.push({ id: m[1]!, key, line: i + 1 });
   });
   return { file, entries, errors };

@@ -43,10 +43,10 @@ describe('racoon/psk', () => {
       f.errors.map((e) => e.message),
       [
         'psk.txt:7: bad hex key (needs an even number of hex digits after 0x)',
-        "psk.txt:8: no key for identifier 'lonely.example'",
-        "psk.txt:9: no key for identifier 'lonely2.example'",
+        'psk.txt:8: not IDENTIFIER <blanks> KEY (the line is not shown: it may hold a key)',
+        'psk.txt:9: not IDENTIFIER <blanks> KEY (the line is not shown: it may hold a key)',
         'psk.txt:10: bad hex key (needs an even number of hex digits after 0x)',
-        "psk.txt:11: duplicate identifier '192.0.2.2'",
+        'psk.txt:11: same identifier as line 2; this line is ignored',
       ],
     );
   });
