@@ -1,4 +1,4 @@
-// `uipsec status [--socket PATH] [--app-socket PATH] [--json] [-f uipsecd.conf]`: the running uipsecd's SAs
+// `uipsec status [--socket PATH] [--app-socket PATH] [--json [--keys]] [-f uipsecd.conf]`: the running uipsecd's SAs
 // and policies over PF_KEY, its interfaces, routes, counters and table sizes from the STATUS frame of its app
 // channel (status.ts), and, when the daemon cannot be asked, the interfaces and routes of its config file.
 import { parseArgs as parseDaemonArgs } from '../kernel/daemon/config.js';
@@ -14,6 +14,8 @@ export interface StatusOptions {
   socket?: string;
   appSocket?: string;
   json?: boolean;
+  /** With json: each SA's keys too (never in the text form). */
+  keys?: boolean;
   daemonConfig?: string;
 }
 
@@ -64,6 +66,10 @@ async function fromDaemon(o: StatusOptions, io: CliIo): Promise<HostPart | undef
 }
 
 export async function runStatus(o: StatusOptions, io: CliIo): Promise<number> {
+  if (o.keys && !o.json) {
+    io.err('uipsec status: --keys goes with --json (the text form never shows keys)\n');
+    return EXIT_USAGE;
+  }
   let fromConfig: Pick<StatusReport, 'interfaces' | 'routes'> | undefined;
   if (o.daemonConfig) {
     fromConfig = fromDaemonConfig(o.daemonConfig, io);
@@ -87,7 +93,7 @@ export async function runStatus(o: StatusOptions, io: CliIo): Promise<number> {
         policies: [],
         offline: `no uipsecd on ${path}: ${errorText(e)}`,
       };
-      io.out(o.json ? statusJson(report) : formatStatus(report));
+      io.out(o.json ? statusJson(report, { keys: o.keys === true }) : formatStatus(report));
       return EXIT_OK;
     }
     io.err(
@@ -100,7 +106,7 @@ export async function runStatus(o: StatusOptions, io: CliIo): Promise<number> {
     const tables = await dumpTables(client);
     const host = await fromDaemon(o, io);
     const report: StatusReport = { source: path, ...(host ?? fromConfig ?? {}), ...tables };
-    io.out(o.json ? statusJson(report) : formatStatus(report));
+    io.out(o.json ? statusJson(report, { keys: o.keys === true }) : formatStatus(report));
     return EXIT_OK;
   } catch (e) {
     io.err(`uipsec status: ${errorText(e)}\n`);

@@ -207,8 +207,11 @@ export function formatStatus(r: StatusReport, nowSec = Math.floor(Date.now() / 1
   return s;
 }
 
-/** The report for scripts: SAs and policies as `setkey -D/-DP --json` print them, plus the rest. */
-export function statusJson(r: StatusReport): string {
+/**
+ * The report for scripts: SAs and policies as `setkey -D/-DP --json` print them, plus the rest. SA keys only
+ * when `keys` is set (`uipsec status --json --keys`): status output goes to logs, tickets and dashboards.
+ */
+export function statusJson(r: StatusReport, opts: { keys: boolean } = { keys: false }): string {
   return `${JSON.stringify(
     {
       source: r.source,
@@ -217,7 +220,7 @@ export function statusJson(r: StatusReport): string {
       routes: r.routes ?? null,
       tables: r.tables ?? null,
       counters: r.counters ?? null,
-      sas: r.offline !== undefined ? null : r.sas.map(saToJson),
+      sas: r.offline !== undefined ? null : r.sas.map((sa) => saToJson(sa, opts)),
       policies: r.offline !== undefined ? null : r.policies.map(policyToJson),
     },
     null,

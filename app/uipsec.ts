@@ -106,7 +106,8 @@ ${EXIT_CODES}`,
     )
     .addOption(socketOpt())
     .addOption(appSocketOpt())
-    .option('--json', 'one JSON object for scripts')
+    .option('--json', 'one JSON object for scripts (SA algorithms, not their keys)')
+    .option('--keys', "with --json: each SA's encryption and authentication keys too, as setkey -D shows them")
     .option(
       '-f, --daemon-config <file>',
       "uipsecd's config file: its interfaces and routes when the daemon cannot tell (not running, or older)",
@@ -115,7 +116,7 @@ ${EXIT_CODES}`,
       'after',
       `\nExamples:\n  uipsec status\n  uipsec status --json | jq '.counters.esps_output'\n  uipsec status --json | jq '.sas[] | select(.state == "mature")'\n  uipsec status -s /tmp/a/pfkey.sock -f a.conf\n${SOCKETS}\n${EXIT_CODES}`,
     )
-    .action((o: { socket?: string; appSocket?: string; json?: boolean; daemonConfig?: string }) =>
+    .action((o: { socket?: string; appSocket?: string; json?: boolean; keys?: boolean; daemonConfig?: string }) =>
       run(runStatus(o, io)),
     );
 

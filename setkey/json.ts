@@ -31,8 +31,11 @@ function lifetime(l: LifetimeView | undefined): LifetimeJson | undefined {
   return l && { allocations: l.allocations, bytes: num(l.bytes), addtime: num(l.addtime), usetime: num(l.usetime) };
 }
 
-/** One SA: the values of pfkey_sadump's lines. */
-export function saToJson(sa: SaView): Record<string, unknown> {
+/**
+ * One SA: the values of pfkey_sadump's lines. `keys` says whether the key bytes are included: setkey -D
+ * shows them (it is the key tool); every other tool shows only the algorithm unless asked (issue 11 item 9).
+ */
+export function saToJson(sa: SaView, opts: { keys: boolean }): Record<string, unknown> {
   const o: Record<string, unknown> = {
     src: formatInetAddr(sa.src.addr),
     dst: formatInetAddr(sa.dst.addr),
@@ -53,8 +56,9 @@ export function saToJson(sa: SaView): Record<string, unknown> {
   }
   if (sa.satype === C.SADB_X_SATYPE_IPCOMP) o.compression = name(DUMP_NAMES.comp, sa.encAlg);
   else if (sa.satype === C.SADB_SATYPE_ESP && sa.encKey)
-    o.encryption = { alg: name(DUMP_NAMES.enc, sa.encAlg), key: hex(sa.encKey) };
-  if (sa.authKey) o.authentication = { alg: name(DUMP_NAMES.auth, sa.authAlg), key: hex(sa.authKey) };
+    o.encryption = { alg: name(DUMP_NAMES.enc, sa.encAlg), ...(opts.keys ? { key: hex(sa.encKey) } : {}) };
+  if (sa.authKey)
+    o.authentication = { alg: name(DUMP_NAMES.auth, sa.authAlg), ...(opts.keys ? { key: hex(sa.authKey) } : {}) };
   Object.assign(o, {
     seq: sa.seq >>> 0,
     replay: sa.replay,

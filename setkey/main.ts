@@ -258,7 +258,9 @@ function dumpJson(
     if (typeof v === 'string') return { error: `${v}\n` };
     if (!policy && !all && 'state' in v && v.state === C.SADB_SASTATE_DEAD) continue;
     items.push(
-      policy ? policyToJson(v as Parameters<typeof policyToJson>[0]) : saToJson(v as Parameters<typeof saToJson>[0]),
+      policy
+        ? policyToJson(v as Parameters<typeof policyToJson>[0])
+        : saToJson(v as Parameters<typeof saToJson>[0], { keys: true }),
     );
   }
   return { json: `${JSON.stringify(items, null, 2)}\n` };

@@ -115,7 +115,14 @@ describe('uipsec command line (in-process uipsecd)', function () {
       ['esp', 0x3001],
       ['ipcomp', 0x3002],
     ]);
-    assert.equal(o.sas.find((x) => x.satype === 'esp')!.encryption!.key, '000102030405060708090a0b0c0d0e0f');
+    assert.deepEqual(o.sas.find((x) => x.satype === 'esp')!.encryption, { alg: 'aes-cbc' }, 'no key without --keys');
+    const k = io(dir);
+    assert.equal(await main(['status', '--socket', sock, '--json', '--keys'], k), 0);
+    const ok = JSON.parse(k.text()) as typeof o;
+    assert.equal(ok.sas.find((x) => x.satype === 'esp')!.encryption!.key, '000102030405060708090a0b0c0d0e0f');
+    const bad = io(dir);
+    assert.equal(await main(['status', '--socket', sock, '--keys'], bad), 2);
+    assert.match(bad.errText(), /--keys goes with --json/);
     assert.deepEqual(
       o.policies.map((p) => [p.dir, p.requests.length]),
       [['out', 2]],
