@@ -9,8 +9,10 @@ import { runStatus } from './cmd-status.js';
 import { EXIT_FAIL, EXIT_USAGE, errorText, processCliIo, type CliIo } from './cli-io.js';
 import { packageVersion } from './version.js';
 import { isMainModule } from './main-module.js';
+import { exitAfterFlush } from '../common/stdio.js';
 
 export { processCliIo } from './cli-io.js';
+export { exitAfterFlush } from '../common/stdio.js';
 
 const EXIT_CODES = `
 Exit status: 0 success; 1 runtime failure (no daemon, unreadable file); 2 bad usage or configuration;
@@ -244,7 +246,5 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 }
 
 if (isMainModule(import.meta.url)) {
-  main(process.argv.slice(2), processCliIo()).then((code) => {
-    process.exit(code);
-  });
+  void main(process.argv.slice(2), processCliIo()).then(exitAfterFlush);
 }

@@ -9,6 +9,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatAddr, parseAddr } from '../common/inet.js';
 import { SocketPathError } from '../common/socket-path.js';
+import { exitAfterFlush } from '../common/stdio.js';
 import { makeLogger, type LogLevel } from '../common/log.js';
 import { systemClock } from '../common/clock.js';
 import { systemRng } from '../common/rng.js';
@@ -21,6 +22,8 @@ import { loadPskFile } from './psk.js';
 import { Racoon } from './daemon.js';
 import { serveAdmin } from './admin.js';
 import type { Endpoint } from './engine/datagram.js';
+
+export { exitAfterFlush } from '../common/stdio.js';
 
 export const DEFAULT_CONF = '/etc/racoon/racoon.conf';
 export const DEFAULT_PSK = '/etc/racoon/psk.txt';
@@ -293,8 +296,5 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then((c) => {
-    process.exitCode = c;
-    process.exit(c);
-  });
+  void main(process.argv.slice(2)).then(exitAfterFlush);
 }

@@ -5,6 +5,9 @@ import { connect } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { AdminReply } from './admin.js';
 import { SocketPathError, assertSafeSocket } from '../common/socket-path.js';
+import { exitAfterFlush } from '../common/stdio.js';
+
+export { exitAfterFlush } from '../common/stdio.js';
 
 export const DEFAULT_ADMIN_SOCKET = '/var/racoon/racoon.sock';
 const USAGE = 'usage: racoonctl [-s socket] {show-sa|ss|flush-sa|fs|delete-sa|ds|establish-sa|es} [args...]\n';
@@ -64,7 +67,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.argv.slice(2),
     (s) => process.stdout.write(s),
     (s) => process.stderr.write(s),
-  ).then((c) => {
-    process.exitCode = c;
-  });
+  ).then(exitAfterFlush);
 }

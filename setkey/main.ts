@@ -29,10 +29,11 @@ import { PIPELINE_WINDOW, Pipeline, isEmptyDump } from './pipeline.js';
 import { WriteBatchTransport } from './write-batch.js';
 import { splitScript } from './lexer.js';
 import { policyToJson, saToJson } from './json.js';
-import { exitQuietlyOnEpipe } from '../common/stdio.js';
+import { exitAfterFlush, exitQuietlyOnEpipe } from '../common/stdio.js';
 import { SocketPathError } from '../common/socket-path.js';
 
 export { parseArgs } from './options.js';
+export { exitAfterFlush } from '../common/stdio.js';
 export { formatPromisc, promiscStamp } from './monitor.js';
 
 export interface SetkeyIo {
@@ -423,7 +424,5 @@ export function processIo(): SetkeyIo {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runSetkey(process.argv.slice(2), processIo()).then((code) => {
-    process.exitCode = code;
-  });
+  void runSetkey(process.argv.slice(2), processIo()).then(exitAfterFlush);
 }

@@ -17,6 +17,8 @@ import { prepareTun, type TunMode, type TunPrep } from './tun-mode.js';
 import { loadSetkeyFile } from './load.js';
 import { checkTunSetup, blocking } from './check.js';
 
+export { exitAfterFlush } from '../../common/stdio.js';
+
 export interface DaemonOptions {
   log?: Logger;
   clock?: Clock;
