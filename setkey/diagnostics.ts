@@ -1,6 +1,11 @@
 // Parse and check errors of the setkey language, reported as `file:line: message near 'token'`
-// (or `line N: ...` for stdin), as ipsec-tools' yyerror does with its `line N: ... at [tok]`.
+// (or `line N: ...` for stdin), as ipsec-tools' yyerror does with its `line N: ... at [tok]`. A token that
+// may be key material is never quoted: `file:line: message at column N (not shown: may be key material)`.
 import { ConfigError } from '../common/errors.js';
+import { mayBeKeyMaterial } from '../common/redact.js';
+
+/** `near` for a token in a key position: never shown, whatever it holds. */
+export const NEAR_KEY = '\u0000key';
 
 /** One diagnostic; `file` is '' for stdin. Warnings do not stop a statement. */
 export class SetkeyError extends ConfigError {
@@ -14,7 +19,9 @@ export class SetkeyError extends ConfigError {
   ) {
     super(reason, file, line, col);
     this.name = 'SetkeyError';
-    this.message = formatDiagnostic(file, line, reason, near);
+    // Kept hidden in the object too: diagnostics are re-made from `near` (stdin-joiner.ts).
+    if (near !== undefined && isHidden(near)) this.near = NEAR_KEY;
+    this.message = formatDiagnostic(file, line, reason, this.near, col);
   }
 }
 
@@ -45,7 +52,13 @@ export function quoteNear(text: string): string {
   return clean.length > 40 ? clean.slice(0, 37) + '...' : clean;
 }
 
-export function formatDiagnostic(file: string, line: number, reason: string, near?: string): string {
+function isHidden(near: string): boolean {
+  return near === NEAR_KEY || mayBeKeyMaterial(near);
+}
+
+export function formatDiagnostic(file: string, line: number, reason: string, near?: string, col = 0): string {
   const where = file ? `${file}:${line}` : `line ${line}`;
-  return near === undefined ? `${where}: ${reason}` : `${where}: ${reason} near '${quoteNear(near)}'`;
+  if (near === undefined) return `${where}: ${reason}`;
+  if (isHidden(near)) return `${where}: ${reason} at column ${col} (not shown: may be key material)`;
+  return `${where}: ${reason} near '${quoteNear(near)}'`;
 }

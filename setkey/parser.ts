@@ -24,7 +24,7 @@ import { parseAddr, addrFamily, type Family } from '../common/inet.js';
 import type * as A from './ast.js';
 import { tokenize, stripPolicyComments, type Token } from './lexer.js';
 import { parsePolicy } from './policy.js';
-import { diagnostic, type SetkeyError } from './diagnostics.js';
+import { NEAR_KEY, diagnostic, type SetkeyError } from './diagnostics.js';
 import { lookupAlg, type AlgKind } from './algorithms.js';
 import { ULPROTO_ANY, protoByName, portByName } from './netdb.js';
 import { upperMiscPorts } from './upper-spec.js';
@@ -60,6 +60,13 @@ const SPI_RE = /^(?:\d+|0[xX][0-9a-fA-F]+)$/;
 const HEX_RE = /^0[xX][0-9a-fA-F]+$/;
 const EXIT_WORDS = new Set(['exit', 'quit', 'bye']);
 
+/** What a diagnostic shows of token `t`: quoted strings with their quotes, so that they are never shown. */
+function nearText(t: Token): string {
+  if (t.kind === 'eof') return 'end of input';
+  if (t.kind === 'policy') return t.text.trim();
+  return t.kind === 'quoted' ? `"${t.text}"` : t.text;
+}
+
 class Parser {
   private i = 0;
   readonly warnings: SetkeyError[] = [];
@@ -82,17 +89,16 @@ class Parser {
     return this.peek().kind === 'eof';
   }
 
-  err(reason: string, t: Token | undefined = this.peek()): SetkeyError {
+  /** `inKeyPosition`: the token stands where a key goes, so it is never shown (issue 11 item 11). */
+  err(reason: string, t: Token | undefined = this.peek(), inKeyPosition = false): SetkeyError {
     const at = t ?? this.peek();
-    const near = at.kind === 'eof' ? 'end of input' : at.kind === 'policy' ? at.text.trim() : at.text;
-    return diagnostic(reason, this.file, at.line, at.col, near);
+    return diagnostic(reason, this.file, at.line, at.col, inKeyPosition ? NEAR_KEY : nearText(at));
   }
-  fail(reason: string, t?: Token): never {
-    throw new Fail(this.err(reason, t), t ?? this.peek());
+  fail(reason: string, t?: Token, inKeyPosition = false): never {
+    throw new Fail(this.err(reason, t, inKeyPosition), t ?? this.peek());
   }
   warn(reason: string, t: Token): void {
-    const near = t.kind === 'eof' ? 'end of input' : t.text;
-    this.warnings.push(diagnostic(reason, this.file, t.line, t.col, near, 'warning'));
+    this.warnings.push(diagnostic(reason, this.file, t.line, t.col, nearText(t), 'warning'));
   }
 
   /** Continues just after the first ';' at or after token `at` (or at the end). */
@@ -323,7 +329,7 @@ class Parser {
     const t = this.next();
     const pos = { line: t.line, col: t.col };
     if (t.kind === 'quoted') return { bytes: new Uint8Array(Buffer.from(t.text, 'utf8')), form: 'quoted', pos };
-    if (t.kind !== 'word' || !HEX_RE.test(t.text)) this.fail('invalid key: want 0x<hex> or "text"', t);
+    if (t.kind !== 'word' || !HEX_RE.test(t.text)) this.fail('invalid key: want 0x<hex> or "text"', t, true);
     return { bytes: hexKeyBytes(t.text.slice(2)), form: 'hex', pos };
   }
 

@@ -2,6 +2,7 @@
 // error collection with file:line:col, and resynchronisation at `;` or `}` so one run reports every error.
 import type { ConfigError } from '../../common/errors.js';
 import { configError } from './diagnostic.js';
+import { mayBeKeyMaterial } from '../../common/redact.js';
 import { isKeyword } from './keywords.js';
 import type { Token } from './lexer.js';
 import type { DirectiveUse, Pos } from './ast.js';
@@ -238,23 +239,34 @@ export function unknownDirective(word: string, section?: string): string {
 
 export function checkNumber(r: TokenReader, t: Token, what: string, min: number, max: number): number {
   const s = t.text;
-  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(s)) r.fail(t, `expected ${what}, found '${s}'`);
+  if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(s)) r.fail(t, `expected ${what}, found ${describe(t)}`);
   const n = s.startsWith('0x') ? parseInt(s.slice(2), 16) : parseInt(s, 10);
-  if (!Number.isSafeInteger(n) || n < min || n > max) r.fail(t, `${what} ${s} out of range ${min}..${max}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    r.fail(
+      t,
+      mayBeKeyMaterial(s)
+        ? `${what} out of range ${min}..${max}; the value at column ${t.col} is not shown (may be key material)`
+        : `${what} ${s} out of range ${min}..${max}`,
+    );
   return n;
 }
 
+/**
+ * A token as a diagnostic names it. A quoted string is never quoted back (ldapcfg/radiuscfg passwords and
+ * secrets are strings), nor a word that may be key material (issue 11 item 11); file:line:col says where.
+ */
 export function describe(t: Token): string {
   switch (t.kind) {
     case 'eof':
       return 'end of file';
     case 'string':
-      return `"${t.text.slice(0, 40)}"`;
+      return `a quoted string at column ${t.col} (not shown)`;
     case 'port':
       return `[${t.text}]`;
     case 'stray':
       return `'${t.text}'`;
     case 'word':
+      if (mayBeKeyMaterial(t.text)) return `a word at column ${t.col} (not shown: may be key material)`;
       return `'${t.text.slice(0, 40)}'`;
     default:
       return `'${t.kind}'`;

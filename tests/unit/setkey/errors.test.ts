@@ -90,7 +90,7 @@ describe('setkey/parser: errors with line numbers and resynchronisation', () => 
       r.errors.map((e) => e.message),
       [
         "line 1: syntax error: expected ';' near '!'",
-        'line 2: invalid key: want 0x<hex> or "text" near \'"unterminated;\\x0aspddump;\'',
+        'line 2: invalid key: want 0x<hex> or "text" at column 45 (not shown: may be key material)',
       ],
     );
   });
