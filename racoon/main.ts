@@ -3,7 +3,6 @@
 // `listen` addresses), and serves racoonctl on the admin socket.
 //   racoon [-F] [-f file] [-d|-dd|-v] [-l logfile] [-p port] [-P natt-port] [-C] [--socket path]
 import { createSocket, type Socket } from 'node:dgram';
-import { appendFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,6 +21,7 @@ import { loadPskFile } from './psk.js';
 import { Racoon } from './daemon.js';
 import { serveAdmin } from './admin.js';
 import type { Endpoint } from './engine/datagram.js';
+import { logFileWriter, prepareLogFile } from './logfile.js';
 
 export { exitAfterFlush } from '../common/stdio.js';
 
@@ -275,9 +275,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     (checked.ok ? process.stdout : process.stderr).write(checked.text + '\n');
     return checked.ok ? 0 : 1;
   }
-  const write = a.logfile
-    ? (l: string) => appendFileSync(a.logfile!, l + '\n')
-    : (l: string) => process.stderr.write(l + '\n');
+  const toStderr = (l: string): void => {
+    process.stderr.write(l + '\n');
+  };
+  let write = toStderr;
+  if (a.logfile) {
+    try {
+      const check = prepareLogFile(a.logfile);
+      write = logFileWriter(a.logfile, toStderr);
+      if (check.narrowedFrom !== undefined)
+        write(`racoon: log file ${a.logfile} was mode 0${check.narrowedFrom.toString(8)}; now 0600`);
+    } catch (e) {
+      toStderr(`racoon: ${(e as Error).message}`);
+      return 1;
+    }
+  }
   // Directives accepted without effect are said at every start, not only under -C.
   for (const w of checked.warnings) write(`racoon: ${w.message}`);
   // Node cannot fork(2): without -F racoon still runs attached; run it under a service manager.
