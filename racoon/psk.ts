@@ -1,6 +1,7 @@
 // psk.txt: pre-shared keys by peer identifier (racoon localconf.c getpsk + safefile.c). One entry a line,
 // `IDENTIFIER <blanks> KEY`; `#` comments; `0x...` keys are hex. Files open to group/others are refused.
-import { statSync, readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { FileReadError, readConfigText } from '../common/bounded-file.js';
 import { ConfigError } from '../common/errors.js';
 import { equalCT } from '../common/bytes.js';
 
@@ -88,7 +89,7 @@ export function checkPskMode(st: PskStat, file: string, myUid: number | undefine
 export function loadPskFile(
   path: string,
   stat: (p: string) => PskStat = statSync,
-  read: (p: string) => string = (p) => readFileSync(p, 'utf8'),
+  read: (p: string) => string = readConfigText,
 ): PskFile {
   let st: PskStat;
   try {
@@ -102,7 +103,14 @@ export function loadPskFile(
   }
   const bad = checkPskMode(st, path, process.getuid?.());
   if (bad) return { file: path, entries: [], errors: [bad] };
-  return parsePskText(read(path), path);
+  let text: string;
+  try {
+    text = read(path); // a regular file of at most 4 MiB (issue 11 item 13)
+  } catch (e) {
+    const why = e instanceof FileReadError ? e.reason : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    return { file: path, entries: [], errors: [new ConfigError(`cannot read: ${why}`, path, 0)] };
+  }
+  return parsePskText(text, path);
 }
 
 /** The key for `id` (exact identifier match, first entry wins as in racoon getpsk). */

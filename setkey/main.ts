@@ -1,7 +1,6 @@
 // The setkey command (ipsec-tools setkey.c main) with the world injected: output, files, stdin lines, clock,
 // and the PF_KEY connection (`connect` to uipsecd's Unix socket, or a bare `request` hook in tests). With -n
 // nothing is sent, so `setkey -n -f file` and `setkey -n -c` check a script with no daemon running.
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import * as C from '../pfkey/constants.js';
@@ -31,6 +30,7 @@ import { splitScript } from './lexer.js';
 import { policyToJson, saToJson } from './json.js';
 import { exitAfterFlush, exitQuietlyOnEpipe } from '../common/stdio.js';
 import { SocketPathError } from '../common/socket-path.js';
+import { FileReadError, SCRIPT_FILE_MAX_BYTES, readBoundedFile } from '../common/bounded-file.js';
 
 export { parseArgs } from './options.js';
 export { exitAfterFlush } from '../common/stdio.js';
@@ -135,7 +135,8 @@ async function runScript(f: Flags, io: SetkeyIo): Promise<number> {
   try {
     text = Buffer.from(io.readFile(f.file!)).toString('utf8');
   } catch (e) {
-    io.err(`setkey: Can't open \`${f.file}': ${(e as Error).message}\n`);
+    const why = e instanceof FileReadError ? e.reason : (e as Error).message;
+    io.err(`setkey: Can't open \`${f.file}': ${why}\n`);
     return 1;
   }
   const where = f.file === '-' ? '' : f.file;
@@ -407,7 +408,8 @@ export function processIo(): SetkeyIo {
     err: (t) => {
       process.stderr.write(t);
     },
-    readFile: (p) => (p === '-' ? readFileSync(0) : readFileSync(p)),
+    // A script may be a pipe or /dev/stdin, so it is capped rather than refused (issue 11 item 13).
+    readFile: (p) => readBoundedFile(p, { maxBytes: SCRIPT_FILE_MAX_BYTES, regularOnly: false }),
     stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Infinity }),
     nowSec: () => Math.floor(Date.now() / 1000),
     nowMs: () => Date.now(),

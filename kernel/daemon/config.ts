@@ -1,7 +1,7 @@
 // uipsecd configuration: the command line (commander) and a small line-oriented config file, merged into
 // one DaemonConfig. File errors are ConfigErrors with file:line; every bad line is reported, not just the
 // first. See docs/uipsecd.md for the syntax.
-import { readFileSync } from 'node:fs';
+import { FileReadError, readConfigText } from '../../common/bounded-file.js';
 import { dirname, join, resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../../common/errors.js';
@@ -251,9 +251,9 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   if (typeof o.config === 'string') {
     let text: string | undefined;
     try {
-      text = readFileSync(o.config, 'utf8');
+      text = readConfigText(o.config); // regular file, at most 4 MiB (issue 11 item 13)
     } catch (e) {
-      errors.push(new ConfigError(`cannot read: ${(e as Error).message}`, o.config, 0));
+      errors.push(new ConfigError(`cannot read: ${(e as FileReadError).reason ?? (e as Error).message}`, o.config, 0));
     }
     if (text !== undefined) errors.push(...applyConfigText(cfg, text, o.config));
   }

@@ -7,7 +7,8 @@
 //              | remote HEAD ( { remote-stmt* } | ; ) | sainfo IDS [from ID] [group G] { sainfo-stmt* }
 //              | privsep { ... } | mode_cfg { ... } | ldapcfg { ... } | radiuscfg { ... } | gss_id_enc E ;
 // Every directive is also recorded in `conf.uses` for the support table (support.ts), which validation reads.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { FileReadError, readConfigText } from '../../common/bounded-file.js';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ConfigError } from '../../common/errors.js';
 import { configError } from './diagnostic.js';
@@ -41,7 +42,7 @@ export interface ConfFs {
 }
 
 export const nodeFs: ConfFs = {
-  readFile: (p) => readFileSync(p, 'utf8'),
+  readFile: readConfigText, // a regular file of at most 4 MiB: `include "/dev/zero"` is refused
   readdir: (d) => readdirSync(d),
 };
 
@@ -208,7 +209,8 @@ class ConfParser {
     try {
       text = this.fs.readFile(path);
     } catch (e) {
-      this.report(from, `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
+      const why = e instanceof FileReadError ? e.reason : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+      this.report(from, `cannot read ${path}: ${why}`, path);
       return;
     }
     this.parseText(text, path);

@@ -1,0 +1,51 @@
+// common/bounded-file.ts: regular-only reads refuse devices, FIFOs and directories on the open descriptor
+// (a FIFO with no writer does not stall the open), and every read stops past its cap.
+import { strict as assert } from 'node:assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileReadError, readBoundedFile, readConfigText } from '../../../common/bounded-file.js';
+
+describe('common/bounded-file', () => {
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'uipsec-bounded-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const code = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      assert.ok(e instanceof FileReadError, String(e));
+      return e.code;
+    }
+    return 'none';
+  };
+
+  it('a regular file within the cap is read whole; one past it (by one byte) is EFBIG before reading', () => {
+    const p = join(dir, 'a.conf');
+    writeFileSync(p, 'x'.repeat(1000));
+    assert.equal(readBoundedFile(p, { maxBytes: 1000, regularOnly: true }).length, 1000);
+    assert.equal(code(() => readBoundedFile(p, { maxBytes: 999, regularOnly: true })), 'EFBIG');
+    assert.equal(readConfigText(p).length, 1000);
+  });
+
+  it('regularOnly: /dev/zero, a FIFO without a writer and a directory are ENOTREG', () => {
+    const fifo = join(dir, 'fifo');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    for (const p of ['/dev/zero', fifo, dir]) assert.equal(code(() => readConfigText(p)), 'ENOTREG', p);
+    assert.equal(code(() => readConfigText(join(dir, 'missing'))), 'ENOENT');
+  });
+
+  it('otherwise (setkey -f): /dev/zero stops at the cap, a FIFO with a writer is read whole', async () => {
+    assert.equal(code(() => readBoundedFile('/dev/zero', { maxBytes: 1 << 20, regularOnly: false })), 'EFBIG');
+    const fifo = join(dir, 'script');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const writer = spawn('sh', ['-c', `printf 'flush;\\n' > "$0"`, fifo]);
+    const text = readBoundedFile(fifo, { maxBytes: 1 << 20, regularOnly: false }).toString();
+    await new Promise((r) => writer.on('close', r));
+    assert.equal(text, 'flush;\n');
+  });
+});
