@@ -1,11 +1,14 @@
 // Reading a configuration or script file with a bound (issue 11 item 13: `include "/dev/zero"` in racoon.conf
 // grew racoon to 2.3 GB in 4 s and never finished). Configuration files (racoon.conf and its includes,
-// psk.txt, uipsecd -f) must be regular files of at most CONFIG_FILE_MAX_BYTES; a setkey script may also be a
+// psk.txt, plainrsa keys, uipsecd -f) must be regular files of at most CONFIG_FILE_MAX_BYTES, certificates and
+// CRLs of at most CERT_FILE_MAX_BYTES; a setkey script may also be a
 // pipe, a FIFO or /dev/stdin (`setkey -f /dev/stdin`), so it is only capped, at SCRIPT_FILE_MAX_BYTES.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
 /** racoon.conf (each include too), psk.txt, uipsecd's config file: 4 MiB, far beyond any real one. */
 export const CONFIG_FILE_MAX_BYTES = 4 * 1024 * 1024;
+/** Certificate and CRL files (racoon `certificate_type`, `ca_type`, a hashed CA directory): a large CA's CRL fits. */
+export const CERT_FILE_MAX_BYTES = 16 * 1024 * 1024;
 /** setkey -f: 256 MiB, about 1.5 million `add` lines with keys. */
 export const SCRIPT_FILE_MAX_BYTES = 256 * 1024 * 1024;
 
@@ -93,6 +96,11 @@ export function readBoundedFile(path: string, o: BoundedReadOptions): Buffer {
   } finally {
     if (fd !== 0) closeSync(fd);
   }
+}
+
+/** A certificate, CRL or key file: regular, at most CERT_FILE_MAX_BYTES. */
+export function readCertBytes(path: string): Uint8Array {
+  return readBoundedFile(path, { maxBytes: CERT_FILE_MAX_BYTES, regularOnly: true });
 }
 
 /** A configuration file as text: regular, at most CONFIG_FILE_MAX_BYTES. */

@@ -3,7 +3,8 @@
 // names resolved against `path certificate` (localconf.c getpathname). Keys: PEM or DER, PKCS#8, PKCS#1
 // (RSA) or SEC1 (EC); encrypted keys are refused, since racoon reads keys without a passphrase.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { FileReadError, readCertBytes } from '../../common/bounded-file.js';
 import { isAbsolute, join } from 'node:path';
 import type { PskStat } from '../psk.js';
 import { checkPskMode } from '../psk.js';
@@ -17,7 +18,7 @@ export interface KeyFs {
   stat(path: string): PskStat;
 }
 
-export const nodeKeyFs: KeyFs = { read: (p) => readFileSync(p), stat: (p) => statSync(p) };
+export const nodeKeyFs: KeyFs = { read: readCertBytes, stat: (p) => statSync(p) }; // regular, ≤ 16 MiB
 
 /** getpathname: a relative name is looked up under `path certificate`; an absolute one is used as is. */
 export function resolveCertPath(certDir: string | undefined, name: string): string {
@@ -29,7 +30,8 @@ function readFile(fs: KeyFs, path: string): Uint8Array {
   try {
     return fs.read(path);
   } catch (e) {
-    throw new CertLoadError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
+    const why = e instanceof FileReadError ? e.reason : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    throw new CertLoadError(`cannot read: ${why}`, path);
   }
 }
 

@@ -3,7 +3,8 @@
 // `[SRC [DST]] : PUB 0s<base64>` (RFC 3110 layout) for public keys; `#` comments. A single address is the
 // peer's (DST); `any` or no address matches every peer.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readConfigText } from '../../common/bounded-file.js';
 import { ConfigError } from '../../common/errors.js';
 import { addrFamily, maskAddr, parseAddr, prefixContains, type Prefix } from '../../common/inet.js';
 import { checkPskMode, type PskStat } from '../psk.js';
@@ -221,7 +222,7 @@ export function parsePlainRsa(text: string, file: string, isPrivate: boolean): P
 export function loadPlainRsaFile(
   path: string,
   isPrivate: boolean,
-  fs: { stat(p: string): PskStat; read(p: string): string } = { stat: statSync, read: (p) => readFileSync(p, 'utf8') },
+  fs: { stat(p: string): PskStat; read(p: string): string } = { stat: statSync, read: readConfigText },
 ): PlainRsaKey[] {
   if (isPrivate) {
     const bad = checkPskMode(fs.stat(path), path, process.getuid?.());

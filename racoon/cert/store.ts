@@ -3,7 +3,8 @@
 // `<hash>.<n>` holds certificates and `<hash>.r<n>` CRLs, found by the X509_NAME_hash of the subject/issuer.
 // racoon makes a fresh store per negotiation, so a CRL dropped into the directory counts from the next one;
 // here files are re-read when their stat changes, which keeps that behaviour without reparsing every time.
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
+import { FileReadError, readCertBytes } from '../../common/bounded-file.js';
 import { join } from 'node:path';
 import { decodeCrls, type Crl } from './crl.js';
 import { CertLoadError } from './errors.js';
@@ -27,7 +28,7 @@ export interface StoreFs {
 
 export const nodeStoreFs: StoreFs = {
   stat: (p) => statSync(p, { throwIfNoEntry: false }),
-  read: (p) => readFileSync(p),
+  read: readCertBytes, // regular files of at most 16 MiB (issue 11 item 13)
 };
 
 /** OpenSSL tries `<hash>.0`, `.1`, ... until one is missing; bounded here. */
@@ -71,7 +72,8 @@ export class CertStore implements CertSource {
     try {
       data = this.fs.read(path);
     } catch (e) {
-      throw new CertLoadError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
+      const why = e instanceof FileReadError ? e.reason : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+      throw new CertLoadError(`cannot read: ${why}`, path);
     }
     const { certs, crls } = readCertFile(data, path);
     if (!certs.length && !crls.length) throw new CertLoadError('no certificate or CRL in the file', path);

@@ -6,6 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileReadError, readBoundedFile, readConfigText } from '../../../common/bounded-file.js';
+import { loadCertificateFile } from '../../../racoon/cert/keys.js';
+import { loadPlainRsaFile } from '../../../racoon/cert/plainrsa.js';
+import { CertStore } from '../../../racoon/cert/store.js';
 
 describe('common/bounded-file', () => {
   let dir = '';
@@ -47,5 +50,29 @@ describe('common/bounded-file', () => {
     const text = readBoundedFile(fifo, { maxBytes: 1 << 20, regularOnly: false }).toString();
     await new Promise((r) => writer.on('close', r));
     assert.equal(text, 'flush;\n');
+  });
+});
+
+describe('racoon/cert: certificate, CRL and key files are read the same way', () => {
+  let dir = '';
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'uipsec-certread-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('/dev/zero, a FIFO and a 17 MB file are refused with a reason, never read on', () => {
+    const fifo = join(dir, 'fifo.pem');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const big = join(dir, 'big.pem');
+    writeFileSync(big, Buffer.alloc(17 * 1024 * 1024, 0x41));
+    for (const [p, why] of [
+      ['/dev/zero', /cannot read: a character device, not a regular file/],
+      [fifo, /cannot read: a FIFO, not a regular file/],
+      [big, /cannot read: 17825792 bytes, larger than 16 MiB/],
+    ] as const) {
+      assert.throws(() => loadCertificateFile(p), why, p);
+      assert.throws(() => new CertStore().addFile(p), why, p);
+    }
+    assert.throws(() => loadPlainRsaFile('/dev/zero', false), /a character device, not a regular file/);
   });
 });
