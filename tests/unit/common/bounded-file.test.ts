@@ -31,19 +31,33 @@ describe('common/bounded-file', () => {
     const p = join(dir, 'a.conf');
     writeFileSync(p, 'x'.repeat(1000));
     assert.equal(readBoundedFile(p, { maxBytes: 1000, regularOnly: true }).length, 1000);
-    assert.equal(code(() => readBoundedFile(p, { maxBytes: 999, regularOnly: true })), 'EFBIG');
+    assert.equal(
+      code(() => readBoundedFile(p, { maxBytes: 999, regularOnly: true })),
+      'EFBIG',
+    );
     assert.equal(readConfigText(p).length, 1000);
   });
 
   it('regularOnly: /dev/zero, a FIFO without a writer and a directory are ENOTREG', () => {
     const fifo = join(dir, 'fifo');
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
-    for (const p of ['/dev/zero', fifo, dir]) assert.equal(code(() => readConfigText(p)), 'ENOTREG', p);
-    assert.equal(code(() => readConfigText(join(dir, 'missing'))), 'ENOENT');
+    for (const p of ['/dev/zero', fifo, dir])
+      assert.equal(
+        code(() => readConfigText(p)),
+        'ENOTREG',
+        p,
+      );
+    assert.equal(
+      code(() => readConfigText(join(dir, 'missing'))),
+      'ENOENT',
+    );
   });
 
   it('otherwise (setkey -f): /dev/zero stops at the cap, a FIFO with a writer is read whole', async () => {
-    assert.equal(code(() => readBoundedFile('/dev/zero', { maxBytes: 1 << 20, regularOnly: false })), 'EFBIG');
+    assert.equal(
+      code(() => readBoundedFile('/dev/zero', { maxBytes: 1 << 20, regularOnly: false })),
+      'EFBIG',
+    );
     const fifo = join(dir, 'script');
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
     const writer = spawn('sh', ['-c', `printf 'flush;\\n' > "$0"`, fifo]);
