@@ -1,8 +1,9 @@
 // Issue 11 item 10: piped output was cut off (`uipsec status --json | jq` got 65,536 bytes of 77 MB) because the
 // process exited before stdout drained. Every command runs as a process in a real shell pipeline whose reader
-// starts late (`CMD | (sleep 0.5; wc -c)`), so that the command has finished and wants to exit while most of
-// its output still waits in its own buffer; the reader must count as many bytes as the same command wrote to
-// a file (where writes are synchronous).
+// starts late (`CMD | (sleep 0.5; wc -lc)`), so that the command has finished and wants to exit while most of
+// its output still waits in its own buffer; the reader must count as many lines as the same command wrote to
+// a file (where writes are synchronous), and the last one whole. Lines, not bytes: `setkey -D` prints each SA's
+// age, which may gain a digit between the two runs.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -26,14 +27,23 @@ function shell(name: string, args: string[], redirect: string): Promise<string> 
   return new Promise((resolve) => child.on('close', () => resolve(out)));
 }
 
-/** Bytes of `stream` when written to a file, and when read through a pipe by a reader that starts late. */
-async function fileAndPipe(dir: string, name: string, args: string[], stream: 1 | 2): Promise<[number, number]> {
+interface Count {
+  lines: number;
+  bytes: number;
+}
+
+/** Lines and bytes of `stream` written to a file, and read through a pipe by a reader that starts late. */
+async function fileAndPipe(dir: string, name: string, args: string[], stream: 1 | 2): Promise<[Count, Count]> {
   const file = join(dir, `out-${name}.txt`);
   const toFile = stream === 1 ? `> ${sh(file)} 2>/dev/null` : `2> ${sh(file)} > /dev/null`;
   await shell(name, args, toFile);
-  const toPipe = stream === 1 ? '2>/dev/null | (sleep 0.5; wc -c)' : '2>&1 >/dev/null | (sleep 0.5; wc -c)';
-  const piped = Number((await shell(name, args, toPipe)).trim());
-  return [statSync(file).size, piped];
+  const toPipe = stream === 1 ? '2>/dev/null | (sleep 0.5; wc -lc)' : '2>&1 >/dev/null | (sleep 0.5; wc -lc)';
+  const [lines, bytes] = (await shell(name, args, toPipe)).trim().split(/\s+/).map(Number);
+  const text = readFileSync(file, 'utf8');
+  return [
+    { lines: text.split('\n').length - 1, bytes: statSync(file).size },
+    { lines: lines!, bytes: bytes! },
+  ];
 }
 
 describe('security: every command drains a pipe before it exits (issue 11 item 10)', () => {
@@ -64,9 +74,11 @@ describe('security: every command drains a pipe before it exits (issue 11 item 1
 
   const check = async (what: string, name: string, args: string[], stream: 1 | 2 = 1) => {
     const [file, piped] = await fileAndPipe(dir, name, args, stream);
-    console.log(`      ${what}: ${piped} of ${file} bytes through the pipe`);
-    assert.ok(file > 256 * 1024, `${what}: a large output (${file} bytes)`);
-    assert.equal(piped, file, what);
+    console.log(
+      `      ${what}: ${piped.lines} of ${file.lines} lines (${piped.bytes} of ${file.bytes} bytes) through the pipe`,
+    );
+    assert.ok(file.bytes > 256 * 1024, `${what}: a large output (${file.bytes} bytes)`);
+    assert.equal(piped.lines, file.lines, what);
   };
 
   it(`uipsec status --json and setkey -D / -D --json with ${N_SAS} SAs`, async () => {
