@@ -9,9 +9,6 @@ import {
   IPPROTO_AH,
   IPPROTO_IPV4,
   IPPROTO_IPV6,
-  IPPROTO_HOPOPTS,
-  IPPROTO_ROUTING,
-  IPPROTO_DSTOPTS,
   IPV4_MIN_HEADER_BYTES,
   IPV4_MAX_PACKET_BYTES,
   IPV6_HEADER_BYTES,
@@ -29,11 +26,13 @@ import {
 } from './tunnel.js';
 import { zeroMutableIpv4, zeroMutableIpv6 } from './ah-mutable.js';
 import { setTransportHeader } from './ip/rewrite.js';
-import { ipPacketEnd, splitForTransport } from './ip/transport-split.js';
+import { IpWalk, walkIp, ipPacketEnd, nextHeaderOffset } from './ip/walk.js';
 
 /** RFC 4302 §2: Next Header, Payload Len, Reserved, SPI, Sequence Number; the ICV follows. */
 export const AH_HEADER_BYTES = 12;
 const U32_MAX = 0xffffffff;
+/** The header walk of the packet at hand (kernel/ip/walk.ts), reused: read right after walking, nothing kept. */
+const walk = new IpWalk();
 
 /*
  *  0                   1                   2                   3
@@ -155,9 +154,8 @@ export function ahOutput(
     dataStart = 0;
     v6 = sa.dst.length === 16;
   } else {
-    const s = splitForTransport(packet);
-    if (!s) return drop('ahs_hdrops', 'malformed IP header');
-    ({ hdrLen, nhOff, end: dataEnd } = s);
+    if (!walkIp(packet, walk) || walk.fragment) return drop('ahs_hdrops', 'malformed IP header');
+    ({ insertOff: hdrLen, insertNhOff: nhOff, end: dataEnd } = walk);
     nh = packet[nhOff]!;
     dataStart = hdrLen;
     v6 = packet[0]! >> 4 === 6;
@@ -190,21 +188,6 @@ function writeAhHeader(out: Uint8Array, off: number, nh: number, ahLen: number, 
   putU32(out, off + 8, seqLo);
 }
 
-/** Offset of the byte naming AH at `ahOff`, walking only headers AH may follow; -1 if the chain disagrees. */
-function ahNhOffset(p: Uint8Array, ahOff: number): number {
-  if (p[0]! >> 4 === 4) return ahOff === (p[0]! & 0x0f) << 2 && p[9] === IPPROTO_AH ? 9 : -1;
-  let nhOff = 6;
-  let off = IPV6_HEADER_BYTES;
-  while (off < ahOff) {
-    const t = p[nhOff]!;
-    if (t !== IPPROTO_HOPOPTS && t !== IPPROTO_ROUTING && t !== IPPROTO_DSTOPTS) return -1;
-    if (off + 8 > ahOff) return -1;
-    nhOff = off;
-    off += (p[off + 1]! + 1) * 8;
-  }
-  return off === ahOff && p[nhOff] === IPPROTO_AH ? nhOff : -1;
-}
-
 /**
  * Checks one AH packet (RFC 4302 §3.4) whose AH header is at `ahOffset`. Order: lengths, SPI, replay
  * check, ICV (constant time), window update, then decapsulation: transport mode returns the packet with
@@ -223,7 +206,7 @@ export function ahInput(sa: SecAssoc, packet: Uint8Array, ahOffset: number, env:
   const v6 = packet[0]! >> 4 === 6;
   if (!v6 && (((packet[6]! << 8) | packet[7]!) & (IP_MF | IP_OFFMASK)) !== 0)
     return drop('ahs_hdrops', 'IPv4 fragment (reassemble before AH)');
-  const nhOff = ahNhOffset(packet, ahOffset);
+  const nhOff = nextHeaderOffset(packet, walk, IPPROTO_AH, ahOffset);
   if (nhOff < 0) return drop('ahs_hdrops', 'IP header chain does not lead to AH');
   const ahLen = (packet[ahOffset + 1]! + 2) * 4;
   if (ahLen !== ahLength(icvLen, v6)) return drop('ahs_badauthl', `AH length ${ahLen} for a ${icvLen}-byte ICV`);

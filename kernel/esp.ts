@@ -12,9 +12,6 @@ import {
   IPPROTO_IPV4,
   IPPROTO_IPV6,
   IPPROTO_NONE,
-  IPPROTO_HOPOPTS,
-  IPPROTO_ROUTING,
-  IPPROTO_DSTOPTS,
   IPV4_MIN_HEADER_BYTES,
   IPV6_HEADER_BYTES,
   IPV4_MAX_PACKET_BYTES,
@@ -30,7 +27,7 @@ import {
 } from './tunnel.js';
 import { UDP_ENCAP_HEADER_BYTES, writeUdpEncapHeader } from './udp-encap.js';
 import { setTransportHeader } from './ip/rewrite.js';
-import { ipPacketEnd } from './ip/transport-split.js';
+import { IpWalk, walkIp, ipPacketEnd, ipHeaderBytes, nextHeaderOffset } from './ip/walk.js';
 
 /** RFC 4303 §2: SPI (4) + Sequence Number (4). */
 export const ESP_HEADER_BYTES = 8;
@@ -100,61 +97,11 @@ function alignOf(sa: SecAssoc): number {
   return Math.max(4, sa.encAlg!.blockSize);
 }
 
-/** Where the IP header (and the IPv6 extension headers that stay outside ESP) end, and what follows. */
-interface IpSplit {
-  hdrLen: number; // bytes kept in front of ESP (transport mode)
-  nhOff: number; // offset of the protocol / next-header byte that names what follows hdrLen
-  end: number; // end of the IP packet (total length; trailing link padding excluded)
-}
-
-/** Parses an outgoing IPv4/IPv6 packet for transport mode; undefined if malformed. RFC 4303 §3.1.1. */
-function splitForTransport(p: Uint8Array): IpSplit | undefined {
-  if (p.length < 1) return undefined;
-  const v = p[0]! >> 4;
-  if (v === 4) {
-    const hl = (p[0]! & 0x0f) << 2;
-    if (p.length < IPV4_MIN_HEADER_BYTES || hl < IPV4_MIN_HEADER_BYTES) return undefined;
-    const end = (p[2]! << 8) | p[3]!;
-    if (end < hl || end > p.length) return undefined;
-    return { hdrLen: hl, nhOff: 9, end };
-  }
-  if (v !== 6 || p.length < IPV6_HEADER_BYTES) return undefined;
-  const end = IPV6_HEADER_BYTES + ((p[4]! << 8) | p[5]!);
-  if (end > p.length) return undefined;
-  // Hop-by-hop and routing headers (and destination options that precede a routing header) are
-  // examined en route, so ESP goes after them; the final destination options go inside ESP.
-  let nhOff = 6;
-  let off = IPV6_HEADER_BYTES;
-  for (;;) {
-    const nh = p[nhOff]!;
-    if (nh !== IPPROTO_HOPOPTS && nh !== IPPROTO_ROUTING && nh !== IPPROTO_DSTOPTS) break;
-    if (off + 8 > end) return undefined;
-    if (nh === IPPROTO_DSTOPTS && p[off]! !== IPPROTO_ROUTING) break;
-    nhOff = off;
-    off += (p[off + 1]! + 1) * 8;
-    if (off > end) return undefined;
-  }
-  return { hdrLen: off, nhOff, end };
-}
-
-/** The fixed IP header size (IPv4 IHL, or the 40-byte IPv6 header) of a packet whose length ipPacketEnd accepted. */
-function ipHeaderBytes(p: Uint8Array): number {
-  return p[0]! >> 4 === 4 ? (p[0]! & 0x0f) << 2 : IPV6_HEADER_BYTES;
-}
-
-/** Offset of the byte that says "ESP follows" for an ESP header at espOffset; -1 if the chain disagrees. */
-function espNhOffset(p: Uint8Array, espOffset: number): number {
-  const v = p[0]! >> 4;
-  if (v === 4) return espOffset === (p[0]! & 0x0f) << 2 && p[9] === IPPROTO_ESP ? 9 : -1;
-  let nhOff = 6;
-  let off = IPV6_HEADER_BYTES;
-  while (off < espOffset) {
-    if (off + 8 > espOffset) return -1;
-    nhOff = off;
-    off += (p[off + 1]! + 1) * 8;
-  }
-  return off === espOffset && p[nhOff] === IPPROTO_ESP ? nhOff : -1;
-}
+/*
+ * The header walk of the packet at hand (kernel/ip/walk.ts), reused from packet to packet: espOutput and
+ * espInput read it right after walking and keep nothing in it.
+ */
+const walk = new IpWalk();
 
 /** Advances the outbound counter (RFC 4303 §3.3.3); false if it would cycle and the SA forbids that. */
 function advanceSeq(sa: SecAssoc): boolean {
@@ -270,13 +217,13 @@ function protect(
     dataStart = 0;
     dataEnd = end;
   } else {
-    const s = splitForTransport(packet);
-    if (!s) return drop('esps_hdrops', 'malformed IP header');
-    hdrLen = s.hdrLen;
-    nhOff = s.nhOff;
+    // RFC 4303 §3.1.1 / KAME ip6_output: after the headers examined en route (walk.ts says which).
+    if (!walkIp(packet, walk) || walk.fragment) return drop('esps_hdrops', 'malformed IP header');
+    hdrLen = walk.insertOff;
+    nhOff = walk.insertNhOff;
     nh = packet[nhOff]!;
-    dataStart = s.hdrLen;
-    dataEnd = s.end;
+    dataStart = hdrLen;
+    dataEnd = walk.end;
   }
   const dataLen = dataEnd - dataStart;
   // RFC 4303 §2.7: TFC padding only where the payload carries its own length (tunnel mode, or UDP).
@@ -410,7 +357,7 @@ export function espInput(sa: SecAssoc, packet: Uint8Array, espOffset: number, en
   if (encLen % block !== 0) return drop('esps_badilen', `payload ${encLen} not a multiple of ${block}`);
   if (espSpi(packet, espOffset) !== sa.spi >>> 0) return drop('esps_notdb', 'SPI does not match the SA');
   // Transport mode rewrites the header in front of ESP: make sure it really leads to ESP first.
-  const nhOff = sa.mode === 'tunnel' ? -1 : espNhOffset(packet, espOffset);
+  const nhOff = sa.mode === 'tunnel' ? -1 : nextHeaderOffset(packet, walk, IPPROTO_ESP, espOffset);
   if (nhOff < 0 && sa.mode === 'transport') return drop('esps_hdrops', 'IP header chain does not lead to ESP');
   const seqLo = espSpi(packet, espOffset + 4);
   const seqHi = sa.replay.checkSeq(seqLo);

@@ -7,9 +7,6 @@ import {
   IPPROTO_IPCOMP,
   IPPROTO_IPV4,
   IPPROTO_IPV6,
-  IPPROTO_HOPOPTS,
-  IPPROTO_ROUTING,
-  IPPROTO_DSTOPTS,
   IPV4_MIN_HEADER_BYTES,
   IPV4_MAX_PACKET_BYTES,
   IPV6_HEADER_BYTES,
@@ -26,7 +23,7 @@ import {
   type TunnelOptions,
 } from './tunnel.js';
 import { setTransportHeader } from './ip/rewrite.js';
-import { ipPacketEnd, splitForTransport } from './ip/transport-split.js';
+import { IpWalk, walkIp, ipPacketEnd, nextHeaderOffset } from './ip/walk.js';
 
 /** RFC 3173 §2.2: Next Header (1), Flags (1, reserved), CPI (2). */
 export const IPCOMP_HEADER_BYTES = 4;
@@ -40,6 +37,8 @@ export const IPCOMP_CPI_NEGOTIATE_MIN = 256;
 export const IPCOMP_WELL_KNOWN_CPI: Readonly<Record<string, number>> = { oui: 1, deflate: 2, lzs: 3, lzjh: 4 };
 /** KAME sadb_sa_flags SADB_X_EXT_RAWCPI (same value as in sad.ts). */
 const SADB_X_EXT_RAWCPI = 0x80;
+/** The header walk of the packet at hand (kernel/ip/walk.ts), reused: read right after walking, nothing kept. */
+const walk = new IpWalk();
 
 /*
  *  0                   1                   2                   3
@@ -115,9 +114,9 @@ export function ipcompOutput(
     hdrLen = outerHeaderBytes(sa.dst);
     dataStart = 0;
   } else {
-    const s = splitForTransport(packet);
-    if (!s) return { ok: false, reason: 'ipcomps_hdrops', detail: 'malformed IP header' };
-    ({ hdrLen, nhOff, end: dataEnd } = s);
+    if (!walkIp(packet, walk) || walk.fragment)
+      return { ok: false, reason: 'ipcomps_hdrops', detail: 'malformed IP header' };
+    ({ insertOff: hdrLen, insertNhOff: nhOff, end: dataEnd } = walk);
     nh = packet[nhOff]!;
     dataStart = hdrLen;
   }
@@ -154,21 +153,6 @@ export function ipcompOutput(
   return stat ? { ok: true, packet: out, stat } : { ok: true, packet: out };
 }
 
-/** Offset of the byte naming IPComp at `off`, walking only headers that may precede it; -1 if not. */
-function ipcompNhOffset(p: Uint8Array, off: number): number {
-  if (p[0]! >> 4 === 4) return off === (p[0]! & 0x0f) << 2 && p[9] === IPPROTO_IPCOMP ? 9 : -1;
-  let nhOff = 6;
-  let at = IPV6_HEADER_BYTES;
-  while (at < off) {
-    const t = p[nhOff]!;
-    if (t !== IPPROTO_HOPOPTS && t !== IPPROTO_ROUTING && t !== IPPROTO_DSTOPTS) return -1;
-    if (at + 8 > off) return -1;
-    nhOff = at;
-    at += (p[at + 1]! + 1) * 8;
-  }
-  return at === off && p[nhOff] === IPPROTO_IPCOMP ? nhOff : -1;
-}
-
 /**
  * Decompresses one IPComp packet (RFC 3173 §3.3) whose IPComp header is at `off`. The CPI must be this
  * SA's (its wire CPI, or its SPI). The decompressed size is capped (opts.maxDecompressedBytes and the IP
@@ -191,7 +175,7 @@ export function ipcompInput(
   const v6 = packet[0]! >> 4 === 6;
   if (!v6 && (((packet[6]! << 8) | packet[7]!) & (IP_MF | IP_OFFMASK)) !== 0)
     return drop('ipcomps_hdrops', 'IPv4 fragment (reassemble first)');
-  const nhOff = ipcompNhOffset(packet, off);
+  const nhOff = nextHeaderOffset(packet, walk, IPPROTO_IPCOMP, off);
   if (nhOff < 0) return drop('ipcomps_hdrops', 'IP header chain does not lead to IPComp');
   const cpi = ipcompCpi(packet, off);
   if (cpi !== ipcompWireCpi(sa) && cpi !== (sa.spi & 0xffff))

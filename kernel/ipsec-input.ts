@@ -18,6 +18,7 @@ import { stripOuter, tunnelDropReason, dsByteOf } from './tunnel.js';
 import type { TransformEnv, TransformResult } from './transform.js';
 import type { PacketSelector } from './ipsec-output.js';
 import { IPPROTO_ESP, IPPROTO_AH, IPPROTO_IPV4, IPPROTO_IPV6 } from './ip/constants.js';
+import { ipPacketEnd } from './ip/walk.js';
 
 /** Tunnel-in-tunnel and transform nesting limit for one received packet (Linux XFRM_MAX_DEPTH is 6). */
 export const IPSEC_MAX_INPUT_DEPTH = 6;
@@ -67,11 +68,6 @@ function espIcvLen(sa: SecAssoc): number {
   return sa.authAlg && sa.auth ? sa.authAlg.icvLen : 0;
 }
 
-/** The IP packet length of `p` (IPv4 total length or 40 + IPv6 payload length). */
-function ipEnd(p: Uint8Array): number {
-  return p[0]! >> 4 === 4 ? (p[2]! << 8) | p[3]! : 40 + ((p[4]! << 8) | p[5]!);
-}
-
 /**
  * Processes the ESP (50), AH (51) or IPComp (108) header at `off` of a packet addressed to `dst`, or ESP
  * carried in UDP when `udpEncap` (the UDP header already stripped). A tunnel-mode SA is run as KAME's 'any'
@@ -94,7 +90,7 @@ export function ipsecInputStep(
   const sa = found;
   const env: TransformEnv = { rng: ctx.rng, now: ctx.clock.now() };
   const use: SecAssoc = sa.mode === 'tunnel' ? { ...sa, mode: 'any' } : sa;
-  const end = ipEnd(packet);
+  const end = ipPacketEnd(packet);
   const len = packet.length;
   let r: TransformResult;
   if (sa.proto === 'esp') r = espInput(use, packet, off, env);

@@ -16,19 +16,8 @@ import { ahOutput } from './ah.js';
 import { ipcompOutput } from './ipcomp.js';
 import type { TransformEnv } from './transform.js';
 import { AcquireTable, type SaIndex } from './acquire.js';
-import {
-  IPPROTO_TCP,
-  IPPROTO_UDP,
-  IPPROTO_ICMP,
-  IPPROTO_ICMPV6,
-  IPPROTO_HOPOPTS,
-  IPPROTO_ROUTING,
-  IPPROTO_DSTOPTS,
-  IPPROTO_FRAGMENT,
-  IPV4_MIN_HEADER_BYTES,
-  IPV6_HEADER_BYTES,
-  IP_OFFMASK,
-} from './ip/constants.js';
+import { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 } from './ip/constants.js';
+import { IpWalk, walkIp } from './ip/walk.js';
 
 /** What the SPD is asked about a packet (RFC 4301 §4.4.1.1); ICMP type/code travel as sport/dport (KAME). */
 export interface PacketSelector {
@@ -67,61 +56,19 @@ export type OutputVerdict = { ok: true; packet: Uint8Array } | { ok: false; reas
 /** Bounds the acquire table: expired entries are swept when it grows past this. */
 const ACQ_SWEEP_SIZE = 1024;
 
+/** The header walk of the packet at hand (kernel/ip/walk.ts), reused: read right after walking, nothing kept. */
+const walk = new IpWalk();
+
 /**
  * The selector of an IP packet: addresses, upper-layer protocol, ports (or ICMP type/code). Non-first
  * fragments and short headers give port 0 (RFC 4301 §7: "OPAQUE"). Undefined if the IP header is malformed.
  */
 export function packetSelector(p: Uint8Array): PacketSelector | undefined {
-  if (p.length < 1) return undefined;
-  const v = p[0]! >> 4;
-  let proto: number,
-    off: number,
-    end: number,
-    src: Uint8Array,
-    dst: Uint8Array,
-    opaque = false;
-  if (v === 4) {
-    const hl = (p[0]! & 0x0f) << 2;
-    if (p.length < IPV4_MIN_HEADER_BYTES || hl < IPV4_MIN_HEADER_BYTES) return undefined;
-    end = (p[2]! << 8) | p[3]!;
-    if (end < hl || end > p.length) return undefined;
-    proto = p[9]!;
-    off = hl;
-    opaque = (((p[6]! << 8) | p[7]!) & IP_OFFMASK) !== 0;
-    src = p.subarray(12, 16);
-    dst = p.subarray(16, 20);
-  } else if (v === 6) {
-    if (p.length < IPV6_HEADER_BYTES) return undefined;
-    end = IPV6_HEADER_BYTES + ((p[4]! << 8) | p[5]!);
-    if (end > p.length) return undefined;
-    src = p.subarray(8, 24);
-    dst = p.subarray(24, 40);
-    proto = p[6]!;
-    off = IPV6_HEADER_BYTES;
-    // Skip the extension headers to the upper layer (a fragment header with an offset makes it opaque).
-    while (
-      proto === IPPROTO_HOPOPTS ||
-      proto === IPPROTO_ROUTING ||
-      proto === IPPROTO_DSTOPTS ||
-      proto === IPPROTO_FRAGMENT
-    ) {
-      if (off + 8 > end) return undefined;
-      if (proto === IPPROTO_FRAGMENT) {
-        if ((((p[off + 2]! << 8) | p[off + 3]!) & 0xfff8) !== 0) opaque = true;
-        proto = p[off]!;
-        off += 8;
-        continue;
-      }
-      proto = p[off]!;
-      off += (p[off + 1]! + 1) * 8;
-    }
-    if (off > end) return undefined;
-  } else {
-    return undefined;
-  }
+  if (!walkIp(p, walk)) return undefined;
+  const { proto, protoOff: off, end } = walk;
   let sport = 0,
     dport = 0;
-  if (!opaque && off + 4 <= end) {
+  if (!walk.laterFragment && off + 4 <= end) {
     if (proto === IPPROTO_TCP || proto === IPPROTO_UDP) {
       sport = (p[off]! << 8) | p[off + 1]!;
       dport = (p[off + 2]! << 8) | p[off + 3]!;
@@ -130,7 +77,8 @@ export function packetSelector(p: Uint8Array): PacketSelector | undefined {
       dport = p[off + 1]!;
     }
   }
-  return { src: new Uint8Array(src), dst: new Uint8Array(dst), proto, sport, dport };
+  const [src, dst] = outerAddrs(p);
+  return { src: new Uint8Array(src), dst: new Uint8Array(dst), proto, sport, dport }; // copies, even of a Buffer
 }
 
 /** Source and destination of the IP header at 0 (the current outermost header during the bundle). */

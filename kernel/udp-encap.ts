@@ -3,7 +3,8 @@
 // header before ESP processing, and the transport-mode TCP/UDP checksum fix-up after decapsulation (§3.1.2).
 import type { NatT } from './secassoc.js';
 import { internetChecksum, pseudoHeaderSum, sumWords, finishChecksum, updateChecksumBytes } from './ip/checksum.js';
-import { IPPROTO_ESP, IPPROTO_UDP, IPPROTO_TCP, IPV4_MIN_HEADER_BYTES, IPV6_HEADER_BYTES } from './ip/constants.js';
+import { IPPROTO_ESP, IPPROTO_UDP, IPPROTO_TCP } from './ip/constants.js';
+import { IpWalk, walkIp, nextHeaderOffset } from './ip/walk.js';
 import { setIpLength } from './ip/rewrite.js';
 
 /*
@@ -41,31 +42,14 @@ export function writeUdpEncapHeader(out: Uint8Array, udpOff: number, natt: NatT,
   out[udpOff + 7] = 0;
 }
 
-/** The UDP header offset and the byte naming UDP, for an IPv4/IPv6 packet (extension headers walked). */
+/** The header walk of the packet at hand (kernel/ip/walk.ts), reused: read right after walking, nothing kept. */
+const walk = new IpWalk();
+
+/** The UDP header offset and the byte naming UDP; undefined unless the chain leads to UDP in a whole packet. */
 function udpLocation(p: Uint8Array): { udpOff: number; nhOff: number; end: number } | undefined {
-  if (p.length < 1) return undefined;
-  const v = p[0]! >> 4;
-  if (v === 4) {
-    const hl = (p[0]! & 0x0f) << 2;
-    if (p.length < IPV4_MIN_HEADER_BYTES || hl < IPV4_MIN_HEADER_BYTES) return undefined;
-    const end = (p[2]! << 8) | p[3]!;
-    if (end > p.length || end < hl || p[9] !== IPPROTO_UDP) return undefined;
-    // A fragment is not ours to parse: reassembly comes first.
-    if ((p[6]! & 0x3f) !== 0 || p[7] !== 0) return undefined;
-    return { udpOff: hl, nhOff: 9, end };
-  }
-  if (v !== 6 || p.length < IPV6_HEADER_BYTES) return undefined;
-  const end = IPV6_HEADER_BYTES + ((p[4]! << 8) | p[5]!);
-  if (end > p.length) return undefined;
-  let nhOff = 6;
-  let off = IPV6_HEADER_BYTES;
-  // Hop-by-hop (0), routing (43) and destination options (60) may precede UDP; a fragment header may not.
-  while (p[nhOff] === 0 || p[nhOff] === 43 || p[nhOff] === 60) {
-    if (off + 8 > end) return undefined;
-    nhOff = off;
-    off += (p[off + 1]! + 1) * 8;
-  }
-  return p[nhOff] === IPPROTO_UDP && off <= end ? { udpOff: off, nhOff, end } : undefined;
+  // A fragment is not ours to parse: reassembly comes first.
+  if (!walkIp(p, walk) || walk.fragment || walk.proto !== IPPROTO_UDP) return undefined;
+  return { udpOff: walk.protoOff, nhOff: walk.protoNhOff, end: walk.end };
 }
 
 /**
@@ -121,10 +105,10 @@ export function stripUdpEncap(packet: Uint8Array): { packet: Uint8Array; espOffs
  * the IP header fixed. espOutput does this itself for SAs with `natt`; this is for ESP built elsewhere.
  */
 export function udpEncapsulate(packet: Uint8Array, espOffset: number, natt: NatT): Uint8Array {
+  const nhOff = nextHeaderOffset(packet, walk, IPPROTO_ESP, espOffset);
   const out = new Uint8Array(packet.length + UDP_ENCAP_HEADER_BYTES);
   out.set(packet.subarray(0, espOffset), 0);
   out.set(packet.subarray(espOffset), espOffset + UDP_ENCAP_HEADER_BYTES);
-  const nhOff = nhOffsetBefore(out, espOffset);
   if (nhOff >= 0) out[nhOff] = IPPROTO_UDP;
   writeUdpEncapHeader(out, espOffset, natt, out.length - espOffset);
   setIpLength(out, espOffset, out.length);
@@ -139,17 +123,6 @@ export function udpEncapsulate(packet: Uint8Array, espOffset: number, natt: NatT
   return out;
 }
 
-function nhOffsetBefore(p: Uint8Array, at: number): number {
-  if (p[0]! >> 4 === 4) return 9;
-  let nhOff = 6;
-  let off = IPV6_HEADER_BYTES;
-  while (off < at) {
-    nhOff = off;
-    off += (p[off + 1]! + 1) * 8;
-  }
-  return off === at ? nhOff : -1;
-}
-
 /**
  * RFC 3948 §3.1.2, after transport-mode decapsulation of a packet that crossed a NAT: the inner TCP/UDP
  * checksum was computed over the sender's original addresses. With natt.oai (the peer's original source,
@@ -158,16 +131,12 @@ function nhOffsetBefore(p: Uint8Array, at: number): number {
  * Returns false if the packet is too short to carry the transport header.
  */
 export function fixupTransportChecksum(packet: Uint8Array, natt: NatT | undefined): boolean {
-  const v4 = packet[0]! >> 4 === 4;
-  let hl = v4 ? (packet[0]! & 0x0f) << 2 : IPV6_HEADER_BYTES;
-  let proto = v4 ? packet[9]! : packet[6]!;
   // IPv6: the upper-layer header may follow hop-by-hop, routing and destination-options headers.
-  while (!v4 && (proto === 0 || proto === 43 || proto === 60)) {
-    if (hl + 8 > packet.length) return false;
-    proto = packet[hl]!;
-    hl += (packet[hl + 1]! + 1) * 8;
-  }
-  if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return true;
+  if (!walkIp(packet, walk)) return false;
+  const v4 = walk.version === 4;
+  const hl = walk.protoOff;
+  const proto = walk.proto;
+  if (walk.fragment || (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP)) return true;
   const csumOff = hl + (proto === IPPROTO_TCP ? 16 : 6);
   if (packet.length < csumOff + 2) return false;
   if (v4 && proto === IPPROTO_UDP && packet[csumOff] === 0 && packet[csumOff + 1] === 0) return true;

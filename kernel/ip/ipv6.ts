@@ -3,13 +3,11 @@
 // with the "may change" bit (RFC 8200 §4.2). Decoders throw ParseError.
 import { ParseError, need, u16, u32, putU16, putU32 } from '../../common/bytes.js';
 import type { Decoded } from './decoded.js';
+import { IpWalk, walkIpv6Exts } from './walk.js';
 import {
   IPV6_HEADER_BYTES,
-  IPV6_FRAG_HEADER_BYTES,
-  IPPROTO_HOPOPTS,
   IPPROTO_ROUTING,
   IPPROTO_FRAGMENT,
-  IPPROTO_DSTOPTS,
   IP6OPT_PAD1,
   IP6OPT_MUTABLE,
   IP6F_MORE_FRAG,
@@ -76,6 +74,8 @@ export interface Ipv6Chain {
   upperOffset: number;
   /** Absolute offset of the Next Header byte that names `upperProto` (6 + off for the fixed header). */
   upperNextHeaderAt: number;
+  /** Where transport-mode AH/ESP goes (ipsecInsertPoint). */
+  insertPoint: IpsecInsertPoint;
   /** Present when the packet carries a fragment header. Behind a non-first fragment the walk stops. */
   fragment?: Ipv6FragmentInfo;
   /** The routing header's type and segments left, if any (AH treats segments as mutable but predictable). */
@@ -164,9 +164,61 @@ export function walkIpv6Options(buf: Uint8Array, extOff: number): Ipv6Option[] {
   return out;
 }
 
+/** Records each extension header walkIpv6Exts has checked into the chain being decoded. */
+class ChainRecorder extends IpWalk {
+  constructor(
+    private readonly pkt: Uint8Array,
+    private readonly chain: Ipv6Chain,
+  ) {
+    super();
+  }
+
+  override visitExt(type: number, at: number, length: number): void {
+    const p = this.pkt;
+    const nextHeader = p[at]!;
+    if (type === IPPROTO_FRAGMENT) {
+      const w = u16(p, at + 2);
+      // The outermost fragment header is the one that counts.
+      this.chain.fragment ??= {
+        offset: at,
+        fragOffset: w & IP6F_OFF_MASK,
+        more: (w & IP6F_MORE_FRAG) !== 0,
+        id: u32(p, at + 4),
+        nextHeader,
+      };
+    } else if (type === IPPROTO_ROUTING) {
+      this.chain.routing = { offset: at, routingType: p[at + 2]!, segmentsLeft: p[at + 3]! };
+    }
+    this.chain.exts.push({ type, offset: at, length, nextHeader });
+  }
+}
+
+/** The ParseError for a walk that stopped short (the messages the input path's counters are chosen by). */
+function walkError(pkt: Uint8Array, w: IpWalk): ParseError {
+  const at = w.errorAt;
+  switch (w.error) {
+    case 'frag-truncated':
+      return new ParseError('truncated IPv6 fragment header', at, 'ipv6.fragment');
+    case 'hop-misplaced':
+      return new ParseError('hop-by-hop header not right after the IPv6 header (RFC 8200 §4.1)', at, 'ipv6.nextHeader');
+    case 'ext-truncated':
+      return new ParseError(`truncated IPv6 extension header ${w.proto}`, at, 'ipv6.ext');
+    case 'ext-overrun':
+      return new ParseError(
+        `IPv6 extension header ${w.proto} of ${(pkt[at]! + 1) * 8} bytes overruns the packet`,
+        at,
+        'ipv6.ext.length',
+      );
+    default:
+      walkIpv6Options(pkt, at); // 'bad-option': throws the ParseError that names the option
+      return new ParseError('malformed IPv6 options header', at, 'ipv6.option.length');
+  }
+}
+
 /**
  * Walks extension headers from `start`, where the header named `first` begins; `nhAt` is the offset of the
  * byte that named it and `end` bounds the packet. Used for a whole packet and again after AH is removed.
+ * The rules (and the AH/ESP insertion point) are walk.ts's walkIpv6Exts; this records what it finds.
  */
 export function walkIpv6Headers(
   pkt: Uint8Array,
@@ -185,56 +237,15 @@ export function walkIpv6Headers(
     upperProto: first,
     upperOffset: start,
     upperNextHeaderAt: nhAt,
+    insertPoint: { offset: start, nextHeaderAt: nhAt, nextHeader: first },
     end,
   };
-  let type = first,
-    at = start,
-    nh = nhAt;
-  for (;;) {
-    if (type === IPPROTO_FRAGMENT) {
-      if (at + IPV6_FRAG_HEADER_BYTES > end)
-        throw new ParseError('truncated IPv6 fragment header', at, 'ipv6.fragment');
-      const w = u16(pkt, at + 2);
-      const fragment = {
-        offset: at,
-        fragOffset: w & IP6F_OFF_MASK,
-        more: (w & IP6F_MORE_FRAG) !== 0,
-        id: u32(pkt, at + 4),
-        nextHeader: pkt[at]!,
-      };
-      chain.fragment ??= fragment; // the outermost fragment header is the one that counts
-      chain.exts.push({ type, offset: at, length: IPV6_FRAG_HEADER_BYTES, nextHeader: fragment.nextHeader });
-      nh = at;
-      type = fragment.nextHeader;
-      at += IPV6_FRAG_HEADER_BYTES;
-      if (fragment.fragOffset !== 0) break; // RFC 8200 §4.5: what follows is fragment data, not headers
-      continue;
-    }
-    if (type !== IPPROTO_HOPOPTS && type !== IPPROTO_ROUTING && type !== IPPROTO_DSTOPTS) break;
-    if (type === IPPROTO_HOPOPTS && !(fromFixedHeader && at === start)) {
-      throw new ParseError('hop-by-hop header not right after the IPv6 header (RFC 8200 §4.1)', nh, 'ipv6.nextHeader');
-    }
-    if (at + 2 > end) throw new ParseError(`truncated IPv6 extension header ${type}`, at, 'ipv6.ext');
-    const length = (pkt[at + 1]! + 1) * 8;
-    if (at + length > end)
-      throw new ParseError(
-        `IPv6 extension header ${type} of ${length} bytes overruns the packet`,
-        at + 1,
-        'ipv6.ext.length',
-      );
-    if (type === IPPROTO_ROUTING) {
-      chain.routing = { offset: at, routingType: pkt[at + 2]!, segmentsLeft: pkt[at + 3]! };
-    } else {
-      walkIpv6Options(pkt, at); // validates the TLVs; malformed options are a ParseError
-    }
-    chain.exts.push({ type, offset: at, length, nextHeader: pkt[at]! });
-    nh = at;
-    type = pkt[at]!;
-    at += length;
-  }
-  chain.upperProto = type;
-  chain.upperOffset = at;
-  chain.upperNextHeaderAt = nh;
+  const w = new ChainRecorder(pkt, chain);
+  if (!walkIpv6Exts(w, pkt, start, first, nhAt, end, fromFixedHeader)) throw walkError(pkt, w);
+  chain.upperProto = w.proto;
+  chain.upperOffset = w.protoOff;
+  chain.upperNextHeaderAt = w.protoNhOff;
+  chain.insertPoint = { offset: w.insertOff, nextHeaderAt: w.insertNhOff, nextHeader: pkt[w.insertNhOff]! };
   return chain;
 }
 
@@ -246,25 +257,11 @@ export function walkIpv6Chain(pkt: Uint8Array, off = 0): Ipv6Chain {
 
 /**
  * Where transport-mode AH/ESP is inserted (RFC 4302 §3.1.1, RFC 4303 §3.1.1): after hop-by-hop, routing and
- * fragment headers and after destination options that precede a routing header; destination options
- * with no routing header after them are end-to-end and stay behind AH/ESP.
+ * fragment headers and after destination options that precede a routing header; destination options with
+ * no routing header after them are end-to-end and stay behind AH/ESP (walk.ts walkIpv6Exts says why).
  */
 export function ipsecInsertPoint(chain: Ipv6Chain): IpsecInsertPoint {
-  let offset = chain.headerOffset + IPV6_HEADER_BYTES;
-  let nextHeaderAt = chain.headerOffset + 6;
-  let nextHeader = chain.header.nextHeader;
-  let lastRouting = -1;
-  chain.exts.forEach((e, i) => {
-    if (e.type === IPPROTO_ROUTING) lastRouting = i;
-  });
-  for (let i = 0; i < chain.exts.length; i++) {
-    const e = chain.exts[i]!;
-    if (e.type === IPPROTO_DSTOPTS && i > lastRouting) break;
-    nextHeaderAt = e.offset;
-    nextHeader = e.nextHeader;
-    offset = e.offset + e.length;
-  }
-  return { offset, nextHeaderAt, nextHeader };
+  return chain.insertPoint;
 }
 
 /** Writes the fixed header for `payloadLength` bytes of payload at buf[off]; returns off + 40. */

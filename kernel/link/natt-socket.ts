@@ -7,7 +7,8 @@
 import { createSocket, type Socket, type RemoteInfo } from 'node:dgram';
 import { formatAddr, parseAddr } from '../../common/inet.js';
 import { buildUdpPacket } from '../ip/packet.js';
-import { IPPROTO_UDP, IPV4_MIN_HEADER_BYTES, IPV6_HEADER_BYTES } from '../ip/constants.js';
+import { IPPROTO_UDP, IPV4_MIN_HEADER_BYTES } from '../ip/constants.js';
+import { IpWalk, walkIp } from '../ip/walk.js';
 import { NAT_T_PORT, NON_ESP_MARKER_BYTES, NATT_KEEPALIVE_BYTE } from '../udp-encap.js';
 import type { Link } from './link.js';
 
@@ -162,18 +163,19 @@ export class NattSocket implements Link {
   }
 }
 
-/** The UDP header of an IPv4/IPv6 packet (no IPv6 extension headers: ESP-in-UDP does not need them). */
+/** The header walk of the packet at hand (kernel/ip/walk.ts), reused: read right after walking, nothing kept. */
+const walk = new IpWalk();
+
+/** The UDP header of a whole IPv4/IPv6 packet, or undefined. */
 function udpOf(
   p: Uint8Array,
 ): { dst: Uint8Array; sport: number; dport: number; dataOff: number; end: number } | undefined {
-  if (p.length < 1) return undefined;
-  const v6 = p[0]! >> 4 === 6;
-  const hl = v6 ? IPV6_HEADER_BYTES : (p[0]! & 0x0f) << 2;
-  if (p.length < hl + 8 || (!v6 && hl < IPV4_MIN_HEADER_BYTES) || (v6 ? p[6] : p[9]) !== IPPROTO_UDP) return undefined;
-  if (!v6 && (((p[6]! << 8) | p[7]!) & 0x3fff) !== 0) return undefined; // a fragment
-  const end = v6 ? IPV6_HEADER_BYTES + ((p[4]! << 8) | p[5]!) : (p[2]! << 8) | p[3]!;
+  if (!walkIp(p, walk) || walk.fragment || walk.proto !== IPPROTO_UDP) return undefined;
+  const hl = walk.protoOff;
+  if (hl + 8 > walk.end) return undefined;
   const ulen = (p[hl + 4]! << 8) | p[hl + 5]!;
-  if (end > p.length || ulen < 8 || hl + ulen > end) return undefined;
+  if (ulen < 8 || hl + ulen > walk.end) return undefined;
+  const v6 = walk.version === 6;
   return {
     dst: v6 ? p.subarray(24, 40) : p.subarray(16, 20),
     sport: (p[hl]! << 8) | p[hl + 1]!,
