@@ -1,7 +1,7 @@
 // AH (RFC 4302): transport- and tunnel-mode output and input over one SA for IPv4 and IPv6, the ICV over
 // the packet with mutable fields zeroed (§3.3.3.1, ah-mutable.ts), ESN (§2.5.1, §3.3.3.2), anti-replay
 // (§3.4.3) and sequence counter overflow (§3.3.2). Bad packets become KAME ahstat drops, never exceptions.
-import type { SecAssoc } from './secassoc.js';
+import type { IpsecMode, SecAssoc } from './secassoc.js';
 import type { AuthCtx } from '../crypto/types.js';
 import { drop, type TransformEnv, type TransformResult } from './transform.js';
 import { putU32 } from '../common/bytes.js';
@@ -52,6 +52,7 @@ const walk = new IpWalk();
 export interface AhOutputOptions {
   tunnel?: TunnelOptions;
 }
+const NO_OPTIONS: Readonly<AhOutputOptions> = Object.freeze({});
 
 /**
  * AH length for an ICV of `icvLen` bytes: header + ICV padded to a multiple of 4 bytes (IPv4) or 8 bytes
@@ -126,18 +127,21 @@ function icvParts(
  * Protects one IP packet with AH (RFC 4302 §3.3). Transport mode inserts AH after the IPv4 header, or
  * after the IPv6 extension headers examined en route; tunnel mode puts the whole packet behind a new
  * outer header from sa.src to sa.dst (tunnel.ts). Advances the SA's sequence counter.
+ * `mode` is the SA's own unless the caller says otherwise: the output path applies a tunnel SA whose
+ * endpoints an earlier request already wrapped as 'transport' (ipsec-output.ts), without copying the SA.
  */
 export function ahOutput(
   sa: SecAssoc,
   packet: Uint8Array,
   env: TransformEnv,
-  opts: AhOutputOptions = {},
+  opts: AhOutputOptions = NO_OPTIONS,
+  mode: IpsecMode = sa.mode,
 ): TransformResult {
   if (sa.state !== 'mature' && sa.state !== 'dying') return drop('ahs_invalid', `SA is ${sa.state}`);
   const auth = authOf(sa);
   if (!auth) return drop('ahs_noxform', 'SA has no authentication algorithm or key');
   const icvLen = sa.authAlg!.icvLen;
-  const tunnel = sa.mode === 'tunnel';
+  const tunnel = mode === 'tunnel';
   let hdrLen: number,
     nhOff = -1,
     nh: number,
@@ -193,8 +197,16 @@ function writeAhHeader(out: Uint8Array, off: number, nh: number, ahLen: number, 
  * check, ICV (constant time), window update, then decapsulation: transport mode returns the packet with
  * AH removed and its header fixed, tunnel mode the inner packet. Works in place: `packet` is modified
  * and the result is a view into it.
+ * `mode` is the SA's own unless the caller says otherwise: 'any' (KAME) decapsulates as the next header
+ * says, which is how ipsec-input.ts runs tunnel SAs; the SA itself is never copied.
  */
-export function ahInput(sa: SecAssoc, packet: Uint8Array, ahOffset: number, env: TransformEnv): TransformResult {
+export function ahInput(
+  sa: SecAssoc,
+  packet: Uint8Array,
+  ahOffset: number,
+  env: TransformEnv,
+  mode: IpsecMode = sa.mode,
+): TransformResult {
   void env;
   if (sa.state !== 'mature' && sa.state !== 'dying') return drop('ahs_invalid', `SA is ${sa.state}`);
   const auth = authOf(sa);
@@ -221,7 +233,7 @@ export function ahInput(sa: SecAssoc, packet: Uint8Array, ahOffset: number, env:
   if (!auth.verify(parts, packet.subarray(icvOff, icvOff + icvLen))) return drop('ahs_badauth');
   sa.replay.acceptSeq(seqHi, seqLo);
   const nh = packet[ahOffset]!;
-  const asTunnel = sa.mode === 'tunnel' || (sa.mode === 'any' && (nh === IPPROTO_IPV4 || nh === IPPROTO_IPV6));
+  const asTunnel = mode === 'tunnel' || (mode === 'any' && (nh === IPPROTO_IPV4 || nh === IPPROTO_IPV6));
   if (asTunnel) {
     const r = stripOuter(packet, ahOffset + ahLen, end, nh, dsByteOf(packet, 0) & 3);
     return r.ok ? r : drop(tunnelDropReason('ahs', r.error), r.error);

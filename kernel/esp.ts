@@ -1,7 +1,7 @@
 // ESP (RFC 4303): transport- and tunnel-mode output and input over one SA, with separate cipher + ICV
 // (§3.3.2, §3.4.4) or combined mode (RFC 4106, RFC 4543, RFC 7634), ESN (§2.2.1), TFC padding (§2.7)
 // and ESP-in-UDP framing (RFC 3948). Bad packets become KAME espstat drops, never exceptions.
-import type { SecAssoc } from './secassoc.js';
+import type { IpsecMode, SecAssoc } from './secassoc.js';
 import { drop, type TransformEnv, type TransformResult } from './transform.js';
 import { putU32 } from '../common/bytes.js';
 import { byteView } from '../common/byte-view.js';
@@ -181,14 +181,17 @@ function releaseParts(): void {
  * the IPv6 extension headers that must stay in front); tunnel mode wraps the whole packet under a new
  * outer header from sa.src to sa.dst. With sa.natt the ESP header is carried in UDP (RFC 3948 §2).
  * Advances the SA's sequence counter. The output is written into one buffer of the final size.
+ * `mode` is the SA's own unless the caller says otherwise: the output path applies a tunnel SA whose
+ * endpoints an earlier request already wrapped as 'transport' (ipsec-output.ts), without copying the SA.
  */
 export function espOutput(
   sa: SecAssoc,
   packet: Uint8Array,
   env: TransformEnv,
   opts: EspOutputOptions = NO_OPTIONS,
+  mode: IpsecMode = sa.mode,
 ): TransformResult {
-  return protect(sa, packet, env, opts, sa.mode === 'tunnel');
+  return protect(sa, packet, env, opts, mode === 'tunnel');
 }
 
 function protect(
@@ -337,8 +340,16 @@ function finishUdp6Checksum(out: Uint8Array, udpOff: number, total: number): voi
  * check, ICV (constant time, before decryption), window update, decryption, padding, next header.
  * Transport mode returns the IP packet with ESP removed and its header fixed; tunnel mode returns the
  * inner packet. Works in place: `packet` is modified and the result is a view into it.
+ * `mode` is the SA's own unless the caller says otherwise: 'any' (KAME) decapsulates as the next header
+ * says, which is how ipsec-input.ts runs tunnel SAs; the SA itself is never copied.
  */
-export function espInput(sa: SecAssoc, packet: Uint8Array, espOffset: number, env: TransformEnv): TransformResult {
+export function espInput(
+  sa: SecAssoc,
+  packet: Uint8Array,
+  espOffset: number,
+  env: TransformEnv,
+  mode: IpsecMode = sa.mode,
+): TransformResult {
   void env;
   if (!ensureContexts(sa)) return drop('esps_invalid', 'SA has no encryption algorithm or key');
   if (sa.state === 'larval' || sa.state === 'dead') return drop('esps_invalid', `SA is ${sa.state}`);
@@ -357,8 +368,8 @@ export function espInput(sa: SecAssoc, packet: Uint8Array, espOffset: number, en
   if (encLen % block !== 0) return drop('esps_badilen', `payload ${encLen} not a multiple of ${block}`);
   if (espSpi(packet, espOffset) !== sa.spi >>> 0) return drop('esps_notdb', 'SPI does not match the SA');
   // Transport mode rewrites the header in front of ESP: make sure it really leads to ESP first.
-  const nhOff = sa.mode === 'tunnel' ? -1 : nextHeaderOffset(packet, walk, IPPROTO_ESP, espOffset);
-  if (nhOff < 0 && sa.mode === 'transport') return drop('esps_hdrops', 'IP header chain does not lead to ESP');
+  const nhOff = mode === 'tunnel' ? -1 : nextHeaderOffset(packet, walk, IPPROTO_ESP, espOffset);
+  if (nhOff < 0 && mode === 'transport') return drop('esps_hdrops', 'IP header chain does not lead to ESP');
   const seqLo = espSpi(packet, espOffset + 4);
   const seqHi = sa.replay.checkSeq(seqLo);
   if (seqHi < 0) return drop('esps_replay', `seq ${seqLo}`);
@@ -374,7 +385,7 @@ export function espInput(sa: SecAssoc, packet: Uint8Array, espOffset: number, en
   }
   if (nh === IPPROTO_NONE) return drop('esps_dummy', 'dummy packet (RFC 4303 §2.6)');
   // KAME 'any' mode: an IP-in-IP next header means the SA was used as a tunnel.
-  const asTunnel = sa.mode === 'tunnel' || (sa.mode === 'any' && (nh === IPPROTO_IPV4 || nh === IPPROTO_IPV6));
+  const asTunnel = mode === 'tunnel' || (mode === 'any' && (nh === IPPROTO_IPV4 || nh === IPPROTO_IPV6));
   if (asTunnel) {
     const r = stripOuter(packet, dataOff, payEnd, nh, dsByteOf(packet, 0) & 3);
     return r.ok ? r : drop(tunnelDropReason('esps', r.error), r.error);

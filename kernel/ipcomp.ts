@@ -1,7 +1,7 @@
 // IPComp (RFC 3173) with DEFLATE (RFC 2394): transport- and tunnel-mode output and input over one SA.
 // Small or incompressible payloads go out uncompressed (§2.2), and decompression has a hard size limit
 // (§3.3, decompression bombs). Bad packets become KAME ipcompstat drops, never exceptions.
-import type { SecAssoc } from './secassoc.js';
+import type { IpsecMode, SecAssoc } from './secassoc.js';
 import { drop, type TransformEnv, type TransformResult } from './transform.js';
 import {
   IPPROTO_IPCOMP,
@@ -58,6 +58,8 @@ export interface IpcompInputOptions {
   /** Refuse (ipcomps_toobig) a payload that decompresses to more than this many bytes. */
   maxDecompressedBytes?: number;
 }
+const NO_OUTPUT_OPTIONS: Readonly<IpcompOutputOptions> = Object.freeze({});
+const NO_INPUT_OPTIONS: Readonly<IpcompInputOptions> = Object.freeze({});
 
 /** Output succeeds uncompressed in two cases the caller counts: `stat` names the ipcompstat counter. */
 export type IpcompOutputResult =
@@ -89,17 +91,20 @@ function maxTotal(v6: boolean): number {
  * the IP header; tunnel mode compresses the whole packet under a new outer header (tunnel.ts). A payload
  * below the threshold, or one that does not shrink, goes out as it is (tunnel mode: plain IP-in-IP) and
  * the result's `stat` names the counter to bump.
+ * `mode` is the SA's own unless the caller says otherwise: the output path applies a tunnel SA whose
+ * endpoints an earlier request already wrapped as 'transport' (ipsec-output.ts), without copying the SA.
  */
 export function ipcompOutput(
   sa: SecAssoc,
   packet: Uint8Array,
   env: TransformEnv,
-  opts: IpcompOutputOptions = {},
+  opts: IpcompOutputOptions = NO_OUTPUT_OPTIONS,
+  mode: IpsecMode = sa.mode,
 ): IpcompOutputResult {
   if (sa.state !== 'mature' && sa.state !== 'dying')
     return { ok: false, reason: 'ipcomps_invalid', detail: `SA is ${sa.state}` };
   if (!sa.compAlg) return { ok: false, reason: 'ipcomps_noxform', detail: 'SA has no compression algorithm' };
-  const tunnel = sa.mode === 'tunnel';
+  const tunnel = mode === 'tunnel';
   let hdrLen: number,
     nhOff = -1,
     nh: number,
@@ -158,13 +163,16 @@ export function ipcompOutput(
  * SA's (its wire CPI, or its SPI). The decompressed size is capped (opts.maxDecompressedBytes and the IP
  * length limit) before any output is allocated beyond it. Transport mode returns the packet with the
  * payload restored and its header fixed; tunnel mode returns the inner packet.
+ * `mode` is the SA's own unless the caller says otherwise: 'any' (KAME) decapsulates as the next header
+ * says, which is how ipsec-input.ts runs tunnel SAs; the SA itself is never copied.
  */
 export function ipcompInput(
   sa: SecAssoc,
   packet: Uint8Array,
   off: number,
   env: TransformEnv,
-  opts: IpcompInputOptions = {},
+  opts: IpcompInputOptions = NO_INPUT_OPTIONS,
+  mode: IpsecMode = sa.mode,
 ): TransformResult {
   void env;
   if (sa.state !== 'mature' && sa.state !== 'dying') return drop('ipcomps_invalid', `SA is ${sa.state}`);
@@ -182,7 +190,7 @@ export function ipcompInput(
     return drop('ipcomps_notdb', `CPI ${cpi} is not this SA's`);
   const nh = packet[off]!;
   if (nh === IPPROTO_IPCOMP) return drop('ipcomps_hdrops', 'IPComp inside IPComp (RFC 3173 §3.2)');
-  const asTunnel = sa.mode === 'tunnel' || (sa.mode === 'any' && (nh === IPPROTO_IPV4 || nh === IPPROTO_IPV6));
+  const asTunnel = mode === 'tunnel' || (mode === 'any' && (nh === IPPROTO_IPV4 || nh === IPPROTO_IPV6));
   // The restored packet must still fit an IP length field; the caller may set a lower cap.
   const room = asTunnel ? maxTotal(nh === IPPROTO_IPV6) : maxTotal(v6) - off;
   const limit = Math.min(opts.maxDecompressedBytes ?? IPCOMP_MAX_DECOMPRESSED_DEFAULT, room);

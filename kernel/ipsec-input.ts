@@ -89,13 +89,13 @@ export function ipsecInputStep(
   }
   const sa = found;
   const env: TransformEnv = { rng: ctx.rng, now: ctx.clock.now() };
-  const use: SecAssoc = sa.mode === 'tunnel' ? { ...sa, mode: 'any' } : sa;
+  const mode: IpsecMode = sa.mode === 'tunnel' ? 'any' : sa.mode;
   const end = ipPacketEnd(packet);
   const len = packet.length;
   let r: TransformResult;
-  if (sa.proto === 'esp') r = espInput(use, packet, off, env);
-  else if (sa.proto === 'ah') r = ahInput(use, packet, off, env);
-  else r = ipcompInput(use, packet, off, env);
+  if (sa.proto === 'esp') r = espInput(sa, packet, off, env, mode);
+  else if (sa.proto === 'ah') r = ahInput(sa, packet, off, env, mode);
+  else r = ipcompInput(sa, packet, off, env, undefined, mode);
   const grp = PREFIX[sa.proto];
   if (!r.ok) return r;
   ctx.stats.bump(`${grp}_input`);

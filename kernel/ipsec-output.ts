@@ -117,19 +117,15 @@ function applySa(
   env: TransformEnv,
   inPlace: boolean,
 ): OutputVerdict {
-  const use = inPlace ? { ...sa, mode: 'transport' as const } : sa;
+  const mode = inPlace ? 'transport' : sa.mode;
   let r: OutputVerdict;
   const before = pkt.length;
-  if (sa.proto === 'esp') r = espOutput(use, pkt, env);
-  else if (sa.proto === 'ah') r = ahOutput(use, pkt, env);
+  if (sa.proto === 'esp') r = espOutput(sa, pkt, env, undefined, mode);
+  else if (sa.proto === 'ah') r = ahOutput(sa, pkt, env, undefined, mode);
   else {
-    const c = ipcompOutput(use, pkt, env);
+    const c = ipcompOutput(sa, pkt, env, undefined, mode);
     if (c.ok && c.stat) ctx.stats.bump(c.stat);
     r = c;
-  }
-  if (use !== sa) {
-    sa.seqOutHi = use.seqOutHi;
-    sa.seqOutLo = use.seqOutLo;
   }
   if (!r.ok) return r;
   const grp = sa.proto === 'esp' ? 'esps' : sa.proto === 'ah' ? 'ahs' : 'ipcomps';
