@@ -4,13 +4,13 @@
 // own entry points: 'uipsec/pfkey', 'uipsec/setkey', 'uipsec/racoon', 'uipsec/channel'.
 
 // One host: an isolated IP/IPsec stack, its sockets, ping, counters and events.
-export { Host, NetCounters, type HostEvent, type HostOptions } from './kernel/host.js';
-export { UdpSocket, type UdpRemote, type UdpHandler } from './kernel/socket.js';
-export type { PingOptions, PingReply } from './kernel/ping.js';
+export { Host, NetCounters, type HostEvent, type HostOptions } from './kernel/host/host.js';
+export { UdpSocket, type UdpRemote, type UdpHandler } from './kernel/host/socket.js';
+export type { PingOptions, PingReply } from './kernel/host/ping.js';
 export { Stats, STAT_NAMES, isStatName } from './kernel/stats.js';
-export { createSocketPolicy, type SocketPolicy, type SocketDirPolicySpec } from './kernel/spd.js';
-export type { Policy, PolicySpec, IpsecRequest, IpsecRequestSpec, SelectorSpec } from './kernel/policy.js';
-export type { SecAssoc, IpsecProto, IpsecMode, SaState, Lifetime, NatT } from './kernel/secassoc.js';
+export { createSocketPolicy, type SocketPolicy, type SocketDirPolicySpec } from './kernel/spd/spd.js';
+export type { Policy, PolicySpec, IpsecRequest, IpsecRequestSpec, SelectorSpec } from './kernel/spd/policy.js';
+export type { SecAssoc, IpsecProto, IpsecMode, SaState, Lifetime, NatT } from './kernel/sad/secassoc.js';
 
 // Links: how a host's frames leave it.
 export type { Link } from './kernel/link/link.js';
@@ -19,7 +19,7 @@ export { UdpUnderlay, type UnderlayEndpoint, type UnderlayOptions } from './kern
 export { NattSocket, type NattEndpoint, type NattSocketOptions } from './kernel/link/natt-socket.js';
 
 // PF_KEY: the kernel side of a host, and a key manager's client over it.
-export { KeySock, type KeySockOptions, type KeysockStats } from './kernel/keysock.js';
+export { KeySock, type KeySockOptions, type KeysockStats } from './kernel/keysock/keysock.js';
 export { PfkeyClient, type PfkeyClientOptions, type PfkeyTransport } from './pfkey/client.js';
 export { InprocTransport } from './pfkey/transport-inproc.js';
 

@@ -5,7 +5,7 @@
 import { SeededRng } from '../common/rng.js';
 import { nullLogger } from '../common/log.js';
 import { formatAddr } from '../common/inet.js';
-import { createSocketPolicy } from '../kernel/spd.js';
+import { createSocketPolicy } from '../kernel/spd/spd.js';
 import { PfkeyClient } from '../pfkey/client.js';
 import { InprocTransport } from '../pfkey/transport-inproc.js';
 import { parseRacoonConf } from '../racoon/conf/parser.js';

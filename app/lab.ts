@@ -1,4 +1,4 @@
-// An in-process lab: hosts on one in-memory wire, each with its own PF_KEY socket layer (kernel/keysock.ts),
+// An in-process lab: hosts on one in-memory wire, each with its own PF_KEY socket layer (kernel/keysock/keysock.ts),
 // configured by running the real setkey code (setkey/main.ts runSetkey) over the in-process PF_KEY
 // transport, with a tap that records every frame that crosses the wire. Used by the demo, `uipsec demo`
 // and the API example; nothing here is global.
@@ -6,8 +6,8 @@ import type { Clock } from '../common/clock.js';
 import type { Rng } from '../common/rng.js';
 import { SeededRng } from '../common/rng.js';
 import { parseAddr } from '../common/inet.js';
-import { Host } from '../kernel/host.js';
-import { KeySock } from '../kernel/keysock.js';
+import { Host } from '../kernel/host/host.js';
+import { KeySock } from '../kernel/keysock/keysock.js';
 import { MemWire } from '../kernel/link/memwire.js';
 import { runSetkeyInproc, type SetkeyRun } from './setkey-inproc.js';
 

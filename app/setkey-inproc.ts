@@ -2,7 +2,7 @@
 // connection is an in-process socket on the kernel's KeySock, its files come from a map, its stdin from
 // a string. This is how the demo and `uipsec pcap` load setkey text: the same parser, checks and PF_KEY
 // messages as `setkey -f` against uipsecd.
-import type { KeySock } from '../kernel/keysock.js';
+import type { KeySock } from '../kernel/keysock/keysock.js';
 import { InprocTransport } from '../pfkey/transport-inproc.js';
 import { runSetkey, type SetkeyIo } from '../setkey/main.js';
 

@@ -11,7 +11,7 @@ import { saToJson, policyToJson } from '../setkey/json.js';
 import { dumpPolicy, formatInetAddr, DUMP_NAMES } from '../setkey/print.js';
 import type { PolicyView, SaView } from '../setkey/view.js';
 import { protoName } from '../setkey/netdb.js';
-import type { Host } from '../kernel/host.js';
+import type { Host } from '../kernel/host/host.js';
 import { formatPrefix } from '../common/inet.js';
 import { formatTable, section } from './table.js';
 

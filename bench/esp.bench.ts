@@ -11,12 +11,12 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { fmtOps, fmtSpread, interleave, youngGc, type Interleaved, type InterleaveOptions } from './harness.js';
-import { espOutput, espInput } from '../kernel/esp.js';
-import { ReplayWindow } from '../kernel/replay.js';
+import { espOutput, espInput } from '../kernel/ipsec/esp.js';
+import { ReplayWindow } from '../kernel/sad/replay.js';
 import { findEncAlg, findAuthAlg } from '../crypto/registry.js';
 import { PooledRng } from '../common/rng.js';
-import type { SecAssoc } from '../kernel/secassoc.js';
-import type { TransformEnv } from '../kernel/transform.js';
+import type { SecAssoc } from '../kernel/sad/secassoc.js';
+import type { TransformEnv } from '../kernel/ipsec/transform.js';
 
 const PACKET_BYTES = 1400;
 const IPV4_HEADER_BYTES = 20;

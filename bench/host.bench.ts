@@ -2,7 +2,7 @@
 // per second (socket send -> SPD -> ESP output -> memwire -> input -> SA lookup -> ESP input -> inbound
 // policy check -> socket), printed beside the same traffic with no policy, measured in the same run, and the
 // ratio of the two. Machines are shared and noisy: read the ratio, not the absolute figures.
-import { Host } from '../kernel/host.js';
+import { Host } from '../kernel/host/host.js';
 import { MemWire } from '../kernel/link/memwire.js';
 import { ManualClock } from '../common/clock.js';
 import { PooledRng } from '../common/rng.js';

@@ -5,9 +5,9 @@
 // cache holds); the per-flow cache in front of it is measured separately.
 import { compare, fmtRate } from './harness.js';
 import type { Rate } from './harness.js';
-import { Spd } from '../kernel/spd.js';
-import type { PolicySpec, PolicyDir } from '../kernel/policy.js';
-import { SpdError } from '../kernel/policy.js';
+import { Spd } from '../kernel/spd/spd.js';
+import type { PolicySpec, PolicyDir } from '../kernel/spd/policy.js';
+import { SpdError } from '../kernel/spd/policy.js';
 import { systemClock } from '../common/clock.js';
 import { maskAddr } from '../common/inet.js';
 import type { Prefix } from '../common/inet.js';

@@ -1,6 +1,6 @@
 // Host-wide IPsec counters named as KAME/FreeBSD name them (netipsec/esp_var.h, ah_var.h, ipcomp_var.h,
 // ipsec.h `struct ipsecstat`), so `netstat -s -p esp` style output and grep across the KAME sources match.
-// Transforms return these names as drop reasons (kernel/transform.ts); the input/output path bumps them.
+// Transforms return these names as drop reasons (kernel/ipsec/transform.ts); the input/output path bumps them.
 
 /** struct espstat (netipsec/esp_var.h), without the per-algorithm histogram. */
 export const ESPSTAT_NAMES = [

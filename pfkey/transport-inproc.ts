@@ -1,6 +1,6 @@
 // The in-process PF_KEY transport: a client socket joined to a kernel-side socket object in the same
 // process (embedded use and tests). pfkey/ imports only common/, so the kernel side is described here as an
-// interface (PfkeyEndpoint) that kernel/keysock.ts implements. Messages are copied both ways and delivered
+// interface (PfkeyEndpoint) that kernel/keysock/keysock.ts implements. Messages are copied both ways and delivered
 // on a later microtask, as a socket would: the sender never runs inside the receiver's handler.
 import type { PfkeyTransport } from './client.js';
 

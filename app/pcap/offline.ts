@@ -6,17 +6,17 @@
 import { ParseError } from '../../common/bytes.js';
 import type { Rng } from '../../common/rng.js';
 import type { Clock } from '../../common/clock.js';
-import { Host } from '../../kernel/host.js';
-import { KeySock } from '../../kernel/keysock.js';
+import { Host } from '../../kernel/host/host.js';
+import { KeySock } from '../../kernel/keysock/keysock.js';
 import { decodeIpPacket } from '../../kernel/ip/packet.js';
-import { ipsecOutput, packetSelector } from '../../kernel/ipsec-output.js';
+import { ipsecOutput, packetSelector } from '../../kernel/ipsec/output.js';
 import {
   ipsecInputStep,
   inboundPolicyCheck,
   IPSEC_MAX_INPUT_DEPTH,
   type InputLayer,
-} from '../../kernel/ipsec-input.js';
-import { classifyUdpEncap, stripUdpEncap } from '../../kernel/udp-encap.js';
+} from '../../kernel/ipsec/input.js';
+import { classifyUdpEncap, stripUdpEncap } from '../../kernel/ipsec/udp-encap.js';
 import { runSetkeyInproc, type SetkeyRun } from '../setkey-inproc.js';
 import { splitFrame, joinFrame } from './link-frame.js';
 import type { PcapFile, PcapRecord } from './pcap-file.js';

@@ -5,7 +5,7 @@
 // decrypt (AES-GMAC, ChaCha20-Poly1305, Camellia) are written as comments that say so.
 import { toHex } from '../../common/bytes.js';
 import { formatAddr } from '../../common/inet.js';
-import type { SecAssoc } from '../../kernel/secassoc.js';
+import type { SecAssoc } from '../../kernel/sad/secassoc.js';
 
 const WS_ENC: Readonly<Record<string, string>> = {
   null: 'NULL',

@@ -14,9 +14,9 @@ import {
   encodeIkeFrame,
   type IkeFrame,
 } from '../../channel/frames.js';
-import type { Host } from '../host.js';
-import { createSocketPolicy } from '../spd.js';
-import type { UdpSocket } from '../socket.js';
+import type { Host } from '../host/host.js';
+import { createSocketPolicy } from '../spd/spd.js';
+import type { UdpSocket } from '../host/socket.js';
 import { formatAddr, formatPrefix, parseAddr } from '../../common/inet.js';
 import type { Link } from '../link/link.js';
 import { UdpUnderlay } from '../link/udp-underlay.js';

@@ -6,7 +6,7 @@
 import type { Server, Socket } from 'node:net';
 import { PfkeyStreamSplitter } from '../../pfkey/stream.js';
 import type { Logger } from '../../common/log.js';
-import type { KeySock, KeySocket } from '../keysock.js';
+import type { KeySock, KeySocket } from '../keysock/keysock.js';
 import { closeUnix, listenUnix } from './unix-listener.js';
 
 /** Bytes queued to one client beyond which further messages are dropped (KAME: socket buffer full). */

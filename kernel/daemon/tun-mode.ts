@@ -5,7 +5,7 @@
 // back to the TUN for the machine to deliver or forward. Routes and rules follow the SPD (kernel/os/).
 import type { Logger } from '../../common/log.js';
 import { parseAddr } from '../../common/inet.js';
-import type { Host } from '../host.js';
+import type { Host } from '../host/host.js';
 import type { DaemonConfig } from './config.js';
 import { openTun, configureInterface, closeTun, type TunDevice } from '../os/tun.js';
 import { setNonBlocking } from '../os/libc.js';

@@ -9,7 +9,7 @@ import { formatAddr, parseAddr } from '../../common/inet.js';
 import { buildUdpPacket } from '../ip/packet.js';
 import { IPPROTO_UDP, IPV4_MIN_HEADER_BYTES } from '../ip/constants.js';
 import { IpWalk, walkIp } from '../ip/walk.js';
-import { NAT_T_PORT, NON_ESP_MARKER_BYTES, NATT_KEEPALIVE_BYTE } from '../udp-encap.js';
+import { NAT_T_PORT, NON_ESP_MARKER_BYTES, NATT_KEEPALIVE_BYTE } from '../ipsec/udp-encap.js';
 import type { Link } from './link.js';
 
 /** RFC 4303 §2: an ESP packet has at least an SPI and a sequence number. */

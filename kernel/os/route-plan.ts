@@ -5,7 +5,7 @@
 // which outlives the daemon (the TUN route vanishes with the device; the prohibit route stays until a clean
 // stop). Pure: the plan is compared with what `ip -j` shows by kernel/os/route-sync.ts.
 import { formatAddr, formatPrefix, addrEqual } from '../../common/inet.js';
-import type { Policy } from '../policy.js';
+import type { Policy } from '../spd/policy.js';
 
 /** Metric of the kill-switch routes (the TUN routes use 0, so they win while the daemon runs). */
 export const KILL_SWITCH_METRIC = 4500;

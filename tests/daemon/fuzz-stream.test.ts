@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import * as C from '../../pfkey/constants.js';
 import { connectPfkey } from '../../pfkey/transport-unix.js';
-import { KeySock } from '../../kernel/keysock.js';
+import { KeySock } from '../../kernel/keysock/keysock.js';
 import { startDaemon } from '../../kernel/daemon/main.js';
 import { messageArb, spdState } from '../unit/keysock/arbitraries.js';
 import { bareKernel, msg, openRec, T0 } from '../unit/keysock/support.js';
 import { ManualClock } from '../../common/clock.js';
-import type { Sad } from '../../kernel/sad.js';
+import type { Sad } from '../../kernel/sad/sad.js';
 import { sockDir, testConfig } from './support.js';
 
 const COUNT = process.env.UIPSEC_SLOW ? 50_000 : 5_000;

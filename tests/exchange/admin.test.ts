@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:net';
-import type { Host } from '../../kernel/host.js';
+import type { Host } from '../../kernel/host/host.js';
 import { serveAdmin } from '../../racoon/admin.js';
 import { runRacoonctl } from '../../racoon/racoonctl.js';
 import { policyPair } from '../scenarios/lab.js';

@@ -4,7 +4,7 @@
 //
 //   a 192.0.2.1 (racoon a, KeySock a) ==== memwire ==== b 192.0.2.2 (racoon b, KeySock b)
 import { strict as assert } from 'node:assert';
-import type { Host } from '../../kernel/host.js';
+import type { Host } from '../../kernel/host/host.js';
 import { policyPair } from '../scenarios/lab.js';
 import * as C from '../../racoon/isakmp/constants.js';
 import { decodeIsakmpMessage } from '../../racoon/isakmp/message.js';

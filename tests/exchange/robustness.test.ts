@@ -2,7 +2,7 @@
 // pre-shared key, no common proposal, the half-open phase 1 cap, rekeying on the kernel's soft EXPIRE,
 // DELETE propagated both ways, phase 1 expiry, and forced NAT-T (ESP-in-UDP SAs with the NAT-T extensions).
 import { strict as assert } from 'node:assert';
-import type { Host } from '../../kernel/host.js';
+import type { Host } from '../../kernel/host/host.js';
 import * as P from '../../pfkey/constants.js';
 import { makeSockaddr } from '../../pfkey/sockaddr.js';
 import { policyPair } from '../scenarios/lab.js';

@@ -3,7 +3,7 @@
 // malformed and answered with nothing, as before the engine was split; an IKEv1 negotiation with the same
 // peer still completes afterwards. (Issue 14's IKEv2 handler takes this role and answers, RFC 7296 §1.5.)
 import { strict as assert } from 'node:assert';
-import type { Host } from '../../kernel/host.js';
+import type { Host } from '../../kernel/host/host.js';
 import { policyPair } from '../scenarios/lab.js';
 import { confFor, ikeLab, ip, settle, type IkeLab } from './ike-lab.js';
 

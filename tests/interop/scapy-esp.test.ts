@@ -1,15 +1,15 @@
-// Cross-check of kernel/esp.ts against scapy.layers.ipsec (an independent implementation): packets built
+// Cross-check of kernel/ipsec/esp.ts against scapy.layers.ipsec (an independent implementation): packets built
 // by uipsec are opened by scapy and packets built by scapy are opened by uipsec, for every algorithm both
 // support, transport and tunnel mode, IPv4 and IPv6, with and without ESN, and ESP-in-UDP. All cases run
 // in one python process (JSON in/out). Skipped, with the reason, when scapy is not installed.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { espOutput, espInput } from '../../kernel/esp.js';
-import { classifyUdpEncap, stripUdpEncap } from '../../kernel/udp-encap.js';
+import { espOutput, espInput } from '../../kernel/ipsec/esp.js';
+import { classifyUdpEncap, stripUdpEncap } from '../../kernel/ipsec/udp-encap.js';
 import { findEncAlg, findAuthAlg } from '../../crypto/registry.js';
-import type { SecAssoc } from '../../kernel/secassoc.js';
-import { makeSa, peerSa, env, ipv4, ipv6, udp, tcp, bytes, keyFor, repoRoot } from '../unit/kernel/esp-support.js';
+import type { SecAssoc } from '../../kernel/sad/secassoc.js';
+import { makeSa, peerSa, env, ipv4, ipv6, udp, tcp, bytes, keyFor, repoRoot } from '../unit/ipsec/esp-support.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(repoRoot(), 'tests/interop/scapy-esp.py');

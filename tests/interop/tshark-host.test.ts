@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { PcapWriter, capturingLink } from '../support/pcap.js';
 import { underlayPair, protectPair, receiveN, saParams, UA, UB } from '../scenarios/lab.js';
 import { nattPair, nattEsp } from '../scenarios/natt-lab.js';
-import type { IpsecProto } from '../../kernel/secassoc.js';
-import type { Host } from '../../kernel/host.js';
+import type { IpsecProto } from '../../kernel/sad/secassoc.js';
+import type { Host } from '../../kernel/host/host.js';
 import { toHex } from '../../common/bytes.js';
 
 function tsharkMissing(): string | undefined {

@@ -1,5 +1,5 @@
 // Naive reference SPD for differential tests: one list in insertion order, every lookup a
-// full scan. It shares nothing with kernel/spd-index.ts except common/inet's prefixContains.
+// full scan. It shares nothing with kernel/spd/tuple-index.ts except common/inet's prefixContains.
 import { prefixContains } from '../../common/inet.js';
 import type { Prefix } from '../../common/inet.js';
 

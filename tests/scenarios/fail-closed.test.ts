@@ -4,9 +4,9 @@
 // protected but arrives in plain, or protected the wrong way, is dropped and counted (ipsecstat in_polvio).
 import { strict as assert } from 'node:assert';
 import { ManualClock } from '../../common/clock.js';
-import type { Host, HostEvent } from '../../kernel/host.js';
-import { createSocketPolicy } from '../../kernel/spd.js';
-import { BLOCKACQ_COUNT, BLOCKACQ_LIFETIME_SEC } from '../../kernel/acquire.js';
+import type { Host, HostEvent } from '../../kernel/host/host.js';
+import { createSocketPolicy } from '../../kernel/spd/spd.js';
+import { BLOCKACQ_COUNT, BLOCKACQ_LIFETIME_SEC } from '../../kernel/sad/acquire.js';
 import { formatAddr } from '../../common/inet.js';
 import { settle, makeHost, attach, segment, addSaPair, ip, anyFrameContains, protocols, type Segment } from './lab.js';
 

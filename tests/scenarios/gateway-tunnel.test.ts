@@ -7,12 +7,12 @@
 //   10.1.0.10   10.1.0.1  198.51.100.1   198.51.100.2  10.2.0.1   10.2.0.10
 import { strict as assert } from 'node:assert';
 import { ManualClock } from '../../common/clock.js';
-import type { Host } from '../../kernel/host.js';
+import type { Host } from '../../kernel/host/host.js';
 import { decodeIpPacket } from '../../kernel/ip/packet.js';
 import { buildUdpPacket } from '../../kernel/ip/packet.js';
 import { formatAddr } from '../../common/inet.js';
-import { espInput, espSpi } from '../../kernel/esp.js';
-import { ReplayWindow } from '../../kernel/replay.js';
+import { espInput, espSpi } from '../../kernel/ipsec/esp.js';
+import { ReplayWindow } from '../../kernel/sad/replay.js';
 import {
   settle,
   makeHost,

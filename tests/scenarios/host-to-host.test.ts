@@ -5,7 +5,7 @@
 //    a 192.0.2.1 / 2001:db8::1  ====== memwire ======  b 192.0.2.2 / 2001:db8::2
 import { strict as assert } from 'node:assert';
 import { ManualClock } from '../../common/clock.js';
-import type { Host } from '../../kernel/host.js';
+import type { Host } from '../../kernel/host/host.js';
 import { decodeIpPacket, buildEchoRequestPacket, buildIpPacket } from '../../kernel/ip/packet.js';
 import {
   settle,

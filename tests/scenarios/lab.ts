@@ -1,7 +1,7 @@
 // Scenario helpers: hosts on in-memory wires with a manual clock and seeded RNG, SA pairs and policy pairs
 // installed the way `setkey -f` would install them, a tap that records every frame on a wire, and settle()
 // to let queued deliveries run. Keys are deterministic (SeededRng), never real secrets.
-import { Host, type HostOptions } from '../../kernel/host.js';
+import { Host, type HostOptions } from '../../kernel/host/host.js';
 import { MemWire, type WireOptions } from '../../kernel/link/memwire.js';
 import { UdpUnderlay } from '../../kernel/link/udp-underlay.js';
 import type { Link } from '../../kernel/link/link.js';
@@ -9,9 +9,9 @@ import { ManualClock } from '../../common/clock.js';
 import { SeededRng } from '../../common/rng.js';
 import { parseAddr } from '../../common/inet.js';
 import { findEncAlg, findAuthAlg } from '../../crypto/registry.js';
-import type { IpsecProto } from '../../kernel/secassoc.js';
-import type { IpsecRequestSpec, PolicySpec } from '../../kernel/policy.js';
-import type { SaParams } from '../../kernel/sad.js';
+import type { IpsecProto } from '../../kernel/sad/secassoc.js';
+import type { IpsecRequestSpec, PolicySpec } from '../../kernel/spd/policy.js';
+import type { SaParams } from '../../kernel/sad/sad.js';
 import { decodeIpPacket } from '../../kernel/ip/packet.js';
 
 /** Lets every queued microtask and immediate run (memwire delivers with queueMicrotask). */

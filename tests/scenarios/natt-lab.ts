@@ -1,7 +1,7 @@
 // NAT-T scenario helpers: two hosts on real NattSockets (127.0.0.1 and 127.0.0.2, ephemeral ports) and ESP
 // SA/policy pairs with RFC 3948 ports, shared by the NAT-T scenario and the tshark interop test.
 import { NattSocket, type NattEndpoint } from '../../kernel/link/natt-socket.js';
-import { Host } from '../../kernel/host.js';
+import { Host } from '../../kernel/host/host.js';
 import { SeededRng } from '../../common/rng.js';
 import type { Link } from '../../kernel/link/link.js';
 import { saParams, policyPair } from './lab.js';

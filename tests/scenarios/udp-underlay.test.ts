@@ -2,7 +2,7 @@
 // processes or machines would use it), exchanging ESP, AH and IPComp in transport and tunnel mode, IPv4 and
 // IPv6, with ping and UDP. tests/interop/tshark-host.test.ts decodes the same traffic with tshark.
 import { strict as assert } from 'node:assert';
-import type { IpsecProto } from '../../kernel/secassoc.js';
+import type { IpsecProto } from '../../kernel/sad/secassoc.js';
 import { underlayPair, receiveN, protectPair, UB } from './lab.js';
 
 const PROTOS: IpsecProto[] = ['esp', 'ah', 'ipcomp'];

@@ -4,7 +4,7 @@
 // report with the bad fields left out or a TypeError (fast-check, fixed seed). formatStatus shows the parts.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Host } from '../../../kernel/host.js';
+import { Host } from '../../../kernel/host/host.js';
 import { MemWire } from '../../../kernel/link/memwire.js';
 import { hostStatus } from '../../../kernel/daemon/ike-server.js';
 import { IKE_FRAME_MAX, encodeIkeFrame } from '../../../channel/index.js';

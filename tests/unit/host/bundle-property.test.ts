@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { ManualClock } from '../../../common/clock.js';
-import type { IpsecProto } from '../../../kernel/secassoc.js';
+import type { IpsecProto } from '../../../kernel/sad/secassoc.js';
 import {
   settle,
   makeHost,

@@ -4,14 +4,14 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { ManualClock } from '../../../common/clock.js';
-import { Host, type HostOptions } from '../../../kernel/host.js';
+import { Host, type HostOptions } from '../../../kernel/host/host.js';
 import { MemWire } from '../../../kernel/link/memwire.js';
 import { SeededRng } from '../../../common/rng.js';
 import { buildUdpPacket, buildEchoRequestPacket } from '../../../kernel/ip/packet.js';
 import { fragmentIpv4, fragmentIpv6 } from '../../../kernel/ip/frag.js';
 import { setIpv4Checksum } from '../../../kernel/ip/ipv4.js';
-import { espOutput } from '../../../kernel/esp.js';
-import { IPSEC_MAX_INPUT_DEPTH } from '../../../kernel/ipsec-input.js';
+import { espOutput } from '../../../kernel/ipsec/esp.js';
+import { IPSEC_MAX_INPUT_DEPTH } from '../../../kernel/ipsec/input.js';
 import { ip, settle, saParams } from '../../scenarios/lab.js';
 
 const A = '192.0.2.1',

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { createSocket } from 'node:dgram';
 import fc from 'fast-check';
 import { NattSocket } from '../../../kernel/link/natt-socket.js';
-import { Host } from '../../../kernel/host.js';
+import { Host } from '../../../kernel/host/host.js';
 import { SeededRng } from '../../../common/rng.js';
 import { ManualClock } from '../../../common/clock.js';
 import { buildUdpPacket, buildIpPacket } from '../../../kernel/ip/packet.js';

@@ -3,12 +3,12 @@
 // (IKE on 4500, NAT-keepalives, ESP-in-UDP, fragmentation after ESP, forwarding limits, routes, events).
 import { strict as assert } from 'node:assert';
 import { ManualClock } from '../../../common/clock.js';
-import { AcquireTable, type SaIndex } from '../../../kernel/acquire.js';
-import { historySatisfies, type InputLayer } from '../../../kernel/ipsec-input.js';
-import { packetSelector } from '../../../kernel/ipsec-output.js';
-import { UdpTable, UdpSocket, type UdpStack, EPHEMERAL_PORT_FIRST } from '../../../kernel/socket.js';
-import type { IpsecRequest } from '../../../kernel/policy.js';
-import type { SecAssoc } from '../../../kernel/secassoc.js';
+import { AcquireTable, type SaIndex } from '../../../kernel/sad/acquire.js';
+import { historySatisfies, type InputLayer } from '../../../kernel/ipsec/input.js';
+import { packetSelector } from '../../../kernel/ipsec/output.js';
+import { UdpTable, UdpSocket, type UdpStack, EPHEMERAL_PORT_FIRST } from '../../../kernel/host/socket.js';
+import type { IpsecRequest } from '../../../kernel/spd/policy.js';
+import type { SecAssoc } from '../../../kernel/sad/secassoc.js';
 import { ErrnoError } from '../../../common/errors.js';
 import { buildUdpPacket, buildEchoRequestPacket, buildIpPacket, decodeIpPacket } from '../../../kernel/ip/packet.js';
 import { buildIpv6OptionsHeader } from '../../../kernel/ip/ipv6.js';
@@ -106,7 +106,7 @@ const req = (
   ...(ends ? { src: ip(ends[0]), dst: ip(ends[1]) } : {}),
 });
 
-describe('kernel/ipsec-input historySatisfies (inbound policy check)', () => {
+describe('kernel/ipsec/input historySatisfies (inbound policy check)', () => {
   // history is outermost first (as processed); requests innermost first (as in the policy).
   const T: [string, IpsecRequest[], InputLayer[], boolean][] = [
     ['plain packet, ESP required', [req('esp')], [], false],
@@ -182,7 +182,7 @@ describe('kernel/ipsec-input historySatisfies (inbound policy check)', () => {
     it(`${name}: ${ok ? 'accepted' : 'rejected'}`, () => assert.equal(historySatisfies(reqs, hist), ok));
 });
 
-describe('kernel/ipsec-output packetSelector', () => {
+describe('kernel/ipsec/output packetSelector', () => {
   it('UDP ports, ICMP type/code, IPv6 past extension headers', () => {
     const u = packetSelector(buildUdpPacket({ src: ip(A), dst: ip(B) }, 1234, 53, new Uint8Array(4)))!;
     assert.deepEqual([u.proto, u.sport, u.dport], [17, 1234, 53]);
@@ -248,8 +248,8 @@ describe('kernel/socket UdpTable and UdpSocket', () => {
 
 describe('Buffer inputs (zlib and ESP output hand out Node Buffers, whose slice is a view)', () => {
   it('ahInput verifies a packet held in a Buffer (its ICV is not zeroed by the mutable-field copy)', async () => {
-    const { Sad } = await import('../../../kernel/sad.js');
-    const { ahOutput, ahInput } = await import('../../../kernel/ah.js');
+    const { Sad } = await import('../../../kernel/sad/sad.js');
+    const { ahOutput, ahInput } = await import('../../../kernel/ipsec/ah.js');
     const { SeededRng } = await import('../../../common/rng.js');
     const sad = new Sad({ clock: new ManualClock(0), rng: new SeededRng(1) });
     const out = sad.add(saParams({ proto: 'ah' }, A, B, 0x1000));

@@ -63,9 +63,12 @@ describe('kernel/stats', () => {
 
   it('knows every drop reason the transforms return (scans kernel/*.ts for drop/reason/stat literals)', () => {
     const root = repoRoot();
-    const files = ['kernel/esp.ts', 'kernel/ah.ts', 'kernel/ipcomp.ts', 'kernel/tunnel.ts'].filter((f) =>
-      existsSync(join(root, f)),
-    );
+    const files = [
+      'kernel/ipsec/esp.ts',
+      'kernel/ipsec/ah.ts',
+      'kernel/ipsec/ipcomp.ts',
+      'kernel/ipsec/tunnel.ts',
+    ].filter((f) => existsSync(join(root, f)));
     assert.ok(files.length > 0);
     const reasons = new Set<string>();
     for (const f of files) {

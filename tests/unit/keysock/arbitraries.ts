@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import * as C from '../../../pfkey/constants.js';
 import { encodeMessage, type PfkeyMessage } from '../../../pfkey/index.js';
 import { toHex } from '../../../common/bytes.js';
-import type { Sad } from '../../../kernel/sad.js';
-import type { Spd } from '../../../kernel/spd.js';
+import type { Sad } from '../../../kernel/sad/sad.js';
+import type { Spd } from '../../../kernel/spd/spd.js';
 import { addr, hexKey, msg, saMsg, spMsg } from './support.js';
 
 const PAIRS: [string, string][] = [

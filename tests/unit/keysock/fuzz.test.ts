@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { makeLogger } from '../../../common/log.js';
-import { KeySock } from '../../../kernel/keysock.js';
+import { KeySock } from '../../../kernel/keysock/keysock.js';
 import { bareKernel, openRec } from './support.js';
 import { messageArb, sadFingerprint, sadState, spdState } from './arbitraries.js';
 

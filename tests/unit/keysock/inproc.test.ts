@@ -6,7 +6,7 @@ import * as C from '../../../pfkey/constants.js';
 import { PfkeyClient } from '../../../pfkey/client.js';
 import { InprocTransport, INPROC_HIGH_WATER } from '../../../pfkey/transport-inproc.js';
 import { PfkeyError, type PfkeyMessage } from '../../../pfkey/index.js';
-import { KeySock } from '../../../kernel/keysock.js';
+import { KeySock } from '../../../kernel/keysock/keysock.js';
 import { attach, makeHost, segment, settle } from '../../scenarios/lab.js';
 import { addr, bareKernel, hexKey, ip, msg, saMsg, spMsg } from './support.js';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import * as C from '../../../pfkey/constants.js';
 import { encodeMessage, withErrno } from '../../../pfkey/index.js';
-import { KeySock } from '../../../kernel/keysock.js';
+import { KeySock } from '../../../kernel/keysock/keysock.js';
 import { ERRNO_NUMBERS } from '../../../pfkey/errors.js';
 import { addr, bareKernel, hexKey, ip, msg, openRec, saMsg } from './support.js';
 

@@ -3,7 +3,7 @@
 // (tests/fixtures/setkey, each naming its pfkey_dump.c source).
 import assert from 'node:assert/strict';
 import * as C from '../../../pfkey/constants.js';
-import { KeySock } from '../../../kernel/keysock.js';
+import { KeySock } from '../../../kernel/keysock/keysock.js';
 import { formatReplies } from '../../../setkey/from-pfkey.js';
 import { golden } from '../setkey/fixtures.js';
 import { bareKernel, msg, openRec, saMsg, spMsg } from './support.js';

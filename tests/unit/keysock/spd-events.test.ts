@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import * as C from '../../../pfkey/constants.js';
 import { ERRNO_NUMBERS as E, encodeMessage } from '../../../pfkey/index.js';
-import { KeySock } from '../../../kernel/keysock.js';
+import { KeySock } from '../../../kernel/keysock/keysock.js';
 import { addr, bareKernel, ip, msg, openRec, saMsg, spMsg, T0 } from './support.js';
 
 function setup() {

@@ -13,12 +13,12 @@ import {
   type PfkeyMessage,
   type SadbAddress,
 } from '../../../pfkey/index.js';
-import { Sad } from '../../../kernel/sad.js';
-import { Spd } from '../../../kernel/spd.js';
-import { AcquireTable } from '../../../kernel/acquire.js';
-import type { HostEvent } from '../../../kernel/host.js';
-import { KeySock, type KeySocket } from '../../../kernel/keysock.js';
-import type { KeysockKernel } from '../../../kernel/keysock-types.js';
+import { Sad } from '../../../kernel/sad/sad.js';
+import { Spd } from '../../../kernel/spd/spd.js';
+import { AcquireTable } from '../../../kernel/sad/acquire.js';
+import type { HostEvent } from '../../../kernel/host/host.js';
+import { KeySock, type KeySocket } from '../../../kernel/keysock/keysock.js';
+import type { KeysockKernel } from '../../../kernel/keysock/types.js';
 
 export const T0 = 1_700_000_000_000;
 
@@ -28,7 +28,7 @@ export interface BareKernel extends KeysockKernel {
   emit(ev: HostEvent): void;
 }
 
-/** Sad + Spd wired to an event list, as a Host would be (kernel/host.ts onSad/onExpire). */
+/** Sad + Spd wired to an event list, as a Host would be (kernel/host/host.ts onSad/onExpire). */
 export function bareKernel(seed = 'keysock'): BareKernel {
   const clock = new ManualClock(T0);
   const listeners = new Set<(ev: HostEvent) => void>();

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { MemWire } from '../../../kernel/link/memwire.js';
-import { RouteTable } from '../../../kernel/route.js';
+import { RouteTable } from '../../../kernel/host/route.js';
 import { parseAddr, parsePrefix } from '../../../common/inet.js';
 import { ManualClock } from '../../../common/clock.js';
 import { SeededRng } from '../../../common/rng.js';

@@ -1,8 +1,8 @@
 // The routes a TUN-mode host asks of the machine, from its SPD alone (kernel/os/route-plan.ts), and how
 // iproute2's destinations compare with them (kernel/os/route-sync.ts normalizeDst).
 import { strict as assert } from 'node:assert';
-import { Spd } from '../../../kernel/spd.js';
-import type { PolicySpec } from '../../../kernel/policy.js';
+import { Spd } from '../../../kernel/spd/spd.js';
+import type { PolicySpec } from '../../../kernel/spd/policy.js';
 import { ManualClock } from '../../../common/clock.js';
 import { parseAddr } from '../../../common/inet.js';
 import { planRoutes, KILL_SWITCH_METRIC } from '../../../kernel/os/route-plan.js';

@@ -2,8 +2,8 @@
 // the in-process transport, as uipsecd would serve it; output captured, clock fixed.
 import { ManualClock } from '../../../common/clock.js';
 import { SeededRng } from '../../../common/rng.js';
-import { Host } from '../../../kernel/host.js';
-import { KeySock } from '../../../kernel/keysock.js';
+import { Host } from '../../../kernel/host/host.js';
+import { KeySock } from '../../../kernel/keysock/keysock.js';
 import { InprocTransport } from '../../../pfkey/transport-inproc.js';
 import { runSetkey, type SetkeyIo } from '../../../setkey/main.js';
 

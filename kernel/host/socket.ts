@@ -1,0 +1,135 @@
+// UDP sockets of the in-process host (BSD `inpcb` for UDP, reduced): bind to a port and optionally an address,
+// send datagrams, receive them through a callback, and carry a per-socket IPsec policy (IP_IPSEC_POLICY,
+// kernel/spd/spd.ts createSocketPolicy) that the output path and the inbound policy check consult.
+import { ErrnoError } from '../../common/errors.js';
+import { addrEqual, addrKey, parseAddr } from '../../common/inet.js';
+import type { SocketPolicy } from '../spd/spd.js';
+import type { InputLayer } from '../ipsec/input.js';
+
+/** BSD net.inet.ip.portrange.hifirst/hilast: where ephemeral ports come from. */
+export const EPHEMERAL_PORT_FIRST = 49152;
+export const EPHEMERAL_PORT_LAST = 65535;
+
+/** Where a datagram came from, and the IPsec transforms it went through (outermost first). */
+export interface UdpRemote {
+  address: Uint8Array;
+  port: number;
+  /** The local address it was sent to. */
+  local: Uint8Array;
+  layers: readonly InputLayer[];
+}
+
+export type UdpHandler = (data: Uint8Array, from: UdpRemote) => void;
+
+/** What a socket needs from its host. */
+export interface UdpStack {
+  /** Sends one datagram; returns false when it was dropped (no route, policy, missing SA...). */
+  udpSend(sock: UdpSocket, data: Uint8Array, dst: Uint8Array, dport: number): boolean;
+  readonly udpTable: UdpTable;
+}
+
+function toAddr(a: string | Uint8Array): Uint8Array {
+  if (typeof a !== 'string') return new Uint8Array(a);
+  const r = parseAddr(a);
+  if (!r) throw new ErrnoError('EINVAL', `bad address "${a.slice(0, 64)}"`);
+  return r;
+}
+
+function checkPort(p: number): number {
+  if (!Number.isInteger(p) || p < 0 || p > 0xffff) throw new ErrnoError('EINVAL', `bad port ${String(p).slice(0, 16)}`);
+  return p;
+}
+
+/** One UDP socket. Not usable after close(). */
+export class UdpSocket {
+  localPort = 0;
+  localAddr: Uint8Array | undefined;
+  policy: SocketPolicy | undefined;
+  private handler: UdpHandler | undefined;
+  private closed = false;
+
+  constructor(private readonly stack: UdpStack) {}
+
+  /** Binds to `port` (0: an ephemeral one) and optionally one local address; EADDRINUSE if taken. */
+  bind(port = 0, addr?: string | Uint8Array): number {
+    if (this.closed) throw new ErrnoError('EBADF', 'socket is closed');
+    if (this.localPort !== 0) throw new ErrnoError('EINVAL', 'socket is already bound');
+    const a = addr === undefined ? undefined : toAddr(addr);
+    this.localPort = this.stack.udpTable.bind(this, checkPort(port), a);
+    this.localAddr = a;
+    return this.localPort;
+  }
+
+  /** Sends `data` to dst:dport (binding an ephemeral port first if needed). False if the packet was dropped. */
+  send(data: Uint8Array, dst: string | Uint8Array, dport: number): boolean {
+    if (this.closed) throw new ErrnoError('EBADF', 'socket is closed');
+    if (this.localPort === 0) this.bind(0);
+    return this.stack.udpSend(this, data, toAddr(dst), checkPort(dport));
+  }
+
+  onMessage(fn: UdpHandler): void {
+    this.handler = fn;
+  }
+
+  /** IP_IPSEC_POLICY: the socket's own in/out policy (build it with createSocketPolicy). */
+  setPolicy(p: SocketPolicy | undefined): void {
+    this.policy = p;
+  }
+
+  /** @internal called by the host for a datagram that passed the inbound policy check. */
+  deliver(data: Uint8Array, from: UdpRemote): void {
+    if (!this.closed) this.handler?.(data, from);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stack.udpTable.unbind(this);
+  }
+}
+
+/** The host's UDP port table (BSD `udbinfo`): exact local address first, then the wildcard. */
+export class UdpTable {
+  private readonly byPort = new Map<number, UdpSocket[]>();
+  private nextEphemeral = EPHEMERAL_PORT_FIRST;
+
+  bind(sock: UdpSocket, port: number, addr: Uint8Array | undefined): number {
+    const p = port === 0 ? this.ephemeral() : port;
+    const list = this.byPort.get(p) ?? [];
+    const clash = list.some((s) => s.localAddr === undefined || addr === undefined || addrEqual(s.localAddr, addr));
+    if (clash) throw new ErrnoError('EADDRINUSE', `UDP port ${p}${addr ? ' on ' + addrKey(addr) : ''} is in use`);
+    list.push(sock);
+    this.byPort.set(p, list);
+    return p;
+  }
+
+  unbind(sock: UdpSocket): void {
+    const list = this.byPort.get(sock.localPort);
+    if (!list) return;
+    const i = list.indexOf(sock);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.byPort.delete(sock.localPort);
+  }
+
+  /** The socket for a datagram to dst:port, or undefined (udps_noport). */
+  lookup(dst: Uint8Array, port: number): UdpSocket | undefined {
+    const list = this.byPort.get(port);
+    if (!list) return undefined;
+    let wild: UdpSocket | undefined;
+    for (const s of list) {
+      if (s.localAddr === undefined) wild ??= s;
+      else if (addrEqual(s.localAddr, dst)) return s;
+    }
+    return wild;
+  }
+
+  private ephemeral(): number {
+    const span = EPHEMERAL_PORT_LAST - EPHEMERAL_PORT_FIRST + 1;
+    for (let i = 0; i < span; i++) {
+      const p = this.nextEphemeral;
+      this.nextEphemeral = p >= EPHEMERAL_PORT_LAST ? EPHEMERAL_PORT_FIRST : p + 1;
+      if (!this.byPort.has(p)) return p;
+    }
+    throw new ErrnoError('EAGAIN', 'no free ephemeral UDP port');
+  }
+}
