@@ -4,10 +4,10 @@
 // own entry points: 'uipsec/pfkey', 'uipsec/setkey', 'uipsec/racoon', 'uipsec/channel'.
 
 // One host: an isolated IP/IPsec stack, its sockets, ping, counters and events.
-export { Host, NetCounters, type HostEvent, type HostOptions } from './kernel/host/host.js';
+export { Host, type HostEvent, type HostOptions } from './kernel/host/host.js';
 export { UdpSocket, type UdpRemote, type UdpHandler } from './kernel/host/socket.js';
 export type { PingOptions, PingReply } from './kernel/host/ping.js';
-export { Stats, STAT_NAMES, isStatName } from './kernel/stats.js';
+export { Stats, NetCounters, STAT_NAMES, isStatName, type StatName, type NetStatName } from './kernel/stats.js';
 export { createSocketPolicy, type SocketPolicy, type SocketDirPolicySpec } from './kernel/spd/spd.js';
 export type { Policy, PolicySpec, IpsecRequest, IpsecRequestSpec, SelectorSpec } from './kernel/spd/policy.js';
 export type { SecAssoc, IpsecProto, IpsecMode, SaState, Lifetime, NatT } from './kernel/sad/secassoc.js';

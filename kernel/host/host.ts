@@ -18,7 +18,7 @@ import { Spd, type SocketPolicy, type SpdOptions, type ExpireReason as SpdExpire
 import { Sad, type ExpireReason, type SadEvent } from '../sad/sad.js';
 import type { Policy } from '../spd/policy.js';
 import type { SecAssoc } from '../sad/secassoc.js';
-import { Stats } from '../stats.js';
+import { Stats, NetCounters, type NetStatName } from '../stats.js';
 import { AcquireTable, type AcquireOptions } from '../sad/acquire.js';
 import { ipsecOutput, packetSelector, type AcquireEvent, type PacketSelector } from '../ipsec/output.js';
 import {
@@ -88,33 +88,16 @@ export interface HostOptions {
   upperDelivery?: (packet: Uint8Array) => boolean;
 }
 
-/** Host-level IP/UDP/ICMP counters with BSD `netstat -s` names (ipstat, ip6stat, udpstat, icmpstat). */
-export class NetCounters {
-  private readonly m = new Map<string, number>();
-  bump(name: string, n = 1): void {
-    this.m.set(name, (this.m.get(name) ?? 0) + n);
-  }
-  get(name: string): number {
-    return this.m.get(name) ?? 0;
-  }
-  nonZero(): Record<string, number> {
-    return Object.fromEntries([...this.m].filter(([, v]) => v !== 0));
-  }
-  reset(): void {
-    this.m.clear();
-  }
-}
-
 /** The ipstat/ip6stat counter for a header the decoder refused (by the ParseError field). */
-function headerDropName(v6: boolean, e: ParseError): string {
-  const p = v6 ? 'ip6s_' : 'ips_';
+function headerDropName(v6: boolean, e: ParseError): NetStatName {
   const f = e.field;
-  if (f.endsWith('checksum')) return `${p}badsum`;
-  if (f.endsWith('.header') || e.message.startsWith('truncated') || e.message === 'empty packet') return `${p}tooshort`;
-  if (f.endsWith('version')) return `${p}badvers`;
-  if (f.endsWith('ihl')) return `${p}badhlen`;
-  if (f.endsWith('Length')) return `${p}badlen`;
-  return `${p}badoptions`;
+  if (!v6 && f.endsWith('checksum')) return 'ips_badsum'; // IPv6 has no header checksum
+  if (f.endsWith('.header') || e.message.startsWith('truncated') || e.message === 'empty packet')
+    return v6 ? 'ip6s_tooshort' : 'ips_tooshort';
+  if (f.endsWith('version')) return v6 ? 'ip6s_badvers' : 'ips_badvers';
+  if (!v6 && f.endsWith('ihl')) return 'ips_badhlen';
+  if (f.endsWith('Length')) return v6 ? 'ip6s_badlen' : 'ips_badlen';
+  return v6 ? 'ip6s_badoptions' : 'ips_badoptions';
 }
 
 /**
@@ -504,7 +487,8 @@ export class Host implements UdpStack, PingStack {
         return;
       }
       if (k.kind === 'drop') {
-        (k.reason.startsWith('udps_') ? this.netstat : this.stats).bump(k.reason);
+        if (k.reason === 'esps_hdrops') this.stats.bump(k.reason);
+        else this.netstat.bump(k.reason);
         return;
       }
       if (k.kind === 'esp') {

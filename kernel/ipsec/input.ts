@@ -6,7 +6,7 @@ import type { Clock } from '../../common/clock.js';
 import type { Rng } from '../../common/rng.js';
 import { addrEqual } from '../../common/inet.js';
 import type { Sad } from '../sad/sad.js';
-import type { Stats } from '../stats.js';
+import type { Stats, StatName, ProtoStatPrefix } from '../stats.js';
 import type { Spd, SocketPolicy } from '../spd/spd.js';
 import type { IpsecRequest, PolicyDir } from '../spd/policy.js';
 import type { IpsecMode, IpsecProto, SecAssoc } from '../sad/secassoc.js';
@@ -41,11 +41,11 @@ export interface InputContext {
 }
 
 export type InputStep =
-  { ok: true; packet: Uint8Array; layer: InputLayer } | { ok: false; reason: string; detail?: string };
+  { ok: true; packet: Uint8Array; layer: InputLayer } | { ok: false; reason: StatName; detail?: string };
 
-const PREFIX: Record<IpsecProto, string> = { esp: 'esps', ah: 'ahs', ipcomp: 'ipcomps' };
+const PREFIX: Record<IpsecProto, ProtoStatPrefix> = { esp: 'esps', ah: 'ahs', ipcomp: 'ipcomps' };
 
-function lookupSa(ctx: InputContext, proto: number, p: Uint8Array, off: number, dst: Uint8Array): SecAssoc | string {
+function lookupSa(ctx: InputContext, proto: number, p: Uint8Array, off: number, dst: Uint8Array): SecAssoc | StatName {
   if (proto === IPPROTO_ESP) {
     const spi = espSpi(p, off);
     if (spi < 0) return 'esps_hdrops';
@@ -98,8 +98,8 @@ export function ipsecInputStep(
   else r = ipcompInput(sa, packet, off, env, undefined, mode);
   const grp = PREFIX[sa.proto];
   if (!r.ok) return r;
-  ctx.stats.bump(`${grp}_input`);
-  ctx.stats.addBytes(`${grp}_ibytes`, len);
+  ctx.stats.bump(`${grp}_input` as const);
+  ctx.stats.addBytes(`${grp}_ibytes` as const, len);
   ctx.sad.recordUse(sa, len);
   const out = r.packet;
   if (udpEncap && sa.proto === 'esp') {
@@ -176,7 +176,7 @@ export function inboundPolicyCheck(
   dir: Exclude<PolicyDir, 'out'>,
   sel: PacketSelector,
   history: readonly InputLayer[],
-): string | undefined {
+): StatName | undefined {
   let d: PolicyDir = dir;
   if (dir === 'fwd' && spd.lookupPolicy('fwd', sel.src, sel.dst, sel.proto, sel.sport, sel.dport) === undefined)
     d = 'in';

@@ -1,6 +1,7 @@
 // IPComp (RFC 3173) with DEFLATE (RFC 2394): transport- and tunnel-mode output and input over one SA.
 // Small or incompressible payloads go out uncompressed (§2.2), and decompression has a hard size limit
 // (§3.3, decompression bombs). Bad packets become KAME ipcompstat drops, never exceptions.
+import type { StatName } from '../stats.js';
 import type { IpsecMode, SecAssoc } from '../sad/secassoc.js';
 import { drop, type TransformEnv, type TransformResult } from './transform.js';
 import {
@@ -64,7 +65,7 @@ const NO_INPUT_OPTIONS: Readonly<IpcompInputOptions> = Object.freeze({});
 /** Output succeeds uncompressed in two cases the caller counts: `stat` names the ipcompstat counter. */
 export type IpcompOutputResult =
   | { ok: true; packet: Uint8Array; stat?: 'ipcomps_threshold' | 'ipcomps_uncompr' }
-  | { ok: false; reason: string; detail?: string };
+  | { ok: false; reason: StatName; detail?: string };
 
 /**
  * The CPI this SA puts on the wire (KAME ipcomp_output): the low 16 bits of the SPI when the SA has

@@ -7,7 +7,7 @@ import type { Clock } from '../../common/clock.js';
 import type { Rng } from '../../common/rng.js';
 import { addrEqual } from '../../common/inet.js';
 import type { Sad } from '../sad/sad.js';
-import type { Stats } from '../stats.js';
+import type { Stats, StatName } from '../stats.js';
 import type { PolicyResolution } from '../spd/spd.js';
 import type { IpsecRequest } from '../spd/policy.js';
 import type { SecAssoc } from '../sad/secassoc.js';
@@ -51,7 +51,7 @@ export interface OutputContext {
   emitAcquire(ev: AcquireEvent): void;
 }
 
-export type OutputVerdict = { ok: true; packet: Uint8Array } | { ok: false; reason: string; detail?: string };
+export type OutputVerdict = { ok: true; packet: Uint8Array } | { ok: false; reason: StatName; detail?: string };
 
 /** Bounds the acquire table: expired entries are swept when it grows past this. */
 const ACQ_SWEEP_SIZE = 1024;
@@ -129,8 +129,8 @@ function applySa(
   }
   if (!r.ok) return r;
   const grp = sa.proto === 'esp' ? 'esps' : sa.proto === 'ah' ? 'ahs' : 'ipcomps';
-  ctx.stats.bump(`${grp}_output`);
-  ctx.stats.addBytes(`${grp}_obytes`, before);
+  ctx.stats.bump(`${grp}_output` as const);
+  ctx.stats.addBytes(`${grp}_obytes` as const, before);
   ctx.sad.recordUse(sa, before);
   return r;
 }

@@ -1,6 +1,7 @@
 // Tunnel-mode outer headers shared by ESP, AH and IPComp (RFC 4301 §5.1.2): build the outer IPv4/IPv6
 // header for 4-in-4, 6-in-6, 4-in-6 and 6-in-4 (§5.1.2.1/§5.1.2.2), and check and strip on input with
 // the ECN rules of RFC 6040 §4.1/§4.2.
+import type { ProtoStatPrefix, StatName } from '../stats.js';
 import { IPPROTO_IPV4, IPPROTO_IPV6, IPV6_HEADER_BYTES, IPV4_MIN_HEADER_BYTES, IP_DF } from '../ip/constants.js';
 import { internetChecksum, updateChecksum16 } from '../ip/checksum.js';
 import { ecnEncap, ecnDecap, type EcnMode } from './ecn.js';
@@ -150,7 +151,7 @@ export function stripOuter(
 }
 
 /** The KAME-style counter for a tunnel error under a protocol prefix ('esps', 'ahs', 'ipcomps'). */
-export function tunnelDropReason(prefix: string, error: TunnelError): string {
+export function tunnelDropReason(prefix: ProtoStatPrefix, error: TunnelError): StatName {
   // Malformed inner headers count as header drops (KAME *_hdrops); the ECN case has its own counter.
   return error === 'ecn-drop' ? `${prefix}_ecn` : error === 'inner-proto' ? `${prefix}_badinner` : `${prefix}_hdrops`;
 }

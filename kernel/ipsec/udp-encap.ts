@@ -28,7 +28,7 @@ export type UdpEncapKind =
   | { kind: 'esp'; espOffset: number }
   | { kind: 'ike'; ikeOffset: number }
   | { kind: 'keepalive' }
-  | { kind: 'drop'; reason: string };
+  | { kind: 'drop'; reason: 'udps_hdrops' | 'udps_badlen' | 'udps_badsum' | 'esps_hdrops' };
 
 /** Writes the UDP header at out[udpOff] for `udpLen` bytes; checksum 0 (RFC 3948 §2.1; IPv6 fixes it later). */
 export function writeUdpEncapHeader(out: Uint8Array, udpOff: number, natt: NatT, udpLen: number): void {
