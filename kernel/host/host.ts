@@ -1,7 +1,8 @@
-// The in-process IPsec host (libuinet spirit: one isolated stack per object, the world injected): interfaces,
-// longest-prefix routes, the IP input and output paths with the IPsec hooks of ipsec/output.ts and
-// ipsec/input.ts, fragmentation and reassembly, ICMP/ICMPv6 echo, UDP sockets, forwarding, and the PF_KEY
-// events (ACQUIRE, EXPIRE, SPD expiry) as plain listener callbacks. See docs/architecture.md for the flow.
+// The in-process IPsec host (libuinet spirit: one isolated stack per object, the world injected): the
+// composition of interfaces, longest-prefix routes, SPD, SAD, counters and sockets; the IP output path with
+// the IPsec hook of ipsec/output.ts, then routing and fragmentation; the input path (ip-input.ts: reassembly,
+// ipsec/input.ts, delivery, forwarding); and the PF_KEY events (ACQUIRE, EXPIRE, SPD expiry) as plain
+// listener callbacks. See docs/architecture.md for the flow.
 import type { Clock } from '../../common/clock.js';
 import { systemClock } from '../../common/clock.js';
 import type { Rng } from '../../common/rng.js';
@@ -10,7 +11,7 @@ import type { Logger } from '../../common/log.js';
 import { nullLogger } from '../../common/log.js';
 import { ParseError } from '../../common/bytes.js';
 import { ErrnoError } from '../../common/errors.js';
-import { formatAddr, parseAddr, parsePrefix, type Prefix } from '../../common/inet.js';
+import { parseAddr, parsePrefix, type Prefix } from '../../common/inet.js';
 import type { Link } from '../link/link.js';
 import { Interface } from './iface.js';
 import { RouteTable } from './route.js';
@@ -18,41 +19,16 @@ import { Spd, type SocketPolicy, type SpdOptions, type ExpireReason as SpdExpire
 import { Sad, type ExpireReason, type SadEvent } from '../sad/sad.js';
 import type { Policy } from '../spd/policy.js';
 import type { SecAssoc } from '../sad/secassoc.js';
-import { Stats, NetCounters, type NetStatName } from '../stats.js';
+import { Stats, NetCounters } from '../stats.js';
 import { AcquireTable, type AcquireOptions } from '../sad/acquire.js';
-import { ipsecOutput, packetSelector, type AcquireEvent, type PacketSelector } from '../ipsec/output.js';
-import {
-  ipsecInputStep,
-  ipcompUncompressedStep,
-  inboundPolicyCheck,
-  IPSEC_MAX_INPUT_DEPTH,
-  type InputLayer,
-} from '../ipsec/input.js';
+import { ipsecOutput, packetSelector, type AcquireEvent } from '../ipsec/output.js';
+import { IpInput } from './ip-input.js';
 import { UdpSocket, UdpTable, type UdpStack } from './socket.js';
 import { ping, PingTable, type PingOptions, type PingReply, type PingStack } from './ping.js';
-import { classifyUdpEncap, stripUdpEncap, NAT_T_PORT } from '../ipsec/udp-encap.js';
+import { NAT_T_PORT } from '../ipsec/udp-encap.js';
 import { Reassembler, type ReassemblerOptions } from '../ip/reassembly.js';
 import { fragmentIpv4, fragmentIpv6 } from '../ip/frag.js';
-import { decodeIpPacket, buildIpPacket, buildUdpPacket, buildEchoRequestPacket, type IpSummary } from '../ip/packet.js';
-import { decodeUdp } from '../ip/udp.js';
-import { decodeIcmp, decodeIcmpv6, buildEchoReply } from '../ip/icmp.js';
-import { setIpv4Checksum } from '../ip/ipv4.js';
-import {
-  IPPROTO_ESP,
-  IPPROTO_AH,
-  IPPROTO_IPCOMP,
-  IPPROTO_UDP,
-  IPPROTO_IPV4,
-  IPPROTO_IPV6,
-  IPPROTO_ICMP,
-  IPPROTO_ICMPV6,
-  ICMP_ECHO,
-  ICMP_ECHOREPLY,
-  ICMP6_ECHO_REQUEST,
-  ICMP6_ECHO_REPLY,
-  ICMP_HEADER_BYTES,
-  UDP_HEADER_BYTES,
-} from '../ip/constants.js';
+import { buildIpPacket, buildUdpPacket, buildEchoRequestPacket } from '../ip/packet.js';
 
 /** Default TTL / hop limit of locally generated packets (BSD net.inet.ip.ttl). */
 export const IP_DEFAULT_TTL = 64;
@@ -88,27 +64,6 @@ export interface HostOptions {
   upperDelivery?: (packet: Uint8Array) => boolean;
 }
 
-/** The ipstat/ip6stat counter for a header the decoder refused (by the ParseError field). */
-function headerDropName(v6: boolean, e: ParseError): NetStatName {
-  const f = e.field;
-  if (!v6 && f.endsWith('checksum')) return 'ips_badsum'; // IPv6 has no header checksum
-  if (f.endsWith('.header') || e.message.startsWith('truncated') || e.message === 'empty packet')
-    return v6 ? 'ip6s_tooshort' : 'ips_tooshort';
-  if (f.endsWith('version')) return v6 ? 'ip6s_badvers' : 'ips_badvers';
-  if (!v6 && f.endsWith('ihl')) return 'ips_badhlen';
-  if (f.endsWith('Length')) return v6 ? 'ip6s_badlen' : 'ips_badlen';
-  return v6 ? 'ip6s_badoptions' : 'ips_badoptions';
-}
-
-/**
- * A plain Uint8Array over the same bytes. Node Buffers (zlib and ESP output make them) have a `slice` that
- * returns a view, not a copy; decoders and transforms that copy with `slice` and then write must never write
- * into the packet by accident. No bytes are copied here.
- */
-function plainView(p: Uint8Array): Uint8Array {
-  return Buffer.isBuffer(p) ? new Uint8Array(p.buffer, p.byteOffset, p.length) : p;
-}
-
 function toAddr(a: string | Uint8Array): Uint8Array {
   if (typeof a !== 'string') return a;
   const r = parseAddr(a);
@@ -135,10 +90,12 @@ export class Host implements UdpStack, PingStack {
   readonly pings = new PingTable();
   readonly encapPorts: Set<number>;
   forwarding: boolean;
-  private readonly upper: ((packet: Uint8Array) => boolean) | undefined;
+  /** TUN mode's hand-off to the machine's kernel (HostOptions.upperDelivery), used by the input path. */
+  readonly upperDelivery: ((packet: Uint8Array) => boolean) | undefined;
   private readonly ifaces = new Map<string, Interface>();
   private readonly listeners = new Set<(ev: HostEvent) => void>();
   private readonly unsubSpd: () => void;
+  private readonly ipInput: IpInput;
   private ipId: number;
   private closed = false;
 
@@ -148,7 +105,7 @@ export class Host implements UdpStack, PingStack {
     this.rng = opts.rng ?? systemRng;
     this.log = opts.log ?? nullLogger;
     this.forwarding = opts.forwarding ?? false;
-    this.upper = opts.upperDelivery;
+    this.upperDelivery = opts.upperDelivery;
     this.spd = new Spd({ ...opts.spd, clock: this.clock });
     this.sad = new Sad({
       clock: this.clock,
@@ -163,6 +120,7 @@ export class Host implements UdpStack, PingStack {
     const b = new Uint8Array(2);
     this.rng.fill(b);
     this.ipId = (b[0]! << 8) | b[1]!;
+    this.ipInput = new IpInput(this);
   }
 
   // --- configuration ---
@@ -286,7 +244,7 @@ export class Host implements UdpStack, PingStack {
     const dst = v6 ? pkt.subarray(24, 40) : pkt.subarray(16, 20);
     if (this.isLocal(dst)) {
       const copy = pkt.slice();
-      queueMicrotask(() => this.ipInput(copy, [], 0));
+      queueMicrotask(() => this.ipInput.input(copy));
       return true;
     }
     const route = this.routes.lookup(dst);
@@ -350,238 +308,7 @@ export class Host implements UdpStack, PingStack {
   input(packet: Uint8Array, ifname = ''): void {
     if (this.closed) return;
     void ifname;
-    this.ipInput(plainView(packet), [], 0);
-  }
-
-  private ipInput(pkt: Uint8Array, history: InputLayer[], depth: number): void {
-    const v6 = pkt.length > 0 && pkt[0]! >> 4 === 6;
-    this.netstat.bump(v6 ? 'ip6s_total' : 'ips_total');
-    if (depth > IPSEC_MAX_INPUT_DEPTH) {
-      this.stats.bump('ips_in_inval');
-      return;
-    }
-    let sum: IpSummary;
-    try {
-      sum = decodeIpPacket(pkt);
-    } catch (e) {
-      if (!(e instanceof ParseError)) throw e;
-      this.netstat.bump(headerDropName(v6, e));
-      return;
-    }
-    if (sum.isFragment || sum.ipv6?.fragment) {
-      const r = this.reassembler.input(pkt);
-      if (r.kind === 'held') {
-        this.netstat.bump(v6 ? 'ip6s_fragments' : 'ips_fragments');
-        return;
-      }
-      if (r.kind === 'dropped') {
-        this.netstat.bump(v6 ? 'ip6s_fragdropped' : 'ips_fragdropped');
-        return;
-      }
-      if (r.kind === 'complete') {
-        this.netstat.bump(v6 ? 'ip6s_reassembled' : 'ips_reassembled');
-        this.ipInput(r.packet, history, depth);
-        return;
-      }
-    }
-    if (!this.isLocal(sum.dst)) {
-      if (this.upper && history.length > 0) this.forwardUp(pkt, sum, history);
-      else this.forward(pkt, sum, history);
-      return;
-    }
-    this.localInput(pkt, sum, history, depth);
-  }
-
-  private localInput(pkt: Uint8Array, sum: IpSummary, history: InputLayer[], depth: number): void {
-    const p = sum.protocol;
-    if (p === IPPROTO_ESP || p === IPPROTO_AH || p === IPPROTO_IPCOMP) {
-      const step = ipsecInputStep(this, pkt, p, sum.payloadOffset, sum.dst);
-      if (!step.ok) {
-        this.stats.bump(step.reason);
-        return;
-      }
-      this.ipInput(plainView(step.packet), [...history, step.layer], depth + 1);
-      return;
-    }
-    if (p === IPPROTO_IPV4 || p === IPPROTO_IPV6) {
-      const step = ipcompUncompressedStep(this, pkt, p, sum.payloadOffset, sum.end, sum.src, sum.dst);
-      if (step?.ok) {
-        this.ipInput(step.packet, [...history, step.layer], depth + 1);
-        return;
-      }
-      if (step) {
-        this.stats.bump(step.reason);
-        return;
-      }
-    }
-    if (p === IPPROTO_UDP) {
-      this.udpInput(pkt, sum, history, depth);
-      return;
-    }
-    if (p === IPPROTO_ICMP || p === IPPROTO_ICMPV6) {
-      this.icmpInput(pkt, sum, history);
-      return;
-    }
-    const sel = packetSelector(pkt);
-    if (sel && this.policyReject(sel, history)) return;
-    if (this.deliverUp(pkt, sum, history)) return;
-    this.netstat.bump(sum.family === 6 ? 'ip6s_noproto' : 'ips_noproto');
-  }
-
-  /** TUN mode: hands a packet that came through IPsec (policy already checked) to the machine's kernel. */
-  private deliverUp(pkt: Uint8Array, sum: IpSummary, history: InputLayer[]): boolean {
-    if (!this.upper || history.length === 0) return false;
-    if (!this.upper(pkt.subarray(0, sum.end))) {
-      this.netstat.bump(sum.family === 6 ? 'ip6s_upper_drop' : 'ips_upper_drop');
-      return true;
-    }
-    this.netstat.bump(sum.family === 6 ? 'ip6s_upper' : 'ips_upper');
-    return true;
-  }
-
-  /** TUN mode: a decapsulated packet for beyond this host (gateway): the fwd policy check, then the kernel forwards. */
-  private forwardUp(pkt: Uint8Array, sum: IpSummary, history: InputLayer[]): void {
-    const sel = packetSelector(pkt);
-    if (!sel || this.policyReject(sel, history, undefined, 'fwd')) return;
-    this.deliverUp(pkt, sum, history);
-  }
-
-  /** The inbound policy check; true (and counted) when the packet must be dropped. */
-  private policyReject(
-    sel: PacketSelector,
-    history: InputLayer[],
-    sock?: SocketPolicy,
-    dir: 'in' | 'fwd' = 'in',
-  ): boolean {
-    const why = inboundPolicyCheck(this.spd, sock, dir, sel, history);
-    if (why === undefined) {
-      if (history.length) this.stats.bump('ips_in_success');
-      return false;
-    }
-    this.stats.bump(why);
-    this.log.log(
-      'debug',
-      `${this.name}: inbound policy violation ${formatAddr(sel.src)} -> ${formatAddr(sel.dst)} proto ${sel.proto}`,
-    );
-    return true;
-  }
-
-  private udpInput(pkt: Uint8Array, sum: IpSummary, history: InputLayer[], depth: number): void {
-    let sport: number, dport: number, len: number;
-    try {
-      const { value } = decodeUdp(pkt, sum.payloadOffset, sum.end, { src: sum.src, dst: sum.dst });
-      sport = value.srcPort;
-      dport = value.dstPort;
-      len = value.length;
-    } catch (e) {
-      if (!(e instanceof ParseError)) throw e;
-      this.netstat.bump(
-        e.field === 'udp.checksum' ? 'udps_badsum' : e.field === 'udp.length' ? 'udps_badlen' : 'udps_hdrops',
-      );
-      return;
-    }
-    if (this.encapPorts.has(dport)) {
-      const k = classifyUdpEncap(pkt);
-      if (k.kind === 'keepalive') {
-        this.netstat.bump('udps_natt_keepalive');
-        return;
-      }
-      if (k.kind === 'drop') {
-        if (k.reason === 'esps_hdrops') this.stats.bump(k.reason);
-        else this.netstat.bump(k.reason);
-        return;
-      }
-      if (k.kind === 'esp') {
-        const s = stripUdpEncap(pkt);
-        if (!s) {
-          this.stats.bump('esps_hdrops');
-          return;
-        }
-        const step = ipsecInputStep(this, s.packet, IPPROTO_ESP, s.espOffset, sum.dst, true);
-        if (!step.ok) {
-          this.stats.bump(step.reason);
-          return;
-        }
-        this.ipInput(plainView(step.packet), [...history, step.layer], depth + 1);
-        return;
-      }
-      // Non-ESP marker: IKE, delivered to the socket bound on the port, marker included (as racoon reads it).
-    }
-    const sock = this.udpTable.lookup(sum.dst, dport);
-    const sel: PacketSelector = { src: sum.src, dst: sum.dst, proto: IPPROTO_UDP, sport, dport };
-    if (!sock) {
-      if (this.upper && history.length > 0 && !this.policyReject(sel, history) && this.deliverUp(pkt, sum, history))
-        return;
-      this.netstat.bump('udps_noport');
-      return;
-    }
-    if (this.policyReject(sel, history, sock.policy)) return;
-    this.netstat.bump('udps_ipackets');
-    // A plain Uint8Array copy: transforms may hand us a Node Buffer, and the socket owns what it gets.
-    const data = new Uint8Array(len - UDP_HEADER_BYTES);
-    data.set(pkt.subarray(sum.payloadOffset + UDP_HEADER_BYTES, sum.payloadOffset + len));
-    sock.deliver(data, { address: sum.src, port: sport, local: sum.dst, layers: history });
-  }
-
-  private icmpInput(pkt: Uint8Array, sum: IpSummary, history: InputLayer[]): void {
-    const v6 = sum.family === 6;
-    let type: number, id: number, seq: number;
-    try {
-      const h = v6
-        ? decodeIcmpv6(pkt, sum.payloadOffset, sum.end, { src: sum.src, dst: sum.dst }).value
-        : decodeIcmp(pkt, sum.payloadOffset, sum.end).value;
-      ({ type, id, seq } = h);
-    } catch (e) {
-      if (!(e instanceof ParseError)) throw e;
-      this.netstat.bump(v6 ? 'icp6s_badsum' : 'icps_checksum');
-      return;
-    }
-    const sel = packetSelector(pkt);
-    if (!sel || this.policyReject(sel, history)) return;
-    if (type === (v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO)) {
-      // TUN mode: the machine answers its own echo requests (the reply comes back through the TUN).
-      if (!this.deliverUp(pkt, sum, history)) this.answerEcho(pkt, sum);
-      return;
-    }
-    if (type === (v6 ? ICMP6_ECHO_REPLY : ICMP_ECHOREPLY)) {
-      const ttl = v6 ? pkt[7]! : pkt[8]!;
-      const data = pkt.subarray(sum.payloadOffset + ICMP_HEADER_BYTES, sum.end);
-      if (!this.pings.dispatch(id, seq, sum.src, ttl, sum.end - sum.payloadOffset, data))
-        if (!this.deliverUp(pkt, sum, history)) this.netstat.bump('icps_noping');
-      return;
-    }
-    if (this.deliverUp(pkt, sum, history)) return;
-    this.netstat.bump(v6 ? 'icp6s_unhandled' : 'icps_unhandled');
-  }
-
-  /** RFC 792 / RFC 4443 §4.2: reply from the address the request was sent to. */
-  private answerEcho(pkt: Uint8Array, sum: IpSummary): void {
-    const v6 = sum.family === 6;
-    const ip = { src: sum.dst, dst: sum.src };
-    const reply = buildEchoReply(pkt, sum.payloadOffset, sum.end, v6 ? ip : undefined);
-    this.netstat.bump(v6 ? 'icp6s_reflect' : 'icps_reflect');
-    this.sendIp(sum.src, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, reply, undefined, new Uint8Array(sum.dst));
-  }
-
-  /** ip_forward: TTL, the inbound (fwd) policy check, then the output path with the outbound policy. */
-  private forward(pkt: Uint8Array, sum: IpSummary, history: InputLayer[]): void {
-    const v6 = sum.family === 6;
-    if (!this.forwarding) {
-      this.netstat.bump(v6 ? 'ip6s_cantforward' : 'ips_cantforward');
-      return;
-    }
-    const ttlAt = v6 ? 7 : 8;
-    if (pkt[ttlAt]! <= 1) {
-      this.netstat.bump(v6 ? 'ip6s_timeexceed' : 'ips_timeexceed');
-      return;
-    }
-    const sel = packetSelector(pkt);
-    if (!sel || this.policyReject(sel, history, undefined, 'fwd')) return;
-    const out = pkt.slice(0, sum.end);
-    out[ttlAt] = out[ttlAt]! - 1;
-    if (!v6) setIpv4Checksum(out, 0);
-    this.netstat.bump(v6 ? 'ip6s_forward' : 'ips_forward');
-    this.output(out);
+    this.ipInput.input(packet);
   }
 
   // --- sockets and ping ---
