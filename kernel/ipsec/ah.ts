@@ -3,7 +3,7 @@
 // (§3.4.3) and sequence counter overflow (§3.3.2). Bad packets become KAME ahstat drops, never exceptions.
 import type { IpsecMode, SecAssoc } from '../sad/secassoc.js';
 import type { AuthCtx } from '../../crypto/types.js';
-import { drop, type TransformEnv, type TransformResult } from './transform.js';
+import { advanceSeq, drop, type TransformEnv, type TransformResult } from './transform.js';
 import { putU32 } from '../../common/bytes.js';
 import {
   IPPROTO_AH,
@@ -30,7 +30,6 @@ import { IpWalk, walkIp, ipPacketEnd, nextHeaderOffset } from '../ip/walk.js';
 
 /** RFC 4302 §2: Next Header, Payload Len, Reserved, SPI, Sequence Number; the ICV follows. */
 export const AH_HEADER_BYTES = 12;
-const U32_MAX = 0xffffffff;
 /** The header walk of the packet at hand (kernel/ip/walk.ts), reused: read right after walking, nothing kept. */
 const walk = new IpWalk();
 
@@ -76,23 +75,6 @@ function u32At(p: Uint8Array, o: number): number {
 function authOf(sa: SecAssoc): AuthCtx | undefined {
   if (!sa.authAlg || !sa.authKey) return undefined;
   return (sa.auth ??= sa.authAlg.create(sa.authKey));
-}
-
-/** Advances the outbound counter (RFC 4302 §3.3.2); false if it would cycle and the SA forbids that. */
-function advanceSeq(sa: SecAssoc): boolean {
-  if (sa.seqOutLo !== U32_MAX) {
-    sa.seqOutLo++;
-    return true;
-  }
-  if (sa.esn && sa.seqOutHi !== U32_MAX) {
-    sa.seqOutHi++;
-    sa.seqOutLo = 0;
-    return true;
-  }
-  if (!sa.cyclicSeq) return false; // KAME SADB_X_EXT_CYCSEQ: wrap instead of refusing
-  sa.seqOutLo = 0;
-  if (sa.esn) sa.seqOutHi = 0;
-  return true;
 }
 
 /**

@@ -1,4 +1,4 @@
-// kernel/ipsec/esp.ts hands the crypto contexts per-call scratch arrays (IV, AAD, received ICV, ICV parts)
+// kernel/ipsec/esp-crypto.ts hands the crypto contexts per-call scratch arrays (IV, AAD, received ICV, ICV parts)
 // instead of per-packet views. These tests interleave SAs whose IV and ICV lengths collide (16/16, 8/8,
 // 8/12, ...) on both back-ends, with and without ESN, and check that no packet, result or later call
 // ever sees another call's scratch contents.
