@@ -328,3 +328,26 @@ export function selectorKey(dir: PolicyDir, s: Selector): string {
   const hex = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
   return `${dir}|${hex(s.src.addr)}/${s.src.len}|${hex(s.dst.addr)}/${s.dst.len}|${s.proto}|${s.sport}|${s.dport}`;
 }
+
+/** The installed policy object; its lastusedMs reads the index while installed and is frozen on removal. */
+export class PolicyRecord implements Policy {
+  private frozenMs: number | undefined;
+  constructor(
+    readonly id: number,
+    readonly dir: PolicyDir,
+    readonly selector: Selector,
+    readonly action: PolicyAction,
+    readonly requests: readonly IpsecRequest[],
+    readonly priority: number,
+    readonly lifetime: Policy['lifetime'],
+    readonly createdMs: number,
+    readonly seq: number,
+    private readonly usage: (p: PolicyRecord) => number | undefined,
+  ) {}
+  get lastusedMs(): number {
+    return this.frozenMs ?? this.usage(this) ?? this.createdMs;
+  }
+  freeze(): void {
+    if (this.frozenMs === undefined) this.frozenMs = this.lastusedMs;
+  }
+}

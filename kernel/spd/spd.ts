@@ -1,30 +1,31 @@
 // The security policy database (KAME key.c SPD part, RFC 4301 §4.4.1): add/update/delete/get/flush/dump,
-// policy ids, lifetimes (X_SPDEXPIRE), the indexed lookup, and per-socket policies (KAME ipsec.c
-// ipsec_getpolicybysock). One Spd per KernelHost; no module-level state.
+// policy ids, lifetimes (X_SPDEXPIRE), the indexed lookup (tuple-index.ts behind flow-cache.ts), and the
+// weighing of a socket's own policy against the SPD (KAME ipsec.c ipsec_getpolicybysock; socket-policy.ts).
+// One Spd per KernelHost; no module-level state.
 import type { Clock } from '../../common/clock.js';
 import type { Family } from '../../common/inet.js';
-import type {
-  Policy,
-  PolicyDir,
-  PolicySpec,
-  SelectorSpec,
-  IpsecRequest,
-  IpsecRequestSpec,
-  PolicyAction,
-  Selector,
-} from './policy.js';
+import type { Policy, PolicyDir, PolicySpec, SelectorSpec, PolicyAction, Selector } from './policy.js';
 import {
   SpdError,
   showValue,
   checkPolicySpec,
   checkSelector,
   checkDir,
-  checkRequests,
   selectorKey,
   IPSEC_MANUAL_REQID_MAX,
   IPSEC_REQID_MAX,
+  PolicyRecord,
 } from './policy.js';
 import { SelectorIndex } from './tuple-index.js';
+import { fromSocket, type PolicyResolution, type SocketPolicy } from './socket-policy.js';
+
+export {
+  createSocketPolicy,
+  type PolicyResolution,
+  type SocketPolicy,
+  type SocketDirPolicy,
+  type SocketDirPolicySpec,
+} from './socket-policy.js';
 import { SpdCache } from './flow-cache.js';
 
 const DIR_ORDER: readonly PolicyDir[] = ['in', 'out', 'fwd'];
@@ -42,59 +43,6 @@ export interface SpdOptions {
   kameStrict?: boolean;
   /** Flow-cache entries in front of the index (FreeBSD spdcache idea); 0 disables. Default 16384. */
   cacheEntries?: number;
-}
-
-/** What a packet gets: the outcome of the socket policy, the SPD and the default policy. */
-export interface PolicyResolution {
-  readonly action: 'discard' | 'none' | 'ipsec';
-  readonly requests: readonly IpsecRequest[];
-  readonly source: 'socket' | 'spd' | 'default';
-  /** The SPD entry when source is 'spd'. */
-  readonly policy?: Policy;
-}
-
-/** One direction of a socket policy (IP_IPSEC_POLICY): bypass, ipsec with requests, or entrust to the SPD. */
-export type SocketDirPolicy =
-  | { readonly action: 'entrust' }
-  | { readonly action: 'bypass' }
-  | { readonly action: 'ipsec'; readonly requests: readonly IpsecRequest[] };
-
-/** KAME `struct inpcbpolicy`: the in/out policies of one socket and whether its owner is privileged. */
-export interface SocketPolicy {
-  readonly privileged: boolean;
-  readonly in: SocketDirPolicy;
-  readonly out: SocketDirPolicy;
-}
-
-export interface SocketDirPolicySpec {
-  action: 'entrust' | 'bypass' | 'ipsec';
-  requests?: IpsecRequestSpec[];
-}
-
-const ENTRUST: SocketDirPolicy = { action: 'entrust' };
-
-function checkSocketDir(spec: unknown, privileged: boolean): SocketDirPolicy {
-  if (spec === undefined) return ENTRUST;
-  if (typeof spec !== 'object' || spec === null) throw new SpdError('EINVAL', 'socket policy expected');
-  const action = (spec as { action?: unknown }).action;
-  // KAME ipsec_set_policy: sockets take ipsec, entrust and bypass only; bypass needs privilege.
-  if (action !== 'entrust' && action !== 'bypass' && action !== 'ipsec') {
-    throw new SpdError('EINVAL', `socket policy must be entrust, bypass or ipsec, got ${showValue(action)}`);
-  }
-  if (action === 'bypass' && !privileged) throw new SpdError('EACCES', 'bypass needs a privileged socket');
-  const requests = checkRequests(action, (spec as { requests?: unknown }).requests);
-  return action === 'ipsec' ? { action, requests } : { action };
-}
-
-/** Validates and builds a per-socket policy; a missing direction means entrust. */
-export function createSocketPolicy(spec: {
-  privileged?: boolean;
-  in?: SocketDirPolicySpec;
-  out?: SocketDirPolicySpec;
-}): SocketPolicy {
-  if (typeof spec !== 'object' || spec === null) throw new SpdError('EINVAL', 'socket policy spec expected');
-  const privileged = spec.privileged === true;
-  return { privileged, in: checkSocketDir(spec.in, privileged), out: checkSocketDir(spec.out, privileged) };
 }
 
 function dirSlot(d: PolicyDir): number {
@@ -421,34 +369,6 @@ export class Spd {
     };
     schedule();
   }
-}
-
-/** The installed policy object; its lastusedMs reads the index while installed and is frozen on removal. */
-class PolicyRecord implements Policy {
-  private frozenMs: number | undefined;
-  constructor(
-    readonly id: number,
-    readonly dir: PolicyDir,
-    readonly selector: Selector,
-    readonly action: PolicyAction,
-    readonly requests: readonly IpsecRequest[],
-    readonly priority: number,
-    readonly lifetime: Policy['lifetime'],
-    readonly createdMs: number,
-    readonly seq: number,
-    private readonly usage: (p: PolicyRecord) => number | undefined,
-  ) {}
-  get lastusedMs(): number {
-    return this.frozenMs ?? this.usage(this) ?? this.createdMs;
-  }
-  freeze(): void {
-    if (this.frozenMs === undefined) this.frozenMs = this.lastusedMs;
-  }
-}
-
-function fromSocket(d: SocketDirPolicy): PolicyResolution {
-  if (d.action === 'ipsec') return { action: 'ipsec', requests: d.requests, source: 'socket' };
-  return { action: 'none', requests: [], source: 'socket' };
 }
 
 export type { Policy, PolicyDir, PolicySpec, SelectorSpec, PolicyAction };
