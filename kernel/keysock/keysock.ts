@@ -23,7 +23,8 @@ import type { HostEvent } from '../host/host.js';
 import type { AcquireEvent } from '../ipsec/output.js';
 import type { SecAssoc } from '../sad/secassoc.js';
 import type { Policy } from '../spd/policy.js';
-import { expireMessage, hostAddress, modeNum, policyToMessage, satypeOf } from './convert.js';
+import { expireMessage, hostAddress, modeNum, satypeOf } from './convert.js';
+import { policyToMessage } from './convert-spd.js';
 import { proposalFor, supportedAuth, supportedEncrypt } from './algs.js';
 import {
   handleAcquire,

@@ -4,7 +4,7 @@
 import * as C from '../../pfkey/constants.js';
 import { PfkeyError, type PfkeyMessage } from '../../pfkey/index.js';
 import type { Policy, SelectorSpec } from '../spd/policy.js';
-import { policySpecOf, policyToMessage } from './convert.js';
+import { policySpecOf, policyToMessage } from './convert-spd.js';
 import { echoReply, type HandlerCtx, type HandlerResult } from './types.js';
 
 /** The request copied back (base, X_POLICY with the id, LIFETIME_HARD, addresses) to every socket. */
