@@ -6,6 +6,7 @@
 import * as C from '../pfkey/constants.js';
 import type { PfkeyClient } from '../pfkey/client.js';
 import type { PfkeyMessage } from '../pfkey/msg.js';
+import { ERRNO_NUMBERS } from '../pfkey/errors.js';
 import { policyViewFromMessage, saViewFromMessage } from '../setkey/from-pfkey.js';
 import { saToJson, policyToJson } from '../setkey/json.js';
 import { dumpPolicy, formatInetAddr, DUMP_NAMES } from '../setkey/print.js';
@@ -75,14 +76,12 @@ export function hostPartFromStatus(j: Record<string, unknown>): HostPart {
   };
 }
 
-const ENOENT = 2;
-
 /** SAs and policies from a PF_KEY dump (an empty table is ENOENT, not an error). */
 export async function dumpTables(client: PfkeyClient): Promise<{ sas: SaView[]; policies: PolicyView[] }> {
   const views = async <T>(type: number, conv: (m: PfkeyMessage) => T | string): Promise<T[]> => {
     const out: T[] = [];
     for (const m of await client.dumpAll(type)) {
-      if (m.msg.errno === ENOENT) continue;
+      if (m.msg.errno === ERRNO_NUMBERS.ENOENT) continue;
       if (m.msg.errno !== 0) throw new Error(`PF_KEY dump failed: errno ${m.msg.errno}`);
       const v = conv(m);
       if (typeof v !== 'string') out.push(v);

@@ -4,17 +4,17 @@
 import { ParseError, u16, u32 } from '../common/bytes.js';
 import { formatAddr } from '../common/inet.js';
 import { decodeIpPacket } from '../kernel/ip/packet.js';
+import { NAT_T_PORT } from '../kernel/ipsec/udp-encap.js';
+import {
+  IPPROTO_ICMP,
+  IPPROTO_UDP,
+  IPPROTO_ESP,
+  IPPROTO_AH,
+  IPPROTO_ICMPV6,
+  IPPROTO_IPCOMP,
+} from '../pfkey/constants.js';
+import { ISAKMP_PORT } from '../racoon/isakmp/constants.js';
 
-const IPPROTO_ICMP = 1,
-  IPPROTO_UDP = 17,
-  IPPROTO_ESP = 50,
-  IPPROTO_AH = 51,
-  IPPROTO_ICMPV6 = 58,
-  IPPROTO_IPCOMP = 108;
-/** RFC 3948 §2.1: the UDP port that carries ESP-in-UDP (and IKE behind a zero non-ESP marker). */
-const NAT_T_PORT = 4500;
-/** RFC 2408 §2.5.1 (ISAKMP port). */
-const ISAKMP_PORT = 500;
 const NAMES: Record<number, string> = {
   1: 'ICMP',
   6: 'TCP',

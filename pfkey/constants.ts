@@ -213,10 +213,24 @@ export const IPSEC_MANUAL_REQID_MAX = 0x3fff;
 export const IPSEC_REPLAYWSIZE = 32; // packets
 export const IPSEC_MAXREQ = 4; // ipsecrequests per policy (FreeBSD)
 
-// --- IP protocol numbers used in ipsecrequests and address extensions ---
+// --- IP protocol numbers the kernel and the key managers share: ipsecrequests, the upper-layer protocol of
+// address extensions (IANA "Assigned Internet Protocol Numbers"). The IP-only ones are in
+// kernel/ip/constants.ts, which re-exports these. ---
+export const IPPROTO_ICMP = 1;
+export const IPPROTO_TCP = 6;
+export const IPPROTO_UDP = 17;
 export const IPPROTO_ESP = 50;
 export const IPPROTO_AH = 51;
+export const IPPROTO_ICMPV6 = 58;
 export const IPPROTO_IPCOMP = 108;
+
+// --- sadb_x_policy_priority (Linux >= 2.6.6; ipsec-tools libpfkey.h): smaller is looked up earlier ---
+export const PRIORITY_HIGH = 0x40000000;
+export const PRIORITY_DEFAULT = 0x80000000;
+export const PRIORITY_LOW = 0xc0000000;
+/** libpfkey.h limits on `prio <base> +N` (N <= NEGATIVE_MAX) and `prio <base> -N` (N <= POSITIVE_MAX). */
+export const PRIORITY_OFFSET_POSITIVE_MAX = 0x3fffffff;
+export const PRIORITY_OFFSET_NEGATIVE_MAX = 0x40000000;
 
 // --- BSD socket address families (FreeBSD sys/socket.h). NetBSD AF_INET6 = 24, macOS = 30. ---
 export const AF_UNSPEC = 0;

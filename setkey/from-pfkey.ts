@@ -2,7 +2,7 @@
 // ipsec-tools setkey.c postproc: errno texts (`No SAD entries.`, `No entry.`, strerror), DUMP/GET/SPDDUMP.
 import * as C from '../pfkey/constants.js';
 import { decodeMessage, decodeSadbMsg, type PfkeyMessage } from '../pfkey/msg.js';
-import { PfkeyError } from '../pfkey/errors.js';
+import { PfkeyError, ERRNO_NUMBERS } from '../pfkey/errors.js';
 import type { LifetimeView, PolicyView, SaView } from './view.js';
 import { printPolicy, printSa, printShortSa, type PrintOptions } from './print.js';
 
@@ -99,7 +99,6 @@ const STRERROR: Record<number, string> = {
   47: 'Address family not supported by protocol family',
   55: 'No buffer space available',
 };
-const ENOENT = 2;
 
 export interface ReplyOptions extends PrintOptions {
   /** `-l`: short one-line form for DUMP replies. */
@@ -111,7 +110,7 @@ export function formatReply(m: PfkeyMessage, o: ReplyOptions): string {
   const { msg } = m;
   if (msg.errno !== 0) {
     let text = STRERROR[msg.errno] ?? `Unknown error: ${msg.errno}`;
-    if (msg.errno === ENOENT) {
+    if (msg.errno === ERRNO_NUMBERS.ENOENT) {
       if (msg.type === C.SADB_DUMP) text = 'No SAD entries';
       else if (msg.type === C.SADB_X_SPDDUMP) text = 'No SPD entries';
       else if (msg.type === C.SADB_DELETE || msg.type === C.SADB_GET || msg.type === C.SADB_X_SPDDELETE)

@@ -1,9 +1,7 @@
 // Protocol and service names setkey resolves, as a fixed table in place of /etc/protocols and /etc/services
 // (getprotobyname/getservbyname in ipsec-tools parse.y), so results do not depend on the host.
 // Protocol numbers are IANA "Assigned Internet Protocol Numbers"; ports are IANA service names.
-
-/** IPSEC_ULPROTO_ANY: the upper-layer wildcard (KAME ipsec.h). */
-export const ULPROTO_ANY = 255;
+import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMPV6 } from '../pfkey/constants.js';
 
 // [number, canonical name as Debian's /etc/protocols prints it, ...aliases]
 const PROTOCOLS: readonly (readonly [number, string, ...string[]])[] = [
@@ -42,11 +40,7 @@ for (const [num, name, ...aliases] of PROTOCOLS) {
   for (const n of [name, ...aliases]) byName.set(n, num);
 }
 
-export const IPPROTO_ICMP = 1;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
 export const IPPROTO_GRE = 47;
-export const IPPROTO_ICMPV6 = 58;
 export const IPPROTO_MH = 135;
 
 /** Protocol number for a name (case-sensitive, as getprotobyname); undefined if unknown. */

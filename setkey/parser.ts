@@ -26,7 +26,8 @@ import { tokenize, stripPolicyComments, type Token } from './lexer.js';
 import { parsePolicy } from './policy.js';
 import { NEAR_KEY, diagnostic, type SetkeyError } from './diagnostics.js';
 import { lookupAlg, type AlgKind } from './algorithms.js';
-import { ULPROTO_ANY, protoByName, portByName } from './netdb.js';
+import { protoByName, portByName } from './netdb.js';
+import { IPSEC_ULPROTO_ANY } from '../pfkey/constants.js';
 import { upperMiscPorts } from './upper-spec.js';
 import { checkStatement } from './check.js';
 
@@ -431,7 +432,7 @@ class Parser {
   upper(): A.UpperSpec {
     const t = this.word('an upper-layer protocol');
     let proto: number | undefined;
-    if (t.text === 'any') proto = ULPROTO_ANY;
+    if (t.text === 'any') proto = IPSEC_ULPROTO_ANY;
     else if (/^\d+$/.test(t.text)) proto = t.text.length <= 3 && Number(t.text) <= 255 ? Number(t.text) : undefined;
     else proto = protoByName(t.text);
     if (proto === undefined) this.fail('invalid upper layer protocol', t);

@@ -7,13 +7,13 @@
 // Priorities are sadb_x_policy_priority values (Linux ≥ 2.6.6); smaller means earlier.
 import { parseAddr, addrFamily } from '../common/inet.js';
 import type { Direction, Level, PolicyAction, PolicyRequest, PolicySpec, Pos } from './ast.js';
-
-export const PRIORITY_HIGH = 0x40000000;
-export const PRIORITY_DEFAULT = 0x80000000;
-export const PRIORITY_LOW = 0xc0000000;
-/** Limits of `base + N` / `base - N` (libipsec libpfkey.h). */
-export const PRIORITY_OFFSET_NEGATIVE_MAX = 0x40000000;
-export const PRIORITY_OFFSET_POSITIVE_MAX = 0x3fffffff;
+import {
+  PRIORITY_HIGH,
+  PRIORITY_DEFAULT,
+  PRIORITY_LOW,
+  PRIORITY_OFFSET_NEGATIVE_MAX,
+  PRIORITY_OFFSET_POSITIVE_MAX,
+} from '../pfkey/constants.js';
 
 interface PTok {
   kind: 'word' | 'slash' | 'hyphen' | 'plus' | 'port' | 'bad' | 'end';

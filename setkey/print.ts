@@ -3,7 +3,7 @@
 // from the neutral views of view.ts. Times are formatted like ctime() in the zone given (UTC by default).
 import type { LifetimeView, PolicyView, RequestView, SaView, U64 } from './view.js';
 import { protoName, protoHasTypeCode, IPPROTO_GRE } from './netdb.js';
-import { PRIORITY_DEFAULT, PRIORITY_HIGH, PRIORITY_LOW } from './policy.js';
+import { PRIORITY_DEFAULT, PRIORITY_HIGH, PRIORITY_LOW } from '../pfkey/constants.js';
 import * as C from '../pfkey/constants.js';
 
 export interface PrintOptions {

@@ -5,6 +5,7 @@ import * as C from '../pfkey/constants.js';
 import type { PfkeyTransport } from '../pfkey/client.js';
 import { HOST_LITTLE_ENDIAN } from '../pfkey/layout.js';
 import { decodeMessage, encodeMessage, makeSadbMsg, type PfkeyMessage } from '../pfkey/msg.js';
+import { ERRNO_NUMBERS } from '../pfkey/errors.js';
 
 /** Sees every message on the socket: 'send' before it leaves, 'recv' as it arrives (raw bytes). */
 export type PfkeyTracer = (dir: 'send' | 'recv', raw: Uint8Array) => void;
@@ -42,7 +43,6 @@ export class TracingTransport implements PfkeyTransport {
 const DUMPS = new Set([C.SADB_DUMP, C.SADB_X_SPDDUMP]);
 /** Replies setkey prints from their body (postproc); the others need only their header. */
 const PRINTED = new Set([C.SADB_GET, C.SADB_X_SPDGET]);
-const ENOENT = 2;
 
 export interface SessionOptions {
   /** sadb_msg_pid of every request (setkey sends getpid()). */
@@ -145,7 +145,7 @@ export class SetkeySession {
     if (errno !== 0) {
       this.dumpWaiter = undefined;
       d.resolve(
-        errno === ENOENT && d.got.length === 0
+        errno === ERRNO_NUMBERS.ENOENT && d.got.length === 0
           ? [this.reply(raw, header(raw)!, false)]
           : [...d.got, this.reply(raw, header(raw)!, false)],
       );

@@ -6,7 +6,7 @@ import { makeSadbMsg, type PfkeyExts, type PfkeyMessage } from '../pfkey/msg.js'
 import { makeSockaddr } from '../pfkey/sockaddr.js';
 import type * as A from './ast.js';
 import { lookupAlg } from './algorithms.js';
-import { PRIORITY_DEFAULT } from './policy.js';
+import { PRIORITY_DEFAULT } from '../pfkey/constants.js';
 
 export interface ToPfkeyOptions {
   pid: number;

@@ -9,6 +9,7 @@ import type { Clock } from '../../common/clock.js';
 import { Host } from '../../kernel/host/host.js';
 import { KeySock } from '../../kernel/keysock/keysock.js';
 import { decodeIpPacket } from '../../kernel/ip/packet.js';
+import { IPPROTO_UDP, IPPROTO_ESP, IPPROTO_AH, IPPROTO_IPCOMP } from '../../pfkey/constants.js';
 import { ipsecOutput, packetSelector } from '../../kernel/ipsec/output.js';
 import {
   ipsecInputStep,
@@ -20,11 +21,6 @@ import { classifyUdpEncap, stripUdpEncap } from '../../kernel/ipsec/udp-encap.js
 import { runSetkeyInproc, type SetkeyRun } from '../setkey-inproc.js';
 import { splitFrame, joinFrame } from './link-frame.js';
 import type { PcapFile, PcapRecord } from './pcap-file.js';
-
-const IPPROTO_UDP = 17,
-  IPPROTO_ESP = 50,
-  IPPROTO_AH = 51,
-  IPPROTO_IPCOMP = 108;
 
 export type Direction = 'encap' | 'decap';
 

@@ -1,21 +1,24 @@
 // IP-layer wire numbers and limits (RFC 791, RFC 8200, RFC 768, RFC 792, RFC 4443), spelled as the
-// RFCs and the BSD headers spell them so that grep finds both.
+// RFCs and the BSD headers spell them so that grep finds both. The protocol numbers the key managers use too
+// (ICMP, TCP, UDP, ESP, AH, ICMPv6, IPComp) live in pfkey/constants.ts and are re-exported here.
+export {
+  IPPROTO_ICMP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPPROTO_ESP,
+  IPPROTO_AH,
+  IPPROTO_ICMPV6,
+  IPPROTO_IPCOMP,
+} from '../../pfkey/constants.js';
 
 /** Assigned Internet protocol numbers (IANA "Protocol Numbers"), also IPv6 Next Header values. */
 export const IPPROTO_HOPOPTS = 0; // RFC 8200 §4.3
-export const IPPROTO_ICMP = 1;
 export const IPPROTO_IPV4 = 4; // IP-in-IP (tunnel mode inner header)
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;
 export const IPPROTO_ROUTING = 43; // RFC 8200 §4.4
 export const IPPROTO_FRAGMENT = 44; // RFC 8200 §4.5
-export const IPPROTO_ESP = 50; // RFC 4303
-export const IPPROTO_AH = 51; // RFC 4302
-export const IPPROTO_ICMPV6 = 58; // RFC 4443
 export const IPPROTO_NONE = 59; // RFC 8200 §4.7
 export const IPPROTO_DSTOPTS = 60; // RFC 8200 §4.6
-export const IPPROTO_IPCOMP = 108; // RFC 3173
 
 export const IPPROTO_NAMES: Readonly<Record<number, string>> = {
   0: 'hopopts',

@@ -1,6 +1,7 @@
 // IPComp (RFC 3173) with DEFLATE (RFC 2394): transport- and tunnel-mode output and input over one SA.
 // Small or incompressible payloads go out uncompressed (§2.2), and decompression has a hard size limit
 // (§3.3, decompression bombs). Bad packets become KAME ipcompstat drops, never exceptions.
+import { SADB_X_EXT_RAWCPI } from '../../pfkey/constants.js';
 import type { StatName } from '../stats.js';
 import type { IpsecMode, SecAssoc } from '../sad/secassoc.js';
 import { drop, type TransformEnv, type TransformResult } from './transform.js';
@@ -36,8 +37,6 @@ export const IPCOMP_MAX_DECOMPRESSED_DEFAULT = IPV4_MAX_PACKET_BYTES;
 export const IPCOMP_CPI_NEGOTIATE_MIN = 256;
 /** RFC 2407 §4.4.5 IPCOMP transform ids, which are also the well-known CPIs. */
 export const IPCOMP_WELL_KNOWN_CPI: Readonly<Record<string, number>> = { oui: 1, deflate: 2, lzs: 3, lzjh: 4 };
-/** KAME sadb_sa_flags SADB_X_EXT_RAWCPI (same value as in sad.ts). */
-const SADB_X_EXT_RAWCPI = 0x80;
 /** The header walk of the packet at hand (kernel/ip/walk.ts), reused: read right after walking, nothing kept. */
 const walk = new IpWalk();
 

@@ -5,13 +5,10 @@ import { ErrnoError } from '../../common/errors.js';
 import { wipe } from '../../common/bytes.js';
 import { findAuthAlg, findCompAlg, findEncAlg } from '../../crypto/registry.js';
 import type { Backend } from '../../crypto/types.js';
+import { SADB_X_EXT_CYCSEQ, SADB_X_EXT_RAWCPI } from '../../pfkey/constants.js';
 import { ReplayWindow, REPLAY_MAX_BITS } from './replay.js';
 import type { IpsecMode, IpsecProto, Lifetime, NatT, SecAssoc } from './secassoc.js';
 
-/** KAME sadb_sa_flags SADB_X_EXT_CYCSEQ: the outbound counter may wrap. */
-export const SADB_X_EXT_CYCSEQ = 0x40;
-/** KAME SADB_X_EXT_RAWCPI: IPComp sends the SPI as its CPI (not the algorithm's well-known CPI). */
-export const SADB_X_EXT_RAWCPI = 0x80;
 /** RFC 3173 §2.2: CPIs are 16 bits; 0..255 are the well-known (IANA) ones. */
 export const IPCOMP_CPI_MAX = 0xffff;
 

@@ -19,7 +19,7 @@ import {
 } from './params.js';
 import { SadTables, better, type Entry } from './tables.js';
 
-export { SADB_X_EXT_CYCSEQ, SADB_X_EXT_RAWCPI, IPCOMP_CPI_MAX, type SaParams, type GetSpiParams } from './params.js';
+export { IPCOMP_CPI_MAX, type SaParams, type GetSpiParams } from './params.js';
 
 /** KAME key.c: a larval SA not made mature by UPDATE within this many seconds is removed. */
 export const LARVAL_LIFETIME_SEC = 30;

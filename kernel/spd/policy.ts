@@ -4,24 +4,18 @@ import type { Prefix, Family } from '../../common/inet.js';
 import { parsePrefix, parseAddr, maskAddr } from '../../common/inet.js';
 import { ErrnoError } from '../../common/errors.js';
 import type { IpsecProto, IpsecMode } from '../sad/secassoc.js';
+import {
+  IPSEC_ULPROTO_ANY,
+  IPSEC_PORT_ANY,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  PRIORITY_HIGH,
+  PRIORITY_DEFAULT,
+  PRIORITY_LOW,
+  PRIORITY_OFFSET_POSITIVE_MAX,
+  PRIORITY_OFFSET_NEGATIVE_MAX,
+} from '../../pfkey/constants.js';
 
-/** IPSEC_ULPROTO_ANY: the upper-layer protocol wildcard (netipsec/ipsec.h). */
-export const IPSEC_ULPROTO_ANY = 255;
-/** IPSEC_PORT_ANY: the port wildcard; for ICMP/ICMPv6 type or code 0 is the wildcard too. */
-export const IPSEC_PORT_ANY = 0;
-export const IPPROTO_ICMP = 1;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
-export const IPPROTO_ICMPV6 = 58;
-/** libipsec libpfkey.h priority bases; a LOWER value wins (Linux, ipsec-tools). */
-export const PRIORITY_HIGH = 0x40000000;
-export const PRIORITY_DEFAULT = 0x80000000;
-export const PRIORITY_LOW = 0xc0000000;
-/** libpfkey.h limits on `prio <base> +N` (N <= NEGATIVE_MAX) and `prio <base> -N` (N <= POSITIVE_MAX). */
-export const PRIORITY_OFFSET_POSITIVE_MAX = 0x3fffffff;
-export const PRIORITY_OFFSET_NEGATIVE_MAX = 0x40000000;
-/** IPSEC_MANUAL_REQID_MAX: reqids above it are allocated by the kernel for `unique` without a number. */
-export const IPSEC_MANUAL_REQID_MAX = 0x3fff;
 /** sadb_x_ipsecrequest_reqid is 16 bits wide. */
 export const IPSEC_REQID_MAX = 0xffff;
 /** Bundle depth limit; KAME has none, Linux XFRM_MAX_DEPTH is 6 and we adopt it. */

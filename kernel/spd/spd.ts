@@ -12,10 +12,10 @@ import {
   checkSelector,
   checkDir,
   selectorKey,
-  IPSEC_MANUAL_REQID_MAX,
   IPSEC_REQID_MAX,
   PolicyRecord,
 } from './policy.js';
+import { IPSEC_MANUAL_REQID_MAX } from '../../pfkey/constants.js';
 import { SelectorIndex } from './tuple-index.js';
 import { fromSocket, type PolicyResolution, type SocketPolicy } from './socket-policy.js';
 

@@ -7,8 +7,8 @@ import type { Policy } from './policy.js';
 import { TupleTable } from './tuple.js';
 import { PolicyLists } from './policy-lists.js';
 
-// Local copies of the E_* offsets (spd/tuple.ts) and the slot layout (policy-lists.ts): the hot loops read
-// these, and under a CommonJS-style loader (tsx) each imported binding is a getter call.
+// Local copies, as literals, of the E_* entry offsets (tuple.ts) and the slot layout (policy-lists.ts): the
+// hot loops read them on every probe, and an imported binding is not folded to a constant (policy-lists.ts).
 const E_HP = 0,
   E_PRIO = 2,
   E_SEQ = 3,

@@ -6,11 +6,8 @@
 /** Entry layout (ints): destination words, source words, then the head of the pair's ranked policy list
  * copied inline: slot (low 24 bits) with proto (top 8), ports, biased priority, seq, and its last use as a
  * float64 over two ints (8-byte aligned: see the strides). A lookup that picks a head touches only this. */
-export const E_HP = 0,
-  E_PORTS = 1,
-  E_PRIO = 2,
-  E_SEQ = 3,
-  E_USED = 4;
+const E_PRIO = 2,
+  E_SEQ = 3; // of E_HP 0, E_PORTS 1, E_PRIO 2, E_SEQ 3, E_USED 4 (policy-lists.ts and tuple-index.ts copy them)
 /** Fewest buckets; tables grow at 1/2 load and shrink below 1/8. */
 const MIN_CAP = 8;
 

@@ -320,5 +320,4 @@ export const DEFAULT_PADDING: Readonly<PaddingConf> = {
 export const DEFAULT_PH1_LIFETIME_SEC = 28800;
 export const DEFAULT_PH2_LIFETIME_SEC = 28800;
 export const DEFAULT_NONCE_SIZE = 16;
-export const ISAKMP_PORT = 500;
-export const ISAKMP_NATT_PORT = 4500;
+export { ISAKMP_PORT, ISAKMP_NATT_PORT } from '../isakmp/constants.js';

@@ -3,6 +3,10 @@
 // number -> name tables for logs are in names.ts and re-exported here, so `C.nameOf(C.X_NAMES, v)` works.
 export * from './names.js';
 
+// The ISAKMP port (RFC 2408), and the NAT-T port IKE moves to (RFC 3947 §4; ESP-in-UDP uses it too, RFC 3948).
+export const ISAKMP_PORT = 500;
+export const ISAKMP_NATT_PORT = 4500;
+
 // RFC 2408 §3.1: fixed header size and version (major 1, minor 0).
 export const ISAKMP_HEADER_LEN = 28;
 export const ISAKMP_GEN_HEADER_LEN = 4;

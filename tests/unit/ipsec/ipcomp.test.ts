@@ -10,7 +10,8 @@ import {
   IPCOMP_THRESHOLD_DEFAULT,
   type IpcompOutputResult,
 } from '../../../kernel/ipsec/ipcomp.js';
-import { Sad, SADB_X_EXT_RAWCPI, type SaParams } from '../../../kernel/sad/sad.js';
+import { Sad, type SaParams } from '../../../kernel/sad/sad.js';
+import { SADB_X_EXT_RAWCPI } from '../../../pfkey/constants.js';
 import { isStatName } from '../../../kernel/stats.js';
 import type { SecAssoc } from '../../../kernel/sad/secassoc.js';
 import { buildIpv4Packet } from '../../../kernel/ip/ipv4.js';

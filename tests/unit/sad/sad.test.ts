@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import type { SecAssoc } from '../../../kernel/sad/secassoc.js';
-import { Sad, SADB_X_EXT_RAWCPI, SADB_X_EXT_CYCSEQ, type SadEvent, type SaParams } from '../../../kernel/sad/sad.js';
+import { Sad, type SadEvent, type SaParams } from '../../../kernel/sad/sad.js';
+import { SADB_X_EXT_RAWCPI, SADB_X_EXT_CYCSEQ } from '../../../pfkey/constants.js';
 import { ManualClock } from '../../../common/clock.js';
 import { SeededRng } from '../../../common/rng.js';
 import { parseAddr } from '../../../common/inet.js';

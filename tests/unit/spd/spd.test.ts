@@ -2,7 +2,8 @@
 // ICMP type/code, families, directions, lifetimes (X_SPDEXPIRE), reqid allocation, and API-edge errors.
 import { strict as assert } from 'node:assert';
 import { Spd } from '../../../kernel/spd/spd.js';
-import { SpdError, resolvePriority, PRIORITY_DEFAULT, IPSEC_MANUAL_REQID_MAX } from '../../../kernel/spd/policy.js';
+import { SpdError, resolvePriority } from '../../../kernel/spd/policy.js';
+import { PRIORITY_DEFAULT, IPSEC_MANUAL_REQID_MAX } from '../../../pfkey/constants.js';
 import type { PolicySpec } from '../../../kernel/spd/policy.js';
 import { ManualClock } from '../../../common/clock.js';
 import { parseAddr } from '../../../common/inet.js';
