@@ -5,6 +5,7 @@
 // SPD/SAD, as ping(8) on a KAME host would) and STATUS reports its interfaces, routes and counters.
 import type { Server, Socket } from 'node:net';
 import { ErrnoError } from '../../common/errors.js';
+import { EBUSY } from '../os/libc.js';
 import type { Logger } from '../../common/log.js';
 import { ERRNO_NUMBERS, type PfkeyErrno } from '../../pfkey/errors.js';
 import {
@@ -31,7 +32,6 @@ const BYPASS = createSocketPolicy({ privileged: true, in: { action: 'bypass' }, 
 /** errno numbers for bind failures not in the PF_KEY vocabulary (FreeBSD). */
 const EXTRA_ERRNO: Record<string, number> = { EADDRINUSE: 48, EBADF: 9, EAGAIN: 35 };
 /** PINGDONE errnos (FreeBSD): another PING of this client still runs; no route to the destination. */
-const EBUSY = 16;
 const EHOSTUNREACH = 65;
 /** STATUS bounds: the JSON must fit one frame (IKE_FRAME_MAX, 64 KiB); the totals say what was left out. */
 const STATUS_MAX_INTERFACES = 32;

@@ -3,13 +3,14 @@
 // the kernel must not choose it), and UDP sockets for IKE (500) and ESP-in-UDP (4500). Every one carries
 // SO_MARK so that policy routing sends it by the main table, never back into the TUN (docs/os-integration.md).
 // All are non-blocking; the I/O worker reads them, the main thread sends with one sendto(2) per packet.
+import { IPPROTO_IPV6 } from '../ip/constants.js';
 import {
   libc,
   check,
   OsError,
   intOpt,
-  AF_INET,
-  AF_INET6,
+  LINUX_AF_INET,
+  LINUX_AF_INET6,
   SOCK_RAW,
   SOCK_DGRAM,
   SOCK_NONBLOCK,
@@ -19,7 +20,6 @@ import {
   SO_REUSEADDR,
   SO_RCVBUFFORCE,
   IPPROTO_IP,
-  IPPROTO_IPV6,
   IP_HDRINCL,
   IPV6_HDRINCL,
   IPV6_V6ONLY,
@@ -33,7 +33,7 @@ import {
 export function sockaddr(addr: Uint8Array, port = 0): Uint8Array {
   const v6 = addr.length === 16;
   const sa = new Uint8Array(v6 ? 28 : 16);
-  sa[0] = v6 ? AF_INET6 : AF_INET;
+  sa[0] = v6 ? LINUX_AF_INET6 : LINUX_AF_INET;
   sa[2] = port >> 8;
   sa[3] = port & 0xff;
   sa.set(addr, v6 ? 8 : 4);
@@ -71,7 +71,10 @@ export function openRawSocket(family: 4 | 6, proto: number, mark: number, bindAd
   const what = `raw IPv${family} socket for protocol ${proto}`;
   let fd = -1;
   try {
-    fd = check(c.socket(family === 4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto), what);
+    fd = check(
+      c.socket(family === 4 ? LINUX_AF_INET : LINUX_AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto),
+      what,
+    );
     common(fd, mark);
     if (family === 4) setInt(fd, IPPROTO_IP, IP_HDRINCL, 1, 'setsockopt IP_HDRINCL');
     else setInt(fd, IPPROTO_IPV6, IPV6_HDRINCL, 1, 'setsockopt IPV6_HDRINCL');
@@ -93,7 +96,7 @@ export function openUdpSocket(addr: Uint8Array, port: number, mark: number): num
   const what = `UDP socket on port ${port}`;
   let fd = -1;
   try {
-    fd = check(c.socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), what);
+    fd = check(c.socket(v6 ? LINUX_AF_INET6 : LINUX_AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), what);
     common(fd, mark);
     setInt(fd, SOL_SOCKET, SO_REUSEADDR, 1, 'setsockopt SO_REUSEADDR');
     if (v6) setInt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1, 'setsockopt IPV6_V6ONLY');

@@ -14,7 +14,7 @@ import {
   IFF_MULTI_QUEUE,
   IFREQ_BYTES,
   IFNAMSIZ,
-  AF_INET,
+  LINUX_AF_INET,
   SOCK_DGRAM,
   SOCK_CLOEXEC,
   ENOENT,
@@ -96,7 +96,7 @@ export function openTun(opts: TunOptions): TunDevice {
 /** Sets the MTU and brings the interface up (SIOCSIFMTU, SIOCSIFFLAGS | IFF_UP). */
 export function configureInterface(name: string, mtu: number): void {
   const c = libc();
-  const s = check(c.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), 'socket for interface ioctls');
+  const s = check(c.socket(LINUX_AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), 'socket for interface ioctls');
   try {
     const m = ifreq(name);
     new DataView(m.buffer).setInt32(IFR_DATA_OFF, mtu, true);

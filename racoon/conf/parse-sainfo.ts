@@ -2,6 +2,7 @@
 // The id grammar is cfparse.y's sainfo_id: `IDTYPE ADDR [/prefix] [port] ul_proto`, `IDTYPE ADDR-ADDR ...`, or
 // `IDTYPE "name"`; as in racoon the prefix, not the keyword, decides between a host and a subnet ID.
 import { parseAddr, parsePrefix } from '../../common/inet.js';
+import { IPPROTO_ICMP, IPPROTO_ICMPV6 } from '../../pfkey/constants.js';
 import { DH_GROUPS, PH2_AUTH, PH2_COMP, PH2_ENC, UL_PROTOS } from './algorithms.js';
 import {
   DEFAULT_PH2_LIFETIME_SEC,
@@ -15,9 +16,6 @@ import { checkNumber, posOf, type Handler, type TokenReader } from './reader.js'
 import type { Token } from './lexer.js';
 import { lifetime } from './parse-remote.js';
 import { algorithmList, algorithmRef, idSpec, optionalPort } from './values.js';
-
-const IPPROTO_ICMP = 1;
-const IPPROTO_ICMPV6 = 58;
 
 /** The address, an optional `/prefix` (glued or, as cftoken.l's PREFIX token allows, after a blank), a range. */
 function sainfoAddress(r: TokenReader, kind: string): Pick<SainfoId, 'prefix' | 'rangeEnd' | 'idType'> {
