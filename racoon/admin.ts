@@ -5,6 +5,7 @@ import { chmodSync, rmSync } from 'node:fs';
 import { formatAddr, parseAddr } from '../common/inet.js';
 import { prepareSocketDir } from '../common/socket-path.js';
 import * as P from '../pfkey/constants.js';
+import { SADB_SATYPE_NAMES, nameOf } from '../pfkey/names.js';
 import type { PfkeyClient } from '../pfkey/client.js';
 
 /** What the admin commands reach in the daemon (racoon's Racoon satisfies it). */
@@ -52,7 +53,7 @@ export async function runAdminCommand(r: AdminTarget, req: AdminRequest): Promis
         ok: true,
         lines: dump.map(
           (m) =>
-            `${formatAddr(m.ext.addressSrc!.addr.addr)} ${formatAddr(m.ext.addressDst!.addr.addr)} ${P.nameOf(P.SADB_SATYPE_NAMES, m.msg.satype)} spi=0x${(m.ext.sa!.spi >>> 0).toString(16)} state=${m.ext.sa!.state}`,
+            `${formatAddr(m.ext.addressSrc!.addr.addr)} ${formatAddr(m.ext.addressDst!.addr.addr)} ${nameOf(SADB_SATYPE_NAMES, m.msg.satype)} spi=0x${(m.ext.sa!.spi >>> 0).toString(16)} state=${m.ext.sa!.state}`,
         ),
       };
     }
