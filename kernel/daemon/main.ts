@@ -71,7 +71,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       host.addInterface('natt0', natt, [`${config.natt.bind.host}/${bits}`, ...config.natt.addresses]);
     }
     for (const r of config.routes) host.addRoute(r.prefix, underlay ? 'ul0' : 'natt0', r.gateway);
-    ike = new IkeServer(host, config.ikeSocketPath, log, natt);
+    ike = new IkeServer(host, config.ikeSocketPath, log, natt, () => pfkey.counters());
     await pfkey.start();
     await ike.start().catch(async (e) => {
       await pfkey.close();
@@ -137,8 +137,8 @@ export function statsLine(d: Daemon): string {
   const mem = process.memoryUsage();
   return (
     `SAs ${d.host.sad.size} SPs ${d.host.spd.size}; pfkey clients ${p.open} (total ${p.connections}), messages ${k.received}, ` +
-    `errors ${k.errors}, delivered ${k.delivered}, dropped ${k.dropped + p.dropped}, framing errors ${p.framingErrors}, internal ${k.internalErrors}; ` +
-    `ike in ${i.datagramsIn} out ${i.datagramsOut} drops ${i.sendDrops}; ${tunStats(d)}rss ${(mem.rss / 1048576).toFixed(1)} MiB heap ${(mem.heapUsed / 1048576).toFixed(1)} MiB`
+    `errors ${k.errors}, delivered ${k.delivered}, dropped ${k.dropped + p.dropped}, closed for not reading ${p.overBudget}, framing errors ${p.framingErrors}, internal ${k.internalErrors}; ` +
+    `ike in ${i.datagramsIn} out ${i.datagramsOut} drops ${i.sendDrops} not read ${i.queueDrops}; ${tunStats(d)}rss ${(mem.rss / 1048576).toFixed(1)} MiB heap ${(mem.heapUsed / 1048576).toFixed(1)} MiB`
   );
 }
 
