@@ -16,6 +16,7 @@ import { ListenError } from './unix-listener.js';
 import { prepareTun, type TunMode, type TunPrep } from './tun-mode.js';
 import { loadSetkeyFile } from './load.js';
 import { checkTunSetup, blocking } from './check.js';
+import { collectAfterShrink } from './memory.js';
 
 export { exitAfterFlush } from '../../common/stdio.js';
 
@@ -101,10 +102,15 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     throw e;
   }
   const ikeServer = ike;
+  const stopCollector = collectAfterShrink(
+    () => host.sad.size,
+    (n) => log.log('info', `${n} SAs gone: memory collected`),
+  );
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
+    stopCollector();
     await Promise.all([pfkey.close(), ikeServer.close()]);
     await tunMode?.close();
     keysock.close();
