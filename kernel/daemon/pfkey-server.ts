@@ -116,11 +116,15 @@ export class PfkeyServer {
     }
     c.queue.push(msg);
     if (c.queue.hasRoom) return true;
+    // Its replies back up: read no more of its requests until it reads (a pipelining client is paced,
+    // not disconnected; only what others cause can take it over its limit), and pause its dump.
+    c.conn.pause();
     c.wantResume = true;
     return false;
   }
 
   private resume(c: Client): void {
+    if (c.conn.isPaused()) c.conn.resume();
     if (!c.wantResume) return;
     c.wantResume = false;
     c.ksock?.resume();
