@@ -84,11 +84,11 @@ export default async function main(): Promise<void> {
     const flush = encodeMessage({ msg: makeSadbMsg(C.SADB_FLUSH, C.SADB_SATYPE_UNSPEC, 1, 777), ext: {} });
     const idle = await daemonMem(daemon, err);
     const rows: string[] = [`idle: RSS ${idle.rss.toFixed(1)} MiB, heap ${idle.heap.toFixed(1)} MiB`];
-    let first = idle;
+    const fulls: number[] = [];
     for (let round = 1; round <= 2; round++) {
       const add = await addRate(t, counter, msgs);
       const full = await daemonMem(daemon, err);
-      if (round === 1) first = full;
+      fulls.push(full.rss);
       t.send(flush);
       await new Promise((r) => setTimeout(r, 500)); // the FLUSH is done (SIGUSR1 collects before it counts)
       const flushed = await daemonMem(daemon, err);
@@ -99,8 +99,11 @@ export default async function main(): Promise<void> {
           `(${per(full.heap).toFixed(0)} B/SA); after FLUSH: RSS ${flushed.rss.toFixed(1)} MiB, heap ${flushed.heap.toFixed(1)} MiB`,
       );
     }
-    const last = mem(pid);
-    rows.push(`second round RSS against the first full table: ${(last.rss / first.rss).toFixed(2)} (reuse: <= ~1)`);
+    const last = mem(pid).rss;
+    rows.push(
+      `full table, second round against first: RSS ratio ${(fulls[1]! / fulls[0]!).toFixed(2)} (reuse: <= ~1); ` +
+        `RSS now ${last.toFixed(1)} MiB`,
+    );
     for (const r of rows) console.log(r);
     t.close();
   } finally {
