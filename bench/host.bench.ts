@@ -23,7 +23,7 @@ interface Rig {
   close(): void;
 }
 
-function rig(esp: boolean, payload: number, backend?: Backend): Rig {
+export function rig(esp: boolean, payload: number, backend?: Backend): Rig {
   const clock = new ManualClock(1_700_000_000_000);
   const wire = new MemWire({ mtu: 1500 });
   const a = new Host({ name: 'a', clock, rng: new PooledRng() });
@@ -78,7 +78,7 @@ interface HostRate extends Rate {
 }
 
 /** Sends batches for about `budgetMs` after a warm-up; counts datagrams that arrived. */
-async function measureRig(r: Rig, budgetMs: number): Promise<HostRate> {
+export async function measureRig(r: Rig, budgetMs: number): Promise<HostRate> {
   const warm = performance.now();
   while (performance.now() - warm < 150) {
     for (let i = 0; i < BATCH; i++) r.send();
