@@ -16,6 +16,7 @@ import { newRacoonStats, type RacoonStats } from './engine/stats.js';
 import type { Phase1, Phase2 } from './ikev1/handles.js';
 import { Ikev1Handler } from './ikev1/handler.js';
 import type { PskFile } from './psk.js';
+import { RemoteAuthTable } from './conf/remote-auth.js';
 import { KernelEvents } from './sa/kernel-events.js';
 import { PfkeyBridge, type BridgeEvents, type SpEntry } from './sa/pfkey-bridge.js';
 
@@ -35,6 +36,8 @@ export interface RacoonOptions {
   /** IKE and NAT-T ports (racoon -p / -P). */
   port?: number;
   nattPort?: number;
+  /** Certificates, keys and identities per remote (loaded by racoon -C's check); default: loaded from conf. */
+  auth?: RemoteAuthTable;
 }
 
 export class Racoon {
@@ -76,6 +79,7 @@ export class Racoon {
     return {
       conf: o.conf,
       psk: o.psk,
+      auth: o.auth ?? new RemoteAuthTable(o.conf),
       clock: o.clock,
       rng: o.rng,
       stats: this.stats,

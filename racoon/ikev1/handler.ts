@@ -12,11 +12,14 @@ import { resendOnDuplicate } from '../engine/retransmit.js';
 import * as C from '../isakmp/constants.js';
 import { IsakmpError } from '../isakmp/codec.js';
 import { decodeIsakmpMessage, type IsakmpMessage } from '../isakmp/message.js';
-import { lookupPsk } from '../psk.js';
 import type { Phase1 } from './handles.js';
 import { InfoInput } from './info-input.js';
+import { buildInfo } from './informational.js';
 import { buildMessage, newMsgid } from './message.js';
-import { isakmpNotify } from './notify.js';
+import { isakmpNotify, notifyPayload } from './notify.js';
+import * as AM from './ph1/aggressive-mode.js';
+import { AuthFailure } from './ph1/auth.js';
+import { makePh1Ctx } from './ph1/context.js';
 import * as MM from './ph1/main-mode.js';
 import { Ph1Table } from './ph1/table.js';
 import { Ph2Engine } from './ph2/engine.js';
@@ -32,12 +35,18 @@ export class Ikev1Handler implements IkeVersionHandler {
   private readonly info: InfoInput;
   /** Peers we sent INITIAL-CONTACT to (racoon's contacted list: once per peer per daemon lifetime). */
   private readonly contacted = new Set<string>();
+  private readonly exchange: MM.Ph1Ctx;
 
   constructor(private readonly ctx: EngineCtx) {
-    this.ph1 = new Ph1Table(ctx, {
-      failOver: (ph1, why) => this.ph2s.failOver(ph1, why),
-      hasEstablished: (ph1) => this.ph2s.hasEstablished(ph1),
-    });
+    this.exchange = makePh1Ctx(ctx, this.contacted);
+    this.ph1 = new Ph1Table(
+      ctx,
+      {
+        failOver: (ph1, why) => this.ph2s.failOver(ph1, why),
+        hasEstablished: (ph1) => this.ph2s.hasEstablished(ph1),
+      },
+      () => this.exchange,
+    );
     this.ph2s = new Ph2Table(ctx, this.ph1, (sp, me, peer, seq, satype) =>
       this.ph2.startPh2(sp, me, peer, seq, satype),
     );
@@ -71,7 +80,11 @@ export class Ikev1Handler implements IkeVersionHandler {
     const ph1 = this.ph1.byCookie(msg.header.icookie);
     if (e instanceof IsakmpError) {
       const n = e.notifyType;
-      if (n === C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION || n === C.ISAKMP_NTYPE_AUTHENTICATION_FAILED)
+      if (
+        e instanceof AuthFailure ||
+        n === C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION ||
+        n === C.ISAKMP_NTYPE_AUTHENTICATION_FAILED
+      )
         ctx.stats.authFailed++;
       if (n === C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN) ctx.stats.noProposal++;
       ctx.log(
@@ -82,12 +95,22 @@ export class Ikev1Handler implements IkeVersionHandler {
       ctx.log('error', `internal error on a message from ${formatAddr(remote.addr)}: ${(e as Error).stack ?? e}`);
     }
     // A phase 1 that failed before authentication is dropped (racoon: remph1 after a failed exchange); before
-    // any key exists the reason goes back in a clear notification (racoon isakmp_info_send_n1). Authentication
-    // failures are not explained to an unauthenticated peer.
-    if (ph1 && ph1.state !== 'established' && msg.header.etype === C.ISAKMP_ETYPE_IDENT) {
+    // any key exists the reason goes back in a clear notification (racoon isakmp_info_send_n1). Once keys
+    // exist, only what oakley_validate_auth reports (AuthFailure) goes back, encrypted under them.
+    const ph1Exchange = msg.header.etype === C.ISAKMP_ETYPE_IDENT || msg.header.etype === C.ISAKMP_ETYPE_AGG;
+    if (ph1 && ph1.state !== 'established' && ph1Exchange) {
       if (e instanceof IsakmpError && !ph1.keys && ph1.side === 'responder') this.sendClearNotify(ph1, e.notifyType);
+      if (e instanceof AuthFailure && ph1.keys) this.sendAuthNotify(ph1, e.notifyType);
+      ctx.log('error', 'phase1 negotiation failed.');
       this.ph1.kill(ph1, 'negotiation failed');
     }
+  }
+
+  /** isakmp_info_send_n1 with keys: HDR*, HASH(1), N(type) with no SPI (proto ISAKMP), under the phase 1 keys. */
+  private sendAuthNotify(ph1: Phase1, notifyType: number): void {
+    this.ctx.stats.notifiesSent++;
+    const n = notifyPayload(C.IPSECDOI_PROTO_ISAKMP, notifyType, new Uint8Array(0));
+    this.ctx.send(ph1, buildInfo(ph1, this.ctx.rng, [n]));
   }
 
   /** An unencrypted informational with one notification about the ISAKMP SA (cookies as SPI). */
@@ -104,7 +127,7 @@ export class Ikev1Handler implements IkeVersionHandler {
       this.ctx.stats.unknownSa++;
       return;
     }
-    if (h.etype === C.ISAKMP_ETYPE_IDENT) {
+    if (h.etype === C.ISAKMP_ETYPE_IDENT || h.etype === C.ISAKMP_ETYPE_AGG) {
       if (ph1) this.ph1Input(ph1, msg, raw, { local, remote });
       else this.ph1First(msg, raw, local, remote);
       return;
@@ -123,14 +146,16 @@ export class Ikev1Handler implements IkeVersionHandler {
     else this.ctx.stats.unknownSa++;
   }
 
-  /** A peer's first main mode message: a new responder phase 1 (r1Step). */
+  /** A peer's first main or aggressive mode message: a new responder phase 1 (r1Step). */
   private ph1First(msg: IsakmpMessage, raw: Uint8Array, local: Endpoint, remote: Endpoint): void {
     if (!isZero(msg.header.rcookie)) {
       this.ctx.stats.unknownSa++;
       return;
     }
     const ph1 = this.ph1.respond(msg, local, remote);
-    if (ph1) this.ph1.answer(ph1, raw, MM.r1Step(ph1, msg, raw));
+    if (!ph1) return;
+    const r1 = ph1.etype === C.ISAKMP_ETYPE_AGG ? AM.r1Step : MM.r1Step;
+    this.ph1.answer(ph1, raw, r1(ph1, msg, raw, this.exchange));
   }
 
   /** A clear notification during phase 1 is unauthenticated: logged and counted, never acted on. */
@@ -147,16 +172,16 @@ export class Ikev1Handler implements IkeVersionHandler {
   /** The next main mode step for this side and state (PH1_STEPS); the initiator waits, the responder answers. */
   private ph1Input(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, at: IkePath): void {
     if (resendOnDuplicate(this.ctx, ph1, ph1, raw)) return;
-    if (!addrEqual(at.remote.addr, ph1.remote.addr)) {
+    if (!addrEqual(at.remote.addr, ph1.remote.addr) || msg.header.etype !== ph1.etype) {
       this.ctx.stats.unknownSa++;
       return;
     }
-    const step = MM.PH1_STEPS[ph1.side][ph1.state];
+    const step = (ph1.etype === C.ISAKMP_ETYPE_AGG ? AM.AGG_STEPS : MM.PH1_STEPS)[ph1.side][ph1.state];
     if (!step) {
       this.ctx.stats.duplicates++; // late packet for a finished step
       return;
     }
-    const res = step(ph1, msg, raw, this.ph1Ctx(), at);
+    const res = step(ph1, msg, raw, this.exchange, at);
     if (ph1.side === 'initiator') {
       if (res.reply) this.ph1.sendAndWait(ph1, raw, res.reply);
       else ph1.lastRecv = raw;
@@ -168,19 +193,5 @@ export class Ikev1Handler implements IkeVersionHandler {
     const ic = (p: (typeof msg.payloads)[number]) =>
       p.type === C.ISAKMP_NPTYPE_N && p.body.notifyType === C.IPSECDOI_NTYPE_INITIAL_CONTACT;
     if (res.payloads?.some(ic)) void this.info.initialContact(ph1);
-  }
-
-  private ph1Ctx(): MM.Ph1Ctx {
-    return {
-      rng: this.ctx.rng,
-      nattPort: this.ctx.nattPort,
-      psk: (ph1) => lookupPsk(this.ctx.psk, formatAddr(ph1.remote.addr)),
-      initialContact: (ph1) => {
-        const k = formatAddr(ph1.remote.addr);
-        if (this.contacted.has(k)) return false;
-        this.contacted.add(k);
-        return true;
-      },
-    };
   }
 }

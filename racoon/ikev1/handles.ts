@@ -30,12 +30,19 @@ export interface Ph1Keys {
 export interface Phase1 {
   id: number;
   side: 'initiator' | 'responder';
+  /** ISAKMP_ETYPE_IDENT (main mode) or ISAKMP_ETYPE_AGG (aggressive mode). */
+  etype: number;
   state: Ph1State;
   icookie: Uint8Array;
   rcookie: Uint8Array;
   local: Endpoint;
   remote: Endpoint;
   rmconf: RemoteConf;
+  /**
+   * Responder: the remote sections the peer may still be (racoon getrmconf_by_ph1), narrowed by the proposal,
+   * a CR and the peer's ID; rmconf is the first of them until one is left.
+   */
+  candidates?: RemoteConf[];
   createdMs: number;
   establishedMs?: number;
   /** The initiator's SA payload body as sent (SAi_b), and what it offered. */
