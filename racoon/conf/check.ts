@@ -23,7 +23,9 @@ export function checkConfig(path: string, fs: ConfFs = nodeFs): CheckResult {
   const { conf, errors } = loadRacoonConf(path, fs);
   const v = validateRacoonConfFull(conf);
   const auth = new RemoteAuthTable(conf);
-  const all = [...errors, ...v.errors, ...auth.errors()];
+  // File loading problems sit among the others at their lines (racoon reports them while parsing).
+  const byLine = (a: ConfigError, b: ConfigError) => (a.file === b.file ? a.line - b.line : 0);
+  const all = [...errors, ...[...v.errors, ...auth.errors()].sort(byLine)];
   const lines = [...v.warnings, ...all].map((e) => e.message);
   return {
     ok: all.length === 0,

@@ -223,6 +223,12 @@ const IDENTITY_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
       t === 'x509'
         ? { type: 'x509', certFile: first, keyFile: r.str('private key file'), pos: posOf(kw) }
         : { type: 'plain_rsa', keyFile: first, pos: posOf(kw) };
+    if (t === 'plain_rsa') {
+      // cfparse.y: a plain RSA key has no certificate to send, request or verify.
+      rm.sendCr = false;
+      rm.sendCert = false;
+      rm.verifyCert = false;
+    }
     r.use('remote.certificate_type', kw);
     r.semi();
   },
@@ -234,7 +240,7 @@ const IDENTITY_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
   },
   peers_certfile: (r, kw, { rm }) => {
     rm.peersCert = peersCert(r, kw);
-    r.use('remote.peers_certfile', kw);
+    r.use('remote.peers_certfile', kw); // dnssec: reported when the certificates load (cert/remote.ts)
     r.semi();
   },
   xauth_login: (r, kw, { rm }) => {

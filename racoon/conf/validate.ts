@@ -4,7 +4,13 @@
 import type { ConfigError } from '../../common/errors.js';
 import { configError } from './diagnostic.js';
 import { formatAddr, formatPrefix } from '../../common/inet.js';
-import { ISAKMP_ETYPE_AGG, ISAKMP_NONCE_MAX, ISAKMP_NONCE_MIN } from '../isakmp/constants.js';
+import {
+  ISAKMP_ETYPE_AGG,
+  ISAKMP_NONCE_MAX,
+  ISAKMP_NONCE_MIN,
+  OAKLEY_ATTR_AUTH_METHOD_PSKEY,
+  OAKLEY_ATTR_AUTH_METHOD_RSASIG,
+} from '../isakmp/constants.js';
 import type { Pos, ProposalConf, RacoonConf, RemoteConf, SainfoConf, SainfoSide } from './ast.js';
 import { supportMessage } from './support.js';
 
@@ -25,7 +31,32 @@ function validateProposal(p: ProposalConf, rm: RemoteConf, out: ConfigError[]): 
   if (p.lifetimeSec === 0) err(out, p.pos, 'proposal lifetime must be positive');
 }
 
-function validateRemote(rm: RemoteConf, out: ConfigError[]): void {
+/**
+ * racoon.conf(5) SECURITY CONSIDERATIONS (CERT VU#886601): aggressive mode sends the identities in clear and,
+ * with a pre-shared key, its second message lets anyone who sees it test guesses of the key offline.
+ */
+function aggressiveWarning(rm: RemoteConf, warnings: ConfigError[]): void {
+  const i = rm.exchangeMode.indexOf(ISAKMP_ETYPE_AGG);
+  if (i < 0) return;
+  const psk = rm.proposals.some((p) => p.authMethod?.id === OAKLEY_ATTR_AUTH_METHOD_PSKEY);
+  err(
+    warnings,
+    rm.pos,
+    `warning: remote ${rm.name}: aggressive mode is not recommended (racoon.conf(5), CERT VU#886601): identities ` +
+      `travel in clear${psk ? ' and the pre-shared key can be guessed offline from one captured exchange' : ''}`,
+  );
+}
+
+/** rsasig needs a key to sign with: certificate_type (racoon fails the exchange at oakley_getmycert). */
+function validateSignatures(rm: RemoteConf, out: ConfigError[]): void {
+  const sig = rm.proposals.find((p) => p.authMethod?.id === OAKLEY_ATTR_AUTH_METHOD_RSASIG);
+  if (sig && !rm.certificate)
+    err(out, sig.pos, `remote ${rm.name}: authentication_method rsasig needs certificate_type`);
+}
+
+function validateRemote(rm: RemoteConf, out: ConfigError[], warnings: ConfigError[]): void {
+  aggressiveWarning(rm, warnings);
+  validateSignatures(rm, out);
   if (rm.proposals.length === 0) err(out, rm.pos, `remote ${rm.name} has no proposal`);
   for (const p of rm.proposals) validateProposal(p, rm, out);
   // racoon.conf(5): in aggressive mode every proposal must use the same DH group (KE goes in message 1).
@@ -100,7 +131,7 @@ export function validateRacoonConfFull(conf: RacoonConf): Validation {
     const prev = remotes.get(k);
     if (prev) err(out, rm.pos, `duplicate remote ${k} (first at ${prev.pos.file}:${prev.pos.line})`);
     else remotes.set(k, rm);
-    validateRemote(rm, out);
+    validateRemote(rm, out, warnings);
   }
   const sainfos = new Map<string, SainfoConf>();
   for (const sa of conf.sainfos) {

@@ -129,10 +129,7 @@ describe('racoon/conf ipsec-tools 0.8.2 compatibility', () => {
     assert.deepEqual(conf.remotes[0]!.exchangeMode, [C.ISAKMP_ETYPE_IDENT, C.ISAKMP_ETYPE_AGG, C.ISAKMP_ETYPE_BASE]);
     assert.deepEqual(
       validateRacoonConf(conf).map((e) => [e.col, e.message]),
-      [
-        [39, 'x.conf:1: exchange_mode aggressive: not supported yet (aggressive mode)'],
-        [51, 'x.conf:1: exchange_mode base: not supported yet (base mode)'],
-      ],
+      [[51, `x.conf:1: exchange_mode base: not supported yet (${SUPPORT['remote.exchange_mode base']!.why})`]],
     );
   });
 
@@ -186,7 +183,6 @@ describe('racoon/conf support table', () => {
       ].join('\n'),
     );
     assert.deepEqual(m, [
-      't.conf:2: exchange_mode aggressive: not supported yet (aggressive mode)',
       't.conf:3: generate_policy: not supported yet (generate_policy)',
       't.conf:4: dpd_delay: not supported yet (dead peer detection (RFC 3706))',
       't.conf:5: ike_frag: not supported yet (IKE fragmentation)',
@@ -249,18 +245,40 @@ describe('racoon/conf support table', () => {
       [
         ['privsep', 1],
         ['mode_cfg', 2],
-        ['remote.certificate_type', 3],
         ['sainfo.clientaddr', 4],
         ['sainfo.group', 4],
       ],
     );
-    assert.equal(v.errors.length, 5);
+    assert.equal(v.errors.length, 4);
     assert.deepEqual(conf.remotes[0]!.certificate, {
       type: 'plain_rsa',
       keyFile: 'k',
       pos: conf.remotes[0]!.certificate!.pos,
     });
     assert.equal(conf.privsep?.user, 0);
+  });
+
+  it('rsasig without certificate_type is an error at the proposal; plain_rsa turns certificate exchange off', () => {
+    const rsa = PROPOSAL.replace('pre_shared_key', 'rsasig');
+    assert.deepEqual(messages(`remote anonymous {\n ${rsa}\n}`), [
+      't.conf:2: remote anonymous: authentication_method rsasig needs certificate_type',
+    ]);
+    const { conf } = parseRacoonConf(`remote anonymous { certificate_type plain_rsa "k"; ${rsa} }`, 'p.conf');
+    const rm = conf.remotes[0]!;
+    assert.deepEqual([rm.sendCert, rm.sendCr, rm.verifyCert], [false, false, false]);
+    assert.deepEqual(validateRacoonConf(conf), []);
+  });
+
+  it('aggressive mode is named as a warning, with the offline PSK guess only when a proposal uses a PSK', () => {
+    const warn = (p: string) =>
+      validateRacoonConfFull(
+        parseRacoonConf(`remote anonymous { exchange_mode aggressive; certificate_type plain_rsa "k"; ${p} }`, 'a.conf')
+          .conf,
+      ).warnings.map((e) => e.message);
+    assert.match(warn(PROPOSAL)[0]!, /^a\.conf:1: warning: .*aggressive mode is not recommended.*guessed offline/);
+    const rsa = warn(PROPOSAL.replace('pre_shared_key', 'rsasig'));
+    assert.equal(rsa.length, 1);
+    assert.doesNotMatch(rsa[0]!, /guessed/);
   });
 });
 
