@@ -8,6 +8,7 @@ import { readConfigText } from '../../common/bounded-file.js';
 import { ConfigError } from '../../common/errors.js';
 import { addrFamily, maskAddr, parseAddr, prefixContains, type Prefix } from '../../common/inet.js';
 import { checkPskMode, type PskStat } from '../psk.js';
+import { CertLoadError } from './errors.js';
 
 export interface PlainRsaKey {
   /** Our address range (undefined = any). */
@@ -224,11 +225,27 @@ export function loadPlainRsaFile(
   isPrivate: boolean,
   fs: { stat(p: string): PskStat; read(p: string): string } = { stat: statSync, read: readConfigText },
 ): PlainRsaKey[] {
+  // A missing or unreadable file reads as the certificate files do: `FILE: cannot read: ENOENT`.
+  const io = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      throw new CertLoadError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
+    }
+  };
   if (isPrivate) {
-    const bad = checkPskMode(fs.stat(path), path, process.getuid?.());
+    const bad = checkPskMode(
+      io(() => fs.stat(path)),
+      path,
+      process.getuid?.(),
+    );
     if (bad) throw bad;
   }
-  return parsePlainRsa(fs.read(path), path, isPrivate);
+  return parsePlainRsa(
+    io(() => fs.read(path)),
+    path,
+    isPrivate,
+  );
 }
 
 /** naddr_score: -1 = no match, else the prefix length that matched (`any` scores 0). */

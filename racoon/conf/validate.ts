@@ -47,16 +47,24 @@ function aggressiveWarning(rm: RemoteConf, warnings: ConfigError[]): void {
   );
 }
 
-/** rsasig needs a key to sign with: certificate_type (racoon fails the exchange at oakley_getmycert). */
-function validateSignatures(rm: RemoteConf, out: ConfigError[]): void {
+/**
+ * rsasig needs a key to sign with: certificate_type. racoon accepts the file and fails the exchange when such a
+ * proposal is chosen (oakley_getmycert), so this is a warning, as real files keep spare rsasig proposals.
+ */
+function signatureWarning(rm: RemoteConf, warnings: ConfigError[]): void {
   const sig = rm.proposals.find((p) => p.authMethod?.id === OAKLEY_ATTR_AUTH_METHOD_RSASIG);
   if (sig && !rm.certificate)
-    err(out, sig.pos, `remote ${rm.name}: authentication_method rsasig needs certificate_type`);
+    err(
+      warnings,
+      sig.pos,
+      `warning: remote ${rm.name}: authentication_method rsasig without certificate_type: ` +
+        'phase 1 fails if this proposal is chosen',
+    );
 }
 
 function validateRemote(rm: RemoteConf, out: ConfigError[], warnings: ConfigError[]): void {
   aggressiveWarning(rm, warnings);
-  validateSignatures(rm, out);
+  signatureWarning(rm, warnings);
   if (rm.proposals.length === 0) err(out, rm.pos, `remote ${rm.name} has no proposal`);
   for (const p of rm.proposals) validateProposal(p, rm, out);
   // racoon.conf(5): in aggressive mode every proposal must use the same DH group (KE goes in message 1).

@@ -258,11 +258,17 @@ describe('racoon/conf support table', () => {
     assert.equal(conf.privsep?.user, 0);
   });
 
-  it('rsasig without certificate_type is an error at the proposal; plain_rsa turns certificate exchange off', () => {
+  it('rsasig without certificate_type is a warning at the proposal; plain_rsa turns certificate exchange off', () => {
     const rsa = PROPOSAL.replace('pre_shared_key', 'rsasig');
-    assert.deepEqual(messages(`remote anonymous {\n ${rsa}\n}`), [
-      't.conf:2: remote anonymous: authentication_method rsasig needs certificate_type',
-    ]);
+    const v = validateRacoonConfFull(parseRacoonConf(`remote anonymous {\n ${PROPOSAL}\n ${rsa}\n}`, 't.conf').conf);
+    assert.deepEqual(v.errors, []);
+    assert.deepEqual(
+      v.warnings.map((e) => e.message),
+      [
+        't.conf:3: warning: remote anonymous: authentication_method rsasig without certificate_type: ' +
+          'phase 1 fails if this proposal is chosen',
+      ],
+    );
     const { conf } = parseRacoonConf(`remote anonymous { certificate_type plain_rsa "k"; ${rsa} }`, 'p.conf');
     const rm = conf.remotes[0]!;
     assert.deepEqual([rm.sendCert, rm.sendCr, rm.verifyCert], [false, false, false]);
