@@ -1,6 +1,7 @@
-// Interop: racoon main mode with RSA signatures and X.509 certificates (RFC 2409 §5.1) against strongSwan 5.9's
-// charon (IKEv1, x509/pem/pkcs1 plugins, ESP in userspace with kernel-libipsec), tunnel mode with forced UDP
-// encapsulation, each side as initiator and as responder, a ping through the tunnel each time. The PKI (root CA >
+// Interop: racoon main mode with RSA signatures and X.509 certificates (RFC 2409 §5.1), and aggressive mode with a
+// pre-shared key (§5.4, charon's second address OUT_AGG), against strongSwan 5.9's charon (IKEv1, x509/pem/pkcs1
+// plugins, ESP in userspace with kernel-libipsec), tunnel mode with forced UDP encapsulation, each side as
+// initiator and as responder, a ping through the tunnel each time. The PKI (root CA >
 // intermediate CA > two RSA hosts, CRLs) is made by `openssl ca` at test time; racoon reads the CAs and CRLs from
 // an `openssl rehash` directory (`path certificate`), charon gets both CAs in its x509ca directory.
 //
@@ -30,6 +31,7 @@ import { InprocTransport } from '../../../pfkey/transport-inproc.js';
 import { parseRacoonConf } from '../../../racoon/conf/parser.js';
 import { parsePskText } from '../../../racoon/psk.js';
 import { Racoon } from '../../../racoon/daemon.js';
+import * as C from '../../../racoon/isakmp/constants.js';
 import { opensslAvailable, TestPki } from '../../support/pki.js';
 
 const CHARON = '/usr/lib/ipsec/charon';
@@ -37,8 +39,11 @@ const SWANCTL = '/usr/sbin/swanctl';
 const NET = `100.${64 + ((process.pid >> 8) % 64)}.${process.pid % 256}`;
 const OUT_U = `${NET}.1`,
   OUT_S = `${NET}.2`,
+  OUT_AGG = `${NET}.3`,
   IN_U = '10.92.1.1',
-  IN_S = '10.92.2.1';
+  IN_S = '10.92.2.1',
+  IN_AGG = '10.92.3.1';
+const SECRET = 'agg-interop-secret-41c7';
 const NS = `uipsec-ssc-${process.pid}`;
 const VETH = `uvc${process.pid % 100000}`;
 const CA_EXT = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
@@ -81,6 +86,8 @@ function makePki(): TestPki {
 function charonConf(pki: TestPki): { strongswan: string; swanctl: string } {
   const strongswan = `charon {
   load = random nonce aes sha1 sha2 md5 hmac kdf gmp pem pkcs1 pkcs8 x509 pubkey constraints revocation kernel-libipsec kernel-netlink socket-default vici
+  # strongSwan answers aggressive mode with a PSK only when told to (the same exposure racoon warns of).
+  i_dont_care_about_security_and_use_aggressive_mode_psk = yes
   port = 500
   port_nat_t = 4500
   filelog { f { path = ${pki.path('charon.log')}
@@ -109,7 +116,27 @@ function charonConf(pki: TestPki): { strongswan: string; swanctl: string } {
       esp_proposals = aes128-sha256
       mode = tunnel } }
   }
+  agg {
+    version = 1
+    aggressive = yes
+    local_addrs = ${OUT_AGG}
+    remote_addrs = ${OUT_U}
+    proposals = aes128-sha256-modp2048
+    encap = yes
+    local { auth = psk
+      id = ${OUT_AGG} }
+    remote { auth = psk
+      id = ${OUT_U} }
+    children { agg-net {
+      local_ts = 10.92.3.0/24
+      remote_ts = 10.92.1.0/24
+      esp_proposals = aes128-sha256
+      mode = tunnel } }
+  }
 }
+secrets { ike-agg { id-1 = ${OUT_U}
+  id-2 = ${OUT_AGG}
+  secret = "${SECRET}" } }
 `;
   return { strongswan, swanctl };
 }
@@ -126,12 +153,18 @@ remote ${OUT_S} {
   verify_identifier on;
   proposal { encryption_algorithm aes 128; hash_algorithm sha256; authentication_method rsasig; dh_group modp2048; }
 }
+remote ${OUT_AGG} {
+  exchange_mode aggressive;
+  nat_traversal force;
+  my_identifier address;
+  proposal { encryption_algorithm aes 128; hash_algorithm sha256; authentication_method pre_shared_key; dh_group modp2048; }
+}
 sainfo anonymous { lifetime time 2 hour; # strongSwan proposes 3960 s; proposal_check strict refuses a longer one
   encryption_algorithm aes 128; authentication_algorithm hmac_sha256; compression_algorithm deflate; }
 `;
 }
 
-describe('interop: racoon <-> strongSwan 5.9, main mode with RSA signatures and a CA chain (tunnel, NAT-T, libipsec)', function () {
+describe('interop: racoon <-> strongSwan 5.9, main mode with RSA signatures and a CA chain, aggressive mode PSK (tunnel, NAT-T, libipsec)', function () {
   const reason = whyNot();
   let pki: TestPki | undefined;
   let charon: ChildProcess | undefined;
@@ -180,16 +213,23 @@ describe('interop: racoon <-> strongSwan 5.9, main mode with RSA signatures and 
     natt = await NattSocket.open({ bind: { host: OUT_U, port: 4500 } });
     host.addInterface('natt0', natt, [`${OUT_U}/24`]);
     host.addInterface('in0', new MemWire().attach('in0', [ip(IN_U)]), [`${IN_U}/24`]);
-    host.addRoute('10.92.2.0/24', 'in0');
-    const req = [{ proto: 'esp' as const, mode: 'tunnel' as const, level: 'require' as const, src: OUT_U, dst: OUT_S }];
-    host.spd.addPolicy({ src: '10.92.1.0/24', dst: '10.92.2.0/24', dir: 'out', action: 'ipsec', requests: req });
-    host.spd.addPolicy({
-      src: '10.92.2.0/24',
-      dst: '10.92.1.0/24',
-      dir: 'in',
-      action: 'ipsec',
-      requests: [{ ...req[0]!, src: OUT_S, dst: OUT_U }],
-    });
+    for (const [net, peer] of [
+      ['10.92.2.0/24', OUT_S],
+      ['10.92.3.0/24', OUT_AGG],
+    ] as const) {
+      host.addRoute(net, 'in0');
+      const req = [
+        { proto: 'esp' as const, mode: 'tunnel' as const, level: 'require' as const, src: OUT_U, dst: peer },
+      ];
+      host.spd.addPolicy({ src: '10.92.1.0/24', dst: net, dir: 'out', action: 'ipsec', requests: req });
+      host.spd.addPolicy({
+        src: net,
+        dst: '10.92.1.0/24',
+        dir: 'in',
+        action: 'ipsec',
+        requests: [{ ...req[0]!, src: peer, dst: OUT_U }],
+      });
+    }
     keysock = new KeySock(host);
     client = new PfkeyClient(new InprocTransport(keysock));
     ike500 = createSocket('udp4');
@@ -198,7 +238,7 @@ describe('interop: racoon <-> strongSwan 5.9, main mode with RSA signatures and 
     assert.deepEqual(conf.errors, []);
     racoon = new Racoon({
       conf: conf.conf,
-      psk: parsePskText('', 'psk'),
+      psk: parsePskText(`${OUT_AGG} ${SECRET}\n`, 'psk'),
       pfkey: client,
       clock: systemClock,
       rng: new PooledRng(),
@@ -236,7 +276,9 @@ describe('interop: racoon <-> strongSwan 5.9, main mode with RSA signatures and 
       ['ip', 'link', 'set', 'lo', 'up'],
       ['ip', 'addr', 'add', `${OUT_S}/24`, 'dev', `${VETH}p`],
       ['ip', 'link', 'set', `${VETH}p`, 'up'],
+      ['ip', 'addr', 'add', `${OUT_AGG}/24`, 'dev', `${VETH}p`],
       ['ip', 'addr', 'add', `${IN_S}/32`, 'dev', 'lo'],
+      ['ip', 'addr', 'add', `${IN_AGG}/32`, 'dev', 'lo'],
     ])
       sh(['ip', 'netns', 'exec', NS, ...c]);
     await startCharon();
@@ -266,10 +308,10 @@ describe('interop: racoon <-> strongSwan 5.9, main mode with RSA signatures and 
     pki?.cleanup();
   });
 
-  async function pingInner(): Promise<number> {
+  async function pingInner(to = IN_S): Promise<number> {
     // Retried: the first packets go to ACQUIRE / wait for the SAs.
     for (let i = 0; i < 40; i++) {
-      const r = await host!.ping(IN_S, { count: 1, intervalMs: 0, timeoutMs: 500 });
+      const r = await host!.ping(to, { count: 1, intervalMs: 0, timeoutMs: 500 });
       if (r.length) return r.length;
     }
     return 0;
@@ -313,6 +355,49 @@ describe('interop: racoon <-> strongSwan 5.9, main mode with RSA signatures and 
       const after = [...racoon!.ph2s].filter((p) => p.side === 'responder' && p.state === 'established').length;
       assert.ok(after > before, diag());
       assert.equal(await pingInner(), 1);
+    },
+  );
+
+  it(
+    reason
+      ? `skipped: ${reason}`
+      : 'aggressive mode with a pre-shared key, racoon initiating: three messages, then the ping is answered',
+    async function () {
+      if (reason) this.skip();
+      assert.equal(await pingInner(IN_AGG), 1, diag());
+      assert.ok(
+        log.some((l) => /begin Aggressive mode/.test(l)),
+        diag(),
+      );
+      assert.match(charonLog(), /IKE_SA agg\[\d+\] established/, diag());
+    },
+  );
+
+  it(
+    reason ? `skipped: ${reason}` : 'aggressive mode with a pre-shared key, strongSwan initiating; traffic flows',
+    async function () {
+      if (reason) this.skip();
+      swanctl(['--terminate', '--ike', 'agg']);
+      for (let i = 0; i < 100 && host!.sad.dump().some((sa) => formatAddr(sa.src) === OUT_AGG); i++) await sleep(50);
+      try {
+        await promisify(execFile)(
+          'ip',
+          ['netns', 'exec', NS, SWANCTL, '--initiate', '--child', 'agg-net', '--timeout', '20', '--uri', uri()],
+          { env: env() },
+        );
+      } catch {
+        assert.fail(`swanctl --initiate failed\n${diag()}`);
+      }
+      // racoon answered an aggressive mode phase 1 from charon's second address.
+      const answered = [...racoon!.ph1s.values()].filter(
+        (p) =>
+          p.side === 'responder' &&
+          p.etype === C.ISAKMP_ETYPE_AGG &&
+          p.state === 'established' &&
+          formatAddr(p.remote.addr) === OUT_AGG,
+      );
+      assert.equal(answered.length, 1, diag());
+      assert.equal(await pingInner(IN_AGG), 1, diag());
     },
   );
 });
