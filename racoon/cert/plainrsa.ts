@@ -4,7 +4,7 @@
 // peer's (DST); `any` or no address matches every peer.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { readConfigText } from '../../common/bounded-file.js';
+import { FileReadError, readConfigText } from '../../common/bounded-file.js';
 import { ConfigError } from '../../common/errors.js';
 import { addrFamily, maskAddr, parseAddr, prefixContains, type Prefix } from '../../common/inet.js';
 import { checkPskMode, type PskStat } from '../psk.js';
@@ -230,7 +230,8 @@ export function loadPlainRsaFile(
     try {
       return fn();
     } catch (e) {
-      throw new CertLoadError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, path);
+      const why = e instanceof FileReadError ? e.reason : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+      throw new CertLoadError(`cannot read: ${why}`, path);
     }
   };
   if (isPrivate) {
