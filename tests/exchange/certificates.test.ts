@@ -3,11 +3,11 @@
 // intermediate CA and two RSA host certificates, with the CAs and CRLs in an `openssl rehash` directory named by
 // `path certificate`, as racoon reads it.
 import { strict as assert } from 'node:assert';
-import { chmodSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { policyPair } from '../scenarios/lab.js';
 import * as C from '../../racoon/isakmp/constants.js';
 import { decodeIsakmpMessage } from '../../racoon/isakmp/message.js';
-import { opensslAvailable, TestPki } from '../support/pki.js';
+import { opensslAvailable, plainRsaFromOpenssl, TestPki } from '../support/pki.js';
 import { ikeLab, ip, settle, type IkeLab } from './ike-lab.js';
 
 const A = '192.0.2.1',
@@ -25,9 +25,9 @@ interface Side {
 }
 
 function conf(pki: TestPki, s: Side): string {
-  const auth = s.auth ?? 'rsasig';
+  const auth = s.auth === 'rsasig_plain' ? 'rsasig' : (s.auth ?? 'rsasig');
   const certs =
-    auth === 'rsasig'
+    s.auth === undefined || s.auth === 'rsasig'
       ? `certificate_type x509 "${s.cert}" "${s.key}";
   my_identifier asn1dn;
   peers_identifier asn1dn "${s.peerDn}";
@@ -190,5 +190,31 @@ describe('exchange: RSA signatures with a CA chain and CRLs, aggressive mode', f
       lab.a.log.some((l) => /HASH mismatched/.test(l)),
       logs(lab),
     );
+  });
+
+  it('plain RSA keys (plainrsa-gen files): SIG only, no CERT or CR, keys chosen by address scope', async () => {
+    const a = plainRsaFromOpenssl(pki, pki.get('a').key);
+    const b = plainRsaFromOpenssl(pki, pki.get('b').key);
+    // rsa_lookup_keys for the peer's key matches SRC against the peer and DST against us; a key scoped to
+    // another destination comes first in the file and must not be chosen.
+    const files = (me: string, myAddr: string, priv: string, peer: string, pub: string, decoy: string) => {
+      writeFileSync(pki.path(`${me}.rsa`), priv, { mode: 0o600 });
+      writeFileSync(pki.path(`${me}-peers.rsa`), `198.51.100.7 : PUB ${decoy}\n${peer} ${myAddr} : PUB ${pub}\n`);
+      return `certificate_type plain_rsa "${pki.path(`${me}.rsa`)}";
+  peers_certfile plain_rsa "${pki.path(`${me}-peers.rsa`)}";`;
+    };
+    const plain = (me: string, myAddr: string, peer: string, priv: string, pub: string, decoy: string): Side => ({
+      peer,
+      cert: '',
+      key: '',
+      peerDn: '',
+      auth: 'rsasig_plain',
+      extra: files(me, myAddr, priv, peer, pub, decoy),
+    });
+    lab = await lab2(plain('a', A, B, a.priv, b.pub, a.pub), plain('b', B, A, b.priv, a.pub, b.pub));
+    const sent = await negotiate(lab);
+    assert.equal(established(lab, 'b'), 1, logs(lab));
+    assert.equal(established(lab, 'a'), 1, logs(lab));
+    assert.deepEqual(shapes(sent).slice(2, 4), ['a ident ke,nonce', 'b ident ke,nonce']);
   });
 });
