@@ -9,6 +9,7 @@ import * as C from '../../racoon/isakmp/constants.js';
 import { decodeIsakmpMessage } from '../../racoon/isakmp/message.js';
 import { opensslAvailable, plainRsaFromOpenssl, TestPki } from '../support/pki.js';
 import { ikeLab, ip, settle, type IkeLab } from './ike-lab.js';
+import { prng } from '../support/prng.js';
 
 const A = '192.0.2.1',
   B = '192.0.2.2';
@@ -216,5 +217,29 @@ describe('exchange: RSA signatures with a CA chain and CRLs, aggressive mode', f
     assert.equal(established(lab, 'b'), 1, logs(lab));
     assert.equal(established(lab, 'a'), 1, logs(lab));
     assert.deepEqual(shapes(sent).slice(2, 4), ['a ident ke,nonce', 'b ident ke,nonce']);
+  });
+
+  it('fuzz (seed 1307, 40 rounds): a mutated aggressive message 2 (clear SA, KE, ID, CERT, SIG) never establishes', async () => {
+    const rand = prng(1307);
+    const agg = { mode: 'aggressive' };
+    for (let round = 0; round < 40; round++) {
+      lab = await lab2(side('a', B, 'b', agg), side('b', A, 'a', agg));
+      lab.a.host.sendEchoRequest(ip(B), 7, 1, new Uint8Array(8));
+      await settle(8);
+      await lab.deliver(); // message 1 to b; b queues message 2 with its CERT and SIG in clear
+      const d = lab.queue[0]!;
+      const orig = d.data.slice();
+      // Flip 1-4 bytes past the ISAKMP header (28 octets): lengths, the certificate's DER or the signature.
+      for (let n = 1 + Math.floor(rand() * 4); n > 0; n--) {
+        const at = 28 + Math.floor(rand() * (d.data.length - 28));
+        d.data[at] = d.data[at]! ^ (1 + Math.floor(rand() * 255));
+      }
+      await lab.run();
+      const changed = !Buffer.from(orig).equals(Buffer.from(d.data));
+      if (changed) assert.equal(established(lab, 'a'), 0, `round ${round}: a mutated message 2 was accepted`);
+      assert.ok(lab.a.racoon.ph1s.size <= 1, `round ${round}: bounded state`);
+      lab.close();
+      lab = undefined;
+    }
   });
 });
