@@ -74,7 +74,9 @@ export class Ph1Table {
       createdMs: this.ctx.clock.now(),
       nattPeer: false,
       natDetected: false,
-      floated: false,
+      // RFC 3947 §4: a phase 1 that starts on the NAT-T port (a peer initiating there) has floated already:
+      // its messages carry the non-ESP marker and its SAs' ESP goes in UDP on these ports.
+      floated: local.port === this.ctx.nattPort,
       retries: 0,
       waiting: [],
       msgids: new Set(),

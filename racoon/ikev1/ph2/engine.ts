@@ -212,11 +212,21 @@ export class Ph2Engine implements Negotiator {
     ]);
   }
 
+  /**
+   * The UDP encapsulation ports of the SAs (RFC 3948): the phase 1's once it floated, or the NAT-T port when
+   * the accepted proposal asks for a UDP-encapsulated mode (RFC 3947 §5.1: 3/4, drafts 61443/61444) anyway.
+   */
+  private nattPorts(ph1: Phase1, ph2: Phase2): { localPort: number; remotePort: number } | undefined {
+    if (ph1.floated) return { localPort: ph1.local.port, remotePort: ph1.remote.port };
+    if (!ph2.approval!.sas.some((s) => s.udpEncap)) return undefined;
+    return { localPort: this.ctx.nattPort, remotePort: this.ctx.nattPort };
+  }
+
   /** Both sides, after the last step: KEYMAT -> UPDATE/ADD (keys wiped once installed). */
   private async install(ph1: Phase1, ph2: Phase2): Promise<void> {
     try {
       const keys = QM.ph2Keys(ph1, ph2);
-      const natt = ph1.floated ? { localPort: ph1.local.port, remotePort: ph1.remote.port } : undefined;
+      const natt = this.nattPorts(ph1, ph2);
       await this.ctx.bridge.install(keys, ph1.local, ph1.remote, ph2.approval!.lifetimeSec, natt);
       ph2.dh?.wipe();
       this.ctx.stats.ph2Established++;
