@@ -221,7 +221,15 @@ export default async function main(): Promise<void> {
         );
     }
     const results = new Map<string, Sample[]>(setups.map((s) => [s.name, []]));
-    for (let r = 0; r < rounds; r++) for (const s of setups) results.get(s.name)!.push(await sample(s, seconds));
+    for (let r = 0; r < rounds; r++)
+      for (const s of setups) {
+        // A failed run (iperf3 could not connect...) is printed and left out of the medians.
+        await sample(s, seconds).then(
+          (x) => results.get(s.name)!.push(x),
+          (e: unknown) => console.log(`${s.name} round ${r + 1} failed: ${String(e).slice(0, 500)}`),
+        );
+      }
+    for (const [name, xs] of results) if (!xs.length) results.delete(name);
     report(results, rounds, seconds);
   } finally {
     for (const s of setups) await s.stop();
