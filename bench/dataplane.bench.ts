@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeInteropNet, type InteropNet } from '../tests/support/interop-net.js';
+import { makeInteropNet, nsExec, type InteropNet } from '../tests/support/interop-net.js';
 import { iperfSkipReason, runIperf } from '../tests/support/iperf.js';
 import { Charon, strongswanSkipReason } from '../tests/support/strongswan.js';
 import { UipsecNode } from '../tests/support/uipsec-node.js';
@@ -43,6 +43,8 @@ interface Sample {
   tcpRetr: number;
   udpMbps: number;
   udpLoss: number;
+  /** Mean round trip of 20 pings between the clients on an idle path (ms; NaN when ping failed). */
+  rttMs: number;
   /** Gateways' CPU milliseconds per megabyte received by the far client (TCP and UDP runs together). */
   cpuMsPerMB: number;
 }
@@ -146,6 +148,8 @@ async function sample(s: Setup, seconds: number): Promise<Sample> {
   const cpu0 = s.cpu();
   const tcp = await runIperf({ ...run, seconds });
   const udp = await runIperf({ ...run, seconds, udp: true, len: 1200, bitrate: '0' });
+  const cpuMs = (s.cpu() - cpu0) * 1000;
+  const rttMs = await pingRtt(s.net);
   const mb = (tcp.bytes + udp.bytes) / 1e6;
   const loss = udp.packets ? (udp.lostPackets ?? 0) / udp.packets : 0;
   return {
@@ -153,8 +157,16 @@ async function sample(s: Setup, seconds: number): Promise<Sample> {
     tcpRetr: tcp.retransmits ?? 0,
     udpMbps: udp.bitsPerSecond / 1e6,
     udpLoss: loss,
-    cpuMsPerMB: ((s.cpu() - cpu0) * 1000) / mb,
+    rttMs,
+    cpuMsPerMB: cpuMs / mb,
   };
+}
+
+/** `ping -c 20 -i 0.01` from client u to client s: the mean RTT of ping's summary line (NaN when none). */
+async function pingRtt(n: InteropNet): Promise<number> {
+  const r = await nsExec(n.hostU, ['ping', '-n', '-q', '-c', '20', '-i', '0.01', '-W', '2', '-I', n.innerU, n.innerS]);
+  const avg = /= [\d.]+\/([\d.]+)\//.exec(r.out)?.[1];
+  return avg === undefined ? NaN : Number(avg);
 }
 
 function median(xs: number[]): number {
@@ -163,7 +175,7 @@ function median(xs: number[]): number {
 
 function report(results: Map<string, Sample[]>, rounds: number, seconds: number): void {
   console.log(`iperf3 client u -> client s through both gateways, ${seconds} s per run, ${rounds} rounds (medians)`);
-  console.log('set-up        TCP Mbit/s   TCP retr   UDP Mbit/s   UDP loss   gateways CPU ms/MB');
+  console.log('set-up        TCP Mbit/s   TCP retr   UDP Mbit/s   UDP loss   RTT ms   gateways CPU ms/MB');
   for (const [name, xs] of results) {
     const m = (f: (s: Sample) => number, digits = 1) => median(xs.map(f)).toFixed(digits);
     const cols = [
@@ -171,6 +183,7 @@ function report(results: Map<string, Sample[]>, rounds: number, seconds: number)
       m((s) => s.tcpRetr, 0).padStart(10),
       m((s) => s.udpMbps).padStart(12),
       `${m((s) => s.udpLoss * 100)}%`.padStart(10),
+      m((s) => s.rttMs, 3).padStart(8),
       (name === 'plain' ? '-' : m((s) => s.cpuMsPerMB, 2)).padStart(19),
     ];
     console.log(`${name.padEnd(12)} ${cols.join(' ')}`);
