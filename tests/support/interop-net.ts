@@ -49,9 +49,11 @@ function ip(args: string[]): void {
   if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
 }
 
+/** A sysctl of the namespace, written to /proc/sys (per network namespace) so that procps is not needed. */
 function sysctl(ns: string, key: string, value: string): void {
-  const r = spawnSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', `${key}=${value}`], { timeout: 10_000 });
-  if (r.status !== 0) throw new Error(`sysctl ${key} in ${ns} failed`);
+  const path = `/proc/sys/${key.replace(/\./g, '/')}`;
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', `echo ${value} > ${path}`], { timeout: 10_000 });
+  if (r.status !== 0) throw new Error(`writing ${value} to ${path} in ${ns} failed: ${String(r.stderr)}`);
 }
 
 export interface InteropNetOptions {
