@@ -4,7 +4,7 @@
 // a quick mode that selects a UDP-encapsulated mode (RFC 3947 §5.1) while the phase 1 stayed on 500. In both
 // cases the SAs must carry the NAT-T ports, or the outbound ESP never leaves in UDP.
 import { strict as assert } from 'node:assert';
-import type { Host } from '../../kernel/host.js';
+import type { Host } from '../../kernel/host/host.js';
 import { policyPair, protocols } from '../scenarios/lab.js';
 import { confFor, ikeLab, ip, settle, type IkeLab } from './ike-lab.js';
 
