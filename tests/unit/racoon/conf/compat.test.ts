@@ -228,7 +228,7 @@ describe('racoon/conf support table', () => {
   it('every table entry names its feature or reason, and unknown keys are supported', () => {
     for (const [key, s] of Object.entries(SUPPORT)) {
       assert.ok(s.status === 'supported' || (s.why && s.why.length > 5), key);
-      assert.match(key, /^([a-z_]+\.)?[a-z_0-9]+( [a-z_0-9]+)*$/, key);
+      assert.match(key, /^(ikev2\.)?([a-z_]+\.)?[a-z_0-9]+( [a-z_0-9]+)*$/, key);
     }
     assert.equal(supportOf('remote.exchange_mode main').status, 'supported');
     assert.equal(supportOf('constructor').status, 'supported');
