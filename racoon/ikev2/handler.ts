@@ -274,8 +274,8 @@ export class Ikev2Handler implements IkeVersionHandler, Ikev2Env {
   killIke(sa: IkeSa, why: string): void {
     if (sa.state === 'dead') return;
     const was = sa.state;
+    this.ikes.remove(sa); // dead first: the exchanges failed by stop() find it gone
     this.window.stop(sa);
-    this.ikes.remove(sa);
     for (const c of [...sa.children]) {
       if (c.state === 'creating') this.children.fail(c, why);
       else void this.children.remove(c, why);

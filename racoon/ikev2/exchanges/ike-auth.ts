@@ -91,6 +91,7 @@ export class IkeAuthI implements Exchange {
   failed(why: string): void {
     const { sa, env } = this;
     if (this.firstChild?.state === 'creating') env.childFailed(this.firstChild, why);
+    if (sa.state === 'dead') return; // IKE_SA_INIT failed first and said so
     if (/AUTHENTICATION_FAILED/.test(why)) env.ctx.stats.authFailed++;
     env.stats.ikeFailed++;
     env.killIke(sa, `IKE_AUTH failed: ${why}`);
