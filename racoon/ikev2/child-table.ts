@@ -31,6 +31,8 @@ const hx = (b?: Uint8Array) => (b ? Buffer.from(b).toString('hex') : '-');
 
 export class ChildTable implements SaOwner {
   readonly all = new Set<ChildSa>();
+  /** Children whose rekey is queued (both SAs of a pair expire: one rekey). */
+  private readonly rekeyQueued = new WeakSet<ChildSa>();
 
   constructor(
     private readonly ctx: EngineCtx,
@@ -157,7 +159,9 @@ export class ChildTable implements SaOwner {
     if (!hit) return;
     const { child } = hit;
     if (m.ext.lifetimeSoft && !m.ext.lifetimeHard) {
-      if (!hit.inbound || child.state !== 'installed' || !child.initiator) return;
+      // Either SA of the pair: KAME expires only an SA that carried traffic, which may be one direction only.
+      if (child.state !== 'installed' || !child.initiator || this.rekeyQueued.has(child)) return;
+      this.rekeyQueued.add(child);
       this.ctx.log('info', `soft expiry of IKEv2 child ${child.id} (SPI ${hx(child.mySpi)}): rekeying`);
       this.hooks.rekey(child);
       return;

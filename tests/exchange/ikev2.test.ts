@@ -125,6 +125,13 @@ describe('exchange: IKEv2 between two racoons and two kernels', function () {
     assert.deepEqual(childStates(lab, 'a'), ['I:installed']);
     assert.deepEqual(sas(lab.a.host), ['esp 192.0.2.1->192.0.2.2 mature', 'esp 192.0.2.2->192.0.2.1 mature']);
     assert.equal(lab.queue.length, 0);
+    // No NAT between them: the NAT_DETECTION hashes match on both sides (§2.23), nobody moved to 4500.
+    for (const side of ['a', 'b'] as const)
+      assert.deepEqual(
+        lab[side].racoon.ikev2.ikes.all().map((s) => [s.natDetected, s.floated]),
+        [[false, false]],
+        side,
+      );
     // The SPIs pair up with the same keys: protected traffic flows both ways.
     const out = lab.a.host.sad.dump().find((s) => Buffer.from(s.src).join('.') === A)!;
     assert.ok(lab.b.host.sad.get(ip(A), ip(B), 'esp', out.spi), "b holds a's outbound SPI as inbound");

@@ -39,9 +39,13 @@ import type { Exchange, IkeSa } from '../records.js';
 /** Retries an initiator makes after COOKIE or INVALID_KE_PAYLOAD answers before it gives up. */
 const MAX_INIT_RETRIES = 3;
 
-/** The NAT detection result and, when there is a NAT (or `nat_traversal force`), the move to port 4500. */
-export function applyNat(sa: IkeSa, payloads: readonly Ikev2Payload[], nattPort: number): void {
-  const nat = detectNat(notifiesOf(payloads), sa.spiI, sa.spiR, sa.local, sa.remote);
+/**
+ * The NAT detection result and, when there is a NAT (or `nat_traversal force`), the move to port 4500. The
+ * hashes cover the SPIs as the message's header carried them (§2.23): a request's SPIr is still zero.
+ */
+export function applyNat(sa: IkeSa, payloads: readonly Ikev2Payload[], nattPort: number, request = false): void {
+  const spiR = request ? new Uint8Array(sa.spiR.length) : sa.spiR;
+  const nat = detectNat(notifiesOf(payloads), sa.spiI, spiR, sa.local, sa.remote);
   sa.natLocal = nat?.local ?? false;
   sa.natRemote = nat?.remote ?? false;
   const force = sa.rmconf.natTraversal === 'force' && nat !== undefined;
@@ -189,7 +193,7 @@ export function answerIkeSaInit(
   const gir = sharedSecret(sa.dh, offer.ke);
   deriveIkeKeys(sa, gir);
   wipe(gir);
-  applyNat(sa, req, env.ctx.nattPort);
+  applyNat(sa, req, env.ctx.nattPort, true);
   return [
     { type: IKEV2_PAYLOAD_SA, body: { proposals: [offer.choice.chosen] } },
     { type: IKEV2_PAYLOAD_KE, body: { group: sa.suite.dhGroup, data: sa.dh.publicKey } },
