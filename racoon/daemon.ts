@@ -49,7 +49,8 @@ export class Racoon {
   readonly ikev1: Ikev1Handler;
   /** The IKEv2 side (RFC 7296): IKE SAs, their Child SAs, the exchanges; remotes with `ike_version 2`. */
   readonly ikev2: Ikev2Handler;
-  private readonly ikev2Acquire: Ikev2Acquire;
+  /** IKEv2's ACQUIRE path (a child for a policy; tests and the benchmark start negotiations here). */
+  readonly ikev2Acquire: Ikev2Acquire;
   private readonly dispatch: IkeDispatch;
   private readonly kernel: KernelEvents;
   private nextId = 1;
