@@ -15,49 +15,10 @@ import { InprocTransport } from '../../pfkey/transport-inproc.js';
 import { LivenessI } from '../../racoon/ikev2/exchanges/informational.js';
 import { policyPair } from '../scenarios/lab.js';
 import { ikeLab, ip, settle, type IkeLab } from './ike-lab.js';
+import { v2Conf } from './ikev2-conf.js';
 
 const A = '192.0.2.1',
   B = '192.0.2.2';
-
-/** racoon.conf for one side: an IKEv2 remote with PSK to `peer`, and an anonymous sainfo. */
-export function v2Conf(
-  peer: string,
-  o: {
-    enc?: string;
-    hash?: string;
-    groups?: string[];
-    pfs?: string;
-    life?: string;
-    childLife?: string;
-    dpd?: number;
-  } = {},
-): string {
-  const proposals = (o.groups ?? ['ecp256'])
-    .map(
-      (g) => `  proposal {
-    encryption_algorithm ${o.enc ?? 'aes 128'};
-    hash_algorithm ${o.hash ?? 'sha256'};
-    authentication_method pre_shared_key;
-    dh_group ${g};
-  }`,
-    )
-    .join('\n');
-  return `
-timer { counter 3; interval 10 sec; }
-remote ${peer} {
-  ike_version 2;
-  lifetime time ${o.life ?? '8 hour'};
-  ${o.dpd ? `dpd_delay ${o.dpd};` : ''}
-${proposals}
-}
-sainfo anonymous {
-  ${o.pfs ? `pfs_group ${o.pfs};` : ''}
-  lifetime time ${o.childLife ?? '1 hour'};
-  encryption_algorithm aes 128;
-  authentication_algorithm hmac_sha256;
-}
-`;
-}
 
 function sas(h: Host): string[] {
   return h.sad
