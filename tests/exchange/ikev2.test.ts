@@ -14,7 +14,7 @@ import { makeSockaddr } from '../../pfkey/sockaddr.js';
 import { InprocTransport } from '../../pfkey/transport-inproc.js';
 import { LivenessI } from '../../racoon/ikev2/exchanges/informational.js';
 import { policyPair } from '../scenarios/lab.js';
-import { ikeLab, ip, settle, type IkeLab } from './ike-lab.js';
+import { confFor, ikeLab, ip, settle, type IkeLab } from './ike-lab.js';
 import { v2Conf } from './ikev2-conf.js';
 
 const A = '192.0.2.1',
@@ -238,5 +238,22 @@ describe('exchange: IKEv2 between two racoons and two kernels', function () {
     await lab.run();
     assert.deepEqual(childStates(lab, 'a'), ['I:installed'], logs(lab));
     assert.equal(await ping(lab), 2);
+  });
+
+  it('a peer configured for IKEv1 answers an IKE_SA_INIT (NO_PROPOSAL_CHOSEN), logged at notice; a gives up at once', async () => {
+    lab = await ikeLab({ confA: v2Conf(B), confB: confFor(A), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 7, 1, new Uint8Array(8));
+    await settle(8);
+    await lab.deliver();
+    assert.equal(shape(lab.queue[0]!), 'IKE_SA_INIT response N');
+    assert.ok(
+      lab.b.log.some((l) => /IKE_SA_INIT from 192\.0\.2\.1: no ike_version 2 remote/.test(l)),
+      lab.b.log.join('\n'),
+    );
+    assert.deepEqual(ikeStates(lab, 'b'), []);
+    await lab.deliver();
+    assert.deepEqual(ikeStates(lab, 'a'), [], 'no retransmission into silence');
+    assert.equal(lab.queue.length, 0);
+    assert.equal(lab.a.racoon.ikev2.stats.ikeFailed, 1);
   });
 });

@@ -171,7 +171,7 @@ secrets { ike-u { id-1 = ${OUT_U}
     ike500 = createSocket('udp4');
     await new Promise<void>((r) => ike500!.bind(500, OUT_U, () => r()));
     const conf = parseRacoonConf(
-      `remote ${OUT_S} { ike_version 2; nat_traversal force;
+      `remote ${OUT_S} { ike_version 2; nat_traversal force; dpd_delay 2;
       proposal { encryption_algorithm aes 128; hash_algorithm sha256; authentication_method pre_shared_key; dh_group modp2048; } }
       sainfo anonymous { lifetime time 2 hour; pfs_group modp2048; encryption_algorithm aes 128; authentication_algorithm hmac_sha256; }`,
       'interop.conf',
@@ -284,6 +284,11 @@ secrets { ike-u { id-1 = ${OUT_U}
       const sa = racoon!.ikev2.ikes.all().find((x) => x.state === 'established')!;
       assert.ok(!sa.initiator, 'racoon responded');
       assert.equal(await pingInner(), 1);
+      // dpd_delay 2: after 2 s without a message racoon sends a liveness check (empty INFORMATIONAL); charon answers.
+      const checks = racoon!.ikev2.stats.livenessChecks;
+      await waitFor('a liveness check answered', () => racoon!.ikev2.stats.livenessChecks > checks && !sa.active);
+      assert.equal(sa.state, 'established');
+      assert.equal(racoon!.ikev2.stats.deadPeers, 0);
     },
   );
 
