@@ -158,13 +158,15 @@ export class IkeTable {
   private armLiveness(sa: IkeSa): void {
     const delay = sa.rmconf.dpd ? sa.rmconf.dpdDelaySec * 1000 : 0;
     if (delay <= 0) return;
+    let cancel = () => {};
     const tick = () => {
       if (sa.state !== 'established' || this.ctx.closed()) return;
       const idle = this.ctx.clock.now() - sa.lastHeardMs;
       if (idle >= delay && !sa.active && sa.queue.length === 0) this.hooks.liveness(sa);
-      sa.cancelTimers.push(this.ctx.clock.setTimer(Math.max(delay - idle, delay), tick));
+      cancel = this.ctx.clock.setTimer(Math.max(delay - idle, delay), tick);
     };
-    sa.cancelTimers.push(this.ctx.clock.setTimer(delay, tick));
+    cancel = this.ctx.clock.setTimer(delay, tick);
+    sa.cancelTimers.push(() => cancel()); // one entry, however many ticks
   }
 
   /** Replaced by a rekey: its timers stop; it goes when the Delete comes, or after a while. */

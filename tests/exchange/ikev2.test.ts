@@ -12,6 +12,8 @@ import * as P from '../../pfkey/constants.js';
 import { PfkeyClient } from '../../pfkey/client.js';
 import { makeSockaddr } from '../../pfkey/sockaddr.js';
 import { InprocTransport } from '../../pfkey/transport-inproc.js';
+import { MAX_CHILDREN_PER_IKE_SA } from '../../racoon/ikev2/exchanges/child-sa.js';
+import { rekeyChild } from '../../racoon/ikev2/exchanges/create-child.js';
 import { LivenessI } from '../../racoon/ikev2/exchanges/informational.js';
 import { policyPair } from '../scenarios/lab.js';
 import { confFor, ikeLab, ip, settle, type IkeLab } from './ike-lab.js';
@@ -255,5 +257,27 @@ describe('exchange: IKEv2 between two racoons and two kernels', function () {
     assert.deepEqual(ikeStates(lab, 'a'), [], 'no retransmission into silence');
     assert.equal(lab.queue.length, 0);
     assert.equal(lab.a.racoon.ikev2.stats.ikeFailed, 1);
+  });
+
+  it('a CREATE_CHILD_SA past the children bound gets NO_ADDITIONAL_SAS; the IKE SA and the child stay', async () => {
+    lab = await ikeLab({ confA: v2Conf(B), confB: v2Conf(A), policies: esp });
+    lab.a.host.sendEchoRequest(ip(B), 7, 1, new Uint8Array(8));
+    await lab.run();
+    const bsa = lab.b.racoon.ikev2.ikes.all()[0]!;
+    const real = [...bsa.children][0]!;
+    // Stand-ins without SPIs fill b's slots (as many children as an authenticated peer may make b keep).
+    for (let i = bsa.children.size; i < MAX_CHILDREN_PER_IKE_SA; i++)
+      bsa.children.add({ ...real, id: 10_000 + i, mySpi: undefined, peerSpi: undefined });
+    const c = [...lab.a.racoon.ikev2.children.all][0]!;
+    lab.a.racoon.ikev2.queue(c.ike, rekeyChild(lab.a.racoon.ikev2, c.ike, c));
+    await lab.run();
+    assert.ok(
+      lab.a.log.some((l) => l.includes('NO_ADDITIONAL_SAS')),
+      lab.a.log.join('\n'),
+    );
+    assert.deepEqual(childStates(lab, 'a'), ['I:installed']);
+    assert.deepEqual(ikeStates(lab, 'a'), ['established']);
+    assert.equal(lab.b.host.sad.dump().length, 2, 'no larval SA left on b');
+    assert.equal(await ping(lab), 2);
   });
 });

@@ -31,6 +31,13 @@ import type { ChildSa, IkeSa } from '../records.js';
 import { allWithin, matchInboundPolicy, phase2IdOfSelector, selectorText } from '../selectors.js';
 import { sharedSecret } from './ike-sa-init.js';
 
+/**
+ * Children one IKE SA may hold at once (installed or being negotiated): an authenticated peer still gets a
+ * bound on the kernel state it makes us keep; beyond it CREATE_CHILD_SA is refused with NO_ADDITIONAL_SAS
+ * (§1.3, §3.10.1). A rekey needs a second slot for a while.
+ */
+export const MAX_CHILDREN_PER_IKE_SA = 128;
+
 /** RFC 7296 §3.10.1 / IANA: IPCOMP_SUPPORTED carries a 2-byte CPI and a 1-byte IPComp transform; 2 is DEFLATE. */
 export const IPCOMP_DEFLATE = 2;
 
@@ -180,6 +187,8 @@ export async function answerChild(
   const tsi = single(req, IKEV2_PAYLOAD_TSI);
   const tsr = single(req, IKEV2_PAYLOAD_TSR);
   if (!sap || !tsi || !tsr) throw new ExchangeError(N.IKEV2_N_INVALID_SYNTAX, 'SA, TSi or TSr missing');
+  if (sa.children.size >= MAX_CHILDREN_PER_IKE_SA)
+    throw new ExchangeError(N.IKEV2_N_NO_ADDITIONAL_SAS, `${sa.children.size} children on this IKE SA already`);
   const match = matchInboundPolicy(ctx.bridge.spd.values(), tsi.selectors, tsr.selectors);
   if (!match) throw new ExchangeError(N.IKEV2_N_TS_UNACCEPTABLE, 'no inbound policy for the proposed selectors');
   const protocol = protocolFor(sap, match.sp);
