@@ -3,14 +3,12 @@
 // of a v2 remote's directive uses for the support table (`ikev2.*` keys, support.ts), the names of the IKEv2
 // transforms (RFC 7296 §3.3.2; RFC 5282, RFC 5930, RFC 7634, RFC 8031) and the checks of a v2 remote.
 import type { ConfigError } from '../../common/errors.js';
+// RFC 7296 §2.10: IKEv2 nonces are 16..256 octets (IKEv1 allowed 8).
+import { IKEV2_NONCE_MAX, IKEV2_NONCE_MIN } from '../ikev2/constants.js';
 import * as T from '../ikev2/transforms.js';
 import type { AlgorithmRef, DirectiveUse, ProposalConf, RacoonConf, RemoteConf, SainfoConf } from './ast.js';
 import { configError } from './diagnostic.js';
 import type { Handler } from './reader.js';
-
-/** RFC 7296 §2.10: IKEv2 nonces are at least 16 octets (IKEv1 allowed 8). */
-const IKEV2_NONCE_MIN = 16;
-const IKEV2_NONCE_MAX = 256;
 
 export const IKEV2_REMOTE_HANDLERS: Readonly<Record<string, Handler<{ rm: RemoteConf }>>> = {
   ike_version: (r, _kw, { rm }) => {

@@ -4,7 +4,7 @@
 // able to negotiate a new child afterwards.
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import type { Host } from '../../kernel/host.js';
+import type { Host } from '../../kernel/host/host.js';
 import { policyPair } from '../scenarios/lab.js';
 import { ikeLab, ip, settle, type Datagram, type IkeLab } from './ike-lab.js';
 import { v2Conf } from './ikev2-conf.js';

@@ -5,7 +5,7 @@
 //
 //   a 192.0.2.1 (racoon a, KeySock a) ==== memwire ==== b 192.0.2.2 (racoon b, KeySock b)
 import { strict as assert } from 'node:assert';
-import type { Host } from '../../kernel/host.js';
+import type { Host } from '../../kernel/host/host.js';
 import { IKEV2_EXCHANGE_NAMES, IKEV2_PAYLOAD_NAMES, nameOf } from '../../racoon/ikev2/constants.js';
 import { decodeIkev2Message } from '../../racoon/ikev2/message.js';
 import * as P from '../../pfkey/constants.js';
