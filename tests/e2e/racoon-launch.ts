@@ -14,13 +14,6 @@ if (what === 'uipsecd') {
 } else if (what === 'setkey') {
   const m = await import('../../setkey/main.js');
   process.exitCode = await m.runSetkey(args, m.processIo());
-} else if (what === 'racoonctl') {
-  const m = await import('../../racoon/racoonctl.js');
-  process.exitCode = await m.runRacoonctl(
-    args,
-    (s) => process.stdout.write(s),
-    (s) => process.stderr.write(s),
-  );
 } else {
   process.stderr.write(`racoon-launch: unknown program '${what}'\n`);
   process.exitCode = 2;
