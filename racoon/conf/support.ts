@@ -20,7 +20,6 @@ export interface Support {
 const CERTS = 'certificates / RSA signatures';
 const AGGR = 'aggressive mode';
 const BASE = 'base mode';
-const DPD = 'dead peer detection (RFC 3706)';
 const FRAG = 'IKE fragmentation';
 const GENPOL = 'generate_policy';
 const XAUTH = 'XAuth / hybrid authentication';
@@ -152,10 +151,6 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   'remote.lifetime byte': never(BYTES),
   'remote.support_proxy on': local('support_proxy (proxy ids)'),
   'remote.generate_policy': local(GENPOL),
-  'remote.dpd on': local(DPD),
-  'remote.dpd_delay': local(DPD),
-  'remote.dpd_retry': local(DPD),
-  'remote.dpd_maxfail': local(DPD),
   'remote.ike_frag': local(FRAG),
   'remote.esp_frag': local('ESP pre-fragmentation (esp_frag)'),
   'remote.mode_cfg on': local(MODECFG),

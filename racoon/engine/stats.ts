@@ -20,6 +20,12 @@ export interface RacoonStats {
   notifiesReceived: number;
   keepalivesSent: number;
   ph2Refused: number;
+  /** Dead peer detection (RFC 3706): probes sent, acknowledged, answered for the peer, ignored, peers dead. */
+  dpdSent: number;
+  dpdAcked: number;
+  dpdAnswered: number;
+  dpdIgnored: number;
+  dpdDead: number;
 }
 
 export function newRacoonStats(): RacoonStats {
@@ -42,5 +48,10 @@ export function newRacoonStats(): RacoonStats {
     notifiesReceived: 0,
     keepalivesSent: 0,
     ph2Refused: 0,
+    dpdSent: 0,
+    dpdAcked: 0,
+    dpdAnswered: 0,
+    dpdIgnored: 0,
+    dpdDead: 0,
   };
 }

@@ -13,6 +13,7 @@ import * as C from '../isakmp/constants.js';
 import { IsakmpError } from '../isakmp/codec.js';
 import { decodeIsakmpMessage, type IsakmpMessage } from '../isakmp/message.js';
 import { lookupPsk } from '../psk.js';
+import { Dpd } from './dpd.js';
 import type { Phase1 } from './handles.js';
 import { InfoInput } from './info-input.js';
 import { buildMessage, newMsgid } from './message.js';
@@ -21,14 +22,23 @@ import * as MM from './ph1/main-mode.js';
 import { Ph1Table } from './ph1/table.js';
 import { Ph2Engine } from './ph2/engine.js';
 import { Ph2Table } from './ph2/table.js';
+import { purgeRemote } from './purge.js';
 
 const isZero = (b: Uint8Array) => b.every((x) => x === 0);
+
+/** Hook points for what happens to a phase 1 (racoon's script hooks and evt.c events plug in here). */
+export interface Ikev1Events {
+  /** DPD declared the peer dead, before its SAs are purged (racoon script phase1_dead, EVT_PHASE1_DPD_TIMEOUT). */
+  phase1Dead?(ph1: Phase1): void;
+}
 
 export class Ikev1Handler implements IkeVersionHandler {
   readonly majorVersion = C.ISAKMP_MAJOR_VERSION;
   readonly ph1: Ph1Table;
   readonly ph2s: Ph2Table;
   readonly ph2: Ph2Engine;
+  readonly dpd: Dpd;
+  readonly events: Ikev1Events = {};
   private readonly info: InfoInput;
   /** Peers we sent INITIAL-CONTACT to (racoon's contacted list: once per peer per daemon lifetime). */
   private readonly contacted = new Set<string>();
@@ -42,12 +52,22 @@ export class Ikev1Handler implements IkeVersionHandler {
       this.ph2.startPh2(sp, me, peer, seq, satype),
     );
     this.ph2 = new Ph2Engine(ctx, this.ph1, this.ph2s);
-    this.info = new InfoInput(ctx, this.ph1, this.ph2s);
+    this.dpd = new Dpd(ctx, {
+      sendInfo: (ph1, payloads) => this.ph1.sendInfo(ph1, payloads),
+      dead: (ph1) => this.peerDead(ph1),
+    });
+    this.info = new InfoInput(ctx, this.ph1, this.ph2s, (ph1, n) => this.dpd.input(ph1, n));
   }
 
   close(): void {
     this.ph1.close();
     this.ph2s.close();
+  }
+
+  /** DPD gave up on the peer: the hook, then its SAs and the phase 1 go (racoon purge_remote). */
+  private peerDead(ph1: Phase1): void {
+    this.events.phase1Dead?.(ph1);
+    void purgeRemote(this.ctx, this.ph1, this.ph2s, ph1, 'DPD: peer dead');
   }
 
   input(d: Uint8Array, local: Endpoint, remote: Endpoint): void {
@@ -165,6 +185,7 @@ export class Ikev1Handler implements IkeVersionHandler {
     }
     if (!res.established) return;
     this.ph1.established(ph1);
+    this.dpd.start(ph1);
     const ic = (p: (typeof msg.payloads)[number]) =>
       p.type === C.ISAKMP_NPTYPE_N && p.body.notifyType === C.IPSECDOI_NTYPE_INITIAL_CONTACT;
     if (res.payloads?.some(ic)) void this.info.initialContact(ph1);

@@ -9,6 +9,7 @@ import type { Endpoint } from '../engine/datagram.js';
 import type { IsakmpPayload } from '../isakmp/message.js';
 import type { IsakmpId } from '../isakmp/payloads/id.js';
 import type { IsakmpSa } from '../isakmp/payloads/sa.js';
+import type { DpdState } from './dpd.js';
 import type { Ph1Approval } from './ph1/proposal.js';
 import type { Ph2Approval, Ph2Request } from './ph2/proposal.js';
 
@@ -70,6 +71,8 @@ export interface Phase1 {
   /** Message IDs already used with this phase 1 (RFC 2408 §3.1: unique per exchange). */
   msgids: Set<number>;
   initialContactSent: boolean;
+  /** Dead peer detection (dpd.ts): the peer's vendor ID, sequence numbers, the probe timer. */
+  dpd?: DpdState;
 }
 
 export type Ph2State = 'getspi' | 'msg1-sent' | 'msg2-sent' | 'established' | 'expired' | 'dead';

@@ -13,6 +13,7 @@ import * as C from '../../isakmp/constants.js';
 import type { IsakmpMessage, IsakmpPayload } from '../../isakmp/message.js';
 import type { Phase1 } from '../handles.js';
 import { buildInfo, deleteIsakmpPayload } from '../informational.js';
+import { initialCapabilities } from './capabilities.js';
 import * as MM from './main-mode.js';
 
 /** What the phase 1 table needs from the phase 2 side. */
@@ -62,7 +63,7 @@ export class Ph1Table {
     icookie: Uint8Array,
     rcookie: Uint8Array,
   ): Phase1 {
-    return {
+    const ph1: Phase1 = {
       id: this.ctx.newId(),
       side,
       state: side === 'initiator' ? 'msg1-sent' : 'msg2-sent',
@@ -81,7 +82,9 @@ export class Ph1Table {
       waiting: [],
       msgids: new Set(),
       initialContactSent: false,
+      ...initialCapabilities(rm, side),
     };
+    return ph1;
   }
 
   /** Responder: a new phase 1 for a peer's first main mode message; undefined when refused. */
@@ -190,6 +193,7 @@ export class Ph1Table {
     ph1.cancelTimer?.();
     ph1.cancelExpire?.();
     ph1.cancelKeepalive?.();
+    ph1.dpd?.cancel?.();
     ph1.state = ph1.state === 'established' ? 'expired' : 'dead';
     ph1.dh?.wipe();
     if (ph1.keys) for (const k of [ph1.keys.skeyid, ph1.keys.d, ph1.keys.a, ph1.keys.e, ph1.keys.encKey]) k.fill(0);
@@ -261,6 +265,7 @@ export class Ph1Table {
       p.cancelTimer?.();
       p.cancelExpire?.();
       p.cancelKeepalive?.();
+      p.dpd?.cancel?.();
     }
   }
 }
