@@ -18,6 +18,7 @@ import { Ikev1Handler } from './ikev1/handler.js';
 import { Ikev2Acquire } from './ikev2/acquire.js';
 import { Ikev2Handler } from './ikev2/handler.js';
 import { lookupRemote } from './conf/lookup.js';
+import type { ReassemblyLimits } from './ikev1/reassembly.js';
 import type { PskFile } from './psk.js';
 import { KernelEvents } from './sa/kernel-events.js';
 import { PfkeyBridge, type BridgeEvents, type SpEntry } from './sa/pfkey-bridge.js';
@@ -38,6 +39,8 @@ export interface RacoonOptions {
   /** IKE and NAT-T ports (racoon -p / -P). */
   port?: number;
   nattPort?: number;
+  /** Bounds of IKEv1 fragment reassembly (unauthenticated state); defaults in ikev1/reassembly.ts. */
+  fragLimits?: Partial<ReassemblyLimits>;
 }
 
 export class Racoon {
@@ -61,7 +64,7 @@ export class Racoon {
     this.nattPort = o.nattPort ?? ISAKMP_NATT_PORT;
     this.bridge = new PfkeyBridge(o.pfkey, this.kernelEvents(), o.log);
     const ctx = this.context(new HalfOpenLimit(o.maxHalfOpen ?? 64));
-    this.ikev1 = new Ikev1Handler(ctx);
+    this.ikev1 = new Ikev1Handler(ctx, { fragLimits: o.fragLimits });
     this.ikev2 = new Ikev2Handler(ctx);
     this.ikev2Acquire = new Ikev2Acquire(this.ikev2);
     this.dispatch = new IkeDispatch(ctx, [this.ikev1, this.ikev2], this.ikev1);
@@ -100,7 +103,10 @@ export class Racoon {
       log: (level, msg) => o.log.log(level, msg),
       newId: () => this.nextId++,
       closed: () => this.closed,
-      send: (path, bytes) => sendIke(o.ike, this.nattPort, path, bytes),
+      send: (path, bytes) => {
+        const n = sendIke(o.ike, this.nattPort, path, bytes);
+        if (n > 1) this.stats.fragSent += n;
+      },
       sendDatagram: (data, from, to) => o.ike.send(data, from, to),
     };
   }

@@ -26,6 +26,12 @@ export interface RacoonStats {
   dpdAnswered: number;
   dpdIgnored: number;
   dpdDead: number;
+  /** IKE fragmentation: fragments sent and received, messages reassembled, fragments dropped, timeouts. */
+  fragSent: number;
+  fragReceived: number;
+  fragReassembled: number;
+  fragDropped: number;
+  fragTimedOut: number;
 }
 
 export function newRacoonStats(): RacoonStats {
@@ -53,5 +59,10 @@ export function newRacoonStats(): RacoonStats {
     dpdAnswered: 0,
     dpdIgnored: 0,
     dpdDead: 0,
+    fragSent: 0,
+    fragReceived: 0,
+    fragReassembled: 0,
+    fragDropped: 0,
+    fragTimedOut: 0,
   };
 }

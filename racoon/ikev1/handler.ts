@@ -14,6 +14,7 @@ import { IsakmpError } from '../isakmp/codec.js';
 import { decodeIsakmpMessage, type IsakmpMessage } from '../isakmp/message.js';
 import { lookupPsk } from '../psk.js';
 import { Dpd } from './dpd.js';
+import { FragmentInput, isFragmentMessage } from './frag-input.js';
 import type { Phase1 } from './handles.js';
 import { InfoInput } from './info-input.js';
 import { buildMessage, newMsgid } from './message.js';
@@ -23,6 +24,7 @@ import { Ph1Table } from './ph1/table.js';
 import { Ph2Engine } from './ph2/engine.js';
 import { Ph2Table } from './ph2/table.js';
 import { purgeRemote } from './purge.js';
+import type { ReassemblyLimits } from './reassembly.js';
 
 const isZero = (b: Uint8Array) => b.every((x) => x === 0);
 
@@ -32,18 +34,27 @@ export interface Ikev1Events {
   phase1Dead?(ph1: Phase1): void;
 }
 
+export interface Ikev1Options {
+  /** Bounds of IKE fragment reassembly (defaults: DEFAULT_REASSEMBLY_LIMITS). */
+  fragLimits?: Partial<ReassemblyLimits>;
+}
+
 export class Ikev1Handler implements IkeVersionHandler {
   readonly majorVersion = C.ISAKMP_MAJOR_VERSION;
   readonly ph1: Ph1Table;
   readonly ph2s: Ph2Table;
   readonly ph2: Ph2Engine;
   readonly dpd: Dpd;
+  readonly frags: FragmentInput;
   readonly events: Ikev1Events = {};
   private readonly info: InfoInput;
   /** Peers we sent INITIAL-CONTACT to (racoon's contacted list: once per peer per daemon lifetime). */
   private readonly contacted = new Set<string>();
 
-  constructor(private readonly ctx: EngineCtx) {
+  constructor(
+    private readonly ctx: EngineCtx,
+    opts: Ikev1Options = {},
+  ) {
     this.ph1 = new Ph1Table(ctx, {
       failOver: (ph1, why) => this.ph2s.failOver(ph1, why),
       hasEstablished: (ph1) => this.ph2s.hasEstablished(ph1),
@@ -57,11 +68,13 @@ export class Ikev1Handler implements IkeVersionHandler {
       dead: (ph1) => this.peerDead(ph1),
     });
     this.info = new InfoInput(ctx, this.ph1, this.ph2s, (ph1, n) => this.dpd.input(ph1, n));
+    this.frags = new FragmentInput(ctx, (c) => this.ph1.byCookie(c), opts.fragLimits);
   }
 
   close(): void {
     this.ph1.close();
     this.ph2s.close();
+    this.frags.close();
   }
 
   /** DPD gave up on the peer: the hook, then its SAs and the phase 1 go (racoon purge_remote). */
@@ -71,6 +84,16 @@ export class Ikev1Handler implements IkeVersionHandler {
   }
 
   input(d: Uint8Array, local: Endpoint, remote: Endpoint): void {
+    if (isFragmentMessage(d)) {
+      const whole = this.frags.input(d, remote);
+      if (whole) this.message(whole, local, remote);
+      return;
+    }
+    this.message(d, local, remote);
+  }
+
+  /** One whole ISAKMP message (never a fragment). */
+  private message(d: Uint8Array, local: Endpoint, remote: Endpoint): void {
     let msg: IsakmpMessage;
     try {
       msg = decodeIsakmpMessage(d).value;

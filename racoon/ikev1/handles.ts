@@ -73,6 +73,10 @@ export interface Phase1 {
   initialContactSent: boolean;
   /** Dead peer detection (dpd.ts): the peer's vendor ID, sequence numbers, the probe timer. */
   dpd?: DpdState;
+  /** IKE fragmentation (ph1/capabilities.ts): we send fragments to this peer; it announced reassembly. */
+  frag?: { send: boolean; peer: boolean };
+  /** Splits our messages into fragments once `frag.send` holds (the IkePath hook, fragments.ts). */
+  fragment?: (msg: Uint8Array) => Uint8Array[];
 }
 
 export type Ph2State = 'getspi' | 'msg1-sent' | 'msg2-sent' | 'established' | 'expired' | 'dead';

@@ -13,6 +13,7 @@ import * as C from '../../isakmp/constants.js';
 import type { IsakmpMessage, IsakmpPayload } from '../../isakmp/message.js';
 import type { Phase1 } from '../handles.js';
 import { buildInfo, deleteIsakmpPayload } from '../informational.js';
+import { phase1Fragmenter } from '../fragments.js';
 import { initialCapabilities } from './capabilities.js';
 import * as MM from './main-mode.js';
 
@@ -84,6 +85,7 @@ export class Ph1Table {
       initialContactSent: false,
       ...initialCapabilities(rm, side),
     };
+    ph1.fragment = phase1Fragmenter(ph1);
     return ph1;
   }
 
