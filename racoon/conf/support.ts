@@ -20,7 +20,6 @@ export interface Support {
 const CERTS = 'certificates / RSA signatures';
 const AGGR = 'aggressive mode';
 const BASE = 'base mode';
-const FRAG = 'IKE fragmentation';
 const GENPOL = 'generate_policy';
 const XAUTH = 'XAuth / hybrid authentication';
 const MODECFG = 'ISAKMP mode config';
@@ -151,7 +150,6 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   'remote.lifetime byte': never(BYTES),
   'remote.support_proxy on': local('support_proxy (proxy ids)'),
   'remote.generate_policy': local(GENPOL),
-  'remote.ike_frag': local(FRAG),
   'remote.esp_frag': local('ESP pre-fragmentation (esp_frag)'),
   'remote.mode_cfg on': local(MODECFG),
   'remote.weak_phase1_check on': local('weak_phase1_check (unencrypted informational exchanges)'),
