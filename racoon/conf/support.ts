@@ -20,7 +20,6 @@ export interface Support {
 const CERTS = 'certificates / RSA signatures';
 const AGGR = 'aggressive mode';
 const BASE = 'base mode';
-const GENPOL = 'generate_policy';
 const XAUTH = 'XAuth / hybrid authentication';
 const MODECFG = 'ISAKMP mode config';
 const SCRIPT = 'script hooks';
@@ -149,7 +148,6 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   'remote.script': local(SCRIPT),
   'remote.lifetime byte': never(BYTES),
   'remote.support_proxy on': local('support_proxy (proxy ids)'),
-  'remote.generate_policy': local(GENPOL),
   'remote.esp_frag': local('ESP pre-fragmentation (esp_frag)'),
   'remote.mode_cfg on': local(MODECFG),
   'remote.weak_phase1_check on': local('weak_phase1_check (unencrypted informational exchanges)'),

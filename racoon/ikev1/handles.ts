@@ -11,6 +11,7 @@ import type { IsakmpId } from '../isakmp/payloads/id.js';
 import type { IsakmpSa } from '../isakmp/payloads/sa.js';
 import type { DpdState } from './dpd.js';
 import type { Ph1Approval } from './ph1/proposal.js';
+import type { GeneratedPolicy } from './ph2/generate-policy.js';
 import type { Ph2Approval, Ph2Request } from './ph2/proposal.js';
 
 export type Ph1State =
@@ -100,6 +101,8 @@ export interface Phase2 {
   idci?: IsakmpId;
   idcr?: IsakmpId;
   offered?: IsakmpSa;
+  /** Responder under generate_policy: the policies to install with the SAs (ph2/generate-policy.ts). */
+  generated?: GeneratedPolicy;
   /** The peer's SA payload when we are responder (selected after GETSPI). */
   peerSa?: IsakmpSa;
   chosen?: IsakmpSa;

@@ -187,7 +187,6 @@ describe('racoon/conf support table', () => {
     );
     assert.deepEqual(m, [
       't.conf:2: exchange_mode aggressive: not supported yet (aggressive mode)',
-      't.conf:3: generate_policy: not supported yet (generate_policy)',
     ]);
   });
 
