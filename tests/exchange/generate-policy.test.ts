@@ -61,7 +61,10 @@ describe('exchange: generate_policy (the responder installs the policies the ini
     await lab.run();
     const again = lab.b.host.spd.dump();
     assert.equal(again.length, 2, lab.b.log.join('\n'));
-    assert.ok(again.every((p) => !before.includes(p.id)), 'new policies from the rekey');
+    assert.ok(
+      again.every((p) => !before.includes(p.id)),
+      'new policies from the rekey',
+    );
   });
 
   it('unique: the requests are level unique with the reqid the SAs carry; tunnel mode gets the IKE ends', async () => {

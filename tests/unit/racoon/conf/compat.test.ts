@@ -185,9 +185,7 @@ describe('racoon/conf support table', () => {
         '}',
       ].join('\n'),
     );
-    assert.deepEqual(m, [
-      't.conf:2: exchange_mode aggressive: not supported yet (aggressive mode)',
-    ]);
+    assert.deepEqual(m, ['t.conf:2: exchange_mode aggressive: not supported yet (aggressive mode)']);
   });
 
   it('settings that turn a feature off, and defaults, are not reported', () => {
