@@ -10,26 +10,13 @@ import type { EngineCtx } from '../engine/context.js';
 import * as C from '../isakmp/constants.js';
 import type { IsakmpPayload } from '../isakmp/message.js';
 import type { IsakmpNotify } from '../isakmp/payloads/notify.js';
-import type { Phase1 } from './handles.js';
+import type { DpdState, Phase1 } from './handles.js';
 import { isakmpSpi, notifyPayload } from './notify.js';
 
 /** RFC 3706 §5: R-U-THERE data is a 32-bit sequence number. */
 export const DPD_SEQ_LEN = 4;
 /** racoon starts the sequence at a random number "which is not too big" (rand() & 0x0fff). */
 export const DPD_SEQ_START_MASK = 0x0fff;
-
-/** The DPD state of one ISAKMP SA (racoon ph1handle dpd_support, dpd_seq, dpd_last_ack, dpd_fails, dpd_r_u). */
-export interface DpdState {
-  /** The peer sent the DPD vendor ID (and our remote has `dpd on`). */
-  peer: boolean;
-  /** The sequence number of our last R-U-THERE (0: none sent yet). */
-  seq: number;
-  /** The last sequence number the peer acknowledged. */
-  lastAck: number;
-  /** R-U-THEREs sent since the last acknowledgement. */
-  fails: number;
-  cancel?: () => void;
-}
 
 export function newDpdState(): DpdState {
   return { peer: false, seq: 0, lastAck: 0, fails: 0 };

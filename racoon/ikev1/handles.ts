@@ -9,7 +9,6 @@ import type { Endpoint } from '../engine/datagram.js';
 import type { IsakmpPayload } from '../isakmp/message.js';
 import type { IsakmpId } from '../isakmp/payloads/id.js';
 import type { IsakmpSa } from '../isakmp/payloads/sa.js';
-import type { DpdState } from './dpd.js';
 import type { Ph1Approval } from './ph1/proposal.js';
 import type { GeneratedPolicy } from './ph2/generate-policy.js';
 import type { Ph2Approval, Ph2Request } from './ph2/proposal.js';
@@ -78,6 +77,19 @@ export interface Phase1 {
   frag?: { send: boolean; peer: boolean };
   /** Splits our messages into fragments once `frag.send` holds (the IkePath hook, fragments.ts). */
   fragment?: (msg: Uint8Array) => Uint8Array[];
+}
+
+/** The DPD state of one ISAKMP SA (racoon ph1handle dpd_support, dpd_seq, dpd_last_ack, dpd_fails, dpd_r_u). */
+export interface DpdState {
+  /** The peer sent the DPD vendor ID (and our remote has `dpd on`). */
+  peer: boolean;
+  /** The sequence number of our last R-U-THERE (0: none sent yet). */
+  seq: number;
+  /** The last sequence number the peer acknowledged. */
+  lastAck: number;
+  /** R-U-THEREs sent since the last acknowledgement. */
+  fails: number;
+  cancel?: () => void;
 }
 
 export type Ph2State = 'getspi' | 'msg1-sent' | 'msg2-sent' | 'established' | 'expired' | 'dead';

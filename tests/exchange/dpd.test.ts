@@ -2,7 +2,7 @@
 // R-U-THERE every dpd_delay with R-U-THERE-ACK from the peer, a dead peer after dpd_maxfail unanswered probes
 // (its IPsec SAs deleted with PF_KEY DELETE, the phase 1 gone), and the next packet negotiating anew.
 import { strict as assert } from 'node:assert';
-import type { Host } from '../../kernel/host.js';
+import type { Host } from '../../kernel/host/host.js';
 import * as C from '../../racoon/isakmp/constants.js';
 import { decodeIsakmpMessage } from '../../racoon/isakmp/message.js';
 import type { Phase1 } from '../../racoon/ikev1/handles.js';

@@ -3,7 +3,7 @@
 // `ike_frag off` drops fragments (counted) and the negotiation does not complete; and a fuzz of random fragment
 // datagrams from many sources (fixed seed, bounded count) never throws and never holds more than the limits.
 import { strict as assert } from 'node:assert';
-import type { Host } from '../../kernel/host.js';
+import type { Host } from '../../kernel/host/host.js';
 import { ISAKMP_FRAG_MAXLEN, splitIsakmp } from '../../racoon/ikev1/fragments.js';
 import * as C from '../../racoon/isakmp/constants.js';
 import { policyPair } from '../scenarios/lab.js';

@@ -4,8 +4,8 @@
 // reqid; `off` refuses with NO-PROPOSAL-CHOSEN as before.
 import { strict as assert } from 'node:assert';
 import { formatAddr } from '../../common/inet.js';
-import type { Host } from '../../kernel/host.js';
-import type { Policy } from '../../kernel/policy.js';
+import type { Host } from '../../kernel/host/host.js';
+import type { Policy } from '../../kernel/spd/policy.js';
 import { policyPair } from '../scenarios/lab.js';
 import { confFor, ikeLab, ip, type IkeLab } from './ike-lab.js';
 
