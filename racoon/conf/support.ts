@@ -150,7 +150,6 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   'remote.support_proxy on': local('support_proxy (proxy ids)'),
   'remote.esp_frag': local('ESP pre-fragmentation (esp_frag)'),
   'remote.mode_cfg on': local(MODECFG),
-  'remote.weak_phase1_check on': local('weak_phase1_check (unencrypted informational exchanges)'),
   'remote.ph1id': local('ph1id / sainfo remoteid matching'),
   // proposal
   'proposal.lifetime byte': never(BYTES),

@@ -11,6 +11,7 @@ import { followPeer } from '../engine/natt.js';
 import { resendOnDuplicate } from '../engine/retransmit.js';
 import * as C from '../isakmp/constants.js';
 import { IsakmpError } from '../isakmp/codec.js';
+import type { IsakmpDelete } from '../isakmp/payloads/delete.js';
 import { decodeIsakmpMessage, type IsakmpMessage } from '../isakmp/message.js';
 import { lookupPsk } from '../psk.js';
 import { Dpd } from './dpd.js';
@@ -18,7 +19,7 @@ import { FragmentInput, isFragmentMessage } from './frag-input.js';
 import type { Phase1 } from './handles.js';
 import { InfoInput } from './info-input.js';
 import { buildMessage, newMsgid } from './message.js';
-import { isakmpNotify } from './notify.js';
+import { isakmpNotify, isakmpSpi } from './notify.js';
 import * as MM from './ph1/main-mode.js';
 import { Ph1Table } from './ph1/table.js';
 import { Ph2Engine } from './ph2/engine.js';
@@ -153,7 +154,7 @@ export class Ikev1Handler implements IkeVersionHandler {
       return;
     }
     if (ph1 && ph1.state !== 'established' && h.etype === C.ISAKMP_ETYPE_INFO && !msg.encrypted) {
-      this.clearInfo(msg, remote);
+      this.clearInfo(ph1, msg, remote);
       return;
     }
     if (!ph1 || ph1.state !== 'established') {
@@ -177,14 +178,44 @@ export class Ikev1Handler implements IkeVersionHandler {
   }
 
   /** A clear notification during phase 1 is unauthenticated: logged and counted, never acted on. */
-  private clearInfo(msg: IsakmpMessage, remote: Endpoint): void {
+  private clearInfo(ph1: Phase1, msg: IsakmpMessage, remote: Endpoint): void {
     this.ctx.stats.notifiesReceived++;
-    for (const p of msg.payloads)
+    for (const p of msg.payloads) {
       if (p.type === C.ISAKMP_NPTYPE_N)
         this.ctx.log(
           'notice',
           `unauthenticated notification ${C.nameOf(C.ISAKMP_NTYPE_NAMES, p.body.notifyType)} from ${formatAddr(remote.addr)}`,
         );
+      if (p.type === C.ISAKMP_NPTYPE_D && this.weakDelete(ph1, p.body, remote)) return;
+    }
+  }
+
+  /**
+   * An unencrypted DELETE of a phase 1 still negotiating (racoon isakmp_info_recv_d): acted on only with
+   * `weak_phase1_check on`, only before any key exists and only from the peer's address, since anyone on the
+   * path could have sent it; otherwise ignored, so a forged one cannot stop a negotiation.
+   */
+  private weakDelete(ph1: Phase1, d: IsakmpDelete, remote: Endpoint): boolean {
+    const ours =
+      d.protoId === C.IPSECDOI_PROTO_ISAKMP && d.spis.some((s) => s.length === 16 && equalCT(s, isakmpSpi(ph1)));
+    if (!ours) return false;
+    const why = !ph1.rmconf.weakPhase1Check
+      ? 'weak_phase1_check off'
+      : ph1.keys
+        ? 'keys exist'
+        : !addrEqual(remote.addr, ph1.remote.addr)
+          ? 'not from the peer'
+          : undefined;
+    if (why) {
+      this.ctx.log('notice', `unencrypted DELETE from ${formatAddr(remote.addr)} ignored (${why})`);
+      return false;
+    }
+    this.ctx.log(
+      'notice',
+      `phase 1 with ${formatAddr(remote.addr)} deleted by an unencrypted DELETE (weak_phase1_check)`,
+    );
+    this.ph1.kill(ph1, 'unencrypted DELETE (weak_phase1_check on)');
+    return true;
   }
 
   /** The next main mode step for this side and state (PH1_STEPS); the initiator waits, the responder answers. */
