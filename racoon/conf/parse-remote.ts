@@ -24,6 +24,7 @@ import {
 import { posOf, unknownDirective, type Handler, type TokenReader } from './reader.js';
 import type { Token } from './lexer.js';
 import { address, algorithmRef, idSpec, optionalPort } from './values.js';
+import { IKEV2_REMOTE_HANDLERS, retagIkev2Uses } from './ikev2.js';
 
 const EXCHANGE_MODES: Readonly<Record<string, number>> = {
   main: ISAKMP_ETYPE_IDENT,
@@ -82,6 +83,7 @@ export function defaultRemote(kw: Token, name: string): RemoteConf {
     rekey: 'on',
     scripts: [],
     proposals: [],
+    ikeVersion: 1,
   };
 }
 
@@ -320,6 +322,7 @@ const BEHAVIOUR_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
   ph1id: number('ph1id', (rm, v) => {
     rm.ph1id = v;
   }),
+  ...IKEV2_REMOTE_HANDLERS,
 };
 
 const REMOTE_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
@@ -399,7 +402,9 @@ export function parseRemote(r: TokenReader, kw: Token, conf: RacoonConf): void {
     return;
   }
   const ctx: RemoteCtx = { rm, proposals: [] };
+  const firstUse = r.uses.length;
   r.block(`remote ${name}`, kw, REMOTE_HANDLERS, ctx);
   if (ctx.proposals.length > 0) rm.proposals = ctx.proposals;
+  if (rm.ikeVersion === 2) retagIkev2Uses(r.uses, firstUse);
   conf.remotes.push(rm);
 }

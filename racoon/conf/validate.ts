@@ -13,6 +13,7 @@ import {
 } from '../isakmp/constants.js';
 import type { Pos, ProposalConf, RacoonConf, RemoteConf, SainfoConf, SainfoSide } from './ast.js';
 import { supportMessage } from './support.js';
+import { validateIkev2Conf } from './ikev2.js';
 
 function err(out: ConfigError[], pos: Pos, message: string): void {
   out.push(configError(message, pos.file, pos.line, pos.col));
@@ -149,6 +150,7 @@ export function validateRacoonConfFull(conf: RacoonConf): Validation {
     else sainfos.set(k, sa);
     validateSainfo(sa, out);
   }
+  validateIkev2Conf(conf, out);
   const fileIndex = (f: string) => {
     const i = conf.files.indexOf(f);
     return i < 0 ? conf.files.length : i;

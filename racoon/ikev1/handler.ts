@@ -11,12 +11,15 @@ import { followPeer } from '../engine/natt.js';
 import { resendOnDuplicate } from '../engine/retransmit.js';
 import * as C from '../isakmp/constants.js';
 import { IsakmpError } from '../isakmp/codec.js';
+import type { IsakmpDelete } from '../isakmp/payloads/delete.js';
 import { decodeIsakmpMessage, type IsakmpMessage } from '../isakmp/message.js';
+import { Dpd } from './dpd.js';
+import { FragmentInput, isFragmentMessage } from './frag-input.js';
 import type { Phase1 } from './handles.js';
 import { InfoInput } from './info-input.js';
 import { buildInfo } from './informational.js';
 import { buildMessage, newMsgid } from './message.js';
-import { isakmpNotify, notifyPayload } from './notify.js';
+import { isakmpNotify, isakmpSpi, notifyPayload } from './notify.js';
 import * as AM from './ph1/aggressive-mode.js';
 import { AuthFailure } from './ph1/auth.js';
 import { makePh1Ctx } from './ph1/context.js';
@@ -24,20 +27,39 @@ import * as MM from './ph1/main-mode.js';
 import { Ph1Table } from './ph1/table.js';
 import { Ph2Engine } from './ph2/engine.js';
 import { Ph2Table } from './ph2/table.js';
+import { purgeRemote } from './purge.js';
+import type { ReassemblyLimits } from './reassembly.js';
 
 const isZero = (b: Uint8Array) => b.every((x) => x === 0);
+
+/** Hook points for what happens to a phase 1 (racoon's script hooks and evt.c events plug in here). */
+export interface Ikev1Events {
+  /** DPD declared the peer dead, before its SAs are purged (racoon script phase1_dead, EVT_PHASE1_DPD_TIMEOUT). */
+  phase1Dead?(ph1: Phase1): void;
+}
+
+export interface Ikev1Options {
+  /** Bounds of IKE fragment reassembly (defaults: DEFAULT_REASSEMBLY_LIMITS). */
+  fragLimits?: Partial<ReassemblyLimits>;
+}
 
 export class Ikev1Handler implements IkeVersionHandler {
   readonly majorVersion = C.ISAKMP_MAJOR_VERSION;
   readonly ph1: Ph1Table;
   readonly ph2s: Ph2Table;
   readonly ph2: Ph2Engine;
+  readonly dpd: Dpd;
+  readonly frags: FragmentInput;
+  readonly events: Ikev1Events = {};
   private readonly info: InfoInput;
   /** Peers we sent INITIAL-CONTACT to (racoon's contacted list: once per peer per daemon lifetime). */
   private readonly contacted = new Set<string>();
   private readonly exchange: MM.Ph1Ctx;
 
-  constructor(private readonly ctx: EngineCtx) {
+  constructor(
+    private readonly ctx: EngineCtx,
+    opts: Ikev1Options = {},
+  ) {
     this.exchange = makePh1Ctx(ctx, this.contacted);
     this.ph1 = new Ph1Table(
       ctx,
@@ -51,15 +73,37 @@ export class Ikev1Handler implements IkeVersionHandler {
       this.ph2.startPh2(sp, me, peer, seq, satype),
     );
     this.ph2 = new Ph2Engine(ctx, this.ph1, this.ph2s);
-    this.info = new InfoInput(ctx, this.ph1, this.ph2s);
+    this.dpd = new Dpd(ctx, {
+      sendInfo: (ph1, payloads) => this.ph1.sendInfo(ph1, payloads),
+      dead: (ph1) => this.peerDead(ph1),
+    });
+    this.info = new InfoInput(ctx, this.ph1, this.ph2s, (ph1, n) => this.dpd.input(ph1, n));
+    this.frags = new FragmentInput(ctx, (c) => this.ph1.byCookie(c), opts.fragLimits);
   }
 
   close(): void {
     this.ph1.close();
     this.ph2s.close();
+    this.frags.close();
+  }
+
+  /** DPD gave up on the peer: the hook, then its SAs and the phase 1 go (racoon purge_remote). */
+  private peerDead(ph1: Phase1): void {
+    this.events.phase1Dead?.(ph1);
+    void purgeRemote(this.ctx, this.ph1, this.ph2s, ph1, 'DPD: peer dead');
   }
 
   input(d: Uint8Array, local: Endpoint, remote: Endpoint): void {
+    if (isFragmentMessage(d)) {
+      const whole = this.frags.input(d, remote);
+      if (whole) this.message(whole, local, remote);
+      return;
+    }
+    this.message(d, local, remote);
+  }
+
+  /** One whole ISAKMP message (never a fragment). */
+  private message(d: Uint8Array, local: Endpoint, remote: Endpoint): void {
     let msg: IsakmpMessage;
     try {
       msg = decodeIsakmpMessage(d).value;
@@ -133,7 +177,7 @@ export class Ikev1Handler implements IkeVersionHandler {
       return;
     }
     if (ph1 && ph1.state !== 'established' && h.etype === C.ISAKMP_ETYPE_INFO && !msg.encrypted) {
-      this.clearInfo(msg, remote);
+      this.clearInfo(ph1, msg, remote);
       return;
     }
     if (!ph1 || ph1.state !== 'established') {
@@ -159,14 +203,44 @@ export class Ikev1Handler implements IkeVersionHandler {
   }
 
   /** A clear notification during phase 1 is unauthenticated: logged and counted, never acted on. */
-  private clearInfo(msg: IsakmpMessage, remote: Endpoint): void {
+  private clearInfo(ph1: Phase1, msg: IsakmpMessage, remote: Endpoint): void {
     this.ctx.stats.notifiesReceived++;
-    for (const p of msg.payloads)
+    for (const p of msg.payloads) {
       if (p.type === C.ISAKMP_NPTYPE_N)
         this.ctx.log(
           'notice',
           `unauthenticated notification ${C.nameOf(C.ISAKMP_NTYPE_NAMES, p.body.notifyType)} from ${formatAddr(remote.addr)}`,
         );
+      if (p.type === C.ISAKMP_NPTYPE_D && this.weakDelete(ph1, p.body, remote)) return;
+    }
+  }
+
+  /**
+   * An unencrypted DELETE of a phase 1 still negotiating (racoon isakmp_info_recv_d): acted on only with
+   * `weak_phase1_check on`, only before any key exists and only from the peer's address, since anyone on the
+   * path could have sent it; otherwise ignored, so a forged one cannot stop a negotiation.
+   */
+  private weakDelete(ph1: Phase1, d: IsakmpDelete, remote: Endpoint): boolean {
+    const ours =
+      d.protoId === C.IPSECDOI_PROTO_ISAKMP && d.spis.some((s) => s.length === 16 && equalCT(s, isakmpSpi(ph1)));
+    if (!ours) return false;
+    const why = !ph1.rmconf.weakPhase1Check
+      ? 'weak_phase1_check off'
+      : ph1.keys
+        ? 'keys exist'
+        : !addrEqual(remote.addr, ph1.remote.addr)
+          ? 'not from the peer'
+          : undefined;
+    if (why) {
+      this.ctx.log('notice', `unencrypted DELETE from ${formatAddr(remote.addr)} ignored (${why})`);
+      return false;
+    }
+    this.ctx.log(
+      'notice',
+      `phase 1 with ${formatAddr(remote.addr)} deleted by an unencrypted DELETE (weak_phase1_check)`,
+    );
+    this.ph1.kill(ph1, 'unencrypted DELETE (weak_phase1_check on)');
+    return true;
   }
 
   /** The next main mode step for this side and state (PH1_STEPS); the initiator waits, the responder answers. */
@@ -190,6 +264,7 @@ export class Ikev1Handler implements IkeVersionHandler {
     }
     if (!res.established) return;
     this.ph1.established(ph1);
+    this.dpd.start(ph1);
     const ic = (p: (typeof msg.payloads)[number]) =>
       p.type === C.ISAKMP_NPTYPE_N && p.body.notifyType === C.IPSECDOI_NTYPE_INITIAL_CONTACT;
     if (res.payloads?.some(ic)) void this.info.initialContact(ph1);

@@ -115,7 +115,12 @@ describe('exchange: RSA signatures with a CA chain and CRLs, aggressive mode', f
     assert.equal(established(lab, 'a'), 1, logs(lab));
     assert.equal(established(lab, 'b'), 1, logs(lab));
     // Without ca_type or peers_certfile racoon has no CA to name: no CR (oakley_append_rmconf_cr).
-    assert.deepEqual(shapes(sent).slice(0, 4), ['a ident sa', 'b ident sa', 'a ident ke,nonce', 'b ident ke,nonce']);
+    assert.deepEqual(shapes(sent).slice(0, 4), [
+      'a ident sa,vid',
+      'b ident sa,vid',
+      'a ident ke,nonce',
+      'b ident ke,nonce',
+    ]);
     assert.ok(
       lab.b.log.some((l) => /CERT validated/.test(l)),
       logs(lab),

@@ -25,6 +25,7 @@ import { encodeId, type IsakmpId } from '../../isakmp/payloads/id.js';
 import { encodeSa } from '../../isakmp/payloads/sa.js';
 import type { IdSpec } from '../../conf/ast.js';
 import * as O from '../oakley.js';
+import { capabilityVids, noteCapabilities } from './capabilities.js';
 import { acceptPh1Reply, buildPh1Sa, selectPh1Proposal } from './proposal.js';
 import type { IkePath } from '../../engine/datagram.js';
 import { floatToNattPort, followPeer } from '../../engine/natt.js';
@@ -273,7 +274,7 @@ export function i1Send(ph1: Phase1): Uint8Array {
   ph1.offered = sa;
   ph1.saiB = encodeSa(sa);
   ph1.state = 'msg1-sent';
-  return clear(ph1, [{ type: C.ISAKMP_NPTYPE_SA, body: sa }, ...vids(ph1)]);
+  return clear(ph1, [{ type: C.ISAKMP_NPTYPE_SA, body: sa }, ...vids(ph1), ...capabilityVids(ph1)]);
 }
 
 /** r1: receives HDR, SA [, VID]; replies HDR, SA [, VID] with the one chosen transform. */
@@ -287,6 +288,7 @@ export function r1Step(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, ctx: Ph
   const rawSa = rawChain(raw, msg.header.np, C.ISAKMP_HEADER_LEN).find((p) => p.type === C.ISAKMP_NPTYPE_SA)!;
   ph1.saiB = raw.slice(rawSa.start + 4, rawSa.end);
   noteVids(ph1, msg);
+  noteCapabilities(ph1, msg.payloads);
   const prop = sa.body.proposals.find((p) => p.transforms.includes(approval.transform))!;
   const reply = {
     doi: sa.body.doi,
@@ -294,7 +296,8 @@ export function r1Step(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, ctx: Ph
     proposals: [{ ...prop, transforms: [approval.transform] }],
   };
   ph1.state = 'msg2-sent';
-  return clear(ph1, [{ type: C.ISAKMP_NPTYPE_SA, body: reply }, ...(ph1.nattPeer ? vids(ph1) : [])]);
+  const answer = [...(ph1.nattPeer ? vids(ph1) : []), ...capabilityVids(ph1)];
+  return clear(ph1, [{ type: C.ISAKMP_NPTYPE_SA, body: reply }, ...answer]);
 }
 
 /** i2: receives HDR, SA [, VID]; sends HDR, KE, Ni [, NAT-D, NAT-D]. */
@@ -305,6 +308,7 @@ export function i2Step(ph1: Phase1, msg: IsakmpMessage, _raw: Uint8Array, ctx: P
   if (!approval) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'responder chose a transform we did not offer');
   ph1.approval = approval;
   noteVids(ph1, msg);
+  noteCapabilities(ph1, msg.payloads);
   ph1.state = 'msg3-sent';
   return clear(ph1, [...keNonce(ph1, ctx, true), ...natdPayloads(ph1)]);
 }

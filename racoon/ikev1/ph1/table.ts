@@ -13,6 +13,8 @@ import * as C from '../../isakmp/constants.js';
 import type { IsakmpMessage, IsakmpPayload } from '../../isakmp/message.js';
 import type { Phase1 } from '../handles.js';
 import { buildInfo, deleteIsakmpPayload } from '../informational.js';
+import { phase1Fragmenter } from '../fragments.js';
+import { initialCapabilities } from './capabilities.js';
 import * as AM from './aggressive-mode.js';
 import * as MM from './main-mode.js';
 import { remoteCandidates } from './remote-choice.js';
@@ -67,7 +69,7 @@ export class Ph1Table {
     icookie: Uint8Array,
     rcookie: Uint8Array,
   ): Phase1 {
-    return {
+    const ph1: Phase1 = {
       id: this.ctx.newId(),
       side,
       etype,
@@ -80,12 +82,17 @@ export class Ph1Table {
       createdMs: this.ctx.clock.now(),
       nattPeer: false,
       natDetected: false,
-      floated: false,
+      // RFC 3947 §4: a phase 1 that starts on the NAT-T port (a peer initiating there) has floated already:
+      // its messages carry the non-ESP marker and its SAs' ESP goes in UDP on these ports.
+      floated: local.port === this.ctx.nattPort,
       retries: 0,
       waiting: [],
       msgids: new Set(),
       initialContactSent: false,
+      ...initialCapabilities(rm, side),
     };
+    ph1.fragment = phase1Fragmenter(ph1);
+    return ph1;
   }
 
   /** Responder: a new phase 1 for a peer's first main mode message; undefined when refused. */
@@ -223,6 +230,7 @@ export class Ph1Table {
     ph1.cancelTimer?.();
     ph1.cancelExpire?.();
     ph1.cancelKeepalive?.();
+    ph1.dpd?.cancel?.();
     ph1.state = ph1.state === 'established' ? 'expired' : 'dead';
     ph1.dh?.wipe();
     if (ph1.keys) for (const k of [ph1.keys.skeyid, ph1.keys.d, ph1.keys.a, ph1.keys.e, ph1.keys.encKey]) k.fill(0);
@@ -294,6 +302,7 @@ export class Ph1Table {
       p.cancelTimer?.();
       p.cancelExpire?.();
       p.cancelKeepalive?.();
+      p.dpd?.cancel?.();
     }
   }
 }
