@@ -12,6 +12,8 @@ import type { PfkeyClient } from '../pfkey/client.js';
 export interface AdminTarget {
   readonly bridge: { readonly client: PfkeyClient };
   showIsakmp(): string[];
+  /** IKEv2 SAs, each followed by its children indented. */
+  showIkev2(): string[];
   flushIsakmp(): number;
   deleteIsakmp(remote: Uint8Array): boolean;
   establishIsakmp(local: Uint8Array, remote: Uint8Array): { state: string } | undefined;
@@ -45,7 +47,9 @@ export async function runAdminCommand(r: AdminTarget, req: AdminRequest): Promis
   switch (req.cmd) {
     case 'show-sa':
     case 'ss': {
-      if (what === 'isakmp') return { ok: true, lines: r.showIsakmp() };
+      // racoon's `isakmp` lists every IKE SA, IKEv2 ones after IKEv1's; `ike` the IKEv2 ones and their children.
+      if (what === 'isakmp') return { ok: true, lines: [...r.showIsakmp(), ...r.showIkev2()] };
+      if (what === 'ike' || what === 'ikev2') return { ok: true, lines: r.showIkev2() };
       const satype = SATYPES[what];
       if (satype === undefined) throw new Error(`show-sa: unknown SA type '${what}'`);
       const dump = await r.bridge.client.dumpAll(P.SADB_DUMP, satype);

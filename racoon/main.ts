@@ -16,6 +16,7 @@ import { PfkeyClient } from '../pfkey/client.js';
 import { UnixTransport, defaultSocketPath } from '../pfkey/transport-unix.js';
 import { IkeChannel } from '../channel/client.js';
 import { checkConfig } from './conf/check.js';
+import type { RemoteAuthTable } from './conf/remote-auth.js';
 import { ISAKMP_NATT_PORT, ISAKMP_PORT, type RacoonConf } from './conf/ast.js';
 import { loadPskFile } from './psk.js';
 import { Racoon } from './daemon.js';
@@ -192,6 +193,7 @@ export async function startRacoon(
   a: RacoonArgs,
   conf: RacoonConf,
   write: (line: string) => void,
+  auth?: RemoteAuthTable,
 ): Promise<RacoonProcess> {
   const log = makeLogger(logLevelOf(a, conf), write, 'racoon');
   const pskPath = conf.paths.pre_shared_key?.value ?? DEFAULT_PSK;
@@ -222,6 +224,7 @@ export async function startRacoon(
     log,
     port,
     nattPort,
+    auth,
     ike: {
       send(data, from, to) {
         if (channel) {
@@ -295,7 +298,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Node cannot fork(2): without -F racoon still runs attached; run it under a service manager.
   let proc: RacoonProcess;
   try {
-    proc = await startRacoon(a, checked.conf, write);
+    proc = await startRacoon(a, checked.conf, write, checked.auth);
   } catch (e) {
     write(`racoon: ${(e as Error).message}`);
     return 1;
