@@ -8,10 +8,12 @@ import type { Rng } from '../common/rng.js';
 import * as P from '../pfkey/constants.js';
 import type { PfkeyClient } from '../pfkey/client.js';
 import { ISAKMP_NATT_PORT, ISAKMP_PORT, type RacoonConf } from './conf/ast.js';
-import type { EngineCtx } from './engine/context.js';
+import type { EngineCtx, RacoonLogLevel } from './engine/context.js';
 import { sendIke, type Endpoint, type IkeSender } from './engine/datagram.js';
 import { IkeDispatch } from './engine/dispatch.js';
-import { HalfOpenLimit } from './engine/half-open.js';
+import { DEFAULT_HALF_OPEN_MAX, DEFAULT_HALF_OPEN_PER_SOURCE, HalfOpenLimit } from './engine/half-open.js';
+import { SourceLog, type SourceLogOptions } from './engine/log-limit.js';
+import { TokenBucket } from './engine/rate-limit.js';
 import { newRacoonStats, type RacoonStats } from './engine/stats.js';
 import type { Phase1, Phase2 } from './ikev1/handles.js';
 import { Ikev1Handler } from './ikev1/handler.js';
@@ -30,11 +32,19 @@ export interface RacoonOptions {
   clock: Clock;
   rng: Rng;
   log: Logger;
-  /** Responder phase 1 negotiations in progress allowed at once (unauthenticated state). Default 64. */
+  /** Responder negotiations in progress allowed at once (unauthenticated state). Default 256. */
   maxHalfOpen?: number;
+  /** ... of them from one address (strongSwan block_threshold). Default 5. */
+  halfOpenPerSource?: number;
+  /** Answers resent for repeated requests, daemon-wide: per second and burst. Default 50/s, 100. */
+  resendPerSec?: number;
+  /** Per-source log limit (lines per source and in total per window). */
+  sourceLog?: Partial<SourceLogOptions>;
   /** IKE and NAT-T ports (racoon -p / -P). */
   port?: number;
   nattPort?: number;
+  /** racoon -dd: `debug2` lines too. */
+  debug2?: boolean;
 }
 
 export class Racoon {
@@ -48,12 +58,15 @@ export class Racoon {
   private readonly kernel: KernelEvents;
   private nextId = 1;
   private closed = false;
+  private sourceLog!: SourceLog;
 
   constructor(readonly o: RacoonOptions) {
     this.port = o.port ?? ISAKMP_PORT;
     this.nattPort = o.nattPort ?? ISAKMP_NATT_PORT;
     this.bridge = new PfkeyBridge(o.pfkey, this.kernelEvents(), o.log);
-    const ctx = this.context(new HalfOpenLimit(o.maxHalfOpen ?? 64));
+    const ctx = this.context(
+      new HalfOpenLimit(o.maxHalfOpen ?? DEFAULT_HALF_OPEN_MAX, o.halfOpenPerSource ?? DEFAULT_HALF_OPEN_PER_SOURCE),
+    );
     this.ikev1 = new Ikev1Handler(ctx);
     this.dispatch = new IkeDispatch(ctx, [this.ikev1], this.ikev1);
     // Every ACQUIRE goes to IKEv1 until remote sections can name an IKE version.
@@ -73,7 +86,17 @@ export class Racoon {
 
   private context(halfOpen: HalfOpenLimit): EngineCtx {
     const o = this.o;
+    const log = (level: RacoonLogLevel, msg: string) => {
+      if (level !== 'debug2') o.log.log(level, msg);
+      else if (o.debug2) o.log.log('debug', msg);
+    };
+    const enabled = (level: RacoonLogLevel) =>
+      level === 'debug2' ? o.debug2 === true && o.log.enabled('debug') : o.log.enabled(level);
+    this.sourceLog = new SourceLog(o.clock, log, enabled, () => this.stats.logSuppressed++, o.sourceLog);
+    const resendPerSec = o.resendPerSec ?? 50;
     return {
+      sourceLog: this.sourceLog,
+      resendBudget: new TokenBucket(resendPerSec, resendPerSec * 2),
       conf: o.conf,
       psk: o.psk,
       clock: o.clock,
@@ -83,7 +106,7 @@ export class Racoon {
       halfOpen,
       port: this.port,
       nattPort: this.nattPort,
-      log: (level, msg) => o.log.log(level, msg),
+      log,
       newId: () => this.nextId++,
       closed: () => this.closed,
       send: (path, bytes) => sendIke(o.ike, this.nattPort, path, bytes),
@@ -113,6 +136,7 @@ export class Racoon {
 
   close(): void {
     this.closed = true;
+    this.sourceLog.close();
     this.ikev1.close();
     this.bridge.close();
   }

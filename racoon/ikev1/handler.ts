@@ -8,6 +8,7 @@ import type { EngineCtx } from '../engine/context.js';
 import type { Endpoint, IkePath } from '../engine/datagram.js';
 import type { IkeVersionHandler } from '../engine/dispatch.js';
 import { followPeer } from '../engine/natt.js';
+import { logAbout } from '../engine/log-limit.js';
 import { resendOnDuplicate } from '../engine/retransmit.js';
 import * as C from '../isakmp/constants.js';
 import { IsakmpError } from '../isakmp/codec.js';
@@ -56,7 +57,12 @@ export class Ikev1Handler implements IkeVersionHandler {
       msg = decodeIsakmpMessage(d).value;
     } catch (e) {
       this.ctx.stats.malformed++;
-      this.ctx.log('debug', `malformed ISAKMP message from ${formatAddr(remote.addr)}: ${(e as Error).message}`);
+      logAbout(
+        this.ctx,
+        'debug',
+        remote.addr,
+        `malformed ISAKMP message from ${formatAddr(remote.addr)}: ${(e as Error).message}`,
+      );
       return;
     }
     try {
@@ -74,10 +80,9 @@ export class Ikev1Handler implements IkeVersionHandler {
       if (n === C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION || n === C.ISAKMP_NTYPE_AUTHENTICATION_FAILED)
         ctx.stats.authFailed++;
       if (n === C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN) ctx.stats.noProposal++;
-      ctx.log(
-        'warn',
-        `${C.nameOf(C.ISAKMP_ETYPE_NAMES, msg.header.etype)} from ${formatAddr(remote.addr)}: ${e.message}`,
-      );
+      const line = `${C.nameOf(C.ISAKMP_ETYPE_NAMES, msg.header.etype)} from ${formatAddr(remote.addr)}: ${e.message}`;
+      if (ph1?.state === 'established') ctx.log('warn', line);
+      else logAbout(ctx, 'warn', remote.addr, line);
     } else {
       ctx.log('error', `internal error on a message from ${formatAddr(remote.addr)}: ${(e as Error).stack ?? e}`);
     }
@@ -138,8 +143,10 @@ export class Ikev1Handler implements IkeVersionHandler {
     this.ctx.stats.notifiesReceived++;
     for (const p of msg.payloads)
       if (p.type === C.ISAKMP_NPTYPE_N)
-        this.ctx.log(
+        logAbout(
+          this.ctx,
           'notice',
+          remote.addr,
           `unauthenticated notification ${C.nameOf(C.ISAKMP_NTYPE_NAMES, p.body.notifyType)} from ${formatAddr(remote.addr)}`,
         );
   }
@@ -162,6 +169,7 @@ export class Ikev1Handler implements IkeVersionHandler {
       else ph1.lastRecv = raw;
     } else if (res.reply) {
       this.ph1.answer(ph1, raw, res.reply);
+      this.ph1.progressed(ph1);
     }
     if (!res.established) return;
     this.ph1.established(ph1);
