@@ -17,6 +17,7 @@ import { TokenBucket } from './engine/rate-limit.js';
 import { newRacoonStats, type RacoonStats } from './engine/stats.js';
 import type { Phase1, Phase2 } from './ikev1/handles.js';
 import { Ikev1Handler } from './ikev1/handler.js';
+import type { ReloadSummary } from './ikev1/reload.js';
 import type { PskFile } from './psk.js';
 import { KernelEvents } from './sa/kernel-events.js';
 import { PfkeyBridge, type BridgeEvents, type SpEntry } from './sa/pfkey-bridge.js';
@@ -97,8 +98,13 @@ export class Racoon {
     return {
       sourceLog: this.sourceLog,
       resendBudget: new TokenBucket(resendPerSec, resendPerSec * 2),
-      conf: o.conf,
-      psk: o.psk,
+      // Getters: a reload (SIGHUP) replaces both, and every table reads the current ones.
+      get conf() {
+        return o.conf;
+      },
+      get psk() {
+        return o.psk;
+      },
       clock: o.clock,
       rng: o.rng,
       stats: this.stats,
@@ -132,6 +138,38 @@ export class Racoon {
   async start(): Promise<void> {
     await this.bridge.start();
     this.o.log.log('info', `PF_KEY registered; ${this.bridge.spd.size} policies mirrored`);
+  }
+
+  /**
+   * The PF_KEY socket closed (uipsecd died, racoon keeps running): the kernel's SAs are gone, so every IKE
+   * version forgets its negotiations and IPsec SAs; phase 1 SAs live in racoon and survive.
+   */
+  kernelGone(): void {
+    for (const p of this.ikev1.ph1.sas.values()) p.waiting.length = 0;
+    this.kernel.kernelGone();
+  }
+
+  /** A new PF_KEY socket to the restarted uipsecd: REGISTER, SPDDUMP, then the peers hear of the lost SAs. */
+  async kernelBack(client: PfkeyClient): Promise<void> {
+    this.bridge.attach(client);
+    await this.start();
+    this.kernel.kernelBack();
+  }
+
+  /**
+   * A configuration reload (racoon reload_conf on SIGHUP): the new racoon.conf and psk.txt in place, the SPD
+   * mirror reloaded, then each SA revalidated against the new configuration (racoon revalidate_ph12).
+   */
+  async reload(conf: RacoonConf, psk: PskFile): Promise<ReloadSummary> {
+    this.o.conf = conf;
+    this.o.psk = psk;
+    await this.bridge.reloadSpd();
+    return this.ikev1.reload();
+  }
+
+  /** A clean stop's first half (racoon close_session): DELETE to every peer, our SAs out of the kernel. */
+  async shutdown(): Promise<void> {
+    await this.ikev1.shutdown();
   }
 
   close(): void {

@@ -22,6 +22,9 @@ import * as MM from './ph1/main-mode.js';
 import { Ph1Table } from './ph1/table.js';
 import { Ph2Engine } from './ph2/engine.js';
 import { Ph2Table } from './ph2/table.js';
+import { ph2Disallowed, sainfoFor, type ReloadSummary } from './reload.js';
+import { deleteIsakmpPayload } from './informational.js';
+import { lookupRemote } from '../conf/lookup.js';
 
 const isZero = (b: Uint8Array) => b.every((x) => x === 0);
 
@@ -49,6 +52,58 @@ export class Ikev1Handler implements IkeVersionHandler {
   close(): void {
     this.ph1.close();
     this.ph2s.close();
+  }
+
+  /**
+   * The configuration was reloaded (ctx.conf is the new one): racoon revalidate_ph12. A phase 1 whose peer has
+   * no `remote` section any more is deleted with its phase 2 SAs; an established phase 2 the new sainfo no
+   * longer allows is deleted at the peer and in the kernel; the rest carry on.
+   */
+  async reload(): Promise<ReloadSummary> {
+    const { ctx } = this;
+    const sum: ReloadSummary = { ph1Kept: 0, ph1Deleted: 0, ph2Kept: 0, ph2Deleted: 0 };
+    for (const p of [...this.ph1.sas.values()]) {
+      const rm = lookupRemote(ctx.conf, p.remote.addr, p.remote.port);
+      if (rm) {
+        p.rmconf = rm;
+        sum.ph1Kept++;
+        continue;
+      }
+      for (const ph2 of [...this.ph2s.all].filter((x) => x.ph1 === p && x.state === 'established')) {
+        await this.ph2s.remove(ph2, true);
+        sum.ph2Deleted++;
+      }
+      this.ph1.sendInfo(p, [deleteIsakmpPayload(p)]);
+      this.ph1.kill(p, 'no remote section for the peer after the reload');
+      sum.ph1Deleted++;
+    }
+    for (const ph2 of [...this.ph2s.all]) {
+      if (ph2.state !== 'established' || !ph2.approval) continue;
+      const sainfo = sainfoFor(ctx.conf, ph2);
+      const check = ph2.ph1?.rmconf.proposalCheck ?? 'exact';
+      const why = sainfo ? ph2Disallowed(ph2.approval, sainfo, check) : 'no sainfo';
+      if (!why) {
+        ph2.sainfo = sainfo;
+        sum.ph2Kept++;
+        continue;
+      }
+      ctx.log(
+        'info',
+        `IPsec-SA with ${formatAddr(ph2.dst.addr)} not allowed by the new configuration (${why}): deleted`,
+      );
+      await this.ph2s.remove(ph2, true);
+      sum.ph2Deleted++;
+    }
+    return sum;
+  }
+
+  /**
+   * A clean stop (SIGTERM/SIGINT, racoon close_session): DELETE to the peer for every established phase 2 and
+   * phase 1, and our SAs removed from the kernel, so that neither side keeps SAs into a daemon that is gone.
+   */
+  async shutdown(): Promise<void> {
+    for (const ph2 of [...this.ph2s.all]) if (ph2.state === 'established') await this.ph2s.remove(ph2, true);
+    this.ph1.flush('racoon stopping');
   }
 
   input(d: Uint8Array, local: Endpoint, remote: Endpoint): void {

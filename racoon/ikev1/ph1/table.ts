@@ -277,11 +277,11 @@ export class Ph1Table {
   }
 
   /** flush-sa isakmp: delete every phase 1 (with a DELETE to the peer when established). */
-  flush(): number {
+  flush(why = 'flushed by racoonctl'): number {
     let n = 0;
     for (const p of [...this.sas.values()]) {
       this.sendInfo(p, [deleteIsakmpPayload(p)]);
-      this.kill(p, 'flushed by racoonctl');
+      this.kill(p, why);
       n++;
     }
     return n;

@@ -89,6 +89,7 @@ export class Ph2Engine implements Negotiator {
 
   /** Initiator: GETSPI, then qi1 with retransmission. */
   private async initiate(ph1: Phase1, ph2: Phase2): Promise<void> {
+    if (ph2.state !== 'getspi') return; // forgotten while phase 1 was negotiated (kernel gone, flushed)
     try {
       ph2.ph1 = ph1;
       await this.getSpis(ph1, ph2, ph2.reqs);
