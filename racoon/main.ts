@@ -7,17 +7,16 @@ import { networkInterfaces } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatAddr, parseAddr } from '../common/inet.js';
-import { SocketPathError } from '../common/socket-path.js';
 import { exitAfterFlush } from '../common/stdio.js';
-import { makeLogger, type LogLevel } from '../common/log.js';
+import { makeLogger, type Logger, type LogLevel } from '../common/log.js';
 import { systemClock } from '../common/clock.js';
 import { systemRng } from '../common/rng.js';
-import { PfkeyClient } from '../pfkey/client.js';
-import { UnixTransport, defaultSocketPath } from '../pfkey/transport-unix.js';
-import { IkeChannel } from '../channel/client.js';
+import { defaultSocketPath } from '../pfkey/transport-unix.js';
 import { checkConfig } from './conf/check.js';
 import { ISAKMP_NATT_PORT, ISAKMP_PORT, type RacoonConf } from './conf/ast.js';
-import { loadPskFile } from './psk.js';
+import { loadPskFile, type PskFile } from './psk.js';
+import { KernelLink } from './kernel-link.js';
+import { pidfilePath, writePidFile, type PidFile } from './pidfile.js';
 import { Racoon } from './daemon.js';
 import { serveAdmin } from './admin.js';
 import type { Endpoint } from './engine/datagram.js';
@@ -140,6 +139,10 @@ function logLevelOf(a: RacoonArgs, conf: RacoonConf): LogLevel {
 /** A running daemon (for tests and signal handling). */
 export interface RacoonProcess {
   racoon: Racoon;
+  /** SIGHUP (racoon reload_conf): racoon.conf and psk.txt read again and the SAs revalidated; false if refused. */
+  reload(): Promise<boolean>;
+  /** SIGTERM/SIGINT: DELETE to the peers, our SAs out of the kernel, then close(). */
+  shutdown(): Promise<void>;
   close(): void;
 }
 
@@ -187,6 +190,12 @@ function bindIke(
   ).then(() => socks);
 }
 
+/** psk.txt as racoon.conf names it (relative to racoon.conf's directory). */
+function loadPsk(a: RacoonArgs, conf: RacoonConf): PskFile {
+  const pskPath = conf.paths.pre_shared_key?.value ?? DEFAULT_PSK;
+  return loadPskFile(isAbsolute(pskPath) ? pskPath : join(dirname(a.file), pskPath));
+}
+
 /** Starts the daemon from parsed arguments; resolves once PF_KEY is registered and the sockets are bound. */
 export async function startRacoon(
   a: RacoonArgs,
@@ -194,29 +203,25 @@ export async function startRacoon(
   write: (line: string) => void,
 ): Promise<RacoonProcess> {
   const log = makeLogger(logLevelOf(a, conf), write, 'racoon');
-  const pskPath = conf.paths.pre_shared_key?.value ?? DEFAULT_PSK;
-  const psk = loadPskFile(isAbsolute(pskPath) ? pskPath : join(dirname(a.file), pskPath));
+  const psk = loadPsk(a, conf);
   for (const e of psk.errors) log.log('error', e.message);
   // racoon refuses a key file others can read (safefile.c); so do we, rather than run without keys.
   if (psk.entries.length === 0 && psk.errors.length > 0)
     throw new Error(`refusing to start: ${psk.errors[0]!.message}`);
-  const client = new PfkeyClient(await UnixTransport.connect(a.socket));
+  const link = await KernelLink.open({
+    pfkeySocket: a.socket,
+    ikeSocket: a.ikeSocket ?? join(dirname(a.socket), 'ike.sock'),
+    log,
+  });
   const port = a.port ?? conf.listen.isakmp.find((l) => !l.natt)?.port ?? ISAKMP_PORT;
   const nattPort = a.nattPort ?? ISAKMP_NATT_PORT;
   let socks = new Map<string, Socket>();
   // IKE goes through uipsecd's channel when the daemon offers one (its host stack owns the wire), else
   // through our own UDP sockets.
-  let channel: IkeChannel | undefined;
-  try {
-    channel = await IkeChannel.connect(a.ikeSocket ?? join(dirname(a.socket), 'ike.sock'));
-  } catch (e) {
-    if (e instanceof SocketPathError) throw e; // someone else's socket: refuse rather than fall back quietly
-    channel = undefined;
-  }
   const racoon = new Racoon({
     conf,
     psk,
-    pfkey: client,
+    pfkey: link.pfkey,
     clock: systemClock,
     rng: systemRng,
     log,
@@ -224,8 +229,8 @@ export async function startRacoon(
     nattPort,
     ike: {
       send(data, from, to) {
-        if (channel) {
-          channel.send(from.port, to.addr, to.port, data);
+        if (link.usesChannel) {
+          link.send(from.port, to.addr, to.port, data);
           return;
         }
         const s =
@@ -236,31 +241,65 @@ export async function startRacoon(
       },
     },
   });
-  if (channel) {
-    channel.onDatagram((d) =>
-      racoon.input(d.payload, { addr: d.local, port: d.localPort }, { addr: d.remote, port: d.remotePort }),
-    );
-    for (const p of [port, nattPort]) await channel.bind(p, { bypass: true });
-  } else {
-    socks = await bindIke(conf, port, nattPort, (d, l, r) => racoon.input(d, l, r));
-  }
+  await link.serve(racoon, [port, nattPort], (d) =>
+    racoon.input(d.payload, { addr: d.local, port: d.localPort }, { addr: d.remote, port: d.remotePort }),
+  );
+  if (!link.usesChannel) socks = await bindIke(conf, port, nattPort, (d, l, r) => racoon.input(d, l, r));
   await racoon.start();
   const as = conf.listen.adminsock;
   const admin = as?.disabled ? undefined : serveAdmin(racoon, as?.path ?? DEFAULT_ADMINSOCK, as?.mode ?? 0o600);
   log.log(
     'notice',
-    `racoon started: IKE on ${channel ? `uipsecd's channel, ports ${port}/${nattPort}` : [...socks.keys()].join(', ')}; PF_KEY ${a.socket}`,
+    `racoon started: IKE on ${link.usesChannel ? `uipsecd's channel, ports ${port}/${nattPort}` : [...socks.keys()].join(', ')}; PF_KEY ${a.socket}`,
   );
+  const close = () => {
+    racoon.close();
+    link.close();
+    admin?.close();
+    for (const s of socks.values()) s.close();
+  };
   return {
     racoon,
-    close() {
-      racoon.close();
-      client.close();
-      admin?.close();
-      channel?.close();
-      for (const s of socks.values()) s.close();
+    reload: () => reloadRacoon(a, racoon, log),
+    async shutdown() {
+      try {
+        await racoon.shutdown();
+      } catch (e) {
+        log.log('warn', `stopping: ${(e as Error).message}`);
+      }
+      close();
     },
+    close,
   };
+}
+
+/**
+ * racoon reload_conf: a configuration that does not check keeps the running one (said in the log, as `racoon -C`
+ * would say it); listen addresses, ports and the admin socket stay as they were started.
+ */
+async function reloadRacoon(a: RacoonArgs, racoon: Racoon, log: Logger): Promise<boolean> {
+  const checked = checkConfig(a.file);
+  if (!checked.ok) {
+    for (const e of checked.errors) log.log('error', e.message);
+    log.log(
+      'error',
+      `reload refused: ${a.file} has ${checked.errors.length} error(s); the running configuration stays`,
+    );
+    return false;
+  }
+  const psk = loadPsk(a, checked.conf);
+  for (const e of psk.errors) log.log('error', e.message);
+  if (psk.entries.length === 0 && psk.errors.length > 0) {
+    log.log('error', 'reload refused: the pre-shared key file is unusable; the running configuration stays');
+    return false;
+  }
+  log.level = logLevelOf(a, checked.conf);
+  const s = await racoon.reload(checked.conf, psk);
+  log.log(
+    'notice',
+    `configuration reloaded from ${a.file}: ISAKMP-SAs kept ${s.ph1Kept}, deleted ${s.ph1Deleted}; IPsec-SAs kept ${s.ph2Kept}, deleted ${s.ph2Deleted}`,
+  );
+  return true;
 }
 
 /** The process entry: exit status as racoon's. */
@@ -275,6 +314,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     (checked.ok ? process.stdout : process.stderr).write(checked.text + '\n');
     return checked.ok ? 0 : 1;
   }
+  // SIGHUP before we are up must not kill us (Node's default), nor a closed terminal.
+  let onHup: () => void = () => {};
+  process.on('SIGHUP', () => onHup());
   const toStderr = (l: string): void => {
     process.stderr.write(l + '\n');
   };
@@ -293,17 +335,30 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Directives accepted without effect are said at every start, not only under -C.
   for (const w of checked.warnings) write(`racoon: ${w.message}`);
   // Node cannot fork(2): without -F racoon still runs attached; run it under a service manager.
+  const configured = checked.conf.paths.pidfile?.value;
+  let pid: PidFile | undefined;
   let proc: RacoonProcess;
   try {
+    if (!a.foreground || configured !== undefined) pid = writePidFile(pidfilePath(configured));
     proc = await startRacoon(a, checked.conf, write);
   } catch (e) {
+    pid?.remove();
     write(`racoon: ${(e as Error).message}`);
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
+  // One reload at a time; a SIGHUP during one runs another after it (the file may have changed again).
+  let reloading: Promise<unknown> = Promise.resolve();
+  onHup = () => {
+    write(`racoon: SIGHUP: reloading ${a.file}`);
+    reloading = reloading.then(() => proc.reload()).catch((e) => write(`racoon: reload: ${(e as Error).message}`));
+  };
+  const sig = await new Promise<string>((resolve) => {
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
   });
-  proc.close();
+  write(`racoon: ${sig}: stopping`);
+  await reloading;
+  await proc.shutdown();
+  pid?.remove();
   return 0;
 }
 
