@@ -54,14 +54,16 @@ export class Retry {
     try {
       await this.attempt();
       this.timer = undefined;
-      if (this.failures > 0) this.log.log('info', `${this.what}: connected after ${this.failures + 1} attempts`);
     } catch (e) {
       if (this.stopped) return;
       this.failures++;
+      this.delay = Math.min(this.delay * 2, this.backoff.maxMs);
       // 1st, 2nd, 4th, 8th... failure: a line while the backoff grows, not one per attempt.
       if ((this.failures & (this.failures - 1)) === 0)
-        this.log.log('warn', `${this.what}: ${(e as Error).message}; retrying in ${this.delay / 1000} s`);
-      this.delay = Math.min(this.delay * 2, this.backoff.maxMs);
+        this.log.log(
+          'warn',
+          `${this.what}: ${(e as Error).message}; attempt ${this.failures + 1} in ${this.delay / 1000} s`,
+        );
       this.schedule();
     }
   }

@@ -161,7 +161,7 @@ export class Ph2Table implements SaOwner {
     if (this.all.size > 0)
       this.ctx.log(
         'warn',
-        `the kernel's SAs are gone: ${this.lost.length} IPsec-SA pairs and ${this.all.size - this.lost.length} negotiations forgotten`,
+        `the kernel's SAs are gone: ${this.lost.length} IPsec-SA pair(s) and ${this.all.size - this.lost.length} negotiation(s) forgotten`,
       );
     this.all.clear();
   }
