@@ -3,6 +3,7 @@
 // handler registers beside it in the dispatch and the kernel-event routing). The world is injected: an
 // IKE datagram sender, a PfkeyClient, a clock, an Rng and a logger.
 import type { Clock } from '../common/clock.js';
+import { addrEqual } from '../common/inet.js';
 import type { Logger } from '../common/log.js';
 import type { Rng } from '../common/rng.js';
 import * as P from '../pfkey/constants.js';
@@ -204,5 +205,41 @@ export class Racoon {
   /** establish-sa isakmp SRC DST. */
   establishIsakmp(local: Uint8Array, remote: Uint8Array): Phase1 | undefined {
     return this.ikev1.ph1.establish(local, remote);
+  }
+
+  /** flush-sa esp|ah|ipsec: the kernel's SAs of that type flushed, and the negotiations that made them forgotten. */
+  async flushIpsec(satype: number): Promise<void> {
+    const c = this.bridge.client;
+    await c.request({ msg: c.header(P.SADB_FLUSH, satype), ext: {} });
+    this.kernel.flushed(satype); // the kernel answers our own FLUSH to us alone, as a reply: not an event
+  }
+
+  /** Our address towards `gw`: an outbound policy's tunnel source toward it, or a host policy's own source. */
+  localFor(gw: Uint8Array): Uint8Array | undefined {
+    for (const sp of this.bridge.spd.values()) {
+      if (sp.dir !== P.IPSEC_DIR_OUTBOUND) continue;
+      for (const r of sp.requests) if (r.src && r.dst && addrEqual(r.dst.addr, gw)) return r.src.addr;
+      if (addrEqual(sp.dst.addr, gw) && sp.dst.len === gw.length * 8) return sp.src.addr;
+    }
+    return undefined;
+  }
+
+  /** racoonctl vpn-connect GATEWAY: phase 1 with it, from the address our policies use toward it. */
+  vpnConnect(gw: Uint8Array): Phase1 | undefined {
+    const local = this.localFor(gw);
+    return local ? this.establishIsakmp(local, gw) : undefined;
+  }
+
+  /** racoonctl vpn-disconnect GATEWAY: every IPsec-SA with it and its ISAKMP-SAs, the peer told. */
+  async vpnDisconnect(gw: Uint8Array): Promise<{ ph1: number; ph2: number }> {
+    let ph2 = 0;
+    for (const p of [...this.ikev1.ph2s.all]) {
+      if (!addrEqual(p.ph1?.remote.addr ?? p.dst.addr, gw)) continue;
+      await this.ikev1.ph2s.remove(p, true);
+      ph2++;
+    }
+    let ph1 = 0;
+    while (this.deleteIsakmp(gw)) ph1++;
+    return { ph1, ph2 };
   }
 }

@@ -246,8 +246,19 @@ export async function startRacoon(
   );
   if (!link.usesChannel) socks = await bindIke(conf, port, nattPort, (d, l, r) => racoon.input(d, l, r));
   await racoon.start();
+  // One reload at a time (SIGHUP, racoonctl reload-config); one asked during another runs after it.
+  let reloading: Promise<boolean> = Promise.resolve(true);
+  const reload = () =>
+    (reloading = reloading.then(() =>
+      reloadRacoon(a, racoon, log).catch((e) => {
+        log.log('error', `reload: ${(e as Error).message}`);
+        return false;
+      }),
+    ));
   const as = conf.listen.adminsock;
-  const admin = as?.disabled ? undefined : serveAdmin(racoon, as?.path ?? DEFAULT_ADMINSOCK, as?.mode ?? 0o600);
+  const admin = as?.disabled
+    ? undefined
+    : serveAdmin(racoon, as?.path ?? DEFAULT_ADMINSOCK, as?.mode ?? 0o600, { reload });
   log.log(
     'notice',
     `racoon started: IKE on ${link.usesChannel ? `uipsecd's channel, ports ${port}/${nattPort}` : [...socks.keys()].join(', ')}; PF_KEY ${a.socket}`,
@@ -260,9 +271,10 @@ export async function startRacoon(
   };
   return {
     racoon,
-    reload: () => reloadRacoon(a, racoon, log),
+    reload,
     async shutdown() {
       try {
+        await reloading;
         await racoon.shutdown();
       } catch (e) {
         log.log('warn', `stopping: ${(e as Error).message}`);
@@ -346,17 +358,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     write(`racoon: ${(e as Error).message}`);
     return 1;
   }
-  // One reload at a time; a SIGHUP during one runs another after it (the file may have changed again).
-  let reloading: Promise<unknown> = Promise.resolve();
   onHup = () => {
     write(`racoon: SIGHUP: reloading ${a.file}`);
-    reloading = reloading.then(() => proc.reload()).catch((e) => write(`racoon: reload: ${(e as Error).message}`));
+    void proc.reload();
   };
   const sig = await new Promise<string>((resolve) => {
     for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
   });
   write(`racoon: ${sig}: stopping`);
-  await reloading;
   await proc.shutdown();
   pid?.remove();
   return 0;

@@ -16,6 +16,7 @@ import { UnixTransport } from '../../pfkey/transport-unix.js';
 import { IkeChannel, type IkeDatagram } from '../../channel/index.js';
 import * as P from '../../pfkey/constants.js';
 import { parseAddr } from '../../common/inet.js';
+import { runRacoonctl } from '../../racoon/racoonctl.js';
 
 const here = fileURLToPath(import.meta.url);
 const fromSource = here.endsWith('.ts');
@@ -252,6 +253,14 @@ describe('e2e: racoon as a daemon: uipsecd restarted under it, SIGHUP, pid file,
     assert.match(text(a), /IPsec-SAs kept 0, deleted 1/);
     await until('the old pair deleted at b', async () => !(await sas(b.sock)).some((s) => before.includes(s)), hosts);
     assert.equal(a.racoon!.exitCode, null);
+    // racoonctl reload-config does the same through the admin socket.
+    let out = '';
+    const rc = await runRacoonctl(
+      ['-s', a.admin, 'reload-config'],
+      (t) => (out += t),
+      (t) => (out += t),
+    );
+    assert.deepEqual([rc, out], [0, 'configuration reloaded\n']);
 
     // SIGTERM: DELETE to b for the ISAKMP-SA (and any IPsec-SA), the pid file removed, exit status 0.
     const exited = new Promise<number | null>((r) => a.racoon!.on('exit', r));
