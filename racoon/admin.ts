@@ -1,6 +1,6 @@
 // The admin port (ipsec-tools admin.c) that racoonctl talks to: one JSON request per line on a Unix
 // socket, one JSON reply per line. Commands: show-sa, flush-sa, delete-sa, establish-sa, vpn-connect,
-// vpn-disconnect, reload-config (racoonctl(8)).
+// vpn-disconnect, reload-config (racoonctl(8)), and show-stats.
 import { createServer, type Server } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
 import { formatAddr, parseAddr } from '../common/inet.js';
@@ -11,6 +11,8 @@ import type { PfkeyClient } from '../pfkey/client.js';
 /** What the admin commands reach in the daemon (racoon's Racoon satisfies it). */
 export interface AdminTarget {
   readonly bridge: { readonly client: PfkeyClient };
+  /** The daemon's counters (engine/stats.ts). */
+  readonly stats: object;
   showIsakmp(): string[];
   flushIsakmp(): number;
   deleteIsakmp(remote: Uint8Array): boolean;
@@ -100,6 +102,9 @@ export async function runAdminCommand(r: AdminTarget, req: AdminRequest, proc: A
       const n = await r.vpnDisconnect(addr(req.args[0]));
       return { ok: true, lines: [`${n.ph2} IPsec-SA pair(s) and ${n.ph1} ISAKMP-SA(s) deleted`] };
     }
+    case 'show-stats':
+      // Not in ipsec-tools: the counters that show an attack or a fault (docs/security.md), one `name value` a line.
+      return { ok: true, lines: Object.entries(r.stats).map(([k, v]) => `${k} ${String(v)}`) };
     case 'reload-config':
     case 'rc': {
       if (!proc.reload) throw new Error('reload-config: not available in this daemon');

@@ -91,6 +91,10 @@ describe('racoonctl over the admin socket', () => {
     assert.match(novc.err, /no policy toward that gateway/);
     assert.match((await ctl(sock, 'reload-config')).err, /not available/);
 
+    const stats = await ctl(sock, 'show-stats');
+    assert.match(stats.out, /^ph1Established 2$/m);
+    assert.match(stats.out, /^halfOpenEvicted 0$/m);
+
     const bad = await ctl(sock, 'frobnicate');
     assert.equal(bad.code, 1);
     assert.match(bad.err, /unknown command 'frobnicate'/);
