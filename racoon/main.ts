@@ -2,6 +2,7 @@
 // its PF_KEY Unix socket, speaks IKE on its own UDP sockets (500 and the NAT-T port 4500, bound to the
 // `listen` addresses), and serves racoonctl on the admin socket.
 //   racoon [-F] [-f file] [-d|-dd|-v] [-l logfile] [-p port] [-P natt-port] [-C] [--socket path]
+//          [--ike-socket path] [--syslog-socket path]
 import { createSocket, type Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -16,6 +17,7 @@ import { checkConfig } from './conf/check.js';
 import { ISAKMP_NATT_PORT, ISAKMP_PORT, type RacoonConf } from './conf/ast.js';
 import { loadPskFile, type PskFile } from './psk.js';
 import { KernelLink } from './kernel-link.js';
+import { SyslogLogger } from './syslog.js';
 import { pidfilePath, writePidFile, type PidFile } from './pidfile.js';
 import { Racoon } from './daemon.js';
 import { serveAdmin } from './admin.js';
@@ -40,9 +42,13 @@ export interface RacoonArgs {
   socket: string;
   /** uipsecd's IKE datagram channel; default ike.sock next to the PF_KEY socket. */
   ikeSocket?: string;
+  /** The syslog socket when not /dev/log (logger -u). */
+  syslogSocket?: string;
 }
 
-const USAGE = 'usage: racoon [-BdFv46] [-f (file)] [-l (file)] [-p port] [-P natt port] [-C] [--socket path]\n';
+const USAGE =
+  'usage: racoon [-BdFv46] [-f (file)] [-l (file)] [-p port] [-P natt port] [-C] [--socket path] [--ike-socket path]\n' +
+  '              [--syslog-socket path]\n';
 
 /** racoon's command line; undefined (with a message) when malformed. */
 export function parseRacoonArgs(
@@ -69,10 +75,11 @@ export function parseRacoonArgs(
       a.socket = v;
       continue;
     }
-    if (f === '--ike-socket') {
+    if (f === '--ike-socket' || f === '--syslog-socket') {
       const v = argv[++i];
       if (!v) return USAGE;
-      a.ikeSocket = v;
+      if (f === '--ike-socket') a.ikeSocket = v;
+      else a.syslogSocket = v;
       continue;
     }
     if (!/^-[A-Za-z0-9]+$/.test(f)) return USAGE;
@@ -200,9 +207,10 @@ function loadPsk(a: RacoonArgs, conf: RacoonConf): PskFile {
 export async function startRacoon(
   a: RacoonArgs,
   conf: RacoonConf,
-  write: (line: string) => void,
+  out: ((line: string) => void) | Logger,
 ): Promise<RacoonProcess> {
-  const log = makeLogger(logLevelOf(a, conf), write, 'racoon');
+  const log = typeof out === 'function' ? makeLogger(logLevelOf(a, conf), out, 'racoon') : out;
+  log.level = logLevelOf(a, conf);
   const psk = loadPsk(a, conf);
   for (const e of psk.errors) log.log('error', e.message);
   // racoon refuses a key file others can read (safefile.c); so do we, rather than run without keys.
@@ -344,6 +352,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 1;
     }
   }
+  // As racoon: syslog (facility daemon) when it runs as a daemon, stderr under -F, the -l file when given.
+  const syslog =
+    !a.foreground && !a.logfile
+      ? new SyslogLogger({ level: 'info', socket: a.syslogSocket, fallback: toStderr })
+      : undefined;
+  if (syslog) write = (l: string) => syslog.log('notice', l.replace(/^racoon: /, ''));
   // Directives accepted without effect are said at every start, not only under -C.
   for (const w of checked.warnings) write(`racoon: ${w.message}`);
   // Node cannot fork(2): without -F racoon still runs attached; run it under a service manager.
@@ -352,10 +366,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   let proc: RacoonProcess;
   try {
     if (!a.foreground || configured !== undefined) pid = writePidFile(pidfilePath(configured));
-    proc = await startRacoon(a, checked.conf, write);
+    proc = await startRacoon(a, checked.conf, syslog ?? write);
   } catch (e) {
     pid?.remove();
     write(`racoon: ${(e as Error).message}`);
+    syslog?.close();
     return 1;
   }
   onHup = () => {
@@ -368,6 +383,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   write(`racoon: ${sig}: stopping`);
   await proc.shutdown();
   pid?.remove();
+  syslog?.close();
   return 0;
 }
 

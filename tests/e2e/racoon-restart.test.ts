@@ -131,7 +131,9 @@ describe('e2e: racoon as a daemon: uipsecd restarted under it, SIGHUP, pid file,
   });
 
   /** Both hosts up (uipsecd with its policies, racoon) and one datagram a → b carried under ESP. */
-  async function setup(): Promise<{ send: (n: number) => void; got: IkeDatagram[] }> {
+  async function setup(
+    o: { args?: (h: HostProcs) => string[]; started?: (h: HostProcs) => boolean } = {},
+  ): Promise<{ send: (n: number) => void; got: IkeDatagram[] }> {
     dir = mkdtempSync(join(tmpdir(), 'uipsec-racoon-restart-'));
     const base = 21000 + ((process.pid * 7) % 20000);
     hosts = [
@@ -159,13 +161,11 @@ describe('e2e: racoon as a daemon: uipsecd restarted under it, SIGHUP, pid file,
       const psk = join(dir, `${h.name}.psk`);
       writeFileSync(psk, `${h.peer}\tthe-restart-secret\n`, { mode: 0o600 });
       writeFileSync(h.conf, racoonConf(h, psk, 'aes 128'));
-      h.racoon = run(
-        'racoon',
-        ['-F', '-f', h.conf, '-v', '-l', h.logfile, '--socket', h.sock, '--ike-socket', h.ike],
-        h.log,
-      );
+      const args = o.args?.(h) ?? ['-F', '-l', h.logfile];
+      h.racoon = run('racoon', [...args, '-f', h.conf, '-v', '--socket', h.sock, '--ike-socket', h.ike], h.log);
     }
-    await until('racoon started', () => hosts.every((h) => /racoon started/.test(text(h))), hosts);
+    const started = o.started ?? ((h: HostProcs) => /racoon started/.test(text(h)));
+    await until('racoon started', () => hosts.every(started), hosts);
     return carry();
   }
 
@@ -268,5 +268,41 @@ describe('e2e: racoon as a daemon: uipsecd restarted under it, SIGHUP, pid file,
     assert.equal(await exited, 0);
     assert.equal(existsSync(a.pid), false, 'pid file removed');
     await until('b heard the ISAKMP-SA deleted', () => /removed: peer deleted the ISAKMP-SA/.test(text(b)), hosts);
+  });
+
+  it('without -F racoon logs to syslog, facility daemon, each line with its own priority', async function () {
+    if (!existsSync('/usr/bin/logger')) this.skip(); // util-linux logger(1) carries the lines to syslog
+    // A syslog socket of our own (a Unix datagram socket, as /dev/log), read by the independent Python.
+    const sysDir = mkdtempSync(join(tmpdir(), 'uipsec-racoon-syslog-'));
+    const sysSock = join(sysDir, 'log');
+    const heard: string[] = [];
+    const py = spawn('/usr/bin/python3', [
+      '-c',
+      'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nprint("ready",flush=True)\n' +
+        'while True:\n  print(s.recv(65536).decode(errors="replace"),flush=True)',
+      sysSock,
+    ]);
+    py.stdout.on('data', (c: Buffer) => heard.push(c.toString()));
+    try {
+      await until('the syslog socket', () => heard.join('').includes('ready'), []);
+      await setup({
+        args: (h) => (h.name === 'a' ? ['--syslog-socket', sysSock] : ['-F', '-l', h.logfile]),
+        started: (h) => /racoon started/.test(h.name === 'a' ? heard.join('') : text(h)),
+      });
+      const [a] = hosts as [HostProcs];
+      const lines = heard.join('').split('\n');
+      const started = lines.find((l) => /racoon started/.test(l))!;
+      assert.match(started, /^<29>/, 'daemon.notice: facility 3 × 8 + severity 5');
+      assert.match(started, new RegExp(`racoon[\\[ ]${a.racoon!.pid}`), 'tagged racoon with its pid');
+      assert.ok(
+        lines.some((l) => /^<30>.*PF_KEY registered/.test(l)),
+        'daemon.info',
+      );
+      assert.doesNotMatch(text(a), /racoon started/, 'not on stderr');
+      assert.equal(readFileSync(a.pid, 'utf8'), `${a.racoon!.pid}\n`, 'a daemon writes its pid file');
+    } finally {
+      py.kill();
+      rmSync(sysDir, { recursive: true, force: true });
+    }
   });
 });
