@@ -3,7 +3,7 @@
 // first message (a reflector if each drew an answer), and the log such floods would otherwise fill. Each test
 // asserts on outcomes and counters, never on time; the figures go to the test output.
 import { strict as assert } from 'node:assert';
-import type { Host } from '../../kernel/host.js';
+import type { Host } from '../../kernel/host/host.js';
 import { policyPair } from '../scenarios/lab.js';
 import { confFor, ikeLab, ip, settle, type Datagram, type IkeLab } from './ike-lab.js';
 

@@ -2,7 +2,7 @@
 // new racoon.conf still allows carries on, an ISAKMP-SA whose peer lost its `remote` section goes with its
 // IPsec-SAs, an IPsec-SA the new sainfo no longer allows is deleted at both ends; and the pure check itself.
 import { strict as assert } from 'node:assert';
-import type { Host } from '../../kernel/host.js';
+import type { Host } from '../../kernel/host/host.js';
 import { parseRacoonConf } from '../../racoon/conf/parser.js';
 import { parsePskText } from '../../racoon/psk.js';
 import { ph2Disallowed } from '../../racoon/ikev1/reload.js';
