@@ -6,6 +6,7 @@ import { chmodSync, rmSync } from 'node:fs';
 import { formatAddr, parseAddr } from '../common/inet.js';
 import { prepareSocketDir } from '../common/socket-path.js';
 import * as P from '../pfkey/constants.js';
+import { SADB_SATYPE_NAMES, nameOf } from '../pfkey/names.js';
 import type { PfkeyClient } from '../pfkey/client.js';
 
 /** What the admin commands reach in the daemon (racoon's Racoon satisfies it). */
@@ -14,6 +15,8 @@ export interface AdminTarget {
   /** The daemon's counters (engine/stats.ts). */
   readonly stats: object;
   showIsakmp(): string[];
+  /** IKEv2 SAs, each followed by its children indented. */
+  showIkev2(): string[];
   flushIsakmp(): number;
   deleteIsakmp(remote: Uint8Array): boolean;
   establishIsakmp(local: Uint8Array, remote: Uint8Array): { state: string } | undefined;
@@ -55,7 +58,9 @@ export async function runAdminCommand(r: AdminTarget, req: AdminRequest, proc: A
   switch (req.cmd) {
     case 'show-sa':
     case 'ss': {
-      if (what === 'isakmp') return { ok: true, lines: r.showIsakmp() };
+      // racoon's `isakmp` lists every IKE SA, IKEv2 ones after IKEv1's; `ike` the IKEv2 ones and their children.
+      if (what === 'isakmp') return { ok: true, lines: [...r.showIsakmp(), ...r.showIkev2()] };
+      if (what === 'ike' || what === 'ikev2') return { ok: true, lines: r.showIkev2() };
       const satype = SATYPES[what];
       if (satype === undefined) throw new Error(`show-sa: unknown SA type '${what}'`);
       const dump = await r.bridge.client.dumpAll(P.SADB_DUMP, satype);
@@ -63,7 +68,7 @@ export async function runAdminCommand(r: AdminTarget, req: AdminRequest, proc: A
         ok: true,
         lines: dump.map(
           (m) =>
-            `${formatAddr(m.ext.addressSrc!.addr.addr)} ${formatAddr(m.ext.addressDst!.addr.addr)} ${P.nameOf(P.SADB_SATYPE_NAMES, m.msg.satype)} spi=0x${(m.ext.sa!.spi >>> 0).toString(16)} state=${m.ext.sa!.state}`,
+            `${formatAddr(m.ext.addressSrc!.addr.addr)} ${formatAddr(m.ext.addressDst!.addr.addr)} ${nameOf(SADB_SATYPE_NAMES, m.msg.satype)} spi=0x${(m.ext.sa!.spi >>> 0).toString(16)} state=${m.ext.sa!.state}`,
         ),
       };
     }

@@ -1,6 +1,6 @@
 // The racoon daemon core, one per host: the engine context both IKE versions share, the PF_KEY bridge and
-// the routing of its events, the datagram dispatch, and the IKE versions behind it (IKEv1 today; an IKEv2
-// handler registers beside it in the dispatch and the kernel-event routing). The world is injected: an
+// the routing of its events, the datagram dispatch, and the IKE versions behind it (IKEv1, and IKEv2 for the
+// remotes that say `ike_version 2`, in the dispatch and the kernel-event routing). The world is injected: an
 // IKE datagram sender, a PfkeyClient, a clock, an Rng and a logger.
 import type { Clock } from '../common/clock.js';
 import { addrEqual } from '../common/inet.js';
@@ -19,7 +19,12 @@ import { newRacoonStats, type RacoonStats } from './engine/stats.js';
 import type { Phase1, Phase2 } from './ikev1/handles.js';
 import { Ikev1Handler } from './ikev1/handler.js';
 import type { ReloadSummary } from './ikev1/reload.js';
+import { Ikev2Acquire } from './ikev2/acquire.js';
+import { Ikev2Handler } from './ikev2/handler.js';
+import { lookupRemote } from './conf/lookup.js';
+import type { ReassemblyLimits } from './ikev1/reassembly.js';
 import type { PskFile } from './psk.js';
+import { RemoteAuthTable } from './conf/remote-auth.js';
 import { KernelEvents } from './sa/kernel-events.js';
 import { PfkeyBridge, type BridgeEvents, type SpEntry } from './sa/pfkey-bridge.js';
 
@@ -47,6 +52,10 @@ export interface RacoonOptions {
   nattPort?: number;
   /** racoon -dd: `debug2` lines too. */
   debug2?: boolean;
+  /** Certificates, keys and identities per remote (loaded by racoon -C's check); default: loaded from conf. */
+  auth?: RemoteAuthTable;
+  /** Bounds of IKEv1 fragment reassembly (unauthenticated state); defaults in ikev1/reassembly.ts. */
+  fragLimits?: Partial<ReassemblyLimits>;
 }
 
 export class Racoon {
@@ -56,6 +65,10 @@ export class Racoon {
   readonly nattPort: number;
   /** The IKEv1 side: phase 1 and phase 2 tables, main mode, quick mode, informational. */
   readonly ikev1: Ikev1Handler;
+  /** The IKEv2 side (RFC 7296): IKE SAs, their Child SAs, the exchanges; remotes with `ike_version 2`. */
+  readonly ikev2: Ikev2Handler;
+  /** IKEv2's ACQUIRE path (a child for a policy; tests and the benchmark start negotiations here). */
+  readonly ikev2Acquire: Ikev2Acquire;
   private readonly dispatch: IkeDispatch;
   private readonly kernel: KernelEvents;
   private nextId = 1;
@@ -69,11 +82,18 @@ export class Racoon {
     const ctx = this.context(
       new HalfOpenLimit(o.maxHalfOpen ?? DEFAULT_HALF_OPEN_MAX, o.halfOpenPerSource ?? DEFAULT_HALF_OPEN_PER_SOURCE),
     );
-    this.ikev1 = new Ikev1Handler(ctx);
-    this.dispatch = new IkeDispatch(ctx, [this.ikev1], this.ikev1);
-    // Every ACQUIRE goes to IKEv1 until remote sections can name an IKE version.
+    this.ikev1 = new Ikev1Handler(ctx, { fragLimits: o.fragLimits });
+    this.ikev2 = new Ikev2Handler(ctx);
+    this.ikev2Acquire = new Ikev2Acquire(this.ikev2);
+    this.dispatch = new IkeDispatch(ctx, [this.ikev1, this.ikev2], this.ikev1);
+    // An ACQUIRE goes to the IKE version the peer's remote section names (`ike_version`, IKEv1 by default).
     const world = { spd: this.bridge.spd, port: this.port, log: ctx.log };
-    this.kernel = new KernelEvents(world, () => this.ikev1.ph2, [this.ikev1.ph2s]);
+    this.kernel = new KernelEvents(
+      world,
+      (_sp, peer) =>
+        lookupRemote(ctx.conf, peer.addr, peer.port)?.ikeVersion === 2 ? this.ikev2Acquire : this.ikev1.ph2,
+      [this.ikev1.ph2s, this.ikev2.children],
+    );
   }
 
   /** The bridge's events, forwarded once the routing exists (the bridge is created first). */
@@ -106,6 +126,7 @@ export class Racoon {
       get psk() {
         return o.psk;
       },
+      auth: o.auth ?? new RemoteAuthTable(o.conf),
       clock: o.clock,
       rng: o.rng,
       stats: this.stats,
@@ -116,7 +137,10 @@ export class Racoon {
       log,
       newId: () => this.nextId++,
       closed: () => this.closed,
-      send: (path, bytes) => sendIke(o.ike, this.nattPort, path, bytes),
+      send: (path, bytes) => {
+        const n = sendIke(o.ike, this.nattPort, path, bytes);
+        if (n > 1) this.stats.fragSent += n;
+      },
       sendDatagram: (data, from, to) => o.ike.send(data, from, to),
     };
   }
@@ -177,6 +201,7 @@ export class Racoon {
     this.closed = true;
     this.sourceLog.close();
     this.ikev1.close();
+    this.ikev2.close();
     this.bridge.close();
   }
 
@@ -190,6 +215,11 @@ export class Racoon {
   /** ISAKMP SAs as racoonctl show-sa isakmp prints them. */
   showIsakmp(): string[] {
     return this.ikev1.ph1.show();
+  }
+
+  /** IKEv2 SAs as racoonctl show-sa ike prints them (a line per IKE SA, then one per child). */
+  showIkev2(): string[] {
+    return this.ikev2.show();
   }
 
   /** flush-sa isakmp: delete every phase 1 (with a DELETE to the peer when established). */

@@ -14,6 +14,7 @@ import { systemClock } from '../common/clock.js';
 import { systemRng } from '../common/rng.js';
 import { defaultSocketPath } from '../pfkey/transport-unix.js';
 import { checkConfig } from './conf/check.js';
+import type { RemoteAuthTable } from './conf/remote-auth.js';
 import { ISAKMP_NATT_PORT, ISAKMP_PORT, type RacoonConf } from './conf/ast.js';
 import { loadPskFile, type PskFile } from './psk.js';
 import { KernelLink } from './kernel-link.js';
@@ -208,6 +209,7 @@ export async function startRacoon(
   a: RacoonArgs,
   conf: RacoonConf,
   out: ((line: string) => void) | Logger,
+  auth?: RemoteAuthTable,
 ): Promise<RacoonProcess> {
   const log = typeof out === 'function' ? makeLogger(logLevelOf(a, conf), out, 'racoon') : out;
   log.level = logLevelOf(a, conf);
@@ -235,6 +237,7 @@ export async function startRacoon(
     log,
     port,
     nattPort,
+    auth,
     ike: {
       send(data, from, to) {
         if (link.usesChannel) {
@@ -366,7 +369,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let proc: RacoonProcess;
   try {
     if (!a.foreground || configured !== undefined) pid = writePidFile(pidfilePath(configured));
-    proc = await startRacoon(a, checked.conf, syslog ?? write);
+    proc = await startRacoon(a, checked.conf, syslog ?? write, checked.auth);
   } catch (e) {
     pid?.remove();
     write(`racoon: ${(e as Error).message}`);

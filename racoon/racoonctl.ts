@@ -1,5 +1,5 @@
 // racoonctl(8): sends one command to racoon's admin socket and prints the reply.
-//   racoonctl [-s socket] show-sa [isakmp|esp|ah|ipsec] | flush-sa [...] | delete-sa isakmp inet SRC DST
+//   racoonctl [-s socket] show-sa [isakmp|ike|esp|ah|ipsec] | flush-sa [...] | delete-sa isakmp inet SRC DST
 //             | establish-sa isakmp inet SRC DST | vpn-connect GATEWAY | vpn-disconnect GATEWAY | reload-config | show-stats
 import { connect } from 'node:net';
 import { pathToFileURL } from 'node:url';

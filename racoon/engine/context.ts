@@ -4,6 +4,7 @@
 import type { Clock } from '../../common/clock.js';
 import type { Rng } from '../../common/rng.js';
 import type { RacoonConf } from '../conf/ast.js';
+import type { RemoteAuthTable } from '../conf/remote-auth.js';
 import type { PskFile } from '../psk.js';
 import type { PfkeyBridge } from '../sa/pfkey-bridge.js';
 import type { Endpoint, IkePath } from './datagram.js';
@@ -17,6 +18,8 @@ export type { RacoonLogLevel } from './log-limit.js';
 export interface EngineCtx {
   readonly conf: RacoonConf;
   readonly psk: PskFile;
+  /** Each remote's certificates, keys and identities. */
+  readonly auth: RemoteAuthTable;
   readonly clock: Clock;
   readonly rng: Rng;
   readonly stats: RacoonStats;

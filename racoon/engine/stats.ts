@@ -26,6 +26,18 @@ export interface RacoonStats {
   notifiesReceived: number;
   keepalivesSent: number;
   ph2Refused: number;
+  /** Dead peer detection (RFC 3706): probes sent, acknowledged, answered for the peer, ignored, peers dead. */
+  dpdSent: number;
+  dpdAcked: number;
+  dpdAnswered: number;
+  dpdIgnored: number;
+  dpdDead: number;
+  /** IKE fragmentation: fragments sent and received, messages reassembled, fragments dropped, timeouts. */
+  fragSent: number;
+  fragReceived: number;
+  fragReassembled: number;
+  fragDropped: number;
+  fragTimedOut: number;
 }
 
 export function newRacoonStats(): RacoonStats {
@@ -51,5 +63,15 @@ export function newRacoonStats(): RacoonStats {
     notifiesReceived: 0,
     keepalivesSent: 0,
     ph2Refused: 0,
+    dpdSent: 0,
+    dpdAcked: 0,
+    dpdAnswered: 0,
+    dpdIgnored: 0,
+    dpdDead: 0,
+    fragSent: 0,
+    fragReceived: 0,
+    fragReassembled: 0,
+    fragDropped: 0,
+    fragTimedOut: 0,
   };
 }

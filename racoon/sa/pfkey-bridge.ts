@@ -192,7 +192,7 @@ export class PfkeyBridge {
           state: P.SADB_SASTATE_MATURE,
           auth: algs.auth,
           encrypt: algs.encrypt,
-          flags: 0,
+          flags: keys.esn ? P.SADB_X_SAFLAGS_ESN : 0,
         },
         sa2: { mode, sequence: 0, reqid: keys.reqid },
         addressSrc: hostAddr(src),

@@ -338,7 +338,7 @@ describe('exchange: remote settings', function () {
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await lab.run();
     assert.equal(lab.b.racoon.ph1s.size, 0);
-    assert.ok(lab.b.log.some((l) => /main mode not in exchange_mode/.test(l)));
+    assert.ok(lab.b.log.some((l) => /exchange ident not allowed in any applicable rmconf/.test(l)));
   });
 });
 

@@ -14,7 +14,11 @@ import * as C from '../../isakmp/constants.js';
 import type { IsakmpMessage, IsakmpPayload } from '../../isakmp/message.js';
 import type { Phase1 } from '../handles.js';
 import { buildInfo, deleteIsakmpPayload } from '../informational.js';
+import { phase1Fragmenter } from '../fragments.js';
+import { initialCapabilities } from './capabilities.js';
+import * as AM from './aggressive-mode.js';
 import * as MM from './main-mode.js';
+import { remoteCandidates } from './remote-choice.js';
 
 /** What the phase 1 table needs from the phase 2 side. */
 export interface Ph2Hooks {
@@ -45,6 +49,8 @@ export class Ph1Table {
   constructor(
     private readonly ctx: EngineCtx,
     private readonly ph2: Ph2Hooks,
+    /** What the exchange steps get (the handler builds it: keys, certificates, INITIAL-CONTACT memory). */
+    readonly exchangeCtx: () => MM.Ph1Ctx,
   ) {}
 
   /** Responder phase 1s not yet authenticated. */
@@ -61,15 +67,17 @@ export class Ph1Table {
 
   private create(
     side: Phase1['side'],
+    etype: number,
     rm: RemoteConf,
     local: Endpoint,
     remote: Endpoint,
     icookie: Uint8Array,
     rcookie: Uint8Array,
   ): Phase1 {
-    return {
+    const ph1: Phase1 = {
       id: this.ctx.newId(),
       side,
+      etype,
       state: side === 'initiator' ? 'msg1-sent' : 'msg2-sent',
       icookie,
       rcookie,
@@ -79,12 +87,17 @@ export class Ph1Table {
       createdMs: this.ctx.clock.now(),
       nattPeer: false,
       natDetected: false,
-      floated: false,
+      // RFC 3947 §4: a phase 1 that starts on the NAT-T port (a peer initiating there) has floated already:
+      // its messages carry the non-ESP marker and its SAs' ESP goes in UDP on these ports.
+      floated: local.port === this.ctx.nattPort,
       retries: 0,
       waiting: [],
       msgids: new Set(),
       initialContactSent: false,
+      ...initialCapabilities(rm, side),
     };
+    ph1.fragment = phase1Fragmenter(ph1);
+    return ph1;
   }
 
   /** Responder: a new phase 1 for a peer's first main mode message; undefined when refused. */
@@ -96,15 +109,38 @@ export class Ph1Table {
       ctx.stats.unknownSa++;
       return undefined;
     }
-    if (!rm.exchangeMode.includes(C.ISAKMP_ETYPE_IDENT)) {
-      logAbout(ctx, 'notice', remote.addr, `remote ${rm.name}: main mode not in exchange_mode`);
+    const etype = msg.header.etype;
+    const candidates = remoteCandidates(ctx.conf, remote.addr, rm).filter((r) => r.exchangeMode.includes(etype));
+    if (!candidates[0]) {
+      // racoon isakmp_ph1begin_r: "exchange %s not allowed in any applicable rmconf."
+      logAbout(
+        ctx,
+        'notice',
+        remote.addr,
+        `exchange ${C.nameOf(C.ISAKMP_ETYPE_NAMES, etype)} not allowed in any applicable rmconf (remote ${rm.name})`,
+      );
       ctx.stats.unknownSa++;
       return undefined;
     }
-    const ph1 = this.create('responder', rm, local, remote, msg.header.icookie.slice(), randomBytes(ctx.rng, 8));
+    const ph1 = this.create(
+      'responder',
+      etype,
+      candidates[0],
+      local,
+      remote,
+      msg.header.icookie.slice(),
+      randomBytes(ctx.rng, 8),
+    );
     if (!this.admit(ph1)) return undefined;
+    if (candidates.length > 1) ph1.candidates = candidates;
     this.sas.set(hx(ph1.icookie), ph1);
     logAbout(ctx, 'info', remote.addr, `respond new phase 1 negotiation: ${ends(local, remote)}`);
+    logAbout(
+      ctx,
+      'info',
+      remote.addr,
+      `begin ${etype === C.ISAKMP_ETYPE_AGG ? 'Aggressive' : 'Identity Protection'} mode.`,
+    );
     return ph1;
   }
 
@@ -163,8 +199,13 @@ export class Ph1Table {
       ctx.log('warn', `no remote configuration for ${formatAddr(remote.addr)}`);
       return undefined;
     }
-    if (!rm.exchangeMode.includes(C.ISAKMP_ETYPE_IDENT)) {
-      ctx.log('warn', `remote ${rm.name}: only main mode is supported`);
+    // racoon.conf(5): the first exchange_mode is what racoon uses as initiator.
+    const etype = rm.exchangeMode[0]!;
+    if (etype !== C.ISAKMP_ETYPE_IDENT && etype !== C.ISAKMP_ETYPE_AGG) {
+      ctx.log(
+        'warn',
+        `remote ${rm.name}: exchange_mode ${C.nameOf(C.ISAKMP_ETYPE_NAMES, etype)} is not supported as initiator`,
+      );
       return undefined;
     }
     if (rm.passive) {
@@ -172,10 +213,18 @@ export class Ph1Table {
       return undefined;
     }
     const peer = { addr: remote.addr, port: rm.portGiven ? rm.port : remote.port };
-    const ph1 = this.create('initiator', rm, local, peer, randomBytes(ctx.rng, 8), new Uint8Array(8));
-    this.sas.set(hx(ph1.icookie), ph1);
+    const ph1 = this.create('initiator', etype, rm, local, peer, randomBytes(ctx.rng, 8), new Uint8Array(8));
     ctx.log('info', `initiate new phase 1 negotiation: ${ends(local, ph1.remote)}`);
-    this.sendAndWait(ph1, undefined, MM.i1Send(ph1));
+    ctx.log('info', `begin ${etype === C.ISAKMP_ETYPE_AGG ? 'Aggressive' : 'Identity Protection'} mode.`);
+    let first: Uint8Array;
+    try {
+      first = etype === C.ISAKMP_ETYPE_AGG ? AM.i1Send(ph1, this.exchangeCtx()) : MM.i1Send(ph1);
+    } catch (e) {
+      ctx.log('error', `remote ${rm.name}: phase 1 not started: ${(e as Error).message}`);
+      return undefined;
+    }
+    this.sas.set(hx(ph1.icookie), ph1);
+    this.sendAndWait(ph1, undefined, first);
     return ph1;
   }
 
@@ -236,6 +285,7 @@ export class Ph1Table {
     ph1.cancelTimer?.();
     ph1.cancelExpire?.();
     ph1.cancelKeepalive?.();
+    ph1.dpd?.cancel?.();
     ph1.state = ph1.state === 'established' ? 'expired' : 'dead';
     ph1.dh?.wipe();
     if (ph1.keys) for (const k of [ph1.keys.skeyid, ph1.keys.d, ph1.keys.a, ph1.keys.e, ph1.keys.encKey]) k.fill(0);
@@ -308,6 +358,7 @@ export class Ph1Table {
       p.cancelTimer?.();
       p.cancelExpire?.();
       p.cancelKeepalive?.();
+      p.dpd?.cancel?.();
     }
   }
 }

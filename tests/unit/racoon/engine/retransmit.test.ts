@@ -21,6 +21,7 @@ import {
 } from '../../../../racoon/engine/retransmit.js';
 import { newRacoonStats } from '../../../../racoon/engine/stats.js';
 import type { PfkeyBridge } from '../../../../racoon/sa/pfkey-bridge.js';
+import { RemoteAuthTable } from '../../../../racoon/conf/remote-auth.js';
 
 const path: IkePath = {
   local: { addr: new Uint8Array([192, 0, 2, 1]), port: 500 },
@@ -36,6 +37,7 @@ function ctx(counter: number, intervalSec: number) {
   const c: EngineCtx = {
     conf,
     psk: { entries: [], errors: [] } as unknown as EngineCtx['psk'],
+    auth: new RemoteAuthTable(conf),
     clock,
     rng: new SeededRng('retransmit'),
     stats: newRacoonStats(),
