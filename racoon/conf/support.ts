@@ -115,7 +115,7 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   // top level
   privsep: local('privilege separation (privsep)'),
   'path backupsa': local('SA backup file (path backupsa)'),
-  'path pidfile': local('pid file (path pidfile)'),
+  'path pidfile': OK,
   gss_id_enc: never(GSS),
   pfkey_buffer: ignored('uipsec PF_KEY channels have no socket buffer to size'),
   'complex_bundle on': local('complex bundles (complex_bundle on)'),

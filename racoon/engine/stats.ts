@@ -8,6 +8,12 @@ export interface RacoonStats {
   duplicates: number;
   retransmits: number;
   halfOpenRefused: number;
+  /** Unauthenticated half-open negotiations dropped to admit another (half-open.ts). */
+  halfOpenEvicted: number;
+  /** Answers not resent for a repeated request (resend cap, too soon, or over the resend budget). */
+  resendsSuppressed: number;
+  /** Log lines about one source left out (log-limit.ts); each window ends with a summary line. */
+  logSuppressed: number;
   authFailed: number;
   noProposal: number;
   ph1Established: number;
@@ -42,6 +48,9 @@ export function newRacoonStats(): RacoonStats {
     duplicates: 0,
     retransmits: 0,
     halfOpenRefused: 0,
+    halfOpenEvicted: 0,
+    resendsSuppressed: 0,
+    logSuppressed: 0,
     authFailed: 0,
     noProposal: 0,
     ph1Established: 0,

@@ -8,6 +8,7 @@ import type { EngineCtx } from '../engine/context.js';
 import type { Endpoint, IkePath } from '../engine/datagram.js';
 import type { IkeVersionHandler } from '../engine/dispatch.js';
 import { followPeer } from '../engine/natt.js';
+import { logAbout } from '../engine/log-limit.js';
 import { resendOnDuplicate } from '../engine/retransmit.js';
 import * as C from '../isakmp/constants.js';
 import { IsakmpError } from '../isakmp/codec.js';
@@ -27,6 +28,9 @@ import * as MM from './ph1/main-mode.js';
 import { Ph1Table } from './ph1/table.js';
 import { Ph2Engine } from './ph2/engine.js';
 import { Ph2Table } from './ph2/table.js';
+import { ph2Disallowed, sainfoFor, type ReloadSummary } from './reload.js';
+import { deleteIsakmpPayload } from './informational.js';
+import { lookupRemote } from '../conf/lookup.js';
 import { purgeRemote } from './purge.js';
 import type { ReassemblyLimits } from './reassembly.js';
 
@@ -93,6 +97,58 @@ export class Ikev1Handler implements IkeVersionHandler {
     void purgeRemote(this.ctx, this.ph1, this.ph2s, ph1, 'DPD: peer dead');
   }
 
+  /**
+   * The configuration was reloaded (ctx.conf is the new one): racoon revalidate_ph12. A phase 1 whose peer has
+   * no `remote` section any more is deleted with its phase 2 SAs; an established phase 2 the new sainfo no
+   * longer allows is deleted at the peer and in the kernel; the rest carry on.
+   */
+  async reload(): Promise<ReloadSummary> {
+    const { ctx } = this;
+    const sum: ReloadSummary = { ph1Kept: 0, ph1Deleted: 0, ph2Kept: 0, ph2Deleted: 0 };
+    for (const p of [...this.ph1.sas.values()]) {
+      const rm = lookupRemote(ctx.conf, p.remote.addr, p.remote.port);
+      if (rm) {
+        p.rmconf = rm;
+        sum.ph1Kept++;
+        continue;
+      }
+      for (const ph2 of [...this.ph2s.all].filter((x) => x.ph1 === p && x.state === 'established')) {
+        await this.ph2s.remove(ph2, true);
+        sum.ph2Deleted++;
+      }
+      this.ph1.sendInfo(p, [deleteIsakmpPayload(p)]);
+      this.ph1.kill(p, 'no remote section for the peer after the reload');
+      sum.ph1Deleted++;
+    }
+    for (const ph2 of [...this.ph2s.all]) {
+      if (ph2.state !== 'established' || !ph2.approval) continue;
+      const sainfo = sainfoFor(ctx.conf, ph2);
+      const check = ph2.ph1?.rmconf.proposalCheck ?? 'exact';
+      const why = sainfo ? ph2Disallowed(ph2.approval, sainfo, check) : 'no sainfo';
+      if (!why) {
+        ph2.sainfo = sainfo;
+        sum.ph2Kept++;
+        continue;
+      }
+      ctx.log(
+        'info',
+        `IPsec-SA with ${formatAddr(ph2.dst.addr)} not allowed by the new configuration (${why}): deleted`,
+      );
+      await this.ph2s.remove(ph2, true);
+      sum.ph2Deleted++;
+    }
+    return sum;
+  }
+
+  /**
+   * A clean stop (SIGTERM/SIGINT, racoon close_session): DELETE to the peer for every established phase 2 and
+   * phase 1, and our SAs removed from the kernel, so that neither side keeps SAs into a daemon that is gone.
+   */
+  async shutdown(): Promise<void> {
+    for (const ph2 of [...this.ph2s.all]) if (ph2.state === 'established') await this.ph2s.remove(ph2, true);
+    this.ph1.flush('racoon stopping');
+  }
+
   input(d: Uint8Array, local: Endpoint, remote: Endpoint): void {
     if (isFragmentMessage(d)) {
       const whole = this.frags.input(d, remote);
@@ -109,7 +165,12 @@ export class Ikev1Handler implements IkeVersionHandler {
       msg = decodeIsakmpMessage(d).value;
     } catch (e) {
       this.ctx.stats.malformed++;
-      this.ctx.log('debug', `malformed ISAKMP message from ${formatAddr(remote.addr)}: ${(e as Error).message}`);
+      logAbout(
+        this.ctx,
+        'debug',
+        remote.addr,
+        `malformed ISAKMP message from ${formatAddr(remote.addr)}: ${(e as Error).message}`,
+      );
       return;
     }
     try {
@@ -131,10 +192,9 @@ export class Ikev1Handler implements IkeVersionHandler {
       )
         ctx.stats.authFailed++;
       if (n === C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN) ctx.stats.noProposal++;
-      ctx.log(
-        'warn',
-        `${C.nameOf(C.ISAKMP_ETYPE_NAMES, msg.header.etype)} from ${formatAddr(remote.addr)}: ${e.message}`,
-      );
+      const line = `${C.nameOf(C.ISAKMP_ETYPE_NAMES, msg.header.etype)} from ${formatAddr(remote.addr)}: ${e.message}`;
+      if (ph1?.state === 'established') ctx.log('warn', line);
+      else logAbout(ctx, 'warn', remote.addr, line);
     } else {
       ctx.log('error', `internal error on a message from ${formatAddr(remote.addr)}: ${(e as Error).stack ?? e}`);
     }
@@ -207,8 +267,10 @@ export class Ikev1Handler implements IkeVersionHandler {
     this.ctx.stats.notifiesReceived++;
     for (const p of msg.payloads) {
       if (p.type === C.ISAKMP_NPTYPE_N)
-        this.ctx.log(
+        logAbout(
+          this.ctx,
           'notice',
+          remote.addr,
           `unauthenticated notification ${C.nameOf(C.ISAKMP_NTYPE_NAMES, p.body.notifyType)} from ${formatAddr(remote.addr)}`,
         );
       if (p.type === C.ISAKMP_NPTYPE_D && this.weakDelete(ph1, p.body, remote)) return;
@@ -261,6 +323,7 @@ export class Ikev1Handler implements IkeVersionHandler {
       else ph1.lastRecv = raw;
     } else if (res.reply) {
       this.ph1.answer(ph1, raw, res.reply);
+      this.ph1.progressed(ph1);
     }
     if (!res.established) return;
     this.ph1.established(ph1);

@@ -6,6 +6,7 @@ import type { IkeCipher } from '../../crypto/ike-cipher.js';
 import type { PrfHash } from '../../crypto/prf.js';
 import type { RemoteConf, SainfoConf } from '../conf/ast.js';
 import type { Endpoint } from '../engine/datagram.js';
+import type { HalfOpenSlot } from '../engine/half-open.js';
 import type { IsakmpPayload } from '../isakmp/message.js';
 import type { IsakmpId } from '../isakmp/payloads/id.js';
 import type { IsakmpSa } from '../isakmp/payloads/sa.js';
@@ -78,6 +79,11 @@ export interface Phase1 {
   /** Message IDs already used with this phase 1 (RFC 2408 §3.1: unique per exchange). */
   msgids: Set<number>;
   initialContactSent: boolean;
+  /** A responder's place in the half-open table until it authenticates (engine/half-open.ts). */
+  halfOpen?: HalfOpenSlot;
+  /** Answers resent for repeated requests, and when the last went (engine/retransmit.ts). */
+  dupResends?: number;
+  dupResendAtMs?: number;
   /** Dead peer detection (dpd.ts): the peer's vendor ID, sequence numbers, the probe timer. */
   dpd?: DpdState;
   /** IKE fragmentation (ph1/capabilities.ts): we send fragments to this peer; it announced reassembly. */
@@ -140,4 +146,7 @@ export interface Phase2 {
   lastRecvPayloads?: IsakmpPayload[];
   /** A rekey replaces this negotiation's SAs; set on the old one so its expiry is not renegotiated twice. */
   rekeyed?: boolean;
+  /** Answers resent for repeated requests, and when the last went (engine/retransmit.ts). */
+  dupResends?: number;
+  dupResendAtMs?: number;
 }

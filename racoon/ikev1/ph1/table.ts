@@ -3,6 +3,7 @@
 // establishment, expiry with rekey, removal, lookups, and the racoonctl operations on them.
 import type { Endpoint } from '../../engine/datagram.js';
 import type { EngineCtx } from '../../engine/context.js';
+import { logAbout } from '../../engine/log-limit.js';
 import { armKeepalive } from '../../engine/natt.js';
 import * as R from '../../engine/retransmit.js';
 import { addrEqual, formatAddr } from '../../../common/inet.js';
@@ -31,6 +32,12 @@ function hx(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');
 }
 
+/** racoon isakmp_pindex: the cookie pair `icookie:rcookie`, and `:msgid` when one is given. */
+export function pindex(ph1: Pick<Phase1, 'icookie' | 'rcookie'>, msgid = 0): string {
+  const m = msgid ? `:${(msgid >>> 0).toString(16).padStart(8, '0')}` : '';
+  return `${hx(ph1.icookie)}:${hx(ph1.rcookie)}${m}`;
+}
+
 function ends(local: Endpoint, remote: Endpoint): string {
   return `${formatAddr(local.addr)}[${local.port}]<=>${formatAddr(remote.addr)}[${remote.port}]`;
 }
@@ -44,9 +51,7 @@ export class Ph1Table {
     private readonly ph2: Ph2Hooks,
     /** What the exchange steps get (the handler builds it: keys, certificates, INITIAL-CONTACT memory). */
     readonly exchangeCtx: () => MM.Ph1Ctx,
-  ) {
-    ctx.halfOpen.countFrom(() => this.halfOpen());
-  }
+  ) {}
 
   /** Responder phase 1s not yet authenticated. */
   halfOpen(): number {
@@ -98,17 +103,9 @@ export class Ph1Table {
   /** Responder: a new phase 1 for a peer's first main mode message; undefined when refused. */
   respond(msg: IsakmpMessage, local: Endpoint, remote: Endpoint): Phase1 | undefined {
     const { ctx } = this;
-    if (ctx.halfOpen.full()) {
-      ctx.stats.halfOpenRefused++;
-      ctx.log(
-        'warn',
-        `half-open phase 1 limit (${ctx.halfOpen.max}) reached; dropping a new negotiation from ${formatAddr(remote.addr)}`,
-      );
-      return undefined;
-    }
     const rm = lookupRemote(ctx.conf, remote.addr, remote.port);
     if (!rm) {
-      ctx.log('notice', `no remote configuration for ${formatAddr(remote.addr)}[${remote.port}]`);
+      logAbout(ctx, 'notice', remote.addr, `no remote configuration for ${formatAddr(remote.addr)}[${remote.port}]`);
       ctx.stats.unknownSa++;
       return undefined;
     }
@@ -116,8 +113,10 @@ export class Ph1Table {
     const candidates = remoteCandidates(ctx.conf, remote.addr, rm).filter((r) => r.exchangeMode.includes(etype));
     if (!candidates[0]) {
       // racoon isakmp_ph1begin_r: "exchange %s not allowed in any applicable rmconf."
-      ctx.log(
+      logAbout(
+        ctx,
         'notice',
+        remote.addr,
         `exchange ${C.nameOf(C.ISAKMP_ETYPE_NAMES, etype)} not allowed in any applicable rmconf (remote ${rm.name})`,
       );
       ctx.stats.unknownSa++;
@@ -132,20 +131,64 @@ export class Ph1Table {
       msg.header.icookie.slice(),
       randomBytes(ctx.rng, 8),
     );
+    if (!this.admit(ph1)) return undefined;
     if (candidates.length > 1) ph1.candidates = candidates;
     this.sas.set(hx(ph1.icookie), ph1);
-    this.armHalfOpenTimeout(ph1);
-    ctx.log('info', `respond new phase 1 negotiation: ${ends(local, remote)}`);
-    ctx.log('info', `begin ${etype === C.ISAKMP_ETYPE_AGG ? 'Aggressive' : 'Identity Protection'} mode.`);
+    logAbout(ctx, 'info', remote.addr, `respond new phase 1 negotiation: ${ends(local, remote)}`);
+    logAbout(
+      ctx,
+      'info',
+      remote.addr,
+      `begin ${etype === C.ISAKMP_ETYPE_AGG ? 'Aggressive' : 'Identity Protection'} mode.`,
+    );
     return ph1;
   }
 
-  /** A responder phase 1 that never completes is removed after timer.phase1 × counter (unauthenticated state). */
-  private armHalfOpenTimeout(ph1: Phase1): void {
+  /**
+   * A half-open slot for a responder phase 1 (engine/half-open.ts): per source and global bounds, a configured
+   * peer preferred to an anonymous one, the oldest unanswered record evicted for a newcomer; a short life
+   * when the table is under pressure. False (logged and counted) when refused.
+   */
+  private admit(ph1: Phase1): boolean {
+    const { ctx } = this;
+    const source = formatAddr(ph1.remote.addr);
+    const adm = ctx.halfOpen.admit({ source, preferred: !ph1.rmconf.anonymous }, ctx.clock.now(), () => {
+      ctx.stats.halfOpenEvicted++;
+      this.kill(ph1, 'evicted for a newer negotiation (half-open table full)');
+    });
+    if ('refused' in adm) {
+      ctx.stats.halfOpenRefused++;
+      const why =
+        adm.refused === 'source'
+          ? `${ctx.halfOpen.perSource} half-open phase 1 negotiations from ${source} already`
+          : `half-open phase 1 limit (${ctx.halfOpen.max}) reached`;
+      logAbout(ctx, 'warn', ph1.remote.addr, `${why}; dropping a new negotiation from ${source}`);
+      return false;
+    }
+    ph1.halfOpen = adm.slot;
+    this.armHalfOpenTimeout(ph1, adm.shortLife);
+    return true;
+  }
+
+  /**
+   * A responder phase 1 that never completes is removed after max(timer.phase1, interval × counter) — the time
+   * an initiator retransmits for —, or after one interval when admitted under pressure (a real peer answers
+   * message 2 within a round trip; a forged source never does).
+   */
+  private armHalfOpenTimeout(ph1: Phase1, short: boolean): void {
     const t = this.ctx.conf.timer;
-    ph1.cancelExpire = this.ctx.clock.setTimer(Math.max(t.phase1Sec, t.intervalSec * t.counter) * 1000, () => {
+    const ms = short ? t.intervalSec * 1000 : Math.max(t.phase1Sec, t.intervalSec * t.counter) * 1000;
+    ph1.cancelExpire?.();
+    ph1.cancelExpire = this.ctx.clock.setTimer(ms, () => {
       if (ph1.state !== 'established') this.kill(ph1, 'phase 1 negotiation timed out');
     });
+  }
+
+  /** A responder phase 1 moved past message 2: its peer receives at its address; full half-open life again. */
+  progressed(ph1: Phase1): void {
+    if (!ph1.halfOpen || ph1.halfOpen.proven || ph1.state === 'msg2-sent') return;
+    this.ctx.halfOpen.prove(ph1.halfOpen);
+    this.armHalfOpenTimeout(ph1, false);
   }
 
   /** Initiator: starts main mode with a peer (ACQUIRE or racoonctl establish-sa). */
@@ -192,10 +235,21 @@ export class Ph1Table {
 
   /** Initiator: sends a message and arms its retransmission (timer.counter tries). */
   sendAndWait(ph1: Phase1, raw: Uint8Array | undefined, out: Uint8Array): void {
-    R.sendAndWait(this.ctx, ph1, ph1, raw, out, () => {
-      this.ctx.stats.ph1Failed++;
-      this.kill(ph1, 'phase 1 peer did not answer');
-    });
+    const index = pindex(ph1);
+    R.sendAndWait(
+      this.ctx,
+      ph1,
+      ph1,
+      raw,
+      out,
+      () => {
+        this.ctx.stats.ph1Failed++;
+        // racoon isakmp_ph1resend's words, which log watchers look for.
+        this.ctx.log('error', `phase1 negotiation failed due to time up. ${pindex(ph1)}`);
+        this.kill(ph1, 'phase 1 peer did not answer');
+      },
+      `phase1 packet ${index}`,
+    );
   }
 
   /** The ISAKMP SA is up: lifetime and keepalive timers, then the quick modes that waited for it. */
@@ -204,6 +258,7 @@ export class Ph1Table {
     ph1.cancelTimer?.();
     ph1.cancelExpire?.();
     ph1.establishedMs = ctx.clock.now();
+    if (ph1.halfOpen) ctx.halfOpen.release(ph1.halfOpen);
     ph1.dh?.wipe();
     ctx.stats.ph1Established++;
     ctx.log(
@@ -235,11 +290,12 @@ export class Ph1Table {
     ph1.dh?.wipe();
     if (ph1.keys) for (const k of [ph1.keys.skeyid, ph1.keys.d, ph1.keys.a, ph1.keys.e, ph1.keys.encKey]) k.fill(0);
     this.sas.delete(hx(ph1.icookie));
+    if (ph1.halfOpen) this.ctx.halfOpen.release(ph1.halfOpen);
     this.ph2.failOver(ph1, why);
-    this.ctx.log(
-      'info',
-      `phase 1 ${hx(ph1.icookie)}:${hx(ph1.rcookie)} with ${formatAddr(ph1.remote.addr)} removed: ${why}`,
-    );
+    const line = `phase 1 ${hx(ph1.icookie)}:${hx(ph1.rcookie)} with ${formatAddr(ph1.remote.addr)} removed: ${why}`;
+    // An unauthenticated responder's end is the sender's doing: rate-limited with the other lines about it.
+    if (ph1.side === 'responder' && !ph1.establishedMs) logAbout(this.ctx, 'info', ph1.remote.addr, line);
+    else this.ctx.log('info', line);
   }
 
   /** The established (or, with established = false, any live) phase 1 with a peer address. */
@@ -271,11 +327,11 @@ export class Ph1Table {
   }
 
   /** flush-sa isakmp: delete every phase 1 (with a DELETE to the peer when established). */
-  flush(): number {
+  flush(why = 'flushed by racoonctl'): number {
     let n = 0;
     for (const p of [...this.sas.values()]) {
       this.sendInfo(p, [deleteIsakmpPayload(p)]);
-      this.kill(p, 'flushed by racoonctl');
+      this.kill(p, why);
       n++;
     }
     return n;

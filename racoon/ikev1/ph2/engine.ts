@@ -14,6 +14,7 @@ import type { IsakmpMessage } from '../../isakmp/message.js';
 import type { Negotiator } from '../../sa/kernel-events.js';
 import type { SpEntry } from '../../sa/pfkey-bridge.js';
 import type { Phase1, Phase2 } from '../handles.js';
+import { pindex } from '../ph1/table.js';
 import { notifyPayload } from '../notify.js';
 import {
   describeGenerated,
@@ -98,16 +99,27 @@ export class Ph2Engine implements Negotiator {
 
   /** Initiator: GETSPI, then qi1 with retransmission. */
   private async initiate(ph1: Phase1, ph2: Phase2): Promise<void> {
+    if (ph2.state !== 'getspi') return; // forgotten while phase 1 was negotiated (kernel gone, flushed)
     try {
       ph2.ph1 = ph1;
       await this.getSpis(ph1, ph2, ph2.reqs);
       if (ph2.state !== 'getspi' || ph1.state !== 'established') return;
       ph2.lastSent = QM.qi1Send(ph1, ph2, this.ctx.rng, ph1.natDetected);
       this.ctx.send(ph1, ph2.lastSent);
-      armRetransmit(this.ctx, ph1, ph2, () => this.table.fail(ph2, 'quick mode peer did not answer'));
+      this.retransmit(ph1, ph2, 'quick mode peer did not answer');
     } catch (e) {
       this.table.fail(ph2, (e as Error).message);
     }
+  }
+
+  /** Resends our last quick mode message (racoon isakmp_ph2resend), then fails it in racoon's words. */
+  private retransmit(ph1: Phase1, ph2: Phase2, why: string): void {
+    const index = pindex(ph1, ph2.msgid);
+    const giveUp = () => {
+      this.ctx.log('error', `phase2 negotiation failed due to time up. ${index}`);
+      this.table.fail(ph2, why);
+    };
+    armRetransmit(this.ctx, ph1, ph2, giveUp, `phase2 packet ${index}`);
   }
 
   /** Our SPIs from the kernel (larval inbound SAs), one per protocol. */
@@ -206,7 +218,7 @@ export class Ph2Engine implements Negotiator {
       if (ph2.state !== 'getspi' || ph1.state !== 'established') return;
       ph2.lastSent = QM.qr1Send(ph1, ph2, this.ctx.rng);
       this.ctx.send(ph1, ph2.lastSent);
-      armRetransmit(this.ctx, ph1, ph2, () => this.table.fail(ph2, 'no HASH(3) from the initiator'));
+      this.retransmit(ph1, ph2, 'no HASH(3) from the initiator');
     } catch (e) {
       if (e instanceof IsakmpError) this.refuse(ph1, ph2, e);
       this.table.fail(ph2, (e as Error).message);
