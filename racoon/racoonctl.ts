@@ -1,6 +1,6 @@
 // racoonctl(8): sends one command to racoon's admin socket and prints the reply.
-//   racoonctl [-s socket] show-sa [isakmp|esp|ah|ipsec] | flush-sa [...] | delete-sa isakmp inet SRC DST
-//             | establish-sa isakmp inet SRC DST
+//   racoonctl [-s socket] show-sa [isakmp|ike|esp|ah|ipsec] | flush-sa [...] | delete-sa isakmp inet SRC DST
+//             | establish-sa isakmp inet SRC DST | vpn-connect GATEWAY | vpn-disconnect GATEWAY | reload-config | show-stats
 import { connect } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { AdminReply } from './admin.js';
@@ -10,7 +10,8 @@ import { exitAfterFlush } from '../common/stdio.js';
 export { exitAfterFlush } from '../common/stdio.js';
 
 export const DEFAULT_ADMIN_SOCKET = '/var/racoon/racoon.sock';
-const USAGE = 'usage: racoonctl [-s socket] {show-sa|ss|flush-sa|fs|delete-sa|ds|establish-sa|es} [args...]\n';
+const USAGE =
+  'usage: racoonctl [-s socket] {show-sa|ss|flush-sa|fs|delete-sa|ds|establish-sa|es|vpn-connect|vc|vpn-disconnect|vd|reload-config|rc|show-stats} [args...]\n';
 
 export async function runRacoonctl(
   argv: readonly string[],

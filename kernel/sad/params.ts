@@ -40,7 +40,7 @@ export interface SaParams {
   pid?: number;
   /** sadb_msg_seq. */
   seq?: number;
-  /** Crypto implementation for the contexts (default: the algorithm's first, node:crypto). For tests. */
+  /** Crypto implementation for the contexts (default: the algorithm's first available one, `evp` where the node binary exports OpenSSL). For tests and benches. */
   backend?: Backend;
 }
 
