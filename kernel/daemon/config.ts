@@ -9,6 +9,7 @@ import { isLogLevel, type LogLevel } from '../../common/log.js';
 import { parseAddr, parsePrefix } from '../../common/inet.js';
 import { DEFAULT_PFKEY_SOCKET, PFKEY_SOCKET_ENV } from '../../pfkey/transport-unix.js';
 import { IKE_SOCKET_ENV } from '../../channel/constants.js';
+import { CTL_SOCKET_ENV } from '../../channel/ctl-frames.js';
 import { DEFAULT_MARK, DEFAULT_TABLE } from '../os/route-sync.js';
 
 /** Linux IFNAMSIZ - 1, and the characters iproute2 accepts without quoting. */
@@ -24,6 +25,12 @@ export interface Endpoint {
 export interface DaemonConfig {
   socketPath: string;
   ikeSocketPath: string;
+  /**
+   * Kernel controls and events (kernel/daemon/ctl-server.ts); unset: ctl.sock next to the PF_KEY socket
+   * (ctlSocketPathOf). `ctlOpen`: mode 0666, other users may connect.
+   */
+  ctlSocketPath?: string;
+  ctlOpen: boolean;
   name: string;
   /** Interface addresses with prefix length, e.g. 10.0.0.1/24. */
   addresses: string[];
@@ -52,6 +59,8 @@ export function defaultConfig(env: Record<string, string | undefined> = process.
   return {
     socketPath,
     ikeSocketPath: env[IKE_SOCKET_ENV] || join(dirname(socketPath), 'ike.sock'),
+    ctlSocketPath: env[CTL_SOCKET_ENV] || undefined,
+    ctlOpen: false,
     name: 'uipsecd',
     addresses: [],
     neighbours: {},
@@ -64,6 +73,11 @@ export function defaultConfig(env: Record<string, string | undefined> = process.
     mark: DEFAULT_MARK,
     table: DEFAULT_TABLE,
   };
+}
+
+/** Where the control socket is: as configured, else ctl.sock beside the PF_KEY socket. */
+export function ctlSocketPathOf(c: Pick<DaemonConfig, 'socketPath' | 'ctlSocketPath'>): string {
+  return c.ctlSocketPath ?? join(dirname(c.socketPath), 'ctl.sock');
 }
 
 /** "host:port" or "[v6]:port". */
@@ -91,6 +105,17 @@ const onOff = (v: string | undefined): boolean | undefined =>
 
 /** Keyword -> how to apply it (sorted). */
 const KEYWORDS: Record<string, Apply> = {
+  'ctl-open': (c, a) => {
+    const v = onOff(a[0]);
+    if (v === undefined || a.length !== 1) return 'ctl-open needs on or off';
+    c.ctlOpen = v;
+    return undefined;
+  },
+  'ctl-socket': (c, a) => {
+    if (a.length !== 1) return 'ctl-socket needs a path';
+    c.ctlSocketPath = a[0]!;
+    return undefined;
+  },
   address: (c, a) => {
     if (a.length !== 1 || !parsePrefix(a[0]!) || !a[0]!.includes('/')) return 'address needs ADDR/PREFIXLEN';
     c.addresses.push(a[0]!);
@@ -224,6 +249,8 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
     .option('-f, --config <file>', 'configuration file')
     .option('-s, --socket <path>', `PF_KEY socket path (default ${DEFAULT_PFKEY_SOCKET}, or $${PFKEY_SOCKET_ENV})`)
     .option('--ike-socket <path>', 'IKE/app datagram channel socket (default: ike.sock next to the PF_KEY socket)')
+    .option('--ctl-socket <path>', 'kernel control and event socket (default: ctl.sock next to the PF_KEY socket)')
+    .option('--ctl-open', 'let other users connect to the control socket (unprivileged controls only)')
     .option('-n, --check', 'check the configuration and exit')
     .option('--name <name>', 'host name in logs')
     .option('-a, --address <addr/len>', 'interface address (repeatable)', collect, [])
@@ -267,6 +294,8 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
       cfg.ikeSocketPath = join(dirname(o.socket), 'ike.sock');
   }
   if (typeof o.ikeSocket === 'string') cfg.ikeSocketPath = o.ikeSocket;
+  if (typeof o.ctlSocket === 'string') cfg.ctlSocketPath = o.ctlSocket;
+  if (o.ctlOpen === true) cfg.ctlOpen = true;
   if (typeof o.name === 'string') cli('name', [o.name]);
   for (const a of o.address as string[]) cli('address', [a]);
   if (typeof o.underlay === 'string') cli('underlay', [o.underlay]);

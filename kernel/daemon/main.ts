@@ -9,9 +9,10 @@ import { Host } from '../host/host.js';
 import { KeySock } from '../keysock/keysock.js';
 import { UdpUnderlay } from '../link/udp-underlay.js';
 import { NattSocket } from '../link/natt-socket.js';
-import { parseArgs, type DaemonConfig } from './config.js';
+import { ctlSocketPathOf, parseArgs, type DaemonConfig } from './config.js';
 import { PfkeyServer } from './pfkey-server.js';
 import { IkeServer } from './ike-server.js';
+import { CtlServer } from './ctl-server.js';
 import { ListenError } from './unix-listener.js';
 import { prepareTun, type TunMode, type TunPrep } from './tun-mode.js';
 import { loadSetkeyFile } from './load.js';
@@ -33,6 +34,8 @@ export interface Daemon {
   readonly keysock: KeySock;
   readonly pfkey: PfkeyServer;
   readonly ike: IkeServer;
+  /** Kernel controls and events (ctl.sock). */
+  readonly ctl: CtlServer;
   readonly underlay?: UdpUnderlay;
   readonly natt?: NattSocket;
   /** TUN mode (--tun): the machine's traffic through the host. */
@@ -56,6 +59,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
   });
   const keysock = new KeySock(host, { log });
   const pfkey = new PfkeyServer(keysock, config.socketPath, log);
+  const ctl = new CtlServer(host, ctlSocketPathOf(config), log, config.ctlOpen);
   let underlay: UdpUnderlay | undefined;
   let natt: NattSocket | undefined;
   let ike: IkeServer | undefined;
@@ -78,10 +82,14 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       await pfkey.close();
       throw e;
     });
+    await ctl.start().catch(async (e) => {
+      await Promise.all([pfkey.close(), ike!.close()]);
+      throw e;
+    });
     for (const f of config.loads) {
       const why = await loadSetkeyFile(f, config.socketPath);
       if (why) {
-        await Promise.all([pfkey.close(), ike.close()]);
+        await Promise.all([pfkey.close(), ike.close(), ctl.close()]);
         throw new Error(why);
       }
       log.log('notice', `loaded ${f}`);
@@ -111,7 +119,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     if (closed) return;
     closed = true;
     stopCollector();
-    await Promise.all([pfkey.close(), ikeServer.close()]);
+    await Promise.all([pfkey.close(), ikeServer.close(), ctl.close()]);
     await tunMode?.close();
     keysock.close();
     host.close();
@@ -122,7 +130,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     'notice',
     `${config.name} up: ${tunText || config.addresses.join(' ') || 'no addresses'}${config.underlay ? ` on underlay ${config.underlay.host}:${config.underlay.port}` : ''}${natt ? `, ESP-in-UDP on ${natt.address().host}:${natt.encapPort}` : ''}`,
   );
-  return { config, host, keysock, pfkey, ike: ikeServer, underlay, natt, tunMode, close };
+  return { config, host, keysock, pfkey, ike: ikeServer, ctl, underlay, natt, tunMode, close };
 }
 
 export interface CliIo {

@@ -29,6 +29,9 @@ import { NAT_T_PORT } from '../ipsec/udp-encap.js';
 import { Reassembler, type ReassemblerOptions } from '../ip/reassembly.js';
 import { fragmentIpv4, fragmentIpv6 } from '../ip/frag.js';
 import { buildIpPacket, buildUdpPacket, buildEchoRequestPacket } from '../ip/packet.js';
+import { KernEventBus } from '../ext/events.js';
+import { postAddr, postAttach, postHostEvent, postPolicyChange, postSaChange } from '../ext/events-feed.js';
+import { ControlRegistry } from '../ext/control.js';
 
 /** Default TTL / hop limit of locally generated packets (BSD net.inet.ip.ttl). */
 export const IP_DEFAULT_TTL = 64;
@@ -90,6 +93,10 @@ export class Host implements UdpStack, PingStack {
   readonly pings = new PingTable();
   readonly encapPorts: Set<number>;
   forwarding: boolean;
+  /** Kernel events (kernel/ext/events.ts): interface, address, SA, policy and ACQUIRE events by class. */
+  readonly kernEvents: KernEventBus;
+  /** Kernel controls (kernel/ext/control.ts): named endpoints that uipsecd's clients connect to. */
+  readonly controls: ControlRegistry;
   /** TUN mode's hand-off to the machine's kernel (HostOptions.upperDelivery), used by the input path. */
   readonly upperDelivery: ((packet: Uint8Array) => boolean) | undefined;
   private readonly ifaces = new Map<string, Interface>();
@@ -106,12 +113,21 @@ export class Host implements UdpStack, PingStack {
     this.log = opts.log ?? nullLogger;
     this.forwarding = opts.forwarding ?? false;
     this.upperDelivery = opts.upperDelivery;
+    const kev = (this.kernEvents = new KernEventBus({
+      clock: this.clock,
+      onSubscriberError: (e) => this.log.log('error', `${this.name}: event subscriber: ${String(e)}`),
+    }));
+    this.controls = new ControlRegistry({
+      onError: (w, e) => this.log.log('error', `${this.name}: ${w}: ${String(e)}`),
+    });
     this.spd = new Spd({ ...opts.spd, clock: this.clock });
+    this.spd.onChange = (kind, p) => kev.active && postPolicyChange(kev, kind, p);
     this.sad = new Sad({
       clock: this.clock,
       rng: this.rng,
       preferOld: opts.preferOldSa,
       listener: (ev) => this.onSad(ev),
+      onChange: (kind, sa) => kev.active && postSaChange(kev, kind, sa),
     });
     this.reassembler = new Reassembler({ ...opts.reassembly, clock: this.clock });
     this.acquires = new AcquireTable(opts.acquire);
@@ -138,7 +154,36 @@ export class Host implements UdpStack, PingStack {
     const encap = (link as { encapPort?: unknown }).encapPort;
     if (typeof encap === 'number') this.encapPorts.add(encap);
     link.onReceive((p) => this.input(p, name));
+    if (this.kernEvents.active) postAttach(this.kernEvents, ifc);
     return ifc;
+  }
+
+  /** ifconfig NAME alias ADDR/LEN: the address and its connected route (KEV_INET_NEW_ADDR). */
+  addAddress(ifname: string, text: string): void {
+    const ifc = this.ifaces.get(ifname);
+    if (!ifc) throw new ErrnoError('ENXIO', `no interface ${ifname}`);
+    const ia = ifc.addAddress(text);
+    this.routes.add({ prefix: ia.prefix, ifname, metric: 0 });
+    if (this.kernEvents.active) postAddr(this.kernEvents, 'added', ifname, ia);
+  }
+
+  /** ifconfig NAME -alias ADDR: the address and the connected route it brought (KEV_INET_ADDR_DELETED). */
+  deleteAddress(ifname: string, addr: string): void {
+    const ifc = this.ifaces.get(ifname);
+    const a = ifc?.removeAddress(toAddr(addr.replace(/\/\d+$/, '')));
+    if (!ifc || !a) throw new ErrnoError('EADDRNOTAVAIL', `${addr.slice(0, 64)} is not on ${ifname}`);
+    const p = a.prefix;
+    this.routes.remove((r) => r.ifname === ifname && !r.gateway && r.metric === 0 && r.prefix === p);
+    if (this.kernEvents.active) postAddr(this.kernEvents, 'deleted', ifname, a);
+  }
+
+  /** ifconfig NAME up/down: the interface stops or resumes sending (KEV_DL_LINK_ON / KEV_DL_LINK_OFF). */
+  setInterfaceUp(ifname: string, up: boolean): void {
+    const ifc = this.ifaces.get(ifname);
+    if (!ifc) throw new ErrnoError('ENXIO', `no interface ${ifname}`);
+    if (ifc.up === up) return;
+    ifc.up = up;
+    if (this.kernEvents.active) this.kernEvents.post({ name: up ? 'link-on' : 'link-off', ifname });
   }
 
   interface(name: string): Interface | undefined {
@@ -193,6 +238,7 @@ export class Host implements UdpStack, PingStack {
 
   private emit(ev: HostEvent): void {
     for (const fn of [...this.listeners]) fn(ev);
+    if (this.kernEvents.active) postHostEvent(this.kernEvents, ev);
   }
 
   private onSad(ev: SadEvent): void {
@@ -251,6 +297,10 @@ export class Host implements UdpStack, PingStack {
     const ifc = route && this.ifaces.get(route.ifname);
     if (!route || !ifc) {
       this.netstat.bump(v6 ? 'ip6s_noroute' : 'ips_noroute');
+      return false;
+    }
+    if (!ifc.up) {
+      this.netstat.bump(v6 ? 'ip6s_odropped' : 'ips_odropped');
       return false;
     }
     const nextHop = route.gateway ?? new Uint8Array(dst);
@@ -352,5 +402,7 @@ export class Host implements UdpStack, PingStack {
     this.unsubSpd();
     for (const i of this.ifaces.values()) i.link.close();
     this.listeners.clear();
+    this.controls.close();
+    this.kernEvents.close();
   }
 }

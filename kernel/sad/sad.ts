@@ -40,6 +40,8 @@ export interface SadOptions {
   clock: Clock;
   rng: Rng;
   listener?: (ev: SadEvent) => void;
+  /** SAs becoming usable (ADD, UPDATE of a larval SA) and removed by DELETE/FLUSH: the kernel events' feed. */
+  onChange?: (kind: 'added' | 'deleted', sa: SecAssoc) => void;
   /** KAME net.key.preferred_oldsa: pick the oldest usable SA for output (FreeBSD 9 default) instead of the newest. */
   preferOld?: boolean;
   larvalLifetimeSec?: number;
@@ -85,6 +87,7 @@ export class Sad {
     applyParams(sa, p);
     sa.state = 'mature';
     this.insert(sa);
+    this.opts.onChange?.('added', sa);
     return sa;
   }
 
@@ -130,6 +133,7 @@ export class Sad {
     if (mode !== sa.mode || reqid !== sa.reqid) this.tables.rehead(e, mode, reqid);
     if (p.seq !== undefined) sa.seq = p.seq;
     this.setState(e, 'mature');
+    this.opts.onChange?.('added', sa);
     return sa;
   }
 
@@ -213,6 +217,7 @@ export class Sad {
     const e = this.tables.findIn(dst, proto, spi, true);
     if (!e || !addrEqual(e.sa.src, src)) return undefined;
     this.kill(e);
+    this.opts.onChange?.('deleted', e.sa);
     return e.sa;
   }
 
@@ -220,6 +225,7 @@ export class Sad {
   deleteAll(src: Uint8Array, dst: Uint8Array, proto: IpsecProto): SecAssoc[] {
     const list = [...this.tables.between(proto, src, dst)];
     for (const e of list) this.kill(e);
+    for (const e of list) this.opts.onChange?.('deleted', e.sa);
     return list.map((e) => e.sa);
   }
 
@@ -229,6 +235,7 @@ export class Sad {
     for (const e of [...this.entries.values()]) {
       if (proto && e.sa.proto !== proto) continue;
       this.kill(e);
+      this.opts.onChange?.('deleted', e.sa);
       n++;
     }
     return n;

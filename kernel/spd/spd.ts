@@ -77,6 +77,8 @@ export class Spd {
   private lastReqid = IPSEC_MANUAL_REQID_MAX;
   private nextSeq = 1;
   private gen = 0;
+  /** Called after every add, replacement and removal (not expiry: onExpire): the kernel events' feed. */
+  onChange: ((kind: 'added' | 'changed' | 'deleted', p: Policy) => void) | undefined;
 
   constructor(opts: SpdOptions) {
     this.clock = opts.clock;
@@ -106,7 +108,9 @@ export class Spd {
     if (this.byKey.has(selectorKey(c.dir, c.selector))) {
       throw new SpdError('EEXIST', 'a policy with this selector and direction exists');
     }
-    return this.insert(c);
+    const p = this.insert(c);
+    this.onChange?.('added', p);
+    return p;
   }
 
   /** SADB_X_SPDUPDATE: replaces the policy with the same selector and direction, or adds one. As in KAME the
@@ -115,7 +119,9 @@ export class Spd {
     const c = this.check(spec);
     const old = this.byKey.get(selectorKey(c.dir, c.selector));
     if (old) this.unlink(old);
-    return this.insert(c);
+    const p = this.insert(c);
+    this.onChange?.(old ? 'changed' : 'added', p);
+    return p;
   }
 
   /** SADB_X_SPDDELETE: by selector and direction; ENOENT when absent. */
@@ -124,6 +130,7 @@ export class Spd {
     const p = this.byKey.get(key);
     if (!p) throw new SpdError('ENOENT', 'no policy with this selector and direction');
     this.unlink(p);
+    this.onChange?.('deleted', p);
     return p;
   }
 
@@ -131,6 +138,7 @@ export class Spd {
   deletePolicyById(id: number): Policy {
     const p = this.getPolicy(id);
     this.unlink(p);
+    this.onChange?.('deleted', p);
     return p;
   }
 
@@ -153,6 +161,7 @@ export class Spd {
   /** SADB_X_SPDFLUSH: removes every policy; returns how many. */
   flush(): number {
     const n = this.byId.size;
+    const gone = this.onChange && [...this.byId.values()];
     for (const p of this.byId.values()) if (p instanceof PolicyRecord) p.freeze();
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
@@ -160,6 +169,7 @@ export class Spd {
     this.byKey.clear();
     this.indexes.fill(undefined);
     if (n) this.changed();
+    for (const p of gone ?? []) this.onChange?.('deleted', p);
     return n;
   }
 
