@@ -6,6 +6,7 @@ import { runDemo } from './demo.js';
 import { runPcap } from './cmd-pcap.js';
 import { runListen, runPing, runSend } from './cmd-app-channel.js';
 import { runStatus } from './cmd-status.js';
+import { addCtlCommands } from './cmd-ctl.js';
 import { EXIT_FAIL, EXIT_USAGE, errorText, processCliIo, type CliIo } from './cli-io.js';
 import { packageVersion } from './version.js';
 import { isMainModule } from './main-module.js';
@@ -207,6 +208,7 @@ ${EXIT_CODES}`,
       ) => run(runPing({ ...o, address }, io)),
     );
 
+  addCtlCommands(root, io, run);
   return root;
 }
 

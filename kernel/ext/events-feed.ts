@@ -4,7 +4,7 @@
 import { formatAddr, formatPrefix } from '../../common/inet.js';
 import type { SecAssoc } from '../sad/secassoc.js';
 import type { Policy } from '../spd/policy.js';
-import type { IfAddr, Interface } from '../host/iface.js';
+import type { Interface } from '../host/iface.js';
 import type { HostEvent } from '../host/host.js';
 import { KEV_INET6_SUBCLASS, KEV_INET_SUBCLASS, type KernEventBus, type KevPolicy, type KevSa } from './events.js';
 
@@ -77,15 +77,31 @@ export function postPolicyChange(bus: KernEventBus, kind: 'added' | 'changed' | 
   else bus.post({ name: 'policy-deleted', policy });
 }
 
-/** KEV_INET_NEW_ADDR / KEV_INET_ADDR_DELETED, or the KEV_INET6_SUBCLASS codes for an IPv6 address. */
-export function postAddr(bus: KernEventBus, kind: 'added' | 'deleted', ifname: string, a: IfAddr): void {
-  const addr = formatPrefix({ ...a.prefix, addr: a.addr });
-  const sub = a.addr.length === 16 ? KEV_INET6_SUBCLASS : KEV_INET_SUBCLASS;
+/** KEV_INET_NEW_ADDR / KEV_INET_ADDR_DELETED, or the KEV_INET6_SUBCLASS codes for an IPv6 address (`a/len`). */
+export function postAddr(bus: KernEventBus, kind: 'added' | 'deleted', ifname: string, addr: string): void {
+  const sub = addr.includes(':') ? KEV_INET6_SUBCLASS : KEV_INET_SUBCLASS;
   bus.post({ name: kind === 'added' ? 'addr-added' : 'addr-deleted', ifname, addr }, sub);
 }
 
-/** KEV_DL_IF_ATTACHED, then one address event per address it came with. */
-export function postAttach(bus: KernEventBus, ifc: Interface): void {
-  bus.post({ name: 'if-attached', ifname: ifc.name, mtu: ifc.mtu });
-  for (const a of ifc.addrs) postAddr(bus, 'added', ifc.name, a);
+/**
+ * An interface's up/down and address changes, when the interface reports them (Interface.watch, which the
+ * interface filters of kernel/ext bring): the names are those of Interface's IfEvent.
+ */
+interface WatchableInterface {
+  watch?(fn: (ev: { type: string; ifname: string; address?: string }) => void): () => void;
+}
+
+/** At attach: KEV_DL_IF_ATTACHED and its addresses (if anyone listens); then its changes as they come. */
+export function feedInterface(bus: KernEventBus, ifc: Interface): void {
+  if (bus.active) {
+    bus.post({ name: 'if-attached', ifname: ifc.name, mtu: ifc.mtu });
+    for (const a of ifc.addrs) postAddr(bus, 'added', ifc.name, formatPrefix({ ...a.prefix, addr: a.addr }));
+  }
+  (ifc as WatchableInterface).watch?.((ev) => {
+    if (!bus.active) return;
+    if (ev.type === 'up' || ev.type === 'down')
+      bus.post({ name: ev.type === 'up' ? 'link-on' : 'link-off', ifname: ev.ifname });
+    else if (ev.address !== undefined)
+      postAddr(bus, ev.type === 'address-added' ? 'added' : 'deleted', ev.ifname, ev.address);
+  });
 }

@@ -30,7 +30,7 @@ import { Reassembler, type ReassemblerOptions } from '../ip/reassembly.js';
 import { fragmentIpv4, fragmentIpv6 } from '../ip/frag.js';
 import { buildIpPacket, buildUdpPacket, buildEchoRequestPacket } from '../ip/packet.js';
 import { KernEventBus } from '../ext/events.js';
-import { postAddr, postAttach, postHostEvent, postPolicyChange, postSaChange } from '../ext/events-feed.js';
+import { feedInterface, postHostEvent, postPolicyChange, postSaChange } from '../ext/events-feed.js';
 import { ControlRegistry } from '../ext/control.js';
 
 /** Default TTL / hop limit of locally generated packets (BSD net.inet.ip.ttl). */
@@ -154,36 +154,8 @@ export class Host implements UdpStack, PingStack {
     const encap = (link as { encapPort?: unknown }).encapPort;
     if (typeof encap === 'number') this.encapPorts.add(encap);
     link.onReceive((p) => this.input(p, name));
-    if (this.kernEvents.active) postAttach(this.kernEvents, ifc);
+    feedInterface(this.kernEvents, ifc);
     return ifc;
-  }
-
-  /** ifconfig NAME alias ADDR/LEN: the address and its connected route (KEV_INET_NEW_ADDR). */
-  addAddress(ifname: string, text: string): void {
-    const ifc = this.ifaces.get(ifname);
-    if (!ifc) throw new ErrnoError('ENXIO', `no interface ${ifname}`);
-    const ia = ifc.addAddress(text);
-    this.routes.add({ prefix: ia.prefix, ifname, metric: 0 });
-    if (this.kernEvents.active) postAddr(this.kernEvents, 'added', ifname, ia);
-  }
-
-  /** ifconfig NAME -alias ADDR: the address and the connected route it brought (KEV_INET_ADDR_DELETED). */
-  deleteAddress(ifname: string, addr: string): void {
-    const ifc = this.ifaces.get(ifname);
-    const a = ifc?.removeAddress(toAddr(addr.replace(/\/\d+$/, '')));
-    if (!ifc || !a) throw new ErrnoError('EADDRNOTAVAIL', `${addr.slice(0, 64)} is not on ${ifname}`);
-    const p = a.prefix;
-    this.routes.remove((r) => r.ifname === ifname && !r.gateway && r.metric === 0 && r.prefix === p);
-    if (this.kernEvents.active) postAddr(this.kernEvents, 'deleted', ifname, a);
-  }
-
-  /** ifconfig NAME up/down: the interface stops or resumes sending (KEV_DL_LINK_ON / KEV_DL_LINK_OFF). */
-  setInterfaceUp(ifname: string, up: boolean): void {
-    const ifc = this.ifaces.get(ifname);
-    if (!ifc) throw new ErrnoError('ENXIO', `no interface ${ifname}`);
-    if (ifc.up === up) return;
-    ifc.up = up;
-    if (this.kernEvents.active) this.kernEvents.post({ name: up ? 'link-on' : 'link-off', ifname });
   }
 
   interface(name: string): Interface | undefined {
@@ -297,10 +269,6 @@ export class Host implements UdpStack, PingStack {
     const ifc = route && this.ifaces.get(route.ifname);
     if (!route || !ifc) {
       this.netstat.bump(v6 ? 'ip6s_noroute' : 'ips_noroute');
-      return false;
-    }
-    if (!ifc.up) {
-      this.netstat.bump(v6 ? 'ip6s_odropped' : 'ips_odropped');
       return false;
     }
     const nextHop = route.gateway ?? new Uint8Array(dst);

@@ -12,8 +12,6 @@ export interface IfAddr {
 /** An interface of one Host. */
 export class Interface {
   readonly addrs: IfAddr[] = [];
-  /** IFF_UP: a down interface sends nothing (BSD ip_output: ENETDOWN). Host.setInterfaceUp changes it. */
-  up = true;
   constructor(
     readonly name: string,
     readonly link: Link,
@@ -32,12 +30,6 @@ export class Interface {
     const a = { addr: host.addr, prefix };
     this.addrs.push(a);
     return a;
-  }
-
-  /** Removes `addr`; returns what was removed, or undefined when it is not here. */
-  removeAddress(addr: Uint8Array): IfAddr | undefined {
-    const i = this.addrs.findIndex((a) => addrEqual(a.addr, addr));
-    return i < 0 ? undefined : this.addrs.splice(i, 1)[0];
   }
 
   has(addr: Uint8Array): boolean {
