@@ -66,7 +66,7 @@ function showBytes(b: Uint8Array, hex: boolean | undefined): string {
   if (!hex) {
     try {
       const s = new TextDecoder('utf-8', { fatal: true }).decode(b);
-      if (!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(s)) return s;
+      if (![...s].some((ch) => (ch < ' ' && ch !== '\t' && ch !== '\n') || ch === '\x7f')) return s;
     } catch {
       /* not UTF-8: hex */
     }
@@ -203,7 +203,7 @@ export async function runEvents(o: EventOpts, io: CliIo): Promise<number> {
   });
   try {
     for (const f of filters) await c.subscribe(f);
-    if (!o.json) io.err(`uipsec events: listening (${o.class.length ? o.class.join(', ') : 'all'}); ^C to stop\n`);
+    io.err(`uipsec events: listening (${o.class.length ? o.class.join(', ') : 'all'}); ^C to stop\n`);
   } catch (e) {
     io.err(`uipsec events: ${e instanceof CtlError ? e.message : errorText(e)}\n`);
     c.close();

@@ -1,0 +1,108 @@
+// Kernel controls and events with the shipped programs as separate processes: `uipsec events --json` against
+// bin/uipsecd sees the SA that bin/setkey adds; and, as root, an extension's privileged control (loaded by the
+// test-only launcher tests/daemon/ext-host.ts until `uipsecd --extension` lands) refused to `nobody` through
+// `uipsec ctl` while its unprivileged control answers them, the owner admitted to both.
+import { strict as assert } from 'node:assert';
+import { chmodSync, existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { Proc, runProc } from './proc.js';
+import { compiled, daemonArgs, repoRoot } from './support.js';
+
+const ROOT = repoRoot();
+const bin = (name: string) => join(ROOT, 'bin', name);
+
+describe('kernel controls and events between the shipped processes', function () {
+  before(function () {
+    if (!compiled) this.skip(); // runs on dist/ (bin/ launchers need the build)
+  });
+
+  it('`uipsec events --json --class sa` sees the SA `setkey -c` adds to uipsecd, without keys', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uipsec-ev-'));
+    const sock = join(dir, 'pfkey.sock');
+    const d = new Proc('uipsecd', daemonArgs(['--socket', sock, '-v']));
+    try {
+      await d.waitFor(/kernel controls and events on/);
+      const ev = new Proc('uipsec events', [
+        bin('uipsec'),
+        'events',
+        '--json',
+        '--class',
+        'sa',
+        '--count',
+        '1',
+        '-s',
+        sock,
+      ]);
+      await ev.waitFor(/listening/);
+      const conf =
+        'add 10.1.0.1 10.1.0.2 esp 0x4242 -E aes-cbc 0x00112233445566778899aabbccddeeff -A hmac-sha256 0x' +
+        '11'.repeat(32) +
+        ';\nspdadd 10.1.0.1 10.1.0.2 any -P out ipsec esp/transport//require;\n';
+      const s = await runProc('setkey', [bin('setkey'), '--socket', sock, '-c'], conf);
+      assert.equal(s.code, 0, s.err);
+      assert.equal(await ev.exited, 0, ev.err);
+      const line = JSON.parse(ev.out.trim()) as Record<string, unknown>;
+      assert.deepEqual(
+        [line.name, line.vendor, line.class, line.subclass, (line.sa as Record<string, unknown>).spi],
+        ['sa-added', 1000, 1, 1, '0x4242'],
+      );
+      assert.doesNotMatch(ev.out, /00112233|1111111111/);
+    } finally {
+      await d.stop();
+    }
+  });
+
+  it('refuses a privileged control and events to another user (nobody via setpriv); the owner gets both', async function () {
+    if (process.getuid?.() !== 0) this.skip(); // needs root: a second uid to connect as
+    if (spawnSync('setpriv', ['--version']).status !== 0) this.skip(); // setpriv (util-linux) not installed
+    const dir = mkdtempSync(join(tmpdir(), 'uipsec-ctl-'));
+    chmodSync(dir, 0o755); // others must reach ctl.sock; the PF_KEY socket itself stays 0600
+    const sock = join(dir, 'pfkey.sock');
+    const ctl = join(dir, 'ctl.sock');
+    const mod = join(ROOT, 'dist/examples/extensions/counter-control.js');
+    assert.ok(existsSync(mod));
+    const d = new Proc('uipsecd+extension', [
+      join(ROOT, 'dist/tests/daemon/ext-host.js'),
+      mod,
+      '--socket',
+      sock,
+      '--ctl-open',
+      '-v',
+    ]);
+    /** `uipsec ARGS` as uid/gid 65534 (nobody), a separate process. */
+    const asNobody = (args: string[]) => {
+      const argv = ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin('uipsec'), ...args];
+      const r = spawnSync('setpriv', [...argv, '--ctl-socket', ctl], { encoding: 'utf8', cwd: '/', timeout: 60_000 });
+      return { code: r.status, out: r.stdout, err: r.stderr };
+    };
+    try {
+      await d.waitFor(/extension .* ready/);
+      const admin = asNobody(['ctl', 'org.uipsec.example.admin', 'get', '1']);
+      assert.equal(admin.code, 1, admin.out + admin.err);
+      assert.match(admin.err, /EPERM/);
+      const events = asNobody(['events', '--count', '1']);
+      assert.equal(events.code, 1);
+      assert.match(events.err, /EPERM/);
+      const counter = asNobody(['ctl', 'org.uipsec.example.counter', 'send', '--read', '1', 'from nobody']);
+      assert.equal(counter.code, 0, counter.err);
+      assert.equal(counter.out, '#1 from nobody\n');
+      const own = await runProc('uipsec', [
+        bin('uipsec'),
+        'ctl',
+        'org.uipsec.example.admin',
+        'get',
+        '1',
+        '--ctl-socket',
+        ctl,
+      ]);
+      assert.equal(own.code, 0, own.err);
+      assert.equal(own.out, '0\n');
+      assert.match(d.err, /uid 65534\) connected to org.uipsec.example.counter/);
+    } finally {
+      d.child.kill('SIGTERM');
+      await d.exited;
+    }
+  });
+});
