@@ -11,6 +11,7 @@ import { connectPfkey } from '../../pfkey/transport-unix.js';
 import { KEV_FILTER_NAMES } from '../../kernel/ext/events.js';
 import type { ControlPeer } from '../../kernel/ext/control.js';
 import { startCounter, COUNTER, ADMIN, OPT_COUNT } from '../../examples/extensions/counter-control.js';
+import { listen } from '../../examples/extensions/event-listener.js';
 import { spMsg, saMsg } from '../unit/keysock/support.js';
 import { settle, sockDir, testConfig } from './support.js';
 
@@ -123,6 +124,21 @@ describe('uipsecd control socket (kernel controls and events)', () => {
       [['sa-added', 1000, 1, 1, '0x7001']],
     );
     assert.doesNotMatch(JSON.stringify(evs), /key/i);
+    pf.close();
+    c.close();
+  });
+
+  it('runs the event-listener example: policy events only, as JSON lines', async () => {
+    const lines: string[] = [];
+    const c = await listen(path, ['policy'], (l) => lines.push(l));
+    const pf = await connectPfkey(d.config.socketPath, { pid: 4343 });
+    await pf.request(saMsg({ spi: 0x7002, seq: pf.nextSeq(), pid: pf.pid }));
+    await pf.request(spMsg({ src: '10.9.9.1', dst: '10.9.9.2', seq: pf.nextSeq(), pid: pf.pid }));
+    for (let i = 0; i < 50 && lines.length === 0; i++) await settle();
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as { name: string }).name),
+      ['policy-added'],
+    );
     pf.close();
     c.close();
   });
