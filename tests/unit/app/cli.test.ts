@@ -283,7 +283,7 @@ describe('uipsec command line (in-process uipsecd)', function () {
     assert.match(t.errText(), /bad\.setkey:1: .*invalid key length/);
     t = io(dir);
     assert.equal(await main(['--version'], t), 0);
-    assert.match(t.text(), /^\d+\.\d+\.\d+\n$/);
+    assert.match(t.text(), /^uipsec \d+\.\d+\.\d+\n$/);
     for (const cmd of [
       [],
       ['pcap', 'encap'],
