@@ -197,6 +197,21 @@ describe(`npm package: packed, installed offline into an empty project, used fro
       for (const ext of ['.js', '.d.ts']) assert.ok(files.includes(entry + ext), `${entry}${ext} in the tarball`);
     for (const b of ['setkey', 'racoon', 'racoonctl', 'uipsecd', 'uipsec']) assert.ok(files.includes(`bin/${b}`), b);
     assert.ok(files.includes('docs/api.md') && files.includes('README.md') && files.includes('package.json'));
+    for (const page of [
+      'setkey.8',
+      'racoon.8',
+      'racoonctl.8',
+      'uipsecd.8',
+      'uipsec.8',
+      'racoon.conf.5',
+      'uipsecd.conf.5',
+    ])
+      assert.ok(files.includes(`dist/man/${page}`), `man page ${page} in the tarball`);
+    assert.deepEqual(
+      files.filter((f) => f.startsWith('dist/tools/')),
+      [],
+      'no build tooling',
+    );
   });
 
   it('an .mjs program uses every entry point; deep imports are refused', async () => {
@@ -236,7 +251,7 @@ describe(`npm package: packed, installed offline into an empty project, used fro
   });
 
   it('the installed bins run: uipsecd serves PF_KEY, setkey loads and dumps SAs, uipsec and racoon start', async () => {
-    assert.equal((await ok(bin('uipsec'), ['--version'], proj)).trim(), readPackageVersion());
+    assert.equal((await ok(bin('uipsec'), ['--version'], proj)).trim(), `uipsec ${readPackageVersion()}`);
     const sock = join(dir, 'pfkey.sock');
     const daemonArgs = [
       '--socket',
