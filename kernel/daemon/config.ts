@@ -92,7 +92,8 @@ const onOff = (v: string | undefined): boolean | undefined =>
 /** Keyword -> how to apply it (sorted). */
 const KEYWORDS: Record<string, Apply> = {
   address: (c, a) => {
-    if (a.length !== 1 || !parsePrefix(a[0]!) || !a[0]!.includes('/')) return 'address needs ADDR/PREFIXLEN';
+    if (a.length !== 1 || !a[0]!.includes('/')) return 'address needs ADDR/PREFIXLEN';
+    if (!parsePrefix(a[0]!)) return `"${a[0]!.slice(0, 64)}" is not an IPv4 or IPv6 address with a prefix length`;
     c.addresses.push(a[0]!);
     return undefined;
   },

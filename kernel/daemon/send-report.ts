@@ -1,7 +1,7 @@
 // What became of a datagram a client sent with SEND (channel/frames.ts): the host's output path drops and
 // counts, never throws, so the drop's reason is the KAME/netstat counter it raised. Compare the counters around
 // the send and name the drop counter that moved (ipsecstat ips_out_nosa, ips_out_polvio; ipstat ips_noroute ...).
-import type { Host } from '../host.js';
+import type { Host } from '../host/host.js';
 import { SENT_EACCES, SENT_EHOSTUNREACH, SENT_ENOBUFS } from '../../channel/constants.js';
 
 /** Counter names that mean "dropped on output" (host.ts output/transmit/udpSend, ipsec-output.ts, the transforms). */
