@@ -166,6 +166,9 @@ const KEYWORDS: Record<string, Apply> = {
   },
   socket: (c, a) => {
     if (a.length !== 1) return 'socket needs a path';
+    // The IKE channel's default is ike.sock beside the PF_KEY socket: it follows a `socket` statement as it
+    // follows --socket, unless `ike-socket` (or $UIPSEC_IKE_SOCKET) named it already.
+    if (c.ikeSocketPath === join(dirname(c.socketPath), 'ike.sock')) c.ikeSocketPath = join(dirname(a[0]!), 'ike.sock');
     c.socketPath = a[0]!;
     return undefined;
   },

@@ -22,6 +22,21 @@ describe('uipsecd: operator-facing messages', () => {
     );
   });
 
+  it("a `socket` statement moves the IKE channel's default with it; `ike-socket` and $UIPSEC_IKE_SOCKET still win", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uipsec-msg-'));
+    try {
+      const conf = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
+      const moved = parseArgs(['-f', conf('a.conf', 'socket /run/x/pfkey.sock\n')], {});
+      assert.deepEqual([moved.config.socketPath, moved.config.ikeSocketPath], ['/run/x/pfkey.sock', '/run/x/ike.sock']);
+      const named = parseArgs(['-f', conf('b.conf', 'ike-socket /run/i.sock\nsocket /run/x/pfkey.sock\n')], {});
+      assert.equal(named.config.ikeSocketPath, '/run/i.sock');
+      const env = parseArgs(['-f', conf('c.conf', 'socket /run/x/pfkey.sock\n')], { UIPSEC_IKE_SOCKET: '/run/e.sock' });
+      assert.equal(env.config.ikeSocketPath, '/run/e.sock');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a socket path under a regular file: the directory is a file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'uipsec-msg-'));
     try {

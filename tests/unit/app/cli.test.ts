@@ -154,6 +154,12 @@ describe('uipsec command line (in-process uipsecd)', function () {
     const oj = JSON.parse(offJ.text()) as { sas: unknown; policies: unknown; offline: string; interfaces: unknown[] };
     assert.deepEqual([oj.sas, oj.policies, oj.interfaces.length], [null, null, 1]);
     assert.match(oj.offline, /nope\.sock/);
+    // Without -s, the daemon is the one at the file's `socket` (and its IKE channel beside it).
+    writeFileSync(join(dir, 'own.conf'), `socket ${sock}\naddress 10.9.0.1/24\nunderlay 127.0.0.1:7001\n`);
+    const own = io(dir);
+    assert.equal(await main(['status', '-f', join(dir, 'own.conf')], own), 0, own.errText());
+    assert.match(own.text(), new RegExp(`udp underlay 127\\.0\\.0\\.1:${d.underlay!.address().port}\n`));
+    assert.equal(own.errText(), '');
     writeFileSync(join(dir, 'bad.conf'), 'address nonsense\n');
     const b = io(dir);
     assert.equal(await main(['status', '-s', sock, '-f', join(dir, 'bad.conf')], b), 2);
@@ -268,7 +274,10 @@ describe('uipsec command line (in-process uipsecd)', function () {
     const nosa = { errno: 13, reason: 'ips_out_nosa' };
     assert.equal(reportSend([ok, nosa, ok, nosa], '10.9.0.1:7', 1234, p), 3);
     assert.equal(p.text(), 'sent 2 datagrams from port 1234 to 10.9.0.1:7\n');
-    assert.match(p.errText(), /^uipsec send: 2 of 4 datagrams to 10\.9\.0\.1:7 dropped by uipsecd's host \(ips_out_nosa\)/);
+    assert.match(
+      p.errText(),
+      /^uipsec send: 2 of 4 datagrams to 10\.9\.0\.1:7 dropped by uipsecd's host \(ips_out_nosa\)/,
+    );
     assert.equal(p.errText().split('\n').filter(Boolean).length, 1);
     assert.equal(reportSend([ok], '10.9.0.1:7', 1234, io(dir)), 0);
   });
