@@ -2,7 +2,7 @@
 // replace the record with the same addresses and SPI, and a file that is not an esp_sa table is refused.
 import { strict as assert } from 'node:assert';
 import { espSaRecord, espSaTable, mergeEspSaTable } from '../../../app/pcap/wireshark-keys.js';
-import { makeSa } from '../kernel/esp-support.js';
+import { makeSa } from '../ipsec/esp-support.js';
 
 const a = makeSa({ enc: 'aes-cbc', auth: 'hmac-sha256', spi: 0x1000 });
 const b = makeSa({ enc: 'aes-cbc', auth: 'hmac-sha256', spi: 0x2000, src: '192.0.2.2', dst: '192.0.2.1' });
