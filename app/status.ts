@@ -50,6 +50,15 @@ function countersOf(v: unknown): Record<string, number> {
   return out;
 }
 
+/** The IKE/app channel's drop counters, non-zero ones, as host counters (issue 11 item 5). */
+function channelCounters(v: unknown): Record<string, number> {
+  const c = countersOf(v);
+  const out: Record<string, number> = {};
+  if (c.sendDrops) out.ikechan_send_drops = c.sendDrops;
+  if (c.queueDrops) out.ikechan_queue_drops = c.queueDrops;
+  return out;
+}
+
 /**
  * The host part of a report from the daemon's STATUS JSON (kernel/daemon/ike-server.ts hostStatus). Fields of
  * the wrong type are left out rather than trusted; throws TypeError if it is not a host status at all.
@@ -71,7 +80,12 @@ export function hostPartFromStatus(j: Record<string, unknown>): HostPart {
   return {
     interfaces,
     routes,
-    counters: { ...countersOf(j.ipsecCounters), ...countersOf(j.netCounters) },
+    counters: {
+      ...countersOf(j.ipsecCounters),
+      ...countersOf(j.netCounters),
+      ...countersOf(j.pfkeyCounters),
+      ...channelCounters(j.channel),
+    },
     tables: sad !== undefined && spd !== undefined ? { sad, spd } : undefined,
   };
 }

@@ -2,6 +2,8 @@
 // AES-128/HMAC-SHA-256 ESP (phase 2, no PFS), between two racoon instances talking over real UDP sockets on
 // loopback (127.0.0.1 <-> 127.0.0.2), each joined by in-process PF_KEY to its own kernel Host. Reports the
 // share of the time spent in Diffie-Hellman (key generation + g^xy, measured per operation in the same run).
+// Then IKEv2 (IKE_SA_INIT + IKE_AUTH with the first child, PSK) with MODP-2048 and ECP-256 in the same run,
+// as a ratio to the IKEv1 figure.
 import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { ManualClock } from '../common/clock.js';
@@ -22,13 +24,22 @@ const A = '127.0.0.1',
   B = '127.0.0.2';
 const ip = (s: string) => parseAddr(s)!;
 
-function conf(peer: string): string {
-  return `remote ${peer} { exchange_mode main; proposal { encryption_algorithm aes 128; hash_algorithm sha256;
-    authentication_method pre_shared_key; dh_group modp2048; } }
+function conf(peer: string, v2?: string): string {
+  const head = v2 ? 'ike_version 2;' : 'exchange_mode main;';
+  return `remote ${peer} { ${head} proposal { encryption_algorithm aes 128; hash_algorithm sha256;
+    authentication_method pre_shared_key; dh_group ${v2 ?? 'modp2048'}; } }
   sainfo anonymous { lifetime time 1 hour; encryption_algorithm aes 128; authentication_algorithm hmac_sha256; compression_algorithm deflate; }`;
 }
 
-async function side(name: string, addr: string, peer: string, port: number, wire: MemWire, clock: ManualClock) {
+async function side(
+  name: string,
+  addr: string,
+  peer: string,
+  port: number,
+  wire: MemWire,
+  clock: ManualClock,
+  v2?: string,
+) {
   const host = new Host({ name, clock });
   host.addInterface('eth0', wire.attach(name, [ip(addr)]), [`${addr}/8`]);
   // Transport-mode ESP between the two addresses (as setkey spdadd ... -P out/in ipsec esp/transport//require).
@@ -51,7 +62,7 @@ async function side(name: string, addr: string, peer: string, port: number, wire
   const sock: Socket = createSocket('udp4');
   await new Promise<void>((r) => sock.bind(port, addr, () => r()));
   const racoon = new Racoon({
-    conf: parseRacoonConf(conf(peer), name).conf,
+    conf: parseRacoonConf(conf(peer, v2), name).conf,
     psk: parsePskText(`${peer} bench-secret\n`, 'psk'),
     pfkey: client,
     clock,
@@ -114,11 +125,52 @@ export default async function main(): Promise<void> {
   console.log(
     `ike: Diffie-Hellman ${dhMs.toFixed(2)} ms per negotiation (keygen ${dh.genMs.toFixed(2)} ms, g^xy ${dh.computeMs.toFixed(2)} ms, x2 sides) = ${((100 * dhMs) / ms).toFixed(0)}% of the time`,
   );
-  for (const s of [a, b]) {
+  closeSides([a, b]);
+  for (const group of ['modp2048', 'ecp256']) {
+    const v2 = await ikev2Rate(n, group, port + 1);
+    console.log(
+      `ike: IKEv2 ${group}: ${(1000 / v2).toFixed(1)} negotiations/s (${v2.toFixed(2)} ms each, IKE_SA_INIT + IKE_AUTH with a child) = ${(ms / v2).toFixed(2)}x IKEv1 main+quick MODP-2048`,
+    );
+  }
+}
+
+type Side = Awaited<ReturnType<typeof side>>;
+
+function closeSides(sides: Side[]): void {
+  for (const s of sides) {
     s.racoon.close();
     s.client.close();
     s.keysock.close();
     s.sock.close();
     s.host.close();
   }
+}
+
+/** ms per IKEv2 negotiation (IKE_SA_INIT + IKE_AUTH with the first child, both kernels installed). */
+async function ikev2Rate(n: number, group: string, port: number): Promise<number> {
+  const clock = new ManualClock(Date.now());
+  const wire = new MemWire();
+  const a = await side('a', A, B, port, wire, clock, group);
+  const b = await side('b', B, A, port, wire, clock, group);
+  const sp = [...a.racoon.bridge.spd.values()].find((s) => s.dir === 2)!;
+  const once = async () => {
+    const before = a.racoon.ikev2.stats.childEstablished;
+    a.racoon.ikev2Acquire.start(sp, { addr: ip(A), port }, { addr: ip(B), port }, 0, 3);
+    while (
+      a.racoon.ikev2.stats.childEstablished === before ||
+      b.racoon.ikev2.stats.childEstablished < a.racoon.ikev2.stats.childEstablished
+    )
+      await new Promise((r) => setImmediate(r));
+    for (const s of [a, b]) {
+      s.racoon.ikev2.close();
+      s.racoon.ikev2.children.all.clear();
+      s.host.sad.flush();
+    }
+  };
+  await once();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await once();
+  const ms = (performance.now() - t0) / n;
+  closeSides([a, b]);
+  return ms;
 }

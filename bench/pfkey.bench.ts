@@ -21,7 +21,7 @@ function repoRoot(): string {
   return d;
 }
 
-function startDaemon(sock: string): Promise<ChildProcess> {
+export function startDaemon(sock: string, nodeFlags: readonly string[] = []): Promise<ChildProcess> {
   const root = repoRoot();
   const compiled = import.meta.url.endsWith('.js') && existsSync(join(root, 'dist/kernel/daemon/main.js'));
   const argv = compiled
@@ -36,6 +36,7 @@ function startDaemon(sock: string): Promise<ChildProcess> {
         sock,
         '-v',
       ];
+  argv.unshift(...nodeFlags);
   if (process.env.UIPSEC_BENCH_PROF) argv.unshift('--cpu-prof', `--cpu-prof-dir=${process.env.UIPSEC_BENCH_PROF}`);
   const child = spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
@@ -49,7 +50,7 @@ function startDaemon(sock: string): Promise<ChildProcess> {
 }
 
 /** VmRSS and VmHWM of a process, in MiB. */
-function mem(pid: number): { rss: number; hwm: number } {
+export function mem(pid: number): { rss: number; hwm: number } {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? NaN);
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
@@ -70,7 +71,7 @@ function resetPeak(pid: number): boolean {
   }
 }
 
-function addMessage(i: number, pid: number): PfkeyMessage {
+export function addMessage(i: number, pid: number): PfkeyMessage {
   const src = makeSockaddr(Uint8Array.of(10, 1, (i >> 8) & 0xff, i & 0xff));
   const dst = makeSockaddr(Uint8Array.of(10, 2, (i >> 16) & 0xff, 1));
   return {
@@ -94,7 +95,7 @@ function addMessage(i: number, pid: number): PfkeyMessage {
 }
 
 /** Counts ADD replies straight from the bytes (type and errno), so the client spends little CPU. */
-class ReplyCounter {
+export class ReplyCounter {
   adds = 0;
   errors = 0;
   private target = 0;
@@ -120,7 +121,7 @@ class ReplyCounter {
   }
 }
 
-async function addRate(
+export async function addRate(
   t: UnixTransport,
   counter: ReplyCounter,
   msgs: Uint8Array[],

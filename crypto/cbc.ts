@@ -7,6 +7,8 @@ import type { Backend, CipherAlg, CipherCtx } from './types.js';
 import { assertLive, checkKeyLength, checkRange, pickBackend } from './errors.js';
 import { nobleInPlace } from './noble-inplace.js';
 import { byteView } from '../common/byte-view.js';
+import { EvpCbcCtx } from './evp-cbc.js';
+import { requireEvp } from './evp-lib.js';
 
 /** Block cipher parameters; `nodeName(bits)` maps a key length to an OpenSSL cipher name. */
 interface CbcSpec {
@@ -145,6 +147,7 @@ function cbcAlg(spec: CbcSpec): CipherAlg {
       const be = pickBackend(spec.name, spec.backends, backend);
       if (be === 'noble') return new NobleCbcCtx(spec, key);
       if (be === 'forge') return new ForgeCbcCtx(spec, key);
+      if (be === 'evp') return new EvpCbcCtx(requireEvp(spec.name), spec.name, spec.nodeName(key.length * 8), key);
       return new NodeCbcCtx(spec, key, spec.nodeName(key.length * 8));
     },
   };
@@ -156,7 +159,7 @@ export const aesCbc = cbcAlg({
   aliases: ['rijndael-cbc', 'aes', 'rijndael', 'aes128-cbc', 'aes192-cbc', 'aes256-cbc'],
   keyBits: [128, 192, 256],
   blockSize: 16,
-  backends: ['node', 'noble'],
+  backends: ['evp', 'node', 'noble'],
   nodeName: (bits) => `aes-${bits}-cbc`,
 });
 

@@ -4,6 +4,8 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import type { AeadAlg, AeadCtx, Backend } from './types.js';
 import { assertLive, checkKeyLength, checkRange, inRange, pickBackend } from './errors.js';
 import { NodeAeadCtx, SALT_LEN, checkIv, type AeadParams } from './aead-node.js';
+import { EvpAeadCtx } from './evp-aead.js';
+import { requireEvp } from './evp-lib.js';
 
 const NAME = 'chacha20-poly1305';
 const ICV_LEN = 16;
@@ -81,10 +83,11 @@ export const chacha20Poly1305: AeadAlg = {
   ivLen: 8,
   icvLen: ICV_LEN,
   authOnly: false,
-  backends: ['node', 'noble'],
+  backends: ['evp', 'node', 'noble'],
   create(key: Uint8Array, backend?: Backend): AeadCtx {
     checkKeyLength(NAME, key, this.keyBits);
     const be = pickBackend(NAME, this.backends, backend);
+    if (be === 'evp') return new EvpAeadCtx(requireEvp(NAME), PARAMS, 'ChaCha20-Poly1305', key);
     return be === 'noble' ? new NobleChachaCtx(key) : new NodeAeadCtx(PARAMS, 'chacha20-poly1305', key);
   },
 };

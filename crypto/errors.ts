@@ -1,4 +1,5 @@
 // Errors raised by the algorithm registry and contexts: unknown names and bad key lengths.
+import { evpAvailable, evpUnavailableReason } from './evp-lib.js';
 
 /** An algorithm name no back-end implements; the message names the supported ones. */
 export class UnsupportedAlgorithmError extends Error {
@@ -28,11 +29,16 @@ export function assertLive(alg: string, live: boolean): void {
   if (!live) throw new Error(`${alg}: context used after wipe()`);
 }
 
-/** Picks the requested back-end, or the first (fastest) one listed. */
+/**
+ * Picks the requested back-end, or the first (fastest) one listed that can serve here: `evp` only when the
+ * node binary's OpenSSL is reachable and UIPSEC_CRYPTO=node is not set (crypto/evp-lib.ts).
+ */
 export function pickBackend<B extends string>(alg: string, backends: readonly B[], wanted: B | undefined): B {
-  if (wanted === undefined) return backends[0]!;
+  if (wanted === undefined) return backends.find((b) => b !== 'evp' || evpAvailable()) ?? backends[0]!;
   if (!backends.includes(wanted))
     throw new RangeError(`${alg}: no '${wanted}' back-end; available: ${backends.join(', ')}`);
+  if (wanted === 'evp' && !evpAvailable())
+    throw new RangeError(`${alg}: the 'evp' back-end is not available (${evpUnavailableReason()})`);
   return wanted;
 }
 

@@ -7,6 +7,8 @@ import { equalCT, putU32 } from '../common/bytes.js';
 import { assertLive, checkKeyLength, checkRange, inRange, pickBackend } from './errors.js';
 import { nobleInPlace } from './noble-inplace.js';
 import { NodeAeadCtx, SALT_LEN, checkIv, type AeadParams } from './aead-node.js';
+import { EvpAeadCtx } from './evp-aead.js';
+import { requireEvp } from './evp-lib.js';
 
 const KEY_BITS = [160, 224, 288]; // AES-128/192/256 + 32-bit salt
 const EMPTY = new Uint8Array(0);
@@ -124,12 +126,13 @@ function gcmAlg(name: string, aliases: string[], icvLen: number, authOnly: boole
     ivLen: 8,
     icvLen,
     authOnly,
-    backends: ['node', 'noble'],
+    backends: ['evp', 'node', 'noble'],
     create(key: Uint8Array, backend?: Backend): AeadCtx {
       checkKeyLength(name, key, KEY_BITS);
       const be = pickBackend(name, this.backends, backend);
       if (be === 'noble') return new NobleGcmCtx(params, key);
       const bits = (key.length - SALT_LEN) * 8;
+      if (be === 'evp') return new EvpAeadCtx(requireEvp(name), params, `AES-${bits}-GCM`, key);
       return new NodeAeadCtx(params, `aes-${bits}-gcm` as 'aes-128-gcm', key);
     },
   };

@@ -8,6 +8,8 @@ import type { CHash } from '@noble/hashes/utils.js';
 import type { AuthAlg, AuthCtx, Backend } from './types.js';
 import { equalCT } from '../common/bytes.js';
 import { assertLive, checkKeyLength, pickBackend } from './errors.js';
+import { EvpHmacCtx } from './evp-hmac.js';
+import { requireEvp } from './evp-lib.js';
 
 type NobleHash = CHash;
 
@@ -18,6 +20,8 @@ interface HmacSpec {
   icvLen: number;
   nodeHash: string;
   nobleHash: NobleHash;
+  /** Offered through the `evp` back-end too (the SHA-1/SHA-2 HMACs ESP uses today). */
+  evp?: boolean;
   /** The output is key material (IKE prf): wipe the digest buffer. An ESP/AH ICV is over public bytes and goes on the wire. */
   secretOutput?: boolean;
 }
@@ -99,10 +103,11 @@ function hmacAlg(spec: HmacSpec): AuthAlg {
     aliases: spec.aliases,
     keyBits: spec.keyBits,
     icvLen: spec.icvLen,
-    backends: ['node', 'noble'],
+    backends: spec.evp ? ['evp', 'node', 'noble'] : ['node', 'noble'],
     create(key: Uint8Array, backend?: Backend): AuthCtx {
       checkKeyLength(spec.name, key, spec.keyBits);
       const be = pickBackend(spec.name, this.backends, backend);
+      if (be === 'evp') return new EvpHmacCtx(requireEvp(spec.name), spec.name, spec.nodeHash, spec.icvLen, key);
       return be === 'noble' ? new NobleHmacCtx(spec, key) : new NodeHmacCtx(spec, key);
     },
   };
@@ -125,6 +130,7 @@ export const hmacSha1 = hmacAlg({
   icvLen: 12,
   nodeHash: 'sha1',
   nobleHash: sha1,
+  evp: true,
 });
 /** RFC 2857: 160-bit key, 96-bit ICV (setkey `hmac-ripemd160`). */
 export const hmacRipemd160 = hmacAlg({
@@ -143,6 +149,7 @@ export const hmacSha256 = hmacAlg({
   icvLen: 16,
   nodeHash: 'sha256',
   nobleHash: sha256,
+  evp: true,
 });
 /** RFC 4868 §2.1: 384-bit key, 192-bit ICV. */
 export const hmacSha384 = hmacAlg({
@@ -152,6 +159,7 @@ export const hmacSha384 = hmacAlg({
   icvLen: 24,
   nodeHash: 'sha384',
   nobleHash: sha384,
+  evp: true,
 });
 /** RFC 4868 §2.1: 512-bit key, 256-bit ICV. */
 export const hmacSha512 = hmacAlg({
@@ -161,6 +169,7 @@ export const hmacSha512 = hmacAlg({
   icvLen: 32,
   nodeHash: 'sha512',
   nobleHash: sha512,
+  evp: true,
 });
 
 /** Hash names for HMAC used as a PRF (IKE's prf, RFC 2409 §5; RFC 4231 vectors). */

@@ -2,8 +2,12 @@
 // Names are the ones setkey uses (`-E aes-cbc`, `-A hmac-sha1`, `-C deflate`); key lengths are in bits as
 // setkey counts them, i.e. including the RFC 3686 nonce / RFC 4106 salt that the key string carries.
 
-/** Which implementation backs an algorithm: node:crypto (OpenSSL) on the packet path, @noble as a second one. */
-export type Backend = 'node' | 'noble' | 'forge';
+/**
+ * Which implementation backs an algorithm: `evp` (the node binary's OpenSSL through an FFI, one context per
+ * SA) on the packet path where it is available, node:crypto (OpenSSL, a context per packet) as the portable
+ * fallback, @noble as a second, independent one, node-forge for single DES.
+ */
+export type Backend = 'evp' | 'node' | 'noble' | 'forge';
 
 /** A block or stream cipher used with a separate integrity algorithm (ESP "confidentiality only" part). */
 export interface CipherAlg {

@@ -2,6 +2,7 @@
 // key_parse, then each handler's "missing required header" tests): satype per message type, src/dst
 // consistency, required extensions, policy requests. Returns the errno to send back, or undefined.
 import * as C from './constants.js';
+import { SADB_MSG_NAMES, nameOf } from './names.js';
 import type { PfkeyErrno } from './errors.js';
 import type { ExtName, PfkeyMessage } from './msg.js';
 import type { SadbXPolicy } from './ext/x-policy.js';
@@ -77,7 +78,7 @@ function checkSatype(type: number, satype: number): CheckFailure | undefined {
     return SPDDUMP_SCOPES.has(satype) ? undefined : fail('EINVAL', `SPDDUMP scope ${satype} invalid`);
   }
   if (satype === C.SADB_SATYPE_UNSPEC) {
-    return NEEDS_SATYPE.has(type) ? fail('EINVAL', `${C.nameOf(C.SADB_MSG_NAMES, type)} needs an satype`) : undefined;
+    return NEEDS_SATYPE.has(type) ? fail('EINVAL', `${nameOf(SADB_MSG_NAMES, type)} needs an satype`) : undefined;
   }
   if (SA_SATYPES.has(satype)) {
     return SPD_TYPES.has(type) ? fail('EINVAL', 'SPD messages take satype UNSPEC') : undefined;
@@ -175,14 +176,14 @@ function checkMissing(m: PfkeyMessage): CheckFailure | undefined {
   // seq and errno set it resets the acquire entry, otherwise it is ignored).
   if (m.msg.type === C.SADB_ACQUIRE && Object.values(m.ext).every((v) => v === undefined)) return undefined;
   for (const name of REQUIRED_EXTS.get(m.msg.type) ?? []) {
-    if (m.ext[name] === undefined) return fail('EINVAL', `${C.nameOf(C.SADB_MSG_NAMES, m.msg.type)} without ${name}`);
+    if (m.ext[name] === undefined) return fail('EINVAL', `${nameOf(SADB_MSG_NAMES, m.msg.type)} without ${name}`);
   }
   return undefined;
 }
 
 function checkByType(m: PfkeyMessage): CheckFailure | undefined {
   const t = m.msg.type;
-  if (NO_HANDLER.has(t)) return fail('EINVAL', `${C.nameOf(C.SADB_MSG_NAMES, t)} is not accepted from user space`);
+  if (NO_HANDLER.has(t)) return fail('EINVAL', `${nameOf(SADB_MSG_NAMES, t)} is not accepted from user space`);
   const missing = checkMissing(m);
   if (missing) return missing;
   switch (t) {

@@ -2,6 +2,7 @@
 // collect multi-message DUMP replies (sequence counting down to 0), hand every other message (ACQUIRE,
 // EXPIRE, other processes' broadcasts) to listeners, and turn sadb_msg_errno into a typed PfkeyError.
 import * as C from './constants.js';
+import { SADB_MSG_NAMES, nameOf } from './names.js';
 import { PfkeyError, errnoName } from './errors.js';
 import { type PfkeyMessage, decodeMessage, encodeMessage, makeSadbMsg } from './msg.js';
 
@@ -40,7 +41,7 @@ const DUMP_TYPES = new Set([C.SADB_DUMP, C.SADB_X_SPDDUMP]);
 /** The message an error reply carries, as a PfkeyError (errno numbers outside our vocabulary read as EINVAL). */
 export function errorOfReply(m: PfkeyMessage): PfkeyError {
   const name = errnoName(m.msg.errno) ?? 'EINVAL';
-  return new PfkeyError(name, `${C.nameOf(C.SADB_MSG_NAMES, m.msg.type)} failed with errno ${m.msg.errno}`);
+  return new PfkeyError(name, `${nameOf(SADB_MSG_NAMES, m.msg.type)} failed with errno ${m.msg.errno}`);
 }
 
 /** One PF_KEY socket, user side. */
@@ -119,7 +120,7 @@ export class PfkeyClient {
    * (ENOENT) yields nothing; other errors are thrown. The transport is paused while the consumer lags.
    */
   async *dump(type: number, satype = C.SADB_SATYPE_UNSPEC): AsyncGenerator<PfkeyMessage> {
-    if (!DUMP_TYPES.has(type)) throw new PfkeyError('EINVAL', `${C.nameOf(C.SADB_MSG_NAMES, type)} is not a dump`);
+    if (!DUMP_TYPES.has(type)) throw new PfkeyError('EINVAL', `${nameOf(SADB_MSG_NAMES, type)} is not a dump`);
     if (this.dumps.has(type)) throw new PfkeyError('EBUSY', 'a dump of this type is already running');
     const st: DumpState = { queue: [], wake: undefined };
     this.dumps.set(type, st);

@@ -1,6 +1,8 @@
 // Public surface of PF_KEY v2 ('uipsec/pfkey'): numbers, layouts, message/extension codecs, checks, stream
 // framing, and the key manager's side: PfkeyClient over an in-process or Unix-socket transport.
 export * from './constants.js';
+export * from './names.js';
+export * from './algorithms.js';
 export * from './errors.js';
 export * from './layout.js';
 export * from './sockaddr.js';

@@ -11,6 +11,7 @@
 //  |                              pid                              |
 //  +---------------------------------------------------------------+
 import * as C from './constants.js';
+import { SADB_EXT_NAMES, nameOf } from './names.js';
 import { invalid } from './errors.js';
 import { SADB_EXT, SADB_MSG, getField, setField, viewOf } from './layout.js';
 import type { ExtCodec } from './ext/codec.js';
@@ -178,7 +179,7 @@ function decodeExt(dv: DataView, p: number, end: number, ext: Record<string, unk
   if (extLen > end - p) invalid(`extension type ${type} (${extLen} bytes) runs past the message end`, p);
   const name = extNameOf(type);
   if (name === undefined) invalid(`unknown extension type ${type}`, p);
-  if (ext[name] !== undefined) invalid(`duplicate extension ${C.nameOf(C.SADB_EXT_NAMES, type)}`, p);
+  if (ext[name] !== undefined) invalid(`duplicate extension ${nameOf(SADB_EXT_NAMES, type)}`, p);
   const codec = EXT_TABLE[name].codec as ExtCodec<unknown>;
   ext[name] = codec.decode(dv, p, extLen).value;
   order.push(type);

@@ -1,19 +1,33 @@
 // The admin port (ipsec-tools admin.c) that racoonctl talks to: one JSON request per line on a Unix
-// socket, one JSON reply per line. Commands: show-sa, flush-sa, delete-sa, establish-sa (racoonctl(8)).
+// socket, one JSON reply per line. Commands: show-sa, flush-sa, delete-sa, establish-sa, vpn-connect,
+// vpn-disconnect, reload-config (racoonctl(8)), and show-stats.
 import { createServer, type Server } from 'node:net';
 import { chmodSync, rmSync } from 'node:fs';
 import { formatAddr, parseAddr } from '../common/inet.js';
 import { prepareSocketDir } from '../common/socket-path.js';
 import * as P from '../pfkey/constants.js';
+import { SADB_SATYPE_NAMES, nameOf } from '../pfkey/names.js';
 import type { PfkeyClient } from '../pfkey/client.js';
 
 /** What the admin commands reach in the daemon (racoon's Racoon satisfies it). */
 export interface AdminTarget {
   readonly bridge: { readonly client: PfkeyClient };
+  /** The daemon's counters (engine/stats.ts). */
+  readonly stats: object;
   showIsakmp(): string[];
+  /** IKEv2 SAs, each followed by its children indented. */
+  showIkev2(): string[];
   flushIsakmp(): number;
   deleteIsakmp(remote: Uint8Array): boolean;
   establishIsakmp(local: Uint8Array, remote: Uint8Array): { state: string } | undefined;
+  flushIpsec(satype: number): Promise<void>;
+  vpnConnect(gw: Uint8Array): { state: string } | undefined;
+  vpnDisconnect(gw: Uint8Array): Promise<{ ph1: number; ph2: number }>;
+}
+
+/** What the process adds: the configuration reload (SIGHUP's), absent when the daemon is embedded. */
+export interface AdminProcess {
+  reload?(): Promise<boolean>;
 }
 
 export interface AdminRequest {
@@ -34,7 +48,7 @@ const SATYPES: Readonly<Record<string, number>> = {
 };
 
 /** Runs one admin command against the daemon. */
-export async function runAdminCommand(r: AdminTarget, req: AdminRequest): Promise<AdminReply> {
+export async function runAdminCommand(r: AdminTarget, req: AdminRequest, proc: AdminProcess = {}): Promise<AdminReply> {
   const [what = 'isakmp', ...rest] = req.args;
   const addr = (s: string | undefined) => {
     const a = s ? parseAddr(s.split('/')[0]!) : undefined;
@@ -44,7 +58,9 @@ export async function runAdminCommand(r: AdminTarget, req: AdminRequest): Promis
   switch (req.cmd) {
     case 'show-sa':
     case 'ss': {
-      if (what === 'isakmp') return { ok: true, lines: r.showIsakmp() };
+      // racoon's `isakmp` lists every IKE SA, IKEv2 ones after IKEv1's; `ike` the IKEv2 ones and their children.
+      if (what === 'isakmp') return { ok: true, lines: [...r.showIsakmp(), ...r.showIkev2()] };
+      if (what === 'ike' || what === 'ikev2') return { ok: true, lines: r.showIkev2() };
       const satype = SATYPES[what];
       if (satype === undefined) throw new Error(`show-sa: unknown SA type '${what}'`);
       const dump = await r.bridge.client.dumpAll(P.SADB_DUMP, satype);
@@ -52,7 +68,7 @@ export async function runAdminCommand(r: AdminTarget, req: AdminRequest): Promis
         ok: true,
         lines: dump.map(
           (m) =>
-            `${formatAddr(m.ext.addressSrc!.addr.addr)} ${formatAddr(m.ext.addressDst!.addr.addr)} ${P.nameOf(P.SADB_SATYPE_NAMES, m.msg.satype)} spi=0x${(m.ext.sa!.spi >>> 0).toString(16)} state=${m.ext.sa!.state}`,
+            `${formatAddr(m.ext.addressSrc!.addr.addr)} ${formatAddr(m.ext.addressDst!.addr.addr)} ${nameOf(SADB_SATYPE_NAMES, m.msg.satype)} spi=0x${(m.ext.sa!.spi >>> 0).toString(16)} state=${m.ext.sa!.state}`,
         ),
       };
     }
@@ -61,7 +77,7 @@ export async function runAdminCommand(r: AdminTarget, req: AdminRequest): Promis
       if (what === 'isakmp') return { ok: true, lines: [`${r.flushIsakmp()} ISAKMP-SA(s) flushed`] };
       const satype = SATYPES[what];
       if (satype === undefined) throw new Error(`flush-sa: unknown SA type '${what}'`);
-      await r.bridge.client.request({ msg: r.bridge.client.header(P.SADB_FLUSH, satype), ext: {} });
+      await r.flushIpsec(satype);
       return { ok: true, lines: ['flushed'] };
     }
     case 'delete-sa':
@@ -78,6 +94,30 @@ export async function runAdminCommand(r: AdminTarget, req: AdminRequest): Promis
         error: ph1 ? undefined : 'no remote configuration for that peer',
       };
     }
+    case 'vpn-connect':
+    case 'vc': {
+      // racoonctl vc [-u user] GATEWAY: the gateway is the last argument.
+      const ph1 = r.vpnConnect(addr(req.args[req.args.length - 1]));
+      return ph1
+        ? { ok: true, lines: [`phase 1 ${ph1.state}`] }
+        : { ok: false, lines: [], error: 'no policy toward that gateway: use establish-sa isakmp inet SRC DST' };
+    }
+    case 'vpn-disconnect':
+    case 'vd': {
+      const n = await r.vpnDisconnect(addr(req.args[0]));
+      return { ok: true, lines: [`${n.ph2} IPsec-SA pair(s) and ${n.ph1} ISAKMP-SA(s) deleted`] };
+    }
+    case 'show-stats':
+      // Not in ipsec-tools: the counters that show an attack or a fault (docs/security.md), one `name value` a line.
+      return { ok: true, lines: Object.entries(r.stats).map(([k, v]) => `${k} ${String(v)}`) };
+    case 'reload-config':
+    case 'rc': {
+      if (!proc.reload) throw new Error('reload-config: not available in this daemon');
+      const ok = await proc.reload();
+      return ok
+        ? { ok, lines: ['configuration reloaded'] }
+        : { ok, lines: [], error: "reload refused: see racoon's log" };
+    }
     default:
       throw new Error(`unknown command '${req.cmd}'`);
   }
@@ -87,7 +127,7 @@ export async function runAdminCommand(r: AdminTarget, req: AdminRequest): Promis
  * Serves the admin socket at `path` (mode 0600 by default, as racoon's adminsock). Throws SocketPathError
  * when its directory is not ours (or root's) alone: it is created 0700 if missing (issue 11 item 3).
  */
-export function serveAdmin(r: AdminTarget, path: string, mode = 0o600): Server {
+export function serveAdmin(r: AdminTarget, path: string, mode = 0o600, proc: AdminProcess = {}): Server {
   prepareSocketDir(path);
   rmSync(path, { force: true });
   const srv = createServer((sock) => {
@@ -112,7 +152,7 @@ export function serveAdmin(r: AdminTarget, path: string, mode = 0o600): Server {
           sock.write(JSON.stringify({ ok: false, lines: [], error: 'malformed request' }) + '\n');
           continue;
         }
-        runAdminCommand(r, req).then(
+        runAdminCommand(r, req, proc).then(
           (rep) => sock.write(JSON.stringify(rep) + '\n'),
           (e) => sock.write(JSON.stringify({ ok: false, lines: [], error: (e as Error).message }) + '\n'),
         );

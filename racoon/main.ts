@@ -2,6 +2,7 @@
 // its PF_KEY Unix socket, speaks IKE on its own UDP sockets (500 and the NAT-T port 4500, bound to the
 // `listen` addresses), and serves racoonctl on the admin socket.
 //   racoon [-F] [-f file] [-d|-dd|-v] [-l logfile] [-p port] [-P natt-port] [-C] [--socket path] [-V] [-h]
+//          [--ike-socket path] [--syslog-socket path]
 import { createSocket, type Socket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:net';
@@ -9,17 +10,19 @@ import { networkInterfaces } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatAddr, parseAddr } from '../common/inet.js';
-import { SocketPathError } from '../common/socket-path.js';
 import { exitAfterFlush } from '../common/stdio.js';
-import { makeLogger, type LogLevel } from '../common/log.js';
+import { SocketPathError } from '../common/socket-path.js';
+import { makeLogger, type Logger, type LogLevel } from '../common/log.js';
 import { systemClock } from '../common/clock.js';
 import { systemRng } from '../common/rng.js';
-import { PfkeyClient } from '../pfkey/client.js';
-import { UnixTransport, defaultSocketPath } from '../pfkey/transport-unix.js';
-import { IkeChannel } from '../channel/client.js';
+import { defaultSocketPath } from '../pfkey/transport-unix.js';
 import { checkConfig } from './conf/check.js';
+import type { RemoteAuthTable } from './conf/remote-auth.js';
 import { ISAKMP_NATT_PORT, ISAKMP_PORT, type RacoonConf } from './conf/ast.js';
-import { loadPskFile } from './psk.js';
+import { loadPskFile, type PskFile } from './psk.js';
+import { KernelLink } from './kernel-link.js';
+import { SyslogLogger } from './syslog.js';
+import { pidfilePath, writePidFile, type PidFile } from './pidfile.js';
 import { Racoon } from './daemon.js';
 import { serveAdmin } from './admin.js';
 import type { Endpoint } from './engine/datagram.js';
@@ -44,6 +47,8 @@ export interface RacoonArgs {
   socket: string;
   /** uipsecd's IKE datagram channel; default ike.sock next to the PF_KEY socket. */
   ikeSocket?: string;
+  /** The syslog socket when not /dev/log (logger -u). */
+  syslogSocket?: string;
   /** -h/--help or -V/--version: print that and exit 0. */
   show?: 'help' | 'version';
 }
@@ -77,10 +82,11 @@ export function parseRacoonArgs(
       a.socket = v;
       continue;
     }
-    if (f === '--ike-socket') {
+    if (f === '--ike-socket' || f === '--syslog-socket') {
       const v = argv[++i];
-      if (!v) return 'option --ike-socket needs a path';
-      a.ikeSocket = v;
+      if (!v) return `option ${f} needs a path`;
+      if (f === '--ike-socket') a.ikeSocket = v;
+      else a.syslogSocket = v;
       continue;
     }
     if (!/^-[A-Za-z0-9]+$/.test(f)) return f.startsWith('-') ? `unknown option '${f}'` : `unexpected argument '${f}'`;
@@ -153,6 +159,10 @@ function logLevelOf(a: RacoonArgs, conf: RacoonConf): LogLevel {
 /** A running daemon (for tests and signal handling). */
 export interface RacoonProcess {
   racoon: Racoon;
+  /** SIGHUP (racoon reload_conf): racoon.conf and psk.txt read again and the SAs revalidated; false if refused. */
+  reload(): Promise<boolean>;
+  /** SIGTERM/SIGINT: DELETE to the peers, our SAs out of the kernel, then close(). */
+  shutdown(): Promise<void>;
   close(): void;
 }
 
@@ -200,6 +210,12 @@ function bindIke(
   ).then(() => socks);
 }
 
+/** psk.txt as racoon.conf names it (relative to racoon.conf's directory). */
+function loadPsk(a: RacoonArgs, conf: RacoonConf): PskFile {
+  const pskPath = conf.paths.pre_shared_key?.value ?? DEFAULT_PSK;
+  return loadPskFile(isAbsolute(pskPath) ? pskPath : join(dirname(a.file), pskPath));
+}
+
 /** Resolves once `srv` listens; rejects with its listen error (ENOENT, EACCES, EADDRINUSE). */
 function listening(srv: Server): Promise<void> {
   if (srv.listening) return Promise.resolve();
@@ -217,51 +233,50 @@ function listening(srv: Server): Promise<void> {
 export async function startRacoon(
   a: RacoonArgs,
   conf: RacoonConf,
-  write: (line: string) => void,
+  out: ((line: string) => void) | Logger,
+  auth?: RemoteAuthTable,
 ): Promise<RacoonProcess> {
-  const log = makeLogger(logLevelOf(a, conf), write, 'racoon');
-  const pskPath = conf.paths.pre_shared_key?.value ?? DEFAULT_PSK;
-  const psk = loadPskFile(isAbsolute(pskPath) ? pskPath : join(dirname(a.file), pskPath));
+  const log = typeof out === 'function' ? makeLogger(logLevelOf(a, conf), out, 'racoon') : out;
+  log.level = logLevelOf(a, conf);
+  const psk = loadPsk(a, conf);
   for (const e of psk.errors) log.log('error', e.message);
   // racoon refuses a key file others can read (safefile.c); so do we, rather than run without keys.
   if (psk.entries.length === 0 && psk.errors.length > 0)
     throw new Error(
       `refusing to start: ${psk.errors[0]!.message}.\n` +
-        `The key file (racoon.conf: path pre_shared_key "${pskPath}";) holds one \`PEER-ADDRESS KEY\` line per peer ` +
-        'and must not be readable by group or others: chmod 600 it.',
+        `The key file (racoon.conf: path pre_shared_key "${conf.paths.pre_shared_key?.value ?? DEFAULT_PSK}";) holds ` +
+        'one `PEER-ADDRESS KEY` line per peer and must not be readable by group or others: chmod 600 it.',
     );
-  let transport: UnixTransport;
+  let link: KernelLink;
   try {
-    transport = await UnixTransport.connect(a.socket);
+    link = await KernelLink.open({
+      pfkeySocket: a.socket,
+      ikeSocket: a.ikeSocket ?? join(dirname(a.socket), 'ike.sock'),
+      log,
+    });
   } catch (e) {
+    if (e instanceof SocketPathError) throw e; // someone else's socket: its own message
     throw new Error(noDaemonHint(a.socket, e));
   }
-  const client = new PfkeyClient(transport);
   const port = a.port ?? conf.listen.isakmp.find((l) => !l.natt)?.port ?? ISAKMP_PORT;
   const nattPort = a.nattPort ?? ISAKMP_NATT_PORT;
   let socks = new Map<string, Socket>();
   // IKE goes through uipsecd's channel when the daemon offers one (its host stack owns the wire), else
   // through our own UDP sockets.
-  let channel: IkeChannel | undefined;
-  try {
-    channel = await IkeChannel.connect(a.ikeSocket ?? join(dirname(a.socket), 'ike.sock'));
-  } catch (e) {
-    if (e instanceof SocketPathError) throw e; // someone else's socket: refuse rather than fall back quietly
-    channel = undefined;
-  }
   const racoon = new Racoon({
     conf,
     psk,
-    pfkey: client,
+    pfkey: link.pfkey,
     clock: systemClock,
     rng: systemRng,
     log,
     port,
     nattPort,
+    auth,
     ike: {
       send(data, from, to) {
-        if (channel) {
-          channel.send(from.port, to.addr, to.port, data);
+        if (link.usesChannel) {
+          link.send(from.port, to.addr, to.port, data);
           return;
         }
         const s =
@@ -272,44 +287,87 @@ export async function startRacoon(
       },
     },
   });
-  if (channel) {
-    channel.onDatagram((d) =>
-      racoon.input(d.payload, { addr: d.local, port: d.localPort }, { addr: d.remote, port: d.remotePort }),
-    );
-    for (const p of [port, nattPort]) await channel.bind(p, { bypass: true });
-  } else {
-    socks = await bindIke(conf, port, nattPort, (d, l, r) => racoon.input(d, l, r));
-  }
+  await link.serve(racoon, [port, nattPort], (d) =>
+    racoon.input(d.payload, { addr: d.local, port: d.localPort }, { addr: d.remote, port: d.remotePort }),
+  );
+  if (!link.usesChannel) socks = await bindIke(conf, port, nattPort, (d, l, r) => racoon.input(d, l, r));
   await racoon.start();
+  // One reload at a time (SIGHUP, racoonctl reload-config); one asked during another runs after it.
+  let reloading: Promise<boolean> = Promise.resolve(true);
+  const reload = () =>
+    (reloading = reloading.then(() =>
+      reloadRacoon(a, racoon, log).catch((e) => {
+        log.log('error', `reload: ${(e as Error).message}`);
+        return false;
+      }),
+    ));
   const as = conf.listen.adminsock;
   let admin: Server | undefined;
   if (!as?.disabled) {
     const path = as?.path ?? DEFAULT_ADMINSOCK;
-    admin = serveAdmin(racoon, path, as?.mode ?? 0o600);
+    admin = serveAdmin(racoon, path, as?.mode ?? 0o600, { reload });
     try {
       await listening(admin);
     } catch (e) {
       racoon.close();
-      client.close();
-      channel?.close();
+      link.close();
       for (const s of socks.values()) s.close();
       throw new Error(adminSocketHint(path, e));
     }
   }
   log.log(
     'notice',
-    `racoon started: IKE on ${channel ? `uipsecd's channel, ports ${port}/${nattPort}` : [...socks.keys()].join(', ')}; PF_KEY ${a.socket}`,
+    `racoon started: IKE on ${link.usesChannel ? `uipsecd's channel, ports ${port}/${nattPort}` : [...socks.keys()].join(', ')}; PF_KEY ${a.socket}`,
   );
+  const close = () => {
+    racoon.close();
+    link.close();
+    admin?.close();
+    for (const s of socks.values()) s.close();
+  };
   return {
     racoon,
-    close() {
-      racoon.close();
-      client.close();
-      admin?.close();
-      channel?.close();
-      for (const s of socks.values()) s.close();
+    reload,
+    async shutdown() {
+      try {
+        await reloading;
+        await racoon.shutdown();
+      } catch (e) {
+        log.log('warn', `stopping: ${(e as Error).message}`);
+      }
+      close();
     },
+    close,
   };
+}
+
+/**
+ * racoon reload_conf: a configuration that does not check keeps the running one (said in the log, as `racoon -C`
+ * would say it); listen addresses, ports and the admin socket stay as they were started.
+ */
+async function reloadRacoon(a: RacoonArgs, racoon: Racoon, log: Logger): Promise<boolean> {
+  const checked = checkConfig(a.file);
+  if (!checked.ok) {
+    for (const e of checked.errors) log.log('error', e.message);
+    log.log(
+      'error',
+      `reload refused: ${a.file} has ${checked.errors.length} error(s); the running configuration stays`,
+    );
+    return false;
+  }
+  const psk = loadPsk(a, checked.conf);
+  for (const e of psk.errors) log.log('error', e.message);
+  if (psk.entries.length === 0 && psk.errors.length > 0) {
+    log.log('error', 'reload refused: the pre-shared key file is unusable; the running configuration stays');
+    return false;
+  }
+  log.level = logLevelOf(a, checked.conf);
+  const s = await racoon.reload(checked.conf, psk);
+  log.log(
+    'notice',
+    `configuration reloaded from ${a.file}: ISAKMP-SAs kept ${s.ph1Kept}, deleted ${s.ph1Deleted}; IPsec-SAs kept ${s.ph2Kept}, deleted ${s.ph2Deleted}`,
+  );
+  return true;
 }
 
 /** The process entry: exit status as racoon's. */
@@ -335,6 +393,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     (checked.ok ? process.stdout : process.stderr).write(checked.text + '\n');
     return checked.ok ? 0 : 1;
   }
+  // SIGHUP before we are up must not kill us (Node's default), nor a closed terminal.
+  let onHup: () => void = () => {};
+  process.on('SIGHUP', () => onHup());
   const toStderr = (l: string): void => {
     process.stderr.write(l + '\n');
   };
@@ -350,21 +411,39 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 1;
     }
   }
+  // As racoon: syslog (facility daemon) when it runs as a daemon, stderr under -F, the -l file when given.
+  const syslog =
+    !a.foreground && !a.logfile
+      ? new SyslogLogger({ level: 'info', socket: a.syslogSocket, fallback: toStderr })
+      : undefined;
+  if (syslog) write = (l: string) => syslog.log('notice', l.replace(/^racoon: /, ''));
   // Directives accepted without effect are said at every start, not only under -C.
   for (const w of checked.warnings) write(`racoon: ${w.message}`);
   // Node cannot fork(2): without -F racoon still runs attached; run it under a service manager.
+  const configured = checked.conf.paths.pidfile?.value;
+  let pid: PidFile | undefined;
   let proc: RacoonProcess;
   try {
-    proc = await startRacoon(a, checked.conf, write);
+    if (!a.foreground || configured !== undefined) pid = writePidFile(pidfilePath(configured));
+    proc = await startRacoon(a, checked.conf, syslog ?? write, checked.auth);
   } catch (e) {
+    pid?.remove();
     write(`racoon: ${(e as Error).message}`);
-    if (a.logfile) process.stderr.write(`racoon: ${(e as Error).message}\n`);
+    if (a.logfile || syslog) process.stderr.write(`racoon: ${(e as Error).message}\n`);
+    syslog?.close();
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
+  onHup = () => {
+    write(`racoon: SIGHUP: reloading ${a.file}`);
+    void proc.reload();
+  };
+  const sig = await new Promise<string>((resolve) => {
+    for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => resolve(s));
   });
-  proc.close();
+  write(`racoon: ${sig}: stopping`);
+  await proc.shutdown();
+  pid?.remove();
+  syslog?.close();
   return 0;
 }
 

@@ -1,6 +1,6 @@
 // racoonctl(8): sends one command to racoon's admin socket and prints the reply.
-//   racoonctl [-s socket] show-sa [isakmp|esp|ah|ipsec] | flush-sa [...] | delete-sa isakmp inet SRC DST
-//             | establish-sa isakmp inet SRC DST
+//   racoonctl [-s socket] show-sa [isakmp|ike|esp|ah|ipsec] | flush-sa [...] | delete-sa isakmp inet SRC DST
+//             | establish-sa isakmp inet SRC DST | vpn-connect GATEWAY | vpn-disconnect GATEWAY | reload-config | show-stats
 import { connect } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { AdminReply } from './admin.js';
@@ -14,7 +14,23 @@ export { exitAfterFlush } from '../common/stdio.js';
 export const DEFAULT_ADMIN_SOCKET = '/var/racoon/racoon.sock';
 const USAGE = `${RACOONCTL_USAGE}(racoonctl --help for the commands and examples)\n`;
 /** The commands racoon's admin socket knows (admin.ts), long and short names. */
-const COMMANDS = ['show-sa', 'ss', 'flush-sa', 'fs', 'delete-sa', 'ds', 'establish-sa', 'es'];
+const COMMANDS = [
+  'show-sa',
+  'ss',
+  'flush-sa',
+  'fs',
+  'delete-sa',
+  'ds',
+  'establish-sa',
+  'es',
+  'vpn-connect',
+  'vc',
+  'vpn-disconnect',
+  'vd',
+  'reload-config',
+  'rc',
+  'show-stats',
+];
 
 export async function runRacoonctl(
   argv: readonly string[],

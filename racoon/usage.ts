@@ -37,8 +37,10 @@ no uipsecd.
 `;
 
 export const RACOONCTL_USAGE =
-  'usage: racoonctl [-s socket] {show-sa|ss|flush-sa|fs} [isakmp|esp|ah|ipsec]\n' +
+  'usage: racoonctl [-s socket] {show-sa|ss|flush-sa|fs} [isakmp|ike|esp|ah|ipsec]\n' +
   '       racoonctl [-s socket] {delete-sa|ds|establish-sa|es} isakmp {inet|inet6} SRC DST\n' +
+  '       racoonctl [-s socket] {vpn-connect|vc [-u USER]|vpn-disconnect|vd} GATEWAY\n' +
+  '       racoonctl [-s socket] {reload-config|rc|show-stats}\n' +
   '       racoonctl -V | --version | -h | --help\n';
 
 export const RACOONCTL_HELP = `${RACOONCTL_USAGE}
@@ -50,10 +52,14 @@ Controls a running racoon through its admin socket (ipsec-tools racoonctl(8)).
   -h, --help        this text
 
 Commands:
-  show-sa, ss     [isakmp|esp|ah|ipsec]   racoon's phase 1 SAs, or the kernel's SAs of that type
+  show-sa, ss     [isakmp|ike|esp|ah|ipsec] racoon's phase 1 (ike: IKEv2) SAs, or the kernel's SAs of that type
   flush-sa, fs    [isakmp|esp|ah|ipsec]   drop the phase 1 SAs, or flush the kernel's SAs of that type
   delete-sa, ds   isakmp inet SRC DST     delete the phase 1 with that peer (ISAKMP DELETE sent)
   establish-sa, es isakmp inet SRC DST    start a main mode from SRC to DST now
+  vpn-connect, vc GATEWAY                 start a main mode with GATEWAY from the address our policies use
+  vpn-disconnect, vd GATEWAY              delete the SAs with GATEWAY
+  reload-config, rc                       what SIGHUP does: racoon.conf and psk.txt read again
+  show-stats                              racoon's counters (an attack shows in halfOpenEvicted and others)
 
 Examples:
   racoonctl -s /tmp/ua/racoon.sock show-sa isakmp

@@ -2,6 +2,7 @@
 // (ALGORITHMS: ids and accepted key lengths); the legacy KAME/ipsec-tools names (token.l) are recognised
 // here so that they are refused with a clear message instead of a syntax error.
 import * as C from '../pfkey/constants.js';
+import { ALGORITHMS, type AlgorithmKind, REFUSED_ALGORITHMS } from '../pfkey/algorithms.js';
 
 export type AlgKind = 'enc' | 'auth' | 'comp';
 
@@ -28,7 +29,7 @@ export interface SetkeyAlg {
   aead?: boolean;
 }
 
-const KIND_OF: Record<C.AlgorithmKind, AlgKind> = { encrypt: 'enc', auth: 'auth', comp: 'comp' };
+const KIND_OF: Record<AlgorithmKind, AlgKind> = { encrypt: 'enc', auth: 'auth', comp: 'comp' };
 const range = (min: number, max: number): KeyBits => ({ min, max, step: 8 });
 
 // Names setkey knows but uipsec does not implement; sizes from setkey(8) for the message.
@@ -138,7 +139,7 @@ const LEGACY: readonly SetkeyAlg[] = [
 
 function buildTables(): Record<AlgKind, Map<string, SetkeyAlg>> {
   const t: Record<AlgKind, Map<string, SetkeyAlg>> = { enc: new Map(), auth: new Map(), comp: new Map() };
-  for (const a of C.ALGORITHMS) {
+  for (const a of ALGORITHMS) {
     const kind = KIND_OF[a.kind];
     const noKey = a.keyBits.length === 1 && a.keyBits[0] === 0;
     t[kind].set(a.name, {
@@ -152,7 +153,7 @@ function buildTables(): Record<AlgKind, Map<string, SetkeyAlg>> {
     });
   }
   for (const a of LEGACY) {
-    const refused = C.REFUSED_ALGORITHMS.get(a.name);
+    const refused = REFUSED_ALGORITHMS.get(a.name);
     if (!t[a.kind].has(a.name)) t[a.kind].set(a.name, refused ? { ...a, reason: refused.reason } : a);
   }
   return t;

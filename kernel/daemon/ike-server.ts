@@ -39,6 +39,13 @@ const EHOSTUNREACH = 65;
 const STATUS_MAX_INTERFACES = 32;
 const STATUS_MAX_ADDRESSES = 16;
 const STATUS_MAX_ROUTES = 256;
+/**
+ * Bytes of datagrams that may wait for one client (issue 11 item 5): a stalled racoon must not make the daemon
+ * buffer a flood. Past it datagrams are dropped and counted (`queueDrops`), as a full UDP receive buffer drops
+ * them (udpstat udps_fullsock); IKE retransmits. About 700 full-size datagrams, five times Linux's default
+ * UDP receive buffer (net.core.rmem_default, 208 KiB).
+ */
+export const IKE_CLIENT_QUEUE_LIMIT = 1024 * 1024;
 
 /** What one client connection holds: its bound sockets and its running PING, if any. */
 interface ClientState {
@@ -64,7 +71,11 @@ function linkText(link: Link): string {
  * The host's status as the STATUS frame carries it: interfaces (addresses, MTU, link), routes, the non-zero
  * KAME IPsec counters (espstat, ahstat, ipcompstat, ipsecstat) and netstat counters, and the SAD/SPD sizes.
  */
-export function hostStatus(host: Host, channel?: IkeServerStats): Record<string, unknown> {
+export function hostStatus(
+  host: Host,
+  channel?: IkeServerStats,
+  pfkeyCounters?: Record<string, number>,
+): Record<string, unknown> {
   const ifs = host.interfaces();
   const routes = host.routes.list();
   return {
@@ -85,6 +96,7 @@ export function hostStatus(host: Host, channel?: IkeServerStats): Record<string,
     routesTotal: routes.length,
     ipsecCounters: host.stats.nonZero(),
     netCounters: host.netstat.nonZero(),
+    pfkeyCounters,
     sadSize: host.sad.size,
     spdSize: host.spd.size,
     channel: channel ? { ...channel } : undefined,
@@ -97,11 +109,21 @@ export interface IkeServerStats {
   datagramsIn: number;
   datagramsOut: number;
   sendDrops: number;
+  /** Datagrams for a client that was not reading, dropped at IKE_CLIENT_QUEUE_LIMIT. */
+  queueDrops: number;
 }
 
 export class IkeServer {
-  readonly stats: IkeServerStats = { connections: 0, framingErrors: 0, datagramsIn: 0, datagramsOut: 0, sendDrops: 0 };
+  readonly stats: IkeServerStats = {
+    connections: 0,
+    framingErrors: 0,
+    datagramsIn: 0,
+    datagramsOut: 0,
+    sendDrops: 0,
+    queueDrops: 0,
+  };
   private readonly clients = new Set<Socket>();
+  private readonly stalledClients = new Set<Socket>();
   private server: Server | undefined;
 
   constructor(
@@ -109,6 +131,8 @@ export class IkeServer {
     readonly path: string,
     private readonly log: Logger,
     private readonly natt?: NattSocket,
+    /** PF_KEY's counters for STATUS (PfkeyServer.counters). */
+    private readonly pfkeyCounters?: () => Record<string, number>,
   ) {
     natt?.onIke((msg, from) => this.ikeFromNatt(msg, from));
   }
@@ -167,6 +191,7 @@ export class IkeServer {
     });
     const done = () => {
       if (!this.clients.delete(conn)) return;
+      this.stalledClients.delete(conn);
       for (const s of socks.values()) s.close();
       socks.clear();
       state.stopPing?.();
@@ -214,9 +239,21 @@ export class IkeServer {
     conn.write(encodeIkeFrame({ type: 'sent', tag: f.tag, ...r }));
   }
 
+  /** A datagram for a client that is not reading is dropped; the log says so once per stall. */
+  private stalled(conn: Socket): void {
+    this.stats.queueDrops++;
+    if (this.stalledClients.has(conn)) return;
+    this.stalledClients.add(conn);
+    this.log.log('warn', `ike client is not reading: dropping its datagrams (${IKE_CLIENT_QUEUE_LIMIT} bytes waiting)`);
+    conn.once('drain', () => {
+      this.stalledClients.delete(conn);
+      this.log.log('notice', `ike client reads again; ${this.stats.queueDrops} datagrams dropped in all`);
+    });
+  }
+
   /** The STATUS frame; should the lists still not fit (very long interface names), they go and counters stay. */
   private statusFrame(): Uint8Array {
-    const report = hostStatus(this.host, this.stats);
+    const report = hostStatus(this.host, this.stats, this.pfkeyCounters?.());
     try {
       return encodeIkeFrame({ type: 'status', report });
     } catch (e) {
@@ -294,17 +331,21 @@ export class IkeServer {
       if (f.bypass) s.setPolicy(BYPASS);
       s.onMessage((payload, from) => {
         this.stats.datagramsIn++;
-        if (!conn.destroyed)
-          conn.write(
-            encodeIkeFrame({
-              type: 'dgram',
-              localPort: port,
-              remotePort: from.port,
-              local: from.local,
-              remote: from.address,
-              payload,
-            }),
-          );
+        if (conn.destroyed) return;
+        if (conn.writableLength + payload.length > IKE_CLIENT_QUEUE_LIMIT) {
+          this.stalled(conn);
+          return;
+        }
+        conn.write(
+          encodeIkeFrame({
+            type: 'dgram',
+            localPort: port,
+            remotePort: from.port,
+            local: from.local,
+            remote: from.address,
+            payload,
+          }),
+        );
       });
       socks.set(port, s);
     } catch (e) {

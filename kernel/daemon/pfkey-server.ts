@@ -1,36 +1,52 @@
 // PF_KEY over a Unix stream socket, daemon side: each connection is one PF_KEY socket of the KeySock.
 // Plain PF_KEY v2 messages back to back, delimited by sadb_msg_len (pfkey/stream.ts); a client whose stream
-// cannot be framed (garbage header) is disconnected, and affects no other. Writes respect backpressure for
-// dumps (the dump pauses until 'drain'); broadcasts to a client that stopped reading are dropped past a
-// limit and counted, as a full PF_KEY receive buffer drops them (ENOBUFS).
+// cannot be framed (garbage header) is disconnected, and affects no other. What waits for a client is
+// bounded per client and for all of them (pfkey-queue.ts): a dump pauses until its reader reads, and a
+// client that stops reading while messages keep coming is disconnected and counted (issue 11 item 4), so
+// that it can cost neither memory nor the daemon's time.
 import type { Server, Socket } from 'node:net';
 import { PfkeyStreamSplitter } from '../../pfkey/stream.js';
 import type { Logger } from '../../common/log.js';
 import type { KeySock, KeySocket } from '../keysock/keysock.js';
 import { closeUnix, listenUnix } from './unix-listener.js';
+import { ClientQueue, QueueBudget } from './pfkey-queue.js';
 
-/** Bytes queued to one client beyond which further messages are dropped (KAME: socket buffer full). */
-export const CLIENT_QUEUE_LIMIT = 64 * 1024 * 1024;
-/** Bytes queued beyond which a dump pauses until the client reads. */
-export const DUMP_HIGH_WATER = 256 * 1024;
+export { CLIENT_QUEUE_LIMIT, DUMP_HIGH_WATER, GLOBAL_QUEUE_BUDGET } from './pfkey-queue.js';
 
 export interface PfkeyServerStats {
   connections: number;
   open: number;
   framingErrors: number;
+  /** Messages not queued because the client's queue or the global budget was full (pfkeystat in_nomem). */
   dropped: number;
+  /** Clients disconnected for it. */
+  overBudget: number;
+}
+
+/** One connected client. */
+interface Client {
+  id: number;
+  conn: Socket;
+  queue: ClientQueue;
+  ksock: KeySocket | undefined;
+  /** A dump paused for room. */
+  wantResume: boolean;
 }
 
 export class PfkeyServer {
-  readonly stats: PfkeyServerStats = { connections: 0, open: 0, framingErrors: 0, dropped: 0 };
-  private readonly clients = new Set<Socket>();
+  readonly stats: PfkeyServerStats = { connections: 0, open: 0, framingErrors: 0, dropped: 0, overBudget: 0 };
+  readonly budget: QueueBudget;
+  private readonly clients = new Map<Socket, Client>();
   private server: Server | undefined;
 
   constructor(
     private readonly keysock: KeySock,
     readonly path: string,
     private readonly log: Logger,
-  ) {}
+    budget?: QueueBudget,
+  ) {
+    this.budget = budget ?? new QueueBudget();
+  }
 
   async start(): Promise<void> {
     this.server = await listenUnix(this.path, (s) => this.accept(s));
@@ -38,79 +54,107 @@ export class PfkeyServer {
   }
 
   async close(): Promise<void> {
-    if (this.server) await closeUnix(this.server, this.path, this.clients);
+    if (this.server) await closeUnix(this.server, this.path, this.clients.keys());
     this.server = undefined;
+  }
+
+  /**
+   * Non-zero PF_KEY counters for `uipsec status`, named after FreeBSD's pfkeystat (netstat -s -p pfkey):
+   * out_total messages from clients, in_total copies to them, in_nomem copies not delivered for want of room;
+   * and ours: in_closed clients disconnected for not reading, queued/queued_peak bytes waiting.
+   */
+  counters(): Record<string, number> {
+    const k = this.keysock.stats;
+    const all: Record<string, number> = {
+      pfkey_out_total: k.received,
+      pfkey_in_total: k.delivered,
+      pfkey_in_nomem: k.dropped + this.stats.dropped,
+      pfkey_in_closed: this.stats.overBudget,
+      pfkey_queued_bytes: this.budget.used,
+      pfkey_queued_peak: this.budget.peak,
+    };
+    return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== 0));
   }
 
   private accept(conn: Socket): void {
     this.stats.connections++;
     this.stats.open++;
-    this.clients.add(conn);
-    const id = this.stats.connections;
+    const c: Client = { id: this.stats.connections, conn, queue: undefined!, ksock: undefined, wantResume: false };
+    c.queue = new ClientQueue(conn, this.budget, () => this.resume(c));
+    this.clients.set(conn, c);
     const splitter = new PfkeyStreamSplitter({ maxMessageBytes: 65536 });
-    // Messages for this client are gathered and written once per event-loop turn (one syscall for a
-    // burst of replies); `wantResume` remembers a dump paused for room.
-    const out: Uint8Array[] = [];
-    let outBytes = 0;
-    let scheduled = false;
-    let wantResume = false;
-    const flush = () => {
-      scheduled = false;
-      if (out.length === 0 || conn.destroyed) return;
-      const ok = conn.write(out.length === 1 ? out[0]! : Buffer.concat(out, outBytes));
-      out.length = 0;
-      outBytes = 0;
-      if (ok && wantResume) {
-        wantResume = false;
-        ksock?.resume();
-      }
-    };
-    let ksock: KeySocket | undefined = this.keysock.openSocket({
-      deliver: (msg) => {
-        if (conn.destroyed) return true;
-        if (conn.writableLength + outBytes > CLIENT_QUEUE_LIMIT) {
-          this.stats.dropped++;
-          wantResume = true;
-          return false;
-        }
-        out.push(msg);
-        outBytes += msg.length;
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-        const room = conn.writableLength + outBytes < DUMP_HIGH_WATER;
-        if (!room) wantResume = true;
-        return room;
-      },
-    });
-    conn.on('drain', () => {
-      if (wantResume) {
-        wantResume = false;
-        ksock?.resume();
-      }
-    });
+    c.ksock = this.keysock.openSocket({ deliver: (msg) => this.deliver(c, msg) });
     conn.on('data', (chunk: Buffer) => {
       const r = splitter.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-      for (const m of r.messages) ksock?.send(m);
+      for (const m of r.messages) c.ksock?.send(m);
       if (r.error) {
         this.stats.framingErrors++;
-        this.log.log('info', `pfkey client ${id}: ${r.error.message}; disconnecting it`);
-        conn.destroy();
+        this.log.log('info', `pfkey client ${c.id}: ${r.error.message}; disconnecting it`);
+        this.drop(c);
       }
     });
-    const done = () => {
-      if (!this.clients.delete(conn)) return;
-      this.stats.open--;
-      ksock?.close();
-      ksock = undefined;
-      this.log.log('debug', `pfkey client ${id} gone`);
-    };
     conn.on('error', (e) => {
-      this.log.log('debug', `pfkey client ${id}: ${e.message}`);
-      done();
+      this.log.log('debug', `pfkey client ${c.id}: ${e.message}`);
+      this.gone(c);
     });
-    conn.on('close', done);
-    this.log.log('debug', `pfkey client ${id} connected`);
+    conn.on('close', () => this.gone(c));
+    this.log.log('debug', `pfkey client ${c.id} connected`);
+  }
+
+  /** A message for client c; false asks a dump to pause (KeySocket.resume continues it). */
+  private deliver(c: Client, msg: Uint8Array): boolean {
+    if (c.conn.destroyed || !this.clients.has(c.conn)) return true;
+    if (c.queue.overLimit(msg.length)) {
+      this.overBudget(c, `more than ${this.budget.clientLimit} bytes waiting`);
+      return true;
+    }
+    while (this.budget.used + msg.length > this.budget.globalLimit) {
+      const big = this.largest();
+      if (!big) break;
+      this.overBudget(big, `the largest queue (${big.queue.queued} bytes) when all clients had ${this.budget.used}`);
+      if (big === c) return true;
+    }
+    c.queue.push(msg);
+    if (c.queue.hasRoom) return true;
+    // Its replies back up: read no more of its requests until it reads (a pipelining client is paced,
+    // not disconnected; only what others cause can take it over its limit), and pause its dump.
+    c.conn.pause();
+    c.wantResume = true;
+    return false;
+  }
+
+  private resume(c: Client): void {
+    if (c.conn.isPaused()) c.conn.resume();
+    if (!c.wantResume) return;
+    c.wantResume = false;
+    c.ksock?.resume();
+  }
+
+  private largest(): Client | undefined {
+    let big: Client | undefined;
+    for (const x of this.clients.values()) if (x.queue.queued > (big?.queue.queued ?? 0)) big = x;
+    return big;
+  }
+
+  /** A client that does not read: the message is dropped, the client disconnected, both counted. */
+  private overBudget(c: Client, why: string): void {
+    this.stats.dropped++;
+    this.stats.overBudget++;
+    this.log.log('warn', `pfkey client ${c.id} is not reading (${why}); disconnecting it`);
+    this.drop(c);
+  }
+
+  private drop(c: Client): void {
+    c.conn.destroy();
+    this.gone(c);
+  }
+
+  private gone(c: Client): void {
+    if (!this.clients.delete(c.conn)) return;
+    this.stats.open--;
+    c.queue.release();
+    c.ksock?.close();
+    c.ksock = undefined;
+    this.log.log('debug', `pfkey client ${c.id} gone`);
   }
 }

@@ -65,7 +65,7 @@ function lookupSa(ctx: InputContext, proto: number, p: Uint8Array, off: number, 
 function espIcvLen(sa: SecAssoc): number {
   const alg = sa.encAlg;
   if (alg?.kind === 'aead') return alg.icvLen;
-  return sa.authAlg && sa.auth ? sa.authAlg.icvLen : 0;
+  return sa.authAlg && sa.authKey ? sa.authAlg.icvLen : 0; // contexts may not exist yet (created on first use)
 }
 
 /**

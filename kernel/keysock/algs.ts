@@ -2,6 +2,7 @@
 // sadb_sa_encrypt ids (pfkey/constants.ts), the SUPPORTED_AUTH/ENCRYPT lists of a REGISTER reply
 // (RFC 2367 §2.3.8) and the PROPOSAL combinations of an ACQUIRE (RFC 2367 §2.3.7, KAME key_getprop).
 import * as C from '../../pfkey/constants.js';
+import { type AlgorithmKind, lookupAlgorithm } from '../../pfkey/algorithms.js';
 import type { SadbAlg, SadbComb, SadbProp } from '../../pfkey/index.js';
 import { AUTH_ALGS, COMP_ALGS, ENC_ALGS } from '../../crypto/registry.js';
 import type { IpsecProto } from '../sad/secassoc.js';
@@ -19,9 +20,9 @@ interface Named {
 /** Ids the constants table does not name by a crypto alias. */
 const EXTRA_IDS: Record<string, number> = { 'hmac-ripemd160': C.SADB_X_AALG_RIPEMD160HMAC };
 
-function idOf(kind: C.AlgorithmKind, a: Named): number | undefined {
+function idOf(kind: AlgorithmKind, a: Named): number | undefined {
   for (const n of [a.name, ...a.aliases]) {
-    const row = C.lookupAlgorithm(kind, n);
+    const row = lookupAlgorithm(kind, n);
     if (row) return row.id;
   }
   return EXTRA_IDS[a.name];
@@ -36,7 +37,7 @@ interface AlgRow {
   aead: boolean;
 }
 
-function rows(kind: C.AlgorithmKind, algs: readonly (Named & { kind?: string })[]): AlgRow[] {
+function rows(kind: AlgorithmKind, algs: readonly (Named & { kind?: string })[]): AlgRow[] {
   const out: AlgRow[] = [];
   for (const a of algs) {
     const id = idOf(kind, a);
@@ -87,7 +88,7 @@ export function compIdOf(name: string): number {
 }
 
 /** True when the key length is one the kernel accepts for that algorithm (xform_init's check). */
-export function keyBitsOk(kind: C.AlgorithmKind, id: number, bits: number): boolean {
+export function keyBitsOk(kind: AlgorithmKind, id: number, bits: number): boolean {
   const r = kind === 'encrypt' ? ENC_BY_ID.get(id) : kind === 'auth' ? AUTH_BY_ID.get(id) : COMP_BY_ID.get(id);
   return r !== undefined && bits >= r.minBits && bits <= r.maxBits;
 }

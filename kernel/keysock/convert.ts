@@ -2,6 +2,7 @@
 // (satype, protocol, mode, state), ADD/UPDATE/GETSPI messages to Sad parameters (KAME key_setsaval/key_mature
 // rules) and SAs to dump and EXPIRE messages (key_setdumpsa). The SPD's conversions are in convert-spd.ts.
 import * as C from '../../pfkey/constants.js';
+import { SADB_SATYPE_NAMES, nameOf } from '../../pfkey/names.js';
 import {
   PfkeyError,
   invalid,
@@ -50,7 +51,7 @@ const STATE_NUM: Record<SaState, number> = {
 /** The IPsec protocol of an SA satype; RFC 2367 satypes we do not implement are EPROTONOSUPPORT. */
 export function protoOfSatype(satype: number): IpsecProto {
   const p = PROTO_BY_SATYPE.get(satype);
-  if (!p) throw new PfkeyError('EPROTONOSUPPORT', `satype ${C.nameOf(C.SADB_SATYPE_NAMES, satype)} not supported`);
+  if (!p) throw new PfkeyError('EPROTONOSUPPORT', `satype ${nameOf(SADB_SATYPE_NAMES, satype)} not supported`);
   return p;
 }
 

@@ -4,6 +4,7 @@
 // promiscuous copies and the originator served last, streamed dumps with backpressure, and the kernel's
 // own messages (ACQUIRE, EXPIRE, X_SPDEXPIRE) built from the host's events.
 import * as C from '../../pfkey/constants.js';
+import { SADB_MSG_NAMES, nameOf } from '../../pfkey/names.js';
 import {
   ERRNO_NUMBERS,
   PfkeyError,
@@ -189,7 +190,7 @@ export class KeySock implements PfkeyEndpoint {
     }
     const bad = checkUserMessage(m);
     if (bad) {
-      this.log.log('debug', `pfkey: ${C.nameOf(C.SADB_MSG_NAMES, m.msg.type)} refused: ${bad.reason}`);
+      this.log.log('debug', `pfkey: ${nameOf(SADB_MSG_NAMES, m.msg.type)} refused: ${bad.reason}`);
       this.errorReply(s, raw, ERRNO_NUMBERS[bad.errno]);
       return;
     }
@@ -238,7 +239,7 @@ export class KeySock implements PfkeyEndpoint {
       bytes = encodeMessage(m);
     } catch (e) {
       this.stats.internalErrors++;
-      this.log.log('error', `pfkey: cannot encode ${C.nameOf(C.SADB_MSG_NAMES, m.msg.type)}: ${(e as Error).message}`);
+      this.log.log('error', `pfkey: cannot encode ${nameOf(SADB_MSG_NAMES, m.msg.type)}: ${(e as Error).message}`);
       return true;
     }
     return this.sendup(bytes, target, origin);

@@ -4,6 +4,7 @@
 import { ErrnoError } from '../../common/errors.js';
 import { wipe } from '../../common/bytes.js';
 import { findAuthAlg, findCompAlg, findEncAlg } from '../../crypto/registry.js';
+import { checkKeyLength } from '../../crypto/errors.js';
 import type { Backend } from '../../crypto/types.js';
 import { SADB_X_EXT_CYCSEQ, SADB_X_EXT_RAWCPI } from '../../pfkey/constants.js';
 import { ReplayWindow, REPLAY_MAX_BITS } from './replay.js';
@@ -39,7 +40,7 @@ export interface SaParams {
   pid?: number;
   /** sadb_msg_seq. */
   seq?: number;
-  /** Crypto implementation for the contexts (default: the algorithm's first, node:crypto). For tests. */
+  /** Crypto implementation for the contexts (default: the algorithm's first available one, `evp` where the node binary exports OpenSSL). For tests and benches. */
   backend?: Backend;
 }
 
@@ -57,10 +58,15 @@ export interface GetSpiParams {
   natt?: NatT;
 }
 
-const ZERO_LIFETIME: Lifetime = { allocations: 0, bytes: 0, addtimeSec: 0, usetimeSec: 0 };
+/** The replay state of a larval SA (replaced at ADD/UPDATE); it never sees a packet. */
+const NO_REPLAY = new ReplayWindow(0, false);
 
-/** A full lifetime from the fields PF_KEY gave (the others 0: no limit). */
+/** "No limit": one frozen object shared by every SA without a hard or soft lifetime (issue 11 item 14). */
+const ZERO_LIFETIME: Lifetime = Object.freeze({ allocations: 0, bytes: 0, addtimeSec: 0, usetimeSec: 0 });
+
+/** A full lifetime from the fields PF_KEY gave (the others 0: no limit); the shared one when all are 0. */
 export function lifetimeOf(l: Partial<Lifetime> | undefined): Lifetime {
+  if (!l || Object.values(l).every((v) => !v)) return ZERO_LIFETIME;
   return { ...ZERO_LIFETIME, ...l };
 }
 
@@ -93,7 +99,7 @@ export function larvalSa(
     state: 'larval',
     esn: false,
     replayBits: 0,
-    replay: new ReplayWindow(0, false),
+    replay: NO_REPLAY,
     seqOutHi: 0,
     seqOutLo: 0,
     cyclicSeq: false,
@@ -107,8 +113,10 @@ export function larvalSa(
 }
 
 /**
- * Validates and copies ADD/UPDATE parameters into a larval SA and creates its crypto contexts once
- * (KAME key_setsaval + key_mature). Throws ErrnoError EINVAL on anything KAME refuses.
+ * Validates and copies ADD/UPDATE parameters into a larval SA (KAME key_setsaval + key_mature). Throws
+ * ErrnoError EINVAL on anything KAME refuses. Crypto contexts are created on the SA's first packet
+ * (ipsec/esp-crypto.ts ensureContexts, ipsec/ah.ts), not here: they are most of an SA's memory (issue 11
+ * item 14), and many SAs (a hub's, a flood of ADDs) never carry a packet.
  */
 export function applyParams(sa: SecAssoc, p: SaParams): void {
   if (sa.proto !== 'ipcomp' && sa.spi <= 0xff)
@@ -132,7 +140,10 @@ export function applyParams(sa: SecAssoc, p: SaParams): void {
   if (p.natt) sa.natt = { ...p.natt };
 }
 
-/** The SA's algorithms, keys and crypto contexts, created once here (never per packet). */
+/**
+ * The SA's algorithms and keys, key lengths checked as the contexts would. Contexts are made here only when
+ * the caller picks a back-end (tests comparing implementations); otherwise on first use.
+ */
 function setAlgorithms(sa: SecAssoc, p: SaParams): void {
   try {
     if (sa.proto === 'ipcomp') {
@@ -149,19 +160,27 @@ function setAlgorithms(sa: SecAssoc, p: SaParams): void {
     } else if (!p.encAlg) {
       throw new ErrnoError('EINVAL', 'ESP needs an encryption algorithm (null for none)');
     }
+    // Both keys in one buffer: one allocation per SA instead of two (issue 11 item 14).
+    const encLen = p.encAlg ? (p.encKey?.length ?? 0) : 0;
+    const keys = new Uint8Array(encLen + (p.authAlg ? (p.authKey?.length ?? 0) : 0));
     if (p.encAlg) {
       const alg = findEncAlg(p.encAlg);
       if (alg.kind === 'aead' && p.authAlg && p.authAlg !== 'null')
         throw new ErrnoError('EINVAL', `${alg.name} is combined mode: no -A`);
       sa.encAlg = alg;
-      sa.encKey = new Uint8Array(p.encKey ?? []);
-      if (alg.kind === 'aead') sa.aead = alg.create(sa.encKey, p.backend);
-      else sa.cipher = alg.create(sa.encKey, p.backend);
+      sa.encKey = keys.subarray(0, encLen);
+      if (p.encKey) sa.encKey.set(p.encKey);
+      checkKeyLength(alg.name, sa.encKey, alg.keyBits);
+      if (p.backend && alg.kind === 'aead') sa.aead = alg.create(sa.encKey, p.backend);
+      else if (p.backend && alg.kind === 'cipher') sa.cipher = alg.create(sa.encKey, p.backend);
     }
     if (p.authAlg) {
-      sa.authAlg = findAuthAlg(p.authAlg);
-      sa.authKey = new Uint8Array(p.authKey ?? []);
-      sa.auth = sa.authAlg.create(sa.authKey, p.backend);
+      const auth = findAuthAlg(p.authAlg);
+      sa.authAlg = auth;
+      sa.authKey = keys.subarray(encLen);
+      if (p.authKey) sa.authKey.set(p.authKey);
+      checkKeyLength(auth.name, sa.authKey, auth.keyBits);
+      if (p.backend) sa.auth = auth.create(sa.authKey, p.backend);
     }
   } catch (err) {
     wipe(sa.encKey, sa.authKey);

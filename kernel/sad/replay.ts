@@ -7,11 +7,15 @@ export const REPLAY_MAX_BITS = 1 << 20;
 const TWO32 = 4294967296;
 /** With anti-replay off, ESN high bits are inferred against this half-space instead of a window. */
 const NO_WINDOW_INFER_BITS = 0x80000000;
+/** The ring of a window that has accepted nothing yet (isSet reads undefined, i.e. not seen). */
+const NO_RING = new Uint32Array(0);
 
 /** The anti-replay state of one inbound SA (KAME `struct secreplay`). */
 export class ReplayWindow {
   private readonly bits: number;
-  private readonly ring: Uint32Array;
+  /** Made on the first accepted packet: an outbound SA, or one that never carries traffic, needs none. */
+  private ring: Uint32Array = NO_RING;
+  private readonly ringWords: number;
   private readonly ringMask: number;
   private hi = 0;
   private lo = 0;
@@ -28,7 +32,7 @@ export class ReplayWindow {
     // RFC 6479 §2: one spare word beyond the window so the top word can be cleared while sliding.
     let words = 1;
     while (words < Math.ceil(windowBits / 32) + 1) words <<= 1;
-    this.ring = new Uint32Array(windowBits === 0 ? 0 : words);
+    this.ringWords = windowBits === 0 ? 0 : words;
     this.ringMask = words - 1;
   }
 
@@ -61,6 +65,7 @@ export class ReplayWindow {
 
   /** Marks (seqHigh, seqLow) received; call only after the ICV verified. Advances the window. */
   acceptSeq(seqHigh: number, seqLow: number): void {
+    if (this.ring.length !== this.ringWords) this.ring = new Uint32Array(this.ringWords); // all clear: none seen yet
     const sh = this.esn ? seqHigh >>> 0 : 0;
     const sl = seqLow >>> 0;
     const ahead = (sh - this.hi) * TWO32 + (sl - this.lo);

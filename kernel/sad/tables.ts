@@ -22,11 +22,24 @@ function saidxKey(proto: string, mode: string, reqid: number, src: Uint8Array, d
   return `${proto}|${mode}|${reqid}|${addrKey(src)}|${addrKey(dst)}`;
 }
 
-function pairKey(proto: string, src: Uint8Array, dst: Uint8Array): string {
-  return `${proto}|${addrKey(src)}|${addrKey(dst)}`;
+const PROTO_NUM: Record<IpsecProto, number> = { esp: 0, ah: 1, ipcomp: 2 };
+
+/**
+ * Output index key, looked up for every packet sent: a 32-bit FNV-1a hash of protocol, source and
+ * destination, so that no string is built per packet. Different pairs may share a hash; between()
+ * filters them out.
+ */
+function pairHash(proto: IpsecProto, src: Uint8Array, dst: Uint8Array): number {
+  let h = Math.imul(0x811c9dc5 ^ PROTO_NUM[proto], 0x01000193);
+  for (let i = 0; i < src.length; i++) h = Math.imul(h ^ src[i]!, 0x01000193);
+  h = Math.imul(h ^ 0x100, 0x01000193); // a separator: a 4-byte src never reads as part of a 16-byte one
+  for (let i = 0; i < dst.length; i++) h = Math.imul(h ^ dst[i]!, 0x01000193);
+  return h >>> 0;
 }
 
-const PROTO_NUM: Record<IpsecProto, number> = { esp: 0, ah: 1, ipcomp: 2 };
+function samePair(sa: SecAssoc, proto: IpsecProto, src: Uint8Array, dst: Uint8Array): boolean {
+  return sa.proto === proto && addrEqual(sa.src, src) && addrEqual(sa.dst, dst);
+}
 /** Inbound index key: SPI and protocol in one exact integer (SPI < 2^32, so no overlap). */
 function spiKey(proto: IpsecProto, spi: number): number {
   return (spi >>> 0) * 4 + PROTO_NUM[proto];
@@ -39,7 +52,7 @@ const SPI_TRY_COUNT = 1000;
 /** The indexes of one SAD. Entries are created and removed only through insert/remove. */
 export class SadTables {
   private readonly byIn = new Map<number, Entry[]>();
-  private readonly byPair = new Map<string, Entry[]>();
+  private readonly byPair = new Map<number, Entry[]>();
   /** saidx -> the SA head (KAME secashead): creation serial for the newest-first dump order, SA count. */
   private readonly heads = new Map<string, { serial: number; count: number }>();
   readonly entries = new Map<SecAssoc, Entry>();
@@ -56,7 +69,7 @@ export class SadTables {
     const e: Entry = { sa, serial, stateSerial: serial, createdMs: nowMs, usedMs: 0, larvalDeadlineMs, headKey };
     this.addHead(headKey);
     pushTo(this.byIn, spiKey(sa.proto, sa.spi), e);
-    pushTo(this.byPair, pairKey(sa.proto, sa.src, sa.dst), e);
+    pushTo(this.byPair, pairHash(sa.proto, sa.src, sa.dst), e);
     this.entries.set(sa, e);
     return e;
   }
@@ -64,7 +77,7 @@ export class SadTables {
   remove(e: Entry): void {
     const sa = e.sa;
     removeFrom(this.byIn, spiKey(sa.proto, sa.spi), e);
-    removeFrom(this.byPair, pairKey(sa.proto, sa.src, sa.dst), e);
+    removeFrom(this.byPair, pairHash(sa.proto, sa.src, sa.dst), e);
     this.entries.delete(sa);
     this.releaseHead(e.headKey);
   }
@@ -115,7 +128,11 @@ export class SadTables {
 
   /** Every SA of `proto` from `src` to `dst`, in creation order. */
   between(proto: IpsecProto, src: Uint8Array, dst: Uint8Array): readonly Entry[] {
-    return this.byPair.get(pairKey(proto, src, dst)) ?? NONE;
+    const list = this.byPair.get(pairHash(proto, src, dst));
+    if (!list) return NONE;
+    for (const e of list)
+      if (!samePair(e.sa, proto, src, dst)) return list.filter((x) => samePair(x.sa, proto, src, dst));
+    return list;
   }
 
   /** The creation serial of the entry's SA head (dump order: newest head first). */

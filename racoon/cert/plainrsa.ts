@@ -4,10 +4,11 @@
 // peer's (DST); `any` or no address matches every peer.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { readConfigText } from '../../common/bounded-file.js';
+import { FileReadError, readConfigText } from '../../common/bounded-file.js';
 import { ConfigError } from '../../common/errors.js';
 import { addrFamily, maskAddr, parseAddr, prefixContains, type Prefix } from '../../common/inet.js';
 import { checkPskMode, type PskStat } from '../psk.js';
+import { CertLoadError } from './errors.js';
 
 export interface PlainRsaKey {
   /** Our address range (undefined = any). */
@@ -224,11 +225,28 @@ export function loadPlainRsaFile(
   isPrivate: boolean,
   fs: { stat(p: string): PskStat; read(p: string): string } = { stat: statSync, read: readConfigText },
 ): PlainRsaKey[] {
+  // A missing or unreadable file reads as the certificate files do: `FILE: cannot read: ENOENT`.
+  const io = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      const why = e instanceof FileReadError ? e.reason : ((e as NodeJS.ErrnoException).code ?? (e as Error).message);
+      throw new CertLoadError(`cannot read: ${why}`, path);
+    }
+  };
   if (isPrivate) {
-    const bad = checkPskMode(fs.stat(path), path, process.getuid?.());
+    const bad = checkPskMode(
+      io(() => fs.stat(path)),
+      path,
+      process.getuid?.(),
+    );
     if (bad) throw bad;
   }
-  return parsePlainRsa(fs.read(path), path, isPrivate);
+  return parsePlainRsa(
+    io(() => fs.read(path)),
+    path,
+    isPrivate,
+  );
 }
 
 /** naddr_score: -1 = no match, else the prefix length that matched (`any` scores 0). */

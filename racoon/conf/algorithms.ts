@@ -1,6 +1,7 @@
 // racoon.conf algorithm names and the wire numbers they stand for: phase 1 (RFC 2409 App. A) and phase 2
 // (RFC 2407 §4.4/§4.5), with the key lengths each cipher accepts. Names are those racoon.conf(5) documents.
 import * as C from '../isakmp/constants.js';
+import * as T from '../ikev2/transforms.js';
 
 /** One named algorithm. `keyLens` lists accepted key lengths in bits (absent = fixed-size cipher). */
 export interface AlgorithmDef {
@@ -23,6 +24,15 @@ export const PH1_ENC: Readonly<Record<string, AlgorithmDef>> = {
   aes: { id: C.OAKLEY_ATTR_ENC_ALG_AES, keyLens: AES_KEYS },
   rijndael: { id: C.OAKLEY_ATTR_ENC_ALG_AES, keyLens: AES_KEYS },
   camellia: { id: C.OAKLEY_ATTR_ENC_ALG_CAMELLIA, keyLens: AES_KEYS },
+  // IKEv2 only (RFC 5930, RFC 5282, RFC 7634): the IKEv2 ENCR ids; an IKEv1 proposal refuses them (support.ts).
+  aes_ctr: { id: T.IKEV2_ENCR_AES_CTR, keyLens: AES_KEYS },
+  aes_gcm_16: { id: T.IKEV2_ENCR_AES_GCM_16, keyLens: AES_KEYS },
+  aes_gcm_12: { id: T.IKEV2_ENCR_AES_GCM_12, keyLens: AES_KEYS },
+  aes_gcm_8: { id: T.IKEV2_ENCR_AES_GCM_8, keyLens: AES_KEYS },
+  aes_ccm_16: { id: T.IKEV2_ENCR_AES_CCM_16, keyLens: AES_KEYS },
+  aes_ccm_12: { id: T.IKEV2_ENCR_AES_CCM_12, keyLens: AES_KEYS },
+  aes_ccm_8: { id: T.IKEV2_ENCR_AES_CCM_8, keyLens: AES_KEYS },
+  chacha20_poly1305: { id: T.IKEV2_ENCR_CHACHA20_POLY1305 },
 };
 
 export const PH1_HASH: Readonly<Record<string, AlgorithmDef>> = {
@@ -35,6 +45,9 @@ export const PH1_HASH: Readonly<Record<string, AlgorithmDef>> = {
   sha2_384: { id: C.OAKLEY_ATTR_HASH_ALG_SHA2_384 },
   sha512: { id: C.OAKLEY_ATTR_HASH_ALG_SHA2_512 },
   sha2_512: { id: C.OAKLEY_ATTR_HASH_ALG_SHA2_512 },
+  // IKEv2 only (RFC 4434 / RFC 3566, RFC 4615 / RFC 4494): the PRF ids.
+  aes_xcbc: { id: T.IKEV2_PRF_AES128_XCBC },
+  aes_cmac: { id: T.IKEV2_PRF_AES128_CMAC },
 };
 
 export const PH1_AUTH: Readonly<Record<string, AlgorithmDef>> = {
@@ -79,6 +92,11 @@ export const DH_GROUPS: Readonly<Record<string, AlgorithmDef>> = {
   '20': { id: 20, canonical: 'ecp384' },
   ecp521: { id: C.OAKLEY_ATTR_GRP_DESC_ECP521 },
   '21': { id: 21, canonical: 'ecp521' },
+  // RFC 8031 (IKEv2): Curve25519 and Curve448.
+  curve25519: { id: T.IKEV2_DH_CURVE25519 },
+  '31': { id: 31, canonical: 'curve25519' },
+  curve448: { id: T.IKEV2_DH_CURVE448 },
+  '32': { id: 32, canonical: 'curve448' },
   // EC2N groups: cfparse.y num2dhgroup maps 3 and 4 to them; parsed so the error says "not supported".
   ec2n155: { id: C.OAKLEY_ATTR_GRP_DESC_EC2N155 },
   '3': { id: C.OAKLEY_ATTR_GRP_DESC_EC2N155, canonical: 'ec2n155' },
@@ -107,6 +125,12 @@ export const PH2_ENC: Readonly<Record<string, AlgorithmDef>> = {
   aes_gcm_16: { id: C.IPSECDOI_ESP_AES_GCM_16, keyLens: AES_KEYS },
   aes_gcm_12: { id: C.IPSECDOI_ESP_AES_GCM_12, keyLens: AES_KEYS },
   aes_gcm_8: { id: C.IPSECDOI_ESP_AES_GCM_8, keyLens: AES_KEYS },
+  // IKEv2 children (RFC 3686 via RFC 5930 §4, RFC 4309, RFC 7634): an IKEv1 quick mode does not offer them.
+  aes_ctr: { id: C.IPSECDOI_ESP_AES_CTR, keyLens: AES_KEYS },
+  aes_ccm_16: { id: C.IPSECDOI_ESP_AES_CCM_16, keyLens: AES_KEYS },
+  aes_ccm_12: { id: C.IPSECDOI_ESP_AES_CCM_12, keyLens: AES_KEYS },
+  aes_ccm_8: { id: C.IPSECDOI_ESP_AES_CCM_8, keyLens: AES_KEYS },
+  chacha20_poly1305: { id: T.IKEV2_ENCR_CHACHA20_POLY1305 },
 };
 
 export const PH2_AUTH: Readonly<Record<string, AlgorithmDef>> = {
@@ -121,6 +145,7 @@ export const PH2_AUTH: Readonly<Record<string, AlgorithmDef>> = {
   hmac_sha512: { id: C.IPSECDOI_ATTR_AUTH_HMAC_SHA2_512 },
   hmac_sha2_512: { id: C.IPSECDOI_ATTR_AUTH_HMAC_SHA2_512 },
   non_auth: { id: C.IPSECDOI_ATTR_AUTH_NONE },
+  aes_xcbc: { id: C.IPSECDOI_ATTR_AUTH_AES_XCBC_MAC }, // RFC 3566
 };
 
 export const PH2_COMP: Readonly<Record<string, AlgorithmDef>> = {

@@ -161,6 +161,8 @@ export interface RemoteConf {
   ph1id?: number;
   scripts: ScriptHook[];
   proposals: ProposalConf[];
+  /** `ike_version 1|2` (uipsec): the IKE version spoken with this peer; racoon's default is 1 (docs/ikev2.md). */
+  ikeVersion: 1 | 2;
 }
 
 /**
@@ -205,6 +207,8 @@ export interface SainfoConf {
   encryption: AlgorithmRef[];
   authentication: AlgorithmRef[];
   compression: AlgorithmRef[];
+  /** `esn on|off` (uipsec, IKEv2 children): propose or accept extended sequence numbers (RFC 7296 §3.3.2). */
+  esn?: boolean;
 }
 
 /** `privsep { user; group; chroot; }`: names as written (resolved when the feature lands) or numeric ids. */

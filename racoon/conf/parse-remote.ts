@@ -24,6 +24,7 @@ import {
 import { posOf, unknownDirective, type Handler, type TokenReader } from './reader.js';
 import type { Token } from './lexer.js';
 import { address, algorithmRef, idSpec, optionalPort } from './values.js';
+import { IKEV2_REMOTE_HANDLERS, retagIkev2Uses } from './ikev2.js';
 
 const EXCHANGE_MODES: Readonly<Record<string, number>> = {
   main: ISAKMP_ETYPE_IDENT,
@@ -82,6 +83,7 @@ export function defaultRemote(kw: Token, name: string): RemoteConf {
     rekey: 'on',
     scripts: [],
     proposals: [],
+    ikeVersion: 1,
   };
 }
 
@@ -223,6 +225,12 @@ const IDENTITY_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
       t === 'x509'
         ? { type: 'x509', certFile: first, keyFile: r.str('private key file'), pos: posOf(kw) }
         : { type: 'plain_rsa', keyFile: first, pos: posOf(kw) };
+    if (t === 'plain_rsa') {
+      // cfparse.y: a plain RSA key has no certificate to send, request or verify.
+      rm.sendCr = false;
+      rm.sendCert = false;
+      rm.verifyCert = false;
+    }
     r.use('remote.certificate_type', kw);
     r.semi();
   },
@@ -234,7 +242,7 @@ const IDENTITY_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
   },
   peers_certfile: (r, kw, { rm }) => {
     rm.peersCert = peersCert(r, kw);
-    r.use('remote.peers_certfile', kw);
+    r.use('remote.peers_certfile', kw); // dnssec: reported when the certificates load (cert/remote.ts)
     r.semi();
   },
   xauth_login: (r, kw, { rm }) => {
@@ -314,6 +322,7 @@ const BEHAVIOUR_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
   ph1id: number('ph1id', (rm, v) => {
     rm.ph1id = v;
   }),
+  ...IKEV2_REMOTE_HANDLERS,
 };
 
 const REMOTE_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
@@ -393,7 +402,9 @@ export function parseRemote(r: TokenReader, kw: Token, conf: RacoonConf): void {
     return;
   }
   const ctx: RemoteCtx = { rm, proposals: [] };
+  const firstUse = r.uses.length;
   r.block(`remote ${name}`, kw, REMOTE_HANDLERS, ctx);
   if (ctx.proposals.length > 0) rm.proposals = ctx.proposals;
+  if (rm.ikeVersion === 2) retagIkev2Uses(r.uses, firstUse);
   conf.remotes.push(rm);
 }

@@ -110,6 +110,10 @@ const SAINFO_HANDLERS: Readonly<Record<string, Handler<SainfoConf>>> = {
     sa.compression.push(...algorithmList(r, PH2_COMP, 'compression_algorithm'));
     r.semi();
   },
+  esn: (r, _kw, sa) => {
+    sa.esn = r.onOff('esn');
+    r.semi();
+  },
 };
 
 /** `[from idtype ["str"]] [group "name"]` after the ids (cfparse.y sainfo_param; we take both). */

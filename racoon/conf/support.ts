@@ -17,12 +17,7 @@ export interface Support {
   why?: string;
 }
 
-const CERTS = 'certificates / RSA signatures';
-const AGGR = 'aggressive mode';
-const BASE = 'base mode';
-const DPD = 'dead peer detection (RFC 3706)';
-const FRAG = 'IKE fragmentation';
-const GENPOL = 'generate_policy';
+const BASE = 'base mode (ipsec-tools only: no other IKE implementation speaks it, so nothing to check it against)';
 const XAUTH = 'XAuth / hybrid authentication';
 const MODECFG = 'ISAKMP mode config';
 const SCRIPT = 'script hooks';
@@ -37,6 +32,81 @@ const never = (why: string): Support => ({ status: 'never', why });
 const ignored = (why: string): Support => ({ status: 'ignored', why });
 const OK: Support = { status: 'supported' };
 
+const V2_ONLY = 'an IKEv2 transform (RFC 5282, RFC 5930, RFC 7634, RFC 8031): write ike_version 2 in this remote';
+const V2_CERTS = 'IKEv2 certificate authentication (RFC 7296 §2.15, RFC 7427)';
+const V2_EAP = 'XAuth and hybrid authentication are IKEv1; IKEv2 authenticates users with EAP (a later step)';
+const V1_ONLY = (what: string) => ignored(`${what} is IKEv1 only (RFC 2409); IKEv2 has no such setting`);
+
+/** IKEv2 transforms named in an IKEv1 remote's proposal: refused with the reason. */
+const IKEV1_LIMITS: Readonly<Record<string, Support>> = Object.fromEntries(
+  [
+    'encryption_algorithm aes_ctr',
+    'encryption_algorithm aes_gcm_16',
+    'encryption_algorithm aes_gcm_12',
+    'encryption_algorithm aes_gcm_8',
+    'encryption_algorithm aes_ccm_16',
+    'encryption_algorithm aes_ccm_12',
+    'encryption_algorithm aes_ccm_8',
+    'encryption_algorithm chacha20_poly1305',
+    'hash_algorithm aes_xcbc',
+    'hash_algorithm aes_cmac',
+    'dh_group curve25519',
+    'dh_group curve448',
+  ].map((k) => [`proposal.${k}`, never(V2_ONLY)]),
+);
+
+/**
+ * A remote with `ike_version 2` records its directives as `ikev2.<directive>` (conf/ikev2.ts). A key absent
+ * here has IKEv1's status (`ikev2.X` looks up `remote.X`, `ikev2.proposal.X` looks up `proposal.X`).
+ */
+const IKEV2_SUPPORT: Readonly<Record<string, Support>> = {
+  'ikev2.exchange_mode main': ignored('exchange_mode has no meaning in IKEv2: IKE_SA_INIT then IKE_AUTH'),
+  'ikev2.exchange_mode aggressive': ignored('exchange_mode has no meaning in IKEv2: IKE_SA_INIT then IKE_AUTH'),
+  'ikev2.exchange_mode base': ignored('exchange_mode has no meaning in IKEv2: IKE_SA_INIT then IKE_AUTH'),
+  'ikev2.proposal_check': ignored('IKEv2 negotiates no lifetimes: each end rekeys on its own (RFC 7296 §2.8)'),
+  'ikev2.support_proxy on': ignored('IKEv2 traffic selectors always name the addresses (RFC 7296 §2.9)'),
+  'ikev2.weak_phase1_check on': V1_ONLY('weak_phase1_check'),
+  'ikev2.dpd on': OK, // IKEv2 liveness checks are always answered; dpd_delay starts ours
+  'ikev2.dpd_delay': OK,
+  'ikev2.dpd_retry': OK,
+  'ikev2.dpd_maxfail': OK,
+  'ikev2.my_identifier asn1dn': local(V2_CERTS),
+  'ikev2.my_identifier keyid file': local(V2_CERTS),
+  'ikev2.peers_identifier asn1dn': local(V2_CERTS),
+  'ikev2.peers_identifier keyid file': local(V2_CERTS),
+  'ikev2.certificate_type': local(V2_CERTS),
+  'ikev2.ca_type': local(V2_CERTS),
+  'ikev2.peers_certfile': local(V2_CERTS),
+  'ikev2.xauth_login': never(V2_EAP),
+  'ikev2.script': local(SCRIPT),
+  'ikev2.generate_policy': local('generate_policy for IKEv2 (policies from the negotiated traffic selectors)'),
+  'ikev2.ike_frag': local('IKEv2 fragmentation (RFC 7383)'),
+  'ikev2.mode_cfg on': local('the IKEv2 configuration payload for a roadwarrior (RFC 7296 §3.15)'),
+  'ikev2.mobike on': local('MOBIKE (RFC 4555)'),
+  'ikev2.ph1id': local('ph1id / sainfo remoteid matching'),
+  'ikev2.proposal.encryption_algorithm aes_ctr': OK,
+  'ikev2.proposal.encryption_algorithm aes_gcm_16': OK,
+  'ikev2.proposal.encryption_algorithm aes_gcm_12': OK,
+  'ikev2.proposal.encryption_algorithm aes_gcm_8': OK,
+  'ikev2.proposal.encryption_algorithm aes_ccm_16': OK,
+  'ikev2.proposal.encryption_algorithm aes_ccm_12': OK,
+  'ikev2.proposal.encryption_algorithm aes_ccm_8': OK,
+  'ikev2.proposal.encryption_algorithm chacha20_poly1305': OK,
+  'ikev2.proposal.hash_algorithm aes_xcbc': OK,
+  'ikev2.proposal.hash_algorithm aes_cmac': OK,
+  'ikev2.proposal.dh_group curve25519': OK,
+  'ikev2.proposal.dh_group curve448': OK,
+  'ikev2.proposal.authentication_method rsasig': local(V2_CERTS),
+  'ikev2.proposal.authentication_method hybrid_rsa_server': never(V2_EAP),
+  'ikev2.proposal.authentication_method hybrid_rsa_client': never(V2_EAP),
+  'ikev2.proposal.authentication_method xauth_psk_server': never(V2_EAP),
+  'ikev2.proposal.authentication_method xauth_psk_client': never(V2_EAP),
+  'ikev2.proposal.authentication_method xauth_rsa_server': never(V2_EAP),
+  'ikev2.proposal.authentication_method xauth_rsa_client': never(V2_EAP),
+  // IKEv1 remotes: the statement exists for IKEv2 only.
+  'remote.mobike on': never('MOBIKE (RFC 4555) is an IKEv2 extension: write ike_version 2 in this remote'),
+};
+
 /**
  * Directive keys: `section.directive` or `section.directive value` when the value decides (an algorithm, a
  * mode). A key absent here is supported. Keep one line per key: a feature that lands turns its lines to OK.
@@ -45,7 +115,7 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   // top level
   privsep: local('privilege separation (privsep)'),
   'path backupsa': local('SA backup file (path backupsa)'),
-  'path pidfile': local('pid file (path pidfile)'),
+  'path pidfile': OK,
   gss_id_enc: never(GSS),
   pfkey_buffer: ignored('uipsec PF_KEY channels have no socket buffer to size'),
   'complex_bundle on': local('complex bundles (complex_bundle on)'),
@@ -61,35 +131,28 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   'padding.exclusive_tail': ignored(PADDING),
   'padding.strict_check': ignored(PADDING),
   // remote
-  'remote.exchange_mode aggressive': local(AGGR),
+  'remote.exchange_mode aggressive': OK,
   'remote.exchange_mode base': local(BASE),
   'remote.situation secrecy': never('labelled IPsec situations (RFC 2407 §4.2) are not planned'),
   'remote.situation integrity': never('labelled IPsec situations (RFC 2407 §4.2) are not planned'),
-  'remote.my_identifier asn1dn': local(CERTS),
-  'remote.my_identifier keyid file': local(CERTS),
-  'remote.peers_identifier asn1dn': local(CERTS),
-  'remote.peers_identifier keyid file': local(CERTS),
-  'remote.certificate_type': local(CERTS),
-  'remote.ca_type': local(CERTS),
-  'remote.peers_certfile': local(CERTS),
+  'remote.my_identifier asn1dn': OK,
+  'remote.my_identifier keyid file': OK,
+  'remote.peers_identifier asn1dn': OK,
+  'remote.peers_identifier keyid file': OK,
+  'remote.certificate_type': OK,
+  'remote.ca_type': OK,
+  'remote.peers_certfile': OK,
   'remote.xauth_login': local(XAUTH),
   'remote.script': local(SCRIPT),
   'remote.lifetime byte': never(BYTES),
   'remote.support_proxy on': local('support_proxy (proxy ids)'),
-  'remote.generate_policy': local(GENPOL),
-  'remote.dpd on': local(DPD),
-  'remote.dpd_delay': local(DPD),
-  'remote.dpd_retry': local(DPD),
-  'remote.dpd_maxfail': local(DPD),
-  'remote.ike_frag': local(FRAG),
   'remote.esp_frag': local('ESP pre-fragmentation (esp_frag)'),
   'remote.mode_cfg on': local(MODECFG),
-  'remote.weak_phase1_check on': local('weak_phase1_check (unencrypted informational exchanges)'),
   'remote.ph1id': local('ph1id / sainfo remoteid matching'),
   // proposal
   'proposal.lifetime byte': never(BYTES),
   'proposal.gss_id': never(GSS),
-  'proposal.authentication_method rsasig': local(CERTS),
+  'proposal.authentication_method rsasig': OK,
   'proposal.authentication_method dsssig': never(UNIMPL),
   'proposal.authentication_method rsaenc': never(UNIMPL),
   'proposal.authentication_method rsarev': never(UNIMPL),
@@ -116,18 +179,23 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   'sainfo.lifetime byte': never(BYTES),
   'sainfo.pfs_group ec2n155': never(EC2N),
   'sainfo.pfs_group ec2n185': never(EC2N),
+  ...IKEV1_LIMITS,
+  ...IKEV2_SUPPORT,
 };
 
 /** The table entry for `key` (absent keys are supported). */
 export function supportOf(key: string): Support {
-  return Object.hasOwn(SUPPORT, key) ? SUPPORT[key]! : OK;
+  if (Object.hasOwn(SUPPORT, key)) return SUPPORT[key]!;
+  if (key.startsWith('ikev2.proposal.')) return supportOf(key.slice('ikev2.'.length));
+  if (key.startsWith('ikev2.')) return supportOf(`remote.${key.slice('ikev2.'.length)}`);
+  return OK;
 }
 
 /** The diagnostic text for a use whose status is not `supported`, or undefined. */
 export function supportMessage(use: DirectiveUse): { text: string; warning: boolean } | undefined {
   const s = supportOf(use.key);
   // `remote.` and `proposal.` go without saying; other sections are named (`sainfo group`, `timer phase2`).
-  const what = use.key.replace(/^(remote|proposal)\./, '').replace('.', ' ');
+  const what = use.key.replace(/^(ikev2\.)?(remote\.|proposal\.)?/, '').replace('.', ' ');
   switch (s.status) {
     case 'supported':
       return undefined;

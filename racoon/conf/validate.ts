@@ -4,9 +4,16 @@
 import type { ConfigError } from '../../common/errors.js';
 import { configError } from './diagnostic.js';
 import { formatAddr, formatPrefix } from '../../common/inet.js';
-import { ISAKMP_ETYPE_AGG, ISAKMP_NONCE_MAX, ISAKMP_NONCE_MIN } from '../isakmp/constants.js';
+import {
+  ISAKMP_ETYPE_AGG,
+  ISAKMP_NONCE_MAX,
+  ISAKMP_NONCE_MIN,
+  OAKLEY_ATTR_AUTH_METHOD_PSKEY,
+  OAKLEY_ATTR_AUTH_METHOD_RSASIG,
+} from '../isakmp/constants.js';
 import type { Pos, ProposalConf, RacoonConf, RemoteConf, SainfoConf, SainfoSide } from './ast.js';
 import { supportMessage } from './support.js';
+import { validateIkev2Conf } from './ikev2.js';
 
 function err(out: ConfigError[], pos: Pos, message: string): void {
   out.push(configError(message, pos.file, pos.line, pos.col));
@@ -25,7 +32,40 @@ function validateProposal(p: ProposalConf, rm: RemoteConf, out: ConfigError[]): 
   if (p.lifetimeSec === 0) err(out, p.pos, 'proposal lifetime must be positive');
 }
 
-function validateRemote(rm: RemoteConf, out: ConfigError[]): void {
+/**
+ * racoon.conf(5) SECURITY CONSIDERATIONS (CERT VU#886601): aggressive mode sends the identities in clear and,
+ * with a pre-shared key, its second message lets anyone who sees it test guesses of the key offline.
+ */
+function aggressiveWarning(rm: RemoteConf, warnings: ConfigError[]): void {
+  const i = rm.exchangeMode.indexOf(ISAKMP_ETYPE_AGG);
+  if (i < 0) return;
+  const psk = rm.proposals.some((p) => p.authMethod?.id === OAKLEY_ATTR_AUTH_METHOD_PSKEY);
+  err(
+    warnings,
+    rm.pos,
+    `warning: remote ${rm.name}: aggressive mode is not recommended (racoon.conf(5), CERT VU#886601): identities ` +
+      `travel in clear${psk ? ' and the pre-shared key can be guessed offline from one captured exchange' : ''}`,
+  );
+}
+
+/**
+ * rsasig needs a key to sign with: certificate_type. racoon accepts the file and fails the exchange when such a
+ * proposal is chosen (oakley_getmycert), so this is a warning, as real files keep spare rsasig proposals.
+ */
+function signatureWarning(rm: RemoteConf, warnings: ConfigError[]): void {
+  const sig = rm.proposals.find((p) => p.authMethod?.id === OAKLEY_ATTR_AUTH_METHOD_RSASIG);
+  if (sig && !rm.certificate)
+    err(
+      warnings,
+      sig.pos,
+      `warning: remote ${rm.name}: authentication_method rsasig without certificate_type: ` +
+        'phase 1 fails if this proposal is chosen',
+    );
+}
+
+function validateRemote(rm: RemoteConf, out: ConfigError[], warnings: ConfigError[]): void {
+  aggressiveWarning(rm, warnings);
+  signatureWarning(rm, warnings);
   if (rm.proposals.length === 0) err(out, rm.pos, `remote ${rm.name} has no proposal`);
   for (const p of rm.proposals) validateProposal(p, rm, out);
   // racoon.conf(5): in aggressive mode every proposal must use the same DH group (KE goes in message 1).
@@ -100,7 +140,7 @@ export function validateRacoonConfFull(conf: RacoonConf): Validation {
     const prev = remotes.get(k);
     if (prev) err(out, rm.pos, `duplicate remote ${k} (first at ${prev.pos.file}:${prev.pos.line})`);
     else remotes.set(k, rm);
-    validateRemote(rm, out);
+    validateRemote(rm, out, warnings);
   }
   const sainfos = new Map<string, SainfoConf>();
   for (const sa of conf.sainfos) {
@@ -110,6 +150,7 @@ export function validateRacoonConfFull(conf: RacoonConf): Validation {
     else sainfos.set(k, sa);
     validateSainfo(sa, out);
   }
+  validateIkev2Conf(conf, out);
   const fileIndex = (f: string) => {
     const i = conf.files.indexOf(f);
     return i < 0 ? conf.files.length : i;

@@ -11,6 +11,8 @@ export interface Endpoint {
 export interface IkePath {
   local: Endpoint;
   remote: Endpoint;
+  /** Splits a message into the datagrams that carry it (IKEv1 fragmentation); absent: one datagram. */
+  fragment?: (msg: Uint8Array) => Uint8Array[];
 }
 
 /** Sends one IKE datagram (UDP payload, non-ESP marker included when on the NAT-T port). */
@@ -37,12 +39,20 @@ export function stripNonEspMarker(d: Uint8Array): Uint8Array | undefined {
   return d.subarray(NON_ESP_MARKER_LEN);
 }
 
-/** Sends one IKE message on a path, behind the non-ESP marker when either end is on the NAT-T port. */
-export function sendIke(sender: IkeSender, nattPort: number, path: IkePath, bytes: Uint8Array): void {
-  let out = bytes;
-  if (path.local.port === nattPort || path.remote.port === nattPort) {
-    out = new Uint8Array(NON_ESP_MARKER_LEN + bytes.length);
-    out.set(bytes, NON_ESP_MARKER_LEN);
+/**
+ * Sends one IKE message on a path, in the datagrams the path splits it into, each behind the non-ESP marker
+ * when either end is on the NAT-T port. Returns the number of datagrams.
+ */
+export function sendIke(sender: IkeSender, nattPort: number, path: IkePath, bytes: Uint8Array): number {
+  const marker = path.local.port === nattPort || path.remote.port === nattPort;
+  const parts = path.fragment ? path.fragment(bytes) : [bytes];
+  for (const part of parts) {
+    let out = part;
+    if (marker) {
+      out = new Uint8Array(NON_ESP_MARKER_LEN + part.length);
+      out.set(part, NON_ESP_MARKER_LEN);
+    }
+    sender.send(out, path.local, path.remote);
   }
-  sender.send(out, path.local, path.remote);
+  return parts.length;
 }

@@ -8,6 +8,12 @@ export interface RacoonStats {
   duplicates: number;
   retransmits: number;
   halfOpenRefused: number;
+  /** Unauthenticated half-open negotiations dropped to admit another (half-open.ts). */
+  halfOpenEvicted: number;
+  /** Answers not resent for a repeated request (resend cap, too soon, or over the resend budget). */
+  resendsSuppressed: number;
+  /** Log lines about one source left out (log-limit.ts); each window ends with a summary line. */
+  logSuppressed: number;
   authFailed: number;
   noProposal: number;
   ph1Established: number;
@@ -20,6 +26,18 @@ export interface RacoonStats {
   notifiesReceived: number;
   keepalivesSent: number;
   ph2Refused: number;
+  /** Dead peer detection (RFC 3706): probes sent, acknowledged, answered for the peer, ignored, peers dead. */
+  dpdSent: number;
+  dpdAcked: number;
+  dpdAnswered: number;
+  dpdIgnored: number;
+  dpdDead: number;
+  /** IKE fragmentation: fragments sent and received, messages reassembled, fragments dropped, timeouts. */
+  fragSent: number;
+  fragReceived: number;
+  fragReassembled: number;
+  fragDropped: number;
+  fragTimedOut: number;
 }
 
 export function newRacoonStats(): RacoonStats {
@@ -30,6 +48,9 @@ export function newRacoonStats(): RacoonStats {
     duplicates: 0,
     retransmits: 0,
     halfOpenRefused: 0,
+    halfOpenEvicted: 0,
+    resendsSuppressed: 0,
+    logSuppressed: 0,
     authFailed: 0,
     noProposal: 0,
     ph1Established: 0,
@@ -42,5 +63,15 @@ export function newRacoonStats(): RacoonStats {
     notifiesReceived: 0,
     keepalivesSent: 0,
     ph2Refused: 0,
+    dpdSent: 0,
+    dpdAcked: 0,
+    dpdAnswered: 0,
+    dpdIgnored: 0,
+    dpdDead: 0,
+    fragSent: 0,
+    fragReceived: 0,
+    fragReassembled: 0,
+    fragDropped: 0,
+    fragTimedOut: 0,
   };
 }

@@ -6,10 +6,12 @@ import type { IkeCipher } from '../../crypto/ike-cipher.js';
 import type { PrfHash } from '../../crypto/prf.js';
 import type { RemoteConf, SainfoConf } from '../conf/ast.js';
 import type { Endpoint } from '../engine/datagram.js';
+import type { HalfOpenSlot } from '../engine/half-open.js';
 import type { IsakmpPayload } from '../isakmp/message.js';
 import type { IsakmpId } from '../isakmp/payloads/id.js';
 import type { IsakmpSa } from '../isakmp/payloads/sa.js';
 import type { Ph1Approval } from './ph1/proposal.js';
+import type { GeneratedPolicy } from './ph2/generate-policy.js';
 import type { Ph2Approval, Ph2Request } from './ph2/proposal.js';
 
 export type Ph1State =
@@ -30,12 +32,19 @@ export interface Ph1Keys {
 export interface Phase1 {
   id: number;
   side: 'initiator' | 'responder';
+  /** ISAKMP_ETYPE_IDENT (main mode) or ISAKMP_ETYPE_AGG (aggressive mode). */
+  etype: number;
   state: Ph1State;
   icookie: Uint8Array;
   rcookie: Uint8Array;
   local: Endpoint;
   remote: Endpoint;
   rmconf: RemoteConf;
+  /**
+   * Responder: the remote sections the peer may still be (racoon getrmconf_by_ph1), narrowed by the proposal,
+   * a CR and the peer's ID; rmconf is the first of them until one is left.
+   */
+  candidates?: RemoteConf[];
   createdMs: number;
   establishedMs?: number;
   /** The initiator's SA payload body as sent (SAi_b), and what it offered. */
@@ -70,6 +79,30 @@ export interface Phase1 {
   /** Message IDs already used with this phase 1 (RFC 2408 §3.1: unique per exchange). */
   msgids: Set<number>;
   initialContactSent: boolean;
+  /** A responder's place in the half-open table until it authenticates (engine/half-open.ts). */
+  halfOpen?: HalfOpenSlot;
+  /** Answers resent for repeated requests, and when the last went (engine/retransmit.ts). */
+  dupResends?: number;
+  dupResendAtMs?: number;
+  /** Dead peer detection (dpd.ts): the peer's vendor ID, sequence numbers, the probe timer. */
+  dpd?: DpdState;
+  /** IKE fragmentation (ph1/capabilities.ts): we send fragments to this peer; it announced reassembly. */
+  frag?: { send: boolean; peer: boolean };
+  /** Splits our messages into fragments once `frag.send` holds (the IkePath hook, fragments.ts). */
+  fragment?: (msg: Uint8Array) => Uint8Array[];
+}
+
+/** The DPD state of one ISAKMP SA (racoon ph1handle dpd_support, dpd_seq, dpd_last_ack, dpd_fails, dpd_r_u). */
+export interface DpdState {
+  /** The peer sent the DPD vendor ID (and our remote has `dpd on`). */
+  peer: boolean;
+  /** The sequence number of our last R-U-THERE (0: none sent yet). */
+  seq: number;
+  /** The last sequence number the peer acknowledged. */
+  lastAck: number;
+  /** R-U-THEREs sent since the last acknowledgement. */
+  fails: number;
+  cancel?: () => void;
 }
 
 export type Ph2State = 'getspi' | 'msg1-sent' | 'msg2-sent' | 'established' | 'expired' | 'dead';
@@ -93,6 +126,8 @@ export interface Phase2 {
   idci?: IsakmpId;
   idcr?: IsakmpId;
   offered?: IsakmpSa;
+  /** Responder under generate_policy: the policies to install with the SAs (ph2/generate-policy.ts). */
+  generated?: GeneratedPolicy;
   /** The peer's SA payload when we are responder (selected after GETSPI). */
   peerSa?: IsakmpSa;
   chosen?: IsakmpSa;
@@ -111,4 +146,7 @@ export interface Phase2 {
   lastRecvPayloads?: IsakmpPayload[];
   /** A rekey replaces this negotiation's SAs; set on the old one so its expiry is not renegotiated twice. */
   rekeyed?: boolean;
+  /** Answers resent for repeated requests, and when the last went (engine/retransmit.ts). */
+  dupResends?: number;
+  dupResendAtMs?: number;
 }

@@ -10,6 +10,7 @@ import * as C from '../isakmp/constants.js';
 import type { IsakmpMessage } from '../isakmp/message.js';
 import type { IsakmpNotify } from '../isakmp/payloads/notify.js';
 import { sadbSpi, spiNumber } from '../sa/spi.js';
+import { isDpdNotify } from './dpd.js';
 import type { Phase1 } from './handles.js';
 import { openInfo } from './informational.js';
 import type { Ph1Table } from './ph1/table.js';
@@ -24,6 +25,8 @@ export class InfoInput {
     private readonly ctx: EngineCtx,
     private readonly ph1s: Ph1Table,
     private readonly ph2s: Ph2Table,
+    /** R-U-THERE / R-U-THERE-ACK go to dead peer detection (dpd.ts). */
+    private readonly dpd: (ph1: Phase1, n: IsakmpNotify) => void = () => {},
   ) {}
 
   /** An informational message under an established phase 1 (HASH(1) checked by openInfo). */
@@ -39,6 +42,10 @@ export class InfoInput {
   }
 
   private notification(ph1: Phase1, n: IsakmpNotify): void {
+    if (isDpdNotify(n)) {
+      this.dpd(ph1, n);
+      return;
+    }
     this.ctx.stats.notifiesReceived++;
     if (n.notifyType === C.IPSECDOI_NTYPE_INITIAL_CONTACT) {
       void this.initialContact(ph1);

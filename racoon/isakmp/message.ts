@@ -34,7 +34,7 @@ import { decodeIsakmpHeader, encodeIsakmpHeader, type IsakmpHeader } from './hea
 import { cfg, type IsakmpCfg } from './payloads/attr.js';
 import { cert, certRequest, type IsakmpCert, type IsakmpCertRequest } from './payloads/cert.js';
 import { del, type IsakmpDelete } from './payloads/delete.js';
-import { frag } from './payloads/frag.js';
+import { frag, type IsakmpFragment } from './payloads/frag.js';
 import { hash } from './payloads/hash.js';
 import { id, type IsakmpId } from './payloads/id.js';
 import { ke } from './payloads/ke.js';
@@ -69,7 +69,7 @@ export type IsakmpPayload =
   | { type: typeof ISAKMP_NPTYPE_ATTR; body: IsakmpCfg }
   | { type: typeof ISAKMP_NPTYPE_NATD_RFC | typeof ISAKMP_NPTYPE_NATD_DRAFT; body: Uint8Array }
   | { type: typeof ISAKMP_NPTYPE_NATOA_RFC | typeof ISAKMP_NPTYPE_NATOA_DRAFT; body: IsakmpNatOa }
-  | { type: typeof ISAKMP_NPTYPE_FRAG; body: Uint8Array };
+  | { type: typeof ISAKMP_NPTYPE_FRAG; body: IsakmpFragment };
 
 /** A decoded message (racoon: `struct isakmp` + the `isakmp_parse` list); `encrypted` is set iff the E flag is. */
 export interface IsakmpMessage {

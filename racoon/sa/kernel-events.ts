@@ -22,6 +22,13 @@ export interface SaOwner {
   /** SADB_DELETE by someone else (setkey): tell the peer, drop the pair. */
   deleted(m: PfkeyMessage): void;
   flushed(satype: number): void;
+  /**
+   * The PF_KEY socket closed (uipsecd died): every SA the kernel held is gone. Negotiations in progress end
+   * without an ACQUIRE answer, established ones are forgotten; kernelBack() follows on a new socket.
+   */
+  kernelGone?(): void;
+  /** A new kernel is registered: tell the peers which SAs were lost (ISAKMP DELETE), so both sides renegotiate. */
+  kernelBack?(): void;
 }
 
 export interface KernelEventsWorld {
@@ -63,5 +70,13 @@ export class KernelEvents implements BridgeEvents {
 
   flushed(satype: number): void {
     for (const o of this.owners) o.flushed(satype);
+  }
+
+  kernelGone(): void {
+    for (const o of this.owners) o.kernelGone?.();
+  }
+
+  kernelBack(): void {
+    for (const o of this.owners) o.kernelBack?.();
   }
 }

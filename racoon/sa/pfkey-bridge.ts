@@ -63,22 +63,45 @@ export class PfkeyBridge {
   private off: () => void;
 
   constructor(
-    readonly client: PfkeyClient,
+    private pfkey: PfkeyClient,
     private readonly events: BridgeEvents,
     private readonly log: Logger,
   ) {
-    this.off = client.onMessage((m) => this.dispatch(m));
+    this.off = pfkey.onMessage((m) => this.dispatch(m));
+  }
+
+  /** The PF_KEY socket in use (a new one after uipsecd restarted: attach). */
+  get client(): PfkeyClient {
+    return this.pfkey;
   }
 
   /** Startup (racoon pfkey_init): REGISTER each satype, then mirror the SPD. */
   async start(): Promise<void> {
     for (const satype of [P.SADB_SATYPE_AH, P.SADB_SATYPE_ESP, P.SADB_X_SATYPE_IPCOMP]) {
-      await this.client.request({ msg: this.client.header(P.SADB_REGISTER, satype), ext: {} });
+      await this.pfkey.request({ msg: this.pfkey.header(P.SADB_REGISTER, satype), ext: {} });
     }
-    for (const m of await this.client.dumpAll(P.SADB_X_SPDDUMP)) {
+    await this.reloadSpd();
+  }
+
+  /** The SPD mirror loaded afresh with X_SPDDUMP (racoon pfkey_reload: flushsp, then the dump). */
+  async reloadSpd(): Promise<void> {
+    const dump = await this.pfkey.dumpAll(P.SADB_X_SPDDUMP);
+    this.spd.clear();
+    for (const m of dump) {
       const sp = spOf(m);
       if (sp) this.spd.set(sp.id, sp);
     }
+  }
+
+  /**
+   * A new PF_KEY socket after the old one closed (uipsecd restarted): the mirror of the old kernel's SPD is
+   * dropped; start() registers and loads the new one.
+   */
+  attach(client: PfkeyClient): void {
+    this.off();
+    this.spd.clear();
+    this.pfkey = client;
+    this.off = client.onMessage((m) => this.dispatch(m));
   }
 
   close(): void {
@@ -96,7 +119,7 @@ export class PfkeyBridge {
         this.events.expire(m);
         break;
       case P.SADB_DELETE:
-        if (m.msg.pid !== this.client.pid) this.events.deleted(m);
+        if (m.msg.pid !== this.pfkey.pid) this.events.deleted(m);
         break;
       case P.SADB_FLUSH:
         this.events.flushed(m.msg.satype);
@@ -169,7 +192,7 @@ export class PfkeyBridge {
           state: P.SADB_SASTATE_MATURE,
           auth: algs.auth,
           encrypt: algs.encrypt,
-          flags: 0,
+          flags: keys.esn ? P.SADB_X_SAFLAGS_ESN : 0,
         },
         sa2: { mode, sequence: 0, reqid: keys.reqid },
         addressSrc: hostAddr(src),

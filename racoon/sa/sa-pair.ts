@@ -24,6 +24,8 @@ export interface SaPairKeys {
   reqid: number;
   inbound: SaDirKeys;
   outbound: SaDirKeys;
+  /** Extended sequence numbers (RFC 4303 §2.2.1), as IKEv2 negotiates them (RFC 7296 §3.3.2). */
+  esn?: boolean;
 }
 
 /** UDP encapsulation ports once the IKE ports floated (RFC 3948): ESP-in-UDP on the same ports. */

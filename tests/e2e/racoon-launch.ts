@@ -1,5 +1,5 @@
 // Process launcher for the racoon end-to-end test: `node [--import tsx] racoon-launch.{ts,js} <program> args`
-// runs uipsecd, racoon or setkey from source or from dist alike (relative imports resolve either way).
+// runs uipsecd, racoon, racoonctl or setkey from source or from dist alike (relative imports resolve either way).
 const [what, ...args] = process.argv.slice(2);
 if (what === 'uipsecd') {
   const m = await import('../../kernel/daemon/main.js');
@@ -7,6 +7,10 @@ if (what === 'uipsecd') {
 } else if (what === 'racoon') {
   const m = await import('../../racoon/main.js');
   process.exit(await m.main(args));
+} else if (what === 'racoonctl') {
+  const m = await import('../../racoon/racoonctl.js');
+  const write = (s: string) => process.stdout.write(s);
+  process.exitCode = await m.runRacoonctl(args, write, (s: string) => process.stderr.write(s));
 } else if (what === 'setkey') {
   const m = await import('../../setkey/main.js');
   process.exitCode = await m.runSetkey(args, m.processIo());

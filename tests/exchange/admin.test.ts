@@ -1,5 +1,6 @@
 // racoonctl against a live racoon's admin socket: establish-sa isakmp starts main mode, show-sa lists the
-// ISAKMP-SA and the kernel's ESP SAs, delete-sa isakmp removes it (with a DELETE to the peer), flush-sa esp.
+// ISAKMP-SA and the kernel's ESP SAs, delete-sa isakmp removes it (with a DELETE to the peer), flush-sa esp,
+// vpn-connect and vpn-disconnect by gateway address.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,7 @@ describe('racoonctl over the admin socket', () => {
     return { code, out, err };
   }
 
-  it('establish-sa, show-sa, delete-sa, flush-sa', async () => {
+  it('establish-sa, show-sa, delete-sa, flush-sa, vpn-connect, vpn-disconnect', async () => {
     lab = await ikeLab({
       confA: confFor(B),
       confB: confFor(A),
@@ -70,6 +71,29 @@ describe('racoonctl over the admin socket', () => {
 
     assert.equal((await ctl(sock, 'flush-sa', 'esp')).code, 0);
     assert.equal(lab.a.host.sad.dump().length, 0);
+
+    // vpn-connect takes our address from the policy toward the gateway; vpn-disconnect removes everything with it.
+    assert.deepEqual(await ctl(sock, 'vc', '-u', 'someone', B), { code: 0, out: 'phase 1 msg1-sent\n', err: '' });
+    await lab.run();
+    assert.equal(lab.a.racoon.ph1s.size, 1);
+    const atB = lab.b.host.sad.dump().length; // b kept the pair flush-sa removed on a only
+    lab.a.host.sendEchoRequest(ip(B), 1, 2, new Uint8Array(8));
+    await lab.run();
+    assert.equal(lab.b.host.sad.dump().length, atB + 2);
+    const vd = await ctl(sock, 'vpn-disconnect', B);
+    assert.deepEqual(vd, { code: 0, out: '1 IPsec-SA pair(s) and 1 ISAKMP-SA(s) deleted\n', err: '' });
+    await lab.run();
+    assert.equal(lab.a.host.sad.dump().length, 0);
+    assert.equal(lab.b.host.sad.dump().length, atB, 'the peer got the DELETEs');
+    assert.equal(lab.b.racoon.ph1s.size, 0);
+    const novc = await ctl(sock, 'vc', '198.51.100.1');
+    assert.equal(novc.code, 1);
+    assert.match(novc.err, /no policy toward that gateway/);
+    assert.match((await ctl(sock, 'reload-config')).err, /not available/);
+
+    const stats = await ctl(sock, 'show-stats');
+    assert.match(stats.out, /^ph1Established 2$/m);
+    assert.match(stats.out, /^halfOpenEvicted 0$/m);
 
     const bad = await ctl(sock, 'frobnicate');
     assert.equal(bad.code, 1);

@@ -206,6 +206,8 @@ export function confFor(
     lifetime?: string;
     ph1life?: string;
     natt?: string;
+    /** More statements for the remote section (dpd_delay, ike_frag, ...). */
+    remote?: string;
   } = {},
 ): string {
   return `
@@ -215,6 +217,7 @@ remote ${peer} {
   proposal_check ${o.check ?? 'strict'};
   nat_traversal ${o.natt ?? 'off'};
   lifetime time ${o.ph1life ?? '8 hour'};
+  ${o.remote ?? ''}
   proposal {
     encryption_algorithm ${o.enc ?? 'aes 128'};
     hash_algorithm ${o.hash ?? 'sha256'};

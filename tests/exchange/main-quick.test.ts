@@ -60,13 +60,14 @@ describe('exchange: main mode + quick mode with PSK between two racoons and two 
     trigger(lab);
     await settle(8);
     assert.equal(lab.queue.length, 1);
-    assert.equal(shape(lab.queue[0]!), 'ident sa');
+    assert.equal(shape(lab.queue[0]!), 'ident sa,vid', 'SA and the DPD vendor ID (racoon.conf dpd defaults to on)');
     assert.deepEqual(ph1State(lab, 'a'), ['msg1-sent']);
     assert.deepEqual(ph2States(lab, 'a'), ['initiator:getspi']);
 
-    // HDR, SA -->  ;  <-- HDR, SA
+    // HDR, SA, VID -->  ;  <-- HDR, SA, VID
     await lab.deliver();
     assert.deepEqual(ph1State(lab, 'b'), ['msg2-sent']);
+    assert.equal(shape(lab.queue[0]!), 'ident sa,vid', 'b answers the DPD vendor ID');
     await lab.deliver();
     assert.deepEqual(ph1State(lab, 'a'), ['msg3-sent']);
     // HDR, KE, Ni -->  ;  <-- HDR, KE, Nr

@@ -51,24 +51,27 @@ describe('exchange: failure paths, rekey, delete, NAT-T', function () {
     assert.equal(mature(lab.b.host), 2);
   });
 
-  it('backoff: retransmissions double the interval and give up after timer.counter tries, failing the ACQUIRE', async () => {
+  it('retransmission as racoon does it: counter 3 → three transmissions, a fixed interval, then "time up"', async () => {
     lab = await ikeLab({ confA: confFor(B), confB: confFor(A), policies: esp });
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await settle(8);
     lab.queue.length = 0;
     const times: number[] = [];
     const t0 = lab.clock.now();
-    for (let i = 0; i < 200 && lab.a.racoon.ph1s.size > 0; i++) {
+    let gone = -1;
+    for (let i = 0; i < 200 && gone < 0; i++) {
       lab.clock.advance(1000);
       await settle(2);
       while (lab.queue.length) {
         lab.queue.shift();
         times.push((lab.clock.now() - t0) / 1000);
       }
+      if (lab.a.racoon.ph1s.size === 0) gone = (lab.clock.now() - t0) / 1000;
     }
-    assert.deepEqual(times, [10, 30, 70], 'counter 3: resent after 10 s, then 20 s, then 40 s');
-    assert.equal(lab.a.racoon.ph1s.size, 0);
+    assert.deepEqual(times, [10, 20], 'counter 3: the first copy, then resent after 10 s and 20 s');
+    assert.equal(gone, 30, 'given up one interval after the last copy');
     assert.equal(lab.a.racoon.stats.ph2Failed, 1);
+    assert.ok(lab.a.log.some((l) => /^phase1 negotiation failed due to time up\. [0-9a-f]{16}:0{16}$/.test(l)));
   });
 
   it('a wrong pre-shared key fails HASH_I at the responder; nothing is installed', async () => {
@@ -109,8 +112,13 @@ describe('exchange: failure paths, rekey, delete, NAT-T', function () {
     assert.equal(ph1.approval!.lifetimeSec, 36000);
   });
 
-  it('caps half-open phase 1 negotiations and says so in the log', async () => {
-    lab = await ikeLab({ confA: confFor(B), confB: confFor(A), policies: esp, racoon: { maxHalfOpen: 2 } });
+  it('bounds half-open phase 1 negotiations: the oldest unanswered one makes room, answered ones are kept', async () => {
+    lab = await ikeLab({
+      confA: confFor(B),
+      confB: confFor(A),
+      policies: esp,
+      racoon: { maxHalfOpen: 2, halfOpenPerSource: 10, sourceLog: { perSource: 100 } },
+    });
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await settle(8);
     const msg1 = lab.queue.shift()!;
@@ -120,7 +128,13 @@ describe('exchange: failure paths, rekey, delete, NAT-T', function () {
       lab.b.racoon.input(d, msg1.to, msg1.from);
     }
     assert.equal(lab.b.racoon.ph1s.size, 2);
-    assert.equal(lab.b.racoon.stats.halfOpenRefused, 3);
+    assert.equal(lab.b.racoon.stats.halfOpenEvicted, 3);
+    // Both left answered (message 3 with our cookie from their address): the next one is refused and said so.
+    for (const p of lab.b.racoon.ph1s.values()) p.halfOpen!.proven = true;
+    const d = new Uint8Array(msg1.data);
+    d[0] = 99;
+    lab.b.racoon.input(d, msg1.to, msg1.from);
+    assert.equal(lab.b.racoon.stats.halfOpenRefused, 1);
     assert.ok(lab.b.log.some((l) => /half-open phase 1 limit \(2\) reached/.test(l)));
     // Half-open state expires (timer.phase1), freeing the slots.
     lab.clock.advance(31_000);
@@ -324,7 +338,7 @@ describe('exchange: remote settings', function () {
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
     await lab.run();
     assert.equal(lab.b.racoon.ph1s.size, 0);
-    assert.ok(lab.b.log.some((l) => /main mode not in exchange_mode/.test(l)));
+    assert.ok(lab.b.log.some((l) => /exchange ident not allowed in any applicable rmconf/.test(l)));
   });
 });
 

@@ -9,6 +9,7 @@ import { espOutput, espInput } from '../../kernel/ipsec/esp.js';
 import { classifyUdpEncap, stripUdpEncap } from '../../kernel/ipsec/udp-encap.js';
 import { findEncAlg, findAuthAlg } from '../../crypto/registry.js';
 import type { SecAssoc } from '../../kernel/sad/secassoc.js';
+import type { Backend } from '../../crypto/types.js';
 import { makeSa, peerSa, env, ipv4, ipv6, udp, tcp, bytes, keyFor, repoRoot } from '../unit/ipsec/esp-support.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -106,6 +107,8 @@ const LAYOUTS: Layout[] = [
 interface Suite {
   enc: string;
   auth?: string;
+  /** A forced crypto back-end (both ends); the default is the one the SAD picks (`evp` where available). */
+  backend?: Backend;
 }
 function suites(): { run: Suite[]; missing: string[] } {
   const run: Suite[] = [];
@@ -191,6 +194,14 @@ function pyCase(id: number, op: 'open' | 'seal', sa: SecAssoc, s: Suite, l: Layo
   };
 }
 
+/** Gives an SA contexts of one back-end (peerSa leaves them to the default choice). */
+function withBackend(sa: SecAssoc, be: Backend): void {
+  const enc = sa.encAlg!;
+  if (enc.kind === 'aead') sa.aead = enc.create(sa.encKey!, be);
+  else sa.cipher = enc.create(sa.encKey!, be);
+  if (sa.authAlg && sa.authKey) sa.auth = sa.authAlg.create(sa.authKey, be);
+}
+
 /** Builds both directions for one suite/layout/ESN/NAT-T combination. */
 function addCombination(
   cases: PyCase[],
@@ -212,8 +223,9 @@ function addCombination(
     encKey: keyFor(encAlg.keyBits[0]!, `scapy:${s.enc}:${cases.length}`),
     authKey: s.auth ? keyFor(findAuthAlg(s.auth).keyBits[0]!, `scapy:${s.auth}:${cases.length}`) : undefined,
     natt: natt ? { sport: 4500, dport: 4500 } : undefined,
+    backend: s.backend,
   };
-  const label = `${s.enc}${s.auth ? '+' + s.auth : ''} ${l.name}${esn ? ' ESN' : ''}${natt ? ' UDP-encap' : ''}`;
+  const label = `${s.enc}${s.auth ? '+' + s.auth : ''} ${l.name}${esn ? ' ESN' : ''}${natt ? ' UDP-encap' : ''}${s.backend ? ` [${s.backend}]` : ''}`;
   // uipsec seals, scapy opens.
   const tx = makeSa(spec);
   tx.seqOutHi = esn ? ESN_HI : 0;
@@ -239,6 +251,7 @@ function addCombination(
     run(a) {
       assert.ok(a.ok, a.error);
       const rx: SecAssoc = peerSa(tx);
+      if (s.backend) withBackend(rx, s.backend);
       if (esn) rx.replay.acceptSeq(ESN_HI, SEQ - 1); // so ESN inference lands on the sender's high word
       let pkt: Uint8Array = Uint8Array.from(Buffer.from(a.packet!, 'hex'));
       let espOffset = espOffsetOf(pkt);
@@ -269,6 +282,16 @@ for (const s of run.filter(
 )) {
   // (no extension-header chain here: the python side strips UDP at a fixed offset)
   for (const l of LAYOUTS.filter((x) => !x.name.includes('+hbh'))) addCombination(cases, checks, s, l, false, true);
+}
+
+// The portable node:crypto back-end too (the default above is `evp` where the node binary exports OpenSSL).
+for (const s of run.filter(
+  (x) =>
+    ['aes-gcm-16', 'chacha20-poly1305', 'aes-cbc'].includes(x.enc) &&
+    (x.auth === undefined || x.auth === 'hmac-sha1' || x.auth === 'hmac-sha256'),
+)) {
+  for (const l of LAYOUTS.filter((x) => ['transport/IPv4', 'tunnel/6-in-6'].includes(x.name)))
+    for (const esn of [false, true]) addCombination(cases, checks, { ...s, backend: 'node' }, l, esn, false);
 }
 
 // Padding sweep: every pad length of a 16-byte and an 8-byte block cipher and of 4-byte alignment.

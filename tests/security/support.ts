@@ -1,6 +1,7 @@
 // Support for the issue-11 attack tests: the shipped commands as processes (bin/<name> when compiled, the same
 // module through tsx from source), a process run as the unprivileged user `nobody` (setpriv), and skip reasons.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compiled, daemonArgs, programArgs, repoRoot } from '../e2e/support.js';
 
@@ -71,4 +72,31 @@ export function spawnAsNobody(nodeArgs: readonly string[]): ChildProcess {
 export function skipBecause(ctx: Mocha.Context, why: string): never {
   console.log(`      (skipped: ${why})`);
   ctx.skip();
+}
+
+/** A process's resident set size in KiB, from /proc/PID/status (VmRSS); 0 once it is gone. */
+export function rssKiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples a process's RSS every `everyMs` until stopped; the peak and the samples in KiB. */
+export function sampleRss(pid: number, everyMs = 50): { stop(): { peak: number; samples: number } } {
+  let peak = rssKiB(pid),
+    samples = 1;
+  const t = setInterval(() => {
+    peak = Math.max(peak, rssKiB(pid));
+    samples++;
+  }, everyMs);
+  return {
+    stop() {
+      clearInterval(t);
+      peak = Math.max(peak, rssKiB(pid));
+      return { peak, samples };
+    },
+  };
 }

@@ -1,15 +1,16 @@
-// Phase 1 main mode with pre-shared keys (RFC 2409 §5, §5.4), with the RFC 3947 NAT-T vendor ID and NAT-D
-// payloads. Each step consumes one peer message and builds our next one; the dispatch tables below pick the
-// step from the side and the state, as racoon's ph1exchange[][][] does.
+// Phase 1 main mode (RFC 2409 §5, §5.1, §5.4) with pre-shared keys or RSA signatures, with the RFC 3947
+// NAT-T vendor ID and NAT-D payloads. Each step consumes one peer message and builds our next one; the
+// dispatch tables below pick the step from the side and the state, as racoon's ph1exchange[][][] does.
+// Where racoon (isakmp_ident.c) puts the CR payloads: the responder in message 4, the initiator in 5.
 //
 //      Initiator                          Responder
 //     -----------                        -----------
 //  i1  HDR, SA [, VID]             -->
 //                                  <--   HDR, SA [, VID]                 r1
 //  i2  HDR, KE, Ni [, NAT-D x2]    -->
-//                                  <--   HDR, KE, Nr [, NAT-D x2]        r2
-//  i3  HDR*, IDii, HASH_I [, N]    -->
-//                                  <--   HDR*, IDir, HASH_R              r3
+//                                  <--   HDR, KE, Nr [, CR] [, NAT-D x2] r2
+//  i3  HDR*, IDii, HASH_I [, N]    -->       (sig: IDii, [CERT,] SIG_I [, CR])
+//                                  <--   HDR*, IDir, HASH_R              r3   (sig: IDir, [CERT,] SIG_R)
 //  i4  (established)
 import { equalCT } from '../../../common/bytes.js';
 import { formatAddr } from '../../../common/inet.js';
@@ -22,25 +23,35 @@ import { IsakmpError } from '../../isakmp/codec.js';
 import type { IsakmpMessage, IsakmpPayload } from '../../isakmp/message.js';
 import { encodeId, type IsakmpId } from '../../isakmp/payloads/id.js';
 import { encodeSa } from '../../isakmp/payloads/sa.js';
-import { idSpecMatches } from '../../conf/lookup.js';
 import type { IdSpec } from '../../conf/ast.js';
 import * as O from '../oakley.js';
+import { capabilityVids, noteCapabilities } from './capabilities.js';
 import { acceptPh1Reply, buildPh1Sa, selectPh1Proposal } from './proposal.js';
 import type { IkePath } from '../../engine/datagram.js';
 import { floatToNattPort, followPeer } from '../../engine/natt.js';
 import type { Phase1 } from '../handles.js';
 import { allPayloads, buildMessage, findPayload, openMessage, rawChain } from '../message.js';
 import { isakmpNotify } from '../notify.js';
+import {
+  checkPeerProof,
+  checkPeersIdentifier,
+  collectProof,
+  crPayloads,
+  proofPayloads,
+  usesSignatures,
+  type AuthCtx,
+} from './auth.js';
+import { narrowByCr, narrowById, narrowByProposal } from './remote-choice.js';
 
 /** RFC 3947 §3.1: the NAT-T vendor ID is MD5("RFC 3947"). */
 export const VID_RFC3947 = new Uint8Array(Buffer.from('4a131c81070358455c5728f20e95452f', 'hex'));
 /** draft-ietf-ipsec-nat-t-ike-02\n, still sent by many peers. */
 export const VID_NATT_DRAFT02N = new Uint8Array(Buffer.from('90cb80913ebb696e086381b5ec427b1f', 'hex'));
 
-/** What main mode needs from its daemon. */
-export interface Ph1Ctx {
+/** What phase 1 exchanges need from their daemon. */
+export interface Ph1Ctx extends AuthCtx {
   rng: Rng;
-  /** The pre-shared key for a peer (by address in main mode, racoon getpskbyaddr). */
+  /** The pre-shared key for a peer (main mode: by address, racoon getpskbyaddr; aggressive: by ID first). */
   psk(ph1: Phase1): Uint8Array | undefined;
   /** Whether to send INITIAL-CONTACT in message 5 (no other phase 1 with this peer exists). */
   initialContact(ph1: Phase1): boolean;
@@ -48,7 +59,7 @@ export interface Ph1Ctx {
   nattPort: number;
 }
 
-function fail(notify: number, msg: string): never {
+export function fail(notify: number, msg: string): never {
   throw new IsakmpError(notify, msg);
 }
 
@@ -56,17 +67,21 @@ function nattWanted(ph1: Phase1): boolean {
   return ph1.rmconf.natTraversal !== 'off';
 }
 
-/** Our phase 1 identity from `my_identifier` (default: the local address, RFC 2407 §4.6.2). */
-export function myPh1Id(ph1: Phase1): IsakmpId {
+/**
+ * Our phase 1 identity from `my_identifier` (default: the local address, RFC 2407 §4.6.2); asn1dn and keyid
+ * values come loaded with the remote's certificates (an asn1dn without a value is our certificate's subject).
+ */
+export function myPh1Id(ph1: Phase1, ctx: AuthCtx): IsakmpId {
   const spec: IdSpec | undefined = ph1.rmconf.myIdentifier;
-  const text = (s: string | undefined) => new Uint8Array(Buffer.from(s ?? '', 'latin1'));
+  const loaded = ctx.auth(ph1.rmconf).myId;
+  if (spec && spec.type !== 'address' && loaded) return { ...loaded, protocol: 0, port: 0 };
   switch (spec?.type) {
-    case 'fqdn':
-      return { idType: C.IPSECDOI_ID_FQDN, protocol: 0, port: 0, data: text(spec.value) };
-    case 'user_fqdn':
-      return { idType: C.IPSECDOI_ID_USER_FQDN, protocol: 0, port: 0, data: text(spec.value) };
+    case 'asn1dn':
     case 'keyid':
-      return { idType: C.IPSECDOI_ID_KEY_ID, protocol: 0, port: 0, data: text(spec.value) };
+      throw new IsakmpError(
+        C.ISAKMP_NTYPE_INVALID_ID_INFORMATION,
+        `remote ${ph1.rmconf.name}: my_identifier ${spec.type} has no value`,
+      );
     default: {
       const a = spec?.addr ?? ph1.local.addr;
       return {
@@ -79,11 +94,11 @@ export function myPh1Id(ph1: Phase1): IsakmpId {
   }
 }
 
-function vids(ph1: Phase1): IsakmpPayload[] {
+export function vids(ph1: Phase1): IsakmpPayload[] {
   return nattWanted(ph1) ? [{ type: C.ISAKMP_NPTYPE_VID, body: VID_RFC3947 }] : [];
 }
 
-function noteVids(ph1: Phase1, msg: IsakmpMessage): void {
+export function noteVids(ph1: Phase1, msg: Pick<IsakmpMessage, 'payloads'>): void {
   if (!nattWanted(ph1)) return;
   for (const v of allPayloads(msg.payloads, C.ISAKMP_NPTYPE_VID)) {
     if (equalCT(v.body, VID_RFC3947)) ph1.nattPeer = true;
@@ -91,7 +106,7 @@ function noteVids(ph1: Phase1, msg: IsakmpMessage): void {
 }
 
 /** RFC 3947 §3.2: NAT-D for the peer's address, then ours; `force` spoils ours so both sides see a NAT. */
-function natdPayloads(ph1: Phase1): IsakmpPayload[] {
+export function natdPayloads(ph1: Phase1): IsakmpPayload[] {
   if (!ph1.nattPeer) return [];
   const h = ph1.approval!.hash;
   const remote = O.natdHash(h, ph1.icookie, ph1.rcookie, ph1.remote.addr, ph1.remote.port);
@@ -104,7 +119,7 @@ function natdPayloads(ph1: Phase1): IsakmpPayload[] {
 }
 
 /** Compares the peer's NAT-D payloads with what the addresses hash to (RFC 3947 §3.2). */
-function checkNatd(ph1: Phase1, msg: IsakmpMessage): void {
+export function checkNatd(ph1: Phase1, msg: Pick<IsakmpMessage, 'payloads'>): void {
   if (!ph1.nattPeer) return;
   const list = msg.payloads.filter((p) => p.type === C.ISAKMP_NPTYPE_NATD_RFC).map((p) => p.body as Uint8Array);
   if (list.length < 2) {
@@ -120,7 +135,7 @@ function checkNatd(ph1: Phase1, msg: IsakmpMessage): void {
 }
 
 /** Receives KE and the nonce, then derives SKEYID.. and the phase 1 IV (both sides, after msg 3/4). */
-function takeKeNonce(ph1: Phase1, msg: IsakmpMessage, isInitiator: boolean): void {
+export function takeKeNonce(ph1: Phase1, msg: IsakmpMessage, isInitiator: boolean): void {
   const ke = findPayload(msg.payloads, C.ISAKMP_NPTYPE_KE);
   const nonce = findPayload(msg.payloads, C.ISAKMP_NPTYPE_NONCE);
   if (!ke || !nonce) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'KE or NONCE missing');
@@ -141,24 +156,28 @@ function takeKeNonce(ph1: Phase1, msg: IsakmpMessage, isInitiator: boolean): voi
   }
 }
 
-function deriveKeys(ph1: Phase1, psk: Uint8Array): void {
+/** SKEYID (RFC 2409 §5: prf(PSK, Ni_b | Nr_b), or prf(Ni_b | Nr_b, g^xy) for signatures), SKEYID_d/a/e, IV. */
+export function deriveKeys(ph1: Phase1, psk: Uint8Array | undefined): void {
   const a = ph1.approval!;
-  const skeyid = O.skeyidPsk(a.hash, psk, ph1.ni!, ph1.nr!);
+  const skeyid = psk ? O.skeyidPsk(a.hash, psk, ph1.ni!, ph1.nr!) : O.skeyidSig(a.hash, ph1.ni!, ph1.nr!, ph1.gxy!);
   const dae = O.skeyidDae(a.hash, skeyid, ph1.gxy!, ph1.icookie, ph1.rcookie);
   const cipher = ikeCipher(a.enc, a.keyBits);
   ph1.keys = { skeyid, ...dae, encKey: O.encryptionKey(a.hash, dae.e, cipher.keyLen), cipher, hash: a.hash };
   ph1.iv = O.phase1Iv(a.hash, ph1.gxi!, ph1.gxr!, cipher.blockSize);
 }
 
-function pskOf(ph1: Phase1, ctx: Ph1Ctx): Uint8Array {
-  if (ph1.approval!.authMethod !== C.OAKLEY_ATTR_AUTH_METHOD_PSKEY)
-    fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'only pre-shared keys are supported');
+/** The pre-shared key, or undefined under signatures (racoon: "couldn't find the pskey for ..."). */
+export function pskOf(ph1: Phase1, ctx: Ph1Ctx): Uint8Array | undefined {
+  const m = ph1.approval!.authMethod;
+  if (m === C.OAKLEY_ATTR_AUTH_METHOD_RSASIG) return undefined;
+  if (m !== C.OAKLEY_ATTR_AUTH_METHOD_PSKEY)
+    fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'only pre-shared keys and RSA signatures are supported');
   const k = ctx.psk(ph1);
-  if (!k) fail(C.ISAKMP_NTYPE_AUTHENTICATION_FAILED, `no pre-shared key for ${formatAddr(ph1.remote.addr)}`);
+  if (!k) fail(C.ISAKMP_NTYPE_AUTHENTICATION_FAILED, `couldn't find the pskey for ${formatAddr(ph1.remote.addr)}.`);
   return k;
 }
 
-function keNonce(ph1: Phase1, ctx: Ph1Ctx, isInitiator: boolean): IsakmpPayload[] {
+export function keNonce(ph1: Phase1, ctx: Ph1Ctx, isInitiator: boolean): IsakmpPayload[] {
   ph1.dh = new DhKeyPair(ph1.approval!.group, ctx.rng);
   const nonce = randomBytes(ctx.rng, ph1.rmconf.nonceSize);
   if (isInitiator) {
@@ -171,20 +190,27 @@ function keNonce(ph1: Phase1, ctx: Ph1Ctx, isInitiator: boolean): IsakmpPayload[
   return [
     { type: C.ISAKMP_NPTYPE_KE, body: ph1.dh.publicKey },
     { type: C.ISAKMP_NPTYPE_NONCE, body: nonce },
-    ...natdPayloads(ph1),
   ];
 }
 
-function verifyPeerId(ph1: Phase1, id: IsakmpId): void {
-  const rm = ph1.rmconf;
-  if (rm.verifyIdentifier && rm.peersIdentifiers.length > 0 && !rm.peersIdentifiers.some((s) => idSpecMatches(s, id))) {
-    fail(C.ISAKMP_NTYPE_INVALID_ID_INFORMATION, 'peer identifier does not match peers_identifier');
-  }
+/**
+ * ipsecdoi_checkid1 and the identity checks of the peer's phase 1 ID: in main mode with pre-shared keys only
+ * address IDs (the key was found by address), then peers_identifier; the responder first narrows its remote.
+ */
+export function takePeerId(ph1: Phase1, id: IsakmpId, ctx: Ph1Ctx): void {
+  const isAddr = id.idType === C.IPSECDOI_ID_IPV4_ADDR || id.idType === C.IPSECDOI_ID_IPV6_ADDR;
+  if (ph1.etype === C.ISAKMP_ETYPE_IDENT && !usesSignatures(ph1) && !isAddr)
+    fail(
+      C.ISAKMP_NTYPE_INVALID_ID_INFORMATION,
+      `Expecting IP address type in main mode, but ${C.nameOf(C.IPSECDOI_ID_NAMES, id.idType)}.`,
+    );
+  if (ph1.side === 'responder') narrowById(ph1, id, ctx);
+  checkPeersIdentifier(ph1, id, ctx);
   ph1.peerId = id;
 }
 
-/** Decrypts msg 5/6 and checks the peer's HASH_I / HASH_R. */
-function checkAuth(ph1: Phase1, msg: IsakmpMessage, peerIsInitiator: boolean): IsakmpPayload[] {
+/** Decrypts msg 5/6 and checks the peer's ID and HASH_I / HASH_R or SIG_I / SIG_R. */
+function checkAuth(ph1: Phase1, msg: IsakmpMessage, peerIsInitiator: boolean, ctx: Ph1Ctx): IsakmpPayload[] {
   if (!msg.encrypted) fail(C.ISAKMP_NTYPE_INVALID_FLAGS, 'message 5/6 must be encrypted');
   let opened: ReturnType<typeof openMessage>;
   try {
@@ -200,40 +226,36 @@ function checkAuth(ph1: Phase1, msg: IsakmpMessage, peerIsInitiator: boolean): I
   }
   ph1.iv = opened.ivOut;
   const id = findPayload(opened.payloads, C.ISAKMP_NPTYPE_ID);
-  const h = findPayload(opened.payloads, C.ISAKMP_NPTYPE_HASH);
-  if (!id || !h) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'ID or HASH missing');
+  if (!id) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'ID missing');
+  // The responder learns which remote it is from the initiator's CR and ID (oakley_savecr, resolveph1rmconf).
+  narrowByCr(ph1, opened.payloads, ctx);
+  takePeerId(ph1, id.body, ctx);
+  const proof = collectProof(ph1, id.body, opened.payloads, ctx);
   const k = ph1.keys!;
   const idB = encodeIdBody(opened.plain, msg.header.np);
   const want = peerIsInitiator
     ? O.hashI(k.hash, k.skeyid, ph1.gxi!, ph1.gxr!, ph1.icookie, ph1.rcookie, ph1.saiB!, idB)
     : O.hashR(k.hash, k.skeyid, ph1.gxi!, ph1.gxr!, ph1.icookie, ph1.rcookie, ph1.saiB!, idB);
-  if (!equalCT(want, h.body))
-    fail(
-      C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION,
-      `HASH_${peerIsInitiator ? 'I' : 'R'} mismatch (wrong pre-shared key?)`,
-    );
-  verifyPeerId(ph1, id.body);
+  checkPeerProof(ph1, proof, want, ctx);
   return opened.payloads;
 }
 
 /** The ID payload body exactly as received (IDii_b / IDir_b). */
-function encodeIdBody(plain: Uint8Array, np: number): Uint8Array {
-  const raw = rawChain(plain, np).find((p) => p.type === C.ISAKMP_NPTYPE_ID)!;
+export function encodeIdBody(plain: Uint8Array, np: number, start = 0): Uint8Array {
+  const raw = rawChain(plain, np, start).find((p) => p.type === C.ISAKMP_NPTYPE_ID)!;
   return plain.slice(raw.start + 4, raw.end);
 }
 
-function idHashPayloads(ph1: Phase1, isInitiator: boolean): IsakmpPayload[] {
-  const id = myPh1Id(ph1);
+/** Our ID and our proof over it (HASH_I/R, or [CERT,] SIG_I/R), for message 5/6 or aggressive 2/3. */
+export function idProofPayloads(ph1: Phase1, isInitiator: boolean, ctx: Ph1Ctx): IsakmpPayload[] {
+  const id = myPh1Id(ph1, ctx);
   ph1.myId = id;
   const k = ph1.keys!;
   const idB = encodeId(id);
   const h = isInitiator
     ? O.hashI(k.hash, k.skeyid, ph1.gxi!, ph1.gxr!, ph1.icookie, ph1.rcookie, ph1.saiB!, idB)
     : O.hashR(k.hash, k.skeyid, ph1.gxi!, ph1.gxr!, ph1.icookie, ph1.rcookie, ph1.saiB!, idB);
-  return [
-    { type: C.ISAKMP_NPTYPE_ID, body: id },
-    { type: C.ISAKMP_NPTYPE_HASH, body: h },
-  ];
+  return [{ type: C.ISAKMP_NPTYPE_ID, body: id }, ...proofPayloads(ph1, h, ctx)];
 }
 
 function encrypted(ph1: Phase1, payloads: IsakmpPayload[]): Uint8Array {
@@ -252,19 +274,21 @@ export function i1Send(ph1: Phase1): Uint8Array {
   ph1.offered = sa;
   ph1.saiB = encodeSa(sa);
   ph1.state = 'msg1-sent';
-  return clear(ph1, [{ type: C.ISAKMP_NPTYPE_SA, body: sa }, ...vids(ph1)]);
+  return clear(ph1, [{ type: C.ISAKMP_NPTYPE_SA, body: sa }, ...vids(ph1), ...capabilityVids(ph1)]);
 }
 
 /** r1: receives HDR, SA [, VID]; replies HDR, SA [, VID] with the one chosen transform. */
-export function r1Step(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array): Uint8Array {
+export function r1Step(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, ctx: Ph1Ctx): Uint8Array {
   const sa = findPayload(msg.payloads, C.ISAKMP_NPTYPE_SA);
   if (!sa) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'SA missing');
   const approval = selectPh1Proposal(sa.body, ph1.rmconf);
   if (!approval) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no acceptable phase 1 proposal');
+  narrowByProposal(ph1, (rm) => selectPh1Proposal(sa.body, rm)?.authMethod === approval.authMethod, ctx);
   ph1.approval = approval;
   const rawSa = rawChain(raw, msg.header.np, C.ISAKMP_HEADER_LEN).find((p) => p.type === C.ISAKMP_NPTYPE_SA)!;
   ph1.saiB = raw.slice(rawSa.start + 4, rawSa.end);
   noteVids(ph1, msg);
+  noteCapabilities(ph1, msg.payloads);
   const prop = sa.body.proposals.find((p) => p.transforms.includes(approval.transform))!;
   const reply = {
     doi: sa.body.doi,
@@ -272,7 +296,8 @@ export function r1Step(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array): Uint8A
     proposals: [{ ...prop, transforms: [approval.transform] }],
   };
   ph1.state = 'msg2-sent';
-  return clear(ph1, [{ type: C.ISAKMP_NPTYPE_SA, body: reply }, ...(ph1.nattPeer ? vids(ph1) : [])]);
+  const answer = [...(ph1.nattPeer ? vids(ph1) : []), ...capabilityVids(ph1)];
+  return clear(ph1, [{ type: C.ISAKMP_NPTYPE_SA, body: reply }, ...answer]);
 }
 
 /** i2: receives HDR, SA [, VID]; sends HDR, KE, Ni [, NAT-D, NAT-D]. */
@@ -283,28 +308,34 @@ export function i2Step(ph1: Phase1, msg: IsakmpMessage, _raw: Uint8Array, ctx: P
   if (!approval) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'responder chose a transform we did not offer');
   ph1.approval = approval;
   noteVids(ph1, msg);
+  noteCapabilities(ph1, msg.payloads);
   ph1.state = 'msg3-sent';
-  return clear(ph1, keNonce(ph1, ctx, true));
+  return clear(ph1, [...keNonce(ph1, ctx, true), ...natdPayloads(ph1)]);
 }
 
-/** r2: receives HDR, KE, Ni [, NAT-D]; sends HDR, KE, Nr [, NAT-D] and derives the keys. */
+/** r2: receives HDR, KE, Ni [, NAT-D]; sends HDR, KE, Nr [, CR] [, NAT-D] and derives the keys. */
 export function r2Step(ph1: Phase1, msg: IsakmpMessage, _raw: Uint8Array, ctx: Ph1Ctx): Uint8Array {
   const psk = pskOf(ph1, ctx);
   const out = keNonce(ph1, ctx, false);
+  if (findPayload(msg.payloads, C.ISAKMP_NPTYPE_CR))
+    ctx.log('warn', 'CR received, ignore it. It should be in other exchange.');
+  // With the remote not yet known, a CR for each candidate (racoon enumrmconf + oakley_append_rmconf_cr).
+  const crs = usesSignatures(ph1) ? crPayloads(ph1.candidates ?? [ph1.rmconf], ctx) : [];
   takeKeNonce(ph1, msg, false);
   checkNatd(ph1, msg);
   deriveKeys(ph1, psk);
   ph1.state = 'msg4-sent';
-  return clear(ph1, out);
+  return clear(ph1, [...out, ...crs, ...natdPayloads(ph1)]);
 }
 
-/** i3: receives HDR, KE, Nr [, NAT-D]; sends HDR*, IDii, HASH_I [, N(INITIAL-CONTACT)]. */
+/** i3: receives HDR, KE, Nr [, CR] [, NAT-D]; sends HDR*, IDii, HASH_I | [CERT,] SIG_I [, CR] [, N]. */
 export function i3Step(ph1: Phase1, msg: IsakmpMessage, _raw: Uint8Array, ctx: Ph1Ctx): Uint8Array {
   const psk = pskOf(ph1, ctx);
   takeKeNonce(ph1, msg, true);
   checkNatd(ph1, msg);
   deriveKeys(ph1, psk);
-  const payloads = idHashPayloads(ph1, true);
+  const payloads = idProofPayloads(ph1, true, ctx);
+  if (usesSignatures(ph1)) payloads.push(...crPayloads([ph1.rmconf], ctx));
   if (ph1.rmconf.initialContact && ctx.initialContact(ph1)) {
     payloads.push(isakmpNotify(ph1, C.IPSECDOI_NTYPE_INITIAL_CONTACT));
     ph1.initialContactSent = true;
@@ -313,17 +344,17 @@ export function i3Step(ph1: Phase1, msg: IsakmpMessage, _raw: Uint8Array, ctx: P
   return encrypted(ph1, payloads);
 }
 
-/** r3: receives HDR*, IDii, HASH_I [, N]; sends HDR*, IDir, HASH_R; the SA is established. */
-export function r3Step(ph1: Phase1, msg: IsakmpMessage): { reply: Uint8Array; payloads: IsakmpPayload[] } {
-  const payloads = checkAuth(ph1, msg, true);
-  const reply = encrypted(ph1, idHashPayloads(ph1, false));
+/** r3: receives HDR*, IDii, HASH_I | SIG_I [, N]; sends HDR*, IDir, HASH_R | SIG_R; established. */
+export function r3Step(ph1: Phase1, msg: IsakmpMessage, ctx: Ph1Ctx): { reply: Uint8Array; payloads: IsakmpPayload[] } {
+  const payloads = checkAuth(ph1, msg, true, ctx);
+  const reply = encrypted(ph1, idProofPayloads(ph1, false, ctx));
   ph1.state = 'established';
   return { reply, payloads };
 }
 
-/** i4: receives HDR*, IDir, HASH_R; the SA is established. */
-export function i4Step(ph1: Phase1, msg: IsakmpMessage): IsakmpPayload[] {
-  const payloads = checkAuth(ph1, msg, false);
+/** i4: receives HDR*, IDir, HASH_R | [CERT,] SIG_R; the SA is established. */
+export function i4Step(ph1: Phase1, msg: IsakmpMessage, ctx: Ph1Ctx): IsakmpPayload[] {
+  const payloads = checkAuth(ph1, msg, false, ctx);
   ph1.state = 'established';
   return payloads;
 }
@@ -358,14 +389,14 @@ export const PH1_STEPS: Readonly<Record<Phase1['side'], Partial<Record<Phase1['s
     },
     'msg5-sent': (p, m, _r, c, at) => {
       followPeer(p, at.local, at.remote, c.nattPort);
-      return { established: true, payloads: i4Step(p, m) };
+      return { established: true, payloads: i4Step(p, m, c) };
     },
   },
   responder: {
     'msg2-sent': (p, m, r, c) => ({ reply: r2Step(p, m, r, c) }),
     'msg4-sent': (p, m, _r, c, at) => {
       followPeer(p, at.local, at.remote, c.nattPort);
-      return { ...r3Step(p, m), established: true };
+      return { ...r3Step(p, m, c), established: true };
     },
   },
 };

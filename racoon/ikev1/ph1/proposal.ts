@@ -73,7 +73,12 @@ interface PeerTransform {
   lifetimeSec?: number;
 }
 
+/** racoon check_attr_isakmp: a transform with an attribute type outside RFC 2409 App. A (and GSS_ID) is invalid. */
+const isKnownAttr = (type: number) =>
+  (type >= C.OAKLEY_ATTR_ENC_ALG && type <= C.OAKLEY_ATTR_GRP_ORDER) || type === C.OAKLEY_ATTR_GSS_ID;
+
 function readTransform(t: IsakmpTransform): PeerTransform | undefined {
+  if (!t.attrs.every((a) => isKnownAttr(a.type))) return undefined;
   const n = (type: number) => {
     const a = findAttr(t.attrs, type);
     return a ? attrNumber(a) : undefined;

@@ -3,6 +3,7 @@
 // establishment, expiry with rekey, removal, lookups, and the racoonctl operations on them.
 import type { Endpoint } from '../../engine/datagram.js';
 import type { EngineCtx } from '../../engine/context.js';
+import { logAbout } from '../../engine/log-limit.js';
 import { armKeepalive } from '../../engine/natt.js';
 import * as R from '../../engine/retransmit.js';
 import { addrEqual, formatAddr } from '../../../common/inet.js';
@@ -13,7 +14,11 @@ import * as C from '../../isakmp/constants.js';
 import type { IsakmpMessage, IsakmpPayload } from '../../isakmp/message.js';
 import type { Phase1 } from '../handles.js';
 import { buildInfo, deleteIsakmpPayload } from '../informational.js';
+import { phase1Fragmenter } from '../fragments.js';
+import { initialCapabilities } from './capabilities.js';
+import * as AM from './aggressive-mode.js';
 import * as MM from './main-mode.js';
+import { remoteCandidates } from './remote-choice.js';
 
 /** What the phase 1 table needs from the phase 2 side. */
 export interface Ph2Hooks {
@@ -27,6 +32,12 @@ function hx(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');
 }
 
+/** racoon isakmp_pindex: the cookie pair `icookie:rcookie`, and `:msgid` when one is given. */
+export function pindex(ph1: Pick<Phase1, 'icookie' | 'rcookie'>, msgid = 0): string {
+  const m = msgid ? `:${(msgid >>> 0).toString(16).padStart(8, '0')}` : '';
+  return `${hx(ph1.icookie)}:${hx(ph1.rcookie)}${m}`;
+}
+
 function ends(local: Endpoint, remote: Endpoint): string {
   return `${formatAddr(local.addr)}[${local.port}]<=>${formatAddr(remote.addr)}[${remote.port}]`;
 }
@@ -38,9 +49,9 @@ export class Ph1Table {
   constructor(
     private readonly ctx: EngineCtx,
     private readonly ph2: Ph2Hooks,
-  ) {
-    ctx.halfOpen.countFrom(() => this.halfOpen());
-  }
+    /** What the exchange steps get (the handler builds it: keys, certificates, INITIAL-CONTACT memory). */
+    readonly exchangeCtx: () => MM.Ph1Ctx,
+  ) {}
 
   /** Responder phase 1s not yet authenticated. */
   halfOpen(): number {
@@ -56,15 +67,17 @@ export class Ph1Table {
 
   private create(
     side: Phase1['side'],
+    etype: number,
     rm: RemoteConf,
     local: Endpoint,
     remote: Endpoint,
     icookie: Uint8Array,
     rcookie: Uint8Array,
   ): Phase1 {
-    return {
+    const ph1: Phase1 = {
       id: this.ctx.newId(),
       side,
+      etype,
       state: side === 'initiator' ? 'msg1-sent' : 'msg2-sent',
       icookie,
       rcookie,
@@ -74,49 +87,108 @@ export class Ph1Table {
       createdMs: this.ctx.clock.now(),
       nattPeer: false,
       natDetected: false,
-      floated: false,
+      // RFC 3947 §4: a phase 1 that starts on the NAT-T port (a peer initiating there) has floated already:
+      // its messages carry the non-ESP marker and its SAs' ESP goes in UDP on these ports.
+      floated: local.port === this.ctx.nattPort,
       retries: 0,
       waiting: [],
       msgids: new Set(),
       initialContactSent: false,
+      ...initialCapabilities(rm, side),
     };
+    ph1.fragment = phase1Fragmenter(ph1);
+    return ph1;
   }
 
   /** Responder: a new phase 1 for a peer's first main mode message; undefined when refused. */
   respond(msg: IsakmpMessage, local: Endpoint, remote: Endpoint): Phase1 | undefined {
     const { ctx } = this;
-    if (ctx.halfOpen.full()) {
-      ctx.stats.halfOpenRefused++;
-      ctx.log(
-        'warn',
-        `half-open phase 1 limit (${ctx.halfOpen.max}) reached; dropping a new negotiation from ${formatAddr(remote.addr)}`,
-      );
-      return undefined;
-    }
     const rm = lookupRemote(ctx.conf, remote.addr, remote.port);
     if (!rm) {
-      ctx.log('notice', `no remote configuration for ${formatAddr(remote.addr)}[${remote.port}]`);
+      logAbout(ctx, 'notice', remote.addr, `no remote configuration for ${formatAddr(remote.addr)}[${remote.port}]`);
       ctx.stats.unknownSa++;
       return undefined;
     }
-    if (!rm.exchangeMode.includes(C.ISAKMP_ETYPE_IDENT)) {
-      ctx.log('notice', `remote ${rm.name}: main mode not in exchange_mode`);
+    const etype = msg.header.etype;
+    const candidates = remoteCandidates(ctx.conf, remote.addr, rm).filter((r) => r.exchangeMode.includes(etype));
+    if (!candidates[0]) {
+      // racoon isakmp_ph1begin_r: "exchange %s not allowed in any applicable rmconf."
+      logAbout(
+        ctx,
+        'notice',
+        remote.addr,
+        `exchange ${C.nameOf(C.ISAKMP_ETYPE_NAMES, etype)} not allowed in any applicable rmconf (remote ${rm.name})`,
+      );
       ctx.stats.unknownSa++;
       return undefined;
     }
-    const ph1 = this.create('responder', rm, local, remote, msg.header.icookie.slice(), randomBytes(ctx.rng, 8));
+    const ph1 = this.create(
+      'responder',
+      etype,
+      candidates[0],
+      local,
+      remote,
+      msg.header.icookie.slice(),
+      randomBytes(ctx.rng, 8),
+    );
+    if (!this.admit(ph1)) return undefined;
+    if (candidates.length > 1) ph1.candidates = candidates;
     this.sas.set(hx(ph1.icookie), ph1);
-    this.armHalfOpenTimeout(ph1);
-    ctx.log('info', `respond new phase 1 negotiation: ${ends(local, remote)}`);
+    logAbout(ctx, 'info', remote.addr, `respond new phase 1 negotiation: ${ends(local, remote)}`);
+    logAbout(
+      ctx,
+      'info',
+      remote.addr,
+      `begin ${etype === C.ISAKMP_ETYPE_AGG ? 'Aggressive' : 'Identity Protection'} mode.`,
+    );
     return ph1;
   }
 
-  /** A responder phase 1 that never completes is removed after timer.phase1 × counter (unauthenticated state). */
-  private armHalfOpenTimeout(ph1: Phase1): void {
+  /**
+   * A half-open slot for a responder phase 1 (engine/half-open.ts): per source and global bounds, a configured
+   * peer preferred to an anonymous one, the oldest unanswered record evicted for a newcomer; a short life
+   * when the table is under pressure. False (logged and counted) when refused.
+   */
+  private admit(ph1: Phase1): boolean {
+    const { ctx } = this;
+    const source = formatAddr(ph1.remote.addr);
+    const adm = ctx.halfOpen.admit({ source, preferred: !ph1.rmconf.anonymous }, ctx.clock.now(), () => {
+      ctx.stats.halfOpenEvicted++;
+      this.kill(ph1, 'evicted for a newer negotiation (half-open table full)');
+    });
+    if ('refused' in adm) {
+      ctx.stats.halfOpenRefused++;
+      const why =
+        adm.refused === 'source'
+          ? `${ctx.halfOpen.perSource} half-open phase 1 negotiations from ${source} already`
+          : `half-open phase 1 limit (${ctx.halfOpen.max}) reached`;
+      logAbout(ctx, 'warn', ph1.remote.addr, `${why}; dropping a new negotiation from ${source}`);
+      return false;
+    }
+    ph1.halfOpen = adm.slot;
+    this.armHalfOpenTimeout(ph1, adm.shortLife);
+    return true;
+  }
+
+  /**
+   * A responder phase 1 that never completes is removed after max(timer.phase1, interval × counter) — the time
+   * an initiator retransmits for —, or after one interval when admitted under pressure (a real peer answers
+   * message 2 within a round trip; a forged source never does).
+   */
+  private armHalfOpenTimeout(ph1: Phase1, short: boolean): void {
     const t = this.ctx.conf.timer;
-    ph1.cancelExpire = this.ctx.clock.setTimer(Math.max(t.phase1Sec, t.intervalSec * t.counter) * 1000, () => {
+    const ms = short ? t.intervalSec * 1000 : Math.max(t.phase1Sec, t.intervalSec * t.counter) * 1000;
+    ph1.cancelExpire?.();
+    ph1.cancelExpire = this.ctx.clock.setTimer(ms, () => {
       if (ph1.state !== 'established') this.kill(ph1, 'phase 1 negotiation timed out');
     });
+  }
+
+  /** A responder phase 1 moved past message 2: its peer receives at its address; full half-open life again. */
+  progressed(ph1: Phase1): void {
+    if (!ph1.halfOpen || ph1.halfOpen.proven || ph1.state === 'msg2-sent') return;
+    this.ctx.halfOpen.prove(ph1.halfOpen);
+    this.armHalfOpenTimeout(ph1, false);
   }
 
   /** Initiator: starts main mode with a peer (ACQUIRE or racoonctl establish-sa). */
@@ -127,8 +199,13 @@ export class Ph1Table {
       ctx.log('warn', `no remote configuration for ${formatAddr(remote.addr)}`);
       return undefined;
     }
-    if (!rm.exchangeMode.includes(C.ISAKMP_ETYPE_IDENT)) {
-      ctx.log('warn', `remote ${rm.name}: only main mode is supported`);
+    // racoon.conf(5): the first exchange_mode is what racoon uses as initiator.
+    const etype = rm.exchangeMode[0]!;
+    if (etype !== C.ISAKMP_ETYPE_IDENT && etype !== C.ISAKMP_ETYPE_AGG) {
+      ctx.log(
+        'warn',
+        `remote ${rm.name}: exchange_mode ${C.nameOf(C.ISAKMP_ETYPE_NAMES, etype)} is not supported as initiator`,
+      );
       return undefined;
     }
     if (rm.passive) {
@@ -136,10 +213,18 @@ export class Ph1Table {
       return undefined;
     }
     const peer = { addr: remote.addr, port: rm.portGiven ? rm.port : remote.port };
-    const ph1 = this.create('initiator', rm, local, peer, randomBytes(ctx.rng, 8), new Uint8Array(8));
-    this.sas.set(hx(ph1.icookie), ph1);
+    const ph1 = this.create('initiator', etype, rm, local, peer, randomBytes(ctx.rng, 8), new Uint8Array(8));
     ctx.log('info', `initiate new phase 1 negotiation: ${ends(local, ph1.remote)}`);
-    this.sendAndWait(ph1, undefined, MM.i1Send(ph1));
+    ctx.log('info', `begin ${etype === C.ISAKMP_ETYPE_AGG ? 'Aggressive' : 'Identity Protection'} mode.`);
+    let first: Uint8Array;
+    try {
+      first = etype === C.ISAKMP_ETYPE_AGG ? AM.i1Send(ph1, this.exchangeCtx()) : MM.i1Send(ph1);
+    } catch (e) {
+      ctx.log('error', `remote ${rm.name}: phase 1 not started: ${(e as Error).message}`);
+      return undefined;
+    }
+    this.sas.set(hx(ph1.icookie), ph1);
+    this.sendAndWait(ph1, undefined, first);
     return ph1;
   }
 
@@ -150,10 +235,21 @@ export class Ph1Table {
 
   /** Initiator: sends a message and arms its retransmission (timer.counter tries). */
   sendAndWait(ph1: Phase1, raw: Uint8Array | undefined, out: Uint8Array): void {
-    R.sendAndWait(this.ctx, ph1, ph1, raw, out, () => {
-      this.ctx.stats.ph1Failed++;
-      this.kill(ph1, 'phase 1 peer did not answer');
-    });
+    const index = pindex(ph1);
+    R.sendAndWait(
+      this.ctx,
+      ph1,
+      ph1,
+      raw,
+      out,
+      () => {
+        this.ctx.stats.ph1Failed++;
+        // racoon isakmp_ph1resend's words, which log watchers look for.
+        this.ctx.log('error', `phase1 negotiation failed due to time up. ${pindex(ph1)}`);
+        this.kill(ph1, 'phase 1 peer did not answer');
+      },
+      `phase1 packet ${index}`,
+    );
   }
 
   /** The ISAKMP SA is up: lifetime and keepalive timers, then the quick modes that waited for it. */
@@ -162,6 +258,7 @@ export class Ph1Table {
     ph1.cancelTimer?.();
     ph1.cancelExpire?.();
     ph1.establishedMs = ctx.clock.now();
+    if (ph1.halfOpen) ctx.halfOpen.release(ph1.halfOpen);
     ph1.dh?.wipe();
     ctx.stats.ph1Established++;
     ctx.log(
@@ -188,15 +285,17 @@ export class Ph1Table {
     ph1.cancelTimer?.();
     ph1.cancelExpire?.();
     ph1.cancelKeepalive?.();
+    ph1.dpd?.cancel?.();
     ph1.state = ph1.state === 'established' ? 'expired' : 'dead';
     ph1.dh?.wipe();
     if (ph1.keys) for (const k of [ph1.keys.skeyid, ph1.keys.d, ph1.keys.a, ph1.keys.e, ph1.keys.encKey]) k.fill(0);
     this.sas.delete(hx(ph1.icookie));
+    if (ph1.halfOpen) this.ctx.halfOpen.release(ph1.halfOpen);
     this.ph2.failOver(ph1, why);
-    this.ctx.log(
-      'info',
-      `phase 1 ${hx(ph1.icookie)}:${hx(ph1.rcookie)} with ${formatAddr(ph1.remote.addr)} removed: ${why}`,
-    );
+    const line = `phase 1 ${hx(ph1.icookie)}:${hx(ph1.rcookie)} with ${formatAddr(ph1.remote.addr)} removed: ${why}`;
+    // An unauthenticated responder's end is the sender's doing: rate-limited with the other lines about it.
+    if (ph1.side === 'responder' && !ph1.establishedMs) logAbout(this.ctx, 'info', ph1.remote.addr, line);
+    else this.ctx.log('info', line);
   }
 
   /** The established (or, with established = false, any live) phase 1 with a peer address. */
@@ -228,11 +327,11 @@ export class Ph1Table {
   }
 
   /** flush-sa isakmp: delete every phase 1 (with a DELETE to the peer when established). */
-  flush(): number {
+  flush(why = 'flushed by racoonctl'): number {
     let n = 0;
     for (const p of [...this.sas.values()]) {
       this.sendInfo(p, [deleteIsakmpPayload(p)]);
-      this.kill(p, 'flushed by racoonctl');
+      this.kill(p, why);
       n++;
     }
     return n;
@@ -259,6 +358,7 @@ export class Ph1Table {
       p.cancelTimer?.();
       p.cancelExpire?.();
       p.cancelKeepalive?.();
+      p.dpd?.cancel?.();
     }
   }
 }

@@ -4,7 +4,7 @@
 // daemon only through the engine context.
 import { formatAddr } from '../../../common/inet.js';
 import * as P from '../../../pfkey/constants.js';
-import { lookupSainfo, phase2IdOf } from '../../conf/lookup.js';
+import { lookupSainfo, phase2IdOf, type Phase2Id } from '../../conf/lookup.js';
 import type { EngineCtx } from '../../engine/context.js';
 import type { Endpoint } from '../../engine/datagram.js';
 import { armRetransmit, resendOnDuplicate } from '../../engine/retransmit.js';
@@ -14,7 +14,15 @@ import type { IsakmpMessage } from '../../isakmp/message.js';
 import type { Negotiator } from '../../sa/kernel-events.js';
 import type { SpEntry } from '../../sa/pfkey-bridge.js';
 import type { Phase1, Phase2 } from '../handles.js';
+import { pindex } from '../ph1/table.js';
 import { notifyPayload } from '../notify.js';
+import {
+  describeGenerated,
+  generatedLevel,
+  generatedPolicyMessages,
+  requestsFromProposal,
+  ReqidCounter,
+} from './generate-policy.js';
 import { satypeOfDoiProto } from './proposal.js';
 import * as QM from './quick-mode.js';
 import { idOf, inboundPolicy, peerSelectors, reqsOf } from './selectors.js';
@@ -32,6 +40,9 @@ function spid(sp: SpEntry): string {
 }
 
 export class Ph2Engine implements Negotiator {
+  /** reqids of `generate_policy unique` (one per generated pair). */
+  private readonly reqids = new ReqidCounter();
+
   constructor(
     private readonly ctx: EngineCtx,
     private readonly ph1s: Ph1Access,
@@ -88,16 +99,27 @@ export class Ph2Engine implements Negotiator {
 
   /** Initiator: GETSPI, then qi1 with retransmission. */
   private async initiate(ph1: Phase1, ph2: Phase2): Promise<void> {
+    if (ph2.state !== 'getspi') return; // forgotten while phase 1 was negotiated (kernel gone, flushed)
     try {
       ph2.ph1 = ph1;
       await this.getSpis(ph1, ph2, ph2.reqs);
       if (ph2.state !== 'getspi' || ph1.state !== 'established') return;
       ph2.lastSent = QM.qi1Send(ph1, ph2, this.ctx.rng, ph1.natDetected);
       this.ctx.send(ph1, ph2.lastSent);
-      armRetransmit(this.ctx, ph1, ph2, () => this.table.fail(ph2, 'quick mode peer did not answer'));
+      this.retransmit(ph1, ph2, 'quick mode peer did not answer');
     } catch (e) {
       this.table.fail(ph2, (e as Error).message);
     }
+  }
+
+  /** Resends our last quick mode message (racoon isakmp_ph2resend), then fails it in racoon's words. */
+  private retransmit(ph1: Phase1, ph2: Phase2, why: string): void {
+    const index = pindex(ph1, ph2.msgid);
+    const giveUp = () => {
+      this.ctx.log('error', `phase2 negotiation failed due to time up. ${index}`);
+      this.table.fail(ph2, why);
+    };
+    armRetransmit(this.ctx, ph1, ph2, giveUp, `phase2 packet ${index}`);
   }
 
   /** Our SPIs from the kernel (larval inbound SAs), one per protocol. */
@@ -180,13 +202,14 @@ export class Ph2Engine implements Negotiator {
       // The peer's IDci/IDcr are, from our side, the remote and local selectors of our inbound policy.
       const { ci, cr } = peerSelectors(ph1, ph2);
       const sp = inboundPolicy(this.ctx.bridge.spd.values(), ci, cr);
-      if (!sp)
+      if (sp) {
+        ph2.spid = sp.id;
+        ph2.reqs = reqsOf(sp);
+      } else if (!this.generate(ph1, ph2, ci, cr))
         throw new IsakmpError(
           C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN,
           `no inbound policy for ${ph2.idci ? 'the proposed identities' : 'the peer'}`,
         );
-      ph2.spid = sp.id;
-      ph2.reqs = reqsOf(sp);
       ph2.sainfo = lookupSainfo(this.ctx.conf, { local: cr, remote: ci, peer: ph1.peerId });
       if (!ph2.sainfo) throw new IsakmpError(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no matching sainfo');
       if (!QM.qrSelect(ph1, ph2))
@@ -195,11 +218,38 @@ export class Ph2Engine implements Negotiator {
       if (ph2.state !== 'getspi' || ph1.state !== 'established') return;
       ph2.lastSent = QM.qr1Send(ph1, ph2, this.ctx.rng);
       this.ctx.send(ph1, ph2.lastSent);
-      armRetransmit(this.ctx, ph1, ph2, () => this.table.fail(ph2, 'no HASH(3) from the initiator'));
+      this.retransmit(ph1, ph2, 'no HASH(3) from the initiator');
     } catch (e) {
       if (e instanceof IsakmpError) this.refuse(ph1, ph2, e);
       this.table.fail(ph2, (e as Error).message);
     }
+  }
+
+  /**
+   * generate_policy: no policy of ours covers the proposed identities, so the initiator's first proposal
+   * becomes our requirement; the policies follow the SAs into the kernel (install). False when off.
+   */
+  private generate(ph1: Phase1, ph2: Phase2, ci: Phase2Id, cr: Phase2Id): boolean {
+    const g = ph1.rmconf.generatePolicy;
+    if (g === 'off' || !ph2.peerSa) return false;
+    const reqs = requestsFromProposal(ph2.peerSa, g === 'unique' ? this.reqids.take() : 0);
+    if (!reqs) return false;
+    ph2.spid = 0;
+    ph2.reqs = reqs;
+    ph2.generated = { ci, cr, level: generatedLevel(g) };
+    this.ctx.log('info', `no policy found, generating the policy: ${describeGenerated(ph2.generated)}`);
+    return true;
+  }
+
+  /** The generated policies, after the SAs (racoon pk_recvupdate: spdupdate2 inbound, then outbound). */
+  private async installGenerated(ph1: Phase1, ph2: Phase2): Promise<void> {
+    const g = ph2.generated!;
+    const { client } = this.ctx.bridge;
+    const header = (type: number) => client.header(type, P.SADB_SATYPE_UNSPEC);
+    const lifetime = ph2.approval!.lifetimeSec;
+    for (const m of generatedPolicyMessages(header, g, ph2.reqs, ph1.local, ph1.remote, lifetime))
+      await client.request(m);
+    this.ctx.log('info', `generated policy installed: ${describeGenerated(g)} for ${lifetime} s`);
   }
 
   /** Tells the initiator, under the phase 1 keys, with the SPI of its first proposal (racoon isakmp_info_send_n2). */
@@ -212,12 +262,23 @@ export class Ph2Engine implements Negotiator {
     ]);
   }
 
+  /**
+   * The UDP encapsulation ports of the SAs (RFC 3948): the phase 1's once it floated, or the NAT-T port when
+   * the accepted proposal asks for a UDP-encapsulated mode (RFC 3947 §5.1: 3/4, drafts 61443/61444) anyway.
+   */
+  private nattPorts(ph1: Phase1, ph2: Phase2): { localPort: number; remotePort: number } | undefined {
+    if (ph1.floated) return { localPort: ph1.local.port, remotePort: ph1.remote.port };
+    if (!ph2.approval!.sas.some((s) => s.udpEncap)) return undefined;
+    return { localPort: this.ctx.nattPort, remotePort: this.ctx.nattPort };
+  }
+
   /** Both sides, after the last step: KEYMAT -> UPDATE/ADD (keys wiped once installed). */
   private async install(ph1: Phase1, ph2: Phase2): Promise<void> {
     try {
       const keys = QM.ph2Keys(ph1, ph2);
-      const natt = ph1.floated ? { localPort: ph1.local.port, remotePort: ph1.remote.port } : undefined;
+      const natt = this.nattPorts(ph1, ph2);
       await this.ctx.bridge.install(keys, ph1.local, ph1.remote, ph2.approval!.lifetimeSec, natt);
+      if (ph2.generated) await this.installGenerated(ph1, ph2);
       ph2.dh?.wipe();
       this.ctx.stats.ph2Established++;
       const spis = ph2

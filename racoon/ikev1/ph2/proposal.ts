@@ -182,7 +182,7 @@ function readT(t: IsakmpTransform): ReadT {
   };
 }
 
-function modeOf(attr: number | undefined): { mode: 'transport' | 'tunnel'; udp: boolean } | undefined {
+export function modeOf(attr: number | undefined): { mode: 'transport' | 'tunnel'; udp: boolean } | undefined {
   switch (attr) {
     case C.IPSECDOI_ATTR_ENC_MODE_TUNNEL:
       return { mode: 'tunnel', udp: false };

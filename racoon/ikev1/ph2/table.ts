@@ -31,6 +31,8 @@ export type Rekey = (sp: SpEntry, me: Endpoint, peer: Endpoint, seq: number, sat
 
 export class Ph2Table implements SaOwner {
   readonly all = new Set<Phase2>();
+  /** Established pairs the kernel lost (uipsecd died), until the peer is told (kernelBack). */
+  private readonly lost: Phase2[] = [];
 
   constructor(
     private readonly ctx: EngineCtx,
@@ -143,6 +145,36 @@ export class Ph2Table implements SaOwner {
       const satype = satypeOfDoiProto(s.protoId);
       if (!kernelAlreadyGone) await this.ctx.bridge.deleteSa(satype, remote, local, spiNumber(s.mySpi));
       await this.ctx.bridge.deleteSa(satype, local, remote, spiNumber(s.peerSpi));
+    }
+  }
+
+  /**
+   * uipsecd died: its SAs are gone. Negotiations in progress end (no ACQUIRE to answer), established pairs
+   * are forgotten and kept aside until kernelBack() can tell the peer.
+   */
+  kernelGone(): void {
+    for (const p of this.all) {
+      p.cancelTimer?.();
+      if (p.state === 'established') this.lost.push(p);
+      p.state = p.state === 'established' ? 'expired' : 'dead';
+    }
+    if (this.all.size > 0)
+      this.ctx.log(
+        'warn',
+        `the kernel's SAs are gone: ${this.lost.length} IPsec-SA pair(s) and ${this.all.size - this.lost.length} negotiation(s) forgotten`,
+      );
+    this.all.clear();
+  }
+
+  /**
+   * A new kernel: an ISAKMP DELETE for each lost pair's inbound SPIs over its phase 1, so that the peer drops the
+   * SAs that lead into our black hole and both sides negotiate again on the next packet.
+   */
+  kernelBack(): void {
+    for (const ph2 of this.lost.splice(0)) {
+      const ph1 = ph2.ph1 && ph2.ph1.state === 'established' ? ph2.ph1 : this.ph1s.find(ph2.dst.addr);
+      if (!ph1) continue;
+      for (const s of ph2.approval?.sas ?? []) this.ph1s.sendInfo(ph1, [deletePayload(s.protoId, [s.mySpi])]);
     }
   }
 

@@ -14,14 +14,14 @@ interface Shape {
   backends: Backend[];
 }
 const SHAPES: Shape[] = [
-  { enc: 'aes-cbc', auth: 'hmac-sha256', backends: ['node', 'noble'] }, // IV 16, ICV 16
-  { enc: 'aes-cbc', auth: 'hmac-sha1', backends: ['node', 'noble'] }, // IV 16, ICV 12
+  { enc: 'aes-cbc', auth: 'hmac-sha256', backends: ['evp', 'node', 'noble'] }, // IV 16, ICV 16
+  { enc: 'aes-cbc', auth: 'hmac-sha1', backends: ['evp', 'node', 'noble'] }, // IV 16, ICV 12
   { enc: '3des-cbc', auth: 'hmac-md5', backends: ['node'] }, // IV 8, ICV 12
   { enc: 'aes-ctr', auth: 'hmac-sha512', backends: ['node', 'noble'] }, // IV 8, ICV 32
-  { enc: 'aes-gcm-16', backends: ['node', 'noble'] }, // IV 8, ICV 16
-  { enc: 'aes-gcm-8', backends: ['node', 'noble'] }, // IV 8, ICV 8
-  { enc: 'aes-gmac', backends: ['node', 'noble'] }, // IV 8, ICV 16, payload in the AAD
-  { enc: 'chacha20-poly1305', backends: ['node', 'noble'] },
+  { enc: 'aes-gcm-16', backends: ['evp', 'node', 'noble'] }, // IV 8, ICV 16
+  { enc: 'aes-gcm-8', backends: ['evp', 'node', 'noble'] }, // IV 8, ICV 8
+  { enc: 'aes-gmac', backends: ['evp', 'node', 'noble'] }, // IV 8, ICV 16, payload in the AAD
+  { enc: 'chacha20-poly1305', backends: ['evp', 'node', 'noble'] },
 ];
 
 interface Pair {

@@ -1,5 +1,6 @@
 // Test helpers for the ESP/tunnel/UDP-encap suites: SA records built from registry names, small IPv4/IPv6
 // packet builders with correct checksums, and the repository root for fixture files.
+import type { Backend } from '../../../crypto/types.js';
 import type { SecAssoc, NatT } from '../../../kernel/sad/secassoc.js';
 import { ReplayWindow } from '../../../kernel/sad/replay.js';
 import { findEncAlg, findAuthAlg } from '../../../crypto/registry.js';
@@ -31,7 +32,7 @@ export interface SaSpec {
   natt?: NatT;
   tfcPadTo?: number;
   cyclicSeq?: boolean;
-  backend?: 'node' | 'noble' | 'forge';
+  backend?: Backend;
 }
 
 /** Deterministic key bytes of the algorithm's first (smallest) key length. */

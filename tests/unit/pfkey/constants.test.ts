@@ -4,26 +4,44 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as C from '../../../pfkey/constants.js';
+import {
+  IPSEC_DIR_NAMES,
+  IPSEC_LEVEL_NAMES,
+  IPSEC_MODE_NAMES,
+  IPSEC_POLICYSCOPE_NAMES,
+  IPSEC_POLICY_NAMES,
+  SADB_AALG_NAMES,
+  SADB_CALG_NAMES,
+  SADB_EALG_NAMES,
+  SADB_EXT_NAMES,
+  SADB_IDENTTYPE_NAMES,
+  SADB_MSG_NAMES,
+  SADB_SAFLAG_NAMES,
+  SADB_SASTATE_NAMES,
+  SADB_SATYPE_NAMES,
+  formatSaFlags,
+  nameOf,
+} from '../../../pfkey/names.js';
 import { repoRoot } from '../../support/root.js';
 
 const numbers = JSON.parse(readFileSync(join(repoRoot(), 'tests/vectors/pfkey-numbers.json'), 'utf8')) as {
   cases: { name: string; value: number; source: string }[];
 };
 const TABLES: [string, ReadonlyMap<number, string>][] = [
-  ['SADB_MSG_NAMES', C.SADB_MSG_NAMES],
-  ['SADB_EXT_NAMES', C.SADB_EXT_NAMES],
-  ['SADB_SATYPE_NAMES', C.SADB_SATYPE_NAMES],
-  ['SADB_SASTATE_NAMES', C.SADB_SASTATE_NAMES],
-  ['SADB_AALG_NAMES', C.SADB_AALG_NAMES],
-  ['SADB_EALG_NAMES', C.SADB_EALG_NAMES],
-  ['SADB_CALG_NAMES', C.SADB_CALG_NAMES],
-  ['SADB_IDENTTYPE_NAMES', C.SADB_IDENTTYPE_NAMES],
-  ['IPSEC_MODE_NAMES', C.IPSEC_MODE_NAMES],
-  ['IPSEC_DIR_NAMES', C.IPSEC_DIR_NAMES],
-  ['IPSEC_POLICY_NAMES', C.IPSEC_POLICY_NAMES],
-  ['IPSEC_LEVEL_NAMES', C.IPSEC_LEVEL_NAMES],
-  ['IPSEC_POLICYSCOPE_NAMES', C.IPSEC_POLICYSCOPE_NAMES],
-  ['SADB_SAFLAG_NAMES', C.SADB_SAFLAG_NAMES],
+  ['SADB_MSG_NAMES', SADB_MSG_NAMES],
+  ['SADB_EXT_NAMES', SADB_EXT_NAMES],
+  ['SADB_SATYPE_NAMES', SADB_SATYPE_NAMES],
+  ['SADB_SASTATE_NAMES', SADB_SASTATE_NAMES],
+  ['SADB_AALG_NAMES', SADB_AALG_NAMES],
+  ['SADB_EALG_NAMES', SADB_EALG_NAMES],
+  ['SADB_CALG_NAMES', SADB_CALG_NAMES],
+  ['SADB_IDENTTYPE_NAMES', SADB_IDENTTYPE_NAMES],
+  ['IPSEC_MODE_NAMES', IPSEC_MODE_NAMES],
+  ['IPSEC_DIR_NAMES', IPSEC_DIR_NAMES],
+  ['IPSEC_POLICY_NAMES', IPSEC_POLICY_NAMES],
+  ['IPSEC_LEVEL_NAMES', IPSEC_LEVEL_NAMES],
+  ['IPSEC_POLICYSCOPE_NAMES', IPSEC_POLICYSCOPE_NAMES],
+  ['SADB_SAFLAG_NAMES', SADB_SAFLAG_NAMES],
 ];
 
 describe('pfkey constants', () => {
@@ -41,19 +59,19 @@ describe('pfkey constants', () => {
   }
 
   it('names every message type 0..24 and every extension type 0..28', () => {
-    for (let t = 0; t <= C.SADB_DECODE_MAX; t++) assert.ok(C.SADB_MSG_NAMES.has(t), `message ${t}`);
-    for (let t = 0; t <= C.SADB_EXT_MAX; t++) assert.ok(C.SADB_EXT_NAMES.has(t), `extension ${t}`);
+    for (let t = 0; t <= C.SADB_DECODE_MAX; t++) assert.ok(SADB_MSG_NAMES.has(t), `message ${t}`);
+    for (let t = 0; t <= C.SADB_EXT_MAX; t++) assert.ok(SADB_EXT_NAMES.has(t), `extension ${t}`);
   });
 
   it('nameOf falls back to the decimal number', () => {
-    assert.equal(C.nameOf(C.SADB_MSG_NAMES, C.SADB_X_SPDADD), 'SADB_X_SPDADD');
-    assert.equal(C.nameOf(C.SADB_EXT_NAMES, 99), '99');
+    assert.equal(nameOf(SADB_MSG_NAMES, C.SADB_X_SPDADD), 'SADB_X_SPDADD');
+    assert.equal(nameOf(SADB_EXT_NAMES, 99), '99');
   });
 
   it('formatSaFlags names each set bit and keeps unknown bits in hex', () => {
-    assert.equal(C.formatSaFlags(0), '0');
-    assert.equal(C.formatSaFlags(C.SADB_X_EXT_CYCSEQ | C.SADB_X_EXT_PZERO), 'SADB_X_EXT_CYCSEQ|SADB_X_EXT_PZERO');
-    assert.equal(C.formatSaFlags(0x80000001), 'SADB_X_EXT_OLD|0x80000000');
+    assert.equal(formatSaFlags(0), '0');
+    assert.equal(formatSaFlags(C.SADB_X_EXT_CYCSEQ | C.SADB_X_EXT_PZERO), 'SADB_X_EXT_CYCSEQ|SADB_X_EXT_PZERO');
+    assert.equal(formatSaFlags(0x80000001), 'SADB_X_EXT_OLD|0x80000000');
   });
 
   it('pfkeyAlign8 rounds up to 8 (PFKEY_ALIGN8)', () => {

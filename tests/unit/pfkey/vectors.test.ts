@@ -5,6 +5,15 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as C from '../../../pfkey/constants.js';
+import {
+  ALGORITHMS,
+  type AlgorithmKind,
+  REFUSED_ALGORITHMS,
+  algorithmById,
+  isKeyBitsAccepted,
+  keyBitsRange,
+  lookupAlgorithm,
+} from '../../../pfkey/algorithms.js';
 import { type PfkeyMessage, decodeMessage, encodeMessage } from '../../../pfkey/msg.js';
 import { HOST_LITTLE_ENDIAN } from '../../../pfkey/layout.js';
 import { repoRoot } from '../../support/root.js';
@@ -25,7 +34,7 @@ interface GoldenCase {
 }
 interface AlgCase {
   name: string;
-  kind: C.AlgorithmKind;
+  kind: AlgorithmKind;
   id: number;
   valid: number[];
   invalid: number[];
@@ -50,16 +59,16 @@ describe('pfkey recorded vectors', () => {
   const algs = loadVectors<{ cases: AlgCase[]; refused: { name: string; source: string }[] }>('pfkey-algorithms.json');
   for (const a of algs.cases) {
     it(`algorithm ${a.kind} ${a.name}: id ${a.id}, accepts ${a.valid.join('/')} bits, refuses ${a.invalid.join('/')}`, () => {
-      const spec = C.lookupAlgorithm(a.kind, a.name);
+      const spec = lookupAlgorithm(a.kind, a.name);
       assert.ok(spec, `${a.name} missing from ALGORITHMS`);
       assert.equal(spec.id, a.id);
-      for (const bits of a.valid) assert.ok(C.isKeyBitsAccepted(spec, bits), `${bits} should be accepted`);
-      for (const bits of a.invalid) assert.ok(!C.isKeyBitsAccepted(spec, bits), `${bits} should be refused`);
+      for (const bits of a.valid) assert.ok(isKeyBitsAccepted(spec, bits), `${bits} should be accepted`);
+      for (const bits of a.invalid) assert.ok(!isKeyBitsAccepted(spec, bits), `${bits} should be refused`);
     });
   }
 
   it('every ALGORITHMS row is covered by a recorded vector', () => {
-    for (const spec of C.ALGORITHMS) {
+    for (const spec of ALGORITHMS) {
       assert.ok(
         algs.cases.some((a) => a.kind === spec.kind && a.name === spec.name),
         `${spec.kind} ${spec.name} has no vector`,
@@ -69,13 +78,13 @@ describe('pfkey recorded vectors', () => {
 
   it('legacy algorithms are recognised and refused, not silently unknown', () => {
     for (const r of algs.refused) {
-      assert.ok(C.REFUSED_ALGORITHMS.has(r.name), r.name);
-      assert.equal(C.lookupAlgorithm('encrypt', r.name), undefined);
+      assert.ok(REFUSED_ALGORITHMS.has(r.name), r.name);
+      assert.equal(lookupAlgorithm('encrypt', r.name), undefined);
     }
   });
 
   it('REGISTER ranges derive from the key lengths (aes-ctr announces 160..288)', () => {
-    assert.deepEqual(C.keyBitsRange(C.lookupAlgorithm('encrypt', 'aes-ctr')!), { minBits: 160, maxBits: 288 });
-    assert.equal(C.algorithmById('auth', C.SADB_X_AALG_SHA2_256)?.name, 'hmac-sha256');
+    assert.deepEqual(keyBitsRange(lookupAlgorithm('encrypt', 'aes-ctr')!), { minBits: 160, maxBits: 288 });
+    assert.equal(algorithmById('auth', C.SADB_X_AALG_SHA2_256)?.name, 'hmac-sha256');
   });
 });

@@ -7,6 +7,7 @@ import { ManualClock } from '../../../common/clock.js';
 import { SeededRng } from '../../../common/rng.js';
 import { parseAddr } from '../../../common/inet.js';
 import { ErrnoError } from '../../../common/errors.js';
+import { ensureContexts } from '../../../kernel/ipsec/esp-crypto.js';
 
 const A = parseAddr('192.0.2.1')!;
 const B = parseAddr('192.0.2.2')!;
@@ -50,11 +51,12 @@ function errno(fn: () => unknown): string {
 
 describe('kernel/sad', () => {
   describe('add and lookup', () => {
-    it('adds mature SAs with contexts and finds them by (dst, proto, spi), ignoring src', () => {
+    it('adds mature SAs (contexts on first use) and finds them by (dst, proto, spi), ignoring src', () => {
       const { sad } = setup();
       const sa = sad.add(esp(0x1000));
       assert.equal(sa.state, 'mature');
-      assert.ok(sa.cipher && sa.auth, 'contexts created once at ADD');
+      assert.ok(!sa.cipher && !sa.auth, 'no contexts at ADD (issue 11 item 14): they are made on the first packet');
+      assert.ok(ensureContexts(sa) && sa.cipher && sa.auth, 'made once on first use');
       assert.equal(sa.replay.windowBits, 64);
       assert.equal(sad.lookupIn(B, 'esp', 0x1000), sa);
       assert.equal(sad.lookupIn(A, 'esp', 0x1000), undefined, 'dst matters');
@@ -269,6 +271,7 @@ describe('kernel/sad', () => {
     it('soft addtime makes the SA dying with a soft event; hard kills it and wipes keys and contexts', () => {
       const { sad, clock, events } = setup();
       const sa = sad.add(esp(0x4000, { soft: { addtimeSec: 10 }, hard: { addtimeSec: 20 } }));
+      ensureContexts(sa); // as the first packet would
       clock.advance(9_000);
       assert.equal(sa.state, 'mature');
       clock.advance(1_000);

@@ -10,34 +10,7 @@ import { loadPlainRsaFile, lookupPlainRsa, parsePlainRsa } from '../../../../rac
 import { loadRemoteCerts } from '../../../../racoon/cert/remote.js';
 import { rsaSignIkev1, rsaVerifyIkev1 } from '../../../../racoon/cert/ikev1-sig.js';
 import { parseAddr } from '../../../../common/inet.js';
-import { TestPki, opensslAvailable } from '../../../support/pki.js';
-
-/** A plainrsa-gen style private key file from `openssl rsa -text`, and its `: PUB 0s...` public line. */
-function plainRsaFromOpenssl(pki: TestPki, keyFile: string): { priv: string; pub: string } {
-  const text = pki.run(['rsa', '-in', keyFile, '-noout', '-text']);
-  const field = (name: string): string => {
-    const m = new RegExp(`^${name}:\\s*\\n((?:\\s+[0-9a-f:]+\\n)+)`, 'm').exec(text);
-    if (m) return m[1]!.replace(/[\s:]/g, '').replace(/^00(?=[89a-f])/, '');
-    const one = new RegExp(`^${name}: (\\d+)`, 'm').exec(text);
-    return BigInt(one![1]!).toString(16);
-  };
-  const n = field('modulus');
-  const e = field('publicExponent');
-  const eb = Buffer.from(e.length % 2 ? '0' + e : e, 'hex');
-  const pub = '0s' + Buffer.concat([Buffer.from([eb.length]), eb, Buffer.from(n, 'hex')]).toString('base64');
-  const lines = [
-    ['Modulus', 'modulus'],
-    ['PublicExponent', 'publicExponent'],
-    ['PrivateExponent', 'privateExponent'],
-    ['Prime1', 'prime1'],
-    ['Prime2', 'prime2'],
-    ['Exponent1', 'exponent1'],
-    ['Exponent2', 'exponent2'],
-    ['Coefficient', 'coefficient'],
-  ].map(([ours, theirs]) => `\t${ours}: 0x${field(theirs!)}`);
-  const priv = [`# : PUB ${pub}`, ': RSA\t{', '\t# RSA 2048 bits', `\t# pubkey=${pub}`, ...lines, '  }', ''].join('\n');
-  return { priv, pub };
-}
+import { TestPki, opensslAvailable, plainRsaFromOpenssl } from '../../../support/pki.js';
 
 describe('racoon/cert: loading certificates and keys', function () {
   this.timeout(60_000);

@@ -129,10 +129,7 @@ describe('racoon/conf ipsec-tools 0.8.2 compatibility', () => {
     assert.deepEqual(conf.remotes[0]!.exchangeMode, [C.ISAKMP_ETYPE_IDENT, C.ISAKMP_ETYPE_AGG, C.ISAKMP_ETYPE_BASE]);
     assert.deepEqual(
       validateRacoonConf(conf).map((e) => [e.col, e.message]),
-      [
-        [39, 'x.conf:1: exchange_mode aggressive: not supported yet (aggressive mode)'],
-        [51, 'x.conf:1: exchange_mode base: not supported yet (base mode)'],
-      ],
+      [[51, `x.conf:1: exchange_mode base: not supported yet (${SUPPORT['remote.exchange_mode base']!.why})`]],
     );
   });
 
@@ -172,7 +169,7 @@ describe('racoon/conf ipsec-tools 0.8.2 compatibility', () => {
 });
 
 describe('racoon/conf support table', () => {
-  it('reports the directives the issue names, which used to pass silently, at file:line', () => {
+  it('the directives the issue names (once passed silently, then reported) now load as supported', () => {
     const m = messages(
       [
         'remote anonymous {',
@@ -185,12 +182,11 @@ describe('racoon/conf support table', () => {
         '}',
       ].join('\n'),
     );
-    assert.deepEqual(m, [
-      't.conf:2: exchange_mode aggressive: not supported yet (aggressive mode)',
-      't.conf:3: generate_policy: not supported yet (generate_policy)',
-      't.conf:4: dpd_delay: not supported yet (dead peer detection (RFC 3706))',
-      't.conf:5: ike_frag: not supported yet (IKE fragmentation)',
-    ]);
+    // All four are supported now (aggressive mode, generate_policy, DPD, IKE fragmentation): none is reported.
+    assert.deepEqual(
+      m.filter((x) => /not supported/.test(x)),
+      [],
+    );
   });
 
   it('settings that turn a feature off, and defaults, are not reported', () => {
@@ -228,7 +224,7 @@ describe('racoon/conf support table', () => {
   it('every table entry names its feature or reason, and unknown keys are supported', () => {
     for (const [key, s] of Object.entries(SUPPORT)) {
       assert.ok(s.status === 'supported' || (s.why && s.why.length > 5), key);
-      assert.match(key, /^([a-z_]+\.)?[a-z_0-9]+( [a-z_0-9]+)*$/, key);
+      assert.match(key, /^(ikev2\.)?([a-z_]+\.)?[a-z_0-9]+( [a-z_0-9]+)*$/, key);
     }
     assert.equal(supportOf('remote.exchange_mode main').status, 'supported');
     assert.equal(supportOf('constructor').status, 'supported');
@@ -249,18 +245,46 @@ describe('racoon/conf support table', () => {
       [
         ['privsep', 1],
         ['mode_cfg', 2],
-        ['remote.certificate_type', 3],
         ['sainfo.clientaddr', 4],
         ['sainfo.group', 4],
       ],
     );
-    assert.equal(v.errors.length, 5);
+    assert.equal(v.errors.length, 4);
     assert.deepEqual(conf.remotes[0]!.certificate, {
       type: 'plain_rsa',
       keyFile: 'k',
       pos: conf.remotes[0]!.certificate!.pos,
     });
     assert.equal(conf.privsep?.user, 0);
+  });
+
+  it('rsasig without certificate_type is a warning at the proposal; plain_rsa turns certificate exchange off', () => {
+    const rsa = PROPOSAL.replace('pre_shared_key', 'rsasig');
+    const v = validateRacoonConfFull(parseRacoonConf(`remote anonymous {\n ${PROPOSAL}\n ${rsa}\n}`, 't.conf').conf);
+    assert.deepEqual(v.errors, []);
+    assert.deepEqual(
+      v.warnings.map((e) => e.message),
+      [
+        't.conf:3: warning: remote anonymous: authentication_method rsasig without certificate_type: ' +
+          'phase 1 fails if this proposal is chosen',
+      ],
+    );
+    const { conf } = parseRacoonConf(`remote anonymous { certificate_type plain_rsa "k"; ${rsa} }`, 'p.conf');
+    const rm = conf.remotes[0]!;
+    assert.deepEqual([rm.sendCert, rm.sendCr, rm.verifyCert], [false, false, false]);
+    assert.deepEqual(validateRacoonConf(conf), []);
+  });
+
+  it('aggressive mode is named as a warning, with the offline PSK guess only when a proposal uses a PSK', () => {
+    const warn = (p: string) =>
+      validateRacoonConfFull(
+        parseRacoonConf(`remote anonymous { exchange_mode aggressive; certificate_type plain_rsa "k"; ${p} }`, 'a.conf')
+          .conf,
+      ).warnings.map((e) => e.message);
+    assert.match(warn(PROPOSAL)[0]!, /^a\.conf:1: warning: .*aggressive mode is not recommended.*guessed offline/);
+    const rsa = warn(PROPOSAL.replace('pre_shared_key', 'rsasig'));
+    assert.equal(rsa.length, 1);
+    assert.doesNotMatch(rsa[0]!, /guessed/);
   });
 });
 

@@ -143,3 +143,24 @@ describe('racoon proposals', () => {
     assert.ok(selectPh2Proposal(sa, esp, s, 'strict'));
   });
 });
+
+describe('racoon proposals: UDP-encapsulated modes', () => {
+  it('phase 2: RFC 3947 modes 3/4 and the drafts’ 61443/61444 are accepted as tunnel/transport in UDP', () => {
+    const s = conf('sainfo anonymous { encryption_algorithm aes; authentication_algorithm hmac_sha1; }').sainfos[0]!;
+    const cases: [number, 'tunnel' | 'transport'][] = [
+      [C.IPSECDOI_ATTR_ENC_MODE_UDPTUNNEL_RFC, 'tunnel'],
+      [C.IPSECDOI_ATTR_ENC_MODE_UDPTRNS_RFC, 'transport'],
+      [C.IPSECDOI_ATTR_ENC_MODE_UDPTUNNEL_DRAFT, 'tunnel'],
+      [C.IPSECDOI_ATTR_ENC_MODE_UDPTRNS_DRAFT, 'transport'],
+    ];
+    for (const [encMode, mode] of cases) {
+      const req = [{ protoId: C.IPSECDOI_PROTO_IPSEC_ESP, mode, reqid: 0 }];
+      const sa = buildPh2Sa(req, s, new Map([[3, new Uint8Array(4)]]), true);
+      const t = sa.proposals[0]!.transforms[0]!;
+      t.attrs = t.attrs.map((a) => (a.type === C.IPSECDOI_ATTR_ENC_MODE ? { ...a, value: encMode } : a));
+      const sel = selectPh2Proposal(decodeSa(encodeSa(sa)).value, req, s, 'strict');
+      assert.equal(sel?.approval.sas[0]?.udpEncap, true, `mode ${encMode}`);
+      assert.equal(sel?.approval.sas[0]?.mode, mode);
+    }
+  });
+});

@@ -1,0 +1,251 @@
+// Data plane against strongSwan (issue 10): TCP and UDP throughput between two clients, each behind a gateway,
+// the gateways joined by a veth and protecting the clients' networks with ESP-in-UDP tunnel mode (RFC 3948:
+// the only mode strongSwan's kernel-libipsec has), AES-128-CBC + HMAC-SHA-256 on both. Three set-ups of the
+// same topology (tests/support/interop-net.ts), all up at once and measured in turn, round after round, so
+// that the machine's drift hits each alike:
+//
+//   plain      the gateways only forward (the ceiling of this machine: no IPsec at all)
+//   strongswan two charon 5.9 with kernel-libipsec (userland ESP), IKEv2 PSK
+//   uipsec     two `uipsecd --tun utun0 --load FILE` (manual keys), started as docs/protecting-real-traffic.md says
+//
+// Printed: iperf3 TCP and UDP (1200-byte datagrams, unlimited rate) as received by the far client, and the
+// gateways' CPU per megabyte carried (uipsecd or charon processes, both sides), with the uipsec/strongswan
+// ratios. Needs root, iperf3, and strongSwan with kernel-libipsec for the strongSwan row (skipped with the
+// reason otherwise). UIPSEC_BENCH_ROUNDS (default 2) and UIPSEC_BENCH_SECONDS (default 3) tune the length.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeInteropNet, nsExec, type InteropNet } from '../tests/support/interop-net.js';
+import { iperfSkipReason, runIperf } from '../tests/support/iperf.js';
+import { Charon, strongswanSkipReason } from '../tests/support/strongswan.js';
+import { UipsecNode } from '../tests/support/uipsec-node.js';
+import { spreadOf } from './harness.js';
+
+const KEYS = {
+  encOut: '0x11223344556677889900aabbccddeeff',
+  authOut: '0x00112233445566778899aabbccddeeff0011223344556677889900aabbccddee',
+  encIn: '0xffeeddccbbaa00998877665544332211',
+  authIn: '0xeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100ff',
+};
+
+/** One set-up: its network, and the processes doing IPsec on the gateways (none for plain forwarding). */
+interface Setup {
+  name: 'plain' | 'strongswan' | 'uipsec';
+  net: InteropNet;
+  cpu: () => number;
+  stop: () => Promise<void>;
+}
+
+interface Sample {
+  tcpMbps: number;
+  /** The TCP sender's retransmissions (iperf3): drops on the path show here first. */
+  tcpRetr: number;
+  udpMbps: number;
+  udpLoss: number;
+  /** Mean round trip of 20 pings between the clients on an idle path (ms; NaN when ping failed). */
+  rttMs: number;
+  /** Gateways' CPU milliseconds per megabyte received by the far client (TCP and UDP runs together). */
+  cpuMsPerMB: number;
+}
+
+/** The setkey file of one uipsec gateway: both SAs (ESP-in-UDP, tunnel) and both policies, from its side. */
+function uipsecSetkey(n: InteropNet, side: 'u' | 's'): string {
+  const [me, peer, myNet, peerNet] =
+    side === 'u' ? [n.addrU, n.addrS, n.innerNetU, n.innerNetS] : [n.addrS, n.addrU, n.innerNetS, n.innerNetU];
+  const sa = (src: string, dst: string, spi: string, enc: string, auth: string) =>
+    `add ${src}[4500] ${dst}[4500] esp-udp ${spi} -m tunnel -E aes-cbc ${enc} -A hmac-sha256 ${auth};`;
+  return [
+    'flush;',
+    'spdflush;',
+    sa(n.addrU, n.addrS, '0x1001', KEYS.encOut, KEYS.authOut),
+    sa(n.addrS, n.addrU, '0x2001', KEYS.encIn, KEYS.authIn),
+    `spdadd ${myNet} ${peerNet} any -P out ipsec esp/tunnel/${me}-${peer}/require;`,
+    `spdadd ${peerNet} ${myNet} any -P in ipsec esp/tunnel/${peer}-${me}/require;`,
+    '',
+  ].join('\n');
+}
+
+async function uipsecSetup(dir: string): Promise<Setup> {
+  const net = makeInteropNet('bupi', { clients: true });
+  const nodes: UipsecNode[] = [];
+  const stop = async () => {
+    for (const n of nodes) await n.stop();
+    net.destroy();
+  };
+  try {
+    for (const side of ['u', 's'] as const)
+      nodes.push(
+        await UipsecNode.start({ ns: side === 'u' ? net.u : net.s, dir, name: side, setkey: uipsecSetkey(net, side) }),
+      );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const cpu = () => nodes.reduce((a, n) => a + n.cpuSeconds().daemon, 0);
+  return { name: 'uipsec', net, cpu, stop };
+}
+
+async function strongswanSetup(dir: string): Promise<Setup> {
+  const net = makeInteropNet('bswa', { clients: true });
+  const charons: Charon[] = [];
+  const stop = async () => {
+    for (const c of charons) await c.stop();
+    net.destroy();
+  };
+  try {
+    for (const side of ['u', 's'] as const) {
+      const [ns, me, peer, myNet, peerNet] =
+        side === 'u'
+          ? [net.u, net.addrU, net.addrS, net.innerNetU, net.innerNetS]
+          : [net.s, net.addrS, net.addrU, net.innerNetS, net.innerNetU];
+      const c = await Charon.start({ ns, dir: join(dir, `charon-${side}`), logLevels: { default: 0 } });
+      charons.push(c);
+      await c.load({
+        connections: [
+          {
+            name: 'gw',
+            version: 2,
+            localAddrs: [me],
+            remoteAddrs: [peer],
+            local: { auth: 'psk', id: me },
+            remote: { auth: 'psk', id: peer },
+            children: [{ name: 'net', localTs: [myNet], remoteTs: [peerNet] }],
+          },
+        ],
+        secrets: [{ type: 'ike', ids: [net.addrU, net.addrS], secret: 'bench-secret-5c1e' }],
+      });
+    }
+    const r = await charons[0]!.initiate({ child: 'net', timeoutSec: 60 });
+    if (!r.ok) throw new Error(`swanctl --initiate: ${r.out}`);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const cpu = () => charons.reduce((a, c) => a + c.cpuSeconds(), 0);
+  return { name: 'strongswan', net, cpu, stop };
+}
+
+function plainSetup(): Setup {
+  const net = makeInteropNet('bpla', { clients: true });
+  // Without IPsec nothing routes the far network: a plain route through the peer gateway.
+  for (const [ns, to, via] of [
+    [net.u, net.innerNetS, net.addrS],
+    [net.s, net.innerNetU, net.addrU],
+  ] as const) {
+    const r = spawnSync('ip', ['-n', ns, 'route', 'add', to, 'via', via], { encoding: 'utf8', timeout: 10_000 });
+    if (r.status !== 0) {
+      net.destroy();
+      throw new Error(`ip route add ${to} via ${via}: ${r.stderr}`);
+    }
+  }
+  return { name: 'plain', net, cpu: () => 0, stop: async () => net.destroy() };
+}
+
+/** One TCP and one UDP iperf3 run from client u to client s; the gateways' CPU over both. */
+async function sample(s: Setup, seconds: number): Promise<Sample> {
+  const run = { serverNs: s.net.hostS, serverAddr: s.net.innerS, clientNs: s.net.hostU, clientAddr: s.net.innerU };
+  const cpu0 = s.cpu();
+  const tcp = await runIperf({ ...run, seconds });
+  const udp = await runIperf({ ...run, seconds, udp: true, len: 1200, bitrate: '0' });
+  const cpuMs = (s.cpu() - cpu0) * 1000;
+  const rttMs = await pingRtt(s.net);
+  const mb = (tcp.bytes + udp.bytes) / 1e6;
+  const loss = udp.packets ? (udp.lostPackets ?? 0) / udp.packets : 0;
+  return {
+    tcpMbps: tcp.bitsPerSecond / 1e6,
+    tcpRetr: tcp.retransmits ?? 0,
+    udpMbps: udp.bitsPerSecond / 1e6,
+    udpLoss: loss,
+    rttMs,
+    cpuMsPerMB: cpuMs / mb,
+  };
+}
+
+/** `ping -c 20 -i 0.01` from client u to client s: the mean RTT of ping's summary line (NaN when none). */
+async function pingRtt(n: InteropNet): Promise<number> {
+  const r = await nsExec(n.hostU, ['ping', '-n', '-q', '-c', '20', '-i', '0.01', '-W', '2', '-I', n.innerU, n.innerS]);
+  const avg = /= [\d.]+\/([\d.]+)\//.exec(r.out)?.[1];
+  return avg === undefined ? NaN : Number(avg);
+}
+
+function median(xs: number[]): number {
+  return spreadOf(xs).median;
+}
+
+function report(results: Map<string, Sample[]>, rounds: number, seconds: number): void {
+  console.log(`iperf3 client u -> client s through both gateways, ${seconds} s per run, ${rounds} rounds (medians)`);
+  console.log('set-up        TCP Mbit/s   TCP retr   UDP Mbit/s   UDP loss   RTT ms   gateways CPU ms/MB');
+  for (const [name, xs] of results) {
+    const m = (f: (s: Sample) => number, digits = 1) => median(xs.map(f)).toFixed(digits);
+    const cols = [
+      m((s) => s.tcpMbps).padStart(11),
+      m((s) => s.tcpRetr, 0).padStart(10),
+      m((s) => s.udpMbps).padStart(12),
+      `${m((s) => s.udpLoss * 100)}%`.padStart(10),
+      m((s) => s.rttMs, 3).padStart(8),
+      (name === 'plain' ? '-' : m((s) => s.cpuMsPerMB, 2)).padStart(19),
+    ];
+    console.log(`${name.padEnd(12)} ${cols.join(' ')}`);
+  }
+  const u = results.get('uipsec'),
+    w = results.get('strongswan'),
+    p = results.get('plain');
+  const ratio = (a: Sample[] | undefined, b: Sample[] | undefined, f: (s: Sample) => number) =>
+    a && b ? (median(a.map(f)) / median(b.map(f))).toFixed(2) : '-';
+  if (u && w)
+    console.log(
+      `uipsec/strongswan: TCP ${ratio(u, w, (s) => s.tcpMbps)}x, UDP ${ratio(u, w, (s) => s.udpMbps)}x, ` +
+        `CPU per MB ${ratio(u, w, (s) => s.cpuMsPerMB)}x (above 1: uipsec spends more)`,
+    );
+  if (u && p)
+    console.log(
+      `uipsec/plain forwarding: TCP ${ratio(u, p, (s) => s.tcpMbps)}x, UDP ${ratio(u, p, (s) => s.udpMbps)}x`,
+    );
+}
+
+export default async function main(): Promise<void> {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+    console.log('skipped: needs root on Linux (network namespaces, TUN devices)');
+    return;
+  }
+  const noIperf = iperfSkipReason();
+  if (noIperf) {
+    console.log(`skipped: ${noIperf}`);
+    return;
+  }
+  const rounds = Number(process.env['UIPSEC_BENCH_ROUNDS'] ?? 2);
+  const seconds = Number(process.env['UIPSEC_BENCH_SECONDS'] ?? 3);
+  const noSwan = strongswanSkipReason();
+  if (noSwan) console.log(`strongswan row skipped: ${noSwan}`);
+  const dir = mkdtempSync(join(tmpdir(), 'uipsec-bench-dp-'));
+  const setups: Setup[] = [];
+  try {
+    setups.push(plainSetup());
+    for (const [name, make] of [
+      ['strongswan', noSwan ? undefined : strongswanSetup],
+      ['uipsec', uipsecSetup],
+    ] as const) {
+      // A set-up that fails to come up is reported and left out; the others still run.
+      if (make)
+        await make(dir).then(
+          (s) => setups.push(s),
+          (e: unknown) => console.log(`${name} row failed: ${String(e)}`),
+        );
+    }
+    const results = new Map<string, Sample[]>(setups.map((s) => [s.name, []]));
+    for (let r = 0; r < rounds; r++)
+      for (const s of setups) {
+        // A failed run (iperf3 could not connect...) is printed and left out of the medians.
+        await sample(s, seconds).then(
+          (x) => results.get(s.name)!.push(x),
+          (e: unknown) => console.log(`${s.name} round ${r + 1} failed: ${String(e).slice(0, 500)}`),
+        );
+      }
+    for (const [name, xs] of results) if (!xs.length) results.delete(name);
+    report(results, rounds, seconds);
+  } finally {
+    for (const s of setups) await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

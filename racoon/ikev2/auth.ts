@@ -1,0 +1,74 @@
+// IKE_AUTH authentication (RFC 7296 §2.15): the AUTH payload over each end's signed octets. One seam, the
+// Authenticator, so that certificates (RSA/ECDSA and RFC 7427 signatures, with CERT and CERTREQ payloads) plug
+// in beside the shared key without the exchanges changing; today a v2 remote authenticates with psk.txt.
+import type { PskFile } from '../psk.js';
+import { lookupPsk } from '../psk.js';
+import type { Endpoint } from '../engine/datagram.js';
+import { IKEV2_AUTH_METHOD_SHARED_KEY_MIC } from './constants.js';
+import { idOfSpec, pskKeys } from './identity.js';
+import type { Ikev2Payload } from './payload-chain.js';
+import type { Ikev2Auth } from './payloads/auth.js';
+import type { Ikev2Id } from './payloads/id.js';
+import type { IkeSa } from './records.js';
+import { sharedKeyAuth, signedOctets, verifySharedKeyAuth } from './signed-octets.js';
+
+/** How one end proves itself and checks the other (strongSwan `authenticator_t`). */
+export interface Authenticator {
+  /** Payloads that go before AUTH: CERT and CERTREQ for signatures, none for a shared key. */
+  payloads(): Ikev2Payload[];
+  /** Our AUTH over our octets; undefined when we have no credential for this peer. */
+  sign(octets: Uint8Array): Ikev2Auth | undefined;
+  /** Whether the peer's AUTH over its octets is good (its CERTs, if any, are among `peer`). */
+  verify(auth: Ikev2Auth, octets: Uint8Array, peer: readonly Ikev2Payload[]): boolean;
+}
+
+/** The shared key for a peer: psk.txt by its identity, else by its address (racoon getpsk). */
+export function pskFor(psk: PskFile, id: Ikev2Id | undefined, remote: Endpoint): Uint8Array | undefined {
+  for (const k of pskKeys(id, remote)) {
+    const key = lookupPsk(psk, k);
+    if (key) return key;
+  }
+  return undefined;
+}
+
+/** Shared-key authentication (§2.15 "Key Pad for IKEv2"): the same psk.txt entry for both directions. */
+export function pskAuthenticator(sa: IkeSa, psk: PskFile): Authenticator {
+  const prf = sa.suite!.prf;
+  return {
+    payloads: () => [],
+    sign(octets) {
+      // The initiator signs before it sees IDr: the identity it expects then names the key.
+      const first = sa.rmconf.peersIdentifiers[0];
+      const expected = sa.peerId ?? (first ? idOfSpec(first, sa.remote) : undefined);
+      const key = pskFor(psk, expected, sa.remote);
+      return key ? { method: IKEV2_AUTH_METHOD_SHARED_KEY_MIC, data: sharedKeyAuth(prf, key, octets) } : undefined;
+    },
+    verify(auth, octets) {
+      const key = pskFor(psk, sa.peerId, sa.remote);
+      return (
+        auth.method === IKEV2_AUTH_METHOD_SHARED_KEY_MIC && !!key && verifySharedKeyAuth(prf, key, octets, auth.data)
+      );
+    },
+  };
+}
+
+/** Our signed octets (§2.15): initiator RealMessage1 | Nr | prf(SK_pi, IDi), responder RealMessage2 | Ni | prf(SK_pr, IDr). */
+export function ownOctets(sa: IkeSa): Uint8Array {
+  const k = sa.keys!;
+  return sa.initiator
+    ? signedOctets(sa.suite!.prf, sa.initRequest!, sa.nr!, k.pi, sa.myId!)
+    : signedOctets(sa.suite!.prf, sa.initResponse!, sa.ni!, k.pr, sa.myId!);
+}
+
+/** The octets the peer signed, with its identity. */
+export function peerOctets(sa: IkeSa, peerId: Ikev2Id): Uint8Array {
+  const k = sa.keys!;
+  return sa.initiator
+    ? signedOctets(sa.suite!.prf, sa.initResponse!, sa.ni!, k.pr, peerId)
+    : signedOctets(sa.suite!.prf, sa.initRequest!, sa.nr!, k.pi, peerId);
+}
+
+/** The method a remote authenticates with (its first proposal's authentication_method; PSK today). */
+export function authenticatorFor(sa: IkeSa, psk: PskFile): Authenticator {
+  return pskAuthenticator(sa, psk);
+}

@@ -1,0 +1,146 @@
+// IKE_AUTH (RFC 7296 §1.2, §2.15): both ends prove their identity over the IKE_SA_INIT messages, and the first
+// Child SA is negotiated with the nonces of IKE_SA_INIT (§2.17).
+//
+//   initiator                                   responder
+//   HDR, SK {IDi, [N(INITIAL_CONTACT),] [IDr,] AUTH, SA, TSi, TSr, [N(USE_TRANSPORT_MODE)]}  -->
+//                       <--  HDR, SK {IDr, AUTH, SA, TSi, TSr, [N(USE_TRANSPORT_MODE)]}
+//                       <--  HDR, SK {IDr, AUTH, N(NO_PROPOSAL_CHOSEN | TS_UNACCEPTABLE ...)}  (IKE SA up, no child)
+//                       <--  HDR, SK {N(AUTHENTICATION_FAILED)}
+//
+// Authentication goes through auth.ts's Authenticator (a shared key today; certificates plug in there).
+import { formatAddr } from '../../../common/inet.js';
+import {
+  IKEV2_EXCHANGE_IKE_AUTH,
+  IKEV2_PAYLOAD_AUTH,
+  IKEV2_PAYLOAD_IDI,
+  IKEV2_PAYLOAD_IDR,
+  IKEV2_PAYLOAD_SA,
+} from '../constants.js';
+import { authenticatorFor, ownOctets, peerOctets } from '../auth.js';
+import type { Ikev2Env } from '../env.js';
+import { idOfSpec, myIdentity, peerIdentityAccepted } from '../identity.js';
+import * as N from '../notify-types.js';
+import type { Ikev2Payload } from '../payload-chain.js';
+import { ExchangeError, findNotify, firstError, notifyPayload, single } from '../payload-util.js';
+import { formatIkev2Id } from '../payloads/id.js';
+import type { ChildSa, Exchange, IkeSa } from '../records.js';
+import { answerChild, childRequest, childResponse, type ChildRequest } from './child-sa.js';
+
+/** The initiator's IKE_AUTH, with the first child when one waits (strongSwan ike_auth + child_create). */
+export class IkeAuthI implements Exchange {
+  readonly exchangeType = IKEV2_EXCHANGE_IKE_AUTH;
+  readonly what = 'IKE_AUTH';
+  private child?: ChildRequest;
+
+  constructor(
+    private readonly env: Ikev2Env,
+    private readonly sa: IkeSa,
+    private readonly firstChild: ChildSa | undefined,
+    private readonly initialContact: boolean,
+  ) {}
+
+  async request(): Promise<Ikev2Payload[] | undefined> {
+    const { sa, env } = this;
+    if (sa.state !== 'auth') return undefined;
+    const rm = sa.rmconf;
+    sa.myId = myIdentity(rm, sa.local);
+    const out: Ikev2Payload[] = [{ type: IKEV2_PAYLOAD_IDI, body: sa.myId }];
+    if (this.initialContact) out.push(notifyPayload(N.IKEV2_N_INITIAL_CONTACT));
+    const wanted = rm.peersIdentifiers[0] && idOfSpec(rm.peersIdentifiers[0], sa.remote);
+    if (wanted && rm.verifyIdentifier) out.push({ type: IKEV2_PAYLOAD_IDR, body: wanted });
+    const auth = authenticatorFor(sa, env.ctx.psk);
+    out.push(...auth.payloads());
+    const a = auth.sign(ownOctets(sa));
+    if (!a)
+      throw new ExchangeError(N.IKEV2_N_AUTHENTICATION_FAILED, `no pre-shared key for ${formatAddr(sa.remote.addr)}`);
+    out.push({ type: IKEV2_PAYLOAD_AUTH, body: a });
+    const c = this.firstChild;
+    if (c && c.state === 'creating') {
+      const r = await childRequest(env, sa, c);
+      this.child = r.state;
+      out.push(...r.payloads);
+    }
+    return out;
+  }
+
+  async response(payloads: Ikev2Payload[]): Promise<'done'> {
+    const { sa, env } = this;
+    const idr = single(payloads, IKEV2_PAYLOAD_IDR);
+    const auth = single(payloads, IKEV2_PAYLOAD_AUTH);
+    if (!idr || !auth) {
+      const err = firstError(payloads);
+      throw new ExchangeError(
+        err?.notifyType ?? N.IKEV2_N_INVALID_SYNTAX,
+        err ? 'refused by the responder' : 'IDr or AUTH missing',
+      );
+    }
+    if (!peerIdentityAccepted(sa.rmconf, idr, sa.remote))
+      throw new ExchangeError(
+        N.IKEV2_N_AUTHENTICATION_FAILED,
+        `peer identity ${formatIkev2Id(idr)} not in peers_identifier`,
+      );
+    sa.peerId = idr;
+    if (!authenticatorFor(sa, env.ctx.psk).verify(auth, peerOctets(sa, idr), payloads))
+      throw new ExchangeError(N.IKEV2_N_AUTHENTICATION_FAILED, `bad AUTH from ${formatIkev2Id(idr)}`);
+    env.ikeEstablished(sa);
+    const c = this.firstChild;
+    if (c && this.child) await childResponse(env, sa, c, this.child, payloads, { ni: sa.ni!, nr: sa.nr! });
+    return 'done';
+  }
+
+  failed(why: string): void {
+    const { sa, env } = this;
+    if (this.firstChild?.state === 'creating') env.childFailed(this.firstChild, why);
+    if (sa.state === 'dead') return; // IKE_SA_INIT failed first and said so
+    if (/AUTHENTICATION_FAILED/.test(why)) env.ctx.stats.authFailed++;
+    env.stats.ikeFailed++;
+    env.killIke(sa, `IKE_AUTH failed: ${why}`);
+  }
+}
+
+/** What the responder's IKE_AUTH step returns: the answer, and what to do once it is sent. */
+export interface AuthAnswer {
+  payloads: Ikev2Payload[];
+  after?: () => void;
+}
+
+/** Responder: identity and AUTH of the initiator, our IDr and AUTH, then the first child (if proposed). */
+export async function answerIkeAuth(env: Ikev2Env, sa: IkeSa, req: readonly Ikev2Payload[]): Promise<AuthAnswer> {
+  const idi = single(req, IKEV2_PAYLOAD_IDI);
+  const auth = single(req, IKEV2_PAYLOAD_AUTH);
+  if (!idi || !auth) throw new ExchangeError(N.IKEV2_N_INVALID_SYNTAX, 'IDi or AUTH missing');
+  const refuse = (why: string): AuthAnswer => {
+    env.ctx.stats.authFailed++;
+    env.stats.ikeFailed++;
+    env.ctx.log('warn', `IKE_AUTH from ${formatAddr(sa.remote.addr)} (${formatIkev2Id(idi)}): ${why}`);
+    return {
+      payloads: [notifyPayload(N.IKEV2_N_AUTHENTICATION_FAILED)],
+      after: () => env.killIke(sa, 'authentication failed'),
+    };
+  };
+  if (!peerIdentityAccepted(sa.rmconf, idi, sa.remote)) return refuse('identity not in peers_identifier');
+  sa.peerId = idi;
+  const authn = authenticatorFor(sa, env.ctx.psk);
+  if (!authn.verify(auth, peerOctets(sa, idi), req)) return refuse('AUTH does not verify (wrong pre-shared key?)');
+  sa.myId = myIdentity(sa.rmconf, sa.local);
+  const mine = authn.sign(ownOctets(sa));
+  if (!mine) return refuse('no pre-shared key for this peer');
+  const out: Ikev2Payload[] = [{ type: IKEV2_PAYLOAD_IDR, body: sa.myId }, ...authn.payloads()];
+  out.push({ type: IKEV2_PAYLOAD_AUTH, body: mine });
+  env.ikeEstablished(sa);
+  if (findNotify(req, N.IKEV2_N_INITIAL_CONTACT)) env.initialContact(sa);
+  if (single(req, IKEV2_PAYLOAD_SA)) out.push(...(await childInAuth(env, sa, req)));
+  return { payloads: out };
+}
+
+/** The first child; a refusal goes in the same message and the IKE SA stays (§1.2). */
+async function childInAuth(env: Ikev2Env, sa: IkeSa, req: readonly Ikev2Payload[]): Promise<Ikev2Payload[]> {
+  try {
+    return (await answerChild(env, sa, req, { inAuth: true, ni: sa.ni!, nr: sa.nr! })).payloads;
+  } catch (e) {
+    if (!(e instanceof ExchangeError)) throw e;
+    env.ctx.log('warn', `first child with ${formatAddr(sa.remote.addr)} refused: ${e.message}`);
+    if (e.notifyType === N.IKEV2_N_NO_PROPOSAL_CHOSEN) env.ctx.stats.noProposal++;
+    return [notifyPayload(e.notifyType === N.IKEV2_N_INVALID_KE_PAYLOAD ? N.IKEV2_N_NO_PROPOSAL_CHOSEN : e.notifyType)];
+  }
+}

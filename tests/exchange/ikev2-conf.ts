@@ -1,0 +1,41 @@
+// racoon.conf for the IKEv2 exchange tests (ikev2.test.ts, ikev2-fuzz.test.ts).
+
+/** racoon.conf for one side: an IKEv2 remote with PSK to `peer`, and an anonymous sainfo. */
+export function v2Conf(
+  peer: string,
+  o: {
+    enc?: string;
+    hash?: string;
+    groups?: string[];
+    pfs?: string;
+    life?: string;
+    childLife?: string;
+    dpd?: number;
+  } = {},
+): string {
+  const proposals = (o.groups ?? ['ecp256'])
+    .map(
+      (g) => `  proposal {
+    encryption_algorithm ${o.enc ?? 'aes 128'};
+    hash_algorithm ${o.hash ?? 'sha256'};
+    authentication_method pre_shared_key;
+    dh_group ${g};
+  }`,
+    )
+    .join('\n');
+  return `
+timer { counter 3; interval 10 sec; }
+remote ${peer} {
+  ike_version 2;
+  lifetime time ${o.life ?? '8 hour'};
+  ${o.dpd ? `dpd_delay ${o.dpd};` : ''}
+${proposals}
+}
+sainfo anonymous {
+  ${o.pfs ? `pfs_group ${o.pfs};` : ''}
+  lifetime time ${o.childLife ?? '1 hour'};
+  encryption_algorithm aes 128;
+  authentication_algorithm hmac_sha256;
+}
+`;
+}
