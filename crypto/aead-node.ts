@@ -22,6 +22,22 @@ export function checkIv(name: string, iv: Uint8Array): void {
     throw new RangeError(`${name}: IV must be ${EXPLICIT_IV_LEN} bytes, got ${iv.length}`);
 }
 
+/** Every AEAD backend's seal arguments: the explicit IV, room for the ICV, the payload range (caller bugs throw). */
+export function checkSealArgs(
+  name: string,
+  icvLen: number,
+  iv: Uint8Array,
+  buf: Uint8Array,
+  off: number,
+  len: number,
+  tag: Uint8Array,
+  tagOff: number,
+): void {
+  checkIv(name, iv);
+  if (tagOff < 0 || tagOff + icvLen > tag.length) throw new RangeError(`${name}: no room for the ${icvLen}-byte ICV`);
+  checkRange(name, buf, off, len);
+}
+
 /** node:crypto AEAD: one OpenSSL context per packet; open decrypts into OpenSSL's output, copied back only once the tag verified. */
 export class NodeAeadCtx implements AeadCtx {
   private key: Buffer;
@@ -52,10 +68,7 @@ export class NodeAeadCtx implements AeadCtx {
   ): void {
     const p = this.p;
     assertLive(p.name, this.live);
-    checkIv(p.name, iv);
-    if (tagOff < 0 || tagOff + p.icvLen > tag.length)
-      throw new RangeError(`${p.name}: no room for the ${p.icvLen}-byte ICV`);
-    checkRange(p.name, buf, off, len);
+    checkSealArgs(p.name, p.icvLen, iv, buf, off, len, tag, tagOff);
     this.nonce.set(iv, SALT_LEN);
     const c = createCipheriv(this.cipherName as CipherGCMTypes, this.key, this.nonce, this.opts);
     c.setAAD(aad);

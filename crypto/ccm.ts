@@ -3,8 +3,8 @@
 // 4 bytes (L = 4, RFC 4309 §4). node:crypto only: @noble has no CCM; tests/vectors cross-check it with Python.
 import { createCipheriv, createDecipheriv, type CipherCCMTypes } from 'node:crypto';
 import type { AeadAlg, AeadCtx, Backend } from './types.js';
-import { assertLive, checkKeyLength, checkRange, inRange, pickBackend } from './errors.js';
-import { checkIv, EXPLICIT_IV_LEN } from './aead-node.js';
+import { assertLive, checkKeyLength, inRange, pickBackend } from './errors.js';
+import { checkIv, checkSealArgs, EXPLICIT_IV_LEN } from './aead-node.js';
 import { byteView } from '../common/byte-view.js';
 
 export const CCM_SALT_LEN = 3; // RFC 4309 §7.1
@@ -46,10 +46,7 @@ class NodeCcmCtx implements AeadCtx {
     tagOff: number,
   ): void {
     assertLive(this.name, this.live);
-    checkIv(this.name, iv);
-    if (tagOff < 0 || tagOff + this.icvLen > tag.length)
-      throw new RangeError(`${this.name}: no room for the ${this.icvLen}-byte ICV`);
-    checkRange(this.name, buf, off, len);
+    checkSealArgs(this.name, this.icvLen, iv, buf, off, len, tag, tagOff);
     this.nonce.set(iv, CCM_SALT_LEN);
     const c = createCipheriv(this.cipherName, this.key, this.nonce, { authTagLength: this.icvLen });
     c.setAAD(aad, { plaintextLength: len }); // CCM needs the length before the first block (RFC 3610 §2.2)

@@ -2,8 +2,8 @@
 // (RFC 7634), one OpenSSL context per direction keyed once; per packet only the nonce is set
 // (salt || explicit IV, RFC 4106 §4), then AAD, payload, final and the tag: five calls, no allocation.
 import type { AeadCtx } from './types.js';
-import { assertLive, checkRange, inRange } from './errors.js';
-import { SALT_LEN, checkIv, type AeadParams } from './aead-node.js';
+import { assertLive, inRange } from './errors.js';
+import { SALT_LEN, checkIv, checkSealArgs, type AeadParams } from './aead-node.js';
 import {
   EVP_CTRL_AEAD_GET_TAG,
   EVP_CTRL_AEAD_SET_TAG,
@@ -124,10 +124,7 @@ export class EvpAeadCtx implements AeadCtx {
   ): void {
     const p = this.p;
     assertLive(p.name, this.live);
-    checkIv(p.name, iv);
-    if (tagOff < 0 || tagOff + p.icvLen > tag.length)
-      throw new RangeError(`${p.name}: no room for the ${p.icvLen}-byte ICV`);
-    checkRange(p.name, buf, off, len);
+    checkSealArgs(p.name, p.icvLen, iv, buf, off, len, tag, tagOff);
     const e = this.e;
     const a = this.a;
     const c = this.start(1, iv, aad);

@@ -4,9 +4,9 @@ import { gcm, ecb, ctr } from '@noble/ciphers/aes.js';
 import { ghash } from '@noble/ciphers/_polyval.js';
 import type { AeadAlg, AeadCtx, Backend } from './types.js';
 import { equalCT, putU32 } from '../common/bytes.js';
-import { assertLive, checkKeyLength, checkRange, inRange, pickBackend } from './errors.js';
+import { assertLive, checkKeyLength, inRange, pickBackend } from './errors.js';
 import { nobleInPlace } from './noble-inplace.js';
-import { NodeAeadCtx, SALT_LEN, checkIv, type AeadParams } from './aead-node.js';
+import { NodeAeadCtx, SALT_LEN, checkIv, checkSealArgs, type AeadParams } from './aead-node.js';
 import { EvpAeadCtx } from './evp-aead.js';
 import { requireEvp } from './evp-lib.js';
 
@@ -68,10 +68,7 @@ class NobleGcmCtx implements AeadCtx {
     tagOff: number,
   ): void {
     assertLive(this.p.name, this.live);
-    checkIv(this.p.name, iv);
-    if (tagOff < 0 || tagOff + this.p.icvLen > tag.length)
-      throw new RangeError(`${this.p.name}: no room for the ${this.p.icvLen}-byte ICV`);
-    checkRange(this.p.name, buf, off, len);
+    checkSealArgs(this.p.name, this.p.icvLen, iv, buf, off, len, tag, tagOff);
     this.nonce.set(iv, SALT_LEN);
     const data = buf.subarray(off, off + len);
     const out = gcm(this.key, this.nonce, this.fullAad(aad, iv, data)).encrypt(this.p.authOnly ? EMPTY : data);
