@@ -109,7 +109,7 @@ _uipsec_uipsec() {
   local opts sock='-s --socket --app-socket'
   case $cmd in
   demo) opts='--manual' ;;
-  status) opts="$sock --json -f --daemon-config" ;;
+  status) opts="$sock --json --keys -f --daemon-config" ;;
   send) opts="$sock --sport -n --count --stdin" ;;
   listen) opts="$sock -n --count --echo --json" ;;
   ping) opts='--socket --app-socket -c --count -s --size -i --interval -W --timeout --udp' ;;

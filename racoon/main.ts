@@ -305,8 +305,9 @@ export async function startRacoon(
   let admin: Server | undefined;
   if (!as?.disabled) {
     const path = as?.path ?? DEFAULT_ADMINSOCK;
-    admin = serveAdmin(racoon, path, as?.mode ?? 0o600, { reload });
     try {
+      // serveAdmin throws at once when the directory cannot be made or is unsafe; listen fails later.
+      admin = serveAdmin(racoon, path, as?.mode ?? 0o600, { reload });
       await listening(admin);
     } catch (e) {
       racoon.close();

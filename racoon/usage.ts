@@ -1,8 +1,9 @@
 // racoon(8) and racoonctl(8): usage lines, --help texts (with examples), the version line, and the hints
 // printed with start-up errors (what to run or change, not just the errno). Option letters are ipsec-tools'.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { packageVersion } from '../common/version.js';
+import { SocketPathError } from '../common/socket-path.js';
 
 export const RACOON_USAGE =
   'usage: racoon [-BdFv46] [-f file] [-l file] [-p port] [-P natt-port] [-C] [--socket path] [--ike-socket path]\n' +
@@ -94,11 +95,15 @@ export function adminSocketHint(path: string, e: unknown): string {
   // Node reports a missing directory as EACCES for Unix sockets: say which it is.
   const why = !existsSync(dir)
     ? `directory ${dir} does not exist`
-    : code === 'EACCES'
-      ? 'permission denied'
-      : code === 'EADDRINUSE'
-        ? 'another racoon answers on it'
-        : code;
+    : e instanceof SocketPathError
+      ? e.problem
+      : !statSync(dir).isDirectory()
+        ? `${dir} is not a directory`
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EADDRINUSE'
+            ? 'another racoon answers on it'
+            : code;
   return (
     `cannot create the admin socket ${path} (${why}; ${code}).\n` +
     'Choose another path in racoon.conf: listen { adminsock "/tmp/racoon.sock"; }, or disable it: listen { adminsock disabled; }.'

@@ -80,11 +80,12 @@ describe('racoon main', () => {
     writeFileSync(psk, '192.0.2.2 secret\n', { mode: 0o600 });
     const d = await startDaemon(testConfig(mkdtempSync(join(tmpdir(), 'uipsec-rm-'))));
     try {
-      const bad = join(dir, 'no-such-dir', 'racoon.sock');
+      // Its directory would be a regular file: mkdir fails (a missing directory is created 0700).
+      const bad = join(psk, 'racoon.sock');
       const conf = parseRacoonConf(`path pre_shared_key "${psk}"; listen { adminsock "${bad}"; }`, 'r.conf').conf;
       await assert.rejects(
         startRacoon(args(dir, { socket: d.config.socketPath, port: 7500, nattPort: 7501 }), conf, () => {}),
-        /cannot create the admin socket .*no-such-dir\/racoon\.sock \(directory .*no-such-dir does not exist; E[A-Z]+\)\.\nChoose another path in racoon\.conf/,
+        /cannot create the admin socket .*psk-ok2\.txt\/racoon\.sock \(.*psk-ok2\.txt is not a directory; E[A-Z]+\)\.\nChoose another path in racoon\.conf/,
       );
     } finally {
       await d.close();
