@@ -78,12 +78,12 @@ _uipsec_uipsecd() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
   case $prev in
   -f | --config) _uipsec_files '*.conf' && return ;;
-  -s | --socket | --ike-socket) _uipsec_files '*.sock' && return ;;
+  -s | --socket | --ike-socket | --ctl-socket) _uipsec_files '*.sock' && return ;;
   --load) _uipsec_files '*.conf' && return ;;
   --tun) COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")) && return ;;
   -a | --address | -u | --underlay | --neighbour | --route | --natt | --name) COMPREPLY=() && return ;;
   esac
-  _uipsec_words '-f --config -s --socket --ike-socket -a --address -u --underlay --neighbour --route --natt
+  _uipsec_words '-f --config -s --socket --ike-socket --ctl-socket --ctl-open -a --address -u --underlay --neighbour --route --natt
     --forwarding --tun --load --name -n --check -d --debug -v --verbose -h --help'
 }
 
