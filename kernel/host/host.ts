@@ -2,7 +2,8 @@
 // composition of interfaces, longest-prefix routes, SPD, SAD, counters and sockets; the IP output path with
 // the IPsec hook of ipsec/output.ts, then routing and fragmentation; the input path (ip-input.ts: reassembly,
 // ipsec/input.ts, delivery, forwarding); and the PF_KEY events (ACQUIRE, EXPIRE, SPD expiry) as plain
-// listener callbacks. See docs/architecture.md for the flow.
+// listener callbacks. Extensions (kernel/ext/, docs/extensions.md) hook in at a few points, each behind one
+// count check. See docs/architecture.md for the flow.
 import type { Clock } from '../../common/clock.js';
 import { systemClock } from '../../common/clock.js';
 import type { Rng } from '../../common/rng.js';
@@ -29,6 +30,9 @@ import { NAT_T_PORT } from '../ipsec/udp-encap.js';
 import { Reassembler, type ReassemblerOptions } from '../ip/reassembly.js';
 import { fragmentIpv4, fragmentIpv6 } from '../ip/frag.js';
 import { buildIpPacket, buildUdpPacket, buildEchoRequestPacket } from '../ip/packet.js';
+import { Extensions, type ExtStack } from '../ext/extension.js';
+import type { IpFilterRef, ResolvedRoute } from '../ext/ip-filter.js';
+import { runIfFilters } from '../ext/iface-filter.js';
 
 /** Default TTL / hop limit of locally generated packets (BSD net.inet.ip.ttl). */
 export const IP_DEFAULT_TTL = 64;
@@ -72,7 +76,7 @@ function toAddr(a: string | Uint8Array): Uint8Array {
 }
 
 /** One isolated IP/IPsec stack (KAME kernel instance). Nothing here is global. */
-export class Host implements UdpStack, PingStack {
+export class Host implements UdpStack, PingStack, ExtStack {
   readonly name: string;
   readonly clock: Clock;
   readonly rng: Rng;
@@ -90,6 +94,8 @@ export class Host implements UdpStack, PingStack {
   readonly pings = new PingTable();
   readonly encapPorts: Set<number>;
   forwarding: boolean;
+  /** Loaded extensions (NKE-style filters, protocol handlers) and their counters: kernel/ext/extension.ts. */
+  readonly extensions: Extensions;
   /** TUN mode's hand-off to the machine's kernel (HostOptions.upperDelivery), used by the input path. */
   readonly upperDelivery: ((packet: Uint8Array) => boolean) | undefined;
   private readonly ifaces = new Map<string, Interface>();
@@ -120,6 +126,7 @@ export class Host implements UdpStack, PingStack {
     const b = new Uint8Array(2);
     this.rng.fill(b);
     this.ipId = (b[0]! << 8) | b[1]!;
+    this.extensions = new Extensions(this, this);
     this.ipInput = new IpInput(this);
   }
 
@@ -137,7 +144,7 @@ export class Host implements UdpStack, PingStack {
     // A NAT-T socket link (link/natt-socket.ts) names the UDP port whose datagrams are ESP-in-UDP.
     const encap = (link as { encapPort?: unknown }).encapPort;
     if (typeof encap === 'number') this.encapPorts.add(encap);
-    link.onReceive((p) => this.input(p, name));
+    link.onReceive((p) => this.linkInput(p, ifc));
     return ifc;
   }
 
@@ -146,6 +153,9 @@ export class Host implements UdpStack, PingStack {
   }
   interfaces(): Interface[] {
     return [...this.ifaces.values()];
+  }
+  hasInterface(name: string): boolean {
+    return this.ifaces.has(name);
   }
 
   /** `route add prefix [gateway] -interface ifname`. */
@@ -208,8 +218,14 @@ export class Host implements UdpStack, PingStack {
    * Sends a locally built IP packet (or a forwarded one): SPD lookup with the socket's policy first, then
    * discard / bypass / the IPsec bundle, then routing and fragmentation. False if it was dropped (counted).
    */
-  output(packet: Uint8Array, sock?: SocketPolicy): boolean {
+  output(packet: Uint8Array, sock?: SocketPolicy, injector?: IpFilterRef, route?: ResolvedRoute): boolean {
     if (this.closed) return false;
+    const ipf = this.extensions.ip;
+    if (ipf.count !== 0) {
+      const r = ipf.run(packet, 'out', false, injector);
+      if (typeof r === 'string') return r === 'swallow';
+      packet = r;
+    }
     const sel = packetSelector(packet);
     if (!sel) {
       this.netstat.bump('ips_odropped');
@@ -229,8 +245,57 @@ export class Host implements UdpStack, PingStack {
         return false;
       }
       pkt = v.packet;
+      // The packet IPsec made goes through the filters again (xnu ip_output.c "Pass to filters again").
+      if (ipf.count !== 0) {
+        const r = ipf.run(pkt, 'out', true);
+        if (typeof r === 'string') return r === 'swallow';
+        pkt = r;
+      }
     }
-    return this.transmit(pkt);
+    return this.transmit(pkt, route);
+  }
+
+  /** @internal IpInjectStack: ipf_inject_input / ipf_inject_output. */
+  injectIp(packet: Uint8Array, dir: 'in' | 'out', injector: IpFilterRef, route?: ResolvedRoute): boolean {
+    if (this.closed) return false;
+    this.extensions.stats.bump(dir === 'in' ? 'ipf_inject_in' : 'ipf_inject_out');
+    if (dir === 'out') return this.output(packet, undefined, injector, route);
+    this.ipInput.input(packet, injector);
+    return true;
+  }
+
+  /** @internal IfInjectStack: a packet into IP input from `ifc` (its interface filters already run). */
+  ifDeliver(packet: Uint8Array, ifc: Interface): void {
+    if (!this.closed && ifc.up) this.ipInput.input(packet);
+  }
+
+  /** A packet from an interface's link: dropped while the interface is down, then its interface filters. */
+  private linkInput(packet: Uint8Array, ifc: Interface): void {
+    if (!ifc.up) {
+      this.extensions.stats.bump('iflt_ifdown');
+      return;
+    }
+    if (ifc.filters.length !== 0) {
+      const r = runIfFilters(this.extensions, ifc, packet, 'in', undefined);
+      if (typeof r === 'string') return;
+      packet = r;
+    }
+    this.input(packet, ifc.name);
+  }
+
+  /** Onto the interface's link: nothing leaves a down interface; its interface filters see the packet last. */
+  private linkSend(ifc: Interface, packet: Uint8Array, nextHop: Uint8Array): boolean {
+    if (!ifc.up) {
+      this.extensions.stats.bump('iflt_ifdown');
+      return false;
+    }
+    if (ifc.filters.length !== 0) {
+      const r = runIfFilters(this.extensions, ifc, packet, 'out', nextHop);
+      if (typeof r === 'string') return r === 'swallow';
+      packet = r;
+    }
+    ifc.link.send(packet, nextHop);
+    return true;
   }
 
   /** emitAcquire for ipsec/output.ts. */
@@ -239,15 +304,16 @@ export class Host implements UdpStack, PingStack {
   }
 
   /** Routes and fragments one finished packet onto its interface, or loops it back when it is for us. */
-  private transmit(pkt: Uint8Array): boolean {
+  private transmit(pkt: Uint8Array, forced?: ResolvedRoute): boolean {
     const v6 = pkt[0]! >> 4 === 6;
     const dst = v6 ? pkt.subarray(24, 40) : pkt.subarray(16, 20);
-    if (this.isLocal(dst)) {
+    if (!forced && this.isLocal(dst)) {
       const copy = pkt.slice();
       queueMicrotask(() => this.ipInput.input(copy));
       return true;
     }
-    const route = this.routes.lookup(dst);
+    // An extension's route decision (ipf_inject_output with a next hop) replaces the table's answer.
+    const route = forced ? { ifname: forced.ifname, gateway: forced.nextHop } : this.routes.lookup(dst);
     const ifc = route && this.ifaces.get(route.ifname);
     if (!route || !ifc) {
       this.netstat.bump(v6 ? 'ip6s_noroute' : 'ips_noroute');
@@ -255,10 +321,7 @@ export class Host implements UdpStack, PingStack {
     }
     const nextHop = route.gateway ?? new Uint8Array(dst);
     const mtu = ifc.mtu;
-    if (pkt.length <= mtu) {
-      ifc.link.send(pkt, nextHop);
-      return true;
-    }
+    if (pkt.length <= mtu) return this.linkSend(ifc, pkt, nextHop);
     let frags;
     try {
       frags = v6 ? fragmentIpv6(pkt, mtu, this.fragId()) : fragmentIpv4(pkt, mtu);
@@ -273,7 +336,7 @@ export class Host implements UdpStack, PingStack {
     }
     this.netstat.bump(v6 ? 'ip6s_fragmented' : 'ips_fragmented');
     this.netstat.bump(v6 ? 'ip6s_ofragments' : 'ips_ofragments', frags.fragments.length);
-    for (const f of frags.fragments) ifc.link.send(f, nextHop);
+    for (const f of frags.fragments) this.linkSend(ifc, f, nextHop);
     return true;
   }
 
@@ -314,7 +377,9 @@ export class Host implements UdpStack, PingStack {
   // --- sockets and ping ---
 
   udpSocket(): UdpSocket {
-    return new UdpSocket(this);
+    const s = new UdpSocket(this);
+    if (this.extensions.sockets.global.length !== 0) this.extensions.sockets.initSocket(s);
+    return s;
   }
 
   /** UdpStack: builds the datagram from the socket's address (or the route's) and sends it. */
@@ -348,6 +413,7 @@ export class Host implements UdpStack, PingStack {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.extensions.closeAll();
     this.sad.close();
     this.unsubSpd();
     for (const i of this.ifaces.values()) i.link.close();
