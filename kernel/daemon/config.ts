@@ -42,6 +42,8 @@ export interface DaemonConfig {
   tun?: string;
   /** setkey files loaded through the daemon's own PF_KEY at start (`load`, `--load`), in order. */
   loads: string[];
+  /** Extension modules started in the host (`extension`, `--extension`; docs/extensions.md), in order. */
+  extensions: string[];
   /** SO_MARK of the wire sockets and the table of the daemon's routes (TUN mode). */
   mark: number;
   table: number;
@@ -61,6 +63,7 @@ export function defaultConfig(env: Record<string, string | undefined> = process.
     logLevel: 'notice',
     mtu: 1400,
     loads: [],
+    extensions: [],
     mark: DEFAULT_MARK,
     table: DEFAULT_TABLE,
   };
@@ -94,6 +97,11 @@ const KEYWORDS: Record<string, Apply> = {
   address: (c, a) => {
     if (a.length !== 1 || !parsePrefix(a[0]!) || !a[0]!.includes('/')) return 'address needs ADDR/PREFIXLEN';
     c.addresses.push(a[0]!);
+    return undefined;
+  },
+  extension: (c, a) => {
+    if (a.length !== 1) return 'extension needs a module path';
+    c.extensions.push(a[0]!);
     return undefined;
   },
   forwarding: (c, a) => {
@@ -200,6 +208,7 @@ export function applyConfigText(cfg: DaemonConfig, text: string, file: string): 
     if (err) errors.push(new ConfigError(err, file, i + 1, raw.indexOf(word!) + 1));
     // A file named by `load` in a config file is relative to that file, as include paths are.
     if (!err && word === 'load') cfg.loads[cfg.loads.length - 1] = resolve(dirname(file), args[0]!);
+    if (!err && word === 'extension') cfg.extensions[cfg.extensions.length - 1] = resolve(dirname(file), args[0]!);
   });
   return errors;
 }
@@ -234,6 +243,7 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
     .option('--forwarding', 'forward packets not addressed to this host')
     .option('--tun <name>', "TUN mode: protect the machine's own traffic through TUN device NAME")
     .option('--load <file>', 'setkey file to load at start (repeatable)', collect, [])
+    .option('--extension <module>', 'extension module to start in the host (repeatable)', collect, [])
     .option('-d, --debug', 'log at debug level')
     .option('-v, --verbose', 'log at info level')
     .exitOverride()
@@ -276,6 +286,7 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   if (o.forwarding === true) cfg.forwarding = true;
   if (typeof o.tun === 'string') cli('tun', [o.tun]);
   for (const f of o.load as string[]) cli('load', [resolve(f)]);
+  for (const m of o.extension as string[]) cli('extension', [resolve(m)]);
   if (o.verbose === true) cfg.logLevel = 'info';
   if (o.debug === true) cfg.logLevel = 'debug';
   if (cfg.tun && (cfg.underlay || cfg.natt || cfg.addresses.length > 0))

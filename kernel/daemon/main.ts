@@ -17,6 +17,7 @@ import { prepareTun, type TunMode, type TunPrep } from './tun-mode.js';
 import { loadSetkeyFile } from './load.js';
 import { checkTunSetup, blocking } from './check.js';
 import { collectAfterShrink } from './memory.js';
+import { loadExtensions, stopExtensions } from './extensions.js';
 
 export { exitAfterFlush } from '../../common/stdio.js';
 
@@ -72,6 +73,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       host.addInterface('natt0', natt, [`${config.natt.bind.host}/${bits}`, ...config.natt.addresses]);
     }
     for (const r of config.routes) host.addRoute(r.prefix, underlay ? 'ul0' : 'natt0', r.gateway);
+    // Extensions start on the configured host, before any client can reach it.
+    await loadExtensions(host, config.extensions, log);
     ike = new IkeServer(host, config.ikeSocketPath, log, natt, () => pfkey.counters());
     await pfkey.start();
     await ike.start().catch(async (e) => {
@@ -113,6 +116,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     stopCollector();
     await Promise.all([pfkey.close(), ikeServer.close()]);
     await tunMode?.close();
+    await stopExtensions(host, log);
     keysock.close();
     host.close();
     log.log('notice', 'stopped');

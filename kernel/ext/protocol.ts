@@ -32,6 +32,7 @@ export interface ProtocolHandler {
 /** What the table needs from the host. */
 export interface ProtocolStack {
   sendIp(dst: Uint8Array, protocol: number, payload: Uint8Array, sock?: undefined, src?: Uint8Array): boolean;
+  input(packet: Uint8Array): void;
 }
 
 /** An added protocol: send packets of it, or remove it. */
@@ -56,6 +57,12 @@ export class ProtocolRef implements Attachment, Hooked {
     if (this.gone) throw new ErrnoError('EINVAL', `protocol handler ${this.name} is detached`);
     this.table.sink.stats.bump('proto_out');
     return this.table.stack.sendIp(dst, this.protocol, payload, undefined, src);
+  }
+
+  /** proto_inject: a packet (say, the one a tunnel protocol carried) into the host's IP input. */
+  inject(packet: Uint8Array): void {
+    if (this.gone) throw new ErrnoError('EINVAL', `protocol handler ${this.name} is detached`);
+    this.table.stack.input(packet.slice());
   }
 
   /** net_del_proto. */
