@@ -66,7 +66,7 @@ describe('ext: IP filters', () => {
       ext('t.verdicts', (c) =>
         c.ipFilter(4, {
           name: 'v',
-          output: (p) => {
+          output: () => {
             if (mode === 'pass') return 'continue';
             if (mode !== 'change') return mode;
             return buildUdpPacket({ src: parseAddr(A)!, dst: parseAddr(B)! }, 1234, 9, text('changed'));
