@@ -69,7 +69,7 @@ export class SocketLimiter implements Extension {
     this.ref = undefined;
   }
 
-  private out(s: UdpSocket, d: Uint8Array, to: SocketPeer): SocketVerdict {
+  private out(_s: unknown, d: Uint8Array, to: SocketPeer): SocketVerdict {
     if (!this.outBucket.take(this.now())) {
       this.counters.outLimited++;
       this.note(`out ${formatAddr(to.address)}:${to.port} ${d.length} bytes: rate limited`);
@@ -79,7 +79,7 @@ export class SocketLimiter implements Extension {
     return this.note(`out ${formatAddr(to.address)}:${to.port} ${d.length} bytes`);
   }
 
-  private in(s: UdpSocket, d: Uint8Array, from: SocketPeer): SocketVerdict {
+  private in(_s: unknown, d: Uint8Array, from: SocketPeer): SocketVerdict {
     if (!this.inBucket.take(this.now())) {
       this.counters.inLimited++;
       this.note(`in ${formatAddr(from.address)}:${from.port} ${d.length} bytes: rate limited`);

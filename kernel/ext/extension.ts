@@ -6,7 +6,7 @@
 // host's packet path checks one number per hook.
 import { ErrnoError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import type { Host } from '../host/host.js';
+import type { Clock } from '../../common/clock.js';
 import type { Interface } from '../host/iface.js';
 import { ExtStats, type GuardSink } from './contain.js';
 import type { Attachment, Owner } from './attach.js';
@@ -27,7 +27,8 @@ export interface Extension {
 /** What an extension gets from its host. */
 export interface ExtensionContext {
   readonly name: string;
-  readonly host: Host;
+  /** The host the extension runs on (a `Host`; cast to it for more than the clock). */
+  readonly host: { readonly name: string; readonly clock: Clock };
   readonly log: Logger;
   /** ipf_addv4 / ipf_addv6. */
   ipFilter(family: 4 | 6, filter: IpFilter): IpFilterRef;
@@ -58,7 +59,7 @@ class Context implements ExtensionContext, Owner {
   constructor(
     readonly ext: Extension,
     readonly reg: Extensions,
-    readonly host: Host,
+    readonly host: ExtensionContext['host'],
   ) {}
 
   get name(): string {
@@ -127,7 +128,7 @@ export class Extensions implements GuardSink {
 
   constructor(
     readonly stack: ExtStack,
-    private readonly host: Host,
+    private readonly host: ExtensionContext['host'],
   ) {
     this.ip = new IpFilterChains(this, stack);
     this.protocols = new ProtocolTable(this, stack);

@@ -8,9 +8,21 @@ import { ErrnoError } from '../../common/errors.js';
 import { fault, notify, type FilterVerdict, type GuardSink, type Hooked } from './contain.js';
 import type { Attachment, Owner } from './attach.js';
 import type { ChainResult } from './ip-filter.js';
-import type { IfEvent, Interface } from '../host/iface.js';
+import type { Link } from '../link/link.js';
 
-export type { IfEvent } from '../host/iface.js';
+/** What an interface tells its watchers (KEV_DL_* / KEV_INET_* in Darwin). */
+export type IfEvent =
+  | { type: 'up' | 'down'; ifname: string }
+  | { type: 'address-added' | 'address-removed'; ifname: string; address: string };
+
+/** The interface as its filters need it (kernel/host/iface.ts Interface). */
+export interface Interface {
+  readonly name: string;
+  readonly up: boolean;
+  readonly link: Link;
+  filters: readonly IfFilterRef[];
+  watch(fn: (ev: IfEvent) => void): () => void;
+}
 
 /** An interface filter (struct iff_filter): any of the hooks. */
 export interface IfFilter {

@@ -1,4 +1,4 @@
-// The extension API (docs/extensions.md), as `import { ... } from 'uipsec'` gives it to an extension module.
+// The extension API (docs/extensions.md), as the package's entry point re-exports it to an extension module.
 export type { Extension, ExtensionContext, ExtensionInfo, Extensions } from './extension.js';
 export type { Attachment } from './attach.js';
 export { EXT_STAT_NAMES, type ExtStatName, type FilterVerdict } from './contain.js';

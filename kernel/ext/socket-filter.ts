@@ -8,7 +8,24 @@
 import { ErrnoError } from '../../common/errors.js';
 import { fault, notify, type GuardSink, type Hooked } from './contain.js';
 import type { Attachment, Owner } from './attach.js';
-import type { UdpRemote, UdpSocket } from '../host/socket.js';
+import type { InputLayer } from '../ipsec/input.js';
+
+/** Where a datagram came from (kernel/host/socket.ts UdpRemote). */
+export interface UdpRemote {
+  address: Uint8Array;
+  port: number;
+  local: Uint8Array;
+  layers: readonly InputLayer[];
+}
+
+/** The socket as its filters need it (kernel/host/socket.ts UdpSocket). */
+export interface UdpSocket {
+  readonly localPort: number;
+  readonly isClosed: boolean;
+  filters: readonly SocketFilterRef[];
+  deliverUnfiltered(data: Uint8Array, from: UdpRemote): void;
+  sendUnfiltered(data: Uint8Array, dst: Uint8Array, dport: number): boolean;
+}
 
 /** What a socket filter hook returns. */
 export type SocketVerdict = 'continue' | 'swallow' | { error: string } | Uint8Array | undefined | void;

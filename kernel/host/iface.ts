@@ -2,18 +2,15 @@
 // that carries its packets, and its addresses with their prefixes. Source address selection lives here too.
 import type { Link } from '../link/link.js';
 import { type Prefix, addrEqual, parsePrefix, prefixContains, formatPrefix } from '../../common/inet.js';
-import type { IfFilterRef } from '../ext/iface-filter.js';
+import type { IfEvent, IfFilterRef } from '../ext/iface-filter.js';
+
+export type { IfEvent } from '../ext/iface-filter.js';
 
 /** One address on an interface with its on-link prefix (`10.0.0.1/24`). */
 export interface IfAddr {
   addr: Uint8Array;
   prefix: Prefix;
 }
-
-/** What an interface tells its watchers (interface filters' event hook, KEV_DL_* / KEV_INET_* in Darwin). */
-export type IfEvent =
-  | { type: 'up' | 'down'; ifname: string }
-  | { type: 'address-added' | 'address-removed'; ifname: string; address: string };
 
 /** An interface of one Host. */
 export class Interface {

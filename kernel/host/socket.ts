@@ -4,27 +4,21 @@
 import { ErrnoError } from '../../common/errors.js';
 import { addrEqual, addrKey, parseAddr } from '../../common/inet.js';
 import type { SocketPolicy } from '../spd/spd.js';
-import type { InputLayer } from '../ipsec/input.js';
 import {
   closeSocketFilters,
   runSocketFilters,
   type SocketFilter,
   type SocketFilterRef,
   type SocketVerdict,
+  type UdpRemote,
 } from '../ext/socket-filter.js';
 
 /** BSD net.inet.ip.portrange.hifirst/hilast: where ephemeral ports come from. */
 export const EPHEMERAL_PORT_FIRST = 49152;
 export const EPHEMERAL_PORT_LAST = 65535;
 
-/** Where a datagram came from, and the IPsec transforms it went through (outermost first). */
-export interface UdpRemote {
-  address: Uint8Array;
-  port: number;
-  /** The local address it was sent to. */
-  local: Uint8Array;
-  layers: readonly InputLayer[];
-}
+/** Where a datagram came from (`local`: the address it was sent to), and the IPsec transforms it went through. */
+export type { UdpRemote } from '../ext/socket-filter.js';
 
 export type UdpHandler = (data: Uint8Array, from: UdpRemote) => void;
 
