@@ -217,6 +217,11 @@ export class Racoon {
     return this.ikev1.ph1.show();
   }
 
+  /** IKEv2's counters for racoonctl show-stats (`ikev2.NAME`). */
+  get ikev2Stats(): object {
+    return this.ikev2.stats;
+  }
+
   /** IKEv2 SAs as racoonctl show-sa ike prints them (a line per IKE SA, then one per child). */
   showIkev2(): string[] {
     return this.ikev2.show();
