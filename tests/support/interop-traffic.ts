@@ -16,23 +16,24 @@ export interface PingResult {
 
 /**
  * Pings `to` (default the peer's protected address) from the uipsec side's protected host (`from: 's'`: the
- * peer's toward ours). Single pings first, at most `tries` of them (the first packets only trigger an ACQUIRE
+ * peer's toward ours; `source` for `ping -I`). Single pings first, at most `tries` of them (the first packets only trigger an ACQUIRE
  * and wait for the negotiation), then `count` counted ones.
  */
 export async function pingThrough(
   net: InteropNet,
-  o: { from?: 'u' | 's'; to?: string; count?: number; tries?: number } = {},
+  o: { from?: 'u' | 's'; to?: string; source?: string; count?: number; tries?: number } = {},
 ): Promise<PingResult> {
   const ns = o.from === 's' ? net.hostS : net.hostU;
   const to = o.to ?? (o.from === 's' ? net.innerU : net.innerS);
+  const src = o.source ? ['-I', o.source] : [];
   let out = '';
   for (let i = 0; i < (o.tries ?? 30); i++) {
-    const r = await nsExec(ns, ['ping', '-n', '-c', '1', '-W', '1', to], 15_000);
+    const r = await nsExec(ns, ['ping', '-n', ...src, '-c', '1', '-W', '1', to], 15_000);
     out = r.out + r.err;
     if (r.code === 0) break;
   }
   const count = o.count ?? 5;
-  const r = await nsExec(ns, ['ping', '-n', '-c', String(count), '-i', '0.2', '-W', '2', to], 30_000);
+  const r = await nsExec(ns, ['ping', '-n', ...src, '-c', String(count), '-i', '0.2', '-W', '2', to], 30_000);
   const m = /(\d+) packets transmitted, (\d+) received/.exec(r.out);
   return { sent: Number(m?.[1] ?? 0), received: Number(m?.[2] ?? 0), out: `${out}\n${r.out}${r.err}` };
 }
