@@ -17,7 +17,7 @@ import * as K from './constants.js';
 import type { Ikev2Payload } from './payload-chain.js';
 import { formatIkev2Id, type Ikev2Id } from './payloads/id.js';
 import type { IkeSa } from './records.js';
-import { chooseSignatureAlgorithm, signAuth, verifyAuth } from './signature.js';
+import { chooseSignatureAlgorithm, decodeDigitalSignature, signAuth, verifyAuth } from './signature.js';
 
 /** CERT payloads decoded from one message at most (bounded work per packet; a chain longer is refused). */
 export const MAX_CERT_PAYLOADS = 8;
@@ -132,6 +132,13 @@ export function peerCertificate(
   return cert;
 }
 
+/** `RSA signature (method 1)`, `sha512WithRSAEncryption (method 14)`: what a verified AUTH used. */
+export function signatureText(method: number, data: Uint8Array): string {
+  if (method === K.IKEV2_AUTH_METHOD_DIGITAL_SIGNATURE)
+    return `${decodeDigitalSignature(data)?.alg.name ?? 'unknown'} (method 14)`;
+  return `${K.nameOf(K.IKEV2_AUTH_METHOD_NAMES, method)} (method ${method})`;
+}
+
 /** racoon's log line for a certificate error: `reason(code) at depth:N SubjectName:...`. */
 function certLine(e: CertError): string {
   return `${e.reason}(${e.opensslCode}) at depth:${e.depth} SubjectName:${e.subject}`;
@@ -152,7 +159,9 @@ export function certAuthenticator(sa: IkeSa, ctx: EngineCtx): Authenticator {
     verify(auth, octets, peer) {
       if (!SIGNATURE_METHODS.has(auth.method)) throw new CertAuthError(`AUTH method ${auth.method} is not a signature`);
       const cert = peerCertificate(ctx, sa, sa.peerId!, peer);
-      return verifyAuth(auth.method, publicKeyOf(cert), octets, auth.data);
+      if (!verifyAuth(auth.method, publicKeyOf(cert), octets, auth.data)) return false;
+      ctx.log('info', `IKEv2 peer ${formatIkev2Id(sa.peerId!)} signed with ${signatureText(auth.method, auth.data)}`);
+      return true;
     },
   };
 }
