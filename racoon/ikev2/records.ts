@@ -99,7 +99,7 @@ export interface IkeSa {
   /** Splits a sealed message into the fragments made for it (IkePath.fragment; frag-io.ts). */
   fragment?: (msg: Uint8Array) => Uint8Array[];
   /** Fragments of one incoming message being collected (at most one message per IKE SA, frag-io.ts). */
-  reassembly?: { messageId: number; response: boolean; pieces: SkfReassembly; bytes: number; firstRaw?: Uint8Array };
+  reassembly?: { messageId: number; response: boolean; pieces: SkfReassembly; firstRaw?: Uint8Array };
   /** Our requests: the next message ID, the outstanding one, the exchanges waiting their turn. */
   nextRequestId: number;
   active?: OutRequest;

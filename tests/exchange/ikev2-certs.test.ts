@@ -9,35 +9,11 @@ import { decodeIkev2Message } from '../../racoon/ikev2/message.js';
 import { policyPair } from '../scenarios/lab.js';
 import { opensslAvailable, TestPki } from '../support/pki.js';
 import { ikeLab, ip, settle, type IkeLab } from './ike-lab.js';
+import { certConf, type CertSide } from './ikev2-conf.js';
 
 const A = '192.0.2.1',
   B = '192.0.2.2';
 const CA_EXT = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
-
-export interface CertSide {
-  peer: string;
-  cert: string;
-  key: string;
-  peerDn: string;
-  extra?: string;
-}
-
-/** An IKEv2 remote authenticating with `certificate_type x509`, asn1dn identities both ways. */
-export function certConf(certDir: string, s: CertSide): string {
-  return `path certificate "${certDir}";
-timer { counter 3; interval 10 sec; }
-remote ${s.peer} {
-  ike_version 2;
-  certificate_type x509 "${s.cert}" "${s.key}";
-  my_identifier asn1dn;
-  peers_identifier asn1dn "${s.peerDn}";
-  verify_identifier on;
-  ${s.extra ?? ''}
-  proposal { encryption_algorithm aes 128; hash_algorithm sha256; authentication_method rsasig; dh_group ecp256; }
-}
-sainfo anonymous { encryption_algorithm aes 128; authentication_algorithm hmac_sha256; }
-`;
-}
 
 /** Exchange type, R flag and the clear payload types of a datagram. */
 function shape(d: { data: Uint8Array; sender: string }): string {
