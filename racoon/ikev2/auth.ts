@@ -10,21 +10,12 @@ import { OAKLEY_ATTR_AUTH_METHOD_RSASIG } from '../isakmp/constants.js';
 import { certAuthenticator } from './cert-auth.js';
 import { IKEV2_AUTH_METHOD_SHARED_KEY_MIC } from './constants.js';
 import { idOfSpec, pskKeys } from './identity.js';
-import type { Ikev2Payload } from './payload-chain.js';
-import type { Ikev2Auth } from './payloads/auth.js';
+import type { Authenticator } from './authenticator.js';
 import type { Ikev2Id } from './payloads/id.js';
 import type { IkeSa } from './records.js';
 import { sharedKeyAuth, signedOctets, verifySharedKeyAuth } from './signed-octets.js';
 
-/** How one end proves itself and checks the other (strongSwan `authenticator_t`). */
-export interface Authenticator {
-  /** Payloads that go before AUTH: CERT and CERTREQ for signatures, none for a shared key. */
-  payloads(): Ikev2Payload[];
-  /** Our AUTH over our octets; undefined when we have no credential for this peer. */
-  sign(octets: Uint8Array): Ikev2Auth | undefined;
-  /** Whether the peer's AUTH over its octets is good (its CERTs, if any, are among `peer`). */
-  verify(auth: Ikev2Auth, octets: Uint8Array, peer: readonly Ikev2Payload[]): boolean;
-}
+export type { Authenticator };
 
 /** The shared key for a peer: psk.txt by its identity, else by its address (racoon getpsk). */
 export function pskFor(psk: PskFile, id: Ikev2Id | undefined, remote: Endpoint): Uint8Array | undefined {

@@ -12,7 +12,7 @@ import { verifyCertificate } from '../cert/verify.js';
 import { publicKeyOf, type Certificate } from '../cert/x509.js';
 import type { RemoteAuth } from '../conf/remote-auth.js';
 import type { EngineCtx } from '../engine/context.js';
-import type { Authenticator } from './auth.js';
+import type { Authenticator } from './authenticator.js';
 import * as K from './constants.js';
 import type { Ikev2Payload } from './payload-chain.js';
 import { formatIkev2Id, type Ikev2Id } from './payloads/id.js';
@@ -20,7 +20,7 @@ import type { IkeSa } from './records.js';
 import { chooseSignatureAlgorithm, decodeDigitalSignature, signAuth, verifyAuth } from './signature.js';
 
 /** CERT payloads decoded from one message at most (bounded work per packet; a chain longer is refused). */
-export const MAX_CERT_PAYLOADS = 8;
+export const MAX_PEER_CERTS = 8;
 
 /** The hashes we announce in SIGNATURE_HASH_ALGORITHMS (RFC 7427 §4; SHA-1 is not offered, RFC 8247 §3.2). */
 export const OUR_SIGNATURE_HASHES: readonly number[] = [
@@ -70,7 +70,7 @@ export function peerCertificates(payloads: readonly Ikev2Payload[], log: (m: str
   let n = 0;
   for (const p of payloads) {
     if (p.type !== K.IKEV2_PAYLOAD_CERT) continue;
-    if (++n > MAX_CERT_PAYLOADS) throw new CertAuthError(`more than ${MAX_CERT_PAYLOADS} CERT payloads`);
+    if (++n > MAX_PEER_CERTS) throw new CertAuthError(`more than ${MAX_PEER_CERTS} CERT payloads`);
     const got = decodeCertPayload(p.body.encoding, p.body.data);
     if (got.kind === 'cert') out.push(got.cert);
     else if (got.kind === 'malformed') log(`CERT payload not decoded: ${got.reason}`);

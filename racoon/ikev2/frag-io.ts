@@ -7,6 +7,7 @@
 // REASSEMBLY_GLOBAL_BYTES in all, and handed on as one message once complete.
 import type { Rng } from '../../common/rng.js';
 import type { EngineCtx } from '../engine/context.js';
+import { NON_ESP_MARKER_LEN } from '../engine/datagram.js';
 import { fragmentSk, SkfReassembly } from './fragment.js';
 import type { Ikev2Header } from './header.js';
 import { isResponse } from './header.js';
@@ -25,7 +26,6 @@ export const REASSEMBLY_MAX_BYTES = 64 * 1024;
 export const REASSEMBLY_GLOBAL_BYTES = 4 * 1024 * 1024;
 
 const UDP_HEADER_LEN = 8;
-const NON_ESP_MARKER_LEN = 4;
 
 /** The largest IKE message (header included) one fragment datagram may carry on this SA's path. */
 export function fragmentMessageLen(sa: IkeSa, nattPort: number): number {
