@@ -8,6 +8,7 @@ import type { KeyObject } from 'node:crypto';
 import { buildCertRequestV2, decodeCertPayload } from '../cert/cert-request.js';
 import { CertError } from '../cert/errors.js';
 import { checkIdAgainstCert } from '../cert/identity.js';
+import { decodeNameDer, nameEquals } from '../cert/name.js';
 import { verifyCertificate } from '../cert/verify.js';
 import { publicKeyOf, type Certificate } from '../cert/x509.js';
 import type { RemoteAuth } from '../conf/remote-auth.js';
@@ -126,6 +127,7 @@ export function peerCertificate(
       throw new CertAuthError("the peer's certificate is not verified");
     }
   }
+  if (id.idType === K.IKEV2_ID_DER_ASN1_DN && sameDn(id.data, cert)) return cert;
   const c = checkIdAgainstCert(id.idType, id.data, cert, rm.verifyIdentifier);
   if (!c.ok) throw new CertAuthError(`${c.reason} (${formatIkev2Id(id)})`);
   if (c.warning) ctx.log('warn', `${c.warning} (${formatIkev2Id(id)})`);
@@ -137,6 +139,19 @@ export function signatureText(method: number, data: Uint8Array): string {
   if (method === K.IKEV2_AUTH_METHOD_DIGITAL_SIGNATURE)
     return `${decodeDigitalSignature(data)?.alg.name ?? 'unknown'} (method 14)`;
   return `${K.nameOf(K.IKEV2_AUTH_METHOD_NAMES, method)} (method ${method})`;
+}
+
+/**
+ * An ID_DER_ASN1_DN naming the certificate's subject, compared as X509_NAME_cmp does (canonical form): peers
+ * encode the same DN with other string types (strongSwan writes PrintableString where openssl wrote
+ * UTF8String), and RFC 4945 §3.1.5 asks for a match of the name, not of its bytes.
+ */
+function sameDn(der: Uint8Array, cert: Certificate): boolean {
+  try {
+    return nameEquals(decodeNameDer(der), cert.subject);
+  } catch {
+    return false;
+  }
 }
 
 /** racoon's log line for a certificate error: `reason(code) at depth:N SubjectName:...`. */
