@@ -7,13 +7,12 @@ import { chmodSync } from 'node:fs';
 import { IKEV2_EXCHANGE_NAMES, IKEV2_PAYLOAD_NAMES, nameOf } from '../../racoon/ikev2/constants.js';
 import { decodeIkev2Message } from '../../racoon/ikev2/message.js';
 import { policyPair } from '../scenarios/lab.js';
-import { opensslAvailable, TestPki } from '../support/pki.js';
+import { CA_EXT, kamePki, opensslAvailable, TestPki } from '../support/pki.js';
 import { ikeLab, ip, settle, type IkeLab } from './ike-lab.js';
 import { certConf, type CertSide } from './ikev2-conf.js';
 
 const A = '192.0.2.1',
   B = '192.0.2.2';
-const CA_EXT = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
 
 /** Exchange type, R flag and the clear payload types of a datagram. */
 function shape(d: { data: Uint8Array; sender: string }): string {
@@ -43,22 +42,15 @@ describe('exchange: IKEv2 certificate authentication (RSA, ECDSA, RFC 7427, CRLs
   const dn = (cn: string) => `C=JP, O=KAME, CN=${cn}`;
 
   before(function () {
-    pki = new TestPki();
-    pki.issue('root', { key: 'rsa:2048', subj: '/C=JP/O=KAME/CN=root', ext: CA_EXT });
-    pki.issue('inter', { key: 'rsa:2048', subj: '/C=JP/O=KAME/CN=inter', issuer: 'root', ca: true, ext: CA_EXT });
-    for (const [h, key] of [
-      ['a', 'rsa:2048'],
-      ['b', 'rsa:2048'],
-      ['gone', 'rsa:2048'],
-      ['ec', 'ec:P-384'],
-    ] as const) {
-      pki.issue(h, { key, subj: `/C=JP/O=KAME/CN=${h}`, issuer: 'inter' });
-      chmodSync(pki.get(h).key, 0o600);
-    }
-    pki.revoke('inter', 'gone');
-    const dates = ['-crl_lastupdate', '20200101000000Z', '-crl_nextupdate', '20391231000000Z'];
-    const crls = [pki.crl('root', 'root.crl', dates), pki.crl('inter', 'inter.crl', dates)];
-    pki.hashDir('certs', [pki.get('root').cert, pki.get('inter').cert, ...crls]);
+    pki = kamePki(
+      [
+        ['a', 'rsa:2048'],
+        ['b', 'rsa:2048'],
+        ['gone', 'rsa:2048'],
+        ['ec', 'ec:P-384'],
+      ],
+      ['gone'],
+    );
   });
   after(() => pki?.cleanup());
   afterEach(() => lab?.close());

@@ -17,14 +17,14 @@ import { headerFor } from '../../racoon/ikev2/protect.js';
 import type { IkeSa } from '../../racoon/ikev2/records.js';
 import { sealSkf } from '../../racoon/ikev2/sk-protect.js';
 import { policyPair } from '../scenarios/lab.js';
-import { opensslAvailable, TestPki } from '../support/pki.js';
+import { CA_EXT, opensslAvailable, TestPki } from '../support/pki.js';
 import { prng } from '../support/prng.js';
 import { ikeLab, ip, settle, type Datagram, type IkeLab } from './ike-lab.js';
 import { certConf, v2Conf, type CertSide } from './ikev2-conf.js';
 
 const A = '192.0.2.1',
   B = '192.0.2.2';
-const CA_EXT = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
+
 /** IPv4 header and UDP header: the IKE message of a fragment datagram is at most this (RFC 7383 §2.5.1). */
 const MAX_IKE = IKEV2_FRAGMENT_IP_SIZE - 20 - 8;
 
