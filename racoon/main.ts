@@ -3,6 +3,7 @@
 // `listen` addresses), and serves racoonctl on the admin socket.
 //   racoon [-F] [-f file] [-d|-dd|-v] [-l logfile] [-p port] [-P natt-port] [-C] [--socket path]
 //          [--ike-socket path] [--syslog-socket path]
+import { SpawnScripts } from './script-hooks.js';
 import { createSocket, type Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -238,6 +239,7 @@ export async function startRacoon(
     port,
     nattPort,
     auth,
+    scripts: new SpawnScripts((level, msg) => log.log(level, msg)),
     ike: {
       send(data, from, to) {
         if (link.usesChannel) {

@@ -39,6 +39,7 @@ import {
 } from './main-mode.js';
 import { acceptPh1Reply, buildPh1Sa, selectPh1Proposal } from './proposal.js';
 import { narrowByCr, narrowByProposal } from './remote-choice.js';
+import { baseAuthMethod } from './auth-method.js';
 
 function clear(ph1: Phase1, payloads: IsakmpPayload[]): Uint8Array {
   return buildMessage(ph1, C.ISAKMP_ETYPE_AGG, 0, payloads).bytes;
@@ -68,7 +69,7 @@ export function i1Send(ph1: Phase1, ctx: Ph1Ctx): Uint8Array {
   ph1.gxi = ph1.dh.publicKey;
   ph1.ni = randomBytes(ctx.rng, rm.nonceSize);
   ph1.myId = myPh1Id(ph1, ctx);
-  const sig = rm.proposals[0]?.authMethod?.id === C.OAKLEY_ATTR_AUTH_METHOD_RSASIG;
+  const sig = baseAuthMethod(rm.proposals[0]?.authMethod?.id ?? 0) === C.OAKLEY_ATTR_AUTH_METHOD_RSASIG;
   ph1.state = 'msg1-sent';
   return clear(ph1, [
     { type: C.ISAKMP_NPTYPE_SA, body: sa },

@@ -19,6 +19,7 @@ import { IsakmpError } from '../../isakmp/codec.js';
 import type { IsakmpPayload } from '../../isakmp/message.js';
 import type { IsakmpId } from '../../isakmp/payloads/id.js';
 import type { Phase1 } from '../handles.js';
+import { baseAuthMethod } from './auth-method.js';
 
 /** What authentication needs from the daemon. */
 export interface AuthCtx {
@@ -38,7 +39,7 @@ export class AuthFailure extends IsakmpError {}
 export const MAX_CERT_PAYLOADS = 8;
 
 export function usesSignatures(ph1: Phase1): boolean {
-  return ph1.approval?.authMethod === C.OAKLEY_ATTR_AUTH_METHOD_RSASIG;
+  return baseAuthMethod(ph1.approval?.authMethod ?? 0) === C.OAKLEY_ATTR_AUTH_METHOD_RSASIG;
 }
 
 const where = (ph1: Phase1) => `${formatAddr(ph1.local.addr)} <-> ${formatAddr(ph1.remote.addr)}`;

@@ -27,6 +27,7 @@ import type { IdSpec } from '../../conf/ast.js';
 import * as O from '../oakley.js';
 import { capabilityVids, noteCapabilities } from './capabilities.js';
 import { acceptPh1Reply, buildPh1Sa, selectPh1Proposal } from './proposal.js';
+import { baseAuthMethod } from './auth-method.js';
 import type { IkePath } from '../../engine/datagram.js';
 import { floatToNattPort, followPeer } from '../../engine/natt.js';
 import type { Phase1 } from '../handles.js';
@@ -168,7 +169,7 @@ export function deriveKeys(ph1: Phase1, psk: Uint8Array | undefined): void {
 
 /** The pre-shared key, or undefined under signatures (racoon: "couldn't find the pskey for ..."). */
 export function pskOf(ph1: Phase1, ctx: Ph1Ctx): Uint8Array | undefined {
-  const m = ph1.approval!.authMethod;
+  const m = baseAuthMethod(ph1.approval!.authMethod);
   if (m === C.OAKLEY_ATTR_AUTH_METHOD_RSASIG) return undefined;
   if (m !== C.OAKLEY_ATTR_AUTH_METHOD_PSKEY)
     fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'only pre-shared keys and RSA signatures are supported');
