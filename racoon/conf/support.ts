@@ -19,7 +19,6 @@ export interface Support {
 
 const BASE = 'base mode (ipsec-tools only: no other IKE implementation speaks it, so nothing to check it against)';
 const XAUTH = 'XAuth / hybrid authentication';
-const HYBRID = 'hybrid authentication (draft-ietf-ipsec-isakmp-hybrid-auth: certificate server, XAuth client)';
 const MODECFG = 'ISAKMP mode config';
 const CLIENTADDR = 'sainfo clientaddr (the phase 2 selector from the mode-config address)';
 const XAUTH_BACKEND = 'XAuth against RADIUS, LDAP or PAM (auth_source system and a file are supported)';
@@ -172,8 +171,8 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   'proposal.authentication_method rsaenc': never(UNIMPL),
   'proposal.authentication_method rsarev': never(UNIMPL),
   'proposal.authentication_method gssapi_krb': never(GSS),
-  'proposal.authentication_method hybrid_rsa_server': local(HYBRID),
-  'proposal.authentication_method hybrid_rsa_client': local(HYBRID),
+  'proposal.authentication_method hybrid_rsa_server': OK,
+  'proposal.authentication_method hybrid_rsa_client': OK,
   'proposal.authentication_method hybrid_dss_server': never(UNIMPL),
   'proposal.authentication_method hybrid_dss_client': never(UNIMPL),
   'proposal.authentication_method xauth_psk_server': OK,

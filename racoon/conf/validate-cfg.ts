@@ -11,8 +11,16 @@ import { configError } from './diagnostic.js';
 const err = (out: ConfigError[], pos: Pos, message: string) =>
   out.push(configError(message, pos.file, pos.line, pos.col));
 
-const XAUTH_SERVER = [C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_PSKEY_R, C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_RSASIG_R];
-const XAUTH_CLIENT = [C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_PSKEY_I, C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_RSASIG_I];
+const XAUTH_SERVER = [
+  C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_PSKEY_R,
+  C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_RSASIG_R,
+  C.OAKLEY_ATTR_AUTH_METHOD_HYBRID_RSA_R,
+];
+const XAUTH_CLIENT = [
+  C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_PSKEY_I,
+  C.OAKLEY_ATTR_AUTH_METHOD_XAUTH_RSASIG_I,
+  C.OAKLEY_ATTR_AUTH_METHOD_HYBRID_RSA_I,
+];
 const uses = (rm: RemoteConf, methods: number[]) => rm.proposals.some((p) => methods.includes(p.authMethod?.id ?? 0));
 
 function scripts(conf: RacoonConf, rm: RemoteConf, out: ConfigError[], warnings: ConfigError[]): void {

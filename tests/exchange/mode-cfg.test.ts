@@ -257,3 +257,53 @@ describe('exchange: fuzzed mode-config / XAuth attribute payloads (authenticated
     for (const l of [...lab.a.log, ...lab.b.log]) assert.ok(!l.includes('internal error'), l);
   });
 });
+
+describe('exchange: hybrid RSA (server signs, client HASH + XAuth) with mode config', function () {
+  let lab: IkeLab;
+  let pki: import('../support/pki.js').TestPki;
+  const CA_EXT = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
+
+  before(async function () {
+    const { opensslAvailable, TestPki } = await import('../support/pki.js');
+    if (!opensslAvailable()) this.skip(); // the PKI is made with the openssl command
+    pki = new TestPki();
+    pki.issue('root', { key: 'rsa:2048', subj: '/C=JP/O=KAME/CN=root', ext: CA_EXT });
+    pki.issue('srv', { key: 'rsa:2048', subj: '/C=JP/O=KAME/CN=srv', issuer: 'root' });
+    const { chmodSync } = await import('node:fs');
+    chmodSync(pki.get('srv').key, 0o600);
+    pki.hashDir('certs', [pki.get('root').cert]);
+  });
+  after(() => pki?.cleanup());
+  afterEach(() => lab?.close());
+
+  it('the client verifies the server certificate, the server the client HASH and login; address given', async () => {
+    const certs = `path certificate "${pki.path('certs')}";\n`;
+    const srv = pki.get('srv');
+    lab = await ikeLab({
+      confA:
+        certs +
+        remote(
+          B,
+          'hybrid_rsa_client',
+          'mode_cfg on; xauth_login "alice"; verify_cert on; peers_identifier asn1dn "C=JP, O=KAME, CN=srv"; verify_identifier on;',
+        ),
+      confB:
+        certs +
+        SERVER_CFG() +
+        remote(A, 'hybrid_rsa_server', `certificate_type x509 "${srv.cert}" "${srv.key}"; my_identifier asn1dn;`),
+      pskA: 'alice wonderland\n',
+      pskB: 'alice wonderland\n',
+      policies: esp,
+    });
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await lab.run();
+    assert.ok(
+      lab.a.log.some((l) => l.includes('CERT validated')),
+      lab.a.log.join('\n'),
+    );
+    assert.equal(ph1Of(lab, 'b')!.cfg!.xauthStatus, 'ok');
+    assert.equal(formatAddr(ph1Of(lab, 'a')!.cfg!.result!.addr4!), '10.99.0.1');
+    assert.equal(mature(lab.a.host), 2);
+    assert.equal(mature(lab.b.host), 2);
+  });
+});

@@ -21,7 +21,7 @@ import { floatToNattPort, followPeer } from '../../engine/natt.js';
 import type { Phase1 } from '../handles.js';
 import { buildMessage, findPayload, openMessage, rawChain } from '../message.js';
 import * as O from '../oakley.js';
-import { checkPeerProof, collectProof, crPayloads, proofPayloads, usesSignatures } from './auth.js';
+import { checkPeerProof, collectProof, crPayloads, peerSigns, proofPayloads } from './auth.js';
 import {
   checkNatd,
   deriveKeys,
@@ -112,7 +112,7 @@ export function r1Step(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, ctx: Ph
     ...ke,
     { type: C.ISAKMP_NPTYPE_ID, body: ph1.myId },
     ...proof,
-    ...(usesSignatures(ph1) ? crPayloads(ph1.candidates ?? [ph1.rmconf], ctx) : []),
+    ...(peerSigns(ph1) ? crPayloads(ph1.candidates ?? [ph1.rmconf], ctx) : []),
     ...(ph1.nattPeer ? vids(ph1) : []),
     ...natdPayloads(ph1),
   ]);

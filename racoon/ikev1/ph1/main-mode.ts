@@ -40,6 +40,7 @@ import {
   crPayloads,
   proofPayloads,
   usesSignatures,
+  peerSigns,
   type AuthCtx,
 } from './auth.js';
 import { narrowByCr, narrowById, narrowByProposal } from './remote-choice.js';
@@ -321,7 +322,7 @@ export function r2Step(ph1: Phase1, msg: IsakmpMessage, _raw: Uint8Array, ctx: P
   if (findPayload(msg.payloads, C.ISAKMP_NPTYPE_CR))
     ctx.log('warn', 'CR received, ignore it. It should be in other exchange.');
   // With the remote not yet known, a CR for each candidate (racoon enumrmconf + oakley_append_rmconf_cr).
-  const crs = usesSignatures(ph1) ? crPayloads(ph1.candidates ?? [ph1.rmconf], ctx) : [];
+  const crs = peerSigns(ph1) ? crPayloads(ph1.candidates ?? [ph1.rmconf], ctx) : [];
   takeKeNonce(ph1, msg, false);
   checkNatd(ph1, msg);
   deriveKeys(ph1, psk);
@@ -336,7 +337,7 @@ export function i3Step(ph1: Phase1, msg: IsakmpMessage, _raw: Uint8Array, ctx: P
   checkNatd(ph1, msg);
   deriveKeys(ph1, psk);
   const payloads = idProofPayloads(ph1, true, ctx);
-  if (usesSignatures(ph1)) payloads.push(...crPayloads([ph1.rmconf], ctx));
+  if (peerSigns(ph1)) payloads.push(...crPayloads([ph1.rmconf], ctx));
   if (ph1.rmconf.initialContact && ctx.initialContact(ph1)) {
     payloads.push(isakmpNotify(ph1, C.IPSECDOI_NTYPE_INITIAL_CONTACT));
     ph1.initialContactSent = true;
