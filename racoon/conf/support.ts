@@ -19,7 +19,6 @@ export interface Support {
 
 const BASE = 'base mode (ipsec-tools only: no other IKE implementation speaks it, so nothing to check it against)';
 const XAUTH = 'XAuth / hybrid authentication';
-const MODECFG = 'ISAKMP mode config';
 const CLIENTADDR = 'sainfo clientaddr (the phase 2 selector from the mode-config address)';
 const XAUTH_BACKEND = 'XAuth against RADIUS, LDAP or PAM (auth_source system and a file are supported)';
 const SCRIPT = 'script hooks for IKEv2';

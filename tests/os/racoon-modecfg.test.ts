@@ -4,16 +4,11 @@
 // networks, and its phase1_up script — run by racoon with racoon's environment — installs the address on the
 // client machine; only then does quick mode run and a ping pass under ESP. A wrong password gets no SA.
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compiled, programArgs, repoRoot } from '../e2e/support.js';
-import { makePair, netnsSkipReason, nsRun, NsProc, startDaemon, type Pair } from './netns.js';
-
-function racoonCmd(args: string[]): string[] {
-  if (compiled) return [process.execPath, join(repoRoot(), 'bin', 'racoon'), ...args];
-  return [process.execPath, ...programArgs('tests/e2e/racoon-launch'), 'racoon', ...args];
-}
+import { makePair, netnsSkipReason, nsRun, type NsProc, type Pair } from './netns.js';
+import { pingUntilAnswered as pingUntil, racoonCmd, startMachine } from './racoon-machine.js';
 
 const PROPOSAL = (m: string) =>
   `proposal { encryption_algorithm aes 128; hash_algorithm sha256; authentication_method ${m}; dh_group modp2048; }`;
@@ -96,29 +91,12 @@ ${SAINFO}
         `flush;\nspdflush;\nspdadd ${A} ${B} any -P ${o} ipsec esp/transport//require;\nspdadd ${B} ${A} any -P ${i} ipsec esp/transport//require;\n`,
       );
       writeFileSync(path(`${side}-racoon.conf`), c[side]);
-      rmSync(path(side), { recursive: true, force: true });
-      mkdirSync(path(side));
-      const sock = join(path(side), 'pfkey.sock');
-      const d = startDaemon(ns, `uipsecd ${side}`, ['--socket', sock, '--tun', 'utun0', '--load', pol]);
-      procs.push(d);
-      await d.waitFor(/ up: TUN utun0/);
-      const r = new NsProc(
-        `racoon ${side}`,
-        ns,
-        racoonCmd(['-F', '-f', path(`${side}-racoon.conf`), '-d', '--socket', sock]),
-      );
-      procs.push(r);
-      await r.waitFor(/racoon started/);
-      out[side] = r;
+      out[side] = await startMachine(ns, side, path(side), pol, path(`${side}-racoon.conf`), procs);
     }
     return { a: out.a!, b: out.b! };
   }
 
-  function pingUntilAnswered(tries = 15): boolean {
-    for (let i = 0; i < tries; i++)
-      if (nsRun(pair.a, ['ping', '-c', '1', '-W', '1', pair.addrB], 10_000).code === 0) return true;
-    return false;
-  }
+  const pingUntilAnswered = (tries = 15) => pingUntil(pair, tries);
 
   const outputs = () => procs.map((p) => `--- ${p.label}\n${p.out.slice(-2500)}`).join('\n');
 

@@ -147,10 +147,12 @@ function networks(data: Uint8Array, into: Prefix[]): boolean {
 }
 
 const ipv4 = (d: Uint8Array) => (d.length === 4 ? d.slice() : undefined);
+/** Text from the peer: bounded, control characters (other than tab and newline) shown as '?'. */
 const str = (d: Uint8Array) =>
-  Buffer.from(d.subarray(0, MAX_TEXT_BYTES))
-    .toString('utf8')
-    .replace(/[\0-\x08\x0b-\x1f\x7f]/g, '?');
+  Array.from(Buffer.from(d.subarray(0, MAX_TEXT_BYTES)).toString('utf8'), (c) => {
+    const n = c.charCodeAt(0);
+    return (n < 0x20 && c !== '\t' && c !== '\n') || n === 0x7f ? '?' : c;
+  }).join('');
 
 /** One received attribute into `r`; false when its value is malformed (skipped). Unknown types are ignored. */
 function take(a: IsakmpAttribute, r: ModeCfgResult): boolean {
