@@ -8,6 +8,7 @@ import { encodeMessage, makeSadbMsg, type PfkeyMessage } from '../pfkey/msg.js';
 import { UnixTransport, defaultSocketPath } from '../pfkey/transport-unix.js';
 import { parseSetkey } from './parser.js';
 import { StatementJoiner, parseJoined } from './stdin-joiner.js';
+import { INPUT_LIMITS, InputLimitError, boundedLines, checkPendingStatement } from './stdin-lines.js';
 import {
   formatMessageFile,
   formatReply,
@@ -29,14 +30,7 @@ import { splitScript } from './lexer.js';
 import { policyToJson, saToJson } from './json.js';
 import { exitAfterFlush, exitQuietlyOnEpipe } from '../common/stdio.js';
 import { SocketPathError } from '../common/socket-path.js';
-import {
-  FileReadError,
-  SCRIPT_FILE_MAX_BYTES,
-  SCRIPT_LINE_MAX_BYTES,
-  formatLimit,
-  readBoundedFile,
-} from '../common/bounded-file.js';
-import { InputLimitError, boundedLines } from './stdin-lines.js';
+import { FileReadError, SCRIPT_FILE_MAX_BYTES, readBoundedFile } from '../common/bounded-file.js';
 
 export { parseArgs } from './options.js';
 export { exitAfterFlush } from '../common/stdio.js';
@@ -195,12 +189,7 @@ async function stdinLoop(f: Flags, io: SetkeyIo, link: Link | undefined): Promis
         if (!f.notReally) await execute(r.statements, io, f, link, pipe);
         if (r.statements.some((s) => s.kind === 'exit')) break input;
       }
-      // Lines without a ';' are joined and kept: the statement is bounded as a line is.
-      if (j.pending().length > SCRIPT_LINE_MAX_BYTES)
-        throw new InputLimitError(
-          'line',
-          `line ${j.lines()}: a statement longer than ${formatLimit(SCRIPT_LINE_MAX_BYTES)} without ';'; refusing to read on`,
-        );
+      checkPendingStatement(j.pending().length, j.lines());
     }
   } catch (e) {
     if (!(e instanceof InputLimitError)) throw e;
@@ -431,10 +420,13 @@ export function processIo(): SetkeyIo {
     },
     // A script may be a pipe or /dev/stdin, so it is capped rather than refused (issue 11 item 13).
     readFile: (p) =>
-      readBoundedFile(p, { maxBytes: SCRIPT_FILE_MAX_BYTES, maxLineBytes: SCRIPT_LINE_MAX_BYTES, regularOnly: false }),
+      readBoundedFile(p, {
+        maxBytes: SCRIPT_FILE_MAX_BYTES,
+        maxLineBytes: INPUT_LIMITS.maxLineBytes,
+        regularOnly: false,
+      }),
     // -c: the same bounds, per line and in all, on a stream (issue 11).
-    stdinLines: () =>
-      boundedLines(process.stdin, { maxLineBytes: SCRIPT_LINE_MAX_BYTES, maxTotalBytes: SCRIPT_FILE_MAX_BYTES }),
+    stdinLines: () => boundedLines(process.stdin, INPUT_LIMITS),
     nowSec: () => Math.floor(Date.now() / 1000),
     nowMs: () => Date.now(),
     pid: process.pid,

@@ -2,12 +2,15 @@
 // newlines must not grow setkey without limit). Lines end as readline ends them (\n, \r\n, or a lone \r);
 // a line longer than `maxLineBytes`, or more than `maxTotalBytes` of input in all, stops the reading with an
 // InputLimitError that names the limit, raised as soon as the limit is passed, not at the next newline.
-import { formatLimit } from '../common/bounded-file.js';
+import { SCRIPT_FILE_MAX_BYTES, SCRIPT_LINE_MAX_BYTES, formatLimit } from '../common/bounded-file.js';
 
 export interface LineLimits {
   maxLineBytes: number;
   maxTotalBytes: number;
 }
+
+/** The bounds on a setkey script (-f) and on -c input: 1 MiB a line, 256 MiB in all. */
+export const INPUT_LIMITS: LineLimits = { maxLineBytes: SCRIPT_LINE_MAX_BYTES, maxTotalBytes: SCRIPT_FILE_MAX_BYTES };
 
 /** Why reading stopped; the message reads `line N longer than 1 MiB; refusing to read on` or the like. */
 export class InputLimitError extends Error {
@@ -95,4 +98,16 @@ export async function* boundedLines(input: AsyncIterable<Buffer | string>, limit
   for await (const chunk of input) yield* split.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   const last = split.end();
   if (last !== undefined) yield last;
+}
+
+/**
+ * -c joins lines until a ';': the statement waiting (`pendingChars` long after `line` lines) is bounded as a line
+ * is, or lines that never end a statement would be kept without end.
+ */
+export function checkPendingStatement(pendingChars: number, line: number): void {
+  if (pendingChars > INPUT_LIMITS.maxLineBytes)
+    throw new InputLimitError(
+      'line',
+      `line ${line}: a statement longer than ${formatLimit(INPUT_LIMITS.maxLineBytes)} without ';'; refusing to read on`,
+    );
 }

@@ -4,8 +4,8 @@
 //
 // Scanned: every .ts file of the repository outside tests/, dist/, node_modules/ and hidden directories
 // (.git): the library, the tools, bench/ and examples/. Test files are not held to it: a test file is a list
-// of cases, read one case at a time. An exception names its file and why it cannot be split; none is needed
-// today, and an exception that no longer applies (the file is gone or back under the limit) fails too.
+// of cases, read one case at a time. An exception names its file and why it cannot be split yet; one that no
+// longer applies (the file is gone or back under the limit) fails too, so the list only shrinks.
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -15,7 +15,10 @@ const MAX_LINES = 400;
 const SKIPPED_DIRS = new Set(['tests', 'dist', 'node_modules']);
 
 /** Files allowed past MAX_LINES, by path from the repository root, each with the reason it cannot be split. */
-const EXCEPTIONS: Readonly<Record<string, string>> = {};
+const EXCEPTIONS: Readonly<Record<string, string>> = {
+  'setkey/main.ts':
+    'split waits for the operator-a branch (issue 17), which edits this file: split it by concern once that lands',
+};
 
 /** The .ts files under `dir`, skipping SKIPPED_DIRS at the top and hidden directories anywhere. */
 export function sourceFiles(root: string, dir = root): string[] {
