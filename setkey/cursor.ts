@@ -16,8 +16,29 @@ export class Fail {
   constructor(
     readonly err: SetkeyError,
     readonly at: Token,
+    /** Resume at `at` itself (the next statement's first word) instead of after the next ';'. */
+    readonly resumeAt = false,
   ) {}
 }
+
+/** The words that begin a statement: after one of them on a new line, a missing ';' is the likely mistake. */
+export const COMMAND_WORDS = new Set([
+  'add',
+  'update',
+  'get',
+  'delete',
+  'deleteall',
+  'flush',
+  'dump',
+  'spdadd',
+  'spdupdate',
+  'spddelete',
+  'spdflush',
+  'spddump',
+  'exit',
+  'quit',
+  'bye',
+]);
 
 /** What a diagnostic shows of token `t`: quoted strings with their quotes, so that they are never shown. */
 function nearText(t: Token): string {
@@ -66,9 +87,10 @@ export class Cursor {
     this.warnings.push(diagnostic(reason, this.file, t.line, t.col, nearText(t), 'warning'));
   }
 
-  /** Continues just after the first ';' at or after token `at` (or at the end). */
-  resync(at: Token): void {
+  /** Continues just after the first ';' at or after token `at` (or at the end), or at `at` itself. */
+  resync(at: Token, resumeAt = false): void {
     this.i = at.index;
+    if (resumeAt) return;
     while (!this.atEnd()) if (this.next().kind === 'semi') return;
   }
 
@@ -80,8 +102,17 @@ export class Cursor {
 
   end(first: Token): { file: string; line: number; endLine: number } {
     const t = this.next();
-    if (t.kind !== 'semi')
+    if (t.kind !== 'semi') {
+      // The statement is complete and the next command (or the end) follows on a later line: the ';' was
+      // forgotten. Say so where it belongs, and parse that next statement normally.
+      const last = this.toks[t.index - 1];
+      const nextStatement = t.kind === 'eof' || (t.kind === 'word' && COMMAND_WORDS.has(t.text));
+      if (last && last.endLine < t.line && nextStatement) {
+        const err = diagnostic("missing ';' at the end of the statement", this.file, last.endLine, last.col, last.text);
+        throw new Fail(err, t, true);
+      }
       this.fail(t.kind === 'eof' ? "missing ';' at end of statement" : "syntax error: expected ';'", t);
+    }
     return { file: this.file, line: first.line, endLine: t.line };
   }
 

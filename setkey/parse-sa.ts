@@ -2,7 +2,7 @@
 // (-m -r -u -f -lh -ls -bh -bs -ctx, FreeBSD's -natt -natt_mtu -esn -hwif) and the algorithms with their keys.
 // A key is never quoted in a diagnostic (issue 11 item 11): errors in key position say NEAR_KEY instead.
 import type * as A from './ast.js';
-import { lookupAlg, type AlgKind } from './algorithms.js';
+import { lookupAlg, suggestAlg, supportedAlgNames, type AlgKind } from './algorithms.js';
 import type { Cursor } from './cursor.js';
 import type { Token } from './lexer.js';
 import { addrOptions, host } from './parse-host.js';
@@ -141,11 +141,14 @@ function algorithm(c: Cursor, kind: AlgKind): A.AlgSpec {
         : 'a compression algorithm';
   const t = c.word(what);
   const alg = lookupAlg(kind, t.text);
-  if (!alg)
+  if (!alg) {
+    const guess = suggestAlg(kind, t.text);
     c.fail(
-      `unknown ${kind === 'enc' ? 'encryption' : kind === 'auth' ? 'authentication' : 'compression'} algorithm`,
+      `unknown ${kind === 'enc' ? 'encryption' : kind === 'auth' ? 'authentication' : 'compression'} algorithm` +
+        `${guess ? ` (did you mean '${guess}'?)` : ''}; supported: ${supportedAlgNames(kind).join(', ')}`,
       t,
     );
+  }
   const spec: A.AlgSpec = { name: t.text, pos: { line: t.line, col: t.col } };
   // ipsec-tools: null takes no key token; FreeBSD's `-E null ""` form is accepted too.
   if (kind !== 'comp' && (!alg.noKey || isKeyNext(c))) spec.key = key(c);

@@ -3,7 +3,7 @@
 // (parsed by policy.ts).
 import { IPSEC_ULPROTO_ANY } from '../pfkey/constants.js';
 import type * as A from './ast.js';
-import { Fail, type Cursor } from './cursor.js';
+import { COMMAND_WORDS, Fail, type Cursor } from './cursor.js';
 import { diagnostic } from './diagnostics.js';
 import { stripPolicyComments, type Token } from './lexer.js';
 import { protoByName } from './netdb.js';
@@ -68,10 +68,23 @@ function policyArg(c: Cursor): A.PolicySpec {
   if (f.kind !== 'flag' || f.text !== '-P') c.fail('syntax error: expected -P policy', f);
   const t = c.next();
   if (t.kind !== 'policy') c.fail('missing policy after -P', t);
+  policyRunOn(c, t);
   const r = parsePolicy(stripPolicyComments(t.text), { line: t.line, col: t.col });
   if (!r.ok)
     throw new Fail(diagnostic(`policy: ${r.error.message}`, c.file, r.error.line, r.error.col, r.error.near), t);
   return r.value;
+}
+
+/** A policy runs to the next ';': one that swallowed the next statement's command word lost its own ';'. */
+function policyRunOn(c: Cursor, t: Token): void {
+  const lines = stripPolicyComments(t.text).split('\n');
+  for (let k = 1; k < lines.length; k++) {
+    if (!COMMAND_WORDS.has(/^\s*([a-z]+)/.exec(lines[k]!)?.[1] ?? '')) continue;
+    let j = k - 1;
+    while (j > 0 && lines[j]!.trim() === '') j--;
+    const near = lines[j]!.trim().split(/\s+/).pop() ?? '';
+    throw new Fail(diagnostic("missing ';' at the end of the statement", c.file, t.line + j, 1, near), t);
+  }
 }
 
 /** spdadd, spdupdate, spddelete (and the tagged forms): `opts sel sel upper [ctx] -P policy ;`. */

@@ -100,7 +100,7 @@ export function parseSetkey(src: string, opts: ParseOptions = {}): ParseResult {
     } catch (e) {
       if (!(e instanceof Fail)) throw e;
       errors.push(e.err);
-      p.resync(e.at);
+      p.resync(e.at, e.resumeAt);
     }
   }
   return { statements, errors, warnings: p.warnings };
