@@ -91,6 +91,9 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       // (its prohibit routes) keeps protected traffic from leaving in clear.
       for (const e of await tunMode.sync()) log.log('error', `routes: ${e}`);
       tunMode.follow();
+      // From now on an SPD change is answered once the routes follow it.
+      const t = tunMode;
+      pfkey.settle = () => t.settled();
     }
   } catch (e) {
     // A failed start leaves the kill-switch of a previous run in place (routes are removed only by a clean stop).

@@ -2,7 +2,9 @@
 // (docs/protecting-real-traffic.md). The machine's addresses are the host's (interface wire0, whose link is
 // kernel/link/os-wire.ts: marked raw ESP/AH/IPComp sockets and UDP 500/4500); what the machine routes into
 // the TUN goes down the host's output path; what arrives protected and passes the inbound check is written
-// back to the TUN for the machine to deliver or forward. Routes and rules follow the SPD (kernel/os/).
+// back to the TUN for the machine to deliver or forward. Routes and rules follow the SPD (kernel/os/): every
+// SPD change (add, update, delete, flush, expiry) schedules a sync, and PF_KEY holds the answer to the
+// message that made it until the routes are in (pfkey-server.ts), as a kernel's SPD takes effect at once.
 import type { Logger } from '../../common/log.js';
 import { parseAddr } from '../../common/inet.js';
 import type { Host } from '../host/host.js';
@@ -18,8 +20,6 @@ import { OsWireLink } from '../link/os-wire.js';
 
 /** Name of the host's interface on the machine's network. */
 export const WIRE_IFNAME = 'wire0';
-/** How often the SPD generation is looked at (routes follow `setkey` changes within this). */
-const SPD_POLL_MS = 200;
 
 /** Opened before the Host exists (its upperDelivery needs the TUN); attached to it afterwards. */
 export interface TunPrep {
@@ -40,8 +40,13 @@ export interface TunMode {
   readonly routes: RouteSync;
   /** Routes and kill-switch from the SPD as it is now; resolves with the errors ([] if none). */
   sync(): Promise<string[]>;
-  /** Follows SPD changes from now on. */
+  /** Follows SPD changes from now on (each change schedules a sync). */
   follow(): void;
+  /**
+   * While following: undefined when the routes reflect the SPD as it is now, else a promise resolved once
+   * a sync that started after this call's SPD generation has finished (or the mode closed).
+   */
+  settled(): Promise<void> | undefined;
   /** Clean stop: routes and rules removed, sockets and TUN closed. */
   close(): Promise<void>;
 }
@@ -105,43 +110,70 @@ function attach(
   io.onFailure = (why) => log.log('error', why);
   const routes = new RouteSync({ tun: dev.name, table: config.table, mark: config.mark, log });
   const local = addresses.map((a) => parseAddr(a.local)!);
-  let seen = -1;
-  let running: Promise<string[]> | undefined;
-  let again = false;
-  let timer: NodeJS.Timeout | undefined;
+  const spd = host.spd;
+  /** The SPD generation the installed routes were planned from. */
+  let synced = -1;
+  let running: Promise<void> | undefined;
+  let waiters: { gen: number; resolve: () => void }[] = [];
+  let scheduled = false;
+  let off: (() => void) | undefined;
   let closed = false;
-  const sync = async (): Promise<string[]> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    seen = host.spd.generation;
-    running = routes.sync(planRoutes(host.spd.dump(), local));
-    const errors = await running;
-    running = undefined;
-    for (const e of errors) log.log('error', `routes: ${e}`);
-    if (again && !closed) {
-      again = false;
-      return sync();
-    }
+  const release = (): void => {
+    waiters = waiters.filter((w) => {
+      if (!closed && w.gen > synced) return true;
+      w.resolve();
+      return false;
+    });
+  };
+  const syncOnce = async (): Promise<string[]> => {
+    const gen = spd.generation;
+    const errors = await routes.sync(planRoutes(spd.dump(), local));
+    synced = gen;
+    release();
     return errors;
   };
+  // One sync at a time; changes made while one runs are picked up by the next round.
+  const pump = (): Promise<void> =>
+    (running ??= (async () => {
+      while (!closed && synced !== spd.generation) for (const e of await syncOnce()) log.log('error', `routes: ${e}`);
+    })().finally(() => {
+      running = undefined;
+      release();
+    }));
   return {
     tun,
     wire,
     io,
     routes,
-    sync,
+    sync: async () => {
+      await running;
+      return syncOnce();
+    },
     follow: () => {
-      timer = setInterval(() => {
-        if (host.spd.generation !== seen) void sync();
-      }, SPD_POLL_MS);
-      timer.unref();
+      // Deferred: the listener runs inside the change (an update is a delete then an add), and a burst of
+      // messages from one read makes one sync.
+      off = spd.onChange(() => {
+        if (scheduled || closed) return;
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          void pump();
+        });
+      });
+      void pump();
+    },
+    settled: () => {
+      if (!off || closed || synced === spd.generation) return undefined;
+      const gen = spd.generation;
+      const done = new Promise<void>((resolve) => waiters.push({ gen, resolve }));
+      void pump();
+      return done;
     },
     close: async () => {
       closed = true;
-      if (timer) clearInterval(timer);
+      off?.();
       await running;
+      release();
       await routes.removeAll();
       await io.close();
       tun.close();
