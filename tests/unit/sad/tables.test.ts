@@ -1,7 +1,7 @@
 // The SAD's output index is keyed by a 32-bit hash of (protocol, src, dst), so different pairs may share a
 // bucket: between() must return exactly the SAs of the pair asked for, in creation order, whatever shares it.
 import { strict as assert } from 'node:assert';
-import { SadTables } from '../../../kernel/sad/tables.js';
+import { SadTables, entriesOf, pairHash } from '../../../kernel/sad/tables.js';
 import type { IpsecProto, SecAssoc } from '../../../kernel/sad/secassoc.js';
 import { SeededRng } from '../../../common/rng.js';
 
@@ -37,11 +37,80 @@ describe('kernel/sad: tables', () => {
         (x) => x.proto === q.proto && Buffer.compare(x.src, q.src) === 0 && Buffer.compare(x.dst, q.dst) === 0,
       );
       assert.deepEqual(
-        t.between(q.proto, q.src, q.dst).map((e) => e.sa.spi),
+        entriesOf(t.between(q.proto, q.src, q.dst)).map((e) => e.sa.spi),
         want.map((x) => x.spi),
       );
     }
     // A 4-byte src + 16-byte dst never meets a 16-byte src + 4-byte dst with the same bytes.
-    assert.equal(t.between('esp', new Uint8Array(4), new Uint8Array(16)).length, 0);
+    assert.equal(entriesOf(t.between('esp', new Uint8Array(4), new Uint8Array(16))).length, 0);
+  });
+
+  it('two pairs with the same hash: each lookup sees only its own SAs, before and after removals', () => {
+    // The first colliding pair among fixed-seed random IPv4 pairs (birthday bound: ~8 expected in 2^18).
+    let x = 0x9e3779b9; // xorshift32: a fixed sequence, cheap enough for the 10^5 draws this takes
+    const next = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), x >>> 0);
+    const word = (v: number) => Uint8Array.of(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
+    const pairs: [Uint8Array, Uint8Array][] = [];
+    const seen = new Map<number, number>();
+    let hit: [number, number] | undefined;
+    for (let i = 0; i < 1 << 19 && !hit; i++) {
+      const pair: [Uint8Array, Uint8Array] = [word(next()), word(next())];
+      pairs.push(pair);
+      const h = pairHash('esp', ...pair);
+      const j = seen.get(h);
+      if (j === undefined) seen.set(h, i);
+      else hit = [j, i];
+    }
+    assert.ok(hit, 'no collision found');
+    const [p, q] = [pairs[hit[0]]!, pairs[hit[1]]!];
+    assert.equal(pairHash('esp', ...p), pairHash('esp', ...q));
+    const t = new SadTables();
+    const mk = (spi: number, [src, dst]: [Uint8Array, Uint8Array], reqid = 0): SecAssoc => {
+      const sa = { proto: 'esp', spi, mode: 'tunnel', reqid, src, dst, state: 'mature' } as SecAssoc;
+      t.insert(sa, 0, 0);
+      return sa;
+    };
+    const a1 = mk(0x101, p),
+      b1 = mk(0x102, q),
+      a2 = mk(0x103, p),
+      b2 = mk(0x104, q, 7);
+    const spis = (pair: [Uint8Array, Uint8Array]) => entriesOf(t.between('esp', ...pair)).map((e) => e.sa.spi);
+    assert.deepEqual(spis(p), [0x101, 0x103]);
+    assert.deepEqual(spis(q), [0x102, 0x104]);
+    // SA heads: same (proto, mode, reqid, src, dst) share the serial, the other pair's never does.
+    const head = (sa: SecAssoc) => t.entries.get(sa)!.headSerial;
+    assert.equal(head(a1), head(a2));
+    assert.notEqual(head(a1), head(b1));
+    assert.notEqual(head(b1), head(b2), 'another reqid is another head');
+    t.remove(t.entries.get(a1)!);
+    t.remove(t.entries.get(b2)!);
+    assert.deepEqual(spis(p), [0x103]);
+    assert.deepEqual(spis(q), [0x102]);
+    // A new SA of a1's head joins the head a2 kept alive.
+    assert.equal(head(mk(0x105, p)), head(a2));
+    t.remove(t.entries.get(a2)!);
+    t.remove(t.entries.get(b1)!);
+    assert.deepEqual(spis(q), []);
+    assert.deepEqual(spis(p), [0x105]);
+  });
+
+  it('one SPI towards two destinations: findIn tells them apart, removal keeps the other', () => {
+    const t = new SadTables();
+    const d1 = Uint8Array.of(10, 0, 0, 1),
+      d2 = Uint8Array.of(10, 0, 0, 2);
+    const mk = (dst: Uint8Array, spi: number): SecAssoc => {
+      const sa = { proto: 'esp', spi, mode: 'tunnel', reqid: 0, src: Uint8Array.of(10, 9, 9, 9), dst } as SecAssoc;
+      sa.state = 'mature';
+      t.insert(sa, 0, 0);
+      return sa;
+    };
+    const x = mk(d1, 0xfffffff0),
+      y = mk(d2, 0xfffffff0);
+    assert.equal(t.findIn(d1, 'esp', 0xfffffff0, false)?.sa, x);
+    assert.equal(t.findIn(d2, 'esp', 0xfffffff0, false)?.sa, y);
+    assert.equal(t.findIn(d1, 'ah', 0xfffffff0, true), undefined, 'another protocol');
+    t.remove(t.entries.get(x)!);
+    assert.equal(t.findIn(d1, 'esp', 0xfffffff0, true), undefined);
+    assert.equal(t.findIn(d2, 'esp', 0xfffffff0, false)?.sa, y);
   });
 });
