@@ -7,7 +7,7 @@ import { ErrnoError } from '../../common/errors.js';
 import { addrEqual } from '../../common/inet.js';
 import { wipe } from '../../common/bytes.js';
 import { ipcompWireCpi, IPCOMP_CPI_NEGOTIATE_MIN } from '../ipsec/ipcomp.js';
-import type { IpsecMode, IpsecProto, Lifetime, SaState, SecAssoc } from './secassoc.js';
+import { SaRecord, type IpsecMode, type IpsecProto, type Lifetime, type SaState, type SecAssoc } from './secassoc.js';
 import {
   applyParams,
   checkAddrs,
@@ -82,8 +82,8 @@ export class Sad {
     const sa = larvalSa(
       p.proto,
       p.mode ?? 'any',
-      p.src,
-      p.dst,
+      this.tables.address(p.src),
+      this.tables.address(p.dst),
       p.reqid ?? 0,
       p.spi >>> 0,
       p.pid ?? 0,
@@ -106,7 +106,8 @@ export class Sad {
     max >>>= 0;
     if (min > max) throw new ErrnoError('EINVAL', `SPI range ${min}..${max} is empty`);
     const spi = this.tables.pickSpi(this.opts.rng, p.proto, p.dst, min, max);
-    const sa = larvalSa(p.proto, p.mode ?? 'any', p.src, p.dst, p.reqid ?? 0, spi, p.pid, p.seq ?? 0, this.nowSec());
+    const [src, dst] = [this.tables.address(p.src), this.tables.address(p.dst)];
+    const sa = larvalSa(p.proto, p.mode ?? 'any', src, dst, p.reqid ?? 0, spi, p.pid, p.seq ?? 0, this.nowSec());
     if (p.natt) sa.natt = { ...p.natt };
     this.insert(sa);
     return sa;
@@ -132,7 +133,7 @@ export class Sad {
       if (p.natt) sa.natt = { ...p.natt };
       return sa;
     }
-    applyParams(sa, p); // throws before anything else changes
+    applyParams(sa as SaRecord, p); // throws before anything else changes (every SA here came from larvalSa)
     const mode = p.mode ?? sa.mode;
     const reqid = p.reqid ?? sa.reqid;
     if (mode !== sa.mode || reqid !== sa.reqid) this.tables.rehead(e, mode, reqid);
@@ -345,7 +346,8 @@ export class Sad {
     const sa = e.sa;
     sa.state = 'dead';
     this.tables.remove(e);
-    wipe(sa.encKey, sa.authKey);
+    if (sa instanceof SaRecord) sa.wipeKeys();
+    else wipe(sa.encKey, sa.authKey);
     sa.cipher?.wipe();
     sa.aead?.wipe();
     sa.auth?.wipe();

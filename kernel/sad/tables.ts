@@ -48,6 +48,8 @@ export function entriesOf(x: Entry | readonly Entry[] | undefined): readonly Ent
   return x === undefined ? [] : Array.isArray(x) ? x : [x as Entry];
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** KAME key_getspi: random attempts before giving up with EEXIST. */
 const SPI_TRY_COUNT = 1000;
 
@@ -58,6 +60,43 @@ export class SadTables {
   private readonly byPair = new Map<number, Slot>();
   readonly entries = new Map<SecAssoc, Entry>();
   private serial = 0;
+  /** Shared address arrays (IPv4 by value, IPv6 by hex): many SAs name the same peers and local address. */
+  private readonly v4 = new Map<number, Uint8Array>();
+  private readonly v6 = new Map<string, Uint8Array>();
+
+  /**
+   * The SAD's own array for this address, shared by every SA that names it (never written to). The pool
+   * is not reference-counted: when it holds more than twice the addresses the SAs can use, it is rebuilt
+   * from the SAs (amortised O(1), bounded by the SAD's size).
+   */
+  address(a: Uint8Array): Uint8Array {
+    if (this.v4.size + this.v6.size > 4 * this.entries.size + 64) this.rebuildPool();
+    return this.pooled(a);
+  }
+
+  private pooled(a: Uint8Array): Uint8Array {
+    if (a.length === 4) {
+      const k = (a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!;
+      let v = this.v4.get(k);
+      if (!v) this.v4.set(k, (v = Uint8Array.of(a[0]!, a[1]!, a[2]!, a[3]!)));
+      return v;
+    }
+    let k = '';
+    for (let i = 0; i < a.length; i++) k += HEX[a[i]!];
+    let v = this.v6.get(k);
+    if (!v) this.v6.set(k, (v = new Uint8Array(a)));
+    return v;
+  }
+
+  private rebuildPool(): void {
+    this.v4.clear();
+    this.v6.clear();
+    for (const sa of this.entries.keys()) {
+      // Re-pooling an SA's own arrays keeps them shared with the SAs already re-pooled.
+      sa.src = this.pooled(sa.src);
+      sa.dst = this.pooled(sa.dst);
+    }
+  }
 
   /** A new value of the one serial counter that orders SAs, heads and state changes. */
   nextSerial(): number {
