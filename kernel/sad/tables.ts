@@ -66,12 +66,17 @@ export class SadTables {
 
   /**
    * The SAD's own array for this address, shared by every SA that names it (never written to). The pool
-   * is not reference-counted: when it holds more than twice the addresses the SAs can use, it is rebuilt
-   * from the SAs (amortised O(1), bounded by the SAD's size).
+   * is not reference-counted: when it holds more than twice the addresses the SAs can use (after adds or
+   * removals: a FLUSH empties it), it is rebuilt from the SAs — amortised O(1), bounded by the SAD's size.
    */
   address(a: Uint8Array): Uint8Array {
-    if (this.v4.size + this.v6.size > 4 * this.entries.size + 64) this.rebuildPool();
+    if (this.poolTooBig()) this.rebuildPool();
     return this.pooled(a);
+  }
+
+  /** After a rebuild the pool holds at most two addresses per SA: rebuilding at four is amortised O(1). */
+  private poolTooBig(): boolean {
+    return this.v4.size + this.v6.size > 4 * this.entries.size + 64;
   }
 
   private pooled(a: Uint8Array): Uint8Array {
@@ -118,6 +123,7 @@ export class SadTables {
     removeFrom(this.byIn[PROTO_NUM[sa.proto]]!, sa.spi | 0, e);
     removeFrom(this.byPair, pairHash(sa.proto, sa.src, sa.dst), e);
     this.entries.delete(sa);
+    if (this.poolTooBig()) this.rebuildPool();
   }
 
   /** Moves an entry to another SA head (UPDATE may set mode/reqid that GETSPI did not know). */
