@@ -72,7 +72,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
       host.addInterface('natt0', natt, [`${config.natt.bind.host}/${bits}`, ...config.natt.addresses]);
     }
     for (const r of config.routes) host.addRoute(r.prefix, underlay ? 'ul0' : 'natt0', r.gateway);
-    ike = new IkeServer(host, config.ikeSocketPath, log, natt, () => pfkey.counters());
+    const tunStatus = tunMode && (() => tunMode!.status());
+    ike = new IkeServer(host, config.ikeSocketPath, log, natt, () => pfkey.counters(), tunStatus);
     await pfkey.start();
     await ike.start().catch(async (e) => {
       await pfkey.close();

@@ -47,6 +47,8 @@ export interface TunMode {
    * a sync that started after this call's SPD generation has finished (or the mode closed).
    */
   settled(): Promise<void> | undefined;
+  /** For `uipsec status` (STATUS frame): the TUN, its counters, the rules, routes and kill-switch installed. */
+  status(): Record<string, unknown>;
   /** Clean stop: routes and rules removed, sockets and TUN closed. */
   close(): Promise<void>;
 }
@@ -169,6 +171,14 @@ function attach(
       void pump();
       return done;
     },
+    status: () => ({
+      device: tun.name,
+      mtu: config.mtu,
+      // Routes lag the SPD only while a sync runs (PF_KEY answers wait for it).
+      synced: synced === spd.generation,
+      counters: { ...tun.stats },
+      ...routes.status(),
+    }),
     close: async () => {
       closed = true;
       off?.();

@@ -83,6 +83,31 @@ describe('os: routes and kill-switch follow setkey at once (uipsecd --tun, SPD e
     assert.doesNotMatch(t, /prohibit 10\.77\.1\.0/, 'a `use` policy has no kill-switch');
     assert.match(routeGet(B), /dev utun0/);
 
+    // `uipsec status` shows what the daemon installed, as the daemon reports it over its app channel.
+    const status = (json: boolean) =>
+      nsRun(pair.a, [
+        process.execPath,
+        ...programArgs('app/uipsec'),
+        'status',
+        ...(json ? ['--json'] : []),
+        '--socket',
+        sock(),
+      ]).out;
+    const text = status(false);
+    assert.match(text, /TUN utun0 \(mtu \d+\)/, text);
+    assert.match(text, /rule 4500: not fwmark 0x4500 lookup 4500/, text);
+    assert.match(text, new RegExp(`${re(B)}/32\\s+utun0\\s+${re(A)}\\s+prohibit`), text);
+    assert.match(text, /10\.77\.1\.0\/24\s+utun0\s+-\s+-/, text);
+    assert.match(text, /kill-switch: armed for 1 destination /, text);
+    const tun = (JSON.parse(status(true)) as { tun: { routes: { prefix: string; killSwitch: boolean }[] } }).tun;
+    assert.deepEqual(
+      tun.routes.map((r) => [r.prefix, r.killSwitch]),
+      [
+        [`${B}/32`, true],
+        ['10.77.1.0/24', false],
+      ],
+    );
+
     // No SA exists: a datagram to B goes into the TUN (the host drops it, an ACQUIRE goes out), never onto the veth.
     const sent = nsRun(pair.a, [
       '/usr/bin/python3',
