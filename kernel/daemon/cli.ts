@@ -10,7 +10,7 @@ import { parseArgs, type DaemonConfig } from './config.js';
 import { ListenError } from './unix-listener.js';
 import { checkTunSetup, blocking } from './check.js';
 import { daemonLog, type DaemonLog } from './logging.js';
-import { startDaemon, type Daemon } from './main.js';
+import { startDaemon, type Daemon } from './daemon.js';
 
 export interface CliIo {
   err(s: string): void;
