@@ -8,9 +8,10 @@
 //   strongswan two charon 5.9 with kernel-libipsec (userland ESP), IKEv2 PSK
 //   uipsec     two `uipsecd --tun utun0 --load FILE` (manual keys), started as docs/protecting-real-traffic.md says
 //
-// Printed: iperf3 TCP and UDP (1200-byte datagrams, unlimited rate) as received by the far client, and the
-// gateways' CPU per megabyte carried (uipsecd or charon processes, both sides), with the uipsec/strongswan
-// ratios. Needs root, iperf3, and strongSwan with kernel-libipsec for the strongSwan row (skipped with the
+// Printed: iperf3 TCP and UDP (1200-byte datagrams, unlimited rate) as received by the far client (the UDP
+// sender's own rate is far higher: what the path cannot carry is lost), UDP datagrams received per second,
+// and the gateways' CPU per megabyte carried (uipsecd or charon processes, both sides), with the
+// uipsec/strongswan ratios. Needs root, iperf3, and strongSwan with kernel-libipsec for the strongSwan row (skipped with the
 // reason otherwise). UIPSEC_BENCH_ROUNDS (default 2) and UIPSEC_BENCH_SECONDS (default 3) tune the length.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -43,6 +44,8 @@ interface Sample {
   tcpRetr: number;
   udpMbps: number;
   udpLoss: number;
+  /** UDP datagrams the far client received per second. */
+  udpPps: number;
   /** Mean round trip of 20 pings between the clients on an idle path (ms; NaN when ping failed). */
   rttMs: number;
   /** Gateways' CPU milliseconds per megabyte received by the far client (TCP and UDP runs together). */
@@ -157,6 +160,7 @@ async function sample(s: Setup, seconds: number): Promise<Sample> {
     tcpRetr: tcp.retransmits ?? 0,
     udpMbps: udp.bitsPerSecond / 1e6,
     udpLoss: loss,
+    udpPps: ((udp.packets ?? 0) - (udp.lostPackets ?? 0)) / (udp.seconds || seconds),
     rttMs,
     cpuMsPerMB: cpuMs / mb,
   };
@@ -175,13 +179,14 @@ function median(xs: number[]): number {
 
 function report(results: Map<string, Sample[]>, rounds: number, seconds: number): void {
   console.log(`iperf3 client u -> client s through both gateways, ${seconds} s per run, ${rounds} rounds (medians)`);
-  console.log('set-up        TCP Mbit/s   TCP retr   UDP Mbit/s   UDP loss   RTT ms   gateways CPU ms/MB');
+  console.log('set-up        TCP Mbit/s   TCP retr   UDP Mbit/s   UDP kpkt/s   UDP loss   RTT ms   gateways CPU ms/MB');
   for (const [name, xs] of results) {
     const m = (f: (s: Sample) => number, digits = 1) => median(xs.map(f)).toFixed(digits);
     const cols = [
       m((s) => s.tcpMbps).padStart(11),
       m((s) => s.tcpRetr, 0).padStart(10),
       m((s) => s.udpMbps).padStart(12),
+      m((s) => s.udpPps / 1000, 2).padStart(12),
       `${m((s) => s.udpLoss * 100)}%`.padStart(10),
       m((s) => s.rttMs, 3).padStart(8),
       (name === 'plain' ? '-' : m((s) => s.cpuMsPerMB, 2)).padStart(19),
