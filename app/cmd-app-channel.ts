@@ -5,8 +5,8 @@
 import { dirname, join } from 'node:path';
 import { formatAddr, parseAddr } from '../common/inet.js';
 import { SocketPathError } from '../common/socket-path.js';
-import { IKE_SOCKET_ENV } from '../channel/constants.js';
-import { IkeChannel, type IkeDatagram } from '../channel/client.js';
+import { IKE_SOCKET_ENV, SENT_EBADF, channelErrnoName } from '../channel/constants.js';
+import { IkeChannel, type IkeDatagram, type IkeSendResult } from '../channel/client.js';
 import { DEFAULT_PFKEY_SOCKET, PFKEY_SOCKET_ENV } from '../pfkey/transport-unix.js';
 import { EXIT_FAIL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, errorText, type CliIo } from './cli-io.js';
 
@@ -44,9 +44,8 @@ async function bindPort(ch: IkeChannel, port: number, io: CliIo, cmd: string): P
     return await ch.bind(port);
   } catch (e) {
     const errno = (e as { errno?: number }).errno;
-    io.err(
-      `uipsec ${cmd}: cannot bind UDP port ${port} in uipsecd's host stack${errno === 48 ? ': address in use' : ''} (${errorText(e)})\n`,
-    );
+    const why = errno === 48 ? ': another program uses it (uipsec listen, racoon on 500/4500)' : '';
+    io.err(`uipsec ${cmd}: cannot bind UDP port ${port} in uipsecd's host stack${why} (${errorText(e)})\n`);
     return undefined;
   }
 }
@@ -88,12 +87,55 @@ export async function runSend(o: SendOptions, io: CliIo): Promise<number> {
     return EXIT_FAIL;
   }
   const enc = new TextEncoder();
-  for (const p of payloads) ch.send(port, dst, o.port, enc.encode(p));
-  await closeFlushed(ch);
-  io.out(
-    `sent ${payloads.length} datagram${payloads.length === 1 ? '' : 's'} from port ${port} to ${formatAddr(dst)}:${o.port} (the host's SPD decides how they leave; see uipsec status)\n`,
-  );
-  return EXIT_OK;
+  let results: IkeSendResult[];
+  try {
+    results = await Promise.all(payloads.map((p) => ch.sendChecked(port, dst, o.port, enc.encode(p))));
+  } catch (e) {
+    io.err(
+      `uipsec send: uipsecd closed the app channel (${errorText(e)}) before saying what became of the datagrams; ` +
+        'a uipsecd older than this uipsec cannot: run the same version.\n',
+    );
+    return EXIT_FAIL;
+  } finally {
+    await closeFlushed(ch);
+  }
+  return reportSend(results, `${formatAddr(dst)}:${o.port}`, port, io);
+}
+
+/** How a drop counter reads to an operator (KAME ipsecstat, BSD ipstat/udpstat names). */
+function dropText(r: IkeSendResult, to: string): string {
+  const c = r.reason;
+  if (c === 'ips_out_nosa')
+    return (
+      'a policy requires IPsec and there is no SA for it yet; the kernel sent an ACQUIRE to the key manager ' +
+      '(racoon: try again once it has negotiated; manual keys: add the SAs with setkey)'
+    );
+  if (c === 'ips_out_polvio') return 'a policy discards this traffic (setkey -DP lists the policies)';
+  if (/noroute/.test(c)) return `no route to ${to.replace(/:\d+$/, '')} (uipsec status shows the addresses and routes)`;
+  if (/cantfrag|toobig/.test(c)) return 'too big for the link MTU';
+  if (/_wrap$/.test(c)) return "the SA's sequence numbers are used up; a new SA is needed";
+  if (r.errno === SENT_EBADF) return 'the local port is not bound';
+  return c ? 'dropped by the host (uipsec status shows its counters)' : 'dropped by the host';
+}
+
+/** Prints the outcome of a send: 0 all left the host, 1 none did, 3 some did. */
+export function reportSend(results: readonly IkeSendResult[], to: string, port: number, io: CliIo): number {
+  const sent = results.filter((r) => r.errno === 0).length;
+  const plural = (n: number) => `${n} datagram${n === 1 ? '' : 's'}`;
+  if (sent > 0) io.out(`sent ${plural(sent)} from port ${port} to ${to}\n`);
+  const drops = new Map<string, { n: number; r: IkeSendResult }>();
+  for (const r of results) {
+    if (r.errno === 0) continue;
+    const key = `${r.errno}/${r.reason}`;
+    drops.set(key, { n: (drops.get(key)?.n ?? 0) + 1, r });
+  }
+  for (const { n, r } of drops.values()) {
+    const what = results.length === 1 ? 'the datagram' : `${n} of ${plural(results.length)}`;
+    io.err(
+      `uipsec send: ${what} to ${to} dropped by uipsecd's host (${r.reason || channelErrnoName(r.errno)}): ${dropText(r, to)}\n`,
+    );
+  }
+  return sent === results.length ? EXIT_OK : sent === 0 ? EXIT_FAIL : EXIT_PARTIAL;
 }
 
 export interface ListenOptions extends ChannelOptions {
@@ -169,7 +211,7 @@ export interface PingOptions extends ChannelOptions {
 /** errno numbers a PINGDONE may carry (FreeBSD), as ping(8) would word them. */
 const PING_ERRNO_TEXT: Record<number, string> = {
   16: 'another ping of this client is running',
-  65: 'no route to host',
+  65: 'no route to host (uipsecd has no address or route toward it: uipsec status)',
 };
 
 function pingSummary(dst: Uint8Array, sent: number, rttsMs: number[], io: CliIo, what: string): void {
@@ -214,7 +256,9 @@ export async function runPing(o: PingOptions, io: CliIo): Promise<number> {
       },
     );
     if (done.errno) {
-      io.err(`uipsec ping: ${formatAddr(dst)}: ${PING_ERRNO_TEXT[done.errno] ?? `errno ${done.errno}`}\n`);
+      io.err(
+        `uipsec ping: ${formatAddr(dst)}: ${PING_ERRNO_TEXT[done.errno] ?? channelErrnoName(done.errno)} (${channelErrnoName(done.errno)})\n`,
+      );
       return EXIT_FAIL;
     }
     sent = done.transmitted;

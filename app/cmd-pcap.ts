@@ -6,7 +6,7 @@ import { ParseError } from '../common/bytes.js';
 import { decodePcap, encodePcap } from './pcap/pcap-file.js';
 import { SUPPORTED_LINKTYPES } from './pcap/link-frame.js';
 import { OfflineIpsec, transformCapture, type Direction } from './pcap/offline.js';
-import { espSaTable } from './pcap/wireshark-keys.js';
+import { mergeEspSaTable, type EspSaMerge } from './pcap/wireshark-keys.js';
 import { EXIT_FAIL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, errorText, type CliIo } from './cli-io.js';
 import { formatTable } from './table.js';
 
@@ -76,9 +76,20 @@ export async function runPcap(
       return EXIT_USAGE;
     }
     const { file: outFile, stats } = transformCapture(file, engine, dir);
+    let keys: EspSaMerge | undefined;
+    if (o.wiresharkKeys) {
+      keys = mergeEspSaTable(readIfExists(io, o.wiresharkKeys), engine.host.sad.dump());
+      if (!keys.ok) {
+        io.err(
+          `uipsec pcap: ${o.wiresharkKeys}:${keys.line}: not an esp_sa record or comment; the file is left as it is ` +
+            '(name another file, or remove this one)\n',
+        );
+        return EXIT_FAIL;
+      }
+    }
     try {
       io.writeFile(output, encodePcap(outFile));
-      if (o.wiresharkKeys) io.writeFile(o.wiresharkKeys, espSaTable(engine.host.sad.dump()));
+      if (o.wiresharkKeys && keys?.ok) io.writeFile(o.wiresharkKeys, keys.text);
     } catch (e) {
       io.err(`uipsec pcap: cannot write: ${errorText(e)}\n`);
       return EXIT_FAIL;
@@ -96,13 +107,24 @@ export async function runPcap(
             reasons.map(([k, v]) => [k, v]),
           ),
         );
-      if (o.wiresharkKeys)
+      if (o.wiresharkKeys && keys?.ok)
         io.out(
-          `ESP keys for Wireshark written to ${o.wiresharkKeys} (tshark -o esp.enable_encryption_decode:TRUE -o uat:esp_sa:LINE ...)\n`,
+          `ESP keys for Wireshark in ${o.wiresharkKeys}: ${keys.added} added, ${keys.replaced} replaced (same addresses and SPI), ` +
+            `${keys.kept} kept (tshark -o esp.enable_encryption_decode:TRUE -o uat:esp_sa:LINE ...)\n`,
         );
     }
     return stats.dropped > 0 ? EXIT_PARTIAL : EXIT_OK;
   } finally {
     engine.close();
+  }
+}
+
+/** The text of `path`, or '' when it does not exist (other read errors are thrown). */
+function readIfExists(io: CliIo, path: string): string {
+  try {
+    return Buffer.from(io.readFile(path)).toString('utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw e;
   }
 }

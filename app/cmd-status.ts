@@ -22,8 +22,10 @@ export interface StatusOptions {
 type HostPart = Pick<StatusReport, 'interfaces' | 'routes' | 'counters' | 'tables'>;
 
 /** Interfaces and routes from a uipsecd config file (the same parser uipsecd uses). */
-function fromDaemonConfig(file: string, io: CliIo): Pick<StatusReport, 'interfaces' | 'routes'> | undefined {
-  const r = parseDaemonArgs(['-f', file], {});
+type ConfigPart = Pick<StatusReport, 'interfaces' | 'routes'> & { socket: string; appSocket: string };
+
+function fromDaemonConfig(file: string, io: CliIo): ConfigPart | undefined {
+  const r = parseDaemonArgs(['-f', file], io.env);
   if (r.errors.length) {
     for (const e of r.errors) io.err(`uipsec status: ${e.message}\n`);
     return undefined;
@@ -39,6 +41,8 @@ function fromDaemonConfig(file: string, io: CliIo): Pick<StatusReport, 'interfac
   return {
     interfaces: [{ name: 'ul0', addresses: c.addresses, mtu: c.mtu, link }],
     routes: c.routes.map((x) => ({ prefix: x.prefix, via: x.gateway, iface: 'ul0' })),
+    socket: c.socketPath,
+    appSocket: c.ikeSocketPath,
   };
 }
 
@@ -70,11 +74,14 @@ export async function runStatus(o: StatusOptions, io: CliIo): Promise<number> {
     io.err('uipsec status: --keys goes with --json (the text form never shows keys)\n');
     return EXIT_USAGE;
   }
-  let fromConfig: Pick<StatusReport, 'interfaces' | 'routes'> | undefined;
+  let conf: ConfigPart | undefined;
   if (o.daemonConfig) {
-    fromConfig = fromDaemonConfig(o.daemonConfig, io);
-    if (!fromConfig) return EXIT_USAGE;
+    conf = fromDaemonConfig(o.daemonConfig, io);
+    if (!conf) return EXIT_USAGE;
+    // The daemon of that file listens where the file says, unless --socket/--app-socket say otherwise.
+    if (!o.socket) o = { ...o, socket: conf.socket, appSocket: o.appSocket ?? conf.appSocket };
   }
+  const fromConfig = conf && { interfaces: conf.interfaces, routes: conf.routes };
   const path = o.socket ?? defaultSocketPath(io.env);
   let t: UnixTransport;
   try {

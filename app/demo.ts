@@ -12,7 +12,7 @@ import { DEMO_ADDR, DEMO_PREFIX_LEN, DEMO_SPI, demoSetkeyScript } from './demo-c
 import { Lab, settle, type LabHost } from './lab.js';
 import { formatTable, section } from './table.js';
 import { containsBytes, spiHex, summarizeFrame } from './wire-summary.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../common/version.js';
 import { negotiateWithRacoon } from './demo-racoon.js';
 import { isMainModule } from './main-module.js';
 import { exitQuietlyOnEpipe } from './cli-io.js';

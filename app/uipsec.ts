@@ -7,7 +7,7 @@ import { runPcap } from './cmd-pcap.js';
 import { runListen, runPing, runSend } from './cmd-app-channel.js';
 import { runStatus } from './cmd-status.js';
 import { EXIT_FAIL, EXIT_USAGE, errorText, processCliIo, type CliIo } from './cli-io.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../common/version.js';
 import { isMainModule } from './main-module.js';
 import { exitAfterFlush } from '../common/stdio.js';
 
@@ -42,7 +42,7 @@ const appSocketOpt = () => new Option('--app-socket <path>', "uipsecd's app (IKE
 function program(io: CliIo, run: (p: Promise<number>) => void): Command {
   const root = new Command('uipsec')
     .description('uipsec operator tool: talk to a running uipsecd, or work on captures offline')
-    .version(packageVersion(), '-V, --version')
+    .version(`uipsec ${packageVersion()}`, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',

@@ -3,7 +3,7 @@
 // datagrams, ping and read the host's status.
 import { connect, type Socket } from 'node:net';
 import { assertSafeSocket } from '../common/socket-path.js';
-import { defaultIkeSocketPath } from './constants.js';
+import { channelErrnoName, defaultIkeSocketPath } from './constants.js';
 import { IkeFrameSplitter, decodeIkeFrame, encodeIkeFrame, type IkeFrame } from './frames.js';
 
 /** A datagram received through the channel. */
@@ -27,9 +27,12 @@ export interface IkePingRequest {
   timeoutMs: number;
 }
 
+/** What became of a datagram sent with `sendChecked`: errno 0 when it left the host, else the KAME counter that dropped it. */
+export type IkeSendResult = Omit<Extract<IkeFrame, { type: 'sent' }>, 'type' | 'tag'>;
+
 /** Errno for a request the channel closed under (EPIPE). */
 const EPIPE = 32;
-const closedError = () => Object.assign(new Error('the app channel closed'), { errno: EPIPE });
+const closedError = () => Object.assign(new Error('the app channel closed'), { errno: EPIPE, code: 'EPIPE' });
 
 /** Client side of the channel (racoon, uipsec tools). */
 export class IkeChannel {
@@ -40,6 +43,7 @@ export class IkeChannel {
     { reply: (r: IkePingReply) => void; done: (d: IkePingDone) => void; fail: (e: Error) => void }
   >();
   private statusWait: { ok: (r: Record<string, unknown>) => void; fail: (e: Error) => void }[] = [];
+  private readonly sentWait = new Map<number, { ok: (r: IkeSendResult) => void; fail: (e: Error) => void }>();
   private nextTag = 1;
   private rx: (d: IkeDatagram) => void = () => {};
   private closeFns: ((err?: Error) => void)[] = [];
@@ -69,7 +73,12 @@ export class IkeChannel {
       list.push((f) =>
         f.errno === 0
           ? resolve(f.port)
-          : reject(Object.assign(new Error(`bind ${port}: errno ${f.errno}`), { errno: f.errno })),
+          : reject(
+              Object.assign(new Error(`bind ${port}: ${channelErrnoName(f.errno)}`), {
+                errno: f.errno,
+                code: channelErrnoName(f.errno),
+              }),
+            ),
       );
       this.waiting.set(port, list);
       this.sock.write(encodeIkeFrame({ type: 'bind', port, bypass: opts.bypass ?? false, addr: opts.addr }));
@@ -82,12 +91,32 @@ export class IkeChannel {
   }
 
   /**
+   * As `send`, and resolves with what the host did with the datagram (SEND/SENT frames): `{errno: 0}` when it
+   * left, else the errno and the KAME counter of the drop (`ips_out_nosa`, `ips_out_polvio`, `udps_noroute` ...).
+   * Rejects with errno EPIPE if the channel closes first (an older uipsecd without SEND closes it).
+   */
+  sendChecked(localPort: number, remote: Uint8Array, remotePort: number, payload: Uint8Array): Promise<IkeSendResult> {
+    const tag = this.takeTag();
+    const local = new Uint8Array(remote.length);
+    const frame = encodeIkeFrame({ type: 'send', tag, localPort, remotePort, local, remote, payload });
+    return new Promise((ok, fail) => {
+      this.sentWait.set(tag, { ok, fail });
+      this.sock.write(frame);
+    });
+  }
+
+  private takeTag(): number {
+    const tag = this.nextTag;
+    this.nextTag = (this.nextTag % 0xffffffff) + 1;
+    return tag;
+  }
+
+  /**
    * ICMP/ICMPv6 echo from the daemon's host to `dst` (its SPD and SAD apply); `onReply` sees each answer as it
    * arrives. Resolves with the summary; rejects with errno EPIPE if the channel closes first.
    */
   ping(dst: Uint8Array, req: IkePingRequest, onReply: (r: IkePingReply) => void = () => {}): Promise<IkePingDone> {
-    const tag = this.nextTag;
-    this.nextTag = (this.nextTag % 0xffffffff) + 1;
+    const tag = this.takeTag();
     const frame = encodeIkeFrame({ type: 'ping', tag, dst, ...req }); // throws IkeFrameError outside the bounds
     return new Promise((resolve, reject) => {
       this.pingsOut.set(tag, {
@@ -153,6 +182,12 @@ export class IkeChannel {
       this.statusWait.shift()?.ok(f.report);
       return;
     }
+    if (f.type === 'sent') {
+      const w = this.sentWait.get(f.tag);
+      this.sentWait.delete(f.tag);
+      w?.ok({ errno: f.errno, reason: f.reason });
+      return;
+    }
     if (f.type !== 'bound') return;
     const list = this.waiting.get(f.requested);
     const fn = list?.shift();
@@ -168,6 +203,8 @@ export class IkeChannel {
     this.pingsOut.clear();
     for (const w of this.statusWait) w.fail(closedError());
     this.statusWait = [];
+    for (const w of this.sentWait.values()) w.fail(closedError());
+    this.sentWait.clear();
     const fns = this.closeFns;
     this.closeFns = [];
     for (const fn of fns) fn(err);

@@ -1,5 +1,5 @@
 // Numbers of uipsecd's IKE/app channel (frame layouts in channel/frames.ts, design in docs/uipsecd.md):
-// frame types, the PING bounds, the largest frame and where the daemon's socket lives.
+// frame types, the PING bounds, SENT's errnos, the largest frame and where the daemon's socket lives.
 
 export const IKE_FRAME_BIND = 1;
 export const IKE_FRAME_BOUND = 2;
@@ -10,6 +10,15 @@ export const IKE_FRAME_PINGREPLY = 6;
 export const IKE_FRAME_PINGDONE = 7;
 export const IKE_FRAME_STATUSREQ = 8;
 export const IKE_FRAME_STATUS = 9;
+export const IKE_FRAME_SEND = 10;
+export const IKE_FRAME_SENT = 11;
+/** SENT: the longest drop reason (a counter name, ASCII). */
+export const SENT_REASON_MAX = 64;
+/** SENT errnos (FreeBSD numbers): the port is not this client's; policy; no route; dropped otherwise. */
+export const SENT_EBADF = 9;
+export const SENT_EACCES = 13;
+export const SENT_ENOBUFS = 55;
+export const SENT_EHOSTUNREACH = 65;
 /** PING bounds (a frame outside them is malformed): requests, echo data bytes, ms between, ms to wait. */
 export const PING_MAX_COUNT = 10_000;
 export const PING_MAX_SIZE = 65_000;
@@ -26,4 +35,27 @@ export const IKE_SOCKET_ENV = 'UIPSEC_IKE_SOCKET';
 export function defaultIkeSocketPath(env: Record<string, string | undefined> = process.env): string {
   const p = env[IKE_SOCKET_ENV];
   return p !== undefined && p !== '' ? p : DEFAULT_IKE_SOCKET;
+}
+
+/** FreeBSD errno numbers the channel carries (BOUND, PINGDONE, SENT), by name for messages. */
+const ERRNO_NAMES: Readonly<Record<number, string>> = {
+  1: 'EPERM',
+  2: 'ENOENT',
+  9: 'EBADF',
+  13: 'EACCES',
+  16: 'EBUSY',
+  17: 'EEXIST',
+  22: 'EINVAL',
+  32: 'EPIPE',
+  35: 'EAGAIN',
+  47: 'EAFNOSUPPORT',
+  48: 'EADDRINUSE',
+  49: 'EADDRNOTAVAIL',
+  55: 'ENOBUFS',
+  65: 'EHOSTUNREACH',
+};
+
+/** `EADDRINUSE` for 48; `errno N` for a number outside the table. */
+export function channelErrnoName(n: number): string {
+  return ERRNO_NAMES[n] ?? `errno ${n}`;
 }

@@ -11,6 +11,8 @@
 //   PINGDONE  (7, daemon->client): u32 tag | u16 transmitted | u16 received | u8 errno (0 ok; FreeBSD numbers)
 //   STATUSREQ (8, client->daemon): nothing
 //   STATUS    (9, daemon->client): UTF-8 JSON object (the host's interfaces, routes, counters, table sizes)
+//   SEND     (10, client->daemon): u32 tag | then as DGRAM (the client asks what became of the datagram)
+//   SENT     (11, daemon->client): u32 tag | u8 errno (0 left the host; FreeBSD numbers) | u8 n | reason (n ASCII bytes)
 // PING runs ICMP/ICMPv6 echo (RFC 792, RFC 4443 §4.1) from the daemon's host, through its SPD and SAD.
 // See docs/uipsecd.md; the client is channel/client.ts, the daemon side kernel/daemon/ike-server.ts.
 import {
@@ -25,6 +27,9 @@ import {
   IKE_FRAME_STATUS,
   IKE_FRAME_STATUSREQ,
   IKE_FRAME_UNBIND,
+  IKE_FRAME_SEND,
+  IKE_FRAME_SENT,
+  SENT_REASON_MAX,
   PING_MAX_COUNT,
   PING_MAX_INTERVAL_MS,
   PING_MAX_SIZE,
@@ -40,7 +45,18 @@ export type IkeFrame =
   | { type: 'pingreply'; tag: number; seq: number; rttUs: number; bytes: number; ttl: number; from: Uint8Array }
   | { type: 'pingdone'; tag: number; transmitted: number; received: number; errno: number }
   | { type: 'statusreq' }
-  | { type: 'status'; report: Record<string, unknown> };
+  | { type: 'status'; report: Record<string, unknown> }
+  | {
+      type: 'send';
+      tag: number;
+      localPort: number;
+      remotePort: number;
+      local: Uint8Array;
+      remote: Uint8Array;
+      payload: Uint8Array;
+    }
+  /** What became of a SEND: errno 0 and no reason when it left the host, else the KAME counter that dropped it. */
+  | { type: 'sent'; tag: number; errno: number; reason: string };
 
 /** A malformed frame: the stream that carried it is closed. */
 export class IkeFrameError extends Error {
@@ -103,7 +119,62 @@ function decodeStatusJson(b: Uint8Array): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+/** DGRAM's body after the type byte (and SEND's after its tag), from offset `at`. */
+function decodeDatagram(b: Uint8Array, dv: DataView, at: number) {
+  if (b.length < at + 5) throw new IkeFrameError(`frame type ${b[0]}: ${b.length} bytes, need ${at + 5}`);
+  const n = addrLen(b[at + 4]!);
+  if (b.length < at + 5 + 2 * n)
+    throw new IkeFrameError(`frame type ${b[0]}: ${b.length} bytes, need ${at + 5 + 2 * n}`);
+  return {
+    localPort: dv.getUint16(at),
+    remotePort: dv.getUint16(at + 2),
+    local: copy(b, at + 5, at + 5 + n),
+    remote: copy(b, at + 5 + n, at + 5 + 2 * n),
+    payload: copy(b, at + 5 + 2 * n, b.length),
+  };
+}
+
+function encodeDatagram(type: number, tag: number | undefined, f: Omit<Extract<IkeFrame, { type: 'dgram' }>, 'type'>) {
+  const fam = familyOf(f.local);
+  if (familyOf(f.remote) !== fam) throw new IkeFrameError('local and remote families differ');
+  const at = tag === undefined ? 1 : 5;
+  const n = f.local.length;
+  const body = new Uint8Array(at + 5 + 2 * n + f.payload.length);
+  const dv = new DataView(body.buffer);
+  body[0] = type;
+  if (tag !== undefined) dv.setUint32(1, tag);
+  dv.setUint16(at, f.localPort);
+  dv.setUint16(at + 2, f.remotePort);
+  body[at + 4] = fam;
+  body.set(f.local, at + 5);
+  body.set(f.remote, at + 5 + n);
+  body.set(f.payload, at + 5 + 2 * n);
+  return body;
+}
+
+function decodeSent(b: Uint8Array, dv: DataView): IkeFrame {
+  if (b.length < 7 || b.length !== 7 + b[6]!) throw new IkeFrameError('SENT length');
+  const reason = b.subarray(7);
+  if (reason.length > SENT_REASON_MAX || reason.some((c) => c < 0x21 || c > 0x7e))
+    throw new IkeFrameError('SENT reason is not a printable ASCII word');
+  return { type: 'sent', tag: dv.getUint32(1), errno: b[5]!, reason: Buffer.from(reason).toString('latin1') };
+}
+
+function encodeSent(f: Extract<IkeFrame, { type: 'sent' }>): Uint8Array {
+  if (!/^[\x21-\x7e]*$/.test(f.reason) || f.reason.length > SENT_REASON_MAX)
+    throw new IkeFrameError('SENT reason is not a printable ASCII word');
+  const b = new Uint8Array(7 + f.reason.length);
+  new DataView(b.buffer).setUint32(1, f.tag);
+  b[0] = IKE_FRAME_SENT;
+  b[5] = f.errno;
+  b[6] = f.reason.length;
+  for (let i = 0; i < f.reason.length; i++) b[7 + i] = f.reason.charCodeAt(i);
+  return b;
+}
+
 function encodeBody(f: IkeFrame): Uint8Array | undefined {
+  if (f.type === 'send') return encodeDatagram(IKE_FRAME_SEND, f.tag, f);
+  if (f.type === 'sent') return encodeSent(f);
   if (f.type === 'ping') {
     checkPing(f);
     const b = new Uint8Array(18 + f.dst.length);
@@ -176,19 +247,13 @@ export function decodeIkeFrame(b: Uint8Array): IkeFrame {
     case IKE_FRAME_BOUND:
       if (b.length !== 6) throw new IkeFrameError('BOUND length');
       return { type: 'bound', requested: dv.getUint16(1), port: dv.getUint16(3), errno: b[5]! };
-    case IKE_FRAME_DGRAM: {
-      need(6);
-      const n = addrLen(b[5]!);
-      need(6 + 2 * n);
-      return {
-        type: 'dgram',
-        localPort: dv.getUint16(1),
-        remotePort: dv.getUint16(3),
-        local: copy(b, 6, 6 + n),
-        remote: copy(b, 6 + n, 6 + 2 * n),
-        payload: copy(b, 6 + 2 * n, b.length),
-      };
-    }
+    case IKE_FRAME_DGRAM:
+      return { type: 'dgram', ...decodeDatagram(b, dv, 1) };
+    case IKE_FRAME_SEND:
+      need(5);
+      return { type: 'send', tag: dv.getUint32(1), ...decodeDatagram(b, dv, 5) };
+    case IKE_FRAME_SENT:
+      return decodeSent(b, dv);
     case IKE_FRAME_UNBIND:
       if (b.length !== 3) throw new IkeFrameError('UNBIND length');
       return { type: 'unbind', port: dv.getUint16(1) };
@@ -230,8 +295,8 @@ export function decodeIkeFrame(b: Uint8Array): IkeFrame {
 /** Encodes a frame with its length word. */
 export function encodeIkeFrame(f: IkeFrame): Uint8Array {
   let body: Uint8Array;
-  const pingOrStatus = encodeBody(f);
-  if (pingOrStatus) body = pingOrStatus;
+  const other = encodeBody(f);
+  if (other) body = other;
   else if (f.type === 'bind') {
     const n = f.addr ? f.addr.length : 0;
     body = new Uint8Array(5 + n);
@@ -245,18 +310,7 @@ export function encodeIkeFrame(f: IkeFrame): Uint8Array {
   } else if (f.type === 'unbind') {
     body = Uint8Array.of(IKE_FRAME_UNBIND, f.port >> 8, f.port & 0xff);
   } else if (f.type === 'dgram') {
-    const fam = familyOf(f.local);
-    if (familyOf(f.remote) !== fam) throw new IkeFrameError('local and remote families differ');
-    const n = f.local.length;
-    body = new Uint8Array(6 + 2 * n + f.payload.length);
-    const dv = new DataView(body.buffer);
-    body[0] = IKE_FRAME_DGRAM;
-    dv.setUint16(1, f.localPort);
-    dv.setUint16(3, f.remotePort);
-    body[5] = fam;
-    body.set(f.local, 6);
-    body.set(f.remote, 6 + n);
-    body.set(f.payload, 6 + 2 * n);
+    body = encodeDatagram(IKE_FRAME_DGRAM, undefined, f);
   } else {
     throw new IkeFrameError(`cannot encode ${f.type}`);
   }

@@ -1,14 +1,17 @@
 // racoon(8): the IKEv1 daemon process. Reads racoon.conf and psk.txt, reaches the kernel (uipsecd) through
 // its PF_KEY Unix socket, speaks IKE on its own UDP sockets (500 and the NAT-T port 4500, bound to the
 // `listen` addresses), and serves racoonctl on the admin socket.
-//   racoon [-F] [-f file] [-d|-dd|-v] [-l logfile] [-p port] [-P natt-port] [-C] [--socket path]
+//   racoon [-F] [-f file] [-d|-dd|-v] [-l logfile] [-p port] [-P natt-port] [-C] [--socket path] [-V] [-h]
 //          [--ike-socket path] [--syslog-socket path]
 import { createSocket, type Socket } from 'node:dgram';
+import { existsSync } from 'node:fs';
+import type { Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { formatAddr, parseAddr } from '../common/inet.js';
 import { exitAfterFlush } from '../common/stdio.js';
+import { SocketPathError } from '../common/socket-path.js';
 import { makeLogger, type Logger, type LogLevel } from '../common/log.js';
 import { systemClock } from '../common/clock.js';
 import { systemRng } from '../common/rng.js';
@@ -24,6 +27,7 @@ import { Racoon } from './daemon.js';
 import { serveAdmin } from './admin.js';
 import type { Endpoint } from './engine/datagram.js';
 import { logFileWriter, prepareLogFile } from './logfile.js';
+import { RACOON_HELP, RACOON_USAGE, adminSocketHint, noDaemonHint, versionLine } from './usage.js';
 
 export { exitAfterFlush } from '../common/stdio.js';
 
@@ -45,13 +49,11 @@ export interface RacoonArgs {
   ikeSocket?: string;
   /** The syslog socket when not /dev/log (logger -u). */
   syslogSocket?: string;
+  /** -h/--help or -V/--version: print that and exit 0. */
+  show?: 'help' | 'version';
 }
 
-const USAGE =
-  'usage: racoon [-BdFv46] [-f (file)] [-l (file)] [-p port] [-P natt port] [-C] [--socket path] [--ike-socket path]\n' +
-  '              [--syslog-socket path]\n';
-
-/** racoon's command line; undefined (with a message) when malformed. */
+/** racoon's command line; a message (what is wrong) when malformed. */
 export function parseRacoonArgs(
   argv: readonly string[],
   env: Record<string, string | undefined> = process.env,
@@ -70,20 +72,24 @@ export function parseRacoonArgs(
   };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i]!;
+    if (f === '--help' || f === '--version') {
+      a.show ??= f === '--help' ? 'help' : 'version';
+      continue;
+    }
     if (f === '--socket') {
       const v = argv[++i];
-      if (!v) return USAGE;
+      if (!v) return 'option --socket needs a path';
       a.socket = v;
       continue;
     }
     if (f === '--ike-socket' || f === '--syslog-socket') {
       const v = argv[++i];
-      if (!v) return USAGE;
+      if (!v) return `option ${f} needs a path`;
       if (f === '--ike-socket') a.ikeSocket = v;
       else a.syslogSocket = v;
       continue;
     }
-    if (!/^-[A-Za-z0-9]+$/.test(f)) return USAGE;
+    if (!/^-[A-Za-z0-9]+$/.test(f)) return f.startsWith('-') ? `unknown option '${f}'` : `unexpected argument '${f}'`;
     for (const c of f.slice(1)) {
       switch (c) {
         case 'F':
@@ -98,6 +104,12 @@ export function parseRacoonArgs(
         case 'C':
           a.check = true;
           break;
+        case 'h':
+          a.show ??= 'help';
+          break;
+        case 'V':
+          a.show ??= 'version';
+          break;
         case '4':
         case '6':
         case 'B':
@@ -107,7 +119,7 @@ export function parseRacoonArgs(
         case 'p':
         case 'P': {
           const v = argv[++i];
-          if (v === undefined) return USAGE;
+          if (v === undefined) return `option -${c} needs an argument`;
           if (c === 'f') a.file = v;
           else if (c === 'l') a.logfile = v;
           else {
@@ -119,7 +131,7 @@ export function parseRacoonArgs(
           break;
         }
         default:
-          return USAGE;
+          return `unknown option -${c}`;
       }
     }
   }
@@ -204,6 +216,19 @@ function loadPsk(a: RacoonArgs, conf: RacoonConf): PskFile {
   return loadPskFile(isAbsolute(pskPath) ? pskPath : join(dirname(a.file), pskPath));
 }
 
+/** Resolves once `srv` listens; rejects with its listen error (ENOENT, EACCES, EADDRINUSE). */
+function listening(srv: Server): Promise<void> {
+  if (srv.listening) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    srv.once('listening', () => {
+      srv.off('error', reject);
+      srv.on('error', () => {});
+      resolve();
+    });
+    srv.once('error', reject);
+  });
+}
+
 /** Starts the daemon from parsed arguments; resolves once PF_KEY is registered and the sockets are bound. */
 export async function startRacoon(
   a: RacoonArgs,
@@ -217,12 +242,22 @@ export async function startRacoon(
   for (const e of psk.errors) log.log('error', e.message);
   // racoon refuses a key file others can read (safefile.c); so do we, rather than run without keys.
   if (psk.entries.length === 0 && psk.errors.length > 0)
-    throw new Error(`refusing to start: ${psk.errors[0]!.message}`);
-  const link = await KernelLink.open({
-    pfkeySocket: a.socket,
-    ikeSocket: a.ikeSocket ?? join(dirname(a.socket), 'ike.sock'),
-    log,
-  });
+    throw new Error(
+      `refusing to start: ${psk.errors[0]!.message}.\n` +
+        `The key file (racoon.conf: path pre_shared_key "${conf.paths.pre_shared_key?.value ?? DEFAULT_PSK}";) holds ` +
+        'one `PEER-ADDRESS KEY` line per peer and must not be readable by group or others: chmod 600 it.',
+    );
+  let link: KernelLink;
+  try {
+    link = await KernelLink.open({
+      pfkeySocket: a.socket,
+      ikeSocket: a.ikeSocket ?? join(dirname(a.socket), 'ike.sock'),
+      log,
+    });
+  } catch (e) {
+    if (e instanceof SocketPathError) throw e; // someone else's socket: its own message
+    throw new Error(noDaemonHint(a.socket, e));
+  }
   const port = a.port ?? conf.listen.isakmp.find((l) => !l.natt)?.port ?? ISAKMP_PORT;
   const nattPort = a.nattPort ?? ISAKMP_NATT_PORT;
   let socks = new Map<string, Socket>();
@@ -267,9 +302,20 @@ export async function startRacoon(
       }),
     ));
   const as = conf.listen.adminsock;
-  const admin = as?.disabled
-    ? undefined
-    : serveAdmin(racoon, as?.path ?? DEFAULT_ADMINSOCK, as?.mode ?? 0o600, { reload });
+  let admin: Server | undefined;
+  if (!as?.disabled) {
+    const path = as?.path ?? DEFAULT_ADMINSOCK;
+    try {
+      // serveAdmin throws at once when the directory cannot be made or is unsafe; listen fails later.
+      admin = serveAdmin(racoon, path, as?.mode ?? 0o600, { reload });
+      await listening(admin);
+    } catch (e) {
+      racoon.close();
+      link.close();
+      for (const s of socks.values()) s.close();
+      throw new Error(adminSocketHint(path, e));
+    }
+  }
   log.log(
     'notice',
     `racoon started: IKE on ${link.usesChannel ? `uipsecd's channel, ports ${port}/${nattPort}` : [...socks.keys()].join(', ')}; PF_KEY ${a.socket}`,
@@ -329,7 +375,18 @@ async function reloadRacoon(a: RacoonArgs, racoon: Racoon, log: Logger): Promise
 export async function main(argv: readonly string[]): Promise<number> {
   const a = parseRacoonArgs(argv);
   if (typeof a === 'string') {
-    process.stderr.write(a.endsWith('\n') ? a : a + '\n');
+    process.stderr.write(`racoon: ${a}\n${RACOON_USAGE}(racoon --help for the options and examples)\n`);
+    return 1;
+  }
+  if (a.show) {
+    process.stdout.write(a.show === 'help' ? RACOON_HELP : versionLine('racoon'));
+    return 0;
+  }
+  if (!existsSync(a.file)) {
+    process.stderr.write(
+      `racoon: no configuration file ${a.file}.\n` +
+        `Pass one with -f FILE (racoon.conf(5); examples/racoon-psk/ has a complete one), and check it with racoon -C -f FILE.\n`,
+    );
     return 1;
   }
   const checked = checkConfig(a.file);
@@ -373,6 +430,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     pid?.remove();
     write(`racoon: ${(e as Error).message}`);
+    if (a.logfile || syslog) process.stderr.write(`racoon: ${(e as Error).message}\n`);
     syslog?.close();
     return 1;
   }

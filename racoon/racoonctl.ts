@@ -7,11 +7,30 @@ import type { AdminReply } from './admin.js';
 import { SocketPathError, assertSafeSocket } from '../common/socket-path.js';
 import { exitAfterFlush } from '../common/stdio.js';
 
+import { RACOONCTL_HELP, RACOONCTL_USAGE, noRacoonHint, versionLine } from './usage.js';
+
 export { exitAfterFlush } from '../common/stdio.js';
 
 export const DEFAULT_ADMIN_SOCKET = '/var/racoon/racoon.sock';
-const USAGE =
-  'usage: racoonctl [-s socket] {show-sa|ss|flush-sa|fs|delete-sa|ds|establish-sa|es|vpn-connect|vc|vpn-disconnect|vd|reload-config|rc|show-stats} [args...]\n';
+const USAGE = `${RACOONCTL_USAGE}(racoonctl --help for the commands and examples)\n`;
+/** The commands racoon's admin socket knows (admin.ts), long and short names. */
+const COMMANDS = [
+  'show-sa',
+  'ss',
+  'flush-sa',
+  'fs',
+  'delete-sa',
+  'ds',
+  'establish-sa',
+  'es',
+  'vpn-connect',
+  'vc',
+  'vpn-disconnect',
+  'vd',
+  'reload-config',
+  'rc',
+  'show-stats',
+];
 
 export async function runRacoonctl(
   argv: readonly string[],
@@ -22,16 +41,28 @@ export async function runRacoonctl(
   let socket = DEFAULT_ADMIN_SOCKET;
   while (args[0]?.startsWith('-')) {
     const f = args.shift()!;
+    if (f === '-h' || f === '--help') {
+      out(RACOONCTL_HELP);
+      return 0;
+    }
+    if (f === '-V' || f === '--version') {
+      out(versionLine('racoonctl'));
+      return 0;
+    }
     if (f === '-s' && args.length) socket = args.shift()!;
     else if (f === '-d' || f === '-l') continue;
     else {
-      err(USAGE);
+      err(`racoonctl: ${f === '-s' ? 'option -s needs a socket path' : `unknown option '${f}'`}\n${USAGE}`);
       return 1;
     }
   }
   const cmd = args.shift();
   if (!cmd) {
-    err(USAGE);
+    err(`racoonctl: no command given\n${USAGE}`);
+    return 1;
+  }
+  if (!COMMANDS.includes(cmd)) {
+    err(`racoonctl: unknown command '${cmd}'\n${USAGE}`);
     return 1;
   }
   try {
@@ -46,7 +77,11 @@ export async function runRacoonctl(
         const nl = buf.indexOf('\n');
         if (nl >= 0) {
           s.end();
-          resolve(JSON.parse(buf.slice(0, nl)) as AdminReply);
+          try {
+            resolve(JSON.parse(buf.slice(0, nl)) as AdminReply);
+          } catch {
+            reject(Object.assign(new Error('not a racoon admin socket'), { code: 'EPROTO' }));
+          }
         }
       });
       s.on('error', reject);
@@ -58,7 +93,7 @@ export async function runRacoonctl(
     }
     return 0;
   } catch (e) {
-    err(`racoonctl: ${e instanceof SocketPathError ? '' : `${socket}: `}${(e as Error).message}\n`);
+    err(`racoonctl: ${e instanceof SocketPathError ? (e as Error).message : noRacoonHint(socket, e)}\n`);
     return 1;
   }
 }

@@ -170,6 +170,34 @@ export function supportedAlgNames(kind: AlgKind): string[] {
   return [...TABLES[kind].values()].filter((a) => a.supported).map((a) => a.name);
 }
 
+/** Edit distance with transpositions (optimal string alignment), for "did you mean". */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The supported name closest to a misspelt one (`aes-cbcc`, `AES_CBC`, `hmac-sha265`), or undefined when none
+ * is close: case and '_' for '-' are forgiven, then up to two edits (one for names of five letters or less).
+ */
+export function suggestAlg(kind: AlgKind, name: string): string | undefined {
+  const want = name.toLowerCase().replace(/_/g, '-').slice(0, 64);
+  let best: { name: string; d: number } | undefined;
+  for (const n of supportedAlgNames(kind)) {
+    const d = editDistance(want, n);
+    if (d <= (n.length <= 5 ? 1 : 2) && (!best || d < best.d)) best = { name: n, d };
+  }
+  return best?.name;
+}
+
 function isRange(spec: KeyBits): spec is { min: number; max: number; step: number } {
   return !Array.isArray(spec);
 }

@@ -31,6 +31,7 @@ import { policyToJson, saToJson } from './json.js';
 import { exitAfterFlush, exitQuietlyOnEpipe } from '../common/stdio.js';
 import { SocketPathError } from '../common/socket-path.js';
 import { FileReadError, SCRIPT_FILE_MAX_BYTES, readBoundedFile } from '../common/bounded-file.js';
+import { packageVersion } from '../common/version.js';
 
 export { parseArgs } from './options.js';
 export { exitAfterFlush } from '../common/stdio.js';
@@ -63,7 +64,7 @@ export interface SetkeyIo {
 
 export { PIPELINE_WINDOW } from './pipeline.js';
 
-const VERSION = 'setkey @(#) uipsec 0.1.0 (userland IPsec in the KAME tradition)\n';
+const VERSION = `setkey @(#) uipsec ${packageVersion()} (userland IPsec in the KAME tradition)\n`;
 
 /** An open PF_KEY connection as main uses it. */
 interface Link {
@@ -360,7 +361,7 @@ export async function runSetkey(argv: readonly string[], io: SetkeyIo): Promise<
   }
   if (f.version) {
     io.out(VERSION);
-    return 1;
+    return 0;
   }
   if (f.files.length > 0) {
     for (const name of f.files) {

@@ -1,5 +1,5 @@
 // The setkey command line: ipsec-tools setkey.c getopt "acdf:HlnvxDFPphVrk?" (NetBSD's -h = -H), plus the
-// long options uipsec adds (--json, --socket PATH, --help), and the usage and help texts.
+// long options uipsec adds (--json, --socket PATH, --help, --version), and the usage and help texts.
 
 export interface Flags {
   mode?: 'stdin' | 'script' | 'dump' | 'flush' | 'promisc';
@@ -34,7 +34,7 @@ export const USAGE =
     '       setkey [-Palpv] [--json] -D',
     '       setkey [-Pv] -F',
     '       setkey [-H] -x',
-    '       setkey [-V] [-h] [--help]',
+    '       setkey -V | --version | --help',
   ].join('\n') + '\n';
 
 export const HELP = `${USAGE}
@@ -50,7 +50,7 @@ Manipulates the SAD and SPD of a uipsec kernel (uipsecd) over PF_KEY v2 (RFC 236
   -v            decode every PF_KEY message sent and received (key_debug.c style)
   -H, -h        hex dump of the messages sent (and of those seen with -x)
   -r, -k        Linux RFC mode on/off: 'in' policies also installed as 'fwd' (off by default)
-  -V            print the version
+  -V, --version print the version and exit
   FILE ...      decode files of raw PF_KEY messages and print them as -D/-DP would
   --json        with -D/-DP: a JSON array of objects with the fields setkey prints
   --socket PATH uipsecd's socket (default $UIPSEC_PFKEY_SOCKET, else /var/run/uipsec/pfkey.sock)
@@ -150,7 +150,7 @@ function shortOpts(f: Flags, argv: readonly string[], i: number): number {
   return i;
 }
 
-/** getopt over "acdf:HlnvxDFPphVrk?" plus --json, --socket PATH|--socket=PATH, --help; undefined on a bad option. */
+/** getopt over "acdf:HlnvxDFPphVrk?" plus --json, --socket PATH|--socket=PATH, --help, --version; undefined on a bad option. */
 export function parseArgs(argv: readonly string[]): Flags | undefined {
   const f = emptyFlags();
   let i = 0;
@@ -166,6 +166,10 @@ export function parseArgs(argv: readonly string[]): Flags | undefined {
     }
     if (a === '--help') {
       f.help = true;
+      continue;
+    }
+    if (a === '--version') {
+      f.version = true;
       continue;
     }
     if (a === '--socket' || a.startsWith('--socket=')) {

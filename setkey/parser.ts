@@ -25,7 +25,7 @@ import type * as A from './ast.js';
 import { tokenize, stripPolicyComments, type Token } from './lexer.js';
 import { parsePolicy } from './policy.js';
 import { NEAR_KEY, diagnostic, type SetkeyError } from './diagnostics.js';
-import { lookupAlg, type AlgKind } from './algorithms.js';
+import { lookupAlg, suggestAlg, supportedAlgNames, type AlgKind } from './algorithms.js';
 import { protoByName, portByName } from './netdb.js';
 import { IPSEC_ULPROTO_ANY } from '../pfkey/constants.js';
 import { upperMiscPorts } from './upper-spec.js';
@@ -53,8 +53,29 @@ class Fail {
   constructor(
     readonly err: SetkeyError,
     readonly at: Token,
+    /** Resume at `at` itself (the next statement's first word) instead of after the next ';'. */
+    readonly resumeAt = false,
   ) {}
 }
+
+/** The words that begin a statement: after one of them on a new line, a missing ';' is the likely mistake. */
+const COMMAND_WORDS = new Set([
+  'add',
+  'update',
+  'get',
+  'delete',
+  'deleteall',
+  'flush',
+  'dump',
+  'spdadd',
+  'spdupdate',
+  'spddelete',
+  'spdflush',
+  'spddump',
+  'exit',
+  'quit',
+  'bye',
+]);
 
 const SA_PROTOS = new Set<A.SaProtoName>(['esp', 'esp-old', 'ah', 'ah-old', 'ipcomp', 'tcp', 'esp-udp']);
 const SPI_RE = /^(?:\d+|0[xX][0-9a-fA-F]+)$/;
@@ -102,9 +123,10 @@ class Parser {
     this.warnings.push(diagnostic(reason, this.file, t.line, t.col, nearText(t), 'warning'));
   }
 
-  /** Continues just after the first ';' at or after token `at` (or at the end). */
-  resync(at: Token): void {
+  /** Continues just after the first ';' at or after token `at` (or at the end), or at `at` itself. */
+  resync(at: Token, resumeAt = false): void {
     this.i = at.index;
+    if (resumeAt) return;
     while (!this.atEnd()) if (this.next().kind === 'semi') return;
   }
 
@@ -116,8 +138,17 @@ class Parser {
 
   end(first: Token): { file: string; line: number; endLine: number } {
     const t = this.next();
-    if (t.kind !== 'semi')
+    if (t.kind !== 'semi') {
+      // The statement is complete and the next command (or the end) follows on a later line: the ';' was
+      // forgotten. Say so where it belongs, and parse that next statement normally.
+      const last = this.toks[t.index - 1];
+      const nextStatement = t.kind === 'eof' || (t.kind === 'word' && COMMAND_WORDS.has(t.text));
+      if (last && last.endLine < t.line && nextStatement) {
+        const err = diagnostic("missing ';' at the end of the statement", this.file, last.endLine, last.col, last.text);
+        throw new Fail(err, t, true);
+      }
       this.fail(t.kind === 'eof' ? "missing ';' at end of statement" : "syntax error: expected ';'", t);
+    }
     return { file: this.file, line: first.line, endLine: t.line };
   }
 
@@ -348,11 +379,14 @@ class Parser {
           : 'a compression algorithm';
     const t = this.word(what);
     const alg = lookupAlg(kind, t.text);
-    if (!alg)
+    if (!alg) {
+      const guess = suggestAlg(kind, t.text);
       this.fail(
-        `unknown ${kind === 'enc' ? 'encryption' : kind === 'auth' ? 'authentication' : 'compression'} algorithm`,
+        `unknown ${kind === 'enc' ? 'encryption' : kind === 'auth' ? 'authentication' : 'compression'} algorithm` +
+          `${guess ? ` (did you mean '${guess}'?)` : ''}; supported: ${supportedAlgNames(kind).join(', ')}`,
         t,
       );
+    }
     const spec: A.AlgSpec = { name: t.text, pos: { line: t.line, col: t.col } };
     // ipsec-tools: null takes no key token; FreeBSD's `-E null ""` form is accepted too.
     if (kind !== 'comp' && (!alg.noKey || this.isKeyNext())) spec.key = this.key();
@@ -456,10 +490,23 @@ class Parser {
     if (f.kind !== 'flag' || f.text !== '-P') this.fail('syntax error: expected -P policy', f);
     const t = this.next();
     if (t.kind !== 'policy') this.fail('missing policy after -P', t);
+    this.policyRunOn(t);
     const r = parsePolicy(stripPolicyComments(t.text), { line: t.line, col: t.col });
     if (!r.ok)
       throw new Fail(diagnostic(`policy: ${r.error.message}`, this.file, r.error.line, r.error.col, r.error.near), t);
     return r.value;
+  }
+
+  /** A policy runs to the next ';': one that swallowed the next statement's command word lost its own ';'. */
+  policyRunOn(t: Token): void {
+    const lines = stripPolicyComments(t.text).split('\n');
+    for (let k = 1; k < lines.length; k++) {
+      if (!COMMAND_WORDS.has(/^\s*([a-z]+)/.exec(lines[k]!)?.[1] ?? '')) continue;
+      let j = k - 1;
+      while (j > 0 && lines[j]!.trim() === '') j--;
+      const near = lines[j]!.trim().split(/\s+/).pop() ?? '';
+      throw new Fail(diagnostic("missing ';' at the end of the statement", this.file, t.line + j, 1, near), t);
+    }
   }
 
   spdCommand(first: Token, kind: 'spdadd' | 'spdupdate' | 'spddelete'): A.Statement {
@@ -514,7 +561,7 @@ export function parseSetkey(src: string, opts: ParseOptions = {}): ParseResult {
     } catch (e) {
       if (!(e instanceof Fail)) throw e;
       errors.push(e.err);
-      p.resync(e.at);
+      p.resync(e.at, e.resumeAt);
     }
   }
   return { statements, errors, warnings: p.warnings };

@@ -67,3 +67,50 @@ export function espSaTable(sas: readonly SecAssoc[]): string {
   for (const sa of sas) if (sa.state === 'mature' || sa.state === 'dying') lines.push(espSaRecord(sa));
   return lines.join('\n') + '\n';
 }
+
+/** "IPv4","src","dst","0xSPI": what identifies an esp_sa record (Wireshark matches packets on these). */
+function recordKey(line: string): string | undefined {
+  const m = /^"(IPv4|IPv6|\*)","([^"]*)","([^"]*)","([^"]*)"(,"[^"]*"){4}\s*$/.exec(line);
+  return m ? `${m[1]} ${m[2]} ${m[3]} ${m[4]!.toLowerCase()}` : undefined;
+}
+
+export type EspSaMerge =
+  { ok: true; text: string; added: number; replaced: number; kept: number } | { ok: false; line: number };
+
+/**
+ * Merges the records of `sas` into an existing esp_sa file: a record with the same family, addresses and SPI
+ * is replaced where it stands, the others are appended, and everything else (the user's SAs, comments) is
+ * kept. A line that is neither a record nor a comment means the file is something else: `ok: false`.
+ */
+export function mergeEspSaTable(existing: string, sas: readonly SecAssoc[]): EspSaMerge {
+  if (existing.trim() === '')
+    return { ok: true, text: espSaTable(sas), added: countRecords(sas), replaced: 0, kept: 0 };
+  const lines = existing.replace(/\n$/, '').split('\n');
+  const index = new Map<string, number>();
+  for (const [i, l] of lines.entries()) {
+    if (l.trim() === '' || l.startsWith('#')) continue;
+    const k = recordKey(l);
+    if (!k) return { ok: false, line: i + 1 };
+    index.set(k, i);
+  }
+  let added = 0;
+  let replaced = 0;
+  for (const sa of sas) {
+    if (sa.state !== 'mature' && sa.state !== 'dying') continue;
+    const rec = espSaRecord(sa);
+    const k = recordKey(rec);
+    const at = k === undefined ? undefined : index.get(k);
+    if (at !== undefined) {
+      lines[at] = rec;
+      replaced++;
+    } else if (k !== undefined) {
+      index.set(k, lines.push(rec) - 1);
+      added++;
+    }
+  }
+  return { ok: true, text: lines.join('\n') + '\n', added, replaced, kept: index.size - added - replaced };
+}
+
+function countRecords(sas: readonly SecAssoc[]): number {
+  return sas.filter((sa) => (sa.state === 'mature' || sa.state === 'dying') && recordKey(espSaRecord(sa))).length;
+}

@@ -92,7 +92,8 @@ const onOff = (v: string | undefined): boolean | undefined =>
 /** Keyword -> how to apply it (sorted). */
 const KEYWORDS: Record<string, Apply> = {
   address: (c, a) => {
-    if (a.length !== 1 || !parsePrefix(a[0]!) || !a[0]!.includes('/')) return 'address needs ADDR/PREFIXLEN';
+    if (a.length !== 1 || !a[0]!.includes('/')) return 'address needs ADDR/PREFIXLEN';
+    if (!parsePrefix(a[0]!)) return `"${a[0]!.slice(0, 64)}" is not an IPv4 or IPv6 address with a prefix length`;
     c.addresses.push(a[0]!);
     return undefined;
   },
@@ -165,6 +166,9 @@ const KEYWORDS: Record<string, Apply> = {
   },
   socket: (c, a) => {
     if (a.length !== 1) return 'socket needs a path';
+    // The IKE channel's default is ike.sock beside the PF_KEY socket: it follows a `socket` statement as it
+    // follows --socket, unless `ike-socket` (or $UIPSEC_IKE_SOCKET) named it already.
+    if (c.ikeSocketPath === join(dirname(c.socketPath), 'ike.sock')) c.ikeSocketPath = join(dirname(a[0]!), 'ike.sock');
     c.socketPath = a[0]!;
     return undefined;
   },

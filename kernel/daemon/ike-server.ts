@@ -27,6 +27,8 @@ import { OsWireLink } from '../link/os-wire.js';
 /** RFC 3948 §2.2: IKE on the NAT-T port carries four zero bytes in front. */
 const NON_ESP_MARKER = 4;
 import { closeUnix, listenUnix } from './unix-listener.js';
+import { counterSnapshot, dropReason } from './send-report.js';
+import { SENT_EBADF } from '../../channel/constants.js';
 
 const BYPASS = createSocketPolicy({ privileged: true, in: { action: 'bypass' }, out: { action: 'bypass' } });
 /** errno numbers for bind failures not in the PF_KEY vocabulary (FreeBSD). */
@@ -206,7 +208,8 @@ export class IkeServer {
     else if (f.type === 'unbind') {
       socks.get(f.port)?.close();
       socks.delete(f.port);
-    } else if (f.type === 'dgram') {
+    } else if (f.type === 'send') this.sendReported(conn, socks, f);
+    else if (f.type === 'dgram') {
       const s = socks.get(f.localPort);
       if (!s) {
         this.stats.sendDrops++;
@@ -220,6 +223,20 @@ export class IkeServer {
       else this.stats.sendDrops++;
     }
     // 'bound', 'pingreply', 'pingdone' and 'status' from a client are meaningless and ignored.
+  }
+
+  /** DGRAM, then a SENT frame saying whether the datagram left the host, or which counter dropped it. */
+  private sendReported(conn: Socket, socks: Map<number, UdpSocket>, f: Extract<IkeFrame, { type: 'send' }>): void {
+    const s = socks.get(f.localPort);
+    let r = { errno: SENT_EBADF, reason: '' };
+    if (s) {
+      const before = counterSnapshot(this.host);
+      if (this.viaNatt(f) || s.send(f.payload, f.remote, f.remotePort)) r = { errno: 0, reason: '' };
+      else r = dropReason(before, counterSnapshot(this.host));
+    }
+    if (r.errno === 0) this.stats.datagramsOut++;
+    else this.stats.sendDrops++;
+    conn.write(encodeIkeFrame({ type: 'sent', tag: f.tag, ...r }));
   }
 
   /** A datagram for a client that is not reading is dropped; the log says so once per stall. */

@@ -122,6 +122,12 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     'notice',
     `${config.name} up: ${tunText || config.addresses.join(' ') || 'no addresses'}${config.underlay ? ` on underlay ${config.underlay.host}:${config.underlay.port}` : ''}${natt ? `, ESP-in-UDP on ${natt.address().host}:${natt.encapPort}` : ''}`,
   );
+  if (!tunMode && !config.underlay && !natt)
+    log.log(
+      'warn',
+      'no link: this host has no way to reach a peer (it serves PF_KEY only). Give it addresses and a link: ' +
+        '-a ADDR/LEN -u HOST:PORT --neighbour IP=HOST:PORT, or -f uipsecd.conf, or --tun NAME (see uipsecd --help)',
+    );
   return { config, host, keysock, pfkey, ike: ikeServer, underlay, natt, tunMode, close };
 }
 

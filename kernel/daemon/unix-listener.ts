@@ -4,6 +4,7 @@
 // why in words (socket in use, permission, unsafe directory).
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { SocketPathError, prepareSocketDir } from '../../common/socket-path.js';
 
 /** Why a listener could not start. */
@@ -40,6 +41,12 @@ function explain(path: string, e: NodeJS.ErrnoException): ListenError {
     );
   }
   if (e.code === 'EADDRINUSE') return new ListenError(path, 'in-use', `${path} is in use by another process`);
+  if (e.code === 'EEXIST' || e.code === 'ENOTDIR')
+    return new ListenError(
+      path,
+      'other',
+      `cannot create ${path}: ${dirname(path)} (or a directory above it) is a file, not a directory (${e.code})`,
+    );
   return new ListenError(path, 'other', `cannot listen on ${path}: ${e.message}`);
 }
 

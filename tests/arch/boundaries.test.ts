@@ -18,6 +18,8 @@ const FORBIDDEN: Record<string, string[]> = {
   kernel: ['setkey', 'racoon', 'app'],
   setkey: ['kernel', 'racoon', 'crypto', 'app'],
   racoon: ['kernel', 'setkey', 'app'],
+  // Build tooling (man pages, figures): reads files and common/ only.
+  tools: ['crypto', 'pfkey', 'channel', 'kernel', 'setkey', 'racoon', 'app'],
 };
 /** Top-level folders that may import any module (programs, tests, benchmarks, examples). */
 const UNRESTRICTED = ['app', 'tests', 'bench', 'examples'];

@@ -143,7 +143,7 @@ describe('app channel frames: PING and STATUS', () => {
     const arb = fc.oneof(
       fc.uint8Array({ maxLength: 64 }),
       fc
-        .tuple(fc.constantFrom(5, 6, 7, 8, 9), fc.uint8Array({ maxLength: 40 }))
+        .tuple(fc.constantFrom(3, 5, 6, 7, 8, 9, 10, 11), fc.uint8Array({ maxLength: 40 }))
         .map(([t, rest]) => Uint8Array.of(t, ...rest)),
     );
     fc.assert(

@@ -90,6 +90,21 @@ describe(`uipsecd as a process (${BUILT ? 'node bin/uipsecd' : 'source via tsx; 
     assert.equal(existsSync(sock), false);
   });
 
+  it('started with no link, it says what is missing; with an underlay it does not', async () => {
+    const dir = sockDir();
+    const bare = run(['--socket', join(dir, 'a.sock')]);
+    await waitFor(bare, 'up: no addresses');
+    await waitFor(bare, 'no link: this host has no way to reach a peer');
+    assert.match(bare.stderr(), /WARN uipsecd: no link: .*-a ADDR\/LEN -u HOST:PORT .*-f uipsecd\.conf.*--tun NAME/);
+    bare.child.kill('SIGTERM'); // its exit status is the first test's business (the handler may not be in yet)
+    await bare.exit;
+    const linked = run(['--socket', join(dir, 'b.sock'), '-a', '10.0.0.1/24', '-u', '127.0.0.1:0']);
+    await waitFor(linked, ' up: 10.0.0.1/24 on underlay');
+    linked.child.kill('SIGTERM');
+    await linked.exit;
+    assert.doesNotMatch(linked.stderr(), /no link/);
+  });
+
   it('reports configuration errors as file:line and exits 2; -n checks and exits 0', async () => {
     const dir = sockDir();
     const bad = join(dir, 'bad.conf');

@@ -180,9 +180,11 @@ describe('e2e: host-to-host across processes with racoon negotiating (uipsecd + 
     ]);
     procs.push(l);
     await l.waitFor(/listening on UDP port/);
-    assert.equal((await uipsec('a', ['send', B, '5001', 'first, before any SA'])).code, 0);
-    const first = await pairs();
-    const spiAb = first.find((s) => s.src === A)!.spi;
+    const first = await uipsec('a', ['send', B, '5001', 'first, before any SA']);
+    assert.equal(first.code, 1, 'the first datagram is dropped, and uipsec send says so');
+    assert.match(first.err, /\(ips_out_nosa\): .*ACQUIRE/);
+    const negotiated = await pairs();
+    const spiAb = negotiated.find((s) => s.src === A)!.spi;
     assert.equal((await uipsec('a', ['send', B, '5001', 'second, under ESP'])).code, 0);
     // b deletes the pair's inbound SA; racoon b tells racoon a (ISAKMP DELETE), both pairs go.
     const del = await runProc(
@@ -192,7 +194,7 @@ describe('e2e: host-to-host across processes with racoon negotiating (uipsecd + 
     );
     assert.equal(del.code, 0, del.err);
     while ((await esp('a')).some((s) => s.spi === spiAb)) await new Promise((r) => setTimeout(r, 50));
-    assert.equal((await uipsec('a', ['send', B, '5001', 'third, after the DELETE'])).code, 0);
+    assert.equal((await uipsec('a', ['send', B, '5001', 'third, after the DELETE'])).code, 1);
     const again = await pairs();
     const spiAb2 = again.find((s) => s.src === A)!.spi;
     assert.notEqual(spiAb2, spiAb, 'a new SA pair was negotiated');

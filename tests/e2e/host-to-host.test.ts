@@ -185,7 +185,10 @@ describe('e2e: host-to-host transport mode across processes (uipsecd + setkey -f
     // a loses its outbound SA: the datagram is refused by a's stack and never leaves.
     r = await setkey('a', ['-c'], `delete ${A} ${B} esp 0x1001;\n`);
     assert.equal(r.code, 0, r.err);
-    assert.equal((await uipsec('a', ['send', B, '5001', 'secret after a deleted'])).code, 0);
+    const refused = await uipsec('a', ['send', B, '5001', 'secret after a deleted']);
+    assert.equal(refused.code, 1, 'uipsec send reports the drop');
+    assert.match(refused.err, /dropped by uipsecd's host \(ips_out_nosa\): a policy requires IPsec and there is no SA/);
+    assert.equal(refused.out, '');
     // Both re-add the SA (fresh counters): the next datagram arrives, after the refused ones would have.
     for (const h of ['a', 'b'] as const) assert.equal((await setkey(h, ['-c'], `${SA_ESP}\n`)).code, 0);
     assert.equal((await uipsec('a', ['send', B, '5001', 'after restore'])).code, 0);

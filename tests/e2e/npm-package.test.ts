@@ -144,6 +144,8 @@ describe(`npm package: packed, installed offline into an empty project, used fro
   let dir: string;
   let proj: string;
   let files: string[] = [];
+  let tarball = '';
+  let depTarballs: string[] = [];
   const bin = (name: string) => join(proj, 'node_modules', '.bin', name);
 
   before(async function () {
@@ -157,10 +159,11 @@ describe(`npm package: packed, installed offline into an empty project, used fro
     mkdirSync(proj);
     const packed = JSON.parse(await ok('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT));
     files = (packed as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-    const tarball = join(dir, (packed as { filename: string }[])[0]!.filename);
+    tarball = join(dir, (packed as { filename: string }[])[0]!.filename);
     await ok('npm', ['pack', '--offline', '--ignore-scripts', ...dependencyDirs()], join(dir, 'deps'));
     writeFileSync(join(proj, 'package.json'), '{ "name": "uipsec-user", "private": true, "type": "module" }\n');
     const deps = readdirSync(join(dir, 'deps')).filter((f) => f.endsWith('.tgz'));
+    depTarballs = deps.map((d) => join(dir, 'deps', d));
     const install = [
       'install',
       '--offline',
@@ -170,7 +173,7 @@ describe(`npm package: packed, installed offline into an empty project, used fro
       '--cache',
       join(dir, 'cache'),
     ];
-    await ok('npm', [...install, tarball, ...deps.map((d) => join(dir, 'deps', d))], proj);
+    await ok('npm', [...install, tarball, ...depTarballs], proj);
   });
 
   after(() => {
@@ -197,6 +200,21 @@ describe(`npm package: packed, installed offline into an empty project, used fro
       for (const ext of ['.js', '.d.ts']) assert.ok(files.includes(entry + ext), `${entry}${ext} in the tarball`);
     for (const b of ['setkey', 'racoon', 'racoonctl', 'uipsecd', 'uipsec']) assert.ok(files.includes(`bin/${b}`), b);
     assert.ok(files.includes('docs/api.md') && files.includes('README.md') && files.includes('package.json'));
+    for (const page of [
+      'setkey.8',
+      'racoon.8',
+      'racoonctl.8',
+      'uipsecd.8',
+      'uipsec.8',
+      'racoon.conf.5',
+      'uipsecd.conf.5',
+    ])
+      assert.ok(files.includes(`dist/man/${page}`), `man page ${page} in the tarball`);
+    assert.deepEqual(
+      files.filter((f) => f.startsWith('dist/tools/')),
+      [],
+      'no build tooling',
+    );
   });
 
   it('an .mjs program uses every entry point; deep imports are refused', async () => {
@@ -236,7 +254,7 @@ describe(`npm package: packed, installed offline into an empty project, used fro
   });
 
   it('the installed bins run: uipsecd serves PF_KEY, setkey loads and dumps SAs, uipsec and racoon start', async () => {
-    assert.equal((await ok(bin('uipsec'), ['--version'], proj)).trim(), readPackageVersion());
+    assert.equal((await ok(bin('uipsec'), ['--version'], proj)).trim(), `uipsec ${readPackageVersion()}`);
     const sock = join(dir, 'pfkey.sock');
     const daemonArgs = [
       '--socket',
@@ -269,6 +287,38 @@ describe(`npm package: packed, installed offline into an empty project, used fro
     cpSync(join(ROOT, 'tests/fixtures/racoon/conf/psk-minimal.conf'), join(proj, 'racoon.conf'));
     const check = await run(bin('racoon'), ['-C', '-f', 'racoon.conf'], proj);
     assert.equal(check.code, 0, check.out + check.err);
+  });
+
+  it('a global install with --prefix (docs/install.md) puts the five commands on PATH and the man pages in MANPATH', async () => {
+    const prefix = join(dir, 'global');
+    const flags = ['--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--cache', join(dir, 'cache')];
+    await ok('npm', ['install', '-g', '--prefix', prefix, ...flags, tarball, ...depTarballs], dir);
+    const env = { ...ENV, PATH: `${join(prefix, 'bin')}:${ENV.PATH ?? ''}`, MANPATH: join(prefix, 'share', 'man') };
+    const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { cwd: dir, env, encoding: 'utf8' });
+    const version = readPackageVersion();
+    for (const c of ['setkey', 'racoon', 'racoonctl', 'uipsec']) {
+      const r = sh(`command -v ${c} && ${c} --version`);
+      assert.equal(r.status, 0, `${c}: ${r.stdout}${r.stderr}`);
+      assert.equal(r.stdout.split('\n')[0], join(prefix, 'bin', c), `${c} is the one under the prefix`);
+      assert.match(r.stdout, new RegExp(`uipsec ${version.replace(/\./g, '\\.')}`), c);
+    }
+    const d = sh('uipsecd --help');
+    assert.equal(d.status, 0, d.stderr);
+    assert.match(d.stdout, /Usage: uipsecd/);
+    for (const page of ['man8/setkey.8', 'man8/racoon.8', 'man8/racoonctl.8', 'man8/uipsecd.8', 'man8/uipsec.8'])
+      assert.ok(existsSync(join(prefix, 'share', 'man', page)), page);
+    for (const page of ['man5/racoon.conf.5', 'man5/uipsecd.conf.5'])
+      assert.ok(existsSync(join(prefix, 'share', 'man', page)), page);
+    if (sh('command -v man').status !== 0) return; // the files are checked above; man-db renders them elsewhere
+    const w = sh('man -w setkey && man -w 5 racoon.conf');
+    assert.equal(w.status, 0, w.stderr);
+    assert.deepEqual(
+      w.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/.*\/uipsec\//, 'uipsec/')),
+      ['uipsec/dist/man/setkey.8', 'uipsec/dist/man/racoon.conf.5'],
+    );
   });
 });
 

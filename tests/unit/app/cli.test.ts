@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { startDaemon, type Daemon } from '../../../kernel/daemon/main.js';
 import { defaultConfig } from '../../../kernel/daemon/config.js';
 import { main } from '../../../app/uipsec.js';
+import { reportSend } from '../../../app/cmd-app-channel.js';
 import type { CliIo } from '../../../app/cli-io.js';
 import { runSetkeyInproc } from '../../../app/setkey-inproc.js';
 import { nullLogger } from '../../../common/log.js';
@@ -153,6 +154,12 @@ describe('uipsec command line (in-process uipsecd)', function () {
     const oj = JSON.parse(offJ.text()) as { sas: unknown; policies: unknown; offline: string; interfaces: unknown[] };
     assert.deepEqual([oj.sas, oj.policies, oj.interfaces.length], [null, null, 1]);
     assert.match(oj.offline, /nope\.sock/);
+    // Without -s, the daemon is the one at the file's `socket` (and its IKE channel beside it).
+    writeFileSync(join(dir, 'own.conf'), `socket ${sock}\naddress 10.9.0.1/24\nunderlay 127.0.0.1:7001\n`);
+    const own = io(dir);
+    assert.equal(await main(['status', '-f', join(dir, 'own.conf')], own), 0, own.errText());
+    assert.match(own.text(), new RegExp(`udp underlay 127\\.0\\.0\\.1:${d.underlay!.address().port}\n`));
+    assert.equal(own.errText(), '');
     writeFileSync(join(dir, 'bad.conf'), 'address nonsense\n');
     const b = io(dir);
     assert.equal(await main(['status', '-s', sock, '-f', join(dir, 'bad.conf')], b), 2);
@@ -248,9 +255,31 @@ describe('uipsec command line (in-process uipsecd)', function () {
       stdin: 'spdadd 10.9.0.1 10.9.0.1[6001] udp -P out ipsec esp/transport//require;\n',
     });
     const s = io(dir);
-    assert.equal(await main(['send', '10.9.0.1', '6001', 'x', '--socket', sock], s), 0);
-    await until(() => d.host.stats.get('ips_out_nosa') > before);
+    assert.equal(await main(['send', '10.9.0.1', '6001', 'x', '--socket', sock], s), 1, 'the drop is reported');
     assert.equal(d.host.stats.get('ips_out_nosa'), before + 1, 'refused by the SPD (no SA): fail closed');
+    assert.match(s.errText(), /the datagram to 10\.9\.0\.1:6001 dropped by uipsecd's host \(ips_out_nosa\)/);
+    // Three datagrams, all refused: exit 1 and how many; stdin lines refused by a discard policy.
+    const m = io(dir);
+    assert.equal(await main(['send', '10.9.0.1', '6001', 'x', '-n', '3', '--socket', sock], m), 1);
+    assert.match(m.errText(), /3 of 3 datagrams to 10\.9\.0\.1:6001 dropped .*\(ips_out_nosa\)/);
+    const mixed = io(dir, 'a\nb\n');
+    await runSetkeyInproc(d.keysock, ['-c'], { stdin: 'spdadd 10.9.0.1 10.9.0.1[6002] udp -P out discard;\n' });
+    assert.equal(await main(['send', '--stdin', '10.9.0.1', '6002', '--socket', sock], mixed), 1);
+    assert.match(mixed.errText(), /2 of 2 datagrams .* \(ips_out_polvio\): a policy discards this traffic/);
+  });
+
+  it('send: some datagrams out and some dropped is exit 3 (partial), each reason once with its count', () => {
+    const p = io(dir);
+    const ok = { errno: 0, reason: '' };
+    const nosa = { errno: 13, reason: 'ips_out_nosa' };
+    assert.equal(reportSend([ok, nosa, ok, nosa], '10.9.0.1:7', 1234, p), 3);
+    assert.equal(p.text(), 'sent 2 datagrams from port 1234 to 10.9.0.1:7\n');
+    assert.match(
+      p.errText(),
+      /^uipsec send: 2 of 4 datagrams to 10\.9\.0\.1:7 dropped by uipsecd's host \(ips_out_nosa\)/,
+    );
+    assert.equal(p.errText().split('\n').filter(Boolean).length, 1);
+    assert.equal(reportSend([ok], '10.9.0.1:7', 1234, io(dir)), 0);
   });
 
   it('exit statuses: usage 2, no daemon 1, unreadable/malformed files 1, bad setkey file 2; --version and --help 0', async () => {
@@ -283,7 +312,7 @@ describe('uipsec command line (in-process uipsecd)', function () {
     assert.match(t.errText(), /bad\.setkey:1: .*invalid key length/);
     t = io(dir);
     assert.equal(await main(['--version'], t), 0);
-    assert.match(t.text(), /^\d+\.\d+\.\d+\n$/);
+    assert.match(t.text(), /^uipsec \d+\.\d+\.\d+\n$/);
     for (const cmd of [
       [],
       ['pcap', 'encap'],

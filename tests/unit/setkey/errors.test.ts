@@ -38,7 +38,7 @@ describe('setkey/parser: errors with line numbers and resynchronisation', () => 
         "ipsec.conf:6: a port is given but upper-layer protocol 'icmp' has no ports near '10.0.0.1'",
         "ipsec.conf:7: SPI too big. near '0x1ffffffff'",
         "ipsec.conf:8: syntax error: expected an SPI near ';'",
-        "ipsec.conf:11: unknown authentication algorithm near 'des-cbc'",
+        "ipsec.conf:11: unknown authentication algorithm; supported: hmac-md5, hmac-sha1, hmac-sha256, hmac-sha2-256, hmac-sha384, hmac-sha2-384, hmac-sha512, hmac-sha2-512, aes-xcbc-mac, null near 'des-cbc'",
         "ipsec.conf:12: syntax error: unknown command near 'frobnicate'",
         "ipsec.conf:13: address family mismatch between source and destination near '::1'",
         "ipsec.conf:14: invalid key length 8 bits for hmac-sha1, which takes 160 bits near 'hmac-sha1'",
@@ -82,6 +82,56 @@ describe('setkey/parser: errors with line numbers and resynchronisation', () => 
       ["line 2: missing ';' at end of statement near 'end of input'"],
     );
     assert.equal(r.statements.length, 1);
+  });
+
+  it("a forgotten ';' is reported at the end of its statement's last line, and the next statement still parses", () => {
+    const r = parseSetkey(
+      [
+        `add 10.0.0.1 10.0.0.2 esp 0x1000 -m transport`,
+        `    -E aes-cbc ${K16}`,
+        `add 10.0.0.1 10.0.0.2 esp 0x1001 -E aes-cbc ${K16};`,
+        'spdadd 10.0.0.1 10.0.0.2 any -P out ipsec',
+        '    esp/transport//require',
+        'spdflush;',
+        'flush',
+        '',
+      ].join('\n'),
+      { file: 'k.conf' },
+    );
+    assert.deepEqual(
+      r.errors.map((e) => e.message),
+      [
+        "k.conf:2: missing ';' at the end of the statement at column 16 (not shown: may be key material)",
+        "k.conf:5: missing ';' at the end of the statement near 'esp/transport//require'",
+        "k.conf:7: missing ';' at the end of the statement near 'flush'",
+      ],
+    );
+    // The add after the first mistake is kept; the spdflush swallowed by the policy is not.
+    assert.deepEqual(
+      r.statements.map((x) => x.kind),
+      ['add'],
+    );
+  });
+
+  it("an unknown algorithm lists the supported ones, with a 'did you mean' when one is close", () => {
+    const r = parseSetkey(
+      `add 10.0.0.1 10.0.0.2 esp 0x1000 -E aes-cbcc ${K16};\n` +
+        `add 10.0.0.1 10.0.0.2 esp 0x1001 -E AES_GCM_16 ${K20};\n` +
+        `add 10.0.0.1 10.0.0.2 esp 0x1002 -E aes-cbc ${K16} -A hmac-sha265 ${K16}${K16.slice(2)};\n` +
+        `add 10.0.0.1 10.0.0.2 esp 0x1003 -E rot13 ${K16};\n`,
+    );
+    const m = r.errors.map((e) => e.message);
+    assert.match(
+      m[0]!,
+      /^line 1: unknown encryption algorithm \(did you mean 'aes-cbc'\?\); supported: .*\baes-gcm-16\b.* near 'aes-cbcc'$/,
+    );
+    assert.match(m[1]!, /^line 2: unknown encryption algorithm \(did you mean 'aes-gcm-16'\?\)/);
+    assert.match(
+      m[2]!,
+      /^line 3: unknown authentication algorithm \(did you mean 'hmac-sha256'\?\); supported: hmac-md5, /,
+    );
+    assert.match(m[3]!, /^line 4: unknown encryption algorithm; supported: null, /);
+    assert.equal(m.length, 4);
   });
 
   it('bad characters, unterminated quotes and stray tokens are syntax errors, not exceptions', () => {

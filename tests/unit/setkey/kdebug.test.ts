@@ -169,7 +169,7 @@ describe('setkey/options: long options and the new short ones', () => {
     assert.equal(parseArgs(['-vf', 'a.conf'])!.verbose, true);
   });
 
-  it('-V prints the version (exit 1, as ipsec-tools usage(1)); --help exits 0', async () => {
+  it('-V and --version print the version and exit 0 (ipsec-tools usage(1) exits 1: issue 17); --help exits 0', async () => {
     const out: string[] = [];
     const w = {
       out: (t: string) => {
@@ -181,8 +181,10 @@ describe('setkey/options: long options and the new short ones', () => {
       nowSec: () => 0,
       pid: 1,
     };
-    assert.equal(await runSetkey(['-V'], w), 1);
+    assert.equal(await runSetkey(['-V'], w), 0);
     assert.match(out.join(''), /^setkey @\(#\) uipsec \d+\.\d+\.\d+/);
+    assert.equal(await runSetkey(['--version'], w), 0);
+    assert.equal(out.length, 2);
     assert.equal(await runSetkey(['--help'], w), 0);
     assert.match(out.join(''), /--socket PATH/);
   });

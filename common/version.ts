@@ -1,5 +1,5 @@
-// The package version for `--version`, read from the package.json above this file (the same code runs from
-// source and from dist/, at different depths).
+// The package version for every command's `--version`, read from the package.json above this file (the same code
+// runs from source and from dist/, at different depths).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ export function packageRoot(): string {
   let d = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(d, 'package.json'))) {
     const up = dirname(d);
-    if (up === d) throw new Error('package.json not found above app/');
+    if (up === d) throw new Error('package.json not found above common/');
     d = up;
   }
   return d;

@@ -1,0 +1,122 @@
+// racoon(8) and racoonctl(8): usage lines, --help texts (with examples), the version line, and the hints
+// printed with start-up errors (what to run or change, not just the errno). Option letters are ipsec-tools'.
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { packageVersion } from '../common/version.js';
+import { SocketPathError } from '../common/socket-path.js';
+
+export const RACOON_USAGE =
+  'usage: racoon [-BdFv46] [-f file] [-l file] [-p port] [-P natt-port] [-C] [--socket path] [--ike-socket path]\n' +
+  '       racoon -V | --version | -h | --help\n';
+
+export const RACOON_HELP = `${RACOON_USAGE}
+IKEv1 key management daemon (ipsec-tools racoon(8)): negotiates SAs for uipsecd's kernel over PF_KEY v2.
+
+  -f FILE           racoon.conf (default /etc/racoon/racoon.conf)
+  -F                stay in the foreground (racoon always does: Node cannot fork; use a service manager)
+  -d, -v            debug / info logging (otherwise racoon.conf's log level)
+  -l FILE           append the log to FILE instead of stderr
+  -p PORT           IKE port (default 500, or racoon.conf's listen isakmp port)
+  -P PORT           NAT-T port (default 4500)
+  -C                check racoon.conf (and print "configuration OK"), then exit
+  --socket PATH     uipsecd's PF_KEY socket (default $UIPSEC_PFKEY_SOCKET, else /var/run/uipsec/pfkey.sock)
+  --ike-socket PATH uipsecd's IKE channel (default ike.sock beside the PF_KEY socket); without a uipsecd
+                    channel racoon binds its own UDP sockets on the listen isakmp addresses
+  -B, -4, -6        accepted for compatibility, no effect
+  -V, --version     print the version and exit
+  -h, --help        this text
+
+The pre-shared key file (racoon.conf: path pre_shared_key) must be mode 0600 or stricter.
+
+Examples:
+  racoon -C -f racoon.conf                                  check a configuration
+  racoon -F -f racoon.conf --socket /tmp/ua/pfkey.sock      next to a uipsecd (IKE through its channel)
+  racoon -F -d -f racoon.conf -l /tmp/racoon.log            debug log to a file
+
+Exit status: 0 clean stop (SIGINT/SIGTERM) or -C OK; 1 bad usage, configuration errors, unreadable key file,
+no uipsecd.
+`;
+
+export const RACOONCTL_USAGE =
+  'usage: racoonctl [-s socket] {show-sa|ss|flush-sa|fs} [isakmp|ike|esp|ah|ipsec]\n' +
+  '       racoonctl [-s socket] {delete-sa|ds|establish-sa|es} isakmp {inet|inet6} SRC DST\n' +
+  '       racoonctl [-s socket] {vpn-connect|vc [-u USER]|vpn-disconnect|vd} GATEWAY\n' +
+  '       racoonctl [-s socket] {reload-config|rc|show-stats}\n' +
+  '       racoonctl -V | --version | -h | --help\n';
+
+export const RACOONCTL_HELP = `${RACOONCTL_USAGE}
+Controls a running racoon through its admin socket (ipsec-tools racoonctl(8)).
+
+  -s SOCKET         racoon's admin socket (default /var/racoon/racoon.sock; racoon.conf: listen { adminsock "PATH"; })
+  -d, -l            accepted for compatibility, no effect
+  -V, --version     print the version and exit
+  -h, --help        this text
+
+Commands:
+  show-sa, ss     [isakmp|ike|esp|ah|ipsec] racoon's phase 1 (ike: IKEv2) SAs, or the kernel's SAs of that type
+  flush-sa, fs    [isakmp|esp|ah|ipsec]   drop the phase 1 SAs, or flush the kernel's SAs of that type
+  delete-sa, ds   isakmp inet SRC DST     delete the phase 1 with that peer (ISAKMP DELETE sent)
+  establish-sa, es isakmp inet SRC DST    start a main mode from SRC to DST now
+  vpn-connect, vc GATEWAY                 start a main mode with GATEWAY from the address our policies use
+  vpn-disconnect, vd GATEWAY              delete the SAs with GATEWAY
+  reload-config, rc                       what SIGHUP does: racoon.conf and psk.txt read again
+  show-stats                              racoon's counters (an attack shows in halfOpenEvicted and others)
+
+Examples:
+  racoonctl -s /tmp/ua/racoon.sock show-sa isakmp
+  racoonctl -s /tmp/ua/racoon.sock ss esp
+  racoonctl es isakmp inet 10.7.0.1 10.7.0.2
+
+Exit status: 0 ok; 1 bad usage, no racoon on the socket, or the command failed (racoon's reason printed).
+`;
+
+export function versionLine(program: string): string {
+  return `${program} @(#) uipsec ${packageVersion()} (userland IPsec in the KAME tradition)\n`;
+}
+
+/** The errno name of a Node system error ('ENOENT'), or its message when it has none. */
+export function errnoOf(e: unknown): string {
+  const x = e as NodeJS.ErrnoException;
+  return typeof x?.code === 'string' ? x.code : ((x as Error)?.message ?? String(e));
+}
+
+/** racoon cannot reach uipsecd's PF_KEY socket. */
+export function noDaemonHint(path: string, e: unknown): string {
+  return (
+    `no uipsecd is listening on ${path} (${errnoOf(e)}).\n` +
+    `Start one with \`uipsecd --socket ${path}\` (see \`uipsecd --help\`), or pass --socket PATH / set UIPSEC_PFKEY_SOCKET.`
+  );
+}
+
+/** racoon cannot create its admin socket. */
+export function adminSocketHint(path: string, e: unknown): string {
+  const code = errnoOf(e);
+  const dir = dirname(path);
+  // Node reports a missing directory as EACCES for Unix sockets: say which it is.
+  const why = !existsSync(dir)
+    ? `directory ${dir} does not exist`
+    : e instanceof SocketPathError
+      ? e.problem
+      : !statSync(dir).isDirectory()
+        ? `${dir} is not a directory`
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EADDRINUSE'
+            ? 'another racoon answers on it'
+            : code;
+  return (
+    `cannot create the admin socket ${path} (${why}; ${code}).\n` +
+    'Choose another path in racoon.conf: listen { adminsock "/tmp/racoon.sock"; }, or disable it: listen { adminsock disabled; }.'
+  );
+}
+
+/** racoonctl cannot reach racoon's admin socket. */
+export function noRacoonHint(path: string, e: unknown): string {
+  const code = errnoOf(e);
+  const why = code === 'ENOENT' || code === 'ECONNREFUSED' ? 'no racoon is listening' : 'cannot connect';
+  return (
+    `${why} on ${path} (${code}).\n` +
+    'Start racoon (see `racoon --help`), or pass -s PATH: the adminsock path of its racoon.conf ' +
+    '(listen { adminsock "PATH"; }).'
+  );
+}
