@@ -48,7 +48,9 @@ function tunStats(d: Daemon): string {
   return (
     `tun ${t.tun.name} in ${u.packetsIn} out ${u.packetsOut} filtered ${u.filtered} write errors ${u.writeErrors}; ` +
     `wire raw in ${w.rawIn} out ${w.rawOut} udp in ${w.udpIn} out ${w.udpOut} send errors ${w.sendErrors}; ` +
-    `ring batches ${t.io.stats.batches} drops ${t.io.drops}; routes ${t.routes.installed.length}; `
+    `ring batches ${t.io.stats.batches} drops ${t.io.drops}; ` +
+    (t.tx ? `send worker sent ${t.tx.sent} errors ${t.tx.errors} full ${t.tx.full}; ` : '') +
+    `routes ${t.routes.installed.length}; `
   );
 }
 

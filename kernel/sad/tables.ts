@@ -27,9 +27,9 @@ const PROTO_NUM: Record<IpsecProto, number> = { esp: 0, ah: 1, ipcomp: 2 };
 /**
  * Output index key, looked up for every packet sent: a 32-bit FNV-1a hash of protocol, source and
  * destination, so that no string is built per packet. Different pairs may share a hash; between()
- * filters them out.
+ * filters them out. Exported for the test that forces such a collision.
  */
-function pairHash(proto: IpsecProto, src: Uint8Array, dst: Uint8Array): number {
+export function pairHash(proto: IpsecProto, src: Uint8Array, dst: Uint8Array): number {
   let h = Math.imul(0x811c9dc5 ^ PROTO_NUM[proto], 0x01000193);
   for (let i = 0; i < src.length; i++) h = Math.imul(h ^ src[i]!, 0x01000193);
   h = Math.imul(h ^ 0x100, 0x01000193); // a separator: a 4-byte src never reads as part of a 16-byte one
