@@ -12,6 +12,7 @@ import type { DaemonConfig } from './config.js';
 import { openTun, configureInterface, closeTun, type TunDevice } from '../os/tun.js';
 import { setNonBlocking } from '../os/libc.js';
 import { IoLoop } from '../os/io-loop.js';
+import { TxQueue } from '../os/tx-queue.js';
 import { machineAddresses, type MachineAddress } from '../os/ip-command.js';
 import { planRoutes } from '../os/route-plan.js';
 import { RouteSync } from '../os/route-sync.js';
@@ -24,6 +25,8 @@ export const WIRE_IFNAME = 'wire0';
 /** Opened before the Host exists (its upperDelivery needs the TUN); attached to it afterwards. */
 export interface TunPrep {
   readonly tun: TunLink;
+  /** The send worker, or undefined with UIPSEC_TX_WORKER=0 (sends from the main thread). */
+  readonly tx: TxQueue | undefined;
   readonly wire: OsWireLink;
   readonly addresses: MachineAddress[];
   /** Host option upperDelivery: the machine's kernel takes the packet. */
@@ -35,6 +38,7 @@ export interface TunPrep {
 
 export interface TunMode {
   readonly tun: TunLink;
+  readonly tx: TxQueue | undefined;
   readonly wire: OsWireLink;
   readonly io: IoLoop;
   readonly routes: RouteSync;
@@ -60,28 +64,34 @@ export async function prepareTun(config: DaemonConfig, log: Logger): Promise<Tun
   if (addresses.length === 0) throw new Error('no global address on an interface that is up: nothing to protect from');
   const dev: TunDevice = openTun({ name });
   let wire: OsWireLink | undefined;
+  const tx = process.env['UIPSEC_TX_WORKER'] === '0' ? undefined : new TxQueue();
   try {
     configureInterface(dev.name, config.mtu);
     setNonBlocking(dev.fds[0]!, true);
     const wireMtu = Math.min(...addresses.map((a) => a.mtu));
-    wire = OsWireLink.open({ addresses: addresses.map((a) => parseAddr(a.local)!), mark: config.mark, mtu: wireMtu });
+    const local = addresses.map((a) => parseAddr(a.local)!);
+    wire = OsWireLink.open({ addresses: local, mark: config.mark, mtu: wireMtu, tx });
   } catch (e) {
+    await tx?.close();
     closeTun(dev);
     throw e;
   }
-  const tun = new TunLink(dev.name, dev.fds[0]!, config.mtu);
+  if (tx) tx.onFailure = (why) => log.log('error', why);
+  const tun = new TunLink(dev.name, dev.fds[0]!, config.mtu, tx);
   const w = wire;
   log.log('info', `TUN ${dev.name} mtu ${config.mtu}; wire: ${w.describe()}`);
   return {
     tun,
+    tx,
     wire: w,
     addresses,
     upper: (p) => {
       tun.send(p);
       return true;
     },
-    attach: (host) => attach(host, config, log, dev, tun, w, addresses),
+    attach: (host) => attach(host, config, log, dev, tun, w, addresses, tx),
     abort: () => {
+      void tx?.close(); // nothing was queued: no host was attached
       w.close();
       closeTun(dev);
     },
@@ -96,6 +106,7 @@ function attach(
   tun: TunLink,
   wire: OsWireLink,
   addresses: MachineAddress[],
+  tx: TxQueue | undefined,
 ): TunMode {
   host.addInterface(
     WIRE_IFNAME,
@@ -144,6 +155,7 @@ function attach(
     }));
   return {
     tun,
+    tx,
     wire,
     io,
     routes,
@@ -186,6 +198,7 @@ function attach(
       release();
       await routes.removeAll();
       await io.close();
+      await tx?.close(); // before the fds it sends on are closed
       tun.close();
       wire.close();
       closeTun(dev);

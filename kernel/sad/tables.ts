@@ -26,7 +26,7 @@ const PROTO_NUM: Record<IpsecProto, number> = { esp: 0, ah: 1, ipcomp: 2 };
 /**
  * Output index key, looked up for every packet sent: a 32-bit FNV-1a hash of protocol, source and
  * destination, so that no string is built per packet. Different pairs may share a hash; the lookups
- * filter them out.
+ * filter them out. Exported for the tests that force such a collision.
  */
 export function pairHash(proto: IpsecProto, src: Uint8Array, dst: Uint8Array): number {
   let h = Math.imul(0x811c9dc5 ^ PROTO_NUM[proto], 0x01000193);

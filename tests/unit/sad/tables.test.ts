@@ -2,6 +2,9 @@
 // bucket: between() must return exactly the SAs of the pair asked for, in creation order, whatever shares it.
 import { strict as assert } from 'node:assert';
 import { SadTables, entriesOf, pairHash } from '../../../kernel/sad/tables.js';
+import { Sad, type SaParams } from '../../../kernel/sad/sad.js';
+import { ManualClock } from '../../../common/clock.js';
+import { parseAddr } from '../../../common/inet.js';
 import type { IpsecProto, SecAssoc } from '../../../kernel/sad/secassoc.js';
 import { SeededRng } from '../../../common/rng.js';
 
@@ -112,5 +115,67 @@ describe('kernel/sad: tables', () => {
     t.remove(t.entries.get(x)!);
     assert.equal(t.findIn(d1, 'esp', 0xfffffff0, true), undefined);
     assert.equal(t.findIn(d2, 'esp', 0xfffffff0, false)?.sa, y);
+  });
+
+  // Two (src, dst) pairs whose 32-bit FNV-1a output keys are equal (found by a search over 2^22 pairs).
+  const P1 = { src: parseAddr('192.0.216.64')!, dst: parseAddr('198.51.3.192')! };
+  const P2 = { src: parseAddr('192.0.53.160')!, dst: parseAddr('198.51.4.96')! };
+
+  it('the forced pair really collides in the output index', () => {
+    assert.equal(pairHash('esp', P1.src, P1.dst), pairHash('esp', P2.src, P2.dst));
+    assert.notEqual(pairHash('ah', P1.src, P1.dst), pairHash('esp', P1.src, P1.dst));
+  });
+
+  it('SAs whose output keys collide resolve to their own pair (between, findIn, remove)', () => {
+    const t = new SadTables();
+    const mk = (p: typeof P1, spi: number) => {
+      const sa = { proto: 'esp', spi, mode: 'tunnel', reqid: 0, state: 'mature', src: p.src, dst: p.dst } as SecAssoc;
+      t.insert(sa, 0, 0);
+      return sa;
+    };
+    // Interleaved so that each bucket list mixes both pairs.
+    const a1 = mk(P1, 0x101),
+      b1 = mk(P2, 0x201),
+      a2 = mk(P1, 0x102),
+      b2 = mk(P2, 0x202);
+    const spis = (p: typeof P1) => entriesOf(t.between('esp', p.src, p.dst)).map((e) => e.sa.spi);
+    assert.deepEqual(spis(P1), [0x101, 0x102]);
+    assert.deepEqual(spis(P2), [0x201, 0x202]);
+    // Crossed pairs (P1's src with P2's dst) hash elsewhere and hold nothing.
+    assert.deepEqual(entriesOf(t.between('esp', P1.src, P2.dst)), []);
+    assert.equal(t.findIn(P2.dst, 'esp', 0x101, false), undefined);
+    assert.equal(t.findIn(P1.dst, 'esp', 0x101, false)?.sa, a1);
+    t.remove(t.entries.get(a1)!);
+    t.remove(t.entries.get(b2)!);
+    assert.deepEqual(spis(P1), [0x102]);
+    assert.deepEqual(spis(P2), [0x201]);
+    t.remove(t.entries.get(a2)!);
+    assert.deepEqual(spis(P1), []);
+    assert.equal(entriesOf(t.between('esp', P2.src, P2.dst))[0]?.sa, b1);
+  });
+
+  it('the SAD picks, deletes and flushes by pair when the pairs collide', () => {
+    const sad = new Sad({ clock: new ManualClock(1_700_000_000_000), rng: new SeededRng('sad-collide') });
+    const key = new Uint8Array(16).fill(0x33);
+    const add = (p: typeof P1, spi: number) =>
+      sad.add({
+        spi,
+        proto: 'esp',
+        mode: 'tunnel',
+        src: p.src,
+        dst: p.dst,
+        encAlg: 'aes-cbc',
+        encKey: key,
+      } as SaParams);
+    add(P1, 0x301);
+    add(P2, 0x302);
+    assert.equal(sad.lookupOut(P1.src, P1.dst, 'esp', 'tunnel', 0)?.spi, 0x301);
+    assert.equal(sad.lookupOut(P2.src, P2.dst, 'esp', 'tunnel', 0)?.spi, 0x302);
+    assert.deepEqual(
+      sad.deleteAll(P2.src, P2.dst, 'esp').map((s) => s.spi),
+      [0x302],
+    );
+    assert.equal(sad.lookupOut(P2.src, P2.dst, 'esp', 'tunnel', 0), undefined);
+    assert.equal(sad.lookupOut(P1.src, P1.dst, 'esp', 'tunnel', 0)?.spi, 0x301);
   });
 });
