@@ -2,12 +2,11 @@
 // validation that turns them into an SA's algorithms, keys, replay window, flags and lifetimes (KAME
 // key_setsaval + key_mature). Everything KAME refuses is an ErrnoError EINVAL, thrown before the SA changes.
 import { ErrnoError } from '../../common/errors.js';
-import { wipe } from '../../common/bytes.js';
 import { findAuthAlg, findCompAlg, findEncAlg } from '../../crypto/registry.js';
 import { checkKeyLength } from '../../crypto/errors.js';
 import type { Backend } from '../../crypto/types.js';
 import { SADB_X_EXT_CYCSEQ, SADB_X_EXT_RAWCPI } from '../../pfkey/constants.js';
-import { ReplayWindow, REPLAY_MAX_BITS } from './replay.js';
+import { REPLAY_MAX_BITS } from './replay.js';
 import { SaRecord, type IpsecMode, type IpsecProto, type Lifetime, type NatT } from './secassoc.js';
 
 /** RFC 3173 §2.2: CPIs are 16 bits; 0..255 are the well-known (IANA) ones. */
