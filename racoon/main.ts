@@ -20,12 +20,12 @@ import type { RemoteAuthTable } from './conf/remote-auth.js';
 import { ISAKMP_NATT_PORT, ISAKMP_PORT, type RacoonConf } from './conf/ast.js';
 import { loadPskFile, type PskFile } from './psk.js';
 import { KernelLink } from './kernel-link.js';
-import { SyslogLogger } from './syslog.js';
-import { pidfilePath, writePidFile, type PidFile } from './pidfile.js';
+import { SyslogLogger } from '../common/syslog.js';
+import { pidfilePath, writePidFile, type PidFile } from '../common/pidfile.js';
 import { Racoon } from './daemon.js';
 import { serveAdmin } from './admin.js';
 import type { Endpoint } from './engine/datagram.js';
-import { logFileWriter, prepareLogFile } from './logfile.js';
+import { logFileWriter, prepareLogFile } from '../common/log-file.js';
 import { DEFAULT_ADMINSOCK, DEFAULT_PSK, parseRacoonArgs, type RacoonArgs } from './args.js';
 import { RACOON_HELP, RACOON_USAGE, adminSocketHint, noDaemonHint, versionLine } from './usage.js';
 
@@ -310,7 +310,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // As racoon: syslog (facility daemon) when it runs as a daemon, stderr under -F, the -l file when given.
   const syslog =
     !a.foreground && !a.logfile
-      ? new SyslogLogger({ level: 'info', socket: a.syslogSocket, fallback: toStderr })
+      ? new SyslogLogger({ level: 'info', tag: 'racoon', socket: a.syslogSocket, fallback: toStderr })
       : undefined;
   if (syslog) write = (l: string) => syslog.log('notice', l.replace(/^racoon: /, ''));
   // Directives accepted without effect are said at every start, not only under -C.

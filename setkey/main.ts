@@ -31,7 +31,7 @@ import { policyToJson, saToJson } from './json.js';
 import { exitAfterFlush, exitQuietlyOnEpipe } from '../common/stdio.js';
 import { SocketPathError } from '../common/socket-path.js';
 import { FileReadError, SCRIPT_FILE_MAX_BYTES, readBoundedFile } from '../common/bounded-file.js';
-import { packageVersion } from '../common/version.js';
+import { versionLine } from '../common/version.js';
 
 export { parseArgs } from './options.js';
 export { exitAfterFlush } from '../common/stdio.js';
@@ -64,7 +64,7 @@ export interface SetkeyIo {
 
 export { PIPELINE_WINDOW } from './pipeline.js';
 
-const VERSION = `setkey @(#) uipsec ${packageVersion()} (userland IPsec in the KAME tradition)\n`;
+const VERSION = versionLine('setkey');
 
 /** An open PF_KEY connection as main uses it. */
 interface Link {
