@@ -25,6 +25,7 @@ import * as AM from './ph1/aggressive-mode.js';
 import { AuthFailure } from './ph1/auth.js';
 import { makePh1Ctx } from './ph1/context.js';
 import * as MM from './ph1/main-mode.js';
+import type { Ph1Ctx } from './ph1/step.js';
 import { Ph1Table } from './ph1/table.js';
 import { Ph2Engine } from './ph2/engine.js';
 import { Ph2Table } from './ph2/table.js';
@@ -64,7 +65,7 @@ export class Ikev1Handler implements IkeVersionHandler {
   private readonly info: InfoInput;
   /** Peers we sent INITIAL-CONTACT to (racoon's contacted list: once per peer per daemon lifetime). */
   private readonly contacted = new Set<string>();
-  private readonly exchange: MM.Ph1Ctx;
+  private readonly exchange: Ph1Ctx;
 
   constructor(
     private readonly ctx: EngineCtx,

@@ -22,24 +22,13 @@ import type { Phase1 } from '../handles.js';
 import { buildMessage, findPayload, openMessage, rawChain } from '../message.js';
 import * as O from '../oakley.js';
 import { checkPeerProof, collectProof, crPayloads, peerSigns, proofPayloads } from './auth.js';
-import {
-  checkNatd,
-  deriveKeys,
-  fail,
-  keNonce,
-  myPh1Id,
-  natdPayloads,
-  noteVids,
-  pskOf,
-  takeKeNonce,
-  takePeerId,
-  vids,
-  type Ph1Ctx,
-  type Ph1Step,
-} from './main-mode.js';
+import { baseAuthMethod } from './auth-method.js';
+import { myPh1Id, takePeerId } from './identity.js';
+import { deriveKeys, keNonce, pskOf, takeKeNonce } from './keying.js';
+import { checkNatd, natdPayloads, noteVids, vids } from './nat-detection.js';
 import { acceptPh1Reply, buildPh1Sa, selectPh1Proposal } from './proposal.js';
 import { narrowByCr, narrowByProposal } from './remote-choice.js';
-import { baseAuthMethod } from './auth-method.js';
+import { fail, type Ph1Ctx, type Ph1Step } from './step.js';
 
 function clear(ph1: Phase1, payloads: IsakmpPayload[]): Uint8Array {
   return buildMessage(ph1, C.ISAKMP_ETYPE_AGG, 0, payloads).bytes;

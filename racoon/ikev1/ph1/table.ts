@@ -18,6 +18,7 @@ import { phase1Fragmenter } from '../fragments.js';
 import { initialCapabilities } from './capabilities.js';
 import * as AM from './aggressive-mode.js';
 import * as MM from './main-mode.js';
+import type { Ph1Ctx } from './step.js';
 import { remoteCandidates } from './remote-choice.js';
 
 /** What the phase 1 table needs from the phase 2 side. */
@@ -52,7 +53,7 @@ export class Ph1Table {
     private readonly ctx: EngineCtx,
     private readonly ph2: Ph2Hooks,
     /** What the exchange steps get (the handler builds it: keys, certificates, INITIAL-CONTACT memory). */
-    readonly exchangeCtx: () => MM.Ph1Ctx,
+    readonly exchangeCtx: () => Ph1Ctx,
   ) {}
 
   /** Responder phase 1s not yet authenticated. */
