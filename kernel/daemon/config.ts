@@ -11,6 +11,18 @@ import { DEFAULT_PFKEY_SOCKET, PFKEY_SOCKET_ENV } from '../../pfkey/transport-un
 import { IKE_SOCKET_ENV } from '../../channel/constants.js';
 import { DEFAULT_MARK, DEFAULT_TABLE } from '../os/route-sync.js';
 
+/** Examples and signals after the option list of `uipsecd --help`. */
+const HELP_AFTER = `
+Examples:
+  uipsecd -s /tmp/ua/pfkey.sock -a 10.7.0.1/24 -u 127.0.0.1:7001 --neighbour 10.7.0.2=127.0.0.1:7002
+  uipsecd -f /etc/uipsec/uipsecd.conf -n         check a config file
+  uipsecd --tun utun0 --load /etc/uipsec/policies.conf --pidfile /run/uipsecd.pid
+                                                 protect this machine's traffic (as root)
+
+Signals: SIGINT/SIGTERM stop cleanly; SIGHUP re-applies the --load files (addresses, links and sockets
+stay as started); SIGUSR1 logs one line of counters. Manual: uipsecd(8), uipsecd.conf(5).
+`;
+
 /** Linux IFNAMSIZ - 1, and the characters iproute2 accepts without quoting. */
 const TUN_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 /** Tables the kernel reserves (unspec, default, main, local). */
@@ -47,6 +59,14 @@ export interface DaemonConfig {
   /** SO_MARK of the wire sockets and the table of the daemon's routes (TUN mode). */
   mark: number;
   table: number;
+  /** `--pidfile`, `pidfile`: our pid, mode 0644, removed at a clean stop (common/pidfile.ts). */
+  pidfile?: string;
+  /** `--log-file`, `log-file`: log lines appended there, the file kept mode 0600 (common/log-file.ts). */
+  logFile?: string;
+  /** `--syslog`, `syslog on`: log to syslog, facility daemon, through logger(1) (common/syslog.ts). */
+  syslog: boolean;
+  /** `--syslog-socket`: logger's socket other than /dev/log (tests). */
+  syslogSocket?: string;
 }
 
 export function defaultConfig(env: Record<string, string | undefined> = process.env): DaemonConfig {
@@ -66,6 +86,7 @@ export function defaultConfig(env: Record<string, string | undefined> = process.
     extensions: [],
     mark: DEFAULT_MARK,
     table: DEFAULT_TABLE,
+    syslog: false,
   };
 }
 
@@ -121,6 +142,11 @@ const KEYWORDS: Record<string, Apply> = {
     c.loads.push(a[0]!);
     return undefined;
   },
+  'log-file': (c, a) => {
+    if (a.length !== 1) return 'log-file needs a path';
+    c.logFile = a[0]!;
+    return undefined;
+  },
   log: (c, a) => {
     if (a.length !== 1 || !isLogLevel(a[0]!)) return 'log needs error, warn, notice, info or debug';
     c.logLevel = a[0] as LogLevel;
@@ -166,6 +192,11 @@ const KEYWORDS: Record<string, Apply> = {
     c.neighbours[n[0]] = n[1];
     return undefined;
   },
+  pidfile: (c, a) => {
+    if (a.length !== 1) return 'pidfile needs a path';
+    c.pidfile = a[0]!;
+    return undefined;
+  },
   route: (c, a) => {
     if (a.length < 1 || a.length > 2 || !parsePrefix(a[0]!) || (a[1] !== undefined && !parseAddr(a[1])))
       return 'route needs PREFIX [GATEWAY]';
@@ -178,6 +209,12 @@ const KEYWORDS: Record<string, Apply> = {
     // follows --socket, unless `ike-socket` (or $UIPSEC_IKE_SOCKET) named it already.
     if (c.ikeSocketPath === join(dirname(c.socketPath), 'ike.sock')) c.ikeSocketPath = join(dirname(a[0]!), 'ike.sock');
     c.socketPath = a[0]!;
+    return undefined;
+  },
+  syslog: (c, a) => {
+    const v = onOff(a[0]);
+    if (v === undefined || a.length !== 1) return 'syslog needs on or off';
+    c.syslog = v;
     return undefined;
   },
   table: (c, a) => {
@@ -223,6 +260,7 @@ export interface ParsedArgs {
   errors: ConfigError[];
   checkOnly: boolean;
   help?: string;
+  version?: boolean;
 }
 
 function collect(v: string, prev: string[]): string[] {
@@ -248,8 +286,13 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
     .option('--tun <name>', "TUN mode: protect the machine's own traffic through TUN device NAME")
     .option('--load <file>', 'setkey file to load at start (repeatable)', collect, [])
     .option('--extension <module>', 'extension module to start in the host (repeatable)', collect, [])
+    .option('--pidfile <path>', 'write the pid there (mode 0644), removed at a clean stop')
+    .option('--log-file <path>', 'append log lines to this file (kept mode 0600) instead of stderr')
+    .option('--syslog', 'log to syslog (facility daemon) instead of stderr')
+    .option('--syslog-socket <path>', "logger(1)'s socket instead of /dev/log")
     .option('-d, --debug', 'log at debug level')
     .option('-v, --verbose', 'log at info level')
+    .option('-V, --version', 'print the version and exit')
     .exitOverride()
     .configureOutput({ writeOut: () => {}, writeErr: () => {} });
   const errors: ConfigError[] = [];
@@ -257,11 +300,12 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
     prog.parse(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.help')) {
-      return { config: cfg, errors, checkOnly: true, help: prog.helpInformation() };
+      return { config: cfg, errors, checkOnly: true, help: prog.helpInformation() + HELP_AFTER };
     }
     return { config: cfg, errors: [new ConfigError((e as Error).message, 'command line', 0)], checkOnly: false };
   }
   const o = prog.opts<Record<string, unknown>>();
+  if (o.version === true) return { config: cfg, errors, checkOnly: true, version: true };
   if (typeof o.config === 'string') {
     let text: string | undefined;
     try {
@@ -291,6 +335,10 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   if (typeof o.tun === 'string') cli('tun', [o.tun]);
   for (const f of o.load as string[]) cli('load', [resolve(f)]);
   for (const m of o.extension as string[]) cli('extension', [resolve(m)]);
+  if (typeof o.pidfile === 'string') cli('pidfile', [resolve(o.pidfile)]);
+  if (typeof o.logFile === 'string') cli('log-file', [resolve(o.logFile)]);
+  if (o.syslog === true) cfg.syslog = true;
+  if (typeof o.syslogSocket === 'string') cfg.syslogSocket = o.syslogSocket;
   if (o.verbose === true) cfg.logLevel = 'info';
   if (o.debug === true) cfg.logLevel = 'debug';
   if (cfg.tun && (cfg.underlay || cfg.natt || cfg.addresses.length > 0))

@@ -4,30 +4,26 @@
 // ipsec/input.ts, delivery, forwarding); and the PF_KEY events (ACQUIRE, EXPIRE, SPD expiry) as plain
 // listener callbacks. Extensions (kernel/ext/, docs/extensions.md) hook in at a few points, each behind one
 // count check. See docs/architecture.md for the flow.
-import type { Clock } from '../../common/clock.js';
-import { systemClock } from '../../common/clock.js';
-import type { Rng } from '../../common/rng.js';
-import { systemRng } from '../../common/rng.js';
-import type { Logger } from '../../common/log.js';
-import { nullLogger } from '../../common/log.js';
+import { systemClock, type Clock } from '../../common/clock.js';
+import { systemRng, type Rng } from '../../common/rng.js';
+import { nullLogger, type Logger } from '../../common/log.js';
 import { ParseError } from '../../common/bytes.js';
 import { ErrnoError } from '../../common/errors.js';
 import { parseAddr, parsePrefix, type Prefix } from '../../common/inet.js';
 import type { Link } from '../link/link.js';
 import { Interface } from './iface.js';
 import { RouteTable } from './route.js';
-import { Spd, type SocketPolicy, type SpdOptions, type ExpireReason as SpdExpireReason } from '../spd/spd.js';
-import { Sad, type ExpireReason, type SadEvent } from '../sad/sad.js';
-import type { Policy } from '../spd/policy.js';
-import type { SecAssoc } from '../sad/secassoc.js';
+import { Spd, type SocketPolicy } from '../spd/spd.js';
+import { Sad, type SadEvent } from '../sad/sad.js';
 import { Stats, NetCounters } from '../stats.js';
-import { AcquireTable, type AcquireOptions } from '../sad/acquire.js';
+import { AcquireTable } from '../sad/acquire.js';
 import { ipsecOutput, packetSelector, type AcquireEvent } from '../ipsec/output.js';
 import { IpInput } from './ip-input.js';
+import type { HostEvent, HostOptions } from './host-options.js';
 import { UdpSocket, UdpTable, type UdpStack } from './socket.js';
 import { ping, PingTable, type PingOptions, type PingReply, type PingStack } from './ping.js';
 import { NAT_T_PORT } from '../ipsec/udp-encap.js';
-import { Reassembler, type ReassemblerOptions } from '../ip/reassembly.js';
+import { Reassembler } from '../ip/reassembly.js';
 import { fragmentIpv4, fragmentIpv6 } from '../ip/frag.js';
 import { buildIpPacket, buildUdpPacket, buildEchoRequestPacket } from '../ip/packet.js';
 import { Extensions, type ExtStack } from '../ext/extension.js';
@@ -37,36 +33,7 @@ import { runIfFilters } from '../ext/iface-filter.js';
 /** Default TTL / hop limit of locally generated packets (BSD net.inet.ip.ttl). */
 export const IP_DEFAULT_TTL = 64;
 
-/** What the host tells its PF_KEY side (keysock) and tests. */
-export type HostEvent =
-  | AcquireEvent
-  | { type: 'expire'; kind: 'soft'; sa: SecAssoc; reason: ExpireReason; used: boolean }
-  | { type: 'expire'; kind: 'hard'; sa: SecAssoc; reason: ExpireReason }
-  | { type: 'larval-expired'; sa: SecAssoc }
-  | { type: 'spd-expire'; policy: Policy; reason: SpdExpireReason };
-
-export interface HostOptions {
-  name: string;
-  clock?: Clock;
-  rng?: Rng;
-  log?: Logger;
-  /** Forward packets not addressed to this host (net.inet.ip.forwarding). */
-  forwarding?: boolean;
-  spd?: Omit<SpdOptions, 'clock'>;
-  /** KAME net.key.preferred_oldsa. */
-  preferOldSa?: boolean;
-  reassembly?: Omit<ReassemblerOptions, 'clock'>;
-  acquire?: AcquireOptions;
-  /** UDP ports that carry ESP-in-UDP (RFC 3948); default [4500]. */
-  nattPorts?: number[];
-  /**
-   * TUN mode (uipsecd --tun, kernel/daemon/tun-mode.ts): where a packet that arrived through IPsec goes when
-   * this host has no consumer for it (TCP, a UDP port no host socket holds, ICMP the host does not answer
-   * itself, or a destination beyond the host): the machine's kernel, which delivers or forwards it. Called
-   * after the inbound policy check; returns false if it could not take the packet.
-   */
-  upperDelivery?: (packet: Uint8Array) => boolean;
-}
+export type { HostEvent, HostOptions } from './host-options.js';
 
 function toAddr(a: string | Uint8Array): Uint8Array {
   if (typeof a !== 'string') return a;

@@ -34,6 +34,8 @@ const MAX_TIMER_MS = 0x7fffffff;
 
 export type ExpireReason = 'addtime' | 'usetime';
 export type ExpireListener = (policy: Policy, reason: ExpireReason) => void;
+/** Told of every change (add, update, delete, flush, expiry) after it is made, with the new generation. */
+export type ChangeListener = (generation: number) => void;
 
 export interface SpdOptions {
   clock: Clock;
@@ -70,6 +72,7 @@ export class Spd {
   private readonly byKey = new Map<string, Policy>();
   private readonly timers = new Map<number, () => void>();
   private readonly listeners = new Set<ExpireListener>();
+  private readonly changeListeners = new Set<ChangeListener>();
   private readonly defaultResolution: PolicyResolution;
   private readonly cache: SpdCache | undefined;
   private stamp = 1;
@@ -184,6 +187,17 @@ export class Spd {
   }
 
   /**
+   * Registers a listener for every change (uipsecd's TUN mode keeps the machine's routes in line with it).
+   * Called synchronously inside the change: it must only note the change and schedule its work.
+   */
+  onChange(fn: ChangeListener): () => void {
+    this.changeListeners.add(fn);
+    return () => {
+      this.changeListeners.delete(fn);
+    };
+  }
+
+  /**
    * The policy for a packet (KAME key_allocsp): the best priority, then the oldest, among the policies of
    * this direction whose selector contains the packet. For ICMP/ICMPv6 pass the type as sport and the code
    * as dport. Updates lastused. Returns undefined when nothing matches or the addresses are malformed.
@@ -256,6 +270,7 @@ export class Spd {
     this.gen++;
     this.stamp = this.stamp >= 0x7fffffff ? 1 : this.stamp + 1;
     if (this.stamp === 1) this.cache?.clear();
+    for (const fn of this.changeListeners) fn(this.gen);
   }
 
   private check(spec: PolicySpec) {
