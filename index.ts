@@ -12,6 +12,9 @@ export { createSocketPolicy, type SocketPolicy, type SocketDirPolicySpec } from 
 export type { Policy, PolicySpec, IpsecRequest, IpsecRequestSpec, SelectorSpec } from './kernel/spd/policy.js';
 export type { SecAssoc, IpsecProto, IpsecMode, SaState, Lifetime, NatT } from './kernel/sad/secassoc.js';
 
+// Extensions: NKE-style IP, interface and socket filters and protocol handlers (docs/extensions.md).
+export * from './kernel/ext/index.js';
+
 // Links: how a host's frames leave it.
 export type { Link } from './kernel/link/link.js';
 export { MemWire, MemPort, type WireOptions } from './kernel/link/memwire.js';
@@ -41,5 +44,13 @@ export { decodePcap, encodePcap, type PcapFile, type PcapRecord } from './app/pc
 export { type Clock, systemClock, ManualClock } from './common/clock.js';
 export { type Rng, systemRng, PooledRng, SeededRng } from './common/rng.js';
 export { type Logger, type LogLevel, makeLogger, nullLogger } from './common/log.js';
-export { parseAddr, formatAddr, parsePrefix, formatPrefix, type Prefix, type Family } from './common/inet.js';
+export {
+  parseAddr,
+  formatAddr,
+  parsePrefix,
+  formatPrefix,
+  prefixContains,
+  type Prefix,
+  type Family,
+} from './common/inet.js';
 export { ConfigError, ErrnoError } from './common/errors.js';

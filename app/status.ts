@@ -36,9 +36,26 @@ export interface StatusReport {
   tables?: { sad: number; spd: number };
   /** Set when the daemon could not be asked: why (SAs and policies are then unknown, not empty). */
   offline?: string;
+  /** uipsecd --tun: the TUN and the machine routing it installed, as the daemon reports them. */
+  tun?: TunReport;
 }
 
-type HostPart = Pick<StatusReport, 'interfaces' | 'routes' | 'counters' | 'tables'>;
+export interface TunReport {
+  device: string;
+  mtu?: number;
+  table?: number;
+  mark?: string;
+  /** False while a route sync runs. */
+  synced?: boolean;
+  rules: string[];
+  routes: { prefix: string; dev?: string; src?: string; killSwitch: boolean }[];
+  routesTotal?: number;
+  killSwitch: string[];
+  killSwitchTotal?: number;
+  counters: Record<string, number>;
+}
+
+type HostPart = Pick<StatusReport, 'interfaces' | 'routes' | 'counters' | 'tables' | 'tun'>;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v.slice(0, 256) : undefined);
@@ -57,6 +74,55 @@ function channelCounters(v: unknown): Record<string, number> {
   if (c.sendDrops) out.ikechan_send_drops = c.sendDrops;
   if (c.queueDrops) out.ikechan_queue_drops = c.queueDrops;
   return out;
+}
+
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.map(str).filter((x): x is string => x !== undefined) : [];
+
+/** The TUN part of STATUS (kernel/daemon/tun-mode.ts status), typed field by field; undefined if absent. */
+function tunFromStatus(v: unknown): TunReport | undefined {
+  if (!isObj(v) || str(v.device) === undefined) return undefined;
+  const routes = (Array.isArray(v.routes) ? v.routes : []).filter(isObj).map((r) => ({
+    prefix: str(r.prefix) ?? '?',
+    dev: str(r.dev),
+    src: str(r.src),
+    killSwitch: r.killSwitch === true,
+  }));
+  return {
+    device: str(v.device)!,
+    mtu: num(v.mtu),
+    table: num(v.table),
+    mark: str(v.mark),
+    synced: typeof v.synced === 'boolean' ? v.synced : undefined,
+    rules: strings(v.rules),
+    routes,
+    routesTotal: num(v.routesTotal),
+    killSwitch: strings(v.killSwitch),
+    killSwitchTotal: num(v.killSwitchTotal),
+    counters: countersOf(v.counters),
+  };
+}
+
+/** The TUN section of the text report. */
+function formatTun(t: TunReport): string {
+  let s = section(`TUN ${t.device}${t.mtu ? ` (mtu ${t.mtu})` : ''}`);
+  s += `  policy routing: table ${t.table ?? '?'}, firewall mark ${t.mark ?? '?'} on the daemon's own sockets`;
+  s += t.synced === false ? ' (a route sync is running)\n' : '\n';
+  s += t.rules.length ? t.rules.map((r) => `  rule ${r}\n`).join('') : '  rules: none installed\n';
+  const more = (shown: number, total: number | undefined) =>
+    total !== undefined && total > shown ? `  ... ${total - shown} more\n` : '';
+  if (t.routes.length)
+    s += formatTable(
+      ['route (table ' + (t.table ?? '?') + ')', 'into', 'src', 'kill-switch'],
+      t.routes.map((r) => [r.prefix, r.dev ?? t.device, r.src ?? '-', r.killSwitch ? 'prohibit' : '-']),
+    );
+  else s += '  routes: none (no outbound IPsec policy)\n';
+  s += more(t.routes.length, t.routesTotal);
+  const armed = t.killSwitchTotal ?? t.killSwitch.length;
+  s += `  kill-switch: ${armed ? `armed for ${armed} destination${armed === 1 ? '' : 's'} (prohibit routes stay if uipsecd dies; a clean stop removes them)` : 'none (no require/unique policy)'}\n`;
+  const c = Object.entries(t.counters);
+  if (c.length) s += `  counters: ${c.map(([k, v]) => `${k} ${v}`).join(', ')}\n`;
+  return s;
 }
 
 /**
@@ -87,6 +153,7 @@ export function hostPartFromStatus(j: Record<string, unknown>): HostPart {
       ...channelCounters(j.channel),
     },
     tables: sad !== undefined && spd !== undefined ? { sad, spd } : undefined,
+    tun: tunFromStatus(j.tun),
   };
 }
 
@@ -169,6 +236,7 @@ export function formatStatus(r: StatusReport, nowSec = Math.floor(Date.now() / 1
       s +
       `\nuipsecd not reachable (${r.offline}): interfaces and routes above are from its config file; SAs, policies and counters unknown\n`
     );
+  if (r.tun) s += formatTun(r.tun);
   if (r.tables)
     s += `\nSAD ${r.tables.sad} SA${r.tables.sad === 1 ? '' : 's'}, SPD ${r.tables.spd} polic${r.tables.spd === 1 ? 'y' : 'ies'}\n`;
   if (r.counters) {
@@ -233,6 +301,7 @@ export function statusJson(r: StatusReport, opts: { keys: boolean } = { keys: fa
       routes: r.routes ?? null,
       tables: r.tables ?? null,
       counters: r.counters ?? null,
+      tun: r.tun ?? null,
       sas: r.offline !== undefined ? null : r.sas.map((sa) => saToJson(sa, opts)),
       policies: r.offline !== undefined ? null : r.policies.map(policyToJson),
     },

@@ -7,10 +7,12 @@
 //   plain      the gateways only forward (the ceiling of this machine: no IPsec at all)
 //   strongswan two charon 5.9 with kernel-libipsec (userland ESP), IKEv2 PSK
 //   uipsec     two `uipsecd --tun utun0 --load FILE` (manual keys), started as docs/protecting-real-traffic.md says
+//   uipsec-sync the same with UIPSEC_TX_WORKER=0: sends from the main thread, no send worker (the plain path)
 //
-// Printed: iperf3 TCP and UDP (1200-byte datagrams, unlimited rate) as received by the far client, and the
-// gateways' CPU per megabyte carried (uipsecd or charon processes, both sides), with the uipsec/strongswan
-// ratios. Needs root, iperf3, and strongSwan with kernel-libipsec for the strongSwan row (skipped with the
+// Printed: iperf3 TCP and UDP (1200-byte datagrams, unlimited rate) as received by the far client (the UDP
+// sender's own rate is far higher: what the path cannot carry is lost), UDP datagrams received per second,
+// and the gateways' CPU per megabyte carried (uipsecd or charon processes, both sides), with the
+// uipsec/strongswan ratios. Needs root, iperf3, and strongSwan with kernel-libipsec for the strongSwan row (skipped with the
 // reason otherwise). UIPSEC_BENCH_ROUNDS (default 2) and UIPSEC_BENCH_SECONDS (default 3) tune the length.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,7 +33,7 @@ const KEYS = {
 
 /** One set-up: its network, and the processes doing IPsec on the gateways (none for plain forwarding). */
 interface Setup {
-  name: 'plain' | 'strongswan' | 'uipsec';
+  name: 'plain' | 'strongswan' | 'uipsec' | 'uipsec-sync';
   net: InteropNet;
   cpu: () => number;
   stop: () => Promise<void>;
@@ -43,6 +45,8 @@ interface Sample {
   tcpRetr: number;
   udpMbps: number;
   udpLoss: number;
+  /** UDP datagrams the far client received per second. */
+  udpPps: number;
   /** Mean round trip of 20 pings between the clients on an idle path (ms; NaN when ping failed). */
   rttMs: number;
   /** Gateways' CPU milliseconds per megabyte received by the far client (TCP and UDP runs together). */
@@ -66,24 +70,30 @@ function uipsecSetkey(n: InteropNet, side: 'u' | 's'): string {
   ].join('\n');
 }
 
-async function uipsecSetup(dir: string): Promise<Setup> {
-  const net = makeInteropNet('bupi', { clients: true });
+async function uipsecSetup(dir: string, sync = false): Promise<Setup> {
+  const net = makeInteropNet(sync ? 'bups' : 'bupi', { clients: true });
   const nodes: UipsecNode[] = [];
   const stop = async () => {
     for (const n of nodes) await n.stop();
     net.destroy();
   };
+  // The daemons inherit the environment when they are spawned.
+  if (sync) process.env['UIPSEC_TX_WORKER'] = '0';
   try {
-    for (const side of ['u', 's'] as const)
+    for (const side of ['u', 's'] as const) {
+      const name = `${sync ? 'sync-' : ''}${side}`;
       nodes.push(
-        await UipsecNode.start({ ns: side === 'u' ? net.u : net.s, dir, name: side, setkey: uipsecSetkey(net, side) }),
+        await UipsecNode.start({ ns: side === 'u' ? net.u : net.s, dir, name, setkey: uipsecSetkey(net, side) }),
       );
+    }
   } catch (e) {
     await stop();
     throw e;
+  } finally {
+    delete process.env['UIPSEC_TX_WORKER'];
   }
   const cpu = () => nodes.reduce((a, n) => a + n.cpuSeconds().daemon, 0);
-  return { name: 'uipsec', net, cpu, stop };
+  return { name: sync ? 'uipsec-sync' : 'uipsec', net, cpu, stop };
 }
 
 async function strongswanSetup(dir: string): Promise<Setup> {
@@ -157,6 +167,7 @@ async function sample(s: Setup, seconds: number): Promise<Sample> {
     tcpRetr: tcp.retransmits ?? 0,
     udpMbps: udp.bitsPerSecond / 1e6,
     udpLoss: loss,
+    udpPps: ((udp.packets ?? 0) - (udp.lostPackets ?? 0)) / (udp.seconds || seconds),
     rttMs,
     cpuMsPerMB: cpuMs / mb,
   };
@@ -175,13 +186,14 @@ function median(xs: number[]): number {
 
 function report(results: Map<string, Sample[]>, rounds: number, seconds: number): void {
   console.log(`iperf3 client u -> client s through both gateways, ${seconds} s per run, ${rounds} rounds (medians)`);
-  console.log('set-up        TCP Mbit/s   TCP retr   UDP Mbit/s   UDP loss   RTT ms   gateways CPU ms/MB');
+  console.log('set-up        TCP Mbit/s   TCP retr   UDP Mbit/s   UDP kpkt/s   UDP loss   RTT ms   gateways CPU ms/MB');
   for (const [name, xs] of results) {
     const m = (f: (s: Sample) => number, digits = 1) => median(xs.map(f)).toFixed(digits);
     const cols = [
       m((s) => s.tcpMbps).padStart(11),
       m((s) => s.tcpRetr, 0).padStart(10),
       m((s) => s.udpMbps).padStart(12),
+      m((s) => s.udpPps / 1000, 2).padStart(12),
       `${m((s) => s.udpLoss * 100)}%`.padStart(10),
       m((s) => s.rttMs, 3).padStart(8),
       (name === 'plain' ? '-' : m((s) => s.cpuMsPerMB, 2)).padStart(19),
@@ -197,6 +209,12 @@ function report(results: Map<string, Sample[]>, rounds: number, seconds: number)
     console.log(
       `uipsec/strongswan: TCP ${ratio(u, w, (s) => s.tcpMbps)}x, UDP ${ratio(u, w, (s) => s.udpMbps)}x, ` +
         `CPU per MB ${ratio(u, w, (s) => s.cpuMsPerMB)}x (above 1: uipsec spends more)`,
+    );
+  const y = results.get('uipsec-sync');
+  if (u && y)
+    console.log(
+      `uipsec/uipsec-sync (send worker / sends on the main thread): TCP ${ratio(u, y, (s) => s.tcpMbps)}x, ` +
+        `UDP ${ratio(u, y, (s) => s.udpMbps)}x`,
     );
   if (u && p)
     console.log(
@@ -225,6 +243,7 @@ export default async function main(): Promise<void> {
     for (const [name, make] of [
       ['strongswan', noSwan ? undefined : strongswanSetup],
       ['uipsec', uipsecSetup],
+      ['uipsec-sync', (d: string) => uipsecSetup(d, true)],
     ] as const) {
       // A set-up that fails to come up is reported and left out; the others still run.
       if (make)

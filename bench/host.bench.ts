@@ -23,7 +23,7 @@ interface Rig {
   close(): void;
 }
 
-export function rig(esp: boolean, payload: number, backend?: Backend): Rig {
+export function rig(esp: boolean, payload: number, backend?: Backend, prepare?: (a: Host, b: Host) => void): Rig {
   const clock = new ManualClock(1_700_000_000_000);
   const wire = new MemWire({ mtu: 1500 });
   const a = new Host({ name: 'a', clock, rng: new PooledRng() });
@@ -49,6 +49,7 @@ export function rig(esp: boolean, payload: number, backend?: Backend): Rig {
     a.spd.addPolicy({ src: `${A}/32`, dst: `${B}/32`, dir: 'out', action: 'ipsec', requests: req });
     b.spd.addPolicy({ src: `${A}/32`, dst: `${B}/32`, dir: 'in', action: 'ipsec', requests: req });
   }
+  prepare?.(a, b);
   const rx = b.udpSocket();
   rx.bind(9);
   let n = 0;

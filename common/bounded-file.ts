@@ -2,7 +2,8 @@
 // grew racoon to 2.3 GB in 4 s and never finished). Configuration files (racoon.conf and its includes,
 // psk.txt, plainrsa keys, uipsecd -f) must be regular files of at most CONFIG_FILE_MAX_BYTES, certificates and
 // CRLs of at most CERT_FILE_MAX_BYTES; a setkey script may also be a
-// pipe, a FIFO or /dev/stdin (`setkey -f /dev/stdin`), so it is only capped, at SCRIPT_FILE_MAX_BYTES.
+// pipe, a FIFO or /dev/stdin (`setkey -f /dev/stdin`), so it is only capped, at SCRIPT_FILE_MAX_BYTES in all and
+// SCRIPT_LINE_MAX_BYTES a line (an endless stream without a newline stops at the first, not the second).
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
 /** racoon.conf (each include too), psk.txt, uipsecd's config file: 4 MiB, far beyond any real one. */
@@ -11,6 +12,8 @@ export const CONFIG_FILE_MAX_BYTES = 4 * 1024 * 1024;
 export const CERT_FILE_MAX_BYTES = 16 * 1024 * 1024;
 /** setkey -f: 256 MiB, about 1.5 million `add` lines with keys. */
 export const SCRIPT_FILE_MAX_BYTES = 256 * 1024 * 1024;
+/** One line of a setkey script or of `setkey -c` input: 1 MiB, some thousand statements on one line. */
+export const SCRIPT_LINE_MAX_BYTES = 1024 * 1024;
 
 const CHUNK = 64 * 1024;
 
@@ -28,12 +31,49 @@ export class FileReadError extends Error {
 
 export interface BoundedReadOptions {
   maxBytes: number;
+  /** The longest line (bytes between two newlines) read before giving up; unbounded when absent. */
+  maxLineBytes?: number;
   /** Refuse anything but a regular file (a device, FIFO, socket or directory). */
   regularOnly: boolean;
 }
 
-function mib(n: number): string {
-  return `${n / (1024 * 1024)} MiB`;
+/** A byte count as the limits are written: `256 MiB`, `64 KiB`, or bytes. */
+export function formatLimit(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
+/** Counts lines in the chunks read and fails on the first longer than `max` bytes, before its newline. */
+class LineBound {
+  private line = 1;
+  private len = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly max: number,
+  ) {}
+
+  take(chunk: Buffer): void {
+    let from = 0;
+    for (let nl = chunk.indexOf(0x0a, from); nl >= 0; nl = chunk.indexOf(0x0a, from)) {
+      this.check(this.len + nl - from);
+      this.line++;
+      this.len = 0;
+      from = nl + 1;
+    }
+    this.len += chunk.length - from;
+    this.check(this.len);
+  }
+
+  private check(len: number): void {
+    if (len > this.max)
+      throw new FileReadError(
+        this.path,
+        'EFBIG',
+        `line ${this.line} longer than ${formatLimit(this.max)}; refusing to read on`,
+      );
+  }
 }
 
 function kindOf(st: ReturnType<typeof fstatSync>): string {
@@ -45,8 +85,9 @@ function kindOf(st: ReturnType<typeof fstatSync>): string {
   return 'not a regular file';
 }
 
-/** Reads all of `fd`, failing past `max` bytes; EAGAIN (a non-blocking stdin) is waited out. */
-function readAll(fd: number, path: string, max: number): Buffer {
+/** Reads all of `fd`, failing past `max` bytes or a line past `maxLine`; EAGAIN (a non-blocking stdin) is waited out. */
+function readAll(fd: number, path: string, max: number, maxLine: number | undefined): Buffer {
+  const lines = maxLine === undefined ? undefined : new LineBound(path, maxLine);
   const parts: Buffer[] = [];
   let total = 0;
   for (;;) {
@@ -61,7 +102,8 @@ function readAll(fd: number, path: string, max: number): Buffer {
     }
     if (n === 0) return Buffer.concat(parts, total);
     total += n;
-    if (total > max) throw new FileReadError(path, 'EFBIG', `larger than ${mib(max)}; refusing to read on`);
+    if (total > max) throw new FileReadError(path, 'EFBIG', `larger than ${formatLimit(max)}; refusing to read on`);
+    lines?.take(buf.subarray(0, n));
     parts.push(buf.subarray(0, n));
   }
 }
@@ -87,8 +129,8 @@ export function readBoundedFile(path: string, o: BoundedReadOptions): Buffer {
     if (st.isDirectory() || (o.regularOnly && !st.isFile()))
       throw new FileReadError(path, 'ENOTREG', `${kindOf(st)}, not a regular file`);
     if (st.isFile() && st.size > o.maxBytes)
-      throw new FileReadError(path, 'EFBIG', `${st.size} bytes, larger than ${mib(o.maxBytes)}`);
-    return readAll(fd, path, o.maxBytes);
+      throw new FileReadError(path, 'EFBIG', `${st.size} bytes, larger than ${formatLimit(o.maxBytes)}`);
+    return readAll(fd, path, o.maxBytes, o.maxLineBytes);
   } catch (e) {
     if (e instanceof FileReadError) throw e;
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';

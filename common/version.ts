@@ -24,3 +24,8 @@ export function packageVersion(): string {
     return 'unknown';
   }
 }
+
+/** Every command's `--version` line (`setkey @(#) uipsec 0.1.0 (...)`, in the spirit of ipsec-tools' -V). */
+export function versionLine(program: string): string {
+  return `${program} @(#) uipsec ${packageVersion()} (userland IPsec in the KAME tradition)\n`;
+}

@@ -80,11 +80,16 @@ _uipsec_uipsecd() {
   -f | --config) _uipsec_files '*.conf' && return ;;
   -s | --socket | --ike-socket | --ctl-socket) _uipsec_files '*.sock' && return ;;
   --load) _uipsec_files '*.conf' && return ;;
+  --extension) _uipsec_files '*.js' && return ;;
+  --pidfile) _uipsec_files '*.pid' && return ;;
+  --log-file) _uipsec_files '*.log' && return ;;
+  --syslog-socket) _uipsec_files '*' && return ;;
   --tun) COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")) && return ;;
   -a | --address | -u | --underlay | --neighbour | --route | --natt | --name) COMPREPLY=() && return ;;
   esac
   _uipsec_words '-f --config -s --socket --ike-socket --ctl-socket --ctl-open -a --address -u --underlay --neighbour --route --natt
-    --forwarding --tun --load --name -n --check -d --debug -v --verbose -h --help'
+    --forwarding --tun --load --extension --name --pidfile --log-file --syslog --syslog-socket -n --check -d --debug
+    -v --verbose -V --version -h --help'
 }
 
 _uipsec_uipsec() {

@@ -14,6 +14,8 @@ export interface AdminTarget {
   readonly bridge: { readonly client: PfkeyClient };
   /** The daemon's counters (engine/stats.ts). */
   readonly stats: object;
+  /** IKEv2's own counters (ikev2/stats.ts), shown after the shared ones as `ikev2.NAME`. */
+  readonly ikev2Stats?: object;
   showIsakmp(): string[];
   /** IKEv2 SAs, each followed by its children indented. */
   showIkev2(): string[];
@@ -109,7 +111,13 @@ export async function runAdminCommand(r: AdminTarget, req: AdminRequest, proc: A
     }
     case 'show-stats':
       // Not in ipsec-tools: the counters that show an attack or a fault (docs/security.md), one `name value` a line.
-      return { ok: true, lines: Object.entries(r.stats).map(([k, v]) => `${k} ${String(v)}`) };
+      return {
+        ok: true,
+        lines: [
+          ...Object.entries(r.stats).map(([k, v]) => `${k} ${String(v)}`),
+          ...Object.entries(r.ikev2Stats ?? {}).map(([k, v]) => `ikev2.${k} ${String(v)}`),
+        ],
+      };
     case 'reload-config':
     case 'rc': {
       if (!proc.reload) throw new Error('reload-config: not available in this daemon');

@@ -26,6 +26,8 @@ import type { ReassemblyLimits } from './ikev1/reassembly.js';
 import type { PskFile } from './psk.js';
 import { RemoteAuthTable } from './conf/remote-auth.js';
 import { KernelEvents } from './sa/kernel-events.js';
+import { runScripts } from './ikev1/script-env.js';
+import type { ScriptEvent, ScriptRunner } from './script-hooks.js';
 import { PfkeyBridge, type BridgeEvents, type SpEntry } from './sa/pfkey-bridge.js';
 
 export type { RacoonStats } from './engine/stats.js';
@@ -56,6 +58,8 @@ export interface RacoonOptions {
   auth?: RemoteAuthTable;
   /** Bounds of IKEv1 fragment reassembly (unauthenticated state); defaults in ikev1/reassembly.ts. */
   fragLimits?: Partial<ReassemblyLimits>;
+  /** Where `script` hooks run (the racoon command spawns them, script-hooks.ts); absent: scripts do not run. */
+  scripts?: ScriptRunner;
 }
 
 export class Racoon {
@@ -83,6 +87,15 @@ export class Racoon {
       new HalfOpenLimit(o.maxHalfOpen ?? DEFAULT_HALF_OPEN_MAX, o.halfOpenPerSource ?? DEFAULT_HALF_OPEN_PER_SOURCE),
     );
     this.ikev1 = new Ikev1Handler(ctx, { fragLimits: o.fragLimits });
+    const scripts = o.scripts;
+    if (scripts) {
+      const run = (ev: ScriptEvent) => (ph1: Phase1) => runScripts(ctx.conf, scripts, ph1, ev);
+      Object.assign(this.ikev1.events, {
+        phase1Up: run('phase1_up'),
+        phase1Down: run('phase1_down'),
+        phase1Dead: run('phase1_dead'),
+      });
+    }
     this.ikev2 = new Ikev2Handler(ctx);
     this.ikev2Acquire = new Ikev2Acquire(this.ikev2);
     this.dispatch = new IkeDispatch(ctx, [this.ikev1, this.ikev2], this.ikev1);
@@ -215,6 +228,11 @@ export class Racoon {
   /** ISAKMP SAs as racoonctl show-sa isakmp prints them. */
   showIsakmp(): string[] {
     return this.ikev1.ph1.show();
+  }
+
+  /** IKEv2's counters for racoonctl show-stats (`ikev2.NAME`). */
+  get ikev2Stats(): object {
+    return this.ikev2.stats;
   }
 
   /** IKEv2 SAs as racoonctl show-sa ike prints them (a line per IKE SA, then one per child). */

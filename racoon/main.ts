@@ -3,6 +3,7 @@
 // `listen` addresses), and serves racoonctl on the admin socket.
 //   racoon [-F] [-f file] [-d|-dd|-v] [-l logfile] [-p port] [-P natt-port] [-C] [--socket path] [-V] [-h]
 //          [--ike-socket path] [--syslog-socket path]
+import { SpawnScripts } from './script-hooks.js';
 import { createSocket, type Socket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:net';
@@ -15,128 +16,23 @@ import { SocketPathError } from '../common/socket-path.js';
 import { makeLogger, type Logger, type LogLevel } from '../common/log.js';
 import { systemClock } from '../common/clock.js';
 import { systemRng } from '../common/rng.js';
-import { defaultSocketPath } from '../pfkey/transport-unix.js';
 import { checkConfig } from './conf/check.js';
 import type { RemoteAuthTable } from './conf/remote-auth.js';
 import { ISAKMP_NATT_PORT, ISAKMP_PORT, type RacoonConf } from './conf/ast.js';
 import { loadPskFile, type PskFile } from './psk.js';
 import { KernelLink } from './kernel-link.js';
-import { SyslogLogger } from './syslog.js';
-import { pidfilePath, writePidFile, type PidFile } from './pidfile.js';
+import { SyslogLogger } from '../common/syslog.js';
+import { pidfilePath, writePidFile, type PidFile } from '../common/pidfile.js';
 import { Racoon } from './daemon.js';
 import { serveAdmin } from './admin.js';
 import type { Endpoint } from './engine/datagram.js';
-import { logFileWriter, prepareLogFile } from './logfile.js';
+import { logFileWriter, prepareLogFile } from '../common/log-file.js';
+import { DEFAULT_ADMINSOCK, DEFAULT_PSK, parseRacoonArgs, type RacoonArgs } from './args.js';
 import { RACOON_HELP, RACOON_USAGE, adminSocketHint, noDaemonHint, versionLine } from './usage.js';
 
 export { exitAfterFlush } from '../common/stdio.js';
 
-export const DEFAULT_CONF = '/etc/racoon/racoon.conf';
-export const DEFAULT_PSK = '/etc/racoon/psk.txt';
-export const DEFAULT_ADMINSOCK = '/var/racoon/racoon.sock';
-
-export interface RacoonArgs {
-  foreground: boolean;
-  file: string;
-  debug: number;
-  verbose: boolean;
-  logfile?: string;
-  port?: number;
-  nattPort?: number;
-  check: boolean;
-  socket: string;
-  /** uipsecd's IKE datagram channel; default ike.sock next to the PF_KEY socket. */
-  ikeSocket?: string;
-  /** The syslog socket when not /dev/log (logger -u). */
-  syslogSocket?: string;
-  /** -h/--help or -V/--version: print that and exit 0. */
-  show?: 'help' | 'version';
-}
-
-/** racoon's command line; a message (what is wrong) when malformed. */
-export function parseRacoonArgs(
-  argv: readonly string[],
-  env: Record<string, string | undefined> = process.env,
-): RacoonArgs | string {
-  const a: RacoonArgs = {
-    foreground: false,
-    file: DEFAULT_CONF,
-    debug: 0,
-    verbose: false,
-    check: false,
-    socket: defaultSocketPath(env),
-  };
-  const num = (s: string | undefined, what: string): number | string => {
-    const n = Number(s);
-    return Number.isInteger(n) && n > 0 && n < 65536 ? n : `bad ${what} '${s}'`;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i]!;
-    if (f === '--help' || f === '--version') {
-      a.show ??= f === '--help' ? 'help' : 'version';
-      continue;
-    }
-    if (f === '--socket') {
-      const v = argv[++i];
-      if (!v) return 'option --socket needs a path';
-      a.socket = v;
-      continue;
-    }
-    if (f === '--ike-socket' || f === '--syslog-socket') {
-      const v = argv[++i];
-      if (!v) return `option ${f} needs a path`;
-      if (f === '--ike-socket') a.ikeSocket = v;
-      else a.syslogSocket = v;
-      continue;
-    }
-    if (!/^-[A-Za-z0-9]+$/.test(f)) return f.startsWith('-') ? `unknown option '${f}'` : `unexpected argument '${f}'`;
-    for (const c of f.slice(1)) {
-      switch (c) {
-        case 'F':
-          a.foreground = true;
-          break;
-        case 'd':
-          a.debug++;
-          break;
-        case 'v':
-          a.verbose = true;
-          break;
-        case 'C':
-          a.check = true;
-          break;
-        case 'h':
-          a.show ??= 'help';
-          break;
-        case 'V':
-          a.show ??= 'version';
-          break;
-        case '4':
-        case '6':
-        case 'B':
-          break;
-        case 'f':
-        case 'l':
-        case 'p':
-        case 'P': {
-          const v = argv[++i];
-          if (v === undefined) return `option -${c} needs an argument`;
-          if (c === 'f') a.file = v;
-          else if (c === 'l') a.logfile = v;
-          else {
-            const n = num(v, c === 'p' ? 'port' : 'NAT-T port');
-            if (typeof n === 'string') return n;
-            if (c === 'p') a.port = n;
-            else a.nattPort = n;
-          }
-          break;
-        }
-        default:
-          return `unknown option -${c}`;
-      }
-    }
-  }
-  return a;
-}
+export { DEFAULT_ADMINSOCK, DEFAULT_CONF, DEFAULT_PSK, parseRacoonArgs, type RacoonArgs } from './args.js';
 
 function logLevelOf(a: RacoonArgs, conf: RacoonConf): LogLevel {
   if (a.debug >= 1) return 'debug';
@@ -273,6 +169,7 @@ export async function startRacoon(
     port,
     nattPort,
     auth,
+    scripts: new SpawnScripts((level, msg) => log.log(level, msg)),
     ike: {
       send(data, from, to) {
         if (link.usesChannel) {
@@ -415,7 +312,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // As racoon: syslog (facility daemon) when it runs as a daemon, stderr under -F, the -l file when given.
   const syslog =
     !a.foreground && !a.logfile
-      ? new SyslogLogger({ level: 'info', socket: a.syslogSocket, fallback: toStderr })
+      ? new SyslogLogger({ level: 'info', tag: 'racoon', socket: a.syslogSocket, fallback: toStderr })
       : undefined;
   if (syslog) write = (l: string) => syslog.log('notice', l.replace(/^racoon: /, ''));
   // Directives accepted without effect are said at every start, not only under -C.

@@ -2,7 +2,6 @@
 // printed with start-up errors (what to run or change, not just the errno). Option letters are ipsec-tools'.
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { packageVersion } from '../common/version.js';
 import { SocketPathError } from '../common/socket-path.js';
 
 export const RACOON_USAGE =
@@ -70,9 +69,7 @@ Examples:
 Exit status: 0 ok; 1 bad usage, no racoon on the socket, or the command failed (racoon's reason printed).
 `;
 
-export function versionLine(program: string): string {
-  return `${program} @(#) uipsec ${packageVersion()} (userland IPsec in the KAME tradition)\n`;
-}
+export { versionLine } from '../common/version.js';
 
 /** The errno name of a Node system error ('ENOENT'), or its message when it has none. */
 export function errnoOf(e: unknown): string {

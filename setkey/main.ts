@@ -1,7 +1,6 @@
 // The setkey command (ipsec-tools setkey.c main) with the world injected: output, files, stdin lines, clock,
 // and the PF_KEY connection (`connect` to uipsecd's Unix socket, or a bare `request` hook in tests). With -n
 // nothing is sent, so `setkey -n -f file` and `setkey -n -c` check a script with no daemon running.
-import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import * as C from '../pfkey/constants.js';
 import type { PfkeyTransport } from '../pfkey/client.js';
@@ -9,6 +8,7 @@ import { encodeMessage, makeSadbMsg, type PfkeyMessage } from '../pfkey/msg.js';
 import { UnixTransport, defaultSocketPath } from '../pfkey/transport-unix.js';
 import { parseSetkey } from './parser.js';
 import { StatementJoiner, parseJoined } from './stdin-joiner.js';
+import { INPUT_LIMITS, InputLimitError, boundedLines, checkPendingStatement } from './stdin-lines.js';
 import {
   formatMessageFile,
   formatReply,
@@ -31,7 +31,7 @@ import { policyToJson, saToJson } from './json.js';
 import { exitAfterFlush, exitQuietlyOnEpipe } from '../common/stdio.js';
 import { SocketPathError } from '../common/socket-path.js';
 import { FileReadError, SCRIPT_FILE_MAX_BYTES, readBoundedFile } from '../common/bounded-file.js';
-import { packageVersion } from '../common/version.js';
+import { versionLine } from '../common/version.js';
 
 export { parseArgs } from './options.js';
 export { exitAfterFlush } from '../common/stdio.js';
@@ -64,7 +64,7 @@ export interface SetkeyIo {
 
 export { PIPELINE_WINDOW } from './pipeline.js';
 
-const VERSION = `setkey @(#) uipsec ${packageVersion()} (userland IPsec in the KAME tradition)\n`;
+const VERSION = versionLine('setkey');
 
 /** An open PF_KEY connection as main uses it. */
 interface Link {
@@ -137,7 +137,10 @@ async function runScript(f: Flags, io: SetkeyIo): Promise<number> {
     text = Buffer.from(io.readFile(f.file!)).toString('utf8');
   } catch (e) {
     const why = e instanceof FileReadError ? e.reason : (e as Error).message;
-    io.err(`setkey: Can't open \`${f.file}': ${why}\n`);
+    // A limit passed while reading (EFBIG) is not an open failure: say which input and which limit.
+    if (e instanceof FileReadError && e.code === 'EFBIG')
+      io.err(`setkey: ${f.file === '-' ? 'stdin' : f.file}: ${why}\n`);
+    else io.err(`setkey: Can't open \`${f.file}': ${why}\n`);
     return 1;
   }
   const where = f.file === '-' ? '' : f.file;
@@ -178,14 +181,21 @@ async function stdinLoop(f: Flags, io: SetkeyIo, link: Link | undefined): Promis
   const j = new StatementJoiner();
   const pipe = link ? newPipeline(io, f) : undefined;
   let failed = false;
-  input: for await (const line of io.stdinLines()) {
-    for (const st of j.push(line)) {
-      const r = parseJoined(st);
-      report(io, r.errors, r.warnings);
-      failed ||= r.errors.length > 0;
-      if (!f.notReally) await execute(r.statements, io, f, link, pipe);
-      if (r.statements.some((s) => s.kind === 'exit')) break input;
+  try {
+    input: for await (const line of io.stdinLines()) {
+      for (const st of j.push(line)) {
+        const r = parseJoined(st);
+        report(io, r.errors, r.warnings);
+        failed ||= r.errors.length > 0;
+        if (!f.notReally) await execute(r.statements, io, f, link, pipe);
+        if (r.statements.some((s) => s.kind === 'exit')) break input;
+      }
+      checkPendingStatement(j.pending().length, j.lines());
     }
+  } catch (e) {
+    if (!(e instanceof InputLimitError)) throw e;
+    io.err(`setkey: stdin: ${e.message}\n`);
+    failed = true;
   }
   await pipe?.drain();
   return failed || pipe?.status ? 1 : 0;
@@ -410,8 +420,14 @@ export function processIo(): SetkeyIo {
       process.stderr.write(t);
     },
     // A script may be a pipe or /dev/stdin, so it is capped rather than refused (issue 11 item 13).
-    readFile: (p) => readBoundedFile(p, { maxBytes: SCRIPT_FILE_MAX_BYTES, regularOnly: false }),
-    stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Infinity }),
+    readFile: (p) =>
+      readBoundedFile(p, {
+        maxBytes: SCRIPT_FILE_MAX_BYTES,
+        maxLineBytes: INPUT_LIMITS.maxLineBytes,
+        regularOnly: false,
+      }),
+    // -c: the same bounds, per line and in all, on a stream (issue 11).
+    stdinLines: () => boundedLines(process.stdin, INPUT_LIMITS),
     nowSec: () => Math.floor(Date.now() / 1000),
     nowMs: () => Date.now(),
     pid: process.pid,

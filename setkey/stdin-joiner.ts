@@ -30,10 +30,14 @@ export class StatementJoiner {
     const line = (hash >= 0 ? rawLine.slice(0, hash) : rawLine).replace(/\r?\n$/, '');
     if (line === '') return [];
     if (this.buf.length > 0) this.buf += ' ';
-    this.segs.push({ start: this.buf.length, line: this.lineNo });
+    const start = this.buf.length;
+    this.segs.push({ start, line: this.lineNo });
     this.buf += line;
+    // Without a ';' in it the line only waits: no search of the joined text (a rope, flattened by a search).
+    if (!line.includes(';')) return [];
     const out: JoinedStatement[] = [];
-    for (let semi = this.buf.indexOf(';'); semi >= 0; semi = this.buf.indexOf(';')) {
+    // The text before this line holds no ';' (each was taken when its line came): only the new line is searched.
+    for (let semi = this.buf.indexOf(';', start); semi >= 0; semi = this.buf.indexOf(';')) {
       out.push(this.take(semi + 1));
     }
     return out;
@@ -42,6 +46,11 @@ export class StatementJoiner {
   /** Text that has not reached a `;` yet (dropped at end of input, as ipsec-tools does). */
   pending(): string {
     return this.buf;
+  }
+
+  /** Physical lines pushed so far. */
+  lines(): number {
+    return this.lineNo;
   }
 
   private take(end: number): JoinedStatement {
@@ -55,15 +64,15 @@ export class StatementJoiner {
     };
     // The rest stays for the next statement; segments are rebased onto it.
     this.buf = this.buf.slice(end);
-    const rest = this.segs.filter((s) => this.segEnd(s) > end);
+    const rest = this.segs.filter((_, i) => this.segEnd(i) > end);
     this.segs = rest.map((s) => ({ start: Math.max(0, s.start - end), line: s.line }));
     if (this.buf.length === 0) this.segs = [];
     return { text, lineOf, firstLine: lineOf(firstNonSpace(text)), lastLine: lineOf(end - 1) };
   }
 
-  private segEnd(s: Segment): number {
-    const i = this.segs.indexOf(s);
-    return i + 1 < this.segs.length ? this.segs[i + 1]!.start : Number.POSITIVE_INFINITY;
+  /** Where segment `i` ends: where the next one starts. */
+  private segEnd(i: number): number {
+    return this.segs[i + 1]?.start ?? Number.POSITIVE_INFINITY;
   }
 }
 

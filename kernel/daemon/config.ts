@@ -12,6 +12,18 @@ import { IKE_SOCKET_ENV } from '../../channel/constants.js';
 import { CTL_SOCKET_ENV } from '../../channel/ctl-frames.js';
 import { DEFAULT_MARK, DEFAULT_TABLE } from '../os/route-sync.js';
 
+/** Examples and signals after the option list of `uipsecd --help`. */
+const HELP_AFTER = `
+Examples:
+  uipsecd -s /tmp/ua/pfkey.sock -a 10.7.0.1/24 -u 127.0.0.1:7001 --neighbour 10.7.0.2=127.0.0.1:7002
+  uipsecd -f /etc/uipsec/uipsecd.conf -n         check a config file
+  uipsecd --tun utun0 --load /etc/uipsec/policies.conf --pidfile /run/uipsecd.pid
+                                                 protect this machine's traffic (as root)
+
+Signals: SIGINT/SIGTERM stop cleanly; SIGHUP re-applies the --load files (addresses, links and sockets
+stay as started); SIGUSR1 logs one line of counters. Manual: uipsecd(8), uipsecd.conf(5).
+`;
+
 /** Linux IFNAMSIZ - 1, and the characters iproute2 accepts without quoting. */
 const TUN_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 /** Tables the kernel reserves (unspec, default, main, local). */
@@ -49,9 +61,19 @@ export interface DaemonConfig {
   tun?: string;
   /** setkey files loaded through the daemon's own PF_KEY at start (`load`, `--load`), in order. */
   loads: string[];
+  /** Extension modules started in the host (`extension`, `--extension`; docs/extensions.md), in order. */
+  extensions: string[];
   /** SO_MARK of the wire sockets and the table of the daemon's routes (TUN mode). */
   mark: number;
   table: number;
+  /** `--pidfile`, `pidfile`: our pid, mode 0644, removed at a clean stop (common/pidfile.ts). */
+  pidfile?: string;
+  /** `--log-file`, `log-file`: log lines appended there, the file kept mode 0600 (common/log-file.ts). */
+  logFile?: string;
+  /** `--syslog`, `syslog on`: log to syslog, facility daemon, through logger(1) (common/syslog.ts). */
+  syslog: boolean;
+  /** `--syslog-socket`: logger's socket other than /dev/log (tests). */
+  syslogSocket?: string;
 }
 
 export function defaultConfig(env: Record<string, string | undefined> = process.env): DaemonConfig {
@@ -70,8 +92,10 @@ export function defaultConfig(env: Record<string, string | undefined> = process.
     logLevel: 'notice',
     mtu: 1400,
     loads: [],
+    extensions: [],
     mark: DEFAULT_MARK,
     table: DEFAULT_TABLE,
+    syslog: false,
   };
 }
 
@@ -122,6 +146,11 @@ const KEYWORDS: Record<string, Apply> = {
     c.addresses.push(a[0]!);
     return undefined;
   },
+  extension: (c, a) => {
+    if (a.length !== 1) return 'extension needs a module path';
+    c.extensions.push(a[0]!);
+    return undefined;
+  },
   forwarding: (c, a) => {
     const v = onOff(a[0]);
     if (v === undefined || a.length !== 1) return 'forwarding needs on or off';
@@ -136,6 +165,11 @@ const KEYWORDS: Record<string, Apply> = {
   load: (c, a) => {
     if (a.length !== 1) return 'load needs a setkey file';
     c.loads.push(a[0]!);
+    return undefined;
+  },
+  'log-file': (c, a) => {
+    if (a.length !== 1) return 'log-file needs a path';
+    c.logFile = a[0]!;
     return undefined;
   },
   log: (c, a) => {
@@ -183,6 +217,11 @@ const KEYWORDS: Record<string, Apply> = {
     c.neighbours[n[0]] = n[1];
     return undefined;
   },
+  pidfile: (c, a) => {
+    if (a.length !== 1) return 'pidfile needs a path';
+    c.pidfile = a[0]!;
+    return undefined;
+  },
   route: (c, a) => {
     if (a.length < 1 || a.length > 2 || !parsePrefix(a[0]!) || (a[1] !== undefined && !parseAddr(a[1])))
       return 'route needs PREFIX [GATEWAY]';
@@ -195,6 +234,12 @@ const KEYWORDS: Record<string, Apply> = {
     // follows --socket, unless `ike-socket` (or $UIPSEC_IKE_SOCKET) named it already.
     if (c.ikeSocketPath === join(dirname(c.socketPath), 'ike.sock')) c.ikeSocketPath = join(dirname(a[0]!), 'ike.sock');
     c.socketPath = a[0]!;
+    return undefined;
+  },
+  syslog: (c, a) => {
+    const v = onOff(a[0]);
+    if (v === undefined || a.length !== 1) return 'syslog needs on or off';
+    c.syslog = v;
     return undefined;
   },
   table: (c, a) => {
@@ -229,6 +274,7 @@ export function applyConfigText(cfg: DaemonConfig, text: string, file: string): 
     if (err) errors.push(new ConfigError(err, file, i + 1, raw.indexOf(word!) + 1));
     // A file named by `load` in a config file is relative to that file, as include paths are.
     if (!err && word === 'load') cfg.loads[cfg.loads.length - 1] = resolve(dirname(file), args[0]!);
+    if (!err && word === 'extension') cfg.extensions[cfg.extensions.length - 1] = resolve(dirname(file), args[0]!);
   });
   return errors;
 }
@@ -239,6 +285,7 @@ export interface ParsedArgs {
   errors: ConfigError[];
   checkOnly: boolean;
   help?: string;
+  version?: boolean;
 }
 
 function collect(v: string, prev: string[]): string[] {
@@ -265,8 +312,14 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
     .option('--forwarding', 'forward packets not addressed to this host')
     .option('--tun <name>', "TUN mode: protect the machine's own traffic through TUN device NAME")
     .option('--load <file>', 'setkey file to load at start (repeatable)', collect, [])
+    .option('--extension <module>', 'extension module to start in the host (repeatable)', collect, [])
+    .option('--pidfile <path>', 'write the pid there (mode 0644), removed at a clean stop')
+    .option('--log-file <path>', 'append log lines to this file (kept mode 0600) instead of stderr')
+    .option('--syslog', 'log to syslog (facility daemon) instead of stderr')
+    .option('--syslog-socket <path>', "logger(1)'s socket instead of /dev/log")
     .option('-d, --debug', 'log at debug level')
     .option('-v, --verbose', 'log at info level')
+    .option('-V, --version', 'print the version and exit')
     .exitOverride()
     .configureOutput({ writeOut: () => {}, writeErr: () => {} });
   const errors: ConfigError[] = [];
@@ -274,11 +327,12 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
     prog.parse(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError && (e.code === 'commander.helpDisplayed' || e.code === 'commander.help')) {
-      return { config: cfg, errors, checkOnly: true, help: prog.helpInformation() };
+      return { config: cfg, errors, checkOnly: true, help: prog.helpInformation() + HELP_AFTER };
     }
     return { config: cfg, errors: [new ConfigError((e as Error).message, 'command line', 0)], checkOnly: false };
   }
   const o = prog.opts<Record<string, unknown>>();
+  if (o.version === true) return { config: cfg, errors, checkOnly: true, version: true };
   if (typeof o.config === 'string') {
     let text: string | undefined;
     try {
@@ -309,6 +363,11 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   if (o.forwarding === true) cfg.forwarding = true;
   if (typeof o.tun === 'string') cli('tun', [o.tun]);
   for (const f of o.load as string[]) cli('load', [resolve(f)]);
+  for (const m of o.extension as string[]) cli('extension', [resolve(m)]);
+  if (typeof o.pidfile === 'string') cli('pidfile', [resolve(o.pidfile)]);
+  if (typeof o.logFile === 'string') cli('log-file', [resolve(o.logFile)]);
+  if (o.syslog === true) cfg.syslog = true;
+  if (typeof o.syslogSocket === 'string') cfg.syslogSocket = o.syslogSocket;
   if (o.verbose === true) cfg.logLevel = 'info';
   if (o.debug === true) cfg.logLevel = 'debug';
   if (cfg.tun && (cfg.underlay || cfg.natt || cfg.addresses.length > 0))

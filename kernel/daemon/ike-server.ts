@@ -75,6 +75,7 @@ export function hostStatus(
   host: Host,
   channel?: IkeServerStats,
   pfkeyCounters?: Record<string, number>,
+  tun?: Record<string, unknown>,
 ): Record<string, unknown> {
   const ifs = host.interfaces();
   const routes = host.routes.list();
@@ -100,6 +101,7 @@ export function hostStatus(
     sadSize: host.sad.size,
     spdSize: host.spd.size,
     channel: channel ? { ...channel } : undefined,
+    tun,
   };
 }
 
@@ -133,6 +135,8 @@ export class IkeServer {
     private readonly natt?: NattSocket,
     /** PF_KEY's counters for STATUS (PfkeyServer.counters). */
     private readonly pfkeyCounters?: () => Record<string, number>,
+    /** TUN mode's part of STATUS (TunMode.status). */
+    private readonly tunStatus?: () => Record<string, unknown>,
   ) {
     natt?.onIke((msg, from) => this.ikeFromNatt(msg, from));
   }
@@ -253,12 +257,14 @@ export class IkeServer {
 
   /** The STATUS frame; should the lists still not fit (very long interface names), they go and counters stay. */
   private statusFrame(): Uint8Array {
-    const report = hostStatus(this.host, this.stats, this.pfkeyCounters?.());
+    const report = hostStatus(this.host, this.stats, this.pfkeyCounters?.(), this.tunStatus?.());
     try {
       return encodeIkeFrame({ type: 'status', report });
     } catch (e) {
       if (!(e instanceof IkeFrameError)) throw e;
-      return encodeIkeFrame({ type: 'status', report: { ...report, interfaces: [], routes: [], truncated: true } });
+      const tun = report.tun as { routes?: unknown[] } | undefined;
+      const small = { ...report, interfaces: [], routes: [], tun: tun && { ...tun, routes: [] }, truncated: true };
+      return encodeIkeFrame({ type: 'status', report: small });
     }
   }
 

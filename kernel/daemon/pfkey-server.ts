@@ -3,13 +3,26 @@
 // cannot be framed (garbage header) is disconnected, and affects no other. What waits for a client is
 // bounded per client and for all of them (pfkey-queue.ts): a dump pauses until its reader reads, and a
 // client that stops reading while messages keep coming is disconnected and counted (issue 11 item 4), so
-// that it can cost neither memory nor the daemon's time.
+// that it can cost neither memory nor the daemon's time. In TUN mode a message that changes the SPD is
+// answered only once the machine's routes follow it (`settle`): when `setkey` returns, a `require` policy's
+// traffic already goes into the TUN (or is refused), and the client's next message — an SA for it — is
+// read only then.
 import type { Server, Socket } from 'node:net';
 import { PfkeyStreamSplitter } from '../../pfkey/stream.js';
 import type { Logger } from '../../common/log.js';
 import type { KeySock, KeySocket } from '../keysock/keysock.js';
 import { closeUnix, listenUnix } from './unix-listener.js';
 import { ClientQueue, QueueBudget } from './pfkey-queue.js';
+import {
+  SADB_X_SPDADD,
+  SADB_X_SPDDELETE,
+  SADB_X_SPDDELETE2,
+  SADB_X_SPDFLUSH,
+  SADB_X_SPDUPDATE,
+} from '../../pfkey/constants.js';
+
+/** Message types that change the SPD (sadb_msg_type, byte 1): a run of them is settled once. */
+const SPD_CHANGES = new Set([SADB_X_SPDADD, SADB_X_SPDUPDATE, SADB_X_SPDDELETE, SADB_X_SPDDELETE2, SADB_X_SPDFLUSH]);
 
 export { CLIENT_QUEUE_LIMIT, DUMP_HIGH_WATER, GLOBAL_QUEUE_BUDGET } from './pfkey-queue.js';
 
@@ -31,6 +44,11 @@ interface Client {
   ksock: KeySocket | undefined;
   /** A dump paused for room. */
   wantResume: boolean;
+  /** Messages read and not yet given to the KeySock (waiting for `settle`). */
+  pending: Uint8Array[];
+  /** While waiting for `settle`: what the KeySock sends this client, delivered after it. */
+  held: Uint8Array[] | undefined;
+  heldBytes: number;
 }
 
 export class PfkeyServer {
@@ -38,6 +56,11 @@ export class PfkeyServer {
   readonly budget: QueueBudget;
   private readonly clients = new Map<Socket, Client>();
   private server: Server | undefined;
+  /**
+   * Set in TUN mode: undefined when the SPD's effects outside the daemon (routes) are in place, else a
+   * promise resolved when they are. Never rejects.
+   */
+  settle: (() => Promise<void> | undefined) | undefined;
 
   constructor(
     private readonly keysock: KeySock,
@@ -79,14 +102,24 @@ export class PfkeyServer {
   private accept(conn: Socket): void {
     this.stats.connections++;
     this.stats.open++;
-    const c: Client = { id: this.stats.connections, conn, queue: undefined!, ksock: undefined, wantResume: false };
+    const c: Client = {
+      id: this.stats.connections,
+      conn,
+      queue: undefined!,
+      ksock: undefined,
+      wantResume: false,
+      pending: [],
+      held: undefined,
+      heldBytes: 0,
+    };
     c.queue = new ClientQueue(conn, this.budget, () => this.resume(c));
     this.clients.set(conn, c);
     const splitter = new PfkeyStreamSplitter({ maxMessageBytes: 65536 });
     c.ksock = this.keysock.openSocket({ deliver: (msg) => this.deliver(c, msg) });
     conn.on('data', (chunk: Buffer) => {
       const r = splitter.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-      for (const m of r.messages) c.ksock?.send(m);
+      c.pending.push(...r.messages);
+      if (!c.held) this.pump(c);
       if (r.error) {
         this.stats.framingErrors++;
         this.log.log('info', `pfkey client ${c.id}: ${r.error.message}; disconnecting it`);
@@ -101,9 +134,52 @@ export class PfkeyServer {
     this.log.log('debug', `pfkey client ${c.id} connected`);
   }
 
+  /**
+   * Gives c's messages to the KeySock in order. After a run of SPD changes whose routes are not in yet, the
+   * client is paused and its answers held until they are.
+   */
+  private pump(c: Client): void {
+    while (c.pending.length && c.ksock) {
+      const m = c.pending.shift()!;
+      // Held from before the message: its answer is delivered while it is handled.
+      if (this.settle && SPD_CHANGES.has(m[1] ?? 0)) c.held ??= [];
+      c.ksock.send(m);
+      if (!c.held || SPD_CHANGES.has(c.pending[0]?.[1] ?? 0)) continue;
+      const wait = this.settle?.();
+      if (wait) {
+        c.conn.pause();
+        void wait.then(() => this.release(c));
+        return;
+      }
+      this.flushHeld(c);
+    }
+  }
+
+  /** The routes are in: c's held answers go out, and its reading continues. */
+  private release(c: Client): void {
+    if (!this.clients.has(c.conn)) return;
+    this.flushHeld(c);
+    if (!this.clients.has(c.conn)) return;
+    this.pump(c);
+    if (!c.held && !c.wantResume && c.queue.hasRoom) c.conn.resume();
+  }
+
+  private flushHeld(c: Client): void {
+    const held = c.held ?? [];
+    c.held = undefined;
+    c.heldBytes = 0;
+    for (const m of held) this.deliver(c, m);
+  }
+
   /** A message for client c; false asks a dump to pause (KeySocket.resume continues it). */
   private deliver(c: Client, msg: Uint8Array): boolean {
     if (c.conn.destroyed || !this.clients.has(c.conn)) return true;
+    if (c.held) {
+      c.heldBytes += msg.length;
+      if (c.heldBytes > this.budget.clientLimit) this.overBudget(c, `more than ${this.budget.clientLimit} bytes held`);
+      else c.held.push(msg);
+      return true;
+    }
     if (c.queue.overLimit(msg.length)) {
       this.overBudget(c, `more than ${this.budget.clientLimit} bytes waiting`);
       return true;
@@ -124,7 +200,7 @@ export class PfkeyServer {
   }
 
   private resume(c: Client): void {
-    if (c.conn.isPaused()) c.conn.resume();
+    if (c.conn.isPaused() && !c.held) c.conn.resume();
     if (!c.wantResume) return;
     c.wantResume = false;
     c.ksock?.resume();

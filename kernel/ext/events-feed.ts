@@ -5,7 +5,7 @@ import { formatAddr, formatPrefix } from '../../common/inet.js';
 import type { SecAssoc } from '../sad/secassoc.js';
 import type { Policy } from '../spd/policy.js';
 import type { Interface } from '../host/iface.js';
-import type { HostEvent } from '../host/host.js';
+import type { HostEvent } from '../host/host-options.js';
 import { KEV_INET6_SUBCLASS, KEV_INET_SUBCLASS, type KernEventBus, type KevPolicy, type KevSa } from './events.js';
 
 /** An SA for an event: who, what, which algorithms, never its keys. */

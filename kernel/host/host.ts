@@ -2,33 +2,32 @@
 // composition of interfaces, longest-prefix routes, SPD, SAD, counters and sockets; the IP output path with
 // the IPsec hook of ipsec/output.ts, then routing and fragmentation; the input path (ip-input.ts: reassembly,
 // ipsec/input.ts, delivery, forwarding); and the PF_KEY events (ACQUIRE, EXPIRE, SPD expiry) as plain
-// listener callbacks. See docs/architecture.md for the flow.
-import type { Clock } from '../../common/clock.js';
-import { systemClock } from '../../common/clock.js';
-import type { Rng } from '../../common/rng.js';
-import { systemRng } from '../../common/rng.js';
-import type { Logger } from '../../common/log.js';
-import { nullLogger } from '../../common/log.js';
-import { ParseError } from '../../common/bytes.js';
+// listener callbacks. Extensions (kernel/ext/, docs/extensions.md) hook in at a few points, each behind one
+// count check. See docs/architecture.md for the flow.
+import { systemClock, type Clock } from '../../common/clock.js';
+import { systemRng, type Rng } from '../../common/rng.js';
+import { nullLogger, type Logger } from '../../common/log.js';
 import { ErrnoError } from '../../common/errors.js';
 import { parseAddr, parsePrefix, type Prefix } from '../../common/inet.js';
 import type { Link } from '../link/link.js';
 import { Interface } from './iface.js';
 import { RouteTable } from './route.js';
-import { Spd, type SocketPolicy, type SpdOptions, type ExpireReason as SpdExpireReason } from '../spd/spd.js';
-import { Sad, type ExpireReason, type SadEvent } from '../sad/sad.js';
-import type { Policy } from '../spd/policy.js';
-import type { SecAssoc } from '../sad/secassoc.js';
+import { Spd, type SocketPolicy } from '../spd/spd.js';
+import { Sad, type SadEvent } from '../sad/sad.js';
 import { Stats, NetCounters } from '../stats.js';
-import { AcquireTable, type AcquireOptions } from '../sad/acquire.js';
+import { AcquireTable } from '../sad/acquire.js';
 import { ipsecOutput, packetSelector, type AcquireEvent } from '../ipsec/output.js';
 import { IpInput } from './ip-input.js';
+import type { HostEvent, HostOptions } from './host-options.js';
 import { UdpSocket, UdpTable, type UdpStack } from './socket.js';
 import { ping, PingTable, type PingOptions, type PingReply, type PingStack } from './ping.js';
 import { NAT_T_PORT } from '../ipsec/udp-encap.js';
-import { Reassembler, type ReassemblerOptions } from '../ip/reassembly.js';
-import { fragmentIpv4, fragmentIpv6 } from '../ip/frag.js';
+import { Reassembler } from '../ip/reassembly.js';
+import { fragmentOut } from './fragment-out.js';
 import { buildIpPacket, buildUdpPacket, buildEchoRequestPacket } from '../ip/packet.js';
+import { Extensions, type ExtStack } from '../ext/extension.js';
+import type { IpFilterRef, ResolvedRoute } from '../ext/ip-filter.js';
+import { runIfFilters } from '../ext/iface-filter.js';
 import { KernEventBus } from '../ext/events.js';
 import { feedInterface, postHostEvent, postPolicyChange, postSaChange } from '../ext/events-feed.js';
 import { ControlRegistry } from '../ext/control.js';
@@ -36,36 +35,7 @@ import { ControlRegistry } from '../ext/control.js';
 /** Default TTL / hop limit of locally generated packets (BSD net.inet.ip.ttl). */
 export const IP_DEFAULT_TTL = 64;
 
-/** What the host tells its PF_KEY side (keysock) and tests. */
-export type HostEvent =
-  | AcquireEvent
-  | { type: 'expire'; kind: 'soft'; sa: SecAssoc; reason: ExpireReason; used: boolean }
-  | { type: 'expire'; kind: 'hard'; sa: SecAssoc; reason: ExpireReason }
-  | { type: 'larval-expired'; sa: SecAssoc }
-  | { type: 'spd-expire'; policy: Policy; reason: SpdExpireReason };
-
-export interface HostOptions {
-  name: string;
-  clock?: Clock;
-  rng?: Rng;
-  log?: Logger;
-  /** Forward packets not addressed to this host (net.inet.ip.forwarding). */
-  forwarding?: boolean;
-  spd?: Omit<SpdOptions, 'clock'>;
-  /** KAME net.key.preferred_oldsa. */
-  preferOldSa?: boolean;
-  reassembly?: Omit<ReassemblerOptions, 'clock'>;
-  acquire?: AcquireOptions;
-  /** UDP ports that carry ESP-in-UDP (RFC 3948); default [4500]. */
-  nattPorts?: number[];
-  /**
-   * TUN mode (uipsecd --tun, kernel/daemon/tun-mode.ts): where a packet that arrived through IPsec goes when
-   * this host has no consumer for it (TCP, a UDP port no host socket holds, ICMP the host does not answer
-   * itself, or a destination beyond the host): the machine's kernel, which delivers or forwards it. Called
-   * after the inbound policy check; returns false if it could not take the packet.
-   */
-  upperDelivery?: (packet: Uint8Array) => boolean;
-}
+export type { HostEvent, HostOptions } from './host-options.js';
 
 function toAddr(a: string | Uint8Array): Uint8Array {
   if (typeof a !== 'string') return a;
@@ -75,7 +45,7 @@ function toAddr(a: string | Uint8Array): Uint8Array {
 }
 
 /** One isolated IP/IPsec stack (KAME kernel instance). Nothing here is global. */
-export class Host implements UdpStack, PingStack {
+export class Host implements UdpStack, PingStack, ExtStack {
   readonly name: string;
   readonly clock: Clock;
   readonly rng: Rng;
@@ -97,6 +67,8 @@ export class Host implements UdpStack, PingStack {
   readonly kernEvents: KernEventBus;
   /** Kernel controls (kernel/ext/control.ts): named endpoints that uipsecd's clients connect to. */
   readonly controls: ControlRegistry;
+  /** Loaded extensions (NKE-style filters, protocol handlers) and their counters: kernel/ext/extension.ts. */
+  readonly extensions: Extensions;
   /** TUN mode's hand-off to the machine's kernel (HostOptions.upperDelivery), used by the input path. */
   readonly upperDelivery: ((packet: Uint8Array) => boolean) | undefined;
   private readonly ifaces = new Map<string, Interface>();
@@ -121,7 +93,7 @@ export class Host implements UdpStack, PingStack {
       onError: (w, e) => this.log.log('error', `${this.name}: ${w}: ${String(e)}`),
     });
     this.spd = new Spd({ ...opts.spd, clock: this.clock });
-    this.spd.onChange = (kind, p) => kev.active && postPolicyChange(kev, kind, p);
+    this.spd.onPolicyEvent = (kind, p) => kev.active && postPolicyChange(kev, kind, p);
     this.sad = new Sad({
       clock: this.clock,
       rng: this.rng,
@@ -136,6 +108,7 @@ export class Host implements UdpStack, PingStack {
     const b = new Uint8Array(2);
     this.rng.fill(b);
     this.ipId = (b[0]! << 8) | b[1]!;
+    this.extensions = new Extensions(this, this);
     this.ipInput = new IpInput(this);
   }
 
@@ -153,7 +126,7 @@ export class Host implements UdpStack, PingStack {
     // A NAT-T socket link (link/natt-socket.ts) names the UDP port whose datagrams are ESP-in-UDP.
     const encap = (link as { encapPort?: unknown }).encapPort;
     if (typeof encap === 'number') this.encapPorts.add(encap);
-    link.onReceive((p) => this.input(p, name));
+    link.onReceive((p) => this.linkInput(p, ifc));
     feedInterface(this.kernEvents, ifc);
     return ifc;
   }
@@ -163,6 +136,9 @@ export class Host implements UdpStack, PingStack {
   }
   interfaces(): Interface[] {
     return [...this.ifaces.values()];
+  }
+  hasInterface(name: string): boolean {
+    return this.ifaces.has(name);
   }
 
   /** `route add prefix [gateway] -interface ifname`. */
@@ -226,8 +202,14 @@ export class Host implements UdpStack, PingStack {
    * Sends a locally built IP packet (or a forwarded one): SPD lookup with the socket's policy first, then
    * discard / bypass / the IPsec bundle, then routing and fragmentation. False if it was dropped (counted).
    */
-  output(packet: Uint8Array, sock?: SocketPolicy): boolean {
+  output(packet: Uint8Array, sock?: SocketPolicy, injector?: IpFilterRef, route?: ResolvedRoute): boolean {
     if (this.closed) return false;
+    const ipf = this.extensions.ip;
+    if (ipf.count !== 0) {
+      const r = ipf.run(packet, 'out', false, injector);
+      if (typeof r === 'string') return r === 'swallow';
+      packet = r;
+    }
     const sel = packetSelector(packet);
     if (!sel) {
       this.netstat.bump('ips_odropped');
@@ -247,8 +229,57 @@ export class Host implements UdpStack, PingStack {
         return false;
       }
       pkt = v.packet;
+      // The packet IPsec made goes through the filters again (xnu ip_output.c "Pass to filters again").
+      if (ipf.count !== 0) {
+        const r = ipf.run(pkt, 'out', true);
+        if (typeof r === 'string') return r === 'swallow';
+        pkt = r;
+      }
     }
-    return this.transmit(pkt);
+    return this.transmit(pkt, route);
+  }
+
+  /** @internal IpInjectStack: ipf_inject_input / ipf_inject_output. */
+  injectIp(packet: Uint8Array, dir: 'in' | 'out', injector: IpFilterRef, route?: ResolvedRoute): boolean {
+    if (this.closed) return false;
+    this.extensions.stats.bump(dir === 'in' ? 'ipf_inject_in' : 'ipf_inject_out');
+    if (dir === 'out') return this.output(packet, undefined, injector, route);
+    this.ipInput.input(packet, injector);
+    return true;
+  }
+
+  /** @internal IfInjectStack: a packet into IP input from `ifc` (its interface filters already run). */
+  ifDeliver(packet: Uint8Array, ifc: Interface): void {
+    if (!this.closed && ifc.up) this.ipInput.input(packet);
+  }
+
+  /** A packet from an interface's link: dropped while the interface is down, then its interface filters. */
+  private linkInput(packet: Uint8Array, ifc: Interface): void {
+    if (!ifc.up) {
+      this.extensions.stats.bump('iflt_ifdown');
+      return;
+    }
+    if (ifc.filters.length !== 0) {
+      const r = runIfFilters(this.extensions, ifc, packet, 'in', undefined);
+      if (typeof r === 'string') return;
+      packet = r;
+    }
+    this.input(packet, ifc.name);
+  }
+
+  /** Onto the interface's link: nothing leaves a down interface; its interface filters see the packet last. */
+  private linkSend(ifc: Interface, packet: Uint8Array, nextHop: Uint8Array): boolean {
+    if (!ifc.up) {
+      this.extensions.stats.bump('iflt_ifdown');
+      return false;
+    }
+    if (ifc.filters.length !== 0) {
+      const r = runIfFilters(this.extensions, ifc, packet, 'out', nextHop);
+      if (typeof r === 'string') return r === 'swallow';
+      packet = r;
+    }
+    ifc.link.send(packet, nextHop);
+    return true;
   }
 
   /** emitAcquire for ipsec/output.ts. */
@@ -257,15 +288,16 @@ export class Host implements UdpStack, PingStack {
   }
 
   /** Routes and fragments one finished packet onto its interface, or loops it back when it is for us. */
-  private transmit(pkt: Uint8Array): boolean {
+  private transmit(pkt: Uint8Array, forced?: ResolvedRoute): boolean {
     const v6 = pkt[0]! >> 4 === 6;
     const dst = v6 ? pkt.subarray(24, 40) : pkt.subarray(16, 20);
-    if (this.isLocal(dst)) {
+    if (!forced && this.isLocal(dst)) {
       const copy = pkt.slice();
       queueMicrotask(() => this.ipInput.input(copy));
       return true;
     }
-    const route = this.routes.lookup(dst);
+    // An extension's route decision (ipf_inject_output with a next hop) replaces the table's answer.
+    const route = forced ? { ifname: forced.ifname, gateway: forced.nextHop } : this.routes.lookup(dst);
     const ifc = route && this.ifaces.get(route.ifname);
     if (!route || !ifc) {
       this.netstat.bump(v6 ? 'ip6s_noroute' : 'ips_noroute');
@@ -273,32 +305,11 @@ export class Host implements UdpStack, PingStack {
     }
     const nextHop = route.gateway ?? new Uint8Array(dst);
     const mtu = ifc.mtu;
-    if (pkt.length <= mtu) {
-      ifc.link.send(pkt, nextHop);
-      return true;
-    }
-    let frags;
-    try {
-      frags = v6 ? fragmentIpv6(pkt, mtu, this.fragId()) : fragmentIpv4(pkt, mtu);
-    } catch (e) {
-      if (!(e instanceof ParseError)) throw e;
-      this.netstat.bump(v6 ? 'ip6s_odropped' : 'ips_odropped');
-      return false;
-    }
-    if (!frags.ok) {
-      this.netstat.bump(v6 ? 'ip6s_cantfrag' : 'ips_cantfrag');
-      return false;
-    }
-    this.netstat.bump(v6 ? 'ip6s_fragmented' : 'ips_fragmented');
-    this.netstat.bump(v6 ? 'ip6s_ofragments' : 'ips_ofragments', frags.fragments.length);
-    for (const f of frags.fragments) ifc.link.send(f, nextHop);
+    if (pkt.length <= mtu) return this.linkSend(ifc, pkt, nextHop);
+    const frags = fragmentOut(pkt, mtu, this.rng, this.netstat);
+    if (!frags) return false;
+    for (const f of frags) this.linkSend(ifc, f, nextHop);
     return true;
-  }
-
-  private fragId(): number {
-    const b = new Uint8Array(4);
-    this.rng.fill(b);
-    return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
   }
 
   private nextIpId(): number {
@@ -332,7 +343,9 @@ export class Host implements UdpStack, PingStack {
   // --- sockets and ping ---
 
   udpSocket(): UdpSocket {
-    return new UdpSocket(this);
+    const s = new UdpSocket(this);
+    if (this.extensions.sockets.global.length !== 0) this.extensions.sockets.initSocket(s);
+    return s;
   }
 
   /** UdpStack: builds the datagram from the socket's address (or the route's) and sends it. */
@@ -366,6 +379,7 @@ export class Host implements UdpStack, PingStack {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.extensions.closeAll();
     this.sad.close();
     this.unsubSpd();
     for (const i of this.ifaces.values()) i.link.close();

@@ -2,6 +2,9 @@
 // that carries its packets, and its addresses with their prefixes. Source address selection lives here too.
 import type { Link } from '../link/link.js';
 import { type Prefix, addrEqual, parsePrefix, prefixContains, formatPrefix } from '../../common/inet.js';
+import type { IfEvent, IfFilterRef } from '../ext/iface-filter.js';
+
+export type { IfEvent } from '../ext/iface-filter.js';
 
 /** One address on an interface with its on-link prefix (`10.0.0.1/24`). */
 export interface IfAddr {
@@ -12,6 +15,10 @@ export interface IfAddr {
 /** An interface of one Host. */
 export class Interface {
   readonly addrs: IfAddr[] = [];
+  /** Interface filters (kernel/ext/iface-filter.ts) in calling order; replaced, never changed in place. */
+  filters: readonly IfFilterRef[] = [];
+  private isUp = true;
+  private readonly watchers = new Set<(ev: IfEvent) => void>();
   constructor(
     readonly name: string,
     readonly link: Link,
@@ -29,7 +36,42 @@ export class Interface {
     if (!host || !prefix) throw new RangeError(`bad interface address "${text.slice(0, 64)}"`);
     const a = { addr: host.addr, prefix };
     this.addrs.push(a);
+    this.emit({ type: 'address-added', ifname: this.name, address: formatPrefix({ ...prefix, addr: host.addr }) });
     return a;
+  }
+
+  /** Removes `addr` (with or without its prefix length); false if the interface does not have it. */
+  removeAddress(text: string): boolean {
+    const slash = text.indexOf('/');
+    const host = parsePrefix(slash >= 0 ? text.slice(0, slash) : text);
+    const i = host ? this.addrs.findIndex((a) => addrEqual(a.addr, host.addr)) : -1;
+    if (i < 0) return false;
+    const [a] = this.addrs.splice(i, 1);
+    this.emit({ type: 'address-removed', ifname: this.name, address: formatPrefix({ ...a!.prefix, addr: a!.addr }) });
+    return true;
+  }
+
+  /** IFF_UP: a down interface sends nothing and drops what its link delivers. */
+  get up(): boolean {
+    return this.isUp;
+  }
+
+  setUp(up: boolean): void {
+    if (up === this.isUp) return;
+    this.isUp = up;
+    this.emit({ type: up ? 'up' : 'down', ifname: this.name });
+  }
+
+  /** Subscribes to up/down and address changes; returns the unsubscribe function. */
+  watch(fn: (ev: IfEvent) => void): () => void {
+    this.watchers.add(fn);
+    return () => {
+      this.watchers.delete(fn);
+    };
+  }
+
+  private emit(ev: IfEvent): void {
+    for (const fn of [...this.watchers]) fn(ev);
   }
 
   has(addr: Uint8Array): boolean {

@@ -1,7 +1,9 @@
 // The host's input path (BSD ip_input/ip6_input, udp_input, icmp_input and ip_forward, reduced): header
 // checks, reassembly, the IPsec input steps of ipsec/input.ts with the packet fed back to IP input after
 // each one, the inbound policy check, and delivery to UDP sockets, ping and the echo responder, or
-// forwarding. Every refusal is a counted drop; nothing here throws on bad input.
+// forwarding. Every refusal is a counted drop; nothing here throws on bad input. Extension IP filters see each
+// packet for this host before its protocol is dispatched (the ESP packet, then what came out of it), and
+// extension protocol handlers take the protocols the stack does not know (kernel/ext/, docs/extensions.md).
 import type { Clock } from '../../common/clock.js';
 import type { Rng } from '../../common/rng.js';
 import type { Logger } from '../../common/log.js';
@@ -42,6 +44,8 @@ import {
   ICMP_HEADER_BYTES,
   UDP_HEADER_BYTES,
 } from '../ip/constants.js';
+import type { IpFilterChains, IpFilterRef } from '../ext/ip-filter.js';
+import type { ProtocolTable } from '../ext/protocol.js';
 
 /** What the input path needs from its host (Host implements it). */
 export interface InputStack {
@@ -60,6 +64,7 @@ export interface InputStack {
   readonly forwarding: boolean;
   /** TUN mode: where a packet that came through IPsec goes when this host has no consumer for it. */
   readonly upperDelivery: ((packet: Uint8Array) => boolean) | undefined;
+  readonly extensions: { readonly ip: IpFilterChains; readonly protocols: ProtocolTable };
   isLocal(addr: Uint8Array): boolean;
   output(packet: Uint8Array, sock?: SocketPolicy): boolean;
   sendIp(dst: Uint8Array, protocol: number, payload: Uint8Array, sock?: SocketPolicy, src?: Uint8Array): boolean;
@@ -90,26 +95,20 @@ function plainView(p: Uint8Array): Uint8Array {
 export class IpInput {
   constructor(private readonly h: InputStack) {}
 
-  /** One packet up the stack (from a link, or looped back). Every refusal is a counted drop. */
-  input(packet: Uint8Array): void {
-    this.ipInput(plainView(packet), [], 0);
+  /** One packet up the stack (from a link, looped back, or injected by `injector`). Refusals are counted drops. */
+  input(packet: Uint8Array, injector?: IpFilterRef): void {
+    this.ipInput(plainView(packet), [], 0, injector);
   }
 
-  private ipInput(pkt: Uint8Array, history: InputLayer[], depth: number): void {
+  private ipInput(pkt: Uint8Array, history: InputLayer[], depth: number, injector?: IpFilterRef): void {
     const v6 = pkt.length > 0 && pkt[0]! >> 4 === 6;
     this.h.netstat.bump(v6 ? 'ip6s_total' : 'ips_total');
     if (depth > IPSEC_MAX_INPUT_DEPTH) {
       this.h.stats.bump('ips_in_inval');
       return;
     }
-    let sum: IpSummary;
-    try {
-      sum = decodeIpPacket(pkt);
-    } catch (e) {
-      if (!(e instanceof ParseError)) throw e;
-      this.h.netstat.bump(headerDropName(v6, e));
-      return;
-    }
+    const sum = this.decode(pkt);
+    if (!sum) return;
     if (sum.isFragment || sum.ipv6?.fragment) {
       const r = this.h.reassembler.input(pkt);
       if (r.kind === 'held') {
@@ -122,16 +121,47 @@ export class IpInput {
       }
       if (r.kind === 'complete') {
         this.h.netstat.bump(v6 ? 'ip6s_reassembled' : 'ips_reassembled');
-        this.ipInput(r.packet, history, depth);
+        this.ipInput(r.packet, history, depth, injector);
         return;
       }
     }
-    if (!this.h.isLocal(sum.dst)) {
-      if (this.h.upperDelivery && history.length > 0) this.forwardUp(pkt, sum, history);
-      else this.forward(pkt, sum, history);
+    this.dispatch(pkt, sum, history, depth, injector);
+  }
+
+  private decode(pkt: Uint8Array): IpSummary | undefined {
+    try {
+      return decodeIpPacket(pkt);
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      this.h.netstat.bump(headerDropName(pkt.length > 0 && pkt[0]! >> 4 === 6, e));
+      return undefined;
+    }
+  }
+
+  /** Local delivery, TUN-mode delivery up, or forwarding; the IP filters' input pass before the first two. */
+  private dispatch(pkt: Uint8Array, sum: IpSummary, history: InputLayer[], depth: number, injector?: IpFilterRef) {
+    const up = this.h.upperDelivery !== undefined && history.length > 0;
+    let local = this.h.isLocal(sum.dst);
+    if (!local && !up) {
+      this.forward(pkt, sum, history);
       return;
     }
-    this.localInput(pkt, sum, history, depth);
+    const ipf = this.h.extensions.ip;
+    if (ipf.count !== 0) {
+      const r = ipf.run(pkt, 'in', history.length > 0, injector);
+      if (typeof r === 'string') return;
+      if (r !== pkt) {
+        const s2 = this.decode(r);
+        if (!s2) return;
+        [pkt, sum, local] = [plainView(r), s2, this.h.isLocal(s2.dst)];
+        if (!local && !up) {
+          this.forward(pkt, sum, history);
+          return;
+        }
+      }
+    }
+    if (local) this.localInput(pkt, sum, history, depth);
+    else this.forwardUp(pkt, sum, history);
   }
 
   private localInput(pkt: Uint8Array, sum: IpSummary, history: InputLayer[], depth: number): void {
@@ -166,8 +196,22 @@ export class IpInput {
     }
     const sel = packetSelector(pkt);
     if (sel && this.policyReject(sel, history)) return;
+    if (this.h.extensions.protocols.count !== 0 && this.protocolInput(pkt, sum, history)) return;
     if (this.deliverUp(pkt, sum, history)) return;
     this.h.netstat.bump(sum.family === 6 ? 'ip6s_noproto' : 'ips_noproto');
+  }
+
+  /** An extension's protocol handler (net_add_proto), after the inbound policy check. */
+  private protocolInput(pkt: Uint8Array, sum: IpSummary, history: InputLayer[]): boolean {
+    return this.h.extensions.protocols.dispatch({
+      family: sum.family,
+      protocol: sum.protocol,
+      src: sum.src,
+      dst: sum.dst,
+      packet: pkt.subarray(0, sum.end),
+      payload: pkt.subarray(sum.payloadOffset, sum.end),
+      ipsecLayers: history.length,
+    });
   }
 
   /** TUN mode: hands a packet that came through IPsec (policy already checked) to the machine's kernel. */

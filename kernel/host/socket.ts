@@ -4,20 +4,21 @@
 import { ErrnoError } from '../../common/errors.js';
 import { addrEqual, addrKey, parseAddr } from '../../common/inet.js';
 import type { SocketPolicy } from '../spd/spd.js';
-import type { InputLayer } from '../ipsec/input.js';
+import {
+  closeSocketFilters,
+  runSocketFilters,
+  type SocketFilter,
+  type SocketFilterRef,
+  type SocketVerdict,
+  type UdpRemote,
+} from '../ext/socket-filter.js';
 
 /** BSD net.inet.ip.portrange.hifirst/hilast: where ephemeral ports come from. */
 export const EPHEMERAL_PORT_FIRST = 49152;
 export const EPHEMERAL_PORT_LAST = 65535;
 
-/** Where a datagram came from, and the IPsec transforms it went through (outermost first). */
-export interface UdpRemote {
-  address: Uint8Array;
-  port: number;
-  /** The local address it was sent to. */
-  local: Uint8Array;
-  layers: readonly InputLayer[];
-}
+/** Where a datagram came from (`local`: the address it was sent to), and the IPsec transforms it went through. */
+export type { UdpRemote } from '../ext/socket-filter.js';
 
 export type UdpHandler = (data: Uint8Array, from: UdpRemote) => void;
 
@@ -45,26 +46,70 @@ export class UdpSocket {
   localPort = 0;
   localAddr: Uint8Array | undefined;
   policy: SocketPolicy | undefined;
+  /** The default destination set by connect(). */
+  remote: { address: Uint8Array; port: number } | undefined;
+  /** Socket filters (kernel/ext/socket-filter.ts) in calling order; replaced, never changed in place. */
+  filters: readonly SocketFilterRef[] = [];
   private handler: UdpHandler | undefined;
   private closed = false;
 
   constructor(private readonly stack: UdpStack) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
 
   /** Binds to `port` (0: an ephemeral one) and optionally one local address; EADDRINUSE if taken. */
   bind(port = 0, addr?: string | Uint8Array): number {
     if (this.closed) throw new ErrnoError('EBADF', 'socket is closed');
     if (this.localPort !== 0) throw new ErrnoError('EINVAL', 'socket is already bound');
     const a = addr === undefined ? undefined : toAddr(addr);
+    if (this.filters.length !== 0) this.filterCall('bind', (f) => f.bind?.(this, port, a));
     this.localPort = this.stack.udpTable.bind(this, checkPort(port), a);
     this.localAddr = a;
     return this.localPort;
   }
 
-  /** Sends `data` to dst:dport (binding an ephemeral port first if needed). False if the packet was dropped. */
-  send(data: Uint8Array, dst: string | Uint8Array, dport: number): boolean {
+  /**
+   * Sets the default destination (UDP connect(2)): send() without an address goes there. Socket filters may
+   * refuse it (ErrnoError).
+   */
+  connect(dst: string | Uint8Array, dport: number): void {
+    if (this.closed) throw new ErrnoError('EBADF', 'socket is closed');
+    const to = { address: toAddr(dst), port: checkPort(dport) };
+    if (this.filters.length !== 0) this.filterCall('connect', (f) => f.connect?.(this, to));
+    this.remote = to;
+  }
+
+  /**
+   * Sends `data` to dst:dport, or to the connected peer (binding an ephemeral port first if needed). False if the
+   * packet was dropped; an ErrnoError if a socket filter refused it.
+   */
+  send(data: Uint8Array, dst?: string | Uint8Array, dport?: number): boolean {
     if (this.closed) throw new ErrnoError('EBADF', 'socket is closed');
     if (this.localPort === 0) this.bind(0);
-    return this.stack.udpSend(this, data, toAddr(dst), checkPort(dport));
+    const to =
+      dst === undefined ? this.remote : { address: toAddr(dst), port: checkPort(dport ?? this.remote?.port ?? 0) };
+    if (!to) throw new ErrnoError('EDESTADDRREQ', 'socket is not connected');
+    let d = data;
+    if (this.filters.length !== 0) {
+      const r = runSocketFilters(this, 'dataOut', d, (f, x) => f.dataOut?.(this, x, to));
+      if (r === 'swallow') return true;
+      if (r === 'drop') {
+        this.filters[0]?.sink.stats.bump('sflt_out_dropped');
+        return false;
+      }
+      if (r instanceof ErrnoError) throw r;
+      d = r;
+    }
+    return this.stack.udpSend(this, d, to.address, to.port);
+  }
+
+  /** @internal sock_inject_data_out: past the socket filters. */
+  sendUnfiltered(data: Uint8Array, dst: Uint8Array, dport: number): boolean {
+    if (this.closed) return false;
+    if (this.localPort === 0) this.bind(0);
+    return this.stack.udpSend(this, data, dst, checkPort(dport));
   }
 
   onMessage(fn: UdpHandler): void {
@@ -78,6 +123,22 @@ export class UdpSocket {
 
   /** @internal called by the host for a datagram that passed the inbound policy check. */
   deliver(data: Uint8Array, from: UdpRemote): void {
+    if (this.closed) return;
+    let d = data;
+    if (this.filters.length !== 0) {
+      const r = runSocketFilters(this, 'dataIn', d, (f, x) => f.dataIn?.(this, x, from));
+      if (r === 'swallow') return;
+      if (!(r instanceof Uint8Array)) {
+        this.filters[0]?.sink.stats.bump('sflt_in_dropped');
+        return;
+      }
+      d = r;
+    }
+    this.handler?.(d, from);
+  }
+
+  /** @internal sock_inject_data_in: past the socket filters. */
+  deliverUnfiltered(data: Uint8Array, from: UdpRemote): void {
     if (!this.closed) this.handler?.(data, from);
   }
 
@@ -85,6 +146,14 @@ export class UdpSocket {
     if (this.closed) return;
     this.closed = true;
     this.stack.udpTable.unbind(this);
+    if (this.filters.length !== 0) closeSocketFilters(this);
+  }
+
+  /** bind/connect through the socket filters: a refusal (or a filter that threw) fails the call. */
+  private filterCall(hook: 'bind' | 'connect', call: (f: SocketFilter) => SocketVerdict): void {
+    const r = runSocketFilters(this, hook, new Uint8Array(0), (f) => call(f));
+    if (r instanceof ErrnoError) throw r;
+    if (r === 'drop') throw new ErrnoError('EIO', `${hook} failed in a socket filter`);
   }
 }
 

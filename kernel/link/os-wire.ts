@@ -18,6 +18,10 @@ import {
 } from '../ip/constants.js';
 import { openRawSocket, openUdpSocket, sendTo, closeFd, sockaddr } from '../os/sockets.js';
 import type { IoLoopSource } from '../os/io-loop.js';
+import type { TxQueue } from '../os/tx-queue.js';
+
+/** Linux ENOBUFS: what a full send queue counts as. */
+const ENOBUFS = 105;
 
 /** The IP protocols a host in TUN mode receives from the wire through raw sockets. */
 export const WIRE_PROTOCOLS = [IPPROTO_ESP, IPPROTO_AH, IPPROTO_IPCOMP] as const;
@@ -34,6 +38,8 @@ export interface OsWireOptions {
   /** Largest packet on the machine's wire (the host fragments ESP beyond it). */
   mtu: number;
   udpPorts?: readonly number[];
+  /** The send worker; without it every packet is one sendto(2) from the caller's thread. */
+  tx?: TxQueue;
 }
 
 interface UdpSock {
@@ -125,7 +131,7 @@ export class OsWireLink implements Link {
       this.stats.sendErrors++;
       return;
     }
-    this.count(sendTo(fd, packet, sockaddr(h.dst)), 'raw');
+    this.sendOne(fd, packet, h.dst, 0, 'raw');
   }
 
   /** UDP from a port we hold leaves from that socket (payload only); false when it is not ours. */
@@ -139,8 +145,15 @@ export class OsWireLink implements Link {
       this.udp.find((u) => u.port === sport && addrEqual(u.addr, h.src)) ??
       this.udp.find((u) => u.port === sport && u.addr.length === h.src.length);
     if (!s) return false;
-    this.count(sendTo(s.fd, p.subarray(h.off + 8, h.off + ulen), sockaddr(h.dst, dport)), 'udp');
+    this.sendOne(s.fd, p.subarray(h.off + 8, h.off + ulen), h.dst, dport, 'udp');
     return true;
+  }
+
+  /** Through the send worker when there is one (a refusal is a full queue), else one sendto(2) here. */
+  private sendOne(fd: number, data: Uint8Array, addr: Uint8Array, port: number, kind: 'raw' | 'udp'): void {
+    const tx = this.opts.tx;
+    if (!tx) this.count(sendTo(fd, data, sockaddr(addr, port)), kind);
+    else this.count(tx.sendTo(fd, data, addr, port) ? 0 : ENOBUFS, kind);
   }
 
   private count(errno: number, kind: 'raw' | 'udp'): void {

@@ -2,10 +2,11 @@
 // kernel routes into the device (its applications' packets, or packets it forwards) arrives through
 // onReceive; what the host writes with send() is handed to the machine's kernel as if it had arrived on the
 // device (delivered locally or forwarded). Reads come in batches from the I/O worker (kernel/os/io-loop.ts);
-// each write is one write(2). A macOS utun link would implement the same contract with its 4-byte header.
+// writes go to the send worker (kernel/os/tx-queue.ts) when one is given, else one write(2) each. A macOS utun link would implement the same contract with its 4-byte header.
 import type { Link } from './link.js';
 import { libc } from '../os/libc.js';
 import type { IoLoopSource } from '../os/io-loop.js';
+import type { TxQueue } from '../os/tx-queue.js';
 
 export class TunLink implements Link {
   readonly stats = { packetsIn: 0, packetsOut: 0, filtered: 0, writeErrors: 0 };
@@ -16,6 +17,7 @@ export class TunLink implements Link {
     readonly name: string,
     private readonly fd: number,
     readonly mtu: number,
+    private readonly tx?: TxQueue,
   ) {}
 
   /** What the I/O loop reads for this link. */
@@ -31,8 +33,9 @@ export class TunLink implements Link {
   send(packet: Uint8Array, nextHop?: Uint8Array): void {
     void nextHop;
     if (this.closed) return;
-    if (libc().write(this.fd, packet, packet.length) < 0) this.stats.writeErrors++;
-    else this.stats.packetsOut++;
+    const ok = this.tx ? this.tx.write(this.fd, packet) : libc().write(this.fd, packet, packet.length) >= 0;
+    if (ok) this.stats.packetsOut++;
+    else this.stats.writeErrors++;
   }
 
   private receive(view: Uint8Array): void {

@@ -4,8 +4,8 @@
 // Anything unavailable (not Linux, koffi missing, no descriptor) answers undefined; callers then fail closed.
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
+import { SOL_SOCKET } from './libc.js';
 
-const SOL_SOCKET = 1;
 const SO_PEERCRED = 17;
 /** struct ucred { pid_t pid; uid_t uid; gid_t gid; } */
 const UCRED_BYTES = 12;

@@ -10,6 +10,8 @@ const TAIL = 1;
 const SLEEPING = 2;
 const DOORBELL = 3;
 const DROPS = 4;
+/** Set by the producer's close(): a blocking consumer (a worker) leaves once it has drained. */
+const CLOSED = 5;
 const CTRL_WORDS = 8;
 const REC_HDR = 8;
 const WRAP = 0xffffffff;
@@ -79,6 +81,18 @@ export class RingWriter {
 
   drop(): void {
     Atomics.add(this.ctrl, DROPS, 1);
+  }
+
+  /** True when nothing published is left for the reader (it has caught up). */
+  get empty(): boolean {
+    return Atomics.load(this.ctrl, TAIL) === Atomics.load(this.ctrl, HEAD);
+  }
+
+  /** Tells a blocking reader (`RingReader.waitSync`) to leave after draining what is published. */
+  close(): void {
+    Atomics.store(this.ctrl, CLOSED, 1);
+    Atomics.add(this.ctrl, DOORBELL, 1);
+    Atomics.notify(this.ctrl, DOORBELL);
   }
 
   /** Makes the committed records visible and wakes the reader if it waits. */
@@ -155,6 +169,20 @@ export class RingReader {
       if (w.async) await w.value;
       Atomics.store(this.ctrl, SLEEPING, 0);
     }
+  }
+
+  /**
+   * For a worker thread (Atomics.wait blocks): returns at once if records are there, else sleeps until the
+   * producer publishes. False once the producer closed the ring and everything is drained.
+   */
+  waitSync(): boolean {
+    Atomics.store(this.ctrl, SLEEPING, 1);
+    const bell = Atomics.load(this.ctrl, DOORBELL);
+    const idle = Atomics.load(this.ctrl, HEAD) === Atomics.load(this.ctrl, TAIL);
+    if (idle && Atomics.load(this.ctrl, CLOSED) === 1) return false;
+    if (idle) Atomics.wait(this.ctrl, DOORBELL, bell);
+    Atomics.store(this.ctrl, SLEEPING, 0);
+    return true;
   }
 
   /** Ends `run` (after its current wait: ring the doorbell with `wake`). */

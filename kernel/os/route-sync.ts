@@ -61,6 +61,8 @@ export function normalizeDst(dst: string, family: 4 | 6): string | undefined {
 export class RouteSync {
   /** What the last sync installed, for status and tests. */
   installed: PlannedRoute[] = [];
+  /** The policy-routing rules were in place after the last sync (false after removeAll). */
+  rulesInstalled = false;
 
   constructor(private readonly o: RouteSyncOptions) {}
 
@@ -135,6 +137,7 @@ export class RouteSync {
    */
   async sync(plan: PlannedRoute[]): Promise<string[]> {
     const errors = await this.ensureRules();
+    this.rulesInstalled = errors.length === 0;
     const want = new Map<string, string>();
     for (const r of plan) {
       if (r.killSwitch) want.set(`kill ${r.prefix}`, this.killCmd(r.prefix, 'replace'));
@@ -166,5 +169,30 @@ export class RouteSync {
         }
     }
     this.installed = [];
+    this.rulesInstalled = false;
+  }
+
+  /**
+   * What `uipsec status` shows of the machine's routing: what this daemon installed, not a guess; at most
+   * `max` routes listed (the STATUS frame is bounded), the totals always.
+   */
+  status(max = 256): Record<string, unknown> {
+    const kills = this.installed.filter((r) => r.killSwitch);
+    return {
+      table: this.o.table,
+      mark: `0x${this.o.mark.toString(16)}`,
+      rules: this.rulesInstalled
+        ? [
+            `${RULE_PREF}: not fwmark 0x${this.o.mark.toString(16)} lookup ${this.o.table}`,
+            `${WIRE_RULE_PREF}: ESP, AH, IPComp, UDP 500/4500 lookup main`,
+          ]
+        : [],
+      routes: this.installed
+        .slice(0, max)
+        .map((r) => ({ prefix: r.prefix, dev: this.o.tun, src: r.src, killSwitch: r.killSwitch })),
+      routesTotal: this.installed.length,
+      killSwitch: kills.slice(0, max).map((r) => `prohibit ${r.prefix} metric ${KILL_SWITCH_METRIC}`),
+      killSwitchTotal: kills.length,
+    };
   }
 }

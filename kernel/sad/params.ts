@@ -2,13 +2,12 @@
 // validation that turns them into an SA's algorithms, keys, replay window, flags and lifetimes (KAME
 // key_setsaval + key_mature). Everything KAME refuses is an ErrnoError EINVAL, thrown before the SA changes.
 import { ErrnoError } from '../../common/errors.js';
-import { wipe } from '../../common/bytes.js';
 import { findAuthAlg, findCompAlg, findEncAlg } from '../../crypto/registry.js';
 import { checkKeyLength } from '../../crypto/errors.js';
 import type { Backend } from '../../crypto/types.js';
 import { SADB_X_EXT_CYCSEQ, SADB_X_EXT_RAWCPI } from '../../pfkey/constants.js';
-import { ReplayWindow, REPLAY_MAX_BITS } from './replay.js';
-import type { IpsecMode, IpsecProto, Lifetime, NatT, SecAssoc } from './secassoc.js';
+import { REPLAY_MAX_BITS } from './replay.js';
+import { SaRecord, type IpsecMode, type IpsecProto, type Lifetime, type NatT } from './secassoc.js';
 
 /** RFC 3173 §2.2: CPIs are 16 bits; 0..255 are the well-known (IANA) ones. */
 export const IPCOMP_CPI_MAX = 0xffff;
@@ -58,9 +57,6 @@ export interface GetSpiParams {
   natt?: NatT;
 }
 
-/** The replay state of a larval SA (replaced at ADD/UPDATE); it never sees a packet. */
-const NO_REPLAY = new ReplayWindow(0, false);
-
 /** "No limit": one frozen object shared by every SA without a hard or soft lifetime (issue 11 item 14). */
 const ZERO_LIFETIME: Lifetime = Object.freeze({ allocations: 0, bytes: 0, addtimeSec: 0, usetimeSec: 0 });
 
@@ -77,7 +73,7 @@ export function checkAddrs(src: Uint8Array, dst: Uint8Array): void {
   }
 }
 
-/** A new larval SA record (no algorithms, no keys) for GETSPI, or for ADD to fill in. */
+/** A new larval SA record (no algorithms, no keys) for GETSPI, or for ADD to fill in; src and dst are kept, not copied. */
 export function larvalSa(
   proto: IpsecProto,
   mode: IpsecMode,
@@ -88,28 +84,10 @@ export function larvalSa(
   pid: number,
   seq: number,
   nowSec: number,
-): SecAssoc {
-  return {
-    spi,
-    proto,
-    mode,
-    src: new Uint8Array(src),
-    dst: new Uint8Array(dst),
-    reqid,
-    state: 'larval',
-    esn: false,
-    replayBits: 0,
-    replay: NO_REPLAY,
-    seqOutHi: 0,
-    seqOutLo: 0,
-    cyclicSeq: false,
-    tfcPadTo: 0,
-    hard: lifetimeOf(undefined),
-    soft: lifetimeOf(undefined),
-    current: { allocations: 0, bytes: 0, addtimeSec: nowSec, usetimeSec: 0 },
-    ownerPid: pid,
-    seq,
-  };
+): SaRecord {
+  const current = { allocations: 0, bytes: 0, addtimeSec: nowSec, usetimeSec: 0 };
+  const none = lifetimeOf(undefined);
+  return new SaRecord(spi, proto, mode, src, dst, reqid, none, none, current, pid, seq);
 }
 
 /**
@@ -118,7 +96,7 @@ export function larvalSa(
  * (ipsec/esp-crypto.ts ensureContexts, ipsec/ah.ts), not here: they are most of an SA's memory (issue 11
  * item 14), and many SAs (a hub's, a flood of ADDs) never carry a packet.
  */
-export function applyParams(sa: SecAssoc, p: SaParams): void {
+export function applyParams(sa: SaRecord, p: SaParams): void {
   if (sa.proto !== 'ipcomp' && sa.spi <= 0xff)
     throw new ErrnoError('EINVAL', 'SPIs 0..255 are reserved (RFC 4303 §2.1)');
   const flags = p.flags ?? 0;
@@ -131,7 +109,7 @@ export function applyParams(sa: SecAssoc, p: SaParams): void {
   setAlgorithms(sa, p);
   sa.esn = p.esn === true;
   sa.replayBits = replayBits;
-  sa.replay = new ReplayWindow(replayBits, sa.esn);
+  sa.resetReplay(); // made on the first inbound packet (ipsec/esp.ts, ah.ts)
   sa.flags = flags;
   sa.cyclicSeq = p.cyclicSeq ?? (flags & SADB_X_EXT_CYCSEQ) !== 0;
   sa.tfcPadTo = p.tfcPadTo ?? 0;
@@ -144,7 +122,7 @@ export function applyParams(sa: SecAssoc, p: SaParams): void {
  * The SA's algorithms and keys, key lengths checked as the contexts would. Contexts are made here only when
  * the caller picks a back-end (tests comparing implementations); otherwise on first use.
  */
-function setAlgorithms(sa: SecAssoc, p: SaParams): void {
+function setAlgorithms(sa: SaRecord, p: SaParams): void {
   try {
     if (sa.proto === 'ipcomp') {
       if (p.encAlg || p.authAlg || p.encKey?.length || p.authKey?.length)
@@ -160,30 +138,28 @@ function setAlgorithms(sa: SecAssoc, p: SaParams): void {
     } else if (!p.encAlg) {
       throw new ErrnoError('EINVAL', 'ESP needs an encryption algorithm (null for none)');
     }
-    // Both keys in one buffer: one allocation per SA instead of two (issue 11 item 14).
-    const encLen = p.encAlg ? (p.encKey?.length ?? 0) : 0;
-    const keys = new Uint8Array(encLen + (p.authAlg ? (p.authKey?.length ?? 0) : 0));
+    const none = new Uint8Array(0);
+    const encKey = p.encAlg ? (p.encKey ?? none) : undefined;
+    const authKey = p.authAlg ? (p.authKey ?? none) : undefined;
     if (p.encAlg) {
       const alg = findEncAlg(p.encAlg);
       if (alg.kind === 'aead' && p.authAlg && p.authAlg !== 'null')
         throw new ErrnoError('EINVAL', `${alg.name} is combined mode: no -A`);
+      checkKeyLength(alg.name, encKey!, alg.keyBits);
       sa.encAlg = alg;
-      sa.encKey = keys.subarray(0, encLen);
-      if (p.encKey) sa.encKey.set(p.encKey);
-      checkKeyLength(alg.name, sa.encKey, alg.keyBits);
-      if (p.backend && alg.kind === 'aead') sa.aead = alg.create(sa.encKey, p.backend);
-      else if (p.backend && alg.kind === 'cipher') sa.cipher = alg.create(sa.encKey, p.backend);
     }
     if (p.authAlg) {
       const auth = findAuthAlg(p.authAlg);
+      checkKeyLength(auth.name, authKey!, auth.keyBits);
       sa.authAlg = auth;
-      sa.authKey = keys.subarray(encLen);
-      if (p.authKey) sa.authKey.set(p.authKey);
-      checkKeyLength(auth.name, sa.authKey, auth.keyBits);
-      if (p.backend) sa.auth = auth.create(sa.authKey, p.backend);
     }
+    // Both keys in one buffer, views made when read (issue 11 item 14).
+    sa.setKeys(encKey, authKey);
+    if (p.backend && sa.encAlg?.kind === 'aead') sa.aead = sa.encAlg.create(sa.encKey!, p.backend);
+    else if (p.backend && sa.encAlg?.kind === 'cipher') sa.cipher = sa.encAlg.create(sa.encKey!, p.backend);
+    if (p.backend && sa.authAlg) sa.auth = sa.authAlg.create(sa.authKey!, p.backend);
   } catch (err) {
-    wipe(sa.encKey, sa.authKey);
+    sa.wipeKeys();
     if (err instanceof ErrnoError) throw err;
     throw new ErrnoError('EINVAL', (err as Error).message);
   }

@@ -7,7 +7,7 @@ import { ErrnoError } from '../../common/errors.js';
 import { addrEqual } from '../../common/inet.js';
 import { wipe } from '../../common/bytes.js';
 import { ipcompWireCpi, IPCOMP_CPI_NEGOTIATE_MIN } from '../ipsec/ipcomp.js';
-import type { IpsecMode, IpsecProto, Lifetime, SaState, SecAssoc } from './secassoc.js';
+import { SaRecord, type IpsecMode, type IpsecProto, type Lifetime, type SaState, type SecAssoc } from './secassoc.js';
 import {
   applyParams,
   checkAddrs,
@@ -17,7 +17,7 @@ import {
   type SaParams,
   type GetSpiParams,
 } from './params.js';
-import { SadTables, better, type Entry } from './tables.js';
+import { SadTables, better, entriesOf, type Entry } from './tables.js';
 
 export { IPCOMP_CPI_MAX, type SaParams, type GetSpiParams } from './params.js';
 
@@ -51,6 +51,14 @@ export interface SadOptions {
 
 const STATE_ORDER: Record<SaState, number> = { mature: 0, dying: 1, larval: 2, dead: 3 };
 
+/** KAME key_allocsa_policy's test: usable, mode equal unless either is 'any', reqid equal unless 0 asked. */
+function fitsOut(e: Entry, mode: IpsecMode, reqid: number): boolean {
+  const sa = e.sa;
+  if (sa.state !== 'mature' && sa.state !== 'dying') return false;
+  if (mode !== 'any' && sa.mode !== 'any' && sa.mode !== mode) return false;
+  return reqid === 0 || sa.reqid === reqid;
+}
+
 /** The SAD of one host (KAME `sahtree` + `savtree`). Not thread-safe; one per KernelHost. */
 export class Sad {
   private readonly tables = new SadTables();
@@ -76,8 +84,8 @@ export class Sad {
     const sa = larvalSa(
       p.proto,
       p.mode ?? 'any',
-      p.src,
-      p.dst,
+      this.tables.address(p.src),
+      this.tables.address(p.dst),
       p.reqid ?? 0,
       p.spi >>> 0,
       p.pid ?? 0,
@@ -101,7 +109,8 @@ export class Sad {
     max >>>= 0;
     if (min > max) throw new ErrnoError('EINVAL', `SPI range ${min}..${max} is empty`);
     const spi = this.tables.pickSpi(this.opts.rng, p.proto, p.dst, min, max);
-    const sa = larvalSa(p.proto, p.mode ?? 'any', p.src, p.dst, p.reqid ?? 0, spi, p.pid, p.seq ?? 0, this.nowSec());
+    const [src, dst] = [this.tables.address(p.src), this.tables.address(p.dst)];
+    const sa = larvalSa(p.proto, p.mode ?? 'any', src, dst, p.reqid ?? 0, spi, p.pid, p.seq ?? 0, this.nowSec());
     if (p.natt) sa.natt = { ...p.natt };
     this.insert(sa);
     return sa;
@@ -127,7 +136,7 @@ export class Sad {
       if (p.natt) sa.natt = { ...p.natt };
       return sa;
     }
-    applyParams(sa, p); // throws before anything else changes
+    applyParams(sa as SaRecord, p); // throws before anything else changes (every SA here came from larvalSa)
     const mode = p.mode ?? sa.mode;
     const reqid = p.reqid ?? sa.reqid;
     if (mode !== sa.mode || reqid !== sa.reqid) this.tables.rehead(e, mode, reqid);
@@ -171,16 +180,13 @@ export class Sad {
    * newest (or the oldest with preferOld, which also puts dying first).
    */
   lookupOut(src: Uint8Array, dst: Uint8Array, proto: IpsecProto, mode: IpsecMode, reqid: number): SecAssoc | undefined {
-    const list = this.tables.between(proto, src, dst);
+    const found = this.tables.between(proto, src, dst);
+    if (found === undefined) return undefined;
+    // One SA per pair is the common case: no list, no loop.
+    if (!Array.isArray(found)) return fitsOut(found as Entry, mode, reqid) ? (found as Entry).sa : undefined;
     const old = this.opts.preferOld === true;
     let best: Entry | undefined;
-    for (const e of list) {
-      const sa = e.sa;
-      if (sa.state !== 'mature' && sa.state !== 'dying') continue;
-      if (mode !== 'any' && sa.mode !== 'any' && sa.mode !== mode) continue;
-      if (reqid !== 0 && sa.reqid !== reqid) continue;
-      if (!best || better(e, best, old)) best = e;
-    }
+    for (const e of found as readonly Entry[]) if (fitsOut(e, mode, reqid) && (!best || better(e, best, old))) best = e;
     return best?.sa;
   }
 
@@ -190,7 +196,10 @@ export class Sad {
    */
   hasLarvalBetween(a: Uint8Array, b: Uint8Array, proto: IpsecProto): boolean {
     const larval = (e: Entry) => e.sa.state === 'larval';
-    return this.tables.between(proto, a, b).some(larval) || this.tables.between(proto, b, a).some(larval);
+    return (
+      entriesOf(this.tables.between(proto, a, b)).some(larval) ||
+      entriesOf(this.tables.between(proto, b, a)).some(larval)
+    );
   }
 
   /**
@@ -223,7 +232,7 @@ export class Sad {
 
   /** SADB_DELETE without an SPI (setkey deleteall): every live SA of proto from src to dst. */
   deleteAll(src: Uint8Array, dst: Uint8Array, proto: IpsecProto): SecAssoc[] {
-    const list = [...this.tables.between(proto, src, dst)];
+    const list = [...entriesOf(this.tables.between(proto, src, dst))];
     for (const e of list) this.kill(e);
     for (const e of list) this.opts.onChange?.('deleted', e.sa);
     return list.map((e) => e.sa);
@@ -246,7 +255,7 @@ export class Sad {
     const list = [...this.entries.values()].filter((e) => !proto || e.sa.proto === proto);
     list.sort(
       (a, b) =>
-        this.tables.headSerial(b) - this.tables.headSerial(a) ||
+        b.headSerial - a.headSerial ||
         STATE_ORDER[a.sa.state] - STATE_ORDER[b.sa.state] ||
         a.stateSerial - b.stateSerial,
     );
@@ -344,7 +353,8 @@ export class Sad {
     const sa = e.sa;
     sa.state = 'dead';
     this.tables.remove(e);
-    wipe(sa.encKey, sa.authKey);
+    if (sa instanceof SaRecord) sa.wipeKeys();
+    else wipe(sa.encKey, sa.authKey);
     sa.cipher?.wipe();
     sa.aead?.wipe();
     sa.auth?.wipe();

@@ -1,7 +1,10 @@
 // The SAD's lookup tables (KAME keydb: `sahtree` of SA heads, `savtree` of SAs, and the SPI hash): one Entry
-// per SA, indexed by (SPI, protocol) for input, by (protocol, src, dst) for output and deleteall, and grouped
-// under its SA head (the KAME secasindex: protocol, mode, reqid, src, dst) for the dump order.
-import { addrEqual, addrKey } from '../../common/inet.js';
+// per SA, indexed by (SPI, protocol) for input and by (protocol, src, dst) for output and deleteall. The SA
+// head (KAME secasindex: protocol, mode, reqid, src, dst) is not an object of its own: its SAs all share a
+// (protocol, src, dst) slot, so a new SA finds its head's serial among them (issue 11 item 14: no string and
+// no object per head). Keys are 32-bit integers (small integers in V8, never boxed), and a slot that holds one
+// SA holds the Entry itself, not a list: the per-SA cost is the Entry and two map slots.
+import { addrEqual } from '../../common/inet.js';
 import { ErrnoError } from '../../common/errors.js';
 import type { Rng } from '../../common/rng.js';
 import type { IpsecMode, IpsecProto, SecAssoc } from './secassoc.js';
@@ -14,49 +17,91 @@ export interface Entry {
   createdMs: number;
   usedMs: number; // 0 = never used
   larvalDeadlineMs: number;
-  headKey: string;
-}
-
-/** The SA index (KAME secasindex) that groups SAs under one SA head. */
-function saidxKey(proto: string, mode: string, reqid: number, src: Uint8Array, dst: Uint8Array): string {
-  return `${proto}|${mode}|${reqid}|${addrKey(src)}|${addrKey(dst)}`;
+  /** Creation serial of its SA head (dump order: newest head first), shared by the head's SAs. */
+  headSerial: number;
 }
 
 const PROTO_NUM: Record<IpsecProto, number> = { esp: 0, ah: 1, ipcomp: 2 };
 
 /**
  * Output index key, looked up for every packet sent: a 32-bit FNV-1a hash of protocol, source and
- * destination, so that no string is built per packet. Different pairs may share a hash; between()
- * filters them out.
+ * destination, so that no string is built per packet. Different pairs may share a hash; the lookups
+ * filter them out. Exported for the tests that force such a collision.
  */
-function pairHash(proto: IpsecProto, src: Uint8Array, dst: Uint8Array): number {
+export function pairHash(proto: IpsecProto, src: Uint8Array, dst: Uint8Array): number {
   let h = Math.imul(0x811c9dc5 ^ PROTO_NUM[proto], 0x01000193);
   for (let i = 0; i < src.length; i++) h = Math.imul(h ^ src[i]!, 0x01000193);
   h = Math.imul(h ^ 0x100, 0x01000193); // a separator: a 4-byte src never reads as part of a 16-byte one
   for (let i = 0; i < dst.length; i++) h = Math.imul(h ^ dst[i]!, 0x01000193);
-  return h >>> 0;
+  return h | 0;
 }
 
 function samePair(sa: SecAssoc, proto: IpsecProto, src: Uint8Array, dst: Uint8Array): boolean {
   return sa.proto === proto && addrEqual(sa.src, src) && addrEqual(sa.dst, dst);
 }
-/** Inbound index key: SPI and protocol in one exact integer (SPI < 2^32, so no overlap). */
-function spiKey(proto: IpsecProto, spi: number): number {
-  return (spi >>> 0) * 4 + PROTO_NUM[proto];
+
+/** A map slot: the one Entry with this key, or several in creation order. */
+type Slot = Entry | Entry[];
+
+/** Entries of what `between` returns, as a list (for the paths that are not per packet). */
+export function entriesOf(x: Entry | readonly Entry[] | undefined): readonly Entry[] {
+  return x === undefined ? [] : Array.isArray(x) ? x : [x as Entry];
 }
 
-const NONE: readonly Entry[] = [];
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** KAME key_getspi: random attempts before giving up with EEXIST. */
 const SPI_TRY_COUNT = 1000;
 
 /** The indexes of one SAD. Entries are created and removed only through insert/remove. */
 export class SadTables {
-  private readonly byIn = new Map<number, Entry[]>();
-  private readonly byPair = new Map<number, Entry[]>();
-  /** saidx -> the SA head (KAME secashead): creation serial for the newest-first dump order, SA count. */
-  private readonly heads = new Map<string, { serial: number; count: number }>();
+  /** Per protocol (PROTO_NUM), by SPI as a signed 32-bit integer. */
+  private readonly byIn: Map<number, Slot>[] = [new Map(), new Map(), new Map()];
+  private readonly byPair = new Map<number, Slot>();
   readonly entries = new Map<SecAssoc, Entry>();
   private serial = 0;
+  /** Shared address arrays (IPv4 by value, IPv6 by hex): many SAs name the same peers and local address. */
+  private readonly v4 = new Map<number, Uint8Array>();
+  private readonly v6 = new Map<string, Uint8Array>();
+
+  /**
+   * The SAD's own array for this address, shared by every SA that names it (never written to). The pool
+   * is not reference-counted: when it holds more than twice the addresses the SAs can use (after adds or
+   * removals: a FLUSH empties it), it is rebuilt from the SAs — amortised O(1), bounded by the SAD's size.
+   */
+  address(a: Uint8Array): Uint8Array {
+    if (this.poolTooBig()) this.rebuildPool();
+    return this.pooled(a);
+  }
+
+  /** After a rebuild the pool holds at most two addresses per SA: rebuilding at four is amortised O(1). */
+  private poolTooBig(): boolean {
+    return this.v4.size + this.v6.size > 4 * this.entries.size + 64;
+  }
+
+  private pooled(a: Uint8Array): Uint8Array {
+    if (a.length === 4) {
+      const k = (a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!;
+      let v = this.v4.get(k);
+      if (!v) this.v4.set(k, (v = Uint8Array.of(a[0]!, a[1]!, a[2]!, a[3]!)));
+      return v;
+    }
+    let k = '';
+    for (let i = 0; i < a.length; i++) k += HEX[a[i]!];
+    let v = this.v6.get(k);
+    if (!v) this.v6.set(k, (v = new Uint8Array(a)));
+    return v;
+  }
+
+  private rebuildPool(): void {
+    this.v4.clear();
+    this.v6.clear();
+    for (const sa of this.entries.keys()) {
+      // Re-pooling an SA's own arrays keeps them shared with the SAs already re-pooled.
+      sa.src = this.pooled(sa.src);
+      sa.dst = this.pooled(sa.dst);
+    }
+  }
 
   /** A new value of the one serial counter that orders SAs, heads and state changes. */
   nextSerial(): number {
@@ -64,43 +109,43 @@ export class SadTables {
   }
 
   insert(sa: SecAssoc, nowMs: number, larvalDeadlineMs: number): Entry {
-    const headKey = saidxKey(sa.proto, sa.mode, sa.reqid, sa.src, sa.dst);
+    const headSerial = this.headOf(sa, sa.mode, sa.reqid, undefined);
     const serial = this.nextSerial();
-    const e: Entry = { sa, serial, stateSerial: serial, createdMs: nowMs, usedMs: 0, larvalDeadlineMs, headKey };
-    this.addHead(headKey);
-    pushTo(this.byIn, spiKey(sa.proto, sa.spi), e);
-    pushTo(this.byPair, pairHash(sa.proto, sa.src, sa.dst), e);
+    const e: Entry = { sa, serial, stateSerial: serial, createdMs: nowMs, usedMs: 0, larvalDeadlineMs, headSerial };
+    addTo(this.byIn[PROTO_NUM[sa.proto]]!, sa.spi | 0, e);
+    addTo(this.byPair, pairHash(sa.proto, sa.src, sa.dst), e);
     this.entries.set(sa, e);
     return e;
   }
 
   remove(e: Entry): void {
     const sa = e.sa;
-    removeFrom(this.byIn, spiKey(sa.proto, sa.spi), e);
+    removeFrom(this.byIn[PROTO_NUM[sa.proto]]!, sa.spi | 0, e);
     removeFrom(this.byPair, pairHash(sa.proto, sa.src, sa.dst), e);
     this.entries.delete(sa);
-    this.releaseHead(e.headKey);
+    if (this.poolTooBig()) this.rebuildPool();
   }
 
   /** Moves an entry to another SA head (UPDATE may set mode/reqid that GETSPI did not know). */
   rehead(e: Entry, mode: IpsecMode, reqid: number): void {
-    const old = e.headKey;
+    e.headSerial = this.headOf(e.sa, mode, reqid, e);
     e.sa.mode = mode;
     e.sa.reqid = reqid;
-    e.headKey = saidxKey(e.sa.proto, mode, reqid, e.sa.src, e.sa.dst);
-    this.addHead(e.headKey);
-    this.releaseHead(old);
+  }
+
+  /** The serial of the live SA head (proto, mode, reqid, src, dst) of `sa` other than `self`, or a new one. */
+  private headOf(sa: SecAssoc, mode: IpsecMode, reqid: number, self: Entry | undefined): number {
+    const same = (x: Entry) => x !== self && x.sa.mode === mode && x.sa.reqid === reqid;
+    for (const x of entriesOf(this.between(sa.proto, sa.src, sa.dst))) if (same(x)) return x.headSerial;
+    return this.nextSerial();
   }
 
   /** The SA with this SPI to `dst`: usable ones (mature, dying), and larval ones too when `anyLive`. */
   findIn(dst: Uint8Array, proto: IpsecProto, spi: number, anyLive: boolean): Entry | undefined {
-    const list = this.byIn.get(spiKey(proto, spi));
-    if (!list) return undefined;
-    for (const e of list) {
-      if (!addrEqual(e.sa.dst, dst)) continue;
-      const st = e.sa.state;
-      if (st === 'mature' || st === 'dying' || (anyLive && st === 'larval')) return e;
-    }
+    const slot = this.byIn[PROTO_NUM[proto]]!.get(spi | 0);
+    if (slot === undefined) return undefined;
+    if (!Array.isArray(slot)) return usableIn(slot, dst, spi, anyLive) ? slot : undefined;
+    for (const e of slot) if (usableIn(e, dst, spi, anyLive)) return e;
     return undefined;
   }
 
@@ -126,31 +171,25 @@ export class SadTables {
     );
   }
 
-  /** Every SA of `proto` from `src` to `dst`, in creation order. */
-  between(proto: IpsecProto, src: Uint8Array, dst: Uint8Array): readonly Entry[] {
-    const list = this.byPair.get(pairHash(proto, src, dst));
-    if (!list) return NONE;
-    for (const e of list)
-      if (!samePair(e.sa, proto, src, dst)) return list.filter((x) => samePair(x.sa, proto, src, dst));
-    return list;
+  /**
+   * Every SA of `proto` from `src` to `dst`, in creation order: one Entry, a list, or undefined. The list
+   * is the table's own: read it at once, never keep or change it (entriesOf() for a copy-free loop).
+   */
+  between(proto: IpsecProto, src: Uint8Array, dst: Uint8Array): Entry | readonly Entry[] | undefined {
+    const slot = this.byPair.get(pairHash(proto, src, dst));
+    if (slot === undefined) return undefined;
+    if (!Array.isArray(slot)) return samePair(slot.sa, proto, src, dst) ? slot : undefined;
+    for (const e of slot)
+      if (!samePair(e.sa, proto, src, dst)) return slot.filter((x) => samePair(x.sa, proto, src, dst));
+    return slot;
   }
+}
 
-  /** The creation serial of the entry's SA head (dump order: newest head first). */
-  headSerial(e: Entry): number {
-    return this.heads.get(e.headKey)!.serial;
-  }
-
-  private addHead(key: string): void {
-    const h = this.heads.get(key);
-    if (h) h.count++;
-    else this.heads.set(key, { serial: this.nextSerial(), count: 1 });
-  }
-
-  /** KAME frees an SA head once it holds no SA (key_timehandler); we do it at once. */
-  private releaseHead(key: string): void {
-    const h = this.heads.get(key);
-    if (h && --h.count === 0) this.heads.delete(key);
-  }
+/** findIn's test: same SPI (the slot is keyed by its low 32 bits) and destination, and a state that counts. */
+function usableIn(e: Entry, dst: Uint8Array, spi: number, anyLive: boolean): boolean {
+  if (e.sa.spi !== spi >>> 0 || !addrEqual(e.sa.dst, dst)) return false;
+  const st = e.sa.state;
+  return st === 'mature' || st === 'dying' || (anyLive && st === 'larval');
 }
 
 /** Prefer-new: mature over dying, then newer. Prefer-old (KAME preferred_oldsa): dying over mature, then older. */
@@ -161,16 +200,22 @@ export function better(a: Entry, b: Entry, preferOld: boolean): boolean {
   return preferOld ? a.serial < b.serial : a.serial > b.serial;
 }
 
-function pushTo<K>(m: Map<K, Entry[]>, k: K, e: Entry): void {
-  const l = m.get(k);
-  if (l) l.push(e);
-  else m.set(k, [e]);
+function addTo(m: Map<number, Slot>, k: number, e: Entry): void {
+  const slot = m.get(k);
+  if (slot === undefined) m.set(k, e);
+  else if (Array.isArray(slot)) slot.push(e);
+  else m.set(k, [slot, e]);
 }
 
-function removeFrom<K>(m: Map<K, Entry[]>, k: K, e: Entry): void {
-  const l = m.get(k);
-  if (!l) return;
-  const i = l.indexOf(e);
-  if (i >= 0) l.splice(i, 1);
-  if (l.length === 0) m.delete(k);
+function removeFrom(m: Map<number, Slot>, k: number, e: Entry): void {
+  const slot = m.get(k);
+  if (slot === undefined) return;
+  if (!Array.isArray(slot)) {
+    if (slot === e) m.delete(k);
+    return;
+  }
+  const i = slot.indexOf(e);
+  if (i >= 0) slot.splice(i, 1);
+  if (slot.length === 1) m.set(k, slot[0]!);
+  else if (slot.length === 0) m.delete(k);
 }

@@ -34,6 +34,8 @@ const MAX_TIMER_MS = 0x7fffffff;
 
 export type ExpireReason = 'addtime' | 'usetime';
 export type ExpireListener = (policy: Policy, reason: ExpireReason) => void;
+/** Told of every change (add, update, delete, flush, expiry) after it is made, with the new generation. */
+export type ChangeListener = (generation: number) => void;
 
 export interface SpdOptions {
   clock: Clock;
@@ -70,6 +72,7 @@ export class Spd {
   private readonly byKey = new Map<string, Policy>();
   private readonly timers = new Map<number, () => void>();
   private readonly listeners = new Set<ExpireListener>();
+  private readonly changeListeners = new Set<ChangeListener>();
   private readonly defaultResolution: PolicyResolution;
   private readonly cache: SpdCache | undefined;
   private stamp = 1;
@@ -78,7 +81,7 @@ export class Spd {
   private nextSeq = 1;
   private gen = 0;
   /** Called after every add, replacement and removal (not expiry: onExpire): the kernel events' feed. */
-  onChange: ((kind: 'added' | 'changed' | 'deleted', p: Policy) => void) | undefined;
+  onPolicyEvent: ((kind: 'added' | 'changed' | 'deleted', p: Policy) => void) | undefined;
 
   constructor(opts: SpdOptions) {
     this.clock = opts.clock;
@@ -109,7 +112,7 @@ export class Spd {
       throw new SpdError('EEXIST', 'a policy with this selector and direction exists');
     }
     const p = this.insert(c);
-    this.onChange?.('added', p);
+    this.onPolicyEvent?.('added', p);
     return p;
   }
 
@@ -120,7 +123,7 @@ export class Spd {
     const old = this.byKey.get(selectorKey(c.dir, c.selector));
     if (old) this.unlink(old);
     const p = this.insert(c);
-    this.onChange?.(old ? 'changed' : 'added', p);
+    this.onPolicyEvent?.(old ? 'changed' : 'added', p);
     return p;
   }
 
@@ -130,7 +133,7 @@ export class Spd {
     const p = this.byKey.get(key);
     if (!p) throw new SpdError('ENOENT', 'no policy with this selector and direction');
     this.unlink(p);
-    this.onChange?.('deleted', p);
+    this.onPolicyEvent?.('deleted', p);
     return p;
   }
 
@@ -138,7 +141,7 @@ export class Spd {
   deletePolicyById(id: number): Policy {
     const p = this.getPolicy(id);
     this.unlink(p);
-    this.onChange?.('deleted', p);
+    this.onPolicyEvent?.('deleted', p);
     return p;
   }
 
@@ -161,7 +164,7 @@ export class Spd {
   /** SADB_X_SPDFLUSH: removes every policy; returns how many. */
   flush(): number {
     const n = this.byId.size;
-    const gone = this.onChange && [...this.byId.values()];
+    const gone = this.onPolicyEvent && [...this.byId.values()];
     for (const p of this.byId.values()) if (p instanceof PolicyRecord) p.freeze();
     for (const cancel of this.timers.values()) cancel();
     this.timers.clear();
@@ -169,7 +172,7 @@ export class Spd {
     this.byKey.clear();
     this.indexes.fill(undefined);
     if (n) this.changed();
-    for (const p of gone ?? []) this.onChange?.('deleted', p);
+    for (const p of gone ?? []) this.onPolicyEvent?.('deleted', p);
     return n;
   }
 
@@ -190,6 +193,17 @@ export class Spd {
     this.listeners.add(fn);
     return () => {
       this.listeners.delete(fn);
+    };
+  }
+
+  /**
+   * Registers a listener for every change (uipsecd's TUN mode keeps the machine's routes in line with it).
+   * Called synchronously inside the change: it must only note the change and schedule its work.
+   */
+  onChange(fn: ChangeListener): () => void {
+    this.changeListeners.add(fn);
+    return () => {
+      this.changeListeners.delete(fn);
     };
   }
 
@@ -266,6 +280,7 @@ export class Spd {
     this.gen++;
     this.stamp = this.stamp >= 0x7fffffff ? 1 : this.stamp + 1;
     if (this.stamp === 1) this.cache?.clear();
+    for (const fn of this.changeListeners) fn(this.gen);
   }
 
   private check(spec: PolicySpec) {

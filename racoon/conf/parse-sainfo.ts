@@ -14,8 +14,7 @@ import {
 } from './ast.js';
 import { checkNumber, posOf, type Handler, type TokenReader } from './reader.js';
 import type { Token } from './lexer.js';
-import { lifetime } from './parse-remote.js';
-import { algorithmList, algorithmRef, idSpec, optionalPort } from './values.js';
+import { algorithmList, algorithmRef, idSpec, lifetime, optionalPort } from './values.js';
 
 /** The address, an optional `/prefix` (glued or, as cftoken.l's PREFIX token allows, after a blank), a range. */
 function sainfoAddress(r: TokenReader, kind: string): Pick<SainfoId, 'prefix' | 'rangeEnd' | 'idType'> {

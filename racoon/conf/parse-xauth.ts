@@ -72,25 +72,40 @@ const MODECFG: Readonly<Record<string, Handler<ModeCfgConf>>> = {
   },
   split_dns: (r, _kw, m) => (m.splitDns.push(...strList(r, 'split_dns domain')), r.semi()),
   default_domain: (r, _kw, m) => ((m.defaultDomain = r.str('default_domain')), r.semi()),
-  auth_source: (r, _kw, m) => (
-    (m.authSource = r.choice(['system', 'radius', 'pam', 'ldap'] as const, 'auth_source')),
+  auth_source: (r, kw, m) => {
+    m.authSource = r.choice(['system', 'radius', 'pam', 'ldap'] as const, 'auth_source');
+    r.use(`mode_cfg.auth_source ${m.authSource}`, kw);
+    r.semi();
+  },
+  auth_groups: (r, kw, m) => (
+    m.authGroups.push(...strList(r, 'auth group')),
+    r.use('mode_cfg.auth_groups', kw),
     r.semi()
   ),
-  auth_groups: (r, _kw, m) => (m.authGroups.push(...strList(r, 'auth group')), r.semi()),
-  group_source: (r, _kw, m) => ((m.groupSource = r.choice(['system', 'ldap'] as const, 'group_source')), r.semi()),
-  accounting: (r, _kw, m) => (
-    (m.accounting = r.choice(['none', 'system', 'radius', 'pam'] as const, 'accounting')),
-    r.semi()
-  ),
-  conf_source: (r, _kw, m) => (
-    (m.confSource = r.choice(['local', 'radius', 'ldap'] as const, 'conf_source')),
-    r.semi()
-  ),
+  group_source: (r, kw, m) => {
+    m.groupSource = r.choice(['system', 'ldap'] as const, 'group_source');
+    r.use('mode_cfg.group_source', kw);
+    r.semi();
+  },
+  accounting: (r, kw, m) => {
+    m.accounting = r.choice(['none', 'system', 'radius', 'pam'] as const, 'accounting');
+    r.use(`mode_cfg.accounting ${m.accounting}`, kw);
+    r.semi();
+  },
+  conf_source: (r, kw, m) => {
+    m.confSource = r.choice(['local', 'radius', 'ldap'] as const, 'conf_source');
+    r.use(`mode_cfg.conf_source ${m.confSource}`, kw);
+    r.semi();
+  },
   pool_size: (r, _kw, m) => ((m.poolSize = r.num('pool_size', 1, 0xffff)), r.semi()),
   banner: (r, _kw, m) => ((m.banner = r.str('banner file')), r.semi()),
   auth_throttle: (r, _kw, m) => ((m.authThrottleSec = r.num('auth_throttle')), r.semi()),
-  pfs_group: (r, _kw, m) => ((m.pfsGroup = r.num('pfs_group', 0, 255)), r.semi()),
-  save_passwd: (r, _kw, m) => ((m.savePasswd = r.onOff('save_passwd')), r.semi()),
+  pfs_group: (r, kw, m) => ((m.pfsGroup = r.num('pfs_group', 0, 255)), r.use('mode_cfg.pfs_group', kw), r.semi()),
+  save_passwd: (r, kw, m) => {
+    m.savePasswd = r.onOff('save_passwd');
+    if (m.savePasswd) r.use('mode_cfg.save_passwd', kw);
+    r.semi();
+  },
 };
 
 /** A secret as a quoted string; a mistake is reported without echoing what was written (keys never reach a log). */

@@ -19,8 +19,9 @@ export interface Support {
 
 const BASE = 'base mode (ipsec-tools only: no other IKE implementation speaks it, so nothing to check it against)';
 const XAUTH = 'XAuth / hybrid authentication';
-const MODECFG = 'ISAKMP mode config';
-const SCRIPT = 'script hooks';
+const CLIENTADDR = 'sainfo clientaddr (the phase 2 selector from the mode-config address)';
+const XAUTH_BACKEND = 'XAuth against RADIUS, LDAP or PAM (auth_source system and a file are supported)';
+const SCRIPT = 'script hooks for IKEv2';
 const GSS = 'GSS-API (Kerberos) authentication is not planned';
 const EC2N = 'EC2N groups 3/4 (RFC 2409 §6.3/6.4) are not planned: no maintained implementation, weak';
 const BYTES = 'byte lifetimes: ipsec-tools 0.8.2 refuses them too ("byte lifetime support is deprecated")';
@@ -33,7 +34,6 @@ const ignored = (why: string): Support => ({ status: 'ignored', why });
 const OK: Support = { status: 'supported' };
 
 const V2_ONLY = 'an IKEv2 transform (RFC 5282, RFC 5930, RFC 7634, RFC 8031): write ike_version 2 in this remote';
-const V2_CERTS = 'IKEv2 certificate authentication (RFC 7296 §2.15, RFC 7427)';
 const V2_EAP = 'XAuth and hybrid authentication are IKEv1; IKEv2 authenticates users with EAP (a later step)';
 const V1_ONLY = (what: string) => ignored(`${what} is IKEv1 only (RFC 2409); IKEv2 has no such setting`);
 
@@ -70,17 +70,17 @@ const IKEV2_SUPPORT: Readonly<Record<string, Support>> = {
   'ikev2.dpd_delay': OK,
   'ikev2.dpd_retry': OK,
   'ikev2.dpd_maxfail': OK,
-  'ikev2.my_identifier asn1dn': local(V2_CERTS),
-  'ikev2.my_identifier keyid file': local(V2_CERTS),
-  'ikev2.peers_identifier asn1dn': local(V2_CERTS),
-  'ikev2.peers_identifier keyid file': local(V2_CERTS),
-  'ikev2.certificate_type': local(V2_CERTS),
-  'ikev2.ca_type': local(V2_CERTS),
-  'ikev2.peers_certfile': local(V2_CERTS),
+  'ikev2.my_identifier asn1dn': OK,
+  'ikev2.my_identifier keyid file': OK,
+  'ikev2.peers_identifier asn1dn': OK,
+  'ikev2.peers_identifier keyid file': OK,
+  'ikev2.certificate_type': OK,
+  'ikev2.ca_type': OK,
+  'ikev2.peers_certfile': OK,
   'ikev2.xauth_login': never(V2_EAP),
   'ikev2.script': local(SCRIPT),
   'ikev2.generate_policy': local('generate_policy for IKEv2 (policies from the negotiated traffic selectors)'),
-  'ikev2.ike_frag': local('IKEv2 fragmentation (RFC 7383)'),
+  'ikev2.ike_frag': OK,
   'ikev2.mode_cfg on': local('the IKEv2 configuration payload for a roadwarrior (RFC 7296 §3.15)'),
   'ikev2.mobike on': local('MOBIKE (RFC 4555)'),
   'ikev2.ph1id': local('ph1id / sainfo remoteid matching'),
@@ -96,7 +96,7 @@ const IKEV2_SUPPORT: Readonly<Record<string, Support>> = {
   'ikev2.proposal.hash_algorithm aes_cmac': OK,
   'ikev2.proposal.dh_group curve25519': OK,
   'ikev2.proposal.dh_group curve448': OK,
-  'ikev2.proposal.authentication_method rsasig': local(V2_CERTS),
+  'ikev2.proposal.authentication_method rsasig': OK,
   'ikev2.proposal.authentication_method hybrid_rsa_server': never(V2_EAP),
   'ikev2.proposal.authentication_method hybrid_rsa_client': never(V2_EAP),
   'ikev2.proposal.authentication_method xauth_psk_server': never(V2_EAP),
@@ -119,7 +119,19 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   gss_id_enc: never(GSS),
   pfkey_buffer: ignored('uipsec PF_KEY channels have no socket buffer to size'),
   'complex_bundle on': local('complex bundles (complex_bundle on)'),
-  mode_cfg: local(MODECFG),
+  mode_cfg: OK,
+  'mode_cfg.auth_source radius': local(XAUTH_BACKEND),
+  'mode_cfg.auth_source ldap': local(XAUTH_BACKEND),
+  'mode_cfg.auth_source pam': local(XAUTH_BACKEND),
+  'mode_cfg.conf_source radius': local('mode config addresses from RADIUS or LDAP (conf_source local is supported)'),
+  'mode_cfg.conf_source ldap': local('mode config addresses from RADIUS or LDAP (conf_source local is supported)'),
+  'mode_cfg.group_source': local('XAuth groups (group_source, auth_groups)'),
+  'mode_cfg.auth_groups': local('XAuth groups (group_source, auth_groups)'),
+  'mode_cfg.accounting radius': local('XAuth accounting (RADIUS, PAM)'),
+  'mode_cfg.accounting pam': local('XAuth accounting (RADIUS, PAM)'),
+  'mode_cfg.accounting system': ignored('uipsec keeps no login accounting (utmp/wtmp); logins are in the log'),
+  'mode_cfg.save_passwd': ignored('the Unity save-password hint is for Cisco clients; uipsec does not send it'),
+  'mode_cfg.pfs_group': ignored('the Unity PFS hint is for Cisco clients; uipsec does not send it'),
   ldapcfg: local('XAuth LDAP (ldapcfg)'),
   radiuscfg: local('XAuth RADIUS (radiuscfg)'),
   'listen.strict_address': OK,
@@ -142,12 +154,12 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   'remote.certificate_type': OK,
   'remote.ca_type': OK,
   'remote.peers_certfile': OK,
-  'remote.xauth_login': local(XAUTH),
-  'remote.script': local(SCRIPT),
+  'remote.xauth_login': OK,
+  'remote.script': OK,
   'remote.lifetime byte': never(BYTES),
   'remote.support_proxy on': local('support_proxy (proxy ids)'),
   'remote.esp_frag': local('ESP pre-fragmentation (esp_frag)'),
-  'remote.mode_cfg on': local(MODECFG),
+  'remote.mode_cfg on': OK,
   'remote.ph1id': local('ph1id / sainfo remoteid matching'),
   // proposal
   'proposal.lifetime byte': never(BYTES),
@@ -157,18 +169,18 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   'proposal.authentication_method rsaenc': never(UNIMPL),
   'proposal.authentication_method rsarev': never(UNIMPL),
   'proposal.authentication_method gssapi_krb': never(GSS),
-  'proposal.authentication_method hybrid_rsa_server': local(XAUTH),
-  'proposal.authentication_method hybrid_rsa_client': local(XAUTH),
+  'proposal.authentication_method hybrid_rsa_server': OK,
+  'proposal.authentication_method hybrid_rsa_client': OK,
   'proposal.authentication_method hybrid_dss_server': never(UNIMPL),
   'proposal.authentication_method hybrid_dss_client': never(UNIMPL),
-  'proposal.authentication_method xauth_psk_server': local(XAUTH),
-  'proposal.authentication_method xauth_psk_client': local(XAUTH),
-  'proposal.authentication_method xauth_rsa_server': local(XAUTH),
-  'proposal.authentication_method xauth_rsa_client': local(XAUTH),
+  'proposal.authentication_method xauth_psk_server': OK,
+  'proposal.authentication_method xauth_psk_client': OK,
+  'proposal.authentication_method xauth_rsa_server': OK,
+  'proposal.authentication_method xauth_rsa_client': OK,
   'proposal.dh_group ec2n155': never(EC2N),
   'proposal.dh_group ec2n185': never(EC2N),
   // sainfo
-  'sainfo.clientaddr': local(MODECFG),
+  'sainfo.clientaddr': local(CLIENTADDR),
   'sainfo.group': local(XAUTH),
   'sainfo.my_identifier': local(XAUTH),
   'sainfo.remoteid': local('ph1id / sainfo remoteid matching'),

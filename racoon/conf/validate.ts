@@ -14,6 +14,7 @@ import {
 import type { Pos, ProposalConf, RacoonConf, RemoteConf, SainfoConf, SainfoSide } from './ast.js';
 import { supportMessage } from './support.js';
 import { validateIkev2Conf } from './ikev2.js';
+import { validateCfg } from './validate-cfg.js';
 
 function err(out: ConfigError[], pos: Pos, message: string): void {
   out.push(configError(message, pos.file, pos.line, pos.col));
@@ -151,6 +152,7 @@ export function validateRacoonConfFull(conf: RacoonConf): Validation {
     validateSainfo(sa, out);
   }
   validateIkev2Conf(conf, out);
+  validateCfg(conf, out, warnings);
   const fileIndex = (f: string) => {
     const i = conf.files.indexOf(f);
     return i < 0 ? conf.files.length : i;

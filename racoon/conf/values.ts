@@ -1,8 +1,9 @@
 // Value grammars shared by remote, proposal and sainfo sections: algorithms with key lengths, identifiers,
-// addresses and ports (racoon.conf(5) "my_identifier", "encryption_algorithm", "[port]").
+// addresses, ports and lifetimes (racoon.conf(5) "my_identifier", "encryption_algorithm", "[port]").
 import { parseAddr } from '../../common/inet.js';
 import { lookupAlgorithm, type AlgorithmDef } from './algorithms.js';
 import type { AlgorithmRef, IdSpec } from './ast.js';
+import type { Token } from './lexer.js';
 import { checkNumber, posOf, type TokenReader } from './reader.js';
 
 /** The error for an unknown algorithm name, with `aes 256` suggested for `aes_256` / `aes256`. */
@@ -102,4 +103,17 @@ export function idSpec(r: TokenReader, what: string): IdSpec {
     default:
       return r.fail(t, `bad ${what} type '${t.text}', expected address|fqdn|user_fqdn|keyid|asn1dn`);
   }
+}
+
+/**
+ * `lifetime time N unit;` into `setSec`, or `lifetime byte N unit;`, which is parsed and recorded as
+ * `section.lifetime byte` (ipsec-tools 0.8.2 refuses byte lifetimes; the support table says so).
+ */
+export function lifetime(r: TokenReader, kw: Token, section: string, setSec: (v: number) => void): void {
+  if (r.accept('time')) setSec(r.timeSec('lifetime'));
+  else if (r.accept('byte')) {
+    r.bytes('lifetime');
+    r.use(`${section}.lifetime byte`, kw);
+  } else r.fail(r.peek(), "expected 'time' or 'byte' after lifetime");
+  r.semi();
 }

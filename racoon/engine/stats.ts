@@ -38,6 +38,12 @@ export interface RacoonStats {
   fragReassembled: number;
   fragDropped: number;
   fragTimedOut: number;
+  /** XAuth logins accepted / refused (server), mode-config addresses given / pool exhausted, bad attributes. */
+  xauthOk: number;
+  xauthFailed: number;
+  cfgAddrAssigned: number;
+  cfgPoolExhausted: number;
+  cfgDropped: number;
 }
 
 export function newRacoonStats(): RacoonStats {
@@ -73,5 +79,10 @@ export function newRacoonStats(): RacoonStats {
     fragReassembled: 0,
     fragDropped: 0,
     fragTimedOut: 0,
+    xauthOk: 0,
+    xauthFailed: 0,
+    cfgAddrAssigned: 0,
+    cfgPoolExhausted: 0,
+    cfgDropped: 0,
   };
 }

@@ -25,6 +25,7 @@ import * as AM from './ph1/aggressive-mode.js';
 import { AuthFailure } from './ph1/auth.js';
 import { makePh1Ctx } from './ph1/context.js';
 import * as MM from './ph1/main-mode.js';
+import type { Ph1Ctx } from './ph1/step.js';
 import { Ph1Table } from './ph1/table.js';
 import { Ph2Engine } from './ph2/engine.js';
 import { Ph2Table } from './ph2/table.js';
@@ -33,6 +34,7 @@ import { deleteIsakmpPayload } from './informational.js';
 import { lookupRemote } from '../conf/lookup.js';
 import { purgeRemote } from './purge.js';
 import type { ReassemblyLimits } from './reassembly.js';
+import { ModeCfg } from './cfg/mode-cfg.js';
 
 const isZero = (b: Uint8Array) => b.every((x) => x === 0);
 
@@ -40,6 +42,10 @@ const isZero = (b: Uint8Array) => b.every((x) => x === 0);
 export interface Ikev1Events {
   /** DPD declared the peer dead, before its SAs are purged (racoon script phase1_dead, EVT_PHASE1_DPD_TIMEOUT). */
   phase1Dead?(ph1: Phase1): void;
+  /** The phase 1 is usable (after XAuth / mode config when they run): racoon script phase1_up. */
+  phase1Up?(ph1: Phase1): void;
+  /** An established phase 1 was removed: racoon script phase1_down. */
+  phase1Down?(ph1: Phase1): void;
 }
 
 export interface Ikev1Options {
@@ -55,10 +61,11 @@ export class Ikev1Handler implements IkeVersionHandler {
   readonly dpd: Dpd;
   readonly frags: FragmentInput;
   readonly events: Ikev1Events = {};
+  readonly modeCfg: ModeCfg;
   private readonly info: InfoInput;
   /** Peers we sent INITIAL-CONTACT to (racoon's contacted list: once per peer per daemon lifetime). */
   private readonly contacted = new Set<string>();
-  private readonly exchange: MM.Ph1Ctx;
+  private readonly exchange: Ph1Ctx;
 
   constructor(
     private readonly ctx: EngineCtx,
@@ -83,6 +90,19 @@ export class Ikev1Handler implements IkeVersionHandler {
     });
     this.info = new InfoInput(ctx, this.ph1, this.ph2s, (ph1, n) => this.dpd.input(ph1, n));
     this.frags = new FragmentInput(ctx, (c) => this.ph1.byCookie(c), opts.fragLimits);
+    this.modeCfg = new ModeCfg(ctx, {
+      ready: (ph1) => this.ph1.ready(ph1),
+      up: (ph1) => this.events.phase1Up?.(ph1),
+      end: (ph1, why) => {
+        this.ctx.log('error', `phase 1 with ${formatAddr(ph1.remote.addr)}: ${why}`);
+        this.ph1.sendInfo(ph1, [deleteIsakmpPayload(ph1)]);
+        this.ph1.kill(ph1, why);
+      },
+    });
+    this.ph1.onRemoved.push((ph1, wasEstablished) => {
+      this.modeCfg.removed(ph1);
+      if (wasEstablished && ph1.cfg?.up) this.events.phase1Down?.(ph1);
+    });
   }
 
   close(): void {
@@ -246,6 +266,7 @@ export class Ikev1Handler implements IkeVersionHandler {
     }
     followPeer(ph1, local, remote, this.ctx.nattPort);
     if (h.etype === C.ISAKMP_ETYPE_QUICK) this.ph2.input(ph1, msg, raw);
+    else if (h.etype === C.ISAKMP_ETYPE_CFG) this.modeCfg.input(ph1, msg, raw);
     else if (h.etype === C.ISAKMP_ETYPE_INFO) this.info.input(ph1, msg);
     else this.ctx.stats.unknownSa++;
   }
@@ -326,8 +347,10 @@ export class Ikev1Handler implements IkeVersionHandler {
       this.ph1.progressed(ph1);
     }
     if (!res.established) return;
+    this.modeCfg.prepare(ph1);
     this.ph1.established(ph1);
     this.dpd.start(ph1);
+    this.modeCfg.begin(ph1);
     const ic = (p: (typeof msg.payloads)[number]) =>
       p.type === C.ISAKMP_NPTYPE_N && p.body.notifyType === C.IPSECDOI_NTYPE_INITIAL_CONTACT;
     if (res.payloads?.some(ic)) void this.info.initialContact(ph1);

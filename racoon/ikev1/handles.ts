@@ -10,6 +10,7 @@ import type { HalfOpenSlot } from '../engine/half-open.js';
 import type { IsakmpPayload } from '../isakmp/message.js';
 import type { IsakmpId } from '../isakmp/payloads/id.js';
 import type { IsakmpSa } from '../isakmp/payloads/sa.js';
+import type { CfgState } from './cfg/state.js';
 import type { Ph1Approval } from './ph1/proposal.js';
 import type { GeneratedPolicy } from './ph2/generate-policy.js';
 import type { Ph2Approval, Ph2Request } from './ph2/proposal.js';
@@ -90,6 +91,8 @@ export interface Phase1 {
   frag?: { send: boolean; peer: boolean };
   /** Splits our messages into fragments once `frag.send` holds (the IkePath hook, fragments.ts). */
   fragment?: (msg: Uint8Array) => Uint8Array[];
+  /** Mode config and XAuth after phase 1 (cfg/mode-cfg.ts). */
+  cfg?: CfgState;
 }
 
 /** The DPD state of one ISAKMP SA (racoon ph1handle dpd_support, dpd_seq, dpd_last_ack, dpd_fails, dpd_r_u). */

@@ -1,26 +1,21 @@
 // IKE_AUTH authentication (RFC 7296 §2.15): the AUTH payload over each end's signed octets. One seam, the
 // Authenticator, so that certificates (RSA/ECDSA and RFC 7427 signatures, with CERT and CERTREQ payloads) plug
-// in beside the shared key without the exchanges changing; today a v2 remote authenticates with psk.txt.
+// in beside the shared key without the exchanges changing (cert-auth.ts).
 import type { PskFile } from '../psk.js';
 import { lookupPsk } from '../psk.js';
+import type { RemoteConf } from '../conf/ast.js';
+import type { EngineCtx } from '../engine/context.js';
 import type { Endpoint } from '../engine/datagram.js';
+import { OAKLEY_ATTR_AUTH_METHOD_RSASIG } from '../isakmp/constants.js';
+import { certAuthenticator } from './cert-auth.js';
 import { IKEV2_AUTH_METHOD_SHARED_KEY_MIC } from './constants.js';
 import { idOfSpec, pskKeys } from './identity.js';
-import type { Ikev2Payload } from './payload-chain.js';
-import type { Ikev2Auth } from './payloads/auth.js';
+import type { Authenticator } from './authenticator.js';
 import type { Ikev2Id } from './payloads/id.js';
 import type { IkeSa } from './records.js';
 import { sharedKeyAuth, signedOctets, verifySharedKeyAuth } from './signed-octets.js';
 
-/** How one end proves itself and checks the other (strongSwan `authenticator_t`). */
-export interface Authenticator {
-  /** Payloads that go before AUTH: CERT and CERTREQ for signatures, none for a shared key. */
-  payloads(): Ikev2Payload[];
-  /** Our AUTH over our octets; undefined when we have no credential for this peer. */
-  sign(octets: Uint8Array): Ikev2Auth | undefined;
-  /** Whether the peer's AUTH over its octets is good (its CERTs, if any, are among `peer`). */
-  verify(auth: Ikev2Auth, octets: Uint8Array, peer: readonly Ikev2Payload[]): boolean;
-}
+export type { Authenticator };
 
 /** The shared key for a peer: psk.txt by its identity, else by its address (racoon getpsk). */
 export function pskFor(psk: PskFile, id: Ikev2Id | undefined, remote: Endpoint): Uint8Array | undefined {
@@ -68,7 +63,12 @@ export function peerOctets(sa: IkeSa, peerId: Ikev2Id): Uint8Array {
     : signedOctets(sa.suite!.prf, sa.initRequest!, sa.nr!, k.pi, peerId);
 }
 
-/** The method a remote authenticates with (its first proposal's authentication_method; PSK today). */
-export function authenticatorFor(sa: IkeSa, psk: PskFile): Authenticator {
-  return pskAuthenticator(sa, psk);
+/** Whether a remote authenticates with signatures (its first proposal says `authentication_method rsasig`). */
+export function usesCertificates(rm: RemoteConf): boolean {
+  return rm.proposals[0]?.authMethod?.id === OAKLEY_ATTR_AUTH_METHOD_RSASIG;
+}
+
+/** The method a remote authenticates with: its first proposal's authentication_method (psk or rsasig). */
+export function authenticatorFor(sa: IkeSa, ctx: EngineCtx): Authenticator {
+  return usesCertificates(sa.rmconf) ? certAuthenticator(sa, ctx) : pskAuthenticator(sa, ctx.psk);
 }

@@ -58,6 +58,7 @@ export interface SkfPiece {
 export class SkfReassembly {
   private pieces = new Map<number, SkfPiece>();
   private total = 0;
+  private size = 0;
 
   /**
    * Adds a verified fragment; returns the decoded inner chain once all are there, undefined while incomplete.
@@ -73,6 +74,7 @@ export class SkfReassembly {
     }
     if (p.totalFragments < this.total || this.pieces.has(p.fragmentNumber)) return undefined;
     this.pieces.set(p.fragmentNumber, p);
+    this.size += p.content.length;
     if (this.pieces.size < this.total) return undefined;
     return this.assemble();
   }
@@ -101,10 +103,16 @@ export class SkfReassembly {
     return this.pieces.size;
   }
 
+  /** Bytes of content held so far. */
+  get bytes(): number {
+    return this.size;
+  }
+
   clear(): void {
     for (const p of this.pieces.values()) p.content.fill(0);
     this.pieces.clear();
     this.total = 0;
+    this.size = 0;
   }
 }
 

@@ -20,7 +20,9 @@ import {
   IKEV2_EXCHANGE_INFORMATIONAL,
   IKEV2_MAJOR_VERSION,
   IKEV2_PAYLOAD_NONCE,
+  IKEV2_PAYLOAD_SKF,
 } from './constants.js';
+import { fragmentIn, ReassemblyBudget } from './frag-io.js';
 import { CookieJar } from './cookie.js';
 import type { Ikev2Env } from './env.js';
 import { answerCreateChild, rekeyChild } from './exchanges/create-child.js';
@@ -57,6 +59,8 @@ export class Ikev2Handler implements IkeVersionHandler, Ikev2Env {
   readonly ikes: IkeTable;
   readonly children: ChildTable;
   readonly cookies: CookieJar;
+  /** Bytes held in incomplete fragmented messages, all IKE SAs together (RFC 7383 §2.6 bounds). */
+  readonly reassembly = new ReassemblyBudget();
   private readonly window: ExchangeWindow;
 
   constructor(readonly ctx: EngineCtx) {
@@ -123,6 +127,10 @@ export class Ikev2Handler implements IkeVersionHandler, Ikev2Env {
       this.ctx.stats.unknownSa++;
       return;
     }
+    if (msg.payloads[msg.payloads.length - 1]?.type === IKEV2_PAYLOAD_SKF) {
+      await this.fragmentIn(sa, msg, raw, local, remote);
+      return;
+    }
     const opened = openMessage(sa, raw, msg);
     if (!opened.ok) {
       this.ctx.stats.malformed++;
@@ -133,6 +141,28 @@ export class Ikev2Handler implements IkeVersionHandler, Ikev2Env {
     followPeer(sa, local, remote, this.ctx.nattPort);
     if (isResponse(h)) await this.window.response(sa, h, opened.inner);
     else await this.window.request(sa, h, raw, opened.inner, (s, p, hh) => this.answer(s, p, hh));
+  }
+
+  /** RFC 7383: one SKF message, authenticated, collected (frag-io.ts); the whole message goes on like any other. */
+  private async fragmentIn(sa: IkeSa, msg: Ikev2Message, raw: Uint8Array, local: Endpoint, remote: Endpoint) {
+    const { ctx } = this;
+    const h = msg.header;
+    const o = fragmentIn(ctx, this.reassembly, sa, raw, msg);
+    if (o.kind === 'drop') {
+      ctx.stats.fragDropped++;
+      ctx.log('debug', `IKEv2 fragment from ${formatAddr(remote.addr)} dropped: ${o.why}`);
+      return;
+    }
+    sa.lastHeardMs = ctx.clock.now();
+    if (o.kind === 'wait') return;
+    if (o.kind === 'repeat') {
+      ctx.stats.duplicates++;
+      if (sa.lastResponse) ctx.send(sa, sa.lastResponse.response);
+      return;
+    }
+    followPeer(sa, local, remote, ctx.nattPort);
+    if (isResponse(h)) await this.window.response(sa, h, o.inner);
+    else await this.window.request(sa, h, o.firstRaw, o.inner, (s, p, hh) => this.answer(s, p, hh));
   }
 
   /** The responder steps for the exchanges of an IKE SA (IKE_SA_INIT is answered before it exists). */
@@ -274,6 +304,7 @@ export class Ikev2Handler implements IkeVersionHandler, Ikev2Env {
   killIke(sa: IkeSa, why: string): void {
     if (sa.state === 'dead') return;
     const was = sa.state;
+    this.reassembly.release(sa);
     this.ikes.remove(sa); // dead first: the exchanges failed by stop() find it gone
     this.window.stop(sa);
     for (const c of [...sa.children]) {

@@ -6,6 +6,7 @@ import type { IkePrf } from '../../crypto/ike-prf.js';
 import type { RemoteConf, SainfoConf } from '../conf/ast.js';
 import type { Endpoint } from '../engine/datagram.js';
 import type { Retransmittable } from '../engine/retransmit.js';
+import type { SkfReassembly } from './fragment.js';
 import type { Ikev2Header } from './header.js';
 import type { IkeSaKeys } from './keys.js';
 import type { Ikev2Id } from './payloads/id.js';
@@ -91,6 +92,14 @@ export interface IkeSa {
   initResponse?: Uint8Array;
   myId?: Ikev2Id;
   peerId?: Ikev2Id;
+  /** The hashes the peer announced in SIGNATURE_HASH_ALGORITHMS (RFC 7427 §4); absent: no method 14. */
+  peerSigHashes?: number[];
+  /** RFC 7383: both ends announced IKEV2_FRAGMENTATION_SUPPORTED; messages too large go as SKF fragments. */
+  fragmentation?: boolean;
+  /** Splits a sealed message into the fragments made for it (IkePath.fragment; frag-io.ts). */
+  fragment?: (msg: Uint8Array) => Uint8Array[];
+  /** Fragments of one incoming message being collected (at most one message per IKE SA, frag-io.ts). */
+  reassembly?: { messageId: number; response: boolean; pieces: SkfReassembly; firstRaw?: Uint8Array };
   /** Our requests: the next message ID, the outstanding one, the exchanges waiting their turn. */
   nextRequestId: number;
   active?: OutRequest;

@@ -100,8 +100,9 @@ export function verifyAuth(method: number, key: KeyObject, octets: Uint8Array, d
 
 /**
  * The algorithm to sign with under RFC 7427 for `key`, given the hashes the peer announced in
- * SIGNATURE_HASH_ALGORITHMS (§4): an ECDSA key's own curve hash, SHA-256 for RSA (RFC 8247 §3.2), or else the
- * strongest common hash; RSA uses PSS when `pss` is set. Undefined when nothing is common.
+ * SIGNATURE_HASH_ALGORITHMS (§4): an ECDSA key's own curve hash (RFC 5480 §4 pairing), else the strongest hash
+ * both take (never SHA-1, which we do not sign with); RSA uses PSS when `pss` is set. Undefined when
+ * nothing is common.
  */
 export function chooseSignatureAlgorithm(
   key: KeyObject,
@@ -114,6 +115,6 @@ export function chooseSignatureAlgorithm(
   );
   const ec = curveOf(key);
   // An ECDSA key signs with the hash matching its curve when the peer takes it (RFC 5480 §4 pairing).
-  const pref = ec === 'secp521r1' ? 'sha512' : ec === 'secp384r1' ? 'sha384' : 'sha256';
-  return fits.find((a) => a.hash === pref) ?? fits.sort((a, b) => b.hashId - a.hashId)[0];
+  const pref = ec === 'secp521r1' ? 'sha512' : ec === 'secp384r1' ? 'sha384' : ec ? 'sha256' : undefined;
+  return fits.find((a) => pref && a.hash === pref) ?? fits.sort((a, b) => b.hashId - a.hashId)[0];
 }

@@ -11,7 +11,8 @@ import type { Ikev2Header } from './header.js';
 import * as N from './notify-types.js';
 import type { Ikev2Payload } from './payload-chain.js';
 import { ExchangeError, notifyPayload } from './payload-util.js';
-import { clearMessage, sealMessage } from './protect.js';
+import { fragmentIfLarge } from './frag-io.js';
+import { clearMessage, headerFor, sealMessage } from './protect.js';
 import type { Exchange, IkeSa, OutRequest } from './records.js';
 
 /** What a responder step returns: the answer's payloads and what to do once it is sent. */
@@ -75,7 +76,7 @@ export class ExchangeWindow {
     const bytes =
       type === IKEV2_EXCHANGE_IKE_SA_INIT
         ? clearMessage(sa, type, out.messageId, false, payloads)
-        : sealMessage(sa, type, out.messageId, false, payloads, this.ctx.rng);
+        : this.seal(sa, type, out.messageId, false, payloads);
     out.exchange.sent?.(bytes);
     out.lastSent = bytes;
     out.state = 'sent';
@@ -84,6 +85,14 @@ export class ExchangeWindow {
       this.fail(sa, out, 'no answer');
       if (sa.state !== 'dead') this.hooks.peerGone(sa, out.exchange.what);
     });
+  }
+
+  /** HDR, SK{payloads}; also as SKF fragments when it is too large and both ends take them (RFC 7383). */
+  private seal(sa: IkeSa, type: number, messageId: number, response: boolean, payloads: Ikev2Payload[]): Uint8Array {
+    const bytes = sealMessage(sa, type, messageId, response, payloads, this.ctx.rng);
+    const header = headerFor(sa, type, messageId, response);
+    fragmentIfLarge(sa, header, payloads, bytes, this.ctx.nattPort, this.ctx.rng);
+    return bytes;
   }
 
   private release(sa: IkeSa, out: OutRequest): void {
@@ -158,7 +167,7 @@ export class ExchangeWindow {
     const ans = await this.answer(sa, header, payloads, step);
     sa.answering = undefined;
     if (!sa.skOut) return;
-    const bytes = sealMessage(sa, header.exchangeType, id, true, ans.payloads, this.ctx.rng);
+    const bytes = this.seal(sa, header.exchangeType, id, true, ans.payloads);
     sa.lastResponse = { messageId: id, request: raw, response: bytes };
     sa.nextPeerId = id + 1;
     this.ctx.send(sa, bytes);

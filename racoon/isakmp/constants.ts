@@ -286,6 +286,36 @@ export const ISAKMP_CFG_REPLY = 2;
 export const ISAKMP_CFG_SET = 3;
 export const ISAKMP_CFG_ACK = 4;
 
+// draft-dukes-ike-mode-cfg §3.3 (draft-ietf-ipsec-isakmp-mode-cfg-05): configuration attribute types.
+export const INTERNAL_IP4_ADDRESS = 1;
+export const INTERNAL_IP4_NETMASK = 2;
+export const INTERNAL_IP4_DNS = 3;
+export const INTERNAL_IP4_NBNS = 4;
+export const INTERNAL_ADDRESS_EXPIRY = 5;
+export const APPLICATION_VERSION = 7;
+export const INTERNAL_IP4_SUBNET = 13;
+export const SUPPORTED_ATTRIBUTES = 14;
+// draft-beaulieu-ike-xauth-02 §6: XAuth attribute types (in the same attribute payload).
+export const XAUTH_TYPE = 16520;
+export const XAUTH_USER_NAME = 16521;
+export const XAUTH_USER_PASSWORD = 16522;
+export const XAUTH_PASSCODE = 16523;
+export const XAUTH_MESSAGE = 16524;
+export const XAUTH_CHALLENGE = 16525;
+export const XAUTH_DOMAIN = 16526;
+export const XAUTH_STATUS = 16527;
+export const XAUTH_TYPE_GENERIC = 0;
+export const XAUTH_STATUS_FAIL = 0;
+export const XAUTH_STATUS_OK = 1;
+// Cisco Unity attributes as racoon isakmp_unity.h numbers them.
+export const UNITY_BANNER = 28672;
+export const UNITY_SAVE_PASSWD = 28673;
+export const UNITY_DEF_DOMAIN = 28674;
+export const UNITY_SPLIT_DNS = 28675;
+export const UNITY_SPLIT_INCLUDE = 28676;
+export const UNITY_LOCAL_LAN = 28678;
+export const UNITY_PFS = 28679;
+
 // RFC 2409 §5: nonce payload bounds; RFC 3947 §3.2 NAT-D hash is the negotiated hash (16..64 bytes).
 export const ISAKMP_NONCE_MIN = 8;
 export const ISAKMP_NONCE_MAX = 256;

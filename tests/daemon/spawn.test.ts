@@ -2,63 +2,16 @@
 // cli() from source through tsx. Start, serve a PF_KEY client, refuse a second daemon on the live socket,
 // stop on SIGTERM removing the socket; bad configuration reported as file:line; -n; permission denied.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import * as C from '../../pfkey/constants.js';
 import { connectPfkey } from '../../pfkey/transport-unix.js';
 import { msg, saMsg } from '../unit/keysock/support.js';
-import { daemonArgv, repoRoot, sockDir } from './support.js';
+import { repoRoot, sockDir } from './support.js';
+import { BUILT, run, waitFor } from './process.js';
 
 const ROOT = repoRoot();
-const BUILT = existsSync(join(ROOT, 'dist/kernel/daemon/main.js'));
-
-interface Run {
-  child: ChildProcess;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
-function run(args: string[], opts: { uid?: number; gid?: number } = {}): Run {
-  const child = spawn(process.execPath, daemonArgv(args, BUILT), {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...opts,
-  });
-  let err = '';
-  child.stderr!.on('data', (b: Buffer) => {
-    err += b.toString();
-  });
-  child.stdout!.on('data', (b: Buffer) => {
-    err += b.toString();
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, stderr: () => err, exit };
-}
-
-/** Resolves once the process has written `text` (or rejects when it exits first). */
-function waitFor(r: Run, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (r.stderr().includes(text)) {
-        cleanup();
-        resolve();
-      }
-    };
-    const onExit = () => {
-      cleanup();
-      if (r.stderr().includes(text)) resolve();
-      else reject(new Error(`exited before "${text}":\n${r.stderr()}`));
-    };
-    const cleanup = () => {
-      r.child.stderr!.off('data', check);
-      r.child.off('close', onExit);
-    };
-    r.child.stderr!.on('data', check);
-    r.child.on('close', onExit);
-    check();
-  });
-}
 
 describe(`uipsecd as a process (${BUILT ? 'node bin/uipsecd' : 'source via tsx; dist/ not built'})`, () => {
   it('serves PF_KEY, refuses a second daemon on its live socket, and stops on SIGTERM removing the socket', async () => {

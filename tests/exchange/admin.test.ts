@@ -94,6 +94,7 @@ describe('racoonctl over the admin socket', () => {
     const stats = await ctl(sock, 'show-stats');
     assert.match(stats.out, /^ph1Established 2$/m);
     assert.match(stats.out, /^halfOpenEvicted 0$/m);
+    assert.match(stats.out, /^ikev2\.ikeEstablished 0$/m, 'IKEv2 counters follow');
 
     const bad = await ctl(sock, 'frobnicate');
     assert.equal(bad.code, 1);

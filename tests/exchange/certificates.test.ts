@@ -3,17 +3,16 @@
 // intermediate CA and two RSA host certificates, with the CAs and CRLs in an `openssl rehash` directory named by
 // `path certificate`, as racoon reads it.
 import { strict as assert } from 'node:assert';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { policyPair } from '../scenarios/lab.js';
 import * as C from '../../racoon/isakmp/constants.js';
 import { decodeIsakmpMessage } from '../../racoon/isakmp/message.js';
-import { opensslAvailable, plainRsaFromOpenssl, TestPki } from '../support/pki.js';
+import { kamePki, opensslAvailable, plainRsaFromOpenssl, TestPki } from '../support/pki.js';
 import { ikeLab, ip, settle, type IkeLab } from './ike-lab.js';
 import { prng } from '../support/prng.js';
 
 const A = '192.0.2.1',
   B = '192.0.2.2';
-const CA_EXT = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
 
 interface Side {
   peer: string;
@@ -76,18 +75,14 @@ describe('exchange: RSA signatures with a CA chain and CRLs, aggressive mode', f
   const dn = (cn: string) => `C=JP, O=KAME, CN=${cn}`;
 
   before(function () {
-    pki = new TestPki();
-    pki.issue('root', { key: 'rsa:2048', subj: '/C=JP/O=KAME/CN=root', ext: CA_EXT });
-    pki.issue('inter', { key: 'rsa:2048', subj: '/C=JP/O=KAME/CN=inter', issuer: 'root', ca: true, ext: CA_EXT });
-    for (const h of ['a', 'b', 'gone']) {
-      pki.issue(h, { key: 'rsa:2048', subj: `/C=JP/O=KAME/CN=${h}`, issuer: 'inter' });
-      chmodSync(pki.get(h).key, 0o600); // racoon's safefile: private keys readable by their owner only
-    }
-    pki.revoke('inter', 'gone');
-    // ike-lab's clock starts in 2023: the CRLs' dates are chosen to cover it.
-    const dates = ['-crl_lastupdate', '20200101000000Z', '-crl_nextupdate', '20391231000000Z'];
-    const crls = [pki.crl('root', 'root.crl', dates), pki.crl('inter', 'inter.crl', dates)];
-    pki.hashDir('certs', [pki.get('root').cert, pki.get('inter').cert, ...crls]);
+    pki = kamePki(
+      [
+        ['a', 'rsa:2048'],
+        ['b', 'rsa:2048'],
+        ['gone', 'rsa:2048'],
+      ],
+      ['gone'],
+    );
   });
   after(() => pki?.cleanup());
   afterEach(() => lab?.close());

@@ -5,11 +5,11 @@
 // pre-shared key and with RSA signatures (`racoon -C` names the identity exposure). A ping raises ACQUIRE and is
 // answered under ESP once the SAs are in.
 import { strict as assert } from 'node:assert';
-import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compiled, programArgs, repoRoot } from '../e2e/support.js';
 import { opensslAvailable, TestPki } from '../support/pki.js';
-import { makePair, netnsSkipReason, nsRun, NsProc, startDaemon, type Pair } from './netns.js';
+import { makePair, netnsSkipReason, nsRun, type NsProc, type Pair } from './netns.js';
+import { pingUntilAnswered as pingUntil, racoonCmd, startMachine } from './racoon-machine.js';
 
 const CA_EXT = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
 
@@ -19,12 +19,6 @@ interface Case {
   /** The certificate name of each side (rsasig). */
   certA?: string;
   certB?: string;
-}
-
-/** `node bin/racoon` when built (as a user runs it), else racoon's main from source through tsx. */
-function racoonCmd(args: string[]): string[] {
-  if (compiled) return [process.execPath, join(repoRoot(), 'bin', 'racoon'), ...args];
-  return [process.execPath, ...programArgs('tests/e2e/racoon-launch'), 'racoon', ...args];
 }
 
 function racoonConf(pki: TestPki, c: Case, side: 'a' | 'b', peer: string): string {
@@ -99,27 +93,12 @@ describe('os: racoon authentication between two machines (uipsecd --tun, racoon 
       writeFileSync(pki.path(`${side}.psk`), `${peer}\tuipsec-agg-secret\n`, { mode: 0o600 });
       const conf = pki.path(`${side}-racoon.conf`);
       writeFileSync(conf, racoonConf(pki, c, side, peer));
-      // uipsecd puts its other sockets (ike.sock...) beside the PF_KEY one: a directory per machine.
-      rmSync(pki.path(side), { recursive: true, force: true });
-      mkdirSync(pki.path(side));
-      const sock = join(pki.path(side), 'pfkey.sock');
-      const d = startDaemon(ns, `uipsecd ${side}`, ['--socket', sock, '--tun', 'utun0', '--load', pol]);
-      procs.push(d);
-      await d.waitFor(/ up: TUN utun0/);
-      const r = new NsProc(`racoon ${side}`, ns, racoonCmd(['-F', '-f', conf, '-d', '--socket', sock]));
-      procs.push(r);
-      await r.waitFor(/racoon started/);
-      out[side] = r;
+      out[side] = await startMachine(ns, side, pki.path(side), pol, conf, procs);
     }
     return { a: out.a!, b: out.b! };
   }
 
-  /** Pings B from A until one is answered (the first raises ACQUIRE and is dropped), bounded. */
-  function pingUntilAnswered(tries = 15): boolean {
-    for (let i = 0; i < tries; i++)
-      if (nsRun(pair.a, ['ping', '-c', '1', '-W', '1', pair.addrB], 10_000).code === 0) return true;
-    return false;
-  }
+  const pingUntilAnswered = (tries = 15) => pingUntil(pair, tries);
 
   const outputs = () => procs.map((p) => `--- ${p.label}\n${p.out.slice(-2500)}`).join('\n');
 

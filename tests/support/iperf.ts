@@ -45,7 +45,7 @@ export interface IperfResult {
 }
 
 interface IperfEnd {
-  sum_received?: { bytes: number; bits_per_second: number; seconds: number };
+  sum_received?: { bytes: number; bits_per_second: number; seconds: number; packets?: number; lost_packets?: number };
   sum_sent?: { retransmits?: number };
   sum?: { bytes: number; bits_per_second: number; seconds: number; packets?: number; lost_packets?: number };
 }
@@ -91,14 +91,15 @@ export async function runIperf(r: IperfRun): Promise<IperfResult> {
 function result(json: Record<string, unknown>, udp: boolean): IperfResult {
   const end = (json['end'] ?? {}) as IperfEnd;
   if (udp) {
-    const s = end.sum ?? { bytes: 0, bits_per_second: 0, seconds: 0 };
-    // For UDP iperf3's `sum` is the receiver's view (bytes that arrived, datagrams lost).
-    const lost = s.lost_packets ?? 0;
+    // iperf3 3.9+ puts the receiver's view (bytes that arrived, datagrams lost) in `sum_received`; its `sum`
+    // carries the sender's rate. Older versions have only `sum`.
+    const s = end.sum_received ?? end.sum ?? { bytes: 0, bits_per_second: 0, seconds: 0 };
+    const lost = s.lost_packets ?? end.sum?.lost_packets ?? 0;
     return {
       bitsPerSecond: s.bits_per_second,
       bytes: s.bytes,
       seconds: s.seconds,
-      packets: s.packets,
+      packets: s.packets ?? end.sum?.packets,
       lostPackets: lost,
       json,
     };

@@ -2,7 +2,7 @@
 // in a temporary directory; nothing generated is committed. `openssl ca` is used so that start and end dates
 // can be chosen, and so that revocation lists come from an independent implementation.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -227,4 +227,29 @@ export function plainRsaFromOpenssl(pki: TestPki, keyFile: string): { priv: stri
   ].map(([ours, theirs]) => `\t${ours}: 0x${field(theirs!)}`);
   const priv = [`# : PUB ${pub}`, ': RSA\t{', '\t# RSA 2048 bits', `\t# pubkey=${pub}`, ...lines, '  }', ''].join('\n');
   return { priv, pub };
+}
+
+/** Extensions of a CA certificate. */
+export const CA_EXT = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
+
+/** CRL dates that cover ike-lab's clock (2023) and today. */
+export const LAB_CRL_DATES = ['-crl_lastupdate', '20200101000000Z', '-crl_nextupdate', '20391231000000Z'];
+
+/**
+ * The exchange tests' PKI: root > inter (RSA-2048, `/C=JP/O=KAME/CN=...`) > each host (its key 0600, as racoon's
+ * safefile wants), `revoked` hosts revoked by inter, and `certs/` an `openssl rehash` directory with both CAs
+ * and both CRLs.
+ */
+export function kamePki(hosts: ReadonlyArray<readonly [string, KeySpec]>, revoked: readonly string[] = []): TestPki {
+  const pki = new TestPki();
+  pki.issue('root', { key: 'rsa:2048', subj: '/C=JP/O=KAME/CN=root', ext: CA_EXT });
+  pki.issue('inter', { key: 'rsa:2048', subj: '/C=JP/O=KAME/CN=inter', issuer: 'root', ca: true, ext: CA_EXT });
+  for (const [h, key] of hosts) {
+    pki.issue(h, { key, subj: `/C=JP/O=KAME/CN=${h}`, issuer: 'inter' });
+    chmodSync(pki.get(h).key, 0o600);
+  }
+  for (const h of revoked) pki.revoke('inter', h);
+  const crls = [pki.crl('root', 'root.crl', LAB_CRL_DATES), pki.crl('inter', 'inter.crl', LAB_CRL_DATES)];
+  pki.hashDir('certs', [pki.get('root').cert, pki.get('inter').cert, ...crls]);
+  return pki;
 }

@@ -146,6 +146,15 @@ export class UipsecNode {
     return this.run(program('racoonctl', ['-s', this.adminSocket, ...args]));
   }
 
+  /** racoon's counters (`racoonctl show-stats`: `name value` lines, IKEv2's as `ikev2.NAME`). */
+  stats(): Record<string, number> {
+    const r = this.racoonctl(['show-stats']);
+    if (r.code !== 0) throw new Error(`racoonctl show-stats: ${r.out}`);
+    const out: Record<string, number> = {};
+    for (const m of r.out.matchAll(/^(\S+) (\d+)$/gm)) out[m[1]!] = Number(m[2]);
+    return out;
+  }
+
   private run(cmd: string[], stdin?: string): { code: number | null; out: string } {
     const r = spawnSync('ip', ['netns', 'exec', this.ns, ...cmd], {
       encoding: 'utf8',

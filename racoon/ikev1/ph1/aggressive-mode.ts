@@ -21,24 +21,14 @@ import { floatToNattPort, followPeer } from '../../engine/natt.js';
 import type { Phase1 } from '../handles.js';
 import { buildMessage, findPayload, openMessage, rawChain } from '../message.js';
 import * as O from '../oakley.js';
-import { checkPeerProof, collectProof, crPayloads, proofPayloads, usesSignatures } from './auth.js';
-import {
-  checkNatd,
-  deriveKeys,
-  fail,
-  keNonce,
-  myPh1Id,
-  natdPayloads,
-  noteVids,
-  pskOf,
-  takeKeNonce,
-  takePeerId,
-  vids,
-  type Ph1Ctx,
-  type Ph1Step,
-} from './main-mode.js';
+import { checkPeerProof, collectProof, crPayloads, peerSigns, proofPayloads } from './auth.js';
+import { baseAuthMethod } from './auth-method.js';
+import { myPh1Id, takePeerId } from './identity.js';
+import { deriveKeys, keNonce, pskOf, takeKeNonce } from './keying.js';
+import { checkNatd, natdPayloads, noteVids, vids } from './nat-detection.js';
 import { acceptPh1Reply, buildPh1Sa, selectPh1Proposal } from './proposal.js';
 import { narrowByCr, narrowByProposal } from './remote-choice.js';
+import { fail, type Ph1Ctx, type Ph1Step } from './step.js';
 
 function clear(ph1: Phase1, payloads: IsakmpPayload[]): Uint8Array {
   return buildMessage(ph1, C.ISAKMP_ETYPE_AGG, 0, payloads).bytes;
@@ -68,7 +58,7 @@ export function i1Send(ph1: Phase1, ctx: Ph1Ctx): Uint8Array {
   ph1.gxi = ph1.dh.publicKey;
   ph1.ni = randomBytes(ctx.rng, rm.nonceSize);
   ph1.myId = myPh1Id(ph1, ctx);
-  const sig = rm.proposals[0]?.authMethod?.id === C.OAKLEY_ATTR_AUTH_METHOD_RSASIG;
+  const sig = baseAuthMethod(rm.proposals[0]?.authMethod?.id ?? 0) === C.OAKLEY_ATTR_AUTH_METHOD_RSASIG;
   ph1.state = 'msg1-sent';
   return clear(ph1, [
     { type: C.ISAKMP_NPTYPE_SA, body: sa },
@@ -111,7 +101,7 @@ export function r1Step(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, ctx: Ph
     ...ke,
     { type: C.ISAKMP_NPTYPE_ID, body: ph1.myId },
     ...proof,
-    ...(usesSignatures(ph1) ? crPayloads(ph1.candidates ?? [ph1.rmconf], ctx) : []),
+    ...(peerSigns(ph1) ? crPayloads(ph1.candidates ?? [ph1.rmconf], ctx) : []),
     ...(ph1.nattPeer ? vids(ph1) : []),
     ...natdPayloads(ph1),
   ]);

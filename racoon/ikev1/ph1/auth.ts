@@ -19,6 +19,7 @@ import { IsakmpError } from '../../isakmp/codec.js';
 import type { IsakmpPayload } from '../../isakmp/message.js';
 import type { IsakmpId } from '../../isakmp/payloads/id.js';
 import type { Phase1 } from '../handles.js';
+import { baseAuthMethod, signs } from './auth-method.js';
 
 /** What authentication needs from the daemon. */
 export interface AuthCtx {
@@ -38,7 +39,17 @@ export class AuthFailure extends IsakmpError {}
 export const MAX_CERT_PAYLOADS = 8;
 
 export function usesSignatures(ph1: Phase1): boolean {
-  return ph1.approval?.authMethod === C.OAKLEY_ATTR_AUTH_METHOD_RSASIG;
+  return baseAuthMethod(ph1.approval?.authMethod ?? 0) === C.OAKLEY_ATTR_AUTH_METHOD_RSASIG;
+}
+
+/** We prove ourselves with SIG (hybrid: only the XAuth server does). */
+export function weSign(ph1: Phase1): boolean {
+  return signs(ph1.approval?.authMethod ?? 0, ph1.side, 'me');
+}
+
+/** The peer proves itself with SIG: we ask for its certificate (CR) and check a signature. */
+export function peerSigns(ph1: Phase1): boolean {
+  return signs(ph1.approval?.authMethod ?? 0, ph1.side, 'peer');
 }
 
 const where = (ph1: Phase1) => `${formatAddr(ph1.local.addr)} <-> ${formatAddr(ph1.remote.addr)}`;
@@ -57,7 +68,7 @@ export function crPayloads(remotes: readonly RemoteConf[], ctx: AuthCtx): Isakmp
 
 /** HASH_I/R for pre-shared keys; [CERT,] SIG_I/R for signatures (oakley_getmycert, oakley_getsign). */
 export function proofPayloads(ph1: Phase1, hash: Uint8Array, ctx: AuthCtx): IsakmpPayload[] {
-  if (!usesSignatures(ph1)) return [{ type: C.ISAKMP_NPTYPE_HASH, body: hash }];
+  if (!weSign(ph1)) return [{ type: C.ISAKMP_NPTYPE_HASH, body: hash }];
   const rm = ph1.rmconf;
   const certs = ctx.auth(rm).certs;
   if (rm.certificate?.type === 'plain_rsa') {
@@ -127,7 +138,7 @@ export function checkPeersIdentifier(ph1: Phase1, id: IsakmpId, ctx: AuthCtx): v
 
 /** RFC 2409 §5: the peer's HASH or SIG over `want` (its HASH_I/HASH_R as we compute it). */
 export function checkPeerProof(ph1: Phase1, proof: PeerProof, want: Uint8Array, ctx: AuthCtx): void {
-  if (!usesSignatures(ph1)) {
+  if (!peerSigns(ph1)) {
     if (!proof.hash) throw new IsakmpError(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'few isakmp message received.');
     if (!equalCT(want, proof.hash))
       throw new AuthFailure(C.ISAKMP_NTYPE_INVALID_HASH_INFORMATION, 'HASH mismatched (wrong pre-shared key?)');

@@ -5,7 +5,7 @@ import type { EngineCtx } from '../../engine/context.js';
 import * as C from '../../isakmp/constants.js';
 import { lookupPsk } from '../../psk.js';
 import type { Phase1 } from '../handles.js';
-import type { Ph1Ctx } from './main-mode.js';
+import type { Ph1Ctx } from './step.js';
 
 const NAMED_IDS = new Set([C.IPSECDOI_ID_FQDN, C.IPSECDOI_ID_USER_FQDN, C.IPSECDOI_ID_KEY_ID]);
 

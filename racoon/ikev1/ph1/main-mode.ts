@@ -12,202 +12,24 @@
 //  i3  HDR*, IDii, HASH_I [, N]    -->       (sig: IDii, [CERT,] SIG_I [, CR])
 //                                  <--   HDR*, IDir, HASH_R              r3   (sig: IDir, [CERT,] SIG_R)
 //  i4  (established)
-import { equalCT } from '../../../common/bytes.js';
-import { formatAddr } from '../../../common/inet.js';
-import type { Rng } from '../../../common/rng.js';
-import { randomBytes } from '../../../common/rng.js';
-import { DhError, DhKeyPair } from '../../../crypto/dh.js';
-import { ikeCipher } from '../../../crypto/ike-cipher.js';
 import * as C from '../../isakmp/constants.js';
 import { IsakmpError } from '../../isakmp/codec.js';
 import type { IsakmpMessage, IsakmpPayload } from '../../isakmp/message.js';
-import { encodeId, type IsakmpId } from '../../isakmp/payloads/id.js';
+import { encodeId } from '../../isakmp/payloads/id.js';
 import { encodeSa } from '../../isakmp/payloads/sa.js';
-import type { IdSpec } from '../../conf/ast.js';
 import * as O from '../oakley.js';
 import { capabilityVids, noteCapabilities } from './capabilities.js';
 import { acceptPh1Reply, buildPh1Sa, selectPh1Proposal } from './proposal.js';
-import type { IkePath } from '../../engine/datagram.js';
 import { floatToNattPort, followPeer } from '../../engine/natt.js';
 import type { Phase1 } from '../handles.js';
-import { allPayloads, buildMessage, findPayload, openMessage, rawChain } from '../message.js';
+import { buildMessage, findPayload, openMessage, rawChain } from '../message.js';
 import { isakmpNotify } from '../notify.js';
-import {
-  checkPeerProof,
-  checkPeersIdentifier,
-  collectProof,
-  crPayloads,
-  proofPayloads,
-  usesSignatures,
-  type AuthCtx,
-} from './auth.js';
-import { narrowByCr, narrowById, narrowByProposal } from './remote-choice.js';
-
-/** RFC 3947 §3.1: the NAT-T vendor ID is MD5("RFC 3947"). */
-export const VID_RFC3947 = new Uint8Array(Buffer.from('4a131c81070358455c5728f20e95452f', 'hex'));
-/** draft-ietf-ipsec-nat-t-ike-02\n, still sent by many peers. */
-export const VID_NATT_DRAFT02N = new Uint8Array(Buffer.from('90cb80913ebb696e086381b5ec427b1f', 'hex'));
-
-/** What phase 1 exchanges need from their daemon. */
-export interface Ph1Ctx extends AuthCtx {
-  rng: Rng;
-  /** The pre-shared key for a peer (main mode: by address, racoon getpskbyaddr; aggressive: by ID first). */
-  psk(ph1: Phase1): Uint8Array | undefined;
-  /** Whether to send INITIAL-CONTACT in message 5 (no other phase 1 with this peer exists). */
-  initialContact(ph1: Phase1): boolean;
-  /** The NAT-T port (racoon -P), where messages 5 and 6 move when a NAT was detected. */
-  nattPort: number;
-}
-
-export function fail(notify: number, msg: string): never {
-  throw new IsakmpError(notify, msg);
-}
-
-function nattWanted(ph1: Phase1): boolean {
-  return ph1.rmconf.natTraversal !== 'off';
-}
-
-/**
- * Our phase 1 identity from `my_identifier` (default: the local address, RFC 2407 §4.6.2); asn1dn and keyid
- * values come loaded with the remote's certificates (an asn1dn without a value is our certificate's subject).
- */
-export function myPh1Id(ph1: Phase1, ctx: AuthCtx): IsakmpId {
-  const spec: IdSpec | undefined = ph1.rmconf.myIdentifier;
-  const loaded = ctx.auth(ph1.rmconf).myId;
-  if (spec && spec.type !== 'address' && loaded) return { ...loaded, protocol: 0, port: 0 };
-  switch (spec?.type) {
-    case 'asn1dn':
-    case 'keyid':
-      throw new IsakmpError(
-        C.ISAKMP_NTYPE_INVALID_ID_INFORMATION,
-        `remote ${ph1.rmconf.name}: my_identifier ${spec.type} has no value`,
-      );
-    default: {
-      const a = spec?.addr ?? ph1.local.addr;
-      return {
-        idType: a.length === 4 ? C.IPSECDOI_ID_IPV4_ADDR : C.IPSECDOI_ID_IPV6_ADDR,
-        protocol: 0,
-        port: 0,
-        data: a,
-      };
-    }
-  }
-}
-
-export function vids(ph1: Phase1): IsakmpPayload[] {
-  return nattWanted(ph1) ? [{ type: C.ISAKMP_NPTYPE_VID, body: VID_RFC3947 }] : [];
-}
-
-export function noteVids(ph1: Phase1, msg: Pick<IsakmpMessage, 'payloads'>): void {
-  if (!nattWanted(ph1)) return;
-  for (const v of allPayloads(msg.payloads, C.ISAKMP_NPTYPE_VID)) {
-    if (equalCT(v.body, VID_RFC3947)) ph1.nattPeer = true;
-  }
-}
-
-/** RFC 3947 §3.2: NAT-D for the peer's address, then ours; `force` spoils ours so both sides see a NAT. */
-export function natdPayloads(ph1: Phase1): IsakmpPayload[] {
-  if (!ph1.nattPeer) return [];
-  const h = ph1.approval!.hash;
-  const remote = O.natdHash(h, ph1.icookie, ph1.rcookie, ph1.remote.addr, ph1.remote.port);
-  const localAddr = ph1.rmconf.natTraversal === 'force' ? new Uint8Array(ph1.local.addr.length) : ph1.local.addr;
-  const local = O.natdHash(h, ph1.icookie, ph1.rcookie, localAddr, ph1.local.port);
-  return [
-    { type: C.ISAKMP_NPTYPE_NATD_RFC, body: remote },
-    { type: C.ISAKMP_NPTYPE_NATD_RFC, body: local },
-  ];
-}
-
-/** Compares the peer's NAT-D payloads with what the addresses hash to (RFC 3947 §3.2). */
-export function checkNatd(ph1: Phase1, msg: Pick<IsakmpMessage, 'payloads'>): void {
-  if (!ph1.nattPeer) return;
-  const list = msg.payloads.filter((p) => p.type === C.ISAKMP_NPTYPE_NATD_RFC).map((p) => p.body as Uint8Array);
-  if (list.length < 2) {
-    ph1.nattPeer = false;
-    return;
-  }
-  const h = ph1.approval!.hash;
-  const meAsSeen = O.natdHash(h, ph1.icookie, ph1.rcookie, ph1.local.addr, ph1.local.port);
-  const peer = O.natdHash(h, ph1.icookie, ph1.rcookie, ph1.remote.addr, ph1.remote.port);
-  const iAmNatted = !equalCT(list[0]!, meAsSeen);
-  const peerNatted = !list.slice(1).some((d) => equalCT(d, peer));
-  ph1.natDetected = iAmNatted || peerNatted || ph1.rmconf.natTraversal === 'force';
-}
-
-/** Receives KE and the nonce, then derives SKEYID.. and the phase 1 IV (both sides, after msg 3/4). */
-export function takeKeNonce(ph1: Phase1, msg: IsakmpMessage, isInitiator: boolean): void {
-  const ke = findPayload(msg.payloads, C.ISAKMP_NPTYPE_KE);
-  const nonce = findPayload(msg.payloads, C.ISAKMP_NPTYPE_NONCE);
-  if (!ke || !nonce) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'KE or NONCE missing');
-  if (nonce.body.length < C.ISAKMP_NONCE_MIN || nonce.body.length > C.ISAKMP_NONCE_MAX)
-    fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, `nonce of ${nonce.body.length} bytes`);
-  try {
-    ph1.gxy = ph1.dh!.computeSecret(ke.body);
-  } catch (e) {
-    if (e instanceof DhError) fail(C.ISAKMP_NTYPE_INVALID_KEY_INFORMATION, e.message);
-    throw e;
-  }
-  if (isInitiator) {
-    ph1.gxr = ke.body;
-    ph1.nr = nonce.body;
-  } else {
-    ph1.gxi = ke.body;
-    ph1.ni = nonce.body;
-  }
-}
-
-/** SKEYID (RFC 2409 §5: prf(PSK, Ni_b | Nr_b), or prf(Ni_b | Nr_b, g^xy) for signatures), SKEYID_d/a/e, IV. */
-export function deriveKeys(ph1: Phase1, psk: Uint8Array | undefined): void {
-  const a = ph1.approval!;
-  const skeyid = psk ? O.skeyidPsk(a.hash, psk, ph1.ni!, ph1.nr!) : O.skeyidSig(a.hash, ph1.ni!, ph1.nr!, ph1.gxy!);
-  const dae = O.skeyidDae(a.hash, skeyid, ph1.gxy!, ph1.icookie, ph1.rcookie);
-  const cipher = ikeCipher(a.enc, a.keyBits);
-  ph1.keys = { skeyid, ...dae, encKey: O.encryptionKey(a.hash, dae.e, cipher.keyLen), cipher, hash: a.hash };
-  ph1.iv = O.phase1Iv(a.hash, ph1.gxi!, ph1.gxr!, cipher.blockSize);
-}
-
-/** The pre-shared key, or undefined under signatures (racoon: "couldn't find the pskey for ..."). */
-export function pskOf(ph1: Phase1, ctx: Ph1Ctx): Uint8Array | undefined {
-  const m = ph1.approval!.authMethod;
-  if (m === C.OAKLEY_ATTR_AUTH_METHOD_RSASIG) return undefined;
-  if (m !== C.OAKLEY_ATTR_AUTH_METHOD_PSKEY)
-    fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'only pre-shared keys and RSA signatures are supported');
-  const k = ctx.psk(ph1);
-  if (!k) fail(C.ISAKMP_NTYPE_AUTHENTICATION_FAILED, `couldn't find the pskey for ${formatAddr(ph1.remote.addr)}.`);
-  return k;
-}
-
-export function keNonce(ph1: Phase1, ctx: Ph1Ctx, isInitiator: boolean): IsakmpPayload[] {
-  ph1.dh = new DhKeyPair(ph1.approval!.group, ctx.rng);
-  const nonce = randomBytes(ctx.rng, ph1.rmconf.nonceSize);
-  if (isInitiator) {
-    ph1.gxi = ph1.dh.publicKey;
-    ph1.ni = nonce;
-  } else {
-    ph1.gxr = ph1.dh.publicKey;
-    ph1.nr = nonce;
-  }
-  return [
-    { type: C.ISAKMP_NPTYPE_KE, body: ph1.dh.publicKey },
-    { type: C.ISAKMP_NPTYPE_NONCE, body: nonce },
-  ];
-}
-
-/**
- * ipsecdoi_checkid1 and the identity checks of the peer's phase 1 ID: in main mode with pre-shared keys only
- * address IDs (the key was found by address), then peers_identifier; the responder first narrows its remote.
- */
-export function takePeerId(ph1: Phase1, id: IsakmpId, ctx: Ph1Ctx): void {
-  const isAddr = id.idType === C.IPSECDOI_ID_IPV4_ADDR || id.idType === C.IPSECDOI_ID_IPV6_ADDR;
-  if (ph1.etype === C.ISAKMP_ETYPE_IDENT && !usesSignatures(ph1) && !isAddr)
-    fail(
-      C.ISAKMP_NTYPE_INVALID_ID_INFORMATION,
-      `Expecting IP address type in main mode, but ${C.nameOf(C.IPSECDOI_ID_NAMES, id.idType)}.`,
-    );
-  if (ph1.side === 'responder') narrowById(ph1, id, ctx);
-  checkPeersIdentifier(ph1, id, ctx);
-  ph1.peerId = id;
-}
+import { checkPeerProof, collectProof, crPayloads, peerSigns, proofPayloads } from './auth.js';
+import { myPh1Id, takePeerId } from './identity.js';
+import { deriveKeys, keNonce, pskOf, takeKeNonce } from './keying.js';
+import { checkNatd, natdPayloads, noteVids, vids } from './nat-detection.js';
+import { narrowByCr, narrowByProposal } from './remote-choice.js';
+import { fail, type Ph1Ctx, type Ph1Step } from './step.js';
 
 /** Decrypts msg 5/6 and checks the peer's ID and HASH_I / HASH_R or SIG_I / SIG_R. */
 function checkAuth(ph1: Phase1, msg: IsakmpMessage, peerIsInitiator: boolean, ctx: Ph1Ctx): IsakmpPayload[] {
@@ -320,7 +142,7 @@ export function r2Step(ph1: Phase1, msg: IsakmpMessage, _raw: Uint8Array, ctx: P
   if (findPayload(msg.payloads, C.ISAKMP_NPTYPE_CR))
     ctx.log('warn', 'CR received, ignore it. It should be in other exchange.');
   // With the remote not yet known, a CR for each candidate (racoon enumrmconf + oakley_append_rmconf_cr).
-  const crs = usesSignatures(ph1) ? crPayloads(ph1.candidates ?? [ph1.rmconf], ctx) : [];
+  const crs = peerSigns(ph1) ? crPayloads(ph1.candidates ?? [ph1.rmconf], ctx) : [];
   takeKeNonce(ph1, msg, false);
   checkNatd(ph1, msg);
   deriveKeys(ph1, psk);
@@ -335,7 +157,7 @@ export function i3Step(ph1: Phase1, msg: IsakmpMessage, _raw: Uint8Array, ctx: P
   checkNatd(ph1, msg);
   deriveKeys(ph1, psk);
   const payloads = idProofPayloads(ph1, true, ctx);
-  if (usesSignatures(ph1)) payloads.push(...crPayloads([ph1.rmconf], ctx));
+  if (peerSigns(ph1)) payloads.push(...crPayloads([ph1.rmconf], ctx));
   if (ph1.rmconf.initialContact && ctx.initialContact(ph1)) {
     payloads.push(isakmpNotify(ph1, C.IPSECDOI_NTYPE_INITIAL_CONTACT));
     ph1.initialContactSent = true;
@@ -358,18 +180,6 @@ export function i4Step(ph1: Phase1, msg: IsakmpMessage, ctx: Ph1Ctx): IsakmpPayl
   ph1.state = 'established';
   return payloads;
 }
-
-/** What a step produced: our next message, and whether the ISAKMP SA is now established. */
-export interface Ph1StepResult {
-  reply?: Uint8Array;
-  established?: boolean;
-  /** The decrypted payloads of message 5/6 (INITIAL-CONTACT and other notifications). */
-  payloads?: IsakmpPayload[];
-}
-
-/** A step gets the peer's message, its raw bytes, the daemon context and the path the message came on. */
-export type Ph1Step = (ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, ctx: Ph1Ctx, at: IkePath) => Ph1StepResult;
-
 /**
  * The step for a peer message, by side and by the state we are in (racoon's ph1exchange[][][], main mode
  * column). A state with no entry expects nothing more: the message is late or a duplicate. The responder's

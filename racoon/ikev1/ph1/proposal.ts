@@ -8,6 +8,7 @@ import type { ProposalCheck, ProposalConf, RemoteConf } from '../../conf/ast.js'
 import { findDhGroup, type DhGroup } from '../../../crypto/dh.js';
 import type { PrfHash } from '../../../crypto/prf.js';
 import type { IkeCipherName } from '../../../crypto/ike-cipher.js';
+import { authMethodMatches } from './auth-method.js';
 
 /** The negotiated phase 1 parameters (racoon `struct isakmpsa` of ph1handle->approval). */
 export interface Ph1Approval {
@@ -125,7 +126,8 @@ function approve(pt: PeerTransform, t: IsakmpTransform, mine: ProposalConf, rm: 
   if (
     mine.enc?.id !== pt.encId ||
     mine.hash?.id !== pt.hashId ||
-    mine.authMethod?.id !== pt.authMethod ||
+    mine.authMethod === undefined ||
+    !authMethodMatches(mine.authMethod.id, pt.authMethod) ||
     mine.dhGroup?.id !== pt.groupId
   )
     return undefined;

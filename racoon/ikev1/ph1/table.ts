@@ -18,6 +18,7 @@ import { phase1Fragmenter } from '../fragments.js';
 import { initialCapabilities } from './capabilities.js';
 import * as AM from './aggressive-mode.js';
 import * as MM from './main-mode.js';
+import type { Ph1Ctx } from './step.js';
 import { remoteCandidates } from './remote-choice.js';
 
 /** What the phase 1 table needs from the phase 2 side. */
@@ -45,12 +46,14 @@ function ends(local: Endpoint, remote: Endpoint): string {
 export class Ph1Table {
   /** Phase 1 SAs by initiator cookie (the responder cookie is unknown to the initiator until msg 2). */
   readonly sas = new Map<string, Phase1>();
+  /** Told of every phase 1 removed (mode config releases its address, phase1_down scripts run). */
+  readonly onRemoved: ((ph1: Phase1, wasEstablished: boolean) => void)[] = [];
 
   constructor(
     private readonly ctx: EngineCtx,
     private readonly ph2: Ph2Hooks,
     /** What the exchange steps get (the handler builds it: keys, certificates, INITIAL-CONTACT memory). */
-    readonly exchangeCtx: () => MM.Ph1Ctx,
+    readonly exchangeCtx: () => Ph1Ctx,
   ) {}
 
   /** Responder phase 1s not yet authenticated. */
@@ -268,6 +271,11 @@ export class Ph1Table {
     const life = ph1.approval!.lifetimeSec * 1000;
     ph1.cancelExpire = ctx.clock.setTimer(life, () => this.expire(ph1));
     armKeepalive(ctx, ph1, () => ph1.state === 'established');
+    if (!ph1.cfg?.gate) this.ready(ph1);
+  }
+
+  /** The phase 1 may carry quick modes: the ones that waited for it start (after XAuth / mode config). */
+  ready(ph1: Phase1): void {
     const waiting = ph1.waiting.splice(0);
     for (const fn of waiting) fn();
   }
@@ -286,12 +294,14 @@ export class Ph1Table {
     ph1.cancelExpire?.();
     ph1.cancelKeepalive?.();
     ph1.dpd?.cancel?.();
-    ph1.state = ph1.state === 'established' ? 'expired' : 'dead';
+    const wasEstablished = ph1.state === 'established';
+    ph1.state = wasEstablished ? 'expired' : 'dead';
     ph1.dh?.wipe();
     if (ph1.keys) for (const k of [ph1.keys.skeyid, ph1.keys.d, ph1.keys.a, ph1.keys.e, ph1.keys.encKey]) k.fill(0);
     this.sas.delete(hx(ph1.icookie));
     if (ph1.halfOpen) this.ctx.halfOpen.release(ph1.halfOpen);
     this.ph2.failOver(ph1, why);
+    for (const f of this.onRemoved) f(ph1, wasEstablished);
     const line = `phase 1 ${hx(ph1.icookie)}:${hx(ph1.rcookie)} with ${formatAddr(ph1.remote.addr)} removed: ${why}`;
     // An unauthenticated responder's end is the sender's doing: rate-limited with the other lines about it.
     if (ph1.side === 'responder' && !ph1.establishedMs) logAbout(this.ctx, 'info', ph1.remote.addr, line);

@@ -2,6 +2,7 @@
 // rekey -> GETSPI -> qi1) and as responder (the peer's message 1 -> policy and sainfo lookup, proposal,
 // GETSPI -> qr1), then UPDATE/ADD of the negotiated pairs. It reaches phase 1 only through Ph1Access and the
 // daemon only through the engine context.
+import { gated } from '../cfg/mode-cfg.js';
 import { formatAddr } from '../../../common/inet.js';
 import * as P from '../../../pfkey/constants.js';
 import { lookupSainfo, phase2IdOf, type Phase2Id } from '../../conf/lookup.js';
@@ -92,7 +93,7 @@ export class Ph2Engine implements Negotiator {
       return ph2;
     }
     ph2.ph1 = ph1;
-    if (ph1.state === 'established') void this.initiate(ph1, ph2);
+    if (ph1.state === 'established' && !gated(ph1)) void this.initiate(ph1, ph2);
     else ph1.waiting.push(() => void this.initiate(ph1, ph2));
     return ph2;
   }
@@ -146,6 +147,12 @@ export class Ph2Engine implements Negotiator {
     }
     if (ph1.msgids.has(msg.header.msgid)) {
       this.ctx.stats.duplicates++;
+      return;
+    }
+    // racoon isakmp_quick r1: "Attempt to start phase 2 whereas Xauth failed" — no quick mode before XAuth.
+    if (gated(ph1)) {
+      this.ctx.stats.ph2Refused++;
+      this.ctx.log('warn', `quick mode from ${formatAddr(ph1.remote.addr)} before XAuth / mode config ended: refused`);
       return;
     }
     // Each responder quick mode holds larval SAs in the kernel until it completes: an authenticated peer gets

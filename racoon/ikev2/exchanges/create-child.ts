@@ -183,6 +183,7 @@ export async function answerCreateChild(
   });
   if (old) {
     env.stats.childRekeyed++;
+    env.ctx.log('info', `child ${old.id} with ${formatAddr(sa.remote.addr)} rekeyed as child ${child.id} by the peer`);
     if (old.state === 'rekeying')
       old.rekeyedByPeer = child; // ours is under way: settled when it completes
     else {

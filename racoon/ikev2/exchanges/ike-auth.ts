@@ -2,12 +2,13 @@
 // Child SA is negotiated with the nonces of IKE_SA_INIT (§2.17).
 //
 //   initiator                                   responder
-//   HDR, SK {IDi, [N(INITIAL_CONTACT),] [IDr,] AUTH, SA, TSi, TSr, [N(USE_TRANSPORT_MODE)]}  -->
-//                       <--  HDR, SK {IDr, AUTH, SA, TSi, TSr, [N(USE_TRANSPORT_MODE)]}
+//   HDR, SK {IDi, [N(INITIAL_CONTACT),] [IDr,] [CERT+,] [CERTREQ,] AUTH, SA, TSi, TSr, [N(USE_TRANSPORT_MODE)]} -->
+//                       <--  HDR, SK {IDr, [CERT+,] AUTH, SA, TSi, TSr, [N(USE_TRANSPORT_MODE)]}
 //                       <--  HDR, SK {IDr, AUTH, N(NO_PROPOSAL_CHOSEN | TS_UNACCEPTABLE ...)}  (IKE SA up, no child)
 //                       <--  HDR, SK {N(AUTHENTICATION_FAILED)}
 //
-// Authentication goes through auth.ts's Authenticator (a shared key today; certificates plug in there).
+// Authentication goes through auth.ts's Authenticator: a shared key, or certificates (cert-auth.ts), whose
+// CERT and CERTREQ payloads go before AUTH.
 import { formatAddr } from '../../../common/inet.js';
 import {
   IKEV2_EXCHANGE_IKE_AUTH,
@@ -16,7 +17,9 @@ import {
   IKEV2_PAYLOAD_IDR,
   IKEV2_PAYLOAD_SA,
 } from '../constants.js';
-import { authenticatorFor, ownOctets, peerOctets } from '../auth.js';
+import { authenticatorFor, ownOctets, peerOctets, usesCertificates } from '../auth.js';
+import { CertAuthError } from '../cert-auth.js';
+import type { Ikev2Auth } from '../payloads/auth.js';
 import type { Ikev2Env } from '../env.js';
 import { idOfSpec, myIdentity, peerIdentityAccepted } from '../identity.js';
 import * as N from '../notify-types.js';
@@ -43,16 +46,19 @@ export class IkeAuthI implements Exchange {
     const { sa, env } = this;
     if (sa.state !== 'auth') return undefined;
     const rm = sa.rmconf;
-    sa.myId = myIdentity(rm, sa.local);
+    sa.myId = myIdentity(rm, sa.local, env.ctx.auth.get(rm).myId);
     const out: Ikev2Payload[] = [{ type: IKEV2_PAYLOAD_IDI, body: sa.myId }];
     if (this.initialContact) out.push(notifyPayload(N.IKEV2_N_INITIAL_CONTACT));
     const wanted = rm.peersIdentifiers[0] && idOfSpec(rm.peersIdentifiers[0], sa.remote);
     if (wanted && rm.verifyIdentifier) out.push({ type: IKEV2_PAYLOAD_IDR, body: wanted });
-    const auth = authenticatorFor(sa, env.ctx.psk);
+    const auth = authenticatorFor(sa, env.ctx);
     out.push(...auth.payloads());
     const a = auth.sign(ownOctets(sa));
     if (!a)
-      throw new ExchangeError(N.IKEV2_N_AUTHENTICATION_FAILED, `no pre-shared key for ${formatAddr(sa.remote.addr)}`);
+      throw new ExchangeError(
+        N.IKEV2_N_AUTHENTICATION_FAILED,
+        `no ${credential(sa)} for ${formatAddr(sa.remote.addr)}`,
+      );
     out.push({ type: IKEV2_PAYLOAD_AUTH, body: a });
     const c = this.firstChild;
     if (c && c.state === 'creating') {
@@ -74,14 +80,14 @@ export class IkeAuthI implements Exchange {
         err ? 'refused by the responder' : 'IDr or AUTH missing',
       );
     }
-    if (!peerIdentityAccepted(sa.rmconf, idr, sa.remote))
+    if (!peerIdentityAccepted(sa.rmconf, idr, sa.remote, env.ctx.auth.get(sa.rmconf).peerIds))
       throw new ExchangeError(
         N.IKEV2_N_AUTHENTICATION_FAILED,
         `peer identity ${formatIkev2Id(idr)} not in peers_identifier`,
       );
     sa.peerId = idr;
-    if (!authenticatorFor(sa, env.ctx.psk).verify(auth, peerOctets(sa, idr), payloads))
-      throw new ExchangeError(N.IKEV2_N_AUTHENTICATION_FAILED, `bad AUTH from ${formatIkev2Id(idr)}`);
+    const why = checkPeerAuth(env, sa, auth, peerOctets(sa, idr), payloads);
+    if (why) throw new ExchangeError(N.IKEV2_N_AUTHENTICATION_FAILED, `${why} (${formatIkev2Id(idr)})`);
     env.ikeEstablished(sa);
     const c = this.firstChild;
     if (c && this.child) await childResponse(env, sa, c, this.child, payloads, { ni: sa.ni!, nr: sa.nr! });
@@ -118,19 +124,46 @@ export async function answerIkeAuth(env: Ikev2Env, sa: IkeSa, req: readonly Ikev
       after: () => env.killIke(sa, 'authentication failed'),
     };
   };
-  if (!peerIdentityAccepted(sa.rmconf, idi, sa.remote)) return refuse('identity not in peers_identifier');
+  const loaded = env.ctx.auth.get(sa.rmconf);
+  if (!peerIdentityAccepted(sa.rmconf, idi, sa.remote, loaded.peerIds))
+    return refuse('identity not in peers_identifier');
   sa.peerId = idi;
-  const authn = authenticatorFor(sa, env.ctx.psk);
-  if (!authn.verify(auth, peerOctets(sa, idi), req)) return refuse('AUTH does not verify (wrong pre-shared key?)');
-  sa.myId = myIdentity(sa.rmconf, sa.local);
+  const why = checkPeerAuth(env, sa, auth, peerOctets(sa, idi), req);
+  if (why) return refuse(why);
+  const authn = authenticatorFor(sa, env.ctx);
+  sa.myId = myIdentity(sa.rmconf, sa.local, loaded.myId);
   const mine = authn.sign(ownOctets(sa));
-  if (!mine) return refuse('no pre-shared key for this peer');
+  if (!mine) return refuse(`no ${credential(sa)} for this peer`);
   const out: Ikev2Payload[] = [{ type: IKEV2_PAYLOAD_IDR, body: sa.myId }, ...authn.payloads()];
   out.push({ type: IKEV2_PAYLOAD_AUTH, body: mine });
   env.ikeEstablished(sa);
   if (findNotify(req, N.IKEV2_N_INITIAL_CONTACT)) env.initialContact(sa);
   if (single(req, IKEV2_PAYLOAD_SA)) out.push(...(await childInAuth(env, sa, req)));
   return { payloads: out };
+}
+
+/** What a remote authenticates with, for log lines. */
+function credential(sa: IkeSa): string {
+  return usesCertificates(sa.rmconf) ? 'certificate and key (certificate_type x509)' : 'pre-shared key';
+}
+
+/** The peer's AUTH: undefined when good, else why not (a certificate problem or a bad signature / MAC). */
+function checkPeerAuth(
+  env: Ikev2Env,
+  sa: IkeSa,
+  auth: Ikev2Auth,
+  octets: Uint8Array,
+  payloads: readonly Ikev2Payload[],
+): string | undefined {
+  try {
+    if (authenticatorFor(sa, env.ctx).verify(auth, octets, payloads)) return undefined;
+  } catch (e) {
+    if (e instanceof CertAuthError) return e.message;
+    throw e;
+  }
+  return usesCertificates(sa.rmconf)
+    ? 'AUTH signature does not verify'
+    : 'AUTH does not verify (wrong pre-shared key?)';
 }
 
 /** The first child; a refusal goes in the same message and the IKE SA stays (§1.2). */

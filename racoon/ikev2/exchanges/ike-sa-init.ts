@@ -2,8 +2,9 @@
 //
 //   initiator                                   responder
 //   HDR, [N(COOKIE),] SAi1, KEi, Ni,
-//        N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP)  -->
-//                             <--  HDR, SAr1, KEr, Nr, N(NAT_DETECTION_*)
+//        N(NAT_DETECTION_SOURCE_IP), N(NAT_DETECTION_DESTINATION_IP),
+//        [N(SIGNATURE_HASH_ALGORITHMS),] [N(IKEV2_FRAGMENTATION_SUPPORTED)]  -->
+//                             <--  HDR, SAr1, KEr, Nr, N(NAT_DETECTION_*), [CERTREQ,] [N(...) as above]
 //                             <--  HDR, N(COOKIE)                 (under load, §2.6: retry with it)
 //                             <--  HDR, N(INVALID_KE_PAYLOAD)     (another group, §1.3: retry with it)
 //
@@ -34,6 +35,7 @@ import {
   single,
 } from '../payload-util.js';
 import type { Ikev2Ke } from '../payloads/ke.js';
+import { initExtras, takePeerExtras } from '../init-notifies.js';
 import type { Exchange, IkeSa } from '../records.js';
 
 /** Retries an initiator makes after COOKIE or INVALID_KE_PAYLOAD answers before it gives up. */
@@ -93,6 +95,7 @@ export class IkeSaInitI implements Exchange {
       { type: IKEV2_PAYLOAD_KE, body: { group: this.group, data: sa.dh.publicKey } },
       { type: IKEV2_PAYLOAD_NONCE, body: sa.ni },
       ...natdPayloads(sa.spiI, sa.spiR, sa.local, sa.remote, rm.natTraversal === 'force'),
+      ...initExtras(env.ctx, sa),
     );
     return out;
   }
@@ -142,6 +145,7 @@ export class IkeSaInitI implements Exchange {
     deriveIkeKeys(sa, gir);
     wipe(gir);
     applyNat(sa, payloads, this.env.ctx.nattPort);
+    takePeerExtras(sa, payloads);
     sa.state = 'auth';
   }
 
@@ -194,11 +198,13 @@ export function answerIkeSaInit(
   deriveIkeKeys(sa, gir);
   wipe(gir);
   applyNat(sa, req, env.ctx.nattPort, true);
+  takePeerExtras(sa, req);
   return [
     { type: IKEV2_PAYLOAD_SA, body: { proposals: [offer.choice.chosen] } },
     { type: IKEV2_PAYLOAD_KE, body: { group: sa.suite.dhGroup, data: sa.dh.publicKey } },
     { type: IKEV2_PAYLOAD_NONCE, body: sa.nr },
     ...natdPayloads(sa.spiI, sa.spiR, sa.local, sa.remote, rm.natTraversal === 'force'),
+    ...initExtras(env.ctx, sa, req),
   ];
 }
 

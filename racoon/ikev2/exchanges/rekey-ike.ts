@@ -187,6 +187,7 @@ export function answerRekeyIke(env: Ikev2Env, old: IkeSa, req: readonly Ikev2Pay
   env.addIke(sa);
   env.stats.ikeRekeyed++;
   env.ikeEstablished(sa);
+  env.ctx.log('notice', `IKE SA ${old.id} with ${formatAddr(old.remote.addr)} rekeyed as ${sa.id} by the peer`);
   if (old.active?.exchange instanceof RekeyIkeI)
     old.peerRekey = sa; // a collision: settled when ours completes
   else env.retireIke(old, sa);

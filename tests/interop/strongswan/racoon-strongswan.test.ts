@@ -10,8 +10,9 @@ import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { Capture, tsharkSkipReason, type CapturedFrame } from '../../support/capture.js';
+import { Capture, tsharkSkipReason } from '../../support/capture.js';
 import { makeInteropNet, type InteropNet } from '../../support/interop-net.js';
+import { assertOnlyIkeAndEspInUdp } from '../../support/interop-traffic.js';
 import { iperfSkipReason, runIperf, type IperfResult } from '../../support/iperf.js';
 import { Charon, strongswanSkipReason } from '../../support/strongswan.js';
 import { tunnelPolicies, UipsecNode } from '../../support/uipsec-node.js';
@@ -101,28 +102,6 @@ describe('interop: uipsecd --tun + racoon <-> strongSwan 5.9 charon/libipsec (IK
     }
   }
 
-  function assertOnlyIkeAndEspInUdp(cap: Capture): void {
-    const frames = cap.frames();
-    const ikePort = (f: CapturedFrame) => f.sport === 500 || f.sport === 4500 || f.dport === 500 || f.dport === 4500;
-    const has = (f: CapturedFrame, p: string) => f.protocols.includes(p);
-    const count = (pred: (f: CapturedFrame) => boolean) => frames.filter(pred).length;
-    assert.equal(
-      count((f) => !has(f, 'udp') || !ikePort(f)),
-      0,
-      'only UDP 500/4500 on the veth',
-    );
-    assert.equal(
-      count((f) => has(f, 'tcp')),
-      0,
-      'no cleartext TCP',
-    );
-    assert.ok(count((f) => has(f, 'isakmp')) >= 3, 'IKE on the veth');
-    // RFC 3948: ESP in UDP 4500 (non-zero first word), both directions.
-    const espFrom = (src: string) => count((f) => has(f, 'esp') && f.sport === 4500 && f.src === src);
-    assert.ok(espFrom(net.addrU) > 100, `ESP-in-UDP from uipsec: ${espFrom(net.addrU)}`);
-    assert.ok(espFrom(net.addrS) > 100, `ESP-in-UDP from charon: ${espFrom(net.addrS)}`);
-  }
-
   async function assertChildInstalled(): Promise<void> {
     const sas = await charon!.listSas();
     const child = sas.flatMap((s) => s.children).find((c) => c.state === 'INSTALLED');
@@ -154,7 +133,7 @@ describe('interop: uipsecd --tun + racoon <-> strongSwan 5.9 charon/libipsec (IK
       assert.equal(sas[0]?.initiator, false, 'charon responded');
       assert.equal(sas[0]?.remotePort, 4500, 'floated to the NAT-T port');
       await assertChildInstalled();
-      assertOnlyIkeAndEspInUdp(r.cap);
+      assertOnlyIkeAndEspInUdp(r.cap, net, { minEsp: 101, minIke: 3 });
     },
   );
 
@@ -176,7 +155,7 @@ describe('interop: uipsecd --tun + racoon <-> strongSwan 5.9 charon/libipsec (IK
       const sas = await charon!.listSas();
       assert.equal(sas[0]?.initiator, true, 'charon initiated');
       await assertChildInstalled();
-      assertOnlyIkeAndEspInUdp(r.cap);
+      assertOnlyIkeAndEspInUdp(r.cap, net, { minEsp: 101, minIke: 3 });
     },
   );
 });

@@ -65,6 +65,25 @@ describe('common/bounded-file', () => {
     await new Promise((r) => writer.on('close', r));
     assert.equal(text, 'flush;\n');
   });
+
+  it('maxLineBytes: a line one byte past it is EFBIG naming the line; lines up to it are read', () => {
+    const p = join(dir, 'lines');
+    writeFileSync(p, 'a'.repeat(10) + '\n' + 'b'.repeat(11) + '\nc\n');
+    const read = (maxLineBytes: number): string =>
+      readBoundedFile(p, { maxBytes: 1000, maxLineBytes, regularOnly: false }).toString();
+    assert.equal(read(11).length, 25);
+    assert.throws(
+      () => read(10),
+      (e: unknown) =>
+        e instanceof FileReadError &&
+        e.code === 'EFBIG' &&
+        e.reason === 'line 2 longer than 10 bytes; refusing to read on',
+    );
+    assert.throws(
+      () => readBoundedFile('/dev/zero', { maxBytes: 1 << 30, maxLineBytes: 1 << 20, regularOnly: false }),
+      /line 1 longer than 1 MiB/,
+    );
+  });
 });
 
 describe('racoon/cert: certificate, CRL and key files are read the same way', () => {

@@ -183,7 +183,8 @@ describe('racoon/ikev2 signatures (RFC 7427, RFC 4754, RFC 7296 §3.8)', () => {
     assert.equal(chooseSignatureAlgorithm(keys.p384.privateKey, peer)!.name, 'ecdsa-with-SHA384');
     assert.equal(chooseSignatureAlgorithm(keys.p256.privateKey, peer)!.name, 'ecdsa-with-SHA256');
     assert.equal(chooseSignatureAlgorithm(keys.rsa.privateKey, [2])!.name, 'sha256WithRSAEncryption');
-    assert.equal(chooseSignatureAlgorithm(keys.rsa.privateKey, peer, { pss: true })!.name, 'RSASSA-PSS SHA-256');
+    assert.equal(chooseSignatureAlgorithm(keys.rsa.privateKey, peer)!.name, 'sha512WithRSAEncryption');
+    assert.equal(chooseSignatureAlgorithm(keys.rsa.privateKey, peer, { pss: true })!.name, 'RSASSA-PSS SHA-512');
     assert.equal(chooseSignatureAlgorithm(keys.rsa.privateKey, [3, 4], { pss: true })!.name, 'RSASSA-PSS SHA-512');
     assert.equal(chooseSignatureAlgorithm(keys.ed25519.privateKey, [5])!.name, 'Ed25519');
     assert.equal(chooseSignatureAlgorithm(keys.rsa.privateKey, [1]), undefined);

@@ -1,12 +1,12 @@
-// racoon/logfile.ts: the -l writer re-checks the file on every line, so a log replaced by a symlink while racoon
+// common/log-file.ts: the -l writer re-checks the file on every line, so a log replaced by a symlink while racoon
 // runs is not followed: the line goes to the fallback (stderr) with one note saying why.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { logFileWriter, prepareLogFile } from '../../../racoon/logfile.js';
+import { logFileWriter, prepareLogFile } from '../../../common/log-file.js';
 
-describe('racoon/logfile: the -l log file', () => {
+describe('common/log-file: the -l log file', () => {
   let dir = '';
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'uipsec-logfile-'));

@@ -1,4 +1,4 @@
-// `racoon -l FILE`: the log file. Each line opens, writes and closes it, as ipsec-tools logger.c log_print does
+// The daemons' log file (`racoon -l FILE`, `uipsecd --log-file FILE`). Each line opens, writes and closes it, as ipsec-tools logger.c log_print does
 // with fopen(..., "a"), so rotation by renaming needs no signal. The file is created mode 0600 whatever the
 // umask; it must be a regular file (not a symlink, FIFO or device) owned by root or by us, and an existing one
 // open to group or others is narrowed to 0600 (issue 11 item 12: racoon created its log 0644).
@@ -16,7 +16,7 @@ const OPEN_FAILURES: Readonly<Record<string, string>> = {
   EISDIR: 'is not a regular file (a directory)',
 };
 
-/** A log file racoon refuses to write (the reason in words). */
+/** A log file the daemon refuses to write (the reason in words). */
 export class LogFileError extends Error {
   constructor(
     readonly path: string,
@@ -75,14 +75,18 @@ export function appendLogLine(path: string, line: string, me: number | undefined
  * A line writer for `-l FILE`: appendLogLine, and when the file becomes unusable (replaced by a symlink or by
  * someone else's file), `fallback` (stderr) with one line saying why, rather than a crash or a lost line.
  */
-export function logFileWriter(path: string, fallback: (line: string) => void): (line: string) => void {
+export function logFileWriter(
+  path: string,
+  fallback: (line: string) => void,
+  program = 'racoon',
+): (line: string) => void {
   let failing = false;
   return (line) => {
     try {
       appendLogLine(path, line);
       failing = false;
     } catch (e) {
-      if (!failing) fallback(`racoon: ${(e as Error).message}; logging here instead`);
+      if (!failing) fallback(`${program}: ${(e as Error).message}; logging here instead`);
       failing = true;
       fallback(line);
     }

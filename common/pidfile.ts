@@ -1,7 +1,8 @@
-// racoon's pid file (ipsec-tools main.c): `path pidfile` in racoon.conf names it, a relative name is taken
-// under /var/run/, and with no statement it is /var/run/racoon.pid. racoon writes it mode 0644 when it
-// daemonizes (not under -F) and removes it when it exits; ours also writes it under -F when racoon.conf names
-// one (a service manager may want it). Unlike racoon, a pid file naming a live racoon stops a second start.
+// The daemons' pid files. racoon's (ipsec-tools main.c): `path pidfile` in racoon.conf names it, a relative
+// name is taken under /var/run/, and with no statement it is /var/run/racoon.pid. racoon writes it mode 0644
+// when it daemonizes (not under -F) and removes it when it exits; ours also writes it under -F when racoon.conf
+// names one (a service manager may want it). uipsecd writes one only when asked (--pidfile, `pidfile`).
+// Unlike racoon, a pid file naming a live process stops a second start.
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 
@@ -43,10 +44,10 @@ export interface PidFile {
 }
 
 /** Writes our pid to `path` (mode 0644), refusing when it names another live process. */
-export function writePidFile(path: string): PidFile {
+export function writePidFile(path: string, program = 'racoon'): PidFile {
   const other = runningPid(path);
   if (other !== undefined)
-    throw new Error(`${path} names a running process (pid ${other}): is racoon already running?`);
+    throw new Error(`${path} names a running process (pid ${other}): is ${program} already running?`);
   rmSync(path, { force: true }); // a stale file, or a link someone left: never written through
   const fd = openSync(path, 'wx', 0o644);
   try {

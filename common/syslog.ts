@@ -1,7 +1,7 @@
-// racoon's default log destination when it runs as a daemon (no -F, no -l): syslog, facility daemon, as
-// ipsec-tools' plog does. Node has no syslog(3) and cannot open a Unix datagram socket, so the lines go through
+// Syslog for the daemons: racoon's default log destination when it runs as a daemon (no -F, no -l), facility
+// daemon, as ipsec-tools' plog does, and uipsecd's --syslog. Node has no syslog(3) and cannot open a Unix datagram socket, so the lines go through
 // util-linux logger(1) (`--prio-prefix`: each line carries its own priority, RFC 3164 §4.1.1). When logger is
-// missing or exits (no /dev/log in a container), racoon says so once on stderr and logs there instead.
+// missing or exits (no /dev/log in a container), the daemon says so once on stderr and logs there instead.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { LogLevel, Logger } from '../common/log.js';
 
@@ -14,6 +14,8 @@ const ORDER: Record<LogLevel, number> = { error: 0, warn: 1, notice: 2, info: 3,
 
 export interface SyslogOptions {
   level: LogLevel;
+  /** The program name in each line (openlog's ident). */
+  tag: string;
   facility?: number;
   /** logger -u: a Unix socket other than /dev/log (tests). */
   socket?: string;
@@ -30,14 +32,14 @@ export class SyslogLogger implements Logger {
   constructor(private readonly o: SyslogOptions) {
     this.level = o.level;
     this.facility = o.facility ?? LOG_DAEMON;
-    const args = ['--prio-prefix', '-t', 'racoon', `--id=${process.pid}`, ...(o.socket ? ['-u', o.socket] : [])];
+    const args = ['--prio-prefix', '-t', o.tag, `--id=${process.pid}`, ...(o.socket ? ['-u', o.socket] : [])];
     const child = spawn('logger', args, { stdio: ['pipe', 'ignore', 'pipe'] });
     let why = '';
     child.stderr!.on('data', (c: Buffer) => (why += c.toString()));
     const gone = (e?: Error) => {
       if (this.child !== child) return;
       this.child = undefined;
-      o.fallback(`racoon: syslog unavailable (${(e?.message ?? why.trim()) || 'logger exited'}): logging to stderr`);
+      o.fallback(`${o.tag}: syslog unavailable (${(e?.message ?? why.trim()) || 'logger exited'}): logging to stderr`);
     };
     child.on('error', gone);
     child.on('exit', () => gone());
@@ -53,7 +55,7 @@ export class SyslogLogger implements Logger {
     if (!this.enabled(l)) return;
     const line = msg.replace(/\n/g, ' ');
     if (this.child) this.child.stdin!.write(`<${this.facility * 8 + SEVERITY[l]}>${line}\n`);
-    else this.o.fallback(`${new Date().toISOString()} ${l.toUpperCase()} racoon: ${line}`);
+    else this.o.fallback(`${new Date().toISOString()} ${l.toUpperCase()} ${this.o.tag}: ${line}`);
   }
 
   /** Lets logger write what it has, then exit. */

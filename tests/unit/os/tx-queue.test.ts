@@ -1,0 +1,103 @@
+// The send worker (kernel/os/tx-queue.ts + tx-worker.ts): packets queued on the main thread leave through
+// the worker's sendto(2)/write(2) in the order they were queued, byte for byte, to the address given; a
+// ring closed with packets still queued sends them before the worker stops. Real sockets on loopback (Linux,
+// koffi); a pipe stands in for the TUN's write(2).
+import { strict as assert } from 'node:assert';
+import { createSocket, type Socket } from 'node:dgram';
+import { once } from 'node:events';
+import { prng } from '../../support/prng.js';
+
+const linux = process.platform === 'linux';
+
+async function loadOs() {
+  const { TxQueue } = await import('../../../kernel/os/tx-queue.js');
+  const { openUdpSocket, closeFd } = await import('../../../kernel/os/sockets.js');
+  const { libc } = await import('../../../kernel/os/libc.js');
+  return { TxQueue, openUdpSocket, closeFd, libc };
+}
+
+/** Collects `n` datagrams (one listener for all: none is missed; mocha's timeout bounds the wait). */
+function receive(sock: Socket, n: number): Promise<Buffer[]> {
+  const got: Buffer[] = [];
+  return new Promise((resolve) => {
+    sock.on('message', (msg: Buffer) => {
+      got.push(msg);
+      if (got.length === n) resolve(got);
+    });
+  });
+}
+
+describe('os/tx-queue: the send worker', function () {
+  before(function () {
+    if (!linux) this.skip(); // koffi bindings to Linux libc
+  });
+
+  it('sends 300 datagrams of random sizes in order, byte for byte, to the address given', async () => {
+    const { TxQueue, openUdpSocket, closeFd } = await loadOs();
+    const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 }); // a burst must not overflow it
+    rx.bind(0, '127.0.0.1');
+    await once(rx, 'listening');
+    const port = rx.address().port;
+    const fd = openUdpSocket(Uint8Array.of(127, 0, 0, 1), 0, 0);
+    const tx = new TxQueue();
+    const rnd = prng(0x7a11);
+    const sent: Uint8Array[] = [];
+    try {
+      const arrival = receive(rx, 300);
+      for (let i = 0; i < 300; i++) {
+        const p = new Uint8Array(4 + Math.floor(rnd() * 1400));
+        for (let k = 0; k < p.length; k++) p[k] = Math.floor(rnd() * 256);
+        p[0] = i >> 8;
+        p[1] = i & 0xff;
+        sent.push(p);
+        assert.equal(tx.sendTo(fd, p, Uint8Array.of(127, 0, 0, 1), port), true);
+        // Let the socket buffer drain now and then (loopback drops what overflows it).
+        if (i % 50 === 49) await new Promise((r) => setTimeout(r, 20));
+      }
+      const got = await arrival;
+      assert.deepEqual(
+        got.map((b) => new Uint8Array(b)),
+        sent,
+      );
+      assert.equal(tx.sent, 300);
+      assert.equal(tx.errors, 0);
+    } finally {
+      await tx.close();
+      closeFd(fd);
+      rx.close();
+    }
+  });
+
+  it('close() sends what is still queued before the worker stops', async () => {
+    const { TxQueue, openUdpSocket, closeFd } = await loadOs();
+    const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 }); // a burst must not overflow it
+    rx.bind(0, '127.0.0.1');
+    await once(rx, 'listening');
+    const fd = openUdpSocket(Uint8Array.of(127, 0, 0, 1), 0, 0);
+    const tx = new TxQueue();
+    try {
+      const arrival = receive(rx, 40);
+      for (let i = 0; i < 40; i++) tx.sendTo(fd, Uint8Array.of(i), Uint8Array.of(127, 0, 0, 1), rx.address().port);
+      await tx.close();
+      assert.equal(tx.sent, 40);
+      assert.deepEqual(
+        (await arrival).map((b) => b[0]),
+        [...Array(40).keys()],
+      );
+      assert.equal(tx.sendTo(fd, Uint8Array.of(1), Uint8Array.of(127, 0, 0, 1), 9), false, 'a closed queue refuses');
+    } finally {
+      closeFd(fd);
+      rx.close();
+    }
+  });
+
+  it('counts a failed system call in the shared counters (errno kept), never throws', async () => {
+    const { TxQueue } = await loadOs();
+    const tx = new TxQueue();
+    assert.equal(tx.write(-1, Uint8Array.of(1, 2, 3)), true, 'queued');
+    await tx.close();
+    assert.equal(tx.errors, 1);
+    assert.equal(tx.lastErrno, 9, 'EBADF');
+    assert.equal(tx.sent, 0);
+  });
+});
