@@ -2,133 +2,37 @@
 // and the PF_KEY connection (`connect` to uipsecd's Unix socket, or a bare `request` hook in tests). With -n
 // nothing is sent, so `setkey -n -f file` and `setkey -n -c` check a script with no daemon running.
 import { pathToFileURL } from 'node:url';
-import * as C from '../pfkey/constants.js';
-import type { PfkeyTransport } from '../pfkey/client.js';
-import { encodeMessage, makeSadbMsg, type PfkeyMessage } from '../pfkey/msg.js';
-import { UnixTransport, defaultSocketPath } from '../pfkey/transport-unix.js';
+import { UnixTransport } from '../pfkey/transport-unix.js';
 import { parseSetkey } from './parser.js';
 import { StatementJoiner, parseJoined } from './stdin-joiner.js';
 import { INPUT_LIMITS, InputLimitError, boundedLines, checkPendingStatement } from './stdin-lines.js';
-import {
-  formatMessageFile,
-  formatReply,
-  policyViewFromMessage,
-  saViewFromMessage,
-  type ReplyOptions,
-} from './from-pfkey.js';
-import { printShortHeader } from './print.js';
+import { formatMessageFile, type ReplyOptions } from './from-pfkey.js';
 import type { SetkeyError } from './diagnostics.js';
 import { statementToMessages } from './to-pfkey.js';
 import type { Statement } from './ast.js';
 import { HELP, USAGE, parseArgs, type Flags } from './options.js';
-import { SetkeySession, runPromisc, type PfkeyTracer } from './session.js';
-import { hexLines, kdebugSadb } from './kdebug.js';
-import { formatPromisc } from './monitor.js';
-import { PIPELINE_WINDOW, Pipeline, isEmptyDump } from './pipeline.js';
+import { PIPELINE_WINDOW, Pipeline } from './pipeline.js';
 import { WriteBatchTransport } from './write-batch.js';
 import { splitScript } from './lexer.js';
-import { policyToJson, saToJson } from './json.js';
 import { exitAfterFlush, exitQuietlyOnEpipe } from '../common/stdio.js';
-import { SocketPathError } from '../common/socket-path.js';
 import { FileReadError, SCRIPT_FILE_MAX_BYTES, readBoundedFile } from '../common/bounded-file.js';
 import { versionLine } from '../common/version.js';
+import type { SetkeyIo } from './io.js';
+import { withLink, type Link } from './link.js';
+import { runDump, runMonitor } from './dump-run.js';
 
 export { parseArgs } from './options.js';
 export { exitAfterFlush } from '../common/stdio.js';
 export { formatPromisc, promiscStamp } from './monitor.js';
 
-export interface SetkeyIo {
-  out(text: string): void;
-  err(text: string): void;
-  readFile(path: string): Uint8Array;
-  stdinLines(): AsyncIterable<string>;
-  nowSec(): number;
-  pid: number;
-  /** Opens the PF_KEY socket of uipsecd at `path` (rejects when none is listening). */
-  connect?: (path: string) => Promise<PfkeyTransport>;
-  /** Environment for UIPSEC_PFKEY_SOCKET (default: none). */
-  env?: Record<string, string | undefined>;
-  /** Sends one message and resolves with every reply (a dump ends with seq 0). Used when `connect` is absent. */
-  request?: (m: PfkeyMessage) => Promise<PfkeyMessage[]>;
-  /** Carries out one parsed statement and returns what to print (an embedding without PF_KEY). */
-  execute?: (st: Statement) => Promise<string>;
-  /** The -l pause between dumps (default: a 1 s timer). */
-  sleep?: (ms: number) => Promise<void>;
-  /** Ends -x and -l (SIGINT for the process). */
-  interrupt?: () => AbortSignal;
-  /** Milliseconds since the epoch for -x time stamps (default nowSec() * 1000). */
-  nowMs?: () => number;
-  /** Local time offset from UTC for printed times (default 0). */
-  utcOffsetSec?: number;
-}
-
+export type { SetkeyIo } from './io.js';
 export { PIPELINE_WINDOW } from './pipeline.js';
 
 const VERSION = versionLine('setkey');
 
-/** An open PF_KEY connection as main uses it. */
-interface Link {
-  request(m: PfkeyMessage): Promise<PfkeyMessage[]>;
-  close(): void;
-}
-
 function report(io: SetkeyIo, errors: readonly SetkeyError[], warnings: readonly SetkeyError[]): void {
   for (const w of warnings) io.err(`${w.message}\n`);
   for (const e of errors) io.err(`${e.message}\n`);
-}
-
-/** -v and -H output for one message (setkey.c sendkeymsg / kdebug_sadb). */
-function tracer(f: Flags, io: SetkeyIo): PfkeyTracer | undefined {
-  if (!f.verbose && !f.hex) return undefined;
-  return (dir, raw) => {
-    if (f.verbose) io.out(`${kdebugSadb(raw)}\n`);
-    if (f.hex && dir === 'send') io.out(hexLines(raw));
-  };
-}
-
-function socketPath(f: Flags, io: SetkeyIo): string {
-  return f.socket ?? defaultSocketPath(io.env ?? {});
-}
-
-function noDaemon(io: SetkeyIo, path: string, e: unknown): void {
-  if (e instanceof SocketPathError) {
-    io.err(`setkey: ${e.message}; nothing was sent\n`);
-    return;
-  }
-  const why = (e as NodeJS.ErrnoException)?.code ?? (e as Error)?.message ?? String(e);
-  io.err(
-    `setkey: no uipsecd is listening on ${path} (${why}).\n` +
-      `Start one with \`uipsecd --socket ${path}\` (see \`uipsecd --help\`), or pass --socket PATH / set UIPSEC_PFKEY_SOCKET.\n`,
-  );
-}
-
-/** Connects as the flags say; undefined (after printing why) when there is no kernel to talk to. */
-async function openLink(f: Flags, io: SetkeyIo): Promise<Link | undefined> {
-  const trace = tracer(f, io);
-  if (io.connect) {
-    const path = socketPath(f, io);
-    let t: PfkeyTransport;
-    try {
-      t = await io.connect(path);
-    } catch (e) {
-      noDaemon(io, path, e);
-      return undefined;
-    }
-    const s = new SetkeySession(t, { pid: io.pid, tracer: trace });
-    return { request: (m) => s.request(m), close: () => s.close() };
-  }
-  const req = io.request;
-  if (!req) return undefined;
-  if (!trace) return { request: req, close() {} };
-  return {
-    async request(m) {
-      trace('send', encodeMessage(m));
-      const rs = await req(m);
-      for (const r of rs) trace('recv', encodeMessage(r));
-      return rs;
-    },
-    close() {},
-  };
 }
 
 async function runScript(f: Flags, io: SetkeyIo): Promise<number> {
@@ -201,21 +105,6 @@ async function stdinLoop(f: Flags, io: SetkeyIo, link: Link | undefined): Promis
   return failed || pipe?.status ? 1 : 0;
 }
 
-/** Runs `fn` over a connection (closed afterwards); 1 when there is none. */
-async function withLink(f: Flags, io: SetkeyIo, fn: (link: Link | undefined) => Promise<number>): Promise<number> {
-  if (io.execute) return fn(undefined);
-  const link = await openLink(f, io);
-  if (!link) {
-    if (!io.connect) io.err('setkey: no PF_KEY connection (use -n to check the syntax only)\n');
-    return 1;
-  }
-  try {
-    return await fn(link);
-  } finally {
-    link.close();
-  }
-}
-
 /**
  * Sends the statements in order through `pipe` (requests in flight up to PIPELINE_WINDOW; replies printed in
  * statement order as they arrive). dump/spddump wait for everything before them, and are waited for.
@@ -254,108 +143,6 @@ async function execute(
 function newPipeline(io: SetkeyIo, f: Flags, script?: string): Pipeline {
   const o: ReplyOptions = { nowSec: io.nowSec(), all: f.all, withPorts: f.withPorts, utcOffsetSec: io.utcOffsetSec };
   return new Pipeline(io, o, (st) => (script ? `${script}:${st.line}` : `line ${st.line}`));
-}
-
-function dumpJson(
-  replies: readonly PfkeyMessage[],
-  policy: boolean,
-  all: boolean,
-): { json: string } | { error: string } {
-  const items: Record<string, unknown>[] = [];
-  for (const r of replies) {
-    if (r.msg.errno !== 0) {
-      if (isEmptyDump(r)) continue;
-      return { error: formatReply(r, { nowSec: 0 }) };
-    }
-    const v = policy ? policyViewFromMessage(r) : saViewFromMessage(r);
-    if (typeof v === 'string') return { error: `${v}\n` };
-    if (!policy && !all && 'state' in v && v.state === C.SADB_SASTATE_DEAD) continue;
-    items.push(
-      policy
-        ? policyToJson(v as Parameters<typeof policyToJson>[0])
-        : saToJson(v as Parameters<typeof saToJson>[0], { keys: true }),
-    );
-  }
-  return { json: `${JSON.stringify(items, null, 2)}\n` };
-}
-
-/** -D, -DP (-l: again every second until interrupted), -F, -FP. */
-async function runDump(f: Flags, io: SetkeyIo): Promise<number> {
-  return withLink(f, io, async (link) => {
-    const dump = f.mode === 'dump';
-    const type = dump ? (f.policy ? C.SADB_X_SPDDUMP : C.SADB_DUMP) : f.policy ? C.SADB_X_SPDFLUSH : C.SADB_FLUSH;
-    const forever = dump && f.forever && !f.json;
-    // -l runs until interrupted; a world that cannot interrupt (no `interrupt`) gets one pass.
-    const signal = forever ? io.interrupt?.() : undefined;
-    if (forever && type === C.SADB_DUMP) io.out(printShortHeader());
-    for (;;) {
-      let replies: PfkeyMessage[];
-      try {
-        replies = await link!.request({ msg: makeSadbMsg(type, C.SADB_SATYPE_UNSPEC, 0, io.pid), ext: {} });
-      } catch (e) {
-        io.err(`setkey: PF_KEY connection lost: ${(e as Error).message}\n`);
-        return 1;
-      }
-      if (dump && f.json) {
-        const j = dumpJson(replies, f.policy, f.all);
-        if ('error' in j) {
-          io.err(j.error);
-          return 1;
-        }
-        io.out(j.json);
-        return 0;
-      }
-      const o: ReplyOptions = {
-        nowSec: io.nowSec(),
-        all: f.all,
-        withPorts: f.withPorts,
-        short: forever,
-        utcOffsetSec: io.utcOffsetSec,
-      };
-      let failed = false;
-      for (const r of replies) {
-        const text = formatReply(r, o);
-        if (r.msg.errno !== 0 && !isEmptyDump(r)) {
-          io.err(text);
-          failed = true;
-        } else if (text) io.out(text);
-      }
-      if (!forever || !signal || signal.aborted) return failed ? 1 : 0;
-      await (io.sleep ?? sleepMs)(1000);
-      if (signal?.aborted) return failed ? 1 : 0;
-    }
-  });
-}
-
-function sleepMs(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function runMonitor(f: Flags, io: SetkeyIo): Promise<number> {
-  if (!io.connect) {
-    io.err('setkey: -x needs a PF_KEY socket\n');
-    return 1;
-  }
-  const path = socketPath(f, io);
-  let t: PfkeyTransport;
-  try {
-    t = await io.connect(path);
-  } catch (e) {
-    noDaemon(io, path, e);
-    return 1;
-  }
-  const now = io.nowMs ?? (() => io.nowSec() * 1000);
-  const err = await runPromisc(
-    t,
-    io.pid,
-    (raw) => io.out(formatPromisc(raw, now(), f, io.utcOffsetSec)),
-    io.interrupt?.(),
-  );
-  if (err) {
-    io.err(`setkey: PF_KEY socket closed: ${err.message}\n`);
-    return 1;
-  }
-  return 0;
 }
 
 /** Runs one setkey invocation; resolves with the exit status. */
