@@ -1,10 +1,10 @@
 // `uipsec ctl NAME get|set|send ...`, `uipsec ctl list` and `uipsec events [--json] [--class C]`: the operator's
 // side of uipsecd's kernel controls and kernel events (kernel/ext/, docs/extensions-control.md), over the
 // daemon's control socket (ctl.sock, channel/ctl-client.ts).
-import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { CtlClient, CtlError, type CtlEvent } from '../channel/ctl-client.js';
 import { CTL_SOCKET_ENV } from '../channel/ctl-frames.js';
+import { defaultCtlSocket } from '../channel/constants.js';
 import { defaultSocketPath } from '../pfkey/transport-unix.js';
 import { KEV_FILTER_NAMES, type KevFilter } from '../kernel/ext/events.js';
 import { EXIT_FAIL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, errorText, type CliIo } from './cli-io.js';
@@ -27,7 +27,7 @@ interface SockOpts {
 export function ctlSocketPath(o: SockOpts, env: Record<string, string | undefined>): string {
   if (o.ctlSocket) return o.ctlSocket;
   if (env[CTL_SOCKET_ENV]) return env[CTL_SOCKET_ENV];
-  return join(dirname(o.socket ?? defaultSocketPath(env)), 'ctl.sock');
+  return defaultCtlSocket(o.socket ?? defaultSocketPath(env));
 }
 
 class UsageError extends Error {}

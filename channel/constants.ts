@@ -1,5 +1,6 @@
 // Numbers of uipsecd's IKE/app channel (frame layouts in channel/frames.ts, design in docs/uipsecd.md):
 // frame types, the PING bounds, SENT's errnos, the largest frame and where the daemon's socket lives.
+import { basename, dirname, join } from 'node:path';
 
 export const IKE_FRAME_BIND = 1;
 export const IKE_FRAME_BOUND = 2;
@@ -58,4 +59,13 @@ const ERRNO_NAMES: Readonly<Record<number, string>> = {
 /** `EADDRINUSE` for 48; `errno N` for a number outside the table. */
 export function channelErrnoName(n: number): string {
   return ERRNO_NAMES[n] ?? `errno ${n}`;
+}
+
+/**
+ * uipsecd's control socket when none is configured: ctl.sock beside a PF_KEY socket named pfkey.sock (the
+ * documented layout), else `<PF_KEY socket>.ctl`, so that daemons sharing a directory (a.pfkey, b.pfkey) never
+ * reach for the same control socket.
+ */
+export function defaultCtlSocket(pfkeyPath: string): string {
+  return basename(pfkeyPath) === 'pfkey.sock' ? join(dirname(pfkeyPath), 'ctl.sock') : `${pfkeyPath}.ctl`;
 }

@@ -8,7 +8,7 @@ import { ConfigError } from '../../common/errors.js';
 import { isLogLevel, type LogLevel } from '../../common/log.js';
 import { parseAddr, parsePrefix } from '../../common/inet.js';
 import { DEFAULT_PFKEY_SOCKET, PFKEY_SOCKET_ENV } from '../../pfkey/transport-unix.js';
-import { IKE_SOCKET_ENV } from '../../channel/constants.js';
+import { IKE_SOCKET_ENV, defaultCtlSocket } from '../../channel/constants.js';
 import { CTL_SOCKET_ENV } from '../../channel/ctl-frames.js';
 import { DEFAULT_MARK, DEFAULT_TABLE } from '../os/route-sync.js';
 
@@ -99,9 +99,9 @@ export function defaultConfig(env: Record<string, string | undefined> = process.
   };
 }
 
-/** Where the control socket is: as configured, else ctl.sock beside the PF_KEY socket. */
+/** Where the control socket is: as configured, else beside the PF_KEY socket (defaultCtlSocket). */
 export function ctlSocketPathOf(c: Pick<DaemonConfig, 'socketPath' | 'ctlSocketPath'>): string {
-  return c.ctlSocketPath ?? join(dirname(c.socketPath), 'ctl.sock');
+  return c.ctlSocketPath ?? defaultCtlSocket(c.socketPath);
 }
 
 /** "host:port" or "[v6]:port". */
