@@ -209,7 +209,15 @@ describe('scenario gateway-to-gateway tunnel', () => {
     const frame = new Uint8Array(n.wan.frames[0]!.bytes);
     const sum = decodeIpPacket(frame);
     const sa = n.gw2.sad.lookupIn(ip(p.g2w), 'esp', espSpi(frame, sum.payloadOffset))!;
-    const r = espInput({ ...sa, mode: 'any', replay: new ReplayWindow(0, false) }, frame, sum.payloadOffset, {
+    // A copy of the SA with a fresh replay window (an SaRecord's keys are getters: named, not spread).
+    const copy = {
+      ...sa,
+      encKey: sa.encKey,
+      authKey: sa.authKey,
+      mode: 'any' as const,
+      replay: new ReplayWindow(0, false),
+    };
+    const r = espInput(copy, frame, sum.payloadOffset, {
       rng: n.gw2.rng,
       now: 0,
     });
