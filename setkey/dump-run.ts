@@ -1,7 +1,6 @@
 // setkey -D / -DP (-l: every second), -F / -FP and -x (ipsec-tools setkey.c dump loops and promisc mode):
 // one request, the replies printed as ipsec-tools prints them, or as JSON with --json.
 import * as C from '../pfkey/constants.js';
-import type { PfkeyTransport } from '../pfkey/client.js';
 import { makeSadbMsg, type PfkeyMessage } from '../pfkey/msg.js';
 import { formatReply, policyViewFromMessage, saViewFromMessage, type ReplyOptions } from './from-pfkey.js';
 import { printShortHeader } from './print.js';
@@ -10,7 +9,7 @@ import { runPromisc } from './session.js';
 import { formatPromisc } from './monitor.js';
 import { isEmptyDump } from './pipeline.js';
 import { policyToJson, saToJson } from './json.js';
-import { noDaemon, socketPath, withLink } from './link.js';
+import { connectSocket, withLink } from './link.js';
 import type { SetkeyIo } from './io.js';
 
 function dumpJson(
@@ -93,14 +92,8 @@ export async function runMonitor(f: Flags, io: SetkeyIo): Promise<number> {
     io.err('setkey: -x needs a PF_KEY socket\n');
     return 1;
   }
-  const path = socketPath(f, io);
-  let t: PfkeyTransport;
-  try {
-    t = await io.connect(path);
-  } catch (e) {
-    noDaemon(io, path, e);
-    return 1;
-  }
+  const t = await connectSocket(f, io, io.connect);
+  if (!t) return 1;
   const now = io.nowMs ?? (() => io.nowSec() * 1000);
   const err = await runPromisc(
     t,

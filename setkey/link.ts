@@ -24,11 +24,11 @@ export function tracer(f: Flags, io: SetkeyIo): PfkeyTracer | undefined {
   };
 }
 
-export function socketPath(f: Flags, io: SetkeyIo): string {
+function socketPath(f: Flags, io: SetkeyIo): string {
   return f.socket ?? defaultSocketPath(io.env ?? {});
 }
 
-export function noDaemon(io: SetkeyIo, path: string, e: unknown): void {
+function noDaemon(io: SetkeyIo, path: string, e: unknown): void {
   if (e instanceof SocketPathError) {
     io.err(`setkey: ${e.message}; nothing was sent\n`);
     return;
@@ -40,18 +40,27 @@ export function noDaemon(io: SetkeyIo, path: string, e: unknown): void {
   );
 }
 
+/** The PF_KEY socket the flags name, or undefined after saying that no uipsecd listens there. */
+export async function connectSocket(
+  f: Flags,
+  io: SetkeyIo,
+  connect: (path: string) => Promise<PfkeyTransport>,
+): Promise<PfkeyTransport | undefined> {
+  const path = socketPath(f, io);
+  try {
+    return await connect(path);
+  } catch (e) {
+    noDaemon(io, path, e);
+    return undefined;
+  }
+}
+
 /** Connects as the flags say; undefined (after printing why) when there is no kernel to talk to. */
 export async function openLink(f: Flags, io: SetkeyIo): Promise<Link | undefined> {
   const trace = tracer(f, io);
   if (io.connect) {
-    const path = socketPath(f, io);
-    let t: PfkeyTransport;
-    try {
-      t = await io.connect(path);
-    } catch (e) {
-      noDaemon(io, path, e);
-      return undefined;
-    }
+    const t = await connectSocket(f, io, io.connect);
+    if (!t) return undefined;
     const s = new SetkeySession(t, { pid: io.pid, tracer: trace });
     return { request: (m) => s.request(m), close: () => s.close() };
   }
