@@ -2,7 +2,7 @@
 // by a veth), each running `uipsecd --tun utun0 --load policies.conf` as its own process, each with a client
 // machine behind it (its own namespace, a veth, a default route through the gateway, nothing else: the clients
 // know nothing of IPsec). The gateways protect 10.93.1.0/24 <-> 10.93.2.0/24 with ESP in tunnel mode (raw IP
-// protocol 50), keyed by hand (`add ... -m tunnel` in the --load file) and then by racoon (main mode + quick
+// protocol 50; and ESP-in-UDP), keyed by hand (`add ... -m tunnel` in the --load file) and then by racoon (main mode + quick
 // mode on the gateways' UDP 500, raised by the clients' first packet). iperf3 TCP runs between the clients in
 // both directions while tshark on the gateways' link sees only ESP and ISAKMP: never the clients' addresses,
 // never TCP or ICMP in clear. The gateways' forwarding into the TUN is the policy routing uipsecd installs
@@ -33,10 +33,12 @@ function view(n: InteropNet, side: Side): { innerNetU: string; innerNetS: string
   return { innerNetU: n.innerNetS, innerNetS: n.innerNetU, addrU: n.addrS, addrS: n.addrU };
 }
 
-/** Both tunnel-mode ESP SAs (the same on both gateways), then the side's policies. */
-function manualKeys(n: InteropNet, side: Side): string {
+/** The side's policies, then both tunnel-mode ESP SAs (the same on both gateways), raw or in UDP 4500. */
+function manualKeys(n: InteropNet, side: Side, udp: boolean): string {
   const sa = (src: string, dst: string, spi: string, enc: string, auth: string) =>
-    `add ${src} ${dst} esp ${spi} -m tunnel -E aes-cbc ${enc} -A hmac-sha256 ${auth};`;
+    udp
+      ? `add ${src}[4500] ${dst}[4500] esp-udp ${spi} -m tunnel -E aes-cbc ${enc} -A hmac-sha256 ${auth};`
+      : `add ${src} ${dst} esp ${spi} -m tunnel -E aes-cbc ${enc} -A hmac-sha256 ${auth};`;
   return [
     tunnelPolicies(view(n, side)).trimEnd(),
     sa(n.addrU, n.addrS, '0x1001', KEY.enc1, KEY.auth1),
@@ -120,26 +122,32 @@ describe('os: tunnel mode gateway to gateway, two uipsecd --tun gateways with cl
     assert.ok(ipFrames.filter((f) => f.protocols.at(-1) === 'esp').length > 100, 'the clients’ traffic in ESP');
   };
 
-  it('manual keys (setkey -f via --load): the clients’ TCP crosses as ESP in tunnel mode, nothing else on the link', async () => {
-    const n = (net = makeInteropNet('tgwm', {
-      outer: '198.51.110',
-      innerU: '10.93.1',
-      innerS: '10.93.2',
-      clients: true,
-    }));
-    for (const side of ['u', 's'] as const)
-      nodes.push(
-        await UipsecNode.start({ ns: side === 'u' ? n.u : n.s, dir, name: `m${side}`, setkey: manualKeys(n, side) }),
-      );
-    // The gateway routes the far network into its TUN from the `out` policy, and refuses it when uipsecd is gone.
-    const table = nsRun(n.u, ['ip', 'route', 'show', 'table', '4500']).out;
-    assert.match(table, /10\.93\.2\.0\/24 dev utun0/, table);
-    assert.match(table, /prohibit 10\.93\.2\.0\/24 .*metric 4500/, table);
-    assert.ok(pingUntilAnswered(n), 'client u pings client s');
-    const cap = await trafficOnTheLink(n, 'manual');
-    onlyEspAndIke(cap, n);
-    assert.equal(cap.count('isakmp'), 0, 'no IKE with manual keys');
-  });
+  for (const udp of [false, true]) {
+    const what = udp ? 'ESP-in-UDP 4500 (RFC 3948)' : 'ESP (IP protocol 50)';
+    it(`manual keys (setkey -f via --load): the clients’ TCP crosses as ${what} in tunnel mode, nothing else on the link`, async () => {
+      const tag = udp ? 'tgwu' : 'tgwm';
+      const n = (net = makeInteropNet(tag, {
+        outer: '198.51.110',
+        innerU: '10.93.1',
+        innerS: '10.93.2',
+        clients: true,
+      }));
+      for (const side of ['u', 's'] as const) {
+        const ns = side === 'u' ? n.u : n.s;
+        nodes.push(await UipsecNode.start({ ns, dir, name: `${tag}${side}`, setkey: manualKeys(n, side, udp) }));
+      }
+      // The gateway routes the far network into its TUN from the `out` policy, and refuses it when uipsecd is gone.
+      const table = nsRun(n.u, ['ip', 'route', 'show', 'table', '4500']).out;
+      assert.match(table, /10\.93\.2\.0\/24 dev utun0/, table);
+      assert.match(table, /prohibit 10\.93\.2\.0\/24 .*metric 4500/, table);
+      assert.ok(pingUntilAnswered(n), 'client u pings client s');
+      const cap = await trafficOnTheLink(n, tag);
+      onlyEspAndIke(cap, n);
+      assert.equal(cap.count('isakmp'), 0, 'no IKE with manual keys');
+      const outer = udp ? 'udp.port == 4500 && esp' : 'ip.proto == 50';
+      assert.ok(cap.count(outer) > 100, `the clients' traffic as ${outer}`);
+    });
+  }
 
   it('racoon: the clients’ first packet raises ACQUIRE, main + quick mode on UDP 500, then TCP in ESP both ways', async () => {
     const n = (net = makeInteropNet('tgwr', {
