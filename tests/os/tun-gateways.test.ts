@@ -8,7 +8,6 @@
 // never TCP or ICMP in clear. The gateways' forwarding into the TUN is the policy routing uipsecd installs
 // from the SPD (docs/protecting-real-traffic.md, "Gateway to gateway").
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
