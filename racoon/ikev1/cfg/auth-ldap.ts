@@ -39,7 +39,10 @@ export async function ldapLogin(l: LdapConf | undefined, login: XauthLogin, want
   if (!l?.base) return { ok: false, why: 'ldapcfg has no base' };
   const client = new Client({ url: urlOf(l), timeout: LDAP_TIMEOUT_MS, connectTimeout: LDAP_TIMEOUT_MS });
   try {
-    if (l.bindDn) await client.bind(l.bindDn, l.bindPw ?? '');
+    if (l.bindDn)
+      await client.bind(l.bindDn, l.bindPw ?? '').catch((e: Error) => {
+        throw new Error(`bind as bind_dn refused: ${e.message.trim() || e.name}`);
+      });
     const attrUser = l.attrUser ?? LDAP_DEFAULTS.attrUser;
     const attrAddr = l.attrAddr ?? LDAP_DEFAULTS.attrAddr;
     const attrMask = l.attrMask ?? LDAP_DEFAULTS.attrMask;
