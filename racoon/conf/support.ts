@@ -20,7 +20,7 @@ export interface Support {
 const BASE = 'base mode (ipsec-tools only: no other IKE implementation speaks it, so nothing to check it against)';
 const XAUTH = 'XAuth / hybrid authentication';
 const CLIENTADDR = 'sainfo clientaddr (the phase 2 selector from the mode-config address)';
-const XAUTH_BACKEND = 'XAuth against RADIUS, LDAP or PAM (auth_source system and a file are supported)';
+const GROUPS = 'XAuth groups from the system group database (group_source ldap is supported)';
 const SCRIPT = 'script hooks for IKEv2';
 const GSS = 'GSS-API (Kerberos) authentication is not planned';
 const EC2N = 'EC2N groups 3/4 (RFC 2409 §6.3/6.4) are not planned: no maintained implementation, weak';
@@ -120,20 +120,20 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   pfkey_buffer: ignored('uipsec PF_KEY channels have no socket buffer to size'),
   'complex_bundle on': local('complex bundles (complex_bundle on)'),
   mode_cfg: OK,
-  'mode_cfg.auth_source radius': local(XAUTH_BACKEND),
-  'mode_cfg.auth_source ldap': local(XAUTH_BACKEND),
-  'mode_cfg.auth_source pam': local(XAUTH_BACKEND),
-  'mode_cfg.conf_source radius': local('mode config addresses from RADIUS or LDAP (conf_source local is supported)'),
-  'mode_cfg.conf_source ldap': local('mode config addresses from RADIUS or LDAP (conf_source local is supported)'),
-  'mode_cfg.group_source': local('XAuth groups (group_source, auth_groups)'),
-  'mode_cfg.auth_groups': local('XAuth groups (group_source, auth_groups)'),
-  'mode_cfg.accounting radius': local('XAuth accounting (RADIUS, PAM)'),
-  'mode_cfg.accounting pam': local('XAuth accounting (RADIUS, PAM)'),
+  'mode_cfg.auth_source radius': OK,
+  'mode_cfg.auth_source ldap': OK,
+  'mode_cfg.auth_source pam': OK,
+  'mode_cfg.conf_source radius': OK,
+  'mode_cfg.conf_source ldap': OK,
+  'mode_cfg.group_source system': local(GROUPS),
+  'mode_cfg.group_source ldap': OK,
+  'mode_cfg.accounting radius': OK,
+  'mode_cfg.accounting pam': local('XAuth accounting through PAM sessions (accounting radius is supported)'),
   'mode_cfg.accounting system': ignored('uipsec keeps no login accounting (utmp/wtmp); logins are in the log'),
   'mode_cfg.save_passwd': ignored('the Unity save-password hint is for Cisco clients; uipsec does not send it'),
   'mode_cfg.pfs_group': ignored('the Unity PFS hint is for Cisco clients; uipsec does not send it'),
-  ldapcfg: local('XAuth LDAP (ldapcfg)'),
-  radiuscfg: local('XAuth RADIUS (radiuscfg)'),
+  ldapcfg: OK,
+  radiuscfg: OK,
   'listen.strict_address': OK,
   'timer.persend': ignored('uipsec sends each packet once per retry (persend 1)'),
   'timer.phase2': ignored('uipsec ends a phase 2 negotiation after timer counter retransmissions instead'),

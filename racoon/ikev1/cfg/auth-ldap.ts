@@ -2,7 +2,7 @@
 // bind_dn (or anonymously) to find the user's entry under `base` by attr_user, then bind as that entry with the
 // password the user gave: the directory checks it. attr_addr / attr_mask of the entry give the mode config
 // address for conf_source ldap. Client: ldapts (LDAPv3, RFC 4511); every step bounded by a timeout.
-import { Client, EqualityFilter } from 'ldapts';
+import { AndFilter, Client, EqualityFilter, OrFilter } from 'ldapts';
 import type { LdapConf } from '../../conf/ast.js';
 import type { XauthLogin, XauthVerdict } from './auth-source.js';
 
@@ -13,6 +13,8 @@ export const LDAP_DEFAULTS = {
   attrUser: 'cn',
   attrAddr: 'racoon-address',
   attrMask: 'racoon-netmask',
+  attrGroup: 'cn',
+  attrMember: 'member',
 } as const;
 
 /** Each LDAP operation, and the connection, give up after this long. */
@@ -32,8 +34,29 @@ function ipv4Of(v: unknown): Uint8Array | undefined {
   return b.every((x) => x <= 255) ? Uint8Array.from(b) : undefined;
 }
 
-/** One login checked against the directory. */
-export async function ldapLogin(l: LdapConf | undefined, login: XauthLogin, wantAddr: boolean): Promise<XauthVerdict> {
+/**
+ * group_source ldap (racoon xauth_group_ldap): an entry under `base` whose attr_group is one of `groups` and
+ * whose attr_member holds the user's DN.
+ */
+async function inGroup(client: Client, l: LdapConf, userDn: string, groups: readonly string[]): Promise<boolean> {
+  const attrGroup = l.attrGroup ?? LDAP_DEFAULTS.attrGroup;
+  const filter = new AndFilter({
+    filters: [
+      new OrFilter({ filters: groups.map((g) => new EqualityFilter({ attribute: attrGroup, value: g })) }),
+      new EqualityFilter({ attribute: l.attrMember ?? LDAP_DEFAULTS.attrMember, value: userDn }),
+    ],
+  });
+  const r = await client.search(l.base!, { scope: 'sub', filter, attributes: ['1.1'], sizeLimit: 1 });
+  return r.searchEntries.length > 0;
+}
+
+/** One login checked against the directory; with `groups`, the user must be a member of one of them. */
+export async function ldapLogin(
+  l: LdapConf | undefined,
+  login: XauthLogin,
+  wantAddr: boolean,
+  groups: readonly string[] = [],
+): Promise<XauthVerdict> {
   // RFC 4513 §5.1.2: a simple bind with an empty password is an unauthenticated bind that succeeds.
   if (login.pass.length === 0) return { ok: false, why: 'empty password' };
   if (!l?.base) return { ok: false, why: 'ldapcfg has no base' };
@@ -60,6 +83,8 @@ export async function ldapLogin(l: LdapConf | undefined, login: XauthLogin, want
     } catch {
       return { ok: false, why: 'the directory refused the bind' };
     }
+    if (groups.length > 0 && !(await inGroup(client, l, entry.dn, groups)))
+      return { ok: false, why: `not a member of ${groups.map((g) => `"${g}"`).join(', ')}` };
     if (!wantAddr) return { ok: true };
     return { ok: true, addr4: ipv4Of(entry[attrAddr]), mask4: ipv4Of(entry[attrMask]) };
   } finally {

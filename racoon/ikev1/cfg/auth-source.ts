@@ -67,7 +67,8 @@ export class XauthAuthenticator {
     }
     if (src === 'ldap') {
       const { ldapLogin } = await import('./auth-ldap.js');
-      return ldapLogin(conf.ldap, login, conf.modeCfg?.confSource === 'ldap');
+      const groups = conf.modeCfg?.groupSource === 'ldap' ? conf.modeCfg.authGroups : [];
+      return ldapLogin(conf.ldap, login, conf.modeCfg?.confSource === 'ldap', groups);
     }
     const { pamLogin } = await import('./auth-pam.js');
     return pamLogin(login);

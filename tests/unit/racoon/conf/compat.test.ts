@@ -232,7 +232,7 @@ describe('racoon/conf support table', () => {
 
   it('keys every `later` use with the section, so one table line covers each directive', () => {
     const { conf } = parseRacoonConf(
-      'privsep { user 0; }\nmode_cfg { network4 10.0.0.1; auth_source radius; }\nremote anonymous { certificate_type plain_rsa "k"; ' +
+      'privsep { user 0; }\nmode_cfg { network4 10.0.0.1; accounting pam; }\nremote anonymous { certificate_type plain_rsa "k"; ' +
         PROPOSAL +
         ' }\nsainfo anonymous clientaddr group "g" { ' +
         ALGS +
@@ -244,7 +244,7 @@ describe('racoon/conf support table', () => {
       conf.uses.filter((u) => supportOf(u.key).status !== 'supported').map((u) => [u.key, u.pos.line]),
       [
         ['privsep', 1],
-        ['mode_cfg.auth_source radius', 2],
+        ['mode_cfg.accounting pam', 2],
         ['sainfo.clientaddr', 4],
         ['sainfo.group', 4],
       ],
