@@ -73,22 +73,30 @@ function load(): Pam {
 
 /** The conversation: answers in calloc'd memory that libpam frees (pam_conv(3)). */
 function conversation(p: Pam, user: string, pass: () => string) {
-  return (n: number, msgs: unknown, resp: unknown): number => {
+  const talk = (n: number, msgs: unknown, resp: unknown): number => {
     if (n <= 0 || n > PAM_MAX_NUM_MSG) return PAM_CONV_ERR;
     const ptrs = p.k.decode(msgs, 'void *', n) as unknown[];
     const size = p.k.sizeof(p.respType as never);
+    const styles = ptrs.map((m) => (p.k.decode(m, p.msgType as never) as { msg_style: number }).msg_style);
+    const known = [PAM_PROMPT_ECHO_OFF, PAM_PROMPT_ECHO_ON, PAM_ERROR_MSG, PAM_TEXT_INFO];
+    if (!styles.every((s) => known.includes(s))) return PAM_CONV_ERR;
     const out = p.calloc(n, size);
     if (!out) return PAM_CONV_ERR;
-    for (let i = 0; i < n; i++) {
-      const m = p.k.decode(ptrs[i], p.msgType as never) as { msg_style: number };
-      let answer: unknown = null;
-      if (m.msg_style === PAM_PROMPT_ECHO_OFF) answer = p.strdup(pass());
-      else if (m.msg_style === PAM_PROMPT_ECHO_ON) answer = p.strdup(user);
-      else if (m.msg_style !== PAM_ERROR_MSG && m.msg_style !== PAM_TEXT_INFO) return PAM_CONV_ERR;
+    styles.forEach((style, i) => {
+      const answer =
+        style === PAM_PROMPT_ECHO_OFF ? p.strdup(pass()) : style === PAM_PROMPT_ECHO_ON ? p.strdup(user) : null;
       p.k.encode(out, i * size, p.respType as never, { resp: answer, resp_retcode: 0 });
-    }
+    });
     p.k.encode(resp, 'void *', out);
     return PAM_SUCCESS;
+  };
+  // koffi hands a throwing callback's caller 0, which is PAM_SUCCESS: never let it throw.
+  return (n: number, msgs: unknown, resp: unknown): number => {
+    try {
+      return talk(n, msgs, resp);
+    } catch {
+      return PAM_CONV_ERR;
+    }
   };
 }
 
