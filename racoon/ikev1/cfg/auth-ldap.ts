@@ -4,7 +4,7 @@
 // address for conf_source ldap. Client: ldapts (LDAPv3, RFC 4511); every step bounded by a timeout.
 import { AndFilter, Client, EqualityFilter, OrFilter } from 'ldapts';
 import type { LdapConf } from '../../conf/ast.js';
-import type { XauthLogin, XauthVerdict } from './auth-source.js';
+import type { XauthLogin, XauthVerdict } from './auth-types.js';
 
 /** racoon.conf(5) ldapcfg defaults. */
 export const LDAP_DEFAULTS = {

@@ -5,7 +5,7 @@
 // the password and an echo-on prompt with the user (racoon's PAM_conv), and any other style ends the talk.
 import { createRequire } from 'node:module';
 import { formatAddr } from '../../../common/inet.js';
-import type { XauthLogin, XauthVerdict } from './auth-source.js';
+import type { XauthLogin, XauthVerdict } from './auth-types.js';
 
 /** The PAM service: /etc/pam.d/racoon. */
 export const PAM_SERVICE = 'racoon';

@@ -7,7 +7,7 @@ import { randomBytes } from '../../../common/rng.js';
 import type { RadiusConf } from '../../conf/ast.js';
 import * as R from './radius-codec.js';
 import { radiusExchange, type RadiusClientOpts, type RadiusTarget } from './radius-client.js';
-import type { XauthLogin, XauthVerdict } from './auth-source.js';
+import type { XauthLogin, XauthVerdict } from './auth-types.js';
 
 /** RFC 2865 §3 / RFC 2866 §3 ports, used when radiuscfg gives none. */
 export const RADIUS_AUTH_PORT = 1812;

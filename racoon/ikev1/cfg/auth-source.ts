@@ -5,22 +5,10 @@
 // PAM threads. A verdict's reason never holds the password; the caller zeroes it after the check.
 import type { EngineCtx } from '../../engine/context.js';
 import type { RadiusClientOpts } from './radius-client.js';
+import type { XauthLogin, XauthVerdict } from './auth-types.js';
 import { checkLocalUser } from './xauth.js';
 
-/** One login to check: the user, the password (zeroed by the caller afterwards) and the peer's address. */
-export interface XauthLogin {
-  user: string;
-  pass: Uint8Array;
-  peer: Uint8Array;
-}
-
-/** ok, or why not; an address (and mask) the back-end gives for conf_source radius|ldap. */
-export interface XauthVerdict {
-  ok: boolean;
-  why?: string;
-  addr4?: Uint8Array;
-  mask4?: Uint8Array;
-}
+export type { XauthLogin, XauthVerdict } from './auth-types.js';
 
 /** Logins checked at once by RADIUS, LDAP or PAM, all peers together. */
 export const MAX_PENDING_LOGINS = 16;
