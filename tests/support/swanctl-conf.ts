@@ -225,6 +225,13 @@ export const CHARON_PLUGINS = [
   'vici',
 ];
 
+/**
+ * Plugins for the suites beyond AES-CBC/MODP (libstrongswan-standard-plugins, libstrongswan-extra-plugins): ECP
+ * and 3DES (openssl), AES-GCM, ChaCha20-Poly1305, Curve25519. Without them charon selects an ECP proposal and then
+ * answers INVALID_KE_PAYLOAD asking for the very group it cannot compute.
+ */
+export const CHARON_SUITE_PLUGINS = ['openssl', 'gcm', 'chapoly', 'curve25519'];
+
 /** What a strongswan.conf needs for one charon instance. */
 export interface StrongswanConfOptions {
   plugins: string[];

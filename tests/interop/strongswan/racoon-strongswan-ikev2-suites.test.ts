@@ -13,12 +13,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { makeInteropNet, type InteropNet } from '../../support/interop-net.js';
 import { assertPings, pollUntil } from '../../support/interop-traffic.js';
-import { Charon, CHARON_PLUGINS, strongswanSkipReason, type SwanIkeSa } from '../../support/strongswan.js';
+import {
+  Charon,
+  CHARON_PLUGINS,
+  CHARON_SUITE_PLUGINS,
+  strongswanSkipReason,
+  type SwanIkeSa,
+} from '../../support/strongswan.js';
 import { tunnelPolicies, UipsecNode } from '../../support/uipsec-node.js';
 
 const SECRET = 'interop-suites-5d21';
-/** The AEAD and Curve25519 plugins (libstrongswan-standard-plugins, libstrongswan-extra-plugins). */
-const SUITE_PLUGINS = ['openssl', 'gcm', 'chapoly', 'curve25519'];
 
 interface Suite {
   title: string;
@@ -113,7 +117,7 @@ describe('interop: racoon IKEv2 <-> strongSwan 5.9 charon/libipsec, the suite ma
     charon = await Charon.start({
       ns: net.s,
       dir: join(dir, 'charon'),
-      plugins: [...CHARON_PLUGINS, ...SUITE_PLUGINS],
+      plugins: [...CHARON_PLUGINS, ...CHARON_SUITE_PLUGINS],
       logLevels: { ike: 1, knl: 1 },
     });
     node = await UipsecNode.start({ ns: net.u, dir, setkey: tunnelPolicies(net) });
