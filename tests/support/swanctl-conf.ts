@@ -24,7 +24,7 @@ export interface SwanChildConf {
   /** Traffic selectors; strongSwan's default is the IKE address (`dynamic`). */
   localTs?: string[];
   remoteTs?: string[];
-  /** Default `aes128-sha256` (kernel-libipsec here has AES-CBC, HMAC-SHA1/2, MD5, XCBC; no GCM, no CTR). */
+  /** Default `aes128-sha256`; AEADs (GCM, ChaCha20-Poly1305) need CHARON_SUITE_PLUGINS loaded. */
   espProposals?: string[];
   /** Default `tunnel`: kernel-libipsec refuses transport mode. */
   mode?: 'tunnel' | 'transport' | 'pass' | 'drop';
