@@ -11,19 +11,15 @@
 //
 //   client cu 10.91.1.2 ── gw u: uipsecd + racoon 198.51.100.1 ══ veth ══ 198.51.100.2 gw s: charon ── client cs 10.91.2.2
 import { strict as assert } from 'node:assert';
-import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { makeInteropNet, nsExec, type InteropNet } from '../../support/interop-net.js';
+import { nsExec, type InteropNet } from '../../support/interop-net.js';
 import { assertPings, pollUntil } from '../../support/interop-traffic.js';
 import {
-  Charon,
   CHARON_PLUGINS,
   CHARON_SUITE_PLUGINS,
   strongswanSkipReason,
   type SwanctlConf,
 } from '../../support/strongswan.js';
-import { tunnelPolicies, UipsecNode } from '../../support/uipsec-node.js';
+import { pskTunnel, SwanPair } from '../../support/swan-pair.js';
 
 const SECRET = 'interop-rekey-77c1';
 const PINGS = 250;
@@ -50,89 +46,44 @@ sainfo anonymous {
 }
 
 function charonConf(net: InteropNet): SwanctlConf {
-  return {
-    connections: [
-      {
-        name: 'uipsec',
-        version: 2,
-        localAddrs: [net.addrS],
-        remoteAddrs: [net.addrU],
-        proposals: ['aes128-sha256-ecp256'],
-        local: { auth: 'psk', id: net.addrS },
-        remote: { auth: 'psk', id: net.addrU },
-        children: [
-          {
-            name: 'net',
-            localTs: [net.innerNetS],
-            remoteTs: [net.innerNetU],
-            espProposals: ['aes128-sha256-ecp256'],
-          },
-        ],
-      },
-    ],
-    secrets: [{ type: 'ike', ids: [net.addrU, net.addrS], secret: SECRET }],
-  };
+  return pskTunnel(net, { secret: SECRET, proposals: ['aes128-sha256-ecp256'], esp: ['aes128-sha256-ecp256'] });
 }
 
 describe('interop: racoon IKEv2 rekeys and DPD <-> strongSwan 5.9 charon/libipsec (shipped processes)', function () {
   this.timeout(300_000);
   const skip = strongswanSkipReason();
-  let net: InteropNet;
-  let dir = '';
-  let charon: Charon | undefined;
-  let node: UipsecNode | undefined;
+  let p: SwanPair | undefined;
 
   before(async function () {
     if (skip) this.skip();
-    dir = mkdtempSync(join(tmpdir(), 'uipsec-swv2r-'));
-    net = makeInteropNet('swv2r', { clients: true });
-    charon = await Charon.start({
-      ns: net.s,
-      dir: join(dir, 'charon'),
-      logLevels: { ike: 1, knl: 1 },
-      plugins: PLUGINS,
-    });
-    await charon.load(charonConf(net));
-    node = await UipsecNode.start({
-      ns: net.u,
-      dir,
-      setkey: tunnelPolicies(net),
-      racoon: { conf: racoonConf(net.addrS), psk: `${net.addrS}\t${SECRET}\n` },
+    p = await SwanPair.start({
+      tag: 'swv2r',
+      charon: { logLevels: { ike: 1, knl: 1 }, plugins: PLUGINS },
+      swanctl: charonConf,
+      racoon: (net) => ({ conf: racoonConf(net.addrS), psk: `${net.addrS}\t${SECRET}\n` }),
     });
   });
 
-  after(async () => {
-    await node?.stop();
-    await charon?.stop();
-    net?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => p?.stop());
 
-  const diag = () =>
-    `\n--- racoon\n${node?.racoon?.out.slice(-4000)}\n--- charon\n${charon?.log().slice(-3000)}\n--- uipsecd\n${node?.daemon.out.slice(-1000)}`;
-  const ikeLines = () =>
-    node!
-      .racoonctl(['show-sa', 'ike'])
-      .out.split('\n')
-      .filter((l) => / IKEv2 /.test(l));
-  const count = (re: RegExp) => [...(node!.racoon!.out.matchAll(re) ?? [])].length;
+  const diag = () => p!.diag();
+  const ikeLines = () => p!.ikeLines();
+  const count = (re: RegExp) => [...p!.node.racoon!.out.matchAll(re)].length;
 
   it(
     skip
       ? `skipped: ${skip}`
       : 'racoon rekeys its child (soft lifetime) and its IKE SA (lifetime) during a 50 s ping; few pings lost',
     async function () {
+      const { net, charon, node } = p!;
       await assertPings(net, {}, diag());
-      const before = node!.stats();
+      const before = node.stats();
       // 250 pings 0.2 s apart: child rekeys near 12, 24, 36, 48 s; IKE SA rekeys near 22.5 and 45 s.
-      const run = await nsExec(
-        net.hostU,
-        ['ping', '-n', '-c', String(PINGS), '-i', '0.2', '-W', '1', net.innerS],
-        120_000,
-      );
+      const ping = ['ping', '-n', '-c', String(PINGS), '-i', '0.2', '-W', '1', net.innerS];
+      const run = await nsExec(net.hostU, ping, 120_000);
       const m = /(\d+) packets transmitted, (\d+) received/.exec(run.out);
       const [sent, received] = [Number(m?.[1] ?? 0), Number(m?.[2] ?? 0)];
-      const after = node!.stats();
+      const after = node.stats();
       const childRekeys = count(/child \d+ with \S+ rekeyed as child \d+(?! by the peer)\n/g);
       const ikeRekeys = count(/IKE SA \d+ with \S+ rekeyed as \d+ \(/g);
       console.log(
@@ -148,10 +99,10 @@ describe('interop: racoon IKEv2 rekeys and DPD <-> strongSwan 5.9 charon/libipse
       await assertPings(net, { from: 's' }, diag());
       // One IKE SA with one child left at each end: every old one was deleted.
       await pollUntil(
-        () => `old SAs left: ${JSON.stringify(node!.sad())} ${ikeLines().join('\n')}${diag()}`,
-        () => node!.sad().length === 2 && ikeLines().length === 1,
+        () => `old SAs left: ${JSON.stringify(node.sad())} ${ikeLines().join('\n')}${diag()}`,
+        () => node.sad().length === 2 && ikeLines().length === 1,
       );
-      const sas = await charon!.listSas();
+      const sas = await charon.listSas();
       assert.equal(sas.length, 1, JSON.stringify(sas));
       assert.equal(sas[0]!.children.filter((c) => c.state === 'INSTALLED').length, 1, JSON.stringify(sas));
       assert.equal(after['ikev2.deadPeers'], 0);
@@ -163,27 +114,21 @@ describe('interop: racoon IKEv2 rekeys and DPD <-> strongSwan 5.9 charon/libipse
       ? `skipped: ${skip}`
       : 'charon killed -9: racoon declares it dead, deletes its SAs; charon restarted, the next ping negotiates again',
     async function () {
+      const { net, node } = p!;
       await assertPings(net, {}, diag());
-      const before = node!.stats();
-      charon!.proc.child.kill('SIGKILL');
-      await charon!.proc.exited;
-      await node!.racoon!.waitFor(/IKEv2 peer \S+ is dead: no answer to the liveness check/, 30_000);
+      const before = node.stats();
+      p!.charon.proc.child.kill('SIGKILL');
+      await p!.charon.proc.exited;
+      await node.racoon!.waitFor(/IKEv2 peer \S+ is dead: no answer to the liveness check/, 30_000);
       await pollUntil(
-        () => `SAs left after the dead peer: ${JSON.stringify(node!.sad())} ${ikeLines().join('\n')}${diag()}`,
-        () => node!.sad().length === 0 && ikeLines().length === 0,
+        () => `SAs left after the dead peer: ${JSON.stringify(node.sad())} ${ikeLines().join('\n')}${diag()}`,
+        () => node.sad().length === 0 && ikeLines().length === 0,
       );
-      assert.equal(node!.stats()['ikev2.deadPeers'], before['ikev2.deadPeers']! + 1);
-      await charon!.stop();
-      charon = await Charon.start({
-        ns: net.s,
-        dir: join(dir, 'charon2'),
-        logLevels: { ike: 1, knl: 1 },
-        plugins: PLUGINS,
-      });
-      await charon.load(charonConf(net));
+      assert.equal(node.stats()['ikev2.deadPeers'], before['ikev2.deadPeers']! + 1);
+      const charon = await p!.restartCharon(charonConf(net));
       await assertPings(net, {}, diag());
       await assertPings(net, { from: 's' }, diag());
-      assert.ok(node!.stats()['ikev2.ikeEstablished']! > before['ikev2.ikeEstablished']!, diag());
+      assert.ok(node.stats()['ikev2.ikeEstablished']! > before['ikev2.ikeEstablished']!, diag());
       assert.match(ikeLines()[0] ?? '', / IKEv2 I established/, 'racoon negotiated again');
       const sas = await charon.listSas();
       assert.equal(sas[0]?.initiator, false, JSON.stringify(sas));

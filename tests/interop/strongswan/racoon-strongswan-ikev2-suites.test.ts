@@ -8,19 +8,14 @@
 //
 //   client cu 10.91.1.2 ── gw u: uipsecd + racoon 198.51.100.1 ══ veth ══ 198.51.100.2 gw s: charon ── client cs 10.91.2.2
 import { strict as assert } from 'node:assert';
-import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { makeInteropNet, type InteropNet } from '../../support/interop-net.js';
 import { assertPings, pollUntil } from '../../support/interop-traffic.js';
 import {
-  Charon,
   CHARON_PLUGINS,
   CHARON_SUITE_PLUGINS,
   strongswanSkipReason,
   type SwanIkeSa,
 } from '../../support/strongswan.js';
-import { tunnelPolicies, UipsecNode } from '../../support/uipsec-node.js';
+import { pskTunnel, SwanPair } from '../../support/swan-pair.js';
 
 const SECRET = 'interop-suites-5d21';
 
@@ -105,58 +100,27 @@ sainfo anonymous {
 describe('interop: racoon IKEv2 <-> strongSwan 5.9 charon/libipsec, the suite matrix (shipped processes)', function () {
   this.timeout(600_000);
   const skip = strongswanSkipReason();
-  let net: InteropNet;
-  let dir = '';
-  let charon: Charon | undefined;
-  let node: UipsecNode | undefined;
+  let p: SwanPair | undefined;
 
   before(async function () {
     if (skip) this.skip();
-    dir = mkdtempSync(join(tmpdir(), 'uipsec-swv2s-'));
-    net = makeInteropNet('swv2s', { clients: true });
-    charon = await Charon.start({
-      ns: net.s,
-      dir: join(dir, 'charon'),
-      plugins: [...CHARON_PLUGINS, ...CHARON_SUITE_PLUGINS],
-      logLevels: { ike: 1, knl: 1 },
+    p = await SwanPair.start({
+      tag: 'swv2s',
+      charon: { plugins: [...CHARON_PLUGINS, ...CHARON_SUITE_PLUGINS], logLevels: { ike: 1, knl: 1 } },
     });
-    node = await UipsecNode.start({ ns: net.u, dir, setkey: tunnelPolicies(net) });
   });
 
-  after(async () => {
-    await node?.stop();
-    await charon?.stop();
-    net?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => p?.stop());
 
-  const diag = () =>
-    `\n--- racoon\n${node?.racoon?.out.slice(-3000)}\n--- charon\n${charon?.log().slice(-3000)}\n--- uipsecd\n${node?.daemon.out.slice(-1000)}`;
-  const ikeLines = () =>
-    node!
-      .racoonctl(['show-sa', 'ike'])
-      .out.split('\n')
-      .filter((l) => / IKEv2 /.test(l));
+  const diag = () => p!.diag();
+  const ikeLines = () => p!.ikeLines();
 
   /** charon's connection for this suite, and racoon restarted with the matching racoon.conf. */
   async function configure(s: Suite): Promise<void> {
-    await charon!.load({
-      connections: [
-        {
-          name: 'uipsec',
-          version: 2,
-          localAddrs: [net.addrS],
-          remoteAddrs: [net.addrU],
-          proposals: [s.ike],
-          local: { auth: 'psk', id: net.addrS },
-          remote: { auth: 'psk', id: net.addrU },
-          children: [{ name: 'net', localTs: [net.innerNetS], remoteTs: [net.innerNetU], espProposals: [s.esp] }],
-        },
-      ],
-      secrets: [{ type: 'ike', ids: [net.addrU, net.addrS], secret: SECRET }],
-    });
-    await node!.stopRacoon();
-    await node!.startRacoon({ conf: racoonConf(net.addrS, s), psk: `${net.addrS}\t${SECRET}\n` });
+    const { net, charon, node } = p!;
+    await charon.load(pskTunnel(net, { secret: SECRET, proposals: [s.ike], esp: [s.esp] }));
+    await node.stopRacoon();
+    await node.startRacoon({ conf: racoonConf(net.addrS, s), psk: `${net.addrS}\t${SECRET}\n` });
   }
 
   /** charon negotiated the suite: the IKE SA's transforms and the installed child's, both in UDP. */
@@ -177,30 +141,32 @@ describe('interop: racoon IKEv2 <-> strongSwan 5.9 charon/libipsec, the suite ma
 
   /** charon's Delete of the IKE SA; racoon removes it and the child's SAs. */
   async function terminate(): Promise<void> {
-    const t = await charon!.terminate({ ike: 'uipsec' });
+    const { charon, node } = p!;
+    const t = await charon.terminate({ ike: 'uipsec' });
     assert.ok(t.ok, t.out);
     await pollUntil(
-      () => `SAs left after charon's Delete: ${JSON.stringify(node!.sad())}${diag()}`,
-      () => node!.sad().length === 0 && ikeLines().length === 0,
+      () => `SAs left after charon's Delete: ${JSON.stringify(node.sad())}${diag()}`,
+      () => node.sad().length === 0 && ikeLines().length === 0,
     );
   }
 
   for (const s of SUITES) {
     it(skip ? `skipped: ${skip}` : `${s.title}: racoon initiates, then charon; pings both ways each time`, async () => {
+      const { net, charon } = p!;
       await configure(s);
       await assertPings(net, {}, diag());
       await assertPings(net, { from: 's' }, diag());
-      let sas = await charon!.listSas();
+      let sas = await charon.listSas();
       assert.equal(sas[0]?.initiator, false, 'charon responded');
       assertSuite(sas, s);
       assert.match(ikeLines()[0] ?? '', / IKEv2 I established/, 'racoon initiated');
       await terminate();
 
-      const init = await charon!.initiate({ child: 'net', timeoutSec: 30 });
+      const init = await charon.initiate({ child: 'net', timeoutSec: 30 });
       assert.ok(init.ok, `swanctl --initiate: ${init.out}${diag()}`);
       await assertPings(net, {}, diag());
       await assertPings(net, { from: 's' }, diag());
-      sas = await charon!.listSas();
+      sas = await charon.listSas();
       assert.equal(sas[0]?.initiator, true, 'charon initiated');
       assertSuite(sas, s);
       assert.match(ikeLines()[0] ?? '', / IKEv2 R established/, 'racoon responded');

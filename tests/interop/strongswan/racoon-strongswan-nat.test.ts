@@ -9,13 +9,12 @@
 // UDP 4500, the private machine's packets with the NAT's public address as source.
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { Capture, tsharkSkipReason } from '../../support/capture.js';
 import { makeNatNet, natSkipReason, type NatNet } from '../../support/nat-net.js';
 import { assertOnlyIkeAndEspInUdp, assertPings, pollUntil } from '../../support/interop-traffic.js';
-import { Charon, strongswanSkipReason } from '../../support/strongswan.js';
-import { tunnelPolicies, UipsecNode } from '../../support/uipsec-node.js';
+import { strongswanSkipReason } from '../../support/strongswan.js';
+import { pskTunnel, SwanPair } from '../../support/swan-pair.js';
+import { tunnelPolicies } from '../../support/uipsec-node.js';
 
 const SECRET = 'interop-nat-31be';
 
@@ -40,59 +39,36 @@ function natDescribe(natted: 'u' | 's'): void {
   describe(`interop: NAT-T with ${who} behind a real NAT (nftables masquerade), racoon <-> strongSwan 5.9`, function () {
     this.timeout(300_000);
     const skip = strongswanSkipReason() ?? tsharkSkipReason() ?? natSkipReason();
-    let net: NatNet;
-    let dir = '';
-    let charon: Charon | undefined;
-    let node: UipsecNode | undefined;
+    let p: SwanPair<NatNet> | undefined;
 
     before(async function () {
       if (skip) this.skip();
-      dir = mkdtempSync(join(tmpdir(), `uipsec-nat${natted}-`));
-      net = makeNatNet(`nat${natted}`, natted);
-      charon = await Charon.start({ ns: net.s, dir: join(dir, 'charon'), logLevels: { ike: 1, knl: 1 } });
-      // racoon's tunnel runs between its own address and the one it sees charon at.
-      node = await UipsecNode.start({
-        ns: net.u,
-        dir,
-        setkey: tunnelPolicies({ ...net, addrS: net.seenByU }),
+      p = await SwanPair.start({
+        tag: `nat${natted}`,
+        net: (tag) => makeNatNet(tag, natted),
+        charon: { logLevels: { ike: 1, knl: 1 } },
+        // racoon's tunnel runs between its own address and the one it sees charon at.
+        setkey: (net) => tunnelPolicies({ ...net, addrS: net.seenByU }),
       });
     });
 
-    after(async () => {
-      await node?.stop();
-      await charon?.stop();
-      net?.destroy();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => p?.stop());
 
-    const diag = () =>
-      `\n--- racoon\n${node?.racoon?.out.slice(-3000)}\n--- charon\n${charon?.log().slice(-3000)}\n--- uipsecd\n${node?.daemon.out.slice(-800)}`;
+    const diag = () => p!.diag();
 
     async function configure(version: 1 | 2): Promise<void> {
-      await charon!.load({
-        connections: [
-          {
-            name: 'uipsec',
-            version,
-            localAddrs: [net.addrS],
-            remoteAddrs: [net.seenByS],
-            encap: false,
-            local: { auth: 'psk', id: net.addrS },
-            remote: { auth: 'psk', id: net.addrU },
-            children: [{ name: 'net', localTs: [net.innerNetS], remoteTs: [net.innerNetU] }],
-          },
-        ],
-        secrets: [{ type: 'ike', ids: [net.addrU, net.addrS], secret: SECRET }],
-      });
-      await node!.stopRacoon();
+      const { net, charon, node } = p!;
+      await charon.load(pskTunnel(net, { secret: SECRET, version, encap: false, remoteAddr: net.seenByS }));
+      await node.stopRacoon();
       // By the peer's address for IKEv1 main mode, by its identity (its private address) for IKEv2.
       const psk = [...new Set([net.seenByU, net.addrS])].map((a) => `${a}\t${SECRET}\n`).join('');
-      await node!.startRacoon({ conf: racoonConf(net.seenByU, version), psk });
+      await node.startRacoon({ conf: racoonConf(net.seenByU, version), psk });
     }
 
     /** Both ends detected the NAT: charon's flags and address, racoon's SAs in UDP 4500 toward the NAT. */
     async function assertNat(version: 1 | 2): Promise<void> {
-      const sas = await charon!.listSas();
+      const { net, charon, node } = p!;
+      const sas = await charon.listSas();
       const ike = sas[0];
       assert.ok(ike && ike.version === version && ike.state === 'ESTABLISHED', JSON.stringify(sas));
       assert.equal(ike.remoteHost, net.seenByS, 'charon sees racoon at this address');
@@ -101,17 +77,18 @@ function natDescribe(natted: 'u' | 's'): void {
       assert.equal(ike.fields['nat-fake'], undefined, 'not a forced encapsulation');
       const child = ike.children.find((c) => c.state === 'INSTALLED');
       assert.ok(child?.encap, `charon's child in UDP: ${JSON.stringify(ike.children)}`);
-      const sad = node!.sad();
+      const sad = node.sad();
       assert.equal(sad.length, 2, JSON.stringify(sad));
       for (const sa of sad) {
         const natt = sa['natt'] as { sport: number; dport: number } | undefined;
         assert.ok(natt && (natt.sport === 4500 || natt.dport === 4500), `racoon's SA in UDP: ${JSON.stringify(sa)}`);
       }
-      if (version === 2) assert.match(node!.racoon!.out, /IKEv2 SA \d+ established with .*\(NAT-T\)/);
+      if (version === 2) assert.match(node.racoon!.out, /IKEv2 SA \d+ established with .*\(NAT-T\)/);
     }
 
     /** Pings both ways under a capture on the public machine's veth: only IKE and ESP in UDP, NAT'ed source. */
     async function pingsThroughNat(tag: string, start: () => Promise<void>): Promise<void> {
+      const { net, dir } = p!;
       const [pubNs, pubIf] = natted === 'u' ? [net.s, net.ifS] : [net.u, net.ifU];
       const cap = await Capture.start(pubNs, pubIf, join(dir, `${tag}.pcapng`), 'ip');
       try {
@@ -125,11 +102,12 @@ function natDescribe(natted: 'u' | 's'): void {
     }
 
     async function terminate(): Promise<void> {
-      const t = await charon!.terminate({ ike: 'uipsec' });
+      const { charon, node } = p!;
+      const t = await charon.terminate({ ike: 'uipsec' });
       assert.ok(t.ok, t.out);
       await pollUntil(
-        () => `SAs left after charon's Delete: ${JSON.stringify(node!.sad())}${diag()}`,
-        () => node!.sad().length === 0,
+        () => `SAs left after charon's Delete: ${JSON.stringify(node.sad())}${diag()}`,
+        () => node.sad().length === 0,
       );
     }
 
@@ -139,14 +117,15 @@ function natDescribe(natted: 'u' | 's'): void {
           ? `IKEv${version}: racoon behind the NAT initiates; charon sees the NAT's address; pings both ways`
           : `IKEv${version}: charon behind the NAT initiates, racoon responds to the NAT's address; pings both ways`;
       it(skip ? `skipped: ${skip}` : title, async () => {
+        const { charon } = p!;
         await configure(version);
         await pingsThroughNat(`v${version}`, async () => {
           if (natted === 'u') return;
-          const init = await charon!.initiate({ child: 'net', timeoutSec: 30 });
+          const init = await charon.initiate({ child: 'net', timeoutSec: 30 });
           assert.ok(init.ok, `swanctl --initiate: ${init.out}${diag()}`);
         });
         await assertNat(version);
-        assert.equal((await charon!.listSas())[0]?.initiator, natted === 's');
+        assert.equal((await charon.listSas())[0]?.initiator, natted === 's');
         await terminate();
       });
     }
