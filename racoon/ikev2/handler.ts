@@ -376,6 +376,9 @@ export class Ikev2Handler implements IkeVersionHandler, Ikev2Env {
 
   private peerGone(sa: IkeSa, what: string): void {
     this.stats.deadPeers++;
+    // Any unanswered request shows a dead peer, not only the liveness check: say so in the same words.
+    if (sa.state === 'established')
+      this.ctx.log('notice', `IKEv2 peer ${formatAddr(sa.remote.addr)} is dead: no answer to ${what}`);
     this.killIke(sa, `${what}: the peer did not answer`);
   }
 }

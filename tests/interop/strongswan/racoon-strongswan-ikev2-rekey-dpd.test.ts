@@ -5,9 +5,13 @@
 //   the IKE SA at 90%) during a 50 s ping between the clients: several child rekeys and an IKE SA rekey, each
 //   initiated by racoon (CREATE_CHILD_SA, RFC 7296 §1.3.3 and §1.3.2), charon answering; the lost pings are
 //   counted and printed, and the pings after the last rekey all pass;
-// - charon killed with SIGKILL: racoon's liveness check (dpd_delay 2, dpd_retry 1, dpd_maxfail 3, §2.4) goes
-//   unanswered, racoon logs the dead peer and deletes the IKE SA and the child's SAs (setkey -D empty); charon
-//   restarted, the clients' next packet makes an ACQUIRE and racoon negotiates again.
+// - charon creating the child and the IKE SA: racoon, whose lifetimes are shorter, rekeys the child when its
+//   soft expiry comes (a tenth of the lifetime after it, leaving the creator the first move) and the IKE SA at
+//   95% (§2.8: the end with the shorter lifetime rekeys), instead of letting the child run out and deleting it;
+// - charon killed with SIGKILL: racoon's next request goes unanswered — the liveness check (dpd_delay 2, dpd_retry
+//   1, dpd_maxfail 3, §2.4) or a rekey falling due (the lifetimes are short) — racoon logs the dead peer and
+//   deletes the IKE SA and the child's SAs (setkey -D empty); charon restarted, the clients' next packet makes an
+//   ACQUIRE and racoon negotiates again.
 //
 //   client cu 10.91.1.2 ── gw u: uipsecd + racoon 198.51.100.1 ══ veth ══ 198.51.100.2 gw s: charon ── client cs 10.91.2.2
 import { strict as assert } from 'node:assert';
@@ -112,6 +116,39 @@ describe('interop: racoon IKEv2 rekeys and DPD <-> strongSwan 5.9 charon/libipse
   it(
     skip
       ? `skipped: ${skip}`
+      : 'charon creates the child: racoon, whose lifetimes are shorter, rekeys it and the IKE SA as responder',
+    async function () {
+      const { net, charon, node } = p!;
+      const t = await charon.terminate({ ike: 'uipsec' });
+      assert.ok(t.ok, t.out);
+      await pollUntil(
+        () => `SAs left: ${JSON.stringify(node.sad())}${diag()}`,
+        () => node.sad().length === 0 && ikeLines().length === 0,
+      );
+      const from = node.racoon!.out.length;
+      const init = await charon.initiate({ child: 'net', timeoutSec: 30 });
+      assert.ok(init.ok, `swanctl --initiate: ${init.out}${diag()}`);
+      assert.match(ikeLines()[0] ?? '', / IKEv2 R established/, 'racoon responded');
+      // 150 pings over 30 s: racoon rekeys charon's child at 90% of its 15 s (a tenth after the soft expiry, §2.8),
+      // then its own; the IKE SA at 95% of 25 s (the responder's share).
+      const ping = ['ping', '-n', '-c', '150', '-i', '0.2', '-W', '1', net.innerS];
+      const run = await nsExec(net.hostU, ping, 120_000);
+      const m = /(\d+) packets transmitted, (\d+) received/.exec(run.out);
+      const [sent, received] = [Number(m?.[1] ?? 0), Number(m?.[2] ?? 0)];
+      const log = node.racoon!.out.slice(from);
+      console.log(`      lost ${sent - received} of ${sent} pings; racoon responder, rekeys by racoon`);
+      assert.match(log, /soft expiry of IKEv2 child \d+ \(created by the peer\)/, diag());
+      assert.match(log, /child \d+ with \S+ rekeyed as child \d+\n/, diag());
+      assert.match(log, /IKE SA \d+ with \S+ rekeyed as \d+ \(/, diag());
+      assert.doesNotMatch(log, /hard lifetime expired/, 'no child ran out of its lifetime');
+      assert.ok(received >= sent * 0.95, `traffic continued through the rekeys: ${run.out}${diag()}`);
+      await assertPings(net, { from: 's' }, diag());
+    },
+  );
+
+  it(
+    skip
+      ? `skipped: ${skip}`
       : 'charon killed -9: racoon declares it dead, deletes its SAs; charon restarted, the next ping negotiates again',
     async function () {
       const { net, node } = p!;
@@ -119,7 +156,7 @@ describe('interop: racoon IKEv2 rekeys and DPD <-> strongSwan 5.9 charon/libipse
       const before = node.stats();
       p!.charon.proc.child.kill('SIGKILL');
       await p!.charon.proc.exited;
-      await node.racoon!.waitFor(/IKEv2 peer \S+ is dead: no answer to the liveness check/, 30_000);
+      await node.racoon!.waitFor(/IKEv2 peer \S+ is dead: no answer to/, 30_000);
       await pollUntil(
         () => `SAs left after the dead peer: ${JSON.stringify(node.sad())} ${ikeLines().join('\n')}${diag()}`,
         () => node.sad().length === 0 && ikeLines().length === 0,
