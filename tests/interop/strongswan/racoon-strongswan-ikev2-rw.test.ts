@@ -1,8 +1,9 @@
 // Interop of racoon's IKEv2 configuration payload (RFC 7296 §2.19, §3.15) with strongSwan 5.9's charon
 // (kernel-libipsec, tunnel mode in UDP 4500), the shipped `uipsecd --tun` and `racoon -F` as separate processes:
 // - racoon is the gateway with a `mode_cfg { }` pool and charon the roadwarrior (`vips = 0.0.0.0`): charon gets
-//   10.77.0.10 and its DNS server, racoon narrows its TSi to that address, ping and a TCP (HTTP) exchange from
-//   the address to the gateway's network pass; the address returns to the pool when charon leaves;
+//   10.77.0.10 (it asks only for an address: no resolve plugin here), racoon narrows its TSi to that address,
+//   ping and a TCP (HTTP) exchange from the address to the gateway's network pass; the address returns to the
+//   pool when charon leaves;
 // - charon is the gateway with a pool and racoon the roadwarrior (`mode_cfg on`): racoon's phase1_up script,
 //   run by racoon with INTERNAL_ADDR4 in its environment, puts the address on `lo`; ping from it passes.
 // tshark on the veth sees only IKE and ESP-in-UDP each time.
