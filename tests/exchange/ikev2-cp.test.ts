@@ -138,6 +138,21 @@ describe('exchange: IKEv2 configuration payload (roadwarrior, both roles)', func
     assert.equal(down[0]!.env.INTERNAL_ADDR4, VIP);
   });
 
+  it('a roadwarrior that restarts (INITIAL_CONTACT) gets its address back; the old lease is released first', async () => {
+    lab = await rwLab([]);
+    lab.a.host.sendIp(ip(B), 17, new Uint8Array(8), undefined, ip(A));
+    await lab.run();
+    await lab.restart('a'); // the client forgets everything (a reboot: its SAs too); IKE_AUTH says INITIAL_CONTACT
+    lab.a.host.sad.flush();
+    lab.a.host.sendIp(ip(B), 17, new Uint8Array(8), undefined, ip(A));
+    await lab.run();
+    const given = lab.b.log.filter((l) => l.startsWith(`CP: address ${VIP} given`));
+    assert.equal(given.length, 2, logs(lab));
+    assert.match(lab.b.log.join('\n'), new RegExp(`CP: address ${VIP} released`));
+    assert.equal(existingPool(lab.b.racoon.ikev2.ctx)?.inUse(), 1);
+    assert.deepEqual(childTs(lab, 'a'), [`${VIP} === ${B}`]);
+  });
+
   it('an exhausted pool: INTERNAL_ADDRESS_FAILURE, the IKE SA stands without a child', async () => {
     lab = await rwLab([]);
     const pool = sharedPool(lab.b.racoon.ikev2.ctx, ip(VIP), 2);

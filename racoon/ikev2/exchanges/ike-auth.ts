@@ -140,10 +140,11 @@ export async function answerIkeAuth(env: Ikev2Env, sa: IkeSa, req: readonly Ikev
   if (!mine) return refuse(`no ${credential(sa)} for this peer`);
   const out: Ikev2Payload[] = [{ type: IKEV2_PAYLOAD_IDR, body: sa.myId }, ...authn.payloads()];
   out.push({ type: IKEV2_PAYLOAD_AUTH, body: mine });
+  // INITIAL_CONTACT first: a roadwarrior that restarted gets back the address its old IKE SA held.
+  if (findNotify(req, N.IKEV2_N_INITIAL_CONTACT)) env.initialContact(sa);
   const cfg = serveRequest(env.ctx, sa, req);
   if (cfg.payload) out.push(cfg.payload);
   env.ikeEstablished(sa);
-  if (findNotify(req, N.IKEV2_N_INITIAL_CONTACT)) env.initialContact(sa);
   // §3.10.1: no address to give: the IKE SA stands, the child is refused with INTERNAL_ADDRESS_FAILURE.
   if (cfg.exhausted) out.push(notifyPayload(N.IKEV2_N_INTERNAL_ADDRESS_FAILURE));
   else if (single(req, IKEV2_PAYLOAD_SA)) out.push(...(await childInAuth(env, sa, req)));
