@@ -109,6 +109,12 @@ describe('exchange: IKEv2 configuration payload (roadwarrior, both roles)', func
     assert.equal(up.find((x) => x.env.REMOTE_ADDR === A)!.env.INTERNAL_ADDR4, VIP);
     assert.equal(await fromLeased(lab), true, 'ESP from the leased address reached the server');
     assert.equal(existingPool(lab.b.racoon.ikev2.ctx)?.inUse(), 1);
+    // racoonctl show-sa ike names the address on both ends.
+    assert.match(
+      lab.a.racoon.showIkev2()[0]!,
+      new RegExp(`IKEv2 I established .* children 1 address ${VIP} received$`),
+    );
+    assert.match(lab.b.racoon.showIkev2()[0]!, new RegExp(`IKEv2 R established .* children 1 address ${VIP} given$`));
   });
 
   it('the lease follows an IKE SA rekey and returns to the pool with the IKE SA (Delete)', async () => {

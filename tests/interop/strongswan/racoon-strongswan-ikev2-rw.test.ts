@@ -127,6 +127,8 @@ ${SAINFO}`,
         const child = sas.flatMap((s) => s.children).find((ch) => ch.state === 'INSTALLED');
         assert.deepEqual(child?.localTs, [`${VIP}/32`], `TSi narrowed to the address: ${JSON.stringify(sas)}`);
         assert.deepEqual(child?.remoteTs, [gwNet]);
+        const shown = node.racoonctl(['show-sa', 'ike']).out;
+        assert.match(shown, new RegExp(`IKEv2 R established .* address ${VIP.replace(/\./g, '\\.')} given`), shown);
         // ping from the virtual IP (charon routes the gateway's network through ipsec0 with that source).
         await assertPings(net, { from: 's', to: net.innerU, source: VIP }, diag());
         // TCP: an HTTP server on the gateway's protected address, fetched by the roadwarrior.
@@ -224,6 +226,8 @@ ${SAINFO}`,
         assert.match(env, /^IKE_VERSION=2$/m);
         await assertPings(net, { source: addr }, diag());
         const ike = node.racoonctl(['show-sa', 'ike']).out;
+        const esc = addr.replace(/\./g, '\\.');
+        assert.match(ike, new RegExp(`IKEv2 I established .* address ${esc} received`), ike);
         assert.match(
           ike,
           new RegExp(
