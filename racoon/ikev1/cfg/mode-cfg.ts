@@ -16,7 +16,7 @@ import { newMsgid } from '../message.js';
 import { xauthRole } from '../ph1/auth-method.js';
 import { clientRequest, emptyResult, readAttributes, readBanner, serverReply } from './attributes.js';
 import { XauthAuthenticator, type AcctSession, type XauthVerdict } from './auth-source.js';
-import { AddressPool, DEFAULT_POOL_SIZE } from './pool.js';
+import { DEFAULT_POOL_SIZE, existingPool, sharedPool } from './pool.js';
 import type { CfgExchange } from './state.js';
 import { buildCfg, firstIv, openCfg } from './transaction.js';
 import * as X from './xauth.js';
@@ -35,8 +35,6 @@ export interface CfgHooks {
 const DEFAULT_AUTH_THROTTLE_SEC = 10;
 
 export class ModeCfg {
-  private pool?: AddressPool;
-  private poolKey = '';
   /** auth_source: the back-ends and their bound on logins being checked. */
   readonly auth: XauthAuthenticator;
 
@@ -81,7 +79,7 @@ export class ModeCfg {
       s.pending.state = 'done';
     }
     if (s.xauth === 'server' && s.xauthStatus === 'ok') this.auth.account('stop', acctOf(ph1));
-    const gone = this.pool?.release(ph1.id);
+    const gone = existingPool(this.ctx)?.release(ph1.id);
     if (gone) this.ctx.log('info', `mode config: address ${gone} released`);
   }
 
@@ -274,12 +272,7 @@ export class ModeCfg {
     if (mc.confSource === 'radius' || mc.confSource === 'ldap') return ph1.cfg?.authAddr4;
     if (!mc.network4) return undefined;
     const size = mc.poolSize ?? DEFAULT_POOL_SIZE;
-    const key = `${formatAddr(mc.network4)}/${size}`;
-    if (!this.pool || key !== this.poolKey) {
-      this.pool = new AddressPool(mc.network4, size); // a reload with another pool starts afresh
-      this.poolKey = key;
-    }
-    const a = this.pool.alloc(ph1.id);
+    const a = sharedPool(this.ctx, mc.network4, size).alloc(ph1.id);
     if (a) {
       this.ctx.stats.cfgAddrAssigned++;
       this.ctx.log('info', `mode config: address ${formatAddr(a)} given to ${formatAddr(ph1.remote.addr)}`);
