@@ -80,7 +80,14 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     // Extensions start on the configured host, before any client can reach it.
     await loadExtensions(host, config.extensions, log);
     const tunStatus = tunMode && (() => tunMode!.status());
-    ike = new IkeServer(host, config.ikeSocketPath, log, natt, () => pfkey.counters(), tunStatus);
+    ike = new IkeServer(
+      host,
+      config.ikeSocketPath,
+      log,
+      natt,
+      () => ({ ...pfkey.counters(), ...ctl.counters() }),
+      tunStatus,
+    );
     await pfkey.start();
     await ike.start().catch(async (e) => {
       await pfkey.close();

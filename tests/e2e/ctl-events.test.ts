@@ -54,6 +54,52 @@ describe('kernel controls and events between the shipped processes', function ()
     }
   });
 
+  it('`uipsec status` and SIGUSR1 show each control of an `--extension` with its units, queued and dropped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uipsec-ctlstat-'));
+    const sock = join(dir, 'pfkey.sock');
+    const mod = join(ROOT, 'dist/examples/extensions/counter-control.js');
+    const d = new Proc('uipsecd', daemonArgs(['--socket', sock, '--extension', mod, '-v']));
+    try {
+      await d.waitFor(/kernel controls and events on/);
+      for (const msg of ['one', 'two']) {
+        const r = await runProc('uipsec', [
+          bin('uipsec'),
+          'ctl',
+          'org.uipsec.example.counter',
+          'send',
+          '-r',
+          '1',
+          msg,
+          '-s',
+          sock,
+        ]);
+        assert.equal(r.code, 0, r.err);
+      }
+      const text = await runProc('uipsec', [bin('uipsec'), 'status', '-s', sock]);
+      assert.equal(text.code, 0, text.err);
+      assert.match(text.out, /== Kernel controls \(2\) ==/);
+      // control, access, units, connects, refused, queued, dropped, errors: two clients came and went.
+      assert.match(text.out, /org\.uipsec\.example\.counter +open +0 +2 +0 +2 +0 +0\n/);
+      assert.match(text.out, /org\.uipsec\.example\.admin +privileged +0 +0 +0 +0 +0 +0\n/);
+      const json = await runProc('uipsec', [bin('uipsec'), 'status', '--json', '-s', sock]);
+      const controls = (JSON.parse(json.out) as { controls: { name: string; queued: number }[] }).controls;
+      assert.deepEqual(
+        controls.map((c) => [c.name, c.queued]),
+        [
+          ['org.uipsec.example.counter', 2],
+          ['org.uipsec.example.admin', 0],
+        ],
+      );
+      d.child.kill('SIGUSR1');
+      await d.waitFor(
+        /controls org\.uipsec\.example\.counter units 0 queued 2 dropped 0, org\.uipsec\.example\.admin units 0/,
+      );
+      assert.match(d.err, /ctl clients 0 slow dropped 0 events sent 0;/);
+    } finally {
+      await d.stop();
+    }
+  });
+
   it('refuses a privileged control and events to another user (nobody via setpriv); the owner gets both', async function () {
     if (process.getuid?.() !== 0) this.skip(); // needs root: a second uid to connect as
     if (spawnSync('setpriv', ['--version']).status !== 0) this.skip(); // setpriv (util-linux) not installed
