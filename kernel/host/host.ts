@@ -131,6 +131,19 @@ export class Host implements UdpStack, PingStack, ExtStack {
     return ifc;
   }
 
+  /**
+   * Detaches interface `name` (ifnet_detach; Interface.detach says what its watchers and filters see): its routes
+   * go with it. Returns its link, which the caller now owns and closes; undefined if there is no such interface.
+   */
+  removeInterface(name: string): Link | undefined {
+    const ifc = this.ifaces.get(name);
+    if (!ifc) return undefined;
+    this.ifaces.delete(name);
+    this.routes.remove((r) => r.ifname === name);
+    ifc.detach();
+    return ifc.link;
+  }
+
   interface(name: string): Interface | undefined {
     return this.ifaces.get(name);
   }

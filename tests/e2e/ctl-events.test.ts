@@ -54,6 +54,27 @@ describe('kernel controls and events between the shipped processes', function ()
     }
   });
 
+  it('`uipsec events --class interface` hears the interfaces detach when uipsecd stops (KEV_DL_IF_DETACHED)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uipsec-evif-'));
+    const sock = join(dir, 'pfkey.sock');
+    const d = new Proc('uipsecd', daemonArgs(['--socket', sock, '-a', '10.9.0.1/24', '-u', '127.0.0.1:0', '-v']));
+    await d.waitFor(/ up: 10\.9\.0\.1\/24/);
+    const ev = new Proc('uipsec events', [bin('uipsec'), 'events', '--json', '--class', 'interface', '-s', sock]);
+    try {
+      await ev.waitFor(/listening/);
+    } finally {
+      assert.equal(await d.stop(), 0, d.err);
+    }
+    // The daemon gone, its control socket closed: the listener ends by itself, after the event.
+    await ev.exited;
+    const names = ev.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .map((e) => [e.name, e.ifname, e.vendor, e.class, e.subclass, e.code]);
+    assert.deepEqual(names, [['if-detached', 'ul0', 1, 1, 2, 11]], ev.out + ev.err);
+  });
+
   it('`uipsec status` and SIGUSR1 show each control of an `--extension` with its units, queued and dropped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'uipsec-ctlstat-'));
     const sock = join(dir, 'pfkey.sock');
