@@ -141,6 +141,7 @@ export function runIfFilters(
     }
     if (v === undefined || v === 'continue') continue;
     if (v instanceof Uint8Array) {
+      sink.tags?.carry(pkt, v);
       pkt = v;
       continue;
     }
