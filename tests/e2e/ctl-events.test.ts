@@ -1,7 +1,8 @@
 // Kernel controls and events with the shipped programs as separate processes: `uipsec events --json` against
-// bin/uipsecd sees the SA that bin/setkey adds; and, as root, an extension's privileged control (loaded by the
-// test-only launcher tests/daemon/ext-host.ts until `uipsecd --extension` lands) refused to `nobody` through
-// `uipsec ctl` while its unprivileged control answers them, the owner admitted to both.
+// bin/uipsecd sees the SA that bin/setkey adds, and the interfaces detach at stop; `uipsec status` and SIGUSR1
+// show the controls of `uipsecd --extension` with their counters; and, as root, that extension's privileged
+// control refused to `nobody` through `uipsec ctl` while its unprivileged control answers them, the owner
+// admitted to both.
 import { strict as assert } from 'node:assert';
 import { chmodSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -130,14 +131,7 @@ describe('kernel controls and events between the shipped processes', function ()
     const ctl = join(dir, 'ctl.sock');
     const mod = join(ROOT, 'dist/examples/extensions/counter-control.js');
     assert.ok(existsSync(mod));
-    const d = new Proc('uipsecd+extension', [
-      join(ROOT, 'dist/tests/daemon/ext-host.js'),
-      mod,
-      '--socket',
-      sock,
-      '--ctl-open',
-      '-v',
-    ]);
+    const d = new Proc('uipsecd --extension', daemonArgs(['--socket', sock, '--ctl-open', '--extension', mod, '-v']));
     /** `uipsec ARGS` as uid/gid 65534 (nobody), a separate process. */
     const asNobody = (args: string[]) => {
       const argv = ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin('uipsec'), ...args];
@@ -145,7 +139,7 @@ describe('kernel controls and events between the shipped processes', function ()
       return { code: r.status, out: r.stdout, err: r.stderr };
     };
     try {
-      await d.waitFor(/extension .* ready/);
+      await d.waitFor(/kernel controls and events on .*open to all users/);
       const admin = asNobody(['ctl', 'org.uipsec.example.admin', 'get', '1']);
       assert.equal(admin.code, 1, admin.out + admin.err);
       assert.match(admin.err, /EPERM/);
