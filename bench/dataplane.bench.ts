@@ -17,6 +17,7 @@
 // and the gateways' CPU per megabyte carried (uipsecd or charon processes, both sides), with the
 // uipsec/strongswan ratios. Needs root, iperf3, and strongSwan with kernel-libipsec for the strongSwan row (skipped with the
 // reason otherwise). UIPSEC_BENCH_ROUNDS (default 2) and UIPSEC_BENCH_SECONDS (default 3) tune the length.
+// UIPSEC_BENCH_ROWS (e.g. `strongswan,mixed`) keeps only the rows named.
 // The medians also go to UIPSEC_BENCH_JSON (default bench-out/dataplane.json) for bench/chart.ts (the SVG).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -151,6 +152,7 @@ sainfo anonymous {
   lifetime time 2 hour;
   encryption_algorithm aes 128;
   authentication_algorithm hmac_sha256;
+  compression_algorithm deflate;  # racoon's grammar wants one; the policies ask no IPComp
 }`;
 }
 
@@ -327,15 +329,17 @@ export default async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'uipsec-bench-dp-'));
   const setups: Setup[] = [];
   try {
-    setups.push(plainSetup());
+    // UIPSEC_BENCH_ROWS=strongswan,mixed: only those rows (default all).
+    const only = process.env['UIPSEC_BENCH_ROWS']?.split(',');
     for (const [name, make] of [
+      ['plain', async () => plainSetup()],
       ['strongswan', noSwan ? undefined : strongswanSetup],
       ['uipsec', uipsecSetup],
       ['uipsec-sync', (d: string) => uipsecSetup(d, true)],
       ['mixed', noSwan ? undefined : mixedSetup],
     ] as const) {
       // A set-up that fails to come up is reported and left out; the others still run.
-      if (make)
+      if (make && (!only || only.includes(name)))
         await make(dir).then(
           (s) => setups.push(s),
           (e: unknown) => console.log(`${name} row failed: ${String(e)}`),
