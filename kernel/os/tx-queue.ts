@@ -29,12 +29,14 @@ export class TxQueue {
   /** Packets refused because the ring was full. */
   full = 0;
 
-  constructor() {
+  /** `mmsg`: sendmmsg(2) batches in the worker; default on unless UIPSEC_TX_MMSG=0. */
+  constructor(o: { mmsg?: boolean } = {}) {
     const ring = createRing(TX_RING_BYTES);
     const counters = new SharedArrayBuffer(TX_COUNTER_WORDS * 4);
     this.counters = new Int32Array(counters);
     this.writer = new RingWriter(ring);
-    const data: TxWorkerData = { ring, counters };
+    const mmsg = o.mmsg ?? process.env['UIPSEC_TX_MMSG'] !== '0';
+    const data: TxWorkerData = { ring, counters, mmsg };
     const entry = import.meta.url.endsWith('.ts') ? './tx-worker.ts' : './tx-worker.js';
     this.worker = new Worker(new URL(entry, import.meta.url), { workerData: { txWorker: data } });
     this.worker.unref();
