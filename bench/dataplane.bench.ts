@@ -17,7 +17,7 @@
 // and the gateways' CPU per megabyte carried (uipsecd or charon processes, both sides), with the
 // uipsec/strongswan ratios. Needs root, iperf3, and strongSwan with kernel-libipsec for the strongSwan row (skipped with the
 // reason otherwise). UIPSEC_BENCH_ROUNDS (default 2) and UIPSEC_BENCH_SECONDS (default 3) tune the length.
-// UIPSEC_BENCH_ROWS (e.g. `strongswan,mixed`) keeps only the rows named.
+// UIPSEC_BENCH_ROWS (e.g. `strongswan,mixed`) keeps only the rows named; UIPSEC_BENCH_PROF=DIR profiles uipsecd.
 // The medians also go to UIPSEC_BENCH_JSON (default bench-out/dataplane.json) for bench/chart.ts (the SVG).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -82,13 +82,22 @@ async function uipsecSetup(dir: string, sync = false): Promise<Setup> {
     for (const n of nodes) await n.stop();
     net.destroy();
   };
+  // UIPSEC_BENCH_PROF=DIR: the daemons write CPU profiles there when they stop (node --cpu-prof).
+  const prof = process.env['UIPSEC_BENCH_PROF'];
+  const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
   // The daemons inherit the environment when they are spawned.
   if (sync) process.env['UIPSEC_TX_WORKER'] = '0';
   try {
     for (const side of ['u', 's'] as const) {
       const name = `${sync ? 'sync-' : ''}${side}`;
       nodes.push(
-        await UipsecNode.start({ ns: side === 'u' ? net.u : net.s, dir, name, setkey: uipsecSetkey(net, side) }),
+        await UipsecNode.start({
+          ns: side === 'u' ? net.u : net.s,
+          dir,
+          name,
+          setkey: uipsecSetkey(net, side),
+          nodeArgs,
+        }),
       );
     }
   } catch (e) {
