@@ -30,11 +30,13 @@ function esc(s: string): string {
   return s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 }
 
+/** One bar; a missing figure (a failed run: NaN) is a 1-pixel bar labelled n/a. */
 function bar(y: number, value: number, max: number, color: string): string {
-  const w = max > 0 ? Math.max(1, ((WIDTH - LEFT - 70) * value) / max) : 1;
+  const ok = Number.isFinite(value);
+  const w = ok && max > 0 ? Math.max(1, ((WIDTH - LEFT - 70) * value) / max) : 1;
   return (
     `<rect x="${LEFT}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${color}"/>` +
-    `<text x="${(LEFT + w + 4).toFixed(1)}" y="${y + BAR_H - 4}">${value.toFixed(1)}</text>`
+    `<text x="${(LEFT + w + 4).toFixed(1)}" y="${y + BAR_H - 4}">${ok ? value.toFixed(1) : 'n/a'}</text>`
   );
 }
 
