@@ -27,6 +27,13 @@ describe('bench/chart: the dataplane SVG', () => {
     assert.ok(svg.includes('load 17.5 16.0 15.0'));
   });
 
+  it('names plain forwarding below the chart instead of drawing it off the scale', () => {
+    const svg = renderChart({ ...input, rows: [{ name: 'plain', tcpMbps: 2000, udpMbps: 90 }, ...input.rows] });
+    assert.equal([...svg.matchAll(/height="16"/g)].length, 4);
+    assert.ok(svg.includes('TCP 2000.0, UDP 90.0 Mbit/s'));
+    assert.ok(svg.includes('>80.0</text>'));
+  });
+
   it('escapes names and survives an empty or non-finite figure', () => {
     const svg = renderChart({ ...input, rows: [{ name: 'a&b', tcpMbps: NaN, udpMbps: 0 }] });
     assert.ok(svg.includes('a&amp;b') && !svg.includes('a&b'));
