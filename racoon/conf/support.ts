@@ -104,6 +104,10 @@ const IKEV2_SUPPORT: Readonly<Record<string, Support>> = {
   'ikev2.proposal.authentication_method xauth_rsa_server': never(V2_EAP),
   'ikev2.proposal.authentication_method xauth_rsa_client': never(V2_EAP),
   // IKEv1 remotes: the statement exists for IKEv2 only.
+  'remote.rsa_pss on': never(
+    'rsa_pss chooses the padding of IKEv2 RFC 7427 signatures: write ike_version 2 in this remote',
+  ),
+  'ikev2.rsa_pss on': OK,
   'remote.mobike on': never('MOBIKE (RFC 4555) is an IKEv2 extension: write ike_version 2 in this remote'),
 };
 
@@ -113,7 +117,9 @@ const IKEV2_SUPPORT: Readonly<Record<string, Support>> = {
  */
 export const SUPPORT: Readonly<Record<string, Support>> = {
   // top level
-  privsep: local('privilege separation (privsep)'),
+  privsep: local(
+    'privilege separation (privsep): Node cannot fork(2) a privileged helper, so racoon runs as one process; confine it with the service manager instead (examples/systemd/racoon.service: CapabilityBoundingSet, NoNewPrivileges, ProtectSystem)',
+  ),
   'path backupsa': local('SA backup file (path backupsa)'),
   'path pidfile': OK,
   gss_id_enc: never(GSS),
