@@ -1,0 +1,196 @@
+// Interop of racoon's XAuth and mode config (draft-beaulieu-ike-xauth-02, draft-ietf-ipsec-isakmp-mode-cfg-05)
+// with strongSwan 5.9's charon (IKEv1, kernel-libipsec: tunnel mode in UDP 4500 only, forced with `encap = yes`),
+// the shipped `uipsecd --tun` and `racoon -F` as separate processes on gateway u, a client namespace behind it:
+// - charon is the roadwarrior (XAuth client with `xauth_id`, `vips = 0.0.0.0`: it pulls an address), racoon the
+//   server (`xauth_psk_server`, a mode_cfg pool, `auth_source system` with the user in psk.txt,
+//   `generate_policy on`): charon gets 10.77.0.10 from racoon's pool, pings and TCP from that address reach the
+//   client behind racoon, tshark on the veth sees only IKE and ESP-in-UDP; a wrong password is refused;
+// - racoon is the roadwarrior (`xauth_psk_client`, `mode_cfg on`, `xauth_login`), charon the server (a vici
+//   pool, the xauth-generic back-end): racoon gets 10.78.0.1, its phase1_up script puts it on lo and adds the
+//   policies with setkey, pings and TCP pass the same way; a wrong password is refused.
+//
+//   client cu 10.91.1.2 ── gw u: uipsecd + racoon 198.51.100.1 ══ veth ══ 198.51.100.2 gw s: charon ── client cs 10.91.2.2
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Capture, tsharkSkipReason } from '../../support/capture.js';
+import { makeInteropNet, nsExec, type InteropNet } from '../../support/interop-net.js';
+import { assertOnlyIkeAndEspInUdp, pollUntil } from '../../support/interop-traffic.js';
+import { iperfSkipReason, runIperf } from '../../support/iperf.js';
+import { Charon, CHARON_PLUGINS, strongswanSkipReason, type SwanctlConf } from '../../support/strongswan.js';
+import { UipsecNode } from '../../support/uipsec-node.js';
+
+const GROUP_SECRET = 'interop-group-5c1e';
+const USER = 'alice';
+const PASSWORD = 'wonderland-77';
+const XAUTH_GENERIC = '/usr/lib/ipsec/plugins/libstrongswan-xauth-generic.so';
+/** charon's plugins plus its XAuth back-end (client and server: passwords from swanctl.conf secrets). */
+const PLUGINS = [...CHARON_PLUGINS, 'xauth-generic'];
+
+const PROPOSAL = (method: string) =>
+  `proposal { encryption_algorithm aes 128; hash_algorithm sha256; authentication_method ${method}; dh_group modp2048; }`;
+const SAINFO = `sainfo anonymous {
+  lifetime time 2 hour;  # charon proposes 3960 s; proposal_check strict refuses a shorter responder lifetime
+  encryption_algorithm aes 128;
+  authentication_algorithm hmac_sha256;
+  compression_algorithm deflate;
+}`;
+
+function skipReason(): string | undefined {
+  const why = strongswanSkipReason() ?? tsharkSkipReason() ?? iperfSkipReason();
+  if (why) return why;
+  if (!existsSync(XAUTH_GENERIC)) return 'strongSwan xauth-generic plugin missing (apt: libcharon-extauth-plugins)';
+  return undefined;
+}
+
+describe('interop: uipsecd --tun + racoon <-> strongSwan 5.9, XAuth + mode config roadwarrior (IKEv1, libipsec)', function () {
+  this.timeout(300_000);
+  const skip = skipReason();
+  const t = (title: string) => (skip ? `skipped: ${skip}` : title);
+  let net: InteropNet;
+  let dir = '';
+  let charon: Charon | undefined;
+  let node: UipsecNode | undefined;
+
+  before(function () {
+    if (skip) this.skip();
+    dir = mkdtempSync(join(tmpdir(), 'uipsec-swanxa-'));
+    net = makeInteropNet('xaut', { clients: true });
+  });
+
+  afterEach(async () => {
+    await node?.stop();
+    await charon?.stop();
+    node = charon = undefined;
+  });
+
+  after(() => {
+    net?.destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const diag = () =>
+    `\n--- uipsecd\n${node?.daemon.out.slice(-1500)}\n--- racoon\n${node?.racoon?.out.slice(-3500)}\n--- charon\n${charon?.log().slice(-4000)}`;
+
+  /** Pings `to` from `from` in namespace `ns` (single tries while the SAs come up, then 5 counted). */
+  async function ping(ns: string, from: string, to: string, tries = 20): Promise<{ ok: boolean; out: string }> {
+    let out = '';
+    for (let i = 0; i < tries; i++) {
+      const r = await nsExec(ns, ['ping', '-n', '-I', from, '-c', '1', '-W', '1', to], 15_000);
+      out = r.out + r.err;
+      if (r.code === 0) break;
+    }
+    const r = await nsExec(ns, ['ping', '-n', '-I', from, '-c', '5', '-i', '0.2', '-W', '2', to], 30_000);
+    return { ok: /5 packets transmitted, 5 received/.test(r.out), out: `${out}\n${r.out}${r.err}` };
+  }
+
+  // ---- charon the roadwarrior, racoon the server ----
+
+  const serverConf = `mode_cfg {
+  network4 10.77.0.10; netmask4 255.255.255.0; pool_size 4;
+  dns4 10.77.0.53; split_network include ${'10.91.1.0/24'};
+  auth_source system; auth_throttle 1;
+}
+timer { counter 5; interval 2 sec; }
+remote anonymous {
+  exchange_mode main;
+  nat_traversal on;      # charon's encap = yes fakes a NAT: both float to 4500 (libipsec has only ESP-in-UDP)
+  generate_policy on;    # the roadwarrior's address is known only once mode config gave it
+  passive on;
+  ${PROPOSAL('xauth_psk_server')}
+}
+${SAINFO}`;
+
+  function charonClient(password: string): SwanctlConf {
+    return {
+      connections: [
+        {
+          name: 'rw',
+          version: 1,
+          localAddrs: [net.addrS],
+          remoteAddrs: [net.addrU],
+          local: [
+            { auth: 'psk', id: net.addrS },
+            { auth: 'xauth', extra: { xauth_id: USER } },
+          ],
+          remote: { auth: 'psk', id: net.addrU },
+          children: [{ name: 'net', remoteTs: [net.innerNetU] }],
+          extra: { vips: '0.0.0.0' },
+        },
+      ],
+      secrets: [
+        { type: 'ike', ids: [net.addrU, net.addrS], secret: GROUP_SECRET },
+        { type: 'xauth', ids: [USER], secret: password },
+      ],
+    };
+  }
+
+  async function startServerPair(password: string): Promise<void> {
+    charon = await Charon.start({
+      ns: net.s,
+      dir: join(dir, `charon-${password.length}`),
+      plugins: PLUGINS,
+      logLevels: { ike: 2, cfg: 2, knl: 1 },
+    });
+    await charon.load(charonClient(password));
+    node = await UipsecNode.start({
+      ns: net.u,
+      dir,
+      name: `srv-${password.length}`,
+      setkey: 'flush;\nspdflush;\n',
+      racoon: { conf: serverConf, psk: `${net.addrS}\t${GROUP_SECRET}\n${USER}\t${PASSWORD}\n` },
+    });
+  }
+
+  it(
+    t('charon logs in to racoon, gets 10.77.0.10 from its pool; ping and TCP from it pass in ESP-in-UDP only'),
+    async function () {
+      await startServerPair(PASSWORD);
+      const cap = await Capture.start(net.u, net.ifU, join(dir, 'server.pcapng'), 'ip');
+      let pinged: { ok: boolean; out: string };
+      try {
+        const init = await charon!.initiate({ child: 'net', timeoutSec: 60 });
+        assert.ok(init.ok, `swanctl --initiate: ${init.out}${diag()}`);
+        pinged = await ping(net.s, '10.77.0.10', net.innerU);
+        const tcp = await runIperf({
+          serverNs: net.hostU,
+          serverAddr: net.innerU,
+          clientNs: net.s,
+          clientAddr: '10.77.0.10',
+          seconds: 2,
+        });
+        assert.ok(tcp.bytes > 50_000, `TCP through the tunnel: ${tcp.bytes} bytes${diag()}`);
+      } finally {
+        await cap.stop();
+      }
+      assert.ok(pinged.ok, `ping from the virtual address: ${pinged.out}${diag()}`);
+      const cl = charon!.log();
+      assert.match(cl, /installing new virtual IP 10\.77\.0\.10/, diag());
+      assert.match(node!.racoon!.out, /login succeeded for user "alice"/);
+      assert.match(node!.racoon!.out, /mode config: address 10\.77\.0\.10 given to 198\.51\.100\.2/);
+      const sas = await charon!.listSas();
+      const child = sas.flatMap((s) => s.children).find((c) => c.state === 'INSTALLED');
+      assert.ok(child, JSON.stringify(sas));
+      assert.deepEqual(child.localTs, ['10.77.0.10/32']);
+      assert.deepEqual(child.remoteTs, [net.innerNetU]);
+      assert.equal(child.encap, true);
+      // generate_policy: racoon put the roadwarrior's policies in the SPD.
+      const spd = node!.setkey(['-DP']).out;
+      assert.match(spd, /10\.77\.0\.10(\/32)?(\[any\])? 10\.91\.1\.0\/24/, spd);
+      assertOnlyIkeAndEspInUdp(cap, net, { minEsp: 5, minIke: 3 });
+      assert.doesNotMatch(node!.racoon!.out + node!.daemon.out, new RegExp(PASSWORD));
+    },
+  );
+
+  it(t('a wrong password: racoon refuses the login, charon gets no address and no CHILD_SA'), async function () {
+    await startServerPair('not-the-password');
+    const init = await charon!.initiate({ child: 'net', timeoutSec: 30 });
+    assert.equal(init.ok, false, init.out);
+    await pollUntil(diag, () => /login failed for user "alice"/.test(node!.racoon!.out));
+    assert.doesNotMatch(charon!.log(), /installing new virtual IP/);
+    assert.doesNotMatch(node!.racoon!.out, /IPsec-SA established/);
+    assert.equal(node!.sad().length, 0);
+    assert.doesNotMatch(node!.racoon!.out, /not-the-password/);
+  });
+});
