@@ -11,15 +11,22 @@
 //
 //   client cu 10.91.1.2 ── gw u: uipsecd + racoon 198.51.100.1 ══ veth ══ 198.51.100.2 gw s: charon ── client cs 10.91.2.2
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Capture, tsharkSkipReason } from '../../support/capture.js';
 import { makeInteropNet, nsExec, type InteropNet } from '../../support/interop-net.js';
 import { assertOnlyIkeAndEspInUdp, pollUntil } from '../../support/interop-traffic.js';
 import { iperfSkipReason, runIperf } from '../../support/iperf.js';
-import { Charon, CHARON_PLUGINS, strongswanSkipReason, type SwanctlConf } from '../../support/strongswan.js';
+import {
+  Charon,
+  CHARON_PLUGINS,
+  strongswanSkipReason,
+  swanctlConf,
+  type SwanctlConf,
+} from '../../support/strongswan.js';
 import { UipsecNode } from '../../support/uipsec-node.js';
+import { compiled, programArgs, repoRoot } from '../../e2e/support.js';
 
 const GROUP_SECRET = 'interop-group-5c1e';
 const USER = 'alice';
@@ -190,6 +197,146 @@ ${SAINFO}`;
     await pollUntil(diag, () => /login failed for user "alice"/.test(node!.racoon!.out));
     assert.doesNotMatch(charon!.log(), /installing new virtual IP/);
     assert.doesNotMatch(node!.racoon!.out, /IPsec-SA established/);
+    assert.equal(node!.sad().length, 0);
+    assert.doesNotMatch(node!.racoon!.out, /not-the-password/);
+  });
+
+  // ---- racoon the roadwarrior, charon the server ----
+
+  /** The client's phase1_up: racoon's environment saved, the address on lo, the policies through setkey. */
+  function upScript(home: string, socket: string): string {
+    const setkey = compiled
+      ? [process.execPath, join(repoRoot(), 'bin', 'setkey')]
+      : [process.execPath, ...programArgs('tests/e2e/racoon-launch'), 'setkey'];
+    const file = join(home, 'up.sh');
+    writeFileSync(
+      file,
+      `#!/bin/sh
+env | grep -E '^(INTERNAL|SPLIT|REMOTE|LOCAL)' | sort > ${join(home, 'env.txt')}
+ip addr add "$INTERNAL_ADDR4/32" dev lo
+${setkey.join(' ')} --socket ${socket} -c <<EOF
+spdadd $INTERNAL_ADDR4/32 ${net.innerNetS} any -P out ipsec esp/tunnel/$LOCAL_ADDR-$REMOTE_ADDR/require;
+spdadd ${net.innerNetS} $INTERNAL_ADDR4/32 any -P in ipsec esp/tunnel/$REMOTE_ADDR-$LOCAL_ADDR/require;
+EOF
+`,
+      { mode: 0o755 },
+    );
+    return file;
+  }
+
+  function clientConf(script: string): string {
+    return `timer { counter 5; interval 2 sec; }
+remote ${net.addrS} {
+  exchange_mode main;
+  nat_traversal force;
+  mode_cfg on;
+  xauth_login "${USER}";
+  script "${script}" phase1_up;
+  ${PROPOSAL('xauth_psk_client')}
+}
+${SAINFO}`;
+  }
+
+  /** charon as an IKEv1 XAuth server handing out addresses from a vici pool (pull mode, charon's default). */
+  function charonServer(): string {
+    const conf = swanctlConf({
+      connections: [
+        {
+          name: 'gw',
+          version: 1,
+          localAddrs: [net.addrS],
+          remoteAddrs: [net.addrU],
+          local: { auth: 'psk', id: net.addrS },
+          remote: [
+            { auth: 'psk', id: net.addrU },
+            { auth: 'xauth', extra: { xauth_id: USER } },
+          ],
+          children: [{ name: 'net', localTs: [net.innerNetS] }],
+          extra: { pools: 'rw' },
+        },
+      ],
+      secrets: [
+        { type: 'ike', ids: [net.addrU, net.addrS], secret: GROUP_SECRET },
+        { type: 'xauth', ids: [USER], secret: PASSWORD },
+      ],
+    });
+    return `${conf}pools {\n  rw {\n    addrs = 10.78.0.1-10.78.0.4\n    dns = 10.78.0.53\n  }\n}\n`;
+  }
+
+  async function startClientPair(password: string): Promise<string> {
+    charon = await Charon.start({
+      ns: net.s,
+      dir: join(dir, `charon-srv-${password.length}`),
+      plugins: PLUGINS,
+      logLevels: { ike: 2, cfg: 2, knl: 1 },
+    });
+    await charon.load(charonServer());
+    const name = `cli-${password.length}`;
+    const home = join(dir, name);
+    mkdirSync(home, { recursive: true });
+    node = await UipsecNode.start({
+      ns: net.u,
+      dir,
+      name,
+      setkey: 'flush;\nspdflush;\n',
+      racoon: {
+        conf: clientConf(upScript(home, join(home, 'pfkey.sock'))),
+        psk: `${net.addrS}\t${GROUP_SECRET}\n${USER}\t${password}\n`,
+      },
+    });
+    // No policy names the gateway before mode config: phase 1 by hand, as `racoonctl vc` starts it.
+    const r = node.racoonctl(['establish-sa', 'isakmp', 'inet', net.addrU, net.addrS]);
+    assert.equal(r.code, 0, r.out);
+    return home;
+  }
+
+  it(
+    t('racoon logs in to charon, gets 10.78.0.1 from its pool; its script installs it; ping and TCP pass'),
+    async function () {
+      const home = await startClientPair(PASSWORD);
+      const cap = await Capture.start(net.u, net.ifU, join(dir, 'client.pcapng'), 'ip');
+      let pinged: { ok: boolean; out: string };
+      try {
+        await pollUntil(diag, () => /mode config: got address 10\.78\.0\.1\b/.test(node!.racoon!.out));
+        await pollUntil(diag, async () =>
+          (await nsExec(net.u, ['ip', 'addr', 'show', 'dev', 'lo'])).out.includes('10.78.0.1/32'),
+        );
+        pinged = await ping(net.u, '10.78.0.1', net.innerS);
+        const tcp = await runIperf({
+          serverNs: net.hostS,
+          serverAddr: net.innerS,
+          clientNs: net.u,
+          clientAddr: '10.78.0.1',
+          seconds: 2,
+        });
+        assert.ok(tcp.bytes > 50_000, `TCP through the tunnel: ${tcp.bytes} bytes${diag()}`);
+      } finally {
+        await cap.stop();
+      }
+      assert.ok(pinged.ok, `ping from the virtual address: ${pinged.out}${diag()}`);
+      const cl = charon!.log();
+      assert.match(cl, /XAuth authentication of 'alice' successful/, diag());
+      assert.match(cl, /assigning virtual IP 10\.78\.0\.1 to peer/, diag());
+      const env = readFileSync(join(home, 'env.txt'), 'utf8');
+      assert.match(env, /^INTERNAL_ADDR4=10\.78\.0\.1$/m);
+      assert.match(env, /^INTERNAL_DNS4=10\.78\.0\.53$/m);
+      const sas = await charon!.listSas();
+      const child = sas.flatMap((s) => s.children).find((c) => c.state === 'INSTALLED');
+      assert.ok(child, JSON.stringify(sas));
+      assert.deepEqual(child.localTs, [net.innerNetS]);
+      assert.deepEqual(child.remoteTs, ['10.78.0.1/32']);
+      assert.equal(child.encap, true);
+      assertOnlyIkeAndEspInUdp(cap, net, { minEsp: 5, minIke: 3 });
+      assert.doesNotMatch(node!.racoon!.out, new RegExp(PASSWORD));
+      await nsExec(net.u, ['ip', 'addr', 'del', '10.78.0.1/32', 'dev', 'lo']);
+    },
+  );
+
+  it(t('a wrong password: charon refuses racoon’s login; no address, no IPsec SA'), async function () {
+    await startClientPair('not-the-password');
+    await pollUntil(diag, () => /XAuth: the server refused login "alice"/.test(node!.racoon!.out));
+    assert.match(charon!.log(), /XAuth authentication of 'alice' failed/);
+    assert.doesNotMatch(node!.racoon!.out, /mode config: got address|IPsec-SA established/);
     assert.equal(node!.sad().length, 0);
     assert.doesNotMatch(node!.racoon!.out, /not-the-password/);
   });
