@@ -19,7 +19,6 @@ export interface Support {
 
 const BASE = 'base mode (ipsec-tools only: no other IKE implementation speaks it, so nothing to check it against)';
 const XAUTH = 'XAuth / hybrid authentication';
-const CLIENTADDR = 'sainfo clientaddr (the phase 2 selector from the mode-config address)';
 const XAUTH_BACKEND = 'XAuth against RADIUS, LDAP or PAM (auth_source system and a file are supported)';
 const SCRIPT = 'script hooks for IKEv2';
 const GSS = 'GSS-API (Kerberos) authentication is not planned';
@@ -160,7 +159,7 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   'remote.support_proxy on': local('support_proxy (proxy ids)'),
   'remote.esp_frag': local('ESP pre-fragmentation (esp_frag)'),
   'remote.mode_cfg on': OK,
-  'remote.ph1id': local('ph1id / sainfo remoteid matching'),
+  'remote.ph1id': OK,
   // proposal
   'proposal.lifetime byte': never(BYTES),
   'proposal.gss_id': never(GSS),
@@ -180,10 +179,10 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   'proposal.dh_group ec2n155': never(EC2N),
   'proposal.dh_group ec2n185': never(EC2N),
   // sainfo
-  'sainfo.clientaddr': local(CLIENTADDR),
+  'sainfo.clientaddr': OK,
   'sainfo.group': local(XAUTH),
   'sainfo.my_identifier': local(XAUTH),
-  'sainfo.remoteid': local('ph1id / sainfo remoteid matching'),
+  'sainfo.remoteid': OK,
   'sainfo.id fqdn': local('sainfo ids by name (fqdn, user_fqdn, keyid)'),
   'sainfo.id user_fqdn': local('sainfo ids by name (fqdn, user_fqdn, keyid)'),
   'sainfo.id keyid': local('sainfo ids by name (fqdn, user_fqdn, keyid)'),
