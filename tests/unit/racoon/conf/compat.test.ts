@@ -122,14 +122,28 @@ describe('racoon/conf ipsec-tools 0.8.2 compatibility', () => {
 
   it('exchange_mode takes commas or blanks; each mode is recorded and aggressive/base are reported', () => {
     const { conf, errors } = parseRacoonConf(
-      `remote anonymous { exchange_mode main aggressive, base; ${PROPOSAL} }`,
+      `remote anonymous { exchange_mode base main, aggressive; ${PROPOSAL} }`,
       'x.conf',
     );
     assert.deepEqual(errors, []);
-    assert.deepEqual(conf.remotes[0]!.exchangeMode, [C.ISAKMP_ETYPE_IDENT, C.ISAKMP_ETYPE_AGG, C.ISAKMP_ETYPE_BASE]);
+    assert.deepEqual(conf.remotes[0]!.exchangeMode, [C.ISAKMP_ETYPE_BASE, C.ISAKMP_ETYPE_IDENT, C.ISAKMP_ETYPE_AGG]);
     assert.deepEqual(
       validateRacoonConf(conf).map((e) => [e.col, e.message]),
-      [[51, `x.conf:1: exchange_mode base: not supported yet (${SUPPORT['remote.exchange_mode base']!.why})`]],
+      [[34, `x.conf:1: exchange_mode base: not supported yet (${SUPPORT['remote.exchange_mode base']!.why})`]],
+    );
+  });
+
+  it('base mode after another mode (ipsec-tools samples: main,base) is a warning and is not accepted', () => {
+    const { conf, errors } = parseRacoonConf(`remote anonymous { exchange_mode main, base; ${PROPOSAL} }`, 'y.conf');
+    assert.deepEqual(errors, []);
+    assert.deepEqual(conf.remotes[0]!.exchangeMode, [C.ISAKMP_ETYPE_IDENT], 'a peer starting base mode is refused');
+    const v = validateRacoonConfFull(conf);
+    assert.deepEqual(v.errors, []);
+    assert.deepEqual(
+      v.warnings.map((e) => e.message),
+      [
+        `y.conf:1: warning: exchange_mode then base: accepted and ignored (${SUPPORT['remote.exchange_mode then base']!.why})`,
+      ],
     );
   });
 
