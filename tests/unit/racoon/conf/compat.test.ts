@@ -133,6 +133,17 @@ describe('racoon/conf ipsec-tools 0.8.2 compatibility', () => {
     );
   });
 
+  it('support_proxy on is a warning: IDci/IDcr are always sent, Mobile IPv6 proxy SAs are not made', () => {
+    const v = validateRacoonConfFull(
+      parseRacoonConf(`remote anonymous { support_proxy on; ${PROPOSAL} }`, 'p.conf').conf,
+    );
+    assert.deepEqual(v.errors, []);
+    assert.match(
+      v.warnings[0]!.message,
+      /^p\.conf:1: warning: support_proxy on: accepted and ignored \(uipsec always sends IDci\/IDcr/,
+    );
+  });
+
   it('base mode after another mode (ipsec-tools samples: main,base) is a warning and is not accepted', () => {
     const { conf, errors } = parseRacoonConf(`remote anonymous { exchange_mode main, base; ${PROPOSAL} }`, 'y.conf');
     assert.deepEqual(errors, []);
