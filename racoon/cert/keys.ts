@@ -90,8 +90,9 @@ export function parsePrivateKey(data: Uint8Array, path: string): KeyObject {
     key = keyFromDer(Buffer.from(data), ['pkcs8', 'pkcs1', 'sec1'], path);
   }
   const t = key.asymmetricKeyType;
-  if (t !== 'rsa' && t !== 'ec' && t !== 'ed25519' && t !== 'ed448') {
-    throw new CertLoadError(`${t ?? 'unknown'} keys are not supported (RSA, ECDSA, EdDSA)`, path);
+  // rsa-pss: an RSA key restricted to RSASSA-PSS (RFC 4055), usable with IKEv2's RFC 7427 signatures only.
+  if (t !== 'rsa' && t !== 'rsa-pss' && t !== 'ec' && t !== 'ed25519' && t !== 'ed448') {
+    throw new CertLoadError(`${t ?? 'unknown'} keys are not supported (RSA, RSA-PSS, ECDSA, EdDSA)`, path);
   }
   return key;
 }

@@ -163,6 +163,8 @@ export interface RemoteConf {
   proposals: ProposalConf[];
   /** `ike_version 1|2` (uipsec): the IKE version spoken with this peer; racoon's default is 1 (docs/ikev2.md). */
   ikeVersion: 1 | 2;
+  /** `rsa_pss on` (IKEv2, strongSwan's charon.rsa_pss): sign RFC 7427 AUTH with RSASSA-PSS, not PKCS#1 v1.5. */
+  rsaPss: boolean;
 }
 
 /**

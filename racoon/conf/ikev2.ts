@@ -18,6 +18,13 @@ export const IKEV2_REMOTE_HANDLERS: Readonly<Record<string, Handler<{ rm: Remote
     rm.ikeVersion = v === 2 ? 2 : 1;
     r.semi();
   },
+  // RFC 7427 §3 / RFC 8247 §3.2 (RSASSA-PSS preferred): the padding of our RSA signatures. An RSA-PSS key
+  // (id-RSASSA-PSS) always signs with PSS; `rsa_pss on` makes a plain RSA key do the same.
+  rsa_pss: (r, kw, { rm }) => {
+    rm.rsaPss = r.onOff('rsa_pss');
+    if (rm.rsaPss) r.use('remote.rsa_pss on', kw);
+    r.semi();
+  },
   // RFC 4555: a statement a user of other IKEv2 daemons writes; parsed so the diagnostic is precise.
   mobike: (r, kw) => {
     if (r.onOff('mobike')) r.use('remote.mobike on', kw);

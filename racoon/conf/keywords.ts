@@ -114,6 +114,7 @@ const KEYWORDS: readonly string[] = [
   'remote_address',
   'remoteid',
   'retries',
+  'rsa_pss',
   'sainfo',
   'save_passwd',
   'script',

@@ -67,6 +67,7 @@ export function defaultRemote(kw: Token, name: string): RemoteConf {
     scripts: [],
     proposals: [],
     ikeVersion: 1,
+    rsaPss: false,
   };
 }
 

@@ -104,6 +104,10 @@ const IKEV2_SUPPORT: Readonly<Record<string, Support>> = {
   'ikev2.proposal.authentication_method xauth_rsa_server': never(V2_EAP),
   'ikev2.proposal.authentication_method xauth_rsa_client': never(V2_EAP),
   // IKEv1 remotes: the statement exists for IKEv2 only.
+  'remote.rsa_pss on': never(
+    'rsa_pss chooses the padding of IKEv2 RFC 7427 signatures: write ike_version 2 in this remote',
+  ),
+  'ikev2.rsa_pss on': OK,
   'remote.mobike on': never('MOBIKE (RFC 4555) is an IKEv2 extension: write ike_version 2 in this remote'),
 };
 

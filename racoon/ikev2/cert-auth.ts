@@ -48,10 +48,20 @@ const ECDSA_METHOD_BY_CURVE: Readonly<Record<string, number>> = {
 /** Why the peer's certificate authentication failed (the exchange answers AUTHENTICATION_FAILED). */
 export class CertAuthError extends Error {}
 
-/** Our AUTH with `key`: method 14 when the peer takes RFC 7427 signatures, else the key's own method. */
-export function signWithKey(key: KeyObject, octets: Uint8Array, peerHashes: readonly number[] | undefined) {
+/**
+ * Our AUTH with `key`: method 14 when the peer takes RFC 7427 signatures, else the key's own method. RSA signs
+ * with RSASSA-PSS when `pss` is asked (`rsa_pss on`) and always with an RSA-PSS key, which has no PKCS#1 v1.5
+ * form (RFC 4055 §1.2) and so no method 1.
+ */
+export function signWithKey(
+  key: KeyObject,
+  octets: Uint8Array,
+  peerHashes: readonly number[] | undefined,
+  opts: { pss?: boolean } = {},
+) {
+  const pssKey = key.asymmetricKeyType === 'rsa-pss';
   if (peerHashes?.length) {
-    const alg = chooseSignatureAlgorithm(key, peerHashes);
+    const alg = chooseSignatureAlgorithm(key, peerHashes, { pss: pssKey || opts.pss });
     if (alg)
       return {
         method: K.IKEV2_AUTH_METHOD_DIGITAL_SIGNATURE,
@@ -169,7 +179,7 @@ export function certAuthenticator(sa: IkeSa, ctx: EngineCtx): Authenticator {
     ],
     sign(octets) {
       const key = a.certs.myCert?.key;
-      return key ? signWithKey(key, octets, sa.peerSigHashes) : undefined;
+      return key ? signWithKey(key, octets, sa.peerSigHashes, { pss: sa.rmconf.rsaPss }) : undefined;
     },
     verify(auth, octets, peer) {
       if (!SIGNATURE_METHODS.has(auth.method)) throw new CertAuthError(`AUTH method ${auth.method} is not a signature`);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Proc, runProc } from './proc.js';
-import { compiled, daemonArgs, programArgs, repoRoot } from './support.js';
+import { compiled, daemonArgs, programArgs, repoRoot, underlayDaemonArgs } from './support.js';
 
 const A = '10.8.0.1',
   B = '10.8.0.2';
@@ -35,19 +35,17 @@ describe('e2e: uipsecd --extension (the example stateful firewall in the shipped
       const extra = h === 'b' ? ['--extension', exampleModule('stateful-firewall')] : [];
       const d = new Proc(
         `uipsecd ${h}`,
-        daemonArgs([
-          '--socket',
-          sock[h],
-          '--name',
-          h,
-          '--address',
-          `${me}/24`,
-          '--underlay',
-          `${lo}:${port[h]}`,
-          '--neighbour',
-          `${peer}=${peerLo}:${port[h === 'a' ? 'b' : 'a']}`,
-          ...extra,
-        ]),
+        underlayDaemonArgs(
+          {
+            name: h,
+            socket: sock[h],
+            address: me,
+            peer,
+            underlay: `${lo}:${port[h]}`,
+            peerUnderlay: `${peerLo}:${port[h === 'a' ? 'b' : 'a']}`,
+          },
+          extra,
+        ),
       );
       procs[h] = d;
       await d.waitFor(/ up: /);

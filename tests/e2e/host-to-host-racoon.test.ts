@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Proc, runProc } from './proc.js';
-import { compiled, daemonArgs, programArgs } from './support.js';
+import { compiled, programArgs, underlayDaemonArgs } from './support.js';
 import { PfkeyClient } from '../../pfkey/client.js';
 import { UnixTransport } from '../../pfkey/transport-unix.js';
 import * as P from '../../pfkey/constants.js';
@@ -103,18 +103,14 @@ describe('e2e: host-to-host across processes with racoon negotiating (uipsecd + 
         other = h === 'a' ? 'b' : 'a';
       const d = new Proc(
         `uipsecd ${h}`,
-        daemonArgs([
-          '--socket',
-          sock[h],
-          '--name',
-          h,
-          '--address',
-          `${me}/24`,
-          '--underlay',
-          `127.0.0.1:${port[h]}`,
-          '--neighbour',
-          `${peer}=127.0.0.1:${port[other]}`,
-        ]),
+        underlayDaemonArgs({
+          name: h,
+          socket: sock[h],
+          address: me,
+          peer,
+          underlay: `127.0.0.1:${port[h]}`,
+          peerUnderlay: `127.0.0.1:${port[other]}`,
+        }),
       );
       procs.push(d);
       await d.waitFor(/ up: /);

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Proc, runProc } from './proc.js';
-import { daemonArgs, programArgs } from './support.js';
+import { programArgs, underlayDaemonArgs } from './support.js';
 
 const A = '10.7.0.1',
   B = '10.7.0.2';
@@ -96,18 +96,14 @@ describe('e2e: host-to-host transport mode across processes (uipsecd + setkey -f
         peerLo = h === 'a' ? '127.0.0.2' : '127.0.0.1';
       const d = new Proc(
         `uipsecd ${h}`,
-        daemonArgs([
-          '--socket',
-          sock[h],
-          '--name',
-          h,
-          '--address',
-          `${me}/24`,
-          '--underlay',
-          `${lo}:${port[h]}`,
-          '--neighbour',
-          `${peer}=${peerLo}:${port[h === 'a' ? 'b' : 'a']}`,
-        ]),
+        underlayDaemonArgs({
+          name: h,
+          socket: sock[h],
+          address: me,
+          peer,
+          underlay: `${lo}:${port[h]}`,
+          peerUnderlay: `${peerLo}:${port[h === 'a' ? 'b' : 'a']}`,
+        }),
       );
       procs.push(d);
       await d.waitFor(/ up: /);

@@ -10,31 +10,22 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PfkeyClient } from '../../pfkey/client.js';
-import { UnixTransport } from '../../pfkey/transport-unix.js';
 import { IkeChannel, type IkeDatagram } from '../../channel/index.js';
-import * as P from '../../pfkey/constants.js';
-import { parseAddr } from '../../common/inet.js';
 import { runRacoonctl } from '../../racoon/racoonctl.js';
+import {
+  B,
+  ip,
+  liveSas,
+  pairHosts,
+  run,
+  sleep,
+  transportPolicies,
+  uipsecdArgs,
+  until as untilOr,
+  type PairHost,
+} from './racoon-pair.js';
 
-const here = fileURLToPath(import.meta.url);
-const fromSource = here.endsWith('.ts');
-const launcher = join(here, '..', fromSource ? 'racoon-launch.ts' : 'racoon-launch.js');
-const A = '10.0.0.1',
-  B = '10.0.0.2';
-const ip = (s: string) => parseAddr(s)!;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface HostProcs {
-  name: string;
-  addr: string;
-  peer: string;
-  port: number;
-  peerPort: number;
-  sock: string;
-  ike: string;
-  admin: string;
+interface HostProcs extends PairHost {
   conf: string;
   pid: string;
   logfile: string;
@@ -43,41 +34,21 @@ interface HostProcs {
   log: string[];
 }
 
-function run(program: string, args: string[], log: string[]): ChildProcess {
-  const p = spawn(process.execPath, [...(fromSource ? ['--import', 'tsx'] : []), launcher, program, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  p.stdout!.on('data', (c: Buffer) => log.push(c.toString()));
-  p.stderr!.on('data', (c: Buffer) => log.push(c.toString()));
-  return p;
-}
-
 const text = (h: HostProcs) => h.log.join('') + (existsSync(h.logfile) ? readFileSync(h.logfile, 'utf8') : '');
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, hosts: HostProcs[]): Promise<void> {
-  // No wall-clock limit (mocha's timeout applies); the loop only yields between checks.
-  for (let i = 0; ; i++) {
-    if (await cond()) return;
-    const dead = hosts.find((h) => h.racoon?.exitCode != null || h.racoon?.signalCode != null);
-    if (dead) throw new Error(`racoon ${dead.name} exited while waiting for ${what}:\n${text(dead)}`);
-    if (i > 0 && i % 200 === 0) process.stderr.write(`still waiting for ${what}\n`);
-    await sleep(50);
-  }
-}
+/** Polls until `cond`; throws at once if a racoon of `hosts` exited. */
+const until = (what: string, cond: () => boolean | Promise<boolean>, hosts: HostProcs[]) =>
+  untilOr(
+    what,
+    cond,
+    () => {
+      const dead = hosts.find((h) => h.racoon?.exitCode != null || h.racoon?.signalCode != null);
+      return dead && `racoon ${dead.name} exited`;
+    },
+    () => hosts.map(text).join(''),
+  );
 
-async function sas(sock: string): Promise<number[]> {
-  const c = new PfkeyClient(await UnixTransport.connect(sock), { pid: 40000 + Math.floor(Math.random() * 10000) });
-  try {
-    const all = await c.dumpAll(P.SADB_DUMP);
-    return all
-      .filter((m) => m.ext.sa?.state === P.SADB_SASTATE_MATURE || m.ext.sa?.state === P.SADB_SASTATE_DYING)
-      .map((m) => m.ext.sa!.spi >>> 0);
-  } catch {
-    return [];
-  } finally {
-    c.close();
-  }
-}
+const sas = async (sock: string) => (await liveSas(sock)).map((s) => s.spi);
 
 function racoonConf(h: HostProcs, psk: string, enc: string): string {
   return `path pre_shared_key "${psk}";
@@ -98,26 +69,7 @@ sainfo anonymous {
 }
 
 function startUipsecd(h: HostProcs): void {
-  h.uipsecd = run(
-    'uipsecd',
-    [
-      '-s',
-      h.sock,
-      '--ike-socket',
-      h.ike,
-      '--name',
-      h.name,
-      '-a',
-      `${h.addr}/24`,
-      '-u',
-      `127.0.0.1:${h.port}`,
-      '--neighbour',
-      `${h.peer}=127.0.0.1:${h.peerPort}`,
-      '--load',
-      join(h.conf, '..', `${h.name}.setkey`),
-    ],
-    h.log,
-  );
+  h.uipsecd = run('uipsecd', uipsecdArgs(h, ['--load', join(h.conf, '..', `${h.name}.setkey`)]), h.log);
 }
 
 describe('e2e: racoon as a daemon: uipsecd restarted under it, SIGHUP, pid file, log file, SIGTERM', function () {
@@ -136,24 +88,15 @@ describe('e2e: racoon as a daemon: uipsecd restarted under it, SIGHUP, pid file,
   ): Promise<{ send: (n: number) => void; got: IkeDatagram[] }> {
     dir = mkdtempSync(join(tmpdir(), 'uipsec-racoon-restart-'));
     const base = 21000 + ((process.pid * 7) % 20000);
-    hosts = [
-      { name: 'a', addr: A, peer: B, port: base, peerPort: base + 1 },
-      { name: 'b', addr: B, peer: A, port: base + 1, peerPort: base },
-    ].map((h) => ({
+    hosts = pairHosts(dir, base).map((h) => ({
       ...h,
-      sock: join(dir, `${h.name}.pfkey`),
-      ike: join(dir, `${h.name}.ike`),
-      admin: join(dir, `${h.name}.admin`),
       conf: join(dir, `${h.name}.conf`),
       pid: join(dir, `${h.name}.pid`),
       logfile: join(dir, `${h.name}.log`),
       log: [],
     }));
     for (const h of hosts) {
-      writeFileSync(
-        join(dir, `${h.name}.setkey`),
-        `spdadd ${h.addr} ${h.peer} any -P out ipsec esp/transport//require;\nspdadd ${h.peer} ${h.addr} any -P in ipsec esp/transport//require;\n`,
-      );
+      writeFileSync(join(dir, `${h.name}.setkey`), transportPolicies(h));
       startUipsecd(h);
     }
     await until('uipsecd sockets', () => hosts.every((h) => existsSync(h.sock) && existsSync(h.ike)), hosts);

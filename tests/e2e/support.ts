@@ -36,3 +36,23 @@ export function daemonArgs(args: string[]): string[] {
     ...args,
   ];
 }
+
+/** One of two underlay hosts: its name, its address and the peer's, their underlay endpoints and PF_KEY socket. */
+export interface UnderlayHost {
+  name: 'a' | 'b';
+  socket: string;
+  address: string;
+  peer: string;
+  /** HOST:PORT of this host's and the peer's underlay sockets. */
+  underlay: string;
+  peerUnderlay: string;
+}
+
+/** uipsecd's arguments for one host of a pair on the UDP underlay, as the quickstart starts it. */
+export function underlayDaemonArgs(h: UnderlayHost, extra: string[] = []): string[] {
+  return daemonArgs([
+    ...['--socket', h.socket, '--name', h.name, '--address', `${h.address}/24`],
+    ...['--underlay', h.underlay, '--neighbour', `${h.peer}=${h.peerUnderlay}`],
+    ...extra,
+  ]);
+}

@@ -3,8 +3,10 @@
 // an intermediate CA, RSA and ECDSA host certificates, one revoked, with the CAs and CRLs in an `openssl rehash`
 // directory named by `path certificate`, as IKEv1's certificate test does.
 import { strict as assert } from 'node:assert';
-import { chmodSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { chmodSync, readFileSync } from 'node:fs';
 import { IKEV2_EXCHANGE_NAMES, IKEV2_PAYLOAD_NAMES, nameOf } from '../../racoon/ikev2/constants.js';
+import { signWithKey } from '../../racoon/ikev2/cert-auth.js';
 import { decodeIkev2Message } from '../../racoon/ikev2/message.js';
 import { policyPair } from '../scenarios/lab.js';
 import { CA_EXT, kamePki, opensslAvailable, TestPki } from '../support/pki.js';
@@ -48,6 +50,7 @@ describe('exchange: IKEv2 certificate authentication (RSA, ECDSA, RFC 7427, CRLs
         ['b', 'rsa:2048'],
         ['gone', 'rsa:2048'],
         ['ec', 'ec:P-384'],
+        ['pss', 'rsa-pss:2048'],
       ],
       ['gone'],
     );
@@ -132,6 +135,34 @@ describe('exchange: IKEv2 certificate authentication (RSA, ECDSA, RFC 7427, CRLs
       logs(lab),
     );
     assert.equal(await ping(lab), 2);
+  });
+
+  it('rsa_pss on: an RSA key signs with RSASSA-PSS under RFC 7427; the peer verifies it', async () => {
+    lab = await lab2(side('a', B, 'b', 'rsa_pss on;'), side('b', A, 'a'));
+    await negotiate(lab);
+    assert.deepEqual(ikeStates(lab, 'b'), ['established'], logs(lab));
+    assert.ok(
+      lab.b.log.some((l) => /signed with RSASSA-PSS SHA-512 \(method 14\)/.test(l)),
+      logs(lab),
+    );
+    assert.ok(
+      lab.a.log.some((l) => /signed with sha512WithRSAEncryption \(method 14\)/.test(l)),
+      'b kept PKCS#1',
+    );
+    assert.equal(await ping(lab), 2);
+  });
+
+  it('an RSA-PSS key (id-RSASSA-PSS) signs with PSS without being asked; without RFC 7427 it cannot sign', async () => {
+    lab = await lab2(side('pss', B, 'b'), side('b', A, 'pss'));
+    await negotiate(lab);
+    assert.deepEqual(ikeStates(lab, 'b'), ['established'], logs(lab));
+    assert.ok(
+      lab.b.log.some((l) => /signed with RSASSA-PSS SHA-512 \(method 14\)/.test(l)),
+      logs(lab),
+    );
+    const key = createPrivateKey(readFileSync(pki.get('pss').key));
+    assert.equal(key.asymmetricKeyType, 'rsa-pss');
+    assert.throws(() => signWithKey(key, new Uint8Array(8), undefined), /signs only with RFC 7427 signatures/);
   });
 
   it('a revoked certificate is refused: AUTHENTICATION_FAILED, nothing in either kernel', async () => {

@@ -10,7 +10,7 @@ export function opensslAvailable(): boolean {
   return spawnSync('openssl', ['version'], { encoding: 'utf8' }).status === 0;
 }
 
-/** `rsa:2048`, `rsa:3072`, `ec:P-256`, `ec:P-384`, `ed25519`. */
+/** `rsa:2048`, `rsa:3072`, `rsa-pss:2048` (an id-RSASSA-PSS key), `ec:P-256`, `ec:P-384`, `ed25519`. */
 export type KeySpec = string;
 
 export interface IssueOptions {
@@ -84,8 +84,8 @@ export class TestPki {
   genKey(file: string, spec: KeySpec): void {
     const [alg, p] = spec.split(':');
     const opts =
-      alg === 'rsa'
-        ? ['-algorithm', 'RSA', '-pkeyopt', `rsa_keygen_bits:${p}`]
+      alg === 'rsa' || alg === 'rsa-pss'
+        ? ['-algorithm', alg.toUpperCase(), '-pkeyopt', `rsa_keygen_bits:${p}`]
         : alg === 'ec'
           ? ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${p}`]
           : ['-algorithm', spec.toUpperCase()];

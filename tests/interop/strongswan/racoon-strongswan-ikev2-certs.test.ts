@@ -2,7 +2,8 @@
 // shipped `uipsecd --tun` + `racoon` processes and strongSwan 5.9's charon with kernel-libipsec, on a link
 // whose MTU is 1280. Both sides send a certificate chain (host + intermediate), so IKE_AUTH is larger than a
 // datagram: it must go in SKF fragments, never in IP fragments. racoon initiates (ACQUIRE from a client's
-// ping), then charon initiates (swanctl --initiate); each time a ping crosses the child SA both ways.
+// ping), then charon initiates (swanctl --initiate); each time a ping crosses the child SA both ways. Last,
+// racoon restarted with `rsa_pss on` signs with RSASSA-PSS (RFC 7427, RFC 8247 §3.2) and charon verifies it.
 //
 //   client cu 10.93.1.2 ── gw u: uipsecd + racoon 198.51.102.1 ══ veth mtu 1280 ══ 198.51.102.2 gw s: charon ── cs
 import { strict as assert } from 'node:assert';
@@ -14,13 +15,14 @@ import { Capture, countFrames, tsharkSkipReason } from '../../support/capture.js
 import { makeInteropNet, nsExec, type InteropNet } from '../../support/interop-net.js';
 import { CA_EXT, opensslAvailable, TestPki } from '../../support/pki.js';
 import { Charon, strongswanSkipReason } from '../../support/strongswan.js';
+import { CHARON_PLUGINS } from '../../support/swanctl-conf.js';
 import { tunnelPolicies, UipsecNode } from '../../support/uipsec-node.js';
 
 const DN_U = 'C=JP, O=KAME, CN=uipsec';
 const DN_S = 'C=JP, O=KAME, CN=strongswan';
 const MTU = 1280;
 
-function racoonConf(pki: TestPki, peer: string): string {
+function racoonConf(pki: TestPki, peer: string, extra = ''): string {
   return `path certificate "${pki.path('certs')}";
 timer { counter 5; interval 2 sec; }
 remote ${peer} {
@@ -32,6 +34,7 @@ remote ${peer} {
   my_identifier asn1dn;
   peers_identifier asn1dn "${DN_S}";
   verify_identifier on;
+  ${extra}
   proposal { encryption_algorithm aes 128; hash_algorithm sha256; authentication_method rsasig; dh_group modp2048; }
 }
 sainfo anonymous {
@@ -78,6 +81,7 @@ describe('interop: uipsecd --tun + racoon <-> strongSwan 5.9 charon (IKEv2 certi
       dir: join(dir, 'charon'),
       logLevels: { ike: 2, enc: 1, knl: 1 },
       charonSettings: `fragment_size = ${MTU}`,
+      plugins: [...CHARON_PLUGINS, 'mgf1'], // MGF1 for RSASSA-PSS (gmp's PSS verification)
     });
     const sw = charon.swanctlDir;
     copyFileSync(pki.get('strongswan').cert, join(sw, 'x509', 'strongswan.pem'));
@@ -182,6 +186,20 @@ describe('interop: uipsecd --tun + racoon <-> strongSwan 5.9 charon (IKEv2 certi
       assert.ok(await pingThrough(), `ping through the tunnel${diagnostics()}`);
       await assertCharonSa(true);
       assertFragmentedIkeAuth(file);
+    },
+  );
+
+  it(
+    skip ? `skipped: ${skip}` : 'rsa_pss on: racoon signs with RSASSA-PSS, charon verifies it; ping crosses',
+    async () => {
+      const t = await charon!.terminate({ ike: 'uipsec' });
+      assert.ok(t.ok, t.out);
+      await node!.stopRacoon();
+      await node!.startRacoon({ conf: racoonConf(pki!, net.addrS, 'rsa_pss on;'), psk: '' });
+      const init = await charon!.initiate({ child: 'net', timeoutSec: 60 });
+      assert.ok(init.ok, `swanctl --initiate: ${init.out}${diagnostics()}`);
+      assert.ok(await pingThrough(), `ping through the tunnel${diagnostics()}`);
+      assert.match(charon!.log(), /authentication of 'C=JP, O=KAME, CN=uipsec' with RSA_EMSA_PSS.* successful/);
     },
   );
 });

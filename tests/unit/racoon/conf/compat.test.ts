@@ -240,6 +240,15 @@ describe('racoon/conf support table', () => {
     assert.match(r.text, /\nconfiguration OK$/);
   });
 
+  it('rsa_pss on: an IKEv2 remote takes it; an IKEv1 remote is told it is IKEv2 only', () => {
+    const v2 = parseRacoonConf(`remote anonymous { ike_version 2; rsa_pss on; ${PROPOSAL} }`, 't.conf');
+    assert.equal(v2.conf.remotes[0]!.rsaPss, true);
+    assert.deepEqual([...v2.errors, ...validateRacoonConf(v2.conf)], []);
+    assert.deepEqual(messages(`remote anonymous { rsa_pss on; ${PROPOSAL} }`), [
+      't.conf:1: rsa_pss on: not supported (rsa_pss chooses the padding of IKEv2 RFC 7427 signatures: write ike_version 2 in this remote)',
+    ]);
+  });
+
   it('docs/racoon-conf.md lists every key of the table with its status', () => {
     const doc = readFileSync(join(repoRoot(), 'docs', 'racoon-conf.md'), 'utf8');
     const label = { later: 'not yet', never: 'never', ignored: 'ignored (warning)', supported: 'supported' } as const;
