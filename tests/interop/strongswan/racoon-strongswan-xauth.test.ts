@@ -11,13 +11,23 @@
 //
 //   client cu 10.91.1.2 ── gw u: uipsecd + racoon 198.51.100.1 ══ veth ══ 198.51.100.2 gw s: charon ── client cs 10.91.2.2
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Capture, tsharkSkipReason } from '../../support/capture.js';
 import { makeInteropNet, nsExec, type InteropNet } from '../../support/interop-net.js';
 import { assertOnlyIkeAndEspInUdp, pollUntil } from '../../support/interop-traffic.js';
 import { iperfSkipReason, runIperf } from '../../support/iperf.js';
+import { opensslAvailable, TestPki } from '../../support/pki.js';
 import {
   Charon,
   CHARON_PLUGINS,
@@ -34,6 +44,7 @@ const PASSWORD = 'wonderland-77';
 const XAUTH_GENERIC = '/usr/lib/ipsec/plugins/libstrongswan-xauth-generic.so';
 /** charon's plugins plus its XAuth back-end (client and server: passwords from swanctl.conf secrets). */
 const PLUGINS = [...CHARON_PLUGINS, 'xauth-generic'];
+const CA_EXT = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
 
 const PROPOSAL = (method: string) =>
   `proposal { encryption_algorithm aes 128; hash_algorithm sha256; authentication_method ${method}; dh_group modp2048; }`;
@@ -342,4 +353,68 @@ ${SAINFO}`;
     assert.equal(node!.sad().length, 0);
     assert.doesNotMatch(node!.racoon!.out, /not-the-password/);
   });
+
+  // ---- hybrid RSA: charon the roadwarrior checks racoon's certificate, racoon checks charon's login ----
+
+  it(
+    t('hybrid RSA: racoon signs with its certificate, charon logs in with XAuth and gets 10.77.0.10; ping passes'),
+    async function () {
+      if (!opensslAvailable()) this.skip(); // the PKI is made with the openssl command
+      const pki = new TestPki();
+      try {
+        pki.issue('root', { key: 'rsa:2048', subj: '/C=JP/O=KAME/CN=root', ext: CA_EXT });
+        pki.issue('gw', { key: 'rsa:2048', subj: '/C=JP/O=KAME/CN=gw', issuer: 'root' });
+        chmodSync(pki.get('gw').key, 0o600);
+        charon = await Charon.start({
+          ns: net.s,
+          dir: join(dir, 'charon-hybrid'),
+          plugins: PLUGINS,
+          logLevels: { ike: 2, cfg: 2, knl: 1 },
+        });
+        copyFileSync(pki.get('root').cert, join(charon.swanctlDir, 'x509ca', 'root.pem'));
+        await charon.load({
+          connections: [
+            {
+              name: 'rw',
+              version: 1,
+              localAddrs: [net.addrS],
+              remoteAddrs: [net.addrU],
+              local: { auth: 'xauth', extra: { xauth_id: USER } },
+              remote: { auth: 'pubkey', id: 'C=JP, O=KAME, CN=gw' },
+              children: [{ name: 'net', remoteTs: [net.innerNetU] }],
+              extra: { vips: '0.0.0.0' },
+            },
+          ],
+          secrets: [{ type: 'xauth', ids: [USER], secret: PASSWORD }],
+        });
+        const conf = serverConf
+          .replace(
+            'passive on;',
+            `passive on;\n  certificate_type x509 "${pki.get('gw').cert}" "${pki.get('gw').key}";\n  my_identifier asn1dn;`,
+          )
+          .replace('xauth_psk_server', 'hybrid_rsa_server');
+        node = await UipsecNode.start({
+          ns: net.u,
+          dir,
+          name: 'hybrid',
+          setkey: 'flush;\nspdflush;\n',
+          racoon: { conf, psk: `${USER}\t${PASSWORD}\n` },
+        });
+        const init = await charon.initiate({ child: 'net', timeoutSec: 60 });
+        assert.ok(init.ok, `swanctl --initiate: ${init.out}${diag()}`);
+        const pinged = await ping(net.s, '10.77.0.10', net.innerU);
+        assert.ok(pinged.ok, `ping from the virtual address: ${pinged.out}${diag()}`);
+        const cl = charon.log();
+        assert.match(cl, /authentication of 'C=JP, O=KAME, CN=gw' with RSA\S* successful/, diag());
+        assert.match(cl, /XAuth authentication of 'alice' \(myself\) successful/);
+        assert.match(node.racoon!.out, /login succeeded for user "alice"/);
+        const sas = await charon.listSas();
+        assert.deepEqual(sas.flatMap((s) => s.children).find((c) => c.state === 'INSTALLED')?.localTs, [
+          '10.77.0.10/32',
+        ]);
+      } finally {
+        pki.cleanup();
+      }
+    },
+  );
 });
