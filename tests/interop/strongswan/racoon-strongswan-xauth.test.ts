@@ -4,7 +4,8 @@
 // - charon is the roadwarrior (XAuth client with `xauth_id`, `vips = 0.0.0.0`: it pulls an address), racoon the
 //   server (`xauth_psk_server`, a mode_cfg pool, `auth_source system` with the user in psk.txt,
 //   `generate_policy on`): charon gets 10.77.0.10 from racoon's pool, pings and TCP from that address reach the
-//   client behind racoon, tshark on the veth sees only IKE and ESP-in-UDP; a wrong password is refused;
+//   client behind racoon, tshark on the veth sees only IKE and ESP-in-UDP; a wrong password is refused; and the
+//   same with hybrid RSA (racoon `hybrid_rsa_server` signs with a certificate charon checks, charon logs in);
 // - racoon is the roadwarrior (`xauth_psk_client`, `mode_cfg on`, `xauth_login`), charon the server (a vici
 //   pool, the xauth-generic back-end): racoon gets 10.78.0.1, its phase1_up script puts it on lo and adds the
 //   policies with setkey, pings and TCP pass the same way; a wrong password is refused.
