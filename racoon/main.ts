@@ -28,7 +28,7 @@ import { serveAdmin } from './admin.js';
 import type { Endpoint } from './engine/datagram.js';
 import { logFileWriter, prepareLogFile } from '../common/log-file.js';
 import { DEFAULT_ADMINSOCK, DEFAULT_PSK, parseRacoonArgs, type RacoonArgs } from './args.js';
-import { RACOON_HELP, RACOON_USAGE, adminSocketHint, noDaemonHint, versionLine } from './usage.js';
+import { RACOON_HELP, RACOON_USAGE, adminSocketHint, ikePortsHint, noDaemonHint, versionLine } from './usage.js';
 
 export { exitAfterFlush } from '../common/stdio.js';
 
@@ -184,9 +184,14 @@ export async function startRacoon(
       },
     },
   });
-  await link.serve(racoon, [port, nattPort], (d) =>
-    racoon.input(d.payload, { addr: d.local, port: d.localPort }, { addr: d.remote, port: d.remotePort }),
-  );
+  try {
+    await link.serve(racoon, [port, nattPort], (d) =>
+      racoon.input(d.payload, { addr: d.local, port: d.localPort }, { addr: d.remote, port: d.remotePort }),
+    );
+  } catch (e) {
+    link.close();
+    throw new Error(ikePortsHint(a.socket, e));
+  }
   if (!link.usesChannel) socks = await bindIke(conf, port, nattPort, (d, l, r) => racoon.input(d, l, r));
   await racoon.start();
   // One reload at a time (SIGHUP, racoonctl reload-config); one asked during another runs after it.

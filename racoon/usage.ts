@@ -107,6 +107,16 @@ export function adminSocketHint(path: string, e: unknown): string {
   );
 }
 
+/** uipsecd's IKE channel refused our ports: with EADDRINUSE another racoon already serves that uipsecd. */
+export function ikePortsHint(pfkeySocket: string, e: unknown): string {
+  const msg = (e as Error).message;
+  if (errnoOf(e) !== 'EADDRINUSE') return `cannot bind the IKE ports on uipsecd's channel: ${msg}`;
+  return (
+    `another racoon (or IKE daemon) already serves the uipsecd at ${pfkeySocket}: ${msg}.\n` +
+    'One racoon per uipsecd: stop the other one first (its pid file, or `racoonctl` on its admin socket).'
+  );
+}
+
 /** racoonctl cannot reach racoon's admin socket. */
 export function noRacoonHint(path: string, e: unknown): string {
   const code = errnoOf(e);

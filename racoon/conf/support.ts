@@ -117,7 +117,9 @@ const IKEV2_SUPPORT: Readonly<Record<string, Support>> = {
  */
 export const SUPPORT: Readonly<Record<string, Support>> = {
   // top level
-  privsep: local('privilege separation (privsep)'),
+  privsep: local(
+    'privilege separation (privsep): Node cannot fork(2) a privileged helper, so racoon runs as one process; confine it with the service manager instead (examples/systemd/racoon.service: CapabilityBoundingSet, NoNewPrivileges, ProtectSystem)',
+  ),
   'path backupsa': local('SA backup file (path backupsa)'),
   'path pidfile': OK,
   gss_id_enc: never(GSS),

@@ -8,6 +8,7 @@ import type { PfkeyMessage } from '../../pfkey/msg.js';
 import type { EngineCtx } from '../engine/context.js';
 import type { SaOwner } from '../sa/kernel-events.js';
 import type { SaPairKeys } from '../sa/sa-pair.js';
+import { saText } from '../sa/sa-text.js';
 import { sadbSpi, spiNumber } from '../sa/spi.js';
 import { childTransformText } from './child-proposal.js';
 import { IKEV2_PROTO_AH } from './constants.js';
@@ -89,6 +90,14 @@ export class ChildTable implements SaOwner {
         `in ${hx(child.mySpi)} out ${hx(child.peerSpi)} ` +
         `${child.tsi.map(selectorText).join(',')} === ${child.tsr.map(selectorText).join(',')}`,
     );
+    // And racoon's own lines for each SA of the pair, which log watchers grep (sa/sa-text.ts).
+    const satype = child.protocol === IKEV2_PROTO_AH ? P.SADB_SATYPE_AH : P.SADB_SATYPE_ESP;
+    if (child.mySpi && child.peerSpi)
+      for (const [src, dst, spi] of [
+        [sa.remote, sa.local, child.mySpi],
+        [sa.local, sa.remote, child.peerSpi],
+      ] as const)
+        this.ctx.log('notice', `IPsec-SA established: ${saText(satype, child.mode, src, dst, spiNumber(spi))}`);
     return true;
   }
 

@@ -48,7 +48,23 @@ const versions: Version[] = [
     remote: `exchange_mode main;
   proposal { encryption_algorithm aes 128; hash_algorithm sha256; authentication_method pre_shared_key; dh_group modp2048; }`,
     pfs: 'modp2048',
-    more: async (_a, logs) => assert.ok(logs.includes('IPsec-SA established')),
+    async more(_a, logs) {
+      // racoon's own words, which log watchers grep (ipsec-tools pfkey.c sadbsecas2str): each SA of the pair,
+      // and the soft expiry that started the rekey.
+      assert.match(
+        logs,
+        /IPsec-SA established: ESP\/Transport 10\.0\.0\.2\[\d+\]->10\.0\.0\.1\[\d+\] spi=\d+\(0x[0-9a-f]+\)/,
+      );
+      assert.match(
+        logs,
+        /IPsec-SA established: ESP\/Transport 10\.0\.0\.1\[\d+\]->10\.0\.0\.2\[\d+\] spi=\d+\(0x[0-9a-f]+\)/,
+      );
+      assert.match(
+        logs,
+        /IPsec-SA expired: ESP\/Transport 10\.0\.0\.\d\[\d+\]->10\.0\.0\.\d\[\d+\] spi=\d+\(0x[0-9a-f]+\)/,
+      );
+      assert.match(logs, /ISAKMP-SA established 10\.0\.0\.1\[\d+\]-10\.0\.0\.2\[\d+\] spi:[0-9a-f]{16}:[0-9a-f]{16}/);
+    },
   },
   {
     label: 'uipsecd + racoon (IKEv2) per host, setkey -f, ACQUIRE, IKE_SA_INIT/IKE_AUTH, traffic, rekey, DELETE',
@@ -65,6 +81,10 @@ const versions: Version[] = [
       assert.match(shown, /10\.0\.0\.1\[\d+\] 10\.0\.0\.2\[\d+\] [0-9a-f]{16}:[0-9a-f]{16} IKEv2 I established/);
       assert.match(shown, /\n {2}child \d+ installed tunnel|\n {2}child \d+ installed transport/);
       assert.ok(logs.includes('IKEv2 child SA'), 'children logged as established');
+      assert.match(
+        logs,
+        /IPsec-SA established: ESP\/Transport 10\.0\.0\.2\[\d+\]->10\.0\.0\.1\[\d+\] spi=\d+\(0x[0-9a-f]+\)/,
+      );
       assert.match(logs, /child \d+ with 10\.0\.0\.2 rekeyed as child \d+/);
     },
   },

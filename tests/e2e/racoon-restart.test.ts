@@ -175,6 +175,29 @@ describe('e2e: racoon as a daemon: uipsecd restarted under it, SIGHUP, pid file,
     );
   });
 
+  it('a second racoon on the same uipsecd is refused with the reason, and the first keeps running', async () => {
+    await setup();
+    const [a] = hosts as [HostProcs];
+    // Its own admin socket and pid file (else those say it first): only uipsecd's IKE ports are shared.
+    const conf = join(dir, 'second.conf');
+    writeFileSync(
+      conf,
+      racoonConf(a, join(dir, 'a.psk'), 'aes 128')
+        .replace(a.admin, join(dir, 'second.admin'))
+        .replace(a.pid, join(dir, 'second.pid')),
+    );
+    const log: string[] = [];
+    const second = run('racoon', ['-F', '-f', conf, '--socket', a.sock, '--ike-socket', a.ike], log);
+    const code = await new Promise<number | null>((r) => second.on('exit', r));
+    assert.equal(code, 1, log.join(''));
+    assert.match(
+      log.join(''),
+      /another racoon \(or IKE daemon\) already serves the uipsecd at .*a\.pfkey: bind 500: EADDRINUSE/,
+    );
+    assert.match(log.join(''), /One racoon per uipsecd/);
+    assert.equal(a.racoon!.exitCode, null, 'the first racoon still runs');
+  });
+
   it('SIGHUP reloads racoon.conf, a broken one is refused; pid file and 0600 log file; SIGTERM deletes and exits 0', async () => {
     const c = await setup();
     await negotiated(c.send, c.got, 1);

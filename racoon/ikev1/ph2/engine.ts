@@ -14,6 +14,8 @@ import { IsakmpError } from '../../isakmp/codec.js';
 import type { IsakmpMessage } from '../../isakmp/message.js';
 import type { Negotiator } from '../../sa/kernel-events.js';
 import type { SpEntry } from '../../sa/pfkey-bridge.js';
+import { saText } from '../../sa/sa-text.js';
+import { spiNumber } from '../../sa/spi.js';
 import type { Phase1, Phase2 } from '../handles.js';
 import { pindex } from '../ph1/table.js';
 import { notifyPayload } from '../notify.js';
@@ -32,10 +34,6 @@ import type { Ph1Access, Ph2Table } from './table.js';
 
 /** Responder quick modes one phase 1 may have in progress at once. */
 export const MAX_PH2_IN_FLIGHT = 32;
-
-function hx(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex');
-}
 
 function spid(sp: SpEntry): string {
   return `${sp.id} ${formatAddr(sp.src.addr)}/${sp.src.len} -> ${formatAddr(sp.dst.addr)}/${sp.dst.len}`;
@@ -290,12 +288,15 @@ export class Ph2Engine implements Negotiator {
       if (ph2.generated) await this.installGenerated(ph1, ph2);
       ph2.dh?.wipe();
       this.ctx.stats.ph2Established++;
-      const spis = ph2
-        .approval!.sas.map(
-          (s) => `${C.nameOf(C.IPSECDOI_PROTO_NAMES, s.protoId)}/${s.mode} in ${hx(s.mySpi)} out ${hx(s.peerSpi)}`,
-        )
-        .join(', ');
-      this.ctx.log('notice', `IPsec-SA established with ${formatAddr(ph1.remote.addr)}: ${spis}`);
+      // racoon (pk_recvupdate / pk_recvadd) logs each SA: inbound (peer -> us, our SPI), then outbound.
+      for (const s of ph2.approval!.sas) {
+        const satype = satypeOfDoiProto(s.protoId);
+        const lines = [
+          saText(satype, s.mode, ph1.remote, ph1.local, spiNumber(s.mySpi)),
+          saText(satype, s.mode, ph1.local, ph1.remote, spiNumber(s.peerSpi)),
+        ];
+        for (const l of lines) this.ctx.log('notice', `IPsec-SA established: ${l}`);
+      }
     } catch (e) {
       this.table.fail(ph2, `SA installation failed: ${(e as Error).message}`);
     }

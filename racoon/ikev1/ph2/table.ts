@@ -11,6 +11,7 @@ import * as C from '../../isakmp/constants.js';
 import type { IsakmpPayload } from '../../isakmp/message.js';
 import type { SaOwner } from '../../sa/kernel-events.js';
 import type { SpEntry } from '../../sa/pfkey-bridge.js';
+import { saText } from '../../sa/sa-text.js';
 import { sadbSpi, spiHex, spiNumber } from '../../sa/spi.js';
 import type { Phase1, Phase2 } from '../handles.js';
 import { deletePayload } from '../informational.js';
@@ -101,6 +102,12 @@ export class Ph2Table implements SaOwner {
     const hit = this.bySpi(m.msg.satype, spi);
     if (!hit) return;
     const { ph2 } = hit;
+    // racoon pk_recvexpire: every expiry of one of our SAs is logged in its words (soft and hard alike).
+    const end = (a: typeof m.ext.addressSrc) => ({ addr: a?.addr.addr ?? new Uint8Array(4), port: a?.addr.port ?? 0 });
+    this.ctx.log(
+      'notice',
+      `IPsec-SA expired: ${saText(m.msg.satype, m.ext.sa2?.mode, end(m.ext.addressSrc), end(m.ext.addressDst), spi)}`,
+    );
     if (m.ext.lifetimeSoft && !m.ext.lifetimeHard) {
       if (ph2.rekeyed || ph2.state !== 'established' || ph2.side !== 'initiator') return;
       ph2.rekeyed = true;
