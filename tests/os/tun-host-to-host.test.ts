@@ -2,7 +2,8 @@
 // `uipsecd --tun utun0 --load policies.conf` as its own process, as docs/protecting-real-traffic.md says.
 // Host-to-host transport mode with manual keys between the machines' real addresses: curl fetches a file
 // from `python3 -m http.server` on the other machine while tshark on the veth sees no cleartext TCP, only
-// ESP (raw protocol 50) — and the same with AH, IPComp+ESP and ESP-in-UDP (RFC 3948). Then uipsecd is
+// ESP (raw protocol 50) — and the same with AH, IPComp+ESP and ESP-in-UDP (RFC 3948); an iperf3 TCP run
+// shares each capture. Then uipsecd is
 // killed with SIGKILL in the middle of a transfer: the kill-switch keeps every packet of the flow off the
 // wire, and after a restart with --load the fetch works again. A clean stop removes the rules and routes.
 import { strict as assert } from 'node:assert';
@@ -12,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { programArgs } from '../e2e/support.js';
+import { iperfSkipReason, runIperf } from '../support/iperf.js';
 import { makePair, netnsSkipReason, nsRun, NsProc, startDaemon, type Pair } from './netns.js';
 
 const KEY = {
@@ -58,10 +60,11 @@ function frames(file: string, filter: string): number {
   return r.status === 0 ? r.stdout.split('\n').filter(Boolean).length : -1;
 }
 
-describe('os: host-to-host transport mode through TUN devices (uipsecd --tun --load, curl, tshark on the veth)', function () {
+describe('os: host-to-host transport mode through TUN devices (uipsecd --tun --load, curl, iperf3, tshark on the veth)', function () {
   this.timeout(300_000);
   const skip =
     netnsSkipReason(['curl', 'tshark']) ??
+    iperfSkipReason() ??
     (spawnSync('/usr/bin/python3', ['-V']).error ? '/usr/bin/python3 missing' : undefined);
   let pair: Pair;
   let dir = '';
@@ -154,7 +157,7 @@ describe('os: host-to-host transport mode through TUN devices (uipsecd --tun --l
   const re = (s: string) => s.replace(/[.:]/g, (c) => `\\${c}`);
 
   for (const v of ['esp', 'ah', 'ipcomp', 'esp-udp', 'esp6'] as const) {
-    it(`${v}: curl gets the file; the veth carries only ${outerProto[v]}, never cleartext TCP; a clean stop removes rules and routes`, async () => {
+    it(`${v}: curl gets the file, iperf3 TCP runs; the veth carries only ${outerProto[v]}, never cleartext TCP; a clean stop removes rules and routes`, async () => {
       const [da, db] = [daemon(v, 'a'), daemon(v, 'b')];
       await Promise.all([da.waitFor(/ up: TUN utun0/), db.waitFor(/ up: TUN utun0/)]);
       const v6 = v === 'esp6';
@@ -168,8 +171,18 @@ describe('os: host-to-host transport mode through TUN devices (uipsecd --tun --l
       const cap = await capture(v, B);
       const file = v === 'ipcomp' ? 'text.txt' : 'small.bin';
       const r = fetch(file, [], 30, B);
+      // An iperf3 TCP run in the same capture: 2 s, paced (-b) so that the capture stays small.
+      const perf = await runIperf({
+        serverNs: pair.b,
+        serverAddr: B,
+        clientNs: pair.a,
+        clientAddr: A,
+        seconds: 2,
+        bitrate: '20M',
+      });
       await cap.stop();
       assert.equal(r.out, '200 300000', r.out + da.out.slice(-2000));
+      assert.ok(perf.bytes > 0, `iperf3 received ${perf.bytes} bytes`);
       assert.deepEqual(readFileSync(join(dir, 'got.bin')), readFileSync(join(dir, 'www', file)));
       if (v === 'ipcomp') {
         // The server's host compressed the body (inside ESP, where tshark cannot look): its own counters say so.
@@ -185,6 +198,8 @@ describe('os: host-to-host transport mode through TUN devices (uipsecd --tun --l
         assert.ok((counters.ipcomps_output ?? 0) > 10, `ipcomps_output on b: ${st.out.slice(0, 2000)}`);
       }
       assert.equal(frames(cap.file, 'ip.proto == 6 || ipv6.nxt == 6'), 0, 'cleartext TCP on the wire');
+      // AH authenticates without encrypting: there the iperf3 flow is visible, and only inside AH.
+      if (v === 'ah') assert.ok(frames(cap.file, 'ah && tcp.port == 5201') > 10, 'the iperf3 flow in AH');
       assert.equal(
         frames(cap.file, 'tcp'),
         v === 'ah' ? frames(cap.file, 'ah && tcp') : 0,

@@ -2,7 +2,7 @@
 // --load policies.conf` (policies only, no SAs) and `racoon -F -f racoon.conf` as separate processes. The
 // first curl raises ACQUIRE; racoon's main mode and quick mode travel over the machines' real UDP 500
 // (through the host's sockets and the marked wire socket); the file then arrives under ESP, and tshark on
-// the veth sees ISAKMP and ESP only, never cleartext TCP.
+// the veth sees ISAKMP and ESP only, never cleartext TCP, during the fetch and an iperf3 TCP run after it.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compiled, programArgs, repoRoot } from '../e2e/support.js';
+import { iperfSkipReason, runIperf } from '../support/iperf.js';
 import { makePair, netnsSkipReason, nsRun, NsProc, startDaemon, type Pair } from './netns.js';
 
 function racoonConf(peer: string, dir: string, side: string): string {
@@ -44,6 +45,7 @@ describe('os: racoon negotiates over the machines’ real UDP 500 between two TU
   this.timeout(180_000);
   const skip =
     netnsSkipReason(['curl', 'tshark']) ??
+    iperfSkipReason() ??
     (spawnSync('/usr/bin/python3', ['-V']).error ? '/usr/bin/python3 missing' : undefined);
   let pair: Pair;
   let dir = '';
@@ -110,9 +112,19 @@ describe('os: racoon negotiates over the machines’ real UDP 500 between two TU
       ['curl', '-sS', '--max-time', '40', '-o', join(dir, 'got.bin'), '-w', '%{http_code}', `http://${B}:8080/f.bin`],
       60_000,
     );
+    // Then an iperf3 TCP run over the SAs racoon installed (2 s, paced so that the capture stays small).
+    const perf = await runIperf({
+      serverNs: pair.b,
+      serverAddr: B,
+      clientNs: pair.a,
+      clientAddr: A,
+      seconds: 2,
+      bitrate: '20M',
+    });
     await new Promise((r) => setTimeout(r, 300));
     await cap.stop('SIGINT');
     assert.equal(got.out, '200', got.out + procs.map((p) => p.out.slice(-1500)).join('\n'));
+    assert.ok(perf.bytes > 0, `iperf3 received ${perf.bytes} bytes`);
     assert.deepEqual(readFileSync(join(dir, 'got.bin')), readFileSync(join(dir, 'www', 'f.bin')));
     assert.ok(frames(file, 'isakmp && udp.port == 500') >= 6, 'main mode and quick mode on UDP 500');
     assert.ok(frames(file, 'ip.proto == 50') > 50, 'the transfer in ESP');

@@ -15,7 +15,7 @@ import type { Phase1 } from '../handles.js';
 import { newMsgid } from '../message.js';
 import { xauthRole } from '../ph1/auth-method.js';
 import { clientRequest, emptyResult, readAttributes, readBanner, serverReply } from './attributes.js';
-import { AddressPool, DEFAULT_POOL_SIZE } from './pool.js';
+import { DEFAULT_POOL_SIZE, existingPool, sharedPool } from './pool.js';
 import type { CfgExchange } from './state.js';
 import { buildCfg, firstIv, openCfg } from './transaction.js';
 import * as X from './xauth.js';
@@ -34,9 +34,6 @@ export interface CfgHooks {
 const DEFAULT_AUTH_THROTTLE_SEC = 10;
 
 export class ModeCfg {
-  private pool?: AddressPool;
-  private poolKey = '';
-
   constructor(
     private readonly ctx: EngineCtx,
     private readonly hooks: CfgHooks,
@@ -75,7 +72,7 @@ export class ModeCfg {
       s.pending.cancelTimer?.();
       s.pending.state = 'done';
     }
-    const gone = this.pool?.release(ph1.id);
+    const gone = existingPool(this.ctx)?.release(ph1.id);
     if (gone) this.ctx.log('info', `mode config: address ${gone} released`);
   }
 
@@ -258,12 +255,7 @@ export class ModeCfg {
     const mc = this.ctx.conf.modeCfg!;
     if (!mc.network4 || mc.confSource === 'radius' || mc.confSource === 'ldap') return undefined;
     const size = mc.poolSize ?? DEFAULT_POOL_SIZE;
-    const key = `${formatAddr(mc.network4)}/${size}`;
-    if (!this.pool || key !== this.poolKey) {
-      this.pool = new AddressPool(mc.network4, size); // a reload with another pool starts afresh
-      this.poolKey = key;
-    }
-    const a = this.pool.alloc(ph1.id);
+    const a = sharedPool(this.ctx, mc.network4, size).alloc(ph1.id);
     if (a) {
       this.ctx.stats.cfgAddrAssigned++;
       this.ctx.log('info', `mode config: address ${formatAddr(a)} given to ${formatAddr(ph1.remote.addr)}`);
