@@ -122,10 +122,14 @@ export class ModeCfg {
   /** The peer answered our request `p`. */
   private answerTo(ph1: Phase1, p: CfgExchange, cfg: IsakmpCfg): void {
     const want = p.what === 'xauth-set' ? C.ISAKMP_CFG_ACK : C.ISAKMP_CFG_REPLY;
-    if (cfg.cfgType !== want || cfg.identifier !== p.identifier) {
-      this.drop(ph1, `unexpected mode-cfg type ${cfg.cfgType} (identifier ${cfg.identifier}) for ${p.what}`);
+    if (cfg.cfgType !== want) {
+      this.drop(ph1, `unexpected mode-cfg type ${cfg.cfgType} for ${p.what}`);
       return;
     }
+    // The message ID (under the HASH) names the exchange; the identifier is not checked, as racoon does not
+    // (isakmp_cfg.c isakmp_cfg_reply): strongSwan 5.9 answers identifier 0 whatever the request had.
+    if (cfg.identifier !== p.identifier)
+      this.ctx.log('debug', `${p.what}: answer with identifier ${cfg.identifier}, ours was ${p.identifier}`);
     p.cancelTimer?.();
     p.state = 'done';
     if (p.what === 'xauth-request') this.xauthCheck(ph1, cfg.attrs);
