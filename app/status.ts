@@ -15,6 +15,7 @@ import { protoName } from '../setkey/netdb.js';
 import type { Host } from '../kernel/host/host.js';
 import { formatPrefix } from '../common/inet.js';
 import { formatTable, section } from './table.js';
+import { controlsFromStatus, formatControls, type ControlsReport } from './status-controls.js';
 
 export interface InterfaceStatus {
   name: string;
@@ -38,6 +39,8 @@ export interface StatusReport {
   offline?: string;
   /** uipsecd --tun: the TUN and the machine routing it installed, as the daemon reports them. */
   tun?: TunReport;
+  /** The daemon's kernel controls (extensions' PF_SYSTEM endpoints) with their counters. */
+  controls?: ControlsReport;
 }
 
 export interface TunReport {
@@ -55,7 +58,7 @@ export interface TunReport {
   counters: Record<string, number>;
 }
 
-type HostPart = Pick<StatusReport, 'interfaces' | 'routes' | 'counters' | 'tables' | 'tun'>;
+type HostPart = Pick<StatusReport, 'interfaces' | 'routes' | 'counters' | 'tables' | 'tun' | 'controls'>;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v.slice(0, 256) : undefined);
@@ -150,10 +153,12 @@ export function hostPartFromStatus(j: Record<string, unknown>): HostPart {
       ...countersOf(j.ipsecCounters),
       ...countersOf(j.netCounters),
       ...countersOf(j.pfkeyCounters),
+      ...countersOf(j.extCounters),
       ...channelCounters(j.channel),
     },
     tables: sad !== undefined && spd !== undefined ? { sad, spd } : undefined,
     tun: tunFromStatus(j.tun),
+    controls: controlsFromStatus(j.controls, j.controlsTotal),
   };
 }
 
@@ -190,7 +195,7 @@ export function hostExtras(host: Host): HostPart {
   return {
     interfaces,
     routes,
-    counters: { ...host.stats.nonZero(), ...host.netstat.nonZero() },
+    counters: { ...host.stats.nonZero(), ...host.netstat.nonZero(), ...host.extensions.stats.snapshot() },
     tables: { sad: host.sad.size, spd: host.spd.size },
   };
 }
@@ -237,6 +242,7 @@ export function formatStatus(r: StatusReport, nowSec = Math.floor(Date.now() / 1
       `\nuipsecd not reachable (${r.offline}): interfaces and routes above are from its config file; SAs, policies and counters unknown\n`
     );
   if (r.tun) s += formatTun(r.tun);
+  if (r.controls?.total) s += formatControls(r.controls);
   if (r.tables)
     s += `\nSAD ${r.tables.sad} SA${r.tables.sad === 1 ? '' : 's'}, SPD ${r.tables.spd} polic${r.tables.spd === 1 ? 'y' : 'ies'}\n`;
   if (r.counters) {
@@ -302,6 +308,7 @@ export function statusJson(r: StatusReport, opts: { keys: boolean } = { keys: fa
       tables: r.tables ?? null,
       counters: r.counters ?? null,
       tun: r.tun ?? null,
+      controls: r.controls?.controls ?? null,
       sas: r.offline !== undefined ? null : r.sas.map((sa) => saToJson(sa, opts)),
       policies: r.offline !== undefined ? null : r.policies.map(policyToJson),
     },

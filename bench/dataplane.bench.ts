@@ -8,20 +8,25 @@
 //   strongswan two charon 5.9 with kernel-libipsec (userland ESP), IKEv2 PSK
 //   uipsec     two `uipsecd --tun utun0 --load FILE` (manual keys), started as docs/protecting-real-traffic.md says
 //   uipsec-sync the same with UIPSEC_TX_WORKER=0: sends from the main thread, no send worker (the plain path)
+//   mixed      one of each (issue 10): `uipsecd --tun` + `racoon` (IKEv1 PSK, NAT-T forced) on gateway u,
+//              charon with kernel-libipsec on gateway s; the client u -> client s runs send through uipsec's
+//              encapsulation and strongSwan's decapsulation
 //
 // Printed: iperf3 TCP and UDP (1200-byte datagrams, unlimited rate) as received by the far client (the UDP
 // sender's own rate is far higher: what the path cannot carry is lost), UDP datagrams received per second,
 // and the gateways' CPU per megabyte carried (uipsecd or charon processes, both sides), with the
 // uipsec/strongswan ratios. Needs root, iperf3, and strongSwan with kernel-libipsec for the strongSwan row (skipped with the
 // reason otherwise). UIPSEC_BENCH_ROUNDS (default 2) and UIPSEC_BENCH_SECONDS (default 3) tune the length.
+// UIPSEC_BENCH_ROWS (e.g. `strongswan,mixed`) keeps only the rows named; UIPSEC_BENCH_PROF=DIR profiles uipsecd.
+// The medians also go to UIPSEC_BENCH_JSON (default bench-out/dataplane.json) for bench/chart.ts (the SVG).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { makeInteropNet, nsExec, type InteropNet } from '../tests/support/interop-net.js';
 import { iperfSkipReason, runIperf } from '../tests/support/iperf.js';
 import { Charon, strongswanSkipReason } from '../tests/support/strongswan.js';
-import { UipsecNode } from '../tests/support/uipsec-node.js';
+import { tunnelPolicies, UipsecNode } from '../tests/support/uipsec-node.js';
 import { spreadOf } from './harness.js';
 
 const KEYS = {
@@ -33,7 +38,7 @@ const KEYS = {
 
 /** One set-up: its network, and the processes doing IPsec on the gateways (none for plain forwarding). */
 interface Setup {
-  name: 'plain' | 'strongswan' | 'uipsec' | 'uipsec-sync';
+  name: 'plain' | 'strongswan' | 'uipsec' | 'uipsec-sync' | 'mixed';
   net: InteropNet;
   cpu: () => number;
   stop: () => Promise<void>;
@@ -77,13 +82,22 @@ async function uipsecSetup(dir: string, sync = false): Promise<Setup> {
     for (const n of nodes) await n.stop();
     net.destroy();
   };
+  // UIPSEC_BENCH_PROF=DIR: the daemons write CPU profiles there when they stop (node --cpu-prof).
+  const prof = process.env['UIPSEC_BENCH_PROF'];
+  const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
   // The daemons inherit the environment when they are spawned.
   if (sync) process.env['UIPSEC_TX_WORKER'] = '0';
   try {
     for (const side of ['u', 's'] as const) {
       const name = `${sync ? 'sync-' : ''}${side}`;
       nodes.push(
-        await UipsecNode.start({ ns: side === 'u' ? net.u : net.s, dir, name, setkey: uipsecSetkey(net, side) }),
+        await UipsecNode.start({
+          ns: side === 'u' ? net.u : net.s,
+          dir,
+          name,
+          setkey: uipsecSetkey(net, side),
+          nodeArgs,
+        }),
       );
     }
   } catch (e) {
@@ -134,6 +148,64 @@ async function strongswanSetup(dir: string): Promise<Setup> {
   }
   const cpu = () => charons.reduce((a, c) => a + c.cpuSeconds(), 0);
   return { name: 'strongswan', net, cpu, stop };
+}
+
+/** The racoon.conf of the mixed row's uipsec gateway: main mode PSK, ESP-in-UDP as libipsec needs. */
+function mixedRacoonConf(peer: string): string {
+  return `remote ${peer} {
+  exchange_mode main;
+  nat_traversal force;
+  proposal { encryption_algorithm aes 128; hash_algorithm sha256; authentication_method pre_shared_key; dh_group modp2048; }
+}
+sainfo anonymous {
+  lifetime time 2 hour;
+  encryption_algorithm aes 128;
+  authentication_algorithm hmac_sha256;
+  compression_algorithm deflate;  # racoon's grammar wants one; the policies ask no IPComp
+}`;
+}
+
+/** Gateway u: uipsecd --tun + racoon; gateway s: charon/libipsec (IKEv1, as racoon speaks it); charon initiates. */
+async function mixedSetup(dir: string): Promise<Setup> {
+  const net = makeInteropNet('bmix', { clients: true });
+  const secret = 'bench-secret-7d2b';
+  let charon: Charon | undefined, node: UipsecNode | undefined;
+  const stop = async () => {
+    await node?.stop();
+    await charon?.stop();
+    net.destroy();
+  };
+  try {
+    charon = await Charon.start({ ns: net.s, dir: join(dir, 'charon-mixed'), logLevels: { default: 0 } });
+    await charon.load({
+      connections: [
+        {
+          name: 'gw',
+          version: 1,
+          localAddrs: [net.addrS],
+          remoteAddrs: [net.addrU],
+          local: { auth: 'psk', id: net.addrS },
+          remote: { auth: 'psk', id: net.addrU },
+          children: [{ name: 'net', localTs: [net.innerNetS], remoteTs: [net.innerNetU] }],
+        },
+      ],
+      secrets: [{ type: 'ike', ids: [net.addrU, net.addrS], secret }],
+    });
+    node = await UipsecNode.start({
+      ns: net.u,
+      dir,
+      name: 'mixed-u',
+      setkey: tunnelPolicies(net),
+      racoon: { conf: mixedRacoonConf(net.addrS), psk: `${net.addrS}\t${secret}\n` },
+    });
+    const r = await charon.initiate({ child: 'net', timeoutSec: 60 });
+    if (!r.ok) throw new Error(`swanctl --initiate: ${r.out}`);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const [c, n] = [charon, node];
+  return { name: 'mixed', net, cpu: () => c.cpuSeconds() + n.cpuSeconds().daemon, stop };
 }
 
 function plainSetup(): Setup {
@@ -216,10 +288,37 @@ function report(results: Map<string, Sample[]>, rounds: number, seconds: number)
       `uipsec/uipsec-sync (send worker / sends on the main thread): TCP ${ratio(u, y, (s) => s.tcpMbps)}x, ` +
         `UDP ${ratio(u, y, (s) => s.udpMbps)}x`,
     );
+  const x = results.get('mixed');
+  if (x && w)
+    console.log(
+      `mixed/strongswan (uipsec sends, strongSwan receives): TCP ${ratio(x, w, (s) => s.tcpMbps)}x, ` +
+        `UDP ${ratio(x, w, (s) => s.udpMbps)}x`,
+    );
   if (u && p)
     console.log(
       `uipsec/plain forwarding: TCP ${ratio(u, p, (s) => s.tcpMbps)}x, UDP ${ratio(u, p, (s) => s.udpMbps)}x`,
     );
+}
+
+/** The medians as JSON (bench/chart.ts draws docs/performance's chart from it), with the load they ran under. */
+function writeJson(results: Map<string, Sample[]>, rounds: number, seconds: number): void {
+  const file = process.env['UIPSEC_BENCH_JSON'] ?? join('bench-out', 'dataplane.json');
+  const rows = [...results].map(([name, xs]) => {
+    const m = (f: (s: Sample) => number) => median(xs.map(f));
+    return {
+      name,
+      tcpMbps: m((s) => s.tcpMbps),
+      udpMbps: m((s) => s.udpMbps),
+      udpKpps: m((s) => s.udpPps / 1000),
+      udpLoss: m((s) => s.udpLoss),
+      rttMs: m((s) => s.rttMs),
+      cpuMsPerMB: name === 'plain' ? null : m((s) => s.cpuMsPerMB),
+    };
+  });
+  const out = { bench: 'dataplane', date: new Date().toISOString(), rounds, seconds, loadavg: loadavg(), rows };
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(out, null, 1)}\n`);
+  console.log(`medians written to ${file}`);
 }
 
 export default async function main(): Promise<void> {
@@ -239,14 +338,17 @@ export default async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'uipsec-bench-dp-'));
   const setups: Setup[] = [];
   try {
-    setups.push(plainSetup());
+    // UIPSEC_BENCH_ROWS=strongswan,mixed: only those rows (default all).
+    const only = process.env['UIPSEC_BENCH_ROWS']?.split(',');
     for (const [name, make] of [
+      ['plain', async () => plainSetup()],
       ['strongswan', noSwan ? undefined : strongswanSetup],
       ['uipsec', uipsecSetup],
       ['uipsec-sync', (d: string) => uipsecSetup(d, true)],
+      ['mixed', noSwan ? undefined : mixedSetup],
     ] as const) {
       // A set-up that fails to come up is reported and left out; the others still run.
-      if (make)
+      if (make && (!only || only.includes(name)))
         await make(dir).then(
           (s) => setups.push(s),
           (e: unknown) => console.log(`${name} row failed: ${String(e)}`),
@@ -263,6 +365,7 @@ export default async function main(): Promise<void> {
       }
     for (const [name, xs] of results) if (!xs.length) results.delete(name);
     report(results, rounds, seconds);
+    writeJson(results, rounds, seconds);
   } finally {
     for (const s of setups) await s.stop();
     rmSync(dir, { recursive: true, force: true });

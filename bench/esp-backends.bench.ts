@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { espOutput, espInput } from '../kernel/ipsec/esp.js';
 import { ReplayWindow } from '../kernel/sad/replay.js';
+import { benchPacket, benchSa, IP_HDR, PACKET_BYTES } from './esp/bench-sa.js';
 import { findEncAlg, findAuthAlg } from '../crypto/registry.js';
 import { evpAvailable, evpUnavailableReason } from '../crypto/evp-lib.js';
 import { PooledRng } from '../common/rng.js';
@@ -17,8 +18,6 @@ import type { SecAssoc } from '../kernel/sad/secassoc.js';
 import type { TransformEnv } from '../kernel/ipsec/transform.js';
 import { spreadOf, youngGc } from './harness.js';
 
-const PACKET_BYTES = 1400;
-const IP_HDR = 20;
 const BATCH = 400;
 const ROUNDS = 15;
 
@@ -65,52 +64,15 @@ const SUITES: Suite[] = [
   },
 ];
 
-function packet(): Uint8Array {
-  const p = new Uint8Array(PACKET_BYTES);
-  randomFillSync(p, IP_HDR);
-  p.set([0x45, 0, PACKET_BYTES >> 8, PACKET_BYTES & 0xff, 0, 1, 0x40, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2]);
-  return p;
-}
-
 function makeSa(s: Suite, encKey: Uint8Array, authKey: Uint8Array | undefined, be: Backend): SecAssoc {
-  const life = { allocations: 0, bytes: 0, addtimeSec: 0, usetimeSec: 0 };
-  const encAlg = findEncAlg(s.enc);
-  const authAlg = s.auth ? findAuthAlg(s.auth) : undefined;
-  return {
-    spi: 0x1234,
-    proto: 'esp',
-    mode: 'transport',
-    src: new Uint8Array([192, 0, 2, 1]),
-    dst: new Uint8Array([192, 0, 2, 2]),
-    reqid: 0,
-    state: 'mature',
-    esn: false,
-    replayBits: 64,
-    replay: new ReplayWindow(64, false),
-    seqOutHi: 0,
-    seqOutLo: 0,
-    cyclicSeq: false,
-    encAlg,
-    encKey,
-    authAlg,
-    authKey,
-    aead: encAlg.kind === 'aead' ? encAlg.create(encKey, be) : undefined,
-    cipher: encAlg.kind === 'cipher' ? encAlg.create(encKey, be) : undefined,
-    auth: authAlg && authKey ? authAlg.create(authKey, be) : undefined,
-    tfcPadTo: 0,
-    hard: { ...life },
-    soft: { ...life },
-    current: { ...life },
-    ownerPid: 0,
-    seq: 0,
-  };
+  return benchSa(s, encKey, authKey, be);
 }
 
 /** Encap and decap loops of one back-end; decap opens copies of BATCH real packets into one work buffer. */
 function espSides(s: Suite, be: Backend, encKey: Uint8Array, authKey: Uint8Array | undefined, env: TransformEnv) {
   const tx = makeSa(s, encKey, authKey, be);
   const rx = makeSa(s, encKey, authKey, be);
-  const pkt = packet();
+  const pkt = benchPacket();
   const wire: Uint8Array[] = [];
   for (let i = 0; i < BATCH; i++) {
     const o = espOutput(tx, pkt, env);

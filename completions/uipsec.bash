@@ -62,12 +62,15 @@ _uipsec_racoonctl() {
     if [[ $cur == -* ]]; then
       _uipsec_words '-s -d -l -h -V --help --version'
     else
-      _uipsec_words 'show-sa ss flush-sa fs delete-sa ds establish-sa es'
+      _uipsec_words 'show-sa ss flush-sa fs delete-sa ds establish-sa es vpn-connect vc vpn-disconnect vd
+        reload-config rc show-stats'
     fi
     return
   fi
   case $cmd:$nargs in
-  show-sa:0 | ss:0 | flush-sa:0 | fs:0) _uipsec_words 'isakmp esp ah ipsec' ;;
+  show-sa:0 | ss:0) _uipsec_words 'isakmp ike esp ah ipsec' ;;
+  flush-sa:0 | fs:0) _uipsec_words 'isakmp esp ah ipsec' ;;
+  vpn-connect:0 | vc:0) [[ $cur == -* ]] && _uipsec_words '-u' || COMPREPLY=() ;; # -u USER, then the gateway
   delete-sa:0 | ds:0 | establish-sa:0 | es:0) _uipsec_words 'isakmp' ;;
   delete-sa:1 | ds:1 | establish-sa:1 | es:1) _uipsec_words 'inet inet6' ;;
   *) COMPREPLY=() ;; # addresses
@@ -97,7 +100,7 @@ _uipsec_uipsec() {
   local cmd=${COMP_WORDS[1]} sub=''
   [[ $cmd == pcap && COMP_CWORD -gt 2 ]] && sub=${COMP_WORDS[2]}
   if ((COMP_CWORD == 1)); then
-    if [[ $cur == -* ]]; then _uipsec_words '-h --help -V --version'; else _uipsec_words 'demo status send listen ping pcap help'; fi
+    if [[ $cur == -* ]]; then _uipsec_words '-h --help -V --version'; else _uipsec_words 'demo status send listen ping pcap ctl events help'; fi
     return
   fi
   if [[ $cmd == ping ]]; then # ping's -s is the size and -c the count
@@ -109,8 +112,15 @@ _uipsec_uipsec() {
   -s | --socket | --app-socket) _uipsec_files '*.sock' && return ;;
   -f | --daemon-config | -c | --config) _uipsec_files '*.conf' && return ;;
   -w | --wireshark-keys) _uipsec_files '' && return ;;
+  --ctl-socket) _uipsec_files '*.sock' && return ;;
   -n | --count | --sport | --seed) COMPREPLY=() && return ;;
   esac
+  if [[ $cmd == ctl || $cmd == events ]]; then
+    case $prev in
+    -u | --unit | --max | -r | --read | -t | --timeout) COMPREPLY=() && return ;;
+    -c | --class) _uipsec_words 'all network interface inet inet6 ipsec sa policy acquire' && return ;;
+    esac
+  fi
   local opts sock='-s --socket --app-socket'
   case $cmd in
   demo) opts='--manual' ;;
@@ -118,7 +128,29 @@ _uipsec_uipsec() {
   send) opts="$sock --sport -n --count --stdin" ;;
   listen) opts="$sock -n --count --echo --json" ;;
   ping) opts='--socket --app-socket -c --count -s --size -i --interval -W --timeout --udp' ;;
-  help) _uipsec_words 'demo status send listen ping pcap' && return ;;
+  ctl)
+    opts="--ctl-socket -s --socket -u --unit -x --hex --max -r --read -t --timeout"
+    if [[ $cur != -* ]]; then # uipsec ctl NAME OP ARGS: count the words that are not options or their values
+      local i n=0 name=''
+      for ((i = 2; i < COMP_CWORD; i++)); do
+        case ${COMP_WORDS[i]} in
+        --ctl-socket | -s | --socket | -u | --unit | --max | -r | --read | -t | --timeout) ((i++)) ;;
+        -*) ;;
+        *) ((n++ == 0)) && name=${COMP_WORDS[i]} ;;
+        esac
+      done
+      if ((n == 0)); then
+        _uipsec_words 'list' # or a control's name: `uipsec ctl list` shows them
+      elif ((n == 1)) && [[ $name != list ]]; then
+        _uipsec_words 'get set send'
+      else
+        COMPREPLY=()
+      fi
+      return
+    fi
+    ;;
+  events) opts="--ctl-socket -s --socket --json -c --class -n --count -t --timeout" ;;
+  help) _uipsec_words 'demo status send listen ping pcap ctl events' && return ;;
   pcap)
     if [[ -z $sub ]]; then _uipsec_words 'encap decap' && return; fi
     opts='-c --config -w --wireshark-keys --no-policy-check --seed -q --quiet'

@@ -27,6 +27,7 @@ import type { PskFile } from './psk.js';
 import { RemoteAuthTable } from './conf/remote-auth.js';
 import { KernelEvents } from './sa/kernel-events.js';
 import { runScripts } from './ikev1/script-env.js';
+import { runIkev2Scripts } from './ikev2/script-env.js';
 import type { ScriptEvent, ScriptRunner } from './script-hooks.js';
 import { PfkeyBridge, type BridgeEvents, type SpEntry } from './sa/pfkey-bridge.js';
 
@@ -97,6 +98,13 @@ export class Racoon {
       });
     }
     this.ikev2 = new Ikev2Handler(ctx);
+    if (scripts)
+      for (const [k, ev] of [
+        ['up', 'phase1_up'],
+        ['down', 'phase1_down'],
+        ['dead', 'phase1_dead'],
+      ] as const)
+        this.ikev2.events[k] = (sa) => runIkev2Scripts(ctx.conf, scripts, sa, ev);
     this.ikev2Acquire = new Ikev2Acquire(this.ikev2);
     this.dispatch = new IkeDispatch(ctx, [this.ikev1, this.ikev2], this.ikev1);
     // An ACQUIRE goes to the IKE version the peer's remote section names (`ike_version`, IKEv1 by default).

@@ -3,6 +3,7 @@
 // `;`-terminated piece is handed over on its own; text after the last `;` waits for the next line.
 import { parseSetkey, type ParseOptions, type ParseResult } from './parser.js';
 import { diagnostic, type SetkeyError } from './diagnostics.js';
+import { COMMAND_WORDS } from './cursor.js';
 
 /** One complete statement (ending with `;`) and the physical lines it came from. */
 export interface JoinedStatement {
@@ -96,5 +97,32 @@ export function parseJoined(st: JoinedStatement, opts: ParseOptions = {}): Parse
     s.line = st.firstLine;
     s.endLine = st.lastLine;
   }
-  return { statements: r.statements, errors: r.errors.map(remap), warnings: r.warnings.map(remap) };
+  const runOn = r.errors.length ? missingSemicolon(st, opts.file ?? '') : undefined;
+  return { statements: r.statements, errors: runOn ? [runOn] : r.errors.map(remap), warnings: r.warnings.map(remap) };
+}
+
+/**
+ * A statement that failed and has a command word (`flush`, `spdadd`...) first on a later line lost its `;`
+ * at the end of the line before: say so there, as `setkey -f` does, not as an error about the next command.
+ */
+function missingSemicolon(st: JoinedStatement, file: string): SetkeyError | undefined {
+  for (let i = 1; i < st.text.length; i++) {
+    if (st.lineOf(i) === st.lineOf(i - 1)) continue;
+    const rest = st.text.slice(i);
+    const word = /^\s*([a-z]+)/.exec(rest)?.[1];
+    if (!word || !COMMAND_WORDS.has(word)) continue;
+    const before = st.text.slice(0, i).trimEnd();
+    const near = before.split(/\s+/).pop() ?? '';
+    const line = st.lineOf(Math.max(0, before.length - 1));
+    let start = before.length - near.length;
+    while (start > 0 && st.lineOf(start - 1) === line) start--;
+    return diagnostic(
+      "missing ';' at the end of the statement",
+      file,
+      line,
+      before.length - near.length - start + 1,
+      near,
+    );
+  }
+  return undefined;
 }

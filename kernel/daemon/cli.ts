@@ -35,7 +35,24 @@ export function statsLine(d: Daemon): string {
   return (
     `SAs ${d.host.sad.size} SPs ${d.host.spd.size}; pfkey clients ${p.open} (total ${p.connections}), messages ${k.received}, ` +
     `errors ${k.errors}, delivered ${k.delivered}, dropped ${k.dropped + p.dropped}, closed for not reading ${p.overBudget}, framing errors ${p.framingErrors}, internal ${k.internalErrors}; ` +
-    `ike in ${i.datagramsIn} out ${i.datagramsOut} drops ${i.sendDrops} not read ${i.queueDrops}; ${tunStats(d)}rss ${(mem.rss / 1048576).toFixed(1)} MiB heap ${(mem.heapUsed / 1048576).toFixed(1)} MiB`
+    `ike in ${i.datagramsIn} out ${i.datagramsOut} drops ${i.sendDrops} not read ${i.queueDrops}; ${ctlStats(d)}${tunStats(d)}rss ${(mem.rss / 1048576).toFixed(1)} MiB heap ${(mem.heapUsed / 1048576).toFixed(1)} MiB`
+  );
+}
+
+/** Controls named in one SIGUSR1 line at most (the rest summed up as "+N more"). */
+const STATS_MAX_CONTROLS = 8;
+
+/** The control socket's part of the SIGUSR1 line, then each kernel control: clients, messages queued, dropped. */
+function ctlStats(d: Daemon): string {
+  const c = d.ctl.stats;
+  const list = d.host.controls.list();
+  const each = list
+    .slice(0, STATS_MAX_CONTROLS)
+    .map((x) => `${x.name} units ${x.units} queued ${x.stats.enqueued} dropped ${x.stats.enqueueNoRoom}`);
+  if (list.length > STATS_MAX_CONTROLS) each.push(`+${list.length - STATS_MAX_CONTROLS} more`);
+  return (
+    `ctl clients ${c.open} slow dropped ${c.slowDropped} events sent ${c.eventsSent}; ` +
+    (each.length ? `controls ${each.join(', ')}; ` : '')
   );
 }
 

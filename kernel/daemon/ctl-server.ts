@@ -79,6 +79,17 @@ export class CtlServer {
     this.log.log('notice', `kernel controls and events on ${this.path}${this.open ? ' (open to all users)' : ''}`);
   }
 
+  /**
+   * Waits until every client's queue is written (what the host posted last, e.g. the interfaces detaching at
+   * stop, reaches `uipsec events`), at most `boundMs`: a client that does not read is not waited for longer.
+   */
+  async drain(boundMs: number): Promise<void> {
+    const end = Date.now() + boundMs;
+    const busy = () => [...this.clients.values()].some((c) => !c.dropping && c.queue.queued > 0);
+    do await new Promise((r) => setTimeout(r, 5));
+    while (busy() && Date.now() < end);
+  }
+
   async close(): Promise<void> {
     for (const c of [...this.clients.values()]) this.gone(c);
     if (this.server) await closeUnix(this.server, this.path, []);

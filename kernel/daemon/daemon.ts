@@ -17,6 +17,9 @@ import { loadSetkeyFile } from './load.js';
 import { collectAfterShrink } from './memory.js';
 import { loadExtensions, stopExtensions } from './extensions.js';
 
+/** At stop, how long the events of the interfaces detaching may take to reach `uipsec events` clients (bound). */
+const STOP_EVENTS_DRAIN_MS = 200;
+
 export interface DaemonOptions {
   log?: Logger;
   clock?: Clock;
@@ -80,7 +83,14 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     // Extensions start on the configured host, before any client can reach it.
     await loadExtensions(host, config.extensions, log);
     const tunStatus = tunMode && (() => tunMode!.status());
-    ike = new IkeServer(host, config.ikeSocketPath, log, natt, () => pfkey.counters(), tunStatus);
+    ike = new IkeServer(
+      host,
+      config.ikeSocketPath,
+      log,
+      natt,
+      () => ({ ...pfkey.counters(), ...ctl.counters() }),
+      tunStatus,
+    );
     await pfkey.start();
     await ike.start().catch(async (e) => {
       await pfkey.close();
@@ -126,11 +136,15 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions = {}
     if (closed) return;
     closed = true;
     stopCollector();
+    // The interfaces detach first (KEV_DL_IF_DETACHED), so that `uipsec events` hears them before ctl.sock closes.
+    const links = host.interfaces().map((i) => host.removeInterface(i.name)!);
+    await ctl.drain(STOP_EVENTS_DRAIN_MS);
     await Promise.all([pfkey.close(), ikeServer.close(), ctl.close()]);
     await tunMode?.close();
     await stopExtensions(host, log);
     keysock.close();
     host.close();
+    for (const l of links) l.close();
     log.log('notice', 'stopped');
   };
   const tunText = tunMode ? `TUN ${tunMode.tun.name} on ${prep!.addresses.map((a) => a.local).join(' ')}` : '';

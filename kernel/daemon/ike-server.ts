@@ -39,6 +39,7 @@ const EHOSTUNREACH = 65;
 const STATUS_MAX_INTERFACES = 32;
 const STATUS_MAX_ADDRESSES = 16;
 const STATUS_MAX_ROUTES = 256;
+const STATUS_MAX_CONTROLS = 64;
 /**
  * Bytes of datagrams that may wait for one client (issue 11 item 5): a stalled racoon must not make the daemon
  * buffer a flood. Past it datagrams are dropped and counted (`queueDrops`), as a full UDP receive buffer drops
@@ -97,12 +98,32 @@ export function hostStatus(
     routesTotal: routes.length,
     ipsecCounters: host.stats.nonZero(),
     netCounters: host.netstat.nonZero(),
+    extCounters: host.extensions.stats.snapshot(),
+    controls: controlsStatus(host).slice(0, STATUS_MAX_CONTROLS),
+    controlsTotal: host.controls.list().length,
     pfkeyCounters,
     sadSize: host.sad.size,
     spdSize: host.spd.size,
     channel: channel ? { ...channel } : undefined,
     tun,
   };
+}
+
+/**
+ * Each kernel control (kernel/ext/control.ts) with its clients and counters: `queued` the messages it enqueued
+ * to clients (ctl_enqueuedata), `dropped` those refused for want of room (ENOBUFS: the client was dropped).
+ */
+export function controlsStatus(host: Host): Record<string, string | number | boolean>[] {
+  return host.controls.list().map((c) => ({
+    name: c.name,
+    privileged: c.privileged,
+    units: c.units,
+    connects: c.stats.connects,
+    refused: c.stats.refused,
+    queued: c.stats.enqueued,
+    dropped: c.stats.enqueueNoRoom,
+    errors: c.stats.callbackErrors,
+  }));
 }
 
 export interface IkeServerStats {
@@ -133,7 +154,7 @@ export class IkeServer {
     readonly path: string,
     private readonly log: Logger,
     private readonly natt?: NattSocket,
-    /** PF_KEY's counters for STATUS (PfkeyServer.counters). */
+    /** PF_KEY's and the control socket's counters for STATUS (PfkeyServer.counters, CtlServer.counters). */
     private readonly pfkeyCounters?: () => Record<string, number>,
     /** TUN mode's part of STATUS (TunMode.status). */
     private readonly tunStatus?: () => Record<string, unknown>,

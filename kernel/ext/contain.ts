@@ -2,6 +2,7 @@
 // calls extension code so that a throw is counted, logged (a bounded number of lines) and turned into a drop,
 // never a crash of the host (an NKE that faults brings the whole kernel down; ours must not).
 import type { Logger } from '../../common/log.js';
+import type { PacketTags } from './mbuf-tag.js';
 
 /**
  * What a packet filter returns (kpi_ipfilter.h ipf_input_func / ipf_output_func): `continue` (or nothing) passes
@@ -66,6 +67,8 @@ export interface Hooked {
 export interface GuardSink {
   readonly stats: ExtStats;
   readonly log: Logger;
+  /** The host's packet tags: a changed packet keeps the tags of the one it replaces. */
+  readonly tags?: PacketTags;
 }
 
 /** A hook threw: count it on the hook and the host, log the first few. The caller drops the packet. */

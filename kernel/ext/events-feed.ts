@@ -91,7 +91,10 @@ interface WatchableInterface {
   watch?(fn: (ev: { type: string; ifname: string; address?: string }) => void): () => void;
 }
 
-/** At attach: KEV_DL_IF_ATTACHED and its addresses (if anyone listens); then its changes as they come. */
+/**
+ * At attach: KEV_DL_IF_ATTACHED and its addresses (if anyone listens); then its changes as they come, up to
+ * KEV_DL_IF_DETACHED (after its KEV_INET_ADDR_DELETED ones) when it leaves (Host.removeInterface).
+ */
 export function feedInterface(bus: KernEventBus, ifc: Interface): void {
   if (bus.active) {
     bus.post({ name: 'if-attached', ifname: ifc.name, mtu: ifc.mtu });
@@ -101,6 +104,7 @@ export function feedInterface(bus: KernEventBus, ifc: Interface): void {
     if (!bus.active) return;
     if (ev.type === 'up' || ev.type === 'down')
       bus.post({ name: ev.type === 'up' ? 'link-on' : 'link-off', ifname: ev.ifname });
+    else if (ev.type === 'detached') bus.post({ name: 'if-detached', ifname: ev.ifname });
     else if (ev.address !== undefined)
       postAddr(bus, ev.type === 'address-added' ? 'added' : 'deleted', ev.ifname, ev.address);
   });

@@ -55,6 +55,7 @@ export interface KevPolicy {
 /** What an event says, by name. */
 export type KevPayload =
   | { name: 'if-attached'; ifname: string; mtu: number }
+  | { name: 'if-detached'; ifname: string }
   | { name: 'link-on'; ifname: string }
   | { name: 'link-off'; ifname: string }
   | { name: 'addr-added'; ifname: string; addr: string }
@@ -98,11 +99,13 @@ const NET = (sub: number, code: number): Place => [KEV_VENDOR_APPLE, KEV_NETWORK
 const IPSEC = (sub: number, code: number): Place => [KEV_VENDOR_UIPSEC, KEV_IPSEC_CLASS, sub, code];
 
 /**
- * Every event's place. Interface and link events are Darwin's KEV_DL_IF_ATTACHED (9), KEV_DL_LINK_OFF (12), KEV_DL_LINK_ON (13); address events KEV_INET_NEW_ADDR (1) / KEV_INET_ADDR_DELETED (3),
+ * Every event's place. Interface and link events are Darwin's KEV_DL_IF_ATTACHED (9), KEV_DL_IF_DETACHED (11),
+ * KEV_DL_LINK_OFF (12), KEV_DL_LINK_ON (13); address events KEV_INET_NEW_ADDR (1) / KEV_INET_ADDR_DELETED (3),
  * or their KEV_INET6_SUBCLASS twins (the feeder picks the subclass by family).
  */
 export const KEV_PLACES: Readonly<Record<KevName, Place>> = {
   'if-attached': NET(KEV_DL_SUBCLASS, 9),
+  'if-detached': NET(KEV_DL_SUBCLASS, 11),
   'link-off': NET(KEV_DL_SUBCLASS, 12),
   'link-on': NET(KEV_DL_SUBCLASS, 13),
   'addr-added': NET(KEV_INET_SUBCLASS, 1),

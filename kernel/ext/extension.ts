@@ -14,6 +14,7 @@ import { IpFilterChains, type IpFilter, type IpFilterRef, type IpInjectStack } f
 import { attachIfFilter, type IfFilter, type IfFilterRef, type IfInjectStack } from './iface-filter.js';
 import { SocketFilterRegistry, type SocketFilter, type SocketFilterRef } from './socket-filter.js';
 import { ProtocolTable, type ProtocolHandler, type ProtocolRef, type ProtocolStack } from './protocol.js';
+import { PacketTags } from './mbuf-tag.js';
 
 /** An extension module: what `uipsecd --extension MODULE` loads (its default export, or a function making it). */
 export interface Extension {
@@ -40,6 +41,8 @@ export interface ExtensionContext {
   protocol(protocol: number, handler: ProtocolHandler): ProtocolRef;
   /** What this extension has attached and not detached. */
   attachments(): readonly Attachment[];
+  /** mbuf_tag_*: typed tags on packets that later filters (of any extension knowing the id) find. */
+  readonly tags: PacketTags;
 }
 
 /** What the registry needs from its host (Host implements it). */
@@ -70,6 +73,9 @@ class Context implements ExtensionContext, Owner {
   }
   get sink(): GuardSink {
     return this.reg;
+  }
+  get tags(): PacketTags {
+    return this.reg.tags;
   }
 
   adopt(a: Attachment): void {
@@ -121,6 +127,7 @@ export interface ExtensionInfo {
 /** `host.extensions`: load, stop and list extensions; the host's filter lists and the extension counters. */
 export class Extensions implements GuardSink {
   readonly stats = new ExtStats();
+  readonly tags = new PacketTags();
   readonly ip: IpFilterChains;
   readonly protocols: ProtocolTable;
   readonly sockets: SocketFilterRegistry;

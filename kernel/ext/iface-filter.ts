@@ -13,6 +13,8 @@ import type { Link } from '../link/link.js';
 /** What an interface tells its watchers (KEV_DL_* / KEV_INET_* in Darwin). */
 export type IfEvent =
   | { type: 'up' | 'down'; ifname: string }
+  /** The interface is leaving the host (ifnet_detach): the last event; its filters are detached right after. */
+  | { type: 'detached'; ifname: string }
   | { type: 'address-added' | 'address-removed'; ifname: string; address: string };
 
 /** The interface as its filters need it (kernel/host/iface.ts Interface). */
@@ -139,6 +141,7 @@ export function runIfFilters(
     }
     if (v === undefined || v === 'continue') continue;
     if (v instanceof Uint8Array) {
+      sink.tags?.carry(pkt, v);
       pkt = v;
       continue;
     }

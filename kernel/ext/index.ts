@@ -7,3 +7,10 @@ export type { IfFilter, IfFilterRef, IfEvent } from './iface-filter.js';
 export type { SocketFilter, SocketFilterRef, SocketFilterPlace, SocketPeer, SocketVerdict } from './socket-filter.js';
 export type { ProtocolHandler, ProtocolPacket, ProtocolRef } from './protocol.js';
 export { ipFlow, type IpFlow } from './flow.js';
+export {
+  PacketTags,
+  MBUF_TAG_MAX_PER_PACKET,
+  MBUF_TAG_MAX_LENGTH,
+  MBUF_TAG_MAX_BYTES_PER_PACKET,
+  MBUF_TAG_MAX_IDS,
+} from './mbuf-tag.js';

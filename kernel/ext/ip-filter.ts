@@ -183,6 +183,7 @@ export class IpFilterChains {
       if (v === undefined || v === 'continue') continue;
       if (v instanceof Uint8Array) {
         this.sink.stats.bump('ipf_changed');
+        this.sink.tags?.carry(pkt, v);
         pkt = v;
         continue;
       }

@@ -131,6 +131,15 @@ export class Host implements UdpStack, PingStack, ExtStack {
     return ifc;
   }
 
+  /** ifnet_detach (see Interface.detach) with its routes; returns its link, which the caller now closes. */
+  removeInterface(name: string): Link | undefined {
+    const ifc = this.ifaces.get(name);
+    if (!ifc || !this.ifaces.delete(name)) return undefined;
+    this.routes.remove((r) => r.ifname === name);
+    ifc.detach();
+    return ifc.link;
+  }
+
   interface(name: string): Interface | undefined {
     return this.ifaces.get(name);
   }
@@ -229,8 +238,9 @@ export class Host implements UdpStack, PingStack, ExtStack {
         return false;
       }
       pkt = v.packet;
-      // The packet IPsec made goes through the filters again (xnu ip_output.c "Pass to filters again").
+      // The packet IPsec made meets the filters again (xnu ip_output.c "Pass to filters again"), its tags kept.
       if (ipf.count !== 0) {
+        this.extensions.tags.carry(packet, pkt);
         const r = ipf.run(pkt, 'out', true);
         if (typeof r === 'string') return r === 'swallow';
         pkt = r;

@@ -62,6 +62,22 @@ export class Interface {
     this.emit({ type: up ? 'up' : 'down', ifname: this.name });
   }
 
+  /**
+   * ifnet_detach: the interface leaves its host. Its addresses go (address-removed each, as in_purgeaddrs), it
+   * goes down without a link event, watchers hear 'detached' last, then its interface filters are detached
+   * (iff_detached) and the watchers dropped. Packets its link still delivers are dropped (it is down).
+   */
+  detach(): void {
+    while (this.addrs.length) {
+      const a = this.addrs[0]!;
+      this.removeAddress(formatPrefix({ ...a.prefix, addr: a.addr }));
+    }
+    this.isUp = false;
+    this.emit({ type: 'detached', ifname: this.name });
+    for (const f of [...this.filters]) f.detach();
+    this.watchers.clear();
+  }
+
   /** Subscribes to up/down and address changes; returns the unsubscribe function. */
   watch(fn: (ev: IfEvent) => void): () => void {
     this.watchers.add(fn);

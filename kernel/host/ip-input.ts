@@ -46,6 +46,7 @@ import {
 } from '../ip/constants.js';
 import type { IpFilterChains, IpFilterRef } from '../ext/ip-filter.js';
 import type { ProtocolTable } from '../ext/protocol.js';
+import type { PacketTags } from '../ext/mbuf-tag.js';
 
 /** What the input path needs from its host (Host implements it). */
 export interface InputStack {
@@ -64,7 +65,7 @@ export interface InputStack {
   readonly forwarding: boolean;
   /** TUN mode: where a packet that came through IPsec goes when this host has no consumer for it. */
   readonly upperDelivery: ((packet: Uint8Array) => boolean) | undefined;
-  readonly extensions: { readonly ip: IpFilterChains; readonly protocols: ProtocolTable };
+  readonly extensions: { readonly ip: IpFilterChains; readonly protocols: ProtocolTable; readonly tags: PacketTags };
   isLocal(addr: Uint8Array): boolean;
   output(packet: Uint8Array, sock?: SocketPolicy): boolean;
   sendIp(dst: Uint8Array, protocol: number, payload: Uint8Array, sock?: SocketPolicy, src?: Uint8Array): boolean;
@@ -154,6 +155,7 @@ export class IpInput {
         const s2 = this.decode(r);
         if (!s2) return;
         [pkt, sum, local] = [plainView(r), s2, this.h.isLocal(s2.dst)];
+        this.h.extensions.tags.carry(r, pkt);
         if (!local && !up) {
           this.forward(pkt, sum, history);
           return;
@@ -172,7 +174,10 @@ export class IpInput {
         this.h.stats.bump(step.reason);
         return;
       }
-      this.ipInput(plainView(step.packet), [...history, step.layer], depth + 1);
+      // The packet inside keeps the tags of the one it came in (xnu decapsulates in the same mbuf chain).
+      const inner = plainView(step.packet);
+      this.h.extensions.tags.carry(pkt, inner);
+      this.ipInput(inner, [...history, step.layer], depth + 1);
       return;
     }
     if (p === IPPROTO_IPV4 || p === IPPROTO_IPV6) {

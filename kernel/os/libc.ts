@@ -74,6 +74,10 @@ export interface Libc {
   eventfd(initval: number, flags: number): number;
   errno(): number;
   strerror(e: number): string;
+  /** sendmmsg(2) with `msgvec` a native address (see `native`); returns how many messages were sent. */
+  sendmmsg(fd: number, msgvec: bigint, vlen: number, flags: number): number;
+  /** `n` bytes of native memory (zeroed): its address, a view over it, and free() (once). */
+  native(n: number): { addr: bigint; view: Uint8Array; free: () => void };
   /** read(2) on a worker of koffi's pool; the callback gets the result. */
   readAsync(fd: number, buf: Uint8Array, len: number, cb: (err: unknown, n: number) => void): void;
 }
@@ -91,6 +95,10 @@ interface KoffiLib {
 interface Koffi {
   load(path: string): KoffiLib;
   errno(): number;
+  alloc(type: string, n: number): unknown;
+  free(p: unknown): void;
+  view(p: unknown, n: number): ArrayBuffer;
+  address(p: unknown): bigint;
 }
 
 function bind(k: Koffi): Libc {
@@ -111,6 +119,8 @@ function bind(k: Koffi): Libc {
   const poll = f('int poll(void *fds, unsigned long nfds, int timeout)');
   const eventfd = f('int eventfd(unsigned int initval, int flags)');
   const strerror = f('const char *strerror(int e)');
+  // The vector is passed as its address (an integer of pointer size): the batch builds it in native memory.
+  const sendmmsg = f('int sendmmsg(int fd, uintptr_t msgvec, unsigned int vlen, int flags)');
   return {
     open: (p, fl) => open(p, fl) as number,
     close: (fd) => close(fd) as number,
@@ -128,6 +138,13 @@ function bind(k: Koffi): Libc {
     eventfd: (v, fl) => eventfd(v, fl) as number,
     errno: () => k.errno(),
     strerror: (e) => strerror(e) as string,
+    sendmmsg: (fd, v, n, fl) => sendmmsg(fd, v, n, fl) as number,
+    native: (n) => {
+      const p = k.alloc('uint8_t', n);
+      const view = new Uint8Array(k.view(p, n));
+      view.fill(0);
+      return { addr: k.address(p), view, free: () => k.free(p) };
+    },
     readAsync: (fd, b, n, cb) => read.async(fd, b, n, (err: unknown, r: unknown) => cb(err, Number(r))),
   };
 }

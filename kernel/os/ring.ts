@@ -126,10 +126,10 @@ export class RingReader {
   }
 
   /**
-   * Calls `fn` for every record published so far (the view is valid only during the call: copy to keep it)
-   * and frees their room; returns how many.
+   * Calls `fn` for every record published so far (the view is valid until `end` returns: copy to keep it),
+   * then `end` (a batch's last chance to use the views), and frees their room; returns how many.
    */
-  drain(fn: (packet: Uint8Array, tag: number) => void, max = Infinity): number {
+  drain(fn: (packet: Uint8Array, tag: number) => void, max = Infinity, end?: () => void): number {
     let tail = Atomics.load(this.ctrl, TAIL);
     const head = Atomics.load(this.ctrl, HEAD);
     let n = 0;
@@ -145,6 +145,7 @@ export class RingReader {
       if (tail + 4 > this.size) tail = 0;
       n++;
     }
+    end?.();
     Atomics.store(this.ctrl, TAIL, tail);
     return n;
   }

@@ -77,14 +77,10 @@ const MODECFG: Readonly<Record<string, Handler<ModeCfgConf>>> = {
     r.use(`mode_cfg.auth_source ${m.authSource}`, kw);
     r.semi();
   },
-  auth_groups: (r, kw, m) => (
-    m.authGroups.push(...strList(r, 'auth group')),
-    r.use('mode_cfg.auth_groups', kw),
-    r.semi()
-  ),
+  auth_groups: (r, _kw, m) => (m.authGroups.push(...strList(r, 'auth group')), r.semi()),
   group_source: (r, kw, m) => {
     m.groupSource = r.choice(['system', 'ldap'] as const, 'group_source');
-    r.use('mode_cfg.group_source', kw);
+    r.use(`mode_cfg.group_source ${m.groupSource}`, kw);
     r.semi();
   },
   accounting: (r, kw, m) => {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { ConfigError } from '../../common/errors.js';
 import * as C from '../isakmp/constants.js';
 import { scriptPath, unsafeScript } from '../script-hooks.js';
-import type { Pos, RacoonConf, RemoteConf } from './ast.js';
+import type { ModeCfgConf, Pos, RacoonConf, RemoteConf } from './ast.js';
 import { configError } from './diagnostic.js';
 
 const err = (out: ConfigError[], pos: Pos, message: string) =>
@@ -51,4 +51,31 @@ export function validateCfg(conf: RacoonConf, out: ConfigError[], warnings: Conf
   const mc = conf.modeCfg;
   if (mc?.network4 && !mc.netmask4)
     err(warnings, mc.pos, 'warning: mode_cfg network4 without netmask4: clients get no netmask');
+  if (mc) backends(conf, mc, out, warnings);
+}
+
+/** What auth_source / conf_source / accounting / group_source need (racoon checks these at run time). */
+function backends(conf: RacoonConf, mc: ModeCfgConf, out: ConfigError[], warnings: ConfigError[]): void {
+  const src = mc.authSource ?? 'system';
+  if (src === 'radius' && !conf.radius?.auth.length)
+    err(out, mc.pos, 'auth_source radius needs a radiuscfg section with an `auth` server');
+  if (mc.accounting === 'radius' && !conf.radius?.acct.length)
+    err(out, mc.pos, 'accounting radius needs a radiuscfg section with an `acct` server');
+  if ((src === 'ldap' || mc.groupSource === 'ldap') && !conf.ldap?.base)
+    err(out, conf.ldap?.pos ?? mc.pos, 'auth_source/group_source ldap needs an ldapcfg section with `base`');
+  // racoon takes the address from the back-end that checked the login: the same one must do both.
+  if ((mc.confSource === 'radius' || mc.confSource === 'ldap') && mc.confSource !== src)
+    err(out, mc.pos, `conf_source ${mc.confSource} needs auth_source ${mc.confSource}`);
+  if (mc.groupSource === 'ldap' && src !== 'ldap')
+    err(
+      out,
+      mc.pos,
+      `group_source ldap with auth_source ${src}: not supported yet (groups are checked by LDAP logins)`,
+    );
+  if (mc.authGroups.length > 0 && mc.groupSource !== 'ldap')
+    err(out, mc.pos, 'auth_groups needs group_source ldap (group_source system is not supported yet)');
+  if (src === 'pam' && !existsSync('/etc/pam.d/racoon') && !existsSync('/etc/pam.d/other'))
+    err(warnings, mc.pos, 'warning: auth_source pam: no /etc/pam.d/racoon (nor other): PAM refuses every login');
+  if (src === 'pam' && mc.authThrottleSec === 0)
+    err(warnings, mc.pos, 'warning: auth_source pam with auth_throttle 0: only PAM modules slow password guessing');
 }

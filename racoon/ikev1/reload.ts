@@ -8,6 +8,7 @@ import { lookupSainfo, phase2IdOf } from '../conf/lookup.js';
 import * as C from '../isakmp/constants.js';
 import type { Phase2 } from './handles.js';
 import type { Ph2Approval } from './ph2/proposal.js';
+import { initiatorQuery, responderQuery } from './ph2/sainfo-query.js';
 import { peerSelectors } from './ph2/selectors.js';
 
 /** What a reload kept and removed. */
@@ -22,11 +23,11 @@ export interface ReloadSummary {
 export function sainfoFor(conf: RacoonConf, ph2: Phase2): SainfoConf | undefined {
   if (ph2.side === 'initiator') {
     if (!ph2.idci || !ph2.idcr) return undefined;
-    return lookupSainfo(conf, { local: phase2IdOf(ph2.idci), remote: phase2IdOf(ph2.idcr) });
+    return lookupSainfo(conf, initiatorQuery(conf, phase2IdOf(ph2.idci), phase2IdOf(ph2.idcr), ph2.dst));
   }
   if (!ph2.ph1) return undefined;
   const { ci, cr } = peerSelectors(ph2.ph1, ph2);
-  return lookupSainfo(conf, { local: cr, remote: ci, peer: ph2.ph1.peerId });
+  return lookupSainfo(conf, responderQuery(ph2.ph1, ci, cr));
 }
 
 /** racoon revalidate_ph2: why a negotiated phase 2 is no longer allowed by `sainfo`, or undefined. */

@@ -9,6 +9,7 @@ import type { Endpoint } from '../engine/datagram.js';
 import type { Negotiator } from '../sa/kernel-events.js';
 import type { SpEntry } from '../sa/pfkey-bridge.js';
 import { IKEV2_PROTO_AH, IKEV2_PROTO_ESP } from './constants.js';
+import { clientTsi } from './cfg.js';
 import { CreateChildI } from './exchanges/create-child.js';
 import { IkeAuthI } from './exchanges/ike-auth.js';
 import { IkeSaInitI } from './exchanges/ike-sa-init.js';
@@ -65,7 +66,7 @@ export class Ikev2Acquire implements Negotiator {
       reqid: req.reqid,
       seq,
       sainfo,
-      tsi: [tsi],
+      tsi: [clientTsi(sa, tsi)], // a roadwarrior's address from the CP (§2.19) once it has one
       tsr: [tsr],
       lifetimeSec: sainfo.lifetimeSec,
       ...(sp.requests.some((r) => r.proto === P.IPPROTO_IPCOMP)

@@ -160,7 +160,11 @@ export class ChildTable implements SaOwner {
     return undefined;
   }
 
-  /** SADB_EXPIRE: soft -> the creator rekeys (the other end waits for it, §2.8); hard -> Delete at the peer. */
+  /**
+   * SADB_EXPIRE: soft -> a rekey, by the creator at once, by the other end a tenth of the lifetime later if the
+   * child is still there (§2.8: the end with the shorter lifetime rekeys, whoever created the child; the pause
+   * keeps equal lifetimes from colliding, §2.8.1 settles it if they do); hard -> Delete at the peer.
+   */
   expire(m: PfkeyMessage): void {
     const spi = sadbSpi(m);
     if (spi === undefined) return;
@@ -169,10 +173,21 @@ export class ChildTable implements SaOwner {
     const { child } = hit;
     if (m.ext.lifetimeSoft && !m.ext.lifetimeHard) {
       // Either SA of the pair: KAME expires only an SA that carried traffic, which may be one direction only.
-      if (child.state !== 'installed' || !child.initiator || this.rekeyQueued.has(child)) return;
+      if (child.state !== 'installed' || this.rekeyQueued.has(child)) return;
       this.rekeyQueued.add(child);
-      this.ctx.log('info', `soft expiry of IKEv2 child ${child.id} (SPI ${hx(child.mySpi)}): rekeying`);
-      this.hooks.rekey(child);
+      const rekey = () => {
+        if (child.state === 'installed' && child.ike.state === 'established' && !this.ctx.closed())
+          this.hooks.rekey(child);
+      };
+      const what = `soft expiry of IKEv2 child ${child.id}`;
+      if (child.initiator) {
+        this.ctx.log('info', `${what} (SPI ${hx(child.mySpi)}): rekeying`);
+        rekey();
+        return;
+      }
+      const wait = child.lifetimeSec / 10;
+      this.ctx.log('info', `${what} (created by the peer) (SPI ${hx(child.mySpi)}): rekeying in ${wait} s if not done`);
+      this.ctx.clock.setTimer(wait * 1000, rekey);
       return;
     }
     if (hit.inbound && child.state !== 'deleting') this.hooks.deleteAtPeer(child, 'hard lifetime expired');

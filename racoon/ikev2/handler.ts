@@ -23,6 +23,7 @@ import {
   IKEV2_PAYLOAD_SKF,
 } from './constants.js';
 import { fragmentIn, ReassemblyBudget } from './frag-io.js';
+import { moveLease, releaseLease } from './cfg.js';
 import { CookieJar } from './cookie.js';
 import type { Ikev2Env } from './env.js';
 import { answerCreateChild, rekeyChild } from './exchanges/create-child.js';
@@ -293,8 +294,15 @@ export class Ikev2Handler implements IkeVersionHandler, Ikev2Env {
 
   ikeEstablished(sa: IkeSa): void {
     this.ikes.established(sa);
+    if (!sa.rekeyNonces) {
+      sa.scriptUp = true; // an IKE SA made by a rekey inherits its predecessor's (moveLease)
+      this.events.up?.(sa);
+    }
     this.onEstablished?.(sa);
   }
+
+  /** racoon's phase1_up / phase1_down / phase1_dead scripts (the daemon sets them: script-env.ts). */
+  readonly events: { up?(sa: IkeSa): void; down?(sa: IkeSa): void; dead?(sa: IkeSa): void } = {};
 
   /** Set by the ACQUIRE side (acquire.ts): children waiting for this IKE SA go now. */
   onEstablished?: (sa: IkeSa) => void;
@@ -312,6 +320,8 @@ export class Ikev2Handler implements IkeVersionHandler, Ikev2Env {
       else void this.children.remove(c, why);
     }
     this.onKilled?.(sa, why);
+    if (sa.scriptUp) this.events.down?.(sa);
+    releaseLease(this.ctx, sa);
     const level = was === 'established' || was === 'rekeyed' || was === 'deleting' ? 'notice' : 'warn';
     this.ctx.log(level, `IKEv2 SA ${sa.id} with ${formatAddr(sa.remote.addr)} removed: ${why}`);
   }
@@ -352,6 +362,7 @@ export class Ikev2Handler implements IkeVersionHandler, Ikev2Env {
       c.ike = to;
       to.children.add(c);
     }
+    moveLease(this.ctx, old, to);
     this.ikes.retire(old, to, () => this.killIke(old, 'rekeyed; no Delete came'));
   }
 
@@ -376,6 +387,10 @@ export class Ikev2Handler implements IkeVersionHandler, Ikev2Env {
 
   private peerGone(sa: IkeSa, what: string): void {
     this.stats.deadPeers++;
+    // Any unanswered request shows a dead peer, not only the liveness check: say so in the same words.
+    if (sa.state === 'established')
+      this.ctx.log('notice', `IKEv2 peer ${formatAddr(sa.remote.addr)} is dead: no answer to ${what}`);
+    if (sa.scriptUp) this.events.dead?.(sa);
     this.killIke(sa, `${what}: the peer did not answer`);
   }
 }

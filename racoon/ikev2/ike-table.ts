@@ -201,7 +201,11 @@ export class IkeTable {
       const peer = `${formatAddr(sa.local.addr)}[${sa.local.port}] ${formatAddr(sa.remote.addr)}[${sa.remote.port}]`;
       const role = sa.initiator ? 'I' : 'R';
       const suite = sa.suite ? suiteText(sa.suite) : '-';
-      return [`${peer} ${hx(sa.spiI)}:${hx(sa.spiR)} IKEv2 ${role} ${sa.state} ${suite} children ${sa.children.size}`];
+      const a = sa.cfg?.result.addr4; // the configuration payload's address (§2.19)
+      const cp = a ? ` address ${formatAddr(a)} ${sa.cfg!.client ? 'received' : 'given'}` : '';
+      return [
+        `${peer} ${hx(sa.spiI)}:${hx(sa.spiR)} IKEv2 ${role} ${sa.state} ${suite} children ${sa.children.size}${cp}`,
+      ];
     }
   }
 

@@ -4,6 +4,7 @@
 import type { DhKeyPair } from '../../crypto/dh.js';
 import type { IkePrf } from '../../crypto/ike-prf.js';
 import type { RemoteConf, SainfoConf } from '../conf/ast.js';
+import type { ModeCfgResult } from '../ikev1/cfg/attributes.js';
 import type { Endpoint } from '../engine/datagram.js';
 import type { Retransmittable } from '../engine/retransmit.js';
 import type { SkfReassembly } from './fragment.js';
@@ -121,6 +122,16 @@ export interface IkeSa {
   peerRekey?: IkeSa;
   cancelTimers: (() => void)[];
   cancelKeepalive?: () => void;
+  /** The configuration payload (§2.19): what a client received, or the address a server leased (cfg.ts). */
+  cfg?: IkeCfg;
+  /** The phase1_up script ran (phase1_down then runs when it goes). */
+  scriptUp?: boolean;
+}
+
+/** CP state of an IKE SA: our role, and the configuration in racoon's mode-config form (scripts read it). */
+export interface IkeCfg {
+  client: boolean;
+  result: ModeCfgResult;
 }
 
 /**

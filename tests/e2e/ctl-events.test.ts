@@ -1,7 +1,8 @@
 // Kernel controls and events with the shipped programs as separate processes: `uipsec events --json` against
-// bin/uipsecd sees the SA that bin/setkey adds; and, as root, an extension's privileged control (loaded by the
-// test-only launcher tests/daemon/ext-host.ts until `uipsecd --extension` lands) refused to `nobody` through
-// `uipsec ctl` while its unprivileged control answers them, the owner admitted to both.
+// bin/uipsecd sees the SA that bin/setkey adds, and the interfaces detach at stop; `uipsec status` and SIGUSR1
+// show the controls of `uipsecd --extension` with their counters; and, as root, that extension's privileged
+// control refused to `nobody` through `uipsec ctl` while its unprivileged control answers them, the owner
+// admitted to both.
 import { strict as assert } from 'node:assert';
 import { chmodSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +55,73 @@ describe('kernel controls and events between the shipped processes', function ()
     }
   });
 
+  it('`uipsec events --class interface` hears the interfaces detach when uipsecd stops (KEV_DL_IF_DETACHED)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uipsec-evif-'));
+    const sock = join(dir, 'pfkey.sock');
+    const d = new Proc('uipsecd', daemonArgs(['--socket', sock, '-a', '10.9.0.1/24', '-u', '127.0.0.1:0', '-v']));
+    await d.waitFor(/ up: 10\.9\.0\.1\/24/);
+    const ev = new Proc('uipsec events', [bin('uipsec'), 'events', '--json', '--class', 'interface', '-s', sock]);
+    try {
+      await ev.waitFor(/listening/);
+    } finally {
+      assert.equal(await d.stop(), 0, d.err);
+    }
+    // The daemon gone, its control socket closed: the listener ends by itself, after the event.
+    await ev.exited;
+    const names = ev.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .map((e) => [e.name, e.ifname, e.vendor, e.class, e.subclass, e.code]);
+    assert.deepEqual(names, [['if-detached', 'ul0', 1, 1, 2, 11]], ev.out + ev.err);
+  });
+
+  it('`uipsec status` and SIGUSR1 show each control of an `--extension` with its units, queued and dropped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uipsec-ctlstat-'));
+    const sock = join(dir, 'pfkey.sock');
+    const mod = join(ROOT, 'dist/examples/extensions/counter-control.js');
+    const d = new Proc('uipsecd', daemonArgs(['--socket', sock, '--extension', mod, '-v']));
+    try {
+      await d.waitFor(/kernel controls and events on/);
+      for (const msg of ['one', 'two']) {
+        const r = await runProc('uipsec', [
+          bin('uipsec'),
+          'ctl',
+          'org.uipsec.example.counter',
+          'send',
+          '-r',
+          '1',
+          msg,
+          '-s',
+          sock,
+        ]);
+        assert.equal(r.code, 0, r.err);
+      }
+      const text = await runProc('uipsec', [bin('uipsec'), 'status', '-s', sock]);
+      assert.equal(text.code, 0, text.err);
+      assert.match(text.out, /== Kernel controls \(2\) ==/);
+      // control, access, units, connects, refused, queued, dropped, errors: two clients came and went.
+      assert.match(text.out, /org\.uipsec\.example\.counter +open +0 +2 +0 +2 +0 +0\n/);
+      assert.match(text.out, /org\.uipsec\.example\.admin +privileged +0 +0 +0 +0 +0 +0\n/);
+      const json = await runProc('uipsec', [bin('uipsec'), 'status', '--json', '-s', sock]);
+      const controls = (JSON.parse(json.out) as { controls: { name: string; queued: number }[] }).controls;
+      assert.deepEqual(
+        controls.map((c) => [c.name, c.queued]),
+        [
+          ['org.uipsec.example.counter', 2],
+          ['org.uipsec.example.admin', 0],
+        ],
+      );
+      d.child.kill('SIGUSR1');
+      await d.waitFor(
+        /controls org\.uipsec\.example\.counter units 0 queued 2 dropped 0, org\.uipsec\.example\.admin units 0/,
+      );
+      assert.match(d.err, /ctl clients 0 slow dropped 0 events sent 0;/);
+    } finally {
+      await d.stop();
+    }
+  });
+
   it('refuses a privileged control and events to another user (nobody via setpriv); the owner gets both', async function () {
     if (process.getuid?.() !== 0) this.skip(); // needs root: a second uid to connect as
     if (spawnSync('setpriv', ['--version']).status !== 0) this.skip(); // setpriv (util-linux) not installed
@@ -63,14 +131,7 @@ describe('kernel controls and events between the shipped processes', function ()
     const ctl = join(dir, 'ctl.sock');
     const mod = join(ROOT, 'dist/examples/extensions/counter-control.js');
     assert.ok(existsSync(mod));
-    const d = new Proc('uipsecd+extension', [
-      join(ROOT, 'dist/tests/daemon/ext-host.js'),
-      mod,
-      '--socket',
-      sock,
-      '--ctl-open',
-      '-v',
-    ]);
+    const d = new Proc('uipsecd --extension', daemonArgs(['--socket', sock, '--ctl-open', '--extension', mod, '-v']));
     /** `uipsec ARGS` as uid/gid 65534 (nobody), a separate process. */
     const asNobody = (args: string[]) => {
       const argv = ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin('uipsec'), ...args];
@@ -78,7 +139,7 @@ describe('kernel controls and events between the shipped processes', function ()
       return { code: r.status, out: r.stdout, err: r.stderr };
     };
     try {
-      await d.waitFor(/extension .* ready/);
+      await d.waitFor(/kernel controls and events on .*open to all users/);
       const admin = asNobody(['ctl', 'org.uipsec.example.admin', 'get', '1']);
       assert.equal(admin.code, 1, admin.out + admin.err);
       assert.match(admin.err, /EPERM/);

@@ -64,7 +64,7 @@ describe('docs run as written: the quickstart and the examples', function () {
           const r = await sh!.run(n, b.body, BLOCK_BOUND_MS);
           assert.equal(r.fails, '', `${doc}:${b.line}: a command failed (${r.fails}):\n${r.out}`);
           assert.equal(r.last, d.status, `${doc}:${b.line}: the last command exited ${r.last}:\n${r.out}`);
-          for (const re of d.expect) assert.match(r.out, re, `${doc}:${b.line}`);
+          for (const re of d.expect) assert.match(r.out, re, `${doc}:${b.line}: no ${re} in:\n${r.out}`);
           for (const re of d.wait) await sh!.waitFor(re, from, BLOCK_BOUND_MS);
           broken = '';
         });

@@ -12,8 +12,8 @@
 //
 // Every ```sh block must carry one (the test checks), so no command is left untried. Blocks run in order in
 // one bash, as a reader types them into one terminal (jobs, `kill %1`, the working directory carry over), in a
-// private network namespace with a private /tmp: the fixed ports and /tmp paths of the pages collide with
-// nothing. The working directory holds links to the repository's bin/ and dist/ and a copy of examples/.
+// private network namespace with a private /tmp and /run/netns: the fixed ports, /tmp paths and `ip netns` names
+// of the pages collide with nothing. The working directory holds links to the repository's bin/ and dist/ and a copy of examples/.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -180,7 +180,8 @@ export class DocShell {
         '--norc',
         '--noprofile',
         '-c',
-        `mount --bind ${this.hostDir} /tmp && ip link set lo up && cd /tmp/doc && exec bash --norc --noprofile`,
+        `mount --bind ${this.hostDir} /tmp && mkdir -p /run/netns && mount -t tmpfs -o mode=0755 doctest /run/netns && ` +
+          `ip link set lo up && cd /tmp/doc && exec bash --norc --noprofile`,
       ],
       { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { ...env, HOME: '/tmp/doc/home', LC_ALL: 'C.UTF-8' } },
     );

@@ -153,6 +153,32 @@ describe('exchange: XAuth and mode config (IKEv1 roadwarrior)', function () {
     for (const l of [...lab.a.log, ...lab.b.log]) assert.ok(!l.includes('guess'), l);
   });
 
+  it('answers whose identifier is 0 (as strongSwan 5.9 sends them) are taken: the message ID names the exchange', async () => {
+    const { buildCfg, openCfg } = await import('../../racoon/ikev1/cfg/transaction.js');
+    lab = await roadwarrior();
+    lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));
+    await settle(8);
+    let rewritten = 0;
+    for (let n = 0; n < 40 && lab.queue.length > 0; n++) {
+      const d = lab.queue[0]!;
+      const msg = decodeIsakmpMessage(d.data).value;
+      const sender = ph1Of(lab, d.sender as 'a' | 'b');
+      const ans = sender?.cfg?.answered;
+      if (msg.header.etype === C.ISAKMP_ETYPE_CFG && ans && ans.msgid === msg.header.msgid) {
+        const { cfg } = openCfg(sender!, msg, [ans.iv]);
+        assert.notEqual(cfg.identifier, 0);
+        d.data = buildCfg(sender!, msg.header.msgid, ans.iv, { ...cfg, identifier: 0 }).bytes;
+        rewritten++;
+      }
+      await lab.deliver();
+    }
+    assert.equal(rewritten, 3, 'the XAuth REPLY, the ACK of its status and the mode-config REPLY');
+    assert.equal(ph1Of(lab, 'b')!.cfg!.xauthStatus, 'ok');
+    assert.equal(formatAddr(ph1Of(lab, 'a')!.cfg!.result!.addr4!), '10.99.0.1');
+    assert.equal(mature(lab.a.host), 2);
+    assert.equal(lab.a.racoon.stats.cfgDropped + lab.b.racoon.stats.cfgDropped, 0);
+  });
+
   it('a quick mode before XAuth ended is refused by the server', async () => {
     lab = await roadwarrior();
     lab.a.host.sendEchoRequest(ip(B), 1, 1, new Uint8Array(8));

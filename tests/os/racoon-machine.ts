@@ -14,7 +14,7 @@ export function racoonCmd(args: string[]): string[] {
 /**
  * uipsecd --tun (policies from `setkeyFile`) and racoon (`confFile`) in `ns`; both are pushed on `procs` for
  * the caller to stop. uipsecd puts its other sockets (ike.sock...) beside the PF_KEY one: `dir` is this
- * machine's own directory, made afresh.
+ * machine's own directory, made afresh. `wrap` prefixes racoon's command (e.g. a private mount namespace).
  */
 export async function startMachine(
   ns: string,
@@ -23,6 +23,7 @@ export async function startMachine(
   setkeyFile: string,
   confFile: string,
   procs: NsProc[],
+  wrap: (cmd: string[]) => string[] = (cmd) => cmd,
 ): Promise<NsProc> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir);
@@ -30,7 +31,7 @@ export async function startMachine(
   const d = startDaemon(ns, `uipsecd ${side}`, ['--socket', sock, '--tun', 'utun0', '--load', setkeyFile]);
   procs.push(d);
   await d.waitFor(/ up: TUN utun0/);
-  const r = new NsProc(`racoon ${side}`, ns, racoonCmd(['-F', '-f', confFile, '-d', '--socket', sock]));
+  const r = new NsProc(`racoon ${side}`, ns, wrap(racoonCmd(['-F', '-f', confFile, '-d', '--socket', sock])));
   procs.push(r);
   await r.waitFor(/racoon started/);
   return r;

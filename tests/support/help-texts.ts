@@ -7,7 +7,17 @@ import { main as uipsecMain } from '../../app/uipsec.js';
 import type { CliIo } from '../../app/cli-io.js';
 
 /** uipsec's subcommands with options of their own (pcap's are those of encap/decap). */
-export const UIPSEC_COMMANDS = ['demo', 'status', 'send', 'listen', 'ping', 'pcap encap', 'pcap decap'] as const;
+export const UIPSEC_COMMANDS = [
+  'demo',
+  'status',
+  'send',
+  'listen',
+  'ping',
+  'pcap encap',
+  'pcap decap',
+  'ctl',
+  'events',
+] as const;
 
 async function uipsecHelp(args: string[]): Promise<string> {
   let out = '';

@@ -44,13 +44,13 @@ export function procCpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / clkTck;
 }
 
-function ip(args: string[]): void {
+export function ip(args: string[]): void {
   const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 10_000 });
   if (r.status !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr}`);
 }
 
 /** A sysctl of the namespace, written to /proc/sys (per network namespace) so that procps is not needed. */
-function sysctl(ns: string, key: string, value: string): void {
+export function sysctl(ns: string, key: string, value: string): void {
   const path = `/proc/sys/${key.replace(/\./g, '/')}`;
   const r = spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', `echo ${value} > ${path}`], { timeout: 10_000 });
   if (r.status !== 0) throw new Error(`writing ${value} to ${path} in ${ns} failed: ${String(r.stderr)}`);
@@ -149,7 +149,7 @@ export function makeInteropNet(tag: string, o: InteropNetOptions = {}): InteropN
 }
 
 /** A veth pair between two namespaces, an IPv4 address on each end, both up. */
-function link(nsA: string, ifA: string, addrA: string, nsB: string, ifB: string, addrB: string): void {
+export function link(nsA: string, ifA: string, addrA: string, nsB: string, ifB: string, addrB: string): void {
   ip(['link', 'add', ifA, 'netns', nsA, 'type', 'veth', 'peer', 'name', ifB, 'netns', nsB]);
   for (const [ns, dev, addr] of [
     [nsA, ifA, addrA],

@@ -22,7 +22,8 @@
 // topology (namespaces, veth, inner addresses, cleanup at exit) tests/support/interop-net.ts; tshark on a veth
 // tests/support/capture.ts; iperf3 tests/support/iperf.ts. What kernel-libipsec can do here: tunnel mode, ESP
 // only, always in UDP (`encap = yes`, the default of swanctlConf); AES-CBC with HMAC-SHA1/SHA2/MD5/XCBC and
-// MODP groups (Debian's build here has no gcm, ctr, ccm, chapoly, curve25519 or openssl plugin); inner
+// MODP groups with CHARON_PLUGINS, plus ECP, 3DES, AES-GCM, ChaCha20-Poly1305 and Curve25519 with
+// CHARON_SUITE_PLUGINS (Debian's libstrongswan-standard-plugins and -extra-plugins); inner
 // addresses must differ from the IKE addresses. Each instance gets a private /run (`unshare -m` + tmpfs:
 // charon's pid file path is fixed) and its own directory holding strongswan.conf, swanctl/ (SWANCTL_DIR:
 // x509/, x509ca/, private/, ... — copy certificates and keys there, or name absolute paths), the VICI socket

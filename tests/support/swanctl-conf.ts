@@ -24,7 +24,7 @@ export interface SwanChildConf {
   /** Traffic selectors; strongSwan's default is the IKE address (`dynamic`). */
   localTs?: string[];
   remoteTs?: string[];
-  /** Default `aes128-sha256` (kernel-libipsec here has AES-CBC, HMAC-SHA1/2, MD5, XCBC; no GCM, no CTR). */
+  /** Default `aes128-sha256`; AEADs (GCM, ChaCha20-Poly1305) need CHARON_SUITE_PLUGINS loaded. */
   espProposals?: string[];
   /** Default `tunnel`: kernel-libipsec refuses transport mode. */
   mode?: 'tunnel' | 'transport' | 'pass' | 'drop';
@@ -224,6 +224,13 @@ export const CHARON_PLUGINS = [
   'socket-default',
   'vici',
 ];
+
+/**
+ * Plugins for the suites beyond AES-CBC/MODP (libstrongswan-standard-plugins, libstrongswan-extra-plugins): ECP
+ * and 3DES (openssl), AES-GCM, ChaCha20-Poly1305, Curve25519. Without them charon selects an ECP proposal and then
+ * answers INVALID_KE_PAYLOAD asking for the very group it cannot compute.
+ */
+export const CHARON_SUITE_PLUGINS = ['openssl', 'gcm', 'chapoly', 'curve25519'];
 
 /** What a strongswan.conf needs for one charon instance. */
 export interface StrongswanConfOptions {

@@ -48,6 +48,8 @@ export interface UipsecNodeOptions {
   setkey: string;
   /** Extra uipsecd arguments (e.g. `['-f', conf]`, `['-d']`). */
   daemonArgs?: string[];
+  /** node's own flags for uipsecd (e.g. `['--cpu-prof', '--cpu-prof-dir=DIR']`). */
+  nodeArgs?: string[];
   /** Starts racoon after uipsecd when given. */
   racoon?: UipsecRacoonOptions;
   /** Bound on each start-up wait; default 60 s (the machines are shared and may be loaded). */
@@ -88,6 +90,7 @@ export class UipsecNode {
     const args = ['--socket', join(home, 'pfkey.sock'), '--tun', tun, '--load', join(home, 'setkey.conf')];
     const daemon = new NsProc(`uipsecd ${o.name ?? 'u'}`, o.ns, [
       process.execPath,
+      ...(o.nodeArgs ?? []),
       ...daemonArgs([...args, ...(o.daemonArgs ?? [])]),
     ]);
     const node = new UipsecNode(o.ns, home, daemon, o.startMs ?? 60_000);

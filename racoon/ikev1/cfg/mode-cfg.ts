@@ -15,7 +15,8 @@ import type { Phase1 } from '../handles.js';
 import { newMsgid } from '../message.js';
 import { xauthRole } from '../ph1/auth-method.js';
 import { clientRequest, emptyResult, readAttributes, readBanner, serverReply } from './attributes.js';
-import { AddressPool, DEFAULT_POOL_SIZE } from './pool.js';
+import { XauthAuthenticator, type AcctSession, type XauthVerdict } from './auth-source.js';
+import { DEFAULT_POOL_SIZE, existingPool, sharedPool } from './pool.js';
 import type { CfgExchange } from './state.js';
 import { buildCfg, firstIv, openCfg } from './transaction.js';
 import * as X from './xauth.js';
@@ -34,13 +35,15 @@ export interface CfgHooks {
 const DEFAULT_AUTH_THROTTLE_SEC = 10;
 
 export class ModeCfg {
-  private pool?: AddressPool;
-  private poolKey = '';
+  /** auth_source: the back-ends and their bound on logins being checked. */
+  readonly auth: XauthAuthenticator;
 
   constructor(
     private readonly ctx: EngineCtx,
     private readonly hooks: CfgHooks,
-  ) {}
+  ) {
+    this.auth = new XauthAuthenticator(ctx);
+  }
 
   /** Called before the phase 1 is declared established: its roles, and whether quick modes must wait. */
   prepare(ph1: Phase1): void {
@@ -75,7 +78,8 @@ export class ModeCfg {
       s.pending.cancelTimer?.();
       s.pending.state = 'done';
     }
-    const gone = this.pool?.release(ph1.id);
+    if (s.xauth === 'server' && s.xauthStatus === 'ok') this.auth.account('stop', acctOf(ph1));
+    const gone = existingPool(this.ctx)?.release(ph1.id);
     if (gone) this.ctx.log('info', `mode config: address ${gone} released`);
   }
 
@@ -118,10 +122,14 @@ export class ModeCfg {
   /** The peer answered our request `p`. */
   private answerTo(ph1: Phase1, p: CfgExchange, cfg: IsakmpCfg): void {
     const want = p.what === 'xauth-set' ? C.ISAKMP_CFG_ACK : C.ISAKMP_CFG_REPLY;
-    if (cfg.cfgType !== want || cfg.identifier !== p.identifier) {
-      this.drop(ph1, `unexpected mode-cfg type ${cfg.cfgType} (identifier ${cfg.identifier}) for ${p.what}`);
+    if (cfg.cfgType !== want) {
+      this.drop(ph1, `unexpected mode-cfg type ${cfg.cfgType} for ${p.what}`);
       return;
     }
+    // The message ID (under the HASH) names the exchange; the identifier is not checked, as racoon does not
+    // (isakmp_cfg.c isakmp_cfg_reply): strongSwan 5.9 answers identifier 0 whatever the request had.
+    if (cfg.identifier !== p.identifier)
+      this.ctx.log('debug', `${p.what}: answer with identifier ${cfg.identifier}, ours was ${p.identifier}`);
     p.cancelTimer?.();
     p.state = 'done';
     if (p.what === 'xauth-request') this.xauthCheck(ph1, cfg.attrs);
@@ -134,17 +142,36 @@ export class ModeCfg {
   private xauthCheck(ph1: Phase1, attrs: readonly IsakmpAttribute[]): void {
     const s = ph1.cfg!;
     const got = X.readXauthReply(attrs);
-    let ok = false;
-    if (typeof got === 'string') this.ctx.log('warn', `XAuth from ${formatAddr(ph1.remote.addr)}: ${got}`);
-    else {
-      s.user = got.user;
-      ok = this.checkUser(got.user, got.pass);
-      got.pass.fill(0);
-      this.ctx.log(ok ? 'info' : 'warn', `login ${ok ? 'succeeded' : 'failed'} for user ${X.shownUser(got.user)}`);
+    if (typeof got === 'string') {
+      this.ctx.log('warn', `XAuth from ${formatAddr(ph1.remote.addr)}: ${got}`);
+      return this.xauthDecided(ph1, { ok: false });
     }
+    s.user = got.user;
+    const v = this.auth.check({ user: got.user, pass: got.pass, peer: ph1.remote.addr });
+    if (!(v instanceof Promise)) {
+      got.pass.fill(0);
+      return this.xauthDecided(ph1, v);
+    }
+    void v.then((r) => {
+      got.pass.fill(0);
+      // The phase 1 may have gone (or been replaced by a reload) while RADIUS/LDAP/PAM answered.
+      if (ph1.state === 'established' && ph1.cfg === s) this.xauthDecided(ph1, r);
+    });
+  }
+
+  private xauthDecided(ph1: Phase1, v: XauthVerdict): void {
+    const s = ph1.cfg!;
+    const ok = v.ok;
+    const who = X.shownUser(s.user ?? '');
+    if (v.why) this.ctx.log(ok ? 'info' : 'warn', `XAuth for user ${who}: ${v.why}`);
+    if (s.user !== undefined)
+      this.ctx.log(ok ? 'info' : 'warn', `login ${ok ? 'succeeded' : 'failed'} for user ${who}`);
     s.xauthStatus = ok ? 'ok' : 'failed';
-    if (ok) this.ctx.stats.xauthOk++;
-    else this.ctx.stats.xauthFailed++;
+    if (ok) {
+      this.ctx.stats.xauthOk++;
+      s.authAddr4 = v.addr4;
+      s.authMask4 = v.mask4;
+    } else this.ctx.stats.xauthFailed++;
     const status = [attrTV(C.XAUTH_STATUS, ok ? C.XAUTH_STATUS_OK : C.XAUTH_STATUS_FAIL)];
     const send = () => {
       if (ph1.state === 'established') this.request(ph1, 'xauth-set', C.ISAKMP_CFG_SET, status);
@@ -158,15 +185,6 @@ export class ModeCfg {
       );
   }
 
-  private checkUser(user: string, pass: Uint8Array): boolean {
-    const src = this.ctx.conf.modeCfg?.authSource ?? 'system';
-    if (src !== 'system') {
-      this.ctx.log('error', `XAuth auth_source ${src} is not supported; login refused`);
-      return false;
-    }
-    return X.checkLocalUser(this.ctx.psk, user, pass);
-  }
-
   private xauthAcked(ph1: Phase1): void {
     const s = ph1.cfg!;
     if (s.xauthStatus !== 'ok') {
@@ -174,6 +192,7 @@ export class ModeCfg {
       return;
     }
     this.opened(ph1);
+    this.auth.account('start', acctOf(ph1));
     // Without a mode_cfg section no address follows: the phase 1 is usable now.
     if (!this.ctx.conf.modeCfg) this.usable(ph1);
   }
@@ -236,14 +255,15 @@ export class ModeCfg {
     if (s.xauth === 'client') return this.drop(ph1, 'mode-cfg REQUEST from an XAuth server');
     const wantsAddr = cfg.attrs.some((a) => a.type === C.INTERNAL_IP4_ADDRESS);
     if (wantsAddr && !s.addr4) s.addr4 = this.allocate(ph1);
-    const attrs = serverReply(cfg.attrs, mc, s.addr4, () =>
+    const mask4 = s.authMask4 ?? mc.netmask4;
+    const attrs = serverReply(cfg.attrs, { ...mc, netmask4: mask4 }, s.addr4, () =>
       readBanner(mc.banner ?? '', (m) => this.ctx.log('warn', m)),
     );
     answer(C.ISAKMP_CFG_REPLY, attrs);
     s.result = {
       ...emptyResult(),
       addr4: s.addr4,
-      mask4: s.addr4 ? mc.netmask4 : undefined,
+      mask4: s.addr4 ? mask4 : undefined,
       dns4: mc.dns4,
       wins4: mc.wins4,
     };
@@ -252,14 +272,11 @@ export class ModeCfg {
 
   private allocate(ph1: Phase1): Uint8Array | undefined {
     const mc = this.ctx.conf.modeCfg!;
-    if (!mc.network4 || mc.confSource === 'radius' || mc.confSource === 'ldap') return undefined;
+    // conf_source radius|ldap: the address the back-end gave with the login (Framed-IP-Address, attr_addr).
+    if (mc.confSource === 'radius' || mc.confSource === 'ldap') return ph1.cfg?.authAddr4;
+    if (!mc.network4) return undefined;
     const size = mc.poolSize ?? DEFAULT_POOL_SIZE;
-    const key = `${formatAddr(mc.network4)}/${size}`;
-    if (!this.pool || key !== this.poolKey) {
-      this.pool = new AddressPool(mc.network4, size); // a reload with another pool starts afresh
-      this.poolKey = key;
-    }
-    const a = this.pool.alloc(ph1.id);
+    const a = sharedPool(this.ctx, mc.network4, size).alloc(ph1.id);
     if (a) {
       this.ctx.stats.cfgAddrAssigned++;
       this.ctx.log('info', `mode config: address ${formatAddr(a)} given to ${formatAddr(ph1.remote.addr)}`);
@@ -312,6 +329,17 @@ export class ModeCfg {
     this.ctx.stats.cfgDropped++;
     this.ctx.log('notice', `transaction exchange from ${formatAddr(ph1.remote.addr)}: ${why}`);
   }
+}
+
+/** The accounting record of a server phase 1 (RFC 2866 §5.5: the session id names it until Stop). */
+function acctOf(ph1: Phase1): AcctSession {
+  const s = ph1.cfg!;
+  return {
+    user: s.user ?? '',
+    peer: ph1.remote.addr,
+    sessionId: Buffer.from(ph1.icookie).toString('hex'),
+    addr4: s.addr4,
+  };
 }
 
 /** Quick mode over this phase 1 must wait (or be refused) until XAuth / mode config end. */

@@ -1,6 +1,8 @@
 // The mode-config address pool (racoon isakmp_cfg_getport/putport): `network4` plus an index below
 // `pool_size`, one address per phase 1, released when the phase 1 goes. Bounded by construction: at most
-// pool_size addresses are ever out, and an exhausted pool answers without an address (counted, logged).
+// pool_size addresses are ever out, and an exhausted pool answers without an address (counted, logged). One
+// pool per daemon, shared by IKEv1 mode config and the IKEv2 configuration payload (sharedPool), so that a
+// client of either version never gets an address a client of the other holds.
 import { formatAddr } from '../../../common/inet.js';
 
 /** racoon's default pool_size (isakmp_cfg.h ISAKMP_CFG_MAX_CNX). */
@@ -45,7 +47,37 @@ export class AddressPool {
     return formatAddr(this.addrAt(i));
   }
 
+  /** The lease of `from` passes to `to` (an IKEv2 IKE SA rekeyed, RFC 7296 §2.18): the same address. */
+  transfer(from: number, to: number): boolean {
+    const i = this.byOwner.get(from);
+    if (i === undefined || this.byOwner.has(to)) return false;
+    this.byOwner.delete(from);
+    this.byOwner.set(to, i);
+    this.used.set(i, to);
+    return true;
+  }
+
   inUse(): number {
     return this.used.size;
   }
+}
+
+const pools = new WeakMap<object, { key: string; pool: AddressPool }>();
+
+/**
+ * The daemon's pool (keyed by its engine context) for `network4`/`size`; a reload naming another pool starts
+ * afresh, as racoon does.
+ */
+export function sharedPool(daemon: object, network4: Uint8Array, size: number): AddressPool {
+  const key = `${formatAddr(network4)}/${size}`;
+  const have = pools.get(daemon);
+  if (have && have.key === key) return have.pool;
+  const pool = new AddressPool(network4, size);
+  pools.set(daemon, { key, pool });
+  return pool;
+}
+
+/** The daemon's pool if one was made (releases go there). */
+export function existingPool(daemon: object): AddressPool | undefined {
+  return pools.get(daemon)?.pool;
 }

@@ -27,6 +27,9 @@ export interface CfgState {
   /** Client: the configuration received; server: the address given. */
   result?: ModeCfgResult;
   addr4?: Uint8Array;
+  /** Server: the address and mask the auth back-end gave with the login (conf_source radius|ldap). */
+  authAddr4?: Uint8Array;
+  authMask4?: Uint8Array;
   /** phase1_up ran (it runs once, when the phase 1 is usable). */
   up: boolean;
   cancelWait?: () => void;

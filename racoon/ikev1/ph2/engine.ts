@@ -28,6 +28,7 @@ import {
 } from './generate-policy.js';
 import { satypeOfDoiProto } from './proposal.js';
 import * as QM from './quick-mode.js';
+import { initiatorQuery, responderQuery } from './sainfo-query.js';
 import { idOf, inboundPolicy, peerSelectors, reqsOf } from './selectors.js';
 import type { Ph1Access, Ph2Table } from './table.js';
 
@@ -61,7 +62,8 @@ export class Ph2Engine implements Negotiator {
     const reqs = reqsOf(sp);
     const idci = idOf(sp.src, sp.proto);
     const idcr = idOf(sp.dst, sp.proto);
-    const sainfo = lookupSainfo(this.ctx.conf, { local: phase2IdOf(idci), remote: phase2IdOf(idcr) });
+    const ids = [phase2IdOf(idci), phase2IdOf(idcr)] as const;
+    const sainfo = lookupSainfo(this.ctx.conf, initiatorQuery(this.ctx.conf, ...ids, peer));
     if (!sainfo || reqs.length === 0) {
       this.ctx.log('warn', `no sainfo for policy ${spid(sp)}`);
       this.ctx.bridge.sendAcquireError(satype, seq);
@@ -215,7 +217,7 @@ export class Ph2Engine implements Negotiator {
           C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN,
           `no inbound policy for ${ph2.idci ? 'the proposed identities' : 'the peer'}`,
         );
-      ph2.sainfo = lookupSainfo(this.ctx.conf, { local: cr, remote: ci, peer: ph1.peerId });
+      ph2.sainfo = lookupSainfo(this.ctx.conf, responderQuery(ph1, ci, cr));
       if (!ph2.sainfo) throw new IsakmpError(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no matching sainfo');
       if (!QM.qrSelect(ph1, ph2))
         throw new IsakmpError(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no acceptable phase 2 proposal');

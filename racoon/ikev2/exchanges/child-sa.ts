@@ -30,6 +30,7 @@ import type { Ikev2Sa } from '../payloads/sa.js';
 import type { ChildSa, IkeSa } from '../records.js';
 import { allWithin, matchInboundPolicy, phase2IdOfSelector, selectorText } from '../selectors.js';
 import { sharedSecret } from './ike-sa-init.js';
+import { narrowToAddress } from '../cfg.js';
 
 /**
  * Children one IKE SA may hold at once (installed or being negotiated): an authenticated peer still gets a
@@ -189,7 +190,11 @@ export async function answerChild(
   if (!sap || !tsi || !tsr) throw new ExchangeError(N.IKEV2_N_INVALID_SYNTAX, 'SA, TSi or TSr missing');
   if (sa.children.size >= MAX_CHILDREN_PER_IKE_SA)
     throw new ExchangeError(N.IKEV2_N_NO_ADDITIONAL_SAS, `${sa.children.size} children on this IKE SA already`);
-  const match = matchInboundPolicy(ctx.bridge.spd.values(), tsi.selectors, tsr.selectors);
+  // A client we leased an address to (§2.19) gets children for that address only: its TSi narrows to it.
+  const leased = sa.cfg && !sa.cfg.client ? sa.cfg.result.addr4 : undefined;
+  const ownTs = leased ? narrowToAddress(tsi.selectors, leased) : tsi.selectors;
+  if (ownTs.length === 0) throw new ExchangeError(N.IKEV2_N_TS_UNACCEPTABLE, 'TSi does not cover the leased address');
+  const match = matchInboundPolicy(ctx.bridge.spd.values(), ownTs, tsr.selectors);
   if (!match) throw new ExchangeError(N.IKEV2_N_TS_UNACCEPTABLE, 'no inbound policy for the proposed selectors');
   const protocol = protocolFor(sap, match.sp);
   if (protocol === undefined) throw new ExchangeError(N.IKEV2_N_NO_PROPOSAL_CHOSEN, 'no protocol the policy asks for');

@@ -6,6 +6,7 @@
 //                       <--  HDR, SK {IDr, [CERT+,] AUTH, SA, TSi, TSr, [N(USE_TRANSPORT_MODE)]}
 //                       <--  HDR, SK {IDr, AUTH, N(NO_PROPOSAL_CHOSEN | TS_UNACCEPTABLE ...)}  (IKE SA up, no child)
 //                       <--  HDR, SK {N(AUTHENTICATION_FAILED)}
+// A roadwarrior's CP(CFG_REQUEST) goes before SA and the server's CP(CFG_REPLY) answers it (§2.19, cfg.ts).
 //
 // Authentication goes through auth.ts's Authenticator: a shared key, or certificates (cert-auth.ts), whose
 // CERT and CERTREQ payloads go before AUTH.
@@ -19,6 +20,7 @@ import {
 } from '../constants.js';
 import { authenticatorFor, ownOctets, peerOctets, usesCertificates } from '../auth.js';
 import { CertAuthError } from '../cert-auth.js';
+import { clientRequest, serveRequest, takeReply } from '../cfg.js';
 import type { Ikev2Auth } from '../payloads/auth.js';
 import type { Ikev2Env } from '../env.js';
 import { idOfSpec, myIdentity, peerIdentityAccepted } from '../identity.js';
@@ -60,6 +62,7 @@ export class IkeAuthI implements Exchange {
         `no ${credential(sa)} for ${formatAddr(sa.remote.addr)}`,
       );
     out.push({ type: IKEV2_PAYLOAD_AUTH, body: a });
+    if (rm.modeCfg) out.push(clientRequest());
     const c = this.firstChild;
     if (c && c.state === 'creating') {
       const r = await childRequest(env, sa, c);
@@ -88,6 +91,7 @@ export class IkeAuthI implements Exchange {
     sa.peerId = idr;
     const why = checkPeerAuth(env, sa, auth, peerOctets(sa, idr), payloads);
     if (why) throw new ExchangeError(N.IKEV2_N_AUTHENTICATION_FAILED, `${why} (${formatIkev2Id(idr)})`);
+    if (sa.rmconf.modeCfg) takeReply(env.ctx, sa, payloads);
     env.ikeEstablished(sa);
     const c = this.firstChild;
     if (c && this.child) await childResponse(env, sa, c, this.child, payloads, { ni: sa.ni!, nr: sa.nr! });
@@ -136,9 +140,14 @@ export async function answerIkeAuth(env: Ikev2Env, sa: IkeSa, req: readonly Ikev
   if (!mine) return refuse(`no ${credential(sa)} for this peer`);
   const out: Ikev2Payload[] = [{ type: IKEV2_PAYLOAD_IDR, body: sa.myId }, ...authn.payloads()];
   out.push({ type: IKEV2_PAYLOAD_AUTH, body: mine });
-  env.ikeEstablished(sa);
+  // INITIAL_CONTACT first: a roadwarrior that restarted gets back the address its old IKE SA held.
   if (findNotify(req, N.IKEV2_N_INITIAL_CONTACT)) env.initialContact(sa);
-  if (single(req, IKEV2_PAYLOAD_SA)) out.push(...(await childInAuth(env, sa, req)));
+  const cfg = serveRequest(env.ctx, sa, req);
+  if (cfg.payload) out.push(cfg.payload);
+  env.ikeEstablished(sa);
+  // §3.10.1: no address to give: the IKE SA stands, the child is refused with INTERNAL_ADDRESS_FAILURE.
+  if (cfg.exhausted) out.push(notifyPayload(N.IKEV2_N_INTERNAL_ADDRESS_FAILURE));
+  else if (single(req, IKEV2_PAYLOAD_SA)) out.push(...(await childInAuth(env, sa, req)));
   return { payloads: out };
 }
 

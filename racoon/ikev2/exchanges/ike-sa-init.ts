@@ -110,7 +110,11 @@ export class IkeSaInitI implements Exchange {
     const ike = findNotify(payloads, N.IKEV2_N_INVALID_KE_PAYLOAD);
     if (ike) {
       const g = decodeGroupData(ike.data);
-      if (g === undefined || g === this.group || !offeredGroups(this.sa.rmconf).includes(g))
+      // Asking for the group our KE already used (strongSwan does when it lacks that group's implementation)
+      // would loop: §1.2 lets the initiator retry only with another group it offered.
+      if (g !== undefined && g === this.group)
+        throw new ExchangeError(N.IKEV2_N_INVALID_KE_PAYLOAD, `responder refuses group ${g}, the one our KE used`);
+      if (g === undefined || !offeredGroups(this.sa.rmconf).includes(g))
         throw new ExchangeError(N.IKEV2_N_INVALID_KE_PAYLOAD, `responder wants group ${g}, which we did not offer`);
       return this.retry(() => (this.group = g), `INVALID_KE_PAYLOAD (group ${g})`);
     }

@@ -12,13 +12,10 @@
 //   client cu 10.91.1.2 ── gw u: uipsecd + racoon 198.51.100.1 ══ veth ══ 198.51.100.2 gw s: charon ── client cs 10.91.2.2
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { Capture, tsharkSkipReason } from '../../support/capture.js';
-import { makeInteropNet, type InteropNet } from '../../support/interop-net.js';
 import { assertOnlyIkeAndEspInUdp, assertPings, pollUntil } from '../../support/interop-traffic.js';
-import { Charon, strongswanSkipReason } from '../../support/strongswan.js';
-import { tunnelPolicies, UipsecNode } from '../../support/uipsec-node.js';
+import { strongswanSkipReason } from '../../support/strongswan.js';
+import { pskTunnel, SwanPair } from '../../support/swan-pair.js';
 
 const SECRET = 'interop-secret-9f3a';
 
@@ -42,69 +39,34 @@ sainfo anonymous {
 describe('interop: uipsecd --tun + racoon IKEv2 <-> strongSwan 5.9 charon/libipsec (PSK, tunnel in UDP, gateways)', function () {
   this.timeout(240_000);
   const skip = strongswanSkipReason() ?? tsharkSkipReason();
-  let net: InteropNet;
-  let dir = '';
-  let charon: Charon | undefined;
-  let node: UipsecNode | undefined;
+  let p: SwanPair | undefined;
 
   before(async function () {
     if (skip) this.skip();
-    dir = mkdtempSync(join(tmpdir(), 'uipsec-swan2-'));
-    net = makeInteropNet('sw2', { clients: true });
-    charon = await Charon.start({ ns: net.s, dir: join(dir, 'charon'), logLevels: { ike: 2, knl: 1 } });
-    await charon.load({
-      connections: [
-        {
-          name: 'uipsec',
-          version: 2,
-          localAddrs: [net.addrS],
-          remoteAddrs: [net.addrU],
-          local: { auth: 'psk', id: net.addrS },
-          remote: { auth: 'psk', id: net.addrU },
-          children: [
-            {
-              name: 'net',
-              localTs: [net.innerNetS],
-              remoteTs: [net.innerNetU],
-              espProposals: ['aes128-sha256-modp2048'],
-            },
-          ],
-        },
-      ],
-      secrets: [{ type: 'ike', ids: [net.addrU, net.addrS], secret: SECRET }],
-    });
-    node = await UipsecNode.start({
-      ns: net.u,
-      dir,
-      setkey: tunnelPolicies(net),
-      racoon: { conf: racoonConf(net.addrS), psk: `${net.addrS}\t${SECRET}\n` },
+    p = await SwanPair.start({
+      tag: 'sw2',
+      charon: { logLevels: { ike: 2, knl: 1 } },
+      swanctl: (net) => pskTunnel(net, { secret: SECRET, esp: ['aes128-sha256-modp2048'] }),
+      racoon: (net) => ({ conf: racoonConf(net.addrS), psk: `${net.addrS}\t${SECRET}\n` }),
     });
   });
 
-  after(async () => {
-    await node?.stop();
-    await charon?.stop();
-    net?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => p?.stop());
 
-  const diag = () =>
-    `\n--- racoon\n${node?.racoon?.out.slice(-3000)}\n--- charon\n${charon?.log().slice(-3000)}\n--- uipsecd\n${node?.daemon.out.slice(-1000)}`;
-  const showIke = () => node!.racoonctl(['show-sa', 'ike']).out.trim();
-  const ikeLines = () =>
-    showIke()
-      .split('\n')
-      .filter((l) => / IKEv2 /.test(l));
+  const diag = () => p!.diag();
+  const showIke = () => p!.node.racoonctl(['show-sa', 'ike']).out.trim();
+  const ikeLines = () => p!.ikeLines();
 
   /** uipsec's two SAs in UDP 4500 and charon's installed child carrying both ways. */
   async function assertChild(): Promise<void> {
-    const sad = node!.sad();
+    const { net, charon, node } = p!;
+    const sad = node.sad();
     assert.equal(sad.length, 2, JSON.stringify(sad));
     for (const sa of sad) {
       const natt = sa['natt'] as { sport: number; dport: number } | undefined;
       assert.ok(natt?.sport === 4500 && natt.dport === 4500, `uipsec SA in UDP 4500: ${JSON.stringify(sa)}`);
     }
-    const sas = await charon!.listSas();
+    const sas = await charon.listSas();
     assert.equal(sas[0]?.version, 2);
     const child = sas.flatMap((s) => s.children).find((c) => c.state === 'INSTALLED');
     assert.ok(child && child.encap, `charon's child installed in UDP: ${JSON.stringify(sas)}`);
@@ -115,6 +77,7 @@ describe('interop: uipsecd --tun + racoon IKEv2 <-> strongSwan 5.9 charon/libips
 
   /** Pings between the clients (each way) under a capture of the veth that must show only IKE and ESP-in-UDP. */
   async function pingsOnlyEsp(tag: string, start: () => Promise<void> = async () => {}): Promise<void> {
+    const { net, dir } = p!;
     const cap = await Capture.start(net.u, net.ifU, join(dir, `${tag}.pcapng`), 'ip');
     try {
       await start();
@@ -131,14 +94,15 @@ describe('interop: uipsecd --tun + racoon IKEv2 <-> strongSwan 5.9 charon/libips
       ? `skipped: ${skip}`
       : 'racoon initiates (ACQUIRE from the client’s ping), charon responds; pings pass, only ESP-in-UDP on the wire',
     async function () {
+      const { charon, node } = p!;
       await pingsOnlyEsp('initiator');
-      assert.match(node!.racoon!.out, /initiate new IKEv2 SA/);
-      assert.match(node!.racoon!.out, /IKEv2 SA \d+ established with .*\(NAT-T\)/);
-      assert.match(node!.racoon!.out, /IKEv2 child SA \d+ established .*tunnel/);
+      assert.match(node.racoon!.out, /initiate new IKEv2 SA/);
+      assert.match(node.racoon!.out, /IKEv2 SA \d+ established with .*\(NAT-T\)/);
+      assert.match(node.racoon!.out, /IKEv2 child SA \d+ established .*tunnel/);
       const lines = ikeLines();
       assert.equal(lines.length, 1, showIke());
       assert.match(lines[0]!, /\[4500\] .* IKEv2 I established/, 'racoon initiated, moved to port 4500');
-      const sas = await charon!.listSas();
+      const sas = await charon.listSas();
       assert.equal(sas[0]?.initiator, false, 'charon responded');
       assert.equal(sas[0]?.remotePort, 4500);
       await assertChild();
@@ -150,28 +114,29 @@ describe('interop: uipsecd --tun + racoon IKEv2 <-> strongSwan 5.9 charon/libips
       ? `skipped: ${skip}`
       : 'charon initiates (swanctl --initiate), racoon responds; pings pass; racoon’s liveness check is answered',
     async function () {
-      const t = await charon!.terminate({ ike: 'uipsec' });
+      const { charon, node } = p!;
+      const t = await charon.terminate({ ike: 'uipsec' });
       assert.ok(t.ok, t.out);
       await pollUntil(
-        () => `SAs left after charon's Delete: ${JSON.stringify(node!.sad())}${diag()}`,
-        () => node!.sad().length === 0 && ikeLines().length === 0,
+        () => `SAs left after charon's Delete: ${JSON.stringify(node.sad())}${diag()}`,
+        () => node.sad().length === 0 && ikeLines().length === 0,
       );
       await pingsOnlyEsp('responder', async () => {
-        const init = await charon!.initiate({ child: 'net', timeoutSec: 30 });
+        const init = await charon.initiate({ child: 'net', timeoutSec: 30 });
         assert.ok(init.ok, `swanctl --initiate: ${init.out}${diag()}`);
       });
       const lines = ikeLines();
       assert.equal(lines.length, 1, showIke());
       assert.match(lines[0]!, / IKEv2 R established .*children 1/, 'racoon responded');
-      assert.equal((await charon!.listSas())[0]?.initiator, true, 'charon initiated');
+      assert.equal((await charon.listSas())[0]?.initiator, true, 'charon initiated');
       await assertChild();
       // dpd_delay 2: after 2 s without a message racoon sends an empty INFORMATIONAL; charon answers it.
-      const checks = node!.stats()['ikev2.livenessChecks']!;
+      const checks = node.stats()['ikev2.livenessChecks']!;
       await pollUntil(
-        () => `no liveness check answered: ${JSON.stringify(node!.stats())}${diag()}`,
-        () => node!.stats()['ikev2.livenessChecks']! > checks,
+        () => `no liveness check answered: ${JSON.stringify(node.stats())}${diag()}`,
+        () => node.stats()['ikev2.livenessChecks']! > checks,
       );
-      assert.equal(node!.stats()['ikev2.deadPeers'], 0);
+      assert.equal(node.stats()['ikev2.deadPeers'], 0);
       assert.match(ikeLines()[0]!, / IKEv2 R established/);
     },
   );
@@ -181,33 +146,34 @@ describe('interop: uipsecd --tun + racoon IKEv2 <-> strongSwan 5.9 charon/libips
       ? `skipped: ${skip}`
       : 'charon rekeys the child, then the IKE SA (CREATE_CHILD_SA); pings pass after each; its Delete ends all',
     async function () {
-      const before = node!.stats();
-      const r1 = await charon!.swanctl(['--rekey', '--child', 'net']);
+      const { net, charon, node } = p!;
+      const before = node.stats();
+      const r1 = await charon.swanctl(['--rekey', '--child', 'net']);
       assert.ok(r1.ok, r1.out);
       await pollUntil(
-        () => `child not rekeyed: ${JSON.stringify(node!.stats())} ${JSON.stringify(node!.sad())}${diag()}`,
-        () => node!.stats()['ikev2.childRekeyed']! > before['ikev2.childRekeyed']! && node!.sad().length === 2,
+        () => `child not rekeyed: ${JSON.stringify(node.stats())} ${JSON.stringify(node.sad())}${diag()}`,
+        () => node.stats()['ikev2.childRekeyed']! > before['ikev2.childRekeyed']! && node.sad().length === 2,
       );
-      await node!.racoon!.waitFor(/child \d+ with \S+ rekeyed as child \d+ by the peer/, 10_000);
+      await node.racoon!.waitFor(/child \d+ with \S+ rekeyed as child \d+ by the peer/, 10_000);
       await assertPings(net, {}, diag());
       const oldSpis = ikeLines()[0]!.split(' ')[2];
-      const r2 = await charon!.swanctl(['--rekey', '--ike', 'uipsec']);
+      const r2 = await charon.swanctl(['--rekey', '--ike', 'uipsec']);
       assert.ok(r2.ok, r2.out);
       await pollUntil(
-        () => `IKE SA not rekeyed: ${showIke()} ${JSON.stringify(node!.stats())}${diag()}`,
-        () => node!.stats()['ikev2.ikeRekeyed']! > before['ikev2.ikeRekeyed']! && ikeLines().length === 1,
+        () => `IKE SA not rekeyed: ${showIke()} ${JSON.stringify(node.stats())}${diag()}`,
+        () => node.stats()['ikev2.ikeRekeyed']! > before['ikev2.ikeRekeyed']! && ikeLines().length === 1,
       );
-      await node!.racoon!.waitFor(/IKE SA \d+ with \S+ rekeyed as \d+ by the peer/, 10_000);
+      await node.racoon!.waitFor(/IKE SA \d+ with \S+ rekeyed as \d+ by the peer/, 10_000);
       const now = ikeLines()[0]!;
       assert.notEqual(now.split(' ')[2], oldSpis, 'new IKE SPIs');
       assert.match(now, /established .*children 1$/, 'the child moved to the new IKE SA');
       await assertPings(net, {}, diag());
       await assertChild();
-      const t = await charon!.terminate({ ike: 'uipsec' });
+      const t = await charon.terminate({ ike: 'uipsec' });
       assert.ok(t.ok, t.out);
       await pollUntil(
-        () => `IKE SA or SAs left: ${showIke()} ${JSON.stringify(node!.sad())}${diag()}`,
-        () => ikeLines().length === 0 && node!.sad().length === 0,
+        () => `IKE SA or SAs left: ${showIke()} ${JSON.stringify(node.sad())}${diag()}`,
+        () => ikeLines().length === 0 && node.sad().length === 0,
       );
     },
   );

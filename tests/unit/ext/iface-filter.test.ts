@@ -85,6 +85,59 @@ describe('ext: interface filters', () => {
     close();
   });
 
+  it('an interface that detaches (Host.removeInterface): its filters hear it, then are detached; events; routes go', async () => {
+    const { a, b, close } = pair();
+    const events: IfEvent[] = [];
+    const kev: string[] = [];
+    b.kernEvents.subscribe({}, (e) =>
+      kev.push(
+        `${e.name} ${e.vendor}/${e.class}/${e.subclass}/${e.code} ${'addr' in e ? e.addr : 'ifname' in e ? e.ifname : ''}`,
+      ),
+    );
+    let detached = 0;
+    let ref!: IfFilterRef;
+    await b.extensions.load(
+      ext(
+        't.det',
+        (c) => {
+          ref = c.interfaceFilter('eth0', {
+            name: 'w',
+            event: (e) => void events.push(e),
+            detached: () => void detached++,
+          });
+        },
+        (c) => {
+          for (const x of c.attachments()) x.detach();
+        },
+      ),
+    );
+    const got = inbox(b, 9);
+    assert.equal(b.removeInterface('nope0'), undefined);
+    const link = b.removeInterface('eth0');
+    assert.ok(link, 'the link is handed back to the caller');
+    assert.equal(b.interface('eth0'), undefined);
+    assert.deepEqual(b.routes.list(), []);
+    assert.deepEqual(events, [
+      { type: 'address-removed', ifname: 'eth0', address: '192.0.2.2/24' },
+      { type: 'address-removed', ifname: 'eth0', address: '2001:db8::2/64' },
+      { type: 'detached', ifname: 'eth0' },
+    ]);
+    assert.equal(detached, 1, 'iff_detached once');
+    assert.throws(() => ref.injectInput(new Uint8Array(20)), /detached/);
+    assert.deepEqual(kev, [
+      'addr-deleted 1/1/1/3 192.0.2.2/24',
+      'addr-deleted 1/1/6/3 2001:db8::2/64',
+      'if-detached 1/1/2/11 eth0',
+    ]);
+    // What the link still delivers is dropped: the interface is down and gone.
+    a.udpSocket().send(text('after detach'), B, 9);
+    await settle();
+    assert.deepEqual(got, []);
+    await b.extensions.stop('t.det'); // nothing left attached: it stops
+    link!.close();
+    close();
+  });
+
   it('refuse an unknown interface and an empty filter', async () => {
     const { a, close } = pair();
     await assert.rejects(

@@ -27,77 +27,125 @@ function receive(sock: Socket, n: number): Promise<Buffer[]> {
   });
 }
 
-describe('os/tx-queue: the send worker', function () {
-  before(function () {
-    if (!linux) this.skip(); // koffi bindings to Linux libc
-  });
+for (const mmsg of [true, false])
+  describe(`os/tx-queue: the send worker (${mmsg ? 'sendmmsg batches' : 'one sendto per datagram'})`, function () {
+    before(function () {
+      if (!linux) this.skip(); // koffi bindings to Linux libc
+    });
 
-  it('sends 300 datagrams of random sizes in order, byte for byte, to the address given', async () => {
-    const { TxQueue, openUdpSocket, closeFd } = await loadOs();
-    const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 }); // a burst must not overflow it
-    rx.bind(0, '127.0.0.1');
-    await once(rx, 'listening');
-    const port = rx.address().port;
-    const fd = openUdpSocket(Uint8Array.of(127, 0, 0, 1), 0, 0);
-    const tx = new TxQueue();
-    const rnd = prng(0x7a11);
-    const sent: Uint8Array[] = [];
-    try {
-      const arrival = receive(rx, 300);
-      for (let i = 0; i < 300; i++) {
-        const p = new Uint8Array(4 + Math.floor(rnd() * 1400));
-        for (let k = 0; k < p.length; k++) p[k] = Math.floor(rnd() * 256);
-        p[0] = i >> 8;
-        p[1] = i & 0xff;
-        sent.push(p);
-        assert.equal(tx.sendTo(fd, p, Uint8Array.of(127, 0, 0, 1), port), true);
-        // Let the socket buffer drain now and then (loopback drops what overflows it).
-        if (i % 50 === 49) await new Promise((r) => setTimeout(r, 20));
+    it('sends 300 datagrams of random sizes in order, byte for byte, to the address given', async () => {
+      const { TxQueue, openUdpSocket, closeFd } = await loadOs();
+      const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 }); // a burst must not overflow it
+      rx.bind(0, '127.0.0.1');
+      await once(rx, 'listening');
+      const port = rx.address().port;
+      const fd = openUdpSocket(Uint8Array.of(127, 0, 0, 1), 0, 0);
+      const tx = new TxQueue({ mmsg });
+      const rnd = prng(0x7a11);
+      const sent: Uint8Array[] = [];
+      try {
+        const arrival = receive(rx, 300);
+        for (let i = 0; i < 300; i++) {
+          const p = new Uint8Array(4 + Math.floor(rnd() * 1400));
+          for (let k = 0; k < p.length; k++) p[k] = Math.floor(rnd() * 256);
+          p[0] = i >> 8;
+          p[1] = i & 0xff;
+          sent.push(p);
+          assert.equal(tx.sendTo(fd, p, Uint8Array.of(127, 0, 0, 1), port), true);
+          // Let the socket buffer drain now and then (loopback drops what overflows it).
+          if (i % 50 === 49) await new Promise((r) => setTimeout(r, 20));
+        }
+        const got = await arrival;
+        assert.deepEqual(
+          got.map((b) => new Uint8Array(b)),
+          sent,
+        );
+        assert.equal(tx.sent, 300);
+        assert.equal(tx.errors, 0);
+      } finally {
+        await tx.close();
+        closeFd(fd);
+        rx.close();
       }
-      const got = await arrival;
-      assert.deepEqual(
-        got.map((b) => new Uint8Array(b)),
-        sent,
-      );
-      assert.equal(tx.sent, 300);
-      assert.equal(tx.errors, 0);
-    } finally {
-      await tx.close();
-      closeFd(fd);
-      rx.close();
-    }
-  });
+    });
 
-  it('close() sends what is still queued before the worker stops', async () => {
-    const { TxQueue, openUdpSocket, closeFd } = await loadOs();
-    const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 }); // a burst must not overflow it
-    rx.bind(0, '127.0.0.1');
-    await once(rx, 'listening');
-    const fd = openUdpSocket(Uint8Array.of(127, 0, 0, 1), 0, 0);
-    const tx = new TxQueue();
-    try {
-      const arrival = receive(rx, 40);
-      for (let i = 0; i < 40; i++) tx.sendTo(fd, Uint8Array.of(i), Uint8Array.of(127, 0, 0, 1), rx.address().port);
-      await tx.close();
-      assert.equal(tx.sent, 40);
-      assert.deepEqual(
-        (await arrival).map((b) => b[0]),
-        [...Array(40).keys()],
-      );
-      assert.equal(tx.sendTo(fd, Uint8Array.of(1), Uint8Array.of(127, 0, 0, 1), 9), false, 'a closed queue refuses');
-    } finally {
-      closeFd(fd);
-      rx.close();
-    }
-  });
+    it('close() sends what is still queued before the worker stops', async () => {
+      const { TxQueue, openUdpSocket, closeFd } = await loadOs();
+      const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 }); // a burst must not overflow it
+      rx.bind(0, '127.0.0.1');
+      await once(rx, 'listening');
+      const fd = openUdpSocket(Uint8Array.of(127, 0, 0, 1), 0, 0);
+      const tx = new TxQueue({ mmsg });
+      try {
+        const arrival = receive(rx, 40);
+        for (let i = 0; i < 40; i++) tx.sendTo(fd, Uint8Array.of(i), Uint8Array.of(127, 0, 0, 1), rx.address().port);
+        await tx.close();
+        assert.equal(tx.sent, 40);
+        assert.deepEqual(
+          (await arrival).map((b) => b[0]),
+          [...Array(40).keys()],
+        );
+        assert.equal(tx.sendTo(fd, Uint8Array.of(1), Uint8Array.of(127, 0, 0, 1), 9), false, 'a closed queue refuses');
+      } finally {
+        closeFd(fd);
+        rx.close();
+      }
+    });
 
-  it('counts a failed system call in the shared counters (errno kept), never throws', async () => {
-    const { TxQueue } = await loadOs();
-    const tx = new TxQueue();
-    assert.equal(tx.write(-1, Uint8Array.of(1, 2, 3)), true, 'queued');
-    await tx.close();
-    assert.equal(tx.errors, 1);
-    assert.equal(tx.lastErrno, 9, 'EBADF');
-    assert.equal(tx.sent, 0);
+    it('counts a failed system call in the shared counters (errno kept), never throws', async () => {
+      const { TxQueue } = await loadOs();
+      const tx = new TxQueue({ mmsg });
+      assert.equal(tx.write(-1, Uint8Array.of(1, 2, 3)), true, 'queued');
+      await tx.close();
+      assert.equal(tx.errors, 1);
+      assert.equal(tx.lastErrno, 9, 'EBADF');
+      assert.equal(tx.sent, 0);
+    });
+
+    it('counts every refused datagram of a batch (a bad socket), never throws', async () => {
+      const { TxQueue } = await loadOs();
+      const tx = new TxQueue({ mmsg });
+      for (let i = 0; i < 5; i++) tx.sendTo(-1, Uint8Array.of(i), Uint8Array.of(127, 0, 0, 1), 9);
+      await tx.close();
+      assert.equal(tx.errors, 5);
+      assert.equal(tx.lastErrno, 9, 'EBADF');
+      assert.equal(tx.sent, 0);
+    });
+
+    it('keeps the order across two sockets, a TUN-style write and a datagram larger than a batch slot', async () => {
+      const { TxQueue, openUdpSocket, closeFd } = await loadOs();
+      const { TX_SLOT_BYTES } = await import('../../../kernel/os/tx-batch.js');
+      const rxs = [0, 1].map(() => createSocket({ type: 'udp4', recvBufferSize: 4 << 20 }));
+      for (const r of rxs) r.bind(0, '127.0.0.1');
+      await Promise.all(rxs.map((r) => once(r, 'listening')));
+      const fds = [0, 1].map(() => openUdpSocket(Uint8Array.of(127, 0, 0, 1), 0, 0));
+      const tx = new TxQueue({ mmsg });
+      const rnd = prng(0x5e4d);
+      const sent: Uint8Array[][] = [[], []];
+      try {
+        const arrivals = rxs.map((r) => receive(r, 100));
+        for (let i = 0; i < 200; i++) {
+          // Runs of 1-9 datagrams to one socket, then the other: batches end where the socket changes.
+          const k = Math.floor(i / 5) % 2;
+          const size = i === 77 ? TX_SLOT_BYTES + 500 : 2 + Math.floor(rnd() * 1400);
+          const p = new Uint8Array(size).map(() => Math.floor(rnd() * 256));
+          p[0] = i;
+          sent[k]!.push(p);
+          tx.sendTo(fds[k]!, p, Uint8Array.of(127, 0, 0, 1), rxs[k]!.address().port);
+          if (i === 100) tx.write(-1, Uint8Array.of(1)); // a write(2) between batches: fails (EBADF), counted
+        }
+        const got = await Promise.all(arrivals);
+        for (const k of [0, 1])
+          assert.deepEqual(
+            got[k]!.map((b) => new Uint8Array(b)),
+            sent[k],
+          );
+        assert.equal(tx.sent, 200);
+        assert.equal(tx.errors, 1);
+      } finally {
+        await tx.close();
+        for (const fd of fds) closeFd(fd);
+        for (const r of rxs) r.close();
+      }
+    });
   });
-});

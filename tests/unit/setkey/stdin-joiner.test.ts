@@ -60,4 +60,24 @@ describe('setkey/stdin-joiner: the -c line joiner', () => {
     assert.deepEqual(ok.errors, []);
     assert.deepEqual([ok.statements[0]!.line, ok.statements[0]!.endLine], [2, 3]);
   });
+
+  it("a forgotten ';' is reported at the end of its own line, not as an error about the next command", () => {
+    const msgs = (lines: string[]) =>
+      [...joinStatements(lines)].flatMap((st) => parseJoined(st).errors.map((e) => e.message));
+    assert.deepEqual(msgs(['spdadd 10.0.0.1 10.0.0.2 any -P out ipsec esp/transport//require', 'flush;']), [
+      "line 1: missing ';' at the end of the statement near 'esp/transport//require'",
+    ]);
+    assert.deepEqual(
+      msgs(['spdadd 10.0.0.1 10.0.0.2 any -P out none', '', 'spdadd 10.0.0.2 10.0.0.1 any -P in none;']),
+      ["line 1: missing ';' at the end of the statement near 'none'"],
+    );
+    // The key before the missing ';' is never quoted.
+    const key = msgs(['add 10.0.0.1 10.0.0.2 esp 0x100 -E aes-cbc 0x00112233445566778899aabbccddeeff', 'flush;']);
+    assert.equal(key.length, 1);
+    assert.match(key[0]!, /^line 1: missing ';' at the end of the statement/);
+    assert.doesNotMatch(key[0]!, /0011223344/);
+    // A statement that is fine across lines, and an error that is not a lost ';', stay as they were.
+    assert.deepEqual(msgs(['spdadd 10.0.0.1 10.0.0.2 any', '-P out none;']), []);
+    assert.deepEqual(msgs(['add 10.0.0.1 10.0.0.2 esp 0x1000', '  -E aes-cbc 0x00;']).length, 1);
+  });
 });

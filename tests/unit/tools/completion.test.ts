@@ -10,6 +10,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { helpTexts, optionsOf } from '../../support/help-texts.js';
 import { repoRoot } from '../../support/root.js';
+import { KEV_FILTER_NAMES } from '../../../kernel/ext/events.js';
+
+/** racoonctl's commands and their short forms (racoon/racoonctl.ts). */
+const RACOONCTL_COMMANDS = [
+  'show-sa',
+  'ss',
+  'flush-sa',
+  'fs',
+  'delete-sa',
+  'ds',
+  'establish-sa',
+  'es',
+  'vpn-connect',
+  'vc',
+  'vpn-disconnect',
+  'vd',
+  'reload-config',
+  'rc',
+  'show-stats',
+];
 
 const ROOT = repoRoot();
 const BASH_FILE = join(ROOT, 'completions', 'uipsec.bash');
@@ -37,17 +57,21 @@ async function cases(): Promise<Case[]> {
       also: cmd === 'setkey' ? ['-P', '-a', '-l', '-p', '-DP', '-Da', '-Dp', '-Dl', '-FP', '-xx'] : [],
     });
   out.push(
-    { line: 'uipsec ', want: ['demo', 'status', 'send', 'listen', 'ping', 'pcap'] },
+    { line: 'uipsec ', want: ['demo', 'status', 'send', 'listen', 'ping', 'pcap', 'ctl', 'events'] },
+    { line: 'uipsec ctl ', want: ['list'], also: [] },
+    { line: 'uipsec ctl org.uipsec.example.counter ', want: ['get', 'set', 'send'], also: [] },
+    { line: 'uipsec events --class ', want: Object.keys(KEV_FILTER_NAMES), also: [] },
     { line: 'uipsec pcap ', want: ['encap', 'decap'], also: [] },
     { line: 'uipsec pcap encap ', want: ['in.pcap'], also: [] },
     { line: 'setkey -f ', want: ['a.conf', 'in.pcap'] },
     { line: 'racoon -f ', want: ['a.conf'], also: [] },
     {
       line: 'racoonctl ',
-      want: ['show-sa', 'ss', 'flush-sa', 'fs', 'delete-sa', 'ds', 'establish-sa', 'es'],
+      want: RACOONCTL_COMMANDS,
       also: [],
     },
-    { line: 'racoonctl -s x.sock ss ', want: ['isakmp', 'esp', 'ah', 'ipsec'], also: [] },
+    { line: 'racoonctl -s x.sock ss ', want: ['isakmp', 'ike', 'esp', 'ah', 'ipsec'], also: [] },
+    { line: 'racoonctl fs ', want: ['isakmp', 'esp', 'ah', 'ipsec'], also: [] },
     { line: 'racoonctl establish-sa ', want: ['isakmp'], also: [] },
   );
   return out;

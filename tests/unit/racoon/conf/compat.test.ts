@@ -122,14 +122,39 @@ describe('racoon/conf ipsec-tools 0.8.2 compatibility', () => {
 
   it('exchange_mode takes commas or blanks; each mode is recorded and aggressive/base are reported', () => {
     const { conf, errors } = parseRacoonConf(
-      `remote anonymous { exchange_mode main aggressive, base; ${PROPOSAL} }`,
+      `remote anonymous { exchange_mode base main, aggressive; ${PROPOSAL} }`,
       'x.conf',
     );
     assert.deepEqual(errors, []);
-    assert.deepEqual(conf.remotes[0]!.exchangeMode, [C.ISAKMP_ETYPE_IDENT, C.ISAKMP_ETYPE_AGG, C.ISAKMP_ETYPE_BASE]);
+    assert.deepEqual(conf.remotes[0]!.exchangeMode, [C.ISAKMP_ETYPE_BASE, C.ISAKMP_ETYPE_IDENT, C.ISAKMP_ETYPE_AGG]);
     assert.deepEqual(
       validateRacoonConf(conf).map((e) => [e.col, e.message]),
-      [[51, `x.conf:1: exchange_mode base: not supported yet (${SUPPORT['remote.exchange_mode base']!.why})`]],
+      [[34, `x.conf:1: exchange_mode base: not supported yet (${SUPPORT['remote.exchange_mode base']!.why})`]],
+    );
+  });
+
+  it('support_proxy on is a warning: IDci/IDcr are always sent, Mobile IPv6 proxy SAs are not made', () => {
+    const v = validateRacoonConfFull(
+      parseRacoonConf(`remote anonymous { support_proxy on; ${PROPOSAL} }`, 'p.conf').conf,
+    );
+    assert.deepEqual(v.errors, []);
+    assert.match(
+      v.warnings[0]!.message,
+      /^p\.conf:1: warning: support_proxy on: accepted and ignored \(uipsec always sends IDci\/IDcr/,
+    );
+  });
+
+  it('base mode after another mode (ipsec-tools samples: main,base) is a warning and is not accepted', () => {
+    const { conf, errors } = parseRacoonConf(`remote anonymous { exchange_mode main, base; ${PROPOSAL} }`, 'y.conf');
+    assert.deepEqual(errors, []);
+    assert.deepEqual(conf.remotes[0]!.exchangeMode, [C.ISAKMP_ETYPE_IDENT], 'a peer starting base mode is refused');
+    const v = validateRacoonConfFull(conf);
+    assert.deepEqual(v.errors, []);
+    assert.deepEqual(
+      v.warnings.map((e) => e.message),
+      [
+        `y.conf:1: warning: exchange_mode then base: accepted and ignored (${SUPPORT['remote.exchange_mode then base']!.why})`,
+      ],
     );
   });
 
@@ -241,7 +266,7 @@ describe('racoon/conf support table', () => {
 
   it('keys every `later` use with the section, so one table line covers each directive', () => {
     const { conf } = parseRacoonConf(
-      'privsep { user 0; }\nmode_cfg { network4 10.0.0.1; auth_source radius; }\nremote anonymous { certificate_type plain_rsa "k"; ' +
+      'privsep { user 0; }\nmode_cfg { network4 10.0.0.1; accounting pam; }\nremote anonymous { certificate_type plain_rsa "k"; ' +
         PROPOSAL +
         ' }\nsainfo anonymous clientaddr group "g" { ' +
         ALGS +
@@ -253,12 +278,11 @@ describe('racoon/conf support table', () => {
       conf.uses.filter((u) => supportOf(u.key).status !== 'supported').map((u) => [u.key, u.pos.line]),
       [
         ['privsep', 1],
-        ['mode_cfg.auth_source radius', 2],
-        ['sainfo.clientaddr', 4],
+        ['mode_cfg.accounting pam', 2],
         ['sainfo.group', 4],
       ],
     );
-    assert.equal(v.errors.length, 4);
+    assert.equal(v.errors.length, 3);
     assert.deepEqual(conf.remotes[0]!.certificate, {
       type: 'plain_rsa',
       keyFile: 'k',

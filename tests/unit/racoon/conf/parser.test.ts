@@ -441,9 +441,9 @@ describe('racoon/conf parser: fixture configurations', () => {
         m.poolSize,
         m.dns4.map(formatAddr),
         m.splitNetworks.map((n) => [n.kind, formatPrefix(n.prefix)]),
-        m.authSource,
+        m.groupSource,
       ],
-      ['10.99.0.1', 250, ['10.0.0.53', '10.0.0.54'], [['include', '10.0.0.0/8']], 'radius'],
+      ['10.99.0.1', 250, ['10.0.0.53', '10.0.0.54'], [['include', '10.0.0.0/8']], 'system'],
     );
     assert.equal(r.conf.sainfos[0]!.group, 'vpnusers');
     // The remote itself still parsed, with its PSK-free proposals kept for later stages.
@@ -468,7 +468,7 @@ describe('racoon/conf parser: fixture configurations', () => {
     );
   });
 
-  it('reports the remaining later features: ldapcfg, radiuscfg, complex_bundle, labelled situations, EC2N groups', () => {
+  it('parses ldapcfg and radiuscfg; reports complex_bundle, labelled situations, EC2N groups as later', () => {
     const text = [
       'ldapcfg { version 3; host "ldap.example"; port 389; }',
       'radiuscfg { auth "10.0.0.5" 1812 "secret"; timeout 5; }',
@@ -481,8 +481,6 @@ describe('racoon/conf parser: fixture configurations', () => {
     assert.deepEqual(
       validateRacoonConf(c).map((e) => e.message),
       [
-        'l.conf:1: ldapcfg: not supported yet (XAuth LDAP (ldapcfg))',
-        'l.conf:2: radiuscfg: not supported yet (XAuth RADIUS (radiuscfg))',
         'l.conf:3: complex_bundle on: not supported yet (complex bundles (complex_bundle on))',
         'l.conf:4: situation secrecy: not supported (labelled IPsec situations (RFC 2407 §4.2) are not planned)',
         'l.conf:4: dh_group ec2n155: not supported (EC2N groups 3/4 (RFC 2409 §6.3/6.4) are not planned: no maintained implementation, weak)',
