@@ -12,55 +12,15 @@ import {
 } from 'node:crypto';
 import { fmtOps, fmtSpread, interleave, youngGc, type Interleaved, type InterleaveOptions } from './harness.js';
 import { espOutput, espInput } from '../kernel/ipsec/esp.js';
-import { ReplayWindow } from '../kernel/sad/replay.js';
-import { findEncAlg, findAuthAlg } from '../crypto/registry.js';
+import { benchPacket, benchSa, IP_HDR as IPV4_HEADER_BYTES, PACKET_BYTES } from './esp/bench-sa.js';
 import { PooledRng } from '../common/rng.js';
 import type { SecAssoc } from '../kernel/sad/secassoc.js';
 import type { TransformEnv } from '../kernel/ipsec/transform.js';
 
-const PACKET_BYTES = 1400;
-const IPV4_HEADER_BYTES = 20;
 const TARGET = 0.77;
 // 512 packets (5-10 ms) per batch, 2 A-B-B-A cycles per round, 41 rounds: 84,000 packets per side.
 const SHAPE = { batch: 512, cycles: 2, rounds: 41, warmup: 10 };
 
-function ipv4Packet(len: number): Uint8Array {
-  const p = new Uint8Array(len);
-  randomFillSync(p, IPV4_HEADER_BYTES);
-  p.set([0x45, 0, len >> 8, len & 0xff, 0, 1, 0x40, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2]);
-  return p;
-}
-
-function sa(enc: string, encKey: Uint8Array, auth?: string, authKey?: Uint8Array): SecAssoc {
-  const life = { allocations: 0, bytes: 0, addtimeSec: 0, usetimeSec: 0 };
-  return {
-    spi: 0x1234,
-    proto: 'esp',
-    mode: 'transport',
-    src: new Uint8Array([192, 0, 2, 1]),
-    dst: new Uint8Array([192, 0, 2, 2]),
-    reqid: 0,
-    state: 'mature',
-    esn: false,
-    replayBits: 64,
-    replay: new ReplayWindow(64, false),
-    seqOutHi: 0,
-    seqOutLo: 0,
-    cyclicSeq: false,
-    encAlg: findEncAlg(enc),
-    encKey,
-    authAlg: auth ? findAuthAlg(auth) : undefined,
-    authKey,
-    tfcPadTo: 0,
-    hard: { ...life },
-    soft: { ...life },
-    current: { ...life },
-    ownerPid: 0,
-    seq: 0,
-  };
-}
-
-/** ESP out and back in, `n` packets per call; the receiver opens the sender's buffer as it would off the wire. */
 function espLoop(tx: SecAssoc, rx: SecAssoc, pkt: Uint8Array, env: TransformEnv, n: number): () => void {
   return () => {
     for (let i = 0; i < n; i++) {
@@ -150,12 +110,12 @@ export default function run(): void {
   // at GC time (two per packet on both sides) are then paid by the side that made them (harness.interleave).
   const OPTS: InterleaveOptions = { ...SHAPE, settle: youngGc() };
   const env: TransformEnv = { rng: new PooledRng(), now: 0 };
-  const pkt = ipv4Packet(PACKET_BYTES);
+  const pkt = benchPacket();
 
   const gcmKey = Buffer.alloc(20);
   randomFillSync(gcmKey);
-  const gTx = sa('aes-gcm-16', gcmKey),
-    gRx = sa('aes-gcm-16', gcmKey);
+  const gTx = benchSa({ enc: 'aes-gcm-16' }, gcmKey, undefined, undefined),
+    gRx = benchSa({ enc: 'aes-gcm-16' }, gcmKey, undefined, undefined);
   const gLen = espPlainLen(gTx, pkt, env, 8, 16);
   const rawG = rawGcm(gcmKey.subarray(0, 16), gLen, SHAPE.batch);
   if (!rawG.check()) throw new Error('raw GCM does not round-trip');
@@ -165,8 +125,8 @@ export default function run(): void {
     macKey = Buffer.alloc(20);
   randomFillSync(cbcKey);
   randomFillSync(macKey);
-  const cTx = sa('aes-cbc', cbcKey, 'hmac-sha1', macKey),
-    cRx = sa('aes-cbc', cbcKey, 'hmac-sha1', macKey);
+  const cTx = benchSa({ enc: 'aes-cbc', auth: 'hmac-sha1' }, cbcKey, macKey, undefined),
+    cRx = benchSa({ enc: 'aes-cbc', auth: 'hmac-sha1' }, cbcKey, macKey, undefined);
   const cLen = espPlainLen(cTx, pkt, env, 16, 12);
   const rawC = rawCbcSha1(cbcKey, macKey, cLen, SHAPE.batch);
   if (!rawC.check()) throw new Error('raw CBC does not round-trip');

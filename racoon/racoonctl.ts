@@ -14,7 +14,7 @@ export { exitAfterFlush } from '../common/stdio.js';
 export const DEFAULT_ADMIN_SOCKET = '/var/racoon/racoon.sock';
 const USAGE = `${RACOONCTL_USAGE}(racoonctl --help for the commands and examples)\n`;
 /** The commands racoon's admin socket knows (admin.ts), long and short names. */
-const COMMANDS = [
+export const RACOONCTL_COMMANDS: readonly string[] = [
   'show-sa',
   'ss',
   'flush-sa',
@@ -61,7 +61,7 @@ export async function runRacoonctl(
     err(`racoonctl: no command given\n${USAGE}`);
     return 1;
   }
-  if (!COMMANDS.includes(cmd)) {
+  if (!RACOONCTL_COMMANDS.includes(cmd)) {
     err(`racoonctl: unknown command '${cmd}'\n${USAGE}`);
     return 1;
   }

@@ -11,25 +11,7 @@ import { join } from 'node:path';
 import { helpTexts, optionsOf } from '../../support/help-texts.js';
 import { repoRoot } from '../../support/root.js';
 import { KEV_FILTER_NAMES } from '../../../kernel/ext/events.js';
-
-/** racoonctl's commands and their short forms (racoon/racoonctl.ts). */
-const RACOONCTL_COMMANDS = [
-  'show-sa',
-  'ss',
-  'flush-sa',
-  'fs',
-  'delete-sa',
-  'ds',
-  'establish-sa',
-  'es',
-  'vpn-connect',
-  'vc',
-  'vpn-disconnect',
-  'vd',
-  'reload-config',
-  'rc',
-  'show-stats',
-];
+import { RACOONCTL_COMMANDS } from '../../../racoon/racoonctl.js';
 
 const ROOT = repoRoot();
 const BASH_FILE = join(ROOT, 'completions', 'uipsec.bash');
@@ -67,7 +49,7 @@ async function cases(): Promise<Case[]> {
     { line: 'racoon -f ', want: ['a.conf'], also: [] },
     {
       line: 'racoonctl ',
-      want: RACOONCTL_COMMANDS,
+      want: [...RACOONCTL_COMMANDS],
       also: [],
     },
     { line: 'racoonctl -s x.sock ss ', want: ['isakmp', 'ike', 'esp', 'ah', 'ipsec'], also: [] },
