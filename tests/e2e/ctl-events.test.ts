@@ -4,7 +4,7 @@
 // control refused to `nobody` through `uipsec ctl` while its unprivileged control answers them, the owner
 // admitted to both.
 import { strict as assert } from 'node:assert';
-import { chmodSync, existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -119,6 +119,37 @@ describe('kernel controls and events between the shipped processes', function ()
       assert.match(d.err, /ctl clients 0 slow dropped 0 events sent 0;/);
     } finally {
       await d.stop();
+    }
+  });
+
+  it('an `extension` statement in the config file; `uipsec ctl list`, then set, get and send as written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'uipsec-ctlset-'));
+    const sock = join(dir, 'pfkey.sock');
+    const conf = join(dir, 'uipsecd.conf');
+    writeFileSync(conf, `extension ${join(ROOT, 'dist/examples/extensions/counter-control.js')}\n`);
+    const d = new Proc('uipsecd', daemonArgs(['--socket', sock, '-f', conf, '-v']));
+    const ctl = (...a: string[]) => runProc('uipsec', [bin('uipsec'), 'ctl', ...a, '-s', sock]);
+    try {
+      await d.waitFor(/kernel controls and events on/);
+      const list = await ctl('list');
+      assert.equal(list.code, 0, list.err);
+      assert.match(list.out, /org\.uipsec\.example\.counter/);
+      assert.match(list.out, /org\.uipsec\.example\.admin/);
+      // setopt 2: the counter's step, a big-endian u32; getopt 2 reads it back, getopt 1 the count.
+      const set = await ctl('org.uipsec.example.counter', 'set', '2', '--hex', '0000000a');
+      assert.equal(set.code, 0, set.err);
+      const step = await ctl('org.uipsec.example.counter', 'get', '2', '--hex');
+      assert.equal(step.out.trim(), '0x0000000a', step.err);
+      const sent = await ctl('org.uipsec.example.counter', 'send', '-r', '1', 'hello');
+      assert.equal(sent.code, 0, sent.err);
+      assert.match(sent.out, /#10 hello/);
+      assert.equal((await ctl('org.uipsec.example.counter', 'get', '1')).out.trim(), '10');
+      const bad = await ctl('org.uipsec.example.counter', 'set', '1', 'x');
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.err, /ENOPROTOOPT|read-only/);
+    } finally {
+      await d.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
