@@ -38,6 +38,9 @@ export class Capture {
     args.push(...(captureFilter ? ['-f', captureFilter] : []), '-w', file);
     const c = new Capture(file, new NsProc(`tshark ${iface}`, ns, args));
     await c.proc.waitFor(/Capturing on/, ms);
+    // tshark prints "Capturing on" when dumpcap has opened the interface; the first frames after it were seen
+    // missing under load (a quick mode's first two messages), so give the capture a moment to run.
+    await new Promise((r) => setTimeout(r, 300));
     return c;
   }
 
