@@ -4,6 +4,7 @@
 // response to our outstanding request. A new IKE_SA_INIT is answered statelessly (COOKIE under load, §2.6;
 // INVALID_KE_PAYLOAD, §1.3; NO_PROPOSAL_CHOSEN) or creates a half-open responder IKE SA.
 import { formatAddr } from '../../common/inet.js';
+import { sameIkev2Id } from './payloads/id.js';
 import type { EngineCtx } from '../engine/context.js';
 import type { Endpoint } from '../engine/datagram.js';
 import type { IkeVersionHandler } from '../engine/dispatch.js';
@@ -326,9 +327,10 @@ export class Ikev2Handler implements IkeVersionHandler, Ikev2Env {
     this.ctx.log(level, `IKEv2 SA ${sa.id} with ${formatAddr(sa.remote.addr)} removed: ${why}`);
   }
 
+  /** RFC 7296 §2.4: the same authenticated identity's IKE SAs go; another identity at one address (a NAT) stays. */
   initialContact(sa: IkeSa): void {
     for (const other of this.ikes.all())
-      if (other !== sa && other.state !== 'dead' && formatAddr(other.remote.addr) === formatAddr(sa.remote.addr))
+      if (other !== sa && other.state !== 'dead' && sameIkev2Id(other.peerId, sa.peerId))
         this.killIke(other, 'INITIAL_CONTACT from the peer');
   }
 

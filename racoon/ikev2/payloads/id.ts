@@ -31,6 +31,11 @@ export interface Ikev2Id {
   data: Uint8Array;
 }
 
+/** The same identity: type and bytes (both present). */
+export function sameIkev2Id(a: Ikev2Id | undefined, b: Ikev2Id | undefined): boolean {
+  return !!a && !!b && a.idType === b.idType && Buffer.compare(a.data, b.data) === 0;
+}
+
 /** §3.5: address IDs carry exactly one address; ID_NULL (RFC 7619) anything; every other type is non-empty. */
 export function validateIkev2Id(id: Ikev2Id, offset = -1): void {
   const n = id.data.length;
