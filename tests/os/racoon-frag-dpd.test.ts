@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compiled, programArgs, repoRoot } from '../e2e/support.js';
 import { makePair, netnsSkipReason, nsRun, NsProc, startDaemon, type Pair } from './netns.js';
+import { racoonCmd } from './racoon-machine.js';
 
 function racoonConf(peer: string, dir: string, side: string, extra: string): string {
   return `path pre_shared_key "${join(dir, `${side}.psk`)}";
@@ -30,12 +31,6 @@ sainfo anonymous {
   compression_algorithm deflate;
 }
 `;
-}
-
-/** `node bin/racoon` when built (as a user runs it), else racoon's main from source through tsx. */
-function racoonCmd(args: string[]): string[] {
-  if (compiled) return [process.execPath, join(repoRoot(), 'bin', 'racoon'), ...args];
-  return [process.execPath, ...programArgs('tests/e2e/racoon-launch'), 'racoon', ...args];
 }
 
 function setkeyCmd(args: string[]): string[] {

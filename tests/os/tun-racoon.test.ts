@@ -9,9 +9,9 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compiled, programArgs, repoRoot } from '../e2e/support.js';
 import { iperfSkipReason, runIperf } from '../support/iperf.js';
 import { makePair, netnsSkipReason, nsRun, NsProc, startDaemon, type Pair } from './netns.js';
+import { racoonCmd } from './racoon-machine.js';
 
 function racoonConf(peer: string, dir: string, side: string): string {
   return `path pre_shared_key "${join(dir, `${side}.psk`)}";
@@ -28,12 +28,6 @@ sainfo anonymous {
   compression_algorithm deflate;
 }
 `;
-}
-
-/** `node bin/racoon` when built (as a user runs it), else racoon's main from source through tsx. */
-function racoonCmd(args: string[]): string[] {
-  if (compiled) return [process.execPath, join(repoRoot(), 'bin', 'racoon'), ...args];
-  return [process.execPath, ...programArgs('tests/e2e/racoon-launch'), 'racoon', ...args];
 }
 
 function frames(file: string, filter: string): number {
