@@ -8,7 +8,8 @@ import type { EngineCtx } from '../engine/context.js';
 import type { Endpoint } from '../engine/datagram.js';
 import { OAKLEY_ATTR_AUTH_METHOD_RSASIG } from '../isakmp/constants.js';
 import { certAuthenticator } from './cert-auth.js';
-import { IKEV2_AUTH_METHOD_SHARED_KEY_MIC } from './constants.js';
+import { IKEV2_AUTH_METHOD_SHARED_KEY_MIC, IKEV2_ID_KEY_ID } from './constants.js';
+import type { PeerIdSpec } from '../cert/identity.js';
 import { idOfSpec, pskKeys } from './identity.js';
 import type { Authenticator } from './authenticator.js';
 import type { Ikev2Id } from './payloads/id.js';
@@ -27,14 +28,16 @@ export function pskFor(psk: PskFile, id: Ikev2Id | undefined, remote: Endpoint):
 }
 
 /** Shared-key authentication (§2.15 "Key Pad for IKEv2"): the same psk.txt entry for both directions. */
-export function pskAuthenticator(sa: IkeSa, psk: PskFile): Authenticator {
+export function pskAuthenticator(sa: IkeSa, psk: PskFile, loaded: readonly PeerIdSpec[] = []): Authenticator {
   const prf = sa.suite!.prf;
   return {
     payloads: () => [],
     sign(octets) {
       // The initiator signs before it sees IDr: the identity it expects then names the key.
+      // A `keyid file` has no spec value: its bytes were read at configuration time (conf/remote-auth.ts).
       const first = sa.rmconf.peersIdentifiers[0];
-      const expected = sa.peerId ?? (first ? idOfSpec(first, sa.remote) : undefined);
+      const fromFile = first?.type === 'keyid' ? loaded.find((d) => d.idType === IKEV2_ID_KEY_ID) : undefined;
+      const expected = sa.peerId ?? (first ? (idOfSpec(first, sa.remote) ?? fromFile) : undefined);
       const key = pskFor(psk, expected, sa.remote);
       return key ? { method: IKEV2_AUTH_METHOD_SHARED_KEY_MIC, data: sharedKeyAuth(prf, key, octets) } : undefined;
     },
@@ -70,5 +73,7 @@ export function usesCertificates(rm: RemoteConf): boolean {
 
 /** The method a remote authenticates with: its first proposal's authentication_method (psk or rsasig). */
 export function authenticatorFor(sa: IkeSa, ctx: EngineCtx): Authenticator {
-  return usesCertificates(sa.rmconf) ? certAuthenticator(sa, ctx) : pskAuthenticator(sa, ctx.psk);
+  return usesCertificates(sa.rmconf)
+    ? certAuthenticator(sa, ctx)
+    : pskAuthenticator(sa, ctx.psk, ctx.auth.get(sa.rmconf).peerIds);
 }

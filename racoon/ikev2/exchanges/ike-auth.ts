@@ -30,12 +30,15 @@ import { ExchangeError, findNotify, firstError, notifyPayload, single } from '..
 import { formatIkev2Id } from '../payloads/id.js';
 import type { ChildSa, Exchange, IkeSa } from '../records.js';
 import { answerChild, childRequest, childResponse, type ChildRequest } from './child-sa.js';
+import { AuthFailedI } from './informational.js';
 
 /** The initiator's IKE_AUTH, with the first child when one waits (strongSwan ike_auth + child_create). */
 export class IkeAuthI implements Exchange {
   readonly exchangeType = IKEV2_EXCHANGE_IKE_AUTH;
   readonly what = 'IKE_AUTH';
   private child?: ChildRequest;
+  /** We refused the responder (its identity or AUTH): §2.21.2 says so in an INFORMATIONAL of our own. */
+  private refusedHere = false;
 
   constructor(
     private readonly env: Ikev2Env,
@@ -83,6 +86,7 @@ export class IkeAuthI implements Exchange {
         err ? 'refused by the responder' : 'IDr or AUTH missing',
       );
     }
+    this.refusedHere = true;
     if (!peerIdentityAccepted(sa.rmconf, idr, sa.remote, env.ctx.auth.get(sa.rmconf).peerIds))
       throw new ExchangeError(
         N.IKEV2_N_AUTHENTICATION_FAILED,
@@ -91,6 +95,7 @@ export class IkeAuthI implements Exchange {
     sa.peerId = idr;
     const why = checkPeerAuth(env, sa, auth, peerOctets(sa, idr), payloads);
     if (why) throw new ExchangeError(N.IKEV2_N_AUTHENTICATION_FAILED, `${why} (${formatIkev2Id(idr)})`);
+    this.refusedHere = false;
     if (sa.rmconf.modeCfg) takeReply(env.ctx, sa, payloads);
     env.ikeEstablished(sa);
     const c = this.firstChild;
@@ -104,7 +109,9 @@ export class IkeAuthI implements Exchange {
     if (sa.state === 'dead') return; // IKE_SA_INIT failed first and said so
     if (/AUTHENTICATION_FAILED/.test(why)) env.ctx.stats.authFailed++;
     env.stats.ikeFailed++;
-    env.killIke(sa, `IKE_AUTH failed: ${why}`);
+    // §2.21.2: an error found by the initiator goes back in a separate INFORMATIONAL (sent once), then the SA goes.
+    if (this.refusedHere && /AUTHENTICATION_FAILED/.test(why)) env.queue(sa, new AuthFailedI(env, sa, why));
+    else env.killIke(sa, `IKE_AUTH failed: ${why}`);
   }
 }
 

@@ -10,9 +10,9 @@ import { formatAddr } from '../../../common/inet.js';
 import { IKEV2_EXCHANGE_INFORMATIONAL, IKEV2_PAYLOAD_DELETE, IKEV2_PROTO_IKE } from '../constants.js';
 import type { Ikev2Env } from '../env.js';
 import { payloadsOf } from '../message.js';
-import { isErrorNotify } from '../notify-types.js';
+import { IKEV2_N_AUTHENTICATION_FAILED, isErrorNotify } from '../notify-types.js';
 import type { Ikev2Payload } from '../payload-chain.js';
-import { notifiesOf, notifyName } from '../payload-util.js';
+import { notifiesOf, notifyName, notifyPayload } from '../payload-util.js';
 import type { ChildSa, Exchange, IkeSa } from '../records.js';
 
 /** Delete payloads for children, grouped by protocol, with our inbound SPIs. */
@@ -115,6 +115,38 @@ export class LivenessI implements Exchange {
   }
 }
 
+/**
+ * §2.21.2: the initiator refused the responder's identity or AUTH after IKE_AUTH; it tells the responder with
+ * N(AUTHENTICATION_FAILED) in an INFORMATIONAL, sent once (the peer may already be gone), then drops the IKE SA.
+ */
+export class AuthFailedI implements Exchange {
+  readonly exchangeType = IKEV2_EXCHANGE_INFORMATIONAL;
+  readonly what = 'INFORMATIONAL (AUTHENTICATION_FAILED)';
+  readonly retransmit: { intervalSec: number; counter: number };
+
+  constructor(
+    private readonly env: Ikev2Env,
+    private readonly sa: IkeSa,
+    private readonly why: string,
+  ) {
+    this.retransmit = { intervalSec: env.ctx.conf.timer.intervalSec, counter: 1 };
+  }
+
+  async request(): Promise<Ikev2Payload[] | undefined> {
+    if (this.sa.state === 'dead') return undefined;
+    return [notifyPayload(IKEV2_N_AUTHENTICATION_FAILED)];
+  }
+
+  async response(): Promise<'done'> {
+    this.failed();
+    return 'done';
+  }
+
+  failed(): void {
+    this.env.killIke(this.sa, `IKE_AUTH failed: ${this.why}`);
+  }
+}
+
 export interface InfoAnswer {
   payloads: Ikev2Payload[];
   after?: () => void;
@@ -127,6 +159,12 @@ export function answerInformational(env: Ikev2Env, sa: IkeSa, req: readonly Ikev
       isErrorNotify(n.notifyType) ? 'warn' : 'info',
       `INFORMATIONAL from ${formatAddr(sa.remote.addr)}: ${notifyName(n.notifyType)}`,
     );
+  // §2.21.2: the initiator refused our IKE_AUTH answer; the IKE SA and its children go.
+  if (notifiesOf(req).some((n) => n.notifyType === IKEV2_N_AUTHENTICATION_FAILED))
+    return {
+      payloads: [],
+      after: () => env.killIke(sa, 'the peer refused our authentication (AUTHENTICATION_FAILED)'),
+    };
   const dels = payloadsOf(req, IKEV2_PAYLOAD_DELETE);
   if (dels.length > 0) env.ctx.stats.deletesReceived++;
   if (dels.some((d) => d.protocol === IKEV2_PROTO_IKE)) {
