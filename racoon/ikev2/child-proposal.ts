@@ -20,6 +20,7 @@ interface EspEncr {
 const ESP_ENCR: ReadonlyMap<number, EspEncr> = new Map<number, EspEncr>([
   [T.IKEV2_ENCR_3DES, { sadb: P.SADB_EALG_3DESCBC, keyBytes: () => 24, aead: false }],
   [T.IKEV2_ENCR_AES_CBC, { sadb: P.SADB_X_EALG_AESCBC, keyBytes: (b = 128) => b / 8, aead: false }],
+  [T.IKEV2_ENCR_CAMELLIA_CBC, { sadb: P.SADB_X_EALG_CAMELLIACBC, keyBytes: (b = 128) => b / 8, aead: false }],
   // RFC 5930 §4 / RFC 3686 §5.1, RFC 4106 §8.1, RFC 7634 §2: 4 bytes of nonce or salt after the key.
   [T.IKEV2_ENCR_AES_CTR, { sadb: P.SADB_X_EALG_AESCTR, keyBytes: (b = 128) => b / 8 + 4, aead: false }],
   [T.IKEV2_ENCR_AES_GCM_8, { sadb: P.SADB_X_EALG_AESGCM8, keyBytes: (b = 128) => b / 8 + 4, aead: true }],

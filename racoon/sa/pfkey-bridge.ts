@@ -200,7 +200,10 @@ export class PfkeyBridge {
         lifetimeHard: life(100),
         lifetimeSoft: life(SOFT_LIFETIME_PERCENT),
       };
-      if (algs.encKeyBytes > 0) ext.keyEncrypt = { bits: algs.encKeyBytes * 8, key: k.encKey };
+      // libipsec pfkey_send_x1 (racoon): ESP always carries KEY_ENCRYPT, empty for null encryption (RFC 2410);
+      // FreeBSD key_add refuses an ESP SA without it.
+      if (algs.encKeyBytes > 0 || algs.satype === P.SADB_SATYPE_ESP)
+        ext.keyEncrypt = { bits: algs.encKeyBytes * 8, key: k.encKey };
       if (algs.authKeyBytes > 0) ext.keyAuth = { bits: algs.authKeyBytes * 8, key: k.authKey };
       if (natt && algs.satype === P.SADB_SATYPE_ESP) {
         // RFC 3948 / KAME key_setnatt: ESP-in-UDP with the IKE ports (source first, as the SA is written).

@@ -12,6 +12,9 @@ export function v2Conf(
     childLife?: string;
     dpd?: number;
     extra?: string;
+    /** The sainfo's ESP transforms (default aes 128 / hmac_sha256). */
+    childEnc?: string;
+    childAuth?: string;
   } = {},
 ): string {
   const proposals = (o.groups ?? ['ecp256'])
@@ -36,8 +39,8 @@ ${proposals}
 sainfo anonymous {
   ${o.pfs ? `pfs_group ${o.pfs};` : ''}
   lifetime time ${o.childLife ?? '1 hour'};
-  encryption_algorithm aes 128;
-  authentication_algorithm hmac_sha256;
+  encryption_algorithm ${o.childEnc ?? 'aes 128'};
+  authentication_algorithm ${o.childAuth ?? 'hmac_sha256'};
 }
 `;
 }
