@@ -148,6 +148,8 @@ export interface RemoteConf {
   natTraversal: OnOffForce;
   generatePolicy: GeneratePolicy;
   nonceSize: number;
+  /** Where `nonce_size` was written (its range is checked per IKE version). */
+  nonceSizePos?: Pos;
   /** `dpd on|off` (racoon's switch for the DPD vendor ID; the probes need dpd_delay). Default on. */
   dpd: boolean;
   dpdDelaySec: number;

@@ -166,13 +166,14 @@ export function validateIkev2Remote(rm: RemoteConf, out: ConfigError[]): void {
     if (typeof v === 'string')
       out.push(configError(`remote ${rm.name} (IKEv2): ${v}`, p.pos.file, p.pos.line, p.pos.col));
   }
+  const at = rm.nonceSizePos ?? rm.pos;
   if (rm.nonceSize < IKEV2_NONCE_MIN || rm.nonceSize > IKEV2_NONCE_MAX)
     out.push(
       configError(
         `remote ${rm.name}: IKEv2 nonce_size ${rm.nonceSize} outside ${IKEV2_NONCE_MIN}..${IKEV2_NONCE_MAX} (RFC 7296 §2.10)`,
-        rm.pos.file,
-        rm.pos.line,
-        rm.pos.col,
+        at.file,
+        at.line,
+        at.col,
       ),
     );
 }

@@ -150,9 +150,12 @@ export const BEHAVIOUR_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = 
   generate_policy: choice(['on', 'off', 'require', 'unique'] as const, 'generate_policy', (rm, v) => {
     rm.generatePolicy = v;
   }),
-  nonce_size: number('nonce_size', (rm, v) => {
-    rm.nonceSize = v;
-  }),
+  nonce_size: (r, kw, c) => {
+    c.rm.nonceSizePos = posOf(kw); // the range checks (RFC 2409 §5, RFC 7296 §2.10) point at this line
+    number('nonce_size', (rm, v) => {
+      rm.nonceSize = v;
+    })(r, kw, c);
+  },
   dpd: flag((rm, v) => {
     rm.dpd = v;
   }, 'dpd'),

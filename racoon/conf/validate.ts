@@ -39,7 +39,7 @@ function validateProposal(p: ProposalConf, rm: RemoteConf, out: ConfigError[]): 
  */
 function aggressiveWarning(rm: RemoteConf, warnings: ConfigError[]): void {
   const i = rm.exchangeMode.indexOf(ISAKMP_ETYPE_AGG);
-  if (i < 0) return;
+  if (i < 0 || rm.ikeVersion === 2) return; // IKEv2 ignores exchange_mode (support.ts says so)
   const psk = rm.proposals.some((p) => p.authMethod?.id === OAKLEY_ATTR_AUTH_METHOD_PSKEY);
   err(
     warnings,
@@ -70,14 +70,18 @@ function validateRemote(rm: RemoteConf, out: ConfigError[], warnings: ConfigErro
   if (rm.proposals.length === 0) err(out, rm.pos, `remote ${rm.name} has no proposal`);
   for (const p of rm.proposals) validateProposal(p, rm, out);
   // racoon.conf(5): in aggressive mode every proposal must use the same DH group (KE goes in message 1).
-  if (rm.exchangeMode.includes(ISAKMP_ETYPE_AGG)) {
+  if (rm.exchangeMode.includes(ISAKMP_ETYPE_AGG) && rm.ikeVersion !== 2) {
     const groups = new Set(rm.proposals.map((p) => p.dhGroup?.id).filter((g) => g !== undefined));
     if (groups.size > 1)
       err(out, rm.pos, `remote ${rm.name}: aggressive mode needs the same dh_group in every proposal`);
   }
-  // RFC 2409 §5: nonces are 8..256 bytes.
-  if (rm.nonceSize < ISAKMP_NONCE_MIN || rm.nonceSize > ISAKMP_NONCE_MAX)
-    err(out, rm.pos, `remote ${rm.name}: nonce_size ${rm.nonceSize} outside ${ISAKMP_NONCE_MIN}..${ISAKMP_NONCE_MAX}`);
+  // RFC 2409 §5: nonces are 8..256 bytes (IKEv2's 16..256: conf/ikev2.ts).
+  if (rm.ikeVersion !== 2 && (rm.nonceSize < ISAKMP_NONCE_MIN || rm.nonceSize > ISAKMP_NONCE_MAX))
+    err(
+      out,
+      rm.nonceSizePos ?? rm.pos,
+      `remote ${rm.name}: nonce_size ${rm.nonceSize} outside ${ISAKMP_NONCE_MIN}..${ISAKMP_NONCE_MAX}`,
+    );
   if (rm.lifetimeSec === 0) err(out, rm.pos, `remote ${rm.name}: lifetime must be positive`);
   if (rm.dpdDelaySec > 0 && (rm.dpdRetrySec === 0 || rm.dpdMaxfail === 0))
     err(out, rm.pos, `remote ${rm.name}: dpd_retry and dpd_maxfail must be positive when dpd_delay is set`);

@@ -621,8 +621,8 @@ describe('racoon/conf errors: every one reported with file:line, parsing goes on
       [
         '47: counter 0 out of range 1..4294967295',
         '2: remote 192.0.2.2: aggressive mode needs the same dh_group in every proposal',
-        '2: remote 192.0.2.2: nonce_size 4 outside 8..256',
         '2: remote 192.0.2.2: verify_identifier on needs a peers_identifier',
+        '4: remote 192.0.2.2: nonce_size 4 outside 8..256',
         '18: proposal in remote 192.0.2.2 lacks encryption_algorithm, authentication_method, dh_group',
         '22: duplicate remote 192.0.2.2[any]',
         '30: remote 192.0.2.3 has no proposal',
