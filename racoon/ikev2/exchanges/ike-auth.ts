@@ -125,7 +125,7 @@ export interface AuthAnswer {
 export async function answerIkeAuth(env: Ikev2Env, sa: IkeSa, req: readonly Ikev2Payload[]): Promise<AuthAnswer> {
   const idi = single(req, IKEV2_PAYLOAD_IDI);
   const auth = single(req, IKEV2_PAYLOAD_AUTH);
-  if (!idi || !auth) throw new ExchangeError(N.IKEV2_N_INVALID_SYNTAX, 'IDi or AUTH missing');
+  if (!idi) throw new ExchangeError(N.IKEV2_N_INVALID_SYNTAX, 'IDi missing');
   const refuse = (why: string): AuthAnswer => {
     env.ctx.stats.authFailed++;
     env.stats.ikeFailed++;
@@ -135,6 +135,8 @@ export async function answerIkeAuth(env: Ikev2Env, sa: IkeSa, req: readonly Ikev
       after: () => env.killIke(sa, 'authentication failed'),
     };
   };
+  // §2.16: an initiator that leaves AUTH out asks for EAP; a later step here, so the answer is a refusal.
+  if (!auth) return refuse('no AUTH payload: the peer asks for EAP (RFC 7296 §2.16), which racoon does not do yet');
   const loaded = env.ctx.auth.get(sa.rmconf);
   if (!peerIdentityAccepted(sa.rmconf, idi, sa.remote, loaded.peerIds))
     return refuse('identity not in peers_identifier');
