@@ -11,6 +11,7 @@ import type { SaPairKeys } from '../sa/sa-pair.js';
 import { saText } from '../sa/sa-text.js';
 import { sadbSpi, spiNumber } from '../sa/spi.js';
 import { childTransformText } from './child-proposal.js';
+import { releaseGenerated } from './generate-policy.js';
 import { IKEV2_PROTO_AH } from './constants.js';
 import type { ChildSa, IkeSa } from './records.js';
 import { selectorText } from './selectors.js';
@@ -120,6 +121,7 @@ export class ChildTable implements SaOwner {
     child.cancelTimers = [];
     this.all.delete(child);
     child.ike.children.delete(child);
+    releaseGenerated(this.ctx, child, this.all);
   }
 
   /** Removes a child from the kernel (both SAs, and IPComp's) and from the table. */

@@ -9,6 +9,8 @@ import type { Ikev2Stats } from './stats.js';
 export interface Ikev2Env {
   readonly ctx: EngineCtx;
   readonly stats: Ikev2Stats;
+  /** Every child of every IKE SA (generate_policy finds who holds a generated pair). */
+  readonly children: { readonly all: ReadonlySet<ChildSa> };
   /** Runs `ex` on `sa` when the window has room (one request outstanding, §2.3). */
   queue(sa: IkeSa, ex: Exchange): void;
   /** A fresh 8-byte IKE SPI of ours (never zero, §2.6). */

@@ -1,6 +1,7 @@
 // The IKEv2 negotiation records: the IKE SA (strongSwan `ike_sa_t`, iked `struct iked_sa`) with its two
 // message windows (RFC 7296 §2.3, window size 1), and the Child SA (strongSwan `child_sa_t`). Plain data: the
 // tables (ike-table.ts, child-table.ts) own them; the exchanges (exchanges/*.ts) fill them in.
+import type { GeneratedSp } from './generate-policy.js';
 import type { DhKeyPair } from '../../crypto/dh.js';
 import type { IkePrf } from '../../crypto/ike-prf.js';
 import type { RemoteConf, SainfoConf } from '../conf/ast.js';
@@ -187,6 +188,8 @@ export interface ChildSa {
   rekeyedByPeer?: ChildSa;
   /** The nonces of the exchange that created it (the lowest loses a simultaneous rekey, §2.8.1). */
   nonces?: Uint8Array[];
+  /** The policy pair generate_policy made for it (generate-policy.ts), shared with its replacements. */
+  generated?: GeneratedSp;
   cancelTimers: (() => void)[];
 }
 

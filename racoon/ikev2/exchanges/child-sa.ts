@@ -28,7 +28,9 @@ import type { Ikev2Payload } from '../payload-chain.js';
 import { ExchangeError, findNotify, firstError, notifyName, notifyPayload, single } from '../payload-util.js';
 import type { Ikev2Sa } from '../payloads/sa.js';
 import type { ChildSa, IkeSa } from '../records.js';
-import { allWithin, matchInboundPolicy, phase2IdOfSelector, selectorText } from '../selectors.js';
+import { allWithin, matchInboundPolicy, phase2IdOfSelector, selectorText, type PolicyMatch } from '../selectors.js';
+import { generatedEntry, generateFor, heldGenerated, installGenerated, type GeneratedSp } from '../generate-policy.js';
+import type { Ikev2Selector } from '../payloads/ts.js';
 import { sharedSecret } from './ike-sa-init.js';
 import { narrowToAddress } from '../cfg.js';
 
@@ -164,6 +166,32 @@ export interface AnswerChildOptions {
   rekeys?: ChildSa;
 }
 
+/**
+ * The inbound policy the proposal falls under (§2.9 narrowing), or under generate_policy one made from the
+ * proposal itself; a policy generated for an earlier child (its rekey, or a new one) is shared.
+ */
+function policyFor(
+  env: Ikev2Env,
+  sa: IkeSa,
+  offer: Ikev2Sa,
+  tsi: readonly Ikev2Selector[],
+  tsr: readonly Ikev2Selector[],
+  transport: boolean,
+): { match: PolicyMatch; generated?: GeneratedSp } {
+  const match = matchInboundPolicy(env.ctx.bridge.spd.values(), tsi, tsr);
+  if (match) {
+    const held = match.sp.requests.length ? heldGenerated(env.children.all, match.sp) : undefined;
+    return held ? { match, generated: held } : { match };
+  }
+  const g = generateFor(env.ctx, sa.rmconf.generatePolicy, tsi, tsr, offer, transport);
+  if (typeof g === 'string') throw new ExchangeError(N.IKEV2_N_TS_UNACCEPTABLE, g);
+  env.ctx.log('info', `no policy found, generating the policy: ${g.key} (${g.mode})`);
+  return {
+    match: { sp: generatedEntry(g), tsi: tsi[0] as PolicyMatch['tsi'], tsr: tsr[0] as PolicyMatch['tsr'] },
+    generated: g,
+  };
+}
+
 /** The protocol of the peer's proposals that the policy asks for (ESP, else AH). */
 function protocolFor(offer: Ikev2Sa, sp: { requests: { proto: number }[] }): number | undefined {
   for (const p of offer.proposals) {
@@ -194,15 +222,14 @@ export async function answerChild(
   const leased = sa.cfg && !sa.cfg.client ? sa.cfg.result.addr4 : undefined;
   const ownTs = leased ? narrowToAddress(tsi.selectors, leased) : tsi.selectors;
   if (ownTs.length === 0) throw new ExchangeError(N.IKEV2_N_TS_UNACCEPTABLE, 'TSi does not cover the leased address');
-  const match = matchInboundPolicy(ctx.bridge.spd.values(), ownTs, tsr.selectors);
-  if (!match) throw new ExchangeError(N.IKEV2_N_TS_UNACCEPTABLE, 'no inbound policy for the proposed selectors');
+  const transport = findNotify(req, N.IKEV2_N_USE_TRANSPORT_MODE) !== undefined;
+  const { match, generated } = policyFor(env, sa, sap, ownTs, tsr.selectors, transport);
   const protocol = protocolFor(sap, match.sp);
   if (protocol === undefined) throw new ExchangeError(N.IKEV2_N_NO_PROPOSAL_CHOSEN, 'no protocol the policy asks for');
   const request = match.sp.requests.find(
     (r) => r.proto === (protocol === IKEV2_PROTO_AH ? P.IPPROTO_AH : P.IPPROTO_ESP),
   )!;
   const mode = request.mode === P.IPSEC_MODE_TUNNEL ? 'tunnel' : 'transport';
-  const transport = findNotify(req, N.IKEV2_N_USE_TRANSPORT_MODE) !== undefined;
   if (transport !== (mode === 'transport'))
     throw new ExchangeError(N.IKEV2_N_NO_PROPOSAL_CHOSEN, `the policy asks for ${mode} mode`);
   const sainfo = lookupSainfo(ctx.conf, {
@@ -234,6 +261,7 @@ export async function answerChild(
     lifetimeSec: sainfo.lifetimeSec,
     peerSpi: peerProposal.spi.slice(),
     ...(o.rekeys ? { rekeys: o.rekeys } : {}),
+    ...(generated ? { generated } : {}),
   });
   try {
     return { payloads: await finishAnswer(env, sa, child, choice.chosen, req, o, match.sp.requests), child };
@@ -278,6 +306,14 @@ async function finishAnswer(
   if (gir) wipe(gir);
   if (!(await env.installChild(child, pairs)))
     throw new ExchangeError(N.IKEV2_N_NO_PROPOSAL_CHOSEN, 'the kernel refused the SAs');
+  if (
+    child.generated &&
+    !heldGenerated(
+      [...env.children.all].filter((c) => c !== child),
+      generatedEntry(child.generated),
+    )
+  )
+    await installGenerated(env.ctx, child);
   return out;
 }
 

@@ -152,6 +152,7 @@ export function rekeyChild(env: Ikev2Env, sa: IkeSa, old: ChildSa): CreateChildI
     tsr: old.initiator ? old.tsr : old.tsi,
     lifetimeSec: old.lifetimeSec,
     rekeys: old,
+    ...(old.generated ? { generated: old.generated } : {}),
     ...(old.ipcomp ? { ipcomp: { myCpi: new Uint8Array(0), transform: old.ipcomp.transform } } : {}),
   });
   return new CreateChildI(env, sa, child, old);
