@@ -9,7 +9,8 @@
 // `mode_cfg { }`, narrows the first child's TSi to that address, and releases it when the IKE SA goes (a
 // rekeyed IKE SA hands it on, §2.18). The client keeps what it received in racoon's mode-config form (the
 // phase1_up script sees INTERNAL_ADDR4...) and proposes it as TSi for the children it creates afterwards.
-// IPv6 addresses are not leased (mode_cfg has no IPv6 pool): their requests get no value (§3.15.1 allows it).
+// The client also asks for an IPv6 address and DNS servers (cfg6.ts reads them); the server leases no IPv6
+// address (mode_cfg has no IPv6 pool): those requests get no value (§3.15.1 allows it).
 import { formatAddr, type Prefix } from '../../common/inet.js';
 import type { EngineCtx } from '../engine/context.js';
 import { emptyResult, MAX_CFG_ATTRS, MAX_SPLIT_NETWORKS, type ModeCfgResult } from '../ikev1/cfg/attributes.js';
@@ -20,6 +21,7 @@ import { single } from './payload-util.js';
 import type { Ikev2CfgAttr, Ikev2Cp } from './payloads/cp.js';
 import type { Ikev2AddrSelector, Ikev2Selector } from './payloads/ts.js';
 import type { IkeSa } from './records.js';
+import { takeIp6, type Cfg6 } from './cfg6.js';
 import { intersect } from './selectors.js';
 
 /** What a racoon client asks for: empty values (§3.15.1: "any value will do"). */
@@ -30,10 +32,15 @@ const CLIENT_ASKS = [
   K.IKEV2_CFG_ATTR_INTERNAL_IP4_NBNS,
   K.IKEV2_CFG_ATTR_INTERNAL_IP4_SUBNET,
   K.IKEV2_CFG_ATTR_INTERNAL_DNS_DOMAIN,
+  K.IKEV2_CFG_ATTR_INTERNAL_IP6_ADDRESS,
+  K.IKEV2_CFG_ATTR_INTERNAL_IP6_DNS,
 ];
 
-/** What the server can answer (SUPPORTED_ATTRIBUTES, §3.15.1). */
-const SERVER_GIVES = [...CLIENT_ASKS, K.IKEV2_CFG_ATTR_SUPPORTED_ATTRIBUTES];
+/** What the server can answer (SUPPORTED_ATTRIBUTES, §3.15.1): IPv4 only. */
+const SERVER_GIVES = [
+  ...CLIENT_ASKS.filter((t) => t !== K.IKEV2_CFG_ATTR_INTERNAL_IP6_ADDRESS && t !== K.IKEV2_CFG_ATTR_INTERNAL_IP6_DNS),
+  K.IKEV2_CFG_ATTR_SUPPORTED_ATTRIBUTES,
+];
 
 /** Bytes of a domain name kept from a reply (RFC 8598 names are at most 255 octets). */
 const MAX_DOMAIN_BYTES = 255;
@@ -57,7 +64,7 @@ export function maskLen(m: Uint8Array): number | undefined {
 /** One address as a selector (all protocols and ports): the client's TSi (§2.9, §3.13.1). */
 export function hostSelector(addr: Uint8Array): Ikev2AddrSelector {
   return {
-    tsType: K.IKEV2_TS_IPV4_ADDR_RANGE,
+    tsType: addr.length === 16 ? K.IKEV2_TS_IPV6_ADDR_RANGE : K.IKEV2_TS_IPV4_ADDR_RANGE,
     protocol: 0,
     startPort: 0,
     endPort: 65535,
@@ -74,14 +81,15 @@ export function narrowToAddress(tsi: readonly Ikev2Selector[], addr: Uint8Array)
 
 /** The client's own TSi on an IKE SA that gave it an address: the policy's, narrowed to it when it fits. */
 export function clientTsi(sa: IkeSa | undefined, tsi: Ikev2AddrSelector): Ikev2AddrSelector {
-  const addr = sa?.cfg?.client ? sa.cfg.result.addr4 : undefined;
+  const v6 = tsi.tsType === K.IKEV2_TS_IPV6_ADDR_RANGE;
+  const addr = sa?.cfg?.client ? (v6 ? sa.cfg.v6?.addr6 : sa.cfg.result.addr4) : undefined;
   return (addr && intersect(tsi, hostSelector(addr))) || tsi;
 }
 
-/** Client: a CFG_REPLY into racoon's mode-config result; returns how many attributes were skipped. */
-export function readReply(cp: Ikev2Cp, r: ModeCfgResult): number {
+/** Client: a CFG_REPLY into racoon's mode-config result (IPv6 into `v6`); how many attributes were skipped. */
+export function readReply(cp: Ikev2Cp, r: ModeCfgResult, v6: Cfg6 = { dns6: [] }): number {
   let bad = Math.max(0, cp.attrs.length - MAX_CFG_ATTRS);
-  for (const a of cp.attrs.slice(0, MAX_CFG_ATTRS)) if (!take(a, r)) bad++;
+  for (const a of cp.attrs.slice(0, MAX_CFG_ATTRS)) if (!(takeIp6(a, v6) ?? take(a, r))) bad++;
   return bad;
 }
 
@@ -228,19 +236,21 @@ function lease(ctx: EngineCtx, sa: IkeSa): Uint8Array | undefined {
 export function takeReply(ctx: EngineCtx, sa: IkeSa, payloads: readonly Ikev2Payload[]): void {
   const cp = single(payloads, K.IKEV2_PAYLOAD_CP);
   const r = emptyResult();
-  sa.cfg = { client: true, result: r };
+  const v6: Cfg6 = { dns6: [] };
+  sa.cfg = { client: true, result: r, v6 };
   const peer = formatAddr(sa.remote.addr);
   if (!cp || cp.cfgType !== K.IKEV2_CFG_REPLY) {
     ctx.log('warn', `CP: ${peer} sent no CFG_REPLY: no address`);
     return;
   }
-  const bad = readReply(cp, r);
+  const bad = readReply(cp, r, v6);
   if (bad) {
     ctx.stats.cfgDropped += bad;
     ctx.log('warn', `CP from ${peer}: ${bad} attributes skipped (malformed or beyond ${MAX_CFG_ATTRS})`);
   }
   if (r.addr4) ctx.log('info', `CP: got address ${formatAddr(r.addr4)} from ${peer}`);
-  else ctx.log('warn', `CP: ${peer} gave no address`);
+  if (v6.addr6) ctx.log('info', `CP: got address ${formatAddr(v6.addr6)}/${v6.plen6} from ${peer}`);
+  if (!r.addr4 && !v6.addr6) ctx.log('warn', `CP: ${peer} gave no address`);
 }
 
 /** The IKE SA goes: a server's lease returns to the pool. */

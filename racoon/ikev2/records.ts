@@ -1,6 +1,7 @@
 // The IKEv2 negotiation records: the IKE SA (strongSwan `ike_sa_t`, iked `struct iked_sa`) with its two
 // message windows (RFC 7296 §2.3, window size 1), and the Child SA (strongSwan `child_sa_t`). Plain data: the
 // tables (ike-table.ts, child-table.ts) own them; the exchanges (exchanges/*.ts) fill them in.
+import type { Cfg6 } from './cfg6.js';
 import type { GeneratedSp } from './generate-policy.js';
 import type { DhKeyPair } from '../../crypto/dh.js';
 import type { IkePrf } from '../../crypto/ike-prf.js';
@@ -133,6 +134,8 @@ export interface IkeSa {
 export interface IkeCfg {
   client: boolean;
   result: ModeCfgResult;
+  /** IPv6 values a client received (cfg6.ts); mode_cfg pools hold IPv4 only. */
+  v6?: Cfg6;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { RacoonConf } from '../conf/ast.js';
 import { cfgEnv } from '../ikev1/cfg/attributes.js';
 import { scriptPath, type ScriptEvent, type ScriptRunner } from '../script-hooks.js';
 import { formatIkev2Id } from './payloads/id.js';
+import { cfg6Env } from './cfg6.js';
 import type { IkeSa } from './records.js';
 
 export function ikev2ScriptEnv(sa: IkeSa): Record<string, string> {
@@ -18,7 +19,7 @@ export function ikev2ScriptEnv(sa: IkeSa): Record<string, string> {
     IKE_VERSION: '2',
   };
   if (sa.peerId) env.REMOTE_ID = formatIkev2Id(sa.peerId).replace(/[^\x20-\x7e]/g, '?');
-  if (sa.cfg) Object.assign(env, cfgEnv(sa.cfg.result));
+  if (sa.cfg) Object.assign(env, cfgEnv(sa.cfg.result), cfg6Env(sa.cfg.v6));
   return env;
 }
 

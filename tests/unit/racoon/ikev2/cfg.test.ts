@@ -25,6 +25,8 @@ import { decodeCp, encodeCp, type Ikev2Cp } from '../../../../racoon/ikev2/paylo
 import type { Ikev2AddrSelector } from '../../../../racoon/ikev2/payloads/ts.js';
 import { makeIkeSa, type IkeSa } from '../../../../racoon/ikev2/records.js';
 import { selectorText } from '../../../../racoon/ikev2/selectors.js';
+import { cfg6Env, type Cfg6 } from '../../../../racoon/ikev2/cfg6.js';
+import { formatAddr, parseAddr } from '../../../../common/inet.js';
 
 const SEED = 20261207;
 const ip = (s: string) => Uint8Array.from(s.split('.').map(Number));
@@ -138,6 +140,46 @@ describe('racoon/ikev2/cfg: configuration payload (RFC 7296 §2.19, §3.15)', ()
     sa.cfg = { client: true, result: { ...emptyResult(), addr4: ip('10.77.0.10') } };
     assert.equal(selectorText(clientTsi(sa, any)), '10.77.0.10');
     assert.equal(selectorText(clientTsi(sa, other)), '10.1.0.0-10.1.0.255', 'a policy without it stays as it is');
+  });
+
+  it('IPv6 in a reply: the first usable address with its prefix length, 4 DNS servers, reserved values skipped', () => {
+    const a6 = (x: string) => parseAddr(x)!;
+    const v6: Cfg6 = { dns6: [] };
+    const attrs = [
+      { type: K.IKEV2_CFG_ATTR_INTERNAL_IP6_ADDRESS, value: Uint8Array.of(...a6('2001:db8::1'), 129) }, // > 128
+      { type: K.IKEV2_CFG_ATTR_INTERNAL_IP6_ADDRESS, value: Uint8Array.of(...a6('::'), 64) },
+      { type: K.IKEV2_CFG_ATTR_INTERNAL_IP6_ADDRESS, value: Uint8Array.of(...a6('::ffff:10.0.0.1'), 64) },
+      { type: K.IKEV2_CFG_ATTR_INTERNAL_IP6_ADDRESS, value: Uint8Array.of(...a6('ff05::2'), 64) },
+      { type: K.IKEV2_CFG_ATTR_INTERNAL_IP6_ADDRESS, value: Uint8Array.of(...a6('2001:db8::10'), 64) },
+      { type: K.IKEV2_CFG_ATTR_INTERNAL_IP6_ADDRESS, value: Uint8Array.of(...a6('2001:db8::11'), 64) },
+      { type: K.IKEV2_CFG_ATTR_INTERNAL_IP6_ADDRESS, value: new Uint8Array(0) }, // an empty value: skipped
+      ...[1, 2, 3, 4, 5].map((i) => ({ type: K.IKEV2_CFG_ATTR_INTERNAL_IP6_DNS, value: a6(`2001:db8::5${i}`) })),
+      { type: K.IKEV2_CFG_ATTR_INTERNAL_IP6_DNS, value: a6('::1') },
+    ];
+    assert.equal(readReply({ cfgType: K.IKEV2_CFG_REPLY, attrs }, emptyResult(), v6), 6);
+    assert.equal(formatAddr(v6.addr6!), '2001:db8::10');
+    assert.equal(v6.plen6, 64);
+    assert.deepEqual(v6.dns6.map(formatAddr), ['2001:db8::51', '2001:db8::52', '2001:db8::53', '2001:db8::54']);
+    assert.deepEqual(cfg6Env(v6), {
+      INTERNAL_ADDR6: '2001:db8::10',
+      INTERNAL_CIDR6: '64',
+      INTERNAL_DNS6: '2001:db8::51',
+      INTERNAL_DNS6_LIST: '2001:db8::51 2001:db8::52 2001:db8::53 2001:db8::54',
+    });
+    assert.deepEqual(cfg6Env({ dns6: [] }), {});
+    // An IPv6 policy's TSi narrows to the IPv6 address; an IPv4 one to the IPv4 address.
+    const sa = ikeSa(ctxWith(''));
+    sa.cfg = { client: true, result: { ...emptyResult(), addr4: ip('10.77.0.10') }, v6 };
+    const any6: Ikev2AddrSelector = {
+      tsType: K.IKEV2_TS_IPV6_ADDR_RANGE,
+      protocol: 0,
+      startPort: 0,
+      endPort: 65535,
+      startAddr: new Uint8Array(16),
+      endAddr: new Uint8Array(16).fill(0xff),
+    };
+    assert.equal(formatAddr(clientTsi(sa, any6).startAddr), '2001:db8::10');
+    assert.equal(formatAddr(clientTsi(sa, any6).endAddr), '2001:db8::10');
   });
 
   it('fuzz: 4,000 random and mutated CP bodies through decodeCp, readReply and serveRequest', () => {
