@@ -5,7 +5,9 @@
 //   ping and a TCP (HTTP) exchange from the address to the gateway's network pass; the address returns to the
 //   pool when charon leaves;
 // - charon is the gateway with a pool and racoon the roadwarrior (`mode_cfg on`): racoon's phase1_up script,
-//   run by racoon with INTERNAL_ADDR4 in its environment, puts the address on `lo`; ping from it passes.
+//   run by racoon with INTERNAL_ADDR4 in its environment, puts the address on `lo`; ping from it passes;
+// - racoon as gateway with `generate_policy on` and no policy at all: the child's policies come from charon's
+//   proposal (TSi narrowed to the leased address), ping passes, they go when charon leaves.
 // tshark on the veth sees only IKE and ESP-in-UDP each time.
 //
 //   gw/rw u: uipsecd + racoon 198.51.100.1 ══ veth ══ 198.51.100.2 s: charon (rw, then gw with 10.91.2.1)
@@ -149,6 +151,67 @@ ${SAINFO}`,
       const t = await c.terminate({ ike: 'rw' });
       assert.ok(t.ok, t.out);
       await node.racoon!.waitFor(new RegExp(`CP: address ${VIP.replace(/\./g, '\\.')} released`), 20_000);
+    },
+  );
+
+  it(
+    skip
+      ? `skipped: ${skip}`
+      : 'generate_policy: racoon’s SPD has no policy for the client; the child’s policies are generated, ping passes, removed when charon leaves',
+    async function () {
+      const gwNet = '10.91.1.0/24';
+      node = await UipsecNode.start({
+        ns: net.u,
+        dir,
+        name: 'gw',
+        setkey: ['flush;', 'spdflush;', ''].join('\n'),
+        racoon: {
+          conf: `timer { counter 5; interval 2 sec; }
+mode_cfg { network4 ${VIP}; netmask4 255.255.255.0; pool_size 8; }
+remote ${net.addrS} {
+  ike_version 2;
+  nat_traversal force;
+  generate_policy on;
+  ${PROPOSAL}
+}
+${SAINFO}`,
+          psk: `${net.addrS}\t${SECRET}\n`,
+        },
+      });
+      assert.equal(node.setkey(['-DP']).out.trim(), 'No SPD entries.', 'no policy for the client before');
+      const c = await startCharon(
+        'gen',
+        swanctlConf({
+          connections: [
+            {
+              name: 'rw',
+              version: 2,
+              localAddrs: [net.addrS],
+              remoteAddrs: [net.addrU],
+              local: { auth: 'psk', id: net.addrS },
+              remote: { auth: 'psk', id: net.addrU },
+              extra: { vips: '0.0.0.0' },
+              children: [{ name: 'net', remoteTs: [gwNet], espProposals: ['aes128-sha256'] }],
+            },
+          ],
+          secrets: [{ type: 'ike', ids: [net.addrU, net.addrS], secret: SECRET }],
+        }),
+      );
+      const init = await c.initiate({ child: 'net', timeoutSec: 30 });
+      assert.ok(init.ok, `swanctl --initiate: ${init.out}${diag()}`);
+      await node.racoon!.waitFor(/generated policy installed/);
+      const spd = node.setkey(['-DP']).out;
+      assert.match(spd, new RegExp(`${VIP.replace(/\./g, '\\.')}\\S*\\s+10\\.91\\.1\\.0/24`), spd);
+      assert.match(spd, /esp\/tunnel\/.*require/, spd);
+      await assertPings(net, { from: 's', to: net.innerU, source: VIP }, diag());
+      const t = await c.terminate({ ike: 'rw' });
+      assert.ok(t.ok, t.out);
+      await node.racoon!.waitFor(/generated policy removed with child/, 20_000);
+      await pollUntil(
+        () => `policies left: ${node!.setkey(['-DP']).out}`,
+        () => node!.setkey(['-DP']).out.trim() === 'No SPD entries.',
+        10_000,
+      );
     },
   );
 
