@@ -16,30 +16,21 @@ import type { SpEntry } from '../sa/pfkey-bridge.js';
 import { IKEV2_PROTO_AH, IKEV2_PROTO_ESP } from './constants.js';
 import type { Ikev2Sa } from './payloads/sa.js';
 import { isAddrSelector, type Ikev2Selector } from './payloads/ts.js';
-import type { ChildSa, IkeSa } from './records.js';
+import type { ChildSa, GeneratedSp, IkeSa } from './records.js';
+import { GENERATED_REQID_MAX } from '../ikev1/ph2/generate-policy.js';
 import { phase2IdOfSelector, selectorOf, selectorText } from './selectors.js';
 
 const PORT_ANY_END = 65535;
 
-/** A generated policy pair: the peer's side (TSi) and ours (TSr), protocol, mode, level and reqid. */
-export interface GeneratedSp {
-  /** The selectors as text: children with the same key share the pair. */
-  key: string;
-  peer: Phase2Id;
-  mine: Phase2Id;
-  proto: number; // IPPROTO_ESP or IPPROTO_AH
-  mode: 'tunnel' | 'transport';
-  level: number;
-  reqid: number;
-}
-
-/** ipsec-tools IPSEC_MANUAL_REQID_MAX: `unique` reqids count up from 1 below it, then wrap. */
-const GENERATED_REQID_MAX = 0x3fff;
 const reqidNext = new WeakMap<EngineCtx, number>();
 
+/**
+ * `unique` reqids below ipsec-tools' IPSEC_MANUAL_REQID_MAX. IKEv1's generate_policy counts up from 1, so IKEv2
+ * counts down from the top (then wraps): the two never hand out the same reqid until both ranges meet.
+ */
 function takeReqid(ctx: EngineCtx): number {
-  const r = reqidNext.get(ctx) ?? 1;
-  reqidNext.set(ctx, r >= GENERATED_REQID_MAX ? 1 : r + 1);
+  const r = reqidNext.get(ctx) ?? GENERATED_REQID_MAX;
+  reqidNext.set(ctx, r <= 1 ? GENERATED_REQID_MAX : r - 1);
   return r;
 }
 

@@ -2,10 +2,10 @@
 // message windows (RFC 7296 §2.3, window size 1), and the Child SA (strongSwan `child_sa_t`). Plain data: the
 // tables (ike-table.ts, child-table.ts) own them; the exchanges (exchanges/*.ts) fill them in.
 import type { Cfg6 } from './cfg6.js';
-import type { GeneratedSp } from './generate-policy.js';
 import type { DhKeyPair } from '../../crypto/dh.js';
 import type { IkePrf } from '../../crypto/ike-prf.js';
 import type { RemoteConf, SainfoConf } from '../conf/ast.js';
+import type { Phase2Id } from '../conf/lookup.js';
 import type { ModeCfgResult } from '../ikev1/cfg/attributes.js';
 import type { Endpoint } from '../engine/datagram.js';
 import type { Retransmittable } from '../engine/retransmit.js';
@@ -128,6 +128,18 @@ export interface IkeSa {
   cfg?: IkeCfg;
   /** The phase1_up script ran (phase1_down then runs when it goes). */
   scriptUp?: boolean;
+}
+
+/** A policy pair generate_policy made (generate-policy.ts): the peer's side (TSi) and ours (TSr), protocol, mode, level and reqid. */
+export interface GeneratedSp {
+  /** The selectors as text: children with the same key share the pair. */
+  key: string;
+  peer: Phase2Id;
+  mine: Phase2Id;
+  proto: number; // IPPROTO_ESP or IPPROTO_AH
+  mode: 'tunnel' | 'transport';
+  level: number;
+  reqid: number;
 }
 
 /** CP state of an IKE SA: our role, and the configuration in racoon's mode-config form (scripts read it). */
