@@ -43,11 +43,14 @@ function aggressiveWarning(rm: RemoteConf, warnings: ConfigError[]): void {
   const modes = rm.exchangeMode.filter((m) => m === ISAKMP_ETYPE_AGG || m === ISAKMP_ETYPE_BASE);
   if (!modes.length) return;
   const psk = rm.proposals.some((p) => p.authMethod?.id === OAKLEY_ATTR_AUTH_METHOD_PSKEY);
-  const name = modes.map((m) => (m === ISAKMP_ETYPE_AGG ? 'aggressive' : 'base')).join(' and ');
+  const name =
+    modes.length > 1
+      ? 'aggressive and base modes are'
+      : `${modes[0] === ISAKMP_ETYPE_AGG ? 'aggressive' : 'base'} mode is`;
   err(
     warnings,
     rm.pos,
-    `warning: remote ${rm.name}: ${name} mode is not recommended (racoon.conf(5), CERT VU#886601): identities ` +
+    `warning: remote ${rm.name}: ${name} not recommended (racoon.conf(5), CERT VU#886601): identities ` +
       `travel in clear${psk ? ' and the pre-shared key can be guessed offline from one captured exchange' : ''}`,
   );
 }
