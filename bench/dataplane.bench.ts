@@ -37,10 +37,12 @@ const KEYS = {
 };
 
 /** One set-up: its network, and the processes doing IPsec on the gateways (none for plain forwarding). */
-interface Setup {
+export interface Setup {
   name: 'plain' | 'strongswan' | 'uipsec' | 'uipsec-sync' | 'mixed';
   net: InteropNet;
   cpu: () => number;
+  /** The gateways' IPsec processes (uipsecd or charon), u then s (bench/dataplane-gw.bench.ts reads their threads). */
+  pids: number[];
   stop: () => Promise<void>;
 }
 
@@ -75,8 +77,13 @@ function uipsecSetkey(n: InteropNet, side: 'u' | 's'): string {
   ].join('\n');
 }
 
-async function uipsecSetup(dir: string, sync = false): Promise<Setup> {
-  const net = makeInteropNet(sync ? 'bups' : 'bupi', { clients: true });
+export async function uipsecSetup(
+  dir: string,
+  sync = false,
+  o: { env?: Record<string, string>; tag?: string; nodeArgs?: string[]; uipsecd?: string } = {},
+): Promise<Setup> {
+  const extraEnv = o.env ?? {};
+  const net = makeInteropNet(o.tag ?? (sync ? 'bups' : 'bupi'), { clients: true });
   const nodes: UipsecNode[] = [];
   const stop = async () => {
     for (const n of nodes) await n.stop();
@@ -84,12 +91,13 @@ async function uipsecSetup(dir: string, sync = false): Promise<Setup> {
   };
   // UIPSEC_BENCH_PROF=DIR: the daemons write CPU profiles there when they stop (node --cpu-prof).
   const prof = process.env['UIPSEC_BENCH_PROF'];
-  const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  const nodeArgs = [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...(o.nodeArgs ?? [])];
   // The daemons inherit the environment when they are spawned.
   if (sync) process.env['UIPSEC_TX_WORKER'] = '0';
+  Object.assign(process.env, extraEnv);
   try {
     for (const side of ['u', 's'] as const) {
-      const name = `${sync ? 'sync-' : ''}${side}`;
+      const name = `${o.tag ?? (sync ? 'sync' : 'u')}-${side}`;
       nodes.push(
         await UipsecNode.start({
           ns: side === 'u' ? net.u : net.s,
@@ -97,6 +105,7 @@ async function uipsecSetup(dir: string, sync = false): Promise<Setup> {
           name,
           setkey: uipsecSetkey(net, side),
           nodeArgs,
+          uipsecd: o.uipsecd,
         }),
       );
     }
@@ -105,12 +114,14 @@ async function uipsecSetup(dir: string, sync = false): Promise<Setup> {
     throw e;
   } finally {
     delete process.env['UIPSEC_TX_WORKER'];
+    for (const k of Object.keys(extraEnv)) delete process.env[k];
   }
   const cpu = () => nodes.reduce((a, n) => a + n.cpuSeconds().daemon, 0);
-  return { name: sync ? 'uipsec-sync' : 'uipsec', net, cpu, stop };
+  const pids = nodes.map((n) => n.daemon.child.pid ?? -1);
+  return { name: sync ? 'uipsec-sync' : 'uipsec', net, cpu, pids, stop };
 }
 
-async function strongswanSetup(dir: string): Promise<Setup> {
+export async function strongswanSetup(dir: string): Promise<Setup> {
   const net = makeInteropNet('bswa', { clients: true });
   const charons: Charon[] = [];
   const stop = async () => {
@@ -147,7 +158,7 @@ async function strongswanSetup(dir: string): Promise<Setup> {
     throw e;
   }
   const cpu = () => charons.reduce((a, c) => a + c.cpuSeconds(), 0);
-  return { name: 'strongswan', net, cpu, stop };
+  return { name: 'strongswan', net, cpu, pids: charons.map((c) => c.pid), stop };
 }
 
 /** The racoon.conf of the mixed row's uipsec gateway: main mode PSK, ESP-in-UDP as libipsec needs. */
@@ -205,7 +216,8 @@ async function mixedSetup(dir: string): Promise<Setup> {
     throw e;
   }
   const [c, n] = [charon, node];
-  return { name: 'mixed', net, cpu: () => c.cpuSeconds() + n.cpuSeconds().daemon, stop };
+  const pids = [n.daemon.child.pid ?? -1, c.pid];
+  return { name: 'mixed', net, cpu: () => c.cpuSeconds() + n.cpuSeconds().daemon, pids, stop };
 }
 
 function plainSetup(): Setup {
@@ -221,7 +233,7 @@ function plainSetup(): Setup {
       throw new Error(`ip route add ${to} via ${via}: ${r.stderr}`);
     }
   }
-  return { name: 'plain', net, cpu: () => 0, stop: async () => net.destroy() };
+  return { name: 'plain', net, cpu: () => 0, pids: [], stop: async () => net.destroy() };
 }
 
 /** One TCP and one UDP iperf3 run from client u to client s; the gateways' CPU over both. */
