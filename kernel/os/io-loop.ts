@@ -9,7 +9,7 @@ import { PEER_PREFIX_BYTES, type IoSource, type IoWorkerData } from './io-worker
 
 export { PEER_PREFIX_BYTES };
 
-/** A packet handler: the view is valid only during the call. `peer` is set for datagram sources. */
+/** A packet handler: the views (packet, peer.addr) are valid only during the call. `peer`: datagram sources. */
 export type IoHandler = (packet: Uint8Array, peer?: { addr: Uint8Array; port: number }) => void;
 
 export interface IoLoopSource {
@@ -74,7 +74,8 @@ export class IoLoop {
       return;
     }
     const v6 = rec[0] === 6;
-    const peer = { addr: rec.slice(4, v6 ? 20 : 8), port: (rec[2]! << 8) | rec[3]! };
+    // A view, like the packet: valid during the call (the handlers copy what they keep).
+    const peer = { addr: rec.subarray(4, v6 ? 20 : 8), port: (rec[2]! << 8) | rec[3]! };
     h(rec.subarray(PEER_PREFIX_BYTES), peer);
   }
 
