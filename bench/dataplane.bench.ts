@@ -17,7 +17,8 @@
 // and the gateways' CPU per megabyte carried (uipsecd or charon processes, both sides), with the
 // uipsec/strongswan ratios. Needs root, iperf3, and strongSwan with kernel-libipsec for the strongSwan row (skipped with the
 // reason otherwise). UIPSEC_BENCH_ROUNDS (default 2) and UIPSEC_BENCH_SECONDS (default 3) tune the length.
-// UIPSEC_BENCH_ROWS (e.g. `strongswan,mixed`) keeps only the rows named; UIPSEC_BENCH_PROF=DIR profiles uipsecd.
+// UIPSEC_BENCH_ROWS (e.g. `strongswan,mixed`) keeps only the rows named; UIPSEC_BENCH_PROF=DIR profiles uipsecd;
+// UIPSEC_BENCH_BASE=OTHER/bin/uipsecd adds the row `uipsec-base`: another build's daemons (before/after).
 // The medians also go to UIPSEC_BENCH_JSON (default bench-out/dataplane.json) for bench/chart.ts (the SVG).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,7 +39,7 @@ const KEYS = {
 
 /** One set-up: its network, and the processes doing IPsec on the gateways (none for plain forwarding). */
 export interface Setup {
-  name: 'plain' | 'strongswan' | 'uipsec' | 'uipsec-sync' | 'mixed';
+  name: 'plain' | 'strongswan' | 'uipsec' | 'uipsec-sync' | 'uipsec-base' | 'mixed';
   net: InteropNet;
   cpu: () => number;
   /** The gateways' IPsec processes (uipsecd or charon), u then s (bench/dataplane-gw.bench.ts reads their threads). */
@@ -118,7 +119,8 @@ export async function uipsecSetup(
   }
   const cpu = () => nodes.reduce((a, n) => a + n.cpuSeconds().daemon, 0);
   const pids = nodes.map((n) => n.daemon.child.pid ?? -1);
-  return { name: sync ? 'uipsec-sync' : 'uipsec', net, cpu, pids, stop };
+  const name = o.uipsecd ? 'uipsec-base' : sync ? 'uipsec-sync' : 'uipsec';
+  return { name, net, cpu, pids, stop };
 }
 
 export async function strongswanSetup(dir: string): Promise<Setup> {
@@ -300,6 +302,13 @@ function report(results: Map<string, Sample[]>, rounds: number, seconds: number)
       `uipsec/uipsec-sync (send worker / sends on the main thread): TCP ${ratio(u, y, (s) => s.tcpMbps)}x, ` +
         `UDP ${ratio(u, y, (s) => s.udpMbps)}x`,
     );
+  const b = results.get('uipsec-base');
+  if (u && b)
+    console.log(
+      `uipsec/uipsec-base (this build / UIPSEC_BENCH_BASE's): TCP ${ratio(u, b, (s) => s.tcpMbps)}x, ` +
+        `UDP ${ratio(u, b, (s) => s.udpMbps)}x, CPU per MB ${ratio(u, b, (s) => s.cpuMsPerMB)}x, ` +
+        `RTT ${ratio(u, b, (s) => s.rttMs)}x`,
+    );
   const x = results.get('mixed');
   if (x && w)
     console.log(
@@ -347,6 +356,7 @@ export default async function main(): Promise<void> {
   const seconds = Number(process.env['UIPSEC_BENCH_SECONDS'] ?? 3);
   const noSwan = strongswanSkipReason();
   if (noSwan) console.log(`strongswan row skipped: ${noSwan}`);
+  const base = process.env['UIPSEC_BENCH_BASE'];
   const dir = mkdtempSync(join(tmpdir(), 'uipsec-bench-dp-'));
   const setups: Setup[] = [];
   try {
@@ -357,6 +367,8 @@ export default async function main(): Promise<void> {
       ['strongswan', noSwan ? undefined : strongswanSetup],
       ['uipsec', uipsecSetup],
       ['uipsec-sync', (d: string) => uipsecSetup(d, true)],
+      // UIPSEC_BENCH_BASE=OTHER/bin/uipsecd: the same row with another build (a before/after in one run).
+      ['uipsec-base', base ? (d: string) => uipsecSetup(d, false, { uipsecd: base, tag: 'bupb' }) : undefined],
       ['mixed', noSwan ? undefined : mixedSetup],
     ] as const) {
       // A set-up that fails to come up is reported and left out; the others still run.
