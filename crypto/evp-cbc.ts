@@ -1,16 +1,15 @@
 // The `evp` back-end of AES-CBC for ESP (RFC 3602): one OpenSSL context per direction, keyed once with
-// padding off (ESP pads, RFC 4303 §2.4); per packet the IV is set and the payload run in place (two calls).
+// padding off (ESP pads, RFC 4303 §2.4); per packet the IV is set and the payload run in place (two calls, the packet passed by address).
 import type { CipherCtx } from './types.js';
 import { assertLive, checkRange } from './errors.js';
-import { fetchCipher, release, track, type EvpLib, type NativeRes, type Ptr } from './evp-lib.js';
-import { byteView } from '../common/byte-view.js';
+import { fetchCipher, release, track, type Addr, type EvpLib, type NativeRes, type Ptr } from './evp-lib.js';
 
 const BLOCK = 16;
 
 class Areas implements NativeRes {
   readonly iv;
   readonly outl;
-  readonly ctx: (Ptr | undefined)[] = [undefined, undefined]; // [decrypt, encrypt]
+  readonly ctx: Addr[] = [0, 0]; // [decrypt, encrypt]
   private freed = false;
   constructor(private e: EvpLib) {
     this.iv = e.alloc(BLOCK);
@@ -19,7 +18,7 @@ class Areas implements NativeRes {
   free(): void {
     if (this.freed) return;
     this.freed = true;
-    for (const c of this.ctx) if (c) this.e.CIPHER_CTX_free(c);
+    for (const c of this.ctx) if (c) this.e.CIPHER_CTX_free(BigInt(c));
     this.e.free(this.iv.ptr);
     this.e.free(this.outl.ptr);
   }
@@ -42,19 +41,19 @@ export class EvpCbcCtx implements CipherCtx {
     this.key = Uint8Array.from(key);
   }
 
-  private ctx(enc: 0 | 1): Ptr {
-    const have = this.a.ctx[enc];
+  private ctx(enc: 0 | 1): Addr {
+    const have = this.a.ctx[enc]!;
     if (have) return have;
     const c = this.e.CIPHER_CTX_new();
     if (!c) throw new Error(`${this.name}: EVP_CIPHER_CTX_new failed`);
-    this.a.ctx[enc] = c;
+    this.a.ctx[enc] = this.e.addr(c);
     if (this.e.CipherInit_ex(c, this.cipher, this.key!, null, enc) !== 1 || this.e.CIPHER_CTX_set_padding(c, 0) !== 1)
       throw new Error(`${this.name}: EVP_CipherInit_ex failed`);
     if (this.a.ctx[0] && this.a.ctx[1]) {
       this.key?.fill(0);
       this.key = undefined;
     }
-    return c;
+    return this.a.ctx[enc]!;
   }
 
   private run(enc: 0 | 1, iv: Uint8Array, buf: Uint8Array, off: number, len: number): void {
@@ -66,12 +65,11 @@ export class EvpCbcCtx implements CipherCtx {
     const c = this.ctx(enc);
     const a = this.a;
     for (let i = 0; i < BLOCK; i++) a.iv.view[i] = iv[i]!;
-    const data = byteView(buf, off, len);
+    const data = this.e.addressOf(buf) + off;
     // In place (out == in) is allowed for whole blocks (EVP_EncryptUpdate(3)); no final: nothing is buffered.
-    if (
-      this.e.CipherInit_ex(c, null, null, a.iv.ptr, -1) !== 1 ||
-      this.e.CipherUpdate(c, data, a.outl.ptr, data, len) !== 1
-    )
+    // OpenSSL 3.0 has no settable IV parameter for CBC: EVP_CipherInit_ex with only the IV it is.
+    const f = this.e.fast;
+    if (f.CipherInit_iv(c, a.iv.addr) !== 1 || f.CipherUpdate(c, data, a.outl.addr, data, len) !== 1)
       throw new Error(`${this.name}: EVP_CipherUpdate failed`);
   }
 
