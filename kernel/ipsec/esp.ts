@@ -26,6 +26,7 @@ import {
   type TunnelOptions,
 } from './tunnel.js';
 import { UDP_ENCAP_HEADER_BYTES, writeUdpEncapHeader } from './udp-encap.js';
+import { takeOutput } from './esp-out-slab.js';
 import { setTransportHeader } from '../ip/rewrite.js';
 import { IpWalk, walkIp, ipPacketEnd, ipHeaderBytes, nextHeaderOffset } from '../ip/walk.js';
 import {
@@ -145,7 +146,7 @@ function protect(
   if ((v4 ? total : total - IPV6_HEADER_BYTES) > IPV4_MAX_PACKET_BYTES) return drop('esps_toobig', `${total} bytes`);
   if (!advanceSeq(sa)) return drop('esps_wrap', 'sequence number would cycle');
 
-  const out = Buffer.allocUnsafe(total);
+  const out = takeOutput(total);
   copyPayload(out, packet, dataStart, dataEnd, dataOff);
   const outerProto = sa.natt ? IPPROTO_UDP : IPPROTO_ESP;
   if (tunnel) {
