@@ -47,6 +47,7 @@ function encapRows(key: Uint8Array, plainLen: number): Row[] {
   bare.aead = NO_AEAD;
   const pkt = benchPacket();
   const buf = new Uint8Array(2048);
+  const intoBuf = { into: new Uint8Array(2048) };
   const iv = new Uint8Array(8);
   const aad = new Uint8Array(8);
   const before = beforeGcm(key.subarray(0, 16));
@@ -55,6 +56,7 @@ function encapRows(key: Uint8Array, plainLen: number): Row[] {
   const plain = Buffer.alloc(plainLen, 7);
   return [
     { label: 'espOutput, evp (the whole encap)', loop: times(() => espOutput(sa, pkt, env)) },
+    { label: 'espOutput into a reused buffer (into)', loop: times(() => espOutput(sa, pkt, env, intoBuf)) },
     { label: 'EVP seal alone (evp-aead.ts)', loop: times(() => sa.aead!.seal(iv, aad, buf, 40, plainLen, buf, 1500)) },
     { label: 'EVP seal, empty payload', loop: times(() => sa.aead!.seal(iv, aad, buf, 40, 0, buf, 1500)) },
     { label: 'EVP seal as before the fast path', loop: times(() => before.seal(buf, 40, plainLen)) },

@@ -62,6 +62,12 @@ const ESP_TRAILER_BYTES = 2;
 /** Per-call options beyond the SA (tunnel outer header policy). */
 export interface EspOutputOptions {
   tunnel?: TunnelOptions;
+  /**
+   * Memory the caller reuses for every packet (a per-SA or per-thread send buffer): the packet is written
+   * at its start and returned as a view of it, valid until the caller reuses it. Absent, too small or in
+   * the input packet's ArrayBuffer: the packet gets memory of its own (esp-out-slab.ts).
+   */
+  into?: Uint8Array;
 }
 const NO_OPTIONS: Readonly<EspOutputOptions> = Object.freeze({});
 
@@ -147,7 +153,9 @@ function protect(
   if ((v4 ? total : total - IPV6_HEADER_BYTES) > IPV4_MAX_PACKET_BYTES) return drop('esps_toobig', `${total} bytes`);
   if (!advanceSeq(sa)) return drop('esps_wrap', 'sequence number would cycle');
 
-  const out = takeOutput(total);
+  const into = opts.into;
+  const fits = into !== undefined && into.length >= total && into.buffer !== packet.buffer;
+  const out = fits ? byteView(into, 0, total) : takeOutput(total);
   copyPayload(out, packet, dataStart, dataEnd, dataOff);
   const outerProto = sa.natt ? IPPROTO_UDP : IPPROTO_ESP;
   if (tunnel) {

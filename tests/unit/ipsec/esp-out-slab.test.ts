@@ -51,6 +51,26 @@ describe('kernel/esp: output packets from shared slabs', () => {
     assert.deepEqual(Uint8Array.from(back.packet), plain);
   });
 
+  it('`into`: a reused buffer gets the same bytes as fresh memory; too small or sharing the input falls back', () => {
+    const e1 = env('into');
+    const e2 = env('into');
+    const a = makeSa({ enc: 'aes-gcm-16', spi: 0x5102 });
+    const b = makeSa({ enc: 'aes-gcm-16', spi: 0x5102 });
+    const into = new Uint8Array(2048);
+    for (let i = 0; i < 20; i++) {
+      const plain = packetFor(i, 100 + i * 90);
+      const big = new Uint8Array(plain.length + 2048);
+      big.set(plain);
+      const input = i % 5 === 4 ? big.subarray(0, plain.length) : plain;
+      const target = i % 5 === 4 ? big.subarray(plain.length) : i % 7 === 3 ? new Uint8Array(10) : into;
+      const r1 = espOutput(a, input, e1, { into: target });
+      const r2 = espOutput(b, plain, e2);
+      assert.ok(r1.ok && r2.ok);
+      assert.deepEqual(Uint8Array.from(r1.packet), Uint8Array.from(r2.packet), `packet ${i}`);
+      assert.equal(r1.packet.buffer === into.buffer, target === into, `packet ${i}: memory`);
+    }
+  });
+
   it('takeOutput hands out 8-byte aligned, disjoint windows of the requested length', () => {
     const got = [13, 1, 1448, 7, 64].map((n) => takeOutput(n));
     assert.deepEqual(
