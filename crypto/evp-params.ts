@@ -4,7 +4,6 @@
 // (docs/performance.md). Layout on LP64 (evp-lib.ts refuses other processes):
 //   const char *key; unsigned int data_type; void *data; size_t data_size; size_t return_size;
 import { endianness } from 'node:os';
-import type { Addr, EvpLib, NativeArea } from './evp-lib.js';
 
 const PARAM_BYTES = 40;
 const KEY_MAX = 32;
@@ -23,15 +22,22 @@ export const PARAM_GCM_WHOLE_IV = 'tlsivfixed';
 /** data_size meaning "the whole IV" for PARAM_GCM_WHOLE_IV. */
 export const WHOLE_IV = -1;
 
+/** Native memory as evp-lib.ts allocates it (kept structural: evp-lib.ts imports this file). */
+export interface ParamArea {
+  addr: number;
+  view: Uint8Array;
+}
+
 export interface ParamSpec {
   key: string;
-  data: Addr;
+  /** Native address of the value. */
+  data: number;
   /** Bytes at `data`, or WHOLE_IV. */
   size: number;
 }
 
 /** An END-terminated OSSL_PARAM array of octet strings, its key strings stored after it in the same area. */
-export function paramArray(e: EvpLib, specs: readonly ParamSpec[]): NativeArea {
+export function paramArray<A extends ParamArea>(e: { alloc(n: number): A }, specs: readonly ParamSpec[]): A {
   const strOff = (specs.length + 1) * PARAM_BYTES;
   const area = e.alloc(strOff + specs.length * KEY_MAX);
   const v = area.view;
