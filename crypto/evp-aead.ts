@@ -34,6 +34,7 @@ class Areas implements NativeRes {
   /** GCM: [nonce] for seal, [tag, nonce] for open, [tag] to read the tag (evp-params.ts). */
   readonly params: NativeArea[] = [];
   plain: NativeArea | undefined;
+  private plainView: Uint8Array | undefined;
   readonly ctx: Addr[] = [0, 0]; // [decrypt, encrypt]
   private freed = false;
   constructor(
@@ -56,7 +57,14 @@ class Areas implements NativeRes {
     if (this.plain) this.e.free(this.plain.ptr);
     let cap = OUT_MIN;
     while (cap < n) cap *= 2;
+    this.plainView = undefined;
     return (this.plain = this.e.alloc(cap));
+  }
+  /** The first `n` bytes of the plaintext area; the view is kept while packets keep the same length. */
+  plainBytes(n: number): Uint8Array {
+    const v = this.plainView;
+    if (v && v.length === n) return v;
+    return (this.plainView = this.plain!.view.subarray(0, n));
   }
   free(): void {
     if (this.freed) return;
@@ -194,7 +202,7 @@ export class EvpAeadCtx implements AeadCtx {
       out?.view.fill(0, 0, len); // a forgery's keystream-revealing output never outlives this call
       return false;
     }
-    if (out) buf.set(out.view.subarray(0, len), off);
+    if (out) buf.set(a.plainBytes(len), off);
     return true;
   }
 

@@ -96,6 +96,24 @@ function windowOf(kind: number, off: number, len: number): Uint8Array {
     }
   });
 
+  it('open: packets of one length in a row, then one that grows the plaintext area, then the first length', () => {
+    const alg = findEncAlg('aes-gcm-16') as AeadAlg;
+    const key = new Uint8Array(20).fill(3);
+    const [tx, rx] = [alg.create(key, 'evp'), alg.create(key, 'evp')];
+    const rng = new SeededRng('evp-fast:plain-view');
+    for (const len of [1400, 1400, 1400, 5000, 1400, 1400, 64]) {
+      const plain = new Uint8Array(len);
+      rng.fill(plain, 0, len);
+      const iv = new Uint8Array(8).fill(len & 0xff);
+      const aad = new Uint8Array(8);
+      const buf = new Uint8Array(len + 16);
+      buf.set(plain);
+      tx.seal(iv, aad, buf, 0, len, buf, len);
+      assert.equal(rx.open(iv, aad, buf, 0, len, buf, len), true);
+      assert.deepEqual(buf.subarray(0, len), plain, `length ${len}`);
+    }
+  });
+
   it('memory detached after use is refused, never read: seal throws, open refuses', () => {
     const alg = findEncAlg('aes-gcm-16') as AeadAlg;
     const ctx = alg.create(new Uint8Array(20), 'evp');
