@@ -3,6 +3,8 @@
 // every fifth packet). A slab comes from Buffer.allocUnsafeSlow: malloc'd memory that is reused after a
 // collection, where a zero-filled ArrayBuffer of the same size costs fresh pages (measured: ~390 ns per
 // 1400-byte packet for zeroed slabs, ~60 ns for these; bench esp-breakdown, docs/performance.md).
+// kernel/ip/packet-pool.ts carves zeroed chunks (new ArrayBuffer) for packet copies whose callers may
+// count on zeros; espOutput writes every byte it takes, so it can use unzeroed memory.
 // Like Node's pool, a slab is shared by the whole thread, holds stale bytes where nothing was carved yet
 // (a view never shows them: espOutput writes every byte it takes), and lives until the last packet
 // carved from it is collected.
