@@ -7,7 +7,7 @@ import type { BenchChart, BenchJson } from './harness.js';
 const WIDTH = 720;
 const BAR_H = 14;
 const ROW_GAP = 10;
-const CHAR_W = 6.6; // average width of a 12 px sans-serif character, for the label column
+const CHAR_W = 7.2; // average width of a 12 px sans-serif character, for the label column
 const VALUE_ROOM = 64;
 const COLORS = ['#3566a8', '#d98c2b', '#5a9e4b', '#a3456b', '#6f5aa8', '#7a7a7a', '#2f9c9c'];
 
@@ -53,7 +53,7 @@ function text(x: number, y: number, s: string, attrs = ''): string {
 /** The SVG of one chart; `meta` gives the caption. A missing figure (null, NaN) is a 1-pixel bar marked n/a. */
 export function renderChart(c: BenchChart, meta: Parameters<typeof caption>[0]): string {
   const labelChars = Math.max(4, ...c.rows.map((r) => r.label.length));
-  const left = Math.min(300, Math.round(16 + labelChars * CHAR_W));
+  const left = Math.min(300, Math.round(24 + labelChars * CHAR_W));
   const plot = WIDTH - left - VALUE_ROOM;
   const finite = c.rows.flatMap((r) => r.values).filter((v): v is number => v !== null && Number.isFinite(v));
   const max = Math.max(0, ...finite);
