@@ -152,8 +152,8 @@ export function decodeSockaddr(b: Uint8Array, off: number): SockAddr | undefined
   const fam = v.getUint16(off, LE);
   const port = v.getUint16(off + 2, false);
   if (fam === 0) return undefined;
-  if (fam === AF_INET) return { addr: b.slice(off + 4, off + 8), port };
-  if (fam === AF_INET6) return { addr: b.slice(off + 8, off + 24), port };
+  if (fam === AF_INET) return { addr: new Uint8Array(b.subarray(off + 4, off + 8)), port };
+  if (fam === AF_INET6) return { addr: new Uint8Array(b.subarray(off + 8, off + 24)), port };
   throw new AdminWireError(`address family ${fam} is neither inet nor inet6`);
 }
 
@@ -258,8 +258,8 @@ export function decodePh1Dumps(body: Uint8Array): Ph1Dump[] {
   const out: Ph1Dump[] = [];
   for (let o = 0; o < body.length; o += PH1DUMP_LEN) {
     out.push({
-      icookie: body.slice(o, o + 8),
-      rcookie: body.slice(o + 8, o + 16),
+      icookie: new Uint8Array(body.subarray(o, o + 8)),
+      rcookie: new Uint8Array(body.subarray(o + 8, o + 16)),
       status: v.getInt32(o + 16, LE),
       side: v.getInt32(o + 20, LE),
       remote: decodeSockaddr(body, o + 24) ?? { addr: new Uint8Array(4), port: 0 },
