@@ -2,7 +2,7 @@
 // tunnel in UDP 4500), the shipped `uipsecd --tun` and `racoon -F` processes:
 // - racoon's short lifetimes (`sainfo ... lifetime time 15 sec`: the kernel's soft expiry at 80% makes racoon, the
 //   child's creator, rekey it with PFS; `remote ... lifetime time 25 sec`: racoon, the original initiator, rekeys
-//   the IKE SA at 90%) during a 50 s ping between the clients: several child rekeys and an IKE SA rekey, each
+//   the IKE SA at 90%) during a 25 s ping (50 s with UIPSEC_SLOW=1) between the clients: several child rekeys and an IKE SA rekey, each
 //   initiated by racoon (CREATE_CHILD_SA, RFC 7296 §1.3.3 and §1.3.2), charon answering; the lost pings are
 //   counted and printed, and the pings after the last rekey all pass;
 // - charon creating the child and the IKE SA: racoon, whose lifetimes are shorter, rekeys the child when its
@@ -26,7 +26,10 @@ import {
 import { pskTunnel, SwanPair } from '../../support/swan-pair.js';
 
 const SECRET = 'interop-rekey-77c1';
-const PINGS = 250;
+// 125 pings (25 s: child rekeys near 12 and 24 s, the IKE SA near 22.5 s); UIPSEC_SLOW=1 (npm run test:slow)
+// runs the 50 s soak (four child and two IKE SA rekeys).
+const SLOW = Boolean(process.env.UIPSEC_SLOW);
+const PINGS = SLOW ? 250 : 125;
 const PLUGINS = [...CHARON_PLUGINS, ...CHARON_SUITE_PLUGINS]; // ECP-256 comes from openssl
 
 function racoonConf(peer: string): string {
@@ -77,12 +80,12 @@ describe('interop: racoon IKEv2 rekeys and DPD <-> strongSwan 5.9 charon/libipse
   it(
     skip
       ? `skipped: ${skip}`
-      : 'racoon rekeys its child (soft lifetime) and its IKE SA (lifetime) during a 50 s ping; few pings lost',
+      : `racoon rekeys its child (soft lifetime) and its IKE SA (lifetime) during a ${PINGS / 5} s ping; few pings lost`,
     async function () {
       const { net, charon, node } = p!;
       await assertPings(net, {}, diag());
       const before = node.stats();
-      // 250 pings 0.2 s apart: child rekeys near 12, 24, 36, 48 s; IKE SA rekeys near 22.5 and 45 s.
+      // Pings 0.2 s apart: child rekeys near 12, 24 (36, 48) s; IKE SA rekeys near 22.5 (and 45) s.
       const ping = ['ping', '-n', '-c', String(PINGS), '-i', '0.2', '-W', '1', net.innerS];
       const run = await nsExec(net.hostU, ping, 120_000);
       const m = /(\d+) packets transmitted, (\d+) received/.exec(run.out);
@@ -94,7 +97,7 @@ describe('interop: racoon IKEv2 rekeys and DPD <-> strongSwan 5.9 charon/libipse
         `      lost ${sent - received} of ${sent} pings across ${childRekeys} child and ${ikeRekeys} IKE SA rekeys by racoon`,
       );
       assert.equal(sent, PINGS, run.out + run.err);
-      assert.ok(childRekeys >= 3, `racoon rekeyed its child: ${childRekeys}${diag()}`);
+      assert.ok(childRekeys >= (SLOW ? 3 : 2), `racoon rekeyed its child: ${childRekeys}${diag()}`);
       assert.ok(ikeRekeys >= 1, `racoon rekeyed the IKE SA: ${ikeRekeys}${diag()}`);
       assert.ok(after['ikev2.childRekeyed']! - before['ikev2.childRekeyed']! >= childRekeys, JSON.stringify(after));
       assert.ok(after['ikev2.ikeRekeyed']! - before['ikev2.ikeRekeyed']! >= ikeRekeys, JSON.stringify(after));
