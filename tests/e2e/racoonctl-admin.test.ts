@@ -1,7 +1,8 @@
 // racoonctl against the shipped racoon, each a separate process (uipsecd + racoon per host, racoon-pair.ts), in
 // racoon's binary admin protocol: show-event left running sees the phase 1 come and go, establish-sa -w waits
 // for it, show-sa isakmp prints ipsec-tools' table (and --json), flush-sa isakmp deletes it. The adminsock is
-// 0600 root: a local unprivileged user cannot connect. ipsec-tools' own racoonctl (Debian's .deb, unpacked,
+// 0600 root: a local unprivileged user cannot connect. Both racoons run with -d: their logs show the phase 1
+// proposals, and never the pre-shared key. ipsec-tools' own racoonctl (Debian's .deb, unpacked,
 // tests/support/ipsec-tools-deb.ts) drives the same racoon when the archive still has it.
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -67,7 +68,7 @@ describe('e2e: racoonctl and the shipped racoon over the admin socket (binary ad
       const conf = join(dir, `${h.name}.conf`);
       writeFileSync(conf, racoonConf(h.peer, h.admin, psk));
       mkdirSync(join(dir, `${h.name}-run`), { mode: 0o755 });
-      procs.push(run('racoon', ['-F', '-f', conf, '-v', '--socket', h.sock, '--ike-socket', h.ike], logs));
+      procs.push(run('racoon', ['-F', '-d', '-f', conf, '-v', '--socket', h.sock, '--ike-socket', h.ike], logs));
     }
     await wait('racoon admin sockets', () => hosts.every((h) => existsSync(h.admin)));
     const a = hosts[0]!;
@@ -114,7 +115,14 @@ describe('e2e: racoonctl and the shipped racoon over the admin socket (binary ad
       parsed.map((e) => e.event).filter((e) => e.startsWith('Phase 1 e') || e === 'Phase 1 deleted'),
       ['Phase 1 established', 'Phase 1 deleted'],
     );
-    assert.ok(!logs.join('').includes('the-admin-e2e-secret'), 'the PSK is in no log line');
+    // racoon -d shows the proposals: b (the responder) every one it received, then the one it chose; a the answer.
+    const all = logs.join('');
+    assert.match(all, /phase 1 proposals received:[^]*prop#=1, prot-id=ISAKMP, spi-size=0, #trns=1/);
+    assert.match(all, /type=Encryption Algorithm, flag=0x8000, lorv=AES-CBC/);
+    assert.match(all, /type=Hash Algorithm, flag=0x8000, lorv=SHA2-256/);
+    assert.match(all, /an acceptable proposal found: trns#=1/);
+    assert.match(all, /phase 1 proposal chosen by the responder:/);
+    assert.ok(!all.includes('the-admin-e2e-secret'), 'the PSK is in no log line, even at -d');
 
     // A local unprivileged user cannot connect: the socket is 0600 root (racoon's adminsock default).
     if (process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0) {
