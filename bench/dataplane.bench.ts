@@ -17,7 +17,8 @@
 // and the gateways' CPU per megabyte carried (uipsecd or charon processes, both sides), with the
 // uipsec/strongswan ratios. Needs root, iperf3, and strongSwan with kernel-libipsec for the strongSwan row (skipped with the
 // reason otherwise). UIPSEC_BENCH_ROUNDS (default 2) and UIPSEC_BENCH_SECONDS (default 3) tune the length.
-// UIPSEC_BENCH_ROWS (e.g. `strongswan,mixed`) keeps only the rows named; UIPSEC_BENCH_PROF=DIR profiles uipsecd.
+// UIPSEC_BENCH_ROWS (e.g. `strongswan,mixed`) keeps only the rows named; UIPSEC_BENCH_PROF=DIR profiles uipsecd;
+// UIPSEC_BENCH_BASE=OTHER/bin/uipsecd adds the row `uipsec-base`: another build's daemons (before/after).
 // The medians also go to UIPSEC_BENCH_JSON (default bench-out/dataplane.json) for bench/chart.ts (the SVG).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,10 +38,12 @@ const KEYS = {
 };
 
 /** One set-up: its network, and the processes doing IPsec on the gateways (none for plain forwarding). */
-interface Setup {
-  name: 'plain' | 'strongswan' | 'uipsec' | 'uipsec-sync' | 'mixed';
+export interface Setup {
+  name: 'plain' | 'strongswan' | 'uipsec' | 'uipsec-sync' | 'uipsec-base' | 'mixed';
   net: InteropNet;
   cpu: () => number;
+  /** The gateways' IPsec processes (uipsecd or charon), u then s (bench/dataplane-gw.bench.ts reads their threads). */
+  pids: number[];
   stop: () => Promise<void>;
 }
 
@@ -75,8 +78,13 @@ function uipsecSetkey(n: InteropNet, side: 'u' | 's'): string {
   ].join('\n');
 }
 
-async function uipsecSetup(dir: string, sync = false): Promise<Setup> {
-  const net = makeInteropNet(sync ? 'bups' : 'bupi', { clients: true });
+export async function uipsecSetup(
+  dir: string,
+  sync = false,
+  o: { env?: Record<string, string>; tag?: string; nodeArgs?: string[]; uipsecd?: string } = {},
+): Promise<Setup> {
+  const extraEnv = o.env ?? {};
+  const net = makeInteropNet(o.tag ?? (sync ? 'bups' : 'bupi'), { clients: true });
   const nodes: UipsecNode[] = [];
   const stop = async () => {
     for (const n of nodes) await n.stop();
@@ -84,12 +92,13 @@ async function uipsecSetup(dir: string, sync = false): Promise<Setup> {
   };
   // UIPSEC_BENCH_PROF=DIR: the daemons write CPU profiles there when they stop (node --cpu-prof).
   const prof = process.env['UIPSEC_BENCH_PROF'];
-  const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  const nodeArgs = [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...(o.nodeArgs ?? [])];
   // The daemons inherit the environment when they are spawned.
   if (sync) process.env['UIPSEC_TX_WORKER'] = '0';
+  Object.assign(process.env, extraEnv);
   try {
     for (const side of ['u', 's'] as const) {
-      const name = `${sync ? 'sync-' : ''}${side}`;
+      const name = `${o.tag ?? (sync ? 'sync' : 'u')}-${side}`;
       nodes.push(
         await UipsecNode.start({
           ns: side === 'u' ? net.u : net.s,
@@ -97,6 +106,7 @@ async function uipsecSetup(dir: string, sync = false): Promise<Setup> {
           name,
           setkey: uipsecSetkey(net, side),
           nodeArgs,
+          uipsecd: o.uipsecd,
         }),
       );
     }
@@ -105,12 +115,15 @@ async function uipsecSetup(dir: string, sync = false): Promise<Setup> {
     throw e;
   } finally {
     delete process.env['UIPSEC_TX_WORKER'];
+    for (const k of Object.keys(extraEnv)) delete process.env[k];
   }
   const cpu = () => nodes.reduce((a, n) => a + n.cpuSeconds().daemon, 0);
-  return { name: sync ? 'uipsec-sync' : 'uipsec', net, cpu, stop };
+  const pids = nodes.map((n) => n.daemon.child.pid ?? -1);
+  const name = o.uipsecd ? 'uipsec-base' : sync ? 'uipsec-sync' : 'uipsec';
+  return { name, net, cpu, pids, stop };
 }
 
-async function strongswanSetup(dir: string): Promise<Setup> {
+export async function strongswanSetup(dir: string): Promise<Setup> {
   const net = makeInteropNet('bswa', { clients: true });
   const charons: Charon[] = [];
   const stop = async () => {
@@ -147,7 +160,7 @@ async function strongswanSetup(dir: string): Promise<Setup> {
     throw e;
   }
   const cpu = () => charons.reduce((a, c) => a + c.cpuSeconds(), 0);
-  return { name: 'strongswan', net, cpu, stop };
+  return { name: 'strongswan', net, cpu, pids: charons.map((c) => c.pid), stop };
 }
 
 /** The racoon.conf of the mixed row's uipsec gateway: main mode PSK, ESP-in-UDP as libipsec needs. */
@@ -205,7 +218,8 @@ async function mixedSetup(dir: string): Promise<Setup> {
     throw e;
   }
   const [c, n] = [charon, node];
-  return { name: 'mixed', net, cpu: () => c.cpuSeconds() + n.cpuSeconds().daemon, stop };
+  const pids = [n.daemon.child.pid ?? -1, c.pid];
+  return { name: 'mixed', net, cpu: () => c.cpuSeconds() + n.cpuSeconds().daemon, pids, stop };
 }
 
 function plainSetup(): Setup {
@@ -221,7 +235,7 @@ function plainSetup(): Setup {
       throw new Error(`ip route add ${to} via ${via}: ${r.stderr}`);
     }
   }
-  return { name: 'plain', net, cpu: () => 0, stop: async () => net.destroy() };
+  return { name: 'plain', net, cpu: () => 0, pids: [], stop: async () => net.destroy() };
 }
 
 /** One TCP and one UDP iperf3 run from client u to client s; the gateways' CPU over both. */
@@ -288,6 +302,13 @@ function report(results: Map<string, Sample[]>, rounds: number, seconds: number)
       `uipsec/uipsec-sync (send worker / sends on the main thread): TCP ${ratio(u, y, (s) => s.tcpMbps)}x, ` +
         `UDP ${ratio(u, y, (s) => s.udpMbps)}x`,
     );
+  const b = results.get('uipsec-base');
+  if (u && b)
+    console.log(
+      `uipsec/uipsec-base (this build / UIPSEC_BENCH_BASE's): TCP ${ratio(u, b, (s) => s.tcpMbps)}x, ` +
+        `UDP ${ratio(u, b, (s) => s.udpMbps)}x, CPU per MB ${ratio(u, b, (s) => s.cpuMsPerMB)}x, ` +
+        `RTT ${ratio(u, b, (s) => s.rttMs)}x`,
+    );
   const x = results.get('mixed');
   if (x && w)
     console.log(
@@ -335,6 +356,7 @@ export default async function main(): Promise<void> {
   const seconds = Number(process.env['UIPSEC_BENCH_SECONDS'] ?? 3);
   const noSwan = strongswanSkipReason();
   if (noSwan) console.log(`strongswan row skipped: ${noSwan}`);
+  const base = process.env['UIPSEC_BENCH_BASE'];
   const dir = mkdtempSync(join(tmpdir(), 'uipsec-bench-dp-'));
   const setups: Setup[] = [];
   try {
@@ -345,6 +367,8 @@ export default async function main(): Promise<void> {
       ['strongswan', noSwan ? undefined : strongswanSetup],
       ['uipsec', uipsecSetup],
       ['uipsec-sync', (d: string) => uipsecSetup(d, true)],
+      // UIPSEC_BENCH_BASE=OTHER/bin/uipsecd: the same row with another build (a before/after in one run).
+      ['uipsec-base', base ? (d: string) => uipsecSetup(d, false, { uipsecd: base, tag: 'bupb' }) : undefined],
       ['mixed', noSwan ? undefined : mixedSetup],
     ] as const) {
       // A set-up that fails to come up is reported and left out; the others still run.

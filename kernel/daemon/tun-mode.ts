@@ -119,7 +119,7 @@ function attach(
   tun.onReceive((p) => {
     host.output(p);
   });
-  const io = new IoLoop([tun.source(), ...wire.sources()]);
+  const io = new IoLoop([tun.source(), ...wire.sources()], tx);
   io.onFailure = (why) => log.log('error', why);
   const routes = new RouteSync({ tun: dev.name, table: config.table, mark: config.mark, log });
   const local = addresses.map((a) => parseAddr(a.local)!);

@@ -1,11 +1,19 @@
 // Whole-packet helpers over ipv4.ts/ipv6.ts: one summary decoder for the input path and builders that
 // pick IPv4 or IPv6 from the address length.
 import { ParseError } from '../../common/bytes.js';
-import { decodeIpv4, buildIpv4Packet, type Ipv4Header } from './ipv4.js';
-import { walkIpv6Chain, buildIpv6Packet, type Ipv6Chain } from './ipv6.js';
-import { buildUdp } from './udp.js';
+import { decodeIpv4, buildIpv4Packet, encodeIpv4, type Ipv4Header } from './ipv4.js';
+import { walkIpv6Chain, buildIpv6Packet, encodeIpv6, type Ipv6Chain } from './ipv6.js';
+import { buildUdp, encodeUdp } from './udp.js';
 import { buildEchoRequest } from './icmp.js';
-import { IPPROTO_UDP, IPPROTO_ICMP, IPPROTO_ICMPV6 } from './constants.js';
+import { allocPacket } from './packet-pool.js';
+import {
+  IPPROTO_UDP,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPV4_MIN_HEADER_BYTES,
+  IPV6_HEADER_BYTES,
+  UDP_HEADER_BYTES,
+} from './constants.js';
 
 /** What the input path needs to dispatch a packet, for either family. */
 export interface IpSummary {
@@ -93,4 +101,30 @@ export function buildUdpPacket(ip: IpInit, srcPort: number, dstPort: number, dat
 export function buildEchoRequestPacket(ip: IpInit, id: number, seq: number, data: Uint8Array): Uint8Array {
   const v6 = ip.src.length === 16;
   return buildIpPacket(ip, v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP, buildEchoRequest(id, seq, data, ip));
+}
+
+/**
+ * The IP/UDP packet of a datagram the machine's kernel delivered on a UDP socket (uipsecd --tun's IKE and
+ * ESP-in-UDP), built in one pooled buffer with one copy of the data — the input path then decodes it as any
+ * packet. Over IPv4 the UDP checksum is left 0, "none" (RFC 768): the kernel verified the datagram's own on
+ * receipt, and summing 1.4 KB twice more (here and in the input path) was ~5% of a gateway's main thread
+ * (docs/performance.md). IPv6 has no such option (RFC 8200 §8.1): its checksum is computed. Undefined when
+ * the packet would exceed 65,535 bytes.
+ */
+export function receivedUdpPacket(
+  ip: { src: Uint8Array; dst: Uint8Array },
+  srcPort: number,
+  dstPort: number,
+  data: Uint8Array,
+): Uint8Array | undefined {
+  const v4 = ip.src.length === 4;
+  const hl = v4 ? IPV4_MIN_HEADER_BYTES : IPV6_HEADER_BYTES;
+  const ulen = UDP_HEADER_BYTES + data.length;
+  if ((v4 ? hl : 0) + ulen > 0xffff) return undefined;
+  const p = allocPacket(hl + ulen);
+  if (v4) encodeIpv4({ src: ip.src, dst: ip.dst, protocol: IPPROTO_UDP }, hl + ulen, p, 0);
+  else encodeIpv6({ src: ip.src, dst: ip.dst, nextHeader: IPPROTO_UDP }, ulen, p, 0);
+  p.set(data, hl + UDP_HEADER_BYTES);
+  encodeUdp(p, hl, srcPort, dstPort, data.length, ip, v4);
+  return p;
 }

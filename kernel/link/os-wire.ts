@@ -7,7 +7,8 @@
 // real sockets becomes an IP/UDP packet again; all of it goes up the host's input path.
 import type { Link } from './link.js';
 import { addrEqual, formatAddr } from '../../common/inet.js';
-import { buildUdpPacket } from '../ip/packet.js';
+import { receivedUdpPacket } from '../ip/packet.js';
+import { allocPacket, copyPacket } from '../ip/packet-pool.js';
 import {
   IPPROTO_ESP,
   IPPROTO_AH,
@@ -169,13 +170,13 @@ export class OsWireLink implements Link {
   private rawIn(view: Uint8Array): void {
     if (this.closed || view.length < IPV4_MIN_HEADER_BYTES) return;
     this.stats.rawIn++;
-    this.rx(view.slice());
+    this.rx(copyPacket(view));
   }
 
   /** RFC 8200 §3: the IPv6 header the raw socket did not deliver, rebuilt (no extension headers). */
   private raw6In(payload: Uint8Array, dst: Uint8Array, proto: number, src: Uint8Array | undefined): void {
     if (this.closed || !src || src.length !== 16 || payload.length > 0xffff) return;
-    const p = new Uint8Array(IPV6_HEADER_BYTES + payload.length);
+    const p = allocPacket(IPV6_HEADER_BYTES + payload.length);
     p[0] = 0x60;
     p[4] = payload.length >> 8;
     p[5] = payload.length & 0xff;
@@ -190,8 +191,10 @@ export class OsWireLink implements Link {
 
   private udpIn(payload: Uint8Array, s: UdpSock, peer: { addr: Uint8Array; port: number } | undefined): void {
     if (this.closed || !peer || peer.addr.length !== s.addr.length) return;
+    const p = receivedUdpPacket({ src: peer.addr, dst: s.addr }, peer.port, s.port, payload);
+    if (!p) return;
     this.stats.udpIn++;
-    this.rx(buildUdpPacket({ src: peer.addr, dst: s.addr }, peer.port, s.port, payload));
+    this.rx(p);
   }
 
   close(): void {

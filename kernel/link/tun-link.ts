@@ -5,6 +5,7 @@
 // writes go to the send worker (kernel/os/tx-queue.ts) when one is given, else one write(2) each. A macOS utun link would implement the same contract with its 4-byte header.
 import type { Link } from './link.js';
 import { libc } from '../os/libc.js';
+import { copyPacket } from '../ip/packet-pool.js';
 import type { IoLoopSource } from '../os/io-loop.js';
 import type { TxQueue } from '../os/tx-queue.js';
 
@@ -46,7 +47,7 @@ export class TunLink implements Link {
       return;
     }
     this.stats.packetsIn++;
-    this.rx(view.slice());
+    this.rx(copyPacket(view));
   }
 
   close(): void {

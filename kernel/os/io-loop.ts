@@ -9,7 +9,7 @@ import { PEER_PREFIX_BYTES, type IoSource, type IoWorkerData } from './io-worker
 
 export { PEER_PREFIX_BYTES };
 
-/** A packet handler: the view is valid only during the call. `peer` is set for datagram sources. */
+/** A packet handler: the views (packet, peer.addr) are valid only during the call. `peer`: datagram sources. */
 export type IoHandler = (packet: Uint8Array, peer?: { addr: Uint8Array; port: number }) => void;
 
 export interface IoLoopSource {
@@ -24,6 +24,11 @@ export interface IoLoopSource {
 const RING_BYTES = 8 << 20;
 /** Records handled per turn before the event loop gets a turn (timers, PF_KEY clients). */
 const TURN_BATCH = 512;
+/**
+ * Packets of a turn after which the send worker takes the rest of it (TxQueue.busy): a turn this large
+ * means the main thread is the bottleneck, and the kernel's transmit work is better on the other core.
+ */
+const DIRECT_MAX = 4;
 
 export class IoLoop {
   private readonly worker: Worker;
@@ -36,7 +41,11 @@ export class IoLoop {
   /** Called when the worker fails (the daemon logs it as an error). */
   onFailure: ((why: string) => void) | undefined;
 
-  constructor(sources: IoLoopSource[]) {
+  /** `tx`: told when a turn is large (`busy`), so that it stops sending on this thread until the turn ends. */
+  constructor(
+    sources: IoLoopSource[],
+    private readonly tx?: { busy: boolean },
+  ) {
     const ring = createRing(RING_BYTES);
     this.wakeFd = check(libc().eventfd(0, EFD_CLOEXEC), 'eventfd');
     this.handlers = sources.map((s) => s.handler);
@@ -59,7 +68,12 @@ export class IoLoop {
   }
 
   private turn(r: RingReader): void {
-    const n = r.drain((rec, tag) => this.dispatch(rec, tag), TURN_BATCH);
+    let k = 0;
+    const n = r.drain((rec, tag) => {
+      if (++k > DIRECT_MAX && this.tx) this.tx.busy = true;
+      this.dispatch(rec, tag);
+    }, TURN_BATCH);
+    if (this.tx) this.tx.busy = false;
     if (n > 0) {
       this.stats.packets += n;
       this.stats.batches++;
@@ -74,7 +88,8 @@ export class IoLoop {
       return;
     }
     const v6 = rec[0] === 6;
-    const peer = { addr: rec.slice(4, v6 ? 20 : 8), port: (rec[2]! << 8) | rec[3]! };
+    // A view, like the packet: valid during the call (the handlers copy what they keep).
+    const peer = { addr: rec.subarray(4, v6 ? 20 : 8), port: (rec[2]! << 8) | rec[3]! };
     h(rec.subarray(PEER_PREFIX_BYTES), peer);
   }
 

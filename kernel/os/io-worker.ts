@@ -30,6 +30,7 @@ const POLLFD_BYTES = 8;
 
 function run(d: IoWorkerData): void {
   const c = libc();
+  c.nameThread('uipsec-io'); // top -H and the dataplane benches tell the threads apart
   const ring = new RingWriter(d.ring);
   const all = [...d.sources.map((s) => s.fd), d.wakeFd];
   const pfds = new Uint8Array(all.length * POLLFD_BYTES);

@@ -80,6 +80,8 @@ export interface Libc {
   native(n: number): { addr: bigint; view: Uint8Array; free: () => void };
   /** read(2) on a worker of koffi's pool; the callback gets the result. */
   readAsync(fd: number, buf: Uint8Array, len: number, cb: (err: unknown, n: number) => void): void;
+  /** Names the calling thread (≤ 15 bytes; `top -H`, /proc/PID/task/TID/comm); the result of pthread_setname_np. */
+  nameThread(name: string): number;
 }
 
 let cached: Libc | undefined;
@@ -121,6 +123,8 @@ function bind(k: Koffi): Libc {
   const strerror = f('const char *strerror(int e)');
   // The vector is passed as its address (an integer of pointer size): the batch builds it in native memory.
   const sendmmsg = f('int sendmmsg(int fd, uintptr_t msgvec, unsigned int vlen, int flags)');
+  const pthreadSelf = f('unsigned long pthread_self()');
+  const setName = f('int pthread_setname_np(unsigned long thread, const char *name)');
   return {
     open: (p, fl) => open(p, fl) as number,
     close: (fd) => close(fd) as number,
@@ -145,6 +149,7 @@ function bind(k: Koffi): Libc {
       view.fill(0);
       return { addr: k.address(p), view, free: () => k.free(p) };
     },
+    nameThread: (name) => setName(pthreadSelf(), name.slice(0, 15)) as number,
     readAsync: (fd, b, n, cb) => read.async(fd, b, n, (err: unknown, r: unknown) => cb(err, Number(r))),
   };
 }

@@ -5,7 +5,7 @@
 // plain path, kept for comparison and as the fallback).
 import { Worker } from 'node:worker_threads';
 import { createRing, RingWriter } from './ring.js';
-import { LINUX_AF_INET, LINUX_AF_INET6 } from './libc.js';
+import { libc, LINUX_AF_INET, LINUX_AF_INET6, MSG_DONTWAIT } from './libc.js';
 import {
   TX_PREFIX_BYTES,
   TX_SOCKADDR_OFF,
@@ -38,9 +38,25 @@ export class TxQueue {
   };
   /** Packets refused because the ring was full. */
   full = 0;
+  /**
+   * Direct sends: when nothing is queued and the host is not in a large batch (`busy`, set by the I/O loop
+   * for the rest of a turn past a few packets), the system call is made here, on the caller's thread. At a
+   * moderate rate every packet is a batch of its own, and waking the worker for it (a futex wake, then the
+   * worker's own wake-up and sleep) cost the main thread more than the send (docs/performance.md) and added
+   * a thread hop to every packet's latency. Under load the worker takes the kernel's transmit work to the
+   * other core, as before. Order is kept: a direct send happens only when the ring is empty (every record
+   * sent) and nothing waits to be published. UIPSEC_TX_DIRECT=0: always through the worker.
+   */
+  private readonly direct: boolean;
+  busy = false;
+  private directSent = 0;
+  private directErrors = 0;
+  private directErrno = 0;
+  private readonly sa = new Uint8Array(28);
 
-  /** `mmsg`: sendmmsg(2) batches in the worker; default on unless UIPSEC_TX_MMSG=0. */
-  constructor(o: { mmsg?: boolean } = {}) {
+  /** `mmsg`: sendmmsg(2) batches in the worker (default on unless UIPSEC_TX_MMSG=0); `direct`: see above. */
+  constructor(o: { mmsg?: boolean; direct?: boolean } = {}) {
+    this.direct = o.direct ?? process.env['UIPSEC_TX_DIRECT'] !== '0';
     const ring = createRing(TX_RING_BYTES);
     const counters = new SharedArrayBuffer(TX_COUNTER_WORDS * 4);
     this.counters = new Int32Array(counters);
@@ -57,20 +73,43 @@ export class TxQueue {
     this.worker.on('error', (e) => fn(`send worker failed: ${e.message}`));
   }
 
+  /** Packets sent, by the worker or directly. */
   get sent(): number {
-    return Atomics.load(this.counters, TX_SENT);
+    return Atomics.load(this.counters, TX_SENT) + this.directSent;
   }
 
   get errors(): number {
-    return Atomics.load(this.counters, TX_ERRORS);
+    return Atomics.load(this.counters, TX_ERRORS) + this.directErrors;
   }
 
   get lastErrno(): number {
-    return Atomics.load(this.counters, TX_LAST_ERRNO);
+    return this.directErrno || Atomics.load(this.counters, TX_LAST_ERRNO);
   }
 
-  /** Queues write(fd, packet) (the TUN). False when dropped (ring full or closed). */
+  /** Sent on the caller's thread (a part of `sent`). */
+  get sentDirect(): number {
+    return this.directSent;
+  }
+
+  /** True when this packet may leave on the caller's thread now (see `direct`). */
+  private canSendNow(): boolean {
+    return this.direct && !this.busy && !this.closed && !this.publishPending && this.writer.empty;
+  }
+
+  /** The result of a direct call, counted as the worker counts its own. */
+  private directResult(r: number): boolean {
+    if (r >= 0) {
+      this.directSent++;
+      return true;
+    }
+    this.directErrors++;
+    this.directErrno = libc().errno();
+    return false;
+  }
+
+  /** write(fd, packet) (the TUN), now or through the worker. False when dropped (ring full, closed, error). */
   write(fd: number, packet: Uint8Array): boolean {
+    if (this.canSendNow()) return this.directResult(libc().write(fd, packet, packet.length));
     const rec = this.reserve(packet.length);
     if (!rec) return false;
     rec[0] = 0;
@@ -78,19 +117,17 @@ export class TxQueue {
     return this.finish(rec, fd, packet);
   }
 
-  /** Queues sendto(fd, packet) to addr (4 or 16 bytes) and port; the sockaddr is built in the ring. */
+  /** sendto(fd, packet) to addr (4 or 16 bytes) and port, now or through the worker (sockaddr built in the ring). */
   sendTo(fd: number, packet: Uint8Array, addr: Uint8Array, port = 0): boolean {
+    if (this.canSendNow()) {
+      const n = putSockaddr(this.sa, 0, addr, port);
+      return this.directResult(libc().sendto(fd, packet, packet.length, MSG_DONTWAIT, this.sa, n));
+    }
     const rec = this.reserve(packet.length);
     if (!rec) return false;
-    const v6 = addr.length === 16;
-    const o = TX_SOCKADDR_OFF;
-    rec.fill(0, o, o + 28);
-    rec[0] = v6 ? 28 : 16;
+    const n = putSockaddr(rec, TX_SOCKADDR_OFF, addr, port);
+    rec[0] = n;
     rec[1] = 0;
-    rec[o] = v6 ? LINUX_AF_INET6 : LINUX_AF_INET; // sa_family, little-endian u16
-    rec[o + 2] = port >> 8;
-    rec[o + 3] = port & 0xff;
-    rec.set(addr, o + (v6 ? 8 : 4));
     return this.finish(rec, fd, packet);
   }
 
@@ -121,4 +158,15 @@ export class TxQueue {
     while (!this.writer.empty && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     await this.worker.terminate();
   }
+}
+
+/** struct sockaddr_in / sockaddr_in6 (Linux) at buf[o]; returns its length. */
+function putSockaddr(buf: Uint8Array, o: number, addr: Uint8Array, port: number): number {
+  const v6 = addr.length === 16;
+  buf.fill(0, o, o + 28);
+  buf[o] = v6 ? LINUX_AF_INET6 : LINUX_AF_INET; // sa_family, little-endian u16
+  buf[o + 2] = port >> 8;
+  buf[o + 3] = port & 0xff;
+  buf.set(addr, o + (v6 ? 8 : 4));
+  return v6 ? 28 : 16;
 }

@@ -30,6 +30,7 @@ export interface TxWorkerData {
 
 function run(d: TxWorkerData): void {
   const c = libc();
+  c.nameThread('uipsec-tx');
   const reader = new RingReader(d.ring);
   const counters = new Int32Array(d.counters);
   const batch = d.mmsg ? new MmsgBatch(c) : undefined;

@@ -50,6 +50,8 @@ export interface UipsecNodeOptions {
   daemonArgs?: string[];
   /** node's own flags for uipsecd (e.g. `['--cpu-prof', '--cpu-prof-dir=DIR']`). */
   nodeArgs?: string[];
+  /** Another build's bin/uipsecd (benches compare two builds in one run); default this tree's. */
+  uipsecd?: string;
   /** Starts racoon after uipsecd when given. */
   racoon?: UipsecRacoonOptions;
   /** Bound on each start-up wait; default 60 s (the machines are shared and may be loaded). */
@@ -91,7 +93,7 @@ export class UipsecNode {
     const daemon = new NsProc(`uipsecd ${o.name ?? 'u'}`, o.ns, [
       process.execPath,
       ...(o.nodeArgs ?? []),
-      ...daemonArgs([...args, ...(o.daemonArgs ?? [])]),
+      ...(o.uipsecd ? [o.uipsecd, ...args, ...(o.daemonArgs ?? [])] : daemonArgs([...args, ...(o.daemonArgs ?? [])])),
     ]);
     const node = new UipsecNode(o.ns, home, daemon, o.startMs ?? 60_000);
     try {

@@ -1,6 +1,7 @@
 // The send worker (kernel/os/tx-queue.ts + tx-worker.ts): packets queued on the main thread leave through
 // the worker's sendto(2)/write(2) in the order they were queued, byte for byte, to the address given; a
-// ring closed with packets still queued sends them before the worker stops. Real sockets on loopback (Linux,
+// ring closed with packets still queued sends them before the worker stops. Direct sends (the caller's
+// thread, when nothing is queued and the host is not busy) keep the order with the worker's. Real sockets on loopback (Linux,
 // koffi); a pipe stands in for the TUN's write(2).
 import { strict as assert } from 'node:assert';
 import { createSocket, type Socket } from 'node:dgram';
@@ -40,7 +41,7 @@ for (const mmsg of [true, false])
       await once(rx, 'listening');
       const port = rx.address().port;
       const fd = openUdpSocket(Uint8Array.of(127, 0, 0, 1), 0, 0);
-      const tx = new TxQueue({ mmsg });
+      const tx = new TxQueue({ mmsg, direct: false });
       const rnd = prng(0x7a11);
       const sent: Uint8Array[] = [];
       try {
@@ -75,7 +76,7 @@ for (const mmsg of [true, false])
       rx.bind(0, '127.0.0.1');
       await once(rx, 'listening');
       const fd = openUdpSocket(Uint8Array.of(127, 0, 0, 1), 0, 0);
-      const tx = new TxQueue({ mmsg });
+      const tx = new TxQueue({ mmsg, direct: false });
       try {
         const arrival = receive(rx, 40);
         for (let i = 0; i < 40; i++) tx.sendTo(fd, Uint8Array.of(i), Uint8Array.of(127, 0, 0, 1), rx.address().port);
@@ -94,7 +95,7 @@ for (const mmsg of [true, false])
 
     it('counts a failed system call in the shared counters (errno kept), never throws', async () => {
       const { TxQueue } = await loadOs();
-      const tx = new TxQueue({ mmsg });
+      const tx = new TxQueue({ mmsg, direct: false });
       assert.equal(tx.write(-1, Uint8Array.of(1, 2, 3)), true, 'queued');
       await tx.close();
       assert.equal(tx.errors, 1);
@@ -104,7 +105,7 @@ for (const mmsg of [true, false])
 
     it('counts every refused datagram of a batch (a bad socket), never throws', async () => {
       const { TxQueue } = await loadOs();
-      const tx = new TxQueue({ mmsg });
+      const tx = new TxQueue({ mmsg, direct: false });
       for (let i = 0; i < 5; i++) tx.sendTo(-1, Uint8Array.of(i), Uint8Array.of(127, 0, 0, 1), 9);
       await tx.close();
       assert.equal(tx.errors, 5);
@@ -119,7 +120,7 @@ for (const mmsg of [true, false])
       for (const r of rxs) r.bind(0, '127.0.0.1');
       await Promise.all(rxs.map((r) => once(r, 'listening')));
       const fds = [0, 1].map(() => openUdpSocket(Uint8Array.of(127, 0, 0, 1), 0, 0));
-      const tx = new TxQueue({ mmsg });
+      const tx = new TxQueue({ mmsg, direct: false });
       const rnd = prng(0x5e4d);
       const sent: Uint8Array[][] = [[], []];
       try {
@@ -149,3 +150,65 @@ for (const mmsg of [true, false])
       }
     });
   });
+
+describe("os/tx-queue: direct sends on the caller's thread", function () {
+  before(function () {
+    if (!linux) this.skip();
+  });
+
+  it('sends at once while idle, through the worker while busy, and never overtakes a queued packet', async () => {
+    const { TxQueue, openUdpSocket, closeFd } = await loadOs();
+    const rx = createSocket({ type: 'udp4', recvBufferSize: 4 << 20 });
+    rx.bind(0, '127.0.0.1');
+    await once(rx, 'listening');
+    const port = rx.address().port;
+    const fd = openUdpSocket(Uint8Array.of(127, 0, 0, 1), 0, 0);
+    const tx = new TxQueue({ direct: true });
+    const rnd = prng(0xd1ec);
+    const sent: Uint8Array[] = [];
+    try {
+      const arrival = receive(rx, 400);
+      for (let i = 0; i < 400; i++) {
+        // Busy runs (an I/O loop turn past a few packets) alternate with idle ones, mostly with a pause
+        // between runs; an idle run that follows a busy one at once must still queue: the ring is not
+        // empty until the worker has sent what the busy run queued.
+        const run = Math.floor(i / 7);
+        if (i % 7 === 0 && run % 4 !== 0)
+          for (let t = 0; t < 500 && tx.sent < i; t++) await new Promise((r) => setTimeout(r, 2)); // drained
+        tx.busy = run % 3 === 1;
+        const p = new Uint8Array(4 + Math.floor(rnd() * 1400)).map(() => Math.floor(rnd() * 256));
+        p[0] = i >> 8;
+        p[1] = i & 0xff;
+        sent.push(p);
+        assert.equal(tx.sendTo(fd, p, Uint8Array.of(127, 0, 0, 1), port), true);
+      }
+      tx.busy = false;
+      const got = await arrival;
+      assert.deepEqual(
+        got.map((b) => new Uint8Array(b)),
+        sent,
+      );
+      assert.equal(tx.sent, 400);
+      assert.ok(tx.sentDirect > 100 && tx.sentDirect < 400, `direct ${tx.sentDirect} of 400`);
+      assert.equal(tx.errors, 0);
+    } finally {
+      await tx.close();
+      closeFd(fd);
+      rx.close();
+    }
+  });
+
+  it('counts a failed direct call with its errno and says so, never throws', async () => {
+    const { TxQueue } = await loadOs();
+    const tx = new TxQueue({ direct: true });
+    try {
+      assert.equal(tx.write(-1, Uint8Array.of(1, 2, 3)), false);
+      assert.equal(tx.sendTo(-1, Uint8Array.of(1), Uint8Array.of(127, 0, 0, 1), 9), false);
+      assert.equal(tx.errors, 2);
+      assert.equal(tx.lastErrno, 9, 'EBADF');
+      assert.equal(tx.sent, 0);
+    } finally {
+      await tx.close();
+    }
+  });
+});
