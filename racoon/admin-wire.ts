@@ -62,8 +62,9 @@ export const EVT_ASYNC_LEN = 280; // struct evt_async
 /** racoon's LOGINLEN (isakmp_xauth.h): the longest XAuth login logout-user takes. */
 export const LOGINLEN = 31;
 
-const AF_INET = 2;
-const AF_INET6 = 10;
+// The host's own address families in these structures (Linux: 2 and 10), not PF_KEY's (FreeBSD) numbering.
+const HOST_INET = 2;
+const HOST_INET6 = 10;
 
 export interface AdminHeader {
   /** The whole message's length (with the long-reply high bits when ADMIN_FLAG_LONG_REPLY is set). */
@@ -140,7 +141,7 @@ export function encodeRequest(cmd: number, proto: number, body?: Uint8Array, ver
 export function encodeSockaddr(out: Uint8Array, off: number, a: SockAddr | undefined): void {
   if (!a) return;
   const v = view(out);
-  v.setUint16(off, a.addr.length === 4 ? AF_INET : AF_INET6, LE);
+  v.setUint16(off, a.addr.length === 4 ? HOST_INET : HOST_INET6, LE);
   v.setUint16(off + 2, a.port, false);
   out.set(a.addr, off + (a.addr.length === 4 ? 4 : 8));
 }
@@ -152,8 +153,8 @@ export function decodeSockaddr(b: Uint8Array, off: number): SockAddr | undefined
   const fam = v.getUint16(off, LE);
   const port = v.getUint16(off + 2, false);
   if (fam === 0) return undefined;
-  if (fam === AF_INET) return { addr: new Uint8Array(b.subarray(off + 4, off + 8)), port };
-  if (fam === AF_INET6) return { addr: new Uint8Array(b.subarray(off + 8, off + 24)), port };
+  if (fam === HOST_INET) return { addr: new Uint8Array(b.subarray(off + 4, off + 8)), port };
+  if (fam === HOST_INET6) return { addr: new Uint8Array(b.subarray(off + 8, off + 24)), port };
   throw new AdminWireError(`address family ${fam} is neither inet nor inet6`);
 }
 
