@@ -5,7 +5,6 @@
 // the rounds alternate the sides, and the figure is the median round: read the ratios (issue 15's goal is
 // ≤ 2.5 µs per packet each way for AES-128-GCM).
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomFillSync } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { espOutput, espInput } from '../kernel/ipsec/esp.js';
 import { ReplayWindow } from '../kernel/sad/replay.js';
@@ -16,10 +15,13 @@ import { PooledRng } from '../common/rng.js';
 import type { Backend } from '../crypto/types.js';
 import type { SecAssoc } from '../kernel/sad/secassoc.js';
 import type { TransformEnv } from '../kernel/ipsec/transform.js';
-import { spreadOf, youngGc } from './harness.js';
+import { youngGc } from './harness.js';
+import { f2, opensslSpeed, race as raceBatch } from './esp/race.js';
 
 const BATCH = 400;
 const ROUNDS = 15;
+const race = (loops: (() => void)[], settle: () => void): ReturnType<typeof raceBatch> =>
+  raceBatch(loops, settle, BATCH, ROUNDS);
 
 interface Suite {
   label: string;
@@ -144,43 +146,6 @@ function rawSides(s: Suite, encKey: Uint8Array, authKey: Uint8Array | undefined,
     },
   };
 }
-
-/** µs of CPU per packet of each loop, rounds alternating the loops; medians and the per-round ratios to the first. */
-function race(loops: (() => void)[], settle: () => void): { us: number[]; ratio: number[] } {
-  for (let w = 0; w < 3; w++) for (const f of loops) f();
-  const per: number[][] = loops.map(() => []);
-  const ratios: number[][] = loops.map(() => []);
-  for (let r = 0; r < ROUNDS; r++) {
-    const order = r % 2 ? [...loops.keys()].reverse() : [...loops.keys()];
-    const t: number[] = [];
-    for (const k of order) {
-      settle();
-      const c0 = process.cpuUsage();
-      loops[k]!();
-      settle();
-      const c = process.cpuUsage(c0);
-      t[k] = (c.user + c.system) / BATCH;
-    }
-    for (const k of loops.keys()) {
-      per[k]!.push(t[k]!);
-      ratios[k]!.push(t[k]! / t[0]!);
-    }
-  }
-  return { us: per.map((x) => spreadOf(x).median), ratio: ratios.map((x) => spreadOf(x).median) };
-}
-
-/** µs per `bytes`-byte block from `openssl speed -evp NAME -bytes N` (its last line: 1000s of bytes/s). */
-function opensslSpeed(name: string, bytes: number): number | undefined {
-  const r = spawnSync('openssl', ['speed', '-evp', name, '-bytes', String(bytes), '-seconds', '1'], {
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) return undefined;
-  const last = r.stdout.trim().split('\n').pop() ?? '';
-  const m = /([\d.]+)k\s*$/.exec(last);
-  return m ? (bytes / (Number(m[1]) * 1000)) * 1e6 : undefined;
-}
-
-const f2 = (x: number | undefined): string => (x === undefined ? 'n/a' : x.toFixed(2));
 
 export default function run(): void {
   const load0 = loadavg();

@@ -1,21 +1,23 @@
 // The `evp` back-end of the HMAC integrity algorithms (RFC 2404, RFC 4868): one HMAC_CTX per SA keyed once;
 // per packet HMAC_Init_ex with a NULL key restarts from the keyed inner/outer state (HMAC_Init_ex(3)), then
-// one update per part and the final. verify() compares in constant time.
+// one update per part (passed by address) and the final. verify() compares in constant time.
 import type { AuthCtx } from './types.js';
 import { equalCT } from '../common/bytes.js';
 import { assertLive } from './errors.js';
-import { fetchDigest, release, track, type EvpLib, type NativeRes, type Ptr } from './evp-lib.js';
+import { fetchDigest, release, track, type Addr, type EvpLib, type NativeRes, type Ptr } from './evp-lib.js';
 
 const MD_MAX = 64;
 
 class Areas implements NativeRes {
   readonly md;
   readonly mdLen;
+  readonly addr: Addr;
   private freed = false;
   constructor(
     private e: EvpLib,
     readonly ctx: Ptr,
   ) {
+    this.addr = e.addr(ctx);
     this.md = e.alloc(MD_MAX);
     this.mdLen = e.alloc(4);
   }
@@ -58,10 +60,11 @@ export class EvpHmacCtx implements AuthCtx {
     if (outOff < 0 || outOff + this.icvLen > out.length)
       throw new RangeError(`${this.name}: no room for the ${this.icvLen}-byte ICV`);
     const e = this.e;
-    const c = this.a.ctx;
-    let ok = e.HMAC_Init_ex(c, null, 0, null) === 1;
-    for (const p of parts) if (p.length > 0) ok = e.HMAC_Update(c, p, p.length) === 1 && ok;
-    ok = e.HMAC_Final(c, this.a.md.ptr, this.a.mdLen.ptr) === 1 && ok;
+    const f = e.fast;
+    const c = this.a.addr;
+    let ok = f.HMAC_restart(c) === 1;
+    for (const p of parts) if (p.length > 0) ok = f.HMAC_Update(c, e.addressOf(p), p.length) === 1 && ok;
+    ok = f.HMAC_Final(c, this.a.md.addr, this.a.mdLen.addr) === 1 && ok;
     if (!ok) throw new Error(`${this.name}: HMAC failed`);
     const d = this.a.md.view;
     for (let i = 0; i < this.icvLen; i++) out[outOff + i] = d[i]!;

@@ -24,7 +24,7 @@ export interface AdminTarget extends TextTarget {
   flushIpsec(satype: number): Promise<void>;
   vpnDisconnect(gw: Uint8Array): Promise<{ ph1: number; ph2: number }>;
   /** Our address toward `gw` from the policies (vpn-connect sends an unspecified source). */
-  localFor?(gw: Uint8Array): Uint8Array | undefined;
+  vpnSource?(gw: Uint8Array): Uint8Array | undefined;
 }
 
 export interface AdminOutcome {
@@ -170,10 +170,11 @@ function establishSa(c: AdminContext, h: W.AdminHeader, body: Uint8Array, versio
   const had = [...c.target.ph1s.values()].find((p) => p.remote.addr.length === dst.length && sameAddr(p, dst));
   if (had?.state === 'established') return reply(h, E.EEXIST);
   if (!had) c.log('info', `accept a request to establish IKE-SA: ${formatAddr(dst)}`);
-  // vpn-connect leaves the source unspecified: the address our policies use toward the gateway.
-  const local = ix.src.addr.every((b) => b === 0) ? c.target.localFor?.(dst) : ix.src.addr;
+  // vpn-connect leaves the source unspecified: the address our policies use toward the gateway, else the
+  // routing source (Racoon.vpnSource).
+  const local = ix.src.addr.every((b) => b === 0) ? c.target.vpnSource?.(dst) : ix.src.addr;
   if (!had && !local) {
-    c.log('error', `no policy toward ${formatAddr(dst)}: no source address for vpn-connect`);
+    c.log('error', `vpn-connect ${formatAddr(dst)}: no source address (no policy toward it, no route to it)`);
     return reply(h, E.ENETUNREACH);
   }
   const ph1 = had ?? c.target.establishIsakmp(local!, dst);

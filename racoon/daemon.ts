@@ -3,7 +3,7 @@
 // remotes that say `ike_version 2`, in the dispatch and the kernel-event routing). The world is injected: an
 // IKE datagram sender, a PfkeyClient, a clock, an Rng and a logger.
 import type { Clock } from '../common/clock.js';
-import { addrEqual } from '../common/inet.js';
+import { addrEqual, formatAddr } from '../common/inet.js';
 import type { Logger } from '../common/log.js';
 import type { Rng } from '../common/rng.js';
 import * as P from '../pfkey/constants.js';
@@ -61,6 +61,8 @@ export interface RacoonOptions {
   fragLimits?: Partial<ReassemblyLimits>;
   /** Where `script` hooks run (the racoon command spawns them, script-hooks.ts); absent: scripts do not run. */
   scripts?: ScriptRunner;
+  /** The source address routing picks toward an address (racoonctl vc without a policy; racoon getlocaladdr). */
+  routeSource?: (dst: Uint8Array) => Uint8Array | undefined;
 }
 
 export class Racoon {
@@ -280,10 +282,23 @@ export class Racoon {
     return undefined;
   }
 
-  /** racoonctl vpn-connect GATEWAY: phase 1 with it, from the address our policies use toward it. */
+  /** vpn-connect's source toward `gw`: our policies' address, else the one the machine's routing picks. */
+  vpnSource(gw: Uint8Array): Uint8Array | undefined {
+    return this.localFor(gw) ?? this.o.routeSource?.(gw);
+  }
+
+  /**
+   * racoonctl vpn-connect GATEWAY: phase 1 with it, from the address our policies use toward it, else — a road
+   * warrior has no policy before mode config gives it an address — from the address routing picks, as
+   * ipsec-tools' racoonctl does (f_vpnc: getlocaladdr, then establish-sa isakmp).
+   */
   vpnConnect(gw: Uint8Array): Phase1 | undefined {
-    const local = this.localFor(gw);
-    return local ? this.establishIsakmp(local, gw) : undefined;
+    const local = this.vpnSource(gw);
+    if (!local) {
+      this.o.log.log('warn', `vpn-connect ${formatAddr(gw)}: no policy toward it and no route to it`);
+      return undefined;
+    }
+    return this.establishIsakmp(local, gw);
   }
 
   /** racoonctl vpn-disconnect GATEWAY: every IPsec-SA with it and its ISAKMP-SAs, the peer told. */

@@ -4,6 +4,7 @@
 //   racoon [-F] [-f file] [-d|-dd|-v] [-l logfile] [-p port] [-P natt-port] [-C] [--socket path] [-V] [-h]
 //          [--ike-socket path] [--syslog-socket path]
 import { SpawnScripts } from './script-hooks.js';
+import { routeSource } from './route-source.js';
 import { createSocket, type Socket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:net';
@@ -171,6 +172,7 @@ export async function startRacoon(
     nattPort,
     auth,
     scripts: new SpawnScripts((level, msg) => log.log(level, msg)),
+    routeSource,
     ike: {
       send(data, from, to) {
         if (link.usesChannel) {

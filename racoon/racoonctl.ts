@@ -160,7 +160,7 @@ async function converse(
 
 function hint(req: CtlRequest, errno: number): string {
   if (errno === 101 && req.name === 'vpn-connect')
-    return ': no policy toward that gateway gives our address (use establish-sa isakmp inet SRC DST)';
+    return ': no source address toward that gateway: no policy names it and no route reaches it (use establish-sa isakmp inet SRC DST)';
   if (errno === 2 && req.name === 'establish-sa') return ': no remote section for that peer';
   if (errno === 22 && req.name === 'reload-config') return ": the new configuration was refused (see racoon's log)";
   return '';

@@ -5,6 +5,7 @@
 import type { IpsecMode, SecAssoc } from '../sad/secassoc.js';
 import { advanceSeq, drop, type TransformEnv, type TransformResult } from './transform.js';
 import { putU32 } from '../../common/bytes.js';
+import { byteView } from '../../common/byte-view.js';
 import { internetChecksum } from '../ip/checksum.js';
 import {
   IPPROTO_ESP,
@@ -26,6 +27,7 @@ import {
   type TunnelOptions,
 } from './tunnel.js';
 import { UDP_ENCAP_HEADER_BYTES, writeUdpEncapHeader } from './udp-encap.js';
+import { takeOutput } from './esp-out-slab.js';
 import { setTransportHeader } from '../ip/rewrite.js';
 import { IpWalk, walkIp, ipPacketEnd, ipHeaderBytes, nextHeaderOffset } from '../ip/walk.js';
 import {
@@ -60,6 +62,12 @@ const ESP_TRAILER_BYTES = 2;
 /** Per-call options beyond the SA (tunnel outer header policy). */
 export interface EspOutputOptions {
   tunnel?: TunnelOptions;
+  /**
+   * Memory the caller reuses for every packet (a per-SA or per-thread send buffer): the packet is written
+   * at its start and returned as a view of it, valid until the caller reuses it. Absent, too small or in
+   * the input packet's ArrayBuffer: the packet gets memory of its own (esp-out-slab.ts).
+   */
+  into?: Uint8Array;
 }
 const NO_OPTIONS: Readonly<EspOutputOptions> = Object.freeze({});
 
@@ -145,7 +153,9 @@ function protect(
   if ((v4 ? total : total - IPV6_HEADER_BYTES) > IPV4_MAX_PACKET_BYTES) return drop('esps_toobig', `${total} bytes`);
   if (!advanceSeq(sa)) return drop('esps_wrap', 'sequence number would cycle');
 
-  const out = Buffer.allocUnsafe(total);
+  const into = opts.into;
+  const fits = into !== undefined && into.length >= total && into.buffer !== packet.buffer;
+  const out = fits ? byteView(into, 0, total) : takeOutput(total);
   copyPayload(out, packet, dataStart, dataEnd, dataOff);
   const outerProto = sa.natt ? IPPROTO_UDP : IPPROTO_ESP;
   if (tunnel) {
@@ -274,7 +284,7 @@ function transportDecap(
   }
   const start = dataOff - espOff;
   p.copyWithin(start, 0, espOff);
-  const out = p.subarray(start, end);
+  const out = byteView(p, start, end - start); // a plain view: cheaper than subarray's species lookup
   const total = end - start;
   setTransportHeader(out, espOff, nhOff, nh, total);
   return { ok: true, packet: out };

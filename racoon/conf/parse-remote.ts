@@ -103,11 +103,9 @@ const REMOTE_HANDLERS: Readonly<Record<string, Handler<RemoteCtx>>> = {
         ? EXCHANGE_MODES[t.text]!
         : r.fail(t, `bad exchange mode '${t.text}', expected main|aggressive|base`);
       if (modes.includes(m)) r.fail(t, `exchange mode '${t.text}' listed twice`);
-      // Base mode after another mode (ipsec-tools' own samples: `main,base`) changes nothing we start (the
-      // first mode) and is left out of what we accept, with a warning; first, it would be what we start.
-      const laterBase = t.text === 'base' && modes.length > 0;
-      if (!laterBase) modes.push(m);
-      r.use(laterBase ? 'remote.exchange_mode then base' : `remote.exchange_mode ${t.text}`, t);
+      // The first mode is what we start as initiator; every listed mode is accepted from a peer.
+      modes.push(m);
+      r.use(`remote.exchange_mode ${t.text}`, t);
       r.acceptKind(',');
     } while (r.peek().kind === 'word');
     rm.exchangeMode = modes;

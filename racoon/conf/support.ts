@@ -17,7 +17,6 @@ export interface Support {
   why?: string;
 }
 
-const BASE = 'base mode (ipsec-tools only: no other IKE implementation speaks it, so nothing to check it against)';
 const XAUTH = 'XAuth / hybrid authentication';
 const GSS = 'GSS-API (Kerberos) authentication is not planned';
 const EC2N = 'EC2N groups 3/4 (RFC 2409 §6.3/6.4) are not planned: no maintained implementation, weak';
@@ -60,7 +59,6 @@ const IKEV2_SUPPORT: Readonly<Record<string, Support>> = {
   'ikev2.exchange_mode main': ignored('exchange_mode has no meaning in IKEv2: IKE_SA_INIT then IKE_AUTH'),
   'ikev2.exchange_mode aggressive': ignored('exchange_mode has no meaning in IKEv2: IKE_SA_INIT then IKE_AUTH'),
   'ikev2.exchange_mode base': ignored('exchange_mode has no meaning in IKEv2: IKE_SA_INIT then IKE_AUTH'),
-  'ikev2.exchange_mode then base': ignored('exchange_mode has no meaning in IKEv2: IKE_SA_INIT then IKE_AUTH'),
   'ikev2.proposal_check': ignored('IKEv2 negotiates no lifetimes: each end rekeys on its own (RFC 7296 §2.8)'),
   'ikev2.support_proxy on': ignored('IKEv2 traffic selectors always name the addresses (RFC 7296 §2.9)'),
   'ikev2.weak_phase1_check on': V1_ONLY('weak_phase1_check'),
@@ -148,10 +146,7 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   'padding.strict_check': ignored(PADDING),
   // remote
   'remote.exchange_mode aggressive': OK,
-  'remote.exchange_mode base': local(BASE),
-  'remote.exchange_mode then base': ignored(
-    `${BASE}; not supported yet: uipsec starts the first mode listed and refuses a peer's base mode`,
-  ),
+  'remote.exchange_mode base': OK,
   'remote.situation secrecy': never('labelled IPsec situations (RFC 2407 §4.2) are not planned'),
   'remote.situation integrity': never('labelled IPsec situations (RFC 2407 §4.2) are not planned'),
   'remote.my_identifier asn1dn': OK,

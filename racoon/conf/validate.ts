@@ -6,6 +6,7 @@ import { configError } from './diagnostic.js';
 import { formatAddr, formatPrefix } from '../../common/inet.js';
 import {
   ISAKMP_ETYPE_AGG,
+  ISAKMP_ETYPE_BASE,
   ISAKMP_NONCE_MAX,
   ISAKMP_NONCE_MIN,
   OAKLEY_ATTR_AUTH_METHOD_PSKEY,
@@ -35,16 +36,21 @@ function validateProposal(p: ProposalConf, rm: RemoteConf, out: ConfigError[]): 
 
 /**
  * racoon.conf(5) SECURITY CONSIDERATIONS (CERT VU#886601): aggressive mode sends the identities in clear and,
- * with a pre-shared key, its second message lets anyone who sees it test guesses of the key offline.
+ * with a pre-shared key, its second message lets anyone who sees it test guesses of the key offline. Base mode
+ * (RFC 2408 §4.8) has the same exposure: IDs in clear, and HASH_I in clear in message 3.
  */
 function aggressiveWarning(rm: RemoteConf, warnings: ConfigError[]): void {
-  const i = rm.exchangeMode.indexOf(ISAKMP_ETYPE_AGG);
-  if (i < 0) return;
+  const modes = rm.exchangeMode.filter((m) => m === ISAKMP_ETYPE_AGG || m === ISAKMP_ETYPE_BASE);
+  if (!modes.length) return;
   const psk = rm.proposals.some((p) => p.authMethod?.id === OAKLEY_ATTR_AUTH_METHOD_PSKEY);
+  const name =
+    modes.length > 1
+      ? 'aggressive and base modes are'
+      : `${modes[0] === ISAKMP_ETYPE_AGG ? 'aggressive' : 'base'} mode is`;
   err(
     warnings,
     rm.pos,
-    `warning: remote ${rm.name}: aggressive mode is not recommended (racoon.conf(5), CERT VU#886601): identities ` +
+    `warning: remote ${rm.name}: ${name} not recommended (racoon.conf(5), CERT VU#886601): identities ` +
       `travel in clear${psk ? ' and the pre-shared key can be guessed offline from one captured exchange' : ''}`,
   );
 }

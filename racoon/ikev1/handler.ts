@@ -21,10 +21,9 @@ import { InfoInput } from './info-input.js';
 import { buildInfo } from './informational.js';
 import { buildMessage, newMsgid } from './message.js';
 import { isakmpNotify, isakmpSpi, notifyPayload } from './notify.js';
-import * as AM from './ph1/aggressive-mode.js';
 import { AuthFailure } from './ph1/auth.js';
 import { makePh1Ctx } from './ph1/context.js';
-import * as MM from './ph1/main-mode.js';
+import { isPh1Etype, ph1Mode } from './ph1/modes.js';
 import type { Ph1Ctx } from './ph1/step.js';
 import { Ph1Table } from './ph1/table.js';
 import { Ph2Engine } from './ph2/engine.js';
@@ -221,7 +220,7 @@ export class Ikev1Handler implements IkeVersionHandler {
     // A phase 1 that failed before authentication is dropped (racoon: remph1 after a failed exchange); before
     // any key exists the reason goes back in a clear notification (racoon isakmp_info_send_n1). Once keys
     // exist, only what oakley_validate_auth reports (AuthFailure) goes back, encrypted under them.
-    const ph1Exchange = msg.header.etype === C.ISAKMP_ETYPE_IDENT || msg.header.etype === C.ISAKMP_ETYPE_AGG;
+    const ph1Exchange = isPh1Etype(msg.header.etype);
     if (ph1 && ph1.state !== 'established' && ph1Exchange) {
       if (e instanceof IsakmpError && !ph1.keys && ph1.side === 'responder') this.sendClearNotify(ph1, e.notifyType);
       if (e instanceof AuthFailure && ph1.keys) this.sendAuthNotify(ph1, e.notifyType);
@@ -251,7 +250,7 @@ export class Ikev1Handler implements IkeVersionHandler {
       this.ctx.stats.unknownSa++;
       return;
     }
-    if (h.etype === C.ISAKMP_ETYPE_IDENT || h.etype === C.ISAKMP_ETYPE_AGG) {
+    if (isPh1Etype(h.etype)) {
       if (ph1) this.ph1Input(ph1, msg, raw, { local, remote });
       else this.ph1First(msg, raw, local, remote);
       return;
@@ -279,8 +278,7 @@ export class Ikev1Handler implements IkeVersionHandler {
     }
     const ph1 = this.ph1.respond(msg, local, remote);
     if (!ph1) return;
-    const r1 = ph1.etype === C.ISAKMP_ETYPE_AGG ? AM.r1Step : MM.r1Step;
-    this.ph1.answer(ph1, raw, r1(ph1, msg, raw, this.exchange));
+    this.ph1.answer(ph1, raw, ph1Mode(ph1.etype)!.r1(ph1, msg, raw, this.exchange));
   }
 
   /** A clear notification during phase 1 is unauthenticated: logged and counted, never acted on. */
@@ -333,7 +331,7 @@ export class Ikev1Handler implements IkeVersionHandler {
       this.ctx.stats.unknownSa++;
       return;
     }
-    const step = (ph1.etype === C.ISAKMP_ETYPE_AGG ? AM.AGG_STEPS : MM.PH1_STEPS)[ph1.side][ph1.state];
+    const step = ph1Mode(ph1.etype)!.steps[ph1.side][ph1.state];
     if (!step) {
       this.ctx.stats.duplicates++; // late packet for a finished step
       return;

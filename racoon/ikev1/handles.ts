@@ -33,7 +33,7 @@ export interface Ph1Keys {
 export interface Phase1 {
   id: number;
   side: 'initiator' | 'responder';
-  /** ISAKMP_ETYPE_IDENT (main mode) or ISAKMP_ETYPE_AGG (aggressive mode). */
+  /** ISAKMP_ETYPE_IDENT (main mode), ISAKMP_ETYPE_AGG (aggressive mode) or ISAKMP_ETYPE_BASE (base mode). */
   etype: number;
   state: Ph1State;
   icookie: Uint8Array;
@@ -64,6 +64,8 @@ export interface Phase1 {
   /** Our own and the peer's phase 1 identities (ID payload bodies). */
   myId?: IsakmpId;
   peerId?: IsakmpId;
+  /** Base mode: the peer's ID payload body as it encoded it (IDii_b / IDir_b of the hashes). */
+  peerIdB?: Uint8Array;
   /** NAT-T: the peer sent the RFC 3947 vendor ID; a NAT was detected (or forced); the ports floated. */
   nattPeer: boolean;
   natDetected: boolean;

@@ -145,7 +145,7 @@ describe('racoonctl over the admin socket', () => {
     assert.equal(lab.b.racoon.ph1s.size, 0);
     const novc = await ctl(sock, 'vc', '198.51.100.1');
     assert.equal(novc.code, 1);
-    assert.match(novc.err, /no policy toward that gateway/);
+    assert.match(novc.err, /no source address toward that gateway/);
     assert.match((await ctl(sock, 'reload-config')).err, /reload-config: Operation not supported/);
 
     const stats = await ctl(sock, 'show-stats');

@@ -28,6 +28,19 @@ export function fragCapability(vid: Uint8Array): number {
   return vid.length >= MD5_LEN + 4 ? u32(vid, MD5_LEN) : 0;
 }
 
+/** The capability bit of racoon's fragmentation vendor ID for an exchange (isakmp_frag_addcap in each mode). */
+function fragCapFor(etype: number): number {
+  return etype === C.ISAKMP_ETYPE_BASE ? VENDORID_FRAG_BASE : VENDORID_FRAG_IDENT;
+}
+
+/** Our FRAGMENTATION vendor ID: the hash and the capability word of the exchange (base mode: its own bit). */
+function fragVid(etype: number): Uint8Array {
+  const v = new Uint8Array(MD5_LEN + 4);
+  v.set(VENDORID_FRAG.vid.subarray(0, MD5_LEN));
+  new DataView(v.buffer).setUint32(MD5_LEN, fragCapFor(etype));
+  return v;
+}
+
 function isFragVid(v: Uint8Array): boolean {
   return v.length >= MD5_LEN && equalCT(v.subarray(0, MD5_LEN), VENDORID_FRAG.vid.subarray(0, MD5_LEN));
 }
@@ -43,7 +56,7 @@ export function capabilityVids(ph1: Phase1): IsakmpPayload[] {
   const out: IsakmpPayload[] = [];
   // `ike_frag on|force` announces that we accept fragments (racoon.conf(5): receiver side).
   if (rm.ikeFrag !== 'off' && (initiator || ph1.frag?.peer))
-    out.push({ type: C.ISAKMP_NPTYPE_VID, body: VENDORID_FRAG.vid.slice() });
+    out.push({ type: C.ISAKMP_NPTYPE_VID, body: fragVid(ph1.etype) });
   if (rm.dpd && (initiator || ph1.dpd?.peer)) out.push({ type: C.ISAKMP_NPTYPE_VID, body: VENDORID_DPD.vid.slice() });
   return out;
 }
@@ -59,7 +72,7 @@ export function noteCapabilities(ph1: Phase1, payloads: readonly IsakmpPayload[]
   for (const p of payloads) {
     if (p.type !== C.ISAKMP_NPTYPE_VID) continue;
     if (isDpdVid(p.body) && ph1.rmconf.dpd) ph1.dpd.peer = true;
-    if (isFragVid(p.body) && fragCapability(p.body) & VENDORID_FRAG_IDENT) {
+    if (isFragVid(p.body) && fragCapability(p.body) & fragCapFor(ph1.etype)) {
       ph1.frag.peer = true;
       ph1.frag.send = true;
     }

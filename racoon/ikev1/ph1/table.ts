@@ -16,8 +16,7 @@ import type { Phase1 } from '../handles.js';
 import { buildInfo, deleteIsakmpPayload } from '../informational.js';
 import { phase1Fragmenter } from '../fragments.js';
 import { initialCapabilities } from './capabilities.js';
-import * as AM from './aggressive-mode.js';
-import * as MM from './main-mode.js';
+import { ph1Mode } from './modes.js';
 import type { Ph1Ctx } from './step.js';
 import { remoteCandidates } from './remote-choice.js';
 
@@ -140,12 +139,7 @@ export class Ph1Table {
     if (candidates.length > 1) ph1.candidates = candidates;
     this.sas.set(hx(ph1.icookie), ph1);
     logAbout(ctx, 'info', remote.addr, `respond new phase 1 negotiation: ${ends(local, remote)}`);
-    logAbout(
-      ctx,
-      'info',
-      remote.addr,
-      `begin ${etype === C.ISAKMP_ETYPE_AGG ? 'Aggressive' : 'Identity Protection'} mode.`,
-    );
+    logAbout(ctx, 'info', remote.addr, `begin ${ph1Mode(etype)!.name} mode.`);
     return ph1;
   }
 
@@ -206,7 +200,8 @@ export class Ph1Table {
     }
     // racoon.conf(5): the first exchange_mode is what racoon uses as initiator.
     const etype = rm.exchangeMode[0]!;
-    if (etype !== C.ISAKMP_ETYPE_IDENT && etype !== C.ISAKMP_ETYPE_AGG) {
+    const mode = ph1Mode(etype);
+    if (!mode) {
       ctx.log(
         'warn',
         `remote ${rm.name}: exchange_mode ${C.nameOf(C.ISAKMP_ETYPE_NAMES, etype)} is not supported as initiator`,
@@ -220,10 +215,10 @@ export class Ph1Table {
     const peer = { addr: remote.addr, port: rm.portGiven ? rm.port : remote.port };
     const ph1 = this.create('initiator', etype, rm, local, peer, randomBytes(ctx.rng, 8), new Uint8Array(8));
     ctx.log('info', `initiate new phase 1 negotiation: ${ends(local, ph1.remote)}`);
-    ctx.log('info', `begin ${etype === C.ISAKMP_ETYPE_AGG ? 'Aggressive' : 'Identity Protection'} mode.`);
+    ctx.log('info', `begin ${mode.name} mode.`);
     let first: Uint8Array;
     try {
-      first = etype === C.ISAKMP_ETYPE_AGG ? AM.i1Send(ph1, this.exchangeCtx()) : MM.i1Send(ph1);
+      first = mode.i1(ph1, this.exchangeCtx());
     } catch (e) {
       ctx.log('error', `remote ${rm.name}: phase 1 not started: ${(e as Error).message}`);
       return undefined;

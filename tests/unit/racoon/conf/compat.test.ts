@@ -120,16 +120,17 @@ describe('racoon/conf ipsec-tools 0.8.2 compatibility', () => {
     ]);
   });
 
-  it('exchange_mode takes commas or blanks; each mode is recorded and aggressive/base are reported', () => {
+  it('exchange_mode takes commas or blanks; each mode is recorded, base mode included', () => {
     const { conf, errors } = parseRacoonConf(
       `remote anonymous { exchange_mode base main, aggressive; ${PROPOSAL} }`,
       'x.conf',
     );
     assert.deepEqual(errors, []);
     assert.deepEqual(conf.remotes[0]!.exchangeMode, [C.ISAKMP_ETYPE_BASE, C.ISAKMP_ETYPE_IDENT, C.ISAKMP_ETYPE_AGG]);
+    assert.deepEqual(SUPPORT['remote.exchange_mode base'], { status: 'supported' });
     assert.deepEqual(
-      validateRacoonConf(conf).map((e) => [e.col, e.message]),
-      [[34, `x.conf:1: exchange_mode base: not supported yet (${SUPPORT['remote.exchange_mode base']!.why})`]],
+      validateRacoonConf(conf).map((e) => e.message),
+      [],
     );
   });
 
@@ -144,16 +145,17 @@ describe('racoon/conf ipsec-tools 0.8.2 compatibility', () => {
     );
   });
 
-  it('base mode after another mode (ipsec-tools samples: main,base) is a warning and is not accepted', () => {
+  it('base mode after another mode (ipsec-tools samples: main,base) is accepted from a peer, with the exposure warning', () => {
     const { conf, errors } = parseRacoonConf(`remote anonymous { exchange_mode main, base; ${PROPOSAL} }`, 'y.conf');
     assert.deepEqual(errors, []);
-    assert.deepEqual(conf.remotes[0]!.exchangeMode, [C.ISAKMP_ETYPE_IDENT], 'a peer starting base mode is refused');
+    assert.deepEqual(conf.remotes[0]!.exchangeMode, [C.ISAKMP_ETYPE_IDENT, C.ISAKMP_ETYPE_BASE]);
     const v = validateRacoonConfFull(conf);
     assert.deepEqual(v.errors, []);
     assert.deepEqual(
       v.warnings.map((e) => e.message),
       [
-        `y.conf:1: warning: exchange_mode then base: accepted and ignored (${SUPPORT['remote.exchange_mode then base']!.why})`,
+        'y.conf:1: warning: remote anonymous: base mode is not recommended (racoon.conf(5), CERT VU#886601): ' +
+          'identities travel in clear and the pre-shared key can be guessed offline from one captured exchange',
       ],
     );
   });
