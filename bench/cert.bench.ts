@@ -13,7 +13,7 @@ import { CertStore } from '../racoon/cert/store.js';
 import { verifyCertificate } from '../racoon/cert/verify.js';
 import { decodeCertificate, publicKeyOf } from '../racoon/cert/x509.js';
 import { TestPki, opensslAvailable } from '../tests/support/pki.js';
-import { compare, fmtRate, measure } from './harness.js';
+import { compare, fmtRate, measure, loadNow, writeBenchJson, type BenchChart } from './harness.js';
 
 function makeChains(pki: TestPki): Record<string, string[]> {
   const ca = ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign,cRLSign'];
@@ -37,6 +37,9 @@ export default function run(): void {
     console.log('skipped: openssl not installed');
     return;
   }
+  const load0 = loadNow();
+  const series = ['Node X509Certificate (baseline)', 'racoon/cert with CRLs', 'signature checks alone', 'node-forge'];
+  const rows: BenchChart['rows'] = [];
   const pki = new TestPki();
   try {
     const chains = makeChains(pki);
@@ -77,6 +80,7 @@ export default function run(): void {
       console.log(
         `  floor: the signature checks alone             ${fmtRate(fl)}  (${(fl.opsPerSec / a.opsPerSec).toFixed(2)}x baseline)`,
       );
+      rows.push({ label, values: [a.opsPerSec, b.opsPerSec, fl.opsPerSec, null] });
       if (label.startsWith('RSA')) {
         const pems = files.map((f) => readFileSync(f, 'utf8'));
         const caStore = forge.pki.createCaStore([forge.pki.certificateFromPem(pems[pems.length - 1]!)]);
@@ -88,8 +92,12 @@ export default function run(): void {
         console.log(
           `  node-forge verifyCertificateChain             ${fmtRate(fr)}  (${(fr.opsPerSec / a.opsPerSec).toFixed(2)}x baseline)`,
         );
+        rows[rows.length - 1]!.values[3] = fr.opsPerSec;
       }
     }
+    const title = 'Certificate chain verifications, as an IKE responder does one per negotiation';
+    const unit = 'chains verified per second, higher is better';
+    writeBenchJson('cert', [{ title, unit, series, rows, note: 'node-forge: RSA only' }], { loadStart: load0 });
   } finally {
     pki.cleanup();
   }

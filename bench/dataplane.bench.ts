@@ -19,16 +19,17 @@
 // reason otherwise). UIPSEC_BENCH_ROUNDS (default 2) and UIPSEC_BENCH_SECONDS (default 3) tune the length.
 // UIPSEC_BENCH_ROWS (e.g. `strongswan,mixed`) keeps only the rows named; UIPSEC_BENCH_PROF=DIR profiles uipsecd;
 // UIPSEC_BENCH_BASE=OTHER/bin/uipsecd adds the row `uipsec-base`: another build's daemons (before/after).
-// The medians also go to UIPSEC_BENCH_JSON (default bench-out/dataplane.json) for bench/chart.ts (the SVG).
+// The medians also go to UIPSEC_BENCH_JSON (default bench-out/dataplane.json) for `npm run bench:charts`.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { makeInteropNet, nsExec, type InteropNet } from '../tests/support/interop-net.js';
 import { iperfSkipReason, runIperf } from '../tests/support/iperf.js';
 import { Charon, strongswanSkipReason } from '../tests/support/strongswan.js';
 import { tunnelPolicies, UipsecNode } from '../tests/support/uipsec-node.js';
-import { spreadOf } from './harness.js';
+import { dataplaneChart } from './chart.js';
+import { spreadOf, writeBenchJson } from './harness.js';
 
 const KEYS = {
   encOut: '0x11223344556677889900aabbccddeeff',
@@ -323,7 +324,6 @@ function report(results: Map<string, Sample[]>, rounds: number, seconds: number)
 
 /** The medians as JSON (bench/chart.ts draws docs/performance's chart from it), with the load they ran under. */
 function writeJson(results: Map<string, Sample[]>, rounds: number, seconds: number): void {
-  const file = process.env['UIPSEC_BENCH_JSON'] ?? join('bench-out', 'dataplane.json');
   const rows = [...results].map(([name, xs]) => {
     const m = (f: (s: Sample) => number) => median(xs.map(f));
     return {
@@ -336,10 +336,8 @@ function writeJson(results: Map<string, Sample[]>, rounds: number, seconds: numb
       cpuMsPerMB: name === 'plain' ? null : m((s) => s.cpuMsPerMB),
     };
   });
-  const out = { bench: 'dataplane', date: new Date().toISOString(), rounds, seconds, loadavg: loadavg(), rows };
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(out, null, 1)}\n`);
-  console.log(`medians written to ${file}`);
+  const file = process.env['UIPSEC_BENCH_JSON'];
+  writeBenchJson('dataplane', [dataplaneChart(rows, rounds, seconds)], { extra: { rounds, seconds, rows }, file });
 }
 
 export default async function main(): Promise<void> {

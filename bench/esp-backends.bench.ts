@@ -15,7 +15,7 @@ import { PooledRng } from '../common/rng.js';
 import type { Backend } from '../crypto/types.js';
 import type { SecAssoc } from '../kernel/sad/secassoc.js';
 import type { TransformEnv } from '../kernel/ipsec/transform.js';
-import { youngGc } from './harness.js';
+import { writeBenchJson, youngGc, type BenchChart } from './harness.js';
 import { f2, opensslSpeed, race as raceBatch } from './esp/race.js';
 
 const BATCH = 400;
@@ -162,6 +162,15 @@ export default function run(): void {
   console.log(
     'transform                       | evp encap | node encap | raw node seal | evp decap | node decap | raw node open | openssl speed -evp (cipher only)',
   );
+  const series = ['evp', 'node:crypto back-end', 'raw node:crypto calls', 'openssl speed (cipher only)'];
+  const chart = (id: string, what: string): BenchChart => ({
+    id,
+    title: `ESP ${what} of a ${PACKET_BYTES}-byte packet by crypto back-end (median of ${ROUNDS} rounds)`,
+    unit: 'µs of process CPU per packet, lower is better',
+    series,
+    rows: [],
+  });
+  const charts = [chart('encap', 'encapsulation'), chart('decap', 'decapsulation')];
   for (const s of SUITES) {
     const encKey = new Uint8Array(s.encBytes);
     randomFillSync(encKey);
@@ -180,10 +189,17 @@ export default function run(): void {
         `${evp ? cell(dec, 0) : 'n/a'} | ${cell(dec, ev)} | ${cell(dec, ev + 1)} | ` +
         `${f2(speed)}${speed && evp ? ` (evp encap = ${f2(enc.us[0]! / speed)}×)` : ''}`,
     );
+    [enc, dec].forEach((r, i) =>
+      charts[i]!.rows.push({
+        label: s.label,
+        values: [evp ? r.us[0]! : null, r.us[ev]!, r.us[ev + 1]!, speed ?? null],
+      }),
+    );
   }
   console.log(
     `load average ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')} at end (2 cores shared with other work: compare ratios, not absolute µs)`,
   );
+  writeBenchJson('esp-backends', charts, { loadStart: load0[0] });
 }

@@ -7,7 +7,7 @@
 import { randomFillSync } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { spreadOf } from './harness.js';
+import { spreadOf, writeBenchJson } from './harness.js';
 import { ESP_EXIT, ESP_PARK, ESP_RUN, ESP_WORKER_STRIDE, type EspWorkerData } from './esp/esp-worker.js';
 import type { SaSpec } from './esp/bench-sa.js';
 
@@ -121,4 +121,12 @@ function report(load0: number[], r1: Phase[], r2: Phase[], ratio: number[]): voi
     `2 workers / 1 worker: ${s.median.toFixed(2)}x (per-round range ${s.min.toFixed(2)}-${s.max.toFixed(2)}); ` +
       `load average ${la(loadavg())} at end`,
   );
+  const title = `ESP encap on worker threads: ${SAS} AES-128-GCM SAs, 1400-byte packets (medians of ${ROUNDS} rounds)`;
+  const rows = [r1, r2].map((rs, i) => ({
+    label: `${i + 1} worker${i ? 's' : ''}`,
+    values: [med(rs.map((p) => p.pps)) / 1000],
+  }));
+  const note = `2 workers / 1 worker: ${s.median.toFixed(2)}× (per-round range ${s.min.toFixed(2)}-${s.max.toFixed(2)})`;
+  const unit = 'thousand packets per second, higher is better';
+  writeBenchJson('esp-workers', [{ title, unit, series: ['packets/s'], rows, note }], { loadStart: load0[0] });
 }

@@ -4,7 +4,7 @@
 // interleaved rounds, best of each. Read the ratio: a host with no filters pays one count check per hook.
 import { loadavg } from 'node:os';
 import { rig, measureRig } from './host.bench.js';
-import { fmtRate } from './harness.js';
+import { fmtRate, loadNow, writeBenchJson, type BenchChart } from './harness.js';
 import type { Host } from '../kernel/host/host.js';
 
 function passThrough(n: number): (a: Host, b: Host) => void {
@@ -21,6 +21,8 @@ function passThrough(n: number): (a: Host, b: Host) => void {
 }
 
 export default async function main(): Promise<void> {
+  const load0 = loadNow();
+  const rows: BenchChart['rows'] = [];
   console.log(
     `load average ${loadavg()
       .map((x) => x.toFixed(2))
@@ -44,5 +46,10 @@ export default async function main(): Promise<void> {
         .map((s, k) => `${s.name} ${fmtRate(rates[k]!)} (ratio ${(best[k]! / best[0]!).toFixed(3)})`)
         .join('\n  ')}`,
     );
+    rows.push({ label: `UDP ${payload} B`, values: best.map((x) => x / 1000) });
   }
+  const title = 'Extensions on the packet path: ESP AES-128-GCM transport between two hosts (best of 4)';
+  const unit = 'thousand datagrams received per second, higher is better';
+  const series = ['no extension', '3 pass-through IP filters per host'];
+  writeBenchJson('ext', [{ title, unit, series, rows }], { loadStart: load0 });
 }

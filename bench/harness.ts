@@ -1,5 +1,8 @@
 // Shared timing for benchmarks: run a function for a fixed wall-clock budget, report operations per second.
 // Figures are printed beside a baseline measured in the same run, since absolute times vary on shared machines.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -210,4 +213,61 @@ export function interleave(a: () => void, b: () => void, o: InterleaveOptions): 
 
 export function fmtOps(opsPerSec: number): string {
   return opsPerSec >= 1e6 ? `${(opsPerSec / 1e6).toFixed(2)} M/s` : `${(opsPerSec / 1e3).toFixed(1)} k/s`;
+}
+
+/** One bar chart of a bench's JSON (bench/chart.ts draws it): a row of bars per label, one bar per series. */
+export interface BenchChart {
+  /** docs/figures/BENCH.svg for a bench's only chart, BENCH-ID.svg for each of several. */
+  id?: string;
+  title: string;
+  /** What the bars measure, with "higher is better" or "lower is better". */
+  unit: string;
+  series: string[];
+  /** One value per series; null: not measured in this run. */
+  rows: { label: string; values: (number | null)[] }[];
+  /** A line under the bars (what was left out, how to read the ratio). */
+  note?: string;
+}
+
+/** A bench's medians as written to bench-out/BENCH.json, with the machine and load they were measured on. */
+export interface BenchJson {
+  bench: string;
+  date: string;
+  machine: string;
+  node: string;
+  /** 1/5/15-minute load averages when the bench ended, and the 1-minute one when it started. */
+  loadavg: number[];
+  loadStart?: number;
+  charts: BenchChart[];
+}
+
+/** The 1-minute load average now: pass it to `writeBenchJson` as the start of a bench. */
+export function loadNow(): number {
+  return loadavg()[0]!;
+}
+
+/**
+ * Writes a bench's charts (and any extra fields) to UIPSEC_BENCH_OUT (default bench-out)/BENCH.json;
+ * `npm run bench:charts` copies them to docs/figures and draws them. Returns the file written.
+ */
+export function writeBenchJson(
+  bench: string,
+  charts: BenchChart[],
+  o: { loadStart?: number; extra?: Record<string, unknown>; file?: string } = {},
+): string {
+  const file = o.file ?? join(process.env['UIPSEC_BENCH_OUT'] ?? 'bench-out', `${bench}.json`);
+  const out: BenchJson & Record<string, unknown> = {
+    bench,
+    date: new Date().toISOString(),
+    machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}`,
+    node: process.version,
+    loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+    ...(o.loadStart === undefined ? {} : { loadStart: Math.round(o.loadStart * 100) / 100 }),
+    ...o.extra,
+    charts,
+  };
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(out, null, 1)}\n`);
+  console.log(`medians written to ${file}`);
+  return file;
 }

@@ -8,7 +8,7 @@ import { ManualClock } from '../common/clock.js';
 import { PooledRng } from '../common/rng.js';
 import { parseAddr } from '../common/inet.js';
 import type { Rate } from './harness.js';
-import { fmtRate } from './harness.js';
+import { fmtRate, loadNow, writeBenchJson, type BenchChart } from './harness.js';
 import type { Backend } from '../crypto/types.js';
 import { evpAvailable } from '../crypto/evp-lib.js';
 import { loadavg } from 'node:os';
@@ -104,6 +104,7 @@ export async function measureRig(r: Rig, budgetMs: number): Promise<HostRate> {
  * (a context per packet, as before) and with evp contexts (one per SA), beside no policy, same run.
  */
 export default async function main(): Promise<void> {
+  const load0 = loadNow();
   console.log(
     `load average ${loadavg()
       .map((x) => x.toFixed(2))
@@ -114,6 +115,12 @@ export default async function main(): Promise<void> {
     ['ESP AES-128-GCM transport, node:crypto', true, 'node'],
   ];
   if (evpAvailable()) sides.push(['ESP AES-128-GCM transport, evp', true, 'evp']);
+  const series = sides.map(([name]) => name.replace(' AES-128-GCM transport', ''));
+  const title = 'Host to host UDP through two in-process hosts, ESP AES-128-GCM transport (best of 3)';
+  const charts: BenchChart[] = [
+    { id: 'rate', title, unit: 'thousand datagrams received per second, higher is better', series, rows: [] },
+    { id: 'cpu', title, unit: 'µs of CPU per datagram (both hosts), lower is better', series, rows: [] },
+  ];
   for (const payload of [64, 1400]) {
     const rigs = sides.map(([, esp, be]) => rig(esp, payload, be));
     const best: (HostRate | undefined)[] = rigs.map(() => undefined);
@@ -130,5 +137,8 @@ export default async function main(): Promise<void> {
         `${name} ${fmtRate(best[k]!)} (${best[k]!.cpuUs.toFixed(1)} µs CPU per datagram, both hosts; ratio ${(best[k]!.opsPerSec / base).toFixed(2)})`,
     );
     console.log(`host-to-host UDP ${payload} B:\n  ${cells.join('\n  ')}`);
+    charts[0]!.rows.push({ label: `${payload} B`, values: best.map((b) => b!.opsPerSec / 1000) });
+    charts[1]!.rows.push({ label: `${payload} B`, values: best.map((b) => b!.cpuUs) });
   }
+  writeBenchJson('host', charts, { loadStart: load0 });
 }

@@ -19,6 +19,7 @@ import { InprocTransport } from '../pfkey/transport-inproc.js';
 import { parseRacoonConf } from '../racoon/conf/parser.js';
 import { parsePskText } from '../racoon/psk.js';
 import { Racoon } from '../racoon/daemon.js';
+import { loadNow, writeBenchJson, type BenchChart } from './harness.js';
 
 const A = '127.0.0.1',
   B = '127.0.0.2';
@@ -92,6 +93,7 @@ function dhCostMs(rounds: number): { genMs: number; computeMs: number } {
 }
 
 export default async function main(): Promise<void> {
+  const load0 = loadNow();
   const n = Number(process.env.IKE_BENCH_N ?? 40);
   const clock = new ManualClock(Date.now());
   const wire = new MemWire();
@@ -126,12 +128,18 @@ export default async function main(): Promise<void> {
     `ike: Diffie-Hellman ${dhMs.toFixed(2)} ms per negotiation (keygen ${dh.genMs.toFixed(2)} ms, g^xy ${dh.computeMs.toFixed(2)} ms, x2 sides) = ${((100 * dhMs) / ms).toFixed(0)}% of the time`,
   );
   closeSides([a, b]);
+  const rows: BenchChart['rows'] = [{ label: 'IKEv1 modp2048', values: [1000 / ms] }];
   for (const group of ['modp2048', 'ecp256']) {
     const v2 = await ikev2Rate(n, group, port + 1);
     console.log(
       `ike: IKEv2 ${group}: ${(1000 / v2).toFixed(1)} negotiations/s (${v2.toFixed(2)} ms each, IKE_SA_INIT + IKE_AUTH with a child) = ${(ms / v2).toFixed(2)}x IKEv1 main+quick MODP-2048`,
     );
+    rows.push({ label: `IKEv2 ${group}`, values: [1000 / v2] });
   }
+  const title = `IKE negotiations between two racoons over UDP loopback, PSK, AES-128/SHA-256 (${n} each)`;
+  const unit = 'negotiations per second (phase 1 + first child SA), higher is better';
+  const note = `IKEv1 main + quick mode; IKEv2 IKE_SA_INIT + IKE_AUTH; DH ${((100 * dhMs) / ms).toFixed(0)}% of IKEv1's time`;
+  writeBenchJson('ike', [{ title, unit, series: ['negotiations/s'], rows, note }], { loadStart: load0 });
 }
 
 type Side = Awaited<ReturnType<typeof side>>;

@@ -11,6 +11,7 @@ import * as C from '../pfkey/constants.js';
 import { encodeMessage, makeSadbMsg, makeSockaddr, type PfkeyMessage } from '../pfkey/index.js';
 import { PfkeyClient } from '../pfkey/client.js';
 import { UnixTransport } from '../pfkey/transport-unix.js';
+import { loadNow, writeBenchJson, type BenchChart } from './harness.js';
 
 const N_ADD = Number(process.env.UIPSEC_BENCH_SAS ?? 100_000);
 const BATCH = 512;
@@ -138,7 +139,28 @@ export async function addRate(
   return { perSec: (msgs.length * 1000) / ms, errors: counter.errors - errors0 };
 }
 
+function pfkeyCharts(addWall: number, addCpu: number, dumpRows: BenchChart['rows'], idle: number): BenchChart[] {
+  return [
+    {
+      id: 'add',
+      title: `SADB_ADD over uipsecd's Unix socket, pipelined, ${N_ADD} SAs`,
+      unit: 'thousand SAs added per second, higher is better',
+      series: ['wall clock', 'per daemon CPU-second'],
+      rows: [{ label: 'SADB_ADD', values: [addWall, addCpu] }],
+    },
+    {
+      id: 'dump',
+      title: "The daemon's memory while it streams a DUMP to a client that only counts",
+      unit: 'uipsecd resident memory, MiB, lower is better',
+      series: ['before the dump', 'peak during the dump'],
+      rows: dumpRows,
+      note: `idle daemon: ${idle.toFixed(1)} MiB`,
+    },
+  ];
+}
+
 export default async function main(): Promise<void> {
+  const load0 = loadNow();
   const sock = join(mkdtempSync(join(tmpdir(), 'uipsecd-bench-')), 'pfkey.sock');
   const daemon = await startDaemon(sock);
   const pid = daemon.pid!;
@@ -162,6 +184,7 @@ export default async function main(): Promise<void> {
     const counter = new ReplyCounter(t, (raw) => toClient(raw));
     const msgs = Array.from({ length: N_ADD }, (_, i) => encodeMessage(addMessage(i, 777)));
     const idle = mem(pid);
+    const dumpRows: BenchChart['rows'] = [];
     console.log(`daemon RSS idle: ${idle.rss.toFixed(1)} MiB`);
     // Four stages: add a quarter of the SAs, then dump the whole table, watching the daemon's memory.
     let addMs = 0,
@@ -191,11 +214,13 @@ export default async function main(): Promise<void> {
         `DUMP of ${n} SAs (~${dumpMiB.toFixed(0)} MiB of messages) streamed in ${ms.toFixed(0)} ms: daemon RSS ${before.rss.toFixed(1)} -> peak ` +
           `${peak.toFixed(1)} MiB (${peakReset ? 'VmHWM reset before the dump' : 'sampled'}), growth ${(peak - before.rss).toFixed(1)} MiB`,
       );
+      dumpRows.push({ label: `DUMP of ${n} SAs`, values: [before.rss, peak] });
     }
     console.log(
       `SADB_ADD over the Unix socket, pipelined: ${N_ADD} SAs at ${((N_ADD * 1000) / addMs / 1000).toFixed(1)} k SAs/s wall clock ` +
         `(target >= 20 k/s), ${(N_ADD / cpu / 1000).toFixed(1)} k SAs per daemon CPU-second, ${errors} errors`,
     );
+    writeBenchJson('pfkey', pfkeyCharts(N_ADD / addMs, N_ADD / cpu / 1000, dumpRows, idle.rss), { loadStart: load0 });
     c.close();
   } finally {
     daemon.kill('SIGTERM');

@@ -18,6 +18,7 @@ import { ensureContexts } from '../kernel/ipsec/esp-crypto.js';
 import { ManualClock } from '../common/clock.js';
 import { SeededRng } from '../common/rng.js';
 import { ReplyCounter, addMessage, addRate, mem, startDaemon } from './pfkey.bench.js';
+import { loadNow, writeBenchJson, type BenchChart } from './harness.js';
 
 const N_DAEMON = Number(process.env.UIPSEC_BENCH_SAS ?? 100_000);
 const N_LOCAL = 20_000;
@@ -65,7 +66,30 @@ function daemonMem(d: ChildProcess, err: { text: string }): Promise<{ rss: numbe
   });
 }
 
+function saMemoryCharts(eager: number, lazy: number, memRows: BenchChart['rows']): BenchChart[] {
+  return [
+    {
+      id: 'sad',
+      title: `SAD heap per SA, ${N_LOCAL} ESP aes-cbc/hmac-sha256 SAs in-process, after gc (goal ≤ 1024 B)`,
+      unit: 'bytes of heap per SA, lower is better',
+      series: ['heap per SA'],
+      rows: [
+        { label: 'crypto contexts at ADD', values: [eager] },
+        { label: 'on first use', values: [lazy] },
+      ],
+    },
+    {
+      id: 'daemon',
+      title: `uipsecd's memory with ${N_DAEMON} SAs added over PF_KEY, flushed, added and flushed again`,
+      unit: 'MiB (SIGUSR1 statistics line, daemon under --expose-gc), lower is better',
+      series: ['RSS', 'V8 heap'],
+      rows: memRows,
+    },
+  ];
+}
+
 export default async function main(): Promise<void> {
+  const load0 = loadNow();
   const eager = localBytesPerSa(true);
   const lazy = localBytesPerSa(false);
   console.log(
@@ -85,6 +109,7 @@ export default async function main(): Promise<void> {
     const idle = await daemonMem(daemon, err);
     const rows: string[] = [`idle: RSS ${idle.rss.toFixed(1)} MiB, heap ${idle.heap.toFixed(1)} MiB`];
     const fulls: number[] = [];
+    const memRows: BenchChart['rows'] = [{ label: 'idle', values: [idle.rss, idle.heap] }];
     for (let round = 1; round <= 2; round++) {
       const add = await addRate(t, counter, msgs);
       const full = await daemonMem(daemon, err);
@@ -93,6 +118,8 @@ export default async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 500)); // the FLUSH is done (SIGUSR1 collects before it counts)
       const flushed = await daemonMem(daemon, err);
       const per = (x: number) => ((x - idle.heap) * 1048576) / N_DAEMON;
+      memRows.push({ label: `${N_DAEMON} SAs (round ${round})`, values: [full.rss, full.heap] });
+      memRows.push({ label: `after FLUSH (round ${round})`, values: [flushed.rss, flushed.heap] });
       rows.push(
         `round ${round}: ${N_DAEMON} SAs added (${add.errors} errors): RSS ${full.rss.toFixed(1)} MiB ` +
           `(${(((full.rss - idle.rss) * 1048576) / N_DAEMON).toFixed(0)} B/SA), heap ${full.heap.toFixed(1)} MiB ` +
@@ -105,6 +132,7 @@ export default async function main(): Promise<void> {
         `RSS now ${last.toFixed(1)} MiB`,
     );
     for (const r of rows) console.log(r);
+    writeBenchJson('sa-memory', saMemoryCharts(eager, lazy, memRows), { loadStart: load0 });
     t.close();
   } finally {
     daemon.kill('SIGTERM');

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadNow, writeBenchJson } from './harness.js';
 
 const N = Number(process.env.UIPSEC_BENCH_STATEMENTS ?? 100_000);
 
@@ -131,6 +132,7 @@ export function benchScript(n: number): string {
 }
 
 export default async function main(): Promise<void> {
+  const load0 = loadNow();
   const dir = mkdtempSync(join(tmpdir(), 'setkey-bench-'));
   const sock = join(dir, 'pfkey.sock');
   const script = join(dir, 'load.conf');
@@ -158,6 +160,15 @@ export default async function main(): Promise<void> {
       `  parse and check only (-n) ${(total / (parse.ms / 1000)).toFixed(0)} statements/s wall, ${rate(parse.cpuSec)} per CPU-second`,
     );
     console.log(`  setkey -D afterwards: ${sas} SAs in ${(dump.ms / 1000).toFixed(2)} s`);
+    const k = (sec: number | undefined) => (sec ? total / sec / 1000 : null);
+    const rows = [
+      { label: 'setkey -f through uipsecd', values: [k(load.ms / 1000), k(load.cpuSec), k(d1! - d0!)] },
+      { label: 'setkey -n -f (parse, check)', values: [k(parse.ms / 1000), k(parse.cpuSec), null] },
+    ];
+    const title = `setkey -f of ${N} spdadd + ${N} add statements, process start to exit`;
+    const unit = 'thousand statements per second, higher is better';
+    const series = ['wall clock', 'per setkey CPU-second', 'per uipsecd CPU-second'];
+    writeBenchJson('setkey', [{ title, unit, series, rows }], { loadStart: load0 });
   } finally {
     daemon.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
 // the two in the same run. The receiving socket is never read (its buffer fills and the kernel drops on
 // arrival), so the figure is the sender's cost: system call entry, UDP output, loopback. Linux (koffi).
 import { loadavg } from 'node:os';
-import { spreadOf } from './harness.js';
+import { spreadOf, writeBenchJson } from './harness.js';
 
 const DATAGRAMS = 20_000;
 const IN_FLIGHT = 1000;
@@ -77,6 +77,14 @@ export default async function main(): Promise<void> {
     console.log(
       `sendmmsg/sendto: rate ${med(ratio).toFixed(2)}x, CPU per datagram ${cpuRatio.toFixed(2)}x; load ${la(loadavg())} at end`,
     );
+    const rows = Object.entries(runs).map(([k, xs]) => ({
+      label: k === 'mmsg' ? 'sendmmsg' : k,
+      values: [med(xs.map((x) => x.pps)) / 1000],
+    }));
+    const title = `The send worker: ${DATAGRAMS} × 1400-byte datagrams to loopback (medians of ${ROUNDS} rounds)`;
+    const note = `sendmmsg/sendto: rate ${med(ratio).toFixed(2)}×, CPU per datagram ${cpuRatio.toFixed(2)}×`;
+    const unit = 'thousand datagrams per second, higher is better';
+    writeBenchJson('tx-batch', [{ title, unit, series: ['rate'], rows, note }], { loadStart: load0[0] });
   } finally {
     closeFd(fd);
     closeFd(sink);

@@ -60,10 +60,10 @@ _uipsec_racoonctl() {
   done
   if [[ -z $cmd ]]; then
     if [[ $cur == -* ]]; then
-      _uipsec_words '-s -d -l -h -V --help --version'
+      _uipsec_words '-s -d -l -h -V --json --help --version'
     else
       _uipsec_words 'show-sa ss flush-sa fs delete-sa ds establish-sa es vpn-connect vc vpn-disconnect vd
-        reload-config rc show-stats'
+        show-event se logout-user lu show-schedule sc reload-config rc show-stats'
     fi
     return
   fi

@@ -282,13 +282,18 @@ export class Racoon {
     return undefined;
   }
 
+  /** vpn-connect's source toward `gw`: our policies' address, else the one the machine's routing picks. */
+  vpnSource(gw: Uint8Array): Uint8Array | undefined {
+    return this.localFor(gw) ?? this.o.routeSource?.(gw);
+  }
+
   /**
    * racoonctl vpn-connect GATEWAY: phase 1 with it, from the address our policies use toward it, else — a road
    * warrior has no policy before mode config gives it an address — from the address routing picks, as
    * ipsec-tools' racoonctl does (f_vpnc: getlocaladdr, then establish-sa isakmp).
    */
   vpnConnect(gw: Uint8Array): Phase1 | undefined {
-    const local = this.localFor(gw) ?? this.o.routeSource?.(gw);
+    const local = this.vpnSource(gw);
     if (!local) {
       this.o.log.log('warn', `vpn-connect ${formatAddr(gw)}: no policy toward it and no route to it`);
       return undefined;

@@ -26,6 +26,7 @@ import { SyslogLogger } from '../common/syslog.js';
 import { pidfilePath, writePidFile, type PidFile } from '../common/pidfile.js';
 import { Racoon } from './daemon.js';
 import { serveAdmin } from './admin.js';
+import { AdminEvents, attachIkev1Events } from './admin-events.js';
 import type { Endpoint } from './engine/datagram.js';
 import { logFileWriter, prepareLogFile } from '../common/log-file.js';
 import { DEFAULT_ADMINSOCK, DEFAULT_PSK, parseRacoonArgs, type RacoonArgs } from './args.js';
@@ -211,7 +212,16 @@ export async function startRacoon(
     const path = as?.path ?? DEFAULT_ADMINSOCK;
     try {
       // serveAdmin throws at once when the directory cannot be made or is unsafe; listen fails later.
-      admin = serveAdmin(racoon, path, as?.mode ?? 0o600, { reload });
+      const events = new AdminEvents();
+      attachIkev1Events(racoon.ikev1, events);
+      admin = serveAdmin(racoon, path, {
+        mode: as?.mode ?? 0o600,
+        owner: as?.owner,
+        group: as?.group,
+        proc: { reload },
+        events,
+        log: (level, msg) => log.log(level, msg),
+      });
       await listening(admin);
     } catch (e) {
       racoon.close();

@@ -37,36 +37,44 @@ no uipsecd.
 `;
 
 export const RACOONCTL_USAGE =
-  'usage: racoonctl [-s socket] {show-sa|ss|flush-sa|fs} [isakmp|ike|esp|ah|ipsec]\n' +
-  '       racoonctl [-s socket] {delete-sa|ds|establish-sa|es} isakmp {inet|inet6} SRC DST\n' +
+  'usage: racoonctl [-s socket] [-l] [-d] [--json] {show-sa|ss|flush-sa|fs} {isakmp|ike|esp|ah|ipsec}\n' +
+  '       racoonctl [-s socket] {delete-sa|ds} isakmp {inet|inet6} SRC DST\n' +
+  '       racoonctl [-s socket] {establish-sa|es} [-u USER] [-n REMOTE] [-w] isakmp {inet|inet6} SRC DST\n' +
   '       racoonctl [-s socket] {vpn-connect|vc [-u USER]|vpn-disconnect|vd} GATEWAY\n' +
-  '       racoonctl [-s socket] {reload-config|rc|show-stats}\n' +
+  '       racoonctl [-s socket] {show-event|se|logout-user|lu USER|show-schedule|sc|reload-config|rc|show-stats}\n' +
   '       racoonctl -V | --version | -h | --help\n';
 
 export const RACOONCTL_HELP = `${RACOONCTL_USAGE}
-Controls a running racoon through its admin socket (ipsec-tools racoonctl(8)).
+Controls a running racoon through its admin socket (ipsec-tools racoonctl(8), racoon's binary admin protocol).
 
   -s SOCKET         racoon's admin socket (default /var/racoon/racoon.sock; racoon.conf: listen { adminsock "PATH"; })
-  -d, -l            accepted for compatibility, no effect
+  -l                longer show-sa isakmp lines (twice: with the source address)
+  -d                hex dump of the request sent (on stderr)
+  --json            JSON output for scripts (show-sa, show-event: one object a line)
   -V, --version     print the version and exit
   -h, --help        this text
 
 Commands:
-  show-sa, ss     [isakmp|ike|esp|ah|ipsec] racoon's phase 1 (ike: IKEv2) SAs, or the kernel's SAs of that type
-  flush-sa, fs    [isakmp|esp|ah|ipsec]   drop the phase 1 SAs, or flush the kernel's SAs of that type
+  show-sa, ss     isakmp|ike|esp|ah|ipsec racoon's phase 1 SAs (ike: IKEv2), or the kernel's SAs as setkey -D
+  flush-sa, fs    isakmp|esp|ah|ipsec     drop the phase 1 SAs, or flush the kernel's SAs of that type
   delete-sa, ds   isakmp inet SRC DST     delete the phase 1 with that peer (ISAKMP DELETE sent)
-  establish-sa, es isakmp inet SRC DST    start a main mode from SRC to DST now
-  vpn-connect, vc GATEWAY                 start a main mode with GATEWAY from the address our policies use
-  vpn-disconnect, vd GATEWAY              delete the SAs with GATEWAY
+  establish-sa, es isakmp inet SRC DST    start a main mode from SRC to DST now (-w: wait until it is up)
+  vpn-connect, vc GATEWAY                 start a main mode with GATEWAY and wait until it is up
+  vpn-disconnect, vd GATEWAY              delete the SAs with GATEWAY and wait until they are gone
+  show-event, se                          print racoon's events as they happen (until interrupted)
+  logout-user, lu USER                    delete the SAs of an XAuth user
+  show-schedule, sc                       racoon's scheduler entries (none are listed)
   reload-config, rc                       what SIGHUP does: racoon.conf and psk.txt read again
   show-stats                              racoon's counters (an attack shows in halfOpenEvicted and others)
 
 Examples:
   racoonctl -s /tmp/ua/racoon.sock show-sa isakmp
   racoonctl -s /tmp/ua/racoon.sock ss esp
-  racoonctl es isakmp inet 10.7.0.1 10.7.0.2
+  racoonctl es -w isakmp inet 10.7.0.1 10.7.0.2
+  racoonctl --json show-event
 
-Exit status: 0 ok; 1 bad usage, no racoon on the socket, or the command failed (racoon's reason printed).
+Exit status: 0 ok (establish-sa of an SA already up included); 1 bad usage, no racoon on the socket, or the
+command failed (racoon's reason printed).
 `;
 
 export { versionLine } from '../common/version.js';

@@ -18,7 +18,6 @@ export interface Support {
 }
 
 const XAUTH = 'XAuth / hybrid authentication';
-const GROUPS = 'XAuth groups from the system group database (group_source ldap is supported)';
 const GSS = 'GSS-API (Kerberos) authentication is not planned';
 const EC2N = 'EC2N groups 3/4 (RFC 2409 §6.3/6.4) are not planned: no maintained implementation, weak';
 const BYTES = 'byte lifetimes: ipsec-tools 0.8.2 refuses them too ("byte lifetime support is deprecated")';
@@ -128,7 +127,7 @@ export const SUPPORT: Readonly<Record<string, Support>> = {
   'mode_cfg.auth_source pam': OK,
   'mode_cfg.conf_source radius': OK,
   'mode_cfg.conf_source ldap': OK,
-  'mode_cfg.group_source system': local(GROUPS),
+  'mode_cfg.group_source system': OK,
   'mode_cfg.group_source ldap': OK,
   'mode_cfg.accounting radius': OK,
   'mode_cfg.accounting pam': local('XAuth accounting through PAM sessions (accounting radius is supported)'),

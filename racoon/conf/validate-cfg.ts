@@ -72,8 +72,8 @@ function backends(conf: RacoonConf, mc: ModeCfgConf, out: ConfigError[], warning
       mc.pos,
       `group_source ldap with auth_source ${src}: not supported yet (groups are checked by LDAP logins)`,
     );
-  if (mc.authGroups.length > 0 && mc.groupSource !== 'ldap')
-    err(out, mc.pos, 'auth_groups needs group_source ldap (group_source system is not supported yet)');
+  if (mc.authGroups.length > 0 && mc.groupSource === undefined)
+    err(out, mc.pos, 'auth_groups needs group_source system or ldap');
   if (src === 'pam' && !existsSync('/etc/pam.d/racoon') && !existsSync('/etc/pam.d/other'))
     err(warnings, mc.pos, 'warning: auth_source pam: no /etc/pam.d/racoon (nor other): PAM refuses every login');
   if (src === 'pam' && mc.authThrottleSec === 0)

@@ -8,9 +8,8 @@ if (what === 'uipsecd') {
   const m = await import('../../racoon/main.js');
   process.exit(await m.main(args));
 } else if (what === 'racoonctl') {
-  const m = await import('../../racoon/racoonctl.js');
-  const write = (s: string) => process.stdout.write(s);
-  process.exitCode = await m.runRacoonctl(args, write, (s: string) => process.stderr.write(s));
+  const m = await import('../../app/racoonctl.js');
+  process.exitCode = await m.racoonctlMain(args);
 } else if (what === 'setkey') {
   const m = await import('../../setkey/main.js');
   process.exitCode = await m.runSetkey(args, m.processIo());

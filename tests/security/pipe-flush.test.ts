@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as W from '../../racoon/admin-wire.js';
 import { Proc } from '../e2e/proc.js';
 import { repoRoot } from '../e2e/support.js';
 import { commandArgs, runCommand } from './support.js';
@@ -96,13 +97,37 @@ describe('security: every command drains a pipe before it exits (issue 11 item 1
   });
 
   it('racoonctl show-sa with a 50,000-line reply', async () => {
-    // A stand-in for racoon's admin socket (its JSON-lines protocol, docs/commands/racoonctl.md): the output
-    // size is what matters here, and a racoon holding 50,000 SAs would take minutes to build.
+    // A stand-in for racoon's admin socket (its binary admin protocol, racoon/admin-wire.ts): the output size
+    // is what matters here, and a racoon holding 50,000 SAs would take minutes to build. 15 MB: a long reply.
     const path = join(dir, 'racoon.sock');
-    const lines = Array.from({ length: 50000 }, (_, i) => `10.0.0.1 10.0.0.2 SADB_SATYPE_ESP spi=0x${i} state=1`);
-    admin = createServer((s) => s.once('data', () => s.end(JSON.stringify({ ok: true, lines }) + '\n')));
+    const ends = {
+      remote: { addr: Uint8Array.of(10, 0, 0, 2), port: 500 },
+      local: { addr: Uint8Array.of(10, 0, 0, 1), port: 500 },
+    };
+    const dumps = Array.from({ length: 50000 }, (_, i) => {
+      const icookie = new Uint8Array(8);
+      new DataView(icookie.buffer).setUint32(4, i);
+      return {
+        icookie,
+        rcookie: new Uint8Array(8),
+        status: 9,
+        side: 0,
+        ...ends,
+        version: 0x10,
+        etype: 2,
+        created: 0,
+        ph2cnt: 0,
+      };
+    });
+    const body = W.encodePh1Dumps(dumps);
+    admin = createServer((s) =>
+      s.once('data', () => s.end(W.encodeReply(W.ADMIN_SHOW_SA, W.ADMIN_PROTO_ISAKMP, 0, body))),
+    );
     await new Promise<void>((r) => admin!.listen(path, () => r()));
-    await check('racoonctl show-sa esp', 'racoonctl', ['-s', path, 'show-sa', 'esp']);
-    assert.match(readFileSync(join(dir, 'out-racoonctl.txt'), 'utf8'), /spi=0x49999 state=1\n$/);
+    await check('racoonctl show-sa isakmp', 'racoonctl', ['-s', path, 'show-sa', 'isakmp']);
+    assert.match(
+      readFileSync(join(dir, 'out-racoonctl.txt'), 'utf8'),
+      /10\.0\.0\.2\.500 +000000000000c34f:0{16} {21}\n$/,
+    );
   });
 });

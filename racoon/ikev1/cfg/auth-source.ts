@@ -7,6 +7,7 @@ import type { EngineCtx } from '../../engine/context.js';
 import type { RadiusClientOpts } from './radius-client.js';
 import type { XauthLogin, XauthVerdict } from './auth-types.js';
 import { checkLocalUser } from './xauth.js';
+import { groupsOf, readUnixDb, type UnixDb } from '../../unix-ids.js';
 
 export type { XauthLogin, XauthVerdict } from './auth-types.js';
 
@@ -26,14 +27,27 @@ export class XauthAuthenticator {
   /** Logins refused because MAX_PENDING_LOGINS were waiting. */
   busy = 0;
 
-  constructor(private readonly ctx: EngineCtx) {}
+  constructor(
+    private readonly ctx: EngineCtx,
+    /** Where /etc/passwd and /etc/group are (group_source system); tests give their own. */
+    private readonly unixRoot = '/etc',
+  ) {}
 
   get inFlight(): number {
     return this.pending;
   }
 
-  /** The verdict now (system) or later (radius, ldap, pam). */
+  /** The verdict now (system) or later (radius, ldap, pam); then group_source system's check, if any. */
   check(login: XauthLogin): XauthVerdict | Promise<XauthVerdict> {
+    const v = this.checkLogin(login);
+    const mc = this.ctx.conf.modeCfg;
+    if (mc?.groupSource !== 'system' || mc.authGroups.length === 0) return v;
+    const inGroups = (r: XauthVerdict) =>
+      r.ok ? systemGroupCheck(readUnixDb(this.unixRoot), login.user, mc.authGroups) : r;
+    return v instanceof Promise ? v.then(inGroups) : inGroups(v);
+  }
+
+  private checkLogin(login: XauthLogin): XauthVerdict | Promise<XauthVerdict> {
     const src = this.ctx.conf.modeCfg?.authSource ?? 'system';
     if (src === 'system') return { ok: checkLocalUser(this.ctx.psk, login.user, login.pass) };
     if (this.pending >= MAX_PENDING_LOGINS) {
@@ -83,4 +97,15 @@ export class XauthAuthenticator {
       .then(({ radiusAccount }) => radiusAccount(radius, what, s, this.radiusOpts()))
       .then((err) => err && this.ctx.log('warn', `RADIUS accounting ${what} failed: ${err}`));
   }
+}
+
+/**
+ * group_source system (ipsec-tools xauth_group_system): the login passes when the user is in one of
+ * `auth_groups` in the system group database — its primary group or a member list (getgrouplist(3); racoon's
+ * getgrnam(3) check reads the member lists only).
+ */
+export function systemGroupCheck(db: UnixDb, user: string, groups: readonly string[]): XauthVerdict {
+  const mine = groupsOf(db, user);
+  if (groups.some((g) => mine.includes(g))) return { ok: true };
+  return { ok: false, why: `user ${JSON.stringify(user)} is in none of the auth_groups (${groups.join(', ')})` };
 }

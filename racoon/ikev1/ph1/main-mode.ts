@@ -20,6 +20,7 @@ import { encodeSa } from '../../isakmp/payloads/sa.js';
 import * as O from '../oakley.js';
 import { capabilityVids, noteCapabilities } from './capabilities.js';
 import { acceptPh1Reply, buildPh1Sa, selectPh1Proposal } from './proposal.js';
+import { logProposals } from '../proposal-log.js';
 import { floatToNattPort, followPeer } from '../../engine/natt.js';
 import type { Phase1 } from '../handles.js';
 import { buildMessage, findPayload, openMessage, rawChain } from '../message.js';
@@ -103,10 +104,12 @@ export function i1Send(ph1: Phase1): Uint8Array {
 export function r1Step(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, ctx: Ph1Ctx): Uint8Array {
   const sa = findPayload(msg.payloads, C.ISAKMP_NPTYPE_SA);
   if (!sa) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'SA missing');
+  logProposals(ctx.log, 'phase 1 proposals received:', sa.body);
   const approval = selectPh1Proposal(sa.body, ph1.rmconf);
   if (!approval) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no acceptable phase 1 proposal');
   narrowByProposal(ph1, (rm) => selectPh1Proposal(sa.body, rm)?.authMethod === approval.authMethod, ctx);
   ph1.approval = approval;
+  ctx.log('debug', `an acceptable proposal found: trns#=${approval.transform.num}`);
   const rawSa = rawChain(raw, msg.header.np, C.ISAKMP_HEADER_LEN).find((p) => p.type === C.ISAKMP_NPTYPE_SA)!;
   ph1.saiB = raw.slice(rawSa.start + 4, rawSa.end);
   noteVids(ph1, msg);
@@ -126,6 +129,7 @@ export function r1Step(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, ctx: Ph
 export function i2Step(ph1: Phase1, msg: IsakmpMessage, _raw: Uint8Array, ctx: Ph1Ctx): Uint8Array {
   const sa = findPayload(msg.payloads, C.ISAKMP_NPTYPE_SA);
   if (!sa) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'SA missing');
+  logProposals(ctx.log, 'phase 1 proposal chosen by the responder:', sa.body);
   const approval = acceptPh1Reply(sa.body, ph1.offered!, ph1.rmconf);
   if (!approval) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'responder chose a transform we did not offer');
   ph1.approval = approval;

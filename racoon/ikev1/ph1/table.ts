@@ -46,7 +46,9 @@ export class Ph1Table {
   /** Phase 1 SAs by initiator cookie (the responder cookie is unknown to the initiator until msg 2). */
   readonly sas = new Map<string, Phase1>();
   /** Told of every phase 1 removed (mode config releases its address, phase1_down scripts run). */
-  readonly onRemoved: ((ph1: Phase1, wasEstablished: boolean) => void)[] = [];
+  readonly onRemoved: ((ph1: Phase1, wasEstablished: boolean, why: string) => void)[] = [];
+  /** Told of every phase 1 established (racoon EVT_PHASE1_UP for racoonctl show-event). */
+  readonly onEstablished: ((ph1: Phase1) => void)[] = [];
 
   constructor(
     private readonly ctx: EngineCtx,
@@ -266,6 +268,7 @@ export class Ph1Table {
     const life = ph1.approval!.lifetimeSec * 1000;
     ph1.cancelExpire = ctx.clock.setTimer(life, () => this.expire(ph1));
     armKeepalive(ctx, ph1, () => ph1.state === 'established');
+    for (const f of this.onEstablished) f(ph1);
     if (!ph1.cfg?.gate) this.ready(ph1);
   }
 
@@ -296,7 +299,7 @@ export class Ph1Table {
     this.sas.delete(hx(ph1.icookie));
     if (ph1.halfOpen) this.ctx.halfOpen.release(ph1.halfOpen);
     this.ph2.failOver(ph1, why);
-    for (const f of this.onRemoved) f(ph1, wasEstablished);
+    for (const f of this.onRemoved) f(ph1, wasEstablished, why);
     const line = `phase 1 ${hx(ph1.icookie)}:${hx(ph1.rcookie)} with ${formatAddr(ph1.remote.addr)} removed: ${why}`;
     // An unauthenticated responder's end is the sender's doing: rate-limited with the other lines about it.
     if (ph1.side === 'responder' && !ph1.establishedMs) logAbout(this.ctx, 'info', ph1.remote.addr, line);

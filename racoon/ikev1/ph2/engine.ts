@@ -31,6 +31,7 @@ import * as QM from './quick-mode.js';
 import { initiatorQuery, responderQuery } from './sainfo-query.js';
 import { idOf, inboundPolicy, peerSelectors, reqsOf } from './selectors.js';
 import type { Ph1Access, Ph2Table } from './table.js';
+import { logProposals, proposalLines } from '../proposal-log.js';
 
 /** Responder quick modes one phase 1 may have in progress at once. */
 export const MAX_PH2_IN_FLIGHT = 32;
@@ -219,8 +220,10 @@ export class Ph2Engine implements Negotiator {
         );
       ph2.sainfo = lookupSainfo(this.ctx.conf, responderQuery(ph1, ci, cr));
       if (!ph2.sainfo) throw new IsakmpError(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no matching sainfo');
+      logProposals(this.ctx.log, 'phase 2 proposals received:', ph2.peerSa!);
       if (!QM.qrSelect(ph1, ph2))
         throw new IsakmpError(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no acceptable phase 2 proposal');
+      this.ctx.log('debug', `phase 2 proposal chosen: ${ph2.chosen ? proposalLines(ph2.chosen).join('; ') : '?'}`);
       await this.getSpis(ph1, ph2, ph2.approval!.sas);
       if (ph2.state !== 'getspi' || ph1.state !== 'established') return;
       ph2.lastSent = QM.qr1Send(ph1, ph2, this.ctx.rng);

@@ -231,8 +231,9 @@ describe('interop: uipsecd --tun + racoon <-> strongSwan 5.9, main mode RSA sign
     async function () {
       await pingsOnlyEsp('agg-r', ADDR_AGG, INNER_AGG, () => charonRestarts('agg', 'agg-net', ADDR_AGG));
       assert.match(sinceResponse(ADDR_AGG), /begin Aggressive mode[^]*ISAKMP-SA established/, diag());
-      const isakmp = node!.racoonctl(['show-sa', 'isakmp']).out;
-      assert.match(isakmp, new RegExp(`${ADDR_AGG.replace(/\./g, '\\.')}\\.\\d+ \\S+ responder established`), isakmp);
+      // racoonctl -l show-sa isakmp (ipsec-tools' columns): status 9 (established), R(esponder), A(ggressive).
+      const isakmp = node!.racoonctl(['-l', 'show-sa', 'isakmp']).out;
+      assert.match(isakmp, new RegExp(`${ADDR_AGG.replace(/\./g, '\\.')}\\.\\d+ +\\S+ +9 R 10 A `), isakmp);
     },
   );
 });
