@@ -3,7 +3,8 @@
 // whose MTU is 1280. Both sides send a certificate chain (host + intermediate), so IKE_AUTH is larger than a
 // datagram: it must go in SKF fragments, never in IP fragments. racoon initiates (ACQUIRE from a client's
 // ping), then charon initiates (swanctl --initiate); each time a ping crosses the child SA both ways. Last,
-// racoon restarted with `rsa_pss on` signs with RSASSA-PSS (RFC 7427, RFC 8247 §3.2) and charon verifies it.
+// racoon restarted with `rsa_pss on` signs with RSASSA-PSS (RFC 7427, RFC 8247 §3.2) and charon verifies it;
+// and both ends with ECDSA certificates (racoon P-256, charon P-384): each verifies the other's ECDSA AUTH.
 //
 //   client cu 10.93.1.2 ── gw u: uipsecd + racoon 198.51.102.1 ══ veth mtu 1280 ══ 198.51.102.2 gw s: charon ── cs
 import { strict as assert } from 'node:assert';
@@ -15,21 +16,21 @@ import { Capture, countFrames, tsharkSkipReason } from '../../support/capture.js
 import { makeInteropNet, nsExec, type InteropNet } from '../../support/interop-net.js';
 import { CA_EXT, opensslAvailable, TestPki } from '../../support/pki.js';
 import { Charon, strongswanSkipReason } from '../../support/strongswan.js';
-import { CHARON_PLUGINS } from '../../support/swanctl-conf.js';
+import { CHARON_PLUGINS, type SwanctlConf } from '../../support/swanctl-conf.js';
 import { tunnelPolicies, UipsecNode } from '../../support/uipsec-node.js';
 
 const DN_U = 'C=JP, O=KAME, CN=uipsec';
 const DN_S = 'C=JP, O=KAME, CN=strongswan';
 const MTU = 1280;
 
-function racoonConf(pki: TestPki, peer: string, extra = ''): string {
+function racoonConf(pki: TestPki, peer: string, extra = '', host = 'uipsec'): string {
   return `path certificate "${pki.path('certs')}";
 timer { counter 5; interval 2 sec; }
 remote ${peer} {
   ike_version 2;
   nat_traversal force;   # libipsec installs ESP only in UDP (charon's encap = yes)
   ike_frag on;           # RFC 7383: IKEV2_FRAGMENTATION_SUPPORTED
-  certificate_type x509 "${pki.path('uipsec-chain.pem')}" "${pki.get('uipsec').key}";
+  certificate_type x509 "${pki.path(`${host}-chain.pem`)}" "${pki.get(host).key}";
   ca_type x509 "${pki.get('root').cert}";
   my_identifier asn1dn;
   peers_identifier asn1dn "${DN_S}";
@@ -64,7 +65,16 @@ describe('interop: uipsecd --tun + racoon <-> strongSwan 5.9 charon (IKEv2 certi
       pki.issue(h, { key: 'rsa:3072', subj: `/C=JP/O=KAME/CN=${h}`, issuer: 'inter' });
       chmodSync(pki.get(h).key, 0o600);
     }
+    // The same DNs with ECDSA keys, for the last test.
+    for (const [h, key] of [
+      ['uipsec-ec', 'ec:P-256'],
+      ['strongswan-ec', 'ec:P-384'],
+    ] as const) {
+      pki.issue(h, { key, subj: `/C=JP/O=KAME/CN=${h.replace('-ec', '')}`, issuer: 'inter' });
+      chmodSync(pki.get(h).key, 0o600);
+    }
     pki.bundle('uipsec-chain.pem', [pki.get('uipsec').cert, pki.get('inter').cert]);
+    pki.bundle('uipsec-ec-chain.pem', [pki.get('uipsec-ec').cert, pki.get('inter').cert]);
     const crls = [pki.crl('root', 'root.crl'), pki.crl('inter', 'inter.crl')];
     pki.hashDir('certs', [pki.get('root').cert, ...crls]); // the intermediate must come from charon's CERTs
     dir = mkdtempSync(join(tmpdir(), 'uipsec-swan-v2c-'));
@@ -81,28 +91,15 @@ describe('interop: uipsecd --tun + racoon <-> strongSwan 5.9 charon (IKEv2 certi
       dir: join(dir, 'charon'),
       logLevels: { ike: 2, enc: 1, knl: 1 },
       charonSettings: `fragment_size = ${MTU}`,
-      plugins: [...CHARON_PLUGINS, 'mgf1'], // MGF1 for RSASSA-PSS (gmp's PSS verification)
+      // MGF1 for RSASSA-PSS (gmp's PSS verification); openssl for the ECDSA keys and signatures (gmp has none)
+      plugins: [...CHARON_PLUGINS, 'mgf1', 'openssl'],
     });
     const sw = charon.swanctlDir;
     copyFileSync(pki.get('strongswan').cert, join(sw, 'x509', 'strongswan.pem'));
     copyFileSync(pki.get('inter').cert, join(sw, 'x509ca', 'inter.pem')); // sent as an intermediate CERT
     copyFileSync(pki.get('root').cert, join(sw, 'x509ca', 'root.pem'));
     copyFileSync(pki.get('strongswan').key, join(sw, 'private', 'strongswan.key'));
-    await charon.load({
-      connections: [
-        {
-          name: 'uipsec',
-          version: 2,
-          localAddrs: [net.addrS],
-          remoteAddrs: [net.addrU],
-          fragmentation: 'yes',
-          local: { auth: 'pubkey', id: DN_S, certs: ['strongswan.pem'] },
-          remote: { auth: 'pubkey', id: DN_U, cacerts: ['root.pem'] },
-          children: [{ name: 'net', localTs: [net.innerNetS], remoteTs: [net.innerNetU] }],
-        },
-      ],
-      secrets: [{ type: 'private', file: 'strongswan.key' }],
-    });
+    await charon.load(charonConf('strongswan'));
     node = await UipsecNode.start({
       ns: net.u,
       dir,
@@ -118,6 +115,25 @@ describe('interop: uipsecd --tun + racoon <-> strongSwan 5.9 charon (IKEv2 certi
     pki?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
+
+  /** charon's one connection, signing with the certificate and key of `host` (copied into swanctl's dirs). */
+  function charonConf(host: string): SwanctlConf {
+    return {
+      connections: [
+        {
+          name: 'uipsec',
+          version: 2,
+          localAddrs: [net.addrS],
+          remoteAddrs: [net.addrU],
+          fragmentation: 'yes',
+          local: { auth: 'pubkey', id: DN_S, certs: [`${host}.pem`] },
+          remote: { auth: 'pubkey', id: DN_U, cacerts: ['root.pem'] },
+          children: [{ name: 'net', localTs: [net.innerNetS], remoteTs: [net.innerNetU] }],
+        },
+      ],
+      secrets: [{ type: 'private', file: `${host}.key` }],
+    };
+  }
 
   function diagnostics(): string {
     return `\n--- uipsecd\n${node?.daemon.out.slice(-2000)}\n--- racoon\n${node?.racoon?.out.slice(-4000)}\n--- charon\n${charon?.log().slice(-5000)}`;
@@ -200,6 +216,34 @@ describe('interop: uipsecd --tun + racoon <-> strongSwan 5.9 charon (IKEv2 certi
       assert.ok(init.ok, `swanctl --initiate: ${init.out}${diagnostics()}`);
       assert.ok(await pingThrough(), `ping through the tunnel${diagnostics()}`);
       assert.match(charon!.log(), /authentication of 'C=JP, O=KAME, CN=uipsec' with RSA_EMSA_PSS.* successful/);
+    },
+  );
+
+  it(
+    skip
+      ? `skipped: ${skip}`
+      : 'ECDSA certificates both ways (racoon P-256, charon P-384): each verifies the other; ping crosses',
+    async () => {
+      const t = await charon!.terminate({ ike: 'uipsec' });
+      assert.ok(t.ok, t.out);
+      const sw = charon!.swanctlDir;
+      copyFileSync(pki!.get('strongswan-ec').cert, join(sw, 'x509', 'strongswan-ec.pem'));
+      copyFileSync(pki!.get('strongswan-ec').key, join(sw, 'private', 'strongswan-ec.key'));
+      await charon!.load(charonConf('strongswan-ec'));
+      await node!.stopRacoon();
+      await node!.startRacoon({ conf: racoonConf(pki!, net.addrS, '', 'uipsec-ec'), psk: '' });
+      const from = node!.racoon!.out.length;
+      assert.ok(await pingThrough(), `ping through the tunnel${diagnostics()}`);
+      // charon verified racoon's ECDSA signature (RFC 7427 ecdsa-with-SHA256, or RFC 4754 method 9) ...
+      assert.match(charon!.log(), /authentication of 'C=JP, O=KAME, CN=uipsec' with ECDSA.* successful/);
+      // ... and racoon charon's P-384 one: the IKE SA is up with charon's ECDSA certificate.
+      const sas = await charon!.listSas();
+      assert.ok(
+        sas.some((x) => x.children.some((c) => c.state === 'INSTALLED')),
+        `charon's child is installed: ${JSON.stringify(sas)}${diagnostics()}`,
+      );
+      assert.match(charon!.log(), /authentication of 'C=JP, O=KAME, CN=strongswan' \(myself\) with ECDSA.* successful/);
+      assert.doesNotMatch(node!.racoon!.out.slice(from), /AUTHENTICATION_FAILED|signature .*(bad|fail)/i);
     },
   );
 });
