@@ -19,7 +19,7 @@ import type { TransformEnv } from '../kernel/ipsec/transform.js';
 import { benchPacket, benchSa, IP_HDR, PACKET_BYTES } from './esp/bench-sa.js';
 import { beforeGcm } from './esp/evp-before.js';
 import { f2, opensslSpeed, race } from './esp/race.js';
-import { youngGc } from './harness.js';
+import { writeBenchJson, youngGc, type BenchChart } from './harness.js';
 
 const BATCH = 2000;
 const ROUNDS = Number(process.env['UIPSEC_BENCH_ROUNDS'] ?? 11);
@@ -167,7 +167,8 @@ function decapRows(key: Uint8Array, plainLen: number): Row[] {
   ];
 }
 
-function print(title: string, rows: Row[]): void {
+/** Prints one table and returns its chart (µs per packet of each part, this round's medians). */
+function print(title: string, rows: Row[]): BenchChart {
   const settle = youngGc();
   const r = race(
     rows.map((x) => x.loop),
@@ -177,6 +178,13 @@ function print(title: string, rows: Row[]): void {
   );
   console.log(`${title.padEnd(44)} | µs/packet | × the whole`);
   rows.forEach((x, i) => console.log(`${x.label.padEnd(44)} | ${f2(r.us[i]).padStart(9)} | ${f2(r.ratio[i])}`));
+  return {
+    id: title,
+    title: `ESP ${title} of a ${PACKET_BYTES}-byte packet, AES-128-GCM-16 (evp), by part`,
+    unit: 'µs of CPU per packet',
+    series: ['µs/packet'],
+    rows: rows.map((x, i) => ({ label: x.label, values: [r.us[i] ?? null] })),
+  };
 }
 
 export default function run(): void {
@@ -195,10 +203,11 @@ export default function run(): void {
   console.log(
     `AES-128-GCM-16, ${PACKET_BYTES}-byte IPv4 packet (${plainLen + ESP_OVERHEAD} bytes of ESP), ${ROUNDS} rounds × ${BATCH}`,
   );
-  print('encap', encapRows(key, plainLen));
-  print('decap', decapRows(key, plainLen));
+  const charts = [print('encap', encapRows(key, plainLen)), print('decap', decapRows(key, plainLen))];
   const speed = opensslSpeed('aes-128-gcm', plainLen);
   console.log(`openssl speed -evp aes-128-gcm, ${plainLen} bytes (cipher only): ${f2(speed)} µs`);
+  for (const c of charts) c.note = `openssl speed -evp aes-128-gcm (cipher only), same run: ${f2(speed)} µs`;
+  writeBenchJson('esp-breakdown', charts, { loadStart: load0[0] });
   console.log(
     `load average ${loadavg()
       .map((x) => x.toFixed(2))

@@ -67,3 +67,14 @@ export function logProposals(log: (level: 'debug', msg: string) => void, what: s
   log('debug', what);
   for (const l of proposalLines(sa)) log('debug', l);
 }
+
+/**
+ * The same lines as one, at most `max` characters: for a peer's unauthenticated first message, whose log lines
+ * count against its per-source budget (engine/log-limit.ts), so a forged SA payload costs one line, not hundreds.
+ */
+export function proposalSummary(sa: IsakmpSa, max = 1024): string {
+  const line = proposalLines(sa)
+    .map((l) => l.trim())
+    .join(' | ');
+  return line.length <= max ? line : `${line.slice(0, max)}…`;
+}

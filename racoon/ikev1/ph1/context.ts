@@ -42,5 +42,6 @@ export function makePh1Ctx(ctx: EngineCtx, contacted: Set<string>): Ph1Ctx {
     auth: (rm) => ctx.auth.get(rm),
     now: () => ctx.clock.now(),
     log: (level, msg) => ctx.log(level, msg),
+    sourceLog: ctx.sourceLog,
   };
 }

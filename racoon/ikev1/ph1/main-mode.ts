@@ -20,7 +20,8 @@ import { encodeSa } from '../../isakmp/payloads/sa.js';
 import * as O from '../oakley.js';
 import { capabilityVids, noteCapabilities } from './capabilities.js';
 import { acceptPh1Reply, buildPh1Sa, selectPh1Proposal } from './proposal.js';
-import { logProposals } from '../proposal-log.js';
+import { logProposals, proposalSummary } from '../proposal-log.js';
+import { logAbout } from '../../engine/log-limit.js';
 import { floatToNattPort, followPeer } from '../../engine/natt.js';
 import type { Phase1 } from '../handles.js';
 import { buildMessage, findPayload, openMessage, rawChain } from '../message.js';
@@ -104,12 +105,14 @@ export function i1Send(ph1: Phase1): Uint8Array {
 export function r1Step(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, ctx: Ph1Ctx): Uint8Array {
   const sa = findPayload(msg.payloads, C.ISAKMP_NPTYPE_SA);
   if (!sa) fail(C.ISAKMP_NTYPE_PAYLOAD_MALFORMED, 'SA missing');
-  logProposals(ctx.log, 'phase 1 proposals received:', sa.body);
+  // Message 1 is unauthenticated: its proposals are one debug line, counted against the sender's log budget as
+  // the other lines about first messages are, so a flood of forged proposals cannot fill the log at `racoon -d`.
+  logAbout(ctx, 'debug', ph1.remote.addr, `phase 1 proposals received: ${proposalSummary(sa.body)}`);
   const approval = selectPh1Proposal(sa.body, ph1.rmconf);
   if (!approval) fail(C.ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN, 'no acceptable phase 1 proposal');
   narrowByProposal(ph1, (rm) => selectPh1Proposal(sa.body, rm)?.authMethod === approval.authMethod, ctx);
   ph1.approval = approval;
-  ctx.log('debug', `an acceptable proposal found: trns#=${approval.transform.num}`);
+  logAbout(ctx, 'debug', ph1.remote.addr, `an acceptable proposal found: trns#=${approval.transform.num}`);
   const rawSa = rawChain(raw, msg.header.np, C.ISAKMP_HEADER_LEN).find((p) => p.type === C.ISAKMP_NPTYPE_SA)!;
   ph1.saiB = raw.slice(rawSa.start + 4, rawSa.end);
   noteVids(ph1, msg);

@@ -1,5 +1,6 @@
 // What a phase 1 step is: the daemon context it sees (Ph1Ctx), what it produces, and how it fails (an
 // ISAKMP notification type the engine sends back, RFC 2408 §3.14.1). Main and aggressive mode share these.
+import type { SourceLog } from '../../engine/log-limit.js';
 import type { Rng } from '../../../common/rng.js';
 import { IsakmpError } from '../../isakmp/codec.js';
 import type { IsakmpMessage, IsakmpPayload } from '../../isakmp/message.js';
@@ -16,6 +17,8 @@ export interface Ph1Ctx extends AuthCtx {
   initialContact(ph1: Phase1): boolean;
   /** The NAT-T port (racoon -P), where messages 5 and 6 move when a NAT was detected. */
   nattPort: number;
+  /** Lines about an unauthenticated peer's messages go through the per-source limit (engine/log-limit.ts). */
+  readonly sourceLog?: SourceLog;
 }
 
 /** Ends the step: the engine logs `msg` and answers the peer with the notification `notify`. */
