@@ -26,7 +26,7 @@ import { baseAuthMethod } from './auth-method.js';
 import { myPh1Id, takePeerId } from './identity.js';
 import { deriveKeys, keNonce, pskOf, takeKeNonce } from './keying.js';
 import { checkNatd, natdPayloads, noteVids, vids } from './nat-detection.js';
-import { acceptPh1Reply, buildPh1Sa, selectPh1Proposal } from './proposal.js';
+import { acceptPh1Reply, buildPh1Sa, chosenPh1Sa, selectPh1Proposal } from './proposal.js';
 import { narrowByCr, narrowByProposal } from './remote-choice.js';
 import { fail, type Ph1Ctx, type Ph1Step } from './step.js';
 
@@ -89,12 +89,7 @@ export function r1Step(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, ctx: Ph
   deriveKeys(ph1, pskOf(ph1, ctx));
   ph1.myId = myPh1Id(ph1, ctx);
   const proof = proofPayloads(ph1, hashFor(ph1, false, encodeId(ph1.myId)), ctx);
-  const prop = sa.body.proposals.find((p) => p.transforms.includes(approval.transform))!;
-  const chosen = {
-    doi: sa.body.doi,
-    situation: sa.body.situation,
-    proposals: [{ ...prop, transforms: [approval.transform] }],
-  };
+  const chosen = chosenPh1Sa(sa.body, approval);
   ph1.state = 'msg2-sent';
   return clear(ph1, [
     { type: C.ISAKMP_NPTYPE_SA, body: chosen },

@@ -33,7 +33,7 @@ import { capabilityVids, noteCapabilities } from './capabilities.js';
 import { myPh1Id, takePeerId } from './identity.js';
 import { deriveKeys, pskOf } from './keying.js';
 import { checkNatd, natdPayloads, noteVids, vids } from './nat-detection.js';
-import { acceptPh1Reply, buildPh1Sa, selectPh1Proposal } from './proposal.js';
+import { acceptPh1Reply, buildPh1Sa, chosenPh1Sa, selectPh1Proposal } from './proposal.js';
 import { narrowByProposal } from './remote-choice.js';
 import { fail, type Ph1Ctx, type Ph1Step } from './step.js';
 
@@ -143,12 +143,7 @@ export function r1Step(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, ctx: Ph
   takeNonce(ph1, msg, false);
   ph1.nr = randomBytes(ctx.rng, ph1.rmconf.nonceSize);
   ph1.myId = myPh1Id(ph1, ctx);
-  const prop = sa.body.proposals.find((p) => p.transforms.includes(approval.transform))!;
-  const chosen = {
-    doi: sa.body.doi,
-    situation: sa.body.situation,
-    proposals: [{ ...prop, transforms: [approval.transform] }],
-  };
+  const chosen = chosenPh1Sa(sa.body, approval);
   ph1.state = 'msg2-sent';
   return clear(ph1, [
     { type: C.ISAKMP_NPTYPE_SA, body: chosen },

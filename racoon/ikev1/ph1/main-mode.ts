@@ -19,7 +19,7 @@ import { encodeId } from '../../isakmp/payloads/id.js';
 import { encodeSa } from '../../isakmp/payloads/sa.js';
 import * as O from '../oakley.js';
 import { capabilityVids, noteCapabilities } from './capabilities.js';
-import { acceptPh1Reply, buildPh1Sa, selectPh1Proposal } from './proposal.js';
+import { acceptPh1Reply, buildPh1Sa, chosenPh1Sa, selectPh1Proposal } from './proposal.js';
 import { logProposals, proposalSummary } from '../proposal-log.js';
 import { logAbout } from '../../engine/log-limit.js';
 import { floatToNattPort, followPeer } from '../../engine/natt.js';
@@ -117,12 +117,7 @@ export function r1Step(ph1: Phase1, msg: IsakmpMessage, raw: Uint8Array, ctx: Ph
   ph1.saiB = raw.slice(rawSa.start + 4, rawSa.end);
   noteVids(ph1, msg);
   noteCapabilities(ph1, msg.payloads);
-  const prop = sa.body.proposals.find((p) => p.transforms.includes(approval.transform))!;
-  const reply = {
-    doi: sa.body.doi,
-    situation: sa.body.situation,
-    proposals: [{ ...prop, transforms: [approval.transform] }],
-  };
+  const reply = chosenPh1Sa(sa.body, approval);
   ph1.state = 'msg2-sent';
   const answer = [...(ph1.nattPeer ? vids(ph1) : []), ...capabilityVids(ph1)];
   return clear(ph1, [{ type: C.ISAKMP_NPTYPE_SA, body: reply }, ...answer]);

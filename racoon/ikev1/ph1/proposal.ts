@@ -168,6 +168,12 @@ export function selectPh1Proposal(peer: IsakmpSa, rm: RemoteConf): Ph1Approval |
   return undefined;
 }
 
+/** The responder's SA payload: the peer's proposal that holds the chosen transform, with that one alone. */
+export function chosenPh1Sa(peer: IsakmpSa, approval: Ph1Approval): IsakmpSa {
+  const prop = peer.proposals.find((p) => p.transforms.includes(approval.transform))!;
+  return { doi: peer.doi, situation: peer.situation, proposals: [{ ...prop, transforms: [approval.transform] }] };
+}
+
 /** Initiator side: the responder's reply must carry exactly one of the transforms we offered. */
 export function acceptPh1Reply(reply: IsakmpSa, offered: IsakmpSa, rm: RemoteConf): Ph1Approval | undefined {
   const t =
