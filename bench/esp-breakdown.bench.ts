@@ -9,8 +9,7 @@ import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { espInput, espOutput } from '../kernel/ipsec/esp.js';
-import { takeOutput } from '../kernel/ipsec/esp-out-slab.js';
-import { allocPacket } from '../kernel/ip/packet-pool.js';
+import { allocPacket, takeOutput } from '../kernel/ip/packet-pool.js';
 import { ReplayWindow } from '../kernel/sad/replay.js';
 import { evpAvailable, evpUnavailableReason } from '../crypto/evp-lib.js';
 import { PooledRng } from '../common/rng.js';
@@ -65,7 +64,7 @@ function encapRows(key: Uint8Array, plainLen: number): Row[] {
     { label: 'ESP framing alone (no-op AEAD)', loop: times(() => espOutput(bare, pkt, env)) },
     { label: 'copy 1400 bytes (Uint8Array.set)', loop: times(() => buf.set(pkt, 8)) },
     { label: 'output memory: Buffer.allocUnsafe', loop: times(() => Buffer.allocUnsafe(PACKET_BYTES + 48)) },
-    { label: 'output memory: slab (esp-out-slab.ts)', loop: times(() => takeOutput(PACKET_BYTES + 48)) },
+    { label: 'output memory: unzeroed chunks (takeOutput)', loop: times(() => takeOutput(PACKET_BYTES + 48)) },
     { label: 'output memory: zeroed chunks (packet-pool)', loop: times(() => allocPacket(PACKET_BYTES + 48)) },
     {
       label: 'raw node:crypto seal (context per packet)',

@@ -27,7 +27,7 @@ import {
   type TunnelOptions,
 } from './tunnel.js';
 import { UDP_ENCAP_HEADER_BYTES, writeUdpEncapHeader } from './udp-encap.js';
-import { takeOutput } from './esp-out-slab.js';
+import { takeOutput } from '../ip/packet-pool.js';
 import { setTransportHeader } from '../ip/rewrite.js';
 import { IpWalk, walkIp, ipPacketEnd, ipHeaderBytes, nextHeaderOffset } from '../ip/walk.js';
 import {
@@ -65,7 +65,7 @@ export interface EspOutputOptions {
   /**
    * Memory the caller reuses for every packet (a per-SA or per-thread send buffer): the packet is written
    * at its start and returned as a view of it, valid until the caller reuses it. Absent, too small or in
-   * the input packet's ArrayBuffer: the packet gets memory of its own (esp-out-slab.ts).
+   * the input packet's ArrayBuffer: the packet gets memory of its own (takeOutput, kernel/ip/packet-pool.ts).
    */
   into?: Uint8Array;
 }

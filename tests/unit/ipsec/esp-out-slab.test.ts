@@ -1,9 +1,9 @@
-// espOutput's packets are carved from shared slabs (kernel/ipsec/esp-out-slab.ts). Packets kept across
+// espOutput's packets are carved from shared slabs (kernel/ip/packet-pool.ts, takeOutput). Packets kept across
 // several slabs must keep their bytes while later ones are built, never overlap one another, and open to
 // the packet sent; jumbo packets take memory of their own.
 import { strict as assert } from 'node:assert';
 import { espInput, espOutput } from '../../../kernel/ipsec/esp.js';
-import { takeOutput } from '../../../kernel/ipsec/esp-out-slab.js';
+import { takeOutput } from '../../../kernel/ip/packet-pool.js';
 import { bytes, env, ipv4, makeSa, peerSa, udp } from './esp-support.js';
 
 const packetFor = (i: number, n: number): Uint8Array =>
